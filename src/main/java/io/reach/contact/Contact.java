@@ -1,0 +1,20 @@
+package io.reach.contact;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/** A person Reach can message: an E.164 phone, free attributes, tags, consent per category and opt-out. */
+public record Contact(
+        UUID id,
+        String phone,
+        Map<String, String> attributes,
+        Set<String> tags,
+        Consent consent,
+        boolean optedOut,
+        Instant optedOutAt,
+        String timeZone,
+        boolean notOnWhatsApp,
+        Instant createdAt,
+        Instant updatedAt) {}

@@ -1,0 +1,72 @@
+package io.reach.contact;
+
+import io.reach.shared.ApiException;
+import io.reach.shared.Ids;
+import java.io.InputStreamReader;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** REST API of contacts: create, read, change, list and CSV import. */
+@RestController
+@RequestMapping("/api/v1/contacts")
+class ContactController {
+
+    private final Contacts contacts;
+
+    ContactController(Contacts contacts) {
+        this.contacts = contacts;
+    }
+
+    @PostMapping(consumes = "application/json")
+    ResponseEntity<Contact> create(@RequestBody ContactRequest request) {
+        Contact contact = contacts.create(request);
+        return ResponseEntity.created(URI.create("/api/v1/contacts/" + contact.id())).body(contact);
+    }
+
+    @GetMapping("/{id}")
+    Contact get(@PathVariable String id) {
+        return contacts.get(Ids.parse("id", id));
+    }
+
+    @PatchMapping(path = "/{id}", consumes = "application/json")
+    Contact update(@PathVariable String id, @RequestBody ContactRequest request) {
+        return contacts.update(Ids.parse("id", id), request);
+    }
+
+    /** Lists contacts, or finds the one with a phone number ({@code ?phone=}), or those with a tag ({@code ?tag=}). */
+    @GetMapping
+    List<Contact> list(@RequestParam(required = false) String phone, @RequestParam(required = false) String tag,
+                       @RequestParam(defaultValue = "100") int limit, @RequestParam(defaultValue = "0") int offset) {
+        if (limit < 1 || limit > 1000) {
+            throw ApiException.invalidField("limit", "must be between 1 and 1000");
+        }
+        if (offset < 0) {
+            throw ApiException.invalidField("offset", "must not be negative");
+        }
+        if (phone != null) {
+            String e164 = contacts.phoneNumbers().require("phone", phone);
+            return contacts.findByPhone(e164).map(List::of).orElse(List.of());
+        }
+        return contacts.list(tag, limit, offset);
+    }
+
+    /** Imports a CSV body ({@code Content-Type: text/csv}); see {@link ContactCsvImport} for the columns. */
+    @PostMapping(path = "/import", consumes = {"text/csv", "text/plain", "application/octet-stream"})
+    ContactImportReport importCsv(HttpServletRequest request) throws IOException {
+        try (InputStreamReader reader = new InputStreamReader(request.getInputStream(), StandardCharsets.UTF_8)) {
+            return contacts.importCsv(reader);
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package io.reach.contact;
+
+import io.reach.shared.ApiException;
+import io.reach.shared.FieldProblem;
+import io.reach.shared.MessageCategory;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.time.DateTimeException;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * One CSV import. Columns: {@code phone} (required), {@code tags} and {@code consent} (values separated by ';'),
+ * {@code opted_out}, {@code time_zone}; every other column is an attribute. Lines are upserted by phone and only
+ * ever add: a cell left empty changes nothing, so importing the same file twice changes nothing the second time.
+ */
+class ContactCsvImport {
+
+    static final int CHUNK = 500;
+    private static final Set<String> RESERVED = Set.of("phone", "tags", "consent", "opted_out", "time_zone");
+
+    private final Contacts contacts;
+    private final ContactStore store;
+    private final TransactionTemplate transactions;
+
+    private int lines;
+    private int created;
+    private int updated;
+    private int unchanged;
+    private final List<ContactImportReport.LineError> errors = new ArrayList<>();
+
+    ContactCsvImport(Contacts contacts, ContactStore store, TransactionTemplate transactions) {
+        this.contacts = contacts;
+        this.store = store;
+        this.transactions = transactions;
+    }
+
+    /** A line that passed validation, ready to be merged into the contact with its phone. */
+    private record ValidLine(long line, String phone, Map<String, String> attributes, Set<String> tags,
+                             Set<MessageCategory> consent, boolean optOut, String timeZone) {}
+
+    ContactImportReport run(Reader csv) {
+        CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
+                .setIgnoreEmptyLines(true).setIgnoreSurroundingSpaces(true).get();
+        try (CSVParser parser = CSVParser.builder().setReader(csv).setFormat(format).get()) {
+            List<String> header = checkHeader(parser.getHeaderNames());
+            List<ValidLine> chunk = new ArrayList<>(CHUNK);
+            Iterator<CSVRecord> records = parser.iterator();
+            while (true) {
+                CSVRecord record;
+                try {
+                    if (!records.hasNext()) {
+                        break;
+                    }
+                    record = records.next();
+                } catch (UncheckedIOException | IllegalStateException malformed) {
+                    errors.add(new ContactImportReport.LineError(parser.getCurrentLineNumber() + 1, null,
+                            "malformed CSV, the rest of the file was not read: " + rootMessage(malformed)));
+                    break;
+                }
+                lines++;
+                long lineNumber = parser.getCurrentLineNumber();
+                validate(record, lineNumber, header).ifPresent(chunk::add);
+                if (chunk.size() == CHUNK) {
+                    write(chunk);
+                    chunk.clear();
+                }
+            }
+            write(chunk);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (IllegalArgumentException badHeader) {
+            throw ApiException.badRequest("invalid_csv", "The CSV header is not usable: " + badHeader.getMessage(), List.of());
+        }
+        return new ContactImportReport(lines, created, updated, unchanged, errors.size(), List.copyOf(errors));
+    }
+
+    private static List<String> checkHeader(List<String> names) {
+        List<FieldProblem> problems = new ArrayList<>();
+        if (!names.contains("phone")) {
+            problems.add(new FieldProblem("phone", "the header needs a 'phone' column"));
+        }
+        for (String name : names) {
+            if (!RESERVED.contains(name) && !Contacts.ATTRIBUTE_NAME.matcher(name).matches()) {
+                problems.add(new FieldProblem(name, "is not a usable attribute name (letters, digits and _, not starting with a digit)"));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw ApiException.badRequest("invalid_csv", "The CSV header is not usable, nothing was imported: "
+                    + problems.getFirst().message(), problems);
+        }
+        return names;
+    }
+
+    private Optional<ValidLine> validate(CSVRecord record, long lineNumber, List<String> header) {
+        if (!record.isConsistent()) {
+            return refuse(lineNumber, null, "has " + record.size() + " values but the header has " + header.size() + " columns");
+        }
+        PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(record.get("phone"));
+        if (!phone.isValid()) {
+            return refuse(lineNumber, "phone", phone.problem());
+        }
+        Map<String, String> attributes = new TreeMap<>();
+        Set<String> tags = new TreeSet<>();
+        Set<MessageCategory> consent = new TreeSet<>();
+        boolean optOut = false;
+        String timeZone = null;
+        for (String column : header) {
+            String value = record.get(column);
+            if (value == null || value.isEmpty()) {
+                continue;
+            }
+            switch (column) {
+                case "phone" -> { }
+                case "tags" -> {
+                    for (String tag : value.split(";")) {
+                        if (tag.isBlank()) {
+                            continue;
+                        }
+                        String problem = Contacts.tagProblem(tag);
+                        if (problem != null) {
+                            return refuse(lineNumber, column, problem);
+                        }
+                        tags.add(tag.trim());
+                    }
+                }
+                case "consent" -> {
+                    for (String name : value.split(";")) {
+                        if (name.isBlank()) {
+                            continue;
+                        }
+                        Optional<MessageCategory> category = MessageCategory.parse(name);
+                        if (category.isEmpty()) {
+                            return refuse(lineNumber, column, "'" + name.trim() + "' is not a message category ("
+                                    + MessageCategory.allowedValues() + ")");
+                        }
+                        consent.add(category.get());
+                    }
+                }
+                case "opted_out" -> {
+                    switch (value.toLowerCase(Locale.ROOT)) {
+                        case "true", "yes", "1" -> optOut = true;
+                        case "false", "no", "0" -> { }
+                        default -> {
+                            return refuse(lineNumber, column, "'" + value + "' is not true or false");
+                        }
+                    }
+                }
+                case "time_zone" -> {
+                    try {
+                        timeZone = ZoneId.of(value).getId();
+                    } catch (DateTimeException e) {
+                        return refuse(lineNumber, column, "'" + value + "' is not an IANA time zone");
+                    }
+                }
+                default -> {
+                    if (value.length() > Contacts.MAX_VALUE_LENGTH) {
+                        return refuse(lineNumber, column, "is longer than " + Contacts.MAX_VALUE_LENGTH + " characters");
+                    }
+                    attributes.put(column, value);
+                }
+            }
+        }
+        return Optional.of(new ValidLine(lineNumber, phone.e164(), attributes, tags, consent, optOut, timeZone));
+    }
+
+    private Optional<ValidLine> refuse(long line, String column, String message) {
+        errors.add(new ContactImportReport.LineError(line, column, message));
+        return Optional.empty();
+    }
+
+    private void write(List<ValidLine> chunk) {
+        if (chunk.isEmpty()) {
+            return;
+        }
+        int[] before = {created, updated, unchanged};
+        try {
+            transactions.executeWithoutResult(tx -> chunk.forEach(this::upsert));
+        } catch (DuplicateKeyException concurrentInsert) {
+            // Another import created one of these phones meanwhile: the chunk rolled back, so count it again.
+            created = before[0];
+            updated = before[1];
+            unchanged = before[2];
+            transactions.executeWithoutResult(tx -> chunk.forEach(this::upsert));
+        }
+    }
+
+    private void upsert(ValidLine line) {
+        Optional<Contact> existing = store.findByPhoneForUpdate(line.phone());
+        Contact base = existing.orElseGet(() -> contacts.blank(line.phone()));
+        Map<String, String> attributes = new TreeMap<>(base.attributes());
+        attributes.putAll(line.attributes());
+        Set<String> tags = new TreeSet<>(base.tags());
+        tags.addAll(line.tags());
+        Consent consent = base.consent();
+        for (MessageCategory category : line.consent()) {
+            consent = consent.grant(category);
+        }
+        boolean optedOut = base.optedOut() || line.optOut();
+        Contact merged = new Contact(base.id(), base.phone(), attributes, tags, consent, optedOut,
+                optedOut && !base.optedOut() ? base.updatedAt() : base.optedOutAt(),
+                line.timeZone() == null ? base.timeZone() : line.timeZone(), base.notOnWhatsApp(),
+                base.createdAt(), base.updatedAt());
+        if (existing.isEmpty()) {
+            store.insert(merged);
+            created++;
+        } else if (Contacts.sameContent(base, merged)) {
+            unchanged++;
+        } else {
+            Contact stamped = contacts.touched(merged);
+            if (optedOut && !base.optedOut()) {
+                stamped = new Contact(stamped.id(), stamped.phone(), stamped.attributes(), stamped.tags(),
+                        stamped.consent(), true, stamped.updatedAt(), stamped.timeZone(), stamped.notOnWhatsApp(),
+                        stamped.createdAt(), stamped.updatedAt());
+            }
+            store.update(stamped);
+            updated++;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getMessage();
+    }
+}

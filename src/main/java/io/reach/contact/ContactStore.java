@@ -1,0 +1,112 @@
+package io.reach.contact;
+
+import io.reach.shared.Times;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** Rows of contacts, their attributes and tags. */
+@Repository
+class ContactStore {
+
+    private static final String COLUMNS = "id, phone, time_zone, consent_marketing, consent_utility, consent_authentication,"
+            + " opted_out, opted_out_at, not_on_whatsapp, created_at, updated_at";
+
+    private final JdbcClient jdbc;
+
+    ContactStore(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    Optional<Contact> find(UUID id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM contacts WHERE id = ?").param(id).query(this::row).optional()
+                .map(this::withDetails);
+    }
+
+    Optional<Contact> findByPhone(String e164) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM contacts WHERE phone = ?").param(e164).query(this::row).optional()
+                .map(this::withDetails);
+    }
+
+    Optional<Contact> findByPhoneForUpdate(String e164) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM contacts WHERE phone = ? FOR UPDATE").param(e164).query(this::row).optional()
+                .map(this::withDetails);
+    }
+
+    List<Contact> list(String tag, int limit, int offset) {
+        List<Contact> contacts = tag == null
+                ? jdbc.sql("SELECT " + COLUMNS + " FROM contacts ORDER BY created_at, id LIMIT ? OFFSET ?")
+                        .params(limit, offset).query(this::row).list()
+                : jdbc.sql("SELECT " + COLUMNS + " FROM contacts c WHERE EXISTS (SELECT 1 FROM contact_tags t"
+                                + " WHERE t.contact_id = c.id AND t.tag = ?) ORDER BY created_at, id LIMIT ? OFFSET ?")
+                        .params(tag, limit, offset).query(this::row).list();
+        return contacts.stream().map(this::withDetails).toList();
+    }
+
+    void insert(Contact contact) {
+        jdbc.sql("INSERT INTO contacts (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .params(contact.id(), contact.phone(), contact.timeZone(), contact.consent().marketing(),
+                        contact.consent().utility(), contact.consent().authentication(), contact.optedOut(),
+                        Times.utc(contact.optedOutAt()), contact.notOnWhatsApp(), Times.utc(contact.createdAt()),
+                        Times.utc(contact.updatedAt()))
+                .update();
+        writeDetails(contact);
+    }
+
+    void update(Contact contact) {
+        jdbc.sql("UPDATE contacts SET phone = ?, time_zone = ?, consent_marketing = ?, consent_utility = ?,"
+                        + " consent_authentication = ?, opted_out = ?, opted_out_at = ?, not_on_whatsapp = ?, updated_at = ?"
+                        + " WHERE id = ?")
+                .params(contact.phone(), contact.timeZone(), contact.consent().marketing(), contact.consent().utility(),
+                        contact.consent().authentication(), contact.optedOut(), Times.utc(contact.optedOutAt()),
+                        contact.notOnWhatsApp(), Times.utc(contact.updatedAt()), contact.id())
+                .update();
+        jdbc.sql("DELETE FROM contact_attributes WHERE contact_id = ?").param(contact.id()).update();
+        jdbc.sql("DELETE FROM contact_tags WHERE contact_id = ?").param(contact.id()).update();
+        writeDetails(contact);
+    }
+
+    void markNotOnWhatsApp(UUID id, Instant at) {
+        jdbc.sql("UPDATE contacts SET not_on_whatsapp = TRUE, updated_at = ? WHERE id = ? AND not_on_whatsapp = FALSE")
+                .params(Times.utc(at), id).update();
+    }
+
+    private void writeDetails(Contact contact) {
+        for (Map.Entry<String, String> attribute : contact.attributes().entrySet()) {
+            jdbc.sql("INSERT INTO contact_attributes (contact_id, name, value) VALUES (?, ?, ?)")
+                    .params(contact.id(), attribute.getKey(), attribute.getValue()).update();
+        }
+        for (String tag : contact.tags()) {
+            jdbc.sql("INSERT INTO contact_tags (contact_id, tag) VALUES (?, ?)").params(contact.id(), tag).update();
+        }
+    }
+
+    private Contact withDetails(Contact bare) {
+        Map<String, String> attributes = new TreeMap<>();
+        jdbc.sql("SELECT name, value FROM contact_attributes WHERE contact_id = ?").param(bare.id())
+                .query(rs -> {
+                    attributes.put(rs.getString("name"), rs.getString("value"));
+                });
+        Set<String> tags = new TreeSet<>(jdbc.sql("SELECT tag FROM contact_tags WHERE contact_id = ?").param(bare.id())
+                .query(String.class).list());
+        return new Contact(bare.id(), bare.phone(), attributes, tags, bare.consent(), bare.optedOut(), bare.optedOutAt(),
+                bare.timeZone(), bare.notOnWhatsApp(), bare.createdAt(), bare.updatedAt());
+    }
+
+    private Contact row(ResultSet rs, int rowNum) throws SQLException {
+        return new Contact(rs.getObject("id", UUID.class), rs.getString("phone"), Map.of(), Set.of(),
+                new Consent(rs.getBoolean("consent_marketing"), rs.getBoolean("consent_utility"),
+                        rs.getBoolean("consent_authentication")),
+                rs.getBoolean("opted_out"), Times.instant(rs, "opted_out_at"), rs.getString("time_zone"),
+                rs.getBoolean("not_on_whatsapp"), Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"));
+    }
+}

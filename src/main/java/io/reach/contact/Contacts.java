@@ -1,0 +1,230 @@
+package io.reach.contact;
+
+import io.reach.shared.ApiException;
+import io.reach.shared.FieldProblem;
+import io.reach.shared.Ids;
+import io.reach.shared.MessageCategory;
+import java.io.Reader;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** The contact feature's API: create, change, find and import contacts. */
+@Service
+public class Contacts {
+
+    static final Pattern ATTRIBUTE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,99}");
+    static final int MAX_VALUE_LENGTH = 4000;
+    static final int MAX_TAG_LENGTH = 100;
+
+    private final ContactStore store;
+    private final PhoneNumbers phoneNumbers;
+    private final Clock clock;
+    private final TransactionTemplate transactions;
+
+    Contacts(ContactStore store, ContactSettings settings, Clock clock, TransactionTemplate transactions) {
+        this.store = store;
+        this.phoneNumbers = new PhoneNumbers(settings.defaultRegion());
+        this.clock = clock;
+        this.transactions = transactions;
+    }
+
+    public PhoneNumbers phoneNumbers() {
+        return phoneNumbers;
+    }
+
+    public Optional<Contact> find(UUID id) {
+        return store.find(id);
+    }
+
+    public Contact get(UUID id) {
+        return store.find(id).orElseThrow(() -> ApiException.notFound("Contact", id));
+    }
+
+    public Optional<Contact> findByPhone(String e164) {
+        return store.findByPhone(e164);
+    }
+
+    public List<Contact> list(String tag, int limit, int offset) {
+        return store.list(tag, limit, offset);
+    }
+
+    public Contact create(ContactRequest request) {
+        List<FieldProblem> problems = new ArrayList<>();
+        PhoneNumbers.Result phone = phoneNumbers.normalise(request.phone());
+        if (!phone.isValid()) {
+            problems.add(new FieldProblem("phone", phone.problem()));
+        }
+        Contact draft = apply(blank(phone.e164()), request, problems);
+        failOn(problems);
+        return transactions.execute(tx -> {
+            if (store.findByPhone(draft.phone()).isPresent()) {
+                throw new ApiException(HttpStatus.CONFLICT, "conflict", "A contact with phone " + draft.phone()
+                        + " already exists", List.of(new FieldProblem("phone", "already exists")));
+            }
+            store.insert(draft);
+            return draft;
+        });
+    }
+
+    public Contact update(UUID id, ContactRequest request) {
+        return transactions.execute(tx -> {
+            Contact current = get(id);
+            List<FieldProblem> problems = new ArrayList<>();
+            String phone = current.phone();
+            if (request.phone() != null) {
+                PhoneNumbers.Result result = phoneNumbers.normalise(request.phone());
+                if (result.isValid()) {
+                    phone = result.e164();
+                } else {
+                    problems.add(new FieldProblem("phone", result.problem()));
+                }
+            }
+            Contact changed = apply(withPhone(current, phone), request, problems);
+            failOn(problems);
+            if (!changed.phone().equals(current.phone()) && store.findByPhone(changed.phone()).isPresent()) {
+                throw ApiException.conflict("Another contact already has phone " + changed.phone());
+            }
+            if (sameContent(current, changed)) {
+                return current;
+            }
+            Contact stamped = touched(changed);
+            store.update(stamped);
+            return stamped;
+        });
+    }
+
+    /** Records that WhatsApp said this contact cannot be reached there (Meta error 131026). */
+    public void markNotOnWhatsApp(UUID id) {
+        store.markNotOnWhatsApp(id, clock.instant());
+    }
+
+    /** The contact with this phone, created without any consent when Reach has never seen it (an inbound message). */
+    public Contact findOrCreateForInbound(String e164) {
+        return store.findByPhone(e164).orElseGet(() -> {
+            Contact contact = blank(e164);
+            store.insert(contact);
+            return contact;
+        });
+    }
+
+    /** Imports a CSV document: valid lines are upserted by phone, every bad line is reported and skipped. */
+    public ContactImportReport importCsv(Reader csv) {
+        return new ContactCsvImport(this, store, transactions).run(csv);
+    }
+
+    Contact blank(String e164) {
+        Instant now = clock.instant();
+        return new Contact(Ids.newId(), e164, Map.of(), Set.of(), Consent.NONE, false, null,
+                e164 == null ? null : PhoneNumbers.timeZoneOf(e164).orElse(null), false, now, now);
+    }
+
+    Contact touched(Contact contact) {
+        return new Contact(contact.id(), contact.phone(), contact.attributes(), contact.tags(), contact.consent(),
+                contact.optedOut(), contact.optedOutAt(), contact.timeZone(), contact.notOnWhatsApp(),
+                contact.createdAt(), clock.instant());
+    }
+
+    static boolean sameContent(Contact a, Contact b) {
+        return a.phone().equals(b.phone()) && a.attributes().equals(b.attributes()) && a.tags().equals(b.tags())
+                && a.consent().equals(b.consent()) && a.optedOut() == b.optedOut()
+                && java.util.Objects.equals(a.timeZone(), b.timeZone());
+    }
+
+    private static Contact withPhone(Contact contact, String phone) {
+        return new Contact(contact.id(), phone, contact.attributes(), contact.tags(), contact.consent(),
+                contact.optedOut(), contact.optedOutAt(), contact.timeZone(), contact.notOnWhatsApp(),
+                contact.createdAt(), contact.updatedAt());
+    }
+
+    /** Applies a request's fields to a contact, collecting every problem instead of stopping at the first. */
+    private Contact apply(Contact base, ContactRequest request, List<FieldProblem> problems) {
+        Map<String, String> attributes = new TreeMap<>(base.attributes());
+        if (request.attributes() != null) {
+            request.attributes().forEach((name, value) -> {
+                String field = "attributes." + name;
+                if (name == null || !ATTRIBUTE_NAME.matcher(name).matches()) {
+                    problems.add(new FieldProblem(field, "an attribute name is letters, digits and _ (not starting with a digit), at most 100"));
+                } else if (value == null || value.isEmpty()) {
+                    attributes.remove(name);
+                } else if (value.length() > MAX_VALUE_LENGTH) {
+                    problems.add(new FieldProblem(field, "is longer than " + MAX_VALUE_LENGTH + " characters"));
+                } else {
+                    attributes.put(name, value);
+                }
+            });
+        }
+        Set<String> tags = new TreeSet<>(base.tags());
+        if (request.tags() != null) {
+            tags.clear();
+            for (int i = 0; i < request.tags().size(); i++) {
+                String tag = request.tags().get(i);
+                String problem = tagProblem(tag);
+                if (problem != null) {
+                    problems.add(new FieldProblem("tags[" + i + "]", problem));
+                } else {
+                    tags.add(tag.trim());
+                }
+            }
+        }
+        Consent consent = base.consent();
+        if (request.consent() != null) {
+            Consent given = Consent.NONE;
+            for (Map.Entry<String, Boolean> entry : request.consent().entrySet()) {
+                Optional<MessageCategory> category = MessageCategory.parse(entry.getKey());
+                if (category.isEmpty()) {
+                    problems.add(new FieldProblem("consent." + entry.getKey(),
+                            "is not a message category (" + MessageCategory.allowedValues() + ")"));
+                } else if (Boolean.TRUE.equals(entry.getValue())) {
+                    given = given.grant(category.get());
+                }
+            }
+            consent = given;
+        }
+        boolean optedOut = request.optedOut() == null ? base.optedOut() : request.optedOut();
+        Instant optedOutAt = optedOut ? (base.optedOut() ? base.optedOutAt() : clock.instant()) : null;
+        String timeZone = base.timeZone();
+        if (request.timeZone() != null) {
+            try {
+                timeZone = ZoneId.of(request.timeZone().trim()).getId();
+            } catch (DateTimeException e) {
+                problems.add(new FieldProblem("timeZone", "'" + request.timeZone() + "' is not an IANA time zone (e.g. Europe/Amsterdam)"));
+            }
+        } else if (base.phone() != null && !base.phone().equals(request.phone()) && timeZone == null) {
+            timeZone = PhoneNumbers.timeZoneOf(base.phone()).orElse(null);
+        }
+        return new Contact(base.id(), base.phone(), attributes, tags, consent, optedOut, optedOutAt, timeZone,
+                base.notOnWhatsApp(), base.createdAt(), base.updatedAt());
+    }
+
+    static String tagProblem(String tag) {
+        if (tag == null || tag.isBlank()) {
+            return "a tag cannot be empty";
+        }
+        if (tag.trim().length() > MAX_TAG_LENGTH) {
+            return "a tag is at most " + MAX_TAG_LENGTH + " characters";
+        }
+        return null;
+    }
+
+    private static void failOn(List<FieldProblem> problems) {
+        if (!problems.isEmpty()) {
+            String summary = problems.getFirst().field() + ": " + problems.getFirst().message()
+                    + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : "");
+            throw ApiException.badRequest("invalid_request", summary, problems);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.reach.contact;
+
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberToTimeZonesMapper;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import io.reach.shared.ApiException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** Normalises phone numbers to E.164 with libphonenumber and refuses the ones that cannot be dialled. */
+public final class PhoneNumbers {
+
+    private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
+    private static final PhoneNumberToTimeZonesMapper TIME_ZONES = PhoneNumberToTimeZonesMapper.getInstance();
+
+    private final String defaultRegion;
+
+    /** @param defaultRegion ISO 3166 code used for numbers written without a country code; blank for none */
+    public PhoneNumbers(String defaultRegion) {
+        String region = defaultRegion == null ? "" : defaultRegion.trim().toUpperCase(Locale.ROOT);
+        if (!region.isEmpty() && !UTIL.getSupportedRegions().contains(region)) {
+            throw new IllegalArgumentException("reach.contacts.default-region '" + defaultRegion + "' is not an ISO 3166 region code libphonenumber knows");
+        }
+        this.defaultRegion = region.isEmpty() ? null : region;
+    }
+
+    /** The number in E.164, or the reason it is not a valid number. */
+    public Result normalise(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return Result.invalid("is required");
+        }
+        String text = raw.trim();
+        if (defaultRegion == null && !text.startsWith("+") && !text.startsWith("00")) {
+            return Result.invalid("'" + text + "' has no country code: write it as +<country code><number>, or set reach.contacts.default-region");
+        }
+        if (text.startsWith("00")) {
+            text = "+" + text.substring(2);
+        }
+        try {
+            PhoneNumber number = UTIL.parse(text, defaultRegion == null ? "ZZ" : defaultRegion);
+            if (!UTIL.isValidNumber(number)) {
+                return Result.invalid("'" + raw.trim() + "' is not a valid phone number");
+            }
+            return Result.valid(UTIL.format(number, PhoneNumberUtil.PhoneNumberFormat.E164));
+        } catch (NumberParseException e) {
+            return Result.invalid("'" + raw.trim() + "' is not a phone number (" + e.getErrorType().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")");
+        }
+    }
+
+    /** Like {@link #normalise} but refuses an invalid number with a 400 that names the field. */
+    public String require(String field, String raw) {
+        Result result = normalise(raw);
+        if (result.e164() == null) {
+            throw ApiException.invalidField(field, result.problem());
+        }
+        return result.e164();
+    }
+
+    /** The IANA time zone of a number's region when it has exactly one useful answer. */
+    public static Optional<String> timeZoneOf(String e164) {
+        try {
+            List<String> zones = TIME_ZONES.getTimeZonesForNumber(UTIL.parse(e164, "ZZ"));
+            return zones.stream().filter(z -> !z.equals(PhoneNumberToTimeZonesMapper.getUnknownTimeZone())).findFirst();
+        } catch (NumberParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Outcome of a normalisation: the E.164 form, or what is wrong. */
+    public record Result(String e164, String problem) {
+        static Result valid(String e164) {
+            return new Result(e164, null);
+        }
+
+        static Result invalid(String problem) {
+            return new Result(null, problem);
+        }
+
+        public boolean isValid() {
+            return e164 != null;
+        }
+    }
+}

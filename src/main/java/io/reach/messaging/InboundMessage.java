@@ -1,0 +1,25 @@
+package io.reach.messaging;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * A message a contact sent us: text, a template quick-reply button or an interactive reply, with the message it
+ * answers when the provider said so.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record InboundMessage(
+        UUID id,
+        Channel channel,
+        UUID senderId,
+        UUID contactId,
+        String from,
+        String providerMessageId,
+        String type,
+        String text,
+        String replyPayload,
+        String contextProviderMessageId,
+        UUID repliedToMessageId,
+        Instant occurredAt,
+        Instant receivedAt) {}

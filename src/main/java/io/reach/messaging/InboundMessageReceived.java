@@ -1,0 +1,4 @@
+package io.reach.messaging;
+
+/** Published once per inbound message, after it is stored. */
+public record InboundMessageReceived(InboundMessage message) {}

@@ -1,0 +1,83 @@
+package io.reach.messaging;
+
+import io.reach.shared.Dialect;
+import io.reach.shared.Ids;
+import io.reach.shared.Times;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+
+/** Messages contacts send us, stored once each against the contact and the message they answer. */
+@Service
+public class InboundMessages {
+
+    private static final String COLUMNS = "id, channel, sender_id, contact_id, from_phone, provider_message_id, type, text,"
+            + " reply_payload, context_provider_message_id, replied_to_message_id, occurred_at, received_at";
+
+    private final JdbcClient jdbc;
+    private final Dialect dialect;
+    private final Clock clock;
+    private final ApplicationEventPublisher events;
+
+    InboundMessages(JdbcClient jdbc, Dialect dialect, Clock clock, ApplicationEventPublisher events) {
+        this.jdbc = jdbc;
+        this.dialect = dialect;
+        this.clock = clock;
+        this.events = events;
+    }
+
+    /**
+     * Stores an inbound message unless its provider id was stored before (providers redeliver). The message it
+     * answers is found from the provider's context id. Returns the stored message, or empty for a duplicate.
+     */
+    public Optional<InboundMessage> record(InboundMessage candidate, String raw) {
+        UUID repliedTo = candidate.contextProviderMessageId() == null ? null
+                : jdbc.sql("SELECT id FROM messages WHERE provider_message_id = ?").param(candidate.contextProviderMessageId())
+                        .query(UUID.class).optional().orElse(null);
+        InboundMessage message = new InboundMessage(Ids.newId(), candidate.channel(), candidate.senderId(),
+                candidate.contactId(), candidate.from(), candidate.providerMessageId(), candidate.type(), candidate.text(),
+                candidate.replyPayload(), candidate.contextProviderMessageId(), repliedTo, candidate.occurredAt(),
+                clock.instant());
+        boolean stored = dialect.insertUnlessDuplicate(jdbc, "INSERT INTO inbound_messages (" + COLUMNS + ", raw)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "provider_message_id",
+                message.id(), message.channel().name(), message.senderId(), message.contactId(), message.from(),
+                message.providerMessageId(), message.type(), message.text(), message.replyPayload(),
+                message.contextProviderMessageId(), message.repliedToMessageId(), Times.utc(message.occurredAt()),
+                Times.utc(message.receivedAt()), raw);
+        if (!stored) {
+            return Optional.empty();
+        }
+        events.publishEvent(new InboundMessageReceived(message));
+        return Optional.of(message);
+    }
+
+    public List<InboundMessage> repliesTo(UUID messageId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE replied_to_message_id = ? ORDER BY occurred_at, id")
+                .param(messageId).query(this::row).list();
+    }
+
+    public List<InboundMessage> ofContact(UUID contactId, int limit) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE contact_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ?")
+                .params(contactId, limit).query(this::row).list();
+    }
+
+    public List<InboundMessage> latest(int limit) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages ORDER BY received_at DESC, id DESC LIMIT ?")
+                .param(limit).query(this::row).list();
+    }
+
+    private InboundMessage row(ResultSet rs, int rowNum) throws SQLException {
+        return new InboundMessage(rs.getObject("id", UUID.class), Channel.valueOf(rs.getString("channel")),
+                rs.getObject("sender_id", UUID.class), rs.getObject("contact_id", UUID.class), rs.getString("from_phone"),
+                rs.getString("provider_message_id"), rs.getString("type"), rs.getString("text"),
+                rs.getString("reply_payload"), rs.getString("context_provider_message_id"),
+                rs.getObject("replied_to_message_id", UUID.class), Times.instant(rs, "occurred_at"),
+                Times.instant(rs, "received_at"));
+    }
+}

@@ -1,0 +1,342 @@
+package io.reach.messaging;
+
+import io.reach.shared.ApiException;
+import io.reach.shared.Dialect;
+import io.reach.shared.Ids;
+import io.reach.shared.Times;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The messaging feature's API: records outbound messages, hands due ones to their channel's dispatcher under a
+ * lease, and applies every provider status to a message by the one status model.
+ */
+@Service
+public class Messages {
+
+    private static final String COLUMNS = "id, channel, sender_id, contact_id, recipient, template_name, template_language,"
+            + " campaign_id, rendered_text, status, blocked_reason, error_code, error_title, error_details,"
+            + " provider_message_id, attempts, created_at, updated_at";
+
+    private final JdbcClient jdbc;
+    private final Dialect dialect;
+    private final Clock clock;
+    private final TransactionTemplate transactions;
+    private final ApplicationEventPublisher events;
+    private final InboundMessages inbound;
+
+    Messages(JdbcClient jdbc, Dialect dialect, Clock clock, TransactionTemplate transactions,
+             ApplicationEventPublisher events, InboundMessages inbound) {
+        this.jdbc = jdbc;
+        this.dialect = dialect;
+        this.clock = clock;
+        this.transactions = transactions;
+        this.events = events;
+        this.inbound = inbound;
+    }
+
+    /** The outcome of recording a message: {@code replayed} when its idempotency key was seen before. */
+    public record Created(Message message, boolean replayed) {}
+
+    /** A message claimed for sending: the provider request as recorded, and how many attempts it has had. */
+    public record Outbound(UUID id, UUID senderId, String recipient, String requestBody, int attempt) {}
+
+    /** How a status report was taken. */
+    public enum Applied { APPLIED, DUPLICATE, UNMATCHED }
+
+    /**
+     * Records a message, queued or blocked. The provider request is built from the new message's id (so that it can
+     * carry it), and stored with it: what a retry sends is exactly what the first attempt sent.
+     */
+    public Created create(NewMessage message, Function<UUID, String> requestBody) {
+        UUID id = Ids.newId();
+        Instant now = clock.instant();
+        MessageStatus status = message.blocked() ? MessageStatus.BLOCKED : MessageStatus.QUEUED;
+        String body = message.blocked() ? null : requestBody.apply(id);
+        Boolean inserted = transactions.execute(tx -> {
+            String sql = "INSERT INTO messages (id, channel, sender_id, contact_id, recipient, template_name,"
+                    + " template_language, campaign_id, idempotency_key, request_body, rendered_text, status, blocked_reason,"
+                    + " attempts, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)";
+            Object[] params = {id, message.channel().name(), message.senderId(), message.contactId(), message.recipient(),
+                    message.templateName(), message.templateLanguage(), message.campaignId(), message.idempotencyKey(),
+                    body, message.renderedText(), status.name(), message.blockedReason(), Times.utc(now), Times.utc(now),
+                    Times.utc(now)};
+            boolean fresh = message.idempotencyKey() == null
+                    ? jdbc.sql(sql).params(params).update() > 0
+                    : dialect.insertUnlessDuplicate(jdbc, sql, "idempotency_key", params);
+            if (fresh) {
+                insertEvent(id, status, now, null, null, null, null, false);
+            }
+            return fresh;
+        });
+        if (Boolean.TRUE.equals(inserted)) {
+            return new Created(get(id), false);
+        }
+        UUID existing = jdbc.sql("SELECT id FROM messages WHERE idempotency_key = ?").param(message.idempotencyKey())
+                .query(UUID.class).single();
+        return new Created(get(existing), true);
+    }
+
+    public Message get(UUID id) {
+        return find(id).orElseThrow(() -> ApiException.notFound("Message", id));
+    }
+
+    public Optional<Message> find(UUID id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ?").param(id).query(this::row).optional()
+                .map(m -> new Message(m.id(), m.channel(), m.senderId(), m.contactId(), m.recipient(), m.templateName(),
+                        m.templateLanguage(), m.campaignId(), m.renderedText(), m.status(), m.blockedReason(), m.error(),
+                        m.providerMessageId(), m.attempts(), m.createdAt(), m.updatedAt(), timeline(id),
+                        inbound.repliesTo(id)));
+    }
+
+    /** Messages, newest first, optionally of one contact or campaign; without timelines. */
+    public List<Message> list(UUID contactId, String campaignId, int limit, int offset) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM messages WHERE 1 = 1");
+        java.util.ArrayList<Object> params = new java.util.ArrayList<>();
+        if (contactId != null) {
+            sql.append(" AND contact_id = ?");
+            params.add(contactId);
+        }
+        if (campaignId != null) {
+            sql.append(" AND campaign_id = ?");
+            params.add(campaignId);
+        }
+        sql.append(" ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?");
+        params.add(limit);
+        params.add(offset);
+        return jdbc.sql(sql.toString()).params(params).query(this::row).list();
+    }
+
+    public List<MessageEvent> timeline(UUID messageId) {
+        return jdbc.sql("SELECT status, occurred_at, recorded_at, error_code, error_title, error_details, pricing, inferred"
+                        + " FROM message_events WHERE message_id = ? ORDER BY id")
+                .param(messageId)
+                .query((rs, n) -> new MessageEvent(status(rs.getString("status")), Times.instant(rs, "occurred_at"),
+                        Times.instant(rs, "recorded_at"), (Integer) rs.getObject("error_code"), rs.getString("error_title"),
+                        rs.getString("error_details"), rs.getString("pricing"), rs.getBoolean("inferred")))
+                .list();
+    }
+
+    public Optional<UUID> idByProviderId(String providerMessageId) {
+        return jdbc.sql("SELECT id FROM messages WHERE provider_message_id = ?").param(providerMessageId)
+                .query(UUID.class).optional();
+    }
+
+    /**
+     * Claims up to {@code limit} queued messages of a channel that are due, for {@code lease}: no other dispatcher
+     * (in this process or another node) takes them until the lease runs out.
+     */
+    public List<Outbound> claimDue(Channel channel, int limit, Duration lease) {
+        return transactions.execute(tx -> {
+            OffsetDateTime now = Times.now(clock);
+            List<Outbound> due = jdbc.sql("SELECT id, sender_id, recipient, request_body, attempts FROM messages"
+                            + " WHERE channel = ? AND status = 'QUEUED' AND next_attempt_at <= ?"
+                            + " AND (lease_until IS NULL OR lease_until <= ?)"
+                            + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED")
+                    .params(channel.name(), now, now, limit)
+                    .query((rs, n) -> new Outbound(rs.getObject("id", UUID.class), rs.getObject("sender_id", UUID.class),
+                            rs.getString("recipient"), rs.getString("request_body"), rs.getInt("attempts") + 1))
+                    .list();
+            OffsetDateTime until = Times.utc(clock.instant().plus(lease));
+            for (Outbound message : due) {
+                jdbc.sql("UPDATE messages SET lease_until = ?, attempts = attempts + 1 WHERE id = ?")
+                        .params(until, message.id()).update();
+            }
+            return due;
+        });
+    }
+
+    /** The provider accepted the message and gave it this id. */
+    public void recordSubmitted(UUID messageId, String providerMessageId) {
+        Instant now = clock.instant();
+        transactions.executeWithoutResult(tx -> {
+            jdbc.sql("UPDATE messages SET provider_message_id = ?, error_code = NULL, error_title = NULL, error_details = NULL,"
+                            + " lease_until = NULL WHERE id = ? AND provider_message_id IS NULL")
+                    .params(providerMessageId, messageId).update();
+            applyLocked(messageId, new StatusReport(MessageStatus.SUBMITTED, now, providerMessageId, null, null, null, null), true);
+        });
+        reconcile(providerMessageId);
+    }
+
+    /** The provider refused the message for good (e.g. Meta 131026 or a template error). */
+    public void recordRejected(UUID messageId, MessageError error) {
+        Instant now = clock.instant();
+        transactions.executeWithoutResult(tx -> {
+            jdbc.sql("UPDATE messages SET lease_until = NULL WHERE id = ?").param(messageId).update();
+            applyLocked(messageId, new StatusReport(MessageStatus.FAILED, now, null, error.code(), error.title(),
+                    error.details(), null), false);
+        });
+    }
+
+    /** A passing failure: the message stays queued and is tried again at {@code next}. */
+    public void retryLater(UUID messageId, Instant next, MessageError lastError) {
+        jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, error_code = ?, error_title = ?,"
+                        + " error_details = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'")
+                .params(Times.utc(next), lastError.code(), lastError.title(), lastError.details(), Times.now(clock), messageId)
+                .update();
+    }
+
+    /**
+     * Applies a provider's status report: to the message with that provider id, else to {@code hintedMessageId}
+     * (Reach's own id, which Meta echoes back), else it is kept as unmatched for inspection and later matching.
+     */
+    public Applied applyStatus(Channel channel, UUID senderId, StatusReport report, UUID hintedMessageId, String rawPayload) {
+        Optional<UUID> id = idByProviderId(report.providerMessageId());
+        if (id.isEmpty() && hintedMessageId != null) {
+            id = jdbc.sql("SELECT id FROM messages WHERE id = ? AND channel = ? AND (provider_message_id IS NULL"
+                            + " OR provider_message_id = ?)")
+                    .params(hintedMessageId, channel.name(), report.providerMessageId()).query(UUID.class).optional();
+        }
+        if (id.isEmpty()) {
+            jdbc.sql("INSERT INTO unmatched_statuses (channel, sender_id, provider_message_id, status, occurred_at,"
+                            + " received_at, error_code, error_title, error_details, pricing, payload)"
+                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                    .params(channel.name(), senderId, report.providerMessageId(), report.status().name(),
+                            Times.utc(report.occurredAt()), Times.now(clock), report.errorCode(), report.errorTitle(),
+                            report.errorDetails(), report.pricing(), rawPayload)
+                    .update();
+            return Applied.UNMATCHED;
+        }
+        UUID messageId = id.get();
+        jdbc.sql("UPDATE messages SET provider_message_id = ? WHERE id = ? AND provider_message_id IS NULL")
+                .params(report.providerMessageId(), messageId).update();
+        return applyLocked(messageId, report, true);
+    }
+
+    /** Statuses kept as unmatched, newest first, for inspection. */
+    public List<UnmatchedStatus> unmatched(int limit) {
+        return jdbc.sql("SELECT id, channel, provider_message_id, status, occurred_at, received_at, error_code,"
+                        + " matched_message_id, payload FROM unmatched_statuses ORDER BY id DESC LIMIT ?")
+                .param(limit)
+                .query((rs, n) -> new UnmatchedStatus(rs.getLong("id"), rs.getString("channel").toLowerCase(),
+                        rs.getString("provider_message_id"), status(rs.getString("status")), Times.instant(rs, "occurred_at"),
+                        Times.instant(rs, "received_at"), (Integer) rs.getObject("error_code"),
+                        rs.getObject("matched_message_id", UUID.class), rs.getString("payload")))
+                .list();
+    }
+
+    /** Applies the unmatched statuses of a provider id whose message Reach now knows. */
+    public int reconcile(String providerMessageId) {
+        Optional<UUID> messageId = idByProviderId(providerMessageId);
+        if (messageId.isEmpty()) {
+            return 0;
+        }
+        Integer applied = transactions.execute(tx -> {
+            List<Long> ids = jdbc.sql("SELECT id FROM unmatched_statuses WHERE provider_message_id = ?"
+                            + " AND matched_message_id IS NULL ORDER BY id FOR UPDATE SKIP LOCKED")
+                    .param(providerMessageId).query(Long.class).list();
+            for (Long unmatchedId : ids) {
+                StatusReport report = jdbc.sql("SELECT status, occurred_at, error_code, error_title, error_details, pricing"
+                                + " FROM unmatched_statuses WHERE id = ?")
+                        .param(unmatchedId)
+                        .query((rs, n) -> new StatusReport(status(rs.getString("status")), Times.instant(rs, "occurred_at"),
+                                providerMessageId, (Integer) rs.getObject("error_code"), rs.getString("error_title"),
+                                rs.getString("error_details"), rs.getString("pricing")))
+                        .single();
+                applyLocked(messageId.get(), report, true);
+                jdbc.sql("UPDATE unmatched_statuses SET matched_message_id = ? WHERE id = ?")
+                        .params(messageId.get(), unmatchedId).update();
+            }
+            return ids.size();
+        });
+        return applied == null ? 0 : applied;
+    }
+
+    /** Matches unmatched statuses whose messages have appeared since; returns how many were applied. */
+    public int reconcilePending(int limit) {
+        List<String> providerIds = jdbc.sql("SELECT DISTINCT u.provider_message_id FROM unmatched_statuses u"
+                        + " JOIN messages m ON m.provider_message_id = u.provider_message_id"
+                        + " WHERE u.matched_message_id IS NULL LIMIT ?")
+                .param(limit).query(String.class).list();
+        return providerIds.stream().mapToInt(this::reconcile).sum();
+    }
+
+    /** The status model at work on one message, under its row lock so that concurrent reports serialise. */
+    private Applied applyLocked(UUID messageId, StatusReport report, boolean acceptedByProvider) {
+        Message current = jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ? FOR UPDATE").param(messageId)
+                .query(this::row).single();
+        Set<MessageStatus> recorded = EnumSet.noneOf(MessageStatus.class);
+        jdbc.sql("SELECT status FROM message_events WHERE message_id = ?").param(messageId).query(String.class).list()
+                .forEach(s -> recorded.add(status(s)));
+        StatusModel.Decision decision = StatusModel.apply(current.status(), recorded, report.status());
+        if (!decision.record()) {
+            return Applied.DUPLICATE;
+        }
+        // Any provider report proves the provider took the message, even if its answer to the send is still on its way.
+        if (decision.inferSubmitted() && acceptedByProvider) {
+            insertEvent(messageId, MessageStatus.SUBMITTED, report.occurredAt(), null, null, null, null, true);
+        }
+        insertEvent(messageId, report.status(), report.occurredAt(), report.errorCode(), report.errorTitle(),
+                report.errorDetails(), report.pricing(), false);
+        if (decision.inferDelivered()) {
+            insertEvent(messageId, MessageStatus.DELIVERED, report.occurredAt(), null, null, null, null, true);
+        }
+        MessageStatus next = decision.current();
+        boolean failedNow = next == MessageStatus.FAILED && report.status() == MessageStatus.FAILED;
+        jdbc.sql("UPDATE messages SET status = ?, error_code = ?, error_title = ?, error_details = ?, updated_at = ?,"
+                        + " lease_until = CASE WHEN ? = 'QUEUED' THEN lease_until ELSE NULL END WHERE id = ?")
+                .params(next.name(),
+                        failedNow ? report.errorCode() : errorCodeOf(current, next),
+                        failedNow ? report.errorTitle() : errorTitleOf(current, next),
+                        failedNow ? report.errorDetails() : errorDetailsOf(current, next),
+                        Times.now(clock), next.name(), messageId)
+                .update();
+        if (next != current.status()) {
+            events.publishEvent(new MessageStatusChanged(messageId, current.channel(), current.contactId(),
+                    current.campaignId(), current.status(), next, report.occurredAt(),
+                    next == MessageStatus.FAILED ? report.errorCode() : null));
+        }
+        return Applied.APPLIED;
+    }
+
+    // A message that is not (or no longer) failed keeps no error of its own: its timeline still has every failure.
+    private static Integer errorCodeOf(Message current, MessageStatus next) {
+        return next == MessageStatus.FAILED && current.error() != null ? current.error().code() : null;
+    }
+
+    private static String errorTitleOf(Message current, MessageStatus next) {
+        return next == MessageStatus.FAILED && current.error() != null ? current.error().title() : null;
+    }
+
+    private static String errorDetailsOf(Message current, MessageStatus next) {
+        return next == MessageStatus.FAILED && current.error() != null ? current.error().details() : null;
+    }
+
+    private void insertEvent(UUID messageId, MessageStatus status, Instant occurredAt, Integer errorCode, String errorTitle,
+                             String errorDetails, String pricing, boolean inferred) {
+        dialect.insertUnlessDuplicate(jdbc, "INSERT INTO message_events (message_id, status, occurred_at, recorded_at,"
+                        + " error_code, error_title, error_details, pricing, inferred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "message_id, status", messageId, status.name(), Times.utc(occurredAt == null ? clock.instant() : occurredAt),
+                Times.now(clock), errorCode, errorTitle, errorDetails, pricing, inferred);
+    }
+
+    private static MessageStatus status(String stored) {
+        return MessageStatus.valueOf(stored);
+    }
+
+    private Message row(ResultSet rs, int rowNum) throws SQLException {
+        Integer code = (Integer) rs.getObject("error_code");
+        MessageError error = code == null && rs.getString("error_title") == null ? null
+                : new MessageError(code == null ? 0 : code, rs.getString("error_title"), rs.getString("error_details"));
+        return new Message(rs.getObject("id", UUID.class), Channel.valueOf(rs.getString("channel")),
+                rs.getObject("sender_id", UUID.class), rs.getObject("contact_id", UUID.class), rs.getString("recipient"),
+                rs.getString("template_name"), rs.getString("template_language"), rs.getString("campaign_id"),
+                rs.getString("rendered_text"), status(rs.getString("status")), rs.getString("blocked_reason"), error,
+                rs.getString("provider_message_id"), rs.getInt("attempts"), Times.instant(rs, "created_at"),
+                Times.instant(rs, "updated_at"), null, null);
+    }
+}

@@ -1,0 +1,80 @@
+package io.reach.messaging;
+
+import io.reach.shared.Times;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Provider callbacks, stored as they came before the provider gets its 200, and handed to processors afterwards
+ * under a lease: a crash between the two loses nothing, it only delays the processing.
+ */
+@Service
+public class WebhookInbox {
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+    private final TransactionTemplate transactions;
+
+    WebhookInbox(JdbcClient jdbc, Clock clock, TransactionTemplate transactions) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.transactions = transactions;
+    }
+
+    /** One stored callback, claimed for processing. */
+    public record Entry(long id, UUID senderId, String body, int attempt) {}
+
+    public void store(Channel channel, UUID senderId, String body) {
+        OffsetDateTime now = Times.now(clock);
+        jdbc.sql("INSERT INTO webhook_inbox (channel, sender_id, received_at, body, next_attempt_at) VALUES (?, ?, ?, ?, ?)")
+                .params(channel.name(), senderId, now, body, now).update();
+    }
+
+    public List<Entry> claim(Channel channel, int limit, Duration lease) {
+        return transactions.execute(tx -> {
+            OffsetDateTime now = Times.now(clock);
+            List<Entry> entries = jdbc.sql("SELECT id, sender_id, body, attempts FROM webhook_inbox WHERE channel = ?"
+                            + " AND processed_at IS NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
+                            + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED")
+                    .params(channel.name(), now, now, limit)
+                    .query((rs, n) -> new Entry(rs.getLong("id"), rs.getObject("sender_id", UUID.class),
+                            rs.getString("body"), rs.getInt("attempts") + 1))
+                    .list();
+            OffsetDateTime until = Times.utc(clock.instant().plus(lease));
+            for (Entry entry : entries) {
+                jdbc.sql("UPDATE webhook_inbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?")
+                        .params(until, entry.id()).update();
+            }
+            return entries;
+        });
+    }
+
+    /** Marks an entry processed; call it inside the transaction that applied the entry. */
+    public void markProcessed(long id) {
+        jdbc.sql("UPDATE webhook_inbox SET processed_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?")
+                .params(Times.now(clock), id).update();
+    }
+
+    public void markFailed(long id, String error, Instant retryAt) {
+        jdbc.sql("UPDATE webhook_inbox SET lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?")
+                .params(Times.utc(retryAt), error == null ? null : error.substring(0, Math.min(error.length(), 2000)), id)
+                .update();
+    }
+
+    /** How many callbacks of a channel wait to be processed (stored but not processed yet). */
+    public long pending(Channel channel) {
+        return jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE channel = ? AND processed_at IS NULL")
+                .param(channel.name()).query(Long.class).single();
+    }
+
+    public long stored(Channel channel) {
+        return jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE channel = ?").param(channel.name()).query(Long.class).single();
+    }
+}

@@ -1,0 +1,21 @@
+package io.reach.messaging.whatsapp;
+
+import io.reach.template.ButtonParameter;
+import java.util.List;
+
+/**
+ * A request to send a template to one contact, named by {@code to} (a phone number) or {@code contactId}.
+ * {@code sender} is a sender's name or id. {@code idempotencyKey} makes a repeated request return the first
+ * request's message instead of sending again.
+ */
+public record SendTemplateRequest(
+        String sender,
+        String to,
+        String contactId,
+        String template,
+        String language,
+        List<String> headerParameters,
+        List<String> bodyParameters,
+        List<ButtonParameter> buttonParameters,
+        String campaignId,
+        String idempotencyKey) {}

@@ -1,0 +1,113 @@
+package io.reach.messaging.whatsapp;
+
+import io.reach.contact.Contacts;
+import io.reach.messaging.Channel;
+import io.reach.messaging.MessageError;
+import io.reach.messaging.Messages;
+import io.reach.sender.Senders;
+import io.reach.sender.WhatsAppAccount;
+import io.reach.shared.BackgroundWorker;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Sends queued WhatsApp messages: claims due ones under a lease, posts each to the Cloud API (several at once),
+ * and records what Meta said: submitted, failed, or retry later with exponential backoff.
+ */
+@Component
+class WhatsAppDispatcher extends BackgroundWorker {
+
+    private static final Logger log = LoggerFactory.getLogger(WhatsAppDispatcher.class);
+
+    private final Messages messages;
+    private final Senders senders;
+    private final Contacts contacts;
+    private final CloudApiClient client;
+    private final WhatsAppSettings settings;
+    private final Clock clock;
+    private final ExecutorService senderThreads = Executors.newVirtualThreadPerTaskExecutor();
+    private final Semaphore inFlight;
+
+    WhatsAppDispatcher(Messages messages, Senders senders, Contacts contacts, CloudApiClient client,
+                       WhatsAppSettings settings, Clock clock) {
+        super("whatsapp-dispatcher", settings.pollInterval(), settings.dispatcherEnabled());
+        this.messages = messages;
+        this.senders = senders;
+        this.contacts = contacts;
+        this.client = client;
+        this.settings = settings;
+        this.clock = clock;
+        this.inFlight = new Semaphore(settings.concurrency());
+    }
+
+    /** Sends one batch of due messages and waits for their answers; returns how many were claimed. */
+    @Override
+    protected int doWork() {
+        List<Messages.Outbound> batch = messages.claimDue(Channel.WHATSAPP, settings.batchSize(), settings.lease());
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        List<Future<?>> sends = new java.util.ArrayList<>(batch.size());
+        for (Messages.Outbound message : batch) {
+            sends.add(senderThreads.submit(() -> {
+                inFlight.acquireUninterruptibly();
+                try {
+                    sendOne(message);
+                } finally {
+                    inFlight.release();
+                }
+            }));
+        }
+        for (Future<?> send : sends) {
+            try {
+                send.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (java.util.concurrent.ExecutionException e) {
+                // The lease runs out and the message is claimed again: nothing is lost.
+                log.warn("A WhatsApp send failed unexpectedly; it will be retried when its lease ends", e.getCause());
+            }
+        }
+        return batch.size();
+    }
+
+    private void sendOne(Messages.Outbound message) {
+        WhatsAppAccount account = senders.account(message.senderId());
+        SendOutcome outcome = client.send(account, message.requestBody(), message.id().toString());
+        switch (outcome) {
+            case SendOutcome.Accepted accepted -> messages.recordSubmitted(message.id(), accepted.providerMessageId());
+            case SendOutcome.Rejected rejected -> {
+                messages.recordRejected(message.id(), rejected.error());
+                if (rejected.error().code() == MetaErrors.NOT_ON_WHATSAPP) {
+                    Optional.ofNullable(messages.get(message.id()).contactId()).ifPresent(contacts::markNotOnWhatsApp);
+                }
+            }
+            case SendOutcome.Retry retry -> {
+                if (message.attempt() >= settings.maxAttempts()) {
+                    MessageError error = retry.error();
+                    messages.recordRejected(message.id(), new MessageError(error.code(), error.title().replace("; retrying", "")
+                            + " (gave up after " + message.attempt() + " attempts)", error.details()));
+                } else {
+                    Instant next = clock.instant().plus(settings.backoff(message.attempt(), retry.retryAfter()));
+                    messages.retryLater(message.id(), next, retry.error());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void stop() {
+        super.stop();
+        senderThreads.shutdown();
+    }
+}

@@ -1,0 +1,41 @@
+package io.reach.messaging.whatsapp;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * WhatsApp channel settings ({@code reach.whatsapp.*}).
+ *
+ * @param connectTimeout    TCP connect timeout towards the Graph API
+ * @param requestTimeout    how long a send may take before it counts as a timeout (and is retried)
+ * @param dispatcherEnabled whether this node sends queued messages (all nodes may; leases keep them apart)
+ * @param batchSize         messages claimed at once
+ * @param concurrency       sends in flight at once per node
+ * @param maxAttempts       attempts before a message that keeps failing transiently is failed for good
+ * @param initialBackoff    wait before the first retry; it doubles per attempt
+ * @param maxBackoff        longest wait between two attempts
+ * @param lease             how long a claimed message or webhook stays reserved for the node that claimed it
+ * @param pollInterval      how often idle workers look for due work (new work wakes them at once)
+ */
+@ConfigurationProperties("reach.whatsapp")
+public record WhatsAppSettings(
+        @DefaultValue("5s") Duration connectTimeout,
+        @DefaultValue("15s") Duration requestTimeout,
+        @DefaultValue("true") boolean dispatcherEnabled,
+        @DefaultValue("100") int batchSize,
+        @DefaultValue("32") int concurrency,
+        @DefaultValue("8") int maxAttempts,
+        @DefaultValue("1s") Duration initialBackoff,
+        @DefaultValue("5m") Duration maxBackoff,
+        @DefaultValue("60s") Duration lease,
+        @DefaultValue("500ms") Duration pollInterval) {
+
+    /** How long to wait before attempt {@code attempt + 1}, given Meta's Retry-After when it sent one. */
+    Duration backoff(int attempt, Duration retryAfter) {
+        long factor = 1L << Math.min(Math.max(attempt - 1, 0), 20);
+        Duration exponential = initialBackoff.multipliedBy(factor);
+        Duration wait = exponential.compareTo(maxBackoff) > 0 ? maxBackoff : exponential;
+        return retryAfter != null && retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
+    }
+}

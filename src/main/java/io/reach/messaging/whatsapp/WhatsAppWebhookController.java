@@ -1,0 +1,111 @@
+package io.reach.messaging.whatsapp;
+
+import io.reach.messaging.Channel;
+import io.reach.messaging.WebhookInbox;
+import io.reach.sender.Senders;
+import io.reach.sender.WhatsAppAccount;
+import io.reach.shared.ApiError;
+import io.reach.shared.ApiException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Meta's webhook endpoint. GET answers the subscription handshake; POST checks the signature with the app secret
+ * of the sender named by {@code metadata.phone_number_id}, stores the raw payload and answers 200 at once: the
+ * processing happens afterwards ({@link WhatsAppWebhookProcessor}).
+ */
+@RestController
+class WhatsAppWebhookController {
+
+    private final Senders senders;
+    private final WebhookInbox inbox;
+    private final WhatsAppWebhookProcessor processor;
+    private final JsonMapper json;
+
+    WhatsAppWebhookController(Senders senders, WebhookInbox inbox, WhatsAppWebhookProcessor processor, JsonMapper json) {
+        this.senders = senders;
+        this.inbox = inbox;
+        this.processor = processor;
+        this.json = json;
+    }
+
+    @GetMapping("/webhooks/whatsapp")
+    ResponseEntity<?> verify(@RequestParam(name = "hub.mode", required = false) String mode,
+                             @RequestParam(name = "hub.verify_token", required = false) String token,
+                             @RequestParam(name = "hub.challenge", required = false) String challenge) {
+        if ("subscribe".equals(mode) && challenge != null && senders.isVerifyToken(token)) {
+            return ResponseEntity.ok().contentType(MediaType.TEXT_PLAIN).body(challenge);
+        }
+        return ResponseEntity.status(HttpStatus.FORBIDDEN).body(new ApiError("verification_failed",
+                "hub.mode must be 'subscribe' and hub.verify_token must be a sender's verify token", List.of()));
+    }
+
+    @PostMapping("/webhooks/whatsapp")
+    ResponseEntity<Void> receive(@RequestBody(required = false) byte[] body,
+                                 @RequestHeader(name = "X-Hub-Signature-256", required = false) String signature) {
+        if (body == null || body.length == 0) {
+            throw ApiException.badRequest("malformed_webhook", "The webhook body is empty", List.of());
+        }
+        JsonNode root;
+        try {
+            root = json.readTree(body);
+        } catch (JacksonException e) {
+            throw ApiException.badRequest("malformed_webhook", "The webhook body is not valid JSON", List.of());
+        }
+        if (root == null || !root.isObject() || !root.path("entry").isArray()) {
+            throw ApiException.badRequest("malformed_webhook", "A WhatsApp webhook is an object with an 'entry' array", List.of());
+        }
+        Set<WhatsAppAccount> accounts = accountsOf(root);
+        if (accounts.isEmpty()) {
+            throw new ApiException(HttpStatus.UNAUTHORIZED, "unknown_sender",
+                    "No sender has the phone_number_id (or WABA id) of this webhook, so its signature cannot be checked");
+        }
+        // Every number named in one payload must share the app secret that signed it.
+        boolean signed = accounts.stream().allMatch(a -> WebhookSignature.matches(body, a.credentials().appSecret(), signature));
+        if (!signed) {
+            throw new ApiException(HttpStatus.UNAUTHORIZED, "invalid_signature",
+                    "X-Hub-Signature-256 does not match the body signed with the sender's app secret");
+        }
+        inbox.store(Channel.WHATSAPP, accounts.iterator().next().sender().id(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
+        processor.wake();
+        return ResponseEntity.ok().build();
+    }
+
+    private Set<WhatsAppAccount> accountsOf(JsonNode root) {
+        Set<WhatsAppAccount> accounts = new LinkedHashSet<>();
+        for (JsonNode entry : root.path("entry")) {
+            boolean named = false;
+            for (JsonNode change : entry.path("changes")) {
+                String phoneNumberId = change.path("value").path("metadata").path("phone_number_id").asString(null);
+                if (phoneNumberId != null) {
+                    named = true;
+                    Optional<WhatsAppAccount> account = senders.byPhoneNumberId(phoneNumberId);
+                    if (account.isEmpty()) {
+                        return Set.of();
+                    }
+                    accounts.add(account.get());
+                }
+            }
+            if (!named) {
+                String wabaId = entry.path("id").asString(null);
+                senders.list().stream().filter(s -> s.wabaId().equals(wabaId)).findFirst()
+                        .flatMap(s -> senders.byPhoneNumberId(s.phoneNumberId())).ifPresent(accounts::add);
+            }
+        }
+        return accounts;
+    }
+}

@@ -1,0 +1,199 @@
+package io.reach.messaging.whatsapp;
+
+import io.reach.contact.Contact;
+import io.reach.contact.Contacts;
+import io.reach.contact.PhoneNumbers;
+import io.reach.messaging.Channel;
+import io.reach.messaging.InboundMessage;
+import io.reach.messaging.InboundMessages;
+import io.reach.messaging.MessageStatus;
+import io.reach.messaging.Messages;
+import io.reach.messaging.StatusReport;
+import io.reach.messaging.WebhookInbox;
+import io.reach.sender.Senders;
+import io.reach.sender.WhatsAppAccount;
+import io.reach.shared.BackgroundWorker;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Processes stored WhatsApp webhooks: status events go to the status model, inbound messages are stored against
+ * their contact and the message they answer. Each payload is applied in one transaction with its "processed"
+ * mark, so a crash half-way re-applies it whole, and the status model ignores what it already has.
+ */
+@Component
+class WhatsAppWebhookProcessor extends BackgroundWorker {
+
+    private static final Logger log = LoggerFactory.getLogger(WhatsAppWebhookProcessor.class);
+    private static final int BATCH = 200;
+
+    private final WebhookInbox inbox;
+    private final Messages messages;
+    private final InboundMessages inbound;
+    private final Contacts contacts;
+    private final Senders senders;
+    private final JsonMapper json;
+    private final TransactionTemplate transactions;
+    private final WhatsAppSettings settings;
+    private final Clock clock;
+
+    WhatsAppWebhookProcessor(WebhookInbox inbox, Messages messages, InboundMessages inbound, Contacts contacts,
+                             Senders senders, JsonMapper json, TransactionTemplate transactions,
+                             WhatsAppSettings settings, Clock clock) {
+        super("whatsapp-webhooks", settings.pollInterval(), true);
+        this.inbox = inbox;
+        this.messages = messages;
+        this.inbound = inbound;
+        this.contacts = contacts;
+        this.senders = senders;
+        this.json = json;
+        this.transactions = transactions;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    @Override
+    protected int doWork() {
+        List<WebhookInbox.Entry> entries = inbox.claim(Channel.WHATSAPP, BATCH, settings.lease());
+        for (WebhookInbox.Entry entry : entries) {
+            try {
+                transactions.executeWithoutResult(tx -> {
+                    process(entry);
+                    inbox.markProcessed(entry.id());
+                });
+            } catch (RuntimeException e) {
+                Duration wait = settings.backoff(entry.attempt(), null);
+                log.warn("Webhook {} could not be processed (attempt {}); retrying in {}", entry.id(), entry.attempt(), wait, e);
+                inbox.markFailed(entry.id(), e.getClass().getSimpleName() + ": " + e.getMessage(), clock.instant().plus(wait));
+            }
+        }
+        return entries.size();
+    }
+
+    private void process(WebhookInbox.Entry entry) {
+        JsonNode root = json.readTree(entry.body());
+        for (JsonNode change : iterate(root.path("entry"), "changes")) {
+            if (!"messages".equals(change.path("field").asString("messages"))) {
+                continue;
+            }
+            JsonNode value = change.path("value");
+            String phoneNumberId = value.path("metadata").path("phone_number_id").asString(null);
+            Optional<WhatsAppAccount> account = phoneNumberId == null ? Optional.empty() : senders.byPhoneNumberId(phoneNumberId);
+            UUID senderId = account.map(a -> a.sender().id()).orElse(entry.senderId());
+            for (JsonNode status : value.path("statuses")) {
+                applyStatus(senderId, status);
+            }
+            for (JsonNode message : value.path("messages")) {
+                recordInbound(senderId, message, value.path("contacts"));
+            }
+        }
+    }
+
+    private void applyStatus(UUID senderId, JsonNode status) {
+        Optional<MessageStatus> kind = MessageStatus.parse(status.path("status").asString(null))
+                .filter(s -> s == MessageStatus.SENT || s == MessageStatus.DELIVERED || s == MessageStatus.READ
+                        || s == MessageStatus.FAILED);
+        String providerId = status.path("id").asString(null);
+        if (kind.isEmpty() || providerId == null) {
+            log.debug("Ignoring a WhatsApp status Reach does not track: {}", status.path("status").asString("?"));
+            return;
+        }
+        JsonNode error = status.path("errors").path(0);
+        Integer code = error.path("code").isNumber() ? error.path("code").asInt() : null;
+        String title = code == null ? null : MetaErrors.describe(code, error.path("title").asString(null));
+        String details = error.isMissingNode() ? null : error.path("error_data").path("details")
+                .asString(error.path("message").asString(null));
+        StatusReport report = new StatusReport(kind.get(), timestamp(status), providerId, code, title, details, pricing(status));
+        UUID hint = uuid(status.path("biz_opaque_callback_data").asString(null));
+        Messages.Applied applied = messages.applyStatus(Channel.WHATSAPP, senderId, report, hint, json.writeValueAsString(status));
+        if (applied == Messages.Applied.APPLIED && code != null && code == MetaErrors.NOT_ON_WHATSAPP) {
+            messages.idByProviderId(providerId).map(messages::get).map(m -> m.contactId())
+                    .ifPresent(contacts::markNotOnWhatsApp);
+        }
+    }
+
+    private void recordInbound(UUID senderId, JsonNode message, JsonNode contactsNode) {
+        String providerId = message.path("id").asString(null);
+        String from = message.path("from").asString(null);
+        if (providerId == null || from == null || senderId == null) {
+            log.warn("Ignoring an inbound WhatsApp message without id, sender or number");
+            return;
+        }
+        PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(from.startsWith("+") ? from : "+" + from);
+        String e164 = phone.isValid() ? phone.e164() : "+" + from.replaceAll("[^0-9]", "");
+        Contact contact = contacts.findOrCreateForInbound(e164);
+        String type = message.path("type").asString("unknown");
+        String text = null;
+        String payload = null;
+        switch (type) {
+            case "text" -> text = message.path("text").path("body").asString(null);
+            case "button" -> {
+                text = message.path("button").path("text").asString(null);
+                payload = message.path("button").path("payload").asString(null);
+            }
+            case "interactive" -> {
+                JsonNode interactive = message.path("interactive");
+                String kind = interactive.path("type").asString("");
+                JsonNode reply = interactive.path(kind);
+                type = kind.isEmpty() ? "interactive" : kind;
+                text = reply.path("title").asString(null);
+                payload = reply.path("id").asString(null);
+            }
+            default -> text = message.path(type).path("caption").asString(null);
+        }
+        String context = message.path("context").path("id").asString(null);
+        inbound.record(new InboundMessage(null, Channel.WHATSAPP, senderId, contact.id(), e164, providerId, type, text,
+                payload, context, null, timestamp(message), null), json.writeValueAsString(message));
+    }
+
+    private Instant timestamp(JsonNode node) {
+        String seconds = node.path("timestamp").asString(null);
+        try {
+            return seconds == null ? clock.instant() : Instant.ofEpochSecond(Long.parseLong(seconds));
+        } catch (NumberFormatException e) {
+            return clock.instant();
+        }
+    }
+
+    private String pricing(JsonNode status) {
+        if (!status.has("pricing") && !status.has("conversation")) {
+            return null;
+        }
+        var node = json.createObjectNode();
+        if (status.has("pricing")) {
+            node.set("pricing", status.get("pricing"));
+        }
+        if (status.has("conversation")) {
+            node.set("conversation", status.get("conversation"));
+        }
+        return json.writeValueAsString(node);
+    }
+
+    private static UUID uuid(String text) {
+        try {
+            return text == null ? null : UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static List<JsonNode> iterate(JsonNode entries, String field) {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        for (JsonNode entry : entries) {
+            for (JsonNode item : entry.path(field)) {
+                out.add(item);
+            }
+        }
+        return out;
+    }
+}

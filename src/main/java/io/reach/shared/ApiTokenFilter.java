@@ -1,0 +1,49 @@
+package io.reach.shared;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Requires {@code Authorization: Bearer <token>} on everything under /api/. */
+@Component
+class ApiTokenFilter extends OncePerRequestFilter {
+
+    private final byte[] expected;
+    private final JsonMapper json;
+
+    ApiTokenFilter(ApiToken token, JsonMapper json) {
+        this.expected = token.value().getBytes(StandardCharsets.UTF_8);
+        this.json = json;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        return !request.getRequestURI().startsWith(request.getContextPath() + "/api/");
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String header = request.getHeader("Authorization");
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            byte[] presented = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+            if (MessageDigest.isEqual(presented, expected)) {
+                chain.doFilter(request, response);
+                return;
+            }
+        }
+        response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
+        response.setHeader("WWW-Authenticate", "Bearer");
+        response.setContentType("application/json");
+        json.writeValue(response.getOutputStream(), new ApiError("unauthorized",
+                "Send the API token as 'Authorization: Bearer <token>' (see README: it is in data/api-token by default)",
+                java.util.List.of()));
+    }
+}

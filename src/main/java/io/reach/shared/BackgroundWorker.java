@@ -1,0 +1,95 @@
+package io.reach.shared;
+
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * A loop on its own thread that does a unit of work while there is some, and otherwise waits until it is woken
+ * ({@link #wake()}) or the poll interval passes. Work lives in the database, so the wake-up is only a shortcut:
+ * a lost one costs at most one poll interval, never a message.
+ */
+public abstract class BackgroundWorker implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(BackgroundWorker.class);
+
+    private final String name;
+    private final Duration pollInterval;
+    private final boolean enabled;
+    private final Semaphore signal = new Semaphore(0);
+    private volatile boolean running;
+    private Thread thread;
+
+    protected BackgroundWorker(String name, Duration pollInterval, boolean enabled) {
+        this.name = name;
+        this.pollInterval = pollInterval;
+        this.enabled = enabled;
+    }
+
+    /** Does one batch of work and returns how many items it handled (0: nothing to do now). */
+    protected abstract int doWork();
+
+    public void wake() {
+        if (signal.availablePermits() == 0) {
+            signal.release();
+        }
+    }
+
+    @Override
+    public synchronized void start() {
+        if (!enabled || running) {
+            return;
+        }
+        running = true;
+        thread = Thread.ofPlatform().name(name).daemon(true).start(this::loop);
+    }
+
+    @Override
+    public synchronized void stop() {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            thread = null;
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    private void loop() {
+        long failures = 0;
+        while (running) {
+            try {
+                int handled = doWork();
+                failures = 0;
+                if (handled == 0) {
+                    signal.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+                    signal.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                failures++;
+                log.warn("{} failed a unit of work (attempt {}); it will try again", name, failures, e);
+                try {
+                    Thread.sleep(Math.min(5_000, 100 * failures * failures));
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+}

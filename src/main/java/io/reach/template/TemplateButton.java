@@ -1,0 +1,32 @@
+package io.reach.template;
+
+import com.fasterxml.jackson.annotation.JsonAlias;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** One button of a template, in Meta's shape: QUICK_REPLY, URL (with at most one {{1}} suffix), PHONE_NUMBER or COPY_CODE. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TemplateButton(
+        String type,
+        String text,
+        String url,
+        @JsonProperty("phone_number") @JsonAlias("phoneNumber") String phoneNumber,
+        String example) {
+
+    public boolean isQuickReply() {
+        return "QUICK_REPLY".equals(type);
+    }
+
+    public boolean isUrl() {
+        return "URL".equals(type);
+    }
+
+    public boolean isCopyCode() {
+        return "COPY_CODE".equals(type);
+    }
+
+    /** A URL button whose URL ends in {{1}} takes a suffix per message. */
+    public boolean hasDynamicUrl() {
+        return isUrl() && url != null && url.contains("{{");
+    }
+}

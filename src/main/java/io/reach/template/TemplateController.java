@@ -1,0 +1,53 @@
+package io.reach.template;
+
+import io.reach.shared.ApiException;
+import io.reach.shared.Ids;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** REST API of templates. */
+@RestController
+@RequestMapping("/api/v1/templates")
+class TemplateController {
+
+    private final Templates templates;
+
+    TemplateController(Templates templates) {
+        this.templates = templates;
+    }
+
+    @PostMapping(consumes = "application/json")
+    ResponseEntity<Template> register(@RequestBody TemplateRequest request) {
+        Template template = templates.register(request);
+        return ResponseEntity.created(URI.create("/api/v1/templates/" + template.id())).body(template);
+    }
+
+    @GetMapping
+    List<Template> list() {
+        return templates.list();
+    }
+
+    @GetMapping("/{id}")
+    Template get(@PathVariable String id) {
+        return templates.get(Ids.parse("id", id));
+    }
+
+    /** Changes only the status: {"status": "PAUSED"}. */
+    @PatchMapping(path = "/{id}", consumes = "application/json")
+    Template changeStatus(@PathVariable String id, @RequestBody Map<String, String> body) {
+        String status = body.get("status");
+        if (status == null) {
+            throw ApiException.invalidField("status", "is required");
+        }
+        return templates.changeStatus(Ids.parse("id", id), status);
+    }
+}

@@ -1,0 +1,117 @@
+package io.reach.template;
+
+import io.reach.shared.ApiException;
+import io.reach.shared.FieldProblem;
+import io.reach.shared.Ids;
+import io.reach.shared.MessageCategory;
+import io.reach.shared.Times;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The template feature's API: register templates, find them, and render a send's parameters into one. */
+@Service
+public class Templates {
+
+    private static final TypeReference<List<TemplateComponent>> COMPONENTS = new TypeReference<>() {};
+    private static final String COLUMNS = "id, name, language, category, status, components, created_at, updated_at";
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+    private final Clock clock;
+
+    Templates(JdbcClient jdbc, JsonMapper json, Clock clock) {
+        this.jdbc = jdbc;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    @Transactional
+    public Template register(TemplateRequest request) {
+        List<FieldProblem> problems = TemplateRules.check(request);
+        if (!problems.isEmpty()) {
+            throw ApiException.badRequest("invalid_template", problems.getFirst().field() + ": "
+                    + problems.getFirst().message() + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""),
+                    problems);
+        }
+        if (find(request.name(), request.language()).isPresent()) {
+            throw new ApiException(HttpStatus.CONFLICT, "conflict", "Template " + request.name() + " in "
+                    + request.language() + " is already registered", List.of());
+        }
+        Instant now = clock.instant();
+        Template template = new Template(Ids.newId(), request.name(), request.language(),
+                MessageCategory.parse(request.category()).orElseThrow(),
+                request.status() == null ? Template.APPROVED : request.status().toUpperCase(Locale.ROOT),
+                normalised(request.components()), now, now);
+        jdbc.sql("INSERT INTO templates (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .params(template.id(), template.name(), template.language(), template.category().name(), template.status(),
+                        json.writeValueAsString(template.components()), Times.utc(now), Times.utc(now))
+                .update();
+        return template;
+    }
+
+    /** Changes a template's review status (e.g. when Meta pauses or disables it). */
+    @Transactional
+    public Template changeStatus(UUID id, String status) {
+        Template current = get(id);
+        List<FieldProblem> problems = TemplateRules.check(new TemplateRequest(current.name(), current.language(),
+                current.category().name(), status, current.components()));
+        if (!problems.isEmpty()) {
+            throw ApiException.badRequest("invalid_request", problems.getFirst().field() + ": " + problems.getFirst().message(), problems);
+        }
+        jdbc.sql("UPDATE templates SET status = ?, updated_at = ? WHERE id = ?")
+                .params(status.toUpperCase(Locale.ROOT), Times.now(clock), id).update();
+        return get(id);
+    }
+
+    public Template get(UUID id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM templates WHERE id = ?").param(id).query(this::row).optional()
+                .orElseThrow(() -> ApiException.notFound("Template", id));
+    }
+
+    public Optional<Template> find(String name, String language) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM templates WHERE name = ? AND language = ?").params(name, language)
+                .query(this::row).optional();
+    }
+
+    public List<Template> list() {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM templates ORDER BY name, language").query(this::row).list();
+    }
+
+    /** Checks the values against the template's placeholders and buttons, then fills the text in. */
+    public RenderedTemplate render(Template template, TemplateParameters parameters) {
+        List<FieldProblem> problems = TemplateRenderer.check(template, parameters);
+        if (!problems.isEmpty()) {
+            throw ApiException.badRequest("parameter_mismatch", problems.getFirst().field() + ": "
+                    + problems.getFirst().message() + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""),
+                    problems);
+        }
+        return new RenderedTemplate(template, parameters, TemplateRenderer.text(template, parameters));
+    }
+
+    private static List<TemplateComponent> normalised(List<TemplateComponent> components) {
+        return components.stream().map(c -> new TemplateComponent(c.type().toUpperCase(Locale.ROOT),
+                c.format() == null ? null : c.format().toUpperCase(Locale.ROOT), c.text(),
+                c.buttons() == null ? null : c.buttons().stream().map(b -> new TemplateButton(
+                        b.type().toUpperCase(Locale.ROOT), b.text(), b.url(), b.phoneNumber(), b.example())).toList()))
+                .toList();
+    }
+
+    private Template row(ResultSet rs, int rowNum) throws SQLException {
+        return new Template(rs.getObject("id", UUID.class), rs.getString("name"), rs.getString("language"),
+                MessageCategory.valueOf(rs.getString("category")), rs.getString("status"),
+                json.readValue(rs.getString("components"), COMPONENTS), Times.instant(rs, "created_at"),
+                Times.instant(rs, "updated_at"));
+    }
+}

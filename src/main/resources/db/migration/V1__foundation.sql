@@ -18,7 +18,7 @@ CREATE TABLE contacts (
 CREATE TABLE contact_attributes (
     contact_id UUID          NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
     name       VARCHAR(100)  NOT NULL,
-    value      VARCHAR(4000) NOT NULL,
+    attribute_value VARCHAR(4000) NOT NULL,
     PRIMARY KEY (contact_id, name)
 );
 

@@ -82,7 +82,7 @@ class ContactStore {
 
     private void writeDetails(Contact contact) {
         for (Map.Entry<String, String> attribute : contact.attributes().entrySet()) {
-            jdbc.sql("INSERT INTO contact_attributes (contact_id, name, value) VALUES (?, ?, ?)")
+            jdbc.sql("INSERT INTO contact_attributes (contact_id, name, attribute_value) VALUES (?, ?, ?)")
                     .params(contact.id(), attribute.getKey(), attribute.getValue()).update();
         }
         for (String tag : contact.tags()) {
@@ -92,9 +92,9 @@ class ContactStore {
 
     private Contact withDetails(Contact bare) {
         Map<String, String> attributes = new TreeMap<>();
-        jdbc.sql("SELECT name, value FROM contact_attributes WHERE contact_id = ?").param(bare.id())
+        jdbc.sql("SELECT name, attribute_value FROM contact_attributes WHERE contact_id = ?").param(bare.id())
                 .query(rs -> {
-                    attributes.put(rs.getString("name"), rs.getString("value"));
+                    attributes.put(rs.getString("name"), rs.getString("attribute_value"));
                 });
         Set<String> tags = new TreeSet<>(jdbc.sql("SELECT tag FROM contact_tags WHERE contact_id = ?").param(bare.id())
                 .query(String.class).list());

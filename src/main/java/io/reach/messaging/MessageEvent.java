@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import java.time.Instant;
 
-/** One entry of a message's timeline; {@code inferred} marks a status implied by a later one (read implies delivered). */
+/**
+ * One entry of a message's timeline; {@code inferred} marks a status implied by another (read implies delivered).
+ * {@code billing} is the provider's pricing and conversation data, as it sent them.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record MessageEvent(
         MessageStatus status,
@@ -13,5 +16,5 @@ public record MessageEvent(
         Integer errorCode,
         String errorTitle,
         String errorDetails,
-        @JsonRawValue String pricing,
+        @JsonRawValue String billing,
         boolean inferred) {}

@@ -1,5 +1,6 @@
 package io.reach.shared;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
@@ -9,6 +10,7 @@ import java.util.stream.Collectors;
 public enum MessageCategory {
     MARKETING, UTILITY, AUTHENTICATION;
 
+    @JsonValue
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }

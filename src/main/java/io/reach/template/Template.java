@@ -1,5 +1,6 @@
 package io.reach.template;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.reach.shared.MessageCategory;
 import java.time.Instant;
 import java.util.List;
@@ -19,6 +20,7 @@ public record Template(
 
     public static final String APPROVED = "APPROVED";
 
+    @JsonIgnore
     public boolean isApproved() {
         return APPROVED.equals(status);
     }
@@ -27,6 +29,7 @@ public record Template(
         return components.stream().filter(c -> type.equals(c.type())).findFirst();
     }
 
+    @JsonIgnore
     public List<TemplateButton> buttons() {
         return component("BUTTONS").map(TemplateComponent::buttons).orElse(List.of());
     }

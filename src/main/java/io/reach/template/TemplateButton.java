@@ -1,6 +1,7 @@
 package io.reach.template;
 
 import com.fasterxml.jackson.annotation.JsonAlias;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -13,19 +14,23 @@ public record TemplateButton(
         @JsonProperty("phone_number") @JsonAlias("phoneNumber") String phoneNumber,
         String example) {
 
+    @JsonIgnore
     public boolean isQuickReply() {
         return "QUICK_REPLY".equals(type);
     }
 
+    @JsonIgnore
     public boolean isUrl() {
         return "URL".equals(type);
     }
 
+    @JsonIgnore
     public boolean isCopyCode() {
         return "COPY_CODE".equals(type);
     }
 
     /** A URL button whose URL ends in {{1}} takes a suffix per message. */
+    @JsonIgnore
     public boolean hasDynamicUrl() {
         return isUrl() && url != null && url.contains("{{");
     }

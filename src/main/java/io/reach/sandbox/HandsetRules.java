@@ -1,0 +1,60 @@
+package io.reach.sandbox;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/** The sandbox's population of virtual handsets, read from a YAML file; the first matching rule decides. */
+public record HandsetRules(List<Handset> handsets) {
+
+    static final String DEFAULT_RESOURCE = "sandbox/handsets.yml";
+
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+
+    public HandsetRules {
+        handsets = handsets == null ? List.of() : List.copyOf(handsets);
+        for (int i = 0; i < handsets.size(); i++) {
+            Handset handset = handsets.get(i);
+            if (handset == null || handset.match() == null || handset.match().isBlank()) {
+                throw new IllegalArgumentException("handsets[" + i + "] needs a 'match' pattern");
+            }
+            Handset.toRegex(handset.match());
+        }
+    }
+
+    /** The rule for a recipient; a number no rule matches behaves like a handset that is delivered and read. */
+    public Handset forRecipient(String e164) {
+        return handsets.stream().filter(h -> h.matches(e164)).findFirst()
+                .orElse(new Handset("*", "default", true, 100L, 300L, 1000L, null, null, null, null, null, null));
+    }
+
+    /** Reads the rules from a file (or a {@code classpath:} resource), or Reach's shipped rules when {@code file} is blank. */
+    public static HandsetRules load(String file) {
+        try {
+            if (file == null || file.isBlank() || file.startsWith("classpath:")) {
+                String resource = file == null || file.isBlank() ? DEFAULT_RESOURCE : file.substring("classpath:".length());
+                try (InputStream in = HandsetRules.class.getClassLoader().getResourceAsStream(resource)) {
+                    if (in == null) {
+                        throw new IllegalArgumentException("No handset rules at " + file);
+                    }
+                    return YAML.readValue(in, HandsetRules.class);
+                }
+            }
+            try (InputStream in = Files.newInputStream(Path.of(file))) {
+                return YAML.readValue(in, HandsetRules.class);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the sandbox handset rules " + file, e);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("The sandbox handset rules " + (file == null || file.isBlank() ? DEFAULT_RESOURCE : file)
+                    + " are not valid: " + e.getOriginalMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,248 @@
+package io.reach.sandbox;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The sandbox's stand-in for Meta's Graph API send endpoint, {@code POST /{version}/{phone-number-id}/messages},
+ * on its own port. It checks the bearer token and the request like Meta does, answers in Meta's format, and lets
+ * the recipient's virtual handset decide what webhooks follow.
+ */
+public final class SandboxGraphApi {
+
+    private static final Pattern PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/messages/?");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final JsonMapper json;
+    private final HandsetRules rules;
+    private final SandboxWebhooks webhooks;
+    private final String phoneNumberId;
+    private final byte[] accessToken;
+    private final Map<String, String> wamidByIdempotencyKey = new ConcurrentHashMap<>();
+    private final Map<String, Integer> attemptsByIdempotencyKey = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> acceptedByRecipient = new ConcurrentHashMap<>();
+    private final AtomicLong accepted = new AtomicLong();
+    private HttpServer server;
+
+    SandboxGraphApi(JsonMapper json, HandsetRules rules, SandboxWebhooks webhooks, String phoneNumberId, String accessToken) {
+        this.json = json;
+        this.rules = rules;
+        this.webhooks = webhooks;
+        this.phoneNumberId = phoneNumberId;
+        this.accessToken = accessToken.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Starts listening on the loopback interface; port 0 picks a free one. Returns the port. */
+    int start(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+        server.start();
+        return server.getAddress().getPort();
+    }
+
+    void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    /** How many distinct messages the sandbox accepted for a recipient (a retried send counts once). */
+    public long acceptedFor(String e164) {
+        AtomicLong count = acceptedByRecipient.get(e164);
+        return count == null ? 0 : count.get();
+    }
+
+    public long acceptedTotal() {
+        return accepted.get();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            Matcher path = PATH.matcher(exchange.getRequestURI().getPath());
+            if (!path.matches()) {
+                error(exchange, 400, 2500, "Unknown path components: " + exchange.getRequestURI().getPath(), "OAuthException");
+                return;
+            }
+            if (!"POST".equals(exchange.getRequestMethod())) {
+                error(exchange, 400, 100, "Unsupported method " + exchange.getRequestMethod(), "GraphMethodException");
+                return;
+            }
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            byte[] presented = auth != null && auth.startsWith("Bearer ")
+                    ? auth.substring(7).getBytes(StandardCharsets.UTF_8) : new byte[0];
+            if (!MessageDigest.isEqual(presented, accessToken)) {
+                error(exchange, 401, 190, "Invalid OAuth access token - Cannot parse access token", "OAuthException");
+                return;
+            }
+            if (!phoneNumberId.equals(path.group(2))) {
+                error(exchange, 400, 100, "Unsupported post request. Object with ID '" + path.group(2)
+                        + "' does not exist", "GraphMethodException");
+                return;
+            }
+            JsonNode body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = json.readTree(in.readAllBytes());
+            } catch (JacksonException e) {
+                error(exchange, 400, 100, "(#100) The request body is not valid JSON", "OAuthException");
+                return;
+            }
+            String problem = problemWith(body);
+            if (problem != null) {
+                error(exchange, 400, 100, "(#100) " + problem, "OAuthException");
+                return;
+            }
+            send(exchange, body);
+        }
+    }
+
+    private static String problemWith(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            return "The request body must be a JSON object";
+        }
+        if (!"whatsapp".equals(body.path("messaging_product").asString(null))) {
+            return "The parameter messaging_product is required and must be whatsapp";
+        }
+        if (body.path("to").asString("").replaceAll("[^0-9]", "").length() < 7) {
+            return "The parameter to is required and must be a phone number";
+        }
+        String type = body.path("type").asString("text");
+        if (type.equals("template")) {
+            JsonNode template = body.path("template");
+            if (template.path("name").asString("").isEmpty() || template.path("language").path("code").asString("").isEmpty()) {
+                return "A template needs template.name and template.language.code";
+            }
+        } else if (type.equals("text") && body.path("text").path("body").asString("").isEmpty()) {
+            return "A text message needs text.body";
+        }
+        return null;
+    }
+
+    private void send(HttpExchange exchange, JsonNode body) throws IOException {
+        String digits = body.path("to").asString().replaceAll("[^0-9]", "");
+        String e164 = "+" + digits;
+        Handset handset = rules.forRecipient(e164);
+        String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
+        if (handset.rejectWith() != null) {
+            error(exchange, 400, handset.rejectWith(), title(handset.rejectWith()), "OAuthException");
+            return;
+        }
+        if (handset.throttleFirst() != null && key != null) {
+            int attempt = attemptsByIdempotencyKey.merge(key, 1, Integer::sum);
+            if (attempt <= handset.throttleFirst()) {
+                error(exchange, 400, 130429, title(130429), "OAuthException");
+                return;
+            }
+        }
+        String[] created = {null};
+        String wamid = key == null
+                ? (created[0] = newWamid())
+                : wamidByIdempotencyKey.computeIfAbsent(key, k -> created[0] = newWamid());
+        // A retried send (same Idempotency-Key) gets the first answer again and makes no second message.
+        boolean fresh = wamid.equals(created[0]);
+        if (fresh) {
+            accepted.incrementAndGet();
+            acceptedByRecipient.computeIfAbsent(e164, k -> new AtomicLong()).incrementAndGet();
+            webhooks.sendInOrder(Instant.now(), behaviour(handset, wamid, digits,
+                    body.path("biz_opaque_callback_data").asString(null)));
+        }
+        ObjectNode answer = json.createObjectNode();
+        answer.put("messaging_product", "whatsapp");
+        ObjectNode contact = answer.putArray("contacts").addObject();
+        contact.put("input", body.path("to").asString());
+        contact.put("wa_id", digits);
+        ObjectNode message = answer.putArray("messages").addObject();
+        message.put("id", wamid);
+        message.put("message_status", "accepted");
+        respond(exchange, 200, json.writeValueAsBytes(answer));
+    }
+
+    private List<SandboxWebhooks.Scheduled> behaviour(Handset handset, String wamid, String digits, String callbackData) {
+        List<SandboxWebhooks.Scheduled> events = new ArrayList<>();
+        Integer failure = !handset.onWhatsApp() ? Integer.valueOf(131026) : handset.failWith();
+        if (failure != null) {
+            long failAt = handset.failAfterMs() == null ? 300 : handset.failAfterMs();
+            events.add(new SandboxWebhooks.Scheduled(failAt, webhooks.status(wamid, digits, "failed", callbackData, failure)));
+            if (handset.deliveredAfterFailMs() != null) {
+                events.add(new SandboxWebhooks.Scheduled(failAt + handset.deliveredAfterFailMs(),
+                        webhooks.status(wamid, digits, "delivered", callbackData, null)));
+            }
+            return events;
+        }
+        if (handset.sentAfterMs() != null) {
+            events.add(new SandboxWebhooks.Scheduled(handset.sentAfterMs(), webhooks.status(wamid, digits, "sent", callbackData, null)));
+        }
+        if (handset.deliveredAfterMs() != null) {
+            events.add(new SandboxWebhooks.Scheduled(handset.deliveredAfterMs(), webhooks.status(wamid, digits, "delivered", callbackData, null)));
+        }
+        if (handset.readAfterMs() != null) {
+            events.add(new SandboxWebhooks.Scheduled(handset.readAfterMs(), webhooks.status(wamid, digits, "read", callbackData, null)));
+        }
+        if (handset.reply() != null) {
+            long at = handset.reply().afterMs() == null ? 1500 : handset.reply().afterMs();
+            events.add(new SandboxWebhooks.Scheduled(at, webhooks.reply(digits, wamid, handset.reply())));
+        }
+        return events;
+    }
+
+    private void error(HttpExchange exchange, int status, int code, String message, String type) throws IOException {
+        ObjectNode root = json.createObjectNode();
+        ObjectNode error = root.putObject("error");
+        error.put("message", message);
+        error.put("type", type);
+        error.put("code", code);
+        error.putObject("error_data").put("messaging_product", "whatsapp").put("details", message);
+        error.put("fbtrace_id", "sandbox" + Long.toHexString(RANDOM.nextLong()));
+        respond(exchange, status, json.writeValueAsBytes(root));
+    }
+
+    private static void respond(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    static String newWamid() {
+        byte[] bytes = new byte[27];
+        RANDOM.nextBytes(bytes);
+        return "wamid.HBgL" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    static String title(int code) {
+        return switch (code) {
+            case 131026 -> "Message undeliverable";
+            case 131049 -> "This message was not delivered to maintain healthy ecosystem engagement.";
+            case 131047 -> "Re-engagement message";
+            case 130429 -> "Rate limit hit";
+            case 131050 -> "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages";
+            case 132000 -> "Number of parameters does not match the expected number of params";
+            case 132001 -> "Template name does not exist in the translation";
+            case 131000 -> "Something went wrong";
+            default -> "Error " + code;
+        };
+    }
+}

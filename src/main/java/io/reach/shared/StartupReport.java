@@ -1,0 +1,41 @@
+package io.reach.shared;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/** Tells the person who started Reach where everything is, once it is ready. */
+@Component
+class StartupReport {
+
+    private static final Logger log = LoggerFactory.getLogger(StartupReport.class);
+
+    private final ApiToken token;
+    private volatile int port;
+
+    StartupReport(ApiToken token) {
+        this.token = token;
+    }
+
+    @EventListener
+    void onWebServer(WebServerInitializedEvent event) {
+        if (event.getApplicationContext().getServerNamespace() == null) {
+            port = event.getWebServer().getPort();
+        }
+    }
+
+    @EventListener
+    void onReady(ApplicationReadyEvent event) {
+        String base = "http://localhost:" + port;
+        log.info("""
+                Reach is ready on {}
+                  REST API     {}/api/v1  (Authorization: Bearer <token>; the token is in {})
+                  API docs     {}/swagger-ui.html  (OpenAPI document: {}/v3/api-docs)
+                  Health       {}/actuator/health
+                  Webhooks     {}/webhooks/whatsapp""",
+                base, base, token.whereToFind(), base, base, base, base);
+    }
+}

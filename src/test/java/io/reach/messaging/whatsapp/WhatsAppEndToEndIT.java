@@ -1,0 +1,149 @@
+package io.reach.messaging.whatsapp;
+
+import static io.reach.support.Fixtures.timeline;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reach.messaging.Channel;
+import io.reach.messaging.WebhookInbox;
+import io.reach.sandbox.SandboxNetwork;
+import io.reach.support.Api;
+import io.reach.support.Fixtures;
+import io.reach.support.ReachIntegrationTest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Reach and its sandbox network over real HTTP: sends go to the sandbox's Graph API, and every status comes back
+ * as a signed webhook in Meta's format, through the same code a real Meta account uses.
+ */
+@TestPropertySource(properties = "reach.sandbox.rules-file=classpath:sandbox/e2e-handsets.yml")
+class WhatsAppEndToEndIT extends ReachIntegrationTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @Autowired
+    SandboxNetwork sandbox;
+
+    @Autowired
+    WebhookInbox inbox;
+
+    @Test
+    void followsEveryMessageThroughTheSandboxBySignedWebhooks() {
+        Fixtures.orderTemplate(api, "order_ready_e2e");
+        Fixtures.consentingContact(api, "+31 6 12340001");
+        Fixtures.consentingContact(api, "+31 6 12340002");
+        Fixtures.consentingContact(api, "+31 6 12340003");
+        Fixtures.contact(api, "+31 6 12340004", Map.of("utility", true), true);
+        Fixtures.consentingContact(api, "+31 6 12340005");
+        long webhooksBefore = inbox.stored(Channel.WHATSAPP);
+
+        String reads = send("+31612340001");
+        String deliveredOnly = send("+31612340002");
+        String notOnWhatsApp = send("+31612340003");
+        Api.Response optedOut = Fixtures.sendOrder(api, "sandbox", "order_ready_e2e", "+31612340004");
+        String quickReply = send("+31612340005");
+
+        // An invalid number is refused before anything is recorded, naming the field.
+        Api.Response invalidContact = api.post("/api/v1/contacts", Map.of("phone", "+31 6 123"));
+        assertThat(invalidContact.status()).isEqualTo(400);
+        assertThat(invalidContact.json().path("details").path(0).path("field").asString()).isEqualTo("phone");
+        Api.Response invalidSend = Fixtures.sendOrder(api, "sandbox", "order_ready_e2e", "+31 6 123");
+        assertThat(invalidSend.status()).isEqualTo(400);
+        assertThat(invalidSend.json().path("details").path(0).path("field").asString()).isEqualTo("to");
+
+        // Opted out: blocked at once, recorded, and never handed to the provider.
+        assertThat(optedOut.status()).isEqualTo(200);
+        assertThat(optedOut.json().path("status").asString()).isEqualTo("blocked");
+        assertThat(optedOut.json().path("blockedReason").asString()).startsWith("opted out");
+        String blocked = optedOut.json().path("messageId").asString();
+        assertThat(timeline(api, blocked)).containsExactly("blocked");
+
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(timeline(api, reads)).containsExactly("queued", "submitted", "sent", "delivered", "read"));
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(timeline(api, deliveredOnly)).containsExactly("queued", "submitted", "sent", "delivered"));
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(timeline(api, notOnWhatsApp)).containsExactly("queued", "submitted", "failed"));
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            JsonNode message = api.get("/api/v1/messages/" + quickReply).json();
+            assertThat(timeline(api, quickReply)).containsExactly("queued", "submitted", "sent", "delivered", "read");
+            assertThat(message.path("replies")).hasSize(1);
+        });
+
+        JsonNode failed = api.get("/api/v1/messages/" + notOnWhatsApp).json();
+        assertThat(failed.path("status").asString()).isEqualTo("failed");
+        assertThat(failed.path("error").path("code").asInt()).isEqualTo(131026);
+        assertThat(failed.path("error").path("title").asString()).contains("Not on WhatsApp");
+        JsonNode failedEvent = failed.path("timeline").path(2);
+        assertThat(failedEvent.path("errorCode").asInt()).isEqualTo(131026);
+        JsonNode learned = api.get("/api/v1/contacts?phone=%2B31612340003").json().path(0);
+        assertThat(learned.path("notOnWhatsApp").asBoolean()).isTrue();
+
+        JsonNode reply = api.get("/api/v1/messages/" + quickReply).json().path("replies").path(0);
+        assertThat(reply.path("type").asString()).isEqualTo("button");
+        assertThat(reply.path("replyPayload").asString()).isEqualTo("YES");
+        assertThat(reply.path("text").asString()).isEqualTo("Yes");
+        assertThat(reply.path("repliedToMessageId").asString()).isEqualTo(quickReply);
+
+        JsonNode delivered = api.get("/api/v1/messages/" + deliveredOnly).json();
+        assertThat(delivered.path("status").asString()).isEqualTo("delivered");
+        assertThat(delivered.path("timeline").path(3).path("billing").path("pricing").path("pricing_model").asString())
+                .isEqualTo("PMP");
+
+        // Every sent message reached the sandbox exactly once; the blocked one never did.
+        for (String phone : List.of("+31612340001", "+31612340002", "+31612340003", "+31612340005")) {
+            assertThat(sandbox.graphApi().acceptedFor(phone)).as(phone).isEqualTo(1);
+        }
+        assertThat(sandbox.graphApi().acceptedFor("+31612340004")).isZero();
+        // 3 + 2 + 1 + 3 statuses and 1 reply, each its own signed webhook.
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(inbox.stored(Channel.WHATSAPP) - webhooksBefore).isEqualTo(10));
+    }
+
+    @Test
+    void keepsTheDeliveryThatFollowsAFailureOnAMultiDeviceHandset() {
+        Fixtures.orderTemplate(api, "order_ready_multi");
+        Fixtures.consentingContact(api, "+31612340006");
+        String id = Fixtures.sendOrder(api, "sandbox", "order_ready_multi", "+31612340006").json().path("messageId").asString();
+
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(timeline(api, id)).containsExactly("queued", "submitted", "failed", "delivered"));
+        JsonNode message = api.get("/api/v1/messages/" + id).json();
+        assertThat(message.path("status").asString()).isEqualTo("delivered");
+        assertThat(message.path("error").isMissingNode()).isTrue();
+    }
+
+    @Test
+    void aRepeatedRequestWithTheSameIdempotencyKeySendsOnce() {
+        Fixtures.orderTemplate(api, "order_ready_idem");
+        Fixtures.consentingContact(api, "+31612340008");
+        Map<String, Object> request = Map.of("sender", "sandbox", "to", "+31612340008", "template", "order_ready_idem",
+                "language", "en_US", "headerParameters", List.of("A-1"), "bodyParameters", List.of("Bo", "A-1"),
+                "idempotencyKey", "order-A-1-ready");
+
+        Api.Response first = api.post("/api/v1/messages/whatsapp", request);
+        Api.Response again = api.post("/api/v1/messages/whatsapp", request);
+
+        assertThat(first.status()).isEqualTo(202);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.json().path("replayed").asBoolean()).isTrue();
+        assertThat(again.json().path("messageId").asString()).isEqualTo(first.json().path("messageId").asString());
+        String id = first.json().path("messageId").asString();
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(timeline(api, id)).contains("read"));
+        assertThat(sandbox.graphApi().acceptedFor("+31612340008")).isEqualTo(1);
+    }
+
+    private String send(String phone) {
+        Api.Response response = Fixtures.sendOrder(api, "sandbox", "order_ready_e2e", phone);
+        assertThat(response.status()).as(response.body()).isEqualTo(202);
+        assertThat(response.json().path("status").asString()).isEqualTo("queued");
+        assertThat(response.json().path("renderedText").asString()).isEqualTo("Order A-17\n\nHi Anna, your order A-17 is ready.");
+        return response.json().path("messageId").asString();
+    }
+}

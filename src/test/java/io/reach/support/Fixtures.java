@@ -1,0 +1,52 @@
+package io.reach.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+
+/** Creates the things a test needs through the REST API, the way a user would. */
+public final class Fixtures {
+
+    private Fixtures() {}
+
+    public static JsonNode contact(Api api, String phone, Map<String, Boolean> consent, boolean optedOut) {
+        Api.Response response = api.post("/api/v1/contacts", Map.of("phone", phone, "consent", consent,
+                "optedOut", optedOut, "attributes", Map.of("first_name", "Test")));
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        return response.json();
+    }
+
+    public static JsonNode consentingContact(Api api, String phone) {
+        return contact(api, phone, Map.of("marketing", true, "utility", true), false);
+    }
+
+    /** A utility template with a text header, two body placeholders and two quick replies. */
+    public static JsonNode orderTemplate(Api api, String name) {
+        Api.Response response = api.post("/api/v1/templates", Map.of(
+                "name", name, "language", "en_US", "category", "utility",
+                "components", List.of(
+                        Map.of("type", "HEADER", "format", "TEXT", "text", "Order {{1}}"),
+                        Map.of("type", "BODY", "text", "Hi {{1}}, your order {{2}} is ready."),
+                        Map.of("type", "BUTTONS", "buttons", List.of(
+                                Map.of("type", "QUICK_REPLY", "text", "Yes"),
+                                Map.of("type", "QUICK_REPLY", "text", "No"))))));
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        return response.json();
+    }
+
+    public static Api.Response sendOrder(Api api, String sender, String template, String to) {
+        return api.post("/api/v1/messages/whatsapp", Map.of("sender", sender, "to", to, "template", template,
+                "language", "en_US", "headerParameters", List.of("A-17"), "bodyParameters", List.of("Anna", "A-17")));
+    }
+
+    /** The statuses of a message's timeline, in the order they were recorded. */
+    public static List<String> timeline(Api api, String messageId) {
+        JsonNode message = api.get("/api/v1/messages/" + messageId).json();
+        List<String> statuses = new java.util.ArrayList<>();
+        message.path("timeline").forEach(event -> statuses.add(event.path("status").asString()
+                + (event.path("inferred").asBoolean() ? "(inferred)" : "")));
+        return statuses;
+    }
+}

@@ -1,0 +1,72 @@
+package io.reach.support;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.springframework.test.context.DynamicPropertyRegistry;
+
+/**
+ * The database an integration test context runs on: a fresh in-memory H2 by default, or, when the build runs the
+ * PostgreSQL pass ({@code reach.test.database=postgres}), a fresh schema in the database named by
+ * {@code REACH_TEST_POSTGRES_URL} (a JDBC URL), dropped when the JVM ends.
+ */
+public final class TestDatabase {
+
+    private static final List<String> CREATED_SCHEMAS = new CopyOnWriteArrayList<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(TestDatabase::dropSchemas));
+    }
+
+    private TestDatabase() {}
+
+    public static boolean postgres() {
+        return "postgres".equals(System.getProperty("reach.test.database"));
+    }
+
+    public static void register(DynamicPropertyRegistry registry) {
+        String unique = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        if (!postgres()) {
+            registry.add("spring.datasource.url", () -> "jdbc:h2:mem:reach_" + unique + ";DB_CLOSE_DELAY=-1");
+            registry.add("spring.datasource.username", () -> "sa");
+            registry.add("spring.datasource.password", () -> "");
+            return;
+        }
+        String url = System.getenv("REACH_TEST_POSTGRES_URL");
+        if (url == null || url.isBlank()) {
+            throw new IllegalStateException("The PostgreSQL pass needs REACH_TEST_POSTGRES_URL (a JDBC URL), e.g. "
+                    + "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+        }
+        String schema = "reach_test_" + unique;
+        try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE SCHEMA " + schema);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot create a test schema in " + url, e);
+        }
+        CREATED_SCHEMAS.add(schema);
+        String withSchema = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+        registry.add("spring.datasource.url", () -> withSchema);
+        registry.add("spring.datasource.username", () -> "");
+        registry.add("spring.datasource.password", () -> "");
+        registry.add("spring.flyway.schemas", () -> schema);
+        registry.add("spring.flyway.default-schema", () -> schema);
+    }
+
+    private static void dropSchemas() {
+        String url = System.getenv("REACH_TEST_POSTGRES_URL");
+        if (CREATED_SCHEMAS.isEmpty() || url == null) {
+            return;
+        }
+        try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
+            for (String schema : CREATED_SCHEMAS) {
+                statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        } catch (SQLException e) {
+            System.err.println("Could not drop the test schemas " + CREATED_SCHEMAS + ": " + e.getMessage());
+        }
+    }
+}

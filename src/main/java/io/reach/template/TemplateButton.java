@@ -15,23 +15,23 @@ public record TemplateButton(
         String example) {
 
     @JsonIgnore
-    public boolean isQuickReply() {
+    public boolean isQuickReplyButton() {
         return "QUICK_REPLY".equals(type);
     }
 
     @JsonIgnore
-    public boolean isUrl() {
+    public boolean isUrlButton() {
         return "URL".equals(type);
     }
 
     @JsonIgnore
-    public boolean isCopyCode() {
+    public boolean isCopyCodeButton() {
         return "COPY_CODE".equals(type);
     }
 
     /** A URL button whose URL ends in {{1}} takes a suffix per message. */
     @JsonIgnore
     public boolean hasDynamicUrl() {
-        return isUrl() && url != null && url.contains("{{");
+        return isUrlButton() && url != null && url.contains("{{");
     }
 }

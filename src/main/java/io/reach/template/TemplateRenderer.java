@@ -84,19 +84,19 @@ final class TemplateRenderer {
                 problems.add(new FieldProblem(field + ".index", "button " + parameter.index() + " is given twice"));
             }
             TemplateButton button = buttons.get(parameter.index());
-            if (!button.hasDynamicUrl() && !button.isCopyCode() && !button.isQuickReply()) {
+            if (!button.hasDynamicUrl() && !button.isCopyCodeButton() && !button.isQuickReplyButton()) {
                 problems.add(new FieldProblem(field, "button " + parameter.index() + " (" + button.type()
                         + ") takes no value"));
             }
-            if (button.isCopyCode() && parameter.value().length() > 15) {
+            if (button.isCopyCodeButton() && parameter.value().length() > 15) {
                 problems.add(new FieldProblem(field + ".value", "a coupon code is at most 15 characters"));
             }
         }
         for (int i = 0; i < buttons.size(); i++) {
             TemplateButton button = buttons.get(i);
-            if ((button.hasDynamicUrl() || button.isCopyCode()) && !byIndex.containsKey(i)) {
+            if ((button.hasDynamicUrl() || button.isCopyCodeButton()) && !byIndex.containsKey(i)) {
                 problems.add(new FieldProblem("buttonParameters", "button " + i + " (" + button.type()
-                        + ") needs a value: " + (button.isCopyCode() ? "the coupon code" : "the URL's {{1}} suffix")));
+                        + ") needs a value: " + (button.isCopyCodeButton() ? "the coupon code" : "the URL's {{1}} suffix")));
             }
         }
     }

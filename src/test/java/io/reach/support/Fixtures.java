@@ -41,6 +41,14 @@ public final class Fixtures {
                 "language", "en_US", "headerParameters", List.of("A-17"), "bodyParameters", List.of("Anna", "A-17")));
     }
 
+    public static Api.Response sendOrderWith(Api api, String sender, String template, String language, String to,
+                                             List<String> header, List<String> body) {
+        Api.Response response = api.post("/api/v1/messages/whatsapp", Map.of("sender", sender, "to", to, "template", template,
+                "language", language, "headerParameters", header, "bodyParameters", body));
+        assertThat(response.status()).as(response.body()).isEqualTo(202);
+        return response;
+    }
+
     /** The statuses of a message's timeline, in the order they were recorded. */
     public static List<String> timeline(Api api, String messageId) {
         JsonNode message = api.get("/api/v1/messages/" + messageId).json();

@@ -76,10 +76,10 @@ final class CloudApiRequests {
                     component.put("type", "button");
                     component.put("index", String.valueOf(parameter.index()));
                     ObjectNode value = component.putArray("parameters").addObject();
-                    if (button.isQuickReply()) {
+                    if (button.isQuickReplyButton()) {
                         component.put("sub_type", "quick_reply");
                         value.put("type", "payload").put("payload", parameter.value());
-                    } else if (button.isCopyCode()) {
+                    } else if (button.isCopyCodeButton()) {
                         component.put("sub_type", "copy_code");
                         value.put("type", "coupon_code").put("coupon_code", parameter.value());
                     } else {

@@ -1,0 +1,225 @@
+package io.reach.messaging.whatsapp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reach.support.Api;
+import io.reach.support.FakeGraphApi;
+import io.reach.support.Fixtures;
+import io.reach.support.MutableClock;
+import io.reach.support.ReachIntegrationTest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The Cloud API client against a local HTTP server standing in for Meta: the exact JSON of each component kind,
+ * retries with backoff on passing errors (moved by the clock, not by waiting), and no retry on a real refusal.
+ */
+@TestPropertySource(properties = {"reach.sandbox.enabled=false", "reach.whatsapp.initial-backoff=1s"})
+class CloudApiClientIT extends ReachIntegrationTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+    private static final FakeGraphApi META = new FakeGraphApi();
+
+    @TestConfiguration
+    static class Time {
+        @Bean
+        @Primary
+        MutableClock mutableClock() {
+            return new MutableClock(Instant.parse("2026-03-02T09:00:00Z"));
+        }
+    }
+
+    @Autowired
+    MutableClock clock;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @AfterAll
+    static void stopMeta() {
+        META.close();
+    }
+
+    @BeforeEach
+    void setUp() {
+        if (api.get("/api/v1/senders").json().isEmpty()) {
+            Api.Response sender = api.post("/api/v1/senders", Map.of("name", "meta-stand-in", "phoneNumberId", "106540352242922",
+                    "wabaId", "102290129340398", "displayNumber", "+15550783881", "accessToken", "EAAJB-secret-token",
+                    "appSecret", "app-secret", "verifyToken", "verify", "graphApiBaseUrl", META.baseUrl(),
+                    "graphApiVersion", "v21.0"));
+            assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+            Api.Response everything = api.post("/api/v1/templates", Map.of("name", "everything", "language", "pt_BR", "category", "marketing",
+                    "components", List.of(
+                            Map.of("type", "HEADER", "format", "TEXT", "text", "Olá {{1}}"),
+                            Map.of("type", "BODY", "text", "Seu pedido {{1}} chega {{2}}."),
+                            Map.of("type", "FOOTER", "text", "Loja"),
+                            Map.of("type", "BUTTONS", "buttons", List.of(
+                                    Map.of("type", "URL", "text", "Rastrear", "url", "https://shop.example/track/{{1}}"),
+                                    Map.of("type", "QUICK_REPLY", "text", "Parar"),
+                                    Map.of("type", "COPY_CODE", "example", "SAVE10"),
+                                    Map.of("type", "PHONE_NUMBER", "text", "Ligar", "phone_number", "+5511987654321"))))));
+            assertThat(everything.status()).as(everything.body()).isEqualTo(201);
+            for (String format : List.of("IMAGE", "VIDEO", "DOCUMENT")) {
+                assertThat(api.post("/api/v1/templates", Map.of("name", "with_" + format.toLowerCase(), "language", "en",
+                        "category", "utility", "components", List.of(Map.of("type", "HEADER", "format", format),
+                                Map.of("type", "BODY", "text", "Here it is.")))).status()).isEqualTo(201);
+            }
+        }
+    }
+
+    @Test
+    void sendsEveryComponentKindInMetasTemplateFormat() {
+        String phone = "+5511912345678";
+        Fixtures.contact(api, phone, Map.of("marketing", true), false);
+        Api.Response sent = api.post("/api/v1/messages/whatsapp", Map.of("sender", "meta-stand-in", "to", phone,
+                "template", "everything", "language", "pt_BR", "headerParameters", List.of("Ana"),
+                "bodyParameters", List.of("#42", "amanhã"),
+                "buttonParameters", List.of(Map.of("index", 0, "value", "42"), Map.of("index", 1, "value", "STOP_PROMO"),
+                        Map.of("index", 2, "value", "SAVE10")),
+                "campaignId", "spring-sale"));
+        assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+        assertThat(sent.json().path("renderedText").asString()).isEqualTo("Olá Ana\n\nSeu pedido #42 chega amanhã.\n\nLoja");
+        String id = sent.json().path("messageId").asString();
+
+        await().atMost(PATIENCE).until(() -> !META.requestsTo(phone).isEmpty());
+        FakeGraphApi.Request request = META.requestsTo(phone).getFirst();
+        assertThat(request.method()).isEqualTo("POST");
+        assertThat(request.path()).isEqualTo("/v21.0/106540352242922/messages");
+        assertThat(request.header("Authorization")).isEqualTo("Bearer EAAJB-secret-token");
+        assertThat(request.header("Content-Type")).isEqualTo("application/json");
+        assertThat(request.header("Idempotency-Key")).isEqualTo(id);
+        JsonNode expected = Api.JSON.readTree("""
+                {"messaging_product":"whatsapp","recipient_type":"individual","to":"+5511912345678","type":"template",
+                 "biz_opaque_callback_data":"%s",
+                 "template":{"name":"everything","language":{"policy":"deterministic","code":"pt_BR"},
+                  "components":[
+                   {"type":"header","parameters":[{"type":"text","text":"Ana"}]},
+                   {"type":"body","parameters":[{"type":"text","text":"#42"},{"type":"text","text":"amanhã"}]},
+                   {"type":"button","index":"0","sub_type":"url","parameters":[{"type":"text","text":"42"}]},
+                   {"type":"button","index":"1","sub_type":"quick_reply","parameters":[{"type":"payload","payload":"STOP_PROMO"}]},
+                   {"type":"button","index":"2","sub_type":"copy_code","parameters":[{"type":"coupon_code","coupon_code":"SAVE10"}]}
+                  ]}}""".formatted(id));
+        assertThat(Api.JSON.readTree(request.body())).isEqualTo(expected);
+        await().atMost(PATIENCE).until(() -> "submitted".equals(api.get("/api/v1/messages/" + id).json().path("status").asString()));
+        assertThat(api.get("/api/v1/messages/" + id).json().path("providerMessageId").asString()).startsWith("wamid.fake-");
+    }
+
+    @Test
+    void sendsMediaHeadersAsLinks() {
+        String phone = "+447911123456";
+        Fixtures.consentingContact(api, phone);
+        Map<String, String> links = Map.of("IMAGE", "https://cdn.example/banner.png", "VIDEO", "https://cdn.example/clip.mp4",
+                "DOCUMENT", "https://cdn.example/docs/invoice-42.pdf");
+        for (String format : List.of("IMAGE", "VIDEO", "DOCUMENT")) {
+            Api.Response sent = api.post("/api/v1/messages/whatsapp", Map.of("sender", "meta-stand-in", "to", phone,
+                    "template", "with_" + format.toLowerCase(), "language", "en", "headerParameters", List.of(links.get(format))));
+            assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+        }
+        await().atMost(PATIENCE).until(() -> META.requestsTo(phone).size() == 3);
+        Map<String, String> headers = new java.util.HashMap<>();
+        for (FakeGraphApi.Request request : META.requestsTo(phone)) {
+            JsonNode body = Api.JSON.readTree(request.body());
+            headers.put(body.path("template").path("name").asString(),
+                    body.path("template").path("components").path(0).toString());
+        }
+        assertThat(Api.JSON.readTree(headers.get("with_image"))).isEqualTo(Api.JSON.readTree(
+                "{\"type\":\"header\",\"parameters\":[{\"type\":\"image\",\"image\":{\"link\":\"https://cdn.example/banner.png\"}}]}"));
+        assertThat(Api.JSON.readTree(headers.get("with_video"))).isEqualTo(Api.JSON.readTree(
+                "{\"type\":\"header\",\"parameters\":[{\"type\":\"video\",\"video\":{\"link\":\"https://cdn.example/clip.mp4\"}}]}"));
+        assertThat(Api.JSON.readTree(headers.get("with_document"))).isEqualTo(Api.JSON.readTree(
+                "{\"type\":\"header\",\"parameters\":[{\"type\":\"document\",\"document\":{\"link\":"
+                        + "\"https://cdn.example/docs/invoice-42.pdf\",\"filename\":\"invoice-42.pdf\"}}]}"));
+    }
+
+    @Test
+    void retriesThroughputAndServerErrorsWithBackoffThenSucceedsOnce() {
+        String phone = "+14155552671";
+        Fixtures.consentingContact(api, phone);
+        META.answerNext(400, FakeGraphApi.metaError(130429, "(#130429) Rate limit hit"));
+        META.answerNext(503, "<html>Service Unavailable</html>");
+        Api.Response sent = Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", phone,
+                List.of("https://cdn.example/a.png"), List.of());
+        UUID id = UUID.fromString(sent.json().path("messageId").asString());
+
+        await().atMost(PATIENCE).until(() -> META.requestsTo(phone).size() == 1 && nextAttempt(id) != null
+                && nextAttempt(id).isAfter(clock.instant()));
+        assertThat(nextAttempt(id)).isEqualTo(clock.instant().plusSeconds(1));
+        JsonNode waiting = api.get("/api/v1/messages/" + id).json();
+        assertThat(waiting.path("status").asString()).isEqualTo("queued");
+        assertThat(waiting.path("error").path("code").asInt()).isEqualTo(130429);
+
+        clock.advance(Duration.ofSeconds(1));
+        await().atMost(PATIENCE).until(() -> META.requestsTo(phone).size() == 2 && nextAttempt(id).isAfter(clock.instant()));
+        assertThat(nextAttempt(id)).isEqualTo(clock.instant().plusSeconds(2));
+
+        clock.advance(Duration.ofSeconds(2));
+        await().atMost(PATIENCE).until(() -> "submitted".equals(api.get("/api/v1/messages/" + id).json().path("status").asString()));
+
+        List<FakeGraphApi.Request> attempts = META.requestsTo(phone);
+        assertThat(attempts).hasSize(3);
+        assertThat(attempts).extracting(r -> r.header("Idempotency-Key")).containsOnly(id.toString());
+        assertThat(attempts).extracting(FakeGraphApi.Request::body).containsOnly(attempts.getFirst().body());
+        JsonNode done = api.get("/api/v1/messages/" + id).json();
+        assertThat(done.path("attempts").asInt()).isEqualTo(3);
+        assertThat(done.path("error").isMissingNode()).isTrue();
+    }
+
+    @Test
+    void notOnWhatsAppIsAFailureNotARetry() {
+        String phone = "+4915112345600";
+        Fixtures.consentingContact(api, phone);
+        META.answerNext(400, FakeGraphApi.metaError(131026, "Message Undeliverable."));
+        Api.Response sent = Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", phone,
+                List.of("https://cdn.example/a.png"), List.of());
+        String id = sent.json().path("messageId").asString();
+
+        await().atMost(PATIENCE).until(() -> "failed".equals(api.get("/api/v1/messages/" + id).json().path("status").asString()));
+        JsonNode failed = api.get("/api/v1/messages/" + id).json();
+        assertThat(failed.path("error").path("code").asInt()).isEqualTo(131026);
+        assertThat(failed.path("error").path("title").asString()).contains("Not on WhatsApp");
+        assertThat(Fixtures.timeline(api, id)).containsExactly("queued", "failed");
+        clock.advance(Duration.ofHours(1));
+        assertThat(failed.path("attempts").asInt()).isEqualTo(1);
+        assertThat(META.requestsTo(phone)).hasSize(1);
+        assertThat(api.get("/api/v1/contacts?phone=%2B4915112345600").json().path(0).path("notOnWhatsApp").asBoolean()).isTrue();
+    }
+
+    @Test
+    void refusesAParameterCountMismatchBeforeAnyNetworkCall() {
+        String phone = "+5511912340000";
+        Fixtures.contact(api, phone, Map.of("marketing", true), false);
+        int before = META.requests().size();
+
+        Api.Response response = api.post("/api/v1/messages/whatsapp", Map.of("sender", "meta-stand-in", "to", phone,
+                "template", "everything", "language", "pt_BR", "headerParameters", List.of("Ana"),
+                "bodyParameters", List.of("#42"), "buttonParameters", List.of(Map.of("index", 0, "value", "42"),
+                        Map.of("index", 2, "value", "SAVE10"))));
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().path("error").asString()).isEqualTo("parameter_mismatch");
+        assertThat(response.json().path("details").path(0).path("field").asString()).isEqualTo("bodyParameters");
+        assertThat(api.get("/api/v1/messages?limit=1000").json().toString()).doesNotContain(phone);
+        assertThat(META.requests()).hasSize(before);
+    }
+
+    private Instant nextAttempt(UUID id) {
+        OffsetDateTime next = jdbc.sql("SELECT next_attempt_at FROM messages WHERE id = ?").param(id)
+                .query(OffsetDateTime.class).single();
+        return next == null ? null : next.toInstant();
+    }
+}

@@ -1,0 +1,247 @@
+package io.reach.messaging.whatsapp;
+
+import static io.reach.support.Fixtures.timeline;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reach.messaging.Channel;
+import io.reach.messaging.Messages;
+import io.reach.messaging.WebhookInbox;
+import io.reach.support.Api;
+import io.reach.support.Fixtures;
+import io.reach.support.ReachIntegrationTest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/** Meta's webhook endpoint over real HTTP: signatures, the handshake, and the status model on odd orderings. */
+@TestPropertySource(properties = {"reach.sandbox.enabled=false", "reach.whatsapp.dispatcher-enabled=false"})
+class WhatsAppWebhookIT extends ReachIntegrationTest {
+
+    private static final String APP_SECRET = "webhook-test-app-secret";
+    private static final String PHONE_NUMBER_ID = "300000000000001";
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+    private static final AtomicInteger NUMBERS = new AtomicInteger(10);
+
+    @Autowired
+    WebhookInbox inbox;
+
+    @Autowired
+    Messages messages;
+
+    @BeforeEach
+    void sender() {
+        if (api.get("/api/v1/senders").json().isEmpty()) {
+            Api.Response created = api.post("/api/v1/senders", Map.of("name", "webhook-test", "phoneNumberId", PHONE_NUMBER_ID,
+                    "wabaId", "400000000000001", "displayNumber", "+15550100002", "accessToken", "token-never-shown",
+                    "appSecret", APP_SECRET, "verifyToken", "my-verify-token", "graphApiBaseUrl", "http://127.0.0.1:9"));
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+            assertThat(created.body()).doesNotContain("token-never-shown", APP_SECRET, "my-verify-token");
+            Fixtures.orderTemplate(api, "order_ready_hooks");
+        }
+    }
+
+    @Test
+    void answersMetasVerificationHandshakeOnlyWithTheRightToken() {
+        Api.Response right = api.getWithoutToken("/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=my-verify-token&hub.challenge=1158201444");
+        assertThat(right.status()).isEqualTo(200);
+        assertThat(right.body()).isEqualTo("1158201444");
+
+        Api.Response wrong = api.getWithoutToken("/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1158201444");
+        assertThat(wrong.status()).isEqualTo(403);
+        assertThat(wrong.body()).doesNotContain("1158201444");
+    }
+
+    @Test
+    void refusesAWrongSignatureAndStoresNothing() {
+        long before = inbox.stored(Channel.WHATSAPP);
+        byte[] body = statuses(status("wamid.forged", "delivered", null)).getBytes(StandardCharsets.UTF_8);
+
+        Api.Response wrongSecret = post(body, WebhookSignature.sign(body, "not-the-app-secret"));
+        Api.Response missing = api.postRaw("/webhooks/whatsapp", "application/json", body, Map.of());
+        byte[] tampered = statuses(status("wamid.forged", "read", null)).getBytes(StandardCharsets.UTF_8);
+        Api.Response bodyChanged = post(tampered, WebhookSignature.sign(body, APP_SECRET));
+
+        assertThat(wrongSecret.status()).isEqualTo(401);
+        assertThat(missing.status()).isEqualTo(401);
+        assertThat(bodyChanged.status()).isEqualTo(401);
+        assertThat(inbox.stored(Channel.WHATSAPP)).isEqualTo(before);
+    }
+
+    @Test
+    void refusesMalformedJsonWith400() {
+        byte[] body = "{\"object\":\"whatsapp_business_account\",\"entry\":[".getBytes(StandardCharsets.UTF_8);
+        Api.Response response = post(body, WebhookSignature.sign(body, APP_SECRET));
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().path("error").asString()).isEqualTo("malformed_webhook");
+    }
+
+    @Test
+    void readBeforeDeliveredMakesTheMessageReadAndImpliesDelivered() {
+        String id = submittedMessage("wamid.read-first");
+
+        postSigned(statuses(status("wamid.read-first", "read", null)));
+        await().atMost(PATIENCE).until(() -> timeline(api, id).contains("read"));
+        postSigned(statuses(status("wamid.read-first", "delivered", null)));
+        postSigned(statuses(status("wamid.read-first", "sent", null)));
+
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(timeline(api, id))
+                .containsExactly("queued", "submitted", "read", "delivered(inferred)", "sent"));
+        assertThat(api.get("/api/v1/messages/" + id).json().path("status").asString()).isEqualTo("read");
+    }
+
+    @Test
+    void deliveredAfterFailedWinsAndKeepsBothInTheTimeline() {
+        String id = submittedMessage("wamid.multi-device");
+
+        postSigned(statuses(status("wamid.multi-device", "failed", 131026)));
+        await().atMost(PATIENCE).until(() -> timeline(api, id).contains("failed"));
+        JsonNode failed = api.get("/api/v1/messages/" + id).json();
+        assertThat(failed.path("status").asString()).isEqualTo("failed");
+        assertThat(failed.path("error").path("code").asInt()).isEqualTo(131026);
+
+        postSigned(statuses(status("wamid.multi-device", "delivered", null)));
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(timeline(api, id)).containsExactly("queued", "submitted", "failed", "delivered"));
+        JsonNode delivered = api.get("/api/v1/messages/" + id).json();
+        assertThat(delivered.path("status").asString()).isEqualTo("delivered");
+        assertThat(delivered.path("error").isMissingNode()).isTrue();
+        assertThat(delivered.path("timeline").path(2).path("errorCode").asInt()).isEqualTo(131026);
+    }
+
+    @Test
+    void theSameStatusTwiceIsRecordedOnceAndStatusNeverGoesBackwards() {
+        String id = submittedMessage("wamid.duplicates");
+
+        postSigned(statuses(status("wamid.duplicates", "delivered", null)));
+        postSigned(statuses(status("wamid.duplicates", "delivered", null)));
+        postSigned(statuses(status("wamid.duplicates", "sent", null), status("wamid.duplicates", "sent", null)));
+
+        await().atMost(PATIENCE).until(() -> inbox.pending(Channel.WHATSAPP) == 0 && timeline(api, id).contains("sent"));
+        assertThat(timeline(api, id)).containsExactly("queued", "submitted", "delivered", "sent");
+        assertThat(api.get("/api/v1/messages/" + id).json().path("status").asString()).isEqualTo("delivered");
+    }
+
+    @Test
+    void keepsAStatusForAnUnknownMessageAndMatchesItWhenTheMessageAppears() {
+        postSigned(statuses(status("wamid.not-yet-known", "delivered", null)));
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/unmatched-statuses").json().toString())
+                .contains("wamid.not-yet-known"));
+
+        String id = submittedMessage("wamid.not-yet-known");
+
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(timeline(api, id)).containsExactly("queued", "submitted", "delivered"));
+    }
+
+    @Test
+    void matchesAStatusThatOutrunsTheSendAnswerByReachsOwnIdAndInfersSubmitted() {
+        String id = queuedMessage();
+
+        postSigned(statuses("{\"id\":\"wamid.early\",\"status\":\"sent\",\"timestamp\":\"1763700000\","
+                + "\"recipient_id\":\"31612340000\",\"biz_opaque_callback_data\":\"" + id + "\"}"));
+
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(timeline(api, id)).containsExactly("queued", "submitted(inferred)", "sent"));
+        messages.recordSubmitted(UUID.fromString(id), "wamid.early");
+        assertThat(timeline(api, id)).containsExactly("queued", "submitted(inferred)", "sent");
+        assertThat(api.get("/api/v1/messages/" + id).json().path("providerMessageId").asString()).isEqualTo("wamid.early");
+    }
+
+    @Test
+    void storesInboundTextButtonAndInteractiveRepliesAgainstTheContactAndTheMessageTheyAnswer() {
+        String id = submittedMessage("wamid.asked");
+        String from = api.get("/api/v1/messages/" + id).json().path("recipient").asString().substring(1);
+        String contactId = api.get("/api/v1/messages/" + id).json().path("contactId").asString();
+
+        postSigned(inbound("{\"from\":\"" + from + "\",\"id\":\"wamid.in-1\",\"timestamp\":\"1763700001\",\"type\":\"button\","
+                + "\"button\":{\"payload\":\"YES\",\"text\":\"Yes\"},\"context\":{\"from\":\"15550100002\",\"id\":\"wamid.asked\"}}", from));
+        postSigned(inbound("{\"from\":\"" + from + "\",\"id\":\"wamid.in-2\",\"timestamp\":\"1763700002\",\"type\":\"interactive\","
+                + "\"interactive\":{\"type\":\"button_reply\",\"button_reply\":{\"id\":\"confirm\",\"title\":\"Confirm\"}},"
+                + "\"context\":{\"from\":\"15550100002\",\"id\":\"wamid.asked\"}}", from));
+        postSigned(inbound("{\"from\":\"" + from + "\",\"id\":\"wamid.in-3\",\"timestamp\":\"1763700003\",\"type\":\"interactive\","
+                + "\"interactive\":{\"type\":\"list_reply\",\"list_reply\":{\"id\":\"slot-2\",\"title\":\"Tuesday\",\"description\":\"9-12\"}}}", from));
+        postSigned(inbound("{\"from\":\"" + from + "\",\"id\":\"wamid.in-4\",\"timestamp\":\"1763700004\",\"type\":\"text\","
+                + "\"text\":{\"body\":\"See you then\"}}", from));
+        // Meta redelivers: the same inbound message is stored once.
+        postSigned(inbound("{\"from\":\"" + from + "\",\"id\":\"wamid.in-4\",\"timestamp\":\"1763700004\",\"type\":\"text\","
+                + "\"text\":{\"body\":\"See you then\"}}", from));
+
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(api.get("/api/v1/inbound-messages?contactId=" + contactId).json()).hasSize(4));
+        JsonNode replies = api.get("/api/v1/messages/" + id).json().path("replies");
+        assertThat(replies).hasSize(2);
+        assertThat(replies.path(0).path("type").asString()).isEqualTo("button");
+        assertThat(replies.path(0).path("replyPayload").asString()).isEqualTo("YES");
+        assertThat(replies.path(1).path("type").asString()).isEqualTo("button_reply");
+        assertThat(replies.path(1).path("replyPayload").asString()).isEqualTo("confirm");
+        JsonNode all = api.get("/api/v1/inbound-messages?contactId=" + contactId).json();
+        assertThat(all.path(0).path("text").asString()).isEqualTo("See you then");
+        assertThat(all.path(1).path("type").asString()).isEqualTo("list_reply");
+        assertThat(all.path(1).path("replyPayload").asString()).isEqualTo("slot-2");
+    }
+
+    @Test
+    void anInboundMessageFromAnUnknownNumberCreatesAContactWithoutConsent() {
+        postSigned(inbound("{\"from\":\"4915112345678\",\"id\":\"wamid.stranger\",\"timestamp\":\"1763700001\",\"type\":\"text\","
+                + "\"text\":{\"body\":\"Hallo\"}}", "4915112345678"));
+
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(api.get("/api/v1/contacts?phone=%2B4915112345678").json()).hasSize(1));
+        JsonNode contact = api.get("/api/v1/contacts?phone=%2B4915112345678").json().path(0);
+        assertThat(contact.path("consent").path("marketing").asBoolean()).isFalse();
+        assertThat(contact.path("timeZone").asString()).isEqualTo("Europe/Berlin");
+    }
+
+    private String queuedMessage() {
+        String phone = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        Fixtures.consentingContact(api, phone);
+        Api.Response sent = Fixtures.sendOrder(api, "webhook-test", "order_ready_hooks", phone);
+        assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+        return sent.json().path("messageId").asString();
+    }
+
+    private String submittedMessage(String wamid) {
+        String id = queuedMessage();
+        messages.recordSubmitted(UUID.fromString(id), wamid);
+        return id;
+    }
+
+    private void postSigned(String payload) {
+        byte[] body = payload.getBytes(StandardCharsets.UTF_8);
+        Api.Response response = post(body, WebhookSignature.sign(body, APP_SECRET));
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+    }
+
+    private Api.Response post(byte[] body, String signature) {
+        return api.postRaw("/webhooks/whatsapp", "application/json", body, Map.of("X-Hub-Signature-256", signature));
+    }
+
+    private static String status(String wamid, String status, Integer errorCode) {
+        String errors = errorCode == null ? "" : ",\"errors\":[{\"code\":" + errorCode + ",\"title\":\"Message undeliverable\","
+                + "\"message\":\"Message undeliverable\",\"error_data\":{\"details\":\"Message Undeliverable.\"}}]";
+        return "{\"id\":\"" + wamid + "\",\"status\":\"" + status + "\",\"timestamp\":\"1763700000\","
+                + "\"recipient_id\":\"31612340000\"" + errors + "}";
+    }
+
+    private static String statuses(String... statuses) {
+        return envelope("\"statuses\":[" + String.join(",", statuses) + "]");
+    }
+
+    private static String inbound(String message, String waId) {
+        return envelope("\"contacts\":[{\"profile\":{\"name\":\"Kerry\"},\"wa_id\":\"" + waId + "\"}],\"messages\":[" + message + "]");
+    }
+
+    private static String envelope(String content) {
+        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"400000000000001\",\"changes\":[{\"value\":"
+                + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100002\","
+                + "\"phone_number_id\":\"" + PHONE_NUMBER_ID + "\"}," + content + "},\"field\":\"messages\"}]}]}";
+    }
+}

@@ -1,0 +1,89 @@
+package io.reach.support;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A local HTTP server standing in for Meta's Graph API in tests: it records every request and answers with the
+ * scripted responses in order, then with a success naming a fresh message id.
+ */
+public final class FakeGraphApi implements AutoCloseable {
+
+    /** One request as the server saw it. */
+    public record Request(String method, String path, Map<String, List<String>> headers, String body) {
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
+        }
+    }
+
+    /** A scripted answer. */
+    public record Answer(int status, String body) {}
+
+    private final HttpServer server;
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final Queue<Answer> script = new ConcurrentLinkedQueue<>();
+
+    public FakeGraphApi() {
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                        Map.copyOf(exchange.getRequestHeaders()), body));
+                Answer answer = script.poll();
+                if (answer == null) {
+                    answer = new Answer(200, "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"x\",\"wa_id\":\"x\"}],"
+                            + "\"messages\":[{\"id\":\"wamid.fake-" + requests.size() + "\"}]}");
+                }
+                byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(answer.status(), bytes.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        });
+        server.start();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public void answerNext(int status, String body) {
+        script.add(new Answer(status, body));
+    }
+
+    public static String metaError(int code, String message) {
+        return "{\"error\":{\"message\":\"" + message + "\",\"type\":\"OAuthException\",\"code\":" + code
+                + ",\"error_data\":{\"messaging_product\":\"whatsapp\",\"details\":\"" + message + "\"},\"fbtrace_id\":\"Az8or\"}}";
+    }
+
+    public List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    public List<Request> requestsTo(String recipient) {
+        return requests.stream().filter(r -> r.body().contains("\"to\":\"" + recipient + "\"")).toList();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

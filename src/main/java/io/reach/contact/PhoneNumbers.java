@@ -58,11 +58,28 @@ public final class PhoneNumbers {
         return result.e164();
     }
 
-    /** The IANA time zone of a number's region when it has exactly one useful answer. */
+    /**
+     * The IANA time zone of a number when libphonenumber's answer is unambiguous. Several zones that keep the same
+     * time all year (the UK's London, Jersey, Guernsey, Isle of Man) count as one answer; zones that differ
+     * (a country-wide US toll-free number) give none, and the contact's time zone stays to be set.
+     */
     public static Optional<String> timeZoneOf(String e164) {
         try {
-            List<String> zones = TIME_ZONES.getTimeZonesForNumber(UTIL.parse(e164, "ZZ"));
-            return zones.stream().filter(z -> !z.equals(PhoneNumberToTimeZonesMapper.getUnknownTimeZone())).findFirst();
+            List<String> zones = TIME_ZONES.getTimeZonesForNumber(UTIL.parse(e164, "ZZ")).stream()
+                    .filter(z -> !z.equals(PhoneNumberToTimeZonesMapper.getUnknownTimeZone()))
+                    .filter(z -> java.time.ZoneId.getAvailableZoneIds().contains(z))
+                    .sorted().toList();
+            if (zones.isEmpty()) {
+                return Optional.empty();
+            }
+            java.time.Instant winter = java.time.Instant.parse("2025-01-15T12:00:00Z");
+            java.time.Instant summer = java.time.Instant.parse("2025-07-15T12:00:00Z");
+            java.time.ZoneId first = java.time.ZoneId.of(zones.getFirst());
+            boolean sameTime = zones.stream().map(java.time.ZoneId::of).allMatch(z ->
+                    z.getRules().getOffset(winter).equals(first.getRules().getOffset(winter))
+                            && z.getRules().getOffset(summer).equals(first.getRules().getOffset(summer)));
+            // Among equivalent zones the last in alphabetical order is taken, so that the choice is stable.
+            return sameTime ? Optional.of(zones.getLast()) : Optional.empty();
         } catch (NumberParseException e) {
             return Optional.empty();
         }

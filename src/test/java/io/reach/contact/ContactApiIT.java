@@ -1,0 +1,111 @@
+package io.reach.contact;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reach.support.Api;
+import io.reach.support.ReachIntegrationTest;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/** The contact, sender and template APIs refuse bad input with one error shape and never half-write. */
+@TestPropertySource(properties = "reach.sandbox.enabled=false")
+class ContactApiIT extends ReachIntegrationTest {
+
+    @Test
+    void refusesAnInvalidNumberWithA400ThatNamesTheField() {
+        Api.Response response = api.post("/api/v1/contacts", Map.of("phone", "+1 555 0100", "tags", List.of("x")));
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().path("error").asString()).isEqualTo("invalid_request");
+        assertThat(response.json().path("message").asString()).startsWith("phone:");
+        assertThat(response.json().path("details").path(0).path("field").asString()).isEqualTo("phone");
+        assertThat(api.get("/api/v1/contacts?tag=x").json()).isEmpty();
+    }
+
+    @Test
+    void listsEveryProblemOfARequestAtOnce() {
+        Api.Response response = api.post("/api/v1/contacts", Map.of("phone", "+81 90 1234 5678",
+                "consent", Map.of("promotions", true), "attributes", Map.of("1st", "x"), "timeZone", "Mars/Base"));
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().path("details")).extracting(d -> d.path("field").asString())
+                .containsExactlyInAnyOrder("attributes.1st", "consent.promotions", "timeZone");
+        assertThat(api.get("/api/v1/contacts?phone=%2B819012345678").json()).isEmpty();
+    }
+
+    @Test
+    void createsChangesAndFindsAContactByAnyWayOfWritingItsNumber() {
+        Api.Response created = api.post("/api/v1/contacts", Map.of("phone", "+44 (0) 7911 123 400",
+                "attributes", Map.of("first_name", "Eve"), "tags", List.of("vip"), "consent", Map.of("utility", true)));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.json().path("phone").asString()).isEqualTo("+447911123400");
+        assertThat(created.json().path("timeZone").asString()).isEqualTo("Europe/London");
+        String id = created.json().path("id").asString();
+
+        Api.Response duplicate = api.post("/api/v1/contacts", Map.of("phone", "00447911123400"));
+        assertThat(duplicate.status()).isEqualTo(409);
+
+        JsonNode changed = api.patch("/api/v1/contacts/" + id, Map.of("attributes", Map.of("city", "Leeds"),
+                "optedOut", true)).json();
+        assertThat(changed.path("attributes").path("first_name").asString()).isEqualTo("Eve");
+        assertThat(changed.path("attributes").path("city").asString()).isEqualTo("Leeds");
+        assertThat(changed.path("optedOut").asBoolean()).isTrue();
+        assertThat(changed.path("optedOutAt").isMissingNode()).isFalse();
+        assertThat(api.get("/api/v1/contacts?phone=07911123400").status()).isEqualTo(400);
+        assertThat(api.get("/api/v1/contacts?phone=%2B44%207911%20123400").json().path(0).path("id").asString()).isEqualTo(id);
+        assertThat(api.get("/api/v1/contacts/not-an-id").status()).isEqualTo(400);
+        assertThat(api.get("/api/v1/contacts/0199a0a0-0000-7000-8000-000000000000").status()).isEqualTo(404);
+    }
+
+    @Test
+    void requiresTheApiToken() {
+        Api.Response response = api.getWithoutToken("/api/v1/contacts");
+        assertThat(response.status()).isEqualTo(401);
+        assertThat(response.json().path("error").asString()).isEqualTo("unauthorized");
+        Api.Response wrong = new Api("http://127.0.0.1:" + port, "wrong").get("/api/v1/contacts");
+        assertThat(wrong.status()).isEqualTo(401);
+    }
+
+    @Test
+    void neverShowsASendersSecrets() {
+        Api.Response created = api.post("/api/v1/senders", Map.of("name", "shop", "phoneNumberId", "123456789012345",
+                "wabaId", "987654321", "displayNumber", "+15550001234", "accessToken", "EAAG-very-secret",
+                "appSecret", "s3cr3t-app", "verifyToken", "v3rify"));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.json().path("id").asString();
+        JsonNode rotated = api.patch("/api/v1/senders/" + id, Map.of("accessToken", "EAAG-rotated-secret")).json();
+
+        for (String body : List.of(created.body(), rotated.toString(), api.get("/api/v1/senders").body(),
+                api.get("/api/v1/senders/" + id).body())) {
+            assertThat(body).doesNotContain("EAAG-very-secret", "EAAG-rotated-secret", "s3cr3t-app", "v3rify");
+        }
+        assertThat(rotated.path("accessTokenSet").asBoolean()).isTrue();
+        assertThat(rotated.path("graphApiBaseUrl").asString()).isEqualTo("https://graph.facebook.com");
+
+        Api.Response missing = api.post("/api/v1/senders", Map.of("name", "half"));
+        assertThat(missing.status()).isEqualTo(400);
+        assertThat(missing.json().path("details")).hasSizeGreaterThan(3);
+        assertThat(api.get("/api/v1/senders").body()).doesNotContain("\"half\"");
+    }
+
+    @Test
+    void validatesTemplatesOnCreation() {
+        Api.Response bad = api.post("/api/v1/templates", Map.of("name", "Bad Name", "language", "english",
+                "category", "promo", "components", List.of(
+                        Map.of("type", "HEADER", "format", "TEXT", "text", "{{1}} and {{2}}"),
+                        Map.of("type", "BODY", "text", "Hi {{1}}, see {{3}}"),
+                        Map.of("type", "BUTTONS", "buttons", List.of(
+                                Map.of("type", "URL", "text", "Go", "url", "https://x.example/{{1}}/more"),
+                                Map.of("type", "PHONE_NUMBER", "text", "Call", "phone_number", "12345"))))));
+
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().path("error").asString()).isEqualTo("invalid_template");
+        assertThat(bad.json().path("details")).extracting(d -> d.path("field").asString()).contains("name", "language",
+                "category", "components[0].text", "components[1].text", "components[2].buttons[0].url",
+                "components[2].buttons[1].phone_number");
+        assertThat(api.get("/api/v1/templates").body()).doesNotContain("Bad Name");
+    }
+}

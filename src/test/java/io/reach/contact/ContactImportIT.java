@@ -1,0 +1,103 @@
+package io.reach.contact;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reach.support.Api;
+import io.reach.support.ReachIntegrationTest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/** CSV import over HTTP: bad lines are reported by number and skipped, good ones upserted by phone, idempotently. */
+@TestPropertySource(properties = "reach.sandbox.enabled=false")
+class ContactImportIT extends ReachIntegrationTest {
+
+    @Test
+    void importsTheValidLinesReportsEachBadOneAndChangesNothingOnReimport() throws IOException {
+        byte[] csv = resource("/contacts/with-bad-lines.csv");
+
+        JsonNode first = importCsv(csv);
+
+        assertThat(first.path("lines").asInt()).isEqualTo(9);
+        assertThat(first.path("created").asInt()).isEqualTo(4);
+        assertThat(first.path("failed").asInt()).isEqualTo(5);
+        assertThat(errorsByLine(first)).containsExactlyInAnyOrderEntriesOf(Map.of(
+                4L, "phone", 5L, "phone", 6L, "consent", 7L, "opted_out", 8L, "-"));
+        assertThat(first.path("errors").toString()).contains("'sms' is not a message category", "'maybe' is not true or false",
+                "has 5 values but the header has 6 columns");
+
+        JsonNode anna = api.get("/api/v1/contacts?phone=%2B31612345678").json().path(0);
+        assertThat(anna.path("attributes").path("first_name").asString()).isEqualTo("Anna");
+        assertThat(anna.path("attributes").path("city").asString()).isEqualTo("Amsterdam");
+        assertThat(anna.path("tags").toString()).isEqualTo("[\"newsletter\",\"vip\"]");
+        assertThat(anna.path("consent").path("marketing").asBoolean()).isTrue();
+        assertThat(anna.path("consent").path("authentication").asBoolean()).isFalse();
+        JsonNode hari = api.get("/api/v1/contacts?phone=%2B919876543210").json().path(0);
+        assertThat(hari.path("optedOut").asBoolean()).isTrue();
+        assertThat(hari.path("timeZone").asString()).isEqualTo("Asia/Calcutta");
+        JsonNode ines = api.get("/api/v1/contacts?phone=%2B5511912345678").json().path(0);
+        assertThat(ines.path("tags").toString()).isEqualTo("[\"a,b\"]");
+        String annaUpdatedAt = anna.path("updatedAt").asString();
+        int contactsAfterFirstImport = api.get("/api/v1/contacts?limit=1000").json().size();
+
+        JsonNode again = importCsv(csv);
+
+        assertThat(again.path("created").asInt()).isZero();
+        assertThat(again.path("updated").asInt()).isZero();
+        assertThat(again.path("unchanged").asInt()).isEqualTo(4);
+        assertThat(again.path("failed").asInt()).isEqualTo(5);
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612345678").json().path(0).path("updatedAt").asString())
+                .isEqualTo(annaUpdatedAt);
+        assertThat(api.get("/api/v1/contacts?limit=1000").json()).hasSize(contactsAfterFirstImport);
+    }
+
+    @Test
+    void addsToExistingContactsWithoutTakingAnythingAway() {
+        importCsv("phone,first_name,tags,consent\n+32 470 12 34 56,Jan,vip,utility\n".getBytes());
+
+        JsonNode report = importCsv("phone,city,tags,consent\n+32470123456,Gent,beta,marketing\n".getBytes());
+
+        assertThat(report.path("updated").asInt()).isEqualTo(1);
+        JsonNode jan = api.get("/api/v1/contacts?phone=%2B32470123456").json().path(0);
+        assertThat(jan.path("attributes").path("first_name").asString()).isEqualTo("Jan");
+        assertThat(jan.path("attributes").path("city").asString()).isEqualTo("Gent");
+        assertThat(jan.path("tags").toString()).isEqualTo("[\"beta\",\"vip\"]");
+        assertThat(jan.path("consent").path("utility").asBoolean()).isTrue();
+        assertThat(jan.path("consent").path("marketing").asBoolean()).isTrue();
+    }
+
+    @Test
+    void refusesAFileWithoutAPhoneColumnAndImportsNothing() {
+        int before = api.get("/api/v1/contacts?limit=1000").json().size();
+
+        Api.Response response = api.postRaw("/api/v1/contacts/import", "text/csv",
+                "name,city\nAnna,Amsterdam\n".getBytes(), Map.of());
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().path("error").asString()).isEqualTo("invalid_csv");
+        assertThat(response.json().path("details").path(0).path("field").asString()).isEqualTo("phone");
+        assertThat(api.get("/api/v1/contacts?limit=1000").json()).hasSize(before);
+    }
+
+    private JsonNode importCsv(byte[] csv) {
+        Api.Response response = api.postRaw("/api/v1/contacts/import", "text/csv", csv, Map.of());
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        return response.json();
+    }
+
+    private static Map<Long, String> errorsByLine(JsonNode report) {
+        Map<Long, String> errors = new java.util.HashMap<>();
+        report.path("errors").forEach(e -> errors.put(e.path("line").asLong(),
+                e.path("column").isMissingNode() || e.path("column").isNull() ? "-" : e.path("column").asString()));
+        return errors;
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = ContactImportIT.class.getResourceAsStream(name)) {
+            return in.readAllBytes();
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.reach.messaging.whatsapp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class WhatsAppSettingsTest {
+
+    private final WhatsAppSettings settings = new WhatsAppSettings(Duration.ofSeconds(5), Duration.ofSeconds(15), true,
+            100, 32, 8, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMillis(500));
+
+    @Test
+    void backoffDoublesPerAttemptUpToTheMaximum() {
+        assertThat(settings.backoff(1, null)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(settings.backoff(2, null)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(settings.backoff(5, null)).isEqualTo(Duration.ofSeconds(16));
+        assertThat(settings.backoff(6, null)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(settings.backoff(60, null)).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void honoursALongerRetryAfter() {
+        assertThat(settings.backoff(1, Duration.ofSeconds(10))).isEqualTo(Duration.ofSeconds(10));
+        assertThat(settings.backoff(3, Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(4));
+    }
+}

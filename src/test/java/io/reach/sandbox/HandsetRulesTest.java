@@ -1,0 +1,56 @@
+package io.reach.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HandsetRulesTest {
+
+    @Test
+    void theShippedRulesGiveTheDocumentedMixByLastDigit() {
+        HandsetRules rules = HandsetRules.load("");
+        assertThat(rules.forRecipient("+31612345670").onWhatsApp()).isFalse();
+        assertThat(rules.forRecipient("+31612345671").reply().button()).isEqualTo("YES");
+        assertThat(rules.forRecipient("+31612345672").readAfterMs()).isNull();
+        assertThat(rules.forRecipient("+31612345673").reply().text()).isNotBlank();
+        assertThat(rules.forRecipient("+31612345674").failWith()).isEqualTo(131049);
+        for (String last : new String[] {"5", "6", "7", "8", "9"}) {
+            Handset handset = rules.forRecipient("+3161234567" + last);
+            assertThat(handset.name()).isEqualTo("reads");
+            assertThat(handset.readAfterMs()).isNotNull();
+        }
+    }
+
+    @Test
+    void theFirstMatchingRuleWinsAndPatternsUseStarAndQuestionMark(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("rules.yml");
+        Files.writeString(file, """
+                handsets:
+                  - match: "+4477009001??"
+                    name: uk-test-range
+                    whatsapp: false
+                  - match: "+44*"
+                    name: uk
+                    deliveredAfterMs: 10
+                """);
+        HandsetRules rules = HandsetRules.load(file.toString());
+        assertThat(rules.forRecipient("+447700900123").name()).isEqualTo("uk-test-range");
+        assertThat(rules.forRecipient("+4477009001234").name()).isEqualTo("uk");
+        assertThat(rules.forRecipient("+31612345678").name()).isEqualTo("default");
+    }
+
+    @Test
+    void refusesUnknownKeysAndBadPatternsWithTheFileName(@TempDir Path dir) throws Exception {
+        Path typo = dir.resolve("typo.yml");
+        Files.writeString(typo, "handsets:\n  - match: \"+1*\"\n    readAfter: 10\n");
+        assertThatThrownBy(() -> HandsetRules.load(typo.toString())).hasMessageContaining("typo.yml")
+                .hasMessageContaining("readAfter");
+        Path pattern = dir.resolve("pattern.yml");
+        Files.writeString(pattern, "handsets:\n  - match: \"+1.*\"\n");
+        assertThatThrownBy(() -> HandsetRules.load(pattern.toString())).hasMessageContaining("+, digits, * and ?");
+    }
+}

@@ -1,0 +1,80 @@
+package io.reach.template;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reach.shared.FieldProblem;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TemplateRulesTest {
+
+    private static TemplateComponent body(String text) {
+        return new TemplateComponent("BODY", null, text, null);
+    }
+
+    private static List<String> fields(TemplateRequest request) {
+        return TemplateRules.check(request).stream().map(FieldProblem::field).toList();
+    }
+
+    @Test
+    void acceptsAFullTemplate() {
+        TemplateRequest request = new TemplateRequest("order_update", "en_US", "utility", null, List.of(
+                new TemplateComponent("HEADER", "TEXT", "Order {{1}}", null),
+                body("Hi {{1}}, order {{2}} ships {{3}}."),
+                new TemplateComponent("FOOTER", null, "Shop", null),
+                new TemplateComponent("BUTTONS", null, null, List.of(
+                        new TemplateButton("QUICK_REPLY", "Yes", null, null, null),
+                        new TemplateButton("URL", "Track", "https://shop.example/t/{{1}}", null, null),
+                        new TemplateButton("PHONE_NUMBER", "Call", null, "+31201234567", null),
+                        new TemplateButton("COPY_CODE", null, null, null, "SAVE10")))));
+        assertThat(TemplateRules.check(request)).isEmpty();
+    }
+
+    @Test
+    void needsABody() {
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of()))).containsExactly("components");
+    }
+
+    @Test
+    void placeholdersArePositionalWithoutGaps() {
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("Hi {{1}} and {{3}}")))))
+                .containsExactly("components[0].text");
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("Hi {{name}}")))))
+                .containsExactly("components[0].text");
+        assertThat(TemplateRules.placeholderCount("{{2}} {{1}} {{1}}", "f", new java.util.ArrayList<>())).isEqualTo(2);
+    }
+
+    @Test
+    void aTextHeaderHasAtMostOnePlaceholderAndAMediaHeaderNoText() {
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(
+                new TemplateComponent("HEADER", "TEXT", "{{1}} {{2}}", null), body("b"))))).containsExactly("components[0].text");
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(
+                new TemplateComponent("HEADER", "IMAGE", "caption", null), body("b"))))).containsExactly("components[0].text");
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(
+                new TemplateComponent("HEADER", "GIF", null, null), body("b"))))).containsExactly("components[0].format");
+    }
+
+    @Test
+    void aUrlTakesOneDynamicSuffixAtItsEnd() {
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("b"),
+                new TemplateComponent("BUTTONS", null, null, List.of(
+                        new TemplateButton("URL", "Go", "https://x.example/{{1}}/y", null, null)))))))
+                .containsExactly("components[1].buttons[0].url");
+    }
+
+    @Test
+    void refusesDuplicateComponentsUnknownTypesAndTooManyButtons() {
+        List<TemplateButton> eleven = java.util.stream.IntStream.range(0, 11)
+                .mapToObj(i -> new TemplateButton("QUICK_REPLY", "b" + i, null, null, null)).toList();
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("a"), body("b"),
+                new TemplateComponent("CAROUSEL", null, null, null),
+                new TemplateComponent("BUTTONS", null, null, eleven)))))
+                .containsExactly("components[1].type", "components[2].type", "components[3].buttons");
+    }
+
+    @Test
+    void namesLanguageAndCategoryFollowMetasRules() {
+        assertThat(fields(new TemplateRequest("Order Update", "EN", "promo", "LIVE", List.of(body("b")))))
+                .containsExactly("name", "language", "category", "status");
+    }
+}

@@ -141,13 +141,31 @@ public class Messages {
      * (in this process or another node) takes them until the lease runs out.
      */
     public List<Outbound> claimDue(Channel channel, int limit, Duration lease) {
+        return claimDue(channel, null, limit, lease);
+    }
+
+    /**
+     * Like {@link #claimDue(Channel, int, Duration)}, only for messages of these senders (e.g. those whose SMPP link
+     * is up): the others stay queued, untouched, until their sender can take them.
+     */
+    public List<Outbound> claimDue(Channel channel, java.util.Collection<UUID> senderIds, int limit, Duration lease) {
+        if (senderIds != null && senderIds.isEmpty()) {
+            return List.of();
+        }
         return transactions.execute(tx -> {
             OffsetDateTime now = Times.now(clock);
+            String senders = senderIds == null ? ""
+                    : " AND sender_id IN (" + String.join(", ", java.util.Collections.nCopies(senderIds.size(), "?")) + ")";
+            java.util.List<Object> params = new java.util.ArrayList<>(List.of(channel.name(), now, now));
+            if (senderIds != null) {
+                params.addAll(senderIds);
+            }
+            params.add(limit);
             List<Outbound> due = jdbc.sql("SELECT id, sender_id, recipient, request_body, attempts FROM messages"
                             + " WHERE channel = ? AND status = 'QUEUED' AND next_attempt_at <= ?"
-                            + " AND (lease_until IS NULL OR lease_until <= ?)"
+                            + " AND (lease_until IS NULL OR lease_until <= ?)" + senders
                             + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED")
-                    .params(channel.name(), now, now, limit)
+                    .params(params)
                     .query((rs, n) -> new Outbound(rs.getObject("id", UUID.class), rs.getObject("sender_id", UUID.class),
                             rs.getString("recipient"), rs.getString("request_body"), rs.getInt("attempts") + 1))
                     .list();
@@ -215,6 +233,17 @@ public class Messages {
         jdbc.sql("UPDATE messages SET provider_message_id = ? WHERE id = ? AND provider_message_id IS NULL")
                 .params(report.providerMessageId(), messageId).update();
         return applyLocked(messageId, report, true);
+    }
+
+    /** Applies a provider's report to a message Reach identified itself (e.g. from the parts of an SMS). */
+    public Applied applyToMessage(UUID messageId, StatusReport report) {
+        return transactions.execute(tx -> {
+            if (report.providerMessageId() != null) {
+                jdbc.sql("UPDATE messages SET provider_message_id = ? WHERE id = ? AND provider_message_id IS NULL")
+                        .params(report.providerMessageId(), messageId).update();
+            }
+            return applyLocked(messageId, report, true);
+        });
     }
 
     /** Statuses kept as unmatched, newest first, for inspection. */

@@ -12,7 +12,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Provider callbacks, stored as they came before the provider gets its 200, and handed to processors afterwards
+ * Provider callbacks (webhooks, SMPP receipts), kept per source ("WHATSAPP", "SMPP", "TWILIO"), stored as they came before the provider gets its 200, and handed to processors afterwards
  * under a lease: a crash between the two loses nothing, it only delays the processing.
  */
 @Service
@@ -31,19 +31,19 @@ public class WebhookInbox {
     /** One stored callback, claimed for processing. */
     public record Entry(long id, UUID senderId, String body, int attempt) {}
 
-    public void store(Channel channel, UUID senderId, String body) {
+    public void store(String source, UUID senderId, String body) {
         OffsetDateTime now = Times.now(clock);
         jdbc.sql("INSERT INTO webhook_inbox (channel, sender_id, received_at, body, next_attempt_at) VALUES (?, ?, ?, ?, ?)")
-                .params(channel.name(), senderId, now, body, now).update();
+                .params(source, senderId, now, body, now).update();
     }
 
-    public List<Entry> claim(Channel channel, int limit, Duration lease) {
+    public List<Entry> claim(String source, int limit, Duration lease) {
         return transactions.execute(tx -> {
             OffsetDateTime now = Times.now(clock);
             List<Entry> entries = jdbc.sql("SELECT id, sender_id, body, attempts FROM webhook_inbox WHERE channel = ?"
                             + " AND processed_at IS NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
                             + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED")
-                    .params(channel.name(), now, now, limit)
+                    .params(source, now, now, limit)
                     .query((rs, n) -> new Entry(rs.getLong("id"), rs.getObject("sender_id", UUID.class),
                             rs.getString("body"), rs.getInt("attempts") + 1))
                     .list();
@@ -68,13 +68,13 @@ public class WebhookInbox {
                 .update();
     }
 
-    /** How many callbacks of a channel wait to be processed (stored but not processed yet). */
-    public long pending(Channel channel) {
+    /** How many callbacks from a source wait to be processed (stored but not processed yet). */
+    public long pending(String source) {
         return jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE channel = ? AND processed_at IS NULL")
-                .param(channel.name()).query(Long.class).single();
+                .param(source).query(Long.class).single();
     }
 
-    public long stored(Channel channel) {
-        return jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE channel = ?").param(channel.name()).query(Long.class).single();
+    public long stored(String source) {
+        return jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE channel = ?").param(source).query(Long.class).single();
     }
 }

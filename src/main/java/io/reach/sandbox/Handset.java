@@ -11,6 +11,13 @@ package io.reach.sandbox;
  * @param rejectWith     the send call itself is refused with this Meta error code (HTTP 400)
  * @param throttleFirst  the first N attempts of each message get 130429 (throughput reached)
  * @param deliveredAfterFailMs a multi-device user: delivered arrives this long after the failure
+ * @param smsDelivered   false: SMS to this number are not delivered (receipt {@code smsFailStat}, Twilio 30003)
+ * @param smsAfterMs     when the SMS's final receipt or callback arrives (default 300)
+ * @param smsFailStat    the receipt state of an undelivered SMS: UNDELIV (default), EXPIRED or REJECTD
+ * @param smsError       the receipt's err code of an undelivered SMS (default 001)
+ * @param call           what a call does: answered (default), busy, no-answer or failed
+ * @param callAfterMs    when the call is answered or its outcome is known (default 400)
+ * @param callDurationSec how long an answered call lasts (default 5)
  */
 public record Handset(
         String match,
@@ -24,13 +31,36 @@ public record Handset(
         Long deliveredAfterFailMs,
         Integer rejectWith,
         Integer throttleFirst,
-        Reply reply) {
+        Reply reply,
+        Boolean smsDelivered,
+        Long smsAfterMs,
+        String smsFailStat,
+        String smsError,
+        String call,
+        Long callAfterMs,
+        Integer callDurationSec) {
 
     /** What the handset answers: a quick-reply button payload (with its text) or a text. */
     public record Reply(Long afterMs, String button, String buttonText, String text) {}
 
     boolean onWhatsApp() {
         return whatsapp == null || whatsapp;
+    }
+
+    boolean smsDeliverable() {
+        return smsDelivered == null || smsDelivered;
+    }
+
+    long smsDelay() {
+        return smsAfterMs == null ? 300 : smsAfterMs;
+    }
+
+    String callOutcome() {
+        return call == null ? "answered" : call;
+    }
+
+    long callDelay() {
+        return callAfterMs == null ? 400 : callAfterMs;
     }
 
     boolean matches(String e164) {

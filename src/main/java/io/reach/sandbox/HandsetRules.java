@@ -26,13 +26,21 @@ public record HandsetRules(List<Handset> handsets) {
                 throw new IllegalArgumentException("handsets[" + i + "] needs a 'match' pattern");
             }
             Handset.toRegex(handset.match());
+            if (handset.call() != null && !java.util.Set.of("answered", "busy", "no-answer", "failed").contains(handset.call())) {
+                throw new IllegalArgumentException("handsets[" + i + "].call must be answered, busy, no-answer or failed");
+            }
+            if (handset.smsFailStat() != null && !java.util.Set.of("UNDELIV", "EXPIRED", "REJECTD", "DELETED", "UNKNOWN")
+                    .contains(handset.smsFailStat())) {
+                throw new IllegalArgumentException("handsets[" + i + "].smsFailStat must be UNDELIV, EXPIRED, REJECTD, DELETED or UNKNOWN");
+            }
         }
     }
 
     /** The rule for a recipient; a number no rule matches behaves like a handset that is delivered and read. */
     public Handset forRecipient(String e164) {
         return handsets.stream().filter(h -> h.matches(e164)).findFirst()
-                .orElse(new Handset("*", "default", true, 100L, 300L, 1000L, null, null, null, null, null, null));
+                .orElse(new Handset("*", "default", true, 100L, 300L, 1000L, null, null, null, null, null, null,
+                        true, 300L, null, null, "answered", 400L, 5));
     }
 
     /** Reads the rules from a file (or a {@code classpath:} resource), or Reach's shipped rules when {@code file} is blank. */

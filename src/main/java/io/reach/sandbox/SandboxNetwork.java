@@ -1,11 +1,13 @@
 package io.reach.sandbox;
 
+import io.reach.sender.Sender;
 import io.reach.sender.SenderRequest;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +34,11 @@ public class SandboxNetwork implements SmartLifecycle {
     private final Senders senders;
     private final SandboxWebhooks webhooks;
     private final SandboxGraphApi graphApi;
+    private final SandboxSmsc smsc;
+    private final SandboxTwilio twilio;
     private volatile boolean running;
     private int graphApiPort;
+    private int twilioPort;
     private URI webhookTarget;
 
     SandboxNetwork(SandboxSettings settings, Senders senders, JsonMapper json) {
@@ -43,20 +48,72 @@ public class SandboxNetwork implements SmartLifecycle {
         this.webhooks = new SandboxWebhooks(json, settings.phoneNumberId(), settings.wabaId(), settings.displayNumber(),
                 settings.appSecret());
         this.graphApi = new SandboxGraphApi(json, rules, webhooks, settings.phoneNumberId(), settings.accessToken());
+        this.smsc = new SandboxSmsc(rules, settings.smpp().systemId(), settings.smpp().password());
+        this.twilio = new SandboxTwilio(json, rules, settings.twilio().accountSid(), settings.twilio().authToken());
     }
 
     @Override
     public void start() {
+        try {
+            startServers();
+        } catch (RuntimeException e) {
+            // Whatever did start must not keep the JVM alive after a failed start.
+            stop();
+            throw e;
+        }
+    }
+
+    private void startServers() {
         try {
             graphApiPort = graphApi.start(settings.graphApiPort());
         } catch (IOException e) {
             throw new UncheckedIOException("The sandbox Graph API cannot listen on port " + settings.graphApiPort()
                     + " (set reach.sandbox.graph-api-port to a free port, or 0)", e);
         }
+        try {
+            smsc.start(settings.smpp().port());
+        } catch (IOException e) {
+            throw new UncheckedIOException("The sandbox SMSC cannot listen on port " + settings.smpp().port()
+                    + " (set reach.sandbox.smpp.port to a free port, or 0)", e);
+        }
+        try {
+            twilioPort = twilio.start(settings.twilio().port());
+        } catch (IOException e) {
+            throw new UncheckedIOException("The sandbox Twilio cannot listen on port " + settings.twilio().port()
+                    + " (set reach.sandbox.twilio.port to a free port, or 0)", e);
+        }
         registerSender();
+        registerSmsAndVoiceSenders();
         running = true;
-        log.info("Sandbox network up: Graph API on http://127.0.0.1:{}, handset webhooks to {}, sender '{}'",
-                graphApiPort, webhookTarget, settings.senderName());
+        log.info("Sandbox network up: Graph API on http://127.0.0.1:{}, SMSC on 127.0.0.1:{}, Twilio on http://127.0.0.1:{},"
+                        + " handset webhooks to {}; senders '{}', '{}', '{}', '{}'", graphApiPort, smsc.port(), twilioPort,
+                webhookTarget, settings.senderName(), settings.smpp().senderName(), settings.twilio().smsSenderName(),
+                settings.twilio().voiceSenderName());
+    }
+
+    private void registerSmsAndVoiceSenders() {
+        Map<String, String> smpp = Map.of("host", "127.0.0.1", "port", String.valueOf(smsc.port()),
+                "systemId", settings.smpp().systemId(), "enquireLinkSeconds", "15");
+        Map<String, String> twilioSettings = Map.of("accountSid", settings.twilio().accountSid(),
+                "baseUrl", "http://127.0.0.1:" + twilioPort);
+        upsert(settings.smpp().senderName(), Sender.SMS, Sender.SMPP, settings.smpp().fromAddress(), smpp,
+                settings.smpp().password());
+        upsert(settings.twilio().smsSenderName(), Sender.SMS, Sender.TWILIO, settings.twilio().fromNumber(), twilioSettings,
+                settings.twilio().authToken());
+        upsert(settings.twilio().voiceSenderName(), Sender.VOICE, Sender.TWILIO, settings.twilio().fromNumber(),
+                twilioSettings, settings.twilio().authToken());
+    }
+
+    /** Registers a sandbox sender, or points the existing one at this run's ports. */
+    private void upsert(String name, String channel, String provider, String from, Map<String, String> providerSettings,
+                        String secret) {
+        Optional<Sender> existing = senders.list().stream().filter(s -> s.name().equals(name)).findFirst();
+        if (existing.isEmpty()) {
+            senders.registerSandbox(SenderRequest.provider(name, channel, provider, from, providerSettings, secret, null));
+        } else if (existing.get().sandbox() && !providerSettings.entrySet().stream()
+                .allMatch(e -> e.getValue().equals(existing.get().setting(e.getKey(), null)))) {
+            senders.update(existing.get().id(), SenderRequest.provider(null, null, null, null, providerSettings, null, null));
+        }
     }
 
     /** Points the handsets' webhooks at Reach once Reach's own port is known. */
@@ -77,11 +134,11 @@ public class SandboxNetwork implements SmartLifecycle {
         String baseUrl = "http://127.0.0.1:" + graphApiPort;
         Optional<WhatsAppAccount> existing = senders.byPhoneNumberId(settings.phoneNumberId());
         if (existing.isEmpty()) {
-            senders.registerSandbox(new SenderRequest(settings.senderName(), settings.phoneNumberId(), settings.wabaId(),
+            senders.registerSandbox(SenderRequest.whatsApp(settings.senderName(), settings.phoneNumberId(), settings.wabaId(),
                     settings.displayNumber(), settings.accessToken(), settings.appSecret(), settings.verifyToken(), baseUrl,
                     Senders.DEFAULT_GRAPH_VERSION, 80));
         } else if (!existing.get().sender().graphApiBaseUrl().equals(baseUrl)) {
-            senders.update(existing.get().sender().id(), new SenderRequest(null, null, null, null, null, null, null,
+            senders.update(existing.get().sender().id(), SenderRequest.whatsApp(null, null, null, null, null, null, null,
                     baseUrl, null, null));
         }
     }
@@ -94,11 +151,21 @@ public class SandboxNetwork implements SmartLifecycle {
         return graphApiPort;
     }
 
+    public SandboxSmsc smsc() {
+        return smsc;
+    }
+
+    public SandboxTwilio twilio() {
+        return twilio;
+    }
+
     @Override
     public void stop() {
         running = false;
         graphApi.stop();
         webhooks.shutdown();
+        smsc.shutdown();
+        twilio.stop();
     }
 
     @Override

@@ -3,8 +3,8 @@ package io.reach.sandbox;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * The sandbox network ({@code reach.sandbox.*}): its Graph API port, its handset rules and the WhatsApp number
- * (with its sandbox-only secrets) that Reach registers as a sender on first start.
+ * The sandbox network ({@code reach.sandbox.*}): its ports, its handset rules and the senders (with their
+ * sandbox-only secrets) that Reach registers on first start.
  */
 @ConfigurationProperties("reach.sandbox")
 public record SandboxSettings(
@@ -18,7 +18,26 @@ public record SandboxSettings(
         String displayNumber,
         String accessToken,
         String appSecret,
-        String verifyToken) {
+        String verifyToken,
+        Smpp smpp,
+        Twilio twilio) {
+
+    /** The sandbox SMSC and the SMS sender that binds to it. */
+    public record Smpp(int port, String systemId, String password, String senderName, String fromAddress) {
+        @Override
+        public String toString() {
+            return "Smpp[port=" + port + ", secrets hidden]";
+        }
+    }
+
+    /** The sandbox Twilio and the SMS and voice senders that use it. */
+    public record Twilio(int port, String accountSid, String authToken, String smsSenderName, String voiceSenderName,
+                         String fromNumber) {
+        @Override
+        public String toString() {
+            return "Twilio[port=" + port + ", secrets hidden]";
+        }
+    }
 
     @Override
     public String toString() {

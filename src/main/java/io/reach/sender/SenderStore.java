@@ -4,71 +4,106 @@ import io.reach.shared.Times;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Rows of senders, secrets included; nothing outside this package sees a row. */
 @Repository
 class SenderStore {
 
-    private static final String COLUMNS = "id, name, channel, phone_number_id, waba_id, display_number, access_token,"
-            + " app_secret, verify_token, graph_base_url, graph_version, throughput_per_second, sandbox, created_at, updated_at";
+    private static final TypeReference<TreeMap<String, String>> SETTINGS = new TypeReference<>() {};
+    private static final String COLUMNS = "id, name, channel, provider, phone_number_id, waba_id, display_number,"
+            + " access_token, app_secret, verify_token, graph_base_url, graph_version, from_address, settings, secret,"
+            + " throughput_per_second, sandbox, created_at, updated_at";
 
-    private final JdbcClient jdbc;
+    /** A row: the sender and all of its secrets. */
+    record Row(Sender sender, String accessToken, String appSecret, String verifyToken, String secret) {
 
-    SenderStore(JdbcClient jdbc) {
-        this.jdbc = jdbc;
+        WhatsAppAccount whatsApp() {
+            return new WhatsAppAccount(sender, new WhatsAppCredentials(accessToken, appSecret, verifyToken));
+        }
+
+        ProviderAccount provider() {
+            return new ProviderAccount(sender, secret);
+        }
     }
 
-    Optional<WhatsAppAccount> find(UUID id) {
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+
+    SenderStore(JdbcClient jdbc, JsonMapper json) {
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    Optional<Row> find(UUID id) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM senders WHERE id = ?").param(id).query(this::row).optional();
     }
 
-    Optional<WhatsAppAccount> findByName(String name) {
+    Optional<Row> findByName(String name) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM senders WHERE name = ?").param(name).query(this::row).optional();
     }
 
-    Optional<WhatsAppAccount> findByPhoneNumberId(String phoneNumberId) {
+    Optional<Row> findByPhoneNumberId(String phoneNumberId) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM senders WHERE phone_number_id = ?").param(phoneNumberId)
                 .query(this::row).optional();
     }
 
-    List<WhatsAppAccount> all() {
+    List<Row> all() {
         return jdbc.sql("SELECT " + COLUMNS + " FROM senders ORDER BY created_at, id").query(this::row).list();
     }
 
-    void insert(WhatsAppAccount account) {
-        Sender s = account.sender();
-        WhatsAppCredentials c = account.credentials();
-        jdbc.sql("INSERT INTO senders (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .params(s.id(), s.name(), s.channel(), s.phoneNumberId(), s.wabaId(), s.displayNumber(),
-                        c.accessToken(), c.appSecret(), c.verifyToken(), s.graphApiBaseUrl(), s.graphApiVersion(),
-                        s.throughputPerSecond(), s.sandbox(), Times.utc(s.createdAt()), Times.utc(s.updatedAt()))
+    void insert(Row row) {
+        Sender s = row.sender();
+        jdbc.sql("INSERT INTO senders (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .params(s.id(), s.name(), s.channel(), s.provider().toUpperCase(), s.phoneNumberId(), s.wabaId(),
+                        s.displayNumber(), row.accessToken(), row.appSecret(), row.verifyToken(), s.graphApiBaseUrl(),
+                        s.graphApiVersion(), s.fromAddress(), settings(s), row.secret(), s.throughputPerSecond(),
+                        s.sandbox(), Times.utc(s.createdAt()), Times.utc(s.updatedAt()))
                 .update();
     }
 
-    void update(WhatsAppAccount account) {
-        Sender s = account.sender();
-        WhatsAppCredentials c = account.credentials();
+    void update(Row row) {
+        Sender s = row.sender();
         jdbc.sql("UPDATE senders SET name = ?, phone_number_id = ?, waba_id = ?, display_number = ?, access_token = ?,"
-                        + " app_secret = ?, verify_token = ?, graph_base_url = ?, graph_version = ?, throughput_per_second = ?,"
-                        + " updated_at = ? WHERE id = ?")
-                .params(s.name(), s.phoneNumberId(), s.wabaId(), s.displayNumber(), c.accessToken(), c.appSecret(),
-                        c.verifyToken(), s.graphApiBaseUrl(), s.graphApiVersion(), s.throughputPerSecond(),
-                        Times.utc(s.updatedAt()), s.id())
+                        + " app_secret = ?, verify_token = ?, graph_base_url = ?, graph_version = ?, from_address = ?,"
+                        + " settings = ?, secret = ?, throughput_per_second = ?, updated_at = ? WHERE id = ?")
+                .params(s.name(), s.phoneNumberId(), s.wabaId(), s.displayNumber(), row.accessToken(), row.appSecret(),
+                        row.verifyToken(), s.graphApiBaseUrl(), s.graphApiVersion(), s.fromAddress(), settings(s),
+                        row.secret(), s.throughputPerSecond(), Times.utc(s.updatedAt()), s.id())
                 .update();
     }
 
-    private WhatsAppAccount row(ResultSet rs, int rowNum) throws SQLException {
-        WhatsAppCredentials credentials = new WhatsAppCredentials(rs.getString("access_token"),
-                rs.getString("app_secret"), rs.getString("verify_token"));
-        Sender sender = new Sender(rs.getObject("id", UUID.class), rs.getString("name"), rs.getString("channel"),
-                rs.getString("phone_number_id"), rs.getString("waba_id"), rs.getString("display_number"),
-                rs.getString("graph_base_url"), rs.getString("graph_version"), rs.getInt("throughput_per_second"),
-                rs.getBoolean("sandbox"), !credentials.accessToken().isEmpty(), !credentials.appSecret().isEmpty(),
-                !credentials.verifyToken().isEmpty(), Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"));
-        return new WhatsAppAccount(sender, credentials);
+    private String settings(Sender sender) {
+        return sender.settings() == null || sender.settings().isEmpty() ? null : json.writeValueAsString(sender.settings());
+    }
+
+    private Row row(ResultSet rs, int rowNum) throws SQLException {
+        String channel = rs.getString("channel");
+        boolean whatsApp = Sender.WHATSAPP.equals(channel);
+        String accessToken = rs.getString("access_token");
+        String appSecret = rs.getString("app_secret");
+        String verifyToken = rs.getString("verify_token");
+        String secret = rs.getString("secret");
+        String settingsJson = rs.getString("settings");
+        Map<String, String> settings = settingsJson == null ? null : json.readValue(settingsJson, SETTINGS);
+        Sender sender = new Sender(rs.getObject("id", UUID.class), rs.getString("name"), channel,
+                rs.getString("provider").toLowerCase(), rs.getString("phone_number_id"), rs.getString("waba_id"),
+                rs.getString("display_number"), rs.getString("graph_base_url"), rs.getString("graph_version"),
+                rs.getString("from_address"), settings, rs.getInt("throughput_per_second"), rs.getBoolean("sandbox"),
+                whatsApp ? isSet(accessToken) : null, whatsApp ? isSet(appSecret) : null,
+                whatsApp ? isSet(verifyToken) : null, whatsApp ? null : isSet(secret),
+                Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"));
+        return new Row(sender, accessToken, appSecret, verifyToken, secret);
+    }
+
+    private static boolean isSet(String value) {
+        return value != null && !value.isEmpty();
     }
 }

@@ -1,33 +1,46 @@
 package io.reach.sender;
 
+import io.reach.contact.PhoneNumbers;
 import io.reach.shared.ApiException;
 import io.reach.shared.FieldProblem;
 import io.reach.shared.Ids;
 import java.net.URI;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** The sender feature's API: register WhatsApp numbers and look them (and their secrets) up. */
+/** The sender feature's API: register WhatsApp, SMS and voice senders and look them (and their secrets) up. */
 @Service
 public class Senders {
 
     public static final String DEFAULT_GRAPH_BASE_URL = "https://graph.facebook.com";
     public static final String DEFAULT_GRAPH_VERSION = "v23.0";
+    public static final String DEFAULT_TWILIO_BASE_URL = "https://api.twilio.com";
     static final int DEFAULT_THROUGHPUT = 80;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
     private static final Pattern DIGITS = Pattern.compile("[0-9]{1,64}");
     private static final Pattern VERSION = Pattern.compile("v[0-9]{1,3}\\.[0-9]{1,3}");
+    private static final Pattern ALPHANUMERIC_SENDER = Pattern.compile("[A-Za-z0-9 ]{1,11}");
+    private static final Pattern TWILIO_ACCOUNT = Pattern.compile("AC[0-9a-fA-F]{32}");
+    private static final Set<String> SMPP_SETTINGS = Set.of("host", "port", "systemId", "systemType", "window",
+            "submitsPerSecond", "enquireLinkSeconds");
+    private static final Set<String> TWILIO_SETTINGS = Set.of("accountSid", "baseUrl", "language", "voice");
     // Webhooks look a sender up on every request; a short-lived cache keeps that off the database.
     private static final Duration CACHE_TTL = Duration.ofSeconds(10);
 
@@ -45,31 +58,48 @@ public class Senders {
     }
 
     public List<Sender> list() {
-        return store.all().stream().map(WhatsAppAccount::sender).toList();
+        return store.all().stream().map(SenderStore.Row::sender).toList();
     }
 
     public Sender get(UUID id) {
-        return account(id).sender();
+        return row(id).sender();
     }
 
+    /** A WhatsApp sender with its secrets. */
     public WhatsAppAccount account(UUID id) {
-        return store.find(id).orElseThrow(() -> ApiException.notFound("Sender", id));
+        return row(id).whatsApp();
     }
 
-    /** Finds a sender by its id or its name, as a send request may give either. */
+    /** An SMS or voice sender with its secret. */
+    public ProviderAccount providerAccount(UUID id) {
+        return row(id).provider();
+    }
+
+    /** The SMS or voice senders of a channel, with their secrets (for the code that keeps connections). */
+    public List<ProviderAccount> providerAccounts(String channel) {
+        return store.all().stream().filter(r -> r.sender().channel().equals(channel)).map(SenderStore.Row::provider).toList();
+    }
+
+    /** Finds a WhatsApp sender by its id or its name, as a send request may give either. */
     public Optional<WhatsAppAccount> resolve(String idOrName) {
-        if (idOrName == null || idOrName.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            return store.find(UUID.fromString(idOrName.trim()));
-        } catch (IllegalArgumentException notAnId) {
-            return store.findByName(idOrName.trim());
-        }
+        return resolveRow(idOrName).filter(r -> Sender.WHATSAPP.equals(r.sender().channel())).map(SenderStore.Row::whatsApp);
+    }
+
+    /** Finds an SMS or voice sender of a channel by its id or its name. */
+    public Optional<ProviderAccount> resolveProvider(String idOrName, String channel) {
+        return resolveRow(idOrName).filter(r -> channel.equals(r.sender().channel())).map(SenderStore.Row::provider);
     }
 
     public Optional<WhatsAppAccount> findByName(String name) {
-        return store.findByName(name);
+        return store.findByName(name).map(SenderStore.Row::whatsApp);
+    }
+
+    /** The Twilio senders of an account (its callbacks name the account, not the sender). */
+    public List<ProviderAccount> byTwilioAccount(String accountSid) {
+        return store.all().stream()
+                .filter(r -> Sender.TWILIO.equals(r.sender().provider()) && accountSid != null
+                        && accountSid.equals(r.sender().setting("accountSid", null)))
+                .map(SenderStore.Row::provider).toList();
     }
 
     /** The sender whose Meta phone-number id this is; webhooks use it to find the app secret. */
@@ -79,28 +109,62 @@ public class Senders {
         if (cached != null && cached.until().isAfter(now)) {
             return cached.account();
         }
-        Optional<WhatsAppAccount> account = store.findByPhoneNumberId(phoneNumberId);
+        Optional<WhatsAppAccount> account = store.findByPhoneNumberId(phoneNumberId).map(SenderStore.Row::whatsApp);
         byPhoneNumberId.put(phoneNumberId, new Cached(account, now.plus(CACHE_TTL)));
         return account;
     }
 
     /** Whether any WhatsApp sender uses this verify token (Meta's subscription handshake). */
     public boolean isVerifyToken(String token) {
-        return token != null && store.all().stream()
-                .anyMatch(a -> java.security.MessageDigest.isEqual(a.credentials().verifyToken().getBytes(),
-                        token.getBytes()));
+        return token != null && store.all().stream().map(SenderStore.Row::verifyToken)
+                .anyMatch(v -> v != null && MessageDigest.isEqual(v.getBytes(StandardCharsets.UTF_8),
+                        token.getBytes(StandardCharsets.UTF_8)));
     }
 
     public Sender register(SenderRequest request) {
         return register(request, false);
     }
 
-    /** Registers the sandbox's own number (marked as such so that the API tells it apart). */
+    /** Registers one of the sandbox's own senders (marked as such so that the API tells it apart). */
     public Sender registerSandbox(SenderRequest request) {
         return register(request, true);
     }
 
     private Sender register(SenderRequest request, boolean sandbox) {
+        String channel = channelOf(request.channel());
+        SenderStore.Row row = Sender.WHATSAPP.equals(channel) ? newWhatsApp(request, sandbox) : newProvider(request, channel, sandbox);
+        transactions.executeWithoutResult(tx -> {
+            checkUnique(row.sender().name(), row.sender().phoneNumberId(), null);
+            store.insert(row);
+        });
+        if (row.sender().phoneNumberId() != null) {
+            byPhoneNumberId.remove(row.sender().phoneNumberId());
+        }
+        return row.sender();
+    }
+
+    public Sender update(UUID id, SenderRequest request) {
+        Sender updated = transactions.execute(tx -> {
+            SenderStore.Row current = row(id);
+            if (request.channel() != null && !channelOf(request.channel()).equals(current.sender().channel())) {
+                throw ApiException.invalidField("channel", "a sender's channel cannot change");
+            }
+            SenderStore.Row next = Sender.WHATSAPP.equals(current.sender().channel())
+                    ? changedWhatsApp(current, request) : changedProvider(current, request);
+            checkUnique(next.sender().name(), next.sender().phoneNumberId(), id);
+            store.update(next);
+            if (current.sender().phoneNumberId() != null) {
+                byPhoneNumberId.remove(current.sender().phoneNumberId());
+            }
+            return next.sender();
+        });
+        if (updated.phoneNumberId() != null) {
+            byPhoneNumberId.remove(updated.phoneNumberId());
+        }
+        return updated;
+    }
+
+    private SenderStore.Row newWhatsApp(SenderRequest request, boolean sandbox) {
         List<FieldProblem> problems = new ArrayList<>();
         requireText(problems, "name", request.name(), NAME, "letters, digits, '.', '_' and '-', at most 100");
         requireText(problems, "phoneNumberId", request.phoneNumberId(), DIGITS, "the digits of Meta's phone-number id");
@@ -112,81 +176,214 @@ public class Senders {
         String baseUrl = orDefault(request.graphApiBaseUrl(), DEFAULT_GRAPH_BASE_URL);
         String version = orDefault(request.graphApiVersion(), DEFAULT_GRAPH_VERSION);
         int throughput = request.throughputPerSecond() == null ? DEFAULT_THROUGHPUT : request.throughputPerSecond();
-        checkCommon(problems, baseUrl, version, throughput);
+        checkUrl(problems, "graphApiBaseUrl", baseUrl);
+        checkWhatsApp(problems, version, throughput);
         fail(problems);
         Instant now = clock.instant();
-        Sender sender = new Sender(Ids.newId(), request.name().trim(), "whatsapp", request.phoneNumberId().trim(),
-                request.wabaId().trim(), request.displayNumber().trim(), baseUrl, version, throughput, sandbox,
-                true, true, true, now, now);
-        WhatsAppAccount account = new WhatsAppAccount(sender, new WhatsAppCredentials(request.accessToken().trim(),
-                request.appSecret().trim(), request.verifyToken().trim()));
-        transactions.executeWithoutResult(tx -> {
-            checkUnique(sender.name(), sender.phoneNumberId(), null);
-            store.insert(account);
-        });
-        byPhoneNumberId.remove(sender.phoneNumberId());
-        return sender;
+        Sender sender = new Sender(Ids.newId(), request.name().trim(), Sender.WHATSAPP, Sender.META,
+                request.phoneNumberId().trim(), request.wabaId().trim(), request.displayNumber().trim(), baseUrl, version,
+                null, null, throughput, sandbox, true, true, true, null, now, now);
+        return new SenderStore.Row(sender, request.accessToken().trim(), request.appSecret().trim(),
+                request.verifyToken().trim(), null);
     }
 
-    public Sender update(UUID id, SenderRequest request) {
-        Sender updated = transactions.execute(tx -> {
-            WhatsAppAccount current = account(id);
-            Sender s = current.sender();
-            WhatsAppCredentials c = current.credentials();
-            List<FieldProblem> problems = new ArrayList<>();
-            optionalText(problems, "name", request.name(), NAME, "letters, digits, '.', '_' and '-', at most 100");
-            optionalText(problems, "phoneNumberId", request.phoneNumberId(), DIGITS, "the digits of Meta's phone-number id");
-            optionalText(problems, "wabaId", request.wabaId(), DIGITS, "the digits of the WhatsApp Business Account id");
-            optionalText(problems, "displayNumber", request.displayNumber(), null, null);
-            optionalText(problems, "accessToken", request.accessToken(), null, null);
-            optionalText(problems, "appSecret", request.appSecret(), null, null);
-            optionalText(problems, "verifyToken", request.verifyToken(), null, null);
-            String baseUrl = orDefault(request.graphApiBaseUrl(), s.graphApiBaseUrl());
-            String version = orDefault(request.graphApiVersion(), s.graphApiVersion());
-            int throughput = request.throughputPerSecond() == null ? s.throughputPerSecond() : request.throughputPerSecond();
-            checkCommon(problems, baseUrl, version, throughput);
-            fail(problems);
-            Sender next = new Sender(s.id(), orDefault(request.name(), s.name()),
-                    s.channel(), orDefault(request.phoneNumberId(), s.phoneNumberId()),
-                    orDefault(request.wabaId(), s.wabaId()), orDefault(request.displayNumber(), s.displayNumber()),
-                    baseUrl, version, throughput, s.sandbox(), true, true, true, s.createdAt(), clock.instant());
-            checkUnique(next.name(), next.phoneNumberId(), id);
-            store.update(new WhatsAppAccount(next, new WhatsAppCredentials(orDefault(request.accessToken(), c.accessToken()),
-                    orDefault(request.appSecret(), c.appSecret()), orDefault(request.verifyToken(), c.verifyToken()))));
-            byPhoneNumberId.remove(s.phoneNumberId());
-            return next;
-        });
-        byPhoneNumberId.remove(updated.phoneNumberId());
-        return updated;
+    private SenderStore.Row changedWhatsApp(SenderStore.Row current, SenderRequest request) {
+        Sender s = current.sender();
+        List<FieldProblem> problems = new ArrayList<>();
+        optionalText(problems, "name", request.name(), NAME, "letters, digits, '.', '_' and '-', at most 100");
+        optionalText(problems, "phoneNumberId", request.phoneNumberId(), DIGITS, "the digits of Meta's phone-number id");
+        optionalText(problems, "wabaId", request.wabaId(), DIGITS, "the digits of the WhatsApp Business Account id");
+        optionalText(problems, "displayNumber", request.displayNumber(), null, null);
+        optionalText(problems, "accessToken", request.accessToken(), null, null);
+        optionalText(problems, "appSecret", request.appSecret(), null, null);
+        optionalText(problems, "verifyToken", request.verifyToken(), null, null);
+        String baseUrl = orDefault(request.graphApiBaseUrl(), s.graphApiBaseUrl());
+        String version = orDefault(request.graphApiVersion(), s.graphApiVersion());
+        int throughput = request.throughputPerSecond() == null ? s.throughputPerSecond() : request.throughputPerSecond();
+        checkUrl(problems, "graphApiBaseUrl", baseUrl);
+        checkWhatsApp(problems, version, throughput);
+        fail(problems);
+        Sender next = new Sender(s.id(), orDefault(request.name(), s.name()), s.channel(), s.provider(),
+                orDefault(request.phoneNumberId(), s.phoneNumberId()), orDefault(request.wabaId(), s.wabaId()),
+                orDefault(request.displayNumber(), s.displayNumber()), baseUrl, version, null, null, throughput,
+                s.sandbox(), true, true, true, null, s.createdAt(), clock.instant());
+        return new SenderStore.Row(next, orDefault(request.accessToken(), current.accessToken()),
+                orDefault(request.appSecret(), current.appSecret()), orDefault(request.verifyToken(), current.verifyToken()),
+                null);
+    }
+
+    private SenderStore.Row newProvider(SenderRequest request, String channel, boolean sandbox) {
+        List<FieldProblem> problems = new ArrayList<>();
+        requireText(problems, "name", request.name(), NAME, "letters, digits, '.', '_' and '-', at most 100");
+        requireText(problems, "secret", request.secret(), null, null);
+        String provider = providerOf(channel, request.provider(), problems);
+        Map<String, String> settings = settings(request.settings(), provider, problems);
+        String from = fromAddress(channel, request.fromAddress(), problems);
+        int throughput = request.throughputPerSecond() == null ? DEFAULT_THROUGHPUT : request.throughputPerSecond();
+        checkThroughput(problems, throughput);
+        fail(problems);
+        Instant now = clock.instant();
+        Sender sender = new Sender(Ids.newId(), request.name().trim(), channel, provider, null, null, null, null, null,
+                from, settings, throughput, sandbox, null, null, null, true, now, now);
+        return new SenderStore.Row(sender, null, null, null, request.secret());
+    }
+
+    private SenderStore.Row changedProvider(SenderStore.Row current, SenderRequest request) {
+        Sender s = current.sender();
+        List<FieldProblem> problems = new ArrayList<>();
+        optionalText(problems, "name", request.name(), NAME, "letters, digits, '.', '_' and '-', at most 100");
+        optionalText(problems, "secret", request.secret(), null, null);
+        if (request.provider() != null && !request.provider().toLowerCase(Locale.ROOT).equals(s.provider())) {
+            problems.add(new FieldProblem("provider", "a sender's provider cannot change; register a new sender"));
+        }
+        Map<String, String> merged = new TreeMap<>(s.settings() == null ? Map.of() : s.settings());
+        if (request.settings() != null) {
+            merged.putAll(request.settings());
+        }
+        Map<String, String> settings = settings(merged, s.provider(), problems);
+        String from = request.fromAddress() == null ? s.fromAddress() : fromAddress(s.channel(), request.fromAddress(), problems);
+        int throughput = request.throughputPerSecond() == null ? s.throughputPerSecond() : request.throughputPerSecond();
+        checkThroughput(problems, throughput);
+        fail(problems);
+        Sender next = new Sender(s.id(), orDefault(request.name(), s.name()), s.channel(), s.provider(), null, null, null,
+                null, null, from, settings, throughput, s.sandbox(), null, null, null, true, s.createdAt(), clock.instant());
+        return new SenderStore.Row(next, null, null, null, orDefault(request.secret(), current.secret()));
+    }
+
+    private static String providerOf(String channel, String requested, List<FieldProblem> problems) {
+        String provider = requested == null ? null : requested.trim().toLowerCase(Locale.ROOT);
+        Set<String> allowed = Sender.SMS.equals(channel) ? Set.of(Sender.SMPP, Sender.TWILIO) : Set.of(Sender.TWILIO);
+        if (provider == null || !allowed.contains(provider)) {
+            problems.add(new FieldProblem("provider", "a " + channel + " sender's provider is one of "
+                    + String.join(", ", new java.util.TreeSet<>(allowed))));
+            return Sender.TWILIO;
+        }
+        return provider;
+    }
+
+    private static Map<String, String> settings(Map<String, String> given, String provider, List<FieldProblem> problems) {
+        Map<String, String> settings = new TreeMap<>();
+        if (given != null) {
+            given.forEach((k, v) -> {
+                if (v != null && !v.isBlank()) {
+                    settings.put(k, v.trim());
+                }
+            });
+        }
+        Set<String> known = Sender.SMPP.equals(provider) ? SMPP_SETTINGS : TWILIO_SETTINGS;
+        settings.keySet().stream().filter(k -> !known.contains(k)).forEach(k -> problems.add(new FieldProblem(
+                "settings." + k, "is not a " + provider + " setting (" + String.join(", ", new java.util.TreeSet<>(known)) + ")")));
+        if (Sender.SMPP.equals(provider)) {
+            if (!settings.containsKey("host")) {
+                problems.add(new FieldProblem("settings.host", "is required (the SMSC's host)"));
+            }
+            if (!settings.containsKey("systemId")) {
+                problems.add(new FieldProblem("settings.systemId", "is required (the SMPP system_id)"));
+            }
+            settings.putIfAbsent("port", "2775");
+            settings.putIfAbsent("window", "10");
+            settings.putIfAbsent("submitsPerSecond", "50");
+            settings.putIfAbsent("enquireLinkSeconds", "30");
+            for (String number : List.of("port", "window", "submitsPerSecond", "enquireLinkSeconds")) {
+                if (!settings.get(number).matches("[1-9][0-9]{0,4}")) {
+                    problems.add(new FieldProblem("settings." + number, "must be a positive whole number"));
+                }
+            }
+        } else {
+            if (!settings.containsKey("accountSid") || !TWILIO_ACCOUNT.matcher(settings.get("accountSid")).matches()) {
+                problems.add(new FieldProblem("settings.accountSid", "is required: the Twilio account SID (AC and 32 hex digits)"));
+            }
+            settings.putIfAbsent("baseUrl", DEFAULT_TWILIO_BASE_URL);
+            checkUrl(problems, "settings.baseUrl", settings.get("baseUrl"));
+        }
+        return settings;
+    }
+
+    private static String fromAddress(String channel, String from, List<FieldProblem> problems) {
+        if (from == null || from.isBlank()) {
+            problems.add(new FieldProblem("fromAddress", "is required (the number or sender id recipients see)"));
+            return null;
+        }
+        String trimmed = from.trim();
+        if (trimmed.startsWith("+")) {
+            PhoneNumbers.Result number = new PhoneNumbers("").normalise(trimmed);
+            if (!number.isValid()) {
+                problems.add(new FieldProblem("fromAddress", number.problem()));
+                return null;
+            }
+            return number.e164();
+        }
+        if (Sender.SMS.equals(channel) && ALPHANUMERIC_SENDER.matcher(trimmed).matches() && !trimmed.matches("[0-9 ]+")) {
+            return trimmed;
+        }
+        problems.add(new FieldProblem("fromAddress", Sender.SMS.equals(channel)
+                ? "must be a number in E.164 (+<country><number>) or an alphanumeric sender id of at most 11 characters"
+                : "must be a number in E.164 (+<country><number>)"));
+        return null;
+    }
+
+    private static String channelOf(String requested) {
+        if (requested == null || requested.isBlank()) {
+            return Sender.WHATSAPP;
+        }
+        String channel = requested.trim().toLowerCase(Locale.ROOT);
+        if (!Set.of(Sender.WHATSAPP, Sender.SMS, Sender.VOICE).contains(channel)) {
+            throw ApiException.invalidField("channel", "must be whatsapp, sms or voice");
+        }
+        return channel;
+    }
+
+    private Optional<SenderStore.Row> resolveRow(String idOrName) {
+        if (idOrName == null || idOrName.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return store.find(UUID.fromString(idOrName.trim()));
+        } catch (IllegalArgumentException notAnId) {
+            return store.findByName(idOrName.trim());
+        }
+    }
+
+    private SenderStore.Row row(UUID id) {
+        return store.find(id).orElseThrow(() -> ApiException.notFound("Sender", id));
     }
 
     private void checkUnique(String name, String phoneNumberId, UUID self) {
-        store.findByName(name).filter(a -> !a.sender().id().equals(self)).ifPresent(a -> {
-            throw new ApiException(org.springframework.http.HttpStatus.CONFLICT, "conflict",
-                    "A sender named " + name + " already exists", List.of(new FieldProblem("name", "already exists")));
+        store.findByName(name).filter(r -> !r.sender().id().equals(self)).ifPresent(r -> {
+            throw new ApiException(HttpStatus.CONFLICT, "conflict", "A sender named " + name + " already exists",
+                    List.of(new FieldProblem("name", "already exists")));
         });
-        store.findByPhoneNumberId(phoneNumberId).filter(a -> !a.sender().id().equals(self)).ifPresent(a -> {
-            throw new ApiException(org.springframework.http.HttpStatus.CONFLICT, "conflict",
-                    "Sender " + a.sender().name() + " already has phone-number id " + phoneNumberId,
-                    List.of(new FieldProblem("phoneNumberId", "already registered")));
-        });
+        if (phoneNumberId != null) {
+            store.findByPhoneNumberId(phoneNumberId).filter(r -> !r.sender().id().equals(self)).ifPresent(r -> {
+                throw new ApiException(HttpStatus.CONFLICT, "conflict", "Sender " + r.sender().name()
+                        + " already has phone-number id " + phoneNumberId,
+                        List.of(new FieldProblem("phoneNumberId", "already registered")));
+            });
+        }
     }
 
-    private static void checkCommon(List<FieldProblem> problems, String baseUrl, String version, int throughput) {
+    private static void checkUrl(List<FieldProblem> problems, String field, String url) {
         try {
-            URI uri = URI.create(baseUrl);
+            URI uri = URI.create(url);
             if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
                     || uri.getHost() == null) {
-                problems.add(new FieldProblem("graphApiBaseUrl", "must be an http(s) URL such as " + DEFAULT_GRAPH_BASE_URL));
+                problems.add(new FieldProblem(field, "must be an http(s) URL"));
             }
         } catch (IllegalArgumentException e) {
-            problems.add(new FieldProblem("graphApiBaseUrl", "is not a URL"));
+            problems.add(new FieldProblem(field, "is not a URL"));
         }
+    }
+
+    private static void checkWhatsApp(List<FieldProblem> problems, String version, int throughput) {
         if (!VERSION.matcher(version).matches()) {
             problems.add(new FieldProblem("graphApiVersion", "must look like " + DEFAULT_GRAPH_VERSION));
         }
+        checkThroughput(problems, throughput);
+    }
+
+    private static void checkThroughput(List<FieldProblem> problems, int throughput) {
         if (throughput < 1 || throughput > 1000) {
-            problems.add(new FieldProblem("throughputPerSecond", "must be between 1 and 1000 (Meta's limit per number)"));
+            problems.add(new FieldProblem("throughputPerSecond", "must be between 1 and 1000"));
         }
     }
 

@@ -15,6 +15,10 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "reach.api.token=" + ReachIntegrationTest.TOKEN,
         "reach.sandbox.graph-api-port=0",
+        "reach.sandbox.smpp.port=0",
+        "reach.sandbox.twilio.port=0",
+        "reach.messaging.poll-interval=100ms",
+        "reach.messaging.smpp-refresh-interval=500ms",
         "reach.whatsapp.poll-interval=100ms",
         "reach.messaging.unmatched-sweep-interval=200ms"
 })

@@ -2,6 +2,7 @@ package io.reach.messaging.whatsapp;
 
 import java.net.URI;
 import io.reach.messaging.MessageStatus;
+import io.reach.messaging.SendResult;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;

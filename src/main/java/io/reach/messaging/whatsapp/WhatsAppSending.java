@@ -1,23 +1,22 @@
 package io.reach.messaging.whatsapp;
 
 import io.reach.contact.Contact;
-import io.reach.contact.Contacts;
 import io.reach.messaging.Channel;
 import io.reach.messaging.Message;
 import io.reach.messaging.Messages;
 import io.reach.messaging.NewMessage;
+import io.reach.messaging.Recipients;
+import io.reach.messaging.SendResult;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.ApiException;
 import io.reach.shared.FieldProblem;
-import io.reach.shared.Ids;
 import io.reach.template.RenderedTemplate;
 import io.reach.template.Template;
 import io.reach.template.TemplateParameters;
 import io.reach.template.Templates;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,16 +29,16 @@ import tools.jackson.databind.json.JsonMapper;
 public class WhatsAppSending {
 
     private final Senders senders;
-    private final Contacts contacts;
     private final Templates templates;
     private final Messages messages;
     private final WhatsAppDispatcher dispatcher;
     private final CloudApiRequests requests;
+    private final Recipients recipients;
 
-    WhatsAppSending(Senders senders, Contacts contacts, Templates templates, Messages messages,
+    WhatsAppSending(Senders senders, Recipients recipients, Templates templates, Messages messages,
                     WhatsAppDispatcher dispatcher, JsonMapper json) {
         this.senders = senders;
-        this.contacts = contacts;
+        this.recipients = recipients;
         this.templates = templates;
         this.messages = messages;
         this.dispatcher = dispatcher;
@@ -57,9 +56,6 @@ public class WhatsAppSending {
         if (blank(request.language())) {
             problems.add(new FieldProblem("language", "is required (e.g. en_US)"));
         }
-        if (blank(request.to()) == blank(request.contactId())) {
-            problems.add(new FieldProblem("to", "give either 'to' (a phone number) or 'contactId'"));
-        }
         if (request.campaignId() != null && (request.campaignId().isBlank() || request.campaignId().length() > 100)) {
             problems.add(new FieldProblem("campaignId", "must be 1 to 100 characters"));
         }
@@ -73,7 +69,7 @@ public class WhatsAppSending {
                 .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "sender_not_found",
                         "sender: no sender is named or has the id '" + request.sender() + "'",
                         List.of(new FieldProblem("sender", "unknown"))));
-        Contact contact = contact(request);
+        Contact contact = recipients.resolve(request.to(), request.contactId());
         Template template = templates.find(request.template(), request.language())
                 .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "template_not_found",
                         "template: " + request.template() + " is not registered in language " + request.language(),
@@ -91,24 +87,10 @@ public class WhatsAppSending {
         return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
     }
 
-    private Contact contact(SendTemplateRequest request) {
-        if (!blank(request.contactId())) {
-            UUID id = Ids.parse("contactId", request.contactId());
-            return contacts.find(id).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "contact_not_found",
-                    "contactId: no contact has the id " + id, List.of(new FieldProblem("contactId", "unknown"))));
-        }
-        String phone = contacts.phoneNumbers().require("to", request.to());
-        return contacts.findByPhone(phone).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "contact_not_found",
-                "to: no contact has the phone " + phone + "; create the contact first, with its consent",
-                List.of(new FieldProblem("to", "unknown contact"))));
-    }
-
     static String blockedReason(Contact contact, Template template) {
-        if (contact.optedOut()) {
-            return "opted out: the contact opted out of all messages";
-        }
-        if (!contact.consent().allows(template.category())) {
-            return "no consent: the contact has not agreed to " + template.category().wireName() + " messages";
+        String refused = Recipients.blockedReason(contact, template.category());
+        if (refused != null) {
+            return refused;
         }
         if (!template.isApproved()) {
             return "template not approved: " + template.name() + " (" + template.language() + ") is " + template.status();

@@ -31,6 +31,9 @@ import tools.jackson.databind.json.JsonMapper;
 @RestController
 class WhatsAppWebhookController {
 
+    /** Where Meta's webhooks are kept in the inbox. */
+    static final String SOURCE = "WHATSAPP";
+
     private final Senders senders;
     private final WebhookInbox inbox;
     private final WhatsAppWebhookProcessor processor;
@@ -80,7 +83,7 @@ class WhatsAppWebhookController {
             throw new ApiException(HttpStatus.UNAUTHORIZED, "invalid_signature",
                     "X-Hub-Signature-256 does not match the body signed with the sender's app secret");
         }
-        inbox.store(Channel.WHATSAPP, accounts.iterator().next().sender().id(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
+        inbox.store(WhatsAppWebhookController.SOURCE, accounts.iterator().next().sender().id(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
         processor.wake();
         return ResponseEntity.ok().build();
     }

@@ -64,7 +64,7 @@ class WhatsAppWebhookProcessor extends BackgroundWorker {
 
     @Override
     protected int doWork() {
-        List<WebhookInbox.Entry> entries = inbox.claim(Channel.WHATSAPP, BATCH, settings.lease());
+        List<WebhookInbox.Entry> entries = inbox.claim(WhatsAppWebhookController.SOURCE, BATCH, settings.lease());
         for (WebhookInbox.Entry entry : entries) {
             try {
                 transactions.executeWithoutResult(tx -> {

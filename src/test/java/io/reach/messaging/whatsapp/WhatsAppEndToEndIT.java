@@ -41,7 +41,7 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
         Fixtures.consentingContact(api, "+31 6 12340003");
         Fixtures.contact(api, "+31 6 12340004", Map.of("utility", true), true);
         Fixtures.consentingContact(api, "+31 6 12340005");
-        long webhooksBefore = inbox.stored(Channel.WHATSAPP);
+        long webhooksBefore = inbox.stored(WhatsAppWebhookController.SOURCE);
 
         String reads = send("+31612340001");
         String deliveredOnly = send("+31612340002");
@@ -103,7 +103,7 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
         assertThat(sandbox.graphApi().acceptedFor("+31612340004")).isZero();
         // 3 + 2 + 1 + 3 statuses and 1 reply, each its own signed webhook.
         await().atMost(PATIENCE).untilAsserted(() ->
-                assertThat(inbox.stored(Channel.WHATSAPP) - webhooksBefore).isEqualTo(10));
+                assertThat(inbox.stored(WhatsAppWebhookController.SOURCE) - webhooksBefore).isEqualTo(10));
     }
 
     @Test

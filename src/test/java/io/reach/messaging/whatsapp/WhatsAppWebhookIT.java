@@ -61,7 +61,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
 
     @Test
     void refusesAWrongSignatureAndStoresNothing() {
-        long before = inbox.stored(Channel.WHATSAPP);
+        long before = inbox.stored(WhatsAppWebhookController.SOURCE);
         byte[] body = statuses(status("wamid.forged", "delivered", null)).getBytes(StandardCharsets.UTF_8);
 
         Api.Response wrongSecret = post(body, WebhookSignature.sign(body, "not-the-app-secret"));
@@ -72,7 +72,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         assertThat(wrongSecret.status()).isEqualTo(401);
         assertThat(missing.status()).isEqualTo(401);
         assertThat(bodyChanged.status()).isEqualTo(401);
-        assertThat(inbox.stored(Channel.WHATSAPP)).isEqualTo(before);
+        assertThat(inbox.stored(WhatsAppWebhookController.SOURCE)).isEqualTo(before);
     }
 
     @Test
@@ -124,7 +124,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         postSigned(statuses(status("wamid.duplicates", "delivered", null)));
         postSigned(statuses(status("wamid.duplicates", "sent", null), status("wamid.duplicates", "sent", null)));
 
-        await().atMost(PATIENCE).until(() -> inbox.pending(Channel.WHATSAPP) == 0 && timeline(api, id).contains("sent"));
+        await().atMost(PATIENCE).until(() -> inbox.pending(WhatsAppWebhookController.SOURCE) == 0 && timeline(api, id).contains("sent"));
         assertThat(timeline(api, id)).containsExactly("queued", "submitted", "delivered", "sent");
         assertThat(api.get("/api/v1/messages/" + id).json().path("status").asString()).isEqualTo("delivered");
     }

@@ -1,7 +1,6 @@
-package io.reach.messaging.whatsapp;
+package io.reach.messaging;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.reach.messaging.MessageStatus;
 import java.util.UUID;
 
 /** The answer to a send: the message id, its status (queued or blocked, with why) and the text the recipient reads. */

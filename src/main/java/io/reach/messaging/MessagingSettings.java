@@ -1,0 +1,34 @@
+package io.reach.messaging;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of the SMS and voice channels and their callback processing ({@code reach.messaging.*}).
+ *
+ * @param pollInterval            how often idle workers look for due work (new work wakes them at once)
+ * @param lease                   how long claimed work stays reserved for the node that claimed it
+ * @param batchSize               messages claimed at once
+ * @param maxAttempts             attempts before a message that keeps failing transiently is failed for good
+ * @param initialBackoff          wait before the first retry; it doubles per attempt
+ * @param maxBackoff              longest wait between two attempts
+ * @param unmatchedSweepInterval  how often statuses that came before their message are matched again
+ */
+@ConfigurationProperties("reach.messaging")
+public record MessagingSettings(
+        @DefaultValue("500ms") Duration pollInterval,
+        @DefaultValue("60s") Duration lease,
+        @DefaultValue("50") int batchSize,
+        @DefaultValue("8") int maxAttempts,
+        @DefaultValue("1s") Duration initialBackoff,
+        @DefaultValue("5m") Duration maxBackoff,
+        @DefaultValue("5s") Duration unmatchedSweepInterval) {
+
+    /** How long to wait before attempt {@code attempt + 1}. */
+    public Duration backoff(int attempt) {
+        long factor = 1L << Math.min(Math.max(attempt - 1, 0), 20);
+        Duration exponential = initialBackoff.multipliedBy(factor);
+        return exponential.compareTo(maxBackoff) > 0 ? maxBackoff : exponential;
+    }
+}

@@ -1,0 +1,65 @@
+package io.reach.messaging;
+
+import io.reach.contact.Contact;
+import io.reach.contact.Contacts;
+import io.reach.shared.ApiException;
+import io.reach.shared.FieldProblem;
+import io.reach.shared.Ids;
+import io.reach.shared.MessageCategory;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+
+/** Who a send is for, and whether Reach may message them: the same rules on every channel. */
+@Component
+public class Recipients {
+
+    private final Contacts contacts;
+
+    Recipients(Contacts contacts) {
+        this.contacts = contacts;
+    }
+
+    /** The contact named by {@code to} (a phone number) or {@code contactId}; exactly one of them must be given. */
+    public Contact resolve(String to, String contactId) {
+        if (blank(to) == blank(contactId)) {
+            throw ApiException.invalidField("to", "give either 'to' (a phone number) or 'contactId'");
+        }
+        if (!blank(contactId)) {
+            UUID id = Ids.parse("contactId", contactId);
+            return contacts.find(id).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "contact_not_found",
+                    "contactId: no contact has the id " + id, List.of(new FieldProblem("contactId", "unknown"))));
+        }
+        String phone = contacts.phoneNumbers().require("to", to);
+        return contacts.findByPhone(phone).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "contact_not_found",
+                "to: no contact has the phone " + phone + "; create the contact first, with its consent",
+                List.of(new FieldProblem("to", "unknown contact"))));
+    }
+
+    /** Why a contact may not get a message of this category, or null when it may. */
+    public static String blockedReason(Contact contact, MessageCategory category) {
+        if (contact.optedOut()) {
+            return "opted out: the contact opted out of all messages";
+        }
+        if (!contact.consent().allows(category)) {
+            return "no consent: the contact has not agreed to " + category.wireName() + " messages";
+        }
+        return null;
+    }
+
+    /** The category a send names, required because consent is given per category. */
+    public static MessageCategory category(String text) {
+        if (text == null || text.isBlank()) {
+            throw ApiException.invalidField("category", "is required (" + MessageCategory.allowedValues()
+                    + "): consent is checked per category");
+        }
+        Optional<MessageCategory> category = MessageCategory.parse(text);
+        return category.orElseThrow(() -> ApiException.invalidField("category", "must be one of " + MessageCategory.allowedValues()));
+    }
+
+    private static boolean blank(String text) {
+        return text == null || text.isBlank();
+    }
+}

@@ -1,0 +1,160 @@
+package io.reach.messaging.sms;
+
+import io.reach.messaging.WebhookInbox;
+import io.reach.sender.ProviderAccount;
+import io.reach.sender.Sender;
+import io.reach.sender.Senders;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Collectors;
+import org.jsmpp.bean.AlertNotification;
+import org.jsmpp.bean.DataSm;
+import org.jsmpp.bean.DeliverSm;
+import org.jsmpp.bean.DeliveryReceipt;
+import org.jsmpp.bean.MessageType;
+import org.jsmpp.extra.ProcessRequestException;
+import org.jsmpp.session.DataSmResult;
+import org.jsmpp.session.MessageReceiverListener;
+import org.jsmpp.session.Session;
+import org.jsmpp.util.InvalidDeliveryReceiptException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The SMPP sessions of all SMPP senders. It opens one per sender, follows senders added or changed later, and
+ * turns what the SMSC delivers (receipts, incoming SMS) into inbox entries before acknowledging them, so that a
+ * crash right after the deliver_sm_resp loses nothing.
+ */
+@Component
+class SmppLinks implements SmartLifecycle {
+
+    static final String SOURCE = "SMPP";
+    private static final Logger log = LoggerFactory.getLogger(SmppLinks.class);
+
+    private final Senders senders;
+    private final WebhookInbox inbox;
+    private final JsonMapper json;
+    private final SmsWorkers workers;
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1,
+            Thread.ofPlatform().name("smpp-links").daemon(true).factory());
+    private final Map<UUID, SmppLink> links = new ConcurrentHashMap<>();
+    private volatile boolean running;
+
+    SmppLinks(Senders senders, WebhookInbox inbox, JsonMapper json, SmsWorkers workers) {
+        this.senders = senders;
+        this.inbox = inbox;
+        this.json = json;
+        this.workers = workers;
+    }
+
+    /** The ids of the SMPP senders whose session is bound now. */
+    Set<UUID> boundSenders() {
+        return links.entrySet().stream().filter(e -> e.getValue().isBound()).map(Map.Entry::getKey).collect(Collectors.toSet());
+    }
+
+    Optional<SmppLink> bound(UUID senderId) {
+        return Optional.ofNullable(links.get(senderId)).filter(SmppLink::isBound);
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        refresh();
+    }
+
+    /** Opens sessions for new SMPP senders and reopens those whose settings or password changed. */
+    @Scheduled(fixedDelayString = "${reach.messaging.smpp-refresh-interval:5s}")
+    void refresh() {
+        if (!running) {
+            return;
+        }
+        for (ProviderAccount account : senders.providerAccounts(Sender.SMS)) {
+            if (!Sender.SMPP.equals(account.sender().provider())) {
+                continue;
+            }
+            SmppLink current = links.get(account.sender().id());
+            if (current != null && sameConnection(current.account(), account)) {
+                continue;
+            }
+            if (current != null) {
+                current.stop();
+            }
+            SmppLink link = new SmppLink(account, scheduler, listener(account.sender().id()), workers::wakeDispatcher);
+            links.put(account.sender().id(), link);
+            link.start();
+        }
+    }
+
+    private static boolean sameConnection(ProviderAccount a, ProviderAccount b) {
+        return a.secret().equals(b.secret()) && java.util.Objects.equals(a.sender().settings(), b.sender().settings())
+                && a.sender().fromAddress().equals(b.sender().fromAddress());
+    }
+
+    private MessageReceiverListener listener(UUID senderId) {
+        return new MessageReceiverListener() {
+            @Override
+            public void onAcceptDeliverSm(DeliverSm deliverSm) throws ProcessRequestException {
+                Map<String, String> entry = new TreeMap<>();
+                try {
+                    if (MessageType.SMSC_DEL_RECEIPT.containedIn(deliverSm.getEsmClass())
+                            || deliverSm.isIntermediateDeliveryNotification()) {
+                        // Parsed from the text, as jSMPP's own accessor refuses intermediate notifications (esm_class 0x20).
+                        DeliveryReceipt receipt = new DeliveryReceipt(new String(deliverSm.getShortMessage(),
+                                java.nio.charset.StandardCharsets.ISO_8859_1));
+                        entry.put("_kind", "receipt");
+                        entry.put("id", receipt.getId());
+                        entry.put("stat", receipt.getFinalStatus().name());
+                        entry.put("err", receipt.getError() == null ? "" : receipt.getError());
+                        entry.put("recipient", "+" + deliverSm.getSourceAddr());
+                    } else {
+                        entry.put("_kind", "inbound");
+                        entry.put("from", "+" + deliverSm.getSourceAddr());
+                        entry.put("to", deliverSm.getDestAddress());
+                        entry.put("text", SmsEncoding.decode(deliverSm.getShortMessage(), deliverSm.getDataCoding(),
+                                deliverSm.isUdhi()));
+                    }
+                    inbox.store(SOURCE, senderId, json.writeValueAsString(entry));
+                    workers.wakeReceipts();
+                } catch (InvalidDeliveryReceiptException e) {
+                    log.warn("Ignoring a delivery receipt Reach cannot read: {}", e.getMessage());
+                } catch (RuntimeException e) {
+                    // Not acknowledged: the SMSC delivers it again.
+                    log.warn("Could not store a deliver_sm; the SMSC will redeliver it", e);
+                    throw new ProcessRequestException("cannot store the deliver_sm now", 0x08);
+                }
+            }
+
+            @Override
+            public void onAcceptAlertNotification(AlertNotification alertNotification) {
+            }
+
+            @Override
+            public DataSmResult onAcceptDataSm(DataSm dataSm, Session source) throws ProcessRequestException {
+                throw new ProcessRequestException("data_sm is not supported", 0x03);
+            }
+        };
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        links.values().forEach(SmppLink::stop);
+        links.clear();
+        scheduler.shutdownNow();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}

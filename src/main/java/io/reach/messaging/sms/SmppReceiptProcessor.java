@@ -1,0 +1,121 @@
+package io.reach.messaging.sms;
+
+import io.reach.contact.Contact;
+import io.reach.contact.Contacts;
+import io.reach.contact.PhoneNumbers;
+import io.reach.messaging.Channel;
+import io.reach.messaging.InboundMessage;
+import io.reach.messaging.InboundMessages;
+import io.reach.messaging.MessageError;
+import io.reach.messaging.MessageStatus;
+import io.reach.messaging.Messages;
+import io.reach.messaging.MessagingSettings;
+import io.reach.messaging.StatusReport;
+import io.reach.messaging.WebhookInbox;
+import io.reach.shared.BackgroundWorker;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Applies stored SMPP deliver_sm: a receipt updates its part, and the message follows its parts (delivered when
+ * every part is, failed as soon as one fails); an incoming SMS is stored as an inbound message.
+ */
+@Component
+class SmppReceiptProcessor extends BackgroundWorker {
+
+    private static final Logger log = LoggerFactory.getLogger(SmppReceiptProcessor.class);
+    private static final TypeReference<Map<String, String>> ENTRY = new TypeReference<>() {};
+
+    private final WebhookInbox inbox;
+    private final SmsParts parts;
+    private final Messages messages;
+    private final InboundMessages inbound;
+    private final Contacts contacts;
+    private final JsonMapper json;
+    private final TransactionTemplate transactions;
+    private final MessagingSettings settings;
+    private final Clock clock;
+
+    SmppReceiptProcessor(WebhookInbox inbox, SmsParts parts, Messages messages, InboundMessages inbound, Contacts contacts,
+                         JsonMapper json, TransactionTemplate transactions, MessagingSettings settings, Clock clock) {
+        super("smpp-receipts", settings.pollInterval(), true);
+        this.inbox = inbox;
+        this.parts = parts;
+        this.messages = messages;
+        this.inbound = inbound;
+        this.contacts = contacts;
+        this.json = json;
+        this.transactions = transactions;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    @Override
+    protected int doWork() {
+        List<WebhookInbox.Entry> entries = inbox.claim(SmppLinks.SOURCE, 200, settings.lease());
+        for (WebhookInbox.Entry entry : entries) {
+            try {
+                transactions.executeWithoutResult(tx -> {
+                    process(entry);
+                    inbox.markProcessed(entry.id());
+                });
+            } catch (PartNotYetKnown e) {
+                // A receipt that outran the bookkeeping of its submit_sm_resp: tried again shortly.
+                java.time.Duration soon = java.time.Duration.ofMillis(Math.min(5_000, 100L * entry.attempt()));
+                inbox.markFailed(entry.id(), e.getMessage(), clock.instant().plus(soon));
+            } catch (RuntimeException e) {
+                log.warn("SMPP entry {} could not be processed (attempt {})", entry.id(), entry.attempt(), e);
+                inbox.markFailed(entry.id(), e.getClass().getSimpleName() + ": " + e.getMessage(),
+                        clock.instant().plus(settings.backoff(entry.attempt())));
+            }
+        }
+        return entries.size();
+    }
+
+    /** A receipt for a part whose SMSC id Reach has not recorded yet. */
+    static final class PartNotYetKnown extends RuntimeException {
+        PartNotYetKnown(String id) {
+            super("no SMS part with SMSC id " + id + " yet");
+        }
+    }
+
+    private void process(WebhookInbox.Entry entry) {
+        Map<String, String> fields = json.readValue(entry.body(), ENTRY);
+        if ("inbound".equals(fields.get("_kind"))) {
+            PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(fields.get("from"));
+            String e164 = phone.isValid() ? phone.e164() : fields.get("from");
+            Contact contact = contacts.findOrCreateForInbound(e164);
+            inbound.record(new InboundMessage(null, Channel.SMS, entry.senderId(), contact.id(), e164,
+                    "smpp-" + entry.id(), "text", fields.get("text"), null, null, null, clock.instant(), null), entry.body());
+            return;
+        }
+        String id = fields.get("id");
+        SmsParts.Part part = parts.byProviderId(entry.senderId(), SmppReceipts.candidates(id))
+                .orElseThrow(() -> new PartNotYetKnown(id));
+        List<SmsParts.Part> all = parts.lock(part.messageId());
+        String stat = fields.get("stat");
+        MessageStatus partStatus = SmppReceipts.status(stat);
+        SmsParts.Part current = all.stream().filter(p -> p.number() == part.number()).findFirst().orElseThrow();
+        if (partStatus.rank() > current.status().rank()) {
+            parts.updateStatus(part.messageId(), part.number(), partStatus, fields.get("err"));
+        }
+        long delivered = all.stream().filter(p -> p.status() == MessageStatus.DELIVERED
+                || p.number() == part.number() && partStatus == MessageStatus.DELIVERED).count();
+        MessageStatus messageStatus = switch (partStatus) {
+            case FAILED -> MessageStatus.FAILED;
+            case DELIVERED -> delivered == all.size() ? MessageStatus.DELIVERED : MessageStatus.SENT;
+            default -> MessageStatus.SENT;
+        };
+        MessageError error = messageStatus == MessageStatus.FAILED ? SmppReceipts.error(stat, fields.get("err")) : null;
+        String details = all.size() > 1 ? "part " + part.number() + " of " + all.size() + ": " + stat : stat;
+        messages.applyToMessage(part.messageId(), new StatusReport(messageStatus, clock.instant(), null,
+                error == null ? null : error.code(), error == null ? null : error.title(), details, null));
+    }
+}

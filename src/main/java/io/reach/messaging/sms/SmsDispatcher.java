@@ -1,0 +1,158 @@
+package io.reach.messaging.sms;
+
+import io.reach.messaging.Channel;
+import io.reach.messaging.MessageError;
+import io.reach.messaging.Messages;
+import io.reach.messaging.MessagingSettings;
+import io.reach.messaging.twilio.TwilioGateway;
+import io.reach.sender.ProviderAccount;
+import io.reach.sender.Sender;
+import io.reach.sender.Senders;
+import io.reach.shared.BackgroundWorker;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.jsmpp.extra.NegativeResponseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Sends queued SMS. It only claims messages whose sender can take them now (a Twilio sender, or an SMPP sender
+ * whose session is bound), so that SMS wait in the database while a link is down and go out after the reconnect.
+ * Over SMPP each part is submitted once: a retry resubmits only the parts the SMSC has not acknowledged.
+ */
+@Component
+class SmsDispatcher extends BackgroundWorker {
+
+    private static final Logger log = LoggerFactory.getLogger(SmsDispatcher.class);
+    // SMPP command_status values worth another try: system error, queue full, throttled, temporary app error.
+    private static final Set<Integer> TRANSIENT_SMPP = Set.of(0x08, 0x14, 0x58, 0x64);
+
+    private final Messages messages;
+    private final Senders senders;
+    private final SmppLinks links;
+    private final SmsParts parts;
+    private final TwilioGateway twilio;
+    private final MessagingSettings settings;
+    private final JsonMapper json;
+    private final Clock clock;
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+
+    SmsDispatcher(Messages messages, Senders senders, SmppLinks links, SmsParts parts, TwilioGateway twilio,
+                  MessagingSettings settings, JsonMapper json, Clock clock) {
+        super("sms-dispatcher", settings.pollInterval(), true);
+        this.messages = messages;
+        this.senders = senders;
+        this.links = links;
+        this.parts = parts;
+        this.twilio = twilio;
+        this.settings = settings;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    @Override
+    protected int doWork() {
+        Set<UUID> ready = new HashSet<>(links.boundSenders());
+        senders.providerAccounts(Sender.SMS).stream().filter(a -> Sender.TWILIO.equals(a.sender().provider()))
+                .forEach(a -> ready.add(a.sender().id()));
+        List<Messages.Outbound> batch = messages.claimDue(Channel.SMS, ready, settings.batchSize(), settings.lease());
+        List<Future<?>> sends = new ArrayList<>();
+        for (Messages.Outbound message : batch) {
+            sends.add(threads.submit(() -> send(message)));
+        }
+        for (Future<?> send : sends) {
+            try {
+                send.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (java.util.concurrent.ExecutionException e) {
+                log.warn("An SMS send failed unexpectedly; it will be retried when its lease ends", e.getCause());
+            }
+        }
+        return batch.size();
+    }
+
+    private void send(Messages.Outbound message) {
+        ProviderAccount account = senders.providerAccount(message.senderId());
+        JsonNode body = json.readTree(message.requestBody());
+        String to = body.path("to").asString();
+        String text = body.path("text").asString();
+        if (Sender.TWILIO.equals(account.sender().provider())) {
+            switch (twilio.sendSms(account, message.id(), to, text)) {
+                case TwilioGateway.Outcome.Accepted accepted -> messages.recordSubmitted(message.id(), accepted.sid());
+                case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
+                case TwilioGateway.Outcome.Retry retry -> retryOrGiveUp(message, retry.error());
+            }
+            return;
+        }
+        sendOverSmpp(message, to, SmsEncoding.encode(text, body.path("reference").asInt()));
+    }
+
+    private void sendOverSmpp(Messages.Outbound message, String to, SmsEncoding.Encoded encoded) {
+        SmppLink link = links.bound(message.senderId()).orElse(null);
+        if (link == null) {
+            retryOrGiveUp(message, new MessageError(0, "The SMPP session is down; retrying after the reconnect", null));
+            return;
+        }
+        List<SmsParts.Part> known = parts.ensure(message.id(), encoded.parts().size());
+        String firstId = null;
+        for (SmsEncoding.Part part : encoded.parts()) {
+            SmsParts.Part row = known.get(part.number() - 1);
+            String partId = row.providerPartId();
+            if (partId == null) {
+                try {
+                    partId = link.submit(to, encoded, part, message.id() + ":" + part.number());
+                } catch (NegativeResponseException e) {
+                    MessageError error = new MessageError(e.getCommandStatus(), "The SMSC refused the SMS (command_status 0x"
+                            + Integer.toHexString(e.getCommandStatus()) + ")", null);
+                    if (TRANSIENT_SMPP.contains(e.getCommandStatus())) {
+                        retryOrGiveUp(message, error);
+                    } else {
+                        messages.recordRejected(message.id(), error);
+                    }
+                    return;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (IOException | RuntimeException | org.jsmpp.PDUException | org.jsmpp.extra.ResponseTimeoutException
+                         | org.jsmpp.InvalidResponseException e) {
+                    retryOrGiveUp(message, new MessageError(0, "The SMPP submit failed (" + e.getClass().getSimpleName()
+                            + "); retrying", e.getMessage()));
+                    return;
+                }
+                parts.accepted(message.id(), part.number(), partId);
+            }
+            if (firstId == null) {
+                firstId = partId;
+            }
+        }
+        messages.recordSubmitted(message.id(), firstId);
+    }
+
+    private void retryOrGiveUp(Messages.Outbound message, MessageError error) {
+        if (message.attempt() >= settings.maxAttempts()) {
+            messages.recordRejected(message.id(), new MessageError(error.code(), error.title().replace("; retrying", "")
+                    + " (gave up after " + message.attempt() + " attempts)", error.details()));
+        } else {
+            messages.retryLater(message.id(), clock.instant().plus(settings.backoff(message.attempt())), error);
+        }
+    }
+
+    @Override
+    public void stop() {
+        super.stop();
+        threads.shutdown();
+    }
+}

@@ -1,0 +1,85 @@
+package io.reach.messaging.sms;
+
+import io.reach.messaging.MessageStatus;
+import io.reach.shared.Times;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** The parts of SMS sent over SMPP: which the SMSC accepted (with its id) and what each part's receipt said. */
+@Repository
+class SmsParts {
+
+    /** One part's row. */
+    record Part(UUID messageId, int number, int total, String providerPartId, MessageStatus status) {}
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+
+    SmsParts(JdbcClient jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /** The parts of a message, created (none accepted yet) on its first attempt. */
+    List<Part> ensure(UUID messageId, int total) {
+        List<Part> parts = of(messageId);
+        if (!parts.isEmpty()) {
+            return parts;
+        }
+        for (int number = 1; number <= total; number++) {
+            jdbc.sql("INSERT INTO sms_parts (message_id, part_number, total_parts, status, updated_at) VALUES (?, ?, ?, ?, ?)")
+                    .params(messageId, number, total, MessageStatus.QUEUED.name(), Times.now(clock)).update();
+        }
+        return of(messageId);
+    }
+
+    List<Part> of(UUID messageId) {
+        return jdbc.sql("SELECT message_id, part_number, total_parts, provider_part_id, status FROM sms_parts"
+                        + " WHERE message_id = ? ORDER BY part_number")
+                .param(messageId).query((rs, n) -> new Part(rs.getObject("message_id", UUID.class), rs.getInt("part_number"),
+                        rs.getInt("total_parts"), rs.getString("provider_part_id"), MessageStatus.valueOf(rs.getString("status"))))
+                .list();
+    }
+
+    void accepted(UUID messageId, int number, String providerPartId) {
+        jdbc.sql("UPDATE sms_parts SET provider_part_id = ?, status = ?, submitted_at = ?, updated_at = ?"
+                        + " WHERE message_id = ? AND part_number = ?")
+                .params(providerPartId, MessageStatus.SUBMITTED.name(), Times.now(clock), Times.now(clock), messageId, number)
+                .update();
+    }
+
+    /** Locks the parts of a message, so that receipts of its parts processed at once (by several nodes) serialise. */
+    List<Part> lock(UUID messageId) {
+        return jdbc.sql("SELECT message_id, part_number, total_parts, provider_part_id, status FROM sms_parts"
+                        + " WHERE message_id = ? ORDER BY part_number FOR UPDATE")
+                .param(messageId).query((rs, n) -> new Part(rs.getObject("message_id", UUID.class), rs.getInt("part_number"),
+                        rs.getInt("total_parts"), rs.getString("provider_part_id"), MessageStatus.valueOf(rs.getString("status"))))
+                .list();
+    }
+
+    /** The part an SMSC message id belongs to, among the messages of one sender. */
+    Optional<Part> byProviderId(UUID senderId, List<String> candidates) {
+        for (String candidate : candidates) {
+            Optional<Part> part = jdbc.sql("SELECT p.message_id, p.part_number, p.total_parts, p.provider_part_id, p.status"
+                            + " FROM sms_parts p JOIN messages m ON m.id = p.message_id"
+                            + " WHERE p.provider_part_id = ? AND m.sender_id = ?")
+                    .params(candidate, senderId)
+                    .query((rs, n) -> new Part(rs.getObject(1, UUID.class), rs.getInt(2), rs.getInt(3), rs.getString(4),
+                            MessageStatus.valueOf(rs.getString(5))))
+                    .optional();
+            if (part.isPresent()) {
+                return part;
+            }
+        }
+        return Optional.empty();
+    }
+
+    void updateStatus(UUID messageId, int number, MessageStatus status, String errorCode) {
+        jdbc.sql("UPDATE sms_parts SET status = ?, error_code = ?, updated_at = ? WHERE message_id = ? AND part_number = ?")
+                .params(status.name(), errorCode, Times.now(clock), messageId, number).update();
+    }
+}

@@ -1,0 +1,69 @@
+package io.reach.messaging.sms;
+
+import io.reach.contact.Contact;
+import io.reach.messaging.Channel;
+import io.reach.messaging.Message;
+import io.reach.messaging.Messages;
+import io.reach.messaging.NewMessage;
+import io.reach.messaging.Recipients;
+import io.reach.messaging.SendResult;
+import io.reach.sender.ProviderAccount;
+import io.reach.sender.Sender;
+import io.reach.sender.Senders;
+import io.reach.shared.ApiException;
+import io.reach.shared.FieldProblem;
+import io.reach.shared.MessageCategory;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Sends SMS: checks the sender, the contact, consent and the text, records the message, and leaves the rest to the dispatcher. */
+@Service
+public class SmsSending {
+
+    static final int MAX_PARTS = 10;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Senders senders;
+    private final Recipients recipients;
+    private final Messages messages;
+    private final SmsDispatcher dispatcher;
+    private final JsonMapper json;
+
+    SmsSending(Senders senders, Recipients recipients, Messages messages, SmsDispatcher dispatcher, JsonMapper json) {
+        this.senders = senders;
+        this.recipients = recipients;
+        this.messages = messages;
+        this.dispatcher = dispatcher;
+        this.json = json;
+    }
+
+    public SendResult send(SendSmsRequest request) {
+        if (request.text() == null || request.text().isBlank()) {
+            throw ApiException.invalidField("text", "is required");
+        }
+        int parts = SmsEncoding.encode(request.text(), 0).parts().size();
+        if (parts > MAX_PARTS) {
+            throw ApiException.invalidField("text", "needs " + parts + " SMS parts; at most " + MAX_PARTS + " are sent");
+        }
+        MessageCategory category = Recipients.category(request.category());
+        ProviderAccount account = senders.resolveProvider(request.sender(), Sender.SMS)
+                .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "sender_not_found",
+                        "sender: no SMS sender is named or has the id '" + request.sender() + "'",
+                        List.of(new FieldProblem("sender", "unknown SMS sender"))));
+        Contact contact = recipients.resolve(request.to(), request.contactId());
+        int reference = RANDOM.nextInt(256);
+        Messages.Created created = messages.create(new NewMessage(Channel.SMS, account.sender().id(), contact.id(),
+                contact.phone(), null, null, request.campaignId(), request.idempotencyKey(), request.text(),
+                Recipients.blockedReason(contact, category)),
+                id -> json.writeValueAsString(Map.of("to", contact.phone(), "text", request.text(), "reference", reference)));
+        Message message = created.message();
+        if (!created.replayed() && message.blockedReason() == null) {
+            dispatcher.wake();
+        }
+        return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
+    }
+}

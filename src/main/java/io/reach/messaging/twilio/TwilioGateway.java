@@ -1,0 +1,122 @@
+package io.reach.messaging.twilio;
+
+import com.twilio.exception.ApiConnectionException;
+import com.twilio.exception.ApiException;
+import com.twilio.exception.TwilioException;
+import com.twilio.http.HttpMethod;
+import com.twilio.http.TwilioRestClient;
+import com.twilio.rest.api.v2010.account.Call;
+import com.twilio.rest.api.v2010.account.Message;
+import com.twilio.twiml.VoiceResponse;
+import com.twilio.twiml.voice.Say;
+import com.twilio.type.PhoneNumber;
+import com.twilio.type.Twiml;
+import io.reach.messaging.MessageError;
+import io.reach.sender.ProviderAccount;
+import io.reach.sender.Sender;
+import io.reach.sender.Senders;
+import io.reach.shared.PublicUrl;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.stereotype.Component;
+
+/**
+ * Twilio's REST API through the official SDK: SMS through the Messages resource, calls through the Calls resource
+ * with TwiML {@code <Say>}, both with Reach's status-callback URL. The API base URL is a sender setting.
+ */
+@Component
+public class TwilioGateway {
+
+    /** The callbacks' path on Reach. */
+    public static final String STATUS_CALLBACK_PATH = "/webhooks/twilio/status";
+
+    private final PublicUrl publicUrl;
+    private final Map<String, TwilioRestClient> clients = new ConcurrentHashMap<>();
+
+    TwilioGateway(PublicUrl publicUrl) {
+        this.publicUrl = publicUrl;
+    }
+
+    /** What Twilio answered: the SID of the new resource, or why not. */
+    public sealed interface Outcome {
+        record Accepted(String sid) implements Outcome {}
+
+        record Rejected(MessageError error) implements Outcome {}
+
+        record Retry(MessageError error) implements Outcome {}
+    }
+
+    /**
+     * The status-callback URL names Reach's message, so that a callback that outruns Twilio's answer to the create
+     * call is matched all the same.
+     */
+    private URI statusCallback(java.util.UUID messageId) {
+        return URI.create(publicUrl.of(STATUS_CALLBACK_PATH + "/" + messageId));
+    }
+
+    public Outcome sendSms(ProviderAccount account, java.util.UUID messageId, String to, String text) {
+        return call(() -> Message.creator(new PhoneNumber(to), new PhoneNumber(account.sender().fromAddress()), text)
+                .setStatusCallback(statusCallback(messageId))
+                .create(client(account)).getSid());
+    }
+
+    public Outcome placeCall(ProviderAccount account, java.util.UUID messageId, String to, String twiml) {
+        return call(() -> Call.creator(new PhoneNumber(to), new PhoneNumber(account.sender().fromAddress()), new Twiml(twiml))
+                .setStatusCallback(statusCallback(messageId))
+                .setStatusCallbackMethod(HttpMethod.POST)
+                .setStatusCallbackEvent(List.of("initiated", "ringing", "answered", "completed"))
+                .create(client(account)).getSid());
+    }
+
+    /** The TwiML that speaks a text: {@code <Response><Say language=… voice=…>text</Say></Response>}. */
+    public static String say(String text, String language, String voice) {
+        Say.Builder say = new Say.Builder(text);
+        language(language).ifPresent(say::language);
+        voice(voice).ifPresent(say::voice);
+        return new VoiceResponse.Builder().say(say.build()).build().toXml();
+    }
+
+    /** A {@code <Say>} language Twilio knows (e.g. en-US, nl-NL). */
+    public static java.util.Optional<Say.Language> language(String code) {
+        return code == null ? java.util.Optional.empty() : java.util.Arrays.stream(Say.Language.values())
+                .filter(l -> l.toString().equalsIgnoreCase(code.trim())).findFirst();
+    }
+
+    /** A {@code <Say>} voice Twilio knows (e.g. woman, man, Polly.Joanna). */
+    public static java.util.Optional<Say.Voice> voice(String name) {
+        return name == null ? java.util.Optional.empty() : java.util.Arrays.stream(Say.Voice.values())
+                .filter(v -> v.toString().equalsIgnoreCase(name.trim())).findFirst();
+    }
+
+    private Outcome call(java.util.function.Supplier<String> request) {
+        try {
+            return new Outcome.Accepted(request.get());
+        } catch (ApiConnectionException e) {
+            return new Outcome.Retry(new MessageError(0, "Could not reach Twilio; retrying", e.getMessage()));
+        } catch (ApiException e) {
+            int status = e.getStatusCode() == null ? 0 : e.getStatusCode();
+            int code = e.getCode() == null ? status : e.getCode();
+            MessageError error = new MessageError(code, TwilioErrors.describe(code, e.getMessage()), e.getMessage());
+            return status == 429 || status >= 500 ? new Outcome.Retry(error) : new Outcome.Rejected(error);
+        } catch (TwilioException e) {
+            return new Outcome.Retry(new MessageError(0, "Twilio call failed; retrying", e.getMessage()));
+        }
+    }
+
+    private TwilioRestClient client(ProviderAccount account) {
+        Sender sender = account.sender();
+        String accountSid = sender.setting("accountSid", null);
+        String baseUrl = sender.setting("baseUrl", Senders.DEFAULT_TWILIO_BASE_URL);
+        // Keyed by the secret's hash too, so that a rotated token gets a new client.
+        String key = sender.id() + "|" + baseUrl + "|" + account.secret().hashCode();
+        return clients.computeIfAbsent(key, k -> {
+            TwilioRestClient.Builder builder = new TwilioRestClient.Builder(accountSid, account.secret());
+            if (!Senders.DEFAULT_TWILIO_BASE_URL.equals(baseUrl)) {
+                builder.httpClient(new BaseUrlHttpClient(baseUrl));
+            }
+            return builder.build();
+        });
+    }
+}

@@ -1,0 +1,91 @@
+package io.reach.messaging.twilio;
+
+import com.twilio.security.RequestValidator;
+import io.reach.messaging.WebhookInbox;
+import io.reach.sender.ProviderAccount;
+import io.reach.sender.Senders;
+import io.reach.shared.ApiException;
+import io.reach.shared.PublicUrl;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Twilio's callbacks: message and call status callbacks, and incoming SMS. Each is checked against
+ * {@code X-Twilio-Signature} with the auth token of the sender whose account it names (401 and nothing stored when
+ * it does not match), stored, and processed afterwards.
+ */
+@RestController
+class TwilioWebhookController {
+
+    static final String SOURCE = "TWILIO";
+
+    private final Senders senders;
+    private final WebhookInbox inbox;
+    private final TwilioCallbackProcessor processor;
+    private final PublicUrl publicUrl;
+    private final JsonMapper json;
+
+    TwilioWebhookController(Senders senders, WebhookInbox inbox, TwilioCallbackProcessor processor, PublicUrl publicUrl,
+                            JsonMapper json) {
+        this.senders = senders;
+        this.inbox = inbox;
+        this.processor = processor;
+        this.publicUrl = publicUrl;
+        this.json = json;
+    }
+
+    @PostMapping(path = {TwilioGateway.STATUS_CALLBACK_PATH, TwilioGateway.STATUS_CALLBACK_PATH + "/{messageId}"},
+            consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+    ResponseEntity<Void> status(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form,
+                                @RequestHeader(name = "X-Twilio-Signature", required = false) String signature,
+                                @org.springframework.web.bind.annotation.PathVariable(required = false) String messageId) {
+        ProviderAccount account = verified(request, form, signature);
+        store(account, "status", form, messageId);
+        return ResponseEntity.ok().build();
+    }
+
+    @PostMapping(path = "/webhooks/twilio/inbound", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE,
+            produces = MediaType.APPLICATION_XML_VALUE)
+    ResponseEntity<String> inbound(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form,
+                                   @RequestHeader(name = "X-Twilio-Signature", required = false) String signature) {
+        ProviderAccount account = verified(request, form, signature);
+        store(account, "inbound", form, null);
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_XML).body("<Response/>");
+    }
+
+    private ProviderAccount verified(HttpServletRequest request, MultiValueMap<String, String> form, String signature) {
+        String url = publicUrl.of(request.getRequestURI() + (request.getQueryString() == null ? "" : "?" + request.getQueryString()));
+        Map<String, String> params = new TreeMap<>();
+        form.forEach((name, values) -> params.put(name, values.getFirst()));
+        List<ProviderAccount> accounts = senders.byTwilioAccount(params.get("AccountSid"));
+        if (signature == null || accounts.isEmpty()) {
+            throw new ApiException(HttpStatus.UNAUTHORIZED, "invalid_signature",
+                    "The callback names no Twilio account of a sender, or carries no X-Twilio-Signature");
+        }
+        return accounts.stream().filter(a -> new RequestValidator(a.secret()).validate(url, params, signature)).findFirst()
+                .orElseThrow(() -> new ApiException(HttpStatus.UNAUTHORIZED, "invalid_signature",
+                        "X-Twilio-Signature does not match this callback signed with the sender's auth token"));
+    }
+
+    private void store(ProviderAccount account, String kind, MultiValueMap<String, String> form, String messageId) {
+        Map<String, String> body = new TreeMap<>();
+        form.forEach((name, values) -> body.put(name, values.getFirst()));
+        body.put("_kind", kind);
+        if (messageId != null) {
+            body.put("_messageId", messageId);
+        }
+        inbox.store(SOURCE, account.sender().id(), json.writeValueAsString(body));
+        processor.wake();
+    }
+}

@@ -1,0 +1,60 @@
+package io.reach.messaging.voice;
+
+import io.reach.messaging.Channel;
+import io.reach.messaging.MessageError;
+import io.reach.messaging.Messages;
+import io.reach.messaging.MessagingSettings;
+import io.reach.messaging.twilio.TwilioGateway;
+import io.reach.sender.ProviderAccount;
+import io.reach.shared.BackgroundWorker;
+import java.time.Clock;
+import java.util.List;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Places queued calls through Twilio's Calls resource and records what Twilio answered. */
+@Component
+class VoiceDispatcher extends BackgroundWorker {
+
+    private final Messages messages;
+    private final io.reach.sender.Senders senders;
+    private final TwilioGateway twilio;
+    private final MessagingSettings settings;
+    private final JsonMapper json;
+    private final Clock clock;
+
+    VoiceDispatcher(Messages messages, io.reach.sender.Senders senders, TwilioGateway twilio, MessagingSettings settings,
+                    JsonMapper json, Clock clock) {
+        super("voice-dispatcher", settings.pollInterval(), true);
+        this.messages = messages;
+        this.senders = senders;
+        this.twilio = twilio;
+        this.settings = settings;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    @Override
+    protected int doWork() {
+        List<Messages.Outbound> batch = messages.claimDue(Channel.VOICE, settings.batchSize(), settings.lease());
+        for (Messages.Outbound message : batch) {
+            ProviderAccount account = senders.providerAccount(message.senderId());
+            JsonNode body = json.readTree(message.requestBody());
+            switch (twilio.placeCall(account, message.id(), body.path("to").asString(), body.path("twiml").asString())) {
+                case TwilioGateway.Outcome.Accepted accepted -> messages.recordSubmitted(message.id(), accepted.sid());
+                case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
+                case TwilioGateway.Outcome.Retry retry -> {
+                    if (message.attempt() >= settings.maxAttempts()) {
+                        messages.recordRejected(message.id(), new MessageError(retry.error().code(),
+                                retry.error().title().replace("; retrying", "") + " (gave up after " + message.attempt()
+                                        + " attempts)", retry.error().details()));
+                    } else {
+                        messages.retryLater(message.id(), clock.instant().plus(settings.backoff(message.attempt())), retry.error());
+                    }
+                }
+            }
+        }
+        return batch.size();
+    }
+}

@@ -1,0 +1,314 @@
+package io.reach.sandbox;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jsmpp.SMPPConstant;
+import org.jsmpp.bean.BroadcastSm;
+import org.jsmpp.bean.CancelBroadcastSm;
+import org.jsmpp.bean.CancelSm;
+import org.jsmpp.bean.DataCodings;
+import org.jsmpp.bean.DataSm;
+import org.jsmpp.bean.DeliveryReceipt;
+import org.jsmpp.bean.ESMClass;
+import org.jsmpp.bean.GSMSpecificFeature;
+import org.jsmpp.bean.MessageMode;
+import org.jsmpp.bean.MessageType;
+import org.jsmpp.bean.NumberingPlanIndicator;
+import org.jsmpp.bean.OptionalParameter;
+import org.jsmpp.bean.QueryBroadcastSm;
+import org.jsmpp.bean.QuerySm;
+import org.jsmpp.bean.RegisteredDelivery;
+import org.jsmpp.bean.ReplaceSm;
+import org.jsmpp.bean.SubmitMulti;
+import org.jsmpp.bean.SubmitSm;
+import org.jsmpp.bean.TypeOfNumber;
+import org.jsmpp.extra.ProcessRequestException;
+import org.jsmpp.session.BindRequest;
+import org.jsmpp.session.BroadcastSmResult;
+import org.jsmpp.session.DataSmResult;
+import org.jsmpp.session.QueryBroadcastSmResult;
+import org.jsmpp.session.QuerySmResult;
+import org.jsmpp.session.SMPPServerSession;
+import org.jsmpp.session.SMPPServerSessionListener;
+import org.jsmpp.session.ServerMessageReceiverListener;
+import org.jsmpp.session.Session;
+import org.jsmpp.session.SubmitMultiResult;
+import org.jsmpp.session.SubmitSmResult;
+import org.jsmpp.session.connection.ServerConnection;
+import org.jsmpp.session.connection.ServerConnectionFactory;
+import org.jsmpp.session.connection.socket.ServerSocketConnection;
+import org.jsmpp.util.DeliveryReceiptState;
+import org.jsmpp.util.MessageId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sandbox's SMSC: a jSMPP server on loopback that binds ESMEs with a system_id and password, accepts submit_sm,
+ * and sends delivery receipts (an intermediate ENROUTE, then DELIVRD or the handset's failure) as the handset rules
+ * say. Receipts due while no session is bound wait for the next bind, as a real SMSC keeps them. A resubmitted part
+ * (same Reach reference TLV) gets its first message id again and is not delivered twice.
+ */
+public final class SandboxSmsc {
+
+    private static final Logger log = LoggerFactory.getLogger(SandboxSmsc.class);
+    private static final short REACH_REFERENCE_TAG = 0x1401;
+
+    /** One accepted submit_sm, as the SMSC saw it. */
+    public record Submit(String destination, byte dataCoding, byte esmClass, byte[] payload, String reference, String messageId) {}
+
+    private final HandsetRules rules;
+    private final String systemId;
+    private final String password;
+    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2,
+            Thread.ofPlatform().name("sandbox-smsc-", 0).daemon(true).factory());
+    private final List<Submit> submits = new CopyOnWriteArrayList<>();
+    private final Map<String, String> idByReference = new ConcurrentHashMap<>();
+    private final List<SMPPServerSession> sessions = new CopyOnWriteArrayList<>();
+    private final Queue<Runnable> undeliveredReceipts = new ConcurrentLinkedQueue<>();
+    private final AtomicLong ids = new AtomicLong(0x5A000000L);
+    private volatile SMPPServerSessionListener listener;
+    private volatile boolean running;
+    private int port;
+
+    SandboxSmsc(HandsetRules rules, String systemId, String password) {
+        this.rules = rules;
+        this.systemId = systemId;
+        this.password = password;
+    }
+
+    /** Listens on loopback; port 0 picks a free port the first time, and a restart reuses the same port. */
+    public synchronized int start(int requestedPort) throws IOException {
+        int wanted = port != 0 ? port : requestedPort;
+        ServerConnectionFactory loopback = new ServerConnectionFactory() {
+            @Override
+            public ServerConnection listen(int p) throws IOException {
+                return listen(p, 0, 50);
+            }
+
+            @Override
+            public ServerConnection listen(int p, int timeout) throws IOException {
+                return listen(p, timeout, 50);
+            }
+
+            @Override
+            public ServerConnection listen(int p, int timeout, int backlog) throws IOException {
+                ServerSocket socket = new ServerSocket();
+                socket.setReuseAddress(true);
+                socket.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), p), backlog);
+                socket.setSoTimeout(timeout);
+                return new ServerSocketConnection(socket);
+            }
+        };
+        listener = new SMPPServerSessionListener(wanted, loopback);
+        listener.setMessageReceiverListener(new Receiver());
+        port = listener.getPort() != 0 ? listener.getPort() : wanted;
+        running = true;
+        SMPPServerSessionListener current = listener;
+        Thread.ofPlatform().name("sandbox-smsc-accept").daemon(true).start(() -> acceptLoop(current));
+        return port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Drops every session and stops listening, as an SMSC that goes down; {@link #start} brings it back. */
+    public synchronized void stop() {
+        running = false;
+        try {
+            if (listener != null) {
+                listener.close();
+            }
+        } catch (IOException e) {
+            log.debug("closing the sandbox SMSC listener", e);
+        }
+        sessions.forEach(SMPPServerSession::close);
+        sessions.clear();
+    }
+
+    void shutdown() {
+        stop();
+        timer.shutdownNow();
+    }
+
+    public List<Submit> submits() {
+        return List.copyOf(submits);
+    }
+
+    public List<Submit> submitsTo(String e164) {
+        String digits = e164.replace("+", "");
+        return submits.stream().filter(s -> s.destination().equals(digits)).toList();
+    }
+
+    public boolean hasBoundSession() {
+        return sessions.stream().anyMatch(s -> s.getSessionState().isBound());
+    }
+
+    private void acceptLoop(SMPPServerSessionListener current) {
+        while (running && listener == current) {
+            try {
+                SMPPServerSession session = current.accept();
+                Thread.ofVirtual().start(() -> bind(session));
+            } catch (IOException e) {
+                if (running && listener == current) {
+                    log.debug("sandbox SMSC accept failed", e);
+                }
+                return;
+            }
+        }
+    }
+
+    private void bind(SMPPServerSession session) {
+        try {
+            BindRequest request = session.waitForBind(5_000);
+            if (!systemId.equals(request.getSystemId()) || !password.equals(request.getPassword())) {
+                request.reject(SMPPConstant.STAT_ESME_RINVPASWD);
+                return;
+            }
+            request.accept("sandbox");
+            sessions.add(session);
+            Runnable receipt;
+            while ((receipt = undeliveredReceipts.poll()) != null) {
+                timer.execute(receipt);
+            }
+        } catch (Exception e) {
+            log.debug("sandbox SMSC bind failed", e);
+            session.close();
+        }
+    }
+
+    private final class Receiver implements ServerMessageReceiverListener {
+
+        @Override
+        public SubmitSmResult onAcceptSubmitSm(SubmitSm submitSm, SMPPServerSession source) throws ProcessRequestException {
+            OptionalParameter tlv = submitSm.getOptionalParameter(REACH_REFERENCE_TAG);
+            String reference = tlv instanceof OptionalParameter.OctetString octets ? octets.getValueAsString() : null;
+            String[] created = {null};
+            String messageId = reference == null ? (created[0] = nextId())
+                    : idByReference.computeIfAbsent(reference, r -> created[0] = nextId());
+            if (messageId.equals(created[0])) {
+                submits.add(new Submit(submitSm.getDestAddress(), submitSm.getDataCoding(), submitSm.getEsmClass(),
+                        submitSm.getShortMessage(), reference, messageId));
+                scheduleReceipts(submitSm, messageId);
+            }
+            try {
+                return new SubmitSmResult(new MessageId(messageId), new OptionalParameter[0]);
+            } catch (org.jsmpp.PDUStringException e) {
+                throw new ProcessRequestException("bad message id", SMPPConstant.STAT_ESME_RSYSERR);
+            }
+        }
+
+        @Override
+        public SubmitMultiResult onAcceptSubmitMulti(SubmitMulti submitMulti, SMPPServerSession source) throws ProcessRequestException {
+            throw new ProcessRequestException("submit_multi is not supported", SMPPConstant.STAT_ESME_RINVCMDID);
+        }
+
+        @Override
+        public QuerySmResult onAcceptQuerySm(QuerySm querySm, SMPPServerSession source) throws ProcessRequestException {
+            throw new ProcessRequestException("query_sm is not supported", SMPPConstant.STAT_ESME_RINVCMDID);
+        }
+
+        @Override
+        public void onAcceptReplaceSm(ReplaceSm replaceSm, SMPPServerSession source) throws ProcessRequestException {
+            throw new ProcessRequestException("replace_sm is not supported", SMPPConstant.STAT_ESME_RINVCMDID);
+        }
+
+        @Override
+        public void onAcceptCancelSm(CancelSm cancelSm, SMPPServerSession source) throws ProcessRequestException {
+            throw new ProcessRequestException("cancel_sm is not supported", SMPPConstant.STAT_ESME_RINVCMDID);
+        }
+
+        @Override
+        public BroadcastSmResult onAcceptBroadcastSm(BroadcastSm broadcastSm, SMPPServerSession source) throws ProcessRequestException {
+            throw new ProcessRequestException("broadcast_sm is not supported", SMPPConstant.STAT_ESME_RINVCMDID);
+        }
+
+        @Override
+        public void onAcceptCancelBroadcastSm(CancelBroadcastSm cancelBroadcastSm, SMPPServerSession source) throws ProcessRequestException {
+            throw new ProcessRequestException("cancel_broadcast_sm is not supported", SMPPConstant.STAT_ESME_RINVCMDID);
+        }
+
+        @Override
+        public QueryBroadcastSmResult onAcceptQueryBroadcastSm(QueryBroadcastSm queryBroadcastSm, SMPPServerSession source)
+                throws ProcessRequestException {
+            throw new ProcessRequestException("query_broadcast_sm is not supported", SMPPConstant.STAT_ESME_RINVCMDID);
+        }
+
+        @Override
+        public DataSmResult onAcceptDataSm(DataSm dataSm, Session source) throws ProcessRequestException {
+            throw new ProcessRequestException("data_sm is not supported", SMPPConstant.STAT_ESME_RINVCMDID);
+        }
+    }
+
+    private String nextId() {
+        return Long.toHexString(ids.incrementAndGet());
+    }
+
+    private void scheduleReceipts(SubmitSm submitSm, String messageId) {
+        Handset handset = rules.forRecipient("+" + submitSm.getDestAddress());
+        String recipient = submitSm.getDestAddress();
+        String sender = submitSm.getSourceAddr();
+        Date submitted = new Date();
+        boolean intermediate = (submitSm.getRegisteredDelivery() & 0x10) != 0;
+        if (intermediate) {
+            timer.schedule(() -> receipt(recipient, sender, messageId, submitted, DeliveryReceiptState.ENROUTE, "000", true),
+                    Math.min(100, handset.smsDelay() / 2), TimeUnit.MILLISECONDS);
+        }
+        DeliveryReceiptState state = handset.smsDeliverable() ? DeliveryReceiptState.DELIVRD
+                : DeliveryReceiptState.valueOf(handset.smsFailStat() == null ? "UNDELIV" : handset.smsFailStat());
+        String error = handset.smsDeliverable() ? "000" : handset.smsError() == null ? "001" : handset.smsError();
+        timer.schedule(() -> receipt(recipient, sender, messageId, submitted, state, error, false), handset.smsDelay(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void receipt(String recipient, String sender, String messageId, Date submitted, DeliveryReceiptState state,
+                         String error, boolean intermediate) {
+        SMPPServerSession session = sessions.stream().filter(s -> s.getSessionState().isBound()).findFirst().orElse(null);
+        Runnable retry = () -> receipt(recipient, sender, messageId, submitted, state, error, intermediate);
+        if (session == null) {
+            undeliveredReceipts.add(retry);
+            return;
+        }
+        DeliveryReceipt receipt = new DeliveryReceipt(messageId, 1, state == DeliveryReceiptState.DELIVRD ? 1 : 0, submitted,
+                new Date(), state, error, "");
+        ESMClass esm = intermediate ? new ESMClass(0x20)
+                : new ESMClass(MessageMode.DEFAULT, MessageType.SMSC_DEL_RECEIPT, GSMSpecificFeature.DEFAULT);
+        try {
+            session.deliverShortMessage("", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, recipient,
+                    TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, sender, esm, (byte) 0, (byte) 0,
+                    new RegisteredDelivery(0), DataCodings.ZERO, receipt.toString().getBytes(StandardCharsets.US_ASCII));
+        } catch (Exception e) {
+            // The ESME did not acknowledge: keep the receipt for its next bind.
+            undeliveredReceipts.add(retry);
+        }
+    }
+
+    /** Sends an SMS from a handset to the bound ESME (an inbound message, e.g. a reply or STOP). */
+    public void deliverInbound(String fromE164, String to, String text) {
+        SMPPServerSession session = sessions.stream().filter(s -> s.getSessionState().isBound()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no ESME is bound to the sandbox SMSC"));
+        io.reach.messaging.sms.SmsEncoding.Encoded encoded = io.reach.messaging.sms.SmsEncoding.encode(text, 0);
+        try {
+            session.deliverShortMessage("", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, fromE164.replace("+", ""),
+                    TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, to, new ESMClass(0), (byte) 0, (byte) 0,
+                    new RegisteredDelivery(0), new org.jsmpp.bean.GeneralDataCoding(encoded.alphabet()
+                            == io.reach.messaging.sms.SmsEncoding.Alphabet.GSM7 ? org.jsmpp.bean.Alphabet.ALPHA_DEFAULT
+                            : org.jsmpp.bean.Alphabet.ALPHA_UCS2), encoded.parts().getFirst().payload());
+        } catch (Exception e) {
+            throw new IllegalStateException("the sandbox SMSC could not deliver the inbound SMS", e);
+        }
+    }
+}

@@ -1,0 +1,322 @@
+package io.reach.sandbox;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The sandbox's Twilio: the REST API's Messages and Calls resources ({@code /2010-04-01/Accounts/{sid}/…json}) with
+ * Basic auth, Twilio's answers and error format, and status callbacks signed with {@code X-Twilio-Signature}, sent
+ * in order as the handset rules say (SMS: sent, then delivered or undelivered; calls: initiated, ringing, then
+ * in-progress and completed, or busy, no-answer or failed).
+ */
+public final class SandboxTwilio {
+
+    private static final Logger log = LoggerFactory.getLogger(SandboxTwilio.class);
+    private static final Pattern PATH = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/(Messages|Calls)\\.json");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** One resource created through the sandbox: its kind, SID and the form Reach posted. */
+    public record Created(String kind, String sid, Map<String, String> form) {}
+
+    private final JsonMapper json;
+    private final HandsetRules rules;
+    private final String accountSid;
+    private final String authToken;
+    private final List<Created> created = new CopyOnWriteArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1,
+            Thread.ofPlatform().name("sandbox-twilio").daemon(true).factory());
+    private HttpServer server;
+
+    SandboxTwilio(JsonMapper json, HandsetRules rules, String accountSid, String authToken) {
+        this.json = json;
+        this.rules = rules;
+        this.accountSid = accountSid;
+        this.authToken = authToken;
+    }
+
+    int start(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+        server.start();
+        return server.getAddress().getPort();
+    }
+
+    void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+        timer.shutdownNow();
+    }
+
+    public List<Created> created() {
+        return List.copyOf(created);
+    }
+
+    public List<Created> createdFor(String kind, String to) {
+        return created.stream().filter(c -> c.kind().equals(kind) && to.equals(c.form().get("To"))).toList();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            Matcher path = PATH.matcher(exchange.getRequestURI().getPath());
+            if (!path.matches() || !"POST".equals(exchange.getRequestMethod())) {
+                error(exchange, 404, 20404, "The requested resource " + exchange.getRequestURI().getPath() + " was not found");
+                return;
+            }
+            String expected = "Basic " + Base64.getEncoder().encodeToString((accountSid + ":" + authToken)
+                    .getBytes(StandardCharsets.UTF_8));
+            if (!path.group(1).equals(accountSid) || !expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                error(exchange, 401, 20003, "Authenticate");
+                return;
+            }
+            Map<String, String> form = form(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            if (form.get("To") == null || form.get("From") == null) {
+                error(exchange, 400, 21604, "A 'To' and a 'From' phone number are required.");
+                return;
+            }
+            if (path.group(2).equals("Messages")) {
+                if (form.get("Body") == null) {
+                    error(exchange, 400, 21602, "Message body is required.");
+                    return;
+                }
+                message(exchange, form);
+            } else {
+                if (form.get("Twiml") == null && form.get("Url") == null) {
+                    error(exchange, 400, 21205, "Url or Twiml is required.");
+                    return;
+                }
+                call(exchange, form);
+            }
+        }
+    }
+
+    private void message(HttpExchange exchange, Map<String, String> form) throws IOException {
+        String sid = "SM" + HexFormat.of().formatHex(randomBytes());
+        created.add(new Created("sms", sid, form));
+        ObjectNode body = resource(sid, form);
+        body.put("body", form.get("Body"));
+        body.put("num_segments", "1");
+        body.put("messaging_service_sid", (String) null);
+        body.put("uri", "/2010-04-01/Accounts/" + accountSid + "/Messages/" + sid + ".json");
+        respond(exchange, 201, json.writeValueAsBytes(body));
+        Handset handset = rules.forRecipient(form.get("To"));
+        String callback = form.get("StatusCallback");
+        if (callback == null) {
+            return;
+        }
+        List<Map<String, String>> events = new ArrayList<>();
+        events.add(smsEvent(sid, form, "sent", null));
+        events.add(handset.smsDeliverable() ? smsEvent(sid, form, "delivered", null) : smsEvent(sid, form, "undelivered", "30003"));
+        send(callback, events, List.of(50L, handset.smsDelay()), 0);
+    }
+
+    private void call(HttpExchange exchange, Map<String, String> form) throws IOException {
+        String sid = "CA" + HexFormat.of().formatHex(randomBytes());
+        created.add(new Created("call", sid, form));
+        ObjectNode body = resource(sid, form);
+        body.put("uri", "/2010-04-01/Accounts/" + accountSid + "/Calls/" + sid + ".json");
+        respond(exchange, 201, json.writeValueAsBytes(body));
+        String callback = form.get("StatusCallback");
+        if (callback == null) {
+            return;
+        }
+        Handset handset = rules.forRecipient(form.get("To"));
+        long at = handset.callDelay();
+        List<Map<String, String>> events = new ArrayList<>(List.of(callEvent(sid, form, "initiated", 1, null),
+                callEvent(sid, form, "ringing", 2, null)));
+        List<Long> times = new ArrayList<>(List.of(20L, 100L));
+        switch (handset.callOutcome()) {
+            case "answered" -> {
+                int duration = handset.callDurationSec() == null ? 5 : handset.callDurationSec();
+                events.add(callEvent(sid, form, "in-progress", 3, null));
+                events.add(callEvent(sid, form, "completed", 4, String.valueOf(duration)));
+                times.add(at);
+                times.add(at + 200);
+            }
+            default -> {
+                events.add(callEvent(sid, form, handset.callOutcome(), 3, "0"));
+                times.add(at);
+            }
+        }
+        send(callback, events, times, 0);
+    }
+
+    private Map<String, String> smsEvent(String sid, Map<String, String> form, String status, String errorCode) {
+        Map<String, String> event = new TreeMap<>();
+        event.put("AccountSid", accountSid);
+        event.put("ApiVersion", "2010-04-01");
+        event.put("From", form.get("From"));
+        event.put("To", form.get("To"));
+        event.put("MessageSid", sid);
+        event.put("SmsSid", sid);
+        event.put("MessageStatus", status);
+        event.put("SmsStatus", status);
+        if (errorCode != null) {
+            event.put("ErrorCode", errorCode);
+        }
+        return event;
+    }
+
+    private Map<String, String> callEvent(String sid, Map<String, String> form, String status, int sequence, String duration) {
+        Map<String, String> event = new TreeMap<>();
+        event.put("AccountSid", accountSid);
+        event.put("ApiVersion", "2010-04-01");
+        event.put("CallSid", sid);
+        event.put("CallStatus", status);
+        event.put("Called", form.get("To"));
+        event.put("Caller", form.get("From"));
+        event.put("From", form.get("From"));
+        event.put("To", form.get("To"));
+        event.put("Direction", "outbound-api");
+        event.put("CallbackSource", "call-progress-events");
+        event.put("SequenceNumber", String.valueOf(sequence));
+        event.put("Timestamp", ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME));
+        if (duration != null) {
+            event.put("CallDuration", duration);
+            event.put("Duration", duration);
+        }
+        return event;
+    }
+
+    /** Sends one callback after the other, each at its time, retrying a few times while Reach does not answer 2xx. */
+    private void send(String url, List<Map<String, String>> events, List<Long> times, int index) {
+        if (index >= events.size() || timer.isShutdown()) {
+            return;
+        }
+        long delay = index == 0 ? times.get(0) : Math.max(0, times.get(index) - times.get(index - 1));
+        timer.schedule(() -> deliver(url, events.get(index), 1, () -> send(url, events, times, index + 1)), delay,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void deliver(String url, Map<String, String> params, int attempt, Runnable then) {
+        String body = encode(params);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("X-Twilio-Signature", signature(authToken, url, params))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
+            if (failure == null && response.statusCode() / 100 == 2 || attempt >= 5 || timer.isShutdown()) {
+                if (failure != null || response.statusCode() / 100 != 2) {
+                    log.warn("The sandbox Twilio gave up a callback to {}", url);
+                }
+                then.run();
+                return;
+            }
+            timer.schedule(() -> deliver(url, params, attempt + 1, then), 250L << attempt, TimeUnit.MILLISECONDS);
+        });
+    }
+
+    /** Twilio's request signature: Base64 HMAC-SHA1 of the URL followed by each POST parameter's name and value, sorted. */
+    public static String signature(String authToken, String url, Map<String, String> params) {
+        StringBuilder data = new StringBuilder(url);
+        new TreeMap<>(params).forEach((name, value) -> data.append(name).append(value));
+        try {
+            Mac mac = Mac.getInstance("HmacSHA1");
+            mac.init(new SecretKeySpec(authToken.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
+            return Base64.getEncoder().encodeToString(mac.doFinal(data.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private ObjectNode resource(String sid, Map<String, String> form) {
+        ObjectNode body = json.createObjectNode();
+        body.put("sid", sid);
+        body.put("account_sid", accountSid);
+        body.put("to", form.get("To"));
+        body.put("from", form.get("From"));
+        body.put("status", "queued");
+        body.put("direction", "outbound-api");
+        body.put("api_version", "2010-04-01");
+        body.put("date_created", ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME));
+        return body;
+    }
+
+    private void error(HttpExchange exchange, int status, int code, String message) throws IOException {
+        ObjectNode body = json.createObjectNode();
+        body.put("code", code);
+        body.put("message", message);
+        body.put("more_info", "https://www.twilio.com/docs/errors/" + code);
+        body.put("status", status);
+        respond(exchange, status, json.writeValueAsBytes(body));
+    }
+
+    private static void respond(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    static Map<String, String> form(String encoded) {
+        Map<String, String> form = new LinkedHashMap<>();
+        for (String pair : encoded.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            form.merge(name, value, (a, b) -> a + "," + b);
+        }
+        return form;
+    }
+
+    private static String encode(Map<String, String> params) {
+        StringBuilder body = new StringBuilder();
+        params.forEach((name, value) -> {
+            if (!body.isEmpty()) {
+                body.append('&');
+            }
+            body.append(URLEncoder.encode(name, StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+        });
+        return body.toString();
+    }
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+}

@@ -92,6 +92,7 @@ public final class SandboxSmsc {
     /** Listens on loopback; port 0 picks a free port the first time, and a restart reuses the same port. */
     public synchronized int start(int requestedPort) throws IOException {
         int wanted = port != 0 ? port : requestedPort;
+        int[] bound = {wanted};
         ServerConnectionFactory loopback = new ServerConnectionFactory() {
             @Override
             public ServerConnection listen(int p) throws IOException {
@@ -109,12 +110,13 @@ public final class SandboxSmsc {
                 socket.setReuseAddress(true);
                 socket.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), p), backlog);
                 socket.setSoTimeout(timeout);
+                bound[0] = socket.getLocalPort();
                 return new ServerSocketConnection(socket);
             }
         };
         listener = new SMPPServerSessionListener(wanted, loopback);
         listener.setMessageReceiverListener(new Receiver());
-        port = listener.getPort() != 0 ? listener.getPort() : wanted;
+        port = bound[0];
         running = true;
         SMPPServerSessionListener current = listener;
         Thread.ofPlatform().name("sandbox-smsc-accept").daemon(true).start(() -> acceptLoop(current));

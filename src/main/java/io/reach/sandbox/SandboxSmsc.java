@@ -79,11 +79,12 @@ public final class SandboxSmsc {
     private final List<SMPPServerSession> sessions = new CopyOnWriteArrayList<>();
     private final Queue<Runnable> undeliveredReceipts = new ConcurrentLinkedQueue<>();
     private final AtomicLong ids = new AtomicLong(0x5A000000L);
+    private final AtomicLong resubmissions = new AtomicLong();
     private volatile SMPPServerSessionListener listener;
     private volatile boolean running;
     private int port;
 
-    SandboxSmsc(HandsetRules rules, String systemId, String password) {
+    public SandboxSmsc(HandsetRules rules, String systemId, String password) {
         this.rules = rules;
         this.systemId = systemId;
         this.password = password;
@@ -141,7 +142,7 @@ public final class SandboxSmsc {
         sessions.clear();
     }
 
-    void shutdown() {
+    public void shutdown() {
         stop();
         timer.shutdownNow();
     }
@@ -153,6 +154,11 @@ public final class SandboxSmsc {
     public List<Submit> submitsTo(String e164) {
         String digits = e164.replace("+", "");
         return submits.stream().filter(s -> s.destination().equals(digits)).toList();
+    }
+
+    /** How many submit_sm repeated a part the SMSC had already accepted (and were not delivered again). */
+    public long resubmissions() {
+        return resubmissions.get();
     }
 
     public boolean hasBoundSession() {
@@ -205,6 +211,8 @@ public final class SandboxSmsc {
                 submits.add(new Submit(submitSm.getDestAddress(), submitSm.getDataCoding(), submitSm.getEsmClass(),
                         submitSm.getShortMessage(), reference, messageId));
                 scheduleReceipts(submitSm, messageId);
+            } else {
+                resubmissions.incrementAndGet();
             }
             try {
                 return new SubmitSmResult(new MessageId(messageId), new OptionalParameter[0]);

@@ -22,6 +22,12 @@ public final class Fixtures {
         return contact(api, phone, Map.of("marketing", true, "utility", true), false);
     }
 
+    public static void consentingContactIfAbsent(Api api, String phone) {
+        if (api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json().isEmpty()) {
+            consentingContact(api, phone);
+        }
+    }
+
     /** A utility template with a text header, two body placeholders and two quick replies. */
     public static JsonNode orderTemplate(Api api, String name) {
         Api.Response response = api.post("/api/v1/templates", Map.of(

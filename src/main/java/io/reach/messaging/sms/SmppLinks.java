@@ -4,6 +4,7 @@ import io.reach.messaging.WebhookInbox;
 import io.reach.sender.ProviderAccount;
 import io.reach.sender.Sender;
 import io.reach.sender.Senders;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -60,6 +61,12 @@ class SmppLinks implements SmartLifecycle {
     /** The ids of the SMPP senders whose session is bound now. */
     Set<UUID> boundSenders() {
         return links.entrySet().stream().filter(e -> e.getValue().isBound()).map(Map.Entry::getKey).collect(Collectors.toSet());
+    }
+
+    List<SmppLinkController.LinkState> states() {
+        return links.values().stream().map(l -> new SmppLinkController.LinkState(l.account().sender().id().toString(),
+                l.account().sender().name(), l.isBound())).sorted(java.util.Comparator.comparing(SmppLinkController.LinkState::sender))
+                .toList();
     }
 
     Optional<SmppLink> bound(UUID senderId) {

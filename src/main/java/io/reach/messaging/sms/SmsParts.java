@@ -61,13 +61,21 @@ class SmsParts {
                 .list();
     }
 
-    /** The part an SMSC message id belongs to, among the messages of one sender. */
+    /**
+     * The part an SMSC message id belongs to: among the messages of the sender whose session got the receipt first,
+     * then among all (an SMSC may hand a receipt to another session bound with the same system_id).
+     */
     Optional<Part> byProviderId(UUID senderId, List<String> candidates) {
+        return byProviderId(senderId, candidates, " AND m.sender_id = ?")
+                .or(() -> byProviderId(null, candidates, ""));
+    }
+
+    private Optional<Part> byProviderId(UUID senderId, List<String> candidates, String senderFilter) {
         for (String candidate : candidates) {
             Optional<Part> part = jdbc.sql("SELECT p.message_id, p.part_number, p.total_parts, p.provider_part_id, p.status"
                             + " FROM sms_parts p JOIN messages m ON m.id = p.message_id"
-                            + " WHERE p.provider_part_id = ? AND m.sender_id = ?")
-                    .params(candidate, senderId)
+                            + " WHERE p.provider_part_id = ?" + senderFilter)
+                    .params(senderId == null ? new Object[] {candidate} : new Object[] {candidate, senderId})
                     .query((rs, n) -> new Part(rs.getObject(1, UUID.class), rs.getInt(2), rs.getInt(3), rs.getString(4),
                             MessageStatus.valueOf(rs.getString(5))))
                     .optional();

@@ -1,0 +1,24 @@
+package io.reach.messaging.sms;
+
+import java.util.List;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Shows whether each SMPP sender's session is bound: SMS to a sender whose link is down wait, queued. */
+@RestController
+class SmppLinkController {
+
+    /** One SMPP sender's link. */
+    record LinkState(String senderId, String sender, boolean bound) {}
+
+    private final SmppLinks links;
+
+    SmppLinkController(SmppLinks links) {
+        this.links = links;
+    }
+
+    @GetMapping("/api/v1/smpp-links")
+    List<LinkState> links() {
+        return links.states();
+    }
+}

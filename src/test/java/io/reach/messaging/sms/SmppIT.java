@@ -1,0 +1,206 @@
+package io.reach.messaging.sms;
+
+import static io.reach.support.Fixtures.timeline;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reach.sandbox.SandboxNetwork;
+import io.reach.sandbox.SandboxSmsc;
+import io.reach.support.Api;
+import io.reach.support.Fixtures;
+import io.reach.support.ReachIntegrationTest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/** SMS over real SMPP sessions against a jSMPP SMSC (the sandbox's) started with the test. */
+@TestPropertySource(properties = "reach.sandbox.rules-file=classpath:sandbox/channel-handsets.yml")
+class SmppIT extends ReachIntegrationTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @Autowired
+    SandboxNetwork sandbox;
+
+    SandboxSmsc smsc;
+
+    @BeforeEach
+    void smsc() {
+        smsc = sandbox.smsc();
+        await().atMost(PATIENCE).until(() -> bound("sandbox-sms"));
+    }
+
+    @Test
+    void choosesTheEncodingAndSplitsLongTextsIntoConcatenatedParts() {
+        Map<String, String> texts = Map.of(
+                "+31612350101", "a".repeat(160),
+                "+31612350102", "b".repeat(161),
+                "+31612350103", "д".repeat(70),
+                "+31612350104", "д".repeat(71),
+                "+31612350105", "Your table is ready 😀");
+        Map<String, String> ids = new java.util.HashMap<>();
+        texts.forEach((phone, text) -> {
+            Fixtures.consentingContact(api, phone);
+            ids.put(phone, sms("sandbox-sms", phone, text));
+        });
+        ids.values().forEach(id -> await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(status(id)).isEqualTo("delivered")));
+
+        assertPart("+31612350101", 1, (byte) 0x00, texts);
+        assertPart("+31612350102", 2, (byte) 0x00, texts);
+        assertPart("+31612350103", 1, (byte) 0x08, texts);
+        assertPart("+31612350104", 2, (byte) 0x08, texts);
+        assertPart("+31612350105", 1, (byte) 0x08, texts);
+        assertThat(smsc.submitsTo("+31612350102").get(0).payload()).hasSize(6 + 153);
+        assertThat(smsc.submitsTo("+31612350104").get(0).payload()).hasSize(6 + 134);
+    }
+
+    @Test
+    void mapsEveryKindOfReceipt() {
+        Map<String, String> byPhone = new java.util.LinkedHashMap<>();
+        for (String phone : List.of("+31612350001", "+31612350002", "+31612350003", "+31612350004")) {
+            Fixtures.consentingContact(api, phone);
+            byPhone.put(phone, sms("sandbox-sms", phone, "Your order is ready"));
+        }
+
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(timeline(api, byPhone.get("+31612350001")))
+                .containsExactly("queued", "submitted", "sent", "delivered"));
+        for (String phone : List.of("+31612350002", "+31612350003", "+31612350004")) {
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(timeline(api, byPhone.get(phone)))
+                    .containsExactly("queued", "submitted", "sent", "failed"));
+        }
+        JsonNode undeliverable = error(byPhone.get("+31612350002"));
+        assertThat(undeliverable.path("code").asInt()).isEqualTo(1);
+        assertThat(undeliverable.path("title").asString()).contains("Undeliverable", "UNDELIV");
+        assertThat(error(byPhone.get("+31612350003")).path("title").asString()).contains("Expired", "EXPIRED");
+        assertThat(error(byPhone.get("+31612350004")).path("title").asString()).contains("Rejected", "REJECTD");
+    }
+
+    @Test
+    void aMultiPartMessageIsOneMessageDeliveredWhenEveryPartIs() {
+        String phone = "+31612350201";
+        Fixtures.consentingContact(api, phone);
+        String text = "Dear customer, ".repeat(30).trim();
+        String id = sms("sandbox-sms", phone, text);
+
+        await().atMost(PATIENCE).until(() -> "delivered".equals(status(id)));
+        assertThat(smsc.submitsTo(phone)).hasSize(3);
+        assertThat(smsc.submitsTo(phone).stream().map(s -> s.payload()[3]).distinct()).hasSize(1);
+        JsonNode message = api.get("/api/v1/messages/" + id).json();
+        assertThat(message.path("renderedText").asString()).isEqualTo(text);
+        List<String> statuses = timeline(api, id);
+        assertThat(statuses).containsExactly("queued", "submitted", "sent", "delivered");
+        assertThat(message.path("timeline").path(3).path("errorDetails").asString()).matches("part [123] of 3: DELIVRD");
+
+        String failing = "+31612350002";
+        Fixtures.consentingContactIfAbsent(api, failing);
+        String failed = sms("sandbox-sms", failing, text);
+        await().atMost(PATIENCE).until(() -> "failed".equals(status(failed)));
+    }
+
+    @Test
+    void losesAndDuplicatesNothingWhenTheSmscDropsAndComesBackMidRun() throws Exception {
+        Api.Response slow = api.post("/api/v1/senders", Map.of("name", "slow-smpp", "channel", "sms", "provider", "smpp",
+                "fromAddress", "Slow", "secret", "sandbox", "settings", Map.of("host", "127.0.0.1",
+                        "port", String.valueOf(smsc.port()), "systemId", "reach", "submitsPerSecond", "10",
+                        "enquireLinkSeconds", "1")));
+        assertThat(slow.status()).as(slow.body()).isEqualTo(201);
+        assertThat(slow.body()).doesNotContain(":\"sandbox\"", "\"secret\"");
+        await().atMost(PATIENCE).until(() -> bound("slow-smpp"));
+        List<String> phones = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            phones.add("+316123503" + String.format("%02d", i));
+        }
+        phones.forEach(phone -> Fixtures.consentingContact(api, phone));
+        List<String> ids = phones.stream().map(phone -> sms("slow-smpp", phone, "Run " + phone)).toList();
+
+        await().atMost(PATIENCE).until(() -> phones.stream().filter(p -> !smsc.submitsTo(p).isEmpty()).count() >= 4);
+        smsc.stop();
+        await().atMost(PATIENCE).until(() -> !bound("slow-smpp"));
+        long waiting = ids.stream().filter(id -> "queued".equals(status(id))).count();
+        assertThat(waiting).as("messages waiting in the database while the link is down").isPositive();
+
+        smsc.start(0);
+
+        ids.forEach(id -> await().atMost(PATIENCE).until(() -> "delivered".equals(status(id))));
+        Map<String, Long> acceptedPerPhone = phones.stream().collect(Collectors.toMap(p -> p, p -> (long) smsc.submitsTo(p).size()));
+        assertThat(acceptedPerPhone).allSatisfy((phone, count) -> assertThat(count).as(phone).isEqualTo(1));
+        ids.forEach(id -> assertThat(timeline(api, id)).containsExactly("queued", "submitted", "sent", "delivered"));
+    }
+
+    @Test
+    void storesAnIncomingSmsAgainstItsContact() {
+        String phone = "+31612350401";
+        JsonNode contact = Fixtures.consentingContact(api, phone);
+
+        smsc.deliverInbound(phone, "Reach", "STOP");
+
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(
+                api.get("/api/v1/inbound-messages?contactId=" + contact.path("id").asString()).json()).hasSize(1));
+        JsonNode inbound = api.get("/api/v1/inbound-messages?contactId=" + contact.path("id").asString()).json().path(0);
+        assertThat(inbound.path("channel").asString()).isEqualTo("sms");
+        assertThat(inbound.path("text").asString()).isEqualTo("STOP");
+    }
+
+    @Test
+    void anOptedOutContactGetsNoSmsAndTheMessageIsRecordedAsBlocked() {
+        String phone = "+31612350501";
+        Fixtures.contact(api, phone, Map.of("utility", true), true);
+        int before = smsc.submits().size();
+
+        Api.Response response = api.post("/api/v1/messages/sms", Map.of("sender", "sandbox-sms", "to", phone,
+                "text", "Hello", "category", "utility"));
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().path("status").asString()).isEqualTo("blocked");
+        assertThat(timeline(api, response.json().path("messageId").asString())).containsExactly("blocked");
+        Api.Response noCategory = api.post("/api/v1/messages/sms", Map.of("sender", "sandbox-sms", "to", phone, "text", "Hello"));
+        assertThat(noCategory.status()).isEqualTo(400);
+        assertThat(noCategory.json().path("details").path(0).path("field").asString()).isEqualTo("category");
+        assertThat(smsc.submitsTo(phone)).isEmpty();
+        assertThat(smsc.submits()).hasSize(before);
+    }
+
+    private void assertPart(String phone, int parts, byte dataCoding, Map<String, String> texts) {
+        List<SandboxSmsc.Submit> submits = smsc.submitsTo(phone);
+        assertThat(submits).as(phone).hasSize(parts);
+        assertThat(submits).allSatisfy(s -> {
+            assertThat(s.dataCoding()).isEqualTo(dataCoding);
+            assertThat((s.esmClass() & 0x40) != 0).isEqualTo(parts > 1);
+        });
+        String decoded = submits.stream().sorted(java.util.Comparator.comparing(SandboxSmsc.Submit::reference))
+                .map(s -> SmsEncoding.decode(s.payload(), s.dataCoding(), parts > 1)).collect(Collectors.joining());
+        assertThat(decoded).isEqualTo(texts.get(phone));
+    }
+
+    private String sms(String sender, String phone, String text) {
+        Api.Response response = api.post("/api/v1/messages/sms", Map.of("sender", sender, "to", phone, "text", text,
+                "category", "utility"));
+        assertThat(response.status()).as(response.body()).isEqualTo(202);
+        return response.json().path("messageId").asString();
+    }
+
+    private String status(String id) {
+        return api.get("/api/v1/messages/" + id).json().path("status").asString();
+    }
+
+    private JsonNode error(String id) {
+        return api.get("/api/v1/messages/" + id).json().path("error");
+    }
+
+    private boolean bound(String sender) {
+        for (JsonNode link : api.get("/api/v1/smpp-links").json()) {
+            if (sender.equals(link.path("sender").asString())) {
+                return link.path("bound").asBoolean();
+            }
+        }
+        return false;
+    }
+}

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.reach.support.Api;
-import io.reach.support.FakeGraphApi;
+import io.reach.support.FakeProvider;
 import io.reach.support.Fixtures;
 import io.reach.support.MutableClock;
 import io.reach.support.ReachIntegrationTest;
@@ -33,7 +33,7 @@ import tools.jackson.databind.JsonNode;
 class CloudApiClientIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(20);
-    private static final FakeGraphApi META = new FakeGraphApi();
+    private static final FakeProvider META = FakeProvider.metaGraphApi();
 
     @TestConfiguration
     static class Time {
@@ -97,7 +97,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
         String id = sent.json().path("messageId").asString();
 
         await().atMost(PATIENCE).until(() -> !META.requestsTo(phone).isEmpty());
-        FakeGraphApi.Request request = META.requestsTo(phone).getFirst();
+        FakeProvider.Request request = META.requestsTo(phone).getFirst();
         assertThat(request.method()).isEqualTo("POST");
         assertThat(request.path()).isEqualTo("/v21.0/106540352242922/messages");
         assertThat(request.header("Authorization")).isEqualTo("Bearer EAAJB-secret-token");
@@ -132,7 +132,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
         }
         await().atMost(PATIENCE).until(() -> META.requestsTo(phone).size() == 3);
         Map<String, String> headers = new java.util.HashMap<>();
-        for (FakeGraphApi.Request request : META.requestsTo(phone)) {
+        for (FakeProvider.Request request : META.requestsTo(phone)) {
             JsonNode body = Api.JSON.readTree(request.body());
             headers.put(body.path("template").path("name").asString(),
                     body.path("template").path("components").path(0).toString());
@@ -150,7 +150,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
     void retriesThroughputAndServerErrorsWithBackoffThenSucceedsOnce() {
         String phone = "+14155552671";
         Fixtures.consentingContact(api, phone);
-        META.answerNext(400, FakeGraphApi.metaError(130429, "(#130429) Rate limit hit"));
+        META.answerNext(400, FakeProvider.metaError(130429, "(#130429) Rate limit hit"));
         META.answerNext(503, "<html>Service Unavailable</html>");
         Api.Response sent = Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", phone,
                 List.of("https://cdn.example/a.png"), List.of());
@@ -170,10 +170,10 @@ class CloudApiClientIT extends ReachIntegrationTest {
         clock.advance(Duration.ofSeconds(2));
         await().atMost(PATIENCE).until(() -> "submitted".equals(api.get("/api/v1/messages/" + id).json().path("status").asString()));
 
-        List<FakeGraphApi.Request> attempts = META.requestsTo(phone);
+        List<FakeProvider.Request> attempts = META.requestsTo(phone);
         assertThat(attempts).hasSize(3);
         assertThat(attempts).extracting(r -> r.header("Idempotency-Key")).containsOnly(id.toString());
-        assertThat(attempts).extracting(FakeGraphApi.Request::body).containsOnly(attempts.getFirst().body());
+        assertThat(attempts).extracting(FakeProvider.Request::body).containsOnly(attempts.getFirst().body());
         JsonNode done = api.get("/api/v1/messages/" + id).json();
         assertThat(done.path("attempts").asInt()).isEqualTo(3);
         assertThat(done.path("error").isMissingNode()).isTrue();
@@ -183,7 +183,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
     void notOnWhatsAppIsAFailureNotARetry() {
         String phone = "+4915112345600";
         Fixtures.consentingContact(api, phone);
-        META.answerNext(400, FakeGraphApi.metaError(131026, "Message Undeliverable."));
+        META.answerNext(400, FakeProvider.metaError(131026, "Message Undeliverable."));
         Api.Response sent = Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", phone,
                 List.of("https://cdn.example/a.png"), List.of());
         String id = sent.json().path("messageId").asString();

@@ -14,10 +14,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A local HTTP server standing in for Meta's Graph API in tests: it records every request and answers with the
- * scripted responses in order, then with a success naming a fresh message id.
+ * A local HTTP server standing in for a provider's API in tests (Meta's Graph API, Twilio's REST API): it records
+ * every request and answers with the scripted responses in order, then with the provider's usual success.
  */
-public final class FakeGraphApi implements AutoCloseable {
+public final class FakeProvider implements AutoCloseable {
 
     /** One request as the server saw it. */
     public record Request(String method, String path, Map<String, List<String>> headers, String body) {
@@ -34,7 +34,22 @@ public final class FakeGraphApi implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Queue<Answer> script = new ConcurrentLinkedQueue<>();
 
-    public FakeGraphApi() {
+    /** Meta's Graph API: success names a fresh WhatsApp message id. */
+    public static FakeProvider metaGraphApi() {
+        return new FakeProvider((n, request) -> new Answer(200, "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"x\","
+                + "\"wa_id\":\"x\"}],\"messages\":[{\"id\":\"wamid.fake-" + n + "\"}]}"));
+    }
+
+    /** Twilio's REST API: success creates a message (SM…) or call (CA…) resource. */
+    public static FakeProvider twilio() {
+        return new FakeProvider((n, request) -> new Answer(201, "{\"sid\":\"" + (request.path().endsWith("Calls.json") ? "CA" : "SM")
+                + String.format("%032x", n) + "\",\"status\":\"queued\",\"account_sid\":\"AC" + "0".repeat(32) + "\"}"));
+    }
+
+    private final java.util.function.BiFunction<Integer, Request, Answer> success;
+
+    public FakeProvider(java.util.function.BiFunction<Integer, Request, Answer> success) {
+        this.success = success;
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         } catch (IOException e) {
@@ -43,12 +58,12 @@ public final class FakeGraphApi implements AutoCloseable {
         server.createContext("/", exchange -> {
             try (exchange) {
                 String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                        Map.copyOf(exchange.getRequestHeaders()), body));
+                Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                        Map.copyOf(exchange.getRequestHeaders()), body);
+                requests.add(request);
                 Answer answer = script.poll();
                 if (answer == null) {
-                    answer = new Answer(200, "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"x\",\"wa_id\":\"x\"}],"
-                            + "\"messages\":[{\"id\":\"wamid.fake-" + requests.size() + "\"}]}");
+                    answer = success.apply(requests.size(), request);
                 }
                 byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("Content-Type", "application/json");

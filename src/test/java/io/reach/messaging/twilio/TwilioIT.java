@@ -1,0 +1,234 @@
+package io.reach.messaging.twilio;
+
+import static io.reach.support.Fixtures.timeline;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reach.messaging.WebhookInbox;
+import io.reach.sandbox.SandboxTwilio;
+import io.reach.support.Api;
+import io.reach.support.FakeProvider;
+import io.reach.support.Fixtures;
+import io.reach.support.ReachIntegrationTest;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The Twilio adapter against a local HTTP server standing in for Twilio: the requests the official SDK sends,
+ * each call status mapped from signed callbacks, and forged callbacks refused.
+ */
+@TestPropertySource(properties = "reach.sandbox.enabled=false")
+class TwilioIT extends ReachIntegrationTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+    private static final String ACCOUNT = "AC" + "1234567890abcdef".repeat(2);
+    private static final String TOKEN = "twilio-test-auth-token";
+    private static final FakeProvider TWILIO = FakeProvider.twilio();
+    private static final AtomicInteger NUMBERS = new AtomicInteger();
+
+    @Autowired
+    WebhookInbox inbox;
+
+    @AfterAll
+    static void stopTwilio() {
+        TWILIO.close();
+    }
+
+    @BeforeEach
+    void senders() {
+        if (api.get("/api/v1/senders").json().isEmpty()) {
+            Map<String, String> settings = Map.of("accountSid", ACCOUNT, "baseUrl", TWILIO.baseUrl(), "language", "nl-NL");
+            for (String channel : List.of("sms", "voice")) {
+                Api.Response created = api.post("/api/v1/senders", Map.of("name", "twilio-" + channel, "channel", channel,
+                        "provider", "twilio", "fromAddress", "+14155552600", "secret", TOKEN, "settings", settings));
+                assertThat(created.status()).as(created.body()).isEqualTo(201);
+                assertThat(created.body()).doesNotContain(TOKEN);
+            }
+        }
+    }
+
+    @Test
+    void sendsAnSmsThroughTheMessagesResourceWithAStatusCallback() {
+        String phone = nextPhone();
+        String id = send("/api/v1/messages/sms", Map.of("sender", "twilio-sms", "to", phone, "text", "Your code is 1234 ✓",
+                "category", "authentication"), Map.of("authentication", true), phone);
+
+        await().atMost(PATIENCE).until(() -> !requestsTo(phone).isEmpty());
+        FakeProvider.Request request = requestsTo(phone).getFirst();
+        assertThat(request.method()).isEqualTo("POST");
+        assertThat(request.path()).isEqualTo("/2010-04-01/Accounts/" + ACCOUNT + "/Messages.json");
+        assertThat(request.header("Authorization")).isEqualTo("Basic " + Base64.getEncoder()
+                .encodeToString((ACCOUNT + ":" + TOKEN).getBytes(StandardCharsets.UTF_8)));
+        assertThat(form(request.body())).containsExactlyInAnyOrderEntriesOf(Map.of("To", phone, "From", "+14155552600",
+                "Body", "Your code is 1234 ✓", "StatusCallback", callbackUrl(id)));
+        await().atMost(PATIENCE).until(() -> "submitted".equals(status(id)));
+        String sid = api.get("/api/v1/messages/" + id).json().path("providerMessageId").asString();
+        assertThat(sid).startsWith("SM");
+
+        callback(id, Map.of("MessageSid", sid, "MessageStatus", "sent"));
+        callback(id, Map.of("MessageSid", sid, "MessageStatus", "undelivered", "ErrorCode", "30003"));
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(timeline(api, id)).containsExactly("queued", "submitted", "sent", "failed"));
+        JsonNode failed = api.get("/api/v1/messages/" + id).json();
+        assertThat(failed.path("error").path("code").asInt()).isEqualTo(30003);
+        assertThat(failed.path("error").path("title").asString()).isEqualTo("Unreachable destination handset");
+    }
+
+    @Test
+    void placesACallThatSpeaksTheTextWithTwiml() {
+        String phone = nextPhone();
+        String id = send("/api/v1/messages/voice", Map.of("sender", "twilio-voice", "to", phone,
+                "text", "Uw bestelling staat klaar.", "voice", "Polly.Lotte", "category", "utility"), Map.of("utility", true), phone);
+
+        await().atMost(PATIENCE).until(() -> !requestsTo(phone).isEmpty());
+        FakeProvider.Request request = requestsTo(phone).getFirst();
+        assertThat(request.path()).isEqualTo("/2010-04-01/Accounts/" + ACCOUNT + "/Calls.json");
+        Map<String, String> form = form(request.body());
+        assertThat(form).containsEntry("To", phone).containsEntry("From", "+14155552600")
+                .containsEntry("StatusCallback", callbackUrl(id)).containsEntry("StatusCallbackMethod", "POST")
+                .containsEntry("StatusCallbackEvent", "initiated,ringing,answered,completed");
+        assertThat(form.get("Twiml")).isEqualTo("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
+                + "<Say language=\"nl-NL\" voice=\"Polly.Lotte\">Uw bestelling staat klaar.</Say></Response>");
+        await().atMost(PATIENCE).until(() -> "submitted".equals(status(id)));
+        assertThat(api.get("/api/v1/messages/" + id).json().path("providerMessageId").asString()).startsWith("CA");
+    }
+
+    @Test
+    void mapsEveryCallStatusFromSignedCallbacks() {
+        record Case(List<String> statuses, String finalStatus, Integer code) {}
+        List<Case> cases = List.of(
+                new Case(List.of("initiated", "ringing", "in-progress", "completed"), "delivered", null),
+                new Case(List.of("queued", "ringing", "busy"), "failed", 486),
+                new Case(List.of("ringing", "no-answer"), "failed", 480),
+                new Case(List.of("canceled"), "failed", 487),
+                new Case(List.of("initiated", "failed"), "failed", 500));
+        for (Case c : cases) {
+            String phone = nextPhone();
+            String id = send("/api/v1/messages/voice", Map.of("sender", "twilio-voice", "to", phone, "text", "Hello",
+                    "category", "utility"), Map.of("utility", true), phone);
+            await().atMost(PATIENCE).until(() -> "submitted".equals(status(id)));
+            String sid = api.get("/api/v1/messages/" + id).json().path("providerMessageId").asString();
+            c.statuses().forEach(s -> callback(id, Map.of("CallSid", sid, "CallStatus", s)));
+
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(status(id)).as(c.statuses().toString()).isEqualTo(c.finalStatus()));
+            JsonNode message = api.get("/api/v1/messages/" + id).json();
+            if (c.code() != null) {
+                assertThat(message.path("error").path("code").asInt()).as(c.statuses().toString()).isEqualTo(c.code());
+            }
+        }
+    }
+
+    @Test
+    void refusesAForgedCallbackAndStoresNothing() {
+        long before = inbox.stored("TWILIO");
+        Map<String, String> params = new TreeMap<>(Map.of("AccountSid", ACCOUNT, "CallSid", "CA" + "0".repeat(32),
+                "CallStatus", "completed"));
+        String url = "http://127.0.0.1:" + port + "/webhooks/twilio/status";
+
+        Api.Response wrongToken = post("/webhooks/twilio/status", params, SandboxTwilio.signature("not-the-token", url, params));
+        Map<String, String> tampered = new TreeMap<>(params);
+        tampered.put("CallStatus", "busy");
+        Api.Response changedBody = post("/webhooks/twilio/status", tampered, SandboxTwilio.signature(TOKEN, url, params));
+        Map<String, String> otherAccount = new TreeMap<>(params);
+        otherAccount.put("AccountSid", "AC" + "f".repeat(32));
+        Api.Response unknownAccount = post("/webhooks/twilio/status", otherAccount, SandboxTwilio.signature(TOKEN, url, otherAccount));
+        Api.Response unsigned = api.postRaw("/webhooks/twilio/status", "application/x-www-form-urlencoded",
+                encode(params).getBytes(StandardCharsets.UTF_8), Map.of());
+
+        assertThat(List.of(wrongToken.status(), changedBody.status(), unknownAccount.status(), unsigned.status()))
+                .containsOnly(401);
+        assertThat(inbox.stored("TWILIO")).isEqualTo(before);
+        Api.Response genuine = post("/webhooks/twilio/status", params, SandboxTwilio.signature(TOKEN, url, params));
+        assertThat(genuine.status()).isEqualTo(200);
+        assertThat(inbox.stored("TWILIO")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void aRefusalIsAFailureAndAServerErrorIsRetried() {
+        String refused = nextPhone();
+        TWILIO.answerNext(400, "{\"code\":21211,\"message\":\"The 'To' number is not a valid phone number.\","
+                + "\"more_info\":\"https://www.twilio.com/docs/errors/21211\",\"status\":400}");
+        String id = send("/api/v1/messages/sms", Map.of("sender", "twilio-sms", "to", refused, "text", "Hi",
+                "category", "utility"), Map.of("utility", true), refused);
+        await().atMost(PATIENCE).until(() -> "failed".equals(status(id)));
+        assertThat(api.get("/api/v1/messages/" + id).json().path("error").path("code").asInt()).isEqualTo(21211);
+        assertThat(requestsTo(refused)).hasSize(1);
+
+        String retried = nextPhone();
+        TWILIO.answerNext(503, "{\"code\":20500,\"message\":\"Internal Server Error\",\"status\":503}");
+        String second = send("/api/v1/messages/sms", Map.of("sender", "twilio-sms", "to", retried, "text", "Hi",
+                "category", "utility"), Map.of("utility", true), retried);
+        await().atMost(PATIENCE).until(() -> "submitted".equals(status(second)));
+        assertThat(requestsTo(retried).size()).isGreaterThanOrEqualTo(2);
+    }
+
+    private String send(String path, Map<String, Object> request, Map<String, Boolean> consent, String phone) {
+        Fixtures.contact(api, phone, consent, false);
+        Api.Response response = api.post(path, request);
+        assertThat(response.status()).as(response.body()).isEqualTo(202);
+        return response.json().path("messageId").asString();
+    }
+
+    private void callback(String messageId, Map<String, String> fields) {
+        Map<String, String> params = new TreeMap<>(fields);
+        params.put("AccountSid", ACCOUNT);
+        params.put("ApiVersion", "2010-04-01");
+        String path = "/webhooks/twilio/status/" + messageId;
+        Api.Response response = post(path, params, SandboxTwilio.signature(TOKEN, "http://127.0.0.1:" + port + path, params));
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+    }
+
+    private Api.Response post(String path, Map<String, String> params, String signature) {
+        return api.postRaw(path, "application/x-www-form-urlencoded", encode(params).getBytes(StandardCharsets.UTF_8),
+                Map.of("X-Twilio-Signature", signature));
+    }
+
+    private String callbackUrl(String messageId) {
+        return "http://127.0.0.1:" + port + "/webhooks/twilio/status/" + messageId;
+    }
+
+    private String status(String id) {
+        return api.get("/api/v1/messages/" + id).json().path("status").asString();
+    }
+
+    private static List<FakeProvider.Request> requestsTo(String phone) {
+        return TWILIO.requests().stream().filter(r -> phone.equals(form(r.body()).get("To"))).toList();
+    }
+
+    private static String nextPhone() {
+        return "+316123504" + String.format("%02d", NUMBERS.incrementAndGet());
+    }
+
+    private static Map<String, String> form(String body) {
+        Map<String, String> form = new LinkedHashMap<>();
+        for (String pair : body.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            form.merge(name, value, (a, b) -> a + "," + b);
+        }
+        return form;
+    }
+
+    private static String encode(Map<String, String> params) {
+        StringBuilder body = new StringBuilder();
+        params.forEach((name, value) -> body.append(body.isEmpty() ? "" : "&")
+                .append(URLEncoder.encode(name, StandardCharsets.UTF_8)).append('=')
+                .append(URLEncoder.encode(value, StandardCharsets.UTF_8)));
+        return body.toString();
+    }
+}

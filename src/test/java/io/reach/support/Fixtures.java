@@ -55,6 +55,11 @@ public final class Fixtures {
         return response;
     }
 
+    /** The statuses of a message's timeline in the order they were recorded, without telling inferred ones apart. */
+    public static List<String> statuses(Api api, String messageId) {
+        return timeline(api, messageId).stream().map(s -> s.replace("(inferred)", "")).toList();
+    }
+
     /** The statuses of a message's timeline, in the order they were recorded. */
     public static List<String> timeline(Api api, String messageId) {
         JsonNode message = api.get("/api/v1/messages/" + messageId).json();

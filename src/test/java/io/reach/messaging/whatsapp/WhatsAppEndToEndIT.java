@@ -65,14 +65,14 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
         assertThat(timeline(api, blocked)).containsExactly("blocked");
 
         await().atMost(PATIENCE).untilAsserted(() ->
-                assertThat(timeline(api, reads)).containsExactly("queued", "submitted", "sent", "delivered", "read"));
+                assertThat(Fixtures.statuses(api, reads)).containsExactly("queued", "submitted", "sent", "delivered", "read"));
         await().atMost(PATIENCE).untilAsserted(() ->
-                assertThat(timeline(api, deliveredOnly)).containsExactly("queued", "submitted", "sent", "delivered"));
+                assertThat(Fixtures.statuses(api, deliveredOnly)).containsExactly("queued", "submitted", "sent", "delivered"));
         await().atMost(PATIENCE).untilAsserted(() ->
-                assertThat(timeline(api, notOnWhatsApp)).containsExactly("queued", "submitted", "failed"));
+                assertThat(Fixtures.statuses(api, notOnWhatsApp)).containsExactly("queued", "submitted", "failed"));
         await().atMost(PATIENCE).untilAsserted(() -> {
             JsonNode message = api.get("/api/v1/messages/" + quickReply).json();
-            assertThat(timeline(api, quickReply)).containsExactly("queued", "submitted", "sent", "delivered", "read");
+            assertThat(Fixtures.statuses(api, quickReply)).containsExactly("queued", "submitted", "sent", "delivered", "read");
             assertThat(message.path("replies")).hasSize(1);
         });
 
@@ -113,7 +113,7 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
         String id = Fixtures.sendOrder(api, "sandbox", "order_ready_multi", "+31612340006").json().path("messageId").asString();
 
         await().atMost(PATIENCE).untilAsserted(() ->
-                assertThat(timeline(api, id)).containsExactly("queued", "submitted", "failed", "delivered"));
+                assertThat(Fixtures.statuses(api, id)).containsExactly("queued", "submitted", "failed", "delivered"));
         JsonNode message = api.get("/api/v1/messages/" + id).json();
         assertThat(message.path("status").asString()).isEqualTo("delivered");
         assertThat(message.path("error").isMissingNode()).isTrue();
@@ -135,7 +135,7 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
         assertThat(again.json().path("replayed").asBoolean()).isTrue();
         assertThat(again.json().path("messageId").asString()).isEqualTo(first.json().path("messageId").asString());
         String id = first.json().path("messageId").asString();
-        await().atMost(PATIENCE).untilAsserted(() -> assertThat(timeline(api, id)).contains("read"));
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(Fixtures.statuses(api, id)).contains("read"));
         assertThat(sandbox.graphApi().acceptedFor("+31612340008")).isEqualTo(1);
     }
 

@@ -1,0 +1,84 @@
+package io.reach.messaging.voice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reach.sandbox.SandboxNetwork;
+import io.reach.support.Api;
+import io.reach.support.Fixtures;
+import io.reach.support.ReachIntegrationTest;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The sandbox's SMSC and Twilio end to end: SMS and calls to contacts with different handset rules, their statuses
+ * arriving through the same paths as a real provider's (SMPP receipts, signed Twilio callbacks).
+ */
+@TestPropertySource(properties = "reach.sandbox.rules-file=classpath:sandbox/channel-handsets.yml")
+class SmsAndVoiceSandboxIT extends ReachIntegrationTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @Autowired
+    SandboxNetwork sandbox;
+
+    @Test
+    void smsThroughBothProvidersReachesTheDeliveredHandsetAndFailsTheUndeliverableOne() {
+        Fixtures.consentingContact(api, "+31612350601");
+        Fixtures.consentingContactIfAbsent(api, "+31612350002");
+        String smppDelivered = sms("sandbox-sms", "+31612350601");
+        String smppFailed = sms("sandbox-sms", "+31612350002");
+        String twilioDelivered = sms("sandbox-twilio-sms", "+31612350601");
+        String twilioFailed = sms("sandbox-twilio-sms", "+31612350002");
+
+        // A provider's first callback may outrun its answer to the send: the submission is then inferred from it.
+        for (String id : new String[] {smppDelivered, twilioDelivered}) {
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(Fixtures.statuses(api, id))
+                    .containsExactly("queued", "submitted", "sent", "delivered"));
+        }
+        for (String id : new String[] {smppFailed, twilioFailed}) {
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(Fixtures.statuses(api, id))
+                    .containsExactly("queued", "submitted", "sent", "failed"));
+        }
+        assertThat(api.get("/api/v1/messages/" + twilioFailed).json().path("error").path("code").asInt()).isEqualTo(30003);
+        assertThat(api.get("/api/v1/messages/" + smppFailed).json().path("error").path("title").asString()).contains("UNDELIV");
+        assertThat(sandbox.twilio().createdFor("sms", "+31612350601")).hasSize(1);
+        assertThat(sandbox.smsc().submitsTo("+31612350601")).hasSize(1);
+    }
+
+    @Test
+    void callsAreAnsweredOrFailAsTheHandsetDoes() {
+        Map<String, String> expected = Map.of("+31612350611", "delivered", "+31612350012", "failed",
+                "+31612350013", "failed", "+31612350014", "failed");
+        Map<String, Integer> codes = Map.of("+31612350012", 486, "+31612350013", 480, "+31612350014", 500);
+        Map<String, String> ids = new java.util.HashMap<>();
+        expected.keySet().forEach(phone -> {
+            Fixtures.consentingContact(api, phone);
+            Api.Response response = api.post("/api/v1/messages/voice", Map.of("sender", "sandbox-voice", "to", phone,
+                    "text", "Your order is ready for pickup.", "category", "utility"));
+            assertThat(response.status()).as(response.body()).isEqualTo(202);
+            ids.put(phone, response.json().path("messageId").asString());
+        });
+
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(Fixtures.statuses(api, ids.get("+31612350611")))
+                .containsExactly("queued", "submitted", "sent", "delivered"));
+        codes.forEach((phone, code) -> await().atMost(PATIENCE).untilAsserted(() -> {
+            JsonNode message = api.get("/api/v1/messages/" + ids.get(phone)).json();
+            assertThat(message.path("status").asString()).isEqualTo("failed");
+            assertThat(message.path("error").path("code").asInt()).isEqualTo(code);
+        }));
+        String twiml = sandbox.twilio().createdFor("call", "+31612350611").getFirst().form().get("Twiml");
+        assertThat(twiml).contains("<Say language=\"en-US\" voice=\"woman\">Your order is ready for pickup.</Say>");
+    }
+
+    private String sms(String sender, String phone) {
+        Api.Response response = api.post("/api/v1/messages/sms", Map.of("sender", sender, "to", phone,
+                "text", "Your order is ready for pickup.", "category", "utility"));
+        assertThat(response.status()).as(response.body()).isEqualTo(202);
+        return response.json().path("messageId").asString();
+    }
+}

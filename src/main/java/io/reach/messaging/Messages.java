@@ -209,6 +209,19 @@ public class Messages {
     }
 
     /**
+     * After a passing failure: the message is tried again after {@code backoff}, or, when it has had its
+     * {@code maxAttempts}, failed for good with the last error.
+     */
+    public void retryOrFail(Outbound message, MessageError error, Duration backoff, int maxAttempts) {
+        if (message.attempt() >= maxAttempts) {
+            recordRejected(message.id(), new MessageError(error.code(), error.title().replace("; retrying", "")
+                    + " (gave up after " + message.attempt() + " attempts)", error.details()));
+        } else {
+            retryLater(message.id(), clock.instant().plus(backoff), error);
+        }
+    }
+
+    /**
      * Applies a provider's status report: to the message with that provider id, else to {@code hintedMessageId}
      * (Reach's own id, which Meta echoes back), else it is kept as unmatched for inspection and later matching.
      */

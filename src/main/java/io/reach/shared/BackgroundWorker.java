@@ -29,6 +29,28 @@ public abstract class BackgroundWorker implements SmartLifecycle {
         this.enabled = enabled;
     }
 
+    /**
+     * Runs {@code action} on every item on the given executor and waits until all are done. An item whose action
+     * throws is only logged: its work stays in the database and is taken up again when its lease runs out.
+     */
+    protected <T> void forEachInParallel(java.util.concurrent.ExecutorService executor, java.util.List<T> items,
+                                         java.util.function.Consumer<T> action) {
+        java.util.List<java.util.concurrent.Future<?>> running = new java.util.ArrayList<>(items.size());
+        for (T item : items) {
+            running.add(executor.submit(() -> action.accept(item)));
+        }
+        for (java.util.concurrent.Future<?> task : running) {
+            try {
+                task.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                log.warn("{} failed on one item; it is retried when its lease ends", name, e.getCause());
+            }
+        }
+    }
+
     /** Does one batch of work and returns how many items it handled (0: nothing to do now). */
     protected abstract int doWork();
 

@@ -12,12 +12,10 @@ import io.reach.messaging.Messages;
 import io.reach.messaging.MessagingSettings;
 import io.reach.messaging.StatusReport;
 import io.reach.messaging.WebhookInbox;
-import io.reach.shared.BackgroundWorker;
+import io.reach.messaging.InboxProcessor;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.type.TypeReference;
@@ -28,55 +26,35 @@ import tools.jackson.databind.json.JsonMapper;
  * every part is, failed as soon as one fails); an incoming SMS is stored as an inbound message.
  */
 @Component
-class SmppReceiptProcessor extends BackgroundWorker {
+class SmppReceiptProcessor extends InboxProcessor {
 
-    private static final Logger log = LoggerFactory.getLogger(SmppReceiptProcessor.class);
     private static final TypeReference<Map<String, String>> ENTRY = new TypeReference<>() {};
 
-    private final WebhookInbox inbox;
     private final SmsParts parts;
     private final Messages messages;
     private final InboundMessages inbound;
     private final Contacts contacts;
     private final JsonMapper json;
-    private final TransactionTemplate transactions;
     private final MessagingSettings settings;
     private final Clock clock;
 
     SmppReceiptProcessor(WebhookInbox inbox, SmsParts parts, Messages messages, InboundMessages inbound, Contacts contacts,
                          JsonMapper json, TransactionTemplate transactions, MessagingSettings settings, Clock clock) {
-        super("smpp-receipts", settings.pollInterval(), true);
-        this.inbox = inbox;
+        super("smpp-receipts", SmppLinks.SOURCE, inbox, transactions, settings.pollInterval(), settings.lease(), clock);
         this.parts = parts;
         this.messages = messages;
         this.inbound = inbound;
         this.contacts = contacts;
         this.json = json;
-        this.transactions = transactions;
         this.settings = settings;
         this.clock = clock;
     }
 
     @Override
-    protected int doWork() {
-        List<WebhookInbox.Entry> entries = inbox.claim(SmppLinks.SOURCE, 200, settings.lease());
-        for (WebhookInbox.Entry entry : entries) {
-            try {
-                transactions.executeWithoutResult(tx -> {
-                    process(entry);
-                    inbox.markProcessed(entry.id());
-                });
-            } catch (PartNotYetKnown e) {
-                // A receipt that outran the bookkeeping of its submit_sm_resp: tried again shortly.
-                java.time.Duration soon = java.time.Duration.ofMillis(Math.min(5_000, 100L * entry.attempt()));
-                inbox.markFailed(entry.id(), e.getMessage(), clock.instant().plus(soon));
-            } catch (RuntimeException e) {
-                log.warn("SMPP entry {} could not be processed (attempt {})", entry.id(), entry.attempt(), e);
-                inbox.markFailed(entry.id(), e.getClass().getSimpleName() + ": " + e.getMessage(),
-                        clock.instant().plus(settings.backoff(entry.attempt())));
-            }
-        }
-        return entries.size();
+    protected java.time.Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
+        // A receipt that outran the bookkeeping of its submit_sm_resp is tried again shortly.
+        return failure instanceof PartNotYetKnown ? java.time.Duration.ofMillis(Math.min(5_000, 100L * entry.attempt()))
+                : settings.backoff(entry.attempt());
     }
 
     /** A receipt for a part whose SMSC id Reach has not recorded yet. */
@@ -86,7 +64,8 @@ class SmppReceiptProcessor extends BackgroundWorker {
         }
     }
 
-    private void process(WebhookInbox.Entry entry) {
+    @Override
+    protected void process(WebhookInbox.Entry entry) {
         Map<String, String> fields = json.readValue(entry.body(), ENTRY);
         if ("inbound".equals(fields.get("_kind"))) {
             PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(fields.get("from"));

@@ -1,9 +1,6 @@
 package io.reach.messaging.sms;
 
-import io.reach.messaging.MessageStatus;
 import io.reach.messaging.SendResult;
-import java.net.URI;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -19,11 +16,8 @@ class SmsController {
         this.sending = sending;
     }
 
-    /** 202 when queued; 200 when blocked (nothing will be sent) or when the idempotency key was seen. */
     @PostMapping(path = "/api/v1/messages/sms", consumes = "application/json")
     ResponseEntity<SendResult> send(@RequestBody SendSmsRequest request) {
-        SendResult result = sending.send(request);
-        HttpStatus status = result.replayed() || result.status() == MessageStatus.BLOCKED ? HttpStatus.OK : HttpStatus.ACCEPTED;
-        return ResponseEntity.status(status).location(URI.create("/api/v1/messages/" + result.messageId())).body(result);
+        return sending.send(request).asResponse();
     }
 }

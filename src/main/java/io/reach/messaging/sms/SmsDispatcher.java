@@ -67,20 +67,7 @@ class SmsDispatcher extends BackgroundWorker {
         senders.providerAccounts(Sender.SMS).stream().filter(a -> Sender.TWILIO.equals(a.sender().provider()))
                 .forEach(a -> ready.add(a.sender().id()));
         List<Messages.Outbound> batch = messages.claimDue(Channel.SMS, ready, settings.batchSize(), settings.lease());
-        List<Future<?>> sends = new ArrayList<>();
-        for (Messages.Outbound message : batch) {
-            sends.add(threads.submit(() -> send(message)));
-        }
-        for (Future<?> send : sends) {
-            try {
-                send.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (java.util.concurrent.ExecutionException e) {
-                log.warn("An SMS send failed unexpectedly; it will be retried when its lease ends", e.getCause());
-            }
-        }
+        forEachInParallel(threads, batch, this::send);
         return batch.size();
     }
 
@@ -142,12 +129,7 @@ class SmsDispatcher extends BackgroundWorker {
     }
 
     private void retryOrGiveUp(Messages.Outbound message, MessageError error) {
-        if (message.attempt() >= settings.maxAttempts()) {
-            messages.recordRejected(message.id(), new MessageError(error.code(), error.title().replace("; retrying", "")
-                    + " (gave up after " + message.attempt() + " attempts)", error.details()));
-        } else {
-            messages.retryLater(message.id(), clock.instant().plus(settings.backoff(message.attempt())), error);
-        }
+        messages.retryOrFail(message, error, settings.backoff(message.attempt()), settings.maxAttempts());
     }
 
     @Override

@@ -10,7 +10,7 @@ import io.reach.messaging.Messages;
 import io.reach.messaging.StatusReport;
 import io.reach.messaging.WebhookInbox;
 import io.reach.messaging.MessagingSettings;
-import io.reach.shared.BackgroundWorker;
+import io.reach.messaging.InboxProcessor;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -24,52 +24,37 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Applies stored Twilio callbacks: call and message statuses to the status model, incoming SMS to inbound messages. */
 @Component
-class TwilioCallbackProcessor extends BackgroundWorker {
+class TwilioCallbackProcessor extends InboxProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(TwilioCallbackProcessor.class);
     private static final TypeReference<Map<String, String>> FORM = new TypeReference<>() {};
 
-    private final WebhookInbox inbox;
     private final Messages messages;
     private final InboundMessages inbound;
     private final Contacts contacts;
     private final JsonMapper json;
-    private final TransactionTemplate transactions;
     private final MessagingSettings settings;
     private final Clock clock;
 
     TwilioCallbackProcessor(WebhookInbox inbox, Messages messages, InboundMessages inbound, Contacts contacts,
                             JsonMapper json, TransactionTemplate transactions, MessagingSettings settings, Clock clock) {
-        super("twilio-callbacks", settings.pollInterval(), true);
-        this.inbox = inbox;
+        super("twilio-callbacks", TwilioWebhookController.SOURCE, inbox, transactions, settings.pollInterval(),
+                settings.lease(), clock);
         this.messages = messages;
         this.inbound = inbound;
         this.contacts = contacts;
         this.json = json;
-        this.transactions = transactions;
         this.settings = settings;
         this.clock = clock;
     }
 
     @Override
-    protected int doWork() {
-        List<WebhookInbox.Entry> entries = inbox.claim(TwilioWebhookController.SOURCE, 200, settings.lease());
-        for (WebhookInbox.Entry entry : entries) {
-            try {
-                transactions.executeWithoutResult(tx -> {
-                    process(entry);
-                    inbox.markProcessed(entry.id());
-                });
-            } catch (RuntimeException e) {
-                log.warn("Twilio callback {} could not be processed (attempt {})", entry.id(), entry.attempt(), e);
-                inbox.markFailed(entry.id(), e.getClass().getSimpleName() + ": " + e.getMessage(),
-                        clock.instant().plus(settings.backoff(entry.attempt())));
-            }
-        }
-        return entries.size();
+    protected java.time.Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
+        return settings.backoff(entry.attempt());
     }
 
-    private void process(WebhookInbox.Entry entry) {
+    @Override
+    protected void process(WebhookInbox.Entry entry) {
         Map<String, String> form = json.readValue(entry.body(), FORM);
         if ("inbound".equals(form.get("_kind"))) {
             recordInbound(entry, form);

@@ -44,15 +44,8 @@ class VoiceDispatcher extends BackgroundWorker {
             switch (twilio.placeCall(account, message.id(), body.path("to").asString(), body.path("twiml").asString())) {
                 case TwilioGateway.Outcome.Accepted accepted -> messages.recordSubmitted(message.id(), accepted.sid());
                 case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
-                case TwilioGateway.Outcome.Retry retry -> {
-                    if (message.attempt() >= settings.maxAttempts()) {
-                        messages.recordRejected(message.id(), new MessageError(retry.error().code(),
-                                retry.error().title().replace("; retrying", "") + " (gave up after " + message.attempt()
-                                        + " attempts)", retry.error().details()));
-                    } else {
-                        messages.retryLater(message.id(), clock.instant().plus(settings.backoff(message.attempt())), retry.error());
-                    }
-                }
+                case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
+                        settings.backoff(message.attempt()), settings.maxAttempts());
             }
         }
         return batch.size();

@@ -56,28 +56,14 @@ class WhatsAppDispatcher extends BackgroundWorker {
         if (batch.isEmpty()) {
             return 0;
         }
-        List<Future<?>> sends = new java.util.ArrayList<>(batch.size());
-        for (Messages.Outbound message : batch) {
-            sends.add(senderThreads.submit(() -> {
-                inFlight.acquireUninterruptibly();
-                try {
-                    sendOne(message);
-                } finally {
-                    inFlight.release();
-                }
-            }));
-        }
-        for (Future<?> send : sends) {
+        forEachInParallel(senderThreads, batch, message -> {
+            inFlight.acquireUninterruptibly();
             try {
-                send.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (java.util.concurrent.ExecutionException e) {
-                // The lease runs out and the message is claimed again: nothing is lost.
-                log.warn("A WhatsApp send failed unexpectedly; it will be retried when its lease ends", e.getCause());
+                sendOne(message);
+            } finally {
+                inFlight.release();
             }
-        }
+        });
         return batch.size();
     }
 
@@ -92,16 +78,8 @@ class WhatsAppDispatcher extends BackgroundWorker {
                     Optional.ofNullable(messages.get(message.id()).contactId()).ifPresent(contacts::markNotOnWhatsApp);
                 }
             }
-            case SendOutcome.Retry retry -> {
-                if (message.attempt() >= settings.maxAttempts()) {
-                    MessageError error = retry.error();
-                    messages.recordRejected(message.id(), new MessageError(error.code(), error.title().replace("; retrying", "")
-                            + " (gave up after " + message.attempt() + " attempts)", error.details()));
-                } else {
-                    Instant next = clock.instant().plus(settings.backoff(message.attempt(), retry.retryAfter()));
-                    messages.retryLater(message.id(), next, retry.error());
-                }
-            }
+            case SendOutcome.Retry retry -> messages.retryOrFail(message, retry.error(),
+                    settings.backoff(message.attempt(), retry.retryAfter()), settings.maxAttempts());
         }
     }
 

@@ -1,9 +1,6 @@
 package io.reach.messaging.whatsapp;
 
-import java.net.URI;
-import io.reach.messaging.MessageStatus;
 import io.reach.messaging.SendResult;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -22,8 +19,6 @@ class WhatsAppMessageController {
     /** 202 when queued for sending; 200 when blocked (nothing will be sent) or when the idempotency key was seen. */
     @PostMapping(path = "/api/v1/messages/whatsapp", consumes = "application/json")
     ResponseEntity<SendResult> send(@RequestBody SendTemplateRequest request) {
-        SendResult result = sending.send(request);
-        HttpStatus status = result.replayed() || result.status() == MessageStatus.BLOCKED ? HttpStatus.OK : HttpStatus.ACCEPTED;
-        return ResponseEntity.status(status).location(URI.create("/api/v1/messages/" + result.messageId())).body(result);
+        return sending.send(request).asResponse();
     }
 }

@@ -12,7 +12,7 @@ import io.reach.messaging.StatusReport;
 import io.reach.messaging.WebhookInbox;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
-import io.reach.shared.BackgroundWorker;
+import io.reach.messaging.InboxProcessor;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,55 +32,39 @@ import tools.jackson.databind.json.JsonMapper;
  * mark, so a crash half-way re-applies it whole, and the status model ignores what it already has.
  */
 @Component
-class WhatsAppWebhookProcessor extends BackgroundWorker {
+class WhatsAppWebhookProcessor extends InboxProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(WhatsAppWebhookProcessor.class);
-    private static final int BATCH = 200;
 
-    private final WebhookInbox inbox;
     private final Messages messages;
     private final InboundMessages inbound;
     private final Contacts contacts;
     private final Senders senders;
     private final JsonMapper json;
-    private final TransactionTemplate transactions;
     private final WhatsAppSettings settings;
     private final Clock clock;
 
     WhatsAppWebhookProcessor(WebhookInbox inbox, Messages messages, InboundMessages inbound, Contacts contacts,
                              Senders senders, JsonMapper json, TransactionTemplate transactions,
                              WhatsAppSettings settings, Clock clock) {
-        super("whatsapp-webhooks", settings.pollInterval(), true);
-        this.inbox = inbox;
+        super("whatsapp-webhooks", WhatsAppWebhookController.SOURCE, inbox, transactions, settings.pollInterval(),
+                settings.lease(), clock);
         this.messages = messages;
         this.inbound = inbound;
         this.contacts = contacts;
         this.senders = senders;
         this.json = json;
-        this.transactions = transactions;
         this.settings = settings;
         this.clock = clock;
     }
 
     @Override
-    protected int doWork() {
-        List<WebhookInbox.Entry> entries = inbox.claim(WhatsAppWebhookController.SOURCE, BATCH, settings.lease());
-        for (WebhookInbox.Entry entry : entries) {
-            try {
-                transactions.executeWithoutResult(tx -> {
-                    process(entry);
-                    inbox.markProcessed(entry.id());
-                });
-            } catch (RuntimeException e) {
-                Duration wait = settings.backoff(entry.attempt(), null);
-                log.warn("Webhook {} could not be processed (attempt {}); retrying in {}", entry.id(), entry.attempt(), wait, e);
-                inbox.markFailed(entry.id(), e.getClass().getSimpleName() + ": " + e.getMessage(), clock.instant().plus(wait));
-            }
-        }
-        return entries.size();
+    protected Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
+        return settings.backoff(entry.attempt(), null);
     }
 
-    private void process(WebhookInbox.Entry entry) {
+    @Override
+    protected void process(WebhookInbox.Entry entry) {
         JsonNode root = json.readTree(entry.body());
         for (JsonNode change : iterate(root.path("entry"), "changes")) {
             if (!"messages".equals(change.path("field").asString("messages"))) {

@@ -18,6 +18,10 @@ class HandsetRulesTest {
         assertThat(rules.forRecipient("+31612345672").readAfterMs()).isNull();
         assertThat(rules.forRecipient("+31612345673").reply().text()).isNotBlank();
         assertThat(rules.forRecipient("+31612345674").failWith()).isEqualTo(131049);
+        assertThat(rules.forRecipient("+31612345674").smsDeliverable()).isFalse();
+        assertThat(rules.forRecipient("+31612345674").callOutcome()).isEqualTo("busy");
+        assertThat(rules.forRecipient("+31612345672").callOutcome()).isEqualTo("no-answer");
+        assertThat(rules.forRecipient("+31612345670").smsDeliverable()).isTrue();
         for (String last : new String[] {"5", "6", "7", "8", "9"}) {
             Handset handset = rules.forRecipient("+3161234567" + last);
             assertThat(handset.name()).isEqualTo("reads");

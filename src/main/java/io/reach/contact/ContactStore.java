@@ -52,6 +52,30 @@ class ContactStore {
         return contacts.stream().map(this::withDetails).toList();
     }
 
+    void lock(UUID id) {
+        jdbc.sql("SELECT id FROM contacts WHERE id = ? FOR UPDATE").param(id).query(UUID.class).optional();
+    }
+
+    List<UUID> idsMatching(List<String> tags, Map<String, String> attributes, io.reach.shared.MessageCategory consent) {
+        StringBuilder sql = new StringBuilder("SELECT id FROM contacts c WHERE opted_out = FALSE");
+        java.util.List<Object> params = new java.util.ArrayList<>();
+        for (String tag : tags) {
+            sql.append(" AND EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = ?)");
+            params.add(tag);
+        }
+        for (Map.Entry<String, String> attribute : attributes.entrySet()) {
+            sql.append(" AND EXISTS (SELECT 1 FROM contact_attributes a WHERE a.contact_id = c.id AND a.name = ?"
+                    + " AND a.attribute_value = ?)");
+            params.add(attribute.getKey());
+            params.add(attribute.getValue());
+        }
+        if (consent != null) {
+            sql.append(" AND consent_").append(consent.wireName()).append(" = TRUE");
+        }
+        sql.append(" ORDER BY created_at, id");
+        return jdbc.sql(sql.toString()).params(params).query(UUID.class).list();
+    }
+
     void insert(Contact contact) {
         jdbc.sql("INSERT INTO contacts (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(contact.id(), contact.phone(), contact.timeZone(), contact.consent().marketing(),

@@ -107,6 +107,42 @@ public class Contacts {
         });
     }
 
+    /**
+     * The ids of the contacts an audience takes: every given tag, every given attribute value, consent for the
+     * category when one is given, and never an opted-out contact.
+     */
+    public List<UUID> idsMatching(List<String> tags, Map<String, String> attributes, MessageCategory consent) {
+        return store.idsMatching(tags == null ? List.of() : tags, attributes == null ? Map.of() : attributes, consent);
+    }
+
+    /** Locks the contact's row until the current transaction ends (to order work about one contact). */
+    public void lock(UUID id) {
+        store.lock(id);
+    }
+
+    /** Adds a tag (a journey step); nothing changes when the contact has it already. */
+    public void addTag(UUID id, String tag) {
+        Contact contact = get(id);
+        if (!contact.tags().contains(tag)) {
+            List<String> tags = new ArrayList<>(contact.tags());
+            tags.add(tag);
+            update(id, new ContactRequest(null, null, tags, null, null, null));
+        }
+    }
+
+    public void removeTag(UUID id, String tag) {
+        Contact contact = get(id);
+        if (contact.tags().contains(tag)) {
+            List<String> tags = new ArrayList<>(contact.tags());
+            tags.remove(tag);
+            update(id, new ContactRequest(null, null, tags, null, null, null));
+        }
+    }
+
+    public void setAttribute(UUID id, String name, String value) {
+        update(id, new ContactRequest(null, Map.of(name, value == null ? "" : value), null, null, null, null));
+    }
+
     /** Records that WhatsApp said this contact cannot be reached there (Meta error 131026). */
     public void markNotOnWhatsApp(UUID id) {
         store.markNotOnWhatsApp(id, clock.instant());

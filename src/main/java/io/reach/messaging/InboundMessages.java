@@ -57,6 +57,12 @@ public class InboundMessages {
         return Optional.of(message);
     }
 
+    /** Whether the contact wrote to this sender within the last {@code window} (WhatsApp's customer-service window). */
+    public boolean wroteWithin(UUID contactId, UUID senderId, java.time.Duration window) {
+        return jdbc.sql("SELECT COUNT(*) FROM inbound_messages WHERE contact_id = ? AND sender_id = ? AND occurred_at >= ?")
+                .params(contactId, senderId, Times.utc(clock.instant().minus(window))).query(Long.class).single() > 0;
+    }
+
     public List<InboundMessage> repliesTo(UUID messageId) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE replied_to_message_id = ? ORDER BY occurred_at, id")
                 .param(messageId).query(this::row).list();

@@ -131,6 +131,16 @@ public class Messages {
                 .list();
     }
 
+    /**
+     * The timeline of a message, read under the message's row lock: a status being applied at the same moment is
+     * either in it or applied after the caller's transaction, never lost between the two.
+     */
+    public List<MessageEvent> lockedTimeline(UUID messageId) {
+        jdbc.sql("SELECT id FROM messages WHERE id = ? FOR UPDATE").param(messageId).query(UUID.class).optional()
+                .orElseThrow(() -> ApiException.notFound("Message", messageId));
+        return timeline(messageId);
+    }
+
     public Optional<UUID> idByProviderId(String providerMessageId) {
         return jdbc.sql("SELECT id FROM messages WHERE provider_message_id = ?").param(providerMessageId)
                 .query(UUID.class).optional();
@@ -360,10 +370,14 @@ public class Messages {
 
     private void insertEvent(UUID messageId, MessageStatus status, Instant occurredAt, Integer errorCode, String errorTitle,
                              String errorDetails, String pricing, boolean inferred) {
-        dialect.insertUnlessDuplicate(jdbc, "INSERT INTO message_events (message_id, status, occurred_at, recorded_at,"
+        boolean recorded = dialect.insertUnlessDuplicate(jdbc, "INSERT INTO message_events (message_id, status, occurred_at, recorded_at,"
                         + " error_code, error_title, error_details, pricing, inferred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 "message_id, status", messageId, status.name(), Times.utc(occurredAt == null ? clock.instant() : occurredAt),
                 Times.now(clock), errorCode, errorTitle, errorDetails, pricing, inferred);
+        if (recorded) {
+            events.publishEvent(new MessageStatusReported(messageId, status, inferred,
+                    occurredAt == null ? clock.instant() : occurredAt, errorCode));
+        }
     }
 
     private static MessageStatus status(String stored) {

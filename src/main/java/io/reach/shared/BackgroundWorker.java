@@ -54,6 +54,21 @@ public abstract class BackgroundWorker implements SmartLifecycle {
     /** Does one batch of work and returns how many items it handled (0: nothing to do now). */
     protected abstract int doWork();
 
+    /** Wakes the worker once the current transaction commits (at once when there is none), so it sees the new work. */
+    public void wakeAfterCommit() {
+        if (org.springframework.transaction.support.TransactionSynchronizationManager.isSynchronizationActive()) {
+            org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
+                    new org.springframework.transaction.support.TransactionSynchronization() {
+                        @Override
+                        public void afterCommit() {
+                            wake();
+                        }
+                    });
+        } else {
+            wake();
+        }
+    }
+
     public void wake() {
         if (signal.availablePermits() == 0) {
             signal.release();

@@ -42,10 +42,15 @@ public class SmsSending {
     }
 
     public SendResult send(SendSmsRequest request) {
-        if (request.text() == null || request.text().isBlank()) {
+        return send(request, null);
+    }
+
+    /** Like {@link #send(SendSmsRequest)}; a {@code refusal} records the message as blocked with that reason. */
+    public SendResult send(SendSmsRequest request, String refusal) {
+        if (refusal == null && (request.text() == null || request.text().isBlank())) {
             throw ApiException.invalidField("text", "is required");
         }
-        int parts = SmsEncoding.encode(request.text(), 0).parts().size();
+        int parts = refusal != null ? 1 : SmsEncoding.encode(request.text(), 0).parts().size();
         if (parts > MAX_PARTS) {
             throw ApiException.invalidField("text", "needs " + parts + " SMS parts; at most " + MAX_PARTS + " are sent");
         }
@@ -58,11 +63,12 @@ public class SmsSending {
         int reference = RANDOM.nextInt(256);
         Messages.Created created = messages.create(new NewMessage(Channel.SMS, account.sender().id(), contact.id(),
                 contact.phone(), null, null, request.campaignId(), request.idempotencyKey(), request.text(),
-                Recipients.blockedReason(contact, category)),
-                id -> json.writeValueAsString(Map.of("to", contact.phone(), "text", request.text(), "reference", reference)));
+                refusal != null ? refusal : Recipients.blockedReason(contact, category)),
+                id -> json.writeValueAsString(Map.of("to", contact.phone(), "text", request.text() == null ? "" : request.text(),
+                        "reference", reference)));
         Message message = created.message();
         if (!created.replayed() && message.blockedReason() == null) {
-            dispatcher.wake();
+            dispatcher.wakeAfterCommit();
         }
         return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
     }

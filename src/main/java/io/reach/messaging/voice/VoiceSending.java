@@ -41,10 +41,15 @@ public class VoiceSending {
     }
 
     public SendResult call(PlaceCallRequest request) {
-        if (request.text() == null || request.text().isBlank()) {
+        return call(request, null);
+    }
+
+    /** Like {@link #call(PlaceCallRequest)}; a {@code refusal} records the call as blocked with that reason. */
+    public SendResult call(PlaceCallRequest request, String refusal) {
+        if (refusal == null && (request.text() == null || request.text().isBlank())) {
             throw ApiException.invalidField("text", "is required: the text the call speaks");
         }
-        if (request.text().length() > MAX_TEXT) {
+        if (request.text() != null && request.text().length() > MAX_TEXT) {
             throw ApiException.invalidField("text", "is longer than " + MAX_TEXT + " characters");
         }
         MessageCategory category = Recipients.category(request.category());
@@ -61,14 +66,14 @@ public class VoiceSending {
             throw ApiException.invalidField("voice", "'" + voice + "' is not a Twilio <Say> voice (e.g. woman, man, Polly.Joanna)");
         }
         Contact contact = recipients.resolve(request.to(), request.contactId());
-        String twiml = TwilioGateway.say(request.text(), language, voice);
+        String twiml = refusal != null ? "" : TwilioGateway.say(request.text(), language, voice);
         Messages.Created created = messages.create(new NewMessage(Channel.VOICE, account.sender().id(), contact.id(),
                 contact.phone(), null, null, request.campaignId(), request.idempotencyKey(), request.text(),
-                Recipients.blockedReason(contact, category)),
+                refusal != null ? refusal : Recipients.blockedReason(contact, category)),
                 id -> json.writeValueAsString(Map.of("to", contact.phone(), "twiml", twiml)));
         Message message = created.message();
         if (!created.replayed() && message.blockedReason() == null) {
-            dispatcher.wake();
+            dispatcher.wakeAfterCommit();
         }
         return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
     }

@@ -93,6 +93,18 @@ final class CloudApiRequests {
         return json.writeValueAsString(root);
     }
 
+    /** A free-form text message (only deliverable inside the 24-hour customer-service window). */
+    String text(UUID messageId, String recipient, String text) {
+        ObjectNode root = json.createObjectNode();
+        root.put("messaging_product", "whatsapp");
+        root.put("recipient_type", "individual");
+        root.put("to", recipient);
+        root.put("type", "text");
+        root.put("biz_opaque_callback_data", messageId.toString());
+        root.putObject("text").put("preview_url", false).put("body", text);
+        return json.writeValueAsString(root);
+    }
+
     private static String fileName(String link) {
         try {
             String path = URI.create(link).getPath();

@@ -34,11 +34,13 @@ public class WhatsAppSending {
     private final WhatsAppDispatcher dispatcher;
     private final CloudApiRequests requests;
     private final Recipients recipients;
+    private final io.reach.messaging.InboundMessages inbound;
 
     WhatsAppSending(Senders senders, Recipients recipients, Templates templates, Messages messages,
-                    WhatsAppDispatcher dispatcher, JsonMapper json) {
+                    WhatsAppDispatcher dispatcher, JsonMapper json, io.reach.messaging.InboundMessages inbound) {
         this.senders = senders;
         this.recipients = recipients;
+        this.inbound = inbound;
         this.templates = templates;
         this.messages = messages;
         this.dispatcher = dispatcher;
@@ -46,6 +48,14 @@ public class WhatsAppSending {
     }
 
     public SendResult send(SendTemplateRequest request) {
+        return send(request, null);
+    }
+
+    /**
+     * Like {@link #send(SendTemplateRequest)}; a {@code refusal} (e.g. a placeholder without a value) records the
+     * message as blocked with that reason instead of sending it.
+     */
+    public SendResult send(SendTemplateRequest request, String refusal) {
         List<FieldProblem> problems = new ArrayList<>();
         if (blank(request.sender())) {
             problems.add(new FieldProblem("sender", "is required (a sender's name or id)"));
@@ -74,15 +84,46 @@ public class WhatsAppSending {
                 .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "template_not_found",
                         "template: " + request.template() + " is not registered in language " + request.language(),
                         List.of(new FieldProblem("template", "not registered in " + request.language()))));
-        RenderedTemplate rendered = templates.render(template, new TemplateParameters(request.headerParameters(),
-                request.bodyParameters(), request.buttonParameters()));
-        String blockedReason = blockedReason(contact, template);
+        RenderedTemplate rendered = refusal != null ? null : templates.render(template, new TemplateParameters(
+                request.headerParameters(), request.bodyParameters(), request.buttonParameters()));
+        String blockedReason = refusal != null ? refusal : blockedReason(contact, template);
         Messages.Created created = messages.create(new NewMessage(Channel.WHATSAPP, account.sender().id(), contact.id(),
                 contact.phone(), template.name(), template.language(), request.campaignId(), request.idempotencyKey(),
-                rendered.text(), blockedReason), id -> requests.template(id, contact.phone(), rendered));
+                rendered == null ? null : rendered.text(), blockedReason), id -> requests.template(id, contact.phone(), rendered));
         Message message = created.message();
         if (!created.replayed() && blockedReason == null) {
-            dispatcher.wake();
+            dispatcher.wakeAfterCommit();
+        }
+        return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
+    }
+
+    /**
+     * Sends a free-form text, which WhatsApp allows only inside the 24-hour customer-service window: when the
+     * contact has not written to this sender in the last 24 hours, the message is recorded as blocked.
+     */
+    public SendResult sendText(String sender, java.util.UUID contactId, String text, String campaignId, String idempotencyKey,
+                               String refusal) {
+        if (refusal == null && (text == null || text.isBlank())) {
+            throw ApiException.invalidField("text", "is required");
+        }
+        WhatsAppAccount account = senders.resolve(sender).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
+                "sender_not_found", "sender: no sender is named or has the id '" + sender + "'",
+                List.of(new FieldProblem("sender", "unknown"))));
+        Contact contact = recipients.resolve(null, contactId.toString());
+        String blockedReason = refusal;
+        if (blockedReason == null && contact.optedOut()) {
+            blockedReason = "opted out: the contact opted out of all messages";
+        }
+        if (blockedReason == null && !inbound.wroteWithin(contact.id(), account.sender().id(), java.time.Duration.ofHours(24))) {
+            blockedReason = "outside the 24-hour window: free-form text only answers a message the contact sent in the"
+                    + " last 24 hours; send a template instead";
+        }
+        Messages.Created created = messages.create(new NewMessage(Channel.WHATSAPP, account.sender().id(), contact.id(),
+                contact.phone(), null, null, campaignId, idempotencyKey, text, blockedReason),
+                id -> requests.text(id, contact.phone(), text));
+        Message message = created.message();
+        if (!created.replayed() && message.blockedReason() == null) {
+            dispatcher.wakeAfterCommit();
         }
         return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
     }

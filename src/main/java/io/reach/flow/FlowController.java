@@ -1,0 +1,64 @@
+package io.reach.flow;
+
+import io.reach.shared.Ids;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/** REST API of flows: import, validate, edit drafts, publish, export. */
+@RestController
+class FlowController {
+
+    private final Flows flows;
+
+    FlowController(Flows flows) {
+        this.flows = flows;
+    }
+
+    /** Imports a flow document as a draft (refused whole, with every problem, when it is not valid). */
+    @PostMapping(path = "/api/v1/flows", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<FlowVersion> importFlow(@RequestBody String document) {
+        FlowVersion version = flows.importDocument(document);
+        return ResponseEntity.created(URI.create("/api/v1/flows/" + version.flowId())).body(version);
+    }
+
+    @PostMapping(path = "/api/v1/flows/validate", consumes = MediaType.APPLICATION_JSON_VALUE)
+    Map<String, Object> validate(@RequestBody String document) {
+        List<FlowProblem> problems = flows.validate(document);
+        return Map.of("valid", problems.isEmpty(), "problems", problems);
+    }
+
+    @GetMapping("/api/v1/flows")
+    List<FlowVersion> list() {
+        return flows.latestVersions();
+    }
+
+    @GetMapping("/api/v1/flows/{id}/versions")
+    List<FlowVersion> versions(@PathVariable String id) {
+        return flows.versions(Ids.parse("id", id));
+    }
+
+    @PutMapping(path = "/api/v1/flows/{id}/draft", consumes = MediaType.APPLICATION_JSON_VALUE)
+    FlowVersion updateDraft(@PathVariable String id, @RequestBody String document) {
+        return flows.updateDraft(Ids.parse("id", id), document);
+    }
+
+    @PostMapping("/api/v1/flows/{id}/publish")
+    FlowVersion publish(@PathVariable String id) {
+        return flows.publish(Ids.parse("id", id));
+    }
+
+    /** The exact document of a version, as it was imported. */
+    @GetMapping(path = "/api/v1/flows/{id}/versions/{version}/document", produces = MediaType.APPLICATION_JSON_VALUE)
+    String export(@PathVariable String id, @PathVariable int version) {
+        return flows.version(Ids.parse("id", id), version).document();
+    }
+}

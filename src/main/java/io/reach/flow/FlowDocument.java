@@ -1,0 +1,29 @@
+package io.reach.flow;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A flow as its JSON document describes it: how journeys enter, the first step and the graph of steps. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record FlowDocument(
+        String name,
+        String description,
+        Entry entry,
+        String start,
+        Map<String, String> variables,
+        List<FlowStep> steps) {
+
+    /** How contacts enter: an audience filter, a named event posted by the business's backend, or an API call. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Entry(String type, String event, Audience audience) {}
+
+    /** Which contacts an audience entry takes: all tags given, all attributes equal, consent for a category. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Audience(List<String> tags, Map<String, String> attributes, String consent) {}
+
+    public Optional<FlowStep> step(String id) {
+        return steps == null ? Optional.empty() : steps.stream().filter(s -> id != null && id.equals(s.id())).findFirst();
+    }
+}

@@ -1,0 +1,363 @@
+package io.reach.flow;
+
+import io.reach.shared.MessageCategory;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiPredicate;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a flow document before it is stored: every problem names its step. Checks the graph (unknown types,
+ * dangling targets, unreachable steps, cycles with no wait in them), each step's fields, timeouts (at most 7 days)
+ * and that the templates and senders it names exist.
+ */
+final class FlowValidator {
+
+    static final Duration MAX_TIMEOUT = Duration.ofDays(7);
+    private static final Pattern STEP_ID = Pattern.compile("[A-Za-z0-9_-]{1,100}");
+    private static final Set<String> OPERATORS = Set.of("equals", "not_equals", "contains", "exists", "not_exists",
+            "greater_than", "less_than");
+
+    private final BiPredicate<String, String> templateExists;
+    private final Predicate<String> senderExists;
+
+    /**
+     * @param templateExists whether a template (name, language) is registered
+     * @param senderExists   whether a sender (name or id) is registered
+     */
+    FlowValidator(BiPredicate<String, String> templateExists, Predicate<String> senderExists) {
+        this.templateExists = templateExists;
+        this.senderExists = senderExists;
+    }
+
+    List<FlowProblem> check(FlowDocument flow) {
+        List<FlowProblem> problems = new ArrayList<>();
+        if (flow.name() == null || flow.name().isBlank() || flow.name().length() > 200) {
+            problems.add(new FlowProblem(null, "name: a flow needs a name of 1 to 200 characters"));
+        }
+        checkEntry(flow.entry(), problems);
+        List<FlowStep> steps = flow.steps() == null ? List.of() : flow.steps();
+        if (steps.isEmpty()) {
+            problems.add(new FlowProblem(null, "steps: a flow needs at least one step"));
+            return problems;
+        }
+        Map<String, FlowStep> byId = new LinkedHashMap<>();
+        for (int i = 0; i < steps.size(); i++) {
+            FlowStep step = steps.get(i);
+            if (step == null || step.id() == null || !STEP_ID.matcher(step.id()).matches()) {
+                problems.add(new FlowProblem(step == null ? null : step.id(), "steps[" + i + "]: a step id is 1 to 100 letters, digits, _ or -"));
+                continue;
+            }
+            if (byId.putIfAbsent(step.id(), step) != null) {
+                problems.add(new FlowProblem(step.id(), "step id " + step.id() + " is used twice"));
+            }
+        }
+        if (flow.start() == null || !byId.containsKey(flow.start())) {
+            problems.add(new FlowProblem(flow.start(), "start: '" + flow.start() + "' is not a step of this flow"));
+        }
+        for (FlowStep step : byId.values()) {
+            if (step.type() == null || !StepTypes.ALL.contains(step.type())) {
+                problems.add(new FlowProblem(step.id(), "unknown step type '" + step.type() + "' (known: "
+                        + String.join(", ", new java.util.TreeSet<>(StepTypes.ALL)) + ")"));
+                continue;
+            }
+            checkTargets(step, byId, problems);
+            checkFields(step, byId, problems);
+        }
+        if (flow.start() != null && byId.containsKey(flow.start())) {
+            checkReachable(flow.start(), byId, problems);
+            checkCycles(byId, problems);
+        }
+        return problems;
+    }
+
+    private static void checkEntry(FlowDocument.Entry entry, List<FlowProblem> problems) {
+        if (entry == null || entry.type() == null) {
+            problems.add(new FlowProblem(null, "entry: a flow needs an entry of type audience, event or api"));
+            return;
+        }
+        switch (entry.type()) {
+            case "api" -> { }
+            case "event" -> {
+                if (entry.event() == null || !entry.event().matches("[A-Za-z0-9_.-]{1,100}")) {
+                    problems.add(new FlowProblem(null, "entry.event: an event entry names its event (letters, digits, _ . -)"));
+                }
+            }
+            case "audience" -> {
+                if (entry.audience() != null && entry.audience().consent() != null
+                        && MessageCategory.parse(entry.audience().consent()).isEmpty()) {
+                    problems.add(new FlowProblem(null, "entry.audience.consent: must be one of " + MessageCategory.allowedValues()));
+                }
+            }
+            default -> problems.add(new FlowProblem(null, "entry.type: must be audience, event or api"));
+        }
+    }
+
+    /** Where a step can go next: its {@code next} and every branch target. */
+    static List<String> targets(FlowStep step) {
+        List<String> targets = new ArrayList<>();
+        if (step.next() != null) {
+            targets.add(step.next());
+        }
+        if (step.branches() != null) {
+            targets.addAll(step.branches().values());
+        }
+        return targets;
+    }
+
+    private static void checkTargets(FlowStep step, Map<String, FlowStep> byId, List<FlowProblem> problems) {
+        boolean branching = StepTypes.BRANCHING.contains(step.type());
+        if (step.type().equals(StepTypes.END)) {
+            if (step.next() != null || step.branches() != null) {
+                problems.add(new FlowProblem(step.id(), "an end step goes nowhere: remove next and branches"));
+            }
+            return;
+        }
+        if (branching) {
+            if (step.branches() == null || step.branches().isEmpty()) {
+                problems.add(new FlowProblem(step.id(), "a " + step.type() + " step needs branches"));
+            }
+        } else if (step.next() == null) {
+            problems.add(new FlowProblem(step.id(), "a " + step.type() + " step needs next (the step that follows)"));
+        } else if (step.branches() != null) {
+            problems.add(new FlowProblem(step.id(), "a " + step.type() + " step does not branch: use next, not branches"));
+        }
+        if (branching && step.next() != null) {
+            problems.add(new FlowProblem(step.id(), "a " + step.type() + " step branches: use branches, not next"));
+        }
+        for (String target : targets(step)) {
+            if (target == null || !byId.containsKey(target)) {
+                problems.add(new FlowProblem(step.id(), "dangling target: '" + target + "' is not a step of this flow"));
+            }
+        }
+    }
+
+    private void checkFields(FlowStep step, Map<String, FlowStep> byId, List<FlowProblem> problems) {
+        String id = step.id();
+        switch (step.type()) {
+            case StepTypes.SEND_WHATSAPP -> {
+                requireSender(step, problems);
+                if (blank(step.template()) || blank(step.language())) {
+                    problems.add(new FlowProblem(id, "a send_whatsapp step names its template and language"));
+                } else if (!templateExists.test(step.template(), step.language())) {
+                    problems.add(new FlowProblem(id, "missing template: " + step.template() + " (" + step.language()
+                            + ") is not registered"));
+                }
+            }
+            case StepTypes.SEND_TEXT -> {
+                requireSender(step, problems);
+                require(step.text(), id, "text", problems);
+            }
+            case StepTypes.SEND_SMS, StepTypes.VOICE_CALL -> {
+                requireSender(step, problems);
+                require(step.text(), id, "text", problems);
+                if (MessageCategory.parse(step.category()).isEmpty()) {
+                    problems.add(new FlowProblem(id, "category: must be one of " + MessageCategory.allowedValues()
+                            + " (consent is checked per category)"));
+                }
+            }
+            case StepTypes.BRANCH_ON_STATUS -> {
+                checkMessageReference(step, byId, problems, true);
+                checkTimeout(step, problems, step.branches() != null && step.branches().containsKey("timeout"));
+                if (step.branches() != null) {
+                    step.branches().keySet().stream().filter(k -> !StepTypes.STATUS_BRANCHES.contains(k)).forEach(k ->
+                            problems.add(new FlowProblem(id, "branch '" + k + "' is not a status (sent, delivered, read, failed, blocked, timeout)")));
+                }
+            }
+            case StepTypes.WAIT_FOR_REPLY -> {
+                if (step.message() != null) {
+                    checkMessageReference(step, byId, problems, false);
+                }
+                checkTimeout(step, problems, step.branches() != null && step.branches().containsKey(StepTypes.NO_REPLY));
+            }
+            case StepTypes.WAIT -> {
+                if ((step.duration() == null) == (step.window() == null)) {
+                    problems.add(new FlowProblem(id, "a wait step has either a duration or a window"));
+                } else if (step.duration() != null) {
+                    Duration duration = duration(step.duration(), id, "duration", problems);
+                    if (duration != null && (duration.isNegative() || duration.isZero() || duration.compareTo(Duration.ofDays(30)) > 0)) {
+                        problems.add(new FlowProblem(id, "duration: must be more than 0 and at most 30 days"));
+                    }
+                } else {
+                    time(step.window().from(), id, "window.from", problems);
+                    time(step.window().to(), id, "window.to", problems);
+                }
+            }
+            case StepTypes.FETCH_VARIABLES -> {
+                FlowStep.Request request = step.request();
+                if (request == null || blank(request.url()) || !(request.url().startsWith("http://") || request.url().startsWith("https://")
+                        || request.url().startsWith("{{"))) {
+                    problems.add(new FlowProblem(id, "request.url: a fetch_variables step needs an http(s) URL"));
+                }
+                if (request != null && request.method() != null && !Set.of("GET", "POST").contains(request.method())) {
+                    problems.add(new FlowProblem(id, "request.method: GET or POST"));
+                }
+                if (request != null && request.timeout() != null) {
+                    Duration timeout = duration(request.timeout(), id, "request.timeout", problems);
+                    if (timeout != null && timeout.compareTo(Duration.ofMinutes(1)) > 0) {
+                        problems.add(new FlowProblem(id, "request.timeout: at most one minute"));
+                    }
+                }
+                if (step.extract() != null) {
+                    step.extract().forEach((variable, pointer) -> {
+                        if (pointer == null || !(pointer.isEmpty() || pointer.startsWith("/"))) {
+                            problems.add(new FlowProblem(id, "extract." + variable + ": a JSON pointer such as /data/name"));
+                        }
+                    });
+                }
+                checkBranchKeys(step, Set.of("success", "failure"), problems);
+            }
+            case StepTypes.CONDITION -> {
+                if (step.condition() == null || blank(step.condition().left()) || step.condition().operator() == null
+                        || !OPERATORS.contains(step.condition().operator())) {
+                    problems.add(new FlowProblem(id, "condition: needs left and an operator ("
+                            + String.join(", ", new java.util.TreeSet<>(OPERATORS)) + ")"));
+                }
+                checkBranchKeys(step, Set.of("true", "false"), problems);
+            }
+            case StepTypes.ADD_TAG, StepTypes.REMOVE_TAG -> require(step.tag(), id, "tag", problems);
+            case StepTypes.SET_ATTRIBUTE -> {
+                if (blank(step.attribute()) || !step.attribute().matches("[A-Za-z_][A-Za-z0-9_]{0,99}")) {
+                    problems.add(new FlowProblem(id, "attribute: an attribute name (letters, digits, _)"));
+                }
+                if (step.value() == null) {
+                    problems.add(new FlowProblem(id, "value: is required (it may hold placeholders)"));
+                }
+            }
+            case StepTypes.ADD_REPORT_ROW -> require(step.status(), id, "status", problems);
+            default -> { }
+        }
+    }
+
+    private static void checkBranchKeys(FlowStep step, Set<String> allowed, List<FlowProblem> problems) {
+        if (step.branches() != null) {
+            step.branches().keySet().stream().filter(k -> !allowed.contains(k)).forEach(k -> problems.add(new FlowProblem(step.id(),
+                    "branch '" + k + "' is not one of " + String.join(", ", new java.util.TreeSet<>(allowed)))));
+        }
+    }
+
+    private void requireSender(FlowStep step, List<FlowProblem> problems) {
+        if (blank(step.sender())) {
+            problems.add(new FlowProblem(step.id(), "sender: is required"));
+        } else if (!senderExists.test(step.sender())) {
+            problems.add(new FlowProblem(step.id(), "missing sender: " + step.sender() + " is not registered"));
+        }
+    }
+
+    private static void checkMessageReference(FlowStep step, Map<String, FlowStep> byId, List<FlowProblem> problems, boolean required) {
+        if (step.message() == null) {
+            if (required) {
+                problems.add(new FlowProblem(step.id(), "message: names the send step whose message this step follows"));
+            }
+            return;
+        }
+        FlowStep sent = byId.get(step.message());
+        if (sent == null || sent.type() == null || !StepTypes.SENDING.contains(sent.type())) {
+            problems.add(new FlowProblem(step.id(), "message: '" + step.message() + "' is not a sending step of this flow"));
+        }
+    }
+
+    private static void checkTimeout(FlowStep step, List<FlowProblem> problems, boolean hasTimeoutBranch) {
+        if (step.timeout() == null) {
+            if (hasTimeoutBranch) {
+                problems.add(new FlowProblem(step.id(), "timeout: the step has a timeout branch but no timeout"));
+            }
+            return;
+        }
+        Duration timeout = duration(step.timeout(), step.id(), "timeout", problems);
+        if (timeout != null && (timeout.compareTo(MAX_TIMEOUT) > 0 || timeout.isNegative() || timeout.isZero())) {
+            problems.add(new FlowProblem(step.id(), "timeout: " + step.timeout() + " is over 7 days (or not positive)"));
+        }
+        if (!hasTimeoutBranch) {
+            problems.add(new FlowProblem(step.id(), "timeout: the step has a timeout but no branch to take when it passes"));
+        }
+    }
+
+    static Duration duration(String text, String step, String field, List<FlowProblem> problems) {
+        try {
+            return Duration.parse(text);
+        } catch (DateTimeParseException | NullPointerException e) {
+            problems.add(new FlowProblem(step, field + ": '" + text + "' is not an ISO-8601 duration such as PT10M or P2D"));
+            return null;
+        }
+    }
+
+    private static void time(String text, String step, String field, List<FlowProblem> problems) {
+        try {
+            LocalTime.parse(text);
+        } catch (DateTimeParseException | NullPointerException e) {
+            problems.add(new FlowProblem(step, field + ": '" + text + "' is not a time such as 09:00"));
+        }
+    }
+
+    private static void require(String value, String step, String field, List<FlowProblem> problems) {
+        if (blank(value)) {
+            problems.add(new FlowProblem(step, field + ": is required"));
+        }
+    }
+
+    private static void checkReachable(String start, Map<String, FlowStep> byId, List<FlowProblem> problems) {
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(start));
+        while (!todo.isEmpty()) {
+            String id = todo.pop();
+            if (seen.add(id) && byId.containsKey(id)) {
+                targets(byId.get(id)).stream().filter(byId::containsKey).forEach(todo::push);
+            }
+        }
+        byId.keySet().stream().filter(id -> !seen.contains(id)).forEach(id ->
+                problems.add(new FlowProblem(id, "unreachable step: no path from the start leads to it")));
+    }
+
+    /** A cycle through no waiting step would run forever without time passing. */
+    private static void checkCycles(Map<String, FlowStep> byId, List<FlowProblem> problems) {
+        Map<String, Integer> state = new HashMap<>();
+        Set<String> reported = new HashSet<>();
+        for (String id : byId.keySet()) {
+            visit(id, byId, state, new ArrayDeque<>(), problems, reported);
+        }
+    }
+
+    private static void visit(String id, Map<String, FlowStep> byId, Map<String, Integer> state, Deque<String> path,
+                              List<FlowProblem> problems, Set<String> reported) {
+        FlowStep step = byId.get(id);
+        if (step == null || step.type() == null || StepTypes.WAITING.contains(step.type())) {
+            return;
+        }
+        Integer seen = state.get(id);
+        if (seen != null && seen == 2) {
+            return;
+        }
+        if (seen != null && seen == 1) {
+            List<String> cycle = new ArrayList<>(path);
+            java.util.Collections.reverse(cycle);
+            cycle = cycle.subList(cycle.indexOf(id), cycle.size());
+            if (reported.add(new java.util.TreeSet<>(cycle).toString())) {
+                problems.add(new FlowProblem(id, "cycle with no wait in it: " + String.join(" → ", cycle) + " → " + id));
+            }
+            return;
+        }
+        state.put(id, 1);
+        path.push(id);
+        for (String target : targets(step)) {
+            visit(target, byId, state, path, problems, reported);
+        }
+        path.pop();
+        state.put(id, 2);
+    }
+
+    private static boolean blank(String text) {
+        return text == null || text.isBlank();
+    }
+}

@@ -1,0 +1,208 @@
+package io.reach.flow;
+
+import io.reach.sender.Senders;
+import io.reach.shared.ApiException;
+import io.reach.shared.Ids;
+import io.reach.shared.Times;
+import io.reach.template.Templates;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The flow feature's API: import and validate flow documents, keep their versions (drafts are editable,
+ * publishing freezes one) and give back the exact document of any version.
+ */
+@Service
+public class Flows {
+
+    private static final String COLUMNS = "v.id, v.flow_id, f.name, v.version, v.status, v.entry_type, v.entry_event,"
+            + " v.created_at, v.updated_at, v.published_at, v.document";
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+    private final TransactionTemplate transactions;
+    private final JsonMapper strict;
+    private final FlowValidator validator;
+    // Published versions never change, so their parsed documents can be kept.
+    private final Map<UUID, FlowDocument> published = new ConcurrentHashMap<>();
+
+    Flows(JdbcClient jdbc, Clock clock, TransactionTemplate transactions, JsonMapper json, Templates templates, Senders senders) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.transactions = transactions;
+        this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+        this.validator = new FlowValidator((name, language) -> templates.find(name, language).isPresent(),
+                sender -> senders.list().stream().anyMatch(s -> s.name().equals(sender) || s.id().toString().equals(sender)));
+    }
+
+    /** Parses a document, refusing one that is not JSON of the flow shape with a 400 that says where. */
+    public FlowDocument parse(String document) {
+        try {
+            FlowDocument flow = strict.readValue(document, FlowDocument.class);
+            if (flow == null) {
+                throw new ApiException(HttpStatus.BAD_REQUEST, "invalid_flow", "The flow document is empty");
+            }
+            return flow;
+        } catch (JacksonException e) {
+            throw ApiException.badRequest("invalid_flow", "The flow document is not valid JSON of the flow shape: "
+                    + e.getOriginalMessage(), List.of());
+        }
+    }
+
+    /** Every problem of a document; empty when it is valid. */
+    public List<FlowProblem> validate(String document) {
+        return validator.check(parse(document));
+    }
+
+    /** Imports a document as a new flow's first draft, or as the draft of the flow with that name. */
+    public FlowVersion importDocument(String document) {
+        FlowDocument flow = checked(document);
+        return transactions.execute(tx -> {
+            Optional<UUID> existing = jdbc.sql("SELECT id FROM flows WHERE name = ?").param(flow.name()).query(UUID.class).optional();
+            UUID flowId = existing.orElseGet(() -> {
+                UUID id = Ids.newId();
+                jdbc.sql("INSERT INTO flows (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)")
+                        .params(id, flow.name(), Times.now(clock), Times.now(clock)).update();
+                return id;
+            });
+            return saveDraft(flowId, flow, document);
+        });
+    }
+
+    /** Replaces a flow's draft (or starts a new one after the latest published version). */
+    public FlowVersion updateDraft(UUID flowId, String document) {
+        FlowDocument flow = checked(document);
+        return transactions.execute(tx -> {
+            String name = jdbc.sql("SELECT name FROM flows WHERE id = ? FOR UPDATE").param(flowId).query(String.class).optional()
+                    .orElseThrow(() -> ApiException.notFound("Flow", flowId));
+            if (!name.equals(flow.name())) {
+                throw ApiException.invalidField("name", "the document is named '" + flow.name() + "' but the flow is '" + name + "'");
+            }
+            return saveDraft(flowId, flow, document);
+        });
+    }
+
+    private FlowVersion saveDraft(UUID flowId, FlowDocument flow, String document) {
+        Optional<FlowVersion> latest = latest(flowId);
+        Instant now = clock.instant();
+        if (latest.isPresent() && !latest.get().isPublished()) {
+            jdbc.sql("UPDATE flow_versions SET document = ?, entry_type = ?, entry_event = ?, updated_at = ? WHERE id = ?")
+                    .params(document, flow.entry().type(), flow.entry().event(), Times.utc(now), latest.get().id()).update();
+            return version(latest.get().id());
+        }
+        UUID id = Ids.newId();
+        int number = latest.map(v -> v.version() + 1).orElse(1);
+        jdbc.sql("INSERT INTO flow_versions (id, flow_id, version, status, document, entry_type, entry_event, created_at,"
+                        + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .params(id, flowId, number, FlowVersion.DRAFT, document, flow.entry().type(), flow.entry().event(),
+                        Times.utc(now), Times.utc(now))
+                .update();
+        jdbc.sql("UPDATE flows SET updated_at = ? WHERE id = ?").params(Times.utc(now), flowId).update();
+        return version(id);
+    }
+
+    /** Freezes the flow's draft: journeys can start on it from now on. It is checked again (templates may have gone). */
+    public FlowVersion publish(UUID flowId) {
+        return transactions.execute(tx -> {
+            jdbc.sql("SELECT id FROM flows WHERE id = ? FOR UPDATE").param(flowId).query(UUID.class).optional()
+                    .orElseThrow(() -> ApiException.notFound("Flow", flowId));
+            FlowVersion draft = latest(flowId).filter(v -> !v.isPublished())
+                    .orElseThrow(() -> ApiException.conflict("Flow " + flowId + " has no draft to publish"));
+            checked(draft.document());
+            jdbc.sql("UPDATE flow_versions SET status = ?, published_at = ?, updated_at = ? WHERE id = ?")
+                    .params(FlowVersion.PUBLISHED, Times.now(clock), Times.now(clock), draft.id()).update();
+            return version(draft.id());
+        });
+    }
+
+    public List<FlowVersion> versions(UUID flowId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id WHERE v.flow_id = ?"
+                + " ORDER BY v.version").param(flowId).query(this::row).list();
+    }
+
+    public List<FlowVersion> latestVersions() {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
+                        + " WHERE v.version = (SELECT MAX(version) FROM flow_versions w WHERE w.flow_id = v.flow_id) ORDER BY f.name")
+                .query(this::row).list();
+    }
+
+    public FlowVersion version(UUID versionId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id WHERE v.id = ?")
+                .param(versionId).query(this::row).optional().orElseThrow(() -> ApiException.notFound("Flow version", versionId));
+    }
+
+    public FlowVersion version(UUID flowId, int number) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
+                        + " WHERE v.flow_id = ? AND v.version = ?")
+                .params(flowId, number).query(this::row).optional()
+                .orElseThrow(() -> ApiException.notFound("Version " + number + " of flow", flowId));
+    }
+
+    /** The newest published version of a flow, which new journeys start on. */
+    public FlowVersion latestPublished(UUID flowId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
+                        + " WHERE v.flow_id = ? AND v.status = ? ORDER BY v.version DESC LIMIT 1")
+                .params(flowId, FlowVersion.PUBLISHED).query(this::row).optional()
+                .orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "not_published",
+                        "Flow " + flowId + " has no published version: publish it first"));
+    }
+
+    /** The newest published versions of the flows that an event of this name starts. */
+    public List<FlowVersion> startedBy(String event) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
+                        + " WHERE v.entry_type = 'event' AND v.entry_event = ? AND v.status = ?"
+                        + " AND v.version = (SELECT MAX(version) FROM flow_versions w WHERE w.flow_id = v.flow_id AND w.status = ?)")
+                .params(event, FlowVersion.PUBLISHED, FlowVersion.PUBLISHED).query(this::row).list();
+    }
+
+    /** The parsed document of a published version. */
+    public FlowDocument document(UUID versionId) {
+        FlowDocument cached = published.get(versionId);
+        if (cached != null) {
+            return cached;
+        }
+        FlowVersion version = version(versionId);
+        FlowDocument document = parse(version.document());
+        if (version.isPublished()) {
+            published.put(versionId, document);
+        }
+        return document;
+    }
+
+    private Optional<FlowVersion> latest(UUID flowId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id WHERE v.flow_id = ?"
+                + " ORDER BY v.version DESC LIMIT 1").param(flowId).query(this::row).optional();
+    }
+
+    private FlowDocument checked(String document) {
+        FlowDocument flow = parse(document);
+        List<FlowProblem> problems = validator.check(flow);
+        if (!problems.isEmpty()) {
+            FlowProblem first = problems.getFirst();
+            throw ApiException.badRequest("invalid_flow", (first.step() == null ? "" : "step " + first.step() + ": ")
+                    + first.message() + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""), problems);
+        }
+        return flow;
+    }
+
+    private FlowVersion row(ResultSet rs, int rowNum) throws SQLException {
+        return new FlowVersion(rs.getObject("id", UUID.class), rs.getObject("flow_id", UUID.class), rs.getString("name"),
+                rs.getInt("version"), rs.getString("status"), rs.getString("entry_type"), rs.getString("entry_event"),
+                Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"), Times.instant(rs, "published_at"),
+                rs.getString("document"));
+    }
+}

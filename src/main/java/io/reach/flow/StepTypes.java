@@ -1,0 +1,43 @@
+package io.reach.flow;
+
+import java.util.Set;
+
+/** The step vocabulary of DESIGN.md, and what each type needs to be valid. */
+public final class StepTypes {
+
+    public static final String SEND_WHATSAPP = "send_whatsapp";
+    public static final String SEND_TEXT = "send_text";
+    public static final String BRANCH_ON_STATUS = "branch_on_status";
+    public static final String WAIT = "wait";
+    public static final String WAIT_FOR_REPLY = "wait_for_reply";
+    public static final String SEND_SMS = "send_sms";
+    public static final String VOICE_CALL = "voice_call";
+    public static final String FETCH_VARIABLES = "fetch_variables";
+    public static final String ADD_REPORT_ROW = "add_report_row";
+    public static final String ADD_TAG = "add_tag";
+    public static final String REMOVE_TAG = "remove_tag";
+    public static final String SET_ATTRIBUTE = "set_attribute";
+    public static final String CONDITION = "condition";
+    public static final String END = "end";
+
+    public static final Set<String> ALL = Set.of(SEND_WHATSAPP, SEND_TEXT, BRANCH_ON_STATUS, WAIT, WAIT_FOR_REPLY, SEND_SMS,
+            VOICE_CALL, FETCH_VARIABLES, ADD_REPORT_ROW, ADD_TAG, REMOVE_TAG, SET_ATTRIBUTE, CONDITION, END);
+
+    /** Steps that send a message another step can branch on. */
+    public static final Set<String> SENDING = Set.of(SEND_WHATSAPP, SEND_TEXT, SEND_SMS, VOICE_CALL);
+
+    /** Steps that branch instead of going on through {@code next}. */
+    public static final Set<String> BRANCHING = Set.of(BRANCH_ON_STATUS, WAIT_FOR_REPLY, FETCH_VARIABLES, CONDITION);
+
+    /** Steps where a journey waits for time to pass (so a loop through one is not an endless loop). */
+    public static final Set<String> WAITING = Set.of(BRANCH_ON_STATUS, WAIT, WAIT_FOR_REPLY);
+
+    /** The branch keys of a status branch; any other key is an error. */
+    public static final Set<String> STATUS_BRANCHES = Set.of("sent", "delivered", "read", "failed", "blocked", "timeout");
+
+    /** The special branch keys of a reply wait, besides quick-reply payloads. */
+    public static final String ANY_TEXT = "any_text";
+    public static final String NO_REPLY = "no_reply";
+
+    private StepTypes() {}
+}

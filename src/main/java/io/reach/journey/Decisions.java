@@ -1,0 +1,52 @@
+package io.reach.journey;
+
+import io.reach.messaging.MessageStatus;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Which branch a message status decides, given the branches a step has. A status implies the ones below it
+ * (read implies delivered implies sent), and {@code blocked} goes to the {@code failed} branch when the step has
+ * no {@code blocked} branch.
+ */
+final class Decisions {
+
+    private Decisions() {}
+
+    static Set<String> keys(String waitingFor) {
+        return waitingFor == null || waitingFor.isEmpty() ? Set.of()
+                : Arrays.stream(waitingFor.split(",")).collect(Collectors.toSet());
+    }
+
+    static String forStatus(MessageStatus status, Set<String> branches) {
+        return switch (status) {
+            case BLOCKED -> branches.contains("blocked") ? "blocked" : branches.contains("failed") ? "failed" : null;
+            case FAILED -> branches.contains("failed") ? "failed" : null;
+            case READ -> first(branches, "read", "delivered", "sent");
+            case DELIVERED -> first(branches, "delivered", "sent");
+            case SENT -> first(branches, "sent");
+            default -> null;
+        };
+    }
+
+    /** The branch of a reply: its quick-reply payload when the step has that branch, else any_text for a text. */
+    static String forReply(String payload, String text, Set<String> branches) {
+        if (payload != null && branches.contains(payload)) {
+            return payload;
+        }
+        if (branches.contains(io.reach.flow.StepTypes.ANY_TEXT) && (text != null || payload != null)) {
+            return io.reach.flow.StepTypes.ANY_TEXT;
+        }
+        return null;
+    }
+
+    private static String first(Set<String> branches, String... candidates) {
+        for (String candidate : candidates) {
+            if (branches.contains(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}

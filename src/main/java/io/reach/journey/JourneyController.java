@@ -1,0 +1,98 @@
+package io.reach.journey;
+
+import io.reach.flow.FlowVersion;
+import io.reach.flow.Flows;
+import io.reach.shared.ApiException;
+import io.reach.shared.Ids;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** REST API of journeys: start one, post an event, launch on an audience, follow journeys and counts. */
+@RestController
+class JourneyController {
+
+    /** Starts a journey for one contact ({@code to} or {@code contactId}); {@code key} makes the call idempotent. */
+    record StartRequest(String to, String contactId, Map<String, String> variables, String key) {}
+
+    /** A named event for one contact, with properties; {@code key} makes the post idempotent. */
+    record EventRequest(String name, String to, String contactId, Map<String, String> properties, String key) {}
+
+    private final Journeys journeys;
+    private final Flows flows;
+    private final Reports reports;
+
+    JourneyController(Journeys journeys, Flows flows, Reports reports) {
+        this.journeys = journeys;
+        this.flows = flows;
+        this.reports = reports;
+    }
+
+    @PostMapping(path = "/api/v1/flows/{id}/journeys", consumes = "application/json")
+    ResponseEntity<Journeys.Started> start(@PathVariable String id, @RequestBody StartRequest request) {
+        Journeys.Started started = journeys.start(Ids.parse("id", id), request.to(), request.contactId(), request.variables(),
+                request.key());
+        return ResponseEntity.status(started.replayed() ? HttpStatus.OK : HttpStatus.CREATED)
+                .location(URI.create("/api/v1/journeys/" + started.journeyId())).body(started);
+    }
+
+    @PostMapping("/api/v1/flows/{id}/launch")
+    Map<String, Integer> launch(@PathVariable String id) {
+        return Map.of("started", journeys.launch(Ids.parse("id", id)));
+    }
+
+    @PostMapping(path = "/api/v1/events", consumes = "application/json")
+    ResponseEntity<Map<String, List<Journeys.Started>>> event(@RequestBody EventRequest request) {
+        List<Journeys.Started> started = journeys.postEvent(request.name(), request.to(), request.contactId(),
+                request.properties(), request.key());
+        return ResponseEntity.status(HttpStatus.ACCEPTED).body(Map.of("journeys", started));
+    }
+
+    @GetMapping("/api/v1/flows/{id}/journeys")
+    List<Journey> ofFlow(@PathVariable String id, @RequestParam(required = false) String state,
+                         @RequestParam(defaultValue = "100") int limit, @RequestParam(defaultValue = "0") int offset) {
+        page(limit, offset);
+        return journeys.ofFlow(Ids.parse("id", id), state, limit, offset);
+    }
+
+    @GetMapping("/api/v1/journeys/{id}")
+    Journey get(@PathVariable String id) {
+        return journeys.get(Ids.parse("id", id));
+    }
+
+    /** The journey's path, step by step: when it entered each step, the branch it took and what the step did. */
+    @GetMapping("/api/v1/journeys/{id}/path")
+    List<JourneyStep> path(@PathVariable String id) {
+        return journeys.path(Ids.parse("id", id));
+    }
+
+    @GetMapping("/api/v1/flows/{id}/versions/{version}/counts")
+    FlowCounts counts(@PathVariable String id, @PathVariable int version) {
+        return journeys.counts(flows.version(Ids.parse("id", id), version).id());
+    }
+
+    @GetMapping("/api/v1/flows/{id}/reports")
+    List<Reports.Row> reports(@PathVariable String id, @RequestParam(defaultValue = "1000") int limit,
+                              @RequestParam(defaultValue = "0") int offset) {
+        if (limit < 1 || limit > 10_000 || offset < 0) {
+            throw ApiException.invalidField("limit", "must be between 1 and 10000 (offset not negative)");
+        }
+        List<UUID> versions = flows.versions(Ids.parse("id", id)).stream().map(FlowVersion::id).toList();
+        return reports.ofVersions(versions, limit, offset);
+    }
+
+    private static void page(int limit, int offset) {
+        if (limit < 1 || limit > 1000 || offset < 0) {
+            throw ApiException.invalidField("limit", "must be between 1 and 1000 (offset not negative)");
+        }
+    }
+}

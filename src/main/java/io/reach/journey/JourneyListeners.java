@@ -1,0 +1,72 @@
+package io.reach.journey;
+
+import io.reach.messaging.InboundMessage;
+import io.reach.messaging.InboundMessageReceived;
+import io.reach.messaging.MessageStatusReported;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Hands message statuses and replies to the journeys waiting for them, inside the transaction that records the
+ * status or the reply: the decision is stored with the event, once (the first decisive event wins).
+ */
+@Component
+class JourneyListeners {
+
+    private final JourneyStore store;
+    private final JourneyEngine engine;
+    private final io.reach.contact.Contacts contacts;
+    private final JsonMapper json;
+
+    JourneyListeners(JourneyStore store, JourneyEngine engine, io.reach.contact.Contacts contacts, JsonMapper json) {
+        this.store = store;
+        this.engine = engine;
+        this.contacts = contacts;
+        this.json = json;
+    }
+
+    @EventListener
+    void onStatus(MessageStatusReported event) {
+        boolean decided = false;
+        for (JourneyStore.Row row : store.waitingOnMessage(event.messageId(), StepOutcome.STATUS)) {
+            String decision = Decisions.forStatus(event.status(), Decisions.keys(row.waitingFor()));
+            if (decision != null) {
+                decided |= store.decide(row.journey().id(), decision, null);
+            }
+        }
+        if (decided) {
+            engine.wakeAfterCommit();
+        }
+    }
+
+    @EventListener
+    void onReply(InboundMessageReceived event) {
+        InboundMessage reply = event.message();
+        if (reply.contactId() == null) {
+            return;
+        }
+        // The same lock a journey takes when it starts waiting, so that the two never miss each other.
+        contacts.lock(reply.contactId());
+        boolean decided = false;
+        for (JourneyStore.Row row : store.waitingForReply(reply.contactId())) {
+            java.util.UUID expected = row.journey().waitingMessageId();
+            if (expected != null && reply.repliedToMessageId() != null && !expected.equals(reply.repliedToMessageId())) {
+                continue;
+            }
+            Set<String> keys = Decisions.keys(row.waitingFor());
+            String decision = Decisions.forReply(reply.replyPayload(), reply.text(), keys);
+            if (decision != null) {
+                Map<String, String> detail = new LinkedHashMap<>();
+                StepExecutor.remember(reply, detail);
+                decided |= store.decide(row.journey().id(), decision, json.writeValueAsString(detail));
+            }
+        }
+        if (decided) {
+            engine.wakeAfterCommit();
+        }
+    }
+}

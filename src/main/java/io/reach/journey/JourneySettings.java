@@ -1,0 +1,24 @@
+package io.reach.journey;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The journey engine ({@code reach.journeys.*}).
+ *
+ * @param engineEnabled whether this node advances journeys (all nodes may: leases keep them apart)
+ * @param batchSize     journeys claimed at once
+ * @param concurrency   journeys advanced at once per node
+ * @param lease         how long a claimed journey stays reserved for the node that claimed it
+ * @param pollInterval  how often an idle engine looks for due journeys (new work wakes it at once)
+ * @param stepsPerTurn  steps one journey may take before the engine turns to others
+ */
+@ConfigurationProperties("reach.journeys")
+public record JourneySettings(
+        @DefaultValue("true") boolean engineEnabled,
+        @DefaultValue("200") int batchSize,
+        @DefaultValue("16") int concurrency,
+        @DefaultValue("60s") Duration lease,
+        @DefaultValue("500ms") Duration pollInterval,
+        @DefaultValue("50") int stepsPerTurn) {}

@@ -1,0 +1,140 @@
+package io.reach.journey;
+
+import io.reach.contact.Contact;
+import io.reach.contact.Contacts;
+import io.reach.flow.FlowDocument;
+import io.reach.flow.FlowVersion;
+import io.reach.flow.Flows;
+import io.reach.messaging.Recipients;
+import io.reach.shared.ApiException;
+import io.reach.shared.MessageCategory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** The journey feature's API: start journeys (API call, event, audience), and see where they are. */
+@Service
+public class Journeys {
+
+    static final int AUDIENCE_CHUNK = 500;
+
+    private final JourneyStore store;
+    private final Flows flows;
+    private final Contacts contacts;
+    private final Recipients recipients;
+    private final JourneyEngine engine;
+    private final TransactionTemplate transactions;
+
+    Journeys(JourneyStore store, Flows flows, Contacts contacts, Recipients recipients, JourneyEngine engine,
+             TransactionTemplate transactions) {
+        this.store = store;
+        this.flows = flows;
+        this.contacts = contacts;
+        this.recipients = recipients;
+        this.engine = engine;
+        this.transactions = transactions;
+    }
+
+    /** A journey started, or the one an earlier call with the same key started. */
+    public record Started(UUID journeyId, UUID flowVersionId, boolean replayed) {}
+
+    /** Starts the flow's latest published version for one contact, with variables. */
+    public Started start(UUID flowId, String to, String contactId, Map<String, String> variables, String key) {
+        FlowVersion version = flows.latestPublished(flowId);
+        if (!"api".equals(version.entryType())) {
+            throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType()
+                    + ", not through the API");
+        }
+        Contact contact = recipients.resolve(to, contactId);
+        Map<String, String> vars = new LinkedHashMap<>(variables == null ? Map.of() : variables);
+        String entryKey = key == null ? null : "api:" + version.flowId() + ":" + key;
+        return begin(version, contact.id(), entryKey, vars);
+    }
+
+    /** Posts a named event for a contact: every flow whose published version starts on it starts a journey. */
+    public List<Started> postEvent(String name, String to, String contactId, Map<String, String> properties, String key) {
+        if (name == null || name.isBlank()) {
+            throw ApiException.invalidField("name", "is required (the event's name, e.g. order_ready)");
+        }
+        Contact contact = recipients.resolve(to, contactId);
+        Map<String, String> vars = new LinkedHashMap<>();
+        if (properties != null) {
+            properties.forEach((k, v) -> vars.put("event." + k, v));
+        }
+        List<Started> started = new ArrayList<>();
+        for (FlowVersion version : flows.startedBy(name)) {
+            String entryKey = key == null ? null : "event:" + version.flowId() + ":" + name + ":" + key;
+            started.add(begin(version, contact.id(), entryKey, vars));
+        }
+        return started;
+    }
+
+    /**
+     * Starts the flow's latest published version for every contact of its audience. Launching again starts no
+     * contact twice on the same version.
+     */
+    public int launch(UUID flowId) {
+        FlowVersion version = flows.latestPublished(flowId);
+        if (!"audience".equals(version.entryType())) {
+            throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType() + ", not on an audience");
+        }
+        FlowDocument.Audience audience = flows.document(version.id()).entry().audience();
+        List<UUID> ids = contacts.idsMatching(audience == null ? null : audience.tags(),
+                audience == null ? null : audience.attributes(),
+                audience == null || audience.consent() == null ? null : MessageCategory.parse(audience.consent()).orElse(null));
+        int started = 0;
+        for (int from = 0; from < ids.size(); from += AUDIENCE_CHUNK) {
+            List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + AUDIENCE_CHUNK));
+            Integer count = transactions.execute(tx -> {
+                int n = 0;
+                for (UUID contactId : chunk) {
+                    if (store.insert(version.id(), contactId, "audience:" + version.id() + ":" + contactId,
+                            flows.document(version.id()).start(), Map.of()).isPresent()) {
+                        n++;
+                    }
+                }
+                return n;
+            });
+            started += count == null ? 0 : count;
+            engine.wake();
+        }
+        return started;
+    }
+
+    private Started begin(FlowVersion version, UUID contactId, String entryKey, Map<String, String> variables) {
+        String start = flows.document(version.id()).start();
+        Optional<UUID> created = transactions.execute(tx -> store.insert(version.id(), contactId, entryKey, start, variables));
+        if (created != null && created.isPresent()) {
+            engine.wake();
+            return new Started(created.get(), version.id(), false);
+        }
+        UUID existing = store.byEntryKey(entryKey).orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "conflict",
+                "A journey with this key exists but cannot be read"));
+        return new Started(existing, version.id(), true);
+    }
+
+    public Journey get(UUID id) {
+        return store.find(id).orElseThrow(() -> ApiException.notFound("Journey", id));
+    }
+
+    public List<JourneyStep> path(UUID id) {
+        get(id);
+        return store.path(id);
+    }
+
+    public List<Journey> ofFlow(UUID flowId, String state, int limit, int offset) {
+        List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
+        return store.ofVersions(versions, state, limit, offset);
+    }
+
+    public FlowCounts counts(UUID versionId) {
+        flows.version(versionId);
+        return store.counts(versionId);
+    }
+}

@@ -1,0 +1,344 @@
+package io.reach.journey;
+
+import io.reach.contact.Contact;
+import io.reach.contact.Contacts;
+import io.reach.flow.FlowDocument;
+import io.reach.flow.FlowStep;
+import io.reach.flow.StepTypes;
+import io.reach.messaging.InboundMessage;
+import io.reach.messaging.InboundMessages;
+import io.reach.messaging.MessageEvent;
+import io.reach.messaging.Messages;
+import io.reach.messaging.SendResult;
+import io.reach.messaging.sms.SendSmsRequest;
+import io.reach.messaging.sms.SmsSending;
+import io.reach.messaging.voice.PlaceCallRequest;
+import io.reach.messaging.voice.VoiceSending;
+import io.reach.messaging.whatsapp.SendTemplateRequest;
+import io.reach.messaging.whatsapp.WhatsAppSending;
+import io.reach.shared.ApiException;
+import io.reach.template.ButtonParameter;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The behaviour of each step type: what it does for one journey and where the journey goes next. Definitions stay
+ * in {@link FlowStep}; the journey's state stays in the store; this class only decides.
+ */
+@Component
+class StepExecutor {
+
+    static final String MESSAGE_VARIABLE = "_message.";
+    private static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(10);
+
+    private final WhatsAppSending whatsApp;
+    private final SmsSending sms;
+    private final VoiceSending voice;
+    private final Messages messages;
+    private final InboundMessages inbound;
+    private final Contacts contacts;
+    private final Reports reports;
+    private final JsonMapper json;
+    private final Clock clock;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
+
+    StepExecutor(WhatsAppSending whatsApp, SmsSending sms, VoiceSending voice, Messages messages, InboundMessages inbound,
+                 Contacts contacts, Reports reports, JsonMapper json, Clock clock) {
+        this.whatsApp = whatsApp;
+        this.sms = sms;
+        this.voice = voice;
+        this.messages = messages;
+        this.inbound = inbound;
+        this.contacts = contacts;
+        this.reports = reports;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    /** Executes a step; {@code variables} may be changed (the caller stores them with the outcome). */
+    StepOutcome execute(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
+        try {
+            return switch (step.type()) {
+                case StepTypes.SEND_WHATSAPP -> sendWhatsApp(flow, step, journey, contact, variables);
+                case StepTypes.SEND_TEXT -> sendText(flow, step, journey, contact, variables);
+                case StepTypes.SEND_SMS -> sendSms(flow, step, journey, contact, variables);
+                case StepTypes.VOICE_CALL -> call(flow, step, journey, contact, variables);
+                case StepTypes.BRANCH_ON_STATUS -> branchOnStatus(step, variables);
+                case StepTypes.WAIT_FOR_REPLY -> waitForReply(step, contact, variables);
+                case StepTypes.WAIT -> waitStep(step, contact);
+                case StepTypes.FETCH_VARIABLES -> fetch(step, contact, variables);
+                case StepTypes.ADD_REPORT_ROW -> report(step, journey, contact, variables);
+                case StepTypes.ADD_TAG -> {
+                    contacts.addTag(contact.id(), fill(step.tag(), contact, variables));
+                    yield new StepOutcome.Next(step.next(), null, "tag added", null);
+                }
+                case StepTypes.REMOVE_TAG -> {
+                    contacts.removeTag(contact.id(), fill(step.tag(), contact, variables));
+                    yield new StepOutcome.Next(step.next(), null, "tag removed", null);
+                }
+                case StepTypes.SET_ATTRIBUTE -> {
+                    String value = fill(step.value(), contact, variables);
+                    contacts.setAttribute(contact.id(), step.attribute(), value);
+                    yield new StepOutcome.Next(step.next(), null, step.attribute() + " = " + value, null);
+                }
+                case StepTypes.CONDITION -> condition(step, contact, variables);
+                case StepTypes.END -> new StepOutcome.End("ended");
+                default -> new StepOutcome.Fail("unknown step type " + step.type());
+            };
+        } catch (ApiException e) {
+            return new StepOutcome.Fail("step " + step.id() + ": " + e.getMessage());
+        }
+    }
+
+    private StepOutcome sendWhatsApp(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
+        Set<String> missing = new LinkedHashSet<>();
+        List<String> header = fillAll(step.headerParameters(), contact, variables, missing);
+        List<String> body = fillAll(step.bodyParameters(), contact, variables, missing);
+        List<ButtonParameter> buttons = step.buttonParameters() == null ? null : step.buttonParameters().stream()
+                .map(b -> new ButtonParameter(b.index(), fillTracking(b.value(), contact, variables, missing))).toList();
+        SendResult sent = whatsApp.send(new SendTemplateRequest(step.sender(), null, contact.id().toString(), step.template(),
+                step.language(), header, body, buttons, flow.name(), key(journey)), refusal(missing));
+        return sent(step, sent, variables);
+    }
+
+    private StepOutcome sendText(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
+        Set<String> missing = new LinkedHashSet<>();
+        String text = fillTracking(step.text(), contact, variables, missing);
+        SendResult sent = whatsApp.sendText(step.sender(), contact.id(), text, flow.name(), key(journey), refusal(missing));
+        return sent(step, sent, variables);
+    }
+
+    private StepOutcome sendSms(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
+        Set<String> missing = new LinkedHashSet<>();
+        String text = fillTracking(step.text(), contact, variables, missing);
+        SendResult sent = sms.send(new SendSmsRequest(step.sender(), null, contact.id().toString(), text, step.category(),
+                flow.name(), key(journey)), refusal(missing));
+        return sent(step, sent, variables);
+    }
+
+    private StepOutcome call(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
+        Set<String> missing = new LinkedHashSet<>();
+        String text = fillTracking(step.text(), contact, variables, missing);
+        SendResult sent = voice.call(new PlaceCallRequest(step.sender(), null, contact.id().toString(), text, step.language(),
+                step.voice(), step.category(), flow.name(), key(journey)), refusal(missing));
+        return sent(step, sent, variables);
+    }
+
+    private StepOutcome sent(FlowStep step, SendResult sent, Map<String, String> variables) {
+        variables.put(MESSAGE_VARIABLE + step.id(), sent.messageId().toString());
+        variables.put("_last_from", step.sender());
+        String outcome = sent.status().wireName() + (sent.blockedReason() == null ? "" : ": " + sent.blockedReason());
+        return new StepOutcome.Next(step.next(), null, outcome, sent.messageId());
+    }
+
+    /** A send step's idempotency key: one message per journey and step visit, whatever happens around it. */
+    private static String key(Journey journey) {
+        return "journey:" + journey.id() + ":" + journey.visits();
+    }
+
+    private static String refusal(Set<String> missing) {
+        return missing.isEmpty() ? null : "missing variable: " + String.join(", ", missing) + " has no value and no default";
+    }
+
+    private StepOutcome branchOnStatus(FlowStep step, Map<String, String> variables) {
+        UUID messageId = messageOf(step, variables);
+        if (messageId == null) {
+            return new StepOutcome.Fail("step " + step.id() + ": step " + step.message() + " sent no message in this journey");
+        }
+        Set<String> keys = new LinkedHashSet<>(step.branches().keySet());
+        keys.remove("timeout");
+        // The first decisive event that is already in the timeline decides at once.
+        for (MessageEvent event : messages.lockedTimeline(messageId)) {
+            String decision = Decisions.forStatus(event.status(), keys);
+            if (decision != null) {
+                return new StepOutcome.Next(step.branches().get(decision), decision, "status " + event.status().wireName(), null);
+            }
+        }
+        Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(Duration.parse(step.timeout()));
+        return new StepOutcome.Wait(StepOutcome.STATUS, wakeAt, messageId, String.join(",", keys), null, null);
+    }
+
+    private StepOutcome waitForReply(FlowStep step, Contact contact, Map<String, String> variables) {
+        UUID messageId = step.message() == null ? null : messageOf(step, variables);
+        Set<String> keys = new LinkedHashSet<>(step.branches().keySet());
+        keys.remove(StepTypes.NO_REPLY);
+        // The engine holds the contact's lock here: a reply being stored now is either seen or sees this journey waiting.
+        if (messageId != null) {
+            for (InboundMessage reply : inbound.repliesTo(messageId)) {
+                String decision = Decisions.forReply(reply.replyPayload(), reply.text(), keys);
+                if (decision != null) {
+                    remember(reply, variables);
+                    return new StepOutcome.Next(step.branches().get(decision), decision, "reply " + describe(reply), null);
+                }
+            }
+        }
+        Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(Duration.parse(step.timeout()));
+        return new StepOutcome.Wait(StepOutcome.REPLY, wakeAt, messageId, String.join(",", keys), null, null);
+    }
+
+    static void remember(InboundMessage reply, Map<String, String> variables) {
+        if (reply.text() != null) {
+            variables.put("reply.text", reply.text());
+        }
+        if (reply.replyPayload() != null) {
+            variables.put("reply.payload", reply.replyPayload());
+        }
+    }
+
+    static String describe(InboundMessage reply) {
+        return reply.replyPayload() != null ? reply.replyPayload() : reply.text();
+    }
+
+    private StepOutcome waitStep(FlowStep step, Contact contact) {
+        if (step.duration() != null) {
+            Duration duration = Duration.parse(step.duration());
+            return new StepOutcome.Wait(StepOutcome.TIMER, clock.instant().plus(duration), null, null, "waiting " + duration, null);
+        }
+        ZoneId zone = contact.timeZone() == null ? java.time.ZoneOffset.UTC : ZoneId.of(contact.timeZone());
+        ZonedDateTime now = clock.instant().atZone(zone);
+        LocalTime from = LocalTime.parse(step.window().from());
+        LocalTime to = LocalTime.parse(step.window().to());
+        LocalTime time = now.toLocalTime();
+        boolean inside = from.isBefore(to) ? !time.isBefore(from) && time.isBefore(to) : !time.isBefore(from) || time.isBefore(to);
+        if (inside) {
+            return new StepOutcome.Next(step.next(), null, "inside the window " + from + "–" + to + " (" + zone + ")", null);
+        }
+        ZonedDateTime next = now.with(from);
+        if (!next.isAfter(now)) {
+            next = next.plusDays(1);
+        }
+        return new StepOutcome.Wait(StepOutcome.TIMER, next.toInstant(), null, null, "waiting until " + next, null);
+    }
+
+    private StepOutcome fetch(FlowStep step, Contact contact, Map<String, String> variables) {
+        FlowStep.Request request = step.request();
+        String url = Placeholders.fill(request.url(), contact, variables, v -> URLEncoder.encode(v, StandardCharsets.UTF_8)).text();
+        Duration timeout = request.timeout() == null ? DEFAULT_FETCH_TIMEOUT : Duration.parse(request.timeout());
+        String failure = step.branches().get("failure");
+        String success = step.branches().get("success");
+        HttpRequest.Builder builder;
+        try {
+            builder = HttpRequest.newBuilder(URI.create(url)).timeout(timeout);
+        } catch (IllegalArgumentException e) {
+            return new StepOutcome.Next(failure, "failure", "bad URL " + url, null);
+        }
+        if (request.headers() != null) {
+            request.headers().forEach((name, value) -> builder.header(name, fill(value, contact, variables)));
+        }
+        if ("POST".equals(request.method())) {
+            builder.header("Content-Type", "application/json");
+            builder.POST(HttpRequest.BodyPublishers.ofString(request.body() == null ? "" : fill(request.body(), contact, variables)));
+        } else {
+            builder.GET();
+        }
+        HttpResponse<String> response;
+        try {
+            response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.http.HttpTimeoutException e) {
+            return new StepOutcome.Next(failure, "failure", "timed out after " + timeout, null);
+        } catch (IOException e) {
+            return new StepOutcome.Next(failure, "failure", "request failed: " + e.getMessage(), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new StepOutcome.Fail("interrupted while fetching variables");
+        }
+        if (response.statusCode() / 100 != 2) {
+            return new StepOutcome.Next(failure, "failure", "HTTP " + response.statusCode(), null);
+        }
+        JsonNode body;
+        try {
+            body = json.readTree(response.body());
+        } catch (JacksonException e) {
+            return new StepOutcome.Next(failure, "failure", "the answer is not JSON", null);
+        }
+        List<String> found = new ArrayList<>();
+        if (step.extract() != null) {
+            for (Map.Entry<String, String> extract : step.extract().entrySet()) {
+                JsonNode value = body.at(extract.getValue());
+                if (!value.isMissingNode() && !value.isNull()) {
+                    variables.put(extract.getKey(), value.isValueNode() ? value.asString() : value.toString());
+                    found.add(extract.getKey());
+                }
+            }
+        }
+        return new StepOutcome.Next(success, "success", "HTTP " + response.statusCode() + ", set " + found, null);
+    }
+
+    private StepOutcome report(FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
+        reports.add(journey.flowVersionId(), journey.id(), step.id(), journey.visits(), contact.id(), variables.get("_last_from"),
+                contact.phone(), fill(step.status(), contact, variables), fill(step.description(), contact, variables));
+        return new StepOutcome.Next(step.next(), null, "report row added", null);
+    }
+
+    private StepOutcome condition(FlowStep step, Contact contact, Map<String, String> variables) {
+        FlowStep.Condition condition = step.condition();
+        String left = fill(condition.left(), contact, variables);
+        String right = fill(condition.right(), contact, variables);
+        boolean result = switch (condition.operator()) {
+            case "equals" -> left.equals(right);
+            case "not_equals" -> !left.equals(right);
+            case "contains" -> right != null && left.contains(right);
+            case "exists" -> !left.isEmpty();
+            case "not_exists" -> left.isEmpty();
+            case "greater_than" -> compare(left, right) > 0;
+            case "less_than" -> compare(left, right) < 0;
+            default -> false;
+        };
+        String branch = String.valueOf(result);
+        return new StepOutcome.Next(step.branches().get(branch), branch, "'" + left + "' " + condition.operator()
+                + (right == null ? "" : " '" + right + "'") + " is " + result, null);
+    }
+
+    private static int compare(String left, String right) {
+        try {
+            return new BigDecimal(left.trim()).compareTo(new BigDecimal(right == null ? "" : right.trim()));
+        } catch (NumberFormatException e) {
+            return left.compareTo(right == null ? "" : right);
+        }
+    }
+
+    private static UUID messageOf(FlowStep step, Map<String, String> variables) {
+        String id = variables.get(MESSAGE_VARIABLE + step.message());
+        return id == null ? null : UUID.fromString(id);
+    }
+
+    private static String fill(String text, Contact contact, Map<String, String> variables) {
+        return text == null ? "" : Placeholders.fill(text, contact, variables).text();
+    }
+
+    private static String fillTracking(String text, Contact contact, Map<String, String> variables, Set<String> missing) {
+        if (text == null) {
+            return null;
+        }
+        Placeholders.Filled filled = Placeholders.fill(text, contact, variables);
+        missing.addAll(filled.missing());
+        return filled.text();
+    }
+
+    private static List<String> fillAll(List<String> texts, Contact contact, Map<String, String> variables, Set<String> missing) {
+        return texts == null ? null : texts.stream().map(t -> fillTracking(t, contact, variables, missing)).toList();
+    }
+}

@@ -1,0 +1,23 @@
+package io.reach.journey;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** What executing a step decided: go on (by a branch), wait, end, or fail the journey. */
+sealed interface StepOutcome {
+
+    /** Go on to {@code target} (null ends the journey: a branch without a step). */
+    record Next(String target, String branch, String outcome, UUID messageId) implements StepOutcome {}
+
+    /** Wait until a decision of {@code kind} comes or {@code wakeAt} passes. */
+    record Wait(String kind, Instant wakeAt, UUID waitingMessageId, String waitingFor, String outcome, UUID messageId)
+            implements StepOutcome {}
+
+    record End(String outcome) implements StepOutcome {}
+
+    record Fail(String error) implements StepOutcome {}
+
+    String STATUS = "STATUS";
+    String REPLY = "REPLY";
+    String TIMER = "TIMER";
+}

@@ -1,0 +1,147 @@
+package io.reach.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/** One test per kind of problem, each asserting the step the problem names. */
+class FlowValidatorTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private final FlowValidator validator = new FlowValidator((name, language) -> name.equals("order_ready"),
+            sender -> List.of("sandbox", "sandbox-sms", "sandbox-voice").contains(sender));
+
+    private List<FlowProblem> check(String steps) {
+        return check("{\"type\":\"api\"}", "a", steps);
+    }
+
+    private List<FlowProblem> check(String entry, String start, String steps) {
+        String document = "{\"name\":\"t\",\"entry\":" + entry + ",\"start\":\"" + start + "\",\"steps\":[" + steps + "]}";
+        return validator.check(JSON.readValue(document, FlowDocument.class));
+    }
+
+    private static void assertOnlyProblem(List<FlowProblem> problems, String step, String text) {
+        assertThat(problems).as(problems.toString()).singleElement().satisfies(p -> {
+            assertThat(p.step()).isEqualTo(step);
+            assertThat(p.message()).contains(text);
+        });
+    }
+
+    @Test
+    void theExampleFlowIsValid() throws Exception {
+        String example = Files.readString(Path.of("examples/flows/whatsapp-fallback.json"));
+        assertThat(validator.check(JSON.readValue(example, FlowDocument.class))).isEmpty();
+    }
+
+    @Test
+    void namesAnUnknownStepType() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_fax\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"),
+                "a", "unknown step type 'send_fax'");
+    }
+
+    @Test
+    void namesADanglingBranchTarget() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"condition\",\"condition\":{\"left\":\"x\",\"operator\":\"exists\"},"
+                + "\"branches\":{\"true\":\"e\",\"false\":\"nowhere\"}},{\"id\":\"e\",\"type\":\"end\"}"), "a", "dangling target: 'nowhere'");
+    }
+
+    @Test
+    void namesAnUnreachableStep() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"end\"},{\"id\":\"orphan\",\"type\":\"end\"}"), "orphan", "unreachable step");
+    }
+
+    @Test
+    void namesACycleWithNoWaitInIt() {
+        List<FlowProblem> problems = check("{\"id\":\"a\",\"type\":\"add_tag\",\"tag\":\"x\",\"next\":\"b\"},"
+                + "{\"id\":\"b\",\"type\":\"condition\",\"condition\":{\"left\":\"x\",\"operator\":\"exists\"},"
+                + "\"branches\":{\"true\":\"a\",\"false\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}");
+        assertThat(problems).singleElement().satisfies(p -> {
+            assertThat(p.step()).isIn("a", "b");
+            assertThat(p.message()).contains("cycle with no wait", "a", "b");
+        });
+    }
+
+    @Test
+    void acceptsACycleThroughAWait() {
+        assertThat(check("{\"id\":\"a\",\"type\":\"wait\",\"duration\":\"P1D\",\"next\":\"b\"},"
+                + "{\"id\":\"b\",\"type\":\"condition\",\"condition\":{\"left\":\"x\",\"operator\":\"exists\"},"
+                + "\"branches\":{\"true\":\"a\",\"false\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}")).isEmpty();
+    }
+
+    @Test
+    void namesATimeoutOverSevenDays() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"text\":\"hi\",\"category\":\"utility\","
+                + "\"next\":\"b\"},{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\",\"timeout\":\"P8D\","
+                + "\"branches\":{\"delivered\":\"e\",\"timeout\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}"), "b", "over 7 days");
+    }
+
+    @Test
+    void namesAMissingTemplate() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"gone\","
+                + "\"language\":\"en_US\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"), "a", "missing template: gone (en_US)");
+    }
+
+    @Test
+    void namesAMissingSender() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"nobody\",\"text\":\"hi\",\"category\":\"utility\","
+                + "\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"), "a", "missing sender: nobody");
+    }
+
+    @Test
+    void namesABranchOnTheStatusOfAStepThatSendsNothing() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"add_tag\",\"tag\":\"x\",\"next\":\"b\"},"
+                + "{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\",\"branches\":{\"delivered\":\"e\"}},"
+                + "{\"id\":\"e\",\"type\":\"end\"}"), "b", "'a' is not a sending step");
+    }
+
+    @Test
+    void namesAnUnknownStatusBranch() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"text\":\"hi\",\"category\":\"utility\","
+                + "\"next\":\"b\"},{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\",\"branches\":{\"opened\":\"e\"}},"
+                + "{\"id\":\"e\",\"type\":\"end\"}"), "b", "branch 'opened' is not a status");
+    }
+
+    @Test
+    void namesATimeoutBranchWithoutTimeout() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"wait_for_reply\",\"branches\":{\"YES\":\"e\",\"no_reply\":\"e\"}},"
+                + "{\"id\":\"e\",\"type\":\"end\"}"), "a", "timeout branch but no timeout");
+    }
+
+    @Test
+    void namesAStepWithoutNext() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"add_tag\",\"tag\":\"x\"}"), "a", "needs next");
+    }
+
+    @Test
+    void namesADuplicateStepId() {
+        List<FlowProblem> problems = check("{\"id\":\"a\",\"type\":\"end\"},{\"id\":\"a\",\"type\":\"end\"}");
+        assertThat(problems).extracting(FlowProblem::step).contains("a");
+        assertThat(problems.toString()).contains("used twice");
+    }
+
+    @Test
+    void namesABadDurationAndABadWindow() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"wait\",\"duration\":\"10 minutes\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"),
+                "a", "not an ISO-8601 duration");
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"wait\",\"window\":{\"from\":\"9am\",\"to\":\"18:00\"},\"next\":\"e\"},"
+                + "{\"id\":\"e\",\"type\":\"end\"}"), "a", "window.from");
+    }
+
+    @Test
+    void namesAFetchWithoutUrlAndAConditionWithoutOperator() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"fetch_variables\",\"request\":{\"url\":\"ftp://x\"},"
+                + "\"branches\":{\"success\":\"e\",\"failure\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}"), "a", "request.url");
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"condition\",\"condition\":{\"left\":\"x\",\"operator\":\"like\"},"
+                + "\"branches\":{\"true\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}"), "a", "condition");
+    }
+
+    @Test
+    void namesAStartThatIsNoStepAndAnEventEntryWithoutEvent() {
+        List<FlowProblem> problems = check("{\"type\":\"event\"}", "nowhere", "{\"id\":\"a\",\"type\":\"end\"}");
+        assertThat(problems.toString()).contains("entry.event", "start: 'nowhere'");
+    }
+}

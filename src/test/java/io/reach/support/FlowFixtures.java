@@ -1,0 +1,96 @@
+package io.reach.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+
+/** The example flow and its population, set up through the API as a user would. */
+public final class FlowFixtures {
+
+    /** The seven handset groups of sandbox/flow-handsets.yml and how many contacts each has in the 200. */
+    public static final Map<String, Integer> MIX = mix();
+
+    private FlowFixtures() {}
+
+    private static Map<String, Integer> mix() {
+        Map<String, Integer> mix = new LinkedHashMap<>();
+        mix.put("1", 40);
+        mix.put("2", 20);
+        mix.put("3", 30);
+        mix.put("4", 40);
+        mix.put("5", 30);
+        mix.put("6", 20);
+        mix.put("7", 20);
+        return mix;
+    }
+
+    public static String phone(String group, int index) {
+        return "+316130" + group + String.format("%04d", index);
+    }
+
+    /** The 200 contacts of the mix (or {@code perGroupDivisor} times fewer), imported in one CSV. */
+    public static List<String> importPopulation(Api api, int perGroupDivisor) {
+        StringBuilder csv = new StringBuilder("phone,first_name,consent\n");
+        List<String> phones = new java.util.ArrayList<>();
+        MIX.forEach((group, count) -> {
+            for (int i = 0; i < count / perGroupDivisor; i++) {
+                String phone = phone(group, i);
+                phones.add(phone);
+                csv.append(phone).append(",customer ").append(group).append(",utility\n");
+            }
+        });
+        Api.Response report = api.postRaw("/api/v1/contacts/import", "text/csv", csv.toString().getBytes(), Map.of());
+        assertThat(report.status()).as(report.body()).isEqualTo(200);
+        assertThat(report.json().path("failed").asInt()).as(report.body()).isZero();
+        return phones;
+    }
+
+    public static void orderReadyTemplate(Api api) {
+        if (api.get("/api/v1/templates").body().contains("\"order_ready\"")) {
+            return;
+        }
+        Api.Response template = api.post("/api/v1/templates", Map.of("name", "order_ready", "language", "en_US",
+                "category", "utility", "components", List.of(
+                        Map.of("type", "HEADER", "format", "TEXT", "text", "Order {{1}}"),
+                        Map.of("type", "BODY", "text", "Hi {{1}}, your order {{2}} is ready for pickup."),
+                        Map.of("type", "BUTTONS", "buttons", List.of(Map.of("type", "QUICK_REPLY", "text", "Yes"),
+                                Map.of("type", "QUICK_REPLY", "text", "No"))))));
+        assertThat(template.status()).as(template.body()).isEqualTo(201);
+    }
+
+    /** Imports and publishes examples/flows/whatsapp-fallback.json; returns the flow id. */
+    public static String publishExampleFlow(Api api) {
+        try {
+            String document = Files.readString(Path.of("examples/flows/whatsapp-fallback.json"));
+            Api.Response imported = api.post("/api/v1/flows", document);
+            assertThat(imported.status()).as(imported.body()).isIn(200, 201);
+            String flowId = imported.json().path("flowId").asString();
+            Api.Response published = api.post("/api/v1/flows/" + flowId + "/publish", "");
+            assertThat(published.status()).as(published.body()).isEqualTo(200);
+            return flowId;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public static void orderReady(Api api, String phone) {
+        Api.Response event = api.post("/api/v1/events", Map.of("name", "order_ready", "to", phone,
+                "properties", Map.of("order_id", "A-" + phone.substring(phone.length() - 4)), "key", "order-" + phone));
+        assertThat(event.status()).as(event.body()).isEqualTo(202);
+        assertThat(event.json().path("journeys")).hasSize(1);
+    }
+
+    /** The branch counts of a step (empty when none yet). */
+    public static Map<String, Long> branches(JsonNode counts, String step) {
+        Map<String, Long> branches = new java.util.TreeMap<>();
+        counts.path("steps").path(step).path("branches").properties()
+                .forEach(e -> branches.put(e.getKey(), e.getValue().asLong()));
+        return branches;
+    }
+}

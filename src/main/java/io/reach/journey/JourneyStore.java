@@ -145,9 +145,12 @@ class JourneyStore {
                 .param(contactId).query(this::row).list();
     }
 
-    /** Records the decision a waiting journey was waiting for, once: the first decisive event wins. */
+    /**
+     * Records the decision a waiting journey was waiting for, once: the first decisive event wins. The journey stays
+     * waiting, due now, and leaves its step by the decided branch when the engine takes it.
+     */
     boolean decide(UUID journeyId, String decision, String detail) {
-        return jdbc.sql("UPDATE journeys SET decision = ?, decision_detail = ?, state = 'RUNNING', wake_at = ?, updated_at = ?"
+        return jdbc.sql("UPDATE journeys SET decision = ?, decision_detail = ?, wake_at = ?, updated_at = ?"
                         + " WHERE id = ? AND state = 'WAITING' AND decision IS NULL")
                 .params(decision, detail, Times.now(clock), Times.now(clock), journeyId).update() > 0;
     }

@@ -21,7 +21,6 @@ import io.reach.template.ButtonParameter;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -235,7 +234,7 @@ class StepExecutor {
 
     private StepOutcome fetch(FlowStep step, Contact contact, Map<String, String> variables) {
         FlowStep.Request request = step.request();
-        String url = Placeholders.fill(request.url(), contact, variables, v -> URLEncoder.encode(v, StandardCharsets.UTF_8)).text();
+        String url = Placeholders.fill(request.url(), contact, variables, StepExecutor::escapeForUrl).text();
         Duration timeout = request.timeout() == null ? DEFAULT_FETCH_TIMEOUT : Duration.parse(request.timeout());
         String failure = step.branches().get("failure");
         String success = step.branches().get("success");
@@ -310,6 +309,23 @@ class StepExecutor {
         String branch = String.valueOf(result);
         return new StepOutcome.Next(step.branches().get(branch), branch, "'" + left + "' " + condition.operator()
                 + (right == null ? "" : " '" + right + "'") + " is " + result, null);
+    }
+
+    /**
+     * Percent-encodes what a URL cannot hold as it is (spaces, non-ASCII, quotes, …) and keeps what it can, so that
+     * a variable may hold a whole base URL as well as a path segment.
+     */
+    static String escapeForUrl(String value) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xFF);
+            if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~:/?#[]@!$&'()*+,;=%".indexOf(c) >= 0)) {
+                out.append(c);
+            } else {
+                out.append('%').append(String.format("%02X", b & 0xFF));
+            }
+        }
+        return out.toString();
     }
 
     private static int compare(String left, String right) {

@@ -1,0 +1,341 @@
+package io.reach.journey;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.reach.support.Api;
+import io.reach.support.Fixtures;
+import io.reach.support.FlowFixtures;
+import io.reach.support.OffsetClock;
+import io.reach.support.ReachIntegrationTest;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/** Each step type's branches, through flows started over the API and the sandbox's handsets. */
+@TestPropertySource(properties = {"reach.sandbox.rules-file=classpath:sandbox/flow-handsets.yml",
+        "reach.journeys.poll-interval=100ms"})
+class StepTypesIT extends ReachIntegrationTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final AtomicInteger FLOWS = new AtomicInteger();
+    private static final AtomicInteger NUMBERS = new AtomicInteger(100);
+    private static HttpServer backend;
+    private static ServerSocket silentBackend;
+
+    @TestConfiguration
+    static class Time {
+        @Bean
+        @Primary
+        OffsetClock offsetClock() {
+            return new OffsetClock();
+        }
+    }
+
+    @Autowired
+    OffsetClock clock;
+
+    @BeforeAll
+    static void backends() throws IOException {
+        backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+        backend.createContext("/customers/", exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            String auth = exchange.getRequestHeaders().getFirst("X-Api-Key");
+            byte[] body;
+            int status = 200;
+            if (path.endsWith("/broken")) {
+                status = 503;
+                body = "{\"error\":\"down\"}".getBytes(StandardCharsets.UTF_8);
+            } else if (path.endsWith("/garbled")) {
+                body = "<html>not json".getBytes(StandardCharsets.UTF_8);
+            } else {
+                String id = path.substring(path.lastIndexOf('/') + 1);
+                body = ("{\"customer\":{\"name\":\"Ada " + id + "\",\"tier\":\"gold\"},\"key\":\"" + auth + "\"}")
+                        .getBytes(StandardCharsets.UTF_8);
+            }
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        backend.start();
+        // Accepts connections (through its backlog) and never answers: a backend that times out.
+        silentBackend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    }
+
+    @AfterAll
+    static void stopBackends() throws IOException {
+        backend.stop(0);
+        silentBackend.close();
+    }
+
+    @BeforeEach
+    void template() {
+        FlowFixtures.orderReadyTemplate(api);
+    }
+
+    @Test
+    void setsAttributesTagsAndBranchesOnAConditionThenReports() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"set_city","steps":[
+                 {"id":"set_city","type":"set_attribute","attribute":"city","value":"{{city | CapitalizeAllFirst}}","next":"tag"},
+                 {"id":"tag","type":"add_tag","tag":"campaign-{{campaign}}","next":"where"},
+                 {"id":"where","type":"condition","condition":{"left":"{{contact.city}}","operator":"equals","right":"Amsterdam"},
+                  "branches":{"true":"local","false":"untag"}},
+                 {"id":"untag","type":"remove_tag","tag":"campaign-{{campaign}}","next":"away"},
+                 {"id":"local","type":"add_report_row","status":"local","description":"{{contact.city}}","next":"end"},
+                 {"id":"away","type":"add_report_row","status":"away","description":"{{contact.city}}","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String amsterdam = contact();
+        String utrecht = contact();
+
+        String first = start(flow, amsterdam, Map.of("city", "amsterdam", "campaign", "spring"));
+        String second = start(flow, utrecht, Map.of("city", "utrecht", "campaign", "spring"));
+
+        awaitEnded(first);
+        awaitEnded(second);
+        assertThat(steps(first)).containsExactly("set_city", "tag", "where:true", "local", "end");
+        assertThat(steps(second)).containsExactly("set_city", "tag", "where:false", "untag", "away", "end");
+        JsonNode local = contactByPhone(amsterdam);
+        assertThat(local.path("attributes").path("city").asString()).isEqualTo("Amsterdam");
+        assertThat(local.path("tags").toString()).contains("campaign-spring");
+        assertThat(contactByPhone(utrecht).path("tags").toString()).doesNotContain("campaign-spring");
+        JsonNode reports = api.get("/api/v1/flows/" + flow + "/reports").json();
+        assertThat(reports).hasSize(2);
+        assertThat(reports.toString()).contains("\"status\":\"local\"", "\"description\":\"Utrecht\"");
+    }
+
+    @Test
+    void fetchesVariablesAndTakesTheFailureBranchOnErrorStatusTimeoutAndBadJson() {
+        String base = "http://127.0.0.1:" + backend.getAddress().getPort() + "/customers/";
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"fetch","steps":[
+                 {"id":"fetch","type":"fetch_variables",
+                  "request":{"method":"GET","url":"{{backend}}{{customer}}","headers":{"X-Api-Key":"k-{{customer}}"},"timeout":"PT1S"},
+                  "extract":{"name":"/customer/name","tier":"/customer/tier","missing":"/nope"},
+                  "branches":{"success":"ok","failure":"failed"}},
+                 {"id":"ok","type":"add_report_row","status":"found","description":"{{name}} ({{tier}})","next":"end"},
+                 {"id":"failed","type":"add_report_row","status":"not found","description":"{{customer}}","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String silent = "http://127.0.0.1:" + silentBackend.getLocalPort() + "/customers/";
+        Map<String, String> journeys = new java.util.LinkedHashMap<>();
+        journeys.put("success", start(flow, contact(), Map.of("backend", base, "customer", "c 42")));
+        journeys.put("error status", start(flow, contact(), Map.of("backend", base, "customer", "broken")));
+        journeys.put("bad json", start(flow, contact(), Map.of("backend", base, "customer", "garbled")));
+        journeys.put("timeout", start(flow, contact(), Map.of("backend", silent, "customer", "slow")));
+
+        journeys.values().forEach(this::awaitEnded);
+        assertThat(steps(journeys.get("success"))).containsExactly("fetch:success", "ok", "end");
+        JsonNode fetched = api.get("/api/v1/journeys/" + journeys.get("success")).json().path("variables");
+        assertThat(fetched.path("name").asString()).isEqualTo("Ada c 42");
+        assertThat(fetched.path("tier").asString()).isEqualTo("gold");
+        assertThat(fetched.has("missing")).isFalse();
+        assertThat(steps(journeys.get("error status"))).containsExactly("fetch:failure", "failed", "end");
+        assertThat(steps(journeys.get("bad json"))).containsExactly("fetch:failure", "failed", "end");
+        assertThat(steps(journeys.get("timeout"))).containsExactly("fetch:failure", "failed", "end");
+        assertThat(outcome(journeys.get("error status"), 0)).isEqualTo("HTTP 503");
+        assertThat(outcome(journeys.get("bad json"), 0)).contains("not JSON");
+        assertThat(outcome(journeys.get("timeout"), 0)).contains("timed out");
+        assertThat(api.get("/api/v1/flows/" + flow + "/reports").body()).contains("Ada c 42 (gold)");
+    }
+
+    @Test
+    void waitsADurationAndUntilALocalTimeWindow() {
+        String from = windowStart(2);
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"P2D","next":"office_hours"},
+                 {"id":"office_hours","type":"wait","window":{"from":"%s","to":"%s"},"next":"end"},
+                 {"id":"end","type":"end"}]}""",
+                from, windowStart(3));
+        String journey = start(flow, contact(), Map.of());
+
+        await().atMost(PATIENCE).until(() -> "pause".equals(current(journey)) && "WAITING".equals(state(journey)));
+        Instant wake = Instant.parse(api.get("/api/v1/journeys/" + journey).json().path("wakeAt").asString());
+        assertThat(Duration.between(clock.instant(), wake)).isBetween(Duration.ofDays(2).minusMinutes(1), Duration.ofDays(2));
+        clock.advance(Duration.ofDays(2));
+        await().atMost(PATIENCE).until(() -> "office_hours".equals(current(journey)) && "WAITING".equals(state(journey)));
+        Instant windowWake = Instant.parse(api.get("/api/v1/journeys/" + journey).json().path("wakeAt").asString());
+        ZonedDateTime local = windowWake.atZone(ZoneId.of("Europe/Amsterdam"));
+        assertThat(local.toLocalTime().toString()).isEqualTo(from);
+        clock.advance(Duration.between(clock.instant(), windowWake).plusSeconds(1));
+        awaitEnded(journey);
+        assertThat(steps(journey)).containsExactly("pause", "office_hours", "end");
+    }
+
+    @Test
+    void waitsForAReplyAndBranchesPerPayloadOnAnyTextAndOnNoReply() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["{{contact.first_name | default: friend}}","X"],"next":"reply"},
+                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
+                  "branches":{"YES":"yes","any_text":"text","no_reply":"silent"}},
+                 {"id":"yes","type":"add_report_row","status":"yes","next":"end"},
+                 {"id":"text","type":"add_report_row","status":"text: {{reply.text}}","next":"end"},
+                 {"id":"silent","type":"add_report_row","status":"no reply","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String yes = start(flow, contact("1"), Map.of());
+        String silent = start(flow, contact("2"), Map.of());
+        String texter = contact("2");
+        String text = start(flow, texter, Map.of());
+
+        awaitEnded(yes);
+        assertThat(steps(yes)).containsExactly("send", "reply:YES", "yes", "end");
+        await().atMost(PATIENCE).until(() -> "reply".equals(current(text)) && "WAITING".equals(state(text)));
+        postInboundText(texter, "I'll come at five");
+        awaitEnded(text);
+        assertThat(steps(text)).containsExactly("send", "reply:any_text", "text", "end");
+        assertThat(api.get("/api/v1/flows/" + flow + "/reports").body()).contains("text: I'll come at five");
+        await().atMost(PATIENCE).until(() -> "reply".equals(current(silent)) && "WAITING".equals(state(silent)));
+        clock.advance(Duration.ofHours(2).plusSeconds(1));
+        awaitEnded(silent);
+        assertThat(steps(silent)).containsExactly("send", "reply:no_reply", "silent", "end");
+    }
+
+    @Test
+    void branchesOnBlockedAndNamesTheMissingPlaceholder() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_sms","sender":"sandbox-sms","category":"utility",
+                  "text":"Your code is {{code}}","next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send",
+                  "branches":{"delivered":"end","blocked":"blocked"}},
+                 {"id":"blocked","type":"add_report_row","status":"blocked","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String missing = start(flow, contact(), Map.of());
+        String optedOut = Fixtures.contact(api, nextPhone("1"), Map.of("utility", true), true).path("phone").asString();
+        String refused = start(flow, optedOut, Map.of("code", "1234"));
+        String fine = start(flow, contact(), Map.of("code", "1234"));
+
+        awaitEnded(missing);
+        awaitEnded(refused);
+        awaitEnded(fine);
+        assertThat(steps(missing)).containsExactly("send", "status:blocked", "blocked", "end");
+        assertThat(outcome(missing, 0)).isEqualTo("blocked: missing variable: {{code}} has no value and no default");
+        assertThat(steps(refused)).containsExactly("send", "status:blocked", "blocked", "end");
+        assertThat(outcome(refused, 0)).contains("opted out");
+        assertThat(steps(fine)).containsExactly("send", "status:delivered", "end");
+    }
+
+    @Test
+    void sendsFreeFormTextOnlyInsideTheCustomerServiceWindow() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"say","steps":[
+                 {"id":"say","type":"send_text","sender":"sandbox","text":"Thanks {{contact.first_name | default: there}}!",
+                  "next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"say","timeout":"PT1H",
+                  "branches":{"sent":"end","blocked":"outside","timeout":"end"}},
+                 {"id":"outside","type":"add_report_row","status":"outside the window","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String wrote = contact("1");
+        postInboundText(wrote, "Hello?");
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/inbound-messages?contactId=" + contactByPhone(wrote)
+                .path("id").asString()).json().size() == 1);
+
+        String inside = start(flow, wrote, Map.of());
+        String outside = start(flow, contact("1"), Map.of());
+
+        awaitEnded(inside);
+        awaitEnded(outside);
+        assertThat(steps(inside)).containsExactly("say", "status:sent", "end");
+        assertThat(steps(outside)).containsExactly("say", "status:blocked", "outside", "end");
+        assertThat(outcome(outside, 0)).contains("24-hour window");
+    }
+
+    private void postInboundText(String phone, String text) {
+        String payload = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"200000000000001\",\"changes\":[{\"value\":"
+                + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100001\","
+                + "\"phone_number_id\":\"100000000000001\"},\"messages\":[{\"from\":\"" + phone.substring(1) + "\",\"id\":\"wamid.in-"
+                + java.util.UUID.randomUUID() + "\",\"timestamp\":\"" + clock.instant().getEpochSecond()
+                + "\",\"type\":\"text\",\"text\":{\"body\":\"" + text + "\"}}]},\"field\":\"messages\"}]}]}";
+        byte[] body = payload.getBytes(StandardCharsets.UTF_8);
+        Api.Response response = api.postRaw("/webhooks/whatsapp", "application/json", body, Map.of("X-Hub-Signature-256",
+                io.reach.messaging.whatsapp.WebhookSignature.sign(body, "sandbox-app-secret")));
+        assertThat(response.status()).isEqualTo(200);
+    }
+
+    /** A whole hour some hours after Reach's (moved) now, in the contacts' time zone. */
+    private String windowStart(int hoursFromNow) {
+        return clock.instant().atZone(ZoneId.of("Europe/Amsterdam")).plusHours(hoursFromNow).withMinute(0).toLocalTime()
+                .withSecond(0).withNano(0).toString();
+    }
+
+    private String publish(String document, Object... arguments) {
+        List<Object> values = new java.util.ArrayList<>(List.of("step-test-" + FLOWS.incrementAndGet()));
+        values.addAll(List.of(arguments));
+        Api.Response imported = api.post("/api/v1/flows", document.formatted(values.toArray()));
+        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+        String flowId = imported.json().path("flowId").asString();
+        assertThat(api.post("/api/v1/flows/" + flowId + "/publish", "").status()).isEqualTo(200);
+        return flowId;
+    }
+
+    private String contact() {
+        return contact("1");
+    }
+
+    private String contact(String group) {
+        String phone = nextPhone(group);
+        Fixtures.contact(api, phone, Map.of("utility", true, "marketing", true), false);
+        return phone;
+    }
+
+    private static String nextPhone(String group) {
+        return "+316130" + group + String.format("%04d", 5000 + NUMBERS.incrementAndGet());
+    }
+
+    private String start(String flowId, String phone, Map<String, String> variables) {
+        Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("to", phone, "variables", variables));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        return started.json().path("journeyId").asString();
+    }
+
+    private void awaitEnded(String journey) {
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(state(journey)).as(api.get("/api/v1/journeys/" + journey
+                + "/path").body()).isEqualTo("ENDED"));
+    }
+
+    private String state(String journey) {
+        return api.get("/api/v1/journeys/" + journey).json().path("state").asString();
+    }
+
+    private String current(String journey) {
+        return api.get("/api/v1/journeys/" + journey).json().path("currentStep").asString();
+    }
+
+    private List<String> steps(String journey) {
+        List<String> steps = new java.util.ArrayList<>();
+        api.get("/api/v1/journeys/" + journey + "/path").json().forEach(s -> steps.add(s.path("stepId").asString()
+                + (s.path("branch").isMissingNode() || s.path("branch").isNull() ? "" : ":" + s.path("branch").asString())));
+        return steps;
+    }
+
+    private String outcome(String journey, int index) {
+        return api.get("/api/v1/journeys/" + journey + "/path").json().path(index).path("outcome").asString();
+    }
+
+    private JsonNode contactByPhone(String phone) {
+        return api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json().path(0);
+    }
+}

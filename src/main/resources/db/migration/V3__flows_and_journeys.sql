@@ -61,6 +61,7 @@ CREATE TABLE journey_steps (
     branch          VARCHAR(200),
     outcome         VARCHAR(2000),
     message_id      UUID,
+    node            VARCHAR(200),
     PRIMARY KEY (journey_id, seq)
 );
 CREATE INDEX journey_steps_by_version ON journey_steps (flow_version_id, step_id);

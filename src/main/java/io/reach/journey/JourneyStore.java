@@ -33,12 +33,16 @@ class JourneyStore {
     private final Dialect dialect;
     private final JsonMapper json;
     private final Clock clock;
+    private final String node;
 
-    JourneyStore(JdbcClient jdbc, Dialect dialect, JsonMapper json, Clock clock) {
+    JourneyStore(JdbcClient jdbc, Dialect dialect, JsonMapper json, Clock clock,
+                 @org.springframework.beans.factory.annotation.Value("${reach.node-id:}") String node) {
         this.jdbc = jdbc;
         this.dialect = dialect;
         this.json = json;
         this.clock = clock;
+        // Which Reach process entered each step: several nodes share the work, and this says who did what.
+        this.node = node == null || node.isBlank() ? java.lang.management.ManagementFactory.getRuntimeMXBean().getName() : node;
     }
 
     /** Creates a journey at its start step, unless one with the same entry key exists. */
@@ -54,8 +58,8 @@ class JourneyStore {
         if (!created) {
             return Optional.empty();
         }
-        jdbc.sql("INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id, entered_at) VALUES (?, 1, ?, ?, ?)")
-                .params(id, versionId, startStep, now).update();
+        jdbc.sql("INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id, entered_at, node) VALUES (?, 1, ?, ?, ?, ?)")
+                .params(id, versionId, startStep, now, node).update();
         return Optional.of(id);
     }
 
@@ -99,8 +103,8 @@ class JourneyStore {
                         + " WHERE id = ? AND visits = ?")
                 .params(Journey.RUNNING, target, seq, json.writeValueAsString(variables), now, now, journey.id(), journey.visits())
                 .update();
-        jdbc.sql("INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id, entered_at) VALUES (?, ?, ?, ?, ?)")
-                .params(journey.id(), seq, journey.flowVersionId(), target, now).update();
+        jdbc.sql("INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id, entered_at, node) VALUES (?, ?, ?, ?, ?, ?)")
+                .params(journey.id(), seq, journey.flowVersionId(), target, now, node).update();
     }
 
     /** Waits at the current step until a decision comes or {@code wakeAt} (null: no timeout) passes. */

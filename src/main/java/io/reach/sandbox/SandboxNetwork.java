@@ -82,8 +82,10 @@ public class SandboxNetwork implements SmartLifecycle {
             throw new UncheckedIOException("The sandbox Twilio cannot listen on port " + settings.twilio().port()
                     + " (set reach.sandbox.twilio.port to a free port, or 0)", e);
         }
-        registerSender();
-        registerSmsAndVoiceSenders();
+        if (settings.registerSenders()) {
+            registerSender();
+            registerSmsAndVoiceSenders();
+        }
         running = true;
         log.info("Sandbox network up: Graph API on http://127.0.0.1:{}, SMSC on 127.0.0.1:{}, Twilio on http://127.0.0.1:{},"
                         + " handset webhooks to {}; senders '{}', '{}', '{}', '{}'", graphApiPort, smsc.port(), twilioPort,
@@ -149,6 +151,10 @@ public class SandboxNetwork implements SmartLifecycle {
 
     public int graphApiPort() {
         return graphApiPort;
+    }
+
+    public int twilioPort() {
+        return twilioPort;
     }
 
     public SandboxSmsc smsc() {

@@ -4,7 +4,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * The sandbox network ({@code reach.sandbox.*}): its ports, its handset rules and the senders (with their
- * sandbox-only secrets) that Reach registers on first start.
+ * sandbox-only secrets) that Reach registers on first start ({@code registerSenders}: false when this process only
+ * hosts the sandbox for Reach nodes elsewhere).
  */
 @ConfigurationProperties("reach.sandbox")
 public record SandboxSettings(
@@ -20,7 +21,8 @@ public record SandboxSettings(
         String appSecret,
         String verifyToken,
         Smpp smpp,
-        Twilio twilio) {
+        Twilio twilio,
+        @org.springframework.boot.context.properties.bind.DefaultValue("true") boolean registerSenders) {
 
     /** The sandbox SMSC and the SMS sender that binds to it. */
     public record Smpp(int port, String systemId, String password, String senderName, String fromAddress) {

@@ -210,7 +210,7 @@ public final class SandboxSmsc {
             if (messageId.equals(created[0])) {
                 submits.add(new Submit(submitSm.getDestAddress(), submitSm.getDataCoding(), submitSm.getEsmClass(),
                         submitSm.getShortMessage(), reference, messageId));
-                scheduleReceipts(submitSm, messageId);
+                scheduleReceipts(submitSm, messageId, source);
             } else {
                 resubmissions.incrementAndGet();
             }
@@ -267,27 +267,32 @@ public final class SandboxSmsc {
         return Long.toHexString(ids.incrementAndGet());
     }
 
-    private void scheduleReceipts(SubmitSm submitSm, String messageId) {
+    private void scheduleReceipts(SubmitSm submitSm, String messageId, SMPPServerSession submitter) {
         Handset handset = rules.forRecipient("+" + submitSm.getDestAddress());
         String recipient = submitSm.getDestAddress();
         String sender = submitSm.getSourceAddr();
         Date submitted = new Date();
         boolean intermediate = (submitSm.getRegisteredDelivery() & 0x10) != 0;
         if (intermediate) {
-            timer.schedule(() -> receipt(recipient, sender, messageId, submitted, DeliveryReceiptState.ENROUTE, "000", true),
+            timer.schedule(() -> receipt(submitter, recipient, sender, messageId, submitted, DeliveryReceiptState.ENROUTE, "000", true),
                     Math.min(100, handset.smsDelay() / 2), TimeUnit.MILLISECONDS);
         }
         DeliveryReceiptState state = handset.smsDeliverable() ? DeliveryReceiptState.DELIVRD
                 : DeliveryReceiptState.valueOf(handset.smsFailStat() == null ? "UNDELIV" : handset.smsFailStat());
         String error = handset.smsDeliverable() ? "000" : handset.smsError() == null ? "001" : handset.smsError();
-        timer.schedule(() -> receipt(recipient, sender, messageId, submitted, state, error, false), handset.smsDelay(),
+        timer.schedule(() -> receipt(submitter, recipient, sender, messageId, submitted, state, error, false), handset.smsDelay(),
                 TimeUnit.MILLISECONDS);
     }
 
-    private void receipt(String recipient, String sender, String messageId, Date submitted, DeliveryReceiptState state,
-                         String error, boolean intermediate) {
-        SMPPServerSession session = sessions.stream().filter(s -> s.getSessionState().isBound()).findFirst().orElse(null);
-        Runnable retry = () -> receipt(recipient, sender, messageId, submitted, state, error, intermediate);
+    /**
+     * Delivers a receipt on the session that submitted the message, or, when that one is gone (the ESME reconnected),
+     * on another bound session of the same system_id.
+     */
+    private void receipt(SMPPServerSession submitter, String recipient, String sender, String messageId, Date submitted,
+                         DeliveryReceiptState state, String error, boolean intermediate) {
+        SMPPServerSession session = submitter != null && sessions.contains(submitter) && submitter.getSessionState().isBound()
+                ? submitter : sessions.stream().filter(s -> s.getSessionState().isBound()).findFirst().orElse(null);
+        Runnable retry = () -> receipt(null, recipient, sender, messageId, submitted, state, error, intermediate);
         if (session == null) {
             undeliveredReceipts.add(retry);
             return;

@@ -29,12 +29,18 @@ public final class TestDatabase {
     }
 
     public static void register(DynamicPropertyRegistry registry) {
+        fresh().forEach((key, value) -> registry.add(key, () -> value));
+    }
+
+    /** The settings of a fresh database (H2 in memory, or a new PostgreSQL schema), for contexts started by hand. */
+    public static java.util.Map<String, String> fresh() {
+        java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
         String unique = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         if (!postgres()) {
-            registry.add("spring.datasource.url", () -> "jdbc:h2:mem:reach_" + unique + ";DB_CLOSE_DELAY=-1");
-            registry.add("spring.datasource.username", () -> "sa");
-            registry.add("spring.datasource.password", () -> "");
-            return;
+            settings.put("spring.datasource.url", "jdbc:h2:mem:reach_" + unique + ";DB_CLOSE_DELAY=-1");
+            settings.put("spring.datasource.username", "sa");
+            settings.put("spring.datasource.password", "");
+            return settings;
         }
         String url = System.getenv("REACH_TEST_POSTGRES_URL");
         if (url == null || url.isBlank()) {
@@ -49,11 +55,12 @@ public final class TestDatabase {
         }
         CREATED_SCHEMAS.add(schema);
         String withSchema = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
-        registry.add("spring.datasource.url", () -> withSchema);
-        registry.add("spring.datasource.username", () -> "");
-        registry.add("spring.datasource.password", () -> "");
-        registry.add("spring.flyway.schemas", () -> schema);
-        registry.add("spring.flyway.default-schema", () -> schema);
+        settings.put("spring.datasource.url", withSchema);
+        settings.put("spring.datasource.username", "");
+        settings.put("spring.datasource.password", "");
+        settings.put("spring.flyway.schemas", schema);
+        settings.put("spring.flyway.default-schema", schema);
+        return settings;
     }
 
     private static void dropSchemas() {

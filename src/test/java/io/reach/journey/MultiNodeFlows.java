@@ -1,0 +1,116 @@
+package io.reach.journey;
+
+import static io.reach.support.FlowFixtures.branches;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reach.sandbox.SandboxNetwork;
+import io.reach.support.Api;
+import io.reach.support.FlowFixtures;
+import io.reach.support.ReachNode;
+import io.reach.support.TestDatabase;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * What the restart and the two-engine tests share: a sandbox network in its own node (so that it outlives the Reach
+ * nodes), the example flow over 100 contacts, and the checks that nothing was lost or done twice.
+ */
+final class MultiNodeFlows {
+
+    static final Duration PATIENCE = Duration.ofSeconds(90);
+    static final int DIVISOR = 2;
+
+    private MultiNodeFlows() {}
+
+    /** A node that only runs the sandbox network, sending Meta's webhooks to {@code reachPort}. */
+    static ReachNode sandbox(int reachPort) {
+        return ReachNode.start("sandbox", TestDatabase.fresh(), Map.of(
+                "server.port", "0",
+                "reach.sandbox.graph-api-port", "0",
+                "reach.sandbox.smpp.port", "0",
+                "reach.sandbox.twilio.port", "0",
+                "reach.sandbox.rules-file", "classpath:sandbox/flow-handsets.yml",
+                "reach.sandbox.webhook-url", "http://127.0.0.1:" + reachPort + "/webhooks/whatsapp",
+                "reach.sandbox.register-senders", "false",
+                "reach.journeys.engine-enabled", "false"));
+    }
+
+    /** A Reach node on the test database, with no sandbox of its own. */
+    static ReachNode reach(String name, Map<String, String> database, int port) {
+        return ReachNode.start(name, database, Map.of("server.port", String.valueOf(port), "reach.sandbox.enabled", "false"));
+    }
+
+    /** Registers the sandbox node's numbers as senders (same names as the default sandbox's) and the example flow. */
+    static String setUp(Api api, SandboxNetwork sandbox) {
+        created(api.post("/api/v1/senders", Map.of("name", "sandbox", "phoneNumberId", "100000000000001",
+                "wabaId", "200000000000001", "displayNumber", "+15550100001", "accessToken", "sandbox-access-token",
+                "appSecret", "sandbox-app-secret", "verifyToken", "sandbox-verify-token",
+                "graphApiBaseUrl", "http://127.0.0.1:" + sandbox.graphApiPort())));
+        created(api.post("/api/v1/senders", Map.of("name", "sandbox-sms", "channel", "sms", "provider", "smpp",
+                "fromAddress", "Reach", "secret", "sandbox", "settings", Map.of("host", "127.0.0.1",
+                        "port", String.valueOf(sandbox.smsc().port()), "systemId", "reach", "enquireLinkSeconds", "5"))));
+        created(api.post("/api/v1/senders", Map.of("name", "sandbox-voice", "channel", "voice", "provider", "twilio",
+                "fromAddress", "+14155552600", "secret", "sandbox-twilio-auth-token", "settings",
+                Map.of("accountSid", "AC00000000000000000000000000000000", "baseUrl", "http://127.0.0.1:" + sandbox.twilioPort()))));
+        FlowFixtures.orderReadyTemplate(api);
+        return FlowFixtures.publishExampleFlow(api);
+    }
+
+    private static void created(Api.Response response) {
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+    }
+
+    /** Moves the shared clock past the flow's timeouts, step by step, until every journey has ended. */
+    static void finish(Api api, String flowId) {
+        String counts = "/api/v1/flows/" + flowId + "/versions/1/counts";
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            JsonNode now = api.get(counts).json();
+            assertThat(branches(now, "whatsapp_delivered")).containsEntry("delivered", 45L).containsEntry("failed", 45L);
+            assertThat(branches(now, "ask_pickup")).containsEntry("YES", 20L);
+            assertThat(branches(now, "call_answered")).containsEntry("delivered", 15L).containsEntry("failed", 10L);
+        });
+        ReachNode.CLOCK.advance(Duration.ofMinutes(10).plusSeconds(1));
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(branches(api.get(counts).json(), "sms_delivered")).containsEntry("delivered", 30L));
+        ReachNode.CLOCK.advance(Duration.ofHours(1));
+        ReachNode.CLOCK.advance(Duration.ofHours(24));
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get(counts).json().path("ended").asLong()).isEqualTo(100));
+    }
+
+    /** The counts match the mix, every contact got each message at most once, and no journey took a step twice. */
+    static void assertNothingLostOrDoubled(Api api, String flowId, SandboxNetwork sandbox) {
+        JsonNode counts = api.get("/api/v1/flows/" + flowId + "/versions/1/counts").json();
+        assertThat(counts.path("failed").asLong()).isZero();
+        assertThat(branches(counts, "whatsapp_delivered")).isEqualTo(Map.of("delivered", 45L, "failed", 45L, "timeout", 10L));
+        assertThat(branches(counts, "whatsapp_read")).isEqualTo(Map.of("read", 30L, "timeout", 15L));
+        assertThat(branches(counts, "ask_pickup")).isEqualTo(Map.of("YES", 20L, "no_reply", 10L));
+        assertThat(branches(counts, "sms_delivered")).isEqualTo(Map.of("delivered", 30L, "failed", 25L));
+        assertThat(branches(counts, "call_answered")).isEqualTo(Map.of("delivered", 15L, "failed", 10L));
+        FlowFixtures.MIX.forEach((group, count) -> {
+            for (int i = 0; i < count / DIVISOR; i++) {
+                String phone = FlowFixtures.phone(group, i);
+                boolean whatsAppFailed = List.of("4", "5", "6", "7").contains(group);
+                boolean smsFailed = List.of("5", "6").contains(group);
+                assertThat(sandbox.graphApi().acceptedFor(phone)).as("WhatsApp to " + phone).isEqualTo(1);
+                assertThat(sandbox.smsc().submitsTo(phone)).as("SMS to " + phone).hasSize(whatsAppFailed ? 1 : 0);
+                assertThat(sandbox.twilio().createdFor("call", phone)).as("calls to " + phone).hasSize(smsFailed ? 1 : 0);
+            }
+        });
+        for (JsonNode journey : api.get("/api/v1/flows/" + flowId + "/journeys?limit=1000").json()) {
+            JsonNode path = api.get("/api/v1/journeys/" + journey.path("id").asString() + "/path").json();
+            Set<String> seen = new HashSet<>();
+            int seq = 0;
+            for (JsonNode step : path) {
+                assertThat(step.path("seq").asInt()).isEqualTo(++seq);
+                assertThat(seen.add(step.path("stepId").asString())).as("step taken twice: " + path).isTrue();
+            }
+            assertThat(journey.path("state").asString()).isEqualTo("ENDED");
+        }
+        assertThat(api.get("/api/v1/flows/" + flowId + "/reports?limit=1000").json()).hasSize(100);
+    }
+}

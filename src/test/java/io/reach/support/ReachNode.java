@@ -1,0 +1,111 @@
+package io.reach.support;
+
+import io.reach.ReachApplication;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+
+/**
+ * A whole Reach process started by a test (one Spring application on its own port), so that a test can run
+ * several against one database, or stop one and start another in its place.
+ */
+public final class ReachNode implements AutoCloseable {
+
+    /** The clock every node of a test shares, moved by the test. */
+    public static final OffsetClock CLOCK = new OffsetClock();
+
+    private final ConfigurableApplicationContext context;
+    private final int port;
+    private final Api api;
+
+    private ReachNode(ConfigurableApplicationContext context) {
+        this.context = context;
+        this.port = ((WebServerApplicationContext) context).getWebServer().getPort();
+        this.api = new Api("http://127.0.0.1:" + port, ReachIntegrationTest.TOKEN);
+    }
+
+    /** Gives every node the shared clock (a test configuration, so that no @SpringBootTest picks it up). */
+    @org.springframework.boot.test.context.TestConfiguration(proxyBeanMethods = false)
+    static class SharedClock {
+        @Bean
+        @Primary
+        Clock sharedClock() {
+            return CLOCK;
+        }
+    }
+
+    public static ReachNode start(String name, Map<String, String> database, Map<String, String> properties) {
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("reach.api.token", ReachIntegrationTest.TOKEN);
+        all.put("reach.data-dir", "target/test-data/" + UUID.randomUUID());
+        all.put("reach.node-id", name);
+        all.put("reach.whatsapp.poll-interval", "100ms");
+        all.put("reach.messaging.poll-interval", "100ms");
+        all.put("reach.messaging.smpp-refresh-interval", "500ms");
+        all.put("reach.messaging.unmatched-sweep-interval", "200ms");
+        all.put("reach.journeys.poll-interval", "100ms");
+        all.put("spring.main.banner-mode", "off");
+        all.putAll(database);
+        all.putAll(properties);
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(ReachApplication.class, SharedClock.class)
+                .initializers(c -> c.getBeanFactory().registerSingleton("testClassesExcluded", new TestClassesExcluded()))
+                // As arguments: they then win over application.yml, as a user's --server.port would.
+                .run(all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+        return new ReachNode(context);
+    }
+
+    /** Keeps the tests' own configurations (their clocks) out of the component scan of a node started by hand. */
+    static final class TestClassesExcluded extends org.springframework.boot.context.TypeExcludeFilter {
+        @Override
+        public boolean match(org.springframework.core.type.classreading.MetadataReader reader,
+                             org.springframework.core.type.classreading.MetadataReaderFactory factory) {
+            String name = reader.getClassMetadata().getClassName();
+            return name.startsWith("io.reach.support.") || name.matches(".*(IT|Test)(\\$.*)?");
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof TestClassesExcluded;
+        }
+
+        @Override
+        public int hashCode() {
+            return TestClassesExcluded.class.hashCode();
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Api api() {
+        return api;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}

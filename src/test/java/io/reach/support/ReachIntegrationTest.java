@@ -15,6 +15,8 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "reach.api.token=" + ReachIntegrationTest.TOKEN,
         "reach.sandbox.graph-api-port=0",
+        "spring.datasource.hikari.maximum-pool-size=10",
+        "spring.datasource.hikari.minimum-idle=1",
         "reach.sandbox.smpp.port=0",
         "reach.sandbox.twilio.port=0",
         "reach.messaging.poll-interval=100ms",

@@ -55,6 +55,8 @@ public final class ReachNode implements AutoCloseable {
         all.put("reach.messaging.unmatched-sweep-interval", "200ms");
         all.put("reach.journeys.poll-interval", "100ms");
         all.put("spring.main.banner-mode", "off");
+        all.put("spring.datasource.hikari.maximum-pool-size", "10");
+        all.put("spring.datasource.hikari.minimum-idle", "1");
         all.putAll(database);
         all.putAll(properties);
         ConfigurableApplicationContext context = new SpringApplicationBuilder(ReachApplication.class, SharedClock.class)

@@ -38,6 +38,17 @@ class FlowValidatorTest {
     }
 
     @Test
+    void theJsonSchemaKnowsTheSameStepTypesAndStatusBranches() throws Exception {
+        tools.jackson.databind.JsonNode schema = JSON.readTree(Files.readString(Path.of("docs/flow.schema.json")));
+        java.util.Set<String> types = new java.util.TreeSet<>();
+        schema.at("/$defs/step/properties/type/enum").forEach(t -> types.add(t.asString()));
+        assertThat(types).isEqualTo(new java.util.TreeSet<>(StepTypes.ALL));
+        java.util.Set<String> statuses = new java.util.TreeSet<>();
+        schema.at("/$defs/step/allOf/3/then/properties/branches/propertyNames/enum").forEach(t -> statuses.add(t.asString()));
+        assertThat(statuses).isEqualTo(new java.util.TreeSet<>(StepTypes.STATUS_BRANCHES));
+    }
+
+    @Test
     void namesAnUnknownStepType() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_fax\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"),
                 "a", "unknown step type 'send_fax'");

@@ -23,6 +23,9 @@ public abstract class InboxProcessor extends BackgroundWorker {
     private final TransactionTemplate transactions;
     private final Duration lease;
     private final Clock clock;
+    private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    // Entries of different messages are applied side by side, within the connection pool's means.
+    private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(8);
 
     protected InboxProcessor(String name, String source, WebhookInbox inbox, TransactionTemplate transactions,
                              Duration pollInterval, Duration lease, Clock clock) {
@@ -40,24 +43,57 @@ public abstract class InboxProcessor extends BackgroundWorker {
     /** How long to wait before trying a failed entry again. */
     protected abstract Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure);
 
+    /** Whether a failure is worth a warning (an expected, passing one is not). */
+    protected boolean worthWarning(RuntimeException failure) {
+        return true;
+    }
+
+    /**
+     * What an entry is about (e.g. its message): entries with the same key are applied in the order they came,
+     * entries with different keys at the same time. Null puts the entry in one group with all other null keys.
+     */
+    protected String orderingKey(WebhookInbox.Entry entry) {
+        return null;
+    }
+
     @Override
     protected int doWork() {
         List<WebhookInbox.Entry> entries = inbox.claim(source, BATCH, lease);
+        java.util.Map<String, List<WebhookInbox.Entry>> groups = new java.util.LinkedHashMap<>();
         for (WebhookInbox.Entry entry : entries) {
-            try {
-                transactions.executeWithoutResult(tx -> {
-                    process(entry);
-                    inbox.markProcessed(entry.id());
-                });
-            } catch (RuntimeException e) {
-                Duration wait = retryDelay(entry, e);
-                if (log.isDebugEnabled() || entry.attempt() > 3) {
-                    log.warn("{} entry {} could not be processed (attempt {}); retrying in {}", source, entry.id(),
-                            entry.attempt(), wait, e);
-                }
-                inbox.markFailed(entry.id(), e.getClass().getSimpleName() + ": " + e.getMessage(), clock.instant().plus(wait));
-            }
+            String key = orderingKey(entry);
+            groups.computeIfAbsent(key == null ? "" : key, k -> new java.util.ArrayList<>()).add(entry);
         }
+        forEachInParallel(threads, List.copyOf(groups.values()), group -> {
+            slots.acquireUninterruptibly();
+            try {
+                group.forEach(this::apply);
+            } finally {
+                slots.release();
+            }
+        });
         return entries.size();
+    }
+
+    private void apply(WebhookInbox.Entry entry) {
+        try {
+            transactions.executeWithoutResult(tx -> {
+                process(entry);
+                inbox.markProcessed(entry.id());
+            });
+        } catch (RuntimeException e) {
+            Duration wait = retryDelay(entry, e);
+            if (worthWarning(e) && (log.isDebugEnabled() || entry.attempt() > 3)) {
+                log.warn("{} entry {} could not be processed (attempt {}); retrying in {}", source, entry.id(),
+                        entry.attempt(), wait, e);
+            }
+            inbox.markFailed(entry.id(), e.getClass().getSimpleName() + ": " + e.getMessage(), clock.instant().plus(wait));
+        }
+    }
+
+    @Override
+    public void stop() {
+        super.stop();
+        threads.shutdown();
     }
 }

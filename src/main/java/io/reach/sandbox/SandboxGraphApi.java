@@ -44,6 +44,7 @@ public final class SandboxGraphApi {
     private final Map<String, Integer> attemptsByIdempotencyKey = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> acceptedByRecipient = new ConcurrentHashMap<>();
     private final AtomicLong accepted = new AtomicLong();
+    private final Map<String, Instant> failureDelivered = new ConcurrentHashMap<>();
     private HttpServer server;
 
     SandboxGraphApi(JsonMapper json, HandsetRules rules, SandboxWebhooks webhooks, String phoneNumberId, String accessToken) {
@@ -73,6 +74,11 @@ public final class SandboxGraphApi {
     public long acceptedFor(String e164) {
         AtomicLong count = acceptedByRecipient.get(e164);
         return count == null ? 0 : count.get();
+    }
+
+    /** When Reach acknowledged the (first) failed-status webhook for a recipient: the benchmark's start of a fallback. */
+    public java.util.Optional<Instant> failureDeliveredAt(String e164) {
+        return java.util.Optional.ofNullable(failureDelivered.get(e164));
     }
 
     public long acceptedTotal() {
@@ -184,7 +190,8 @@ public final class SandboxGraphApi {
         Integer failure = !handset.onWhatsApp() ? Integer.valueOf(131026) : handset.failWith();
         if (failure != null) {
             long failAt = handset.failAfterMs() == null ? 300 : handset.failAfterMs();
-            events.add(new SandboxWebhooks.Scheduled(failAt, webhooks.status(wamid, digits, "failed", callbackData, failure)));
+            events.add(new SandboxWebhooks.Scheduled(failAt, webhooks.status(wamid, digits, "failed", callbackData, failure),
+                    () -> failureDelivered.putIfAbsent("+" + digits, Instant.now())));
             if (handset.deliveredAfterFailMs() != null) {
                 events.add(new SandboxWebhooks.Scheduled(failAt + handset.deliveredAfterFailMs(),
                         webhooks.status(wamid, digits, "delivered", callbackData, null)));

@@ -67,7 +67,8 @@ public final class SandboxSmsc {
     private static final short REACH_REFERENCE_TAG = 0x1401;
 
     /** One accepted submit_sm, as the SMSC saw it. */
-    public record Submit(String destination, byte dataCoding, byte esmClass, byte[] payload, String reference, String messageId) {}
+    public record Submit(String destination, byte dataCoding, byte esmClass, byte[] payload, String reference, String messageId,
+                         java.time.Instant receivedAt) {}
 
     private final HandsetRules rules;
     private final String systemId;
@@ -209,7 +210,7 @@ public final class SandboxSmsc {
                     : idByReference.computeIfAbsent(reference, r -> created[0] = nextId());
             if (messageId.equals(created[0])) {
                 submits.add(new Submit(submitSm.getDestAddress(), submitSm.getDataCoding(), submitSm.getEsmClass(),
-                        submitSm.getShortMessage(), reference, messageId));
+                        submitSm.getShortMessage(), reference, messageId, java.time.Instant.now()));
                 scheduleReceipts(submitSm, messageId, source);
             } else {
                 resubmissions.incrementAndGet();

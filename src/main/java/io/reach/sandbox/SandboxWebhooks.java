@@ -28,8 +28,12 @@ final class SandboxWebhooks {
     private static final Logger log = LoggerFactory.getLogger(SandboxWebhooks.class);
     private static final int MAX_DELIVERY_ATTEMPTS = 6;
 
-    /** One webhook to send at a moment after the send. */
-    record Scheduled(long afterMs, String body) {}
+    /** One webhook to send at a moment after the send; {@code onDelivered} runs once Reach answered 200. */
+    record Scheduled(long afterMs, String body, Runnable onDelivered) {
+        Scheduled(long afterMs, String body) {
+            this(afterMs, body, () -> { });
+        }
+    }
 
     private final JsonMapper json;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
@@ -66,7 +70,10 @@ final class SandboxWebhooks {
         }
         Scheduled event = events.get(index);
         long delay = Math.max(0, Duration.between(Instant.now(), start.plusMillis(event.afterMs())).toMillis());
-        timer.schedule(() -> deliver(event.body(), 1, () -> next(start, events, index + 1)), delay, TimeUnit.MILLISECONDS);
+        timer.schedule(() -> deliver(event.body(), 1, () -> {
+            event.onDelivered().run();
+            next(start, events, index + 1);
+        }), delay, TimeUnit.MILLISECONDS);
     }
 
     private void deliver(String body, int attempt, Runnable then) {

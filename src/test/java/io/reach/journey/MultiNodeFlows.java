@@ -45,24 +45,11 @@ final class MultiNodeFlows {
         return ReachNode.start(name, database, Map.of("server.port", String.valueOf(port), "reach.sandbox.enabled", "false"));
     }
 
-    /** Registers the sandbox node's numbers as senders (same names as the default sandbox's) and the example flow. */
+    /** Registers the sandbox node's numbers as senders and the example flow; returns the flow id. */
     static String setUp(Api api, SandboxNetwork sandbox) {
-        created(api.post("/api/v1/senders", Map.of("name", "sandbox", "phoneNumberId", "100000000000001",
-                "wabaId", "200000000000001", "displayNumber", "+15550100001", "accessToken", "sandbox-access-token",
-                "appSecret", "sandbox-app-secret", "verifyToken", "sandbox-verify-token",
-                "graphApiBaseUrl", "http://127.0.0.1:" + sandbox.graphApiPort())));
-        created(api.post("/api/v1/senders", Map.of("name", "sandbox-sms", "channel", "sms", "provider", "smpp",
-                "fromAddress", "Reach", "secret", "sandbox", "settings", Map.of("host", "127.0.0.1",
-                        "port", String.valueOf(sandbox.smsc().port()), "systemId", "reach", "enquireLinkSeconds", "5"))));
-        created(api.post("/api/v1/senders", Map.of("name", "sandbox-voice", "channel", "voice", "provider", "twilio",
-                "fromAddress", "+14155552600", "secret", "sandbox-twilio-auth-token", "settings",
-                Map.of("accountSid", "AC00000000000000000000000000000000", "baseUrl", "http://127.0.0.1:" + sandbox.twilioPort()))));
+        FlowFixtures.registerSandboxSenders(api, sandbox);
         FlowFixtures.orderReadyTemplate(api);
         return FlowFixtures.publishExampleFlow(api);
-    }
-
-    private static void created(Api.Response response) {
-        assertThat(response.status()).as(response.body()).isEqualTo(201);
     }
 
     /** Moves the shared clock past the flow's timeouts, step by step, until every journey has ended. */

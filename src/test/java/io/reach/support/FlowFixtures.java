@@ -51,6 +51,25 @@ public final class FlowFixtures {
         return phones;
     }
 
+    /** Registers a sandbox network's numbers (running in another process) under the default sandbox senders' names. */
+    public static void registerSandboxSenders(Api api, io.reach.sandbox.SandboxNetwork sandbox) {
+        created(api.post("/api/v1/senders", Map.of("name", "sandbox", "phoneNumberId", "100000000000001",
+                "wabaId", "200000000000001", "displayNumber", "+15550100001", "accessToken", "sandbox-access-token",
+                "appSecret", "sandbox-app-secret", "verifyToken", "sandbox-verify-token",
+                "graphApiBaseUrl", "http://127.0.0.1:" + sandbox.graphApiPort(), "throughputPerSecond", 1000)));
+        created(api.post("/api/v1/senders", Map.of("name", "sandbox-sms", "channel", "sms", "provider", "smpp",
+                "fromAddress", "Reach", "secret", "sandbox", "settings", Map.of("host", "127.0.0.1",
+                        "port", String.valueOf(sandbox.smsc().port()), "systemId", "reach", "enquireLinkSeconds", "5",
+                        "window", "50", "submitsPerSecond", "1000"))));
+        created(api.post("/api/v1/senders", Map.of("name", "sandbox-voice", "channel", "voice", "provider", "twilio",
+                "fromAddress", "+14155552600", "secret", "sandbox-twilio-auth-token", "settings",
+                Map.of("accountSid", "AC00000000000000000000000000000000", "baseUrl", "http://127.0.0.1:" + sandbox.twilioPort()))));
+    }
+
+    private static void created(Api.Response response) {
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+    }
+
     public static void orderReadyTemplate(Api api) {
         if (api.get("/api/v1/templates").body().contains("\"order_ready\"")) {
             return;

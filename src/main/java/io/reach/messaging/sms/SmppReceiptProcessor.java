@@ -57,6 +57,21 @@ class SmppReceiptProcessor extends InboxProcessor {
                 : settings.backoff(entry.attempt());
     }
 
+    @Override
+    protected boolean worthWarning(RuntimeException failure) {
+        return !(failure instanceof PartNotYetKnown);
+    }
+
+    /** The SMSC message id (one part): its receipts (ENROUTE, then the final one) keep their order. */
+    @Override
+    protected String orderingKey(WebhookInbox.Entry entry) {
+        try {
+            return json.readTree(entry.body()).path("id").asString(null);
+        } catch (RuntimeException unreadable) {
+            return null;
+        }
+    }
+
     /** A receipt for a part whose SMSC id Reach has not recorded yet. */
     static final class PartNotYetKnown extends RuntimeException {
         PartNotYetKnown(String id) {

@@ -53,6 +53,17 @@ class TwilioCallbackProcessor extends InboxProcessor {
         return settings.backoff(entry.attempt());
     }
 
+    /** The call or SMS the callback is about, so that its callbacks keep their order. */
+    @Override
+    protected String orderingKey(WebhookInbox.Entry entry) {
+        try {
+            Map<String, String> form = json.readValue(entry.body(), FORM);
+            return form.getOrDefault("CallSid", form.getOrDefault("MessageSid", form.get("From")));
+        } catch (RuntimeException unreadable) {
+            return null;
+        }
+    }
+
     @Override
     protected void process(WebhookInbox.Entry entry) {
         Map<String, String> form = json.readValue(entry.body(), FORM);

@@ -58,6 +58,23 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         this.clock = clock;
     }
 
+    /** The WhatsApp message the payload is about (its first status's or message's id), so its events keep their order. */
+    @Override
+    protected String orderingKey(WebhookInbox.Entry entry) {
+        try {
+            JsonNode value = json.readTree(entry.body()).path("entry").path(0).path("changes").path(0).path("value");
+            String status = value.path("statuses").path(0).path("id").asString(null);
+            if (status != null) {
+                return status;
+            }
+            // A reply waits behind the statuses of the message it answers.
+            String context = value.path("messages").path(0).path("context").path("id").asString(null);
+            return context != null ? context : value.path("messages").path(0).path("from").asString(null);
+        } catch (RuntimeException unreadable) {
+            return null;
+        }
+    }
+
     @Override
     protected Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
         return settings.backoff(entry.attempt(), null);

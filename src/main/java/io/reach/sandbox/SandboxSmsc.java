@@ -189,10 +189,13 @@ public final class SandboxSmsc {
             }
             request.accept("sandbox");
             sessions.add(session);
-            Runnable receipt;
-            while ((receipt = undeliveredReceipts.poll()) != null) {
-                timer.execute(receipt);
-            }
+            // Kept receipts go out one after the other, in the order they were due.
+            timer.execute(() -> {
+                Runnable receipt;
+                while ((receipt = undeliveredReceipts.poll()) != null) {
+                    receipt.run();
+                }
+            });
         } catch (Exception e) {
             log.debug("sandbox SMSC bind failed", e);
             session.close();

@@ -117,7 +117,9 @@ class JourneyEngine extends BackgroundWorker {
         if (Journey.WAITING.equals(journey.state())) {
             return resume(locked.get(), step, variables);
         }
-        Contact contact = contacts.get(journey.contactId());
+        // Steps that only look at a message's status need no contact: loading it would cost three queries.
+        Contact contact = StepTypes.BRANCH_ON_STATUS.equals(step.type()) || StepTypes.END.equals(step.type())
+                ? null : contacts.get(journey.contactId());
         StepOutcome outcome = executor.execute(flow, step, journey, contact, variables);
         switch (outcome) {
             case StepOutcome.Next next -> {

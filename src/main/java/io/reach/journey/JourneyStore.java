@@ -154,9 +154,12 @@ class JourneyStore {
      * waiting, due now, and leaves its step by the decided branch when the engine takes it.
      */
     boolean decide(UUID journeyId, String decision, String detail) {
+        // Due an hour back: the engine takes due journeys oldest first, and a decided one (e.g. a failed message
+        // waiting for its fallback) should not queue behind every journey that started in the meantime.
         return jdbc.sql("UPDATE journeys SET decision = ?, decision_detail = ?, wake_at = ?, updated_at = ?"
                         + " WHERE id = ? AND state = 'WAITING' AND decision IS NULL")
-                .params(decision, detail, Times.now(clock), Times.now(clock), journeyId).update() > 0;
+                .params(decision, detail, Times.utc(clock.instant().minus(Duration.ofHours(1))), Times.now(clock), journeyId)
+                .update() > 0;
     }
 
     List<JourneyStep> path(UUID journeyId) {

@@ -84,7 +84,11 @@ public class Messages {
             return fresh;
         });
         if (Boolean.TRUE.equals(inserted)) {
-            return new Created(get(id), false);
+            // Built from what was just written: reading it back would cost three queries on every send.
+            return new Created(new Message(id, message.channel(), message.senderId(), message.contactId(), message.recipient(),
+                    message.templateName(), message.templateLanguage(), message.campaignId(), message.renderedText(), status,
+                    message.blockedReason(), null, null, 0, now, now,
+                    List.of(new MessageEvent(status, now, now, null, null, null, null, false)), List.of()), false);
         }
         UUID existing = jdbc.sql("SELECT id FROM messages WHERE idempotency_key = ?").param(message.idempotencyKey())
                 .query(UUID.class).single();

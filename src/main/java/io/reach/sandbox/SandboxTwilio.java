@@ -130,6 +130,9 @@ public final class SandboxTwilio {
     }
 
     private void message(HttpExchange exchange, Map<String, String> form) throws IOException {
+        if (replayed(exchange, "sms", form)) {
+            return;
+        }
         String sid = "SM" + HexFormat.of().formatHex(randomBytes());
         created.add(new Created("sms", sid, form));
         ObjectNode body = resource(sid, form);
@@ -150,6 +153,9 @@ public final class SandboxTwilio {
     }
 
     private void call(HttpExchange exchange, Map<String, String> form) throws IOException {
+        if (replayed(exchange, "call", form)) {
+            return;
+        }
         String sid = "CA" + HexFormat.of().formatHex(randomBytes());
         created.add(new Created("call", sid, form));
         ObjectNode body = resource(sid, form);
@@ -178,6 +184,26 @@ public final class SandboxTwilio {
             }
         }
         send(callback, events, times, 0);
+    }
+
+    /**
+     * Reach's status-callback URL names its message, so a second create with the same one is a retry of the first
+     * (its answer was lost): the sandbox answers it with the first resource and does not send or call again. Twilio
+     * itself has no such rule; this is the sandbox's stand-in for an idempotency key, as for the Graph API.
+     */
+    private boolean replayed(HttpExchange exchange, String kind, Map<String, String> form) throws IOException {
+        String callback = form.get("StatusCallback");
+        if (callback == null) {
+            return false;
+        }
+        java.util.Optional<Created> first = created.stream()
+                .filter(c -> c.kind().equals(kind) && callback.equals(c.form().get("StatusCallback"))).findFirst();
+        if (first.isEmpty()) {
+            return false;
+        }
+        ObjectNode body = resource(first.get().sid(), form);
+        respond(exchange, 201, json.writeValueAsBytes(body));
+        return true;
     }
 
     private Map<String, String> smsEvent(String sid, Map<String, String> form, String status, String errorCode) {

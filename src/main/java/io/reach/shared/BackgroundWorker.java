@@ -84,13 +84,21 @@ public abstract class BackgroundWorker implements SmartLifecycle {
         thread = Thread.ofPlatform().name(name).daemon(true).start(this::loop);
     }
 
+    /**
+     * Stops after the batch in hand: a send that is on the wire gets its answer recorded, so that a restart does
+     * not send it again. Only a batch that takes longer than half a minute is interrupted.
+     */
     @Override
     public synchronized void stop() {
         running = false;
         if (thread != null) {
-            thread.interrupt();
+            signal.release();
             try {
-                thread.join(10_000);
+                thread.join(30_000);
+                if (thread.isAlive()) {
+                    thread.interrupt();
+                    thread.join(5_000);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

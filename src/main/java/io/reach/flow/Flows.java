@@ -46,7 +46,7 @@ public class Flows {
         this.transactions = transactions;
         this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
         this.validator = new FlowValidator((name, language) -> templates.find(name, language).isPresent(),
-                sender -> senders.list().stream().anyMatch(s -> s.name().equals(sender) || s.id().toString().equals(sender)));
+                sender -> senders.exists(sender));
     }
 
     /** Parses a document, refusing one that is not JSON of the flow shape with a 400 that says where. */

@@ -27,8 +27,6 @@ public record MessagingSettings(
 
     /** How long to wait before attempt {@code attempt + 1}. */
     public Duration backoff(int attempt) {
-        long factor = 1L << Math.min(Math.max(attempt - 1, 0), 20);
-        Duration exponential = initialBackoff.multipliedBy(factor);
-        return exponential.compareTo(maxBackoff) > 0 ? maxBackoff : exponential;
+        return io.reach.shared.Backoff.exponential(initialBackoff, maxBackoff, attempt);
     }
 }

@@ -80,6 +80,11 @@ public class Senders {
         return store.all().stream().filter(r -> r.sender().channel().equals(channel)).map(SenderStore.Row::provider).toList();
     }
 
+    /** Whether a sender of any channel has this id or name (one indexed lookup, not a list of all senders). */
+    public boolean exists(String idOrName) {
+        return resolveRow(idOrName).isPresent();
+    }
+
     /** Finds a WhatsApp sender by its id or its name, as a send request may give either. */
     public Optional<WhatsAppAccount> resolve(String idOrName) {
         return resolveRow(idOrName).filter(r -> Sender.WHATSAPP.equals(r.sender().channel())).map(SenderStore.Row::whatsApp);

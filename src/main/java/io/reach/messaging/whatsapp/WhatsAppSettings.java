@@ -33,9 +33,7 @@ public record WhatsAppSettings(
 
     /** How long to wait before attempt {@code attempt + 1}, given Meta's Retry-After when it sent one. */
     Duration backoff(int attempt, Duration retryAfter) {
-        long factor = 1L << Math.min(Math.max(attempt - 1, 0), 20);
-        Duration exponential = initialBackoff.multipliedBy(factor);
-        Duration wait = exponential.compareTo(maxBackoff) > 0 ? maxBackoff : exponential;
+        Duration wait = io.reach.shared.Backoff.exponential(initialBackoff, maxBackoff, attempt);
         return retryAfter != null && retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
     }
 }

@@ -12,6 +12,9 @@ import java.util.stream.Collectors;
  */
 final class Decisions {
 
+    /** Every branch a status can decide. */
+    static final Set<String> ANY_STATUS_BRANCH = Set.of("sent", "delivered", "read", "failed", "blocked");
+
     private Decisions() {}
 
     static Set<String> keys(String waitingFor) {

@@ -8,10 +8,12 @@ import io.reach.flow.Flows;
 import io.reach.flow.StepTypes;
 import io.reach.shared.BackgroundWorker;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,11 +66,11 @@ class JourneyEngine extends BackgroundWorker {
 
     @Override
     protected int doWork() {
-        List<UUID> claimed = transactions.execute(tx -> store.claim(settings.batchSize(), settings.lease()));
-        forEachInParallel(threads, claimed, id -> {
+        List<Journey> claimed = transactions.execute(tx -> store.claim(settings.batchSize(), settings.lease()));
+        forEachInParallel(threads, claimed, journey -> {
             slots.acquireUninterruptibly();
             try {
-                advance(id);
+                advance(journey);
             } finally {
                 slots.release();
             }
@@ -76,74 +78,147 @@ class JourneyEngine extends BackgroundWorker {
         return claimed.size();
     }
 
-    /** Takes steps until the journey waits, ends, or has had its turn. */
-    void advance(UUID journeyId) {
-        try {
-            for (int step = 0; step < settings.stepsPerTurn(); step++) {
-                if (!Boolean.TRUE.equals(transactions.execute(tx -> stepOnce(journeyId)))) {
-                    break;
-                }
-            }
-        } catch (RuntimeException e) {
-            log.warn("Journey {} could not take its step; it is tried again when its lease ends", journeyId, e);
-            return;
+    /** One journey's turn: what the engine last saw or wrote of it, its contact once loaded, the steps it took. */
+    private static final class Turn {
+        Journey journey;
+        Contact contact;
+        int steps;
+
+        Turn(Journey journey) {
+            this.journey = journey;
         }
-        transactions.executeWithoutResult(tx -> store.release(journeyId));
     }
 
-    /** One step of one journey, in the caller's transaction; true when the journey can go on at once. */
-    private boolean stepOnce(UUID journeyId) {
-        Optional<Journey> peek = store.find(journeyId);
-        if (peek.isEmpty()) {
-            return false;
+    /**
+     * Takes steps until the journey waits, ends, or has had its turn. Steps share a transaction as long as the next
+     * one needs no lock ahead of the journey's (see {@link #lockWhatTheStepWaitsOn}); the lease goes back with the
+     * last write.
+     */
+    void advance(Journey claimed) {
+        Turn turn = new Turn(claimed);
+        try {
+            while (Boolean.TRUE.equals(transactions.execute(tx -> stepsInOneTransaction(turn)))) {
+                // the next step goes on in a transaction of its own
+            }
+        } catch (RuntimeException e) {
+            log.warn("Journey {} could not take its step; it is tried again when its lease ends", claimed.id(), e);
         }
-        lockWhatTheStepWaitsOn(peek.get());
+    }
+
+    /**
+     * Steps of one journey in the caller's transaction, with the journey's row locked and its visit count checked
+     * against what the engine knows; true when the journey goes on in a new transaction.
+     */
+    private boolean stepsInOneTransaction(Turn turn) {
+        UUID journeyId = turn.journey.id();
+        lockWhatTheStepWaitsOn(turn.journey);
         Optional<JourneyStore.Row> locked = store.lock(journeyId);
-        if (locked.isEmpty() || locked.get().journey().visits() != peek.get().visits()) {
-            return false;
+        if (locked.isEmpty() || locked.get().journey().visits() != turn.journey.visits()) {
+            return false; // advanced by someone else meanwhile, or gone
         }
-        Journey journey = locked.get().journey();
+        JourneyStore.Row row = locked.get();
+        Journey journey = row.journey();
         if (!Journey.RUNNING.equals(journey.state()) && !Journey.WAITING.equals(journey.state())) {
+            store.release(journeyId);
             return false;
         }
         FlowDocument flow = flows.document(journey.flowVersionId());
-        Optional<FlowStep> current = flow.step(journey.currentStep());
-        Map<String, String> variables = new LinkedHashMap<>(journey.variables());
-        if (current.isEmpty()) {
-            store.finish(journey, Journey.FAILED, null, null, null, "step " + journey.currentStep() + " is not in the flow", variables);
-            return false;
-        }
-        FlowStep step = current.get();
-        if (Journey.WAITING.equals(journey.state())) {
-            return resume(locked.get(), step, variables);
-        }
-        // Steps that only look at a message's status need no contact: loading it would cost three queries.
-        Contact contact = StepTypes.BRANCH_ON_STATUS.equals(step.type()) || StepTypes.END.equals(step.type())
-                ? null : contacts.get(journey.contactId());
-        StepOutcome outcome = executor.execute(flow, step, journey, contact, variables);
-        switch (outcome) {
-            case StepOutcome.Next next -> {
-                if (next.target() == null) {
+        Set<UUID> sentHere = new HashSet<>();
+        while (true) {
+            Optional<FlowStep> current = flow.step(journey.currentStep());
+            Map<String, String> variables = new LinkedHashMap<>(journey.variables());
+            if (current.isEmpty()) {
+                store.finish(journey, Journey.FAILED, null, null, null, "step " + journey.currentStep() + " is not in the flow", variables);
+                return false;
+            }
+            FlowStep step = current.get();
+            StepOutcome outcome;
+            if (Journey.WAITING.equals(journey.state())) {
+                outcome = resume(row, step, variables);
+                if (outcome == null) {
+                    store.release(journeyId); // neither decided nor due: nothing to do yet
+                    return false;
+                }
+            } else {
+                outcome = executor.execute(flow, step, journey, contactFor(step, journey, turn), variables);
+                if (CHANGES_CONTACT.contains(step.type())) {
+                    turn.contact = null;
+                }
+            }
+            turn.steps++;
+            switch (outcome) {
+                case StepOutcome.Next next when next.target() == null -> {
                     store.finish(journey, Journey.ENDED, next.branch(), next.outcome(), next.messageId(), null, variables);
                     return false;
                 }
-                store.move(journey, next.branch(), next.outcome(), next.messageId(), variables, next.target());
-                return true;
-            }
-            case StepOutcome.Wait wait -> {
-                store.await(journey, wait.kind(), wait.wakeAt(), wait.waitingMessageId(), wait.waitingFor(), variables,
-                        wait.messageId(), wait.outcome());
-                return false;
-            }
-            case StepOutcome.End end -> {
-                store.finish(journey, Journey.ENDED, null, end.outcome(), null, null, variables);
-                return false;
-            }
-            case StepOutcome.Fail fail -> {
-                store.finish(journey, Journey.FAILED, null, fail.error(), null, fail.error(), variables);
-                return false;
+                case StepOutcome.Next next -> {
+                    store.move(journey, next.branch(), next.outcome(), next.messageId(), variables, next.target());
+                    if (next.sentNow()) {
+                        sentHere.add(next.messageId());
+                    }
+                    journey = moved(journey, next.target(), variables);
+                    row = new JourneyStore.Row(journey, null, null);
+                    turn.journey = journey;
+                    if (turn.steps >= settings.stepsPerTurn()) {
+                        store.release(journeyId);
+                        return false;
+                    }
+                    Optional<FlowStep> following = flow.step(next.target());
+                    if (following.isPresent() && needsLockFirst(following.get(), variables, sentHere)) {
+                        return true;
+                    }
+                }
+                case StepOutcome.Wait wait -> {
+                    store.await(journey, wait.kind(), wait.wakeAt(), wait.waitingMessageId(), wait.waitingFor(), variables,
+                            wait.messageId(), wait.outcome());
+                    return false;
+                }
+                case StepOutcome.End end -> {
+                    store.finish(journey, Journey.ENDED, null, end.outcome(), null, null, variables);
+                    return false;
+                }
+                case StepOutcome.Fail fail -> {
+                    store.finish(journey, Journey.FAILED, null, fail.error(), null, fail.error(), variables);
+                    return false;
+                }
             }
         }
+    }
+
+    private static final Set<String> CHANGES_CONTACT = Set.of(StepTypes.ADD_TAG, StepTypes.REMOVE_TAG, StepTypes.SET_ATTRIBUTE);
+
+    /** The journey's contact, loaded once a turn; steps that only look at a message's status need none. */
+    private Contact contactFor(FlowStep step, Journey journey, Turn turn) {
+        if (StepTypes.BRANCH_ON_STATUS.equals(step.type()) || StepTypes.END.equals(step.type())) {
+            return null;
+        }
+        if (turn.contact == null) {
+            turn.contact = contacts.get(journey.contactId());
+        }
+        return turn.contact;
+    }
+
+    /** The journey as {@link JourneyStore#move} left it: running at {@code target}, one visit more. */
+    private Journey moved(Journey journey, String target, Map<String, String> variables) {
+        java.time.Instant now = clock.instant();
+        return new Journey(journey.id(), journey.flowVersionId(), journey.contactId(), Journey.RUNNING, target,
+                journey.visits() + 1, new LinkedHashMap<>(variables), now, null, null, null, null, journey.startedAt(), now, null);
+    }
+
+    /**
+     * Whether a step must take a lock before the journey's (a reply's contact, or a status's message that an event
+     * can already lock), so that it starts in a transaction of its own. A message sent in this transaction needs
+     * none: no one else can see it yet.
+     */
+    private static boolean needsLockFirst(FlowStep step, Map<String, String> variables, Set<UUID> sentHere) {
+        if (StepTypes.WAIT_FOR_REPLY.equals(step.type())) {
+            return true;
+        }
+        if (StepTypes.BRANCH_ON_STATUS.equals(step.type())) {
+            String message = variables.get(StepExecutor.MESSAGE_VARIABLE + step.message());
+            return message != null && !sentHere.contains(UUID.fromString(message));
+        }
+        return false;
     }
 
     /**
@@ -170,8 +245,11 @@ class JourneyEngine extends BackgroundWorker {
         }
     }
 
-    /** A waiting journey that got its decision, or whose time ran out, leaves its step by the matching branch. */
-    private boolean resume(JourneyStore.Row row, FlowStep step, Map<String, String> variables) {
+    /**
+     * A waiting journey that got its decision, or whose time ran out, leaves its step by the matching branch; null
+     * while it has neither.
+     */
+    private StepOutcome resume(JourneyStore.Row row, FlowStep step, Map<String, String> variables) {
         Journey journey = row.journey();
         String branch;
         String outcome;
@@ -189,15 +267,9 @@ class JourneyEngine extends BackgroundWorker {
             };
             outcome = branch == null ? "waited" : "no decision in time";
         } else {
-            return false;
+            return null;
         }
-        String target = branch == null ? step.next() : step.branches().get(branch);
-        if (target == null) {
-            store.finish(journey, Journey.ENDED, branch, outcome, null, null, variables);
-            return false;
-        }
-        store.move(journey, branch, outcome, null, variables, target);
-        return true;
+        return new StepOutcome.Next(branch == null ? step.next() : step.branches().get(branch), branch, outcome, null);
     }
 
     @Override

@@ -31,6 +31,10 @@ class JourneyListeners {
 
     @EventListener
     void onStatus(MessageStatusReported event) {
+        // Queued and submitted decide no branch: no need to look for journeys waiting on the message.
+        if (Decisions.forStatus(event.status(), Decisions.ANY_STATUS_BRANCH) == null) {
+            return;
+        }
         boolean decided = false;
         for (JourneyStore.Row row : store.waitingOnMessage(event.messageId(), StepOutcome.STATUS)) {
             String decision = Decisions.forStatus(event.status(), Decisions.keys(row.waitingFor()));

@@ -68,17 +68,24 @@ class JourneyStore {
                 : jdbc.sql("SELECT id FROM journeys WHERE entry_key = ?").param(entryKey).query(UUID.class).optional();
     }
 
-    /** Claims journeys that can move now (running, or waiting and due) for {@code lease}. */
-    List<UUID> claim(int limit, Duration lease) {
+    /**
+     * Claims journeys that can move now (running, or waiting and due) for {@code lease}, as they are now: the engine
+     * takes what a step must lock first from them, and checks them again under the journey's lock.
+     */
+    List<Journey> claim(int limit, Duration lease) {
         OffsetDateTime now = Times.now(clock);
-        List<UUID> ids = jdbc.sql("SELECT id FROM journeys WHERE state IN ('RUNNING', 'WAITING') AND wake_at <= ?"
-                        + " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY wake_at LIMIT ? FOR UPDATE SKIP LOCKED")
-                .params(now, now, limit).query(UUID.class).list();
-        OffsetDateTime until = Times.utc(clock.instant().plus(lease));
-        for (UUID id : ids) {
-            jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id = ?").params(until, id).update();
+        List<Journey> claimed = jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE state IN ('RUNNING', 'WAITING')"
+                        + " AND wake_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY wake_at LIMIT ?"
+                        + " FOR UPDATE SKIP LOCKED")
+                .params(now, now, limit).query(this::row).list().stream().map(Row::journey).toList();
+        if (!claimed.isEmpty()) {
+            List<Object> params = new java.util.ArrayList<>();
+            params.add(Times.utc(clock.instant().plus(lease)));
+            claimed.forEach(journey -> params.add(journey.id()));
+            jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id IN (" + io.reach.shared.SqlLists.placeholders(claimed.size())
+                    + ")").params(params).update();
         }
-        return ids;
+        return claimed;
     }
 
     void release(UUID id) {
@@ -107,11 +114,12 @@ class JourneyStore {
                 .params(journey.id(), seq, journey.flowVersionId(), target, now, node).update();
     }
 
-    /** Waits at the current step until a decision comes or {@code wakeAt} (null: no timeout) passes. */
+    /** Waits at the current step until a decision comes or {@code wakeAt} (null: no timeout) passes; ends the lease. */
     void await(Journey journey, String kind, Instant wakeAt, UUID messageId, String waitingFor, Map<String, String> variables,
                UUID sentMessageId, String outcome) {
         jdbc.sql("UPDATE journeys SET state = ?, wake_at = ?, waiting_kind = ?, waiting_message_id = ?, waiting_for = ?,"
-                        + " decision = NULL, decision_detail = NULL, variables = ?, updated_at = ? WHERE id = ? AND visits = ?")
+                        + " decision = NULL, decision_detail = NULL, variables = ?, updated_at = ?, lease_until = NULL"
+                        + " WHERE id = ? AND visits = ?")
                 .params(Journey.WAITING, Times.utc(wakeAt == null ? Instant.parse("9999-12-31T00:00:00Z") : wakeAt), kind,
                         messageId, waitingFor, json.writeValueAsString(variables), Times.now(clock), journey.id(), journey.visits())
                 .update();
@@ -121,12 +129,13 @@ class JourneyStore {
         }
     }
 
+    /** Ends the journey (ended or failed) and its lease. */
     void finish(Journey journey, String state, String branch, String outcome, UUID messageId, String error,
                 Map<String, String> variables) {
         OffsetDateTime now = Times.now(clock);
         closeStep(journey, branch, outcome, messageId, now);
         jdbc.sql("UPDATE journeys SET state = ?, error = ?, variables = ?, wake_at = NULL, waiting_kind = NULL,"
-                        + " waiting_message_id = NULL, updated_at = ?, ended_at = ? WHERE id = ? AND visits = ?")
+                        + " waiting_message_id = NULL, updated_at = ?, ended_at = ?, lease_until = NULL WHERE id = ? AND visits = ?")
                 .params(state, error, json.writeValueAsString(variables), now, now, journey.id(), journey.visits()).update();
     }
 
@@ -176,7 +185,7 @@ class JourneyStore {
         if (versionIds.isEmpty()) {
             return List.of();
         }
-        String in = String.join(", ", java.util.Collections.nCopies(versionIds.size(), "?"));
+        String in = io.reach.shared.SqlLists.placeholders(versionIds.size());
         java.util.List<Object> params = new java.util.ArrayList<>(versionIds);
         String filter = "";
         if (state != null) {

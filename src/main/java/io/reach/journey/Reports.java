@@ -39,7 +39,7 @@ public class Reports {
         if (versionIds.isEmpty()) {
             return List.of();
         }
-        String in = String.join(", ", java.util.Collections.nCopies(versionIds.size(), "?"));
+        String in = io.reach.shared.SqlLists.placeholders(versionIds.size());
         java.util.List<Object> params = new java.util.ArrayList<>(versionIds);
         params.add(limit);
         params.add(offset);

@@ -119,14 +119,14 @@ class StepExecutor {
         List<ButtonParameter> buttons = step.buttonParameters() == null ? null : step.buttonParameters().stream()
                 .map(b -> new ButtonParameter(b.index(), fillTracking(b.value(), contact, variables, missing))).toList();
         SendResult sent = whatsApp.send(new SendTemplateRequest(step.sender(), null, contact.id().toString(), step.template(),
-                step.language(), header, body, buttons, flow.name(), key(journey)), refusal(missing));
+                step.language(), header, body, buttons, flow.name(), key(journey)), refusal(missing), contact);
         return sent(step, sent, variables);
     }
 
     private StepOutcome sendText(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
-        SendResult sent = whatsApp.sendText(step.sender(), contact.id(), text, flow.name(), key(journey), refusal(missing));
+        SendResult sent = whatsApp.sendText(step.sender(), contact, text, flow.name(), key(journey), refusal(missing));
         return sent(step, sent, variables);
     }
 
@@ -134,7 +134,7 @@ class StepExecutor {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
         SendResult sent = sms.send(new SendSmsRequest(step.sender(), null, contact.id().toString(), text, step.category(),
-                flow.name(), key(journey)), refusal(missing));
+                flow.name(), key(journey)), refusal(missing), contact);
         return sent(step, sent, variables);
     }
 
@@ -142,7 +142,7 @@ class StepExecutor {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
         SendResult sent = voice.call(new PlaceCallRequest(step.sender(), null, contact.id().toString(), text, step.language(),
-                step.voice(), step.category(), flow.name(), key(journey)), refusal(missing));
+                step.voice(), step.category(), flow.name(), key(journey)), refusal(missing), contact);
         return sent(step, sent, variables);
     }
 
@@ -150,7 +150,7 @@ class StepExecutor {
         variables.put(MESSAGE_VARIABLE + step.id(), sent.messageId().toString());
         variables.put("_last_from", step.sender());
         String outcome = sent.status().wireName() + (sent.blockedReason() == null ? "" : ": " + sent.blockedReason());
-        return new StepOutcome.Next(step.next(), null, outcome, sent.messageId());
+        return new StepOutcome.Next(step.next(), null, outcome, sent.messageId(), !sent.replayed());
     }
 
     /** A send step's idempotency key: one message per journey and step visit, whatever happens around it. */

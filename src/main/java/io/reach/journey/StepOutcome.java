@@ -6,8 +6,15 @@ import java.util.UUID;
 /** What executing a step decided: go on (by a branch), wait, end, or fail the journey. */
 sealed interface StepOutcome {
 
-    /** Go on to {@code target} (null ends the journey: a branch without a step). */
-    record Next(String target, String branch, String outcome, UUID messageId) implements StepOutcome {}
+    /**
+     * Go on to {@code target} (null ends the journey: a branch without a step). {@code sentNow}: the step created
+     * {@code messageId} just now, in the step's transaction, so no one else can hold its row yet.
+     */
+    record Next(String target, String branch, String outcome, UUID messageId, boolean sentNow) implements StepOutcome {
+        Next(String target, String branch, String outcome, UUID messageId) {
+            this(target, branch, outcome, messageId, false);
+        }
+    }
 
     /** Wait until a decision of {@code kind} comes or {@code wakeAt} passes. */
     record Wait(String kind, Instant wakeAt, UUID waitingMessageId, String waitingFor, String outcome, UUID messageId)

@@ -3,6 +3,7 @@ package io.reach.messaging;
 import io.reach.shared.ApiException;
 import io.reach.shared.Dialect;
 import io.reach.shared.Ids;
+import io.reach.shared.SqlLists;
 import io.reach.shared.Times;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -145,6 +146,11 @@ public class Messages {
         return timeline(messageId);
     }
 
+    /** The contact a message went to, if it is known (one column, not the whole message with its timeline). */
+    public Optional<UUID> contactOf(UUID messageId) {
+        return jdbc.sql("SELECT contact_id FROM messages WHERE id = ?").param(messageId).query(UUID.class).optional();
+    }
+
     public Optional<UUID> idByProviderId(String providerMessageId) {
         return jdbc.sql("SELECT id FROM messages WHERE provider_message_id = ?").param(providerMessageId)
                 .query(UUID.class).optional();
@@ -169,7 +175,7 @@ public class Messages {
         return transactions.execute(tx -> {
             OffsetDateTime now = Times.now(clock);
             String senders = senderIds == null ? ""
-                    : " AND sender_id IN (" + String.join(", ", java.util.Collections.nCopies(senderIds.size(), "?")) + ")";
+                    : " AND sender_id IN (" + SqlLists.placeholders(senderIds.size()) + ")";
             java.util.List<Object> params = new java.util.ArrayList<>(List.of(channel.name(), now, now));
             if (senderIds != null) {
                 params.addAll(senderIds);
@@ -183,10 +189,12 @@ public class Messages {
                     .query((rs, n) -> new Outbound(rs.getObject("id", UUID.class), rs.getObject("sender_id", UUID.class),
                             rs.getString("recipient"), rs.getString("request_body"), rs.getInt("attempts") + 1))
                     .list();
-            OffsetDateTime until = Times.utc(clock.instant().plus(lease));
-            for (Outbound message : due) {
-                jdbc.sql("UPDATE messages SET lease_until = ?, attempts = attempts + 1 WHERE id = ?")
-                        .params(until, message.id()).update();
+            if (!due.isEmpty()) {
+                java.util.List<Object> leased = new java.util.ArrayList<>();
+                leased.add(Times.utc(clock.instant().plus(lease)));
+                due.forEach(message -> leased.add(message.id()));
+                jdbc.sql("UPDATE messages SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
+                        + SqlLists.placeholders(due.size()) + ")").params(leased).update();
             }
             return due;
         });
@@ -200,8 +208,8 @@ public class Messages {
                             + " lease_until = NULL WHERE id = ? AND provider_message_id IS NULL")
                     .params(providerMessageId, messageId).update();
             applyLocked(messageId, new StatusReport(MessageStatus.SUBMITTED, now, providerMessageId, null, null, null, null), true);
+            reconcile(messageId, providerMessageId);
         });
-        reconcile(providerMessageId);
     }
 
     /** The provider refused the message for good (e.g. Meta 131026 or a template error). */
@@ -240,11 +248,13 @@ public class Messages {
      * (Reach's own id, which Meta echoes back), else it is kept as unmatched for inspection and later matching.
      */
     public Applied applyStatus(Channel channel, UUID senderId, StatusReport report, UUID hintedMessageId, String rawPayload) {
-        Optional<UUID> id = idByProviderId(report.providerMessageId());
-        if (id.isEmpty() && hintedMessageId != null) {
-            id = jdbc.sql("SELECT id FROM messages WHERE id = ? AND channel = ? AND (provider_message_id IS NULL"
-                            + " OR provider_message_id = ?)")
-                    .params(hintedMessageId, channel.name(), report.providerMessageId()).query(UUID.class).optional();
+        // Reach's own id, when the provider echoes it, finds the message by its key; the provider's id is the fallback.
+        Optional<UUID> id = hintedMessageId == null ? Optional.empty()
+                : jdbc.sql("SELECT id FROM messages WHERE id = ? AND channel = ? AND (provider_message_id IS NULL"
+                                + " OR provider_message_id = ?)")
+                        .params(hintedMessageId, channel.name(), report.providerMessageId()).query(UUID.class).optional();
+        if (id.isEmpty()) {
+            id = idByProviderId(report.providerMessageId());
         }
         if (id.isEmpty()) {
             jdbc.sql("INSERT INTO unmatched_statuses (channel, sender_id, provider_message_id, status, occurred_at,"
@@ -256,21 +266,12 @@ public class Messages {
                     .update();
             return Applied.UNMATCHED;
         }
-        UUID messageId = id.get();
-        jdbc.sql("UPDATE messages SET provider_message_id = ? WHERE id = ? AND provider_message_id IS NULL")
-                .params(report.providerMessageId(), messageId).update();
-        return applyLocked(messageId, report, true);
+        return applyLocked(id.get(), report, true);
     }
 
     /** Applies a provider's report to a message Reach identified itself (e.g. from the parts of an SMS). */
     public Applied applyToMessage(UUID messageId, StatusReport report) {
-        return transactions.execute(tx -> {
-            if (report.providerMessageId() != null) {
-                jdbc.sql("UPDATE messages SET provider_message_id = ? WHERE id = ? AND provider_message_id IS NULL")
-                        .params(report.providerMessageId(), messageId).update();
-            }
-            return applyLocked(messageId, report, true);
-        });
+        return transactions.execute(tx -> applyLocked(messageId, report, true));
     }
 
     /** Statuses kept as unmatched, newest first, for inspection. */
@@ -291,7 +292,12 @@ public class Messages {
         if (messageId.isEmpty()) {
             return 0;
         }
-        Integer applied = transactions.execute(tx -> {
+        Integer applied = transactions.execute(tx -> reconcile(messageId.get(), providerMessageId));
+        return applied == null ? 0 : applied;
+    }
+
+    /** Applies to a message the unmatched statuses of its provider id; runs in the caller's transaction. */
+    private int reconcile(UUID messageId, String providerMessageId) {
             List<Long> ids = jdbc.sql("SELECT id FROM unmatched_statuses WHERE provider_message_id = ?"
                             + " AND matched_message_id IS NULL ORDER BY id FOR UPDATE SKIP LOCKED")
                     .param(providerMessageId).query(Long.class).list();
@@ -303,13 +309,11 @@ public class Messages {
                                 providerMessageId, (Integer) rs.getObject("error_code"), rs.getString("error_title"),
                                 rs.getString("error_details"), rs.getString("pricing")))
                         .single();
-                applyLocked(messageId.get(), report, true);
+                applyLocked(messageId, report, true);
                 jdbc.sql("UPDATE unmatched_statuses SET matched_message_id = ? WHERE id = ?")
-                        .params(messageId.get(), unmatchedId).update();
+                        .params(messageId, unmatchedId).update();
             }
             return ids.size();
-        });
-        return applied == null ? 0 : applied;
     }
 
     /** Matches unmatched statuses whose messages have appeared since; returns how many were applied. */
@@ -329,7 +333,13 @@ public class Messages {
         jdbc.sql("SELECT status FROM message_events WHERE message_id = ?").param(messageId).query(String.class).list()
                 .forEach(s -> recorded.add(status(s)));
         StatusModel.Decision decision = StatusModel.apply(current.status(), recorded, report.status());
+        // The provider's id is kept with the first report that names it (its answer to the send may come later).
+        String providerId = current.providerMessageId() == null ? report.providerMessageId() : null;
         if (!decision.record()) {
+            if (providerId != null) {
+                jdbc.sql("UPDATE messages SET provider_message_id = ? WHERE id = ? AND provider_message_id IS NULL")
+                        .params(providerId, messageId).update();
+            }
             return Applied.DUPLICATE;
         }
         // Any provider report proves the provider took the message, even if its answer to the send is still on its way.
@@ -344,12 +354,13 @@ public class Messages {
         MessageStatus next = decision.current();
         boolean failedNow = next == MessageStatus.FAILED && report.status() == MessageStatus.FAILED;
         jdbc.sql("UPDATE messages SET status = ?, error_code = ?, error_title = ?, error_details = ?, updated_at = ?,"
-                        + " lease_until = CASE WHEN ? = 'QUEUED' THEN lease_until ELSE NULL END WHERE id = ?")
+                        + " lease_until = CASE WHEN ? = 'QUEUED' THEN lease_until ELSE NULL END,"
+                        + " provider_message_id = COALESCE(provider_message_id, ?) WHERE id = ?")
                 .params(next.name(),
                         failedNow ? report.errorCode() : errorCodeOf(current, next),
                         failedNow ? report.errorTitle() : errorTitleOf(current, next),
                         failedNow ? report.errorDetails() : errorDetailsOf(current, next),
-                        Times.now(clock), next.name(), messageId)
+                        Times.now(clock), next.name(), providerId, messageId)
                 .update();
         if (next != current.status()) {
             events.publishEvent(new MessageStatusChanged(messageId, current.channel(), current.contactId(),

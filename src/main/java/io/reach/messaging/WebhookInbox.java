@@ -47,10 +47,12 @@ public class WebhookInbox {
                     .query((rs, n) -> new Entry(rs.getLong("id"), rs.getObject("sender_id", UUID.class),
                             rs.getString("body"), rs.getInt("attempts") + 1))
                     .list();
-            OffsetDateTime until = Times.utc(clock.instant().plus(lease));
-            for (Entry entry : entries) {
-                jdbc.sql("UPDATE webhook_inbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ?")
-                        .params(until, entry.id()).update();
+            if (!entries.isEmpty()) {
+                List<Object> leased = new java.util.ArrayList<>();
+                leased.add(Times.utc(clock.instant().plus(lease)));
+                entries.forEach(entry -> leased.add(entry.id()));
+                jdbc.sql("UPDATE webhook_inbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
+                        + io.reach.shared.SqlLists.placeholders(entries.size()) + ")").params(leased).update();
             }
             return entries;
         });

@@ -18,7 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -41,15 +40,17 @@ public class Senders {
     private static final Set<String> SMPP_SETTINGS = Set.of("host", "port", "systemId", "systemType", "window",
             "submitsPerSecond", "enquireLinkSeconds");
     private static final Set<String> TWILIO_SETTINGS = Set.of("accountSid", "baseUrl", "language", "voice");
-    // Webhooks look a sender up on every request; a short-lived cache keeps that off the database.
-    private static final Duration CACHE_TTL = Duration.ofSeconds(10);
+    // Sends and webhooks look a sender up on every message. The senders are a handful of rows, so a snapshot of all
+    // of them, taken again after 10 s and at once after a change made through this process, keeps that off the
+    // database; a change made through another node shows here within those 10 s.
+    private static final long SNAPSHOT_NANOS = Duration.ofSeconds(10).toNanos();
 
     private final SenderStore store;
     private final Clock clock;
     private final TransactionTemplate transactions;
-    private final Map<String, Cached> byPhoneNumberId = new ConcurrentHashMap<>();
+    private volatile Snapshot snapshot;
 
-    private record Cached(Optional<WhatsAppAccount> account, Instant until) {}
+    private record Snapshot(List<SenderStore.Row> rows, long takenAt) {}
 
     Senders(SenderStore store, Clock clock, TransactionTemplate transactions) {
         this.store = store;
@@ -67,12 +68,12 @@ public class Senders {
 
     /** A WhatsApp sender with its secrets. */
     public WhatsAppAccount account(UUID id) {
-        return row(id).whatsApp();
+        return cached(r -> r.sender().id().equals(id), true).orElseThrow(() -> ApiException.notFound("Sender", id)).whatsApp();
     }
 
     /** An SMS or voice sender with its secret. */
     public ProviderAccount providerAccount(UUID id) {
-        return row(id).provider();
+        return cached(r -> r.sender().id().equals(id), true).orElseThrow(() -> ApiException.notFound("Sender", id)).provider();
     }
 
     /** The SMS or voice senders of a channel, with their secrets (for the code that keeps connections). */
@@ -101,7 +102,7 @@ public class Senders {
 
     /** The Twilio senders of an account (its callbacks name the account, not the sender). */
     public List<ProviderAccount> byTwilioAccount(String accountSid) {
-        return store.all().stream()
+        return snapshot().stream()
                 .filter(r -> Sender.TWILIO.equals(r.sender().provider()) && accountSid != null
                         && accountSid.equals(r.sender().setting("accountSid", null)))
                 .map(SenderStore.Row::provider).toList();
@@ -109,14 +110,8 @@ public class Senders {
 
     /** The sender whose Meta phone-number id this is; webhooks use it to find the app secret. */
     public Optional<WhatsAppAccount> byPhoneNumberId(String phoneNumberId) {
-        Instant now = clock.instant();
-        Cached cached = byPhoneNumberId.get(phoneNumberId);
-        if (cached != null && cached.until().isAfter(now)) {
-            return cached.account();
-        }
-        Optional<WhatsAppAccount> account = store.findByPhoneNumberId(phoneNumberId).map(SenderStore.Row::whatsApp);
-        byPhoneNumberId.put(phoneNumberId, new Cached(account, now.plus(CACHE_TTL)));
-        return account;
+        return cached(r -> phoneNumberId != null && phoneNumberId.equals(r.sender().phoneNumberId()), true)
+                .map(SenderStore.Row::whatsApp);
     }
 
     /** Whether any WhatsApp sender uses this verify token (Meta's subscription handshake). */
@@ -142,9 +137,7 @@ public class Senders {
             checkUnique(row.sender().name(), row.sender().phoneNumberId(), null);
             store.insert(row);
         });
-        if (row.sender().phoneNumberId() != null) {
-            byPhoneNumberId.remove(row.sender().phoneNumberId());
-        }
+        snapshot = null;
         return row.sender();
     }
 
@@ -158,14 +151,9 @@ public class Senders {
                     ? changedWhatsApp(current, request) : changedProvider(current, request);
             checkUnique(next.sender().name(), next.sender().phoneNumberId(), id);
             store.update(next);
-            if (current.sender().phoneNumberId() != null) {
-                byPhoneNumberId.remove(current.sender().phoneNumberId());
-            }
             return next.sender();
         });
-        if (updated.phoneNumberId() != null) {
-            byPhoneNumberId.remove(updated.phoneNumberId());
-        }
+        snapshot = null;
         return updated;
     }
 
@@ -342,11 +330,36 @@ public class Senders {
         if (idOrName == null || idOrName.isBlank()) {
             return Optional.empty();
         }
+        String wanted = idOrName.trim();
+        UUID id;
         try {
-            return store.find(UUID.fromString(idOrName.trim()));
+            id = UUID.fromString(wanted);
         } catch (IllegalArgumentException notAnId) {
-            return store.findByName(idOrName.trim());
+            return cached(r -> r.sender().name().equals(wanted), true);
         }
+        return cached(r -> r.sender().id().equals(id), true);
+    }
+
+    /**
+     * The sender the snapshot has that matches; when it has none and {@code lookAgain}, a new snapshot is taken, so
+     * that a sender registered through another node is found at once.
+     */
+    private Optional<SenderStore.Row> cached(java.util.function.Predicate<SenderStore.Row> matches, boolean lookAgain) {
+        Optional<SenderStore.Row> found = snapshot().stream().filter(matches).findFirst();
+        if (found.isPresent() || !lookAgain) {
+            return found;
+        }
+        snapshot = null;
+        return snapshot().stream().filter(matches).findFirst();
+    }
+
+    private List<SenderStore.Row> snapshot() {
+        Snapshot current = snapshot;
+        if (current == null || System.nanoTime() - current.takenAt() > SNAPSHOT_NANOS) {
+            current = new Snapshot(store.all(), System.nanoTime());
+            snapshot = current;
+        }
+        return current.rows();
     }
 
     private SenderStore.Row row(UUID id) {

@@ -42,11 +42,14 @@ public class SmsSending {
     }
 
     public SendResult send(SendSmsRequest request) {
-        return send(request, null);
+        return send(request, null, null);
     }
 
-    /** Like {@link #send(SendSmsRequest)}; a {@code refusal} records the message as blocked with that reason. */
-    public SendResult send(SendSmsRequest request, String refusal) {
+    /**
+     * Like {@link #send(SendSmsRequest)}; a {@code refusal} records the message as blocked with that reason, and a
+     * {@code known} contact (the request's own, already loaded by the caller) spares looking it up again.
+     */
+    public SendResult send(SendSmsRequest request, String refusal, Contact known) {
         if (refusal == null && (request.text() == null || request.text().isBlank())) {
             throw ApiException.invalidField("text", "is required");
         }
@@ -59,12 +62,12 @@ public class SmsSending {
                 .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "sender_not_found",
                         "sender: no SMS sender is named or has the id '" + request.sender() + "'",
                         List.of(new FieldProblem("sender", "unknown SMS sender"))));
-        Contact contact = recipients.resolve(request.to(), request.contactId());
+        Contact recipient = known != null ? known : recipients.resolve(request.to(), request.contactId());
         int reference = RANDOM.nextInt(256);
-        Messages.Created created = messages.create(new NewMessage(Channel.SMS, account.sender().id(), contact.id(),
-                contact.phone(), null, null, request.campaignId(), request.idempotencyKey(), request.text(),
-                refusal != null ? refusal : Recipients.blockedReason(contact, category)),
-                id -> json.writeValueAsString(Map.of("to", contact.phone(), "text", request.text() == null ? "" : request.text(),
+        Messages.Created created = messages.create(new NewMessage(Channel.SMS, account.sender().id(), recipient.id(),
+                recipient.phone(), null, null, request.campaignId(), request.idempotencyKey(), request.text(),
+                refusal != null ? refusal : Recipients.blockedReason(recipient, category)),
+                id -> json.writeValueAsString(Map.of("to", recipient.phone(), "text", request.text() == null ? "" : request.text(),
                         "reference", reference)));
         Message message = created.message();
         if (!created.replayed() && message.blockedReason() == null) {

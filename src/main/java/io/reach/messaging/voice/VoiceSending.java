@@ -41,11 +41,14 @@ public class VoiceSending {
     }
 
     public SendResult call(PlaceCallRequest request) {
-        return call(request, null);
+        return call(request, null, null);
     }
 
-    /** Like {@link #call(PlaceCallRequest)}; a {@code refusal} records the call as blocked with that reason. */
-    public SendResult call(PlaceCallRequest request, String refusal) {
+    /**
+     * Like {@link #call(PlaceCallRequest)}; a {@code refusal} records the call as blocked with that reason, and a
+     * {@code known} contact (the request's own, already loaded by the caller) spares looking it up again.
+     */
+    public SendResult call(PlaceCallRequest request, String refusal, Contact known) {
         if (refusal == null && (request.text() == null || request.text().isBlank())) {
             throw ApiException.invalidField("text", "is required: the text the call speaks");
         }
@@ -65,7 +68,7 @@ public class VoiceSending {
         if (TwilioGateway.voice(voice).isEmpty()) {
             throw ApiException.invalidField("voice", "'" + voice + "' is not a Twilio <Say> voice (e.g. woman, man, Polly.Joanna)");
         }
-        Contact contact = recipients.resolve(request.to(), request.contactId());
+        Contact contact = known != null ? known : recipients.resolve(request.to(), request.contactId());
         String twiml = refusal != null ? "" : TwilioGateway.say(request.text(), language, voice);
         Messages.Created created = messages.create(new NewMessage(Channel.VOICE, account.sender().id(), contact.id(),
                 contact.phone(), null, null, request.campaignId(), request.idempotencyKey(), request.text(),

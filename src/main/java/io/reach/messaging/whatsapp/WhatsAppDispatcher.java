@@ -75,7 +75,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
             case SendOutcome.Rejected rejected -> {
                 messages.recordRejected(message.id(), rejected.error());
                 if (rejected.error().code() == MetaErrors.NOT_ON_WHATSAPP) {
-                    Optional.ofNullable(messages.get(message.id()).contactId()).ifPresent(contacts::markNotOnWhatsApp);
+                    messages.contactOf(message.id()).ifPresent(contacts::markNotOnWhatsApp);
                 }
             }
             case SendOutcome.Retry retry -> messages.retryOrFail(message, retry.error(),

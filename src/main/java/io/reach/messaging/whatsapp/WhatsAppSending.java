@@ -48,14 +48,15 @@ public class WhatsAppSending {
     }
 
     public SendResult send(SendTemplateRequest request) {
-        return send(request, null);
+        return send(request, null, null);
     }
 
     /**
      * Like {@link #send(SendTemplateRequest)}; a {@code refusal} (e.g. a placeholder without a value) records the
-     * message as blocked with that reason instead of sending it.
+     * message as blocked with that reason instead of sending it, and a {@code known} contact (the request's own,
+     * already loaded by the caller) spares looking it up again.
      */
-    public SendResult send(SendTemplateRequest request, String refusal) {
+    public SendResult send(SendTemplateRequest request, String refusal, Contact known) {
         List<FieldProblem> problems = new ArrayList<>();
         if (blank(request.sender())) {
             problems.add(new FieldProblem("sender", "is required (a sender's name or id)"));
@@ -79,7 +80,7 @@ public class WhatsAppSending {
                 .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "sender_not_found",
                         "sender: no sender is named or has the id '" + request.sender() + "'",
                         List.of(new FieldProblem("sender", "unknown"))));
-        Contact contact = recipients.resolve(request.to(), request.contactId());
+        Contact contact = known != null ? known : recipients.resolve(request.to(), request.contactId());
         Template template = templates.find(request.template(), request.language())
                 .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "template_not_found",
                         "template: " + request.template() + " is not registered in language " + request.language(),
@@ -101,7 +102,7 @@ public class WhatsAppSending {
      * Sends a free-form text, which WhatsApp allows only inside the 24-hour customer-service window: when the
      * contact has not written to this sender in the last 24 hours, the message is recorded as blocked.
      */
-    public SendResult sendText(String sender, java.util.UUID contactId, String text, String campaignId, String idempotencyKey,
+    public SendResult sendText(String sender, Contact contact, String text, String campaignId, String idempotencyKey,
                                String refusal) {
         if (refusal == null && (text == null || text.isBlank())) {
             throw ApiException.invalidField("text", "is required");
@@ -109,7 +110,6 @@ public class WhatsAppSending {
         WhatsAppAccount account = senders.resolve(sender).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
                 "sender_not_found", "sender: no sender is named or has the id '" + sender + "'",
                 List.of(new FieldProblem("sender", "unknown"))));
-        Contact contact = recipients.resolve(null, contactId.toString());
         String blockedReason = refusal;
         if (blockedReason == null && contact.optedOut()) {
             blockedReason = "opted out: the contact opted out of all messages";

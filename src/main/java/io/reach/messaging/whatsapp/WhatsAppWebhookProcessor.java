@@ -118,8 +118,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         UUID hint = uuid(status.path("biz_opaque_callback_data").asString(null));
         Messages.Applied applied = messages.applyStatus(Channel.WHATSAPP, senderId, report, hint, json.writeValueAsString(status));
         if (applied == Messages.Applied.APPLIED && code != null && code == MetaErrors.NOT_ON_WHATSAPP) {
-            messages.idByProviderId(providerId).map(messages::get).map(m -> m.contactId())
-                    .ifPresent(contacts::markNotOnWhatsApp);
+            messages.idByProviderId(providerId).flatMap(messages::contactOf).ifPresent(contacts::markNotOnWhatsApp);
         }
     }
 

@@ -1,0 +1,17 @@
+package io.reach.shared;
+
+import java.util.Collections;
+
+/** The placeholders of an SQL {@code IN (…)} list, so that a set of rows is read or changed in one statement. */
+public final class SqlLists {
+
+    private SqlLists() {}
+
+    /** {@code ?, ?, ?} for three values; a list of none is refused (SQL has no empty IN list). */
+    public static String placeholders(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("an IN list needs at least one value");
+        }
+        return String.join(", ", Collections.nCopies(count, "?"));
+    }
+}

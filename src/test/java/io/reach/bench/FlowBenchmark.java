@@ -29,21 +29,28 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 public final class FlowBenchmark {
 
     private static final Duration LIMIT = Duration.ofMinutes(30);
+    private static final int WARM_UP = 2_000;
 
     public static void main(String[] args) throws Exception {
         int contacts = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         String databases = args.length > 1 ? args[1] : "both";
+        boolean waiting = args.length > 2 && args[2].equals("waiting");
         List<String> rows = new ArrayList<>();
         if (!databases.equals("postgres")) {
-            rows.add(run("H2 (file)", h2(), contacts));
+            rows.add(waiting ? waiting("H2 (file)", h2(), contacts) : run("H2 (file)", h2(), contacts));
         }
         if (!databases.equals("h2")) {
             System.setProperty("reach.test.database", "postgres");
-            rows.add(run("PostgreSQL", TestDatabase.fresh(), contacts));
+            rows.add(waiting ? waiting("PostgreSQL", TestDatabase.fresh(), contacts) : run("PostgreSQL", TestDatabase.fresh(), contacts));
         }
         System.out.println();
-        System.out.println("| database | journeys | journeys/s | messages/s | webhook events/s | failed→SMS p50 | failed→SMS p99 | peak heap |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        if (waiting) {
+            System.out.println("| database | waiting journeys | heap after GC, none waiting | heap after GC, all waiting | per waiting journey | started/s |");
+            System.out.println("| --- | --- | --- | --- | --- | --- |");
+        } else {
+            System.out.println("| database | journeys | journeys/s | messages/s | webhook events/s | failed→SMS p50 | failed→SMS p99 | peak heap |");
+            System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        }
         rows.forEach(System.out::println);
         System.exit(0);
     }
@@ -74,40 +81,85 @@ public final class FlowBenchmark {
             FlowFixtures.registerSandboxSenders(api, sandbox);
             FlowFixtures.orderReadyTemplate(api);
             String flowId = FlowFixtures.publishExampleFlow(api);
-            List<String> phones = population(api, contacts);
-            System.out.printf("%s: %d contacts imported, starting the run%n", label, phones.size());
+            // A warm-up pass first: without it the JIT compiler's work (over a third of the CPU in a short run on two
+            // cores) would be measured as Reach's.
+            int warmUp = Math.min(contacts, WARM_UP);
+            List<String> warmUpPhones = population(api, contacts, warmUp);
+            List<String> phones = population(api, 0, contacts);
+            JdbcClient jdbc = node.bean(JdbcClient.class);
+            System.out.printf("%s: %d contacts imported; warming up with %d more%n", label, phones.size(), warmUp);
+            postEvents(api, warmUpPhones);
+            awaitEnded(jdbc, warmUp, Instant.now(), "warm-up");
+            long messagesBefore = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single();
+            long webhooksBefore = jdbc.sql("SELECT COUNT(*) FROM webhook_inbox").query(Long.class).single();
+            System.out.printf("%s: warmed up, starting the run%n", label);
 
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             System.gc();
             AtomicLong peak = new AtomicLong(memory.getHeapMemoryUsage().getUsed());
             Instant start = Instant.now();
+            Thread heapWatch = Thread.ofPlatform().daemon(true).start(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                    java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+                }
+            });
             postEvents(api, phones);
-            JdbcClient progress = node.bean(JdbcClient.class);
-            long ended = 0;
-            long lastReport = 0;
-            while (ended < phones.size()) {
-                if (Duration.between(start, Instant.now()).compareTo(LIMIT) > 0) {
-                    throw new IllegalStateException("the run did not finish within " + LIMIT + ": " + ended + " ended");
-                }
-                peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-                // A cheap count, so that watching the run costs the run little.
-                ended = progress.sql("SELECT COUNT(*) FROM journeys WHERE state = 'ENDED'").query(Long.class).single();
-                if (System.currentTimeMillis() - lastReport > 5_000) {
-                    System.out.printf("  %d / %d journeys ended after %d s%n", ended, phones.size(),
-                            Duration.between(start, Instant.now()).toSeconds());
-                    lastReport = System.currentTimeMillis();
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
-            }
+            awaitEnded(jdbc, warmUp + phones.size(), start, "run");
+            heapWatch.interrupt();
             double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
-            JdbcClient jdbc = progress;
-            long messages = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single();
-            long webhooks = jdbc.sql("SELECT COUNT(*) FROM webhook_inbox").query(Long.class).single();
+            long messages = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single() - messagesBefore;
+            long webhooks = jdbc.sql("SELECT COUNT(*) FROM webhook_inbox").query(Long.class).single() - webhooksBefore;
             List<Long> fallbackMillis = fallbackDelays(sandbox, phones);
             return String.format("| %s | %d | %.0f | %.0f | %.0f | %d ms | %d ms | %d MiB |", label, phones.size(),
                     phones.size() / seconds, messages / seconds, webhooks / seconds, percentile(fallbackMillis, 50),
                     percentile(fallbackMillis, 99), peak.get() / (1024 * 1024));
         }
+    }
+
+    /**
+     * Starts a flow that waits a day for N contacts (an audience launch) and compares the heap in use after a full
+     * GC before the launch and once all N journeys wait: journeys are rows, so the difference should be noise.
+     */
+    private static String waiting(String label, Map<String, String> database, int contacts) {
+        Map<String, String> reach = new LinkedHashMap<>(Map.of("server.port", "0", "reach.sandbox.enabled", "false",
+                "spring.datasource.hikari.maximum-pool-size", "20", "reach.journeys.poll-interval", "50ms",
+                "logging.level.root", "warn"));
+        try (ReachNode node = ReachNode.start("bench-waiting", database, reach)) {
+            Api api = node.api();
+            population(api, 0, contacts);
+            Api.Response imported = api.post("/api/v1/flows", """
+                    {"name":"bench-waiting","entry":{"type":"audience","audience":{"consent":"utility"}},"start":"pause",
+                     "steps":[{"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""");
+            String flowId = imported.json().path("flowId").asString();
+            Api.Response published = api.post("/api/v1/flows/" + flowId + "/publish", "");
+            if (published.status() != 200) {
+                throw new IllegalStateException("publish failed: " + published.body());
+            }
+            JdbcClient jdbc = node.bean(JdbcClient.class);
+            long before = heapAfterGc();
+            Instant start = Instant.now();
+            int started = node.bean(io.reach.journey.Journeys.class).launch(java.util.UUID.fromString(flowId));
+            long waitingNow = 0;
+            while (waitingNow < started) {
+                if (Duration.between(start, Instant.now()).compareTo(LIMIT) > 0) {
+                    throw new IllegalStateException("only " + waitingNow + " of " + started + " journeys wait after " + LIMIT);
+                }
+                waitingNow = jdbc.sql("SELECT COUNT(*) FROM journeys WHERE state = 'WAITING'").query(Long.class).single();
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+            }
+            double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
+            long after = heapAfterGc();
+            return String.format("| %s | %d | %d MiB | %d MiB | %d bytes | %.0f |", label, started, before / (1024 * 1024),
+                    after / (1024 * 1024), (after - before) / Math.max(1, started), started / seconds);
+        }
+    }
+
+    private static long heapAfterGc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     /** The sandbox node's own database is a scratch H2 in memory, whichever database Reach is measured on. */
@@ -116,11 +168,33 @@ public final class FlowBenchmark {
                 "spring.datasource.username", "sa", "spring.datasource.password", "");
     }
 
-    /** 50 % read and answer, 30 % SMS fallback, 20 % call fallback (sandbox/bench-handsets.yml). */
-    private static List<String> population(Api api, int contacts) {
+    /** Waits until {@code expected} journeys have ended in all, printing progress every 5 s. */
+    private static void awaitEnded(JdbcClient jdbc, long expected, Instant start, String phase) {
+        long ended = 0;
+        long lastReport = System.currentTimeMillis();
+        while (ended < expected) {
+            if (Duration.between(start, Instant.now()).compareTo(LIMIT) > 0) {
+                throw new IllegalStateException("the " + phase + " did not finish within " + LIMIT + ": " + ended + " ended");
+            }
+            // A cheap count, so that watching the run costs the run little.
+            ended = jdbc.sql("SELECT COUNT(*) FROM journeys WHERE state = 'ENDED'").query(Long.class).single();
+            if (System.currentTimeMillis() - lastReport > 5_000) {
+                System.out.printf("  %s: %d / %d journeys ended after %d s%n", phase, ended, expected,
+                        Duration.between(start, Instant.now()).toSeconds());
+                lastReport = System.currentTimeMillis();
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+        }
+    }
+
+    /**
+     * Contacts number {@code from} to {@code from + contacts - 1}: 50 % read and answer, 30 % SMS fallback, 20 % call
+     * fallback (sandbox/bench-handsets.yml).
+     */
+    private static List<String> population(Api api, int from, int contacts) {
         List<String> phones = new ArrayList<>();
         StringBuilder csv = new StringBuilder("phone,first_name,consent\n");
-        for (int i = 0; i < contacts; i++) {
+        for (int i = from; i < from + contacts; i++) {
             int group = i % 10 < 5 ? 1 : i % 10 < 8 ? 2 : 3;
             String phone = "+3161" + group + String.format("%06d", i);
             phones.add(phone);

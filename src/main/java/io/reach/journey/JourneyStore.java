@@ -1,6 +1,7 @@
 package io.reach.journey;
 
 import io.reach.shared.Dialect;
+import io.reach.shared.SqlLists;
 import io.reach.shared.Times;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -79,11 +80,9 @@ class JourneyStore {
                         + " FOR UPDATE SKIP LOCKED")
                 .params(now, now, limit).query(this::row).list().stream().map(Row::journey).toList();
         if (!claimed.isEmpty()) {
-            List<Object> params = new java.util.ArrayList<>();
-            params.add(Times.utc(clock.instant().plus(lease)));
-            claimed.forEach(journey -> params.add(journey.id()));
-            jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id IN (" + io.reach.shared.SqlLists.placeholders(claimed.size())
-                    + ")").params(params).update();
+            jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id IN (" + SqlLists.placeholders(claimed.size()) + ")")
+                    .params(SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), claimed.stream().map(Journey::id).toList()))
+                    .update();
         }
         return claimed;
     }
@@ -185,7 +184,7 @@ class JourneyStore {
         if (versionIds.isEmpty()) {
             return List.of();
         }
-        String in = io.reach.shared.SqlLists.placeholders(versionIds.size());
+        String in = SqlLists.placeholders(versionIds.size());
         java.util.List<Object> params = new java.util.ArrayList<>(versionIds);
         String filter = "";
         if (state != null) {

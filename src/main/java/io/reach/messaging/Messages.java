@@ -190,11 +190,10 @@ public class Messages {
                             rs.getString("recipient"), rs.getString("request_body"), rs.getInt("attempts") + 1))
                     .list();
             if (!due.isEmpty()) {
-                java.util.List<Object> leased = new java.util.ArrayList<>();
-                leased.add(Times.utc(clock.instant().plus(lease)));
-                due.forEach(message -> leased.add(message.id()));
                 jdbc.sql("UPDATE messages SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
-                        + SqlLists.placeholders(due.size()) + ")").params(leased).update();
+                                + SqlLists.placeholders(due.size()) + ")")
+                        .params(SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), due.stream().map(Outbound::id).toList()))
+                        .update();
             }
             return due;
         });
@@ -298,22 +297,22 @@ public class Messages {
 
     /** Applies to a message the unmatched statuses of its provider id; runs in the caller's transaction. */
     private int reconcile(UUID messageId, String providerMessageId) {
-            List<Long> ids = jdbc.sql("SELECT id FROM unmatched_statuses WHERE provider_message_id = ?"
-                            + " AND matched_message_id IS NULL ORDER BY id FOR UPDATE SKIP LOCKED")
-                    .param(providerMessageId).query(Long.class).list();
-            for (Long unmatchedId : ids) {
-                StatusReport report = jdbc.sql("SELECT status, occurred_at, error_code, error_title, error_details, pricing"
-                                + " FROM unmatched_statuses WHERE id = ?")
-                        .param(unmatchedId)
-                        .query((rs, n) -> new StatusReport(status(rs.getString("status")), Times.instant(rs, "occurred_at"),
-                                providerMessageId, (Integer) rs.getObject("error_code"), rs.getString("error_title"),
-                                rs.getString("error_details"), rs.getString("pricing")))
-                        .single();
-                applyLocked(messageId, report, true);
-                jdbc.sql("UPDATE unmatched_statuses SET matched_message_id = ? WHERE id = ?")
-                        .params(messageId, unmatchedId).update();
-            }
-            return ids.size();
+        List<Long> ids = jdbc.sql("SELECT id FROM unmatched_statuses WHERE provider_message_id = ?"
+                        + " AND matched_message_id IS NULL ORDER BY id FOR UPDATE SKIP LOCKED")
+                .param(providerMessageId).query(Long.class).list();
+        for (Long unmatchedId : ids) {
+            StatusReport report = jdbc.sql("SELECT status, occurred_at, error_code, error_title, error_details, pricing"
+                            + " FROM unmatched_statuses WHERE id = ?")
+                    .param(unmatchedId)
+                    .query((rs, n) -> new StatusReport(status(rs.getString("status")), Times.instant(rs, "occurred_at"),
+                            providerMessageId, (Integer) rs.getObject("error_code"), rs.getString("error_title"),
+                            rs.getString("error_details"), rs.getString("pricing")))
+                    .single();
+            applyLocked(messageId, report, true);
+            jdbc.sql("UPDATE unmatched_statuses SET matched_message_id = ? WHERE id = ?")
+                    .params(messageId, unmatchedId).update();
+        }
+        return ids.size();
     }
 
     /** Matches unmatched statuses whose messages have appeared since; returns how many were applied. */

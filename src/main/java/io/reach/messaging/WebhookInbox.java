@@ -1,5 +1,6 @@
 package io.reach.messaging;
 
+import io.reach.shared.SqlLists;
 import io.reach.shared.Times;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,11 +49,10 @@ public class WebhookInbox {
                             rs.getString("body"), rs.getInt("attempts") + 1))
                     .list();
             if (!entries.isEmpty()) {
-                List<Object> leased = new java.util.ArrayList<>();
-                leased.add(Times.utc(clock.instant().plus(lease)));
-                entries.forEach(entry -> leased.add(entry.id()));
                 jdbc.sql("UPDATE webhook_inbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
-                        + io.reach.shared.SqlLists.placeholders(entries.size()) + ")").params(leased).update();
+                                + SqlLists.placeholders(entries.size()) + ")")
+                        .params(SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), entries.stream().map(Entry::id).toList()))
+                        .update();
             }
             return entries;
         });

@@ -68,12 +68,12 @@ public class Senders {
 
     /** A WhatsApp sender with its secrets. */
     public WhatsAppAccount account(UUID id) {
-        return cached(r -> r.sender().id().equals(id), true).orElseThrow(() -> ApiException.notFound("Sender", id)).whatsApp();
+        return cachedRow(id).whatsApp();
     }
 
     /** An SMS or voice sender with its secret. */
     public ProviderAccount providerAccount(UUID id) {
-        return cached(r -> r.sender().id().equals(id), true).orElseThrow(() -> ApiException.notFound("Sender", id)).provider();
+        return cachedRow(id).provider();
     }
 
     /** The SMS or voice senders of a channel, with their secrets (for the code that keeps connections). */
@@ -338,6 +338,10 @@ public class Senders {
             return cached(r -> r.sender().name().equals(wanted), true);
         }
         return cached(r -> r.sender().id().equals(id), true);
+    }
+
+    private SenderStore.Row cachedRow(UUID id) {
+        return cached(r -> r.sender().id().equals(id), true).orElseThrow(() -> ApiException.notFound("Sender", id));
     }
 
     /**

@@ -80,7 +80,7 @@ public final class FlowBenchmark {
             Api api = node.api();
             FlowFixtures.registerSandboxSenders(api, sandbox);
             FlowFixtures.orderReadyTemplate(api);
-            String flowId = FlowFixtures.publishExampleFlow(api);
+            FlowFixtures.publishExampleFlow(api);
             // A warm-up pass first: without it the JIT compiler's work (over a third of the CPU in a short run on two
             // cores) would be measured as Reach's.
             int warmUp = Math.min(contacts, WARM_UP);
@@ -89,7 +89,7 @@ public final class FlowBenchmark {
             JdbcClient jdbc = node.bean(JdbcClient.class);
             System.out.printf("%s: %d contacts imported; warming up with %d more%n", label, phones.size(), warmUp);
             postEvents(api, warmUpPhones);
-            awaitEnded(jdbc, warmUp, Instant.now(), "warm-up");
+            awaitJourneys(jdbc, "ENDED", warmUp, Instant.now(), "warm-up");
             long messagesBefore = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single();
             long webhooksBefore = jdbc.sql("SELECT COUNT(*) FROM webhook_inbox").query(Long.class).single();
             System.out.printf("%s: warmed up, starting the run%n", label);
@@ -105,7 +105,7 @@ public final class FlowBenchmark {
                 }
             });
             postEvents(api, phones);
-            awaitEnded(jdbc, warmUp + phones.size(), start, "run");
+            awaitJourneys(jdbc, "ENDED", warmUp + phones.size(), start, "run");
             heapWatch.interrupt();
             double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
             long messages = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single() - messagesBefore;
@@ -140,14 +140,7 @@ public final class FlowBenchmark {
             long before = heapAfterGc();
             Instant start = Instant.now();
             int started = node.bean(io.reach.journey.Journeys.class).launch(java.util.UUID.fromString(flowId));
-            long waitingNow = 0;
-            while (waitingNow < started) {
-                if (Duration.between(start, Instant.now()).compareTo(LIMIT) > 0) {
-                    throw new IllegalStateException("only " + waitingNow + " of " + started + " journeys wait after " + LIMIT);
-                }
-                waitingNow = jdbc.sql("SELECT COUNT(*) FROM journeys WHERE state = 'WAITING'").query(Long.class).single();
-                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
-            }
+            awaitJourneys(jdbc, "WAITING", started, start, "launch");
             double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
             long after = heapAfterGc();
             return String.format("| %s | %d | %d MiB | %d MiB | %d bytes | %.0f |", label, started, before / (1024 * 1024),
@@ -168,18 +161,18 @@ public final class FlowBenchmark {
                 "spring.datasource.username", "sa", "spring.datasource.password", "");
     }
 
-    /** Waits until {@code expected} journeys have ended in all, printing progress every 5 s. */
-    private static void awaitEnded(JdbcClient jdbc, long expected, Instant start, String phase) {
-        long ended = 0;
+    /** Waits until {@code expected} journeys are in {@code state}, printing progress every 5 s. */
+    private static void awaitJourneys(JdbcClient jdbc, String state, long expected, Instant start, String phase) {
+        long reached = 0;
         long lastReport = System.currentTimeMillis();
-        while (ended < expected) {
+        while (reached < expected) {
             if (Duration.between(start, Instant.now()).compareTo(LIMIT) > 0) {
-                throw new IllegalStateException("the " + phase + " did not finish within " + LIMIT + ": " + ended + " ended");
+                throw new IllegalStateException("the " + phase + " did not finish within " + LIMIT + ": " + reached + " " + state.toLowerCase());
             }
             // A cheap count, so that watching the run costs the run little.
-            ended = jdbc.sql("SELECT COUNT(*) FROM journeys WHERE state = 'ENDED'").query(Long.class).single();
+            reached = jdbc.sql("SELECT COUNT(*) FROM journeys WHERE state = ?").param(state).query(Long.class).single();
             if (System.currentTimeMillis() - lastReport > 5_000) {
-                System.out.printf("  %s: %d / %d journeys ended after %d s%n", phase, ended, expected,
+                System.out.printf("  %s: %d / %d journeys %s after %d s%n", phase, reached, expected, state.toLowerCase(),
                         Duration.between(start, Instant.now()).toSeconds());
                 lastReport = System.currentTimeMillis();
             }

@@ -129,7 +129,8 @@ class SmppIT extends ReachIntegrationTest {
 
         smsc.start(0);
 
-        ids.forEach(id -> await().atMost(PATIENCE).until(() -> "delivered".equals(status(id))));
+        ids.forEach(id -> await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(status(id)).as("message %s: %s", id, api.get("/api/v1/messages/" + id).body()).isEqualTo("delivered")));
         Map<String, Long> acceptedPerPhone = phones.stream().collect(Collectors.toMap(p -> p, p -> (long) smsc.submitsTo(p).size()));
         assertThat(acceptedPerPhone).allSatisfy((phone, count) -> assertThat(count).as(phone).isEqualTo(1));
         // Receipts kept while the link was down may come back in any order (a message may be delivered before its

@@ -99,9 +99,10 @@ class ContactStore {
         writeDetails(contact);
     }
 
-    void markNotOnWhatsApp(UUID id, Instant at) {
-        jdbc.sql("UPDATE contacts SET not_on_whatsapp = TRUE, updated_at = ? WHERE id = ? AND not_on_whatsapp = FALSE")
-                .params(Times.utc(at), id).update();
+    void markNotOnWhatsApp(List<UUID> ids, Instant at) {
+        jdbc.sql("UPDATE contacts SET not_on_whatsapp = TRUE, updated_at = ? WHERE id IN ("
+                        + io.reach.shared.SqlLists.placeholders(ids.size()) + ") AND not_on_whatsapp = FALSE")
+                .params(io.reach.shared.SqlLists.valueThen(Times.utc(at), ids)).update();
     }
 
     private void writeDetails(Contact contact) {

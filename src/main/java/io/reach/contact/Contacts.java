@@ -145,7 +145,14 @@ public class Contacts {
 
     /** Records that WhatsApp said this contact cannot be reached there (Meta error 131026). */
     public void markNotOnWhatsApp(UUID id) {
-        store.markNotOnWhatsApp(id, clock.instant());
+        markNotOnWhatsApp(List.of(id));
+    }
+
+    /** {@link #markNotOnWhatsApp(UUID)} for several contacts in one statement. */
+    public void markNotOnWhatsApp(java.util.Collection<UUID> ids) {
+        if (!ids.isEmpty()) {
+            store.markNotOnWhatsApp(ids.stream().distinct().toList(), clock.instant());
+        }
     }
 
     /** The contact with this phone, created without any consent when Reach has never seen it (an inbound message). */

@@ -3,9 +3,14 @@ package io.reach.journey;
 import io.reach.messaging.InboundMessage;
 import io.reach.messaging.InboundMessageReceived;
 import io.reach.messaging.MessageStatusReported;
+import io.reach.messaging.MessageStatusesReported;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,19 +35,29 @@ class JourneyListeners {
     }
 
     @EventListener
-    void onStatus(MessageStatusReported event) {
-        // Queued and submitted decide no branch: no need to look for journeys waiting on the message.
-        if (Decisions.forStatus(event.status(), Decisions.ANY_STATUS_BRANCH) == null) {
+    void onStatuses(MessageStatusesReported reported) {
+        // Queued and submitted decide no branch: no need to look for journeys waiting on their messages.
+        List<MessageStatusReported> deciding = reported.statuses().stream()
+                .filter(s -> Decisions.forStatus(s.status(), Decisions.ANY_STATUS_BRANCH) != null).toList();
+        if (deciding.isEmpty()) {
             return;
         }
-        boolean decided = false;
-        for (JourneyStore.Row row : store.waitingOnMessage(event.messageId(), StepOutcome.STATUS)) {
-            String decision = Decisions.forStatus(event.status(), Decisions.keys(row.waitingFor()));
-            if (decision != null) {
-                decided |= store.decide(row.journey().id(), decision, null);
+        Map<UUID, List<JourneyStore.Row>> waiting = new HashMap<>();
+        for (JourneyStore.Row row : store.waitingOnMessages(deciding.stream().map(MessageStatusReported::messageId).distinct().toList(),
+                StepOutcome.STATUS)) {
+            waiting.computeIfAbsent(row.journey().waitingMessageId(), k -> new ArrayList<>()).add(row);
+        }
+        // The first decisive status of a message decides each journey waiting on it, once.
+        Map<UUID, String> decisions = new LinkedHashMap<>();
+        for (MessageStatusReported status : deciding) {
+            for (JourneyStore.Row row : waiting.getOrDefault(status.messageId(), List.of())) {
+                String decision = Decisions.forStatus(status.status(), Decisions.keys(row.waitingFor()));
+                if (decision != null) {
+                    decisions.putIfAbsent(row.journey().id(), decision);
+                }
             }
         }
-        if (decided) {
+        if (store.decideAll(decisions) > 0) {
             engine.wakeAfterCommit();
         }
     }

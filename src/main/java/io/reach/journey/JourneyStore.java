@@ -31,14 +31,16 @@ class JourneyStore {
     record Row(Journey journey, String waitingFor, String decisionDetail) {}
 
     private final JdbcClient jdbc;
+    private final org.springframework.jdbc.core.JdbcTemplate batches;
     private final Dialect dialect;
     private final JsonMapper json;
     private final Clock clock;
     private final String node;
 
-    JourneyStore(JdbcClient jdbc, Dialect dialect, JsonMapper json, Clock clock,
+    JourneyStore(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate batches, Dialect dialect, JsonMapper json, Clock clock,
                  @org.springframework.beans.factory.annotation.Value("${reach.node-id:}") String node) {
         this.jdbc = jdbc;
+        this.batches = batches;
         this.dialect = dialect;
         this.json = json;
         this.clock = clock;
@@ -144,11 +146,13 @@ class JourneyStore {
                 .params(now, branch, outcome, messageId, journey.id(), journey.visits()).update();
     }
 
-    /** Journeys waiting on a message's status, with the keys they wait for. */
-    List<Row> waitingOnMessage(UUID messageId, String kind) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE waiting_message_id = ? AND state = 'WAITING'"
-                        + " AND waiting_kind = ? AND decision IS NULL")
-                .params(messageId, kind).query(this::row).list();
+    /** Journeys waiting on these messages' statuses, with the keys they wait for. */
+    List<Row> waitingOnMessages(List<UUID> messageIds, String kind) {
+        List<Object> params = new java.util.ArrayList<>(messageIds);
+        params.add(kind);
+        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE waiting_message_id IN (" + SqlLists.placeholders(messageIds.size())
+                        + ") AND state = 'WAITING' AND waiting_kind = ? AND decision IS NULL")
+                .params(params).query(this::row).list();
     }
 
     List<Row> waitingForReply(UUID contactId) {
@@ -168,6 +172,23 @@ class JourneyStore {
                         + " WHERE id = ? AND state = 'WAITING' AND decision IS NULL")
                 .params(decision, detail, Times.utc(clock.instant().minus(Duration.ofHours(1))), Times.now(clock), journeyId)
                 .update() > 0;
+    }
+
+    /** {@link #decide} for several journeys (journey id → decision) in one JDBC batch; returns how many were decided. */
+    int decideAll(Map<UUID, String> decisions) {
+        if (decisions.isEmpty()) {
+            return 0;
+        }
+        OffsetDateTime dueAt = Times.utc(clock.instant().minus(Duration.ofHours(1)));
+        OffsetDateTime now = Times.now(clock);
+        List<Object[]> rows = decisions.entrySet().stream()
+                .map(d -> new Object[] {d.getValue(), dueAt, now, d.getKey()}).toList();
+        int decided = 0;
+        for (int count : batches.batchUpdate("UPDATE journeys SET decision = ?, decision_detail = NULL, wake_at = ?, updated_at = ?"
+                + " WHERE id = ? AND state = 'WAITING' AND decision IS NULL", rows)) {
+            decided += count > 0 || count == java.sql.Statement.SUCCESS_NO_INFO ? 1 : 0;
+        }
+        return decided;
     }
 
     List<JourneyStep> path(UUID journeyId) {

@@ -34,15 +34,17 @@ public class Messages {
             + " provider_message_id, attempts, created_at, updated_at";
 
     private final JdbcClient jdbc;
+    private final org.springframework.jdbc.core.JdbcTemplate batches;
     private final Dialect dialect;
     private final Clock clock;
     private final TransactionTemplate transactions;
     private final ApplicationEventPublisher events;
     private final InboundMessages inbound;
 
-    Messages(JdbcClient jdbc, Dialect dialect, Clock clock, TransactionTemplate transactions,
-             ApplicationEventPublisher events, InboundMessages inbound) {
+    Messages(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate batches, Dialect dialect, Clock clock,
+             TransactionTemplate transactions, ApplicationEventPublisher events, InboundMessages inbound) {
         this.jdbc = jdbc;
+        this.batches = batches;
         this.dialect = dialect;
         this.clock = clock;
         this.transactions = transactions;
@@ -58,6 +60,15 @@ public class Messages {
 
     /** How a status report was taken. */
     public enum Applied { APPLIED, DUPLICATE, UNMATCHED }
+
+    /**
+     * A provider's status report as it came: {@code hintedMessageId} is Reach's own id when the provider echoes it,
+     * {@code rawPayload} what is kept if no message matches.
+     */
+    public record IncomingStatus(StatusReport report, UUID hintedMessageId, String rawPayload) {}
+
+    /** How one report of a batch was taken, and the message (and its contact) it was applied to, if any. */
+    public record StatusApplied(Applied outcome, UUID messageId, UUID contactId) {}
 
     /**
      * Records a message, queued or blocked. The provider request is built from the new message's id (so that it can
@@ -80,7 +91,8 @@ public class Messages {
                     ? jdbc.sql(sql).params(params).update() > 0
                     : dialect.insertUnlessDuplicate(jdbc, sql, "idempotency_key", params);
             if (fresh) {
-                insertEvent(id, status, now, null, null, null, null, false);
+                insertFirstEvent(id, status, now);
+                events.publishEvent(new MessageStatusesReported(List.of(new MessageStatusReported(id, status, false, now, null))));
             }
             return fresh;
         });
@@ -247,25 +259,81 @@ public class Messages {
      * (Reach's own id, which Meta echoes back), else it is kept as unmatched for inspection and later matching.
      */
     public Applied applyStatus(Channel channel, UUID senderId, StatusReport report, UUID hintedMessageId, String rawPayload) {
+        return applyStatuses(channel, senderId, List.of(new IncomingStatus(report, hintedMessageId, rawPayload))).getFirst().outcome();
+    }
+
+    /**
+     * Applies a batch of status reports (e.g. one webhook's) in the caller's transaction, as {@link #applyStatus}
+     * would one by one, in their order, but with a handful of statements for the whole batch: the messages are found
+     * and locked at once (in id order, so that two batches never deadlock), their timelines read at once, the new
+     * timeline entries inserted and the messages updated in two JDBC batches.
+     */
+    public List<StatusApplied> applyStatuses(Channel channel, UUID senderId, List<IncomingStatus> statuses) {
         // Reach's own id, when the provider echoes it, finds the message by its key; the provider's id is the fallback.
-        Optional<UUID> id = hintedMessageId == null ? Optional.empty()
-                : jdbc.sql("SELECT id FROM messages WHERE id = ? AND channel = ? AND (provider_message_id IS NULL"
-                                + " OR provider_message_id = ?)")
-                        .params(hintedMessageId, channel.name(), report.providerMessageId()).query(UUID.class).optional();
-        if (id.isEmpty()) {
-            id = idByProviderId(report.providerMessageId());
+        java.util.Map<UUID, String> providerIdOfHinted = new java.util.HashMap<>();
+        List<UUID> hints = statuses.stream().map(IncomingStatus::hintedMessageId).filter(java.util.Objects::nonNull).distinct().toList();
+        if (!hints.isEmpty()) {
+            List<Object> params = new java.util.ArrayList<>(hints);
+            params.add(channel.name());
+            jdbc.sql("SELECT id, provider_message_id FROM messages WHERE id IN (" + SqlLists.placeholders(hints.size())
+                            + ") AND channel = ?")
+                    .params(params)
+                    .query(rs -> {
+                        providerIdOfHinted.put(rs.getObject("id", UUID.class), java.util.Objects.requireNonNullElse(
+                                rs.getString("provider_message_id"), ""));
+                    });
         }
-        if (id.isEmpty()) {
-            jdbc.sql("INSERT INTO unmatched_statuses (channel, sender_id, provider_message_id, status, occurred_at,"
-                            + " received_at, error_code, error_title, error_details, pricing, payload)"
-                            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                    .params(channel.name(), senderId, report.providerMessageId(), report.status().name(),
-                            Times.utc(report.occurredAt()), Times.now(clock), report.errorCode(), report.errorTitle(),
-                            report.errorDetails(), report.pricing(), rawPayload)
-                    .update();
-            return Applied.UNMATCHED;
+        UUID[] found = new UUID[statuses.size()];
+        List<String> byProviderId = new java.util.ArrayList<>();
+        for (int i = 0; i < statuses.size(); i++) {
+            IncomingStatus status = statuses.get(i);
+            String known = status.hintedMessageId() == null ? null : providerIdOfHinted.get(status.hintedMessageId());
+            if (known != null && (known.isEmpty() || known.equals(status.report().providerMessageId()))) {
+                found[i] = status.hintedMessageId();
+            } else if (status.report().providerMessageId() != null) {
+                byProviderId.add(status.report().providerMessageId());
+            }
         }
-        return applyLocked(id.get(), report, true);
+        java.util.Map<String, UUID> idOfProviderId = new java.util.HashMap<>();
+        if (!byProviderId.isEmpty()) {
+            List<String> distinct = byProviderId.stream().distinct().toList();
+            jdbc.sql("SELECT id, provider_message_id FROM messages WHERE provider_message_id IN ("
+                            + SqlLists.placeholders(distinct.size()) + ")")
+                    .params(new java.util.ArrayList<Object>(distinct))
+                    .query(rs -> {
+                        idOfProviderId.put(rs.getString("provider_message_id"), rs.getObject("id", UUID.class));
+                    });
+        }
+        List<UUID> targets = new java.util.ArrayList<>();
+        List<StatusReport> reports = new java.util.ArrayList<>();
+        for (int i = 0; i < statuses.size(); i++) {
+            if (found[i] == null) {
+                found[i] = idOfProviderId.get(statuses.get(i).report().providerMessageId());
+            }
+            if (found[i] != null) {
+                targets.add(found[i]);
+                reports.add(statuses.get(i).report());
+            }
+        }
+        Batch applied = targets.isEmpty() ? new Batch(List.of(), java.util.Map.of()) : applyLocked(targets, reports, true);
+        List<StatusApplied> results = new java.util.ArrayList<>(statuses.size());
+        int next = 0;
+        for (int i = 0; i < statuses.size(); i++) {
+            if (found[i] == null) {
+                StatusReport report = statuses.get(i).report();
+                jdbc.sql("INSERT INTO unmatched_statuses (channel, sender_id, provider_message_id, status, occurred_at,"
+                                + " received_at, error_code, error_title, error_details, pricing, payload)"
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        .params(channel.name(), senderId, report.providerMessageId(), report.status().name(),
+                                Times.utc(report.occurredAt()), Times.now(clock), report.errorCode(), report.errorTitle(),
+                                report.errorDetails(), report.pricing(), statuses.get(i).rawPayload())
+                        .update();
+                results.add(new StatusApplied(Applied.UNMATCHED, null, null));
+            } else {
+                results.add(new StatusApplied(applied.outcomes().get(next++), found[i], applied.contactOf().get(found[i])));
+            }
+        }
+        return results;
     }
 
     /** Applies a provider's report to a message Reach identified itself (e.g. from the parts of an SMS). */
@@ -326,72 +394,152 @@ public class Messages {
 
     /** The status model at work on one message, under its row lock so that concurrent reports serialise. */
     private Applied applyLocked(UUID messageId, StatusReport report, boolean acceptedByProvider) {
-        Message current = jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ? FOR UPDATE").param(messageId)
-                .query(this::row).single();
-        Set<MessageStatus> recorded = EnumSet.noneOf(MessageStatus.class);
-        jdbc.sql("SELECT status FROM message_events WHERE message_id = ?").param(messageId).query(String.class).list()
-                .forEach(s -> recorded.add(status(s)));
-        StatusModel.Decision decision = StatusModel.apply(current.status(), recorded, report.status());
-        // The provider's id is kept with the first report that names it (its answer to the send may come later).
-        String providerId = current.providerMessageId() == null ? report.providerMessageId() : null;
-        if (!decision.record()) {
-            if (providerId != null) {
-                jdbc.sql("UPDATE messages SET provider_message_id = ? WHERE id = ? AND provider_message_id IS NULL")
-                        .params(providerId, messageId).update();
+        return applyLocked(List.of(messageId), List.of(report), acceptedByProvider).outcomes().getFirst();
+    }
+
+    /** What a batch of reports did, in their order, and the contact of each message it touched. */
+    private record Batch(List<Applied> outcomes, java.util.Map<UUID, UUID> contactOf) {}
+
+    /** A locked message as the batch's reports leave it. */
+    private static final class Locked {
+        final Message before;
+        final Set<MessageStatus> recorded = EnumSet.noneOf(MessageStatus.class);
+        MessageStatus status;
+        Integer errorCode;
+        String errorTitle;
+        String errorDetails;
+        String newProviderId;
+        boolean applied;
+
+        Locked(Message before) {
+            this.before = before;
+            this.status = before.status();
+            if (before.error() != null) {
+                errorCode = before.error().code();
+                errorTitle = before.error().title();
+                errorDetails = before.error().details();
             }
-            return Applied.DUPLICATE;
         }
-        // Any provider report proves the provider took the message, even if its answer to the send is still on its way.
-        if (decision.inferSubmitted() && acceptedByProvider) {
-            insertEvent(messageId, MessageStatus.SUBMITTED, report.occurredAt(), null, null, null, null, true);
-        }
-        insertEvent(messageId, report.status(), report.occurredAt(), report.errorCode(), report.errorTitle(),
-                report.errorDetails(), report.pricing(), false);
-        if (decision.inferDelivered()) {
-            insertEvent(messageId, MessageStatus.DELIVERED, report.occurredAt(), null, null, null, null, true);
-        }
-        MessageStatus next = decision.current();
-        boolean failedNow = next == MessageStatus.FAILED && report.status() == MessageStatus.FAILED;
-        jdbc.sql("UPDATE messages SET status = ?, error_code = ?, error_title = ?, error_details = ?, updated_at = ?,"
-                        + " lease_until = CASE WHEN ? = 'QUEUED' THEN lease_until ELSE NULL END,"
-                        + " provider_message_id = COALESCE(provider_message_id, ?) WHERE id = ?")
-                .params(next.name(),
-                        failedNow ? report.errorCode() : errorCodeOf(current, next),
-                        failedNow ? report.errorTitle() : errorTitleOf(current, next),
-                        failedNow ? report.errorDetails() : errorDetailsOf(current, next),
-                        Times.now(clock), next.name(), providerId, messageId)
-                .update();
-        if (next != current.status()) {
-            events.publishEvent(new MessageStatusChanged(messageId, current.channel(), current.contactId(),
-                    current.campaignId(), current.status(), next, report.occurredAt(),
-                    next == MessageStatus.FAILED ? report.errorCode() : null));
-        }
-        return Applied.APPLIED;
     }
 
-    // A message that is not (or no longer) failed keeps no error of its own: its timeline still has every failure.
-    private static Integer errorCodeOf(Message current, MessageStatus next) {
-        return next == MessageStatus.FAILED && current.error() != null ? current.error().code() : null;
-    }
-
-    private static String errorTitleOf(Message current, MessageStatus next) {
-        return next == MessageStatus.FAILED && current.error() != null ? current.error().title() : null;
-    }
-
-    private static String errorDetailsOf(Message current, MessageStatus next) {
-        return next == MessageStatus.FAILED && current.error() != null ? current.error().details() : null;
-    }
-
-    private void insertEvent(UUID messageId, MessageStatus status, Instant occurredAt, Integer errorCode, String errorTitle,
-                             String errorDetails, String pricing, boolean inferred) {
-        boolean recorded = dialect.insertUnlessDuplicate(jdbc, "INSERT INTO message_events (message_id, status, occurred_at, recorded_at,"
-                        + " error_code, error_title, error_details, pricing, inferred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "message_id, status", messageId, status.name(), Times.utc(occurredAt == null ? clock.instant() : occurredAt),
-                Times.now(clock), errorCode, errorTitle, errorDetails, pricing, inferred);
-        if (recorded) {
-            events.publishEvent(new MessageStatusReported(messageId, status, inferred,
-                    occurredAt == null ? clock.instant() : occurredAt, errorCode));
+    /**
+     * The status model at work on a batch of reports ({@code messageIds[i]} gets {@code reports[i]}, in order), under
+     * the messages' row locks so that concurrent reports serialise: the rows are locked in one statement, in id
+     * order, their timelines read in one, and what the reports change written in two JDBC batches.
+     */
+    private Batch applyLocked(List<UUID> messageIds, List<StatusReport> reports, boolean acceptedByProvider) {
+        List<UUID> distinct = messageIds.stream().distinct().sorted().toList();
+        java.util.Map<UUID, Locked> locked = new java.util.HashMap<>();
+        String in = SqlLists.placeholders(distinct.size());
+        jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id IN (" + in + ") ORDER BY id FOR UPDATE")
+                .params(new java.util.ArrayList<Object>(distinct)).query(this::row).list()
+                .forEach(m -> locked.put(m.id(), new Locked(m)));
+        if (locked.size() != distinct.size()) {
+            throw new IllegalStateException("a message to apply a status to is gone: " + distinct);
         }
+        jdbc.sql("SELECT message_id, status FROM message_events WHERE message_id IN (" + in + ")")
+                .params(new java.util.ArrayList<Object>(distinct))
+                .query(rs -> {
+                    locked.get(rs.getObject("message_id", UUID.class)).recorded.add(status(rs.getString("status")));
+                });
+        Instant now = clock.instant();
+        List<Object[]> newEvents = new java.util.ArrayList<>();
+        List<MessageStatusReported> reported = new java.util.ArrayList<>();
+        List<MessageStatusChanged> changed = new java.util.ArrayList<>();
+        List<Applied> outcomes = new java.util.ArrayList<>(reports.size());
+        for (int i = 0; i < reports.size(); i++) {
+            Locked message = locked.get(messageIds.get(i));
+            StatusReport report = reports.get(i);
+            StatusModel.Decision decision = StatusModel.apply(message.status, message.recorded, report.status());
+            // The provider's id is kept with the first report that names it (its answer to the send may come later).
+            if (message.before.providerMessageId() == null && message.newProviderId == null) {
+                message.newProviderId = report.providerMessageId();
+            }
+            if (!decision.record()) {
+                outcomes.add(Applied.DUPLICATE);
+                continue;
+            }
+            Instant occurredAt = report.occurredAt() == null ? now : report.occurredAt();
+            // Any provider report proves the provider took the message, even if its answer to the send is still on its way.
+            if (decision.inferSubmitted() && acceptedByProvider) {
+                newEvents.add(event(message, MessageStatus.SUBMITTED, occurredAt, now, null, null, null, null, true, reported));
+            }
+            newEvents.add(event(message, report.status(), occurredAt, now, report.errorCode(), report.errorTitle(),
+                    report.errorDetails(), report.pricing(), false, reported));
+            if (decision.inferDelivered()) {
+                newEvents.add(event(message, MessageStatus.DELIVERED, occurredAt, now, null, null, null, null, true, reported));
+            }
+            MessageStatus next = decision.current();
+            // A message that is not (or no longer) failed keeps no error of its own: its timeline still has every failure.
+            if (next == MessageStatus.FAILED && report.status() == MessageStatus.FAILED) {
+                message.errorCode = report.errorCode();
+                message.errorTitle = report.errorTitle();
+                message.errorDetails = report.errorDetails();
+            } else if (next != MessageStatus.FAILED) {
+                message.errorCode = null;
+                message.errorTitle = null;
+                message.errorDetails = null;
+            }
+            if (next != message.status) {
+                changed.add(new MessageStatusChanged(message.before.id(), message.before.channel(), message.before.contactId(),
+                        message.before.campaignId(), message.status, next, report.occurredAt(),
+                        next == MessageStatus.FAILED ? report.errorCode() : null));
+            }
+            message.status = next;
+            message.applied = true;
+            outcomes.add(Applied.APPLIED);
+        }
+        if (!newEvents.isEmpty()) {
+            batches.batchUpdate("INSERT INTO message_events (message_id, status, occurred_at, recorded_at, error_code,"
+                    + " error_title, error_details, pricing, inferred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", newEvents);
+        }
+        List<Object[]> updates = new java.util.ArrayList<>();
+        List<Object[]> providerIds = new java.util.ArrayList<>();
+        for (UUID id : distinct) {
+            Locked message = locked.get(id);
+            if (message.applied) {
+                updates.add(new Object[] {message.status.name(), message.errorCode, message.errorTitle, message.errorDetails,
+                        Times.utc(now), message.status.name(), message.newProviderId, id});
+            } else if (message.newProviderId != null) {
+                providerIds.add(new Object[] {message.newProviderId, id});
+            }
+        }
+        if (!updates.isEmpty()) {
+            batches.batchUpdate("UPDATE messages SET status = ?, error_code = ?, error_title = ?, error_details = ?, updated_at = ?,"
+                    + " lease_until = CASE WHEN ? = 'QUEUED' THEN lease_until ELSE NULL END,"
+                    + " provider_message_id = COALESCE(provider_message_id, ?) WHERE id = ?", updates);
+        }
+        if (!providerIds.isEmpty()) {
+            batches.batchUpdate("UPDATE messages SET provider_message_id = ? WHERE id = ? AND provider_message_id IS NULL",
+                    providerIds);
+        }
+        changed.forEach(events::publishEvent);
+        if (!reported.isEmpty()) {
+            events.publishEvent(new MessageStatusesReported(List.copyOf(reported)));
+        }
+        java.util.Map<UUID, UUID> contactOf = new java.util.HashMap<>();
+        locked.forEach((id, message) -> {
+            if (message.before.contactId() != null) {
+                contactOf.put(id, message.before.contactId());
+            }
+        });
+        return new Batch(outcomes, contactOf);
+    }
+
+    /** The row of a new timeline entry; the entry joins the message's recorded statuses and the batch's reports. */
+    private static Object[] event(Locked message, MessageStatus status, Instant occurredAt, Instant now, Integer errorCode,
+                                  String errorTitle, String errorDetails, String pricing, boolean inferred,
+                                  List<MessageStatusReported> reported) {
+        message.recorded.add(status);
+        reported.add(new MessageStatusReported(message.before.id(), status, inferred, occurredAt, errorCode));
+        return new Object[] {message.before.id(), status.name(), Times.utc(occurredAt), Times.utc(now), errorCode, errorTitle,
+                errorDetails, pricing, inferred};
+    }
+
+    /** The first entry of a new message's timeline (queued or blocked). */
+    private void insertFirstEvent(UUID messageId, MessageStatus status, Instant now) {
+        jdbc.sql("INSERT INTO message_events (message_id, status, occurred_at, recorded_at, inferred) VALUES (?, ?, ?, ?, ?)")
+                .params(messageId, status.name(), Times.utc(now), Times.utc(now), false).update();
     }
 
     private static MessageStatus status(String stored) {

@@ -5,7 +5,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /**
  * The sandbox network ({@code reach.sandbox.*}): its ports, its handset rules and the senders (with their
  * sandbox-only secrets) that Reach registers on first start ({@code registerSenders}: false when this process only
- * hosts the sandbox for Reach nodes elsewhere).
+ * hosts the sandbox for Reach nodes elsewhere). Its webhooks go out at most {@code webhookConcurrency} at a time, each
+ * with up to {@code webhookBatchSize} events that are due.
  */
 @ConfigurationProperties("reach.sandbox")
 public record SandboxSettings(
@@ -22,7 +23,9 @@ public record SandboxSettings(
         String verifyToken,
         Smpp smpp,
         Twilio twilio,
-        @org.springframework.boot.context.properties.bind.DefaultValue("true") boolean registerSenders) {
+        @org.springframework.boot.context.properties.bind.DefaultValue("true") boolean registerSenders,
+        @org.springframework.boot.context.properties.bind.DefaultValue("100") int webhookBatchSize,
+        @org.springframework.boot.context.properties.bind.DefaultValue("2") int webhookConcurrency) {
 
     /** The sandbox SMSC and the SMS sender that binds to it. */
     public record Smpp(int port, String systemId, String password, String senderName, String fromAddress) {

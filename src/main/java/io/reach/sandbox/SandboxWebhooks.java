@@ -21,17 +21,23 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Sends the sandbox's webhooks the way Meta does: {@code whatsapp_business_account} payloads, signed with the app
  * secret in {@code X-Hub-Signature-256}, POSTed to Reach's webhook URL and retried while Reach does not answer 200.
- * One message's events go out one after the other, in the order their handset produced them.
+ * One message's events go out one after the other, in the order their handset produced them. Like Meta under
+ * load, the sandbox keeps a few webhooks in flight per number ({@code concurrency}) and puts the events that became
+ * due meanwhile into the next payload, up to {@code batchSize} of them: at a trickle every event is a webhook of its
+ * own, under load one webhook carries many.
  */
 final class SandboxWebhooks {
 
     private static final Logger log = LoggerFactory.getLogger(SandboxWebhooks.class);
     private static final int MAX_DELIVERY_ATTEMPTS = 6;
 
-    /** One webhook to send at a moment after the send; {@code onDelivered} runs once Reach answered 200. */
-    record Scheduled(long afterMs, String body, Runnable onDelivered) {
-        Scheduled(long afterMs, String body) {
-            this(afterMs, body, () -> { });
+    /** One event a handset produces: a status of a sent message, or an inbound message with its sender's profile. */
+    record Event(ObjectNode status, ObjectNode message, ObjectNode contact) {}
+
+    /** One event to send at a moment after the send; {@code onDelivered} runs once Reach answered 200. */
+    record Scheduled(long afterMs, Event event, Runnable onDelivered) {
+        Scheduled(long afterMs, Event event) {
+            this(afterMs, event, () -> { });
         }
     }
 
@@ -44,14 +50,27 @@ final class SandboxWebhooks {
     private final String wabaId;
     private final String displayNumber;
     private final String appSecret;
+    private final int batchSize;
+    private final int concurrency;
+    private final java.util.ArrayDeque<Due> due = new java.util.ArrayDeque<>();
+    private int inFlight;
     private volatile URI target;
 
-    SandboxWebhooks(JsonMapper json, String phoneNumberId, String wabaId, String displayNumber, String appSecret) {
+    /** An event whose time has come, with what to do once Reach took it. */
+    private record Due(Event event, Runnable then) {}
+
+    SandboxWebhooks(JsonMapper json, String phoneNumberId, String wabaId, String displayNumber, String appSecret,
+                    int batchSize, int concurrency) {
+        if (batchSize < 1 || concurrency < 1) {
+            throw new IllegalArgumentException("reach.sandbox.webhook-batch-size and webhook-concurrency must be at least 1");
+        }
         this.json = json;
         this.phoneNumberId = phoneNumberId;
         this.wabaId = wabaId;
         this.displayNumber = displayNumber;
         this.appSecret = appSecret;
+        this.batchSize = batchSize;
+        this.concurrency = concurrency;
     }
 
     void target(URI webhookUrl) {
@@ -70,13 +89,54 @@ final class SandboxWebhooks {
         }
         Scheduled event = events.get(index);
         long delay = Math.max(0, Duration.between(Instant.now(), start.plusMillis(event.afterMs())).toMillis());
-        timer.schedule(() -> deliver(event.body(), 1, () -> {
+        timer.schedule(() -> enqueue(new Due(event.event(), () -> {
             event.onDelivered().run();
             next(start, events, index + 1);
-        }), delay, TimeUnit.MILLISECONDS);
+        })), delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void enqueue(Due event) {
+        synchronized (due) {
+            due.add(event);
+        }
+        pump();
+    }
+
+    /** How many events are due and wait for a webhook to carry them. */
+    int waiting() {
+        synchronized (due) {
+            return due.size();
+        }
+    }
+
+    /** Starts webhooks while fewer than {@code concurrency} are in flight, each with what is due, up to a batch. */
+    private void pump() {
+        while (true) {
+            List<Due> batch = new java.util.ArrayList<>();
+            synchronized (due) {
+                if (inFlight >= concurrency || due.isEmpty()) {
+                    return;
+                }
+                while (batch.size() < batchSize && !due.isEmpty()) {
+                    batch.add(due.poll());
+                }
+                inFlight++;
+            }
+            deliver(envelope(batch), 1, () -> {
+                synchronized (due) {
+                    inFlight--;
+                }
+                batch.forEach(event -> event.then().run());
+                pump();
+            });
+        }
     }
 
     private void deliver(String body, int attempt, Runnable then) {
+        if (target == null || timer.isShutdown()) {
+            then.run();
+            return;
+        }
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         HttpRequest request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
@@ -92,13 +152,16 @@ final class SandboxWebhooks {
                 then.run();
                 return;
             }
-            timer.schedule(() -> deliver(body, attempt + 1, then), 250L << attempt, TimeUnit.MILLISECONDS);
+            try {
+                timer.schedule(() -> deliver(body, attempt + 1, then), 250L << attempt, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+                then.run();
+            }
         });
     }
 
-    String status(String wamid, String recipientDigits, String status, String callbackData, Integer errorCode) {
-        ObjectNode value = value();
-        ObjectNode item = value.putArray("statuses").addObject();
+    Event status(String wamid, String recipientDigits, String status, String callbackData, Integer errorCode) {
+        ObjectNode item = json.createObjectNode();
         item.put("id", wamid);
         item.put("status", status);
         item.put("timestamp", String.valueOf(Instant.now().getEpochSecond()));
@@ -124,15 +187,14 @@ final class SandboxWebhooks {
             error.putObject("error_data").put("details", SandboxGraphApi.title(errorCode) + " (sandbox handset rule)");
             error.put("href", "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/");
         }
-        return envelope(value);
+        return new Event(item, null, null);
     }
 
-    String reply(String fromDigits, String contextWamid, Handset.Reply reply) {
-        ObjectNode value = value();
-        ObjectNode contact = value.putArray("contacts").addObject();
+    Event reply(String fromDigits, String contextWamid, Handset.Reply reply) {
+        ObjectNode contact = json.createObjectNode();
         contact.putObject("profile").put("name", "Sandbox handset " + fromDigits.substring(Math.max(0, fromDigits.length() - 4)));
         contact.put("wa_id", fromDigits);
-        ObjectNode message = value.putArray("messages").addObject();
+        ObjectNode message = json.createObjectNode();
         message.put("from", fromDigits);
         message.put("id", SandboxGraphApi.newWamid());
         message.put("timestamp", String.valueOf(Instant.now().getEpochSecond()));
@@ -148,7 +210,7 @@ final class SandboxWebhooks {
             message.put("type", "text");
             message.putObject("text").put("body", reply.text() == null ? "" : reply.text());
         }
-        return envelope(value);
+        return new Event(null, message, contact);
     }
 
     private ObjectNode value() {
@@ -160,16 +222,41 @@ final class SandboxWebhooks {
         return value;
     }
 
-    private String envelope(ObjectNode value) {
+    /** One payload for a batch: statuses in one change, inbound messages (with their senders' profiles) in another. */
+    private String envelope(List<Due> batch) {
         ObjectNode root = json.createObjectNode();
         root.put("object", "whatsapp_business_account");
-        ArrayNode entries = root.putArray("entry");
-        ObjectNode entry = entries.addObject();
+        ObjectNode entry = root.putArray("entry").addObject();
         entry.put("id", wabaId);
-        ObjectNode change = entry.putArray("changes").addObject();
-        change.set("value", value);
-        change.put("field", "messages");
+        ArrayNode changes = entry.putArray("changes");
+        ArrayNode statuses = null;
+        ArrayNode contacts = null;
+        ArrayNode messages = null;
+        for (Due due : batch) {
+            Event event = due.event();
+            if (event.status() != null) {
+                if (statuses == null) {
+                    statuses = change(changes).putArray("statuses");
+                }
+                statuses.add(event.status());
+            } else {
+                if (messages == null) {
+                    ObjectNode value = change(changes);
+                    contacts = value.putArray("contacts");
+                    messages = value.putArray("messages");
+                }
+                contacts.add(event.contact());
+                messages.add(event.message());
+            }
+        }
         return json.writeValueAsString(root);
+    }
+
+    private ObjectNode change(ArrayNode changes) {
+        ObjectNode change = changes.addObject();
+        change.set("value", value());
+        change.put("field", "messages");
+        return (ObjectNode) change.get("value");
     }
 
     void shutdown() {

@@ -111,6 +111,7 @@ public final class FlowBenchmark {
             long messages = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single() - messagesBefore;
             long webhooks = jdbc.sql("SELECT COUNT(*) FROM webhook_inbox").query(Long.class).single() - webhooksBefore;
             List<Long> fallbackMillis = fallbackDelays(sandbox, phones);
+            System.out.println(fallbackStages(jdbc, sandbox, phones));
             return String.format("| %s | %d | %.0f | %.0f | %.0f | %d ms | %d ms | %d MiB |", label, phones.size(),
                     phones.size() / seconds, messages / seconds, webhooks / seconds, percentile(fallbackMillis, 50),
                     percentile(fallbackMillis, 99), peak.get() / (1024 * 1024));
@@ -236,6 +237,38 @@ public final class FlowBenchmark {
         }
         Collections.sort(delays);
         return delays;
+    }
+
+    /**
+     * Where the failed→SMS time goes, p50/p99 of each stage: the failed webhook acknowledged → its status applied
+     * (the webhook inbox), → the SMS recorded by the journey's next step (the engine), → its submit_sm at the SMSC
+     * (the SMS dispatcher).
+     */
+    private static String fallbackStages(JdbcClient jdbc, SandboxNetwork sandbox, List<String> phones) {
+        List<Long> inbox = new ArrayList<>();
+        List<Long> engine = new ArrayList<>();
+        List<Long> dispatcher = new ArrayList<>();
+        for (String phone : phones) {
+            var failed = sandbox.graphApi().failureDeliveredAt(phone);
+            List<SandboxSmsc.Submit> submits = sandbox.smsc().submitsTo(phone);
+            if (failed.isEmpty() || submits.isEmpty()) {
+                continue;
+            }
+            Instant applied = jdbc.sql("SELECT e.recorded_at FROM message_events e JOIN messages m ON m.id = e.message_id"
+                            + " WHERE m.recipient = ? AND m.channel = 'WHATSAPP' AND e.status = 'FAILED'")
+                    .param(phone).query(java.time.OffsetDateTime.class).single().toInstant();
+            Instant recorded = jdbc.sql("SELECT created_at FROM messages WHERE recipient = ? AND channel = 'SMS'")
+                    .param(phone).query(java.time.OffsetDateTime.class).single().toInstant();
+            inbox.add(Duration.between(failed.get(), applied).toMillis());
+            engine.add(Duration.between(applied, recorded).toMillis());
+            dispatcher.add(Duration.between(recorded, submits.getFirst().receivedAt()).toMillis());
+        }
+        Collections.sort(inbox);
+        Collections.sort(engine);
+        Collections.sort(dispatcher);
+        return String.format("  failed→SMS by stage, p50/p99 ms: webhook inbox %d/%d, engine %d/%d, SMS dispatcher %d/%d",
+                percentile(inbox, 50), percentile(inbox, 99), percentile(engine, 50), percentile(engine, 99),
+                percentile(dispatcher, 50), percentile(dispatcher, 99));
     }
 
     private static long percentile(List<Long> sorted, int percentile) {

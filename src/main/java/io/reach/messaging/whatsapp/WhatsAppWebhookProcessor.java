@@ -58,18 +58,27 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         this.clock = clock;
     }
 
-    /** The WhatsApp message the payload is about (its first status's or message's id), so its events keep their order. */
+    /**
+     * The WhatsApp message the payload is about (its statuses' id, or the id its replies answer), so that one
+     * message's events keep their order; null for a payload about several messages (Meta batches under load), which
+     * puts it in the one group that is applied in order, so that no two batches lock the same messages at once.
+     */
     @Override
     protected String orderingKey(WebhookInbox.Entry entry) {
         try {
-            JsonNode value = json.readTree(entry.body()).path("entry").path(0).path("changes").path(0).path("value");
-            String status = value.path("statuses").path(0).path("id").asString(null);
-            if (status != null) {
-                return status;
+            java.util.Set<String> keys = new java.util.HashSet<>();
+            for (JsonNode change : iterate(json.readTree(entry.body()).path("entry"), "changes")) {
+                JsonNode value = change.path("value");
+                for (JsonNode status : value.path("statuses")) {
+                    keys.add(status.path("id").asString(""));
+                }
+                // A reply waits behind the statuses of the message it answers.
+                for (JsonNode message : value.path("messages")) {
+                    String context = message.path("context").path("id").asString(null);
+                    keys.add(context != null ? context : message.path("from").asString(""));
+                }
             }
-            // A reply waits behind the statuses of the message it answers.
-            String context = value.path("messages").path(0).path("context").path("id").asString(null);
-            return context != null ? context : value.path("messages").path(0).path("from").asString(null);
+            return keys.size() == 1 ? keys.iterator().next() : null;
         } catch (RuntimeException unreadable) {
             return null;
         }
@@ -83,6 +92,9 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
     @Override
     protected void process(WebhookInbox.Entry entry) {
         JsonNode root = json.readTree(entry.body());
+        // Statuses first, all of the payload's at once (Meta batches them under load); then the inbound messages.
+        java.util.Map<UUID, List<Messages.IncomingStatus>> statuses = new java.util.LinkedHashMap<>();
+        List<Runnable> inboundMessages = new java.util.ArrayList<>();
         for (JsonNode change : iterate(root.path("entry"), "changes")) {
             if (!"messages".equals(change.path("field").asString("messages"))) {
                 continue;
@@ -92,22 +104,24 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
             Optional<WhatsAppAccount> account = phoneNumberId == null ? Optional.empty() : senders.byPhoneNumberId(phoneNumberId);
             UUID senderId = account.map(a -> a.sender().id()).orElse(entry.senderId());
             for (JsonNode status : value.path("statuses")) {
-                applyStatus(senderId, status);
+                incoming(status).ifPresent(s -> statuses.computeIfAbsent(senderId, k -> new java.util.ArrayList<>()).add(s));
             }
             for (JsonNode message : value.path("messages")) {
-                recordInbound(senderId, message, value.path("contacts"));
+                inboundMessages.add(() -> recordInbound(senderId, message, value.path("contacts")));
             }
         }
+        statuses.forEach(this::applyStatuses);
+        inboundMessages.forEach(Runnable::run);
     }
 
-    private void applyStatus(UUID senderId, JsonNode status) {
+    private Optional<Messages.IncomingStatus> incoming(JsonNode status) {
         Optional<MessageStatus> kind = MessageStatus.parse(status.path("status").asString(null))
                 .filter(s -> s == MessageStatus.SENT || s == MessageStatus.DELIVERED || s == MessageStatus.READ
                         || s == MessageStatus.FAILED);
         String providerId = status.path("id").asString(null);
         if (kind.isEmpty() || providerId == null) {
             log.debug("Ignoring a WhatsApp status Reach does not track: {}", status.path("status").asString("?"));
-            return;
+            return Optional.empty();
         }
         JsonNode error = status.path("errors").path(0);
         Integer code = error.path("code").isNumber() ? error.path("code").asInt() : null;
@@ -116,10 +130,20 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
                 .asString(error.path("message").asString(null));
         StatusReport report = new StatusReport(kind.get(), timestamp(status), providerId, code, title, details, pricing(status));
         UUID hint = uuid(status.path("biz_opaque_callback_data").asString(null));
-        Messages.Applied applied = messages.applyStatus(Channel.WHATSAPP, senderId, report, hint, json.writeValueAsString(status));
-        if (applied == Messages.Applied.APPLIED && code != null && code == MetaErrors.NOT_ON_WHATSAPP) {
-            messages.idByProviderId(providerId).flatMap(messages::contactOf).ifPresent(contacts::markNotOnWhatsApp);
+        return Optional.of(new Messages.IncomingStatus(report, hint, json.writeValueAsString(status)));
+    }
+
+    private void applyStatuses(UUID senderId, List<Messages.IncomingStatus> statuses) {
+        List<Messages.StatusApplied> applied = messages.applyStatuses(Channel.WHATSAPP, senderId, statuses);
+        List<UUID> notOnWhatsApp = new java.util.ArrayList<>();
+        for (int i = 0; i < statuses.size(); i++) {
+            Integer code = statuses.get(i).report().errorCode();
+            if (applied.get(i).outcome() == Messages.Applied.APPLIED && code != null && code == MetaErrors.NOT_ON_WHATSAPP
+                    && applied.get(i).contactId() != null) {
+                notOnWhatsApp.add(applied.get(i).contactId());
+            }
         }
+        contacts.markNotOnWhatsApp(notOnWhatsApp);
     }
 
     private void recordInbound(UUID senderId, JsonNode message, JsonNode contactsNode) {

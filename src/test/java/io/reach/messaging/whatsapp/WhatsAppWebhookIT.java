@@ -130,6 +130,29 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void appliesEveryStatusAndReplyOfABatchedWebhook() {
+        String first = submittedMessage("wamid.batch-1");
+        String second = submittedMessage("wamid.batch-2");
+        String from = api.get("/api/v1/messages/" + first).json().path("recipient").asString().substring(1);
+
+        // Meta under load: several messages' statuses in one change, a reply in another change of the same payload.
+        postSigned("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"400000000000001\",\"changes\":["
+                + change("\"statuses\":[" + status("wamid.batch-1", "delivered", null) + "," + status("wamid.batch-2", "failed", 131026)
+                        + "," + status("wamid.batch-1", "read", null) + "]")
+                + "," + change("\"contacts\":[{\"profile\":{\"name\":\"Kerry\"},\"wa_id\":\"" + from + "\"}],\"messages\":[{\"from\":\""
+                        + from + "\",\"id\":\"wamid.batch-in\",\"timestamp\":\"1763700001\",\"type\":\"button\","
+                        + "\"button\":{\"payload\":\"YES\",\"text\":\"Yes\"},\"context\":{\"id\":\"wamid.batch-1\"}}]")
+                + "]}]}");
+
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            assertThat(timeline(api, first)).containsExactly("queued", "submitted", "delivered", "read");
+            assertThat(timeline(api, second)).containsExactly("queued", "submitted", "failed");
+            assertThat(api.get("/api/v1/messages/" + first).json().path("replies").path(0).path("replyPayload").asString())
+                    .isEqualTo("YES");
+        });
+    }
+
+    @Test
     void keepsAStatusForAnUnknownMessageAndMatchesItWhenTheMessageAppears() {
         postSigned(statuses(status("wamid.not-yet-known", "delivered", null)));
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/unmatched-statuses").json().toString())
@@ -237,6 +260,11 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
 
     private static String inbound(String message, String waId) {
         return envelope("\"contacts\":[{\"profile\":{\"name\":\"Kerry\"},\"wa_id\":\"" + waId + "\"}],\"messages\":[" + message + "]");
+    }
+
+    private static String change(String content) {
+        return "{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100002\","
+                + "\"phone_number_id\":\"" + PHONE_NUMBER_ID + "\"}," + content + "},\"field\":\"messages\"}";
     }
 
     private static String envelope(String content) {

@@ -1,0 +1,143 @@
+package io.reach.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.reach.messaging.whatsapp.WebhookSignature;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The sandbox's webhooks against a local HTTP receiver: one event a webhook at a trickle, batches under load. */
+class SandboxWebhooksTest {
+
+    private static final String SECRET = "test-app-secret";
+    private static final Duration PATIENCE = Duration.ofSeconds(10);
+
+    private final JsonMapper json = JsonMapper.builder().build();
+    private final List<JsonNode> received = new CopyOnWriteArrayList<>();
+    private final CountDownLatch firstAnswer = new CountDownLatch(1);
+    private final List<String> badSignatures = new CopyOnWriteArrayList<>();
+    private HttpServer receiver;
+    private SandboxWebhooks webhooks;
+
+    @BeforeEach
+    void startReceiver() throws Exception {
+        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        receiver.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        receiver.createContext("/webhooks/whatsapp", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            if (!WebhookSignature.matches(body, SECRET, exchange.getRequestHeaders().getFirst("X-Hub-Signature-256"))) {
+                badSignatures.add(new String(body));
+            }
+            boolean first = received.isEmpty();
+            received.add(json.readTree(body));
+            if (first) {
+                try {
+                    // Reach is slow to answer the first webhook: what falls due meanwhile must wait for a slot.
+                    firstAnswer.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        receiver.start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (webhooks != null) {
+            webhooks.shutdown();
+        }
+        receiver.stop(0);
+    }
+
+    @Test
+    void carriesWhatBecameDueMeanwhileInOneWebhookKeepingEachMessagesOrder() {
+        webhooks = webhooks(10, 1);
+        Instant now = Instant.now();
+        for (int i = 0; i < 25; i++) {
+            String wamid = "wamid." + i;
+            webhooks.sendInOrder(now, List.of(
+                    new SandboxWebhooks.Scheduled(0, webhooks.status(wamid, "3161200000" + i, "sent", "m" + i, null)),
+                    new SandboxWebhooks.Scheduled(0, webhooks.status(wamid, "3161200000" + i, "delivered", "m" + i, null))));
+        }
+        // One webhook is in flight (held by the receiver); the other messages' first events wait for it.
+        await().atMost(PATIENCE).until(() -> received.size() == 1 && webhooks.waiting() == 25 - statusesOf(received.getFirst()).size());
+        firstAnswer.countDown();
+
+        await().atMost(PATIENCE).until(() -> statuses().size() == 50);
+        assertThat(badSignatures).isEmpty();
+        assertThat(received).allSatisfy(payload -> assertThat(statusesOf(payload)).hasSizeLessThanOrEqualTo(10));
+        assertThat(received.size()).as("webhooks for 50 events").isLessThan(10);
+        List<String> all = statuses();
+        assertThat(all).doesNotHaveDuplicates();
+        for (int i = 0; i < 25; i++) {
+            assertThat(payloadOf("wamid." + i + ":sent")).as("message %d", i).isLessThan(payloadOf("wamid." + i + ":delivered"));
+        }
+    }
+
+    @Test
+    void sendsEachEventAsAWebhookOfItsOwnWhenNothingElseIsDue() {
+        firstAnswer.countDown();
+        webhooks = webhooks(100, 2);
+        webhooks.sendInOrder(Instant.now(), List.of(
+                new SandboxWebhooks.Scheduled(0, webhooks.status("wamid.a", "31612000001", "sent", "m", null)),
+                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", "wamid.a", new Handset.Reply(0L, "YES", "Yes", null)))));
+
+        await().atMost(PATIENCE).until(() -> received.size() == 2);
+        JsonNode reply = received.get(1).path("entry").path(0).path("changes").path(0).path("value");
+        assertThat(statusesOf(received.get(0))).hasSize(1);
+        assertThat(reply.path("messages").path(0).path("button").path("payload").asString()).isEqualTo("YES");
+        assertThat(reply.path("messages").path(0).path("context").path("id").asString()).isEqualTo("wamid.a");
+        assertThat(reply.path("contacts").path(0).path("wa_id").asString()).isEqualTo("31612000001");
+        assertThat(reply.path("metadata").path("phone_number_id").asString()).isEqualTo("100000000000009");
+    }
+
+    private SandboxWebhooks webhooks(int batchSize, int concurrency) {
+        SandboxWebhooks created = new SandboxWebhooks(json, "100000000000009", "200000000000009", "+15550100009", SECRET,
+                batchSize, concurrency);
+        created.target(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/webhooks/whatsapp"));
+        return created;
+    }
+
+    /** Every status received, as "wamid:status", in the order of the webhooks that carried them. */
+    private List<String> statuses() {
+        List<String> all = new ArrayList<>();
+        received.forEach(payload -> all.addAll(statusesOf(payload)));
+        return all;
+    }
+
+    private static List<String> statusesOf(JsonNode payload) {
+        List<String> statuses = new ArrayList<>();
+        for (JsonNode change : payload.path("entry").path(0).path("changes")) {
+            change.path("value").path("statuses").forEach(s -> statuses.add(s.path("id").asString() + ":" + s.path("status").asString()));
+        }
+        return statuses;
+    }
+
+    private int payloadOf(String status) {
+        for (int i = 0; i < received.size(); i++) {
+            if (statusesOf(received.get(i)).contains(status)) {
+                return i;
+            }
+        }
+        throw new AssertionError(status + " was not received");
+    }
+}

@@ -56,6 +56,11 @@ class ContactStore {
         jdbc.sql("SELECT id FROM contacts WHERE id = ? FOR UPDATE").param(id).query(UUID.class).optional();
     }
 
+    boolean lockIfFree(UUID id) {
+        return jdbc.sql("SELECT id FROM contacts WHERE id = ? FOR UPDATE SKIP LOCKED").param(id).query(UUID.class).optional()
+                .isPresent();
+    }
+
     List<UUID> idsMatching(List<String> tags, Map<String, String> attributes, io.reach.shared.MessageCategory consent) {
         StringBuilder sql = new StringBuilder("SELECT id FROM contacts c WHERE opted_out = FALSE");
         java.util.List<Object> params = new java.util.ArrayList<>();

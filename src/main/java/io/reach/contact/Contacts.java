@@ -120,6 +120,14 @@ public class Contacts {
         store.lock(id);
     }
 
+    /**
+     * Takes the contact's row lock if no one holds it (false when someone does, or the contact is gone): for a
+     * caller that holds other locks and must not wait.
+     */
+    public boolean lockIfFree(UUID id) {
+        return store.lockIfFree(id);
+    }
+
     /** Adds a tag (a journey step); nothing changes when the contact has it already. */
     public void addTag(UUID id, String tag) {
         Contact contact = get(id);

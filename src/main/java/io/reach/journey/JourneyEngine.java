@@ -8,7 +8,8 @@ import io.reach.flow.Flows;
 import io.reach.flow.StepTypes;
 import io.reach.shared.BackgroundWorker;
 import java.time.Clock;
-import java.util.HashSet;
+import io.reach.messaging.MessageStatus;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +27,10 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Advances journeys. It claims those that can move (running, or waiting and due) under a lease, and takes each
- * one step at a time: every step runs in one transaction with the journey row locked and its visit count checked,
- * together with what the step wrote (a message, a report row), so that a crash never leaves a step half done and
- * two engines never advance the same journey.
+ * Advances journeys. It claims those that can move (running, or waiting and due) under a lease, and takes their
+ * steps in transactions that hold the journey's row lock with its visit count checked, together with what the steps
+ * wrote (a message, a report row), so that a crash never leaves a step half done and two engines never advance the
+ * same journey. Consecutive steps share a transaction unless one needs a lock someone else holds.
  */
 @Component
 class JourneyEngine extends BackgroundWorker {
@@ -91,8 +92,8 @@ class JourneyEngine extends BackgroundWorker {
 
     /**
      * Takes steps until the journey waits, ends, or has had its turn. Steps share a transaction as long as the next
-     * one needs no lock ahead of the journey's (see {@link #lockWhatTheStepWaitsOn}); the lease goes back with the
-     * last write.
+     * one can take the lock it needs besides the journey's without waiting (see {@link #lockedWithoutWaiting}); the
+     * lease goes back with the last write.
      */
     void advance(Journey claimed) {
         Turn turn = new Turn(claimed);
@@ -107,7 +108,8 @@ class JourneyEngine extends BackgroundWorker {
 
     /**
      * Steps of one journey in the caller's transaction, with the journey's row locked and its visit count checked
-     * against what the engine knows; true when the journey goes on in a new transaction.
+     * against what the engine knows; true when the journey goes on in a new transaction. What the steps change is
+     * written once, at the end ({@link JourneyStore.Writes}).
      */
     private boolean stepsInOneTransaction(Turn turn) {
         UUID journeyId = turn.journey.id();
@@ -116,19 +118,25 @@ class JourneyEngine extends BackgroundWorker {
         if (locked.isEmpty() || locked.get().journey().visits() != turn.journey.visits()) {
             return false; // advanced by someone else meanwhile, or gone
         }
-        JourneyStore.Row row = locked.get();
+        JourneyStore.Writes writes = store.writes(locked.get().journey());
+        boolean goesOn = steps(turn, locked.get(), writes);
+        store.write(writes);
+        return goesOn;
+    }
+
+    private boolean steps(Turn turn, JourneyStore.Row row, JourneyStore.Writes writes) {
         Journey journey = row.journey();
         if (!Journey.RUNNING.equals(journey.state()) && !Journey.WAITING.equals(journey.state())) {
-            store.release(journeyId);
+            writes.release();
             return false;
         }
         FlowDocument flow = flows.document(journey.flowVersionId());
-        Set<UUID> sentHere = new HashSet<>();
+        Map<UUID, MessageStatus> sentHere = new HashMap<>();
         while (true) {
             Optional<FlowStep> current = flow.step(journey.currentStep());
             Map<String, String> variables = new LinkedHashMap<>(journey.variables());
             if (current.isEmpty()) {
-                store.finish(journey, Journey.FAILED, null, null, null, "step " + journey.currentStep() + " is not in the flow", variables);
+                writes.finish(journey, Journey.FAILED, null, null, null, "step " + journey.currentStep() + " is not in the flow", variables);
                 return false;
             }
             FlowStep step = current.get();
@@ -136,11 +144,11 @@ class JourneyEngine extends BackgroundWorker {
             if (Journey.WAITING.equals(journey.state())) {
                 outcome = resume(row, step, variables);
                 if (outcome == null) {
-                    store.release(journeyId); // neither decided nor due: nothing to do yet
+                    writes.release(); // neither decided nor due: nothing to do yet
                     return false;
                 }
             } else {
-                outcome = executor.execute(flow, step, journey, contactFor(step, journey, turn), variables);
+                outcome = executor.execute(flow, step, journey, contactFor(step, journey, turn), variables, sentHere);
                 if (CHANGES_CONTACT.contains(step.type())) {
                     turn.contact = null;
                 }
@@ -148,37 +156,37 @@ class JourneyEngine extends BackgroundWorker {
             turn.steps++;
             switch (outcome) {
                 case StepOutcome.Next next when next.target() == null -> {
-                    store.finish(journey, Journey.ENDED, next.branch(), next.outcome(), next.messageId(), null, variables);
+                    writes.finish(journey, Journey.ENDED, next.branch(), next.outcome(), next.messageId(), null, variables);
                     return false;
                 }
                 case StepOutcome.Next next -> {
-                    store.move(journey, next.branch(), next.outcome(), next.messageId(), variables, next.target());
-                    if (next.sentNow()) {
-                        sentHere.add(next.messageId());
+                    writes.move(journey, next.branch(), next.outcome(), next.messageId(), variables, next.target());
+                    if (next.sentNow() != null) {
+                        sentHere.put(next.messageId(), next.sentNow());
                     }
                     journey = moved(journey, next.target(), variables);
                     row = new JourneyStore.Row(journey, null, null);
                     turn.journey = journey;
                     if (turn.steps >= settings.stepsPerTurn()) {
-                        store.release(journeyId);
+                        writes.release();
                         return false;
                     }
                     Optional<FlowStep> following = flow.step(next.target());
-                    if (following.isPresent() && needsLockFirst(following.get(), variables, sentHere)) {
+                    if (following.isPresent() && !lockedWithoutWaiting(following.get(), journey, variables, sentHere)) {
                         return true;
                     }
                 }
                 case StepOutcome.Wait wait -> {
-                    store.await(journey, wait.kind(), wait.wakeAt(), wait.waitingMessageId(), wait.waitingFor(), variables,
+                    writes.await(journey, wait.kind(), wait.wakeAt(), wait.waitingMessageId(), wait.waitingFor(), variables,
                             wait.messageId(), wait.outcome());
                     return false;
                 }
                 case StepOutcome.End end -> {
-                    store.finish(journey, Journey.ENDED, null, end.outcome(), null, null, variables);
+                    writes.finish(journey, Journey.ENDED, null, end.outcome(), null, null, variables);
                     return false;
                 }
                 case StepOutcome.Fail fail -> {
-                    store.finish(journey, Journey.FAILED, null, fail.error(), null, fail.error(), variables);
+                    writes.finish(journey, Journey.FAILED, null, fail.error(), null, fail.error(), variables);
                     return false;
                 }
             }
@@ -206,19 +214,21 @@ class JourneyEngine extends BackgroundWorker {
     }
 
     /**
-     * Whether a step must take a lock before the journey's (a reply's contact, or a status's message that an event
-     * can already lock), so that it starts in a transaction of its own. A message sent in this transaction needs
-     * none: no one else can see it yet.
+     * Takes, if it is free, the lock a step needs besides the journey's (a reply's contact, or the message whose
+     * status it branches on), so that the step can go on in this transaction; false when someone holds it (a status
+     * or reply being recorded), and the step must start in a transaction of its own that takes that lock first, in
+     * the order the events take them. A message sent in this transaction needs no lock: no one else can see it yet.
      */
-    private static boolean needsLockFirst(FlowStep step, Map<String, String> variables, Set<UUID> sentHere) {
+    private boolean lockedWithoutWaiting(FlowStep step, Journey journey, Map<String, String> variables,
+                                         Map<UUID, MessageStatus> sentHere) {
         if (StepTypes.WAIT_FOR_REPLY.equals(step.type())) {
-            return true;
+            return contacts.lockIfFree(journey.contactId());
         }
         if (StepTypes.BRANCH_ON_STATUS.equals(step.type())) {
             String message = variables.get(StepExecutor.MESSAGE_VARIABLE + step.message());
-            return message != null && !sentHere.contains(UUID.fromString(message));
+            return message == null || sentHere.containsKey(UUID.fromString(message)) || messages.lockIfFree(UUID.fromString(message));
         }
-        return false;
+        return true;
     }
 
     /**
@@ -240,7 +250,7 @@ class JourneyEngine extends BackgroundWorker {
         if (StepTypes.BRANCH_ON_STATUS.equals(step.get().type())) {
             String message = journey.variables().get(StepExecutor.MESSAGE_VARIABLE + step.get().message());
             if (message != null) {
-                messages.lockedTimeline(UUID.fromString(message));
+                messages.lock(UUID.fromString(message));
             }
         }
     }

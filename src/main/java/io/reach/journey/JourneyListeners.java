@@ -48,16 +48,17 @@ class JourneyListeners {
             waiting.computeIfAbsent(row.journey().waitingMessageId(), k -> new ArrayList<>()).add(row);
         }
         // The first decisive status of a message decides each journey waiting on it, once.
-        Map<UUID, String> decisions = new LinkedHashMap<>();
+        Map<UUID, JourneyStore.StatusDecision> decisions = new LinkedHashMap<>();
         for (MessageStatusReported status : deciding) {
             for (JourneyStore.Row row : waiting.getOrDefault(status.messageId(), List.of())) {
                 String decision = Decisions.forStatus(status.status(), Decisions.keys(row.waitingFor()));
                 if (decision != null) {
-                    decisions.putIfAbsent(row.journey().id(), decision);
+                    decisions.putIfAbsent(row.journey().id(), new JourneyStore.StatusDecision(row.journey().id(),
+                            status.messageId(), decision));
                 }
             }
         }
-        if (store.decideAll(decisions) > 0) {
+        if (store.decideStatuses(List.copyOf(decisions.values())) > 0) {
             engine.wakeAfterCommit();
         }
     }
@@ -81,7 +82,7 @@ class JourneyListeners {
             if (decision != null) {
                 Map<String, String> detail = new LinkedHashMap<>();
                 StepExecutor.remember(reply, detail);
-                decided |= store.decide(row.journey().id(), decision, json.writeValueAsString(detail));
+                decided |= store.decideReply(row.journey().id(), decision, json.writeValueAsString(detail));
             }
         }
         if (decided) {

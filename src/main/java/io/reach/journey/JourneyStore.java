@@ -101,49 +101,155 @@ class JourneyStore {
         return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE id = ?").param(id).query(this::row).optional().map(Row::journey);
     }
 
-    /** Leaves the current step by a branch and enters {@code target}. */
-    void move(Journey journey, String branch, String outcome, UUID messageId, Map<String, String> variables, String target) {
-        OffsetDateTime now = Times.now(clock);
-        closeStep(journey, branch, outcome, messageId, now);
-        int seq = journey.visits() + 1;
-        jdbc.sql("UPDATE journeys SET state = ?, current_step = ?, visits = ?, variables = ?, wake_at = ?, waiting_kind = NULL,"
-                        + " waiting_message_id = NULL, waiting_for = NULL, decision = NULL, decision_detail = NULL, updated_at = ?"
-                        + " WHERE id = ? AND visits = ?")
-                .params(Journey.RUNNING, target, seq, json.writeValueAsString(variables), now, now, journey.id(), journey.visits())
-                .update();
-        jdbc.sql("INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id, entered_at, node) VALUES (?, ?, ?, ?, ?, ?)")
-                .params(journey.id(), seq, journey.flowVersionId(), target, now, node).update();
-    }
+    /**
+     * What one transaction of a journey's turn changes, kept in memory until the transaction's end and then written
+     * with at most three statements ({@link #write}): the step row that was open when the transaction began, the
+     * step rows entered since (one batch), and the journey row as the last step left it. The journey's row lock,
+     * held since the transaction began, keeps anyone else from seeing or writing it in between.
+     */
+    final class Writes {
+        private final UUID journeyId;
+        private final UUID versionId;
+        private final int startVisits;
+        private final List<Object[]> enteredSteps = new java.util.ArrayList<>();
+        private OffsetDateTime openLeftAt;
+        private String openBranch;
+        private String openOutcome;
+        private UUID openMessageId;
+        private boolean openTouched;
+        private Object[] lastEntered;
+        private String state;
+        private String currentStep;
+        private int visits;
+        private String variables;
+        private Instant wakeAt;
+        private String waitingKind;
+        private UUID waitingMessageId;
+        private String waitingFor;
+        private String error;
+        private OffsetDateTime endedAt;
+        private boolean journeyChanged;
+        private boolean releaseLease;
 
-    /** Waits at the current step until a decision comes or {@code wakeAt} (null: no timeout) passes; ends the lease. */
-    void await(Journey journey, String kind, Instant wakeAt, UUID messageId, String waitingFor, Map<String, String> variables,
-               UUID sentMessageId, String outcome) {
-        jdbc.sql("UPDATE journeys SET state = ?, wake_at = ?, waiting_kind = ?, waiting_message_id = ?, waiting_for = ?,"
-                        + " decision = NULL, decision_detail = NULL, variables = ?, updated_at = ?, lease_until = NULL"
-                        + " WHERE id = ? AND visits = ?")
-                .params(Journey.WAITING, Times.utc(wakeAt == null ? Instant.parse("9999-12-31T00:00:00Z") : wakeAt), kind,
-                        messageId, waitingFor, json.writeValueAsString(variables), Times.now(clock), journey.id(), journey.visits())
-                .update();
-        if (outcome != null || sentMessageId != null) {
-            jdbc.sql("UPDATE journey_steps SET outcome = ?, message_id = ? WHERE journey_id = ? AND seq = ?")
-                    .params(outcome, sentMessageId, journey.id(), journey.visits()).update();
+        private Writes(Journey journey) {
+            this.journeyId = journey.id();
+            this.versionId = journey.flowVersionId();
+            this.startVisits = journey.visits();
+            this.visits = journey.visits();
+        }
+
+        /** Leaves the current step (visit {@code journey.visits()}) by a branch and enters {@code target}. */
+        void move(Journey journey, String branch, String outcome, UUID messageId, Map<String, String> variables, String target) {
+            OffsetDateTime now = Times.now(clock);
+            closeStep(journey.visits(), branch, outcome, messageId, now);
+            visits = journey.visits() + 1;
+            lastEntered = new Object[] {journeyId, visits, versionId, target, now, null, null, null, null, node};
+            enteredSteps.add(lastEntered);
+            state = Journey.RUNNING;
+            currentStep = target;
+            this.variables = json.writeValueAsString(variables);
+            wakeAt = clock.instant();
+            waitingKind = null;
+            waitingMessageId = null;
+            waitingFor = null;
+            journeyChanged = true;
+        }
+
+        /** Waits at the current step until a decision comes or {@code wakeAt} (null: no timeout) passes; ends the lease. */
+        void await(Journey journey, String kind, Instant wakeAt, UUID messageId, String waitingFor, Map<String, String> variables,
+                   UUID sentMessageId, String outcome) {
+            if (outcome != null || sentMessageId != null) {
+                annotateStep(journey.visits(), outcome, sentMessageId);
+            }
+            state = Journey.WAITING;
+            this.wakeAt = wakeAt == null ? Instant.parse("9999-12-31T00:00:00Z") : wakeAt;
+            waitingKind = kind;
+            waitingMessageId = messageId;
+            this.waitingFor = waitingFor;
+            this.variables = json.writeValueAsString(variables);
+            journeyChanged = true;
+            releaseLease = true;
+        }
+
+        /** Ends the journey (ended or failed) and its lease. */
+        void finish(Journey journey, String state, String branch, String outcome, UUID messageId, String error,
+                    Map<String, String> variables) {
+            OffsetDateTime now = Times.now(clock);
+            closeStep(journey.visits(), branch, outcome, messageId, now);
+            this.state = state;
+            this.error = error;
+            this.variables = json.writeValueAsString(variables);
+            wakeAt = null;
+            waitingKind = null;
+            waitingMessageId = null;
+            endedAt = now;
+            journeyChanged = true;
+            releaseLease = true;
+        }
+
+        /** Gives the journey's lease back: the engine is done with it for now. */
+        void release() {
+            releaseLease = true;
+        }
+
+        private void closeStep(int seq, String branch, String outcome, UUID messageId, OffsetDateTime now) {
+            if (seq == startVisits) {
+                openTouched = true;
+                openLeftAt = now;
+                openBranch = branch;
+                openOutcome = outcome != null ? outcome : openOutcome;
+                openMessageId = messageId != null ? messageId : openMessageId;
+            } else {
+                lastEntered[5] = now;
+                lastEntered[6] = branch;
+                lastEntered[7] = outcome != null ? outcome : lastEntered[7];
+                lastEntered[8] = messageId != null ? messageId : lastEntered[8];
+            }
+        }
+
+        private void annotateStep(int seq, String outcome, UUID messageId) {
+            if (seq == startVisits) {
+                openTouched = true;
+                openOutcome = outcome;
+                openMessageId = messageId;
+            } else {
+                lastEntered[7] = outcome;
+                lastEntered[8] = messageId;
+            }
         }
     }
 
-    /** Ends the journey (ended or failed) and its lease. */
-    void finish(Journey journey, String state, String branch, String outcome, UUID messageId, String error,
-                Map<String, String> variables) {
-        OffsetDateTime now = Times.now(clock);
-        closeStep(journey, branch, outcome, messageId, now);
-        jdbc.sql("UPDATE journeys SET state = ?, error = ?, variables = ?, wake_at = NULL, waiting_kind = NULL,"
-                        + " waiting_message_id = NULL, updated_at = ?, ended_at = ?, lease_until = NULL WHERE id = ? AND visits = ?")
-                .params(state, error, json.writeValueAsString(variables), now, now, journey.id(), journey.visits()).update();
+    /** The writes of a transaction that took {@code journey}'s row lock, as it was then. */
+    Writes writes(Journey journey) {
+        return new Writes(journey);
     }
 
-    private void closeStep(Journey journey, String branch, String outcome, UUID messageId, OffsetDateTime now) {
-        jdbc.sql("UPDATE journey_steps SET left_at = ?, branch = ?, outcome = COALESCE(?, outcome),"
-                        + " message_id = COALESCE(?, message_id) WHERE journey_id = ? AND seq = ?")
-                .params(now, branch, outcome, messageId, journey.id(), journey.visits()).update();
+    /** Writes what a transaction of a journey's turn changed; call it last in that transaction. */
+    void write(Writes writes) {
+        if (writes.openTouched) {
+            // COALESCE: an outcome or message noted when the step began waiting stays when it is left by a branch.
+            jdbc.sql("UPDATE journey_steps SET left_at = COALESCE(?, left_at), branch = COALESCE(?, branch),"
+                            + " outcome = COALESCE(?, outcome), message_id = COALESCE(?, message_id) WHERE journey_id = ? AND seq = ?")
+                    .params(writes.openLeftAt, writes.openBranch, writes.openOutcome, writes.openMessageId, writes.journeyId,
+                            writes.startVisits)
+                    .update();
+        }
+        if (!writes.enteredSteps.isEmpty()) {
+            batches.batchUpdate("INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id, entered_at, left_at, branch,"
+                    + " outcome, message_id, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", writes.enteredSteps);
+        }
+        if (writes.journeyChanged) {
+            jdbc.sql("UPDATE journeys SET state = ?, current_step = COALESCE(?, current_step), visits = ?, variables = ?,"
+                            + " wake_at = ?, waiting_kind = ?, waiting_message_id = ?, waiting_for = ?, decision = NULL,"
+                            + " decision_detail = NULL, error = ?, updated_at = ?, ended_at = ?,"
+                            + " lease_until = " + (writes.releaseLease ? "NULL" : "lease_until") + " WHERE id = ? AND visits = ?")
+                    .params(writes.state, writes.currentStep, writes.visits, writes.variables, Times.utc(writes.wakeAt),
+                            writes.waitingKind, writes.waitingMessageId, writes.waitingFor, writes.error, Times.now(clock),
+                            writes.endedAt, writes.journeyId, writes.startVisits)
+                    .update();
+        } else if (writes.releaseLease) {
+            release(writes.journeyId);
+        }
     }
 
     /** Journeys waiting on these messages' statuses, with the keys they wait for. */
@@ -161,34 +267,44 @@ class JourneyStore {
                 .param(contactId).query(this::row).list();
     }
 
-    /**
-     * Records the decision a waiting journey was waiting for, once: the first decisive event wins. The journey stays
-     * waiting, due now, and leaves its step by the decided branch when the engine takes it.
-     */
-    boolean decide(UUID journeyId, String decision, String detail) {
-        // Due an hour back: the engine takes due journeys oldest first, and a decided one (e.g. a failed message
-        // waiting for its fallback) should not queue behind every journey that started in the meantime.
-        return jdbc.sql("UPDATE journeys SET decision = ?, decision_detail = ?, wake_at = ?, updated_at = ?"
-                        + " WHERE id = ? AND state = 'WAITING' AND decision IS NULL")
-                .params(decision, detail, Times.utc(clock.instant().minus(Duration.ofHours(1))), Times.now(clock), journeyId)
-                .update() > 0;
-    }
+    /** A status's decision for a journey waiting on that message's status. */
+    record StatusDecision(UUID journeyId, UUID messageId, String branch) {}
 
-    /** {@link #decide} for several journeys (journey id → decision) in one JDBC batch; returns how many were decided. */
-    int decideAll(Map<UUID, String> decisions) {
+    /**
+     * Records the decisions journeys waited for, once: the first decisive event wins, and only while the journey
+     * still waits on that message (not if it moved on meanwhile, e.g. by a timeout). A decided journey stays waiting,
+     * due now, and leaves its step by the decided branch when the engine takes it. One JDBC batch for all; returns
+     * how many journeys were decided.
+     */
+    int decideStatuses(List<StatusDecision> decisions) {
         if (decisions.isEmpty()) {
             return 0;
         }
-        OffsetDateTime dueAt = Times.utc(clock.instant().minus(Duration.ofHours(1)));
+        OffsetDateTime dueAt = decidedDueAt();
         OffsetDateTime now = Times.now(clock);
-        List<Object[]> rows = decisions.entrySet().stream()
-                .map(d -> new Object[] {d.getValue(), dueAt, now, d.getKey()}).toList();
+        List<Object[]> rows = decisions.stream().map(d -> new Object[] {d.branch(), dueAt, now, d.journeyId(), d.messageId()}).toList();
         int decided = 0;
         for (int count : batches.batchUpdate("UPDATE journeys SET decision = ?, decision_detail = NULL, wake_at = ?, updated_at = ?"
-                + " WHERE id = ? AND state = 'WAITING' AND decision IS NULL", rows)) {
+                + " WHERE id = ? AND state = 'WAITING' AND waiting_kind = 'STATUS' AND waiting_message_id = ? AND decision IS NULL", rows)) {
             decided += count > 0 || count == java.sql.Statement.SUCCESS_NO_INFO ? 1 : 0;
         }
         return decided;
+    }
+
+    /** Records a reply's decision for a journey waiting for a reply, once (see {@link #decideStatuses}). */
+    boolean decideReply(UUID journeyId, String decision, String detail) {
+        return jdbc.sql("UPDATE journeys SET decision = ?, decision_detail = ?, wake_at = ?, updated_at = ?"
+                        + " WHERE id = ? AND state = 'WAITING' AND waiting_kind = 'REPLY' AND decision IS NULL")
+                .params(decision, detail, decidedDueAt(), Times.now(clock), journeyId)
+                .update() > 0;
+    }
+
+    /**
+     * When a decided journey is due: an hour back, because the engine takes due journeys oldest first, and a decided
+     * one (e.g. a failed message waiting for its fallback) should not queue behind every journey started meanwhile.
+     */
+    private OffsetDateTime decidedDueAt() {
+        return Times.utc(clock.instant().minus(Duration.ofHours(1)));
     }
 
     List<JourneyStep> path(UUID journeyId) {

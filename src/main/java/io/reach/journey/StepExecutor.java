@@ -77,15 +77,20 @@ class StepExecutor {
         this.clock = clock;
     }
 
-    /** Executes a step; {@code variables} may be changed (the caller stores them with the outcome). */
-    StepOutcome execute(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
+    /**
+     * Executes a step; {@code variables} may be changed (the caller stores them with the outcome). The caller holds
+     * the locks the step needs (see {@code JourneyEngine}); {@code sentHere} are the messages its transaction created,
+     * with their first status, whose timelines need no reading.
+     */
+    StepOutcome execute(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables,
+                        Map<UUID, io.reach.messaging.MessageStatus> sentHere) {
         try {
             return switch (step.type()) {
                 case StepTypes.SEND_WHATSAPP -> sendWhatsApp(flow, step, journey, contact, variables);
                 case StepTypes.SEND_TEXT -> sendText(flow, step, journey, contact, variables);
                 case StepTypes.SEND_SMS -> sendSms(flow, step, journey, contact, variables);
                 case StepTypes.VOICE_CALL -> call(flow, step, journey, contact, variables);
-                case StepTypes.BRANCH_ON_STATUS -> branchOnStatus(step, variables);
+                case StepTypes.BRANCH_ON_STATUS -> branchOnStatus(step, variables, sentHere);
                 case StepTypes.WAIT_FOR_REPLY -> waitForReply(step, contact, variables);
                 case StepTypes.WAIT -> waitStep(step, contact);
                 case StepTypes.FETCH_VARIABLES -> fetch(step, contact, variables);
@@ -150,7 +155,7 @@ class StepExecutor {
         variables.put(MESSAGE_VARIABLE + step.id(), sent.messageId().toString());
         variables.put("_last_from", step.sender());
         String outcome = sent.status().wireName() + (sent.blockedReason() == null ? "" : ": " + sent.blockedReason());
-        return new StepOutcome.Next(step.next(), null, outcome, sent.messageId(), !sent.replayed());
+        return new StepOutcome.Next(step.next(), null, outcome, sent.messageId(), sent.replayed() ? null : sent.status());
     }
 
     /** A send step's idempotency key: one message per journey and step visit, whatever happens around it. */
@@ -162,18 +167,21 @@ class StepExecutor {
         return missing.isEmpty() ? null : "missing variable: " + String.join(", ", missing) + " has no value and no default";
     }
 
-    private StepOutcome branchOnStatus(FlowStep step, Map<String, String> variables) {
+    private StepOutcome branchOnStatus(FlowStep step, Map<String, String> variables,
+                                       Map<UUID, io.reach.messaging.MessageStatus> sentHere) {
         UUID messageId = messageOf(step, variables);
         if (messageId == null) {
             return new StepOutcome.Fail("step " + step.id() + ": step " + step.message() + " sent no message in this journey");
         }
         Set<String> keys = new LinkedHashSet<>(step.branches().keySet());
         keys.remove("timeout");
-        // The first decisive event that is already in the timeline decides at once.
-        for (MessageEvent event : messages.lockedTimeline(messageId)) {
-            String decision = Decisions.forStatus(event.status(), keys);
+        // The first decisive event that is already in the timeline decides at once (the caller holds the message's lock).
+        List<io.reach.messaging.MessageStatus> timeline = sentHere.containsKey(messageId) ? List.of(sentHere.get(messageId))
+                : messages.timeline(messageId).stream().map(MessageEvent::status).toList();
+        for (io.reach.messaging.MessageStatus status : timeline) {
+            String decision = Decisions.forStatus(status, keys);
             if (decision != null) {
-                return new StepOutcome.Next(step.branches().get(decision), decision, "status " + event.status().wireName(), null);
+                return new StepOutcome.Next(step.branches().get(decision), decision, "status " + status.wireName(), null);
             }
         }
         Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(Duration.parse(step.timeout()));

@@ -7,12 +7,14 @@ import java.util.UUID;
 sealed interface StepOutcome {
 
     /**
-     * Go on to {@code target} (null ends the journey: a branch without a step). {@code sentNow}: the step created
-     * {@code messageId} just now, in the step's transaction, so no one else can hold its row yet.
+     * Go on to {@code target} (null ends the journey: a branch without a step). {@code sentNow}: the status of
+     * {@code messageId} when the step created it just now, in the step's transaction, so that no one else can hold
+     * its row yet (null: no message created now).
      */
-    record Next(String target, String branch, String outcome, UUID messageId, boolean sentNow) implements StepOutcome {
+    record Next(String target, String branch, String outcome, UUID messageId, io.reach.messaging.MessageStatus sentNow)
+            implements StepOutcome {
         Next(String target, String branch, String outcome, UUID messageId) {
-            this(target, branch, outcome, messageId, false);
+            this(target, branch, outcome, messageId, null);
         }
     }
 

@@ -149,13 +149,21 @@ public class Messages {
     }
 
     /**
-     * The timeline of a message, read under the message's row lock: a status being applied at the same moment is
-     * either in it or applied after the caller's transaction, never lost between the two.
+     * Takes the message's row lock, the lock every status report takes first: a status being applied at the same
+     * moment is either in the timeline the caller reads next or applied after the caller's transaction.
      */
-    public List<MessageEvent> lockedTimeline(UUID messageId) {
+    public void lock(UUID messageId) {
         jdbc.sql("SELECT id FROM messages WHERE id = ? FOR UPDATE").param(messageId).query(UUID.class).optional()
                 .orElseThrow(() -> ApiException.notFound("Message", messageId));
-        return timeline(messageId);
+    }
+
+    /**
+     * Takes the message's row lock if no one holds it (false when someone does, e.g. a status being applied): for a
+     * caller that holds other locks and must not wait.
+     */
+    public boolean lockIfFree(UUID messageId) {
+        return jdbc.sql("SELECT id FROM messages WHERE id = ? FOR UPDATE SKIP LOCKED").param(messageId).query(UUID.class)
+                .optional().isPresent();
     }
 
     /** The contact a message went to, if it is known (one column, not the whole message with its timeline). */

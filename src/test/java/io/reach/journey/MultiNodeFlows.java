@@ -55,18 +55,39 @@ final class MultiNodeFlows {
     /** Moves the shared clock past the flow's timeouts, step by step, until every journey has ended. */
     static void finish(Api api, String flowId) {
         String counts = "/api/v1/flows/" + flowId + "/versions/1/counts";
-        await().atMost(PATIENCE).untilAsserted(() -> {
-            JsonNode now = api.get(counts).json();
-            assertThat(branches(now, "whatsapp_delivered")).containsEntry("delivered", 45L).containsEntry("failed", 45L);
-            assertThat(branches(now, "ask_pickup")).containsEntry("YES", 20L);
-            assertThat(branches(now, "call_answered")).containsEntry("delivered", 15L).containsEntry("failed", 10L);
-        });
+        try {
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                JsonNode now = api.get(counts).json();
+                assertThat(branches(now, "whatsapp_delivered")).containsEntry("delivered", 45L).containsEntry("failed", 45L);
+                assertThat(branches(now, "ask_pickup")).containsEntry("YES", 20L);
+                assertThat(branches(now, "call_answered")).containsEntry("delivered", 15L).containsEntry("failed", 10L);
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "\nJourneys that have not ended, with their messages:\n" + unfinished(api, flowId), e);
+        }
         ReachNode.CLOCK.advance(Duration.ofMinutes(10).plusSeconds(1));
         await().atMost(PATIENCE).untilAsserted(() ->
                 assertThat(branches(api.get(counts).json(), "sms_delivered")).containsEntry("delivered", 30L));
         ReachNode.CLOCK.advance(Duration.ofHours(1));
         ReachNode.CLOCK.advance(Duration.ofHours(24));
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get(counts).json().path("ended").asLong()).isEqualTo(100));
+    }
+
+    /** Each journey that has not ended: where it is, and each of its messages with its timeline. */
+    private static String unfinished(Api api, String flowId) {
+        StringBuilder out = new StringBuilder();
+        for (JsonNode journey : api.get("/api/v1/flows/" + flowId + "/journeys?limit=1000").json()) {
+            if (journey.path("state").asString().equals("ENDED")) {
+                continue;
+            }
+            out.append(journey).append('\n');
+            for (JsonNode step : api.get("/api/v1/journeys/" + journey.path("id").asString() + "/path").json()) {
+                String message = step.path("messageId").asString(null);
+                out.append("  ").append(step.path("stepId").asString()).append(' ').append(step.path("outcome").asString(""))
+                        .append(message == null ? "" : " " + api.get("/api/v1/messages/" + message).json()).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     /** The counts match the mix, every contact got each message at most once, and no journey took a step twice. */

@@ -122,12 +122,18 @@ class ContactStore {
 
     private Contact withDetails(Contact bare) {
         Map<String, String> attributes = new TreeMap<>();
-        jdbc.sql("SELECT name, attribute_value FROM contact_attributes WHERE contact_id = ?").param(bare.id())
+        Set<String> tags = new TreeSet<>();
+        // Attributes and tags in one round trip: a contact is loaded for most journey steps.
+        jdbc.sql("SELECT 'A' AS kind, name, attribute_value FROM contact_attributes WHERE contact_id = ?"
+                        + " UNION ALL SELECT 'T', tag, NULL FROM contact_tags WHERE contact_id = ?")
+                .params(bare.id(), bare.id())
                 .query(rs -> {
-                    attributes.put(rs.getString("name"), rs.getString("attribute_value"));
+                    if ("A".equals(rs.getString("kind"))) {
+                        attributes.put(rs.getString("name"), rs.getString("attribute_value"));
+                    } else {
+                        tags.add(rs.getString("name"));
+                    }
                 });
-        Set<String> tags = new TreeSet<>(jdbc.sql("SELECT tag FROM contact_tags WHERE contact_id = ?").param(bare.id())
-                .query(String.class).list());
         return new Contact(bare.id(), bare.phone(), attributes, tags, bare.consent(), bare.optedOut(), bare.optedOutAt(),
                 bare.timeZone(), bare.notOnWhatsApp(), bare.createdAt(), bare.updatedAt());
     }

@@ -8,7 +8,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * The journey engine ({@code reach.journeys.*}).
  *
  * @param engineEnabled whether this node advances journeys (all nodes may: leases keep them apart)
- * @param batchSize     journeys claimed at once
+ * @param batchSize     journeys claimed at once (a few per thread: the next claim waits for the whole batch, and a
+ *                      decided journey — a failed message waiting for its fallback — for the next claim)
  * @param concurrency   journeys advanced at once per node
  * @param lease         how long a claimed journey stays reserved for the node that claimed it
  * @param pollInterval  how often an idle engine looks for due journeys (new work wakes it at once)
@@ -17,7 +18,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("reach.journeys")
 public record JourneySettings(
         @DefaultValue("true") boolean engineEnabled,
-        @DefaultValue("200") int batchSize,
+        @DefaultValue("32") int batchSize,
         @DefaultValue("16") int concurrency,
         @DefaultValue("60s") Duration lease,
         @DefaultValue("500ms") Duration pollInterval,

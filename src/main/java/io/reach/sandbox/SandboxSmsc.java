@@ -189,13 +189,7 @@ public final class SandboxSmsc {
             }
             request.accept("sandbox");
             sessions.add(session);
-            // Kept receipts go out one after the other, in the order they were due.
-            timer.execute(() -> {
-                Runnable receipt;
-                while ((receipt = undeliveredReceipts.poll()) != null) {
-                    receipt.run();
-                }
-            });
+            timer.execute(this::deliverKeptReceipts);
         } catch (Exception e) {
             log.debug("sandbox SMSC bind failed", e);
             session.close();
@@ -298,7 +292,7 @@ public final class SandboxSmsc {
                 ? submitter : sessions.stream().filter(s -> s.getSessionState().isBound()).findFirst().orElse(null);
         Runnable retry = () -> receipt(null, recipient, sender, messageId, submitted, state, error, intermediate);
         if (session == null) {
-            undeliveredReceipts.add(retry);
+            keep(retry);
             return;
         }
         DeliveryReceipt receipt = new DeliveryReceipt(messageId, 1, state == DeliveryReceiptState.DELIVRD ? 1 : 0, submitted,
@@ -311,7 +305,33 @@ public final class SandboxSmsc {
                     new RegisteredDelivery(0), DataCodings.ZERO, receipt.toString().getBytes(StandardCharsets.US_ASCII));
         } catch (Exception e) {
             // The ESME did not acknowledge: keep the receipt for its next bind.
-            undeliveredReceipts.add(retry);
+            keep(retry);
+        }
+    }
+
+    /**
+     * Keeps a receipt that found no session for the next bind. A session may have bound (and taken the receipts
+     * kept so far) while this one was failing on a session that was going away: then it is tried again shortly.
+     */
+    private void keep(Runnable receipt) {
+        undeliveredReceipts.add(receipt);
+        if (running && hasBoundSession()) {
+            try {
+                timer.schedule(this::deliverKeptReceipts, 250, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+                log.debug("the sandbox SMSC is shut down; a kept receipt stays undelivered");
+            }
+        }
+    }
+
+    /** Kept receipts go out one after the other, in the order they were due (those kept meanwhile wait their turn). */
+    private void deliverKeptReceipts() {
+        for (int kept = undeliveredReceipts.size(); kept > 0 && hasBoundSession(); kept--) {
+            Runnable receipt = undeliveredReceipts.poll();
+            if (receipt == null) {
+                return;
+            }
+            receipt.run();
         }
     }
 

@@ -223,9 +223,7 @@ public class Messages {
     public void recordSubmitted(UUID messageId, String providerMessageId) {
         Instant now = clock.instant();
         transactions.executeWithoutResult(tx -> {
-            jdbc.sql("UPDATE messages SET provider_message_id = ?, error_code = NULL, error_title = NULL, error_details = NULL,"
-                            + " lease_until = NULL WHERE id = ? AND provider_message_id IS NULL")
-                    .params(providerMessageId, messageId).update();
+            // The status update also keeps the provider's id and ends the lease (or a status that came first did).
             applyLocked(messageId, new StatusReport(MessageStatus.SUBMITTED, now, providerMessageId, null, null, null, null), true);
             reconcile(messageId, providerMessageId);
         });

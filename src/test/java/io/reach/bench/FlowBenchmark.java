@@ -248,20 +248,26 @@ public final class FlowBenchmark {
         List<Long> inbox = new ArrayList<>();
         List<Long> engine = new ArrayList<>();
         List<Long> dispatcher = new ArrayList<>();
+        Map<String, Instant> applied = new java.util.HashMap<>();
+        jdbc.sql("SELECT m.recipient, e.recorded_at FROM message_events e JOIN messages m ON m.id = e.message_id"
+                        + " WHERE m.channel = 'WHATSAPP' AND e.status = 'FAILED'")
+                .query(rs -> {
+                    applied.put(rs.getString(1), rs.getObject(2, java.time.OffsetDateTime.class).toInstant());
+                });
+        Map<String, Instant> recorded = new java.util.HashMap<>();
+        jdbc.sql("SELECT recipient, created_at FROM messages WHERE channel = 'SMS'")
+                .query(rs -> {
+                    recorded.put(rs.getString(1), rs.getObject(2, java.time.OffsetDateTime.class).toInstant());
+                });
         for (String phone : phones) {
             var failed = sandbox.graphApi().failureDeliveredAt(phone);
             List<SandboxSmsc.Submit> submits = sandbox.smsc().submitsTo(phone);
-            if (failed.isEmpty() || submits.isEmpty()) {
+            if (failed.isEmpty() || submits.isEmpty() || !applied.containsKey(phone) || !recorded.containsKey(phone)) {
                 continue;
             }
-            Instant applied = jdbc.sql("SELECT e.recorded_at FROM message_events e JOIN messages m ON m.id = e.message_id"
-                            + " WHERE m.recipient = ? AND m.channel = 'WHATSAPP' AND e.status = 'FAILED'")
-                    .param(phone).query(java.time.OffsetDateTime.class).single().toInstant();
-            Instant recorded = jdbc.sql("SELECT created_at FROM messages WHERE recipient = ? AND channel = 'SMS'")
-                    .param(phone).query(java.time.OffsetDateTime.class).single().toInstant();
-            inbox.add(Duration.between(failed.get(), applied).toMillis());
-            engine.add(Duration.between(applied, recorded).toMillis());
-            dispatcher.add(Duration.between(recorded, submits.getFirst().receivedAt()).toMillis());
+            inbox.add(Duration.between(failed.get(), applied.get(phone)).toMillis());
+            engine.add(Duration.between(applied.get(phone), recorded.get(phone)).toMillis());
+            dispatcher.add(Duration.between(recorded.get(phone), submits.getFirst().receivedAt()).toMillis());
         }
         Collections.sort(inbox);
         Collections.sort(engine);

@@ -97,6 +97,8 @@ public final class FlowBenchmark {
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             System.gc();
             AtomicLong peak = new AtomicLong(memory.getHeapMemoryUsage().getUsed());
+            long jvmCpuBefore = jvmCpuNanos();
+            long postgresCpuBefore = postgresCpuTicks();
             Instant start = Instant.now();
             Thread heapWatch = Thread.ofPlatform().daemon(true).start(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
@@ -107,6 +109,11 @@ public final class FlowBenchmark {
             postEvents(api, phones);
             awaitJourneys(jdbc, "ENDED", warmUp + phones.size(), start, "run");
             heapWatch.interrupt();
+            long jvmCpu = jvmCpuNanos() - jvmCpuBefore;
+            long postgresCpu = postgresCpuTicks() - postgresCpuBefore;
+            // Ticks are 1/100 s on Linux (USER_HZ).
+            System.out.printf("  CPU per journey: %.1f ms in this JVM (Reach, sandbox, load), %.1f ms in PostgreSQL's processes%n",
+                    jvmCpu / 1e6 / phones.size(), postgresCpu * 10.0 / phones.size());
             double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
             long messages = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single() - messagesBefore;
             long webhooks = jdbc.sql("SELECT COUNT(*) FROM webhook_inbox").query(Long.class).single() - webhooksBefore;
@@ -147,6 +154,29 @@ public final class FlowBenchmark {
             return String.format("| %s | %d | %d MiB | %d MiB | %d bytes | %.0f |", label, started, before / (1024 * 1024),
                     after / (1024 * 1024), (after - before) / Math.max(1, started), started / seconds);
         }
+    }
+
+    /** CPU time this JVM used so far (all threads, JIT and GC included). */
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** CPU ticks (user + system) of this machine's PostgreSQL processes so far; 0 where /proc cannot tell. */
+    private static long postgresCpuTicks() {
+        long ticks = 0;
+        java.io.File[] processes = new java.io.File("/proc").listFiles((dir, name) -> name.chars().allMatch(Character::isDigit));
+        for (java.io.File process : processes == null ? new java.io.File[0] : processes) {
+            try {
+                String stat = java.nio.file.Files.readString(process.toPath().resolve("stat"));
+                if (stat.contains("(postgres)")) {
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                }
+            } catch (java.io.IOException | RuntimeException gone) {
+                // the process ended meanwhile
+            }
+        }
+        return ticks;
     }
 
     private static long heapAfterGc() {

@@ -55,6 +55,9 @@ class StepTypesIT extends ReachIntegrationTest {
     @Autowired
     OffsetClock clock;
 
+    @Autowired
+    JourneyStore store;
+
     @BeforeAll
     static void backends() throws IOException {
         backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
@@ -261,6 +264,37 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(inside)).containsExactly("say", "status:sent", "end");
         assertThat(steps(outside)).containsExactly("say", "status:blocked", "outside", "end");
         assertThat(outcome(outside, 0)).contains("24-hour window");
+    }
+
+    @Test
+    void aStatusOfAnEarlierMessageNeverDecidesTheStepTheJourneyMovedOnTo() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"first","steps":[
+                 {"id":"first","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["A","X"],"next":"first_status"},
+                 {"id":"first_status","type":"branch_on_status","message":"first","timeout":"PT10M",
+                  "branches":{"failed":"end","timeout":"second"}},
+                 {"id":"second","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["Y"],"bodyParameters":["B","Y"],"next":"second_status"},
+                 {"id":"second_status","type":"branch_on_status","message":"second","timeout":"PT1H",
+                  "branches":{"failed":"end","timeout":"end"}},
+                 {"id":"end","type":"end"}]}""");
+        // A handset whose WhatsApp messages get no status at all.
+        String journey = start(flow, contact("7"), Map.of());
+        await().atMost(PATIENCE).until(() -> "first_status".equals(current(journey)) && "WAITING".equals(state(journey)));
+        clock.advance(Duration.ofMinutes(10).plusSeconds(1));
+        await().atMost(PATIENCE).until(() -> "second_status".equals(current(journey)) && "WAITING".equals(state(journey)));
+        JsonNode path = api.get("/api/v1/journeys/" + journey + "/path").json();
+        java.util.UUID first = java.util.UUID.fromString(path.path(0).path("messageId").asString());
+        java.util.UUID second = java.util.UUID.fromString(path.path(2).path("messageId").asString());
+        java.util.UUID id = java.util.UUID.fromString(journey);
+
+        // A "failed" of the first message, looked up while the journey still waited on it, lands after it moved on.
+        assertThat(store.decideStatuses(List.of(new JourneyStore.StatusDecision(id, first, "failed")))).isZero();
+        assertThat(api.get("/api/v1/journeys/" + journey).json().path("decision").isMissingNode()).isTrue();
+        assertThat(store.decideStatuses(List.of(new JourneyStore.StatusDecision(id, second, "failed")))).isEqualTo(1);
+        awaitEnded(journey);
+        assertThat(steps(journey)).containsExactly("first", "first_status:timeout", "second", "second_status:failed", "end");
     }
 
     private void postInboundText(String phone, String text) {

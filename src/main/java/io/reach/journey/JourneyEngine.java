@@ -6,9 +6,9 @@ import io.reach.flow.FlowDocument;
 import io.reach.flow.FlowStep;
 import io.reach.flow.Flows;
 import io.reach.flow.StepTypes;
+import io.reach.messaging.MessageStatus;
 import io.reach.shared.BackgroundWorker;
 import java.time.Clock;
-import io.reach.messaging.MessageStatus;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -124,6 +124,7 @@ class JourneyEngine extends BackgroundWorker {
         return goesOn;
     }
 
+    /** The steps of a journey whose row the caller's transaction holds; true when it goes on in a new transaction. */
     private boolean steps(Turn turn, JourneyStore.Row row, JourneyStore.Writes writes) {
         Journey journey = row.journey();
         if (!Journey.RUNNING.equals(journey.state()) && !Journey.WAITING.equals(journey.state())) {

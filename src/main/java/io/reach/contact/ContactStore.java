@@ -20,6 +20,9 @@ class ContactStore {
 
     private static final String COLUMNS = "id, phone, time_zone, consent_marketing, consent_utility, consent_authentication,"
             + " opted_out, opted_out_at, not_on_whatsapp, created_at, updated_at";
+    // A contact's attributes and tags in one query (parameters: the contact's id, twice).
+    private static final String DETAILS = "SELECT 'A' AS kind, name, attribute_value AS detail_value FROM contact_attributes"
+            + " WHERE contact_id = ? UNION ALL SELECT 'T', tag, NULL FROM contact_tags WHERE contact_id = ?";
 
     private final JdbcClient jdbc;
 
@@ -27,14 +30,30 @@ class ContactStore {
         this.jdbc = jdbc;
     }
 
+    /** The contact with its attributes and tags, in one round trip: the engine loads a contact for most steps. */
     Optional<Contact> find(UUID id) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM contacts WHERE id = ?").param(id).query(this::row).optional()
-                .map(this::withDetails);
+        List<Contact> found = new java.util.ArrayList<>(1);
+        Map<String, String> attributes = new TreeMap<>();
+        Set<String> tags = new TreeSet<>();
+        jdbc.sql("SELECT " + COLUMNS + ", d.kind, d.name, d.detail_value FROM contacts LEFT JOIN ("
+                        + DETAILS + ") d ON TRUE WHERE id = ?")
+                .params(id, id, id)
+                .query(rs -> {
+                    if (found.isEmpty()) {
+                        found.add(row(rs, 0));
+                    }
+                    addDetail(rs, attributes, tags);
+                });
+        return found.stream().findFirst().map(bare -> withDetails(bare, attributes, tags));
     }
 
     Optional<Contact> findByPhone(String e164) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM contacts WHERE phone = ?").param(e164).query(this::row).optional()
                 .map(this::withDetails);
+    }
+
+    Optional<UUID> idByPhone(String e164) {
+        return jdbc.sql("SELECT id FROM contacts WHERE phone = ?").param(e164).query(UUID.class).optional();
     }
 
     Optional<Contact> findByPhoneForUpdate(String e164) {
@@ -123,17 +142,22 @@ class ContactStore {
     private Contact withDetails(Contact bare) {
         Map<String, String> attributes = new TreeMap<>();
         Set<String> tags = new TreeSet<>();
-        // Attributes and tags in one round trip: a contact is loaded for most journey steps.
-        jdbc.sql("SELECT 'A' AS kind, name, attribute_value FROM contact_attributes WHERE contact_id = ?"
-                        + " UNION ALL SELECT 'T', tag, NULL FROM contact_tags WHERE contact_id = ?")
-                .params(bare.id(), bare.id())
-                .query(rs -> {
-                    if ("A".equals(rs.getString("kind"))) {
-                        attributes.put(rs.getString("name"), rs.getString("attribute_value"));
-                    } else {
-                        tags.add(rs.getString("name"));
-                    }
-                });
+        jdbc.sql(DETAILS).params(bare.id(), bare.id()).query(rs -> {
+            addDetail(rs, attributes, tags);
+        });
+        return withDetails(bare, attributes, tags);
+    }
+
+    private static void addDetail(ResultSet rs, Map<String, String> attributes, Set<String> tags) throws SQLException {
+        String kind = rs.getString("kind");
+        if ("A".equals(kind)) {
+            attributes.put(rs.getString("name"), rs.getString("detail_value"));
+        } else if ("T".equals(kind)) {
+            tags.add(rs.getString("name"));
+        }
+    }
+
+    private static Contact withDetails(Contact bare, Map<String, String> attributes, Set<String> tags) {
         return new Contact(bare.id(), bare.phone(), attributes, tags, bare.consent(), bare.optedOut(), bare.optedOutAt(),
                 bare.timeZone(), bare.notOnWhatsApp(), bare.createdAt(), bare.updatedAt());
     }

@@ -163,12 +163,15 @@ public class Contacts {
         }
     }
 
-    /** The contact with this phone, created without any consent when Reach has never seen it (an inbound message). */
-    public Contact findOrCreateForInbound(String e164) {
-        return store.findByPhone(e164).orElseGet(() -> {
+    /**
+     * The id of the contact with this phone, created without any consent when Reach has never seen it (an inbound
+     * message or callback needs no more of the contact than that).
+     */
+    public UUID idForInbound(String e164) {
+        return store.idByPhone(e164).orElseGet(() -> {
             Contact contact = blank(e164);
             store.insert(contact);
-            return contact;
+            return contact.id();
         });
     }
 

@@ -196,9 +196,14 @@ class JourneyEngine extends BackgroundWorker {
 
     private static final Set<String> CHANGES_CONTACT = Set.of(StepTypes.ADD_TAG, StepTypes.REMOVE_TAG, StepTypes.SET_ATTRIBUTE);
 
-    /** The journey's contact, loaded once a turn; steps that only look at a message's status need none. */
+    /**
+     * The journey's contact, loaded once a turn; steps that only look at a message's status or its replies, or wait
+     * a fixed time, need none.
+     */
     private Contact contactFor(FlowStep step, Journey journey, Turn turn) {
-        if (StepTypes.BRANCH_ON_STATUS.equals(step.type()) || StepTypes.END.equals(step.type())) {
+        if (StepTypes.BRANCH_ON_STATUS.equals(step.type()) || StepTypes.END.equals(step.type())
+                || StepTypes.WAIT_FOR_REPLY.equals(step.type())
+                || StepTypes.WAIT.equals(step.type()) && step.duration() != null) {
             return null;
         }
         if (turn.contact == null) {

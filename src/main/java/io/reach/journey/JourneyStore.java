@@ -72,21 +72,30 @@ class JourneyStore {
     }
 
     /**
-     * Claims journeys that can move now (running, or waiting and due) for {@code lease}, as they are now: the engine
-     * takes what a step must lock first from them, and checks them again under the journey's lock.
+     * Claims journeys that can move now for {@code lease}, as they are now: the engine takes what a step must lock
+     * first from them, and checks them again under the journey's lock. Waiting journeys that are due (decided by a
+     * status or a reply, or out of time) come before running ones: a failed message's fallback must not queue behind
+     * an audience of a hundred thousand journeys still to start. They cannot starve the running ones for long, since
+     * a waiting journey is decided only by what an earlier step sent.
      */
     List<Journey> claim(int limit, Duration lease) {
         OffsetDateTime now = Times.now(clock);
-        List<Journey> claimed = jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE state IN ('RUNNING', 'WAITING')"
-                        + " AND wake_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY wake_at LIMIT ?"
-                        + " FOR UPDATE SKIP LOCKED")
-                .params(now, now, limit).query(this::row).list().stream().map(Row::journey).toList();
+        List<Journey> claimed = new java.util.ArrayList<>(claimIn(Journey.WAITING, now, limit));
+        if (claimed.size() < limit) {
+            claimed.addAll(claimIn(Journey.RUNNING, now, limit - claimed.size()));
+        }
         if (!claimed.isEmpty()) {
             jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id IN (" + SqlLists.placeholders(claimed.size()) + ")")
                     .params(SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), claimed.stream().map(Journey::id).toList()))
                     .update();
         }
         return claimed;
+    }
+
+    private List<Journey> claimIn(String state, OffsetDateTime now, int limit) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE state = ? AND wake_at <= ?"
+                        + " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY wake_at LIMIT ? FOR UPDATE SKIP LOCKED")
+                .params(state, now, now, limit).query(this::row).list().stream().map(Row::journey).toList();
     }
 
     void release(UUID id) {

@@ -80,7 +80,8 @@ class StepExecutor {
     /**
      * Executes a step; {@code variables} may be changed (the caller stores them with the outcome). The caller holds
      * the locks the step needs (see {@code JourneyEngine}); {@code sentHere} are the messages its transaction created,
-     * with their first status, whose timelines need no reading.
+     * with their first status, whose timelines need no reading. {@code contact} is null for the steps that need none
+     * (see {@code JourneyEngine.contactFor}).
      */
     StepOutcome execute(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables,
                         Map<UUID, io.reach.messaging.MessageStatus> sentHere) {
@@ -91,7 +92,7 @@ class StepExecutor {
                 case StepTypes.SEND_SMS -> sendSms(flow, step, journey, contact, variables);
                 case StepTypes.VOICE_CALL -> call(flow, step, journey, contact, variables);
                 case StepTypes.BRANCH_ON_STATUS -> branchOnStatus(step, variables, sentHere);
-                case StepTypes.WAIT_FOR_REPLY -> waitForReply(step, contact, variables);
+                case StepTypes.WAIT_FOR_REPLY -> waitForReply(step, variables);
                 case StepTypes.WAIT -> waitStep(step, contact);
                 case StepTypes.FETCH_VARIABLES -> fetch(step, contact, variables);
                 case StepTypes.ADD_REPORT_ROW -> report(step, journey, contact, variables);
@@ -188,7 +189,7 @@ class StepExecutor {
         return new StepOutcome.Wait(StepOutcome.STATUS, wakeAt, messageId, String.join(",", keys), null, null);
     }
 
-    private StepOutcome waitForReply(FlowStep step, Contact contact, Map<String, String> variables) {
+    private StepOutcome waitForReply(FlowStep step, Map<String, String> variables) {
         UUID messageId = step.message() == null ? null : messageOf(step, variables);
         Set<String> keys = new LinkedHashSet<>(step.branches().keySet());
         keys.remove(StepTypes.NO_REPLY);

@@ -1,6 +1,5 @@
 package io.reach.messaging.sms;
 
-import io.reach.contact.Contact;
 import io.reach.contact.Contacts;
 import io.reach.contact.PhoneNumbers;
 import io.reach.messaging.Channel;
@@ -16,6 +15,7 @@ import io.reach.messaging.InboxProcessor;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.type.TypeReference;
@@ -85,8 +85,8 @@ class SmppReceiptProcessor extends InboxProcessor {
         if ("inbound".equals(fields.get("_kind"))) {
             PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(fields.get("from"));
             String e164 = phone.isValid() ? phone.e164() : fields.get("from");
-            Contact contact = contacts.findOrCreateForInbound(e164);
-            inbound.record(new InboundMessage(null, Channel.SMS, entry.senderId(), contact.id(), e164,
+            UUID contactId = contacts.idForInbound(e164);
+            inbound.record(new InboundMessage(null, Channel.SMS, entry.senderId(), contactId, e164,
                     "smpp-" + entry.id(), "text", fields.get("text"), null, null, null, clock.instant(), null), entry.body());
             return;
         }

@@ -1,6 +1,5 @@
 package io.reach.messaging.twilio;
 
-import io.reach.contact.Contact;
 import io.reach.contact.Contacts;
 import io.reach.contact.PhoneNumbers;
 import io.reach.messaging.Channel;
@@ -15,6 +14,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -72,7 +72,7 @@ class TwilioCallbackProcessor extends InboxProcessor {
             return;
         }
         Integer errorCode = number(form.get("ErrorCode"));
-        java.util.UUID hint = uuid(form.get("_messageId"));
+        UUID hint = uuid(form.get("_messageId"));
         if (form.containsKey("CallSid")) {
             TwilioStatuses.call(form.get("CallStatus"), errorCode).ifPresent(mapped -> messages.applyStatus(Channel.VOICE,
                     entry.senderId(), report(mapped, form.get("CallSid"), form), hint, entry.body()));
@@ -100,14 +100,14 @@ class TwilioCallbackProcessor extends InboxProcessor {
         }
         PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(from);
         String e164 = phone.isValid() ? phone.e164() : from;
-        Contact contact = contacts.findOrCreateForInbound(e164);
-        inbound.record(new InboundMessage(null, Channel.SMS, entry.senderId(), contact.id(), e164, sid, "text",
+        UUID contactId = contacts.idForInbound(e164);
+        inbound.record(new InboundMessage(null, Channel.SMS, entry.senderId(), contactId, e164, sid, "text",
                 form.get("Body"), null, null, null, clock.instant(), null), entry.body());
     }
 
-    private static java.util.UUID uuid(String text) {
+    private static UUID uuid(String text) {
         try {
-            return text == null ? null : java.util.UUID.fromString(text);
+            return text == null ? null : UUID.fromString(text);
         } catch (IllegalArgumentException e) {
             return null;
         }

@@ -1,6 +1,5 @@
 package io.reach.messaging.whatsapp;
 
-import io.reach.contact.Contact;
 import io.reach.contact.Contacts;
 import io.reach.contact.PhoneNumbers;
 import io.reach.messaging.Channel;
@@ -155,7 +154,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         }
         PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(from.startsWith("+") ? from : "+" + from);
         String e164 = phone.isValid() ? phone.e164() : "+" + from.replaceAll("[^0-9]", "");
-        Contact contact = contacts.findOrCreateForInbound(e164);
+        UUID contactId = contacts.idForInbound(e164);
         String type = message.path("type").asString("unknown");
         String text = null;
         String payload = null;
@@ -176,7 +175,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
             default -> text = message.path(type).path("caption").asString(null);
         }
         String context = message.path("context").path("id").asString(null);
-        inbound.record(new InboundMessage(null, Channel.WHATSAPP, senderId, contact.id(), e164, providerId, type, text,
+        inbound.record(new InboundMessage(null, Channel.WHATSAPP, senderId, contactId, e164, providerId, type, text,
                 payload, context, null, timestamp(message), null), json.writeValueAsString(message));
     }
 

@@ -1,0 +1,93 @@
+package io.reach.journey;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reach.support.Api;
+import io.reach.support.Fixtures;
+import io.reach.support.OffsetClock;
+import io.reach.support.ReachIntegrationTest;
+import io.reach.shared.Times;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Which journeys the engine claims first; the engine itself is off, so the test does the claiming. */
+@TestPropertySource(properties = "reach.journeys.engine-enabled=false")
+class JourneyClaimsIT extends ReachIntegrationTest {
+
+    @TestConfiguration
+    static class Time {
+        @Bean
+        @Primary
+        OffsetClock offsetClock() {
+            return new OffsetClock();
+        }
+    }
+
+    @Autowired
+    OffsetClock clock;
+
+    @Autowired
+    JourneyStore store;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Autowired
+    TransactionTemplate transactions;
+
+    @Test
+    void aDueWaitingJourneyIsClaimedBeforeRunningJourneysThatStartedEarlier() {
+        Api.Response imported = api.post("/api/v1/flows", """
+                {"name":"claims","entry":{"type":"api"},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"PT1H","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+        String flowId = imported.json().path("flowId").asString();
+        assertThat(api.post("/api/v1/flows/" + flowId + "/publish", "").status()).isEqualTo(200);
+
+        UUID firstRunning = start(flowId, "+31612000001");
+        UUID secondRunning = start(flowId, "+31612000002");
+        UUID due = start(flowId, "+31612000003");
+        UUID notDue = start(flowId, "+31612000004");
+        clock.advance(Duration.ofMinutes(5));
+        // As the engine leaves them: one timer ran out a minute ago, long after the other two journeys started;
+        // the other runs out in an hour.
+        waitUntil(due, clock.instant().minus(Duration.ofMinutes(1)));
+        waitUntil(notDue, clock.instant().plus(Duration.ofHours(1)));
+
+        List<UUID> first = claim(1);
+        List<UUID> rest = claim(10);
+
+        assertThat(first).containsExactly(due);
+        assertThat(rest).containsExactly(firstRunning, secondRunning);
+        assertThat(claim(10)).as("all leased, or not due").isEmpty();
+    }
+
+    private UUID start(String flowId, String phone) {
+        Fixtures.consentingContact(api, phone);
+        Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("to", phone));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        clock.advance(Duration.ofSeconds(1));
+        return UUID.fromString(started.json().path("journeyId").asString());
+    }
+
+    private void waitUntil(UUID journey, java.time.Instant wakeAt) {
+        int updated = jdbc.sql("UPDATE journeys SET state = 'WAITING', waiting_kind = 'TIMER', wake_at = ? WHERE id = ?")
+                .params(Times.utc(wakeAt), journey).update();
+        assertThat(updated).isEqualTo(1);
+    }
+
+    private List<UUID> claim(int limit) {
+        return transactions.execute(tx -> store.claim(limit, Duration.ofMinutes(1))).stream().map(Journey::id).toList();
+    }
+}

@@ -49,6 +49,7 @@ class JourneyEngine extends BackgroundWorker {
     private final Clock clock;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore slots;
+    private final int minimumClaim;
 
     JourneyEngine(JourneyStore store, Flows flows, Contacts contacts, StepExecutor executor, io.reach.messaging.Messages messages,
                   TransactionTemplate transactions, JourneySettings settings, JsonMapper json, Clock clock) {
@@ -63,19 +64,45 @@ class JourneyEngine extends BackgroundWorker {
         this.json = json;
         this.clock = clock;
         this.slots = new Semaphore(settings.concurrency());
+        this.minimumClaim = Math.max(1, settings.concurrency() / 4);
     }
 
+    /**
+     * Claims as many journeys as there are free threads (once a few are free, so that claims stay a few statements
+     * for several journeys) and advances each on its own thread. It does not wait for them: a journey decided
+     * meanwhile — a failed message whose fallback is due — is claimed as soon as a thread frees up, not after the
+     * slowest journey of a batch.
+     */
     @Override
     protected int doWork() {
-        List<Journey> claimed = transactions.execute(tx -> store.claim(settings.batchSize(), settings.lease()));
-        forEachInParallel(threads, claimed, journey -> {
-            slots.acquireUninterruptibly();
-            try {
-                advance(journey);
-            } finally {
-                slots.release();
+        try {
+            if (!slots.tryAcquire(minimumClaim, 1, java.util.concurrent.TimeUnit.SECONDS)) {
+                return 1; // every thread busy: look again, this is not idleness
             }
-        });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+        int free = minimumClaim + slots.drainPermits();
+        int wanted = Math.min(free, settings.batchSize());
+        slots.release(free - wanted);
+        List<Journey> claimed;
+        try {
+            claimed = transactions.execute(tx -> store.claim(wanted, settings.lease()));
+        } catch (RuntimeException e) {
+            slots.release(wanted);
+            throw e;
+        }
+        slots.release(wanted - claimed.size());
+        for (Journey journey : claimed) {
+            threads.submit(() -> {
+                try {
+                    advance(journey);
+                } finally {
+                    slots.release();
+                }
+            });
+        }
         return claimed.size();
     }
 
@@ -288,9 +315,17 @@ class JourneyEngine extends BackgroundWorker {
         return new StepOutcome.Next(branch == null ? step.next() : step.branches().get(branch), branch, outcome, null);
     }
 
+    /** Stops claiming, then waits for the journeys in hand to finish their transactions (up to half a minute). */
     @Override
     public void stop() {
         super.stop();
         threads.shutdown();
+        try {
+            if (!threads.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                threads.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -8,8 +8,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * The journey engine ({@code reach.journeys.*}).
  *
  * @param engineEnabled whether this node advances journeys (all nodes may: leases keep them apart)
- * @param batchSize     journeys claimed at once (a few per thread: the next claim waits for the whole batch, and a
- *                      decided journey — a failed message waiting for its fallback — for the next claim)
+ * @param batchSize     most journeys claimed at once (the engine claims as its threads free up, a quarter of
+ *                      {@code concurrency} at least)
  * @param concurrency   journeys advanced at once per node
  * @param lease         how long a claimed journey stays reserved for the node that claimed it
  * @param pollInterval  how often an idle engine looks for due journeys (new work wakes it at once)

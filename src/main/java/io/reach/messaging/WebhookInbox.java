@@ -64,6 +64,12 @@ public class WebhookInbox {
                 .params(Times.now(clock), id).update();
     }
 
+    public void markProcessed(List<Long> ids) {
+        jdbc.sql("UPDATE webhook_inbox SET processed_at = ?, lease_until = NULL, last_error = NULL WHERE id IN ("
+                        + SqlLists.placeholders(ids.size()) + ")")
+                .params(SqlLists.valueThen(Times.now(clock), ids)).update();
+    }
+
     public void markFailed(long id, String error, Instant retryAt) {
         jdbc.sql("UPDATE webhook_inbox SET lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?")
                 .params(Times.utc(retryAt), error == null ? null : error.substring(0, Math.min(error.length(), 2000)), id)

@@ -28,7 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Processes stored WhatsApp webhooks: status events go to the status model, inbound messages are stored against
  * their contact and the message they answer. Each payload is applied in one transaction with its "processed"
- * mark, so a crash half-way re-applies it whole, and the status model ignores what it already has.
+ * mark (with the payloads of its ordering group that are waiting too), so a crash half-way re-applies it whole,
+ * and the status model ignores what it already has.
  */
 @Component
 class WhatsAppWebhookProcessor extends InboxProcessor {
@@ -90,10 +91,27 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
 
     @Override
     protected void process(WebhookInbox.Entry entry) {
-        JsonNode root = json.readTree(entry.body());
-        // Statuses first, all of the payload's at once (Meta batches them under load); then the inbound messages.
+        processAll(List.of(entry));
+    }
+
+    /**
+     * Statuses first, all of the payloads' at once and in their order (Meta batches them under load, and the inbox
+     * hands over a group's payloads together); then the inbound messages.
+     */
+    @Override
+    protected void processAll(List<WebhookInbox.Entry> entries) {
         java.util.Map<UUID, List<Messages.IncomingStatus>> statuses = new java.util.LinkedHashMap<>();
         List<Runnable> inboundMessages = new java.util.ArrayList<>();
+        for (WebhookInbox.Entry entry : entries) {
+            collect(entry, statuses, inboundMessages);
+        }
+        statuses.forEach(this::applyStatuses);
+        inboundMessages.forEach(Runnable::run);
+    }
+
+    private void collect(WebhookInbox.Entry entry, java.util.Map<UUID, List<Messages.IncomingStatus>> statuses,
+                         List<Runnable> inboundMessages) {
+        JsonNode root = json.readTree(entry.body());
         for (JsonNode change : iterate(root.path("entry"), "changes")) {
             if (!"messages".equals(change.path("field").asString("messages"))) {
                 continue;
@@ -109,8 +127,6 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
                 inboundMessages.add(() -> recordInbound(senderId, message, value.path("contacts")));
             }
         }
-        statuses.forEach(this::applyStatuses);
-        inboundMessages.forEach(Runnable::run);
     }
 
     private Optional<Messages.IncomingStatus> incoming(JsonNode status) {

@@ -36,6 +36,12 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     @Autowired
     Messages messages;
 
+    @Autowired
+    org.springframework.transaction.support.TransactionTemplate transactions;
+
+    @Autowired
+    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+
     @BeforeEach
     void sender() {
         if (api.get("/api/v1/senders").json().isEmpty()) {
@@ -150,6 +156,43 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
             assertThat(api.get("/api/v1/messages/" + first).json().path("replies").path(0).path("replyPayload").asString())
                     .isEqualTo("YES");
         });
+    }
+
+    @Test
+    void appliesWaitingPayloadsOfOneGroupInOrderAndOneUnreadablePayloadHoldsUpNoOther() {
+        String a = submittedMessage("wamid.group-a");
+        String b = submittedMessage("wamid.group-b");
+        String c = submittedMessage("wamid.group-c");
+        UUID sender = UUID.fromString(api.get("/api/v1/senders").json().path(0).path("id").asString());
+        // Stored in one transaction, so that the processor finds them waiting together: each is about several
+        // messages, so all are in one ordering group and are applied together.
+        transactions.executeWithoutResult(tx -> {
+            inbox.store(WhatsAppWebhookController.SOURCE, sender, statuses(status("wamid.group-a", "sent", null),
+                    status("wamid.group-b", "delivered", null)));
+            inbox.store(WhatsAppWebhookController.SOURCE, sender, statuses(status("wamid.group-b", "read", null),
+                    status("wamid.group-a", "delivered", null)));
+        });
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            assertThat(timeline(api, a)).containsExactly("queued", "submitted", "sent", "delivered");
+            assertThat(timeline(api, b)).containsExactly("queued", "submitted", "delivered", "read");
+        });
+
+        // With an unreadable payload between them, they cannot be applied together: each is applied alone.
+        String unreadable = "{\"object\":\"whatsapp_business_account\",\"entry\":[";
+        transactions.executeWithoutResult(tx -> {
+            inbox.store(WhatsAppWebhookController.SOURCE, sender, statuses(status("wamid.group-c", "sent", null),
+                    status("wamid.group-a", "read", null)));
+            inbox.store(WhatsAppWebhookController.SOURCE, sender, unreadable);
+            inbox.store(WhatsAppWebhookController.SOURCE, sender, statuses(status("wamid.group-c", "failed", 131026),
+                    status("wamid.group-b", "read", null)));
+        });
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            assertThat(timeline(api, c)).containsExactly("queued", "submitted", "sent", "failed");
+            assertThat(timeline(api, a)).containsExactly("queued", "submitted", "sent", "delivered", "read");
+            assertThat(jdbc.sql("SELECT last_error FROM webhook_inbox WHERE body = ? AND processed_at IS NULL")
+                    .param(unreadable).query(String.class).list()).singleElement().asString().isNotBlank();
+        });
+        assertThat(timeline(api, b)).containsExactly("queued", "submitted", "delivered", "read");
     }
 
     @Test

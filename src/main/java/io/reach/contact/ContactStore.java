@@ -52,6 +52,10 @@ class ContactStore {
                 .map(this::withDetails);
     }
 
+    boolean exists(UUID id) {
+        return jdbc.sql("SELECT id FROM contacts WHERE id = ?").param(id).query(UUID.class).optional().isPresent();
+    }
+
     Optional<UUID> idByPhone(String e164) {
         return jdbc.sql("SELECT id FROM contacts WHERE phone = ?").param(e164).query(UUID.class).optional();
     }

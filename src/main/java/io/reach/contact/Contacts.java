@@ -58,6 +58,14 @@ public class Contacts {
         return store.findByPhone(e164);
     }
 
+    public Optional<UUID> idByPhone(String e164) {
+        return store.idByPhone(e164);
+    }
+
+    public boolean exists(UUID id) {
+        return store.exists(id);
+    }
+
     public List<Contact> list(String tag, int limit, int offset) {
         return store.list(tag, limit, offset);
     }

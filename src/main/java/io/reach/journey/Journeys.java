@@ -1,6 +1,5 @@
 package io.reach.journey;
 
-import io.reach.contact.Contact;
 import io.reach.contact.Contacts;
 import io.reach.flow.FlowDocument;
 import io.reach.flow.FlowVersion;
@@ -51,10 +50,10 @@ public class Journeys {
             throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType()
                     + ", not through the API");
         }
-        Contact contact = recipients.resolve(to, contactId);
+        UUID contact = recipients.resolveId(to, contactId);
         Map<String, String> vars = new LinkedHashMap<>(variables == null ? Map.of() : variables);
         String entryKey = key == null ? null : "api:" + version.flowId() + ":" + key;
-        return begin(version, contact.id(), entryKey, vars);
+        return begin(version, contact, entryKey, vars);
     }
 
     /** Posts a named event for a contact: every flow whose published version starts on it starts a journey. */
@@ -62,7 +61,7 @@ public class Journeys {
         if (name == null || name.isBlank()) {
             throw ApiException.invalidField("name", "is required (the event's name, e.g. order_ready)");
         }
-        Contact contact = recipients.resolve(to, contactId);
+        UUID contact = recipients.resolveId(to, contactId);
         Map<String, String> vars = new LinkedHashMap<>();
         if (properties != null) {
             properties.forEach((k, v) -> vars.put("event." + k, v));
@@ -70,7 +69,7 @@ public class Journeys {
         List<Started> started = new ArrayList<>();
         for (FlowVersion version : flows.startedBy(name)) {
             String entryKey = key == null ? null : "event:" + version.flowId() + ":" + name + ":" + key;
-            started.add(begin(version, contact.id(), entryKey, vars));
+            started.add(begin(version, contact, entryKey, vars));
         }
         return started;
     }

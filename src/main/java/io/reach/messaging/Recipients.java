@@ -24,18 +24,34 @@ public class Recipients {
 
     /** The contact named by {@code to} (a phone number) or {@code contactId}; exactly one of them must be given. */
     public Contact resolve(String to, String contactId) {
+        UUID id = resolveId(to, contactId);
+        return contacts.find(id).orElseThrow(() -> unknownId(id.toString()));
+    }
+
+    /**
+     * The id of the contact named by {@code to} or {@code contactId}, as {@link #resolve}, for callers that need no
+     * more of it (a journey started for it reads the contact when a step needs it).
+     */
+    public UUID resolveId(String to, String contactId) {
         if (blank(to) == blank(contactId)) {
             throw ApiException.invalidField("to", "give either 'to' (a phone number) or 'contactId'");
         }
         if (!blank(contactId)) {
             UUID id = Ids.parse("contactId", contactId);
-            return contacts.find(id).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "contact_not_found",
-                    "contactId: no contact has the id " + id, List.of(new FieldProblem("contactId", "unknown"))));
+            if (!contacts.exists(id)) {
+                throw unknownId(contactId);
+            }
+            return id;
         }
         String phone = contacts.phoneNumbers().require("to", to);
-        return contacts.findByPhone(phone).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "contact_not_found",
+        return contacts.idByPhone(phone).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "contact_not_found",
                 "to: no contact has the phone " + phone + "; create the contact first, with its consent",
                 List.of(new FieldProblem("to", "unknown contact"))));
+    }
+
+    private static ApiException unknownId(String contactId) {
+        return new ApiException(HttpStatus.NOT_FOUND, "contact_not_found", "contactId: no contact has the id " + contactId,
+                List.of(new FieldProblem("contactId", "unknown")));
     }
 
     /** Why a contact may not get a message of this category, or null when it may. */

@@ -297,6 +297,25 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(journey)).containsExactly("first", "first_status:timeout", "second", "second_status:failed", "end");
     }
 
+    @Test
+    void refusesToStartAJourneyOrTakeAnEventForAnUnknownContactAndStartsNothing() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");
+
+        Api.Response byPhone = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", "+31612999999"));
+        Api.Response byId = api.post("/api/v1/flows/" + flow + "/journeys",
+                Map.of("contactId", "00000000-0000-0000-0000-000000000001"));
+        Api.Response event = api.post("/api/v1/events", Map.of("name", "nobody_listens", "to", "+31612999999"));
+
+        assertThat(byPhone.status()).isEqualTo(404);
+        assertThat(byPhone.json().path("error").asString()).isEqualTo("contact_not_found");
+        assertThat(byPhone.json().path("details").path(0).path("field").asString()).isEqualTo("to");
+        assertThat(byId.status()).isEqualTo(404);
+        assertThat(byId.json().path("details").path(0).path("field").asString()).isEqualTo("contactId");
+        assertThat(event.status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).isEmpty();
+    }
+
     private void postInboundText(String phone, String text) {
         String payload = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"200000000000001\",\"changes\":[{\"value\":"
                 + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100001\","

@@ -47,6 +47,11 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class SandboxTwilio {
 
+    // Twilio's dates, in its API answers and its callbacks: RFC 2822 with a numeric offset ("Tue, 31 Aug 2010
+    // 20:36:28 +0000"), the form its SDK parses; RFC 1123's "GMT" made the SDK throw (and swallow) an exception on
+    // every answer.
+    private static final DateTimeFormatter TWILIO_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", java.util.Locale.US);
+
     private static final Logger log = LoggerFactory.getLogger(SandboxTwilio.class);
     private static final Pattern PATH = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/(Messages|Calls)\\.json");
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -235,7 +240,7 @@ public final class SandboxTwilio {
         event.put("Direction", "outbound-api");
         event.put("CallbackSource", "call-progress-events");
         event.put("SequenceNumber", String.valueOf(sequence));
-        event.put("Timestamp", ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME));
+        event.put("Timestamp", ZonedDateTime.now(java.time.ZoneOffset.UTC).format(TWILIO_DATE));
         if (duration != null) {
             event.put("CallDuration", duration);
             event.put("Duration", duration);
@@ -293,7 +298,7 @@ public final class SandboxTwilio {
         body.put("status", "queued");
         body.put("direction", "outbound-api");
         body.put("api_version", "2010-04-01");
-        body.put("date_created", ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME));
+        body.put("date_created", ZonedDateTime.now(java.time.ZoneOffset.UTC).format(TWILIO_DATE));
         return body;
     }
 

@@ -331,13 +331,9 @@ public class Senders {
             return Optional.empty();
         }
         String wanted = idOrName.trim();
-        UUID id;
-        try {
-            id = UUID.fromString(wanted);
-        } catch (IllegalArgumentException notAnId) {
-            return cached(r -> r.sender().name().equals(wanted), true);
-        }
-        return cached(r -> r.sender().id().equals(id), true);
+        Optional<UUID> id = io.reach.shared.Ids.ifId(wanted);
+        return id.isPresent() ? cached(r -> r.sender().id().equals(id.get()), true)
+                : cached(r -> r.sender().name().equals(wanted), true);
     }
 
     private SenderStore.Row cachedRow(UUID id) {

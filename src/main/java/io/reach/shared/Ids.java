@@ -7,6 +7,8 @@ import java.util.UUID;
 public final class Ids {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final java.util.regex.Pattern CANONICAL =
+            java.util.regex.Pattern.compile("\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12}");
 
     private Ids() {}
 
@@ -16,6 +18,15 @@ public final class Ids {
         long msb = (millis << 16) | (0x7L << 12) | randA;
         long lsb = (RANDOM.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
         return new UUID(msb, lsb);
+    }
+
+    /**
+     * The id this text spells in the canonical form, or empty for anything else (a name): without an exception,
+     * which a hot path that takes names or ids (a flow's sender) would otherwise throw and catch on every call.
+     */
+    public static java.util.Optional<UUID> ifId(String text) {
+        return text != null && CANONICAL.matcher(text).matches() ? java.util.Optional.of(UUID.fromString(text))
+                : java.util.Optional.empty();
     }
 
     /** Parses an id from a path or a body, refusing a malformed one with a 400 that names the field. */

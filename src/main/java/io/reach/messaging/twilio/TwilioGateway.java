@@ -7,7 +7,6 @@ import com.twilio.http.HttpMethod;
 import com.twilio.http.TwilioRestClient;
 import com.twilio.rest.api.v2010.account.Call;
 import com.twilio.rest.api.v2010.account.Message;
-import com.twilio.twiml.VoiceResponse;
 import com.twilio.twiml.voice.Say;
 import com.twilio.type.PhoneNumber;
 import com.twilio.type.Twiml;
@@ -70,12 +69,35 @@ public class TwilioGateway {
                 .create(client(account)).getSid());
     }
 
-    /** The TwiML that speaks a text: {@code <Response><Say language=… voice=…>text</Say></Response>}. */
+    /**
+     * The TwiML that speaks a text: {@code <Response><Say language=… voice=…>text</Say></Response>}, with the SDK's
+     * names for languages and voices. Written with the JDK's StAX writer rather than the SDK's TwiML builder, which
+     * looks up XML factories on the class path on every call (a few per cent of the engine's CPU per call step).
+     */
     public static String say(String text, String language, String voice) {
-        Say.Builder say = new Say.Builder(text);
-        language(language).ifPresent(say::language);
-        voice(voice).ifPresent(say::voice);
-        return new VoiceResponse.Builder().say(say.build()).build().toXml();
+        java.io.StringWriter out = new java.io.StringWriter();
+        try {
+            javax.xml.stream.XMLStreamWriter xml = javax.xml.stream.XMLOutputFactory.newDefaultFactory().createXMLStreamWriter(out);
+            xml.writeStartDocument("UTF-8", "1.0");
+            xml.writeStartElement("Response");
+            xml.writeStartElement("Say");
+            java.util.Optional<Say.Language> sayLanguage = language(language);
+            if (sayLanguage.isPresent()) {
+                xml.writeAttribute("language", sayLanguage.get().toString());
+            }
+            java.util.Optional<Say.Voice> sayVoice = voice(voice);
+            if (sayVoice.isPresent()) {
+                xml.writeAttribute("voice", sayVoice.get().toString());
+            }
+            xml.writeCharacters(text == null ? "" : text);
+            xml.writeEndElement();
+            xml.writeEndElement();
+            xml.writeEndDocument();
+            xml.close();
+        } catch (javax.xml.stream.XMLStreamException e) {
+            throw new IllegalStateException("Cannot write TwiML", e);
+        }
+        return out.toString();
     }
 
     /** A {@code <Say>} language Twilio knows (e.g. en-US, nl-NL). */

@@ -51,6 +51,22 @@ class SmsAndVoiceSandboxIT extends ReachIntegrationTest {
     }
 
     @Test
+    void twiliosSdkReadsTheDatesOfTheSandboxsAnswers() throws Exception {
+        String auth = java.util.Base64.getEncoder().encodeToString("AC00000000000000000000000000000000:sandbox-twilio-auth-token"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create("http://127.0.0.1:" + sandbox.twilioPort()
+                        + "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json"))
+                .header("Authorization", "Basic " + auth).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("To=%2B31612350699&From=%2B14155552600&Body=Hi"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
+        String created = tools.jackson.databind.json.JsonMapper.builder().build().readTree(answer.body()).path("date_created").asString();
+        assertThat(com.twilio.converter.DateConverter.rfc2822DateTimeFromString(created)).as(created).isNotNull();
+    }
+
+    @Test
     void callsAreAnsweredOrFailAsTheHandsetDoes() {
         Map<String, String> expected = Map.of("+31612350611", "delivered", "+31612350012", "failed",
                 "+31612350013", "failed", "+31612350014", "failed");

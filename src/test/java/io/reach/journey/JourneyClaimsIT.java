@@ -2,36 +2,27 @@ package io.reach.journey;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reach.shared.Times;
 import io.reach.support.Api;
 import io.reach.support.Fixtures;
 import io.reach.support.OffsetClock;
+import io.reach.support.OffsetClockConfiguration;
 import io.reach.support.ReachIntegrationTest;
-import io.reach.shared.Times;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /** Which journeys the engine claims first; the engine itself is off, so the test does the claiming. */
 @TestPropertySource(properties = "reach.journeys.engine-enabled=false")
+@Import(OffsetClockConfiguration.class)
 class JourneyClaimsIT extends ReachIntegrationTest {
-
-    @TestConfiguration
-    static class Time {
-        @Bean
-        @Primary
-        OffsetClock offsetClock() {
-            return new OffsetClock();
-        }
-    }
 
     @Autowired
     OffsetClock clock;

@@ -75,35 +75,8 @@ class JourneyEngine extends BackgroundWorker {
      */
     @Override
     protected int doWork() {
-        try {
-            if (!slots.tryAcquire(minimumClaim, 1, java.util.concurrent.TimeUnit.SECONDS)) {
-                return 1; // every thread busy: look again, this is not idleness
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
-        }
-        int free = minimumClaim + slots.drainPermits();
-        int wanted = Math.min(free, settings.batchSize());
-        slots.release(free - wanted);
-        List<Journey> claimed;
-        try {
-            claimed = transactions.execute(tx -> store.claim(wanted, settings.lease()));
-        } catch (RuntimeException e) {
-            slots.release(wanted);
-            throw e;
-        }
-        slots.release(wanted - claimed.size());
-        for (Journey journey : claimed) {
-            threads.submit(() -> {
-                try {
-                    advance(journey);
-                } finally {
-                    slots.release();
-                }
-            });
-        }
-        return claimed.size();
+        return claimAsSlotsFree(slots, minimumClaim, settings.batchSize(), threads,
+                wanted -> transactions.execute(tx -> store.claim(wanted, settings.lease())), this::advance);
     }
 
     /** One journey's turn: what the engine last saw or wrote of it, its contact once loaded, the steps it took. */
@@ -319,13 +292,6 @@ class JourneyEngine extends BackgroundWorker {
     @Override
     public void stop() {
         super.stop();
-        threads.shutdown();
-        try {
-            if (!threads.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
-                threads.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        awaitInFlight(slots, settings.concurrency(), java.time.Duration.ofSeconds(30));
     }
 }

@@ -122,9 +122,4 @@ public abstract class InboxProcessor extends BackgroundWorker {
         }
     }
 
-    @Override
-    public void stop() {
-        super.stop();
-        threads.shutdown();
-    }
 }

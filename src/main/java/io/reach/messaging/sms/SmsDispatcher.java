@@ -47,6 +47,8 @@ class SmsDispatcher extends BackgroundWorker {
     private final JsonMapper json;
     private final Clock clock;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    // Sends on the wire at once: a batch's worth, claimed as earlier ones finish.
+    private final java.util.concurrent.Semaphore inFlight;
 
     SmsDispatcher(Messages messages, Senders senders, SmppLinks links, SmsParts parts, TwilioGateway twilio,
                   MessagingSettings settings, JsonMapper json, Clock clock) {
@@ -59,6 +61,7 @@ class SmsDispatcher extends BackgroundWorker {
         this.settings = settings;
         this.json = json;
         this.clock = clock;
+        this.inFlight = new java.util.concurrent.Semaphore(settings.batchSize());
     }
 
     @Override
@@ -66,9 +69,8 @@ class SmsDispatcher extends BackgroundWorker {
         Set<UUID> ready = new HashSet<>(links.boundSenders());
         senders.providerAccounts(Sender.SMS).stream().filter(a -> Sender.TWILIO.equals(a.sender().provider()))
                 .forEach(a -> ready.add(a.sender().id()));
-        List<Messages.Outbound> batch = messages.claimDue(Channel.SMS, ready, settings.batchSize(), settings.lease());
-        forEachInParallel(threads, batch, this::send);
-        return batch.size();
+        return claimAsSlotsFree(inFlight, Math.max(1, settings.batchSize() / 4), settings.batchSize(), threads,
+                wanted -> messages.claimDue(Channel.SMS, ready, wanted, settings.lease()), this::send);
     }
 
     private void send(Messages.Outbound message) {
@@ -132,9 +134,10 @@ class SmsDispatcher extends BackgroundWorker {
         messages.retryOrFail(message, error, settings.backoff(message.attempt()), settings.maxAttempts());
     }
 
+    /** Stops claiming, then waits (up to half a minute) for the sends on the wire to get their answers recorded. */
     @Override
     public void stop() {
         super.stop();
-        threads.shutdown();
+        awaitInFlight(inFlight, settings.batchSize(), java.time.Duration.ofSeconds(30));
     }
 }

@@ -9,7 +9,6 @@ import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.BackgroundWorker;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,22 +48,14 @@ class WhatsAppDispatcher extends BackgroundWorker {
         this.inFlight = new Semaphore(settings.concurrency());
     }
 
-    /** Sends one batch of due messages and waits for their answers; returns how many were claimed. */
+    /**
+     * Sends due messages, as many at once as {@code concurrency} allows, claiming more as earlier sends get their
+     * answers; returns how many were claimed.
+     */
     @Override
     protected int doWork() {
-        List<Messages.Outbound> batch = messages.claimDue(Channel.WHATSAPP, settings.batchSize(), settings.lease());
-        if (batch.isEmpty()) {
-            return 0;
-        }
-        forEachInParallel(senderThreads, batch, message -> {
-            inFlight.acquireUninterruptibly();
-            try {
-                sendOne(message);
-            } finally {
-                inFlight.release();
-            }
-        });
-        return batch.size();
+        return claimAsSlotsFree(inFlight, Math.max(1, settings.concurrency() / 4), settings.batchSize(), senderThreads,
+                wanted -> messages.claimDue(Channel.WHATSAPP, wanted, settings.lease()), this::sendOne);
     }
 
     private void sendOne(Messages.Outbound message) {
@@ -83,9 +74,10 @@ class WhatsAppDispatcher extends BackgroundWorker {
         }
     }
 
+    /** Stops claiming, then waits (up to half a minute) for the sends on the wire to get their answers recorded. */
     @Override
     public void stop() {
         super.stop();
-        senderThreads.shutdown();
+        awaitInFlight(inFlight, settings.concurrency(), java.time.Duration.ofSeconds(30));
     }
 }

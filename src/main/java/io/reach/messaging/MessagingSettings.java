@@ -9,7 +9,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param pollInterval            how often idle workers look for due work (new work wakes them at once)
  * @param lease                   how long claimed work stays reserved for the node that claimed it
- * @param batchSize               messages claimed at once
+ * @param batchSize               SMS and calls claimed at once at most (SMS: also the sends in flight at once per node)
  * @param maxAttempts             attempts before a message that keeps failing transiently is failed for good
  * @param initialBackoff          wait before the first retry; it doubles per attempt
  * @param maxBackoff              longest wait between two attempts

@@ -8,7 +8,6 @@ import io.reach.messaging.twilio.TwilioGateway;
 import io.reach.sender.ProviderAccount;
 import io.reach.shared.BackgroundWorker;
 import java.time.Clock;
-import java.util.List;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -23,6 +22,9 @@ class VoiceDispatcher extends BackgroundWorker {
     private final MessagingSettings settings;
     private final JsonMapper json;
     private final Clock clock;
+    private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    // Calls being placed at once: Twilio answers 429 to too many, which is retried with backoff.
+    private final java.util.concurrent.Semaphore inFlight;
 
     VoiceDispatcher(Messages messages, io.reach.sender.Senders senders, TwilioGateway twilio, MessagingSettings settings,
                     JsonMapper json, Clock clock) {
@@ -33,21 +35,30 @@ class VoiceDispatcher extends BackgroundWorker {
         this.settings = settings;
         this.json = json;
         this.clock = clock;
+        this.inFlight = new java.util.concurrent.Semaphore(settings.batchSize());
     }
 
     @Override
     protected int doWork() {
-        List<Messages.Outbound> batch = messages.claimDue(Channel.VOICE, settings.batchSize(), settings.lease());
-        for (Messages.Outbound message : batch) {
-            ProviderAccount account = senders.providerAccount(message.senderId());
-            JsonNode body = json.readTree(message.requestBody());
-            switch (twilio.placeCall(account, message.id(), body.path("to").asString(), body.path("twiml").asString())) {
-                case TwilioGateway.Outcome.Accepted accepted -> messages.recordSubmitted(message.id(), accepted.sid());
-                case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
-                case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
-                        settings.backoff(message.attempt()), settings.maxAttempts());
-            }
+        return claimAsSlotsFree(inFlight, Math.max(1, settings.batchSize() / 4), settings.batchSize(), threads,
+                wanted -> messages.claimDue(Channel.VOICE, wanted, settings.lease()), this::call);
+    }
+
+    private void call(Messages.Outbound message) {
+        ProviderAccount account = senders.providerAccount(message.senderId());
+        JsonNode body = json.readTree(message.requestBody());
+        switch (twilio.placeCall(account, message.id(), body.path("to").asString(), body.path("twiml").asString())) {
+            case TwilioGateway.Outcome.Accepted accepted -> messages.recordSubmitted(message.id(), accepted.sid());
+            case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
+            case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
+                    settings.backoff(message.attempt()), settings.maxAttempts());
         }
-        return batch.size();
+    }
+
+    /** Stops claiming, then waits (up to half a minute) for the calls being placed to get their answers recorded. */
+    @Override
+    public void stop() {
+        super.stop();
+        awaitInFlight(inFlight, settings.batchSize(), java.time.Duration.ofSeconds(30));
     }
 }

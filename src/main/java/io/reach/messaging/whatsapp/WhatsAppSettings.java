@@ -10,7 +10,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param connectTimeout    TCP connect timeout towards the Graph API
  * @param requestTimeout    how long a send may take before it counts as a timeout (and is retried)
  * @param dispatcherEnabled whether this node sends queued messages (all nodes may; leases keep them apart)
- * @param batchSize         messages claimed at once
+ * @param batchSize         most messages claimed at once (the dispatcher claims as sends get their answers)
  * @param concurrency       sends in flight at once per node
  * @param maxAttempts       attempts before a message that keeps failing transiently is failed for good
  * @param initialBackoff    wait before the first retry; it doubles per attempt

@@ -46,8 +46,8 @@ class SmppLinks implements SmartLifecycle {
     private final WebhookInbox inbox;
     private final JsonMapper json;
     private final SmsWorkers workers;
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1,
-            Thread.ofPlatform().name("smpp-links").daemon(true).factory());
+    // Replaced on a start after a stop: a stopped context may be started again.
+    private volatile ScheduledExecutorService scheduler = newScheduler();
     private final Map<UUID, SmppLink> links = new ConcurrentHashMap<>();
     private volatile boolean running;
 
@@ -75,8 +75,15 @@ class SmppLinks implements SmartLifecycle {
 
     @Override
     public void start() {
+        if (scheduler.isShutdown()) {
+            scheduler = newScheduler();
+        }
         running = true;
         refresh();
+    }
+
+    private static ScheduledExecutorService newScheduler() {
+        return Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("smpp-links").daemon(true).factory());
     }
 
     /** Opens sessions for new SMPP senders and reopens those whose settings or password changed. */

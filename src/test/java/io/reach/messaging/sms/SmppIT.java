@@ -29,6 +29,9 @@ class SmppIT extends ReachIntegrationTest {
     @Autowired
     SandboxNetwork sandbox;
 
+    @Autowired
+    SmppLinks links;
+
     SandboxSmsc smsc;
 
     @BeforeEach
@@ -138,6 +141,21 @@ class SmppIT extends ReachIntegrationTest {
         ids.forEach(id -> await().atMost(PATIENCE).untilAsserted(() ->
                 assertThat(timeline(api, id)).containsExactlyInAnyOrder("queued", "submitted", "sent", "delivered")));
         ids.forEach(id -> assertThat(status(id)).isEqualTo("delivered"));
+    }
+
+    @Test
+    void bindsAndSendsAgainWhenTheLinksAreStoppedAndStartedAgain() {
+        links.stop();
+        assertThat(links.boundSenders()).isEmpty();
+        links.start();
+        await().atMost(PATIENCE).until(() -> bound("sandbox-sms"));
+        String phone = "+31612350701";
+        Fixtures.consentingContact(api, phone);
+
+        String id = sms("sandbox-sms", phone, "After a restart");
+
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(status(id)).isEqualTo("delivered"));
+        assertThat(smsc.submitsTo(phone)).hasSize(1);
     }
 
     @Test

@@ -11,14 +11,10 @@ import io.reach.shared.BackgroundWorker;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -47,9 +43,7 @@ class JourneyEngine extends BackgroundWorker {
     private final JourneySettings settings;
     private final JsonMapper json;
     private final Clock clock;
-    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-    private final Semaphore slots;
-    private final int minimumClaim;
+    private final InFlight advancing;
 
     JourneyEngine(JourneyStore store, Flows flows, Contacts contacts, StepExecutor executor, io.reach.messaging.Messages messages,
                   TransactionTemplate transactions, JourneySettings settings, JsonMapper json, Clock clock) {
@@ -63,8 +57,7 @@ class JourneyEngine extends BackgroundWorker {
         this.settings = settings;
         this.json = json;
         this.clock = clock;
-        this.slots = new Semaphore(settings.concurrency());
-        this.minimumClaim = Math.max(1, settings.concurrency() / 4);
+        this.advancing = inFlight(settings.concurrency());
     }
 
     /**
@@ -75,7 +68,7 @@ class JourneyEngine extends BackgroundWorker {
      */
     @Override
     protected int doWork() {
-        return claimAsSlotsFree(slots, minimumClaim, settings.batchSize(), threads,
+        return advancing.claimAsFree(settings.batchSize(),
                 wanted -> transactions.execute(tx -> store.claim(wanted, settings.lease())), this::advance);
     }
 
@@ -286,12 +279,5 @@ class JourneyEngine extends BackgroundWorker {
             return null;
         }
         return new StepOutcome.Next(branch == null ? step.next() : step.branches().get(branch), branch, outcome, null);
-    }
-
-    /** Stops claiming, then waits for the journeys in hand to finish their transactions (up to half a minute). */
-    @Override
-    public void stop() {
-        super.stop();
-        awaitInFlight(slots, settings.concurrency(), java.time.Duration.ofSeconds(30));
     }
 }

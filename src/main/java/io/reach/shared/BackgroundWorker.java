@@ -20,6 +20,7 @@ public abstract class BackgroundWorker implements SmartLifecycle {
     private final Duration pollInterval;
     private final boolean enabled;
     private final Semaphore signal = new Semaphore(0);
+    private final java.util.List<InFlight> inFlights = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean running;
     private Thread thread;
 
@@ -52,62 +53,83 @@ public abstract class BackgroundWorker implements SmartLifecycle {
     }
 
     /**
-     * Claims as many items as {@code slots} has free permits (once {@code minimumClaim} are free, so that one claim
-     * serves several items; at most {@code maximumClaim}) and runs each on {@code executor} without waiting for it,
-     * giving its permit back when it is done. Work that falls due meanwhile — a fallback, a decided journey — is
-     * claimed as soon as a permit frees up, not after the slowest item of a batch. Returns how many items it claimed,
-     * or 1 when every permit stayed taken for a second (busy, not idle). An item whose action throws is only logged:
-     * its work stays in the database and is taken up again when its lease runs out.
+     * Items the worker runs without waiting for them (sends on the wire, journeys being advanced), at most
+     * {@code permits} at once, each on a virtual thread; made with {@link #inFlight(int)}, and waited for by
+     * {@link #stop()}.
      */
-    protected <T> int claimAsSlotsFree(Semaphore slots, int minimumClaim, int maximumClaim,
-                                       java.util.concurrent.ExecutorService executor,
-                                       java.util.function.IntFunction<java.util.List<T>> claim,
-                                       java.util.function.Consumer<T> action) {
-        try {
-            if (!slots.tryAcquire(minimumClaim, 1, TimeUnit.SECONDS)) {
-                return 1;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
+    protected final class InFlight {
+
+        private final int permits;
+        private final Semaphore slots;
+        private final java.util.concurrent.ExecutorService threads =
+                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
+        private InFlight(int permits) {
+            this.permits = permits;
+            this.slots = new Semaphore(permits);
         }
-        int free = minimumClaim + slots.drainPermits();
-        int wanted = Math.min(free, maximumClaim);
-        slots.release(free - wanted);
-        java.util.List<T> claimed;
-        try {
-            claimed = claim.apply(wanted);
-        } catch (RuntimeException e) {
-            slots.release(wanted);
-            throw e;
-        }
-        slots.release(wanted - claimed.size());
-        for (T item : claimed) {
-            executor.submit(() -> {
-                try {
-                    action.accept(item);
-                } catch (RuntimeException e) {
-                    log.warn("{} failed on one item; it is retried when its lease ends", name, e);
-                } finally {
-                    slots.release();
+
+        /**
+         * Claims as many items as there are free permits (once a quarter of them are free, so that one claim serves
+         * several items; at most {@code maximumClaim}) and runs each without waiting for it, giving its permit back
+         * when it is done. Work that falls due meanwhile — a fallback, a decided journey — is claimed as soon as a
+         * permit frees up, not after the slowest item of a batch. Returns how many items it claimed, or 1 when every
+         * permit stayed taken for a second (busy, not idle). An item whose action throws is only logged: its work
+         * stays in the database and is taken up again when its lease runs out.
+         */
+        public <T> int claimAsFree(int maximumClaim, java.util.function.IntFunction<java.util.List<T>> claim,
+                                   java.util.function.Consumer<T> action) {
+            int minimumClaim = Math.max(1, permits / 4);
+            try {
+                if (!slots.tryAcquire(minimumClaim, 1, TimeUnit.SECONDS)) {
+                    return 1;
                 }
-            });
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 0;
+            }
+            int free = minimumClaim + slots.drainPermits();
+            int wanted = Math.min(free, maximumClaim);
+            slots.release(free - wanted);
+            java.util.List<T> claimed;
+            try {
+                claimed = claim.apply(wanted);
+            } catch (RuntimeException e) {
+                slots.release(wanted);
+                throw e;
+            }
+            slots.release(wanted - claimed.size());
+            for (T item : claimed) {
+                threads.submit(() -> {
+                    try {
+                        action.accept(item);
+                    } catch (RuntimeException e) {
+                        log.warn("{} failed on one item; it is retried when its lease ends", name, e);
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+            return claimed.size();
         }
-        return claimed.size();
+
+        /** Waits, up to {@code timeout}, until the items in flight are done. */
+        private void awaitIdle(java.time.Duration timeout) {
+            try {
+                if (slots.tryAcquire(permits, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    slots.release(permits);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
-    /**
-     * Waits, up to {@code timeout}, until the items {@link #claimAsSlotsFree} started are done, so that a stop lets
-     * a send on the wire get its answer recorded.
-     */
-    protected static void awaitInFlight(Semaphore slots, int permits, java.time.Duration timeout) {
-        try {
-            if (slots.tryAcquire(permits, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                slots.release(permits);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** The worker's items in flight, at most {@code permits} at once; {@link #stop()} waits for them. */
+    protected final InFlight inFlight(int permits) {
+        InFlight inFlight = new InFlight(permits);
+        inFlights.add(inFlight);
+        return inFlight;
     }
 
     /** Does one batch of work and returns how many items it handled (0: nothing to do now). */
@@ -145,8 +167,8 @@ public abstract class BackgroundWorker implements SmartLifecycle {
 
     /**
      * Stops after the batch in hand: a send that is on the wire gets its answer recorded, so that a restart does
-     * not send it again. Only a batch that takes longer than half a minute is interrupted. (A worker whose items go
-     * on without it, {@link #claimAsSlotsFree}, waits for them with {@link #awaitInFlight}.)
+     * not send it again; so are the items {@link InFlight} runs. Only a batch that takes longer than half a minute is
+     * interrupted.
      */
     @Override
     public synchronized void stop() {
@@ -163,6 +185,7 @@ public abstract class BackgroundWorker implements SmartLifecycle {
                 Thread.currentThread().interrupt();
             }
             thread = null;
+            inFlights.forEach(inFlight -> inFlight.awaitIdle(java.time.Duration.ofSeconds(30)));
         }
     }
 

@@ -11,14 +11,10 @@ import io.reach.sender.Senders;
 import io.reach.shared.BackgroundWorker;
 import java.io.IOException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.jsmpp.extra.NegativeResponseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,9 +42,8 @@ class SmsDispatcher extends BackgroundWorker {
     private final MessagingSettings settings;
     private final JsonMapper json;
     private final Clock clock;
-    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     // Sends on the wire at once: a batch's worth, claimed as earlier ones finish.
-    private final java.util.concurrent.Semaphore inFlight;
+    private final InFlight sends;
 
     SmsDispatcher(Messages messages, Senders senders, SmppLinks links, SmsParts parts, TwilioGateway twilio,
                   MessagingSettings settings, JsonMapper json, Clock clock) {
@@ -61,7 +56,7 @@ class SmsDispatcher extends BackgroundWorker {
         this.settings = settings;
         this.json = json;
         this.clock = clock;
-        this.inFlight = new java.util.concurrent.Semaphore(settings.batchSize());
+        this.sends = inFlight(settings.batchSize());
     }
 
     @Override
@@ -69,7 +64,7 @@ class SmsDispatcher extends BackgroundWorker {
         Set<UUID> ready = new HashSet<>(links.boundSenders());
         senders.providerAccounts(Sender.SMS).stream().filter(a -> Sender.TWILIO.equals(a.sender().provider()))
                 .forEach(a -> ready.add(a.sender().id()));
-        return claimAsSlotsFree(inFlight, Math.max(1, settings.batchSize() / 4), settings.batchSize(), threads,
+        return sends.claimAsFree(settings.batchSize(),
                 wanted -> messages.claimDue(Channel.SMS, ready, wanted, settings.lease()), this::send);
     }
 
@@ -132,12 +127,5 @@ class SmsDispatcher extends BackgroundWorker {
 
     private void retryOrGiveUp(Messages.Outbound message, MessageError error) {
         messages.retryOrFail(message, error, settings.backoff(message.attempt()), settings.maxAttempts());
-    }
-
-    /** Stops claiming, then waits (up to half a minute) for the sends on the wire to get their answers recorded. */
-    @Override
-    public void stop() {
-        super.stop();
-        awaitInFlight(inFlight, settings.batchSize(), java.time.Duration.ofSeconds(30));
     }
 }

@@ -1,7 +1,6 @@
 package io.reach.messaging.voice;
 
 import io.reach.messaging.Channel;
-import io.reach.messaging.MessageError;
 import io.reach.messaging.Messages;
 import io.reach.messaging.MessagingSettings;
 import io.reach.messaging.twilio.TwilioGateway;
@@ -22,9 +21,8 @@ class VoiceDispatcher extends BackgroundWorker {
     private final MessagingSettings settings;
     private final JsonMapper json;
     private final Clock clock;
-    private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     // Calls being placed at once: Twilio answers 429 to too many, which is retried with backoff.
-    private final java.util.concurrent.Semaphore inFlight;
+    private final InFlight calls;
 
     VoiceDispatcher(Messages messages, io.reach.sender.Senders senders, TwilioGateway twilio, MessagingSettings settings,
                     JsonMapper json, Clock clock) {
@@ -35,12 +33,12 @@ class VoiceDispatcher extends BackgroundWorker {
         this.settings = settings;
         this.json = json;
         this.clock = clock;
-        this.inFlight = new java.util.concurrent.Semaphore(settings.batchSize());
+        this.calls = inFlight(settings.batchSize());
     }
 
     @Override
     protected int doWork() {
-        return claimAsSlotsFree(inFlight, Math.max(1, settings.batchSize() / 4), settings.batchSize(), threads,
+        return calls.claimAsFree(settings.batchSize(),
                 wanted -> messages.claimDue(Channel.VOICE, wanted, settings.lease()), this::call);
     }
 
@@ -53,12 +51,5 @@ class VoiceDispatcher extends BackgroundWorker {
             case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
                     settings.backoff(message.attempt()), settings.maxAttempts());
         }
-    }
-
-    /** Stops claiming, then waits (up to half a minute) for the calls being placed to get their answers recorded. */
-    @Override
-    public void stop() {
-        super.stop();
-        awaitInFlight(inFlight, settings.batchSize(), java.time.Duration.ofSeconds(30));
     }
 }

@@ -2,18 +2,11 @@ package io.reach.messaging.whatsapp;
 
 import io.reach.contact.Contacts;
 import io.reach.messaging.Channel;
-import io.reach.messaging.MessageError;
 import io.reach.messaging.Messages;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.BackgroundWorker;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -33,8 +26,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
     private final CloudApiClient client;
     private final WhatsAppSettings settings;
     private final Clock clock;
-    private final ExecutorService senderThreads = Executors.newVirtualThreadPerTaskExecutor();
-    private final Semaphore inFlight;
+    private final InFlight sends;
 
     WhatsAppDispatcher(Messages messages, Senders senders, Contacts contacts, CloudApiClient client,
                        WhatsAppSettings settings, Clock clock) {
@@ -45,7 +37,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
         this.client = client;
         this.settings = settings;
         this.clock = clock;
-        this.inFlight = new Semaphore(settings.concurrency());
+        this.sends = inFlight(settings.concurrency());
     }
 
     /**
@@ -54,7 +46,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
      */
     @Override
     protected int doWork() {
-        return claimAsSlotsFree(inFlight, Math.max(1, settings.concurrency() / 4), settings.batchSize(), senderThreads,
+        return sends.claimAsFree(settings.batchSize(),
                 wanted -> messages.claimDue(Channel.WHATSAPP, wanted, settings.lease()), this::sendOne);
     }
 
@@ -72,12 +64,5 @@ class WhatsAppDispatcher extends BackgroundWorker {
             case SendOutcome.Retry retry -> messages.retryOrFail(message, retry.error(),
                     settings.backoff(message.attempt(), retry.retryAfter()), settings.maxAttempts());
         }
-    }
-
-    /** Stops claiming, then waits (up to half a minute) for the sends on the wire to get their answers recorded. */
-    @Override
-    public void stop() {
-        super.stop();
-        awaitInFlight(inFlight, settings.concurrency(), java.time.Duration.ofSeconds(30));
     }
 }

@@ -11,8 +11,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Processes the stored callbacks of one source: claims a batch under a lease and applies the entries of each
  * ordering group in transactions of up to {@value #ENTRIES_PER_TRANSACTION}, together with their "processed" marks,
- * so that a crash half-way re-applies them whole. When such a transaction fails, its entries are applied again one
- * by one, so that one bad entry holds up no other; an entry that fails alone is tried again later, with backoff.
+ * so that a crash half-way re-applies them whole; small groups share a transaction. When such a transaction fails,
+ * its entries are applied again one by one, so that one bad entry holds up no other; an entry that fails alone is
+ * tried again later, with backoff.
  */
 public abstract class InboxProcessor extends BackgroundWorker {
 
@@ -29,7 +30,11 @@ public abstract class InboxProcessor extends BackgroundWorker {
     private final Clock clock;
     private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     // Entries of different messages are applied side by side, within the connection pool's means.
-    private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(8);
+    private static final int SLOTS = 8;
+    private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(SLOTS);
+    // How many runs of transactions a claimed batch of small groups is spread over: most groups are one callback
+    // (one status), and every transaction costs a commit, a "processed" mark and a source's set-based statements.
+    private static final int SPREAD = 2;
 
     protected InboxProcessor(String name, String source, WebhookInbox inbox, TransactionTemplate transactions,
                              Duration pollInterval, Duration lease, Clock clock) {
@@ -45,7 +50,7 @@ public abstract class InboxProcessor extends BackgroundWorker {
     protected abstract void process(WebhookInbox.Entry entry);
 
     /**
-     * Applies several stored callbacks of one ordering group, in their order, in one transaction. By default one
+     * Applies several stored callbacks in one transaction: whole ordering groups, each in its order. By default one
      * after the other; a source may apply them as a set (statuses of many payloads in a few statements).
      */
     protected void processAll(List<WebhookInbox.Entry> entries) {
@@ -76,17 +81,39 @@ public abstract class InboxProcessor extends BackgroundWorker {
             String key = orderingKey(entry);
             groups.computeIfAbsent(key == null ? "" : key, k -> new java.util.ArrayList<>()).add(entry);
         }
-        forEachInParallel(threads, List.copyOf(groups.values()), group -> {
+        List<List<WebhookInbox.Entry>> runs = packed(groups.values(), Math.ceilDiv(entries.size(), SPREAD));
+        forEachInParallel(threads, runs, run -> {
             slots.acquireUninterruptibly();
             try {
-                for (int from = 0; from < group.size(); from += ENTRIES_PER_TRANSACTION) {
-                    applyTogether(group.subList(from, Math.min(group.size(), from + ENTRIES_PER_TRANSACTION)));
+                for (int from = 0; from < run.size(); from += ENTRIES_PER_TRANSACTION) {
+                    applyTogether(run.subList(from, Math.min(run.size(), from + ENTRIES_PER_TRANSACTION)));
                 }
             } finally {
                 slots.release();
             }
         });
         return entries.size();
+    }
+
+    /**
+     * Whole groups, concatenated in runs of about {@code size} entries. A run is applied in order, so each group
+     * keeps its order wherever the run is cut into transactions; different runs hold different groups, so they may
+     * go side by side.
+     */
+    static <E> List<List<E>> packed(java.util.Collection<List<E>> groups, int size) {
+        List<List<E>> runs = new java.util.ArrayList<>();
+        List<E> run = new java.util.ArrayList<>();
+        for (List<E> group : groups) {
+            run.addAll(group);
+            if (run.size() >= size) {
+                runs.add(run);
+                run = new java.util.ArrayList<>();
+            }
+        }
+        if (!run.isEmpty()) {
+            runs.add(run);
+        }
+        return runs;
     }
 
     private void applyTogether(List<WebhookInbox.Entry> entries) {

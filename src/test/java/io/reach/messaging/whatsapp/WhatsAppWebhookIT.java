@@ -196,6 +196,36 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void appliesWaitingPayloadsOfManyMessagesTogetherEachInItsOrder() {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ids.add(submittedMessage("wamid.many-" + i));
+        }
+        UUID sender = UUID.fromString(api.get("/api/v1/senders").json().path(0).path("id").asString());
+        // One payload per status, each about one message: twelve ordering groups of three, waiting together, which
+        // the processor spreads over a few transactions without cutting a group's order. Every fourth message fails
+        // after it was sent.
+        transactions.executeWithoutResult(tx -> {
+            for (String step : java.util.List.of("sent", "delivered", "read")) {
+                for (int i = 0; i < 12; i++) {
+                    boolean fails = i % 4 == 0 && !"sent".equals(step);
+                    inbox.store(WhatsAppWebhookController.SOURCE, sender,
+                            statuses(status("wamid.many-" + i, fails ? "failed" : step, fails ? 131026 : null)));
+                }
+            }
+        });
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            for (int i = 0; i < 12; i++) {
+                assertThat(timeline(api, ids.get(i))).as("message %d", i).containsExactly(i % 4 == 0
+                        ? new String[] {"queued", "submitted", "sent", "failed"}
+                        : new String[] {"queued", "submitted", "sent", "delivered", "read"});
+            }
+        });
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE body LIKE '%wamid.many-%' AND processed_at IS NULL")
+                .query(Long.class).single()).isZero();
+    }
+
+    @Test
     void keepsAStatusForAnUnknownMessageAndMatchesItWhenTheMessageAppears() {
         postSigned(statuses(status("wamid.not-yet-known", "delivered", null)));
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/unmatched-statuses").json().toString())

@@ -44,6 +44,9 @@ class JourneyEngine extends BackgroundWorker {
     private final JsonMapper json;
     private final Clock clock;
     private final InFlight advancing;
+    // Taken by the running journeys among those advancing (see JourneySettings.runningConcurrency); only the
+    // worker's thread takes permits, so what it sees free before a claim is still free after it.
+    private final java.util.concurrent.Semaphore runningSlots;
 
     JourneyEngine(JourneyStore store, Flows flows, Contacts contacts, StepExecutor executor, io.reach.messaging.Messages messages,
                   TransactionTemplate transactions, JourneySettings settings, JsonMapper json, Clock clock) {
@@ -58,6 +61,7 @@ class JourneyEngine extends BackgroundWorker {
         this.json = json;
         this.clock = clock;
         this.advancing = inFlight(settings.concurrency());
+        this.runningSlots = new java.util.concurrent.Semaphore(Math.max(1, Math.min(settings.runningConcurrency(), settings.concurrency())));
     }
 
     /**
@@ -68,8 +72,30 @@ class JourneyEngine extends BackgroundWorker {
      */
     @Override
     protected int doWork() {
-        return advancing.claimAsFree(settings.batchSize(),
-                wanted -> transactions.execute(tx -> store.claim(wanted, settings.lease())), this::advance);
+        return advancing.claimAsFree(settings.batchSize(), this::claim, this::advanceAndFree);
+    }
+
+    /**
+     * Due waiting journeys first, then running ones as far as the running journeys' share of the threads allows: a
+     * launch of a hundred thousand journeys fills that share and no more, and a journey woken by its message's
+     * failure finds a thread (and the CPU) for its fallback.
+     */
+    private java.util.List<Journey> claim(int wanted) {
+        java.util.List<Journey> claimed = transactions.execute(tx -> store.claim(wanted, runningSlots.availablePermits(),
+                settings.lease()));
+        runningSlots.acquireUninterruptibly((int) claimed.stream().filter(j -> Journey.RUNNING.equals(j.state())).count());
+        return claimed;
+    }
+
+    private void advanceAndFree(Journey claimed) {
+        try {
+            advance(claimed);
+        } finally {
+            if (Journey.RUNNING.equals(claimed.state())) {
+                runningSlots.release();
+                wake(); // running journeys may be waiting for this share of the threads, not for a poll
+            }
+        }
     }
 
     /** One journey's turn: what the engine last saw or wrote of it, its contact once loaded, the steps it took. */

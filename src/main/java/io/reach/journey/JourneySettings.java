@@ -11,6 +11,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param batchSize     most journeys claimed at once (the engine claims as its threads free up, a quarter of
  *                      {@code concurrency} at least)
  * @param concurrency   journeys advanced at once per node
+ * @param runningConcurrency of those, most journeys advanced at once that are running (new ones, or ones taken off
+ *                      their turn) rather than woken by a status, a reply or their time: the rest is kept for the
+ *                      woken ones, so that a launch or a burst of events cannot take every thread and the CPU from
+ *                      the fallbacks of journeys already under way
  * @param lease         how long a claimed journey stays reserved for the node that claimed it
  * @param pollInterval  how often an idle engine looks for due journeys (new work wakes it at once)
  * @param stepsPerTurn  steps one journey may take before the engine turns to others
@@ -20,6 +24,7 @@ public record JourneySettings(
         @DefaultValue("true") boolean engineEnabled,
         @DefaultValue("32") int batchSize,
         @DefaultValue("16") int concurrency,
+        @DefaultValue("4") int runningConcurrency,
         @DefaultValue("60s") Duration lease,
         @DefaultValue("500ms") Duration pollInterval,
         @DefaultValue("50") int stepsPerTurn) {}

@@ -79,10 +79,16 @@ class JourneyStore {
      * a waiting journey is decided only by what an earlier step sent.
      */
     List<Journey> claim(int limit, Duration lease) {
+        return claim(limit, limit, lease);
+    }
+
+    /** As {@link #claim(int, Duration)}, with at most {@code runningLimit} running journeys among them. */
+    List<Journey> claim(int limit, int runningLimit, Duration lease) {
         OffsetDateTime now = Times.now(clock);
         List<Journey> claimed = new java.util.ArrayList<>(claimIn(Journey.WAITING, now, limit));
-        if (claimed.size() < limit) {
-            claimed.addAll(claimIn(Journey.RUNNING, now, limit - claimed.size()));
+        int running = Math.min(limit - claimed.size(), runningLimit);
+        if (running > 0) {
+            claimed.addAll(claimIn(Journey.RUNNING, now, running));
         }
         if (!claimed.isEmpty()) {
             jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id IN (" + SqlLists.placeholders(claimed.size()) + ")")

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.annotation.Import;
@@ -36,15 +37,16 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     @Autowired
     TransactionTemplate transactions;
 
+    @BeforeEach
+    void endJourneysOfOtherTests() {
+        // Each test counts what it claims; journeys another test left (their leases run out as its clock moves on)
+        // would be claimed too.
+        jdbc.sql("UPDATE journeys SET state = 'ENDED', lease_until = NULL").update();
+    }
+
     @Test
     void aDueWaitingJourneyIsClaimedBeforeRunningJourneysThatStartedEarlier() {
-        Api.Response imported = api.post("/api/v1/flows", """
-                {"name":"claims","entry":{"type":"api"},"start":"pause","steps":[
-                 {"id":"pause","type":"wait","duration":"PT1H","next":"end"},
-                 {"id":"end","type":"end"}]}""");
-        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
-        String flowId = imported.json().path("flowId").asString();
-        assertThat(api.post("/api/v1/flows/" + flowId + "/publish", "").status()).isEqualTo(200);
+        String flowId = publishedFlow("claims");
 
         UUID firstRunning = start(flowId, "+31612000001");
         UUID secondRunning = start(flowId, "+31612000002");
@@ -64,6 +66,40 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         assertThat(claim(10)).as("all leased, or not due").isEmpty();
     }
 
+    @Test
+    void runningJourneysTakeNoMoreThanTheirShareOfAClaimAndEveryDueWaitingJourneyIsClaimed() {
+        String flowId = publishedFlow("running-share");
+        List<UUID> running = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            running.add(start(flowId, "+3161300000" + i));
+        }
+        List<UUID> due = new java.util.ArrayList<>();
+        for (int i = 4; i < 7; i++) {
+            UUID journey = start(flowId, "+3161300000" + i);
+            waitUntil(journey, clock.instant().minus(Duration.ofSeconds(30)));
+            due.add(journey);
+        }
+
+        List<UUID> first = claim(10, 1);
+        List<UUID> second = claim(10, 2);
+
+        assertThat(first).containsExactlyInAnyOrder(due.get(0), due.get(1), due.get(2), running.get(0));
+        assertThat(second).containsExactly(running.get(1), running.get(2));
+        assertThat(claim(10, 0)).as("no share left for running journeys, none waiting is due").isEmpty();
+        assertThat(claim(10, 5)).containsExactly(running.get(3));
+    }
+
+    private String publishedFlow(String name) {
+        Api.Response imported = api.post("/api/v1/flows", """
+                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"PT1H","next":"end"},
+                 {"id":"end","type":"end"}]}""".formatted(name));
+        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+        String flowId = imported.json().path("flowId").asString();
+        assertThat(api.post("/api/v1/flows/" + flowId + "/publish", "").status()).isEqualTo(200);
+        return flowId;
+    }
+
     private UUID start(String flowId, String phone) {
         Fixtures.consentingContact(api, phone);
         Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("to", phone));
@@ -80,5 +116,10 @@ class JourneyClaimsIT extends ReachIntegrationTest {
 
     private List<UUID> claim(int limit) {
         return transactions.execute(tx -> store.claim(limit, Duration.ofMinutes(1))).stream().map(Journey::id).toList();
+    }
+
+    private List<UUID> claim(int limit, int runningLimit) {
+        return transactions.execute(tx -> store.claim(limit, runningLimit, Duration.ofMinutes(1))).stream()
+                .map(Journey::id).toList();
     }
 }

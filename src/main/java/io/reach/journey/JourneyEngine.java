@@ -47,6 +47,8 @@ class JourneyEngine extends BackgroundWorker {
     // Taken by the running journeys among those advancing (see JourneySettings.runningConcurrency); only the
     // worker's thread takes permits, so what it sees free before a claim is still free after it.
     private final java.util.concurrent.Semaphore runningSlots;
+    // Running journeys claimed (leased) ahead of the running share; only the worker's thread touches it.
+    private final java.util.ArrayDeque<Journey> claimedAhead = new java.util.ArrayDeque<>();
 
     JourneyEngine(JourneyStore store, Flows flows, Contacts contacts, StepExecutor executor, io.reach.messaging.Messages messages,
                   TransactionTemplate transactions, JourneySettings settings, JsonMapper json, Clock clock) {
@@ -78,13 +80,37 @@ class JourneyEngine extends BackgroundWorker {
     /**
      * Due waiting journeys first, then running ones as far as the running journeys' share of the threads allows: a
      * launch of a hundred thousand journeys fills that share and no more, and a journey woken by its message's
-     * failure finds a thread (and the CPU) for its fallback.
+     * failure finds a thread (and the CPU) for its fallback. Running journeys are claimed a batch ahead and handed
+     * out as that share frees up: a claim of running journeys reads past those leased, so one claim serves many.
      */
     private java.util.List<Journey> claim(int wanted) {
-        java.util.List<Journey> claimed = transactions.execute(tx -> store.claim(wanted, runningSlots.availablePermits(),
-                settings.lease()));
-        runningSlots.acquireUninterruptibly((int) claimed.stream().filter(j -> Journey.RUNNING.equals(j.state())).count());
+        int runningFree = Math.min(wanted, runningSlots.availablePermits());
+        int ahead = claimedAhead.size() < runningFree ? settings.batchSize() : 0;
+        java.util.List<Journey> claimed = new java.util.ArrayList<>();
+        for (Journey journey : transactions.execute(tx -> store.claim(wanted, ahead, settings.lease()))) {
+            (Journey.RUNNING.equals(journey.state()) ? claimedAhead : claimed).add(journey);
+        }
+        int running = Math.min(Math.min(wanted - claimed.size(), runningSlots.availablePermits()), claimedAhead.size());
+        runningSlots.acquireUninterruptibly(running);
+        for (int i = 0; i < running; i++) {
+            claimed.add(claimedAhead.poll());
+        }
         return claimed;
+    }
+
+    /** Stops as the worker does, then gives back the leases of the running journeys claimed ahead. */
+    @Override
+    public synchronized void stop() {
+        super.stop();
+        if (!claimedAhead.isEmpty()) {
+            try {
+                store.release(claimedAhead.stream().map(Journey::id).toList());
+            } catch (RuntimeException e) {
+                log.info("Could not give back the leases of {} journeys claimed ahead; they are taken up when the leases end",
+                        claimedAhead.size(), e);
+            }
+            claimedAhead.clear();
+        }
     }
 
     private void advanceAndFree(Journey claimed) {

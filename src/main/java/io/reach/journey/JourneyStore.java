@@ -79,17 +79,25 @@ class JourneyStore {
      * a waiting journey is decided only by what an earlier step sent.
      */
     List<Journey> claim(int limit, Duration lease) {
-        return claim(limit, limit, lease);
-    }
-
-    /** As {@link #claim(int, Duration)}, with at most {@code runningLimit} running journeys among them. */
-    List<Journey> claim(int limit, int runningLimit, Duration lease) {
         OffsetDateTime now = Times.now(clock);
         List<Journey> claimed = new java.util.ArrayList<>(claimIn(Journey.WAITING, now, limit));
-        int running = Math.min(limit - claimed.size(), runningLimit);
-        if (running > 0) {
-            claimed.addAll(claimIn(Journey.RUNNING, now, running));
+        if (claimed.size() < limit) {
+            claimed.addAll(claimIn(Journey.RUNNING, now, limit - claimed.size()));
         }
+        return leased(claimed, lease);
+    }
+
+    /** As {@link #claim(int, Duration)}, with limits of their own: up to {@code waitingLimit} due waiting journeys, then up to {@code runningLimit} running ones. */
+    List<Journey> claim(int waitingLimit, int runningLimit, Duration lease) {
+        OffsetDateTime now = Times.now(clock);
+        List<Journey> claimed = new java.util.ArrayList<>(waitingLimit > 0 ? claimIn(Journey.WAITING, now, waitingLimit) : List.of());
+        if (runningLimit > 0) {
+            claimed.addAll(claimIn(Journey.RUNNING, now, runningLimit));
+        }
+        return leased(claimed, lease);
+    }
+
+    private List<Journey> leased(List<Journey> claimed, Duration lease) {
         if (!claimed.isEmpty()) {
             jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id IN (" + SqlLists.placeholders(claimed.size()) + ")")
                     .params(SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), claimed.stream().map(Journey::id).toList()))
@@ -106,6 +114,14 @@ class JourneyStore {
 
     void release(UUID id) {
         jdbc.sql("UPDATE journeys SET lease_until = NULL WHERE id = ?").param(id).update();
+    }
+
+    /** Gives back the leases of journeys claimed but not taken up (a node stopping). */
+    void release(List<UUID> ids) {
+        if (!ids.isEmpty()) {
+            jdbc.sql("UPDATE journeys SET lease_until = NULL WHERE id IN (" + SqlLists.placeholders(ids.size()) + ")")
+                    .params(new java.util.ArrayList<Object>(ids)).update();
+        }
     }
 
     Optional<Row> lock(UUID id) {

@@ -67,7 +67,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     }
 
     @Test
-    void runningJourneysTakeNoMoreThanTheirShareOfAClaimAndEveryDueWaitingJourneyIsClaimed() {
+    void claimsDueWaitingJourneysAndRunningOnesEachUpToTheirOwnLimit() {
         String flowId = publishedFlow("running-share");
         List<UUID> running = new java.util.ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -85,7 +85,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
 
         assertThat(first).containsExactlyInAnyOrder(due.get(0), due.get(1), due.get(2), running.get(0));
         assertThat(second).containsExactly(running.get(1), running.get(2));
-        assertThat(claim(10, 0)).as("no share left for running journeys, none waiting is due").isEmpty();
+        assertThat(claim(10, 0)).as("no running ones wanted, none waiting is due").isEmpty();
         assertThat(claim(10, 5)).containsExactly(running.get(3));
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.reach.sandbox.SandboxNetwork;
+import io.reach.support.Api;
+import io.reach.support.Fixtures;
 import io.reach.support.FlowFixtures;
 import io.reach.support.ReachNode;
 import io.reach.support.TestDatabase;
@@ -17,7 +19,7 @@ import tools.jackson.databind.JsonNode;
 class RestartIT {
 
     @Test
-    void everyJourneyFinishesAfterARestartWithNoStepTakenTwiceAndNoMessageSentTwice() {
+    void everyJourneyFinishesAfterARestartWithNoStepTakenTwiceAndNoMessageSentTwice() throws Exception {
         int port = ReachNode.freePort();
         Map<String, String> database = TestDatabase.fresh();
         try (ReachNode sandboxNode = MultiNodeFlows.sandbox(port)) {
@@ -35,12 +37,62 @@ class RestartIT {
                 });
                 assertThat(first.api().get(counts).json().path("ended").asLong()).isLessThan(100);
             }
+            // A node that stops finishes the turns in hand and gives back every lease, also of journeys it claimed
+            // ahead and did not take up: another node need not wait for them to run out.
+            assertThat(leasedJourneys(database)).isZero();
             try (ReachNode second = MultiNodeFlows.reach("second", database, port)) {
                 // Leases of the stopped node run out (a minute); nothing else is due that early.
                 ReachNode.CLOCK.advance(Duration.ofSeconds(61));
                 MultiNodeFlows.finish(second.api(), flowId);
                 MultiNodeFlows.assertNothingLostOrDoubled(second.api(), flowId, sandbox);
             }
+        }
+    }
+
+    @Test
+    void aStoppingNodeGivesBackTheLeasesOfRunningJourneysItClaimedAheadAndDidNotTakeUp() throws Exception {
+        Map<String, String> database = TestDatabase.fresh();
+        // A backend that takes the connection and never answers: each journey's first step waits out its timeout,
+        // so that the two journeys the running share allows are in flight and the others are claimed ahead.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             ReachNode node = ReachNode.start("stopping", database, Map.of("reach.sandbox.enabled", "false",
+                     "reach.journeys.running-concurrency", "2"))) {
+            Api.Response imported = node.api().post("/api/v1/flows", """
+                    {"name":"slow-start","entry":{"type":"api"},"start":"fetch","steps":[
+                     {"id":"fetch","type":"fetch_variables","request":{"method":"GET",
+                      "url":"http://127.0.0.1:%d/customer","timeout":"PT1S"},"extract":{"tier":"/tier"},
+                      "branches":{"success":"end","failure":"end"}},
+                     {"id":"end","type":"end"}]}""".formatted(silent.getLocalPort()));
+            assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+            String flowId = imported.json().path("flowId").asString();
+            assertThat(node.api().post("/api/v1/flows/" + flowId + "/publish", "").status()).isEqualTo(200);
+            for (int i = 0; i < 10; i++) {
+                String phone = "+3161400000" + i;
+                Fixtures.consentingContact(node.api(), phone);
+                Api.Response started = node.api().post("/api/v1/flows/" + flowId + "/journeys", Map.of("to", phone));
+                assertThat(started.status()).as(started.body()).isEqualTo(201);
+            }
+            // More leased than the two in flight: the others are claimed ahead (once a slot first frees up).
+            await().atMost(Duration.ofSeconds(20)).until(() -> leasedJourneys(database) > 2);
+
+            node.close();
+
+            assertThat(count(database, "SELECT COUNT(*) FROM journeys WHERE state = 'RUNNING'"))
+                    .as("journeys the node had claimed and not taken up").isPositive();
+            assertThat(leasedJourneys(database)).isZero();
+        }
+    }
+
+    private static long leasedJourneys(Map<String, String> database) throws java.sql.SQLException {
+        return count(database, "SELECT COUNT(*) FROM journeys WHERE lease_until IS NOT NULL");
+    }
+
+    private static long count(Map<String, String> database, String sql) throws java.sql.SQLException {
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(database.get("spring.datasource.url"),
+                database.get("spring.datasource.username"), database.get("spring.datasource.password"));
+             java.sql.ResultSet rs = connection.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 }

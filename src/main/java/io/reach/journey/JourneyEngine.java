@@ -44,7 +44,7 @@ class JourneyEngine extends BackgroundWorker {
     private final JsonMapper json;
     private final Clock clock;
     private final InFlight advancing;
-    // Taken by the running journeys among those advancing (see JourneySettings.runningConcurrency); only the
+    // Taken by the running journeys among those advancing (see JourneySettings.runningShare); only the
     // worker's thread takes permits, so what it sees free before a claim is still free after it.
     private final java.util.concurrent.Semaphore runningSlots;
     // Running journeys claimed (leased) ahead of the running share; only the worker's thread touches it.
@@ -63,7 +63,7 @@ class JourneyEngine extends BackgroundWorker {
         this.json = json;
         this.clock = clock;
         this.advancing = inFlight(settings.concurrency());
-        this.runningSlots = new java.util.concurrent.Semaphore(Math.max(1, Math.min(settings.runningConcurrency(), settings.concurrency())));
+        this.runningSlots = new java.util.concurrent.Semaphore(settings.runningShare());
     }
 
     /**

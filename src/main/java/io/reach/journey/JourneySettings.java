@@ -14,7 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param runningConcurrency of those, most journeys advanced at once that are running (new ones, or ones taken off
  *                      their turn) rather than woken by a status, a reply or their time: the rest is kept for the
  *                      woken ones, so that a launch or a burst of events cannot take every thread and the CPU from
- *                      the fallbacks of journeys already under way
+ *                      the fallbacks of journeys already under way; 0 (the default) means as many as the machine
+ *                      has cores (see {@link #runningShare()})
  * @param lease         how long a claimed journey stays reserved for the node that claimed it
  * @param pollInterval  how often an idle engine looks for due journeys (new work wakes it at once)
  * @param stepsPerTurn  steps one journey may take before the engine turns to others
@@ -24,7 +25,17 @@ public record JourneySettings(
         @DefaultValue("true") boolean engineEnabled,
         @DefaultValue("32") int batchSize,
         @DefaultValue("16") int concurrency,
-        @DefaultValue("4") int runningConcurrency,
+        @DefaultValue("0") int runningConcurrency,
         @DefaultValue("60s") Duration lease,
         @DefaultValue("500ms") Duration pollInterval,
-        @DefaultValue("50") int stepsPerTurn) {}
+        @DefaultValue("50") int stepsPerTurn) {
+
+    /**
+     * How many running journeys may be advanced at once: {@code runningConcurrency}, or the machine's cores, and no
+     * more than {@code concurrency}.
+     */
+    public int runningShare() {
+        int wanted = runningConcurrency > 0 ? runningConcurrency : Runtime.getRuntime().availableProcessors();
+        return Math.max(1, Math.min(wanted, concurrency));
+    }
+}

@@ -87,7 +87,10 @@ class JourneyStore {
         return leased(claimed, lease);
     }
 
-    /** As {@link #claim(int, Duration)}, with limits of their own: up to {@code waitingLimit} due waiting journeys, then up to {@code runningLimit} running ones. */
+    /**
+     * As {@link #claim(int, Duration)}, with limits of their own: up to {@code waitingLimit} due waiting journeys,
+     * then up to {@code runningLimit} running ones.
+     */
     List<Journey> claim(int waitingLimit, int runningLimit, Duration lease) {
         OffsetDateTime now = Times.now(clock);
         List<Journey> claimed = new java.util.ArrayList<>(waitingLimit > 0 ? claimIn(Journey.WAITING, now, waitingLimit) : List.of());

@@ -29,11 +29,9 @@ public abstract class InboxProcessor extends BackgroundWorker {
     private final Duration lease;
     private final Clock clock;
     private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
-    // Entries of different messages are applied side by side, within the connection pool's means.
-    private static final int SLOTS = 8;
-    private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(SLOTS);
-    // How many runs of transactions a claimed batch of small groups is spread over: most groups are one callback
-    // (one status), and every transaction costs a commit, a "processed" mark and a source's set-based statements.
+    // How many runs of transactions, side by side, a claimed batch is spread over (one more at most, see packed):
+    // most groups are one callback (one status), and every transaction costs a commit, a "processed" mark and a
+    // source's set-based statements again.
     private static final int SPREAD = 2;
 
     protected InboxProcessor(String name, String source, WebhookInbox inbox, TransactionTemplate transactions,
@@ -83,22 +81,17 @@ public abstract class InboxProcessor extends BackgroundWorker {
         }
         List<List<WebhookInbox.Entry>> runs = packed(groups.values(), Math.ceilDiv(entries.size(), SPREAD));
         forEachInParallel(threads, runs, run -> {
-            slots.acquireUninterruptibly();
-            try {
-                for (int from = 0; from < run.size(); from += ENTRIES_PER_TRANSACTION) {
-                    applyTogether(run.subList(from, Math.min(run.size(), from + ENTRIES_PER_TRANSACTION)));
-                }
-            } finally {
-                slots.release();
+            for (int from = 0; from < run.size(); from += ENTRIES_PER_TRANSACTION) {
+                applyTogether(run.subList(from, Math.min(run.size(), from + ENTRIES_PER_TRANSACTION)));
             }
         });
         return entries.size();
     }
 
     /**
-     * Whole groups, concatenated in runs of about {@code size} entries. A run is applied in order, so each group
-     * keeps its order wherever the run is cut into transactions; different runs hold different groups, so they may
-     * go side by side.
+     * Whole groups, concatenated in runs of at least {@code size} entries but the last (so no more than
+     * {@code total / size + 1} runs). A run is applied in order, so each group keeps its order wherever the run is
+     * cut into transactions; different runs hold different groups, so they may go side by side.
      */
     static <E> List<List<E>> packed(java.util.Collection<List<E>> groups, int size) {
         List<List<E>> runs = new java.util.ArrayList<>();

@@ -47,8 +47,11 @@ class JourneyEngine extends BackgroundWorker {
     // Taken by the running journeys among those advancing (see JourneySettings.runningShare); only the
     // worker's thread takes permits, so what it sees free before a claim is still free after it.
     private final java.util.concurrent.Semaphore runningSlots;
-    // Running journeys claimed (leased) ahead of the running share; only the worker's thread touches it.
-    private final java.util.ArrayDeque<Journey> claimedAhead = new java.util.ArrayDeque<>();
+    // Running journeys claimed (leased) ahead of the running share, oldest first; only the worker's thread touches it.
+    private final java.util.ArrayDeque<Ahead> claimedAhead = new java.util.ArrayDeque<>();
+
+    /** A running journey claimed ahead, and when half its lease is gone (it is then given back, not taken up). */
+    private record Ahead(Journey journey, java.time.Instant staleAt) {}
 
     JourneyEngine(JourneyStore store, Flows flows, Contacts contacts, StepExecutor executor, io.reach.messaging.Messages messages,
                   TransactionTemplate transactions, JourneySettings settings, JsonMapper json, Clock clock) {
@@ -84,18 +87,37 @@ class JourneyEngine extends BackgroundWorker {
      * out as that share frees up: a claim of running journeys reads past those leased, so one claim serves many.
      */
     private java.util.List<Journey> claim(int wanted) {
+        giveBackStaleClaims();
         int runningFree = Math.min(wanted, runningSlots.availablePermits());
         int ahead = claimedAhead.size() < runningFree ? settings.batchSize() : 0;
+        java.time.Instant staleAt = clock.instant().plus(settings.lease().dividedBy(2));
         java.util.List<Journey> claimed = new java.util.ArrayList<>();
         for (Journey journey : transactions.execute(tx -> store.claim(wanted, ahead, settings.lease()))) {
-            (Journey.RUNNING.equals(journey.state()) ? claimedAhead : claimed).add(journey);
+            if (Journey.RUNNING.equals(journey.state())) {
+                claimedAhead.add(new Ahead(journey, staleAt));
+            } else {
+                claimed.add(journey);
+            }
         }
         int running = Math.min(Math.min(wanted - claimed.size(), runningSlots.availablePermits()), claimedAhead.size());
         runningSlots.acquireUninterruptibly(running);
         for (int i = 0; i < running; i++) {
-            claimed.add(claimedAhead.poll());
+            claimed.add(claimedAhead.poll().journey());
         }
         return claimed;
+    }
+
+    /**
+     * Gives back the claims ahead that waited half their lease (slow steps ahead of them, a fetch that waits out a
+     * long timeout): taken up later, their lease could run out mid-step and another node claim them meanwhile.
+     */
+    private void giveBackStaleClaims() {
+        java.time.Instant now = clock.instant();
+        java.util.List<UUID> stale = new java.util.ArrayList<>();
+        while (!claimedAhead.isEmpty() && !claimedAhead.peek().staleAt().isAfter(now)) {
+            stale.add(claimedAhead.poll().journey().id());
+        }
+        store.release(stale);
     }
 
     /** Stops as the worker does, then gives back the leases of the running journeys claimed ahead. */
@@ -104,7 +126,7 @@ class JourneyEngine extends BackgroundWorker {
         super.stop();
         if (!claimedAhead.isEmpty()) {
             try {
-                store.release(claimedAhead.stream().map(Journey::id).toList());
+                store.release(claimedAhead.stream().map(ahead -> ahead.journey().id()).toList());
             } catch (RuntimeException e) {
                 log.info("Could not give back the leases of {} journeys claimed ahead; they are taken up when the leases end",
                         claimedAhead.size(), e);

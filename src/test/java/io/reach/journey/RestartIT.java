@@ -15,7 +15,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-/** Reach stopped in the middle of a run (journeys waiting, sends in flight) and started again on the same database. */
+/**
+ * Reach stopped in the middle of a run (journeys waiting, sends in flight) and started again on the same database;
+ * and the leases of journeys a node claimed ahead, given back when it stops or when they waited too long.
+ */
 class RestartIT {
 
     @Test
@@ -57,20 +60,9 @@ class RestartIT {
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
              ReachNode node = ReachNode.start("stopping", database, Map.of("reach.sandbox.enabled", "false",
                      "reach.journeys.running-concurrency", "2"))) {
-            Api.Response imported = node.api().post("/api/v1/flows", """
-                    {"name":"slow-start","entry":{"type":"api"},"start":"fetch","steps":[
-                     {"id":"fetch","type":"fetch_variables","request":{"method":"GET",
-                      "url":"http://127.0.0.1:%d/customer","timeout":"PT1S"},"extract":{"tier":"/tier"},
-                      "branches":{"success":"end","failure":"end"}},
-                     {"id":"end","type":"end"}]}""".formatted(silent.getLocalPort()));
-            assertThat(imported.status()).as(imported.body()).isEqualTo(201);
-            String flowId = imported.json().path("flowId").asString();
-            assertThat(node.api().post("/api/v1/flows/" + flowId + "/publish", "").status()).isEqualTo(200);
+            String flowId = slowFlow(node.api(), "{\"type\":\"api\"}", silent.getLocalPort(), "PT1S");
             for (int i = 0; i < 10; i++) {
-                String phone = "+3161400000" + i;
-                Fixtures.consentingContact(node.api(), phone);
-                Api.Response started = node.api().post("/api/v1/flows/" + flowId + "/journeys", Map.of("to", phone));
-                assertThat(started.status()).as(started.body()).isEqualTo(201);
+                start(node.api(), flowId, "+3161400000" + i);
             }
             // More leased than the two in flight: the others are claimed ahead (once a slot first frees up).
             await().atMost(Duration.ofSeconds(20)).until(() -> leasedJourneys(database) > 2);
@@ -81,6 +73,50 @@ class RestartIT {
                     .as("journeys the node had claimed and not taken up").isPositive();
             assertThat(leasedJourneys(database)).isZero();
         }
+    }
+
+    @Test
+    void runningJourneysClaimedAheadAreGivenBackOnceHalfTheirLeaseIsGone() throws Exception {
+        Map<String, String> database = TestDatabase.fresh();
+        // One running journey at a time, each waiting out a 3 s fetch: those claimed ahead wait in line.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             ReachNode node = ReachNode.start("slow", database, Map.of("reach.sandbox.enabled", "false",
+                     "reach.journeys.running-concurrency", "1"))) {
+            for (int i = 0; i < 4; i++) {
+                Fixtures.consentingContact(node.api(), "+3161500000" + i);
+            }
+            String flowId = slowFlow(node.api(), "{\"type\":\"audience\",\"audience\":{\"consent\":\"utility\"}}",
+                    silent.getLocalPort(), "PT3S");
+            // All four start in one transaction: the engine's first claim takes them, one in flight, three ahead.
+            assertThat(node.api().post("/api/v1/flows/" + flowId + "/launch", "").json().path("started").asInt()).isEqualTo(4);
+            String unleasedRunning = "SELECT COUNT(*) FROM journeys WHERE state = 'RUNNING' AND lease_until IS NULL";
+            await().atMost(Duration.ofSeconds(2)).until(() -> count(database,
+                    "SELECT COUNT(*) FROM journeys WHERE state = 'RUNNING' AND lease_until IS NOT NULL") == 4);
+
+            ReachNode.CLOCK.advance(Duration.ofSeconds(31)); // half the minute's lease
+
+            // The three still in line are given back (and claimed afresh once the one in flight is done).
+            await().atMost(Duration.ofSeconds(2)).until(() -> count(database, unleasedRunning) == 3);
+        }
+    }
+
+    private static String slowFlow(Api api, String entry, int silentPort, String timeout) {
+        Api.Response imported = api.post("/api/v1/flows", """
+                {"name":"slow-start","entry":%s,"start":"fetch","steps":[
+                 {"id":"fetch","type":"fetch_variables","request":{"method":"GET",
+                  "url":"http://127.0.0.1:%d/customer","timeout":"%s"},"extract":{"tier":"/tier"},
+                  "branches":{"success":"end","failure":"end"}},
+                 {"id":"end","type":"end"}]}""".formatted(entry, silentPort, timeout));
+        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+        String flowId = imported.json().path("flowId").asString();
+        assertThat(api.post("/api/v1/flows/" + flowId + "/publish", "").status()).isEqualTo(200);
+        return flowId;
+    }
+
+    private static void start(Api api, String flowId, String phone) {
+        Fixtures.consentingContact(api, phone);
+        Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("to", phone));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
     }
 
     private static long leasedJourneys(Map<String, String> database) throws java.sql.SQLException {

@@ -73,23 +73,11 @@ class JourneyStore {
 
     /**
      * Claims journeys that can move now for {@code lease}, as they are now: the engine takes what a step must lock
-     * first from them, and checks them again under the journey's lock. Waiting journeys that are due (decided by a
-     * status or a reply, or out of time) come before running ones: a failed message's fallback must not queue behind
-     * an audience of a hundred thousand journeys still to start. They cannot starve the running ones for long, since
-     * a waiting journey is decided only by what an earlier step sent.
-     */
-    List<Journey> claim(int limit, Duration lease) {
-        OffsetDateTime now = Times.now(clock);
-        List<Journey> claimed = new java.util.ArrayList<>(claimIn(Journey.WAITING, now, limit));
-        if (claimed.size() < limit) {
-            claimed.addAll(claimIn(Journey.RUNNING, now, limit - claimed.size()));
-        }
-        return leased(claimed, lease);
-    }
-
-    /**
-     * As {@link #claim(int, Duration)}, with limits of their own: up to {@code waitingLimit} due waiting journeys,
-     * then up to {@code runningLimit} running ones.
+     * first from them, and checks them again under the journey's lock. Up to {@code waitingLimit} waiting journeys
+     * that are due (decided by a status or a reply, or out of time), oldest first, then up to {@code runningLimit}
+     * running ones: the two have limits of their own, so that a failed message's fallback never queues behind an
+     * audience of a hundred thousand journeys still to start. The waiting cannot starve the running ones for long,
+     * since a waiting journey is decided only by what an earlier step sent.
      */
     List<Journey> claim(int waitingLimit, int runningLimit, Duration lease) {
         OffsetDateTime now = Times.now(clock);

@@ -86,12 +86,22 @@ public final class ReachNode implements AutoCloseable {
         }
     }
 
+    /**
+     * A free port for a node started later, from below the kernel's ephemeral range (Linux: 32768 and up). A port
+     * from that range (a server on port 0) could be taken meanwhile as the local port of an outgoing connection — a
+     * connection pool filling up in a node started first — and the node would then fail to bind it.
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = random.nextInt(20_000, 32_000);
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // another one
+            }
         }
+        throw new UncheckedIOException(new IOException("no free port between 20000 and 32000"));
     }
 
     public Api api() {

@@ -57,9 +57,7 @@ class RestartIT {
         Map<String, String> database = TestDatabase.fresh();
         // A backend that takes the connection and never answers: each journey's first step waits out its timeout,
         // so that the two journeys the running share allows are in flight and the others are claimed ahead.
-        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-             ReachNode node = ReachNode.start("stopping", database, Map.of("reach.sandbox.enabled", "false",
-                     "reach.journeys.running-concurrency", "2"))) {
+        try (java.net.ServerSocket silent = silentBackend(); ReachNode node = withRunningShare("stopping", database, 2)) {
             String flowId = slowFlow(node.api(), "{\"type\":\"api\"}", silent.getLocalPort(), "PT1S");
             for (int i = 0; i < 10; i++) {
                 start(node.api(), flowId, "+3161400000" + i);
@@ -79,9 +77,7 @@ class RestartIT {
     void runningJourneysClaimedAheadAreGivenBackOnceHalfTheirLeaseIsGone() throws Exception {
         Map<String, String> database = TestDatabase.fresh();
         // One running journey at a time, each waiting out a 3 s fetch: those claimed ahead wait in line.
-        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-             ReachNode node = ReachNode.start("slow", database, Map.of("reach.sandbox.enabled", "false",
-                     "reach.journeys.running-concurrency", "1"))) {
+        try (java.net.ServerSocket silent = silentBackend(); ReachNode node = withRunningShare("slow", database, 1)) {
             for (int i = 0; i < 4; i++) {
                 Fixtures.consentingContact(node.api(), "+3161500000" + i);
             }
@@ -98,6 +94,16 @@ class RestartIT {
             // The three still in line are given back (and claimed afresh once the one in flight is done).
             await().atMost(Duration.ofSeconds(2)).until(() -> count(database, unleasedRunning) == 3);
         }
+    }
+
+    /** A backend that takes connections and never answers. */
+    private static java.net.ServerSocket silentBackend() throws java.io.IOException {
+        return new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    }
+
+    private static ReachNode withRunningShare(String name, Map<String, String> database, int share) {
+        return ReachNode.start(name, database, Map.of("reach.sandbox.enabled", "false",
+                "reach.journeys.running-concurrency", String.valueOf(share)));
     }
 
     private static String slowFlow(Api api, String entry, int silentPort, String timeout) {

@@ -103,11 +103,7 @@ class JourneyStore {
                 .params(state, now, now, limit).query(this::row).list().stream().map(Row::journey).toList();
     }
 
-    void release(UUID id) {
-        jdbc.sql("UPDATE journeys SET lease_until = NULL WHERE id = ?").param(id).update();
-    }
-
-    /** Gives back the leases of journeys claimed but not taken up (a node stopping). */
+    /** Gives back the leases of journeys: done with for now, or claimed and not taken up. */
     void release(List<UUID> ids) {
         if (!ids.isEmpty()) {
             jdbc.sql("UPDATE journeys SET lease_until = NULL WHERE id IN (" + SqlLists.placeholders(ids.size()) + ")")
@@ -270,7 +266,7 @@ class JourneyStore {
                             writes.endedAt, writes.journeyId, writes.startVisits)
                     .update();
         } else if (writes.releaseLease) {
-            release(writes.journeyId);
+            release(List.of(writes.journeyId));
         }
     }
 

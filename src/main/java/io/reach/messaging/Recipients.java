@@ -24,8 +24,7 @@ public class Recipients {
 
     /** The contact named by {@code to} (a phone number) or {@code contactId}; exactly one of them must be given. */
     public Contact resolve(String to, String contactId) {
-        UUID id = resolveId(to, contactId);
-        return contacts.find(id).orElseThrow(() -> unknownId(id.toString()));
+        return resolve(to, contactId, contacts::find, contacts::findByPhone);
     }
 
     /**
@@ -33,18 +32,20 @@ public class Recipients {
      * more of it (a journey started for it reads the contact when a step needs it).
      */
     public UUID resolveId(String to, String contactId) {
+        return resolve(to, contactId, id -> contacts.exists(id) ? Optional.of(id) : Optional.empty(), contacts::idByPhone);
+    }
+
+    /** One lookup either way: the contact, or only its id, by id or by phone. */
+    private <T> T resolve(String to, String contactId, java.util.function.Function<UUID, Optional<T>> byId,
+                          java.util.function.Function<String, Optional<T>> byPhone) {
         if (blank(to) == blank(contactId)) {
             throw ApiException.invalidField("to", "give either 'to' (a phone number) or 'contactId'");
         }
         if (!blank(contactId)) {
-            UUID id = Ids.parse("contactId", contactId);
-            if (!contacts.exists(id)) {
-                throw unknownId(contactId);
-            }
-            return id;
+            return byId.apply(Ids.parse("contactId", contactId)).orElseThrow(() -> unknownId(contactId));
         }
         String phone = contacts.phoneNumbers().require("to", to);
-        return contacts.idByPhone(phone).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "contact_not_found",
+        return byPhone.apply(phone).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "contact_not_found",
                 "to: no contact has the phone " + phone + "; create the contact first, with its consent",
                 List.of(new FieldProblem("to", "unknown contact"))));
     }

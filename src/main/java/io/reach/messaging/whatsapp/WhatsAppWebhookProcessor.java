@@ -28,8 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Processes stored WhatsApp webhooks: status events go to the status model, inbound messages are stored against
  * their contact and the message they answer. Each payload is applied in one transaction with its "processed"
- * mark (with the payloads of its ordering group that are waiting too), so a crash half-way re-applies it whole,
- * and the status model ignores what it already has.
+ * mark (with other payloads that are waiting too, each message's in order), so a crash half-way re-applies it
+ * whole, and the status model ignores what it already has.
  */
 @Component
 class WhatsAppWebhookProcessor extends InboxProcessor {

@@ -1,6 +1,7 @@
 package io.reach.journey;
 
 import io.reach.shared.Dialect;
+import io.reach.shared.SqlAssignments;
 import io.reach.shared.SqlLists;
 import io.reach.shared.Times;
 import java.sql.ResultSet;
@@ -90,7 +91,7 @@ class JourneyStore {
 
     private List<Journey> leased(List<Journey> claimed, Duration lease) {
         if (!claimed.isEmpty()) {
-            jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id IN (" + SqlLists.placeholders(claimed.size()) + ")")
+            jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id = ANY(?)")
                     .params(SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), claimed.stream().map(Journey::id).toList()))
                     .update();
         }
@@ -106,8 +107,7 @@ class JourneyStore {
     /** Gives back the leases of journeys: done with for now, or claimed and not taken up. */
     void release(List<UUID> ids) {
         if (!ids.isEmpty()) {
-            jdbc.sql("UPDATE journeys SET lease_until = NULL WHERE id IN (" + SqlLists.placeholders(ids.size()) + ")")
-                    .params(new java.util.ArrayList<Object>(ids)).update();
+            jdbc.sql("UPDATE journeys SET lease_until = NULL WHERE id = ANY(?)").param(SqlLists.array(ids)).update();
         }
     }
 
@@ -245,25 +245,33 @@ class JourneyStore {
     /** Writes what a transaction of a journey's turn changed; call it last in that transaction. */
     void write(Writes writes) {
         if (writes.openTouched) {
-            // COALESCE: an outcome or message noted when the step began waiting stays when it is left by a branch.
-            jdbc.sql("UPDATE journey_steps SET left_at = COALESCE(?, left_at), branch = COALESCE(?, branch),"
-                            + " outcome = COALESCE(?, outcome), message_id = COALESCE(?, message_id) WHERE journey_id = ? AND seq = ?")
-                    .params(writes.openLeftAt, writes.openBranch, writes.openOutcome, writes.openMessageId, writes.journeyId,
-                            writes.startVisits)
-                    .update();
+            // Only what is known is set: an outcome or message noted when the step began waiting stays when it is
+            // left by a branch.
+            SqlAssignments open = new SqlAssignments().setUnlessNull("left_at", writes.openLeftAt)
+                    .setUnlessNull("branch", writes.openBranch).setUnlessNull("outcome", writes.openOutcome)
+                    .setUnlessNull("message_id", writes.openMessageId);
+            if (!open.isEmpty()) {
+                jdbc.sql("UPDATE journey_steps SET " + open.sql() + " WHERE journey_id = ? AND seq = ?")
+                        .params(open.paramsThen(writes.journeyId, writes.startVisits))
+                        .update();
+            }
         }
         if (!writes.enteredSteps.isEmpty()) {
             batches.batchUpdate("INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id, entered_at, left_at, branch,"
                     + " outcome, message_id, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", writes.enteredSteps);
         }
         if (writes.journeyChanged) {
-            jdbc.sql("UPDATE journeys SET state = ?, current_step = COALESCE(?, current_step), visits = ?, variables = ?,"
-                            + " wake_at = ?, waiting_kind = ?, waiting_message_id = ?, waiting_for = ?, decision = NULL,"
-                            + " decision_detail = NULL, error = ?, updated_at = ?, ended_at = ?,"
-                            + " lease_until = " + (writes.releaseLease ? "NULL" : "lease_until") + " WHERE id = ? AND visits = ?")
-                    .params(writes.state, writes.currentStep, writes.visits, writes.variables, Times.utc(writes.wakeAt),
-                            writes.waitingKind, writes.waitingMessageId, writes.waitingFor, writes.error, Times.now(clock),
-                            writes.endedAt, writes.journeyId, writes.startVisits)
+            SqlAssignments journey = new SqlAssignments().set("state", writes.state)
+                    .setUnlessNull("current_step", writes.currentStep).set("visits", writes.visits)
+                    .set("variables", writes.variables).set("wake_at", Times.utc(writes.wakeAt))
+                    .set("waiting_kind", writes.waitingKind).set("waiting_message_id", writes.waitingMessageId)
+                    .set("waiting_for", writes.waitingFor).setTo("decision", "NULL").setTo("decision_detail", "NULL")
+                    .set("error", writes.error).set("updated_at", Times.now(clock)).set("ended_at", writes.endedAt);
+            if (writes.releaseLease) {
+                journey.setTo("lease_until", "NULL");
+            }
+            jdbc.sql("UPDATE journeys SET " + journey.sql() + " WHERE id = ? AND visits = ?")
+                    .params(journey.paramsThen(writes.journeyId, writes.startVisits))
                     .update();
         } else if (writes.releaseLease) {
             release(List.of(writes.journeyId));
@@ -272,11 +280,9 @@ class JourneyStore {
 
     /** Journeys waiting on these messages' statuses, with the keys they wait for. */
     List<Row> waitingOnMessages(List<UUID> messageIds, String kind) {
-        List<Object> params = new java.util.ArrayList<>(messageIds);
-        params.add(kind);
-        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE waiting_message_id IN (" + SqlLists.placeholders(messageIds.size())
-                        + ") AND state = 'WAITING' AND waiting_kind = ? AND decision IS NULL")
-                .params(params).query(this::row).list();
+        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE waiting_message_id = ANY(?)"
+                        + " AND state = 'WAITING' AND waiting_kind = ? AND decision IS NULL")
+                .params(SqlLists.array(messageIds), kind).query(this::row).list();
     }
 
     List<Row> waitingForReply(UUID contactId) {
@@ -339,8 +345,8 @@ class JourneyStore {
         if (versionIds.isEmpty()) {
             return List.of();
         }
-        String in = SqlLists.placeholders(versionIds.size());
-        java.util.List<Object> params = new java.util.ArrayList<>(versionIds);
+        java.util.List<Object> params = new java.util.ArrayList<>();
+        params.add(SqlLists.array(versionIds));
         String filter = "";
         if (state != null) {
             filter = " AND state = ?";
@@ -348,7 +354,7 @@ class JourneyStore {
         }
         params.add(limit);
         params.add(offset);
-        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE flow_version_id IN (" + in + ")" + filter
+        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE flow_version_id = ANY(?)" + filter
                         + " ORDER BY started_at, id LIMIT ? OFFSET ?")
                 .params(params).query(this::row).list().stream().map(Row::journey).toList();
     }

@@ -31,16 +31,23 @@ public final class Api {
         return send(request(path).GET().build());
     }
 
+    /** POSTs a body: a String as it is, anything else as JSON. */
     public Response post(String path, Object body) {
-        String text = body instanceof String s ? s : JSON.writeValueAsString(body);
-        return send(request(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(text)).build());
+        return withJson("POST", path, body);
+    }
+
+    public Response put(String path, Object body) {
+        return withJson("PUT", path, body);
     }
 
     public Response patch(String path, Object body) {
+        return withJson("PATCH", path, body);
+    }
+
+    private Response withJson(String method, String path, Object body) {
         String text = body instanceof String s ? s : JSON.writeValueAsString(body);
         return send(request(path).header("Content-Type", "application/json")
-                .method("PATCH", HttpRequest.BodyPublishers.ofString(text)).build());
+                .method(method, HttpRequest.BodyPublishers.ofString(text)).build());
     }
 
     public Response postRaw(String path, String contentType, byte[] body, Map<String, String> headers) {

@@ -1,0 +1,179 @@
+package io.reach.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reach.support.Api;
+import io.reach.support.Fixtures;
+import io.reach.support.OffsetClock;
+import io.reach.support.ReachIntegrationTest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/** A flow's versions over the API: import and validation, drafts, publishing, export, and journeys on their version. */
+@TestPropertySource(properties = "reach.journeys.poll-interval=100ms")
+class FlowVersionsIT extends ReachIntegrationTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final AtomicInteger FLOWS = new AtomicInteger();
+    private static final AtomicInteger NUMBERS = new AtomicInteger();
+
+    @TestConfiguration
+    static class Time {
+        @Bean
+        @Primary
+        OffsetClock offsetClock() {
+            return new OffsetClock();
+        }
+    }
+
+    @Autowired
+    OffsetClock clock;
+
+    @Test
+    void refusesAnInvalidDocumentNamingTheStepAndWritesNothing() {
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String dangling = """
+                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"PT1H","next":"nowhere"}]}""".formatted(name);
+
+        Api.Response validated = api.post("/api/v1/flows/validate", dangling);
+        Api.Response imported = api.post("/api/v1/flows", dangling);
+
+        assertThat(validated.status()).isEqualTo(200);
+        assertThat(validated.json().path("valid").asBoolean()).isFalse();
+        assertThat(validated.json().path("problems").path(0).path("step").asString()).isEqualTo("pause");
+        assertThat(imported.status()).isEqualTo(400);
+        assertThat(imported.json().path("error").asString()).isEqualTo("invalid_flow");
+        assertThat(imported.json().path("message").asString()).startsWith("step pause: ").contains("nowhere");
+        assertThat(api.get("/api/v1/flows").body()).doesNotContain(name);
+
+        String flow = importDraft(waitThenReport(name, "PT1H", "first"));
+        Api.Response edited = api.put("/api/v1/flows/" + flow + "/draft", dangling);
+
+        assertThat(edited.status()).isEqualTo(400);
+        assertThat(document(flow, 1)).isEqualTo(waitThenReport(name, "PT1H", "first"));
+    }
+
+    @Test
+    void draftsAreEditablePublishingFreezesAVersionAndExportGivesBackTheExactDocument() {
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        // Odd spacing and key order: the export must give back these bytes, not a re-serialised document.
+        String first = waitThenReport(name, "PT1H", "first").replace(",\"entry\"", " ,  \"entry\"");
+        String edited = waitThenReport(name, "PT2H", "edited");
+        String next = waitThenReport(name, "PT3H", "next");
+
+        String flow = importDraft(first);
+        assertThat(document(flow, 1)).isEqualTo(first);
+        Api.Response saved = api.put("/api/v1/flows/" + flow + "/draft", edited);
+        assertThat(saved.status()).as(saved.body()).isEqualTo(200);
+        assertThat(saved.json().path("version").asInt()).isEqualTo(1);
+        assertThat(document(flow, 1)).isEqualTo(edited);
+
+        Api.Response published = api.post("/api/v1/flows/" + flow + "/publish", "");
+        assertThat(published.status()).as(published.body()).isEqualTo(200);
+        assertThat(published.json().path("status").asString()).isEqualTo("published");
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(409);
+
+        Api.Response draft = api.put("/api/v1/flows/" + flow + "/draft", next);
+        assertThat(draft.json().path("version").asInt()).isEqualTo(2);
+        assertThat(draft.json().path("status").asString()).isEqualTo("draft");
+        Api.Response reimported = api.post("/api/v1/flows", next.replace("\"next\"}", "\"reimported\"}"));
+        assertThat(reimported.status()).as(reimported.body()).isEqualTo(201);
+        assertThat(reimported.json().path("flowId").asString()).isEqualTo(flow);
+        assertThat(reimported.json().path("version").asInt()).isEqualTo(2);
+
+        assertThat(document(flow, 1)).isEqualTo(edited);
+        assertThat(document(flow, 2)).isEqualTo(next.replace("\"next\"}", "\"reimported\"}"));
+        JsonNode versions = api.get("/api/v1/flows/" + flow + "/versions").json();
+        assertThat(versions).hasSize(2);
+        assertThat(versions.path(0).path("status").asString()).isEqualTo("published");
+        assertThat(versions.path(1).path("status").asString()).isEqualTo("draft");
+        assertThat(api.put("/api/v1/flows/" + flow + "/draft", waitThenReport("another-name", "PT1H", "x")).status())
+                .isEqualTo(400);
+    }
+
+    @Test
+    void runningJourneysStayOnTheVersionTheyStartedOnAndTheFlowListsThemAll() {
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String flow = importDraft(waitThenReport(name, "P1D", "version one"));
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        String onFirst = start(flow);
+        await().atMost(PATIENCE).until(() -> "WAITING".equals(journey(onFirst).path("state").asString()));
+
+        // Version 2 leaves the same wait step for a step of another name.
+        String second = """
+                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"P1D","next":"report_two"},
+                 {"id":"report_two","type":"add_report_row","status":"version two","description":"second","next":"end"},
+                 {"id":"end","type":"end"}]}""".formatted(name);
+        assertThat(api.put("/api/v1/flows/" + flow + "/draft", second).status()).isEqualTo(200);
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        String onSecond = start(flow);
+        await().atMost(PATIENCE).until(() -> "WAITING".equals(journey(onSecond).path("state").asString()));
+        clock.advance(Duration.ofDays(1).plusMinutes(1));
+
+        await().atMost(PATIENCE).until(() -> "ENDED".equals(journey(onFirst).path("state").asString())
+                && "ENDED".equals(journey(onSecond).path("state").asString()));
+        assertThat(steps(onFirst)).containsExactly("pause", "report", "end");
+        assertThat(steps(onSecond)).containsExactly("pause", "report_two", "end");
+        JsonNode versions = api.get("/api/v1/flows/" + flow + "/versions").json();
+        assertThat(journey(onFirst).path("flowVersionId").asString()).isEqualTo(versions.path(0).path("id").asString());
+        assertThat(journey(onSecond).path("flowVersionId").asString()).isEqualTo(versions.path(1).path("id").asString());
+        List<String> listed = new java.util.ArrayList<>();
+        api.get("/api/v1/flows/" + flow + "/journeys").json().forEach(j -> listed.add(j.path("id").asString()));
+        assertThat(listed).containsExactlyInAnyOrder(onFirst, onSecond);
+        List<String> reported = new java.util.ArrayList<>();
+        api.get("/api/v1/flows/" + flow + "/reports").json().forEach(r -> reported.add(r.path("status").asString()));
+        assertThat(reported).containsExactlyInAnyOrder("version one", "version two");
+    }
+
+    /** A flow that waits, then adds a report row with this status. */
+    private static String waitThenReport(String name, String duration, String status) {
+        return """
+                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"%s","next":"report"},
+                 {"id":"report","type":"add_report_row","status":"%s","description":"from %s","next":"end"},
+                 {"id":"end","type":"end"}],"description":"%s"}""".formatted(name, duration, status, status, status);
+    }
+
+    private String importDraft(String document) {
+        Api.Response imported = api.post("/api/v1/flows", document);
+        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+        assertThat(imported.json().path("status").asString()).isEqualTo("draft");
+        return imported.json().path("flowId").asString();
+    }
+
+    private String document(String flow, int version) {
+        Api.Response exported = api.get("/api/v1/flows/" + flow + "/versions/" + version + "/document");
+        assertThat(exported.status()).as(exported.body()).isEqualTo(200);
+        return exported.body();
+    }
+
+    private String start(String flow) {
+        String phone = "+316130" + "9" + String.format("%04d", NUMBERS.incrementAndGet());
+        Fixtures.contact(api, phone, Map.of("utility", true), false);
+        Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        return started.json().path("journeyId").asString();
+    }
+
+    private JsonNode journey(String id) {
+        return api.get("/api/v1/journeys/" + id).json();
+    }
+
+    private List<String> steps(String journey) {
+        List<String> steps = new java.util.ArrayList<>();
+        api.get("/api/v1/journeys/" + journey + "/path").json().forEach(step -> steps.add(step.path("stepId").asString()));
+        return steps;
+    }
+}

@@ -128,7 +128,8 @@ class ContactStore {
     }
 
     void markNotOnWhatsApp(List<UUID> ids, Instant at) {
-        jdbc.sql("UPDATE contacts SET not_on_whatsapp = TRUE, updated_at = ? WHERE id = ANY(?) AND not_on_whatsapp = FALSE")
+        jdbc.sql("UPDATE contacts SET not_on_whatsapp = TRUE, updated_at = ? WHERE id IN ("
+                        + io.reach.shared.SqlLists.placeholders(ids.size()) + ") AND not_on_whatsapp = FALSE")
                 .params(io.reach.shared.SqlLists.valueThen(Times.utc(at), ids)).update();
     }
 

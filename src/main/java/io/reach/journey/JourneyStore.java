@@ -91,7 +91,7 @@ class JourneyStore {
 
     private List<Journey> leased(List<Journey> claimed, Duration lease) {
         if (!claimed.isEmpty()) {
-            jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id = ANY(?)")
+            jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id IN (" + SqlLists.placeholders(claimed.size()) + ")")
                     .params(SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), claimed.stream().map(Journey::id).toList()))
                     .update();
         }
@@ -107,7 +107,8 @@ class JourneyStore {
     /** Gives back the leases of journeys: done with for now, or claimed and not taken up. */
     void release(List<UUID> ids) {
         if (!ids.isEmpty()) {
-            jdbc.sql("UPDATE journeys SET lease_until = NULL WHERE id = ANY(?)").param(SqlLists.array(ids)).update();
+            jdbc.sql("UPDATE journeys SET lease_until = NULL WHERE id IN (" + SqlLists.placeholders(ids.size()) + ")")
+                    .params(new java.util.ArrayList<Object>(ids)).update();
         }
     }
 
@@ -280,9 +281,11 @@ class JourneyStore {
 
     /** Journeys waiting on these messages' statuses, with the keys they wait for. */
     List<Row> waitingOnMessages(List<UUID> messageIds, String kind) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE waiting_message_id = ANY(?)"
-                        + " AND state = 'WAITING' AND waiting_kind = ? AND decision IS NULL")
-                .params(SqlLists.array(messageIds), kind).query(this::row).list();
+        List<Object> params = new java.util.ArrayList<>(messageIds);
+        params.add(kind);
+        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE waiting_message_id IN (" + SqlLists.placeholders(messageIds.size())
+                        + ") AND state = 'WAITING' AND waiting_kind = ? AND decision IS NULL")
+                .params(params).query(this::row).list();
     }
 
     List<Row> waitingForReply(UUID contactId) {
@@ -345,8 +348,8 @@ class JourneyStore {
         if (versionIds.isEmpty()) {
             return List.of();
         }
-        java.util.List<Object> params = new java.util.ArrayList<>();
-        params.add(SqlLists.array(versionIds));
+        String in = SqlLists.placeholders(versionIds.size());
+        java.util.List<Object> params = new java.util.ArrayList<>(versionIds);
         String filter = "";
         if (state != null) {
             filter = " AND state = ?";
@@ -354,7 +357,7 @@ class JourneyStore {
         }
         params.add(limit);
         params.add(offset);
-        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE flow_version_id = ANY(?)" + filter
+        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE flow_version_id IN (" + in + ")" + filter
                         + " ORDER BY started_at, id LIMIT ? OFFSET ?")
                 .params(params).query(this::row).list().stream().map(Row::journey).toList();
     }

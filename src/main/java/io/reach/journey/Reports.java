@@ -39,9 +39,12 @@ public class Reports {
         if (versionIds.isEmpty()) {
             return List.of();
         }
-        java.util.List<Object> params = List.of(io.reach.shared.SqlLists.array(versionIds), limit, offset);
+        String in = io.reach.shared.SqlLists.placeholders(versionIds.size());
+        java.util.List<Object> params = new java.util.ArrayList<>(versionIds);
+        params.add(limit);
+        params.add(offset);
         return jdbc.sql("SELECT occurred_at, message_from, message_to, status, description, journey_id, step_id FROM report_rows"
-                        + " WHERE flow_version_id = ANY(?) ORDER BY occurred_at, id LIMIT ? OFFSET ?")
+                        + " WHERE flow_version_id IN (" + in + ") ORDER BY occurred_at, id LIMIT ? OFFSET ?")
                 .params(params)
                 .query((rs, n) -> new Row(Times.instant(rs, "occurred_at"), rs.getString("message_from"),
                         rs.getString("message_to"), rs.getString("status"), rs.getString("description"),

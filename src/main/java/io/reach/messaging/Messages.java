@@ -194,10 +194,11 @@ public class Messages {
         }
         return transactions.execute(tx -> {
             OffsetDateTime now = Times.now(clock);
-            String senders = senderIds == null ? "" : " AND sender_id = ANY(?)";
+            String senders = senderIds == null ? ""
+                    : " AND sender_id IN (" + SqlLists.placeholders(senderIds.size()) + ")";
             java.util.List<Object> params = new java.util.ArrayList<>(List.of(channel.name(), now, now));
             if (senderIds != null) {
-                params.add(SqlLists.array(senderIds));
+                params.addAll(senderIds);
             }
             params.add(limit);
             List<Outbound> due = jdbc.sql("SELECT id, sender_id, recipient, request_body, attempts FROM messages"
@@ -209,7 +210,8 @@ public class Messages {
                             rs.getString("recipient"), rs.getString("request_body"), rs.getInt("attempts") + 1))
                     .list();
             if (!due.isEmpty()) {
-                jdbc.sql("UPDATE messages SET lease_until = ?, attempts = attempts + 1 WHERE id = ANY(?)")
+                jdbc.sql("UPDATE messages SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
+                                + SqlLists.placeholders(due.size()) + ")")
                         .params(SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), due.stream().map(Outbound::id).toList()))
                         .update();
             }
@@ -277,8 +279,11 @@ public class Messages {
         java.util.Map<UUID, String> providerIdOfHinted = new java.util.HashMap<>();
         List<UUID> hints = statuses.stream().map(IncomingStatus::hintedMessageId).filter(java.util.Objects::nonNull).distinct().toList();
         if (!hints.isEmpty()) {
-            jdbc.sql("SELECT id, provider_message_id FROM messages WHERE id = ANY(?) AND channel = ?")
-                    .params(SqlLists.array(hints), channel.name())
+            List<Object> params = new java.util.ArrayList<>(hints);
+            params.add(channel.name());
+            jdbc.sql("SELECT id, provider_message_id FROM messages WHERE id IN (" + SqlLists.placeholders(hints.size())
+                            + ") AND channel = ?")
+                    .params(params)
                     .query(rs -> {
                         providerIdOfHinted.put(rs.getObject("id", UUID.class), java.util.Objects.requireNonNullElse(
                                 rs.getString("provider_message_id"), ""));
@@ -298,8 +303,9 @@ public class Messages {
         java.util.Map<String, UUID> idOfProviderId = new java.util.HashMap<>();
         if (!byProviderId.isEmpty()) {
             List<String> distinct = byProviderId.stream().distinct().toList();
-            jdbc.sql("SELECT id, provider_message_id FROM messages WHERE provider_message_id = ANY(?)")
-                    .param(SqlLists.array(distinct))
+            jdbc.sql("SELECT id, provider_message_id FROM messages WHERE provider_message_id IN ("
+                            + SqlLists.placeholders(distinct.size()) + ")")
+                    .params(new java.util.ArrayList<Object>(distinct))
                     .query(rs -> {
                         idOfProviderId.put(rs.getString("provider_message_id"), rs.getObject("id", UUID.class));
                     });
@@ -430,15 +436,15 @@ public class Messages {
     private Batch applyLocked(List<UUID> messageIds, List<StatusReport> reports, boolean acceptedByProvider) {
         List<UUID> distinct = messageIds.stream().distinct().sorted().toList();
         java.util.Map<UUID, Locked> locked = new java.util.HashMap<>();
-        Object[] ids = SqlLists.array(distinct);
-        jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ANY(?) ORDER BY id FOR UPDATE")
-                .param(ids).query(this::row).list()
+        String in = SqlLists.placeholders(distinct.size());
+        jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id IN (" + in + ") ORDER BY id FOR UPDATE")
+                .params(new java.util.ArrayList<Object>(distinct)).query(this::row).list()
                 .forEach(m -> locked.put(m.id(), new Locked(m)));
         if (locked.size() != distinct.size()) {
             throw new IllegalStateException("a message to apply a status to is gone: " + distinct);
         }
-        jdbc.sql("SELECT message_id, status FROM message_events WHERE message_id = ANY(?)")
-                .param(ids)
+        jdbc.sql("SELECT message_id, status FROM message_events WHERE message_id IN (" + in + ")")
+                .params(new java.util.ArrayList<Object>(distinct))
                 .query(rs -> {
                     locked.get(rs.getObject("message_id", UUID.class)).recorded.add(status(rs.getString("status")));
                 });

@@ -49,7 +49,8 @@ public class WebhookInbox {
                             rs.getString("body"), rs.getInt("attempts") + 1))
                     .list();
             if (!entries.isEmpty()) {
-                jdbc.sql("UPDATE webhook_inbox SET lease_until = ?, attempts = attempts + 1 WHERE id = ANY(?)")
+                jdbc.sql("UPDATE webhook_inbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
+                                + SqlLists.placeholders(entries.size()) + ")")
                         .params(SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), entries.stream().map(Entry::id).toList()))
                         .update();
             }
@@ -64,7 +65,8 @@ public class WebhookInbox {
     }
 
     public void markProcessed(List<Long> ids) {
-        jdbc.sql("UPDATE webhook_inbox SET processed_at = ?, lease_until = NULL, last_error = NULL WHERE id = ANY(?)")
+        jdbc.sql("UPDATE webhook_inbox SET processed_at = ?, lease_until = NULL, last_error = NULL WHERE id IN ("
+                        + SqlLists.placeholders(ids.size()) + ")")
                 .params(SqlLists.valueThen(Times.now(clock), ids)).update();
     }
 

@@ -77,6 +77,8 @@ class JourneyEngine extends BackgroundWorker {
      */
     @Override
     protected int doWork() {
+        // Here, not in claim: with every thread taken by slow steps no claim is made, but doWork still runs each second.
+        giveBackStaleClaims();
         return advancing.claimAsFree(settings.batchSize(), this::claim, this::advanceAndFree);
     }
 
@@ -87,7 +89,6 @@ class JourneyEngine extends BackgroundWorker {
      * out as that share frees up: a claim of running journeys reads past those leased, so one claim serves many.
      */
     private java.util.List<Journey> claim(int wanted) {
-        giveBackStaleClaims();
         int runningFree = Math.min(wanted, runningSlots.availablePermits());
         int ahead = claimedAhead.size() < runningFree ? settings.batchSize() : 0;
         java.time.Instant staleAt = clock.instant().plus(settings.lease().dividedBy(2));

@@ -96,6 +96,30 @@ class RestartIT {
         }
     }
 
+    @Test
+    void claimsAheadAreGivenBackOnceHalfTheirLeaseIsGoneEvenWhileEveryThreadIsBusy() throws Exception {
+        Map<String, String> database = TestDatabase.fresh();
+        // One engine thread, taken by a 20 s fetch: the engine makes no claim meanwhile, and those it claimed ahead
+        // must still be given back at half their lease, not when the thread frees up.
+        try (ReachNode node = ReachNode.start("busy", database, Map.of("reach.sandbox.enabled", "false",
+                "reach.journeys.concurrency", "1", "reach.journeys.running-concurrency", "1"));
+             java.net.ServerSocket silent = silentBackend()) {
+            for (int i = 0; i < 4; i++) {
+                Fixtures.consentingContact(node.api(), "+3161500001" + i);
+            }
+            String flowId = slowFlow(node.api(), "{\"type\":\"audience\",\"audience\":{\"consent\":\"utility\"}}",
+                    silent.getLocalPort(), "PT20S");
+            assertThat(node.api().post("/api/v1/flows/" + flowId + "/launch", "").json().path("started").asInt()).isEqualTo(4);
+            await().atMost(Duration.ofSeconds(2)).until(() -> count(database,
+                    "SELECT COUNT(*) FROM journeys WHERE state = 'RUNNING' AND lease_until IS NOT NULL") == 4);
+
+            ReachNode.CLOCK.advance(Duration.ofSeconds(31));
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> count(database,
+                    "SELECT COUNT(*) FROM journeys WHERE state = 'RUNNING' AND lease_until IS NULL") == 3);
+        }
+    }
+
     /** A backend that takes connections and never answers. */
     private static java.net.ServerSocket silentBackend() throws java.io.IOException {
         return new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());

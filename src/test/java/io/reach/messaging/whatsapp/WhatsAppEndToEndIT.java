@@ -142,6 +142,28 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
         assertThat(sandbox.graphApi().acceptedFor("+31612340008")).isEqualTo(1);
     }
 
+    @Test
+    void refusesToSendToAnUnknownContactAndRecordsNothing() {
+        Fixtures.orderTemplate(api, "order_ready_unknown");
+        long messagesBefore = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single();
+
+        Api.Response byPhone = Fixtures.sendOrder(api, "sandbox", "order_ready_unknown", "+31612349999");
+        Api.Response byId = api.post("/api/v1/messages/whatsapp", Map.of("sender", "sandbox",
+                "contactId", "00000000-0000-0000-0000-000000000001", "template", "order_ready_unknown", "language", "en_US",
+                "headerParameters", List.of("A-9"), "bodyParameters", List.of("Cy", "A-9")));
+        Api.Response sms = api.post("/api/v1/messages/sms", Map.of("sender", "sandbox-sms", "to", "+31612349999",
+                "text", "Your order is ready for pickup.", "category", "utility"));
+
+        for (Api.Response refused : List.of(byPhone, byId, sms)) {
+            assertThat(refused.status()).as(refused.body()).isEqualTo(404);
+            assertThat(refused.json().path("error").asString()).isEqualTo("contact_not_found");
+        }
+        assertThat(byPhone.json().path("details").path(0).path("field").asString()).isEqualTo("to");
+        assertThat(byId.json().path("details").path(0).path("field").asString()).isEqualTo("contactId");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single()).isEqualTo(messagesBefore);
+        assertThat(sandbox.graphApi().acceptedFor("+31612349999")).isZero();
+    }
+
     /** The statuses and inbound messages ("message") in the WhatsApp webhooks stored after the given entry. */
     private List<String> eventsStoredAfter(long entryId) {
         List<String> events = new java.util.ArrayList<>();

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.reach.support.Api;
 import io.reach.support.Fixtures;
 import io.reach.support.OffsetClock;
+import io.reach.support.OffsetClockConfiguration;
 import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
 import java.util.List;
@@ -13,28 +14,18 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /** A flow's versions over the API: import and validation, drafts, publishing, export, and journeys on their version. */
 @TestPropertySource(properties = "reach.journeys.poll-interval=100ms")
+@Import(OffsetClockConfiguration.class)
 class FlowVersionsIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final AtomicInteger FLOWS = new AtomicInteger();
     private static final AtomicInteger NUMBERS = new AtomicInteger();
-
-    @TestConfiguration
-    static class Time {
-        @Bean
-        @Primary
-        OffsetClock offsetClock() {
-            return new OffsetClock();
-        }
-    }
 
     @Autowired
     OffsetClock clock;

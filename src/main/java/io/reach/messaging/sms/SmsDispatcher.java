@@ -10,14 +10,11 @@ import io.reach.sender.Sender;
 import io.reach.sender.Senders;
 import io.reach.shared.BackgroundWorker;
 import java.io.IOException;
-import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import org.jsmpp.extra.NegativeResponseException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,7 +27,6 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class SmsDispatcher extends BackgroundWorker {
 
-    private static final Logger log = LoggerFactory.getLogger(SmsDispatcher.class);
     // SMPP command_status values worth another try: system error, queue full, throttled, temporary app error.
     private static final Set<Integer> TRANSIENT_SMPP = Set.of(0x08, 0x14, 0x58, 0x64);
 
@@ -41,12 +37,11 @@ class SmsDispatcher extends BackgroundWorker {
     private final TwilioGateway twilio;
     private final MessagingSettings settings;
     private final JsonMapper json;
-    private final Clock clock;
     // Sends on the wire at once: a batch's worth, claimed as earlier ones finish.
     private final InFlight sends;
 
     SmsDispatcher(Messages messages, Senders senders, SmppLinks links, SmsParts parts, TwilioGateway twilio,
-                  MessagingSettings settings, JsonMapper json, Clock clock) {
+                  MessagingSettings settings, JsonMapper json) {
         super("sms-dispatcher", settings.pollInterval(), true);
         this.messages = messages;
         this.senders = senders;
@@ -55,7 +50,6 @@ class SmsDispatcher extends BackgroundWorker {
         this.twilio = twilio;
         this.settings = settings;
         this.json = json;
-        this.clock = clock;
         this.sends = inFlight(settings.batchSize());
     }
 

@@ -6,7 +6,6 @@ import io.reach.messaging.MessagingSettings;
 import io.reach.messaging.twilio.TwilioGateway;
 import io.reach.sender.ProviderAccount;
 import io.reach.shared.BackgroundWorker;
-import java.time.Clock;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -20,19 +19,17 @@ class VoiceDispatcher extends BackgroundWorker {
     private final TwilioGateway twilio;
     private final MessagingSettings settings;
     private final JsonMapper json;
-    private final Clock clock;
     // Calls being placed at once: Twilio answers 429 to too many, which is retried with backoff.
     private final InFlight calls;
 
     VoiceDispatcher(Messages messages, io.reach.sender.Senders senders, TwilioGateway twilio, MessagingSettings settings,
-                    JsonMapper json, Clock clock) {
+                    JsonMapper json) {
         super("voice-dispatcher", settings.pollInterval(), true);
         this.messages = messages;
         this.senders = senders;
         this.twilio = twilio;
         this.settings = settings;
         this.json = json;
-        this.clock = clock;
         this.calls = inFlight(settings.batchSize());
     }
 

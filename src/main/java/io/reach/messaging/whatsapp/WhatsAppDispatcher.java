@@ -6,9 +6,6 @@ import io.reach.messaging.Messages;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.BackgroundWorker;
-import java.time.Clock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,25 +15,21 @@ import org.springframework.stereotype.Component;
 @Component
 class WhatsAppDispatcher extends BackgroundWorker {
 
-    private static final Logger log = LoggerFactory.getLogger(WhatsAppDispatcher.class);
-
     private final Messages messages;
     private final Senders senders;
     private final Contacts contacts;
     private final CloudApiClient client;
     private final WhatsAppSettings settings;
-    private final Clock clock;
     private final InFlight sends;
 
     WhatsAppDispatcher(Messages messages, Senders senders, Contacts contacts, CloudApiClient client,
-                       WhatsAppSettings settings, Clock clock) {
+                       WhatsAppSettings settings) {
         super("whatsapp-dispatcher", settings.pollInterval(), settings.dispatcherEnabled());
         this.messages = messages;
         this.senders = senders;
         this.contacts = contacts;
         this.client = client;
         this.settings = settings;
-        this.clock = clock;
         this.sends = inFlight(settings.concurrency());
     }
 

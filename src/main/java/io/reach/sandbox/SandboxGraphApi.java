@@ -76,7 +76,10 @@ public final class SandboxGraphApi {
         return count == null ? 0 : count.get();
     }
 
-    /** When Reach acknowledged the (first) failed-status webhook for a recipient: the benchmark's start of a fallback. */
+    /**
+     * When the sandbox posted the (first) failed-status webhook for a recipient that Reach then acknowledged: the
+     * benchmark's start of a fallback (Reach may apply the status before it answers, so not the answer's moment).
+     */
     public java.util.Optional<Instant> failureDeliveredAt(String e164) {
         return java.util.Optional.ofNullable(failureDelivered.get(e164));
     }
@@ -191,7 +194,7 @@ public final class SandboxGraphApi {
         if (failure != null) {
             long failAt = handset.failAfterMs() == null ? 300 : handset.failAfterMs();
             events.add(new SandboxWebhooks.Scheduled(failAt, webhooks.status(wamid, digits, "failed", callbackData, failure),
-                    () -> failureDelivered.putIfAbsent("+" + digits, Instant.now())));
+                    posted -> failureDelivered.putIfAbsent("+" + digits, posted)));
             if (handset.deliveredAfterFailMs() != null) {
                 events.add(new SandboxWebhooks.Scheduled(failAt + handset.deliveredAfterFailMs(),
                         webhooks.status(wamid, digits, "delivered", callbackData, null)));

@@ -34,10 +34,13 @@ final class SandboxWebhooks {
     /** One event a handset produces: a status of a sent message, or an inbound message with its sender's profile. */
     record Event(ObjectNode status, ObjectNode message, ObjectNode contact) {}
 
-    /** One event to send at a moment after the send; {@code onDelivered} runs once Reach answered 200. */
-    record Scheduled(long afterMs, Event event, Runnable onDelivered) {
+    /**
+     * One event to send at a moment after the send; {@code onDelivered} runs once Reach answered 200, with the moment
+     * the webhook that carried it was first posted.
+     */
+    record Scheduled(long afterMs, Event event, java.util.function.Consumer<Instant> onDelivered) {
         Scheduled(long afterMs, Event event) {
-            this(afterMs, event, () -> { });
+            this(afterMs, event, posted -> { });
         }
     }
 
@@ -56,8 +59,8 @@ final class SandboxWebhooks {
     private int inFlight;
     private volatile URI target;
 
-    /** An event whose time has come, with what to do once Reach took it. */
-    private record Due(Event event, Runnable then) {}
+    /** An event whose time has come, with what to do once Reach took it (given when its webhook was first posted). */
+    private record Due(Event event, java.util.function.Consumer<Instant> then) {}
 
     SandboxWebhooks(JsonMapper json, String phoneNumberId, String wabaId, String displayNumber, String appSecret,
                     int batchSize, int concurrency) {
@@ -89,8 +92,8 @@ final class SandboxWebhooks {
         }
         Scheduled event = events.get(index);
         long delay = Math.max(0, Duration.between(Instant.now(), start.plusMillis(event.afterMs())).toMillis());
-        timer.schedule(() -> enqueue(new Due(event.event(), () -> {
-            event.onDelivered().run();
+        timer.schedule(() -> enqueue(new Due(event.event(), posted -> {
+            event.onDelivered().accept(posted);
             next(start, events, index + 1);
         })), delay, TimeUnit.MILLISECONDS);
     }
@@ -122,19 +125,19 @@ final class SandboxWebhooks {
                 }
                 inFlight++;
             }
-            deliver(envelope(batch), 1, () -> {
+            deliver(envelope(batch), 1, Instant.now(), posted -> {
                 synchronized (due) {
                     inFlight--;
                 }
-                batch.forEach(event -> event.then().run());
+                batch.forEach(event -> event.then().accept(posted));
                 pump();
             });
         }
     }
 
-    private void deliver(String body, int attempt, Runnable then) {
+    private void deliver(String body, int attempt, Instant posted, java.util.function.Consumer<Instant> then) {
         if (target == null || timer.isShutdown()) {
-            then.run();
+            then.accept(posted);
             return;
         }
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
@@ -144,18 +147,18 @@ final class SandboxWebhooks {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build();
         http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
             if (failure == null && response.statusCode() == 200) {
-                then.run();
+                then.accept(posted);
                 return;
             }
             if (attempt >= MAX_DELIVERY_ATTEMPTS || timer.isShutdown()) {
                 log.warn("The sandbox gave up delivering a webhook to {} after {} attempts", target, attempt);
-                then.run();
+                then.accept(posted);
                 return;
             }
             try {
-                timer.schedule(() -> deliver(body, attempt + 1, then), 250L << attempt, TimeUnit.MILLISECONDS);
+                timer.schedule(() -> deliver(body, attempt + 1, posted, then), 250L << attempt, TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException shutDown) {
-                then.run();
+                then.accept(posted);
             }
         });
     }

@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Processes the stored callbacks of one source: claims a batch under a lease and applies the entries of each
+ * Applies the callbacks of one source. One that comes in is applied at once, in the transaction that stores it
+ * ({@link #receive}), unless callbacks stored earlier still wait on this node; the rest are processed in the
+ * background: it claims a batch under a lease and applies the entries of each
  * ordering group in transactions of up to {@value #ENTRIES_PER_TRANSACTION}, together with their "processed" marks,
  * so that a crash half-way re-applies them whole; small groups share a transaction. When such a transaction fails,
  * its entries are applied again one by one, so that one bad entry holds up no other; an entry that fails alone is
@@ -33,6 +35,11 @@ public abstract class InboxProcessor extends BackgroundWorker {
     // most groups are one callback (one status), and every transaction costs a commit, a "processed" mark and a
     // source's set-based statements again.
     private static final int SPREAD = 2;
+    // Callbacks this node stored for the background, and how many of them it had stored when a claim last found
+    // nothing to do: while the two differ, earlier callbacks may wait, and a new one must not pass them.
+    // Unknown at start (callbacks from before a restart may wait), hence -1.
+    private final java.util.concurrent.atomic.AtomicLong storedForLater = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long drainedAt = -1;
 
     protected InboxProcessor(String name, String source, WebhookInbox inbox, TransactionTemplate transactions,
                              Duration pollInterval, Duration lease, Clock clock) {
@@ -42,6 +49,34 @@ public abstract class InboxProcessor extends BackgroundWorker {
         this.transactions = transactions;
         this.lease = lease;
         this.clock = clock;
+    }
+
+    /**
+     * Stores a callback that just came in and, unless callbacks of this source stored earlier still wait on this
+     * node, applies it in the same transaction: its statuses and replies count before the provider gets its answer,
+     * and it costs neither a claim nor a transaction of its own. When it cannot be applied now (it fails, or earlier
+     * callbacks wait, whose order it must not pass), it is stored for the background processing, which applies it
+     * soon after (and retries it, with backoff, if it keeps failing). Throws only when it cannot even be stored: the
+     * provider must then send it again.
+     */
+    public void receive(java.util.UUID senderId, String body) {
+        if (appliesOnArrival()) {
+            try {
+                transactions.executeWithoutResult(tx -> process(new WebhookInbox.Entry(
+                        inbox.storeProcessed(source, senderId, body), senderId, body, 1)));
+                return;
+            } catch (RuntimeException e) {
+                log.debug("A {} callback could not be applied as it came; it is stored for the background", source, e);
+            }
+        }
+        inbox.store(source, senderId, body);
+        storedForLater.incrementAndGet();
+        wake();
+    }
+
+    /** Whether a callback that comes in now is applied at once: no callback stored earlier waits on this node. */
+    public boolean appliesOnArrival() {
+        return storedForLater.get() == drainedAt;
     }
 
     /** Applies one stored callback; runs inside the entry's transaction. */
@@ -73,7 +108,12 @@ public abstract class InboxProcessor extends BackgroundWorker {
 
     @Override
     protected int doWork() {
+        long stored = storedForLater.get();
         List<WebhookInbox.Entry> entries = inbox.claim(source, BATCH, lease);
+        if (entries.isEmpty()) {
+            // Callbacks that failed and wait for their retry do not count: later ones may pass them, as in a batch.
+            drainedAt = stored;
+        }
         java.util.Map<String, List<WebhookInbox.Entry>> groups = new java.util.LinkedHashMap<>();
         for (WebhookInbox.Entry entry : entries) {
             String key = orderingKey(entry);

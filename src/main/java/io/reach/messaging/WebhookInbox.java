@@ -13,8 +13,10 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Provider callbacks (webhooks, SMPP receipts), kept per source ("WHATSAPP", "SMPP", "TWILIO"), stored as they came before the provider gets its 200, and handed to processors afterwards
- * under a lease: a crash between the two loses nothing, it only delays the processing.
+ * Provider callbacks (webhooks, SMPP receipts, Twilio callbacks), kept per source ("WHATSAPP", "SMPP", "TWILIO"),
+ * stored as they came before the provider gets its answer: applied in the transaction that stores them when they can
+ * be ({@link InboxProcessor#receive}), otherwise handed to processors afterwards under a lease. A crash in between
+ * loses nothing; it only delays the processing.
  */
 @Service
 public class WebhookInbox {
@@ -36,6 +38,19 @@ public class WebhookInbox {
         OffsetDateTime now = Times.now(clock);
         jdbc.sql("INSERT INTO webhook_inbox (channel, sender_id, received_at, body, next_attempt_at) VALUES (?, ?, ?, ?, ?)")
                 .params(source, senderId, now, body, now).update();
+    }
+
+    /**
+     * Stores a callback as processed and returns its id; for the caller's transaction, which applies it too (when
+     * that transaction rolls back, nothing of it stays and the caller {@link #store stores} it for later).
+     */
+    public long storeProcessed(String source, UUID senderId, String body) {
+        OffsetDateTime now = Times.now(clock);
+        org.springframework.jdbc.support.KeyHolder key = new org.springframework.jdbc.support.GeneratedKeyHolder();
+        jdbc.sql("INSERT INTO webhook_inbox (channel, sender_id, received_at, body, processed_at, attempts, next_attempt_at)"
+                        + " VALUES (?, ?, ?, ?, ?, 1, ?)")
+                .params(source, senderId, now, body, now, now).update(key, "id");
+        return key.getKeyAs(Number.class).longValue();
     }
 
     public List<Entry> claim(String source, int limit, Duration lease) {

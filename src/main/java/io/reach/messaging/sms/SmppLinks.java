@@ -1,6 +1,5 @@
 package io.reach.messaging.sms;
 
-import io.reach.messaging.WebhookInbox;
 import io.reach.sender.ProviderAccount;
 import io.reach.sender.Sender;
 import io.reach.sender.Senders;
@@ -33,8 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The SMPP sessions of all SMPP senders. It opens one per sender, follows senders added or changed later, and
- * turns what the SMSC delivers (receipts, incoming SMS) into inbox entries before acknowledging them, so that a
- * crash right after the deliver_sm_resp loses nothing.
+ * turns what the SMSC delivers (receipts, incoming SMS) into inbox entries (applied at once when they can be) before
+ * acknowledging them, so that a crash right after the deliver_sm_resp loses nothing.
  */
 @Component
 class SmppLinks implements SmartLifecycle {
@@ -43,7 +42,6 @@ class SmppLinks implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(SmppLinks.class);
 
     private final Senders senders;
-    private final WebhookInbox inbox;
     private final JsonMapper json;
     private final SmsWorkers workers;
     // Replaced on a start after a stop: a stopped context may be started again.
@@ -51,9 +49,8 @@ class SmppLinks implements SmartLifecycle {
     private final Map<UUID, SmppLink> links = new ConcurrentHashMap<>();
     private volatile boolean running;
 
-    SmppLinks(Senders senders, WebhookInbox inbox, JsonMapper json, SmsWorkers workers) {
+    SmppLinks(Senders senders, JsonMapper json, SmsWorkers workers) {
         this.senders = senders;
-        this.inbox = inbox;
         this.json = json;
         this.workers = workers;
     }
@@ -137,8 +134,7 @@ class SmppLinks implements SmartLifecycle {
                         entry.put("text", SmsEncoding.decode(deliverSm.getShortMessage(), deliverSm.getDataCoding(),
                                 deliverSm.isUdhi()));
                     }
-                    inbox.store(SOURCE, senderId, json.writeValueAsString(entry));
-                    workers.wakeReceipts();
+                    workers.receive(senderId, json.writeValueAsString(entry));
                 } catch (InvalidDeliveryReceiptException e) {
                     log.warn("Ignoring a delivery receipt Reach cannot read: {}", e.getMessage());
                 } catch (RuntimeException e) {

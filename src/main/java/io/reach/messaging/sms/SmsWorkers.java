@@ -3,7 +3,7 @@ package io.reach.messaging.sms;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.stereotype.Component;
 
-/** Wakes the SMS workers when new work arrives, without the link code depending on them directly. */
+/** Hands the SMS workers new work, without the link code depending on them directly. */
 @Component
 class SmsWorkers {
 
@@ -19,7 +19,8 @@ class SmsWorkers {
         dispatcher.wake();
     }
 
-    void wakeReceipts() {
-        receipts.wake();
+    /** A deliver_sm (receipt or incoming SMS) as it came, applied at once when it can be (see InboxProcessor). */
+    void receive(java.util.UUID senderId, String entry) {
+        receipts.receive(senderId, entry);
     }
 }

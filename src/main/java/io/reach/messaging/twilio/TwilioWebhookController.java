@@ -1,7 +1,6 @@
 package io.reach.messaging.twilio;
 
 import com.twilio.security.RequestValidator;
-import io.reach.messaging.WebhookInbox;
 import io.reach.sender.ProviderAccount;
 import io.reach.sender.Senders;
 import io.reach.shared.ApiException;
@@ -31,15 +30,12 @@ class TwilioWebhookController {
     static final String SOURCE = "TWILIO";
 
     private final Senders senders;
-    private final WebhookInbox inbox;
     private final TwilioCallbackProcessor processor;
     private final PublicUrl publicUrl;
     private final JsonMapper json;
 
-    TwilioWebhookController(Senders senders, WebhookInbox inbox, TwilioCallbackProcessor processor, PublicUrl publicUrl,
-                            JsonMapper json) {
+    TwilioWebhookController(Senders senders, TwilioCallbackProcessor processor, PublicUrl publicUrl, JsonMapper json) {
         this.senders = senders;
-        this.inbox = inbox;
         this.processor = processor;
         this.publicUrl = publicUrl;
         this.json = json;
@@ -85,7 +81,6 @@ class TwilioWebhookController {
         if (messageId != null) {
             body.put("_messageId", messageId);
         }
-        inbox.store(SOURCE, account.sender().id(), json.writeValueAsString(body));
-        processor.wake();
+        processor.receive(account.sender().id(), json.writeValueAsString(body));
     }
 }

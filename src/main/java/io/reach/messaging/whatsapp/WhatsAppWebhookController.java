@@ -1,7 +1,6 @@
 package io.reach.messaging.whatsapp;
 
 import io.reach.messaging.Channel;
-import io.reach.messaging.WebhookInbox;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.ApiError;
@@ -25,8 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Meta's webhook endpoint. GET answers the subscription handshake; POST checks the signature with the app secret
- * of the sender named by {@code metadata.phone_number_id}, stores the raw payload and answers 200 at once: the
- * processing happens afterwards ({@link WhatsAppWebhookProcessor}).
+ * of the sender named by {@code metadata.phone_number_id}, stores the raw payload, applies it in the same transaction
+ * when it can, and answers 200; what cannot be applied at once is processed afterwards ({@link WhatsAppWebhookProcessor}).
  */
 @RestController
 class WhatsAppWebhookController {
@@ -35,13 +34,11 @@ class WhatsAppWebhookController {
     static final String SOURCE = "WHATSAPP";
 
     private final Senders senders;
-    private final WebhookInbox inbox;
     private final WhatsAppWebhookProcessor processor;
     private final JsonMapper json;
 
-    WhatsAppWebhookController(Senders senders, WebhookInbox inbox, WhatsAppWebhookProcessor processor, JsonMapper json) {
+    WhatsAppWebhookController(Senders senders, WhatsAppWebhookProcessor processor, JsonMapper json) {
         this.senders = senders;
-        this.inbox = inbox;
         this.processor = processor;
         this.json = json;
     }
@@ -83,8 +80,7 @@ class WhatsAppWebhookController {
             throw new ApiException(HttpStatus.UNAUTHORIZED, "invalid_signature",
                     "X-Hub-Signature-256 does not match the body signed with the sender's app secret");
         }
-        inbox.store(WhatsAppWebhookController.SOURCE, accounts.iterator().next().sender().id(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
-        processor.wake();
+        processor.receive(accounts.iterator().next().sender().id(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
         return ResponseEntity.ok().build();
     }
 

@@ -42,6 +42,9 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     @Autowired
     org.springframework.jdbc.core.simple.JdbcClient jdbc;
 
+    @Autowired
+    WhatsAppWebhookProcessor processor;
+
     @BeforeEach
     void sender() {
         if (api.get("/api/v1/senders").json().isEmpty()) {
@@ -223,6 +226,49 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         });
         assertThat(jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE body LIKE '%wamid.many-%' AND processed_at IS NULL")
                 .query(Long.class).single()).isZero();
+    }
+
+    @Test
+    void appliesAWebhookBeforeAnsweringItWhenNoEarlierOneWaits() {
+        String id = submittedMessage("wamid.at-once");
+        await().atMost(PATIENCE).until(processor::appliesOnArrival);
+
+        postSigned(statuses(status("wamid.at-once", "delivered", null)));
+
+        // No waiting: the 200 came after the status was applied, in the transaction that stored the payload.
+        assertThat(timeline(api, id)).containsExactly("queued", "submitted", "delivered");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE body LIKE '%wamid.at-once%' AND processed_at IS NOT NULL")
+                .query(Long.class).single()).isOne();
+    }
+
+    @Test
+    void aWebhookThatComesWhileEarlierOnesWaitIsStoredBehindThemAndAppliedAfterThem() {
+        String id = submittedMessage("wamid.behind");
+        UUID sender = UUID.fromString(api.get("/api/v1/senders").json().path(0).path("id").asString());
+        String unreadable = "{\"about\":\"wamid.behind\",";
+        processor.stop();
+        try {
+            // A callback that cannot be applied as it comes is stored for the background, which is stopped here.
+            processor.receive(sender, unreadable);
+            assertThat(processor.appliesOnArrival()).isFalse();
+
+            postSigned(statuses(status("wamid.behind", "delivered", null)));
+
+            assertThat(timeline(api, id)).containsExactly("queued", "submitted");
+            assertThat(jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE body LIKE '%wamid.behind%' AND processed_at IS NULL")
+                    .query(Long.class).single()).isEqualTo(2);
+        } finally {
+            processor.start();
+        }
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            assertThat(timeline(api, id)).containsExactly("queued", "submitted", "delivered");
+            assertThat(jdbc.sql("SELECT last_error FROM webhook_inbox WHERE body = ? AND processed_at IS NULL")
+                    .param(unreadable).query(String.class).list()).singleElement().asString().isNotBlank();
+        });
+        // The unreadable one waits for its retry, which later callbacks may pass: they are applied as they come again.
+        await().atMost(PATIENCE).until(processor::appliesOnArrival);
+        postSigned(statuses(status("wamid.behind", "read", null)));
+        assertThat(timeline(api, id)).containsExactly("queued", "submitted", "delivered", "read");
     }
 
     @Test

@@ -94,6 +94,7 @@ public final class FlowBenchmark {
             int warmedUp = warmUp(api, jdbc, warmUpPhones);
             long messagesBefore = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single();
             long webhooksBefore = jdbc.sql("SELECT COUNT(*) FROM webhook_inbox").query(Long.class).single();
+            long eventsBefore = providerEvents(jdbc);
             System.out.printf("%s: warmed up, starting the run%n", label);
 
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -119,10 +120,13 @@ public final class FlowBenchmark {
             double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
             long messages = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single() - messagesBefore;
             long webhooks = jdbc.sql("SELECT COUNT(*) FROM webhook_inbox").query(Long.class).single() - webhooksBefore;
+            long events = providerEvents(jdbc) - eventsBefore;
+            System.out.printf("  provider callbacks: %d, carrying %d events (%.1f each)%n", webhooks, events,
+                    (double) events / Math.max(1, webhooks));
             List<Long> fallbackMillis = fallbackDelays(sandbox, phones);
             System.out.println(fallbackStages(jdbc, sandbox, phones));
             return String.format("| %s | %d | %.0f | %.0f | %.0f | %d ms | %d ms | %d MiB |", label, phones.size(),
-                    phones.size() / seconds, messages / seconds, webhooks / seconds, percentile(fallbackMillis, 50),
+                    phones.size() / seconds, messages / seconds, events / seconds, percentile(fallbackMillis, 50),
                     percentile(fallbackMillis, 99), peak.get() / (1024 * 1024));
         }
     }
@@ -298,6 +302,16 @@ public final class FlowBenchmark {
                 });
             }
         }
+    }
+
+    /**
+     * The events providers reported (statuses from Meta's webhooks, SMPP receipts and Twilio's callbacks, and
+     * inbound messages), each counted once: a callback carries one or, under load, many.
+     */
+    private static long providerEvents(JdbcClient jdbc) {
+        return jdbc.sql("SELECT COUNT(*) FROM message_events WHERE status IN ('SENT', 'DELIVERED', 'READ', 'FAILED')"
+                + " AND inferred = FALSE").query(Long.class).single()
+                + jdbc.sql("SELECT COUNT(*) FROM inbound_messages").query(Long.class).single();
     }
 
     private static List<Long> fallbackDelays(SandboxNetwork sandbox, List<String> phones) {

@@ -22,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Twilio's callbacks: message and call status callbacks, and incoming SMS. Each is checked against
  * {@code X-Twilio-Signature} with the auth token of the sender whose account it names (401 and nothing stored when
- * it does not match), stored, and processed afterwards.
+ * it does not match), stored, and applied in the same transaction when it can be (otherwise afterwards).
  */
 @RestController
 class TwilioWebhookController {

@@ -1,6 +1,5 @@
 package io.reach.messaging.whatsapp;
 
-import io.reach.messaging.Channel;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.ApiError;

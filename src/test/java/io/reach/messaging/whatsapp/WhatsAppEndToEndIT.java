@@ -4,7 +4,6 @@ import static io.reach.support.Fixtures.timeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.reach.messaging.Channel;
 import io.reach.sandbox.SandboxNetwork;
 import io.reach.support.Api;
 import io.reach.support.Fixtures;

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -40,15 +39,20 @@ public final class SandboxGraphApi {
     private final SandboxWebhooks webhooks;
     private final String phoneNumberId;
     private final byte[] accessToken;
-    private final Map<String, String> wamidByIdempotencyKey = new ConcurrentHashMap<>();
-    private final Map<String, Integer> attemptsByIdempotencyKey = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> acceptedByRecipient = new ConcurrentHashMap<>();
+    private final Map<String, String> wamidByIdempotencyKey;
+    private final Map<String, Integer> attemptsByIdempotencyKey;
+    private final Map<String, AtomicLong> acceptedByRecipient;
     private final AtomicLong accepted = new AtomicLong();
-    private final Map<String, Instant> failureDelivered = new ConcurrentHashMap<>();
+    private final Map<String, Instant> failureDelivered;
     private HttpServer server;
 
-    SandboxGraphApi(JsonMapper json, HandsetRules rules, SandboxWebhooks webhooks, String phoneNumberId, String accessToken) {
+    SandboxGraphApi(JsonMapper json, HandsetRules rules, SandboxWebhooks webhooks, String phoneNumberId, String accessToken,
+                    int historySize) {
         this.json = json;
+        this.wamidByIdempotencyKey = Recent.map(historySize);
+        this.attemptsByIdempotencyKey = Recent.map(historySize);
+        this.acceptedByRecipient = Recent.map(historySize);
+        this.failureDelivered = Recent.map(historySize);
         this.rules = rules;
         this.webhooks = webhooks;
         this.phoneNumberId = phoneNumberId;

@@ -47,9 +47,11 @@ public class SandboxNetwork implements SmartLifecycle {
         HandsetRules rules = HandsetRules.load(settings.rulesFile());
         this.webhooks = new SandboxWebhooks(json, settings.phoneNumberId(), settings.wabaId(), settings.displayNumber(),
                 settings.appSecret(), settings.webhookBatchSize(), settings.webhookConcurrency());
-        this.graphApi = new SandboxGraphApi(json, rules, webhooks, settings.phoneNumberId(), settings.accessToken());
-        this.smsc = new SandboxSmsc(rules, settings.smpp().systemId(), settings.smpp().password());
-        this.twilio = new SandboxTwilio(json, rules, settings.twilio().accountSid(), settings.twilio().authToken());
+        this.graphApi = new SandboxGraphApi(json, rules, webhooks, settings.phoneNumberId(), settings.accessToken(),
+                settings.historySize());
+        this.smsc = new SandboxSmsc(rules, settings.smpp().systemId(), settings.smpp().password(), settings.historySize());
+        this.twilio = new SandboxTwilio(json, rules, settings.twilio().accountSid(), settings.twilio().authToken(),
+                settings.historySize());
     }
 
     @Override

@@ -6,7 +6,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * The sandbox network ({@code reach.sandbox.*}): its ports, its handset rules and the senders (with their
  * sandbox-only secrets) that Reach registers on first start ({@code registerSenders}: false when this process only
  * hosts the sandbox for Reach nodes elsewhere). Its webhooks go out at most {@code webhookConcurrency} at a time, each
- * with up to {@code webhookBatchSize} events that are due.
+ * with up to {@code webhookBatchSize} events that are due. It remembers the last {@code historySize} sends, submits,
+ * calls and idempotency keys of each kind, and forgets older ones, so that its memory does not grow with the traffic.
  */
 @ConfigurationProperties("reach.sandbox")
 public record SandboxSettings(
@@ -25,7 +26,8 @@ public record SandboxSettings(
         Twilio twilio,
         @org.springframework.boot.context.properties.bind.DefaultValue("true") boolean registerSenders,
         @org.springframework.boot.context.properties.bind.DefaultValue("100") int webhookBatchSize,
-        @org.springframework.boot.context.properties.bind.DefaultValue("2") int webhookConcurrency) {
+        @org.springframework.boot.context.properties.bind.DefaultValue("2") int webhookConcurrency,
+        @org.springframework.boot.context.properties.bind.DefaultValue("100000") int historySize) {
 
     /** The sandbox SMSC and the SMS sender that binds to it. */
     public record Smpp(int port, String systemId, String password, String senderName, String fromAddress) {

@@ -8,7 +8,6 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -75,8 +74,8 @@ public final class SandboxSmsc {
     private final String password;
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2,
             Thread.ofPlatform().name("sandbox-smsc-", 0).daemon(true).factory());
-    private final List<Submit> submits = new CopyOnWriteArrayList<>();
-    private final Map<String, String> idByReference = new ConcurrentHashMap<>();
+    private final Recent<Submit> submits;
+    private final Map<String, String> idByReference;
     private final List<SMPPServerSession> sessions = new CopyOnWriteArrayList<>();
     private final Queue<Runnable> undeliveredReceipts = new ConcurrentLinkedQueue<>();
     private final AtomicLong ids = new AtomicLong(0x5A000000L);
@@ -85,8 +84,10 @@ public final class SandboxSmsc {
     private volatile boolean running;
     private int port;
 
-    public SandboxSmsc(HandsetRules rules, String systemId, String password) {
+    public SandboxSmsc(HandsetRules rules, String systemId, String password, int historySize) {
         this.rules = rules;
+        this.submits = new Recent<>(historySize, Submit::destination);
+        this.idByReference = Recent.map(historySize);
         this.systemId = systemId;
         this.password = password;
     }
@@ -148,13 +149,14 @@ public final class SandboxSmsc {
         timer.shutdownNow();
     }
 
+    /** The submits the SMSC accepted (the last {@code historySize}), oldest first. */
     public List<Submit> submits() {
-        return List.copyOf(submits);
+        return submits.all();
     }
 
     public List<Submit> submitsTo(String e164) {
         String digits = e164.replace("+", "");
-        return submits.stream().filter(s -> s.destination().equals(digits)).toList();
+        return submits.find(0, digits);
     }
 
     /** How many submit_sm repeated a part the SMSC had already accepted (and were not delivered again). */
@@ -188,6 +190,7 @@ public final class SandboxSmsc {
                 return;
             }
             request.accept("sandbox");
+            sessions.removeIf(earlier -> !earlier.getSessionState().isBound()); // closed ones, after a relink
             sessions.add(session);
             timer.execute(this::deliverKeptReceipts);
         } catch (Exception e) {

@@ -26,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -63,15 +62,17 @@ public final class SandboxTwilio {
     private final HandsetRules rules;
     private final String accountSid;
     private final String authToken;
-    private final List<Created> created = new CopyOnWriteArrayList<>();
+    private final Recent<Created> created;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1,
             Thread.ofPlatform().name("sandbox-twilio").daemon(true).factory());
     private HttpServer server;
 
-    SandboxTwilio(JsonMapper json, HandsetRules rules, String accountSid, String authToken) {
+    SandboxTwilio(JsonMapper json, HandsetRules rules, String accountSid, String authToken, int historySize) {
         this.json = json;
+        this.created = new Recent<>(historySize, c -> c.kind() + " " + c.form().get("To"),
+                c -> c.form().containsKey("StatusCallback") ? c.kind() + " " + c.form().get("StatusCallback") : null);
         this.rules = rules;
         this.accountSid = accountSid;
         this.authToken = authToken;
@@ -92,12 +93,13 @@ public final class SandboxTwilio {
         timer.shutdownNow();
     }
 
+    /** The messages and calls created (the last {@code historySize}), oldest first. */
     public List<Created> created() {
-        return List.copyOf(created);
+        return created.all();
     }
 
     public List<Created> createdFor(String kind, String to) {
-        return created.stream().filter(c -> c.kind().equals(kind) && to.equals(c.form().get("To"))).toList();
+        return created.find(0, kind + " " + to);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -201,12 +203,11 @@ public final class SandboxTwilio {
         if (callback == null) {
             return false;
         }
-        java.util.Optional<Created> first = created.stream()
-                .filter(c -> c.kind().equals(kind) && callback.equals(c.form().get("StatusCallback"))).findFirst();
-        if (first.isEmpty()) {
+        List<Created> earlier = created.find(1, kind + " " + callback);
+        if (earlier.isEmpty()) {
             return false;
         }
-        ObjectNode body = resource(first.get().sid(), form);
+        ObjectNode body = resource(earlier.getFirst().sid(), form);
         respond(exchange, 201, json.writeValueAsBytes(body));
         return true;
     }

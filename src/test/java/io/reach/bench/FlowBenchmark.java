@@ -77,7 +77,9 @@ public final class FlowBenchmark {
                 "reach.sandbox.twilio.port", "0", "reach.sandbox.register-senders", "false",
                 "reach.sandbox.rules-file", "classpath:sandbox/bench-handsets.yml",
                 "reach.sandbox.webhook-url", "http://127.0.0.1:" + port + "/webhooks/whatsapp",
-                "reach.journeys.engine-enabled", "false", "logging.level.root", "warn"));
+                "reach.journeys.engine-enabled", "false", "logging.level.root", "warn",
+                // The delays are read from what the sandbox remembers, warm-up rounds included.
+                "reach.sandbox.history-size", String.valueOf(Math.max(100_000, 2 * (contacts + 10 * WARM_UP)))));
              ReachNode node = ReachNode.start("bench", database, reach)) {
             SandboxNetwork sandbox = sandboxNode.bean(SandboxNetwork.class);
             Api api = node.api();

@@ -73,9 +73,11 @@ public abstract class BackgroundWorker implements SmartLifecycle {
          * Claims as many items as there are free permits (once a quarter of them are free, so that one claim serves
          * several items; at most {@code maximumClaim}) and runs each without waiting for it, giving its permit back
          * when it is done. Work that falls due meanwhile — a fallback, a decided journey — is claimed as soon as a
-         * permit frees up, not after the slowest item of a batch. Returns how many items it claimed, or 1 when every
-         * permit stayed taken for a second (busy, not idle). An item whose action throws is only logged: its work
-         * stays in the database and is taken up again when its lease runs out.
+         * permit frees up, not after the slowest item of a batch. Returns how many items it claimed when it got all it
+         * asked for (more may be due), 0 when it got fewer (nothing more is due now, so the worker waits for a
+         * wake-up or its poll rather than make a claim that comes back empty), or 1 when every permit stayed taken
+         * for a second (busy, not idle). An item whose action throws is only logged: its work stays in the database
+         * and is taken up again when its lease runs out.
          */
         public <T> int claimAsFree(int maximumClaim, java.util.function.IntFunction<java.util.List<T>> claim,
                                    java.util.function.Consumer<T> action) {
@@ -110,7 +112,9 @@ public abstract class BackgroundWorker implements SmartLifecycle {
                     }
                 });
             }
-            return claimed.size();
+            // Work that comes on this node meanwhile wakes the worker (the signal keeps the wake-up), so waiting
+            // loses nothing; what another node adds, or what falls due by time, is found by the poll as before.
+            return claimed.size() < wanted ? 0 : claimed.size();
         }
 
         /** Waits, up to {@code timeout}, until the items in flight are done. */
@@ -132,7 +136,7 @@ public abstract class BackgroundWorker implements SmartLifecycle {
         return inFlight;
     }
 
-    /** Does one batch of work and returns how many items it handled (0: nothing to do now). */
+    /** Does one batch of work and returns how many items it handled (0: nothing more to do now, so the worker waits). */
     protected abstract int doWork();
 
     /** Wakes the worker once the current transaction commits (at once when there is none), so it sees the new work. */

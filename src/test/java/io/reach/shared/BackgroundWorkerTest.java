@@ -1,0 +1,99 @@
+package io.reach.shared;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class BackgroundWorkerTest {
+
+    /** Claims up to two items at a time from a queue and records each claim and each item it handled. */
+    private static class QueueWorker extends BackgroundWorker {
+        final Queue<String> due = new ConcurrentLinkedQueue<>();
+        final List<String> handled = new CopyOnWriteArrayList<>();
+        final AtomicInteger claims = new AtomicInteger();
+        private final InFlight items = inFlight(2);
+
+        QueueWorker() {
+            // A poll far longer than any test: only a wake-up or the worker's own looping makes it claim again.
+            super("test-worker", Duration.ofMinutes(10), true);
+        }
+
+        @Override
+        protected int doWork() {
+            return items.claimAsFree(2, wanted -> {
+                claims.incrementAndGet();
+                List<String> claimed = new ArrayList<>();
+                for (String item; claimed.size() < wanted && (item = due.poll()) != null; ) {
+                    claimed.add(item);
+                }
+                return claimed;
+            }, handled::add);
+        }
+    }
+
+    private final QueueWorker worker = new QueueWorker();
+
+    @AfterEach
+    void stop() {
+        worker.stop();
+    }
+
+    @Test
+    void claimsAgainAtOnceWhileClaimsComeBackFull() {
+        worker.due.addAll(List.of("a", "b", "c", "d", "e"));
+        worker.start();
+
+        // Two at most a claim and no wake-up: all five are handled only if full claims are followed at once.
+        await().atMost(Duration.ofSeconds(10)).until(() -> worker.handled.size() == 5);
+        assertThat(worker.handled).containsExactlyInAnyOrder("a", "b", "c", "d", "e");
+        assertThat(worker.claims.get()).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void waitsForAWakeUpAfterAClaimThatCameBackShortInsteadOfClaimingInVain() {
+        worker.due.add("a");
+        worker.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> worker.handled.contains("a"));
+
+        // No empty claim follows the short one while nothing wakes the worker.
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> worker.claims.get() == 1);
+
+        worker.due.add("b");
+        worker.wake();
+        await().atMost(Duration.ofSeconds(10)).until(() -> worker.handled.contains("b"));
+        assertThat(worker.claims).hasValue(2);
+    }
+
+    @Test
+    void aWakeUpDuringAClaimIsKeptForTheWaitThatFollows() {
+        QueueWorker racing = new QueueWorker() {
+            @Override
+            protected int doWork() {
+                int handled = super.doWork();
+                if (claims.get() == 1) {
+                    // New work comes, and its wake-up, after the first (short) claim looked and before the worker waits.
+                    due.add("late");
+                    wake();
+                }
+                return handled;
+            }
+        };
+        try {
+            racing.due.add("early");
+            racing.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> racing.handled.contains("late"));
+            assertThat(racing.handled).containsExactlyInAnyOrder("early", "late");
+        } finally {
+            racing.stop();
+        }
+    }
+}

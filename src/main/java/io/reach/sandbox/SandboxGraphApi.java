@@ -49,14 +49,14 @@ public final class SandboxGraphApi {
     SandboxGraphApi(JsonMapper json, HandsetRules rules, SandboxWebhooks webhooks, String phoneNumberId, String accessToken,
                     int historySize) {
         this.json = json;
-        this.wamidByIdempotencyKey = Recent.map(historySize);
-        this.attemptsByIdempotencyKey = Recent.map(historySize);
-        this.acceptedByRecipient = Recent.map(historySize);
-        this.failureDelivered = Recent.map(historySize);
         this.rules = rules;
         this.webhooks = webhooks;
         this.phoneNumberId = phoneNumberId;
         this.accessToken = accessToken.getBytes(StandardCharsets.UTF_8);
+        this.wamidByIdempotencyKey = Recent.map(historySize);
+        this.attemptsByIdempotencyKey = Recent.map(historySize);
+        this.acceptedByRecipient = Recent.map(historySize);
+        this.failureDelivered = Recent.map(historySize);
     }
 
     /** Starts listening on the loopback interface; port 0 picks a free one. Returns the port. */

@@ -44,6 +44,9 @@ public class SandboxNetwork implements SmartLifecycle {
     SandboxNetwork(SandboxSettings settings, Senders senders, JsonMapper json) {
         this.settings = settings;
         this.senders = senders;
+        if (settings.historySize() < 1) {
+            throw new IllegalArgumentException("reach.sandbox.history-size must be at least 1, not " + settings.historySize());
+        }
         HandsetRules rules = HandsetRules.load(settings.rulesFile());
         this.webhooks = new SandboxWebhooks(json, settings.phoneNumberId(), settings.wabaId(), settings.displayNumber(),
                 settings.appSecret(), settings.webhookBatchSize(), settings.webhookConcurrency());

@@ -86,10 +86,10 @@ public final class SandboxSmsc {
 
     public SandboxSmsc(HandsetRules rules, String systemId, String password, int historySize) {
         this.rules = rules;
-        this.submits = new Recent<>(historySize, Submit::destination);
-        this.idByReference = Recent.map(historySize);
         this.systemId = systemId;
         this.password = password;
+        this.submits = new Recent<>(historySize, Submit::destination);
+        this.idByReference = Recent.map(historySize);
     }
 
     /** Listens on loopback; port 0 picks a free port the first time, and a restart reuses the same port. */

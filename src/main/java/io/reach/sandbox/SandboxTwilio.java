@@ -71,11 +71,12 @@ public final class SandboxTwilio {
 
     SandboxTwilio(JsonMapper json, HandsetRules rules, String accountSid, String authToken, int historySize) {
         this.json = json;
-        this.created = new Recent<>(historySize, c -> c.kind() + " " + c.form().get("To"),
-                c -> c.form().containsKey("StatusCallback") ? c.kind() + " " + c.form().get("StatusCallback") : null);
         this.rules = rules;
         this.accountSid = accountSid;
         this.authToken = authToken;
+        // Found by recipient (tests), and by status-callback URL (a retried create, see replayed).
+        this.created = new Recent<>(historySize, c -> c.kind() + " " + c.form().get("To"),
+                c -> c.form().containsKey("StatusCallback") ? c.kind() + " " + c.form().get("StatusCallback") : null);
     }
 
     int start(int port) throws IOException {

@@ -81,6 +81,16 @@ public class Senders {
         return store.all().stream().filter(r -> r.sender().channel().equals(channel)).map(SenderStore.Row::provider).toList();
     }
 
+    /**
+     * The ids of a channel's senders that go through this provider, as the snapshot has them (a sender added through
+     * another node shows within its 10 s): the SMS dispatcher asks on every round, which must not cost a query.
+     */
+    public Set<UUID> idsOf(String channel, String provider) {
+        return snapshot().stream().map(SenderStore.Row::sender)
+                .filter(s -> s.channel().equals(channel) && provider.equals(s.provider()))
+                .map(Sender::id).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
     /** Whether a sender of any channel has this id or name (one indexed lookup, not a list of all senders). */
     public boolean exists(String idOrName) {
         return resolveRow(idOrName).isPresent();

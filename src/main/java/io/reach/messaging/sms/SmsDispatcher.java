@@ -56,8 +56,7 @@ class SmsDispatcher extends BackgroundWorker {
     @Override
     protected int doWork() {
         Set<UUID> ready = new HashSet<>(links.boundSenders());
-        senders.providerAccounts(Sender.SMS).stream().filter(a -> Sender.TWILIO.equals(a.sender().provider()))
-                .forEach(a -> ready.add(a.sender().id()));
+        ready.addAll(senders.idsOf(Sender.SMS, Sender.TWILIO));
         return sends.claimAsFree(settings.batchSize(),
                 wanted -> messages.claimDue(Channel.SMS, ready, wanted, settings.lease()), this::send);
     }

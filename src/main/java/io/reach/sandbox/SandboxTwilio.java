@@ -75,8 +75,8 @@ public final class SandboxTwilio {
         this.accountSid = accountSid;
         this.authToken = authToken;
         // Found by recipient (tests), and by status-callback URL (a retried create, see replayed).
-        this.created = new Recent<>(historySize, c -> c.kind() + " " + c.form().get("To"),
-                c -> c.form().containsKey("StatusCallback") ? c.kind() + " " + c.form().get("StatusCallback") : null);
+        this.created = new Recent<>(historySize, c -> ofKind(c.kind(), c.form().get("To")),
+                c -> c.form().containsKey("StatusCallback") ? ofKind(c.kind(), c.form().get("StatusCallback")) : null);
     }
 
     int start(int port) throws IOException {
@@ -99,8 +99,13 @@ public final class SandboxTwilio {
         return created.all();
     }
 
+    /** A lookup key of {@link #created}: a value of a message's or a call's form, with the kind it belongs to. */
+    private static String ofKind(String kind, String value) {
+        return kind + " " + value;
+    }
+
     public List<Created> createdFor(String kind, String to) {
-        return created.find(0, kind + " " + to);
+        return created.find(0, ofKind(kind, to));
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -204,7 +209,7 @@ public final class SandboxTwilio {
         if (callback == null) {
             return false;
         }
-        List<Created> earlier = created.find(1, kind + " " + callback);
+        List<Created> earlier = created.find(1, ofKind(kind, callback));
         if (earlier.isEmpty()) {
             return false;
         }

@@ -79,7 +79,7 @@ public final class FlowBenchmark {
                 "reach.sandbox.webhook-url", "http://127.0.0.1:" + port + "/webhooks/whatsapp",
                 "reach.journeys.engine-enabled", "false", "logging.level.root", "warn",
                 // The delays are read from what the sandbox remembers, warm-up rounds included.
-                "reach.sandbox.history-size", String.valueOf(Math.max(100_000, 2 * (contacts + 10 * WARM_UP)))));
+                "reach.sandbox.history-size", String.valueOf(Math.max(100_000, 2 * (contacts + WARM_UP_ROUNDS * WARM_UP)))));
              ReachNode node = ReachNode.start("bench", database, reach)) {
             SandboxNetwork sandbox = sandboxNode.bean(SandboxNetwork.class);
             Api api = node.api();

@@ -152,6 +152,8 @@ class JourneyEngine extends BackgroundWorker {
         Journey journey;
         Contact contact;
         int steps;
+        // A fetch_variables step's answer, taken before the transaction that records it (see fetchBeforeTheTransaction).
+        Fetched fetched;
 
         Turn(Journey journey) {
             this.journey = journey;
@@ -166,12 +168,41 @@ class JourneyEngine extends BackgroundWorker {
     void advance(Journey claimed) {
         Turn turn = new Turn(claimed);
         try {
-            while (Boolean.TRUE.equals(transactions.execute(tx -> stepsInOneTransaction(turn)))) {
-                // the next step goes on in a transaction of its own
-            }
+            do {
+                turn.fetched = fetchBeforeTheTransaction(turn);
+            } while (Boolean.TRUE.equals(transactions.execute(tx -> stepsInOneTransaction(turn))));
         } catch (RuntimeException e) {
             log.warn("Journey {} could not take its step; it is tried again when its lease ends", claimed.id(), e);
         }
+    }
+
+    /** A fetch_variables step's outcome for the journey at visit {@code visits}, and the variables it set. */
+    private record Fetched(int visits, StepOutcome outcome, Map<String, String> variables) {}
+
+    /**
+     * Takes a fetch_variables step's HTTP exchange before the transaction that records its outcome, when the journey
+     * is running at such a step: the exchange may wait up to a minute on someone's backend, and inside the transaction
+     * it would hold a pooled connection and the journey's row lock as long (sixteen slow fetches would take most of
+     * the pool from the webhooks). The journey's lease is first stretched over the exchange so that no other node
+     * claims it meanwhile; the transaction then records the outcome only if the journey is still at that visit.
+     */
+    private Fetched fetchBeforeTheTransaction(Turn turn) {
+        Journey journey = turn.journey;
+        if (!Journey.RUNNING.equals(journey.state())) {
+            return null;
+        }
+        FlowDocument flow = flows.document(journey.flowVersionId());
+        Optional<FlowStep> step = flow.step(journey.currentStep());
+        if (step.isEmpty() || !StepTypes.FETCH_VARIABLES.equals(step.get().type())) {
+            return null;
+        }
+        java.time.Instant leaseUntil = clock.instant().plus(executor.longestFetch(step.get())).plus(settings.lease());
+        if (!store.extendLease(journey.id(), journey.visits(), leaseUntil)) {
+            return null; // advanced by someone else meanwhile, or gone: the transaction finds out and leaves it
+        }
+        Map<String, String> variables = new LinkedHashMap<>(journey.variables());
+        StepOutcome outcome = executor.execute(flow, step.get(), journey, contactFor(step.get(), journey, turn), variables, Map.of());
+        return new Fetched(journey.visits(), outcome, variables);
     }
 
     /**
@@ -216,6 +247,11 @@ class JourneyEngine extends BackgroundWorker {
                     writes.release(); // neither decided nor due: nothing to do yet
                     return false;
                 }
+            } else if (turn.fetched != null && turn.fetched.visits() == journey.visits()
+                    && StepTypes.FETCH_VARIABLES.equals(step.type())) {
+                outcome = turn.fetched.outcome();
+                variables = new LinkedHashMap<>(turn.fetched.variables());
+                turn.fetched = null;
             } else {
                 outcome = executor.execute(flow, step, journey, contactFor(step, journey, turn), variables, sentHere);
                 if (CHANGES_CONTACT.contains(step.type())) {
@@ -241,8 +277,9 @@ class JourneyEngine extends BackgroundWorker {
                         return false;
                     }
                     Optional<FlowStep> following = flow.step(next.target());
-                    if (following.isPresent() && !lockedWithoutWaiting(following.get(), journey, variables, sentHere)) {
-                        return true;
+                    if (following.isPresent() && (StepTypes.FETCH_VARIABLES.equals(following.get().type())
+                            || !lockedWithoutWaiting(following.get(), journey, variables, sentHere))) {
+                        return true; // a fetch's exchange, or a lock someone holds, is waited for outside this transaction
                     }
                 }
                 case StepOutcome.Wait wait -> {

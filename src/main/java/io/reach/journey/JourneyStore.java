@@ -112,6 +112,12 @@ class JourneyStore {
         }
     }
 
+    /** Stretches a running journey's lease to {@code until}, if it is still at visit {@code visits}; false if not. */
+    boolean extendLease(UUID id, int visits, Instant until) {
+        return jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id = ? AND visits = ? AND state = 'RUNNING'")
+                .params(Times.utc(until), id, visits).update() > 0;
+    }
+
     Optional<Row> lock(UUID id) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE id = ? FOR UPDATE").param(id).query(this::row).optional();
     }

@@ -51,6 +51,7 @@ class StepExecutor {
 
     static final String MESSAGE_VARIABLE = "_message.";
     private static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final WhatsAppSending whatsApp;
     private final SmsSending sms;
@@ -61,7 +62,7 @@ class StepExecutor {
     private final Reports reports;
     private final JsonMapper json;
     private final Clock clock;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
             .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
 
     StepExecutor(WhatsAppSending whatsApp, SmsSending sms, VoiceSending voice, Messages messages, InboundMessages inbound,
@@ -241,10 +242,19 @@ class StepExecutor {
         return new StepOutcome.Wait(StepOutcome.TIMER, next.toInstant(), null, null, "waiting until " + next, null);
     }
 
+    /** The longest a fetch_variables step's exchange can take: connecting, then waiting for the answer. */
+    Duration longestFetch(FlowStep step) {
+        return CONNECT_TIMEOUT.plus(fetchTimeout(step.request()));
+    }
+
+    private static Duration fetchTimeout(FlowStep.Request request) {
+        return request.timeout() == null ? DEFAULT_FETCH_TIMEOUT : Duration.parse(request.timeout());
+    }
+
     private StepOutcome fetch(FlowStep step, Contact contact, Map<String, String> variables) {
         FlowStep.Request request = step.request();
         String url = Placeholders.fill(request.url(), contact, variables, StepExecutor::escapeForUrl).text();
-        Duration timeout = request.timeout() == null ? DEFAULT_FETCH_TIMEOUT : Duration.parse(request.timeout());
+        Duration timeout = fetchTimeout(request);
         String failure = step.branches().get("failure");
         String success = step.branches().get("success");
         HttpRequest.Builder builder;

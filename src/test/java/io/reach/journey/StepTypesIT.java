@@ -42,6 +42,9 @@ class StepTypesIT extends ReachIntegrationTest {
     private static final AtomicInteger NUMBERS = new AtomicInteger(100);
     private static HttpServer backend;
     private static ServerSocket silentBackend;
+    // The backend's /held/ answers once the test lets it; heldRequests counts what it was asked.
+    private static final java.util.concurrent.CountDownLatch LET_HELD_ANSWER = new java.util.concurrent.CountDownLatch(1);
+    private static final AtomicInteger HELD_REQUESTS = new AtomicInteger();
 
     @TestConfiguration
     static class Time {
@@ -57,6 +60,9 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Autowired
     JourneyStore store;
+
+    @Autowired
+    org.springframework.jdbc.core.simple.JdbcClient jdbc;
 
     @BeforeAll
     static void backends() throws IOException {
@@ -81,6 +87,21 @@ class StepTypesIT extends ReachIntegrationTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        backend.createContext("/held/", exchange -> {
+            HELD_REQUESTS.incrementAndGet();
+            try {
+                LET_HELD_ANSWER.await(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = "{\"customer\":{\"name\":\"Grace\"}}".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        // A held answer must not hold up the other requests.
+        backend.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         backend.start();
         // Accepts connections (through its backlog) and never answers: a backend that times out.
         silentBackend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -160,6 +181,37 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(outcome(journeys.get("bad json"), 0)).contains("not JSON");
         assertThat(outcome(journeys.get("timeout"), 0)).contains("timed out");
         assertThat(api.get("/api/v1/flows/" + flow + "/reports").body()).contains("Ada c 42 (gold)");
+    }
+
+    @Test
+    void aFetchWaitingOnItsBackendHoldsNoLockOnItsJourneyAndKeepsOtherNodesAwayWithItsLease() {
+        String base = "http://127.0.0.1:" + backend.getAddress().getPort() + "/held/";
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"fetch","steps":[
+                 {"id":"fetch","type":"fetch_variables","request":{"method":"GET","url":"{{backend}}{{customer}}","timeout":"PT30S"},
+                  "extract":{"name":"/customer/name"},"branches":{"success":"ok","failure":"failed"}},
+                 {"id":"ok","type":"add_report_row","status":"found","description":"{{name}}","next":"end"},
+                 {"id":"failed","type":"add_report_row","status":"not found","description":"{{customer}}","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String journey = start(flow, contact(), Map.of("backend", base, "customer", "c 7"));
+        java.util.UUID id = java.util.UUID.fromString(journey);
+
+        await().atMost(PATIENCE).until(() -> HELD_REQUESTS.get() == 1);
+        // A transaction of the engine's would hold the row's lock, and SKIP LOCKED would then find nothing.
+        assertThat(jdbc.sql("SELECT id FROM journeys WHERE id = ? FOR UPDATE SKIP LOCKED").param(id).query(java.util.UUID.class)
+                .optional()).contains(id);
+        // The lease covers the exchange (30 s, and 5 s to connect) and a lease after it, so no other node claims the journey.
+        Instant leaseUntil = jdbc.sql("SELECT lease_until FROM journeys WHERE id = ?").param(id)
+                .query((rs, n) -> rs.getObject(1, java.time.OffsetDateTime.class).toInstant()).single();
+        assertThat(leaseUntil).isAfter(clock.instant().plus(Duration.ofSeconds(90)));
+        assertThat(state(journey)).isEqualTo("RUNNING");
+        assertThat(current(journey)).isEqualTo("fetch");
+
+        LET_HELD_ANSWER.countDown();
+        awaitEnded(journey);
+        assertThat(steps(journey)).containsExactly("fetch:success", "ok", "end");
+        assertThat(api.get("/api/v1/journeys/" + journey).json().path("variables").path("name").asString()).isEqualTo("Grace");
+        assertThat(HELD_REQUESTS.get()).isEqualTo(1);
     }
 
     @Test

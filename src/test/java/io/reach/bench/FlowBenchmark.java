@@ -162,6 +162,8 @@ public final class FlowBenchmark {
             long before = heapAfterGc();
             Instant start = Instant.now();
             int started = node.bean(io.reach.journey.Journeys.class).launch(java.util.UUID.fromString(flowId));
+            System.out.printf("  launch: %d journeys created in %.1f s%n", started,
+                    Duration.between(start, Instant.now()).toMillis() / 1000.0);
             awaitJourneys(jdbc, "WAITING", started, start, "launch");
             double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
             long after = heapAfterGc();

@@ -82,11 +82,12 @@ public class Messages {
         Boolean inserted = transactions.execute(tx -> {
             String sql = "INSERT INTO messages (id, channel, sender_id, contact_id, recipient, template_name,"
                     + " template_language, campaign_id, idempotency_key, request_body, rendered_text, status, blocked_reason,"
-                    + " attempts, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)";
+                    + " attempts, next_attempt_at, created_at, updated_at, recorded_statuses)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)";
             Object[] params = {id, message.channel().name(), message.senderId(), message.contactId(), message.recipient(),
                     message.templateName(), message.templateLanguage(), message.campaignId(), message.idempotencyKey(),
                     body, message.renderedText(), status.name(), message.blockedReason(), Times.utc(now), Times.utc(now),
-                    Times.utc(now)};
+                    Times.utc(now), recordedStatuses(EnumSet.of(status))};
             boolean fresh = message.idempotencyKey() == null
                     ? jdbc.sql(sql).params(params).update() > 0
                     : dialect.insertUnlessDuplicate(jdbc, sql, "idempotency_key", params);
@@ -437,17 +438,31 @@ public class Messages {
         List<UUID> distinct = messageIds.stream().distinct().sorted().toList();
         java.util.Map<UUID, Locked> locked = new java.util.HashMap<>();
         String in = SqlLists.placeholders(distinct.size());
-        jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id IN (" + in + ") ORDER BY id FOR UPDATE")
-                .params(new java.util.ArrayList<Object>(distinct)).query(this::row).list()
-                .forEach(m -> locked.put(m.id(), new Locked(m)));
+        List<UUID> recordedUnknown = new java.util.ArrayList<>();
+        jdbc.sql("SELECT " + COLUMNS + ", recorded_statuses FROM messages WHERE id IN (" + in + ") ORDER BY id FOR UPDATE")
+                .params(new java.util.ArrayList<Object>(distinct))
+                .query(rs -> {
+                    Locked message = new Locked(row(rs, 0));
+                    String recorded = rs.getString("recorded_statuses");
+                    if (recorded == null) {
+                        recordedUnknown.add(message.before.id());
+                    } else {
+                        message.recorded.addAll(recordedStatuses(recorded));
+                    }
+                    locked.put(message.before.id(), message);
+                });
         if (locked.size() != distinct.size()) {
             throw new IllegalStateException("a message to apply a status to is gone: " + distinct);
         }
-        jdbc.sql("SELECT message_id, status FROM message_events WHERE message_id IN (" + in + ")")
-                .params(new java.util.ArrayList<Object>(distinct))
-                .query(rs -> {
-                    locked.get(rs.getObject("message_id", UUID.class)).recorded.add(status(rs.getString("status")));
-                });
+        if (!recordedUnknown.isEmpty()) {
+            // Rows written before their statuses were kept with them: the timeline tells, read after the lock.
+            jdbc.sql("SELECT message_id, status FROM message_events WHERE message_id IN ("
+                            + SqlLists.placeholders(recordedUnknown.size()) + ")")
+                    .params(new java.util.ArrayList<Object>(recordedUnknown))
+                    .query(rs -> {
+                        locked.get(rs.getObject("message_id", UUID.class)).recorded.add(status(rs.getString("status")));
+                    });
+        }
         Instant now = clock.instant();
         List<Object[]> newEvents = new java.util.ArrayList<>();
         List<MessageStatusReported> reported = new java.util.ArrayList<>();
@@ -505,7 +520,7 @@ public class Messages {
             Locked message = locked.get(id);
             if (message.applied) {
                 updates.add(new Object[] {message.status.name(), message.errorCode, message.errorTitle, message.errorDetails,
-                        Times.utc(now), message.status.name(), message.newProviderId, id});
+                        Times.utc(now), message.status.name(), message.newProviderId, recordedStatuses(message.recorded), id});
             } else if (message.newProviderId != null) {
                 providerIds.add(new Object[] {message.newProviderId, id});
             }
@@ -513,7 +528,7 @@ public class Messages {
         if (!updates.isEmpty()) {
             batches.batchUpdate("UPDATE messages SET status = ?, error_code = ?, error_title = ?, error_details = ?, updated_at = ?,"
                     + " lease_until = CASE WHEN ? = 'QUEUED' THEN lease_until ELSE NULL END,"
-                    + " provider_message_id = COALESCE(provider_message_id, ?) WHERE id = ?", updates);
+                    + " provider_message_id = COALESCE(provider_message_id, ?), recorded_statuses = ? WHERE id = ?", updates);
         }
         if (!providerIds.isEmpty()) {
             batches.batchUpdate("UPDATE messages SET provider_message_id = ? WHERE id = ? AND provider_message_id IS NULL",
@@ -546,6 +561,21 @@ public class Messages {
     private void insertFirstEvent(UUID messageId, MessageStatus status, Instant now) {
         jdbc.sql("INSERT INTO message_events (message_id, status, occurred_at, recorded_at, inferred) VALUES (?, ?, ?, ?, ?)")
                 .params(messageId, status.name(), Times.utc(now), Times.utc(now), false).update();
+    }
+
+    /** A message's recorded statuses as its row keeps them: their names, comma-separated, in the enum's order. */
+    static String recordedStatuses(Set<MessageStatus> statuses) {
+        return String.join(",", statuses.stream().map(MessageStatus::name).toList());
+    }
+
+    static Set<MessageStatus> recordedStatuses(String stored) {
+        Set<MessageStatus> statuses = EnumSet.noneOf(MessageStatus.class);
+        for (String name : stored.split(",")) {
+            if (!name.isEmpty()) {
+                statuses.add(status(name));
+            }
+        }
+        return statuses;
     }
 
     private static MessageStatus status(String stored) {

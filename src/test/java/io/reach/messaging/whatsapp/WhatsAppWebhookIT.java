@@ -106,6 +106,28 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aMessageRowKeepsTheStatusesOfItsTimelineAndOneWrittenWithoutThemIsJudgedByItsTimeline() {
+        String id = submittedMessage("wamid.kept-statuses");
+        postSigned(statuses(status("wamid.kept-statuses", "delivered", null)));
+        await().atMost(PATIENCE).until(() -> timeline(api, id).contains("delivered"));
+        assertThat(recordedStatuses(id)).isEqualTo("QUEUED,SUBMITTED,DELIVERED");
+
+        // As a row written before the column was added (V5) has it: the timeline must tell what was recorded.
+        jdbc.sql("UPDATE messages SET recorded_statuses = NULL WHERE id = ?").param(UUID.fromString(id)).update();
+        postSigned(statuses(status("wamid.kept-statuses", "delivered", null), status("wamid.kept-statuses", "read", null)));
+
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(timeline(api, id)).containsExactly("queued", "submitted",
+                "delivered", "read"));
+        assertThat(api.get("/api/v1/messages/" + id).json().path("status").asString()).isEqualTo("read");
+        assertThat(recordedStatuses(id)).isEqualTo("QUEUED,SUBMITTED,DELIVERED,READ");
+    }
+
+    private String recordedStatuses(String messageId) {
+        return jdbc.sql("SELECT recorded_statuses FROM messages WHERE id = ?").param(UUID.fromString(messageId))
+                .query(String.class).single();
+    }
+
+    @Test
     void deliveredAfterFailedWinsAndKeepsBothInTheTimeline() {
         String id = submittedMessage("wamid.multi-device");
 

@@ -83,7 +83,8 @@ class SmsDispatcher extends BackgroundWorker {
             retryOrGiveUp(message, new MessageError(0, "The SMPP session is down; retrying after the reconnect", null));
             return;
         }
-        List<SmsParts.Part> known = parts.ensure(message.id(), encoded.parts().size());
+        // A claim counts the attempt: the first one finds no parts, since only an attempt creates them.
+        List<SmsParts.Part> known = parts.ensure(message.id(), encoded.parts().size(), message.attempt() == 1);
         String firstId = null;
         for (SmsEncoding.Part part : encoded.parts()) {
             SmsParts.Part row = known.get(part.number() - 1);

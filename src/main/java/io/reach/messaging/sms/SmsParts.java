@@ -24,17 +24,24 @@ class SmsParts {
         this.clock = clock;
     }
 
-    /** The parts of a message, created (none accepted yet) on its first attempt. */
-    List<Part> ensure(UUID messageId, int total) {
-        List<Part> parts = of(messageId);
-        if (!parts.isEmpty()) {
-            return parts;
+    /**
+     * The parts of a message, created (none accepted yet) when it has none. {@code firstAttempt}: the message was
+     * never claimed before, so no attempt can have created them and there is nothing to read first.
+     */
+    List<Part> ensure(UUID messageId, int total, boolean firstAttempt) {
+        if (!firstAttempt) {
+            List<Part> parts = of(messageId);
+            if (!parts.isEmpty()) {
+                return parts;
+            }
         }
+        List<Part> parts = new java.util.ArrayList<>(total);
         for (int number = 1; number <= total; number++) {
             jdbc.sql("INSERT INTO sms_parts (message_id, part_number, total_parts, status, updated_at) VALUES (?, ?, ?, ?, ?)")
                     .params(messageId, number, total, MessageStatus.QUEUED.name(), Times.now(clock)).update();
+            parts.add(new Part(messageId, number, total, null, MessageStatus.QUEUED));
         }
-        return of(messageId);
+        return parts;
     }
 
     List<Part> of(UUID messageId) {

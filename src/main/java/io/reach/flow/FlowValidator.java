@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
 final class FlowValidator {
 
     static final Duration MAX_TIMEOUT = Duration.ofDays(7);
+    // A reply branch is a button's payload (or a text), kept as the journey's decision: as long as a payload may be.
+    private static final int MAX_REPLY_BRANCH_LENGTH = 1000;
     private static final Pattern STEP_ID = Pattern.compile("[A-Za-z0-9_-]{1,100}");
     private static final Set<String> OPERATORS = Set.of("equals", "not_equals", "contains", "exists", "not_exists",
             "greater_than", "less_than");
@@ -180,6 +182,11 @@ final class FlowValidator {
                     checkMessageReference(step, byId, problems, false);
                 }
                 checkTimeout(step, problems, step.branches() != null && step.branches().containsKey(StepTypes.NO_REPLY));
+                if (step.branches() != null) {
+                    step.branches().keySet().stream().filter(k -> k.length() > MAX_REPLY_BRANCH_LENGTH).forEach(k -> problems.add(
+                            new FlowProblem(id, "branch '" + k.substring(0, 40) + "…' is longer than a reply's payload can be ("
+                                    + MAX_REPLY_BRANCH_LENGTH + " characters)")));
+                }
             }
             case StepTypes.WAIT -> {
                 if ((step.duration() == null) == (step.window() == null)) {

@@ -154,6 +154,10 @@ class JourneyEngine extends BackgroundWorker {
         int steps;
         // A fetch_variables step's answer, taken before the transaction that records it (see fetchBeforeTheTransaction).
         Fetched fetched;
+        // The journey as the current transaction began with it, and the step being taken now: what a journey whose
+        // step the database refused is failed at, and the step its error names.
+        Journey atTransactionStart;
+        String executing;
 
         Turn(Journey journey) {
             this.journey = journey;
@@ -172,7 +176,37 @@ class JourneyEngine extends BackgroundWorker {
                 turn.fetched = fetchBeforeTheTransaction(turn);
             } while (Boolean.TRUE.equals(transactions.execute(tx -> stepsInOneTransaction(turn))));
         } catch (RuntimeException e) {
+            // The database refuses what the step writes (a constraint, a value too long): trying again would fail
+            // the same way every lease, for ever. A duplicate key is left out: it can come from a race.
+            if (e instanceof org.springframework.dao.DataIntegrityViolationException refusal
+                    && !(e instanceof org.springframework.dao.DuplicateKeyException)) {
+                failForGood(turn, refusal);
+                return;
+            }
             log.warn("Journey {} could not take its step; it is tried again when its lease ends", claimed.id(), e);
+        }
+    }
+
+    /**
+     * Fails a journey whose step the database refused, at the step its last transaction began with (the refused
+     * transaction wrote nothing), with the refusal as its error; unless it moved on or was failed meanwhile.
+     */
+    private void failForGood(Turn turn, org.springframework.dao.DataIntegrityViolationException refusal) {
+        Journey journey = turn.atTransactionStart == null ? turn.journey : turn.atTransactionStart;
+        String step = turn.executing == null ? journey.currentStep() : turn.executing;
+        String error = "step " + step + ": the database refused what it wrote (" + refusal.getMostSpecificCause().getMessage() + ")";
+        log.warn("Journey {} failed: {}", journey.id(), error);
+        try {
+            transactions.executeWithoutResult(tx -> store.lock(journey.id())
+                    .filter(row -> row.journey().visits() == journey.visits())
+                    .filter(row -> Journey.RUNNING.equals(row.journey().state()) || Journey.WAITING.equals(row.journey().state()))
+                    .ifPresent(row -> {
+                        JourneyStore.Writes writes = store.writes(row.journey());
+                        writes.finish(row.journey(), Journey.FAILED, null, error, null, error, row.journey().variables());
+                        store.write(writes);
+                    }));
+        } catch (RuntimeException e) {
+            log.warn("Journey {} could not be marked failed; it is tried again when its lease ends", journey.id(), e);
         }
     }
 
@@ -211,6 +245,8 @@ class JourneyEngine extends BackgroundWorker {
      * written once, at the end ({@link JourneyStore.Writes}).
      */
     private boolean stepsInOneTransaction(Turn turn) {
+        turn.atTransactionStart = turn.journey;
+        turn.executing = null;
         UUID journeyId = turn.journey.id();
         lockWhatTheStepWaitsOn(turn.journey);
         Optional<JourneyStore.Row> locked = store.lock(journeyId);
@@ -240,6 +276,7 @@ class JourneyEngine extends BackgroundWorker {
                 return false;
             }
             FlowStep step = current.get();
+            turn.executing = step.id();
             StepOutcome outcome;
             if (Journey.WAITING.equals(journey.state())) {
                 outcome = resume(row, step, variables);

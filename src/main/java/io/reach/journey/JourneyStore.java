@@ -202,7 +202,7 @@ class JourneyStore {
             OffsetDateTime now = Times.now(clock);
             closeStep(journey.visits(), branch, outcome, messageId, now);
             this.state = state;
-            this.error = error;
+            this.error = described(error);
             this.variables = json.writeValueAsString(variables);
             wakeAt = null;
             waitingKind = null;
@@ -217,7 +217,8 @@ class JourneyStore {
             releaseLease = true;
         }
 
-        private void closeStep(int seq, String branch, String outcome, UUID messageId, OffsetDateTime now) {
+        private void closeStep(int seq, String branch, String givenOutcome, UUID messageId, OffsetDateTime now) {
+            String outcome = described(givenOutcome);
             if (seq == startVisits) {
                 openTouched = true;
                 openLeftAt = now;
@@ -232,7 +233,8 @@ class JourneyStore {
             }
         }
 
-        private void annotateStep(int seq, String outcome, UUID messageId) {
+        private void annotateStep(int seq, String givenOutcome, UUID messageId) {
+            String outcome = described(givenOutcome);
             if (seq == startVisits) {
                 openTouched = true;
                 openOutcome = outcome;
@@ -243,6 +245,20 @@ class JourneyStore {
             }
         }
     }
+
+    /**
+     * A step's outcome or a journey's error as it is stored: a description, clipped to its column's 2,000 characters
+     * (a condition on a long variable, or a long answer quoted in an error, would otherwise fail the step for good).
+     */
+    static String described(String text) {
+        if (text == null || text.length() <= DESCRIPTION_LENGTH) {
+            return text;
+        }
+        int end = DESCRIPTION_LENGTH - 1;
+        return text.substring(0, Character.isHighSurrogate(text.charAt(end - 1)) ? end - 1 : end) + "…";
+    }
+
+    private static final int DESCRIPTION_LENGTH = 2000;
 
     /** The writes of a transaction that took {@code journey}'s row lock, as it was then. */
     Writes writes(Journey journey) {

@@ -61,6 +61,15 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesAReplyBranchLongerThanAPayloadCanBe() {
+        String key = "Y".repeat(1001);
+        assertOnlyProblem(check("{\"type\":\"api\"}", "r", "{\"id\":\"r\",\"type\":\"wait_for_reply\",\"branches\":{\"" + key + "\":\"e\",\"YES\":\"e\"}},"
+                + "{\"id\":\"e\",\"type\":\"end\"}"), "r", "is longer than a reply's payload can be (1000 characters)");
+        assertThat(check("{\"type\":\"api\"}", "r", "{\"id\":\"r\",\"type\":\"wait_for_reply\",\"branches\":{\"" + "Y".repeat(1000) + "\":\"e\"}},"
+                + "{\"id\":\"e\",\"type\":\"end\"}")).isEmpty();
+    }
+
+    @Test
     void namesAnUnreachableStep() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"end\"},{\"id\":\"orphan\",\"type\":\"end\"}"), "orphan", "unreachable step");
     }

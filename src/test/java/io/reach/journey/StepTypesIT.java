@@ -269,6 +269,62 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aLongReplyDecidesItsJourneyAndIsReportedWholeAndAStepOutcomeQuotingItIsClipped() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"reply"},
+                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
+                  "branches":{"any_text":"check","no_reply":"end"}},
+                 {"id":"check","type":"condition","condition":{"left":"{{reply.text}}","operator":"contains","right":"five"},
+                  "branches":{"true":"text","false":"end"}},
+                 {"id":"text","type":"add_report_row","status":"text: {{reply.text}}","description":"{{reply.text}}","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String texter = contact("2");
+        String journey = start(flow, texter, Map.of());
+        await().atMost(PATIENCE).until(() -> "reply".equals(current(journey)) && "WAITING".equals(state(journey)));
+        // As long as a WhatsApp text can be (4,096 characters).
+        String reply = "I will come at ".repeat(272) + "five.";
+        assertThat(reply).hasSize(4085);
+
+        postInboundText(texter, reply);
+
+        awaitEnded(journey);
+        assertThat(steps(journey)).containsExactly("send", "reply:any_text", "check:true", "text", "end");
+        JsonNode row = api.get("/api/v1/flows/" + flow + "/reports").json().path(0);
+        assertThat(row.path("status").asString()).isEqualTo("text: " + reply);
+        assertThat(row.path("description").asString()).isEqualTo(reply);
+        String condition = outcome(journey, 2);
+        assertThat(condition).hasSize(2000).startsWith("'I will come at I will come at").endsWith("…");
+    }
+
+    @Test
+    void aStepWhoseWritesTheDatabaseRefusesFailsItsJourneyWithTheRefusalInsteadOfTryingForEver() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"tag","steps":[
+                 {"id":"tag","type":"add_tag","tag":"refusal-test","next":"report"},
+                 {"id":"report","type":"add_report_row","status":"{{verdict}}","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        jdbc.sql("ALTER TABLE report_rows ADD CONSTRAINT reach_test_refusal CHECK (status <> 'refused by the database')").update();
+        try {
+            String refused = start(flow, contact(), Map.of("verdict", "refused by the database"));
+            String accepted = start(flow, contact(), Map.of("verdict", "accepted"));
+
+            // Without the rule, the refused journey would stay running and be tried again every lease (a minute).
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(state(refused)).isEqualTo("FAILED"));
+            awaitEnded(accepted);
+            JsonNode failed = api.get("/api/v1/journeys/" + refused).json();
+            assertThat(failed.path("error").asString()).startsWith("step report: the database refused what it wrote")
+                    .containsIgnoringCase("reach_test_refusal");
+            // The refused transaction took the tag and the report together: the journey failed where it began.
+            assertThat(failed.path("currentStep").asString()).isEqualTo("tag");
+            assertThat(api.get("/api/v1/flows/" + flow + "/reports").json()).hasSize(1);
+        } finally {
+            jdbc.sql("ALTER TABLE report_rows DROP CONSTRAINT reach_test_refusal").update();
+        }
+    }
+
+    @Test
     void branchesOnBlockedAndNamesTheMissingPlaceholder() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[

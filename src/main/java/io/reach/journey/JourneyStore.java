@@ -251,14 +251,8 @@ class JourneyStore {
      * (a condition on a long variable, or a long answer quoted in an error, would otherwise fail the step for good).
      */
     static String described(String text) {
-        if (text == null || text.length() <= DESCRIPTION_LENGTH) {
-            return text;
-        }
-        int end = DESCRIPTION_LENGTH - 1;
-        return text.substring(0, Character.isHighSurrogate(text.charAt(end - 1)) ? end - 1 : end) + "…";
+        return io.reach.shared.Texts.clip(text, 2000);
     }
-
-    private static final int DESCRIPTION_LENGTH = 2000;
 
     /** The writes of a transaction that took {@code journey}'s row lock, as it was then. */
     Writes writes(Journey journey) {

@@ -244,7 +244,8 @@ public class Messages {
     public void retryLater(UUID messageId, Instant next, MessageError lastError) {
         jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, error_code = ?, error_title = ?,"
                         + " error_details = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'")
-                .params(Times.utc(next), lastError.code(), lastError.title(), lastError.details(), Times.now(clock), messageId)
+                .params(Times.utc(next), lastError.code(), io.reach.shared.Texts.clip(lastError.title(), 500),
+                        io.reach.shared.Texts.clip(lastError.details(), 2000), Times.now(clock), messageId)
                 .update();
     }
 

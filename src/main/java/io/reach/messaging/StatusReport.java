@@ -2,7 +2,10 @@ package io.reach.messaging;
 
 import java.time.Instant;
 
-/** A provider's word on a message's status, as one webhook or receipt carries it. */
+/**
+ * A provider's word on a message's status, as one webhook or receipt carries it; its error and pricing texts clipped
+ * to what the timeline keeps, so that a provider's long text cannot make the webhook that carries it fail for good.
+ */
 public record StatusReport(
         MessageStatus status,
         Instant occurredAt,
@@ -10,4 +13,11 @@ public record StatusReport(
         Integer errorCode,
         String errorTitle,
         String errorDetails,
-        String pricing) {}
+        String pricing) {
+
+    public StatusReport {
+        errorTitle = io.reach.shared.Texts.clip(errorTitle, 500);
+        errorDetails = io.reach.shared.Texts.clip(errorDetails, 2000);
+        pricing = io.reach.shared.Texts.clip(pricing, 1000);
+    }
+}

@@ -87,7 +87,7 @@ public class WebhookInbox {
 
     public void markFailed(long id, String error, Instant retryAt) {
         jdbc.sql("UPDATE webhook_inbox SET lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?")
-                .params(Times.utc(retryAt), error == null ? null : error.substring(0, Math.min(error.length(), 2000)), id)
+                .params(Times.utc(retryAt), io.reach.shared.Texts.clip(error, 2000), id)
                 .update();
     }
 

@@ -71,7 +71,7 @@ class CloudApiClient {
             String id = body == null ? null : body.path("messages").path(0).path("id").asString(null);
             if (id == null || id.isBlank()) {
                 // Meta answered success without an id: retrying could send twice, so this is recorded as a failure.
-                return new SendOutcome.Rejected(new MessageError(0, "Meta accepted the call but named no message", truncate(response.body())));
+                return new SendOutcome.Rejected(new MessageError(0, "Meta accepted the call but named no message", io.reach.shared.Texts.clip(response.body(), 500)));
             }
             return new SendOutcome.Accepted(id);
         }
@@ -111,9 +111,5 @@ class CloudApiClient {
         } catch (NumberFormatException e) {
             return java.util.Optional.empty();
         }
-    }
-
-    private static String truncate(String text) {
-        return text == null ? null : text.substring(0, Math.min(500, text.length()));
     }
 }

@@ -122,6 +122,22 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         assertThat(recordedStatuses(id)).isEqualTo("QUEUED,SUBMITTED,DELIVERED,READ");
     }
 
+    @Test
+    void aFailureWithAProvidersLongDetailsIsAppliedWithTheDetailsClipped() {
+        String id = submittedMessage("wamid.long-details");
+        String details = "Message Undeliverable. ".repeat(300);
+        String failed = "{\"id\":\"wamid.long-details\",\"status\":\"failed\",\"timestamp\":\"1763700000\","
+                + "\"recipient_id\":\"31612340000\",\"errors\":[{\"code\":131026,\"title\":\"Message undeliverable\","
+                + "\"message\":\"Message undeliverable\",\"error_data\":{\"details\":\"" + details + "\"}}]}";
+
+        postSigned(statuses(failed));
+
+        await().atMost(PATIENCE).until(() -> timeline(api, id).contains("failed"));
+        JsonNode message = api.get("/api/v1/messages/" + id).json();
+        assertThat(message.path("error").path("details").asString()).hasSize(2000).startsWith("Message Undeliverable.").endsWith("…");
+        assertThat(message.path("status").asString()).isEqualTo("failed");
+    }
+
     private String recordedStatuses(String messageId) {
         return jdbc.sql("SELECT recorded_statuses FROM messages WHERE id = ?").param(UUID.fromString(messageId))
                 .query(String.class).single();

@@ -50,6 +50,7 @@ public class Journeys {
             throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType()
                     + ", not through the API");
         }
+        checkKey(key);
         UUID contact = recipients.resolveId(to, contactId);
         Map<String, String> vars = new LinkedHashMap<>(variables == null ? Map.of() : variables);
         String entryKey = key == null ? null : "api:" + version.flowId() + ":" + key;
@@ -61,6 +62,7 @@ public class Journeys {
         if (name == null || name.isBlank()) {
             throw ApiException.invalidField("name", "is required (the event's name, e.g. order_ready)");
         }
+        checkKey(key);
         UUID contact = recipients.resolveId(to, contactId);
         Map<String, String> vars = new LinkedHashMap<>();
         if (properties != null) {
@@ -105,6 +107,15 @@ public class Journeys {
         }
         return started;
     }
+
+    /** A start's or an event's idempotency key: it is kept with the flow's id and the event's name (300 in all). */
+    private static void checkKey(String key) {
+        if (key != null && (key.isBlank() || key.length() > MAX_KEY)) {
+            throw ApiException.invalidField("key", "must be 1 to " + MAX_KEY + " characters");
+        }
+    }
+
+    static final int MAX_KEY = 150;
 
     private Started begin(FlowVersion version, UUID contactId, String entryKey, Map<String, String> variables) {
         String start = flows.document(version.id()).start();

@@ -15,7 +15,32 @@ public record NewMessage(
         String renderedText,
         String blockedReason) {
 
+    /** The longest campaign id: a flow's name (at most 200) is the campaign of the messages it sends. */
+    public static final int MAX_CAMPAIGN_ID = 200;
+    public static final int MAX_IDEMPOTENCY_KEY = 200;
+
     public boolean blocked() {
         return blockedReason != null;
+    }
+
+    /** What is wrong with a send request's campaign id and idempotency key (both optional), for every channel alike. */
+    public static java.util.List<io.reach.shared.FieldProblem> problemsOf(String campaignId, String idempotencyKey) {
+        java.util.List<io.reach.shared.FieldProblem> problems = new java.util.ArrayList<>();
+        if (campaignId != null && (campaignId.isBlank() || campaignId.length() > MAX_CAMPAIGN_ID)) {
+            problems.add(new io.reach.shared.FieldProblem("campaignId", "must be 1 to " + MAX_CAMPAIGN_ID + " characters"));
+        }
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
+            problems.add(new io.reach.shared.FieldProblem("idempotencyKey", "must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters"));
+        }
+        return problems;
+    }
+
+    /** Refuses a send request whose campaign id or idempotency key is blank or too long (400, naming the field). */
+    public static void checkCampaignAndKey(String campaignId, String idempotencyKey) {
+        java.util.List<io.reach.shared.FieldProblem> problems = problemsOf(campaignId, idempotencyKey);
+        if (!problems.isEmpty()) {
+            throw io.reach.shared.ApiException.badRequest("invalid_request",
+                    problems.getFirst().field() + ": " + problems.getFirst().message(), problems);
+        }
     }
 }

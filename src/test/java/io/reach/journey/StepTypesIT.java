@@ -424,6 +424,25 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).isEmpty();
     }
 
+    @Test
+    void refusesABlankOrOverlongKeyAndStartsNothing() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");
+        String phone = contact();
+
+        Api.Response overlong = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone, "key", "k".repeat(151)));
+        Api.Response blank = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone, "key", " "));
+        Api.Response event = api.post("/api/v1/events", Map.of("name", "order_ready", "to", phone, "key", "k".repeat(151)));
+        Api.Response longest = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone, "key", "k".repeat(150)));
+
+        for (Api.Response refused : List.of(overlong, blank, event)) {
+            assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+            assertThat(refused.json().path("details").path(0).path("field").asString()).isEqualTo("key");
+        }
+        assertThat(longest.status()).as(longest.body()).isEqualTo(201);
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).hasSize(1);
+    }
+
     private void postInboundText(String phone, String text) {
         String payload = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"200000000000001\",\"changes\":[{\"value\":"
                 + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100001\","

@@ -53,6 +53,7 @@ public class SmsSending {
         if (refusal == null && (request.text() == null || request.text().isBlank())) {
             throw ApiException.invalidField("text", "is required");
         }
+        io.reach.messaging.NewMessage.checkCampaignAndKey(request.campaignId(), request.idempotencyKey());
         int parts = refusal != null ? 1 : SmsEncoding.encode(request.text(), 0).parts().size();
         if (parts > MAX_PARTS) {
             throw ApiException.invalidField("text", "needs " + parts + " SMS parts; at most " + MAX_PARTS + " are sent");

@@ -55,6 +55,7 @@ public class VoiceSending {
         if (request.text() != null && request.text().length() > MAX_TEXT) {
             throw ApiException.invalidField("text", "is longer than " + MAX_TEXT + " characters");
         }
+        io.reach.messaging.NewMessage.checkCampaignAndKey(request.campaignId(), request.idempotencyKey());
         MessageCategory category = Recipients.category(request.category());
         ProviderAccount account = senders.resolveProvider(request.sender(), Sender.VOICE)
                 .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "sender_not_found",

@@ -67,12 +67,7 @@ public class WhatsAppSending {
         if (blank(request.language())) {
             problems.add(new FieldProblem("language", "is required (e.g. en_US)"));
         }
-        if (request.campaignId() != null && (request.campaignId().isBlank() || request.campaignId().length() > 100)) {
-            problems.add(new FieldProblem("campaignId", "must be 1 to 100 characters"));
-        }
-        if (request.idempotencyKey() != null && (request.idempotencyKey().isBlank() || request.idempotencyKey().length() > 200)) {
-            problems.add(new FieldProblem("idempotencyKey", "must be 1 to 200 characters"));
-        }
+        problems.addAll(io.reach.messaging.NewMessage.problemsOf(request.campaignId(), request.idempotencyKey()));
         if (!problems.isEmpty()) {
             throw ApiException.badRequest("invalid_request", problems.getFirst().field() + ": " + problems.getFirst().message(), problems);
         }

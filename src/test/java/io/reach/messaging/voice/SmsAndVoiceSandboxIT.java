@@ -8,6 +8,7 @@ import io.reach.support.Api;
 import io.reach.support.Fixtures;
 import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -48,6 +49,32 @@ class SmsAndVoiceSandboxIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/messages/" + smppFailed).json().path("error").path("title").asString()).contains("UNDELIV");
         assertThat(sandbox.twilio().createdFor("sms", "+31612350601")).hasSize(1);
         assertThat(sandbox.smsc().submitsTo("+31612350601")).hasSize(1);
+    }
+
+    @Test
+    void everyChannelRefusesAnOverlongCampaignOrIdempotencyKeyAndTakesOneAsLongAsAFlowsName() {
+        Fixtures.consentingContactIfAbsent(api, "+31612350631");
+        String tooLong = "c".repeat(201);
+        Map<String, Map<String, Object>> requests = Map.of(
+                "/api/v1/messages/sms", Map.of("sender", "sandbox-sms", "to", "+31612350631", "text", "Your order is ready",
+                        "category", "utility"),
+                "/api/v1/messages/voice", Map.of("sender", "sandbox-voice", "to", "+31612350631", "text", "Your order is ready",
+                        "category", "utility"));
+        for (Map.Entry<String, Map<String, Object>> request : requests.entrySet()) {
+            for (String field : List.of("campaignId", "idempotencyKey")) {
+                Map<String, Object> body = new java.util.HashMap<>(request.getValue());
+                body.put(field, tooLong);
+                Api.Response refused = api.post(request.getKey(), body);
+                assertThat(refused.status()).as(request.getKey() + " " + refused.body()).isEqualTo(400);
+                assertThat(refused.json().path("details").path(0).path("field").asString()).isEqualTo(field);
+            }
+            Map<String, Object> body = new java.util.HashMap<>(request.getValue());
+            body.put("campaignId", "c".repeat(200));
+            Api.Response taken = api.post(request.getKey(), body);
+            assertThat(taken.status()).as(request.getKey() + " " + taken.body()).isEqualTo(202);
+            assertThat(api.get("/api/v1/messages/" + taken.json().path("messageId").asString()).json().path("campaignId")
+                    .asString()).hasSize(200);
+        }
     }
 
     @Test

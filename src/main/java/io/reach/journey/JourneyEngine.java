@@ -194,7 +194,9 @@ class JourneyEngine extends BackgroundWorker {
     private void failForGood(Turn turn, org.springframework.dao.DataIntegrityViolationException refusal) {
         Journey journey = turn.atTransactionStart == null ? turn.journey : turn.atTransactionStart;
         String step = turn.executing == null ? journey.currentStep() : turn.executing;
-        String error = "step " + step + ": the database refused what it wrote (" + refusal.getMostSpecificCause().getMessage() + ")";
+        // The first line names the constraint; PostgreSQL's next one quotes the refused row, contacts' data included.
+        String cause = java.util.Objects.requireNonNullElse(refusal.getMostSpecificCause().getMessage(), "no reason given");
+        String error = "step " + step + ": the database refused what it wrote (" + cause.lines().findFirst().orElse("") + ")";
         log.warn("Journey {} failed: {}", journey.id(), error);
         try {
             transactions.executeWithoutResult(tx -> store.lock(journey.id())

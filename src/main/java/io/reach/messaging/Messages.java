@@ -79,6 +79,8 @@ public class Messages {
         Instant now = clock.instant();
         MessageStatus status = message.blocked() ? MessageStatus.BLOCKED : MessageStatus.QUEUED;
         String body = message.blocked() ? null : requestBody.apply(id);
+        // Reach's own words, but they may name many variables: kept to the column's size rather than refused.
+        String blockedReason = io.reach.shared.Texts.clip(message.blockedReason(), 1000);
         Boolean inserted = transactions.execute(tx -> {
             String sql = "INSERT INTO messages (id, channel, sender_id, contact_id, recipient, template_name,"
                     + " template_language, campaign_id, idempotency_key, request_body, rendered_text, status, blocked_reason,"
@@ -86,8 +88,8 @@ public class Messages {
                     + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)";
             Object[] params = {id, message.channel().name(), message.senderId(), message.contactId(), message.recipient(),
                     message.templateName(), message.templateLanguage(), message.campaignId(), message.idempotencyKey(),
-                    body, message.renderedText(), status.name(), message.blockedReason(), Times.utc(now), Times.utc(now),
-                    Times.utc(now), recordedStatuses(EnumSet.of(status))};
+                    body, message.renderedText(), status.name(), blockedReason,
+                    Times.utc(now), Times.utc(now), Times.utc(now), recordedStatuses(EnumSet.of(status))};
             boolean fresh = message.idempotencyKey() == null
                     ? jdbc.sql(sql).params(params).update() > 0
                     : dialect.insertUnlessDuplicate(jdbc, sql, "idempotency_key", params);
@@ -101,7 +103,7 @@ public class Messages {
             // Built from what was just written: reading it back would cost three queries on every send.
             return new Created(new Message(id, message.channel(), message.senderId(), message.contactId(), message.recipient(),
                     message.templateName(), message.templateLanguage(), message.campaignId(), message.renderedText(), status,
-                    message.blockedReason(), null, null, 0, now, now,
+                    blockedReason, null, null, 0, now, now,
                     List.of(new MessageEvent(status, now, now, null, null, null, null, false)), List.of()), false);
         }
         UUID existing = jdbc.sql("SELECT id FROM messages WHERE idempotency_key = ?").param(message.idempotencyKey())

@@ -218,6 +218,9 @@ final class FlowValidator {
                 }
                 if (step.extract() != null) {
                     step.extract().forEach((variable, pointer) -> {
+                        if (!StepTypes.isUsersVariable(variable)) {
+                            problems.add(new FlowProblem(id, "extract." + variable + ": " + StepTypes.USERS_VARIABLES));
+                        }
                         if (pointer == null || !(pointer.isEmpty() || pointer.startsWith("/"))) {
                             problems.add(new FlowProblem(id, "extract." + variable + ": a JSON pointer such as /data/name"));
                         }

@@ -40,4 +40,13 @@ public final class StepTypes {
     public static final String NO_REPLY = "no_reply";
 
     private StepTypes() {}
+
+    /** What a variable that a start, an event or a fetch sets may be named: Reach keeps its own under "_". */
+    public static final String USERS_VARIABLES = "names starting with _ are Reach's own (e.g. _message.<step>, the message"
+            + " a step sent), and a name is not blank";
+
+    /** Whether a start, an event or a fetch_variables step may set a variable of this name (see {@link #USERS_VARIABLES}). */
+    public static boolean isUsersVariable(String name) {
+        return name != null && !name.isBlank() && !name.startsWith("_");
+    }
 }

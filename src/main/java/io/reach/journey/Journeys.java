@@ -51,6 +51,12 @@ public class Journeys {
                     + ", not through the API");
         }
         checkKey(key);
+        if (variables != null) {
+            variables.keySet().stream().filter(name -> !io.reach.flow.StepTypes.isUsersVariable(name)).findFirst()
+                    .ifPresent(name -> {
+                        throw ApiException.invalidField("variables." + name, io.reach.flow.StepTypes.USERS_VARIABLES);
+                    });
+        }
         UUID contact = recipients.resolveId(to, contactId);
         Map<String, String> vars = new LinkedHashMap<>(variables == null ? Map.of() : variables);
         String entryKey = key == null ? null : "api:" + version.flowId() + ":" + key;

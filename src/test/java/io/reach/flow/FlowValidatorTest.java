@@ -70,6 +70,16 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesAFetchThatWouldSetOneOfReachsOwnVariables() {
+        assertOnlyProblem(check("{\"type\":\"api\"}", "f", "{\"id\":\"f\",\"type\":\"fetch_variables\","
+                + "\"request\":{\"url\":\"http://127.0.0.1:9/x\"},\"extract\":{\"_message.send\":\"/id\",\"name\":\"/name\"},"
+                + "\"branches\":{\"success\":\"e\",\"failure\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}"),
+                "f", "extract._message.send: names starting with _ are Reach's own");
+        assertThat(StepTypes.isUsersVariable("order_id")).isTrue();
+        assertThat(StepTypes.isUsersVariable(" ")).isFalse();
+    }
+
+    @Test
     void namesAnUnreachableStep() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"end\"},{\"id\":\"orphan\",\"type\":\"end\"}"), "orphan", "unreachable step");
     }

@@ -443,6 +443,19 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).hasSize(1);
     }
 
+    @Test
+    void refusesVariablesNamedLikeReachsOwnAndStartsNothing() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");
+
+        Api.Response refused = api.post("/api/v1/flows/" + flow + "/journeys",
+                Map.of("to", contact(), "variables", Map.of("order", "42", "_message.send", "not a message id")));
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.json().path("details").path(0).path("field").asString()).isEqualTo("variables._message.send");
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).isEmpty();
+    }
+
     private void postInboundText(String phone, String text) {
         String payload = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"200000000000001\",\"changes\":[{\"value\":"
                 + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100001\","

@@ -444,6 +444,43 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void launchesItsAudienceByTagsAttributesAndConsentNeverTheOptedOutAndNobodyTwice() {
+        String tag = "audience-" + FLOWS.incrementAndGet();
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"],"attributes":{"city":"Utrecht"},"consent":"utility"}},
+                 "start":"report","steps":[
+                 {"id":"report","type":"add_report_row","status":"launched","description":"{{contact.phone}}","next":"end"},
+                 {"id":"end","type":"end"}]}""", tag);
+        String member = audienceContact(tag, "Utrecht", true, false);
+        audienceContact(tag, "Amsterdam", true, false);
+        audienceContact(tag, "Utrecht", false, false);
+        audienceContact(tag, "Utrecht", true, true);
+        audienceContact("someone-else", "Utrecht", true, false);
+
+        Api.Response first = api.post("/api/v1/flows/" + flow + "/launch", "");
+        Api.Response again = api.post("/api/v1/flows/" + flow + "/launch", "");
+        String latecomer = audienceContact(tag, "Utrecht", true, false);
+        Api.Response third = api.post("/api/v1/flows/" + flow + "/launch", "");
+
+        assertThat(first.json().path("started").asInt()).as(first.body()).isEqualTo(1);
+        assertThat(again.json().path("started").asInt()).as(again.body()).isZero();
+        assertThat(third.json().path("started").asInt()).as(third.body()).isEqualTo(1);
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/flows/" + flow + "/reports").json()).hasSize(2));
+        List<String> reached = new java.util.ArrayList<>();
+        api.get("/api/v1/flows/" + flow + "/reports").json().forEach(row -> reached.add(row.path("description").asString()));
+        assertThat(reached).containsExactlyInAnyOrder(member, latecomer);
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).hasSize(2);
+    }
+
+    private String audienceContact(String tag, String city, boolean utility, boolean optedOut) {
+        String phone = nextPhone("3");
+        Api.Response created = api.post("/api/v1/contacts", Map.of("phone", phone, "tags", List.of(tag),
+                "attributes", Map.of("city", city), "consent", Map.of("utility", utility), "optedOut", optedOut));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        return phone;
+    }
+
+    @Test
     void refusesVariablesNamedLikeReachsOwnAndStartsNothing() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");

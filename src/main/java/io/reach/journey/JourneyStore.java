@@ -67,6 +67,50 @@ class JourneyStore {
         return Optional.of(id);
     }
 
+    /**
+     * Creates journeys at their start step, with no variables, for those of {@code contactIds} whose entry key (see
+     * {@code entryKeyOf}) does not exist yet; returns how many it created. A few statements for all of them: the keys
+     * that exist are read first, the journeys and their first step rows are inserted in two JDBC batches. When a
+     * journey with one of the keys appears meanwhile (another launch at once), H2 fails the batch with a
+     * {@link org.springframework.dao.DuplicateKeyException}: the caller's transaction must be rolled back and the
+     * contacts started one by one ({@link #insert}).
+     */
+    int insertAll(UUID versionId, String startStep, List<UUID> contactIds, java.util.function.Function<UUID, String> entryKeyOf) {
+        if (contactIds.isEmpty()) {
+            return 0;
+        }
+        List<String> keys = contactIds.stream().map(entryKeyOf).toList();
+        java.util.Set<String> existing = new java.util.HashSet<>(jdbc.sql("SELECT entry_key FROM journeys WHERE entry_key IN ("
+                        + SqlLists.placeholders(keys.size()) + ")")
+                .params(new java.util.ArrayList<Object>(keys)).query(String.class).list());
+        OffsetDateTime now = Times.now(clock);
+        String noVariables = json.writeValueAsString(Map.of());
+        List<Object[]> journeys = new java.util.ArrayList<>();
+        for (int i = 0; i < contactIds.size(); i++) {
+            if (!existing.contains(keys.get(i))) {
+                journeys.add(new Object[] {io.reach.shared.Ids.newId(), versionId, contactIds.get(i), keys.get(i), Journey.RUNNING,
+                        startStep, noVariables, now, now, now});
+            }
+        }
+        if (journeys.isEmpty()) {
+            return 0;
+        }
+        int[] counts = dialect.insertAllUnlessDuplicate(batches, "INSERT INTO journeys (id, flow_version_id, contact_id,"
+                + " entry_key, state, current_step, visits, variables, wake_at, started_at, updated_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)", "entry_key", journeys);
+        List<Object[]> firstSteps = new java.util.ArrayList<>();
+        for (int i = 0; i < journeys.size(); i++) {
+            if (counts[i] > 0 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO) {
+                firstSteps.add(new Object[] {journeys.get(i)[0], versionId, startStep, now, node});
+            }
+        }
+        if (!firstSteps.isEmpty()) {
+            batches.batchUpdate("INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id, entered_at, node)"
+                    + " VALUES (?, 1, ?, ?, ?, ?)", firstSteps);
+        }
+        return firstSteps.size();
+    }
+
     Optional<UUID> byEntryKey(String entryKey) {
         return entryKey == null ? Optional.empty()
                 : jdbc.sql("SELECT id FROM journeys WHERE entry_key = ?").param(entryKey).query(UUID.class).optional();

@@ -95,19 +95,20 @@ public class Journeys {
         List<UUID> ids = contacts.idsMatching(audience == null ? null : audience.tags(),
                 audience == null ? null : audience.attributes(),
                 audience == null || audience.consent() == null ? null : MessageCategory.parse(audience.consent()).orElse(null));
+        String start = flows.document(version.id()).start();
+        java.util.function.Function<UUID, String> entryKey = contactId -> "audience:" + version.id() + ":" + contactId;
         int started = 0;
         for (int from = 0; from < ids.size(); from += AUDIENCE_CHUNK) {
             List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + AUDIENCE_CHUNK));
-            Integer count = transactions.execute(tx -> {
-                int n = 0;
-                for (UUID contactId : chunk) {
-                    if (store.insert(version.id(), contactId, "audience:" + version.id() + ":" + contactId,
-                            flows.document(version.id()).start(), Map.of()).isPresent()) {
-                        n++;
-                    }
-                }
-                return n;
-            });
+            Integer count;
+            try {
+                count = transactions.execute(tx -> store.insertAll(version.id(), start, chunk, entryKey));
+            } catch (org.springframework.dao.DuplicateKeyException launchedAtOnce) {
+                // Another launch of this version started some of these contacts meanwhile: one by one, each once.
+                count = transactions.execute(tx -> (int) chunk.stream()
+                        .filter(contactId -> store.insert(version.id(), contactId, entryKey.apply(contactId), start, Map.of()).isPresent())
+                        .count());
+            }
             started += count == null ? 0 : count;
             engine.wake();
         }

@@ -20,6 +20,13 @@ public enum Dialect {
                 return false;
             }
         }
+
+        @Override
+        public int[] insertAllUnlessDuplicate(org.springframework.jdbc.core.JdbcTemplate batches, String insertSql,
+                                              String conflictColumns, java.util.List<Object[]> rows) {
+            // A duplicate fails the batch (DuplicateKeyException), and the rows before it stay in the transaction.
+            return batches.batchUpdate(insertSql, rows);
+        }
     },
     POSTGRESQL {
         @Override
@@ -27,10 +34,24 @@ public enum Dialect {
             // A failed statement would abort the whole PostgreSQL transaction, so the conflict is declared instead.
             return jdbc.sql(insertSql + " ON CONFLICT (" + conflictColumns + ") DO NOTHING").params(params).update() > 0;
         }
+
+        @Override
+        public int[] insertAllUnlessDuplicate(org.springframework.jdbc.core.JdbcTemplate batches, String insertSql,
+                                              String conflictColumns, java.util.List<Object[]> rows) {
+            return batches.batchUpdate(insertSql + " ON CONFLICT (" + conflictColumns + ") DO NOTHING", rows);
+        }
     };
 
     /** Runs an INSERT and reports false instead of failing when the row's unique key already exists. */
     public abstract boolean insertUnlessDuplicate(JdbcClient jdbc, String insertSql, String conflictColumns, Object... params);
+
+    /**
+     * Runs an INSERT for each row in one JDBC batch; each count is 0 for a row whose unique key already existed
+     * (PostgreSQL) — or the whole batch fails with a {@link DuplicateKeyException} (H2), and the caller's transaction
+     * must then be rolled back and the rows inserted one by one with {@link #insertUnlessDuplicate}.
+     */
+    public abstract int[] insertAllUnlessDuplicate(org.springframework.jdbc.core.JdbcTemplate batches, String insertSql,
+                                                   String conflictColumns, java.util.List<Object[]> rows);
 
     public static Dialect of(DataSource dataSource) {
         try (Connection connection = dataSource.getConnection()) {

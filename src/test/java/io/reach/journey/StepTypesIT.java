@@ -472,6 +472,50 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).hasSize(2);
     }
 
+    @Test
+    void twoLaunchesOfOneAudienceAtOnceStartEveryoneOnce() throws Exception {
+        String tag = "crowd-" + FLOWS.incrementAndGet();
+        int crowd = 1200; // more than two of the launch's chunks (500), so that the launches overlap
+        StringBuilder csv = new StringBuilder("phone,tags,consent\n");
+        for (int i = 0; i < crowd; i++) {
+            csv.append("+316140").append(String.format("%05d", i)).append(',').append(tag)
+                    .append(",utility\n");
+        }
+        Api.Response imported = api.postRaw("/api/v1/contacts/import", "text/csv", csv.toString().getBytes(StandardCharsets.UTF_8),
+                Map.of());
+        assertThat(imported.json().path("failed").asInt()).as(imported.body()).isZero();
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"],"consent":"utility"}},
+                 "start":"pause","steps":[{"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""",
+                tag);
+
+        List<java.util.concurrent.Future<Api.Response>> launches = new java.util.ArrayList<>();
+        try (java.util.concurrent.ExecutorService both = java.util.concurrent.Executors.newFixedThreadPool(2)) {
+            java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(2);
+            for (int i = 0; i < 2; i++) {
+                launches.add(both.submit(() -> {
+                    ready.countDown();
+                    ready.await();
+                    return api.post("/api/v1/flows/" + flow + "/launch", "");
+                }));
+            }
+        }
+
+        int started = 0;
+        for (java.util.concurrent.Future<Api.Response> launch : launches) {
+            assertThat(launch.get().status()).as(launch.get().body()).isEqualTo(200);
+            started += launch.get().json().path("started").asInt();
+        }
+        assertThat(started).isEqualTo(crowd);
+        String version = api.get("/api/v1/flows/" + flow + "/versions").json().path(0).path("id").asString();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM journeys WHERE flow_version_id = ?").param(java.util.UUID.fromString(version))
+                .query(Long.class).single()).isEqualTo(crowd);
+        assertThat(jdbc.sql("SELECT COUNT(DISTINCT contact_id) FROM journeys WHERE flow_version_id = ?")
+                .param(java.util.UUID.fromString(version)).query(Long.class).single()).isEqualTo(crowd);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM journey_steps WHERE flow_version_id = ? AND seq = 1")
+                .param(java.util.UUID.fromString(version)).query(Long.class).single()).isEqualTo(crowd);
+    }
+
     private String audienceContact(String tag, String city, boolean utility, boolean optedOut) {
         String phone = nextPhone("3");
         Api.Response created = api.post("/api/v1/contacts", Map.of("phone", phone, "tags", List.of(tag),

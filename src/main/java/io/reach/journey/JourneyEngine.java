@@ -183,7 +183,43 @@ class JourneyEngine extends BackgroundWorker {
                 failForGood(turn, refusal);
                 return;
             }
+            if (!(e instanceof org.springframework.dao.DataAccessException) && !(e instanceof org.springframework.transaction.TransactionException)
+                    && !Thread.currentThread().isInterrupted()) {
+                countFailedTurn(turn, e);
+                return;
+            }
             log.warn("Journey {} could not take its step; it is tried again when its lease ends", claimed.id(), e);
+        }
+    }
+
+    /** Turns in a row whose step threw (Reach's code, not the database) before a journey is failed with the error. */
+    static final int MAX_FAILED_TURNS = 5;
+
+    /**
+     * A turn whose step threw: not the database, whose troubles pass (a lost connection, a lock that timed out), but
+     * the step's code, which will most likely throw again. The journey is tried again when its lease ends, and failed
+     * with the error after {@value #MAX_FAILED_TURNS} such turns in a row at the same step, rather than tried every
+     * lease for ever.
+     */
+    private void countFailedTurn(Turn turn, RuntimeException failure) {
+        Journey journey = turn.atTransactionStart == null ? turn.journey : turn.atTransactionStart;
+        String step = turn.executing == null ? journey.currentStep() : turn.executing;
+        try {
+            whileStillAt(journey, row -> {
+                int failedTurns = row.failedTurns() + 1;
+                if (failedTurns < MAX_FAILED_TURNS) {
+                    log.warn("Journey {} could not take step {} ({} of {} tries); it is tried again when its lease ends",
+                            journey.id(), step, failedTurns, MAX_FAILED_TURNS, failure);
+                    store.failedTurn(journey.id(), journey.visits(), failedTurns);
+                    return;
+                }
+                String error = "step " + step + " failed " + failedTurns + " times in a row: " + failure;
+                log.warn("Journey {} failed: {}", journey.id(), error, failure);
+                fail(row, error);
+            });
+        } catch (RuntimeException e) {
+            log.warn("Journey {} could not take its step, nor its failure be counted; it is tried again when its lease ends",
+                    journey.id(), failure);
         }
     }
 
@@ -199,17 +235,25 @@ class JourneyEngine extends BackgroundWorker {
         String error = "step " + step + ": the database refused what it wrote (" + cause.lines().findFirst().orElse("") + ")";
         log.warn("Journey {} failed: {}", journey.id(), error);
         try {
-            transactions.executeWithoutResult(tx -> store.lock(journey.id())
-                    .filter(row -> row.journey().visits() == journey.visits())
-                    .filter(row -> Journey.RUNNING.equals(row.journey().state()) || Journey.WAITING.equals(row.journey().state()))
-                    .ifPresent(row -> {
-                        JourneyStore.Writes writes = store.writes(row.journey());
-                        writes.finish(row.journey(), Journey.FAILED, null, error, null, error, row.journey().variables());
-                        store.write(writes);
-                    }));
+            whileStillAt(journey, row -> fail(row, error));
         } catch (RuntimeException e) {
             log.warn("Journey {} could not be marked failed; it is tried again when its lease ends", journey.id(), e);
         }
+    }
+
+    /** Runs {@code action} in a transaction holding the journey's row, if it is still at that visit and not over. */
+    private void whileStillAt(Journey journey, java.util.function.Consumer<JourneyStore.Row> action) {
+        transactions.executeWithoutResult(tx -> store.lock(journey.id())
+                .filter(row -> row.journey().visits() == journey.visits())
+                .filter(row -> Journey.RUNNING.equals(row.journey().state()) || Journey.WAITING.equals(row.journey().state()))
+                .ifPresent(action));
+    }
+
+    /** Fails the journey whose row the caller's transaction holds, at its current step, with {@code error}. */
+    private void fail(JourneyStore.Row row, String error) {
+        JourneyStore.Writes writes = store.writes(row.journey());
+        writes.finish(row.journey(), Journey.FAILED, null, error, null, error, row.journey().variables());
+        store.write(writes);
     }
 
     /** A fetch_variables step's outcome for the journey at visit {@code visits}, and the variables it set. */
@@ -309,7 +353,7 @@ class JourneyEngine extends BackgroundWorker {
                         sentHere.put(next.messageId(), next.sentNow());
                     }
                     journey = moved(journey, next.target(), variables);
-                    row = new JourneyStore.Row(journey, null, null);
+                    row = new JourneyStore.Row(journey, null, null, 0);
                     turn.journey = journey;
                     if (turn.steps >= settings.stepsPerTurn()) {
                         writes.release();

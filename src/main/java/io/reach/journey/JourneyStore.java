@@ -26,10 +26,14 @@ class JourneyStore {
 
     private static final TypeReference<LinkedHashMap<String, String>> VARIABLES = new TypeReference<>() {};
     private static final String COLUMNS = "id, flow_version_id, contact_id, state, current_step, visits, variables, wake_at,"
-            + " waiting_kind, waiting_message_id, waiting_for, decision, decision_detail, error, started_at, updated_at, ended_at";
+            + " waiting_kind, waiting_message_id, waiting_for, decision, decision_detail, error, started_at, updated_at, ended_at,"
+            + " failed_turns";
 
-    /** A journey row with what only the engine needs (what it waits for, the decision's detail). */
-    record Row(Journey journey, String waitingFor, String decisionDetail) {}
+    /**
+     * A journey row with what only the engine needs: what it waits for, the decision's detail, and how many turns in a
+     * row its step could not be taken.
+     */
+    record Row(Journey journey, String waitingFor, String decisionDetail, int failedTurns) {}
 
     private final JdbcClient jdbc;
     private final org.springframework.jdbc.core.JdbcTemplate batches;
@@ -160,6 +164,11 @@ class JourneyStore {
     boolean extendLease(UUID id, int visits, Instant until) {
         return jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id = ? AND visits = ? AND state = 'RUNNING'")
                 .params(Times.utc(until), id, visits).update() > 0;
+    }
+
+    /** Records that a turn of the journey at visit {@code visits} failed, its {@code failedTurns}-th in a row. */
+    void failedTurn(UUID id, int visits, int failedTurns) {
+        jdbc.sql("UPDATE journeys SET failed_turns = ? WHERE id = ? AND visits = ?").params(failedTurns, id, visits).update();
     }
 
     Optional<Row> lock(UUID id) {
@@ -327,7 +336,8 @@ class JourneyStore {
                     .set("variables", writes.variables).set("wake_at", Times.utc(writes.wakeAt))
                     .set("waiting_kind", writes.waitingKind).set("waiting_message_id", writes.waitingMessageId)
                     .set("waiting_for", writes.waitingFor).setTo("decision", "NULL").setTo("decision_detail", "NULL")
-                    .set("error", writes.error).set("updated_at", Times.now(clock)).set("ended_at", writes.endedAt);
+                    .set("error", writes.error).set("updated_at", Times.now(clock)).set("ended_at", writes.endedAt)
+                    .setTo("failed_turns", "0");
             if (writes.releaseLease) {
                 journey.setTo("lease_until", "NULL");
             }
@@ -457,6 +467,6 @@ class JourneyStore {
                 json.readValue(rs.getString("variables"), VARIABLES), Times.instant(rs, "wake_at"), rs.getString("waiting_kind"),
                 rs.getObject("waiting_message_id", UUID.class), rs.getString("decision"), rs.getString("error"),
                 Times.instant(rs, "started_at"), Times.instant(rs, "updated_at"), Times.instant(rs, "ended_at"));
-        return new Row(journey, rs.getString("waiting_for"), rs.getString("decision_detail"));
+        return new Row(journey, rs.getString("waiting_for"), rs.getString("decision_detail"), rs.getInt("failed_turns"));
     }
 }

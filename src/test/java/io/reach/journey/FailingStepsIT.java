@@ -1,0 +1,101 @@
+package io.reach.journey;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reach.support.Api;
+import io.reach.support.Fixtures;
+import io.reach.support.FlowFixtures;
+import io.reach.support.ReachIntegrationTest;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * A step whose code throws, turn after turn: the journey is tried again, then failed with the error. The engine's
+ * loop is off, so that the test takes each turn itself (with the lease, a turn comes once a minute).
+ */
+@TestPropertySource(properties = "reach.journeys.engine-enabled=false")
+class FailingStepsIT extends ReachIntegrationTest {
+
+    private static final AtomicInteger NUMBERS = new AtomicInteger();
+
+    @Autowired
+    JourneyEngine engine;
+
+    @Autowired
+    JourneyStore store;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @BeforeEach
+    void template() {
+        FlowFixtures.orderReadyTemplate(api);
+    }
+
+    @Test
+    void aStepThatThrowsTurnAfterTurnFailsItsJourneyWithTheErrorAfterFiveTurns() {
+        String flow = publish("""
+                {"name":"failing-steps-%d","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["A","X"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","timeout":"PT1H",
+                  "branches":{"delivered":"end","failed":"end","timeout":"end"}},
+                 {"id":"end","type":"end"}]}""");
+        UUID journey = start(flow);
+        // As no start or step can write it: a message id that is not one, so that the status step throws on every turn.
+        jdbc.sql("UPDATE journeys SET current_step = 'status', variables = ? WHERE id = ?")
+                .params("{\"_message.send\":\"not-a-message-id\"}", journey).update();
+
+        for (int turn = 1; turn < JourneyEngine.MAX_FAILED_TURNS; turn++) {
+            engine.advance(store.find(journey).orElseThrow());
+            assertThat(store.find(journey).orElseThrow().state()).isEqualTo(Journey.RUNNING);
+            assertThat(failedTurns(journey)).isEqualTo(turn);
+        }
+        engine.advance(store.find(journey).orElseThrow());
+
+        Journey failed = store.find(journey).orElseThrow();
+        assertThat(failed.state()).isEqualTo(Journey.FAILED);
+        assertThat(failed.error()).startsWith("step status failed 5 times in a row: java.lang.IllegalArgumentException");
+        assertThat(failed.endedAt()).isNotNull();
+    }
+
+    @Test
+    void aTurnThatGoesThroughForgetsTheTurnsThatFailedBefore() {
+        String flow = publish("""
+                {"name":"failing-steps-%d","entry":{"type":"api"},"start":"tag","steps":[
+                 {"id":"tag","type":"add_tag","tag":"went-through","next":"end"},{"id":"end","type":"end"}]}""");
+        UUID journey = start(flow);
+        jdbc.sql("UPDATE journeys SET failed_turns = 4 WHERE id = ?").param(journey).update();
+
+        engine.advance(store.find(journey).orElseThrow());
+
+        assertThat(store.find(journey).orElseThrow().state()).isEqualTo(Journey.ENDED);
+        assertThat(failedTurns(journey)).isZero();
+    }
+
+    private int failedTurns(UUID journey) {
+        return jdbc.sql("SELECT failed_turns FROM journeys WHERE id = ?").param(journey).query(Integer.class).single();
+    }
+
+    private String publish(String document) {
+        Api.Response imported = api.post("/api/v1/flows", document.formatted(NUMBERS.incrementAndGet()));
+        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+        String flowId = imported.json().path("flowId").asString();
+        assertThat(api.post("/api/v1/flows/" + flowId + "/publish", "").status()).isEqualTo(200);
+        return flowId;
+    }
+
+    private UUID start(String flowId) {
+        String phone = "+316150" + String.format("%05d", NUMBERS.incrementAndGet());
+        Fixtures.contact(api, phone, Map.of("utility", true), false);
+        Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("to", phone));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        return UUID.fromString(started.json().path("journeyId").asString());
+    }
+}

@@ -154,8 +154,8 @@ class JourneyEngine extends BackgroundWorker {
         int steps;
         // A fetch_variables step's answer, taken before the transaction that records it (see fetchBeforeTheTransaction).
         Fetched fetched;
-        // The journey as the current transaction began with it, and the step being taken now: what a journey whose
-        // step the database refused is failed at, and the step its error names.
+        // The journey as the current transaction (and the fetch before it) began with it, and the step being taken
+        // now: where a journey whose step failed for good is failed, and the step its error names.
         Journey atTransactionStart;
         String executing;
 
@@ -173,6 +173,8 @@ class JourneyEngine extends BackgroundWorker {
         Turn turn = new Turn(claimed);
         try {
             do {
+                turn.atTransactionStart = turn.journey;
+                turn.executing = null;
                 turn.fetched = fetchBeforeTheTransaction(turn);
             } while (Boolean.TRUE.equals(transactions.execute(tx -> stepsInOneTransaction(turn))));
         } catch (RuntimeException e) {
@@ -280,6 +282,7 @@ class JourneyEngine extends BackgroundWorker {
         if (!store.extendLease(journey.id(), journey.visits(), leaseUntil)) {
             return null; // advanced by someone else meanwhile, or gone: the transaction finds out and leaves it
         }
+        turn.executing = step.get().id();
         Map<String, String> variables = new LinkedHashMap<>(journey.variables());
         StepOutcome outcome = executor.execute(flow, step.get(), journey, contactFor(step.get(), journey, turn), variables, Map.of());
         return new Fetched(journey.visits(), outcome, variables);
@@ -291,8 +294,6 @@ class JourneyEngine extends BackgroundWorker {
      * written once, at the end ({@link JourneyStore.Writes}).
      */
     private boolean stepsInOneTransaction(Turn turn) {
-        turn.atTransactionStart = turn.journey;
-        turn.executing = null;
         UUID journeyId = turn.journey.id();
         lockWhatTheStepWaitsOn(turn.journey);
         Optional<JourneyStore.Row> locked = store.lock(journeyId);

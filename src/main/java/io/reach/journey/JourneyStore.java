@@ -57,19 +57,22 @@ class JourneyStore {
     Optional<UUID> insert(UUID versionId, UUID contactId, String entryKey, String startStep, Map<String, String> variables) {
         UUID id = io.reach.shared.Ids.newId();
         OffsetDateTime now = Times.now(clock);
-        String sql = "INSERT INTO journeys (id, flow_version_id, contact_id, entry_key, state, current_step, visits, variables,"
-                + " wake_at, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)";
         Object[] params = {id, versionId, contactId, entryKey, Journey.RUNNING, startStep, json.writeValueAsString(variables),
                 now, now, now};
-        boolean created = entryKey == null ? jdbc.sql(sql).params(params).update() > 0
-                : dialect.insertUnlessDuplicate(jdbc, sql, "entry_key", params);
+        boolean created = entryKey == null ? jdbc.sql(INSERT_JOURNEY).params(params).update() > 0
+                : dialect.insertUnlessDuplicate(jdbc, INSERT_JOURNEY, "entry_key", params);
         if (!created) {
             return Optional.empty();
         }
-        jdbc.sql("INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id, entered_at, node) VALUES (?, 1, ?, ?, ?, ?)")
-                .params(id, versionId, startStep, now, node).update();
+        jdbc.sql(INSERT_FIRST_STEP).params(id, versionId, startStep, now, node).update();
         return Optional.of(id);
     }
+
+    // A new journey, running at its start step (visit 1), and the row of that first step.
+    private static final String INSERT_JOURNEY = "INSERT INTO journeys (id, flow_version_id, contact_id, entry_key, state,"
+            + " current_step, visits, variables, wake_at, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)";
+    private static final String INSERT_FIRST_STEP = "INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id,"
+            + " entered_at, node) VALUES (?, 1, ?, ?, ?, ?)";
 
     /**
      * Creates journeys at their start step, with no variables, for those of {@code contactIds} whose entry key (see
@@ -99,9 +102,7 @@ class JourneyStore {
         if (journeys.isEmpty()) {
             return 0;
         }
-        int[] counts = dialect.insertAllUnlessDuplicate(batches, "INSERT INTO journeys (id, flow_version_id, contact_id,"
-                + " entry_key, state, current_step, visits, variables, wake_at, started_at, updated_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)", "entry_key", journeys);
+        int[] counts = dialect.insertAllUnlessDuplicate(batches, INSERT_JOURNEY, "entry_key", journeys);
         List<Object[]> firstSteps = new java.util.ArrayList<>();
         for (int i = 0; i < journeys.size(); i++) {
             if (counts[i] > 0 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO) {
@@ -109,8 +110,7 @@ class JourneyStore {
             }
         }
         if (!firstSteps.isEmpty()) {
-            batches.batchUpdate("INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id, entered_at, node)"
-                    + " VALUES (?, 1, ?, ?, ?, ?)", firstSteps);
+            batches.batchUpdate(INSERT_FIRST_STEP, firstSteps);
         }
         return firstSteps.size();
     }
@@ -146,10 +146,35 @@ class JourneyStore {
         return claimed;
     }
 
+    // "state, wake_at": the order of the journeys_due index, which H2 then reads in order (PostgreSQL plans it as
+    // "wake_at", the state being fixed).
+    private static final String DUE = " WHERE state = ? AND wake_at <= ? AND (lease_until IS NULL OR lease_until <= ?)";
+
     private List<Journey> claimIn(String state, OffsetDateTime now, int limit) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE state = ? AND wake_at <= ?"
-                        + " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY wake_at LIMIT ? FOR UPDATE SKIP LOCKED")
-                .params(state, now, now, limit).query(this::row).list().stream().map(Row::journey).toList();
+        if (!dialect.claimsInTwoSteps()) {
+            return jdbc.sql("SELECT " + COLUMNS + " FROM journeys" + DUE + " ORDER BY state, wake_at LIMIT ? FOR UPDATE SKIP LOCKED")
+                    .params(state, now, now, limit).query(this::row).list().stream().map(Row::journey).toList();
+        }
+        List<UUID> candidates = jdbc.sql("SELECT id FROM journeys" + DUE + " ORDER BY state, wake_at LIMIT ?")
+                .params(state, now, now, limit).query(UUID.class).list();
+        if (candidates.isEmpty()) {
+            return List.of();
+        }
+        // Locked by id alone (so by the primary key); what changed since the candidates were read is checked here:
+        // another claim's lease, or a journey that moved on.
+        Map<UUID, Journey> locked = new java.util.HashMap<>();
+        jdbc.sql("SELECT " + COLUMNS + ", lease_until FROM journeys WHERE id IN (" + SqlLists.placeholders(candidates.size())
+                        + ") FOR UPDATE SKIP LOCKED")
+                .params(new java.util.ArrayList<Object>(candidates))
+                .query(rs -> {
+                    OffsetDateTime lease = rs.getObject("lease_until", OffsetDateTime.class);
+                    Journey journey = row(rs, 0).journey();
+                    if (state.equals(journey.state()) && journey.wakeAt() != null && !journey.wakeAt().isAfter(now.toInstant())
+                            && (lease == null || !lease.isAfter(now))) {
+                        locked.put(journey.id(), journey);
+                    }
+                });
+        return candidates.stream().map(locked::get).filter(java.util.Objects::nonNull).toList();
     }
 
     /** Gives back the leases of journeys: done with for now, or claimed and not taken up. */

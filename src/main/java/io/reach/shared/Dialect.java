@@ -42,6 +42,16 @@ public enum Dialect {
         }
     };
 
+    /**
+     * Whether a claim ({@code SELECT … ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED}) must be made in two steps: H2 locks
+     * every row that meets the claim's condition before it sorts and cuts them to {@code n}, so that with a backlog of a
+     * hundred thousand due rows each claim locked (and read) them all, and nobody else could claim any meanwhile. On
+     * H2 the candidates are first read without a lock, in index order, then locked by their ids.
+     */
+    public boolean claimsInTwoSteps() {
+        return this == H2;
+    }
+
     /** Runs an INSERT and reports false instead of failing when the row's unique key already exists. */
     public abstract boolean insertUnlessDuplicate(JdbcClient jdbc, String insertSql, String conflictColumns, Object... params);
 

@@ -84,11 +84,7 @@ class FailingStepsIT extends ReachIntegrationTest {
     }
 
     private String publish(String document) {
-        Api.Response imported = api.post("/api/v1/flows", document.formatted(NUMBERS.incrementAndGet()));
-        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
-        String flowId = imported.json().path("flowId").asString();
-        assertThat(api.post("/api/v1/flows/" + flowId + "/publish", "").status()).isEqualTo(200);
-        return flowId;
+        return FlowFixtures.publish(api, document.formatted(NUMBERS.incrementAndGet()));
     }
 
     private UUID start(String flowId) {

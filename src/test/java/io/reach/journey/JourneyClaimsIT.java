@@ -93,42 +93,21 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         UUID first = start(flowId, "+31612100001");
         UUID second = start(flowId, "+31612100002");
         UUID third = start(flowId, "+31612100003");
-        java.util.concurrent.CountDownLatch claimed = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch looked = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicReference<List<UUID>> inHand = new java.util.concurrent.atomic.AtomicReference<>();
+        io.reach.support.OpenTransactions.Seen<List<UUID>, List<UUID>> seen = io.reach.support.OpenTransactions.whileOpen(
+                transactions, () -> store.claim(0, 1, Duration.ofMinutes(1)).stream().map(Journey::id).toList(),
+                // Another transaction finds the journeys the claim did not take free to lock.
+                () -> transactions.execute(tx -> jdbc.sql("SELECT id FROM journeys WHERE id IN (?, ?, ?) FOR UPDATE SKIP LOCKED")
+                        .params(first, second, third).query(UUID.class).list()));
 
-        List<UUID> free;
-        try (java.util.concurrent.ExecutorService claimer = java.util.concurrent.Executors.newSingleThreadExecutor()) {
-            java.util.concurrent.Future<?> claim = claimer.submit(() -> transactions.executeWithoutResult(tx -> {
-                inHand.set(store.claim(0, 1, Duration.ofMinutes(1)).stream().map(Journey::id).toList());
-                claimed.countDown();
-                try {
-                    looked.await(30, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
-            assertThat(claimed.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-            // While the claim's transaction is open, another one finds the journeys it did not claim free to lock.
-            free = transactions.execute(tx -> jdbc.sql("SELECT id FROM journeys WHERE id IN (?, ?, ?) FOR UPDATE SKIP LOCKED")
-                    .params(first, second, third).query(UUID.class).list());
-            looked.countDown();
-            claim.get();
-        }
-
-        assertThat(inHand.get()).containsExactly(first);
-        assertThat(free).containsExactlyInAnyOrder(second, third);
+        assertThat(seen.inside()).containsExactly(first);
+        assertThat(seen.meanwhile()).containsExactlyInAnyOrder(second, third);
     }
 
     private String publishedFlow(String name) {
-        Api.Response imported = api.post("/api/v1/flows", """
+        return io.reach.support.FlowFixtures.publish(api, """
                 {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
                  {"id":"pause","type":"wait","duration":"PT1H","next":"end"},
                  {"id":"end","type":"end"}]}""".formatted(name));
-        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
-        String flowId = imported.json().path("flowId").asString();
-        assertThat(api.post("/api/v1/flows/" + flowId + "/publish", "").status()).isEqualTo(200);
-        return flowId;
     }
 
     private UUID start(String flowId, String phone) {

@@ -131,16 +131,12 @@ class RestartIT {
     }
 
     private static String slowFlow(Api api, String entry, int silentPort, String timeout) {
-        Api.Response imported = api.post("/api/v1/flows", """
+        return io.reach.support.FlowFixtures.publish(api, """
                 {"name":"slow-start","entry":%s,"start":"fetch","steps":[
                  {"id":"fetch","type":"fetch_variables","request":{"method":"GET",
                   "url":"http://127.0.0.1:%d/customer","timeout":"%s"},"extract":{"tier":"/tier"},
                   "branches":{"success":"end","failure":"end"}},
                  {"id":"end","type":"end"}]}""".formatted(entry, silentPort, timeout));
-        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
-        String flowId = imported.json().path("flowId").asString();
-        assertThat(api.post("/api/v1/flows/" + flowId + "/publish", "").status()).isEqualTo(200);
-        return flowId;
     }
 
     private static void start(Api api, String flowId, String phone) {

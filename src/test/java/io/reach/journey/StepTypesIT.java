@@ -558,11 +558,7 @@ class StepTypesIT extends ReachIntegrationTest {
     private String publish(String document, Object... arguments) {
         List<Object> values = new java.util.ArrayList<>(List.of("step-test-" + FLOWS.incrementAndGet()));
         values.addAll(List.of(arguments));
-        Api.Response imported = api.post("/api/v1/flows", document.formatted(values.toArray()));
-        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
-        String flowId = imported.json().path("flowId").asString();
-        assertThat(api.post("/api/v1/flows/" + flowId + "/publish", "").status()).isEqualTo(200);
-        return flowId;
+        return FlowFixtures.publish(api, document.formatted(values.toArray()));
     }
 
     private String contact() {

@@ -86,16 +86,20 @@ public final class FlowFixtures {
     /** Imports and publishes examples/flows/whatsapp-fallback.json; returns the flow id. */
     public static String publishExampleFlow(Api api) {
         try {
-            String document = Files.readString(Path.of("examples/flows/whatsapp-fallback.json"));
-            Api.Response imported = api.post("/api/v1/flows", document);
-            assertThat(imported.status()).as(imported.body()).isIn(200, 201);
-            String flowId = imported.json().path("flowId").asString();
-            Api.Response published = api.post("/api/v1/flows/" + flowId + "/publish", "");
-            assertThat(published.status()).as(published.body()).isEqualTo(200);
-            return flowId;
+            return publish(api, Files.readString(Path.of("examples/flows/whatsapp-fallback.json")));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** Imports a flow document (a new flow, or a new draft of the flow with its name) and publishes it; its flow id. */
+    public static String publish(Api api, String document) {
+        Api.Response imported = api.post("/api/v1/flows", document);
+        assertThat(imported.status()).as(imported.body()).isIn(200, 201);
+        String flowId = imported.json().path("flowId").asString();
+        Api.Response published = api.post("/api/v1/flows/" + flowId + "/publish", "");
+        assertThat(published.status()).as(published.body()).isEqualTo(200);
+        return flowId;
     }
 
     public static void orderReady(Api api, String phone) {

@@ -143,34 +143,17 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     void aDispatchersClaimLocksOnlyTheMessagesItClaims() throws Exception {
         List<UUID> queued = List.of(UUID.fromString(queuedMessage()), UUID.fromString(queuedMessage()),
                 UUID.fromString(queuedMessage()));
-        java.util.concurrent.CountDownLatch claimed = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch looked = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicReference<List<UUID>> inHand = new java.util.concurrent.atomic.AtomicReference<>();
+        io.reach.support.OpenTransactions.Seen<List<UUID>, List<UUID>> seen = io.reach.support.OpenTransactions.whileOpen(
+                transactions, () -> messages.claimDue(io.reach.messaging.Channel.WHATSAPP, 1, Duration.ofMinutes(1)).stream()
+                        .map(Messages.Outbound::id).toList(),
+                // Another transaction finds the messages the claim did not take free to lock.
+                () -> transactions.execute(tx -> jdbc.sql("SELECT id FROM messages WHERE id IN (?, ?, ?) FOR UPDATE SKIP LOCKED")
+                        .params(queued.get(0), queued.get(1), queued.get(2)).query(UUID.class).list()));
 
-        List<UUID> free;
-        try (java.util.concurrent.ExecutorService dispatcher = java.util.concurrent.Executors.newSingleThreadExecutor()) {
-            java.util.concurrent.Future<?> claim = dispatcher.submit(() -> transactions.executeWithoutResult(tx -> {
-                inHand.set(messages.claimDue(io.reach.messaging.Channel.WHATSAPP, 1, Duration.ofMinutes(1)).stream()
-                        .map(Messages.Outbound::id).toList());
-                claimed.countDown();
-                try {
-                    looked.await(30, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
-            assertThat(claimed.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-            // While the claim's transaction is open, another one finds the messages it did not claim free to lock.
-            free = transactions.execute(tx -> jdbc.sql("SELECT id FROM messages WHERE id IN (?, ?, ?) FOR UPDATE SKIP LOCKED")
-                    .params(queued.get(0), queued.get(1), queued.get(2)).query(UUID.class).list());
-            looked.countDown();
-            claim.get();
-        }
-
-        assertThat(inHand.get()).hasSize(1);
-        List<UUID> notClaimed = queued.stream().filter(id -> !inHand.get().contains(id)).toList();
+        assertThat(seen.inside()).hasSize(1);
+        List<UUID> notClaimed = queued.stream().filter(id -> !seen.inside().contains(id)).toList();
         assertThat(notClaimed).hasSizeGreaterThanOrEqualTo(2);
-        assertThat(free).containsExactlyInAnyOrderElementsOf(notClaimed);
+        assertThat(seen.meanwhile()).containsExactlyInAnyOrderElementsOf(notClaimed);
     }
 
     private String recordedStatuses(String messageId) {

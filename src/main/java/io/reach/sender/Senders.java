@@ -176,6 +176,7 @@ public class Senders {
         requireText(problems, "accessToken", request.accessToken(), null, null);
         requireText(problems, "appSecret", request.appSecret(), null, null);
         requireText(problems, "verifyToken", request.verifyToken(), null, null);
+        checkSecretLengths(problems, request);
         String baseUrl = orDefault(request.graphApiBaseUrl(), DEFAULT_GRAPH_BASE_URL);
         String version = orDefault(request.graphApiVersion(), DEFAULT_GRAPH_VERSION);
         int throughput = request.throughputPerSecond() == null ? DEFAULT_THROUGHPUT : request.throughputPerSecond();
@@ -200,6 +201,7 @@ public class Senders {
         optionalText(problems, "accessToken", request.accessToken(), null, null);
         optionalText(problems, "appSecret", request.appSecret(), null, null);
         optionalText(problems, "verifyToken", request.verifyToken(), null, null);
+        checkSecretLengths(problems, request);
         String baseUrl = orDefault(request.graphApiBaseUrl(), s.graphApiBaseUrl());
         String version = orDefault(request.graphApiVersion(), s.graphApiVersion());
         int throughput = request.throughputPerSecond() == null ? s.throughputPerSecond() : request.throughputPerSecond();
@@ -219,6 +221,7 @@ public class Senders {
         List<FieldProblem> problems = new ArrayList<>();
         requireText(problems, "name", request.name(), NAME, "letters, digits, '.', '_' and '-', at most 100");
         requireText(problems, "secret", request.secret(), null, null);
+        checkSecretLengths(problems, request);
         String provider = providerOf(channel, request.provider(), problems);
         Map<String, String> settings = settings(request.settings(), provider, problems);
         String from = fromAddress(channel, request.fromAddress(), problems);
@@ -236,6 +239,7 @@ public class Senders {
         List<FieldProblem> problems = new ArrayList<>();
         optionalText(problems, "name", request.name(), NAME, "letters, digits, '.', '_' and '-', at most 100");
         optionalText(problems, "secret", request.secret(), null, null);
+        checkSecretLengths(problems, request);
         if (request.provider() != null && !request.provider().toLowerCase(Locale.ROOT).equals(s.provider())) {
             problems.add(new FieldProblem("provider", "a sender's provider cannot change; register a new sender"));
         }
@@ -412,6 +416,20 @@ public class Senders {
     private static void checkThroughput(List<FieldProblem> problems, int throughput) {
         if (throughput < 1 || throughput > 1000) {
             problems.add(new FieldProblem("throughputPerSecond", "must be between 1 and 1000"));
+        }
+    }
+
+    /** Secrets longer than their columns: a 400 naming the field, not the database's refusal (a 500). */
+    private static void checkSecretLengths(List<FieldProblem> problems, SenderRequest request) {
+        checkLength(problems, "accessToken", request.accessToken(), 2000);
+        checkLength(problems, "appSecret", request.appSecret(), 500);
+        checkLength(problems, "verifyToken", request.verifyToken(), 500);
+        checkLength(problems, "secret", request.secret(), 2000);
+    }
+
+    private static void checkLength(List<FieldProblem> problems, String field, String value, int maxLength) {
+        if (value != null && value.trim().length() > maxLength) {
+            problems.add(new FieldProblem(field, "is longer than " + maxLength + " characters"));
         }
     }
 

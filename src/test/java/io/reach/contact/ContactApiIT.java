@@ -85,6 +85,11 @@ class ContactApiIT extends ReachIntegrationTest {
         assertThat(rotated.path("accessTokenSet").asBoolean()).isTrue();
         assertThat(rotated.path("graphApiBaseUrl").asString()).isEqualTo("https://graph.facebook.com");
 
+        Api.Response tooLong = api.patch("/api/v1/senders/" + id, Map.of("accessToken", "E".repeat(2001)));
+        assertThat(tooLong.status()).as(tooLong.body()).isEqualTo(400);
+        assertThat(tooLong.json().path("details").path(0).path("field").asString()).isEqualTo("accessToken");
+        assertThat(tooLong.body()).doesNotContain("EEEE");
+
         Api.Response missing = api.post("/api/v1/senders", Map.of("name", "half"));
         assertThat(missing.status()).isEqualTo(400);
         assertThat(missing.json().path("details")).hasSizeGreaterThan(3);

@@ -161,6 +161,12 @@ class JourneyEngine extends BackgroundWorker {
 
         Turn(Journey journey) {
             this.journey = journey;
+            this.atTransactionStart = journey;
+        }
+
+        /** The step a failure of this turn names: the one being taken, else the one its transaction began at. */
+        String failingStep() {
+            return executing != null ? executing : atTransactionStart.currentStep();
         }
     }
 
@@ -204,8 +210,8 @@ class JourneyEngine extends BackgroundWorker {
      * lease for ever.
      */
     private void countFailedTurn(Turn turn, RuntimeException failure) {
-        Journey journey = turn.atTransactionStart == null ? turn.journey : turn.atTransactionStart;
-        String step = turn.executing == null ? journey.currentStep() : turn.executing;
+        Journey journey = turn.atTransactionStart;
+        String step = turn.failingStep();
         try {
             whileStillAt(journey, row -> {
                 int failedTurns = row.failedTurns() + 1;
@@ -230,8 +236,8 @@ class JourneyEngine extends BackgroundWorker {
      * transaction wrote nothing), with the refusal as its error; unless it moved on or was failed meanwhile.
      */
     private void failForGood(Turn turn, org.springframework.dao.DataIntegrityViolationException refusal) {
-        Journey journey = turn.atTransactionStart == null ? turn.journey : turn.atTransactionStart;
-        String step = turn.executing == null ? journey.currentStep() : turn.executing;
+        Journey journey = turn.atTransactionStart;
+        String step = turn.failingStep();
         // The first line names the constraint; PostgreSQL's next one quotes the refused row, contacts' data included.
         String cause = java.util.Objects.requireNonNullElse(refusal.getMostSpecificCause().getMessage(), "no reason given");
         String error = "step " + step + ": the database refused what it wrote (" + cause.lines().findFirst().orElse("") + ")";

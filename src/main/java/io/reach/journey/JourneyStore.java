@@ -146,35 +146,18 @@ class JourneyStore {
         return claimed;
     }
 
-    // "state, wake_at": the order of the journeys_due index, which H2 then reads in order (PostgreSQL plans it as
-    // "wake_at", the state being fixed).
-    private static final String DUE = " WHERE state = ? AND wake_at <= ? AND (lease_until IS NULL OR lease_until <= ?)";
-
     private List<Journey> claimIn(String state, OffsetDateTime now, int limit) {
-        if (!dialect.claimsInTwoSteps()) {
-            return jdbc.sql("SELECT " + COLUMNS + " FROM journeys" + DUE + " ORDER BY state, wake_at LIMIT ? FOR UPDATE SKIP LOCKED")
-                    .params(state, now, now, limit).query(this::row).list().stream().map(Row::journey).toList();
-        }
-        List<UUID> candidates = jdbc.sql("SELECT id FROM journeys" + DUE + " ORDER BY state, wake_at LIMIT ?")
-                .params(state, now, now, limit).query(UUID.class).list();
-        if (candidates.isEmpty()) {
-            return List.of();
-        }
-        // Locked by id alone (so by the primary key); what changed since the candidates were read is checked here:
-        // another claim's lease, or a journey that moved on.
-        Map<UUID, Journey> locked = new java.util.HashMap<>();
-        jdbc.sql("SELECT " + COLUMNS + ", lease_until FROM journeys WHERE id IN (" + SqlLists.placeholders(candidates.size())
-                        + ") FOR UPDATE SKIP LOCKED")
-                .params(new java.util.ArrayList<Object>(candidates))
-                .query(rs -> {
+        // "state, wake_at": the order of the journeys_due index, which H2 then reads in order (PostgreSQL plans it as
+        // "wake_at", the state being fixed).
+        return dialect.claim(jdbc, "journeys", COLUMNS + ", lease_until",
+                "state = ? AND wake_at <= ? AND (lease_until IS NULL OR lease_until <= ?)", List.of(state, now, now),
+                "state, wake_at", limit, rs -> {
                     OffsetDateTime lease = rs.getObject("lease_until", OffsetDateTime.class);
                     Journey journey = row(rs, 0).journey();
-                    if (state.equals(journey.state()) && journey.wakeAt() != null && !journey.wakeAt().isAfter(now.toInstant())
-                            && (lease == null || !lease.isAfter(now))) {
-                        locked.put(journey.id(), journey);
-                    }
+                    boolean due = state.equals(journey.state()) && journey.wakeAt() != null
+                            && !journey.wakeAt().isAfter(now.toInstant()) && (lease == null || !lease.isAfter(now));
+                    return due ? journey : null;
                 });
-        return candidates.stream().map(locked::get).filter(java.util.Objects::nonNull).toList();
     }
 
     /** Gives back the leases of journeys: done with for now, or claimed and not taken up. */

@@ -203,34 +203,17 @@ public class Messages {
             if (senderIds != null) {
                 params.addAll(senderIds);
             }
-            params.add(limit);
             // "status, next_attempt_at": the order of the messages_due index, which H2 then reads in order.
-            String condition = " WHERE channel = ? AND status = 'QUEUED' AND next_attempt_at <= ?"
-                    + " AND (lease_until IS NULL OR lease_until <= ?)" + senders + " ORDER BY status, next_attempt_at LIMIT ?";
-            List<Outbound> due;
-            if (!dialect.claimsInTwoSteps()) {
-                due = jdbc.sql("SELECT id, sender_id, recipient, request_body, attempts FROM messages" + condition
-                                + " FOR UPDATE SKIP LOCKED")
-                        .params(params).query((rs, n) -> outbound(rs)).list();
-            } else {
-                // See Dialect.claimsInTwoSteps: the candidates, then those still due locked by id (the primary key).
-                List<UUID> candidates = jdbc.sql("SELECT id FROM messages" + condition).params(params).query(UUID.class).list();
-                java.util.Map<UUID, Outbound> locked = new java.util.HashMap<>();
-                if (!candidates.isEmpty()) {
-                    jdbc.sql("SELECT id, sender_id, recipient, request_body, attempts, channel, status, next_attempt_at, lease_until"
-                                    + " FROM messages WHERE id IN (" + SqlLists.placeholders(candidates.size()) + ") FOR UPDATE SKIP LOCKED")
-                            .params(new java.util.ArrayList<Object>(candidates))
-                            .query(rs -> {
-                                OffsetDateTime leaseUntil = rs.getObject("lease_until", OffsetDateTime.class);
-                                if (channel.name().equals(rs.getString("channel")) && "QUEUED".equals(rs.getString("status"))
-                                        && !rs.getObject("next_attempt_at", OffsetDateTime.class).isAfter(now)
-                                        && (leaseUntil == null || !leaseUntil.isAfter(now))) {
-                                    locked.put(rs.getObject("id", UUID.class), outbound(rs));
-                                }
-                            });
-                }
-                due = candidates.stream().map(locked::get).filter(java.util.Objects::nonNull).toList();
-            }
+            List<Outbound> due = dialect.claim(jdbc, "messages",
+                    "id, sender_id, recipient, request_body, attempts, channel, status, next_attempt_at, lease_until",
+                    "channel = ? AND status = 'QUEUED' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
+                            + senders, params, "status, next_attempt_at", limit, rs -> {
+                        OffsetDateTime leaseUntil = rs.getObject("lease_until", OffsetDateTime.class);
+                        boolean stillDue = channel.name().equals(rs.getString("channel")) && "QUEUED".equals(rs.getString("status"))
+                                && !rs.getObject("next_attempt_at", OffsetDateTime.class).isAfter(now)
+                                && (leaseUntil == null || !leaseUntil.isAfter(now));
+                        return stillDue ? outbound(rs) : null;
+                    });
             if (!due.isEmpty()) {
                 jdbc.sql("UPDATE messages SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
                                 + SqlLists.placeholders(due.size()) + ")")

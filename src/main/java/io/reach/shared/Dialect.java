@@ -42,14 +42,48 @@ public enum Dialect {
         }
     };
 
+    /** Maps a row a claim locked, or gives null when the row, read again under the lock, is no longer due. */
+    @FunctionalInterface
+    public interface ClaimedRow<T> {
+        T map(java.sql.ResultSet rs) throws java.sql.SQLException;
+    }
+
     /**
-     * Whether a claim ({@code SELECT … ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED}) must be made in two steps: H2 locks
-     * every row that meets the claim's condition before it sorts and cuts them to {@code n}, so that with a backlog of a
-     * hundred thousand due rows each claim locked (and read) them all, and nobody else could claim any meanwhile. On
-     * H2 the candidates are first read without a lock, in index order, then locked by their ids.
+     * Claims up to {@code limit} rows of {@code table} (its key: {@code id}) that are due ({@code WHERE due}, with
+     * {@code dueParams}), in {@code order}, locked and skipping those that others hold; the caller's transaction keeps
+     * the locks. {@code columns} are what {@code mapper} reads: the row, and what it checks again.
+     * <p>
+     * On PostgreSQL this is one {@code SELECT … ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED}. H2 evaluates that statement
+     * by locking every row that meets the condition before it sorts them and cuts them to n: with a backlog of a
+     * hundred thousand due rows each claim read and locked them all, and nobody else could claim any meanwhile. So on
+     * H2 the candidates are read without a lock (in the order of an index, when {@code order} is that index's), then
+     * locked by their ids, and {@code mapper} drops those that changed in between (another claim's lease, a row that
+     * moved on).
      */
-    public boolean claimsInTwoSteps() {
-        return this == H2;
+    public <T> java.util.List<T> claim(JdbcClient jdbc, String table, String columns, String due, java.util.List<Object> dueParams,
+                                       String order, int limit, ClaimedRow<T> mapper) {
+        java.util.List<Object> params = new java.util.ArrayList<>(dueParams);
+        params.add(limit);
+        String select = " FROM " + table + " WHERE " + due + " ORDER BY " + order + " LIMIT ?";
+        if (this != H2) {
+            return jdbc.sql("SELECT " + columns + select + " FOR UPDATE SKIP LOCKED").params(params)
+                    .query((rs, n) -> mapper.map(rs)).list().stream().filter(java.util.Objects::nonNull).toList();
+        }
+        java.util.List<Object> candidates = jdbc.sql("SELECT id" + select).params(params).query((rs, n) -> rs.getObject(1)).list();
+        if (candidates.isEmpty()) {
+            return java.util.List.of();
+        }
+        java.util.Map<Object, T> locked = new java.util.HashMap<>();
+        jdbc.sql("SELECT " + columns + " FROM " + table + " WHERE id IN (" + SqlLists.placeholders(candidates.size())
+                        + ") FOR UPDATE SKIP LOCKED")
+                .params(candidates)
+                .query(rs -> {
+                    T row = mapper.map(rs);
+                    if (row != null) {
+                        locked.put(rs.getObject("id"), row);
+                    }
+                });
+        return candidates.stream().map(locked::get).filter(java.util.Objects::nonNull).toList();
     }
 
     /** Runs an INSERT and reports false instead of failing when the row's unique key already exists. */

@@ -3,6 +3,7 @@ package io.reach.flow;
 import io.reach.sender.Senders;
 import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
+import io.reach.shared.JsonProblem;
 import io.reach.shared.Times;
 import io.reach.template.Templates;
 import java.sql.ResultSet;
@@ -49,18 +50,33 @@ public class Flows {
                 sender -> senders.exists(sender));
     }
 
-    /** Parses a document, refusing one that is not JSON of the flow shape with a 400 that says where. */
+    /**
+     * Parses a document, refusing one that is not JSON of the flow shape with a 400 that says where: the path in
+     * the document, and the id of the step it is in (an unknown field, text where a list goes).
+     */
     public FlowDocument parse(String document) {
+        tools.jackson.databind.JsonNode tree;
         try {
-            FlowDocument flow = strict.readValue(document, FlowDocument.class);
-            if (flow == null) {
-                throw new ApiException(HttpStatus.BAD_REQUEST, "invalid_flow", "The flow document is empty");
-            }
-            return flow;
+            tree = strict.readTree(document);
         } catch (JacksonException e) {
-            throw ApiException.badRequest("invalid_flow", "The flow document is not valid JSON of the flow shape: "
-                    + e.getOriginalMessage(), List.of());
+            throw refused(null, JsonProblem.of(e));
         }
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "invalid_flow", "The flow document is empty");
+        }
+        try {
+            return strict.treeToValue(tree, FlowDocument.class);
+        } catch (JacksonException e) {
+            int index = JsonProblem.indexUnder(e, "steps");
+            String step = index < 0 ? null : tree.path("steps").path(index).path("id").asString(null);
+            throw refused(step, JsonProblem.of(e));
+        }
+    }
+
+    private static ApiException refused(String step, JsonProblem problem) {
+        String message = "The flow document is not of the flow shape: " + problem.describe();
+        return ApiException.badRequest("invalid_flow", (step == null ? "" : "step " + step + ": ") + message,
+                List.of(new FlowProblem(step, message)));
     }
 
     /** Every problem of a document; empty when it is valid. */

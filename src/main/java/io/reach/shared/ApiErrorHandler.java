@@ -27,11 +27,17 @@ class ApiErrorHandler {
         return respond(e.status(), e.code(), e.getMessage(), e.details());
     }
 
+    /** A body that is not JSON, or not of the endpoint's shape: says where and what, in the body's own terms. */
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<ApiError> unreadable(HttpMessageNotReadableException e) {
-        return respond(HttpStatus.BAD_REQUEST, "malformed_request",
-                "The request body is not valid JSON of the expected shape: " + firstLine(e.getMostSpecificCause().getMessage()),
-                List.of());
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof tools.jackson.core.JacksonException failure) {
+                JsonProblem problem = JsonProblem.of(failure);
+                return respond(HttpStatus.BAD_REQUEST, "malformed_request", "The request body is not of the expected shape: "
+                        + problem.describe(), problem.path() == null ? List.of() : List.of(new FieldProblem(problem.path(), problem.message())));
+            }
+        }
+        return respond(HttpStatus.BAD_REQUEST, "malformed_request", "The request body is missing or is not JSON", List.of());
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
@@ -81,13 +87,5 @@ class ApiErrorHandler {
 
     private static ResponseEntity<ApiError> respond(HttpStatus status, String code, String message, List<?> details) {
         return ResponseEntity.status(status).body(new ApiError(code, message, details));
-    }
-
-    private static String firstLine(String text) {
-        if (text == null) {
-            return "unreadable";
-        }
-        int newline = text.indexOf('\n');
-        return newline < 0 ? text : text.substring(0, newline);
     }
 }

@@ -37,6 +37,27 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesABodyOfTheWrongShapeNamingWhereAndWhatWithoutJavasTypes() {
+        Api.Response tagsAsText = api.post("/api/v1/contacts", "{\"phone\":\"+31612349901\",\"tags\":\"vip\"}");
+        Api.Response nested = api.post("/api/v1/events", "{\"name\":\"order_ready\",\"to\":\"+31612349901\","
+                + "\"properties\":{\"order\":{\"id\":7}}}");
+        Api.Response broken = api.post("/api/v1/contacts", "{\"phone\": \"+31612349901\",\n \"tags\": [\"vip\" \"new\"]}");
+
+        assertThat(tagsAsText.status()).isEqualTo(400);
+        assertThat(tagsAsText.json().path("error").asString()).isEqualTo("malformed_request");
+        assertThat(tagsAsText.json().path("message").asString()).endsWith("tags: must be an array, not text");
+        assertThat(tagsAsText.json().path("details").path(0).path("field").asString()).isEqualTo("tags");
+        assertThat(nested.status()).isEqualTo(400);
+        assertThat(nested.json().path("message").asString()).endsWith("properties.order: must be text, not an object");
+        assertThat(broken.status()).isEqualTo(400);
+        assertThat(broken.json().path("message").asString()).contains("is not valid JSON").contains("line 2");
+        for (Api.Response response : List.of(tagsAsText, nested, broken)) {
+            assertThat(response.body()).doesNotContain("java.").doesNotContain("io.reach").doesNotContain("JsonToken");
+        }
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612349901").json()).isEmpty();
+    }
+
+    @Test
     void createsChangesAndFindsAContactByAnyWayOfWritingItsNumber() {
         Api.Response created = api.post("/api/v1/contacts", Map.of("phone", "+44 (0) 7911 123 400",
                 "attributes", Map.of("first_name", "Eve"), "tags", List.of("vip"), "consent", Map.of("utility", true)));

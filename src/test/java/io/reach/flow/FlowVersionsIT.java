@@ -56,6 +56,38 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesADocumentOfTheWrongShapeNamingTheStepAndThePathInIt() {
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String misspelt = """
+                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"PT1H","next":"ask"},
+                 {"id":"ask","type":"condition","if":{"left":"a","operator":"equals","right":"b"},"next":"pause"}]}""".formatted(name);
+        String branchesAsList = """
+                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"PT1H","branches":["a","b"]}]}""".formatted(name);
+        String broken = "{\"name\":\"" + name + "\",\n \"steps\": [}";
+
+        Api.Response unknownField = api.post("/api/v1/flows", misspelt);
+        Api.Response wrongKind = api.post("/api/v1/flows/validate", branchesAsList);
+        Api.Response notJson = api.post("/api/v1/flows", broken);
+
+        assertThat(unknownField.status()).isEqualTo(400);
+        assertThat(unknownField.json().path("error").asString()).isEqualTo("invalid_flow");
+        assertThat(unknownField.json().path("message").asString())
+                .startsWith("step ask: ").contains("steps[1].if: is not a field here").contains("condition");
+        assertThat(unknownField.json().path("details").path(0).path("step").asString()).isEqualTo("ask");
+        assertThat(wrongKind.status()).isEqualTo(400);
+        assertThat(wrongKind.json().path("message").asString())
+                .isEqualTo("step pause: The flow document is not of the flow shape: steps[0].branches: must be an object, not an array");
+        assertThat(notJson.status()).isEqualTo(400);
+        assertThat(notJson.json().path("message").asString()).contains("is not valid JSON").contains("line 2");
+        for (Api.Response response : List.of(unknownField, wrongKind, notJson)) {
+            assertThat(response.body()).doesNotContain("io.reach").doesNotContain("java.").doesNotContain("JsonToken");
+        }
+        assertThat(api.get("/api/v1/flows").body()).doesNotContain(name);
+    }
+
+    @Test
     void draftsAreEditablePublishingFreezesAVersionAndExportGivesBackTheExactDocument() {
         String name = "versions-test-" + FLOWS.incrementAndGet();
         // Odd spacing and key order: the export must give back these bytes, not a re-serialised document.

@@ -41,6 +41,12 @@ class FlowController {
         return flows.latestVersions();
     }
 
+    /** A flow as its newest version (a draft, or the last one published). */
+    @GetMapping("/api/v1/flows/{id}")
+    FlowVersion get(@PathVariable String id) {
+        return flows.versions(Ids.parse("id", id)).getLast();
+    }
+
     @GetMapping("/api/v1/flows/{id}/versions")
     List<FlowVersion> versions(@PathVariable String id) {
         return flows.versions(Ids.parse("id", id));

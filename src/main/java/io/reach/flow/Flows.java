@@ -145,9 +145,14 @@ public class Flows {
         });
     }
 
+    /** A flow's versions, oldest first; a 404 for a flow that does not exist (every flow has a version). */
     public List<FlowVersion> versions(UUID flowId) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id WHERE v.flow_id = ?"
-                + " ORDER BY v.version").param(flowId).query(this::row).list();
+        List<FlowVersion> versions = jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
+                + " WHERE v.flow_id = ? ORDER BY v.version").param(flowId).query(this::row).list();
+        if (versions.isEmpty()) {
+            throw ApiException.notFound("Flow", flowId);
+        }
+        return versions;
     }
 
     public List<FlowVersion> latestVersions() {

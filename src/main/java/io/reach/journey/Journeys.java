@@ -145,7 +145,13 @@ public class Journeys {
         return store.path(id);
     }
 
+    private static final List<String> STATES = List.of(Journey.RUNNING, Journey.WAITING, Journey.ENDED, Journey.FAILED);
+
+    /** A page of a flow's journeys, all of them or those in one {@code state} (running, waiting, ended, failed). */
     public List<Journey> ofFlow(UUID flowId, String state, int limit, int offset) {
+        if (state != null && !STATES.contains(state.toUpperCase(java.util.Locale.ROOT))) {
+            throw ApiException.invalidField("state", "must be one of running, waiting, ended, failed");
+        }
         List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
         return store.ofVersions(versions, state, limit, offset);
     }

@@ -88,6 +88,28 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void findsAFlowByItsIdAndAnswers404ForOneThatDoesNotExistAnd400ForAnUnknownState() {
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String flow = importDraft(waitThenReport(name, "PT1H", "first"));
+        String unknown = "/api/v1/flows/" + java.util.UUID.randomUUID();
+
+        Api.Response found = api.get("/api/v1/flows/" + flow);
+
+        assertThat(found.status()).as(found.body()).isEqualTo(200);
+        assertThat(found.json().path("name").asString()).isEqualTo(name);
+        assertThat(found.json().path("status").asString()).isEqualTo("draft");
+        for (String path : List.of("", "/versions", "/journeys", "/reports")) {
+            Api.Response missing = api.get(unknown + path);
+            assertThat(missing.status()).as(path).isEqualTo(404);
+            assertThat(missing.json().path("error").asString()).isEqualTo("not_found");
+        }
+        Api.Response badState = api.get("/api/v1/flows/" + flow + "/journeys?state=finished");
+        assertThat(badState.status()).isEqualTo(400);
+        assertThat(badState.json().path("details").path(0).path("field").asString()).isEqualTo("state");
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys?state=Waiting").status()).isEqualTo(200);
+    }
+
+    @Test
     void draftsAreEditablePublishingFreezesAVersionAndExportGivesBackTheExactDocument() {
         String name = "versions-test-" + FLOWS.incrementAndGet();
         // Odd spacing and key order: the export must give back these bytes, not a re-serialised document.

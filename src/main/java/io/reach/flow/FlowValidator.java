@@ -49,6 +49,15 @@ final class FlowValidator {
             problems.add(new FlowProblem(null, "name: a flow needs a name of 1 to 200 characters"));
         }
         checkEntry(flow.entry(), problems);
+        if (flow.variables() != null) {
+            flow.variables().forEach((name, value) -> {
+                if (!StepTypes.isUsersVariable(name)) {
+                    problems.add(new FlowProblem(null, "variables." + name + ": " + StepTypes.USERS_VARIABLES));
+                } else if (value == null) {
+                    problems.add(new FlowProblem(null, "variables." + name + ": a default value is text, not null"));
+                }
+            });
+        }
         List<FlowStep> steps = flow.steps() == null ? List.of() : flow.steps();
         if (steps.isEmpty()) {
             problems.add(new FlowProblem(null, "steps: a flow needs at least one step"));

@@ -75,14 +75,15 @@ class JourneyStore {
             + " entered_at, node) VALUES (?, 1, ?, ?, ?, ?)";
 
     /**
-     * Creates journeys at their start step, with no variables, for those of {@code contactIds} whose entry key (see
+     * Creates journeys at their start step, with {@code variables}, for those of {@code contactIds} whose entry key (see
      * {@code entryKeyOf}) does not exist yet; returns how many it created. A few statements for all of them: the keys
      * that exist are read first, the journeys and their first step rows are inserted in two JDBC batches. When a
      * journey with one of the keys appears meanwhile (another launch at once), H2 fails the batch with a
      * {@link org.springframework.dao.DuplicateKeyException}: the caller's transaction must be rolled back and the
      * contacts started one by one ({@link #insert}).
      */
-    int insertAll(UUID versionId, String startStep, List<UUID> contactIds, java.util.function.Function<UUID, String> entryKeyOf) {
+    int insertAll(UUID versionId, String startStep, Map<String, String> variables, List<UUID> contactIds,
+                  java.util.function.Function<UUID, String> entryKeyOf) {
         if (contactIds.isEmpty()) {
             return 0;
         }
@@ -91,12 +92,12 @@ class JourneyStore {
                         + SqlLists.placeholders(keys.size()) + ")")
                 .params(new java.util.ArrayList<Object>(keys)).query(String.class).list());
         OffsetDateTime now = Times.now(clock);
-        String noVariables = json.writeValueAsString(Map.of());
+        String startVariables = json.writeValueAsString(variables);
         List<Object[]> journeys = new java.util.ArrayList<>();
         for (int i = 0; i < contactIds.size(); i++) {
             if (!existing.contains(keys.get(i))) {
                 journeys.add(new Object[] {io.reach.shared.Ids.newId(), versionId, contactIds.get(i), keys.get(i), Journey.RUNNING,
-                        startStep, noVariables, now, now, now});
+                        startStep, startVariables, now, now, now});
             }
         }
         if (journeys.isEmpty()) {

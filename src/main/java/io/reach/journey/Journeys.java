@@ -96,17 +96,18 @@ public class Journeys {
                 audience == null ? null : audience.attributes(),
                 audience == null || audience.consent() == null ? null : MessageCategory.parse(audience.consent()).orElse(null));
         String start = flows.document(version.id()).start();
+        Map<String, String> variables = startVariables(version, Map.of());
         java.util.function.Function<UUID, String> entryKey = contactId -> "audience:" + version.id() + ":" + contactId;
         int started = 0;
         for (int from = 0; from < ids.size(); from += AUDIENCE_CHUNK) {
             List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + AUDIENCE_CHUNK));
             Integer count;
             try {
-                count = transactions.execute(tx -> store.insertAll(version.id(), start, chunk, entryKey));
+                count = transactions.execute(tx -> store.insertAll(version.id(), start, variables, chunk, entryKey));
             } catch (org.springframework.dao.DuplicateKeyException launchedAtOnce) {
                 // Another launch of this version started some of these contacts meanwhile: one by one, each once.
                 count = transactions.execute(tx -> (int) chunk.stream()
-                        .filter(contactId -> store.insert(version.id(), contactId, entryKey.apply(contactId), start, Map.of()).isPresent())
+                        .filter(contactId -> store.insert(version.id(), contactId, entryKey.apply(contactId), start, variables).isPresent())
                         .count());
             }
             started += count == null ? 0 : count;
@@ -124,8 +125,17 @@ public class Journeys {
 
     static final int MAX_KEY = 150;
 
-    private Started begin(FlowVersion version, UUID contactId, String entryKey, Map<String, String> variables) {
+    /** A journey's first variables: the flow document's {@code variables} (defaults), then what its start gives. */
+    private Map<String, String> startVariables(FlowVersion version, Map<String, String> given) {
+        Map<String, String> defaults = flows.document(version.id()).variables();
+        Map<String, String> variables = new LinkedHashMap<>(defaults == null ? Map.of() : defaults);
+        variables.putAll(given);
+        return variables;
+    }
+
+    private Started begin(FlowVersion version, UUID contactId, String entryKey, Map<String, String> given) {
         String start = flows.document(version.id()).start();
+        Map<String, String> variables = startVariables(version, given);
         Optional<UUID> created = transactions.execute(tx -> store.insert(version.id(), contactId, entryKey, start, variables));
         if (created != null && created.isPresent()) {
             engine.wake();

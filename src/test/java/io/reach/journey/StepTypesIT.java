@@ -525,6 +525,41 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void startsEveryJourneyWithTheDocumentsDefaultVariablesWhichAnApiStartReplaces() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"variables":{"greeting":"Hello","shop":"Utrecht"},"start":"report","steps":[
+                 {"id":"report","type":"add_report_row","status":"started","description":"{{greeting}} from {{shop}}","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String tag = "defaults-" + FLOWS.incrementAndGet();
+        String launched = publish("""
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"]}},"variables":{"greeting":"Welcome"},
+                 "start":"report","steps":[
+                 {"id":"report","type":"add_report_row","status":"launched","description":"{{greeting}}","next":"end"},
+                 {"id":"end","type":"end"}]}""", tag);
+        audienceContact(tag, "Utrecht", true, false);
+
+        awaitEnded(start(flow, contact(), Map.of()));
+        awaitEnded(start(flow, contact(), Map.of("greeting", "Hi")));
+        assertThat(api.post("/api/v1/flows/" + launched + "/launch", "").json().path("started").asInt()).isEqualTo(1);
+
+        List<String> descriptions = new java.util.ArrayList<>();
+        api.get("/api/v1/flows/" + flow + "/reports").json().forEach(row -> descriptions.add(row.path("description").asString()));
+        assertThat(descriptions).containsExactlyInAnyOrder("Hello from Utrecht", "Hi from Utrecht");
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/flows/" + launched + "/reports").json())
+                .extracting(row -> row.path("description").asString()).containsExactly("Welcome"));
+    }
+
+    @Test
+    void refusesADocumentWhoseDefaultVariablesAreNamedLikeReachsOwn() {
+        Api.Response refused = api.post("/api/v1/flows", """
+                {"name":"step-test-reserved-defaults","entry":{"type":"api"},"variables":{"_last_from":"x"},"start":"end",
+                 "steps":[{"id":"end","type":"end"}]}""");
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.json().path("message").asString()).startsWith("variables._last_from: names starting with _");
+    }
+
+    @Test
     void refusesVariablesNamedLikeReachsOwnAndStartsNothing() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");

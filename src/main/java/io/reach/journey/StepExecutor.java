@@ -277,8 +277,14 @@ class StepExecutor {
             response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.net.http.HttpTimeoutException e) {
             return new StepOutcome.Next(failure, "failure", "timed out after " + timeout, null);
+        } catch (java.net.ConnectException e) {
+            URI target = URI.create(url);
+            return new StepOutcome.Next(failure, "failure", "request failed: could not connect to " + target.getHost() + ":"
+                    + (target.getPort() >= 0 ? target.getPort() : "https".equalsIgnoreCase(target.getScheme()) ? 443 : 80), null);
         } catch (IOException e) {
-            return new StepOutcome.Next(failure, "failure", "request failed: " + e.getMessage(), null);
+            // Some have no message (a connection closed early): the kind of failure is then what can be said.
+            return new StepOutcome.Next(failure, "failure", "request failed: "
+                    + java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()), null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new StepOutcome.Fail("interrupted while fetching variables");

@@ -167,6 +167,7 @@ class StepTypesIT extends ReachIntegrationTest {
         journeys.put("error status", start(flow, contact(), Map.of("backend", base, "customer", "broken")));
         journeys.put("bad json", start(flow, contact(), Map.of("backend", base, "customer", "garbled")));
         journeys.put("timeout", start(flow, contact(), Map.of("backend", silent, "customer", "slow")));
+        journeys.put("unreachable", start(flow, contact(), Map.of("backend", "http://127.0.0.1:" + closedPort() + "/", "customer", "x")));
 
         journeys.values().forEach(this::awaitEnded);
         assertThat(steps(journeys.get("success"))).containsExactly("fetch:success", "ok", "end");
@@ -180,6 +181,8 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(outcome(journeys.get("error status"), 0)).isEqualTo("HTTP 503");
         assertThat(outcome(journeys.get("bad json"), 0)).contains("not JSON");
         assertThat(outcome(journeys.get("timeout"), 0)).contains("timed out");
+        assertThat(steps(journeys.get("unreachable"))).containsExactly("fetch:failure", "failed", "end");
+        assertThat(outcome(journeys.get("unreachable"), 0)).startsWith("request failed: could not connect to 127.0.0.1:");
         assertThat(api.get("/api/v1/flows/" + flow + "/reports").body()).contains("Ada c 42 (gold)");
     }
 
@@ -514,6 +517,15 @@ class StepTypesIT extends ReachIntegrationTest {
                 .param(java.util.UUID.fromString(version)).query(Long.class).single()).isEqualTo(crowd);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM journey_steps WHERE flow_version_id = ? AND seq = 1")
                 .param(java.util.UUID.fromString(version)).query(Long.class).single()).isEqualTo(crowd);
+    }
+
+    /** A loopback port that nothing listens on: one the system handed out and that was closed again. */
+    private static int closedPort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private String audienceContact(String tag, String city, boolean utility, boolean optedOut) {

@@ -5,7 +5,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-/** A person Reach can message: an E.164 phone, free attributes, tags, consent per category and opt-out. */
+/**
+ * A person Reach can message: an E.164 phone, free attributes, tags, consent per category and opt-out; and when they
+ * last wrote to one of the business's senders ({@code lastActiveAt}, null when never).
+ */
 public record Contact(
         UUID id,
         String phone,
@@ -17,4 +20,5 @@ public record Contact(
         String timeZone,
         boolean notOnWhatsApp,
         Instant createdAt,
-        Instant updatedAt) {}
+        Instant updatedAt,
+        Instant lastActiveAt) {}

@@ -214,7 +214,7 @@ class ContactCsvImport {
         Contact merged = new Contact(base.id(), base.phone(), attributes, tags, consent, optedOut,
                 optedOut && !base.optedOut() ? base.updatedAt() : base.optedOutAt(),
                 line.timeZone() == null ? base.timeZone() : line.timeZone(), base.notOnWhatsApp(),
-                base.createdAt(), base.updatedAt());
+                base.createdAt(), base.updatedAt(), base.lastActiveAt());
         if (existing.isEmpty()) {
             store.insert(merged);
             created++;
@@ -225,7 +225,7 @@ class ContactCsvImport {
             if (optedOut && !base.optedOut()) {
                 stamped = new Contact(stamped.id(), stamped.phone(), stamped.attributes(), stamped.tags(),
                         stamped.consent(), true, stamped.updatedAt(), stamped.timeZone(), stamped.notOnWhatsApp(),
-                        stamped.createdAt(), stamped.updatedAt());
+                        stamped.createdAt(), stamped.updatedAt(), stamped.lastActiveAt());
             }
             store.update(stamped);
             updated++;

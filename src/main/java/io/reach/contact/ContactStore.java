@@ -18,8 +18,10 @@ import org.springframework.stereotype.Repository;
 @Repository
 class ContactStore {
 
-    private static final String COLUMNS = "id, phone, time_zone, consent_marketing, consent_utility, consent_authentication,"
+    // What a contact's creation writes; reads add last_active_at, which only an inbound message sets (markActive).
+    private static final String WRITTEN = "id, phone, time_zone, consent_marketing, consent_utility, consent_authentication,"
             + " opted_out, opted_out_at, not_on_whatsapp, created_at, updated_at";
+    private static final String COLUMNS = WRITTEN + ", last_active_at";
     // A contact's attributes and tags in one query (parameters: the contact's id, twice).
     private static final String DETAILS = "SELECT 'A' AS kind, name, attribute_value AS detail_value FROM contact_attributes"
             + " WHERE contact_id = ? UNION ALL SELECT 'T', tag, NULL FROM contact_tags WHERE contact_id = ?";
@@ -84,7 +86,8 @@ class ContactStore {
                 .isPresent();
     }
 
-    List<UUID> idsMatching(List<String> tags, Map<String, String> attributes, io.reach.shared.MessageCategory consent) {
+    List<UUID> idsMatching(List<String> tags, Map<String, String> attributes, io.reach.shared.MessageCategory consent,
+                           Instant activeSince, Instant inactiveSince) {
         StringBuilder sql = new StringBuilder("SELECT id FROM contacts c WHERE opted_out = FALSE");
         java.util.List<Object> params = new java.util.ArrayList<>();
         for (String tag : tags) {
@@ -100,12 +103,20 @@ class ContactStore {
         if (consent != null) {
             sql.append(" AND consent_").append(consent.wireName()).append(" = TRUE");
         }
+        if (activeSince != null) {
+            sql.append(" AND last_active_at >= ?");
+            params.add(Times.utc(activeSince));
+        }
+        if (inactiveSince != null) {
+            sql.append(" AND (last_active_at IS NULL OR last_active_at < ?)");
+            params.add(Times.utc(inactiveSince));
+        }
         sql.append(" ORDER BY created_at, id");
         return jdbc.sql(sql.toString()).params(params).query(UUID.class).list();
     }
 
     void insert(Contact contact) {
-        jdbc.sql("INSERT INTO contacts (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        jdbc.sql("INSERT INTO contacts (" + WRITTEN + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(contact.id(), contact.phone(), contact.timeZone(), contact.consent().marketing(),
                         contact.consent().utility(), contact.consent().authentication(), contact.optedOut(),
                         Times.utc(contact.optedOutAt()), contact.notOnWhatsApp(), Times.utc(contact.createdAt()),
@@ -125,6 +136,11 @@ class ContactStore {
         jdbc.sql("DELETE FROM contact_attributes WHERE contact_id = ?").param(contact.id()).update();
         jdbc.sql("DELETE FROM contact_tags WHERE contact_id = ?").param(contact.id()).update();
         writeDetails(contact);
+    }
+
+    void markActive(UUID id, Instant at) {
+        jdbc.sql("UPDATE contacts SET last_active_at = ? WHERE id = ? AND (last_active_at IS NULL OR last_active_at < ?)")
+                .params(Times.utc(at), id, Times.utc(at)).update();
     }
 
     void markNotOnWhatsApp(List<UUID> ids, Instant at) {
@@ -163,7 +179,7 @@ class ContactStore {
 
     private static Contact withDetails(Contact bare, Map<String, String> attributes, Set<String> tags) {
         return new Contact(bare.id(), bare.phone(), attributes, tags, bare.consent(), bare.optedOut(), bare.optedOutAt(),
-                bare.timeZone(), bare.notOnWhatsApp(), bare.createdAt(), bare.updatedAt());
+                bare.timeZone(), bare.notOnWhatsApp(), bare.createdAt(), bare.updatedAt(), bare.lastActiveAt());
     }
 
     private Contact row(ResultSet rs, int rowNum) throws SQLException {
@@ -171,6 +187,7 @@ class ContactStore {
                 new Consent(rs.getBoolean("consent_marketing"), rs.getBoolean("consent_utility"),
                         rs.getBoolean("consent_authentication")),
                 rs.getBoolean("opted_out"), Times.instant(rs, "opted_out_at"), rs.getString("time_zone"),
-                rs.getBoolean("not_on_whatsapp"), Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"));
+                rs.getBoolean("not_on_whatsapp"), Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"),
+                Times.instant(rs, "last_active_at"));
     }
 }

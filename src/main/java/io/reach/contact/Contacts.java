@@ -116,11 +116,26 @@ public class Contacts {
     }
 
     /**
-     * The ids of the contacts an audience takes: every given tag, every given attribute value, consent for the
-     * category when one is given, and never an opted-out contact.
+     * Which contacts an audience takes: every given tag, every given attribute value, consent for the category, active
+     * (wrote to a sender) since {@code activeSince}, and not active since {@code inactiveSince} (or never); a null
+     * filter takes everyone.
      */
-    public List<UUID> idsMatching(List<String> tags, Map<String, String> attributes, MessageCategory consent) {
-        return store.idsMatching(tags == null ? List.of() : tags, attributes == null ? Map.of() : attributes, consent);
+    public record AudienceFilter(List<String> tags, Map<String, String> attributes, MessageCategory consent,
+                                 Instant activeSince, Instant inactiveSince) {}
+
+    /** The ids of the contacts an audience takes (see {@link AudienceFilter}), oldest first; never an opted-out contact. */
+    public List<UUID> idsMatching(AudienceFilter filter) {
+        return store.idsMatching(filter.tags() == null ? List.of() : filter.tags(),
+                filter.attributes() == null ? Map.of() : filter.attributes(), filter.consent(), filter.activeSince(),
+                filter.inactiveSince());
+    }
+
+    /**
+     * Notes that the contact wrote to one of the business's senders at {@code at} (a message, a button tap): an
+     * audience can take the contacts active or inactive for a while. An earlier message noted late changes nothing.
+     */
+    public void wrote(UUID id, Instant at) {
+        store.markActive(id, at);
     }
 
     /** Locks the contact's row until the current transaction ends (to order work about one contact). */
@@ -191,13 +206,13 @@ public class Contacts {
     Contact blank(String e164) {
         Instant now = clock.instant();
         return new Contact(Ids.newId(), e164, Map.of(), Set.of(), Consent.NONE, false, null,
-                e164 == null ? null : PhoneNumbers.timeZoneOf(e164).orElse(null), false, now, now);
+                e164 == null ? null : PhoneNumbers.timeZoneOf(e164).orElse(null), false, now, now, null);
     }
 
     Contact touched(Contact contact) {
         return new Contact(contact.id(), contact.phone(), contact.attributes(), contact.tags(), contact.consent(),
                 contact.optedOut(), contact.optedOutAt(), contact.timeZone(), contact.notOnWhatsApp(),
-                contact.createdAt(), clock.instant());
+                contact.createdAt(), clock.instant(), contact.lastActiveAt());
     }
 
     static boolean sameContent(Contact a, Contact b) {
@@ -209,7 +224,7 @@ public class Contacts {
     private static Contact withPhone(Contact contact, String phone) {
         return new Contact(contact.id(), phone, contact.attributes(), contact.tags(), contact.consent(),
                 contact.optedOut(), contact.optedOutAt(), contact.timeZone(), contact.notOnWhatsApp(),
-                contact.createdAt(), contact.updatedAt());
+                contact.createdAt(), contact.updatedAt(), contact.lastActiveAt());
     }
 
     /** Applies a request's fields to a contact, collecting every problem instead of stopping at the first. */
@@ -269,7 +284,7 @@ public class Contacts {
             timeZone = PhoneNumbers.timeZoneOf(base.phone()).orElse(null);
         }
         return new Contact(base.id(), base.phone(), attributes, tags, consent, optedOut, optedOutAt, timeZone,
-                base.notOnWhatsApp(), base.createdAt(), base.updatedAt());
+                base.notOnWhatsApp(), base.createdAt(), base.updatedAt(), base.lastActiveAt());
     }
 
     static String tagProblem(String tag) {

@@ -19,9 +19,13 @@ public record FlowDocument(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Entry(String type, String event, Audience audience) {}
 
-    /** Which contacts an audience entry takes: all tags given, all attributes equal, consent for a category. */
+    /**
+     * Which contacts an audience entry takes: all tags given, all attributes equal, consent for a category, active
+     * (wrote to a sender) within a duration before the launch, inactive for a duration before it (or never active).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Audience(List<String> tags, Map<String, String> attributes, String consent) {}
+    public record Audience(List<String> tags, Map<String, String> attributes, String consent, String activeWithin,
+                           String inactiveFor) {}
 
     public Optional<FlowStep> step(String id) {
         return steps == null ? Optional.empty() : steps.stream().filter(s -> id != null && id.equals(s.id())).findFirst();

@@ -110,8 +110,23 @@ final class FlowValidator {
                         && MessageCategory.parse(entry.audience().consent()).isEmpty()) {
                     problems.add(new FlowProblem(null, "entry.audience.consent: must be one of " + MessageCategory.allowedValues()));
                 }
+                if (entry.audience() != null) {
+                    checkActivity(entry.audience().activeWithin(), "entry.audience.activeWithin", problems);
+                    checkActivity(entry.audience().inactiveFor(), "entry.audience.inactiveFor", problems);
+                }
             }
             default -> problems.add(new FlowProblem(null, "entry.type: must be audience, event or api"));
+        }
+    }
+
+    /** An audience's activity bound: a positive duration, in days or less (PT12H, P30D, P365D). */
+    private static void checkActivity(String text, String field, List<FlowProblem> problems) {
+        if (text == null) {
+            return;
+        }
+        Duration duration = duration(text, null, field, problems);
+        if (duration != null && (duration.isNegative() || duration.isZero())) {
+            problems.add(new FlowProblem(null, field + ": must be more than 0"));
         }
     }
 

@@ -29,9 +29,11 @@ public class Journeys {
     private final Recipients recipients;
     private final JourneyEngine engine;
     private final TransactionTemplate transactions;
+    private final java.time.Clock clock;
 
     Journeys(JourneyStore store, Flows flows, Contacts contacts, Recipients recipients, JourneyEngine engine,
-             TransactionTemplate transactions) {
+             TransactionTemplate transactions, java.time.Clock clock) {
+        this.clock = clock;
         this.store = store;
         this.flows = flows;
         this.contacts = contacts;
@@ -91,10 +93,7 @@ public class Journeys {
         if (!"audience".equals(version.entryType())) {
             throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType() + ", not on an audience");
         }
-        FlowDocument.Audience audience = flows.document(version.id()).entry().audience();
-        List<UUID> ids = contacts.idsMatching(audience == null ? null : audience.tags(),
-                audience == null ? null : audience.attributes(),
-                audience == null || audience.consent() == null ? null : MessageCategory.parse(audience.consent()).orElse(null));
+        List<UUID> ids = contacts.idsMatching(filter(flows.document(version.id()).entry().audience()));
         String start = flows.document(version.id()).start();
         Map<String, String> variables = startVariables(version, Map.of());
         java.util.function.Function<UUID, String> entryKey = contactId -> "audience:" + version.id() + ":" + contactId;
@@ -114,6 +113,18 @@ public class Journeys {
             engine.wake();
         }
         return started;
+    }
+
+    /** The contacts an audience takes now: its activity bounds count back from the launch. */
+    private Contacts.AudienceFilter filter(FlowDocument.Audience audience) {
+        if (audience == null) {
+            return new Contacts.AudienceFilter(null, null, null, null, null);
+        }
+        java.time.Instant now = clock.instant();
+        return new Contacts.AudienceFilter(audience.tags(), audience.attributes(),
+                audience.consent() == null ? null : MessageCategory.parse(audience.consent()).orElse(null),
+                audience.activeWithin() == null ? null : now.minus(java.time.Duration.parse(audience.activeWithin())),
+                audience.inactiveFor() == null ? null : now.minus(java.time.Duration.parse(audience.inactiveFor())));
     }
 
     /** A start's or an event's idempotency key: it is kept with the flow's id and the event's name (300 in all). */

@@ -24,9 +24,12 @@ public class InboundMessages {
     private final Dialect dialect;
     private final Clock clock;
     private final ApplicationEventPublisher events;
+    private final io.reach.contact.Contacts contacts;
 
-    InboundMessages(JdbcClient jdbc, Dialect dialect, Clock clock, ApplicationEventPublisher events) {
+    InboundMessages(JdbcClient jdbc, Dialect dialect, Clock clock, ApplicationEventPublisher events,
+                    io.reach.contact.Contacts contacts) {
         this.jdbc = jdbc;
+        this.contacts = contacts;
         this.dialect = dialect;
         this.clock = clock;
         this.events = events;
@@ -52,6 +55,10 @@ public class InboundMessages {
                 Times.utc(message.receivedAt()), raw);
         if (!stored) {
             return Optional.empty();
+        }
+        if (message.contactId() != null) {
+            // Before the event: its listeners lock the contact's row too, and this takes it first, as they would.
+            contacts.wrote(message.contactId(), message.occurredAt());
         }
         events.publishEvent(new InboundMessageReceived(message));
         return Optional.of(message);

@@ -49,6 +49,26 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesAnAudiencesActivityBoundThatIsNotAPositiveDuration() {
+        String end = "{\"id\":\"a\",\"type\":\"end\"}";
+        assertOnlyProblem(check("{\"type\":\"audience\",\"audience\":{\"activeWithin\":\"30 days\"}}", "a", end),
+                null, "entry.audience.activeWithin: '30 days' is not an ISO-8601 duration");
+        assertOnlyProblem(check("{\"type\":\"audience\",\"audience\":{\"inactiveFor\":\"-P1D\"}}", "a", end),
+                null, "entry.audience.inactiveFor: must be more than 0");
+        assertThat(check("{\"type\":\"audience\",\"audience\":{\"activeWithin\":\"P365D\",\"inactiveFor\":\"PT12H\"}}", "a", end))
+                .isEmpty();
+    }
+
+    @Test
+    void namesDefaultVariablesNamedLikeReachsOwnOrWithoutAValue() {
+        String document = "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"variables\":{\"_last_from\":\"x\",\"shop\":null,\"ok\":\"y\"},"
+                + "\"start\":\"a\",\"steps\":[{\"id\":\"a\",\"type\":\"end\"}]}";
+        assertThat(validator.check(JSON.readValue(document, FlowDocument.class))).extracting(FlowProblem::message)
+                .containsExactlyInAnyOrder("variables._last_from: " + StepTypes.USERS_VARIABLES,
+                        "variables.shop: a default value is text, not null");
+    }
+
+    @Test
     void namesAnUnknownStepType() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_fax\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"),
                 "a", "unknown step type 'send_fax'");

@@ -476,6 +476,41 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void launchesItsAudienceByLastActivityCountedBackFromTheLaunch() {
+        String tag = "activity-" + FLOWS.incrementAndGet();
+        String dormant = audienceContact(tag, "Utrecht", true, false);
+        String never = audienceContact(tag, "Utrecht", true, false);
+        String recent = audienceContact(tag, "Utrecht", true, false);
+        postInboundText(dormant, "hello, long ago");
+        await().atMost(PATIENCE).until(() -> contactByPhone(dormant).has("lastActiveAt"));
+        clock.advance(Duration.ofDays(40));
+        java.time.Instant wrote = clock.instant();
+        postInboundText(recent, "hello again");
+        await().atMost(PATIENCE).until(() -> contactByPhone(recent).has("lastActiveAt"));
+        String audience = """
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"],"%s":"P30D"}},"start":"report","steps":[
+                 {"id":"report","type":"add_report_row","status":"launched","description":"{{contact.phone}}","next":"end"},
+                 {"id":"end","type":"end"}]}""";
+        String active = publish(audience, tag, "activeWithin");
+        String inactive = publish(audience, tag, "inactiveFor");
+
+        assertThat(api.post("/api/v1/flows/" + active + "/launch", "").json().path("started").asInt()).isEqualTo(1);
+        assertThat(api.post("/api/v1/flows/" + inactive + "/launch", "").json().path("started").asInt()).isEqualTo(2);
+
+        assertThat(java.time.Instant.parse(contactByPhone(recent).path("lastActiveAt").asString()))
+                .isEqualTo(wrote.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        assertThat(contactByPhone(never).has("lastActiveAt")).isFalse();
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(reportedPhones(active)).containsExactly(recent));
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(reportedPhones(inactive)).containsExactlyInAnyOrder(dormant, never));
+    }
+
+    private List<String> reportedPhones(String flow) {
+        List<String> phones = new java.util.ArrayList<>();
+        api.get("/api/v1/flows/" + flow + "/reports").json().forEach(row -> phones.add(row.path("description").asString()));
+        return phones;
+    }
+
+    @Test
     void twoLaunchesOfOneAudienceAtOnceStartEveryoneOnce() throws Exception {
         String tag = "crowd-" + FLOWS.incrementAndGet();
         int crowd = 1200; // more than two of the launch's chunks (500), so that the launches overlap

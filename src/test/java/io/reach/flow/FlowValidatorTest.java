@@ -48,6 +48,47 @@ class FlowValidatorTest {
         assertThat(statuses).isEqualTo(new java.util.TreeSet<>(StepTypes.STATUS_BRANCHES));
     }
 
+    /** The documented JSON Schema, read by a JSON Schema validator (draft 2020-12). */
+    private static com.networknt.schema.JsonSchema schema() throws Exception {
+        return com.networknt.schema.JsonSchemaFactory.getInstance(com.networknt.schema.SpecVersion.VersionFlag.V202012)
+                .getSchema(Files.readString(Path.of("docs/flow.schema.json")));
+    }
+
+    private static java.util.Set<com.networknt.schema.ValidationMessage> schemaProblems(String document) throws Exception {
+        return schema().validate(new com.fasterxml.jackson.databind.ObjectMapper().readTree(document));
+    }
+
+    @Test
+    void theJsonSchemaAcceptsTheFlowsReachAcceptsWithEveryStepTypeAndEntry() throws Exception {
+        List<Path> documents = List.of(Path.of("examples/flows/whatsapp-fallback.json"),
+                Path.of("src/test/resources/flows/every-step-type.json"),
+                Path.of("src/test/resources/flows/audience-by-activity.json"),
+                Path.of("src/test/resources/flows/on-event.json"));
+        java.util.Set<String> typesUsed = new java.util.TreeSet<>();
+        for (Path path : documents) {
+            String document = Files.readString(path);
+            FlowDocument flow = JSON.readValue(document, FlowDocument.class);
+            flow.steps().forEach(step -> typesUsed.add(step.type()));
+            assertThat(validator.check(flow)).as(path.toString()).isEmpty();
+            assertThat(schemaProblems(document)).as(path.toString()).isEmpty();
+        }
+        assertThat(typesUsed).isEqualTo(new java.util.TreeSet<>(StepTypes.ALL));
+    }
+
+    @Test
+    void theJsonSchemaRefusesWhatReachRefuses() throws Exception {
+        String valid = Files.readString(Path.of("src/test/resources/flows/audience-by-activity.json"));
+        assertThat(schemaProblems(valid)).isEmpty();
+        for (String invalid : List.of(
+                valid.replace("\"add_report_row\"", "\"send_fax\""),
+                valid.replace("\"next\": \"end\"", "\"nxet\": \"end\""),
+                valid.replace("\"activeWithin\": \"P365D\"", "\"activeWithin\": \"365 days\""),
+                valid.replace("\"start\": \"report\"", "\"variables\": {\"_last_from\": \"x\"}, \"start\": \"report\""))) {
+            assertThat(invalid).isNotEqualTo(valid);
+            assertThat(schemaProblems(invalid)).as(invalid).isNotEmpty();
+        }
+    }
+
     @Test
     void namesAnAudiencesActivityBoundThatIsNotAPositiveDuration() {
         String end = "{\"id\":\"a\",\"type\":\"end\"}";

@@ -111,11 +111,33 @@ final class FlowValidator {
                     problems.add(new FlowProblem(null, "entry.audience.consent: must be one of " + MessageCategory.allowedValues()));
                 }
                 if (entry.audience() != null) {
+                    refuseNulls(entry.audience().tags(), null, "entry.audience.tags", problems);
+                    refuseNullValues(entry.audience().attributes(), null, "entry.audience.attributes", problems);
                     checkActivity(entry.audience().activeWithin(), "entry.audience.activeWithin", problems);
                     checkActivity(entry.audience().inactiveFor(), "entry.audience.inactiveFor", problems);
                 }
             }
             default -> problems.add(new FlowProblem(null, "entry.type: must be audience, event or api"));
+        }
+    }
+
+    /** Names each null element of a list (a parameter, a tag): a value is expected there, and null means none. */
+    private static void refuseNulls(List<?> values, String step, String field, List<FlowProblem> problems) {
+        for (int i = 0; values != null && i < values.size(); i++) {
+            if (values.get(i) == null) {
+                problems.add(new FlowProblem(step, field + "[" + i + "]: is null; give a value"));
+            }
+        }
+    }
+
+    /** Names each null value of a map (a header, an attribute): a value is expected there. */
+    private static void refuseNullValues(Map<String, String> values, String step, String field, List<FlowProblem> problems) {
+        if (values != null) {
+            values.forEach((name, value) -> {
+                if (value == null) {
+                    problems.add(new FlowProblem(step, field + "." + name + ": is null; give a value"));
+                }
+            });
         }
     }
 
@@ -180,6 +202,9 @@ final class FlowValidator {
                     problems.add(new FlowProblem(id, "missing template: " + step.template() + " (" + step.language()
                             + ") is not registered"));
                 }
+                refuseNulls(step.headerParameters(), id, "headerParameters", problems);
+                refuseNulls(step.bodyParameters(), id, "bodyParameters", problems);
+                refuseNulls(step.buttonParameters(), id, "buttonParameters", problems);
             }
             case StepTypes.SEND_TEXT -> {
                 requireSender(step, problems);
@@ -230,6 +255,9 @@ final class FlowValidator {
                 if (request == null || blank(request.url()) || !(request.url().startsWith("http://") || request.url().startsWith("https://")
                         || request.url().startsWith("{{"))) {
                     problems.add(new FlowProblem(id, "request.url: a fetch_variables step needs an http(s) URL"));
+                }
+                if (request != null) {
+                    refuseNullValues(request.headers(), id, "request.headers", problems);
                 }
                 if (request != null && request.method() != null && !Set.of("GET", "POST").contains(request.method())) {
                     problems.add(new FlowProblem(id, "request.method: GET or POST"));

@@ -6,8 +6,13 @@ import java.util.List;
 public record TemplateParameters(List<String> header, List<String> body, List<ButtonParameter> buttons) {
 
     public TemplateParameters {
-        header = header == null ? List.of() : List.copyOf(header);
-        body = body == null ? List.of() : List.copyOf(body);
-        buttons = buttons == null ? List.of() : List.copyOf(buttons);
+        header = copied(header);
+        body = copied(body);
+        buttons = copied(buttons);
+    }
+
+    // Nulls are kept (List.copyOf would throw on them): rendering names each one as a field problem.
+    private static <T> List<T> copied(List<T> values) {
+        return values == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(values));
     }
 }

@@ -110,6 +110,22 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesANullWhereAParameterTagOrHeaderGoes() {
+        assertThat(check("{\"type\":\"api\"}", "s", "{\"id\":\"s\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\","
+                + "\"template\":\"order_ready\",\"language\":\"en_US\",\"headerParameters\":[null],\"bodyParameters\":[\"a\",null],"
+                + "\"buttonParameters\":[null],\"next\":\"f\"},{\"id\":\"f\",\"type\":\"fetch_variables\","
+                + "\"request\":{\"url\":\"http://127.0.0.1:9/x\",\"headers\":{\"X-Key\":null}},\"branches\":{\"success\":\"e\"}},"
+                + "{\"id\":\"e\",\"type\":\"end\"}"))
+                .extracting(p -> p.step() + " " + p.message())
+                .containsExactlyInAnyOrder("s headerParameters[0]: is null; give a value", "s bodyParameters[1]: is null; give a value",
+                        "s buttonParameters[0]: is null; give a value", "f request.headers.X-Key: is null; give a value");
+        assertThat(check("{\"type\":\"audience\",\"audience\":{\"tags\":[\"vip\",null],\"attributes\":{\"city\":null}}}", "e",
+                "{\"id\":\"e\",\"type\":\"end\"}")).extracting(FlowProblem::message)
+                .containsExactlyInAnyOrder("entry.audience.tags[1]: is null; give a value",
+                        "entry.audience.attributes.city: is null; give a value");
+    }
+
+    @Test
     void namesAnUnknownStepType() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_fax\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"),
                 "a", "unknown step type 'send_fax'");

@@ -59,6 +59,13 @@ class TemplateRendererTest {
     }
 
     @Test
+    void namesANullValueOrButtonByItsPlaceInsteadOfFailing() {
+        assertThat(fields(new TemplateParameters(java.util.Arrays.asList((String) null), java.util.Arrays.asList("Ann", null),
+                java.util.Arrays.asList(new ButtonParameter(1, "x"), null, new ButtonParameter(3, "y")))))
+                .containsExactly("headerParameters[0]", "bodyParameters[1]", "buttonParameters[1].index");
+    }
+
+    @Test
     void keepsDollarSignsAndBackslashesInValues() {
         assertThat(TemplateRenderer.fill("Pay {{1}}", List.of("$5 \\ 3"))).isEqualTo("Pay $5 \\ 3");
     }

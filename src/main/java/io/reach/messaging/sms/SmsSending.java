@@ -58,6 +58,9 @@ public class SmsSending {
         if (parts > MAX_PARTS) {
             throw ApiException.invalidField("text", "needs " + parts + " SMS parts; at most " + MAX_PARTS + " are sent");
         }
+        if (request.sender() == null || request.sender().isBlank()) {
+            throw ApiException.invalidField("sender", "is required (an SMS sender's name or id)");
+        }
         MessageCategory category = Recipients.category(request.category());
         ProviderAccount account = senders.resolveProvider(request.sender(), Sender.SMS)
                 .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "sender_not_found",

@@ -56,6 +56,9 @@ public class VoiceSending {
             throw ApiException.invalidField("text", "is longer than " + MAX_TEXT + " characters");
         }
         io.reach.messaging.NewMessage.checkCampaignAndKey(request.campaignId(), request.idempotencyKey());
+        if (request.sender() == null || request.sender().isBlank()) {
+            throw ApiException.invalidField("sender", "is required (a voice sender's name or id)");
+        }
         MessageCategory category = Recipients.category(request.category());
         ProviderAccount account = senders.resolveProvider(request.sender(), Sender.VOICE)
                 .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "sender_not_found",

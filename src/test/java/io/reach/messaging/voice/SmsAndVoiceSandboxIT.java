@@ -52,7 +52,7 @@ class SmsAndVoiceSandboxIT extends ReachIntegrationTest {
     }
 
     @Test
-    void everyChannelRefusesAnOverlongCampaignOrIdempotencyKeyAndTakesOneAsLongAsAFlowsName() {
+    void everyChannelRefusesAMissingSenderOrAnOverlongCampaignOrIdempotencyKeyAndTakesOneAsLongAsAFlowsName() {
         Fixtures.consentingContactIfAbsent(api, "+31612350631");
         String tooLong = "c".repeat(201);
         Map<String, Map<String, Object>> requests = Map.of(
@@ -68,6 +68,11 @@ class SmsAndVoiceSandboxIT extends ReachIntegrationTest {
                 assertThat(refused.status()).as(request.getKey() + " " + refused.body()).isEqualTo(400);
                 assertThat(refused.json().path("details").path(0).path("field").asString()).isEqualTo(field);
             }
+            Map<String, Object> withoutSender = new java.util.HashMap<>(request.getValue());
+            withoutSender.remove("sender");
+            Api.Response noSender = api.post(request.getKey(), withoutSender);
+            assertThat(noSender.status()).as(request.getKey() + " " + noSender.body()).isEqualTo(400);
+            assertThat(noSender.json().path("message").asString()).startsWith("sender: is required");
             Map<String, Object> body = new java.util.HashMap<>(request.getValue());
             body.put("campaignId", "c".repeat(200));
             Api.Response taken = api.post(request.getKey(), body);

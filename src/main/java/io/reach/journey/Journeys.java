@@ -21,6 +21,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class Journeys {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Journeys.class);
+
     static final int AUDIENCE_CHUNK = 500;
 
     private final JourneyStore store;
@@ -98,7 +100,13 @@ public class Journeys {
         Map<String, String> variables = startVariables(version, Map.of());
         java.util.function.Function<UUID, String> entryKey = contactId -> "audience:" + version.id() + ":" + contactId;
         int started = 0;
+        long startedAt = System.nanoTime();
+        log.info("Launching flow {} version {}: {} contacts in its audience", version.name(), version.version(), ids.size());
         for (int from = 0; from < ids.size(); from += AUDIENCE_CHUNK) {
+            if (from > 0 && from % LAUNCH_PROGRESS_EVERY == 0) {
+                log.info("Launching flow {} version {}: {} of {} contacts done, {} journeys started", version.name(),
+                        version.version(), from, ids.size(), started);
+            }
             List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + AUDIENCE_CHUNK));
             Integer count;
             try {
@@ -112,8 +120,13 @@ public class Journeys {
             started += count == null ? 0 : count;
             engine.wake();
         }
+        log.info("Launched flow {} version {}: {} journeys started for {} contacts ({} had one already) in {} ms", version.name(),
+                version.version(), started, ids.size(), ids.size() - started, (System.nanoTime() - startedAt) / 1_000_000);
         return started;
     }
+
+    /** A launch logs its progress every so many contacts (a hundred thousand take some seconds). */
+    private static final int LAUNCH_PROGRESS_EVERY = 20 * AUDIENCE_CHUNK;
 
     /** The contacts an audience takes now: its activity bounds count back from the launch. */
     private Contacts.AudienceFilter filter(FlowDocument.Audience audience) {

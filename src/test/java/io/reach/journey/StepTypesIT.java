@@ -447,7 +447,9 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
-    void launchesItsAudienceByTagsAttributesAndConsentNeverTheOptedOutAndNobodyTwice() {
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void launchesItsAudienceByTagsAttributesAndConsentNeverTheOptedOutAndNobodyTwice(
+            org.springframework.boot.test.system.CapturedOutput output) {
         String tag = "audience-" + FLOWS.incrementAndGet();
         String flow = publish("""
                 {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"],"attributes":{"city":"Utrecht"},"consent":"utility"}},
@@ -473,6 +475,8 @@ class StepTypesIT extends ReachIntegrationTest {
         api.get("/api/v1/flows/" + flow + "/reports").json().forEach(row -> reached.add(row.path("description").asString()));
         assertThat(reached).containsExactlyInAnyOrder(member, latecomer);
         assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).hasSize(2);
+        assertThat(output.getOut()).contains("Launching flow step-test-").contains(": 1 contacts in its audience")
+                .contains(": 0 journeys started for 1 contacts (1 had one already)");
     }
 
     @Test

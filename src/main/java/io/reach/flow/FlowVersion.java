@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.time.Instant;
 import java.util.UUID;
 
-/** One version of a flow: a draft (editable) or published (frozen, the only kind journeys run). */
+/**
+ * One version of a flow: a draft (editable) or published (frozen, the only kind journeys run); and when its flow was
+ * stopped ({@code stoppedAt}, null while it runs: no journey starts on a stopped flow).
+ */
 public record FlowVersion(
         UUID id,
         UUID flowId,
@@ -16,6 +19,7 @@ public record FlowVersion(
         Instant createdAt,
         Instant updatedAt,
         Instant publishedAt,
+        Instant stoppedAt,
         @JsonIgnore String document) {
 
     public static final String DRAFT = "draft";

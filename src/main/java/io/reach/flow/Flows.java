@@ -31,7 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
 public class Flows {
 
     private static final String COLUMNS = "v.id, v.flow_id, f.name, v.version, v.status, v.entry_type, v.entry_event,"
-            + " v.created_at, v.updated_at, v.published_at, v.document";
+            + " v.created_at, v.updated_at, v.published_at, f.stopped_at, v.document";
 
     private final JdbcClient jdbc;
     private final Clock clock;
@@ -173,19 +173,41 @@ public class Flows {
                 .orElseThrow(() -> ApiException.notFound("Version " + number + " of flow", flowId));
     }
 
-    /** The newest published version of a flow, which new journeys start on. */
+    /**
+     * Stops a flow: no journey starts on it until it is resumed (events skip it, API starts and launches are refused).
+     * Stopping a stopped flow changes nothing. Its journeys under way are the caller's to cancel or leave.
+     */
+    public FlowVersion stop(UUID flowId) {
+        Instant now = clock.instant();
+        jdbc.sql("UPDATE flows SET stopped_at = ?, updated_at = ? WHERE id = ? AND stopped_at IS NULL")
+                .params(Times.utc(now), Times.utc(now), flowId).update();
+        return versions(flowId).getLast();
+    }
+
+    /** Lets journeys start on a stopped flow again. */
+    public FlowVersion resume(UUID flowId) {
+        jdbc.sql("UPDATE flows SET stopped_at = NULL, updated_at = ? WHERE id = ?").params(Times.now(clock), flowId).update();
+        return versions(flowId).getLast();
+    }
+
+    /** The newest published version of a flow, which new journeys start on; a 409 when the flow is stopped. */
     public FlowVersion latestPublished(UUID flowId) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
+        FlowVersion version = jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                         + " WHERE v.flow_id = ? AND v.status = ? ORDER BY v.version DESC LIMIT 1")
                 .params(flowId, FlowVersion.PUBLISHED).query(this::row).optional()
                 .orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "not_published",
                         "Flow " + flowId + " has no published version: publish it first"));
+        if (version.stoppedAt() != null) {
+            throw new ApiException(HttpStatus.CONFLICT, "flow_stopped", "Flow " + version.name() + " was stopped at "
+                    + version.stoppedAt() + ": resume it first (POST /api/v1/flows/" + flowId + "/resume)");
+        }
+        return version;
     }
 
-    /** The newest published versions of the flows that an event of this name starts. */
+    /** The newest published versions of the flows that an event of this name starts (stopped flows start nothing). */
     public List<FlowVersion> startedBy(String event) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
-                        + " WHERE v.entry_type = 'event' AND v.entry_event = ? AND v.status = ?"
+                        + " WHERE v.entry_type = 'event' AND v.entry_event = ? AND v.status = ? AND f.stopped_at IS NULL"
                         + " AND v.version = (SELECT MAX(version) FROM flow_versions w WHERE w.flow_id = v.flow_id AND w.status = ?)")
                 .params(event, FlowVersion.PUBLISHED, FlowVersion.PUBLISHED).query(this::row).list();
     }
@@ -224,6 +246,6 @@ public class Flows {
         return new FlowVersion(rs.getObject("id", UUID.class), rs.getObject("flow_id", UUID.class), rs.getString("name"),
                 rs.getInt("version"), rs.getString("status"), rs.getString("entry_type"), rs.getString("entry_event"),
                 Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"), Times.instant(rs, "published_at"),
-                rs.getString("document"));
+                Times.instant(rs, "stopped_at"), rs.getString("document"));
     }
 }

@@ -50,6 +50,15 @@ class JourneyController {
         return Map.of("started", journeys.launch(Ids.parse("id", id)));
     }
 
+    /**
+     * Stops a flow: no journey starts on it until {@code POST /api/v1/flows/{id}/resume}; with
+     * {@code cancelJourneys=true} its journeys under way are cancelled too.
+     */
+    @PostMapping("/api/v1/flows/{id}/stop")
+    Journeys.Stopped stop(@PathVariable String id, @RequestParam(defaultValue = "false") boolean cancelJourneys) {
+        return journeys.stop(Ids.parse("id", id), cancelJourneys);
+    }
+
     @PostMapping(path = "/api/v1/events", consumes = "application/json")
     ResponseEntity<Map<String, List<Journeys.Started>>> event(@RequestBody EventRequest request) {
         List<Journeys.Started> started = journeys.postEvent(request.name(), request.to(), request.contactId(),

@@ -162,6 +162,44 @@ class JourneyStore {
     }
 
     /** Gives back the leases of journeys: done with for now, or claimed and not taken up. */
+    /**
+     * Cancels up to {@code limit} of the running or waiting journeys of these versions, with {@code reason} as what
+     * their current step did; returns how many (0: none is left). Each is locked first, so a step being taken finishes
+     * before, and the engine, which checks a journey's state under that lock, leaves a cancelled one alone.
+     */
+    int cancelSome(List<UUID> versionIds, String reason, int limit) {
+        if (versionIds.isEmpty()) {
+            return 0;
+        }
+        List<Object> params = new java.util.ArrayList<>(versionIds);
+        params.add(limit);
+        List<Object> candidates = jdbc.sql("SELECT id FROM journeys WHERE flow_version_id IN (" + SqlLists.placeholders(versionIds.size())
+                        + ") AND state IN ('RUNNING', 'WAITING') ORDER BY id LIMIT ?")
+                .params(params).query((rs, n) -> rs.getObject(1)).list();
+        if (candidates.isEmpty()) {
+            return 0;
+        }
+        // Locked by id (H2 would lock every row the condition meets before cutting to the limit), and checked again.
+        List<Object> ids = jdbc.sql("SELECT id FROM journeys WHERE id IN (" + SqlLists.placeholders(candidates.size())
+                        + ") AND state IN ('RUNNING', 'WAITING') FOR UPDATE")
+                .params(candidates).query((rs, n) -> rs.getObject(1)).list();
+        if (ids.isEmpty()) {
+            return candidates.size() < limit ? 0 : cancelSome(versionIds, reason, limit);
+        }
+        OffsetDateTime now = Times.now(clock);
+        String in = SqlLists.placeholders(ids.size());
+        List<Object> stepParams = new java.util.ArrayList<>(List.of(now, described(reason)));
+        stepParams.addAll(ids);
+        jdbc.sql("UPDATE journey_steps SET left_at = ?, outcome = ? WHERE journey_id IN (" + in + ") AND left_at IS NULL")
+                .params(stepParams).update();
+        List<Object> journeyParams = new java.util.ArrayList<>(List.of(described(reason), now, now));
+        journeyParams.addAll(ids);
+        return jdbc.sql("UPDATE journeys SET state = 'CANCELLED', error = ?, ended_at = ?, updated_at = ?, wake_at = NULL,"
+                        + " waiting_kind = NULL, waiting_message_id = NULL, waiting_for = NULL, decision = NULL,"
+                        + " decision_detail = NULL, lease_until = NULL WHERE id IN (" + in + ")")
+                .params(journeyParams).update();
+    }
+
     void release(List<UUID> ids) {
         if (!ids.isEmpty()) {
             jdbc.sql("UPDATE journeys SET lease_until = NULL WHERE id IN (" + SqlLists.placeholders(ids.size()) + ")")
@@ -467,7 +505,8 @@ class JourneyStore {
         entered.forEach((step, n) -> steps.put(step, new FlowCounts.StepCounts(n, waiting.getOrDefault(step, 0L),
                 branches.getOrDefault(step, Map.of()))));
         return new FlowCounts(versionId, steps, states.getOrDefault(Journey.RUNNING, 0L), states.getOrDefault(Journey.WAITING, 0L),
-                states.getOrDefault(Journey.ENDED, 0L), states.getOrDefault(Journey.FAILED, 0L));
+                states.getOrDefault(Journey.ENDED, 0L), states.getOrDefault(Journey.FAILED, 0L),
+                states.getOrDefault(Journey.CANCELLED, 0L));
     }
 
     private Row row(ResultSet rs, int rowNum) throws SQLException {

@@ -128,6 +128,31 @@ public class Journeys {
     /** A launch logs its progress every so many contacts (a hundred thousand take some seconds). */
     private static final int LAUNCH_PROGRESS_EVERY = 20 * AUDIENCE_CHUNK;
 
+    /** A stopped flow, and how many of its journeys under way were cancelled with it. */
+    public record Stopped(FlowVersion flow, int cancelledJourneys) {}
+
+    /**
+     * Stops a flow (no journey starts on it until it is resumed) and, with {@code cancelJourneys}, cancels its
+     * journeys under way, a chunk at a time: they take no further step, and a status or reply that comes for them
+     * later moves nothing. Messages their steps already queued are sent.
+     */
+    public Stopped stop(UUID flowId, boolean cancelJourneys) {
+        FlowVersion stopped = flows.stop(flowId);
+        if (!cancelJourneys) {
+            return new Stopped(stopped, 0);
+        }
+        List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
+        String reason = "cancelled: flow " + stopped.name() + " was stopped";
+        int cancelled = 0;
+        Integer chunk;
+        do {
+            chunk = transactions.execute(tx -> store.cancelSome(versions, reason, AUDIENCE_CHUNK));
+            cancelled += chunk == null ? 0 : chunk;
+        } while (chunk != null && chunk > 0);
+        log.info("Stopped flow {} and cancelled {} of its journeys", stopped.name(), cancelled);
+        return new Stopped(stopped, cancelled);
+    }
+
     /** The contacts an audience takes now: its activity bounds count back from the launch. */
     private Contacts.AudienceFilter filter(FlowDocument.Audience audience) {
         if (audience == null) {
@@ -179,12 +204,13 @@ public class Journeys {
         return store.path(id);
     }
 
-    private static final List<String> STATES = List.of(Journey.RUNNING, Journey.WAITING, Journey.ENDED, Journey.FAILED);
+    private static final List<String> STATES = List.of(Journey.RUNNING, Journey.WAITING, Journey.ENDED, Journey.FAILED,
+            Journey.CANCELLED);
 
-    /** A page of a flow's journeys, all of them or those in one {@code state} (running, waiting, ended, failed). */
+    /** A page of a flow's journeys, all of them or those in one {@code state} (running, waiting, ended, failed, cancelled). */
     public List<Journey> ofFlow(UUID flowId, String state, int limit, int offset) {
         if (state != null && !STATES.contains(state.toUpperCase(java.util.Locale.ROOT))) {
-            throw ApiException.invalidField("state", "must be one of running, waiting, ended, failed");
+            throw ApiException.invalidField("state", "must be one of running, waiting, ended, failed, cancelled");
         }
         List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
         return store.ofVersions(versions, state, limit, offset);

@@ -515,6 +515,67 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aStoppedFlowStartsNoJourneyUntilResumedAndStoppingItWithItsJourneysCancelsThem() {
+        String waitThenReport = """
+                {"name":"%s","entry":%s,"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"P1D","next":"report"},
+                 {"id":"report","type":"add_report_row","status":"waited","description":"{{contact.phone}}","next":"end"},
+                 {"id":"end","type":"end"}]}""";
+        String flow = publish(waitThenReport, "{\"type\":\"api\"}");
+        String control = publish(waitThenReport, "{\"type\":\"api\"}");
+        String event = "stop-test-" + FLOWS.incrementAndGet();
+        String onEvent = publish(waitThenReport, "{\"type\":\"event\",\"event\":\"" + event + "\"}");
+        List<String> started = new java.util.ArrayList<>(List.of(start(flow, contact(), Map.of()), start(flow, contact(), Map.of())));
+
+        Api.Response stopped = api.post("/api/v1/flows/" + flow + "/stop", "");
+        Api.Response refused = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", contact()));
+        api.post("/api/v1/flows/" + onEvent + "/stop", "");
+        String phone = contact();
+        Api.Response skipped = api.post("/api/v1/events", Map.of("name", event, "to", phone));
+
+        assertThat(stopped.status()).as(stopped.body()).isEqualTo(200);
+        assertThat(stopped.json().path("flow").path("stoppedAt").asString()).isNotEmpty();
+        assertThat(stopped.json().path("cancelledJourneys").asInt()).isZero();
+        assertThat(api.get("/api/v1/flows/" + flow).json().path("stoppedAt").asString()).isNotEmpty();
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().path("error").asString()).isEqualTo("flow_stopped");
+        assertThat(skipped.json().path("journeys")).isEmpty();
+        assertThat(api.post("/api/v1/flows/" + onEvent + "/launch", "").status()).isEqualTo(409);
+
+        assertThat(api.post("/api/v1/flows/" + flow + "/resume", "").status()).isEqualTo(200);
+        assertThat(api.get("/api/v1/flows/" + flow).json().has("stoppedAt")).isFalse();
+        started.add(start(flow, contact(), Map.of()));
+        api.post("/api/v1/flows/" + onEvent + "/resume", "");
+        assertThat(api.post("/api/v1/events", Map.of("name", event, "to", phone)).json().path("journeys")).hasSize(1);
+        await().atMost(PATIENCE).until(() -> started.stream().allMatch(journey -> "WAITING".equals(state(journey))));
+
+        Api.Response cancelled = api.post("/api/v1/flows/" + flow + "/stop?cancelJourneys=true", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().path("cancelledJourneys").asInt()).isEqualTo(3);
+        for (String journey : started) {
+            JsonNode cancelledJourney = api.get("/api/v1/journeys/" + journey).json();
+            assertThat(cancelledJourney.path("state").asString()).isEqualTo("CANCELLED");
+            assertThat(cancelledJourney.path("endedAt").asString()).isNotEmpty();
+            assertThat(steps(journey)).containsExactly("pause");
+            assertThat(outcome(journey, 0)).isEqualTo("cancelled: flow " + api.get("/api/v1/flows/" + flow).json().path("name")
+                    .asString() + " was stopped");
+        }
+        JsonNode counts = api.get("/api/v1/flows/" + flow + "/versions/1/counts").json();
+        assertThat(counts.path("cancelled").asInt()).isEqualTo(3);
+        assertThat(counts.path("waiting").asInt()).isZero();
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys?state=cancelled").json()).hasSize(3);
+
+        // A day later a journey of another flow, waiting the same day, has gone on; the cancelled ones have not.
+        String controlJourney = start(control, contact(), Map.of());
+        await().atMost(PATIENCE).until(() -> "WAITING".equals(state(controlJourney)));
+        clock.advance(Duration.ofDays(1).plusMinutes(1));
+        awaitEnded(controlJourney);
+        assertThat(api.get("/api/v1/flows/" + flow + "/reports").json()).isEmpty();
+        started.forEach(journey -> assertThat(state(journey)).isEqualTo("CANCELLED"));
+    }
+
+    @Test
     void twoLaunchesOfOneAudienceAtOnceStartEveryoneOnce() throws Exception {
         String tag = "crowd-" + FLOWS.incrementAndGet();
         int crowd = 1200; // more than two of the launch's chunks (500), so that the launches overlap

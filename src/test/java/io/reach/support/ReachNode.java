@@ -49,6 +49,11 @@ public final class ReachNode implements AutoCloseable {
         all.put("reach.api.token", ReachIntegrationTest.TOKEN);
         all.put("reach.data-dir", "target/test-data/" + UUID.randomUUID());
         all.put("reach.node-id", name);
+        // Free ports unless a test names one: a Reach started by README's first command may hold the defaults.
+        all.put("server.port", "0");
+        all.put("reach.sandbox.graph-api-port", "0");
+        all.put("reach.sandbox.smpp.port", "0");
+        all.put("reach.sandbox.twilio.port", "0");
         all.put("reach.whatsapp.poll-interval", "100ms");
         all.put("reach.messaging.poll-interval", "100ms");
         all.put("reach.messaging.smpp-refresh-interval", "500ms");

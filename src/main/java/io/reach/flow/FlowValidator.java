@@ -50,13 +50,9 @@ final class FlowValidator {
         }
         checkEntry(flow.entry(), problems);
         if (flow.variables() != null) {
-            flow.variables().forEach((name, value) -> {
-                if (!StepTypes.isUsersVariable(name)) {
-                    problems.add(new FlowProblem(null, "variables." + name + ": " + StepTypes.USERS_VARIABLES));
-                } else if (value == null) {
-                    problems.add(new FlowProblem(null, "variables." + name + ": a default value is text, not null"));
-                }
-            });
+            flow.variables().keySet().stream().filter(name -> !StepTypes.isUsersVariable(name)).forEach(name ->
+                    problems.add(new FlowProblem(null, "variables." + name + ": " + StepTypes.USERS_VARIABLES)));
+            refuseNullValues(flow.variables(), null, "variables", problems);
         }
         List<FlowStep> steps = flow.steps() == null ? List.of() : flow.steps();
         if (steps.isEmpty()) {

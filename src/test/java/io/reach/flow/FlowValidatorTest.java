@@ -106,7 +106,7 @@ class FlowValidatorTest {
                 + "\"start\":\"a\",\"steps\":[{\"id\":\"a\",\"type\":\"end\"}]}";
         assertThat(validator.check(JSON.readValue(document, FlowDocument.class))).extracting(FlowProblem::message)
                 .containsExactlyInAnyOrder("variables._last_from: " + StepTypes.USERS_VARIABLES,
-                        "variables.shop: a default value is text, not null");
+                        "variables.shop: is null; give a value");
     }
 
     @Test

@@ -164,12 +164,12 @@ class JourneyStore {
     /** Gives back the leases of journeys: done with for now, or claimed and not taken up. */
     /**
      * Cancels up to {@code limit} of the running or waiting journeys of these versions, with {@code reason} as what
-     * their current step did; returns how many (0: none is left). Each is locked first, so a step being taken finishes
-     * before, and the engine, which checks a journey's state under that lock, leaves a cancelled one alone.
+     * their current step did; returns their ids (none: none is left). Each is locked first, so a step being taken
+     * finishes before, and the engine, which checks a journey's state under that lock, leaves a cancelled one alone.
      */
-    int cancelSome(List<UUID> versionIds, String reason, int limit) {
+    List<UUID> cancelSome(List<UUID> versionIds, String reason, int limit) {
         if (versionIds.isEmpty()) {
-            return 0;
+            return List.of();
         }
         List<Object> params = new java.util.ArrayList<>(versionIds);
         params.add(limit);
@@ -177,14 +177,14 @@ class JourneyStore {
                         + ") AND state IN ('RUNNING', 'WAITING') ORDER BY id LIMIT ?")
                 .params(params).query((rs, n) -> rs.getObject(1)).list();
         if (candidates.isEmpty()) {
-            return 0;
+            return List.of();
         }
         // Locked by id (H2 would lock every row the condition meets before cutting to the limit), and checked again.
         List<Object> ids = jdbc.sql("SELECT id FROM journeys WHERE id IN (" + SqlLists.placeholders(candidates.size())
                         + ") AND state IN ('RUNNING', 'WAITING') FOR UPDATE")
                 .params(candidates).query((rs, n) -> rs.getObject(1)).list();
         if (ids.isEmpty()) {
-            return candidates.size() < limit ? 0 : cancelSome(versionIds, reason, limit);
+            return candidates.size() < limit ? List.of() : cancelSome(versionIds, reason, limit);
         }
         OffsetDateTime now = Times.now(clock);
         String in = SqlLists.placeholders(ids.size());
@@ -194,10 +194,21 @@ class JourneyStore {
                 .params(stepParams).update();
         List<Object> journeyParams = new java.util.ArrayList<>(List.of(described(reason), now, now));
         journeyParams.addAll(ids);
-        return jdbc.sql("UPDATE journeys SET state = 'CANCELLED', error = ?, ended_at = ?, updated_at = ?, wake_at = NULL,"
+        jdbc.sql("UPDATE journeys SET state = 'CANCELLED', error = ?, ended_at = ?, updated_at = ?, wake_at = NULL,"
                         + " waiting_kind = NULL, waiting_message_id = NULL, waiting_for = NULL, decision = NULL,"
                         + " decision_detail = NULL, lease_until = NULL WHERE id IN (" + in + ")")
                 .params(journeyParams).update();
+        return ids.stream().map(id -> id instanceof UUID uuid ? uuid : UUID.fromString(id.toString())).toList();
+    }
+
+    /** The messages these journeys' steps sent (or queued). */
+    List<UUID> messagesOf(List<UUID> journeyIds) {
+        if (journeyIds.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql("SELECT message_id FROM journey_steps WHERE journey_id IN (" + SqlLists.placeholders(journeyIds.size())
+                        + ") AND message_id IS NOT NULL")
+                .params(new java.util.ArrayList<Object>(journeyIds)).query(UUID.class).list();
     }
 
     void release(List<UUID> ids) {

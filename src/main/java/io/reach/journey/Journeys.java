@@ -32,10 +32,12 @@ public class Journeys {
     private final JourneyEngine engine;
     private final TransactionTemplate transactions;
     private final java.time.Clock clock;
+    private final io.reach.messaging.Messages messages;
 
     Journeys(JourneyStore store, Flows flows, Contacts contacts, Recipients recipients, JourneyEngine engine,
-             TransactionTemplate transactions, java.time.Clock clock) {
+             TransactionTemplate transactions, java.time.Clock clock, io.reach.messaging.Messages messages) {
         this.clock = clock;
+        this.messages = messages;
         this.store = store;
         this.flows = flows;
         this.contacts = contacts;
@@ -128,29 +130,37 @@ public class Journeys {
     /** A launch logs its progress every so many contacts (a hundred thousand take some seconds). */
     private static final int LAUNCH_PROGRESS_EVERY = 20 * AUDIENCE_CHUNK;
 
-    /** A stopped flow, and how many of its journeys under way were cancelled with it. */
-    public record Stopped(FlowVersion flow, int cancelledJourneys) {}
+    /** A stopped flow, how many of its journeys under way were cancelled with it, and how many of their queued messages withdrawn. */
+    public record Stopped(FlowVersion flow, int cancelledJourneys, int withdrawnMessages) {}
 
     /**
      * Stops a flow (no journey starts on it until it is resumed) and, with {@code cancelJourneys}, cancels its
-     * journeys under way, a chunk at a time: they take no further step, and a status or reply that comes for them
-     * later moves nothing. Messages their steps already queued are sent.
+     * journeys under way, a chunk at a time: they take no further step, a status or reply that comes for them later
+     * moves nothing, and the messages they queued that no provider has been handed yet are withdrawn (blocked).
      */
     public Stopped stop(UUID flowId, boolean cancelJourneys) {
         FlowVersion stopped = flows.stop(flowId);
         if (!cancelJourneys) {
-            return new Stopped(stopped, 0);
+            return new Stopped(stopped, 0, 0);
         }
         List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
         String reason = "cancelled: flow " + stopped.name() + " was stopped";
         int cancelled = 0;
-        Integer chunk;
-        do {
-            chunk = transactions.execute(tx -> store.cancelSome(versions, reason, AUDIENCE_CHUNK));
-            cancelled += chunk == null ? 0 : chunk;
-        } while (chunk != null && chunk > 0);
-        log.info("Stopped flow {} and cancelled {} of its journeys", stopped.name(), cancelled);
-        return new Stopped(stopped, cancelled);
+        int withdrawn = 0;
+        while (true) {
+            int[] chunk = transactions.execute(tx -> {
+                List<UUID> journeysCancelled = store.cancelSome(versions, reason, AUDIENCE_CHUNK);
+                return new int[] {journeysCancelled.size(), messages.withdraw(store.messagesOf(journeysCancelled), reason).size()};
+            });
+            if (chunk == null || chunk[0] == 0) {
+                break;
+            }
+            cancelled += chunk[0];
+            withdrawn += chunk[1];
+        }
+        log.info("Stopped flow {}: cancelled {} of its journeys, withdrew {} of their queued messages", stopped.name(),
+                cancelled, withdrawn);
+        return new Stopped(stopped, cancelled, withdrawn);
     }
 
     /** The contacts an audience takes now: its activity bounds count back from the launch. */

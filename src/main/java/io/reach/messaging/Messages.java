@@ -229,6 +229,51 @@ public class Messages {
                 rs.getString("request_body"), rs.getInt("attempts") + 1);
     }
 
+    /**
+     * Withdraws queued messages before they reach their provider: each one still queued and in no dispatcher's hands
+     * (never tried yet, or waiting to be tried again) becomes {@code blocked} with {@code reason} and is never sent.
+     * A message being handed over at this moment, or handed over already, is left as it is. Returns the ids withdrawn.
+     */
+    public List<UUID> withdraw(java.util.Collection<UUID> messageIds, String reason) {
+        if (messageIds.isEmpty()) {
+            return List.of();
+        }
+        Instant now = clock.instant();
+        List<Object> params = new java.util.ArrayList<>(messageIds.stream().distinct().sorted().toList());
+        String in = SqlLists.placeholders(params.size());
+        params.add(Times.utc(now));
+        java.util.Map<UUID, String> recorded = new java.util.LinkedHashMap<>();
+        // SKIP LOCKED: a dispatcher claiming one right now holds its row, and is about to send it.
+        jdbc.sql("SELECT id, recorded_statuses FROM messages WHERE id IN (" + in + ") AND status = 'QUEUED'"
+                        + " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id FOR UPDATE SKIP LOCKED")
+                .params(params)
+                .query(rs -> {
+                    recorded.put(rs.getObject("id", UUID.class), rs.getString("recorded_statuses"));
+                });
+        if (recorded.isEmpty()) {
+            return List.of();
+        }
+        String why = io.reach.shared.Texts.clip(reason, 1000);
+        List<Object[]> updates = new java.util.ArrayList<>();
+        List<Object[]> timeline = new java.util.ArrayList<>();
+        List<MessageStatusReported> reported = new java.util.ArrayList<>();
+        recorded.forEach((id, stored) -> {
+            Set<MessageStatus> statuses = stored == null ? null : recordedStatuses(stored);
+            if (statuses != null) {
+                statuses.add(MessageStatus.BLOCKED);
+            }
+            updates.add(new Object[] {why, Times.utc(now), statuses == null ? null : recordedStatuses(statuses), id});
+            timeline.add(new Object[] {id, MessageStatus.BLOCKED.name(), Times.utc(now), Times.utc(now), false});
+            reported.add(new MessageStatusReported(id, MessageStatus.BLOCKED, false, now, null));
+        });
+        batches.batchUpdate("UPDATE messages SET status = 'BLOCKED', blocked_reason = ?, lease_until = NULL, updated_at = ?,"
+                + " recorded_statuses = ? WHERE id = ?", updates);
+        batches.batchUpdate("INSERT INTO message_events (message_id, status, occurred_at, recorded_at, inferred)"
+                + " VALUES (?, ?, ?, ?, ?)", timeline);
+        events.publishEvent(new MessageStatusesReported(List.copyOf(reported)));
+        return List.copyOf(recorded.keySet());
+    }
+
     /** The provider accepted the message and gave it this id. */
     public void recordSubmitted(UUID messageId, String providerMessageId) {
         Instant now = clock.instant();

@@ -34,7 +34,9 @@ import tools.jackson.databind.JsonNode;
 
 /** Each step type's branches, through flows started over the API and the sandbox's handsets. */
 @TestPropertySource(properties = {"reach.sandbox.rules-file=classpath:sandbox/flow-handsets.yml",
-        "reach.journeys.poll-interval=100ms"})
+        "reach.journeys.poll-interval=100ms",
+        // A send refused for throughput waits this long (on the moved clock) before its next attempt.
+        "reach.whatsapp.initial-backoff=10m", "reach.whatsapp.max-backoff=10m"})
 class StepTypesIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -60,6 +62,9 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Autowired
     JourneyStore store;
+
+    @Autowired
+    io.reach.sandbox.SandboxNetwork sandbox;
 
     @Autowired
     org.springframework.jdbc.core.simple.JdbcClient jdbc;
@@ -573,6 +578,52 @@ class StepTypesIT extends ReachIntegrationTest {
         awaitEnded(controlJourney);
         assertThat(api.get("/api/v1/flows/" + flow + "/reports").json()).isEmpty();
         started.forEach(journey -> assertThat(state(journey)).isEqualTo("CANCELLED"));
+    }
+
+    @Test
+    void stoppingAFlowWithItsJourneysWithdrawsTheMessagesTheyQueuedThatNoProviderHasTakenYet() {
+        String sending = """
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["A-1"],"bodyParameters":["you","A-1"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","timeout":"P1D",
+                  "branches":{"delivered":"end","timeout":"end"}},
+                 {"id":"end","type":"end"}]}""";
+        String stopped = publish(sending);
+        String control = publish(sending);
+        // Both handsets refuse a first attempt for throughput: the messages wait ten (moved) minutes, queued.
+        String cancelledPhone = contact("8");
+        String controlPhone = contact("8");
+        String cancelled = start(stopped, cancelledPhone, Map.of());
+        String goesOn = start(control, controlPhone, Map.of());
+        String withdrawnMessage = messageOf(cancelled);
+        String controlMessage = messageOf(goesOn);
+        await().atMost(PATIENCE).until(() -> triedOnceAndWaiting(withdrawnMessage) && triedOnceAndWaiting(controlMessage));
+
+        Api.Response stop = api.post("/api/v1/flows/" + stopped + "/stop?cancelJourneys=true", "");
+
+        assertThat(stop.json().path("cancelledJourneys").asInt()).as(stop.body()).isEqualTo(1);
+        assertThat(stop.json().path("withdrawnMessages").asInt()).isEqualTo(1);
+        JsonNode message = api.get("/api/v1/messages/" + withdrawnMessage).json();
+        assertThat(message.path("status").asString()).isEqualTo("blocked");
+        assertThat(message.path("blockedReason").asString()).startsWith("cancelled: flow step-test-");
+        clock.advance(Duration.ofMinutes(11));
+        await().atMost(PATIENCE).until(() -> sandbox.graphApi().acceptedFor(controlPhone) == 1);
+        awaitEnded(goesOn);
+        assertThat(sandbox.graphApi().acceptedFor(cancelledPhone)).isZero();
+        assertThat(api.get("/api/v1/messages/" + withdrawnMessage).json().path("status").asString()).isEqualTo("blocked");
+        assertThat(state(cancelled)).isEqualTo("CANCELLED");
+    }
+
+    private String messageOf(String journey) {
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/journeys/" + journey).json().path("variables").has("_message.send"));
+        return api.get("/api/v1/journeys/" + journey).json().path("variables").path("_message.send").asString();
+    }
+
+    /** The message's first attempt was refused and it waits for its next one, in no dispatcher's hands. */
+    private boolean triedOnceAndWaiting(String messageId) {
+        return jdbc.sql("SELECT COUNT(*) FROM messages WHERE id = ? AND status = 'QUEUED' AND attempts = 1 AND lease_until IS NULL")
+                .param(java.util.UUID.fromString(messageId)).query(Long.class).single() == 1;
     }
 
     @Test

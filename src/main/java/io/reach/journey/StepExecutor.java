@@ -62,6 +62,9 @@ class StepExecutor {
     private final Reports reports;
     private final JsonMapper json;
     private final Clock clock;
+    /** The largest answer a fetch_variables step reads: a larger one takes its failure branch. */
+    static final long MAX_FETCHED_BYTES = 1024 * 1024;
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
             .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
 
@@ -274,7 +277,7 @@ class StepExecutor {
         }
         HttpResponse<String> response;
         try {
-            response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            response = http.send(builder.build(), BoundedBody.upTo(MAX_FETCHED_BYTES));
         } catch (java.net.http.HttpTimeoutException e) {
             return new StepOutcome.Next(failure, "failure", "timed out after " + timeout, null);
         } catch (java.net.ConnectException e) {
@@ -282,6 +285,11 @@ class StepExecutor {
             return new StepOutcome.Next(failure, "failure", "request failed: could not connect to " + target.getHost() + ":"
                     + (target.getPort() >= 0 ? target.getPort() : "https".equalsIgnoreCase(target.getScheme()) ? 443 : 80), null);
         } catch (IOException e) {
+            // The client hands the body's failure on wrapped in an IOException of its own.
+            if (e instanceof BoundedBody.TooLarge || e.getCause() instanceof BoundedBody.TooLarge) {
+                return new StepOutcome.Next(failure, "failure", "the answer is larger than " + MAX_FETCHED_BYTES / 1024 / 1024
+                        + " MiB", null);
+            }
             // Some have no message (a connection closed early): the kind of failure is then what can be said.
             return new StepOutcome.Next(failure, "failure", "request failed: "
                     + java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()), null);

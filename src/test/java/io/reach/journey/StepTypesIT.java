@@ -82,6 +82,22 @@ class StepTypesIT extends ReachIntegrationTest {
                 body = "{\"error\":\"down\"}".getBytes(StandardCharsets.UTF_8);
             } else if (path.endsWith("/garbled")) {
                 body = "<html>not json".getBytes(StandardCharsets.UTF_8);
+            } else if (path.endsWith("/huge")) {
+                // Two MiB of valid JSON, sent without a length (chunked): only reading tells its size.
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, 0);
+                try (java.io.OutputStream out = exchange.getResponseBody()) {
+                    out.write("{\"customer\":{\"name\":\"".getBytes(StandardCharsets.UTF_8));
+                    byte[] filler = "x".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8);
+                    for (int i = 0; i < 32; i++) {
+                        out.write(filler);
+                    }
+                    out.write("\"}}".getBytes(StandardCharsets.UTF_8));
+                } catch (IOException closedByReach) {
+                    // Reach stops reading past its bound
+                }
+                exchange.close();
+                return;
             } else {
                 String id = path.substring(path.lastIndexOf('/') + 1);
                 body = ("{\"customer\":{\"name\":\"Ada " + id + "\",\"tier\":\"gold\"},\"key\":\"" + auth + "\"}")
@@ -155,7 +171,7 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
-    void fetchesVariablesAndTakesTheFailureBranchOnErrorStatusTimeoutAndBadJson() {
+    void fetchesVariablesAndTakesTheFailureBranchOnErrorStatusTimeoutBadJsonAnAnswerTooLargeOrNoBackend() {
         String base = "http://127.0.0.1:" + backend.getAddress().getPort() + "/customers/";
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"fetch","steps":[
@@ -172,6 +188,7 @@ class StepTypesIT extends ReachIntegrationTest {
         journeys.put("error status", start(flow, contact(), Map.of("backend", base, "customer", "broken")));
         journeys.put("bad json", start(flow, contact(), Map.of("backend", base, "customer", "garbled")));
         journeys.put("timeout", start(flow, contact(), Map.of("backend", silent, "customer", "slow")));
+        journeys.put("too large", start(flow, contact(), Map.of("backend", base, "customer", "huge")));
         journeys.put("unreachable", start(flow, contact(), Map.of("backend", "http://127.0.0.1:" + closedPort() + "/", "customer", "x")));
 
         journeys.values().forEach(this::awaitEnded);
@@ -186,6 +203,8 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(outcome(journeys.get("error status"), 0)).isEqualTo("HTTP 503");
         assertThat(outcome(journeys.get("bad json"), 0)).contains("not JSON");
         assertThat(outcome(journeys.get("timeout"), 0)).contains("timed out");
+        assertThat(steps(journeys.get("too large"))).containsExactly("fetch:failure", "failed", "end");
+        assertThat(outcome(journeys.get("too large"), 0)).isEqualTo("the answer is larger than 1 MiB");
         assertThat(steps(journeys.get("unreachable"))).containsExactly("fetch:failure", "failed", "end");
         assertThat(outcome(journeys.get("unreachable"), 0)).startsWith("request failed: could not connect to 127.0.0.1:");
         assertThat(api.get("/api/v1/flows/" + flow + "/reports").body()).contains("Ada c 42 (gold)");

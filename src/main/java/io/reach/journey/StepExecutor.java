@@ -18,7 +18,6 @@ import io.reach.messaging.whatsapp.SendTemplateRequest;
 import io.reach.messaging.whatsapp.WhatsAppSending;
 import io.reach.shared.ApiException;
 import io.reach.template.ButtonParameter;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -62,6 +61,25 @@ class StepExecutor {
     private final Reports reports;
     private final JsonMapper json;
     private final Clock clock;
+    /** What went wrong with a fetch's exchange, as its step's outcome says it. */
+    private static String fetchFailure(Throwable failure, String url, Duration timeout) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof java.net.http.HttpTimeoutException) {
+            return "timed out after " + timeout;
+        }
+        if (cause instanceof BoundedBody.TooLarge || cause.getCause() instanceof BoundedBody.TooLarge) {
+            return "the answer is larger than " + MAX_FETCHED_BYTES / 1024 / 1024 + " MiB";
+        }
+        if (cause instanceof java.net.ConnectException) {
+            URI target = URI.create(url);
+            return "request failed: could not connect to " + target.getHost() + ":"
+                    + (target.getPort() >= 0 ? target.getPort() : "https".equalsIgnoreCase(target.getScheme()) ? 443 : 80);
+        }
+        // Some have no message (a connection closed early): the kind of failure is then what can be said.
+        return "request failed: " + java.util.Objects.requireNonNullElse(cause.getMessage(), cause.getClass().getSimpleName());
+    }
+
     /** The largest answer a fetch_variables step reads: a larger one takes its failure branch. */
     static final long MAX_FETCHED_BYTES = 1024 * 1024;
 
@@ -276,24 +294,19 @@ class StepExecutor {
             builder.GET();
         }
         HttpResponse<String> response;
+        // The whole exchange, its body included, within the timeout: the client's own timeout ends when the headers
+        // come, and a backend that then trickles its answer would hold the step (and its lease) for as long as it likes.
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> exchange =
+                http.sendAsync(builder.build(), BoundedBody.upTo(MAX_FETCHED_BYTES));
         try {
-            response = http.send(builder.build(), BoundedBody.upTo(MAX_FETCHED_BYTES));
-        } catch (java.net.http.HttpTimeoutException e) {
+            response = exchange.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            exchange.cancel(true);
             return new StepOutcome.Next(failure, "failure", "timed out after " + timeout, null);
-        } catch (java.net.ConnectException e) {
-            URI target = URI.create(url);
-            return new StepOutcome.Next(failure, "failure", "request failed: could not connect to " + target.getHost() + ":"
-                    + (target.getPort() >= 0 ? target.getPort() : "https".equalsIgnoreCase(target.getScheme()) ? 443 : 80), null);
-        } catch (IOException e) {
-            // The client hands the body's failure on wrapped in an IOException of its own.
-            if (e instanceof BoundedBody.TooLarge || e.getCause() instanceof BoundedBody.TooLarge) {
-                return new StepOutcome.Next(failure, "failure", "the answer is larger than " + MAX_FETCHED_BYTES / 1024 / 1024
-                        + " MiB", null);
-            }
-            // Some have no message (a connection closed early): the kind of failure is then what can be said.
-            return new StepOutcome.Next(failure, "failure", "request failed: "
-                    + java.util.Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()), null);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return new StepOutcome.Next(failure, "failure", fetchFailure(e.getCause(), url, timeout), null);
         } catch (InterruptedException e) {
+            exchange.cancel(true);
             Thread.currentThread().interrupt();
             return new StepOutcome.Fail("interrupted while fetching variables");
         }

@@ -82,6 +82,21 @@ class StepTypesIT extends ReachIntegrationTest {
                 body = "{\"error\":\"down\"}".getBytes(StandardCharsets.UTF_8);
             } else if (path.endsWith("/garbled")) {
                 body = "<html>not json".getBytes(StandardCharsets.UTF_8);
+            } else if (path.endsWith("/trickle")) {
+                // Headers at once, then a byte every 200 ms for 10 s: the step's timeout must cover the body too.
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, 0);
+                try (java.io.OutputStream out = exchange.getResponseBody()) {
+                    for (int i = 0; i < 50; i++) {
+                        out.write(' ');
+                        out.flush();
+                        java.util.concurrent.TimeUnit.MILLISECONDS.sleep(200); // the backend's pace, not a wait for Reach
+                    }
+                } catch (IOException | InterruptedException closedByReach) {
+                    // Reach gave up on the answer
+                }
+                exchange.close();
+                return;
             } else if (path.endsWith("/huge")) {
                 // Two MiB of valid JSON, sent without a length (chunked): only reading tells its size.
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -171,7 +186,7 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
-    void fetchesVariablesAndTakesTheFailureBranchOnErrorStatusTimeoutBadJsonAnAnswerTooLargeOrNoBackend() {
+    void fetchesVariablesAndTakesTheFailureBranchOnErrorStatusTimeoutATricklingOrTooLargeAnswerBadJsonOrNoBackend() {
         String base = "http://127.0.0.1:" + backend.getAddress().getPort() + "/customers/";
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"fetch","steps":[
@@ -188,6 +203,7 @@ class StepTypesIT extends ReachIntegrationTest {
         journeys.put("error status", start(flow, contact(), Map.of("backend", base, "customer", "broken")));
         journeys.put("bad json", start(flow, contact(), Map.of("backend", base, "customer", "garbled")));
         journeys.put("timeout", start(flow, contact(), Map.of("backend", silent, "customer", "slow")));
+        journeys.put("trickling", start(flow, contact(), Map.of("backend", base, "customer", "trickle")));
         journeys.put("too large", start(flow, contact(), Map.of("backend", base, "customer", "huge")));
         journeys.put("unreachable", start(flow, contact(), Map.of("backend", "http://127.0.0.1:" + closedPort() + "/", "customer", "x")));
 
@@ -203,6 +219,9 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(outcome(journeys.get("error status"), 0)).isEqualTo("HTTP 503");
         assertThat(outcome(journeys.get("bad json"), 0)).contains("not JSON");
         assertThat(outcome(journeys.get("timeout"), 0)).contains("timed out");
+        assertThat(steps(journeys.get("trickling"))).containsExactly("fetch:failure", "failed", "end");
+        // Read whole, the trickle (ten seconds of spaces) would have ended "not JSON".
+        assertThat(outcome(journeys.get("trickling"), 0)).isEqualTo("timed out after PT1S");
         assertThat(steps(journeys.get("too large"))).containsExactly("fetch:failure", "failed", "end");
         assertThat(outcome(journeys.get("too large"), 0)).isEqualTo("the answer is larger than 1 MiB");
         assertThat(steps(journeys.get("unreachable"))).containsExactly("fetch:failure", "failed", "end");

@@ -34,6 +34,9 @@ final class FlowValidator {
     private final BiPredicate<String, String> templateExists;
     private final Predicate<String> senderExists;
 
+    private static final java.util.regex.Pattern HEADER_NAME = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Set<String> SET_BY_THE_CLIENT = Set.of("host", "content-length", "connection", "expect", "upgrade");
+
     /**
      * @param templateExists whether a template (name, language) is registered
      * @param senderExists   whether a sender (name or id) is registered
@@ -254,6 +257,12 @@ final class FlowValidator {
                 }
                 if (request != null) {
                     refuseNullValues(request.headers(), id, "request.headers", problems);
+                    if (request.headers() != null) {
+                        request.headers().keySet().stream().filter(name -> !HEADER_NAME.matcher(name).matches()
+                                        || SET_BY_THE_CLIENT.contains(name.toLowerCase(java.util.Locale.ROOT)))
+                                .forEach(name -> problems.add(new FlowProblem(id, "request.headers." + name
+                                        + ": not a header a fetch can set (Reach sets Host, Content-Length, Connection, Expect and Upgrade itself)")));
+                    }
                 }
                 if (request != null && request.method() != null && !Set.of("GET", "POST").contains(request.method())) {
                     problems.add(new FlowProblem(id, "request.method: GET or POST"));

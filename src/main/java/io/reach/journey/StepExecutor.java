@@ -285,7 +285,16 @@ class StepExecutor {
             return new StepOutcome.Next(failure, "failure", "bad URL " + url, null);
         }
         if (request.headers() != null) {
-            request.headers().forEach((name, value) -> builder.header(name, fill(value, contact, variables)));
+            for (Map.Entry<String, String> header : request.headers().entrySet()) {
+                String value = fill(header.getValue(), contact, variables);
+                try {
+                    builder.header(header.getKey(), value);
+                } catch (IllegalArgumentException refused) {
+                    // A name the client sets itself (Host, Content-Length…), or a value a variable filled with a line break.
+                    return new StepOutcome.Next(failure, "failure", "header " + header.getKey() + " cannot be sent: "
+                            + refused.getMessage(), null);
+                }
+            }
         }
         if ("POST".equals(request.method())) {
             builder.header("Content-Type", "application/json");

@@ -126,6 +126,15 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesAHeaderAFetchCannotSet() {
+        assertThat(check("{\"type\":\"api\"}", "f", "{\"id\":\"f\",\"type\":\"fetch_variables\",\"request\":{\"url\":"
+                + "\"http://127.0.0.1:9/x\",\"headers\":{\"Host\":\"a\",\"Bad Name\":\"b\",\"X-Ok\":\"c\"}},\"branches\":{\"success\":\"e\"}},"
+                + "{\"id\":\"e\",\"type\":\"end\"}"))
+                .extracting(p -> p.step() + " " + p.message().substring(0, p.message().indexOf(':')))
+                .containsExactlyInAnyOrder("f request.headers.Host", "f request.headers.Bad Name");
+    }
+
+    @Test
     void namesAnUnknownStepType() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_fax\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"),
                 "a", "unknown step type 'send_fax'");

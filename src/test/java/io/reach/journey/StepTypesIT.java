@@ -203,6 +203,7 @@ class StepTypesIT extends ReachIntegrationTest {
         journeys.put("error status", start(flow, contact(), Map.of("backend", base, "customer", "broken")));
         journeys.put("bad json", start(flow, contact(), Map.of("backend", base, "customer", "garbled")));
         journeys.put("timeout", start(flow, contact(), Map.of("backend", silent, "customer", "slow")));
+        journeys.put("bad header", start(flow, contact(), Map.of("backend", base, "customer", "line\nbreak")));
         journeys.put("trickling", start(flow, contact(), Map.of("backend", base, "customer", "trickle")));
         journeys.put("too large", start(flow, contact(), Map.of("backend", base, "customer", "huge")));
         journeys.put("unreachable", start(flow, contact(), Map.of("backend", "http://127.0.0.1:" + closedPort() + "/", "customer", "x")));
@@ -219,6 +220,8 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(outcome(journeys.get("error status"), 0)).isEqualTo("HTTP 503");
         assertThat(outcome(journeys.get("bad json"), 0)).contains("not JSON");
         assertThat(outcome(journeys.get("timeout"), 0)).contains("timed out");
+        assertThat(steps(journeys.get("bad header"))).containsExactly("fetch:failure", "failed", "end");
+        assertThat(outcome(journeys.get("bad header"), 0)).startsWith("header X-Api-Key cannot be sent: ");
         assertThat(steps(journeys.get("trickling"))).containsExactly("fetch:failure", "failed", "end");
         // Read whole, the trickle (ten seconds of spaces) would have ended "not JSON".
         assertThat(outcome(journeys.get("trickling"), 0)).isEqualTo("timed out after PT1S");

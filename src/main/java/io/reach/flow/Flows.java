@@ -204,10 +204,13 @@ public class Flows {
         return version;
     }
 
-    /** The newest published versions of the flows that an event of this name starts (stopped flows start nothing). */
+    /**
+     * The newest published versions of the flows an event of this name starts; a stopped flow's among them (its
+     * {@code stoppedAt} set), which starts nothing but still answers a repeated event with the journey it started.
+     */
     public List<FlowVersion> startedBy(String event) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
-                        + " WHERE v.entry_type = 'event' AND v.entry_event = ? AND v.status = ? AND f.stopped_at IS NULL"
+                        + " WHERE v.entry_type = 'event' AND v.entry_event = ? AND v.status = ?"
                         + " AND v.version = (SELECT MAX(version) FROM flow_versions w WHERE w.flow_id = v.flow_id AND w.status = ?)")
                 .params(event, FlowVersion.PUBLISHED, FlowVersion.PUBLISHED).query(this::row).list();
     }

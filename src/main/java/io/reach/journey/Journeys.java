@@ -49,14 +49,21 @@ public class Journeys {
     /** A journey started, or the one an earlier call with the same key started. */
     public record Started(UUID journeyId, UUID flowVersionId, boolean replayed) {}
 
-    /** Starts the flow's latest published version for one contact, with variables. */
+    /**
+     * Starts the flow's latest published version for one contact, with variables; with a {@code key} an earlier call
+     * used, answers with the journey that call started (even once the flow was stopped).
+     */
     public Started start(UUID flowId, String to, String contactId, Map<String, String> variables, String key) {
+        checkKey(key);
+        Optional<Started> replayed = replayed(key == null ? null : "api:" + flowId + ":" + key);
+        if (replayed.isPresent()) {
+            return replayed.get();
+        }
         FlowVersion version = flows.latestPublished(flowId);
         if (!"api".equals(version.entryType())) {
             throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType()
                     + ", not through the API");
         }
-        checkKey(key);
         if (variables != null) {
             variables.keySet().stream().filter(name -> !io.reach.flow.StepTypes.isUsersVariable(name)).findFirst()
                     .ifPresent(name -> {
@@ -83,9 +90,18 @@ public class Journeys {
         List<Started> started = new ArrayList<>();
         for (FlowVersion version : flows.startedBy(name)) {
             String entryKey = key == null ? null : "event:" + version.flowId() + ":" + name + ":" + key;
-            started.add(begin(version, contact, entryKey, vars));
+            if (version.stoppedAt() == null) {
+                started.add(begin(version, contact, entryKey, vars));
+            } else {
+                replayed(entryKey).ifPresent(started::add); // a stopped flow starts nothing, and answers a repeat
+            }
         }
         return started;
+    }
+
+    /** The journey an earlier start or event with this entry key started, if there is one. */
+    private Optional<Started> replayed(String entryKey) {
+        return store.byEntryKey(entryKey).flatMap(store::find).map(journey -> new Started(journey.id(), journey.flowVersionId(), true));
     }
 
     /**

@@ -572,12 +572,19 @@ class StepTypesIT extends ReachIntegrationTest {
         String event = "stop-test-" + FLOWS.incrementAndGet();
         String onEvent = publish(waitThenReport, "{\"type\":\"event\",\"event\":\"" + event + "\"}");
         List<String> started = new java.util.ArrayList<>(List.of(start(flow, contact(), Map.of()), start(flow, contact(), Map.of())));
+        String keyed = contact();
+        Api.Response keyedStart = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", keyed, "key", "order-1"));
+        Api.Response keyedEvent = api.post("/api/v1/events", Map.of("name", event, "to", keyed, "key", "order-1"));
+        started.add(keyedStart.json().path("journeyId").asString());
 
         Api.Response stopped = api.post("/api/v1/flows/" + flow + "/stop", "");
         Api.Response refused = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", contact()));
         api.post("/api/v1/flows/" + onEvent + "/stop", "");
         String phone = contact();
         Api.Response skipped = api.post("/api/v1/events", Map.of("name", event, "to", phone));
+        // Repeats of calls made before the stop still answer with what those calls started.
+        Api.Response repeatedStart = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", keyed, "key", "order-1"));
+        Api.Response repeatedEvent = api.post("/api/v1/events", Map.of("name", event, "to", keyed, "key", "order-1"));
 
         assertThat(stopped.status()).as(stopped.body()).isEqualTo(200);
         assertThat(stopped.json().path("flow").path("stoppedAt").asString()).isNotEmpty();
@@ -586,6 +593,13 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(refused.status()).isEqualTo(409);
         assertThat(refused.json().path("error").asString()).isEqualTo("flow_stopped");
         assertThat(skipped.json().path("journeys")).isEmpty();
+        assertThat(repeatedStart.status()).as(repeatedStart.body()).isEqualTo(200);
+        assertThat(repeatedStart.json().path("journeyId").asString()).isEqualTo(keyedStart.json().path("journeyId").asString());
+        assertThat(repeatedStart.json().path("replayed").asBoolean()).isTrue();
+        assertThat(repeatedEvent.json().path("journeys")).hasSize(1);
+        assertThat(repeatedEvent.json().path("journeys").path(0).path("journeyId").asString())
+                .isEqualTo(keyedEvent.json().path("journeys").path(0).path("journeyId").asString());
+        assertThat(repeatedEvent.json().path("journeys").path(0).path("replayed").asBoolean()).isTrue();
         assertThat(api.post("/api/v1/flows/" + onEvent + "/launch", "").status()).isEqualTo(409);
 
         assertThat(api.post("/api/v1/flows/" + flow + "/resume", "").status()).isEqualTo(200);
@@ -598,7 +612,7 @@ class StepTypesIT extends ReachIntegrationTest {
         Api.Response cancelled = api.post("/api/v1/flows/" + flow + "/stop?cancelJourneys=true", "");
 
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
-        assertThat(cancelled.json().path("cancelledJourneys").asInt()).isEqualTo(3);
+        assertThat(cancelled.json().path("cancelledJourneys").asInt()).isEqualTo(4);
         for (String journey : started) {
             JsonNode cancelledJourney = api.get("/api/v1/journeys/" + journey).json();
             assertThat(cancelledJourney.path("state").asString()).isEqualTo("CANCELLED");
@@ -608,9 +622,9 @@ class StepTypesIT extends ReachIntegrationTest {
                     .asString() + " was stopped");
         }
         JsonNode counts = api.get("/api/v1/flows/" + flow + "/versions/1/counts").json();
-        assertThat(counts.path("cancelled").asInt()).isEqualTo(3);
+        assertThat(counts.path("cancelled").asInt()).isEqualTo(4);
         assertThat(counts.path("waiting").asInt()).isZero();
-        assertThat(api.get("/api/v1/flows/" + flow + "/journeys?state=cancelled").json()).hasSize(3);
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys?state=cancelled").json()).hasSize(4);
 
         // A day later a journey of another flow, waiting the same day, has gone on; the cancelled ones have not.
         String controlJourney = start(control, contact(), Map.of());

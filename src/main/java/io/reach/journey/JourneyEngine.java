@@ -27,6 +27,13 @@ import tools.jackson.databind.json.JsonMapper;
  * steps in transactions that hold the journey's row lock with its visit count checked, together with what the steps
  * wrote (a message, a report row), so that a crash never leaves a step half done and two engines never advance the
  * same journey. Consecutive steps share a transaction unless one needs a lock someone else holds.
+ * <p>
+ * Its claims and steps commit without waiting for the database's log flush (about a third of the throughput on
+ * PostgreSQL, measured): nothing outside the database acts on what they write until a later transaction commits the
+ * usual way — a dispatcher's claim before it hands a message to its provider, a webhook's before Reach answers it,
+ * the lease's extension before a fetch — and that commit's flush takes theirs with it. A crash of the database then
+ * forgets at most steps that nothing saw, and the engine takes them again. Whatever comes to act outside the database
+ * on what steps write must keep to that: commit the usual way first.
  */
 @Component
 class JourneyEngine extends BackgroundWorker {
@@ -93,7 +100,11 @@ class JourneyEngine extends BackgroundWorker {
         int ahead = claimedAhead.size() < runningFree ? settings.batchSize() : 0;
         java.time.Instant staleAt = clock.instant().plus(settings.lease().dividedBy(2));
         java.util.List<Journey> claimed = new java.util.ArrayList<>();
-        for (Journey journey : transactions.execute(tx -> store.claim(wanted, ahead, settings.lease()))) {
+        java.util.List<Journey> fresh = transactions.execute(tx -> {
+            store.commitWithoutWaitingForTheFlush();
+            return store.claim(wanted, ahead, settings.lease());
+        });
+        for (Journey journey : fresh) {
             if (Journey.RUNNING.equals(journey.state())) {
                 claimedAhead.add(new Ahead(journey, staleAt));
             } else {
@@ -182,7 +193,10 @@ class JourneyEngine extends BackgroundWorker {
                 turn.atTransactionStart = turn.journey;
                 turn.executing = null;
                 turn.fetched = fetchBeforeTheTransaction(turn);
-            } while (Boolean.TRUE.equals(transactions.execute(tx -> stepsInOneTransaction(turn))));
+            } while (Boolean.TRUE.equals(transactions.execute(tx -> {
+                store.commitWithoutWaitingForTheFlush();
+                return stepsInOneTransaction(turn);
+            })));
         } catch (RuntimeException e) {
             // The database refuses what the step writes (a constraint, a value too long): trying again would fail
             // the same way every lease, for ever. A duplicate key is left out: it can come from a race.
@@ -285,6 +299,7 @@ class JourneyEngine extends BackgroundWorker {
             return null;
         }
         java.time.Instant leaseUntil = clock.instant().plus(executor.longestFetch(step.get())).plus(settings.lease());
+        // A statement of its own, committed the usual way before the backend is called (see the class's comment).
         if (!store.extendLease(journey.id(), journey.visits(), leaseUntil)) {
             return null; // advanced by someone else meanwhile, or gone: the transaction finds out and leaves it
         }

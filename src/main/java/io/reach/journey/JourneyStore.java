@@ -365,6 +365,11 @@ class JourneyStore {
         return io.reach.shared.Texts.clip(text, 2000);
     }
 
+    /** See {@link io.reach.shared.Dialect#commitWithoutWaitingForTheFlush}: for the engine's own transactions. */
+    void commitWithoutWaitingForTheFlush() {
+        dialect.commitWithoutWaitingForTheFlush(jdbc);
+    }
+
     /** The writes of a transaction that took {@code journey}'s row lock, as it was then. */
     Writes writes(Journey journey) {
         return new Writes(journey);

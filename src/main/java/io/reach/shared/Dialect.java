@@ -86,6 +86,18 @@ public enum Dialect {
         return candidates.stream().map(locked::get).filter(java.util.Objects::nonNull).toList();
     }
 
+    /**
+     * Lets the caller's transaction commit without waiting for its log to reach the disk (PostgreSQL's
+     * {@code synchronous_commit} off, for this transaction only); nothing on H2. Only for a transaction that nothing
+     * outside the database acts on before a later transaction commits the usual way: that commit's flush takes this
+     * one's with it, and a crash of the database forgets at most work that is done again.
+     */
+    public void commitWithoutWaitingForTheFlush(JdbcClient jdbc) {
+        if (this == POSTGRESQL) {
+            jdbc.sql("SELECT set_config('synchronous_commit', 'off', true)").query(String.class).single();
+        }
+    }
+
     /** Runs an INSERT and reports false instead of failing when the row's unique key already exists. */
     public abstract boolean insertUnlessDuplicate(JdbcClient jdbc, String insertSql, String conflictColumns, Object... params);
 

@@ -45,6 +45,21 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void theEnginesTransactionsAloneCommitWithoutWaitingForTheFlush() {
+        // H2 has no such setting (the engine's every transaction calls this there too, as a no-op, in every test).
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+
+        String inTheEnginesTransaction = transactions.execute(tx -> {
+            store.commitWithoutWaitingForTheFlush();
+            return jdbc.sql("SHOW synchronous_commit").query(String.class).single();
+        });
+        String inTheNextTransaction = transactions.execute(tx -> jdbc.sql("SHOW synchronous_commit").query(String.class).single());
+
+        assertThat(inTheEnginesTransaction).isEqualTo("off");
+        assertThat(inTheNextTransaction).as("for that transaction only: its connection goes back to the pool").isEqualTo("on");
+    }
+
+    @Test
     void aDueWaitingJourneyIsClaimedBeforeRunningJourneysThatStartedEarlier() {
         String flowId = publishedFlow("claims");
 

@@ -195,8 +195,11 @@ public class Flows {
         FlowVersion version = jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                         + " WHERE v.flow_id = ? AND v.status = ? ORDER BY v.version DESC LIMIT 1")
                 .params(flowId, FlowVersion.PUBLISHED).query(this::row).optional()
-                .orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "not_published",
-                        "Flow " + flowId + " has no published version: publish it first"));
+                .orElseThrow(() -> {
+                    versions(flowId); // a 404 for a flow that does not exist
+                    return new ApiException(HttpStatus.CONFLICT, "not_published",
+                            "Flow " + flowId + " has no published version: publish it first");
+                });
         if (version.stoppedAt() != null) {
             throw new ApiException(HttpStatus.CONFLICT, "flow_stopped", "Flow " + version.name() + " was stopped at "
                     + version.stoppedAt() + ": resume it first (POST /api/v1/flows/" + flowId + "/resume)");

@@ -103,6 +103,10 @@ class FlowVersionsIT extends ReachIntegrationTest {
             assertThat(missing.status()).as(path).isEqualTo(404);
             assertThat(missing.json().path("error").asString()).isEqualTo("not_found");
         }
+        for (String path : List.of("/journeys", "/launch", "/stop", "/resume")) {
+            Api.Response missing = api.post(unknown + path, path.equals("/journeys") ? "{\"to\":\"+31612349902\"}" : "");
+            assertThat(missing.status()).as(path + " " + missing.body()).isEqualTo(404);
+        }
         Api.Response badState = api.get("/api/v1/flows/" + flow + "/journeys?state=finished");
         assertThat(badState.status()).isEqualTo(400);
         assertThat(badState.json().path("details").path(0).path("field").asString()).isEqualTo("state");

@@ -179,9 +179,24 @@ public class Flows {
      */
     public FlowVersion stop(UUID flowId) {
         Instant now = clock.instant();
-        jdbc.sql("UPDATE flows SET stopped_at = ?, updated_at = ? WHERE id = ? AND stopped_at IS NULL")
-                .params(Times.utc(now), Times.utc(now), flowId).update();
+        transactions.executeWithoutResult(tx -> {
+            // A journey's insert holds its version's row (its foreign key) until it commits, and looks at the flow
+            // after it (isStopped): locking the rows waits for the starts under way and holds back new ones until the
+            // stop commits, so that each start either comes before the stop, or sees it and starts nothing.
+            jdbc.sql("SELECT id FROM flow_versions WHERE flow_id = ? FOR UPDATE").param(flowId).query(UUID.class).list();
+            jdbc.sql("UPDATE flows SET stopped_at = ?, updated_at = ? WHERE id = ? AND stopped_at IS NULL")
+                    .params(Times.utc(now), Times.utc(now), flowId).update();
+        });
         return versions(flowId).getLast();
+    }
+
+    /**
+     * Whether the flow is stopped, as of now: called in a start's transaction after its journey's insert (see
+     * {@link #stop}), a start that finds it stopped rolls back.
+     */
+    public boolean isStopped(UUID flowId) {
+        return jdbc.sql("SELECT stopped_at FROM flows WHERE id = ?").param(flowId).query((rs, n) -> rs.getObject(1) != null)
+                .optional().orElse(false);
     }
 
     /** Lets journeys start on a stopped flow again. */

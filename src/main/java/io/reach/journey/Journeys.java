@@ -73,7 +73,8 @@ public class Journeys {
         UUID contact = recipients.resolveId(to, contactId);
         Map<String, String> vars = new LinkedHashMap<>(variables == null ? Map.of() : variables);
         String entryKey = key == null ? null : "api:" + version.flowId() + ":" + key;
-        return begin(version, contact, entryKey, vars);
+        return begin(version, contact, entryKey, vars).orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "flow_stopped",
+                "Flow " + version.name() + " was stopped while this journey was being started: resume it first"));
     }
 
     /** Posts a named event for a contact: every flow whose published version starts on it starts a journey. */
@@ -91,7 +92,7 @@ public class Journeys {
         for (FlowVersion version : flows.startedBy(name)) {
             String entryKey = key == null ? null : "event:" + version.flowId() + ":" + name + ":" + key;
             if (version.stoppedAt() == null) {
-                started.add(begin(version, contact, entryKey, vars));
+                begin(version, contact, entryKey, vars).ifPresent(started::add); // empty: stopped meanwhile
             } else {
                 replayed(entryKey).ifPresent(started::add); // a stopped flow starts nothing, and answers a repeat
             }
@@ -128,12 +129,17 @@ public class Journeys {
             List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + AUDIENCE_CHUNK));
             Integer count;
             try {
-                count = transactions.execute(tx -> store.insertAll(version.id(), start, variables, chunk, entryKey));
+                count = transactions.execute(tx -> unlessStopped(tx, version,
+                        store.insertAll(version.id(), start, variables, chunk, entryKey)));
             } catch (org.springframework.dao.DuplicateKeyException launchedAtOnce) {
                 // Another launch of this version started some of these contacts meanwhile: one by one, each once.
-                count = transactions.execute(tx -> (int) chunk.stream()
+                count = transactions.execute(tx -> unlessStopped(tx, version, (int) chunk.stream()
                         .filter(contactId -> store.insert(version.id(), contactId, entryKey.apply(contactId), start, variables).isPresent())
-                        .count());
+                        .count()));
+            }
+            if (count == null || count < 0) {
+                log.info("Flow {} was stopped during its launch, after {} journeys started", version.name(), started);
+                break;
             }
             started += count == null ? 0 : count;
             engine.wake();
@@ -179,6 +185,18 @@ public class Journeys {
         return new Stopped(stopped, cancelled, withdrawn);
     }
 
+    /**
+     * A launch chunk's count, or -1 with the chunk rolled back when the flow was stopped while the chunk was written
+     * (see {@link Flows#stop}).
+     */
+    private int unlessStopped(org.springframework.transaction.TransactionStatus tx, FlowVersion version, int count) {
+        if (count > 0 && flows.isStopped(version.flowId())) {
+            tx.setRollbackOnly();
+            return -1;
+        }
+        return count;
+    }
+
     /** The contacts an audience takes now: its activity bounds count back from the launch. */
     private Contacts.AudienceFilter filter(FlowDocument.Audience audience) {
         if (audience == null) {
@@ -208,17 +226,30 @@ public class Journeys {
         return variables;
     }
 
-    private Started begin(FlowVersion version, UUID contactId, String entryKey, Map<String, String> given) {
+    /** Starts a journey, or finds the one this entry key started; empty when the flow was stopped meanwhile. */
+    private Optional<Started> begin(FlowVersion version, UUID contactId, String entryKey, Map<String, String> given) {
         String start = flows.document(version.id()).start();
         Map<String, String> variables = startVariables(version, given);
-        Optional<UUID> created = transactions.execute(tx -> store.insert(version.id(), contactId, entryKey, start, variables));
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        Optional<UUID> created = transactions.execute(tx -> {
+            Optional<UUID> inserted = store.insert(version.id(), contactId, entryKey, start, variables);
+            if (inserted.isPresent() && flows.isStopped(version.flowId())) {
+                stopped.set(true);
+                tx.setRollbackOnly(); // the flow was stopped while this start was under way (see Flows.stop)
+                return Optional.<UUID>empty();
+            }
+            return inserted;
+        });
+        if (stopped.get()) {
+            return Optional.empty();
+        }
         if (created != null && created.isPresent()) {
             engine.wake();
-            return new Started(created.get(), version.id(), false);
+            return Optional.of(new Started(created.get(), version.id(), false));
         }
         UUID existing = store.byEntryKey(entryKey).orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "conflict",
                 "A journey with this key exists but cannot be read"));
-        return new Started(existing, version.id(), true);
+        return Optional.of(new Started(existing, version.id(), true));
     }
 
     public Journey get(UUID id) {

@@ -67,6 +67,12 @@ class StepTypesIT extends ReachIntegrationTest {
     io.reach.sandbox.SandboxNetwork sandbox;
 
     @Autowired
+    io.reach.flow.Flows flows;
+
+    @Autowired
+    org.springframework.transaction.support.TransactionTemplate transactions;
+
+    @Autowired
     org.springframework.jdbc.core.simple.JdbcClient jdbc;
 
     @BeforeAll
@@ -633,6 +639,56 @@ class StepTypesIT extends ReachIntegrationTest {
         awaitEnded(controlJourney);
         assertThat(api.get("/api/v1/flows/" + flow + "/reports").json()).isEmpty();
         started.forEach(journey -> assertThat(state(journey)).isEqualTo("CANCELLED"));
+    }
+
+    @Test
+    void aStopWaitsForAStartUnderWayAndCancelsItsJourneyAndAStartBehindAStopStartsNothing() throws Exception {
+        // The ordering rests on PostgreSQL's row locks (a foreign key's hold on the version row); H2 has no such hold.
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""");
+        java.util.UUID version = java.util.UUID.fromString(api.get("/api/v1/flows/" + flow + "/versions").json().path(0)
+                .path("id").asString());
+        java.util.UUID contactId = java.util.UUID.fromString(contactByPhone(contact()).path("id").asString());
+
+        // A start under way: its journey inserted, its transaction not yet committed. The stop waits for it.
+        try (java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor()) {
+            var seen = io.reach.support.OpenTransactions.whileOpen(transactions,
+                    () -> store.insert(version, contactId, null, "pause", Map.of()),
+                    () -> {
+                        var stop = other.submit(() -> api.post("/api/v1/flows/" + flow + "/stop?cancelJourneys=true", ""));
+                        await().atMost(PATIENCE).until(() -> waitingOnALock("SELECT id FROM flow_versions WHERE flow_id"));
+                        return stop;
+                    });
+            Api.Response stopped = seen.meanwhile().get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(stopped.json().path("cancelledJourneys").asInt()).as(stopped.body()).isEqualTo(1);
+            assertThat(state(seen.inside().orElseThrow().toString())).isEqualTo("CANCELLED");
+        }
+
+        // A stop under way (its transaction not yet committed): a start behind it waits, then starts nothing.
+        api.post("/api/v1/flows/" + flow + "/resume", "");
+        String phone = contact();
+        try (java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor()) {
+            var seen = io.reach.support.OpenTransactions.whileOpen(transactions,
+                    () -> flows.stop(java.util.UUID.fromString(flow)),
+                    () -> {
+                        var start = other.submit(() -> api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone)));
+                        await().atMost(PATIENCE).until(() -> waitingOnALock("INSERT INTO journeys"));
+                        return start;
+                    });
+            Api.Response refused = seen.meanwhile().get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+            assertThat(refused.json().path("error").asString()).isEqualTo("flow_stopped");
+        }
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys?state=running").json()).isEmpty();
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys?state=waiting").json()).isEmpty();
+    }
+
+    /** Whether a session of this database waits on a lock while running a statement that contains {@code text}. */
+    private boolean waitingOnALock(String text) {
+        return jdbc.sql("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?")
+                .param("%" + text + "%").query(Long.class).single() > 0;
     }
 
     @Test

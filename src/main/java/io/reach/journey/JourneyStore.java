@@ -180,9 +180,9 @@ class JourneyStore {
             return List.of();
         }
         // Locked by id (H2 would lock every row the condition meets before cutting to the limit), and checked again.
-        List<Object> ids = jdbc.sql("SELECT id FROM journeys WHERE id IN (" + SqlLists.placeholders(candidates.size())
+        List<UUID> ids = jdbc.sql("SELECT id FROM journeys WHERE id IN (" + SqlLists.placeholders(candidates.size())
                         + ") AND state IN ('RUNNING', 'WAITING') FOR UPDATE")
-                .params(candidates).query((rs, n) -> rs.getObject(1)).list();
+                .params(candidates).query(UUID.class).list();
         if (ids.isEmpty()) {
             return candidates.size() < limit ? List.of() : cancelSome(versionIds, reason, limit);
         }
@@ -198,7 +198,7 @@ class JourneyStore {
                         + " waiting_kind = NULL, waiting_message_id = NULL, waiting_for = NULL, decision = NULL,"
                         + " decision_detail = NULL, lease_until = NULL WHERE id IN (" + in + ")")
                 .params(journeyParams).update();
-        return ids.stream().map(id -> id instanceof UUID uuid ? uuid : UUID.fromString(id.toString())).toList();
+        return ids;
     }
 
     /** The messages these journeys' steps sent (or queued). */

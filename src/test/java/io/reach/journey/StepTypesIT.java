@@ -212,7 +212,7 @@ class StepTypesIT extends ReachIntegrationTest {
         journeys.put("bad header", start(flow, contact(), Map.of("backend", base, "customer", "line\nbreak")));
         journeys.put("trickling", start(flow, contact(), Map.of("backend", base, "customer", "trickle")));
         journeys.put("too large", start(flow, contact(), Map.of("backend", base, "customer", "huge")));
-        journeys.put("unreachable", start(flow, contact(), Map.of("backend", "http://127.0.0.1:" + closedPort() + "/", "customer", "x")));
+        journeys.put("unreachable", start(flow, contact(), Map.of("backend", "http://127.0.0.1:" + io.reach.support.ReachNode.freePort() + "/", "customer", "x")));
 
         journeys.values().forEach(this::awaitEnded);
         assertThat(steps(journeys.get("success"))).containsExactly("fetch:success", "ok", "end");
@@ -779,15 +779,6 @@ class StepTypesIT extends ReachIntegrationTest {
                 .param(java.util.UUID.fromString(version)).query(Long.class).single()).isEqualTo(crowd);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM journey_steps WHERE flow_version_id = ? AND seq = 1")
                 .param(java.util.UUID.fromString(version)).query(Long.class).single()).isEqualTo(crowd);
-    }
-
-    /** A loopback port that nothing listens on: one the system handed out and that was closed again. */
-    private static int closedPort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     private String audienceContact(String tag, String city, boolean utility, boolean optedOut) {

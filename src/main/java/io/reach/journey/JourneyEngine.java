@@ -100,10 +100,7 @@ class JourneyEngine extends BackgroundWorker {
         int ahead = claimedAhead.size() < runningFree ? settings.batchSize() : 0;
         java.time.Instant staleAt = clock.instant().plus(settings.lease().dividedBy(2));
         java.util.List<Journey> claimed = new java.util.ArrayList<>();
-        java.util.List<Journey> fresh = transactions.execute(tx -> {
-            store.commitWithoutWaitingForTheFlush();
-            return store.claim(wanted, ahead, settings.lease());
-        });
+        java.util.List<Journey> fresh = transactions.execute(tx -> store.claim(wanted, ahead, settings.lease()));
         for (Journey journey : fresh) {
             if (Journey.RUNNING.equals(journey.state())) {
                 claimedAhead.add(new Ahead(journey, staleAt));
@@ -193,10 +190,7 @@ class JourneyEngine extends BackgroundWorker {
                 turn.atTransactionStart = turn.journey;
                 turn.executing = null;
                 turn.fetched = fetchBeforeTheTransaction(turn);
-            } while (Boolean.TRUE.equals(transactions.execute(tx -> {
-                store.commitWithoutWaitingForTheFlush();
-                return stepsInOneTransaction(turn);
-            })));
+            } while (Boolean.TRUE.equals(transactions.execute(tx -> stepsInOneTransaction(turn))));
         } catch (RuntimeException e) {
             // The database refuses what the step writes (a constraint, a value too long): trying again would fail
             // the same way every lease, for ever. A duplicate key is left out: it can come from a race.
@@ -323,7 +317,7 @@ class JourneyEngine extends BackgroundWorker {
         }
         JourneyStore.Writes writes = store.writes(locked.get().journey());
         boolean goesOn = steps(turn, locked.get(), writes);
-        store.write(writes);
+        store.writeCommittingWithoutWaitingForTheFlush(writes);
         return goesOn;
     }
 

@@ -127,7 +127,8 @@ class JourneyStore {
      * that are due (decided by a status or a reply, or out of time), oldest first, then up to {@code runningLimit}
      * running ones: the two have limits of their own, so that a failed message's fallback never queues behind an
      * audience of a hundred thousand journeys still to start. The waiting cannot starve the running ones for long,
-     * since a waiting journey is decided only by what an earlier step sent.
+     * since a waiting journey is decided only by what an earlier step sent. The caller's transaction then commits
+     * without waiting for the flush: a claim is the engine's, and acts on nothing outside the database.
      */
     List<Journey> claim(int waitingLimit, int runningLimit, Duration lease) {
         OffsetDateTime now = Times.now(clock);
@@ -138,11 +139,15 @@ class JourneyStore {
         return leased(claimed, lease);
     }
 
+    /** Leases what a claim locked, in a transaction that then commits without waiting for the flush (the engine's). */
     private List<Journey> leased(List<Journey> claimed, Duration lease) {
         if (!claimed.isEmpty()) {
-            jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id IN (" + SqlLists.placeholders(claimed.size()) + ")")
-                    .params(SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), claimed.stream().map(Journey::id).toList()))
-                    .update();
+            List<Dialect.SqlStatement> statements = new java.util.ArrayList<>();
+            dialect.commitWithoutWaitingForTheFlushStatement().ifPresent(statements::add);
+            statements.add(new Dialect.SqlStatement("UPDATE journeys SET lease_until = ? WHERE id IN ("
+                    + SqlLists.placeholders(claimed.size()) + ")",
+                    SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), claimed.stream().map(Journey::id).toList())));
+            dialect.runTogether(batches, statements);
         }
         return claimed;
     }
@@ -161,7 +166,6 @@ class JourneyStore {
                 });
     }
 
-    /** Gives back the leases of journeys: done with for now, or claimed and not taken up. */
     /**
      * Cancels up to {@code limit} of the running or waiting journeys of these versions, with {@code reason} as what
      * their current step did; returns their ids (none: none is left). Each is locked first, so a step being taken
@@ -211,6 +215,7 @@ class JourneyStore {
                 .params(new java.util.ArrayList<Object>(journeyIds)).query(UUID.class).list();
     }
 
+    /** Gives back the leases of journeys: done with for now, or claimed and not taken up. */
     void release(List<UUID> ids) {
         if (!ids.isEmpty()) {
             jdbc.sql("UPDATE journeys SET lease_until = NULL WHERE id IN (" + SqlLists.placeholders(ids.size()) + ")")
@@ -365,11 +370,6 @@ class JourneyStore {
         return io.reach.shared.Texts.clip(text, 2000);
     }
 
-    /** See {@link io.reach.shared.Dialect#commitWithoutWaitingForTheFlush}: for the engine's own transactions. */
-    void commitWithoutWaitingForTheFlush() {
-        dialect.commitWithoutWaitingForTheFlush(jdbc);
-    }
-
     /** The writes of a transaction that took {@code journey}'s row lock, as it was then. */
     Writes writes(Journey journey) {
         return new Writes(journey);
@@ -377,6 +377,24 @@ class JourneyStore {
 
     /** Writes what a transaction of a journey's turn changed; call it last in that transaction. */
     void write(Writes writes) {
+        dialect.runTogether(batches, statements(writes));
+    }
+
+    /**
+     * Writes what a transaction of the engine changed, and lets that transaction commit without waiting for the flush
+     * (see {@link io.reach.shared.Dialect#commitWithoutWaitingForTheFlushStatement}); call it last in that transaction. One
+     * round trip on PostgreSQL, the setting included.
+     */
+    void writeCommittingWithoutWaitingForTheFlush(Writes writes) {
+        List<Dialect.SqlStatement> statements = new java.util.ArrayList<>();
+        dialect.commitWithoutWaitingForTheFlushStatement().ifPresent(statements::add);
+        statements.addAll(statements(writes));
+        dialect.runTogether(batches, statements);
+    }
+
+    /** The statements that write {@code writes}: at most the open step's, one per step entered, and the journey's. */
+    private List<Dialect.SqlStatement> statements(Writes writes) {
+        List<Dialect.SqlStatement> statements = new java.util.ArrayList<>();
         if (writes.openTouched) {
             // Only what is known is set: an outcome or message noted when the step began waiting stays when it is
             // left by a branch.
@@ -384,14 +402,13 @@ class JourneyStore {
                     .setUnlessNull("branch", writes.openBranch).setUnlessNull("outcome", writes.openOutcome)
                     .setUnlessNull("message_id", writes.openMessageId);
             if (!open.isEmpty()) {
-                jdbc.sql("UPDATE journey_steps SET " + open.sql() + " WHERE journey_id = ? AND seq = ?")
-                        .params(open.paramsThen(writes.journeyId, writes.startVisits))
-                        .update();
+                statements.add(new Dialect.SqlStatement("UPDATE journey_steps SET " + open.sql() + " WHERE journey_id = ? AND seq = ?",
+                        open.paramsThen(writes.journeyId, writes.startVisits)));
             }
         }
-        if (!writes.enteredSteps.isEmpty()) {
-            batches.batchUpdate("INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id, entered_at, left_at, branch,"
-                    + " outcome, message_id, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", writes.enteredSteps);
+        for (Object[] step : writes.enteredSteps) {
+            statements.add(new Dialect.SqlStatement("INSERT INTO journey_steps (journey_id, seq, flow_version_id, step_id, entered_at,"
+                    + " left_at, branch, outcome, message_id, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", java.util.Arrays.asList(step)));
         }
         if (writes.journeyChanged) {
             SqlAssignments journey = new SqlAssignments().set("state", writes.state)
@@ -404,12 +421,12 @@ class JourneyStore {
             if (writes.releaseLease) {
                 journey.setTo("lease_until", "NULL");
             }
-            jdbc.sql("UPDATE journeys SET " + journey.sql() + " WHERE id = ? AND visits = ?")
-                    .params(journey.paramsThen(writes.journeyId, writes.startVisits))
-                    .update();
+            statements.add(new Dialect.SqlStatement("UPDATE journeys SET " + journey.sql() + " WHERE id = ? AND visits = ?",
+                    journey.paramsThen(writes.journeyId, writes.startVisits)));
         } else if (writes.releaseLease) {
-            release(List.of(writes.journeyId));
+            statements.add(new Dialect.SqlStatement("UPDATE journeys SET lease_until = NULL WHERE id = ?", List.of(writes.journeyId)));
         }
+        return statements;
     }
 
     /** Journeys waiting on these messages' statuses, with the keys they wait for. */

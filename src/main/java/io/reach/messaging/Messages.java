@@ -328,7 +328,7 @@ public class Messages {
      * Applies a batch of status reports (e.g. one webhook's) in the caller's transaction, as {@link #applyStatus}
      * would one by one, in their order, but with a handful of statements for the whole batch: the messages are found
      * and locked at once (in id order, so that two batches never deadlock), their timelines read at once, the new
-     * timeline entries inserted and the messages updated in two JDBC batches.
+     * timeline entries inserted and the messages updated together ({@link Dialect#runTogether}).
      */
     public List<StatusApplied> applyStatuses(Channel channel, UUID senderId, List<IncomingStatus> statuses) {
         // Reach's own id, when the provider echoes it, finds the message by its key; the provider's id is the fallback.
@@ -487,7 +487,7 @@ public class Messages {
     /**
      * The status model at work on a batch of reports ({@code messageIds[i]} gets {@code reports[i]}, in order), under
      * the messages' row locks so that concurrent reports serialise: the rows are locked in one statement, in id
-     * order, their timelines read in one, and what the reports change written in two JDBC batches.
+     * order, their timelines read in one, and what the reports change written together ({@link Dialect#runTogether}).
      */
     private Batch applyLocked(List<UUID> messageIds, List<StatusReport> reports, boolean acceptedByProvider) {
         List<UUID> distinct = messageIds.stream().distinct().sorted().toList();
@@ -565,30 +565,26 @@ public class Messages {
             message.applied = true;
             outcomes.add(Applied.APPLIED);
         }
-        if (!newEvents.isEmpty()) {
-            batches.batchUpdate("INSERT INTO message_events (message_id, status, occurred_at, recorded_at, error_code,"
-                    + " error_title, error_details, pricing, inferred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", newEvents);
+        // The timeline's new entries and the messages' rows, written at once: their counts are not needed.
+        List<Dialect.SqlStatement> writes = new java.util.ArrayList<>();
+        for (Object[] event : newEvents) {
+            writes.add(new Dialect.SqlStatement("INSERT INTO message_events (message_id, status, occurred_at, recorded_at, error_code,"
+                    + " error_title, error_details, pricing, inferred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", java.util.Arrays.asList(event)));
         }
-        List<Object[]> updates = new java.util.ArrayList<>();
-        List<Object[]> providerIds = new java.util.ArrayList<>();
         for (UUID id : distinct) {
             Locked message = locked.get(id);
             if (message.applied) {
-                updates.add(new Object[] {message.status.name(), message.errorCode, message.errorTitle, message.errorDetails,
-                        Times.utc(now), message.status.name(), message.newProviderId, recordedStatuses(message.recorded), id});
+                writes.add(new Dialect.SqlStatement("UPDATE messages SET status = ?, error_code = ?, error_title = ?, error_details = ?,"
+                        + " updated_at = ?, lease_until = CASE WHEN ? = 'QUEUED' THEN lease_until ELSE NULL END,"
+                        + " provider_message_id = COALESCE(provider_message_id, ?), recorded_statuses = ? WHERE id = ?",
+                        java.util.Arrays.asList(message.status.name(), message.errorCode, message.errorTitle, message.errorDetails,
+                                Times.utc(now), message.status.name(), message.newProviderId, recordedStatuses(message.recorded), id)));
             } else if (message.newProviderId != null) {
-                providerIds.add(new Object[] {message.newProviderId, id});
+                writes.add(new Dialect.SqlStatement("UPDATE messages SET provider_message_id = ? WHERE id = ? AND provider_message_id IS NULL",
+                        List.of(message.newProviderId, id)));
             }
         }
-        if (!updates.isEmpty()) {
-            batches.batchUpdate("UPDATE messages SET status = ?, error_code = ?, error_title = ?, error_details = ?, updated_at = ?,"
-                    + " lease_until = CASE WHEN ? = 'QUEUED' THEN lease_until ELSE NULL END,"
-                    + " provider_message_id = COALESCE(provider_message_id, ?), recorded_statuses = ? WHERE id = ?", updates);
-        }
-        if (!providerIds.isEmpty()) {
-            batches.batchUpdate("UPDATE messages SET provider_message_id = ? WHERE id = ? AND provider_message_id IS NULL",
-                    providerIds);
-        }
+        dialect.runTogether(batches, writes);
         changed.forEach(events::publishEvent);
         if (!reported.isEmpty()) {
             events.publishEvent(new MessageStatusesReported(List.copyOf(reported)));

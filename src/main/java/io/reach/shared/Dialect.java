@@ -86,16 +86,61 @@ public enum Dialect {
         return candidates.stream().map(locked::get).filter(java.util.Objects::nonNull).toList();
     }
 
-    /**
-     * Lets the caller's transaction commit without waiting for its log to reach the disk (PostgreSQL's
-     * {@code synchronous_commit} off, for this transaction only); nothing on H2. Only for a transaction that nothing
-     * outside the database acts on before a later transaction commits the usual way: that commit's flush takes this
-     * one's with it, and a crash of the database forgets at most work that is done again.
-     */
-    public void commitWithoutWaitingForTheFlush(JdbcClient jdbc) {
-        if (this == POSTGRESQL) {
-            jdbc.sql("SELECT set_config('synchronous_commit', 'off', true)").query(String.class).single();
+    /** A statement with its parameters, one of several that {@link #runTogether} sends at once. */
+    public record SqlStatement(String sql, java.util.List<Object> params) {
+        public SqlStatement {
+            params = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(params)); // nulls allowed
         }
+    }
+
+    /**
+     * The statement that lets the caller's transaction commit without waiting for its log to reach the disk
+     * (PostgreSQL's {@code synchronous_commit} off, for this transaction only), to {@link #runTogether run together}
+     * with others; none on H2. Only for a transaction that nothing outside the database acts on before a later
+     * transaction commits the usual way: that commit's flush takes this one's with it, and a crash of the database
+     * forgets at most work that is done again.
+     */
+    public java.util.Optional<SqlStatement> commitWithoutWaitingForTheFlushStatement() {
+        return this == POSTGRESQL
+                ? java.util.Optional.of(new SqlStatement("SELECT set_config('synchronous_commit', 'off', true)", java.util.List.of()))
+                : java.util.Optional.empty();
+    }
+
+    /**
+     * Runs statements one after the other in the caller's transaction, as if each were run alone, and gives their
+     * update counts (-1 for a query, whose rows are dropped). On PostgreSQL they go in one round trip: its driver
+     * sends statements joined by {@code ;} at once, each prepared on its own, and reads their answers after; a
+     * transaction's few last writes then cost one wait for the server instead of one each. On H2, which runs in this
+     * process, one by one. A failing statement fails the call, and those after it do not run.
+     */
+    public int[] runTogether(org.springframework.jdbc.core.JdbcTemplate jdbc, java.util.List<SqlStatement> statements) {
+        if (statements.isEmpty()) {
+            return new int[0];
+        }
+        if (this == POSTGRESQL) {
+            return execute(jdbc, String.join(";\n", statements.stream().map(SqlStatement::sql).toList()),
+                    statements.stream().flatMap(statement -> statement.params().stream()).toList(), statements.size());
+        }
+        return statements.stream().mapToInt(statement -> execute(jdbc, statement.sql(), statement.params(), 1)[0]).toArray();
+    }
+
+    /** Runs {@code sql}, which holds {@code count} statements, and gives their update counts (-1 for a query). */
+    private static int[] execute(org.springframework.jdbc.core.JdbcTemplate jdbc, String sql, java.util.List<Object> params, int count) {
+        return jdbc.execute(sql, (java.sql.PreparedStatement ps) -> {
+            for (int i = 0; i < params.size(); i++) {
+                org.springframework.jdbc.core.StatementCreatorUtils.setParameterValue(ps, i + 1,
+                        org.springframework.jdbc.core.SqlTypeValue.TYPE_UNKNOWN, params.get(i));
+            }
+            int[] counts = new int[count];
+            boolean isQuery = ps.execute();
+            for (int i = 0; i < count; i++) {
+                if (i > 0) {
+                    isQuery = ps.getMoreResults();
+                }
+                counts[i] = isQuery ? -1 : ps.getUpdateCount();
+            }
+            return counts;
+        });
     }
 
     /** Runs an INSERT and reports false instead of failing when the row's unique key already exists. */

@@ -45,18 +45,41 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     }
 
     @Test
-    void theEnginesTransactionsAloneCommitWithoutWaitingForTheFlush() {
-        // H2 has no such setting (the engine's every transaction calls this there too, as a no-op, in every test).
+    void theEnginesClaimsAndStepWritesAloneCommitWithoutWaitingForTheFlush() {
+        // H2 has no such setting (the engine's transactions run these same writes there, without it, in every test).
         org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        String flowId = publishedFlow("flush");
+        UUID journey = start(flowId, "+31612200001");
 
-        String inTheEnginesTransaction = transactions.execute(tx -> {
-            store.commitWithoutWaitingForTheFlush();
-            return jdbc.sql("SHOW synchronous_commit").query(String.class).single();
+        String inAClaim = transactions.execute(tx -> {
+            assertThat(store.claim(0, 1, Duration.ofMinutes(1))).extracting(Journey::id).containsExactly(journey);
+            return synchronousCommit();
         });
-        String inTheNextTransaction = transactions.execute(tx -> jdbc.sql("SHOW synchronous_commit").query(String.class).single());
+        String inTheEnginesStep = transactions.execute(tx -> {
+            JourneyStore.Writes writes = store.writes(store.lock(journey).orElseThrow().journey());
+            writes.release();
+            store.writeCommittingWithoutWaitingForTheFlush(writes);
+            return synchronousCommit();
+        });
+        long releasedByTheStep = jdbc.sql("SELECT COUNT(*) FROM journeys WHERE id = ? AND lease_until IS NULL")
+                .param(journey).query(Long.class).single();
+        String inAnyOtherWrite = transactions.execute(tx -> {
+            JourneyStore.Writes writes = store.writes(store.lock(journey).orElseThrow().journey());
+            writes.release();
+            store.write(writes);
+            return synchronousCommit();
+        });
+        String inTheNextTransaction = transactions.execute(tx -> synchronousCommit());
 
-        assertThat(inTheEnginesTransaction).isEqualTo("off");
+        assertThat(inAClaim).isEqualTo("off");
+        assertThat(inTheEnginesStep).isEqualTo("off");
+        assertThat(inAnyOtherWrite).isEqualTo("on");
         assertThat(inTheNextTransaction).as("for that transaction only: its connection goes back to the pool").isEqualTo("on");
+        assertThat(releasedByTheStep).as("the write sent with the setting gave the claim's lease back").isEqualTo(1);
+    }
+
+    private String synchronousCommit() {
+        return jdbc.sql("SHOW synchronous_commit").query(String.class).single();
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.reach.flow;
 
 import io.reach.sender.Senders;
 import io.reach.shared.ApiException;
+import io.reach.shared.Dialect;
 import io.reach.shared.Ids;
 import io.reach.shared.JsonProblem;
 import io.reach.shared.Times;
@@ -34,6 +35,7 @@ public class Flows {
             + " v.created_at, v.updated_at, v.published_at, f.stopped_at, v.document";
 
     private final JdbcClient jdbc;
+    private final Dialect dialect;
     private final Clock clock;
     private final TransactionTemplate transactions;
     private final JsonMapper strict;
@@ -41,8 +43,10 @@ public class Flows {
     // Published versions never change, so their parsed documents can be kept.
     private final Map<UUID, FlowDocument> published = new ConcurrentHashMap<>();
 
-    Flows(JdbcClient jdbc, Clock clock, TransactionTemplate transactions, JsonMapper json, Templates templates, Senders senders) {
+    Flows(JdbcClient jdbc, Dialect dialect, Clock clock, TransactionTemplate transactions, JsonMapper json,
+          Templates templates, Senders senders) {
         this.jdbc = jdbc;
+        this.dialect = dialect;
         this.clock = clock;
         this.transactions = transactions;
         this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
@@ -180,9 +184,10 @@ public class Flows {
     public FlowVersion stop(UUID flowId) {
         Instant now = clock.instant();
         transactions.executeWithoutResult(tx -> {
-            // A journey's insert holds its version's row (its foreign key) until it commits, and looks at the flow
-            // after it (isStopped): locking the rows waits for the starts under way and holds back new ones until the
-            // stop commits, so that each start either comes before the stop, or sees it and starts nothing.
+            // A journey's insert holds its version's row (its foreign key) until it commits on PostgreSQL, and looks
+            // at the flow after it (isStopped), with a lock on H2, whose foreign keys hold nothing: locking the rows
+            // waits for the starts under way and holds back new ones until the stop commits, so that each start either
+            // comes before the stop, or sees it and starts nothing.
             jdbc.sql("SELECT id FROM flow_versions WHERE flow_id = ? FOR UPDATE").param(flowId).query(UUID.class).list();
             jdbc.sql("UPDATE flows SET stopped_at = ?, updated_at = ? WHERE id = ? AND stopped_at IS NULL")
                     .params(Times.utc(now), Times.utc(now), flowId).update();
@@ -192,11 +197,13 @@ public class Flows {
 
     /**
      * Whether the flow is stopped, as of now: called in a start's transaction after its journey's insert (see
-     * {@link #stop}), a start that finds it stopped rolls back.
+     * {@link #stop}), a start that finds it stopped rolls back. On H2 it locks the flow's row until that transaction
+     * ends, so that a stop under way is waited for, and a stop waits for the start (starts of one flow then take
+     * turns at their commits).
      */
     public boolean isStopped(UUID flowId) {
-        return jdbc.sql("SELECT stopped_at FROM flows WHERE id = ?").param(flowId).query((rs, n) -> rs.getObject(1) != null)
-                .optional().orElse(false);
+        return jdbc.sql("SELECT stopped_at FROM flows WHERE id = ?" + dialect.lockWhereForeignKeyChecksDoNot()).param(flowId)
+                .query((rs, n) -> rs.getObject(1) != null).optional().orElse(false);
     }
 
     /** Lets journeys start on a stopped flow again. */

@@ -86,6 +86,17 @@ public enum Dialect {
         return candidates.stream().map(locked::get).filter(java.util.Objects::nonNull).toList();
     }
 
+    /**
+     * What a read must end with to wait for a transaction that locked or changed its row, when it follows, in the
+     * caller's transaction, the insert of a row that references a row that transaction locked: nothing on PostgreSQL,
+     * where the insert already waited (its foreign key check holds the referenced row until the insert's transaction
+     * ends, and so is held back by a lock for update); {@code FOR UPDATE} on H2, whose foreign key checks neither take
+     * nor wait for a lock. Such a read then sees what that transaction committed.
+     */
+    public String lockWhereForeignKeyChecksDoNot() {
+        return this == H2 ? " FOR UPDATE" : "";
+    }
+
     /** A statement with its parameters, one of several that {@link #runTogether} sends at once. */
     public record SqlStatement(String sql, java.util.List<Object> params) {
         public SqlStatement {

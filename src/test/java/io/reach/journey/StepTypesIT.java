@@ -643,8 +643,8 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Test
     void aStopWaitsForAStartUnderWayAndCancelsItsJourneyAndAStartBehindAStopStartsNothing() throws Exception {
-        // The ordering rests on PostgreSQL's row locks (a foreign key's hold on the version row); H2 has no such hold.
-        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        // The ordering rests on row locks: on PostgreSQL a foreign key's hold on the version row, on H2 (whose
+        // foreign keys hold nothing) the start's lock on the flow's row as it looks whether the flow is stopped.
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
                  {"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""");
@@ -655,10 +655,15 @@ class StepTypesIT extends ReachIntegrationTest {
         // A start under way: its journey inserted, its transaction not yet committed. The stop waits for it.
         try (java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor()) {
             var seen = io.reach.support.OpenTransactions.whileOpen(transactions,
-                    () -> store.insert(version, contactId, null, "pause", Map.of()),
+                    () -> {
+                        java.util.Optional<java.util.UUID> inserted = store.insert(version, contactId, null, "pause", Map.of());
+                        assertThat(flows.isStopped(java.util.UUID.fromString(flow))).isFalse();
+                        return inserted;
+                    },
                     () -> {
                         var stop = other.submit(() -> api.post("/api/v1/flows/" + flow + "/stop?cancelJourneys=true", ""));
-                        await().atMost(PATIENCE).until(() -> waitingOnALock("SELECT id FROM flow_versions WHERE flow_id"));
+                        await().atMost(PATIENCE).until(() -> waitingOnALock("SELECT id FROM flow_versions WHERE flow_id")
+                                || waitingOnALock("UPDATE flows SET stopped_at"));
                         return stop;
                     });
             Api.Response stopped = seen.meanwhile().get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
@@ -674,7 +679,8 @@ class StepTypesIT extends ReachIntegrationTest {
                     () -> flows.stop(java.util.UUID.fromString(flow)),
                     () -> {
                         var start = other.submit(() -> api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone)));
-                        await().atMost(PATIENCE).until(() -> waitingOnALock("INSERT INTO journeys"));
+                        await().atMost(PATIENCE).until(() -> waitingOnALock("INSERT INTO journeys")
+                                || waitingOnALock("SELECT stopped_at FROM flows"));
                         return start;
                     });
             Api.Response refused = seen.meanwhile().get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
@@ -687,8 +693,10 @@ class StepTypesIT extends ReachIntegrationTest {
 
     /** Whether a session of this database waits on a lock while running a statement that contains {@code text}. */
     private boolean waitingOnALock(String text) {
-        return jdbc.sql("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?")
-                .param("%" + text + "%").query(Long.class).single() > 0;
+        String waiting = io.reach.support.TestDatabase.postgres()
+                ? "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?"
+                : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL AND EXECUTING_STATEMENT LIKE ?";
+        return jdbc.sql(waiting).param("%" + text + "%").query(Long.class).single() > 0;
     }
 
     @Test

@@ -57,15 +57,15 @@ class JourneyStore {
     Optional<UUID> insert(UUID versionId, UUID contactId, String entryKey, String startStep, Map<String, String> variables) {
         UUID id = io.reach.shared.Ids.newId();
         OffsetDateTime now = Times.now(clock);
-        Object[] params = {id, versionId, contactId, entryKey, Journey.RUNNING, startStep, json.writeValueAsString(variables),
-                now, now, now};
-        boolean created = entryKey == null ? jdbc.sql(INSERT_JOURNEY).params(params).update() > 0
-                : dialect.insertUnlessDuplicate(jdbc, INSERT_JOURNEY, "entry_key", params);
-        if (!created) {
-            return Optional.empty();
-        }
-        jdbc.sql(INSERT_FIRST_STEP).params(id, versionId, startStep, now, node).update();
-        return Optional.of(id);
+        List<Object> params = java.util.Arrays.asList(id, versionId, contactId, entryKey, Journey.RUNNING, startStep,
+                json.writeValueAsString(variables), now, now, now);
+        // Its first step's row goes with it, in one round trip on PostgreSQL.
+        Dialect.SqlStatement firstStep = new Dialect.SqlStatement("INSERT INTO journey_steps (journey_id, seq, flow_version_id,"
+                + " step_id, entered_at, node) SELECT ?, 1, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM journeys WHERE id = ?)",
+                List.of(id, versionId, startStep, now, node, id));
+        boolean created = dialect.insertUnlessDuplicateThen(batches, new Dialect.SqlStatement(INSERT_JOURNEY, params), "entry_key",
+                List.of(firstStep));
+        return created ? Optional.of(id) : Optional.empty();
     }
 
     // A new journey, running at its start step (visit 1), and the row of that first step.

@@ -86,15 +86,17 @@ public class Messages {
                     + " template_language, campaign_id, idempotency_key, request_body, rendered_text, status, blocked_reason,"
                     + " attempts, next_attempt_at, created_at, updated_at, recorded_statuses)"
                     + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)";
-            Object[] params = {id, message.channel().name(), message.senderId(), message.contactId(), message.recipient(),
-                    message.templateName(), message.templateLanguage(), message.campaignId(), message.idempotencyKey(),
-                    body, message.renderedText(), status.name(), blockedReason,
-                    Times.utc(now), Times.utc(now), Times.utc(now), recordedStatuses(EnumSet.of(status))};
-            boolean fresh = message.idempotencyKey() == null
-                    ? jdbc.sql(sql).params(params).update() > 0
-                    : dialect.insertUnlessDuplicate(jdbc, sql, "idempotency_key", params);
+            List<Object> params = java.util.Arrays.asList(id, message.channel().name(), message.senderId(), message.contactId(),
+                    message.recipient(), message.templateName(), message.templateLanguage(), message.campaignId(),
+                    message.idempotencyKey(), body, message.renderedText(), status.name(), blockedReason,
+                    Times.utc(now), Times.utc(now), Times.utc(now), recordedStatuses(EnumSet.of(status)));
+            // The timeline's first entry goes with the message's row, in one round trip on PostgreSQL.
+            Dialect.SqlStatement firstEvent = new Dialect.SqlStatement("INSERT INTO message_events (message_id, status, occurred_at,"
+                    + " recorded_at, inferred) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?)",
+                    List.of(id, status.name(), Times.utc(now), Times.utc(now), false, id));
+            boolean fresh = dialect.insertUnlessDuplicateThen(batches, new Dialect.SqlStatement(sql, params), "idempotency_key",
+                    List.of(firstEvent));
             if (fresh) {
-                insertFirstEvent(id, status, now);
                 events.publishEvent(new MessageStatusesReported(List.of(new MessageStatusReported(id, status, false, now, null))));
             }
             return fresh;
@@ -608,11 +610,6 @@ public class Messages {
                 errorDetails, pricing, inferred};
     }
 
-    /** The first entry of a new message's timeline (queued or blocked). */
-    private void insertFirstEvent(UUID messageId, MessageStatus status, Instant now) {
-        jdbc.sql("INSERT INTO message_events (message_id, status, occurred_at, recorded_at, inferred) VALUES (?, ?, ?, ?, ?)")
-                .params(messageId, status.name(), Times.utc(now), Times.utc(now), false).update();
-    }
 
     /** A message's recorded statuses as its row keeps them: their names, comma-separated, in the enum's order. */
     static String recordedStatuses(Set<MessageStatus> statuses) {

@@ -154,6 +154,29 @@ public enum Dialect {
         });
     }
 
+    /**
+     * Runs an INSERT unless its row's unique key ({@code conflictColumns}) exists, and then, when it inserted, the
+     * statements of {@code thenIfInserted}; returns whether it inserted. On PostgreSQL all go in one round trip, run
+     * whatever the insert did: each must do nothing unless the inserted row exists (an {@code INSERT … SELECT … WHERE
+     * EXISTS} on the new row's fresh id). On H2 they run only after an insert.
+     */
+    public boolean insertUnlessDuplicateThen(org.springframework.jdbc.core.JdbcTemplate jdbc, SqlStatement insert,
+                                             String conflictColumns, java.util.List<SqlStatement> thenIfInserted) {
+        if (this == POSTGRESQL) {
+            java.util.List<SqlStatement> statements = new java.util.ArrayList<>();
+            statements.add(new SqlStatement(insert.sql() + " ON CONFLICT (" + conflictColumns + ") DO NOTHING", insert.params()));
+            statements.addAll(thenIfInserted);
+            return runTogether(jdbc, statements)[0] > 0;
+        }
+        try {
+            runTogether(jdbc, java.util.List.of(insert));
+        } catch (DuplicateKeyException duplicate) {
+            return false; // H2 keeps the transaction usable after a failed statement
+        }
+        runTogether(jdbc, thenIfInserted);
+        return true;
+    }
+
     /** Runs an INSERT and reports false instead of failing when the row's unique key already exists. */
     public abstract boolean insertUnlessDuplicate(JdbcClient jdbc, String insertSql, String conflictColumns, Object... params);
 

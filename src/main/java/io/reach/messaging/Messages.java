@@ -570,8 +570,9 @@ public class Messages {
         // The timeline's new entries and the messages' rows, written at once: their counts are not needed.
         List<Dialect.SqlStatement> writes = new java.util.ArrayList<>();
         for (Object[] event : newEvents) {
-            writes.add(new Dialect.SqlStatement("INSERT INTO message_events (message_id, status, occurred_at, recorded_at, error_code,"
-                    + " error_title, error_details, pricing, inferred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", java.util.Arrays.asList(event)));
+            writes.add(new Dialect.SqlStatement("INSERT INTO message_events (message_id, status, occurred_at, recorded_at,"
+                    + " error_code, error_title, error_details, pricing, inferred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    java.util.Arrays.asList(event)));
         }
         for (UUID id : distinct) {
             Locked message = locked.get(id);
@@ -582,8 +583,8 @@ public class Messages {
                         java.util.Arrays.asList(message.status.name(), message.errorCode, message.errorTitle, message.errorDetails,
                                 Times.utc(now), message.status.name(), message.newProviderId, recordedStatuses(message.recorded), id)));
             } else if (message.newProviderId != null) {
-                writes.add(new Dialect.SqlStatement("UPDATE messages SET provider_message_id = ? WHERE id = ? AND provider_message_id IS NULL",
-                        List.of(message.newProviderId, id)));
+                writes.add(new Dialect.SqlStatement("UPDATE messages SET provider_message_id = ? WHERE id = ?"
+                        + " AND provider_message_id IS NULL", List.of(message.newProviderId, id)));
             }
         }
         dialect.runTogether(batches, writes);

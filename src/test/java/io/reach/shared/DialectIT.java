@@ -59,6 +59,23 @@ class DialectIT extends ReachIntegrationTest {
     }
 
     @Test
+    void hundredsOfStatementsRunTogetherAllInOrder() {
+        long first = freshId();
+        List<Dialect.SqlStatement> statements = new java.util.ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            statements.add(insert(first + i, "row " + i));
+        }
+        statements.add(new Dialect.SqlStatement("UPDATE webhook_inbox SET attempts = 7 WHERE id BETWEEN ? AND ?",
+                List.of(first, first + 249)));
+
+        int[] counts = transactions.execute(tx -> dialect.runTogether(jdbc, statements));
+
+        assertThat(counts).hasSize(251);
+        assertThat(java.util.Arrays.stream(counts, 0, 250)).allMatch(count -> count == 1);
+        assertThat(counts[250]).as("the last statement saw every row the ones before it inserted").isEqualTo(250);
+    }
+
+    @Test
     void noStatementsIsNothingToRun() {
         assertThat(dialect.runTogether(jdbc, List.of())).isEmpty();
     }

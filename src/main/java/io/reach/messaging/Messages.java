@@ -205,30 +205,25 @@ public class Messages {
             if (senderIds != null) {
                 params.addAll(senderIds);
             }
-            // "status, next_attempt_at": the order of the messages_due index, which H2 then reads in order.
-            List<Outbound> due = dialect.claim(jdbc, "messages",
+            // "status, next_attempt_at": the order of the messages_due index, which H2 then reads in order. The claim
+            // counts the attempt.
+            return dialect.claimAndSet(jdbc, "messages",
                     "id, sender_id, recipient, request_body, attempts, channel, status, next_attempt_at, lease_until",
                     "channel = ? AND status = 'QUEUED' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
-                            + senders, params, "status, next_attempt_at", limit, rs -> {
+                            + senders, params, "status, next_attempt_at", limit,
+                    "lease_until = ?, attempts = attempts + 1", List.of(Times.utc(clock.instant().plus(lease))), rs -> {
                         OffsetDateTime leaseUntil = rs.getObject("lease_until", OffsetDateTime.class);
-                        boolean stillDue = channel.name().equals(rs.getString("channel")) && "QUEUED".equals(rs.getString("status"))
+                        return channel.name().equals(rs.getString("channel")) && "QUEUED".equals(rs.getString("status"))
                                 && !rs.getObject("next_attempt_at", OffsetDateTime.class).isAfter(now)
                                 && (leaseUntil == null || !leaseUntil.isAfter(now));
-                        return stillDue ? outbound(rs) : null;
-                    });
-            if (!due.isEmpty()) {
-                jdbc.sql("UPDATE messages SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
-                                + SqlLists.placeholders(due.size()) + ")")
-                        .params(SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), due.stream().map(Outbound::id).toList()))
-                        .update();
-            }
-            return due;
+                    }, Messages::outbound);
         });
     }
 
+    /** A claimed message, as its claim left it (its attempt counted). */
     private static Outbound outbound(ResultSet rs) throws SQLException {
         return new Outbound(rs.getObject("id", UUID.class), rs.getObject("sender_id", UUID.class), rs.getString("recipient"),
-                rs.getString("request_body"), rs.getInt("attempts") + 1);
+                rs.getString("request_body"), rs.getInt("attempts"));
     }
 
     /**

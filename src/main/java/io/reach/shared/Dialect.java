@@ -87,6 +87,43 @@ public enum Dialect {
     }
 
     /**
+     * Claims rows as {@link #claim} does, and changes them in the same go ({@code set}: an SQL SET list, with
+     * {@code setParams}, e.g. their lease); {@code mapper} reads each row as the change left it. On PostgreSQL one
+     * statement, {@code UPDATE … WHERE id = ANY(ARRAY(SELECT id … ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED))
+     * RETURNING …}, instead of a claim and an update: one round trip fewer. Its rows come in no particular order. On
+     * H2 the claim (with {@code stillDue} checking each locked row, see {@link #claim}), the update, then a read of
+     * the rows, in the claim's order.
+     */
+    public <T> java.util.List<T> claimAndSet(JdbcClient jdbc, String table, String columns, String due,
+                                             java.util.List<Object> dueParams, String order, int limit, String set,
+                                             java.util.List<Object> setParams, ClaimedRow<Boolean> stillDue,
+                                             ClaimedRow<T> mapper) {
+        if (this != H2) {
+            java.util.List<Object> params = new java.util.ArrayList<>(setParams);
+            params.addAll(dueParams);
+            params.add(limit);
+            return jdbc.sql("UPDATE " + table + " SET " + set + " WHERE id = ANY(ARRAY(SELECT id FROM " + table + " WHERE " + due
+                            + " ORDER BY " + order + " LIMIT ? FOR UPDATE SKIP LOCKED)) RETURNING " + columns)
+                    .params(params).query((rs, n) -> mapper.map(rs)).list();
+        }
+        java.util.List<Object> ids = claim(jdbc, table, columns, due, dueParams, order, limit,
+                rs -> Boolean.TRUE.equals(stillDue.map(rs)) ? rs.getObject("id") : null);
+        if (ids.isEmpty()) {
+            return java.util.List.of();
+        }
+        String in = SqlLists.placeholders(ids.size());
+        java.util.List<Object> params = new java.util.ArrayList<>(setParams);
+        params.addAll(ids);
+        jdbc.sql("UPDATE " + table + " SET " + set + " WHERE id IN (" + in + ")").params(params).update();
+        java.util.Map<Object, T> changed = new java.util.HashMap<>();
+        jdbc.sql("SELECT " + columns + " FROM " + table + " WHERE id IN (" + in + ")").params(ids)
+                .query(rs -> {
+                    changed.put(rs.getObject("id"), mapper.map(rs));
+                });
+        return ids.stream().map(changed::get).toList();
+    }
+
+    /**
      * What a read must end with to wait for a transaction that locked or changed its row, when it follows, in the
      * caller's transaction, the insert of a row that references a row that transaction locked: nothing on PostgreSQL,
      * where the insert already waited (its foreign key check holds the referenced row until the insert's transaction

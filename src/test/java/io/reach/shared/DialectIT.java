@@ -76,6 +76,39 @@ class DialectIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aClaimThatSetsTakesUpToItsLimitOfTheDueRowsNoOneHoldsAndGivesThemAsItsChangeLeftThem() throws Exception {
+        long first = freshId();
+        String channel = "CLAIM_" + first; // rows of this test only
+        for (int i = 0; i < 5; i++) {
+            long id = first + i;
+            transactions.executeWithoutResult(tx -> jdbc.update("INSERT INTO webhook_inbox (id, channel, received_at, body,"
+                    + " next_attempt_at, attempts) VALUES (?, ?, CURRENT_TIMESTAMP, ?, CURRENT_TIMESTAMP, 0)", id, channel, "row " + id));
+        }
+        // Not due: already processed.
+        jdbc.update("UPDATE webhook_inbox SET processed_at = CURRENT_TIMESTAMP WHERE id = ?", first + 4);
+
+        io.reach.support.OpenTransactions.Seen<List<Long>, List<String>> seen = io.reach.support.OpenTransactions.whileOpen(
+                transactions,
+                // Another transaction holds the first row: the claim skips it.
+                () -> jdbc.queryForList("SELECT id FROM webhook_inbox WHERE id = ? FOR UPDATE", Long.class, first),
+                () -> transactions.execute(tx -> dialect.claimAndSet(
+                        org.springframework.jdbc.core.simple.JdbcClient.create(jdbc), "webhook_inbox", "id, body, attempts, processed_at",
+                        "channel = ? AND processed_at IS NULL", List.of(channel), "id", 2,
+                        "attempts = attempts + 1, last_error = ?", List.of("claimed"),
+                        rs -> rs.getObject("processed_at") == null,
+                        rs -> rs.getString("body") + " (" + rs.getInt("attempts") + ")")));
+
+        assertThat(seen.inside()).containsExactly(first);
+        // PostgreSQL takes the next free due row instead of the held one; H2 locks the candidates it read, and drops
+        // the held one (see Dialect.claim).
+        List<String> expected = dialect == Dialect.POSTGRESQL
+                ? List.of("row " + (first + 1) + " (1)", "row " + (first + 2) + " (1)") : List.of("row " + (first + 1) + " (1)");
+        assertThat(seen.meanwhile()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(jdbc.queryForList("SELECT 'row ' || id || ' (' || attempts || ')' FROM webhook_inbox WHERE channel = ?"
+                + " AND last_error = 'claimed'", String.class, channel)).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Test
     void noStatementsIsNothingToRun() {
         assertThat(dialect.runTogether(jdbc, List.of())).isEmpty();
     }

@@ -132,22 +132,38 @@ class JourneyStore {
      */
     List<Journey> claim(int waitingLimit, int runningLimit, Duration lease) {
         OffsetDateTime now = Times.now(clock);
+        List<Journey> claimed = new java.util.ArrayList<>(waitingLimit > 0 ? claimIn(Journey.WAITING, now, waitingLimit) : List.of());
+        if (runningLimit > 0) {
+            claimed.addAll(claimIn(Journey.RUNNING, now, runningLimit));
+        }
+        return leased(claimed, lease);
+    }
+
+    /** Leases what a claim locked, in a transaction that then commits without waiting for the flush (the engine's). */
+    private List<Journey> leased(List<Journey> claimed, Duration lease) {
+        if (!claimed.isEmpty()) {
+            List<Dialect.SqlStatement> statements = new java.util.ArrayList<>();
+            dialect.commitWithoutWaitingForTheFlushStatement().ifPresent(statements::add);
+            statements.add(new Dialect.SqlStatement("UPDATE journeys SET lease_until = ? WHERE id IN ("
+                    + SqlLists.placeholders(claimed.size()) + ")",
+                    SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), claimed.stream().map(Journey::id).toList())));
+            dialect.runTogether(batches, statements);
+        }
+        return claimed;
+    }
+
+    private List<Journey> claimIn(String state, OffsetDateTime now, int limit) {
         // "state, wake_at": the order of the journeys_due index, which H2 then reads in order (PostgreSQL plans it as
         // "wake_at", the state being fixed).
-        String due = "state = ? AND wake_at <= ? AND (lease_until IS NULL OR lease_until <= ?)";
-        List<Journey> claimed = dialect.claimAndSet(batches, "journeys", COLUMNS + ", lease_until",
-                List.of(new Dialect.Due(due, List.of(Journey.WAITING, now, now), waitingLimit),
-                        new Dialect.Due(due, List.of(Journey.RUNNING, now, now), runningLimit)),
-                "state, wake_at", "lease_until = ?", List.of(Times.utc(clock.instant().plus(lease))),
-                dialect.commitWithoutWaitingForTheFlushStatement(), rs -> {
-                    OffsetDateTime leaseUntil = rs.getObject("lease_until", OffsetDateTime.class);
-                    OffsetDateTime wakeAt = rs.getObject("wake_at", OffsetDateTime.class);
-                    return (Journey.WAITING.equals(rs.getString("state")) || Journey.RUNNING.equals(rs.getString("state")))
-                            && wakeAt != null && !wakeAt.isAfter(now) && (leaseUntil == null || !leaseUntil.isAfter(now));
-                }, (rs) -> row(rs, 0).journey());
-        // Due waiting journeys first, then running ones, each oldest first (PostgreSQL gives them in no order).
-        return claimed.stream().sorted(java.util.Comparator.comparing((Journey journey) -> !Journey.WAITING.equals(journey.state()))
-                .thenComparing(Journey::wakeAt).thenComparing(Journey::id)).toList();
+        return dialect.claim(jdbc, "journeys", COLUMNS + ", lease_until",
+                "state = ? AND wake_at <= ? AND (lease_until IS NULL OR lease_until <= ?)", List.of(state, now, now),
+                "state, wake_at", limit, rs -> {
+                    OffsetDateTime lease = rs.getObject("lease_until", OffsetDateTime.class);
+                    Journey journey = row(rs, 0).journey();
+                    boolean due = state.equals(journey.state()) && journey.wakeAt() != null
+                            && !journey.wakeAt().isAfter(now.toInstant()) && (lease == null || !lease.isAfter(now));
+                    return due ? journey : null;
+                });
     }
 
     /**

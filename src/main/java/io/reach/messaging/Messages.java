@@ -207,7 +207,7 @@ public class Messages {
             }
             // "status, next_attempt_at": the order of the messages_due index, which H2 then reads in order. The claim
             // counts the attempt.
-            return dialect.claimAndSet(batches, "messages",
+            return dialect.claimAndSet(jdbc, "messages",
                     "id, sender_id, recipient, request_body, attempts, channel, status, next_attempt_at, lease_until",
                     "channel = ? AND status = 'QUEUED' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
                             + senders, params, "status, next_attempt_at", limit,

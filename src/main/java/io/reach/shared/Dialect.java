@@ -86,9 +86,6 @@ public enum Dialect {
         return candidates.stream().map(locked::get).filter(java.util.Objects::nonNull).toList();
     }
 
-    /** Rows a claim takes: up to {@code limit} of those that meet {@code where} (with {@code params}). */
-    public record Due(String where, java.util.List<Object> params, int limit) {}
-
     /**
      * Claims rows as {@link #claim} does, and changes them in the same go ({@code set}: an SQL SET list, with
      * {@code setParams}, e.g. their lease); {@code mapper} reads each row as the change left it. On PostgreSQL one
@@ -97,85 +94,33 @@ public enum Dialect {
      * H2 the claim (with {@code stillDue} checking each locked row, see {@link #claim}), the update, then a read of
      * the rows, in the claim's order.
      */
-    public <T> java.util.List<T> claimAndSet(org.springframework.jdbc.core.JdbcTemplate jdbc, String table, String columns,
-                                             String due, java.util.List<Object> dueParams, String order, int limit, String set,
+    public <T> java.util.List<T> claimAndSet(JdbcClient jdbc, String table, String columns, String due,
+                                             java.util.List<Object> dueParams, String order, int limit, String set,
                                              java.util.List<Object> setParams, ClaimedRow<Boolean> stillDue,
                                              ClaimedRow<T> mapper) {
-        return claimAndSet(jdbc, table, columns, java.util.List.of(new Due(due, dueParams, limit)), order, set, setParams,
-                java.util.Optional.empty(), stillDue, mapper);
-    }
-
-    /**
-     * Claims and changes rows as the other {@code claimAndSet} does, for several kinds of due rows at once, each up
-     * to its own limit, after {@code before} (a statement whose answer is not needed, e.g.
-     * {@link #commitWithoutWaitingForTheFlushStatement}): on PostgreSQL all in one round trip (one
-     * {@code ARRAY(SELECT …)} per kind), on H2 one claim per kind, in their order.
-     */
-    public <T> java.util.List<T> claimAndSet(org.springframework.jdbc.core.JdbcTemplate jdbc, String table, String columns,
-                                             java.util.List<Due> dues,
-                                             String order, String set, java.util.List<Object> setParams,
-                                             java.util.Optional<SqlStatement> before, ClaimedRow<Boolean> stillDue,
-                                             ClaimedRow<T> mapper) {
-        java.util.List<Due> wanted = dues.stream().filter(due -> due.limit() > 0).toList();
-        if (wanted.isEmpty()) {
-            return java.util.List.of();
-        }
         if (this != H2) {
-            java.util.List<Object> params = new java.util.ArrayList<>(before.map(SqlStatement::params).orElse(java.util.List.of()));
-            params.addAll(setParams);
-            java.util.List<String> arrays = new java.util.ArrayList<>();
-            for (Due due : wanted) {
-                arrays.add("ARRAY(SELECT id FROM " + table + " WHERE " + due.where() + " ORDER BY " + order
-                        + " LIMIT ? FOR UPDATE SKIP LOCKED)");
-                params.addAll(due.params());
-                params.add(due.limit());
-            }
-            String update = "UPDATE " + table + " SET " + set + " WHERE id = ANY(" + String.join(" || ", arrays) + ") RETURNING "
-                    + columns;
-            return rowsOfTheLast(jdbc, before.map(statement -> statement.sql() + ";\n").orElse("") + update, params,
-                    before.isPresent() ? 2 : 1, mapper);
+            java.util.List<Object> params = new java.util.ArrayList<>(setParams);
+            params.addAll(dueParams);
+            params.add(limit);
+            return jdbc.sql("UPDATE " + table + " SET " + set + " WHERE id = ANY(ARRAY(SELECT id FROM " + table + " WHERE " + due
+                            + " ORDER BY " + order + " LIMIT ? FOR UPDATE SKIP LOCKED)) RETURNING " + columns)
+                    .params(params).query((rs, n) -> mapper.map(rs)).list();
         }
-        before.ifPresent(statement -> runTogether(jdbc, java.util.List.of(statement)));
-        JdbcClient client = JdbcClient.create(jdbc);
-        java.util.List<Object> ids = new java.util.ArrayList<>();
-        for (Due due : wanted) {
-            ids.addAll(claim(client, table, columns, due.where(), due.params(), order, due.limit(),
-                    rs -> Boolean.TRUE.equals(stillDue.map(rs)) ? rs.getObject("id") : null));
-        }
+        java.util.List<Object> ids = claim(jdbc, table, columns, due, dueParams, order, limit,
+                rs -> Boolean.TRUE.equals(stillDue.map(rs)) ? rs.getObject("id") : null);
         if (ids.isEmpty()) {
             return java.util.List.of();
         }
         String in = SqlLists.placeholders(ids.size());
         java.util.List<Object> params = new java.util.ArrayList<>(setParams);
         params.addAll(ids);
-        client.sql("UPDATE " + table + " SET " + set + " WHERE id IN (" + in + ")").params(params).update();
+        jdbc.sql("UPDATE " + table + " SET " + set + " WHERE id IN (" + in + ")").params(params).update();
         java.util.Map<Object, T> changed = new java.util.HashMap<>();
-        client.sql("SELECT " + columns + " FROM " + table + " WHERE id IN (" + in + ")").params(ids)
+        jdbc.sql("SELECT " + columns + " FROM " + table + " WHERE id IN (" + in + ")").params(ids)
                 .query(rs -> {
                     changed.put(rs.getObject("id"), mapper.map(rs));
                 });
         return ids.stream().map(changed::get).toList();
-    }
-
-    /** Runs {@code sql}, which holds {@code count} statements joined by ';', and gives the rows the last one answered. */
-    private static <T> java.util.List<T> rowsOfTheLast(org.springframework.jdbc.core.JdbcTemplate jdbc, String sql,
-                                                       java.util.List<Object> params, int count, ClaimedRow<T> mapper) {
-        return jdbc.execute(sql, (java.sql.PreparedStatement ps) -> {
-            bind(ps, params);
-            boolean isQuery = ps.execute();
-            for (int i = 1; i < count; i++) {
-                isQuery = ps.getMoreResults();
-            }
-            java.util.List<T> rows = new java.util.ArrayList<>();
-            if (isQuery) {
-                try (java.sql.ResultSet rs = ps.getResultSet()) {
-                    while (rs.next()) {
-                        rows.add(mapper.map(rs));
-                    }
-                }
-            }
-            return rows;
-        });
     }
 
     /**
@@ -227,17 +172,13 @@ public enum Dialect {
         return statements.stream().mapToInt(statement -> execute(jdbc, statement.sql(), statement.params(), 1)[0]).toArray();
     }
 
-    private static void bind(java.sql.PreparedStatement ps, java.util.List<Object> params) throws java.sql.SQLException {
-        for (int i = 0; i < params.size(); i++) {
-            org.springframework.jdbc.core.StatementCreatorUtils.setParameterValue(ps, i + 1,
-                    org.springframework.jdbc.core.SqlTypeValue.TYPE_UNKNOWN, params.get(i));
-        }
-    }
-
     /** Runs {@code sql}, which holds {@code count} statements, and gives their update counts (-1 for a query). */
     private static int[] execute(org.springframework.jdbc.core.JdbcTemplate jdbc, String sql, java.util.List<Object> params, int count) {
         return jdbc.execute(sql, (java.sql.PreparedStatement ps) -> {
-            bind(ps, params);
+            for (int i = 0; i < params.size(); i++) {
+                org.springframework.jdbc.core.StatementCreatorUtils.setParameterValue(ps, i + 1,
+                        org.springframework.jdbc.core.SqlTypeValue.TYPE_UNKNOWN, params.get(i));
+            }
             int[] counts = new int[count];
             boolean isQuery = ps.execute();
             for (int i = 0; i < count; i++) {

@@ -92,7 +92,7 @@ class DialectIT extends ReachIntegrationTest {
                 // Another transaction holds the first row: the claim skips it.
                 () -> jdbc.queryForList("SELECT id FROM webhook_inbox WHERE id = ? FOR UPDATE", Long.class, first),
                 () -> transactions.execute(tx -> dialect.claimAndSet(
-                        jdbc, "webhook_inbox", "id, body, attempts, processed_at",
+                        org.springframework.jdbc.core.simple.JdbcClient.create(jdbc), "webhook_inbox", "id, body, attempts, processed_at",
                         "channel = ? AND processed_at IS NULL", List.of(channel), "id", 2,
                         "attempts = attempts + 1, last_error = ?", List.of("claimed"),
                         rs -> rs.getObject("processed_at") == null,

@@ -142,12 +142,9 @@ class JourneyStore {
     /** Leases what a claim locked, in a transaction that then commits without waiting for the flush (the engine's). */
     private List<Journey> leased(List<Journey> claimed, Duration lease) {
         if (!claimed.isEmpty()) {
-            List<Dialect.SqlStatement> statements = new java.util.ArrayList<>();
-            dialect.commitWithoutWaitingForTheFlushStatement().ifPresent(statements::add);
-            statements.add(new Dialect.SqlStatement("UPDATE journeys SET lease_until = ? WHERE id IN ("
-                    + SqlLists.placeholders(claimed.size()) + ")",
-                    SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), claimed.stream().map(Journey::id).toList())));
-            dialect.runTogether(batches, statements);
+            dialect.runTogetherCommittingWithoutWaitingForTheFlush(batches, List.of(new Dialect.SqlStatement(
+                    "UPDATE journeys SET lease_until = ? WHERE id IN (" + SqlLists.placeholders(claimed.size()) + ")",
+                    SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), claimed.stream().map(Journey::id).toList()))));
         }
         return claimed;
     }
@@ -382,14 +379,11 @@ class JourneyStore {
 
     /**
      * Writes what a transaction of the engine changed, and lets that transaction commit without waiting for the flush
-     * (see {@link io.reach.shared.Dialect#commitWithoutWaitingForTheFlushStatement}); call it last in that transaction. One
-     * round trip on PostgreSQL, the setting included.
+     * (see {@link Dialect#runTogetherCommittingWithoutWaitingForTheFlush}); call it last in that transaction. One round
+     * trip on PostgreSQL, the setting included.
      */
     void writeCommittingWithoutWaitingForTheFlush(Writes writes) {
-        List<Dialect.SqlStatement> statements = new java.util.ArrayList<>();
-        dialect.commitWithoutWaitingForTheFlushStatement().ifPresent(statements::add);
-        statements.addAll(statements(writes));
-        dialect.runTogether(batches, statements);
+        dialect.runTogetherCommittingWithoutWaitingForTheFlush(batches, statements(writes));
     }
 
     /** The statements that write {@code writes}: at most the open step's, one per step entered, and the journey's. */

@@ -55,7 +55,8 @@ public class Journeys {
      */
     public Started start(UUID flowId, String to, String contactId, Map<String, String> variables, String key) {
         checkKey(key);
-        Optional<Started> replayed = replayed(key == null ? null : "api:" + flowId + ":" + key);
+        String entryKey = key == null ? null : "api:" + flowId + ":" + key;
+        Optional<Started> replayed = replayed(entryKey);
         if (replayed.isPresent()) {
             return replayed.get();
         }
@@ -72,7 +73,6 @@ public class Journeys {
         }
         UUID contact = recipients.resolveId(to, contactId);
         Map<String, String> vars = new LinkedHashMap<>(variables == null ? Map.of() : variables);
-        String entryKey = key == null ? null : "api:" + version.flowId() + ":" + key;
         return begin(version, contact, entryKey, vars).orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "flow_stopped",
                 "Flow " + version.name() + " was stopped while this journey was being started: resume it first"));
     }

@@ -61,6 +61,9 @@ class StepExecutor {
     private final Reports reports;
     private final JsonMapper json;
     private final Clock clock;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
+            .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
+
     /** What went wrong with a fetch's exchange, as its step's outcome says it. */
     private static String fetchFailure(Throwable failure, String url, Duration timeout) {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
@@ -82,9 +85,6 @@ class StepExecutor {
 
     /** The largest answer a fetch_variables step reads: a larger one takes its failure branch. */
     static final long MAX_FETCHED_BYTES = 1024 * 1024;
-
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
-            .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
 
     StepExecutor(WhatsAppSending whatsApp, SmsSending sms, VoiceSending voice, Messages messages, InboundMessages inbound,
                  Contacts contacts, Reports reports, JsonMapper json, Clock clock) {

@@ -251,22 +251,25 @@ public class Messages {
             return List.of();
         }
         String why = io.reach.shared.Texts.clip(reason, 1000);
-        List<Object[]> updates = new java.util.ArrayList<>();
-        List<Object[]> timeline = new java.util.ArrayList<>();
+        // The messages' rows, then their timelines' new entries, written at once.
+        List<Dialect.SqlStatement> writes = new java.util.ArrayList<>();
+        List<Dialect.SqlStatement> timeline = new java.util.ArrayList<>();
         List<MessageStatusReported> reported = new java.util.ArrayList<>();
         recorded.forEach((id, stored) -> {
             Set<MessageStatus> statuses = stored == null ? null : recordedStatuses(stored);
             if (statuses != null) {
                 statuses.add(MessageStatus.BLOCKED);
             }
-            updates.add(new Object[] {why, Times.utc(now), statuses == null ? null : recordedStatuses(statuses), id});
-            timeline.add(new Object[] {id, MessageStatus.BLOCKED.name(), Times.utc(now), Times.utc(now), false});
+            writes.add(new Dialect.SqlStatement("UPDATE messages SET status = 'BLOCKED', blocked_reason = ?, lease_until = NULL,"
+                    + " updated_at = ?, recorded_statuses = ? WHERE id = ?",
+                    java.util.Arrays.asList(why, Times.utc(now), statuses == null ? null : recordedStatuses(statuses), id)));
+            timeline.add(new Dialect.SqlStatement("INSERT INTO message_events (message_id, status, occurred_at, recorded_at,"
+                    + " inferred) VALUES (?, ?, ?, ?, ?)",
+                    List.of(id, MessageStatus.BLOCKED.name(), Times.utc(now), Times.utc(now), false)));
             reported.add(new MessageStatusReported(id, MessageStatus.BLOCKED, false, now, null));
         });
-        batches.batchUpdate("UPDATE messages SET status = 'BLOCKED', blocked_reason = ?, lease_until = NULL, updated_at = ?,"
-                + " recorded_statuses = ? WHERE id = ?", updates);
-        batches.batchUpdate("INSERT INTO message_events (message_id, status, occurred_at, recorded_at, inferred)"
-                + " VALUES (?, ?, ?, ?, ?)", timeline);
+        writes.addAll(timeline);
+        dialect.runTogether(batches, writes);
         events.publishEvent(new MessageStatusesReported(List.copyOf(reported)));
         return List.copyOf(recorded.keySet());
     }

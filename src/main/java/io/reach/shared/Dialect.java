@@ -32,13 +32,13 @@ public enum Dialect {
         @Override
         public boolean insertUnlessDuplicate(JdbcClient jdbc, String insertSql, String conflictColumns, Object... params) {
             // A failed statement would abort the whole PostgreSQL transaction, so the conflict is declared instead.
-            return jdbc.sql(insertSql + " ON CONFLICT (" + conflictColumns + ") DO NOTHING").params(params).update() > 0;
+            return jdbc.sql(unlessConflicting(insertSql, conflictColumns)).params(params).update() > 0;
         }
 
         @Override
         public int[] insertAllUnlessDuplicate(org.springframework.jdbc.core.JdbcTemplate batches, String insertSql,
                                               String conflictColumns, java.util.List<Object[]> rows) {
-            return batches.batchUpdate(insertSql + " ON CONFLICT (" + conflictColumns + ") DO NOTHING", rows);
+            return batches.batchUpdate(unlessConflicting(insertSql, conflictColumns), rows);
         }
     };
 
@@ -142,16 +142,22 @@ public enum Dialect {
     }
 
     /**
-     * The statement that lets the caller's transaction commit without waiting for its log to reach the disk
-     * (PostgreSQL's {@code synchronous_commit} off, for this transaction only), to {@link #runTogether run together}
-     * with others; none on H2. Only for a transaction that nothing outside the database acts on before a later
+     * Runs statements together ({@link #runTogether}) and lets the caller's transaction commit without waiting for its
+     * log to reach the disk: on PostgreSQL, {@code synchronous_commit} off for this transaction only, sent in the same
+     * round trip; on H2, nothing more. Only for a transaction that nothing outside the database acts on before a later
      * transaction commits the usual way: that commit's flush takes this one's with it, and a crash of the database
      * forgets at most work that is done again.
      */
-    public java.util.Optional<SqlStatement> commitWithoutWaitingForTheFlushStatement() {
-        return this == POSTGRESQL
-                ? java.util.Optional.of(new SqlStatement("SELECT set_config('synchronous_commit', 'off', true)", java.util.List.of()))
-                : java.util.Optional.empty();
+    public int[] runTogetherCommittingWithoutWaitingForTheFlush(org.springframework.jdbc.core.JdbcTemplate jdbc,
+                                                                java.util.List<SqlStatement> statements) {
+        if (this != POSTGRESQL) {
+            return runTogether(jdbc, statements);
+        }
+        java.util.List<SqlStatement> all = new java.util.ArrayList<>();
+        all.add(new SqlStatement("SELECT set_config('synchronous_commit', 'off', true)", java.util.List.of()));
+        all.addAll(statements);
+        int[] counts = runTogether(jdbc, all);
+        return java.util.Arrays.copyOfRange(counts, 1, counts.length);
     }
 
     /**
@@ -201,7 +207,7 @@ public enum Dialect {
                                              String conflictColumns, java.util.List<SqlStatement> thenIfInserted) {
         if (this == POSTGRESQL) {
             java.util.List<SqlStatement> statements = new java.util.ArrayList<>();
-            statements.add(new SqlStatement(insert.sql() + " ON CONFLICT (" + conflictColumns + ") DO NOTHING", insert.params()));
+            statements.add(new SqlStatement(unlessConflicting(insert.sql(), conflictColumns), insert.params()));
             statements.addAll(thenIfInserted);
             return runTogether(jdbc, statements)[0] > 0;
         }
@@ -212,6 +218,11 @@ public enum Dialect {
         }
         runTogether(jdbc, thenIfInserted);
         return true;
+    }
+
+    /** PostgreSQL's INSERT that does nothing when its row's unique key already exists. */
+    private static String unlessConflicting(String insertSql, String conflictColumns) {
+        return insertSql + " ON CONFLICT (" + conflictColumns + ") DO NOTHING";
     }
 
     /** Runs an INSERT and reports false instead of failing when the row's unique key already exists. */

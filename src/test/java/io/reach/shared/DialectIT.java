@@ -108,6 +108,46 @@ class DialectIT extends ReachIntegrationTest {
                 + " AND last_error = 'claimed'", String.class, channel)).containsExactlyInAnyOrderElementsOf(expected);
     }
 
+    /**
+     * PostgreSQL keeps a plan for a statement the driver prepared, made for the table as it was then: a claim first
+     * run on a nearly empty table must not keep a plan that reads the whole table once it has grown (the messages'
+     * claims did until 2026-11-22, reading every message at each claim). Generic plans are forced,
+     * as PostgreSQL settles on them after a few runs, and the rows are rolled back.
+     */
+    @Test
+    void aClaimThatSetsReadsOnlyTheRowsItClaimsEvenWithAPlanMadeWhenTheTableWasSmall() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        String channel = "PLAN_" + freshId();
+        org.springframework.jdbc.core.simple.JdbcClient client = org.springframework.jdbc.core.simple.JdbcClient.create(jdbc);
+        java.util.function.Supplier<List<Long>> claim = () -> dialect.claimAndSet(client, "webhook_inbox", "id",
+                "channel = ? AND processed_at IS NULL AND next_attempt_at <= CURRENT_TIMESTAMP", List.of(channel),
+                "processed_at, next_attempt_at", 5, "attempts = attempts + 1", List.of(), rs -> true, rs -> rs.getLong("id"));
+
+        long[] rowsRead = transactions.execute(tx -> {
+            tx.setRollbackOnly();
+            jdbc.execute("SET LOCAL plan_cache_mode = force_generic_plan");
+            // Past the driver's prepareThreshold (5): the statement is prepared on the server, and its plan kept.
+            for (int i = 0; i < 8; i++) {
+                assertThat(claim.get()).isEmpty();
+            }
+            jdbc.update("INSERT INTO webhook_inbox (channel, received_at, body, next_attempt_at, processed_at)"
+                    + " SELECT ?, CURRENT_TIMESTAMP, 'processed', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM generate_series(1, 20000)", channel);
+            jdbc.update("INSERT INTO webhook_inbox (channel, received_at, body, next_attempt_at)"
+                    + " SELECT ?, CURRENT_TIMESTAMP, 'due', CURRENT_TIMESTAMP - INTERVAL '1 minute' FROM generate_series(1, 3)", channel);
+            long before = sequentiallyRead();
+            assertThat(claim.get()).hasSize(3);
+            return new long[] {sequentiallyRead() - before};
+        });
+
+        assertThat(rowsRead[0]).as("rows of webhook_inbox the claim read by scanning the table").isLessThan(100);
+    }
+
+    /** Rows of webhook_inbox read by sequential scans in this transaction so far. */
+    private long sequentiallyRead() {
+        return jdbc.queryForObject("SELECT seq_tup_read FROM pg_stat_xact_user_tables WHERE relname = 'webhook_inbox'"
+                + " AND schemaname = current_schema()", Long.class);
+    }
+
     @Test
     void noStatementsIsNothingToRun() {
         assertThat(dialect.runTogether(jdbc, List.of())).isEmpty();

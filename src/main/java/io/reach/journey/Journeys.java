@@ -247,9 +247,9 @@ public class Journeys {
             engine.wake();
             return Optional.of(new Started(created.get(), version.id(), false));
         }
-        UUID existing = store.byEntryKey(entryKey).orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "conflict",
-                "A journey with this key exists but cannot be read"));
-        return Optional.of(new Started(existing, version.id(), true));
+        // The journey this key started may be on an earlier version than the one being started now.
+        return Optional.of(replayed(entryKey).orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "conflict",
+                "A journey with this key exists but cannot be read")));
     }
 
     public Journey get(UUID id) {

@@ -186,6 +186,34 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(reported).containsExactlyInAnyOrder("version one", "version two");
     }
 
+    @Test
+    void aRepeatedEventAnswersWithTheJourneyItStartedAndTheVersionThatJourneyIsOnAfterANewVersionIsPublished() {
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String event = name + "-event";
+        String onEvent = waitThenReport(name, "P1D", "first").replace("{\"type\":\"api\"}",
+                "{\"type\":\"event\",\"event\":\"" + event + "\"}");
+        String flow = importDraft(onEvent);
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        String phone = "+316130" + "9" + String.format("%04d", NUMBERS.incrementAndGet());
+        Fixtures.contact(api, phone, Map.of("utility", true), false);
+        Map<String, Object> keyed = Map.of("name", event, "to", phone, "key", "order-7");
+        JsonNode first = api.post("/api/v1/events", keyed).json().path("journeys").path(0);
+        assertThat(api.put("/api/v1/flows/" + flow + "/draft", onEvent.replace("\"first\"", "\"second\"")).status()).isEqualTo(200);
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+
+        JsonNode repeated = api.post("/api/v1/events", keyed).json().path("journeys");
+
+        JsonNode versions = api.get("/api/v1/flows/" + flow + "/versions").json();
+        assertThat(first.path("flowVersionId").asString()).isEqualTo(versions.path(0).path("id").asString());
+        assertThat(repeated).hasSize(1);
+        assertThat(repeated.path(0).path("journeyId").asString()).isEqualTo(first.path("journeyId").asString());
+        assertThat(repeated.path(0).path("replayed").asBoolean()).isTrue();
+        assertThat(repeated.path(0).path("flowVersionId").asString()).as("the version the journey is on")
+                .isEqualTo(versions.path(0).path("id").asString());
+        assertThat(journey(first.path("journeyId").asString()).path("flowVersionId").asString())
+                .isEqualTo(versions.path(0).path("id").asString());
+    }
+
     /** A flow that waits, then adds a report row with this status. */
     private static String waitThenReport(String name, String duration, String status) {
         return """

@@ -609,7 +609,6 @@ public class Messages {
                 errorDetails, pricing, inferred};
     }
 
-
     /** A message's recorded statuses as its row keeps them: their names, comma-separated, in the enum's order. */
     static String recordedStatuses(Set<MessageStatus> statuses) {
         return String.join(",", statuses.stream().map(MessageStatus::name).toList());

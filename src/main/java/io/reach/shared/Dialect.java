@@ -216,10 +216,8 @@ public enum Dialect {
             statements.addAll(thenIfInserted);
             return runTogether(jdbc, statements)[0] > 0;
         }
-        try {
-            runTogether(jdbc, java.util.List.of(insert));
-        } catch (DuplicateKeyException duplicate) {
-            return false; // H2 keeps the transaction usable after a failed statement
+        if (!insertUnlessDuplicate(JdbcClient.create(jdbc), insert.sql(), conflictColumns, insert.params().toArray())) {
+            return false;
         }
         runTogether(jdbc, thenIfInserted);
         return true;

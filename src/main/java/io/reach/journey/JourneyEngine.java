@@ -11,7 +11,6 @@ import io.reach.shared.BackgroundWorker;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -48,8 +47,6 @@ class JourneyEngine extends BackgroundWorker {
     private final StepExecutor executor;
     private final io.reach.messaging.Messages messages;
     private final TransactionTemplate transactions;
-    // Within the caller's transaction, under a savepoint (see takeDecided).
-    private final TransactionTemplate nested;
     private final JourneySettings settings;
     private final JsonMapper json;
     private final Clock clock;
@@ -75,8 +72,6 @@ class JourneyEngine extends BackgroundWorker {
         this.settings = settings;
         this.json = json;
         this.clock = clock;
-        this.nested = new TransactionTemplate(java.util.Objects.requireNonNull(transactions.getTransactionManager()));
-        this.nested.setPropagationBehavior(org.springframework.transaction.TransactionDefinition.PROPAGATION_NESTED);
         this.advancing = inFlight(settings.concurrency());
         this.runningSlots = new java.util.concurrent.Semaphore(settings.runningShare());
     }
@@ -211,81 +206,6 @@ class JourneyEngine extends BackgroundWorker {
             }
             log.warn("Journey {} could not take its step; it is tried again when its lease ends", claimed.id(), e);
         }
-    }
-
-    /**
-     * A journey an event decided: the journey as the event's transaction read it (its visit, and what it waited on),
-     * the branch its step leaves by, and for a reply what the reply leaves in its variables (JSON).
-     */
-    record Decided(UUID journeyId, int visits, String waitingKind, UUID waitingMessageId, String branch, String detail) {}
-
-    /** Most journeys one event's transaction takes the next steps of (see {@link #takeDecided}). */
-    static final int MOST_DECIDED_TAKEN_AT_ONCE = 4;
-
-    /**
-     * Takes the next steps of journeys an event decided at once, in the caller's transaction — the one that records
-     * the status or the reply — instead of storing the decisions for a claim: a woken journey then costs no claim and
-     * no transaction of its own, and a failed message's fallback is recorded with the failure. The caller holds the
-     * lock the event takes first (the message's row for a status, the contact's for a reply), so the journey's lock
-     * comes second, as everywhere. A journey that moved meanwhile (a timeout taken, another event) is left alone; one
-     * whose next step must wait for a lock or fetch over HTTP is left running, first in the engine's line.
-     * <p>
-     * An event that decides more than {@value #MOST_DECIDED_TAKEN_AT_ONCE} journeys (a large batch of statuses, from
-     * Meta under load or from the inbox) leaves them to the engine, whose threads take them in parallel: taken here one
-     * after the other, they would hold the batch's commit, and with it every fallback the batch decided (measured:
-     * p99 failed→SMS 150 → 450 ms under the benchmark's load).
-     * <p>
-     * Under a savepoint: false, with nothing of it written, when a step fails (the database refused what it wrote, or
-     * the step's code threw), or when this node does not advance journeys. The caller then stores the decisions for
-     * the engine, which retries and fails steps as for any journey, and the event is recorded all the same.
-     */
-    boolean takeDecided(List<Decided> decided) {
-        if (decided.isEmpty() || !settings.engineEnabled() || decided.size() > MOST_DECIDED_TAKEN_AT_ONCE) {
-            return decided.isEmpty();
-        }
-        try {
-            Boolean wakeTheEngine = nested.execute(tx -> {
-                boolean leftRunning = false;
-                for (Decided decision : decided.stream().sorted(java.util.Comparator.comparing(Decided::journeyId)).toList()) {
-                    leftRunning |= takeDecided(decision);
-                }
-                return leftRunning;
-            });
-            if (Boolean.TRUE.equals(wakeTheEngine)) {
-                wakeAfterCommit();
-            }
-            return true;
-        } catch (RuntimeException e) {
-            log.info("The next steps of {} journeys could not be taken with the event that decided them; the engine takes them",
-                    decided.size(), e);
-            return false;
-        }
-    }
-
-    /** One decided journey's next steps, if it still waits as the event saw it; true when it is left running. */
-    private boolean takeDecided(Decided decision) {
-        Optional<JourneyStore.Row> locked = store.lock(decision.journeyId());
-        if (locked.isEmpty()) {
-            return false;
-        }
-        Journey journey = locked.get().journey();
-        if (!Journey.WAITING.equals(journey.state()) || journey.decision() != null || journey.visits() != decision.visits()
-                || !java.util.Objects.equals(journey.waitingKind(), decision.waitingKind())
-                || !java.util.Objects.equals(journey.waitingMessageId(), decision.waitingMessageId())) {
-            return false;
-        }
-        Journey decided = new Journey(journey.id(), journey.flowVersionId(), journey.contactId(), journey.state(),
-                journey.currentStep(), journey.visits(), journey.variables(), journey.wakeAt(), journey.waitingKind(),
-                journey.waitingMessageId(), decision.branch(), journey.error(), journey.startedAt(), journey.updatedAt(),
-                journey.endedAt());
-        JourneyStore.Row row = new JourneyStore.Row(decided, locked.get().waitingFor(), decision.detail(), locked.get().failedTurns());
-        JourneyStore.Writes writes = store.writes(decided);
-        steps(new Turn(decided), row, writes);
-        // An engine that claimed it for its timeout meanwhile finds it moved on, and leaves it: its lease goes now.
-        writes.release();
-        writes.dueFirst();
-        store.write(writes);
-        return writes.leaveItRunning();
     }
 
     /** Turns in a row whose step threw (Reach's code, not the database) before a journey is failed with the error. */

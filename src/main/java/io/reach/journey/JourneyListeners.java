@@ -17,8 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Hands message statuses and replies to the journeys waiting for them, inside the transaction that records the
- * status or the reply: the first decisive event decides, once. The decided journeys take their next steps in that
- * transaction ({@link JourneyEngine#takeDecided}); where they cannot, the decision is stored for the engine.
+ * status or the reply: the decision is stored with the event, once (the first decisive event wins).
  */
 @Component
 class JourneyListeners {
@@ -50,24 +49,18 @@ class JourneyListeners {
         }
         // The first decisive status of a message decides each journey waiting on it, once.
         Map<UUID, JourneyStore.StatusDecision> decisions = new LinkedHashMap<>();
-        Map<UUID, JourneyEngine.Decided> decided = new LinkedHashMap<>();
         for (MessageStatusReported status : deciding) {
             for (JourneyStore.Row row : waiting.getOrDefault(status.messageId(), List.of())) {
                 String decision = Decisions.forStatus(status.status(), Decisions.keys(row.waitingFor()));
-                if (decision != null && !decisions.containsKey(row.journey().id())) {
-                    decisions.put(row.journey().id(), new JourneyStore.StatusDecision(row.journey().id(), status.messageId(), decision));
-                    decided.put(row.journey().id(), decided(row, decision, null));
+                if (decision != null) {
+                    decisions.putIfAbsent(row.journey().id(), new JourneyStore.StatusDecision(row.journey().id(),
+                            status.messageId(), decision));
                 }
             }
         }
-        if (!engine.takeDecided(List.copyOf(decided.values())) && store.decideStatuses(List.copyOf(decisions.values())) > 0) {
+        if (store.decideStatuses(List.copyOf(decisions.values())) > 0) {
             engine.wakeAfterCommit();
         }
-    }
-
-    private static JourneyEngine.Decided decided(JourneyStore.Row row, String branch, String detail) {
-        return new JourneyEngine.Decided(row.journey().id(), row.journey().visits(), row.journey().waitingKind(),
-                row.journey().waitingMessageId(), branch, detail);
     }
 
     @EventListener
@@ -78,7 +71,7 @@ class JourneyListeners {
         }
         // The same lock a journey takes when it starts waiting, so that the two never miss each other.
         contacts.lock(reply.contactId());
-        Map<UUID, JourneyEngine.Decided> decided = new LinkedHashMap<>();
+        boolean decided = false;
         for (JourneyStore.Row row : store.waitingForReply(reply.contactId())) {
             java.util.UUID expected = row.journey().waitingMessageId();
             if (expected != null && reply.repliedToMessageId() != null && !expected.equals(reply.repliedToMessageId())) {
@@ -89,17 +82,10 @@ class JourneyListeners {
             if (decision != null) {
                 Map<String, String> detail = new LinkedHashMap<>();
                 StepExecutor.remember(reply, detail);
-                decided.put(row.journey().id(), decided(row, decision, json.writeValueAsString(detail)));
+                decided |= store.decideReply(row.journey().id(), decision, json.writeValueAsString(detail));
             }
         }
-        if (engine.takeDecided(List.copyOf(decided.values()))) {
-            return;
-        }
-        boolean stored = false;
-        for (JourneyEngine.Decided decision : decided.values()) {
-            stored |= store.decideReply(decision.journeyId(), decision.branch(), decision.detail());
-        }
-        if (stored) {
+        if (decided) {
             engine.wakeAfterCommit();
         }
     }

@@ -330,21 +330,6 @@ class JourneyStore {
             releaseLease = true;
         }
 
-        /** Whether these writes leave the journey running, to go on in a transaction of its own. */
-        boolean leaveItRunning() {
-            return journeyChanged && Journey.RUNNING.equals(state);
-        }
-
-        /**
-         * Puts a journey left running at the head of the engine's line of running journeys, as a decision puts a
-         * waiting one ({@link #decidedDueAt}): it was woken by an event, and must not queue behind a launch.
-         */
-        void dueFirst() {
-            if (leaveItRunning()) {
-                wakeAt = decidedDueAt().toInstant();
-            }
-        }
-
         private void closeStep(int seq, String branch, String givenOutcome, UUID messageId, OffsetDateTime now) {
             String outcome = described(givenOutcome);
             if (seq == startVisits) {

@@ -17,7 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Hands message statuses and replies to the journeys waiting for them, inside the transaction that records the
- * status or the reply: the decision is stored with the event, once (the first decisive event wins).
+ * status or the reply: the decision is stored with the event, once (the first decisive event wins), and the engine
+ * takes the decided journeys' next steps as soon as that transaction commits ({@link JourneyEngine#takeAfterCommit}).
  */
 @Component
 class JourneyListeners {
@@ -58,9 +59,7 @@ class JourneyListeners {
                 }
             }
         }
-        if (store.decideStatuses(List.copyOf(decisions.values())) > 0) {
-            engine.wakeAfterCommit();
-        }
+        engine.takeAfterCommit(store.decideStatuses(List.copyOf(decisions.values()), engine.leaseForTheDecided()));
     }
 
     @EventListener
@@ -71,7 +70,7 @@ class JourneyListeners {
         }
         // The same lock a journey takes when it starts waiting, so that the two never miss each other.
         contacts.lock(reply.contactId());
-        boolean decided = false;
+        List<UUID> decided = new ArrayList<>();
         for (JourneyStore.Row row : store.waitingForReply(reply.contactId())) {
             java.util.UUID expected = row.journey().waitingMessageId();
             if (expected != null && reply.repliedToMessageId() != null && !expected.equals(reply.repliedToMessageId())) {
@@ -82,11 +81,11 @@ class JourneyListeners {
             if (decision != null) {
                 Map<String, String> detail = new LinkedHashMap<>();
                 StepExecutor.remember(reply, detail);
-                decided |= store.decideReply(row.journey().id(), decision, json.writeValueAsString(detail));
+                if (store.decideReply(row.journey().id(), decision, json.writeValueAsString(detail), engine.leaseForTheDecided())) {
+                    decided.add(row.journey().id());
+                }
             }
         }
-        if (decided) {
-            engine.wakeAfterCommit();
-        }
+        engine.takeAfterCommit(decided);
     }
 }

@@ -11,7 +11,6 @@ import io.reach.shared.BackgroundWorker;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -87,73 +86,7 @@ class JourneyEngine extends BackgroundWorker {
     protected int doWork() {
         // Here, not in claim: with every thread taken by slow steps no claim is made, but doWork still runs each second.
         giveBackStaleClaims();
-        return advancing.claimAsFree(settings.batchSize(), this::decidedThenClaimed, this::advanceAndFree);
-    }
-
-    /** What one of the engine's threads takes: a journey it claimed, or journeys an event decided for this node. */
-    private sealed interface Work permits Claimed, DecidedHere {}
-
-    private record Claimed(Journey journey) implements Work {}
-
-    /** Journeys decided by one event and leased to this node with the decision (see {@link #takeAfterCommit}). */
-    private record DecidedHere(List<UUID> journeyIds) implements Work {}
-
-    // Most journeys decided by one event that one thread takes in one transaction: more are split among threads.
-    private static final int MOST_DECIDED_IN_ONE_TRANSACTION = 16;
-
-    // Decided journeys handed over by the events' commits, not yet taken (leased to this node).
-    private final java.util.concurrent.ConcurrentLinkedQueue<DecidedHere> decidedHere = new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-    /** Until when the journeys an event decides are leased to this node, which takes them; null: this node takes none. */
-    java.time.Instant leaseForTheDecided() {
-        return isRunning() ? clock.instant().plus(settings.lease()) : null;
-    }
-
-    /**
-     * Hands the journeys the caller's transaction decided (and leased to this node, {@link #leaseForTheDecided}) to
-     * the engine's threads once that transaction commits: they need no claim, and a thread takes several of them in
-     * one transaction ({@link #takeDecided}). Without a lease (this node does not advance journeys) the engines'
-     * claims find them. Outside a transaction they are handed over at once.
-     */
-    void takeAfterCommit(List<UUID> decided) {
-        if (decided.isEmpty()) {
-            return;
-        }
-        if (!isRunning()) {
-            wakeAfterCommit();
-            return;
-        }
-        Runnable handOver = () -> {
-            for (int from = 0; from < decided.size(); from += MOST_DECIDED_IN_ONE_TRANSACTION) {
-                decidedHere.add(new DecidedHere(List.copyOf(decided.subList(from,
-                        Math.min(decided.size(), from + MOST_DECIDED_IN_ONE_TRANSACTION)))));
-            }
-            wake();
-        };
-        if (org.springframework.transaction.support.TransactionSynchronizationManager.isSynchronizationActive()) {
-            org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
-                    new org.springframework.transaction.support.TransactionSynchronization() {
-                        @Override
-                        public void afterCommit() {
-                            handOver.run();
-                        }
-                    });
-        } else {
-            handOver.run();
-        }
-    }
-
-    /** The decided journeys handed over first (a fallback may be among them), then what a claim finds. */
-    private List<Work> decidedThenClaimed(int wanted) {
-        List<Work> work = new java.util.ArrayList<>();
-        DecidedHere decided;
-        while (work.size() < wanted && (decided = decidedHere.poll()) != null) {
-            work.add(decided);
-        }
-        if (work.size() < wanted) {
-            claim(wanted - work.size()).forEach(journey -> work.add(new Claimed(journey)));
-        }
-        return work;
+        return advancing.claimAsFree(settings.batchSize(), this::claim, this::advanceAndFree);
     }
 
     /**
@@ -209,26 +142,9 @@ class JourneyEngine extends BackgroundWorker {
             }
             claimedAhead.clear();
         }
-        List<UUID> decided = new java.util.ArrayList<>();
-        for (DecidedHere handedOver; (handedOver = decidedHere.poll()) != null; ) {
-            decided.addAll(handedOver.journeyIds());
-        }
-        if (!decided.isEmpty()) {
-            try {
-                store.release(decided);
-            } catch (RuntimeException e) {
-                log.info("Could not give back the leases of {} decided journeys; they are taken up when the leases end",
-                        decided.size(), e);
-            }
-        }
     }
 
-    private void advanceAndFree(Work work) {
-        if (work instanceof DecidedHere decided) {
-            takeDecided(decided.journeyIds());
-            return;
-        }
-        Journey claimed = ((Claimed) work).journey();
+    private void advanceAndFree(Journey claimed) {
         try {
             advance(claimed);
         } finally {
@@ -289,50 +205,6 @@ class JourneyEngine extends BackgroundWorker {
                 return;
             }
             log.warn("Journey {} could not take its step; it is tried again when its lease ends", claimed.id(), e);
-        }
-    }
-
-    /**
-     * Takes the next steps of decided journeys leased to this node, in one transaction that holds their rows (taken
-     * one by one, in id order) and writes what they changed together at its end. A journey that is no longer waiting
-     * with its decision (another node took it when the lease ran out) is left alone; one whose next step must wait
-     * for a lock or fetch over HTTP is left running, first in the engine's line. When the transaction fails (a step
-     * that fails, a refusal of the database), nothing of it is written and the journeys' leases are given back: the
-     * engine then claims them one by one, and fails or retries a failing step as for any journey.
-     */
-    private void takeDecided(List<UUID> journeyIds) {
-        try {
-            Boolean leftRunning = transactions.execute(tx -> {
-                List<JourneyStore.Writes> all = new java.util.ArrayList<>();
-                boolean running = false;
-                for (UUID id : journeyIds.stream().sorted().toList()) {
-                    Optional<JourneyStore.Row> row = store.lock(id);
-                    if (row.isEmpty() || !Journey.WAITING.equals(row.get().journey().state()) || row.get().journey().decision() == null) {
-                        continue;
-                    }
-                    JourneyStore.Writes writes = store.writes(row.get().journey());
-                    steps(new Turn(row.get().journey()), row.get(), writes);
-                    writes.release();
-                    writes.dueFirst();
-                    running |= writes.leaveItRunning();
-                    all.add(writes);
-                }
-                store.writeAllCommittingWithoutWaitingForTheFlush(all);
-                return running;
-            });
-            if (Boolean.TRUE.equals(leftRunning)) {
-                wake();
-            }
-        } catch (RuntimeException e) {
-            log.info("The next steps of {} decided journeys could not be taken together; the engine takes them one by one",
-                    journeyIds.size(), e);
-            try {
-                store.release(journeyIds);
-            } catch (RuntimeException release) {
-                log.info("Could not give back the leases of {} decided journeys; they are taken up when the leases end",
-                        journeyIds.size(), release);
-            }
-            wake();
         }
     }
 

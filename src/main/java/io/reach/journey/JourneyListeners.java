@@ -17,8 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Hands message statuses and replies to the journeys waiting for them, inside the transaction that records the
- * status or the reply: the decision is stored with the event, once (the first decisive event wins), and the engine
- * takes the decided journeys' next steps as soon as that transaction commits ({@link JourneyEngine#takeAfterCommit}).
+ * status or the reply: the decision is stored with the event, once (the first decisive event wins).
  */
 @Component
 class JourneyListeners {
@@ -59,7 +58,9 @@ class JourneyListeners {
                 }
             }
         }
-        engine.takeAfterCommit(store.decideStatuses(List.copyOf(decisions.values()), engine.leaseForTheDecided()));
+        if (store.decideStatuses(List.copyOf(decisions.values())) > 0) {
+            engine.wakeAfterCommit();
+        }
     }
 
     @EventListener
@@ -70,7 +71,7 @@ class JourneyListeners {
         }
         // The same lock a journey takes when it starts waiting, so that the two never miss each other.
         contacts.lock(reply.contactId());
-        List<UUID> decided = new ArrayList<>();
+        boolean decided = false;
         for (JourneyStore.Row row : store.waitingForReply(reply.contactId())) {
             java.util.UUID expected = row.journey().waitingMessageId();
             if (expected != null && reply.repliedToMessageId() != null && !expected.equals(reply.repliedToMessageId())) {
@@ -81,11 +82,11 @@ class JourneyListeners {
             if (decision != null) {
                 Map<String, String> detail = new LinkedHashMap<>();
                 StepExecutor.remember(reply, detail);
-                if (store.decideReply(row.journey().id(), decision, json.writeValueAsString(detail), engine.leaseForTheDecided())) {
-                    decided.add(row.journey().id());
-                }
+                decided |= store.decideReply(row.journey().id(), decision, json.writeValueAsString(detail));
             }
         }
-        engine.takeAfterCommit(decided);
+        if (decided) {
+            engine.wakeAfterCommit();
+        }
     }
 }

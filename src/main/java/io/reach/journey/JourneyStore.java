@@ -330,21 +330,6 @@ class JourneyStore {
             releaseLease = true;
         }
 
-        /** Whether these writes leave the journey running, to go on in a transaction of its own. */
-        boolean leaveItRunning() {
-            return journeyChanged && Journey.RUNNING.equals(state);
-        }
-
-        /**
-         * Puts a journey left running at the head of the engine's line of running journeys, as a decision puts a
-         * waiting one ({@link #decidedDueAt}): it was woken by an event, and must not queue behind a launch.
-         */
-        void dueFirst() {
-            if (leaveItRunning()) {
-                wakeAt = decidedDueAt().toInstant();
-            }
-        }
-
         private void closeStep(int seq, String branch, String givenOutcome, UUID messageId, OffsetDateTime now) {
             String outcome = described(givenOutcome);
             if (seq == startVisits) {
@@ -399,19 +384,6 @@ class JourneyStore {
      */
     void writeCommittingWithoutWaitingForTheFlush(Writes writes) {
         dialect.runTogetherCommittingWithoutWaitingForTheFlush(batches, statements(writes));
-    }
-
-    /**
-     * Writes what one transaction of the engine changed of several journeys, whose rows it holds, and lets it commit
-     * without waiting for the flush (see {@link #writeCommittingWithoutWaitingForTheFlush}): one round trip on
-     * PostgreSQL for all of them.
-     */
-    void writeAllCommittingWithoutWaitingForTheFlush(List<Writes> all) {
-        List<Dialect.SqlStatement> statements = new java.util.ArrayList<>();
-        all.forEach(writes -> statements.addAll(statements(writes)));
-        if (!statements.isEmpty()) {
-            dialect.runTogetherCommittingWithoutWaitingForTheFlush(batches, statements);
-        }
     }
 
     /** The statements that write {@code writes}: at most the open step's, one per step entered, and the journey's. */
@@ -472,36 +444,29 @@ class JourneyStore {
     /**
      * Records the decisions journeys waited for, once: the first decisive event wins, and only while the journey
      * still waits on that message (not if it moved on meanwhile, e.g. by a timeout). A decided journey stays waiting,
-     * due now, and leaves its step by the decided branch when the engine takes it. With a {@code leaseUntil} the
-     * decided journeys are leased to this node, which takes them right after the event's commit
-     * ({@link JourneyEngine#takeAfterCommit}); null leaves them to any engine's claim. One JDBC batch for all; returns
-     * the journeys decided.
+     * due now, and leaves its step by the decided branch when the engine takes it. One JDBC batch for all; returns
+     * how many journeys were decided.
      */
-    List<UUID> decideStatuses(List<StatusDecision> decisions, Instant leaseUntil) {
+    int decideStatuses(List<StatusDecision> decisions) {
         if (decisions.isEmpty()) {
-            return List.of();
+            return 0;
         }
         OffsetDateTime dueAt = decidedDueAt();
         OffsetDateTime now = Times.now(clock);
-        OffsetDateTime lease = leaseUntil == null ? null : Times.utc(leaseUntil);
-        List<Object[]> rows = decisions.stream().map(d -> new Object[] {d.branch(), dueAt, now, lease, d.journeyId(), d.messageId()}).toList();
-        int[] counts = batches.batchUpdate("UPDATE journeys SET decision = ?, decision_detail = NULL, wake_at = ?, updated_at = ?,"
-                + " lease_until = ? WHERE id = ? AND state = 'WAITING' AND waiting_kind = 'STATUS' AND waiting_message_id = ?"
-                + " AND decision IS NULL", rows);
-        List<UUID> decided = new java.util.ArrayList<>();
-        for (int i = 0; i < counts.length; i++) {
-            if (counts[i] > 0 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO) {
-                decided.add(decisions.get(i).journeyId());
-            }
+        List<Object[]> rows = decisions.stream().map(d -> new Object[] {d.branch(), dueAt, now, d.journeyId(), d.messageId()}).toList();
+        int decided = 0;
+        for (int count : batches.batchUpdate("UPDATE journeys SET decision = ?, decision_detail = NULL, wake_at = ?, updated_at = ?"
+                + " WHERE id = ? AND state = 'WAITING' AND waiting_kind = 'STATUS' AND waiting_message_id = ? AND decision IS NULL", rows)) {
+            decided += count > 0 || count == java.sql.Statement.SUCCESS_NO_INFO ? 1 : 0;
         }
         return decided;
     }
 
     /** Records a reply's decision for a journey waiting for a reply, once (see {@link #decideStatuses}). */
-    boolean decideReply(UUID journeyId, String decision, String detail, Instant leaseUntil) {
-        return jdbc.sql("UPDATE journeys SET decision = ?, decision_detail = ?, wake_at = ?, updated_at = ?, lease_until = ?"
+    boolean decideReply(UUID journeyId, String decision, String detail) {
+        return jdbc.sql("UPDATE journeys SET decision = ?, decision_detail = ?, wake_at = ?, updated_at = ?"
                         + " WHERE id = ? AND state = 'WAITING' AND waiting_kind = 'REPLY' AND decision IS NULL")
-                .params(decision, detail, decidedDueAt(), Times.now(clock), leaseUntil == null ? null : Times.utc(leaseUntil), journeyId)
+                .params(decision, detail, decidedDueAt(), Times.now(clock), journeyId)
                 .update() > 0;
     }
 

@@ -170,17 +170,84 @@ public enum Dialect {
      * update counts (-1 for a query, whose rows are dropped). On PostgreSQL they go in one round trip: its driver
      * sends statements joined by {@code ;} at once, each prepared on its own, and reads their answers after; a
      * transaction's few last writes then cost one wait for the server instead of one each. On H2, which runs in this
-     * process, one by one. A failing statement fails the call, and those after it do not run.
+     * process, one by one. Consecutive single-row inserts into the same columns go as one multi-row insert
+     * ({@link Coalesced}). A failing statement fails the call, and those after it do not run.
      */
     public int[] runTogether(org.springframework.jdbc.core.JdbcTemplate jdbc, java.util.List<SqlStatement> statements) {
         if (statements.isEmpty()) {
             return new int[0];
         }
+        java.util.List<Coalesced> coalesced = Coalesced.of(statements);
+        int[] counts;
         if (this == POSTGRESQL) {
-            return execute(jdbc, String.join(";\n", statements.stream().map(SqlStatement::sql).toList()),
-                    statements.stream().flatMap(statement -> statement.params().stream()).toList(), statements.size());
+            counts = execute(jdbc, String.join(";\n", coalesced.stream().map(c -> c.statement().sql()).toList()),
+                    coalesced.stream().flatMap(c -> c.statement().params().stream()).toList(), coalesced.size());
+        } else {
+            counts = coalesced.stream().mapToInt(c -> execute(jdbc, c.statement().sql(), c.statement().params(), 1)[0]).toArray();
         }
-        return statements.stream().mapToInt(statement -> execute(jdbc, statement.sql(), statement.params(), 1)[0]).toArray();
+        return Coalesced.expand(coalesced, counts);
+    }
+
+    /**
+     * A statement to run, standing for {@code rows} of the caller's statements: consecutive inserts of single rows into
+     * the same columns ({@code INSERT INTO t (…) VALUES (?, …)}, nothing more) are sent as one multi-row insert. Each
+     * statement costs the database the same start and finish whatever its rows, so a transaction that writes a
+     * callback's status timeline or a turn's step rows pays them once. Such an insert adds every row or fails, so
+     * each of the rows it stands for counts one.
+     */
+    record Coalesced(SqlStatement statement, int rows) {
+        private static final java.util.regex.Pattern SINGLE_ROW_INSERT =
+                java.util.regex.Pattern.compile("INSERT INTO \\w+ \\([\\w, ]+\\) VALUES (\\((?:\\?, )*\\?\\))");
+        // Well under PostgreSQL's 65,535 parameters a statement.
+        private static final int MAX_PARAMS = 30_000;
+
+        static java.util.List<Coalesced> of(java.util.List<SqlStatement> statements) {
+            java.util.List<Coalesced> out = new java.util.ArrayList<>(statements.size());
+            int i = 0;
+            while (i < statements.size()) {
+                SqlStatement first = statements.get(i);
+                int end = i + 1;
+                // The SQL is compared first: most statements have no twin after them, and need no pattern.
+                java.util.regex.Matcher insert = end < statements.size() && statements.get(end).sql().equals(first.sql())
+                        ? SINGLE_ROW_INSERT.matcher(first.sql()) : null;
+                if (insert != null && insert.matches()) {
+                    int params = first.params().size();
+                    while (end < statements.size() && statements.get(end).sql().equals(first.sql())
+                            && params + first.params().size() <= MAX_PARAMS) {
+                        params += first.params().size();
+                        end++;
+                    }
+                }
+                if (end - i == 1) {
+                    out.add(new Coalesced(first, 1));
+                } else {
+                    StringBuilder sql = new StringBuilder(first.sql());
+                    java.util.List<Object> params = new java.util.ArrayList<>(first.params());
+                    for (int j = i + 1; j < end; j++) {
+                        sql.append(", ").append(insert.group(1));
+                        params.addAll(statements.get(j).params());
+                    }
+                    out.add(new Coalesced(new SqlStatement(sql.toString(), params), end - i));
+                }
+                i = end;
+            }
+            return out;
+        }
+
+        /** The update count of each of the caller's statements, from those of the statements run. */
+        static int[] expand(java.util.List<Coalesced> coalesced, int[] counts) {
+            int[] expanded = new int[coalesced.stream().mapToInt(Coalesced::rows).sum()];
+            int next = 0;
+            for (int i = 0; i < coalesced.size(); i++) {
+                if (coalesced.get(i).rows() == 1) {
+                    expanded[next++] = counts[i];
+                } else {
+                    java.util.Arrays.fill(expanded, next, next + coalesced.get(i).rows(), 1);
+                    next += coalesced.get(i).rows();
+                }
+            }
+            return expanded;
+        }
     }
 
     /** Runs {@code sql}, which holds {@code count} statements, and gives their update counts (-1 for a query). */

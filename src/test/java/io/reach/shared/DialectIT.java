@@ -149,6 +149,29 @@ class DialectIT extends ReachIntegrationTest {
     }
 
     @Test
+    void insertsSentAsOneKeepEachRowsValuesNullsIncludedAndADuplicateAmongThemFailsThemAll() {
+        long first = freshId();
+        String insert = "INSERT INTO webhook_inbox (id, channel, received_at, body, next_attempt_at, last_error, attempts)"
+                + " VALUES (?, ?, CURRENT_TIMESTAMP, ?, CURRENT_TIMESTAMP, ?, ?)";
+
+        int[] counts = transactions.execute(tx -> dialect.runTogether(jdbc, List.of(
+                new Dialect.SqlStatement(insert, Arrays.asList(first, CHANNEL, "a", null, 1)),
+                new Dialect.SqlStatement(insert, Arrays.asList(first + 1, CHANNEL, "b", "an error", 2)),
+                new Dialect.SqlStatement(insert, Arrays.asList(first + 2, CHANNEL, "c", null, 3)))));
+
+        assertThat(counts).containsExactly(1, 1, 1);
+        assertThat(jdbc.queryForList("SELECT body || ' ' || COALESCE(last_error, '-') || ' ' || attempts FROM webhook_inbox"
+                + " WHERE id BETWEEN ? AND ? ORDER BY id", String.class, first, first + 2))
+                .containsExactly("a - 1", "b an error 2", "c - 3");
+
+        assertThatThrownBy(() -> transactions.executeWithoutResult(tx -> dialect.runTogether(jdbc, List.of(
+                new Dialect.SqlStatement(insert, Arrays.asList(first + 3, CHANNEL, "d", null, 4)),
+                new Dialect.SqlStatement(insert, Arrays.asList(first + 1, CHANNEL, "a duplicate key", null, 5))))))
+                .isInstanceOf(DuplicateKeyException.class);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM webhook_inbox WHERE id = ?", Long.class, first + 3)).isZero();
+    }
+
+    @Test
     void noStatementsIsNothingToRun() {
         assertThat(dialect.runTogether(jdbc, List.of())).isEmpty();
     }

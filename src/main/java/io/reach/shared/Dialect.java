@@ -236,7 +236,11 @@ public enum Dialect {
 
         /** The update count of each of the caller's statements, from those of the statements run. */
         static int[] expand(java.util.List<Coalesced> coalesced, int[] counts) {
-            int[] expanded = new int[coalesced.stream().mapToInt(Coalesced::rows).sum()];
+            int rows = coalesced.stream().mapToInt(Coalesced::rows).sum();
+            if (rows == counts.length) {
+                return counts; // nothing was merged, the usual case
+            }
+            int[] expanded = new int[rows];
             int next = 0;
             for (int i = 0; i < coalesced.size(); i++) {
                 if (coalesced.get(i).rows() == 1) {

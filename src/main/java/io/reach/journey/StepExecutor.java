@@ -17,6 +17,7 @@ import io.reach.messaging.voice.VoiceSending;
 import io.reach.messaging.whatsapp.SendTemplateRequest;
 import io.reach.messaging.whatsapp.WhatsAppSending;
 import io.reach.shared.ApiException;
+import io.reach.shared.BoundedBody;
 import io.reach.template.ButtonParameter;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -65,9 +66,7 @@ class StepExecutor {
             .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
 
     /** What went wrong with a fetch's exchange, as its step's outcome says it. */
-    private static String fetchFailure(Throwable failure, String url, Duration timeout) {
-        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+    private static String fetchFailure(java.io.IOException cause, String url, Duration timeout) {
         if (cause instanceof java.net.http.HttpTimeoutException) {
             return "timed out after " + timeout;
         }
@@ -303,19 +302,13 @@ class StepExecutor {
             builder.GET();
         }
         HttpResponse<String> response;
-        // The whole exchange, its body included, within the timeout: the client's own timeout ends when the headers
-        // come, and a backend that then trickles its answer would hold the step (and its lease) for as long as it likes.
-        java.util.concurrent.CompletableFuture<HttpResponse<String>> exchange =
-                http.sendAsync(builder.build(), BoundedBody.upTo(MAX_FETCHED_BYTES));
+        // The whole exchange, its body included, within the timeout: a backend that trickles its answer must not hold
+        // the step (and its lease) for as long as it likes.
         try {
-            response = exchange.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            exchange.cancel(true);
-            return new StepOutcome.Next(failure, "failure", "timed out after " + timeout, null);
-        } catch (java.util.concurrent.ExecutionException e) {
-            return new StepOutcome.Next(failure, "failure", fetchFailure(e.getCause(), url, timeout), null);
+            response = BoundedBody.send(http, builder.build(), MAX_FETCHED_BYTES, timeout);
+        } catch (java.io.IOException e) {
+            return new StepOutcome.Next(failure, "failure", fetchFailure(e, url, timeout), null);
         } catch (InterruptedException e) {
-            exchange.cancel(true);
             Thread.currentThread().interrupt();
             return new StepOutcome.Fail("interrupted while fetching variables");
         }

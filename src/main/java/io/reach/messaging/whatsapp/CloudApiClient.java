@@ -2,6 +2,7 @@ package io.reach.messaging.whatsapp;
 
 import io.reach.messaging.MessageError;
 import io.reach.sender.WhatsAppAccount;
+import io.reach.shared.BoundedBody;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,6 +28,9 @@ class CloudApiClient {
 
     private static final Logger log = LoggerFactory.getLogger(CloudApiClient.class);
 
+    /** The largest answer read: Meta's are a few hundred bytes. */
+    static final long MAX_ANSWER_BYTES = 1024 * 1024;
+
     private final HttpClient http;
     private final JsonMapper json;
     private final Duration requestTimeout;
@@ -51,7 +55,9 @@ class CloudApiClient {
                 .build();
         HttpResponse<String> response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            // The whole exchange within the timeout, the body included: the client's own timeout ends with the headers,
+            // and a send held longer than its lease would be claimed and sent again.
+            response = BoundedBody.send(http, request, MAX_ANSWER_BYTES, requestTimeout);
         } catch (HttpTimeoutException e) {
             return new SendOutcome.Retry(new MessageError(0, "Timed out waiting for Meta's answer; retrying", null), null);
         } catch (IOException e) {

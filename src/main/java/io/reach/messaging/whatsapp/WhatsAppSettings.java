@@ -8,7 +8,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * WhatsApp channel settings ({@code reach.whatsapp.*}).
  *
  * @param connectTimeout    TCP connect timeout towards the Graph API
- * @param requestTimeout    how long a send may take before it counts as a timeout (and is retried)
+ * @param requestTimeout    how long a send may take, its answer read whole, before it counts as a timeout (and is retried)
  * @param dispatcherEnabled whether this node sends queued messages (all nodes may; leases keep them apart)
  * @param batchSize         most messages claimed at once (the dispatcher claims as sends get their answers)
  * @param concurrency       sends in flight at once per node

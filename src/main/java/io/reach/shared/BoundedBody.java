@@ -1,24 +1,31 @@
-package io.reach.journey;
+package io.reach.shared;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Flow;
 
 /**
  * An HTTP answer's body as text, read up to a bound: a larger one (declared, or found so while reading) fails the
  * exchange with {@link TooLarge} instead of filling the heap, whatever a backend sends.
  */
-final class BoundedBody implements HttpResponse.BodySubscriber<String> {
+public final class BoundedBody implements HttpResponse.BodySubscriber<String> {
 
     /** The answer is larger than the bound. */
-    static final class TooLarge extends IOException {
+    public static final class TooLarge extends IOException {
         TooLarge(long maxBytes) {
             super("the answer is larger than " + maxBytes + " bytes");
         }
@@ -38,8 +45,33 @@ final class BoundedBody implements HttpResponse.BodySubscriber<String> {
     }
 
     /** Reads bodies of at most {@code maxBytes}. */
-    static HttpResponse.BodyHandler<String> upTo(long maxBytes) {
+    public static HttpResponse.BodyHandler<String> upTo(long maxBytes) {
         return info -> new BoundedBody(maxBytes, info);
+    }
+
+    /**
+     * Sends {@code request} and reads its answer's body of at most {@code maxBytes}, the whole exchange within
+     * {@code timeout}: the client's own request timeout ends when the headers come, and a server that then trickles
+     * or stalls its body would hold the caller (and whatever lease it holds) for as long as it likes. Past the
+     * timeout the exchange is cancelled and {@link HttpTimeoutException} thrown; a failed exchange throws its
+     * {@link IOException} ({@link TooLarge} among them), or one that wraps what else it failed with.
+     */
+    public static HttpResponse<String> send(HttpClient http, HttpRequest request, long maxBytes, Duration timeout)
+            throws IOException, InterruptedException {
+        CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(request, upTo(maxBytes));
+        try {
+            return exchange.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            throw new HttpTimeoutException("no whole answer within " + timeout);
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException && e.getCause().getCause() != null
+                    ? e.getCause().getCause() : e.getCause();
+            throw cause instanceof IOException io ? io : new IOException(cause);
+        }
     }
 
     @Override

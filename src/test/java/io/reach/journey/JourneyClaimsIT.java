@@ -103,6 +103,32 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aJourneyWhoseMessageFailedIsClaimedBeforeJourneysDecidedEarlierByMessagesThatGotThrough() {
+        String flowId = publishedFlow("fallbacks-first");
+        UUID readEarlier = start(flowId, "+31612300001");
+        UUID deliveredEarlier = start(flowId, "+31612300002");
+        UUID failed = start(flowId, "+31612300003");
+        UUID blocked = start(flowId, "+31612300004");
+        Map<UUID, UUID> messages = new java.util.HashMap<>();
+        for (UUID journey : List.of(readEarlier, deliveredEarlier, failed, blocked)) {
+            messages.put(journey, UUID.randomUUID());
+            waitForStatus(journey, messages.get(journey));
+        }
+        // Decided in this order, a second apart: the failed and the blocked message last.
+        List<Map.Entry<UUID, String>> decisions = List.of(Map.entry(readEarlier, "read"), Map.entry(deliveredEarlier, "delivered"),
+                Map.entry(failed, "failed"), Map.entry(blocked, "blocked"));
+        for (Map.Entry<UUID, String> decision : decisions) {
+            int decided = transactions.execute(tx -> store.decideStatuses(List.of(
+                    new JourneyStore.StatusDecision(decision.getKey(), messages.get(decision.getKey()), decision.getValue()))));
+            assertThat(decided).isEqualTo(1);
+            clock.advance(Duration.ofSeconds(1));
+        }
+
+        assertThat(claim(2, 0)).as("the fallbacks first, oldest first").containsExactly(failed, blocked);
+        assertThat(claim(10, 0)).as("then the others, oldest first").containsExactly(readEarlier, deliveredEarlier);
+    }
+
+    @Test
     void claimsDueWaitingJourneysAndRunningOnesEachUpToTheirOwnLimit() {
         String flowId = publishedFlow("running-share");
         List<UUID> running = new java.util.ArrayList<>();
@@ -159,6 +185,13 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     private void waitUntil(UUID journey, java.time.Instant wakeAt) {
         int updated = jdbc.sql("UPDATE journeys SET state = 'WAITING', waiting_kind = 'TIMER', wake_at = ? WHERE id = ?")
                 .params(Times.utc(wakeAt), journey).update();
+        assertThat(updated).isEqualTo(1);
+    }
+
+    private void waitForStatus(UUID journey, UUID message) {
+        int updated = jdbc.sql("UPDATE journeys SET state = 'WAITING', waiting_kind = 'STATUS', waiting_message_id = ?,"
+                        + " wake_at = ? WHERE id = ?")
+                .params(message, Times.utc(clock.instant().plus(Duration.ofHours(1))), journey).update();
         assertThat(updated).isEqualTo(1);
     }
 

@@ -14,6 +14,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param initialBackoff          wait before the first retry; it doubles per attempt
  * @param maxBackoff              longest wait between two attempts
  * @param unmatchedSweepInterval  how often statuses that came before their message are matched again
+ * @param requestTimeout          how long a request to Twilio may take, its answer read whole, before it counts as
+ *                                a failed attempt (and is retried); the SDK tries a request up to three times
+ *                                when Twilio answers 5xx, and all three must end within the lease, so that a send is
+ *                                never claimed again while it is still on the wire
  */
 @ConfigurationProperties("reach.messaging")
 public record MessagingSettings(
@@ -23,7 +27,19 @@ public record MessagingSettings(
         @DefaultValue("8") int maxAttempts,
         @DefaultValue("1s") Duration initialBackoff,
         @DefaultValue("5m") Duration maxBackoff,
-        @DefaultValue("5s") Duration unmatchedSweepInterval) {
+        @DefaultValue("5s") Duration unmatchedSweepInterval,
+        @DefaultValue("15s") Duration requestTimeout) {
+
+    /** Twilio requests the SDK makes per send at most (the first, and two more after a 5xx answer). */
+    static final int TWILIO_TRIES = 3;
+
+    public MessagingSettings {
+        if (requestTimeout.multipliedBy(TWILIO_TRIES).compareTo(lease) >= 0) {
+            throw new IllegalArgumentException("reach.messaging.request-timeout (" + requestTimeout + ") must be under a "
+                    + "third of reach.messaging.lease (" + lease + "): a Twilio send makes up to " + TWILIO_TRIES
+                    + " requests, and one still waiting for its answer when the lease ends would be sent again");
+        }
+    }
 
     /** How long to wait before attempt {@code attempt + 1}. */
     public Duration backoff(int attempt) {

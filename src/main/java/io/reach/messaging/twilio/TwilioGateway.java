@@ -11,19 +11,25 @@ import com.twilio.twiml.voice.Say;
 import com.twilio.type.PhoneNumber;
 import com.twilio.type.Twiml;
 import io.reach.messaging.MessageError;
+import io.reach.messaging.MessagingSettings;
 import io.reach.sender.ProviderAccount;
 import io.reach.sender.Sender;
 import io.reach.sender.Senders;
 import io.reach.shared.PublicUrl;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import org.springframework.stereotype.Component;
 
 /**
  * Twilio's REST API through the official SDK: SMS through the Messages resource, calls through the Calls resource
- * with TwiML {@code <Say>}, both with Reach's status-callback URL. The API base URL is a sender setting.
+ * with TwiML {@code <Say>}, both with Reach's status-callback URL. The API base URL is a sender setting. Requests go
+ * through {@link BoundedTwilioHttpClient}, each answered whole within {@code reach.messaging.request-timeout} or
+ * retried.
  */
 @Component
 public class TwilioGateway {
@@ -32,10 +38,18 @@ public class TwilioGateway {
     public static final String STATUS_CALLBACK_PATH = "/webhooks/twilio/status";
 
     private final PublicUrl publicUrl;
+    private final Duration requestTimeout;
+    private final HttpClient http;
     private final Map<String, TwilioRestClient> clients = new ConcurrentHashMap<>();
 
-    TwilioGateway(PublicUrl publicUrl) {
+    TwilioGateway(PublicUrl publicUrl, MessagingSettings settings) {
         this.publicUrl = publicUrl;
+        this.requestTimeout = settings.requestTimeout();
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(requestTimeout)
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
     }
 
     /** What Twilio answered: the SID of the new resource, or why not. */
@@ -134,11 +148,10 @@ public class TwilioGateway {
         // Keyed by the secret's hash too, so that a rotated token gets a new client.
         String key = sender.id() + "|" + baseUrl + "|" + account.secret().hashCode();
         return clients.computeIfAbsent(key, k -> {
-            TwilioRestClient.Builder builder = new TwilioRestClient.Builder(accountSid, account.secret());
-            if (!Senders.DEFAULT_TWILIO_BASE_URL.equals(baseUrl)) {
-                builder.httpClient(new BaseUrlHttpClient(baseUrl));
-            }
-            return builder.build();
+            String movedTo = Senders.DEFAULT_TWILIO_BASE_URL.equals(baseUrl) ? null : baseUrl;
+            return new TwilioRestClient.Builder(accountSid, account.secret())
+                    .httpClient(new BoundedTwilioHttpClient(http, movedTo, requestTimeout))
+                    .build();
         });
     }
 }

@@ -31,6 +31,14 @@ public record WhatsAppSettings(
         @DefaultValue("60s") Duration lease,
         @DefaultValue("500ms") Duration pollInterval) {
 
+    public WhatsAppSettings {
+        if (requestTimeout.compareTo(lease) >= 0) {
+            throw new IllegalArgumentException("reach.whatsapp.request-timeout (" + requestTimeout + ") must be under "
+                    + "reach.whatsapp.lease (" + lease + "): a send still waiting for Meta's answer when its lease ends "
+                    + "would be sent again");
+        }
+    }
+
     /** How long to wait before attempt {@code attempt + 1}, given Meta's Retry-After when it sent one. */
     Duration backoff(int attempt, Duration retryAfter) {
         Duration wait = io.reach.shared.Backoff.exponential(initialBackoff, maxBackoff, attempt);

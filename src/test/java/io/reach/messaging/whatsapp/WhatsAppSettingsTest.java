@@ -1,6 +1,7 @@
 package io.reach.messaging.whatsapp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -23,5 +24,13 @@ class WhatsAppSettingsTest {
     void honoursALongerRetryAfter() {
         assertThat(settings.backoff(1, Duration.ofSeconds(10))).isEqualTo(Duration.ofSeconds(10));
         assertThat(settings.backoff(3, Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(4));
+    }
+
+    @Test
+    void refusesARequestTimeoutThatOutlastsTheLease() {
+        assertThatThrownBy(() -> new WhatsAppSettings(Duration.ofSeconds(5), Duration.ofSeconds(60), true, 100, 32, 8,
+                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMillis(500)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("reach.whatsapp.request-timeout (PT1M) must be under reach.whatsapp.lease (PT1M)");
     }
 }

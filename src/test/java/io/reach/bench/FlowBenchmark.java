@@ -66,12 +66,34 @@ public final class FlowBenchmark {
         return database;
     }
 
+    /**
+     * Reach's settings to run with instead of its defaults, from {@code BENCH_REACH_SETTINGS} (e.g.
+     * {@code "reach.journeys.running-concurrency=1 reach.messaging.batch-size=20"}), so that a setting's effect can be
+     * measured without editing the benchmark.
+     */
+    static Map<String, String> settingsFromEnvironment() {
+        String given = System.getenv().getOrDefault("BENCH_REACH_SETTINGS", "").trim();
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String pair : given.isEmpty() ? new String[0] : given.split("\\s+")) {
+            int equals = pair.indexOf('=');
+            if (equals <= 0) {
+                throw new IllegalArgumentException("BENCH_REACH_SETTINGS: '" + pair + "' is not name=value");
+            }
+            settings.put(pair.substring(0, equals), pair.substring(equals + 1));
+        }
+        if (!settings.isEmpty()) {
+            System.out.println("Reach's settings from BENCH_REACH_SETTINGS: " + settings);
+        }
+        return settings;
+    }
+
     private static String run(String label, Map<String, String> database, int contacts) throws Exception {
         int port = ReachNode.freePort();
         Map<String, String> reach = new LinkedHashMap<>(Map.of("server.port", String.valueOf(port), "reach.sandbox.enabled", "false",
                 "spring.datasource.hikari.maximum-pool-size", "20", "spring.datasource.hikari.minimum-idle", "20",
                 "reach.whatsapp.poll-interval", "50ms", "reach.messaging.poll-interval", "50ms",
                 "reach.journeys.poll-interval", "50ms", "logging.level.root", "warn"));
+        reach.putAll(settingsFromEnvironment());
         try (ReachNode sandboxNode = ReachNode.start("bench-sandbox", sandboxDatabase(), Map.of(
                 "server.port", "0", "reach.sandbox.graph-api-port", "0", "reach.sandbox.smpp.port", "0",
                 "reach.sandbox.twilio.port", "0", "reach.sandbox.register-senders", "false",
@@ -147,6 +169,7 @@ public final class FlowBenchmark {
         Map<String, String> reach = new LinkedHashMap<>(Map.of("server.port", "0", "reach.sandbox.enabled", "false",
                 "spring.datasource.hikari.maximum-pool-size", "20", "reach.journeys.poll-interval", "50ms",
                 "logging.level.root", "warn"));
+        reach.putAll(settingsFromEnvironment());
         try (ReachNode node = ReachNode.start("bench-waiting", database, reach)) {
             Api api = node.api();
             population(api, 0, contacts);

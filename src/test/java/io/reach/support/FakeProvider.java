@@ -11,11 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A local HTTP server standing in for a provider's API in tests (Meta's Graph API, Twilio's REST API): it records
- * every request and answers with the scripted responses in order, then with the provider's usual success.
+ * every request and answers with the scripted responses in order, then with the provider's usual success. A scripted
+ * answer may also stall after its headers ({@link #stallNext()}).
  */
 public final class FakeProvider implements AutoCloseable {
 
@@ -30,9 +33,14 @@ public final class FakeProvider implements AutoCloseable {
     /** A scripted answer. */
     public record Answer(int status, String body) {}
 
+    // The scripted answer that stalls: compared by identity, not by value.
+    private static final Answer STALLS = new Answer(200, "{\"");
+
     private final HttpServer server;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Queue<Answer> script = new ConcurrentLinkedQueue<>();
+    // Released by close(): a stalled answer waits for it.
+    private final CountDownLatch closed = new CountDownLatch(1);
 
     /** Meta's Graph API: success names a fresh WhatsApp message id. */
     public static FakeProvider metaGraphApi() {
@@ -67,9 +75,15 @@ public final class FakeProvider implements AutoCloseable {
                 }
                 byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
-                exchange.sendResponseHeaders(answer.status(), bytes.length);
+                exchange.sendResponseHeaders(answer.status(), answer == STALLS ? 4096 : bytes.length);
                 try (OutputStream out = exchange.getResponseBody()) {
                     out.write(bytes);
+                    if (answer == STALLS) {
+                        out.flush();
+                        closed.await(30, TimeUnit.SECONDS);
+                    }
+                } catch (InterruptedException | IOException closedByTheClient) {
+                    // the client gave up on a stalled answer
                 }
             }
         });
@@ -82,6 +96,14 @@ public final class FakeProvider implements AutoCloseable {
 
     public void answerNext(int status, String body) {
         script.add(new Answer(status, body));
+    }
+
+    /**
+     * The next request gets an answer's headers (200, announcing a 4 KiB body) and its first bytes, then nothing
+     * more until {@link #close()}: a provider, or a proxy, that stalls mid-answer.
+     */
+    public void stallNext() {
+        script.add(STALLS);
     }
 
     public static String metaError(int code, String message) {
@@ -99,6 +121,7 @@ public final class FakeProvider implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         server.stop(0);
     }
 }

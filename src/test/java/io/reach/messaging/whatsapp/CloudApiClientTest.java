@@ -2,24 +2,15 @@ package io.reach.messaging.whatsapp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.reach.sender.Sender;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.sender.WhatsAppCredentials;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import io.reach.support.FakeProvider;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.json.JsonMapper;
@@ -29,43 +20,15 @@ class CloudApiClientTest {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofMillis(500);
 
-    private final CountDownLatch testOver = new CountDownLatch(1);
-    private HttpServer server;
-    private CloudApiClient client;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/v21.0/stalls/messages", exchange -> {
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, 200);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write("{\"messaging_product\":\"whatsapp\",\"mess".getBytes(StandardCharsets.UTF_8));
-                out.flush();
-                testOver.await(30, TimeUnit.SECONDS);
-            } catch (IOException | InterruptedException closedByTheClient) {
-                // the client gave up
-            }
-        });
-        server.createContext("/v21.0/answers/messages", exchange -> {
-            byte[] body = "{\"messaging_product\":\"whatsapp\",\"messages\":[{\"id\":\"wamid.HBgL\"}]}".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        server.start();
-        client = new CloudApiClient(new WhatsAppSettings(Duration.ofSeconds(5), REQUEST_TIMEOUT, true, 100, 32, 8,
-                Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(60), Duration.ofMillis(500)),
-                JsonMapper.builder().build());
-    }
+    private final FakeProvider meta = new FakeProvider((n, request) -> new FakeProvider.Answer(200,
+            "{\"messaging_product\":\"whatsapp\",\"messages\":[{\"id\":\"wamid.HBgL\"}]}"));
+    private final CloudApiClient client = new CloudApiClient(new WhatsAppSettings(Duration.ofSeconds(5), REQUEST_TIMEOUT,
+            true, 100, 32, 8, Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(60), Duration.ofMillis(500)),
+            JsonMapper.builder().build());
 
     @AfterEach
     void stop() {
-        testOver.countDown();
-        server.stop(0);
+        meta.close();
     }
 
     @Test
@@ -79,6 +42,7 @@ class CloudApiClientTest {
     void retriesASendWhoseAnswerStallsAfterItsHeadersOnceTheRequestTimeoutIsOver() {
         // Without a bound on the body, the send (and its dispatcher thread) would wait for the rest for ever, and its
         // message, once its lease ran out, would be claimed and sent a second time.
+        meta.stallNext();
         SendOutcome outcome = client.send(account("stalls"), "{}", UUID.randomUUID().toString());
         assertThat(outcome).isInstanceOf(SendOutcome.Retry.class);
         assertThat(((SendOutcome.Retry) outcome).error().title()).isEqualTo("Timed out waiting for Meta's answer; retrying");
@@ -86,7 +50,7 @@ class CloudApiClientTest {
 
     private WhatsAppAccount account(String phoneNumberId) {
         Sender sender = new Sender(UUID.randomUUID(), "meta-stand-in", Sender.WHATSAPP, Sender.META, phoneNumberId, "waba",
-                "+15550783881", "http://127.0.0.1:" + server.getAddress().getPort(), "v21.0", null, Map.of(), 80, false,
+                "+15550783881", meta.baseUrl(), "v21.0", null, Map.of(), 80, false,
                 true, true, true, null, Instant.parse("2026-03-02T09:00:00Z"), Instant.parse("2026-03-02T09:00:00Z"));
         return new WhatsAppAccount(sender, new WhatsAppCredentials("EAAJB-secret-token", "app-secret", "verify"));
     }

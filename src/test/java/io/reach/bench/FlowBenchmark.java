@@ -33,11 +33,17 @@ public final class FlowBenchmark {
     private static final int WARM_UP = 2_000;
     private static final int WARM_UP_ROUNDS = 10;
     private static final double SETTLED_JIT_SHARE = 0.10;
+    // The contacts' mix in tenths (read and answer / SMS fallback / call fallback): see mixFromEnvironment.
+    private static int[] mix = {5, 3, 2};
+    // Events a second in the measured run (not the warm-up) from BENCH_RATE; 0: as fast as Reach takes them.
+    private static double rate;
 
     public static void main(String[] args) throws Exception {
         int contacts = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         String databases = args.length > 1 ? args[1] : "both";
         boolean waiting = args.length > 2 && args[2].equals("waiting");
+        mix = mixFromEnvironment();
+        rate = rateFromEnvironment();
         List<String> rows = new ArrayList<>();
         if (!databases.equals("postgres")) {
             rows.add(waiting ? waiting("H2 (file)", h2(), contacts) : run("H2 (file)", h2(), contacts));
@@ -135,7 +141,7 @@ public final class FlowBenchmark {
                     java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
                 }
             });
-            postEvents(api, phones);
+            postEvents(api, phones, rate);
             awaitJourneys(jdbc, "ENDED", warmedUp + phones.size(), start, "run");
             heapWatch.interrupt();
             long jvmCpu = jvmCpuNanos() - jvmCpuBefore;
@@ -155,9 +161,9 @@ public final class FlowBenchmark {
                     (double) events / Math.max(1, webhooks));
             List<Long> fallbackMillis = fallbackDelays(sandbox, phones);
             System.out.println(fallbackStages(jdbc, sandbox, phones));
-            return String.format("| %s | %d | %.0f | %.0f | %.0f | %d ms | %d ms | %d MiB |", label, phones.size(),
-                    phones.size() / seconds, messages / seconds, events / seconds, percentile(fallbackMillis, 50),
-                    percentile(fallbackMillis, 99), peak.get() / (1024 * 1024));
+            return String.format("| %s | %d | %.0f | %.0f | %.0f | %s | %s | %d MiB |", label, phones.size(),
+                    phones.size() / seconds, messages / seconds, events / seconds, inMillis(percentile(fallbackMillis, 50)),
+                    inMillis(percentile(fallbackMillis, 99)), peak.get() / (1024 * 1024));
         }
     }
 
@@ -206,7 +212,7 @@ public final class FlowBenchmark {
             long jitBefore = compilerCpuTicks();
             long cpuBefore = jvmCpuNanos();
             Instant roundStart = Instant.now();
-            postEvents(api, phones);
+            postEvents(api, phones, 0);
             ended += phones.size();
             awaitJourneys(jdbc, "ENDED", ended, roundStart, "warm-up " + round);
             double jitShare = (compilerCpuTicks() - jitBefore) * 1e7 / Math.max(1, jvmCpuNanos() - cpuBefore);
@@ -313,8 +319,54 @@ public final class FlowBenchmark {
     }
 
     /**
-     * Contacts number {@code from} to {@code from + contacts - 1}: 50 % read and answer, 30 % SMS fallback, 20 % call
-     * fallback (sandbox/bench-handsets.yml).
+     * Tenths of the contacts that read and answer, that fall back to an SMS, and that fall back to a call
+     * (sandbox/bench-handsets.yml), from {@code BENCH_MIX} ({@code read/sms/call}, e.g. {@code "8/1/1"}); 5/3/2 by
+     * default, every path of the flow that ends without a timeout in a large share.
+     */
+    static int[] mixFromEnvironment() {
+        String given = System.getenv().getOrDefault("BENCH_MIX", "").trim();
+        if (given.isEmpty()) {
+            return new int[] {5, 3, 2};
+        }
+        String[] parts = given.split("/");
+        try {
+            int[] tenths = java.util.Arrays.stream(parts).mapToInt(part -> Integer.parseInt(part.trim())).toArray();
+            if (tenths.length == 3 && java.util.Arrays.stream(tenths).allMatch(tenth -> tenth >= 0)
+                    && java.util.Arrays.stream(tenths).sum() == 10) {
+                System.out.printf("Contacts' mix from BENCH_MIX: %d %% read and answer, %d %% SMS fallback, %d %% call fallback%n",
+                        tenths[0] * 10, tenths[1] * 10, tenths[2] * 10);
+                return tenths;
+            }
+        } catch (NumberFormatException notANumber) {
+            // refused below, with what is expected
+        }
+        throw new IllegalArgumentException("BENCH_MIX: '" + given + "' is not read/sms/call in tenths that add up to 10, e.g. 8/1/1");
+    }
+
+    /**
+     * The measured run's events a second from {@code BENCH_RATE} (e.g. {@code 60}), so that the delays can be read at
+     * a load below saturation; 0 (as fast as Reach takes them) by default.
+     */
+    static double rateFromEnvironment() {
+        String given = System.getenv().getOrDefault("BENCH_RATE", "").trim();
+        if (given.isEmpty()) {
+            return 0;
+        }
+        try {
+            double perSecond = Double.parseDouble(given);
+            if (perSecond > 0 && Double.isFinite(perSecond)) {
+                System.out.printf("Events from BENCH_RATE: at most %.0f a second in the measured run%n", perSecond);
+                return perSecond;
+            }
+        } catch (NumberFormatException notANumber) {
+            // refused below, with what is expected
+        }
+        throw new IllegalArgumentException("BENCH_RATE: '" + given + "' is not a number of events a second above 0, e.g. 60");
+    }
+
+    /**
+     * Contacts number {@code from} to {@code from + contacts - 1}, in the mix of {@link #mixFromEnvironment} (by
+     * default 50 % read and answer, 30 % SMS fallback, 20 % call fallback), interleaved by their number's last digit.
      */
     private static List<String> population(Api api, int from, int contacts) {
         List<String> phones = new ArrayList<>();
@@ -322,7 +374,7 @@ public final class FlowBenchmark {
         for (int chunk = from; chunk < from + contacts; chunk += 10_000) {
             StringBuilder csv = new StringBuilder("phone,first_name,consent\n");
             for (int i = chunk; i < Math.min(from + contacts, chunk + 10_000); i++) {
-                int group = i % 10 < 5 ? 1 : i % 10 < 8 ? 2 : 3;
+                int group = i % 10 < mix[0] ? 1 : i % 10 < mix[0] + mix[1] ? 2 : 3;
                 String phone = "+3161" + group + String.format("%06d", i);
                 phones.add(phone);
                 csv.append(phone).append(",customer,utility\n");
@@ -335,11 +387,22 @@ public final class FlowBenchmark {
         return phones;
     }
 
-    /** Posts one order_ready event per contact, 32 at a time, as a busy backend would. */
-    private static void postEvents(Api api, List<String> phones) throws InterruptedException {
+    /**
+     * Posts one order_ready event per contact, 32 at a time, as a busy backend would: as fast as Reach takes them, or
+     * at most {@code perSecond} a second when it is above 0 (the i-th event not before i / perSecond seconds).
+     */
+    private static void postEvents(Api api, List<String> phones, double perSecond) throws InterruptedException {
         Semaphore inFlight = new Semaphore(32);
+        long start = System.nanoTime();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (String phone : phones) {
+            for (int i = 0; i < phones.size(); i++) {
+                String phone = phones.get(i);
+                if (perSecond > 0) {
+                    long due = start + (long) (i * 1e9 / perSecond);
+                    for (long now = System.nanoTime(); now < due; now = System.nanoTime()) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(due - now);
+                    }
+                }
                 inFlight.acquire();
                 threads.submit(() -> {
                     try {
@@ -413,16 +476,21 @@ public final class FlowBenchmark {
         Collections.sort(inbox);
         Collections.sort(engine);
         Collections.sort(dispatcher);
-        return String.format("  failed→SMS by stage, p50/p99 ms: webhook %d/%d, engine %d/%d, SMS dispatcher %d/%d",
+        return String.format("  failed→SMS by stage, p50/p99 ms: webhook %s/%s, engine %s/%s, SMS dispatcher %s/%s",
                 percentile(inbox, 50), percentile(inbox, 99), percentile(engine, 50), percentile(engine, 99),
                 percentile(dispatcher, 50), percentile(dispatcher, 99));
     }
 
-    private static long percentile(List<Long> sorted, int percentile) {
+    private static String inMillis(String percentile) {
+        return percentile.equals("n/a") ? percentile : percentile + " ms";
+    }
+
+    /** The percentile of the sorted delays, or "n/a" when there are none (a mix without fallbacks). */
+    private static String percentile(List<Long> sorted, int percentile) {
         if (sorted.isEmpty()) {
-            return -1;
+            return "n/a";
         }
         int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1)));
+        return String.valueOf(sorted.get(Math.max(0, Math.min(index, sorted.size() - 1))));
     }
 }

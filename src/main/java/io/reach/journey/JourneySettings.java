@@ -14,8 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param runningConcurrency of those, most journeys advanced at once that are running (new ones, or ones taken off
  *                      their turn) rather than woken by a status, a reply or their time: the rest is kept for the
  *                      woken ones, so that a launch or a burst of events cannot take every thread and the CPU from
- *                      the fallbacks of journeys already under way; 0 (the default) means as many as the machine
- *                      has cores (see {@link #runningShare()})
+ *                      the fallbacks of journeys already under way; 0 (the default) means one fewer than the
+ *                      machine has cores, at least one (see {@link #runningShare()})
  * @param lease         how long a claimed journey stays reserved for the node that claimed it
  * @param pollInterval  how often an idle engine looks for due journeys (new work wakes it at once)
  * @param stepsPerTurn  steps one journey may take before the engine turns to others
@@ -31,11 +31,14 @@ public record JourneySettings(
         @DefaultValue("50") int stepsPerTurn) {
 
     /**
-     * How many running journeys may be advanced at once: {@code runningConcurrency}, or the machine's cores, and no
-     * more than {@code concurrency}.
+     * How many running journeys may be advanced at once: {@code runningConcurrency}, or one fewer than the machine's
+     * cores (at least one), and no more than {@code concurrency}. The core left over is for the journeys a status or a
+     * reply woke, and for the webhooks and dispatchers their fallbacks go through: with every core's worth of running
+     * journeys, a saturated two-core machine took the p99 failed→SMS over 300 ms where one fewer kept it near 225 ms,
+     * at the same or up to a quarter fewer journeys/s (docs/PERFORMANCE.md, 2026-12-03 from 16:15).
      */
     public int runningShare() {
-        int wanted = runningConcurrency > 0 ? runningConcurrency : Runtime.getRuntime().availableProcessors();
+        int wanted = runningConcurrency > 0 ? runningConcurrency : Runtime.getRuntime().availableProcessors() - 1;
         return Math.max(1, Math.min(wanted, concurrency));
     }
 }

@@ -8,10 +8,10 @@ import org.junit.jupiter.api.Test;
 class JourneySettingsTest {
 
     @Test
-    void runningJourneysTakeAsManyThreadsAsTheMachineHasCoresUnlessSet() {
+    void runningJourneysLeaveOneCoreToWokenJourneysUnlessSet() {
         int cores = Runtime.getRuntime().availableProcessors();
 
-        assertThat(settings(64, 0).runningShare()).isEqualTo(cores);
+        assertThat(settings(64, 0).runningShare()).isEqualTo(Math.max(1, cores - 1));
         assertThat(settings(64, 3).runningShare()).isEqualTo(3);
     }
 

@@ -34,7 +34,7 @@ public record JourneySettings(
      * How many running journeys may be advanced at once: {@code runningConcurrency}, or one fewer than the machine's
      * cores (at least one), and no more than {@code concurrency}. The core left over is for the journeys a status or a
      * reply woke, and for the webhooks and dispatchers their fallbacks go through: with every core's worth of running
-     * journeys, a saturated two-core machine took the p99 failed→SMS over 300 ms where one fewer kept it near 225 ms,
+     * journeys, a saturated two-core machine took the p99 failed→SMS to 277–372 ms where one fewer gave 222–282 ms,
      * at the same or up to a quarter fewer journeys/s (docs/PERFORMANCE.md, 2026-12-03 from 16:15).
      */
     public int runningShare() {

@@ -45,8 +45,7 @@ final class SandboxWebhooks {
     }
 
     private final JsonMapper json;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .executor(Executors.newVirtualThreadPerTaskExecutor()).version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http = io.reach.shared.BoundedBody.http1Client(Duration.ofSeconds(5));
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2,
             Thread.ofPlatform().name("sandbox-handsets-", 0).daemon(true).factory());
     private final String phoneNumberId;

@@ -31,6 +31,18 @@ public final class BoundedBody implements HttpResponse.BodySubscriber<String> {
         }
     }
 
+    /**
+     * An HTTP/1.1 client whose exchanges run on virtual threads, for the providers Reach posts to (one connection per
+     * exchange in flight, no HTTP/2 upgrade attempt), connecting within {@code connectTimeout}.
+     */
+    public static HttpClient http1Client(Duration connectTimeout) {
+        return HttpClient.newBuilder()
+                .connectTimeout(connectTimeout)
+                .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+    }
+
     private final long maxBytes;
     private final long declaredLength;
     private final Charset charset;

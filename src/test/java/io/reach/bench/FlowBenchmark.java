@@ -34,7 +34,8 @@ public final class FlowBenchmark {
     private static final int WARM_UP_ROUNDS = 10;
     private static final double SETTLED_JIT_SHARE = 0.10;
     // The contacts' mix in tenths (read and answer / SMS fallback / call fallback): see mixFromEnvironment.
-    private static int[] mix = {5, 3, 2};
+    private static final int[] DEFAULT_MIX = {5, 3, 2};
+    private static int[] mix = DEFAULT_MIX;
     // Events a second in the measured run (not the warm-up) from BENCH_RATE; 0: as fast as Reach takes them.
     private static double rate;
 
@@ -326,7 +327,7 @@ public final class FlowBenchmark {
     static int[] mixFromEnvironment() {
         String given = System.getenv().getOrDefault("BENCH_MIX", "").trim();
         if (given.isEmpty()) {
-            return new int[] {5, 3, 2};
+            return DEFAULT_MIX;
         }
         String[] parts = given.split("/");
         try {

@@ -45,13 +45,11 @@ final class BoundedTwilioHttpClient extends com.twilio.http.HttpClient {
         HttpRequest.Builder builder = HttpRequest.newBuilder(target(request))
                 .timeout(requestTimeout)
                 .setHeader("Accept", "application/json");
+        // The first value replaces a header set above (Accept); the others add to it.
         request.getHeaderParams().forEach((name, values) -> {
-            for (int i = 0; i < values.size(); i++) {
-                if (i == 0) {
-                    builder.setHeader(name, values.get(i));
-                } else {
-                    builder.header(name, values.get(i));
-                }
+            if (!values.isEmpty()) {
+                builder.setHeader(name, values.getFirst());
+                values.stream().skip(1).forEach(value -> builder.header(name, value));
             }
         });
         if (request.requiresAuthentication()) {

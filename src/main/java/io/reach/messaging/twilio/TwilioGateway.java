@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import org.springframework.stereotype.Component;
 
 /**
@@ -45,11 +44,7 @@ public class TwilioGateway {
     TwilioGateway(PublicUrl publicUrl, MessagingSettings settings) {
         this.publicUrl = publicUrl;
         this.requestTimeout = settings.requestTimeout();
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(requestTimeout)
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+        this.http = io.reach.shared.BoundedBody.http1Client(requestTimeout);
     }
 
     /** What Twilio answered: the SID of the new resource, or why not. */

@@ -10,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -36,11 +35,7 @@ class CloudApiClient {
     private final Duration requestTimeout;
 
     CloudApiClient(WhatsAppSettings settings, JsonMapper json) {
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(settings.connectTimeout())
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+        this.http = BoundedBody.http1Client(settings.connectTimeout());
         this.json = json;
         this.requestTimeout = settings.requestTimeout();
     }

@@ -285,6 +285,19 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(Duration.between(clock.instant(), wake)).isBetween(Duration.ofDays(2).minusMinutes(1), Duration.ofDays(2));
         clock.advance(Duration.ofDays(2));
         await().atMost(PATIENCE).until(() -> "office_hours".equals(current(journey)) && "WAITING".equals(state(journey)));
+        // The step it waits at is in its path and its counts, open, with what it is doing.
+        JsonNode waitingPath = api.get("/api/v1/journeys/" + journey + "/path").json();
+        assertThat(waitingPath).hasSize(2);
+        assertThat(waitingPath.path(0).path("leftAt").asString()).isNotEmpty();
+        assertThat(waitingPath.path(1).path("stepId").asString()).isEqualTo("office_hours");
+        assertThat(waitingPath.path(1).path("seq").asInt()).isEqualTo(2);
+        assertThat(waitingPath.path(1).path("enteredAt").asString()).isEqualTo(waitingPath.path(0).path("leftAt").asString());
+        assertThat(waitingPath.path(1).has("leftAt")).as("left not yet").isFalse();
+        assertThat(waitingPath.path(1).path("outcome").asString()).startsWith("waiting until");
+        JsonNode waitingCounts = api.get("/api/v1/flows/" + flow + "/versions/1/counts").json().path("steps");
+        assertThat(waitingCounts.path("pause").path("entered").asLong()).isEqualTo(1);
+        assertThat(waitingCounts.path("office_hours").path("entered").asLong()).isEqualTo(1);
+        assertThat(waitingCounts.path("office_hours").path("waiting").asLong()).isEqualTo(1);
         Instant windowWake = Instant.parse(api.get("/api/v1/journeys/" + journey).json().path("wakeAt").asString());
         ZonedDateTime local = windowWake.atZone(ZoneId.of("Europe/Amsterdam"));
         assertThat(local.toLocalTime().toString()).isEqualTo(from);

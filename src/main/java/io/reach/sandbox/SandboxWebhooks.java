@@ -1,6 +1,7 @@
 package io.reach.sandbox;
 
 import io.reach.messaging.whatsapp.WebhookSignature;
+import io.reach.shared.BoundedBody;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,7 +46,7 @@ final class SandboxWebhooks {
     }
 
     private final JsonMapper json;
-    private final HttpClient http = io.reach.shared.BoundedBody.http1Client(Duration.ofSeconds(5));
+    private final HttpClient http = BoundedBody.http1Client(Duration.ofSeconds(5));
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2,
             Thread.ofPlatform().name("sandbox-handsets-", 0).daemon(true).factory());
     private final String phoneNumberId;

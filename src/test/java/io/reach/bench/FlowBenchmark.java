@@ -38,6 +38,8 @@ public final class FlowBenchmark {
     private static int[] mix = DEFAULT_MIX;
     // Events a second in the measured run (not the warm-up) from BENCH_RATE; 0: as fast as Reach takes them.
     private static double rate;
+    // Reach's settings from BENCH_REACH_SETTINGS, over its defaults in every run.
+    private static Map<String, String> settings = Map.of();
 
     public static void main(String[] args) throws Exception {
         int contacts = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
@@ -45,6 +47,7 @@ public final class FlowBenchmark {
         boolean waiting = args.length > 2 && args[2].equals("waiting");
         mix = mixFromEnvironment();
         rate = rateFromEnvironment();
+        settings = settingsFromEnvironment();
         List<String> rows = new ArrayList<>();
         if (!databases.equals("postgres")) {
             rows.add(waiting ? waiting("H2 (file)", h2(), contacts) : run("H2 (file)", h2(), contacts));
@@ -100,7 +103,7 @@ public final class FlowBenchmark {
                 "spring.datasource.hikari.maximum-pool-size", "20", "spring.datasource.hikari.minimum-idle", "20",
                 "reach.whatsapp.poll-interval", "50ms", "reach.messaging.poll-interval", "50ms",
                 "reach.journeys.poll-interval", "50ms", "logging.level.root", "warn"));
-        reach.putAll(settingsFromEnvironment());
+        reach.putAll(settings);
         try (ReachNode sandboxNode = ReachNode.start("bench-sandbox", sandboxDatabase(), Map.of(
                 "server.port", "0", "reach.sandbox.graph-api-port", "0", "reach.sandbox.smpp.port", "0",
                 "reach.sandbox.twilio.port", "0", "reach.sandbox.register-senders", "false",
@@ -176,7 +179,7 @@ public final class FlowBenchmark {
         Map<String, String> reach = new LinkedHashMap<>(Map.of("server.port", "0", "reach.sandbox.enabled", "false",
                 "spring.datasource.hikari.maximum-pool-size", "20", "reach.journeys.poll-interval", "50ms",
                 "logging.level.root", "warn"));
-        reach.putAll(settingsFromEnvironment());
+        reach.putAll(settings);
         try (ReachNode node = ReachNode.start("bench-waiting", database, reach)) {
             Api api = node.api();
             population(api, 0, contacts);

@@ -15,6 +15,7 @@ import io.reach.messaging.MessagingSettings;
 import io.reach.sender.ProviderAccount;
 import io.reach.sender.Sender;
 import io.reach.sender.Senders;
+import io.reach.shared.BoundedBody;
 import io.reach.shared.PublicUrl;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,7 +45,7 @@ public class TwilioGateway {
     TwilioGateway(PublicUrl publicUrl, MessagingSettings settings) {
         this.publicUrl = publicUrl;
         this.requestTimeout = settings.requestTimeout();
-        this.http = io.reach.shared.BoundedBody.http1Client(requestTimeout);
+        this.http = BoundedBody.http1Client(requestTimeout);
     }
 
     /** What Twilio answered: the SID of the new resource, or why not. */

@@ -267,6 +267,16 @@ final class FlowValidator {
                 if (request != null && request.method() != null && !Set.of("GET", "POST").contains(request.method())) {
                     problems.add(new FlowProblem(id, "request.method: GET or POST"));
                 }
+                if (request != null && request.body() != null) {
+                    if (!"POST".equals(request.method())) {
+                        problems.add(new FlowProblem(id, "request.body: only a POST sends a body"));
+                    } else {
+                        String notJson = JsonTemplate.problem(request.body());
+                        if (notJson != null) {
+                            problems.add(new FlowProblem(id, "request.body: not JSON once its placeholders are filled (" + notJson + ")"));
+                        }
+                    }
+                }
                 if (request != null && request.timeout() != null) {
                     Duration timeout = duration(request.timeout(), id, "request.timeout", problems);
                     if (timeout != null && timeout.compareTo(Duration.ofMinutes(1)) > 0) {

@@ -1,6 +1,7 @@
 package io.reach.journey;
 
 import io.reach.contact.Contact;
+import io.reach.flow.JsonTemplate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,7 +18,7 @@ import java.util.regex.Pattern;
  */
 final class Placeholders {
 
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^}]+?)\\s*}}");
+    private static final Pattern PLACEHOLDER = JsonTemplate.PLACEHOLDER;
 
     /** The text with its placeholders filled, and the placeholders that had no value. */
     record Filled(String text, List<String> missing) {
@@ -41,30 +42,45 @@ final class Placeholders {
         Matcher matcher = PLACEHOLDER.matcher(text);
         StringBuilder out = new StringBuilder();
         while (matcher.find()) {
-            String[] parts = matcher.group(1).split("\\|");
-            String name = parts[0].trim();
-            String value = lookup(name, contact, variables);
-            String fallback = null;
-            String textCase = "regular";
-            for (int i = 1; i < parts.length; i++) {
-                String modifier = parts[i].trim();
-                if (modifier.toLowerCase(Locale.ROOT).startsWith("default:")) {
-                    fallback = modifier.substring("default:".length()).trim();
-                } else {
-                    textCase = modifier;
-                }
-            }
-            if (value == null || value.isEmpty()) {
-                value = fallback;
-            }
-            if (value == null) {
-                missing.add("{{" + name + "}}");
-                value = "";
-            }
-            matcher.appendReplacement(out, Matcher.quoteReplacement(escape.apply(applyCase(value, textCase))));
+            matcher.appendReplacement(out, Matcher.quoteReplacement(escape.apply(value(matcher.group(1), contact, variables, missing))));
         }
         matcher.appendTail(out);
         return new Filled(out.toString(), List.copyOf(missing));
+    }
+
+    /** A JSON text's placeholders filled so that it stays JSON whatever the values hold (see {@link JsonTemplate#fill}). */
+    static Filled fillJson(String text, Contact contact, Map<String, String> variables) {
+        if (text == null) {
+            return new Filled(null, List.of());
+        }
+        List<String> missing = new ArrayList<>();
+        String filled = JsonTemplate.fill(text, inner -> value(inner, contact, variables, missing));
+        return new Filled(filled, List.copyOf(missing));
+    }
+
+    /** The value of the placeholder {@code {{inner}}}, its modifiers applied; "" and named in {@code missing} when it has none. */
+    private static String value(String inner, Contact contact, Map<String, String> variables, List<String> missing) {
+        String[] parts = inner.split("\\|");
+        String name = parts[0].trim();
+        String value = lookup(name, contact, variables);
+        String fallback = null;
+        String textCase = "regular";
+        for (int i = 1; i < parts.length; i++) {
+            String modifier = parts[i].trim();
+            if (modifier.toLowerCase(Locale.ROOT).startsWith("default:")) {
+                fallback = modifier.substring("default:".length()).trim();
+            } else {
+                textCase = modifier;
+            }
+        }
+        if (value == null || value.isEmpty()) {
+            value = fallback;
+        }
+        if (value == null) {
+            missing.add("{{" + name + "}}");
+            return "";
+        }
+        return applyCase(value, textCase);
     }
 
     static String lookup(String name, Contact contact, Map<String, String> variables) {

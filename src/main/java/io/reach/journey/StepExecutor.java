@@ -297,7 +297,8 @@ class StepExecutor {
         }
         if ("POST".equals(request.method())) {
             builder.header("Content-Type", "application/json");
-            builder.POST(HttpRequest.BodyPublishers.ofString(request.body() == null ? "" : fill(request.body(), contact, variables)));
+            String body = request.body() == null ? "" : Placeholders.fillJson(request.body(), contact, variables).text();
+            builder.POST(HttpRequest.BodyPublishers.ofString(body));
         } else {
             builder.GET();
         }

@@ -256,6 +256,20 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesAFetchBodyThatIsNotJsonOnceFilledAndABodyOnAGet() {
+        String fetch = "{\"id\":\"a\",\"type\":\"fetch_variables\",\"request\":{\"method\":\"%s\",\"url\":\"http://127.0.0.1:9/x\","
+                + "\"body\":%s},\"branches\":{\"success\":\"e\",\"failure\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}";
+        // Placeholders in and out of strings, filled as JSON: valid.
+        assertThat(check(fetch.formatted("POST", JSON.writeValueAsString("{\"id\": \"{{contact.phone}}\", \"amount\": {{amount}}}"))))
+                .isEmpty();
+        assertOnlyProblem(check(fetch.formatted("POST", JSON.writeValueAsString("{\"id\": \"{{contact.phone}}\""))),
+                "a", "request.body: not JSON once its placeholders are filled");
+        assertOnlyProblem(check(fetch.formatted("POST", JSON.writeValueAsString("{\"a\": 1} {\"b\": 2}"))),
+                "a", "request.body: not JSON once its placeholders are filled (more follows its JSON value)");
+        assertOnlyProblem(check(fetch.formatted("GET", JSON.writeValueAsString("{\"a\": 1}"))), "a", "request.body: only a POST sends a body");
+    }
+
+    @Test
     void namesAStartThatIsNoStepAndAnEventEntryWithoutEvent() {
         List<FlowProblem> problems = check("{\"type\":\"event\"}", "nowhere", "{\"id\":\"a\",\"type\":\"end\"}");
         assertThat(problems.toString()).contains("entry.event", "start: 'nowhere'");

@@ -47,6 +47,7 @@ class StepTypesIT extends ReachIntegrationTest {
     // The backend's /held/ answers once the test lets it; heldRequests counts what it was asked.
     private static final java.util.concurrent.CountDownLatch LET_HELD_ANSWER = new java.util.concurrent.CountDownLatch(1);
     private static final AtomicInteger HELD_REQUESTS = new AtomicInteger();
+    private static final tools.jackson.databind.json.JsonMapper POSTED_JSON = tools.jackson.databind.json.JsonMapper.builder().build();
 
     @TestConfiguration
     static class Time {
@@ -123,6 +124,23 @@ class StepTypesIT extends ReachIntegrationTest {
                 String id = path.substring(path.lastIndexOf('/') + 1);
                 body = ("{\"customer\":{\"name\":\"Ada " + id + "\",\"tier\":\"gold\"},\"key\":\"" + auth + "\"}")
                         .getBytes(StandardCharsets.UTF_8);
+            }
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        // Answers what it was posted, once it is JSON: what a fetch's body held reaches the journey's variables.
+        backend.createContext("/orders", exchange -> {
+            byte[] body;
+            int status = 200;
+            try {
+                JsonNode posted = POSTED_JSON.readTree(exchange.getRequestBody().readAllBytes());
+                body = POSTED_JSON.writeValueAsBytes(java.util.Map.of("received", posted, "method", exchange.getRequestMethod(),
+                        "contentType", String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type"))));
+            } catch (tools.jackson.core.JacksonException notJson) {
+                status = 400;
+                body = "{\"error\":\"not JSON\"}".getBytes(StandardCharsets.UTF_8);
             }
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(status, body.length);
@@ -236,6 +254,43 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(journeys.get("unreachable"))).containsExactly("fetch:failure", "failed", "end");
         assertThat(outcome(journeys.get("unreachable"), 0)).startsWith("request failed: could not connect to 127.0.0.1:");
         assertThat(api.get("/api/v1/flows/" + flow + "/reports").body()).contains("Ada c 42 (gold)");
+    }
+
+    @Test
+    void postsAJsonBodyWhosePlaceholdersCannotBreakItNorAddFields() {
+        String body = "{\"name\": \"{{name}}\", \"phone\": \"{{contact.phone}}\", \"amount\": {{amount}},"
+                + " \"note\": \"order {{order}} for \\\"{{name}}\\\"\"}";
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"fetch","steps":[
+                 {"id":"fetch","type":"fetch_variables",
+                  "request":{"method":"POST","url":"%s","body":%s,"timeout":"PT5S"},
+                  "extract":{"got_name":"/received/name","got_phone":"/received/phone","got_amount":"/received/amount",
+                             "got_note":"/received/note","admin":"/received/admin","method":"/method","content_type":"/contentType"},
+                  "branches":{"success":"ok","failure":"failed"}},
+                 {"id":"ok","type":"end"},
+                 {"id":"failed","type":"end"}]}""",
+                "http://127.0.0.1:" + backend.getAddress().getPort() + "/orders", POSTED_JSON.writeValueAsString(body));
+        String name = "Anne \"Annie\" O'Neil \\ Kade 1\n3511 AB Utrecht";
+        String phone = contact();
+        String quoted = start(flow, phone, Map.of("name", name, "amount", "12.50", "order", "A-1"));
+        String injected = start(flow, contact(), Map.of("name", "Bob", "amount", "1, \"admin\": true", "order", "A-2"));
+
+        awaitEnded(quoted);
+        awaitEnded(injected);
+        assertThat(steps(quoted)).containsExactly("fetch:success", "ok");
+        JsonNode variables = api.get("/api/v1/journeys/" + quoted).json().path("variables");
+        assertThat(variables.path("method").asString()).isEqualTo("POST");
+        assertThat(variables.path("content_type").asString()).isEqualTo("application/json");
+        assertThat(variables.path("got_name").asString()).isEqualTo(name);
+        assertThat(variables.path("got_phone").asString()).isEqualTo(phone);
+        // Sent as the number 12.50, which the backend read as 12.5: a string would have come back as it went.
+        assertThat(variables.path("got_amount").asString()).isEqualTo("12.5");
+        assertThat(variables.path("got_note").asString()).isEqualTo("order A-1 for \"" + name + "\"");
+        // Outside a string, a value that is not one JSON value is sent as a string: it cannot add a field.
+        assertThat(steps(injected)).containsExactly("fetch:success", "ok");
+        JsonNode second = api.get("/api/v1/journeys/" + injected).json().path("variables");
+        assertThat(second.path("got_amount").asString()).isEqualTo("1, \"admin\": true");
+        assertThat(second.has("admin")).isFalse();
     }
 
     @Test

@@ -65,7 +65,10 @@ public final class JsonTemplate {
             parser.skipChildren();
             return parser.nextToken() == null ? null : "more follows its JSON value";
         } catch (JacksonException e) {
-            return e.getOriginalMessage();
+            // Jackson's own words, without where the start marker was: an offset into the filled text, not the document.
+            String message = e.getOriginalMessage().lines().findFirst().orElse("it does not parse");
+            int marker = message.indexOf(" (start marker");
+            return marker > 0 ? message.substring(0, marker) : message;
         }
     }
 

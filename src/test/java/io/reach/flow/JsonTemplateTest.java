@@ -61,7 +61,8 @@ class JsonTemplateTest {
     @Test
     void tellsWhatIsWrongWithABodyThatIsNotJsonOnceFilled() {
         assertThat(JsonTemplate.problem("{\"a\": \"{{x}}\", \"b\": {{y}}}")).isNull();
-        assertThat(JsonTemplate.problem("{\"a\": {{x}}")).isNotNull();
+        assertThat(JsonTemplate.problem("{\"a\": {{x}}")).isEqualTo("Unexpected end-of-input: expected close marker for Object");
+        assertThat(JsonTemplate.problem("{\"a\": 1,}")).startsWith("Unexpected character ('}'");
         assertThat(JsonTemplate.problem("   ")).isEqualTo("it is empty");
         assertThat(JsonTemplate.problem("[1] 2")).isEqualTo("more follows its JSON value");
     }

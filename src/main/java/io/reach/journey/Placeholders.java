@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,11 +29,6 @@ final class Placeholders {
     private Placeholders() {}
 
     static Filled fill(String text, Contact contact, Map<String, String> variables) {
-        return fill(text, contact, variables, UnaryOperator.identity());
-    }
-
-    /** Like {@link #fill(String, Contact, Map)}, passing each value through {@code escape} (e.g. URL encoding). */
-    static Filled fill(String text, Contact contact, Map<String, String> variables, UnaryOperator<String> escape) {
         if (text == null) {
             return new Filled(null, List.of());
         }
@@ -42,10 +36,67 @@ final class Placeholders {
         Matcher matcher = PLACEHOLDER.matcher(text);
         StringBuilder out = new StringBuilder();
         while (matcher.find()) {
-            matcher.appendReplacement(out, Matcher.quoteReplacement(escape.apply(value(matcher.group(1), contact, variables, missing))));
+            matcher.appendReplacement(out, Matcher.quoteReplacement(value(matcher.group(1), contact, variables, missing)));
         }
         matcher.appendTail(out);
         return new Filled(out.toString(), List.copyOf(missing));
+    }
+
+    /**
+     * A URL's placeholders filled. A value before the URL's path begins (a whole base URL, a host) is percent-encoded
+     * only where a URL cannot hold it as it is. A value in the path, the query or the fragment is encoded as one path
+     * segment or query value, all but letters, digits and {@code -._~}: a phone's {@code +} reaches the backend as a
+     * {@code +}, not as the space a query decodes it to, and a value's {@code &}, {@code =} or {@code /} adds no
+     * parameter and no segment.
+     */
+    static Filled fillUrl(String text, Contact contact, Map<String, String> variables) {
+        if (text == null) {
+            return new Filled(null, List.of());
+        }
+        List<String> missing = new ArrayList<>();
+        Matcher matcher = PLACEHOLDER.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (matcher.find()) {
+            matcher.appendReplacement(out, "");
+            String value = value(matcher.group(1), contact, variables, missing);
+            out.append(pastTheHost(out) ? percentEncode(value, "") : percentEncode(value, KEPT_IN_A_BASE_URL));
+        }
+        matcher.appendTail(out);
+        return new Filled(out.toString(), List.copyOf(missing));
+    }
+
+    /** What a base URL may hold as it is besides letters, digits and {@code -._~}: RFC 3986's delimiters, and {@code %}. */
+    private static final String KEPT_IN_A_BASE_URL = ":/?#[]@!$&'()*+,;=%";
+
+    /** Whether a URL written so far has gone past its host into its path, query or fragment. */
+    static boolean pastTheHost(CharSequence url) {
+        String written = url.toString();
+        int scheme = written.indexOf("://");
+        if (scheme < 0) {
+            return false;
+        }
+        for (int i = scheme + 3; i < written.length(); i++) {
+            char c = written.charAt(i);
+            if (c == '/' || c == '?' || c == '#') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code value} as UTF-8, percent-encoded but for ASCII letters, digits, {@code -._~} and {@code kept}. */
+    static String percentEncode(String value, String kept) {
+        StringBuilder out = new StringBuilder(value.length());
+        for (byte b : value.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xFF);
+            if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~".indexOf(c) >= 0 || kept.indexOf(c) >= 0)) {
+                out.append(c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+            }
+        }
+        return out.toString();
     }
 
     /** A JSON text's placeholders filled so that it stays JSON whatever the values hold (see {@link JsonTemplate#fill}). */

@@ -273,7 +273,7 @@ class StepExecutor {
 
     private StepOutcome fetch(FlowStep step, Contact contact, Map<String, String> variables) {
         FlowStep.Request request = step.request();
-        String url = Placeholders.fill(request.url(), contact, variables, StepExecutor::escapeForUrl).text();
+        String url = Placeholders.fillUrl(request.url(), contact, variables).text();
         Duration timeout = fetchTimeout(request);
         String failure = step.branches().get("failure");
         String success = step.branches().get("success");
@@ -358,23 +358,6 @@ class StepExecutor {
         String branch = String.valueOf(result);
         return new StepOutcome.Next(step.branches().get(branch), branch, "'" + left + "' " + condition.operator()
                 + (right == null ? "" : " '" + right + "'") + " is " + result, null);
-    }
-
-    /**
-     * Percent-encodes what a URL cannot hold as it is (spaces, non-ASCII, quotes, …) and keeps what it can, so that
-     * a variable may hold a whole base URL as well as a path segment.
-     */
-    static String escapeForUrl(String value) {
-        StringBuilder out = new StringBuilder();
-        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
-            char c = (char) (b & 0xFF);
-            if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~:/?#[]@!$&'()*+,;=%".indexOf(c) >= 0)) {
-                out.append(c);
-            } else {
-                out.append('%').append(String.format("%02X", b & 0xFF));
-            }
-        }
-        return out.toString();
     }
 
     private static int compare(String left, String right) {

@@ -147,6 +147,21 @@ class StepTypesIT extends ReachIntegrationTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        // Answers its query's parameters, decoded as a form (a + is a space), and its path as it came.
+        backend.createContext("/lookup/", exchange -> {
+            Map<String, String> parameters = new java.util.LinkedHashMap<>();
+            String query = exchange.getRequestURI().getRawQuery();
+            for (String pair : query == null ? new String[0] : query.split("&")) {
+                int equals = pair.indexOf('=');
+                parameters.put(java.net.URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8),
+                        equals < 0 ? "" : java.net.URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+            }
+            byte[] body = POSTED_JSON.writeValueAsBytes(Map.of("parameters", parameters, "rawPath", exchange.getRequestURI().getRawPath()));
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
         backend.createContext("/held/", exchange -> {
             HELD_REQUESTS.incrementAndGet();
             try {
@@ -254,6 +269,29 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(journeys.get("unreachable"))).containsExactly("fetch:failure", "failed", "end");
         assertThat(outcome(journeys.get("unreachable"), 0)).startsWith("request failed: could not connect to 127.0.0.1:");
         assertThat(api.get("/api/v1/flows/" + flow + "/reports").body()).contains("Ada c 42 (gold)");
+    }
+
+    @Test
+    void fillsAUrlsPathAndQueryWithValuesEncodedSoThatAPhoneKeepsItsPlusAndNoValueAddsAParameter() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"fetch","steps":[
+                 {"id":"fetch","type":"fetch_variables",
+                  "request":{"method":"GET","url":"{{backend}}lookup/{{segment}}?phone={{contact.phone}}&q={{q}}","timeout":"PT5S"},
+                  "extract":{"phone":"/parameters/phone","q":"/parameters/q","admin":"/parameters/admin","path":"/rawPath"},
+                  "branches":{"success":"ok","failure":"failed"}},
+                 {"id":"ok","type":"end"},
+                 {"id":"failed","type":"end"}]}""");
+        String phone = contact();
+        String journey = start(flow, phone, Map.of("backend", "http://127.0.0.1:" + backend.getAddress().getPort() + "/",
+                "segment", "../held/x", "q", "a&admin=1 b+c"));
+
+        awaitEnded(journey);
+        assertThat(steps(journey)).containsExactly("fetch:success", "ok");
+        JsonNode variables = api.get("/api/v1/journeys/" + journey).json().path("variables");
+        assertThat(variables.path("phone").asString()).isEqualTo(phone);
+        assertThat(variables.path("q").asString()).isEqualTo("a&admin=1 b+c");
+        assertThat(variables.has("admin")).isFalse();
+        assertThat(variables.path("path").asString()).isEqualTo("/lookup/..%2Fheld%2Fx");
     }
 
     @Test

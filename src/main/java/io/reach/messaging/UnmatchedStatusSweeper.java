@@ -7,6 +7,8 @@ import org.springframework.stereotype.Component;
 @Component
 class UnmatchedStatusSweeper {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(UnmatchedStatusSweeper.class);
+
     private final Messages messages;
 
     UnmatchedStatusSweeper(Messages messages) {
@@ -15,6 +17,11 @@ class UnmatchedStatusSweeper {
 
     @Scheduled(fixedDelayString = "${reach.messaging.unmatched-sweep-interval:5s}")
     void sweep() {
-        messages.reconcilePending(500);
+        try {
+            messages.reconcilePending(500);
+        } catch (org.springframework.dao.DataAccessException e) {
+            // A database that restarts or fails over: as the background workers do, a warning, and the next sweep.
+            log.warn("Matching statuses that came before their messages failed; the next sweep tries again", e);
+        }
     }
 }

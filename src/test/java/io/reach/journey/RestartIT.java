@@ -53,6 +53,33 @@ class RestartIT {
     }
 
     @Test
+    void everyJourneyFinishesWhenPostgreSqlDropsEveryConnectionMidRunWithNoStepTakenTwiceAndNoMessageSentTwice() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(TestDatabase.postgres(), "PostgreSQL only: an embedded H2 drops no connection");
+        int port = ReachNode.freePort();
+        Map<String, String> database = TestDatabase.fresh();
+        try (ReachNode sandboxNode = MultiNodeFlows.sandbox(port);
+             ReachNode node = MultiNodeFlows.reach("outage", database, port)) {
+            SandboxNetwork sandbox = sandboxNode.bean(SandboxNetwork.class);
+            String flowId = MultiNodeFlows.setUp(node.api(), sandbox);
+            List<String> phones = FlowFixtures.importPopulation(node.api(), MultiNodeFlows.DIVISOR);
+            phones.forEach(phone -> FlowFixtures.orderReady(node.api(), phone));
+            String counts = "/api/v1/flows/" + flowId + "/versions/1/counts";
+
+            // As a restart or a failover of the server would, twice: while WhatsApp's statuses come in, and while
+            // the fallbacks go out. Every statement under way fails; the pool opens new connections.
+            await().atMost(MultiNodeFlows.PATIENCE).until(() ->
+                    node.api().get(counts).json().path("steps").path("whatsapp_delivered").path("entered").asLong() >= 20);
+            assertThat(TestDatabase.dropConnections(database)).as("connections dropped").isPositive();
+            await().atMost(MultiNodeFlows.PATIENCE).until(() ->
+                    node.api().get(counts).json().path("steps").path("send_sms").path("entered").asLong() >= 10);
+            assertThat(TestDatabase.dropConnections(database)).as("connections dropped").isPositive();
+
+            MultiNodeFlows.finish(node.api(), flowId);
+            MultiNodeFlows.assertNothingLostOrDoubled(node.api(), flowId, sandbox);
+        }
+    }
+
+    @Test
     void aStoppingNodeGivesBackTheLeasesOfRunningJourneysItClaimedAheadAndDidNotTakeUp() throws Exception {
         Map<String, String> database = TestDatabase.fresh();
         // A backend that takes the connection and never answers: each journey's first step waits out its timeout,

@@ -54,13 +54,28 @@ public final class TestDatabase {
             throw new IllegalStateException("Cannot create a test schema in " + url, e);
         }
         CREATED_SCHEMAS.add(schema);
-        String withSchema = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+        // Named after its schema in pg_stat_activity, so that a test can drop its own connections and no one else's.
+        String withSchema = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema + "&ApplicationName=" + schema;
         settings.put("spring.datasource.url", withSchema);
         settings.put("spring.datasource.username", "");
         settings.put("spring.datasource.password", "");
         settings.put("spring.flyway.schemas", schema);
         settings.put("spring.flyway.default-schema", schema);
         return settings;
+    }
+
+    /**
+     * Drops every connection to the PostgreSQL schema of {@code database} (made by {@link #fresh}), as a restart or a
+     * failover of the server would; returns how many were dropped.
+     */
+    public static int dropConnections(java.util.Map<String, String> database) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(database.get("spring.datasource.url"));
+             java.sql.PreparedStatement terminate = connection.prepareStatement("SELECT COUNT(pg_terminate_backend(pid))"
+                     + " FROM pg_stat_activity WHERE application_name = current_setting('application_name') AND pid <> pg_backend_pid()");
+             java.sql.ResultSet dropped = terminate.executeQuery()) {
+            dropped.next();
+            return dropped.getInt(1);
+        }
     }
 
     private static void dropSchemas() {

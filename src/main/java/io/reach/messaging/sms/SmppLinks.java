@@ -89,7 +89,15 @@ class SmppLinks implements SmartLifecycle {
         if (!running) {
             return;
         }
-        for (ProviderAccount account : senders.providerAccounts(Sender.SMS)) {
+        List<ProviderAccount> accounts;
+        try {
+            accounts = senders.providerAccounts(Sender.SMS);
+        } catch (org.springframework.dao.DataAccessException e) {
+            // A database that restarts or fails over: the sessions open stay open, and the next refresh looks again.
+            log.warn("Could not read the SMPP senders; the next refresh tries again", e);
+            return;
+        }
+        for (ProviderAccount account : accounts) {
             if (!Sender.SMPP.equals(account.sender().provider())) {
                 continue;
             }

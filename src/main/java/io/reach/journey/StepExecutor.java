@@ -113,7 +113,7 @@ class StepExecutor {
                 case StepTypes.SEND_SMS -> sendSms(flow, step, journey, contact, variables);
                 case StepTypes.VOICE_CALL -> call(flow, step, journey, contact, variables);
                 case StepTypes.BRANCH_ON_STATUS -> branchOnStatus(step, variables, sentHere);
-                case StepTypes.WAIT_FOR_REPLY -> waitForReply(step, variables);
+                case StepTypes.WAIT_FOR_REPLY -> waitForReply(step, journey, variables);
                 case StepTypes.WAIT -> waitStep(step, contact);
                 case StepTypes.FETCH_VARIABLES -> fetch(step, contact, variables);
                 case StepTypes.ADD_REPORT_ROW -> report(step, journey, contact, variables);
@@ -210,13 +210,13 @@ class StepExecutor {
         return new StepOutcome.Wait(StepOutcome.STATUS, wakeAt, messageId, String.join(",", keys), null, null);
     }
 
-    private StepOutcome waitForReply(FlowStep step, Map<String, String> variables) {
+    private StepOutcome waitForReply(FlowStep step, Journey journey, Map<String, String> variables) {
         UUID messageId = step.message() == null ? null : messageOf(step, variables);
         Set<String> keys = new LinkedHashSet<>(step.branches().keySet());
         keys.remove(StepTypes.NO_REPLY);
         // The engine holds the contact's lock here: a reply being stored now is either seen or sees this journey waiting.
         if (messageId != null) {
-            for (InboundMessage reply : inbound.repliesTo(messageId)) {
+            for (InboundMessage reply : inbound.repliesTo(messageId, journey.contactId())) {
                 String decision = Decisions.forReply(reply.replyPayload(), reply.text(), keys);
                 if (decision != null) {
                     remember(reply, variables);

@@ -70,9 +70,23 @@ public class InboundMessages {
                 .params(contactId, senderId, Times.utc(clock.instant().minus(window))).query(Long.class).single() > 0;
     }
 
-    public List<InboundMessage> repliesTo(UUID messageId) {
+    /** The replies that quote a message (a quick reply, a swipe to reply), oldest first. */
+    public List<InboundMessage> quoting(UUID messageId) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE replied_to_message_id = ? ORDER BY occurred_at, id")
                 .param(messageId).query(this::row).list();
+    }
+
+    /**
+     * The replies to a message, oldest first: those that quote it, and those of its contact that quote no message of
+     * Reach's (a text typed without swiping to reply, as most are) and were written once it was sent. WhatsApp gives
+     * its times in whole seconds, so "once it was sent" counts from the second before.
+     */
+    public List<InboundMessage> repliesTo(UUID messageId, UUID contactId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE replied_to_message_id = ?"
+                        + " UNION ALL SELECT " + COLUMNS + " FROM inbound_messages WHERE contact_id = ? AND replied_to_message_id IS NULL"
+                        + " AND occurred_at >= (SELECT created_at - INTERVAL '1' SECOND FROM messages WHERE id = ?)"
+                        + " ORDER BY occurred_at, id")
+                .params(messageId, contactId, messageId).query(this::row).list();
     }
 
     public List<InboundMessage> ofContact(UUID contactId, int limit) {

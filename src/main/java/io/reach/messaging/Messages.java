@@ -122,7 +122,7 @@ public class Messages {
                 .map(m -> new Message(m.id(), m.channel(), m.senderId(), m.contactId(), m.recipient(), m.templateName(),
                         m.templateLanguage(), m.campaignId(), m.renderedText(), m.status(), m.blockedReason(), m.error(),
                         m.providerMessageId(), m.attempts(), m.createdAt(), m.updatedAt(), timeline(id),
-                        inbound.repliesTo(id)));
+                        inbound.quoting(id)));
     }
 
     /** Messages, newest first, optionally of one contact or campaign; without timelines. */

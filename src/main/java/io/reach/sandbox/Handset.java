@@ -40,8 +40,11 @@ public record Handset(
         Long callAfterMs,
         Integer callDurationSec) {
 
-    /** What the handset answers: a quick-reply button payload (with its text) or a text. */
-    public record Reply(Long afterMs, String button, String buttonText, String text) {}
+    /**
+     * What the handset answers: a quick-reply button payload (with its text), which quotes the message as WhatsApp's
+     * do, or a text, which quotes it only when {@code quoted} (a swipe to reply): most typed replies quote nothing.
+     */
+    public record Reply(Long afterMs, String button, String buttonText, String text, Boolean quoted) {}
 
     boolean onWhatsApp() {
         return whatsapp == null || whatsapp;

@@ -201,9 +201,11 @@ final class SandboxWebhooks {
         message.put("from", fromDigits);
         message.put("id", SandboxGraphApi.newWamid());
         message.put("timestamp", String.valueOf(Instant.now().getEpochSecond()));
-        ObjectNode context = message.putObject("context");
-        context.put("from", displayNumber.replaceAll("[^0-9]", ""));
-        context.put("id", contextWamid);
+        if (reply.button() != null || Boolean.TRUE.equals(reply.quoted())) {
+            ObjectNode context = message.putObject("context");
+            context.put("from", displayNumber.replaceAll("[^0-9]", ""));
+            context.put("id", contextWamid);
+        }
         if (reply.button() != null) {
             message.put("type", "button");
             ObjectNode button = message.putObject("button");

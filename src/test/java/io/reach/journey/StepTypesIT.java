@@ -430,6 +430,40 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aTypedReplyThatCameBeforeTheJourneyWaitsForItDecidesItButNotOneWrittenBeforeTheMessageWasSent() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"pause"},
+                 {"id":"pause","type":"wait","duration":"PT1H","next":"reply"},
+                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
+                  "branches":{"any_text":"text","no_reply":"silent"}},
+                 {"id":"text","type":"add_report_row","status":"text: {{reply.text}}","next":"end"},
+                 {"id":"silent","type":"add_report_row","status":"no reply","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String texter = contact("2");
+        String early = contact("2");
+        String answered = start(flow, texter, Map.of());
+        String unanswered = start(flow, early, Map.of());
+        await().atMost(PATIENCE).until(() -> "pause".equals(current(answered)) && "pause".equals(current(unanswered)));
+        Instant sent = Instant.parse(api.get("/api/v1/journeys/" + answered + "/path").json().path(0).path("enteredAt").asString());
+
+        // Typed while the journey waits at another step (or held up by an outage): no quote, as most replies.
+        postInboundText(texter, "I'll come at five");
+        // Written an hour before the message was sent, and delivered to Reach only now (Meta retries for days).
+        postInboundText(early, "Is my order ready?", sent.minus(Duration.ofHours(1)));
+        clock.advance(Duration.ofHours(1).plusSeconds(1));
+
+        awaitEnded(answered);
+        assertThat(steps(answered)).containsExactly("send", "pause", "reply:any_text", "text", "end");
+        assertThat(api.get("/api/v1/flows/" + flow + "/reports").body()).contains("text: I'll come at five");
+        await().atMost(PATIENCE).until(() -> "reply".equals(current(unanswered)) && "WAITING".equals(state(unanswered)));
+        clock.advance(Duration.ofHours(2).plusSeconds(1));
+        awaitEnded(unanswered);
+        assertThat(steps(unanswered)).containsExactly("send", "pause", "reply:no_reply", "silent", "end");
+    }
+
+    @Test
     void aLongReplyDecidesItsJourneyAndIsReportedWholeAndAStepOutcomeQuotingItIsClipped() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
@@ -952,10 +986,15 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     private void postInboundText(String phone, String text) {
+        postInboundText(phone, text, clock.instant());
+    }
+
+    /** A text the contact typed at {@code writtenAt}, quoting no message, as WhatsApp sends most replies. */
+    private void postInboundText(String phone, String text, Instant writtenAt) {
         String payload = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"200000000000001\",\"changes\":[{\"value\":"
                 + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100001\","
                 + "\"phone_number_id\":\"100000000000001\"},\"messages\":[{\"from\":\"" + phone.substring(1) + "\",\"id\":\"wamid.in-"
-                + java.util.UUID.randomUUID() + "\",\"timestamp\":\"" + clock.instant().getEpochSecond()
+                + java.util.UUID.randomUUID() + "\",\"timestamp\":\"" + writtenAt.getEpochSecond()
                 + "\",\"type\":\"text\",\"text\":{\"body\":\"" + text + "\"}}]},\"field\":\"messages\"}]}]}";
         byte[] body = payload.getBytes(StandardCharsets.UTF_8);
         Api.Response response = api.postRaw("/webhooks/whatsapp", "application/json", body, Map.of("X-Hub-Signature-256",

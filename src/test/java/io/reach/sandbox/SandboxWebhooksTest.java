@@ -99,7 +99,7 @@ class SandboxWebhooksTest {
         webhooks = webhooks(100, 2);
         webhooks.sendInOrder(Instant.now(), List.of(
                 new SandboxWebhooks.Scheduled(0, webhooks.status("wamid.a", "31612000001", "sent", "m", null)),
-                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", "wamid.a", new Handset.Reply(0L, "YES", "Yes", null)))));
+                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", "wamid.a", new Handset.Reply(0L, "YES", "Yes", null, null)))));
 
         await().atMost(PATIENCE).until(() -> received.size() == 2);
         JsonNode reply = received.get(1).path("entry").path(0).path("changes").path(0).path("value");
@@ -108,6 +108,27 @@ class SandboxWebhooksTest {
         assertThat(reply.path("messages").path(0).path("context").path("id").asString()).isEqualTo("wamid.a");
         assertThat(reply.path("contacts").path(0).path("wa_id").asString()).isEqualTo("31612000001");
         assertThat(reply.path("metadata").path("phone_number_id").asString()).isEqualTo("100000000000009");
+    }
+
+    @Test
+    void aTypedReplyQuotesNoMessageUnlessItsRuleSaysSo() {
+        firstAnswer.countDown();
+        webhooks = webhooks(100, 2);
+        webhooks.sendInOrder(Instant.now(), List.of(
+                new SandboxWebhooks.Scheduled(0, webhooks.reply("31612000001", "wamid.a", new Handset.Reply(0L, null, null, "Thanks", null))),
+                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", "wamid.a", new Handset.Reply(0L, null, null, "At five", true)))));
+
+        // One callback each, or both in one: what counts is each message's context.
+        java.util.function.Supplier<List<JsonNode>> messages = () -> received.stream()
+                .flatMap(payload -> java.util.stream.StreamSupport.stream(payload.path("entry").path(0).path("changes").path(0)
+                        .path("value").path("messages").spliterator(), false)).toList();
+        await().atMost(PATIENCE).until(() -> messages.get().size() == 2);
+        JsonNode typed = messages.get().get(0);
+        JsonNode quoted = messages.get().get(1);
+        assertThat(typed.path("text").path("body").asString()).isEqualTo("Thanks");
+        assertThat(typed.has("context")).isFalse();
+        assertThat(quoted.path("text").path("body").asString()).isEqualTo("At five");
+        assertThat(quoted.path("context").path("id").asString()).isEqualTo("wamid.a");
     }
 
     private SandboxWebhooks webhooks(int batchSize, int concurrency) {

@@ -25,10 +25,13 @@ class JourneyListeners {
     private final JourneyStore store;
     private final JourneyEngine engine;
     private final io.reach.contact.Contacts contacts;
+    private final io.reach.flow.Flows flows;
     private final JsonMapper json;
 
-    JourneyListeners(JourneyStore store, JourneyEngine engine, io.reach.contact.Contacts contacts, JsonMapper json) {
+    JourneyListeners(JourneyStore store, JourneyEngine engine, io.reach.contact.Contacts contacts, io.reach.flow.Flows flows,
+                     JsonMapper json) {
         this.store = store;
+        this.flows = flows;
         this.engine = engine;
         this.contacts = contacts;
         this.json = json;
@@ -77,7 +80,7 @@ class JourneyListeners {
             if (expected != null && reply.repliedToMessageId() != null && !expected.equals(reply.repliedToMessageId())) {
                 continue;
             }
-            Set<String> keys = Decisions.keys(row.waitingFor());
+            Set<String> keys = replyBranches(row);
             String decision = Decisions.forReply(reply.replyPayload(), reply.text(), keys);
             if (decision != null) {
                 Map<String, String> detail = new LinkedHashMap<>();
@@ -88,5 +91,20 @@ class JourneyListeners {
         if (decided) {
             engine.wakeAfterCommit();
         }
+    }
+
+    /**
+     * The reply branches of the step a journey waits at, read from its flow (published, so held in memory): a
+     * payload may hold the comma that separates the keys the journey's row keeps.
+     */
+    private Set<String> replyBranches(JourneyStore.Row row) {
+        return flows.document(row.journey().flowVersionId()).step(row.journey().currentStep())
+                .filter(step -> step.branches() != null)
+                .map(step -> {
+                    Set<String> keys = new java.util.HashSet<>(step.branches().keySet());
+                    keys.remove(io.reach.flow.StepTypes.NO_REPLY);
+                    return keys;
+                })
+                .orElseGet(() -> Decisions.keys(row.waitingFor()));
     }
 }

@@ -464,6 +464,32 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aQuickReplyWhosePayloadHoldsACommaTakesItsBranch() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"reply"},
+                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
+                  "branches":{"YES, TODAY":"today","YES":"later","any_text":"text","no_reply":"end"}},
+                 {"id":"today","type":"add_report_row","status":"today","next":"end"},
+                 {"id":"later","type":"add_report_row","status":"later","next":"end"},
+                 {"id":"text","type":"add_report_row","status":"text","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String phone = contact("2");
+        String journey = start(flow, phone, Map.of());
+        await().atMost(PATIENCE).until(() -> "reply".equals(current(journey)) && "WAITING".equals(state(journey)));
+        String sent = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/messages/" + sent).json().path("providerMessageId").isString());
+        String wamid = api.get("/api/v1/messages/" + sent).json().path("providerMessageId").asString();
+
+        postInbound(phone, "\"type\":\"button\",\"button\":{\"payload\":\"YES, TODAY\",\"text\":\"Yes, today\"},"
+                + "\"context\":{\"from\":\"15550100001\",\"id\":\"" + wamid + "\"}", clock.instant());
+
+        awaitEnded(journey);
+        assertThat(steps(journey)).containsExactly("send", "reply:YES, TODAY", "today", "end");
+    }
+
+    @Test
     void aLongReplyDecidesItsJourneyAndIsReportedWholeAndAStepOutcomeQuotingItIsClipped() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
@@ -991,11 +1017,16 @@ class StepTypesIT extends ReachIntegrationTest {
 
     /** A text the contact typed at {@code writtenAt}, quoting no message, as WhatsApp sends most replies. */
     private void postInboundText(String phone, String text, Instant writtenAt) {
+        postInbound(phone, "\"type\":\"text\",\"text\":{\"body\":\"" + text + "\"}", writtenAt);
+    }
+
+    /** An inbound WhatsApp message from {@code phone}: {@code fields} are those after its id and timestamp. */
+    private void postInbound(String phone, String fields, Instant writtenAt) {
         String payload = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"200000000000001\",\"changes\":[{\"value\":"
                 + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100001\","
                 + "\"phone_number_id\":\"100000000000001\"},\"messages\":[{\"from\":\"" + phone.substring(1) + "\",\"id\":\"wamid.in-"
                 + java.util.UUID.randomUUID() + "\",\"timestamp\":\"" + writtenAt.getEpochSecond()
-                + "\",\"type\":\"text\",\"text\":{\"body\":\"" + text + "\"}}]},\"field\":\"messages\"}]}]}";
+                + "\"," + fields + "}]},\"field\":\"messages\"}]}]}";
         byte[] body = payload.getBytes(StandardCharsets.UTF_8);
         Api.Response response = api.postRaw("/webhooks/whatsapp", "application/json", body, Map.of("X-Hub-Signature-256",
                 io.reach.messaging.whatsapp.WebhookSignature.sign(body, "sandbox-app-secret")));

@@ -13,7 +13,6 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -53,10 +52,29 @@ class WhatsAppWebhookController {
                 "hub.mode must be 'subscribe' and hub.verify_token must be a sender's verify token", List.of()));
     }
 
+    /**
+     * The largest webhook body read. Meta's payloads are at most 3 MB; the endpoint is public and its body is read
+     * before its signature can be checked, so a larger one is refused unread rather than held in memory.
+     */
+    static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
+
     @PostMapping("/webhooks/whatsapp")
-    ResponseEntity<Void> receive(@RequestBody(required = false) byte[] body,
+    ResponseEntity<Void> receive(jakarta.servlet.http.HttpServletRequest request,
                                  @RequestHeader(name = "X-Hub-Signature-256", required = false) String signature) {
-        if (body == null || body.length == 0) {
+        if (request.getContentLengthLong() > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        byte[] body;
+        try {
+            body = request.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+        } catch (java.io.IOException broken) {
+            // The sender went away mid-body: as a body that cannot be read, not as a failure of Reach's.
+            throw ApiException.badRequest("malformed_webhook", "The webhook body could not be read", List.of());
+        }
+        if (body.length > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        if (body.length == 0) {
             throw ApiException.badRequest("malformed_webhook", "The webhook body is empty", List.of());
         }
         JsonNode root;
@@ -81,6 +99,11 @@ class WhatsAppWebhookController {
         }
         processor.receive(accounts.iterator().next().sender().id(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
         return ResponseEntity.ok().build();
+    }
+
+    private static ApiException tooLarge() {
+        return new ApiException(HttpStatus.CONTENT_TOO_LARGE, "webhook_too_large",
+                "A WhatsApp webhook is at most " + MAX_BODY_BYTES / 1024 / 1024 + " MiB (Meta's are at most 3 MB)");
     }
 
     private Set<WhatsAppAccount> accountsOf(JsonNode root) {

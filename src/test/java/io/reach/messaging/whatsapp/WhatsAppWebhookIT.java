@@ -93,6 +93,65 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesABodyOverItsBoundUnreadWith413AndStoresNothing() throws Exception {
+        long before = inbox.stored(WhatsAppWebhookController.SOURCE);
+        int over = WhatsAppWebhookController.MAX_BODY_BYTES + 1;
+
+        // Declared too large: refused before a byte of it is read (only the headers are sent).
+        String declared = rawPost("Content-Length: " + over + "\r\n", new byte[0]);
+        // Sent in chunks with no length declared: refused once the bound is passed.
+        byte[] chunk = new byte[64 * 1024];
+        java.util.Arrays.fill(chunk, (byte) ' ');
+        java.io.ByteArrayOutputStream chunked = new java.io.ByteArrayOutputStream();
+        for (int sent = 0; sent < over + chunk.length; sent += chunk.length) {
+            chunked.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            chunked.write(chunk);
+            chunked.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        chunked.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String streamed = rawPost("Transfer-Encoding: chunked\r\n", chunked.toByteArray());
+
+        assertThat(declared).startsWith("HTTP/1.1 413").contains("webhook_too_large");
+        assertThat(streamed).startsWith("HTTP/1.1 413").contains("webhook_too_large");
+        assertThat(inbox.stored(WhatsAppWebhookController.SOURCE)).isEqualTo(before);
+    }
+
+    /** A POST to the webhook over a socket of its own, with {@code headers} and {@code body} as they are; its answer. */
+    private String rawPost(String headers, byte[] body) throws java.io.IOException {
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(30_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("POST /webhooks/whatsapp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "X-Hub-Signature-256: sha256=00\r\nConnection: close\r\n" + headers + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            // The answer's head, then as many bytes as it declares: the server need not close the connection first.
+            java.io.InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int next = in.read();
+                if (next < 0) {
+                    return head.toString();
+                }
+                head.append((char) next);
+            }
+            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            if (length.find()) {
+                return head + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
+            }
+            java.io.ByteArrayOutputStream chunks = new java.io.ByteArrayOutputStream();
+            while (!chunks.toString(StandardCharsets.UTF_8).endsWith("\r\n0\r\n\r\n")) {
+                int next = in.read();
+                if (next < 0) {
+                    break;
+                }
+                chunks.write(next);
+            }
+            return head + chunks.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
     void readBeforeDeliveredMakesTheMessageReadAndImpliesDelivered() {
         String id = submittedMessage("wamid.read-first");
 

@@ -91,6 +91,17 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void requiresTheApiTokenOnEveryPathThatReachesTheApi() {
+        // Each reaches the contacts' handler once decoded and stripped of ";" parameters, as handlers are matched.
+        for (String disguised : List.of("/api;x=1/v1/contacts", "/%61pi/v1/contacts", "/api/v1;x=1/contacts",
+                "/api/v1/contacts;jsessionid=1", "/api/%76%31/contacts")) {
+            Api.Response response = api.getWithoutToken(disguised);
+            assertThat(response.status()).as(disguised + ": " + response.body()).isEqualTo(401);
+            assertThat(api.get(disguised).status()).as(disguised + " with the token").isEqualTo(200);
+        }
+    }
+
+    @Test
     void neverShowsASendersSecrets() {
         Api.Response created = api.post("/api/v1/senders", Map.of("name", "shop", "phoneNumberId", "123456789012345",
                 "wabaId", "987654321", "displayNumber", "+15550001234", "accessToken", "EAAG-very-secret",

@@ -86,6 +86,7 @@ class JourneyEngine extends BackgroundWorker {
     protected int doWork() {
         // Here, not in claim: with every thread taken by slow steps no claim is made, but doWork still runs each second.
         giveBackStaleClaims();
+        giveBackCutShortTurns();
         return advancing.claimAsFree(settings.batchSize(), this::claim, this::advanceAndFree);
     }
 
@@ -204,7 +205,53 @@ class JourneyEngine extends BackgroundWorker {
                 countFailedTurn(turn, e);
                 return;
             }
-            log.warn("Journey {} could not take its step; it is tried again when its lease ends", claimed.id(), e);
+            if (passing(e)) {
+                // Given back by the engine's thread before its next claim: right after a lost connection the pool may
+                // hand this thread another dead one, and the give-back would fail with the step.
+                cutShort.add(new CutShort(claimed.id(), turn.atTransactionStart.visits(), clock.instant().plus(settings.lease())));
+                wake();
+                log.warn("Journey {} could not take its step; its lease is given back before the next claim, which tries it again",
+                        claimed.id(), e);
+            } else {
+                log.warn("Journey {} could not take its step; it is tried again when its lease ends", claimed.id(), e);
+            }
+        }
+    }
+
+    /**
+     * A failure that passes: the connection was lost (the database restarted or failed over), a lock or a statement
+     * timed out, a deadlock chose this transaction. The step is worth trying again at once, not a lease later.
+     */
+    private static boolean passing(RuntimeException e) {
+        return e instanceof org.springframework.dao.DataAccessResourceFailureException
+                || e instanceof org.springframework.dao.TransientDataAccessException
+                || e instanceof org.springframework.dao.RecoverableDataAccessException
+                || e instanceof org.springframework.transaction.TransactionException;
+    }
+
+    /** A journey whose turn a passing failure cut short, at visit {@code visits}, leased until {@code leaseEnds}. */
+    private record CutShort(UUID id, int visits, java.time.Instant leaseEnds) {}
+
+    // Filled by the turns' threads, emptied by the worker's before it claims.
+    private final java.util.concurrent.ConcurrentLinkedQueue<CutShort> cutShort = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /**
+     * Gives back the leases of journeys whose turns a passing failure cut short, unless they moved on meanwhile, so
+     * that the claim that follows takes them again; while the database still fails, they wait for the next try (or
+     * for their leases to end, when there is nothing left to give back).
+     */
+    private void giveBackCutShortTurns() {
+        java.time.Instant now = clock.instant();
+        CutShort journey;
+        while ((journey = cutShort.peek()) != null) {
+            if (journey.leaseEnds().isAfter(now)) {
+                try {
+                    store.releaseIfStillAt(journey.id(), journey.visits());
+                } catch (RuntimeException stillFailing) {
+                    return;
+                }
+            }
+            cutShort.poll();
         }
     }
 

@@ -221,6 +221,11 @@ class JourneyStore {
         }
     }
 
+    /** Gives back a journey's lease if it is still at visit {@code visits} (no one has advanced it meanwhile). */
+    void releaseIfStillAt(UUID id, int visits) {
+        jdbc.sql("UPDATE journeys SET lease_until = NULL WHERE id = ? AND visits = ?").params(id, visits).update();
+    }
+
     /** Stretches a running journey's lease to {@code until}, if it is still at visit {@code visits}; false if not. */
     boolean extendLease(UUID id, int visits, Instant until) {
         return jdbc.sql("UPDATE journeys SET lease_until = ? WHERE id = ? AND visits = ? AND state = 'RUNNING'")

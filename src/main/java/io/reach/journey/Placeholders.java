@@ -29,6 +29,12 @@ final class Placeholders {
     private Placeholders() {}
 
     static Filled fill(String text, Contact contact, Map<String, String> variables) {
+        return fill(text, contact, variables, (written, value) -> value);
+    }
+
+    /** {@code text} with each placeholder's value, as {@code encode} puts it after what is {@code written} so far. */
+    private static Filled fill(String text, Contact contact, Map<String, String> variables,
+                               java.util.function.BiFunction<CharSequence, String, String> encode) {
         if (text == null) {
             return new Filled(null, List.of());
         }
@@ -36,7 +42,8 @@ final class Placeholders {
         Matcher matcher = PLACEHOLDER.matcher(text);
         StringBuilder out = new StringBuilder();
         while (matcher.find()) {
-            matcher.appendReplacement(out, Matcher.quoteReplacement(value(matcher.group(1), contact, variables, missing)));
+            matcher.appendReplacement(out, "");
+            out.append(encode.apply(out, value(matcher.group(1), contact, variables, missing)));
         }
         matcher.appendTail(out);
         return new Filled(out.toString(), List.copyOf(missing));
@@ -50,19 +57,8 @@ final class Placeholders {
      * parameter and no segment.
      */
     static Filled fillUrl(String text, Contact contact, Map<String, String> variables) {
-        if (text == null) {
-            return new Filled(null, List.of());
-        }
-        List<String> missing = new ArrayList<>();
-        Matcher matcher = PLACEHOLDER.matcher(text);
-        StringBuilder out = new StringBuilder();
-        while (matcher.find()) {
-            matcher.appendReplacement(out, "");
-            String value = value(matcher.group(1), contact, variables, missing);
-            out.append(pastTheHost(out) ? percentEncode(value, "") : percentEncode(value, KEPT_IN_A_BASE_URL));
-        }
-        matcher.appendTail(out);
-        return new Filled(out.toString(), List.copyOf(missing));
+        return fill(text, contact, variables, (written, value) ->
+                percentEncode(value, pastTheHost(written) ? "" : KEPT_IN_A_BASE_URL));
     }
 
     /** What a base URL may hold as it is besides letters, digits and {@code -._~}: RFC 3986's delimiters, and {@code %}. */

@@ -60,6 +60,12 @@ class JourneyEngine extends BackgroundWorker {
     /** A running journey claimed ahead, and when half its lease is gone (it is then given back, not taken up). */
     private record Ahead(Journey journey, java.time.Instant staleAt) {}
 
+    // Journeys whose turns a passing failure cut short: filled by the turns' threads, emptied by the worker's before it claims.
+    private final java.util.concurrent.ConcurrentLinkedQueue<CutShort> cutShort = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** A journey whose turn a passing failure cut short, at visit {@code visits}, leased until {@code leaseEnds}. */
+    private record CutShort(UUID id, int visits, java.time.Instant leaseEnds) {}
+
     JourneyEngine(JourneyStore store, Flows flows, Contacts contacts, StepExecutor executor, io.reach.messaging.Messages messages,
                   TransactionTemplate transactions, JourneySettings settings, JsonMapper json, Clock clock) {
         super("journey-engine", settings.pollInterval(), settings.engineEnabled());
@@ -228,12 +234,6 @@ class JourneyEngine extends BackgroundWorker {
                 || e instanceof org.springframework.dao.RecoverableDataAccessException
                 || e instanceof org.springframework.transaction.TransactionException;
     }
-
-    /** A journey whose turn a passing failure cut short, at visit {@code visits}, leased until {@code leaseEnds}. */
-    private record CutShort(UUID id, int visits, java.time.Instant leaseEnds) {}
-
-    // Filled by the turns' threads, emptied by the worker's before it claims.
-    private final java.util.concurrent.ConcurrentLinkedQueue<CutShort> cutShort = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /**
      * Gives back the leases of journeys whose turns a passing failure cut short, unless they moved on meanwhile, so

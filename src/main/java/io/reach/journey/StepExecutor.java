@@ -60,6 +60,8 @@ class StepExecutor {
     private final Contacts contacts;
     private final Reports reports;
     private final JsonMapper json;
+    // A fetched answer's decimals as they were written: a price of 19.90 stays "19.90", not the double 19.9.
+    private final tools.jackson.databind.ObjectReader answers;
     private final Clock clock;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
             .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
@@ -94,6 +96,8 @@ class StepExecutor {
         this.contacts = contacts;
         this.reports = reports;
         this.json = json;
+        this.answers = json.reader().with(tools.jackson.databind.cfg.JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .without(tools.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
         this.clock = clock;
     }
 
@@ -317,7 +321,7 @@ class StepExecutor {
         }
         JsonNode body;
         try {
-            body = json.readTree(response.body());
+            body = answers.readTree(response.body());
         } catch (JacksonException e) {
             return new StepOutcome.Next(failure, "failure", "the answer is not JSON", null);
         }
@@ -326,7 +330,8 @@ class StepExecutor {
             for (Map.Entry<String, String> extract : step.extract().entrySet()) {
                 JsonNode value = body.at(extract.getValue());
                 if (!value.isMissingNode() && !value.isNull()) {
-                    variables.put(extract.getKey(), value.isValueNode() ? value.asString() : value.toString());
+                    variables.put(extract.getKey(), value.isBigDecimal() ? value.decimalValue().toPlainString()
+                            : value.isValueNode() ? value.asString() : value.toString());
                     found.add(extract.getKey());
                 }
             }

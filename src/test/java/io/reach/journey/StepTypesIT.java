@@ -122,7 +122,8 @@ class StepTypesIT extends ReachIntegrationTest {
                 return;
             } else {
                 String id = path.substring(path.lastIndexOf('/') + 1);
-                body = ("{\"customer\":{\"name\":\"Ada " + id + "\",\"tier\":\"gold\"},\"key\":\"" + auth + "\"}")
+                body = ("{\"customer\":{\"name\":\"Ada " + id + "\",\"tier\":\"gold\",\"total\":19.90,\"visits\":12,"
+                        + "\"points\":1.5e3},\"key\":\"" + auth + "\"}")
                         .getBytes(StandardCharsets.UTF_8);
             }
             exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -231,7 +232,8 @@ class StepTypesIT extends ReachIntegrationTest {
                 {"name":"%s","entry":{"type":"api"},"start":"fetch","steps":[
                  {"id":"fetch","type":"fetch_variables",
                   "request":{"method":"GET","url":"{{backend}}{{customer}}","headers":{"X-Api-Key":"k-{{customer}}"},"timeout":"PT1S"},
-                  "extract":{"name":"/customer/name","tier":"/customer/tier","missing":"/nope"},
+                  "extract":{"name":"/customer/name","tier":"/customer/tier","missing":"/nope","total":"/customer/total",
+                             "visits":"/customer/visits","points":"/customer/points"},
                   "branches":{"success":"ok","failure":"failed"}},
                  {"id":"ok","type":"add_report_row","status":"found","description":"{{name}} ({{tier}})","next":"end"},
                  {"id":"failed","type":"add_report_row","status":"not found","description":"{{customer}}","next":"end"},
@@ -253,6 +255,10 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(fetched.path("name").asString()).isEqualTo("Ada c 42");
         assertThat(fetched.path("tier").asString()).isEqualTo("gold");
         assertThat(fetched.has("missing")).isFalse();
+        // Numbers as the backend wrote them, not as a double prints them: a price keeps its cents.
+        assertThat(fetched.path("total").asString()).isEqualTo("19.90");
+        assertThat(fetched.path("visits").asString()).isEqualTo("12");
+        assertThat(fetched.path("points").asString()).isEqualTo("1500");
         assertThat(steps(journeys.get("error status"))).containsExactly("fetch:failure", "failed", "end");
         assertThat(steps(journeys.get("bad json"))).containsExactly("fetch:failure", "failed", "end");
         assertThat(steps(journeys.get("timeout"))).containsExactly("fetch:failure", "failed", "end");

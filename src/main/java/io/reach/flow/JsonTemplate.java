@@ -57,8 +57,16 @@ public final class JsonTemplate {
      * nothing is: a body that is not JSON would be sent, and refused by its backend, for every journey.
      */
     static String problem(String template) {
-        String filled = fill(template, inner -> "");
-        try (JsonParser parser = JSON.createParser(filled)) {
+        return notOneJsonValue(fill(template, inner -> ""));
+    }
+
+    static boolean isOneJsonValue(String text) {
+        return notOneJsonValue(text) == null;
+    }
+
+    /** Why {@code text} is not exactly one JSON value; null when it is. */
+    private static String notOneJsonValue(String text) {
+        try (JsonParser parser = JSON.createParser(text)) {
             if (parser.nextToken() == null) {
                 return "it is empty";
             }
@@ -69,19 +77,6 @@ public final class JsonTemplate {
             String message = e.getOriginalMessage().lines().findFirst().orElse("it does not parse");
             int marker = message.indexOf(" (start marker");
             return marker > 0 ? message.substring(0, marker) : message;
-        }
-    }
-
-    static boolean isOneJsonValue(String text) {
-        if (text.isBlank()) {
-            return false;
-        }
-        try (JsonParser parser = JSON.createParser(text)) {
-            parser.nextToken();
-            parser.skipChildren();
-            return parser.nextToken() == null;
-        } catch (JacksonException e) {
-            return false;
         }
     }
 

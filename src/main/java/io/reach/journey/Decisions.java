@@ -17,6 +17,13 @@ final class Decisions {
 
     private Decisions() {}
 
+    /** The reply branches of a wait_for_reply step: its branch keys but no_reply, which no reply takes. */
+    static Set<String> replyBranches(io.reach.flow.FlowStep step) {
+        Set<String> keys = new java.util.LinkedHashSet<>(step.branches().keySet());
+        keys.remove(io.reach.flow.StepTypes.NO_REPLY);
+        return keys;
+    }
+
     static Set<String> keys(String waitingFor) {
         return waitingFor == null || waitingFor.isEmpty() ? Set.of()
                 : Arrays.stream(waitingFor.split(",")).collect(Collectors.toSet());

@@ -99,12 +99,6 @@ class JourneyListeners {
      */
     private Set<String> replyBranches(JourneyStore.Row row) {
         return flows.document(row.journey().flowVersionId()).step(row.journey().currentStep())
-                .filter(step -> step.branches() != null)
-                .map(step -> {
-                    Set<String> keys = new java.util.HashSet<>(step.branches().keySet());
-                    keys.remove(io.reach.flow.StepTypes.NO_REPLY);
-                    return keys;
-                })
-                .orElseGet(() -> Decisions.keys(row.waitingFor()));
+                .filter(step -> step.branches() != null).map(Decisions::replyBranches).orElse(Set.of());
     }
 }

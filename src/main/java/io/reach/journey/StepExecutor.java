@@ -215,8 +215,7 @@ class StepExecutor {
 
     private StepOutcome waitForReply(FlowStep step, Journey journey, Map<String, String> variables) {
         UUID messageId = step.message() == null ? null : messageOf(step, variables);
-        Set<String> keys = new LinkedHashSet<>(step.branches().keySet());
-        keys.remove(StepTypes.NO_REPLY);
+        Set<String> keys = Decisions.replyBranches(step);
         // The engine holds the contact's lock here: a reply being stored now is either seen or sees this journey waiting.
         if (messageId != null) {
             for (InboundMessage reply : inbound.repliesTo(messageId, journey.contactId())) {

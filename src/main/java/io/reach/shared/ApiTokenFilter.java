@@ -24,19 +24,13 @@ class ApiTokenFilter extends OncePerRequestFilter {
     }
 
     /**
-     * The path as the handlers are matched on it: decoded and without ";" parameters. The raw request URI is not:
-     * {@code /api;x=1/v1/contacts} and {@code /%61pi/v1/contacts} reach the API's handlers, and did without a token.
+     * Judged on the path as the handlers are matched on it, decoded and without ";" parameters (UrlPathHelper's
+     * defaults). The raw request URI is not: {@code /api;x=1/v1/contacts} and {@code /%61pi/v1/contacts} reach the
+     * API's handlers, and did without a token.
      */
-    private static final org.springframework.web.util.UrlPathHelper PATHS = new org.springframework.web.util.UrlPathHelper();
-
-    static {
-        PATHS.setUrlDecode(true);
-        PATHS.setRemoveSemicolonContent(true);
-    }
-
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        String path = PATHS.getPathWithinApplication(request);
+        String path = org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request);
         return !(path.equals("/api") || path.startsWith("/api/"));
     }
 

@@ -41,7 +41,11 @@ class ContactCsvImport {
     private int created;
     private int updated;
     private int unchanged;
+    private int failed;
     private final List<ContactImportReport.LineError> errors = new ArrayList<>();
+
+    /** The refused lines an answer lists; a file of a million bad lines is counted whole but listed only this far. */
+    static final int LISTED_ERRORS = 1000;
 
     ContactCsvImport(Contacts contacts, ContactStore store, TransactionTemplate transactions) {
         this.contacts = contacts;
@@ -68,8 +72,8 @@ class ContactCsvImport {
                     }
                     record = records.next();
                 } catch (UncheckedIOException | IllegalStateException malformed) {
-                    errors.add(new ContactImportReport.LineError(parser.getCurrentLineNumber() + 1, null,
-                            "malformed CSV, the rest of the file was not read: " + rootMessage(malformed)));
+                    refuse(parser.getCurrentLineNumber() + 1, null,
+                            "malformed CSV, the rest of the file was not read: " + rootMessage(malformed));
                     break;
                 }
                 lines++;
@@ -86,7 +90,7 @@ class ContactCsvImport {
         } catch (IllegalArgumentException badHeader) {
             throw ApiException.badRequest("invalid_csv", "The CSV header is not usable: " + badHeader.getMessage(), List.of());
         }
-        return new ContactImportReport(lines, created, updated, unchanged, errors.size(), List.copyOf(errors));
+        return new ContactImportReport(lines, created, updated, unchanged, failed, List.copyOf(errors));
     }
 
     private static List<String> checkHeader(List<String> names) {
@@ -179,7 +183,10 @@ class ContactCsvImport {
     }
 
     private Optional<ValidLine> refuse(long line, String column, String message) {
-        errors.add(new ContactImportReport.LineError(line, column, message));
+        failed++;
+        if (errors.size() < LISTED_ERRORS) {
+            errors.add(new ContactImportReport.LineError(line, column, message));
+        }
         return Optional.empty();
     }
 

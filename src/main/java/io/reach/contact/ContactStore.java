@@ -4,6 +4,7 @@ import io.reach.shared.Times;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,33 +87,52 @@ class ContactStore {
                 .isPresent();
     }
 
-    List<UUID> idsMatching(List<String> tags, Map<String, String> attributes, io.reach.shared.MessageCategory consent,
-                           Instant activeSince, Instant inactiveSince) {
-        StringBuilder sql = new StringBuilder("SELECT id FROM contacts c WHERE opted_out = FALSE");
-        java.util.List<Object> params = new java.util.ArrayList<>();
-        for (String tag : tags) {
+    /** A page of the matching contacts' ids after {@code after} (null: from the first), in id order. */
+    List<UUID> idsMatching(Contacts.AudienceFilter filter, UUID after, int limit) {
+        List<Object> params = new ArrayList<>();
+        StringBuilder sql = new StringBuilder("SELECT id FROM contacts c WHERE ").append(matching(filter, params));
+        if (after != null) {
+            sql.append(" AND id > ?");
+            params.add(after);
+        }
+        // Keyset pages along the primary key: each page is an index range, however large the audience.
+        sql.append(" ORDER BY id LIMIT ?");
+        params.add(limit);
+        return jdbc.sql(sql.toString()).params(params).query(UUID.class).list();
+    }
+
+    long countMatching(Contacts.AudienceFilter filter) {
+        List<Object> params = new ArrayList<>();
+        return jdbc.sql("SELECT COUNT(*) FROM contacts c WHERE " + matching(filter, params)).params(params)
+                .query(Long.class).single();
+    }
+
+    /** The condition an audience puts on a contact {@code c} (never an opted-out one), its values added to {@code params}. */
+    private static String matching(Contacts.AudienceFilter filter, List<Object> params) {
+        StringBuilder sql = new StringBuilder("c.opted_out = FALSE");
+        for (String tag : filter.tags() == null ? List.<String>of() : filter.tags()) {
             sql.append(" AND EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = ?)");
             params.add(tag);
         }
-        for (Map.Entry<String, String> attribute : attributes.entrySet()) {
+        for (Map.Entry<String, String> attribute : (filter.attributes() == null ? Map.<String, String>of()
+                : filter.attributes()).entrySet()) {
             sql.append(" AND EXISTS (SELECT 1 FROM contact_attributes a WHERE a.contact_id = c.id AND a.name = ?"
                     + " AND a.attribute_value = ?)");
             params.add(attribute.getKey());
             params.add(attribute.getValue());
         }
-        if (consent != null) {
-            sql.append(" AND consent_").append(consent.wireName()).append(" = TRUE");
+        if (filter.consent() != null) {
+            sql.append(" AND c.consent_").append(filter.consent().wireName()).append(" = TRUE");
         }
-        if (activeSince != null) {
-            sql.append(" AND last_active_at >= ?");
-            params.add(Times.utc(activeSince));
+        if (filter.activeSince() != null) {
+            sql.append(" AND c.last_active_at >= ?");
+            params.add(Times.utc(filter.activeSince()));
         }
-        if (inactiveSince != null) {
-            sql.append(" AND (last_active_at IS NULL OR last_active_at < ?)");
-            params.add(Times.utc(inactiveSince));
+        if (filter.inactiveSince() != null) {
+            sql.append(" AND (c.last_active_at IS NULL OR c.last_active_at < ?)");
+            params.add(Times.utc(filter.inactiveSince()));
         }
-        sql.append(" ORDER BY created_at, id");
-        return jdbc.sql(sql.toString()).params(params).query(UUID.class).list();
+        return sql.toString();
     }
 
     void insert(Contact contact) {

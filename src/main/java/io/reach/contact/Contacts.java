@@ -123,11 +123,18 @@ public class Contacts {
     public record AudienceFilter(List<String> tags, Map<String, String> attributes, MessageCategory consent,
                                  Instant activeSince, Instant inactiveSince) {}
 
-    /** The ids of the contacts an audience takes (see {@link AudienceFilter}), oldest first; never an opted-out contact. */
-    public List<UUID> idsMatching(AudienceFilter filter) {
-        return store.idsMatching(filter.tags() == null ? List.of() : filter.tags(),
-                filter.attributes() == null ? Map.of() : filter.attributes(), filter.consent(), filter.activeSince(),
-                filter.inactiveSince());
+    /**
+     * A page of the ids of the contacts an audience takes (see {@link AudienceFilter}), never an opted-out contact: the
+     * first {@code limit} after {@code after} (null: from the start) in id order, which is about creation order (ids
+     * are time-ordered). Paging with the last id of a page walks an audience of any size in bounded memory.
+     */
+    public List<UUID> idsMatching(AudienceFilter filter, UUID after, int limit) {
+        return store.idsMatching(filter, after, limit);
+    }
+
+    /** How many contacts an audience takes now (for a launch's progress; contacts may come and go meanwhile). */
+    public long countMatching(AudienceFilter filter) {
+        return store.countMatching(filter);
     }
 
     /**

@@ -114,19 +114,23 @@ public class Journeys {
         if (!"audience".equals(version.entryType())) {
             throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType() + ", not on an audience");
         }
-        List<UUID> ids = contacts.idsMatching(filter(flows.document(version.id()).entry().audience()));
+        Contacts.AudienceFilter audience = filter(flows.document(version.id()).entry().audience());
         String start = flows.document(version.id()).start();
         Map<String, String> variables = startVariables(version, Map.of());
         java.util.function.Function<UUID, String> entryKey = contactId -> "audience:" + version.id() + ":" + contactId;
+        long total = contacts.countMatching(audience);
         int started = 0;
+        long taken = 0;
         long startedAt = System.nanoTime();
-        log.info("Launching flow {} version {}: {} contacts in its audience", version.name(), version.version(), ids.size());
-        for (int from = 0; from < ids.size(); from += AUDIENCE_CHUNK) {
-            if (from > 0 && from % LAUNCH_PROGRESS_EVERY == 0) {
-                log.info("Launching flow {} version {}: {} of {} contacts done, {} journeys started", version.name(),
-                        version.version(), from, ids.size(), started);
+        log.info("Launching flow {} version {}: {} contacts in its audience", version.name(), version.version(), total);
+        // A page of ids at a time, so that an audience of millions takes no more memory than one of a thousand.
+        UUID after = null;
+        while (true) {
+            List<UUID> chunk = contacts.idsMatching(audience, after, AUDIENCE_CHUNK);
+            if (chunk.isEmpty()) {
+                break;
             }
-            List<UUID> chunk = ids.subList(from, Math.min(ids.size(), from + AUDIENCE_CHUNK));
+            after = chunk.getLast();
             Integer count;
             try {
                 count = transactions.execute(tx -> unlessStopped(tx, version,
@@ -141,11 +145,16 @@ public class Journeys {
                 log.info("Flow {} was stopped during its launch, after {} journeys started", version.name(), started);
                 break;
             }
-            started += count == null ? 0 : count;
+            started += count;
+            taken += chunk.size();
             engine.wake();
+            if (taken % LAUNCH_PROGRESS_EVERY == 0) {
+                log.info("Launching flow {} version {}: {} of {} contacts done, {} journeys started", version.name(),
+                        version.version(), taken, total, started);
+            }
         }
         log.info("Launched flow {} version {}: {} journeys started for {} contacts ({} had one already) in {} ms", version.name(),
-                version.version(), started, ids.size(), ids.size() - started, (System.nanoTime() - startedAt) / 1_000_000);
+                version.version(), started, taken, taken - started, (System.nanoTime() - startedAt) / 1_000_000);
         return started;
     }
 

@@ -82,6 +82,20 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void answersTheTimesOfAContactAsAReadGivesThemBack() {
+        Api.Response created = api.post("/api/v1/contacts", Map.of("phone", "+44 7911 123 401"));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String id = created.json().path("id").asString();
+        JsonNode changed = api.patch("/api/v1/contacts/" + id, Map.of("optedOut", true)).json();
+
+        JsonNode read = api.get("/api/v1/contacts/" + id).json();
+
+        assertThat(read.path("createdAt").asString()).isEqualTo(created.json().path("createdAt").asString());
+        assertThat(read.path("updatedAt").asString()).isEqualTo(changed.path("updatedAt").asString());
+        assertThat(read.path("optedOutAt").asString()).isEqualTo(changed.path("optedOutAt").asString());
+    }
+
+    @Test
     void requiresTheApiToken() {
         Api.Response response = api.getWithoutToken("/api/v1/contacts");
         assertThat(response.status()).isEqualTo(401);

@@ -21,7 +21,8 @@ public final class OffsetClock extends Clock {
 
     @Override
     public Instant instant() {
-        return Instant.now().plus(offset.get());
+        // In microseconds, as Reach's own clock and both databases (see InfrastructureConfiguration).
+        return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS).plus(offset.get());
     }
 
     @Override

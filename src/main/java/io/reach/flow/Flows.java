@@ -92,15 +92,20 @@ public class Flows {
     public FlowVersion importDocument(String document) {
         FlowDocument flow = checked(document);
         return transactions.execute(tx -> {
-            Optional<UUID> existing = jdbc.sql("SELECT id FROM flows WHERE name = ?").param(flow.name()).query(UUID.class).optional();
-            UUID flowId = existing.orElseGet(() -> {
-                UUID id = Ids.newId();
-                jdbc.sql("INSERT INTO flows (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)")
-                        .params(id, flow.name(), Times.now(clock), Times.now(clock)).update();
-                return id;
-            });
-            return saveDraft(flowId, flow, document);
+            // The flow's row, locked, as an edit or a publish takes it: imports of one name at once take turns, and
+            // the first of them creates the flow (the others wait for it, then find it) instead of failing.
+            Optional<UUID> existing = lockByName(flow.name());
+            if (existing.isEmpty()) {
+                dialect.insertUnlessDuplicate(jdbc, "INSERT INTO flows (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                        "name", Ids.newId(), flow.name(), Times.now(clock), Times.now(clock));
+                existing = lockByName(flow.name());
+            }
+            return saveDraft(existing.orElseThrow(), flow, document);
         });
+    }
+
+    private Optional<UUID> lockByName(String name) {
+        return jdbc.sql("SELECT id FROM flows WHERE name = ? FOR UPDATE").param(name).query(UUID.class).optional();
     }
 
     /** Replaces a flow's draft (or starts a new one after the latest published version). */

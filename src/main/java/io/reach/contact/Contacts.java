@@ -78,14 +78,23 @@ public class Contacts {
         }
         Contact draft = apply(blank(phone.e164()), request, problems);
         failOn(problems);
-        return transactions.execute(tx -> {
-            if (store.findByPhone(draft.phone()).isPresent()) {
-                throw new ApiException(HttpStatus.CONFLICT, "conflict", "A contact with phone " + draft.phone()
-                        + " already exists", List.of(new FieldProblem("phone", "already exists")));
-            }
-            store.insert(draft);
-            return draft;
-        });
+        try {
+            return transactions.execute(tx -> {
+                if (store.findByPhone(draft.phone()).isPresent()) {
+                    throw phoneTaken(draft.phone());
+                }
+                store.insert(draft);
+                return draft;
+            });
+        } catch (org.springframework.dao.DuplicateKeyException createdMeanwhile) {
+            // Another request created a contact with this phone between the check and the insert.
+            throw phoneTaken(draft.phone());
+        }
+    }
+
+    private static ApiException phoneTaken(String phone) {
+        return new ApiException(HttpStatus.CONFLICT, "conflict", "A contact with phone " + phone + " already exists",
+                List.of(new FieldProblem("phone", "already exists")));
     }
 
     public Contact update(UUID id, ContactRequest request) {

@@ -143,10 +143,16 @@ public class Senders {
     private Sender register(SenderRequest request, boolean sandbox) {
         String channel = channelOf(request.channel());
         SenderStore.Row row = Sender.WHATSAPP.equals(channel) ? newWhatsApp(request, sandbox) : newProvider(request, channel, sandbox);
-        transactions.executeWithoutResult(tx -> {
-            checkUnique(row.sender().name(), row.sender().phoneNumberId(), null);
-            store.insert(row);
-        });
+        try {
+            transactions.executeWithoutResult(tx -> {
+                checkUnique(row.sender().name(), row.sender().phoneNumberId(), null);
+                store.insert(row);
+            });
+        } catch (org.springframework.dao.DuplicateKeyException createdMeanwhile) {
+            // Another request took the name or the phone-number id between the check and the insert: say which.
+            transactions.executeWithoutResult(tx -> checkUnique(row.sender().name(), row.sender().phoneNumberId(), null));
+            throw createdMeanwhile;
+        }
         snapshot = null;
         return row.sender();
     }

@@ -78,6 +78,15 @@ class ApiErrorHandler {
         return respond(HttpStatus.NOT_FOUND, "not_found", "No such endpoint: /" + e.getResourcePath(), List.of());
     }
 
+    /** A unique value taken by another request at the same moment, where the feature had no words of its own for it. */
+    @ExceptionHandler(org.springframework.dao.DuplicateKeyException.class)
+    ResponseEntity<ApiError> duplicate(org.springframework.dao.DuplicateKeyException e) {
+        log.info("Refused a request that collided with another on a unique value: {}", e.getMostSpecificCause().getMessage());
+        return respond(HttpStatus.CONFLICT, "conflict",
+                "Another request took the same unique value (a name, a phone, a key) at the same moment; read it, or try again",
+                List.of());
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<ApiError> unexpected(Exception e) {
         log.error("Unexpected failure while handling a request", e);

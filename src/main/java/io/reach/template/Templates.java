@@ -37,7 +37,6 @@ public class Templates {
         this.clock = clock;
     }
 
-    @Transactional
     public Template register(TemplateRequest request) {
         List<FieldProblem> problems = TemplateRules.check(request);
         if (!problems.isEmpty()) {
@@ -46,19 +45,27 @@ public class Templates {
                     problems);
         }
         if (find(request.name(), request.language()).isPresent()) {
-            throw new ApiException(HttpStatus.CONFLICT, "conflict", "Template " + request.name() + " in "
-                    + request.language() + " is already registered", List.of());
+            throw alreadyRegistered(request);
         }
         Instant now = clock.instant();
         Template template = new Template(Ids.newId(), request.name(), request.language(),
                 MessageCategory.parse(request.category()).orElseThrow(),
                 request.status() == null ? Template.APPROVED : request.status().toUpperCase(Locale.ROOT),
                 normalised(request.components()), now, now);
-        jdbc.sql("INSERT INTO templates (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                .params(template.id(), template.name(), template.language(), template.category().name(), template.status(),
-                        json.writeValueAsString(template.components()), Times.utc(now), Times.utc(now))
-                .update();
+        try {
+            jdbc.sql("INSERT INTO templates (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                    .params(template.id(), template.name(), template.language(), template.category().name(), template.status(),
+                            json.writeValueAsString(template.components()), Times.utc(now), Times.utc(now))
+                    .update();
+        } catch (org.springframework.dao.DuplicateKeyException registeredMeanwhile) {
+            throw alreadyRegistered(request); // by another request, between the check and the insert
+        }
         return template;
+    }
+
+    private static ApiException alreadyRegistered(TemplateRequest request) {
+        return new ApiException(HttpStatus.CONFLICT, "conflict", "Template " + request.name() + " in " + request.language()
+                + " is already registered", List.of());
     }
 
     /** Changes a template's review status (e.g. when Meta pauses or disables it). */

@@ -96,6 +96,30 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void answersAConflictNotAFailureWhenRequestsCreateTheSameThingAtOnce() {
+        List<Api.Response> contacts = Api.atOnce(6, () -> api.post("/api/v1/contacts", Map.of("phone", "+44 7911 123 402")));
+        List<Api.Response> templates = Api.atOnce(6, () -> api.post("/api/v1/templates", Map.of("name", "at_once",
+                "language", "en_US", "category", "utility", "components", List.of(Map.of("type", "BODY", "text", "Hi {{1}}")))));
+        List<Api.Response> senders = Api.atOnce(6, () -> api.post("/api/v1/senders", Map.of("name", "at-once",
+                "phoneNumberId", "123456789012399", "wabaId", "1234567", "displayNumber", "+31612340000",
+                "accessToken", "t", "appSecret", "s", "verifyToken", "v")));
+
+        String first = api.post("/api/v1/contacts", Map.of("phone", "+44 7911 123 403")).json().path("id").asString();
+        String second = api.post("/api/v1/contacts", Map.of("phone", "+44 7911 123 404")).json().path("id").asString();
+        java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
+        List<Api.Response> renumbered = Api.atOnce(2, () -> api.patch("/api/v1/contacts/"
+                + (turn.getAndIncrement() == 0 ? first : second), Map.of("phone", "+44 7911 123 405")));
+
+        assertThat(renumbered).extracting(Api.Response::status).containsExactlyInAnyOrder(200, 409);
+        for (List<Api.Response> answers : List.of(contacts, templates, senders)) {
+            assertThat(answers).extracting(Api.Response::status).as(answers.stream().map(Api.Response::body).toList().toString())
+                    .containsOnly(201, 409).containsOnlyOnce(201);
+            assertThat(answers).filteredOn(answer -> answer.status() == 409)
+                    .allSatisfy(answer -> assertThat(answer.json().path("message").asString()).contains("already"));
+        }
+    }
+
+    @Test
     void requiresTheApiToken() {
         Api.Response response = api.getWithoutToken("/api/v1/contacts");
         assertThat(response.status()).isEqualTo(401);

@@ -152,10 +152,10 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
-    void importsOfOneNameAtOnceMakeOneFlowAndOneDraftAfterAPublishedVersion() throws Exception {
+    void importsOfOneNameAtOnceMakeOneFlowAndOneDraftAfterAPublishedVersion() {
         String name = "versions-test-" + FLOWS.incrementAndGet();
 
-        List<Api.Response> first = importAtOnce(waitThenReport(name, "PT1H", "first"), 6);
+        List<Api.Response> first = Api.atOnce(6, () -> api.post("/api/v1/flows", waitThenReport(name, "PT1H", "first")));
 
         assertThat(first).allSatisfy(imported -> assertThat(imported.status()).as(imported.body()).isEqualTo(201));
         String flow = first.getFirst().json().path("flowId").asString();
@@ -163,33 +163,13 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/flows/" + flow + "/versions").json()).hasSize(1);
         assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
 
-        List<Api.Response> next = importAtOnce(waitThenReport(name, "PT2H", "next"), 6);
+        List<Api.Response> next = Api.atOnce(6, () -> api.post("/api/v1/flows", waitThenReport(name, "PT2H", "next")));
 
         assertThat(next).allSatisfy(imported -> assertThat(imported.status()).as(imported.body()).isEqualTo(201));
         assertThat(next).allSatisfy(imported -> assertThat(imported.json().path("version").asInt()).isEqualTo(2));
         JsonNode versions = api.get("/api/v1/flows/" + flow + "/versions").json();
         assertThat(versions).hasSize(2);
         assertThat(versions.path(1).path("status").asString()).isEqualTo("draft");
-    }
-
-    /** Imports one document from {@code count} threads at once, released together. */
-    private List<Api.Response> importAtOnce(String document, int count) throws Exception {
-        List<java.util.concurrent.Future<Api.Response>> imports = new java.util.ArrayList<>();
-        try (java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(count)) {
-            java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(count);
-            for (int i = 0; i < count; i++) {
-                imports.add(threads.submit(() -> {
-                    ready.countDown();
-                    ready.await();
-                    return api.post("/api/v1/flows", document);
-                }));
-            }
-        }
-        List<Api.Response> responses = new java.util.ArrayList<>();
-        for (java.util.concurrent.Future<Api.Response> imported : imports) {
-            responses.add(imported.get());
-        }
-        return responses;
     }
 
     @Test

@@ -918,7 +918,7 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
-    void twoLaunchesOfOneAudienceAtOnceStartEveryoneOnce() throws Exception {
+    void twoLaunchesOfOneAudienceAtOnceStartEveryoneOnce() {
         String tag = "crowd-" + FLOWS.incrementAndGet();
         int crowd = 1200; // more than two of the launch's chunks (500), so that the launches overlap
         StringBuilder csv = new StringBuilder("phone,tags,consent\n");
@@ -934,22 +934,10 @@ class StepTypesIT extends ReachIntegrationTest {
                  "start":"pause","steps":[{"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""",
                 tag);
 
-        List<java.util.concurrent.Future<Api.Response>> launches = new java.util.ArrayList<>();
-        try (java.util.concurrent.ExecutorService both = java.util.concurrent.Executors.newFixedThreadPool(2)) {
-            java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(2);
-            for (int i = 0; i < 2; i++) {
-                launches.add(both.submit(() -> {
-                    ready.countDown();
-                    ready.await();
-                    return api.post("/api/v1/flows/" + flow + "/launch", "");
-                }));
-            }
-        }
-
         int started = 0;
-        for (java.util.concurrent.Future<Api.Response> launch : launches) {
-            assertThat(launch.get().status()).as(launch.get().body()).isEqualTo(200);
-            started += launch.get().json().path("started").asInt();
+        for (Api.Response launch : Api.atOnce(2, () -> api.post("/api/v1/flows/" + flow + "/launch", ""))) {
+            assertThat(launch.status()).as(launch.body()).isEqualTo(200);
+            started += launch.json().path("started").asInt();
         }
         assertThat(started).isEqualTo(crowd);
         String version = api.get("/api/v1/flows/" + flow + "/versions").json().path(0).path("id").asString();

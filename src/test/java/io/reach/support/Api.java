@@ -57,6 +57,22 @@ public final class Api {
         return send(builder.build());
     }
 
+    /** Sends {@code count} requests from as many threads, released together, and gives their answers. */
+    public static java.util.List<Response> atOnce(int count, java.util.function.Supplier<Response> request) {
+        java.util.List<java.util.concurrent.Future<Response>> sent = new java.util.ArrayList<>();
+        try (java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(count)) {
+            java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(count);
+            for (int i = 0; i < count; i++) {
+                sent.add(threads.submit(() -> {
+                    ready.countDown();
+                    ready.await();
+                    return request.get();
+                }));
+            }
+        }
+        return sent.stream().map(java.util.concurrent.Future::resultNow).toList();
+    }
+
     public Response getWithoutToken(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET().build());
     }

@@ -245,8 +245,13 @@ final class FlowValidator {
                         problems.add(new FlowProblem(id, "duration: must be more than 0 and at most 30 days"));
                     }
                 } else {
-                    time(step.window().from(), id, "window.from", problems);
-                    time(step.window().to(), id, "window.to", problems);
+                    LocalTime from = time(step.window().from(), id, "window.from", problems);
+                    LocalTime to = time(step.window().to(), id, "window.to", problems);
+                    if (from != null && from.equals(to)) {
+                        // Empty or the whole day: either way not what the author meant by a window.
+                        problems.add(new FlowProblem(id, "window: from and to are the same time (" + from
+                                + "); a window such as 09:00–18:00 has two different ends"));
+                    }
                 }
             }
             case StepTypes.FETCH_VARIABLES -> {
@@ -370,11 +375,12 @@ final class FlowValidator {
         }
     }
 
-    private static void time(String text, String step, String field, List<FlowProblem> problems) {
+    private static LocalTime time(String text, String step, String field, List<FlowProblem> problems) {
         try {
-            LocalTime.parse(text);
+            return LocalTime.parse(text);
         } catch (DateTimeParseException | NullPointerException e) {
             problems.add(new FlowProblem(step, field + ": '" + text + "' is not a time such as 09:00"));
+            return null;
         }
     }
 

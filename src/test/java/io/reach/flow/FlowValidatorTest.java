@@ -245,6 +245,8 @@ class FlowValidatorTest {
                 "a", "not an ISO-8601 duration");
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"wait\",\"window\":{\"from\":\"9am\",\"to\":\"18:00\"},\"next\":\"e\"},"
                 + "{\"id\":\"e\",\"type\":\"end\"}"), "a", "window.from");
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"wait\",\"window\":{\"from\":\"09:00\",\"to\":\"09:00\"},\"next\":\"e\"},"
+                + "{\"id\":\"e\",\"type\":\"end\"}"), "a", "from and to are the same time");
     }
 
     @Test

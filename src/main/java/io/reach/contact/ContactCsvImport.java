@@ -234,7 +234,7 @@ class ContactCsvImport {
                         stamped.consent(), true, stamped.updatedAt(), stamped.timeZone(), stamped.notOnWhatsApp(),
                         stamped.createdAt(), stamped.updatedAt(), stamped.lastActiveAt());
             }
-            store.update(stamped);
+            contacts.saveChanged(base, stamped);
             updated++;
         }
     }

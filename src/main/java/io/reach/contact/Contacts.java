@@ -34,12 +34,15 @@ public class Contacts {
     private final PhoneNumbers phoneNumbers;
     private final Clock clock;
     private final TransactionTemplate transactions;
+    private final org.springframework.context.ApplicationEventPublisher events;
 
-    Contacts(ContactStore store, ContactSettings settings, Clock clock, TransactionTemplate transactions) {
+    Contacts(ContactStore store, ContactSettings settings, Clock clock, TransactionTemplate transactions,
+             org.springframework.context.ApplicationEventPublisher events) {
         this.store = store;
         this.phoneNumbers = new PhoneNumbers(settings.defaultRegion());
         this.clock = clock;
         this.transactions = transactions;
+        this.events = events;
     }
 
     public PhoneNumbers phoneNumbers() {
@@ -119,7 +122,7 @@ public class Contacts {
                 return current;
             }
             Contact stamped = touched(changed);
-            store.update(stamped);
+            saveChanged(current, stamped);
             return stamped;
         });
     }
@@ -223,6 +226,17 @@ public class Contacts {
         Instant now = clock.instant();
         return new Contact(Ids.newId(), e164, Map.of(), Set.of(), Consent.NONE, false, null,
                 e164 == null ? null : PhoneNumbers.timeZoneOf(e164).orElse(null), false, now, now, null);
+    }
+
+    /**
+     * Writes a changed contact; when it has just opted out, tells the features that hold messages for it, in this
+     * transaction (messaging withdraws those not yet handed to a provider).
+     */
+    void saveChanged(Contact before, Contact after) {
+        store.update(after);
+        if (after.optedOut() && !before.optedOut()) {
+            events.publishEvent(new ContactOptedOut(after.id(), after.optedOutAt()));
+        }
     }
 
     Contact touched(Contact contact) {

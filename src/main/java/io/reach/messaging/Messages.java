@@ -274,6 +274,12 @@ public class Messages {
         return List.copyOf(recorded.keySet());
     }
 
+    /** The contact's messages still queued (not yet handed to a provider, or waiting to be tried again). */
+    List<UUID> queuedFor(UUID contactId) {
+        return jdbc.sql("SELECT id FROM messages WHERE contact_id = ? AND status = 'QUEUED'").param(contactId)
+                .query(UUID.class).list();
+    }
+
     /** The provider accepted the message and gave it this id. */
     public void recordSubmitted(UUID messageId, String providerMessageId) {
         Instant now = clock.instant();

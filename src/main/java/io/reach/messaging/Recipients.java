@@ -55,10 +55,13 @@ public class Recipients {
                 List.of(new FieldProblem("contactId", "unknown")));
     }
 
+    /** Why an opted-out contact's message is blocked (or withdrawn, when it opted out while the message was queued). */
+    public static final String OPTED_OUT = "opted out: the contact opted out of all messages";
+
     /** Why a contact may not get a message of this category, or null when it may. */
     public static String blockedReason(Contact contact, MessageCategory category) {
         if (contact.optedOut()) {
-            return "opted out: the contact opted out of all messages";
+            return OPTED_OUT;
         }
         if (!contact.consent().allows(category)) {
             return "no consent: the contact has not agreed to " + category.wireName() + " messages";

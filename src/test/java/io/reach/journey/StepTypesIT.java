@@ -906,6 +906,50 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(state(cancelled)).isEqualTo("CANCELLED");
     }
 
+    @Test
+    void optingOutWithdrawsTheContactsQueuedMessagesAndItsJourneyTakesTheBlockedBranch() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["A-1"],"bodyParameters":["you","A-1"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","timeout":"P1D",
+                  "branches":{"delivered":"end","blocked":"sms","timeout":"end"}},
+                 {"id":"sms","type":"send_sms","sender":"sandbox-sms","text":"Order A-1 is ready","category":"utility","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        // Each handset refuses a first attempt for throughput: the messages wait ten (moved) minutes, queued.
+        String patched = contact("8");
+        String imported = contact("8");
+        String control = contact("8");
+        Map<String, String> journeys = new java.util.LinkedHashMap<>();
+        for (String phone : List.of(patched, imported, control)) {
+            journeys.put(phone, start(flow, phone, Map.of()));
+        }
+        Map<String, String> messages = new java.util.LinkedHashMap<>();
+        journeys.forEach((phone, journey) -> messages.put(phone, messageOf(journey)));
+        await().atMost(PATIENCE).until(() -> messages.values().stream().allMatch(this::triedOnceAndWaiting));
+
+        String patchedId = api.get("/api/v1/contacts?phone=" + patched.replace("+", "%2B")).json().path(0).path("id").asString();
+        assertThat(api.patch("/api/v1/contacts/" + patchedId, Map.of("optedOut", true)).status()).isEqualTo(200);
+        Api.Response csv = api.postRaw("/api/v1/contacts/import", "text/csv",
+                ("phone,opted_out\n" + imported + ",yes\n").getBytes(StandardCharsets.UTF_8), Map.of());
+        assertThat(csv.json().path("updated").asInt()).as(csv.body()).isEqualTo(1);
+
+        for (String phone : List.of(patched, imported)) {
+            JsonNode message = api.get("/api/v1/messages/" + messages.get(phone)).json();
+            assertThat(message.path("status").asString()).isEqualTo("blocked");
+            assertThat(message.path("blockedReason").asString()).isEqualTo("opted out: the contact opted out of all messages");
+        }
+        clock.advance(Duration.ofMinutes(11));
+        journeys.values().forEach(this::awaitEnded);
+        assertThat(sandbox.graphApi().acceptedFor(control)).isEqualTo(1);
+        for (String phone : List.of(patched, imported)) {
+            assertThat(sandbox.graphApi().acceptedFor(phone)).as(phone).isZero();
+            assertThat(steps(journeys.get(phone))).containsExactly("send", "status:blocked", "sms", "end");
+            assertThat(sandbox.smsc().submitsTo(phone)).as("the fallback is blocked too").isEmpty();
+        }
+        assertThat(steps(journeys.get(control))).containsExactly("send", "status:delivered", "end");
+    }
+
     private String messageOf(String journey) {
         await().atMost(PATIENCE).until(() -> api.get("/api/v1/journeys/" + journey).json().path("variables").has("_message.send"));
         return api.get("/api/v1/journeys/" + journey).json().path("variables").path("_message.send").asString();

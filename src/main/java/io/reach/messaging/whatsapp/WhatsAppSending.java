@@ -107,7 +107,7 @@ public class WhatsAppSending {
                 List.of(new FieldProblem("sender", "unknown"))));
         String blockedReason = refusal;
         if (blockedReason == null && contact.optedOut()) {
-            blockedReason = "opted out: the contact opted out of all messages";
+            blockedReason = io.reach.messaging.Recipients.OPTED_OUT;
         }
         if (blockedReason == null && !inbound.wroteWithin(contact.id(), account.sender().id(), java.time.Duration.ofHours(24))) {
             blockedReason = "outside the 24-hour window: free-form text only answers a message the contact sent in the"

@@ -282,8 +282,28 @@ public class Journeys {
         return store.ofVersions(versions, state, limit, offset);
     }
 
+    /**
+     * A version's live counts, with every step of its document in document order and every branch a step declares,
+     * at zero until a journey comes there: a heatmap draws the whole flow, not only where journeys went.
+     */
     public FlowCounts counts(UUID versionId) {
         flows.version(versionId);
-        return store.counts(versionId);
+        FlowCounts counted = store.counts(versionId);
+        Map<String, FlowCounts.StepCounts> steps = new LinkedHashMap<>();
+        for (io.reach.flow.FlowStep step : flows.document(versionId).steps()) {
+            FlowCounts.StepCounts found = counted.steps().get(step.id());
+            Map<String, Long> branches = new LinkedHashMap<>();
+            if (step.branches() != null) {
+                step.branches().keySet().forEach(branch -> branches.put(branch, 0L));
+            }
+            if (found != null) {
+                branches.putAll(found.branches());
+            }
+            steps.put(step.id(), new FlowCounts.StepCounts(found == null ? 0 : found.entered(), found == null ? 0 : found.waiting(),
+                    branches));
+        }
+        counted.steps().forEach(steps::putIfAbsent); // none: a version with journeys is published, and never changes
+        return new FlowCounts(versionId, steps, counted.running(), counted.waiting(), counted.ended(), counted.failed(),
+                counted.cancelled());
     }
 }

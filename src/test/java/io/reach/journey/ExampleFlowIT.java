@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.reach.sandbox.SandboxNetwork;
+import io.reach.support.Api;
 import io.reach.support.FlowFixtures;
 import io.reach.support.OffsetClock;
 import io.reach.support.ReachIntegrationTest;
@@ -101,13 +102,22 @@ class ExampleFlowIT extends ReachIntegrationTest {
         JsonNode done = api.get(counts).json();
         assertThat(done.path("failed").asLong()).isZero();
         assertThat(done.path("waiting").asLong()).isZero();
-        Map<String, Long> entered = new java.util.TreeMap<>();
+        Map<String, Long> entered = new java.util.LinkedHashMap<>();
         done.path("steps").properties().forEach(e -> entered.put(e.getKey(), e.getValue().path("entered").asLong()));
         assertThat(entered).containsAllEntriesOf(Map.ofEntries(Map.entry("send_whatsapp", 200L), Map.entry("send_sms", 110L),
                 Map.entry("call", 50L), Map.entry("report_yes", 40L), Map.entry("report_no_reply", 20L),
                 Map.entry("report_delivered", 30L), Map.entry("report_sms", 60L), Map.entry("report_call", 30L),
                 Map.entry("report_unreachable", 20L), Map.entry("end", 200L)));
-        assertThat(entered).doesNotContainKeys("report_no", "report_text");
+        // Every step of the document, in its order, those no journey took at zero: the heatmap draws the whole flow.
+        List<String> documentOrder = new java.util.ArrayList<>();
+        Api.JSON.readTree(api.get("/api/v1/flows/" + flowId + "/versions/1/document").body()).path("steps")
+                .forEach(step -> documentOrder.add(step.path("id").asString()));
+        assertThat(entered.keySet()).containsExactlyElementsOf(documentOrder);
+        assertThat(entered).containsEntry("report_no", 0L).containsEntry("report_text", 0L);
+        Map<String, Long> askPickup = new java.util.TreeMap<>();
+        done.path("steps").path("ask_pickup").path("branches").properties()
+                .forEach(e -> askPickup.put(e.getKey(), e.getValue().asLong()));
+        assertThat(askPickup).isEqualTo(Map.of("YES", 40L, "NO", 0L, "any_text", 0L, "no_reply", 20L));
 
         // Every failed WhatsApp got exactly one SMS, every failed SMS exactly one call, no delivered one an SMS.
         FlowFixtures.MIX.forEach((group, count) -> {

@@ -183,4 +183,14 @@ public class SandboxNetwork implements SmartLifecycle {
     public boolean isRunning() {
         return running;
     }
+
+    /**
+     * After the web server (whose port the handsets' webhooks need), before Reach's SMPP links and dispatchers: a
+     * restart with the sandbox's senders already registered binds to an SMSC that listens, instead of warning that
+     * it cannot, and the dispatchers stop before the network they send to.
+     */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 512;
+    }
 }

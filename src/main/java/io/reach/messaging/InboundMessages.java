@@ -41,8 +41,7 @@ public class InboundMessages {
      */
     public Optional<InboundMessage> record(InboundMessage candidate, String raw) {
         UUID repliedTo = candidate.contextProviderMessageId() == null ? null
-                : jdbc.sql("SELECT id FROM messages WHERE provider_message_id = ?").param(candidate.contextProviderMessageId())
-                        .query(UUID.class).optional().orElse(null);
+                : Messages.idByProviderId(jdbc, candidate.contextProviderMessageId(), candidate.senderId()).orElse(null);
         InboundMessage message = new InboundMessage(Ids.newId(), candidate.channel(), candidate.senderId(),
                 candidate.contactId(), candidate.from(), candidate.providerMessageId(), candidate.type(), candidate.text(),
                 candidate.replyPayload(), candidate.contextProviderMessageId(), repliedTo, candidate.occurredAt(),

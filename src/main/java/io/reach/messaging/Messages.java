@@ -176,9 +176,32 @@ public class Messages {
         return jdbc.sql("SELECT contact_id FROM messages WHERE id = ?").param(messageId).query(UUID.class).optional();
     }
 
-    public Optional<UUID> idByProviderId(String providerMessageId) {
-        return jdbc.sql("SELECT id FROM messages WHERE provider_message_id = ?").param(providerMessageId)
-                .query(UUID.class).optional();
+    /**
+     * The message a provider id belongs to: the newest that has it (an SMSC may hand out an id again), the newest of
+     * {@code senderId}'s (which may be null: unknown) first.
+     */
+    public Optional<UUID> idByProviderId(String providerMessageId, UUID senderId) {
+        return idByProviderId(jdbc, providerMessageId, senderId);
+    }
+
+    /** See {@link #idByProviderId(String, UUID)}; for the inbound messages' replies too, which Messages needs. */
+    static Optional<UUID> idByProviderId(JdbcClient jdbc, String providerMessageId, UUID senderId) {
+        List<Object> params = new java.util.ArrayList<>(List.of(providerMessageId));
+        return jdbc.sql("SELECT id FROM messages WHERE provider_message_id = ? ORDER BY " + preferred(senderId, params, " DESC")
+                        + " LIMIT 1")
+                .params(params).query(UUID.class).optional();
+    }
+
+    /**
+     * The order of the messages that share a provider id, the preferred one last (or first, {@code direction}
+     * {@code " DESC"}): {@code senderId}'s before the others' when it is known, the newest before older ones.
+     */
+    static String preferred(UUID senderId, List<Object> params, String direction) {
+        if (senderId == null) {
+            return "created_at" + direction + ", id" + direction;
+        }
+        params.add(senderId);
+        return "CASE WHEN sender_id = ? THEN 1 ELSE 0 END" + direction + ", created_at" + direction + ", id" + direction;
     }
 
     /**
@@ -365,9 +388,11 @@ public class Messages {
         java.util.Map<String, UUID> idOfProviderId = new java.util.HashMap<>();
         if (!byProviderId.isEmpty()) {
             List<String> distinct = byProviderId.stream().distinct().toList();
+            List<Object> params = new java.util.ArrayList<>(distinct);
+            // The preferred message of a repeated id comes last, and stays in the map.
             jdbc.sql("SELECT id, provider_message_id FROM messages WHERE provider_message_id IN ("
-                            + SqlLists.placeholders(distinct.size()) + ")")
-                    .params(new java.util.ArrayList<Object>(distinct))
+                            + SqlLists.placeholders(distinct.size()) + ") ORDER BY " + preferred(senderId, params, ""))
+                    .params(params)
                     .query(rs -> {
                         idOfProviderId.put(rs.getString("provider_message_id"), rs.getObject("id", UUID.class));
                     });
@@ -421,9 +446,9 @@ public class Messages {
                 .list();
     }
 
-    /** Applies the unmatched statuses of a provider id whose message Reach now knows. */
-    public int reconcile(String providerMessageId) {
-        Optional<UUID> messageId = idByProviderId(providerMessageId);
+    /** Applies the unmatched statuses of a provider id (from a sender, when known) whose message Reach now knows. */
+    public int reconcile(String providerMessageId, UUID senderId) {
+        Optional<UUID> messageId = idByProviderId(providerMessageId, senderId);
         if (messageId.isEmpty()) {
             return 0;
         }
@@ -453,11 +478,12 @@ public class Messages {
 
     /** Matches unmatched statuses whose messages have appeared since; returns how many were applied. */
     public int reconcilePending(int limit) {
-        List<String> providerIds = jdbc.sql("SELECT DISTINCT u.provider_message_id FROM unmatched_statuses u"
+        record Pending(String providerMessageId, UUID senderId) {}
+        List<Pending> pending = jdbc.sql("SELECT DISTINCT u.provider_message_id, u.sender_id FROM unmatched_statuses u"
                         + " JOIN messages m ON m.provider_message_id = u.provider_message_id"
                         + " WHERE u.matched_message_id IS NULL LIMIT ?")
-                .param(limit).query(String.class).list();
-        return providerIds.stream().mapToInt(this::reconcile).sum();
+                .param(limit).query((rs, n) -> new Pending(rs.getString(1), rs.getObject(2, UUID.class))).list();
+        return pending.stream().mapToInt(p -> reconcile(p.providerMessageId(), p.senderId())).sum();
     }
 
     /** The status model at work on one message, under its row lock so that concurrent reports serialise. */

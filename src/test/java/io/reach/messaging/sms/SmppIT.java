@@ -32,6 +32,9 @@ class SmppIT extends ReachIntegrationTest {
     @Autowired
     SmppLinks links;
 
+    @Autowired
+    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+
     SandboxSmsc smsc;
 
     @BeforeEach
@@ -84,6 +87,47 @@ class SmppIT extends ReachIntegrationTest {
         assertThat(undeliverable.path("title").asString()).contains("Undeliverable", "UNDELIV");
         assertThat(error(byPhone.get("+31612350003")).path("title").asString()).contains("Expired", "EXPIRED");
         assertThat(error(byPhone.get("+31612350004")).path("title").asString()).contains("Rejected", "REJECTD");
+    }
+
+    @Test
+    void anSmscMessageIdGivenAgainIsRecordedSentOnceAndItsReceiptGoesToTheNewestMessage() {
+        String earlier = "+31612350901";
+        String later = "+31612350902";
+        Fixtures.consentingContact(api, earlier);
+        Fixtures.consentingContact(api, later);
+        String first = sms("sandbox-sms", earlier, "Your order is ready");
+        await().atMost(PATIENCE).until(() -> "delivered".equals(status(first)));
+        // As if the SMSC had restarted and counted from the start again: messages of before hold the ids it gives next.
+        long last = Long.parseLong(api.get("/api/v1/messages/" + first).json().path("providerMessageId").asString(), 16);
+        List<String> held = new ArrayList<>();
+        for (long id = last + 1; id <= last + 100; id++) {
+            String old = java.util.UUID.randomUUID().toString();
+            jdbc.sql("INSERT INTO messages (id, channel, sender_id, contact_id, recipient, rendered_text, status,"
+                            + " provider_message_id, attempts, created_at, updated_at) SELECT ?, channel, sender_id, contact_id,"
+                            + " recipient, rendered_text, status, ?, 1, created_at, updated_at FROM messages WHERE id = ?")
+                    .params(java.util.UUID.fromString(old), Long.toHexString(id), java.util.UUID.fromString(first)).update();
+            jdbc.sql("INSERT INTO sms_parts (message_id, part_number, total_parts, provider_part_id, status, submitted_at,"
+                            + " updated_at) SELECT ?, 1, 1, ?, status, submitted_at, updated_at FROM sms_parts WHERE message_id = ?")
+                    .params(java.util.UUID.fromString(old), Long.toHexString(id), java.util.UUID.fromString(first)).update();
+            held.add(old);
+        }
+
+        try {
+            String second = sms("sandbox-sms", later, "Your order is ready");
+
+            await().atMost(PATIENCE).until(() -> "delivered".equals(status(second)));
+            JsonNode message = api.get("/api/v1/messages/" + second).json();
+            assertThat(held).as("the id was one of those held").anySatisfy(old ->
+                    assertThat(api.get("/api/v1/messages/" + old).json().path("providerMessageId").asString())
+                            .isEqualTo(message.path("providerMessageId").asString()));
+            assertThat(message.path("attempts").asInt()).isEqualTo(1);
+            assertThat(smsc.submitsTo(later)).hasSize(1);
+            assertThat(timeline(api, second)).containsExactly("queued", "submitted", "sent", "delivered");
+            assertThat(held).allSatisfy(old -> assertThat(timeline(api, old)).isEmpty());
+        } finally {
+            // The SMSC's next ids are the other tests' to have.
+            held.forEach(old -> jdbc.sql("DELETE FROM messages WHERE id = ?").param(java.util.UUID.fromString(old)).update());
+        }
     }
 
     @Test

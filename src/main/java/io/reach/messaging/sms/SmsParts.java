@@ -82,8 +82,9 @@ class SmsParts {
             Optional<Part> part = jdbc.sql("SELECT p.message_id, p.part_number, p.total_parts, p.provider_part_id, p.status"
                             + " FROM sms_parts p JOIN messages m ON m.id = p.message_id"
                             + " WHERE p.provider_part_id = ?" + senderFilter
-                            // An SMSC may hand out an id again: it belongs to the newest part that has it.
-                            + " ORDER BY m.created_at DESC, m.id DESC LIMIT 1")
+                            // An SMSC may hand out an id again: it belongs to the part it was given to last (a message
+                            // created before another may get its id after it, when its send was tried again).
+                            + " ORDER BY p.submitted_at DESC, m.id DESC LIMIT 1")
                     .params(senderId == null ? new Object[] {candidate} : new Object[] {candidate, senderId})
                     .query((rs, n) -> new Part(rs.getObject(1, UUID.class), rs.getInt(2), rs.getInt(3), rs.getString(4),
                             MessageStatus.valueOf(rs.getString(5))))

@@ -97,15 +97,18 @@ class SmppIT extends ReachIntegrationTest {
         Fixtures.consentingContact(api, later);
         String first = sms("sandbox-sms", earlier, "Your order is ready");
         await().atMost(PATIENCE).until(() -> "delivered".equals(status(first)));
-        // As if the SMSC had restarted and counted from the start again: messages of before hold the ids it gives next.
+        // As if the SMSC had restarted and counted from the start again: messages of before hold the ids it gives next;
+        // messages created after the one sent next (a send tried again for a while), given those ids before it.
         long last = Long.parseLong(api.get("/api/v1/messages/" + first).json().path("providerMessageId").asString(), 16);
         List<String> held = new ArrayList<>();
         for (long id = last + 1; id <= last + 100; id++) {
             String old = java.util.UUID.randomUUID().toString();
             jdbc.sql("INSERT INTO messages (id, channel, sender_id, contact_id, recipient, rendered_text, status,"
                             + " provider_message_id, attempts, created_at, updated_at) SELECT ?, channel, sender_id, contact_id,"
-                            + " recipient, rendered_text, status, ?, 1, created_at, updated_at FROM messages WHERE id = ?")
-                    .params(java.util.UUID.fromString(old), Long.toHexString(id), java.util.UUID.fromString(first)).update();
+                            + " recipient, rendered_text, status, ?, 1, ?, updated_at FROM messages WHERE id = ?")
+                    .params(java.util.UUID.fromString(old), Long.toHexString(id),
+                            java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusHours(1), java.util.UUID.fromString(first))
+                    .update();
             jdbc.sql("INSERT INTO sms_parts (message_id, part_number, total_parts, provider_part_id, status, submitted_at,"
                             + " updated_at) SELECT ?, 1, 1, ?, status, submitted_at, updated_at FROM sms_parts WHERE message_id = ?")
                     .params(java.util.UUID.fromString(old), Long.toHexString(id), java.util.UUID.fromString(first)).update();

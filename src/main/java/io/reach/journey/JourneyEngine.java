@@ -211,7 +211,8 @@ class JourneyEngine extends BackgroundWorker {
                 countFailedTurn(turn, e);
                 return;
             }
-            if (passing(e)) {
+            if (io.reach.shared.PassingFailures.isPassing(e)) {
+                // The step is worth trying again at once, not a lease later.
                 // Given back by the engine's thread before its next claim: right after a lost connection the pool may
                 // hand this thread another dead one, and the give-back would fail with the step.
                 cutShort.add(new CutShort(claimed.id(), turn.atTransactionStart.visits(), clock.instant().plus(settings.lease())));
@@ -222,17 +223,6 @@ class JourneyEngine extends BackgroundWorker {
                 log.warn("Journey {} could not take its step; it is tried again when its lease ends", claimed.id(), e);
             }
         }
-    }
-
-    /**
-     * A failure that passes: the connection was lost (the database restarted or failed over), a lock or a statement
-     * timed out, a deadlock chose this transaction. The step is worth trying again at once, not a lease later.
-     */
-    private static boolean passing(RuntimeException e) {
-        return e instanceof org.springframework.dao.DataAccessResourceFailureException
-                || e instanceof org.springframework.dao.TransientDataAccessException
-                || e instanceof org.springframework.dao.RecoverableDataAccessException
-                || e instanceof org.springframework.transaction.TransactionException;
     }
 
     /**

@@ -303,24 +303,31 @@ public class Messages {
                 .query(UUID.class).list();
     }
 
+    /**
+     * How long the recording of a provider's answer is tried again while the database fails for a moment (a restart,
+     * a failover): an accepted send that is not recorded is sent again when its lease ends. Well within the leases
+     * (60 s by default) once a send's own time (at most 15 s by default) is taken from them.
+     */
+    public static final java.time.Duration RECORDING_PATIENCE = java.time.Duration.ofSeconds(20);
+
     /** The provider accepted the message and gave it this id. */
     public void recordSubmitted(UUID messageId, String providerMessageId) {
         Instant now = clock.instant();
-        transactions.executeWithoutResult(tx -> {
+        io.reach.shared.PassingFailures.retry(() -> transactions.executeWithoutResult(tx -> {
             // The status update also keeps the provider's id and ends the lease (or a status that came first did).
             applyLocked(messageId, new StatusReport(MessageStatus.SUBMITTED, now, providerMessageId, null, null, null, null), true);
             reconcile(messageId, providerMessageId);
-        });
+        }), RECORDING_PATIENCE);
     }
 
     /** The provider refused the message for good (e.g. Meta 131026 or a template error). */
     public void recordRejected(UUID messageId, MessageError error) {
         Instant now = clock.instant();
-        transactions.executeWithoutResult(tx -> {
+        io.reach.shared.PassingFailures.retry(() -> transactions.executeWithoutResult(tx -> {
             jdbc.sql("UPDATE messages SET lease_until = NULL WHERE id = ?").param(messageId).update();
             applyLocked(messageId, new StatusReport(MessageStatus.FAILED, now, null, error.code(), error.title(),
                     error.details(), null), false);
-        });
+        }), RECORDING_PATIENCE);
     }
 
     /** A passing failure: the message stays queued and is tried again at {@code next}. */

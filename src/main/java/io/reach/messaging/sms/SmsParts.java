@@ -52,11 +52,12 @@ class SmsParts {
                 .list();
     }
 
+    /** The SMSC took a part and gave it this id: recorded, or the part would be submitted again (see Messages). */
     void accepted(UUID messageId, int number, String providerPartId) {
-        jdbc.sql("UPDATE sms_parts SET provider_part_id = ?, status = ?, submitted_at = ?, updated_at = ?"
-                        + " WHERE message_id = ? AND part_number = ?")
+        io.reach.shared.PassingFailures.retry(() -> jdbc.sql("UPDATE sms_parts SET provider_part_id = ?, status = ?,"
+                        + " submitted_at = ?, updated_at = ? WHERE message_id = ? AND part_number = ?")
                 .params(providerPartId, MessageStatus.SUBMITTED.name(), Times.now(clock), Times.now(clock), messageId, number)
-                .update();
+                .update(), io.reach.messaging.Messages.RECORDING_PATIENCE);
     }
 
     /** Locks the parts of a message, so that receipts of its parts processed at once (by several nodes) serialise. */

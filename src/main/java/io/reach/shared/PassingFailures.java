@@ -1,0 +1,71 @@
+package io.reach.shared;
+
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * Database failures that pass: the connection was lost (the database restarted or failed over), a lock or a
+ * statement timed out, a deadlock chose this transaction. Worth trying again at once, unlike a refused statement.
+ */
+public final class PassingFailures {
+
+    private static final Duration FIRST_WAIT = Duration.ofMillis(50);
+    private static final Duration LONGEST_WAIT = Duration.ofSeconds(2);
+
+    private PassingFailures() {}
+
+    public static boolean isPassing(RuntimeException e) {
+        return e instanceof org.springframework.dao.DataAccessResourceFailureException
+                || e instanceof org.springframework.dao.TransientDataAccessException
+                || e instanceof org.springframework.dao.RecoverableDataAccessException
+                || e instanceof org.springframework.transaction.TransactionException
+                || passingState(e);
+    }
+
+    /**
+     * PostgreSQL's lock and statement timeouts (SQLState 55P03, 57014), which Spring leaves uncategorized, and a
+     * connection's failure (class 08) wherever it is wrapped.
+     */
+    private static boolean passingState(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().equals("55P03") || sql.getSQLState().equals("57014") || sql.getSQLState().startsWith("08"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Runs {@code work}, and again after a passing failure (waiting 50 ms, doubled each time up to 2 s), for at most
+     * {@code patience} in all: then the last failure is thrown. Any other failure is thrown at once. For work that must
+     * not be given up lightly, such as recording that a provider accepted a message (given up, it is sent again).
+     */
+    public static <T> T retry(Supplier<T> work, Duration patience) {
+        long giveUpAt = System.nanoTime() + patience.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return work.get();
+            } catch (RuntimeException e) {
+                Duration wait = Backoff.exponential(FIRST_WAIT, LONGEST_WAIT, attempt);
+                if (!isPassing(e) || System.nanoTime() + wait.toNanos() > giveUpAt) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** {@link #retry(Supplier, Duration)} for work without a result. */
+    public static void retry(Runnable work, Duration patience) {
+        retry(() -> {
+            work.run();
+            return null;
+        }, patience);
+    }
+}

@@ -1,0 +1,110 @@
+package io.reach.messaging.whatsapp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reach.support.Api;
+import io.reach.support.FakeProvider;
+import io.reach.support.Fixtures;
+import io.reach.support.ReachIntegrationTest;
+import io.reach.support.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * A send Meta accepted is recorded, not sent again, when the database fails the recording for a moment: here a lock
+ * held on the message's row makes the recording time out (after one second, the lock timeout this test sets) until
+ * the test lets go.
+ */
+@TestPropertySource(properties = "reach.sandbox.enabled=false")
+class AcceptedSendIT extends ReachIntegrationTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final CountDownLatch ANSWER = new CountDownLatch(1);
+    // Meta, answering a send once the test says so.
+    private static final FakeProvider META = new FakeProvider((n, request) -> {
+        try {
+            ANSWER.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return new FakeProvider.Answer(200, "{\"messaging_product\":\"whatsapp\",\"messages\":[{\"id\":\"wamid.held-" + n + "\"}]}");
+    });
+
+    @DynamicPropertySource
+    static void lockTimeout(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.hikari.connection-init-sql",
+                () -> TestDatabase.postgres() ? "SET lock_timeout = 1000" : "SET LOCK_TIMEOUT 1000");
+    }
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @AfterAll
+    static void stopMeta() {
+        META.close();
+    }
+
+    @Test
+    void recordsAnAcceptedSendThroughAPassingDatabaseFailureAndSendsItOnce() throws Exception {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "meta-held", "phoneNumberId", "106540352242977",
+                "wabaId", "102290129340398", "displayNumber", "+15550783881", "accessToken", "token", "appSecret", "secret",
+                "verifyToken", "verify", "graphApiBaseUrl", META.baseUrl(), "graphApiVersion", "v21.0"));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        Fixtures.orderTemplate(api, "held_order");
+        Fixtures.consentingContact(api, "+31612370001");
+        Api.Response sent = Fixtures.sendOrder(api, "meta-held", "held_order", "+31612370001");
+        assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+        UUID message = UUID.fromString(sent.json().path("messageId").asString());
+        await().atMost(PATIENCE).until(() -> META.requests().size() == 1);
+
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement lock = holder.prepareStatement("SELECT id FROM messages WHERE id = ? FOR UPDATE")) {
+                lock.setObject(1, message);
+                lock.executeQuery().close();
+            }
+            ANSWER.countDown();
+            // The recording waits for the lock, times out, and waits again: a second try, not a second send.
+            await().atMost(PATIENCE).until(() -> lockWaitStarted() != null);
+            Timestamp firstTry = lockWaitStarted();
+            await().atMost(PATIENCE).until(() -> {
+                Timestamp waiting = lockWaitStarted();
+                return waiting != null && waiting.after(firstTry);
+            });
+            holder.commit();
+        }
+
+        await().atMost(PATIENCE).until(() -> "submitted".equals(api.get("/api/v1/messages/" + message).json()
+                .path("status").asString()));
+        assertThat(api.get("/api/v1/messages/" + message).json().path("providerMessageId").asString()).isEqualTo("wamid.held-1");
+        assertThat(api.get("/api/v1/messages/" + message).json().path("attempts").asInt()).isEqualTo(1);
+        assertThat(META.requests()).hasSize(1);
+    }
+
+    /** When the statement of a session waiting for a lock on the messages table started; null while none waits. */
+    private Timestamp lockWaitStarted() {
+        String waiting = TestDatabase.postgres()
+                ? "SELECT MAX(query_start) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?"
+                : "SELECT MAX(EXECUTING_STATEMENT_START) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL"
+                + " AND EXECUTING_STATEMENT LIKE ?";
+        return jdbc.sql(waiting).param("%FROM messages%FOR UPDATE%").query((rs, n) -> rs.getTimestamp(1)).list().getFirst();
+    }
+}

@@ -1,0 +1,65 @@
+package io.reach.shared;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.QueryTimeoutException;
+
+/** Trying work again through a database's passing failures, without Spring. */
+class PassingFailuresTest {
+
+    private final AtomicInteger calls = new AtomicInteger();
+
+    @Test
+    void triesAgainThroughPassingFailuresUntilTheWorkHolds() {
+        String result = PassingFailures.retry(() -> {
+            int call = calls.incrementAndGet();
+            if (call == 1) {
+                throw new DataAccessResourceFailureException("connection lost");
+            }
+            if (call == 2) {
+                throw new QueryTimeoutException("lock timed out");
+            }
+            return "recorded";
+        }, Duration.ofSeconds(10));
+
+        assertThat(result).isEqualTo("recorded");
+        assertThat(calls).hasValue(3);
+    }
+
+    @Test
+    void takesPostgreSqlsLockAndStatementTimeoutsThatSpringLeavesUncategorizedAsPassing() {
+        assertThat(PassingFailures.isPassing(new org.springframework.jdbc.UncategorizedSQLException("lock", "SELECT 1",
+                new java.sql.SQLException("canceling statement due to lock timeout", "55P03")))).isTrue();
+        assertThat(PassingFailures.isPassing(new org.springframework.jdbc.UncategorizedSQLException("timeout", "SELECT 1",
+                new java.sql.SQLException("canceling statement due to statement timeout", "57014")))).isTrue();
+        assertThat(PassingFailures.isPassing(new org.springframework.jdbc.UncategorizedSQLException("syntax", "SELEC 1",
+                new java.sql.SQLException("syntax error", "42601")))).isFalse();
+    }
+
+    @Test
+    void throwsAFailureThatDoesNotPassAtOnce() {
+        assertThatThrownBy(() -> PassingFailures.retry(() -> {
+            calls.incrementAndGet();
+            throw new DataIntegrityViolationException("value too long");
+        }, Duration.ofSeconds(10))).isInstanceOf(DataIntegrityViolationException.class);
+
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void givesUpWithTheLastFailureOnceItsPatienceIsSpent() {
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> PassingFailures.retry(() -> {
+            throw new DataAccessResourceFailureException("down, try " + calls.incrementAndGet());
+        }, Duration.ofMillis(400)));
+
+        // Waits of 50, 100 and 200 ms fit in 400 ms, the next 400 would not: four tries at most, the last one thrown.
+        assertThat(thrown).isInstanceOf(DataAccessResourceFailureException.class).hasMessage("down, try " + calls.get());
+        assertThat(calls.get()).isBetween(2, 4);
+    }
+}

@@ -184,7 +184,7 @@ public class Messages {
         return idByProviderId(jdbc, providerMessageId, senderId);
     }
 
-    /** See {@link #idByProviderId(String, UUID)}; for the inbound messages' replies too, which Messages needs. */
+    /** See {@link #idByProviderId(String, UUID)}; static for InboundMessages, which this class depends on. */
     static Optional<UUID> idByProviderId(JdbcClient jdbc, String providerMessageId, UUID senderId) {
         List<Object> params = new java.util.ArrayList<>(List.of(providerMessageId));
         return jdbc.sql("SELECT id FROM messages WHERE provider_message_id = ? ORDER BY " + preferred(senderId, params, " DESC")

@@ -229,13 +229,22 @@ public class Contacts {
     }
 
     /**
-     * Writes a changed contact; when it has just opted out, tells the features that hold messages for it, in this
-     * transaction (messaging withdraws those not yet handed to a provider).
+     * Writes a changed contact; when it has just opted out, or withdrawn its consent to a category, tells the features
+     * that hold messages for it, in this transaction (messaging withdraws those not yet handed to a provider).
      */
     void saveChanged(Contact before, Contact after) {
         store.update(after);
         if (after.optedOut() && !before.optedOut()) {
             events.publishEvent(new ContactOptedOut(after.id(), after.optedOutAt()));
+        }
+        Set<MessageCategory> withdrawn = java.util.EnumSet.noneOf(MessageCategory.class);
+        for (MessageCategory category : MessageCategory.values()) {
+            if (before.consent().allows(category) && !after.consent().allows(category)) {
+                withdrawn.add(category);
+            }
+        }
+        if (!withdrawn.isEmpty()) {
+            events.publishEvent(new ContactConsentWithdrawn(after.id(), Set.copyOf(withdrawn)));
         }
     }
 

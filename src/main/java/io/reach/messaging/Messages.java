@@ -84,12 +84,13 @@ public class Messages {
         Boolean inserted = transactions.execute(tx -> {
             String sql = "INSERT INTO messages (id, channel, sender_id, contact_id, recipient, template_name,"
                     + " template_language, campaign_id, idempotency_key, request_body, rendered_text, status, blocked_reason,"
-                    + " attempts, next_attempt_at, created_at, updated_at, recorded_statuses)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)";
+                    + " attempts, next_attempt_at, created_at, updated_at, recorded_statuses, category)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)";
             List<Object> params = java.util.Arrays.asList(id, message.channel().name(), message.senderId(), message.contactId(),
                     message.recipient(), message.templateName(), message.templateLanguage(), message.campaignId(),
                     message.idempotencyKey(), body, message.renderedText(), status.name(), blockedReason,
-                    Times.utc(now), Times.utc(now), Times.utc(now), recordedStatuses(EnumSet.of(status)));
+                    Times.utc(now), Times.utc(now), Times.utc(now), recordedStatuses(EnumSet.of(status)),
+                    message.category() == null ? null : message.category().name());
             // The timeline's first entry goes with the message's row, in one round trip on PostgreSQL.
             Dialect.SqlStatement firstEvent = new Dialect.SqlStatement("INSERT INTO message_events (message_id, status, occurred_at,"
                     + " recorded_at, inferred) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?)",
@@ -301,6 +302,12 @@ public class Messages {
     List<UUID> queuedFor(UUID contactId) {
         return jdbc.sql("SELECT id FROM messages WHERE contact_id = ? AND status = 'QUEUED'").param(contactId)
                 .query(UUID.class).list();
+    }
+
+    /** The contact's messages of this category still queued. */
+    List<UUID> queuedFor(UUID contactId, io.reach.shared.MessageCategory category) {
+        return jdbc.sql("SELECT id FROM messages WHERE contact_id = ? AND status = 'QUEUED' AND category = ?")
+                .params(contactId, category.name()).query(UUID.class).list();
     }
 
     /**

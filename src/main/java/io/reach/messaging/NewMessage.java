@@ -2,7 +2,10 @@ package io.reach.messaging;
 
 import java.util.UUID;
 
-/** A message about to be recorded: queued for its channel's dispatcher, or blocked with the reason. */
+/**
+ * A message about to be recorded: queued for its channel's dispatcher, or blocked with the reason; {@code category}
+ * is the one its consent was checked for (null for a free-form text, which answers the contact).
+ */
 public record NewMessage(
         Channel channel,
         UUID senderId,
@@ -13,7 +16,8 @@ public record NewMessage(
         String campaignId,
         String idempotencyKey,
         String renderedText,
-        String blockedReason) {
+        String blockedReason,
+        io.reach.shared.MessageCategory category) {
 
     /** The longest campaign id: a flow's name (at most 200) is the campaign of the messages it sends. */
     public static final int MAX_CAMPAIGN_ID = 200;

@@ -58,13 +58,18 @@ public class Recipients {
     /** Why an opted-out contact's message is blocked (or withdrawn, when it opted out while the message was queued). */
     public static final String OPTED_OUT = "opted out: the contact opted out of all messages";
 
+    /** Why a message of this category is blocked (or withdrawn) when its contact has not agreed to, or no longer agrees to, the category. */
+    public static String noConsent(MessageCategory category) {
+        return "no consent: the contact has not agreed to " + category.wireName() + " messages";
+    }
+
     /** Why a contact may not get a message of this category, or null when it may. */
     public static String blockedReason(Contact contact, MessageCategory category) {
         if (contact.optedOut()) {
             return OPTED_OUT;
         }
         if (!contact.consent().allows(category)) {
-            return "no consent: the contact has not agreed to " + category.wireName() + " messages";
+            return noConsent(category);
         }
         return null;
     }

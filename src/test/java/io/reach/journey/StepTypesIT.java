@@ -950,6 +950,36 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(journeys.get(control))).containsExactly("send", "status:delivered", "end");
     }
 
+    @Test
+    void withdrawingConsentToACategoryWithdrawsTheContactsQueuedMessagesOfThatCategoryOnly() {
+        Api.Response promo = api.post("/api/v1/templates", Map.of("name", "weekly_deals", "language", "en_US",
+                "category", "marketing", "components", List.of(Map.of("type", "BODY", "text", "Deals for {{1}}"))));
+        assertThat(promo.status()).as(promo.body()).isIn(201, 409);
+        // The handset refuses a first attempt for throughput: both messages wait ten (moved) minutes, queued.
+        String phone = contact("8");
+        Api.Response marketing = api.post("/api/v1/messages/whatsapp", Map.of("sender", "sandbox", "to", phone,
+                "template", "weekly_deals", "language", "en_US", "bodyParameters", List.of("you")));
+        Api.Response utility = api.post("/api/v1/messages/whatsapp", Map.of("sender", "sandbox", "to", phone,
+                "template", "order_ready", "language", "en_US", "headerParameters", List.of("A-1"),
+                "bodyParameters", List.of("you", "A-1")));
+        String deals = marketing.json().path("messageId").asString();
+        String order = utility.json().path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> triedOnceAndWaiting(deals) && triedOnceAndWaiting(order));
+
+        String contactId = api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json().path(0).path("id").asString();
+        Api.Response changed = api.patch("/api/v1/contacts/" + contactId, Map.of("consent", Map.of("utility", true)));
+        assertThat(changed.json().path("consent").path("marketing").asBoolean()).as(changed.body()).isFalse();
+
+        JsonNode withdrawn = api.get("/api/v1/messages/" + deals).json();
+        assertThat(withdrawn.path("status").asString()).isEqualTo("blocked");
+        assertThat(withdrawn.path("blockedReason").asString()).isEqualTo("no consent: the contact has not agreed to marketing messages");
+        assertThat(api.get("/api/v1/messages/" + order).json().path("status").asString()).isEqualTo("queued");
+        clock.advance(Duration.ofMinutes(11));
+        await().atMost(PATIENCE).until(() -> sandbox.graphApi().acceptedFor(phone) == 1);
+        await().atMost(PATIENCE).until(() -> !"queued".equals(api.get("/api/v1/messages/" + order).json().path("status").asString()));
+        assertThat(api.get("/api/v1/messages/" + deals).json().path("status").asString()).isEqualTo("blocked");
+    }
+
     private String messageOf(String journey) {
         await().atMost(PATIENCE).until(() -> api.get("/api/v1/journeys/" + journey).json().path("variables").has("_message.send"));
         return api.get("/api/v1/journeys/" + journey).json().path("variables").path("_message.send").asString();

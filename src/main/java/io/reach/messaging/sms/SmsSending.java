@@ -70,7 +70,7 @@ public class SmsSending {
         int reference = RANDOM.nextInt(256);
         Messages.Created created = messages.create(new NewMessage(Channel.SMS, account.sender().id(), recipient.id(),
                 recipient.phone(), null, null, request.campaignId(), request.idempotencyKey(), request.text(),
-                refusal != null ? refusal : Recipients.blockedReason(recipient, category)),
+                refusal != null ? refusal : Recipients.blockedReason(recipient, category), category),
                 id -> json.writeValueAsString(Map.of("to", recipient.phone(), "text", request.text() == null ? "" : request.text(),
                         "reference", reference)));
         Message message = created.message();

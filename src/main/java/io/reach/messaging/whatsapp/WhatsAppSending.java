@@ -85,7 +85,8 @@ public class WhatsAppSending {
         String blockedReason = refusal != null ? refusal : blockedReason(contact, template);
         Messages.Created created = messages.create(new NewMessage(Channel.WHATSAPP, account.sender().id(), contact.id(),
                 contact.phone(), template.name(), template.language(), request.campaignId(), request.idempotencyKey(),
-                rendered == null ? null : rendered.text(), blockedReason), id -> requests.template(id, contact.phone(), rendered));
+                rendered == null ? null : rendered.text(), blockedReason, template.category()),
+                id -> requests.template(id, contact.phone(), rendered));
         Message message = created.message();
         if (!created.replayed() && blockedReason == null) {
             dispatcher.wakeAfterCommit();
@@ -114,7 +115,7 @@ public class WhatsAppSending {
                     + " last 24 hours; send a template instead";
         }
         Messages.Created created = messages.create(new NewMessage(Channel.WHATSAPP, account.sender().id(), contact.id(),
-                contact.phone(), null, null, campaignId, idempotencyKey, text, blockedReason),
+                contact.phone(), null, null, campaignId, idempotencyKey, text, blockedReason, null),
                 id -> requests.text(id, contact.phone(), text));
         Message message = created.message();
         if (!created.replayed() && message.blockedReason() == null) {

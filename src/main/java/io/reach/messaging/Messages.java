@@ -29,6 +29,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class Messages {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Messages.class);
+
     private static final String COLUMNS = "id, channel, sender_id, contact_id, recipient, template_name, template_language,"
             + " campaign_id, rendered_text, status, blocked_reason, error_code, error_title, error_details,"
             + " provider_message_id, attempts, created_at, updated_at";
@@ -208,16 +210,41 @@ public class Messages {
     /**
      * Claims up to {@code limit} queued messages of a channel that are due, for {@code lease}: no other dispatcher
      * (in this process or another node) takes them until the lease runs out.
+     * <p>
+     * A claim past {@code maxAttempts} is not handed out but failed: a message's tries end at {@code maxAttempts}
+     * with a recorded answer, so such a message had its leases run out again and again with no answer recorded (a
+     * node that crashes on it, a recording that keeps failing), and each new try could be one more copy in the
+     * recipient's hands.
      */
-    public List<Outbound> claimDue(Channel channel, int limit, Duration lease) {
-        return claimDue(channel, null, limit, lease);
+    public List<Outbound> claimDue(Channel channel, int limit, Duration lease, int maxAttempts) {
+        return claimDue(channel, null, limit, lease, maxAttempts);
     }
 
     /**
-     * Like {@link #claimDue(Channel, int, Duration)}, only for messages of these senders (e.g. those whose SMPP link
-     * is up): the others stay queued, untouched, until their sender can take them.
+     * Like {@link #claimDue(Channel, int, Duration, int)}, only for messages of these senders (e.g. those whose SMPP
+     * link is up): the others stay queued, untouched, until their sender can take them.
      */
-    public List<Outbound> claimDue(Channel channel, java.util.Collection<UUID> senderIds, int limit, Duration lease) {
+    public List<Outbound> claimDue(Channel channel, java.util.Collection<UUID> senderIds, int limit, Duration lease,
+                                   int maxAttempts) {
+        List<Outbound> claimed = claimDue(channel, senderIds, limit, lease);
+        if (claimed.stream().allMatch(message -> message.attempt() <= maxAttempts)) {
+            return claimed;
+        }
+        List<Outbound> handedOut = new java.util.ArrayList<>();
+        for (Outbound message : claimed) {
+            if (message.attempt() <= maxAttempts) {
+                handedOut.add(message);
+            } else {
+                log.warn("Message {} was claimed for attempt {} of at most {}: its earlier attempts' leases ran out with no"
+                        + " answer recorded; failed instead of sent again", message.id(), message.attempt(), maxAttempts);
+                recordRejected(message.id(), new MessageError(0, "Gave up after " + (message.attempt() - 1)
+                        + " attempts that ended with no answer recorded (the provider may have taken one of them)", null));
+            }
+        }
+        return handedOut;
+    }
+
+    private List<Outbound> claimDue(Channel channel, java.util.Collection<UUID> senderIds, int limit, Duration lease) {
         if (senderIds != null && senderIds.isEmpty()) {
             return List.of();
         }

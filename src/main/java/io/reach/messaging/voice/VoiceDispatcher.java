@@ -36,7 +36,7 @@ class VoiceDispatcher extends BackgroundWorker {
     @Override
     protected int doWork() {
         return calls.claimAsFree(settings.batchSize(),
-                wanted -> messages.claimDue(Channel.VOICE, wanted, settings.lease()), this::call);
+                wanted -> messages.claimDue(Channel.VOICE, wanted, settings.lease(), settings.maxAttempts()), this::call);
     }
 
     private void call(Messages.Outbound message) {

@@ -40,7 +40,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
     @Override
     protected int doWork() {
         return sends.claimAsFree(settings.batchSize(),
-                wanted -> messages.claimDue(Channel.WHATSAPP, wanted, settings.lease()), this::sendOne);
+                wanted -> messages.claimDue(Channel.WHATSAPP, wanted, settings.lease(), settings.maxAttempts()), this::sendOne);
     }
 
     private void sendOne(Messages.Outbound message) {

@@ -180,6 +180,29 @@ class CloudApiClientIT extends ReachIntegrationTest {
     }
 
     @Test
+    void failsAMessageWhoseAttemptsEndedWithNoAnswerRecordedInsteadOfSendingItAgainAndAgain() {
+        String phone = "+14155552672";
+        Fixtures.consentingContact(api, phone);
+        META.answerNext(503, "<html>Service Unavailable</html>");
+        Api.Response sent = Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", phone,
+                List.of("https://cdn.example/a.png"), List.of());
+        UUID id = UUID.fromString(sent.json().path("messageId").asString());
+        await().atMost(PATIENCE).until(() -> META.requestsTo(phone).size() == 1 && nextAttempt(id) != null
+                && nextAttempt(id).isAfter(clock.instant()));
+        // As if seven more attempts had been claimed and each lease had run out with no answer recorded (a node that
+        // crashed on the message each time, or a recording that kept failing): the next claim is past the eight allowed.
+        jdbc.sql("UPDATE messages SET attempts = 8 WHERE id = ?").param(id).update();
+
+        clock.advance(Duration.ofSeconds(1));
+
+        await().atMost(PATIENCE).until(() -> "failed".equals(api.get("/api/v1/messages/" + id).json().path("status").asString()));
+        JsonNode failed = api.get("/api/v1/messages/" + id).json();
+        assertThat(failed.path("error").path("title").asString()).startsWith("Gave up after 8 attempts that ended with no answer");
+        assertThat(failed.path("attempts").asInt()).isEqualTo(9);
+        assertThat(META.requestsTo(phone)).hasSize(1);
+    }
+
+    @Test
     void notOnWhatsAppIsAFailureNotARetry() {
         String phone = "+4915112345600";
         Fixtures.consentingContact(api, phone);

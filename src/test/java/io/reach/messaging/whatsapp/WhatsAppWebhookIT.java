@@ -203,7 +203,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         List<UUID> queued = List.of(UUID.fromString(queuedMessage()), UUID.fromString(queuedMessage()),
                 UUID.fromString(queuedMessage()));
         io.reach.support.OpenTransactions.Seen<List<UUID>, List<UUID>> seen = io.reach.support.OpenTransactions.whileOpen(
-                transactions, () -> messages.claimDue(io.reach.messaging.Channel.WHATSAPP, 1, Duration.ofMinutes(1)).stream()
+                transactions, () -> messages.claimDue(io.reach.messaging.Channel.WHATSAPP, 1, Duration.ofMinutes(1), 8).stream()
                         .map(Messages.Outbound::id).toList(),
                 // Another transaction finds the messages the claim did not take free to lock.
                 () -> transactions.execute(tx -> jdbc.sql("SELECT id FROM messages WHERE id IN (?, ?, ?) FOR UPDATE SKIP LOCKED")

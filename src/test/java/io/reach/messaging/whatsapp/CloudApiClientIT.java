@@ -152,12 +152,8 @@ class CloudApiClientIT extends ReachIntegrationTest {
         Fixtures.consentingContact(api, phone);
         META.answerNext(400, FakeProvider.metaError(130429, "(#130429) Rate limit hit"));
         META.answerNext(503, "<html>Service Unavailable</html>");
-        Api.Response sent = Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", phone,
-                List.of("https://cdn.example/a.png"), List.of());
-        UUID id = UUID.fromString(sent.json().path("messageId").asString());
 
-        await().atMost(PATIENCE).until(() -> META.requestsTo(phone).size() == 1 && nextAttempt(id) != null
-                && nextAttempt(id).isAfter(clock.instant()));
+        UUID id = sendAndAwaitItsRetry(phone);
         assertThat(nextAttempt(id)).isEqualTo(clock.instant().plusSeconds(1));
         JsonNode waiting = api.get("/api/v1/messages/" + id).json();
         assertThat(waiting.path("status").asString()).isEqualTo("queued");
@@ -184,11 +180,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
         String phone = "+14155552672";
         Fixtures.consentingContact(api, phone);
         META.answerNext(503, "<html>Service Unavailable</html>");
-        Api.Response sent = Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", phone,
-                List.of("https://cdn.example/a.png"), List.of());
-        UUID id = UUID.fromString(sent.json().path("messageId").asString());
-        await().atMost(PATIENCE).until(() -> META.requestsTo(phone).size() == 1 && nextAttempt(id) != null
-                && nextAttempt(id).isAfter(clock.instant()));
+        UUID id = sendAndAwaitItsRetry(phone);
         // As if seven more attempts had been claimed and each lease had run out with no answer recorded (a node that
         // crashed on the message each time, or a recording that kept failing): the next claim is past the eight allowed.
         jdbc.sql("UPDATE messages SET attempts = 8 WHERE id = ?").param(id).update();
@@ -238,6 +230,16 @@ class CloudApiClientIT extends ReachIntegrationTest {
         assertThat(response.json().path("details").path(0).path("field").asString()).isEqualTo("bodyParameters");
         assertThat(api.get("/api/v1/messages?limit=1000").json().toString()).doesNotContain(phone);
         assertThat(META.requests()).hasSize(before);
+    }
+
+    /** Sends the image template to {@code phone}; once its first attempt was answered, its next is due later. */
+    private UUID sendAndAwaitItsRetry(String phone) {
+        Api.Response sent = Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", phone,
+                List.of("https://cdn.example/a.png"), List.of());
+        UUID id = UUID.fromString(sent.json().path("messageId").asString());
+        await().atMost(PATIENCE).until(() -> META.requestsTo(phone).size() == 1 && nextAttempt(id) != null
+                && nextAttempt(id).isAfter(clock.instant()));
+        return id;
     }
 
     private Instant nextAttempt(UUID id) {

@@ -40,6 +40,7 @@ public class Flows {
     private final TransactionTemplate transactions;
     private final JsonMapper strict;
     private final FlowValidator validator;
+    private final Senders senders;
     // Published versions never change, so their parsed documents can be kept.
     private final Map<UUID, FlowDocument> published = new ConcurrentHashMap<>();
 
@@ -50,6 +51,7 @@ public class Flows {
         this.clock = clock;
         this.transactions = transactions;
         this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+        this.senders = senders;
         this.validator = new FlowValidator((name, language) -> templates.find(name, language).isPresent(),
                 sender -> senders.exists(sender));
     }
@@ -147,9 +149,17 @@ public class Flows {
                     .orElseThrow(() -> ApiException.notFound("Flow", flowId));
             FlowVersion draft = latest(flowId).filter(v -> !v.isPublished())
                     .orElseThrow(() -> ApiException.conflict("Flow " + flowId + " has no draft to publish"));
-            checked(draft.document());
-            jdbc.sql("UPDATE flow_versions SET status = ?, published_at = ?, updated_at = ? WHERE id = ?")
-                    .params(FlowVersion.PUBLISHED, Times.now(clock), Times.now(clock), draft.id()).update();
+            FlowDocument document = checked(draft.document());
+            // The senders as they are named now: a rename afterwards must not leave this version's journeys without one.
+            Map<String, String> senderIds = new java.util.TreeMap<>();
+            for (FlowStep step : document.steps()) {
+                if (step.sender() != null) {
+                    senders.idOf(step.sender()).ifPresent(id -> senderIds.put(step.sender(), id.toString()));
+                }
+            }
+            jdbc.sql("UPDATE flow_versions SET status = ?, published_at = ?, updated_at = ?, sender_ids = ? WHERE id = ?")
+                    .params(FlowVersion.PUBLISHED, Times.now(clock), Times.now(clock), strict.writeValueAsString(senderIds),
+                            draft.id()).update();
             return version(draft.id());
         });
     }
@@ -244,6 +254,23 @@ public class Flows {
                         + " AND v.version = (SELECT MAX(version) FROM flow_versions w WHERE w.flow_id = v.flow_id AND w.status = ?)")
                 .params(event, FlowVersion.PUBLISHED, FlowVersion.PUBLISHED).query(this::row).list();
     }
+
+    /**
+     * The sender a published version's step sends from: the id the step's {@code sender} (a name or an id) had when
+     * the version was published, so that renaming the sender later changes nothing; as written for a version
+     * published before versions kept them.
+     */
+    public String senderOf(UUID versionId, String sender) {
+        return senderIds.computeIfAbsent(versionId, id -> jdbc.sql("SELECT sender_ids FROM flow_versions WHERE id = ?")
+                        .param(id).query((rs, n) -> java.util.Optional.ofNullable(rs.getString(1))).optional()
+                        .flatMap(ids -> ids.map(json -> strict.readValue(json, SENDER_IDS))).orElse(Map.of()))
+                .getOrDefault(sender, sender);
+    }
+
+    private static final tools.jackson.core.type.TypeReference<Map<String, String>> SENDER_IDS = new tools.jackson.core.type.TypeReference<>() {};
+
+    // Published versions' sender ids never change either.
+    private final Map<UUID, Map<String, String>> senderIds = new ConcurrentHashMap<>();
 
     /** The parsed document of a published version. */
     public FlowDocument document(UUID versionId) {

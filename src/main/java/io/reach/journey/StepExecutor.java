@@ -86,8 +86,11 @@ class StepExecutor {
     /** The largest answer a fetch_variables step reads: a larger one takes its failure branch. */
     static final long MAX_FETCHED_BYTES = 1024 * 1024;
 
+    private final io.reach.flow.Flows flows;
+
     StepExecutor(WhatsAppSending whatsApp, SmsSending sms, VoiceSending voice, Messages messages, InboundMessages inbound,
-                 Contacts contacts, Reports reports, JsonMapper json, Clock clock) {
+                 Contacts contacts, Reports reports, JsonMapper json, Clock clock, io.reach.flow.Flows flows) {
+        this.flows = flows;
         this.whatsApp = whatsApp;
         this.sms = sms;
         this.voice = voice;
@@ -148,7 +151,7 @@ class StepExecutor {
         List<String> body = fillAll(step.bodyParameters(), contact, variables, missing);
         List<ButtonParameter> buttons = step.buttonParameters() == null ? null : step.buttonParameters().stream()
                 .map(b -> new ButtonParameter(b.index(), fillTracking(b.value(), contact, variables, missing))).toList();
-        SendResult sent = whatsApp.send(new SendTemplateRequest(step.sender(), null, contact.id().toString(), step.template(),
+        SendResult sent = whatsApp.send(new SendTemplateRequest(senderOf(step, journey), null, contact.id().toString(), step.template(),
                 step.language(), header, body, buttons, flow.name(), key(journey)), refusal(missing), contact);
         return sent(step, sent, variables);
     }
@@ -156,14 +159,14 @@ class StepExecutor {
     private StepOutcome sendText(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
-        SendResult sent = whatsApp.sendText(step.sender(), contact, text, flow.name(), key(journey), refusal(missing));
+        SendResult sent = whatsApp.sendText(senderOf(step, journey), contact, text, flow.name(), key(journey), refusal(missing));
         return sent(step, sent, variables);
     }
 
     private StepOutcome sendSms(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
-        SendResult sent = sms.send(new SendSmsRequest(step.sender(), null, contact.id().toString(), text, step.category(),
+        SendResult sent = sms.send(new SendSmsRequest(senderOf(step, journey), null, contact.id().toString(), text, step.category(),
                 flow.name(), key(journey)), refusal(missing), contact);
         return sent(step, sent, variables);
     }
@@ -171,9 +174,14 @@ class StepExecutor {
     private StepOutcome call(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
-        SendResult sent = voice.call(new PlaceCallRequest(step.sender(), null, contact.id().toString(), text, step.language(),
+        SendResult sent = voice.call(new PlaceCallRequest(senderOf(step, journey), null, contact.id().toString(), text, step.language(),
                 step.voice(), step.category(), flow.name(), key(journey)), refusal(missing), contact);
         return sent(step, sent, variables);
+    }
+
+    /** The sender a send step names, as it was when the journey's version was published (a rename changes nothing). */
+    private String senderOf(FlowStep step, Journey journey) {
+        return flows.senderOf(journey.flowVersionId(), step.sender());
     }
 
     private StepOutcome sent(FlowStep step, SendResult sent, Map<String, String> variables) {

@@ -96,6 +96,11 @@ public class Senders {
         return resolveRow(idOrName).isPresent();
     }
 
+    /** The id of the sender of any channel that has this id or name. */
+    public Optional<UUID> idOf(String idOrName) {
+        return resolveRow(idOrName).map(r -> r.sender().id());
+    }
+
     /** Finds a WhatsApp sender by its id or its name, as a send request may give either. */
     public Optional<WhatsAppAccount> resolve(String idOrName) {
         return resolveRow(idOrName).filter(r -> Sender.WHATSAPP.equals(r.sender().channel())).map(SenderStore.Row::whatsApp);

@@ -980,6 +980,39 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/messages/" + deals).json().path("status").asString()).isEqualTo("blocked");
     }
 
+    @Test
+    void aSenderRenamedAfterPublishingStillSendsForThatVersionsJourneys() {
+        String name = "renamable-" + FLOWS.incrementAndGet();
+        Api.Response created = api.post("/api/v1/senders", Map.of("name", name, "channel", "sms", "provider", "smpp",
+                "fromAddress", "Shop", "secret", "sandbox", "settings", Map.of("host", "127.0.0.1",
+                        "port", String.valueOf(sandbox.smsc().port()), "systemId", "reach")));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String senderId = created.json().path("id").asString();
+        await().atMost(PATIENCE).until(() -> {
+            for (JsonNode link : api.get("/api/v1/smpp-links").json()) {
+                if (senderId.equals(link.path("senderId").asString())) {
+                    return link.path("bound").asBoolean();
+                }
+            }
+            return false;
+        });
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"sms","steps":[
+                 {"id":"sms","type":"send_sms","sender":"%s","text":"Order A-1 is ready","category":"utility","next":"end"},
+                 {"id":"end","type":"end"}]}""", name);
+
+        Api.Response renamed = api.patch("/api/v1/senders/" + senderId, Map.of("name", name + "-renamed"));
+        assertThat(renamed.status()).as(renamed.body()).isEqualTo(200);
+        String phone = contact();
+        String journey = start(flow, phone, Map.of());
+
+        awaitEnded(journey);
+        assertThat(outcome(journey, 0)).isEqualTo("queued");
+        await().atMost(PATIENCE).until(() -> sandbox.smsc().submitsTo(phone).size() == 1);
+        String message = api.get("/api/v1/journeys/" + journey).json().path("variables").path("_message.sms").asString();
+        assertThat(api.get("/api/v1/messages/" + message).json().path("senderId").asString()).isEqualTo(senderId);
+    }
+
     private String messageOf(String journey) {
         await().atMost(PATIENCE).until(() -> api.get("/api/v1/journeys/" + journey).json().path("variables").has("_message.send"));
         return api.get("/api/v1/journeys/" + journey).json().path("variables").path("_message.send").asString();

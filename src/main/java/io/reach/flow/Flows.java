@@ -41,8 +41,11 @@ public class Flows {
     private final JsonMapper strict;
     private final FlowValidator validator;
     private final Senders senders;
-    // Published versions never change, so their parsed documents can be kept.
+    // Published versions never change, so their parsed documents can be kept, and the ids of the senders they name.
     private final Map<UUID, FlowDocument> published = new ConcurrentHashMap<>();
+    private final Map<UUID, Map<String, String>> senderIds = new ConcurrentHashMap<>();
+    private static final tools.jackson.core.type.TypeReference<Map<String, String>> SENDER_IDS =
+            new tools.jackson.core.type.TypeReference<>() {};
 
     Flows(JdbcClient jdbc, Dialect dialect, Clock clock, TransactionTemplate transactions, JsonMapper json,
           Templates templates, Senders senders) {
@@ -266,11 +269,6 @@ public class Flows {
                         .flatMap(ids -> ids.map(json -> strict.readValue(json, SENDER_IDS))).orElse(Map.of()))
                 .getOrDefault(sender, sender);
     }
-
-    private static final tools.jackson.core.type.TypeReference<Map<String, String>> SENDER_IDS = new tools.jackson.core.type.TypeReference<>() {};
-
-    // Published versions' sender ids never change either.
-    private final Map<UUID, Map<String, String>> senderIds = new ConcurrentHashMap<>();
 
     /** The parsed document of a published version. */
     public FlowDocument document(UUID versionId) {

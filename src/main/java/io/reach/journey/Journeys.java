@@ -291,18 +291,14 @@ public class Journeys {
         FlowCounts counted = store.counts(versionId);
         Map<String, FlowCounts.StepCounts> steps = new LinkedHashMap<>();
         for (io.reach.flow.FlowStep step : flows.document(versionId).steps()) {
-            FlowCounts.StepCounts found = counted.steps().get(step.id());
+            FlowCounts.StepCounts found = counted.steps().getOrDefault(step.id(), new FlowCounts.StepCounts(0, 0, Map.of()));
             Map<String, Long> branches = new LinkedHashMap<>();
             if (step.branches() != null) {
                 step.branches().keySet().forEach(branch -> branches.put(branch, 0L));
             }
-            if (found != null) {
-                branches.putAll(found.branches());
-            }
-            steps.put(step.id(), new FlowCounts.StepCounts(found == null ? 0 : found.entered(), found == null ? 0 : found.waiting(),
-                    branches));
+            branches.putAll(found.branches());
+            steps.put(step.id(), new FlowCounts.StepCounts(found.entered(), found.waiting(), branches));
         }
-        counted.steps().forEach(steps::putIfAbsent); // none: a version with journeys is published, and never changes
         return new FlowCounts(versionId, steps, counted.running(), counted.waiting(), counted.ended(), counted.failed(),
                 counted.cancelled());
     }

@@ -151,8 +151,8 @@ class StepExecutor {
         List<String> body = fillAll(step.bodyParameters(), contact, variables, missing);
         List<ButtonParameter> buttons = step.buttonParameters() == null ? null : step.buttonParameters().stream()
                 .map(b -> new ButtonParameter(b.index(), fillTracking(b.value(), contact, variables, missing))).toList();
-        SendResult sent = whatsApp.send(new SendTemplateRequest(senderOf(step, journey), null, contact.id().toString(), step.template(),
-                step.language(), header, body, buttons, flow.name(), key(journey)), refusal(missing), contact);
+        SendResult sent = whatsApp.send(new SendTemplateRequest(senderOf(step, journey), null, contact.id().toString(),
+                step.template(), step.language(), header, body, buttons, flow.name(), key(journey)), refusal(missing), contact);
         return sent(step, sent, variables);
     }
 
@@ -166,16 +166,16 @@ class StepExecutor {
     private StepOutcome sendSms(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
-        SendResult sent = sms.send(new SendSmsRequest(senderOf(step, journey), null, contact.id().toString(), text, step.category(),
-                flow.name(), key(journey)), refusal(missing), contact);
+        SendResult sent = sms.send(new SendSmsRequest(senderOf(step, journey), null, contact.id().toString(), text,
+                step.category(), flow.name(), key(journey)), refusal(missing), contact);
         return sent(step, sent, variables);
     }
 
     private StepOutcome call(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
-        SendResult sent = voice.call(new PlaceCallRequest(senderOf(step, journey), null, contact.id().toString(), text, step.language(),
-                step.voice(), step.category(), flow.name(), key(journey)), refusal(missing), contact);
+        SendResult sent = voice.call(new PlaceCallRequest(senderOf(step, journey), null, contact.id().toString(), text,
+                step.language(), step.voice(), step.category(), flow.name(), key(journey)), refusal(missing), contact);
         return sent(step, sent, variables);
     }
 

@@ -58,7 +58,7 @@ public class Recipients {
     /** Why an opted-out contact's message is blocked (or withdrawn, when it opted out while the message was queued). */
     public static final String OPTED_OUT = "opted out: the contact opted out of all messages";
 
-    /** Why a message of this category is blocked (or withdrawn) when its contact has not agreed to, or no longer agrees to, the category. */
+    /** Why a message of this category is blocked, or withdrawn, when its contact has not (or no longer) agreed to it. */
     public static String noConsent(MessageCategory category) {
         return "no consent: the contact has not agreed to " + category.wireName() + " messages";
     }

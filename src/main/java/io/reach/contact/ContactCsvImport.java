@@ -3,6 +3,7 @@ package io.reach.contact;
 import io.reach.shared.ApiException;
 import io.reach.shared.FieldProblem;
 import io.reach.shared.MessageCategory;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -25,8 +26,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * One CSV import. Columns: {@code phone} (required), {@code tags} and {@code consent} (values separated by ';'),
- * {@code opted_out}, {@code time_zone}; every other column is an attribute. Lines are upserted by phone and only
- * ever add: a cell left empty changes nothing, so importing the same file twice changes nothing the second time.
+ * {@code opted_out}, {@code time_zone} (these five in any letter case); every other column is an attribute. Lines are
+ * upserted by phone and only ever add: a cell left empty changes nothing, so importing the same file twice changes
+ * nothing the second time. The text is UTF-8 (a byte order mark is skipped); the values are separated by commas, or
+ * by semicolons or tabs when the header line has no comma (as spreadsheets save CSV in many locales).
  */
 class ContactCsvImport {
 
@@ -57,9 +60,11 @@ class ContactCsvImport {
     private record ValidLine(long line, String phone, Map<String, String> attributes, Set<String> tags,
                              Set<MessageCategory> consent, boolean optOut, String timeZone) {}
 
-    ContactImportReport run(Reader csv) {
-        CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
-                .setIgnoreEmptyLines(true).setIgnoreSurroundingSpaces(true).get();
+    ContactImportReport run(Reader text) {
+        BufferedReader csv = new BufferedReader(text);
+        char delimiter = delimiterAfterByteOrderMark(csv);
+        CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setHeader().setSkipHeaderRecord(true)
+                .setTrim(true).setIgnoreEmptyLines(true).setIgnoreSurroundingSpaces(true).get();
         try (CSVParser parser = CSVParser.builder().setReader(csv).setFormat(format).get()) {
             List<String> header = checkHeader(parser.getHeaderNames());
             List<ValidLine> chunk = new ArrayList<>(CHUNK);
@@ -93,28 +98,79 @@ class ContactCsvImport {
         return new ContactImportReport(lines, created, updated, unchanged, failed, List.copyOf(errors));
     }
 
+    /** The longest header line read ahead to find the delimiter (a header of thousands of columns fits). */
+    static final int HEADER_READ_AHEAD = 1 << 20;
+
+    private static final char BYTE_ORDER_MARK = '\uFEFF';
+
+    /**
+     * Skips the byte order mark that spreadsheets write at the start of a UTF-8 CSV, and finds the delimiter from the
+     * header line, which it leaves unread: a comma, unless the line has none and has a semicolon (or a tab).
+     */
+    private static char delimiterAfterByteOrderMark(BufferedReader csv) {
+        try {
+            csv.mark(1);
+            if (csv.read() != BYTE_ORDER_MARK) {
+                csv.reset();
+            }
+            csv.mark(HEADER_READ_AHEAD);
+            String header = csv.readLine();
+            try {
+                csv.reset();
+            } catch (IOException headerTooLong) {
+                throw ApiException.badRequest("invalid_csv", "The CSV header is not usable, nothing was imported: its"
+                        + " first line is longer than " + HEADER_READ_AHEAD + " characters", List.of());
+            }
+            if (header == null || header.indexOf(',') >= 0) {
+                return ',';
+            }
+            return header.indexOf(';') >= 0 ? ';' : header.indexOf('\t') >= 0 ? '\t' : ',';
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The header's columns, the five known ones in lower case, or a 400 naming every column that is not usable. */
     private static List<String> checkHeader(List<String> names) {
         List<FieldProblem> problems = new ArrayList<>();
-        if (!names.contains("phone")) {
-            problems.add(new FieldProblem("phone", "the header needs a 'phone' column"));
-        }
+        List<String> columns = new ArrayList<>();
         for (String name : names) {
-            if (!RESERVED.contains(name) && !Contacts.ATTRIBUTE_NAME.matcher(name).matches()) {
+            String known = name.toLowerCase(Locale.ROOT);
+            String column = RESERVED.contains(known) ? known : name;
+            if (columns.contains(column)) {
+                problems.add(new FieldProblem(column, "appears twice in the header"));
+            } else if (name.indexOf(NOT_UTF_8) >= 0) {
+                problems.add(new FieldProblem(name, NOT_UTF_8_PROBLEM));
+            } else if (!RESERVED.contains(column) && !Contacts.ATTRIBUTE_NAME.matcher(column).matches()) {
                 problems.add(new FieldProblem(name, "is not a usable attribute name (letters, digits and _, not starting with a digit)"));
             }
+            columns.add(column);
+        }
+        if (!columns.contains("phone")) {
+            problems.addFirst(new FieldProblem("phone", "the header needs a 'phone' column"));
         }
         if (!problems.isEmpty()) {
             throw ApiException.badRequest("invalid_csv", "The CSV header is not usable, nothing was imported: "
+                    + (columns.contains("phone") ? "'" + problems.getFirst().field() + "' " : "")
                     + problems.getFirst().message(), problems);
         }
-        return names;
+        return columns;
     }
+
+    /** What a byte that is not UTF-8 is read as (the reader replaces it). */
+    private static final char NOT_UTF_8 = '\uFFFD';
+    private static final String NOT_UTF_8_PROBLEM = "is not UTF-8 text: save the file as CSV UTF-8";
 
     private Optional<ValidLine> validate(CSVRecord record, long lineNumber, List<String> header) {
         if (!record.isConsistent()) {
             return refuse(lineNumber, null, "has " + record.size() + " values but the header has " + header.size() + " columns");
         }
-        PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(record.get("phone"));
+        for (int i = 0; i < header.size(); i++) {
+            if (record.get(i).indexOf(NOT_UTF_8) >= 0) {
+                return refuse(lineNumber, header.get(i), NOT_UTF_8_PROBLEM);
+            }
+        }
+        PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(record.get(header.indexOf("phone")));
         if (!phone.isValid()) {
             return refuse(lineNumber, "phone", phone.problem());
         }
@@ -123,8 +179,9 @@ class ContactCsvImport {
         Set<MessageCategory> consent = new TreeSet<>();
         boolean optOut = false;
         String timeZone = null;
-        for (String column : header) {
-            String value = record.get(column);
+        for (int i = 0; i < header.size(); i++) {
+            String column = header.get(i);
+            String value = record.get(i);
             if (value == null || value.isEmpty()) {
                 continue;
             }

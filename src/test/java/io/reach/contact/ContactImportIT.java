@@ -70,6 +70,45 @@ class ContactImportIT extends ReachIntegrationTest {
     }
 
     @Test
+    void readsWhatSpreadsheetsSaveWithAByteOrderMarkSemicolonsAndCapitalisedColumns() {
+        byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        String text = "Phone;first_name;Tags;Consent\r\n+33 6 12 34 56 78;Zoé;\"vip;newsletter\";utility\r\n";
+        byte[] csv = concat(bom, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        JsonNode report = importCsv(csv);
+
+        assertThat(report.path("created").asInt()).as(report.toString()).isEqualTo(1);
+        JsonNode zoe = api.get("/api/v1/contacts?phone=%2B33612345678").json().path(0);
+        assertThat(zoe.path("attributes").path("first_name").asString()).isEqualTo("Zoé");
+        assertThat(zoe.path("tags").toString()).isEqualTo("[\"newsletter\",\"vip\"]");
+        assertThat(zoe.path("consent").path("utility").asBoolean()).isTrue();
+    }
+
+    @Test
+    void refusesTheLinesThatAreNotUtf8AndImportsTheOthers() {
+        byte[] csv = concat("phone,first_name\n+31612340001,Ann\n+31612340002,".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "Ren\u00e9e\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
+                "+31612340003,Bo\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        JsonNode report = importCsv(csv);
+
+        assertThat(report.path("created").asInt()).isEqualTo(2);
+        assertThat(report.path("failed").asInt()).isEqualTo(1);
+        assertThat(errorsByLine(report)).containsExactlyEntriesOf(Map.of(3L, "first_name"));
+        assertThat(report.path("errors").path(0).path("message").asString()).contains("not UTF-8");
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612340002").json()).isEmpty();
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612340003").json()).hasSize(1);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            all.writeBytes(part);
+        }
+        return all.toByteArray();
+    }
+
+    @Test
     void refusesAFileWithoutAPhoneColumnAndImportsNothing() {
         int before = api.get("/api/v1/contacts?limit=1000").json().size();
 

@@ -45,9 +45,23 @@ class JourneyController {
                 .location(URI.create("/api/v1/journeys/" + started.journeyId())).body(started);
     }
 
+    /** Launches an audience flow: 202 with the launch, whose progress {@code GET /api/v1/launches/{id}} follows. */
     @PostMapping("/api/v1/flows/{id}/launch")
-    Map<String, Integer> launch(@PathVariable String id) {
-        return Map.of("started", journeys.launch(Ids.parse("id", id)));
+    ResponseEntity<Launch> launch(@PathVariable String id) {
+        Launch launch = journeys.launch(Ids.parse("id", id));
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/launches/" + launch.id())).body(launch);
+    }
+
+    @GetMapping("/api/v1/launches/{id}")
+    Launch launchOf(@PathVariable String id) {
+        return journeys.launchOf(Ids.parse("id", id));
+    }
+
+    /** A flow's launches, newest first. */
+    @GetMapping("/api/v1/flows/{id}/launches")
+    List<Launch> launchesOf(@PathVariable String id, @RequestParam(defaultValue = "100") int limit) {
+        page(limit, 0);
+        return journeys.launchesOf(Ids.parse("id", id), limit);
     }
 
     /**

@@ -23,7 +23,8 @@ public class Journeys {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Journeys.class);
 
-    static final int AUDIENCE_CHUNK = 500;
+    /** Journeys a stop cancels per transaction. */
+    static final int CANCEL_CHUNK = 500;
 
     private final JourneyStore store;
     private final Flows flows;
@@ -33,9 +34,14 @@ public class Journeys {
     private final TransactionTemplate transactions;
     private final java.time.Clock clock;
     private final io.reach.messaging.Messages messages;
+    private final LaunchStore launches;
+    private final LaunchWorker launchWorker;
 
     Journeys(JourneyStore store, Flows flows, Contacts contacts, Recipients recipients, JourneyEngine engine,
-             TransactionTemplate transactions, java.time.Clock clock, io.reach.messaging.Messages messages) {
+             TransactionTemplate transactions, java.time.Clock clock, io.reach.messaging.Messages messages,
+             LaunchStore launches, LaunchWorker launchWorker) {
+        this.launches = launches;
+        this.launchWorker = launchWorker;
         this.clock = clock;
         this.messages = messages;
         this.store = store;
@@ -106,60 +112,39 @@ public class Journeys {
     }
 
     /**
-     * Starts the flow's latest published version for every contact of its audience. Launching again starts no
-     * contact twice on the same version.
+     * Launches the flow's latest published version on its audience: counts the audience and records the launch, which
+     * {@link LaunchWorker} then works a page of contacts at a time (see {@link #launchOf} for its progress). Launching
+     * again starts no contact twice on the same version: a contact that has a journey of it is taken, not started.
      */
-    public int launch(UUID flowId) {
+    public Launch launch(UUID flowId) {
         FlowVersion version = flows.latestPublished(flowId);
         if (!"audience".equals(version.entryType())) {
             throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType() + ", not on an audience");
         }
-        Contacts.AudienceFilter audience = filter(flows.document(version.id()).entry().audience());
-        String start = flows.document(version.id()).start();
-        Map<String, String> variables = startVariables(version, Map.of());
-        java.util.function.Function<UUID, String> entryKey = contactId -> "audience:" + version.id() + ":" + contactId;
-        long total = contacts.countMatching(audience);
-        int started = 0;
-        long taken = 0;
-        long startedAt = System.nanoTime();
-        log.info("Launching flow {} version {}: {} contacts in its audience", version.name(), version.version(), total);
-        // A page of ids at a time, so that an audience of millions takes no more memory than one of a thousand.
-        UUID after = null;
-        while (true) {
-            List<UUID> chunk = contacts.idsMatching(audience, after, AUDIENCE_CHUNK);
-            if (chunk.isEmpty()) {
-                break;
-            }
-            after = chunk.getLast();
-            Integer count;
-            try {
-                count = transactions.execute(tx -> unlessStopped(tx, version,
-                        store.insertAll(version.id(), start, variables, chunk, entryKey)));
-            } catch (org.springframework.dao.DuplicateKeyException launchedAtOnce) {
-                // Another launch of this version started some of these contacts meanwhile: one by one, each once.
-                count = transactions.execute(tx -> unlessStopped(tx, version, (int) chunk.stream()
-                        .filter(contactId -> store.insert(version.id(), contactId, entryKey.apply(contactId), start, variables).isPresent())
-                        .count()));
-            }
-            if (count == null || count < 0) {
-                log.info("Flow {} was stopped during its launch, after {} journeys started", version.name(), started);
-                break;
-            }
-            started += count;
-            taken += chunk.size();
-            engine.wake();
-            if (taken % LAUNCH_PROGRESS_EVERY == 0) {
-                log.info("Launching flow {} version {}: {} of {} contacts done, {} journeys started", version.name(),
-                        version.version(), taken, total, started);
-            }
-        }
-        log.info("Launched flow {} version {}: {} journeys started for {} contacts ({} had one already) in {} ms", version.name(),
-                version.version(), started, taken, taken - started, (System.nanoTime() - startedAt) / 1_000_000);
-        return started;
+        java.time.Instant now = clock.instant();
+        long audienceSize = contacts.countMatching(audienceFilter(flows.document(version.id()).entry().audience(), now));
+        Launch launch = launches.insert(io.reach.shared.Ids.newId(), flowId, version.id(), now, audienceSize);
+        log.info("Launching flow {} version {}: {} contacts in its audience (launch {})", version.name(), version.version(),
+                audienceSize, launch.id());
+        launchWorker.wake();
+        return launch;
     }
 
-    /** A launch logs its progress every so many contacts (a hundred thousand take some seconds). */
-    private static final int LAUNCH_PROGRESS_EVERY = 20 * AUDIENCE_CHUNK;
+    /** A launch and how far it got. */
+    public Launch launchOf(UUID launchId) {
+        return launches.find(launchId).orElseThrow(() -> ApiException.notFound("Launch", launchId));
+    }
+
+    /** A flow's launches, newest first. */
+    public List<Launch> launchesOf(UUID flowId, int limit) {
+        flows.versions(flowId); // a 404 for a flow that does not exist
+        return launches.ofFlow(flowId, limit);
+    }
+
+    /** The entry key of a contact's journey on an audience flow's version: one per contact and version. */
+    static String audienceEntryKey(UUID versionId, UUID contactId) {
+        return "audience:" + versionId + ":" + contactId;
+    }
 
     /** A stopped flow, how many of its journeys under way were cancelled with it, and how many of their queued messages withdrawn. */
     public record Stopped(FlowVersion flow, int cancelledJourneys, int withdrawnMessages) {}
@@ -180,7 +165,7 @@ public class Journeys {
         int withdrawn = 0;
         while (true) {
             int[] chunk = transactions.execute(tx -> {
-                List<UUID> journeysCancelled = store.cancelSome(versions, reason, AUDIENCE_CHUNK);
+                List<UUID> journeysCancelled = store.cancelSome(versions, reason, CANCEL_CHUNK);
                 return new int[] {journeysCancelled.size(), messages.withdraw(store.messagesOf(journeysCancelled), reason).size()};
             });
             if (chunk == null || chunk[0] == 0) {
@@ -194,24 +179,11 @@ public class Journeys {
         return new Stopped(stopped, cancelled, withdrawn);
     }
 
-    /**
-     * A launch chunk's count, or -1 with the chunk rolled back when the flow was stopped while the chunk was written
-     * (see {@link Flows#stop}).
-     */
-    private int unlessStopped(org.springframework.transaction.TransactionStatus tx, FlowVersion version, int count) {
-        if (count > 0 && flows.isStopped(version.flowId())) {
-            tx.setRollbackOnly();
-            return -1;
-        }
-        return count;
-    }
-
-    /** The contacts an audience takes now: its activity bounds count back from the launch. */
-    private Contacts.AudienceFilter filter(FlowDocument.Audience audience) {
+    /** The contacts an audience takes: its activity bounds count back from {@code now}, the launch's instant. */
+    static Contacts.AudienceFilter audienceFilter(FlowDocument.Audience audience, java.time.Instant now) {
         if (audience == null) {
             return new Contacts.AudienceFilter(null, null, null, null, null);
         }
-        java.time.Instant now = clock.instant();
         return new Contacts.AudienceFilter(audience.tags(), audience.attributes(),
                 audience.consent() == null ? null : MessageCategory.parse(audience.consent()).orElse(null),
                 audience.activeWithin() == null ? null : now.minus(java.time.Duration.parse(audience.activeWithin())),
@@ -229,7 +201,12 @@ public class Journeys {
 
     /** A journey's first variables: the flow document's {@code variables} (defaults), then what its start gives. */
     private Map<String, String> startVariables(FlowVersion version, Map<String, String> given) {
-        Map<String, String> defaults = flows.document(version.id()).variables();
+        return startVariables(flows.document(version.id()), given);
+    }
+
+    /** A journey's first variables: the document's {@code variables} (defaults), then what its start gives. */
+    static Map<String, String> startVariables(FlowDocument document, Map<String, String> given) {
+        Map<String, String> defaults = document.variables();
         Map<String, String> variables = new LinkedHashMap<>(defaults == null ? Map.of() : defaults);
         variables.putAll(given);
         return variables;

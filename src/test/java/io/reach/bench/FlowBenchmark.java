@@ -175,7 +175,7 @@ public final class FlowBenchmark {
      * Starts a flow that waits a day for N contacts (an audience launch) and compares the heap in use after a full
      * GC before the launch and once all N journeys wait: journeys are rows, so the difference should be noise.
      */
-    private static String waiting(String label, Map<String, String> database, int contacts) {
+    private static String waiting(String label, Map<String, String> database, int contacts) throws InterruptedException {
         Map<String, String> reach = new LinkedHashMap<>(Map.of("server.port", "0", "reach.sandbox.enabled", "false",
                 "spring.datasource.hikari.maximum-pool-size", "20", "reach.journeys.poll-interval", "50ms",
                 "logging.level.root", "warn"));
@@ -194,7 +194,13 @@ public final class FlowBenchmark {
             JdbcClient jdbc = node.bean(JdbcClient.class);
             long before = heapAfterGc();
             Instant start = Instant.now();
-            int started = node.bean(io.reach.journey.Journeys.class).launch(java.util.UUID.fromString(flowId));
+            io.reach.journey.Journeys journeys = node.bean(io.reach.journey.Journeys.class);
+            io.reach.journey.Launch launch = journeys.launch(java.util.UUID.fromString(flowId));
+            while (!io.reach.journey.Launch.DONE.equals(launch.state())) {
+                Thread.sleep(50);
+                launch = journeys.launchOf(launch.id());
+            }
+            int started = Math.toIntExact(launch.started());
             System.out.printf("  launch: %d journeys created in %.1f s%n", started,
                     Duration.between(start, Instant.now()).toMillis() / 1000.0);
             awaitJourneys(jdbc, "WAITING", started, start, "launch");

@@ -98,7 +98,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(found.status()).as(found.body()).isEqualTo(200);
         assertThat(found.json().path("name").asString()).isEqualTo(name);
         assertThat(found.json().path("status").asString()).isEqualTo("draft");
-        for (String path : List.of("", "/versions", "/journeys", "/reports")) {
+        for (String path : List.of("", "/versions", "/journeys", "/reports", "/launches")) {
             Api.Response missing = api.get(unknown + path);
             assertThat(missing.status()).as(path).isEqualTo(404);
             assertThat(missing.json().path("error").asString()).isEqualTo("not_found");
@@ -107,6 +107,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
             Api.Response missing = api.post(unknown + path, path.equals("/journeys") ? "{\"to\":\"+31612349902\"}" : "");
             assertThat(missing.status()).as(path + " " + missing.body()).isEqualTo(404);
         }
+        assertThat(api.get("/api/v1/launches/" + io.reach.shared.Ids.newId()).status()).isEqualTo(404);
         Api.Response badState = api.get("/api/v1/flows/" + flow + "/journeys?state=finished");
         assertThat(badState.status()).isEqualTo(400);
         assertThat(badState.json().path("details").path(0).path("field").asString()).isEqualTo("state");

@@ -114,7 +114,7 @@ class RestartIT {
             String flowId = slowFlow(node.api(), "{\"type\":\"audience\",\"audience\":{\"consent\":\"utility\"}}",
                     silent.getLocalPort(), "PT3S");
             // All four start in one transaction: the engine's first claim takes them, one in flight, three ahead.
-            assertThat(node.api().post("/api/v1/flows/" + flowId + "/launch", "").json().path("started").asInt()).isEqualTo(4);
+            assertThat(FlowFixtures.launch(node.api(), flowId).path("started").asInt()).isEqualTo(4);
             String unleasedRunning = "SELECT COUNT(*) FROM journeys WHERE state = 'RUNNING' AND lease_until IS NULL";
             await().atMost(Duration.ofSeconds(2)).until(() -> count(database,
                     "SELECT COUNT(*) FROM journeys WHERE state = 'RUNNING' AND lease_until IS NOT NULL") == 4);
@@ -139,7 +139,7 @@ class RestartIT {
             }
             String flowId = slowFlow(node.api(), "{\"type\":\"audience\",\"audience\":{\"consent\":\"utility\"}}",
                     silent.getLocalPort(), "PT20S");
-            assertThat(node.api().post("/api/v1/flows/" + flowId + "/launch", "").json().path("started").asInt()).isEqualTo(4);
+            assertThat(FlowFixtures.launch(node.api(), flowId).path("started").asInt()).isEqualTo(4);
             await().atMost(Duration.ofSeconds(2)).until(() -> count(database,
                     "SELECT COUNT(*) FROM journeys WHERE state = 'RUNNING' AND lease_until IS NOT NULL") == 4);
 
@@ -148,6 +148,68 @@ class RestartIT {
             await().atMost(Duration.ofSeconds(5)).until(() -> count(database,
                     "SELECT COUNT(*) FROM journeys WHERE state = 'RUNNING' AND lease_until IS NULL") == 3);
         }
+    }
+
+    @Test
+    void aLaunchANodeLeftHalfWayGoesOnFromItsLastPageOnAnotherNodeUnlessItsFlowWasStopped() throws Exception {
+        Map<String, String> database = TestDatabase.fresh();
+        int audience = 1200;
+        String launchId;
+        String stoppedLaunchId;
+        // The first node records the launch and works none of it (its engine is off), as if it died at once.
+        try (ReachNode first = ReachNode.start("launcher", database, Map.of("reach.sandbox.enabled", "false",
+                "reach.journeys.engine-enabled", "false"))) {
+            StringBuilder csv = new StringBuilder("phone,consent\n");
+            for (int i = 0; i < audience; i++) {
+                csv.append("+316151").append(String.format("%05d", i)).append(",utility\n");
+            }
+            Api.Response imported = first.api().postRaw("/api/v1/contacts/import", "text/csv",
+                    csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+            assertThat(imported.json().path("created").asInt()).as(imported.body()).isEqualTo(audience);
+            String flowId = FlowFixtures.publish(first.api(), """
+                    {"name":"half-launched","entry":{"type":"audience","audience":{"consent":"utility"}},"start":"pause",
+                     "steps":[{"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""");
+            Api.Response launched = first.api().post("/api/v1/flows/" + flowId + "/launch", "");
+            assertThat(launched.status()).as(launched.body()).isEqualTo(202);
+            assertThat(launched.json().path("state").asString()).isEqualTo("RUNNING");
+            assertThat(launched.json().path("audienceSize").asInt()).isEqualTo(audience);
+            launchId = launched.json().path("id").asString();
+            String stoppedFlowId = FlowFixtures.publish(first.api(), """
+                    {"name":"launched-then-stopped","entry":{"type":"audience","audience":{"consent":"utility"}},
+                     "start":"end","steps":[{"id":"end","type":"end"}]}""");
+            stoppedLaunchId = first.api().post("/api/v1/flows/" + stoppedFlowId + "/launch", "").json().path("id").asString();
+            assertThat(first.api().post("/api/v1/flows/" + stoppedFlowId + "/stop", "").status()).isEqualTo(200);
+        }
+        // What a node that died after its first page leaves: that page's progress, committed with its journeys (left
+        // out here, to show that the launch goes on from its last page, not from the start).
+        String cursor;
+        try (java.sql.Connection connection = connect(database)) {
+            java.sql.ResultSet fifthHundredth = connection.createStatement()
+                    .executeQuery("SELECT id FROM contacts ORDER BY id LIMIT 1 OFFSET 499");
+            fifthHundredth.next();
+            cursor = fifthHundredth.getString(1);
+            java.sql.PreparedStatement progress = connection.prepareStatement(
+                    "UPDATE launches SET after_contact_id = ?, taken = 500 WHERE id = ?");
+            progress.setObject(1, java.util.UUID.fromString(cursor));
+            progress.setObject(2, java.util.UUID.fromString(launchId));
+            assertThat(progress.executeUpdate()).isEqualTo(1);
+        }
+
+        try (ReachNode second = withRunningShare("second", database, 1)) {
+            JsonNode[] done = new JsonNode[1];
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                done[0] = second.api().get("/api/v1/launches/" + launchId).json();
+                assertThat(done[0].path("state").asString()).as(done[0].toString()).isEqualTo("DONE");
+            });
+            assertThat(done[0].path("taken").asInt()).isEqualTo(audience);
+            assertThat(done[0].path("started").asInt()).isEqualTo(audience - 500);
+            assertThat(done[0].has("finishedAt")).isTrue();
+            await().atMost(Duration.ofSeconds(30)).until(() -> second.api().get("/api/v1/launches/" + stoppedLaunchId)
+                    .json().path("state").asString().equals("STOPPED"));
+        }
+        assertThat(count(database, "SELECT COUNT(*) FROM journeys")).isEqualTo(audience - 500);
+        assertThat(count(database, "SELECT COUNT(DISTINCT contact_id) FROM journeys")).isEqualTo(audience - 500);
+        assertThat(count(database, "SELECT COUNT(*) FROM journeys WHERE contact_id <= '" + cursor + "'")).isZero();
     }
 
     /** A backend that takes connections and never answers. */
@@ -179,9 +241,13 @@ class RestartIT {
         return count(database, "SELECT COUNT(*) FROM journeys WHERE lease_until IS NOT NULL");
     }
 
-    private static long count(Map<String, String> database, String sql) throws java.sql.SQLException {
-        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(database.get("spring.datasource.url"),
+    private static java.sql.Connection connect(Map<String, String> database) throws java.sql.SQLException {
+        return java.sql.DriverManager.getConnection(database.get("spring.datasource.url"),
                 database.get("spring.datasource.username"), database.get("spring.datasource.password"));
+    }
+
+    private static long count(Map<String, String> database, String sql) throws java.sql.SQLException {
+        try (java.sql.Connection connection = connect(database);
              java.sql.ResultSet rs = connection.createStatement().executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);

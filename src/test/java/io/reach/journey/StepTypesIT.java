@@ -686,14 +686,20 @@ class StepTypesIT extends ReachIntegrationTest {
         audienceContact(tag, "Utrecht", true, true);
         audienceContact("someone-else", "Utrecht", true, false);
 
-        Api.Response first = api.post("/api/v1/flows/" + flow + "/launch", "");
-        Api.Response again = api.post("/api/v1/flows/" + flow + "/launch", "");
+        JsonNode first = FlowFixtures.launch(api, flow);
+        JsonNode again = FlowFixtures.launch(api, flow);
         String latecomer = audienceContact(tag, "Utrecht", true, false);
-        Api.Response third = api.post("/api/v1/flows/" + flow + "/launch", "");
+        JsonNode third = FlowFixtures.launch(api, flow);
 
-        assertThat(first.json().path("started").asInt()).as(first.body()).isEqualTo(1);
-        assertThat(again.json().path("started").asInt()).as(again.body()).isZero();
-        assertThat(third.json().path("started").asInt()).as(third.body()).isEqualTo(1);
+        assertThat(first.path("started").asInt()).as(first.toString()).isEqualTo(1);
+        assertThat(first.path("audienceSize").asInt()).isEqualTo(1);
+        assertThat(first.path("taken").asInt()).isEqualTo(1);
+        assertThat(again.path("started").asInt()).as(again.toString()).isZero();
+        assertThat(again.path("taken").asInt()).isEqualTo(1);
+        assertThat(third.path("started").asInt()).as(third.toString()).isEqualTo(1);
+        assertThat(third.path("taken").asInt()).isEqualTo(2);
+        assertThat(api.get("/api/v1/flows/" + flow + "/launches").json()).extracting(launch -> launch.path("id").asString())
+                .containsExactly(third.path("id").asString(), again.path("id").asString(), first.path("id").asString());
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/flows/" + flow + "/reports").json()).hasSize(2));
         List<String> reached = new java.util.ArrayList<>();
         api.get("/api/v1/flows/" + flow + "/reports").json().forEach(row -> reached.add(row.path("description").asString()));
@@ -722,8 +728,8 @@ class StepTypesIT extends ReachIntegrationTest {
         String active = publish(audience, tag, "activeWithin");
         String inactive = publish(audience, tag, "inactiveFor");
 
-        assertThat(api.post("/api/v1/flows/" + active + "/launch", "").json().path("started").asInt()).isEqualTo(1);
-        assertThat(api.post("/api/v1/flows/" + inactive + "/launch", "").json().path("started").asInt()).isEqualTo(2);
+        assertThat(FlowFixtures.launch(api, active).path("started").asInt()).isEqualTo(1);
+        assertThat(FlowFixtures.launch(api, inactive).path("started").asInt()).isEqualTo(2);
 
         assertThat(java.time.Instant.parse(contactByPhone(recent).path("lastActiveAt").asString()))
                 .isEqualTo(wrote.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
@@ -1041,12 +1047,21 @@ class StepTypesIT extends ReachIntegrationTest {
                  "start":"pause","steps":[{"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""",
                 tag);
 
-        int started = 0;
+        List<String> launches = new java.util.ArrayList<>();
         for (Api.Response launch : Api.atOnce(2, () -> api.post("/api/v1/flows/" + flow + "/launch", ""))) {
-            assertThat(launch.status()).as(launch.body()).isEqualTo(200);
-            started += launch.json().path("started").asInt();
+            assertThat(launch.status()).as(launch.body()).isEqualTo(202);
+            launches.add(launch.json().path("id").asString());
         }
-        assertThat(started).isEqualTo(crowd);
+        long[] started = new long[1];
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            started[0] = 0;
+            for (String launch : launches) {
+                JsonNode progress = api.get("/api/v1/launches/" + launch).json();
+                assertThat(progress.path("state").asString()).isEqualTo("DONE");
+                started[0] += progress.path("started").asLong();
+            }
+        });
+        assertThat(started[0]).isEqualTo(crowd);
         String version = api.get("/api/v1/flows/" + flow + "/versions").json().path(0).path("id").asString();
         assertThat(jdbc.sql("SELECT COUNT(*) FROM journeys WHERE flow_version_id = ?").param(java.util.UUID.fromString(version))
                 .query(Long.class).single()).isEqualTo(crowd);
@@ -1080,7 +1095,7 @@ class StepTypesIT extends ReachIntegrationTest {
 
         awaitEnded(start(flow, contact(), Map.of()));
         awaitEnded(start(flow, contact(), Map.of("greeting", "Hi")));
-        assertThat(api.post("/api/v1/flows/" + launched + "/launch", "").json().path("started").asInt()).isEqualTo(1);
+        assertThat(FlowFixtures.launch(api, launched).path("started").asInt()).isEqualTo(1);
 
         List<String> descriptions = new java.util.ArrayList<>();
         api.get("/api/v1/flows/" + flow + "/reports").json().forEach(row -> descriptions.add(row.path("description").asString()));

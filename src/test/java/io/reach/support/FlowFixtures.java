@@ -116,4 +116,21 @@ public final class FlowFixtures {
                 .forEach(e -> branches.put(e.getKey(), e.getValue().asLong()));
         return branches;
     }
+
+    /**
+     * Launches an audience flow, checks the 202 and its launch, and waits until the launch is done; the launch as it
+     * ended (its {@code started}: the journeys it started).
+     */
+    public static JsonNode launch(Api api, String flowId) {
+        Api.Response launched = api.post("/api/v1/flows/" + flowId + "/launch", "");
+        assertThat(launched.status()).as(launched.body()).isEqualTo(202);
+        String launchId = launched.json().path("id").asString();
+        JsonNode[] done = new JsonNode[1];
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).untilAsserted(() -> {
+            JsonNode launch = api.get("/api/v1/launches/" + launchId).json();
+            assertThat(launch.path("state").asString()).as(launch.toString()).isEqualTo("DONE");
+            done[0] = launch;
+        });
+        return done[0];
+    }
 }

@@ -1,0 +1,118 @@
+package io.reach.journey;
+
+import io.reach.contact.Contacts;
+import io.reach.flow.FlowDocument;
+import io.reach.flow.FlowVersion;
+import io.reach.flow.Flows;
+import io.reach.shared.BackgroundWorker;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Works the running audience launches, one page of contacts per transaction: the page's journeys and the launch's
+ * progress commit together, so a launch goes on after a stop or a crash from the page where it was, on whichever
+ * node takes it, and starts nobody twice. A launch's row is locked while a page of it is written: two nodes can
+ * share a launch's pages, never take the same one.
+ */
+@Component
+class LaunchWorker extends BackgroundWorker {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LaunchWorker.class);
+
+    /** Contacts per page: a page's journeys are written in a few statements, and memory stays that of one page. */
+    static final int PAGE = 500;
+
+    /** A launch logs its progress every so many pages (a hundred thousand contacts take some seconds). */
+    private static final int LOG_EVERY = 20;
+
+    private final LaunchStore launches;
+    private final JourneyStore journeys;
+    private final Flows flows;
+    private final Contacts contacts;
+    private final JourneyEngine engine;
+    private final TransactionTemplate transactions;
+    private final java.time.Clock clock;
+
+    LaunchWorker(LaunchStore launches, JourneyStore journeys, Flows flows, Contacts contacts, JourneyEngine engine,
+                 TransactionTemplate transactions, JourneySettings settings, java.time.Clock clock) {
+        super("audience-launches", java.time.Duration.ofSeconds(1), settings.engineEnabled());
+        this.launches = launches;
+        this.journeys = journeys;
+        this.flows = flows;
+        this.contacts = contacts;
+        this.engine = engine;
+        this.transactions = transactions;
+        this.clock = clock;
+    }
+
+    @Override
+    protected int doWork() {
+        try {
+            return page(false);
+        } catch (DuplicateKeyException launchedAtOnce) {
+            // Another launch of this version started some of these contacts meanwhile: one by one, each once.
+            return page(true);
+        }
+    }
+
+    /** Takes one page of the oldest running launch no one else holds; 0 when there is none. */
+    private int page(boolean oneByOne) {
+        Integer handled = transactions.execute(tx -> {
+            LaunchStore.Progress claimed = launches.claimRunning().orElse(null);
+            if (claimed == null) {
+                return 0;
+            }
+            Launch launch = claimed.launch();
+            FlowVersion version = flows.version(launch.flowVersionId());
+            if (flows.isStopped(launch.flowId())) {
+                launches.advance(launch.id(), claimed.afterContactId(), 0, 0, Launch.STOPPED);
+                log.info("Flow {} was stopped during its launch {}, after {} journeys started for {} of its {} contacts",
+                        version.name(), launch.id(), launch.started(), launch.taken(), launch.audienceSize());
+                return 1;
+            }
+            FlowDocument document = flows.document(version.id());
+            List<UUID> page = contacts.idsMatching(Journeys.audienceFilter(document.entry().audience(), claimed.audienceAt()),
+                    claimed.afterContactId(), PAGE);
+            if (page.isEmpty()) {
+                finish(launch, claimed.afterContactId(), 0, 0, version);
+                return 1;
+            }
+            Map<String, String> variables = Journeys.startVariables(document, Map.of());
+            java.util.function.Function<UUID, String> entryKey = contactId -> Journeys.audienceEntryKey(version.id(), contactId);
+            int started = oneByOne
+                    ? (int) page.stream().filter(contactId -> journeys.insert(version.id(), contactId, entryKey.apply(contactId),
+                            document.start(), variables).isPresent()).count()
+                    : journeys.insertAll(version.id(), document.start(), variables, page, entryKey);
+            if (started > 0 && flows.isStopped(launch.flowId())) {
+                tx.setRollbackOnly(); // stopped while this page was written (see Flows.stop): the next round says so
+                return 1;
+            }
+            if (page.size() < PAGE) {
+                finish(launch, page.getLast(), page.size(), started, version);
+            } else {
+                launches.advance(launch.id(), page.getLast(), page.size(), started, Launch.RUNNING);
+                long taken = launch.taken() + page.size();
+                if (taken % (LOG_EVERY * PAGE) == 0) {
+                    log.info("Launching flow {} version {}: {} of {} contacts done, {} journeys started", version.name(),
+                            version.version(), taken, launch.audienceSize(), launch.started() + started);
+                }
+            }
+            engine.wakeAfterCommit();
+            return 1;
+        });
+        return handled == null ? 0 : handled;
+    }
+
+    private void finish(Launch launch, UUID afterContactId, int taken, int started, FlowVersion version) {
+        launches.advance(launch.id(), afterContactId, taken, started, Launch.DONE);
+        long allTaken = launch.taken() + taken;
+        long allStarted = launch.started() + started;
+        log.info("Launched flow {} version {}: {} journeys started for {} contacts ({} had one already) in {} ms",
+                version.name(), version.version(), allStarted, allTaken, allTaken - allStarted,
+                java.time.Duration.between(launch.createdAt(), clock.instant()).toMillis());
+    }
+}

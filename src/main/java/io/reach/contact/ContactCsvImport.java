@@ -33,7 +33,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 class ContactCsvImport {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ContactCsvImport.class);
+
     static final int CHUNK = 500;
+
+    /** A long import logs how far it got every so many lines (a million take a minute or more). */
+    private static final int LOG_EVERY = 100_000;
     private static final Set<String> RESERVED = Set.of("phone", "tags", "consent", "opted_out", "time_zone");
 
     private final Contacts contacts;
@@ -88,8 +93,16 @@ class ContactCsvImport {
                     write(chunk);
                     chunk.clear();
                 }
+                if (lines % LOG_EVERY == 0) {
+                    log.info("Importing contacts: {} lines read, {} created, {} updated, {} unchanged, {} refused", lines,
+                            created, updated, unchanged, failed);
+                }
             }
             write(chunk);
+            if (lines >= LOG_EVERY) {
+                log.info("Imported contacts: {} lines, {} created, {} updated, {} unchanged, {} refused", lines, created,
+                        updated, unchanged, failed);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (IllegalArgumentException badHeader) {

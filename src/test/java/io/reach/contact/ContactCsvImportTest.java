@@ -57,6 +57,20 @@ class ContactCsvImportTest {
                         new FieldProblem("caf\uFFFD", "is not UTF-8 text: save the file as CSV UTF-8")));
     }
 
+    @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void logsHowFarALongImportGot(org.springframework.boot.test.system.CapturedOutput output) {
+        StringBuilder csv = new StringBuilder("phone,city\n");
+        for (int i = 0; i < 100_001; i++) {
+            csv.append("+3161234\n");
+        }
+
+        run(csv.toString());
+
+        assertThat(output.getOut()).contains("Importing contacts: 100000 lines read, 0 created, 0 updated, 0 unchanged, 100000 refused")
+                .contains("Imported contacts: 100001 lines, 0 created, 0 updated, 0 unchanged, 100001 refused");
+    }
+
     private static ContactImportReport run(String csv) {
         return new ContactCsvImport(null, null, null).run(new StringReader(csv));
     }

@@ -2,6 +2,7 @@ package io.reach.contact;
 
 import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.io.InputStreamReader;
 import java.io.IOException;
 import java.net.URI;
@@ -29,6 +30,7 @@ class ContactController {
         this.contacts = contacts;
     }
 
+    @ApiResponse(responseCode = "201", description = "the contact created")
     @PostMapping(consumes = "application/json")
     ResponseEntity<Contact> create(@RequestBody ContactRequest request) {
         Contact contact = contacts.create(request);

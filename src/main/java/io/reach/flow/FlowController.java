@@ -1,6 +1,7 @@
 package io.reach.flow;
 
 import io.reach.shared.Ids;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ class FlowController {
     }
 
     /** Imports a flow document as a draft (refused whole, with every problem, when it is not valid). */
+    @ApiResponse(responseCode = "201", description = "the draft: a new flow's first, or the next one of the flow with this name")
     @PostMapping(path = "/api/v1/flows", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<FlowVersion> importFlow(@RequestBody String document) {
         FlowVersion version = flows.importDocument(document);

@@ -4,6 +4,7 @@ import io.reach.flow.FlowVersion;
 import io.reach.flow.Flows;
 import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,8 @@ class JourneyController {
         this.reports = reports;
     }
 
+    @ApiResponse(responseCode = "201", description = "the journey started")
+    @ApiResponse(responseCode = "200", description = "the journey an earlier start with this key started")
     @PostMapping(path = "/api/v1/flows/{id}/journeys", consumes = "application/json")
     ResponseEntity<Journeys.Started> start(@PathVariable String id, @RequestBody StartRequest request) {
         Journeys.Started started = journeys.start(Ids.parse("id", id), request.to(), request.contactId(), request.variables(),
@@ -46,6 +49,7 @@ class JourneyController {
     }
 
     /** Launches an audience flow: 202 with the launch, whose progress {@code GET /api/v1/launches/{id}} follows. */
+    @ApiResponse(responseCode = "202", description = "the launch, running")
     @PostMapping("/api/v1/flows/{id}/launch")
     ResponseEntity<Launch> launch(@PathVariable String id) {
         Launch launch = journeys.launch(Ids.parse("id", id));
@@ -73,6 +77,7 @@ class JourneyController {
         return journeys.stop(Ids.parse("id", id), cancelJourneys);
     }
 
+    @ApiResponse(responseCode = "202", description = "the journeys the event started (or an earlier post with this key)")
     @PostMapping(path = "/api/v1/events", consumes = "application/json")
     ResponseEntity<Map<String, List<Journeys.Started>>> event(@RequestBody EventRequest request) {
         List<Journeys.Started> started = journeys.postEvent(request.name(), request.to(), request.contactId(),

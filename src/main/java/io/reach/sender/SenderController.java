@@ -1,6 +1,7 @@
 package io.reach.sender;
 
 import io.reach.shared.Ids;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.net.URI;
 import java.util.List;
 import org.springframework.http.ResponseEntity;
@@ -23,6 +24,7 @@ class SenderController {
         this.senders = senders;
     }
 
+    @ApiResponse(responseCode = "201", description = "the sender created")
     @PostMapping(consumes = "application/json")
     ResponseEntity<Sender> register(@RequestBody SenderRequest request) {
         Sender sender = senders.register(request);

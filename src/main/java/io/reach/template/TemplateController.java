@@ -2,6 +2,7 @@ package io.reach.template;
 
 import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ class TemplateController {
         this.templates = templates;
     }
 
+    @ApiResponse(responseCode = "201", description = "the template created")
     @PostMapping(consumes = "application/json")
     ResponseEntity<Template> register(@RequestBody TemplateRequest request) {
         Template template = templates.register(request);

@@ -1,6 +1,7 @@
 package io.reach.messaging.voice;
 
 import io.reach.messaging.SendResult;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -16,6 +17,9 @@ class VoiceController {
         this.sending = sending;
     }
 
+    @ApiResponse(responseCode = "202", description = "queued for sending")
+    @ApiResponse(responseCode = "200", description = "blocked (nothing will be sent, the answer says why), or the message"
+            + " an earlier request with this idempotency key made")
     @PostMapping(path = "/api/v1/messages/voice", consumes = "application/json")
     ResponseEntity<SendResult> call(@RequestBody PlaceCallRequest request) {
         return sending.call(request).asResponse();

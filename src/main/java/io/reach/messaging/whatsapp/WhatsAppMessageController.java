@@ -1,6 +1,7 @@
 package io.reach.messaging.whatsapp;
 
 import io.reach.messaging.SendResult;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -17,6 +18,9 @@ class WhatsAppMessageController {
     }
 
     /** 202 when queued for sending; 200 when blocked (nothing will be sent) or when the idempotency key was seen. */
+    @ApiResponse(responseCode = "202", description = "queued for sending")
+    @ApiResponse(responseCode = "200", description = "blocked (nothing will be sent, the answer says why), or the message"
+            + " an earlier request with this idempotency key made")
     @PostMapping(path = "/api/v1/messages/whatsapp", consumes = "application/json")
     ResponseEntity<SendResult> send(@RequestBody SendTemplateRequest request) {
         return sending.send(request).asResponse();

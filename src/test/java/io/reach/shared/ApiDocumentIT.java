@@ -1,0 +1,39 @@
+package io.reach.shared;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reach.support.ReachIntegrationTest;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/** The OpenAPI document Reach serves says what the endpoints that create or queue something answer. */
+@TestPropertySource(properties = "reach.sandbox.enabled=false")
+class ApiDocumentIT extends ReachIntegrationTest {
+
+    @Test
+    void documentsTheStatusesOfTheEndpointsThatCreateOrQueue() {
+        JsonNode paths = api.get("/v3/api-docs").json().path("paths");
+
+        Map<String, List<String>> answers = Map.of(
+                "/api/v1/contacts", List.of("201"),
+                "/api/v1/senders", List.of("201"),
+                "/api/v1/templates", List.of("201"),
+                "/api/v1/flows", List.of("201"),
+                "/api/v1/flows/{id}/journeys", List.of("200", "201"),
+                "/api/v1/flows/{id}/launch", List.of("202"),
+                "/api/v1/events", List.of("202"),
+                "/api/v1/messages/whatsapp", List.of("200", "202"),
+                "/api/v1/messages/sms", List.of("200", "202"),
+                "/api/v1/messages/voice", List.of("200", "202"));
+        answers.forEach((path, statuses) -> {
+            JsonNode responses = paths.path(path).path("post").path("responses");
+            assertThat(responses.propertyNames()).as(path).containsExactlyInAnyOrderElementsOf(statuses);
+            statuses.forEach(status -> assertThat(responses.path(status).path("content").isEmpty()).as(path + " " + status)
+                    .isFalse());
+        });
+        assertThat(paths.path("/api/v1/launches/{id}").path("get").path("responses").has("200")).isTrue();
+    }
+}

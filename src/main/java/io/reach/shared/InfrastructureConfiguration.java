@@ -6,7 +6,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The clock and the database dialect every feature shares; tests replace the clock to move time. */
+/**
+ * The clock and the database dialect every feature shares (tests replace the clock to move time), and how the REST
+ * API reads request bodies.
+ */
 @Configuration(proxyBeanMethods = false)
 class InfrastructureConfiguration {
 
@@ -20,5 +23,21 @@ class InfrastructureConfiguration {
     @Bean
     Dialect dialect(DataSource dataSource) {
         return Dialect.of(dataSource);
+    }
+
+    /**
+     * A request body may name only the fields its endpoint has: a misspelt one ({@code "opted_out"} for
+     * {@code "optedOut"}) is a 400 that names it and lists the fields, where it used to be ignored and the request done
+     * without it. Applied after Spring Boot's own JSON converter, which it replaces for the API's requests only: what
+     * Reach reads from providers (webhooks, answers) it parses itself, and keeps reading whatever fields they add.
+     */
+    @Bean
+    @org.springframework.core.annotation.Order(org.springframework.core.Ordered.LOWEST_PRECEDENCE)
+    org.springframework.boot.http.converter.autoconfigure.ServerHttpMessageConvertersCustomizer strictRequestBodies(
+            tools.jackson.databind.json.JsonMapper json) {
+        tools.jackson.databind.json.JsonMapper strict = json.rebuild()
+                .enable(tools.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+        return converters -> converters.withJsonConverter(
+                new org.springframework.http.converter.json.JacksonJsonHttpMessageConverter(strict));
     }
 }

@@ -58,6 +58,21 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesAFieldTheRequestDoesNotHaveInsteadOfDoingItWithout() {
+        Api.Response misspelt = api.post("/api/v1/contacts", "{\"phone\":\"+31612349903\",\"opted_out\":true}");
+        Api.Response event = api.post("/api/v1/events", "{\"name\":\"order_ready\",\"to\":\"+31612349903\",\"props\":{}}");
+
+        assertThat(misspelt.status()).as(misspelt.body()).isEqualTo(400);
+        assertThat(misspelt.json().path("error").asString()).isEqualTo("malformed_request");
+        assertThat(misspelt.json().path("details").path(0).path("field").asString()).isEqualTo("opted_out");
+        assertThat(misspelt.json().path("message").asString()).contains("opted_out: is not a field here (the fields are ")
+                .contains("optedOut");
+        assertThat(event.status()).as(event.body()).isEqualTo(400);
+        assertThat(event.json().path("details").path(0).path("field").asString()).isEqualTo("props");
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612349903").json()).isEmpty();
+    }
+
+    @Test
     void createsChangesAndFindsAContactByAnyWayOfWritingItsNumber() {
         Api.Response created = api.post("/api/v1/contacts", Map.of("phone", "+44 (0) 7911 123 400",
                 "attributes", Map.of("first_name", "Eve"), "tags", List.of("vip"), "consent", Map.of("utility", true)));

@@ -354,6 +354,45 @@ public class Messages {
         }), RECORDING_PATIENCE);
     }
 
+    /**
+     * A message whose status Reach asks its provider for itself, since the callbacks that should tell it may have been
+     * lost (see {@link #checkStatusAt}).
+     */
+    public record StatusCheck(UUID id, Channel channel, UUID senderId, String providerMessageId, MessageStatus status,
+                              int checks) {}
+
+    /**
+     * Asks the provider for the message's status at {@code at}, unless a callback brings a final one first: Twilio
+     * does not try a callback again that found Reach down or restarting, and a journey would then wait for its
+     * timeout (and take its fallback) for a message that was delivered.
+     */
+    public void checkStatusAt(UUID messageId, Instant at) {
+        jdbc.sql("UPDATE messages SET status_check_at = ? WHERE id = ? AND status IN ('SUBMITTED', 'SENT')")
+                .params(Times.utc(at), messageId).update();
+    }
+
+    /** Claims the status checks that are due; each one's time moves on by {@code lease}, so no other node makes it. */
+    public List<StatusCheck> claimStatusChecks(int limit, Duration lease) {
+        Instant now = clock.instant();
+        return dialect.claimAndSet(jdbc, "messages",
+                "id, channel, sender_id, provider_message_id, status, status_checks, status_check_at",
+                "status_check_at <= ?", List.of(Times.utc(now)), "status_check_at", limit,
+                "status_check_at = ?", List.of(Times.utc(now.plus(lease))),
+                rs -> {
+                    Instant due = Times.instant(rs, "status_check_at");
+                    return due != null && !due.isAfter(now);
+                },
+                rs -> new StatusCheck(rs.getObject("id", UUID.class), Channel.valueOf(rs.getString("channel")),
+                        rs.getObject("sender_id", UUID.class), rs.getString("provider_message_id"), status(rs.getString("status")),
+                        rs.getInt("status_checks")));
+    }
+
+    /** A status check was made: the next one is due at {@code next}, or none is (null). */
+    public void statusChecked(UUID messageId, Instant next) {
+        jdbc.sql("UPDATE messages SET status_checks = status_checks + 1, status_check_at = ? WHERE id = ?")
+                .params(next == null ? null : Times.utc(next), messageId).update();
+    }
+
     /** The provider refused the message for good (e.g. Meta 131026 or a template error). */
     public void recordRejected(UUID messageId, MessageError error) {
         Instant now = clock.instant();
@@ -648,11 +687,14 @@ public class Messages {
         for (UUID id : distinct) {
             Locked message = locked.get(id);
             if (message.applied) {
+                // A final status ends the checks that were to ask the provider for it (checkStatusAt).
                 writes.add(new Dialect.SqlStatement("UPDATE messages SET status = ?, error_code = ?, error_title = ?, error_details = ?,"
                         + " updated_at = ?, lease_until = CASE WHEN ? = 'QUEUED' THEN lease_until ELSE NULL END,"
+                        + " status_check_at = CASE WHEN ? IN ('SUBMITTED', 'SENT') THEN status_check_at ELSE NULL END,"
                         + " provider_message_id = COALESCE(provider_message_id, ?), recorded_statuses = ? WHERE id = ?",
                         java.util.Arrays.asList(message.status.name(), message.errorCode, message.errorTitle, message.errorDetails,
-                                Times.utc(now), message.status.name(), message.newProviderId, recordedStatuses(message.recorded), id)));
+                                Times.utc(now), message.status.name(), message.status.name(), message.newProviderId,
+                                recordedStatuses(message.recorded), id)));
             } else if (message.newProviderId != null) {
                 writes.add(new Dialect.SqlStatement("UPDATE messages SET provider_message_id = ? WHERE id = ?"
                         + " AND provider_message_id IS NULL", List.of(message.newProviderId, id)));

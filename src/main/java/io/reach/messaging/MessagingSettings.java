@@ -18,6 +18,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                                a failed attempt (and is retried); the SDK tries a request up to three times
  *                                when Twilio answers 5xx, and all three must end within the lease, so that a send is
  *                                never claimed again while it is still on the wire
+ * @param statusChecks            when, after Twilio took a call or an SMS, Reach asks Twilio for its status if no
+ *                                callback has brought a final one by then (Twilio does not try a callback again that
+ *                                found Reach down or restarting); after the last, it waits for callbacks only
  */
 @ConfigurationProperties("reach.messaging")
 public record MessagingSettings(
@@ -28,17 +31,37 @@ public record MessagingSettings(
         @DefaultValue("1s") Duration initialBackoff,
         @DefaultValue("5m") Duration maxBackoff,
         @DefaultValue("5s") Duration unmatchedSweepInterval,
-        @DefaultValue("15s") Duration requestTimeout) {
+        @DefaultValue("15s") Duration requestTimeout,
+        @DefaultValue({"2m", "10m", "1h", "6h"}) java.util.List<Duration> statusChecks) {
 
     /** Twilio requests the SDK makes per send at most (the first, and two more after a 5xx answer). */
     static final int TWILIO_TRIES = 3;
 
     public MessagingSettings {
+        statusChecks = statusChecks == null ? java.util.List.of() : java.util.List.copyOf(statusChecks);
+        for (int i = 0; i < statusChecks.size(); i++) {
+            if (statusChecks.get(i).isNegative() || statusChecks.get(i).isZero()
+                    || i > 0 && statusChecks.get(i).compareTo(statusChecks.get(i - 1)) <= 0) {
+                throw new IllegalArgumentException("reach.messaging.status-checks (" + statusChecks + ") must be times after"
+                        + " the send, each later than the one before it");
+            }
+        }
         if (requestTimeout.multipliedBy(TWILIO_TRIES).compareTo(lease) >= 0) {
             throw new IllegalArgumentException("reach.messaging.request-timeout (" + requestTimeout + ") must be under a "
                     + "third of reach.messaging.lease (" + lease + "): a Twilio send makes up to " + TWILIO_TRIES
                     + " requests, and one still waiting for its answer when the lease ends would be sent again");
         }
+    }
+
+    /**
+     * When the status check after {@code checksMade} checks is due, counted from {@code now}, the time of the last
+     * one; empty when no more are to be made.
+     */
+    public java.util.Optional<java.time.Instant> nextStatusCheck(int checksMade, java.time.Instant now) {
+        if (checksMade + 1 >= statusChecks.size()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(now.plus(statusChecks.get(checksMade + 1).minus(statusChecks.get(checksMade))));
     }
 
     /** How long to wait before attempt {@code attempt + 1}. */

@@ -53,6 +53,8 @@ public final class SandboxTwilio {
 
     private static final Logger log = LoggerFactory.getLogger(SandboxTwilio.class);
     private static final Pattern PATH = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/(Messages|Calls)\\.json");
+    private static final Pattern RESOURCE_PATH =
+            Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/(Messages|Calls)/((?:SM|CA)[0-9a-f]{32})\\.json");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** One resource created through the sandbox: its kind, SID and the form Reach posted. */
@@ -63,6 +65,8 @@ public final class SandboxTwilio {
     private final String accountSid;
     private final String authToken;
     private final Recent<Created> created;
+    /** Each message's and call's latest status event, as it fell due (delivered to Reach or not), for a GET of it. */
+    private final Map<String, Map<String, String>> statuses;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1,
@@ -77,6 +81,12 @@ public final class SandboxTwilio {
         // Found by recipient (tests), and by status-callback URL (a retried create, see replayed).
         this.created = new Recent<>(historySize, c -> ofKind(c.kind(), c.form().get("To")),
                 c -> c.form().containsKey("StatusCallback") ? ofKind(c.kind(), c.form().get("StatusCallback")) : null);
+        this.statuses = java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Map<String, String>> eldest) {
+                return size() > historySize;
+            }
+        });
     }
 
     int start(int port) throws IOException {
@@ -104,21 +114,32 @@ public final class SandboxTwilio {
         return kind + " " + value;
     }
 
+    /** A message's or a call's status now (Twilio's word for it), as a GET of it gives it; empty for an unknown SID. */
+    public java.util.Optional<String> statusOf(String sid) {
+        Map<String, String> latest = statuses.get(sid);
+        return latest == null ? java.util.Optional.empty()
+                : java.util.Optional.ofNullable(latest.containsKey("CallSid") ? latest.get("CallStatus") : latest.get("MessageStatus"));
+    }
+
     public List<Created> createdFor(String kind, String to) {
         return created.find(0, ofKind(kind, to));
     }
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            Matcher resource = RESOURCE_PATH.matcher(exchange.getRequestURI().getPath());
+            if (resource.matches() && "GET".equals(exchange.getRequestMethod())) {
+                if (authenticated(exchange, resource.group(1))) {
+                    fetch(exchange, resource.group(2), resource.group(3));
+                }
+                return;
+            }
             Matcher path = PATH.matcher(exchange.getRequestURI().getPath());
             if (!path.matches() || !"POST".equals(exchange.getRequestMethod())) {
                 error(exchange, 404, 20404, "The requested resource " + exchange.getRequestURI().getPath() + " was not found");
                 return;
             }
-            String expected = "Basic " + Base64.getEncoder().encodeToString((accountSid + ":" + authToken)
-                    .getBytes(StandardCharsets.UTF_8));
-            if (!path.group(1).equals(accountSid) || !expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                error(exchange, 401, 20003, "Authenticate");
+            if (!authenticated(exchange, path.group(1))) {
                 return;
             }
             Map<String, String> form = form(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
@@ -148,6 +169,7 @@ public final class SandboxTwilio {
         }
         String sid = "SM" + HexFormat.of().formatHex(randomBytes());
         created.add(new Created("sms", sid, form));
+        statuses.put(sid, smsEvent(sid, form, "queued", null));
         ObjectNode body = resource(sid, form);
         body.put("body", form.get("Body"));
         body.put("num_segments", "1");
@@ -171,6 +193,7 @@ public final class SandboxTwilio {
         }
         String sid = "CA" + HexFormat.of().formatHex(randomBytes());
         created.add(new Created("call", sid, form));
+        statuses.put(sid, callEvent(sid, form, "queued", 0, null));
         ObjectNode body = resource(sid, form);
         body.put("uri", "/2010-04-01/Accounts/" + accountSid + "/Calls/" + sid + ".json");
         respond(exchange, 201, json.writeValueAsBytes(body));
@@ -197,6 +220,35 @@ public final class SandboxTwilio {
             }
         }
         send(callback, events, times, 0);
+    }
+
+    /** Whether the request is the account's, with its auth token; answers a 401 when it is not. */
+    private boolean authenticated(HttpExchange exchange, String account) throws IOException {
+        String expected = "Basic " + Base64.getEncoder().encodeToString((accountSid + ":" + authToken)
+                .getBytes(StandardCharsets.UTF_8));
+        if (!account.equals(accountSid) || !expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            error(exchange, 401, 20003, "Authenticate");
+            return false;
+        }
+        return true;
+    }
+
+    /** A message or a call as Twilio's GET of it gives it: its status now, and its error code when it failed. */
+    private void fetch(HttpExchange exchange, String kind, String sid) throws IOException {
+        Map<String, String> latest = statuses.get(sid);
+        if (latest == null || latest.containsKey("CallSid") != kind.equals("Calls")) {
+            error(exchange, 404, 20404, "The requested resource " + exchange.getRequestURI().getPath() + " was not found");
+            return;
+        }
+        ObjectNode body = resource(sid, latest);
+        body.put("status", kind.equals("Calls") ? latest.get("CallStatus") : latest.get("MessageStatus"));
+        if (latest.get("ErrorCode") != null) {
+            body.put("error_code", Integer.parseInt(latest.get("ErrorCode")));
+        } else {
+            body.putNull("error_code");
+        }
+        body.put("uri", "/2010-04-01/Accounts/" + accountSid + "/" + kind + "/" + sid + ".json");
+        respond(exchange, 200, json.writeValueAsBytes(body));
     }
 
     /**
@@ -255,10 +307,21 @@ public final class SandboxTwilio {
         return event;
     }
 
-    /** Sends one callback after the other, each at its time, retrying a few times while Reach does not answer 2xx. */
+    /**
+     * Sends one callback after the other, each at its time, retrying a few times while Reach does not answer 2xx. The
+     * message's or call's status (what a GET of it gives) moves on at those times whether the callbacks get through
+     * or not, as Twilio's does.
+     */
     private void send(String url, List<Map<String, String>> events, List<Long> times, int index) {
         if (index >= events.size() || timer.isShutdown()) {
             return;
+        }
+        if (index == 0) {
+            for (int i = 0; i < events.size(); i++) {
+                Map<String, String> event = events.get(i);
+                timer.schedule(() -> statuses.put(event.containsKey("CallSid") ? event.get("CallSid") : event.get("MessageSid"),
+                        event), times.get(i), TimeUnit.MILLISECONDS);
+            }
         }
         long delay = index == 0 ? times.get(0) : Math.max(0, times.get(index) - times.get(index - 1));
         timer.schedule(() -> deliver(url, events.get(index), 1, () -> send(url, events, times, index + 1)), delay,

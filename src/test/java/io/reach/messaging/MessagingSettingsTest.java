@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MessagingSettingsTest {
@@ -21,8 +22,32 @@ class MessagingSettingsTest {
         assertThat(settings(Duration.ofSeconds(60), Duration.ofSeconds(15)).requestTimeout()).isEqualTo(Duration.ofSeconds(15));
     }
 
+    @Test
+    void spacesTheStatusChecksAsTheirTimesAfterTheSendSayAndStopsAfterTheLast() {
+        MessagingSettings settings = settings(List.of(Duration.ofMinutes(2), Duration.ofMinutes(10), Duration.ofHours(1)));
+        java.time.Instant now = java.time.Instant.parse("2026-12-04T00:00:00Z");
+
+        assertThat(settings.nextStatusCheck(0, now)).contains(now.plus(Duration.ofMinutes(8)));
+        assertThat(settings.nextStatusCheck(1, now)).contains(now.plus(Duration.ofMinutes(50)));
+        assertThat(settings.nextStatusCheck(2, now)).isEmpty();
+        assertThat(settings(List.of()).nextStatusCheck(0, now)).isEmpty();
+    }
+
+    @Test
+    void refusesStatusChecksThatDoNotComeOneAfterTheOther() {
+        assertThatThrownBy(() -> settings(List.of(Duration.ofMinutes(10), Duration.ofMinutes(2))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reach.messaging.status-checks");
+        assertThatThrownBy(() -> settings(List.of(Duration.ZERO)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reach.messaging.status-checks");
+    }
+
     private static MessagingSettings settings(Duration lease, Duration requestTimeout) {
         return new MessagingSettings(Duration.ofMillis(500), lease, 50, 8, Duration.ofSeconds(1), Duration.ofMinutes(5),
-                Duration.ofSeconds(5), requestTimeout);
+                Duration.ofSeconds(5), requestTimeout, List.of(Duration.ofMinutes(2)));
+    }
+
+    private static MessagingSettings settings(List<Duration> statusChecks) {
+        return new MessagingSettings(Duration.ofMillis(500), Duration.ofSeconds(60), 50, 8, Duration.ofSeconds(1),
+                Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofSeconds(15), statusChecks);
     }
 }

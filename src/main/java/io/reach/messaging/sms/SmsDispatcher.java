@@ -5,6 +5,7 @@ import io.reach.messaging.MessageError;
 import io.reach.messaging.Messages;
 import io.reach.messaging.MessagingSettings;
 import io.reach.messaging.twilio.TwilioGateway;
+import io.reach.messaging.twilio.TwilioStatusChecks;
 import io.reach.sender.ProviderAccount;
 import io.reach.sender.Sender;
 import io.reach.sender.Senders;
@@ -35,14 +36,16 @@ class SmsDispatcher extends BackgroundWorker {
     private final SmppLinks links;
     private final SmsParts parts;
     private final TwilioGateway twilio;
+    private final TwilioStatusChecks statusChecks;
     private final MessagingSettings settings;
     private final JsonMapper json;
     // Sends on the wire at once: a batch's worth, claimed as earlier ones finish.
     private final InFlight sends;
 
     SmsDispatcher(Messages messages, Senders senders, SmppLinks links, SmsParts parts, TwilioGateway twilio,
-                  MessagingSettings settings, JsonMapper json) {
+                  MessagingSettings settings, JsonMapper json, TwilioStatusChecks statusChecks) {
         super("sms-dispatcher", settings.pollInterval(), true);
+        this.statusChecks = statusChecks;
         this.messages = messages;
         this.senders = senders;
         this.links = links;
@@ -68,7 +71,7 @@ class SmsDispatcher extends BackgroundWorker {
         String text = body.path("text").asString();
         if (Sender.TWILIO.equals(account.sender().provider())) {
             switch (twilio.sendSms(account, message.id(), to, text)) {
-                case TwilioGateway.Outcome.Accepted accepted -> messages.recordSubmitted(message.id(), accepted.sid());
+                case TwilioGateway.Outcome.Accepted accepted -> statusChecks.accepted(message.id(), accepted.sid());
                 case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
                 case TwilioGateway.Outcome.Retry retry -> retryOrGiveUp(message, retry.error());
             }

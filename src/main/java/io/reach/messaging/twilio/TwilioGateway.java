@@ -79,6 +79,33 @@ public class TwilioGateway {
                 .create(client(account)).getSid());
     }
 
+    /** What Twilio says of a call or an SMS now: its status, in Twilio's words, and its error code when it failed. */
+    public record Fetched(String status, Integer errorCode) {}
+
+    /** The call's status now, as Twilio's GET of it gives it; empty when Twilio could not be asked or did not know it. */
+    public java.util.Optional<Fetched> fetchCall(ProviderAccount account, String sid) {
+        return fetch(() -> {
+            Call call = Call.fetcher(sid).fetch(client(account));
+            return new Fetched(call.getStatus() == null ? null : call.getStatus().toString(), null);
+        });
+    }
+
+    /** The SMS's status now, as Twilio's GET of it gives it; empty when Twilio could not be asked or did not know it. */
+    public java.util.Optional<Fetched> fetchSms(ProviderAccount account, String sid) {
+        return fetch(() -> {
+            Message message = Message.fetcher(sid).fetch(client(account));
+            return new Fetched(message.getStatus() == null ? null : message.getStatus().toString(), message.getErrorCode());
+        });
+    }
+
+    private static java.util.Optional<Fetched> fetch(java.util.function.Supplier<Fetched> request) {
+        try {
+            return java.util.Optional.of(request.get());
+        } catch (TwilioException | IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /**
      * The TwiML that speaks a text: {@code <Response><Say language=… voice=…>text</Say></Response>}, with the SDK's
      * names for languages and voices. Written with the JDK's StAX writer rather than the SDK's TwiML builder, which

@@ -4,6 +4,7 @@ import io.reach.messaging.Channel;
 import io.reach.messaging.Messages;
 import io.reach.messaging.MessagingSettings;
 import io.reach.messaging.twilio.TwilioGateway;
+import io.reach.messaging.twilio.TwilioStatusChecks;
 import io.reach.sender.ProviderAccount;
 import io.reach.shared.BackgroundWorker;
 import org.springframework.stereotype.Component;
@@ -17,14 +18,16 @@ class VoiceDispatcher extends BackgroundWorker {
     private final Messages messages;
     private final io.reach.sender.Senders senders;
     private final TwilioGateway twilio;
+    private final TwilioStatusChecks statusChecks;
     private final MessagingSettings settings;
     private final JsonMapper json;
     // Calls being placed at once: Twilio answers 429 to too many, which is retried with backoff.
     private final InFlight calls;
 
     VoiceDispatcher(Messages messages, io.reach.sender.Senders senders, TwilioGateway twilio, MessagingSettings settings,
-                    JsonMapper json) {
+                    JsonMapper json, TwilioStatusChecks statusChecks) {
         super("voice-dispatcher", settings.pollInterval(), true);
+        this.statusChecks = statusChecks;
         this.messages = messages;
         this.senders = senders;
         this.twilio = twilio;
@@ -43,7 +46,7 @@ class VoiceDispatcher extends BackgroundWorker {
         ProviderAccount account = senders.providerAccount(message.senderId());
         JsonNode body = json.readTree(message.requestBody());
         switch (twilio.placeCall(account, message.id(), body.path("to").asString(), body.path("twiml").asString())) {
-            case TwilioGateway.Outcome.Accepted accepted -> messages.recordSubmitted(message.id(), accepted.sid());
+            case TwilioGateway.Outcome.Accepted accepted -> statusChecks.accepted(message.id(), accepted.sid());
             case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
             case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
                     settings.backoff(message.attempt()), settings.maxAttempts());

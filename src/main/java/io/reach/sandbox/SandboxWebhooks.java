@@ -30,7 +30,15 @@ import tools.jackson.databind.node.ObjectNode;
 final class SandboxWebhooks {
 
     private static final Logger log = LoggerFactory.getLogger(SandboxWebhooks.class);
-    private static final int MAX_DELIVERY_ATTEMPTS = 6;
+    /**
+     * Meta tries a webhook again, less and less often, for up to seven days; the sandbox tries for as long, every 5 s
+     * at most, so that a restart of Reach (in a process of its own, as in the tests' restart) loses no status.
+     */
+    static final Duration GIVE_UP_AFTER = Duration.ofDays(7);
+    static final long LONGEST_RETRY_WAIT_MS = 5_000;
+
+    /** The longest wait between two tries (tests shorten it). */
+    private volatile long longestRetryWaitMs = LONGEST_RETRY_WAIT_MS;
 
     /** One event a handset produces: a status of a sent message, or an inbound message with its sender's profile. */
     record Event(ObjectNode status, ObjectNode message, ObjectNode contact) {}
@@ -150,17 +158,32 @@ final class SandboxWebhooks {
                 then.accept(posted);
                 return;
             }
-            if (attempt >= MAX_DELIVERY_ATTEMPTS || timer.isShutdown()) {
+            if (Duration.between(posted, Instant.now()).compareTo(GIVE_UP_AFTER) > 0 || timer.isShutdown()) {
                 log.warn("The sandbox gave up delivering a webhook to {} after {} attempts", target, attempt);
                 then.accept(posted);
                 return;
             }
+            if (attempt == 6) {
+                log.info("The sandbox keeps trying to deliver a webhook to {}, as Meta does, every {} ms", target,
+                        longestRetryWaitMs);
+            }
             try {
-                timer.schedule(() -> deliver(body, attempt + 1, posted, then), 250L << attempt, TimeUnit.MILLISECONDS);
+                timer.schedule(() -> deliver(body, attempt + 1, posted, then), retryWait(attempt, longestRetryWaitMs),
+                        TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException shutDown) {
                 then.accept(posted);
             }
         });
+    }
+
+    /** The wait before attempt {@code attempt + 1}: doubling from half a second, at most {@code longest}. */
+    static long retryWait(int attempt, long longest) {
+        return attempt >= 10 ? longest : Math.min(longest, 250L << attempt);
+    }
+
+    /** Waits at most this long between two tries of a webhook (5 s unless a test shortens it). */
+    void retryingAtMostEvery(Duration longest) {
+        this.longestRetryWaitMs = longest.toMillis();
     }
 
     Event status(String wamid, String recipientDigits, String status, String callbackData, Integer errorCode) {

@@ -34,6 +34,8 @@ class SandboxWebhooksTest {
     private final List<String> badSignatures = new CopyOnWriteArrayList<>();
     private HttpServer receiver;
     private SandboxWebhooks webhooks;
+    /** How many webhooks the receiver still answers with a 500, as Reach does when it is down or failing. */
+    private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeEach
     void startReceiver() throws Exception {
@@ -54,7 +56,7 @@ class SandboxWebhooksTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            exchange.sendResponseHeaders(200, -1);
+            exchange.sendResponseHeaders(refusals.getAndUpdate(left -> Math.max(0, left - 1)) > 0 ? 500 : 200, -1);
             exchange.close();
         });
         receiver.start();
@@ -91,6 +93,25 @@ class SandboxWebhooksTest {
         for (int i = 0; i < 25; i++) {
             assertThat(payloadOf("wamid." + i + ":sent")).as("message %d", i).isLessThan(payloadOf("wamid." + i + ":delivered"));
         }
+    }
+
+    @Test
+    void triesAWebhookAgainUntilReachTakesItAsMetaDoes() {
+        firstAnswer.countDown();
+        refusals.set(8); // more tries than the sandbox used to make before it gave up (6)
+        webhooks = webhooks(100, 2);
+        webhooks.retryingAtMostEvery(Duration.ofMillis(20));
+
+        webhooks.sendInOrder(Instant.now(), List.of(
+                new SandboxWebhooks.Scheduled(0, webhooks.status("wamid.r", "31612000001", "delivered", "m", null))));
+
+        await().atMost(PATIENCE).until(() -> received.size() == 9);
+        assertThat(refusals.get()).isZero();
+        assertThat(statusesOf(received.getLast())).containsExactly("wamid.r:delivered");
+        assertThat(SandboxWebhooks.retryWait(1, SandboxWebhooks.LONGEST_RETRY_WAIT_MS)).isEqualTo(500);
+        assertThat(SandboxWebhooks.retryWait(4, SandboxWebhooks.LONGEST_RETRY_WAIT_MS)).isEqualTo(4_000);
+        assertThat(SandboxWebhooks.retryWait(5, SandboxWebhooks.LONGEST_RETRY_WAIT_MS)).isEqualTo(5_000);
+        assertThat(SandboxWebhooks.retryWait(40, SandboxWebhooks.LONGEST_RETRY_WAIT_MS)).isEqualTo(5_000);
     }
 
     @Test

@@ -346,30 +346,35 @@ public class Messages {
 
     /** The provider accepted the message and gave it this id. */
     public void recordSubmitted(UUID messageId, String providerMessageId) {
+        recordSubmitted(messageId, providerMessageId, null);
+    }
+
+    /**
+     * The provider accepted the message and gave it this id; with {@code checkStatusAt}, Reach asks the provider for the
+     * message's status then, unless a callback brings a final one first: Twilio does not try a callback again that
+     * found Reach down or restarting, and a journey would then wait for its timeout (and take its fallback) for a
+     * message that was delivered.
+     */
+    public void recordSubmitted(UUID messageId, String providerMessageId, Instant checkStatusAt) {
         Instant now = clock.instant();
         io.reach.shared.PassingFailures.retry(() -> transactions.executeWithoutResult(tx -> {
             // The status update also keeps the provider's id and ends the lease (or a status that came first did).
             applyLocked(messageId, new StatusReport(MessageStatus.SUBMITTED, now, providerMessageId, null, null, null, null), true);
             reconcile(messageId, providerMessageId);
+            if (checkStatusAt != null) {
+                // Unless a status that came first was final already.
+                jdbc.sql("UPDATE messages SET status_check_at = ? WHERE id = ? AND status IN ('SUBMITTED', 'SENT')")
+                        .params(Times.utc(checkStatusAt), messageId).update();
+            }
         }), RECORDING_PATIENCE);
     }
 
     /**
      * A message whose status Reach asks its provider for itself, since the callbacks that should tell it may have been
-     * lost (see {@link #checkStatusAt}).
+     * lost (see {@link #recordSubmitted(UUID, String, Instant)}).
      */
     public record StatusCheck(UUID id, Channel channel, UUID senderId, String providerMessageId, MessageStatus status,
                               int checks) {}
-
-    /**
-     * Asks the provider for the message's status at {@code at}, unless a callback brings a final one first: Twilio
-     * does not try a callback again that found Reach down or restarting, and a journey would then wait for its
-     * timeout (and take its fallback) for a message that was delivered.
-     */
-    public void checkStatusAt(UUID messageId, Instant at) {
-        jdbc.sql("UPDATE messages SET status_check_at = ? WHERE id = ? AND status IN ('SUBMITTED', 'SENT')")
-                .params(Times.utc(at), messageId).update();
-    }
 
     /** Claims the status checks that are due; each one's time moves on by {@code lease}, so no other node makes it. */
     public List<StatusCheck> claimStatusChecks(int limit, Duration lease) {
@@ -687,7 +692,7 @@ public class Messages {
         for (UUID id : distinct) {
             Locked message = locked.get(id);
             if (message.applied) {
-                // A final status ends the checks that were to ask the provider for it (checkStatusAt).
+                // A final status ends the checks that were to ask the provider for it (see recordSubmitted).
                 writes.add(new Dialect.SqlStatement("UPDATE messages SET status = ?, error_code = ?, error_title = ?, error_details = ?,"
                         + " updated_at = ?, lease_until = CASE WHEN ? = 'QUEUED' THEN lease_until ELSE NULL END,"
                         + " status_check_at = CASE WHEN ? IN ('SUBMITTED', 'SENT') THEN status_check_at ELSE NULL END,"

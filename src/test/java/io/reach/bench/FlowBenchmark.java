@@ -175,7 +175,7 @@ public final class FlowBenchmark {
      * Starts a flow that waits a day for N contacts (an audience launch) and compares the heap in use after a full
      * GC before the launch and once all N journeys wait: journeys are rows, so the difference should be noise.
      */
-    private static String waiting(String label, Map<String, String> database, int contacts) throws InterruptedException {
+    private static String waiting(String label, Map<String, String> database, int contacts) {
         Map<String, String> reach = new LinkedHashMap<>(Map.of("server.port", "0", "reach.sandbox.enabled", "false",
                 "spring.datasource.hikari.maximum-pool-size", "20", "reach.journeys.poll-interval", "50ms",
                 "logging.level.root", "warn"));
@@ -195,11 +195,9 @@ public final class FlowBenchmark {
             long before = heapAfterGc();
             Instant start = Instant.now();
             io.reach.journey.Journeys journeys = node.bean(io.reach.journey.Journeys.class);
-            io.reach.journey.Launch launch = journeys.launch(java.util.UUID.fromString(flowId));
-            while (!io.reach.journey.Launch.DONE.equals(launch.state())) {
-                Thread.sleep(50);
-                launch = journeys.launchOf(launch.id());
-            }
+            java.util.UUID launchId = journeys.launch(java.util.UUID.fromString(flowId)).id();
+            io.reach.journey.Launch launch = org.awaitility.Awaitility.await().atMost(LIMIT).pollInterval(Duration.ofMillis(50))
+                    .until(() -> journeys.launchOf(launchId), done -> io.reach.journey.Launch.DONE.equals(done.state()));
             int started = Math.toIntExact(launch.started());
             System.out.printf("  launch: %d journeys created in %.1f s%n", started,
                     Duration.between(start, Instant.now()).toMillis() / 1000.0);

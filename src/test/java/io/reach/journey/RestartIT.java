@@ -196,16 +196,11 @@ class RestartIT {
         }
 
         try (ReachNode second = withRunningShare("second", database, 1)) {
-            JsonNode[] done = new JsonNode[1];
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                done[0] = second.api().get("/api/v1/launches/" + launchId).json();
-                assertThat(done[0].path("state").asString()).as(done[0].toString()).isEqualTo("DONE");
-            });
-            assertThat(done[0].path("taken").asInt()).isEqualTo(audience);
-            assertThat(done[0].path("started").asInt()).isEqualTo(audience - 500);
-            assertThat(done[0].has("finishedAt")).isTrue();
-            await().atMost(Duration.ofSeconds(30)).until(() -> second.api().get("/api/v1/launches/" + stoppedLaunchId)
-                    .json().path("state").asString().equals("STOPPED"));
+            JsonNode done = FlowFixtures.awaitLaunch(second.api(), launchId, "DONE");
+            assertThat(done.path("taken").asInt()).isEqualTo(audience);
+            assertThat(done.path("started").asInt()).isEqualTo(audience - 500);
+            assertThat(done.has("finishedAt")).isTrue();
+            FlowFixtures.awaitLaunch(second.api(), stoppedLaunchId, "STOPPED");
         }
         assertThat(count(database, "SELECT COUNT(*) FROM journeys")).isEqualTo(audience - 500);
         assertThat(count(database, "SELECT COUNT(DISTINCT contact_id) FROM journeys")).isEqualTo(audience - 500);

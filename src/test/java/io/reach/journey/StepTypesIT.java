@@ -1052,16 +1052,11 @@ class StepTypesIT extends ReachIntegrationTest {
             assertThat(launch.status()).as(launch.body()).isEqualTo(202);
             launches.add(launch.json().path("id").asString());
         }
-        long[] started = new long[1];
-        await().atMost(PATIENCE).untilAsserted(() -> {
-            started[0] = 0;
-            for (String launch : launches) {
-                JsonNode progress = api.get("/api/v1/launches/" + launch).json();
-                assertThat(progress.path("state").asString()).isEqualTo("DONE");
-                started[0] += progress.path("started").asLong();
-            }
-        });
-        assertThat(started[0]).isEqualTo(crowd);
+        long started = 0;
+        for (String launch : launches) {
+            started += FlowFixtures.awaitLaunch(api, launch, "DONE").path("started").asLong();
+        }
+        assertThat(started).isEqualTo(crowd);
         String version = api.get("/api/v1/flows/" + flow + "/versions").json().path(0).path("id").asString();
         assertThat(jdbc.sql("SELECT COUNT(*) FROM journeys WHERE flow_version_id = ?").param(java.util.UUID.fromString(version))
                 .query(Long.class).single()).isEqualTo(crowd);

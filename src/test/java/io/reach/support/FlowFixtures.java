@@ -124,13 +124,16 @@ public final class FlowFixtures {
     public static JsonNode launch(Api api, String flowId) {
         Api.Response launched = api.post("/api/v1/flows/" + flowId + "/launch", "");
         assertThat(launched.status()).as(launched.body()).isEqualTo(202);
-        String launchId = launched.json().path("id").asString();
-        JsonNode[] done = new JsonNode[1];
+        return awaitLaunch(api, launched.json().path("id").asString(), "DONE");
+    }
+
+    /** Waits until the launch is in {@code state} (DONE, STOPPED), and gives it as it is then. */
+    public static JsonNode awaitLaunch(Api api, String launchId, String state) {
+        JsonNode[] last = new JsonNode[1];
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).untilAsserted(() -> {
-            JsonNode launch = api.get("/api/v1/launches/" + launchId).json();
-            assertThat(launch.path("state").asString()).as(launch.toString()).isEqualTo("DONE");
-            done[0] = launch;
+            last[0] = api.get("/api/v1/launches/" + launchId).json();
+            assertThat(last[0].path("state").asString()).as(last[0].toString()).isEqualTo(state);
         });
-        return done[0];
+        return last[0];
     }
 }

@@ -55,10 +55,8 @@ public class TwilioStatusChecks extends BackgroundWorker {
 
     /** Records that Twilio took the message, and when to ask for its status unless a callback has told it by then. */
     public void accepted(UUID messageId, String sid) {
-        messages.recordSubmitted(messageId, sid);
-        if (!settings.statusChecks().isEmpty()) {
-            messages.checkStatusAt(messageId, clock.instant().plus(settings.statusChecks().getFirst()));
-        }
+        messages.recordSubmitted(messageId, sid, settings.statusChecks().isEmpty() ? null
+                : clock.instant().plus(settings.statusChecks().getFirst()));
     }
 
     @Override
@@ -74,7 +72,7 @@ public class TwilioStatusChecks extends BackgroundWorker {
     private void check(Messages.StatusCheck check) {
         Instant now = clock.instant();
         Optional<TwilioGateway.Fetched> fetched = fetch(check);
-        Optional<TwilioStatuses.Mapped> mapped = fetched.flatMap(now(check.channel()));
+        Optional<TwilioStatuses.Mapped> mapped = fetched.flatMap(found -> inReachsModel(check.channel(), found));
         Instant next = settings.nextStatusCheck(check.checks(), now).orElse(null);
         if (fetched.isEmpty()) {
             log.debug("Twilio could not say the status of message {} ({})", check.id(), check.providerMessageId());
@@ -99,8 +97,8 @@ public class TwilioStatusChecks extends BackgroundWorker {
                 : twilio.fetchSms(account, check.providerMessageId());
     }
 
-    private static java.util.function.Function<TwilioGateway.Fetched, Optional<TwilioStatuses.Mapped>> now(Channel channel) {
-        return fetched -> channel == Channel.VOICE ? TwilioStatuses.call(fetched.status(), fetched.errorCode())
+    private static Optional<TwilioStatuses.Mapped> inReachsModel(Channel channel, TwilioGateway.Fetched fetched) {
+        return channel == Channel.VOICE ? TwilioStatuses.call(fetched.status(), fetched.errorCode())
                 : TwilioStatuses.message(fetched.status(), fetched.errorCode());
     }
 

@@ -63,8 +63,9 @@ class StepExecutor {
     // A fetched answer's decimals as they were written: a price of 19.90 stays "19.90", not the double 19.9.
     private final tools.jackson.databind.ObjectReader answers;
     private final Clock clock;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
-            .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
+    // HTTP/1.1 only: an attempt to upgrade a plain-HTTP request to HTTP/2 (h2c), which the JDK's client makes by default,
+    // is refused or mishandled by some servers and proxies, above all with a POST's body.
+    private final HttpClient http = BoundedBody.http1Client(CONNECT_TIMEOUT);
 
     /** What went wrong with a fetch's exchange, as its step's outcome says it. */
     private static String fetchFailure(java.io.IOException cause, String url, Duration timeout) {
@@ -324,7 +325,7 @@ class StepExecutor {
             return new StepOutcome.Fail("interrupted while fetching variables");
         }
         if (response.statusCode() / 100 != 2) {
-            return new StepOutcome.Next(failure, "failure", "HTTP " + response.statusCode(), null);
+            return new StepOutcome.Next(failure, "failure", unsuccessful(response), null);
         }
         JsonNode body;
         try {
@@ -333,6 +334,7 @@ class StepExecutor {
             return new StepOutcome.Next(failure, "failure", "the answer is not JSON", null);
         }
         List<String> found = new ArrayList<>();
+        List<String> absent = new ArrayList<>();
         if (step.extract() != null) {
             for (Map.Entry<String, String> extract : step.extract().entrySet()) {
                 JsonNode value = body.at(extract.getValue());
@@ -340,10 +342,25 @@ class StepExecutor {
                     variables.put(extract.getKey(), value.isBigDecimal() ? value.decimalValue().toPlainString()
                             : value.isValueNode() ? value.asString() : value.toString());
                     found.add(extract.getKey());
+                } else {
+                    absent.add(extract.getKey() + " (" + extract.getValue() + ")");
                 }
             }
         }
-        return new StepOutcome.Next(success, "success", "HTTP " + response.statusCode() + ", set " + found, null);
+        return new StepOutcome.Next(success, "success", "HTTP " + response.statusCode() + ", set " + found
+                + (absent.isEmpty() ? "" : "; not in the answer: " + absent), null);
+    }
+
+    /** A fetch's outcome for an answer that is not a success: what a flow's author needs to see to put it right. */
+    private static String unsuccessful(HttpResponse<String> response) {
+        int status = response.statusCode();
+        if (status / 100 == 3) {
+            // Redirects are not followed: a request's headers (an API key) must not go to wherever an answer points.
+            return "HTTP " + status + ", a redirect to " + response.headers().firstValue("Location").orElse("nowhere")
+                    + ", not followed: give the step the URL it leads to";
+        }
+        String body = response.body() == null ? "" : response.body().strip().replaceAll("\\s+", " ");
+        return body.isEmpty() ? "HTTP " + status : "HTTP " + status + ": " + io.reach.shared.Texts.clip(body, 200);
     }
 
     private StepOutcome report(FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {

@@ -67,8 +67,7 @@ public final class SandboxTwilio {
     private final Recent<Created> created;
     /** Each message's and call's latest status event, as it fell due (delivered to Reach or not), for a GET of it. */
     private final Map<String, Map<String, String>> statuses;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    private final HttpClient http = io.reach.shared.BoundedBody.http1Client(Duration.ofSeconds(5));
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1,
             Thread.ofPlatform().name("sandbox-twilio").daemon(true).factory());
     private HttpServer server;

@@ -79,12 +79,17 @@ class StepTypesIT extends ReachIntegrationTest {
     @BeforeAll
     static void backends() throws IOException {
         backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
-        backend.createContext("/customers/", exchange -> {
+        serve("/customers/", exchange -> {
             String path = exchange.getRequestURI().getPath();
             String auth = exchange.getRequestHeaders().getFirst("X-Api-Key");
             byte[] body;
             int status = 200;
-            if (path.endsWith("/broken")) {
+            if (path.endsWith("/moved")) {
+                exchange.getResponseHeaders().set("Location", "/customers/c%2042");
+                exchange.sendResponseHeaders(301, -1);
+                exchange.close();
+                return;
+            } else if (path.endsWith("/broken")) {
                 status = 503;
                 body = "{\"error\":\"down\"}".getBytes(StandardCharsets.UTF_8);
             } else if (path.endsWith("/garbled")) {
@@ -132,7 +137,7 @@ class StepTypesIT extends ReachIntegrationTest {
             exchange.close();
         });
         // Answers what it was posted, once it is JSON: what a fetch's body held reaches the journey's variables.
-        backend.createContext("/orders", exchange -> {
+        serve("/orders", exchange -> {
             byte[] body;
             int status = 200;
             try {
@@ -149,7 +154,7 @@ class StepTypesIT extends ReachIntegrationTest {
             exchange.close();
         });
         // Answers its query's parameters, decoded as a form (a + is a space), and its path as it came.
-        backend.createContext("/lookup/", exchange -> {
+        serve("/lookup/", exchange -> {
             Map<String, String> parameters = new java.util.LinkedHashMap<>();
             String query = exchange.getRequestURI().getRawQuery();
             for (String pair : query == null ? new String[0] : query.split("&")) {
@@ -163,7 +168,7 @@ class StepTypesIT extends ReachIntegrationTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
-        backend.createContext("/held/", exchange -> {
+        serve("/held/", exchange -> {
             HELD_REQUESTS.incrementAndGet();
             try {
                 LET_HELD_ANSWER.await(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
@@ -181,6 +186,26 @@ class StepTypesIT extends ReachIntegrationTest {
         backend.start();
         // Accepts connections (through its backlog) and never answers: a backend that times out.
         silentBackend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    }
+
+    /** Serves {@code path} on the backend, which, like some servers and proxies, refuses a request to upgrade to HTTP/2 (h2c). */
+    private static void serve(String path, com.sun.net.httpserver.HttpHandler handler) {
+        backend.createContext(path, handler).getFilters().add(new com.sun.net.httpserver.Filter() {
+            @Override
+            public void doFilter(com.sun.net.httpserver.HttpExchange exchange, Chain chain) throws IOException {
+                if (exchange.getRequestHeaders().containsKey("Upgrade")) {
+                    exchange.sendResponseHeaders(400, -1);
+                    exchange.close();
+                } else {
+                    chain.doFilter(exchange);
+                }
+            }
+
+            @Override
+            public String description() {
+                return "refuses h2c";
+            }
+        });
     }
 
     @AfterAll
@@ -242,6 +267,7 @@ class StepTypesIT extends ReachIntegrationTest {
         Map<String, String> journeys = new java.util.LinkedHashMap<>();
         journeys.put("success", start(flow, contact(), Map.of("backend", base, "customer", "c 42")));
         journeys.put("error status", start(flow, contact(), Map.of("backend", base, "customer", "broken")));
+        journeys.put("redirect", start(flow, contact(), Map.of("backend", base, "customer", "moved")));
         journeys.put("bad json", start(flow, contact(), Map.of("backend", base, "customer", "garbled")));
         journeys.put("timeout", start(flow, contact(), Map.of("backend", silent, "customer", "slow")));
         journeys.put("bad header", start(flow, contact(), Map.of("backend", base, "customer", "line\nbreak")));
@@ -262,7 +288,14 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(journeys.get("error status"))).containsExactly("fetch:failure", "failed", "end");
         assertThat(steps(journeys.get("bad json"))).containsExactly("fetch:failure", "failed", "end");
         assertThat(steps(journeys.get("timeout"))).containsExactly("fetch:failure", "failed", "end");
-        assertThat(outcome(journeys.get("error status"), 0)).isEqualTo("HTTP 503");
+        assertThat(outcome(journeys.get("success"), 0))
+                .isEqualTo("HTTP 200, set [name, tier, total, visits, points]; not in the answer: [missing (/nope)]");
+        // What the backend said comes with its status: that is what the flow's author needs to put it right.
+        assertThat(outcome(journeys.get("error status"), 0)).isEqualTo("HTTP 503: {\"error\":\"down\"}");
+        // A redirect is not followed (the request's headers hold an API key), and the outcome says where it led.
+        assertThat(steps(journeys.get("redirect"))).containsExactly("fetch:failure", "failed", "end");
+        assertThat(outcome(journeys.get("redirect"), 0))
+                .isEqualTo("HTTP 301, a redirect to /customers/c%2042, not followed: give the step the URL it leads to");
         assertThat(outcome(journeys.get("bad json"), 0)).contains("not JSON");
         assertThat(outcome(journeys.get("timeout"), 0)).contains("timed out");
         assertThat(steps(journeys.get("bad header"))).containsExactly("fetch:failure", "failed", "end");

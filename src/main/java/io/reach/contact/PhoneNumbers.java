@@ -64,24 +64,33 @@ public final class PhoneNumbers {
      * (a country-wide US toll-free number) give none, and the contact's time zone stays to be set.
      */
     public static Optional<String> timeZoneOf(String e164) {
+        List<String> zones = timeZonesOf(e164);
+        if (zones.isEmpty()) {
+            return Optional.empty();
+        }
+        java.time.Instant winter = java.time.Instant.parse("2025-01-15T12:00:00Z");
+        java.time.Instant summer = java.time.Instant.parse("2025-07-15T12:00:00Z");
+        java.time.ZoneId first = java.time.ZoneId.of(zones.getFirst());
+        boolean sameTime = zones.stream().map(java.time.ZoneId::of).allMatch(z ->
+                z.getRules().getOffset(winter).equals(first.getRules().getOffset(winter))
+                        && z.getRules().getOffset(summer).equals(first.getRules().getOffset(summer)));
+        // Among equivalent zones the last in alphabetical order is taken, so that the choice is stable.
+        return sameTime ? Optional.of(zones.getLast()) : Optional.empty();
+    }
+
+    /**
+     * Every IANA time zone the number may be in, as libphonenumber knows them, in alphabetical order: one for most
+     * numbers, several for a number that does not tell where in its country it is (a Spanish or an Australian mobile),
+     * none for a number libphonenumber places nowhere.
+     */
+    public static List<String> timeZonesOf(String e164) {
         try {
-            List<String> zones = TIME_ZONES.getTimeZonesForNumber(UTIL.parse(e164, "ZZ")).stream()
+            return TIME_ZONES.getTimeZonesForNumber(UTIL.parse(e164, "ZZ")).stream()
                     .filter(z -> !z.equals(PhoneNumberToTimeZonesMapper.getUnknownTimeZone()))
                     .filter(z -> java.time.ZoneId.getAvailableZoneIds().contains(z))
                     .sorted().toList();
-            if (zones.isEmpty()) {
-                return Optional.empty();
-            }
-            java.time.Instant winter = java.time.Instant.parse("2025-01-15T12:00:00Z");
-            java.time.Instant summer = java.time.Instant.parse("2025-07-15T12:00:00Z");
-            java.time.ZoneId first = java.time.ZoneId.of(zones.getFirst());
-            boolean sameTime = zones.stream().map(java.time.ZoneId::of).allMatch(z ->
-                    z.getRules().getOffset(winter).equals(first.getRules().getOffset(winter))
-                            && z.getRules().getOffset(summer).equals(first.getRules().getOffset(summer)));
-            // Among equivalent zones the last in alphabetical order is taken, so that the choice is stable.
-            return sameTime ? Optional.of(zones.getLast()) : Optional.empty();
         } catch (NumberParseException e) {
-            return Optional.empty();
+            return List.of();
         }
     }
 

@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -257,20 +256,31 @@ class StepExecutor {
             Duration duration = Duration.parse(step.duration());
             return new StepOutcome.Wait(StepOutcome.TIMER, clock.instant().plus(duration), null, null, "waiting " + duration, null);
         }
-        ZoneId zone = contact.timeZone() == null ? java.time.ZoneOffset.UTC : ZoneId.of(contact.timeZone());
-        ZonedDateTime now = clock.instant().atZone(zone);
         LocalTime from = LocalTime.parse(step.window().from());
         LocalTime to = LocalTime.parse(step.window().to());
-        LocalTime time = now.toLocalTime();
-        boolean inside = from.isBefore(to) ? !time.isBefore(from) && time.isBefore(to) : !time.isBefore(from) || time.isBefore(to);
-        if (inside) {
-            return new StepOutcome.Next(step.next(), null, "inside the window " + from + "–" + to + " (" + zone + ")", null);
+        Instant now = clock.instant();
+        // A contact without a time zone whose number may be in several (a Spanish or an Australian mobile) waits until
+        // the window is open in all of them; UTC only when the number tells nothing, or when its zones lie too far apart.
+        List<ZoneId> zones = contact.timeZone() != null ? List.of(ZoneId.of(contact.timeZone()))
+                : io.reach.contact.PhoneNumbers.timeZonesOf(contact.phone()).stream().map(ZoneId::of).toList();
+        java.util.Optional<Instant> opening = zones.isEmpty() ? java.util.Optional.empty()
+                : LocalWindow.opening(now, from, to, zones);
+        String where;
+        if (opening.isPresent()) {
+            where = zones.size() == 1 ? zones.getFirst().getId() : "in each of the number's time zones: "
+                    + io.reach.shared.Texts.clip(zones.stream().map(ZoneId::getId).collect(java.util.stream.Collectors.joining(", ")), 300);
+        } else {
+            where = "UTC: " + (zones.isEmpty() ? "the contact has no time zone" : "no moment is inside it in all of the "
+                    + zones.size() + " time zones of the contact's number") + "; set the contact's timeZone";
+            zones = List.of(java.time.ZoneOffset.UTC);
+            opening = LocalWindow.opening(now, from, to, zones);
         }
-        ZonedDateTime next = now.with(from);
-        if (!next.isAfter(now)) {
-            next = next.plusDays(1);
+        Instant at = opening.orElseThrow();
+        if (!at.isAfter(now)) {
+            return new StepOutcome.Next(step.next(), null, "inside the window " + from + "–" + to + " (" + where + ")", null);
         }
-        return new StepOutcome.Wait(StepOutcome.TIMER, next.toInstant(), null, null, "waiting until " + next, null);
+        return new StepOutcome.Wait(StepOutcome.TIMER, at, null, null, "waiting until " + at.atZone(zones.getFirst())
+                + " (" + where + ")", null);
     }
 
     /** The longest a fetch_variables step's exchange can take: connecting, then waiting for the answer. */

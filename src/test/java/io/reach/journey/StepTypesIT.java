@@ -16,6 +16,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.List;
@@ -436,6 +437,41 @@ class StepTypesIT extends ReachIntegrationTest {
         clock.advance(Duration.between(clock.instant(), windowWake).plusSeconds(1));
         awaitEnded(journey);
         assertThat(steps(journey)).containsExactly("pause", "office_hours", "end");
+    }
+
+    @Test
+    void readsAWindowInEveryTimeZoneOfANumberThatDoesNotTellWhichAndInUtcWhenTheyLieTooFarApart() {
+        // An eight-hour window that opens one to two hours from now in Perth: closed now in every Australian zone.
+        ZoneId perth = ZoneId.of("Australia/Perth");
+        LocalTime from = clock.instant().atZone(perth).plusHours(2).toLocalTime().withMinute(0).withSecond(0).withNano(0);
+        LocalTime to = from.plusHours(8);
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"office_hours","steps":[
+                 {"id":"office_hours","type":"wait","window":{"from":"%s","to":"%s"},"next":"end"},
+                 {"id":"end","type":"end"}]}""", from, to);
+        String australian = "+614123" + String.format("%05d", NUMBERS.incrementAndGet());
+        String russian = "+7912" + String.format("%07d", NUMBERS.incrementAndGet());
+        for (String phone : List.of(australian, russian)) {
+            Fixtures.contact(api, phone, Map.of("utility", true), false);
+            assertThat(contactByPhone(phone).has("timeZone")).as("no single zone for " + phone).isFalse();
+        }
+        String aussie = start(flow, australian, Map.of());
+        String muscovite = start(flow, russian, Map.of());
+
+        await().atMost(PATIENCE).until(() -> "WAITING".equals(state(aussie)) && "WAITING".equals(state(muscovite)));
+        Instant wake = Instant.parse(api.get("/api/v1/journeys/" + aussie).json().path("wakeAt").asString());
+        for (String zone : List.of("Australia/Perth", "Australia/Adelaide", "Australia/Sydney", "Indian/Cocos")) {
+            LocalTime local = wake.atZone(ZoneId.of(zone)).toLocalTime();
+            assertThat(from.isBefore(to) ? !local.isBefore(from) && local.isBefore(to) : !local.isBefore(from) || local.isBefore(to))
+                    .as(zone + " at " + local + ", window " + from + "–" + to).isTrue();
+        }
+        // The westernmost zone, the Cocos Islands (UTC+6:30), opens last.
+        assertThat(wake.atZone(ZoneId.of("Indian/Cocos")).toLocalTime()).isEqualTo(from);
+        assertThat(outcome(aussie, 0)).contains("in each of the number's time zones: ", "Australia/Perth", "Australia/Sydney");
+        // From UTC+2 to UTC+12: an eight-hour window is never open in all of them at once.
+        Instant utcWake = Instant.parse(api.get("/api/v1/journeys/" + muscovite).json().path("wakeAt").asString());
+        assertThat(utcWake.atZone(java.time.ZoneOffset.UTC).toLocalTime()).isEqualTo(from);
+        assertThat(outcome(muscovite, 0)).contains("UTC: no moment is inside it in all of the", "set the contact's timeZone");
     }
 
     @Test

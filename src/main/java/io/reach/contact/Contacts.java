@@ -101,30 +101,45 @@ public class Contacts {
     }
 
     public Contact update(UUID id, ContactRequest request) {
-        return transactions.execute(tx -> {
-            Contact current = get(id);
-            List<FieldProblem> problems = new ArrayList<>();
-            String phone = current.phone();
-            if (request.phone() != null) {
-                PhoneNumbers.Result result = phoneNumbers.normalise(request.phone());
-                if (result.isValid()) {
-                    phone = result.e164();
-                } else {
-                    problems.add(new FieldProblem("phone", result.problem()));
-                }
+        // A refusal leaves the transaction as it was: it comes before any write, and a journey's step that sets an
+        // attribute runs inside the engine's transaction, which must still commit the journey's failure. Thrown from
+        // inside, it would mark that transaction rollback-only.
+        Object changedOrRefused = transactions.execute(tx -> {
+            try {
+                return changed(id, request);
+            } catch (ApiException refused) {
+                return refused;
             }
-            Contact changed = apply(withPhone(current, phone), request, problems);
-            failOn(problems);
-            if (!changed.phone().equals(current.phone()) && store.findByPhone(changed.phone()).isPresent()) {
-                throw ApiException.conflict("Another contact already has phone " + changed.phone());
-            }
-            if (sameContent(current, changed)) {
-                return current;
-            }
-            Contact stamped = touched(changed);
-            saveChanged(current, stamped);
-            return stamped;
         });
+        if (changedOrRefused instanceof ApiException refused) {
+            throw refused;
+        }
+        return (Contact) changedOrRefused;
+    }
+
+    private Contact changed(UUID id, ContactRequest request) {
+        Contact current = get(id);
+        List<FieldProblem> problems = new ArrayList<>();
+        String phone = current.phone();
+        if (request.phone() != null) {
+            PhoneNumbers.Result result = phoneNumbers.normalise(request.phone());
+            if (result.isValid()) {
+                phone = result.e164();
+            } else {
+                problems.add(new FieldProblem("phone", result.problem()));
+            }
+        }
+        Contact changed = apply(withPhone(current, phone), request, problems);
+        failOn(problems);
+        if (!changed.phone().equals(current.phone()) && store.findByPhone(changed.phone()).isPresent()) {
+            throw ApiException.conflict("Another contact already has phone " + changed.phone());
+        }
+        if (sameContent(current, changed)) {
+            return current;
+        }
+        Contact stamped = touched(changed);
+        saveChanged(current, stamped);
+        return stamped;
     }
 
     /**

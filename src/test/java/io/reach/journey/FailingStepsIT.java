@@ -79,6 +79,33 @@ class FailingStepsIT extends ReachIntegrationTest {
         assertThat(failedTurns(journey)).isZero();
     }
 
+    @Test
+    void aContactChangeTheContactsRefuseFailsItsJourneyAtOnceWithTheReason() {
+        String flow = publish("""
+                {"name":"failing-steps-%d","entry":{"type":"api"},"start":"note","steps":[
+                 {"id":"note","type":"set_attribute","attribute":"note","value":"{{note}}","next":"tag"},
+                 {"id":"tag","type":"add_tag","tag":"{{tag}}","next":"end"},{"id":"end","type":"end"}]}""");
+        UUID tooLong = start(flow, Map.of("note", "x".repeat(5000), "tag", "fine"));
+        UUID badTag = start(flow, Map.of("note", "fine", "tag", "t".repeat(150)));
+        UUID fine = start(flow, Map.of("note", "fine", "tag", "fine"));
+
+        for (UUID journey : java.util.List.of(tooLong, badTag, fine)) {
+            engine.advance(store.find(journey).orElseThrow());
+        }
+
+        // One turn each: the refusal is the step's outcome, which the journey's transaction commits with its failure.
+        Journey refusedValue = store.find(tooLong).orElseThrow();
+        assertThat(refusedValue.state()).isEqualTo(Journey.FAILED);
+        assertThat(refusedValue.error()).startsWith("step note: ").contains("attributes.note");
+        Journey refusedTag = store.find(badTag).orElseThrow();
+        assertThat(refusedTag.state()).isEqualTo(Journey.FAILED);
+        assertThat(refusedTag.error()).startsWith("step tag: ").contains("tags");
+        assertThat(failedTurns(tooLong)).isZero();
+        // The step before the refused one, in the same transaction, is kept with it: the note was set.
+        assertThat(api.get("/api/v1/journeys/" + badTag + "/path").json().path(0).path("outcome").asString()).isEqualTo("note = fine");
+        assertThat(store.find(fine).orElseThrow().state()).isEqualTo(Journey.ENDED);
+    }
+
     private int failedTurns(UUID journey) {
         return jdbc.sql("SELECT failed_turns FROM journeys WHERE id = ?").param(journey).query(Integer.class).single();
     }
@@ -88,9 +115,13 @@ class FailingStepsIT extends ReachIntegrationTest {
     }
 
     private UUID start(String flowId) {
+        return start(flowId, Map.of());
+    }
+
+    private UUID start(String flowId, Map<String, String> variables) {
         String phone = "+316150" + String.format("%05d", NUMBERS.incrementAndGet());
         Fixtures.contact(api, phone, Map.of("utility", true), false);
-        Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("to", phone));
+        Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("to", phone, "variables", variables));
         assertThat(started.status()).as(started.body()).isEqualTo(201);
         return UUID.fromString(started.json().path("journeyId").asString());
     }

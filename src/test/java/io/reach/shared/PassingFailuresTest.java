@@ -43,6 +43,15 @@ class PassingFailuresTest {
     }
 
     @Test
+    void takesATransactionThatSomethingInsideMarkedRollbackOnlyAsNotPassing() {
+        // It would fail the same way at once: tried again at once, it loops.
+        assertThat(PassingFailures.isPassing(new org.springframework.transaction.UnexpectedRollbackException(
+                "Transaction rolled back because it has been marked as rollback-only"))).isFalse();
+        assertThat(PassingFailures.isPassing(new org.springframework.transaction.CannotCreateTransactionException("no connection")))
+                .isTrue();
+    }
+
+    @Test
     void throwsAFailureThatDoesNotPassAtOnce() {
         assertThatThrownBy(() -> PassingFailures.retry(() -> {
             calls.incrementAndGet();

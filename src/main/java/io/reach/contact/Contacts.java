@@ -187,6 +187,10 @@ public class Contacts {
 
     /** Adds a tag (a journey step); nothing changes when the contact has it already. */
     public void addTag(UUID id, String tag) {
+        String problem = tagProblem(tag);
+        if (problem != null) {
+            throw ApiException.invalidField("tag", problem);
+        }
         Contact contact = get(id);
         if (!contact.tags().contains(tag)) {
             List<String> tags = new ArrayList<>(contact.tags());

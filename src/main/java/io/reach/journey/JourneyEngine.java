@@ -209,7 +209,8 @@ class JourneyEngine extends BackgroundWorker {
             // A transaction something inside it marked rollback-only (a failure caught and not let through) is the
             // step's own failure, not the database's: counted like a step that throws, so that it cannot loop.
             if ((!(e instanceof org.springframework.dao.DataAccessException) && !(e instanceof org.springframework.transaction.TransactionException)
-                    || e instanceof org.springframework.transaction.UnexpectedRollbackException)
+                    || e instanceof org.springframework.transaction.UnexpectedRollbackException
+                    || e instanceof org.springframework.transaction.TransactionUsageException)
                     && !Thread.currentThread().isInterrupted()) {
                 countFailedTurn(turn, e);
                 return;

@@ -15,8 +15,10 @@ public final class PassingFailures {
     private PassingFailures() {}
 
     public static boolean isPassing(RuntimeException e) {
-        if (e instanceof org.springframework.transaction.UnexpectedRollbackException) {
-            // Something inside the transaction failed and was caught: it would fail the same way at once, again and again.
+        if (e instanceof org.springframework.transaction.UnexpectedRollbackException
+                || e instanceof org.springframework.transaction.TransactionUsageException) {
+            // Something inside the transaction failed and was caught, or the code misuses transactions: it would fail
+            // the same way at once, again and again.
             return false;
         }
         return e instanceof org.springframework.dao.DataAccessResourceFailureException

@@ -47,6 +47,8 @@ class PassingFailuresTest {
         // It would fail the same way at once: tried again at once, it loops.
         assertThat(PassingFailures.isPassing(new org.springframework.transaction.UnexpectedRollbackException(
                 "Transaction rolled back because it has been marked as rollback-only"))).isFalse();
+        assertThat(PassingFailures.isPassing(new org.springframework.transaction.IllegalTransactionStateException("misused")))
+                .isFalse();
         assertThat(PassingFailures.isPassing(new org.springframework.transaction.CannotCreateTransactionException("no connection")))
                 .isTrue();
     }

@@ -304,9 +304,11 @@ class StepExecutor {
         } catch (IllegalArgumentException e) {
             return new StepOutcome.Next(failure, "failure", "bad URL " + url, null);
         }
+        List<String> headerValues = new ArrayList<>();
         if (request.headers() != null) {
             for (Map.Entry<String, String> header : request.headers().entrySet()) {
                 String value = fill(header.getValue(), contact, variables);
+                headerValues.add(value);
                 try {
                     builder.header(header.getKey(), value);
                 } catch (IllegalArgumentException refused) {
@@ -335,7 +337,7 @@ class StepExecutor {
             return new StepOutcome.Fail("interrupted while fetching variables");
         }
         if (response.statusCode() / 100 != 2) {
-            return new StepOutcome.Next(failure, "failure", unsuccessful(response), null);
+            return new StepOutcome.Next(failure, "failure", unsuccessful(response, headerValues), null);
         }
         JsonNode body;
         try {
@@ -362,7 +364,7 @@ class StepExecutor {
     }
 
     /** A fetch's outcome for an answer that is not a success: what a flow's author needs to see to put it right. */
-    private static String unsuccessful(HttpResponse<String> response) {
+    private static String unsuccessful(HttpResponse<String> response, List<String> headerValues) {
         int status = response.statusCode();
         if (status / 100 == 3) {
             // Redirects are not followed: a request's headers (an API key) must not go to wherever an answer points.
@@ -370,6 +372,17 @@ class StepExecutor {
                     + ", not followed: give the step the URL it leads to";
         }
         String body = response.body() == null ? "" : response.body().strip().replaceAll("\\s+", " ");
+        // An answer that quotes the request's headers ("invalid key k-123") must not put an API key in the journey's path.
+        for (String value : headerValues) {
+            if (value.length() >= 4) {
+                body = body.replace(value, "***");
+            }
+            for (String part : value.split("\\s+")) { // the token of "Bearer <token>"
+                if (part.length() >= 8) {
+                    body = body.replace(part, "***");
+                }
+            }
+        }
         return body.isEmpty() ? "HTTP " + status : "HTTP " + status + ": " + io.reach.shared.Texts.clip(body, 200);
     }
 

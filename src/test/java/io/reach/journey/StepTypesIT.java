@@ -92,7 +92,7 @@ class StepTypesIT extends ReachIntegrationTest {
                 return;
             } else if (path.endsWith("/broken")) {
                 status = 503;
-                body = "{\"error\":\"down\"}".getBytes(StandardCharsets.UTF_8);
+                body = ("{\"error\":\"down\",\"key\":\"" + auth + "\"}").getBytes(StandardCharsets.UTF_8);
             } else if (path.endsWith("/garbled")) {
                 body = "<html>not json".getBytes(StandardCharsets.UTF_8);
             } else if (path.endsWith("/trickle")) {
@@ -291,8 +291,9 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(journeys.get("timeout"))).containsExactly("fetch:failure", "failed", "end");
         assertThat(outcome(journeys.get("success"), 0))
                 .isEqualTo("HTTP 200, set [name, tier, total, visits, points]; not in the answer: [missing (/nope)]");
-        // What the backend said comes with its status: that is what the flow's author needs to put it right.
-        assertThat(outcome(journeys.get("error status"), 0)).isEqualTo("HTTP 503: {\"error\":\"down\"}");
+        // What the backend said comes with its status (that is what the flow's author needs to put it right), but not
+        // the request's headers it quotes: an API key stays out of the journey's path.
+        assertThat(outcome(journeys.get("error status"), 0)).isEqualTo("HTTP 503: {\"error\":\"down\",\"key\":\"***\"}");
         // A redirect is not followed (the request's headers hold an API key), and the outcome says where it led.
         assertThat(steps(journeys.get("redirect"))).containsExactly("fetch:failure", "failed", "end");
         assertThat(outcome(journeys.get("redirect"), 0))

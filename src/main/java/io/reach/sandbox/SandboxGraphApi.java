@@ -44,10 +44,13 @@ public final class SandboxGraphApi {
     private final Map<String, AtomicLong> acceptedByRecipient;
     private final AtomicLong accepted = new AtomicLong();
     private final Map<String, Instant> failureDelivered;
+    private final SandboxJournal journal;
     private HttpServer server;
 
+    /** {@code journal}: where what the handsets still owe is kept across restarts; null to keep it in memory only. */
     SandboxGraphApi(JsonMapper json, HandsetRules rules, SandboxWebhooks webhooks, String phoneNumberId, String accessToken,
-                    int historySize) {
+                    int historySize, SandboxJournal journal) {
+        this.journal = journal;
         this.json = json;
         this.rules = rules;
         this.webhooks = webhooks;
@@ -178,8 +181,14 @@ public final class SandboxGraphApi {
         if (fresh) {
             accepted.incrementAndGet();
             acceptedByRecipient.computeIfAbsent(e164, k -> new AtomicLong()).incrementAndGet();
-            webhooks.sendInOrder(Instant.now(), behaviour(handset, wamid, digits,
-                    body.path("biz_opaque_callback_data").asString(null)));
+            Instant now = Instant.now();
+            String callbackData = body.path("biz_opaque_callback_data").asString(null);
+            List<SandboxWebhooks.Scheduled> events = behaviour(handset, wamid, digits, callbackData);
+            if (journal != null) {
+                // Before the answer: once Reach has the message's id, its statuses must come, restart or not.
+                journal.accepted(new SandboxJournal.Accepted(wamid, e164, callbackData, key, now, events.size(), 0));
+            }
+            webhooks.sendInOrder(now, events, 0, progress(wamid));
         }
         ObjectNode answer = json.createObjectNode();
         answer.put("messaging_product", "whatsapp");
@@ -190,6 +199,31 @@ public final class SandboxGraphApi {
         message.put("id", wamid);
         message.put("message_status", "accepted");
         respond(exchange, 200, json.writeValueAsBytes(answer));
+    }
+
+    private java.util.function.IntConsumer progress(String wamid) {
+        return journal == null ? taken -> { } : taken -> journal.taken(wamid, taken);
+    }
+
+    /**
+     * Takes up what the handsets owed Reach when the sandbox last stopped (see {@link SandboxJournal}): the events of
+     * each message not yet taken, at once for those past due; a send retried with its {@code Idempotency-Key} gets the
+     * message it got before. Returns how many messages it took up.
+     */
+    int resume() {
+        if (journal == null) {
+            return 0;
+        }
+        List<SandboxJournal.Accepted> owed = journal.owed();
+        for (SandboxJournal.Accepted message : owed) {
+            if (message.idempotencyKey() != null) {
+                wamidByIdempotencyKey.put(message.idempotencyKey(), message.wamid());
+            }
+            List<SandboxWebhooks.Scheduled> events = behaviour(rules.forRecipient(message.e164()), message.wamid(),
+                    message.e164().substring(1), message.callbackData());
+            webhooks.sendInOrder(message.at(), events, message.taken(), progress(message.wamid()));
+        }
+        return owed.size();
     }
 
     private List<SandboxWebhooks.Scheduled> behaviour(Handset handset, String wamid, String digits, String callbackData) {

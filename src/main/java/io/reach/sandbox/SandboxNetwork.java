@@ -36,12 +36,15 @@ public class SandboxNetwork implements SmartLifecycle {
     private final SandboxGraphApi graphApi;
     private final SandboxSmsc smsc;
     private final SandboxTwilio twilio;
+    private final SandboxJournal journal;
+    private final java.util.concurrent.atomic.AtomicBoolean resumed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean running;
     private int graphApiPort;
     private int twilioPort;
     private URI webhookTarget;
 
-    SandboxNetwork(SandboxSettings settings, Senders senders, JsonMapper json) {
+    SandboxNetwork(SandboxSettings settings, Senders senders, JsonMapper json,
+                   @org.springframework.beans.factory.annotation.Value("${reach.data-dir:./data}") String dataDir) {
         this.settings = settings;
         this.senders = senders;
         if (settings.historySize() < 1) {
@@ -50,8 +53,9 @@ public class SandboxNetwork implements SmartLifecycle {
         HandsetRules rules = HandsetRules.load(settings.rulesFile());
         this.webhooks = new SandboxWebhooks(json, settings.phoneNumberId(), settings.wabaId(), settings.displayNumber(),
                 settings.appSecret(), settings.webhookBatchSize(), settings.webhookConcurrency());
+        this.journal = SandboxJournal.open(json, java.nio.file.Path.of(dataDir, "sandbox"), java.time.Instant.now());
         this.graphApi = new SandboxGraphApi(json, rules, webhooks, settings.phoneNumberId(), settings.accessToken(),
-                settings.historySize());
+                settings.historySize(), journal);
         this.smsc = new SandboxSmsc(rules, settings.smpp().systemId(), settings.smpp().password(), settings.historySize());
         this.twilio = new SandboxTwilio(json, rules, settings.twilio().accountSid(), settings.twilio().authToken(),
                 settings.historySize());
@@ -92,6 +96,7 @@ public class SandboxNetwork implements SmartLifecycle {
             registerSmsAndVoiceSenders();
         }
         running = true;
+        resumeOnce();
         log.info("Sandbox network up: Graph API on http://127.0.0.1:{}, SMSC on 127.0.0.1:{}, Twilio on http://127.0.0.1:{},"
                         + " handset webhooks to {}; senders '{}', '{}', '{}', '{}'", graphApiPort, smsc.port(), twilioPort,
                 webhookTarget, settings.senderName(), settings.smpp().senderName(), settings.twilio().smsSenderName(),
@@ -135,6 +140,23 @@ public class SandboxNetwork implements SmartLifecycle {
                 : URI.create(settings.webhookUrl());
         webhookTarget = url;
         webhooks.target(url);
+        if (running) {
+            resumeOnce();
+        }
+    }
+
+    /**
+     * Sends what the handsets owed Reach when this process last stopped, once the network is up and its webhooks know
+     * where to go (before that, an event would count as sent without being sent).
+     */
+    private void resumeOnce() {
+        if (webhookTarget != null && resumed.compareAndSet(false, true)) {
+            int messages = graphApi.resume();
+            if (messages > 0) {
+                log.info("The sandbox takes up the webhooks its handsets still owed for {} WhatsApp messages when it last stopped",
+                        messages);
+            }
+        }
     }
 
     private void registerSender() {
@@ -175,6 +197,9 @@ public class SandboxNetwork implements SmartLifecycle {
         running = false;
         graphApi.stop();
         webhooks.shutdown();
+        if (journal != null) {
+            journal.close();
+        }
         smsc.shutdown();
         twilio.stop();
     }

@@ -90,19 +90,32 @@ final class SandboxWebhooks {
 
     /** Sends the events of one message in order, each at its time (counted from {@code start}). */
     void sendInOrder(Instant start, List<Scheduled> events) {
-        List<Scheduled> ordered = events.stream().sorted(java.util.Comparator.comparingLong(Scheduled::afterMs)).toList();
-        next(start, ordered, 0);
+        sendInOrder(start, events, 0, taken -> { });
     }
 
-    private void next(Instant start, List<Scheduled> events, int index) {
+    /**
+     * Sends the events of one message in order (by their time; equal times in the list's order), each at its time
+     * counted from {@code start} (at once when it is past), from the {@code from}th on; {@code progress} hears how
+     * many of them Reach has taken, after each.
+     */
+    void sendInOrder(Instant start, List<Scheduled> events, int from, java.util.function.IntConsumer progress) {
+        List<Scheduled> ordered = events.stream().sorted(java.util.Comparator.comparingLong(Scheduled::afterMs)).toList();
+        next(start, ordered, from, progress);
+    }
+
+    private void next(Instant start, List<Scheduled> events, int index, java.util.function.IntConsumer progress) {
         if (index >= events.size() || timer.isShutdown()) {
             return;
         }
         Scheduled event = events.get(index);
         long delay = Math.max(0, Duration.between(Instant.now(), start.plusMillis(event.afterMs())).toMillis());
         timer.schedule(() -> enqueue(new Due(event.event(), posted -> {
+            if (timer.isShutdown()) {
+                return; // stopping: an event Reach may not have taken stays owed
+            }
             event.onDelivered().accept(posted);
-            next(start, events, index + 1);
+            progress.accept(index + 1);
+            next(start, events, index + 1, progress);
         })), delay, TimeUnit.MILLISECONDS);
     }
 

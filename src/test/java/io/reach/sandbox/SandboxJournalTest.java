@@ -1,0 +1,83 @@
+package io.reach.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+class SandboxJournalTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Instant NOW = Instant.parse("2026-12-04T10:00:00Z");
+
+    @TempDir
+    Path directory;
+
+    private static SandboxJournal.Accepted accepted(String wamid, Instant at, int events) {
+        return new SandboxJournal.Accepted(wamid, "+31612345671", "m-" + wamid, "key-" + wamid, at, events, 0);
+    }
+
+    @Test
+    void aReopenedJournalOwesWhatReachHasNotTakenYetFromWhereItStopped() {
+        SandboxJournal journal = SandboxJournal.open(JSON, directory, NOW);
+        journal.accepted(accepted("wamid.a", NOW, 4));
+        journal.accepted(accepted("wamid.b", NOW, 2));
+        journal.accepted(accepted("wamid.c", NOW, 3));
+        journal.taken("wamid.a", 1);
+        journal.taken("wamid.a", 2);
+        journal.taken("wamid.b", 1);
+        journal.taken("wamid.b", 2); // all of b's events: owed nothing more
+        // No close: as a process killed there leaves it.
+
+        SandboxJournal reopened = SandboxJournal.open(JSON, directory, NOW.plusSeconds(30));
+
+        assertThat(reopened.owed()).containsExactly(
+                new SandboxJournal.Accepted("wamid.a", "+31612345671", "m-wamid.a", "key-wamid.a", NOW, 4, 2),
+                new SandboxJournal.Accepted("wamid.c", "+31612345671", "m-wamid.c", "key-wamid.c", NOW, 3, 0));
+    }
+
+    @Test
+    void forgetsMessagesOlderThanSevenDaysAndALineCutShortByAKill() throws IOException {
+        SandboxJournal journal = SandboxJournal.open(JSON, directory, NOW);
+        journal.accepted(accepted("wamid.old", NOW.minus(Duration.ofDays(8)), 2));
+        journal.accepted(accepted("wamid.new", NOW, 2));
+        journal.close();
+        Files.writeString(directory.resolve("whatsapp-messages.jsonl"), "{\"wamid\":\"wamid.new\",\"tak",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+
+        SandboxJournal reopened = SandboxJournal.open(JSON, directory, NOW);
+
+        assertThat(reopened.owed()).extracting(SandboxJournal.Accepted::wamid).containsExactly("wamid.new");
+        assertThat(reopened.owed().getFirst().taken()).isZero();
+    }
+
+    @Test
+    void isRewrittenWithWhatIsStillOwedSoThatItDoesNotGrowWithTheTraffic() throws IOException {
+        SandboxJournal journal = SandboxJournal.open(JSON, directory, NOW);
+        for (int i = 0; i < 6_000; i++) {
+            journal.accepted(accepted("wamid." + i, NOW, 2));
+            journal.taken("wamid." + i, 1);
+            journal.taken("wamid." + i, 2);
+        }
+        journal.accepted(accepted("wamid.left", NOW, 2));
+
+        Path file = directory.resolve("whatsapp-messages.jsonl");
+        assertThat(Files.readAllLines(file)).hasSizeLessThan(10_002);
+        assertThat(SandboxJournal.open(JSON, directory, NOW).owed()).extracting(SandboxJournal.Accepted::wamid)
+                .containsExactly("wamid.left");
+    }
+
+    @Test
+    void keepsNothingWhenItsDirectoryCannotBeWritten() throws IOException {
+        Path notADirectory = Files.writeString(directory.resolve("file"), "x");
+
+        assertThat(SandboxJournal.open(JSON, notADirectory.resolve("sandbox"), NOW)).isNull();
+    }
+}

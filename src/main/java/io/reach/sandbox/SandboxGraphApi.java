@@ -33,6 +33,8 @@ public final class SandboxGraphApi {
 
     private static final Pattern PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/messages/?");
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** This simulator's name in the {@link SandboxJournal}. */
+    static final String CHANNEL = "whatsapp";
 
     private final JsonMapper json;
     private final HandsetRules rules;
@@ -186,7 +188,11 @@ public final class SandboxGraphApi {
             List<SandboxWebhooks.Scheduled> events = behaviour(handset, wamid, digits, callbackData);
             if (journal != null) {
                 // Before the answer: once Reach has the message's id, its statuses must come, restart or not.
-                journal.accepted(new SandboxJournal.Accepted(wamid, e164, callbackData, key, now, events.size(), 0));
+                Map<String, String> fields = new java.util.HashMap<>();
+                fields.put("to", e164);
+                fields.put("callbackData", callbackData);
+                fields.put("key", key);
+                journal.accepted(new SandboxJournal.Owed(CHANNEL, wamid, now, fields, events.size()));
             }
             webhooks.sendInOrder(now, events, 0, progress(wamid));
         }
@@ -202,7 +208,7 @@ public final class SandboxGraphApi {
     }
 
     private java.util.function.IntConsumer progress(String wamid) {
-        return journal == null ? taken -> { } : taken -> journal.taken(wamid, taken);
+        return journal == null ? taken -> { } : taken -> journal.taken(CHANNEL, wamid, taken);
     }
 
     /**
@@ -214,14 +220,15 @@ public final class SandboxGraphApi {
         if (journal == null) {
             return 0;
         }
-        List<SandboxJournal.Accepted> owed = journal.owed();
-        for (SandboxJournal.Accepted message : owed) {
-            if (message.idempotencyKey() != null) {
-                wamidByIdempotencyKey.put(message.idempotencyKey(), message.wamid());
+        List<SandboxJournal.Owed> owed = journal.owed(CHANNEL);
+        for (SandboxJournal.Owed message : owed) {
+            if (message.field("key") != null) {
+                wamidByIdempotencyKey.put(message.field("key"), message.id());
             }
-            List<SandboxWebhooks.Scheduled> events = behaviour(rules.forRecipient(message.e164()), message.wamid(),
-                    message.e164().substring(1), message.callbackData());
-            webhooks.sendInOrder(message.at(), events, message.taken(), progress(message.wamid()));
+            String e164 = message.field("to");
+            List<SandboxWebhooks.Scheduled> events = behaviour(rules.forRecipient(e164), message.id(), e164.substring(1),
+                    message.field("callbackData"));
+            webhooks.sendInOrder(message.at(), events, message.taken(), progress(message.id()));
         }
         return owed.size();
     }

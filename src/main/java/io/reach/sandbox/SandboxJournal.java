@@ -22,16 +22,16 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * What the sandbox's handsets still owe Reach, kept in a file under Reach's data directory: each WhatsApp message the
- * Graph API accepted, and how many of its webhook events Reach has taken. Meta keeps a message's statuses coming
- * whatever happens to Reach; the sandbox runs in Reach's process, so without this a restart of that process forgot
- * the statuses and replies still to come, and its journeys waited for their timeouts. After a restart the sandbox
- * sends what is left, at once for what fell due meanwhile, and answers a retried send (same {@code Idempotency-Key})
- * with the message it accepted before.
+ * Graph API accepted, SMS the SMSC took and message or call Twilio created, and how many of its events (webhooks,
+ * receipts, callbacks) have gone out. Meta, an SMSC and Twilio keep a message going whatever happens to Reach; the
+ * sandbox runs in Reach's process, so without this a restart of that process forgot the statuses and replies still to
+ * come, and their journeys waited for their timeouts. After a restart each simulator sends what is left, at once for
+ * what fell due meanwhile, and knows the ids it gave (a retried send gets the message it got before).
  * <p>
- * One JSON line per acceptance and per event taken, written through to the file at once (a {@code kill -9} loses
- * nothing that was answered; a crash of the machine may). Messages whose events were all taken, or accepted more than
- * seven days ago (Meta's horizon too), are dropped when the file is rewritten: at start, and whenever it holds several
- * times more lines than messages still owed.
+ * One JSON line per acceptance and per event gone out, written through to the file at once (a {@code kill -9} loses
+ * nothing that was answered; a crash of the machine may). Messages whose events have all gone out, or accepted more
+ * than seven days ago (Meta's horizon too), are dropped when the file is rewritten: at start, and whenever it holds
+ * several times more lines than messages still owed.
  */
 final class SandboxJournal {
 
@@ -39,12 +39,31 @@ final class SandboxJournal {
     static final Duration HORIZON = Duration.ofDays(7);
     private static final int SMALLEST_REWRITE = 10_000;
 
-    /** A message the Graph API accepted: its events (in their order) still owed from index {@code taken} on. */
-    record Accepted(String wamid, String e164, String callbackData, String idempotencyKey, Instant at, int events, int taken) {}
+    /**
+     * A message a simulator ({@code channel}) accepted at {@code at} with its {@code id}, and what it needs to make its
+     * events again ({@code fields}): its events (in their order) are still owed from index {@code taken} on.
+     */
+    record Owed(String channel, String id, Instant at, Map<String, String> fields, int events, int taken) {
+        Owed {
+            fields = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(fields));
+        }
+
+        Owed(String channel, String id, Instant at, Map<String, String> fields, int events) {
+            this(channel, id, at, fields, events, 0);
+        }
+
+        String field(String name) {
+            return fields.get(name);
+        }
+
+        private Owed taken(int taken) {
+            return new Owed(channel, id, at, fields, events, taken);
+        }
+    }
 
     private final JsonMapper json;
     private final Path file;
-    private final Map<String, Accepted> owed = new LinkedHashMap<>();
+    private final Map<String, Owed> owed = new LinkedHashMap<>();
     private BufferedWriter writer;
     private long lines;
 
@@ -58,7 +77,7 @@ final class SandboxJournal {
      * forgets at a restart, as before) when the directory cannot be written.
      */
     static SandboxJournal open(JsonMapper json, Path directory, Instant now) {
-        SandboxJournal journal = new SandboxJournal(json, directory.resolve("whatsapp-messages.jsonl"));
+        SandboxJournal journal = new SandboxJournal(json, directory.resolve("owed.jsonl"));
         try {
             Files.createDirectories(directory);
             journal.read(now);
@@ -71,27 +90,27 @@ final class SandboxJournal {
         }
     }
 
-    /** The messages whose events are still owed, oldest first. */
-    synchronized List<Accepted> owed() {
-        return new ArrayList<>(owed.values());
+    /** The messages of {@code channel} whose events are still owed, oldest first. */
+    synchronized List<Owed> owed(String channel) {
+        return owed.values().stream().filter(message -> message.channel().equals(channel)).toList();
     }
 
-    /** Notes a message the Graph API accepted, before its answer goes out. */
-    synchronized void accepted(Accepted message) {
+    /** Notes a message a simulator accepted, before its answer goes out. */
+    synchronized void accepted(Owed message) {
         if (message.events() == 0) {
             return;
         }
-        owed.put(message.wamid(), message);
+        owed.put(key(message.channel(), message.id()), message);
         append(acceptance(message));
     }
 
-    /** Notes that Reach took the first {@code taken} events of a message. */
-    synchronized void taken(String wamid, int taken) {
-        if (!owed.containsKey(wamid)) {
+    /** Notes that the first {@code taken} events of a message have gone out. */
+    synchronized void taken(String channel, String id, int taken) {
+        if (!owed.containsKey(key(channel, id))) {
             return;
         }
-        advance(wamid, taken);
-        append(json.createObjectNode().put("wamid", wamid).put("taken", taken));
+        advance(channel, id, taken);
+        append(progress(channel, id, taken));
         if (lines > SMALLEST_REWRITE && lines > 4L * owed.size()) {
             try {
                 rewrite();
@@ -99,6 +118,10 @@ final class SandboxJournal {
                 log.warn("The sandbox could not rewrite {}; it keeps appending", file, e);
             }
         }
+    }
+
+    private static String key(String channel, String id) {
+        return channel + " " + id;
     }
 
     synchronized void close() {
@@ -112,29 +135,32 @@ final class SandboxJournal {
         }
     }
 
-    /** A message of which Reach took {@code taken} events: still owed the rest, or no longer when that was all. */
-    private void advance(String wamid, int taken) {
-        Accepted message = owed.get(wamid);
-        if (message == null) {
+    /** A message of which {@code taken} events went out: still owed the rest, or no longer when that was all. */
+    private void advance(String channel, String id, int taken) {
+        Owed message = owed.get(key(channel, id));
+        if (message == null || taken <= message.taken()) {
             return;
         }
         if (taken >= message.events()) {
-            owed.remove(wamid);
+            owed.remove(key(channel, id));
         } else {
-            owed.put(wamid, new Accepted(wamid, message.e164(), message.callbackData(), message.idempotencyKey(), message.at(),
-                    message.events(), taken));
+            owed.put(key(channel, id), message.taken(taken));
         }
     }
 
-    private ObjectNode acceptance(Accepted message) {
+    private ObjectNode acceptance(Owed message) {
         ObjectNode line = json.createObjectNode();
-        line.put("wamid", message.wamid());
-        line.put("to", message.e164());
-        line.put("callbackData", message.callbackData());
-        line.put("key", message.idempotencyKey());
+        line.put("channel", message.channel());
+        line.put("id", message.id());
         line.put("at", message.at().toEpochMilli());
         line.put("events", message.events());
+        ObjectNode fields = line.putObject("fields");
+        message.fields().forEach(fields::put);
         return line;
+    }
+
+    private ObjectNode progress(String channel, String id, int taken) {
+        return json.createObjectNode().put("channel", channel).put("id", id).put("taken", taken);
     }
 
     private void append(ObjectNode line) {
@@ -164,17 +190,22 @@ final class SandboxJournal {
             } catch (JacksonException cutShort) {
                 continue; // the last line of a process killed while writing it
             }
-            String wamid = line.path("wamid").asString(null);
-            if (wamid == null) {
+            if (line == null || !line.isObject()) {
+                continue;
+            }
+            String channel = line.path("channel").asString(null);
+            String id = line.path("id").asString(null);
+            if (channel == null || id == null) {
                 continue;
             }
             if (line.has("taken")) {
-                advance(wamid, line.path("taken").asInt());
+                advance(channel, id, line.path("taken").asInt());
             } else {
                 Instant at = Instant.ofEpochMilli(line.path("at").asLong());
                 if (!at.isBefore(oldest)) {
-                    owed.put(wamid, new Accepted(wamid, line.path("to").asString(), line.path("callbackData").asString(null),
-                            line.path("key").asString(null), at, line.path("events").asInt(), 0));
+                    Map<String, String> fields = new java.util.TreeMap<>();
+                    line.path("fields").properties().forEach(field -> fields.put(field.getKey(), field.getValue().asString(null)));
+                    owed.put(key(channel, id), new Owed(channel, id, at, fields, line.path("events").asInt()));
                 }
             }
         }
@@ -186,13 +217,12 @@ final class SandboxJournal {
         Path fresh = file.resolveSibling(file.getFileName() + ".new");
         lines = 0;
         try (BufferedWriter out = Files.newBufferedWriter(fresh, StandardCharsets.UTF_8)) {
-            for (Accepted message : owed.values()) {
+            for (Owed message : owed.values()) {
                 out.write(json.writeValueAsString(acceptance(message)));
                 out.newLine();
                 lines++;
                 if (message.taken() > 0) {
-                    out.write(json.writeValueAsString(json.createObjectNode().put("wamid", message.wamid())
-                            .put("taken", message.taken())));
+                    out.write(json.writeValueAsString(progress(message.channel(), message.id(), message.taken())));
                     out.newLine();
                     lines++;
                 }

@@ -56,9 +56,10 @@ public class SandboxNetwork implements SmartLifecycle {
         this.journal = SandboxJournal.open(json, java.nio.file.Path.of(dataDir, "sandbox"), java.time.Instant.now());
         this.graphApi = new SandboxGraphApi(json, rules, webhooks, settings.phoneNumberId(), settings.accessToken(),
                 settings.historySize(), journal);
-        this.smsc = new SandboxSmsc(rules, settings.smpp().systemId(), settings.smpp().password(), settings.historySize());
+        this.smsc = new SandboxSmsc(rules, settings.smpp().systemId(), settings.smpp().password(), settings.historySize(),
+                journal);
         this.twilio = new SandboxTwilio(json, rules, settings.twilio().accountSid(), settings.twilio().authToken(),
-                settings.historySize());
+                settings.historySize(), journal);
     }
 
     @Override
@@ -151,10 +152,13 @@ public class SandboxNetwork implements SmartLifecycle {
      */
     private void resumeOnce() {
         if (webhookTarget != null && resumed.compareAndSet(false, true)) {
-            int messages = graphApi.resume();
-            if (messages > 0) {
-                log.info("The sandbox takes up the webhooks its handsets still owed for {} WhatsApp messages when it last stopped",
-                        messages);
+            int whatsApp = graphApi.resume();
+            int sms = smsc.resume();
+            int twilioResources = twilio.resume();
+            if (whatsApp + sms + twilioResources > 0) {
+                log.info("The sandbox takes up what its handsets still owed when it last stopped: the webhooks of {} WhatsApp"
+                        + " messages, the receipts of {} SMS, the callbacks of {} Twilio messages and calls", whatsApp, sms,
+                        twilioResources);
             }
         }
     }
@@ -197,11 +201,11 @@ public class SandboxNetwork implements SmartLifecycle {
         running = false;
         graphApi.stop();
         webhooks.shutdown();
+        smsc.shutdown();
+        twilio.stop();
         if (journal != null) {
             journal.close();
         }
-        smsc.shutdown();
-        twilio.stop();
     }
 
     @Override

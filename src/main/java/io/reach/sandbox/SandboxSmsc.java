@@ -79,12 +79,21 @@ public final class SandboxSmsc {
     private final List<SMPPServerSession> sessions = new CopyOnWriteArrayList<>();
     private final Queue<Runnable> undeliveredReceipts = new ConcurrentLinkedQueue<>();
     private final AtomicLong ids = new AtomicLong(0x5A000000L);
+    private final SandboxJournal journal;
+    /** This simulator's name in the {@link SandboxJournal}. */
+    static final String CHANNEL = "smpp";
     private final AtomicLong resubmissions = new AtomicLong();
     private volatile SMPPServerSessionListener listener;
     private volatile boolean running;
     private int port;
 
-    public SandboxSmsc(HandsetRules rules, String systemId, String password, int historySize) {
+    /** {@code journal}: where what the handsets still owe is kept across restarts; null to keep it in memory only. */
+    public SandboxSmsc(HandsetRules rules, String systemId, String password, int historySize, SandboxJournal journal) {
+        this.journal = journal;
+        if (journal != null) {
+            // Ids go on from those of receipts still owed: an id given again would send their receipts to new messages.
+            journal.owed(CHANNEL).forEach(owed -> ids.accumulateAndGet(Long.parseLong(owed.id(), 16), Math::max));
+        }
         this.rules = rules;
         this.systemId = systemId;
         this.password = password;
@@ -269,20 +278,55 @@ public final class SandboxSmsc {
     }
 
     private void scheduleReceipts(SubmitSm submitSm, String messageId, SMPPServerSession submitter) {
-        Handset handset = rules.forRecipient("+" + submitSm.getDestAddress());
         String recipient = submitSm.getDestAddress();
         String sender = submitSm.getSourceAddr();
-        Date submitted = new Date();
         boolean intermediate = (submitSm.getRegisteredDelivery() & 0x10) != 0;
-        if (intermediate) {
-            timer.schedule(() -> receipt(submitter, recipient, sender, messageId, submitted, DeliveryReceiptState.ENROUTE, "000", true),
-                    Math.min(100, handset.smsDelay() / 2), TimeUnit.MILLISECONDS);
+        java.time.Instant submitted = java.time.Instant.now();
+        if (journal != null) {
+            // Before the submit_sm_resp: once Reach has the id, its receipts must come, restart or not.
+            Map<String, String> fields = new java.util.HashMap<>();
+            fields.put("to", recipient);
+            fields.put("from", sender);
+            fields.put("intermediate", String.valueOf(intermediate));
+            journal.accepted(new SandboxJournal.Owed(CHANNEL, messageId, submitted, fields, intermediate ? 2 : 1));
+        }
+        scheduleReceipts(submitter, recipient, sender, messageId, submitted, intermediate, 0);
+    }
+
+    /** Schedules a message's receipts from the {@code taken}th on, each at its time after {@code submitted}. */
+    private void scheduleReceipts(SMPPServerSession submitter, String recipient, String sender, String messageId,
+                                  java.time.Instant submitted, boolean intermediate, int taken) {
+        Handset handset = rules.forRecipient("+" + recipient);
+        Date submittedAt = Date.from(submitted);
+        if (intermediate && taken < 1) {
+            timer.schedule(() -> receipt(submitter, recipient, sender, messageId, submittedAt, DeliveryReceiptState.ENROUTE,
+                    "000", true, 1), delayUntil(submitted, Math.min(100, handset.smsDelay() / 2)), TimeUnit.MILLISECONDS);
         }
         DeliveryReceiptState state = handset.smsDeliverable() ? DeliveryReceiptState.DELIVRD
                 : DeliveryReceiptState.valueOf(handset.smsFailStat() == null ? "UNDELIV" : handset.smsFailStat());
         String error = handset.smsDeliverable() ? "000" : handset.smsError() == null ? "001" : handset.smsError();
-        timer.schedule(() -> receipt(submitter, recipient, sender, messageId, submitted, state, error, false), handset.smsDelay(),
-                TimeUnit.MILLISECONDS);
+        timer.schedule(() -> receipt(submitter, recipient, sender, messageId, submittedAt, state, error, false,
+                intermediate ? 2 : 1), delayUntil(submitted, handset.smsDelay()), TimeUnit.MILLISECONDS);
+    }
+
+    private static long delayUntil(java.time.Instant start, long afterMs) {
+        return Math.max(0, java.time.Duration.between(java.time.Instant.now(), start.plusMillis(afterMs)).toMillis());
+    }
+
+    /**
+     * Takes up the receipts owed when the sandbox last stopped (see {@link SandboxJournal}), at once for those past
+     * due; they wait for Reach's next bind. Returns how many messages it took up.
+     */
+    int resume() {
+        if (journal == null) {
+            return 0;
+        }
+        List<SandboxJournal.Owed> owed = journal.owed(CHANNEL);
+        for (SandboxJournal.Owed message : owed) {
+            scheduleReceipts(null, message.field("to"), message.field("from"), message.id(), message.at(),
+                    Boolean.parseBoolean(message.field("intermediate")), message.taken());
+        }
+        return owed.size();
     }
 
     /**
@@ -290,10 +334,10 @@ public final class SandboxSmsc {
      * on another bound session of the same system_id.
      */
     private void receipt(SMPPServerSession submitter, String recipient, String sender, String messageId, Date submitted,
-                         DeliveryReceiptState state, String error, boolean intermediate) {
+                         DeliveryReceiptState state, String error, boolean intermediate, int progress) {
         SMPPServerSession session = submitter != null && sessions.contains(submitter) && submitter.getSessionState().isBound()
                 ? submitter : sessions.stream().filter(s -> s.getSessionState().isBound()).findFirst().orElse(null);
-        Runnable retry = () -> receipt(null, recipient, sender, messageId, submitted, state, error, intermediate);
+        Runnable retry = () -> receipt(null, recipient, sender, messageId, submitted, state, error, intermediate, progress);
         if (session == null) {
             keep(retry);
             return;
@@ -309,6 +353,10 @@ public final class SandboxSmsc {
         } catch (Exception e) {
             // The ESME did not acknowledge: keep the receipt for its next bind.
             keep(retry);
+            return;
+        }
+        if (journal != null) {
+            journal.taken(CHANNEL, messageId, progress);
         }
     }
 

@@ -17,6 +17,7 @@ import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -70,9 +71,19 @@ public final class SandboxTwilio {
     private final HttpClient http = io.reach.shared.BoundedBody.http1Client(Duration.ofSeconds(5));
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1,
             Thread.ofPlatform().name("sandbox-twilio").daemon(true).factory());
+    private final SandboxJournal journal;
     private HttpServer server;
 
-    SandboxTwilio(JsonMapper json, HandsetRules rules, String accountSid, String authToken, int historySize) {
+    /** This simulator's name in the {@link SandboxJournal}. */
+    static final String CHANNEL = "twilio";
+
+    /** A message's or a call's status events, each with its time after the create. */
+    private record Plan(List<Map<String, String>> events, List<Long> times) {}
+
+    /** {@code journal}: where what the handsets still owe is kept across restarts; null to keep it in memory only. */
+    SandboxTwilio(JsonMapper json, HandsetRules rules, String accountSid, String authToken, int historySize,
+                  SandboxJournal journal) {
+        this.journal = journal;
         this.json = json;
         this.rules = rules;
         this.accountSid = accountSid;
@@ -169,21 +180,16 @@ public final class SandboxTwilio {
         String sid = "SM" + HexFormat.of().formatHex(randomBytes());
         created.add(new Created("sms", sid, form));
         statuses.put(sid, smsEvent(sid, form, "queued", null));
+        Instant now = Instant.now();
+        Plan plan = plan("sms", sid, form);
+        owe("sms", sid, form, now, plan);
         ObjectNode body = resource(sid, form);
         body.put("body", form.get("Body"));
         body.put("num_segments", "1");
         body.put("messaging_service_sid", (String) null);
         body.put("uri", "/2010-04-01/Accounts/" + accountSid + "/Messages/" + sid + ".json");
         respond(exchange, 201, json.writeValueAsBytes(body));
-        Handset handset = rules.forRecipient(form.get("To"));
-        String callback = form.get("StatusCallback");
-        if (callback == null) {
-            return;
-        }
-        List<Map<String, String>> events = new ArrayList<>();
-        events.add(smsEvent(sid, form, "sent", null));
-        events.add(handset.smsDeliverable() ? smsEvent(sid, form, "delivered", null) : smsEvent(sid, form, "undelivered", "30003"));
-        send(callback, events, List.of(50L, handset.smsDelay()), 0);
+        send(sid, form.get("StatusCallback"), plan, now, 0);
     }
 
     private void call(HttpExchange exchange, Map<String, String> form) throws IOException {
@@ -193,14 +199,29 @@ public final class SandboxTwilio {
         String sid = "CA" + HexFormat.of().formatHex(randomBytes());
         created.add(new Created("call", sid, form));
         statuses.put(sid, callEvent(sid, form, "queued", 0, null));
+        Instant now = Instant.now();
+        Plan plan = plan("call", sid, form);
+        owe("call", sid, form, now, plan);
         ObjectNode body = resource(sid, form);
         body.put("uri", "/2010-04-01/Accounts/" + accountSid + "/Calls/" + sid + ".json");
         respond(exchange, 201, json.writeValueAsBytes(body));
-        String callback = form.get("StatusCallback");
-        if (callback == null) {
-            return;
+        send(sid, form.get("StatusCallback"), plan, now, 0);
+    }
+
+    /**
+     * What the recipient's handset makes of a message or a call: its status events and their times. None when the
+     * create asked for no status callback (its status then stays {@code queued}).
+     */
+    private Plan plan(String kind, String sid, Map<String, String> form) {
+        if (form.get("StatusCallback") == null) {
+            return new Plan(List.of(), List.of());
         }
         Handset handset = rules.forRecipient(form.get("To"));
+        if (kind.equals("sms")) {
+            return new Plan(List.of(smsEvent(sid, form, "sent", null), handset.smsDeliverable()
+                    ? smsEvent(sid, form, "delivered", null) : smsEvent(sid, form, "undelivered", "30003")),
+                    List.of(50L, handset.smsDelay()));
+        }
         long at = handset.callDelay();
         List<Map<String, String>> events = new ArrayList<>(List.of(callEvent(sid, form, "initiated", 1, null),
                 callEvent(sid, form, "ringing", 2, null)));
@@ -218,7 +239,45 @@ public final class SandboxTwilio {
                 times.add(at);
             }
         }
-        send(callback, events, times, 0);
+        return new Plan(events, times);
+    }
+
+    /** Notes, before the create's answer goes out, the events still to come of a message or a call. */
+    private void owe(String kind, String sid, Map<String, String> form, Instant now, Plan plan) {
+        if (journal != null) {
+            Map<String, String> fields = new java.util.HashMap<>();
+            fields.put("kind", kind);
+            fields.put("To", form.get("To"));
+            fields.put("From", form.get("From"));
+            fields.put("StatusCallback", form.get("StatusCallback"));
+            journal.accepted(new SandboxJournal.Owed(CHANNEL, sid, now, fields, plan.events().size()));
+        }
+    }
+
+    /**
+     * Takes up what the handsets owed Reach when the sandbox last stopped (see {@link SandboxJournal}): each message's
+     * and call's status as it stands, and its callbacks still to come, at once for those past due; a create retried
+     * with the same status-callback URL gets the resource it got before. Returns how many it took up.
+     */
+    int resume() {
+        if (journal == null) {
+            return 0;
+        }
+        List<SandboxJournal.Owed> owed = journal.owed(CHANNEL);
+        for (SandboxJournal.Owed resource : owed) {
+            String kind = resource.field("kind");
+            Map<String, String> form = new java.util.HashMap<>();
+            form.put("To", resource.field("To"));
+            form.put("From", resource.field("From"));
+            form.put("StatusCallback", resource.field("StatusCallback"));
+            created.add(new Created(kind, resource.id(), form));
+            Plan plan = plan(kind, resource.id(), form);
+            int taken = Math.min(resource.taken(), plan.events().size());
+            statuses.put(resource.id(), taken > 0 ? plan.events().get(taken - 1) : kind.equals("sms")
+                    ? smsEvent(resource.id(), form, "queued", null) : callEvent(resource.id(), form, "queued", 0, null));
+            send(resource.id(), form.get("StatusCallback"), plan, resource.at(), taken);
+        }
+        return owed.size();
     }
 
     /** Whether the request is the account's, with its auth token; answers a 401 when it is not. */
@@ -307,24 +366,38 @@ public final class SandboxTwilio {
     }
 
     /**
-     * Sends one callback after the other, each at its time, retrying a few times while Reach does not answer 2xx. The
-     * message's or call's status (what a GET of it gives) moves on at those times whether the callbacks get through
-     * or not, as Twilio's does.
+     * Sends one callback after the other from the {@code from}th on, each at its time after {@code start} (at once when
+     * it is past), retrying a few times while Reach does not answer 2xx. The message's or call's status (what a GET of
+     * it gives) moves on at those times whether the callbacks get through or not, as Twilio's does.
      */
-    private void send(String url, List<Map<String, String>> events, List<Long> times, int index) {
-        if (index >= events.size() || timer.isShutdown()) {
+    private void send(String sid, String url, Plan plan, Instant start, int from) {
+        if (timer.isShutdown()) {
             return;
         }
-        if (index == 0) {
-            for (int i = 0; i < events.size(); i++) {
-                Map<String, String> event = events.get(i);
-                timer.schedule(() -> statuses.put(event.containsKey("CallSid") ? event.get("CallSid") : event.get("MessageSid"),
-                        event), times.get(i), TimeUnit.MILLISECONDS);
-            }
+        for (int i = from; i < plan.events().size(); i++) {
+            Map<String, String> event = plan.events().get(i);
+            timer.schedule(() -> statuses.put(sid, event), delayUntil(start, plan.times().get(i)), TimeUnit.MILLISECONDS);
         }
-        long delay = index == 0 ? times.get(0) : Math.max(0, times.get(index) - times.get(index - 1));
-        timer.schedule(() -> deliver(url, events.get(index), 1, () -> send(url, events, times, index + 1)), delay,
-                TimeUnit.MILLISECONDS);
+        next(sid, url, plan, start, from);
+    }
+
+    private void next(String sid, String url, Plan plan, Instant start, int index) {
+        if (index >= plan.events().size() || timer.isShutdown()) {
+            return;
+        }
+        timer.schedule(() -> deliver(url, plan.events().get(index), 1, () -> {
+            if (timer.isShutdown()) {
+                return; // stopping: a callback that may not have gone out stays owed
+            }
+            if (journal != null) {
+                journal.taken(CHANNEL, sid, index + 1);
+            }
+            next(sid, url, plan, start, index + 1);
+        }), delayUntil(start, plan.times().get(index)), TimeUnit.MILLISECONDS);
+    }
+
+    private static long delayUntil(Instant start, long afterMs) {
+        return Math.max(0, Duration.between(Instant.now(), start.plusMillis(afterMs)).toMillis());
     }
 
     private void deliver(String url, Map<String, String> params, int attempt, Runnable then) {

@@ -20,8 +20,8 @@ class SandboxJournalTest {
     @TempDir
     Path directory;
 
-    private static SandboxJournal.Accepted accepted(String wamid, Instant at, int events) {
-        return new SandboxJournal.Accepted(wamid, "+31612345671", "m-" + wamid, "key-" + wamid, at, events, 0);
+    private static SandboxJournal.Owed accepted(String wamid, Instant at, int events) {
+        return new SandboxJournal.Owed("whatsapp", wamid, at, java.util.Map.of("to", "+31612345671", "key", "key-" + wamid), events);
     }
 
     @Test
@@ -30,17 +30,19 @@ class SandboxJournalTest {
         journal.accepted(accepted("wamid.a", NOW, 4));
         journal.accepted(accepted("wamid.b", NOW, 2));
         journal.accepted(accepted("wamid.c", NOW, 3));
-        journal.taken("wamid.a", 1);
-        journal.taken("wamid.a", 2);
-        journal.taken("wamid.b", 1);
-        journal.taken("wamid.b", 2); // all of b's events: owed nothing more
+        journal.taken("whatsapp", "wamid.a", 1);
+        journal.taken("whatsapp", "wamid.a", 2);
+        journal.taken("whatsapp", "wamid.a", 1); // an earlier event that went out late (an SMSC's kept receipt)
+        journal.taken("whatsapp", "wamid.b", 1);
+        journal.taken("whatsapp", "wamid.b", 2); // all of b's events: owed nothing more
         // No close: as a process killed there leaves it.
 
         SandboxJournal reopened = SandboxJournal.open(JSON, directory, NOW.plusSeconds(30));
 
-        assertThat(reopened.owed()).containsExactly(
-                new SandboxJournal.Accepted("wamid.a", "+31612345671", "m-wamid.a", "key-wamid.a", NOW, 4, 2),
-                new SandboxJournal.Accepted("wamid.c", "+31612345671", "m-wamid.c", "key-wamid.c", NOW, 3, 0));
+        assertThat(reopened.owed("whatsapp")).containsExactly(
+                new SandboxJournal.Owed("whatsapp", "wamid.a", NOW, java.util.Map.of("to", "+31612345671", "key", "key-wamid.a"), 4, 2),
+                new SandboxJournal.Owed("whatsapp", "wamid.c", NOW, java.util.Map.of("to", "+31612345671", "key", "key-wamid.c"), 3, 0));
+        assertThat(reopened.owed("twilio")).isEmpty();
     }
 
     @Test
@@ -49,13 +51,13 @@ class SandboxJournalTest {
         journal.accepted(accepted("wamid.old", NOW.minus(Duration.ofDays(8)), 2));
         journal.accepted(accepted("wamid.new", NOW, 2));
         journal.close();
-        Files.writeString(directory.resolve("whatsapp-messages.jsonl"), "{\"wamid\":\"wamid.new\",\"tak",
+        Files.writeString(directory.resolve("owed.jsonl"), "{\"channel\":\"whatsapp\",\"id\":\"wamid.new\",\"tak",
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
 
         SandboxJournal reopened = SandboxJournal.open(JSON, directory, NOW);
 
-        assertThat(reopened.owed()).extracting(SandboxJournal.Accepted::wamid).containsExactly("wamid.new");
-        assertThat(reopened.owed().getFirst().taken()).isZero();
+        assertThat(reopened.owed("whatsapp")).extracting(SandboxJournal.Owed::id).containsExactly("wamid.new");
+        assertThat(reopened.owed("whatsapp").getFirst().taken()).isZero();
     }
 
     @Test
@@ -63,14 +65,14 @@ class SandboxJournalTest {
         SandboxJournal journal = SandboxJournal.open(JSON, directory, NOW);
         for (int i = 0; i < 6_000; i++) {
             journal.accepted(accepted("wamid." + i, NOW, 2));
-            journal.taken("wamid." + i, 1);
-            journal.taken("wamid." + i, 2);
+            journal.taken("whatsapp", "wamid." + i, 1);
+            journal.taken("whatsapp", "wamid." + i, 2);
         }
         journal.accepted(accepted("wamid.left", NOW, 2));
 
-        Path file = directory.resolve("whatsapp-messages.jsonl");
+        Path file = directory.resolve("owed.jsonl");
         assertThat(Files.readAllLines(file)).hasSizeLessThan(10_002);
-        assertThat(SandboxJournal.open(JSON, directory, NOW).owed()).extracting(SandboxJournal.Accepted::wamid)
+        assertThat(SandboxJournal.open(JSON, directory, NOW).owed("whatsapp")).extracting(SandboxJournal.Owed::id)
                 .containsExactly("wamid.left");
     }
 

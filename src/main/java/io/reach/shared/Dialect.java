@@ -149,13 +149,14 @@ public enum Dialect {
     /**
      * Runs statements together ({@link #runTogether}) and lets the caller's transaction commit without waiting for its
      * log to reach the disk: on PostgreSQL, {@code synchronous_commit} off for this transaction only, sent in the same
-     * round trip; on H2, nothing more. Only for a transaction that nothing outside the database acts on before a later
-     * transaction commits the usual way: that commit's flush takes this one's with it, and a crash of the database
-     * forgets at most work that is done again.
+     * round trip; on H2, without waiting for its file to be written ({@link DurableCommits}). Only for a transaction
+     * that nothing outside the database acts on before a later transaction commits the usual way: that commit's flush
+     * takes this one's with it, and a crash of the database forgets at most work that is done again.
      */
     public int[] runTogetherCommittingWithoutWaitingForTheFlush(org.springframework.jdbc.core.JdbcTemplate jdbc,
                                                                 java.util.List<SqlStatement> statements) {
         if (this != POSTGRESQL) {
+            DurableCommits.commitWithoutWaiting();
             return runTogether(jdbc, statements);
         }
         java.util.List<SqlStatement> all = new java.util.ArrayList<>();

@@ -25,6 +25,12 @@ class InfrastructureConfiguration {
         return Dialect.of(dataSource);
     }
 
+    /** Reach's transactions: on H2, a commit returns once the database's file has it (see {@link DurableCommits}). */
+    @Bean
+    DurableCommits transactionManager(DataSource dataSource, Dialect dialect) {
+        return new DurableCommits(dataSource, dialect);
+    }
+
     /**
      * A request body may name only the fields its endpoint has: a misspelt one ({@code "opted_out"} for
      * {@code "optedOut"}) is a 400 that names it and lists the fields, where it used to be ignored and the request done

@@ -50,6 +50,19 @@ class DurableCommitsTest {
         return dataSource;
     }
 
+    private CountedCommits commits;
+    private JdbcTemplate jdbc;
+    private TransactionTemplate transactions;
+
+    @org.junit.jupiter.api.BeforeEach
+    void database() throws java.sql.SQLException {
+        JdbcDataSource dataSource = h2();
+        commits = new CountedCommits(dataSource);
+        jdbc = new JdbcTemplate(dataSource);
+        transactions = new TransactionTemplate(commits);
+        transactions.executeWithoutResult(tx -> jdbc.execute("CREATE TABLE rows_written (id INT PRIMARY KEY)"));
+    }
+
     @org.junit.jupiter.api.AfterEach
     void release() throws java.sql.SQLException {
         held.close();
@@ -69,11 +82,6 @@ class DurableCommitsTest {
 
     @Test
     void aCommitReturnsOnceTheFileHasItAndCommitsMadeAtOnceShareAWrite() throws Exception {
-        JdbcDataSource dataSource = h2();
-        CountedCommits commits = new CountedCommits(dataSource);
-        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-        TransactionTemplate transactions = new TransactionTemplate(commits);
-        transactions.executeWithoutResult(tx -> jdbc.execute("CREATE TABLE rows_written (id INT PRIMARY KEY)"));
         int before = commits.writes.get();
 
         List<Future<?>> done = new ArrayList<>();
@@ -100,12 +108,7 @@ class DurableCommitsTest {
     }
 
     @Test
-    void aTransactionMarkedNotToWaitCommitsWithoutAWrite() throws Exception {
-        JdbcDataSource dataSource = h2();
-        CountedCommits commits = new CountedCommits(dataSource);
-        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-        TransactionTemplate transactions = new TransactionTemplate(commits);
-        transactions.executeWithoutResult(tx -> jdbc.execute("CREATE TABLE rows_written (id INT PRIMARY KEY)"));
+    void aTransactionMarkedNotToWaitCommitsWithoutAWrite() {
         int before = commits.writes.get();
 
         transactions.executeWithoutResult(tx -> {

@@ -147,8 +147,8 @@ class StepExecutor {
 
     private StepOutcome sendWhatsApp(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         Set<String> missing = new LinkedHashSet<>();
-        List<String> header = fillAll(step.headerParameters(), contact, variables, missing);
-        List<String> body = fillAll(step.bodyParameters(), contact, variables, missing);
+        List<String> header = oneLineEach(fillAll(step.headerParameters(), contact, variables, missing));
+        List<String> body = oneLineEach(fillAll(step.bodyParameters(), contact, variables, missing));
         List<ButtonParameter> buttons = step.buttonParameters() == null ? null : step.buttonParameters().stream()
                 .map(b -> new ButtonParameter(b.index(), fillTracking(b.value(), contact, variables, missing))).toList();
         SendResult sent = whatsApp.send(new SendTemplateRequest(senderOf(step, journey), null, contact.id().toString(),
@@ -435,6 +435,16 @@ class StepExecutor {
         Placeholders.Filled filled = Placeholders.fill(text, contact, variables);
         missing.addAll(filled.missing());
         return filled.text();
+    }
+
+    /**
+     * Template parameters as WhatsApp takes them: it refuses a parameter with a line break, a tab or more than four
+     * spaces in a row. A journey's come from contacts' data and events (a two-line address), which the flow's author
+     * does not control: each such run becomes one space, and the message goes out on one line rather than not at all.
+     */
+    static List<String> oneLineEach(List<String> values) {
+        return values == null ? null : values.stream().map(value -> value == null ? null
+                : value.replaceAll(" *[\\r\\n\\t][\\s]*", " ").replaceAll(" {5,}", " ")).toList();
     }
 
     private static List<String> fillAll(List<String> texts, Contact contact, Map<String, String> variables, Set<String> missing) {

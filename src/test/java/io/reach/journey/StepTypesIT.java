@@ -476,6 +476,28 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void sendsATemplateWhosePlaceholderHoldsLineBreaksOnOneLineAsWhatsAppTakesIt() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["{{order}}"],"bodyParameters":["{{contact.address}}","{{order}}"],"next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String phone = contact();
+        String contactId = contactByPhone(phone).path("id").asString();
+        Api.Response changed = api.patch("/api/v1/contacts/" + contactId,
+                Map.of("attributes", Map.of("address", "Kade 1\r\n3511 AB Utrecht\t(NL)      back door")));
+        assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+        String journey = start(flow, phone, Map.of("order", "A-7"));
+
+        awaitEnded(journey);
+        String message = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
+        JsonNode sent = api.get("/api/v1/messages/" + message).json();
+        // WhatsApp refuses a parameter with a line break, a tab or five spaces in a row: the send would have failed.
+        assertThat(sent.path("status").asString()).isNotIn("blocked", "failed");
+        assertThat(sent.path("renderedText").asString()).contains("Hi Kade 1 3511 AB Utrecht (NL) back door, your order A-7");
+    }
+
+    @Test
     void waitsForAReplyAndBranchesPerPayloadOnAnyTextAndOnNoReply() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * Fills {@code {{…}}} placeholders of a flow's texts. A placeholder names a value — {@code contact.<attribute>},
  * {@code contact.phone}, {@code event.<property>} or a journey variable — then optional modifiers after "|": a text
  * case (CapitalizeFirst, CapitalizeAllFirst, UPPERCASE, lowercase, regular) and {@code default: text} used when
- * the value is empty. A placeholder with no value and no default is reported as missing, by name.
+ * the value is empty or spaces only. A placeholder with no value and no default is reported as missing, by name.
  */
 final class Placeholders {
 
@@ -120,7 +120,9 @@ final class Placeholders {
                 textCase = modifier;
             }
         }
-        if (value == null || value.isEmpty()) {
+        if (value == null || value.isBlank()) {
+            // Spaces only are no value either (a spreadsheet's cell with a space): "Hi  ," helps no one, and WhatsApp
+            // refuses a blank template parameter.
             value = fallback;
         }
         if (value == null) {

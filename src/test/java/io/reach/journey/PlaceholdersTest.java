@@ -58,4 +58,14 @@ class PlaceholdersTest {
         assertThat(filled.text()).isEqualTo("Hi Anna, there $1 \\");
         assertThat(filled.complete()).isTrue();
     }
+
+    @Test
+    void takesAValueOfSpacesOnlyAsNoValue() {
+        Map<String, String> blank = Map.of("city", "  ", "name", " \t");
+
+        assertThat(Placeholders.fill("to {{city | default: you}}", ANNA, blank).text()).isEqualTo("to you");
+        Placeholders.Filled missing = Placeholders.fill("Hi {{name}}", ANNA, blank);
+        assertThat(missing.complete()).isFalse();
+        assertThat(missing.missing()).containsExactly("{{name}}");
+    }
 }

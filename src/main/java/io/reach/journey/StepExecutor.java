@@ -151,32 +151,52 @@ class StepExecutor {
         List<String> body = oneLineEach(fillAll(step.bodyParameters(), contact, variables, missing));
         List<ButtonParameter> buttons = step.buttonParameters() == null ? null : step.buttonParameters().stream()
                 .map(b -> new ButtonParameter(b.index(), fillTracking(b.value(), contact, variables, missing))).toList();
-        SendResult sent = whatsApp.send(new SendTemplateRequest(senderOf(step, journey), null, contact.id().toString(),
-                step.template(), step.language(), header, body, buttons, flow.name(), key(journey)), refusal(missing), contact);
+        SendResult sent = sendOrBlock(refusal(missing), refusal -> whatsApp.send(new SendTemplateRequest(senderOf(step, journey),
+                null, contact.id().toString(), step.template(), step.language(), header, body, buttons, flow.name(), key(journey)),
+                refusal, contact));
         return sent(step, sent, variables);
     }
 
     private StepOutcome sendText(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
-        SendResult sent = whatsApp.sendText(senderOf(step, journey), contact, text, flow.name(), key(journey), refusal(missing));
+        SendResult sent = sendOrBlock(refusal(missing), refusal -> whatsApp.sendText(senderOf(step, journey), contact, text,
+                flow.name(), key(journey), refusal));
         return sent(step, sent, variables);
     }
 
     private StepOutcome sendSms(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
-        SendResult sent = sms.send(new SendSmsRequest(senderOf(step, journey), null, contact.id().toString(), text,
-                step.category(), flow.name(), key(journey)), refusal(missing), contact);
+        SendResult sent = sendOrBlock(refusal(missing), refusal -> sms.send(new SendSmsRequest(senderOf(step, journey), null,
+                contact.id().toString(), text, step.category(), flow.name(), key(journey)), refusal, contact));
         return sent(step, sent, variables);
     }
 
     private StepOutcome call(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
-        SendResult sent = voice.call(new PlaceCallRequest(senderOf(step, journey), null, contact.id().toString(), text,
-                step.language(), step.voice(), step.category(), flow.name(), key(journey)), refusal(missing), contact);
+        SendResult sent = sendOrBlock(refusal(missing), refusal -> voice.call(new PlaceCallRequest(senderOf(step, journey), null,
+                contact.id().toString(), text, step.language(), step.voice(), step.category(), flow.name(), key(journey)),
+                refusal, contact));
         return sent(step, sent, variables);
+    }
+
+    /**
+     * Sends, or records the message {@code blocked} when the channel refuses what the step's placeholders filled in
+     * (an SMS over its parts, a call's text too long, a template's parameter WhatsApp would not take): the refusal is
+     * the reason, and the journey goes on by the message's status (a {@code branch_on_status} takes {@code blocked},
+     * else {@code failed}, to its fallback), as for a placeholder without a value, instead of failing for good.
+     */
+    private static SendResult sendOrBlock(String refusal, java.util.function.Function<String, SendResult> send) {
+        try {
+            return send.apply(refusal);
+        } catch (ApiException refused) {
+            if (refusal != null || refused.status() != org.springframework.http.HttpStatus.BAD_REQUEST) {
+                throw refused;
+            }
+            return send.apply(io.reach.shared.Texts.clip(refused.getMessage(), 1000));
+        }
     }
 
     /** The sender a send step names, as it was when the journey's version was published (a rename changes nothing). */

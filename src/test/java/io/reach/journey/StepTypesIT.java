@@ -498,6 +498,24 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void anSmsTooLongForItsPartsIsBlockedWithTheReasonAndTheJourneyGoesOnByItsStatus() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"sms","steps":[
+                 {"id":"sms","type":"send_sms","sender":"sandbox-sms","text":"Your order: {{details}}","category":"utility",
+                  "next":"sms_status"},
+                 {"id":"sms_status","type":"branch_on_status","message":"sms","timeout":"PT1H",
+                  "branches":{"delivered":"end","failed":"end","blocked":"refused","timeout":"end"}},
+                 {"id":"refused","type":"add_report_row","status":"not sent","description":"{{details | default: -}}",
+                  "next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String journey = start(flow, contact(), Map.of("details", "x".repeat(2_000)));
+
+        awaitEnded(journey);
+        assertThat(steps(journey)).containsExactly("sms", "sms_status:blocked", "refused", "end");
+        assertThat(outcome(journey, 0)).isEqualTo("blocked: text: needs 14 SMS parts; at most 10 are sent");
+    }
+
+    @Test
     void waitsForAReplyAndBranchesPerPayloadOnAnyTextAndOnNoReply() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[

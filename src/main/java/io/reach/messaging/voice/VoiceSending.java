@@ -52,7 +52,7 @@ public class VoiceSending {
         if (refusal == null && (request.text() == null || request.text().isBlank())) {
             throw ApiException.invalidField("text", "is required: the text the call speaks");
         }
-        if (request.text() != null && request.text().length() > MAX_TEXT) {
+        if (refusal == null && request.text() != null && request.text().length() > MAX_TEXT) {
             throw ApiException.invalidField("text", "is longer than " + MAX_TEXT + " characters");
         }
         io.reach.messaging.NewMessage.checkCampaignAndKey(request.campaignId(), request.idempotencyKey());

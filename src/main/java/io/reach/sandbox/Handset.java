@@ -88,4 +88,12 @@ public record Handset(
         }
         return regex.toString();
     }
+
+    /**
+     * Milliseconds from now until {@code afterMs} after {@code start}, when a handset's event falls due; 0 when that is
+     * past (an event owed from before a restart goes out at once).
+     */
+    static long delayUntil(java.time.Instant start, long afterMs) {
+        return Math.max(0, java.time.Duration.between(java.time.Instant.now(), start.plusMillis(afterMs)).toMillis());
+    }
 }

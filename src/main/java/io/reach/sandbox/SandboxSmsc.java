@@ -300,17 +300,13 @@ public final class SandboxSmsc {
         Date submittedAt = Date.from(submitted);
         if (intermediate && taken < 1) {
             timer.schedule(() -> receipt(submitter, recipient, sender, messageId, submittedAt, DeliveryReceiptState.ENROUTE,
-                    "000", true, 1), delayUntil(submitted, Math.min(100, handset.smsDelay() / 2)), TimeUnit.MILLISECONDS);
+                    "000", true, 1), Handset.delayUntil(submitted, Math.min(100, handset.smsDelay() / 2)), TimeUnit.MILLISECONDS);
         }
         DeliveryReceiptState state = handset.smsDeliverable() ? DeliveryReceiptState.DELIVRD
                 : DeliveryReceiptState.valueOf(handset.smsFailStat() == null ? "UNDELIV" : handset.smsFailStat());
         String error = handset.smsDeliverable() ? "000" : handset.smsError() == null ? "001" : handset.smsError();
         timer.schedule(() -> receipt(submitter, recipient, sender, messageId, submittedAt, state, error, false,
-                intermediate ? 2 : 1), delayUntil(submitted, handset.smsDelay()), TimeUnit.MILLISECONDS);
-    }
-
-    private static long delayUntil(java.time.Instant start, long afterMs) {
-        return Math.max(0, java.time.Duration.between(java.time.Instant.now(), start.plusMillis(afterMs)).toMillis());
+                intermediate ? 2 : 1), Handset.delayUntil(submitted, handset.smsDelay()), TimeUnit.MILLISECONDS);
     }
 
     /**

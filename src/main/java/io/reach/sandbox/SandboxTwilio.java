@@ -179,7 +179,7 @@ public final class SandboxTwilio {
         }
         String sid = "SM" + HexFormat.of().formatHex(randomBytes());
         created.add(new Created("sms", sid, form));
-        statuses.put(sid, smsEvent(sid, form, "queued", null));
+        statuses.put(sid, queued("sms", sid, form));
         Instant now = Instant.now();
         Plan plan = plan("sms", sid, form);
         owe("sms", sid, form, now, plan);
@@ -198,7 +198,7 @@ public final class SandboxTwilio {
         }
         String sid = "CA" + HexFormat.of().formatHex(randomBytes());
         created.add(new Created("call", sid, form));
-        statuses.put(sid, callEvent(sid, form, "queued", 0, null));
+        statuses.put(sid, queued("call", sid, form));
         Instant now = Instant.now();
         Plan plan = plan("call", sid, form);
         owe("call", sid, form, now, plan);
@@ -242,6 +242,11 @@ public final class SandboxTwilio {
         return new Plan(events, times);
     }
 
+    /** A message's or a call's status as it is created, before any event of its handset. */
+    private Map<String, String> queued(String kind, String sid, Map<String, String> form) {
+        return kind.equals("sms") ? smsEvent(sid, form, "queued", null) : callEvent(sid, form, "queued", 0, null);
+    }
+
     /** Notes, before the create's answer goes out, the events still to come of a message or a call. */
     private void owe(String kind, String sid, Map<String, String> form, Instant now, Plan plan) {
         if (journal != null) {
@@ -273,8 +278,7 @@ public final class SandboxTwilio {
             created.add(new Created(kind, resource.id(), form));
             Plan plan = plan(kind, resource.id(), form);
             int taken = Math.min(resource.taken(), plan.events().size());
-            statuses.put(resource.id(), taken > 0 ? plan.events().get(taken - 1) : kind.equals("sms")
-                    ? smsEvent(resource.id(), form, "queued", null) : callEvent(resource.id(), form, "queued", 0, null));
+            statuses.put(resource.id(), taken > 0 ? plan.events().get(taken - 1) : queued(kind, resource.id(), form));
             send(resource.id(), form.get("StatusCallback"), plan, resource.at(), taken);
         }
         return owed.size();
@@ -376,7 +380,7 @@ public final class SandboxTwilio {
         }
         for (int i = from; i < plan.events().size(); i++) {
             Map<String, String> event = plan.events().get(i);
-            timer.schedule(() -> statuses.put(sid, event), delayUntil(start, plan.times().get(i)), TimeUnit.MILLISECONDS);
+            timer.schedule(() -> statuses.put(sid, event), Handset.delayUntil(start, plan.times().get(i)), TimeUnit.MILLISECONDS);
         }
         next(sid, url, plan, start, from);
     }
@@ -393,11 +397,7 @@ public final class SandboxTwilio {
                 journal.taken(CHANNEL, sid, index + 1);
             }
             next(sid, url, plan, start, index + 1);
-        }), delayUntil(start, plan.times().get(index)), TimeUnit.MILLISECONDS);
-    }
-
-    private static long delayUntil(Instant start, long afterMs) {
-        return Math.max(0, Duration.between(Instant.now(), start.plusMillis(afterMs)).toMillis());
+        }), Handset.delayUntil(start, plan.times().get(index)), TimeUnit.MILLISECONDS);
     }
 
     private void deliver(String url, Map<String, String> params, int attempt, Runnable then) {

@@ -108,7 +108,7 @@ final class SandboxWebhooks {
             return;
         }
         Scheduled event = events.get(index);
-        long delay = Math.max(0, Duration.between(Instant.now(), start.plusMillis(event.afterMs())).toMillis());
+        long delay = Handset.delayUntil(start, event.afterMs());
         timer.schedule(() -> enqueue(new Due(event.event(), posted -> {
             if (timer.isShutdown()) {
                 return; // stopping: an event Reach may not have taken stays owed

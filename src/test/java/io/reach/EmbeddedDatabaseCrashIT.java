@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Reach on its embedded default, H2 in a file, killed (as {@code kill -9}, a crash or the OOM killer would) right after
  * it answered: what it answered for is on disk. H2 keeps committed changes in memory for half a second by default,
- * and a crash lost them: an acknowledged webhook, a provider's acceptance (and the message was sent again).
+ * and a crash lost them: an acknowledged webhook, a provider's acceptance (and the message was sent again). And
+ * stopped under load: H2's own shutdown hook closed the database while Reach still finished what was under way.
  */
 class EmbeddedDatabaseCrashIT {
 
@@ -32,12 +33,7 @@ class EmbeddedDatabaseCrashIT {
         Path dataDir = Path.of("target", "test-data", UUID.randomUUID().toString()).toAbsolutePath();
         Files.createDirectories(dataDir);
         int port = ReachNode.freePort();
-        // Reach as README's first command starts it (application.yml's database), in a process of its own.
-        Process reach = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ReachApplication.class.getName(),
-                "--server.port=" + port, "--reach.data-dir=" + dataDir, "--reach.api.token=" + ReachIntegrationTest.TOKEN,
-                "--reach.sandbox.graph-api-port=0", "--reach.sandbox.smpp.port=0", "--reach.sandbox.twilio.port=0")
-                .redirectErrorStream(true).redirectOutput(dataDir.resolve("reach.log").toFile()).start();
+        Process reach = start(dataDir, port, dataDir.resolve("reach.log"));
         try {
             Api api = new Api("http://127.0.0.1:" + port, ReachIntegrationTest.TOKEN);
             await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
@@ -53,6 +49,47 @@ class EmbeddedDatabaseCrashIT {
 
         assertThat(contactsIn(dataDir)).as("contacts on disk after the kill; Reach's log: " + dataDir.resolve("reach.log"))
                 .isEqualTo(30);
+    }
+
+    @Test
+    void aStopUnderLoadFinishesWhatIsUnderWayBeforeTheDatabaseCloses() throws Exception {
+        Assumptions.assumeFalse(TestDatabase.postgres(), "H2 only: the embedded default");
+        Path dataDir = Path.of("target", "test-data", UUID.randomUUID().toString()).toAbsolutePath();
+        Files.createDirectories(dataDir);
+        Path log = dataDir.resolve("reach.log");
+        int port = ReachNode.freePort();
+        Process reach = start(dataDir, port, log);
+        Api api = new Api("http://127.0.0.1:" + port, ReachIntegrationTest.TOKEN);
+        await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> api.get("/actuator/health").status() == 200);
+        assertThat(api.post("/api/v1/contacts", Map.of("phone", "+31617700001", "consent", Map.of("utility", true))).status())
+                .isEqualTo(201);
+        // Calls keep coming, and their callbacks with them, while Reach is asked to stop (SIGTERM, as Ctrl-C or a
+        // service manager does).
+        java.util.concurrent.ExecutorService load = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        java.util.concurrent.atomic.AtomicInteger placed = new java.util.concurrent.atomic.AtomicInteger();
+        for (int i = 0; i < 200; i++) {
+            load.submit(() -> {
+                api.post("/api/v1/messages/voice", Map.of("sender", "sandbox-voice", "to", "+31617700001",
+                        "text", "Hello", "language", "en-US", "voice", "woman", "category", "utility"));
+                placed.incrementAndGet();
+            });
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> placed.get() >= 50);
+        reach.destroy();
+        assertThat(reach.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("Reach stopped").isTrue();
+        load.shutdownNow();
+
+        // H2's own shutdown hook closed the database while Reach was still finishing requests and work under way.
+        assertThat(Files.readString(log)).doesNotContain("Database is already closed");
+    }
+
+    /** Reach as README's first command starts it (application.yml's database), in a process of its own. */
+    private static Process start(Path dataDir, int port, Path log) throws java.io.IOException {
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), ReachApplication.class.getName(),
+                "--server.port=" + port, "--reach.data-dir=" + dataDir, "--reach.api.token=" + ReachIntegrationTest.TOKEN,
+                "--reach.sandbox.graph-api-port=0", "--reach.sandbox.smpp.port=0", "--reach.sandbox.twilio.port=0")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     private static int contactsIn(Path dataDir) throws SQLException {

@@ -85,11 +85,29 @@ class JourneyController {
         return ResponseEntity.status(HttpStatus.ACCEPTED).body(Map.of("journeys", started));
     }
 
+    /**
+     * A page of a flow's journeys, oldest first. A full page links the next one ({@code Link: <…?after=…>; rel="next"}):
+     * {@code after} (the last journey's id) reads any page as fast as the first, where {@code offset} reads past the
+     * journeys it skips.
+     */
     @GetMapping("/api/v1/flows/{id}/journeys")
-    List<Journey> ofFlow(@PathVariable String id, @RequestParam(required = false) String state,
-                         @RequestParam(defaultValue = "100") int limit, @RequestParam(defaultValue = "0") int offset) {
+    ResponseEntity<List<Journey>> ofFlow(@PathVariable String id, @RequestParam(required = false) String state,
+                                         @RequestParam(required = false) String after,
+                                         @RequestParam(defaultValue = "100") int limit,
+                                         @RequestParam(defaultValue = "0") int offset) {
         page(limit, offset);
-        return journeys.ofFlow(Ids.parse("id", id), state, limit, offset);
+        if (after != null && offset > 0) {
+            throw ApiException.invalidField("offset", "give after or offset, not both");
+        }
+        UUID flowId = Ids.parse("id", id);
+        List<Journey> page = journeys.ofFlow(flowId, state, after == null ? null : Ids.parse("after", after), limit, offset);
+        ResponseEntity.BodyBuilder ok = ResponseEntity.ok();
+        if (page.size() == limit) {
+            String next = "/api/v1/flows/" + flowId + "/journeys?after=" + page.getLast().id() + "&limit=" + limit
+                    + (state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT));
+            ok.header(org.springframework.http.HttpHeaders.LINK, "<" + next + ">; rel=\"next\"");
+        }
+        return ok.body(page);
     }
 
     @GetMapping("/api/v1/journeys/{id}")

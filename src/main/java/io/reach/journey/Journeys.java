@@ -250,13 +250,21 @@ public class Journeys {
     private static final List<String> STATES = List.of(Journey.RUNNING, Journey.WAITING, Journey.ENDED, Journey.FAILED,
             Journey.CANCELLED);
 
-    /** A page of a flow's journeys, all of them or those in one {@code state} (running, waiting, ended, failed, cancelled). */
-    public List<Journey> ofFlow(UUID flowId, String state, int limit, int offset) {
+    /**
+     * A page of a flow's journeys, oldest first: all of them or those in one {@code state} (running, waiting, ended,
+     * failed, cancelled), after the journey {@code after} when it is given (the previous page's last).
+     */
+    public List<Journey> ofFlow(UUID flowId, String state, UUID after, int limit, int offset) {
         if (state != null && !STATES.contains(state.toUpperCase(java.util.Locale.ROOT))) {
             throw ApiException.invalidField("state", "must be one of running, waiting, ended, failed, cancelled");
         }
         List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
-        return store.ofVersions(versions, state, limit, offset);
+        Journey cursor = null;
+        if (after != null) {
+            cursor = store.find(after).filter(journey -> versions.contains(journey.flowVersionId()))
+                    .orElseThrow(() -> ApiException.invalidField("after", "no journey " + after + " in this flow"));
+        }
+        return store.ofVersions(versions, state, cursor, limit, offset);
     }
 
     /**

@@ -236,6 +236,103 @@ class FlowVersionsIT extends ReachIntegrationTest {
                 .isEqualTo(versions.path(0).path("id").asString());
     }
 
+    @Test
+    void pagesAFlowsJourneysAcrossItsVersionsOldestFirstWithoutGapsOrRepeatsThroughTheNextLink() {
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String first = "pages-a-" + FLOWS.get();
+        String second = "pages-b-" + FLOWS.get();
+        String flow = importDraft(audienceWait(name, first));
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        for (int i = 0; i < 7; i++) {
+            taggedContact(first);
+        }
+        // A launch starts its page of contacts at one instant: seven journeys tie on their start.
+        launchAndAwait(flow);
+        assertThat(api.put("/api/v1/flows/" + flow + "/draft", audienceWait(name, second)).status()).isEqualTo(200);
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        for (int i = 0; i < 5; i++) {
+            taggedContact(second);
+        }
+        launchAndAwait(flow);
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/flows/" + flow + "/journeys?state=waiting").json().size() == 12);
+        List<String> whole = ids(api.get("/api/v1/flows/" + flow + "/journeys").json());
+
+        List<String> paged = new java.util.ArrayList<>();
+        List<Integer> sizes = new java.util.ArrayList<>();
+        String next = "/api/v1/flows/" + flow + "/journeys?limit=5&state=waiting";
+        while (next != null) {
+            Api.Response page = api.get(next);
+            assertThat(page.status()).as(page.body()).isEqualTo(200);
+            paged.addAll(ids(page.json()));
+            sizes.add(page.json().size());
+            next = nextLink(page);
+        }
+
+        assertThat(whole).hasSize(12).doesNotHaveDuplicates();
+        assertThat(paged).isEqualTo(whole);
+        // 12 in pages of 5: the third page is short and links no further; a full last page would link an empty one.
+        assertThat(sizes).containsExactly(5, 5, 2);
+        JsonNode all = api.get("/api/v1/flows/" + flow + "/journeys").json();
+        for (int i = 1; i < all.size(); i++) {
+            assertThat(java.time.Instant.parse(all.path(i - 1).path("startedAt").asString())).as("journey %d starts no earlier", i)
+                    .isBeforeOrEqualTo(java.time.Instant.parse(all.path(i).path("startedAt").asString()));
+        }
+        assertThat(all.path(0).path("startedAt").asString()).as("a launch's page starts at one instant")
+                .isEqualTo(all.path(6).path("startedAt").asString());
+        assertThat(ids(api.get("/api/v1/flows/" + flow + "/journeys?limit=5&offset=5").json())).isEqualTo(whole.subList(5, 10));
+        assertThat(ids(api.get("/api/v1/flows/" + flow + "/journeys?after=" + whole.get(6) + "&limit=3").json()))
+                .isEqualTo(whole.subList(7, 10));
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys?state=ended&after=" + whole.getFirst()).json()).isEmpty();
+
+        String otherFlow = importDraft(waitThenReport("versions-test-" + FLOWS.incrementAndGet(), "PT1H", "x"));
+        Api.Response elsewhere = api.get("/api/v1/flows/" + otherFlow + "/journeys?after=" + whole.getFirst());
+        Api.Response both = api.get("/api/v1/flows/" + flow + "/journeys?after=" + whole.getFirst() + "&offset=5");
+        Api.Response notAnId = api.get("/api/v1/flows/" + flow + "/journeys?after=last");
+        assertThat(elsewhere.status()).isEqualTo(400);
+        assertThat(elsewhere.json().path("details").path(0).path("field").asString()).isEqualTo("after");
+        assertThat(elsewhere.json().path("message").asString()).contains("no journey " + whole.getFirst() + " in this flow");
+        assertThat(both.status()).isEqualTo(400);
+        assertThat(both.json().path("details").path(0).path("field").asString()).isEqualTo("offset");
+        assertThat(notAnId.status()).isEqualTo(400);
+        assertThat(notAnId.json().path("details").path(0).path("field").asString()).isEqualTo("after");
+    }
+
+    private static String audienceWait(String name, String tag) {
+        return """
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"]}},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""".formatted(name, tag);
+    }
+
+    private void taggedContact(String tag) {
+        String phone = "+316130" + "9" + String.format("%04d", NUMBERS.incrementAndGet());
+        Api.Response created = api.post("/api/v1/contacts", Map.of("phone", phone, "tags", List.of(tag)));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+    }
+
+    private void launchAndAwait(String flow) {
+        Api.Response launch = api.post("/api/v1/flows/" + flow + "/launch", "");
+        assertThat(launch.status()).as(launch.body()).isEqualTo(202);
+        io.reach.support.FlowFixtures.awaitLaunch(api, launch.json().path("id").asString(), "DONE");
+    }
+
+    private static List<String> ids(JsonNode journeys) {
+        List<String> ids = new java.util.ArrayList<>();
+        journeys.forEach(journey -> ids.add(journey.path("id").asString()));
+        return ids;
+    }
+
+    /** The next page's path from a {@code Link: <path>; rel="next"} header, or null on the last page. */
+    private static String nextLink(Api.Response page) {
+        List<String> links = page.headers().getOrDefault("link", List.of());
+        assertThat(links).hasSizeLessThanOrEqualTo(1);
+        if (links.isEmpty()) {
+            return null;
+        }
+        java.util.regex.Matcher link = java.util.regex.Pattern.compile("<([^>]+)>; rel=\"next\"").matcher(links.getFirst());
+        assertThat(link.matches()).as(links.getFirst()).isTrue();
+        return link.group(1);
+    }
+
     /** A flow that waits, then adds a report row with this status. */
     private static String waitThenReport(String name, String duration, String status) {
         return """

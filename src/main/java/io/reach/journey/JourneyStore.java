@@ -526,14 +526,17 @@ class JourneyStore {
                 select.append(" AND state = ?");
                 params.add(state.toUpperCase(java.util.Locale.ROOT));
             }
+            // A range on started_at, even from 1970 on the first page, and the index's own order (its first column
+            // fixed here) make H2 read the index in order: without them it took the (flow_version_id, state) index
+            // and sorted, 3 s and more over a million journeys; PostgreSQL reads the index either way.
+            select.append(" AND started_at >= ?");
+            params.add(Times.utc(after == null ? java.time.Instant.EPOCH : after.startedAt()));
             if (after != null) {
-                // The first condition alone bounds the index range on both databases; the second drops the ties before.
-                select.append(" AND started_at >= ? AND (started_at > ? OR id > ?)");
-                params.add(Times.utc(after.startedAt()));
+                select.append(" AND (started_at > ? OR id > ?)");
                 params.add(Times.utc(after.startedAt()));
                 params.add(after.id());
             }
-            select.append(" ORDER BY started_at, id LIMIT ?)");
+            select.append(" ORDER BY flow_version_id, started_at, id LIMIT ?)");
             params.add(limit + offset);
             perVersion.add(select.toString());
         }

@@ -101,13 +101,8 @@ class JourneyController {
         }
         UUID flowId = Ids.parse("id", id);
         List<Journey> page = journeys.ofFlow(flowId, state, after == null ? null : Ids.parse("after", after), limit, offset);
-        ResponseEntity.BodyBuilder ok = ResponseEntity.ok();
-        if (page.size() == limit) {
-            String next = "/api/v1/flows/" + flowId + "/journeys?after=" + page.getLast().id() + "&limit=" + limit
-                    + (state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT));
-            ok.header(org.springframework.http.HttpHeaders.LINK, "<" + next + ">; rel=\"next\"");
-        }
-        return ok.body(page);
+        return withNextLink(page, page.isEmpty() ? null : page.getLast().id().toString(), "/api/v1/flows/" + flowId
+                + "/journeys?limit=" + limit + (state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT)), limit);
     }
 
     @GetMapping("/api/v1/journeys/{id}")
@@ -126,14 +121,39 @@ class JourneyController {
         return journeys.counts(flows.version(Ids.parse("id", id), version).id());
     }
 
+    /** A page of a flow's report rows, oldest first; a full page links the next one, as the journeys' pages do. */
     @GetMapping("/api/v1/flows/{id}/reports")
-    List<Reports.Row> reports(@PathVariable String id, @RequestParam(defaultValue = "1000") int limit,
-                              @RequestParam(defaultValue = "0") int offset) {
+    ResponseEntity<List<Reports.Row>> reports(@PathVariable String id, @RequestParam(required = false) String after,
+                                              @RequestParam(defaultValue = "1000") int limit,
+                                              @RequestParam(defaultValue = "0") int offset) {
         if (limit < 1 || limit > 10_000 || offset < 0) {
             throw ApiException.invalidField("limit", "must be between 1 and 10000 (offset not negative)");
         }
-        List<UUID> versions = flows.versions(Ids.parse("id", id)).stream().map(FlowVersion::id).toList();
-        return reports.ofVersions(versions, limit, offset);
+        if (after != null && offset > 0) {
+            throw ApiException.invalidField("offset", "give after or offset, not both");
+        }
+        UUID flowId = Ids.parse("id", id);
+        List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
+        List<Reports.Row> page = reports.ofVersions(versions, after == null ? null : rowId(after), limit, offset);
+        return withNextLink(page, page.isEmpty() ? null : String.valueOf(page.getLast().id()),
+                "/api/v1/flows/" + flowId + "/reports?limit=" + limit, limit);
+    }
+
+    private static long rowId(String after) {
+        try {
+            return Long.parseLong(after);
+        } catch (NumberFormatException e) {
+            throw ApiException.invalidField("after", "must be a report row's id (a number), not " + after);
+        }
+    }
+
+    /** The page, with a {@code Link: <…&after=last>; rel="next"} header when it is full. */
+    private static <T> ResponseEntity<List<T>> withNextLink(List<T> page, String last, String path, int limit) {
+        ResponseEntity.BodyBuilder ok = ResponseEntity.ok();
+        if (page.size() == limit) {
+            ok.header(org.springframework.http.HttpHeaders.LINK, "<" + path + "&after=" + last + ">; rel=\"next\"");
+        }
+        return ok.body(page);
     }
 
     private static void page(int limit, int offset) {

@@ -13,8 +13,8 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class Reports {
 
-    /** One report row. */
-    public record Row(Instant time, String messageFrom, String messageTo, String status, String description,
+    /** One report row; {@code id} orders rows written at the same time, and is the cursor of the next page. */
+    public record Row(long id, Instant time, String messageFrom, String messageTo, String status, String description,
                       UUID journeyId, String step) {}
 
     private final JdbcClient jdbc;
@@ -35,18 +35,45 @@ public class Reports {
                 "journey_id, seq", versionId, journeyId, step, seq, contactId, Times.now(clock), from, to, status, description);
     }
 
-    public List<Row> ofVersions(List<UUID> versionIds, int limit, int offset) {
+    /**
+     * A page of the rows of these versions, oldest first, those after the row {@code after} (null: from the first).
+     * Each version's rows are read in the order of their index and cut at the page's end before they are merged, as
+     * {@link JourneyStore} pages journeys: a page costs the same anywhere in a million rows.
+     */
+    public List<Row> ofVersions(List<UUID> versionIds, Long after, int limit, int offset) {
         if (versionIds.isEmpty()) {
             return List.of();
         }
-        String in = io.reach.shared.SqlLists.placeholders(versionIds.size());
-        java.util.List<Object> params = new java.util.ArrayList<>(versionIds);
+        Instant afterTime = null;
+        if (after != null) {
+            afterTime = jdbc.sql("SELECT occurred_at FROM report_rows WHERE id = ? AND flow_version_id IN ("
+                            + io.reach.shared.SqlLists.placeholders(versionIds.size()) + ")")
+                    .params(io.reach.shared.SqlLists.valueThen(after, versionIds))
+                    .query((rs, n) -> Times.instant(rs, "occurred_at")).optional()
+                    .orElseThrow(() -> io.reach.shared.ApiException.invalidField("after", "no report row " + after + " in this flow"));
+        }
+        java.util.List<Object> params = new java.util.ArrayList<>();
+        java.util.List<String> perVersion = new java.util.ArrayList<>();
+        for (UUID versionId : versionIds) {
+            // The range on occurred_at and the index's own order make H2 read the index in order, as for journeys.
+            StringBuilder select = new StringBuilder("(SELECT id, occurred_at, message_from, message_to, status, description,"
+                    + " journey_id, step_id FROM report_rows WHERE flow_version_id = ? AND occurred_at >= ?");
+            params.add(versionId);
+            params.add(Times.utc(afterTime == null ? Instant.EPOCH : afterTime));
+            if (after != null) {
+                select.append(" AND (occurred_at > ? OR id > ?)");
+                params.add(Times.utc(afterTime));
+                params.add(after);
+            }
+            select.append(" ORDER BY flow_version_id, occurred_at, id LIMIT ?)");
+            params.add(limit + offset);
+            perVersion.add(select.toString());
+        }
         params.add(limit);
         params.add(offset);
-        return jdbc.sql("SELECT occurred_at, message_from, message_to, status, description, journey_id, step_id FROM report_rows"
-                        + " WHERE flow_version_id IN (" + in + ") ORDER BY occurred_at, id LIMIT ? OFFSET ?")
+        return jdbc.sql("SELECT * FROM (" + String.join(" UNION ALL ", perVersion) + ") page ORDER BY occurred_at, id LIMIT ? OFFSET ?")
                 .params(params)
-                .query((rs, n) -> new Row(Times.instant(rs, "occurred_at"), rs.getString("message_from"),
+                .query((rs, n) -> new Row(rs.getLong("id"), Times.instant(rs, "occurred_at"), rs.getString("message_from"),
                         rs.getString("message_to"), rs.getString("status"), rs.getString("description"),
                         rs.getObject("journey_id", UUID.class), rs.getString("step_id")))
                 .list();

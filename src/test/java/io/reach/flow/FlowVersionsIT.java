@@ -297,6 +297,67 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(notAnId.json().path("details").path(0).path("field").asString()).isEqualTo("after");
     }
 
+    @Test
+    void pagesAFlowsReportRowsAcrossItsVersionsOldestFirstThroughTheNextLink() {
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String first = "reports-a-" + FLOWS.get();
+        String second = "reports-b-" + FLOWS.get();
+        String flow = importDraft(audienceReport(name, first, "one"));
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        for (int i = 0; i < 4; i++) {
+            taggedContact(first);
+        }
+        launchAndAwait(flow);
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/flows/" + flow + "/reports").json().size() == 4);
+        assertThat(api.put("/api/v1/flows/" + flow + "/draft", audienceReport(name, second, "two")).status()).isEqualTo(200);
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        for (int i = 0; i < 3; i++) {
+            taggedContact(second);
+        }
+        launchAndAwait(flow);
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/flows/" + flow + "/reports").json().size() == 7);
+        JsonNode whole = api.get("/api/v1/flows/" + flow + "/reports").json();
+        List<String> wholeIds = new java.util.ArrayList<>();
+        whole.forEach(row -> wholeIds.add(row.path("id").asString()));
+
+        List<String> paged = new java.util.ArrayList<>();
+        List<Integer> sizes = new java.util.ArrayList<>();
+        String next = "/api/v1/flows/" + flow + "/reports?limit=3";
+        while (next != null) {
+            Api.Response page = api.get(next);
+            assertThat(page.status()).as(page.body()).isEqualTo(200);
+            page.json().forEach(row -> paged.add(row.path("id").asString()));
+            sizes.add(page.json().size());
+            next = nextLink(page);
+        }
+
+        assertThat(wholeIds).doesNotHaveDuplicates();
+        assertThat(paged).isEqualTo(wholeIds);
+        assertThat(sizes).containsExactly(3, 3, 1);
+        List<String> statuses = new java.util.ArrayList<>();
+        whole.forEach(row -> statuses.add(row.path("status").asString()));
+        assertThat(statuses).containsExactly("one", "one", "one", "one", "two", "two", "two");
+        for (int i = 1; i < whole.size(); i++) {
+            assertThat(java.time.Instant.parse(whole.path(i - 1).path("time").asString())).as("row %d is no older", i)
+                    .isBeforeOrEqualTo(java.time.Instant.parse(whole.path(i).path("time").asString()));
+        }
+        Api.Response notANumber = api.get("/api/v1/flows/" + flow + "/reports?after=last");
+        String otherFlow = importDraft(waitThenReport("versions-test-" + FLOWS.incrementAndGet(), "PT1H", "x"));
+        Api.Response elsewhere = api.get("/api/v1/flows/" + otherFlow + "/reports?after=" + wholeIds.getFirst());
+        assertThat(notANumber.status()).isEqualTo(400);
+        assertThat(notANumber.json().path("details").path(0).path("field").asString()).isEqualTo("after");
+        assertThat(elsewhere.status()).isEqualTo(400);
+        assertThat(elsewhere.json().path("message").asString())
+                .contains("no report row " + wholeIds.getFirst() + " in this flow");
+    }
+
+    private static String audienceReport(String name, String tag, String status) {
+        return """
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"]}},"start":"report","steps":[
+                 {"id":"report","type":"add_report_row","status":"%s","description":"reported","next":"end"},
+                 {"id":"end","type":"end"}]}""".formatted(name, tag, status);
+    }
+
     private static String audienceWait(String name, String tag) {
         return """
                 {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"]}},"start":"pause","steps":[

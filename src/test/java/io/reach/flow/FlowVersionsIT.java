@@ -257,16 +257,9 @@ class FlowVersionsIT extends ReachIntegrationTest {
         await().atMost(PATIENCE).until(() -> api.get("/api/v1/flows/" + flow + "/journeys?state=waiting").json().size() == 12);
         List<String> whole = ids(api.get("/api/v1/flows/" + flow + "/journeys").json());
 
-        List<String> paged = new java.util.ArrayList<>();
-        List<Integer> sizes = new java.util.ArrayList<>();
-        String next = "/api/v1/flows/" + flow + "/journeys?limit=5&state=waiting";
-        while (next != null) {
-            Api.Response page = api.get(next);
-            assertThat(page.status()).as(page.body()).isEqualTo(200);
-            paged.addAll(ids(page.json()));
-            sizes.add(page.json().size());
-            next = nextLink(page);
-        }
+        List<JsonNode> pages = followPages("/api/v1/flows/" + flow + "/journeys?limit=5&state=waiting");
+        List<String> paged = pages.stream().flatMap(page -> ids(page).stream()).toList();
+        List<Integer> sizes = pages.stream().map(JsonNode::size).toList();
 
         assertThat(whole).hasSize(12).doesNotHaveDuplicates();
         assertThat(paged).isEqualTo(whole);
@@ -317,19 +310,11 @@ class FlowVersionsIT extends ReachIntegrationTest {
         launchAndAwait(flow);
         await().atMost(PATIENCE).until(() -> api.get("/api/v1/flows/" + flow + "/reports").json().size() == 7);
         JsonNode whole = api.get("/api/v1/flows/" + flow + "/reports").json();
-        List<String> wholeIds = new java.util.ArrayList<>();
-        whole.forEach(row -> wholeIds.add(row.path("id").asString()));
+        List<String> wholeIds = ids(whole);
 
-        List<String> paged = new java.util.ArrayList<>();
-        List<Integer> sizes = new java.util.ArrayList<>();
-        String next = "/api/v1/flows/" + flow + "/reports?limit=3";
-        while (next != null) {
-            Api.Response page = api.get(next);
-            assertThat(page.status()).as(page.body()).isEqualTo(200);
-            page.json().forEach(row -> paged.add(row.path("id").asString()));
-            sizes.add(page.json().size());
-            next = nextLink(page);
-        }
+        List<JsonNode> pages = followPages("/api/v1/flows/" + flow + "/reports?limit=3");
+        List<String> paged = pages.stream().flatMap(page -> ids(page).stream()).toList();
+        List<Integer> sizes = pages.stream().map(JsonNode::size).toList();
 
         assertThat(wholeIds).doesNotHaveDuplicates();
         assertThat(paged).isEqualTo(wholeIds);
@@ -376,10 +361,22 @@ class FlowVersionsIT extends ReachIntegrationTest {
         io.reach.support.FlowFixtures.awaitLaunch(api, launch.json().path("id").asString(), "DONE");
     }
 
-    private static List<String> ids(JsonNode journeys) {
+    private static List<String> ids(JsonNode items) {
         List<String> ids = new java.util.ArrayList<>();
-        journeys.forEach(journey -> ids.add(journey.path("id").asString()));
+        items.forEach(item -> ids.add(item.path("id").asString()));
         return ids;
+    }
+
+    /** Every page from the first on, each answered 200, following the {@code Link: <path>; rel="next"} headers. */
+    private List<JsonNode> followPages(String first) {
+        List<JsonNode> pages = new java.util.ArrayList<>();
+        for (String next = first; next != null; ) {
+            Api.Response page = api.get(next);
+            assertThat(page.status()).as(page.body()).isEqualTo(200);
+            pages.add(page.json());
+            next = nextLink(page);
+        }
+        return pages;
     }
 
     /** The next page's path from a {@code Link: <path>; rel="next"} header, or null on the last page. */

@@ -368,9 +368,9 @@ final class FlowValidator {
 
     static Duration duration(String text, String step, String field, List<FlowProblem> problems) {
         try {
-            return Duration.parse(text);
+            return FlowDurations.parse(text);
         } catch (DateTimeParseException | NullPointerException e) {
-            problems.add(new FlowProblem(step, field + ": '" + text + "' is not an ISO-8601 duration such as PT10M or P2D"));
+            problems.add(new FlowProblem(step, field + ": '" + text + "' is not an ISO-8601 duration such as PT10M, P2D or P1W"));
             return null;
         }
     }

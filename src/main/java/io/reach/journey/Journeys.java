@@ -187,8 +187,8 @@ public class Journeys {
         }
         return new Contacts.AudienceFilter(audience.tags(), audience.attributes(),
                 audience.consent() == null ? null : MessageCategory.parse(audience.consent()).orElse(null),
-                audience.activeWithin() == null ? null : now.minus(java.time.Duration.parse(audience.activeWithin())),
-                audience.inactiveFor() == null ? null : now.minus(java.time.Duration.parse(audience.inactiveFor())));
+                audience.activeWithin() == null ? null : now.minus(io.reach.flow.FlowDurations.parse(audience.activeWithin())),
+                audience.inactiveFor() == null ? null : now.minus(io.reach.flow.FlowDurations.parse(audience.inactiveFor())));
     }
 
     /** A start's or an event's idempotency key: it is kept with the flow's id and the event's name (300 in all). */

@@ -237,7 +237,7 @@ class StepExecutor {
                 return new StepOutcome.Next(step.branches().get(decision), decision, "status " + status.wireName(), null);
             }
         }
-        Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(Duration.parse(step.timeout()));
+        Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(io.reach.flow.FlowDurations.parse(step.timeout()));
         return new StepOutcome.Wait(StepOutcome.STATUS, wakeAt, messageId, String.join(",", keys), null, null);
     }
 
@@ -254,7 +254,7 @@ class StepExecutor {
                 }
             }
         }
-        Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(Duration.parse(step.timeout()));
+        Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(io.reach.flow.FlowDurations.parse(step.timeout()));
         return new StepOutcome.Wait(StepOutcome.REPLY, wakeAt, messageId, String.join(",", keys), null, null);
     }
 
@@ -273,7 +273,7 @@ class StepExecutor {
 
     private StepOutcome waitStep(FlowStep step, Contact contact) {
         if (step.duration() != null) {
-            Duration duration = Duration.parse(step.duration());
+            Duration duration = io.reach.flow.FlowDurations.parse(step.duration());
             return new StepOutcome.Wait(StepOutcome.TIMER, clock.instant().plus(duration), null, null, "waiting " + duration, null);
         }
         LocalTime from = LocalTime.parse(step.window().from());
@@ -309,7 +309,7 @@ class StepExecutor {
     }
 
     private static Duration fetchTimeout(FlowStep.Request request) {
-        return request.timeout() == null ? DEFAULT_FETCH_TIMEOUT : Duration.parse(request.timeout());
+        return request.timeout() == null ? DEFAULT_FETCH_TIMEOUT : io.reach.flow.FlowDurations.parse(request.timeout());
     }
 
     private StepOutcome fetch(FlowStep step, Contact contact, Map<String, String> variables) {

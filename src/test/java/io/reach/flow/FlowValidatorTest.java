@@ -205,6 +205,15 @@ class FlowValidatorTest {
     }
 
     @Test
+    void takesAWeekWrittenInWeeksAndNamesTwoAsOverSevenDays() {
+        String weeks = "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"text\":\"hi\",\"category\":\"utility\","
+                + "\"next\":\"b\"},{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\",\"timeout\":\"%s\","
+                + "\"branches\":{\"delivered\":\"e\",\"timeout\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}";
+        assertThat(check(weeks.formatted("P1W"))).isEmpty();
+        assertOnlyProblem(check(weeks.formatted("P2W")), "b", "timeout: P2W is over 7 days");
+    }
+
+    @Test
     void namesAMissingTemplate() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"gone\","
                 + "\"language\":\"en_US\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"), "a", "missing template: gone (en_US)");

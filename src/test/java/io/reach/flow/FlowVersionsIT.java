@@ -209,6 +209,21 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void waitsAWeekWrittenAsP1W() {
+        String flow = importDraft(waitThenReport("versions-test-" + FLOWS.incrementAndGet(), "P1W", "a week later"));
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        String journey = start(flow);
+        await().atMost(PATIENCE).until(() -> "WAITING".equals(journey(journey).path("state").asString()));
+        java.time.Instant wakeAt = java.time.Instant.parse(journey(journey).path("wakeAt").asString());
+        java.time.Instant startedAt = java.time.Instant.parse(journey(journey).path("startedAt").asString());
+
+        assertThat(Duration.between(startedAt, wakeAt)).isBetween(Duration.ofDays(7), Duration.ofDays(7).plusMinutes(1));
+        clock.advance(Duration.ofDays(7).plusMinutes(2));
+        await().atMost(PATIENCE).until(() -> "ENDED".equals(journey(journey).path("state").asString()));
+        assertThat(steps(journey)).containsExactly("pause", "report", "end");
+    }
+
+    @Test
     void aRepeatedEventAnswersWithTheJourneyItStartedAndTheVersionThatJourneyIsOnAfterANewVersionIsPublished() {
         String name = "versions-test-" + FLOWS.incrementAndGet();
         String event = name + "-event";

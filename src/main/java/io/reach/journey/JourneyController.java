@@ -28,6 +28,8 @@ class JourneyController {
     /** A named event for one contact, with properties; {@code key} makes the post idempotent. */
     record EventRequest(String name, String to, String contactId, Map<String, String> properties, String key) {}
 
+    private static final String NEXT_LINK = "on a full page, the next one: <path?…&after=last id>; rel=\"next\"";
+
     private final Journeys journeys;
     private final Flows flows;
     private final Reports reports;
@@ -90,6 +92,8 @@ class JourneyController {
      * {@code after} (the last journey's id) reads any page as fast as the first, where {@code offset} reads past the
      * journeys it skips.
      */
+    @ApiResponse(responseCode = "200", description = "a page of journeys, oldest first",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = NEXT_LINK))
     @GetMapping("/api/v1/flows/{id}/journeys")
     ResponseEntity<List<Journey>> ofFlow(@PathVariable String id, @RequestParam(required = false) String state,
                                          @RequestParam(required = false) String after,
@@ -122,6 +126,8 @@ class JourneyController {
     }
 
     /** A page of a flow's report rows, oldest first; a full page links the next one, as the journeys' pages do. */
+    @ApiResponse(responseCode = "200", description = "a page of report rows, oldest first",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = NEXT_LINK))
     @GetMapping("/api/v1/flows/{id}/reports")
     ResponseEntity<List<Reports.Row>> reports(@PathVariable String id, @RequestParam(required = false) String after,
                                               @RequestParam(defaultValue = "1000") int limit,

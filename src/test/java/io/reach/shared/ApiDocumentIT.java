@@ -36,4 +36,19 @@ class ApiDocumentIT extends ReachIntegrationTest {
         });
         assertThat(paths.path("/api/v1/launches/{id}").path("get").path("responses").has("200")).isTrue();
     }
+
+    @Test
+    void documentsTheNextPageLinkOfTheFlowsLists() {
+        JsonNode paths = api.get("/v3/api-docs").json().path("paths");
+
+        for (String path : List.of("/api/v1/flows/{id}/journeys", "/api/v1/flows/{id}/reports")) {
+            JsonNode get = paths.path(path).path("get");
+            assertThat(get.path("responses").path("200").path("headers").path("Link").path("description").asString())
+                    .as(path).contains("rel=\"next\"");
+            List<String> parameters = new java.util.ArrayList<>();
+            get.path("parameters").forEach(parameter -> parameters.add(parameter.path("name").asString()));
+            assertThat(parameters).as(path).contains("after", "limit");
+            assertThat(get.path("responses").path("200").path("content").isEmpty()).as(path).isFalse();
+        }
+    }
 }

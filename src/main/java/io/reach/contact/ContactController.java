@@ -2,6 +2,7 @@ package io.reach.contact;
 
 import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
+import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.io.InputStreamReader;
 import java.io.IOException;
@@ -47,10 +48,17 @@ class ContactController {
         return contacts.update(Ids.parse("id", id), request);
     }
 
-    /** Lists contacts, or finds the one with a phone number ({@code ?phone=}), or those with a tag ({@code ?tag=}). */
+    /**
+     * Lists contacts in the order they were created, or finds the one with a phone number ({@code ?phone=}), or those
+     * with a tag ({@code ?tag=}); a full page links the next one ({@code after=} the last contact's id).
+     */
+    @ApiResponse(responseCode = "200", description = "a page of contacts",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @GetMapping
-    List<Contact> list(@RequestParam(required = false) String phone, @RequestParam(required = false) String tag,
-                       @RequestParam(defaultValue = "100") int limit, @RequestParam(defaultValue = "0") int offset) {
+    ResponseEntity<List<Contact>> list(@RequestParam(required = false) String phone, @RequestParam(required = false) String tag,
+                                       @RequestParam(required = false) String after,
+                                       @RequestParam(defaultValue = "100") int limit,
+                                       @RequestParam(defaultValue = "0") int offset) {
         if (limit < 1 || limit > 1000) {
             throw ApiException.invalidField("limit", "must be between 1 and 1000");
         }
@@ -59,9 +67,14 @@ class ContactController {
         }
         if (phone != null) {
             String e164 = contacts.phoneNumbers().require("phone", phone);
-            return contacts.findByPhone(e164).map(List::of).orElse(List.of());
+            return ResponseEntity.ok(contacts.findByPhone(e164).map(List::of).orElse(List.of()));
         }
-        return contacts.list(tag, limit, offset);
+        if (after != null && offset > 0) {
+            throw ApiException.invalidField("offset", "give after or offset, not both");
+        }
+        List<Contact> page = contacts.list(tag, after == null ? null : Ids.parse("after", after), limit, offset);
+        return Pages.withNextLink(page, limit, "/api/v1/contacts?limit=" + limit + (tag == null ? "" : "&tag=" + Pages.encoded(tag)),
+                Contact::id);
     }
 
     /** Imports a CSV body ({@code Content-Type: text/csv}); see {@link ContactCsvImport} for the columns. */

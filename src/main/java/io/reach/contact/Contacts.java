@@ -69,8 +69,11 @@ public class Contacts {
         return store.exists(id);
     }
 
-    public List<Contact> list(String tag, int limit, int offset) {
-        return store.list(tag, limit, offset);
+    /** A page of contacts in the order they were created, after the contact {@code after} when it is given. */
+    public List<Contact> list(String tag, UUID after, int limit, int offset) {
+        Contact cursor = after == null ? null
+                : store.find(after).orElseThrow(() -> ApiException.invalidField("after", "no contact " + after));
+        return store.list(tag, cursor, limit, offset);
     }
 
     public Contact create(ContactRequest request) {

@@ -4,6 +4,7 @@ import io.reach.flow.FlowVersion;
 import io.reach.flow.Flows;
 import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
+import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.net.URI;
 import java.util.List;
@@ -27,8 +28,6 @@ class JourneyController {
 
     /** A named event for one contact, with properties; {@code key} makes the post idempotent. */
     record EventRequest(String name, String to, String contactId, Map<String, String> properties, String key) {}
-
-    private static final String NEXT_LINK = "on a full page, the next one: <path?…&after=last id>; rel=\"next\"";
 
     private final Journeys journeys;
     private final Flows flows;
@@ -93,7 +92,7 @@ class JourneyController {
      * journeys it skips.
      */
     @ApiResponse(responseCode = "200", description = "a page of journeys, oldest first",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = NEXT_LINK))
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @GetMapping("/api/v1/flows/{id}/journeys")
     ResponseEntity<List<Journey>> ofFlow(@PathVariable String id, @RequestParam(required = false) String state,
                                          @RequestParam(required = false) String after,
@@ -105,8 +104,8 @@ class JourneyController {
         }
         UUID flowId = Ids.parse("id", id);
         List<Journey> page = journeys.ofFlow(flowId, state, after == null ? null : Ids.parse("after", after), limit, offset);
-        return withNextLink(page, page.isEmpty() ? null : page.getLast().id().toString(), "/api/v1/flows/" + flowId
-                + "/journeys?limit=" + limit + (state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT)), limit);
+        return Pages.withNextLink(page, limit, "/api/v1/flows/" + flowId + "/journeys?limit=" + limit
+                + (state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT)), Journey::id);
     }
 
     @GetMapping("/api/v1/journeys/{id}")
@@ -127,7 +126,7 @@ class JourneyController {
 
     /** A page of a flow's report rows, oldest first; a full page links the next one, as the journeys' pages do. */
     @ApiResponse(responseCode = "200", description = "a page of report rows, oldest first",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = NEXT_LINK))
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @GetMapping("/api/v1/flows/{id}/reports")
     ResponseEntity<List<Reports.Row>> reports(@PathVariable String id, @RequestParam(required = false) String after,
                                               @RequestParam(defaultValue = "1000") int limit,
@@ -141,8 +140,7 @@ class JourneyController {
         UUID flowId = Ids.parse("id", id);
         List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
         List<Reports.Row> page = reports.ofVersions(versions, after == null ? null : rowId(after), limit, offset);
-        return withNextLink(page, page.isEmpty() ? null : String.valueOf(page.getLast().id()),
-                "/api/v1/flows/" + flowId + "/reports?limit=" + limit, limit);
+        return Pages.withNextLink(page, limit, "/api/v1/flows/" + flowId + "/reports?limit=" + limit, Reports.Row::id);
     }
 
     private static long rowId(String after) {
@@ -151,15 +149,6 @@ class JourneyController {
         } catch (NumberFormatException e) {
             throw ApiException.invalidField("after", "must be a report row's id (a number), not " + after);
         }
-    }
-
-    /** The page, with a {@code Link: <…&after=last>; rel="next"} header when it is full. */
-    private static <T> ResponseEntity<List<T>> withNextLink(List<T> page, String last, String path, int limit) {
-        ResponseEntity.BodyBuilder ok = ResponseEntity.ok();
-        if (page.size() == limit) {
-            ok.header(org.springframework.http.HttpHeaders.LINK, "<" + path + "&after=" + last + ">; rel=\"next\"");
-        }
-        return ok.body(page);
     }
 
     private static void page(int limit, int offset) {

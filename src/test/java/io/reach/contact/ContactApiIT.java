@@ -26,6 +26,32 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void pagesContactsOfATagInTheOrderTheyWereCreatedThroughTheNextLink() {
+        String tag = "page test & co " + System.nanoTime();
+        List<String> created = new java.util.ArrayList<>();
+        long numbers = System.nanoTime() % 9_000 + 1_000;
+        for (int i = 0; i < 7; i++) {
+            Api.Response contact = api.post("/api/v1/contacts", Map.of("phone", "+31612" + numbers + "5" + i, "tags", List.of(tag)));
+            assertThat(contact.status()).as(contact.body()).isEqualTo(201);
+            created.add(contact.json().path("id").asString());
+        }
+        String byTag = "/api/v1/contacts?tag=" + java.net.URLEncoder.encode(tag, java.nio.charset.StandardCharsets.UTF_8);
+
+        List<JsonNode> pages = api.followPages(byTag + "&limit=3");
+
+        assertThat(pages.stream().flatMap(page -> Api.ids(page).stream()).toList()).isEqualTo(created);
+        assertThat(pages.stream().map(JsonNode::size).toList()).containsExactly(3, 3, 1);
+        assertThat(Api.ids(api.get(byTag + "&limit=2&after=" + created.get(4)).json())).isEqualTo(created.subList(5, 7));
+        assertThat(Api.ids(api.get(byTag + "&limit=2&offset=4").json())).isEqualTo(created.subList(4, 6));
+        Api.Response unknown = api.get("/api/v1/contacts?after=" + io.reach.shared.Ids.newId());
+        Api.Response both = api.get(byTag + "&after=" + created.getFirst() + "&offset=1");
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.json().path("details").path(0).path("field").asString()).isEqualTo("after");
+        assertThat(both.status()).isEqualTo(400);
+        assertThat(both.json().path("details").path(0).path("field").asString()).isEqualTo("offset");
+    }
+
+    @Test
     void listsEveryProblemOfARequestAtOnce() {
         Api.Response response = api.post("/api/v1/contacts", Map.of("phone", "+81 90 1234 5678",
                 "consent", Map.of("promotions", true), "attributes", Map.of("1st", "x"), "timeZone", "Mars/Base"));

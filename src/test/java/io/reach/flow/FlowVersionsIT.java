@@ -270,10 +270,10 @@ class FlowVersionsIT extends ReachIntegrationTest {
         }
         launchAndAwait(flow);
         await().atMost(PATIENCE).until(() -> api.get("/api/v1/flows/" + flow + "/journeys?state=waiting").json().size() == 12);
-        List<String> whole = ids(api.get("/api/v1/flows/" + flow + "/journeys").json());
+        List<String> whole = Api.ids(api.get("/api/v1/flows/" + flow + "/journeys").json());
 
-        List<JsonNode> pages = followPages("/api/v1/flows/" + flow + "/journeys?limit=5&state=waiting");
-        List<String> paged = pages.stream().flatMap(page -> ids(page).stream()).toList();
+        List<JsonNode> pages = api.followPages("/api/v1/flows/" + flow + "/journeys?limit=5&state=waiting");
+        List<String> paged = pages.stream().flatMap(page -> Api.ids(page).stream()).toList();
         List<Integer> sizes = pages.stream().map(JsonNode::size).toList();
 
         assertThat(whole).hasSize(12).doesNotHaveDuplicates();
@@ -287,8 +287,8 @@ class FlowVersionsIT extends ReachIntegrationTest {
         }
         assertThat(all.path(0).path("startedAt").asString()).as("a launch's page starts at one instant")
                 .isEqualTo(all.path(6).path("startedAt").asString());
-        assertThat(ids(api.get("/api/v1/flows/" + flow + "/journeys?limit=5&offset=5").json())).isEqualTo(whole.subList(5, 10));
-        assertThat(ids(api.get("/api/v1/flows/" + flow + "/journeys?after=" + whole.get(6) + "&limit=3").json()))
+        assertThat(Api.ids(api.get("/api/v1/flows/" + flow + "/journeys?limit=5&offset=5").json())).isEqualTo(whole.subList(5, 10));
+        assertThat(Api.ids(api.get("/api/v1/flows/" + flow + "/journeys?after=" + whole.get(6) + "&limit=3").json()))
                 .isEqualTo(whole.subList(7, 10));
         assertThat(api.get("/api/v1/flows/" + flow + "/journeys?state=ended&after=" + whole.getFirst()).json()).isEmpty();
 
@@ -325,10 +325,10 @@ class FlowVersionsIT extends ReachIntegrationTest {
         launchAndAwait(flow);
         await().atMost(PATIENCE).until(() -> api.get("/api/v1/flows/" + flow + "/reports").json().size() == 7);
         JsonNode whole = api.get("/api/v1/flows/" + flow + "/reports").json();
-        List<String> wholeIds = ids(whole);
+        List<String> wholeIds = Api.ids(whole);
 
-        List<JsonNode> pages = followPages("/api/v1/flows/" + flow + "/reports?limit=3");
-        List<String> paged = pages.stream().flatMap(page -> ids(page).stream()).toList();
+        List<JsonNode> pages = api.followPages("/api/v1/flows/" + flow + "/reports?limit=3");
+        List<String> paged = pages.stream().flatMap(page -> Api.ids(page).stream()).toList();
         List<Integer> sizes = pages.stream().map(JsonNode::size).toList();
 
         assertThat(wholeIds).doesNotHaveDuplicates();
@@ -376,35 +376,6 @@ class FlowVersionsIT extends ReachIntegrationTest {
         io.reach.support.FlowFixtures.awaitLaunch(api, launch.json().path("id").asString(), "DONE");
     }
 
-    private static List<String> ids(JsonNode items) {
-        List<String> ids = new java.util.ArrayList<>();
-        items.forEach(item -> ids.add(item.path("id").asString()));
-        return ids;
-    }
-
-    /** Every page from the first on, each answered 200, following the {@code Link: <path>; rel="next"} headers. */
-    private List<JsonNode> followPages(String first) {
-        List<JsonNode> pages = new java.util.ArrayList<>();
-        for (String next = first; next != null; ) {
-            Api.Response page = api.get(next);
-            assertThat(page.status()).as(page.body()).isEqualTo(200);
-            pages.add(page.json());
-            next = nextLink(page);
-        }
-        return pages;
-    }
-
-    /** The next page's path from a {@code Link: <path>; rel="next"} header, or null on the last page. */
-    private static String nextLink(Api.Response page) {
-        List<String> links = page.headers().getOrDefault("link", List.of());
-        assertThat(links).hasSizeLessThanOrEqualTo(1);
-        if (links.isEmpty()) {
-            return null;
-        }
-        java.util.regex.Matcher link = java.util.regex.Pattern.compile("<([^>]+)>; rel=\"next\"").matcher(links.getFirst());
-        assertThat(link.matches()).as(links.getFirst()).isTrue();
-        return link.group(1);
-    }
 
     /** A flow that waits, then adds a report row with this status. */
     private static String waitThenReport(String name, String duration, String status) {

@@ -31,6 +31,39 @@ public final class Api {
         return send(request(path).GET().build());
     }
 
+    /**
+     * Every page of a list from the first on, each answered 200, following the {@code Link: <path>; rel="next"}
+     * headers (one at most per page) until a page has none.
+     */
+    public java.util.List<JsonNode> followPages(String first) {
+        java.util.List<JsonNode> pages = new java.util.ArrayList<>();
+        java.util.regex.Pattern next = java.util.regex.Pattern.compile("<([^>]+)>; rel=\"next\"");
+        for (String path = first; path != null; ) {
+            Response page = get(path);
+            if (page.status() != 200) {
+                throw new AssertionError(path + " answered " + page.status() + ": " + page.body());
+            }
+            pages.add(page.json());
+            java.util.List<String> links = page.headers().getOrDefault("link", java.util.List.of());
+            if (links.size() > 1) {
+                throw new AssertionError(path + " gave " + links.size() + " Link headers: " + links);
+            }
+            java.util.regex.Matcher link = links.isEmpty() ? null : next.matcher(links.getFirst());
+            if (link != null && !link.matches()) {
+                throw new AssertionError(path + " gave a Link header of another shape: " + links.getFirst());
+            }
+            path = link == null ? null : link.group(1);
+        }
+        return pages;
+    }
+
+    /** The {@code id} of each item of a JSON array, as text. */
+    public static java.util.List<String> ids(JsonNode items) {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        items.forEach(item -> ids.add(item.path("id").asString()));
+        return ids;
+    }
+
     /** POSTs a body: a String as it is, anything else as JSON. */
     public Response post(String path, Object body) {
         return withJson("POST", path, body);

@@ -1,0 +1,32 @@
+package io.reach.shared;
+
+import java.util.List;
+import java.util.function.Function;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
+
+/** A page of a list answered with a {@code Link: <…&after=last>; rel="next"} header when it is full. */
+public final class Pages {
+
+    /** How the API document describes that header. */
+    public static final String NEXT_LINK = "on a full page, the next one: <path?…&after=last id>; rel=\"next\"";
+
+    private Pages() {}
+
+    /**
+     * The page, with the link to the next one when it holds {@code limit} items: {@code path} (with its query, which
+     * has at least one parameter) and {@code after=} the last item's id.
+     */
+    public static <T> ResponseEntity<List<T>> withNextLink(List<T> page, int limit, String path, Function<T, Object> idOf) {
+        ResponseEntity.BodyBuilder ok = ResponseEntity.ok();
+        if (!page.isEmpty() && page.size() == limit) {
+            ok.header(HttpHeaders.LINK, "<" + path + "&after=" + idOf.apply(page.getLast()) + ">; rel=\"next\"");
+        }
+        return ok.body(page);
+    }
+
+    /** A query parameter's value as a URL carries it. */
+    public static String encoded(String value) {
+        return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}

@@ -270,8 +270,8 @@ public class Journeys {
 
     /**
      * A version's live counts, with every step of its document in document order and every branch a step declares,
-     * at zero until a journey comes there: a heatmap draws the whole flow, not only where journeys went. Counts that
-     * took 0.1 s or more to count (a flow of some hundred thousand journeys) are answered again for four times as long.
+     * at zero until a journey comes there: a heatmap draws the whole flow, not only where journeys went. Counts of
+     * 10,000 journeys or more that took 0.1 s or more to count are answered again for four times as long.
      */
     public FlowCounts counts(UUID versionId) {
         flows.version(versionId);

@@ -9,13 +9,16 @@ import java.util.function.Supplier;
 
 /**
  * Keeps a version's counts for a while when counting them was expensive: a heatmap that many viewers poll over a
- * million journeys then costs one count per period, at most a fifth of a core, however many poll it. Counts that are
- * cheap (a small flow, the tests) are counted afresh at every call.
+ * million journeys then costs one count per period, at most a fifth of a core, however many poll it. Counts of a small
+ * version, or that were cheap, are counted afresh at every call: one slow moment of a small flow's count (a pause of
+ * the machine) must not make its next reads stale.
  */
 final class KeptCounts {
 
     /** Counts that took less are not kept. */
     static final long WORTH_KEEPING_NANOS = 100_000_000L;
+    /** Counts of fewer journeys are not kept. */
+    static final long WORTH_KEEPING_JOURNEYS = 10_000L;
     /** Counts are kept for this many times what they took to count. */
     static final int KEPT_FOR_TIMES_THE_COST = 4;
 
@@ -46,7 +49,8 @@ final class KeptCounts {
             FlowCounts counted = count.get();
             long ended = nanoTime.getAsLong();
             long cost = ended - started;
-            if (cost >= WORTH_KEEPING_NANOS) {
+            long journeys = counted.running() + counted.waiting() + counted.ended() + counted.failed() + counted.cancelled();
+            if (cost >= WORTH_KEEPING_NANOS && journeys >= WORTH_KEEPING_JOURNEYS) {
                 kept.put(versionId, new Kept(counted, ended + KEPT_FOR_TIMES_THE_COST * cost));
             } else {
                 kept.remove(versionId);

@@ -22,11 +22,15 @@ class KeptCountsTest {
     private final UUID version = UUID.randomUUID();
     private final AtomicInteger counted = new AtomicInteger();
 
-    /** A count that takes {@code millis} of the fake clock and says which count it was in its ended figure. */
+    /** A count of a big version that takes {@code millis} of the fake clock, and says which count it was in its ended figure. */
     private Supplier<FlowCounts> countTaking(long millis) {
+        return countOf(50_000, millis);
+    }
+
+    private Supplier<FlowCounts> countOf(long waitingJourneys, long millis) {
         return () -> {
             now.addAndGet(millis * MS);
-            return new FlowCounts(version, Map.of(), 0, 0, counted.incrementAndGet(), 0, 0);
+            return new FlowCounts(version, Map.of(), 0, waitingJourneys, counted.incrementAndGet(), 0, 0);
         };
     }
 
@@ -36,6 +40,14 @@ class KeptCountsTest {
         assertThat(kept.get(version, countTaking(5)).ended()).isEqualTo(2);
         assertThat(kept.get(version, countTaking(99)).ended()).isEqualTo(3);
         assertThat(kept.get(version, countTaking(5)).ended()).isEqualTo(4);
+    }
+
+    @Test
+    void countsASmallVersionAfreshEvenWhenItsCountWasSlow() {
+        assertThat(kept.get(version, countOf(9_990, 500)).ended()).isEqualTo(1);
+        assertThat(kept.get(version, countOf(9_990, 5)).ended()).as("9,991 journeys: not kept").isEqualTo(2);
+        assertThat(kept.get(version, countOf(9_999, 500)).ended()).isEqualTo(3);
+        assertThat(kept.get(version, countOf(9_999, 5)).ended()).as("10,002 journeys: kept").isEqualTo(3);
     }
 
     @Test

@@ -69,9 +69,7 @@ class ContactController {
             String e164 = contacts.phoneNumbers().require("phone", phone);
             return ResponseEntity.ok(contacts.findByPhone(e164).map(List::of).orElse(List.of()));
         }
-        if (after != null && offset > 0) {
-            throw ApiException.invalidField("offset", "give after or offset, not both");
-        }
+        Pages.afterOrOffset(after, offset);
         List<Contact> page = contacts.list(tag, after == null ? null : Ids.parse("after", after), limit, offset);
         return Pages.withNextLink(page, limit, "/api/v1/contacts?limit=" + limit + (tag == null ? "" : "&tag=" + Pages.encoded(tag)),
                 Contact::id);

@@ -99,9 +99,7 @@ class JourneyController {
                                          @RequestParam(defaultValue = "100") int limit,
                                          @RequestParam(defaultValue = "0") int offset) {
         page(limit, offset);
-        if (after != null && offset > 0) {
-            throw ApiException.invalidField("offset", "give after or offset, not both");
-        }
+        Pages.afterOrOffset(after, offset);
         UUID flowId = Ids.parse("id", id);
         List<Journey> page = journeys.ofFlow(flowId, state, after == null ? null : Ids.parse("after", after), limit, offset);
         return Pages.withNextLink(page, limit, "/api/v1/flows/" + flowId + "/journeys?limit=" + limit
@@ -134,9 +132,7 @@ class JourneyController {
         if (limit < 1 || limit > 10_000 || offset < 0) {
             throw ApiException.invalidField("limit", "must be between 1 and 10000 (offset not negative)");
         }
-        if (after != null && offset > 0) {
-            throw ApiException.invalidField("offset", "give after or offset, not both");
-        }
+        Pages.afterOrOffset(after, offset);
         UUID flowId = Ids.parse("id", id);
         List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
         List<Reports.Row> page = reports.ofVersions(versions, after == null ? null : rowId(after), limit, offset);

@@ -509,42 +509,20 @@ class JourneyStore {
     }
 
     /**
-     * A page of the journeys of these versions, oldest first, those after {@code after} (null: from the first). Each
-     * version's journeys are read in the order of their index and cut at the page's end before they are merged, so a
-     * page costs the same on the first page as after a million journeys, where a sort of all of them did not.
+     * A page of the journeys of these versions, oldest first, those after {@code after} (null: from the first), read
+     * as {@link io.reach.shared.OldestFirst} says.
      */
     List<Journey> ofVersions(List<UUID> versionIds, String state, Journey after, int limit, int offset) {
         if (versionIds.isEmpty()) {
             return List.of();
         }
-        java.util.List<Object> params = new java.util.ArrayList<>();
-        java.util.List<String> perVersion = new java.util.ArrayList<>();
-        for (UUID versionId : versionIds) {
-            StringBuilder select = new StringBuilder("(SELECT " + COLUMNS + " FROM journeys WHERE flow_version_id = ?");
-            params.add(versionId);
-            if (state != null) {
-                select.append(" AND state = ?");
-                params.add(state.toUpperCase(java.util.Locale.ROOT));
-            }
-            // A range on started_at, even from 1970 on the first page, and the index's own order (its first column
-            // fixed here) make H2 read the index in order: without them it took the (flow_version_id, state) index
-            // and sorted, 3 s and more over a million journeys; PostgreSQL reads the index either way.
-            select.append(" AND started_at >= ?");
-            params.add(Times.utc(after == null ? java.time.Instant.EPOCH : after.startedAt()));
-            if (after != null) {
-                select.append(" AND (started_at > ? OR id > ?)");
-                params.add(Times.utc(after.startedAt()));
-                params.add(after.id());
-            }
-            select.append(" ORDER BY flow_version_id, started_at, id LIMIT ?)");
-            params.add(limit + offset);
-            perVersion.add(select.toString());
-        }
-        params.add(limit);
-        params.add(offset);
-        return jdbc.sql("SELECT * FROM (" + String.join(" UNION ALL ", perVersion) + ") page"
-                        + " ORDER BY started_at, id LIMIT ? OFFSET ?")
-                .params(params).query(this::row).list().stream().map(Row::journey).toList();
+        boolean filtered = state != null;
+        io.reach.shared.OldestFirst page = io.reach.shared.OldestFirst.ofVersions("SELECT " + COLUMNS + " FROM journeys",
+                "started_at", versionIds, filtered ? " AND state = ?" : "",
+                filtered ? List.<Object>of(state.toUpperCase(java.util.Locale.ROOT)) : List.of(),
+                after == null ? null : new io.reach.shared.OldestFirst.After(after.startedAt(), after.id()), limit, offset);
+        return jdbc.sql(page.sql())
+                .params(page.params()).query(this::row).list().stream().map(Row::journey).toList();
     }
 
     FlowCounts counts(UUID versionId) {

@@ -36,9 +36,8 @@ public class Reports {
     }
 
     /**
-     * A page of the rows of these versions, oldest first, those after the row {@code after} (null: from the first).
-     * Each version's rows are read in the order of their index and cut at the page's end before they are merged, as
-     * {@link JourneyStore} pages journeys: a page costs the same anywhere in a million rows.
+     * A page of the rows of these versions, oldest first, those after the row {@code after} (null: from the first),
+     * read as {@link io.reach.shared.OldestFirst} says.
      */
     public List<Row> ofVersions(List<UUID> versionIds, Long after, int limit, int offset) {
         if (versionIds.isEmpty()) {
@@ -52,27 +51,11 @@ public class Reports {
                     .query((rs, n) -> Times.instant(rs, "occurred_at")).optional()
                     .orElseThrow(() -> io.reach.shared.ApiException.invalidField("after", "no report row " + after + " in this flow"));
         }
-        java.util.List<Object> params = new java.util.ArrayList<>();
-        java.util.List<String> perVersion = new java.util.ArrayList<>();
-        for (UUID versionId : versionIds) {
-            // The range on occurred_at and the index's own order make H2 read the index in order, as for journeys.
-            StringBuilder select = new StringBuilder("(SELECT id, occurred_at, message_from, message_to, status, description,"
-                    + " journey_id, step_id FROM report_rows WHERE flow_version_id = ? AND occurred_at >= ?");
-            params.add(versionId);
-            params.add(Times.utc(afterTime == null ? Instant.EPOCH : afterTime));
-            if (after != null) {
-                select.append(" AND (occurred_at > ? OR id > ?)");
-                params.add(Times.utc(afterTime));
-                params.add(after);
-            }
-            select.append(" ORDER BY flow_version_id, occurred_at, id LIMIT ?)");
-            params.add(limit + offset);
-            perVersion.add(select.toString());
-        }
-        params.add(limit);
-        params.add(offset);
-        return jdbc.sql("SELECT * FROM (" + String.join(" UNION ALL ", perVersion) + ") page ORDER BY occurred_at, id LIMIT ? OFFSET ?")
-                .params(params)
+        io.reach.shared.OldestFirst page = io.reach.shared.OldestFirst.ofVersions("SELECT id, occurred_at, message_from,"
+                        + " message_to, status, description, journey_id, step_id FROM report_rows", "occurred_at", versionIds, "",
+                List.of(), after == null ? null : new io.reach.shared.OldestFirst.After(afterTime, after), limit, offset);
+        return jdbc.sql(page.sql())
+                .params(page.params())
                 .query((rs, n) -> new Row(rs.getLong("id"), Times.instant(rs, "occurred_at"), rs.getString("message_from"),
                         rs.getString("message_to"), rs.getString("status"), rs.getString("description"),
                         rs.getObject("journey_id", UUID.class), rs.getString("step_id")))

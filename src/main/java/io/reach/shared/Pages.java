@@ -25,6 +25,13 @@ public final class Pages {
         return ok.body(page);
     }
 
+    /** Refuses a request that gives both a cursor and an offset: they would say two different pages. */
+    public static void afterOrOffset(String after, int offset) {
+        if (after != null && offset > 0) {
+            throw ApiException.invalidField("offset", "give after or offset, not both");
+        }
+    }
+
     /** A query parameter's value as a URL carries it. */
     public static String encoded(String value) {
         return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);

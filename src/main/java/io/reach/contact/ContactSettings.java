@@ -1,11 +1,21 @@
 package io.reach.contact;
 
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Contact settings ({@code reach.contacts.*}).
  *
- * @param defaultRegion ISO 3166 region assumed for numbers written without a country code (e.g. NL); blank: none
+ * @param defaultRegion    ISO 3166 region assumed for numbers written without a country code (e.g. NL); blank: none
+ * @param optOutKeywords   a contact's typed message that is one of these words (any case, alone, punctuation around
+ *                         it ignored) opts it out of all messages; empty: no word does
+ * @param optInKeywords    one of these opts a contact who had opted out back in; empty: no word does
  */
 @ConfigurationProperties("reach.contacts")
-public record ContactSettings(String defaultRegion) {}
+public record ContactSettings(String defaultRegion, List<String> optOutKeywords, List<String> optInKeywords) {
+
+    public ContactSettings {
+        optOutKeywords = optOutKeywords == null ? List.of() : List.copyOf(optOutKeywords);
+        optInKeywords = optInKeywords == null ? List.of() : List.copyOf(optInKeywords);
+    }
+}

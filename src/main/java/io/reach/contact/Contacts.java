@@ -35,6 +35,7 @@ public class Contacts {
     private final Clock clock;
     private final TransactionTemplate transactions;
     private final org.springframework.context.ApplicationEventPublisher events;
+    private final OptOutKeywords keywords;
 
     Contacts(ContactStore store, ContactSettings settings, Clock clock, TransactionTemplate transactions,
              org.springframework.context.ApplicationEventPublisher events) {
@@ -43,6 +44,7 @@ public class Contacts {
         this.clock = clock;
         this.transactions = transactions;
         this.events = events;
+        this.keywords = new OptOutKeywords(settings.optOutKeywords(), settings.optInKeywords());
     }
 
     public PhoneNumbers phoneNumbers() {
@@ -237,6 +239,23 @@ public class Contacts {
             store.insert(contact);
             return contact.id();
         });
+    }
+
+    /**
+     * Opts a contact out when a message it typed is an opt-out keyword (STOP…), or back in when it is an opt-in
+     * keyword (START…) and the contact had opted out (see {@link ContactSettings}); any other message changes nothing.
+     * An opt-out is published as {@link ContactOptedOut}, in the caller's transaction. Returns the changed contact.
+     */
+    public Optional<Contact> applyKeyword(UUID id, String text) {
+        Optional<Boolean> optsOut = keywords.optsOut(text);
+        if (optsOut.isEmpty()) {
+            return Optional.empty();
+        }
+        Contact current = get(id);
+        if (current.optedOut() == optsOut.get()) {
+            return Optional.empty();
+        }
+        return Optional.of(update(id, new ContactRequest(null, null, null, null, optsOut.get(), null)));
     }
 
     /** Imports a CSV document: valid lines are upserted by phone, every bad line is reported and skipped. */

@@ -220,6 +220,32 @@ class SmppIT extends ReachIntegrationTest {
     }
 
     @Test
+    void anSmsSayingStopOptsItsContactOutAndStartOptsItBackIn() {
+        String phone = "+31612350801";
+        String contact = Fixtures.consentingContact(api, phone).path("id").asString();
+
+        smsc.deliverInbound(phone, "Reach", "Stop.");
+
+        await().atMost(PATIENCE).until(() -> optedOut(contact));
+        Api.Response refused = api.post("/api/v1/messages/sms", Map.of("sender", "sandbox-sms", "to", phone,
+                "text", "One more offer", "category", "utility"));
+        assertThat(refused.json().path("status").asString()).isEqualTo("blocked");
+        assertThat(refused.json().path("blockedReason").asString()).startsWith("opted out");
+        // A sentence with the word in it is a message like any other.
+        smsc.deliverInbound(phone, "Reach", "start again? no, please stop");
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(inboundTexts(contact))
+                .containsExactly("start again? no, please stop", "Stop."));
+        assertThat(optedOut(contact)).isTrue();
+
+        smsc.deliverInbound(phone, "Reach", "START");
+
+        await().atMost(PATIENCE).until(() -> !optedOut(contact));
+        String welcome = sms("sandbox-sms", phone, "Welcome back");
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(status(welcome)).isEqualTo("delivered"));
+        assertThat(smsc.submitsTo(phone)).hasSize(1);
+    }
+
+    @Test
     void anOptedOutContactGetsNoSmsAndTheMessageIsRecordedAsBlocked() {
         String phone = "+31612350501";
         Fixtures.contact(api, phone, Map.of("utility", true), true);
@@ -255,6 +281,15 @@ class SmppIT extends ReachIntegrationTest {
                 "category", "utility"));
         assertThat(response.status()).as(response.body()).isEqualTo(202);
         return response.json().path("messageId").asString();
+    }
+
+    private boolean optedOut(String contactId) {
+        return api.get("/api/v1/contacts/" + contactId).json().path("optedOut").asBoolean();
+    }
+
+    private List<String> inboundTexts(String contactId) {
+        return api.get("/api/v1/inbound-messages?contactId=" + contactId).json().valueStream()
+                .map(message -> message.path("text").asString()).toList();
     }
 
     private String status(String id) {

@@ -445,6 +445,35 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aTypedStopOptsTheContactOutAndWithdrawsItsQueuedMessageAndAStartOptsItBackIn() {
+        String queued = queuedMessage();
+        JsonNode message = api.get("/api/v1/messages/" + queued).json();
+        String from = message.path("recipient").asString().substring(1);
+        String contact = message.path("contactId").asString();
+        // A button's payload is the business's word: a quick reply called STOP opts nobody out.
+        postSigned(inbound("{\"from\":\"" + from + "\",\"id\":\"wamid.stop-button\",\"timestamp\":\"1763700001\","
+                + "\"type\":\"button\",\"button\":{\"payload\":\"STOP\",\"text\":\"STOP\"}}", from));
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(api.get("/api/v1/inbound-messages?contactId=" + contact).json()).hasSize(1));
+        assertThat(api.get("/api/v1/contacts/" + contact).json().path("optedOut").asBoolean()).isFalse();
+
+        postSigned(inbound("{\"from\":\"" + from + "\",\"id\":\"wamid.stop\",\"timestamp\":\"1763700002\",\"type\":\"text\","
+                + "\"text\":{\"body\":\"unsubscribe\"}}", from));
+
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(api.get("/api/v1/messages/" + queued).json().path("status").asString()).isEqualTo("blocked"));
+        assertThat(api.get("/api/v1/contacts/" + contact).json().path("optedOut").asBoolean()).isTrue();
+        assertThat(api.get("/api/v1/messages/" + queued).json().path("blockedReason").asString()).startsWith("opted out");
+
+        postSigned(inbound("{\"from\":\"" + from + "\",\"id\":\"wamid.start\",\"timestamp\":\"1763700003\",\"type\":\"text\","
+                + "\"text\":{\"body\":\"Start\"}}", from));
+
+        await().atMost(PATIENCE).until(() -> !api.get("/api/v1/contacts/" + contact).json().path("optedOut").asBoolean());
+        Api.Response again = Fixtures.sendOrder(api, "webhook-test", "order_ready_hooks", "+" + from);
+        assertThat(again.status()).as(again.body()).isEqualTo(202);
+    }
+
+    @Test
     void anInboundMessageFromAnUnknownNumberCreatesAContactWithoutConsent() {
         postSigned(inbound("{\"from\":\"4915112345678\",\"id\":\"wamid.stranger\",\"timestamp\":\"1763700001\",\"type\":\"text\","
                 + "\"text\":{\"body\":\"Hallo\"}}", "4915112345678"));

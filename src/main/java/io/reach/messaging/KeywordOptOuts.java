@@ -1,0 +1,36 @@
+package io.reach.messaging;
+
+import io.reach.contact.Contacts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * Opts a contact out when it types STOP (or another opt-out keyword) on any channel, and back in on START, in the
+ * transaction that stores its message: messages queued for it are withdrawn in that transaction too
+ * ({@link ConsentWithdrawals}), so nothing more goes out to a contact who said stop.
+ */
+@Component
+class KeywordOptOuts {
+
+    private static final Logger log = LoggerFactory.getLogger(KeywordOptOuts.class);
+
+    private final Contacts contacts;
+
+    KeywordOptOuts(Contacts contacts) {
+        this.contacts = contacts;
+    }
+
+    @EventListener
+    void onInbound(InboundMessageReceived received) {
+        InboundMessage message = received.message();
+        // Only what the contact typed: a button's payload is the business's word, not the contact's.
+        if (message.contactId() == null || !"text".equals(message.type())) {
+            return;
+        }
+        contacts.applyKeyword(message.contactId(), message.text()).ifPresent(contact -> log.info(
+                "Contact {} opted {} by a {} message", contact.id(), contact.optedOut() ? "out" : "back in",
+                message.channel().wireName()));
+    }
+}

@@ -418,6 +418,17 @@ public class Messages {
     }
 
     /**
+     * Puts a claimed message back untried, due again after {@code delay} (its sender is at its rate, see
+     * {@link SenderRates}): the claim's attempt is not counted, and whatever it recorded before stays.
+     */
+    public void putBack(UUID messageId, Duration delay) {
+        jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, attempts = attempts - 1, updated_at = ?"
+                        + " WHERE id = ? AND status = 'QUEUED'")
+                .params(Times.utc(clock.instant().plus(delay)), Times.now(clock), messageId)
+                .update();
+    }
+
+    /**
      * After a passing failure: the message is tried again after {@code backoff}, or, when it has had its
      * {@code maxAttempts}, failed for good with the last error.
      */

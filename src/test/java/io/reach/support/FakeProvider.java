@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FakeProvider implements AutoCloseable {
 
-    /** One request as the server saw it. */
-    public record Request(String method, String path, Map<String, List<String>> headers, String body) {
+    /** One request as the server saw it, and when ({@link System#nanoTime()}) it came. */
+    public record Request(String method, String path, Map<String, List<String>> headers, String body, long receivedNanos) {
         public String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
                     .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
@@ -67,7 +67,7 @@ public final class FakeProvider implements AutoCloseable {
             try (exchange) {
                 String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
                 Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                        Map.copyOf(exchange.getRequestHeaders()), body);
+                        Map.copyOf(exchange.getRequestHeaders()), body, System.nanoTime());
                 requests.add(request);
                 Answer answer = script.poll();
                 if (answer == null) {

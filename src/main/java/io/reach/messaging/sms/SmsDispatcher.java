@@ -4,6 +4,7 @@ import io.reach.messaging.Channel;
 import io.reach.messaging.MessageError;
 import io.reach.messaging.Messages;
 import io.reach.messaging.MessagingSettings;
+import io.reach.messaging.SenderRates;
 import io.reach.messaging.twilio.TwilioGateway;
 import io.reach.messaging.twilio.TwilioStatusChecks;
 import io.reach.sender.ProviderAccount;
@@ -36,6 +37,7 @@ class SmsDispatcher extends BackgroundWorker {
     private final SmppLinks links;
     private final SmsParts parts;
     private final TwilioGateway twilio;
+    private final SenderRates rates;
     private final TwilioStatusChecks statusChecks;
     private final MessagingSettings settings;
     private final JsonMapper json;
@@ -43,8 +45,9 @@ class SmsDispatcher extends BackgroundWorker {
     private final InFlight sends;
 
     SmsDispatcher(Messages messages, Senders senders, SmppLinks links, SmsParts parts, TwilioGateway twilio,
-                  MessagingSettings settings, JsonMapper json, TwilioStatusChecks statusChecks) {
+                  MessagingSettings settings, JsonMapper json, TwilioStatusChecks statusChecks, SenderRates rates) {
         super("sms-dispatcher", settings.pollInterval(), true);
+        this.rates = rates;
         this.statusChecks = statusChecks;
         this.messages = messages;
         this.senders = senders;
@@ -70,6 +73,10 @@ class SmsDispatcher extends BackgroundWorker {
         String to = body.path("to").asString();
         String text = body.path("text").asString();
         if (Sender.TWILIO.equals(account.sender().provider())) {
+            // SMPP keeps its own rate, per submit_sm (settings.submitsPerSecond), on its link.
+            if (!rates.sendsNow(message, account.sender())) {
+                return;
+            }
             switch (twilio.sendSms(account, message.id(), to, text)) {
                 case TwilioGateway.Outcome.Accepted accepted -> statusChecks.accepted(message.id(), accepted.sid());
                 case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());

@@ -11,7 +11,7 @@ import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Places queued calls through Twilio's Calls resource and records what Twilio answered. */
+/** Places queued calls through Twilio's Calls resource, each sender within its throughput, and records what Twilio answered. */
 @Component
 class VoiceDispatcher extends BackgroundWorker {
 
@@ -23,10 +23,12 @@ class VoiceDispatcher extends BackgroundWorker {
     private final JsonMapper json;
     // Calls being placed at once: Twilio answers 429 to too many, which is retried with backoff.
     private final InFlight calls;
+    private final io.reach.messaging.SenderRates rates;
 
     VoiceDispatcher(Messages messages, io.reach.sender.Senders senders, TwilioGateway twilio, MessagingSettings settings,
-                    JsonMapper json, TwilioStatusChecks statusChecks) {
+                    JsonMapper json, TwilioStatusChecks statusChecks, io.reach.messaging.SenderRates rates) {
         super("voice-dispatcher", settings.pollInterval(), true);
+        this.rates = rates;
         this.statusChecks = statusChecks;
         this.messages = messages;
         this.senders = senders;
@@ -44,6 +46,9 @@ class VoiceDispatcher extends BackgroundWorker {
 
     private void call(Messages.Outbound message) {
         ProviderAccount account = senders.providerAccount(message.senderId());
+        if (!rates.sendsNow(message, account.sender())) {
+            return;
+        }
         JsonNode body = json.readTree(message.requestBody());
         switch (twilio.placeCall(account, message.id(), body.path("to").asString(), body.path("twiml").asString())) {
             case TwilioGateway.Outcome.Accepted accepted -> statusChecks.accepted(message.id(), accepted.sid());

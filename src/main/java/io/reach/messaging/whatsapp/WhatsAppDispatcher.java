@@ -3,14 +3,16 @@ package io.reach.messaging.whatsapp;
 import io.reach.contact.Contacts;
 import io.reach.messaging.Channel;
 import io.reach.messaging.Messages;
+import io.reach.messaging.SenderRates;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.BackgroundWorker;
 import org.springframework.stereotype.Component;
 
 /**
- * Sends queued WhatsApp messages: claims due ones under a lease, posts each to the Cloud API (several at once),
- * and records what Meta said: submitted, failed, or retry later with exponential backoff.
+ * Sends queued WhatsApp messages: claims due ones under a lease, posts each to the Cloud API (several at once, each
+ * sender within its throughput), and records what Meta said: submitted, failed, or retry later with exponential
+ * backoff.
  */
 @Component
 class WhatsAppDispatcher extends BackgroundWorker {
@@ -21,15 +23,17 @@ class WhatsAppDispatcher extends BackgroundWorker {
     private final CloudApiClient client;
     private final WhatsAppSettings settings;
     private final InFlight sends;
+    private final SenderRates rates;
 
     WhatsAppDispatcher(Messages messages, Senders senders, Contacts contacts, CloudApiClient client,
-                       WhatsAppSettings settings) {
+                       WhatsAppSettings settings, SenderRates rates) {
         super("whatsapp-dispatcher", settings.pollInterval(), settings.dispatcherEnabled());
         this.messages = messages;
         this.senders = senders;
         this.contacts = contacts;
         this.client = client;
         this.settings = settings;
+        this.rates = rates;
         this.sends = inFlight(settings.concurrency());
     }
 
@@ -45,6 +49,9 @@ class WhatsAppDispatcher extends BackgroundWorker {
 
     private void sendOne(Messages.Outbound message) {
         WhatsAppAccount account = senders.account(message.senderId());
+        if (!rates.sendsNow(message, account.sender())) {
+            return;
+        }
         SendOutcome outcome = client.send(account, message.requestBody(), message.id().toString());
         switch (outcome) {
             case SendOutcome.Accepted accepted -> messages.recordSubmitted(message.id(), accepted.providerMessageId());

@@ -58,6 +58,10 @@ class TwilioIT extends ReachIntegrationTest {
                 assertThat(created.status()).as(created.body()).isEqualTo(201);
                 assertThat(created.body()).doesNotContain(TOKEN);
             }
+            Api.Response slow = api.post("/api/v1/senders", Map.of("name", "twilio-voice-one-a-second", "channel", "voice",
+                    "provider", "twilio", "fromAddress", "+14155552601", "secret", TOKEN, "settings", settings,
+                    "throughputPerSecond", 1));
+            assertThat(slow.status()).as(slow.body()).isEqualTo(201);
         }
     }
 
@@ -86,6 +90,25 @@ class TwilioIT extends ReachIntegrationTest {
         JsonNode failed = api.get("/api/v1/messages/" + id).json();
         assertThat(failed.path("error").path("code").asInt()).isEqualTo(30003);
         assertThat(failed.path("error").path("title").asString()).isEqualTo("Unreachable destination handset");
+    }
+
+    @Test
+    void placesCallsNoFasterThanTheSendersThroughputEachOnce() {
+        List<String> phones = List.of(nextPhone(), nextPhone(), nextPhone());
+        List<String> ids = phones.stream().map(phone -> send("/api/v1/messages/voice", Map.of("sender",
+                "twilio-voice-one-a-second", "to", phone, "text", "Uw bestelling staat klaar.", "category", "utility"),
+                Map.of("utility", true), phone)).toList();
+
+        await().atMost(PATIENCE).until(() -> ids.stream().allMatch(id -> "submitted".equals(status(id))));
+
+        List<FakeProvider.Request> calls = phones.stream().flatMap(phone -> requestsTo(phone).stream())
+                .sorted(java.util.Comparator.comparingLong(FakeProvider.Request::receivedNanos)).toList();
+        assertThat(calls).hasSize(3);
+        // Three turns at one a second span two seconds; half a second is left for the exchanges' own delays.
+        assertThat(Duration.ofNanos(calls.getLast().receivedNanos() - calls.getFirst().receivedNanos()))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+        assertThat(ids).allSatisfy(id -> assertThat(api.get("/api/v1/messages/" + id).json().path("attempts").asInt())
+                .isEqualTo(1));
     }
 
     @Test

@@ -63,6 +63,11 @@ class CloudApiClientIT extends ReachIntegrationTest {
                     "appSecret", "app-secret", "verifyToken", "verify", "graphApiBaseUrl", META.baseUrl(),
                     "graphApiVersion", "v21.0"));
             assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+            Api.Response slow = api.post("/api/v1/senders", Map.of("name", "one-a-second", "phoneNumberId", "106540352242923",
+                    "wabaId", "102290129340398", "displayNumber", "+15550783882", "accessToken", "EAAJB-secret-token",
+                    "appSecret", "app-secret", "verifyToken", "verify", "graphApiBaseUrl", META.baseUrl(),
+                    "graphApiVersion", "v21.0", "throughputPerSecond", 1));
+            assertThat(slow.status()).as(slow.body()).isEqualTo(201);
             Api.Response everything = api.post("/api/v1/templates", Map.of("name", "everything", "language", "pt_BR", "category", "marketing",
                     "components", List.of(
                             Map.of("type", "HEADER", "format", "TEXT", "text", "Olá {{1}}"),
@@ -173,6 +178,53 @@ class CloudApiClientIT extends ReachIntegrationTest {
         JsonNode done = api.get("/api/v1/messages/" + id).json();
         assertThat(done.path("attempts").asInt()).isEqualTo(3);
         assertThat(done.path("error").isMissingNode()).isTrue();
+    }
+
+    @Test
+    void sendsNoFasterThanItsSendersThroughputAndPutsBackWhatWouldWaitLongerUntried() {
+        List<String> phones = java.util.stream.IntStream.rangeClosed(1, 6).mapToObj(i -> "+1415555270" + i).toList();
+        List<UUID> ids = new java.util.ArrayList<>();
+        for (String phone : phones) {
+            Fixtures.consentingContact(api, phone);
+            Api.Response sent = Fixtures.sendOrderWith(api, "one-a-second", "with_image", "en", phone,
+                    List.of("https://cdn.example/a.png"), List.of());
+            assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+            ids.add(UUID.fromString(sent.json().path("messageId").asString()));
+        }
+
+        // The clock stands still: a message put back waits for the test to move it. Each send takes its turn at one a
+        // second; one whose turn is more than a second away goes back untried.
+        await().atMost(PATIENCE).until(() -> sentTo(phones) + putBackUntried(ids) == phones.size());
+        assertThat(putBackUntried(ids)).as("put back, their turn too far away").isPositive();
+        assertThat(sentTo(phones)).isPositive();
+
+        await().atMost(PATIENCE).until(() -> {
+            clock.advance(Duration.ofSeconds(1));
+            return sentTo(phones) == phones.size();
+        });
+        List<FakeProvider.Request> sends = phones.stream().flatMap(phone -> META.requestsTo(phone).stream())
+                .sorted(java.util.Comparator.comparingLong(FakeProvider.Request::receivedNanos)).toList();
+        assertThat(sends).hasSize(phones.size());
+        // Six turns at one a second span five seconds; a second is left for the exchanges' own delays.
+        assertThat(Duration.ofNanos(sends.getLast().receivedNanos() - sends.getFirst().receivedNanos()))
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(4));
+        await().atMost(PATIENCE).until(() -> ids.stream().allMatch(id ->
+                "submitted".equals(api.get("/api/v1/messages/" + id).json().path("status").asString())));
+        assertThat(ids).allSatisfy(id -> assertThat(api.get("/api/v1/messages/" + id).json().path("attempts").asInt())
+                .as("a message put back counts no attempt").isEqualTo(1));
+    }
+
+    private long sentTo(List<String> phones) {
+        return phones.stream().filter(phone -> !META.requestsTo(phone).isEmpty()).count();
+    }
+
+    private long putBackUntried(List<UUID> ids) {
+        return ids.stream().filter(id -> {
+            JsonNode message = api.get("/api/v1/messages/" + id).json();
+            Instant next = nextAttempt(id);
+            return "queued".equals(message.path("status").asString()) && message.path("attempts").asInt() == 0
+                    && next != null && next.isAfter(clock.instant());
+        }).count();
     }
 
     @Test

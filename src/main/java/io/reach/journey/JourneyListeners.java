@@ -27,9 +27,11 @@ class JourneyListeners {
     private final io.reach.contact.Contacts contacts;
     private final io.reach.flow.Flows flows;
     private final JsonMapper json;
+    private final io.reach.messaging.InboundMessages inbound;
 
     JourneyListeners(JourneyStore store, JourneyEngine engine, io.reach.contact.Contacts contacts, io.reach.flow.Flows flows,
-                     JsonMapper json) {
+                     JsonMapper json, io.reach.messaging.InboundMessages inbound) {
+        this.inbound = inbound;
         this.store = store;
         this.flows = flows;
         this.engine = engine;
@@ -77,7 +79,7 @@ class JourneyListeners {
         boolean decided = false;
         for (JourneyStore.Row row : store.waitingForReply(reply.contactId())) {
             java.util.UUID expected = row.journey().waitingMessageId();
-            if (expected != null && reply.repliedToMessageId() != null && !expected.equals(reply.repliedToMessageId())) {
+            if (expected != null && !inbound.answers(reply, expected)) {
                 continue;
             }
             Set<String> keys = replyBranches(row);

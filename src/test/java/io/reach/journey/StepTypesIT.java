@@ -580,6 +580,39 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aTextTypedInAnotherConversationIsNoReplyToTheMessage() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"pause"},
+                 {"id":"pause","type":"wait","duration":"PT1H","next":"reply"},
+                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
+                  "branches":{"any_text":"text","no_reply":"silent"}},
+                 {"id":"text","type":"add_report_row","status":"text: {{reply.text}}","next":"end"},
+                 {"id":"silent","type":"add_report_row","status":"no reply","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String phone = contact("2");
+        String contactId = api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json().path(0).path("id").asString();
+        String journey = start(flow, phone, Map.of());
+        await().atMost(PATIENCE).until(() -> "pause".equals(current(journey)));
+
+        // Texts to the SMS number, before the journey waits for the reply and while it waits: another thread than
+        // the WhatsApp message's, so neither answers it.
+        sandbox.smsc().deliverInbound(phone, "Reach", "Is this about my order?");
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/inbound-messages?contactId=" + contactId).json().size() == 1);
+        clock.advance(Duration.ofHours(1).plusSeconds(1));
+        await().atMost(PATIENCE).until(() -> "reply".equals(current(journey)) && "WAITING".equals(state(journey)));
+        sandbox.smsc().deliverInbound(phone, "Reach", "Hello?");
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/inbound-messages?contactId=" + contactId).json().size() == 2);
+        postInboundText(phone, "I'll come at five");
+
+        awaitEnded(journey);
+        assertThat(steps(journey)).containsExactly("send", "pause", "reply:any_text", "text", "end");
+        assertThat(api.get("/api/v1/flows/" + flow + "/reports").json().path(0).path("status").asString())
+                .isEqualTo("text: I'll come at five");
+    }
+
+    @Test
     void aQuickReplyWhosePayloadHoldsACommaTakesItsBranch() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[

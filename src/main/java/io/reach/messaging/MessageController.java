@@ -2,7 +2,9 @@ package io.reach.messaging;
 
 import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
+import io.reach.shared.Pages;
 import java.util.List;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -25,11 +27,21 @@ class MessageController {
         return messages.get(Ids.parse("id", id));
     }
 
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200", description = "a page of messages, newest first",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @GetMapping("/api/v1/messages")
-    List<Message> list(@RequestParam(required = false) String contactId, @RequestParam(required = false) String campaignId,
-                       @RequestParam(defaultValue = "100") int limit, @RequestParam(defaultValue = "0") int offset) {
+    ResponseEntity<List<Message>> list(@RequestParam(required = false) String contactId,
+                                       @RequestParam(required = false) String campaignId,
+                                       @RequestParam(required = false) String after,
+                                       @RequestParam(defaultValue = "100") int limit,
+                                       @RequestParam(defaultValue = "0") int offset) {
         checkPage(limit, offset);
-        return messages.list(contactId == null ? null : Ids.parse("contactId", contactId), campaignId, limit, offset);
+        Pages.afterOrOffset(after, offset);
+        List<Message> page = messages.list(contactId == null ? null : Ids.parse("contactId", contactId), campaignId,
+                after == null ? null : Ids.parse("after", after), limit, offset);
+        return Pages.withNextLink(page, limit, "/api/v1/messages?limit=" + limit
+                + (contactId == null ? "" : "&contactId=" + Pages.encoded(contactId))
+                + (campaignId == null ? "" : "&campaignId=" + Pages.encoded(campaignId)), Message::id);
     }
 
     @GetMapping("/api/v1/inbound-messages")

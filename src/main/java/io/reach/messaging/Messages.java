@@ -128,10 +128,33 @@ public class Messages {
                         inbound.quoting(id)));
     }
 
-    /** Messages, newest first, optionally of one contact or campaign; without timelines. */
-    public List<Message> list(UUID contactId, String campaignId, int limit, int offset) {
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM messages WHERE 1 = 1");
+    // Later than any message: the first page's bound.
+    private static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
+
+    /**
+     * Messages, newest first, optionally of one contact or campaign, after the message {@code after} when it is given
+     * (a page that goes on from the last one, whatever came meanwhile); without timelines.
+     */
+    public List<Message> list(UUID contactId, String campaignId, UUID after, int limit, int offset) {
         java.util.ArrayList<Object> params = new java.util.ArrayList<>();
+        Instant before = LATEST;
+        if (after != null) {
+            Message cursor = jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ?").param(after).query(this::row)
+                    .optional().filter(m -> (contactId == null || contactId.equals(m.contactId()))
+                            && (campaignId == null || campaignId.equals(m.campaignId())))
+                    .orElseThrow(() -> ApiException.invalidField("after", "no message " + after
+                            + (contactId == null && campaignId == null ? "" : " in this list")));
+            before = cursor.createdAt();
+        }
+        // A range on created_at even on the first page, and the filter's column first in the order (it is one value):
+        // the words that make H2 read the index backwards in its order rather than sort what matches.
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM messages WHERE created_at <= ?");
+        params.add(Times.utc(before));
+        if (after != null) {
+            sql.append(" AND (created_at < ? OR id < ?)");
+            params.add(Times.utc(before));
+            params.add(after);
+        }
         if (contactId != null) {
             sql.append(" AND contact_id = ?");
             params.add(contactId);
@@ -140,7 +163,8 @@ public class Messages {
             sql.append(" AND campaign_id = ?");
             params.add(campaignId);
         }
-        sql.append(" ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?");
+        String filter = campaignId != null ? "campaign_id DESC, " : contactId != null ? "contact_id DESC, " : "";
+        sql.append(" ORDER BY ").append(filter).append("created_at DESC, id DESC LIMIT ? OFFSET ?");
         params.add(limit);
         params.add(offset);
         return jdbc.sql(sql.toString()).params(params).query(this::row).list();

@@ -485,6 +485,40 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         assertThat(contact.path("timeZone").asString()).isEqualTo("Europe/Berlin");
     }
 
+    @Test
+    void pagesACampaignsMessagesNewestFirstThroughTheLinkHeader() {
+        String campaign = "pickup & more " + NUMBERS.incrementAndGet();
+        List<String> sent = new java.util.ArrayList<>();
+        List<String> others = new java.util.ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            String phone = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+            Fixtures.consentingContact(api, phone);
+            Api.Response response = api.post("/api/v1/messages/whatsapp", Map.of("sender", "webhook-test", "to", phone,
+                    "template", "order_ready_hooks", "language", "en_US", "headerParameters", List.of("A-17"),
+                    "bodyParameters", List.of("Anna", "A-17"), "campaignId", campaign));
+            assertThat(response.status()).as(response.body()).isEqualTo(202);
+            sent.add(response.json().path("messageId").asString());
+            others.add(queuedMessage());
+        }
+
+        List<String> campaignPages = api.followPages("/api/v1/messages?limit=3&campaignId="
+                + io.reach.shared.Pages.encoded(campaign)).stream().flatMap(page -> Api.ids(page).stream()).toList();
+        List<String> allPages = api.followPages("/api/v1/messages?limit=4").stream()
+                .flatMap(page -> Api.ids(page).stream()).toList();
+
+        assertThat(campaignPages).containsExactlyElementsOf(sent.reversed());
+        List<String> both = new java.util.ArrayList<>();
+        for (int i = sent.size() - 1; i >= 0; i--) {
+            both.add(others.get(i));
+            both.add(sent.get(i));
+        }
+        assertThat(allPages).doesNotHaveDuplicates().containsSubsequence(both);
+        assertThat(api.get("/api/v1/messages?campaignId=" + io.reach.shared.Pages.encoded(campaign) + "&after=" + others.get(2))
+                .status()).as("a message of another campaign").isEqualTo(400);
+        assertThat(api.get("/api/v1/messages?after=" + sent.get(2) + "&offset=1").status()).isEqualTo(400);
+        assertThat(api.get("/api/v1/messages?after=not-an-id").status()).isEqualTo(400);
+    }
+
     private String queuedMessage() {
         String phone = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
         Fixtures.consentingContact(api, phone);

@@ -90,6 +90,10 @@ class StepTypesIT extends ReachIntegrationTest {
                 exchange.sendResponseHeaders(301, -1);
                 exchange.close();
                 return;
+            } else if (path.endsWith("/noted")) {
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+                return;
             } else if (path.endsWith("/broken")) {
                 status = 503;
                 body = ("{\"error\":\"down\",\"key\":\"" + auth + "\"}").getBytes(StandardCharsets.UTF_8);
@@ -267,6 +271,7 @@ class StepTypesIT extends ReachIntegrationTest {
         String silent = "http://127.0.0.1:" + silentBackend.getLocalPort() + "/customers/";
         Map<String, String> journeys = new java.util.LinkedHashMap<>();
         journeys.put("success", start(flow, contact(), Map.of("backend", base, "customer", "c 42")));
+        journeys.put("no content", start(flow, contact(), Map.of("backend", base, "customer", "noted")));
         journeys.put("error status", start(flow, contact(), Map.of("backend", base, "customer", "broken")));
         journeys.put("redirect", start(flow, contact(), Map.of("backend", base, "customer", "moved")));
         journeys.put("bad json", start(flow, contact(), Map.of("backend", base, "customer", "garbled")));
@@ -286,6 +291,11 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(fetched.path("total").asString()).isEqualTo("19.90");
         assertThat(fetched.path("visits").asString()).isEqualTo("12");
         assertThat(fetched.path("points").asString()).isEqualTo("1500");
+        // An answer without a body is a success that sets nothing; the outcome names what it lacked.
+        assertThat(steps(journeys.get("no content"))).containsExactly("fetch:success", "ok", "end");
+        assertThat(outcome(journeys.get("no content"), 0)).isEqualTo("HTTP 204, set []; not in the answer: [name (/customer/name),"
+                + " tier (/customer/tier), missing (/nope), total (/customer/total), visits (/customer/visits),"
+                + " points (/customer/points)]");
         assertThat(steps(journeys.get("error status"))).containsExactly("fetch:failure", "failed", "end");
         assertThat(steps(journeys.get("bad json"))).containsExactly("fetch:failure", "failed", "end");
         assertThat(steps(journeys.get("timeout"))).containsExactly("fetch:failure", "failed", "end");

@@ -7,6 +7,7 @@ import io.reach.sender.WhatsAppAccount;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -174,6 +175,19 @@ public class SandboxNetwork implements SmartLifecycle {
             senders.update(existing.get().sender().id(), SenderRequest.whatsApp(null, null, null, null, null, null, null,
                     baseUrl, null, null));
         }
+    }
+
+    /**
+     * A handset writes to Reach, as a person would type: on WhatsApp a text (quoting no message) that the sandbox
+     * posts as Meta's signed webhook, by SMS a deliver_sm from the sandbox SMSC to the bound SMPP sender.
+     */
+    void handsetWrites(String fromE164, boolean sms, String text) {
+        if (sms) {
+            smsc.deliverInbound(fromE164, settings.smpp().fromAddress(), text);
+            return;
+        }
+        webhooks.sendInOrder(java.time.Instant.now(), List.of(new SandboxWebhooks.Scheduled(0,
+                webhooks.reply(fromE164.substring(1), null, new Handset.Reply(0L, null, null, text, false)))));
     }
 
     public SandboxGraphApi graphApi() {

@@ -246,6 +246,34 @@ class SmppIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aSandboxHandsetWritesThroughTheApiOnWhatsAppAndBySms() {
+        String phone = "+31612350802";
+        String contact = Fixtures.consentingContact(api, phone).path("id").asString();
+
+        Api.Response typed = api.post("/api/v1/sandbox/inbound-messages", Map.of("from", "+31 6 1235 0802",
+                "text", "See you at five"));
+        assertThat(typed.status()).as(typed.body()).isEqualTo(202);
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(inboundTexts(contact)).containsExactly("See you at five"));
+        Api.Response stop = api.post("/api/v1/sandbox/inbound-messages", Map.of("from", phone, "channel", "sms", "text", "STOP"));
+        assertThat(stop.status()).as(stop.body()).isEqualTo(202);
+
+        await().atMost(PATIENCE).until(() -> optedOut(contact));
+        JsonNode inbound = api.get("/api/v1/inbound-messages?contactId=" + contact).json();
+        assertThat(inbound.path(0).path("channel").asString()).isEqualTo("sms");
+        assertThat(inbound.path(1).path("channel").asString()).isEqualTo("whatsapp");
+        assertThat(inbound.path(1).path("type").asString()).isEqualTo("text");
+        Api.Response noText = api.post("/api/v1/sandbox/inbound-messages", Map.of("from", phone));
+        assertThat(noText.status()).isEqualTo(400);
+        assertThat(noText.json().path("details").path(0).path("field").asString()).isEqualTo("text");
+        Api.Response fax = api.post("/api/v1/sandbox/inbound-messages", Map.of("from", phone, "channel", "fax", "text", "Hi"));
+        assertThat(fax.json().path("details").path(0).path("field").asString()).isEqualTo("channel");
+        Api.Response longSms = api.post("/api/v1/sandbox/inbound-messages", Map.of("from", phone, "channel", "sms",
+                "text", "x".repeat(161)));
+        assertThat(longSms.json().path("details").path(0).path("field").asString()).isEqualTo("text");
+        assertThat(inboundTexts(contact)).hasSize(2);
+    }
+
+    @Test
     void anOptedOutContactGetsNoSmsAndTheMessageIsRecordedAsBlocked() {
         String phone = "+31612350501";
         Fixtures.contact(api, phone, Map.of("utility", true), true);

@@ -474,6 +474,14 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void sandboxHandsetsCannotWriteWhereTheSandboxDoesNotRun() {
+        Api.Response response = api.post("/api/v1/sandbox/inbound-messages", Map.of("from", "+31612349999", "text", "Hi"));
+
+        assertThat(response.status()).isEqualTo(409);
+        assertThat(response.json().path("error").asString()).isEqualTo("sandbox_off");
+    }
+
+    @Test
     void anInboundMessageFromAnUnknownNumberCreatesAContactWithoutConsent() {
         postSigned(inbound("{\"from\":\"4915112345678\",\"id\":\"wamid.stranger\",\"timestamp\":\"1763700001\",\"type\":\"text\","
                 + "\"text\":{\"body\":\"Hallo\"}}", "4915112345678"));

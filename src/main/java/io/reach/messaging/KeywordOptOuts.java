@@ -30,7 +30,7 @@ class KeywordOptOuts {
             return;
         }
         contacts.applyKeyword(message.contactId(), message.text()).ifPresent(contact -> log.info(
-                "Contact {} opted {} by a {} message", contact.id(), contact.optedOut() ? "out" : "back in",
+                "Contact {} opted {} by its message on {}", contact.id(), contact.optedOut() ? "out" : "back in",
                 message.channel().wireName()));
     }
 }

@@ -370,9 +370,17 @@ final class FlowValidator {
         try {
             return FlowDurations.parse(text);
         } catch (DateTimeParseException | NullPointerException e) {
-            problems.add(new FlowProblem(step, field + ": '" + text + "' is not an ISO-8601 duration such as PT10M, P2D or P1W"));
+            problems.add(new FlowProblem(step, field + ": '" + text + "' " + (inMonthsOrYears(text)
+                    ? "counts months or years, which have no fixed length: write days or weeks, such as P30D or P4W"
+                    : "is not an ISO-8601 duration such as PT10M, P2D or P1W")));
             return null;
         }
+    }
+
+    /** Whether a duration's date part counts months or years (P1M, P1Y2M): ISO-8601, but of no fixed length. */
+    private static boolean inMonthsOrYears(String text) {
+        return text != null && java.util.regex.Pattern.matches("(?i)[-+]?P(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T.*)?", text)
+                && text.toUpperCase(java.util.Locale.ROOT).split("T")[0].matches(".*\\d[YM].*");
     }
 
     private static LocalTime time(String text, String step, String field, List<FlowProblem> problems) {

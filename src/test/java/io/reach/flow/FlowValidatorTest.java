@@ -214,6 +214,17 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesADurationInMonthsAsOfNoFixedLength() {
+        String wait = "{\"id\":\"a\",\"type\":\"wait\",\"duration\":\"%s\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}";
+
+        assertOnlyProblem(check(wait.formatted("P1M")), "a", "duration: 'P1M' counts months or years, which have no fixed length");
+        assertOnlyProblem(check(wait.formatted("P1Y2DT3H")), "a", "counts months or years");
+        // PT1M is a minute, not a month.
+        assertThat(check(wait.formatted("PT1M"))).isEmpty();
+        assertOnlyProblem(check(wait.formatted("soon")), "a", "duration: 'soon' is not an ISO-8601 duration");
+    }
+
+    @Test
     void namesAMissingTemplate() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"gone\","
                 + "\"language\":\"en_US\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"), "a", "missing template: gone (en_US)");

@@ -555,18 +555,21 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(silent)).containsExactly("send", "reply:no_reply", "silent", "end");
     }
 
+    /** Sends the template, waits an hour, then waits two hours for a reply to it: a text, or none. */
+    private static final String SEND_PAUSE_THEN_AWAIT_A_TEXT = """
+            {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+             {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+              "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"pause"},
+             {"id":"pause","type":"wait","duration":"PT1H","next":"reply"},
+             {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
+              "branches":{"any_text":"text","no_reply":"silent"}},
+             {"id":"text","type":"add_report_row","status":"text: {{reply.text}}","next":"end"},
+             {"id":"silent","type":"add_report_row","status":"no reply","next":"end"},
+             {"id":"end","type":"end"}]}""";
+
     @Test
     void aTypedReplyThatCameBeforeTheJourneyWaitsForItDecidesItButNotOneWrittenBeforeTheMessageWasSent() {
-        String flow = publish("""
-                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
-                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
-                  "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"pause"},
-                 {"id":"pause","type":"wait","duration":"PT1H","next":"reply"},
-                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
-                  "branches":{"any_text":"text","no_reply":"silent"}},
-                 {"id":"text","type":"add_report_row","status":"text: {{reply.text}}","next":"end"},
-                 {"id":"silent","type":"add_report_row","status":"no reply","next":"end"},
-                 {"id":"end","type":"end"}]}""");
+        String flow = publish(SEND_PAUSE_THEN_AWAIT_A_TEXT);
         String texter = contact("2");
         String early = contact("2");
         String answered = start(flow, texter, Map.of());
@@ -591,16 +594,7 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Test
     void aTextTypedInAnotherConversationIsNoReplyToTheMessage() {
-        String flow = publish("""
-                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
-                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
-                  "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"pause"},
-                 {"id":"pause","type":"wait","duration":"PT1H","next":"reply"},
-                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
-                  "branches":{"any_text":"text","no_reply":"silent"}},
-                 {"id":"text","type":"add_report_row","status":"text: {{reply.text}}","next":"end"},
-                 {"id":"silent","type":"add_report_row","status":"no reply","next":"end"},
-                 {"id":"end","type":"end"}]}""");
+        String flow = publish(SEND_PAUSE_THEN_AWAIT_A_TEXT);
         String phone = contact("2");
         String contactId = api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json().path(0).path("id").asString();
         String journey = start(flow, phone, Map.of());

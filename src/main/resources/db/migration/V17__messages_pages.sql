@@ -5,3 +5,9 @@
 -- entry in a bulk test: 0.5 % of a journey's for both (docs/PERFORMANCE.md, 2026-12-04 from 06:45).
 CREATE INDEX messages_by_creation ON messages (created_at, id);
 CREATE INDEX messages_by_campaign ON messages (campaign_id, created_at, id);
+
+-- GET /inbound-messages pages them newest first the same way: all of them in the order Reach received them, or a
+-- contact's in the order they were written. Inbound messages are never updated: one entry per insert.
+CREATE INDEX inbound_messages_by_receipt ON inbound_messages (received_at, id);
+DROP INDEX inbound_messages_by_contact;
+CREATE INDEX inbound_messages_by_contact ON inbound_messages (contact_id, occurred_at, id);

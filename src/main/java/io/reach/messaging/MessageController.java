@@ -44,10 +44,18 @@ class MessageController {
                 + (campaignId == null ? "" : "&campaignId=" + Pages.encoded(campaignId)), Message::id);
     }
 
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200",
+            description = "a page of inbound messages, newest first",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @GetMapping("/api/v1/inbound-messages")
-    List<InboundMessage> inbound(@RequestParam(required = false) String contactId, @RequestParam(defaultValue = "100") int limit) {
+    ResponseEntity<List<InboundMessage>> inbound(@RequestParam(required = false) String contactId,
+                                                 @RequestParam(required = false) String after,
+                                                 @RequestParam(defaultValue = "100") int limit) {
         checkPage(limit, 0);
-        return contactId == null ? inbound.latest(limit) : inbound.ofContact(Ids.parse("contactId", contactId), limit);
+        List<InboundMessage> page = inbound.list(contactId == null ? null : Ids.parse("contactId", contactId),
+                after == null ? null : Ids.parse("after", after), limit);
+        return Pages.withNextLink(page, limit, "/api/v1/inbound-messages?limit=" + limit
+                + (contactId == null ? "" : "&contactId=" + Pages.encoded(contactId)), InboundMessage::id);
     }
 
     @GetMapping("/api/v1/unmatched-statuses")

@@ -527,6 +527,27 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/messages?after=not-an-id").status()).isEqualTo(400);
     }
 
+    @Test
+    void pagesInboundMessagesNewestFirstThroughTheLinkHeader() {
+        String from = "3161235" + String.format("%04d", NUMBERS.incrementAndGet());
+        for (int i = 1; i <= 5; i++) {
+            postSigned(inbound("{\"from\":\"" + from + "\",\"id\":\"wamid.paged-" + from + "-" + i + "\",\"timestamp\":\""
+                    + (1763700000 + i) + "\",\"type\":\"text\",\"text\":{\"body\":\"note " + i + "\"}}", from));
+        }
+        String contact = api.get("/api/v1/contacts?phone=%2B" + from).json().path(0).path("id").asString();
+
+        List<String> ofContact = api.followPages("/api/v1/inbound-messages?limit=2&contactId=" + contact).stream()
+                .flatMap(page -> page.valueStream().map(m -> m.path("text").asString())).toList();
+        List<String> all = api.followPages("/api/v1/inbound-messages?limit=3").stream()
+                .flatMap(page -> page.valueStream().map(m -> m.path("text").asString())).toList();
+
+        assertThat(ofContact).containsExactly("note 5", "note 4", "note 3", "note 2", "note 1");
+        assertThat(all).doesNotHaveDuplicates().containsSubsequence("note 5", "note 4", "note 3", "note 2", "note 1");
+        String other = api.get("/api/v1/inbound-messages?limit=1").json().path(0).path("id").asString();
+        assertThat(api.get("/api/v1/inbound-messages?contactId=" + UUID.randomUUID() + "&after=" + other).status())
+                .as("an inbound message of another contact").isEqualTo(400);
+    }
+
     private String queuedMessage() {
         String phone = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
         Fixtures.consentingContact(api, phone);

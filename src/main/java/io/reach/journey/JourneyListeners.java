@@ -71,7 +71,7 @@ class JourneyListeners {
     @EventListener
     void onReply(InboundMessageReceived event) {
         InboundMessage reply = event.message();
-        if (reply.contactId() == null) {
+        if (reply.contactId() == null || !reply.isReply()) {
             return;
         }
         // The same lock a journey takes when it starts waiting, so that the two never miss each other.

@@ -247,6 +247,9 @@ class StepExecutor {
         // The engine holds the contact's lock here: a reply being stored now is either seen or sees this journey waiting.
         if (messageId != null) {
             for (InboundMessage reply : inbound.repliesTo(messageId, journey.contactId())) {
+                if (!reply.isReply()) {
+                    continue;
+                }
                 String decision = Decisions.forReply(reply.replyPayload(), reply.text(), keys);
                 if (decision != null) {
                     remember(reply, variables);

@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * A message a contact sent us: text, a template quick-reply button or an interactive reply, with the message it
- * answers when the provider said so.
+ * A message a contact sent us: text, a template quick-reply button, an interactive reply or a reaction (its emoji
+ * as text), with the message it answers when the provider said so.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record InboundMessage(
@@ -22,4 +22,10 @@ public record InboundMessage(
         String contextProviderMessageId,
         UUID repliedToMessageId,
         Instant occurredAt,
-        Instant receivedAt) {}
+        Instant receivedAt) {
+
+    /** Whether it is an answer a journey waiting for a reply takes: a reaction (an emoji on a message) is not. */
+    public boolean isReply() {
+        return !"reaction".equals(type);
+    }
+}

@@ -643,6 +643,33 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aReactionToTheMessageIsKeptWithItsRepliesButIsNoReply() {
+        String flow = publish(SEND_PAUSE_THEN_AWAIT_A_TEXT);
+        String phone = contact("2");
+        String journey = start(flow, phone, Map.of());
+        await().atMost(PATIENCE).until(() -> "pause".equals(current(journey)));
+        String sent = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/messages/" + sent).json().path("providerMessageId").isString());
+        String wamid = api.get("/api/v1/messages/" + sent).json().path("providerMessageId").asString();
+
+        // One before the journey waits for the reply, one while it waits.
+        postInbound(phone, "\"type\":\"reaction\",\"reaction\":{\"message_id\":\"" + wamid + "\",\"emoji\":\"\uD83D\uDC4D\"}",
+                clock.instant());
+        clock.advance(Duration.ofHours(1).plusSeconds(1));
+        await().atMost(PATIENCE).until(() -> "reply".equals(current(journey)) && "WAITING".equals(state(journey)));
+        postInbound(phone, "\"type\":\"reaction\",\"reaction\":{\"message_id\":\"" + wamid + "\",\"emoji\":\"\u2764\"}",
+                clock.instant());
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/messages/" + sent).json().path("replies").size() == 2);
+        clock.advance(Duration.ofHours(2).plusSeconds(1));
+
+        awaitEnded(journey);
+        assertThat(steps(journey)).containsExactly("send", "pause", "reply:no_reply", "silent", "end");
+        JsonNode replies = api.get("/api/v1/messages/" + sent).json().path("replies");
+        assertThat(replies.valueStream().map(r -> r.path("type").asString() + " " + r.path("text").asString()))
+                .containsExactly("reaction \uD83D\uDC4D", "reaction \u2764");
+    }
+
+    @Test
     void aLongReplyDecidesItsJourneyAndIsReportedWholeAndAStepOutcomeQuotingItIsClipped() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[

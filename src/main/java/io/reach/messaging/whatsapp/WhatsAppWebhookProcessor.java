@@ -188,9 +188,15 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
                 text = reply.path("title").asString(null);
                 payload = reply.path("id").asString(null);
             }
+            case "reaction" -> {
+                // An emoji on one of our messages (none when the contact took it back): kept with that message's replies.
+                String emoji = message.path("reaction").path("emoji").asString("");
+                text = emoji.isEmpty() ? null : emoji;
+            }
             default -> text = message.path(type).path("caption").asString(null);
         }
-        String context = message.path("context").path("id").asString(null);
+        String context = type.equals("reaction") ? message.path("reaction").path("message_id").asString(null)
+                : message.path("context").path("id").asString(null);
         inbound.record(new InboundMessage(null, Channel.WHATSAPP, senderId, contactId, e164, providerId, type, text,
                 payload, context, null, timestamp(message), null), json.writeValueAsString(message));
     }

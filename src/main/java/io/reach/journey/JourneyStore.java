@@ -306,7 +306,7 @@ class JourneyStore {
                 annotateStep(journey.visits(), outcome, sentMessageId);
             }
             state = Journey.WAITING;
-            this.wakeAt = wakeAt == null ? Instant.parse("9999-12-31T00:00:00Z") : wakeAt;
+            this.wakeAt = wakeAt == null ? io.reach.shared.Times.END_OF_TIME : wakeAt;
             waitingKind = kind;
             waitingMessageId = messageId;
             this.waitingFor = waitingFor;

@@ -114,7 +114,7 @@ public class InboundMessages {
     public List<InboundMessage> list(UUID contactId, UUID after, int limit) {
         String time = contactId == null ? "received_at" : "occurred_at";
         List<Object> params = new java.util.ArrayList<>();
-        Instant before = LATEST;
+        Instant before = Times.END_OF_TIME;
         if (after != null) {
             InboundMessage cursor = jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE id = ?").param(after)
                     .query(this::row).optional().filter(m -> contactId == null || contactId.equals(m.contactId()))
@@ -139,9 +139,6 @@ public class InboundMessages {
         params.add(limit);
         return jdbc.sql(sql.toString()).params(params).query(this::row).list();
     }
-
-    // Later than any message: the first page's bound.
-    private static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
 
     private InboundMessage row(ResultSet rs, int rowNum) throws SQLException {
         return new InboundMessage(rs.getObject("id", UUID.class), Channel.valueOf(rs.getString("channel")),

@@ -128,16 +128,13 @@ public class Messages {
                         inbound.quoting(id)));
     }
 
-    // Later than any message: the first page's bound.
-    private static final Instant LATEST = Instant.parse("9999-12-31T00:00:00Z");
-
     /**
      * Messages, newest first, optionally of one contact or campaign, after the message {@code after} when it is given
      * (a page that goes on from the last one, whatever came meanwhile); without timelines.
      */
     public List<Message> list(UUID contactId, String campaignId, UUID after, int limit, int offset) {
         java.util.ArrayList<Object> params = new java.util.ArrayList<>();
-        Instant before = LATEST;
+        Instant before = Times.END_OF_TIME;
         if (after != null) {
             Message cursor = jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ?").param(after).query(this::row)
                     .optional().filter(m -> (contactId == null || contactId.equals(m.contactId()))

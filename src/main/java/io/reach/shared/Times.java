@@ -10,6 +10,9 @@ import java.time.ZoneOffset;
 /** Converts between the {@link Instant}s the code uses and the UTC timestamps both databases store. */
 public final class Times {
 
+    /** Later than anything Reach stores: "never" for a timer, the bound of a newest-first list's first page. */
+    public static final Instant END_OF_TIME = Instant.parse("9999-12-31T00:00:00Z");
+
     private Times() {}
 
     public static OffsetDateTime utc(Instant instant) {

@@ -13,14 +13,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
  * Checks a flow document before it is stored: every problem names its step. Checks the graph (unknown types,
  * dangling targets, unreachable steps, cycles with no wait in them), each step's fields, timeouts (at most 7 days)
- * and that the templates and senders it names exist.
+ * and that the templates and senders it names exist, a template taking the number of values its send gives.
  */
 final class FlowValidator {
 
@@ -31,18 +30,26 @@ final class FlowValidator {
     private static final Set<String> OPERATORS = Set.of("equals", "not_equals", "contains", "exists", "not_exists",
             "greater_than", "less_than");
 
-    private final BiPredicate<String, String> templateExists;
+    /**
+     * What a template (name, language) says of a send's parameters: the problems of their shape ({@code field:
+     * message}), none when they fit, or empty when no such template is registered.
+     */
+    interface TemplateCheck {
+        java.util.Optional<List<String>> problems(String name, String language, io.reach.template.TemplateParameters parameters);
+    }
+
+    private final TemplateCheck templates;
     private final Predicate<String> senderExists;
 
     private static final java.util.regex.Pattern HEADER_NAME = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Set<String> SET_BY_THE_CLIENT = Set.of("host", "content-length", "connection", "expect", "upgrade");
 
     /**
-     * @param templateExists whether a template (name, language) is registered
-     * @param senderExists   whether a sender (name or id) is registered
+     * @param templates    what a template (name, language) says of a send's parameters, or that it is not registered
+     * @param senderExists whether a sender (name or id) is registered
      */
-    FlowValidator(BiPredicate<String, String> templateExists, Predicate<String> senderExists) {
-        this.templateExists = templateExists;
+    FlowValidator(TemplateCheck templates, Predicate<String> senderExists) {
+        this.templates = templates;
         this.senderExists = senderExists;
     }
 
@@ -195,15 +202,24 @@ final class FlowValidator {
         switch (step.type()) {
             case StepTypes.SEND_WHATSAPP -> {
                 requireSender(step, problems);
-                if (blank(step.template()) || blank(step.language())) {
-                    problems.add(new FlowProblem(id, "a send_whatsapp step names its template and language"));
-                } else if (!templateExists.test(step.template(), step.language())) {
-                    problems.add(new FlowProblem(id, "missing template: " + step.template() + " (" + step.language()
-                            + ") is not registered"));
-                }
+                int before = problems.size();
                 refuseNulls(step.headerParameters(), id, "headerParameters", problems);
                 refuseNulls(step.bodyParameters(), id, "bodyParameters", problems);
                 refuseNulls(step.buttonParameters(), id, "buttonParameters", problems);
+                boolean named = !blank(step.template()) && !blank(step.language());
+                java.util.Optional<List<String>> fit = !named ? java.util.Optional.empty() : templates.problems(step.template(),
+                        step.language(), new io.reach.template.TemplateParameters(step.headerParameters(),
+                                step.bodyParameters(), step.buttonParameters()));
+                if (!named) {
+                    problems.add(new FlowProblem(id, "a send_whatsapp step names its template and language"));
+                } else if (fit.isEmpty()) {
+                    problems.add(new FlowProblem(id, "missing template: " + step.template() + " (" + step.language()
+                            + ") is not registered"));
+                } else if (problems.size() == before) {
+                    // Checked once each value is there: a null is named above, and would be named again here.
+                    fit.get().forEach(problem -> problems.add(new FlowProblem(id, problem + " (template "
+                            + step.template() + ", " + step.language() + ")")));
+                }
             }
             case StepTypes.SEND_TEXT -> {
                 requireSender(step, problems);

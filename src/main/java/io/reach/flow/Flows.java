@@ -55,7 +55,9 @@ public class Flows {
         this.transactions = transactions;
         this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
         this.senders = senders;
-        this.validator = new FlowValidator((name, language) -> templates.find(name, language).isPresent(),
+        this.validator = new FlowValidator((name, language, parameters) -> templates.find(name, language)
+                        .map(template -> templates.checkShape(template, parameters).stream()
+                                .map(problem -> problem.field() + ": " + problem.message()).toList()),
                 sender -> senders.exists(sender));
     }
 

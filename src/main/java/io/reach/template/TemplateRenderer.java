@@ -14,6 +14,18 @@ final class TemplateRenderer {
     private TemplateRenderer() {}
 
     static List<FieldProblem> check(Template template, TemplateParameters parameters) {
+        return check(template, parameters, true);
+    }
+
+    /**
+     * Only the shape: the number of values against the template's placeholders, and which buttons take one; not the
+     * values, which a flow's send fills in per contact ({@code {{contact.first_name}}}).
+     */
+    static List<FieldProblem> checkShape(Template template, TemplateParameters parameters) {
+        return check(template, parameters, false);
+    }
+
+    private static List<FieldProblem> check(Template template, TemplateParameters parameters, boolean values) {
         List<FieldProblem> problems = new ArrayList<>();
         TemplateComponent header = template.component("HEADER").orElse(null);
         int headerExpected = 0;
@@ -24,7 +36,7 @@ final class TemplateRenderer {
         }
         if (parameters.header().size() != headerExpected) {
             problems.add(new FieldProblem("headerParameters", expectation(headerExpected, parameters.header().size(), header)));
-        } else if (header != null && !"TEXT".equals(header.format())) {
+        } else if (values && header != null && !"TEXT".equals(header.format())) {
             String link = parameters.header().getFirst();
             if (!isHttpUrl(link)) {
                 problems.add(new FieldProblem("headerParameters[0]", "the " + header.format().toLowerCase()
@@ -37,9 +49,11 @@ final class TemplateRenderer {
             problems.add(new FieldProblem("bodyParameters", "the template's body has " + bodyExpected
                     + " placeholder(s) but " + parameters.body().size() + " value(s) were given"));
         }
-        checkValues(parameters.header(), "headerParameters", header != null && "TEXT".equals(header.format()), problems);
-        checkValues(parameters.body(), "bodyParameters", true, problems);
-        checkButtons(template.buttons(), parameters.buttons(), problems);
+        if (values) {
+            checkValues(parameters.header(), "headerParameters", header != null && "TEXT".equals(header.format()), problems);
+            checkValues(parameters.body(), "bodyParameters", true, problems);
+        }
+        checkButtons(template.buttons(), parameters.buttons(), values, problems);
         return problems;
     }
 
@@ -63,7 +77,8 @@ final class TemplateRenderer {
         return out.toString();
     }
 
-    private static void checkButtons(List<TemplateButton> buttons, List<ButtonParameter> given, List<FieldProblem> problems) {
+    private static void checkButtons(List<TemplateButton> buttons, List<ButtonParameter> given, boolean values,
+                                     List<FieldProblem> problems) {
         Map<Integer, String> byIndex = new HashMap<>();
         for (int i = 0; i < given.size(); i++) {
             ButtonParameter parameter = given.get(i);
@@ -88,7 +103,7 @@ final class TemplateRenderer {
                 problems.add(new FieldProblem(field, "button " + parameter.index() + " (" + button.type()
                         + ") takes no value"));
             }
-            if (button.isCopyCodeButton() && parameter.value().length() > 15) {
+            if (values && button.isCopyCodeButton() && parameter.value().length() > 15) {
                 problems.add(new FieldProblem(field + ".value", "a coupon code is at most 15 characters"));
             }
         }

@@ -96,6 +96,14 @@ public class Templates {
         return jdbc.sql("SELECT " + COLUMNS + " FROM templates ORDER BY name, language").query(this::row).list();
     }
 
+    /**
+     * The problems of a send's parameters that show before any value is known: their number against the template's
+     * placeholders, and which buttons take one (a flow's values are filled in per contact). Empty when it fits.
+     */
+    public List<FieldProblem> checkShape(Template template, TemplateParameters parameters) {
+        return TemplateRenderer.checkShape(template, parameters);
+    }
+
     /** Checks the values against the template's placeholders and buttons, then fills the text in. */
     public RenderedTemplate render(Template template, TemplateParameters parameters) {
         List<FieldProblem> problems = TemplateRenderer.check(template, parameters);

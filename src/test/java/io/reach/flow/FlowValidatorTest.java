@@ -12,7 +12,14 @@ import tools.jackson.databind.json.JsonMapper;
 class FlowValidatorTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private final FlowValidator validator = new FlowValidator((name, language) -> List.of("order_ready", "spring_sale").contains(name),
+    // The README's templates, by their number of header and body placeholders (Templates#checkShape says more).
+    private static final java.util.Map<String, List<Integer>> TEMPLATES = java.util.Map.of("order_ready", List.of(1, 2),
+            "spring_sale", List.of(0, 1));
+    private final FlowValidator validator = new FlowValidator((name, language, parameters) ->
+            java.util.Optional.ofNullable(TEMPLATES.get(name)).map(counts -> java.util.stream.Stream.of(
+                    parameters.header().size() == counts.get(0) ? null : "headerParameters: takes " + counts.get(0),
+                    parameters.body().size() == counts.get(1) ? null : "bodyParameters: takes " + counts.get(1))
+                    .filter(java.util.Objects::nonNull).toList()),
             sender -> List.of("sandbox", "sandbox-sms", "sandbox-voice").contains(sender));
 
     private List<FlowProblem> check(String steps) {
@@ -228,6 +235,13 @@ class FlowValidatorTest {
     void namesAMissingTemplate() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"gone\","
                 + "\"language\":\"en_US\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"), "a", "missing template: gone (en_US)");
+    }
+
+    @Test
+    void namesParametersTheTemplateDoesNotTake() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"order_ready\","
+                + "\"language\":\"en_US\",\"headerParameters\":[\"{{event.order_id}}\"],\"bodyParameters\":[\"{{event.order_id}}\"],"
+                + "\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"), "a", "bodyParameters: takes 2 (template order_ready, en_US)");
     }
 
     @Test

@@ -56,6 +56,27 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesASendWhoseParametersItsTemplateDoesNotTakeNamingTheStepAndTheField() {
+        io.reach.support.FlowFixtures.orderReadyTemplate(api);
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String send = """
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["{{order}}"],"bodyParameters":[%s],"next":"end"},
+                 {"id":"end","type":"end"}]}""";
+
+        Api.Response short1 = api.post("/api/v1/flows", send.formatted(name, "\"{{contact.first_name}}\""));
+
+        assertThat(short1.status()).isEqualTo(400);
+        assertThat(short1.json().path("message").asString()).isEqualTo("step send: bodyParameters: the template's body has 2"
+                + " placeholder(s) but 1 value(s) were given (template order_ready, en_US)");
+        assertThat(api.get("/api/v1/flows").body()).doesNotContain(name);
+        // Values are filled in per contact: placeholders stand for them, whatever they will be.
+        Api.Response fits = api.post("/api/v1/flows", send.formatted(name, "\"{{contact.first_name}}\", \"{{order}}\""));
+        assertThat(fits.status()).as(fits.body()).isEqualTo(201);
+    }
+
+    @Test
     void refusesADocumentOfTheWrongShapeNamingTheStepAndThePathInIt() {
         String name = "versions-test-" + FLOWS.incrementAndGet();
         String misspelt = """

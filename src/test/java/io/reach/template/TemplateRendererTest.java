@@ -52,6 +52,18 @@ class TemplateRendererTest {
     }
 
     @Test
+    void theShapeAloneCountsTheValuesAndTheButtonsButLeavesTheValuesToTheSend() {
+        List<ButtonParameter> buttons = List.of(new ButtonParameter(1, "{{event.order_id}}"),
+                new ButtonParameter(3, "{{event.coupon_code_from_the_shop}}"));
+
+        assertThat(TemplateRenderer.checkShape(TEMPLATE, new TemplateParameters(List.of("{{event.order_id}}"),
+                List.of("{{contact.first_name}}", "line\nbreak"), buttons))).isEmpty();
+        assertThat(TemplateRenderer.checkShape(TEMPLATE, new TemplateParameters(List.of(), List.of("{{x}}"),
+                List.of(new ButtonParameter(2, "x")))).stream().map(FieldProblem::field))
+                .containsExactly("headerParameters", "bodyParameters", "buttonParameters[0]", "buttonParameters", "buttonParameters");
+    }
+
+    @Test
     void refusesValuesWhatsAppRefuses() {
         assertThat(fields(new TemplateParameters(List.of("A"), List.of("line\nbreak", " "),
                 List.of(new ButtonParameter(1, "x"), new ButtonParameter(3, "y")))))

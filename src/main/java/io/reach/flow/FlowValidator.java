@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -39,18 +38,18 @@ final class FlowValidator {
     }
 
     private final TemplateCheck templates;
-    private final Predicate<String> senderExists;
+    private final java.util.function.Function<String, java.util.Optional<String>> senderChannel;
 
     private static final java.util.regex.Pattern HEADER_NAME = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Set<String> SET_BY_THE_CLIENT = Set.of("host", "content-length", "connection", "expect", "upgrade");
 
     /**
      * @param templates    what a template (name, language) says of a send's parameters, or that it is not registered
-     * @param senderExists whether a sender (name or id) is registered
+     * @param senderChannel the channel (whatsapp, sms, voice) of a sender (name or id), empty when none is registered
      */
-    FlowValidator(TemplateCheck templates, Predicate<String> senderExists) {
+    FlowValidator(TemplateCheck templates, java.util.function.Function<String, java.util.Optional<String>> senderChannel) {
         this.templates = templates;
-        this.senderExists = senderExists;
+        this.senderChannel = senderChannel;
     }
 
     List<FlowProblem> check(FlowDocument flow) {
@@ -348,8 +347,19 @@ final class FlowValidator {
     private void requireSender(FlowStep step, List<FlowProblem> problems) {
         if (blank(step.sender())) {
             problems.add(new FlowProblem(step.id(), "sender: is required"));
-        } else if (!senderExists.test(step.sender())) {
+            return;
+        }
+        java.util.Optional<String> channel = senderChannel.apply(step.sender());
+        String needed = switch (step.type()) {
+            case StepTypes.SEND_SMS -> "sms";
+            case StepTypes.VOICE_CALL -> "voice";
+            default -> "whatsapp";
+        };
+        if (channel.isEmpty()) {
             problems.add(new FlowProblem(step.id(), "missing sender: " + step.sender() + " is not registered"));
+        } else if (!channel.get().equals(needed)) {
+            problems.add(new FlowProblem(step.id(), "sender: " + step.sender() + " sends on " + channel.get() + "; a "
+                    + step.type() + " step needs a sender on " + needed));
         }
     }
 

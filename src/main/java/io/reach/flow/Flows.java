@@ -58,7 +58,7 @@ public class Flows {
         this.validator = new FlowValidator((name, language, parameters) -> templates.find(name, language)
                         .map(template -> templates.checkShape(template, parameters).stream()
                                 .map(problem -> problem.field() + ": " + problem.message()).toList()),
-                sender -> senders.exists(sender));
+                senders::channelOfSender);
     }
 
     /**

@@ -91,9 +91,9 @@ public class Senders {
                 .map(Sender::id).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
-    /** Whether a sender of any channel has this id or name (one indexed lookup, not a list of all senders). */
-    public boolean exists(String idOrName) {
-        return resolveRow(idOrName).isPresent();
+    /** The channel (whatsapp, sms, voice) of the sender that has this id or name (one indexed lookup). */
+    public Optional<String> channelOfSender(String idOrName) {
+        return resolveRow(idOrName).map(r -> r.sender().channel());
     }
 
     /** The id of the sender of any channel that has this id or name. */

@@ -20,7 +20,8 @@ class FlowValidatorTest {
                     parameters.header().size() == counts.get(0) ? null : "headerParameters: takes " + counts.get(0),
                     parameters.body().size() == counts.get(1) ? null : "bodyParameters: takes " + counts.get(1))
                     .filter(java.util.Objects::nonNull).toList()),
-            sender -> List.of("sandbox", "sandbox-sms", "sandbox-voice").contains(sender));
+            sender -> java.util.Optional.ofNullable(java.util.Map.of("sandbox", "whatsapp", "sandbox-sms", "sms",
+                    "sandbox-voice", "voice").get(sender)));
 
     private List<FlowProblem> check(String steps) {
         return check("{\"type\":\"api\"}", "a", steps);
@@ -242,6 +243,14 @@ class FlowValidatorTest {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"order_ready\","
                 + "\"language\":\"en_US\",\"headerParameters\":[\"{{event.order_id}}\"],\"bodyParameters\":[\"{{event.order_id}}\"],"
                 + "\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"), "a", "bodyParameters: takes 2 (template order_ready, en_US)");
+    }
+
+    @Test
+    void namesASenderOfAnotherChannelThanItsStepSendsOn() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox\",\"text\":\"hi\",\"category\":\"utility\","
+                + "\"next\":\"b\"},{\"id\":\"b\",\"type\":\"voice_call\",\"sender\":\"sandbox-voice\",\"text\":\"hi\","
+                + "\"category\":\"utility\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"),
+                "a", "sender: sandbox sends on whatsapp; a send_sms step needs a sender on sms");
     }
 
     @Test

@@ -34,12 +34,47 @@ class SenderStore {
         }
     }
 
+    private static final List<String> SECRET_COLUMNS = List.of("access_token", "app_secret", "verify_token", "secret");
+
     private final JdbcClient jdbc;
     private final JsonMapper json;
+    private final SecretBox box;
 
-    SenderStore(JdbcClient jdbc, JsonMapper json) {
+    SenderStore(JdbcClient jdbc, JsonMapper json,
+                @org.springframework.beans.factory.annotation.Value("${reach.secrets-key:}") String secretsKey) {
         this.jdbc = jdbc;
         this.json = json;
+        this.box = new SecretBox(secretsKey);
+    }
+
+    /** Whether secrets are sealed before they are stored ({@code reach.secrets-key} is set). */
+    boolean sealing() {
+        return box.hasKey();
+    }
+
+    /** The senders that have a secret stored as it is, not sealed (stored before {@code reach.secrets-key} was set). */
+    List<UUID> withPlainSecrets() {
+        return jdbc.sql("SELECT id FROM senders WHERE " + String.join(" OR ", SECRET_COLUMNS.stream()
+                        .map(column -> "(" + column + " IS NOT NULL AND " + column + " NOT LIKE '" + SecretBox.SEALED + "%')")
+                        .toList()))
+                .query(UUID.class).list();
+    }
+
+    /** Stores a sender's secrets again as this store keeps them now (sealed, when there is a key). */
+    void storeSecretsAgain(Row row) {
+        UUID id = row.sender().id();
+        jdbc.sql("UPDATE senders SET access_token = ?, app_secret = ?, verify_token = ?, secret = ? WHERE id = ?")
+                .params(sealed(row.accessToken(), id, "access_token"), sealed(row.appSecret(), id, "app_secret"),
+                        sealed(row.verifyToken(), id, "verify_token"), sealed(row.secret(), id, "secret"), id)
+                .update();
+    }
+
+    private String sealed(String plain, UUID id, String column) {
+        return box.seal(plain, id + "/" + column);
+    }
+
+    private String opened(ResultSet rs, UUID id, String column) throws SQLException {
+        return box.open(rs.getString(column), id + "/" + column);
     }
 
     Optional<Row> find(UUID id) {
@@ -63,8 +98,10 @@ class SenderStore {
         Sender s = row.sender();
         jdbc.sql("INSERT INTO senders (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(s.id(), s.name(), s.channel(), s.provider().toUpperCase(), s.phoneNumberId(), s.wabaId(),
-                        s.displayNumber(), row.accessToken(), row.appSecret(), row.verifyToken(), s.graphApiBaseUrl(),
-                        s.graphApiVersion(), s.fromAddress(), settings(s), row.secret(), s.throughputPerSecond(),
+                        s.displayNumber(), sealed(row.accessToken(), s.id(), "access_token"),
+                        sealed(row.appSecret(), s.id(), "app_secret"), sealed(row.verifyToken(), s.id(), "verify_token"),
+                        s.graphApiBaseUrl(), s.graphApiVersion(), s.fromAddress(), settings(s),
+                        sealed(row.secret(), s.id(), "secret"), s.throughputPerSecond(),
                         s.sandbox(), Times.utc(s.createdAt()), Times.utc(s.updatedAt()))
                 .update();
     }
@@ -74,9 +111,11 @@ class SenderStore {
         jdbc.sql("UPDATE senders SET name = ?, phone_number_id = ?, waba_id = ?, display_number = ?, access_token = ?,"
                         + " app_secret = ?, verify_token = ?, graph_base_url = ?, graph_version = ?, from_address = ?,"
                         + " settings = ?, secret = ?, throughput_per_second = ?, updated_at = ? WHERE id = ?")
-                .params(s.name(), s.phoneNumberId(), s.wabaId(), s.displayNumber(), row.accessToken(), row.appSecret(),
-                        row.verifyToken(), s.graphApiBaseUrl(), s.graphApiVersion(), s.fromAddress(), settings(s),
-                        row.secret(), s.throughputPerSecond(), Times.utc(s.updatedAt()), s.id())
+                .params(s.name(), s.phoneNumberId(), s.wabaId(), s.displayNumber(),
+                        sealed(row.accessToken(), s.id(), "access_token"), sealed(row.appSecret(), s.id(), "app_secret"),
+                        sealed(row.verifyToken(), s.id(), "verify_token"), s.graphApiBaseUrl(), s.graphApiVersion(),
+                        s.fromAddress(), settings(s), sealed(row.secret(), s.id(), "secret"), s.throughputPerSecond(),
+                        Times.utc(s.updatedAt()), s.id())
                 .update();
     }
 
@@ -87,13 +126,14 @@ class SenderStore {
     private Row row(ResultSet rs, int rowNum) throws SQLException {
         String channel = rs.getString("channel");
         boolean whatsApp = Sender.WHATSAPP.equals(channel);
-        String accessToken = rs.getString("access_token");
-        String appSecret = rs.getString("app_secret");
-        String verifyToken = rs.getString("verify_token");
-        String secret = rs.getString("secret");
+        UUID id = rs.getObject("id", UUID.class);
+        String accessToken = opened(rs, id, "access_token");
+        String appSecret = opened(rs, id, "app_secret");
+        String verifyToken = opened(rs, id, "verify_token");
+        String secret = opened(rs, id, "secret");
         String settingsJson = rs.getString("settings");
         Map<String, String> settings = settingsJson == null ? null : json.readValue(settingsJson, SETTINGS);
-        Sender sender = new Sender(rs.getObject("id", UUID.class), rs.getString("name"), channel,
+        Sender sender = new Sender(id, rs.getString("name"), channel,
                 rs.getString("provider").toLowerCase(), rs.getString("phone_number_id"), rs.getString("waba_id"),
                 rs.getString("display_number"), rs.getString("graph_base_url"), rs.getString("graph_version"),
                 rs.getString("from_address"), settings, rs.getInt("throughput_per_second"), rs.getBoolean("sandbox"),

@@ -25,6 +25,18 @@ class InfrastructureConfiguration {
         return Dialect.of(dataSource);
     }
 
+    /**
+     * The migrations' {@code ${concurrently}}: on PostgreSQL an index a migration adds to a table that is already
+     * large is built without blocking writes to it ({@code CREATE INDEX CONCURRENTLY}, in a migration that runs
+     * outside a transaction: its {@code .sql.conf}); nodes of the version before go on meanwhile. H2 has no such thing.
+     */
+    @Bean
+    org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer indexesBuiltWithoutBlockingWrites(
+            DataSource dataSource) {
+        return configuration -> configuration.placeholders(java.util.Map.of("concurrently",
+                Dialect.of(dataSource) == Dialect.POSTGRESQL ? "CONCURRENTLY" : ""));
+    }
+
     /** Reach's transactions: on H2, a commit returns once the database's file has it (see {@link DurableCommits}). */
     @Bean
     DurableCommits transactionManager(DataSource dataSource, Dialect dialect) {

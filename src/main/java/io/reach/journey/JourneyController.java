@@ -106,6 +106,18 @@ class JourneyController {
                 + (state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT)), Journey::id);
     }
 
+    /** A contact's journeys in every flow, newest first (at most {@code limit}): what the contact is going through. */
+    @GetMapping("/api/v1/journeys")
+    List<Journey> ofContact(@RequestParam(required = false) String contactId, @RequestParam(required = false) String state,
+                            @RequestParam(defaultValue = "100") int limit) {
+        page(limit, 0);
+        if (contactId == null) {
+            throw ApiException.invalidField("contactId", "is required: the journeys of one contact, newest first (a flow's"
+                    + " journeys are at /api/v1/flows/{id}/journeys)");
+        }
+        return journeys.ofContact(Ids.parse("contactId", contactId), state, limit);
+    }
+
     @GetMapping("/api/v1/journeys/{id}")
     Journey get(@PathVariable String id) {
         return journeys.get(Ids.parse("id", id));

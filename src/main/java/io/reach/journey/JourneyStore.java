@@ -525,6 +525,20 @@ class JourneyStore {
                 .params(page.params()).query(this::row).list().stream().map(Row::journey).toList();
     }
 
+    /** A contact's journeys, newest first, all of them or those in one state (few per contact: journeys_by_contact). */
+    List<Journey> ofContact(UUID contactId, String state, int limit) {
+        List<Object> params = new java.util.ArrayList<>(List.of(contactId));
+        String filter = "";
+        if (state != null) {
+            filter = " AND state = ?";
+            params.add(state.toUpperCase(java.util.Locale.ROOT));
+        }
+        params.add(limit);
+        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE contact_id = ?" + filter
+                        + " ORDER BY started_at DESC, id DESC LIMIT ?")
+                .params(params).query(this::row).list().stream().map(Row::journey).toList();
+    }
+
     FlowCounts counts(UUID versionId) {
         Map<String, FlowCounts.StepCounts> steps = new java.util.TreeMap<>();
         Map<String, Long> entered = new java.util.HashMap<>();

@@ -256,9 +256,7 @@ public class Journeys {
      * failed, cancelled), after the journey {@code after} when it is given (the previous page's last).
      */
     public List<Journey> ofFlow(UUID flowId, String state, UUID after, int limit, int offset) {
-        if (state != null && !STATES.contains(state.toUpperCase(java.util.Locale.ROOT))) {
-            throw ApiException.invalidField("state", "must be one of running, waiting, ended, failed, cancelled");
-        }
+        checkState(state);
         List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
         Journey cursor = null;
         if (after != null) {
@@ -266,6 +264,24 @@ public class Journeys {
                     .orElseThrow(() -> ApiException.invalidField("after", "no journey " + after + " in this flow"));
         }
         return store.ofVersions(versions, state, cursor, limit, offset);
+    }
+
+    /**
+     * A contact's journeys in every flow, newest first: all of them or those in one {@code state}; what a contact is
+     * going through, for whoever answers its questions.
+     */
+    public List<Journey> ofContact(UUID contactId, String state, int limit) {
+        checkState(state);
+        if (!contacts.exists(contactId)) {
+            throw ApiException.notFound("Contact", contactId);
+        }
+        return store.ofContact(contactId, state, limit);
+    }
+
+    private static void checkState(String state) {
+        if (state != null && !STATES.contains(state.toUpperCase(java.util.Locale.ROOT))) {
+            throw ApiException.invalidField("state", "must be one of running, waiting, ended, failed, cancelled");
+        }
     }
 
     /**

@@ -230,6 +230,32 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void listsAContactsJourneysInEveryFlowNewestFirst() {
+        String quick = importDraft(waitThenReport("versions-test-" + FLOWS.incrementAndGet(), "PT1M", "quick"));
+        String slow = importDraft(waitThenReport("versions-test-" + FLOWS.incrementAndGet(), "P1D", "slow"));
+        assertThat(api.post("/api/v1/flows/" + quick + "/publish", "").status()).isEqualTo(200);
+        assertThat(api.post("/api/v1/flows/" + slow + "/publish", "").status()).isEqualTo(200);
+        String first = start(quick);
+        String contact = journey(first).path("contactId").asString();
+        String phone = api.get("/api/v1/contacts/" + contact).json().path("phone").asString();
+        Api.Response second = api.post("/api/v1/flows/" + slow + "/journeys", Map.of("to", phone));
+        assertThat(second.status()).as(second.body()).isEqualTo(201);
+        String other = start(slow);
+        await().atMost(PATIENCE).until(() -> "WAITING".equals(journey(first).path("state").asString()));
+        clock.advance(Duration.ofMinutes(2));
+        await().atMost(PATIENCE).until(() -> "ENDED".equals(journey(first).path("state").asString()));
+
+        List<String> all = Api.ids(api.get("/api/v1/journeys?contactId=" + contact).json());
+        List<String> waiting = Api.ids(api.get("/api/v1/journeys?contactId=" + contact + "&state=waiting").json());
+
+        assertThat(all).containsExactly(second.json().path("journeyId").asString(), first).doesNotContain(other);
+        assertThat(waiting).containsExactly(second.json().path("journeyId").asString());
+        assertThat(api.get("/api/v1/journeys").status()).isEqualTo(400);
+        assertThat(api.get("/api/v1/journeys?contactId=" + contact + "&state=asleep").status()).isEqualTo(400);
+        assertThat(api.get("/api/v1/journeys?contactId=" + java.util.UUID.randomUUID()).status()).isEqualTo(404);
+    }
+
+    @Test
     void waitsAWeekWrittenAsP1W() {
         String flow = importDraft(waitThenReport("versions-test-" + FLOWS.incrementAndGet(), "P1W", "a week later"));
         assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);

@@ -1,6 +1,7 @@
 package io.reach.flow;
 
 import io.reach.shared.MessageCategory;
+import io.reach.template.TemplateParameters;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
@@ -12,7 +13,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -34,11 +37,11 @@ final class FlowValidator {
      * message}), none when they fit, or empty when no such template is registered.
      */
     interface TemplateCheck {
-        java.util.Optional<List<String>> problems(String name, String language, io.reach.template.TemplateParameters parameters);
+        Optional<List<String>> problems(String name, String language, TemplateParameters parameters);
     }
 
     private final TemplateCheck templates;
-    private final java.util.function.Function<String, java.util.Optional<String>> senderChannel;
+    private final Function<String, Optional<String>> senderChannel;
 
     private static final java.util.regex.Pattern HEADER_NAME = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Set<String> SET_BY_THE_CLIENT = Set.of("host", "content-length", "connection", "expect", "upgrade");
@@ -47,7 +50,7 @@ final class FlowValidator {
      * @param templates    what a template (name, language) says of a send's parameters, or that it is not registered
      * @param senderChannel the channel (whatsapp, sms, voice) of a sender (name or id), empty when none is registered
      */
-    FlowValidator(TemplateCheck templates, java.util.function.Function<String, java.util.Optional<String>> senderChannel) {
+    FlowValidator(TemplateCheck templates, Function<String, Optional<String>> senderChannel) {
         this.templates = templates;
         this.senderChannel = senderChannel;
     }
@@ -206,8 +209,8 @@ final class FlowValidator {
                 refuseNulls(step.bodyParameters(), id, "bodyParameters", problems);
                 refuseNulls(step.buttonParameters(), id, "buttonParameters", problems);
                 boolean named = !blank(step.template()) && !blank(step.language());
-                java.util.Optional<List<String>> fit = !named ? java.util.Optional.empty() : templates.problems(step.template(),
-                        step.language(), new io.reach.template.TemplateParameters(step.headerParameters(),
+                Optional<List<String>> fit = !named ? Optional.empty() : templates.problems(step.template(),
+                        step.language(), new TemplateParameters(step.headerParameters(),
                                 step.bodyParameters(), step.buttonParameters()));
                 if (!named) {
                     problems.add(new FlowProblem(id, "a send_whatsapp step names its template and language"));
@@ -349,7 +352,7 @@ final class FlowValidator {
             problems.add(new FlowProblem(step.id(), "sender: is required"));
             return;
         }
-        java.util.Optional<String> channel = senderChannel.apply(step.sender());
+        Optional<String> channel = senderChannel.apply(step.sender());
         String needed = switch (step.type()) {
             case StepTypes.SEND_SMS -> "sms";
             case StepTypes.VOICE_CALL -> "voice";

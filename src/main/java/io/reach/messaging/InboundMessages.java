@@ -6,7 +6,6 @@ import io.reach.shared.Times;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -112,32 +111,19 @@ public class InboundMessages {
      * received them; after the message {@code after} when it is given (the next page).
      */
     public List<InboundMessage> list(UUID contactId, UUID after, int limit) {
-        String time = contactId == null ? "received_at" : "occurred_at";
-        List<Object> params = new java.util.ArrayList<>();
-        Instant before = Times.END_OF_TIME;
+        io.reach.shared.OldestFirst.After cursor = null;
         if (after != null) {
-            InboundMessage cursor = jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE id = ?").param(after)
+            InboundMessage message = jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE id = ?").param(after)
                     .query(this::row).optional().filter(m -> contactId == null || contactId.equals(m.contactId()))
                     .orElseThrow(() -> io.reach.shared.ApiException.invalidField("after", "no inbound message " + after
                             + (contactId == null ? "" : " of this contact")));
-            before = contactId == null ? cursor.receivedAt() : cursor.occurredAt();
+            cursor = new io.reach.shared.OldestFirst.After(contactId == null ? message.receivedAt() : message.occurredAt(),
+                    message.id());
         }
-        // A range on the time even on the first page, and the contact first in the order: the words that make H2 read
-        // the index backwards rather than sort (as Messages#list).
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM inbound_messages WHERE " + time + " <= ?");
-        params.add(Times.utc(before));
-        if (after != null) {
-            sql.append(" AND (").append(time).append(" < ? OR id < ?)");
-            params.add(Times.utc(before));
-            params.add(after);
-        }
-        if (contactId != null) {
-            sql.append(" AND contact_id = ?");
-            params.add(contactId);
-        }
-        sql.append(" ORDER BY ").append(contactId == null ? "" : "contact_id DESC, ").append(time).append(" DESC, id DESC LIMIT ?");
-        params.add(limit);
-        return jdbc.sql(sql.toString()).params(params).query(this::row).list();
+        io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM inbound_messages",
+                contactId == null ? "received_at" : "occurred_at",
+                contactId == null ? java.util.Map.of() : java.util.Map.of("contact_id", contactId), cursor, limit, 0);
+        return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
     }
 
     private InboundMessage row(ResultSet rs, int rowNum) throws SQLException {

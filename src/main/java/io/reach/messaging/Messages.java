@@ -133,38 +133,26 @@ public class Messages {
      * (a page that goes on from the last one, whatever came meanwhile); without timelines.
      */
     public List<Message> list(UUID contactId, String campaignId, UUID after, int limit, int offset) {
-        java.util.ArrayList<Object> params = new java.util.ArrayList<>();
-        Instant before = Times.END_OF_TIME;
+        io.reach.shared.OldestFirst.After cursor = null;
         if (after != null) {
-            Message cursor = jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ?").param(after).query(this::row)
+            Message message = jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ?").param(after).query(this::row)
                     .optional().filter(m -> (contactId == null || contactId.equals(m.contactId()))
                             && (campaignId == null || campaignId.equals(m.campaignId())))
                     .orElseThrow(() -> ApiException.invalidField("after", "no message " + after
                             + (contactId == null && campaignId == null ? "" : " in this list")));
-            before = cursor.createdAt();
+            cursor = new io.reach.shared.OldestFirst.After(message.createdAt(), message.id());
         }
-        // A range on created_at even on the first page, and the filter's column first in the order (it is one value):
-        // the words that make H2 read the index backwards in its order rather than sort what matches.
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM messages WHERE created_at <= ?");
-        params.add(Times.utc(before));
-        if (after != null) {
-            sql.append(" AND (created_at < ? OR id < ?)");
-            params.add(Times.utc(before));
-            params.add(after);
+        // The campaign first when both are given: its index leads the read.
+        java.util.Map<String, Object> equal = new java.util.LinkedHashMap<>();
+        if (campaignId != null) {
+            equal.put("campaign_id", campaignId);
         }
         if (contactId != null) {
-            sql.append(" AND contact_id = ?");
-            params.add(contactId);
+            equal.put("contact_id", contactId);
         }
-        if (campaignId != null) {
-            sql.append(" AND campaign_id = ?");
-            params.add(campaignId);
-        }
-        String filter = campaignId != null ? "campaign_id DESC, " : contactId != null ? "contact_id DESC, " : "";
-        sql.append(" ORDER BY ").append(filter).append("created_at DESC, id DESC LIMIT ? OFFSET ?");
-        params.add(limit);
-        params.add(offset);
-        return jdbc.sql(sql.toString()).params(params).query(this::row).list();
+        io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM messages",
+                "created_at", equal, cursor, limit, offset);
+        return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
     }
 
     public List<MessageEvent> timeline(UUID messageId) {

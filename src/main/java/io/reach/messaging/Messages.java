@@ -58,7 +58,7 @@ public class Messages {
     public record Created(Message message, boolean replayed) {}
 
     /** A message claimed for sending: the provider request as recorded, and how many attempts it has had. */
-    public record Outbound(UUID id, UUID senderId, String recipient, String requestBody, int attempt) {}
+    public record Outbound(UUID id, UUID senderId, UUID contactId, String recipient, String requestBody, int attempt) {}
 
     /** How a status report was taken. */
     public enum Applied { APPLIED, DUPLICATE, UNMATCHED }
@@ -268,7 +268,8 @@ public class Messages {
             // "status, next_attempt_at": the order of the messages_due index, which H2 then reads in order. The claim
             // counts the attempt.
             return dialect.claimAndSet(jdbc, "messages",
-                    "id, sender_id, recipient, request_body, attempts, channel, status, next_attempt_at, lease_until",
+                    "id, sender_id, contact_id, recipient, request_body, attempts, channel, status, next_attempt_at,"
+                            + " lease_until",
                     "channel = ? AND status = 'QUEUED' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
                             + senders, params, "status, next_attempt_at", limit,
                     "lease_until = ?, attempts = attempts + 1", List.of(Times.utc(clock.instant().plus(lease))), rs -> {
@@ -282,8 +283,9 @@ public class Messages {
 
     /** A claimed message, as its claim left it (its attempt counted). */
     private static Outbound outbound(ResultSet rs) throws SQLException {
-        return new Outbound(rs.getObject("id", UUID.class), rs.getObject("sender_id", UUID.class), rs.getString("recipient"),
-                rs.getString("request_body"), rs.getInt("attempts"));
+        return new Outbound(rs.getObject("id", UUID.class), rs.getObject("sender_id", UUID.class),
+                rs.getObject("contact_id", UUID.class), rs.getString("recipient"), rs.getString("request_body"),
+                rs.getInt("attempts"));
     }
 
     /**
@@ -310,6 +312,31 @@ public class Messages {
         if (recorded.isEmpty()) {
             return List.of();
         }
+        block(recorded, reason, now);
+        return List.copyOf(recorded.keySet());
+    }
+
+    /**
+     * Refuses a message its dispatcher claimed, before it reaches its provider: it becomes {@code blocked} with
+     * {@code reason} (e.g. its sender is over its messaging limit) and is never sent.
+     */
+    public void refuseClaimed(UUID messageId, String reason) {
+        Instant now = clock.instant();
+        io.reach.shared.PassingFailures.retry(() -> transactions.executeWithoutResult(tx -> {
+            java.util.Map<UUID, String> recorded = new java.util.LinkedHashMap<>();
+            jdbc.sql("SELECT id, recorded_statuses FROM messages WHERE id = ? AND status = 'QUEUED' FOR UPDATE")
+                    .param(messageId)
+                    .query(rs -> {
+                        recorded.put(rs.getObject("id", UUID.class), rs.getString("recorded_statuses"));
+                    });
+            if (!recorded.isEmpty()) {
+                block(recorded, reason, now);
+            }
+        }), RECORDING_PATIENCE);
+    }
+
+    /** Blocks queued messages the caller holds locked (their ids and recorded statuses), with {@code reason}. */
+    private void block(java.util.Map<UUID, String> recorded, String reason, Instant now) {
         String why = io.reach.shared.Texts.clip(reason, 1000);
         // The messages' rows, then their timelines' new entries, written at once.
         List<Dialect.SqlStatement> writes = new java.util.ArrayList<>();
@@ -331,7 +358,6 @@ public class Messages {
         writes.addAll(timeline);
         dialect.runTogether(batches, writes);
         events.publishEvent(new MessageStatusesReported(List.copyOf(reported)));
-        return List.copyOf(recorded.keySet());
     }
 
     /** The contact's messages still queued (not yet handed to a provider, or waiting to be tried again). */

@@ -20,7 +20,7 @@ class SenderStore {
     private static final TypeReference<TreeMap<String, String>> SETTINGS = new TypeReference<>() {};
     private static final String COLUMNS = "id, name, channel, provider, phone_number_id, waba_id, display_number,"
             + " access_token, app_secret, verify_token, graph_base_url, graph_version, from_address, settings, secret,"
-            + " throughput_per_second, sandbox, created_at, updated_at";
+            + " throughput_per_second, messaging_limit, sandbox, created_at, updated_at";
 
     /** A row: the sender and all of its secrets. */
     record Row(Sender sender, String accessToken, String appSecret, String verifyToken, String secret) {
@@ -96,12 +96,12 @@ class SenderStore {
 
     void insert(Row row) {
         Sender s = row.sender();
-        jdbc.sql("INSERT INTO senders (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        jdbc.sql("INSERT INTO senders (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(s.id(), s.name(), s.channel(), s.provider().toUpperCase(), s.phoneNumberId(), s.wabaId(),
                         s.displayNumber(), sealed(row.accessToken(), s.id(), "access_token"),
                         sealed(row.appSecret(), s.id(), "app_secret"), sealed(row.verifyToken(), s.id(), "verify_token"),
                         s.graphApiBaseUrl(), s.graphApiVersion(), s.fromAddress(), settings(s),
-                        sealed(row.secret(), s.id(), "secret"), s.throughputPerSecond(),
+                        sealed(row.secret(), s.id(), "secret"), s.throughputPerSecond(), s.messagingLimit(),
                         s.sandbox(), Times.utc(s.createdAt()), Times.utc(s.updatedAt()))
                 .update();
     }
@@ -110,12 +110,13 @@ class SenderStore {
         Sender s = row.sender();
         jdbc.sql("UPDATE senders SET name = ?, phone_number_id = ?, waba_id = ?, display_number = ?, access_token = ?,"
                         + " app_secret = ?, verify_token = ?, graph_base_url = ?, graph_version = ?, from_address = ?,"
-                        + " settings = ?, secret = ?, throughput_per_second = ?, updated_at = ? WHERE id = ?")
+                        + " settings = ?, secret = ?, throughput_per_second = ?, messaging_limit = ?, updated_at = ?"
+                        + " WHERE id = ?")
                 .params(s.name(), s.phoneNumberId(), s.wabaId(), s.displayNumber(),
                         sealed(row.accessToken(), s.id(), "access_token"), sealed(row.appSecret(), s.id(), "app_secret"),
                         sealed(row.verifyToken(), s.id(), "verify_token"), s.graphApiBaseUrl(), s.graphApiVersion(),
                         s.fromAddress(), settings(s), sealed(row.secret(), s.id(), "secret"), s.throughputPerSecond(),
-                        Times.utc(s.updatedAt()), s.id())
+                        s.messagingLimit(), Times.utc(s.updatedAt()), s.id())
                 .update();
     }
 
@@ -136,7 +137,8 @@ class SenderStore {
         Sender sender = new Sender(id, rs.getString("name"), channel,
                 rs.getString("provider").toLowerCase(), rs.getString("phone_number_id"), rs.getString("waba_id"),
                 rs.getString("display_number"), rs.getString("graph_base_url"), rs.getString("graph_version"),
-                rs.getString("from_address"), settings, rs.getInt("throughput_per_second"), rs.getBoolean("sandbox"),
+                rs.getString("from_address"), settings, rs.getInt("throughput_per_second"),
+                rs.getObject("messaging_limit", Integer.class), rs.getBoolean("sandbox"),
                 whatsApp ? isSet(accessToken) : null, whatsApp ? isSet(appSecret) : null,
                 whatsApp ? isSet(verifyToken) : null, whatsApp ? null : isSet(secret),
                 Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"));

@@ -191,13 +191,14 @@ public class Senders {
         String baseUrl = orDefault(request.graphApiBaseUrl(), DEFAULT_GRAPH_BASE_URL);
         String version = orDefault(request.graphApiVersion(), DEFAULT_GRAPH_VERSION);
         int throughput = request.throughputPerSecond() == null ? DEFAULT_THROUGHPUT : request.throughputPerSecond();
+        Integer limit = messagingLimit(request.messagingLimit(), null, problems);
         checkUrl(problems, "graphApiBaseUrl", baseUrl);
         checkWhatsApp(problems, version, throughput);
         fail(problems);
         Instant now = clock.instant();
         Sender sender = new Sender(Ids.newId(), request.name().trim(), Sender.WHATSAPP, Sender.META,
                 request.phoneNumberId().trim(), request.wabaId().trim(), request.displayNumber().trim(), baseUrl, version,
-                null, null, throughput, sandbox, true, true, true, null, now, now);
+                null, null, throughput, limit, sandbox, true, true, true, null, now, now);
         return new SenderStore.Row(sender, request.accessToken().trim(), request.appSecret().trim(),
                 request.verifyToken().trim(), null);
     }
@@ -216,12 +217,13 @@ public class Senders {
         String baseUrl = orDefault(request.graphApiBaseUrl(), s.graphApiBaseUrl());
         String version = orDefault(request.graphApiVersion(), s.graphApiVersion());
         int throughput = request.throughputPerSecond() == null ? s.throughputPerSecond() : request.throughputPerSecond();
+        Integer limit = messagingLimit(request.messagingLimit(), s.messagingLimit(), problems);
         checkUrl(problems, "graphApiBaseUrl", baseUrl);
         checkWhatsApp(problems, version, throughput);
         fail(problems);
         Sender next = new Sender(s.id(), orDefault(request.name(), s.name()), s.channel(), s.provider(),
                 orDefault(request.phoneNumberId(), s.phoneNumberId()), orDefault(request.wabaId(), s.wabaId()),
-                orDefault(request.displayNumber(), s.displayNumber()), baseUrl, version, null, null, throughput,
+                orDefault(request.displayNumber(), s.displayNumber()), baseUrl, version, null, null, throughput, limit,
                 s.sandbox(), true, true, true, null, s.createdAt(), clock.instant());
         return new SenderStore.Row(next, orDefault(request.accessToken(), current.accessToken()),
                 orDefault(request.appSecret(), current.appSecret()), orDefault(request.verifyToken(), current.verifyToken()),
@@ -238,10 +240,11 @@ public class Senders {
         String from = fromAddress(channel, request.fromAddress(), problems);
         int throughput = request.throughputPerSecond() == null ? DEFAULT_THROUGHPUT : request.throughputPerSecond();
         checkThroughput(problems, throughput);
+        refuseMessagingLimit(problems, request, channel);
         fail(problems);
         Instant now = clock.instant();
         Sender sender = new Sender(Ids.newId(), request.name().trim(), channel, provider, null, null, null, null, null,
-                from, settings, throughput, sandbox, null, null, null, true, now, now);
+                from, settings, throughput, null, sandbox, null, null, null, true, now, now);
         return new SenderStore.Row(sender, null, null, null, request.secret());
     }
 
@@ -262,9 +265,10 @@ public class Senders {
         String from = request.fromAddress() == null ? s.fromAddress() : fromAddress(s.channel(), request.fromAddress(), problems);
         int throughput = request.throughputPerSecond() == null ? s.throughputPerSecond() : request.throughputPerSecond();
         checkThroughput(problems, throughput);
+        refuseMessagingLimit(problems, request, s.channel());
         fail(problems);
         Sender next = new Sender(s.id(), orDefault(request.name(), s.name()), s.channel(), s.provider(), null, null, null,
-                null, null, from, settings, throughput, s.sandbox(), null, null, null, true, s.createdAt(), clock.instant());
+                null, null, from, settings, throughput, null, s.sandbox(), null, null, null, true, s.createdAt(), clock.instant());
         return new SenderStore.Row(next, null, null, null, orDefault(request.secret(), current.secret()));
     }
 
@@ -422,6 +426,27 @@ public class Senders {
             problems.add(new FieldProblem("graphApiVersion", "must look like " + DEFAULT_GRAPH_VERSION));
         }
         checkThroughput(problems, throughput);
+    }
+
+    /**
+     * The messaging limit a WhatsApp sender's request leaves it with: {@code current} when the request has none, none
+     * (null) for 0.
+     */
+    private static Integer messagingLimit(Integer requested, Integer current, List<FieldProblem> problems) {
+        if (requested == null) {
+            return current;
+        }
+        if (requested < 0) {
+            problems.add(new FieldProblem("messagingLimit", "must be a number of contacts (e.g. 2000), or 0 for no limit"));
+            return current;
+        }
+        return requested == 0 ? null : requested;
+    }
+
+    private static void refuseMessagingLimit(List<FieldProblem> problems, SenderRequest request, String channel) {
+        if (request.messagingLimit() != null) {
+            problems.add(new FieldProblem("messagingLimit", "only WhatsApp senders have a messaging limit, not " + channel + " ones"));
+        }
     }
 
     private static void checkThroughput(List<FieldProblem> problems, int throughput) {

@@ -508,6 +508,42 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aMessageOverItsSendersMessagingLimitFallsBackToSmsAtOnce() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["A-9"],"bodyParameters":["{{contact.first_name}}","A-9"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","timeout":"P1D",
+                  "branches":{"delivered":"end","failed":"sms","timeout":"end"}},
+                 {"id":"sms","type":"send_sms","sender":"sandbox-sms","text":"Order A-9 is ready","category":"utility",
+                  "next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String sandboxSender = api.get("/api/v1/senders").json().valueStream()
+                .filter(sender -> "sandbox".equals(sender.path("name").asString())).findFirst().orElseThrow()
+                .path("id").asString();
+        assertThat(api.patch("/api/v1/senders/" + sandboxSender, Map.of("messagingLimit", 1)).status()).isEqualTo(200);
+        try {
+            String first = contact();
+            String second = contact();
+            String reached = start(flow, first, Map.of());
+            awaitEnded(reached);
+            String overLimit = start(flow, second, Map.of());
+
+            awaitEnded(overLimit);
+            assertThat(steps(reached)).containsExactly("send", "status:delivered", "end");
+            assertThat(steps(overLimit)).containsExactly("send", "status:failed", "sms", "end");
+            assertThat(outcome(overLimit, 0)).isEqualTo("queued");
+            String refused = api.get("/api/v1/journeys/" + overLimit + "/path").json().path(0).path("messageId").asString();
+            assertThat(api.get("/api/v1/messages/" + refused).json().path("blockedReason").asString())
+                    .startsWith("over the messaging limit: sandbox reached 1 numbers");
+            await().atMost(PATIENCE).until(() -> sandbox.smsc().submitsTo(second).size() == 1);
+            assertThat(sandbox.smsc().submitsTo(first)).isEmpty();
+        } finally {
+            assertThat(api.patch("/api/v1/senders/" + sandboxSender, Map.of("messagingLimit", 0)).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void anSmsTooLongForItsPartsIsBlockedWithTheReasonAndTheJourneyGoesOnByItsStatus() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"sms","steps":[

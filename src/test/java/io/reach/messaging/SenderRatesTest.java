@@ -99,12 +99,12 @@ class SenderRatesTest {
     }
 
     private static Messages.Outbound outbound() {
-        return new Messages.Outbound(UUID.randomUUID(), SENDER, "+31612345678", "{}", 1);
+        return new Messages.Outbound(UUID.randomUUID(), SENDER, UUID.randomUUID(), "+31612345678", "{}", 1);
     }
 
     private static Sender sender(UUID id, int perSecond) {
         Instant now = Instant.parse("2026-12-04T08:00:00Z");
         return new Sender(id, "s", Sender.WHATSAPP, Sender.META, null, null, null, null, null, null, Map.of(), perSecond,
-                false, null, null, null, null, now, now);
+                null, false, null, null, null, null, now, now);
     }
 }

@@ -11,8 +11,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Sends queued WhatsApp messages: claims due ones under a lease, posts each to the Cloud API (several at once, each
- * sender within its throughput), and records what Meta said: submitted, failed, or retry later with exponential
- * backoff.
+ * sender within its throughput and its messaging limit), and records what Meta said: submitted, failed, or retry
+ * later with exponential backoff. A message over its sender's messaging limit is blocked, not sent.
  */
 @Component
 class WhatsAppDispatcher extends BackgroundWorker {
@@ -24,9 +24,10 @@ class WhatsAppDispatcher extends BackgroundWorker {
     private final WhatsAppSettings settings;
     private final InFlight sends;
     private final SenderRates rates;
+    private final MessagingLimits limits;
 
     WhatsAppDispatcher(Messages messages, Senders senders, Contacts contacts, CloudApiClient client,
-                       WhatsAppSettings settings, SenderRates rates) {
+                       WhatsAppSettings settings, SenderRates rates, MessagingLimits limits) {
         super("whatsapp-dispatcher", settings.pollInterval(), settings.dispatcherEnabled());
         this.messages = messages;
         this.senders = senders;
@@ -34,6 +35,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
         this.client = client;
         this.settings = settings;
         this.rates = rates;
+        this.limits = limits;
         this.sends = inFlight(settings.concurrency());
     }
 
@@ -49,6 +51,11 @@ class WhatsAppDispatcher extends BackgroundWorker {
 
     private void sendOne(Messages.Outbound message) {
         WhatsAppAccount account = senders.account(message.senderId());
+        java.util.Optional<String> refusal = limits.refusal(message, account.sender());
+        if (refusal.isPresent()) {
+            messages.refuseClaimed(message.id(), refusal.get());
+            return;
+        }
         if (!rates.sendsNow(message, account.sender())) {
             return;
         }

@@ -50,7 +50,7 @@ class CloudApiClientTest {
 
     private WhatsAppAccount account(String phoneNumberId) {
         Sender sender = new Sender(UUID.randomUUID(), "meta-stand-in", Sender.WHATSAPP, Sender.META, phoneNumberId, "waba",
-                "+15550783881", meta.baseUrl(), "v21.0", null, Map.of(), 80, false,
+                "+15550783881", meta.baseUrl(), "v21.0", null, Map.of(), 80, null, false,
                 true, true, true, null, Instant.parse("2026-03-02T09:00:00Z"), Instant.parse("2026-03-02T09:00:00Z"));
         return new WhatsAppAccount(sender, new WhatsAppCredentials("EAAJB-secret-token", "app-secret", "verify"));
     }

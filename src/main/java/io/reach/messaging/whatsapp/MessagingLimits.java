@@ -1,0 +1,97 @@
+package io.reach.messaging.whatsapp;
+
+import io.reach.messaging.InboundMessages;
+import io.reach.messaging.Messages;
+import io.reach.sender.Sender;
+import io.reach.shared.Dialect;
+import io.reach.shared.Times;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Keeps each WhatsApp sender that has a {@code messagingLimit} within it, as Meta counts it: the unique numbers a
+ * sender delivers to outside a customer-service window (the contact has not written to it in the last 24 hours) in a
+ * moving 24 hours. A message to a number counted already, or inside its window, is free; one that would go past the
+ * limit is refused before it reaches Meta, which would not deliver it either, so that a journey takes its fallback
+ * at once instead of a day later.
+ * <p>
+ * The count is the database's, so that nodes sending from one number share it: a send that adds a number holds its
+ * sender's row of {@code messaging_limit_counts} until it commits. A sender without a limit costs nothing.
+ */
+@Component
+class MessagingLimits {
+
+    static final Duration WINDOW = Duration.ofHours(24);
+
+    private final JdbcClient jdbc;
+    private final Dialect dialect;
+    private final Clock clock;
+    private final TransactionTemplate transactions;
+    private final InboundMessages inbound;
+
+    MessagingLimits(JdbcClient jdbc, Dialect dialect, Clock clock, TransactionTemplate transactions,
+                    InboundMessages inbound) {
+        this.jdbc = jdbc;
+        this.dialect = dialect;
+        this.clock = clock;
+        this.transactions = transactions;
+        this.inbound = inbound;
+    }
+
+    /**
+     * Whether the claimed message may go out within its sender's messaging limit, counting its number when it opens
+     * one of the sender's reaches; when not, the reason it is refused.
+     */
+    Optional<String> refusal(Messages.Outbound message, Sender sender) {
+        Integer limit = sender.messagingLimit();
+        if (limit == null) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        Instant windowStart = now.minus(WINDOW);
+        if (counted(sender.id(), message.recipient(), windowStart)
+                || message.contactId() != null && inbound.wroteWithin(message.contactId(), sender.id(), WINDOW)) {
+            return Optional.empty();
+        }
+        return transactions.execute(tx -> {
+            dialect.insertUnlessDuplicate(jdbc, "INSERT INTO messaging_limit_counts (sender_id, reached) VALUES (?, 0)",
+                    "sender_id", sender.id());
+            int reached = jdbc.sql("SELECT reached FROM messaging_limit_counts WHERE sender_id = ? FOR UPDATE")
+                    .param(sender.id()).query(Integer.class).single();
+            reached -= jdbc.sql("DELETE FROM messaging_limit_reaches WHERE sender_id = ? AND reached_at <= ?")
+                    .params(sender.id(), Times.utc(windowStart)).update();
+            // Another send to this number may have counted it while this one waited for the lock.
+            boolean free = counted(sender.id(), message.recipient(), windowStart);
+            if (!free && reached < limit) {
+                jdbc.sql("INSERT INTO messaging_limit_reaches (sender_id, recipient, reached_at) VALUES (?, ?, ?)")
+                        .params(sender.id(), message.recipient(), Times.utc(now)).update();
+                reached++;
+                free = true;
+            }
+            jdbc.sql("UPDATE messaging_limit_counts SET reached = ? WHERE sender_id = ?").params(reached, sender.id()).update();
+            return free ? Optional.<String>empty() : Optional.of(overLimit(sender, limit, windowStart));
+        });
+    }
+
+    private boolean counted(UUID senderId, String recipient, Instant windowStart) {
+        return jdbc.sql("SELECT COUNT(*) FROM messaging_limit_reaches WHERE sender_id = ? AND recipient = ? AND reached_at > ?")
+                .params(senderId, recipient, Times.utc(windowStart)).query(Long.class).single() > 0;
+    }
+
+    private String overLimit(Sender sender, int limit, Instant windowStart) {
+        Instant oldest = jdbc.sql("SELECT MIN(reached_at) AS oldest FROM messaging_limit_reaches WHERE sender_id = ?"
+                        + " AND reached_at > ?")
+                .params(sender.id(), Times.utc(windowStart)).query((rs, row) -> Times.instant(rs, "oldest")).single();
+        return "over the messaging limit: " + sender.name() + " reached " + limit + " numbers outside a customer-service"
+                + " window in the last 24 hours" + (oldest == null ? "" : "; it has room again from "
+                + DateTimeFormatter.ISO_INSTANT.format(oldest.plus(WINDOW).plusNanos(999_999_999).truncatedTo(ChronoUnit.SECONDS)));
+    }
+}

@@ -1,0 +1,243 @@
+package io.reach.messaging.whatsapp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reach.messaging.Messages;
+import io.reach.support.Api;
+import io.reach.support.FakeProvider;
+import io.reach.support.Fixtures;
+import io.reach.support.MutableClock;
+import io.reach.support.ReachIntegrationTest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A WhatsApp sender's messaging limit, over real HTTP against a stand-in for Meta: the numbers reached outside a
+ * customer-service window in a moving 24 hours are counted, and a message past the limit is blocked before Meta
+ * sees it; the clock moves the day on.
+ */
+@TestPropertySource(properties = {"reach.sandbox.enabled=false"})
+class MessagingLimitsIT extends ReachIntegrationTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+    private static final FakeProvider META = FakeProvider.metaGraphApi();
+    private static final String APP_SECRET = "limits-app-secret";
+    private static final String LIMITED_PHONE_NUMBER_ID = "106540352249001";
+    private static final Instant START = Instant.parse("2026-03-02T09:00:00Z");
+
+    @TestConfiguration
+    static class Time {
+        @Bean
+        @Primary
+        MutableClock mutableClock() {
+            return new MutableClock(START);
+        }
+    }
+
+    @Autowired
+    MutableClock clock;
+
+    @Autowired
+    MessagingLimits limits;
+
+    @Autowired
+    io.reach.sender.Senders senders;
+
+    @Autowired
+    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+
+    @Autowired
+    javax.sql.DataSource dataSource;
+
+    @Autowired
+    io.reach.shared.Dialect dialect;
+
+    @AfterAll
+    static void stopMeta() {
+        META.close();
+    }
+
+    @BeforeEach
+    void setUp() {
+        if (api.get("/api/v1/senders").json().isEmpty()) {
+            register("two-a-day", LIMITED_PHONE_NUMBER_ID, 2);
+            register("five-a-day", "106540352249002", 5);
+            register("three-a-day", "106540352249003", 3);
+            Fixtures.orderTemplate(api, "order_ready_limits");
+        }
+    }
+
+    @Test
+    void blocksNumbersPastTheLimitUntilTheirDayHasPassedWhileCountedNumbersAndOpenWindowsStayFree() {
+        String writer = "+31612349001";
+        String first = "+31612349002";
+        String second = "+31612349003";
+        String third = "+31612349004";
+        for (String phone : List.of(writer, first, second, third)) {
+            Fixtures.consentingContact(api, phone);
+        }
+        // The writer opened a customer-service window with the number: messages to it do not count.
+        postSigned(inboundText(writer, "wamid.limits-in-1", "Where is my order?"));
+        await().atMost(PATIENCE).until(() -> !api.get("/api/v1/inbound-messages?contactId=" + contactId(writer)).json().isEmpty());
+
+        assertThat(sendAndAwaitOutcome("two-a-day", writer).path("status").asString()).isEqualTo("submitted");
+        assertThat(sendAndAwaitOutcome("two-a-day", first).path("status").asString()).isEqualTo("submitted");
+        clock.advance(Duration.ofHours(1));
+        assertThat(sendAndAwaitOutcome("two-a-day", second).path("status").asString()).isEqualTo("submitted");
+        assertThat(sendAndAwaitOutcome("two-a-day", first).path("status").asString())
+                .as("a number counted already costs nothing more").isEqualTo("submitted");
+        assertThat(sendAndAwaitOutcome("two-a-day", writer).path("status").asString()).isEqualTo("submitted");
+
+        JsonNode refused = sendAndAwaitOutcome("two-a-day", third);
+        assertThat(refused.path("status").asString()).isEqualTo("blocked");
+        assertThat(refused.path("blockedReason").asString()).isEqualTo("over the messaging limit: two-a-day reached 2"
+                + " numbers outside a customer-service window in the last 24 hours; it has room again from 2026-03-03T09:00:00Z");
+        assertThat(META.requestsTo(third)).as("Meta never saw it").isEmpty();
+
+        // The first number's day has passed (the second's has not): room for one more.
+        clock.advance(Duration.ofHours(23));
+        assertThat(sendAndAwaitOutcome("two-a-day", third).path("status").asString()).isEqualTo("submitted");
+        assertThat(sendAndAwaitOutcome("two-a-day", first).path("status").asString())
+                .as("its day passed, and both rooms are taken again").isEqualTo("blocked");
+
+        assertThat(META.requestsTo(writer)).hasSize(2);
+        assertThat(META.requestsTo(first)).hasSize(2);
+        assertThat(META.requestsTo(second)).hasSize(1);
+        assertThat(META.requestsTo(third)).hasSize(1);
+    }
+
+    @Test
+    void sendsRacingForTheLastRoomsNeverGoPastTheLimit() throws Exception {
+        io.reach.sender.Sender sender = senders.findByName("three-a-day").orElseThrow().sender();
+        jdbc.sql("INSERT INTO messaging_limit_counts (sender_id, reached) VALUES (?, 0)").param(sender.id()).update();
+        int racing = 8;
+        List<Messages.Outbound> messages = IntStream.range(0, racing).mapToObj(i -> new Messages.Outbound(UUID.randomUUID(),
+                sender.id(), null, "+3161234920" + i, "{}", 1)).toList();
+        java.util.concurrent.ExecutorService sends = java.util.concurrent.Executors.newFixedThreadPool(racing);
+        List<java.util.concurrent.Future<java.util.Optional<String>>> refusals;
+        // As many sends as dispatchers on several nodes, all at the count together: the test holds the sender's count
+        // until every one of them waits for it, then lets them go.
+        try (java.sql.Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (var lock = holder.prepareStatement("SELECT reached FROM messaging_limit_counts WHERE sender_id = ? FOR UPDATE")) {
+                lock.setObject(1, sender.id());
+                lock.executeQuery().close();
+            }
+            refusals = messages.stream().map(message -> sends.submit(() -> limits.refusal(message, sender))).toList();
+            await().atMost(PATIENCE).until(() -> sessionsWaitingForALock() == racing);
+            holder.commit();
+        }
+        List<java.util.Optional<String>> outcomes = new java.util.ArrayList<>();
+        for (var refusal : refusals) {
+            outcomes.add(refusal.get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+        }
+        sends.shutdown();
+        assertThat(outcomes.stream().filter(java.util.Optional::isEmpty).count()).as("sent").isEqualTo(3);
+        assertThat(outcomes.stream().filter(java.util.Optional::isPresent).count()).as("refused").isEqualTo(racing - 3);
+        assertThat(jdbc.sql("SELECT reached FROM messaging_limit_counts WHERE sender_id = ?").param(sender.id())
+                .query(Integer.class).single()).isEqualTo(3);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM messaging_limit_reaches WHERE sender_id = ?").param(sender.id())
+                .query(Integer.class).single()).isEqualTo(3);
+    }
+
+    /** Sessions of this database waiting for a row lock held by another. */
+    private int sessionsWaitingForALock() {
+        return dialect == io.reach.shared.Dialect.POSTGRESQL
+                ? jdbc.sql("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                        + " AND query LIKE '%messaging_limit_counts%'").query(Integer.class).single()
+                : jdbc.sql("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL")
+                        .query(Integer.class).single();
+    }
+
+    @Test
+    void theLimitIsSetShownAndLiftedThroughTheSendersApi() {
+        JsonNode sender = senderNamed("five-a-day");
+        assertThat(sender.path("messagingLimit").asInt()).isEqualTo(5);
+
+        Api.Response negative = api.patch("/api/v1/senders/" + sender.path("id").asString(), Map.of("messagingLimit", -1));
+        assertThat(negative.status()).isEqualTo(400);
+        assertThat(negative.json().path("message").asString()).startsWith("messagingLimit: must be a number of contacts");
+        Api.Response onSms = api.post("/api/v1/senders", Map.of("name", "sms-with-limit", "channel", "sms",
+                "provider", "twilio", "fromAddress", "+15550100009", "secret", "twilio-token",
+                "settings", Map.of("accountSid", "AC00000000000000000000000000000000"), "messagingLimit", 1000));
+        assertThat(onSms.status()).isEqualTo(400);
+        assertThat(onSms.body()).contains("only WhatsApp senders have a messaging limit");
+
+        Api.Response lifted = api.patch("/api/v1/senders/" + sender.path("id").asString(), Map.of("messagingLimit", 0));
+        assertThat(lifted.status()).as(lifted.body()).isEqualTo(200);
+        assertThat(lifted.json().has("messagingLimit")).isFalse();
+        Api.Response unchanged = api.patch("/api/v1/senders/" + sender.path("id").asString(), Map.of("throughputPerSecond", 70));
+        assertThat(unchanged.json().has("messagingLimit")).isFalse();
+        Api.Response set = api.patch("/api/v1/senders/" + sender.path("id").asString(), Map.of("messagingLimit", 5));
+        assertThat(set.json().path("messagingLimit").asInt()).isEqualTo(5);
+        assertThat(api.patch("/api/v1/senders/" + sender.path("id").asString(), Map.of("throughputPerSecond", 80))
+                .json().path("messagingLimit").asInt()).as("a change that leaves it out keeps it").isEqualTo(5);
+    }
+
+    private void register(String name, String phoneNumberId, int messagingLimit) {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", name, "phoneNumberId", phoneNumberId,
+                "wabaId", "102290129349000", "displayNumber", "+1555078" + phoneNumberId.substring(11),
+                "accessToken", "EAAJB-limits-token", "appSecret", APP_SECRET, "verifyToken", "verify-" + name,
+                "graphApiBaseUrl", META.baseUrl(), "graphApiVersion", "v21.0", "messagingLimit", messagingLimit));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        assertThat(sender.json().path("messagingLimit").asInt()).isEqualTo(messagingLimit);
+    }
+
+    private JsonNode sendAndAwaitOutcome(String sender, String phone) {
+        Api.Response sent = Fixtures.sendOrder(api, sender, "order_ready_limits", phone);
+        assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+        String id = sent.json().path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> !"queued".equals(status(id)));
+        return api.get("/api/v1/messages/" + id).json();
+    }
+
+    private String status(String messageId) {
+        return api.get("/api/v1/messages/" + messageId).json().path("status").asString();
+    }
+
+    private String contactId(String phone) {
+        return api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json().get(0).path("id").asString();
+    }
+
+    private JsonNode senderNamed(String name) {
+        for (JsonNode sender : api.get("/api/v1/senders").json()) {
+            if (name.equals(sender.path("name").asString())) {
+                return sender;
+            }
+        }
+        throw new AssertionError("no sender " + name);
+    }
+
+    private void postSigned(String payload) {
+        byte[] body = payload.getBytes(StandardCharsets.UTF_8);
+        Api.Response response = api.postRaw("/webhooks/whatsapp", "application/json", body,
+                Map.of("X-Hub-Signature-256", WebhookSignature.sign(body, APP_SECRET)));
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+    }
+
+    private String inboundText(String from, String wamid, String text) {
+        String waId = from.substring(1);
+        long timestamp = clock.instant().getEpochSecond();
+        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102290129349000\",\"changes\":[{\"value\":"
+                + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550789001\","
+                + "\"phone_number_id\":\"" + LIMITED_PHONE_NUMBER_ID + "\"},\"contacts\":[{\"profile\":{\"name\":\"Kim\"},"
+                + "\"wa_id\":\"" + waId + "\"}],\"messages\":[{\"from\":\"" + waId + "\",\"id\":\"" + wamid + "\","
+                + "\"timestamp\":\"" + timestamp + "\",\"type\":\"text\",\"text\":{\"body\":\"" + text + "\"}}]},"
+                + "\"field\":\"messages\"}]}]}";
+    }
+}

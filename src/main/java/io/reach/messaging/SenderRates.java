@@ -1,10 +1,9 @@
 package io.reach.messaging;
 
-import io.github.bucket4j.BlockingStrategy;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.TimeMeter;
 import io.reach.sender.Sender;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -14,10 +13,13 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps each sender within its {@code throughputPerSecond} on this node: the WhatsApp and Twilio dispatchers ask
- * for a turn before each send. A turn that comes within {@link #LONGEST_WAIT} is waited for; a later one is not, and
- * the dispatcher puts its message back until then, so that one sender at its limit never holds the dispatcher's
- * sends that other senders' messages need.
+ * Keeps each sender within its {@code throughputPerSecond}, across every node that sends from it: the WhatsApp and
+ * Twilio dispatchers ask for a turn before each send. A sender's turns are spaced evenly on one line of time kept in
+ * the database ({@link TurnBook}); a node books a twentieth of a second's turns at a time and hands them out to its
+ * sends until that twentieth of a second is over, so that most sends cost the database nothing, and no second holds
+ * more than one booking's turns over the limit. A turn that comes within {@link #LONGEST_WAIT} is waited for; a later
+ * one is not booked, and the dispatcher puts its message back until then, so that one sender at its limit never holds
+ * the dispatcher's sends that other senders' messages need.
  */
 @Component
 public class SenderRates {
@@ -25,22 +27,85 @@ public class SenderRates {
     /** The longest a send waits for its sender's turn while it holds one of the dispatcher's sends. */
     static final Duration LONGEST_WAIT = Duration.ofSeconds(1);
 
-    private record Limit(int perSecond, Bucket bucket) {}
+    /** How much of a second's turns a node books at once. */
+    static final int BOOKINGS_PER_SECOND = 20;
 
-    private final Map<UUID, Limit> limits = new ConcurrentHashMap<>();
-    // Messages#putBack, as a function: the rates are tested without a database.
-    private final BiConsumer<UUID, Duration> putBack;
-    private final TimeMeter time;
-    private final BlockingStrategy waiting;
-
-    @Autowired
-    SenderRates(Messages messages) {
-        this(messages::putBack, TimeMeter.SYSTEM_NANOTIME, BlockingStrategy.PARKING);
+    /** Books a sender's turns on the line of time that every node shares. */
+    @FunctionalInterface
+    interface TurnBook {
+        /**
+         * Books {@code turns} turns {@code interval} apart, from the sender's next free turn or {@code now}, whichever
+         * is later, unless that is more than {@code horizon} after {@code now}.
+         */
+        Booking book(UUID senderId, int turns, Duration interval, Instant now, Duration horizon);
     }
 
-    SenderRates(BiConsumer<UUID, Duration> putBack, TimeMeter time, BlockingStrategy waiting) {
+    /** Pauses a send until its turn. */
+    @FunctionalInterface
+    interface Waiting {
+        void pause(Duration duration) throws InterruptedException;
+    }
+
+    /** Turns booked from {@code first} on, or none: the sender's next free turn is {@code busyFor} too far away. */
+    record Booking(Instant first, Duration busyFor) {
+
+        /**
+         * The booking that a sender whose next free turn is {@code next} gives: its first turn then (or now, when
+         * that has passed: turns not taken are not saved up), unless that is more than {@code horizon} away.
+         */
+        static Booking of(Instant next, Instant now, int turns, Duration interval, Duration horizon) {
+            Instant first = next.isAfter(now) ? next : now;
+            Duration away = Duration.between(now, first);
+            if (away.compareTo(horizon) > 0) {
+                // Due again when the turn is within reach: at least one turn later, so that no claim spins on it.
+                Duration untilWithinReach = away.minus(horizon);
+                return new Booking(null, untilWithinReach.compareTo(interval) < 0 ? interval : untilWithinReach);
+            }
+            return new Booking(first, null);
+        }
+    }
+
+    /** The turns this node booked for a sender and has not taken yet. */
+    private record Booked(int perSecond, Instant first, int turns, int taken) {
+
+        /**
+         * The next of them, or null when they are used up, of another rate, or past: a turn whose time has gone is
+         * still taken while the booking lasts (no other node has a turn before its end), and no later.
+         */
+        Instant next(int rate, Instant now, Duration interval) {
+            if (rate != perSecond || taken >= turns || !now.isBefore(first.plus(interval.multipliedBy(turns)))) {
+                return null;
+            }
+            return first.plus(interval.multipliedBy(taken));
+        }
+
+        Booked afterTakingOne() {
+            return new Booked(perSecond, first, turns, taken + 1);
+        }
+    }
+
+    /** A sender's turns on this node: a lock, not a monitor, since booking reads the database. */
+    private static final class Line {
+        final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        Booked booked;
+    }
+
+    private final Map<UUID, Line> lines = new ConcurrentHashMap<>();
+    // Messages#putBack, as a function: the rates are tested without a database.
+    private final BiConsumer<UUID, Duration> putBack;
+    private final TurnBook book;
+    private final Clock clock;
+    private final Waiting waiting;
+
+    @Autowired
+    SenderRates(Messages messages, SenderTurns turns, Clock clock) {
+        this(messages::putBack, turns, clock, Thread::sleep);
+    }
+
+    SenderRates(BiConsumer<UUID, Duration> putBack, TurnBook book, Clock clock, Waiting waiting) {
         this.putBack = putBack;
-        this.time = time;
+        this.book = book;
+        this.clock = clock;
         this.waiting = waiting;
     }
 
@@ -60,24 +125,42 @@ public class SenderRates {
      * caller sends. Otherwise nothing is taken and the answer is how long until the sender has room again.
      */
     Optional<Duration> takeTurn(Sender sender) {
-        Bucket bucket = bucketOf(sender);
-        try {
-            if (bucket.asBlocking().tryConsume(1, LONGEST_WAIT, waiting)) {
-                return Optional.empty();
-            }
-        } catch (InterruptedException e) {
-            // Stopping: the message goes back as it came, for this node's next start or another node.
-            Thread.currentThread().interrupt();
-            return Optional.of(Duration.ZERO);
-        }
-        return Optional.of(Duration.ofNanos(bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill()));
-    }
-
-    private Bucket bucketOf(Sender sender) {
         int perSecond = Math.max(1, sender.throughputPerSecond());
-        // A changed limit takes effect from the next send: a new bucket, full, as after a start.
-        return limits.compute(sender.id(), (id, limit) -> limit != null && limit.perSecond() == perSecond ? limit
-                : new Limit(perSecond, Bucket.builder().withCustomTimePrecision(time)
-                        .addLimit(l -> l.capacity(perSecond).refillGreedy(perSecond, Duration.ofSeconds(1))).build())).bucket();
+        Duration interval = Duration.ofNanos(1_000_000_000L / perSecond);
+        Line line = lines.computeIfAbsent(sender.id(), id -> new Line());
+        Instant now;
+        Instant turn;
+        // One booking at a time per sender on this node; the turns it books are handed out in order.
+        line.lock.lock();
+        try {
+            now = clock.instant();
+            turn = line.booked == null ? null : line.booked.next(perSecond, now, interval);
+            if (turn != null) {
+                line.booked = line.booked.afterTakingOne();
+            } else {
+                int turns = Math.max(1, perSecond / BOOKINGS_PER_SECOND);
+                Booking booking = book.book(sender.id(), turns, interval, now, LONGEST_WAIT);
+                if (booking.first() == null) {
+                    line.booked = null;
+                    return Optional.of(booking.busyFor());
+                }
+                turn = booking.first();
+                line.booked = new Booked(perSecond, turn, turns, 1);
+            }
+        } finally {
+            line.lock.unlock();
+        }
+        Duration wait = Duration.between(now, turn);
+        if (wait.isPositive()) {
+            try {
+                waiting.pause(wait);
+            } catch (InterruptedException e) {
+                // Stopping: the message goes back as it came, for this node's next start or another node; its turn
+                // is not given back.
+                Thread.currentThread().interrupt();
+                return Optional.of(Duration.ZERO);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -2,55 +2,79 @@ package io.reach.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.bucket4j.BlockingStrategy;
-import io.github.bucket4j.TimeMeter;
 import io.reach.sender.Sender;
+import io.reach.support.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class SenderRatesTest {
 
     private static final UUID SENDER = UUID.randomUUID();
+    private static final Instant START = Instant.parse("2026-12-04T08:00:00Z");
 
-    /** Time that moves only when a send waits for its turn (waiting moves it) or when the test moves it. */
-    private final AtomicLong nanos = new AtomicLong();
+    private final MutableClock clock = new MutableClock(START);
     private final List<Duration> waits = new ArrayList<>();
-    private final TimeMeter time = new TimeMeter() {
-        @Override
-        public long currentTimeNanos() {
-            return nanos.get();
+    /** The line of time every node books from, as sender_turns keeps it. */
+    private final Map<UUID, Instant> line = new HashMap<>();
+    private final List<Integer> bookings = new ArrayList<>();
+    private final SenderRates.TurnBook book = (senderId, turns, interval, now, horizon) -> {
+        SenderRates.Booking booking = SenderRates.Booking.of(line.getOrDefault(senderId, now), now, turns, interval, horizon);
+        if (booking.first() != null) {
+            line.put(senderId, booking.first().plus(interval.multipliedBy(turns)));
+            bookings.add(turns);
         }
-
-        @Override
-        public boolean isWallClockBased() {
-            return false;
-        }
+        return booking;
     };
 
     @Test
-    void aSendersSendsGoAtItsThroughputAndNoFaster() {
-        SenderRates rates = new SenderRates((messageId, delay) -> { }, time, waitingMovesTime());
+    void aSendersTurnsAreSpacedEvenlyAtItsThroughput() {
+        SenderRates rates = rates(waitingMovesTime());
 
-        for (int i = 0; i < 10; i++) {
+        for (int i = 0; i < 5; i++) {
             assertThat(rates.takeTurn(sender(SENDER, 2))).isEmpty();
         }
 
-        // Two at once (a second's worth), then one every half second.
-        assertThat(waits).hasSize(8).allMatch(wait -> wait.equals(Duration.ofMillis(500)));
-        assertThat(Duration.ofNanos(nanos.get())).isEqualTo(Duration.ofSeconds(4));
+        // The first at once, then one every half second: no second ever holds more than two.
+        assertThat(waits).hasSize(4).allMatch(wait -> wait.equals(Duration.ofMillis(500)));
+        assertThat(clock.instant()).isEqualTo(START.plusSeconds(2));
     }
 
     @Test
-    void aTurnMoreThanASecondAwayIsNotTakenAndSaysWhenTheSenderHasRoom() {
-        // Sends side by side: each waits for its own turn, and time does not move meanwhile.
-        SenderRates rates = new SenderRates((messageId, delay) -> { }, time, nanosToWait -> waits.add(Duration.ofNanos(nanosToWait)));
+    void aNodeBooksATwentiethOfASecondsTurnsAtOnce() {
+        SenderRates rates = rates(waitingMovesTime());
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(rates.takeTurn(sender(SENDER, 100))).isEmpty();
+        }
+
+        assertThat(bookings).containsExactly(5, 5);
+        assertThat(waits).hasSize(9).allMatch(wait -> wait.equals(Duration.ofMillis(10)));
+    }
+
+    @Test
+    void nodesTakeTheirTurnsFromOneLineSoThatTogetherTheyKeepTheSendersThroughput() {
+        SenderRates one = rates(waitingLeavesTime());
+        SenderRates other = rates(waitingLeavesTime());
+        Sender oneASecond = sender(SENDER, 1);
+
+        assertThat(one.takeTurn(oneASecond)).isEmpty();
+        assertThat(other.takeTurn(oneASecond)).isEmpty();
+        assertThat(waits).as("the other node's turn comes a second after the first's").containsExactly(Duration.ofSeconds(1));
+        assertThat(one.takeTurn(oneASecond)).as("the next turn is two seconds away").contains(Duration.ofSeconds(1));
+        assertThat(other.takeTurn(oneASecond)).contains(Duration.ofSeconds(1));
+        assertThat(line.get(SENDER)).as("nothing booked for the sends put back").isEqualTo(START.plusSeconds(2));
+    }
+
+    @Test
+    void aTurnMoreThanASecondAwayIsNotBookedAndSaysWhenItIsWithinReach() {
+        SenderRates rates = rates(waitingLeavesTime());
         Sender oneASecond = sender(SENDER, 1);
 
         assertThat(rates.takeTurn(oneASecond)).isEmpty();
@@ -58,44 +82,71 @@ class SenderRatesTest {
         Optional<Duration> third = rates.takeTurn(oneASecond);
 
         assertThat(waits).containsExactly(Duration.ofSeconds(1));
-        assertThat(third).contains(Duration.ofSeconds(2));
-        nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(third).contains(Duration.ofSeconds(1));
+        clock.advance(Duration.ofSeconds(1));
         assertThat(rates.takeTurn(oneASecond)).isEmpty();
-        assertThat(waits).containsExactly(Duration.ofSeconds(1));
+        assertThat(waits).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1));
     }
 
     @Test
-    void sendersHaveTheirOwnRatesAndAChangedRateTakesEffect() {
-        SenderRates rates = new SenderRates((messageId, delay) -> { }, time, nanosToWait -> waits.add(Duration.ofNanos(nanosToWait)));
+    void turnsNotTakenInTheirTimeAreNotSavedUpForABurst() {
+        SenderRates rates = rates(waitingLeavesTime());
+        Sender hundredASecond = sender(SENDER, 100);
+
+        assertThat(rates.takeTurn(hundredASecond)).isEmpty();
+        clock.advance(Duration.ofMillis(20));
+        assertThat(rates.takeTurn(hundredASecond)).as("still within its booking: its turn has come").isEmpty();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(rates.takeTurn(hundredASecond)).isEmpty();
+
+        assertThat(bookings).as("the first booking's three other turns lapsed with its time").containsExactly(5, 5);
+        assertThat(line.get(SENDER)).isEqualTo(START.plusMillis(1020).plusMillis(50));
+        assertThat(waits).isEmpty();
+    }
+
+    @Test
+    void sendersHaveTheirOwnTurnsAndAChangedRateBooksAnew() {
+        SenderRates rates = rates(waitingLeavesTime());
         UUID other = UUID.randomUUID();
 
         assertThat(rates.takeTurn(sender(SENDER, 1))).isEmpty();
         assertThat(rates.takeTurn(sender(other, 1))).isEmpty();
         assertThat(waits).isEmpty();
         assertThat(rates.takeTurn(sender(SENDER, 5))).isEmpty();
-        assertThat(waits).isEmpty();
+        assertThat(waits).as("the line is where the old rate left it").containsExactly(Duration.ofSeconds(1));
+        assertThat(bookings).hasSize(3);
     }
 
     @Test
     void putsBackAMessageWhoseTurnIsTooFarAway() {
         List<String> putBack = new ArrayList<>();
-        SenderRates rates = new SenderRates((messageId, delay) -> putBack.add(messageId + " " + delay), time, nanosToWait -> waits.add(Duration.ofNanos(nanosToWait)));
+        SenderRates rates = new SenderRates((messageId, delay) -> putBack.add(messageId + " " + delay), book, clock,
+                waitingLeavesTime());
         Sender oneASecond = sender(SENDER, 1);
-        Messages.Outbound first = outbound();
         Messages.Outbound third = outbound();
 
-        assertThat(rates.sendsNow(first, oneASecond)).isTrue();
+        assertThat(rates.sendsNow(outbound(), oneASecond)).isTrue();
         assertThat(rates.sendsNow(outbound(), oneASecond)).isTrue();
         assertThat(rates.sendsNow(third, oneASecond)).isFalse();
 
-        assertThat(putBack).containsExactly(third.id() + " PT2S");
+        assertThat(putBack).containsExactly(third.id() + " PT1S");
     }
 
-    private BlockingStrategy waitingMovesTime() {
-        return nanosToWait -> {
-            waits.add(Duration.ofNanos(nanosToWait));
-            nanos.addAndGet(nanosToWait);
+    private SenderRates rates(SenderRates.Waiting waiting) {
+        return new SenderRates((messageId, delay) -> { }, book, clock, waiting);
+    }
+
+    /** One send after the other: each waits for its turn, and time moves meanwhile. */
+    private SenderRates.Waiting waitingMovesTime() {
+        return duration -> {
+            waits.add(duration);
+            clock.advance(duration);
         };
+    }
+
+    /** Sends side by side: each waits for its own turn, and time does not move meanwhile. */
+    private SenderRates.Waiting waitingLeavesTime() {
+        return waits::add;
     }
 
     private static Messages.Outbound outbound() {
@@ -103,8 +154,7 @@ class SenderRatesTest {
     }
 
     private static Sender sender(UUID id, int perSecond) {
-        Instant now = Instant.parse("2026-12-04T08:00:00Z");
         return new Sender(id, "s", Sender.WHATSAPP, Sender.META, null, null, null, null, null, null, Map.of(), perSecond,
-                null, false, null, null, null, null, now, now);
+                null, false, null, null, null, null, START, START);
     }
 }

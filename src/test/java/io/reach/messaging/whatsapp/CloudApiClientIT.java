@@ -198,7 +198,8 @@ class CloudApiClientIT extends ReachIntegrationTest {
         assertThat(putBackUntried(ids)).as("put back, their turn too far away").isPositive();
         assertThat(sentTo(phones)).isPositive();
 
-        await().atMost(PATIENCE).until(() -> {
+        // Then the clock moves on with real time, a second a second, so that the turns' spacing shows in Meta's.
+        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(1)).until(() -> {
             clock.advance(Duration.ofSeconds(1));
             return sentTo(phones) == phones.size();
         });

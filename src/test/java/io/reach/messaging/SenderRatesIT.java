@@ -1,0 +1,70 @@
+package io.reach.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reach.support.Api;
+import io.reach.support.FakeProvider;
+import io.reach.support.Fixtures;
+import io.reach.support.ReachNode;
+import io.reach.support.TestDatabase;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two Reach nodes on one database sending from one WhatsApp number, over real HTTP to a stand-in for Meta: together
+ * they keep the number's throughput, as one node would.
+ */
+class SenderRatesIT {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @Test
+    void twoNodesSendingFromOneNumberTogetherKeepItsThroughput() {
+        Map<String, String> database = TestDatabase.fresh();
+        // One send at a time per node, each claiming one message: both nodes take their share of the queue.
+        Map<String, String> oneAtATime = Map.of("reach.sandbox.enabled", "false", "reach.whatsapp.batch-size", "1",
+                "reach.whatsapp.concurrency", "1");
+        try (FakeProvider meta = FakeProvider.metaGraphApi();
+             ReachNode one = ReachNode.start("node-one", database, oneAtATime);
+             ReachNode two = ReachNode.start("node-two", database, oneAtATime)) {
+            Api api = one.api();
+            Api.Response sender = api.post("/api/v1/senders", Map.of("name", "two-a-second", "phoneNumberId", "106540352248001",
+                    "wabaId", "102290129348000", "displayNumber", "+15550788001", "accessToken", "EAAJB-rates-token",
+                    "appSecret", "rates-app-secret", "verifyToken", "rates-verify", "graphApiBaseUrl", meta.baseUrl(),
+                    "graphApiVersion", "v21.0", "throughputPerSecond", 2));
+            assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+            Fixtures.orderTemplate(api, "order_ready_rates");
+            List<String> phones = IntStream.range(0, 10).mapToObj(i -> "+3161234930" + i).toList();
+            phones.forEach(phone -> Fixtures.consentingContact(api, phone));
+
+            List<String> ids = phones.stream().map(phone -> Fixtures.sendOrder(nodeFor(phone, one, two), "two-a-second",
+                    "order_ready_rates", phone).json().path("messageId").asString()).toList();
+
+            await().atMost(PATIENCE).until(() -> ids.stream().allMatch(id ->
+                    "submitted".equals(api.get("/api/v1/messages/" + id).json().path("status").asString())));
+            List<FakeProvider.Request> sends = meta.requests().stream()
+                    .sorted(Comparator.comparingLong(FakeProvider.Request::receivedNanos)).toList();
+            assertThat(sends).hasSize(phones.size());
+            assertThat(phones).allSatisfy(phone -> assertThat(meta.requestsTo(phone)).hasSize(1));
+            // Ten turns at two a second span four and a half seconds; half a second is left for the exchanges' delays.
+            // Each node keeping the rate on its own would have sent them in about two.
+            assertThat(Duration.ofNanos(sends.getLast().receivedNanos() - sends.getFirst().receivedNanos()))
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(4));
+            for (int i = 2; i < sends.size(); i++) {
+                assertThat(Duration.ofNanos(sends.get(i).receivedNanos() - sends.get(i - 2).receivedNanos()))
+                        .as("no second holds more than two of them, give or take the exchanges' delays")
+                        .isGreaterThanOrEqualTo(Duration.ofMillis(600));
+            }
+        }
+    }
+
+    /** The node whose API queues a message: each queues half, as a load balancer would spread them. */
+    private static Api nodeFor(String phone, ReachNode one, ReachNode two) {
+        return phone.charAt(phone.length() - 1) % 2 == 0 ? one.api() : two.api();
+    }
+}

@@ -162,6 +162,25 @@ public class Senders {
         return row.sender();
     }
 
+    /**
+     * Follows the messaging limit Meta gives the business portfolio of a WhatsApp Business Account (its
+     * {@code business_capability_update} webhook): each of the account's numbers gets an even share of it, or none
+     * when it is unlimited (negative). Returns the numbers whose limit changed.
+     */
+    public List<Sender> followMessagingLimit(String wabaId, int portfolioLimit) {
+        List<Sender> numbers = list().stream()
+                .filter(s -> Sender.WHATSAPP.equals(s.channel()) && wabaId.equals(s.wabaId())).toList();
+        Integer share = portfolioLimit < 0 || numbers.isEmpty() ? null : Math.max(1, portfolioLimit / numbers.size());
+        List<Sender> changed = new ArrayList<>();
+        for (Sender number : numbers) {
+            if (!java.util.Objects.equals(number.messagingLimit(), share)) {
+                changed.add(update(number.id(), new SenderRequest(null, null, null, null, null, null, null, null, null,
+                        null, null, null, null, null, null, share == null ? 0 : share)));
+            }
+        }
+        return changed;
+    }
+
     public Sender update(UUID id, SenderRequest request) {
         Sender updated = transactions.execute(tx -> {
             SenderStore.Row current = row(id);

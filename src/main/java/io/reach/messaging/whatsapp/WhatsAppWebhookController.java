@@ -1,5 +1,6 @@
 package io.reach.messaging.whatsapp;
 
+import io.reach.sender.Sender;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.ApiError;
@@ -123,7 +124,7 @@ class WhatsAppWebhookController {
             }
             if (!named) {
                 String wabaId = entry.path("id").asString(null);
-                senders.list().stream().filter(s -> s.wabaId().equals(wabaId)).findFirst()
+                senders.list().stream().filter(s -> Sender.WHATSAPP.equals(s.channel()) && s.wabaId().equals(wabaId)).findFirst()
                         .flatMap(s -> senders.byPhoneNumberId(s.phoneNumberId())).ifPresent(accounts::add);
             }
         }

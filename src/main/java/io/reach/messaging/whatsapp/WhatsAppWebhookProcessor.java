@@ -107,6 +107,37 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         }
         statuses.forEach(this::applyStatuses);
         inboundMessages.forEach(Runnable::run);
+        for (WebhookInbox.Entry entry : entries) {
+            followMessagingLimits(json.readTree(entry.body()));
+        }
+    }
+
+    /**
+     * Meta's {@code business_capability_update}: the business portfolio's messaging limit changed (Meta raises it as
+     * the numbers send well, and lowers it); its numbers' {@code messagingLimit} follow it.
+     */
+    private void followMessagingLimits(JsonNode root) {
+        for (JsonNode entry : root.path("entry")) {
+            for (JsonNode change : entry.path("changes")) {
+                if (!"business_capability_update".equals(change.path("field").asString(""))) {
+                    continue;
+                }
+                JsonNode value = change.path("value");
+                // The per-phone field is the one Meta sent before the portfolio's; either is the portfolio's limit.
+                JsonNode limit = value.has("max_daily_conversations_per_business")
+                        ? value.path("max_daily_conversations_per_business") : value.path("max_daily_conversation_per_phone");
+                String wabaId = entry.path("id").asString(null);
+                if (wabaId == null || !limit.canConvertToInt() && !limit.asString("").matches("-?\\d{1,9}")) {
+                    continue;
+                }
+                int portfolioLimit = limit.isNumber() ? limit.asInt() : Integer.parseInt(limit.asString());
+                for (io.reach.sender.Sender number : senders.followMessagingLimit(wabaId, portfolioLimit)) {
+                    log.info("Meta set the messaging limit of WhatsApp Business Account {} to {}: sender {} now has {}",
+                            wabaId, portfolioLimit < 0 ? "unlimited" : portfolioLimit, number.name(),
+                            number.messagingLimit() == null ? "no limit" : number.messagingLimit());
+                }
+            }
+        }
     }
 
     private void collect(WebhookInbox.Entry entry, java.util.Map<UUID, List<Messages.IncomingStatus>> statuses,

@@ -75,6 +75,12 @@ class MessagingLimitsIT extends ReachIntegrationTest {
     @BeforeEach
     void setUp() {
         if (api.get("/api/v1/senders").json().isEmpty()) {
+            // An SMS sender listed before the WhatsApp numbers: it has no WABA, which a webhook's look-up must bear.
+            Api.Response sms = api.post("/api/v1/senders", Map.of("name", "sms-first", "channel", "sms",
+                    "provider", "twilio", "fromAddress", "+14155552608", "secret", "twilio-token",
+                    "settings", Map.of("accountSid", "AC00000000000000000000000000000001",
+                            "baseUrl", "http://127.0.0.1:9")));
+            assertThat(sms.status()).as(sms.body()).isEqualTo(201);
             register("two-a-day", LIMITED_PHONE_NUMBER_ID, 2);
             register("five-a-day", "106540352249002", 5);
             register("three-a-day", "106540352249003", 3);
@@ -96,6 +102,7 @@ class MessagingLimitsIT extends ReachIntegrationTest {
         await().atMost(PATIENCE).until(() -> !api.get("/api/v1/inbound-messages?contactId=" + contactId(writer)).json().isEmpty());
 
         assertThat(sendAndAwaitOutcome("two-a-day", writer).path("status").asString()).isEqualTo("submitted");
+        Instant firstReached = clock.instant();
         assertThat(sendAndAwaitOutcome("two-a-day", first).path("status").asString()).isEqualTo("submitted");
         clock.advance(Duration.ofHours(1));
         assertThat(sendAndAwaitOutcome("two-a-day", second).path("status").asString()).isEqualTo("submitted");
@@ -106,7 +113,7 @@ class MessagingLimitsIT extends ReachIntegrationTest {
         JsonNode refused = sendAndAwaitOutcome("two-a-day", third);
         assertThat(refused.path("status").asString()).isEqualTo("blocked");
         assertThat(refused.path("blockedReason").asString()).isEqualTo("over the messaging limit: two-a-day reached 2"
-                + " numbers outside a customer-service window in the last 24 hours; it has room again from 2026-03-03T09:00:00Z");
+                + " numbers outside a customer-service window in the last 24 hours; it has room again from " + firstReached.plus(Duration.ofDays(1)));
         assertThat(META.requestsTo(third)).as("Meta never saw it").isEmpty();
 
         // The first number's day has passed (the second's has not): room for one more.
@@ -187,6 +194,37 @@ class MessagingLimitsIT extends ReachIntegrationTest {
         assertThat(set.json().path("messagingLimit").asInt()).isEqualTo(5);
         assertThat(api.patch("/api/v1/senders/" + sender.path("id").asString(), Map.of("throughputPerSecond", 80))
                 .json().path("messagingLimit").asInt()).as("a change that leaves it out keeps it").isEqualTo(5);
+    }
+
+    @Test
+    void followsThePortfoliosMessagingLimitThatMetaSendsSharedBetweenItsNumbers() {
+        String waba = "102290129349777";
+        // Registered after the SMS sender, so listed after it.
+        clock.advance(Duration.ofMinutes(1));
+        for (String name : List.of("portfolio-1", "portfolio-2")) {
+            Api.Response sender = api.post("/api/v1/senders", Map.of("name", name, "phoneNumberId",
+                    "10654035224977" + name.charAt(name.length() - 1), "wabaId", waba, "displayNumber", "+15550787700",
+                    "accessToken", "EAAJB-limits-token", "appSecret", APP_SECRET, "verifyToken", "verify-" + name,
+                    "graphApiBaseUrl", META.baseUrl()));
+            assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        }
+
+        postSigned(capabilityUpdate(waba, "\"max_daily_conversations_per_business\":2000"));
+        await().atMost(PATIENCE).until(() -> senderNamed("portfolio-2").path("messagingLimit").asInt() == 1000);
+        assertThat(senderNamed("portfolio-1").path("messagingLimit").asInt()).isEqualTo(1000);
+        assertThat(senderNamed("two-a-day").path("messagingLimit").asInt()).as("another account's number").isEqualTo(2);
+
+        // Meta's older field, and then an unlimited portfolio.
+        postSigned(capabilityUpdate(waba, "\"max_daily_conversation_per_phone\":10000"));
+        await().atMost(PATIENCE).until(() -> senderNamed("portfolio-1").path("messagingLimit").asInt() == 5000);
+        postSigned(capabilityUpdate(waba, "\"max_daily_conversations_per_business\":-1,\"max_phone_numbers_per_waba\":2"));
+        await().atMost(PATIENCE).until(() -> !senderNamed("portfolio-1").has("messagingLimit")
+                && !senderNamed("portfolio-2").has("messagingLimit"));
+    }
+
+    private static String capabilityUpdate(String wabaId, String fields) {
+        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"" + wabaId + "\",\"time\":1764840000,"
+                + "\"changes\":[{\"value\":{" + fields + "},\"field\":\"business_capability_update\"}]}]}";
     }
 
     private void register(String name, String phoneNumberId, int messagingLimit) {

@@ -1,5 +1,6 @@
 package io.reach.messaging;
 
+import io.reach.contact.ContactSettings;
 import io.reach.contact.Contacts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,7 +10,8 @@ import org.springframework.stereotype.Component;
 /**
  * Opts a contact out when it types STOP (or another opt-out keyword) on any channel, and back in on START, in the
  * transaction that stores its message: messages queued for it are withdrawn in that transaction too
- * ({@link ConsentWithdrawals}), so nothing more goes out to a contact who said stop.
+ * ({@link ConsentWithdrawals}), so nothing more goes out to a contact who said stop, but for the answer that
+ * {@code reach.contacts.opt-out-reply} (or {@code opt-in-reply}) may give it in the conversation it wrote in.
  */
 @Component
 class KeywordOptOuts {
@@ -17,9 +19,13 @@ class KeywordOptOuts {
     private static final Logger log = LoggerFactory.getLogger(KeywordOptOuts.class);
 
     private final Contacts contacts;
+    private final ContactSettings settings;
+    private final java.util.Map<Channel, KeywordReplies> replies = new java.util.EnumMap<>(Channel.class);
 
-    KeywordOptOuts(Contacts contacts) {
+    KeywordOptOuts(Contacts contacts, ContactSettings settings, java.util.List<KeywordReplies> replies) {
         this.contacts = contacts;
+        this.settings = settings;
+        replies.forEach(channel -> this.replies.put(channel.channel(), channel));
     }
 
     @EventListener
@@ -29,8 +35,12 @@ class KeywordOptOuts {
         if (message.contactId() == null || !"text".equals(message.type())) {
             return;
         }
-        contacts.applyKeyword(message.contactId(), message.text()).ifPresent(contact -> log.info(
-                "Contact {} opted {} by its message on {}", contact.id(), contact.optedOut() ? "out" : "back in",
-                message.channel().wireName()));
+        contacts.applyKeyword(message.contactId(), message.text()).ifPresent(contact -> {
+            log.info("Contact {} opted {} by its message on {}", contact.id(), contact.optedOut() ? "out" : "back in",
+                    message.channel().wireName());
+            KeywordReplies channel = replies.get(message.channel());
+            settings.replyTo(contact.optedOut()).filter(text -> channel != null && message.senderId() != null)
+                    .ifPresent(text -> channel.confirmKeyword(message.senderId(), contact, text, "keyword-reply:" + message.id()));
+        });
     }
 }

@@ -62,6 +62,18 @@ class OptOutKeywordsTest {
         assertThat(new OptOutKeywords(listed.optOutKeywords(), listed.optInKeywords()).optsOut("stop")).isEmpty();
     }
 
+    @Test
+    void repliesToAKeywordOnlyWithATextThatIsSet() {
+        ContactSettings blank = settings(Map.of("reach.contacts.opt-out-reply", "  ", "reach.contacts.default-region", "NL"));
+        ContactSettings set = settings(Map.of("reach.contacts.opt-out-reply", " Bye. Reply START to come back. ",
+                "reach.contacts.opt-in-reply", "Welcome back"));
+
+        assertThat(blank.replyTo(true)).isEmpty();
+        assertThat(blank.replyTo(false)).isEmpty();
+        assertThat(set.replyTo(true)).contains("Bye. Reply START to come back.");
+        assertThat(set.replyTo(false)).contains("Welcome back");
+    }
+
     private static ContactSettings settings(Map<String, String> properties) {
         return new Binder(new MapConfigurationPropertySource(properties)).bindOrCreate("reach.contacts",
                 ContactSettings.class);

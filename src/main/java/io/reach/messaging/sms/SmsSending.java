@@ -16,13 +16,14 @@ import io.reach.shared.MessageCategory;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Sends SMS: checks the sender, the contact, consent and the text, records the message, and leaves the rest to the dispatcher. */
 @Service
-public class SmsSending {
+public class SmsSending implements io.reach.messaging.KeywordReplies {
 
     static final int MAX_PARTS = 10;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -75,6 +76,31 @@ public class SmsSending {
                         "reference", reference)));
         Message message = created.message();
         if (!created.replayed() && message.blockedReason() == null) {
+            dispatcher.wakeAfterCommit();
+        }
+        return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
+    }
+
+    /**
+     * Answers a contact's own STOP or START by SMS from the sender it wrote to, whatever its opt-out and consent (a
+     * STOP is confirmed to a contact who has just opted out). {@code idempotencyKey} keeps one answer per keyword
+     * message.
+     */
+    @Override
+    public io.reach.messaging.Channel channel() {
+        return Channel.SMS;
+    }
+
+    @Override
+    public SendResult confirmKeyword(UUID senderId, Contact contact, String text, String idempotencyKey) {
+        int reference = RANDOM.nextInt(256);
+        int parts = SmsEncoding.encode(text, 0).parts().size();
+        String tooLong = parts > MAX_PARTS ? "text: needs " + parts + " SMS parts; at most " + MAX_PARTS + " are sent" : null;
+        Messages.Created created = messages.create(new NewMessage(Channel.SMS, senderId, contact.id(), contact.phone(),
+                null, null, null, idempotencyKey, text, tooLong, MessageCategory.UTILITY),
+                id -> json.writeValueAsString(Map.of("to", contact.phone(), "text", text, "reference", reference)));
+        Message message = created.message();
+        if (!created.replayed() && tooLong == null) {
             dispatcher.wakeAfterCommit();
         }
         return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());

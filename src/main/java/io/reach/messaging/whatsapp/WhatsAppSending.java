@@ -17,6 +17,7 @@ import io.reach.template.TemplateParameters;
 import io.reach.template.Templates;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
@@ -26,7 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
  * template, parameters, consent, opt-out), records the message, and leaves the send to the dispatcher.
  */
 @Service
-public class WhatsAppSending {
+public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
 
     private final Senders senders;
     private final Templates templates;
@@ -119,6 +120,27 @@ public class WhatsAppSending {
                 id -> requests.text(id, contact.phone(), text));
         Message message = created.message();
         if (!created.replayed() && message.blockedReason() == null) {
+            dispatcher.wakeAfterCommit();
+        }
+        return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
+    }
+
+    /**
+     * Answers a contact's own STOP or START in its conversation with this sender: the contact has just written, so
+     * the 24-hour window is open, and its answer goes out whatever its opt-out and consent (a STOP is confirmed to a
+     * contact who has just opted out). {@code idempotencyKey} keeps one answer per keyword message.
+     */
+    @Override
+    public io.reach.messaging.Channel channel() {
+        return Channel.WHATSAPP;
+    }
+
+    @Override
+    public SendResult confirmKeyword(UUID senderId, Contact contact, String text, String idempotencyKey) {
+        Messages.Created created = messages.create(new NewMessage(Channel.WHATSAPP, senderId, contact.id(), contact.phone(),
+                null, null, null, idempotencyKey, text, null, null), id -> requests.text(id, contact.phone(), text));
+        Message message = created.message();
+        if (!created.replayed()) {
             dispatcher.wakeAfterCommit();
         }
         return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());

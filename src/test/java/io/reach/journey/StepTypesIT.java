@@ -535,7 +535,7 @@ class StepTypesIT extends ReachIntegrationTest {
             assertThat(outcome(overLimit, 0)).isEqualTo("queued");
             String refused = api.get("/api/v1/journeys/" + overLimit + "/path").json().path(0).path("messageId").asString();
             assertThat(api.get("/api/v1/messages/" + refused).json().path("blockedReason").asString())
-                    .startsWith("over the messaging limit: sandbox reached 1 numbers");
+                    .startsWith("over the messaging limit: sandbox has reached its 1 number outside a customer-service window");
             await().atMost(PATIENCE).until(() -> sandbox.smsc().submitsTo(second).size() == 1);
             assertThat(sandbox.smsc().submitsTo(first)).isEmpty();
         } finally {

@@ -90,8 +90,8 @@ class MessagingLimits {
         Instant oldest = jdbc.sql("SELECT MIN(reached_at) AS oldest FROM messaging_limit_reaches WHERE sender_id = ?"
                         + " AND reached_at > ?")
                 .params(sender.id(), Times.utc(windowStart)).query((rs, row) -> Times.instant(rs, "oldest")).single();
-        return "over the messaging limit: " + sender.name() + " reached " + limit + " numbers outside a customer-service"
-                + " window in the last 24 hours" + (oldest == null ? "" : "; it has room again from "
+        return "over the messaging limit: " + sender.name() + " has reached its " + limit + (limit == 1 ? " number" : " numbers")
+                + " outside a customer-service window in the last 24 hours" + (oldest == null ? "" : "; it has room again from "
                 + DateTimeFormatter.ISO_INSTANT.format(oldest.plus(WINDOW).plusNanos(999_999_999).truncatedTo(ChronoUnit.SECONDS)));
     }
 }

@@ -112,7 +112,7 @@ class MessagingLimitsIT extends ReachIntegrationTest {
 
         JsonNode refused = sendAndAwaitOutcome("two-a-day", third);
         assertThat(refused.path("status").asString()).isEqualTo("blocked");
-        assertThat(refused.path("blockedReason").asString()).isEqualTo("over the messaging limit: two-a-day reached 2"
+        assertThat(refused.path("blockedReason").asString()).isEqualTo("over the messaging limit: two-a-day has reached its 2"
                 + " numbers outside a customer-service window in the last 24 hours; it has room again from " + firstReached.plus(Duration.ofDays(1)));
         assertThat(META.requestsTo(third)).as("Meta never saw it").isEmpty();
 

@@ -91,6 +91,14 @@ public class Senders {
                 .map(Sender::id).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
+    /**
+     * Whether any sender has a messaging limit, as the snapshot has it (a change through another node shows within
+     * its 10 s): the status path asks for every failure, which must not cost a query.
+     */
+    public boolean anyWithMessagingLimit() {
+        return snapshot().stream().anyMatch(row -> row.sender().messagingLimit() != null);
+    }
+
     /** The channel (whatsapp, sms, voice) of the sender that has this id or name (one indexed lookup). */
     public Optional<String> channelOfSender(String idOrName) {
         return resolveRow(idOrName).map(r -> r.sender().channel());

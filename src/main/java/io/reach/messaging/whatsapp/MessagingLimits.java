@@ -1,17 +1,26 @@
 package io.reach.messaging.whatsapp;
 
 import io.reach.messaging.InboundMessages;
+import io.reach.messaging.MessageStatus;
+import io.reach.messaging.MessageStatusReported;
+import io.reach.messaging.MessageStatusesReported;
 import io.reach.messaging.Messages;
 import io.reach.sender.Sender;
 import io.reach.shared.Dialect;
+import io.reach.shared.SqlLists;
 import io.reach.shared.Times;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
+import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -24,7 +33,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * at once instead of a day later.
  * <p>
  * The count is the database's, so that nodes sending from one number share it: a send that adds a number holds its
- * sender's row of {@code messaging_limit_counts} until it commits. A sender without a limit costs nothing.
+ * sender's row of {@code messaging_limit_counts} until it commits. A sender without a limit costs nothing, and a
+ * message that fails gives its number back.
  */
 @Component
 class MessagingLimits {
@@ -36,14 +46,16 @@ class MessagingLimits {
     private final Clock clock;
     private final TransactionTemplate transactions;
     private final InboundMessages inbound;
+    private final io.reach.sender.Senders senders;
 
     MessagingLimits(JdbcClient jdbc, Dialect dialect, Clock clock, TransactionTemplate transactions,
-                    InboundMessages inbound) {
+                    InboundMessages inbound, io.reach.sender.Senders senders) {
         this.jdbc = jdbc;
         this.dialect = dialect;
         this.clock = clock;
         this.transactions = transactions;
         this.inbound = inbound;
+        this.senders = senders;
     }
 
     /**
@@ -71,13 +83,43 @@ class MessagingLimits {
             // Another send to this number may have counted it while this one waited for the lock.
             boolean free = counted(sender.id(), message.recipient(), windowStart);
             if (!free && reached < limit) {
-                jdbc.sql("INSERT INTO messaging_limit_reaches (sender_id, recipient, reached_at) VALUES (?, ?, ?)")
-                        .params(sender.id(), message.recipient(), Times.utc(now)).update();
+                jdbc.sql("INSERT INTO messaging_limit_reaches (sender_id, recipient, reached_at, message_id) VALUES (?, ?, ?, ?)")
+                        .params(sender.id(), message.recipient(), Times.utc(now), message.id()).update();
                 reached++;
                 free = true;
             }
             jdbc.sql("UPDATE messaging_limit_counts SET reached = ? WHERE sender_id = ?").params(reached, sender.id()).update();
             return free ? Optional.<String>empty() : Optional.of(overLimit(sender, limit, windowStart));
+        });
+    }
+
+    /**
+     * Gives back the numbers that messages which failed had counted: Meta counts the numbers it delivers to, so a
+     * number not on WhatsApp, say, takes no room. In the transaction that recorded the failures; a message that was
+     * delivered before a failure came (a multi-device user) keeps its number counted.
+     */
+    @EventListener
+    void onStatuses(MessageStatusesReported reported) {
+        List<UUID> failed = reported.statuses().stream().filter(s -> s.status() == MessageStatus.FAILED)
+                .map(MessageStatusReported::messageId).distinct().sorted().toList();
+        if (failed.isEmpty() || !senders.anyWithMessagingLimit()) {
+            return;
+        }
+        Map<UUID, List<UUID>> bySender = new TreeMap<>();
+        jdbc.sql("SELECT r.message_id, r.sender_id FROM messaging_limit_reaches r JOIN messages m ON m.id = r.message_id"
+                        + " WHERE r.message_id IN (" + SqlLists.placeholders(failed.size()) + ") AND m.status = 'FAILED'")
+                .params(new ArrayList<Object>(failed))
+                .query(rs -> {
+                    bySender.computeIfAbsent(rs.getObject("sender_id", UUID.class), id -> new ArrayList<>())
+                            .add(rs.getObject("message_id", UUID.class));
+                });
+        bySender.forEach((senderId, messageIds) -> {
+            jdbc.sql("SELECT reached FROM messaging_limit_counts WHERE sender_id = ? FOR UPDATE").param(senderId)
+                    .query(Integer.class).optional();
+            int released = jdbc.sql("DELETE FROM messaging_limit_reaches WHERE sender_id = ? AND message_id IN ("
+                    + SqlLists.placeholders(messageIds.size()) + ")").params(SqlLists.valueThen(senderId, messageIds)).update();
+            jdbc.sql("UPDATE messaging_limit_counts SET reached = reached - ? WHERE sender_id = ?").params(released, senderId)
+                    .update();
         });
     }
 

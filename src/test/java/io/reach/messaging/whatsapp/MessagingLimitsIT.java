@@ -38,6 +38,7 @@ class MessagingLimitsIT extends ReachIntegrationTest {
     private static final FakeProvider META = FakeProvider.metaGraphApi();
     private static final String APP_SECRET = "limits-app-secret";
     private static final String LIMITED_PHONE_NUMBER_ID = "106540352249001";
+    private static final String ONE_A_DAY_PHONE_NUMBER_ID = "106540352249004";
     private static final Instant START = Instant.parse("2026-03-02T09:00:00Z");
 
     @TestConfiguration
@@ -84,6 +85,7 @@ class MessagingLimitsIT extends ReachIntegrationTest {
             register("two-a-day", LIMITED_PHONE_NUMBER_ID, 2);
             register("five-a-day", "106540352249002", 5);
             register("three-a-day", "106540352249003", 3);
+            register("one-a-day", ONE_A_DAY_PHONE_NUMBER_ID, 1);
             Fixtures.orderTemplate(api, "order_ready_limits");
         }
     }
@@ -125,6 +127,28 @@ class MessagingLimitsIT extends ReachIntegrationTest {
         assertThat(META.requestsTo(writer)).hasSize(2);
         assertThat(META.requestsTo(first)).hasSize(2);
         assertThat(META.requestsTo(second)).hasSize(1);
+        assertThat(META.requestsTo(third)).hasSize(1);
+    }
+
+    @Test
+    void aNumberWhoseMessageFailedTakesNoRoomWhetherMetaRefusedItAtOnceOrSaidSoLater() {
+        String notOnWhatsApp = "+31612349041";
+        String failsLater = "+31612349042";
+        String third = "+31612349043";
+        for (String phone : List.of(notOnWhatsApp, failsLater, third)) {
+            Fixtures.consentingContact(api, phone);
+        }
+
+        META.answerNext(400, FakeProvider.metaError(131026, "Message Undeliverable."));
+        assertThat(sendAndAwaitOutcome("one-a-day", notOnWhatsApp).path("status").asString()).isEqualTo("failed");
+        JsonNode submitted = sendAndAwaitOutcome("one-a-day", failsLater);
+        assertThat(submitted.path("status").asString()).as("the refused number gave its room back").isEqualTo("submitted");
+        assertThat(sendAndAwaitOutcome("one-a-day", third).path("status").asString()).isEqualTo("blocked");
+
+        // Meta's webhook says the submitted one failed: its room comes back too.
+        postSigned(failedStatus(ONE_A_DAY_PHONE_NUMBER_ID, submitted.path("providerMessageId").asString(), failsLater));
+        await().atMost(PATIENCE).until(() -> "failed".equals(status(submitted.path("id").asString())));
+        assertThat(sendAndAwaitOutcome("one-a-day", third).path("status").asString()).isEqualTo("submitted");
         assertThat(META.requestsTo(third)).hasSize(1);
     }
 
@@ -266,6 +290,14 @@ class MessagingLimitsIT extends ReachIntegrationTest {
         Api.Response response = api.postRaw("/webhooks/whatsapp", "application/json", body,
                 Map.of("X-Hub-Signature-256", WebhookSignature.sign(body, APP_SECRET)));
         assertThat(response.status()).as(response.body()).isEqualTo(200);
+    }
+
+    private String failedStatus(String phoneNumberId, String wamid, String recipient) {
+        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102290129349000\",\"changes\":[{\"value\":"
+                + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550789004\","
+                + "\"phone_number_id\":\"" + phoneNumberId + "\"},\"statuses\":[{\"id\":\"" + wamid + "\",\"status\":\"failed\","
+                + "\"timestamp\":\"" + clock.instant().getEpochSecond() + "\",\"recipient_id\":\"" + recipient.substring(1) + "\","
+                + "\"errors\":[{\"code\":131026,\"title\":\"Message undeliverable\"}]}]},\"field\":\"messages\"}]}]}";
     }
 
     private String inboundText(String from, String wamid, String text) {

@@ -8,8 +8,8 @@ import java.util.UUID;
 /**
  * A number Reach sends from, as the API shows it: a WhatsApp Business number (Meta's Cloud API), or an SMS or
  * voice sender (SMPP or Twilio). Secrets are write-only, so only whether each one is set is visible.
- * {@code messagingLimit} (WhatsApp only, null for none): how many contacts outside a customer-service window it may
- * reach in a moving 24 hours, as Meta's messaging limit.
+ * {@code messagingLimit} (WhatsApp only, null for none): Meta's messaging limit, how many numbers outside a
+ * customer-service window it may message in a moving 24 hours.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Sender(

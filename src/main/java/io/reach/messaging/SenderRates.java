@@ -14,7 +14,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Keeps each sender within its {@code throughputPerSecond}, across every node that sends from it: the WhatsApp and
- * Twilio dispatchers ask for a turn before each send. A sender's turns are spaced evenly on one line of time kept in
+ * Twilio dispatchers ask for a turn before each send, and an SMPP session before each part (at its sender's
+ * {@code submitsPerSecond}). A sender's turns are spaced evenly on one line of time kept in
  * the database ({@link TurnBook}); a node books a twentieth of a second's turns at a time and hands them out to its
  * sends until that twentieth of a second is over, so that most sends cost the database nothing, and no second holds
  * more than one booking's turns over the limit. A turn that comes within {@link #LONGEST_WAIT} is waited for; a later
@@ -125,9 +126,30 @@ public class SenderRates {
      * caller sends. Otherwise nothing is taken and the answer is how long until the sender has room again.
      */
     Optional<Duration> takeTurn(Sender sender) {
-        int perSecond = Math.max(1, sender.throughputPerSecond());
+        return takeTurn(sender.id(), sender.throughputPerSecond());
+    }
+
+    /**
+     * Waits for the sender's next turn at {@code rate} a second, however far away it is: for what must go in order
+     * once begun, as the parts of a long SMS over an SMPP session.
+     */
+    public void awaitTurn(UUID senderId, int rate) throws InterruptedException {
+        while (true) {
+            Optional<Duration> busy = takeTurn(senderId, rate);
+            if (busy.isEmpty()) {
+                return;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException("stopped while waiting for a turn to send");
+            }
+            waiting.pause(busy.get());
+        }
+    }
+
+    private Optional<Duration> takeTurn(UUID senderId, int rate) {
+        int perSecond = Math.max(1, rate);
         Duration interval = Duration.ofNanos(1_000_000_000L / perSecond);
-        Line line = lines.computeIfAbsent(sender.id(), id -> new Line());
+        Line line = lines.computeIfAbsent(senderId, id -> new Line());
         Instant now;
         Instant turn;
         // One booking at a time per sender on this node; the turns it books are handed out in order.
@@ -139,7 +161,7 @@ public class SenderRates {
                 line.booked = line.booked.afterTakingOne();
             } else {
                 int turns = Math.max(1, perSecond / BOOKINGS_PER_SECOND);
-                Booking booking = book.book(sender.id(), turns, interval, now, LONGEST_WAIT);
+                Booking booking = book.book(senderId, turns, interval, now, LONGEST_WAIT);
                 if (booking.first() == null) {
                     line.booked = null;
                     return Optional.of(booking.busyFor());

@@ -63,6 +63,41 @@ class SenderRatesIT {
         }
     }
 
+    @Test
+    void twoNodesEachWithItsOwnSmppSessionTogetherKeepTheSendersSubmitRate() {
+        Map<String, String> database = TestDatabase.fresh();
+        Map<String, String> oneAtATime = Map.of("reach.sandbox.enabled", "false", "reach.messaging.batch-size", "1");
+        try (ReachNode sandboxNode = ReachNode.start("sandbox", TestDatabase.fresh(), Map.of(
+                     "reach.sandbox.register-senders", "false", "reach.journeys.engine-enabled", "false"));
+             ReachNode one = ReachNode.start("node-one", database, oneAtATime);
+             ReachNode two = ReachNode.start("node-two", database, oneAtATime)) {
+            io.reach.sandbox.SandboxSmsc smsc = sandboxNode.bean(io.reach.sandbox.SandboxNetwork.class).smsc();
+            Api api = one.api();
+            Api.Response sender = api.post("/api/v1/senders", Map.of("name", "two-parts-a-second", "channel", "sms",
+                    "provider", "smpp", "fromAddress", "Shop", "secret", "sandbox", "settings", Map.of("host", "127.0.0.1",
+                            "port", String.valueOf(smsc.port()), "systemId", "reach", "submitsPerSecond", "2")));
+            assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+            for (ReachNode node : List.of(one, two)) {
+                await().atMost(PATIENCE).until(() -> node.api().get("/api/v1/smpp-links").json().valueStream()
+                        .anyMatch(link -> link.path("bound").asBoolean()));
+            }
+            List<String> phones = IntStream.range(0, 8).mapToObj(i -> "+3161234940" + i).toList();
+            phones.forEach(phone -> Fixtures.consentingContact(api, phone));
+
+            List<String> ids = phones.stream().map(phone -> nodeFor(phone, one, two).post("/api/v1/messages/sms",
+                    Map.of("sender", "two-parts-a-second", "to", phone, "text", "Order ready", "category", "utility"))
+                    .json().path("messageId").asString()).toList();
+
+            await().atMost(PATIENCE).until(() -> phones.stream().allMatch(phone -> smsc.submitsTo(phone).size() == 1));
+            List<java.time.Instant> submits = phones.stream().map(phone -> smsc.submitsTo(phone).getFirst().receivedAt())
+                    .sorted().toList();
+            // Eight turns at two a second span three and a half seconds; each session on its own would take under two.
+            assertThat(Duration.between(submits.getFirst(), submits.getLast())).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+            await().atMost(PATIENCE).until(() -> ids.stream().noneMatch(id ->
+                    "queued".equals(api.get("/api/v1/messages/" + id).json().path("status").asString())));
+        }
+    }
+
     /** The node whose API queues a message: each queues half, as a load balancer would spread them. */
     private static Api nodeFor(String phone, ReachNode one, ReachNode two) {
         return phone.charAt(phone.length() - 1) % 2 == 0 ? one.api() : two.api();

@@ -118,6 +118,19 @@ class SenderRatesTest {
     }
 
     @Test
+    void anSmppPartWaitsForItsTurnHoweverFarAwayOtherNodesBookedIt() throws InterruptedException {
+        SenderRates rates = rates(waitingMovesTime());
+        line.put(SENDER, START.plusSeconds(3));
+
+        rates.awaitTurn(SENDER, 1);
+
+        // Two seconds until the turn is within reach, then one for the turn itself.
+        assertThat(waits).containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(1));
+        assertThat(clock.instant()).isEqualTo(START.plusSeconds(3));
+        assertThat(line.get(SENDER)).isEqualTo(START.plusSeconds(4));
+    }
+
+    @Test
     void putsBackAMessageWhoseTurnIsTooFarAway() {
         List<String> putBack = new ArrayList<>();
         SenderRates rates = new SenderRates((messageId, delay) -> putBack.add(messageId + " " + delay), book, clock,

@@ -1,10 +1,8 @@
 package io.reach.messaging.sms;
 
-import io.github.bucket4j.Bucket;
 import io.reach.sender.ProviderAccount;
 import io.reach.sender.Sender;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -41,22 +39,23 @@ final class SmppLink {
     private final org.jsmpp.session.MessageReceiverListener listener;
     private final Runnable onBound;
     private final Semaphore window;
-    private final Bucket rate;
+    private final io.reach.messaging.SenderRates rates;
+    private final int submitsPerSecond;
     private volatile SMPPSession session;
     private volatile boolean running;
     private int failures;
 
     SmppLink(ProviderAccount account, ScheduledExecutorService scheduler, org.jsmpp.session.MessageReceiverListener listener,
-             Runnable onBound) {
+             Runnable onBound, io.reach.messaging.SenderRates rates) {
         this.account = account;
         this.scheduler = scheduler;
         this.listener = listener;
         this.onBound = onBound;
         Sender sender = account.sender();
         this.window = new Semaphore(Integer.parseInt(sender.setting("window", "10")));
-        int perSecond = Integer.parseInt(sender.setting("submitsPerSecond", "50"));
-        this.rate = Bucket.builder().addLimit(limit -> limit.capacity(perSecond).refillGreedy(perSecond, Duration.ofSeconds(1)))
-                .build();
+        // Shared by every node's session of this sender, as an SMSC usually limits the account, not one bind.
+        this.submitsPerSecond = Integer.parseInt(sender.setting("submitsPerSecond", "50"));
+        this.rates = rates;
     }
 
     ProviderAccount account() {
@@ -144,7 +143,7 @@ final class SmppLink {
         RegisteredDelivery receipts = new RegisteredDelivery((byte) 0x11);
         window.acquire();
         try {
-            rate.asBlocking().consume(1);
+            rates.awaitTurn(account.sender().id(), submitsPerSecond);
             return current.submitShortMessage("",
                     numeric ? TypeOfNumber.INTERNATIONAL : TypeOfNumber.ALPHANUMERIC,
                     numeric ? NumberingPlanIndicator.ISDN : NumberingPlanIndicator.UNKNOWN,

@@ -44,15 +44,17 @@ class SmppLinks implements SmartLifecycle {
     private final Senders senders;
     private final JsonMapper json;
     private final SmsWorkers workers;
+    private final io.reach.messaging.SenderRates rates;
     // Replaced on a start after a stop: a stopped context may be started again.
     private volatile ScheduledExecutorService scheduler = newScheduler();
     private final Map<UUID, SmppLink> links = new ConcurrentHashMap<>();
     private volatile boolean running;
 
-    SmppLinks(Senders senders, JsonMapper json, SmsWorkers workers) {
+    SmppLinks(Senders senders, JsonMapper json, SmsWorkers workers, io.reach.messaging.SenderRates rates) {
         this.senders = senders;
         this.json = json;
         this.workers = workers;
+        this.rates = rates;
     }
 
     /** The ids of the SMPP senders whose session is bound now. */
@@ -108,7 +110,7 @@ class SmppLinks implements SmartLifecycle {
             if (current != null) {
                 current.stop();
             }
-            SmppLink link = new SmppLink(account, scheduler, listener(account.sender().id()), workers::wakeDispatcher);
+            SmppLink link = new SmppLink(account, scheduler, listener(account.sender().id()), workers::wakeDispatcher, rates);
             links.put(account.sender().id(), link);
             link.start();
         }

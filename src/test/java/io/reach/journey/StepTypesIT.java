@@ -1081,10 +1081,7 @@ class StepTypesIT extends ReachIntegrationTest {
 
     /** Whether a session of this database waits on a lock while running a statement that contains {@code text}. */
     private boolean waitingOnALock(String text) {
-        String waiting = io.reach.support.TestDatabase.postgres()
-                ? "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?"
-                : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL AND EXECUTING_STATEMENT LIKE ?";
-        return jdbc.sql(waiting).param("%" + text + "%").query(Long.class).single() > 0;
+        return io.reach.support.TestDatabase.sessionsWaitingForALock(jdbc, text) > 0;
     }
 
     @Test

@@ -32,6 +32,17 @@ public final class TestDatabase {
         fresh().forEach((key, value) -> registry.add(key, () -> value));
     }
 
+    /**
+     * How many sessions of the test's database wait for a lock another holds, running a statement that contains
+     * {@code statementText}: for a test that holds a lock until its rivals all wait for it.
+     */
+    public static long sessionsWaitingForALock(org.springframework.jdbc.core.simple.JdbcClient jdbc, String statementText) {
+        String waiting = postgres()
+                ? "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?"
+                : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL AND EXECUTING_STATEMENT LIKE ?";
+        return jdbc.sql(waiting).param("%" + statementText + "%").query(Long.class).single();
+    }
+
     /** The settings of a fresh database (H2 in memory, or a new PostgreSQL schema), for contexts started by hand. */
     public static java.util.Map<String, String> fresh() {
         java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();

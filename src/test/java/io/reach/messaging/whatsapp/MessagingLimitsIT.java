@@ -9,6 +9,7 @@ import io.reach.support.FakeProvider;
 import io.reach.support.Fixtures;
 import io.reach.support.MutableClock;
 import io.reach.support.ReachIntegrationTest;
+import io.reach.support.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,9 +65,6 @@ class MessagingLimitsIT extends ReachIntegrationTest {
 
     @Autowired
     javax.sql.DataSource dataSource;
-
-    @Autowired
-    io.reach.shared.Dialect dialect;
 
     @AfterAll
     static void stopMeta() {
@@ -170,7 +168,7 @@ class MessagingLimitsIT extends ReachIntegrationTest {
                 lock.executeQuery().close();
             }
             refusals = messages.stream().map(message -> sends.submit(() -> limits.refusal(message, sender))).toList();
-            await().atMost(PATIENCE).until(() -> sessionsWaitingForALock() == racing);
+            await().atMost(PATIENCE).until(() -> TestDatabase.sessionsWaitingForALock(jdbc, "messaging_limit_counts") == racing);
             holder.commit();
         }
         List<java.util.Optional<String>> outcomes = new java.util.ArrayList<>();
@@ -184,15 +182,6 @@ class MessagingLimitsIT extends ReachIntegrationTest {
                 .query(Integer.class).single()).isEqualTo(3);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM messaging_limit_reaches WHERE sender_id = ?").param(sender.id())
                 .query(Integer.class).single()).isEqualTo(3);
-    }
-
-    /** Sessions of this database waiting for a row lock held by another. */
-    private int sessionsWaitingForALock() {
-        return dialect == io.reach.shared.Dialect.POSTGRESQL
-                ? jdbc.sql("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                        + " AND query LIKE '%messaging_limit_counts%'").query(Integer.class).single()
-                : jdbc.sql("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL")
-                        .query(Integer.class).single();
     }
 
     @Test

@@ -43,10 +43,11 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
     private final JsonMapper json;
     private final WhatsAppSettings settings;
     private final Clock clock;
+    private final AccountUpdates accountUpdates;
 
     WhatsAppWebhookProcessor(WebhookInbox inbox, Messages messages, InboundMessages inbound, Contacts contacts,
                              Senders senders, JsonMapper json, TransactionTemplate transactions,
-                             WhatsAppSettings settings, Clock clock) {
+                             WhatsAppSettings settings, Clock clock, AccountUpdates accountUpdates) {
         super("whatsapp-webhooks", WhatsAppWebhookController.SOURCE, inbox, transactions, settings.pollInterval(),
                 settings.lease(), clock);
         this.messages = messages;
@@ -54,6 +55,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         this.contacts = contacts;
         this.senders = senders;
         this.json = json;
+        this.accountUpdates = accountUpdates;
         this.settings = settings;
         this.clock = clock;
     }
@@ -96,7 +98,8 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
 
     /**
      * Statuses first, all of the payloads' at once and in their order (Meta batches them under load, and the inbox
-     * hands over a group's payloads together); then the inbound messages.
+     * hands over a group's payloads together); then the inbound messages; then what Meta says of the account (its
+     * messaging limit, its templates' reviews).
      */
     @Override
     protected void processAll(List<WebhookInbox.Entry> entries) {
@@ -108,35 +111,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         statuses.forEach(this::applyStatuses);
         inboundMessages.forEach(Runnable::run);
         for (WebhookInbox.Entry entry : entries) {
-            followMessagingLimits(json.readTree(entry.body()));
-        }
-    }
-
-    /**
-     * Meta's {@code business_capability_update}: the business portfolio's messaging limit changed (Meta raises it as
-     * the numbers send well, and lowers it); its numbers' {@code messagingLimit} follow it.
-     */
-    private void followMessagingLimits(JsonNode root) {
-        for (JsonNode entry : root.path("entry")) {
-            for (JsonNode change : entry.path("changes")) {
-                if (!"business_capability_update".equals(change.path("field").asString(""))) {
-                    continue;
-                }
-                JsonNode value = change.path("value");
-                // The per-phone field is the one Meta sent before the portfolio's; either is the portfolio's limit.
-                JsonNode limit = value.has("max_daily_conversations_per_business")
-                        ? value.path("max_daily_conversations_per_business") : value.path("max_daily_conversation_per_phone");
-                String wabaId = entry.path("id").asString(null);
-                if (wabaId == null || !limit.canConvertToInt() && !limit.asString("").matches("-?\\d{1,9}")) {
-                    continue;
-                }
-                int portfolioLimit = limit.isNumber() ? limit.asInt() : Integer.parseInt(limit.asString());
-                for (io.reach.sender.Sender number : senders.followMessagingLimit(wabaId, portfolioLimit)) {
-                    log.info("Meta set the messaging limit of WhatsApp Business Account {} to {}: sender {} now has {}",
-                            wabaId, portfolioLimit < 0 ? "unlimited" : portfolioLimit, number.name(),
-                            number.messagingLimit() == null ? "no limit" : number.messagingLimit());
-                }
-            }
+            accountUpdates.apply(json.readTree(entry.body()));
         }
     }
 

@@ -562,6 +562,42 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         return id;
     }
 
+    @Test
+    void aTemplateFollowsMetasReviewSoThatAPausedOneIsBlockedBeforeMetaRefusesIt() {
+        Fixtures.orderTemplate(api, "reviewed_hooks");
+        String phone = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        Fixtures.consentingContact(api, phone);
+
+        postSigned(templateReview("PAUSED", "reviewed_hooks", "en_US", "Low quality rating"));
+        await().atMost(PATIENCE).until(() -> "PAUSED".equals(templateStatus("reviewed_hooks")));
+        Api.Response paused = Fixtures.sendOrder(api, "webhook-test", "reviewed_hooks", phone);
+        assertThat(paused.json().path("status").asString()).isEqualTo("blocked");
+        assertThat(paused.json().path("blockedReason").asString()).isEqualTo("template not approved: reviewed_hooks (en_US) is PAUSED");
+
+        // Events that change no status, and templates Reach does not know, are taken and change nothing.
+        postSigned(templateReview("FLAGGED", "reviewed_hooks", "en_US", "NONE"));
+        postSigned(templateReview("APPROVED", "never_registered", "en_US", "NONE"));
+        postSigned(templateReview("UNARCHIVED", "reviewed_hooks", "en_US", "NONE"));
+        await().atMost(PATIENCE).until(() -> "APPROVED".equals(templateStatus("reviewed_hooks")));
+        assertThat(Fixtures.sendOrder(api, "webhook-test", "reviewed_hooks", phone).json().path("status").asString())
+                .isEqualTo("queued");
+        assertThat(api.get("/api/v1/templates").json().valueStream()
+                .noneMatch(template -> "never_registered".equals(template.path("name").asString()))).isTrue();
+    }
+
+    private String templateStatus(String name) {
+        return api.get("/api/v1/templates").json().valueStream().filter(t -> name.equals(t.path("name").asString()))
+                .findFirst().orElseThrow().path("status").asString();
+    }
+
+    private static String templateReview(String event, String name, String language, String reason) {
+        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"400000000000001\",\"time\":1764840000,"
+                + "\"changes\":[{\"value\":{\"event\":\"" + event + "\",\"message_template_id\":594425479261596,"
+                + "\"message_template_name\":\"" + name + "\",\"message_template_language\":\"" + language + "\","
+                + "\"reason\":\"" + reason + "\",\"message_template_category\":\"UTILITY\"},"
+                + "\"field\":\"message_template_status_update\"}]}]}";
+    }
+
     private void postSigned(String payload) {
         byte[] body = payload.getBytes(StandardCharsets.UTF_8);
         Api.Response response = post(body, WebhookSignature.sign(body, APP_SECRET));

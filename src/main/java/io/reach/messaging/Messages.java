@@ -360,6 +360,13 @@ public class Messages {
         events.publishEvent(new MessageStatusesReported(List.copyOf(reported)));
     }
 
+    /** The WhatsApp messages of a template (name and language) still queued. */
+    public List<UUID> queuedWithTemplate(String name, String language) {
+        return jdbc.sql("SELECT id FROM messages WHERE status = 'QUEUED' AND channel = 'WHATSAPP' AND template_name = ?"
+                        + " AND template_language = ?")
+                .params(name, language).query(UUID.class).list();
+    }
+
     /** The contact's messages still queued (not yet handed to a provider, or waiting to be tried again). */
     List<UUID> queuedFor(UUID contactId) {
         return jdbc.sql("SELECT id FROM messages WHERE contact_id = ? AND status = 'QUEUED'").param(contactId)

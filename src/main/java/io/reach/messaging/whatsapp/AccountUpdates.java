@@ -1,5 +1,6 @@
 package io.reach.messaging.whatsapp;
 
+import io.reach.messaging.Messages;
 import io.reach.sender.Sender;
 import io.reach.sender.Senders;
 import io.reach.template.Template;
@@ -16,7 +17,7 @@ import tools.jackson.databind.JsonNode;
  * What Meta's webhooks say of a WhatsApp Business Account rather than of a message, applied with the payload's
  * messages: the business portfolio's messaging limit ({@code business_capability_update}), which its numbers follow,
  * and a template's review ({@code message_template_status_update}), which the registered template follows, so that
- * a paused or disabled template is refused (blocked) before Meta refuses it.
+ * a paused or disabled template is refused (blocked) before Meta refuses it, its queued messages too.
  */
 @Component
 class AccountUpdates {
@@ -31,10 +32,12 @@ class AccountUpdates {
 
     private final Senders senders;
     private final Templates templates;
+    private final Messages messages;
 
-    AccountUpdates(Senders senders, Templates templates) {
+    AccountUpdates(Senders senders, Templates templates, Messages messages) {
         this.senders = senders;
         this.templates = templates;
+        this.messages = messages;
     }
 
     void apply(JsonNode root) {
@@ -77,7 +80,11 @@ class AccountUpdates {
             return;
         }
         templates.changeStatus(template.get().id(), status);
-        log.info("Meta's review of template {} ({}): {} ({}), so it is now {}", name, language,
-                value.path("event").asString(), value.path("reason").asString("no reason given"), status);
+        // Its messages still queued would each be refused by Meta: they are withdrawn, as new ones are blocked.
+        int withdrawn = status.equals(Template.APPROVED) ? 0 : messages.withdraw(messages.queuedWithTemplate(name, language),
+                "template not approved: " + name + " (" + language + ") is " + status).size();
+        log.info("Meta's review of template {} ({}): {} ({}), so it is now {}{}", name, language,
+                value.path("event").asString(), value.path("reason").asString("no reason given"), status,
+                withdrawn == 0 ? "" : "; " + withdrawn + " of its queued messages withdrawn");
     }
 }

@@ -567,9 +567,14 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         Fixtures.orderTemplate(api, "reviewed_hooks");
         String phone = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
         Fixtures.consentingContact(api, phone);
+        // Queued before Meta's review (this test's dispatcher sends nothing).
+        String queued = Fixtures.sendOrder(api, "webhook-test", "reviewed_hooks", phone).json().path("messageId").asString();
 
         postSigned(templateReview("PAUSED", "reviewed_hooks", "en_US", "Low quality rating"));
         await().atMost(PATIENCE).until(() -> "PAUSED".equals(templateStatus("reviewed_hooks")));
+        JsonNode withdrawn = api.get("/api/v1/messages/" + queued).json();
+        assertThat(withdrawn.path("status").asString()).isEqualTo("blocked");
+        assertThat(withdrawn.path("blockedReason").asString()).isEqualTo("template not approved: reviewed_hooks (en_US) is PAUSED");
         Api.Response paused = Fixtures.sendOrder(api, "webhook-test", "reviewed_hooks", phone);
         assertThat(paused.json().path("status").asString()).isEqualTo("blocked");
         assertThat(paused.json().path("blockedReason").asString()).isEqualTo("template not approved: reviewed_hooks (en_US) is PAUSED");

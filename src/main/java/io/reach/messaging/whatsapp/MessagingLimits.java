@@ -123,6 +123,30 @@ class MessagingLimits {
         });
     }
 
+    /**
+     * How far a sender is into its messaging limit now: the numbers it reached outside a customer-service window in
+     * the last 24 hours, and when the oldest of them stops counting (null when none does).
+     */
+    Usage usage(Sender sender) {
+        Instant windowStart = clock.instant().minus(WINDOW);
+        return jdbc.sql("SELECT COUNT(*) AS reached, MIN(reached_at) AS oldest FROM messaging_limit_reaches"
+                        + " WHERE sender_id = ? AND reached_at > ?")
+                .params(sender.id(), Times.utc(windowStart))
+                .query((rs, row) -> {
+                    Instant oldest = Times.instant(rs, "oldest");
+                    int reached = rs.getInt("reached");
+                    Integer limit = sender.messagingLimit();
+                    return new Usage(sender.id(), sender.name(), limit, reached,
+                            limit == null ? null : Math.max(0, limit - reached), oldest == null ? null : oldest.plus(WINDOW));
+                }).single();
+    }
+
+    /**
+     * A sender's messaging limit as it stands: {@code limit} (null: none), the numbers {@code reached} in the last 24
+     * hours (counted only while a limit is set), the {@code room} left, and when the oldest of them stops counting.
+     */
+    record Usage(UUID senderId, String sender, Integer limit, int reached, Integer room, Instant nextRoomAt) {}
+
     private boolean counted(UUID senderId, String recipient, Instant windowStart) {
         return jdbc.sql("SELECT COUNT(*) FROM messaging_limit_reaches WHERE sender_id = ? AND recipient = ? AND reached_at > ?")
                 .params(senderId, recipient, Times.utc(windowStart)).query(Long.class).single() > 0;

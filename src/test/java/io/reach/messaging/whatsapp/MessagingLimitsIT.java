@@ -122,6 +122,12 @@ class MessagingLimitsIT extends ReachIntegrationTest {
         assertThat(refused.path("blockedReason").asString()).isEqualTo("over the messaging limit: two-a-day has reached its 2"
                 + " numbers outside a customer-service window in the last 24 hours; it has room again from " + firstReached.plus(Duration.ofDays(1)));
         assertThat(META.requestsTo(third)).as("Meta never saw it").isEmpty();
+        JsonNode usage = api.get("/api/v1/senders/two-a-day/messaging-limit").json();
+        assertThat(usage.path("limit").asInt()).isEqualTo(2);
+        assertThat(usage.path("reached").asInt()).as("the writer's number is not counted").isEqualTo(2);
+        assertThat(usage.path("room").asInt()).isZero();
+        assertThat(usage.path("nextRoomAt").asString()).isEqualTo(firstReached.plus(Duration.ofDays(1)).toString());
+        assertThat(api.get("/api/v1/senders/sms-first/messaging-limit").status()).isEqualTo(404);
 
         // The first number's day has passed (the second's has not): room for one more.
         clock.advance(Duration.ofHours(23));

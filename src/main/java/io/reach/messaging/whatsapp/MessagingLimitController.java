@@ -1,0 +1,28 @@
+package io.reach.messaging.whatsapp;
+
+import io.reach.sender.Senders;
+import io.reach.shared.ApiException;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+/** REST API to see how far a WhatsApp number is into its messaging limit, e.g. before launching to an audience. */
+@RestController
+class MessagingLimitController {
+
+    private final Senders senders;
+    private final MessagingLimits limits;
+
+    MessagingLimitController(Senders senders, MessagingLimits limits) {
+        this.senders = senders;
+        this.limits = limits;
+    }
+
+    @GetMapping("/api/v1/senders/{idOrName}/messaging-limit")
+    MessagingLimits.Usage usage(@PathVariable String idOrName) {
+        return limits.usage(senders.resolve(idOrName).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
+                "sender_not_found", "no WhatsApp sender is named or has the id '" + idOrName + "'", List.of())).sender());
+    }
+}

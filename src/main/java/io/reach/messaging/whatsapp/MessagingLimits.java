@@ -60,9 +60,12 @@ class MessagingLimits {
 
     /**
      * Whether the claimed message may go out within its sender's messaging limit, counting its number when it opens
-     * one of the sender's reaches; when not, the reason it is refused.
+     * one of the sender's reaches; when not, why, and when the sender has room again.
      */
-    Optional<String> refusal(Messages.Outbound message, Sender sender) {
+    /** Why a message may not go out now, and when its sender has room again (null when that is not known). */
+    record Refusal(String reason, Instant roomAt) {}
+
+    Optional<Refusal> refusal(Messages.Outbound message, Sender sender) {
         Integer limit = sender.messagingLimit();
         if (limit == null) {
             return Optional.empty();
@@ -89,7 +92,7 @@ class MessagingLimits {
                 free = true;
             }
             jdbc.sql("UPDATE messaging_limit_counts SET reached = ? WHERE sender_id = ?").params(reached, sender.id()).update();
-            return free ? Optional.<String>empty() : Optional.of(overLimit(sender, limit, windowStart));
+            return free ? Optional.<Refusal>empty() : Optional.of(overLimit(sender, limit, windowStart));
         });
     }
 
@@ -152,12 +155,13 @@ class MessagingLimits {
                 .params(senderId, recipient, Times.utc(windowStart)).query(Long.class).single() > 0;
     }
 
-    private String overLimit(Sender sender, int limit, Instant windowStart) {
+    private Refusal overLimit(Sender sender, int limit, Instant windowStart) {
         Instant oldest = jdbc.sql("SELECT MIN(reached_at) AS oldest FROM messaging_limit_reaches WHERE sender_id = ?"
                         + " AND reached_at > ?")
                 .params(sender.id(), Times.utc(windowStart)).query((rs, row) -> Times.instant(rs, "oldest")).single();
-        return "over the messaging limit: " + sender.name() + " has reached its " + limit + (limit == 1 ? " number" : " numbers")
-                + " outside a customer-service window in the last 24 hours" + (oldest == null ? "" : "; it has room again from "
-                + DateTimeFormatter.ISO_INSTANT.format(oldest.plus(WINDOW).plusNanos(999_999_999).truncatedTo(ChronoUnit.SECONDS)));
+        Instant roomAt = oldest == null ? null : oldest.plus(WINDOW).plusNanos(999_999_999).truncatedTo(ChronoUnit.SECONDS);
+        return new Refusal("over the messaging limit: " + sender.name() + " has reached its " + limit
+                + (limit == 1 ? " number" : " numbers") + " outside a customer-service window in the last 24 hours"
+                + (roomAt == null ? "" : "; it has room again from " + DateTimeFormatter.ISO_INSTANT.format(roomAt)), roomAt);
     }
 }

@@ -7,12 +7,14 @@ import io.reach.messaging.SenderRates;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.BackgroundWorker;
+import java.time.Instant;
 import org.springframework.stereotype.Component;
 
 /**
  * Sends queued WhatsApp messages: claims due ones under a lease, posts each to the Cloud API (several at once, each
  * sender within its throughput and its messaging limit), and records what Meta said: submitted, failed, or retry
- * later with exponential backoff. A message over its sender's messaging limit is blocked, not sent.
+ * later with exponential backoff. A message over its sender's messaging limit is blocked, not sent, or put back
+ * until the sender has room ({@code reach.whatsapp.over-messaging-limit}).
  */
 @Component
 class WhatsAppDispatcher extends BackgroundWorker {
@@ -25,9 +27,10 @@ class WhatsAppDispatcher extends BackgroundWorker {
     private final InFlight sends;
     private final SenderRates rates;
     private final MessagingLimits limits;
+    private final java.time.Clock clock;
 
     WhatsAppDispatcher(Messages messages, Senders senders, Contacts contacts, CloudApiClient client,
-                       WhatsAppSettings settings, SenderRates rates, MessagingLimits limits) {
+                       WhatsAppSettings settings, SenderRates rates, MessagingLimits limits, java.time.Clock clock) {
         super("whatsapp-dispatcher", settings.pollInterval(), settings.dispatcherEnabled());
         this.messages = messages;
         this.senders = senders;
@@ -36,6 +39,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
         this.settings = settings;
         this.rates = rates;
         this.limits = limits;
+        this.clock = clock;
         this.sends = inFlight(settings.concurrency());
     }
 
@@ -51,9 +55,14 @@ class WhatsAppDispatcher extends BackgroundWorker {
 
     private void sendOne(Messages.Outbound message) {
         WhatsAppAccount account = senders.account(message.senderId());
-        java.util.Optional<String> refusal = limits.refusal(message, account.sender());
+        java.util.Optional<MessagingLimits.Refusal> refusal = limits.refusal(message, account.sender());
         if (refusal.isPresent()) {
-            messages.refuseClaimed(message.id(), refusal.get());
+            Instant roomAt = refusal.get().roomAt();
+            if (settings.overMessagingLimit() == WhatsAppSettings.OverMessagingLimit.WAIT && roomAt != null) {
+                messages.putBack(message.id(), java.time.Duration.between(clock.instant(), roomAt));
+            } else {
+                messages.refuseClaimed(message.id(), refusal.get().reason());
+            }
             return;
         }
         if (!rates.sendsNow(message, account.sender())) {

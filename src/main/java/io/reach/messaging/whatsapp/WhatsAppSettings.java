@@ -17,6 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxBackoff        longest wait between two attempts
  * @param lease             how long a claimed message or webhook stays reserved for the node that claimed it
  * @param pollInterval      how often idle workers look for due work (new work wakes them at once)
+ * @param overMessagingLimit what a message that would take its sender past its {@code messagingLimit} does:
+ *                           {@code block} (refused, so that a journey falls back at once) or {@code wait} (stays queued
+ *                           until the sender has room, as a broadcast that can wait may prefer)
  */
 @ConfigurationProperties("reach.whatsapp")
 public record WhatsAppSettings(
@@ -29,7 +32,11 @@ public record WhatsAppSettings(
         @DefaultValue("1s") Duration initialBackoff,
         @DefaultValue("5m") Duration maxBackoff,
         @DefaultValue("60s") Duration lease,
-        @DefaultValue("500ms") Duration pollInterval) {
+        @DefaultValue("500ms") Duration pollInterval,
+        @DefaultValue("block") OverMessagingLimit overMessagingLimit) {
+
+    /** What a message over its sender's messaging limit does. */
+    public enum OverMessagingLimit { BLOCK, WAIT }
 
     public WhatsAppSettings {
         if (requestTimeout.compareTo(lease) >= 0) {

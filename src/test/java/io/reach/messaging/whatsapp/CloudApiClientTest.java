@@ -23,7 +23,8 @@ class CloudApiClientTest {
     private final FakeProvider meta = new FakeProvider((n, request) -> new FakeProvider.Answer(200,
             "{\"messaging_product\":\"whatsapp\",\"messages\":[{\"id\":\"wamid.HBgL\"}]}"));
     private final CloudApiClient client = new CloudApiClient(new WhatsAppSettings(Duration.ofSeconds(5), REQUEST_TIMEOUT,
-            true, 100, 32, 8, Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(60), Duration.ofMillis(500)),
+            true, 100, 32, 8, Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(60), Duration.ofMillis(500),
+            WhatsAppSettings.OverMessagingLimit.BLOCK),
             JsonMapper.builder().build());
 
     @AfterEach

@@ -171,7 +171,7 @@ class MessagingLimitsIT extends ReachIntegrationTest {
         List<Messages.Outbound> messages = IntStream.range(0, racing).mapToObj(i -> new Messages.Outbound(UUID.randomUUID(),
                 sender.id(), null, "+3161234920" + i, "{}", 1)).toList();
         java.util.concurrent.ExecutorService sends = java.util.concurrent.Executors.newFixedThreadPool(racing);
-        List<java.util.concurrent.Future<java.util.Optional<String>>> refusals;
+        List<java.util.concurrent.Future<java.util.Optional<MessagingLimits.Refusal>>> refusals;
         // As many sends as dispatchers on several nodes, all at the count together: the test holds the sender's count
         // until every one of them waits for it, then lets them go.
         try (java.sql.Connection holder = dataSource.getConnection()) {
@@ -184,7 +184,7 @@ class MessagingLimitsIT extends ReachIntegrationTest {
             await().atMost(PATIENCE).until(() -> TestDatabase.sessionsWaitingForALock(jdbc, "messaging_limit_counts") == racing);
             holder.commit();
         }
-        List<java.util.Optional<String>> outcomes = new java.util.ArrayList<>();
+        List<java.util.Optional<MessagingLimits.Refusal>> outcomes = new java.util.ArrayList<>();
         for (var refusal : refusals) {
             outcomes.add(refusal.get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
         }

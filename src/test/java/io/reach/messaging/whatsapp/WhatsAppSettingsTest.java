@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 class WhatsAppSettingsTest {
 
     private final WhatsAppSettings settings = new WhatsAppSettings(Duration.ofSeconds(5), Duration.ofSeconds(15), true,
-            100, 32, 8, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMillis(500));
+            100, 32, 8, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMillis(500),
+            WhatsAppSettings.OverMessagingLimit.BLOCK);
 
     @Test
     void backoffDoublesPerAttemptUpToTheMaximum() {
@@ -29,7 +30,8 @@ class WhatsAppSettingsTest {
     @Test
     void refusesARequestTimeoutThatOutlastsTheLease() {
         assertThatThrownBy(() -> new WhatsAppSettings(Duration.ofSeconds(5), Duration.ofSeconds(60), true, 100, 32, 8,
-                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMillis(500)))
+                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMillis(500),
+            WhatsAppSettings.OverMessagingLimit.BLOCK))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("reach.whatsapp.request-timeout (PT1M) must be under reach.whatsapp.lease (PT1M)");
     }

@@ -54,7 +54,7 @@ public class SenderRates {
          * The booking that a sender whose next free turn is {@code next} gives: its first turn then (or now, when
          * that has passed: turns not taken are not saved up), unless that is more than {@code horizon} away.
          */
-        static Booking of(Instant next, Instant now, int turns, Duration interval, Duration horizon) {
+        static Booking of(Instant next, Instant now, Duration interval, Duration horizon) {
             Instant first = next.isAfter(now) ? next : now;
             Duration away = Duration.between(now, first);
             if (away.compareTo(horizon) > 0) {

@@ -35,7 +35,7 @@ class SenderTurns implements SenderRates.TurnBook {
                         "sender_id", senderId, Times.utc(now));
                 next = nextTurn(senderId);
             }
-            SenderRates.Booking booking = SenderRates.Booking.of(next, now, turns, interval, horizon);
+            SenderRates.Booking booking = SenderRates.Booking.of(next, now, interval, horizon);
             if (booking.first() != null) {
                 jdbc.sql("UPDATE sender_turns SET next_turn_at = ? WHERE sender_id = ?")
                         .params(Times.utc(booking.first().plus(interval.multipliedBy(turns))), senderId).update();

@@ -25,7 +25,7 @@ class SenderRatesTest {
     private final Map<UUID, Instant> line = new HashMap<>();
     private final List<Integer> bookings = new ArrayList<>();
     private final SenderRates.TurnBook book = (senderId, turns, interval, now, horizon) -> {
-        SenderRates.Booking booking = SenderRates.Booking.of(line.getOrDefault(senderId, now), now, turns, interval, horizon);
+        SenderRates.Booking booking = SenderRates.Booking.of(line.getOrDefault(senderId, now), now, interval, horizon);
         if (booking.first() != null) {
             line.put(senderId, booking.first().plus(interval.multipliedBy(turns)));
             bookings.add(turns);

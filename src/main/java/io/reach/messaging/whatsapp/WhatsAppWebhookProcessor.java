@@ -105,19 +105,19 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
     protected void processAll(List<WebhookInbox.Entry> entries) {
         java.util.Map<UUID, List<Messages.IncomingStatus>> statuses = new java.util.LinkedHashMap<>();
         List<Runnable> inboundMessages = new java.util.ArrayList<>();
+        List<JsonNode> payloads = new java.util.ArrayList<>();
         for (WebhookInbox.Entry entry : entries) {
-            collect(entry, statuses, inboundMessages);
+            JsonNode root = json.readTree(entry.body());
+            payloads.add(root);
+            collect(entry, root, statuses, inboundMessages);
         }
         statuses.forEach(this::applyStatuses);
         inboundMessages.forEach(Runnable::run);
-        for (WebhookInbox.Entry entry : entries) {
-            accountUpdates.apply(json.readTree(entry.body()));
-        }
+        payloads.forEach(accountUpdates::apply);
     }
 
-    private void collect(WebhookInbox.Entry entry, java.util.Map<UUID, List<Messages.IncomingStatus>> statuses,
+    private void collect(WebhookInbox.Entry entry, JsonNode root, java.util.Map<UUID, List<Messages.IncomingStatus>> statuses,
                          List<Runnable> inboundMessages) {
-        JsonNode root = json.readTree(entry.body());
         for (JsonNode change : iterate(root.path("entry"), "changes")) {
             if (!"messages".equals(change.path("field").asString("messages"))) {
                 continue;

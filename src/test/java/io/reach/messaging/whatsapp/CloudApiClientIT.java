@@ -7,6 +7,7 @@ import io.reach.support.Api;
 import io.reach.support.FakeProvider;
 import io.reach.support.Fixtures;
 import io.reach.support.MutableClock;
+import io.reach.support.MutableClockConfiguration;
 import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,9 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -29,20 +27,13 @@ import tools.jackson.databind.JsonNode;
  * The Cloud API client against a local HTTP server standing in for Meta: the exact JSON of each component kind,
  * retries with backoff on passing errors (moved by the clock, not by waiting), and no retry on a real refusal.
  */
+@org.springframework.context.annotation.Import(MutableClockConfiguration.class)
 @TestPropertySource(properties = {"reach.sandbox.enabled=false", "reach.whatsapp.initial-backoff=1s"})
 class CloudApiClientIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(20);
     private static final FakeProvider META = FakeProvider.metaGraphApi();
 
-    @TestConfiguration
-    static class Time {
-        @Bean
-        @Primary
-        MutableClock mutableClock() {
-            return new MutableClock(Instant.parse("2026-03-02T09:00:00Z"));
-        }
-    }
 
     @Autowired
     MutableClock clock;

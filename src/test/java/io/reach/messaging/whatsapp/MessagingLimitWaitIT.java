@@ -7,6 +7,7 @@ import io.reach.support.Api;
 import io.reach.support.FakeProvider;
 import io.reach.support.Fixtures;
 import io.reach.support.MutableClock;
+import io.reach.support.MutableClockConfiguration;
 import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,9 +15,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -24,22 +22,15 @@ import tools.jackson.databind.JsonNode;
  * {@code reach.whatsapp.over-messaging-limit=wait}: a message over its sender's messaging limit stays queued, untried,
  * until the sender has room, and then goes out; over real HTTP against a stand-in for Meta, with a moved clock.
  */
+@org.springframework.context.annotation.Import(MutableClockConfiguration.class)
 @TestPropertySource(properties = {"reach.sandbox.enabled=false", "reach.whatsapp.over-messaging-limit=wait",
         "reach.whatsapp.poll-interval=100ms"})
 class MessagingLimitWaitIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(20);
     private static final FakeProvider META = FakeProvider.metaGraphApi();
-    private static final Instant START = Instant.parse("2026-03-02T09:00:00Z");
+    private static final Instant START = MutableClockConfiguration.START;
 
-    @TestConfiguration
-    static class Time {
-        @Bean
-        @Primary
-        MutableClock mutableClock() {
-            return new MutableClock(START);
-        }
-    }
 
     @Autowired
     MutableClock clock;

@@ -8,6 +8,7 @@ import io.reach.support.Api;
 import io.reach.support.FakeProvider;
 import io.reach.support.Fixtures;
 import io.reach.support.MutableClock;
+import io.reach.support.MutableClockConfiguration;
 import io.reach.support.ReachIntegrationTest;
 import io.reach.support.TestDatabase;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -32,6 +30,7 @@ import tools.jackson.databind.JsonNode;
  * customer-service window in a moving 24 hours are counted, and a message past the limit is blocked before Meta
  * sees it; the clock moves the day on.
  */
+@org.springframework.context.annotation.Import(MutableClockConfiguration.class)
 @TestPropertySource(properties = {"reach.sandbox.enabled=false"})
 class MessagingLimitsIT extends ReachIntegrationTest {
 
@@ -40,16 +39,8 @@ class MessagingLimitsIT extends ReachIntegrationTest {
     private static final String APP_SECRET = "limits-app-secret";
     private static final String LIMITED_PHONE_NUMBER_ID = "106540352249001";
     private static final String ONE_A_DAY_PHONE_NUMBER_ID = "106540352249004";
-    private static final Instant START = Instant.parse("2026-03-02T09:00:00Z");
+    private static final Instant START = MutableClockConfiguration.START;
 
-    @TestConfiguration
-    static class Time {
-        @Bean
-        @Primary
-        MutableClock mutableClock() {
-            return new MutableClock(START);
-        }
-    }
 
     // The racing sends wait for the count row while the test holds it: longer than H2's default (2 s) on a slow day.
     @org.springframework.test.context.DynamicPropertySource

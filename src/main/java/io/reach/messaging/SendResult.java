@@ -7,6 +7,12 @@ import java.util.UUID;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SendResult(UUID messageId, MessageStatus status, String blockedReason, String renderedText, boolean replayed) {
 
+    /** The answer to a send that recorded (or, for a repeated idempotency key, found) this message. */
+    public static SendResult of(Messages.Created created) {
+        Message message = created.message();
+        return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
+    }
+
     /** 202 when queued; 200 when blocked (nothing will be sent) or when the idempotency key was seen before. */
     public org.springframework.http.ResponseEntity<SendResult> asResponse() {
         org.springframework.http.HttpStatus status = replayed || this.status == MessageStatus.BLOCKED

@@ -78,7 +78,7 @@ public class SmsSending implements io.reach.messaging.KeywordReplies {
         if (!created.replayed() && message.blockedReason() == null) {
             dispatcher.wakeAfterCommit();
         }
-        return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
+        return SendResult.of(created);
     }
 
     /**
@@ -99,10 +99,9 @@ public class SmsSending implements io.reach.messaging.KeywordReplies {
         Messages.Created created = messages.create(new NewMessage(Channel.SMS, senderId, contact.id(), contact.phone(),
                 null, null, null, idempotencyKey, text, tooLong, MessageCategory.UTILITY),
                 id -> json.writeValueAsString(Map.of("to", contact.phone(), "text", text, "reference", reference)));
-        Message message = created.message();
         if (!created.replayed() && tooLong == null) {
             dispatcher.wakeAfterCommit();
         }
-        return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
+        return SendResult.of(created);
     }
 }

@@ -82,6 +82,6 @@ public class VoiceSending {
         if (!created.replayed() && message.blockedReason() == null) {
             dispatcher.wakeAfterCommit();
         }
-        return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
+        return SendResult.of(created);
     }
 }

@@ -88,11 +88,10 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
                 contact.phone(), template.name(), template.language(), request.campaignId(), request.idempotencyKey(),
                 rendered == null ? null : rendered.text(), blockedReason, template.category()),
                 id -> requests.template(id, contact.phone(), rendered));
-        Message message = created.message();
         if (!created.replayed() && blockedReason == null) {
             dispatcher.wakeAfterCommit();
         }
-        return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
+        return SendResult.of(created);
     }
 
     /**
@@ -122,7 +121,7 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
         if (!created.replayed() && message.blockedReason() == null) {
             dispatcher.wakeAfterCommit();
         }
-        return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
+        return SendResult.of(created);
     }
 
     /**
@@ -139,11 +138,10 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
     public SendResult confirmKeyword(UUID senderId, Contact contact, String text, String idempotencyKey) {
         Messages.Created created = messages.create(new NewMessage(Channel.WHATSAPP, senderId, contact.id(), contact.phone(),
                 null, null, null, idempotencyKey, text, null, null), id -> requests.text(id, contact.phone(), text));
-        Message message = created.message();
         if (!created.replayed()) {
             dispatcher.wakeAfterCommit();
         }
-        return new SendResult(message.id(), message.status(), message.blockedReason(), message.renderedText(), created.replayed());
+        return SendResult.of(created);
     }
 
     static String blockedReason(Contact contact, Template template) {

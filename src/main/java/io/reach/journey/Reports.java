@@ -1,5 +1,7 @@
 package io.reach.journey;
 
+import io.reach.messaging.MessageStatus;
+import io.reach.messaging.Messages;
 import io.reach.shared.Dialect;
 import io.reach.shared.Times;
 import java.time.Clock;
@@ -9,30 +11,42 @@ import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** Report rows written by journeys, in the classic columns: Time, Message_From, Message_To, Status, Description. */
+/**
+ * Report rows written by journeys, in the classic columns: Time, Message_From, Message_To, Status, Description; each
+ * with the message it is about and that message's status as it is now.
+ */
 @Repository
 public class Reports {
 
-    /** One report row; {@code id} orders rows written at the same time, and is the cursor of the next page. */
+    /**
+     * One report row; {@code id} orders rows written at the same time, and is the cursor of the next page.
+     * {@code messageId} is the journey's last message when the row was added (none before its first send), and
+     * {@code messageStatus} that message's status when the row is read: it follows later statuses, while
+     * {@code status} keeps what the flow wrote.
+     */
     public record Row(long id, Instant time, String messageFrom, String messageTo, String status, String description,
-                      UUID journeyId, String step) {}
+                      UUID journeyId, String step, UUID messageId, MessageStatus messageStatus) {}
 
     private final JdbcClient jdbc;
     private final Dialect dialect;
+    private final Messages messages;
     private final Clock clock;
 
-    Reports(JdbcClient jdbc, Dialect dialect, Clock clock) {
+    Reports(JdbcClient jdbc, Dialect dialect, Messages messages, Clock clock) {
         this.jdbc = jdbc;
         this.dialect = dialect;
+        this.messages = messages;
         this.clock = clock;
     }
 
     /** Adds a row once per journey step visit: a step executed again after a crash adds nothing. */
     void add(UUID versionId, UUID journeyId, String step, int seq, UUID contactId, String from, String to, String status,
-             String description) {
+             String description, UUID messageId) {
         dialect.insertUnlessDuplicate(jdbc, "INSERT INTO report_rows (flow_version_id, journey_id, step_id, seq, contact_id,"
-                        + " occurred_at, message_from, message_to, status, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "journey_id, seq", versionId, journeyId, step, seq, contactId, Times.now(clock), from, to, status, description);
+                        + " occurred_at, message_from, message_to, status, description, message_id)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "journey_id, seq", versionId, journeyId, step, seq, contactId, Times.now(clock), from, to, status, description,
+                messageId);
     }
 
     /**
@@ -52,13 +66,33 @@ public class Reports {
                     .orElseThrow(() -> io.reach.shared.ApiException.invalidField("after", "no report row " + after + " in this flow"));
         }
         io.reach.shared.OldestFirst page = io.reach.shared.OldestFirst.ofVersions("SELECT id, occurred_at, message_from,"
-                        + " message_to, status, description, journey_id, step_id FROM report_rows", "occurred_at", versionIds, "",
-                List.of(), after == null ? null : new io.reach.shared.OldestFirst.After(afterTime, after), limit, offset);
-        return jdbc.sql(page.sql())
+                        + " message_to, status, description, journey_id, step_id, message_id FROM report_rows", "occurred_at",
+                versionIds, "", List.of(), after == null ? null : new io.reach.shared.OldestFirst.After(afterTime, after),
+                limit, offset);
+        List<Row> rows = jdbc.sql(page.sql())
                 .params(page.params())
                 .query((rs, n) -> new Row(rs.getLong("id"), Times.instant(rs, "occurred_at"), rs.getString("message_from"),
                         rs.getString("message_to"), rs.getString("status"), rs.getString("description"),
-                        rs.getObject("journey_id", UUID.class), rs.getString("step_id")))
+                        rs.getObject("journey_id", UUID.class), rs.getString("step_id"), rs.getObject("message_id", UUID.class),
+                        null))
                 .list();
+        return withMessageStatuses(rows);
+    }
+
+    /** The rows with their messages' statuses as they are now, read in one look-up for the page. */
+    private List<Row> withMessageStatuses(List<Row> rows) {
+        java.util.Set<UUID> ids = new java.util.HashSet<>();
+        rows.forEach(row -> {
+            if (row.messageId() != null) {
+                ids.add(row.messageId());
+            }
+        });
+        if (ids.isEmpty()) {
+            return rows;
+        }
+        java.util.Map<UUID, MessageStatus> statuses = messages.statusesOf(ids);
+        return rows.stream().map(row -> row.messageId() == null ? row : new Row(row.id(), row.time(), row.messageFrom(),
+                row.messageTo(), row.status(), row.description(), row.journeyId(), row.step(), row.messageId(),
+                statuses.get(row.messageId()))).toList();
     }
 }

@@ -48,6 +48,8 @@ import tools.jackson.databind.json.JsonMapper;
 class StepExecutor {
 
     static final String MESSAGE_VARIABLE = "_message.";
+    /** The message of the journey's last send step: the one its report rows are about. */
+    static final String LAST_MESSAGE_VARIABLE = "_last_message";
     private static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
@@ -207,6 +209,7 @@ class StepExecutor {
     private StepOutcome sent(FlowStep step, SendResult sent, Map<String, String> variables) {
         variables.put(MESSAGE_VARIABLE + step.id(), sent.messageId().toString());
         variables.put("_last_from", step.sender());
+        variables.put(LAST_MESSAGE_VARIABLE, sent.messageId().toString());
         String outcome = sent.status().wireName() + (sent.blockedReason() == null ? "" : ": " + sent.blockedReason());
         return new StepOutcome.Next(step.next(), null, outcome, sent.messageId(), sent.replayed() ? null : sent.status());
     }
@@ -410,8 +413,10 @@ class StepExecutor {
     }
 
     private StepOutcome report(FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
+        String lastMessage = variables.get(LAST_MESSAGE_VARIABLE);
         reports.add(journey.flowVersionId(), journey.id(), step.id(), journey.visits(), contact.id(), variables.get("_last_from"),
-                contact.phone(), fill(step.status(), contact, variables), fill(step.description(), contact, variables));
+                contact.phone(), fill(step.status(), contact, variables), fill(step.description(), contact, variables),
+                lastMessage == null ? null : UUID.fromString(lastMessage));
         return new StepOutcome.Next(step.next(), null, "report row added", null);
     }
 

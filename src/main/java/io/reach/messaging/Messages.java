@@ -120,6 +120,18 @@ public class Messages {
         return find(id).orElseThrow(() -> ApiException.notFound("Message", id));
     }
 
+    /** The current status of each of these messages that exists, read in one statement (up to a page's worth). */
+    public java.util.Map<UUID, MessageStatus> statusesOf(java.util.Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return java.util.Map.of();
+        }
+        return jdbc.sql("SELECT id, status FROM messages WHERE id IN (" + SqlLists.placeholders(ids.size()) + ")")
+                .params(List.copyOf(ids))
+                .query((rs, n) -> java.util.Map.entry(rs.getObject("id", UUID.class), status(rs.getString("status"))))
+                .list().stream()
+                .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue));
+    }
+
     public Optional<Message> find(UUID id) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ?").param(id).query(this::row).optional()
                 .map(m -> new Message(m.id(), m.channel(), m.senderId(), m.contactId(), m.recipient(), m.templateName(),

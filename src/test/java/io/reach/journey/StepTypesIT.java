@@ -843,6 +843,36 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aReportRowShowsItsMessagesLaterStatusWhileTheJourneyKeepsTheBranchItTook() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"before","steps":[
+                 {"id":"before","type":"add_report_row","status":"started","next":"send"},
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["A","X"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","timeout":"PT10M",
+                  "branches":{"failed":"lost","delivered":"reached","timeout":"end"}},
+                 {"id":"lost","type":"add_report_row","status":"whatsapp failed","next":"end"},
+                 {"id":"reached","type":"add_report_row","status":"whatsapp delivered","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        // A multi-device user: Meta reports the message failed, then delivered on another device.
+        String journey = start(flow, contact("9"), Map.of());
+
+        awaitEnded(journey);
+        String messageId = api.get("/api/v1/journeys/" + journey + "/path").json().path(1).path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> Fixtures.timeline(api, messageId).contains("delivered"));
+
+        assertThat(steps(journey)).containsExactly("before", "send", "status:failed", "lost", "end");
+        JsonNode rows = api.get("/api/v1/flows/" + flow + "/reports").json();
+        assertThat(rows).hasSize(2);
+        assertThat(rows.path(0).path("status").asString()).isEqualTo("started");
+        assertThat(rows.path(0).has("messageId")).isFalse();
+        assertThat(rows.path(0).has("messageStatus")).isFalse();
+        assertThat(rows.path(1).path("status").asString()).isEqualTo("whatsapp failed");
+        assertThat(rows.path(1).path("messageId").asString()).isEqualTo(messageId);
+        assertThat(rows.path(1).path("messageStatus").asString()).isEqualTo("delivered");
+    }
+
+    @Test
     void refusesToStartAJourneyOrTakeAnEventForAnUnknownContactAndStartsNothing() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");

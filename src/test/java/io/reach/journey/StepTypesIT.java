@@ -1375,9 +1375,7 @@ class StepTypesIT extends ReachIntegrationTest {
                 + "\"phone_number_id\":\"100000000000001\"},\"messages\":[{\"from\":\"" + phone.substring(1) + "\",\"id\":\"wamid.in-"
                 + java.util.UUID.randomUUID() + "\",\"timestamp\":\"" + writtenAt.getEpochSecond()
                 + "\"," + fields + "}]},\"field\":\"messages\"}]}]}";
-        byte[] body = payload.getBytes(StandardCharsets.UTF_8);
-        Api.Response response = api.postRaw("/webhooks/whatsapp", "application/json", body, Map.of("X-Hub-Signature-256",
-                io.reach.messaging.whatsapp.WebhookSignature.sign(body, "sandbox-app-secret")));
+        Api.Response response = api.postSignedWhatsAppWebhook(payload, "sandbox-app-secret");
         assertThat(response.status()).isEqualTo(200);
     }
 

@@ -90,6 +90,13 @@ public final class Api {
         return send(builder.build());
     }
 
+    /** Posts a webhook to {@code /webhooks/whatsapp} as Meta does: the JSON, signed with the sender's app secret. */
+    public Response postSignedWhatsAppWebhook(String payload, String appSecret) {
+        byte[] body = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return postRaw("/webhooks/whatsapp", "application/json", body,
+                Map.of("X-Hub-Signature-256", io.reach.messaging.whatsapp.WebhookSignature.sign(body, appSecret)));
+    }
+
     /** Sends {@code count} requests from as many threads, released together, and gives their answers. */
     public static java.util.List<Response> atOnce(int count, java.util.function.Supplier<Response> request) {
         java.util.List<java.util.concurrent.Future<Response>> sent = new java.util.ArrayList<>();

@@ -87,6 +87,8 @@ public final class FakeProvider implements AutoCloseable {
                 }
             }
         });
+        // A thread per exchange: a stalled answer holds its own, not the next request's.
+        server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         server.start();
     }
 

@@ -53,14 +53,18 @@ class CloudApiClient {
             // The whole exchange within the timeout, the body included: the client's own timeout ends with the headers,
             // and a send held longer than its lease would be claimed and sent again.
             response = BoundedBody.send(http, request, MAX_ANSWER_BYTES, requestTimeout);
-        } catch (HttpTimeoutException e) {
-            return new SendOutcome.Retry(new MessageError(0, "Timed out waiting for Meta's answer; retrying", null), null);
-        } catch (IOException e) {
+        } catch (java.net.http.HttpConnectTimeoutException | java.net.ConnectException e) {
+            // No connection, so no request: Meta cannot have taken it.
             return new SendOutcome.Retry(new MessageError(0, "Could not reach Meta's Cloud API; retrying",
-                    e.getClass().getSimpleName() + ": " + e.getMessage()), null);
+                    e.getClass().getSimpleName() + ": " + e.getMessage()), null, false);
+        } catch (HttpTimeoutException e) {
+            return new SendOutcome.Retry(new MessageError(0, "Timed out waiting for Meta's answer; retrying", null), null, true);
+        } catch (IOException e) {
+            return new SendOutcome.Retry(new MessageError(0, "Lost the connection to Meta's Cloud API before its answer; retrying",
+                    e.getClass().getSimpleName() + ": " + e.getMessage()), null, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new SendOutcome.Retry(new MessageError(0, "Interrupted while sending; retrying", null), null);
+            return new SendOutcome.Retry(new MessageError(0, "Interrupted while sending; retrying", null), null, true);
         }
         return interpret(response);
     }

@@ -12,6 +12,15 @@ sealed interface SendOutcome {
     /** Meta refused the message for good. */
     record Rejected(MessageError error) implements SendOutcome {}
 
-    /** A passing failure (throughput, 5xx, timeout): the same send is worth another try. */
-    record Retry(MessageError error, Duration retryAfter) implements SendOutcome {}
+    /**
+     * A passing failure (throughput, 5xx, timeout): the same send is worth another try. {@code answerLost} when the
+     * request went out and no answer came back (a timeout, a connection lost mid-exchange): Meta may have taken it.
+     */
+    record Retry(MessageError error, Duration retryAfter, boolean answerLost) implements SendOutcome {
+
+        /** Meta answered, and the answer says to try again. */
+        Retry(MessageError error, Duration retryAfter) {
+            this(error, retryAfter, false);
+        }
+    }
 }

@@ -78,7 +78,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
                 }
             }
             case SendOutcome.Retry retry -> messages.retryOrFail(message, retry.error(),
-                    settings.backoff(message.attempt(), retry.retryAfter()), settings.maxAttempts());
+                    settings.retryDelay(message.attempt(), retry), settings.maxAttempts());
         }
     }
 }

@@ -20,6 +20,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param overMessagingLimit what a message that would take its sender past its {@code messagingLimit} does:
  *                           {@code block} (refused, so that a journey falls back at once) or {@code wait} (stays queued
  *                           until the sender has room, as a broadcast that can wait may prefer)
+ * @param retryAfterLostAnswer the least wait before sending again a message whose answer never came (a timeout, a
+ *                           connection lost mid-exchange): Meta may have taken it, and its first status webhook, which
+ *                           names Reach's message id, marks it submitted meanwhile, so that it is not sent twice
  */
 @ConfigurationProperties("reach.whatsapp")
 public record WhatsAppSettings(
@@ -33,7 +36,8 @@ public record WhatsAppSettings(
         @DefaultValue("5m") Duration maxBackoff,
         @DefaultValue("60s") Duration lease,
         @DefaultValue("500ms") Duration pollInterval,
-        @DefaultValue("block") OverMessagingLimit overMessagingLimit) {
+        @DefaultValue("block") OverMessagingLimit overMessagingLimit,
+        @DefaultValue("60s") Duration retryAfterLostAnswer) {
 
     /** What a message over its sender's messaging limit does. */
     public enum OverMessagingLimit { BLOCK, WAIT }
@@ -50,5 +54,14 @@ public record WhatsAppSettings(
     Duration backoff(int attempt, Duration retryAfter) {
         Duration wait = io.reach.shared.Backoff.exponential(initialBackoff, maxBackoff, attempt);
         return retryAfter != null && retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
+    }
+
+    /**
+     * How long to wait before attempt {@code attempt + 1} after {@code retry}: the backoff, and at least
+     * {@link #retryAfterLostAnswer} when the answer was lost, for Meta's status webhook to say whether it took the send.
+     */
+    Duration retryDelay(int attempt, SendOutcome.Retry retry) {
+        Duration wait = backoff(attempt, retry.retryAfter());
+        return retry.answerLost() && retryAfterLostAnswer.compareTo(wait) > 0 ? retryAfterLostAnswer : wait;
     }
 }

@@ -28,7 +28,9 @@ import tools.jackson.databind.JsonNode;
  * retries with backoff on passing errors (moved by the clock, not by waiting), and no retry on a real refusal.
  */
 @org.springframework.context.annotation.Import(MutableClockConfiguration.class)
-@TestPropertySource(properties = {"reach.sandbox.enabled=false", "reach.whatsapp.initial-backoff=1s"})
+@TestPropertySource(properties = {"reach.sandbox.enabled=false", "reach.whatsapp.initial-backoff=1s",
+        // A stalled answer counts as lost after this long (15 s by default).
+        "reach.whatsapp.request-timeout=2s"})
 class CloudApiClientIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(20);
@@ -236,6 +238,64 @@ class CloudApiClientIT extends ReachIntegrationTest {
         assertThat(failed.path("error").path("title").asString()).startsWith("Gave up after 8 attempts that ended with no answer");
         assertThat(failed.path("attempts").asInt()).isEqualTo(9);
         assertThat(META.requestsTo(phone)).hasSize(1);
+    }
+
+    @Test
+    void aSendWhoseAnswerWasLostWaitsForMetasStatusAndIsNotSentAgainWhenMetaSaysItTookIt() {
+        String phone = "+14155552673";
+        Fixtures.consentingContact(api, phone);
+        META.stallNext();
+
+        UUID id = sendAndAwaitItsRetry(phone);
+        // Meta may have taken it: the next attempt waits a minute for its status, not the first backoff's second.
+        assertThat(nextAttempt(id)).isEqualTo(clock.instant().plusSeconds(60));
+        JsonNode waiting = api.get("/api/v1/messages/" + id).json();
+        assertThat(waiting.path("status").asString()).isEqualTo("queued");
+        assertThat(waiting.path("error").path("title").asString()).isEqualTo("Timed out waiting for Meta's answer; retrying");
+
+        // It had: Meta's first status names Reach's message id.
+        Api.Response webhook = api.postSignedWhatsAppWebhook("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":"
+                + "\"102290129340398\",\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{"
+                + "\"display_phone_number\":\"15550783881\",\"phone_number_id\":\"106540352242922\"},\"statuses\":[{"
+                + "\"id\":\"wamid.answer-lost\",\"status\":\"sent\",\"timestamp\":\"1772442000\",\"recipient_id\":"
+                + "\"14155552673\",\"biz_opaque_callback_data\":\"" + id + "\"}]},\"field\":\"messages\"}]}]}", "app-secret");
+        assertThat(webhook.status()).as(webhook.body()).isEqualTo(200);
+        assertThat(Fixtures.timeline(api, id.toString())).containsExactly("queued", "submitted(inferred)", "sent");
+
+        // Past the minute, a message queued after it goes out, and it is not sent again.
+        clock.advance(Duration.ofSeconds(61));
+        String later = "+14155552674";
+        Fixtures.consentingContact(api, later);
+        Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", later, List.of("https://cdn.example/a.png"), List.of());
+        await().atMost(PATIENCE).until(() -> META.requestsTo(later).size() == 1);
+        assertThat(META.requestsTo(phone)).hasSize(1);
+        assertThat(api.get("/api/v1/messages/" + id).json().path("status").asString()).isEqualTo("sent");
+    }
+
+    @Test
+    void aSendThatFoundNoConnectionIsRetriedAfterTheUsualBackoff() {
+        String phone = "+14155552675";
+        Fixtures.consentingContact(api, phone);
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "meta-unreachable", "phoneNumberId", "106540352242929",
+                "wabaId", "102290129340398", "displayNumber", "+15550783889", "accessToken", "EAAJB-secret-token",
+                "appSecret", "app-secret", "verifyToken", "verify", "graphApiBaseUrl", "http://127.0.0.1:" + closedPort,
+                "graphApiVersion", "v21.0"));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+
+        Api.Response sent = Fixtures.sendOrderWith(api, "meta-unreachable", "with_image", "en", phone,
+                List.of("https://cdn.example/a.png"), List.of());
+        UUID id = UUID.fromString(sent.json().path("messageId").asString());
+        await().atMost(PATIENCE).until(() -> nextAttempt(id) != null && nextAttempt(id).isAfter(clock.instant()));
+        // No connection, so nothing reached Meta: the first backoff, not the minute for a lost answer.
+        assertThat(nextAttempt(id)).isEqualTo(clock.instant().plusSeconds(1));
+        assertThat(api.get("/api/v1/messages/" + id).json().path("error").path("title").asString())
+                .isEqualTo("Could not reach Meta's Cloud API; retrying");
     }
 
     @Test

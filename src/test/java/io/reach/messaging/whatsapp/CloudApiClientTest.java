@@ -24,7 +24,7 @@ class CloudApiClientTest {
             "{\"messaging_product\":\"whatsapp\",\"messages\":[{\"id\":\"wamid.HBgL\"}]}"));
     private final CloudApiClient client = new CloudApiClient(new WhatsAppSettings(Duration.ofSeconds(5), REQUEST_TIMEOUT,
             true, 100, 32, 8, Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(60), Duration.ofMillis(500),
-            WhatsAppSettings.OverMessagingLimit.BLOCK),
+            WhatsAppSettings.OverMessagingLimit.BLOCK, Duration.ofSeconds(60)),
             JsonMapper.builder().build());
 
     @AfterEach
@@ -47,6 +47,21 @@ class CloudApiClientTest {
         SendOutcome outcome = client.send(account("stalls"), "{}", UUID.randomUUID().toString());
         assertThat(outcome).isInstanceOf(SendOutcome.Retry.class);
         assertThat(((SendOutcome.Retry) outcome).error().title()).isEqualTo("Timed out waiting for Meta's answer; retrying");
+        assertThat(((SendOutcome.Retry) outcome).answerLost()).as("the request went out: Meta may have taken it").isTrue();
+    }
+
+    @Test
+    void aServerErrorIsAnAnswerAndNoConnectionSentNothingSoNeitherLostAnAnswer() {
+        meta.answerNext(503, "<html>Service Unavailable</html>");
+        SendOutcome unavailable = client.send(account("unavailable"), "{}", UUID.randomUUID().toString());
+        assertThat(unavailable).isInstanceOfSatisfying(SendOutcome.Retry.class, retry -> assertThat(retry.answerLost()).isFalse());
+
+        meta.close();
+        SendOutcome unreachable = client.send(account("unreachable"), "{}", UUID.randomUUID().toString());
+        assertThat(unreachable).isInstanceOfSatisfying(SendOutcome.Retry.class, retry -> {
+            assertThat(retry.error().title()).isEqualTo("Could not reach Meta's Cloud API; retrying");
+            assertThat(retry.answerLost()).isFalse();
+        });
     }
 
     private WhatsAppAccount account(String phoneNumberId) {

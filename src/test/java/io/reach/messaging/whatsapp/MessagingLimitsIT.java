@@ -11,7 +11,6 @@ import io.reach.support.MutableClock;
 import io.reach.support.MutableClockConfiguration;
 import io.reach.support.ReachIntegrationTest;
 import io.reach.support.TestDatabase;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -279,9 +278,7 @@ class MessagingLimitsIT extends ReachIntegrationTest {
     }
 
     private void postSigned(String payload) {
-        byte[] body = payload.getBytes(StandardCharsets.UTF_8);
-        Api.Response response = api.postRaw("/webhooks/whatsapp", "application/json", body,
-                Map.of("X-Hub-Signature-256", WebhookSignature.sign(body, APP_SECRET)));
+        Api.Response response = api.postSignedWhatsAppWebhook(payload, APP_SECRET);
         assertThat(response.status()).as(response.body()).isEqualTo(200);
     }
 

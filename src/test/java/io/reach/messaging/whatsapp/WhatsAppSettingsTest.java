@@ -10,7 +10,7 @@ class WhatsAppSettingsTest {
 
     private final WhatsAppSettings settings = new WhatsAppSettings(Duration.ofSeconds(5), Duration.ofSeconds(15), true,
             100, 32, 8, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMillis(500),
-            WhatsAppSettings.OverMessagingLimit.BLOCK);
+            WhatsAppSettings.OverMessagingLimit.BLOCK, Duration.ofSeconds(60));
 
     @Test
     void backoffDoublesPerAttemptUpToTheMaximum() {
@@ -28,10 +28,18 @@ class WhatsAppSettingsTest {
     }
 
     @Test
+    void waitsAtLeastAMinuteBeforeSendingAgainWhatMetaMayHaveTakenWhenItsAnswerWasLost() {
+        io.reach.messaging.MessageError timeout = new io.reach.messaging.MessageError(0, "Timed out", null);
+        assertThat(settings.retryDelay(1, new SendOutcome.Retry(timeout, null, true))).isEqualTo(Duration.ofSeconds(60));
+        assertThat(settings.retryDelay(1, new SendOutcome.Retry(timeout, null, false))).isEqualTo(Duration.ofSeconds(1));
+        assertThat(settings.retryDelay(1, new SendOutcome.Retry(timeout, Duration.ofMinutes(2), true))).isEqualTo(Duration.ofMinutes(2));
+    }
+
+    @Test
     void refusesARequestTimeoutThatOutlastsTheLease() {
         assertThatThrownBy(() -> new WhatsAppSettings(Duration.ofSeconds(5), Duration.ofSeconds(60), true, 100, 32, 8,
                 Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMillis(500),
-            WhatsAppSettings.OverMessagingLimit.BLOCK))
+            WhatsAppSettings.OverMessagingLimit.BLOCK, Duration.ofSeconds(60)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("reach.whatsapp.request-timeout (PT1M) must be under reach.whatsapp.lease (PT1M)");
     }

@@ -604,8 +604,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     private void postSigned(String payload) {
-        byte[] body = payload.getBytes(StandardCharsets.UTF_8);
-        Api.Response response = post(body, WebhookSignature.sign(body, APP_SECRET));
+        Api.Response response = api.postSignedWhatsAppWebhook(payload, APP_SECRET);
         assertThat(response.status()).as(response.body()).isEqualTo(200);
     }
 

@@ -21,6 +21,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param statusChecks            when, after Twilio took a call or an SMS, Reach asks Twilio for its status if no
  *                                callback has brought a final one by then (Twilio does not try a callback again that
  *                                found Reach down or restarting); after the last, it waits for callbacks only
+ * @param retryAfterLostAnswer    the least wait before sending again an SMS or a call whose answer from Twilio never
+ *                                came (a timeout, a connection lost mid-exchange): Twilio may have taken it, and its
+ *                                first status callback, whose URL names Reach's message, marks it submitted meanwhile,
+ *                                so that it is not sent twice
  */
 @ConfigurationProperties("reach.messaging")
 public record MessagingSettings(
@@ -32,7 +36,8 @@ public record MessagingSettings(
         @DefaultValue("5m") Duration maxBackoff,
         @DefaultValue("5s") Duration unmatchedSweepInterval,
         @DefaultValue("15s") Duration requestTimeout,
-        @DefaultValue({"2m", "10m", "1h", "6h"}) java.util.List<Duration> statusChecks) {
+        @DefaultValue({"2m", "10m", "1h", "6h"}) java.util.List<Duration> statusChecks,
+        @DefaultValue("60s") Duration retryAfterLostAnswer) {
 
     /** Twilio requests the SDK makes per send at most (the first, and two more after a 5xx answer). */
     static final int TWILIO_TRIES = 3;
@@ -67,5 +72,14 @@ public record MessagingSettings(
     /** How long to wait before attempt {@code attempt + 1}. */
     public Duration backoff(int attempt) {
         return io.reach.shared.Backoff.exponential(initialBackoff, maxBackoff, attempt);
+    }
+
+    /**
+     * How long to wait before attempt {@code attempt + 1}: the backoff, and at least {@link #retryAfterLostAnswer} when
+     * the last attempt's answer was lost, for the provider's status callback to say whether it took the send.
+     */
+    public Duration retryDelay(int attempt, boolean answerLost) {
+        Duration wait = backoff(attempt);
+        return answerLost && retryAfterLostAnswer.compareTo(wait) > 0 ? retryAfterLostAnswer : wait;
     }
 }

@@ -41,13 +41,21 @@ class MessagingSettingsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reach.messaging.status-checks");
     }
 
+    @Test
+    void waitsAtLeastAMinuteBeforeSendingAgainWhatTheProviderMayHaveTakenWhenItsAnswerWasLost() {
+        MessagingSettings settings = settings(List.of());
+        assertThat(settings.retryDelay(1, true)).isEqualTo(Duration.ofSeconds(60));
+        assertThat(settings.retryDelay(1, false)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(settings.retryDelay(9, true)).as("the backoff, once longer").isEqualTo(Duration.ofMinutes(4).plusSeconds(16));
+    }
+
     private static MessagingSettings settings(Duration lease, Duration requestTimeout) {
         return new MessagingSettings(Duration.ofMillis(500), lease, 50, 8, Duration.ofSeconds(1), Duration.ofMinutes(5),
-                Duration.ofSeconds(5), requestTimeout, List.of(Duration.ofMinutes(2)));
+                Duration.ofSeconds(5), requestTimeout, List.of(Duration.ofMinutes(2)), Duration.ofSeconds(60));
     }
 
     private static MessagingSettings settings(List<Duration> statusChecks) {
         return new MessagingSettings(Duration.ofMillis(500), Duration.ofSeconds(60), 50, 8, Duration.ofSeconds(1),
-                Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofSeconds(15), statusChecks);
+                Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofSeconds(15), statusChecks, Duration.ofSeconds(60));
     }
 }

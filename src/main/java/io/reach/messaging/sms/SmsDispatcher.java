@@ -80,7 +80,8 @@ class SmsDispatcher extends BackgroundWorker {
             switch (twilio.sendSms(account, message.id(), to, text)) {
                 case TwilioGateway.Outcome.Accepted accepted -> statusChecks.accepted(message.id(), accepted.sid());
                 case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
-                case TwilioGateway.Outcome.Retry retry -> retryOrGiveUp(message, retry.error());
+                case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
+                        settings.retryDelay(message.attempt(), retry.answerLost()), settings.maxAttempts());
             }
             return;
         }

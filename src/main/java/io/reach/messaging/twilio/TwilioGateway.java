@@ -54,7 +54,17 @@ public class TwilioGateway {
 
         record Rejected(MessageError error) implements Outcome {}
 
-        record Retry(MessageError error) implements Outcome {}
+        /**
+         * A passing failure: worth another try. {@code answerLost} when the request went out and no answer came back
+         * (a timeout, a connection lost mid-exchange): Twilio may have taken it.
+         */
+        record Retry(MessageError error, boolean answerLost) implements Outcome {
+
+            /** Twilio answered, and the answer says to try again. */
+            Retry(MessageError error) {
+                this(error, false);
+            }
+        }
     }
 
     /**
@@ -153,7 +163,9 @@ public class TwilioGateway {
         try {
             return new Outcome.Accepted(request.get());
         } catch (ApiConnectionException e) {
-            return new Outcome.Retry(new MessageError(0, "Could not reach Twilio; retrying", e.getMessage()));
+            boolean answerLost = answerLost(e);
+            return new Outcome.Retry(new MessageError(0, answerLost ? "No answer from Twilio; retrying" : "Could not reach Twilio; retrying",
+                    e.getMessage()), answerLost);
         } catch (ApiException e) {
             int status = e.getStatusCode() == null ? 0 : e.getStatusCode();
             int code = e.getCode() == null ? status : e.getCode();
@@ -162,6 +174,16 @@ public class TwilioGateway {
         } catch (TwilioException e) {
             return new Outcome.Retry(new MessageError(0, "Twilio call failed; retrying", e.getMessage()));
         }
+    }
+
+    /**
+     * Whether the failed exchange sent the request and lost the answer: not when no connection was made (nothing went
+     * out), nor when the request could not be built.
+     */
+    private static boolean answerLost(ApiConnectionException e) {
+        Throwable cause = e.getCause();
+        return cause instanceof InterruptedException || cause instanceof java.io.IOException
+                && !(cause instanceof java.net.ConnectException) && !(cause instanceof java.net.http.HttpConnectTimeoutException);
     }
 
     private TwilioRestClient client(ProviderAccount account) {

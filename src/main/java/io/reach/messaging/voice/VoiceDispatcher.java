@@ -54,7 +54,7 @@ class VoiceDispatcher extends BackgroundWorker {
             case TwilioGateway.Outcome.Accepted accepted -> statusChecks.accepted(message.id(), accepted.sid());
             case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
             case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
-                    settings.backoff(message.attempt()), settings.maxAttempts());
+                    settings.retryDelay(message.attempt(), retry.answerLost()), settings.maxAttempts());
         }
     }
 }

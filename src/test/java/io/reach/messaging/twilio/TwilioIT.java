@@ -31,7 +31,9 @@ import tools.jackson.databind.JsonNode;
  * The Twilio adapter against a local HTTP server standing in for Twilio: the requests the official SDK sends,
  * each call status mapped from signed callbacks, and forged callbacks refused.
  */
-@TestPropertySource(properties = "reach.sandbox.enabled=false")
+@TestPropertySource(properties = {"reach.sandbox.enabled=false",
+        // A stalled answer counts as lost after this long (15 s by default).
+        "reach.messaging.request-timeout=2s"})
 class TwilioIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(20);
@@ -42,6 +44,9 @@ class TwilioIT extends ReachIntegrationTest {
 
     @Autowired
     WebhookInbox inbox;
+
+    @Autowired
+    org.springframework.jdbc.core.simple.JdbcClient jdbc;
 
     @AfterAll
     static void stopTwilio() {
@@ -197,6 +202,54 @@ class TwilioIT extends ReachIntegrationTest {
                 "category", "utility"), Map.of("utility", true), retried);
         await().atMost(PATIENCE).until(() -> "submitted".equals(status(second)));
         assertThat(requestsTo(retried).size()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void anSmsWhoseAnswerWasLostWaitsForTwiliosCallbackWhichMarksItSubmittedInsteadOfSendingItAgainAtOnce() {
+        String phone = nextPhone();
+        TWILIO.stallNext();
+        String id = send("/api/v1/messages/sms", Map.of("sender", "twilio-sms", "to", phone, "text", "Hi",
+                "category", "utility"), Map.of("utility", true), phone);
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/messages/" + id).json().path("error").has("title"));
+
+        JsonNode waiting = api.get("/api/v1/messages/" + id).json();
+        assertThat(waiting.path("status").asString()).isEqualTo("queued");
+        assertThat(waiting.path("error").path("title").asString()).isEqualTo("No answer from Twilio; retrying");
+        // Twilio may have taken it: the next attempt waits a minute for its callback, not the first backoff's second.
+        java.time.Instant next = jdbc.sql("SELECT next_attempt_at FROM messages WHERE id = ?")
+                .param(java.util.UUID.fromString(id)).query(java.time.OffsetDateTime.class).single().toInstant();
+        assertThat(next).isAfter(java.time.Instant.now().plusSeconds(50));
+
+        // It had: its callback names Reach's message in its URL.
+        callback(id, Map.of("MessageSid", "SM" + "a".repeat(32), "MessageStatus", "sent", "To", phone));
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(timeline(api, id)).containsExactly("queued", "submitted(inferred)", "sent"));
+        assertThat(requestsTo(phone)).hasSize(1);
+    }
+
+    @Test
+    void anSmsThatFoundNoConnectionSentNothingAndIsRetriedAfterTheUsualBackoff() {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "twilio-sms-unreachable", "channel", "sms",
+                "provider", "twilio", "fromAddress", "+14155552609", "secret", TOKEN, "settings",
+                Map.of("accountSid", ACCOUNT, "baseUrl", "http://127.0.0.1:" + closedPort)));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        String phone = nextPhone();
+
+        String id = send("/api/v1/messages/sms", Map.of("sender", "twilio-sms-unreachable", "to", phone, "text", "Hi",
+                "category", "utility"), Map.of("utility", true), phone);
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/messages/" + id).json().path("error").has("title"));
+
+        assertThat(api.get("/api/v1/messages/" + id).json().path("error").path("title").asString())
+                .isEqualTo("Could not reach Twilio; retrying");
+        java.time.Instant next = jdbc.sql("SELECT next_attempt_at FROM messages WHERE id = ?")
+                .param(java.util.UUID.fromString(id)).query(java.time.OffsetDateTime.class).single().toInstant();
+        assertThat(next).as("the first backoff, not the minute of a lost answer").isBefore(java.time.Instant.now().plusSeconds(30));
     }
 
     private String send(String path, Map<String, Object> request, Map<String, Boolean> consent, String phone) {

@@ -189,6 +189,31 @@ public class Senders {
         return changed;
     }
 
+    /** A WhatsApp number Meta raised to higher throughput, and whether Reach raised its throughput with it. */
+    public record ThroughputUpgrade(Sender sender, boolean raised) {}
+
+    /**
+     * Follows Meta's raising of a number's throughput (matched by the account and the digits of its display number):
+     * a number at the default throughput takes {@code upgraded}; one whose throughput was set otherwise keeps it.
+     */
+    public List<ThroughputUpgrade> followThroughputUpgrade(String wabaId, String displayNumber, int upgraded) {
+        String digits = displayNumber.replaceAll("\\D", "");
+        List<ThroughputUpgrade> upgrades = new ArrayList<>();
+        for (Sender number : list()) {
+            if (!Sender.WHATSAPP.equals(number.channel()) || !wabaId.equals(number.wabaId()) || digits.isEmpty()
+                    || !digits.equals(number.displayNumber().replaceAll("\\D", ""))) {
+                continue;
+            }
+            if (number.throughputPerSecond() == DEFAULT_THROUGHPUT) {
+                upgrades.add(new ThroughputUpgrade(update(number.id(), new SenderRequest(null, null, null, null, null, null,
+                        null, null, null, upgraded, null, null, null, null, null, null)), true));
+            } else {
+                upgrades.add(new ThroughputUpgrade(number, number.throughputPerSecond() == upgraded));
+            }
+        }
+        return upgrades;
+    }
+
     public Sender update(UUID id, SenderRequest request) {
         Sender updated = transactions.execute(tx -> {
             SenderStore.Row current = row(id);

@@ -15,8 +15,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * What Meta's webhooks say of a WhatsApp Business Account rather than of a message, applied with the payload's
- * messages: the business portfolio's messaging limit ({@code business_capability_update}), which its numbers follow,
- * and a template's review ({@code message_template_status_update}), which the registered template follows, so that
+ * messages: the business portfolio's messaging limit ({@code business_capability_update}, and
+ * {@code phone_number_quality_update}), which its numbers follow, a number's throughput upgrade, and a template's review ({@code message_template_status_update}), which the registered template follows, so that
  * a paused or disabled template is refused (blocked) before Meta refuses it, its queued messages too.
  */
 @Component
@@ -46,6 +46,7 @@ class AccountUpdates {
             for (JsonNode change : entry.path("changes")) {
                 switch (change.path("field").asString("")) {
                     case "business_capability_update" -> followMessagingLimit(wabaId, change.path("value"));
+                    case "phone_number_quality_update" -> followQualityUpdate(wabaId, change.path("value"));
                     case "message_template_status_update" -> followTemplateReview(change.path("value"));
                     default -> { }
                 }
@@ -57,10 +58,63 @@ class AccountUpdates {
         // The per-phone field is the one Meta sent before the portfolio's; either is the portfolio's limit.
         JsonNode limit = value.has("max_daily_conversations_per_business")
                 ? value.path("max_daily_conversations_per_business") : value.path("max_daily_conversation_per_phone");
-        if (wabaId == null || !limit.canConvertToInt() && !limit.asString("").matches("-?\\d{1,9}")) {
+        portfolioLimit(limit).ifPresent(portfolioLimit -> followMessagingLimit(wabaId, portfolioLimit));
+    }
+
+    /**
+     * A {@code phone_number_quality_update}: the portfolio's messaging limit as a tier ({@code TIER_2K}), which the
+     * account's numbers follow as they do a {@code business_capability_update}; and {@code THROUGHPUT_UPGRADE}, Meta
+     * raising one number from its default 80 messages a second to 1,000, which that number follows unless its
+     * throughput was set to something else than the default (a choice of the user's, kept).
+     */
+    private void followQualityUpdate(String wabaId, JsonNode value) {
+        portfolioLimit(value.path("max_daily_conversations_per_business"))
+                .ifPresent(portfolioLimit -> followMessagingLimit(wabaId, portfolioLimit));
+        String number = value.path("display_phone_number").asString(null);
+        if (wabaId == null || number == null || !"THROUGHPUT_UPGRADE".equalsIgnoreCase(value.path("event").asString(""))) {
             return;
         }
-        int portfolioLimit = limit.isNumber() ? limit.asInt() : Integer.parseInt(limit.asString());
+        for (Senders.ThroughputUpgrade upgrade : senders.followThroughputUpgrade(wabaId, number, UPGRADED_THROUGHPUT)) {
+            if (upgrade.raised()) {
+                log.info("Meta raised the throughput of WhatsApp number {} (sender {}) to {} messages a second; Reach now "
+                        + "sends it that fast", number, upgrade.sender().name(), UPGRADED_THROUGHPUT);
+            } else {
+                log.info("Meta raised the throughput of WhatsApp number {} (sender {}) to {} messages a second; its "
+                        + "throughputPerSecond stays {}, as it was set", number, upgrade.sender().name(), UPGRADED_THROUGHPUT,
+                        upgrade.sender().throughputPerSecond());
+            }
+        }
+    }
+
+    /** A number's throughput once Meta has raised it (THROUGHPUT_UPGRADE): its "higher throughput". */
+    static final int UPGRADED_THROUGHPUT = 1000;
+
+    /**
+     * The portfolio's messaging limit as Meta writes it: a number, its digits, or a tier ({@code TIER_250},
+     * {@code TIER_2K}, {@code TIER_UNLIMITED}); -1 for unlimited; empty when absent or not set yet.
+     */
+    static Optional<Integer> portfolioLimit(JsonNode limit) {
+        if (limit.isNumber() && limit.canConvertToInt()) {
+            return Optional.of(limit.asInt());
+        }
+        String text = limit.asString("").trim().toUpperCase(Locale.ROOT);
+        if (text.matches("-?\\d{1,9}")) {
+            return Optional.of(Integer.parseInt(text));
+        }
+        if (text.equals("TIER_UNLIMITED")) {
+            return Optional.of(-1);
+        }
+        java.util.regex.Matcher tier = TIER.matcher(text);
+        return tier.matches() ? Optional.of(Integer.parseInt(tier.group(1)) * (tier.group(2).isEmpty() ? 1 : 1000))
+                : Optional.empty();
+    }
+
+    private static final java.util.regex.Pattern TIER = java.util.regex.Pattern.compile("TIER_(\\d{1,6})(K?)");
+
+    private void followMessagingLimit(String wabaId, int portfolioLimit) {
+        if (wabaId == null) {
+            return;
+        }
         for (Sender number : senders.followMessagingLimit(wabaId, portfolioLimit)) {
             log.info("Meta set the messaging limit of WhatsApp Business Account {} to {}: sender {} now has {}",
                     wabaId, portfolioLimit < 0 ? "unlimited" : portfolioLimit, number.name(),

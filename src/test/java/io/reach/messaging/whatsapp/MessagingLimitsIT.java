@@ -238,6 +238,46 @@ class MessagingLimitsIT extends ReachIntegrationTest {
                 && !senderNamed("portfolio-2").has("messagingLimit"));
     }
 
+    @Test
+    void aNumberAtTheDefaultThroughputFollowsMetasUpgradeAndTheAccountsNumbersFollowTheTierOfItsQualityUpdate() {
+        String waba = "102290129348888";
+        Map<String, Object> common = Map.of("wabaId", waba, "accessToken", "EAAJB-limits-token", "appSecret", APP_SECRET,
+                "graphApiBaseUrl", META.baseUrl());
+        Map<String, Object> upgraded = new java.util.HashMap<>(common);
+        upgraded.putAll(Map.of("name", "upgraded", "phoneNumberId", "106540352248881", "displayNumber", "+1 555 078 8881",
+                "verifyToken", "verify-upgraded"));
+        Map<String, Object> setByHand = new java.util.HashMap<>(common);
+        setByHand.putAll(Map.of("name", "set-by-hand", "phoneNumberId", "106540352248882", "displayNumber", "+15550788882",
+                "verifyToken", "verify-set-by-hand", "throughputPerSecond", 20));
+        for (Map<String, Object> sender : List.of(upgraded, setByHand)) {
+            Api.Response created = api.post("/api/v1/senders", sender);
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+        }
+        assertThat(senderNamed("upgraded").path("throughputPerSecond").asInt()).isEqualTo(80);
+
+        postSigned(qualityUpdate(waba, "\"display_phone_number\":\"15550788881\",\"event\":\"THROUGHPUT_UPGRADE\","
+                + "\"max_daily_conversations_per_business\":\"TIER_10K\""));
+        await().atMost(PATIENCE).until(() -> senderNamed("upgraded").path("throughputPerSecond").asInt() == 1000);
+        assertThat(senderNamed("upgraded").path("messagingLimit").asInt()).isEqualTo(5000);
+        assertThat(senderNamed("set-by-hand").path("messagingLimit").asInt()).isEqualTo(5000);
+
+        // A throughput the user set is theirs; a tier not set yet changes no limit; unlimited lifts them.
+        postSigned(qualityUpdate(waba, "\"display_phone_number\":\"15550788882\",\"event\":\"THROUGHPUT_UPGRADE\","
+                + "\"max_daily_conversations_per_business\":\"TIER_NOT_SET\""));
+        assertThat(senderNamed("set-by-hand").path("throughputPerSecond").asInt()).isEqualTo(20);
+        assertThat(senderNamed("set-by-hand").path("messagingLimit").asInt()).isEqualTo(5000);
+        postSigned(qualityUpdate(waba, "\"display_phone_number\":\"15550788882\",\"event\":\"ONBOARDING\","
+                + "\"max_daily_conversations_per_business\":\"TIER_UNLIMITED\""));
+        assertThat(senderNamed("upgraded").has("messagingLimit")).isFalse();
+        assertThat(senderNamed("set-by-hand").has("messagingLimit")).isFalse();
+        assertThat(senderNamed("two-a-day").path("messagingLimit").asInt()).as("another account's number").isEqualTo(2);
+    }
+
+    private static String qualityUpdate(String wabaId, String fields) {
+        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"" + wabaId + "\",\"time\":1764840000,"
+                + "\"changes\":[{\"value\":{" + fields + "},\"field\":\"phone_number_quality_update\"}]}]}";
+    }
+
     private static String capabilityUpdate(String wabaId, String fields) {
         return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"" + wabaId + "\",\"time\":1764840000,"
                 + "\"changes\":[{\"value\":{" + fields + "},\"field\":\"business_capability_update\"}]}]}";

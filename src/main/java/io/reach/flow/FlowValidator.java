@@ -440,41 +440,53 @@ final class FlowValidator {
                 problems.add(new FlowProblem(id, "unreachable step: no path from the start leads to it")));
     }
 
-    /** A cycle through no waiting step would run forever without time passing. */
+    /**
+     * A cycle through no waiting step would run forever without time passing. A depth-first walk over the steps that
+     * do not wait, kept on a stack of its own rather than the thread's, so that a long chain of steps cannot overflow it.
+     */
     private static void checkCycles(Map<String, FlowStep> byId, List<FlowProblem> problems) {
+        // 1: on the current path; 2: done (every path from it explored).
         Map<String, Integer> state = new HashMap<>();
         Set<String> reported = new HashSet<>();
-        for (String id : byId.keySet()) {
-            visit(id, byId, state, new ArrayDeque<>(), problems, reported);
+        for (String root : byId.keySet()) {
+            if (!goesOnWithoutWaiting(byId.get(root)) || state.containsKey(root)) {
+                continue;
+            }
+            Deque<String> path = new ArrayDeque<>();
+            Deque<java.util.Iterator<String>> next = new ArrayDeque<>();
+            state.put(root, 1);
+            path.push(root);
+            next.push(targets(byId.get(root)).iterator());
+            while (!next.isEmpty()) {
+                if (!next.peek().hasNext()) {
+                    next.pop();
+                    state.put(path.pop(), 2);
+                    continue;
+                }
+                String target = next.peek().next();
+                FlowStep step = byId.get(target);
+                Integer seen = state.get(target);
+                if (!goesOnWithoutWaiting(step) || seen != null && seen == 2) {
+                    continue;
+                }
+                if (seen != null) {
+                    List<String> cycle = new ArrayList<>(path);
+                    java.util.Collections.reverse(cycle);
+                    cycle = cycle.subList(cycle.indexOf(target), cycle.size());
+                    if (reported.add(new java.util.TreeSet<>(cycle).toString())) {
+                        problems.add(new FlowProblem(target, "cycle with no wait in it: " + String.join(" → ", cycle) + " → " + target));
+                    }
+                    continue;
+                }
+                state.put(target, 1);
+                path.push(target);
+                next.push(targets(step).iterator());
+            }
         }
     }
 
-    private static void visit(String id, Map<String, FlowStep> byId, Map<String, Integer> state, Deque<String> path,
-                              List<FlowProblem> problems, Set<String> reported) {
-        FlowStep step = byId.get(id);
-        if (step == null || step.type() == null || StepTypes.WAITING.contains(step.type())) {
-            return;
-        }
-        Integer seen = state.get(id);
-        if (seen != null && seen == 2) {
-            return;
-        }
-        if (seen != null && seen == 1) {
-            List<String> cycle = new ArrayList<>(path);
-            java.util.Collections.reverse(cycle);
-            cycle = cycle.subList(cycle.indexOf(id), cycle.size());
-            if (reported.add(new java.util.TreeSet<>(cycle).toString())) {
-                problems.add(new FlowProblem(id, "cycle with no wait in it: " + String.join(" → ", cycle) + " → " + id));
-            }
-            return;
-        }
-        state.put(id, 1);
-        path.push(id);
-        for (String target : targets(step)) {
-            visit(target, byId, state, path, problems, reported);
-        }
-        path.pop();
-        state.put(id, 2);
+    private static boolean goesOnWithoutWaiting(FlowStep step) {
+        return step != null && step.type() != null && !StepTypes.WAITING.contains(step.type());
     }
 
     private static boolean blank(String text) {

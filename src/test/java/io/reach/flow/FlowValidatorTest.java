@@ -199,6 +199,27 @@ class FlowValidatorTest {
     }
 
     @Test
+    void walksAChainOfTenThousandStepsWithoutAWaitAndNamesTheCycleAtItsEnd() {
+        // Walked on the thread's own stack, a chain this long overflowed it: a 500 instead of an answer.
+        StringBuilder steps = new StringBuilder();
+        int length = 10_000;
+        for (int i = 0; i < length; i++) {
+            steps.append(i == 0 ? "" : ",").append("{\"id\":\"").append(i == 0 ? "a" : "s" + i)
+                    .append("\",\"type\":\"add_tag\",\"tag\":\"x\",\"next\":\"").append(i + 1 < length ? "s" + (i + 1) : "e")
+                    .append("\"}");
+        }
+        String chain = steps + ",{\"id\":\"e\",\"type\":\"end\"}";
+        assertThat(check(chain)).isEmpty();
+
+        String looping = chain.replace("\"next\":\"e\"", "\"next\":\"s5000\"");
+        List<FlowProblem> problems = check(looping.replace(",{\"id\":\"e\",\"type\":\"end\"}", ""));
+        assertThat(problems).singleElement().satisfies(p -> {
+            assertThat(p.step()).isEqualTo("s5000");
+            assertThat(p.message()).startsWith("cycle with no wait in it: s5000 → s5001 → ").endsWith("s9999 → s5000");
+        });
+    }
+
+    @Test
     void acceptsACycleThroughAWait() {
         assertThat(check("{\"id\":\"a\",\"type\":\"wait\",\"duration\":\"P1D\",\"next\":\"b\"},"
                 + "{\"id\":\"b\",\"type\":\"condition\",\"condition\":{\"left\":\"x\",\"operator\":\"exists\"},"

@@ -89,9 +89,25 @@ class ApiErrorHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ApiError> unexpected(Exception e) {
+        if (clientWentAway(e)) {
+            // Nothing wrong with Reach, and no one left to answer.
+            log.debug("The client went away before the answer was written: {}", e.toString());
+            return null;
+        }
         log.error("Unexpected failure while handling a request", e);
         return respond(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
                 "Reach failed to handle the request; the server log has the details", List.of());
+    }
+
+    /** Whether writing the answer failed because the client closed the connection (a broken pipe, a reset). */
+    static boolean clientWentAway(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.springframework.web.context.request.async.AsyncRequestNotUsableException
+                    || cause instanceof org.apache.catalina.connector.ClientAbortException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ResponseEntity<ApiError> respond(HttpStatus status, String code, String message, List<?> details) {

@@ -1,0 +1,33 @@
+package io.reach.shared;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotWritableException;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
+
+class ApiErrorHandlerTest {
+
+    private final ApiErrorHandler handler = new ApiErrorHandler();
+
+    @Test
+    void aClientThatWentAwayWhileItsAnswerWasWrittenIsNoFailureOfReachsAndGetsNoAnswer() {
+        // What Spring MVC throws when the client closed the connection mid-answer (a broken pipe).
+        Exception brokenPipe = new HttpMessageNotWritableException("Could not write JSON",
+                new AsyncRequestNotUsableException("ServletOutputStream failed to write: java.io.IOException: Broken pipe"));
+        assertThat(ApiErrorHandler.clientWentAway(brokenPipe)).isTrue();
+        assertThat(ApiErrorHandler.clientWentAway(new org.apache.catalina.connector.ClientAbortException("reset"))).isTrue();
+        assertThat(handler.unexpected(brokenPipe)).isNull();
+    }
+
+    @Test
+    void anythingElseUnexpectedIsA500ThatPointsToTheLog() {
+        Exception bug = new IllegalStateException("a bug", new java.io.IOException("disk full"));
+        assertThat(ApiErrorHandler.clientWentAway(bug)).isFalse();
+        ResponseEntity<ApiError> answer = handler.unexpected(bug);
+        assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.INTERNAL_SERVER_ERROR);
+        assertThat(answer.getBody().error()).isEqualTo("internal_error");
+    }
+}

@@ -367,7 +367,8 @@ public class Contacts {
                 base.notOnWhatsApp(), base.createdAt(), base.updatedAt(), base.lastActiveAt());
     }
 
-    static String tagProblem(String tag) {
+    /** What is wrong with a tag a contact would be given (empty, too long), or null when nothing is. */
+    public static String tagProblem(String tag) {
         if (tag == null || tag.isBlank()) {
             return "a tag cannot be empty";
         }

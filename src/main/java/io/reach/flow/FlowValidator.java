@@ -120,6 +120,13 @@ final class FlowValidator {
                 }
                 if (entry.audience() != null) {
                     refuseNulls(entry.audience().tags(), null, "entry.audience.tags", problems);
+                    List<String> tags = entry.audience().tags() == null ? List.of() : entry.audience().tags();
+                    for (int i = 0; i < tags.size(); i++) {
+                        String problem = tags.get(i) == null ? null : io.reach.contact.Contacts.tagProblem(tags.get(i));
+                        if (problem != null) {
+                            problems.add(new FlowProblem(null, "entry.audience.tags[" + i + "]: " + problem + " (no contact has it)"));
+                        }
+                    }
                     refuseNullValues(entry.audience().attributes(), null, "entry.audience.attributes", problems);
                     checkActivity(entry.audience().activeWithin(), "entry.audience.activeWithin", problems);
                     checkActivity(entry.audience().inactiveFor(), "entry.audience.inactiveFor", problems);
@@ -326,7 +333,14 @@ final class FlowValidator {
                 }
                 checkBranchKeys(step, Set.of("true", "false"), problems);
             }
-            case StepTypes.ADD_TAG, StepTypes.REMOVE_TAG -> require(step.tag(), id, "tag", problems);
+            case StepTypes.ADD_TAG, StepTypes.REMOVE_TAG -> {
+                require(step.tag(), id, "tag", problems);
+                // A tag without placeholders is known now: one the contacts would refuse would fail every journey there.
+                String problem = blank(step.tag()) || step.tag().contains("{{") ? null : io.reach.contact.Contacts.tagProblem(step.tag());
+                if (problem != null) {
+                    problems.add(new FlowProblem(id, "tag: " + problem));
+                }
+            }
             case StepTypes.SET_ATTRIBUTE -> {
                 if (blank(step.attribute()) || !step.attribute().matches("[A-Za-z_][A-Za-z0-9_]{0,99}")) {
                     problems.add(new FlowProblem(id, "attribute: an attribute name (letters, digits, _)"));

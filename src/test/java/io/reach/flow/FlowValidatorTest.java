@@ -118,6 +118,16 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesATagNoContactCouldHaveUnlessPlaceholdersFillIt() {
+        String long_ = "t".repeat(101);
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"add_tag\",\"tag\":\"" + long_ + "\",\"next\":\"b\"},"
+                + "{\"id\":\"b\",\"type\":\"remove_tag\",\"tag\":\"{{campaign}}-" + long_ + "\",\"next\":\"e\"},"
+                + "{\"id\":\"e\",\"type\":\"end\"}"), "a", "tag: a tag is at most 100 characters");
+        assertOnlyProblem(check("{\"type\":\"audience\",\"audience\":{\"tags\":[\"vip\",\"" + long_ + "\"]}}", "e",
+                "{\"id\":\"e\",\"type\":\"end\"}"), null, "entry.audience.tags[1]: a tag is at most 100 characters");
+    }
+
+    @Test
     void namesDefaultVariablesNamedLikeReachsOwnOrWithoutAValue() {
         String document = "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"variables\":{\"_last_from\":\"x\",\"shop\":null,\"ok\":\"y\"},"
                 + "\"start\":\"a\",\"steps\":[{\"id\":\"a\",\"type\":\"end\"}]}";

@@ -62,6 +62,7 @@ public class Journeys {
      */
     public Started start(UUID flowId, String to, String contactId, Map<String, String> variables, String key) {
         checkKey(key);
+        checkGiven("variables", variables);
         String entryKey = key == null ? null : "api:" + flowId + ":" + key;
         Optional<Started> replayed = replayed(entryKey);
         if (replayed.isPresent()) {
@@ -90,6 +91,7 @@ public class Journeys {
             throw ApiException.invalidField("name", "is required (the event's name, e.g. order_ready)");
         }
         checkKey(key);
+        checkGiven("properties", properties);
         UUID contact = recipients.resolveId(to, contactId);
         Map<String, String> vars = new LinkedHashMap<>();
         if (properties != null) {
@@ -199,6 +201,31 @@ public class Journeys {
     }
 
     static final int MAX_KEY = 150;
+
+    /** Most variables a start, or properties an event, may give: a journey's variables are rewritten at its steps. */
+    static final int MAX_GIVEN = 200;
+    static final int MAX_GIVEN_NAME = 100;
+    /** As long as a contact's attribute value may be: what placeholders put into a message. */
+    static final int MAX_GIVEN_VALUE = 4000;
+
+    /** Refuses more variables (or properties) than a journey keeps, a name too long, or a value too long, naming it. */
+    private static void checkGiven(String field, Map<String, String> given) {
+        if (given == null) {
+            return;
+        }
+        if (given.size() > MAX_GIVEN) {
+            throw ApiException.invalidField(field, "at most " + MAX_GIVEN + " names, not " + given.size());
+        }
+        given.forEach((name, value) -> {
+            if (name.length() > MAX_GIVEN_NAME) {
+                throw ApiException.invalidField(field + "." + io.reach.shared.Texts.clip(name, 40),
+                        "a name is at most " + MAX_GIVEN_NAME + " characters");
+            }
+            if (value != null && value.length() > MAX_GIVEN_VALUE) {
+                throw ApiException.invalidField(field + "." + name, "is longer than " + MAX_GIVEN_VALUE + " characters");
+            }
+        });
+    }
 
     /** A journey's first variables: the flow document's {@code variables} (defaults), then what its start gives. */
     private Map<String, String> startVariables(FlowVersion version, Map<String, String> given) {

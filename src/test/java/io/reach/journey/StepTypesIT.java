@@ -911,6 +911,41 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesMoreVariablesOrPropertiesThanAJourneyKeepsOrOverlongOnesAndStartsNothing() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");
+        String phone = contact();
+        Map<String, String> tooMany = new java.util.HashMap<>();
+        for (int i = 0; i <= Journeys.MAX_GIVEN; i++) {
+            tooMany.put("v" + i, "x");
+        }
+        Map<String, String> mostAllowed = new java.util.HashMap<>(tooMany);
+        mostAllowed.remove("v0");
+        mostAllowed.put("v1", "x".repeat(Journeys.MAX_GIVEN_VALUE));
+
+        List<Api.Response> refused = List.of(
+                api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone, "variables", tooMany)),
+                api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone, "variables",
+                        Map.of("order", "x".repeat(Journeys.MAX_GIVEN_VALUE + 1)))),
+                api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone, "variables", Map.of("n".repeat(101), "x"))),
+                api.post("/api/v1/events", Map.of("name", "order_ready", "to", phone, "properties", tooMany)),
+                api.post("/api/v1/events", Map.of("name", "order_ready", "to", phone, "properties",
+                        Map.of("order_id", "x".repeat(Journeys.MAX_GIVEN_VALUE + 1)))));
+        List<String> fields = refused.stream().map(r -> {
+            assertThat(r.status()).as(r.body()).isEqualTo(400);
+            return r.json().path("details").path(0).path("field").asString();
+        }).toList();
+        assertThat(fields).containsExactly("variables", "variables.order", "variables." + "n".repeat(39) + "…",
+                "properties", "properties.order_id");
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).isEmpty();
+
+        Api.Response most = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone, "variables", mostAllowed));
+        assertThat(most.status()).as(most.body()).isEqualTo(201);
+        assertThat(api.post("/api/v1/events", Map.of("name", "no_flow_listens", "to", phone, "properties", mostAllowed))
+                .status()).isEqualTo(202);
+    }
+
+    @Test
     @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
     void launchesItsAudienceByTagsAttributesAndConsentNeverTheOptedOutAndNobodyTwice(
             org.springframework.boot.test.system.CapturedOutput output) {

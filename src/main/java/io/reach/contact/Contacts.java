@@ -29,6 +29,9 @@ public class Contacts {
     static final Pattern ATTRIBUTE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,99}");
     static final int MAX_VALUE_LENGTH = 4000;
     static final int MAX_TAG_LENGTH = 100;
+    /** A contact's attributes and tags are read with it at most journey steps: they stay a bounded handful. */
+    static final int MAX_ATTRIBUTES = 500;
+    static final int MAX_TAGS = 500;
 
     private final ContactStore store;
     private final PhoneNumbers phoneNumbers;
@@ -336,6 +339,13 @@ public class Contacts {
                     tags.add(tag.trim());
                 }
             }
+        }
+        if (attributes.size() > MAX_ATTRIBUTES) {
+            problems.add(new FieldProblem("attributes", "a contact has at most " + MAX_ATTRIBUTES + " attributes; this would give it "
+                    + attributes.size()));
+        }
+        if (tags.size() > MAX_TAGS) {
+            problems.add(new FieldProblem("tags", "a contact has at most " + MAX_TAGS + " tags; this would give it " + tags.size()));
         }
         Consent consent = base.consent();
         if (request.consent() != null) {

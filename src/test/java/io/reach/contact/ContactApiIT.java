@@ -63,6 +63,30 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesMoreAttributesOrTagsThanAContactKeepsCountingThoseItHasAlready() {
+        Map<String, String> attributes = new java.util.HashMap<>();
+        java.util.List<String> tags = new java.util.ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            attributes.put("a" + i, "x");
+            tags.add("t" + i);
+        }
+        Api.Response most = api.post("/api/v1/contacts", Map.of("phone", "+31 6 1299 0001", "attributes", attributes, "tags", tags));
+        assertThat(most.status()).as(most.body()).isEqualTo(201);
+        String id = most.json().path("id").asString();
+
+        Api.Response oneMore = api.patch("/api/v1/contacts/" + id, Map.of("attributes", Map.of("a500", "x")));
+        assertThat(oneMore.status()).isEqualTo(400);
+        assertThat(oneMore.json().path("details").path(0).path("field").asString()).isEqualTo("attributes");
+        assertThat(oneMore.json().path("details").path(0).path("message").asString()).contains("at most 500", "501");
+        tags.add("t500");
+        Api.Response tooMany = api.post("/api/v1/contacts", Map.of("phone", "+31 6 1299 0002", "tags", tags));
+        assertThat(tooMany.status()).isEqualTo(400);
+        assertThat(tooMany.json().path("details").path(0).path("field").asString()).isEqualTo("tags");
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612990002").json()).isEmpty();
+        assertThat(api.get("/api/v1/contacts/" + id).json().path("attributes").size()).isEqualTo(500);
+    }
+
+    @Test
     void refusesABodyOfTheWrongShapeNamingWhereAndWhatWithoutJavasTypes() {
         Api.Response tagsAsText = api.post("/api/v1/contacts", "{\"phone\":\"+31612349901\",\"tags\":\"vip\"}");
         Api.Response nested = api.post("/api/v1/events", "{\"name\":\"order_ready\",\"to\":\"+31612349901\","

@@ -626,13 +626,22 @@ public class Messages {
         return ids.size();
     }
 
-    /** Matches unmatched statuses whose messages have appeared since; returns how many were applied. */
+    /**
+     * How long after it came an unmatched status is looked at again for its message. A status of a message Reach sends
+     * waits seconds for it (recording the provider's answer matches what came before it; this sweep catches the
+     * status stored while that recording ran); those of messages Reach never sent (another app on the same number)
+     * never match, and would otherwise be read again at every sweep, for ever.
+     */
+    public static final java.time.Duration UNMATCHED_SWEPT_FOR = java.time.Duration.ofHours(1);
+
+    /** Matches unmatched statuses of the last hour whose messages have appeared since; returns how many were applied. */
     public int reconcilePending(int limit) {
         record Pending(String providerMessageId, UUID senderId) {}
         List<Pending> pending = jdbc.sql("SELECT DISTINCT u.provider_message_id, u.sender_id FROM unmatched_statuses u"
                         + " JOIN messages m ON m.provider_message_id = u.provider_message_id"
-                        + " WHERE u.matched_message_id IS NULL LIMIT ?")
-                .param(limit).query((rs, n) -> new Pending(rs.getString(1), rs.getObject(2, UUID.class))).list();
+                        + " WHERE u.received_at >= ? AND u.matched_message_id IS NULL LIMIT ?")
+                .params(Times.utc(clock.instant().minus(UNMATCHED_SWEPT_FOR)), limit)
+                .query((rs, n) -> new Pending(rs.getString(1), rs.getObject(2, UUID.class))).list();
         return pending.stream().mapToInt(p -> reconcile(p.providerMessageId(), p.senderId())).sum();
     }
 

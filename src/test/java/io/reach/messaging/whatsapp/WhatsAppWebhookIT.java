@@ -398,6 +398,31 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void theSweepMatchesAStatusWhoseMessageAppearedSinceButNoLongerOneReceivedOverAnHourAgo() {
+        postSigned(statuses(status("wamid.swept", "delivered", null), status("wamid.swept-too-late", "delivered", null)));
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/unmatched-statuses").json().toString())
+                .contains("\"wamid.swept\"", "\"wamid.swept-too-late\""));
+        // As a status of a message Reach never sent (another app's on the same number) is by then.
+        jdbc.sql("UPDATE unmatched_statuses SET received_at = ? WHERE provider_message_id = 'wamid.swept-too-late'")
+                .param(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minus(Messages.UNMATCHED_SWEPT_FOR).minusMinutes(1))
+                .update();
+        // Both messages appear without the recording of Meta's answer (which matches what came before it itself), as
+        // when a status is stored while that recording runs; the late one first, so that a sweep that sees the first
+        // also sees it.
+        String late = queuedMessage();
+        String swept = queuedMessage();
+        jdbc.sql("UPDATE messages SET provider_message_id = 'wamid.swept-too-late' WHERE id = ?").param(UUID.fromString(late)).update();
+        jdbc.sql("UPDATE messages SET provider_message_id = 'wamid.swept' WHERE id = ?").param(UUID.fromString(swept)).update();
+
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(timeline(api, swept)).contains("delivered"));
+        assertThat(timeline(api, late)).containsExactly("queued");
+        // It is still listed, unmatched, for inspection; and the recording of an answer still matches it.
+        assertThat(api.get("/api/v1/unmatched-statuses").json().toString()).contains("wamid.swept-too-late");
+        messages.recordSubmitted(UUID.fromString(late), "wamid.swept-too-late");
+        assertThat(timeline(api, late)).containsExactly("queued", "submitted", "delivered");
+    }
+
+    @Test
     void matchesAStatusThatOutrunsTheSendAnswerByReachsOwnIdAndInfersSubmitted() {
         String id = queuedMessage();
 

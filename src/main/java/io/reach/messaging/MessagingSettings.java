@@ -25,6 +25,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                                came (a timeout, a connection lost mid-exchange): Twilio may have taken it, and its
  *                                first status callback, whose URL names Reach's message, marks it submitted meanwhile,
  *                                so that it is not sent twice
+ * @param keepProcessedCallbacks  how long a provider callback (a webhook, a receipt) is kept in the inbox once applied,
+ *                                for a look at what a provider sent; then it is deleted (what it said stays in the
+ *                                messages' timelines). Callbacks not applied yet are never deleted
  */
 @ConfigurationProperties("reach.messaging")
 public record MessagingSettings(
@@ -37,7 +40,8 @@ public record MessagingSettings(
         @DefaultValue("5s") Duration unmatchedSweepInterval,
         @DefaultValue("15s") Duration requestTimeout,
         @DefaultValue({"2m", "10m", "1h", "6h"}) java.util.List<Duration> statusChecks,
-        @DefaultValue("60s") Duration retryAfterLostAnswer) {
+        @DefaultValue("60s") Duration retryAfterLostAnswer,
+        @DefaultValue("30d") Duration keepProcessedCallbacks) {
 
     /** Twilio requests the SDK makes per send at most (the first, and two more after a 5xx answer). */
     static final int TWILIO_TRIES = 3;

@@ -91,6 +91,16 @@ public class WebhookInbox {
                 .update();
     }
 
+    /**
+     * Deletes up to {@code limit} callbacks processed before {@code before}, oldest first; returns how many. Callbacks
+     * not processed yet are never deleted.
+     */
+    public int deleteProcessedBefore(Instant before, int limit) {
+        return jdbc.sql("DELETE FROM webhook_inbox WHERE id IN (SELECT id FROM webhook_inbox WHERE processed_at < ?"
+                        + " ORDER BY processed_at LIMIT ?)")
+                .params(Times.utc(before), limit).update();
+    }
+
     /** How many callbacks from a source wait to be processed (stored but not processed yet). */
     public long pending(String source) {
         return jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE channel = ? AND processed_at IS NULL")

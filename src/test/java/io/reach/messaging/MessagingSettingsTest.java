@@ -51,11 +51,13 @@ class MessagingSettingsTest {
 
     private static MessagingSettings settings(Duration lease, Duration requestTimeout) {
         return new MessagingSettings(Duration.ofMillis(500), lease, 50, 8, Duration.ofSeconds(1), Duration.ofMinutes(5),
-                Duration.ofSeconds(5), requestTimeout, List.of(Duration.ofMinutes(2)), Duration.ofSeconds(60));
+                Duration.ofSeconds(5), requestTimeout, List.of(Duration.ofMinutes(2)), Duration.ofSeconds(60),
+                Duration.ofDays(30));
     }
 
     private static MessagingSettings settings(List<Duration> statusChecks) {
         return new MessagingSettings(Duration.ofMillis(500), Duration.ofSeconds(60), 50, 8, Duration.ofSeconds(1),
-                Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofSeconds(15), statusChecks, Duration.ofSeconds(60));
+                Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofSeconds(15), statusChecks, Duration.ofSeconds(60),
+                Duration.ofDays(30));
     }
 }

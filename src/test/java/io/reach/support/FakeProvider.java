@@ -92,6 +92,15 @@ public final class FakeProvider implements AutoCloseable {
         server.start();
     }
 
+    /** A loopback base URL nothing listens on: a provider no connection reaches (a port taken and given back). */
+    public static String unreachableBaseUrl() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "http://127.0.0.1:" + socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }

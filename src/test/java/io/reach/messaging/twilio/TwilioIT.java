@@ -229,15 +229,9 @@ class TwilioIT extends ReachIntegrationTest {
 
     @Test
     void anSmsThatFoundNoConnectionSentNothingAndIsRetriedAfterTheUsualBackoff() {
-        int closedPort;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
         Api.Response sender = api.post("/api/v1/senders", Map.of("name", "twilio-sms-unreachable", "channel", "sms",
                 "provider", "twilio", "fromAddress", "+14155552609", "secret", TOKEN, "settings",
-                Map.of("accountSid", ACCOUNT, "baseUrl", "http://127.0.0.1:" + closedPort)));
+                Map.of("accountSid", ACCOUNT, "baseUrl", FakeProvider.unreachableBaseUrl())));
         assertThat(sender.status()).as(sender.body()).isEqualTo(201);
         String phone = nextPhone();
 

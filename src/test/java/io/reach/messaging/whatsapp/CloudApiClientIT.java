@@ -276,15 +276,9 @@ class CloudApiClientIT extends ReachIntegrationTest {
     void aSendThatFoundNoConnectionIsRetriedAfterTheUsualBackoff() {
         String phone = "+14155552675";
         Fixtures.consentingContact(api, phone);
-        int closedPort;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
         Api.Response sender = api.post("/api/v1/senders", Map.of("name", "meta-unreachable", "phoneNumberId", "106540352242929",
                 "wabaId", "102290129340398", "displayNumber", "+15550783889", "accessToken", "EAAJB-secret-token",
-                "appSecret", "app-secret", "verifyToken", "verify", "graphApiBaseUrl", "http://127.0.0.1:" + closedPort,
+                "appSecret", "app-secret", "verifyToken", "verify", "graphApiBaseUrl", FakeProvider.unreachableBaseUrl(),
                 "graphApiVersion", "v21.0"));
         assertThat(sender.status()).as(sender.body()).isEqualTo(201);
 

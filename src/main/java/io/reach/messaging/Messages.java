@@ -55,7 +55,13 @@ public class Messages {
     }
 
     /** The outcome of recording a message: {@code replayed} when its idempotency key was seen before. */
-    public record Created(Message message, boolean replayed) {}
+    public record Created(Message message, boolean replayed) {
+
+        /** A new message waiting for its dispatcher: not a replay of an earlier request, and not blocked. */
+        public boolean awaitsDispatch() {
+            return !replayed && message.blockedReason() == null;
+        }
+    }
 
     /** A message claimed for sending: the provider request as recorded, and how many attempts it has had. */
     public record Outbound(UUID id, UUID senderId, UUID contactId, String recipient, String requestBody, int attempt) {}

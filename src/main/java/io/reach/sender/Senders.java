@@ -176,8 +176,7 @@ public class Senders {
      * when it is unlimited (negative). Returns the numbers whose limit changed.
      */
     public List<Sender> followMessagingLimit(String wabaId, int portfolioLimit) {
-        List<Sender> numbers = list().stream()
-                .filter(s -> Sender.WHATSAPP.equals(s.channel()) && wabaId.equals(s.wabaId())).toList();
+        List<Sender> numbers = whatsAppNumbersOf(wabaId);
         Integer share = portfolioLimit < 0 || numbers.isEmpty() ? null : Math.max(1, portfolioLimit / numbers.size());
         List<Sender> changed = new ArrayList<>();
         for (Sender number : numbers) {
@@ -187,6 +186,12 @@ public class Senders {
             }
         }
         return changed;
+    }
+
+    /** The WhatsApp numbers of a WhatsApp Business Account (none for a null id). */
+    public List<Sender> whatsAppNumbersOf(String wabaId) {
+        return list().stream().filter(s -> Sender.WHATSAPP.equals(s.channel()) && s.wabaId() != null
+                && s.wabaId().equals(wabaId)).toList();
     }
 
     /** A WhatsApp number Meta raised to higher throughput, and whether Reach raised its throughput with it. */
@@ -199,9 +204,8 @@ public class Senders {
     public List<ThroughputUpgrade> followThroughputUpgrade(String wabaId, String displayNumber, int upgraded) {
         String digits = displayNumber.replaceAll("\\D", "");
         List<ThroughputUpgrade> upgrades = new ArrayList<>();
-        for (Sender number : list()) {
-            if (!Sender.WHATSAPP.equals(number.channel()) || !wabaId.equals(number.wabaId()) || digits.isEmpty()
-                    || !digits.equals(number.displayNumber().replaceAll("\\D", ""))) {
+        for (Sender number : whatsAppNumbersOf(wabaId)) {
+            if (digits.isEmpty() || !digits.equals(number.displayNumber().replaceAll("\\D", ""))) {
                 continue;
             }
             if (number.throughputPerSecond() == DEFAULT_THROUGHPUT) {

@@ -2,7 +2,6 @@ package io.reach.messaging.sms;
 
 import io.reach.contact.Contact;
 import io.reach.messaging.Channel;
-import io.reach.messaging.Message;
 import io.reach.messaging.Messages;
 import io.reach.messaging.NewMessage;
 import io.reach.messaging.Recipients;
@@ -74,11 +73,15 @@ public class SmsSending implements io.reach.messaging.KeywordReplies {
                 refusal != null ? refusal : Recipients.blockedReason(recipient, category), category),
                 id -> json.writeValueAsString(Map.of("to", recipient.phone(), "text", request.text() == null ? "" : request.text(),
                         "reference", reference)));
-        Message message = created.message();
-        if (!created.replayed() && message.blockedReason() == null) {
+        if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();
         }
         return SendResult.of(created);
+    }
+
+    @Override
+    public io.reach.messaging.Channel channel() {
+        return Channel.SMS;
     }
 
     /**
@@ -87,11 +90,6 @@ public class SmsSending implements io.reach.messaging.KeywordReplies {
      * message.
      */
     @Override
-    public io.reach.messaging.Channel channel() {
-        return Channel.SMS;
-    }
-
-    @Override
     public SendResult confirmKeyword(UUID senderId, Contact contact, String text, String idempotencyKey) {
         int reference = RANDOM.nextInt(256);
         int parts = SmsEncoding.encode(text, 0).parts().size();
@@ -99,7 +97,7 @@ public class SmsSending implements io.reach.messaging.KeywordReplies {
         Messages.Created created = messages.create(new NewMessage(Channel.SMS, senderId, contact.id(), contact.phone(),
                 null, null, null, idempotencyKey, text, tooLong, MessageCategory.UTILITY),
                 id -> json.writeValueAsString(Map.of("to", contact.phone(), "text", text, "reference", reference)));
-        if (!created.replayed() && tooLong == null) {
+        if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();
         }
         return SendResult.of(created);

@@ -2,7 +2,6 @@ package io.reach.messaging.voice;
 
 import io.reach.contact.Contact;
 import io.reach.messaging.Channel;
-import io.reach.messaging.Message;
 import io.reach.messaging.Messages;
 import io.reach.messaging.NewMessage;
 import io.reach.messaging.Recipients;
@@ -78,8 +77,7 @@ public class VoiceSending {
                 contact.phone(), null, null, request.campaignId(), request.idempotencyKey(), request.text(),
                 refusal != null ? refusal : Recipients.blockedReason(contact, category), category),
                 id -> json.writeValueAsString(Map.of("to", contact.phone(), "twiml", twiml)));
-        Message message = created.message();
-        if (!created.replayed() && message.blockedReason() == null) {
+        if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();
         }
         return SendResult.of(created);

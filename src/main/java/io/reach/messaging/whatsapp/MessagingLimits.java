@@ -58,13 +58,13 @@ class MessagingLimits {
         this.senders = senders;
     }
 
+    /** Why a message may not go out now, and when its sender has room again (null when that is not known). */
+    record Refusal(String reason, Instant roomAt) {}
+
     /**
      * Whether the claimed message may go out within its sender's messaging limit, counting its number when it opens
      * one of the sender's reaches; when not, why, and when the sender has room again.
      */
-    /** Why a message may not go out now, and when its sender has room again (null when that is not known). */
-    record Refusal(String reason, Instant roomAt) {}
-
     Optional<Refusal> refusal(Messages.Outbound message, Sender sender) {
         Integer limit = sender.messagingLimit();
         if (limit == null) {

@@ -2,7 +2,6 @@ package io.reach.messaging.whatsapp;
 
 import io.reach.contact.Contact;
 import io.reach.messaging.Channel;
-import io.reach.messaging.Message;
 import io.reach.messaging.Messages;
 import io.reach.messaging.NewMessage;
 import io.reach.messaging.Recipients;
@@ -88,7 +87,7 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
                 contact.phone(), template.name(), template.language(), request.campaignId(), request.idempotencyKey(),
                 rendered == null ? null : rendered.text(), blockedReason, template.category()),
                 id -> requests.template(id, contact.phone(), rendered));
-        if (!created.replayed() && blockedReason == null) {
+        if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();
         }
         return SendResult.of(created);
@@ -117,11 +116,15 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
         Messages.Created created = messages.create(new NewMessage(Channel.WHATSAPP, account.sender().id(), contact.id(),
                 contact.phone(), null, null, campaignId, idempotencyKey, text, blockedReason, null),
                 id -> requests.text(id, contact.phone(), text));
-        Message message = created.message();
-        if (!created.replayed() && message.blockedReason() == null) {
+        if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();
         }
         return SendResult.of(created);
+    }
+
+    @Override
+    public io.reach.messaging.Channel channel() {
+        return Channel.WHATSAPP;
     }
 
     /**
@@ -130,15 +133,10 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
      * contact who has just opted out). {@code idempotencyKey} keeps one answer per keyword message.
      */
     @Override
-    public io.reach.messaging.Channel channel() {
-        return Channel.WHATSAPP;
-    }
-
-    @Override
     public SendResult confirmKeyword(UUID senderId, Contact contact, String text, String idempotencyKey) {
         Messages.Created created = messages.create(new NewMessage(Channel.WHATSAPP, senderId, contact.id(), contact.phone(),
                 null, null, null, idempotencyKey, text, null, null), id -> requests.text(id, contact.phone(), text));
-        if (!created.replayed()) {
+        if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();
         }
         return SendResult.of(created);

@@ -1,6 +1,5 @@
 package io.reach.messaging.whatsapp;
 
-import io.reach.sender.Sender;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.ApiError;
@@ -124,7 +123,7 @@ class WhatsAppWebhookController {
             }
             if (!named) {
                 String wabaId = entry.path("id").asString(null);
-                senders.list().stream().filter(s -> Sender.WHATSAPP.equals(s.channel()) && s.wabaId().equals(wabaId)).findFirst()
+                senders.whatsAppNumbersOf(wabaId).stream().findFirst()
                         .flatMap(s -> senders.byPhoneNumberId(s.phoneNumberId())).ifPresent(accounts::add);
             }
         }

@@ -123,10 +123,25 @@ class JourneyController {
         return journeys.get(Ids.parse("id", id));
     }
 
-    /** The journey's path, step by step: when it entered each step, the branch it took and what the step did. */
+    /**
+     * The journey's path, step by step: when it entered each step, the branch it took and what the step did; a page
+     * of it, from the step after {@code after} (a step's {@code seq}), since a journey that loops through a wait for
+     * months has a long path. A full page links the next one.
+     */
+    @ApiResponse(responseCode = "200", description = "a page of the journey's steps, in the order it took them",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @GetMapping("/api/v1/journeys/{id}/path")
-    List<JourneyStep> path(@PathVariable String id) {
-        return journeys.path(Ids.parse("id", id));
+    ResponseEntity<List<JourneyStep>> path(@PathVariable String id, @RequestParam(defaultValue = "0") int after,
+                                           @RequestParam(defaultValue = "1000") int limit) {
+        if (limit < 1 || limit > 10_000) {
+            throw ApiException.invalidField("limit", "must be between 1 and 10000");
+        }
+        if (after < 0) {
+            throw ApiException.invalidField("after", "must be a step's seq (0 or more), not " + after);
+        }
+        UUID journeyId = Ids.parse("id", id);
+        List<JourneyStep> page = journeys.path(journeyId, after, limit);
+        return Pages.withNextLink(page, limit, "/api/v1/journeys/" + journeyId + "/path?limit=" + limit, JourneyStep::seq);
     }
 
     @GetMapping("/api/v1/flows/{id}/versions/{version}/counts")

@@ -498,10 +498,10 @@ class JourneyStore {
         return Times.utc(clock.instant().minus(Duration.ofHours(2)));
     }
 
-    List<JourneyStep> path(UUID journeyId) {
+    List<JourneyStep> path(UUID journeyId, int afterSeq, int limit) {
         return jdbc.sql("SELECT seq, step_id, entered_at, left_at, branch, outcome, message_id FROM journey_steps"
-                        + " WHERE journey_id = ? ORDER BY seq")
-                .param(journeyId)
+                        + " WHERE journey_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+                .param(journeyId).param(afterSeq).param(limit)
                 .query((rs, n) -> new JourneyStep(rs.getInt("seq"), rs.getString("step_id"), Times.instant(rs, "entered_at"),
                         Times.instant(rs, "left_at"), rs.getString("branch"), rs.getString("outcome"),
                         rs.getObject("message_id", UUID.class)))

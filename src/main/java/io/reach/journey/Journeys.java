@@ -270,9 +270,10 @@ public class Journeys {
         return store.find(id).orElseThrow(() -> ApiException.notFound("Journey", id));
     }
 
-    public List<JourneyStep> path(UUID id) {
+    /** Up to {@code limit} steps of the journey's path, those after the step numbered {@code afterSeq}, in order. */
+    public List<JourneyStep> path(UUID id, int afterSeq, int limit) {
         get(id);
-        return store.path(id);
+        return store.path(id, afterSeq, limit);
     }
 
     private static final List<String> STATES = List.of(Journey.RUNNING, Journey.WAITING, Journey.ENDED, Journey.FAILED,

@@ -451,6 +451,36 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aLongPathIsReadPageByPageInTheOrderTheJourneyWalkedIt() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"hourly","steps":[
+                 {"id":"hourly","type":"wait","duration":"PT1H","next":"hourly"}]}""");
+        String journey = start(flow, contact(), Map.of());
+        for (int wakes = 0; wakes <= 5; wakes++) {
+            int walked = wakes + 1;
+            await().atMost(PATIENCE).until(() -> "WAITING".equals(state(journey)) && steps(journey).size() == walked);
+            if (wakes < 5) {
+                clock.advance(Duration.ofHours(1));
+            }
+        }
+
+        List<JsonNode> pages = api.followPages("/api/v1/journeys/" + journey + "/path?limit=4");
+        assertThat(pages).extracting(JsonNode::size).containsExactly(4, 2);
+        List<Integer> seqs = new java.util.ArrayList<>();
+        pages.forEach(page -> page.forEach(step -> seqs.add(step.path("seq").asInt())));
+        assertThat(seqs).containsExactly(1, 2, 3, 4, 5, 6);
+        assertThat(pages.get(1).path(1).has("leftAt")).as("the step it waits at").isFalse();
+        assertThat(api.get("/api/v1/journeys/" + journey + "/path?after=5").json()).extracting(step -> step.path("seq").asInt())
+                .containsExactly(6);
+        assertThat(api.get("/api/v1/journeys/" + journey + "/path").json()).hasSize(6);
+        for (String refused : List.of("limit=0", "limit=10001", "after=-1", "after=x")) {
+            Api.Response answer = api.get("/api/v1/journeys/" + journey + "/path?" + refused);
+            assertThat(answer.status()).as(refused).isEqualTo(400);
+            assertThat(answer.body()).as(refused).contains(refused.substring(0, refused.indexOf('=')));
+        }
+    }
+
+    @Test
     void readsAWindowInEveryTimeZoneOfANumberThatDoesNotTellWhichAndInUtcWhenTheyLieTooFarApart() {
         // An eight-hour window that opens one to two hours from now in Perth: closed now in every Australian zone.
         ZoneId perth = ZoneId.of("Australia/Perth");

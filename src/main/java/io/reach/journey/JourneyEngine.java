@@ -11,6 +11,7 @@ import io.reach.shared.BackgroundWorker;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -507,6 +508,19 @@ class JourneyEngine extends BackgroundWorker {
     }
 
     /**
+     * Withdraws the message a branch_on_status step gave up on when no provider has it yet (a long queue at the sender's
+     * throughput, a sender held at its messaging limit, a provider out of reach): sent after the journey went on by its
+     * timeout branch, usually to a fallback, it would reach the contact twice. True when it was withdrawn. It never
+     * waits for the message's row (withdrawing skips a row someone holds: a status being recorded, a dispatcher's
+     * claim), so it takes no lock out of the order the events take them in.
+     */
+    private boolean withdrawnOnTimeout(FlowStep step, Map<String, String> variables) {
+        String message = variables.get(StepExecutor.MESSAGE_VARIABLE + step.message());
+        return message != null && !messages.withdraw(List.of(UUID.fromString(message)), "withdrawn before it was sent: its journey"
+                + " stopped waiting for its status at step '" + step.id() + "' after " + step.timeout()).isEmpty();
+    }
+
+    /**
      * A waiting journey that got its decision, or whose time ran out, leaves its step by the matching branch; null
      * while it has neither.
      */
@@ -527,6 +541,9 @@ class JourneyEngine extends BackgroundWorker {
                 default -> null;
             };
             outcome = branch == null ? "waited" : "no decision in time";
+            if (StepTypes.BRANCH_ON_STATUS.equals(step.type()) && withdrawnOnTimeout(step, variables)) {
+                outcome += "; its message, still queued, was withdrawn";
+            }
         } else {
             return null;
         }

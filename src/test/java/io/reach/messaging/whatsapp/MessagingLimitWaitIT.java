@@ -29,7 +29,6 @@ class MessagingLimitWaitIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(20);
     private static final FakeProvider META = FakeProvider.metaGraphApi();
-    private static final Instant START = MutableClockConfiguration.START;
 
 
     @Autowired
@@ -56,12 +55,13 @@ class MessagingLimitWaitIT extends ReachIntegrationTest {
         Fixtures.consentingContact(api, first);
         Fixtures.consentingContact(api, second);
 
+        Instant dayOver = clock.instant().plus(Duration.ofDays(1));
         String sent = Fixtures.sendOrder(api, "one-a-day", "order_ready_wait", first).json().path("messageId").asString();
         await().atMost(PATIENCE).until(() -> "submitted".equals(message(sent).path("status").asString()));
         String waiting = Fixtures.sendOrder(api, "one-a-day", "order_ready_wait", second).json().path("messageId").asString();
 
         // Put back untried until the first number's day is over: queued, no attempt counted, nothing sent.
-        await().atMost(PATIENCE).until(() -> START.plus(Duration.ofDays(1)).equals(nextAttempt(waiting)));
+        await().atMost(PATIENCE).until(() -> dayOver.equals(nextAttempt(waiting)));
         assertThat(message(waiting).path("status").asString()).isEqualTo("queued");
         assertThat(message(waiting).path("attempts").asInt()).isZero();
         assertThat(META.requestsTo(second)).isEmpty();
@@ -71,6 +71,57 @@ class MessagingLimitWaitIT extends ReachIntegrationTest {
         await().atMost(PATIENCE).until(() -> "submitted".equals(message(waiting).path("status").asString()));
         assertThat(META.requestsTo(second)).hasSize(1);
         assertThat(message(waiting).path("attempts").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aJourneyThatStopsWaitingForAMessageHeldAtTheLimitWithdrawsItSoThatItNeverGoesOutAfterTheJourneyWentOn() {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "one-a-day-journeys", "phoneNumberId", "106540352249102",
+                "wabaId", "102290129349100", "displayNumber", "+15550789102", "accessToken", "EAAJB-wait-token",
+                "appSecret", "wait-app-secret", "verifyToken", "wait-verify", "graphApiBaseUrl", META.baseUrl(),
+                "graphApiVersion", "v21.0", "messagingLimit", 1));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        Fixtures.orderTemplate(api, "order_ready_journey_wait");
+        String first = "+31612349211";
+        String held = "+31612349212";
+        String later = "+31612349213";
+        for (String phone : java.util.List.of(first, held, later)) {
+            Fixtures.consentingContact(api, phone);
+        }
+        String flow = io.reach.support.FlowFixtures.publish(api, """
+                {"name":"gives-up-on-whatsapp","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"one-a-day-journeys","template":"order_ready_journey_wait",
+                  "language":"en_US","headerParameters":["A-18"],"bodyParameters":["Ben","A-18"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","timeout":"PT10M",
+                  "branches":{"delivered":"end","failed":"end","timeout":"gave_up"}},
+                 {"id":"gave_up","type":"add_report_row","status":"no status","description":"fall back here","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        String sent = Fixtures.sendOrder(api, "one-a-day-journeys", "order_ready_journey_wait", first).json().path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> "submitted".equals(message(sent).path("status").asString()));
+
+        Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", held));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        String journey = started.json().path("journeyId").asString();
+        await().atMost(PATIENCE).until(() -> "WAITING".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
+        String withheld = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
+        // Held back until the number has room again, a day after the first message.
+        Instant dayOver = clock.instant().plus(Duration.ofDays(1));
+        await().atMost(PATIENCE).until(() -> dayOver.equals(nextAttempt(withheld)));
+
+        clock.advance(Duration.ofMinutes(10).plusSeconds(1));
+        await().atMost(PATIENCE).until(() -> "ENDED".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
+        JsonNode status = api.get("/api/v1/journeys/" + journey + "/path").json().path(1);
+        assertThat(status.path("branch").asString()).isEqualTo("timeout");
+        assertThat(status.path("outcome").asString()).isEqualTo("no decision in time; its message, still queued, was withdrawn");
+        assertThat(message(withheld).path("status").asString()).isEqualTo("blocked");
+        assertThat(message(withheld).path("blockedReason").asString()).contains("stopped waiting for its status at step 'status' after PT10M");
+        assertThat(api.get("/api/v1/flows/" + flow + "/reports").json().path(0).path("messageStatus").asString()).isEqualTo("blocked");
+
+        // A day on, the number has room: a message sent now goes out, and the withdrawn one does not.
+        clock.advance(Duration.ofDays(1));
+        String next = Fixtures.sendOrder(api, "one-a-day-journeys", "order_ready_journey_wait", later).json().path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> "submitted".equals(message(next).path("status").asString()));
+        assertThat(META.requestsTo(held)).isEmpty();
+        assertThat(message(withheld).path("status").asString()).isEqualTo("blocked");
     }
 
     private Instant nextAttempt(String id) {

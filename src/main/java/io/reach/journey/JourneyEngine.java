@@ -508,16 +508,17 @@ class JourneyEngine extends BackgroundWorker {
     }
 
     /**
-     * Withdraws the message a branch_on_status step gave up on when no provider has it yet (a long queue at the sender's
-     * throughput, a sender held at its messaging limit, a provider out of reach): sent after the journey went on by its
-     * timeout branch, usually to a fallback, it would reach the contact twice. True when it was withdrawn. It never
+     * Withdraws the message a branch_on_status or wait_for_reply step gave up on when no provider has it yet (a long
+     * queue at the sender's throughput, a sender held at its messaging limit, a provider out of reach): sent after the
+     * journey went on by its timeout or no-reply branch, usually to a fallback, it would reach the contact twice, or ask
+     * a question no one waits for the answer to any more. True when it was withdrawn. It never
      * waits for the message's row (withdrawing skips a row someone holds: a status being recorded, a dispatcher's
      * claim), so it takes no lock out of the order the events take them in.
      */
     private boolean withdrawnOnTimeout(FlowStep step, Map<String, String> variables) {
         String message = variables.get(StepExecutor.MESSAGE_VARIABLE + step.message());
         return message != null && !messages.withdraw(List.of(UUID.fromString(message)), "withdrawn before it was sent: its journey"
-                + " stopped waiting for its status at step '" + step.id() + "' after " + step.timeout()).isEmpty();
+                + " stopped waiting at step '" + step.id() + "' after " + step.timeout()).isEmpty();
     }
 
     /**
@@ -541,7 +542,7 @@ class JourneyEngine extends BackgroundWorker {
                 default -> null;
             };
             outcome = branch == null ? "waited" : "no decision in time";
-            if (StepTypes.BRANCH_ON_STATUS.equals(step.type()) && withdrawnOnTimeout(step, variables)) {
+            if (branch != null && step.message() != null && withdrawnOnTimeout(step, variables)) {
                 outcome += "; its message, still queued, was withdrawn";
             }
         } else {

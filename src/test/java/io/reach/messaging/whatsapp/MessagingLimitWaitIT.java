@@ -113,7 +113,7 @@ class MessagingLimitWaitIT extends ReachIntegrationTest {
         assertThat(status.path("branch").asString()).isEqualTo("timeout");
         assertThat(status.path("outcome").asString()).isEqualTo("no decision in time; its message, still queued, was withdrawn");
         assertThat(message(withheld).path("status").asString()).isEqualTo("blocked");
-        assertThat(message(withheld).path("blockedReason").asString()).contains("stopped waiting for its status at step 'status' after PT10M");
+        assertThat(message(withheld).path("blockedReason").asString()).contains("stopped waiting at step 'status' after PT10M");
         assertThat(api.get("/api/v1/flows/" + flow + "/reports").json().path(0).path("messageStatus").asString()).isEqualTo("blocked");
 
         // A day on, the number has room: a message sent now goes out, and the withdrawn one does not.
@@ -122,6 +122,45 @@ class MessagingLimitWaitIT extends ReachIntegrationTest {
         await().atMost(PATIENCE).until(() -> "submitted".equals(message(next).path("status").asString()));
         assertThat(META.requestsTo(held)).isEmpty();
         assertThat(message(withheld).path("status").asString()).isEqualTo("blocked");
+    }
+
+    @Test
+    void aJourneyThatStopsWaitingForAReplyToAMessageHeldAtTheLimitWithdrawsIt() {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "one-a-day-replies", "phoneNumberId", "106540352249103",
+                "wabaId", "102290129349100", "displayNumber", "+15550789103", "accessToken", "EAAJB-wait-token",
+                "appSecret", "wait-app-secret", "verifyToken", "wait-verify", "graphApiBaseUrl", META.baseUrl(),
+                "graphApiVersion", "v21.0", "messagingLimit", 1));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        Fixtures.orderTemplate(api, "order_ready_reply_wait");
+        String first = "+31612349221";
+        String held = "+31612349222";
+        Fixtures.consentingContact(api, first);
+        Fixtures.consentingContact(api, held);
+        String flow = io.reach.support.FlowFixtures.publish(api, """
+                {"name":"gives-up-on-a-reply","entry":{"type":"api"},"start":"ask","steps":[
+                 {"id":"ask","type":"send_whatsapp","sender":"one-a-day-replies","template":"order_ready_reply_wait",
+                  "language":"en_US","headerParameters":["A-19"],"bodyParameters":["Cem","A-19"],"next":"answer"},
+                 {"id":"answer","type":"wait_for_reply","message":"ask","timeout":"PT1H",
+                  "branches":{"Yes":"end","no_reply":"end"}},
+                 {"id":"end","type":"end"}]}""");
+        Instant dayOver = clock.instant().plus(Duration.ofDays(1));
+        String sent = Fixtures.sendOrder(api, "one-a-day-replies", "order_ready_reply_wait", first).json().path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> "submitted".equals(message(sent).path("status").asString()));
+        Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", held));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        String journey = started.json().path("journeyId").asString();
+        await().atMost(PATIENCE).until(() -> "WAITING".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
+        String withheld = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> dayOver.equals(nextAttempt(withheld)));
+
+        clock.advance(Duration.ofHours(1).plusSeconds(1));
+        await().atMost(PATIENCE).until(() -> "ENDED".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
+        JsonNode answer = api.get("/api/v1/journeys/" + journey + "/path").json().path(1);
+        assertThat(answer.path("branch").asString()).isEqualTo("no_reply");
+        assertThat(answer.path("outcome").asString()).isEqualTo("no decision in time; its message, still queued, was withdrawn");
+        assertThat(message(withheld).path("status").asString()).isEqualTo("blocked");
+        assertThat(message(withheld).path("blockedReason").asString()).contains("stopped waiting at step 'answer' after PT1H");
+        assertThat(META.requestsTo(held)).isEmpty();
     }
 
     private Instant nextAttempt(String id) {

@@ -78,30 +78,34 @@ public class InboundMessages {
     /**
      * The replies to a message, oldest first: those that quote it, and those of its contact that quote no message of
      * Reach's (a text typed without swiping to reply, as most are), written in the same conversation (the channel
-     * and the sender the message went out on) once it was sent. WhatsApp gives its times in whole seconds, so "once
-     * it was sent" counts from the second before. See {@link #answers}, which says the same of one reply.
+     * and the sender the message went out on) once it was sent: once its provider took it (its timeline's
+     * {@code submitted}), not when it was queued, since a contact who writes while the message waits in the queue
+     * has not seen it. WhatsApp gives its times in whole seconds, so "once it was sent" counts from the second
+     * before. See {@link #answers}, which says the same of one reply.
      */
     public List<InboundMessage> repliesTo(UUID messageId, UUID contactId) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE replied_to_message_id = ?"
                         + " UNION ALL SELECT " + COLUMNS + " FROM inbound_messages WHERE contact_id = ? AND replied_to_message_id IS NULL"
-                        + " AND EXISTS (SELECT 1 FROM messages m WHERE m.id = ? AND m.channel = inbound_messages.channel"
+                        + " AND EXISTS (SELECT 1 FROM messages m JOIN message_events e ON e.message_id = m.id"
+                        + " AND e.status = 'SUBMITTED' WHERE m.id = ? AND m.channel = inbound_messages.channel"
                         + " AND m.sender_id = inbound_messages.sender_id"
-                        + " AND inbound_messages.occurred_at >= m.created_at - INTERVAL '1' SECOND)"
+                        + " AND inbound_messages.occurred_at >= e.occurred_at - INTERVAL '1' SECOND)"
                         + " ORDER BY occurred_at, id")
                 .params(messageId, contactId, messageId).query(this::row).list();
     }
 
     /**
      * Whether a reply answers a message: it quotes it, or it quotes no message and was written in the message's
-     * conversation (its channel and sender) once it was sent. A text typed to the SMS number answers no WhatsApp
-     * message, nor one of another WhatsApp number: the contact wrote in another thread.
+     * conversation (its channel and sender) once it was sent (see {@link #repliesTo}). A text typed to the SMS
+     * number answers no WhatsApp message, nor one of another WhatsApp number: the contact wrote in another thread.
      */
     public boolean answers(InboundMessage reply, UUID messageId) {
         if (reply.repliedToMessageId() != null) {
             return reply.repliedToMessageId().equals(messageId);
         }
-        return reply.senderId() != null && jdbc.sql("SELECT COUNT(*) FROM messages WHERE id = ? AND channel = ? AND sender_id = ?"
-                        + " AND created_at - INTERVAL '1' SECOND <= ?")
+        return reply.senderId() != null && jdbc.sql("SELECT COUNT(*) FROM messages m JOIN message_events e ON e.message_id = m.id"
+                        + " AND e.status = 'SUBMITTED' WHERE m.id = ? AND m.channel = ? AND m.sender_id = ?"
+                        + " AND e.occurred_at - INTERVAL '1' SECOND <= ?")
                 .params(messageId, reply.channel().name(), reply.senderId(), Times.utc(reply.occurredAt()))
                 .query(Long.class).single() > 0;
     }

@@ -642,6 +642,8 @@ class StepTypesIT extends ReachIntegrationTest {
         String unanswered = start(flow, early, Map.of());
         await().atMost(PATIENCE).until(() -> "pause".equals(current(answered)) && "pause".equals(current(unanswered)));
         Instant sent = Instant.parse(api.get("/api/v1/journeys/" + answered + "/path").json().path(0).path("enteredAt").asString());
+        String question = api.get("/api/v1/journeys/" + answered + "/path").json().path(0).path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> !"queued".equals(api.get("/api/v1/messages/" + question).json().path("status").asString()));
 
         // Typed while the journey waits at another step (or held up by an outage): no quote, as most replies.
         postInboundText(texter, "I'll come at five");

@@ -163,6 +163,58 @@ class MessagingLimitWaitIT extends ReachIntegrationTest {
         assertThat(META.requestsTo(held)).isEmpty();
     }
 
+    @Test
+    void aTextTypedWhileTheQuestionWaitsInTheQueueIsNoAnswerToItButOneTypedOnceItWasSentIs() {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "one-a-day-texts", "phoneNumberId", "106540352249104",
+                "wabaId", "102290129349100", "displayNumber", "+15550789104", "accessToken", "EAAJB-wait-token",
+                "appSecret", "wait-app-secret", "verifyToken", "wait-verify", "graphApiBaseUrl", META.baseUrl(),
+                "graphApiVersion", "v21.0", "messagingLimit", 1));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        Fixtures.orderTemplate(api, "order_ready_text_wait");
+        String first = "+31612349231";
+        String asked = "+31612349232";
+        Fixtures.consentingContact(api, first);
+        Fixtures.consentingContact(api, asked);
+        String flow = io.reach.support.FlowFixtures.publish(api, """
+                {"name":"asks-and-waits-for-a-text","entry":{"type":"api"},"start":"ask","steps":[
+                 {"id":"ask","type":"send_whatsapp","sender":"one-a-day-texts","template":"order_ready_text_wait",
+                  "language":"en_US","headerParameters":["A-20"],"bodyParameters":["Dee","A-20"],"next":"answer"},
+                 {"id":"answer","type":"wait_for_reply","message":"ask","timeout":"P3D",
+                  "branches":{"any_text":"note","no_reply":"end"}},
+                 {"id":"note","type":"add_report_row","status":"{{reply.text}}","description":"answered","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        Instant dayOver = clock.instant().plus(Duration.ofDays(1));
+        String sent = Fixtures.sendOrder(api, "one-a-day-texts", "order_ready_text_wait", first).json().path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> "submitted".equals(message(sent).path("status").asString()));
+        Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", asked));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        String journey = started.json().path("journeyId").asString();
+        await().atMost(PATIENCE).until(() -> "WAITING".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
+        String question = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> dayOver.equals(nextAttempt(question)));
+
+        // The contact writes to the number about something else while the question is held back: it has not seen it.
+        postInboundText(asked, "106540352249104", "Where is my other parcel?");
+        clock.advance(Duration.ofDays(1));
+        await().atMost(PATIENCE).until(() -> "submitted".equals(message(question).path("status").asString()));
+        assertThat(api.get("/api/v1/journeys/" + journey).json().path("state").asString()).isEqualTo("WAITING");
+
+        postInboundText(asked, "106540352249104", "Yes, tomorrow");
+        await().atMost(PATIENCE).until(() -> "ENDED".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
+        assertThat(api.get("/api/v1/journeys/" + journey + "/path").json().path(1).path("branch").asString()).isEqualTo("any_text");
+        assertThat(api.get("/api/v1/flows/" + flow + "/reports").json().path(0).path("status").asString()).isEqualTo("Yes, tomorrow");
+    }
+
+    private void postInboundText(String phone, String phoneNumberId, String text) {
+        String payload = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102290129349100\",\"changes\":[{\"value\":"
+                + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550789104\","
+                + "\"phone_number_id\":\"" + phoneNumberId + "\"},\"messages\":[{\"from\":\"" + phone.substring(1)
+                + "\",\"id\":\"wamid.in-" + java.util.UUID.randomUUID() + "\",\"timestamp\":\"" + clock.instant().getEpochSecond()
+                + "\",\"type\":\"text\",\"text\":{\"body\":\"" + text + "\"}}]},\"field\":\"messages\"}]}]}";
+        Api.Response response = api.postSignedWhatsAppWebhook(payload, "wait-app-secret");
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+    }
+
     private Instant nextAttempt(String id) {
         java.time.OffsetDateTime next = jdbc.sql("SELECT next_attempt_at FROM messages WHERE id = ?")
                 .param(java.util.UUID.fromString(id)).query(java.time.OffsetDateTime.class).single();

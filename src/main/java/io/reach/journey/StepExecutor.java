@@ -123,7 +123,7 @@ class StepExecutor {
                 case StepTypes.BRANCH_ON_STATUS -> branchOnStatus(step, variables, sentHere);
                 case StepTypes.WAIT_FOR_REPLY -> waitForReply(step, journey, variables);
                 case StepTypes.WAIT -> waitStep(step, contact);
-                case StepTypes.FETCH_VARIABLES -> fetch(step, contact, variables);
+                case StepTypes.FETCH_VARIABLES -> fetch(step, journey, contact, variables);
                 case StepTypes.ADD_REPORT_ROW -> report(step, journey, contact, variables);
                 case StepTypes.ADD_TAG -> {
                     contacts.addTag(contact.id(), fill(step.tag(), contact, variables));
@@ -318,7 +318,16 @@ class StepExecutor {
         return request.timeout() == null ? DEFAULT_FETCH_TIMEOUT : io.reach.flow.FlowDurations.parse(request.timeout());
     }
 
-    private StepOutcome fetch(FlowStep step, Contact contact, Map<String, String> variables) {
+    /**
+     * The {@code Idempotency-Key} a fetch's POST carries unless its step sets one: the journey and its visit to the
+     * step, the same when a crash during the exchange makes Reach send the request again, so that a backend can
+     * answer the repeat without acting twice (draft-ietf-httpapi-idempotency-key-header).
+     */
+    static String idempotencyKey(Journey journey) {
+        return journey.id() + "." + journey.visits();
+    }
+
+    private StepOutcome fetch(FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         FlowStep.Request request = step.request();
         String url = Placeholders.fillUrl(request.url(), contact, variables).text();
         Duration timeout = fetchTimeout(request);
@@ -346,6 +355,9 @@ class StepExecutor {
         }
         if ("POST".equals(request.method())) {
             builder.header("Content-Type", "application/json");
+            if (request.headers() == null || request.headers().keySet().stream().noneMatch("Idempotency-Key"::equalsIgnoreCase)) {
+                builder.header("Idempotency-Key", idempotencyKey(journey));
+            }
             String body = request.body() == null ? "" : Placeholders.fillJson(request.body(), contact, variables).text();
             builder.POST(HttpRequest.BodyPublishers.ofString(body));
         } else {

@@ -148,7 +148,8 @@ class StepTypesIT extends ReachIntegrationTest {
             try {
                 JsonNode posted = POSTED_JSON.readTree(exchange.getRequestBody().readAllBytes());
                 body = POSTED_JSON.writeValueAsBytes(java.util.Map.of("received", posted, "method", exchange.getRequestMethod(),
-                        "contentType", String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type"))));
+                        "contentType", String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type")),
+                        "idempotencyKeys", exchange.getRequestHeaders().getOrDefault("Idempotency-Key", List.of())));
             } catch (tools.jackson.core.JacksonException notJson) {
                 status = 400;
                 body = "{\"error\":\"not JSON\"}".getBytes(StandardCharsets.UTF_8);
@@ -354,7 +355,8 @@ class StepTypesIT extends ReachIntegrationTest {
                  {"id":"fetch","type":"fetch_variables",
                   "request":{"method":"POST","url":"%s","body":%s,"timeout":"PT5S"},
                   "extract":{"got_name":"/received/name","got_phone":"/received/phone","got_amount":"/received/amount",
-                             "got_note":"/received/note","admin":"/received/admin","method":"/method","content_type":"/contentType"},
+                             "got_note":"/received/note","admin":"/received/admin","method":"/method","content_type":"/contentType",
+                             "keys":"/idempotencyKeys"},
                   "branches":{"success":"ok","failure":"failed"}},
                  {"id":"ok","type":"end"},
                  {"id":"failed","type":"end"}]}""",
@@ -380,6 +382,29 @@ class StepTypesIT extends ReachIntegrationTest {
         JsonNode second = api.get("/api/v1/journeys/" + injected).json().path("variables");
         assertThat(second.path("got_amount").asString()).isEqualTo("1, \"admin\": true");
         assertThat(second.has("admin")).isFalse();
+        // Each journey's POST carries a key of its own, the journey and its visit to the step, which a repeat after a
+        // crash would carry again.
+        assertThat(variables.path("keys").asString()).isEqualTo("[\"" + quoted + ".1\"]");
+        assertThat(second.path("keys").asString()).isEqualTo("[\"" + injected + ".1\"]");
+    }
+
+    @Test
+    void aFetchsPostKeepsTheIdempotencyKeyItsStepSets() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"fetch","steps":[
+                 {"id":"fetch","type":"fetch_variables",
+                  "request":{"method":"POST","url":"%s","headers":{"idempotency-key":"order-{{order}}"},"body":"{}","timeout":"PT5S"},
+                  "extract":{"keys":"/idempotencyKeys"},
+                  "branches":{"success":"ok","failure":"failed"}},
+                 {"id":"ok","type":"end"},
+                 {"id":"failed","type":"end"}]}""",
+                "http://127.0.0.1:" + backend.getAddress().getPort() + "/orders");
+        String journey = start(flow, contact(), Map.of("order", "A-3"));
+
+        awaitEnded(journey);
+        assertThat(steps(journey)).containsExactly("fetch:success", "ok");
+        assertThat(api.get("/api/v1/journeys/" + journey).json().path("variables").path("keys").asString())
+                .isEqualTo("[\"order-A-3\"]");
     }
 
     @Test

@@ -327,6 +327,10 @@ class StepExecutor {
         return journey.id() + "." + journey.visits();
     }
 
+    private static boolean setsHeader(FlowStep.Request request, String name) {
+        return request.headers() != null && request.headers().keySet().stream().anyMatch(name::equalsIgnoreCase);
+    }
+
     private StepOutcome fetch(FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         FlowStep.Request request = step.request();
         String url = Placeholders.fillUrl(request.url(), contact, variables).text();
@@ -354,8 +358,11 @@ class StepExecutor {
             }
         }
         if ("POST".equals(request.method())) {
-            builder.header("Content-Type", "application/json");
-            if (request.headers() == null || request.headers().keySet().stream().noneMatch("Idempotency-Key"::equalsIgnoreCase)) {
+            // Unless the step sets them: a header sent twice is read as either value, or refused.
+            if (!setsHeader(request, "Content-Type")) {
+                builder.header("Content-Type", "application/json");
+            }
+            if (!setsHeader(request, "Idempotency-Key")) {
                 builder.header("Idempotency-Key", idempotencyKey(journey));
             }
             String body = request.body() == null ? "" : Placeholders.fillJson(request.body(), contact, variables).text();

@@ -148,7 +148,7 @@ class StepTypesIT extends ReachIntegrationTest {
             try {
                 JsonNode posted = POSTED_JSON.readTree(exchange.getRequestBody().readAllBytes());
                 body = POSTED_JSON.writeValueAsBytes(java.util.Map.of("received", posted, "method", exchange.getRequestMethod(),
-                        "contentType", String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type")),
+                        "contentType", String.join(" | ", exchange.getRequestHeaders().getOrDefault("Content-Type", List.of())),
                         "idempotencyKeys", exchange.getRequestHeaders().getOrDefault("Idempotency-Key", List.of())));
             } catch (tools.jackson.core.JacksonException notJson) {
                 status = 400;
@@ -389,12 +389,13 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
-    void aFetchsPostKeepsTheIdempotencyKeyItsStepSets() {
+    void aFetchsPostKeepsTheIdempotencyKeyAndContentTypeItsStepSets() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"fetch","steps":[
                  {"id":"fetch","type":"fetch_variables",
-                  "request":{"method":"POST","url":"%s","headers":{"idempotency-key":"order-{{order}}"},"body":"{}","timeout":"PT5S"},
-                  "extract":{"keys":"/idempotencyKeys"},
+                  "request":{"method":"POST","url":"%s","headers":{"idempotency-key":"order-{{order}}",
+                   "content-type":"application/json; charset=utf-8"},"body":"{}","timeout":"PT5S"},
+                  "extract":{"keys":"/idempotencyKeys","content_type":"/contentType"},
                   "branches":{"success":"ok","failure":"failed"}},
                  {"id":"ok","type":"end"},
                  {"id":"failed","type":"end"}]}""",
@@ -405,6 +406,8 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(journey)).containsExactly("fetch:success", "ok");
         assertThat(api.get("/api/v1/journeys/" + journey).json().path("variables").path("keys").asString())
                 .isEqualTo("[\"order-A-3\"]");
+        assertThat(api.get("/api/v1/journeys/" + journey).json().path("variables").path("content_type").asString())
+                .isEqualTo("application/json; charset=utf-8");
     }
 
     @Test

@@ -15,9 +15,13 @@ public final class StatusModel {
      */
     public record Decision(boolean record, boolean inferSubmitted, boolean inferDelivered, MessageStatus current) {}
 
+    /**
+     * A status of a {@code blocked} message is taken like any other: Reach blocks only messages it has not handed to a
+     * provider as far as it knows, so a provider that reports on one (by Reach's own id, which only a message it took
+     * carries) had it after all — an answer lost, then the message withdrawn while Reach waited for its status.
+     */
     public static Decision apply(MessageStatus current, Set<MessageStatus> recorded, MessageStatus incoming) {
-        if (current == MessageStatus.BLOCKED || incoming == MessageStatus.QUEUED || incoming == MessageStatus.BLOCKED
-                || recorded.contains(incoming)) {
+        if (incoming == MessageStatus.QUEUED || incoming == MessageStatus.BLOCKED || recorded.contains(incoming)) {
             return new Decision(false, false, false, current);
         }
         boolean inferSubmitted = incoming != MessageStatus.SUBMITTED && !recorded.contains(MessageStatus.SUBMITTED);

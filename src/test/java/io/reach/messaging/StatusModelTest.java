@@ -53,7 +53,14 @@ class StatusModelTest {
     }
 
     @Test
-    void aBlockedMessageTakesNoStatus() {
-        assertThat(StatusModel.apply(BLOCKED, EnumSet.of(BLOCKED), DELIVERED).record()).isFalse();
+    void aBlockedMessageThatAProviderReportsOnTakesItsStatusForTheProviderHadItAfterAll() {
+        StatusModel.Decision sent = StatusModel.apply(BLOCKED, EnumSet.of(QUEUED, BLOCKED), SENT);
+        assertThat(sent.record()).isTrue();
+        assertThat(sent.inferSubmitted()).isTrue();
+        assertThat(sent.current()).isEqualTo(SENT);
+        assertThat(StatusModel.apply(BLOCKED, EnumSet.of(BLOCKED), FAILED).current()).isEqualTo(FAILED);
+        // Blocking again, or a queued, changes nothing.
+        assertThat(StatusModel.apply(BLOCKED, EnumSet.of(BLOCKED), BLOCKED).record()).isFalse();
+        assertThat(StatusModel.apply(BLOCKED, EnumSet.of(BLOCKED), QUEUED).record()).isFalse();
     }
 }

@@ -273,6 +273,36 @@ class CloudApiClientIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aSendWhoseAnswerWasLostAndThatWasWithdrawnMeanwhileTakesTheStatusMetaReportsForItHadItAfterAll() {
+        String phone = "+14155552676";
+        String contactId = Fixtures.consentingContact(api, phone).path("id").asString();
+        META.stallNext();
+        UUID id = sendAndAwaitItsRetry(phone);
+
+        // The contact opts out while Reach waits for Meta's word: the message, queued, is withdrawn and not retried.
+        assertThat(api.patch("/api/v1/contacts/" + contactId, Map.of("optedOut", true)).status()).isEqualTo(200);
+        assertThat(api.get("/api/v1/messages/" + id).json().path("status").asString()).isEqualTo("blocked");
+
+        // But Meta had taken it, and says so: the message shows what became of it.
+        Api.Response webhook = api.postSignedWhatsAppWebhook("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":"
+                + "\"102290129340398\",\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{"
+                + "\"display_phone_number\":\"15550783881\",\"phone_number_id\":\"106540352242922\"},\"statuses\":[{"
+                + "\"id\":\"wamid.answer-lost-withdrawn\",\"status\":\"delivered\",\"timestamp\":\"1772442000\",\"recipient_id\":"
+                + "\"14155552676\",\"biz_opaque_callback_data\":\"" + id + "\"}]},\"field\":\"messages\"}]}]}", "app-secret");
+        assertThat(webhook.status()).as(webhook.body()).isEqualTo(200);
+        JsonNode message = api.get("/api/v1/messages/" + id).json();
+        assertThat(message.path("status").asString()).isEqualTo("delivered");
+        assertThat(Fixtures.timeline(api, id.toString())).containsExactly("queued", "blocked", "submitted(inferred)",
+                "delivered");
+        clock.advance(Duration.ofSeconds(61));
+        String later = "+14155552677";
+        Fixtures.consentingContact(api, later);
+        Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", later, List.of("https://cdn.example/a.png"), List.of());
+        await().atMost(PATIENCE).until(() -> META.requestsTo(later).size() == 1);
+        assertThat(META.requestsTo(phone)).hasSize(1);
+    }
+
+    @Test
     void aSendThatFoundNoConnectionIsRetriedAfterTheUsualBackoff() {
         String phone = "+14155552675";
         Fixtures.consentingContact(api, phone);

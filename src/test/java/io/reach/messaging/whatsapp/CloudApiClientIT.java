@@ -254,12 +254,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
         assertThat(waiting.path("error").path("title").asString()).isEqualTo("Timed out waiting for Meta's answer; retrying");
 
         // It had: Meta's first status names Reach's message id.
-        Api.Response webhook = api.postSignedWhatsAppWebhook("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":"
-                + "\"102290129340398\",\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{"
-                + "\"display_phone_number\":\"15550783881\",\"phone_number_id\":\"106540352242922\"},\"statuses\":[{"
-                + "\"id\":\"wamid.answer-lost\",\"status\":\"sent\",\"timestamp\":\"1772442000\",\"recipient_id\":"
-                + "\"14155552673\",\"biz_opaque_callback_data\":\"" + id + "\"}]},\"field\":\"messages\"}]}]}", "app-secret");
-        assertThat(webhook.status()).as(webhook.body()).isEqualTo(200);
+        postStatusNamingReachsId("wamid.answer-lost", "sent", phone, id);
         assertThat(Fixtures.timeline(api, id.toString())).containsExactly("queued", "submitted(inferred)", "sent");
 
         // Past the minute, a message queued after it goes out, and it is not sent again.
@@ -284,12 +279,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/messages/" + id).json().path("status").asString()).isEqualTo("blocked");
 
         // But Meta had taken it, and says so: the message shows what became of it.
-        Api.Response webhook = api.postSignedWhatsAppWebhook("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":"
-                + "\"102290129340398\",\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{"
-                + "\"display_phone_number\":\"15550783881\",\"phone_number_id\":\"106540352242922\"},\"statuses\":[{"
-                + "\"id\":\"wamid.answer-lost-withdrawn\",\"status\":\"delivered\",\"timestamp\":\"1772442000\",\"recipient_id\":"
-                + "\"14155552676\",\"biz_opaque_callback_data\":\"" + id + "\"}]},\"field\":\"messages\"}]}]}", "app-secret");
-        assertThat(webhook.status()).as(webhook.body()).isEqualTo(200);
+        postStatusNamingReachsId("wamid.answer-lost-withdrawn", "delivered", phone, id);
         JsonNode message = api.get("/api/v1/messages/" + id).json();
         assertThat(message.path("status").asString()).isEqualTo("delivered");
         assertThat(Fixtures.timeline(api, id.toString())).containsExactly("queued", "blocked", "submitted(inferred)",
@@ -361,6 +351,16 @@ class CloudApiClientIT extends ReachIntegrationTest {
     }
 
     /** Sends the image template to {@code phone}; once its first attempt was answered, its next is due later. */
+    /** Meta's signed status webhook for a message of the stand-in's number, naming Reach's id as Meta echoes it. */
+    private void postStatusNamingReachsId(String wamid, String status, String phone, UUID id) {
+        Api.Response webhook = api.postSignedWhatsAppWebhook("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":"
+                + "\"102290129340398\",\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{"
+                + "\"display_phone_number\":\"15550783881\",\"phone_number_id\":\"106540352242922\"},\"statuses\":[{"
+                + "\"id\":\"" + wamid + "\",\"status\":\"" + status + "\",\"timestamp\":\"1772442000\",\"recipient_id\":"
+                + "\"" + phone.substring(1) + "\",\"biz_opaque_callback_data\":\"" + id + "\"}]},\"field\":\"messages\"}]}]}", "app-secret");
+        assertThat(webhook.status()).as(webhook.body()).isEqualTo(200);
+    }
+
     private UUID sendAndAwaitItsRetry(String phone) {
         Api.Response sent = Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", phone,
                 List.of("https://cdn.example/a.png"), List.of());

@@ -75,134 +75,105 @@ class MessagingLimitWaitIT extends ReachIntegrationTest {
 
     @Test
     void aJourneyThatStopsWaitingForAMessageHeldAtTheLimitWithdrawsItSoThatItNeverGoesOutAfterTheJourneyWentOn() {
-        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "one-a-day-journeys", "phoneNumberId", "106540352249102",
-                "wabaId", "102290129349100", "displayNumber", "+15550789102", "accessToken", "EAAJB-wait-token",
-                "appSecret", "wait-app-secret", "verifyToken", "wait-verify", "graphApiBaseUrl", META.baseUrl(),
-                "graphApiVersion", "v21.0", "messagingLimit", 1));
-        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
-        Fixtures.orderTemplate(api, "order_ready_journey_wait");
-        String first = "+31612349211";
-        String held = "+31612349212";
-        String later = "+31612349213";
-        for (String phone : java.util.List.of(first, held, later)) {
-            Fixtures.consentingContact(api, phone);
-        }
-        String flow = io.reach.support.FlowFixtures.publish(api, """
-                {"name":"gives-up-on-whatsapp","entry":{"type":"api"},"start":"send","steps":[
-                 {"id":"send","type":"send_whatsapp","sender":"one-a-day-journeys","template":"order_ready_journey_wait",
-                  "language":"en_US","headerParameters":["A-18"],"bodyParameters":["Ben","A-18"],"next":"status"},
-                 {"id":"status","type":"branch_on_status","message":"send","timeout":"PT10M",
-                  "branches":{"delivered":"end","failed":"end","timeout":"gave_up"}},
-                 {"id":"gave_up","type":"add_report_row","status":"no status","description":"fall back here","next":"end"},
-                 {"id":"end","type":"end"}]}""");
-        String sent = Fixtures.sendOrder(api, "one-a-day-journeys", "order_ready_journey_wait", first).json().path("messageId").asString();
-        await().atMost(PATIENCE).until(() -> "submitted".equals(message(sent).path("status").asString()));
-
-        Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", held));
-        assertThat(started.status()).as(started.body()).isEqualTo(201);
-        String journey = started.json().path("journeyId").asString();
-        await().atMost(PATIENCE).until(() -> "WAITING".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
-        String withheld = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
-        // Held back until the number has room again, a day after the first message.
-        Instant dayOver = clock.instant().plus(Duration.ofDays(1));
-        await().atMost(PATIENCE).until(() -> dayOver.equals(nextAttempt(withheld)));
+        Held held = journeyHeldAtTheLimit("2", "+31612349211", "+31612349212", """
+                {"id":"wait","type":"branch_on_status","message":"ask","timeout":"PT10M",
+                 "branches":{"delivered":"end","failed":"end","timeout":"gave_up"}},
+                {"id":"gave_up","type":"add_report_row","status":"no status","description":"fall back here","next":"end"}""");
 
         clock.advance(Duration.ofMinutes(10).plusSeconds(1));
-        await().atMost(PATIENCE).until(() -> "ENDED".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
-        JsonNode status = api.get("/api/v1/journeys/" + journey + "/path").json().path(1);
+        await().atMost(PATIENCE).until(() -> "ENDED".equals(journeyState(held)));
+        JsonNode status = api.get("/api/v1/journeys/" + held.journey() + "/path").json().path(1);
         assertThat(status.path("branch").asString()).isEqualTo("timeout");
         assertThat(status.path("outcome").asString()).isEqualTo("no decision in time; its message, still queued, was withdrawn");
-        assertThat(message(withheld).path("status").asString()).isEqualTo("blocked");
-        assertThat(message(withheld).path("blockedReason").asString()).contains("stopped waiting at step 'status' after PT10M");
-        assertThat(api.get("/api/v1/flows/" + flow + "/reports").json().path(0).path("messageStatus").asString()).isEqualTo("blocked");
+        assertThat(message(held.message()).path("status").asString()).isEqualTo("blocked");
+        assertThat(message(held.message()).path("blockedReason").asString()).contains("stopped waiting at step 'wait' after PT10M");
+        assertThat(api.get("/api/v1/flows/" + held.flow() + "/reports").json().path(0).path("messageStatus").asString())
+                .isEqualTo("blocked");
 
         // A day on, the number has room: a message sent now goes out, and the withdrawn one does not.
         clock.advance(Duration.ofDays(1));
-        String next = Fixtures.sendOrder(api, "one-a-day-journeys", "order_ready_journey_wait", later).json().path("messageId").asString();
+        String later = "+31612349213";
+        Fixtures.consentingContact(api, later);
+        String next = Fixtures.sendOrder(api, "one-a-day-2", "order_ready_2", later).json().path("messageId").asString();
         await().atMost(PATIENCE).until(() -> "submitted".equals(message(next).path("status").asString()));
-        assertThat(META.requestsTo(held)).isEmpty();
-        assertThat(message(withheld).path("status").asString()).isEqualTo("blocked");
+        assertThat(META.requestsTo("+31612349212")).isEmpty();
+        assertThat(message(held.message()).path("status").asString()).isEqualTo("blocked");
     }
 
     @Test
     void aJourneyThatStopsWaitingForAReplyToAMessageHeldAtTheLimitWithdrawsIt() {
-        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "one-a-day-replies", "phoneNumberId", "106540352249103",
-                "wabaId", "102290129349100", "displayNumber", "+15550789103", "accessToken", "EAAJB-wait-token",
-                "appSecret", "wait-app-secret", "verifyToken", "wait-verify", "graphApiBaseUrl", META.baseUrl(),
-                "graphApiVersion", "v21.0", "messagingLimit", 1));
-        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
-        Fixtures.orderTemplate(api, "order_ready_reply_wait");
-        String first = "+31612349221";
-        String held = "+31612349222";
-        Fixtures.consentingContact(api, first);
-        Fixtures.consentingContact(api, held);
-        String flow = io.reach.support.FlowFixtures.publish(api, """
-                {"name":"gives-up-on-a-reply","entry":{"type":"api"},"start":"ask","steps":[
-                 {"id":"ask","type":"send_whatsapp","sender":"one-a-day-replies","template":"order_ready_reply_wait",
-                  "language":"en_US","headerParameters":["A-19"],"bodyParameters":["Cem","A-19"],"next":"answer"},
-                 {"id":"answer","type":"wait_for_reply","message":"ask","timeout":"PT1H",
-                  "branches":{"Yes":"end","no_reply":"end"}},
-                 {"id":"end","type":"end"}]}""");
-        Instant dayOver = clock.instant().plus(Duration.ofDays(1));
-        String sent = Fixtures.sendOrder(api, "one-a-day-replies", "order_ready_reply_wait", first).json().path("messageId").asString();
-        await().atMost(PATIENCE).until(() -> "submitted".equals(message(sent).path("status").asString()));
-        Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", held));
-        assertThat(started.status()).as(started.body()).isEqualTo(201);
-        String journey = started.json().path("journeyId").asString();
-        await().atMost(PATIENCE).until(() -> "WAITING".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
-        String withheld = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
-        await().atMost(PATIENCE).until(() -> dayOver.equals(nextAttempt(withheld)));
+        Held held = journeyHeldAtTheLimit("3", "+31612349221", "+31612349222", """
+                {"id":"wait","type":"wait_for_reply","message":"ask","timeout":"PT1H","branches":{"Yes":"end","no_reply":"end"}}""");
 
         clock.advance(Duration.ofHours(1).plusSeconds(1));
-        await().atMost(PATIENCE).until(() -> "ENDED".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
-        JsonNode answer = api.get("/api/v1/journeys/" + journey + "/path").json().path(1);
+        await().atMost(PATIENCE).until(() -> "ENDED".equals(journeyState(held)));
+        JsonNode answer = api.get("/api/v1/journeys/" + held.journey() + "/path").json().path(1);
         assertThat(answer.path("branch").asString()).isEqualTo("no_reply");
         assertThat(answer.path("outcome").asString()).isEqualTo("no decision in time; its message, still queued, was withdrawn");
-        assertThat(message(withheld).path("status").asString()).isEqualTo("blocked");
-        assertThat(message(withheld).path("blockedReason").asString()).contains("stopped waiting at step 'answer' after PT1H");
-        assertThat(META.requestsTo(held)).isEmpty();
+        assertThat(message(held.message()).path("status").asString()).isEqualTo("blocked");
+        assertThat(message(held.message()).path("blockedReason").asString()).contains("stopped waiting at step 'wait' after PT1H");
+        assertThat(META.requestsTo("+31612349222")).isEmpty();
     }
 
     @Test
     void aTextTypedWhileTheQuestionWaitsInTheQueueIsNoAnswerToItButOneTypedOnceItWasSentIs() {
-        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "one-a-day-texts", "phoneNumberId", "106540352249104",
-                "wabaId", "102290129349100", "displayNumber", "+15550789104", "accessToken", "EAAJB-wait-token",
-                "appSecret", "wait-app-secret", "verifyToken", "wait-verify", "graphApiBaseUrl", META.baseUrl(),
-                "graphApiVersion", "v21.0", "messagingLimit", 1));
-        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
-        Fixtures.orderTemplate(api, "order_ready_text_wait");
-        String first = "+31612349231";
         String asked = "+31612349232";
-        Fixtures.consentingContact(api, first);
-        Fixtures.consentingContact(api, asked);
-        String flow = io.reach.support.FlowFixtures.publish(api, """
-                {"name":"asks-and-waits-for-a-text","entry":{"type":"api"},"start":"ask","steps":[
-                 {"id":"ask","type":"send_whatsapp","sender":"one-a-day-texts","template":"order_ready_text_wait",
-                  "language":"en_US","headerParameters":["A-20"],"bodyParameters":["Dee","A-20"],"next":"answer"},
-                 {"id":"answer","type":"wait_for_reply","message":"ask","timeout":"P3D",
-                  "branches":{"any_text":"note","no_reply":"end"}},
-                 {"id":"note","type":"add_report_row","status":"{{reply.text}}","description":"answered","next":"end"},
-                 {"id":"end","type":"end"}]}""");
-        Instant dayOver = clock.instant().plus(Duration.ofDays(1));
-        String sent = Fixtures.sendOrder(api, "one-a-day-texts", "order_ready_text_wait", first).json().path("messageId").asString();
-        await().atMost(PATIENCE).until(() -> "submitted".equals(message(sent).path("status").asString()));
-        Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", asked));
-        assertThat(started.status()).as(started.body()).isEqualTo(201);
-        String journey = started.json().path("journeyId").asString();
-        await().atMost(PATIENCE).until(() -> "WAITING".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
-        String question = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
-        await().atMost(PATIENCE).until(() -> dayOver.equals(nextAttempt(question)));
+        Held held = journeyHeldAtTheLimit("4", "+31612349231", asked, """
+                {"id":"wait","type":"wait_for_reply","message":"ask","timeout":"P3D","branches":{"any_text":"note","no_reply":"end"}},
+                {"id":"note","type":"add_report_row","status":"{{reply.text}}","description":"answered","next":"end"}""");
 
         // The contact writes to the number about something else while the question is held back: it has not seen it.
         postInboundText(asked, "106540352249104", "Where is my other parcel?");
         clock.advance(Duration.ofDays(1));
-        await().atMost(PATIENCE).until(() -> "submitted".equals(message(question).path("status").asString()));
-        assertThat(api.get("/api/v1/journeys/" + journey).json().path("state").asString()).isEqualTo("WAITING");
+        await().atMost(PATIENCE).until(() -> "submitted".equals(message(held.message()).path("status").asString()));
+        assertThat(journeyState(held)).isEqualTo("WAITING");
 
         postInboundText(asked, "106540352249104", "Yes, tomorrow");
-        await().atMost(PATIENCE).until(() -> "ENDED".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
-        assertThat(api.get("/api/v1/journeys/" + journey + "/path").json().path(1).path("branch").asString()).isEqualTo("any_text");
-        assertThat(api.get("/api/v1/flows/" + flow + "/reports").json().path(0).path("status").asString()).isEqualTo("Yes, tomorrow");
+        await().atMost(PATIENCE).until(() -> "ENDED".equals(journeyState(held)));
+        assertThat(api.get("/api/v1/journeys/" + held.journey() + "/path").json().path(1).path("branch").asString()).isEqualTo("any_text");
+        assertThat(api.get("/api/v1/flows/" + held.flow() + "/reports").json().path(0).path("status").asString()).isEqualTo("Yes, tomorrow");
+    }
+
+    /** A journey, its flow, and the message it sent that its number's messaging limit holds back. */
+    private record Held(String flow, String journey, String message) {}
+
+    /**
+     * A journey that sends ({@code ask}) from a new number whose limit of one a day another contact's message used up,
+     * then takes {@code steps} (from {@code wait} on, ending at {@code end}); once it waits with its message held.
+     */
+    private Held journeyHeldAtTheLimit(String number, String contacted, String held, String steps) {
+        String sender = "one-a-day-" + number;
+        String template = "order_ready_" + number;
+        Api.Response registered = api.post("/api/v1/senders", Map.of("name", sender, "phoneNumberId", "10654035224910" + number,
+                "wabaId", "102290129349100", "displayNumber", "+1555078910" + number, "accessToken", "EAAJB-wait-token",
+                "appSecret", "wait-app-secret", "verifyToken", "wait-verify", "graphApiBaseUrl", META.baseUrl(),
+                "graphApiVersion", "v21.0", "messagingLimit", 1));
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        Fixtures.orderTemplate(api, template);
+        Fixtures.consentingContact(api, contacted);
+        Fixtures.consentingContact(api, held);
+        String flow = io.reach.support.FlowFixtures.publish(api, """
+                {"name":"held-%s","entry":{"type":"api"},"start":"ask","steps":[
+                 {"id":"ask","type":"send_whatsapp","sender":"%s","template":"%s","language":"en_US",
+                  "headerParameters":["A-18"],"bodyParameters":["Ben","A-18"],"next":"wait"},
+                 %s,
+                 {"id":"end","type":"end"}]}""".formatted(number, sender, template, steps));
+        Instant dayOver = clock.instant().plus(Duration.ofDays(1));
+        String sent = Fixtures.sendOrder(api, sender, template, contacted).json().path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> "submitted".equals(message(sent).path("status").asString()));
+
+        Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", held));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        String journey = started.json().path("journeyId").asString();
+        await().atMost(PATIENCE).until(() -> "WAITING".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
+        String message = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
+        // Held back, untried, until the number has room again, a day after the other contact's message.
+        await().atMost(PATIENCE).until(() -> dayOver.equals(nextAttempt(message)));
+        return new Held(flow, journey, message);
+    }
+
+    private String journeyState(Held held) {
+        return api.get("/api/v1/journeys/" + held.journey()).json().path("state").asString();
     }
 
     private void postInboundText(String phone, String phoneNumberId, String text) {

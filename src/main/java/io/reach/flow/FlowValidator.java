@@ -97,6 +97,7 @@ final class FlowValidator {
         if (flow.start() != null && byId.containsKey(flow.start())) {
             checkReachable(flow.start(), byId, problems);
             checkCycles(byId, problems);
+            checkMessagesSentOnTheWay(flow.start(), byId, problems);
         }
         return problems;
     }
@@ -452,6 +453,40 @@ final class FlowValidator {
         }
         byId.keySet().stream().filter(id -> !seen.contains(id)).forEach(id ->
                 problems.add(new FlowProblem(id, "unreachable step: no path from the start leads to it")));
+    }
+
+    /**
+     * A step that follows a message (a branch on its status, a wait for a reply to it) must come after the step that
+     * sends it on every path from the start: where it can be reached without that send, the journey has no message to
+     * follow, and would fail there (a branch on status) or take any reply at all (a wait for a reply). One walk from
+     * the start per message followed, which does not go through the step that sends it.
+     */
+    private static void checkMessagesSentOnTheWay(String start, Map<String, FlowStep> byId, List<FlowProblem> problems) {
+        Map<String, List<FlowStep>> followers = new LinkedHashMap<>();
+        for (FlowStep step : byId.values()) {
+            boolean follows = StepTypes.BRANCH_ON_STATUS.equals(step.type()) || StepTypes.WAIT_FOR_REPLY.equals(step.type());
+            FlowStep sent = step.message() == null ? null : byId.get(step.message());
+            if (follows && sent != null && sent.type() != null && StepTypes.SENDING.contains(sent.type())) {
+                followers.computeIfAbsent(step.message(), k -> new ArrayList<>()).add(step);
+            }
+        }
+        followers.forEach((sending, steps) -> {
+            Set<String> reachedWithout = new HashSet<>();
+            Deque<String> todo = new ArrayDeque<>();
+            if (!start.equals(sending)) {
+                todo.push(start);
+            }
+            while (!todo.isEmpty()) {
+                String id = todo.pop();
+                if (reachedWithout.add(id) && byId.containsKey(id)) {
+                    targets(byId.get(id)).stream().filter(target -> byId.containsKey(target) && !target.equals(sending))
+                            .forEach(todo::push);
+                }
+            }
+            steps.stream().filter(step -> reachedWithout.contains(step.id())).forEach(step -> problems.add(new FlowProblem(
+                    step.id(), "message: a path from the start reaches this step without passing '" + sending
+                    + "', so the journey would have no message of it to follow: put the step after it on every path")));
+        });
     }
 
     /**

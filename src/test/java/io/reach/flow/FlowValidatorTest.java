@@ -298,6 +298,26 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesAStepThatFollowsAMessageAPathCanReachWithoutItsSend() {
+        // The SMS goes out only when the condition holds; its status and the reply to it are followed on both paths.
+        List<FlowProblem> problems = check("{\"id\":\"a\",\"type\":\"condition\",\"condition\":{\"left\":\"{{vip}}\","
+                + "\"operator\":\"equals\",\"right\":\"yes\"},\"branches\":{\"true\":\"sms\",\"false\":\"b\"}},"
+                + "{\"id\":\"sms\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"text\":\"hi\",\"category\":\"utility\",\"next\":\"b\"},"
+                + "{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"sms\",\"branches\":{\"delivered\":\"r\",\"failed\":\"e\"}},"
+                + "{\"id\":\"r\",\"type\":\"wait_for_reply\",\"message\":\"sms\",\"timeout\":\"PT1H\",\"branches\":{\"any_text\":\"e\",\"no_reply\":\"e\"}},"
+                + "{\"id\":\"e\",\"type\":\"end\"}");
+        assertThat(problems).extracting(FlowProblem::step).containsExactly("b", "r");
+        assertThat(problems).allSatisfy(p -> assertThat(p.message()).contains("without passing 'sms'"));
+
+        // After the send on every path, a loop back through it included: valid.
+        assertThat(check("{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"text\":\"hi\",\"category\":\"utility\",\"next\":\"b\"},"
+                + "{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\",\"timeout\":\"PT1H\","
+                + "\"branches\":{\"delivered\":\"e\",\"failed\":\"w\",\"timeout\":\"w\"}},"
+                + "{\"id\":\"w\",\"type\":\"wait\",\"duration\":\"PT1H\",\"next\":\"a\"},"
+                + "{\"id\":\"e\",\"type\":\"end\"}")).isEmpty();
+    }
+
+    @Test
     void namesAnUnknownStatusBranch() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"text\":\"hi\",\"category\":\"utility\","
                 + "\"next\":\"b\"},{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\",\"branches\":{\"opened\":\"e\"}},"

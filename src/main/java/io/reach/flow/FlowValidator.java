@@ -254,6 +254,11 @@ final class FlowValidator {
             case StepTypes.WAIT_FOR_REPLY -> {
                 if (step.message() != null) {
                     checkMessageReference(step, byId, problems, false);
+                    FlowStep sent = byId.get(step.message());
+                    if (sent != null && StepTypes.VOICE_CALL.equals(sent.type())) {
+                        problems.add(new FlowProblem(id, "message: '" + step.message() + "' places a call, which no one can"
+                                + " reply to: name a WhatsApp or SMS step, or leave message out to take any reply"));
+                    }
                 }
                 checkTimeout(step, problems, step.branches() != null && step.branches().containsKey(StepTypes.NO_REPLY));
                 if (step.branches() != null) {

@@ -318,6 +318,14 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesAWaitForAReplyToACall() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"voice_call\",\"sender\":\"sandbox-voice\",\"text\":\"hi\","
+                + "\"language\":\"en-US\",\"category\":\"utility\",\"next\":\"r\"},"
+                + "{\"id\":\"r\",\"type\":\"wait_for_reply\",\"message\":\"a\",\"timeout\":\"PT1H\",\"branches\":{\"any_text\":\"e\",\"no_reply\":\"e\"}},"
+                + "{\"id\":\"e\",\"type\":\"end\"}"), "r", "places a call, which no one can reply to");
+    }
+
+    @Test
     void namesAnUnknownStatusBranch() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"text\":\"hi\",\"category\":\"utility\","
                 + "\"next\":\"b\"},{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\",\"branches\":{\"opened\":\"e\"}},"

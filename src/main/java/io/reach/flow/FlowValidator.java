@@ -249,6 +249,12 @@ final class FlowValidator {
                 if (step.branches() != null) {
                     step.branches().keySet().stream().filter(k -> !StepTypes.STATUS_BRANCHES.contains(k)).forEach(k ->
                             problems.add(new FlowProblem(id, "branch '" + k + "' is not a status (sent, delivered, read, failed, blocked, timeout)")));
+                    // Not refused for an SMS: Twilio reports one read when it delivered it as RCS.
+                    FlowStep sent = step.message() == null ? null : byId.get(step.message());
+                    if (sent != null && StepTypes.VOICE_CALL.equals(sent.type()) && step.branches().containsKey("read")) {
+                        problems.add(new FlowProblem(id, "branch 'read': '" + step.message() + "' places a call, which is"
+                                + " answered (delivered) or not, never read: the branch would never be taken"));
+                    }
                 }
             }
             case StepTypes.WAIT_FOR_REPLY -> {

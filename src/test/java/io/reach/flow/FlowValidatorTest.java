@@ -326,6 +326,14 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesAReadBranchOnACallWhichIsNeverRead() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"voice_call\",\"sender\":\"sandbox-voice\",\"text\":\"hi\","
+                + "\"language\":\"en-US\",\"category\":\"utility\",\"next\":\"b\"},"
+                + "{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\",\"branches\":{\"read\":\"e\",\"failed\":\"e\"}},"
+                + "{\"id\":\"e\",\"type\":\"end\"}"), "b", "'a' places a call, which is answered (delivered) or not, never read");
+    }
+
+    @Test
     void namesAnUnknownStatusBranch() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"text\":\"hi\",\"category\":\"utility\","
                 + "\"next\":\"b\"},{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\",\"branches\":{\"opened\":\"e\"}},"

@@ -511,9 +511,9 @@ class JourneyEngine extends BackgroundWorker {
      * Withdraws the message a branch_on_status or wait_for_reply step gave up on when no provider has it yet (a long
      * queue at the sender's throughput, a sender held at its messaging limit, a provider out of reach): sent after the
      * journey went on by its timeout or no-reply branch, usually to a fallback, it would reach the contact twice, or ask
-     * a question no one waits for the answer to any more. True when it was withdrawn. It never
-     * waits for the message's row (withdrawing skips a row someone holds: a status being recorded, a dispatcher's
-     * claim), so it takes no lock out of the order the events take them in.
+     * a question no one waits for the answer to any more. True when it was withdrawn. It never waits for the message's
+     * row (withdrawing skips a row someone holds: a status being recorded, a dispatcher's claim), so it takes no lock
+     * out of the order the events take them in.
      */
     private boolean withdrawnOnTimeout(FlowStep step, Map<String, String> variables) {
         String message = variables.get(StepExecutor.MESSAGE_VARIABLE + step.message());

@@ -132,9 +132,18 @@ final class Placeholders {
         return applyCase(value, textCase);
     }
 
+    /**
+     * What Reach learned of the contact's number: true once Meta said it is not on WhatsApp (131026), so that a flow
+     * can go straight to its SMS.
+     */
+    static final String NOT_ON_WHATSAPP = "contact.not_on_whatsapp";
+
     static String lookup(String name, Contact contact, Map<String, String> variables) {
         if (name.equals("contact.phone")) {
             return contact.phone();
+        }
+        if (name.equals(NOT_ON_WHATSAPP)) {
+            return String.valueOf(contact.notOnWhatsApp());
         }
         if (name.startsWith("contact.")) {
             return contact.attributes().get(name.substring("contact.".length()));

@@ -257,6 +257,30 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aConditionReadsThatMetaSaidTheContactsNumberIsNotOnWhatsApp() {
+        String tryWhatsApp = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","branches":{"delivered":"end","failed":"end"}},
+                 {"id":"end","type":"end"}]}""");
+        String choose = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"known","steps":[
+                 {"id":"known","type":"condition","condition":{"left":"{{contact.not_on_whatsapp}}","operator":"equals","right":"true"},
+                  "branches":{"true":"end","false":"end"}},
+                 {"id":"end","type":"end"}]}""");
+        String notOnWhatsApp = contact("4");
+        String onWhatsApp = contact("1");
+        assertThat(steps(awaitEnded(start(choose, notOnWhatsApp, Map.of())))).containsExactly("known:false", "end");
+
+        String tried = start(tryWhatsApp, notOnWhatsApp, Map.of());
+        awaitEnded(tried);
+        assertThat(steps(tried)).containsExactly("send", "status:failed", "end");
+        assertThat(steps(awaitEnded(start(choose, notOnWhatsApp, Map.of())))).containsExactly("known:true", "end");
+        assertThat(steps(awaitEnded(start(choose, onWhatsApp, Map.of())))).containsExactly("known:false", "end");
+    }
+
+    @Test
     void fetchesVariablesAndTakesTheFailureBranchOnErrorStatusTimeoutATricklingOrTooLargeAnswerBadJsonOrNoBackend() {
         String base = "http://127.0.0.1:" + backend.getAddress().getPort() + "/customers/";
         String flow = publish("""
@@ -1506,9 +1530,11 @@ class StepTypesIT extends ReachIntegrationTest {
         return started.json().path("journeyId").asString();
     }
 
-    private void awaitEnded(String journey) {
+    /** Waits until the journey ended; the journey. */
+    private String awaitEnded(String journey) {
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(state(journey)).as(api.get("/api/v1/journeys/" + journey
                 + "/path").body()).isEqualTo("ENDED"));
+        return journey;
     }
 
     private String state(String journey) {

@@ -98,6 +98,42 @@ class SenderRatesIT {
         }
     }
 
+    @Test
+    void anOrderUpdateGoesAheadOfABroadcastQueuedAtTheNumbersThroughput() {
+        Map<String, String> oneAtATime = Map.of("reach.sandbox.enabled", "false", "reach.whatsapp.batch-size", "1",
+                "reach.whatsapp.concurrency", "1");
+        try (FakeProvider meta = FakeProvider.metaGraphApi();
+             ReachNode node = ReachNode.start("queue", TestDatabase.fresh(), oneAtATime)) {
+            Api api = node.api();
+            Api.Response sender = api.post("/api/v1/senders", Map.of("name", "four-a-second", "phoneNumberId", "106540352248002",
+                    "wabaId", "102290129348000", "displayNumber", "+15550788002", "accessToken", "EAAJB-rates-token",
+                    "appSecret", "rates-app-secret", "verifyToken", "rates-verify", "graphApiBaseUrl", meta.baseUrl(),
+                    "graphApiVersion", "v21.0", "throughputPerSecond", 4));
+            assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+            Api.Response sale = api.post("/api/v1/templates", Map.of("name", "sale_rates", "language", "en_US",
+                    "category", "marketing", "components", List.of(Map.of("type", "BODY", "text", "Hi {{1}}, our sale starts today."))));
+            assertThat(sale.status()).as(sale.body()).isEqualTo(201);
+            Fixtures.orderTemplate(api, "order_ready_queue");
+            List<String> audience = IntStream.range(0, 12).mapToObj(i -> "+316123495" + String.format("%02d", i)).toList();
+            String customer = "+31612349599";
+            audience.forEach(phone -> Fixtures.consentingContact(api, phone));
+            Fixtures.consentingContact(api, customer);
+
+            audience.forEach(phone -> Fixtures.sendOrderWith(api, "four-a-second", "sale_rates", "en_US", phone, List.of(),
+                    List.of("Ann")));
+            String update = Fixtures.sendOrder(api, "four-a-second", "order_ready_queue", customer).json().path("messageId").asString();
+
+            await().atMost(PATIENCE).until(() -> meta.requests().size() == audience.size() + 1);
+            List<String> order = meta.requests().stream().sorted(Comparator.comparingLong(FakeProvider.Request::receivedNanos))
+                    .map(FakeProvider.Request::body).toList();
+            // Those the dispatcher held when it was queued go first, one at a time; it goes next, not after the sale.
+            int place = IntStream.range(0, order.size()).filter(i -> order.get(i).contains("\"to\":\"" + customer + "\""))
+                    .findFirst().orElseThrow();
+            assertThat(place).as(order.toString()).isLessThanOrEqualTo(2);
+            assertThat(api.get("/api/v1/messages/" + update).json().path("status").asString()).isEqualTo("submitted");
+        }
+    }
+
     /** The node whose API queues a message: each queues half, as a load balancer would spread them. */
     private static Api nodeFor(String phone, ReachNode one, ReachNode two) {
         return phone.charAt(phone.length() - 1) % 2 == 0 ? one.api() : two.api();

@@ -53,12 +53,23 @@ class JourneyStore {
         this.node = node == null || node.isBlank() ? java.lang.management.ManagementFactory.getRuntimeMXBean().getName() : node;
     }
 
-    /** Creates a journey at its start step, unless one with the same entry key exists. */
-    Optional<UUID> insert(UUID versionId, UUID contactId, String entryKey, String startStep, Map<String, String> variables) {
+    /**
+     * How far ahead of the journeys a launch started a journey started for one contact (by an event or through the
+     * API) is due: the engine takes running journeys in the order they are due, and a customer whose order is ready
+     * must not wait behind an audience of a hundred thousand still to start.
+     */
+    static final Duration AHEAD_OF_LAUNCHES = Duration.ofDays(1);
+
+    /**
+     * Creates a journey at its start step, unless one with the same entry key exists; {@code aheadOfLaunches} for one
+     * started for its contact alone (see {@link #AHEAD_OF_LAUNCHES}).
+     */
+    Optional<UUID> insert(UUID versionId, UUID contactId, String entryKey, String startStep, Map<String, String> variables,
+                          boolean aheadOfLaunches) {
         UUID id = io.reach.shared.Ids.newId();
         OffsetDateTime now = Times.now(clock);
         List<Object> params = java.util.Arrays.asList(id, versionId, contactId, entryKey, Journey.RUNNING, startStep,
-                json.writeValueAsString(variables), now, now, now);
+                json.writeValueAsString(variables), aheadOfLaunches ? now.minus(AHEAD_OF_LAUNCHES) : now, now, now);
         // Its first step's row goes with it, in one round trip on PostgreSQL.
         Dialect.SqlStatement firstStep = new Dialect.SqlStatement("INSERT INTO journey_steps (journey_id, seq, flow_version_id,"
                 + " step_id, entered_at, node) SELECT ?, 1, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM journeys WHERE id = ?)",

@@ -246,7 +246,7 @@ public class Journeys {
         Map<String, String> variables = startVariables(version, given);
         java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
         Optional<UUID> created = transactions.execute(tx -> {
-            Optional<UUID> inserted = store.insert(version.id(), contactId, entryKey, start, variables);
+            Optional<UUID> inserted = store.insert(version.id(), contactId, entryKey, start, variables, true);
             if (inserted.isPresent() && flows.isStopped(version.flowId())) {
                 stopped.set(true);
                 tx.setRollbackOnly(); // the flow was stopped while this start was under way (see Flows.stop)

@@ -85,7 +85,7 @@ class LaunchWorker extends BackgroundWorker {
             java.util.function.Function<UUID, String> entryKey = contactId -> Journeys.audienceEntryKey(version.id(), contactId);
             int started = oneByOne
                     ? (int) page.stream().filter(contactId -> journeys.insert(version.id(), contactId, entryKey.apply(contactId),
-                            document.start(), variables).isPresent()).count()
+                            document.start(), variables, false).isPresent()).count()
                     : journeys.insertAll(version.id(), document.start(), variables, page, entryKey);
             if (started > 0 && flows.isStopped(launch.flowId())) {
                 tx.setRollbackOnly(); // stopped while this page was written (see Flows.stop): the next round says so

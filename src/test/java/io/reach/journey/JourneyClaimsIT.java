@@ -37,6 +37,9 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     @Autowired
     TransactionTemplate transactions;
 
+    @Autowired
+    io.reach.flow.Flows flows;
+
     @BeforeEach
     void endJourneysOfOtherTests() {
         // Each test counts what it claims; journeys another test left (their leases run out as its clock moves on)
@@ -149,6 +152,25 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         assertThat(second).containsExactly(running.get(1), running.get(2));
         assertThat(claim(10, 0)).as("no running ones wanted, none waiting is due").isEmpty();
         assertThat(claim(10, 5)).containsExactly(running.get(3));
+    }
+
+    @Test
+    void aJourneyStartedForOneContactIsClaimedBeforeThoseALaunchStartedEarlier() {
+        String flowId = publishedFlow("ahead-of-launches");
+        io.reach.flow.FlowVersion version = flows.versions(UUID.fromString(flowId)).getFirst();
+        List<UUID> audience = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String phone = "+3161240000" + i;
+            audience.add(UUID.fromString(Fixtures.consentingContact(api, phone).path("id").asString()));
+        }
+        int launched = transactions.execute(tx -> store.insertAll(version.id(), "pause", Map.of(), audience,
+                contactId -> "ahead-of-launches:" + contactId));
+        assertThat(launched).isEqualTo(3);
+        clock.advance(Duration.ofSeconds(1));
+        UUID ordered = start(flowId, "+31612400009");
+
+        assertThat(claim(0, 1)).as("the customer's own journey first").containsExactly(ordered);
+        assertThat(claim(0, 10)).as("then the audience's").hasSize(3);
     }
 
     @Test

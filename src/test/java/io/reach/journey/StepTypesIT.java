@@ -1193,7 +1193,7 @@ class StepTypesIT extends ReachIntegrationTest {
         try (java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor()) {
             var seen = io.reach.support.OpenTransactions.whileOpen(transactions,
                     () -> {
-                        java.util.Optional<java.util.UUID> inserted = store.insert(version, contactId, null, "pause", Map.of());
+                        java.util.Optional<java.util.UUID> inserted = store.insert(version, contactId, null, "pause", Map.of(), true);
                         assertThat(flows.isStopped(java.util.UUID.fromString(flow))).isFalse();
                         return inserted;
                     },

@@ -23,21 +23,18 @@ class SenderRatesIT {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
+    /** One send at a time per node, each claiming one message: each node takes the queue's messages one by one. */
+    private static final Map<String, String> ONE_AT_A_TIME = Map.of("reach.sandbox.enabled", "false",
+            "reach.whatsapp.batch-size", "1", "reach.whatsapp.concurrency", "1");
+
     @Test
     void twoNodesSendingFromOneNumberTogetherKeepItsThroughput() {
         Map<String, String> database = TestDatabase.fresh();
-        // One send at a time per node, each claiming one message: both nodes take their share of the queue.
-        Map<String, String> oneAtATime = Map.of("reach.sandbox.enabled", "false", "reach.whatsapp.batch-size", "1",
-                "reach.whatsapp.concurrency", "1");
         try (FakeProvider meta = FakeProvider.metaGraphApi();
-             ReachNode one = ReachNode.start("node-one", database, oneAtATime);
-             ReachNode two = ReachNode.start("node-two", database, oneAtATime)) {
+             ReachNode one = ReachNode.start("node-one", database, ONE_AT_A_TIME);
+             ReachNode two = ReachNode.start("node-two", database, ONE_AT_A_TIME)) {
             Api api = one.api();
-            Api.Response sender = api.post("/api/v1/senders", Map.of("name", "two-a-second", "phoneNumberId", "106540352248001",
-                    "wabaId", "102290129348000", "displayNumber", "+15550788001", "accessToken", "EAAJB-rates-token",
-                    "appSecret", "rates-app-secret", "verifyToken", "rates-verify", "graphApiBaseUrl", meta.baseUrl(),
-                    "graphApiVersion", "v21.0", "throughputPerSecond", 2));
-            assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+            registerNumber(api, "two-a-second", "1", meta, 2);
             Fixtures.orderTemplate(api, "order_ready_rates");
             List<String> phones = IntStream.range(0, 10).mapToObj(i -> "+3161234930" + i).toList();
             phones.forEach(phone -> Fixtures.consentingContact(api, phone));
@@ -100,16 +97,10 @@ class SenderRatesIT {
 
     @Test
     void anOrderUpdateGoesAheadOfABroadcastQueuedAtTheNumbersThroughput() {
-        Map<String, String> oneAtATime = Map.of("reach.sandbox.enabled", "false", "reach.whatsapp.batch-size", "1",
-                "reach.whatsapp.concurrency", "1");
         try (FakeProvider meta = FakeProvider.metaGraphApi();
-             ReachNode node = ReachNode.start("queue", TestDatabase.fresh(), oneAtATime)) {
+             ReachNode node = ReachNode.start("queue", TestDatabase.fresh(), ONE_AT_A_TIME)) {
             Api api = node.api();
-            Api.Response sender = api.post("/api/v1/senders", Map.of("name", "four-a-second", "phoneNumberId", "106540352248002",
-                    "wabaId", "102290129348000", "displayNumber", "+15550788002", "accessToken", "EAAJB-rates-token",
-                    "appSecret", "rates-app-secret", "verifyToken", "rates-verify", "graphApiBaseUrl", meta.baseUrl(),
-                    "graphApiVersion", "v21.0", "throughputPerSecond", 4));
-            assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+            registerNumber(api, "four-a-second", "2", meta, 4);
             Api.Response sale = api.post("/api/v1/templates", Map.of("name", "sale_rates", "language", "en_US",
                     "category", "marketing", "components", List.of(Map.of("type", "BODY", "text", "Hi {{1}}, our sale starts today."))));
             assertThat(sale.status()).as(sale.body()).isEqualTo(201);
@@ -132,6 +123,15 @@ class SenderRatesIT {
             assertThat(place).as(order.toString()).isLessThanOrEqualTo(2);
             assertThat(api.get("/api/v1/messages/" + update).json().path("status").asString()).isEqualTo("submitted");
         }
+    }
+
+    /** A WhatsApp number of the stand-in for Meta, at {@code perSecond} messages a second. */
+    private static void registerNumber(Api api, String name, String digit, FakeProvider meta, int perSecond) {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", name, "phoneNumberId", "10654035224800" + digit,
+                "wabaId", "102290129348000", "displayNumber", "+1555078800" + digit, "accessToken", "EAAJB-rates-token",
+                "appSecret", "rates-app-secret", "verifyToken", "rates-verify", "graphApiBaseUrl", meta.baseUrl(),
+                "graphApiVersion", "v21.0", "throughputPerSecond", perSecond));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
     }
 
     /** The node whose API queues a message: each queues half, as a load balancer would spread them. */

@@ -1,6 +1,8 @@
 package io.reach.journey;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
@@ -15,7 +17,7 @@ public record Journey(
         String currentStep,
         int visits,
         Map<String, String> variables,
-        Instant wakeAt,
+        @JsonIgnore Instant wakeAt,
         String waitingKind,
         UUID waitingMessageId,
         String decision,
@@ -23,6 +25,17 @@ public record Journey(
         Instant startedAt,
         Instant updatedAt,
         Instant endedAt) {
+
+    /**
+     * When the journey's wait ends (its timer, or its timeout), as the API shows it: only while it waits undecided and
+     * has such an end. {@link #wakeAt} itself is the engine's order of work, which puts some journeys in the past on
+     * purpose (a decided one, one started for its contact alone) and one that waits without a timeout at the end of time.
+     */
+    @JsonProperty("wakeAt")
+    public Instant waitEndsAt() {
+        return WAITING.equals(state) && decision == null && wakeAt != null && wakeAt.isBefore(io.reach.shared.Times.END_OF_TIME)
+                ? wakeAt : null;
+    }
 
     public static final String RUNNING = "RUNNING";
     public static final String WAITING = "WAITING";

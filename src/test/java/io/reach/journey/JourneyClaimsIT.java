@@ -168,6 +168,8 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         assertThat(launched).isEqualTo(3);
         clock.advance(Duration.ofSeconds(1));
         UUID ordered = start(flowId, "+31612400009");
+        // Its place in the engine's order is no time the API shows: a running journey waits for nothing.
+        assertThat(api.get("/api/v1/journeys/" + ordered).json().has("wakeAt")).isFalse();
 
         assertThat(claim(0, 1)).as("the customer's own journey first").containsExactly(ordered);
         assertThat(claim(0, 10)).as("then the audience's").hasSize(3);

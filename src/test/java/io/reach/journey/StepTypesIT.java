@@ -500,6 +500,7 @@ class StepTypesIT extends ReachIntegrationTest {
         clock.advance(Duration.between(clock.instant(), windowWake).plusSeconds(1));
         awaitEnded(journey);
         assertThat(steps(journey)).containsExactly("pause", "office_hours", "end");
+        assertThat(api.get("/api/v1/journeys/" + journey).json().has("wakeAt")).as("an ended journey waits for nothing").isFalse();
     }
 
     @Test

@@ -361,7 +361,12 @@ final class FlowValidator {
                     problems.add(new FlowProblem(id, "value: is required (it may hold placeholders)"));
                 }
             }
-            case StepTypes.ADD_REPORT_ROW -> require(step.status(), id, "status", problems);
+            case StepTypes.ADD_REPORT_ROW -> {
+                require(step.status(), id, "status", problems);
+                if (step.message() != null) {
+                    checkMessageReference(step, byId, problems, false);
+                }
+            }
             default -> { }
         }
     }
@@ -467,15 +472,17 @@ final class FlowValidator {
     }
 
     /**
-     * A step that follows a message (a branch on its status, a wait for a reply to it) must come after the step that
-     * sends it on every path from the start: where it can be reached without that send, the journey has no message to
-     * follow, and would fail there (a branch on status) or take any reply at all (a wait for a reply). One walk from
+     * A step that follows a message (a branch on its status, a wait for a reply to it, a report row about it) must come
+     * after the step that sends it on every path from the start: where it can be reached without that send, the
+     * journey has no message to follow, and would fail there (a branch on status), take any reply at all (a wait for a
+     * reply) or report on no message (a report row). One walk from
      * the start per message followed, which does not go through the step that sends it.
      */
     private static void checkMessagesSentOnTheWay(String start, Map<String, FlowStep> byId, List<FlowProblem> problems) {
         Map<String, List<FlowStep>> followers = new LinkedHashMap<>();
         for (FlowStep step : byId.values()) {
-            boolean follows = StepTypes.BRANCH_ON_STATUS.equals(step.type()) || StepTypes.WAIT_FOR_REPLY.equals(step.type());
+            boolean follows = StepTypes.BRANCH_ON_STATUS.equals(step.type()) || StepTypes.WAIT_FOR_REPLY.equals(step.type())
+                    || StepTypes.ADD_REPORT_ROW.equals(step.type());
             FlowStep sent = step.message() == null ? null : byId.get(step.message());
             if (follows && sent != null && sent.type() != null && StepTypes.SENDING.contains(sent.type())) {
                 followers.computeIfAbsent(step.message(), k -> new ArrayList<>()).add(step);

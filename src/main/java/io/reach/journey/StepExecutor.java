@@ -124,7 +124,7 @@ class StepExecutor {
                 case StepTypes.WAIT_FOR_REPLY -> waitForReply(step, journey, variables);
                 case StepTypes.WAIT -> waitStep(step, contact);
                 case StepTypes.FETCH_VARIABLES -> fetch(step, journey, contact, variables);
-                case StepTypes.ADD_REPORT_ROW -> report(step, journey, contact, variables);
+                case StepTypes.ADD_REPORT_ROW -> report(flow, step, journey, contact, variables);
                 case StepTypes.ADD_TAG -> {
                     contacts.addTag(contact.id(), fill(step.tag(), contact, variables));
                     yield new StepOutcome.Next(step.next(), null, "tag added", null);
@@ -431,11 +431,14 @@ class StepExecutor {
         return body.isEmpty() ? "HTTP " + status : "HTTP " + status + ": " + io.reach.shared.Texts.clip(body, 200);
     }
 
-    private StepOutcome report(FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
-        String lastMessage = variables.get(LAST_MESSAGE_VARIABLE);
-        reports.add(journey.flowVersionId(), journey.id(), step.id(), journey.visits(), contact.id(), variables.get("_last_from"),
+    /** A report row about the message its step names, or else about the journey's last message. */
+    private StepOutcome report(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
+        String message = variables.get(step.message() == null ? LAST_MESSAGE_VARIABLE : MESSAGE_VARIABLE + step.message());
+        String from = step.message() == null ? variables.get("_last_from")
+                : flow.step(step.message()).map(FlowStep::sender).orElse(null);
+        reports.add(journey.flowVersionId(), journey.id(), step.id(), journey.visits(), contact.id(), from,
                 contact.phone(), fill(step.status(), contact, variables), fill(step.description(), contact, variables),
-                lastMessage == null ? null : UUID.fromString(lastMessage));
+                message == null ? null : UUID.fromString(message));
         return new StepOutcome.Next(step.next(), null, "report row added", null);
     }
 

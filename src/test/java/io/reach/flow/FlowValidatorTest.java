@@ -307,6 +307,11 @@ class FlowValidatorTest {
                 + "{\"id\":\"r\",\"type\":\"wait_for_reply\",\"message\":\"sms\",\"timeout\":\"PT1H\",\"branches\":{\"any_text\":\"e\",\"no_reply\":\"e\"}},"
                 + "{\"id\":\"e\",\"type\":\"end\"}");
         assertThat(problems).extracting(FlowProblem::step).containsExactly("b", "r");
+        assertThat(check("{\"id\":\"a\",\"type\":\"condition\",\"condition\":{\"left\":\"{{vip}}\","
+                + "\"operator\":\"equals\",\"right\":\"yes\"},\"branches\":{\"true\":\"sms\",\"false\":\"row\"}},"
+                + "{\"id\":\"sms\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"text\":\"hi\",\"category\":\"utility\",\"next\":\"row\"},"
+                + "{\"id\":\"row\",\"type\":\"add_report_row\",\"message\":\"sms\",\"status\":\"x\",\"next\":\"e\"},"
+                + "{\"id\":\"e\",\"type\":\"end\"}")).extracting(FlowProblem::step).containsExactly("row");
         assertThat(problems).allSatisfy(p -> assertThat(p.message()).contains("without passing 'sms'"));
 
         // After the send on every path, a loop back through it included: valid.

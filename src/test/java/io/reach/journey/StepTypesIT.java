@@ -958,6 +958,35 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aReportRowNamesTheMessageItsStepNamesAndOtherwiseTheJourneysLast() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["A","X"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","branches":{"failed":"sms","delivered":"end"}},
+                 {"id":"sms","type":"send_sms","sender":"sandbox-sms","text":"Order X is ready","category":"utility","next":"sms_status"},
+                 {"id":"sms_status","type":"branch_on_status","message":"sms","branches":{"delivered":"about_whatsapp","failed":"end"}},
+                 {"id":"about_whatsapp","type":"add_report_row","message":"send","status":"whatsapp failed","next":"last"},
+                 {"id":"last","type":"add_report_row","status":"sms delivered","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        // Not on WhatsApp, and the SMS is delivered.
+        String journey = start(flow, contact("4"), Map.of());
+
+        awaitEnded(journey);
+        JsonNode path = api.get("/api/v1/journeys/" + journey + "/path").json();
+        String whatsApp = path.path(0).path("messageId").asString();
+        String sms = path.path(2).path("messageId").asString();
+        JsonNode rows = api.get("/api/v1/flows/" + flow + "/reports").json();
+        assertThat(rows).hasSize(2);
+        assertThat(rows.path(0).path("messageId").asString()).isEqualTo(whatsApp);
+        assertThat(rows.path(0).path("messageStatus").asString()).isEqualTo("failed");
+        assertThat(rows.path(0).path("messageFrom").asString()).isEqualTo("sandbox");
+        assertThat(rows.path(1).path("messageId").asString()).isEqualTo(sms);
+        assertThat(rows.path(1).path("messageStatus").asString()).isEqualTo("delivered");
+        assertThat(rows.path(1).path("messageFrom").asString()).isEqualTo("sandbox-sms");
+    }
+
+    @Test
     void refusesToStartAJourneyOrTakeAnEventForAnUnknownContactAndStartsNothing() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");

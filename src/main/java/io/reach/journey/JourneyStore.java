@@ -137,7 +137,8 @@ class JourneyStore {
      * first from them, and checks them again under the journey's lock. Up to {@code waitingLimit} waiting journeys
      * that are due (decided by a status or a reply, or out of time), in the order they are due (a decided journey
      * counts as due an hour back, two when a failed message decided it: see {@link #fallbackDueAt}), then up to
-     * {@code runningLimit} running ones: the two have limits of their own, so that a failed message's fallback never
+     * {@code runningLimit} running ones (one started for its contact alone counts as due a day back: see
+     * {@link #AHEAD_OF_LAUNCHES}): the two have limits of their own, so that a failed message's fallback never
      * queues behind an audience of a hundred thousand journeys still to start. The waiting cannot starve the running
      * ones for long, since a waiting journey is decided only by what an earlier step sent. The caller's transaction
      * then commits without waiting for the flush: a claim is the engine's, and acts on nothing outside the database.

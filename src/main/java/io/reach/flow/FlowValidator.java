@@ -458,15 +458,25 @@ final class FlowValidator {
         }
     }
 
-    private static void checkReachable(String start, Map<String, FlowStep> byId, List<FlowProblem> problems) {
+    /** The steps a walk from {@code start} reaches without entering {@code avoided} (null: any step may be entered). */
+    private static Set<String> reachedFrom(String start, Map<String, FlowStep> byId, String avoided) {
         Set<String> seen = new HashSet<>();
-        Deque<String> todo = new ArrayDeque<>(List.of(start));
+        Deque<String> todo = new ArrayDeque<>();
+        if (!start.equals(avoided)) {
+            todo.push(start);
+        }
         while (!todo.isEmpty()) {
             String id = todo.pop();
             if (seen.add(id) && byId.containsKey(id)) {
-                targets(byId.get(id)).stream().filter(byId::containsKey).forEach(todo::push);
+                targets(byId.get(id)).stream().filter(target -> byId.containsKey(target) && !target.equals(avoided))
+                        .forEach(todo::push);
             }
         }
+        return seen;
+    }
+
+    private static void checkReachable(String start, Map<String, FlowStep> byId, List<FlowProblem> problems) {
+        Set<String> seen = reachedFrom(start, byId, null);
         byId.keySet().stream().filter(id -> !seen.contains(id)).forEach(id ->
                 problems.add(new FlowProblem(id, "unreachable step: no path from the start leads to it")));
     }
@@ -489,18 +499,7 @@ final class FlowValidator {
             }
         }
         followers.forEach((sending, steps) -> {
-            Set<String> reachedWithout = new HashSet<>();
-            Deque<String> todo = new ArrayDeque<>();
-            if (!start.equals(sending)) {
-                todo.push(start);
-            }
-            while (!todo.isEmpty()) {
-                String id = todo.pop();
-                if (reachedWithout.add(id) && byId.containsKey(id)) {
-                    targets(byId.get(id)).stream().filter(target -> byId.containsKey(target) && !target.equals(sending))
-                            .forEach(todo::push);
-                }
-            }
+            Set<String> reachedWithout = reachedFrom(start, byId, sending);
             steps.stream().filter(step -> reachedWithout.contains(step.id())).forEach(step -> problems.add(new FlowProblem(
                     step.id(), "message: a path from the start reaches this step without passing '" + sending
                     + "', so the journey would have no message of it to follow: put the step after it on every path")));

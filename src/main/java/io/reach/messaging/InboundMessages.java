@@ -69,6 +69,9 @@ public class InboundMessages {
                 .params(contactId, senderId, Times.utc(clock.instant().minus(window))).query(Long.class).single() > 0;
     }
 
+    /** A message ({@code m}) with the moment its provider took it ({@code e.occurred_at}): only one a provider took. */
+    private static final String HANDED_OVER = "messages m JOIN message_events e ON e.message_id = m.id AND e.status = 'SUBMITTED'";
+
     /** The replies that quote a message (a quick reply, a swipe to reply), oldest first. */
     public List<InboundMessage> quoting(UUID messageId) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE replied_to_message_id = ? ORDER BY occurred_at, id")
@@ -86,8 +89,7 @@ public class InboundMessages {
     public List<InboundMessage> repliesTo(UUID messageId, UUID contactId) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE replied_to_message_id = ?"
                         + " UNION ALL SELECT " + COLUMNS + " FROM inbound_messages WHERE contact_id = ? AND replied_to_message_id IS NULL"
-                        + " AND EXISTS (SELECT 1 FROM messages m JOIN message_events e ON e.message_id = m.id"
-                        + " AND e.status = 'SUBMITTED' WHERE m.id = ? AND m.channel = inbound_messages.channel"
+                        + " AND EXISTS (SELECT 1 FROM " + HANDED_OVER + " WHERE m.id = ? AND m.channel = inbound_messages.channel"
                         + " AND m.sender_id = inbound_messages.sender_id"
                         + " AND inbound_messages.occurred_at >= e.occurred_at - INTERVAL '1' SECOND)"
                         + " ORDER BY occurred_at, id")
@@ -103,8 +105,8 @@ public class InboundMessages {
         if (reply.repliedToMessageId() != null) {
             return reply.repliedToMessageId().equals(messageId);
         }
-        return reply.senderId() != null && jdbc.sql("SELECT COUNT(*) FROM messages m JOIN message_events e ON e.message_id = m.id"
-                        + " AND e.status = 'SUBMITTED' WHERE m.id = ? AND m.channel = ? AND m.sender_id = ?"
+        return reply.senderId() != null && jdbc.sql("SELECT COUNT(*) FROM " + HANDED_OVER + " WHERE m.id = ? AND m.channel = ?"
+                        + " AND m.sender_id = ?"
                         + " AND e.occurred_at - INTERVAL '1' SECOND <= ?")
                 .params(messageId, reply.channel().name(), reply.senderId(), Times.utc(reply.occurredAt()))
                 .query(Long.class).single() > 0;

@@ -27,6 +27,12 @@ public record FlowDocument(
     public record Audience(List<String> tags, Map<String, String> attributes, String consent, String activeWithin,
                            String inactiveFor) {}
 
+    /** Whether a {@code wait_for_reply} step waits for a reply to the message that the step {@code sendingStep} sends. */
+    public boolean awaitsReplyTo(String sendingStep) {
+        return steps != null && steps.stream().anyMatch(s -> StepTypes.WAIT_FOR_REPLY.equals(s.type())
+                && sendingStep != null && sendingStep.equals(s.message()));
+    }
+
     public Optional<FlowStep> step(String id) {
         return steps == null ? Optional.empty() : steps.stream().filter(s -> id != null && id.equals(s.id())).findFirst();
     }

@@ -155,7 +155,7 @@ class StepExecutor {
                 .map(b -> new ButtonParameter(b.index(), fillTracking(b.value(), contact, variables, missing))).toList();
         SendResult sent = sendOrBlock(refusal(missing), refusal -> whatsApp.send(new SendTemplateRequest(senderOf(step, journey),
                 null, contact.id().toString(), step.template(), step.language(), header, body, buttons, flow.name(), key(journey)),
-                refusal, contact));
+                refusal, contact, flow.awaitsReplyTo(step.id())));
         return sent(step, sent, variables);
     }
 
@@ -163,7 +163,7 @@ class StepExecutor {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
         SendResult sent = sendOrBlock(refusal(missing), refusal -> whatsApp.sendText(senderOf(step, journey), contact, text,
-                flow.name(), key(journey), refusal));
+                flow.name(), key(journey), refusal, flow.awaitsReplyTo(step.id())));
         return sent(step, sent, variables);
     }
 
@@ -171,7 +171,8 @@ class StepExecutor {
         Set<String> missing = new LinkedHashSet<>();
         String text = fillTracking(step.text(), contact, variables, missing);
         SendResult sent = sendOrBlock(refusal(missing), refusal -> sms.send(new SendSmsRequest(senderOf(step, journey), null,
-                contact.id().toString(), text, step.category(), flow.name(), key(journey)), refusal, contact));
+                contact.id().toString(), text, step.category(), flow.name(), key(journey)), refusal, contact,
+                flow.awaitsReplyTo(step.id())));
         return sent(step, sent, variables);
     }
 

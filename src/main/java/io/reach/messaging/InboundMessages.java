@@ -72,6 +72,18 @@ public class InboundMessages {
     /** A message ({@code m}) with the moment its provider took it ({@code e.occurred_at}): only one a provider took. */
     private static final String HANDED_OVER = "messages m JOIN message_events e ON e.message_id = m.id AND e.status = 'SUBMITTED'";
 
+    /**
+     * Of a message {@code m} handed over at {@code e.occurred_at}, given a text written at {@code writtenAt}: no later
+     * question (a message a flow waits for a reply to) went out in the same conversation before the text was written.
+     * A text typed without quoting answers the newest question the contact had been sent, not every earlier one.
+     */
+    private static String noLaterQuestionBefore(String writtenAt) {
+        return " AND NOT EXISTS (SELECT 1 FROM messages q JOIN message_events qe ON qe.message_id = q.id AND qe.status = 'SUBMITTED'"
+                + " WHERE q.contact_id = m.contact_id AND q.channel = m.channel AND q.sender_id = m.sender_id"
+                + " AND q.asks_for_reply = TRUE AND q.id <> m.id AND qe.occurred_at > e.occurred_at"
+                + " AND qe.occurred_at - INTERVAL '1' SECOND <= " + writtenAt + ")";
+    }
+
     /** The replies that quote a message (a quick reply, a swipe to reply), oldest first. */
     public List<InboundMessage> quoting(UUID messageId) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE replied_to_message_id = ? ORDER BY occurred_at, id")
@@ -83,23 +95,26 @@ public class InboundMessages {
      * Reach's (a text typed without swiping to reply, as most are), written in the same conversation (the channel
      * and the sender the message went out on) once it was sent: once its provider took it (its timeline's
      * {@code submitted}), not when it was queued, since a contact who writes while the message waits in the queue
-     * has not seen it. WhatsApp gives its times in whole seconds, so "once it was sent" counts from the second
-     * before. See {@link #answers}, which says the same of one reply.
+     * has not seen it; and before a later question went out in that conversation (a message a flow waits for a reply
+     * to), which a text typed after it answers instead. WhatsApp gives its times in whole seconds, so "once it was
+     * sent" counts from the second before. See {@link #answers}, which says the same of one reply.
      */
     public List<InboundMessage> repliesTo(UUID messageId, UUID contactId) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE replied_to_message_id = ?"
                         + " UNION ALL SELECT " + COLUMNS + " FROM inbound_messages WHERE contact_id = ? AND replied_to_message_id IS NULL"
                         + " AND EXISTS (SELECT 1 FROM " + HANDED_OVER + " WHERE m.id = ? AND m.channel = inbound_messages.channel"
                         + " AND m.sender_id = inbound_messages.sender_id"
-                        + " AND inbound_messages.occurred_at >= e.occurred_at - INTERVAL '1' SECOND)"
+                        + " AND inbound_messages.occurred_at >= e.occurred_at - INTERVAL '1' SECOND"
+                        + noLaterQuestionBefore("inbound_messages.occurred_at") + ")"
                         + " ORDER BY occurred_at, id")
                 .params(messageId, contactId, messageId).query(this::row).list();
     }
 
     /**
      * Whether a reply answers a message: it quotes it, or it quotes no message and was written in the message's
-     * conversation (its channel and sender) once it was sent (see {@link #repliesTo}). A text typed to the SMS
-     * number answers no WhatsApp message, nor one of another WhatsApp number: the contact wrote in another thread.
+     * conversation (its channel and sender) once it was sent and before a later question went out there (see
+     * {@link #repliesTo}). A text typed to the SMS number answers no WhatsApp message, nor one of another WhatsApp
+     * number: the contact wrote in another thread.
      */
     public boolean answers(InboundMessage reply, UUID messageId) {
         if (reply.repliedToMessageId() != null) {
@@ -107,8 +122,9 @@ public class InboundMessages {
         }
         return reply.senderId() != null && jdbc.sql("SELECT COUNT(*) FROM " + HANDED_OVER + " WHERE m.id = ? AND m.channel = ?"
                         + " AND m.sender_id = ?"
-                        + " AND e.occurred_at - INTERVAL '1' SECOND <= ?")
-                .params(messageId, reply.channel().name(), reply.senderId(), Times.utc(reply.occurredAt()))
+                        + " AND e.occurred_at - INTERVAL '1' SECOND <= ?" + noLaterQuestionBefore("?"))
+                .params(messageId, reply.channel().name(), reply.senderId(), Times.utc(reply.occurredAt()),
+                        Times.utc(reply.occurredAt()))
                 .query(Long.class).single() > 0;
     }
 

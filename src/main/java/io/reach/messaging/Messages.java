@@ -108,13 +108,13 @@ public class Messages {
         Boolean inserted = transactions.execute(tx -> {
             String sql = "INSERT INTO messages (id, channel, sender_id, contact_id, recipient, template_name,"
                     + " template_language, campaign_id, idempotency_key, request_body, rendered_text, status, blocked_reason,"
-                    + " attempts, next_attempt_at, created_at, updated_at, recorded_statuses, category)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)";
+                    + " attempts, next_attempt_at, created_at, updated_at, recorded_statuses, category, asks_for_reply)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)";
             List<Object> params = java.util.Arrays.asList(id, message.channel().name(), message.senderId(), message.contactId(),
                     message.recipient(), message.templateName(), message.templateLanguage(), message.campaignId(),
                     message.idempotencyKey(), body, message.renderedText(), status.name(), blockedReason,
                     Times.utc(firstDue(message.category(), now)), Times.utc(now), Times.utc(now), recordedStatuses(EnumSet.of(status)),
-                    message.category() == null ? null : message.category().name());
+                    message.category() == null ? null : message.category().name(), message.asksForReply());
             // The timeline's first entry goes with the message's row, in one round trip on PostgreSQL.
             Dialect.SqlStatement firstEvent = new Dialect.SqlStatement("INSERT INTO message_events (message_id, status, occurred_at,"
                     + " recorded_at, inferred) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?)",

@@ -4,7 +4,8 @@ import java.util.UUID;
 
 /**
  * A message about to be recorded: queued for its channel's dispatcher, or blocked with the reason; {@code category}
- * is the one its consent was checked for (null for a free-form text, which answers the contact).
+ * is the one its consent was checked for (null for a free-form text, which answers the contact); {@code asksForReply}
+ * when a flow waits for a reply to it, so that a text the contact types after it answers it, not an earlier question.
  */
 public record NewMessage(
         Channel channel,
@@ -17,7 +18,8 @@ public record NewMessage(
         String idempotencyKey,
         String renderedText,
         String blockedReason,
-        io.reach.shared.MessageCategory category) {
+        io.reach.shared.MessageCategory category,
+        boolean asksForReply) {
 
     /** The longest campaign id: a flow's name (at most 200) is the campaign of the messages it sends. */
     public static final int MAX_CAMPAIGN_ID = 200;

@@ -737,6 +737,71 @@ class StepTypesIT extends ReachIntegrationTest {
                 .isEqualTo("text: I'll come at five");
     }
 
+    /** Sends the template and waits two hours for a reply to it: a text, or none. */
+    private static final String SEND_THEN_AWAIT_A_TEXT = """
+            {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+             {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+              "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"reply"},
+             {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
+              "branches":{"any_text":"text","no_reply":"silent"}},
+             {"id":"text","type":"add_report_row","status":"text: {{reply.text}}","next":"end"},
+             {"id":"silent","type":"add_report_row","status":"no reply","next":"end"},
+             {"id":"end","type":"end"}]}""";
+
+    /** Sends the template and asks nothing: a notification. */
+    private static final String SEND_A_NOTIFICATION = """
+            {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+             {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+              "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"end"},
+             {"id":"end","type":"end"}]}""";
+
+    @Test
+    void aTypedTextAnswersTheNewestQuestionSentBeforeItNotAnEarlierOneNorDoesANotificationSentSinceTakeIt() {
+        String notification = publish(SEND_A_NOTIFICATION);
+        // Both questions wait when the text comes: it decides the newer one's journey only.
+        String waiting = contact("2");
+        String earlier = start(publish(SEND_THEN_AWAIT_A_TEXT), waiting, Map.of());
+        awaitQuestionSent(earlier, "reply");
+        clock.advance(Duration.ofMinutes(1));
+        String newer = start(publish(SEND_THEN_AWAIT_A_TEXT), waiting, Map.of());
+        awaitQuestionSent(newer, "reply");
+        clock.advance(Duration.ofMinutes(1));
+        awaitQuestionSent(start(notification, waiting, Map.of()), null);
+        clock.advance(Duration.ofMinutes(1));
+        postInboundText(waiting, "5");
+
+        awaitEnded(newer);
+        assertThat(steps(newer)).containsExactly("send", "reply:any_text", "text", "end");
+        // The earlier question's journey has its own wait for the contact's word: it holds the text back from it.
+        String paused = contact("2");
+        String pausedFirst = start(publish(SEND_PAUSE_THEN_AWAIT_A_TEXT), paused, Map.of());
+        awaitQuestionSent(pausedFirst, "pause");
+        clock.advance(Duration.ofMinutes(1));
+        String askedSince = start(publish(SEND_THEN_AWAIT_A_TEXT), paused, Map.of());
+        awaitQuestionSent(askedSince, "reply");
+        clock.advance(Duration.ofMinutes(1));
+        postInboundText(paused, "tomorrow");
+        awaitEnded(askedSince);
+        assertThat(steps(askedSince)).containsExactly("send", "reply:any_text", "text", "end");
+        assertThat(state(earlier)).isEqualTo("WAITING");
+
+        clock.advance(Duration.ofHours(1).plusSeconds(1));
+        await().atMost(PATIENCE).until(() -> "reply".equals(current(pausedFirst)) && "WAITING".equals(state(pausedFirst)));
+        clock.advance(Duration.ofHours(2).plusSeconds(1));
+        awaitEnded(earlier);
+        awaitEnded(pausedFirst);
+        assertThat(steps(earlier)).containsExactly("send", "reply:no_reply", "silent", "end");
+        assertThat(steps(pausedFirst)).containsExactly("send", "pause", "reply:no_reply", "silent", "end");
+    }
+
+    /** Waits until the journey's first message has left the queue and the journey is at {@code step} (or ended). */
+    private void awaitQuestionSent(String journey, String step) {
+        await().atMost(PATIENCE).until(() -> step == null ? "ENDED".equals(state(journey))
+                : step.equals(current(journey)) && "WAITING".equals(state(journey)));
+        String message = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> !"queued".equals(api.get("/api/v1/messages/" + message).json().path("status").asString()));
+    }
+
     @Test
     void aQuickReplyWhosePayloadHoldsACommaTakesItsBranch() {
         String flow = publish("""

@@ -42,14 +42,15 @@ public class SmsSending implements io.reach.messaging.KeywordReplies {
     }
 
     public SendResult send(SendSmsRequest request) {
-        return send(request, null, null);
+        return send(request, null, null, false);
     }
 
     /**
      * Like {@link #send(SendSmsRequest)}; a {@code refusal} records the message as blocked with that reason, and a
-     * {@code known} contact (the request's own, already loaded by the caller) spares looking it up again.
+     * {@code known} contact (the request's own, already loaded by the caller) spares looking it up again;
+     * {@code asksForReply} when a flow waits for a reply to it (see {@link NewMessage}).
      */
-    public SendResult send(SendSmsRequest request, String refusal, Contact known) {
+    public SendResult send(SendSmsRequest request, String refusal, Contact known, boolean asksForReply) {
         if (refusal == null && (request.text() == null || request.text().isBlank())) {
             throw ApiException.invalidField("text", "is required");
         }
@@ -70,7 +71,7 @@ public class SmsSending implements io.reach.messaging.KeywordReplies {
         int reference = RANDOM.nextInt(256);
         Messages.Created created = messages.create(new NewMessage(Channel.SMS, account.sender().id(), recipient.id(),
                 recipient.phone(), null, null, request.campaignId(), request.idempotencyKey(), request.text(),
-                refusal != null ? refusal : Recipients.blockedReason(recipient, category), category),
+                refusal != null ? refusal : Recipients.blockedReason(recipient, category), category, asksForReply),
                 id -> json.writeValueAsString(Map.of("to", recipient.phone(), "text", request.text() == null ? "" : request.text(),
                         "reference", reference)));
         if (created.awaitsDispatch()) {
@@ -95,7 +96,7 @@ public class SmsSending implements io.reach.messaging.KeywordReplies {
         int parts = SmsEncoding.encode(text, 0).parts().size();
         String tooLong = parts > MAX_PARTS ? "text: needs " + parts + " SMS parts; at most " + MAX_PARTS + " are sent" : null;
         Messages.Created created = messages.create(new NewMessage(Channel.SMS, senderId, contact.id(), contact.phone(),
-                null, null, null, idempotencyKey, text, tooLong, MessageCategory.UTILITY),
+                null, null, null, idempotencyKey, text, tooLong, MessageCategory.UTILITY, false),
                 id -> json.writeValueAsString(Map.of("to", contact.phone(), "text", text, "reference", reference)));
         if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();

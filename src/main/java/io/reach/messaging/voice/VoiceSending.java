@@ -75,7 +75,7 @@ public class VoiceSending {
         String twiml = refusal != null ? "" : TwilioGateway.say(request.text(), language, voice);
         Messages.Created created = messages.create(new NewMessage(Channel.VOICE, account.sender().id(), contact.id(),
                 contact.phone(), null, null, request.campaignId(), request.idempotencyKey(), request.text(),
-                refusal != null ? refusal : Recipients.blockedReason(contact, category), category),
+                refusal != null ? refusal : Recipients.blockedReason(contact, category), category, false),
                 id -> json.writeValueAsString(Map.of("to", contact.phone(), "twiml", twiml)));
         if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();

@@ -48,15 +48,16 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
     }
 
     public SendResult send(SendTemplateRequest request) {
-        return send(request, null, null);
+        return send(request, null, null, false);
     }
 
     /**
      * Like {@link #send(SendTemplateRequest)}; a {@code refusal} (e.g. a placeholder without a value) records the
      * message as blocked with that reason instead of sending it, and a {@code known} contact (the request's own,
-     * already loaded by the caller) spares looking it up again.
+     * already loaded by the caller) spares looking it up again; {@code asksForReply} when a flow waits for a reply to
+     * it (see {@link NewMessage}).
      */
-    public SendResult send(SendTemplateRequest request, String refusal, Contact known) {
+    public SendResult send(SendTemplateRequest request, String refusal, Contact known, boolean asksForReply) {
         List<FieldProblem> problems = new ArrayList<>();
         if (blank(request.sender())) {
             problems.add(new FieldProblem("sender", "is required (a sender's name or id)"));
@@ -85,7 +86,7 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
         String blockedReason = refusal != null ? refusal : blockedReason(contact, template);
         Messages.Created created = messages.create(new NewMessage(Channel.WHATSAPP, account.sender().id(), contact.id(),
                 contact.phone(), template.name(), template.language(), request.campaignId(), request.idempotencyKey(),
-                rendered == null ? null : rendered.text(), blockedReason, template.category()),
+                rendered == null ? null : rendered.text(), blockedReason, template.category(), asksForReply),
                 id -> requests.template(id, contact.phone(), rendered));
         if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();
@@ -98,7 +99,7 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
      * contact has not written to this sender in the last 24 hours, the message is recorded as blocked.
      */
     public SendResult sendText(String sender, Contact contact, String text, String campaignId, String idempotencyKey,
-                               String refusal) {
+                               String refusal, boolean asksForReply) {
         if (refusal == null && (text == null || text.isBlank())) {
             throw ApiException.invalidField("text", "is required");
         }
@@ -114,7 +115,7 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
                     + " last 24 hours; send a template instead";
         }
         Messages.Created created = messages.create(new NewMessage(Channel.WHATSAPP, account.sender().id(), contact.id(),
-                contact.phone(), null, null, campaignId, idempotencyKey, text, blockedReason, null),
+                contact.phone(), null, null, campaignId, idempotencyKey, text, blockedReason, null, asksForReply),
                 id -> requests.text(id, contact.phone(), text));
         if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();
@@ -135,7 +136,7 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
     @Override
     public SendResult confirmKeyword(UUID senderId, Contact contact, String text, String idempotencyKey) {
         Messages.Created created = messages.create(new NewMessage(Channel.WHATSAPP, senderId, contact.id(), contact.phone(),
-                null, null, null, idempotencyKey, text, null, null), id -> requests.text(id, contact.phone(), text));
+                null, null, null, idempotencyKey, text, null, null, false), id -> requests.text(id, contact.phone(), text));
         if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();
         }

@@ -41,6 +41,6 @@ public record Journey(
     public static final String WAITING = "WAITING";
     public static final String ENDED = "ENDED";
     public static final String FAILED = "FAILED";
-    /** Stopped from outside before it ended (its flow was stopped with its journeys cancelled). */
+    /** Stopped from outside before it ended: cancelled through the API, or its flow stopped with its journeys. */
     public static final String CANCELLED = "CANCELLED";
 }

@@ -78,6 +78,19 @@ class JourneyController {
         return journeys.stop(Ids.parse("id", id), cancelJourneys);
     }
 
+    /** What a journey's cancellation may say: why, kept with the step the journey was at. */
+    record CancelRequest(String reason) {}
+
+    /**
+     * Cancels one journey under way: it takes no further step, and the messages it queued that no provider has taken
+     * yet are withdrawn. A journey cancelled before is answered as it is; one that ended or failed is a 409.
+     */
+    @PostMapping("/api/v1/journeys/{id}/cancel")
+    Journeys.Cancelled cancel(@PathVariable String id,
+                              @org.springframework.web.bind.annotation.RequestBody(required = false) CancelRequest request) {
+        return journeys.cancel(Ids.parse("id", id), request == null ? null : request.reason());
+    }
+
     @ApiResponse(responseCode = "202", description = "the journeys the event started (or an earlier post with this key)")
     @PostMapping(path = "/api/v1/events", consumes = "application/json")
     ResponseEntity<Map<String, List<Journeys.Started>>> event(@RequestBody EventRequest request) {

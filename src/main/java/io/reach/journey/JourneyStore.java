@@ -193,12 +193,24 @@ class JourneyStore {
         if (candidates.isEmpty()) {
             return List.of();
         }
-        // Locked by id (H2 would lock every row the condition meets before cutting to the limit), and checked again.
-        List<UUID> ids = jdbc.sql("SELECT id FROM journeys WHERE id IN (" + SqlLists.placeholders(candidates.size())
-                        + ") AND state IN ('RUNNING', 'WAITING') FOR UPDATE")
-                .params(candidates).query(UUID.class).list();
+        List<UUID> ids = cancel(candidates, reason);
         if (ids.isEmpty()) {
             return candidates.size() < limit ? List.of() : cancelSome(versionIds, reason, limit);
+        }
+        return ids;
+    }
+
+    /**
+     * Cancels those of these journeys that are running or waiting, with {@code reason} as what their current step did;
+     * returns their ids. Each is locked first, as in {@link #cancelSome}.
+     */
+    List<UUID> cancel(List<?> journeyIds, String reason) {
+        // Locked by id (H2 would lock every row a wider condition meets before cutting to a limit), and checked again.
+        List<UUID> ids = jdbc.sql("SELECT id FROM journeys WHERE id IN (" + SqlLists.placeholders(journeyIds.size())
+                        + ") AND state IN ('RUNNING', 'WAITING') FOR UPDATE")
+                .params(new java.util.ArrayList<Object>(journeyIds)).query(UUID.class).list();
+        if (ids.isEmpty()) {
+            return ids;
         }
         OffsetDateTime now = Times.now(clock);
         String in = SqlLists.placeholders(ids.size());

@@ -182,6 +182,40 @@ public class Journeys {
         return new Stopped(stopped, cancelled, withdrawn);
     }
 
+    /** A journey cancelled through the API, and how many of its queued messages were withdrawn with it. */
+    public record Cancelled(Journey journey, int withdrawnMessages) {}
+
+    /** The longest reason a cancellation may give: it is kept as the outcome of the step the journey was at. */
+    public static final int MAX_CANCEL_REASON = 500;
+
+    /**
+     * Cancels one journey under way (the order it follows was cancelled, the customer asked a person instead): as a
+     * flow stopped with its journeys, it takes no further step, a status or reply that comes for it later moves
+     * nothing, and the messages it queued that no provider has taken yet are withdrawn. {@code reason}, optional, is
+     * kept with the step it was at. A journey cancelled before is answered as it is; one that ended or failed is a 409.
+     */
+    public Cancelled cancel(UUID id, String reason) {
+        if (reason != null && (reason.isBlank() || reason.length() > MAX_CANCEL_REASON)) {
+            throw ApiException.invalidField("reason", "must be 1 to " + MAX_CANCEL_REASON + " characters");
+        }
+        String why = "cancelled through the API" + (reason == null ? "" : ": " + reason);
+        Cancelled cancelled = transactions.execute(tx -> {
+            Journey journey = get(id);
+            List<UUID> ids = store.cancel(List.of(journey.id()), why);
+            if (ids.isEmpty()) {
+                Journey now = get(id);
+                if (!Journey.CANCELLED.equals(now.state())) {
+                    throw ApiException.conflict("Journey " + id + " is " + now.state().toLowerCase(java.util.Locale.ROOT)
+                            + ": only a running or waiting journey can be cancelled");
+                }
+                return new Cancelled(now, 0);
+            }
+            return new Cancelled(get(id), messages.withdraw(store.messagesOf(ids), why).size());
+        });
+        log.info("Cancelled journey {} through the API, withdrew {} of its queued messages", id, cancelled.withdrawnMessages());
+        return cancelled;
+    }
+
     /** The contacts an audience takes: its activity bounds count back from {@code now}, the launch's instant. */
     static Contacts.AudienceFilter audienceFilter(FlowDocument.Audience audience, java.time.Instant now) {
         if (audience == null) {

@@ -1364,6 +1364,57 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void cancellingOneJourneyWithdrawsItsQueuedMessageAndLeavesTheFlowsOtherJourneysGoingOn() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["A-1"],"bodyParameters":["you","A-1"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","timeout":"P1D",
+                  "branches":{"delivered":"end","timeout":"end"}},
+                 {"id":"end","type":"end"}]}""");
+        // Both handsets refuse a first attempt for throughput: the messages wait ten (moved) minutes, queued.
+        String cancelledPhone = contact("8");
+        String goesOnPhone = contact("8");
+        String cancelled = start(flow, cancelledPhone, Map.of());
+        String goesOn = start(flow, goesOnPhone, Map.of());
+        String withdrawnMessage = messageOf(cancelled);
+        String goesOnMessage = messageOf(goesOn);
+        await().atMost(PATIENCE).until(() -> triedOnceAndWaiting(withdrawnMessage) && triedOnceAndWaiting(goesOnMessage));
+
+        Api.Response cancel = api.post("/api/v1/journeys/" + cancelled + "/cancel", Map.of("reason", "order 42 was cancelled"));
+
+        assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
+        assertThat(cancel.json().path("journey").path("state").asString()).isEqualTo("CANCELLED");
+        assertThat(cancel.json().path("journey").path("error").asString())
+                .isEqualTo("cancelled through the API: order 42 was cancelled");
+        assertThat(cancel.json().path("withdrawnMessages").asInt()).isEqualTo(1);
+        JsonNode message = api.get("/api/v1/messages/" + withdrawnMessage).json();
+        assertThat(message.path("status").asString()).isEqualTo("blocked");
+        assertThat(message.path("blockedReason").asString()).isEqualTo("cancelled through the API: order 42 was cancelled");
+        JsonNode path = api.get("/api/v1/journeys/" + cancelled + "/path").json();
+        assertThat(path.path(path.size() - 1).path("stepId").asString()).isEqualTo("status");
+        assertThat(path.path(path.size() - 1).path("outcome").asString()).isEqualTo("cancelled through the API: order 42 was cancelled");
+        clock.advance(Duration.ofMinutes(11));
+        await().atMost(PATIENCE).until(() -> sandbox.graphApi().acceptedFor(goesOnPhone) == 1);
+        awaitEnded(goesOn);
+        assertThat(sandbox.graphApi().acceptedFor(cancelledPhone)).isZero();
+        assertThat(state(cancelled)).isEqualTo("CANCELLED");
+
+        Api.Response again = api.post("/api/v1/journeys/" + cancelled + "/cancel", "");
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().path("withdrawnMessages").asInt()).isZero();
+        assertThat(again.json().path("journey").path("error").asString()).endsWith("order 42 was cancelled");
+        Api.Response ended = api.post("/api/v1/journeys/" + goesOn + "/cancel", "");
+        assertThat(ended.status()).as(ended.body()).isEqualTo(409);
+        assertThat(ended.json().path("message").asString()).contains("is ended");
+        assertThat(state(goesOn)).isEqualTo("ENDED");
+        Api.Response tooLong = api.post("/api/v1/journeys/" + goesOn + "/cancel", Map.of("reason", "x".repeat(501)));
+        assertThat(tooLong.status()).isEqualTo(400);
+        assertThat(tooLong.json().path("details").path(0).path("field").asString()).isEqualTo("reason");
+        assertThat(api.post("/api/v1/journeys/" + java.util.UUID.randomUUID() + "/cancel", "").status()).isEqualTo(404);
+    }
+
+    @Test
     void optingOutWithdrawsTheContactsQueuedMessagesAndItsJourneyTakesTheBlockedBranch() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[

@@ -521,6 +521,50 @@ class JourneyEngine extends BackgroundWorker {
                 + " stopped waiting at step '" + step.id() + "' after " + step.timeout()).isEmpty();
     }
 
+    /** How recently a sender must have handed a message over for its queue to count as moving. */
+    static final java.time.Duration SENDER_MOVING = java.time.Duration.ofMinutes(1);
+
+    /**
+     * The wait that goes on when a step's timeout came before its message had its chance: the timeout counts from the
+     * moment the message went out when that was after the step began (a broadcast's tail waits its turn at its sender's
+     * throughput for longer than a status timeout), and does not run out while the message still waits its turn
+     * behind others that its sender is sending (checked again a timeout later). Null when the timeout stands: the
+     * message went out a timeout ago, or it is held because nothing goes out (a provider out of reach, an SMPP session
+     * down, the messaging limit reached), or a provider refused it before; then it is withdrawn if still queued.
+     */
+    private StepOutcome.Wait timeoutCountedFromTheSend(FlowStep step, JourneyStore.Row row, Map<String, String> variables) {
+        String message = variables.get(StepExecutor.MESSAGE_VARIABLE + step.message());
+        if (message == null || step.timeout() == null) {
+            return null;
+        }
+        java.time.Duration timeout = io.reach.flow.FlowDurations.parse(step.timeout());
+        java.time.Instant now = clock.instant();
+        Optional<io.reach.messaging.Messages.Progress> progress = messages.progress(UUID.fromString(message), SENDER_MOVING);
+        if (progress.isEmpty()) {
+            return null;
+        }
+        java.time.Instant wakeAt = timeoutEnd(progress.get(), timeout, now);
+        if (wakeAt == null) {
+            return null;
+        }
+        String note = progress.get().handedOverAt() != null
+                ? "waiting: its message went out at " + progress.get().handedOverAt() + ", and the timeout counts from then"
+                : "waiting: its message waits its turn in its sender's queue, and the timeout counts from when it goes out";
+        Journey journey = row.journey();
+        return new StepOutcome.Wait(journey.waitingKind(), wakeAt, journey.waitingMessageId(), row.waitingFor(), note, null);
+    }
+
+    /**
+     * When a timeout that came at {@code now} ends, given its message's progress: a timeout after the message went
+     * out, or, while it waits its turn, a timeout from now (to look again then); null when it has ended now.
+     */
+    static java.time.Instant timeoutEnd(io.reach.messaging.Messages.Progress progress, java.time.Duration timeout,
+                                        java.time.Instant now) {
+        java.time.Instant end = progress.handedOverAt() != null ? progress.handedOverAt().plus(timeout)
+                : progress.waitingItsTurn() ? now.plus(timeout) : null;
+        return end != null && end.isAfter(now) ? end : null;
+    }
+
     /**
      * A waiting journey that got its decision, or whose time ran out, leaves its step by the matching branch; null
      * while it has neither.
@@ -541,6 +585,10 @@ class JourneyEngine extends BackgroundWorker {
                 case StepTypes.WAIT_FOR_REPLY -> StepTypes.NO_REPLY;
                 default -> null;
             };
+            StepOutcome.Wait later = branch == null || step.message() == null ? null : timeoutCountedFromTheSend(step, row, variables);
+            if (later != null) {
+                return later;
+            }
             outcome = branch == null ? "waited" : "no decision in time";
             if (branch != null && step.message() != null && withdrawnOnTimeout(step, variables)) {
                 outcome += "; its message, still queued, was withdrawn";

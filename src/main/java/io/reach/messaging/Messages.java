@@ -42,9 +42,12 @@ public class Messages {
     private final TransactionTemplate transactions;
     private final ApplicationEventPublisher events;
     private final InboundMessages inbound;
+    private final SendersAtWork sendersAtWork;
 
     Messages(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate batches, Dialect dialect, Clock clock,
-             TransactionTemplate transactions, ApplicationEventPublisher events, InboundMessages inbound) {
+             TransactionTemplate transactions, ApplicationEventPublisher events, InboundMessages inbound,
+             SendersAtWork sendersAtWork) {
+        this.sendersAtWork = sendersAtWork;
         this.jdbc = jdbc;
         this.batches = batches;
         this.dialect = dialect;
@@ -187,6 +190,32 @@ public class Messages {
         io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM messages",
                 "created_at", equal, cursor, limit, offset);
         return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
+    }
+
+    /**
+     * How far a message has got towards its provider: when one took it ({@code handedOverAt}, null while none has),
+     * and whether it still waits its first attempt behind others of its sender ({@code waitingItsTurn}): queued,
+     * untried (or in a dispatcher's hands for its first attempt), while this node's dispatchers handed a message of
+     * that sender over within {@code moving}. A message whose sender hands nothing over (its provider out of reach, its
+     * SMPP session down, its messaging limit reached) or that a provider refused before does not wait its turn.
+     */
+    public record Progress(Instant handedOverAt, boolean waitingItsTurn) {}
+
+    /** See {@link Progress}; empty for an unknown message. */
+    public Optional<Progress> progress(UUID messageId, Duration moving) {
+        OffsetDateTime now = Times.now(clock);
+        return jdbc.sql("SELECT m.status, m.attempts, m.lease_until, m.sender_id, e.occurred_at FROM messages m"
+                        + " LEFT JOIN message_events e ON e.message_id = m.id AND e.status = 'SUBMITTED' WHERE m.id = ?")
+                .param(messageId)
+                .query((rs, n) -> {
+                    OffsetDateTime lease = rs.getObject("lease_until", OffsetDateTime.class);
+                    int attempts = rs.getInt("attempts");
+                    boolean untried = attempts == 0 || attempts == 1 && lease != null && lease.isAfter(now);
+                    boolean waiting = "QUEUED".equals(rs.getString("status")) && untried
+                            && sendersAtWork.handedOverWithin(rs.getObject("sender_id", UUID.class), moving);
+                    return new Progress(Times.instant(rs, "occurred_at"), waiting);
+                })
+                .optional();
     }
 
     public List<MessageEvent> timeline(UUID messageId) {

@@ -627,6 +627,65 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aStatusTimeoutCountsFromWhenTheMessageWentOutNotWhileItWaitedItsTurnBehindOthersOfItsSender() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["A-7"],"bodyParameters":["{{contact.first_name}}","A-7"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","timeout":"PT30S",
+                  "branches":{"delivered":"end","timeout":"gave_up"}},
+                 {"id":"gave_up","type":"add_report_row","status":"no status","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        JsonNode sandboxNumber = api.get("/api/v1/senders").json().valueStream()
+                .filter(sender -> "sandbox".equals(sender.path("name").asString())).findFirst().orElseThrow();
+        String sandboxSender = sandboxNumber.path("id").asString();
+        int throughput = sandboxNumber.path("throughputPerSecond").asInt();
+        assertThat(throughput).isGreaterThan(1);
+        // One a second on a clock that stands still: the first messages go out, the others wait their turn, queued.
+        assertThat(api.patch("/api/v1/senders/" + sandboxSender, Map.of("throughputPerSecond", 1)).status()).isEqualTo(200);
+        try {
+            // Handsets that report no status at all: only the timeout ends a journey.
+            List<String> phones = java.util.stream.IntStream.range(0, 4).mapToObj(i -> contact("7")).toList();
+            Instant began = clock.instant();
+            List<String> journeys = phones.stream().map(phone -> start(flow, phone, Map.of())).toList();
+            await().atMost(PATIENCE).until(() -> journeys.stream().allMatch(j -> "status".equals(current(j))
+                    && "WAITING".equals(state(j))) && phones.stream().anyMatch(p -> sandbox.graphApi().acceptedFor(p) == 1));
+            List<String> waitingTheirTurn = journeys.stream().filter(j -> "queued".equals(api.get("/api/v1/messages/"
+                    + messageOf(j)).json().path("status").asString())).toList();
+            assertThat(waitingTheirTurn).isNotEmpty();
+
+            clock.advance(Duration.ofSeconds(31));
+
+            // Those sent at once time out; those that waited their turn go out now and wait their timeout from then.
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(journeys).allSatisfy(j -> {
+                boolean waited = waitingTheirTurn.contains(j);
+                assertThat(state(j)).isEqualTo(waited ? "WAITING" : "ENDED");
+                if (waited) {
+                    // Looked at again a timeout after its first timeout came (or after its message went out, then).
+                    assertThat(Instant.parse(api.get("/api/v1/journeys/" + j).json().path("wakeAt").asString()))
+                            .isAfterOrEqualTo(began.plusSeconds(61)).isBeforeOrEqualTo(clock.instant().plusSeconds(30));
+                }
+            }));
+            await().atMost(PATIENCE).until(() -> phones.stream().allMatch(p -> sandbox.graphApi().acceptedFor(p) == 1));
+            for (String journey : waitingTheirTurn) {
+                JsonNode status = api.get("/api/v1/journeys/" + journey + "/path").json().path(1);
+                assertThat(status.path("outcome").asString()).startsWith("waiting: its message ");
+                assertThat(status.has("leftAt")).as("left not yet").isFalse();
+            }
+
+            clock.advance(Duration.ofSeconds(31));
+            journeys.forEach(this::awaitEnded);
+            for (String journey : journeys) {
+                assertThat(steps(journey)).containsExactly("send", "status:timeout", "gave_up", "end");
+                assertThat(outcome(journey, 1)).isEqualTo("no decision in time");
+                assertThat(api.get("/api/v1/messages/" + messageOf(journey)).json().path("status").asString()).isEqualTo("submitted");
+            }
+        } finally {
+            assertThat(api.patch("/api/v1/senders/" + sandboxSender, Map.of("throughputPerSecond", throughput)).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void anSmsTooLongForItsPartsIsBlockedWithTheReasonAndTheJourneyGoesOnByItsStatus() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"sms","steps":[

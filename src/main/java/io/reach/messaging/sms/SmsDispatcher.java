@@ -38,6 +38,7 @@ class SmsDispatcher extends BackgroundWorker {
     private final SmsParts parts;
     private final TwilioGateway twilio;
     private final SenderRates rates;
+    private final io.reach.messaging.SendersAtWork sendersAtWork;
     private final TwilioStatusChecks statusChecks;
     private final MessagingSettings settings;
     private final JsonMapper json;
@@ -45,9 +46,11 @@ class SmsDispatcher extends BackgroundWorker {
     private final InFlight sends;
 
     SmsDispatcher(Messages messages, Senders senders, SmppLinks links, SmsParts parts, TwilioGateway twilio,
-                  MessagingSettings settings, JsonMapper json, TwilioStatusChecks statusChecks, SenderRates rates) {
+                  MessagingSettings settings, JsonMapper json, TwilioStatusChecks statusChecks, SenderRates rates,
+                  io.reach.messaging.SendersAtWork sendersAtWork) {
         super("sms-dispatcher", settings.pollInterval(), true);
         this.rates = rates;
+        this.sendersAtWork = sendersAtWork;
         this.statusChecks = statusChecks;
         this.messages = messages;
         this.senders = senders;
@@ -78,7 +81,10 @@ class SmsDispatcher extends BackgroundWorker {
                 return;
             }
             switch (twilio.sendSms(account, message.id(), to, text)) {
-                case TwilioGateway.Outcome.Accepted accepted -> statusChecks.accepted(message.id(), accepted.sid());
+                case TwilioGateway.Outcome.Accepted accepted -> {
+                    statusChecks.accepted(message.id(), accepted.sid());
+                    sendersAtWork.handedOver(message.senderId());
+                }
                 case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
                 case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
                         settings.retryDelay(message.attempt(), retry.answerLost()), settings.maxAttempts());
@@ -128,6 +134,7 @@ class SmsDispatcher extends BackgroundWorker {
             }
         }
         messages.recordSubmitted(message.id(), firstId);
+        sendersAtWork.handedOver(message.senderId());
     }
 
     private void retryOrGiveUp(Messages.Outbound message, MessageError error) {

@@ -24,11 +24,14 @@ class VoiceDispatcher extends BackgroundWorker {
     // Calls being placed at once: Twilio answers 429 to too many, which is retried with backoff.
     private final InFlight calls;
     private final io.reach.messaging.SenderRates rates;
+    private final io.reach.messaging.SendersAtWork sendersAtWork;
 
     VoiceDispatcher(Messages messages, io.reach.sender.Senders senders, TwilioGateway twilio, MessagingSettings settings,
-                    JsonMapper json, TwilioStatusChecks statusChecks, io.reach.messaging.SenderRates rates) {
+                    JsonMapper json, TwilioStatusChecks statusChecks, io.reach.messaging.SenderRates rates,
+                    io.reach.messaging.SendersAtWork sendersAtWork) {
         super("voice-dispatcher", settings.pollInterval(), true);
         this.rates = rates;
+        this.sendersAtWork = sendersAtWork;
         this.statusChecks = statusChecks;
         this.messages = messages;
         this.senders = senders;
@@ -51,7 +54,10 @@ class VoiceDispatcher extends BackgroundWorker {
         }
         JsonNode body = json.readTree(message.requestBody());
         switch (twilio.placeCall(account, message.id(), body.path("to").asString(), body.path("twiml").asString())) {
-            case TwilioGateway.Outcome.Accepted accepted -> statusChecks.accepted(message.id(), accepted.sid());
+            case TwilioGateway.Outcome.Accepted accepted -> {
+                statusChecks.accepted(message.id(), accepted.sid());
+                sendersAtWork.handedOver(message.senderId());
+            }
             case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
             case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
                     settings.retryDelay(message.attempt(), retry.answerLost()), settings.maxAttempts());

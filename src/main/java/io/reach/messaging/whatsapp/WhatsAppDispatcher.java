@@ -28,9 +28,11 @@ class WhatsAppDispatcher extends BackgroundWorker {
     private final SenderRates rates;
     private final MessagingLimits limits;
     private final java.time.Clock clock;
+    private final io.reach.messaging.SendersAtWork sendersAtWork;
 
     WhatsAppDispatcher(Messages messages, Senders senders, Contacts contacts, CloudApiClient client,
-                       WhatsAppSettings settings, SenderRates rates, MessagingLimits limits, java.time.Clock clock) {
+                       WhatsAppSettings settings, SenderRates rates, MessagingLimits limits, java.time.Clock clock,
+                       io.reach.messaging.SendersAtWork sendersAtWork) {
         super("whatsapp-dispatcher", settings.pollInterval(), settings.dispatcherEnabled());
         this.messages = messages;
         this.senders = senders;
@@ -38,6 +40,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
         this.client = client;
         this.settings = settings;
         this.rates = rates;
+        this.sendersAtWork = sendersAtWork;
         this.limits = limits;
         this.clock = clock;
         this.sends = inFlight(settings.concurrency());
@@ -70,7 +73,10 @@ class WhatsAppDispatcher extends BackgroundWorker {
         }
         SendOutcome outcome = client.send(account, message.requestBody(), message.id().toString());
         switch (outcome) {
-            case SendOutcome.Accepted accepted -> messages.recordSubmitted(message.id(), accepted.providerMessageId());
+            case SendOutcome.Accepted accepted -> {
+                messages.recordSubmitted(message.id(), accepted.providerMessageId());
+                sendersAtWork.handedOver(message.senderId());
+            }
             case SendOutcome.Rejected rejected -> {
                 messages.recordRejected(message.id(), rejected.error());
                 if (rejected.error().code() == MetaErrors.NOT_ON_WHATSAPP) {

@@ -816,29 +816,19 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Test
     void aTypedTextAnswersTheNewestQuestionSentBeforeItNotAnEarlierOneNorDoesANotificationSentSinceTakeIt() {
-        String notification = publish(SEND_A_NOTIFICATION);
         // Both questions wait when the text comes: it decides the newer one's journey only.
         String waiting = contact("2");
-        String earlier = start(publish(SEND_THEN_AWAIT_A_TEXT), waiting, Map.of());
-        awaitQuestionSent(earlier, "reply");
-        clock.advance(Duration.ofMinutes(1));
-        String newer = start(publish(SEND_THEN_AWAIT_A_TEXT), waiting, Map.of());
-        awaitQuestionSent(newer, "reply");
-        clock.advance(Duration.ofMinutes(1));
-        awaitQuestionSent(start(notification, waiting, Map.of()), null);
-        clock.advance(Duration.ofMinutes(1));
+        String earlier = sentAMinuteAgo(SEND_THEN_AWAIT_A_TEXT, waiting, "reply");
+        String newer = sentAMinuteAgo(SEND_THEN_AWAIT_A_TEXT, waiting, "reply");
+        sentAMinuteAgo(SEND_A_NOTIFICATION, waiting, null);
         postInboundText(waiting, "5");
 
         awaitEnded(newer);
         assertThat(steps(newer)).containsExactly("send", "reply:any_text", "text", "end");
         // The earlier question's journey has its own wait for the contact's word: it holds the text back from it.
         String paused = contact("2");
-        String pausedFirst = start(publish(SEND_PAUSE_THEN_AWAIT_A_TEXT), paused, Map.of());
-        awaitQuestionSent(pausedFirst, "pause");
-        clock.advance(Duration.ofMinutes(1));
-        String askedSince = start(publish(SEND_THEN_AWAIT_A_TEXT), paused, Map.of());
-        awaitQuestionSent(askedSince, "reply");
-        clock.advance(Duration.ofMinutes(1));
+        String pausedFirst = sentAMinuteAgo(SEND_PAUSE_THEN_AWAIT_A_TEXT, paused, "pause");
+        String askedSince = sentAMinuteAgo(SEND_THEN_AWAIT_A_TEXT, paused, "reply");
         postInboundText(paused, "tomorrow");
         awaitEnded(askedSince);
         assertThat(steps(askedSince)).containsExactly("send", "reply:any_text", "text", "end");
@@ -853,12 +843,18 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(pausedFirst)).containsExactly("send", "pause", "reply:no_reply", "silent", "end");
     }
 
-    /** Waits until the journey's first message has left the queue and the journey is at {@code step} (or ended). */
-    private void awaitQuestionSent(String journey, String step) {
+    /**
+     * Starts a journey of a new flow of {@code document} for {@code phone}, waits until its first message has left the
+     * queue and the journey is at {@code step} (or ended, when null), then moves the clock a minute on.
+     */
+    private String sentAMinuteAgo(String document, String phone, String step) {
+        String journey = start(publish(document), phone, Map.of());
         await().atMost(PATIENCE).until(() -> step == null ? "ENDED".equals(state(journey))
                 : step.equals(current(journey)) && "WAITING".equals(state(journey)));
         String message = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
         await().atMost(PATIENCE).until(() -> !"queued".equals(api.get("/api/v1/messages/" + message).json().path("status").asString()));
+        clock.advance(Duration.ofMinutes(1));
+        return journey;
     }
 
     @Test
@@ -1387,25 +1383,37 @@ class StepTypesIT extends ReachIntegrationTest {
         return io.reach.support.TestDatabase.sessionsWaitingForALock(jdbc, text) > 0;
     }
 
+    /** Sends the template and waits up to a day for it to be delivered. */
+    private static final String SEND_THEN_AWAIT_DELIVERY = """
+            {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+             {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+              "headerParameters":["A-1"],"bodyParameters":["you","A-1"],"next":"status"},
+             {"id":"status","type":"branch_on_status","message":"send","timeout":"P1D",
+              "branches":{"delivered":"end","timeout":"end"}},
+             {"id":"end","type":"end"}]}""";
+
+    /** A journey whose message its handset refused once for throughput, and its contact's phone and its message. */
+    private record Throttled(String journey, String phone, String message) {}
+
+    /** Starts the flow for a handset that refuses a first attempt: once its message waits ten (moved) minutes, queued. */
+    private Throttled throttled(String flow) {
+        String phone = contact("8");
+        String journey = start(flow, phone, Map.of());
+        String message = messageOf(journey);
+        await().atMost(PATIENCE).until(() -> triedOnceAndWaiting(message));
+        return new Throttled(journey, phone, message);
+    }
+
     @Test
     void stoppingAFlowWithItsJourneysWithdrawsTheMessagesTheyQueuedThatNoProviderHasTakenYet() {
-        String sending = """
-                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
-                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
-                  "headerParameters":["A-1"],"bodyParameters":["you","A-1"],"next":"status"},
-                 {"id":"status","type":"branch_on_status","message":"send","timeout":"P1D",
-                  "branches":{"delivered":"end","timeout":"end"}},
-                 {"id":"end","type":"end"}]}""";
-        String stopped = publish(sending);
-        String control = publish(sending);
-        // Both handsets refuse a first attempt for throughput: the messages wait ten (moved) minutes, queued.
-        String cancelledPhone = contact("8");
-        String controlPhone = contact("8");
-        String cancelled = start(stopped, cancelledPhone, Map.of());
-        String goesOn = start(control, controlPhone, Map.of());
-        String withdrawnMessage = messageOf(cancelled);
-        String controlMessage = messageOf(goesOn);
-        await().atMost(PATIENCE).until(() -> triedOnceAndWaiting(withdrawnMessage) && triedOnceAndWaiting(controlMessage));
+        String stopped = publish(SEND_THEN_AWAIT_DELIVERY);
+        Throttled cancelledOne = throttled(stopped);
+        Throttled control = throttled(publish(SEND_THEN_AWAIT_DELIVERY));
+        String cancelled = cancelledOne.journey();
+        String goesOn = control.journey();
+        String withdrawnMessage = cancelledOne.message();
+        String cancelledPhone = cancelledOne.phone();
+        String controlPhone = control.phone();
 
         Api.Response stop = api.post("/api/v1/flows/" + stopped + "/stop?cancelJourneys=true", "");
 
@@ -1424,21 +1432,14 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Test
     void cancellingOneJourneyWithdrawsItsQueuedMessageAndLeavesTheFlowsOtherJourneysGoingOn() {
-        String flow = publish("""
-                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
-                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
-                  "headerParameters":["A-1"],"bodyParameters":["you","A-1"],"next":"status"},
-                 {"id":"status","type":"branch_on_status","message":"send","timeout":"P1D",
-                  "branches":{"delivered":"end","timeout":"end"}},
-                 {"id":"end","type":"end"}]}""");
-        // Both handsets refuse a first attempt for throughput: the messages wait ten (moved) minutes, queued.
-        String cancelledPhone = contact("8");
-        String goesOnPhone = contact("8");
-        String cancelled = start(flow, cancelledPhone, Map.of());
-        String goesOn = start(flow, goesOnPhone, Map.of());
-        String withdrawnMessage = messageOf(cancelled);
-        String goesOnMessage = messageOf(goesOn);
-        await().atMost(PATIENCE).until(() -> triedOnceAndWaiting(withdrawnMessage) && triedOnceAndWaiting(goesOnMessage));
+        String flow = publish(SEND_THEN_AWAIT_DELIVERY);
+        Throttled cancelledOne = throttled(flow);
+        Throttled other = throttled(flow);
+        String cancelled = cancelledOne.journey();
+        String goesOn = other.journey();
+        String withdrawnMessage = cancelledOne.message();
+        String cancelledPhone = cancelledOne.phone();
+        String goesOnPhone = other.phone();
 
         Api.Response cancel = api.post("/api/v1/journeys/" + cancelled + "/cancel", Map.of("reason", "order 42 was cancelled"));
 

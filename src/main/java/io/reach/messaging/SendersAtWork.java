@@ -19,9 +19,11 @@ public class SendersAtWork {
 
     private final Map<UUID, Instant> lastHandedOver = new ConcurrentHashMap<>();
     private final Clock clock;
+    private final Instant startedAt;
 
     SendersAtWork(Clock clock) {
         this.clock = clock;
+        this.startedAt = clock.instant();
     }
 
     /** A provider took a message of this sender just now. */
@@ -29,9 +31,18 @@ public class SendersAtWork {
         lastHandedOver.put(senderId, clock.instant());
     }
 
-    /** Whether this node handed a message of the sender to its provider within {@code within} before now. */
+    /**
+     * Whether this node handed a message of the sender to its provider within {@code within} before now. A node that
+     * started less than {@code within} ago cannot tell yet of a sender it has not sent for: it counts as sending, so
+     * that the timeouts that came due while Reach was stopped (a restart in the middle of a broadcast) are looked at
+     * again once the dispatchers had their chance, instead of giving up at once on messages about to go out.
+     */
     public boolean handedOverWithin(UUID senderId, Duration within) {
+        Instant now = clock.instant();
         Instant last = lastHandedOver.get(senderId);
-        return last != null && !last.isBefore(clock.instant().minus(within));
+        if (last == null) {
+            return now.isBefore(startedAt.plus(within));
+        }
+        return !last.isBefore(now.minus(within));
     }
 }

@@ -207,6 +207,82 @@ class RestartIT {
         assertThat(count(database, "SELECT COUNT(*) FROM journeys WHERE contact_id <= '" + cursor + "'")).isZero();
     }
 
+    @Test
+    void timeoutsThatCameDueWhileReachWasStoppedWaitForTheQueueToMoveAgainInsteadOfWithdrawingItsMessages() throws Exception {
+        Map<String, String> database = TestDatabase.fresh();
+        List<String> phones = java.util.stream.IntStream.range(0, 8).mapToObj(i -> "+3161520000" + i).toList();
+        List<String> journeys = new java.util.ArrayList<>();
+        // Meta, which the test can keep from answering: a send then waits, and nothing goes out meanwhile.
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> answers =
+                new java.util.concurrent.atomic.AtomicReference<>(new java.util.concurrent.CountDownLatch(0));
+        try (io.reach.support.FakeProvider meta = new io.reach.support.FakeProvider((n, request) -> {
+            try {
+                answers.get().await(20, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new io.reach.support.FakeProvider.Answer(200, "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":"
+                    + "\"x\",\"wa_id\":\"x\"}],\"messages\":[{\"id\":\"wamid.restart-" + n + "\"}]}");
+        })) {
+            // A broadcast from a number that sends one a second, stopped when its first message went out.
+            try (ReachNode first = ReachNode.start("broadcasting", database, Map.of("reach.sandbox.enabled", "false"))) {
+                Api api = first.api();
+                Api.Response sender = api.post("/api/v1/senders", Map.of("name", "one-a-second", "phoneNumberId",
+                        "106540352249190", "wabaId", "102290129349100", "displayNumber", "+15550789190", "accessToken",
+                        "EAAJB-restart-token", "appSecret", "restart-app-secret", "verifyToken", "restart-verify",
+                        "graphApiBaseUrl", meta.baseUrl(), "graphApiVersion", "v21.0", "throughputPerSecond", 1));
+                assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+                Fixtures.orderTemplate(api, "order_ready_restart");
+                String flowId = io.reach.support.FlowFixtures.publish(api, """
+                        {"name":"broadcast-restarted","entry":{"type":"api"},"start":"send","steps":[
+                         {"id":"send","type":"send_whatsapp","sender":"one-a-second","template":"order_ready_restart",
+                          "language":"en_US","headerParameters":["A-1"],"bodyParameters":["you","A-1"],"next":"status"},
+                         {"id":"status","type":"branch_on_status","message":"send","timeout":"PT1M",
+                          "branches":{"delivered":"end","timeout":"end"}},
+                         {"id":"end","type":"end"}]}""");
+                for (String phone : phones) {
+                    Fixtures.consentingContact(api, phone);
+                    Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("to", phone));
+                    assertThat(started.status()).as(started.body()).isEqualTo(201);
+                    journeys.add(started.json().path("journeyId").asString());
+                }
+                await().atMost(Duration.ofSeconds(20)).until(() -> !meta.requests().isEmpty());
+            }
+            long queued = count(database, "SELECT COUNT(*) FROM messages WHERE status = 'QUEUED'");
+            assertThat(queued).as("messages the stop left in the queue").isPositive();
+
+            // Down for two minutes: every journey's timeout came due meanwhile. Back up, its first send waits on Meta,
+            // so that no message has gone out yet when the engine takes up the timeouts.
+            ReachNode.CLOCK.advance(Duration.ofMinutes(2));
+            java.util.concurrent.CountDownLatch meantime = new java.util.concurrent.CountDownLatch(1);
+            answers.set(meantime);
+            try (ReachNode second = ReachNode.start("restarted", database, Map.of("reach.sandbox.enabled", "false"))) {
+                Api api = second.api();
+                // Those whose message is still queued wait for it to go out, instead of giving up on it.
+                await().atMost(Duration.ofSeconds(15)).until(() -> journeys.stream().filter(j -> {
+                    JsonNode path = api.get("/api/v1/journeys/" + j + "/path").json();
+                    return path.path(1).path("outcome").asString("").startsWith("waiting: its message waits its turn");
+                }).count() == queued);
+                assertThat(count(database, "SELECT COUNT(*) FROM messages WHERE status = 'BLOCKED'")).isZero();
+                meantime.countDown();
+
+                // The queue moves again: every message goes out once, none is withdrawn.
+                await().atMost(Duration.ofSeconds(30)).until(() -> phones.stream().allMatch(p -> meta.requestsTo(p).size() == 1));
+                assertThat(count(database, "SELECT COUNT(*) FROM messages WHERE status = 'BLOCKED'")).isZero();
+
+                ReachNode.CLOCK.advance(Duration.ofSeconds(61));
+                await().atMost(Duration.ofSeconds(20)).until(() -> journeys.stream()
+                        .allMatch(j -> "ENDED".equals(api.get("/api/v1/journeys/" + j).json().path("state").asString())));
+                for (String journey : journeys) {
+                    JsonNode status = api.get("/api/v1/journeys/" + journey + "/path").json().path(1);
+                    assertThat(status.path("branch").asString()).isEqualTo("timeout");
+                    assertThat(status.path("outcome").asString()).isEqualTo("no decision in time");
+                }
+                assertThat(phones).allSatisfy(p -> assertThat(meta.requestsTo(p)).hasSize(1));
+            }
+        }
+    }
+
     /** A backend that takes connections and never answers. */
     private static java.net.ServerSocket silentBackend() throws java.io.IOException {
         return new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());

@@ -516,8 +516,8 @@ class JourneyEngine extends BackgroundWorker {
      * out of the order the events take them in.
      */
     private boolean withdrawnOnTimeout(FlowStep step, Map<String, String> variables) {
-        String message = variables.get(StepExecutor.MESSAGE_VARIABLE + step.message());
-        return message != null && !messages.withdraw(List.of(UUID.fromString(message)), "withdrawn before it was sent: its journey"
+        UUID message = StepExecutor.messageOf(step, variables);
+        return message != null && !messages.withdraw(List.of(message), "withdrawn before it was sent: its journey"
                 + " stopped waiting at step '" + step.id() + "' after " + step.timeout()).isEmpty();
     }
 
@@ -533,13 +533,13 @@ class JourneyEngine extends BackgroundWorker {
      * down, the messaging limit reached), or a provider refused it before; then it is withdrawn if still queued.
      */
     private StepOutcome.Wait timeoutCountedFromTheSend(FlowStep step, JourneyStore.Row row, Map<String, String> variables) {
-        String message = variables.get(StepExecutor.MESSAGE_VARIABLE + step.message());
+        UUID message = StepExecutor.messageOf(step, variables);
         if (message == null || step.timeout() == null) {
             return null;
         }
         java.time.Duration timeout = io.reach.flow.FlowDurations.parse(step.timeout());
         java.time.Instant now = clock.instant();
-        Optional<io.reach.messaging.Messages.Progress> progress = messages.progress(UUID.fromString(message), SENDER_MOVING);
+        Optional<io.reach.messaging.Messages.Progress> progress = messages.progress(message, SENDER_MOVING);
         if (progress.isEmpty()) {
             return null;
         }

@@ -470,7 +470,8 @@ class StepExecutor {
         }
     }
 
-    private static UUID messageOf(FlowStep step, Map<String, String> variables) {
+    /** The message the step's {@code message} (a sending step) sent in this journey; null when it sent none. */
+    static UUID messageOf(FlowStep step, Map<String, String> variables) {
         String id = variables.get(MESSAGE_VARIABLE + step.message());
         return id == null ? null : UUID.fromString(id);
     }

@@ -221,8 +221,7 @@ class RestartIT {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return new io.reach.support.FakeProvider.Answer(200, "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":"
-                    + "\"x\",\"wa_id\":\"x\"}],\"messages\":[{\"id\":\"wamid.restart-" + n + "\"}]}");
+            return io.reach.support.FakeProvider.metaAccepted(n);
         })) {
             // A broadcast from a number that sends one a second, stopped when its first message went out.
             try (ReachNode first = ReachNode.start("broadcasting", database, Map.of("reach.sandbox.enabled", "false"))) {

@@ -601,9 +601,7 @@ class StepTypesIT extends ReachIntegrationTest {
                  {"id":"sms","type":"send_sms","sender":"sandbox-sms","text":"Order A-9 is ready","category":"utility",
                   "next":"end"},
                  {"id":"end","type":"end"}]}""");
-        String sandboxSender = api.get("/api/v1/senders").json().valueStream()
-                .filter(sender -> "sandbox".equals(sender.path("name").asString())).findFirst().orElseThrow()
-                .path("id").asString();
+        String sandboxSender = sandboxNumber().path("id").asString();
         assertThat(api.patch("/api/v1/senders/" + sandboxSender, Map.of("messagingLimit", 1)).status()).isEqualTo(200);
         try {
             String first = contact();
@@ -636,8 +634,7 @@ class StepTypesIT extends ReachIntegrationTest {
                   "branches":{"delivered":"end","timeout":"gave_up"}},
                  {"id":"gave_up","type":"add_report_row","status":"no status","next":"end"},
                  {"id":"end","type":"end"}]}""");
-        JsonNode sandboxNumber = api.get("/api/v1/senders").json().valueStream()
-                .filter(sender -> "sandbox".equals(sender.path("name").asString())).findFirst().orElseThrow();
+        JsonNode sandboxNumber = sandboxNumber();
         String sandboxSender = sandboxNumber.path("id").asString();
         int throughput = sandboxNumber.path("throughputPerSecond").asInt();
         assertThat(throughput).isGreaterThan(1);
@@ -841,6 +838,12 @@ class StepTypesIT extends ReachIntegrationTest {
         awaitEnded(pausedFirst);
         assertThat(steps(earlier)).containsExactly("send", "reply:no_reply", "silent", "end");
         assertThat(steps(pausedFirst)).containsExactly("send", "pause", "reply:no_reply", "silent", "end");
+    }
+
+    /** The sandbox's WhatsApp number, as the senders' API shows it. */
+    private JsonNode sandboxNumber() {
+        return api.get("/api/v1/senders").json().valueStream()
+                .filter(sender -> "sandbox".equals(sender.path("name").asString())).findFirst().orElseThrow();
     }
 
     /**

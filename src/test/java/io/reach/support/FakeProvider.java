@@ -44,8 +44,13 @@ public final class FakeProvider implements AutoCloseable {
 
     /** Meta's Graph API: success names a fresh WhatsApp message id. */
     public static FakeProvider metaGraphApi() {
-        return new FakeProvider((n, request) -> new Answer(200, "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"x\","
-                + "\"wa_id\":\"x\"}],\"messages\":[{\"id\":\"wamid.fake-" + n + "\"}]}"));
+        return new FakeProvider((n, request) -> metaAccepted(n));
+    }
+
+    /** Meta's answer to the {@code n}th send it takes: the message id it gives it. */
+    public static Answer metaAccepted(int n) {
+        return new Answer(200, "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"x\","
+                + "\"wa_id\":\"x\"}],\"messages\":[{\"id\":\"wamid.fake-" + n + "\"}]}");
     }
 
     /** Twilio's REST API: success creates a message (SM…) or call (CA…) resource. */

@@ -196,8 +196,8 @@ public class Messages {
      * How far a message has got towards its provider: when one took it ({@code handedOverAt}, null while none has),
      * and whether it waits its turn behind others of its sender ({@code waitingItsTurn}): queued, refused by no
      * provider yet (put back at its sender's pace, or its attempt cut short by a crash, count none) or in a
-     * dispatcher's hands right now, while this node's dispatchers handed a message of that sender over within
-     * {@code moving}. A message whose sender hands nothing over (its provider out of reach, its SMPP session down, its
+     * dispatcher's hands right now, while a provider took a message of that sender within {@code moving} (as any
+     * node's dispatchers saw it, see {@link SendersAtWork}). A message whose sender hands nothing over (its provider out of reach, its SMPP session down, its
      * messaging limit reached) or that a provider refused before, waiting to be tried again, does not wait its turn.
      */
     public record Progress(Instant handedOverAt, boolean waitingItsTurn) {}
@@ -205,8 +205,9 @@ public class Messages {
     /** See {@link Progress}; empty for an unknown message. */
     public Optional<Progress> progress(UUID messageId, Duration moving) {
         OffsetDateTime now = Times.now(clock);
-        return jdbc.sql("SELECT m.status, m.error_code, m.lease_until, m.sender_id, e.occurred_at FROM messages m"
-                        + " LEFT JOIN message_events e ON e.message_id = m.id AND e.status = 'SUBMITTED' WHERE m.id = ?")
+        return jdbc.sql("SELECT m.status, m.error_code, m.lease_until, m.sender_id, e.occurred_at, t.handed_over_at"
+                        + " FROM messages m LEFT JOIN message_events e ON e.message_id = m.id AND e.status = 'SUBMITTED'"
+                        + " LEFT JOIN sender_turns t ON t.sender_id = m.sender_id WHERE m.id = ?")
                 .param(messageId)
                 .query((rs, n) -> {
                     OffsetDateTime lease = rs.getObject("lease_until", OffsetDateTime.class);
@@ -214,7 +215,8 @@ public class Messages {
                     boolean refusedBefore = rs.getObject("error_code") != null;
                     boolean inHand = lease != null && lease.isAfter(now);
                     boolean waiting = "QUEUED".equals(rs.getString("status")) && (!refusedBefore || inHand)
-                            && sendersAtWork.handedOverWithin(rs.getObject("sender_id", UUID.class), moving);
+                            && sendersAtWork.handedOverWithin(rs.getObject("sender_id", UUID.class),
+                                    Times.instant(rs, "handed_over_at"), moving);
                     return new Progress(Times.instant(rs, "occurred_at"), waiting);
                 })
                 .optional();

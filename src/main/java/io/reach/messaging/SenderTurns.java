@@ -44,6 +44,16 @@ class SenderTurns implements SenderRates.TurnBook {
         });
     }
 
+    /**
+     * Tells every node that a provider took one of the sender's messages at {@code at}. A sender that never booked a
+     * turn has no row, and sends nothing to tell of.
+     */
+    void handedOver(UUID senderId, Instant at) {
+        jdbc.sql("UPDATE sender_turns SET handed_over_at = ? WHERE sender_id = ?"
+                        + " AND (handed_over_at IS NULL OR handed_over_at < ?)")
+                .params(Times.utc(at), senderId, Times.utc(at)).update();
+    }
+
     private Instant nextTurn(UUID senderId) {
         return jdbc.sql("SELECT next_turn_at FROM sender_turns WHERE sender_id = ? FOR UPDATE").param(senderId)
                 .query((rs, row) -> Times.instant(rs, "next_turn_at")).optional().orElse(null);

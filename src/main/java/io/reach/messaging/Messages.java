@@ -195,24 +195,26 @@ public class Messages {
     /**
      * How far a message has got towards its provider: when one took it ({@code handedOverAt}, null while none has),
      * and whether it waits its turn behind others of its sender ({@code waitingItsTurn}): queued, refused by no
-     * provider yet (put back at its sender's pace, or its attempt cut short by a crash, count none) or in a
-     * dispatcher's hands right now, while a provider took a message of that sender within {@code moving} (as any
-     * node's dispatchers saw it, see {@link SendersAtWork}). A message whose sender hands nothing over (its provider out of reach, its SMPP session down, its
-     * messaging limit reached) or that a provider refused before, waiting to be tried again, does not wait its turn.
+     * provider yet (a put-back at its sender's pace, an attempt a crash cut short and a provider asking to send more
+     * slowly count none) or in a dispatcher's hands right now, while a provider took a message of that sender within
+     * {@code moving} (as any node's dispatchers saw it, see {@link SendersAtWork}). A message whose sender hands
+     * nothing over (its provider out of reach, its SMPP session down, its messaging limit reached) or that a provider
+     * refused before, waiting to be tried again, does not wait its turn.
      */
     public record Progress(Instant handedOverAt, boolean waitingItsTurn) {}
 
     /** See {@link Progress}; empty for an unknown message. */
     public Optional<Progress> progress(UUID messageId, Duration moving) {
         OffsetDateTime now = Times.now(clock);
-        return jdbc.sql("SELECT m.status, m.error_code, m.lease_until, m.sender_id, e.occurred_at, t.handed_over_at"
+        return jdbc.sql("SELECT m.status, m.error_code, m.slowed_down, m.lease_until, m.sender_id, e.occurred_at, t.handed_over_at"
                         + " FROM messages m LEFT JOIN message_events e ON e.message_id = m.id AND e.status = 'SUBMITTED'"
                         + " LEFT JOIN sender_turns t ON t.sender_id = m.sender_id WHERE m.id = ?")
                 .param(messageId)
                 .query((rs, n) -> {
                     OffsetDateTime lease = rs.getObject("lease_until", OffsetDateTime.class);
-                    // A retry records the error that caused it; a put-back or a claim a crash cut short records none.
-                    boolean refusedBefore = rs.getObject("error_code") != null;
+                    // A retry records the error that caused it; a put-back or a claim a crash cut short records none,
+                    // and a provider that asked to send more slowly refused the sender's pace, not the message.
+                    boolean refusedBefore = rs.getObject("error_code") != null && !rs.getBoolean("slowed_down");
                     boolean inHand = lease != null && lease.isAfter(now);
                     boolean waiting = "QUEUED".equals(rs.getString("status")) && (!refusedBefore || inHand)
                             && sendersAtWork.handedOverWithin(rs.getObject("sender_id", UUID.class),
@@ -517,12 +519,15 @@ public class Messages {
         }), RECORDING_PATIENCE);
     }
 
-    /** A passing failure: the message stays queued and is tried again at {@code next}. */
-    public void retryLater(UUID messageId, Instant next, MessageError lastError) {
+    /**
+     * A passing failure: the message stays queued and is tried again at {@code next}; {@code slowedDown} when the
+     * provider only asked to send more slowly.
+     */
+    private void retryLater(UUID messageId, Instant next, MessageError lastError, boolean slowedDown) {
         jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, error_code = ?, error_title = ?,"
-                        + " error_details = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'")
+                        + " error_details = ?, slowed_down = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'")
                 .params(Times.utc(next), lastError.code(), io.reach.shared.Texts.clip(lastError.title(), 500),
-                        io.reach.shared.Texts.clip(lastError.details(), 2000), Times.now(clock), messageId)
+                        io.reach.shared.Texts.clip(lastError.details(), 2000), slowedDown, Times.now(clock), messageId)
                 .update();
     }
 
@@ -542,11 +547,24 @@ public class Messages {
      * {@code maxAttempts}, failed for good with the last error.
      */
     public void retryOrFail(Outbound message, MessageError error, Duration backoff, int maxAttempts) {
+        retryOrFail(message, error, backoff, maxAttempts, false);
+    }
+
+    /**
+     * After the provider asked to send more slowly (its throughput or rate limit reached: not a refusal of the
+     * message), as {@link #retryOrFail}: meanwhile the message still waits its turn behind others of its sender (see
+     * {@link Progress}).
+     */
+    public void slowDown(Outbound message, MessageError error, Duration backoff, int maxAttempts) {
+        retryOrFail(message, error, backoff, maxAttempts, true);
+    }
+
+    private void retryOrFail(Outbound message, MessageError error, Duration backoff, int maxAttempts, boolean slowedDown) {
         if (message.attempt() >= maxAttempts) {
             recordRejected(message.id(), new MessageError(error.code(), error.title().replace("; retrying", "")
                     + " (gave up after " + message.attempt() + " attempts)", error.details()));
         } else {
-            retryLater(message.id(), clock.instant().plus(backoff), error);
+            retryLater(message.id(), clock.instant().plus(backoff), error, slowedDown);
         }
     }
 

@@ -15,6 +15,7 @@ package io.reach.sandbox;
  * @param smsAfterMs     when the SMS's final receipt or callback arrives (default 300)
  * @param smsFailStat    the receipt state of an undelivered SMS: UNDELIV (default), EXPIRED or REJECTD
  * @param smsError       the receipt's err code of an undelivered SMS (default 001)
+ * @param smsThrottleFirst the first N submits of each SMS part are answered ESME_RTHROTTLED (0x58), then it goes through
  * @param call           what a call does: answered (default), busy, no-answer or failed
  * @param callAfterMs    when the call is answered or its outcome is known (default 400)
  * @param callDurationSec how long an answered call lasts (default 5)
@@ -36,6 +37,7 @@ public record Handset(
         Long smsAfterMs,
         String smsFailStat,
         String smsError,
+        Integer smsThrottleFirst,
         String call,
         Long callAfterMs,
         Integer callDurationSec) {

@@ -76,6 +76,8 @@ public final class SandboxSmsc {
             Thread.ofPlatform().name("sandbox-smsc-", 0).daemon(true).factory());
     private final Recent<Submit> submits;
     private final Map<String, String> idByReference;
+    // Submits answered ESME_RTHROTTLED, per part (Reach's reference), for the handsets that throttle.
+    private final Map<String, Integer> throttledByReference;
     private final List<SMPPServerSession> sessions = new CopyOnWriteArrayList<>();
     private final Queue<Runnable> undeliveredReceipts = new ConcurrentLinkedQueue<>();
     private final AtomicLong ids = new AtomicLong(0x5A000000L);
@@ -99,6 +101,7 @@ public final class SandboxSmsc {
         this.password = password;
         this.submits = new Recent<>(historySize, Submit::destination);
         this.idByReference = Recent.map(historySize);
+        this.throttledByReference = Recent.map(historySize);
     }
 
     /** Listens on loopback; port 0 picks a free port the first time, and a restart reuses the same port. */
@@ -214,6 +217,11 @@ public final class SandboxSmsc {
         public SubmitSmResult onAcceptSubmitSm(SubmitSm submitSm, SMPPServerSession source) throws ProcessRequestException {
             OptionalParameter tlv = submitSm.getOptionalParameter(REACH_REFERENCE_TAG);
             String reference = tlv instanceof OptionalParameter.OctetString octets ? octets.getValueAsString() : null;
+            Integer throttleFirst = rules.forRecipient("+" + submitSm.getDestAddress()).smsThrottleFirst();
+            if (throttleFirst != null && reference != null
+                    && throttledByReference.merge(reference, 1, Integer::sum) <= throttleFirst) {
+                throw new ProcessRequestException("throttled", SMPPConstant.STAT_ESME_RTHROTTLED);
+            }
             String[] created = {null};
             String messageId = reference == null ? (created[0] = nextId())
                     : idByReference.computeIfAbsent(reference, r -> created[0] = nextId());

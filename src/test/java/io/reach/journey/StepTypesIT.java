@@ -626,14 +626,7 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Test
     void aStatusTimeoutCountsFromWhenTheMessageWentOutNotWhileItWaitedItsTurnBehindOthersOfItsSender() {
-        String flow = publish("""
-                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
-                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
-                  "headerParameters":["A-7"],"bodyParameters":["{{contact.first_name}}","A-7"],"next":"status"},
-                 {"id":"status","type":"branch_on_status","message":"send","timeout":"PT30S",
-                  "branches":{"delivered":"end","timeout":"gave_up"}},
-                 {"id":"gave_up","type":"add_report_row","status":"no status","next":"end"},
-                 {"id":"end","type":"end"}]}""");
+        String flow = publish(SEND_THEN_AWAIT_DELIVERY_30_SECONDS);
         JsonNode sandboxNumber = sandboxNumber();
         String sandboxSender = sandboxNumber.path("id").asString();
         int throughput = sandboxNumber.path("throughputPerSecond").asInt();
@@ -680,6 +673,32 @@ class StepTypesIT extends ReachIntegrationTest {
         } finally {
             assertThat(api.patch("/api/v1/senders/" + sandboxSender, Map.of("throughputPerSecond", throughput)).status()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void aMessageMetaAskedToSendMoreSlowlyWaitsItsTurnWhileItsSenderSendsAndIsWithdrawnOnceNothingGoesOut() {
+        String flow = publish(SEND_THEN_AWAIT_DELIVERY_30_SECONDS);
+        // Meta answered its first attempt with 130429 (the number's throughput): it is tried again ten minutes on.
+        Throttled throttled = throttled(flow);
+        // Meanwhile the number goes on sending, as in a broadcast: a handset that reports no status.
+        String other = contact("7");
+        String otherJourney = start(flow, other, Map.of());
+        await().atMost(PATIENCE).until(() -> sandbox.graphApi().acceptedFor(other) == 1);
+
+        clock.advance(Duration.ofSeconds(31));
+
+        // Meta refused the pace, not the message: it waits its turn, as the messages queued behind others do.
+        awaitEnded(otherJourney);
+        await().atMost(PATIENCE).until(() -> outcome(throttled.journey(), 1).startsWith("waiting: its message waits its turn"));
+        assertThat(state(throttled.journey())).isEqualTo("WAITING");
+        assertThat(api.get("/api/v1/messages/" + throttled.message()).json().path("status").asString()).isEqualTo("queued");
+
+        // A minute with nothing handed over: the number is not moving, and the timeout runs out after all.
+        clock.advance(Duration.ofSeconds(31));
+        awaitEnded(throttled.journey());
+        assertThat(steps(throttled.journey())).containsExactly("send", "status:timeout", "gave_up", "end");
+        assertThat(api.get("/api/v1/messages/" + throttled.message()).json().path("status").asString()).isEqualTo("blocked");
+        assertThat(sandbox.graphApi().acceptedFor(throttled.phone())).isZero();
     }
 
     @Test
@@ -1385,6 +1404,16 @@ class StepTypesIT extends ReachIntegrationTest {
     private boolean waitingOnALock(String text) {
         return io.reach.support.TestDatabase.sessionsWaitingForALock(jdbc, text) > 0;
     }
+
+    /** Sends the template and waits 30 seconds for it to be delivered, then writes a report row that it was not. */
+    private static final String SEND_THEN_AWAIT_DELIVERY_30_SECONDS = """
+            {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+             {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+              "headerParameters":["A-7"],"bodyParameters":["{{contact.first_name}}","A-7"],"next":"status"},
+             {"id":"status","type":"branch_on_status","message":"send","timeout":"PT30S",
+              "branches":{"delivered":"end","timeout":"gave_up"}},
+             {"id":"gave_up","type":"add_report_row","status":"no status","next":"end"},
+             {"id":"end","type":"end"}]}""";
 
     /** Sends the template and waits up to a day for it to be delivered. */
     private static final String SEND_THEN_AWAIT_DELIVERY = """

@@ -31,6 +31,8 @@ class SmsDispatcher extends BackgroundWorker {
 
     // SMPP command_status values worth another try: system error, queue full, throttled, temporary app error.
     private static final Set<Integer> TRANSIENT_SMPP = Set.of(0x08, 0x14, 0x58, 0x64);
+    // Of those, the SMSC asking to submit more slowly: its message queue is full, or it throttles.
+    private static final Set<Integer> SLOW_DOWN_SMPP = Set.of(0x14, 0x58);
 
     private final Messages messages;
     private final Senders senders;
@@ -86,6 +88,8 @@ class SmsDispatcher extends BackgroundWorker {
                     sendersAtWork.handedOver(message.senderId());
                 }
                 case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
+                case TwilioGateway.Outcome.SlowDown slowDown -> messages.slowDown(message, slowDown.error(),
+                        settings.backoff(message.attempt()), settings.maxAttempts());
                 case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
                         settings.retryDelay(message.attempt(), retry.answerLost()), settings.maxAttempts());
             }
@@ -112,7 +116,9 @@ class SmsDispatcher extends BackgroundWorker {
                 } catch (NegativeResponseException e) {
                     MessageError error = new MessageError(e.getCommandStatus(), "The SMSC refused the SMS (command_status 0x"
                             + Integer.toHexString(e.getCommandStatus()) + ")", null);
-                    if (TRANSIENT_SMPP.contains(e.getCommandStatus())) {
+                    if (SLOW_DOWN_SMPP.contains(e.getCommandStatus())) {
+                        messages.slowDown(message, error, settings.backoff(message.attempt()), settings.maxAttempts());
+                    } else if (TRANSIENT_SMPP.contains(e.getCommandStatus())) {
                         retryOrGiveUp(message, error);
                     } else {
                         messages.recordRejected(message.id(), error);

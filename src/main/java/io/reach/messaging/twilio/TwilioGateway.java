@@ -54,6 +54,9 @@ public class TwilioGateway {
 
         record Rejected(MessageError error) implements Outcome {}
 
+        /** Twilio answered 429 (too many requests): tried again, and meanwhile the message still waits its turn. */
+        record SlowDown(MessageError error) implements Outcome {}
+
         /**
          * A passing failure: worth another try. {@code answerLost} when the request went out and no answer came back
          * (a timeout, a connection lost mid-exchange): Twilio may have taken it.
@@ -170,7 +173,10 @@ public class TwilioGateway {
             int status = e.getStatusCode() == null ? 0 : e.getStatusCode();
             int code = e.getCode() == null ? status : e.getCode();
             MessageError error = new MessageError(code, TwilioErrors.describe(code, e.getMessage()), e.getMessage());
-            return status == 429 || status >= 500 ? new Outcome.Retry(error) : new Outcome.Rejected(error);
+            if (status == 429) {
+                return new Outcome.SlowDown(error);
+            }
+            return status >= 500 ? new Outcome.Retry(error) : new Outcome.Rejected(error);
         } catch (TwilioException e) {
             return new Outcome.Retry(new MessageError(0, "Twilio call failed; retrying", e.getMessage()));
         }

@@ -59,6 +59,8 @@ class VoiceDispatcher extends BackgroundWorker {
                 sendersAtWork.handedOver(message.senderId());
             }
             case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
+            case TwilioGateway.Outcome.SlowDown slowDown -> messages.slowDown(message, slowDown.error(),
+                    settings.backoff(message.attempt()), settings.maxAttempts());
             case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
                     settings.retryDelay(message.attempt(), retry.answerLost()), settings.maxAttempts());
         }

@@ -89,7 +89,12 @@ class CloudApiClient {
         }
         Duration retryAfter = response.headers().firstValue("Retry-After").flatMap(CloudApiClient::seconds).orElse(null);
         log.debug("Cloud API answered HTTP {} with error code {}", status, code);
-        if (code != 0 && MetaErrors.isTransient(code) || status >= 500 || status == 429) {
+        if (MetaErrors.asksToSlowDown(code) || code == 0 && status == 429) {
+            int effective = code != 0 ? code : status;
+            return new SendOutcome.SlowDown(new MessageError(effective, code != 0 ? MetaErrors.describe(code, metaMessage)
+                    : "Meta answered HTTP 429 (too many requests); retrying", details), retryAfter);
+        }
+        if (code != 0 && MetaErrors.isTransient(code) || status >= 500) {
             int effective = code != 0 ? code : status;
             return new SendOutcome.Retry(new MessageError(effective, code != 0 ? MetaErrors.describe(code, metaMessage)
                     : "Meta answered HTTP " + status + "; retrying", details), retryAfter);

@@ -8,6 +8,9 @@ final class MetaErrors {
 
     static final int NOT_ON_WHATSAPP = 131026;
 
+    // Meta asking to send more slowly: the app's and the account's rate limits, and the number's throughput.
+    private static final Set<Integer> SLOW_DOWN = Set.of(4, 80007, 130429);
+
     private static final Set<Integer> TRANSIENT = Set.of(1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057, 133004);
 
     private static final Map<Integer, String> DESCRIPTIONS = Map.ofEntries(
@@ -55,6 +58,11 @@ final class MetaErrors {
 
     static boolean isTransient(int code) {
         return TRANSIENT.contains(code);
+    }
+
+    /** Whether the code asks for fewer requests a second rather than refusing the message. */
+    static boolean asksToSlowDown(int code) {
+        return SLOW_DOWN.contains(code);
     }
 
     static String describe(int code, String metaTitle) {

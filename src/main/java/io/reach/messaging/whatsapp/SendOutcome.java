@@ -13,7 +13,14 @@ sealed interface SendOutcome {
     record Rejected(MessageError error) implements SendOutcome {}
 
     /**
-     * A passing failure (throughput, 5xx, timeout): the same send is worth another try. {@code answerLost} when the
+     * Meta asks Reach to send more slowly (the number's throughput, the account's or the app's rate limit): the same
+     * send is tried again, not before {@code retryAfter} when Meta named it, and meanwhile the message still waits its
+     * turn.
+     */
+    record SlowDown(MessageError error, Duration retryAfter) implements SendOutcome {}
+
+    /**
+     * A passing failure (5xx, timeout, a short outage): the same send is worth another try. {@code answerLost} when the
      * request went out and no answer came back (a timeout, a connection lost mid-exchange): Meta may have taken it.
      */
     record Retry(MessageError error, Duration retryAfter, boolean answerLost) implements SendOutcome {

@@ -83,6 +83,8 @@ class WhatsAppDispatcher extends BackgroundWorker {
                     messages.contactOf(message.id()).ifPresent(contacts::markNotOnWhatsApp);
                 }
             }
+            case SendOutcome.SlowDown slowDown -> messages.slowDown(message, slowDown.error(),
+                    settings.backoff(message.attempt(), slowDown.retryAfter()), settings.maxAttempts());
             case SendOutcome.Retry retry -> messages.retryOrFail(message, retry.error(),
                     settings.retryDelay(message.attempt(), retry), settings.maxAttempts());
         }

@@ -69,6 +69,20 @@ class SmppIT extends ReachIntegrationTest {
     }
 
     @Test
+    void anSmscThatThrottlesIsAskingToSubmitMoreSlowlyAndTheSmsGoesOutOnceAfterwards() {
+        String phone = "+31612350005";
+        Fixtures.consentingContact(api, phone);
+        String id = sms("sandbox-sms", phone, "Your table is ready");
+
+        // Kept as the sender's pace, so that a journey's timeout lets it wait its turn (Messages.progress).
+        await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM messages WHERE id = ? AND status = 'QUEUED'"
+                + " AND error_code = 88 AND slowed_down").param(java.util.UUID.fromString(id)).query(Long.class).single() == 1);
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(status(id)).isEqualTo("delivered"));
+        assertThat(smsc.submitsTo(phone)).hasSize(1);
+        assertThat(api.get("/api/v1/messages/" + id).json().path("attempts").asInt()).isEqualTo(3);
+    }
+
+    @Test
     void mapsEveryKindOfReceipt() {
         Map<String, String> byPhone = new java.util.LinkedHashMap<>();
         for (String phone : List.of("+31612350001", "+31612350002", "+31612350003", "+31612350004")) {

@@ -205,6 +205,22 @@ class TwilioIT extends ReachIntegrationTest {
     }
 
     @Test
+    void tooManyRequestsIsTwilioAskingToSendMoreSlowlyNotARefusalOfTheMessage() {
+        String phone = nextPhone();
+        for (int i = 0; i < 2; i++) {
+            TWILIO.answerNext(429, "{\"code\":20429,\"message\":\"Too Many Requests\",\"status\":429}");
+        }
+        String id = send("/api/v1/messages/sms", Map.of("sender", "twilio-sms", "to", phone, "text", "Hi",
+                "category", "utility"), Map.of("utility", true), phone);
+
+        // Kept as the sender's pace, so that a journey's timeout lets it wait its turn (Messages.progress).
+        await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM messages WHERE id = ? AND status = 'QUEUED'"
+                + " AND error_code = 20429 AND slowed_down").param(java.util.UUID.fromString(id)).query(Long.class).single() == 1);
+        await().atMost(PATIENCE).until(() -> "submitted".equals(status(id)));
+        assertThat(requestsTo(phone)).hasSize(3);
+    }
+
+    @Test
     void anSmsWhoseAnswerWasLostWaitsForTwiliosCallbackWhichMarksItSubmittedInsteadOfSendingItAgainAtOnce() {
         String phone = nextPhone();
         TWILIO.stallNext();

@@ -64,6 +64,19 @@ class CloudApiClientTest {
         });
     }
 
+    @Test
+    void metaAskingToSendMoreSlowlyIsNotARefusalOfTheMessage() {
+        meta.answerNext(400, io.reach.support.FakeProvider.metaError(130429, "(#130429) Rate limit hit"));
+        assertThat(client.send(account("throughput"), "{}", UUID.randomUUID().toString()))
+                .isInstanceOfSatisfying(SendOutcome.SlowDown.class, slow -> assertThat(slow.error().code()).isEqualTo(130429));
+        meta.answerNext(429, "");
+        assertThat(client.send(account("too-many"), "{}", UUID.randomUUID().toString()))
+                .isInstanceOfSatisfying(SendOutcome.SlowDown.class, slow -> assertThat(slow.error().code()).isEqualTo(429));
+        // Too many messages to one recipient: that message waits for its recipient, not for its sender's pace.
+        meta.answerNext(400, io.reach.support.FakeProvider.metaError(131056, "(#131056) Pair rate limit hit"));
+        assertThat(client.send(account("pair"), "{}", UUID.randomUUID().toString())).isInstanceOf(SendOutcome.Retry.class);
+    }
+
     private WhatsAppAccount account(String phoneNumberId) {
         Sender sender = new Sender(UUID.randomUUID(), "meta-stand-in", Sender.WHATSAPP, Sender.META, phoneNumberId, "waba",
                 "+15550783881", meta.baseUrl(), "v21.0", null, Map.of(), 80, null, false,

@@ -91,6 +91,20 @@ class JourneyController {
         return journeys.cancel(Ids.parse("id", id), request == null ? null : request.reason());
     }
 
+    /** Whose journeys a cancellation takes: a contact (by phone or id), in every flow or in one, and why. */
+    record ContactCancelRequest(String to, String contactId, String flowId, String reason) {}
+
+    /**
+     * Cancels every journey of one contact under way, in every flow or in one ({@code flowId}), as
+     * {@code POST /api/v1/journeys/{id}/cancel} does one (the customer asked for a person, or to hear nothing more
+     * of an order): answers the journeys it cancelled, none when none was under way.
+     */
+    @PostMapping(path = "/api/v1/journeys/cancel", consumes = "application/json")
+    Journeys.ContactCancelled cancelOfContact(@RequestBody ContactCancelRequest request) {
+        return journeys.cancelOfContact(request.to(), request.contactId(),
+                request.flowId() == null ? null : Ids.parse("flowId", request.flowId()), request.reason());
+    }
+
     @ApiResponse(responseCode = "202", description = "the journeys the event started (or an earlier post with this key)")
     @PostMapping(path = "/api/v1/events", consumes = "application/json")
     ResponseEntity<Map<String, List<Journeys.Started>>> event(@RequestBody EventRequest request) {

@@ -200,11 +200,30 @@ class JourneyStore {
         return ids;
     }
 
+    /** A contact's journeys running or waiting, in these versions only unless {@code versionIds} is null. */
+    List<UUID> underWay(UUID contactId, List<UUID> versionIds) {
+        if (versionIds != null && versionIds.isEmpty()) {
+            return List.of();
+        }
+        List<Object> params = new java.util.ArrayList<>(List.of(contactId));
+        String inVersions = "";
+        if (versionIds != null) {
+            inVersions = " AND flow_version_id IN (" + SqlLists.placeholders(versionIds.size()) + ")";
+            params.addAll(versionIds);
+        }
+        return jdbc.sql("SELECT id FROM journeys WHERE contact_id = ? AND state IN ('RUNNING', 'WAITING')" + inVersions
+                        + " ORDER BY id")
+                .params(params).query(UUID.class).list();
+    }
+
     /**
      * Cancels those of these journeys that are running or waiting, with {@code reason} as what their current step did;
      * returns their ids. Each is locked first, as in {@link #cancelSome}.
      */
     List<UUID> cancel(List<?> journeyIds, String reason) {
+        if (journeyIds.isEmpty()) {
+            return List.of();
+        }
         // Locked by id (H2 would lock every row a wider condition meets before cutting to a limit), and checked again.
         List<UUID> ids = jdbc.sql("SELECT id FROM journeys WHERE id IN (" + SqlLists.placeholders(journeyIds.size())
                         + ") AND state IN ('RUNNING', 'WAITING') FOR UPDATE")

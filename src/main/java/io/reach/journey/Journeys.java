@@ -195,10 +195,7 @@ public class Journeys {
      * kept with the step it was at. A journey cancelled before is answered as it is; one that ended or failed is a 409.
      */
     public Cancelled cancel(UUID id, String reason) {
-        if (reason != null && (reason.isBlank() || reason.length() > MAX_CANCEL_REASON)) {
-            throw ApiException.invalidField("reason", "must be 1 to " + MAX_CANCEL_REASON + " characters");
-        }
-        String why = "cancelled through the API" + (reason == null ? "" : ": " + reason);
+        String why = cancelledThroughTheApi(reason);
         Cancelled cancelled = transactions.execute(tx -> {
             Journey journey = get(id);
             List<UUID> ids = store.cancel(List.of(journey.id()), why);
@@ -214,6 +211,34 @@ public class Journeys {
         });
         log.info("Cancelled journey {} through the API, withdrew {} of its queued messages", id, cancelled.withdrawnMessages());
         return cancelled;
+    }
+
+    /** A contact's journeys cancelled through the API, and how many of their queued messages were withdrawn with them. */
+    public record ContactCancelled(UUID contactId, List<UUID> cancelledJourneys, int withdrawnMessages) {}
+
+    /**
+     * Cancels every journey of one contact (named by {@code to} or {@code contactId}) under way at this moment, in
+     * every flow or in one ({@code flowId}, all of its versions): as {@link #cancel} does one. A contact with none
+     * under way is answered with none.
+     */
+    public ContactCancelled cancelOfContact(String to, String contactId, UUID flowId, String reason) {
+        String why = cancelledThroughTheApi(reason);
+        UUID contact = recipients.resolveId(to, contactId);
+        List<UUID> versions = flowId == null ? null : flows.versions(flowId).stream().map(FlowVersion::id).toList();
+        ContactCancelled cancelled = transactions.execute(tx -> {
+            List<UUID> ids = store.cancel(store.underWay(contact, versions), why);
+            return new ContactCancelled(contact, ids, ids.isEmpty() ? 0 : messages.withdraw(store.messagesOf(ids), why).size());
+        });
+        log.info("Cancelled {} journeys of contact {} through the API, withdrew {} of their queued messages",
+                cancelled.cancelledJourneys().size(), contact, cancelled.withdrawnMessages());
+        return cancelled;
+    }
+
+    private static String cancelledThroughTheApi(String reason) {
+        if (reason != null && (reason.isBlank() || reason.length() > MAX_CANCEL_REASON)) {
+            throw ApiException.invalidField("reason", "must be 1 to " + MAX_CANCEL_REASON + " characters");
+        }
+        return "cancelled through the API" + (reason == null ? "" : ": " + reason);
     }
 
     /** The contacts an audience takes: its activity bounds count back from {@code now}, the launch's instant. */

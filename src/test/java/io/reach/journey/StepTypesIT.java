@@ -1507,6 +1507,59 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void cancellingAContactsJourneysTakesThoseUnderWayInOneFlowOrInEveryFlowAndLeavesOtherContactsAlone() {
+        String orders = publish(SEND_THEN_AWAIT_DELIVERY);
+        String surveys = publish(SEND_THEN_AWAIT_DELIVERY);
+        Throttled firstOrder = throttled(orders);
+        String phone = firstOrder.phone();
+        String secondOrder = start(orders, phone, Map.of());
+        String survey = start(surveys, phone, Map.of());
+        for (String journey : List.of(secondOrder, survey)) {
+            String message = messageOf(journey);
+            await().atMost(PATIENCE).until(() -> triedOnceAndWaiting(message));
+        }
+        Throttled otherContact = throttled(orders);
+
+        Api.Response inOneFlow = api.post("/api/v1/journeys/cancel", Map.of("to", phone, "flowId", orders,
+                "reason", "order 42 was cancelled"));
+
+        assertThat(inOneFlow.status()).as(inOneFlow.body()).isEqualTo(200);
+        assertThat(texts(inOneFlow.json().path("cancelledJourneys"))).containsExactlyInAnyOrder(firstOrder.journey(), secondOrder);
+        assertThat(inOneFlow.json().path("withdrawnMessages").asInt()).isEqualTo(2);
+        assertThat(outcome(secondOrder, 1)).isEqualTo("cancelled through the API: order 42 was cancelled");
+        assertThat(api.get("/api/v1/messages/" + firstOrder.message()).json().path("status").asString()).isEqualTo("blocked");
+        assertThat(state(survey)).isEqualTo("WAITING");
+        assertThat(state(otherContact.journey())).isEqualTo("WAITING");
+
+        String contactId = contactByPhone(phone).path("id").asString();
+        Api.Response everywhere = api.post("/api/v1/journeys/cancel", Map.of("contactId", contactId));
+        assertThat(everywhere.status()).as(everywhere.body()).isEqualTo(200);
+        assertThat(everywhere.json().path("contactId").asString()).isEqualTo(contactId);
+        assertThat(texts(everywhere.json().path("cancelledJourneys"))).containsExactly(survey);
+        assertThat(everywhere.json().path("withdrawnMessages").asInt()).isEqualTo(1);
+        assertThat(outcome(survey, 1)).isEqualTo("cancelled through the API");
+        Api.Response again = api.post("/api/v1/journeys/cancel", Map.of("to", phone));
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().path("cancelledJourneys")).isEmpty();
+
+        assertThat(api.post("/api/v1/journeys/cancel", Map.of("to", phone, "reason", "x".repeat(501))).status()).isEqualTo(400);
+        assertThat(api.post("/api/v1/journeys/cancel", Map.of()).status()).isEqualTo(400);
+        assertThat(api.post("/api/v1/journeys/cancel", Map.of("to", nextPhone("1"))).status()).isEqualTo(404);
+        assertThat(api.post("/api/v1/journeys/cancel", Map.of("to", phone, "flowId", java.util.UUID.randomUUID().toString()))
+                .status()).isEqualTo(404);
+        clock.advance(Duration.ofMinutes(11));
+        await().atMost(PATIENCE).until(() -> sandbox.graphApi().acceptedFor(otherContact.phone()) == 1);
+        awaitEnded(otherContact.journey());
+        assertThat(sandbox.graphApi().acceptedFor(phone)).isZero();
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> texts = new java.util.ArrayList<>();
+        array.forEach(node -> texts.add(node.asString()));
+        return texts;
+    }
+
+    @Test
     void optingOutWithdrawsTheContactsQueuedMessagesAndItsJourneyTakesTheBlockedBranch() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[

@@ -304,13 +304,17 @@ public class Messages {
      */
     public List<Outbound> claimDue(Channel channel, java.util.Collection<UUID> senderIds, int limit, Duration lease,
                                    int maxAttempts) {
-        List<Outbound> claimed = claimDue(channel, senderIds, limit, lease);
-        if (claimed.stream().allMatch(message -> message.attempt() <= maxAttempts)) {
-            return claimed;
+        List<Claimed> claimed = claimDue(channel, senderIds, limit, lease);
+        if (claimed.stream().allMatch(c -> c.outbound().attempt() <= maxAttempts && c.withdrawalPending() == null)) {
+            return claimed.stream().map(Claimed::outbound).toList();
         }
         List<Outbound> handedOut = new java.util.ArrayList<>();
-        for (Outbound message : claimed) {
-            if (message.attempt() <= maxAttempts) {
+        for (Claimed claim : claimed) {
+            Outbound message = claim.outbound();
+            if (claim.withdrawalPending() != null) {
+                // Withdrawn while an attempt a crash (or a lease run out) cut short held it: it goes no further.
+                refuseClaimed(message.id(), claim.withdrawalPending());
+            } else if (message.attempt() <= maxAttempts) {
                 handedOut.add(message);
             } else {
                 log.warn("Message {} was claimed for attempt {} of at most {}: its earlier attempts' leases ran out with no"
@@ -322,7 +326,10 @@ public class Messages {
         return handedOut;
     }
 
-    private List<Outbound> claimDue(Channel channel, java.util.Collection<UUID> senderIds, int limit, Duration lease) {
+    /** A claimed message, and the reason of a withdrawal that found it in an earlier attempt's hands, if any. */
+    private record Claimed(Outbound outbound, String withdrawalPending) {}
+
+    private List<Claimed> claimDue(Channel channel, java.util.Collection<UUID> senderIds, int limit, Duration lease) {
         if (senderIds != null && senderIds.isEmpty()) {
             return List.of();
         }
@@ -338,7 +345,7 @@ public class Messages {
             // counts the attempt.
             return dialect.claimAndSet(jdbc, "messages",
                     "id, sender_id, contact_id, recipient, request_body, attempts, channel, status, next_attempt_at,"
-                            + " lease_until",
+                            + " lease_until, withdrawal_pending",
                     "channel = ? AND status = 'QUEUED' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
                             + senders, params, "status, next_attempt_at", limit,
                     "lease_until = ?, attempts = attempts + 1", List.of(Times.utc(clock.instant().plus(lease))), rs -> {
@@ -346,7 +353,7 @@ public class Messages {
                         return channel.name().equals(rs.getString("channel")) && "QUEUED".equals(rs.getString("status"))
                                 && !rs.getObject("next_attempt_at", OffsetDateTime.class).isAfter(now)
                                 && (leaseUntil == null || !leaseUntil.isAfter(now));
-                    }, Messages::outbound);
+                    }, rs -> new Claimed(outbound(rs), rs.getString("withdrawal_pending")));
         });
     }
 
@@ -360,7 +367,9 @@ public class Messages {
     /**
      * Withdraws queued messages before they reach their provider: each one still queued and in no dispatcher's hands
      * (never tried yet, or waiting to be tried again) becomes {@code blocked} with {@code reason} and is never sent.
-     * A message being handed over at this moment, or handed over already, is left as it is. Returns the ids withdrawn.
+     * A message handed over already is left as it is. One being handed over at this moment is left to that attempt,
+     * and withdrawn (with {@code reason}) if the attempt does not hand it over: it is never tried again. Returns the
+     * ids withdrawn now.
      */
     public List<UUID> withdraw(java.util.Collection<UUID> messageIds, String reason) {
         if (messageIds.isEmpty()) {
@@ -369,20 +378,53 @@ public class Messages {
         Instant now = clock.instant();
         List<Object> params = new java.util.ArrayList<>(messageIds.stream().distinct().sorted().toList());
         String in = SqlLists.placeholders(params.size());
-        params.add(Times.utc(now));
         java.util.Map<UUID, String> recorded = new java.util.LinkedHashMap<>();
+        List<UUID> inHand = new java.util.ArrayList<>();
         // SKIP LOCKED: a dispatcher claiming one right now holds its row, and is about to send it.
-        jdbc.sql("SELECT id, recorded_statuses FROM messages WHERE id IN (" + in + ") AND status = 'QUEUED'"
-                        + " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id FOR UPDATE SKIP LOCKED")
+        jdbc.sql("SELECT id, recorded_statuses, lease_until FROM messages WHERE id IN (" + in + ") AND status = 'QUEUED'"
+                        + " ORDER BY id FOR UPDATE SKIP LOCKED")
                 .params(params)
                 .query(rs -> {
-                    recorded.put(rs.getObject("id", UUID.class), rs.getString("recorded_statuses"));
+                    OffsetDateTime lease = rs.getObject("lease_until", OffsetDateTime.class);
+                    if (lease != null && lease.toInstant().isAfter(now)) {
+                        inHand.add(rs.getObject("id", UUID.class));
+                    } else {
+                        recorded.put(rs.getObject("id", UUID.class), rs.getString("recorded_statuses"));
+                    }
                 });
+        if (!inHand.isEmpty()) {
+            List<Object> pending = new java.util.ArrayList<>(List.of(io.reach.shared.Texts.clip(reason, 1000)));
+            pending.addAll(inHand);
+            jdbc.sql("UPDATE messages SET withdrawal_pending = ? WHERE id IN (" + SqlLists.placeholders(inHand.size()) + ")")
+                    .params(pending).update();
+        }
         if (recorded.isEmpty()) {
             return List.of();
         }
         block(recorded, reason, now);
         return List.copyOf(recorded.keySet());
+    }
+
+    /**
+     * Withdraws a message that a withdrawal found in a dispatcher's hands, now that the attempt did not hand it over
+     * (see {@link #withdraw}); nothing when none is pending.
+     */
+    private void withdrawPending(UUID messageId) {
+        Instant now = clock.instant();
+        transactions.executeWithoutResult(tx -> {
+            java.util.Map<UUID, String> recorded = new java.util.LinkedHashMap<>();
+            String[] reason = {null};
+            jdbc.sql("SELECT id, recorded_statuses, withdrawal_pending FROM messages WHERE id = ? AND status = 'QUEUED'"
+                            + " AND withdrawal_pending IS NOT NULL FOR UPDATE")
+                    .param(messageId)
+                    .query(rs -> {
+                        recorded.put(rs.getObject("id", UUID.class), rs.getString("recorded_statuses"));
+                        reason[0] = rs.getString("withdrawal_pending");
+                    });
+            if (!recorded.isEmpty()) {
+                block(recorded, reason[0], now);
+            }
+        });
     }
 
     /**
@@ -524,11 +566,15 @@ public class Messages {
      * provider only asked to send more slowly.
      */
     private void retryLater(UUID messageId, Instant next, MessageError lastError, boolean slowedDown) {
-        jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, error_code = ?, error_title = ?,"
-                        + " error_details = ?, slowed_down = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'")
+        int retried = jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, error_code = ?, error_title = ?,"
+                        + " error_details = ?, slowed_down = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'"
+                        + " AND withdrawal_pending IS NULL")
                 .params(Times.utc(next), lastError.code(), io.reach.shared.Texts.clip(lastError.title(), 500),
                         io.reach.shared.Texts.clip(lastError.details(), 2000), slowedDown, Times.now(clock), messageId)
                 .update();
+        if (retried == 0) {
+            withdrawPending(messageId);
+        }
     }
 
     /**
@@ -536,10 +582,13 @@ public class Messages {
      * {@link SenderRates}): the claim's attempt is not counted, and whatever it recorded before stays.
      */
     public void putBack(UUID messageId, Duration delay) {
-        jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, attempts = attempts - 1, updated_at = ?"
-                        + " WHERE id = ? AND status = 'QUEUED'")
+        int putBack = jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, attempts = attempts - 1,"
+                        + " updated_at = ? WHERE id = ? AND status = 'QUEUED' AND withdrawal_pending IS NULL")
                 .params(Times.utc(clock.instant().plus(delay)), Times.now(clock), messageId)
                 .update();
+        if (putBack == 0) {
+            withdrawPending(messageId);
+        }
     }
 
     /**

@@ -293,6 +293,50 @@ class CloudApiClientIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aMessageWithdrawnWhileItsSendWasUnderWayIsNotTriedAgainWhenThatSendDidNotHandItOver() {
+        String phone = "+14155552678";
+        String contactId = Fixtures.consentingContact(api, phone).path("id").asString();
+        META.stallNext();
+        Api.Response sent = Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", phone,
+                List.of("https://cdn.example/a.png"), List.of());
+        String id = sent.json().path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> META.requestsTo(phone).size() == 1);
+
+        // The contact opts out while the send waits for Meta's answer: the attempt under way is left to finish.
+        assertThat(api.patch("/api/v1/contacts/" + contactId, Map.of("optedOut", true)).status()).isEqualTo(200);
+        assertThat(api.get("/api/v1/messages/" + id).json().path("status").asString()).isEqualTo("queued");
+
+        // No answer came (Meta may have it): it is withdrawn then, not tried again a minute later.
+        await().atMost(PATIENCE).until(() -> "blocked".equals(api.get("/api/v1/messages/" + id).json().path("status").asString()));
+        assertThat(api.get("/api/v1/messages/" + id).json().path("blockedReason").asString()).startsWith("opted out");
+        clock.advance(Duration.ofSeconds(61));
+        String later = "+14155552679";
+        Fixtures.consentingContact(api, later);
+        Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", later, List.of("https://cdn.example/a.png"), List.of());
+        await().atMost(PATIENCE).until(() -> META.requestsTo(later).size() == 1);
+        assertThat(META.requestsTo(phone)).hasSize(1);
+    }
+
+    @Test
+    void aMessageWithdrawnWhileAnAttemptACrashCutShortHeldItIsWithdrawnWhenItIsClaimedAgain() {
+        String phone = "+14155552680";
+        Fixtures.consentingContact(api, phone);
+        META.stallNext();
+        UUID id = sendAndAwaitItsRetry(phone);
+        // As a crash leaves it: a withdrawal found it in an attempt's hands, and that node died before the attempt ended.
+        jdbc.sql("UPDATE messages SET withdrawal_pending = ?, lease_until = ? WHERE id = ?")
+                .params("cancelled through the API: order 7 was cancelled", OffsetDateTime.ofInstant(clock.instant(),
+                        java.time.ZoneOffset.UTC), id).update();
+
+        clock.advance(Duration.ofSeconds(61));
+
+        await().atMost(PATIENCE).until(() -> "blocked".equals(api.get("/api/v1/messages/" + id).json().path("status").asString()));
+        assertThat(api.get("/api/v1/messages/" + id).json().path("blockedReason").asString())
+                .isEqualTo("cancelled through the API: order 7 was cancelled");
+        assertThat(META.requestsTo(phone)).hasSize(1);
+    }
+
+    @Test
     void aSendThatFoundNoConnectionIsRetriedAfterTheUsualBackoff() {
         String phone = "+14155552675";
         Fixtures.consentingContact(api, phone);

@@ -592,6 +592,23 @@ public class Messages {
     }
 
     /**
+     * Puts a claimed message back untried until {@code until}, held back by Reach itself (its sender is over its
+     * messaging limit until then), with {@code why} as its error: the claim's attempt is not counted. Such a message
+     * does not wait its turn behind others of its sender (see {@link Progress}): a journey that stops waiting for it
+     * withdraws it.
+     */
+    public void holdBack(UUID messageId, Instant until, String why) {
+        int held = jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, attempts = attempts - 1,"
+                        + " error_code = 0, error_title = ?, error_details = NULL, slowed_down = FALSE, updated_at = ?"
+                        + " WHERE id = ? AND status = 'QUEUED' AND withdrawal_pending IS NULL")
+                .params(Times.utc(until), io.reach.shared.Texts.clip(why, 500), Times.now(clock), messageId)
+                .update();
+        if (held == 0) {
+            withdrawPending(messageId);
+        }
+    }
+
+    /**
      * After a passing failure: the message is tried again after {@code backoff}, or, when it has had its
      * {@code maxAttempts}, failed for good with the last error.
      */

@@ -27,11 +27,10 @@ class WhatsAppDispatcher extends BackgroundWorker {
     private final InFlight sends;
     private final SenderRates rates;
     private final MessagingLimits limits;
-    private final java.time.Clock clock;
     private final io.reach.messaging.SendersAtWork sendersAtWork;
 
     WhatsAppDispatcher(Messages messages, Senders senders, Contacts contacts, CloudApiClient client,
-                       WhatsAppSettings settings, SenderRates rates, MessagingLimits limits, java.time.Clock clock,
+                       WhatsAppSettings settings, SenderRates rates, MessagingLimits limits,
                        io.reach.messaging.SendersAtWork sendersAtWork) {
         super("whatsapp-dispatcher", settings.pollInterval(), settings.dispatcherEnabled());
         this.messages = messages;
@@ -42,7 +41,6 @@ class WhatsAppDispatcher extends BackgroundWorker {
         this.rates = rates;
         this.sendersAtWork = sendersAtWork;
         this.limits = limits;
-        this.clock = clock;
         this.sends = inFlight(settings.concurrency());
     }
 
@@ -62,7 +60,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
         if (refusal.isPresent()) {
             Instant roomAt = refusal.get().roomAt();
             if (settings.overMessagingLimit() == WhatsAppSettings.OverMessagingLimit.WAIT && roomAt != null) {
-                messages.putBack(message.id(), java.time.Duration.between(clock.instant(), roomAt));
+                messages.holdBack(message.id(), roomAt, refusal.get().reason() + "; waits for room until " + roomAt);
             } else {
                 messages.refuseClaimed(message.id(), refusal.get().reason());
             }

@@ -79,8 +79,14 @@ class MessagingLimitWaitIT extends ReachIntegrationTest {
                 {"id":"wait","type":"branch_on_status","message":"ask","timeout":"PT10M",
                  "branches":{"delivered":"end","failed":"end","timeout":"gave_up"}},
                 {"id":"gave_up","type":"add_report_row","status":"no status","description":"fall back here","next":"end"}""");
+        assertThat(message(held.message()).path("error").path("title").asString())
+                .startsWith("over the messaging limit: one-a-day-2 has reached its 1 number").contains("waits for room until");
 
-        clock.advance(Duration.ofMinutes(10).plusSeconds(1));
+        // The number still sends to the one it reached already: it moves, but not for the message held at its limit.
+        clock.advance(Duration.ofMinutes(9).plusSeconds(30));
+        String again = Fixtures.sendOrder(api, "one-a-day-2", "order_ready_2", "+31612349211").json().path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> "submitted".equals(message(again).path("status").asString()));
+        clock.advance(Duration.ofSeconds(31));
         await().atMost(PATIENCE).until(() -> "ENDED".equals(journeyState(held)));
         JsonNode status = api.get("/api/v1/journeys/" + held.journey() + "/path").json().path(1);
         assertThat(status.path("branch").asString()).isEqualTo("timeout");

@@ -195,26 +195,31 @@ public class Messages {
     /**
      * How far a message has got towards its provider: when one took it ({@code handedOverAt}, null while none has),
      * and whether it waits its turn behind others of its sender ({@code waitingItsTurn}): queued, refused by no
-     * provider yet (a put-back at its sender's pace, an attempt a crash cut short and a provider asking to send more
-     * slowly count none) or in a dispatcher's hands right now, while a provider took a message of that sender within
-     * {@code moving} (as any node's dispatchers saw it, see {@link SendersAtWork}). A message whose sender hands
-     * nothing over (its provider out of reach, its SMPP session down, its messaging limit reached) or that a provider
-     * refused before, waiting to be tried again, does not wait its turn.
+     * provider yet (a put-back at its sender's pace, an attempt a crash cut short, a provider asking to send more slowly
+     * and a send whose answer was lost count none: see {@link PassingFailure}) or in a dispatcher's hands right now,
+     * while a provider took a message of that sender within {@code moving} (as any node's dispatchers saw it, see
+     * {@link SendersAtWork}). A message whose sender hands nothing over (its provider out of reach, its SMPP session
+     * down), that Reach holds back at its messaging limit, or that a provider refused before, waiting to be tried
+     * again, does not wait its turn.
      */
     public record Progress(Instant handedOverAt, boolean waitingItsTurn) {}
 
     /** See {@link Progress}; empty for an unknown message. */
     public Optional<Progress> progress(UUID messageId, Duration moving) {
         OffsetDateTime now = Times.now(clock);
-        return jdbc.sql("SELECT m.status, m.error_code, m.slowed_down, m.lease_until, m.sender_id, e.occurred_at, t.handed_over_at"
+        return jdbc.sql("SELECT m.status, m.error_code, m.passing_failure, m.lease_until, m.sender_id, e.occurred_at,"
+                        + " t.handed_over_at"
                         + " FROM messages m LEFT JOIN message_events e ON e.message_id = m.id AND e.status = 'SUBMITTED'"
                         + " LEFT JOIN sender_turns t ON t.sender_id = m.sender_id WHERE m.id = ?")
                 .param(messageId)
                 .query((rs, n) -> {
                     OffsetDateTime lease = rs.getObject("lease_until", OffsetDateTime.class);
-                    // A retry records the error that caused it; a put-back or a claim a crash cut short records none,
-                    // and a provider that asked to send more slowly refused the sender's pace, not the message.
-                    boolean refusedBefore = rs.getObject("error_code") != null && !rs.getBoolean("slowed_down");
+                    // A retry records the error that caused it; a put-back or a claim a crash cut short records none.
+                    // A provider that asked to send more slowly refused the pace, not the message, and one whose answer
+                    // was lost may have taken it.
+                    String kind = rs.getString("passing_failure");
+                    boolean refusedBefore = rs.getObject("error_code") != null
+                            && !PassingFailure.SLOW_DOWN.name().equals(kind) && !PassingFailure.ANSWER_LOST.name().equals(kind);
                     boolean inHand = lease != null && lease.isAfter(now);
                     boolean waiting = "QUEUED".equals(rs.getString("status")) && (!refusedBefore || inHand)
                             && sendersAtWork.handedOverWithin(rs.getObject("sender_id", UUID.class),
@@ -561,16 +566,13 @@ public class Messages {
         }), RECORDING_PATIENCE);
     }
 
-    /**
-     * A passing failure: the message stays queued and is tried again at {@code next}; {@code slowedDown} when the
-     * provider only asked to send more slowly.
-     */
-    private void retryLater(UUID messageId, Instant next, MessageError lastError, boolean slowedDown) {
+    /** A passing failure: the message stays queued and is tried again at {@code next}. */
+    private void retryLater(UUID messageId, Instant next, MessageError lastError, PassingFailure kind) {
         int retried = jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, error_code = ?, error_title = ?,"
-                        + " error_details = ?, slowed_down = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'"
+                        + " error_details = ?, passing_failure = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'"
                         + " AND withdrawal_pending IS NULL")
                 .params(Times.utc(next), lastError.code(), io.reach.shared.Texts.clip(lastError.title(), 500),
-                        io.reach.shared.Texts.clip(lastError.details(), 2000), slowedDown, Times.now(clock), messageId)
+                        io.reach.shared.Texts.clip(lastError.details(), 2000), kind.name(), Times.now(clock), messageId)
                 .update();
         if (retried == 0) {
             withdrawPending(messageId);
@@ -599,7 +601,7 @@ public class Messages {
      */
     public void holdBack(UUID messageId, Instant until, String why) {
         int held = jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, attempts = attempts - 1,"
-                        + " error_code = 0, error_title = ?, error_details = NULL, slowed_down = FALSE, updated_at = ?"
+                        + " error_code = 0, error_title = ?, error_details = NULL, passing_failure = NULL, updated_at = ?"
                         + " WHERE id = ? AND status = 'QUEUED' AND withdrawal_pending IS NULL")
                 .params(Times.utc(until), io.reach.shared.Texts.clip(why, 500), Times.now(clock), messageId)
                 .update();
@@ -608,29 +610,26 @@ public class Messages {
         }
     }
 
-    /**
-     * After a passing failure: the message is tried again after {@code backoff}, or, when it has had its
-     * {@code maxAttempts}, failed for good with the last error.
-     */
-    public void retryOrFail(Outbound message, MessageError error, Duration backoff, int maxAttempts) {
-        retryOrFail(message, error, backoff, maxAttempts, false);
+    /** What kind of passing failure kept a message from its provider, as a journey's timeout weighs it ({@link Progress}). */
+    public enum PassingFailure {
+        /** The provider refused the message this time (a 5xx, a short outage, an error worth another try). */
+        REFUSED,
+        /** The provider asked to send more slowly (its throughput or rate limit): it refused the pace, not the message. */
+        SLOW_DOWN,
+        /** The request went out and its answer never came: the provider may have taken the message. */
+        ANSWER_LOST
     }
 
     /**
-     * After the provider asked to send more slowly (its throughput or rate limit reached: not a refusal of the
-     * message), as {@link #retryOrFail}: meanwhile the message still waits its turn behind others of its sender (see
-     * {@link Progress}).
+     * After a passing failure of the kind {@code kind}: the message is tried again after {@code backoff}, or, when it
+     * has had its {@code maxAttempts}, failed for good with the last error.
      */
-    public void slowDown(Outbound message, MessageError error, Duration backoff, int maxAttempts) {
-        retryOrFail(message, error, backoff, maxAttempts, true);
-    }
-
-    private void retryOrFail(Outbound message, MessageError error, Duration backoff, int maxAttempts, boolean slowedDown) {
+    public void retryOrFail(Outbound message, MessageError error, PassingFailure kind, Duration backoff, int maxAttempts) {
         if (message.attempt() >= maxAttempts) {
             recordRejected(message.id(), new MessageError(error.code(), error.title().replace("; retrying", "")
                     + " (gave up after " + message.attempt() + " attempts)", error.details()));
         } else {
-            retryLater(message.id(), clock.instant().plus(backoff), error, slowedDown);
+            retryLater(message.id(), clock.instant().plus(backoff), error, kind);
         }
     }
 

@@ -3,6 +3,7 @@ package io.reach.messaging.sms;
 import io.reach.messaging.Channel;
 import io.reach.messaging.MessageError;
 import io.reach.messaging.Messages;
+import io.reach.messaging.Messages.PassingFailure;
 import io.reach.messaging.MessagingSettings;
 import io.reach.messaging.SenderRates;
 import io.reach.messaging.twilio.TwilioGateway;
@@ -88,9 +89,10 @@ class SmsDispatcher extends BackgroundWorker {
                     sendersAtWork.handedOver(message.senderId());
                 }
                 case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
-                case TwilioGateway.Outcome.SlowDown slowDown -> messages.slowDown(message, slowDown.error(),
-                        settings.backoff(message.attempt()), settings.maxAttempts());
+                case TwilioGateway.Outcome.SlowDown slowDown -> messages.retryOrFail(message, slowDown.error(),
+                        PassingFailure.SLOW_DOWN, settings.backoff(message.attempt()), settings.maxAttempts());
                 case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
+                        retry.answerLost() ? PassingFailure.ANSWER_LOST : PassingFailure.REFUSED,
                         settings.retryDelay(message.attempt(), retry.answerLost()), settings.maxAttempts());
             }
             return;
@@ -101,7 +103,8 @@ class SmsDispatcher extends BackgroundWorker {
     private void sendOverSmpp(Messages.Outbound message, String to, SmsEncoding.Encoded encoded) {
         SmppLink link = links.bound(message.senderId()).orElse(null);
         if (link == null) {
-            retryOrGiveUp(message, new MessageError(0, "The SMPP session is down; retrying after the reconnect", null));
+            retryOrGiveUp(message, new MessageError(0, "The SMPP session is down; retrying after the reconnect", null),
+                    PassingFailure.REFUSED);
             return;
         }
         // A claim counts the attempt: the first one finds no parts, since only an attempt creates them.
@@ -117,9 +120,9 @@ class SmsDispatcher extends BackgroundWorker {
                     MessageError error = new MessageError(e.getCommandStatus(), "The SMSC refused the SMS (command_status 0x"
                             + Integer.toHexString(e.getCommandStatus()) + ")", null);
                     if (SLOW_DOWN_SMPP.contains(e.getCommandStatus())) {
-                        messages.slowDown(message, error, settings.backoff(message.attempt()), settings.maxAttempts());
+                        retryOrGiveUp(message, error, PassingFailure.SLOW_DOWN);
                     } else if (TRANSIENT_SMPP.contains(e.getCommandStatus())) {
-                        retryOrGiveUp(message, error);
+                        retryOrGiveUp(message, error, PassingFailure.REFUSED);
                     } else {
                         messages.recordRejected(message.id(), error);
                     }
@@ -127,10 +130,14 @@ class SmsDispatcher extends BackgroundWorker {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
-                } catch (IOException | RuntimeException | org.jsmpp.PDUException | org.jsmpp.extra.ResponseTimeoutException
-                         | org.jsmpp.InvalidResponseException e) {
+                } catch (org.jsmpp.extra.ResponseTimeoutException e) {
+                    // The submit went out and its response never came: the SMSC may have taken the part.
                     retryOrGiveUp(message, new MessageError(0, "The SMPP submit failed (" + e.getClass().getSimpleName()
-                            + "); retrying", e.getMessage()));
+                            + "); retrying", e.getMessage()), PassingFailure.ANSWER_LOST);
+                    return;
+                } catch (IOException | RuntimeException | org.jsmpp.PDUException | org.jsmpp.InvalidResponseException e) {
+                    retryOrGiveUp(message, new MessageError(0, "The SMPP submit failed (" + e.getClass().getSimpleName()
+                            + "); retrying", e.getMessage()), PassingFailure.REFUSED);
                     return;
                 }
                 parts.accepted(message.id(), part.number(), partId);
@@ -143,7 +150,7 @@ class SmsDispatcher extends BackgroundWorker {
         sendersAtWork.handedOver(message.senderId());
     }
 
-    private void retryOrGiveUp(Messages.Outbound message, MessageError error) {
-        messages.retryOrFail(message, error, settings.backoff(message.attempt()), settings.maxAttempts());
+    private void retryOrGiveUp(Messages.Outbound message, MessageError error, PassingFailure kind) {
+        messages.retryOrFail(message, error, kind, settings.backoff(message.attempt()), settings.maxAttempts());
     }
 }

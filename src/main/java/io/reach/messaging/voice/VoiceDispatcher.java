@@ -2,6 +2,7 @@ package io.reach.messaging.voice;
 
 import io.reach.messaging.Channel;
 import io.reach.messaging.Messages;
+import io.reach.messaging.Messages.PassingFailure;
 import io.reach.messaging.MessagingSettings;
 import io.reach.messaging.twilio.TwilioGateway;
 import io.reach.messaging.twilio.TwilioStatusChecks;
@@ -59,9 +60,10 @@ class VoiceDispatcher extends BackgroundWorker {
                 sendersAtWork.handedOver(message.senderId());
             }
             case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
-            case TwilioGateway.Outcome.SlowDown slowDown -> messages.slowDown(message, slowDown.error(),
-                    settings.backoff(message.attempt()), settings.maxAttempts());
+            case TwilioGateway.Outcome.SlowDown slowDown -> messages.retryOrFail(message, slowDown.error(),
+                    PassingFailure.SLOW_DOWN, settings.backoff(message.attempt()), settings.maxAttempts());
             case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
+                    retry.answerLost() ? PassingFailure.ANSWER_LOST : PassingFailure.REFUSED,
                     settings.retryDelay(message.attempt(), retry.answerLost()), settings.maxAttempts());
         }
     }

@@ -3,6 +3,7 @@ package io.reach.messaging.whatsapp;
 import io.reach.contact.Contacts;
 import io.reach.messaging.Channel;
 import io.reach.messaging.Messages;
+import io.reach.messaging.Messages.PassingFailure;
 import io.reach.messaging.SenderRates;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
@@ -81,9 +82,10 @@ class WhatsAppDispatcher extends BackgroundWorker {
                     messages.contactOf(message.id()).ifPresent(contacts::markNotOnWhatsApp);
                 }
             }
-            case SendOutcome.SlowDown slowDown -> messages.slowDown(message, slowDown.error(),
+            case SendOutcome.SlowDown slowDown -> messages.retryOrFail(message, slowDown.error(), PassingFailure.SLOW_DOWN,
                     settings.backoff(message.attempt(), slowDown.retryAfter()), settings.maxAttempts());
             case SendOutcome.Retry retry -> messages.retryOrFail(message, retry.error(),
+                    retry.answerLost() ? PassingFailure.ANSWER_LOST : PassingFailure.REFUSED,
                     settings.retryDelay(message.attempt(), retry), settings.maxAttempts());
         }
     }

@@ -76,7 +76,7 @@ class SmppIT extends ReachIntegrationTest {
 
         // Kept as the sender's pace, so that a journey's timeout lets it wait its turn (Messages.progress).
         await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM messages WHERE id = ? AND status = 'QUEUED'"
-                + " AND error_code = 88 AND slowed_down").param(java.util.UUID.fromString(id)).query(Long.class).single() == 1);
+                + " AND error_code = 88 AND passing_failure = 'SLOW_DOWN'").param(java.util.UUID.fromString(id)).query(Long.class).single() == 1);
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(status(id)).isEqualTo("delivered"));
         assertThat(smsc.submitsTo(phone)).hasSize(1);
         assertThat(api.get("/api/v1/messages/" + id).json().path("attempts").asInt()).isEqualTo(3);

@@ -215,7 +215,7 @@ class TwilioIT extends ReachIntegrationTest {
 
         // Kept as the sender's pace, so that a journey's timeout lets it wait its turn (Messages.progress).
         await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM messages WHERE id = ? AND status = 'QUEUED'"
-                + " AND error_code = 20429 AND slowed_down").param(java.util.UUID.fromString(id)).query(Long.class).single() == 1);
+                + " AND error_code = 20429 AND passing_failure = 'SLOW_DOWN'").param(java.util.UUID.fromString(id)).query(Long.class).single() == 1);
         await().atMost(PATIENCE).until(() -> "submitted".equals(status(id)));
         assertThat(requestsTo(phone)).hasSize(3);
     }

@@ -293,6 +293,45 @@ class CloudApiClientIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aJourneyWaitsForAMessageWhoseAnswerWasLostWhileItsNumberSendsAndTakesTheStatusMetaThenReports() {
+        Fixtures.orderTemplate(api, "order_ready_lost");
+        String flow = io.reach.support.FlowFixtures.publish(api, """
+                {"name":"answer-lost","entry":{"type":"api"},"start":"ask","steps":[
+                 {"id":"ask","type":"send_whatsapp","sender":"meta-stand-in","template":"order_ready_lost","language":"en_US",
+                  "headerParameters":["A-19"],"bodyParameters":["Ben","A-19"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"ask","timeout":"PT30S",
+                  "branches":{"delivered":"end","timeout":"end"}},
+                 {"id":"end","type":"end"}]}""");
+        String phone = "+14155552681";
+        Fixtures.consentingContact(api, phone);
+        META.stallNext();
+        Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        String journey = started.json().path("journeyId").asString();
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/journeys/" + journey + "/path").json().path(0).has("messageId"));
+        UUID id = UUID.fromString(api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString());
+        await().atMost(PATIENCE).until(() -> nextAttempt(id) != null && nextAttempt(id).isAfter(clock.instant()));
+        // The number goes on sending meanwhile.
+        String other = "+14155552682";
+        Fixtures.consentingContact(api, other);
+        String otherMessage = Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", other,
+                List.of("https://cdn.example/a.png"), List.of()).json().path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> "submitted".equals(api.get("/api/v1/messages/" + otherMessage).json().path("status").asString()));
+
+        clock.advance(Duration.ofSeconds(31));
+
+        // Meta may have it: the timeout waits for it instead of withdrawing it (and taking the journey's fallback).
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/journeys/" + journey + "/path").json().path(1).path("outcome")
+                .asString().startsWith("waiting: its message waits its turn"));
+        assertThat(api.get("/api/v1/messages/" + id).json().path("status").asString()).isEqualTo("queued");
+        // It had it, and says so.
+        postStatusNamingReachsId("wamid.lost-then-delivered", "delivered", phone, id);
+        await().atMost(PATIENCE).until(() -> "ENDED".equals(api.get("/api/v1/journeys/" + journey).json().path("state").asString()));
+        assertThat(api.get("/api/v1/journeys/" + journey + "/path").json().path(1).path("branch").asString()).isEqualTo("delivered");
+        assertThat(META.requestsTo(phone)).hasSize(1);
+    }
+
+    @Test
     void aMessageWithdrawnWhileItsSendWasUnderWayIsNotTriedAgainWhenThatSendDidNotHandItOver() {
         String phone = "+14155552678";
         String contactId = Fixtures.consentingContact(api, phone).path("id").asString();

@@ -55,13 +55,7 @@ class TwoEnginesIT {
             SandboxNetwork sandbox = sending.bean(SandboxNetwork.class);
             Api api = engine.api();
             FlowFixtures.orderReadyTemplate(api);
-            String flow = FlowFixtures.publish(api, """
-                    {"name":"engine only","entry":{"type":"api"},"start":"send","steps":[
-                     {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
-                      "headerParameters":["A-7"],"bodyParameters":["{{contact.first_name}}","A-7"],"next":"status"},
-                     {"id":"status","type":"branch_on_status","message":"send","timeout":"PT30S",
-                      "branches":{"delivered":"end","timeout":"end"}},
-                     {"id":"end","type":"end"}]}""");
+            String flow = FlowFixtures.publishSendThenAwaitDelivery(api, "engine only", "sandbox", "order_ready", "PT30S");
             JsonNode number = api.get("/api/v1/senders").json().valueStream()
                     .filter(s -> s.path("name").asString().equals("sandbox")).findFirst().orElseThrow();
             // Through the sending node, which reads its senders' settings again at once.

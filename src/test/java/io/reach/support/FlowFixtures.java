@@ -92,6 +92,20 @@ public final class FlowFixtures {
         }
     }
 
+    /**
+     * Publishes a flow started through the API that sends the template (its order parameters, as {@link #orderReadyTemplate}
+     * takes them) from {@code sender} and ends on its {@code delivered} status or after {@code timeout}; its flow id.
+     */
+    public static String publishSendThenAwaitDelivery(Api api, String name, String sender, String template, String timeout) {
+        return publish(api, """
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"%s","template":"%s","language":"en_US",
+                  "headerParameters":["A-7"],"bodyParameters":["{{contact.first_name}}","A-7"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","timeout":"%s",
+                  "branches":{"delivered":"end","timeout":"end"}},
+                 {"id":"end","type":"end"}]}""".formatted(name, sender, template, timeout));
+    }
+
     /** Imports a flow document (a new flow, or a new draft of the flow with its name) and publishes it; its flow id. */
     public static String publish(Api api, String document) {
         Api.Response imported = api.post("/api/v1/flows", document);

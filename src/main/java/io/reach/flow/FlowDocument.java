@@ -5,15 +5,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** A flow as its JSON document describes it: how journeys enter, the first step and the graph of steps. */
+/**
+ * A flow as its JSON document describes it: how journeys enter, the events that make a contact's journey leave
+ * ({@code exitOn}: the order was picked up, the customer bought), the first step and the graph of steps.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FlowDocument(
         String name,
         String description,
         Entry entry,
+        List<String> exitOn,
         String start,
         Map<String, String> variables,
         List<FlowStep> steps) {
+
+    /** The most events a flow may exit on. */
+    public static final int MAX_EXIT_EVENTS = 20;
+
+    /** What an event's name is made of, in an entry and in {@code exitOn}. */
+    public static final String EVENT_NAME = "[A-Za-z0-9_.-]{1,100}";
 
     /** How contacts enter: an audience filter, a named event posted by the business's backend, or an API call. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -61,6 +61,7 @@ final class FlowValidator {
             problems.add(new FlowProblem(null, "name: a flow needs a name of 1 to 200 characters"));
         }
         checkEntry(flow.entry(), problems);
+        checkExits(flow, problems);
         if (flow.variables() != null) {
             flow.variables().keySet().stream().filter(name -> !StepTypes.isUsersVariable(name)).forEach(name ->
                     problems.add(new FlowProblem(null, "variables." + name + ": " + StepTypes.USERS_VARIABLES)));
@@ -102,6 +103,29 @@ final class FlowValidator {
         return problems;
     }
 
+    /** The events a contact's journey leaves the flow on: named as events are, each once, not the one it enters on. */
+    private static void checkExits(FlowDocument flow, List<FlowProblem> problems) {
+        if (flow.exitOn() == null) {
+            return;
+        }
+        if (flow.exitOn().isEmpty() || flow.exitOn().size() > FlowDocument.MAX_EXIT_EVENTS) {
+            problems.add(new FlowProblem(null, "exitOn: lists 1 to " + FlowDocument.MAX_EXIT_EVENTS
+                    + " events (leave it out for none)"));
+            return;
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < flow.exitOn().size(); i++) {
+            String event = flow.exitOn().get(i);
+            if (event == null || !event.matches(FlowDocument.EVENT_NAME)) {
+                problems.add(new FlowProblem(null, "exitOn[" + i + "]: an event's name (1 to 100 letters, digits, _ . -)"));
+            } else if (!seen.add(event)) {
+                problems.add(new FlowProblem(null, "exitOn[" + i + "]: '" + event + "' is listed twice"));
+            } else if (flow.entry() != null && "event".equals(flow.entry().type()) && event.equals(flow.entry().event())) {
+                problems.add(new FlowProblem(null, "exitOn[" + i + "]: '" + event + "' is the event the flow starts on"));
+            }
+        }
+    }
+
     private static void checkEntry(FlowDocument.Entry entry, List<FlowProblem> problems) {
         if (entry == null || entry.type() == null) {
             problems.add(new FlowProblem(null, "entry: a flow needs an entry of type audience, event or api"));
@@ -110,7 +134,7 @@ final class FlowValidator {
         switch (entry.type()) {
             case "api" -> { }
             case "event" -> {
-                if (entry.event() == null || !entry.event().matches("[A-Za-z0-9_.-]{1,100}")) {
+                if (entry.event() == null || !entry.event().matches(FlowDocument.EVENT_NAME)) {
                     problems.add(new FlowProblem(null, "entry.event: an event entry names its event (letters, digits, _ . -)"));
                 }
             }

@@ -134,6 +134,7 @@ public class Flows {
         if (latest.isPresent() && !latest.get().isPublished()) {
             jdbc.sql("UPDATE flow_versions SET document = ?, entry_type = ?, entry_event = ?, updated_at = ? WHERE id = ?")
                     .params(document, flow.entry().type(), flow.entry().event(), Times.utc(now), latest.get().id()).update();
+            keepExitEvents(latest.get().id(), flow);
             return version(latest.get().id());
         }
         UUID id = Ids.newId();
@@ -143,6 +144,7 @@ public class Flows {
                 .params(id, flowId, number, FlowVersion.DRAFT, document, flow.entry().type(), flow.entry().event(),
                         Times.utc(now), Times.utc(now))
                 .update();
+        keepExitEvents(id, flow);
         jdbc.sql("UPDATE flows SET updated_at = ? WHERE id = ?").params(Times.utc(now), flowId).update();
         return version(id);
     }
@@ -253,6 +255,18 @@ public class Flows {
      * The newest published versions of the flows an event of this name starts; a stopped flow's among them (its
      * {@code stoppedAt} set), which starts nothing but still answers a repeated event with the journey it started.
      */
+    /** The versions whose document lists {@code event} in its {@code exitOn}: their journeys leave on it. */
+    public List<UUID> exitedBy(String event) {
+        return jdbc.sql("SELECT flow_version_id FROM flow_exit_events WHERE event = ?").param(event).query(UUID.class).list();
+    }
+
+    private void keepExitEvents(UUID versionId, FlowDocument flow) {
+        jdbc.sql("DELETE FROM flow_exit_events WHERE flow_version_id = ?").param(versionId).update();
+        for (String event : flow.exitOn() == null ? List.<String>of() : flow.exitOn()) {
+            jdbc.sql("INSERT INTO flow_exit_events (event, flow_version_id) VALUES (?, ?)").params(event, versionId).update();
+        }
+    }
+
     public List<FlowVersion> startedBy(String event) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                         + " WHERE v.entry_type = 'event' AND v.entry_event = ? AND v.status = ?"

@@ -105,12 +105,12 @@ class JourneyController {
                 request.flowId() == null ? null : Ids.parse("flowId", request.flowId()), request.reason());
     }
 
-    @ApiResponse(responseCode = "202", description = "the journeys the event started (or an earlier post with this key)")
+    @ApiResponse(responseCode = "202", description = "the journeys the event started (or an earlier post with this key),"
+            + " and those it cancelled: their flows exit on it")
     @PostMapping(path = "/api/v1/events", consumes = "application/json")
-    ResponseEntity<Map<String, List<Journeys.Started>>> event(@RequestBody EventRequest request) {
-        List<Journeys.Started> started = journeys.postEvent(request.name(), request.to(), request.contactId(),
-                request.properties(), request.key());
-        return ResponseEntity.status(HttpStatus.ACCEPTED).body(Map.of("journeys", started));
+    ResponseEntity<Journeys.EventPosted> event(@RequestBody EventRequest request) {
+        return ResponseEntity.status(HttpStatus.ACCEPTED).body(journeys.postEvent(request.name(), request.to(),
+                request.contactId(), request.properties(), request.key()));
     }
 
     /**

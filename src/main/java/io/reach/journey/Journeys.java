@@ -85,14 +85,22 @@ public class Journeys {
                 "Flow " + version.name() + " was stopped while this journey was being started: resume it first"));
     }
 
-    /** Posts a named event for a contact: every flow whose published version starts on it starts a journey. */
-    public List<Started> postEvent(String name, String to, String contactId, Map<String, String> properties, String key) {
+    /** What a posted event did: the journeys it started, and those it cancelled (their flows exit on it). */
+    public record EventPosted(List<Started> journeys, List<UUID> exited) {}
+
+    /**
+     * Posts a named event for a contact: its journeys under way on a flow version that exits on it ({@code exitOn})
+     * are cancelled first, as {@link #cancel} does one; then every flow whose published version starts on it starts a
+     * journey.
+     */
+    public EventPosted postEvent(String name, String to, String contactId, Map<String, String> properties, String key) {
         if (name == null || name.isBlank()) {
             throw ApiException.invalidField("name", "is required (the event's name, e.g. order_ready)");
         }
         checkKey(key);
         checkGiven("properties", properties);
         UUID contact = recipients.resolveId(to, contactId);
+        List<UUID> exited = exit(contact, name);
         Map<String, String> vars = new LinkedHashMap<>();
         if (properties != null) {
             properties.forEach((k, v) -> vars.put("event." + k, v));
@@ -106,7 +114,25 @@ public class Journeys {
                 replayed(entryKey).ifPresent(started::add); // a stopped flow starts nothing, and answers a repeat
             }
         }
-        return started;
+        return new EventPosted(started, exited);
+    }
+
+    /** Cancels the contact's journeys under way on the versions that exit on the event; their ids. */
+    private List<UUID> exit(UUID contact, String event) {
+        List<UUID> versions = flows.exitedBy(event);
+        if (versions.isEmpty()) {
+            return List.of();
+        }
+        String why = "exited: event " + event + " was posted";
+        List<UUID> exited = transactions.execute(tx -> {
+            List<UUID> ids = store.cancel(store.underWay(contact, versions), why);
+            messages.withdraw(store.messagesOf(ids), why);
+            return ids;
+        });
+        if (!exited.isEmpty()) {
+            log.info("Event {} cancelled {} journeys of contact {} (their flows exit on it)", event, exited.size(), contact);
+        }
+        return exited;
     }
 
     /** The journey an earlier start or event with this entry key started, if there is one. */

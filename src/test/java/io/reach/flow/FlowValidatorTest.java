@@ -100,10 +100,23 @@ class FlowValidatorTest {
                 valid.replace("\"add_report_row\"", "\"send_fax\""),
                 valid.replace("\"next\": \"end\"", "\"nxet\": \"end\""),
                 valid.replace("\"activeWithin\": \"P365D\"", "\"activeWithin\": \"365 days\""),
-                valid.replace("\"start\": \"report\"", "\"variables\": {\"_last_from\": \"x\"}, \"start\": \"report\""))) {
+                valid.replace("\"start\": \"report\"", "\"variables\": {\"_last_from\": \"x\"}, \"start\": \"report\""),
+                valid.replace("\"start\": \"report\"", "\"exitOn\": [\"picked up!\"], \"start\": \"report\""))) {
             assertThat(invalid).isNotEqualTo(valid);
             assertThat(schemaProblems(invalid)).as(invalid).isNotEmpty();
         }
+    }
+
+    @Test
+    void namesAnExitEventThatIsNoEventsNameListedTwiceOrTheOneTheFlowStartsOn() {
+        java.util.function.Function<String, List<FlowProblem>> exits = exitOn -> validator.check(JSON.readValue(
+                "{\"name\":\"t\",\"entry\":{\"type\":\"event\",\"event\":\"order_ready\"},\"exitOn\":" + exitOn
+                        + ",\"start\":\"e\",\"steps\":[{\"id\":\"e\",\"type\":\"end\"}]}", FlowDocument.class));
+        assertThat(exits.apply("[\"order_picked_up\",\"order.cancelled\"]")).isEmpty();
+        assertOnlyProblem(exits.apply("[\"picked up!\"]"), null, "exitOn[0]: an event's name");
+        assertOnlyProblem(exits.apply("[\"picked_up\",\"picked_up\"]"), null, "exitOn[1]: 'picked_up' is listed twice");
+        assertOnlyProblem(exits.apply("[\"order_ready\"]"), null, "exitOn[0]: 'order_ready' is the event the flow starts on");
+        assertOnlyProblem(exits.apply("[]"), null, "exitOn: lists 1 to 20 events");
     }
 
     @Test

@@ -1553,6 +1553,38 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(sandbox.graphApi().acceptedFor(phone)).isZero();
     }
 
+    @Test
+    void anEventItsFlowExitsOnCancelsTheContactsJourneyWhereverItIsAndWithdrawsItsQueuedMessage() {
+        String event = "order_cancelled_" + FLOWS.incrementAndGet();
+        String reminders = publish(SEND_THEN_AWAIT_DELIVERY.replace("\"start\":\"send\"",
+                "\"exitOn\":[\"order_picked_up\",\"%s\"],\"start\":\"send\""), event);
+        String apology = publish("""
+                {"name":"%s","entry":{"type":"event","event":"%s"},"start":"end","steps":[{"id":"end","type":"end"}]}""", event);
+        Throttled leaves = throttled(reminders);
+        Throttled staysOn = throttled(reminders);
+
+        Api.Response posted = api.post("/api/v1/events", Map.of("name", event, "to", leaves.phone()));
+
+        assertThat(posted.status()).as(posted.body()).isEqualTo(202);
+        assertThat(texts(posted.json().path("exited"))).containsExactly(leaves.journey());
+        assertThat(posted.json().path("journeys")).hasSize(1);
+        List<String> apologies = new java.util.ArrayList<>();
+        api.get("/api/v1/flows/" + apology + "/journeys").json().forEach(j -> apologies.add(j.path("id").asString()));
+        assertThat(apologies).containsExactly(posted.json().path("journeys").path(0).path("journeyId").asString());
+        JsonNode left = api.get("/api/v1/journeys/" + leaves.journey()).json();
+        assertThat(left.path("state").asString()).isEqualTo("CANCELLED");
+        assertThat(left.path("error").asString()).isEqualTo("exited: event " + event + " was posted");
+        assertThat(api.get("/api/v1/messages/" + leaves.message()).json().path("status").asString()).isEqualTo("blocked");
+        assertThat(state(staysOn.journey())).isEqualTo("WAITING");
+        Api.Response again = api.post("/api/v1/events", Map.of("name", event, "to", leaves.phone()));
+        assertThat(again.json().path("exited")).isEmpty();
+
+        clock.advance(Duration.ofMinutes(11));
+        await().atMost(PATIENCE).until(() -> sandbox.graphApi().acceptedFor(staysOn.phone()) == 1);
+        awaitEnded(staysOn.journey());
+        assertThat(sandbox.graphApi().acceptedFor(leaves.phone())).isZero();
+    }
+
     private static List<String> texts(JsonNode array) {
         List<String> texts = new java.util.ArrayList<>();
         array.forEach(node -> texts.add(node.asString()));

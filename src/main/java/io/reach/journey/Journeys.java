@@ -123,12 +123,7 @@ public class Journeys {
         if (versions.isEmpty()) {
             return List.of();
         }
-        String why = "exited: event " + event + " was posted";
-        List<UUID> exited = transactions.execute(tx -> {
-            List<UUID> ids = store.cancel(store.underWay(contact, versions), why);
-            messages.withdraw(store.messagesOf(ids), why);
-            return ids;
-        });
+        List<UUID> exited = cancelUnderWay(contact, versions, "exited: event " + event + " was posted").cancelledJourneys();
         if (!exited.isEmpty()) {
             log.info("Event {} cancelled {} journeys of contact {} (their flows exit on it)", event, exited.size(), contact);
         }
@@ -251,13 +246,18 @@ public class Journeys {
         String why = cancelledThroughTheApi(reason);
         UUID contact = recipients.resolveId(to, contactId);
         List<UUID> versions = flowId == null ? null : flows.versions(flowId).stream().map(FlowVersion::id).toList();
-        ContactCancelled cancelled = transactions.execute(tx -> {
-            List<UUID> ids = store.cancel(store.underWay(contact, versions), why);
-            return new ContactCancelled(contact, ids, ids.isEmpty() ? 0 : messages.withdraw(store.messagesOf(ids), why).size());
-        });
+        ContactCancelled cancelled = cancelUnderWay(contact, versions, why);
         log.info("Cancelled {} journeys of contact {} through the API, withdrew {} of their queued messages",
                 cancelled.cancelledJourneys().size(), contact, cancelled.withdrawnMessages());
         return cancelled;
+    }
+
+    /** Cancels the contact's journeys under way (in these versions only, unless null) and withdraws their messages. */
+    private ContactCancelled cancelUnderWay(UUID contact, List<UUID> versions, String why) {
+        return transactions.execute(tx -> {
+            List<UUID> ids = store.cancel(store.underWay(contact, versions), why);
+            return new ContactCancelled(contact, ids, ids.isEmpty() ? 0 : messages.withdraw(store.messagesOf(ids), why).size());
+        });
     }
 
     private static String cancelledThroughTheApi(String reason) {

@@ -219,7 +219,7 @@ public class Messages {
                     // was lost may have taken it.
                     String kind = rs.getString("passing_failure");
                     boolean refusedBefore = rs.getObject("error_code") != null
-                            && !PassingFailure.SLOW_DOWN.name().equals(kind) && !PassingFailure.ANSWER_LOST.name().equals(kind);
+                            && (kind == null || PassingFailure.REFUSED.name().equals(kind));
                     boolean inHand = lease != null && lease.isAfter(now);
                     boolean waiting = "QUEUED".equals(rs.getString("status")) && (!refusedBefore || inHand)
                             && sendersAtWork.handedOverWithin(rs.getObject("sender_id", UUID.class),
@@ -415,21 +415,7 @@ public class Messages {
      * (see {@link #withdraw}); nothing when none is pending.
      */
     private void withdrawPending(UUID messageId) {
-        Instant now = clock.instant();
-        transactions.executeWithoutResult(tx -> {
-            java.util.Map<UUID, String> recorded = new java.util.LinkedHashMap<>();
-            String[] reason = {null};
-            jdbc.sql("SELECT id, recorded_statuses, withdrawal_pending FROM messages WHERE id = ? AND status = 'QUEUED'"
-                            + " AND withdrawal_pending IS NOT NULL FOR UPDATE")
-                    .param(messageId)
-                    .query(rs -> {
-                        recorded.put(rs.getObject("id", UUID.class), rs.getString("recorded_statuses"));
-                        reason[0] = rs.getString("withdrawal_pending");
-                    });
-            if (!recorded.isEmpty()) {
-                block(recorded, reason[0], now);
-            }
-        });
+        blockIfQueued(messageId, null);
     }
 
     /**
@@ -437,16 +423,29 @@ public class Messages {
      * {@code reason} (e.g. its sender is over its messaging limit) and is never sent.
      */
     public void refuseClaimed(UUID messageId, String reason) {
+        blockIfQueued(messageId, reason);
+    }
+
+    /**
+     * Blocks the message if it is still queued: with {@code reason}, or, when that is null, with the reason of the
+     * withdrawal pending on it (and not at all when none is).
+     */
+    private void blockIfQueued(UUID messageId, String reason) {
         Instant now = clock.instant();
         io.reach.shared.PassingFailures.retry(() -> transactions.executeWithoutResult(tx -> {
             java.util.Map<UUID, String> recorded = new java.util.LinkedHashMap<>();
-            jdbc.sql("SELECT id, recorded_statuses FROM messages WHERE id = ? AND status = 'QUEUED' FOR UPDATE")
+            String[] why = {reason};
+            jdbc.sql("SELECT id, recorded_statuses, withdrawal_pending FROM messages WHERE id = ? AND status = 'QUEUED'"
+                            + (reason == null ? " AND withdrawal_pending IS NOT NULL" : "") + " FOR UPDATE")
                     .param(messageId)
                     .query(rs -> {
                         recorded.put(rs.getObject("id", UUID.class), rs.getString("recorded_statuses"));
+                        if (why[0] == null) {
+                            why[0] = rs.getString("withdrawal_pending");
+                        }
                     });
             if (!recorded.isEmpty()) {
-                block(recorded, reason, now);
+                block(recorded, why[0], now);
             }
         }), RECORDING_PATIENCE);
     }

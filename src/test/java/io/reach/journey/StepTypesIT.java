@@ -1524,7 +1524,7 @@ class StepTypesIT extends ReachIntegrationTest {
                 "reason", "order 42 was cancelled"));
 
         assertThat(inOneFlow.status()).as(inOneFlow.body()).isEqualTo(200);
-        assertThat(texts(inOneFlow.json().path("cancelledJourneys"))).containsExactlyInAnyOrder(firstOrder.journey(), secondOrder);
+        assertThat(Api.texts(inOneFlow.json().path("cancelledJourneys"))).containsExactlyInAnyOrder(firstOrder.journey(), secondOrder);
         assertThat(inOneFlow.json().path("withdrawnMessages").asInt()).isEqualTo(2);
         assertThat(outcome(secondOrder, 1)).isEqualTo("cancelled through the API: order 42 was cancelled");
         assertThat(api.get("/api/v1/messages/" + firstOrder.message()).json().path("status").asString()).isEqualTo("blocked");
@@ -1535,7 +1535,7 @@ class StepTypesIT extends ReachIntegrationTest {
         Api.Response everywhere = api.post("/api/v1/journeys/cancel", Map.of("contactId", contactId));
         assertThat(everywhere.status()).as(everywhere.body()).isEqualTo(200);
         assertThat(everywhere.json().path("contactId").asString()).isEqualTo(contactId);
-        assertThat(texts(everywhere.json().path("cancelledJourneys"))).containsExactly(survey);
+        assertThat(Api.texts(everywhere.json().path("cancelledJourneys"))).containsExactly(survey);
         assertThat(everywhere.json().path("withdrawnMessages").asInt()).isEqualTo(1);
         assertThat(outcome(survey, 1)).isEqualTo("cancelled through the API");
         Api.Response again = api.post("/api/v1/journeys/cancel", Map.of("to", phone));
@@ -1566,11 +1566,10 @@ class StepTypesIT extends ReachIntegrationTest {
         Api.Response posted = api.post("/api/v1/events", Map.of("name", event, "to", leaves.phone()));
 
         assertThat(posted.status()).as(posted.body()).isEqualTo(202);
-        assertThat(texts(posted.json().path("exited"))).containsExactly(leaves.journey());
+        assertThat(Api.texts(posted.json().path("exited"))).containsExactly(leaves.journey());
         assertThat(posted.json().path("journeys")).hasSize(1);
-        List<String> apologies = new java.util.ArrayList<>();
-        api.get("/api/v1/flows/" + apology + "/journeys").json().forEach(j -> apologies.add(j.path("id").asString()));
-        assertThat(apologies).containsExactly(posted.json().path("journeys").path(0).path("journeyId").asString());
+        assertThat(Api.ids(api.get("/api/v1/flows/" + apology + "/journeys").json()))
+                .containsExactly(posted.json().path("journeys").path(0).path("journeyId").asString());
         JsonNode left = api.get("/api/v1/journeys/" + leaves.journey()).json();
         assertThat(left.path("state").asString()).isEqualTo("CANCELLED");
         assertThat(left.path("error").asString()).isEqualTo("exited: event " + event + " was posted");
@@ -1583,12 +1582,6 @@ class StepTypesIT extends ReachIntegrationTest {
         await().atMost(PATIENCE).until(() -> sandbox.graphApi().acceptedFor(staysOn.phone()) == 1);
         awaitEnded(staysOn.journey());
         assertThat(sandbox.graphApi().acceptedFor(leaves.phone())).isZero();
-    }
-
-    private static List<String> texts(JsonNode array) {
-        List<String> texts = new java.util.ArrayList<>();
-        array.forEach(node -> texts.add(node.asString()));
-        return texts;
     }
 
     @Test

@@ -64,6 +64,13 @@ public final class Api {
         return ids;
     }
 
+    /** Each item of a JSON array of strings. */
+    public static java.util.List<String> texts(JsonNode items) {
+        java.util.List<String> texts = new java.util.ArrayList<>();
+        items.forEach(item -> texts.add(item.asString()));
+        return texts;
+    }
+
     /** POSTs a body: a String as it is, anything else as JSON. */
     public Response post(String path, Object body) {
         return withJson("POST", path, body);

@@ -30,10 +30,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class SmsDispatcher extends BackgroundWorker {
 
-    // SMPP command_status values worth another try: system error, queue full, throttled, temporary app error.
-    private static final Set<Integer> TRANSIENT_SMPP = Set.of(0x08, 0x14, 0x58, 0x64);
-    // Of those, the SMSC asking to submit more slowly: its message queue is full, or it throttles.
+    // SMPP command_status values of an SMSC asking to submit more slowly: its message queue is full, or it throttles.
     private static final Set<Integer> SLOW_DOWN_SMPP = Set.of(0x14, 0x58);
+    // Other command_status values worth another try: system error, temporary app error.
+    private static final Set<Integer> TRANSIENT_SMPP = Set.of(0x08, 0x64);
 
     private final Messages messages;
     private final Senders senders;

@@ -11,7 +11,8 @@ final class MetaErrors {
     // Meta asking to send more slowly: the app's and the account's rate limits, and the number's throughput.
     private static final Set<Integer> SLOW_DOWN = Set.of(4, 80007, 130429);
 
-    private static final Set<Integer> TRANSIENT = Set.of(1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057, 133004);
+    // Other passing failures, worth another try.
+    private static final Set<Integer> TRANSIENT = Set.of(1, 2, 131000, 131016, 131056, 131057, 133004);
 
     private static final Map<Integer, String> DESCRIPTIONS = Map.ofEntries(
             Map.entry(0, "Authentication failed: the access token could not be checked"),

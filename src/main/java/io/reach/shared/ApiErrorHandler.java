@@ -21,6 +21,7 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 class ApiErrorHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiErrorHandler.class);
+    private static final int RETRY_AFTER_SECONDS = 5;
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ApiError> refused(ApiException e) {
@@ -93,6 +94,16 @@ class ApiErrorHandler {
             // Nothing wrong with Reach, and no one left to answer.
             log.debug("The client went away before the answer was written: {}", e.toString());
             return null;
+        }
+        if (e instanceof RuntimeException failure && PassingFailures.isPassing(failure)) {
+            // A database restart, a failover, a lock held too long: the caller's retry is the cure, not a bug report.
+            log.warn("Answered 503 to a request that failed on the database for the moment: {}",
+                    org.springframework.core.NestedExceptionUtils.getMostSpecificCause(failure).toString());
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header(org.springframework.http.HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS))
+                    .body(new ApiError("database_unavailable", "Reach's database could not be reached or was busy for the"
+                            + " moment (a lost connection, a lock or a statement that timed out); try again in a few seconds."
+                            + " A start, an event or a send repeated with the same key is not done twice", List.of()));
         }
         log.error("Unexpected failure while handling a request", e);
         return respond(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",

@@ -23,6 +23,19 @@ class ApiErrorHandlerTest {
     }
 
     @Test
+    void aDatabaseThatFailedForTheMomentIsA503ThatAsksToTryAgainAndNotA500() {
+        Exception lost = new org.springframework.jdbc.CannotGetJdbcConnectionException("Failed to obtain JDBC Connection",
+                new java.sql.SQLTransientConnectionException("HikariPool-1 - Connection is not available", "08001"));
+        ResponseEntity<ApiError> answer = handler.unexpected(lost);
+        assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(answer.getHeaders().getFirst("Retry-After")).isEqualTo("5");
+        assertThat(answer.getBody().error()).isEqualTo("database_unavailable");
+        // A statement the database refuses is no passing failure: trying again would fail the same way.
+        assertThat(handler.unexpected(new org.springframework.dao.DataIntegrityViolationException("value too long"))
+                .getStatusCode()).isEqualTo(HttpStatus.INTERNAL_SERVER_ERROR);
+    }
+
+    @Test
     void anythingElseUnexpectedIsA500ThatPointsToTheLog() {
         Exception bug = new IllegalStateException("a bug", new java.io.IOException("disk full"));
         assertThat(ApiErrorHandler.clientWentAway(bug)).isFalse();

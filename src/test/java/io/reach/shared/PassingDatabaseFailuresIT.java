@@ -1,4 +1,4 @@
-package io.reach.messaging.whatsapp;
+package io.reach.shared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -26,12 +26,13 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 /**
- * A send Meta accepted is recorded, not sent again, when the database fails the recording for a moment: here a lock
- * held on the message's row makes the recording time out (after one second, the lock timeout this test sets) until
- * the test lets go.
+ * Database failures that pass (a lock held too long here; a lost connection or a failover alike): a send Meta
+ * accepted is recorded, not sent again, and an API request is answered 503, to be tried again. A lock held on a row
+ * makes the statements that need it time out, after one second (the lock timeout this test sets), until the test lets
+ * go.
  */
 @TestPropertySource(properties = "reach.sandbox.enabled=false")
-class AcceptedSendIT extends ReachIntegrationTest {
+class PassingDatabaseFailuresIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final CountDownLatch ANSWER = new CountDownLatch(1);
@@ -97,6 +98,29 @@ class AcceptedSendIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/messages/" + message).json().path("providerMessageId").asString()).isEqualTo("wamid.held-1");
         assertThat(api.get("/api/v1/messages/" + message).json().path("attempts").asInt()).isEqualTo(1);
         assertThat(META.requests()).hasSize(1);
+    }
+
+    @Test
+    void answersARequestThatTheDatabaseFailedForTheMoment503WithRetryAfterAndTakesItWhenTriedAgain() throws Exception {
+        String contact = Fixtures.consentingContact(api, "+31612370002").path("id").asString();
+
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement lock = holder.prepareStatement("SELECT id FROM contacts WHERE id = ? FOR UPDATE")) {
+                lock.setObject(1, UUID.fromString(contact));
+                lock.executeQuery().close();
+            }
+            Api.Response busy = api.patch("/api/v1/contacts/" + contact, Map.of("attributes", Map.of("first_name", "Ada")));
+            assertThat(busy.status()).as(busy.body()).isEqualTo(503);
+            assertThat(busy.json().path("error").asString()).isEqualTo("database_unavailable");
+            assertThat(busy.json().path("message").asString()).contains("try again");
+            assertThat(busy.headers().get("retry-after")).containsExactly("5");
+            holder.commit();
+        }
+
+        Api.Response again = api.patch("/api/v1/contacts/" + contact, Map.of("attributes", Map.of("first_name", "Ada")));
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().path("attributes").path("first_name").asString()).isEqualTo("Ada");
     }
 
     /** When the statement of a session waiting for a lock on the messages table started; null while none waits. */

@@ -496,10 +496,11 @@ public class Messages {
 
     /**
      * How long the recording of a provider's answer is tried again while the database fails for a moment (a restart,
-     * a failover): an accepted send that is not recorded is sent again when its lease ends. Well within the leases
-     * (60 s by default) once a send's own time (at most 15 s by default) is taken from them.
+     * a failover): an accepted send that is not recorded is sent again when its lease ends. Within the leases (60 s
+     * by default) once a send's own time (at most 15 s by default) and a margin are taken from them; a shorter lease
+     * setting shortens what it covers.
      */
-    public static final java.time.Duration RECORDING_PATIENCE = java.time.Duration.ofSeconds(20);
+    public static final java.time.Duration RECORDING_PATIENCE = java.time.Duration.ofSeconds(40);
 
     /** The provider accepted the message and gave it this id. */
     public void recordSubmitted(UUID messageId, String providerMessageId) {

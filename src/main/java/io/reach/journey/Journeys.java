@@ -64,7 +64,8 @@ public class Journeys {
         checkKey(key);
         checkGiven("variables", variables);
         String entryKey = key == null ? null : "api:" + flowId + ":" + key;
-        Optional<Started> replayed = replayed(entryKey);
+        UUID contact = recipients.resolveId(to, contactId);
+        Optional<Started> replayed = replayed(entryKey, contact);
         if (replayed.isPresent()) {
             return replayed.get();
         }
@@ -79,7 +80,6 @@ public class Journeys {
                         throw ApiException.invalidField("variables." + name, io.reach.flow.StepTypes.USERS_VARIABLES);
                     });
         }
-        UUID contact = recipients.resolveId(to, contactId);
         Map<String, String> vars = new LinkedHashMap<>(variables == null ? Map.of() : variables);
         return begin(version, contact, entryKey, vars).orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "flow_stopped",
                 "Flow " + version.name() + " was stopped while this journey was being started: resume it first"));
@@ -100,18 +100,24 @@ public class Journeys {
         checkKey(key);
         checkGiven("properties", properties);
         UUID contact = recipients.resolveId(to, contactId);
+        List<FlowVersion> starting = flows.startedBy(name);
+        // A key another contact's event used is refused before this event changes anything.
+        Map<UUID, Started> repeats = new java.util.HashMap<>();
+        for (FlowVersion version : starting) {
+            replayed(eventEntryKey(version, name, key), contact).ifPresent(earlier -> repeats.put(version.flowId(), earlier));
+        }
         List<UUID> exited = exit(contact, name);
         Map<String, String> vars = new LinkedHashMap<>();
         if (properties != null) {
             properties.forEach((k, v) -> vars.put("event." + k, v));
         }
         List<Started> started = new ArrayList<>();
-        for (FlowVersion version : flows.startedBy(name)) {
-            String entryKey = key == null ? null : "event:" + version.flowId() + ":" + name + ":" + key;
-            if (version.stoppedAt() == null) {
-                begin(version, contact, entryKey, vars).ifPresent(started::add); // empty: stopped meanwhile
-            } else {
-                replayed(entryKey).ifPresent(started::add); // a stopped flow starts nothing, and answers a repeat
+        for (FlowVersion version : starting) {
+            Started earlier = repeats.get(version.flowId());
+            if (earlier != null) {
+                started.add(earlier); // a repeat, answered even once the flow is stopped
+            } else if (version.stoppedAt() == null) {
+                begin(version, contact, eventEntryKey(version, name, key), vars).ifPresent(started::add); // empty: stopped meanwhile
             }
         }
         return new EventPosted(started, exited);
@@ -130,9 +136,25 @@ public class Journeys {
         return exited;
     }
 
-    /** The journey an earlier start or event with this entry key started, if there is one. */
-    private Optional<Started> replayed(String entryKey) {
-        return store.byEntryKey(entryKey).flatMap(store::find).map(journey -> new Started(journey.id(), journey.flowVersionId(), true));
+    private static String eventEntryKey(FlowVersion version, String event, String key) {
+        return key == null ? null : "event:" + version.flowId() + ":" + event + ":" + key;
+    }
+
+    /**
+     * The journey an earlier start or event with this entry key started for {@code contact}, if there is one; a 409
+     * when it started one for another contact (a key reused by mistake: answering with that journey would start
+     * nothing for this contact without a word).
+     */
+    private Optional<Started> replayed(String entryKey, UUID contact) {
+        return store.byEntryKey(entryKey).flatMap(store::find).map(journey -> {
+            if (!journey.contactId().equals(contact)) {
+                throw new ApiException(HttpStatus.CONFLICT, "key_reused", "key: journey " + journey.id() + " was started"
+                        + " with this key for another contact; a key names one start of one contact (a repeat of its"
+                        + " request), so give this one a key of its own",
+                        List.of(new io.reach.shared.FieldProblem("key", "names another contact's journey")));
+            }
+            return new Started(journey.id(), journey.flowVersionId(), true);
+        });
     }
 
     /**
@@ -347,7 +369,7 @@ public class Journeys {
             return Optional.of(new Started(created.get(), version.id(), false));
         }
         // The journey this key started may be on an earlier version than the one being started now.
-        return Optional.of(replayed(entryKey).orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "conflict",
+        return Optional.of(replayed(entryKey, contactId).orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, "conflict",
                 "A journey with this key exists but cannot be read")));
     }
 

@@ -138,7 +138,16 @@ public class Messages {
         }
         UUID existing = jdbc.sql("SELECT id FROM messages WHERE idempotency_key = ?").param(message.idempotencyKey())
                 .query(UUID.class).single();
-        return new Created(get(existing), true);
+        Message earlier = get(existing);
+        if (earlier.channel() != message.channel() || !java.util.Objects.equals(earlier.contactId(), message.contactId())
+                || !java.util.Objects.equals(earlier.senderId(), message.senderId())) {
+            // Answering with that message would drop this one without a word: a key reused by mistake, not a repeat.
+            throw new ApiException(org.springframework.http.HttpStatus.CONFLICT, "key_reused", "idempotencyKey: message "
+                    + existing + " was sent with this key, to another contact or on another channel or sender; a key names"
+                    + " one message (a repeat of its request), so give this one a key of its own",
+                    List.of(new io.reach.shared.FieldProblem("idempotencyKey", "names another message")));
+        }
+        return new Created(earlier, true);
     }
 
     public Message get(UUID id) {

@@ -1276,6 +1276,41 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aKeyThatStartedAnotherContactsJourneyIsRefusedAndStartsNothingForThisContact() {
+        String waitThenReport = """
+                {"name":"%s","entry":%s,"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"P1D","next":"end"},
+                 {"id":"end","type":"end"}]}""";
+        String flow = publish(waitThenReport, "{\"type\":\"api\"}");
+        String event = "key-test-" + FLOWS.incrementAndGet();
+        publish(waitThenReport, "{\"type\":\"event\",\"event\":\"" + event + "\"}");
+        String first = contact();
+        String other = contact();
+        Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", first, "key", "order-7"));
+        Api.Response posted = api.post("/api/v1/events", Map.of("name", event, "to", first, "key", "order-7"));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        assertThat(posted.json().path("journeys")).hasSize(1);
+
+        // The same keys for another contact: a mistake on the caller's side, not a repeat of the calls above.
+        Api.Response reusedStart = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", other, "key", "order-7"));
+        Api.Response reusedEvent = api.post("/api/v1/events", Map.of("name", event, "to", other, "key", "order-7"));
+
+        for (Api.Response reused : List.of(reusedStart, reusedEvent)) {
+            assertThat(reused.status()).as(reused.body()).isEqualTo(409);
+            assertThat(reused.json().path("error").asString()).isEqualTo("key_reused");
+            assertThat(reused.json().path("details").path(0).path("field").asString()).isEqualTo("key");
+        }
+        assertThat(reusedStart.json().path("message").asString()).contains(started.json().path("journeyId").asString());
+        String otherId = contactByPhone(other).path("id").asString();
+        assertThat(api.get("/api/v1/journeys?contactId=" + otherId).json()).isEmpty();
+        // A repeat for the contact the keys started journeys for is still answered with them.
+        Api.Response repeated = api.post("/api/v1/events", Map.of("name", event, "to", first, "key", "order-7"));
+        assertThat(repeated.json().path("journeys").path(0).path("journeyId").asString())
+                .isEqualTo(posted.json().path("journeys").path(0).path("journeyId").asString());
+        assertThat(repeated.json().path("journeys").path(0).path("replayed").asBoolean()).isTrue();
+    }
+
+    @Test
     void aStoppedFlowStartsNoJourneyUntilResumedAndStoppingItWithItsJourneysCancelsThem() {
         String waitThenReport = """
                 {"name":"%s","entry":%s,"start":"pause","steps":[

@@ -142,6 +142,34 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
     }
 
     @Test
+    void anIdempotencyKeyThatNamesAMessageToAnotherContactOrOnAnotherChannelIsRefusedAndSendsNothing() {
+        Fixtures.orderTemplate(api, "order_ready_key_reused");
+        // The first message is blocked (no consent to utility messages), so that no webhook of it reaches the other
+        // tests' counts; its key is taken all the same.
+        Fixtures.contact(api, "+31612340021", Map.of("marketing", true), false);
+        Fixtures.consentingContact(api, "+31612340022");
+        Map<String, Object> request = new java.util.HashMap<>(Map.of("sender", "sandbox", "to", "+31612340021",
+                "template", "order_ready_key_reused", "language", "en_US", "headerParameters", List.of("A-2"),
+                "bodyParameters", List.of("Bo", "A-2"), "idempotencyKey", "order-A-2-ready"));
+        Api.Response first = api.post("/api/v1/messages/whatsapp", request);
+        assertThat(first.json().path("status").asString()).as(first.body()).isEqualTo("blocked");
+
+        request.put("to", "+31612340022");
+        Api.Response toAnother = api.post("/api/v1/messages/whatsapp", request);
+        Api.Response onSms = api.post("/api/v1/messages/sms", Map.of("sender", "sandbox-sms", "to", "+31612340021",
+                "text", "Your order A-2 is ready.", "category", "utility", "idempotencyKey", "order-A-2-ready"));
+
+        for (Api.Response reused : List.of(toAnother, onSms)) {
+            assertThat(reused.status()).as(reused.body()).isEqualTo(409);
+            assertThat(reused.json().path("error").asString()).isEqualTo("key_reused");
+            assertThat(reused.json().path("details").path(0).path("field").asString()).isEqualTo("idempotencyKey");
+            assertThat(reused.json().path("message").asString()).contains(first.json().path("messageId").asString());
+        }
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM messages WHERE recipient = '+31612340022'").query(Long.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM messages WHERE recipient = '+31612340021'").query(Long.class).single()).isEqualTo(1);
+    }
+
+    @Test
     void refusesToSendToAnUnknownContactAndRecordsNothing() {
         Fixtures.orderTemplate(api, "order_ready_unknown");
         long messagesBefore = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single();

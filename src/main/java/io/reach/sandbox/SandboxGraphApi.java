@@ -44,6 +44,7 @@ public final class SandboxGraphApi {
     private final Map<String, String> wamidByIdempotencyKey;
     private final Map<String, Integer> attemptsByIdempotencyKey;
     private final Map<String, AtomicLong> acceptedByRecipient;
+    private final Map<String, AtomicLong> sendsAnsweredByRecipient;
     private final AtomicLong accepted = new AtomicLong();
     private final Map<String, Instant> failureDelivered;
     private final SandboxJournal journal;
@@ -61,6 +62,7 @@ public final class SandboxGraphApi {
         this.wamidByIdempotencyKey = Recent.map(historySize);
         this.attemptsByIdempotencyKey = Recent.map(historySize);
         this.acceptedByRecipient = Recent.map(historySize);
+        this.sendsAnsweredByRecipient = Recent.map(historySize);
         this.failureDelivered = Recent.map(historySize);
     }
 
@@ -82,6 +84,15 @@ public final class SandboxGraphApi {
     /** How many distinct messages the sandbox accepted for a recipient (a retried send counts once). */
     public long acceptedFor(String e164) {
         AtomicLong count = acceptedByRecipient.get(e164);
+        return count == null ? 0 : count.get();
+    }
+
+    /**
+     * How many sends for a recipient the sandbox answered with a message id, a retry with the same Idempotency-Key
+     * included: as many messages as Meta, whose API has no such key, would have made of them.
+     */
+    public long sendsAnsweredFor(String e164) {
+        AtomicLong count = sendsAnsweredByRecipient.get(e164);
         return count == null ? 0 : count.get();
     }
 
@@ -180,6 +191,7 @@ public final class SandboxGraphApi {
                 : wamidByIdempotencyKey.computeIfAbsent(key, k -> created[0] = newWamid());
         // A retried send (same Idempotency-Key) gets the first answer again and makes no second message.
         boolean fresh = wamid.equals(created[0]);
+        sendsAnsweredByRecipient.computeIfAbsent(e164, k -> new AtomicLong()).incrementAndGet();
         if (fresh) {
             accepted.incrementAndGet();
             acceptedByRecipient.computeIfAbsent(e164, k -> new AtomicLong()).incrementAndGet();

@@ -124,6 +124,7 @@ class ExampleFlowIT extends ReachIntegrationTest {
             for (int i = 0; i < count; i++) {
                 String phone = phone(group, i);
                 assertThat(sandbox.graphApi().acceptedFor(phone)).as("WhatsApp to " + phone).isEqualTo(1);
+                assertThat(sandbox.graphApi().sendsAnsweredFor(phone)).as("WhatsApp sends answered for " + phone).isEqualTo(1);
                 long sms = sandbox.smsc().submitsTo(phone).size();
                 long calls = sandbox.twilio().createdFor("call", phone).size();
                 boolean whatsAppFailed = List.of("4", "5", "6", "7").contains(group);

@@ -105,6 +105,8 @@ final class MultiNodeFlows {
                 boolean whatsAppFailed = List.of("4", "5", "6", "7").contains(group);
                 boolean smsFailed = List.of("5", "6").contains(group);
                 assertThat(sandbox.graphApi().acceptedFor(phone)).as("WhatsApp to " + phone).isEqualTo(1);
+                // Each answered send would have been a message of its own at Meta, which de-duplicates nothing.
+                assertThat(sandbox.graphApi().sendsAnsweredFor(phone)).as("WhatsApp sends answered for " + phone).isEqualTo(1);
                 assertThat(sandbox.smsc().submitsTo(phone)).as("SMS to " + phone).hasSize(whatsAppFailed ? 1 : 0);
                 assertThat(sandbox.twilio().createdFor("call", phone)).as("calls to " + phone).hasSize(smsFailed ? 1 : 0);
             }

@@ -93,6 +93,7 @@ class TwoEnginesIT {
                         .as("sent once, never withdrawn").isEqualTo("submitted");
             }
             assertThat(phones).allSatisfy(p -> assertThat(sandbox.graphApi().acceptedFor(p)).isEqualTo(1));
+            assertThat(phones).allSatisfy(p -> assertThat(sandbox.graphApi().sendsAnsweredFor(p)).as(p).isEqualTo(1));
         }
     }
 

@@ -94,6 +94,7 @@ class SandboxRestartIT {
             SandboxNetwork sandbox = second.bean(SandboxNetwork.class);
             for (String phone : List.of(READS, SMS, CALL)) {
                 assertThat(sandbox.graphApi().acceptedFor(phone)).isZero();
+                assertThat(sandbox.graphApi().sendsAnsweredFor(phone)).isZero();
                 assertThat(sandbox.smsc().submitsTo(phone)).isEmpty();
             }
             JsonNode messages = api.get("/api/v1/messages?campaignId=whatsapp-fallback").json();

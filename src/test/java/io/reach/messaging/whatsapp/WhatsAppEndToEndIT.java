@@ -100,6 +100,7 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
         // Every sent message reached the sandbox exactly once; the blocked one never did.
         for (String phone : List.of("+31612340001", "+31612340002", "+31612340003", "+31612340005")) {
             assertThat(sandbox.graphApi().acceptedFor(phone)).as(phone).isEqualTo(1);
+            assertThat(sandbox.graphApi().sendsAnsweredFor(phone)).as(phone).isEqualTo(1);
         }
         assertThat(sandbox.graphApi().acceptedFor("+31612340004")).isZero();
         // 3 + 2 + 1 + 3 statuses and 1 reply, each delivered once, in signed webhooks (one or several to a webhook).
@@ -139,6 +140,7 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
         String id = first.json().path("messageId").asString();
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(Fixtures.statuses(api, id)).contains("read"));
         assertThat(sandbox.graphApi().acceptedFor("+31612340008")).isEqualTo(1);
+        assertThat(sandbox.graphApi().sendsAnsweredFor("+31612340008")).isEqualTo(1);
     }
 
     @Test

@@ -1,0 +1,50 @@
+package io.reach.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The sandbox's Graph API stand-in over HTTP on loopback, without Reach: what it counts of the sends it answers. */
+class SandboxGraphApiTest {
+
+    private static final String PHONE_NUMBER_ID = "106540352242977";
+
+    @Test
+    void aSendRetriedWithItsIdempotencyKeyMakesOneMessageYetCountsAsTwoAnsweredSendsAsMetaWouldMakeTwo() throws Exception {
+        JsonMapper json = JsonMapper.builder().build();
+        SandboxWebhooks webhooks = new SandboxWebhooks(json, PHONE_NUMBER_ID, "102290129340398", "+15550783881", "secret", 100, 1);
+        webhooks.shutdown(); // no webhooks: only the answers count here
+        SandboxGraphApi graphApi = new SandboxGraphApi(json, HandsetRules.load(null), webhooks, PHONE_NUMBER_ID, "token", 100, null);
+        int port = graphApi.start(0);
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            String body = """
+                    {"messaging_product":"whatsapp","to":"31612340031","type":"template",
+                     "template":{"name":"order_ready","language":{"code":"en_US"}}}""";
+            List<String> ids = new ArrayList<>();
+            for (String key : List.of("send-1", "send-1", "send-2")) {
+                HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + port + "/v21.0/" + PHONE_NUMBER_ID + "/messages"))
+                        .header("Authorization", "Bearer token").header("Content-Type", "application/json")
+                        .header("Idempotency-Key", key).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+                ids.add(json.readTree(answer.body()).path("messages").path(0).path("id").asString());
+            }
+
+            assertThat(ids.get(1)).isEqualTo(ids.get(0));
+            assertThat(ids.get(2)).isNotEqualTo(ids.get(0));
+            assertThat(graphApi.acceptedFor("+31612340031")).isEqualTo(2);
+            assertThat(graphApi.sendsAnsweredFor("+31612340031")).isEqualTo(3);
+        } finally {
+            graphApi.stop();
+        }
+    }
+}

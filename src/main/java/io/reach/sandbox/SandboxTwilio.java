@@ -53,10 +53,13 @@ public final class SandboxTwilio {
     private static final DateTimeFormatter TWILIO_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", java.util.Locale.US);
 
     private static final Logger log = LoggerFactory.getLogger(SandboxTwilio.class);
+
     private static final Pattern PATH = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/(Messages|Calls)\\.json");
     private static final Pattern RESOURCE_PATH =
             Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/(Messages|Calls)/((?:SM|CA)[0-9a-f]{32})\\.json");
     private static final SecureRandom RANDOM = new SecureRandom();
+    // Creates answered as repeats of an earlier one (see replayed).
+    private final java.util.concurrent.atomic.AtomicLong replays = new java.util.concurrent.atomic.AtomicLong();
 
     /** One resource created through the sandbox: its kind, SID and the form Reach posted. */
     public record Created(String kind, String sid, Map<String, String> form) {}
@@ -129,6 +132,14 @@ public final class SandboxTwilio {
         Map<String, String> latest = statuses.get(sid);
         return latest == null ? java.util.Optional.empty()
                 : java.util.Optional.ofNullable(latest.containsKey("CallSid") ? latest.get("CallStatus") : latest.get("MessageStatus"));
+    }
+
+    /**
+     * How many creates repeated an earlier one (its status-callback URL) and were answered with it: Twilio, which has
+     * no such rule, would have sent or called again for each.
+     */
+    public long replays() {
+        return replays.get();
     }
 
     public List<Created> createdFor(String kind, String to) {
@@ -327,6 +338,7 @@ public final class SandboxTwilio {
         if (earlier.isEmpty()) {
             return false;
         }
+        replays.incrementAndGet();
         ObjectNode body = resource(earlier.getFirst().sid(), form);
         respond(exchange, 201, json.writeValueAsBytes(body));
         return true;

@@ -111,6 +111,9 @@ final class MultiNodeFlows {
                 assertThat(sandbox.twilio().createdFor("call", phone)).as("calls to " + phone).hasSize(smsFailed ? 1 : 0);
             }
         });
+        // Submits and creates the sandbox answered as repeats: a real SMSC and Twilio would have sent those again.
+        assertThat(sandbox.smsc().resubmissions()).as("SMS submitted again").isZero();
+        assertThat(sandbox.twilio().replays()).as("calls placed again").isZero();
         for (JsonNode journey : api.get("/api/v1/flows/" + flowId + "/journeys?limit=1000").json()) {
             JsonNode path = api.get("/api/v1/journeys/" + journey.path("id").asString() + "/path").json();
             Set<String> seen = new HashSet<>();

@@ -11,8 +11,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The sandbox's Graph API stand-in over HTTP on loopback, without Reach: what it counts of the sends it answers. */
-class SandboxGraphApiTest {
+/**
+ * The sandbox's Graph API and Twilio stand-ins over HTTP on loopback, without Reach: a repeat of a send is answered
+ * with the first one, as a retry should be, and counted, since Meta and Twilio would have sent it again.
+ */
+class SandboxRepeatsTest {
 
     private static final String PHONE_NUMBER_ID = "106540352242977";
 
@@ -45,6 +48,36 @@ class SandboxGraphApiTest {
             assertThat(graphApi.sendsAnsweredFor("+31612340031")).isEqualTo(3);
         } finally {
             graphApi.stop();
+        }
+    }
+
+    @Test
+    void aTwilioCreateRepeatedWithItsStatusCallbackIsAnsweredWithTheFirstAndCountedAsAReplay() throws Exception {
+        String accountSid = "AC" + "0".repeat(32);
+        SandboxTwilio twilio = new SandboxTwilio(JsonMapper.builder().build(), HandsetRules.load(null), accountSid, "secret",
+                100, null);
+        int port = twilio.start(0);
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            String auth = java.util.Base64.getEncoder().encodeToString((accountSid + ":secret").getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            List<Integer> statuses = new ArrayList<>();
+            // The callbacks go to a closed port: only the creates' answers count here.
+            for (String message : List.of("m-1", "m-1", "m-2")) {
+                String form = "To=%2B31612340032&From=%2B15005550006&Body=hi&StatusCallback="
+                        + java.net.URLEncoder.encode("http://127.0.0.1:9/twilio/status/" + message, java.nio.charset.StandardCharsets.UTF_8);
+                HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + port + "/2010-04-01/Accounts/" + accountSid + "/Messages.json"))
+                        .header("Authorization", "Basic " + auth).header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+                statuses.add(answer.statusCode());
+            }
+
+            assertThat(statuses).containsExactly(201, 201, 201);
+            assertThat(twilio.createdFor("sms", "+31612340032")).hasSize(2);
+            assertThat(twilio.replays()).isEqualTo(1);
+        } finally {
+            twilio.stop();
         }
     }
 }

@@ -53,13 +53,10 @@ public final class SandboxTwilio {
     private static final DateTimeFormatter TWILIO_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", java.util.Locale.US);
 
     private static final Logger log = LoggerFactory.getLogger(SandboxTwilio.class);
-
     private static final Pattern PATH = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/(Messages|Calls)\\.json");
     private static final Pattern RESOURCE_PATH =
             Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/(Messages|Calls)/((?:SM|CA)[0-9a-f]{32})\\.json");
     private static final SecureRandom RANDOM = new SecureRandom();
-    // Creates answered as repeats of an earlier one (see replayed).
-    private final java.util.concurrent.atomic.AtomicLong replays = new java.util.concurrent.atomic.AtomicLong();
 
     /** One resource created through the sandbox: its kind, SID and the form Reach posted. */
     public record Created(String kind, String sid, Map<String, String> form) {}
@@ -69,6 +66,8 @@ public final class SandboxTwilio {
     private final String accountSid;
     private final String authToken;
     private final Recent<Created> created;
+    /** Creates answered as repeats of an earlier one (see {@link #replayed}). */
+    private final java.util.concurrent.atomic.AtomicLong replays = new java.util.concurrent.atomic.AtomicLong();
     /** Each message's and call's latest status event, as it fell due (delivered to Reach or not), for a GET of it. */
     private final Map<String, Map<String, String>> statuses;
     private final HttpClient http = io.reach.shared.BoundedBody.http1Client(Duration.ofSeconds(5));

@@ -47,11 +47,13 @@ class SmsDispatcher extends BackgroundWorker {
     private final JsonMapper json;
     // Sends on the wire at once: a batch's worth, claimed as earlier ones finish.
     private final InFlight sends;
+    private final io.reach.messaging.SenderRefusalAlerts refusalAlerts;
 
     SmsDispatcher(Messages messages, Senders senders, SmppLinks links, SmsParts parts, TwilioGateway twilio,
                   MessagingSettings settings, JsonMapper json, TwilioStatusChecks statusChecks, SenderRates rates,
-                  io.reach.messaging.SendersAtWork sendersAtWork) {
+                  io.reach.messaging.SendersAtWork sendersAtWork, io.reach.messaging.SenderRefusalAlerts refusalAlerts) {
         super("sms-dispatcher", settings.pollInterval(), true);
+        this.refusalAlerts = refusalAlerts;
         this.rates = rates;
         this.sendersAtWork = sendersAtWork;
         this.statusChecks = statusChecks;
@@ -88,7 +90,12 @@ class SmsDispatcher extends BackgroundWorker {
                     statusChecks.accepted(message.id(), accepted.sid());
                     sendersAtWork.handedOver(message.senderId());
                 }
-                case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
+                case TwilioGateway.Outcome.Rejected rejected -> {
+                    messages.recordRejected(message.id(), rejected.error());
+                    if (rejected.concernsTheAccount()) {
+                        refusalAlerts.refused(account.sender(), "Twilio", rejected.error());
+                    }
+                }
                 case TwilioGateway.Outcome.SlowDown slowDown -> messages.retryOrFail(message, slowDown.error(),
                         PassingFailure.SLOW_DOWN, settings.backoff(message.attempt()), settings.maxAttempts());
                 case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),

@@ -52,7 +52,13 @@ public class TwilioGateway {
     public sealed interface Outcome {
         record Accepted(String sid) implements Outcome {}
 
-        record Rejected(MessageError error) implements Outcome {}
+        record Rejected(MessageError error) implements Outcome {
+
+            /** Whether the refusal is about the account or its number (its credentials, its 'From'), not this message. */
+            public boolean concernsTheAccount() {
+                return TwilioErrors.concernsTheAccount(error.code());
+            }
+        }
 
         /** Twilio answered 429 (too many requests): tried again, and meanwhile the message still waits its turn. */
         record SlowDown(MessageError error) implements Outcome {}

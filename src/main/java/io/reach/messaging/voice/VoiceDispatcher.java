@@ -26,11 +26,13 @@ class VoiceDispatcher extends BackgroundWorker {
     private final InFlight calls;
     private final io.reach.messaging.SenderRates rates;
     private final io.reach.messaging.SendersAtWork sendersAtWork;
+    private final io.reach.messaging.SenderRefusalAlerts refusalAlerts;
 
     VoiceDispatcher(Messages messages, io.reach.sender.Senders senders, TwilioGateway twilio, MessagingSettings settings,
                     JsonMapper json, TwilioStatusChecks statusChecks, io.reach.messaging.SenderRates rates,
-                    io.reach.messaging.SendersAtWork sendersAtWork) {
+                    io.reach.messaging.SendersAtWork sendersAtWork, io.reach.messaging.SenderRefusalAlerts refusalAlerts) {
         super("voice-dispatcher", settings.pollInterval(), true);
+        this.refusalAlerts = refusalAlerts;
         this.rates = rates;
         this.sendersAtWork = sendersAtWork;
         this.statusChecks = statusChecks;
@@ -59,7 +61,12 @@ class VoiceDispatcher extends BackgroundWorker {
                 statusChecks.accepted(message.id(), accepted.sid());
                 sendersAtWork.handedOver(message.senderId());
             }
-            case TwilioGateway.Outcome.Rejected rejected -> messages.recordRejected(message.id(), rejected.error());
+            case TwilioGateway.Outcome.Rejected rejected -> {
+                messages.recordRejected(message.id(), rejected.error());
+                if (rejected.concernsTheAccount()) {
+                    refusalAlerts.refused(account.sender(), "Twilio", rejected.error());
+                }
+            }
             case TwilioGateway.Outcome.SlowDown slowDown -> messages.retryOrFail(message, slowDown.error(),
                     PassingFailure.SLOW_DOWN, settings.backoff(message.attempt()), settings.maxAttempts());
             case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),

@@ -11,6 +11,12 @@ final class MetaErrors {
     // Meta asking to send more slowly: the app's and the account's rate limits, and the number's throughput.
     private static final Set<Integer> SLOW_DOWN = Set.of(4, 80007, 130429);
 
+    // The sender itself cannot send (its token, its app's permissions, its account, its number's registration): every
+    // message of it is refused until someone fixes that at Meta or in Reach. 401, 403 and 404: HTTP statuses without a
+    // code of Meta's.
+    private static final Set<Integer> SENDERS_OWN = Set.of(3, 10, 190, 368, 131005, 131031, 131042, 131045, 133010,
+            401, 403, 404);
+
     // Other passing failures, worth another try.
     private static final Set<Integer> TRANSIENT = Set.of(1, 2, 131000, 131016, 131056, 131057, 133004);
 
@@ -23,6 +29,8 @@ final class MetaErrors {
             Map.entry(10, "Permission denied: the app lacks the whatsapp_business_messaging permission"),
             Map.entry(100, "Invalid parameter in the request sent to Meta"),
             Map.entry(190, "The access token has expired or is invalid"),
+            Map.entry(200, "Permission error: the app lacks a permission this call needs"),
+            Map.entry(368, "The account is temporarily blocked for policy violations"),
             Map.entry(80007, "The WhatsApp Business Account reached its rate limit; retrying"),
             Map.entry(130429, "Cloud API throughput reached for this number; retrying with backoff"),
             Map.entry(130472, "The recipient is part of a Meta experiment and did not get the marketing message"),
@@ -64,6 +72,14 @@ final class MetaErrors {
     /** Whether the code asks for fewer requests a second rather than refusing the message. */
     static boolean asksToSlowDown(int code) {
         return SLOW_DOWN.contains(code);
+    }
+
+    /**
+     * Whether a refusal with this code (or HTTP status, when Meta gave no code) is about the sender rather than the
+     * message: its access token, its app's permissions (3, 10, 200–299), its account or its number.
+     */
+    static boolean concernsTheSender(int code) {
+        return SENDERS_OWN.contains(code) || code >= 200 && code < 300;
     }
 
     static String describe(int code, String metaTitle) {

@@ -29,10 +29,11 @@ class WhatsAppDispatcher extends BackgroundWorker {
     private final SenderRates rates;
     private final MessagingLimits limits;
     private final io.reach.messaging.SendersAtWork sendersAtWork;
+    private final io.reach.messaging.SenderRefusalAlerts refusalAlerts;
 
     WhatsAppDispatcher(Messages messages, Senders senders, Contacts contacts, CloudApiClient client,
                        WhatsAppSettings settings, SenderRates rates, MessagingLimits limits,
-                       io.reach.messaging.SendersAtWork sendersAtWork) {
+                       io.reach.messaging.SendersAtWork sendersAtWork, io.reach.messaging.SenderRefusalAlerts refusalAlerts) {
         super("whatsapp-dispatcher", settings.pollInterval(), settings.dispatcherEnabled());
         this.messages = messages;
         this.senders = senders;
@@ -41,6 +42,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
         this.settings = settings;
         this.rates = rates;
         this.sendersAtWork = sendersAtWork;
+        this.refusalAlerts = refusalAlerts;
         this.limits = limits;
         this.sends = inFlight(settings.concurrency());
     }
@@ -78,6 +80,9 @@ class WhatsAppDispatcher extends BackgroundWorker {
             }
             case SendOutcome.Rejected rejected -> {
                 messages.recordRejected(message.id(), rejected.error());
+                if (MetaErrors.concernsTheSender(rejected.error().code())) {
+                    refusalAlerts.refused(account.sender(), "Meta", rejected.error());
+                }
                 if (rejected.error().code() == MetaErrors.NOT_ON_WHATSAPP) {
                     messages.contactOf(message.id()).ifPresent(contacts::markNotOnWhatsApp);
                 }

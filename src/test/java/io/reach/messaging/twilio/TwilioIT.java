@@ -205,6 +205,28 @@ class TwilioIT extends ReachIntegrationTest {
     }
 
     @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void refusedCredentialsFailTheCallAndTellTheOperatorAtErrorWhereARefusedRecipientDoesNot(
+            org.springframework.boot.test.system.CapturedOutput output) {
+        String wrongNumber = nextPhone();
+        TWILIO.answerNext(400, "{\"code\":21211,\"message\":\"The 'To' number is not a valid phone number.\",\"status\":400}");
+        String refused = send("/api/v1/messages/sms", Map.of("sender", "twilio-sms", "to", wrongNumber, "text", "Hi",
+                "category", "utility"), Map.of("utility", true), wrongNumber);
+        await().atMost(PATIENCE).until(() -> "failed".equals(status(refused)));
+        String phone = nextPhone();
+        TWILIO.answerNext(401, "{\"code\":20003,\"message\":\"Authenticate\",\"status\":401}");
+        String id = send("/api/v1/messages/voice", Map.of("sender", "twilio-voice", "to", phone, "text", "Hallo",
+                "category", "utility"), Map.of("utility", true), phone);
+        await().atMost(PATIENCE).until(() -> "failed".equals(status(id)));
+
+        assertThat(api.get("/api/v1/messages/" + id).json().path("error").path("code").asInt()).isEqualTo(20003);
+        assertThat(output.getOut()).contains("voice sender twilio-voice (+14155552600) cannot send: Twilio refused with 20003")
+                .doesNotContain(TOKEN);
+        // A recipient's number Twilio refuses is that message's problem alone, and no alarm.
+        assertThat(output.getOut()).doesNotContain("refused with 21211");
+    }
+
+    @Test
     void tooManyRequestsIsTwilioAskingToSendMoreSlowlyNotARefusalOfTheMessage() {
         String phone = nextPhone();
         for (int i = 0; i < 2; i++) {

@@ -396,6 +396,29 @@ class CloudApiClientIT extends ReachIntegrationTest {
     }
 
     @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void anExpiredAccessTokenFailsEachMessageAndTellsTheOperatorOnceAtError(
+            org.springframework.boot.test.system.CapturedOutput output) {
+        List<String> phones = List.of("+4915112345610", "+4915112345611");
+        List<String> ids = new java.util.ArrayList<>();
+        for (String phone : phones) {
+            Fixtures.consentingContact(api, phone);
+            META.answerNext(401, FakeProvider.metaError(190, "Error validating access token: Session has expired."));
+            ids.add(Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", phone,
+                    List.of("https://cdn.example/a.png"), List.of()).json().path("messageId").asString());
+            String id = ids.getLast();
+            await().atMost(PATIENCE).until(() -> "failed".equals(api.get("/api/v1/messages/" + id).json().path("status").asString()));
+        }
+
+        for (String id : ids) {
+            assertThat(api.get("/api/v1/messages/" + id).json().path("error").path("code").asInt()).isEqualTo(190);
+        }
+        String told = "whatsapp sender meta-stand-in (+15550783881) cannot send: Meta refused with 190";
+        assertThat(output.getOut().split(java.util.regex.Pattern.quote(told), -1)).as(output.getOut()).hasSize(2);
+        assertThat(output.getOut()).contains("ERROR").doesNotContain("EAAJB-secret-token");
+    }
+
+    @Test
     void refusesAParameterCountMismatchBeforeAnyNetworkCall() {
         String phone = "+5511912340000";
         Fixtures.contact(api, phone, Map.of("marketing", true), false);

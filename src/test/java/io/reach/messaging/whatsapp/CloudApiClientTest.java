@@ -83,4 +83,15 @@ class CloudApiClientTest {
                 true, true, true, null, Instant.parse("2026-03-02T09:00:00Z"), Instant.parse("2026-03-02T09:00:00Z"));
         return new WhatsAppAccount(sender, new WhatsAppCredentials("EAAJB-secret-token", "app-secret", "verify"));
     }
+
+    @Test
+    void tellsARefusalOfTheSenderFromOneOfTheMessageOrItsRecipient() {
+        assertThat(MetaErrors.concernsTheSender(190)).as("an expired access token").isTrue();
+        assertThat(MetaErrors.concernsTheSender(131031)).as("a locked account").isTrue();
+        assertThat(MetaErrors.concernsTheSender(250)).as("a permission error").isTrue();
+        assertThat(MetaErrors.concernsTheSender(401)).as("HTTP 401 without a code").isTrue();
+        assertThat(MetaErrors.concernsTheSender(131026)).as("a recipient not on WhatsApp").isFalse();
+        assertThat(MetaErrors.concernsTheSender(132001)).as("a template not approved").isFalse();
+        assertThat(MetaErrors.concernsTheSender(100)).as("an invalid parameter of the message").isFalse();
+    }
 }

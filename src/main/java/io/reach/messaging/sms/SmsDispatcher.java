@@ -7,7 +7,7 @@ import io.reach.messaging.Messages.PassingFailure;
 import io.reach.messaging.MessagingSettings;
 import io.reach.messaging.SenderRates;
 import io.reach.messaging.twilio.TwilioGateway;
-import io.reach.messaging.twilio.TwilioStatusChecks;
+import io.reach.messaging.twilio.TwilioOutcomes;
 import io.reach.sender.ProviderAccount;
 import io.reach.sender.Sender;
 import io.reach.sender.Senders;
@@ -42,21 +42,19 @@ class SmsDispatcher extends BackgroundWorker {
     private final TwilioGateway twilio;
     private final SenderRates rates;
     private final io.reach.messaging.SendersAtWork sendersAtWork;
-    private final TwilioStatusChecks statusChecks;
+    private final TwilioOutcomes outcomes;
     private final MessagingSettings settings;
     private final JsonMapper json;
     // Sends on the wire at once: a batch's worth, claimed as earlier ones finish.
     private final InFlight sends;
-    private final io.reach.messaging.SenderRefusalAlerts refusalAlerts;
 
     SmsDispatcher(Messages messages, Senders senders, SmppLinks links, SmsParts parts, TwilioGateway twilio,
-                  MessagingSettings settings, JsonMapper json, TwilioStatusChecks statusChecks, SenderRates rates,
-                  io.reach.messaging.SendersAtWork sendersAtWork, io.reach.messaging.SenderRefusalAlerts refusalAlerts) {
+                  MessagingSettings settings, JsonMapper json, TwilioOutcomes outcomes, SenderRates rates,
+                  io.reach.messaging.SendersAtWork sendersAtWork) {
         super("sms-dispatcher", settings.pollInterval(), true);
-        this.refusalAlerts = refusalAlerts;
         this.rates = rates;
         this.sendersAtWork = sendersAtWork;
-        this.statusChecks = statusChecks;
+        this.outcomes = outcomes;
         this.messages = messages;
         this.senders = senders;
         this.links = links;
@@ -85,23 +83,7 @@ class SmsDispatcher extends BackgroundWorker {
             if (!rates.sendsNow(message, account.sender())) {
                 return;
             }
-            switch (twilio.sendSms(account, message.id(), to, text)) {
-                case TwilioGateway.Outcome.Accepted accepted -> {
-                    statusChecks.accepted(message.id(), accepted.sid());
-                    sendersAtWork.handedOver(message.senderId());
-                }
-                case TwilioGateway.Outcome.Rejected rejected -> {
-                    messages.recordRejected(message.id(), rejected.error());
-                    if (rejected.concernsTheAccount()) {
-                        refusalAlerts.refused(account.sender(), "Twilio", rejected.error());
-                    }
-                }
-                case TwilioGateway.Outcome.SlowDown slowDown -> messages.retryOrFail(message, slowDown.error(),
-                        PassingFailure.SLOW_DOWN, settings.backoff(message.attempt()), settings.maxAttempts());
-                case TwilioGateway.Outcome.Retry retry -> messages.retryOrFail(message, retry.error(),
-                        retry.answerLost() ? PassingFailure.ANSWER_LOST : PassingFailure.REFUSED,
-                        settings.retryDelay(message.attempt(), retry.answerLost()), settings.maxAttempts());
-            }
+            outcomes.record(message, account.sender(), twilio.sendSms(account, message.id(), to, text));
             return;
         }
         sendOverSmpp(message, to, SmsEncoding.encode(text, body.path("reference").asInt()));

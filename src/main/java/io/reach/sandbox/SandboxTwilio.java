@@ -66,8 +66,8 @@ public final class SandboxTwilio {
     private final String accountSid;
     private final String authToken;
     private final Recent<Created> created;
-    /** Creates answered as repeats of an earlier one (see {@link #replayed}). */
-    private final java.util.concurrent.atomic.AtomicLong replays = new java.util.concurrent.atomic.AtomicLong();
+    /** Creates answered as repeats of an earlier one (see {@link #replayed}), oldest first. */
+    private final List<Created> replays = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Each message's and call's latest status event, as it fell due (delivered to Reach or not), for a GET of it. */
     private final Map<String, Map<String, String>> statuses;
     private final HttpClient http = io.reach.shared.BoundedBody.http1Client(Duration.ofSeconds(5));
@@ -138,7 +138,12 @@ public final class SandboxTwilio {
      * no such rule, would have sent or called again for each.
      */
     public long replays() {
-        return replays.get();
+        return replays.size();
+    }
+
+    /** The creates counted by {@link #replays()}, each with the SID of the earlier one it was answered with. */
+    public List<Created> replayed() {
+        return List.copyOf(replays);
     }
 
     public List<Created> createdFor(String kind, String to) {
@@ -337,7 +342,7 @@ public final class SandboxTwilio {
         if (earlier.isEmpty()) {
             return false;
         }
-        replays.incrementAndGet();
+        replays.add(new Created(kind, earlier.getFirst().sid(), form));
         ObjectNode body = resource(earlier.getFirst().sid(), form);
         respond(exchange, 201, json.writeValueAsBytes(body));
         return true;

@@ -52,7 +52,10 @@ final class MultiNodeFlows {
         return FlowFixtures.publishExampleFlow(api);
     }
 
-    /** Moves the shared clock past the flow's timeouts, step by step, until every journey has ended. */
+    /**
+     * Moves the shared clock past the flow's timeouts, step by step, until every journey has ended. Each move waits
+     * until no send is on the wire: one would outlive its lease, and be claimed and sent again.
+     */
     static void finish(Api api, String flowId) {
         String counts = "/api/v1/flows/" + flowId + "/versions/1/counts";
         try {
@@ -60,6 +63,8 @@ final class MultiNodeFlows {
                 JsonNode now = api.get(counts).json();
                 assertThat(branches(now, "whatsapp_delivered")).containsEntry("delivered", 45L).containsEntry("failed", 45L);
                 assertThat(branches(now, "ask_pickup")).containsEntry("YES", 20L);
+                // Every SMS of a failed WhatsApp, and every call of a failed SMS, has been decided.
+                assertThat(branches(now, "sms_delivered")).containsEntry("delivered", 20L).containsEntry("failed", 25L);
                 assertThat(branches(now, "call_answered")).containsEntry("delivered", 15L).containsEntry("failed", 10L);
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
@@ -113,7 +118,10 @@ final class MultiNodeFlows {
         });
         // Submits and creates the sandbox answered as repeats: a real SMSC and Twilio would have sent those again.
         assertThat(sandbox.smsc().resubmissions()).as("SMS submitted again").isZero();
-        assertThat(sandbox.twilio().replays()).as("calls placed again").isZero();
+        assertThat(sandbox.twilio().replays()).as(() -> "calls placed again, with Reach's view of each:\n"
+                + sandbox.twilio().replayed().stream().map(repeat -> repeat.form().get("To") + " " + api.get("/api/v1/messages/"
+                        + repeat.form().get("StatusCallback").replaceAll(".*/", "")).json()).collect(java.util.stream.Collectors.joining("\n")))
+                .isZero();
         for (JsonNode journey : api.get("/api/v1/flows/" + flowId + "/journeys?limit=1000").json()) {
             JsonNode path = api.get("/api/v1/journeys/" + journey.path("id").asString() + "/path").json();
             Set<String> seen = new HashSet<>();

@@ -76,6 +76,11 @@ class SandboxRepeatsTest {
             assertThat(statuses).containsExactly(201, 201, 201);
             assertThat(twilio.createdFor("sms", "+31612340032")).hasSize(2);
             assertThat(twilio.replays()).isEqualTo(1);
+            // The repeat, answered with the first create's SID.
+            assertThat(twilio.replayed()).singleElement().satisfies(repeat -> {
+                assertThat(repeat.sid()).isEqualTo(twilio.createdFor("sms", "+31612340032").getFirst().sid());
+                assertThat(repeat.form().get("StatusCallback")).endsWith("/m-1");
+            });
         } finally {
             twilio.stop();
         }

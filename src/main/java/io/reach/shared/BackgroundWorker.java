@@ -63,6 +63,8 @@ public abstract class BackgroundWorker implements SmartLifecycle {
         private final Semaphore slots;
         private final java.util.concurrent.ExecutorService threads =
                 java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        /** The identities of the items under way (see {@link #claimAsFree(int, java.util.function.IntFunction, java.util.function.Function, java.util.function.Consumer)}). */
+        private final java.util.Set<Object> inHand = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         private InFlight(int permits) {
             this.permits = permits;
@@ -81,6 +83,17 @@ public abstract class BackgroundWorker implements SmartLifecycle {
          */
         public <T> int claimAsFree(int maximumClaim, java.util.function.IntFunction<java.util.List<T>> claim,
                                    java.util.function.Consumer<T> action) {
+            return claimAsFree(maximumClaim, claim, null, action);
+        }
+
+        /**
+         * Like {@link #claimAsFree(int, java.util.function.IntFunction, java.util.function.Consumer)}, but an item whose
+         * {@code identity} this node still has in hand is not run again: its lease ran out under way (a clock that
+         * jumped, a pause longer than the lease), and a send on the wire would go out twice. The attempt under way
+         * records what comes of it, and that ends the new claim's lease too.
+         */
+        public <T> int claimAsFree(int maximumClaim, java.util.function.IntFunction<java.util.List<T>> claim,
+                                   java.util.function.Function<T, ?> identity, java.util.function.Consumer<T> action) {
             int minimumClaim = Math.max(1, permits / 4);
             try {
                 if (!slots.tryAcquire(minimumClaim, 1, TimeUnit.SECONDS)) {
@@ -102,12 +115,22 @@ public abstract class BackgroundWorker implements SmartLifecycle {
             }
             slots.release(wanted - claimed.size());
             for (T item : claimed) {
+                Object id = identity == null ? null : identity.apply(item);
+                if (id != null && !inHand.add(id)) {
+                    log.warn("{} claimed {} again while it still has it in hand: its lease ran out under way (the clock"
+                            + " jumped, or the node paused longer than the lease); not run twice", name, id);
+                    slots.release();
+                    continue;
+                }
                 threads.submit(() -> {
                     try {
                         action.accept(item);
                     } catch (RuntimeException e) {
                         log.warn("{} failed on one item; it is retried when its lease ends", name, e);
                     } finally {
+                        if (id != null) {
+                            inHand.remove(id);
+                        }
                         slots.release();
                     }
                 });

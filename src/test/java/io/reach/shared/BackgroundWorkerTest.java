@@ -96,4 +96,55 @@ class BackgroundWorkerTest {
             racing.stop();
         }
     }
+
+    @Test
+    void anItemClaimedAgainWhileItIsStillInHandIsNotRunTwice() throws Exception {
+        // "a" comes twice: its lease ran out while its first run still had it (a clock that jumped, a long pause).
+        Queue<String> due = new ConcurrentLinkedQueue<>(List.of("a", "a"));
+        List<String> started = new CopyOnWriteArrayList<>();
+        List<String> finished = new CopyOnWriteArrayList<>();
+        AtomicInteger claims = new AtomicInteger();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        BackgroundWorker sending = new BackgroundWorker("test-sender", Duration.ofMinutes(10), true) {
+            private final InFlight sends = inFlight(4);
+
+            @Override
+            protected int doWork() {
+                return sends.claimAsFree(1, wanted -> {
+                    claims.incrementAndGet();
+                    String item = due.poll();
+                    return item == null ? List.of() : List.of(item);
+                }, item -> item, item -> {
+                    started.add(item);
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    finished.add(item);
+                });
+            }
+        };
+        try {
+            sending.start();
+            // Both claims made, and the one that came back empty after them: the second "a" was not run.
+            await().atMost(Duration.ofSeconds(10)).until(() -> claims.get() == 3);
+            assertThat(started).containsExactly("a");
+
+            // Once its first run is done, a later claim of it runs it again (a retry, say).
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                // Offered again until it runs: a claim in the moment between its first run's end and its release
+                // from hand is still not run.
+                if (started.size() < 2 && due.isEmpty()) {
+                    due.add("a");
+                    sending.wake();
+                }
+                return finished.size() >= 2;
+            });
+            assertThat(started).hasSizeGreaterThanOrEqualTo(2).containsOnly("a");
+        } finally {
+            sending.stop();
+        }
+    }
 }

@@ -70,7 +70,8 @@ class SmsDispatcher extends BackgroundWorker {
         Set<UUID> ready = new HashSet<>(links.boundSenders());
         ready.addAll(senders.idsOf(Sender.SMS, Sender.TWILIO));
         return sends.claimAsFree(settings.batchSize(),
-                wanted -> messages.claimDue(Channel.SMS, ready, wanted, settings.lease(), settings.maxAttempts()), this::send);
+                wanted -> messages.claimDue(Channel.SMS, ready, wanted, settings.lease(), settings.maxAttempts()),
+                Messages.Outbound::id, this::send);
     }
 
     private void send(Messages.Outbound message) {

@@ -41,7 +41,8 @@ class VoiceDispatcher extends BackgroundWorker {
     @Override
     protected int doWork() {
         return calls.claimAsFree(settings.batchSize(),
-                wanted -> messages.claimDue(Channel.VOICE, wanted, settings.lease(), settings.maxAttempts()), this::call);
+                wanted -> messages.claimDue(Channel.VOICE, wanted, settings.lease(), settings.maxAttempts()),
+                Messages.Outbound::id, this::call);
     }
 
     private void call(Messages.Outbound message) {

@@ -54,7 +54,8 @@ class WhatsAppDispatcher extends BackgroundWorker {
     @Override
     protected int doWork() {
         return sends.claimAsFree(settings.batchSize(),
-                wanted -> messages.claimDue(Channel.WHATSAPP, wanted, settings.lease(), settings.maxAttempts()), this::sendOne);
+                wanted -> messages.claimDue(Channel.WHATSAPP, wanted, settings.lease(), settings.maxAttempts()),
+                Messages.Outbound::id, this::sendOne);
     }
 
     private void sendOne(Messages.Outbound message) {

@@ -31,6 +31,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class SandboxGraphApi {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SandboxGraphApi.class);
     private static final Pattern PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/messages/?");
     private static final SecureRandom RANDOM = new SecureRandom();
     /** This simulator's name in the {@link SandboxJournal}. */
@@ -207,6 +208,9 @@ public final class SandboxGraphApi {
                 journal.accepted(new SandboxJournal.Owed(CHANNEL, wamid, now, fields, events.size()));
             }
             webhooks.sendInOrder(now, events, 0, progress(wamid));
+        } else {
+            log.warn("Sandbox Graph API: a send to {} repeated Idempotency-Key {} and was answered with its first message"
+                    + " {}; Meta, which has no such key, would have sent it again", e164, key, wamid);
         }
         ObjectNode answer = json.createObjectNode();
         answer.put("messaging_product", "whatsapp");

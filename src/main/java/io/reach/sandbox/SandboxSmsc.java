@@ -231,6 +231,9 @@ public final class SandboxSmsc {
                 scheduleReceipts(submitSm, messageId, source);
             } else {
                 resubmissions.incrementAndGet();
+                log.warn("Sandbox SMSC: a submit_sm to +{} repeated Reach's reference {} and was answered with its first"
+                        + " message id {}; an SMSC, which has no such rule, would have sent it again",
+                        submitSm.getDestAddress(), reference, messageId);
             }
             try {
                 return new SubmitSmResult(new MessageId(messageId), new OptionalParameter[0]);

@@ -343,6 +343,9 @@ public final class SandboxTwilio {
             return false;
         }
         replays.add(new Created(kind, earlier.getFirst().sid(), form));
+        log.warn("Sandbox Twilio: {} to {} repeated the status callback {} and was answered with {}; Twilio, which has no"
+                + " such rule, would have {} again", kind.equals("call") ? "a call" : "an SMS", form.get("To"), callback,
+                earlier.getFirst().sid(), kind.equals("call") ? "called" : "sent it");
         ObjectNode body = resource(earlier.getFirst().sid(), form);
         respond(exchange, 201, json.writeValueAsBytes(body));
         return true;

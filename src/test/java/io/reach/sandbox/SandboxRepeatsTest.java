@@ -9,18 +9,23 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The sandbox's Graph API and Twilio stand-ins over HTTP on loopback, without Reach: a repeat of a send is answered
  * with the first one, as a retry should be, and counted, since Meta and Twilio would have sent it again.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class SandboxRepeatsTest {
 
     private static final String PHONE_NUMBER_ID = "106540352242977";
 
     @Test
-    void aSendRetriedWithItsIdempotencyKeyMakesOneMessageYetCountsAsTwoAnsweredSendsAsMetaWouldMakeTwo() throws Exception {
+    void aSendRetriedWithItsIdempotencyKeyMakesOneMessageYetCountsAsTwoAnsweredSendsAsMetaWouldMakeTwo(CapturedOutput output)
+            throws Exception {
         JsonMapper json = JsonMapper.builder().build();
         SandboxWebhooks webhooks = new SandboxWebhooks(json, PHONE_NUMBER_ID, "102290129340398", "+15550783881", "secret", 100, 1);
         webhooks.shutdown(); // no webhooks: only the answers count here
@@ -46,13 +51,17 @@ class SandboxRepeatsTest {
             assertThat(ids.get(2)).isNotEqualTo(ids.get(0));
             assertThat(graphApi.acceptedFor("+31612340031")).isEqualTo(2);
             assertThat(graphApi.sendsAnsweredFor("+31612340031")).isEqualTo(3);
+            // A developer sees it: with Meta, the recipient would have had the message twice.
+            assertThat(output.getOut()).contains("Sandbox Graph API: a send to +31612340031 repeated Idempotency-Key send-1")
+                    .contains("would have sent it again");
         } finally {
             graphApi.stop();
         }
     }
 
     @Test
-    void aTwilioCreateRepeatedWithItsStatusCallbackIsAnsweredWithTheFirstAndCountedAsAReplay() throws Exception {
+    void aTwilioCreateRepeatedWithItsStatusCallbackIsAnsweredWithTheFirstAndCountedAsAReplay(CapturedOutput output)
+            throws Exception {
         String accountSid = "AC" + "0".repeat(32);
         SandboxTwilio twilio = new SandboxTwilio(JsonMapper.builder().build(), HandsetRules.load(null), accountSid, "secret",
                 100, null);
@@ -81,6 +90,8 @@ class SandboxRepeatsTest {
                 assertThat(repeat.sid()).isEqualTo(twilio.createdFor("sms", "+31612340032").getFirst().sid());
                 assertThat(repeat.form().get("StatusCallback")).endsWith("/m-1");
             });
+            assertThat(output.getOut()).contains("Sandbox Twilio: an SMS to +31612340032 repeated the status callback")
+                    .contains("would have sent it again");
         } finally {
             twilio.stop();
         }

@@ -504,12 +504,13 @@ public class Messages {
     }
 
     /**
-     * How long the recording of a provider's answer is tried again while the database fails for a moment (a restart,
-     * a failover): an accepted send that is not recorded is sent again when its lease ends. Within the leases (60 s
-     * by default) once a send's own time (at most 15 s by default) and a margin are taken from them; a shorter lease
-     * setting shortens what it covers.
+     * How long the recording of a provider's answer is tried again while the database fails (a restart, a failover):
+     * an accepted send that is not recorded is sent again when its lease ends. Longer than the lease, since nothing
+     * can send it again meanwhile: another node's claim needs the database too (and the row, which the recording
+     * locks once it can), and this node does not send twice what it has in hand ({@code BackgroundWorker.InFlight}).
+     * Bounded so that a failure that only looks passing does not hold a sender's slot for ever.
      */
-    public static final java.time.Duration RECORDING_PATIENCE = java.time.Duration.ofSeconds(40);
+    public static final java.time.Duration RECORDING_PATIENCE = java.time.Duration.ofMinutes(10);
 
     /** The provider accepted the message and gave it this id. */
     public void recordSubmitted(UUID messageId, String providerMessageId) {

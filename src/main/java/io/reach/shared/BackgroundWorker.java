@@ -88,9 +88,10 @@ public abstract class BackgroundWorker implements SmartLifecycle {
 
         /**
          * Like {@link #claimAsFree(int, java.util.function.IntFunction, java.util.function.Consumer)}, but an item whose
-         * {@code identity} this node still has in hand is not run again: its lease ran out under way (a clock that
-         * jumped, a pause longer than the lease), and a send on the wire would go out twice. The attempt under way
-         * records what comes of it, and that ends the new claim's lease too.
+         * {@code identity} this node still has in hand is not run again: its lease ran out under way (the recording
+         * of its answer waiting out a database outage, a clock that jumped, a pause longer than the lease), and a
+         * send would go out twice. The attempt under way records what comes of it, and that ends the new claim's
+         * lease too.
          */
         public <T> int claimAsFree(int maximumClaim, java.util.function.IntFunction<java.util.List<T>> claim,
                                    java.util.function.Function<T, ?> identity, java.util.function.Consumer<T> action) {
@@ -117,8 +118,9 @@ public abstract class BackgroundWorker implements SmartLifecycle {
             for (T item : claimed) {
                 Object id = identity == null ? null : identity.apply(item);
                 if (id != null && !inHand.add(id)) {
-                    log.warn("{} claimed {} again while it still has it in hand: its lease ran out under way (the clock"
-                            + " jumped, or the node paused longer than the lease); not run twice", name, id);
+                    log.warn("{} claimed {} again while it still has it in hand: its lease ran out under way (its"
+                            + " answer's recording waited out a database outage, the clock jumped, or the node paused);"
+                            + " not run twice", name, id);
                     slots.release();
                     continue;
                 }

@@ -126,8 +126,12 @@ class SmsDispatcher extends BackgroundWorker {
                             + "); retrying", e.getMessage()), PassingFailure.ANSWER_LOST);
                     return;
                 } catch (IOException | RuntimeException | org.jsmpp.PDUException | org.jsmpp.InvalidResponseException e) {
-                    retryOrGiveUp(message, new MessageError(0, "The SMPP submit failed (" + e.getClass().getSimpleName()
-                            + "); retrying", e.getMessage()), PassingFailure.REFUSED);
+                    // A passing database failure comes from booking the sender's turn, before the submit went out.
+                    String title = e instanceof RuntimeException failure && io.reach.shared.PassingFailures.isPassing(failure)
+                            ? "The sender's turn could not be booked (the database failed for a moment); nothing was"
+                            + " submitted; retrying"
+                            : "The SMPP submit failed (" + e.getClass().getSimpleName() + "); retrying";
+                    retryOrGiveUp(message, new MessageError(0, title, e.getMessage()), PassingFailure.REFUSED);
                     return;
                 }
                 parts.accepted(message.id(), part.number(), partId);

@@ -48,8 +48,7 @@ class PassingDatabaseFailuresIT extends ReachIntegrationTest {
 
     @DynamicPropertySource
     static void lockTimeout(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.hikari.connection-init-sql",
-                () -> TestDatabase.postgres() ? "SET lock_timeout = 1000" : "SET LOCK_TIMEOUT 1000");
+        TestDatabase.registerLockTimeout(registry, Duration.ofSeconds(1));
     }
 
     @Autowired

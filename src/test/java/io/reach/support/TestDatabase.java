@@ -33,6 +33,16 @@ public final class TestDatabase {
     }
 
     /**
+     * Makes every connection of the context wait at most {@code timeout} for a row lock another holds (then the
+     * statement fails, as a passing failure), on H2 or PostgreSQL alike.
+     */
+    public static void registerLockTimeout(DynamicPropertyRegistry registry, java.time.Duration timeout) {
+        long millis = timeout.toMillis();
+        registry.add("spring.datasource.hikari.connection-init-sql",
+                () -> postgres() ? "SET lock_timeout = " + millis : "SET LOCK_TIMEOUT " + millis);
+    }
+
+    /**
      * How many sessions of the test's database wait for a lock another holds, running a statement that contains
      * {@code statementText}: for a test that holds a lock until its rivals all wait for it.
      */

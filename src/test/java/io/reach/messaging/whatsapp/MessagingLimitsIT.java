@@ -44,8 +44,7 @@ class MessagingLimitsIT extends ReachIntegrationTest {
     // The racing sends wait for the count row while the test holds it: longer than H2's default (2 s) on a slow day.
     @org.springframework.test.context.DynamicPropertySource
     static void lockTimeout(org.springframework.test.context.DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.hikari.connection-init-sql",
-                () -> TestDatabase.postgres() ? "SET lock_timeout = 20000" : "SET LOCK_TIMEOUT 20000");
+        TestDatabase.registerLockTimeout(registry, java.time.Duration.ofSeconds(20));
     }
 
     @Autowired

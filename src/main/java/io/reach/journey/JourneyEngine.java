@@ -57,6 +57,13 @@ class JourneyEngine extends BackgroundWorker {
     private final java.util.concurrent.Semaphore runningSlots;
     // Running journeys claimed (leased) ahead of the running share, oldest first; only the worker's thread touches it.
     private final java.util.ArrayDeque<Ahead> claimedAhead = new java.util.ArrayDeque<>();
+    // The journeys this node holds, claimed ahead or being advanced. A claim that takes one of them again (its lease
+    // ran out under way: a clock that jumped, a pause past the lease) leaves it to the turn that has it: its writes
+    // are fenced by the journey's visits, but a fetch_variables step would call the backend a second time.
+    private final java.util.Map<UUID, Held> inHand = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A journey this node holds (the instance its claim gave), and when that claim's lease ends. */
+    private record Held(Journey journey, java.time.Instant leaseEnds) {}
 
     /** A running journey claimed ahead, and when half its lease is gone (it is then given back, not taken up). */
     private record Ahead(Journey journey, java.time.Instant staleAt) {}
@@ -106,10 +113,19 @@ class JourneyEngine extends BackgroundWorker {
     private java.util.List<Journey> claim(int wanted) {
         int runningFree = Math.min(wanted, runningSlots.availablePermits());
         int ahead = claimedAhead.size() < runningFree ? settings.batchSize() : 0;
-        java.time.Instant staleAt = clock.instant().plus(settings.lease().dividedBy(2));
+        java.time.Instant now = clock.instant();
+        java.time.Instant staleAt = now.plus(settings.lease().dividedBy(2));
         java.util.List<Journey> claimed = new java.util.ArrayList<>();
         java.util.List<Journey> fresh = transactions.execute(tx -> store.claim(wanted, ahead, settings.lease()));
         for (Journey journey : fresh) {
+            Held earlier = inHand.get(journey.id());
+            if (earlier != null && !earlier.leaseEnds().isAfter(now)) {
+                log.warn("Journey {} was claimed again while this node still has it in hand: its lease ran out under way"
+                        + " (the clock jumped, or the node paused); left to the turn that has it", journey.id());
+                continue;
+            }
+            // An earlier claim whose lease still runs is a turn that gave the journey back and is ending: this one takes over.
+            inHand.put(journey.id(), new Held(journey, now.plus(settings.lease())));
             if (Journey.RUNNING.equals(journey.state())) {
                 claimedAhead.add(new Ahead(journey, staleAt));
             } else {
@@ -130,11 +146,16 @@ class JourneyEngine extends BackgroundWorker {
      */
     private void giveBackStaleClaims() {
         java.time.Instant now = clock.instant();
-        java.util.List<UUID> stale = new java.util.ArrayList<>();
+        java.util.List<Journey> stale = new java.util.ArrayList<>();
         while (!claimedAhead.isEmpty() && !claimedAhead.peek().staleAt().isAfter(now)) {
-            stale.add(claimedAhead.poll().journey().id());
+            stale.add(claimedAhead.poll().journey());
         }
-        store.release(stale);
+        try {
+            store.release(stale.stream().map(Journey::id).toList());
+        } finally {
+            // Given back or not (then their leases run out), they are this node's to claim again.
+            stale.forEach(this::letGo);
+        }
     }
 
     /** Stops as the worker does, then gives back the leases of the running journeys claimed ahead. */
@@ -148,14 +169,21 @@ class JourneyEngine extends BackgroundWorker {
                 log.info("Could not give back the leases of {} journeys claimed ahead; they are taken up when the leases end",
                         claimedAhead.size(), e);
             }
+            claimedAhead.forEach(ahead -> letGo(ahead.journey()));
             claimedAhead.clear();
         }
+    }
+
+    /** The node no longer holds the journey, unless a later claim of it took over meanwhile. */
+    private void letGo(Journey claimed) {
+        inHand.computeIfPresent(claimed.id(), (id, held) -> held.journey() == claimed ? null : held);
     }
 
     private void advanceAndFree(Journey claimed) {
         try {
             advance(claimed);
         } finally {
+            letGo(claimed);
             if (Journey.RUNNING.equals(claimed.state())) {
                 runningSlots.release();
                 wake(); // running journeys may be waiting for this share of the threads, not for a poll

@@ -288,6 +288,49 @@ class RestartIT {
         }
     }
 
+    @Test
+    void aJourneyClaimedAgainWhileItsNodeStillFetchesForItCallsTheBackendOnce() throws Exception {
+        Map<String, String> database = TestDatabase.fresh();
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        // A backend that answers once the test says so; threads to spare, so that a second turn would start at once.
+        try (io.reach.support.FakeProvider backend = new io.reach.support.FakeProvider((n, request) -> {
+                 try {
+                     answer.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                 } catch (InterruptedException e) {
+                     Thread.currentThread().interrupt();
+                 }
+                 return new io.reach.support.FakeProvider.Answer(200, "{\"tier\":\"gold\"}");
+             });
+             ReachNode node = withRunningShare("fetching", database, 4)) {
+            String flowId = slowFlow(node.api(), "{\"type\":\"api\"}",
+                    java.net.URI.create(backend.baseUrl()).getPort(), "PT20S");
+            start(node.api(), flowId, "+31615300001");
+            await().atMost(Duration.ofSeconds(20)).until(() -> backend.requests().size() == 1);
+
+            // Past its lease (the fetch's longest time and a minute) while the backend holds its answer: the next
+            // claim takes the journey again.
+            java.time.Instant leasedUntil = leaseEnd(database);
+            ReachNode.CLOCK.advance(Duration.between(ReachNode.CLOCK.instant(), leasedUntil).plusSeconds(1));
+            await().atMost(Duration.ofSeconds(20)).until(() -> leaseEnd(database).isAfter(leasedUntil.plusSeconds(1)));
+            answer.countDown();
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> count(database,
+                    "SELECT COUNT(*) FROM journeys WHERE state = 'ENDED'") == 1);
+            assertThat(backend.requests()).as("calls the backend got").hasSize(1);
+            assertThat(count(database, "SELECT COUNT(*) FROM journey_steps WHERE step_id = 'fetch'")).isEqualTo(1);
+        }
+    }
+
+    /** When the lease of the database's one journey ends (the distant past when it has none). */
+    private static java.time.Instant leaseEnd(Map<String, String> database) throws java.sql.SQLException {
+        try (java.sql.Connection connection = connect(database);
+             java.sql.ResultSet rows = connection.createStatement().executeQuery("SELECT lease_until FROM journeys")) {
+            rows.next();
+            java.time.OffsetDateTime until = rows.getObject(1, java.time.OffsetDateTime.class);
+            return until == null ? java.time.Instant.EPOCH : until.toInstant();
+        }
+    }
+
     /** A backend that takes connections and never answers. */
     private static java.net.ServerSocket silentBackend() throws java.io.IOException {
         return new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());

@@ -9,7 +9,6 @@ import io.reach.support.Fixtures;
 import io.reach.support.ReachIntegrationTest;
 import io.reach.support.TestDatabase;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.Map;
@@ -75,12 +74,7 @@ class PassingDatabaseFailuresIT extends ReachIntegrationTest {
         UUID message = UUID.fromString(sent.json().path("messageId").asString());
         await().atMost(PATIENCE).until(() -> META.requests().size() == 1);
 
-        try (Connection holder = dataSource.getConnection()) {
-            holder.setAutoCommit(false);
-            try (PreparedStatement lock = holder.prepareStatement("SELECT id FROM messages WHERE id = ? FOR UPDATE")) {
-                lock.setObject(1, message);
-                lock.executeQuery().close();
-            }
+        try (Connection holder = TestDatabase.holdRowLock(dataSource, "SELECT id FROM messages WHERE id = ? FOR UPDATE", message)) {
             ANSWER.countDown();
             // The recording waits for the lock, times out, and waits again: a second try, not a second send.
             await().atMost(PATIENCE).until(() -> lockWaitStarted() != null);
@@ -103,12 +97,8 @@ class PassingDatabaseFailuresIT extends ReachIntegrationTest {
     void answersARequestThatTheDatabaseFailedForTheMoment503WithRetryAfterAndTakesItWhenTriedAgain() throws Exception {
         String contact = Fixtures.consentingContact(api, "+31612370002").path("id").asString();
 
-        try (Connection holder = dataSource.getConnection()) {
-            holder.setAutoCommit(false);
-            try (PreparedStatement lock = holder.prepareStatement("SELECT id FROM contacts WHERE id = ? FOR UPDATE")) {
-                lock.setObject(1, UUID.fromString(contact));
-                lock.executeQuery().close();
-            }
+        try (Connection holder = TestDatabase.holdRowLock(dataSource, "SELECT id FROM contacts WHERE id = ? FOR UPDATE",
+                UUID.fromString(contact))) {
             Api.Response busy = api.patch("/api/v1/contacts/" + contact, Map.of("attributes", Map.of("first_name", "Ada")));
             assertThat(busy.status()).as(busy.body()).isEqualTo(503);
             assertThat(busy.json().path("error").asString()).isEqualTo("database_unavailable");

@@ -59,16 +59,12 @@ public final class Api {
 
     /** The {@code id} of each item of a JSON array, as text. */
     public static java.util.List<String> ids(JsonNode items) {
-        java.util.List<String> ids = new java.util.ArrayList<>();
-        items.forEach(item -> ids.add(item.path("id").asString()));
-        return ids;
+        return items.valueStream().map(item -> item.path("id").asString()).toList();
     }
 
     /** Each item of a JSON array of strings. */
     public static java.util.List<String> texts(JsonNode items) {
-        java.util.List<String> texts = new java.util.ArrayList<>();
-        items.forEach(item -> texts.add(item.asString()));
-        return texts;
+        return items.valueStream().map(JsonNode::asString).toList();
     }
 
     /** POSTs a body: a String as it is, anything else as JSON. */

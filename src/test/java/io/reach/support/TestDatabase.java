@@ -33,6 +33,26 @@ public final class TestDatabase {
     }
 
     /**
+     * Opens a transaction on a connection of {@code dataSource} that locks the row {@code selectForUpdate} finds for
+     * {@code key} (a {@code SELECT … WHERE … = ? FOR UPDATE}); the lock holds until the caller commits or closes it.
+     */
+    public static Connection holdRowLock(javax.sql.DataSource dataSource, String selectForUpdate, Object key)
+            throws SQLException {
+        Connection holder = dataSource.getConnection();
+        try {
+            holder.setAutoCommit(false);
+            try (java.sql.PreparedStatement lock = holder.prepareStatement(selectForUpdate)) {
+                lock.setObject(1, key);
+                lock.executeQuery().close();
+            }
+            return holder;
+        } catch (SQLException | RuntimeException e) {
+            holder.close();
+            throw e;
+        }
+    }
+
+    /**
      * Makes every connection of the context wait at most {@code timeout} for a row lock another holds (then the
      * statement fails, as a passing failure), on H2 or PostgreSQL alike.
      */

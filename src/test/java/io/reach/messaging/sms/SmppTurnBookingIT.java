@@ -8,7 +8,6 @@ import io.reach.support.Fixtures;
 import io.reach.support.ReachIntegrationTest;
 import io.reach.support.TestDatabase;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -52,12 +51,8 @@ class SmppTurnBookingIT extends ReachIntegrationTest {
                 .filter(s -> "sandbox-sms".equals(s.path("name").asString())).findFirst().orElseThrow().path("id").asString());
 
         String second;
-        try (Connection holder = dataSource.getConnection()) {
-            holder.setAutoCommit(false);
-            try (PreparedStatement lock = holder.prepareStatement("SELECT sender_id FROM sender_turns WHERE sender_id = ? FOR UPDATE")) {
-                lock.setObject(1, sender);
-                lock.executeQuery().close();
-            }
+        try (Connection holder = TestDatabase.holdRowLock(dataSource,
+                "SELECT sender_id FROM sender_turns WHERE sender_id = ? FOR UPDATE", sender)) {
             second = sms("+31612350802");
             await().atMost(PATIENCE).untilAsserted(() -> assertThat(message(second).path("error").path("title").asString(""))
                     .startsWith("The sender's turn could not be booked (the database failed for a moment); nothing was submitted"));

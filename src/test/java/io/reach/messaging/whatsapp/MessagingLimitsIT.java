@@ -163,12 +163,8 @@ class MessagingLimitsIT extends ReachIntegrationTest {
         List<java.util.concurrent.Future<java.util.Optional<MessagingLimits.Refusal>>> refusals;
         // As many sends as dispatchers on several nodes, all at the count together: the test holds the sender's count
         // until every one of them waits for it, then lets them go.
-        try (java.sql.Connection holder = dataSource.getConnection()) {
-            holder.setAutoCommit(false);
-            try (var lock = holder.prepareStatement("SELECT reached FROM messaging_limit_counts WHERE sender_id = ? FOR UPDATE")) {
-                lock.setObject(1, sender.id());
-                lock.executeQuery().close();
-            }
+        try (java.sql.Connection holder = TestDatabase.holdRowLock(dataSource,
+                "SELECT reached FROM messaging_limit_counts WHERE sender_id = ? FOR UPDATE", sender.id())) {
             refusals = messages.stream().map(message -> sends.submit(() -> limits.refusal(message, sender))).toList();
             await().atMost(PATIENCE).until(() -> TestDatabase.sessionsWaitingForALock(jdbc, "messaging_limit_counts") == racing);
             holder.commit();

@@ -133,16 +133,26 @@ class JourneyController {
                 + (state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT)), Journey::id);
     }
 
-    /** A contact's journeys in every flow, newest first (at most {@code limit}): what the contact is going through. */
+    /**
+     * A page of a contact's journeys in every flow, newest first: what the contact is going through. A full page links
+     * the next one ({@code Link: <…&after=…>; rel="next"}, the last journey's id).
+     */
+    @ApiResponse(responseCode = "200", description = "a page of the contact's journeys, newest first",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @GetMapping("/api/v1/journeys")
-    List<Journey> ofContact(@RequestParam(required = false) String contactId, @RequestParam(required = false) String state,
-                            @RequestParam(defaultValue = "100") int limit) {
+    ResponseEntity<List<Journey>> ofContact(@RequestParam(required = false) String contactId,
+                                            @RequestParam(required = false) String state,
+                                            @RequestParam(required = false) String after,
+                                            @RequestParam(defaultValue = "100") int limit) {
         page(limit, 0);
         if (contactId == null) {
             throw ApiException.invalidField("contactId", "is required: the journeys of one contact, newest first (a flow's"
                     + " journeys are at /api/v1/flows/{id}/journeys)");
         }
-        return journeys.ofContact(Ids.parse("contactId", contactId), state, limit);
+        UUID contact = Ids.parse("contactId", contactId);
+        List<Journey> page = journeys.ofContact(contact, state, after == null ? null : Ids.parse("after", after), limit);
+        return Pages.withNextLink(page, limit, "/api/v1/journeys?contactId=" + contact + "&limit=" + limit
+                + (state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT)), Journey::id);
     }
 
     @GetMapping("/api/v1/journeys/{id}")

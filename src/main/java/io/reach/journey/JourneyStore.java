@@ -568,18 +568,21 @@ class JourneyStore {
                 .params(page.params()).query(this::row).list().stream().map(Row::journey).toList();
     }
 
-    /** A contact's journeys, newest first, all of them or those in one state (few per contact: journeys_by_contact). */
-    List<Journey> ofContact(UUID contactId, String state, int limit) {
-        List<Object> params = new java.util.ArrayList<>(List.of(contactId));
-        String filter = "";
+    /**
+     * A page of a contact's journeys, newest first, all of them or those in one state, after {@code after} (null: from
+     * the newest). A contact has few journeys (journeys_by_contact finds them; they are sorted as read), even one an
+     * event starts for each of its orders over the years.
+     */
+    List<Journey> ofContact(UUID contactId, String state, Journey after, int limit) {
+        Map<String, Object> equal = new java.util.LinkedHashMap<>();
+        equal.put("contact_id", contactId);
         if (state != null) {
-            filter = " AND state = ?";
-            params.add(state.toUpperCase(java.util.Locale.ROOT));
+            equal.put("state", state.toUpperCase(java.util.Locale.ROOT));
         }
-        params.add(limit);
-        return jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE contact_id = ?" + filter
-                        + " ORDER BY started_at DESC, id DESC LIMIT ?")
-                .params(params).query(this::row).list().stream().map(Row::journey).toList();
+        io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM journeys",
+                "started_at", equal, after == null ? null : new io.reach.shared.OldestFirst.After(after.startedAt(), after.id()),
+                limit, 0);
+        return jdbc.sql(page.sql()).params(page.params()).query(this::row).list().stream().map(Row::journey).toList();
     }
 
     FlowCounts counts(UUID versionId) {

@@ -402,15 +402,21 @@ public class Journeys {
     }
 
     /**
-     * A contact's journeys in every flow, newest first: all of them or those in one {@code state}; what a contact is
-     * going through, for whoever answers its questions.
+     * A page of a contact's journeys in every flow, newest first: all of them or those in one {@code state}, after the
+     * journey {@code after} when it is given (the previous page's last); what a contact is going through, for whoever
+     * answers its questions.
      */
-    public List<Journey> ofContact(UUID contactId, String state, int limit) {
+    public List<Journey> ofContact(UUID contactId, String state, UUID after, int limit) {
         checkState(state);
         if (!contacts.exists(contactId)) {
             throw ApiException.notFound("Contact", contactId);
         }
-        return store.ofContact(contactId, state, limit);
+        Journey cursor = null;
+        if (after != null) {
+            cursor = store.find(after).filter(journey -> journey.contactId().equals(contactId))
+                    .orElseThrow(() -> ApiException.invalidField("after", "no journey " + after + " of this contact"));
+        }
+        return store.ofContact(contactId, state, cursor, limit);
     }
 
     private static void checkState(String state) {

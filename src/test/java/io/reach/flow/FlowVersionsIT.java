@@ -230,7 +230,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
-    void listsAContactsJourneysInEveryFlowNewestFirst() {
+    void listsAContactsJourneysInEveryFlowNewestFirstPageByPage() {
         String quick = importDraft(waitThenReport("versions-test-" + FLOWS.incrementAndGet(), "PT1M", "quick"));
         String slow = importDraft(waitThenReport("versions-test-" + FLOWS.incrementAndGet(), "P1D", "slow"));
         assertThat(api.post("/api/v1/flows/" + quick + "/publish", "").status()).isEqualTo(200);
@@ -250,6 +250,12 @@ class FlowVersionsIT extends ReachIntegrationTest {
 
         assertThat(all).containsExactly(second.json().path("journeyId").asString(), first).doesNotContain(other);
         assertThat(waiting).containsExactly(second.json().path("journeyId").asString());
+        List<String> pageByPage = api.followPages("/api/v1/journeys?contactId=" + contact + "&limit=1").stream()
+                .flatMap(page -> Api.ids(page).stream()).toList();
+        assertThat(pageByPage).as("a page of one, then the next through its Link header")
+                .containsExactly(second.json().path("journeyId").asString(), first);
+        assertThat(api.get("/api/v1/journeys?contactId=" + contact + "&after=" + other).status())
+                .as("a cursor that is another contact's journey").isEqualTo(400);
         assertThat(api.get("/api/v1/journeys").status()).isEqualTo(400);
         assertThat(api.get("/api/v1/journeys?contactId=" + contact + "&state=asleep").status()).isEqualTo(400);
         assertThat(api.get("/api/v1/journeys?contactId=" + java.util.UUID.randomUUID()).status()).isEqualTo(404);

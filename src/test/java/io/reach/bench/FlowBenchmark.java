@@ -127,7 +127,8 @@ public final class FlowBenchmark {
             System.out.printf("%s: %d contacts imported; warming up with rounds of %d more%n", label, phones.size(), warmUp);
             int warmedUp = warmUp(api, jdbc, warmUpPhones);
             long messagesBefore = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single();
-            long webhooksBefore = jdbc.sql("SELECT COUNT(*) FROM webhook_inbox").query(Long.class).single();
+            Map<String, Long> callbacksBefore = callbacksByChannel(jdbc);
+            Map<String, Long> messagesByChannelBefore = countsBy(jdbc, "messages", "channel");
             long eventsBefore = providerEvents(jdbc);
             System.out.printf("%s: warmed up, starting the run%n", label);
 
@@ -159,10 +160,15 @@ public final class FlowBenchmark {
             }
             double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
             long messages = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single() - messagesBefore;
-            long webhooks = jdbc.sql("SELECT COUNT(*) FROM webhook_inbox").query(Long.class).single() - webhooksBefore;
+            Map<String, Long> callbacks = callbacksByChannel(jdbc);
+            callbacks.replaceAll((channel, count) -> count - callbacksBefore.getOrDefault(channel, 0L));
+            long webhooks = callbacks.values().stream().mapToLong(Long::longValue).sum();
             long events = providerEvents(jdbc) - eventsBefore;
-            System.out.printf("  provider callbacks: %d, carrying %d events (%.1f each)%n", webhooks, events,
-                    (double) events / Math.max(1, webhooks));
+            System.out.printf("  provider callbacks: %d, carrying %d events (%.1f each); per journey: %s%n", webhooks, events,
+                    (double) events / Math.max(1, webhooks), perJourney(callbacks, phones.size()));
+            Map<String, Long> sends = countsBy(jdbc, "messages", "channel");
+            sends.replaceAll((channel, count) -> count - messagesByChannelBefore.getOrDefault(channel, 0L));
+            System.out.printf("  messages per journey: %s%n", perJourney(sends, phones.size()));
             List<Long> fallbackMillis = fallbackDelays(sandbox, phones);
             System.out.println(fallbackStages(jdbc, sandbox, phones));
             return String.format("| %s | %d | %.0f | %.0f | %.0f | %s | %s | %d MiB |", label, phones.size(),
@@ -253,12 +259,12 @@ public final class FlowBenchmark {
     }
 
     /** CPU time this JVM used so far (all threads, JIT and GC included). */
-    private static long jvmCpuNanos() {
+    static long jvmCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** CPU ticks (user + system) of this machine's PostgreSQL processes so far; 0 where /proc cannot tell. */
-    private static long postgresCpuTicks() {
+    static long postgresCpuTicks() {
         long ticks = 0;
         java.io.File[] processes = new java.io.File("/proc").listFiles((dir, name) -> name.chars().allMatch(Character::isDigit));
         for (java.io.File process : processes == null ? new java.io.File[0] : processes) {
@@ -425,6 +431,24 @@ public final class FlowBenchmark {
                 });
             }
         }
+    }
+
+    /** The callbacks providers made so far (Meta's webhooks, SMPP's deliver_sm, Twilio's callbacks), by channel. */
+    private static Map<String, Long> callbacksByChannel(JdbcClient jdbc) {
+        return countsBy(jdbc, "webhook_inbox", "channel");
+    }
+
+    /** The rows of a table so far, by the value of one column. */
+    private static Map<String, Long> countsBy(JdbcClient jdbc, String table, String column) {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        jdbc.sql("SELECT " + column + " AS k, COUNT(*) AS n FROM " + table + " GROUP BY " + column)
+                .query(rs -> { counts.put(rs.getString("k"), rs.getLong("n")); });
+        return counts;
+    }
+
+    private static String perJourney(Map<String, Long> counts, int journeys) {
+        return counts.entrySet().stream().map(count -> String.format("%s %.2f", count.getKey(), count.getValue() / (double) journeys))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /**

@@ -174,6 +174,11 @@ class JourneyEngine extends BackgroundWorker {
         }
     }
 
+    @Override
+    public int itemsInHand() {
+        return super.itemsInHand() + inHand.size();
+    }
+
     /** The node no longer holds the journey, unless a later claim of it took over meanwhile. */
     private void letGo(Journey claimed) {
         inHand.computeIfPresent(claimed.id(), (id, held) -> held.journey() == claimed ? null : held);

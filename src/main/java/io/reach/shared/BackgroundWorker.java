@@ -161,6 +161,14 @@ public abstract class BackgroundWorker implements SmartLifecycle {
         return inFlight;
     }
 
+    /**
+     * How many items this worker has in hand by identity (a send under way, a journey claimed or being advanced): what
+     * a claim of the same item again leaves alone. None once its work is done; more would be items never let go.
+     */
+    public int itemsInHand() {
+        return inFlights.stream().mapToInt(inFlight -> inFlight.inHand.size()).sum();
+    }
+
     /** Does one batch of work and returns how many items it handled (0: nothing more to do now, so the worker waits). */
     protected abstract int doWork();
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.reach.sandbox.SandboxNetwork;
+import io.reach.shared.BackgroundWorker;
 import io.reach.support.Api;
 import io.reach.support.FlowFixtures;
 import io.reach.support.OffsetClock;
@@ -45,6 +46,9 @@ class ExampleFlowIT extends ReachIntegrationTest {
 
     @Autowired
     SandboxNetwork sandbox;
+
+    @Autowired
+    org.springframework.context.ApplicationContext context;
 
     @Test
     void everyContactTakesThePathOfItsHandsetAndTheCountsMatchTheMix() {
@@ -140,5 +144,9 @@ class ExampleFlowIT extends ReachIntegrationTest {
         assertThat(statuses).isEqualTo(Map.of("picking up today", 40L, "read", 20L, "delivered", 30L, "sms delivered", 60L,
                 "called", 30L, "unreachable", 20L));
         assertThat(reports.path(0).path("messageFrom").asString()).startsWith("sandbox");
+
+        // Every journey ended and every message was decided: no worker still holds a send or a journey in hand.
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(context.getBeansOfType(BackgroundWorker.class))
+                .isNotEmpty().allSatisfy((name, worker) -> assertThat(worker.itemsInHand()).as(name).isZero()));
     }
 }

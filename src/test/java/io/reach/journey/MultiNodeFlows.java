@@ -78,6 +78,14 @@ final class MultiNodeFlows {
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get(counts).json().path("ended").asLong()).isEqualTo(100));
     }
 
+    /** Once every journey ended, no worker of these nodes still holds a send or a journey in hand. */
+    static void assertNothingLeftInHand(ReachNode... nodes) {
+        for (ReachNode node : nodes) {
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(node.beans(io.reach.shared.BackgroundWorker.class))
+                    .isNotEmpty().allSatisfy((name, worker) -> assertThat(worker.itemsInHand()).as(name).isZero()));
+        }
+    }
+
     /** Each journey that has not ended: where it is, and each of its messages with its timeline. */
     private static String unfinished(Api api, String flowId) {
         StringBuilder out = new StringBuilder();

@@ -49,6 +49,7 @@ class RestartIT {
             try (ReachNode second = MultiNodeFlows.reach("second", database, port)) {
                 MultiNodeFlows.finish(second.api(), flowId);
                 MultiNodeFlows.assertNothingLostOrDoubled(second.api(), flowId, sandbox);
+                MultiNodeFlows.assertNothingLeftInHand(second);
             }
         }
     }
@@ -80,6 +81,7 @@ class RestartIT {
 
             MultiNodeFlows.finish(node.api(), flowId);
             MultiNodeFlows.assertNothingLostOrDoubled(node.api(), flowId, sandbox);
+            MultiNodeFlows.assertNothingLeftInHand(node);
         }
     }
 

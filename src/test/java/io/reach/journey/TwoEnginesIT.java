@@ -37,6 +37,7 @@ class TwoEnginesIT {
             MultiNodeFlows.finish(two.api(), flowId);
 
             MultiNodeFlows.assertNothingLostOrDoubled(one.api(), flowId, sandbox);
+            MultiNodeFlows.assertNothingLeftInHand(one, two);
             List<String> nodes = one.bean(JdbcClient.class).sql("SELECT DISTINCT node FROM journey_steps").query(String.class).list();
             assertThat(nodes).as("both engines advanced journeys").containsExactlyInAnyOrder("node-one", "node-two");
         }

@@ -121,6 +121,11 @@ public final class ReachNode implements AutoCloseable {
         return context.getBean(type);
     }
 
+    /** Every bean of a type, by name. */
+    public <T> java.util.Map<String, T> beans(Class<T> type) {
+        return context.getBeansOfType(type);
+    }
+
     @Override
     public void close() {
         context.close();

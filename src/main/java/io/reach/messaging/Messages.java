@@ -524,6 +524,18 @@ public class Messages {
      * message that was delivered.
      */
     public void recordSubmitted(UUID messageId, String providerMessageId, Instant checkStatusAt) {
+        try {
+            recordSubmittedOrFail(messageId, providerMessageId, checkStatusAt);
+        } catch (RuntimeException e) {
+            // The one case where Reach itself may send a message twice: say which, for whoever answers the customer.
+            log.error("Message {} was taken by its provider (its id {}), but recording that failed: unless its status comes"
+                    + " first, it is sent again when its lease ends. The failure: {}", messageId, providerMessageId,
+                    io.reach.shared.PassingFailures.cause(e));
+            throw e;
+        }
+    }
+
+    private void recordSubmittedOrFail(UUID messageId, String providerMessageId, Instant checkStatusAt) {
         Instant now = clock.instant();
         io.reach.shared.PassingFailures.retry(() -> transactions.executeWithoutResult(tx -> {
             // The status update also keeps the provider's id and ends the lease (or a status that came first did).

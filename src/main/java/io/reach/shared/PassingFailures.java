@@ -14,6 +14,13 @@ public final class PassingFailures {
 
     private PassingFailures() {}
 
+    /** What the database said, on one line: the innermost cause's type and the first line of its message, clipped. */
+    public static String cause(RuntimeException e) {
+        Throwable cause = org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e);
+        String message = cause.getMessage() == null ? "" : cause.getMessage().lines().findFirst().orElse("");
+        return cause.getClass().getSimpleName() + ": " + Texts.clip(message, 300);
+    }
+
     public static boolean isPassing(RuntimeException e) {
         if (e instanceof org.springframework.transaction.UnexpectedRollbackException
                 || e instanceof org.springframework.transaction.TransactionUsageException) {

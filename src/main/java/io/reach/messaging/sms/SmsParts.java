@@ -13,6 +13,8 @@ import org.springframework.stereotype.Repository;
 @Repository
 class SmsParts {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SmsParts.class);
+
     /** One part's row. */
     record Part(UUID messageId, int number, int total, String providerPartId, MessageStatus status) {}
 
@@ -54,10 +56,17 @@ class SmsParts {
 
     /** The SMSC took a part and gave it this id: recorded, or the part would be submitted again (see Messages). */
     void accepted(UUID messageId, int number, String providerPartId) {
-        io.reach.shared.PassingFailures.retry(() -> jdbc.sql("UPDATE sms_parts SET provider_part_id = ?, status = ?,"
-                        + " submitted_at = ?, updated_at = ? WHERE message_id = ? AND part_number = ?")
-                .params(providerPartId, MessageStatus.SUBMITTED.name(), Times.now(clock), Times.now(clock), messageId, number)
-                .update(), io.reach.messaging.Messages.RECORDING_PATIENCE);
+        try {
+            io.reach.shared.PassingFailures.retry(() -> jdbc.sql("UPDATE sms_parts SET provider_part_id = ?, status = ?,"
+                            + " submitted_at = ?, updated_at = ? WHERE message_id = ? AND part_number = ?")
+                    .params(providerPartId, MessageStatus.SUBMITTED.name(), Times.now(clock), Times.now(clock), messageId, number)
+                    .update(), io.reach.messaging.Messages.RECORDING_PATIENCE);
+        } catch (RuntimeException e) {
+            log.error("Part {} of message {} was taken by the SMSC (its id {}), but recording that failed: unless its receipt"
+                    + " comes first, the message is submitted again when its lease ends. The failure: {}", number, messageId,
+                    providerPartId, io.reach.shared.PassingFailures.cause(e));
+            throw e;
+        }
     }
 
     /** Locks the parts of a message, so that receipts of its parts processed at once (by several nodes) serialise. */

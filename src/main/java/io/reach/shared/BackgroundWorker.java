@@ -142,11 +142,20 @@ public abstract class BackgroundWorker implements SmartLifecycle {
             return claimed.size() < wanted ? 0 : claimed.size();
         }
 
-        /** Waits, up to {@code timeout}, until the items in flight are done. */
+        /**
+         * Waits, up to {@code timeout}, until the items in flight are done; names those still in hand by identity when
+         * they are not, since they are run again once their leases end (a send whose answer waits for the database).
+         */
         private void awaitIdle(java.time.Duration timeout) {
             try {
                 if (slots.tryAcquire(permits, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     slots.release(permits);
+                } else if (!inHand.isEmpty()) {
+                    java.util.List<Object> left = inHand.stream().limit(100).toList();
+                    log.error("{} stops with {} items still under way after {} ms, what came of them not recorded (the"
+                            + " database failing?): they are run again when their leases end, a send sent again unless"
+                            + " its status comes first: {}{}", name, inHand.size(), timeout.toMillis(), left,
+                            inHand.size() > left.size() ? " and more" : "");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -222,8 +231,13 @@ public abstract class BackgroundWorker implements SmartLifecycle {
                 Thread.currentThread().interrupt();
             }
             thread = null;
-            inFlights.forEach(inFlight -> inFlight.awaitIdle(java.time.Duration.ofSeconds(30)));
+            inFlights.forEach(inFlight -> inFlight.awaitIdle(stopPatience()));
         }
+    }
+
+    /** How long {@link #stop()} waits for the items in flight to be done. */
+    protected Duration stopPatience() {
+        return Duration.ofSeconds(30);
     }
 
     @Override

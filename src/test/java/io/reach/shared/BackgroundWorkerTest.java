@@ -12,7 +12,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.system.CapturedOutput;
 
+@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
 class BackgroundWorkerTest {
 
     /** Claims up to two items at a time from a queue and records each claim and each item it handled. */
@@ -146,5 +148,60 @@ class BackgroundWorkerTest {
         } finally {
             sending.stop();
         }
+    }
+
+    @Test
+    void stoppingWithSendsStillInHandNamesThemAtError(CapturedOutput output) {
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        Queue<String> due = new ConcurrentLinkedQueue<>(List.of("message-1"));
+        List<String> started = new CopyOnWriteArrayList<>();
+        BackgroundWorker sending = new BackgroundWorker("test-sender", Duration.ofMinutes(10), true) {
+            private final InFlight sends = inFlight(4);
+
+            @Override
+            protected int doWork() {
+                return sends.claimAsFree(1, wanted -> {
+                    String item = due.poll();
+                    return item == null ? List.of() : List.of(item);
+                }, item -> item, item -> {
+                    started.add(item);
+                    try {
+                        // The recording of the provider's answer, waiting for a database that does not come back.
+                        answer.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+
+            @Override
+            protected Duration stopPatience() {
+                return Duration.ofMillis(200);
+            }
+        };
+        try {
+            sending.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> started.contains("message-1"));
+            sending.stop();
+            assertThat(output.getOut()).contains("ERROR").contains("test-sender stops with 1 items still under way")
+                    .contains("[message-1]");
+        } finally {
+            answer.countDown();
+        }
+    }
+
+    @Test
+    void stoppingWithNothingInHandSaysNothing(CapturedOutput output) {
+        BackgroundWorker idle = new BackgroundWorker("test-idle", Duration.ofMinutes(10), true) {
+            private final InFlight sends = inFlight(4);
+
+            @Override
+            protected int doWork() {
+                return sends.claimAsFree(1, wanted -> List.<String>of(), item -> item, item -> { });
+            }
+        };
+        idle.start();
+        idle.stop();
+        assertThat(output.getOut()).doesNotContain("test-idle stops with");
     }
 }

@@ -15,11 +15,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
  * A send still on the wire when its lease runs out (the node's clock jumped, or the node paused longer than the
- * lease): the node that has it claims it again, as any node would, and does not send it a second time.
+ * lease): the node that has it claims it again, as any node would, and does not send it a second time. And a send the
+ * provider took whose recording fails, sent again when its lease ends (the one way Reach itself sends twice): the log
+ * names the message and the provider's id.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class SendsUnderWayIT {
 
     private static final Duration PATIENCE = Duration.ofSeconds(20);
@@ -30,19 +36,46 @@ class SendsUnderWayIT {
         try (FakeProvider meta = new FakeProvider(heldUntil(answer, (n, request) -> FakeProvider.metaAccepted(n)));
              ReachNode node = ReachNode.start("whatsapp-under-way", TestDatabase.fresh(), Map.of("reach.sandbox.enabled", "false"))) {
             Api api = node.api();
-            Api.Response sender = api.post("/api/v1/senders", Map.of("name", "held", "phoneNumberId", "106540352249301",
-                    "wabaId", "102290129349301", "displayNumber", "+15550789301", "accessToken", "EAAJB-under-way-token",
-                    "appSecret", "under-way-secret", "verifyToken", "under-way", "graphApiBaseUrl", meta.baseUrl(),
-                    "graphApiVersion", "v21.0"));
-            assertThat(sender.status()).as(sender.body()).isEqualTo(201);
-            Fixtures.orderTemplate(api, "order_under_way");
-            String phone = "+31612349301";
-            Fixtures.consentingContact(api, phone);
-            String id = Fixtures.sendOrderWith(api, "held", "order_under_way", "en_US", phone, List.of("A-1"),
-                    List.of("Anna", "A-1")).json().path("messageId").asString();
+            String id = sendWhatsAppThrough(api, meta, "9301");
 
             assertClaimedAgainWhileUnderWayAndSentOnce(api, id, meta, answer);
         }
+    }
+
+    @Test
+    void aSendTheProviderTookButReachCouldNotRecordIsAnErrorThatNamesTheMessageAndTheProvidersId(CapturedOutput output) {
+        // An id longer than any provider gives (and than the column holds): its recording fails for good, at once.
+        String longId = "wamid." + "x".repeat(300);
+        try (FakeProvider meta = new FakeProvider((n, request) -> new FakeProvider.Answer(200,
+                "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"x\",\"wa_id\":\"x\"}],"
+                        + "\"messages\":[{\"id\":\"" + longId + "\"}]}"));
+             ReachNode node = ReachNode.start("unrecorded", TestDatabase.fresh(), Map.of("reach.sandbox.enabled", "false"))) {
+            Api api = node.api();
+            String id = sendWhatsAppThrough(api, meta, "9401");
+
+            String taken = "Message " + id + " was taken by its provider";
+            await().atMost(PATIENCE).until(() -> output.getOut().contains(taken));
+            String line = output.getOut().lines().filter(l -> l.contains(taken)).findFirst().orElseThrow();
+            assertThat(line).contains("ERROR").contains(longId).contains("it is sent again when its lease ends")
+                    .containsIgnoringCase("too long");
+            assertThat(meta.requests()).as("sends Meta got").hasSize(1);
+            assertThat(api.get("/api/v1/messages/" + id).json().path("status").asString()).isEqualTo("queued");
+        }
+    }
+
+    /** Registers a WhatsApp sender whose Graph API is {@code meta}, and sends one template through it; the message's id. */
+    private static String sendWhatsAppThrough(Api api, FakeProvider meta, String suffix) {
+        String name = "through-" + suffix;
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", name, "phoneNumberId", "10654035224" + suffix,
+                "wabaId", "10229012934" + suffix, "displayNumber", "+1555078" + suffix, "accessToken", "EAAJB-token-" + suffix,
+                "appSecret", "secret-" + suffix, "verifyToken", "verify-" + suffix, "graphApiBaseUrl", meta.baseUrl(),
+                "graphApiVersion", "v21.0"));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        Fixtures.orderTemplate(api, "order_" + suffix);
+        String phone = "+3161234" + suffix;
+        Fixtures.consentingContact(api, phone);
+        return Fixtures.sendOrderWith(api, name, "order_" + suffix, "en_US", phone, List.of("A-1"), List.of("Anna", "A-1"))
+                .json().path("messageId").asString();
     }
 
     @Test

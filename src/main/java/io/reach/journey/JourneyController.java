@@ -130,7 +130,12 @@ class JourneyController {
         UUID flowId = Ids.parse("id", id);
         List<Journey> page = journeys.ofFlow(flowId, state, after == null ? null : Ids.parse("after", after), limit, offset);
         return Pages.withNextLink(page, limit, "/api/v1/flows/" + flowId + "/journeys?limit=" + limit
-                + (state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT)), Journey::id);
+                + stateParameter(state), Journey::id);
+    }
+
+    /** The {@code state} filter as the next page's link repeats it: nothing when there is none. */
+    private static String stateParameter(String state) {
+        return state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT);
     }
 
     /**
@@ -152,7 +157,7 @@ class JourneyController {
         UUID contact = Ids.parse("contactId", contactId);
         List<Journey> page = journeys.ofContact(contact, state, after == null ? null : Ids.parse("after", after), limit);
         return Pages.withNextLink(page, limit, "/api/v1/journeys?contactId=" + contact + "&limit=" + limit
-                + (state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT)), Journey::id);
+                + stateParameter(state), Journey::id);
     }
 
     @GetMapping("/api/v1/journeys/{id}")

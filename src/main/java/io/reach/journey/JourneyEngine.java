@@ -321,9 +321,9 @@ class JourneyEngine extends BackgroundWorker {
     private void failForGood(Turn turn, org.springframework.dao.DataIntegrityViolationException refusal) {
         Journey journey = turn.atTransactionStart;
         String step = turn.failingStep();
-        // The first line names the constraint; PostgreSQL's next one quotes the refused row, contacts' data included.
-        String cause = java.util.Objects.requireNonNullElse(refusal.getMostSpecificCause().getMessage(), "no reason given");
-        String error = "step " + step + ": the database refused what it wrote (" + cause.lines().findFirst().orElse("") + ")";
+        // The first line names the constraint.
+        String error = "step " + step + ": the database refused what it wrote ("
+                + io.reach.shared.PassingFailures.firstLine(refusal) + ")";
         log.warn("Journey {} failed: {}", journey.id(), error);
         try {
             whileStillAt(journey, row -> fail(row, error));

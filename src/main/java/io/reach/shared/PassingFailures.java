@@ -16,9 +16,18 @@ public final class PassingFailures {
 
     /** What the database said, on one line: the innermost cause's type and the first line of its message, clipped. */
     public static String cause(RuntimeException e) {
-        Throwable cause = org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e);
-        String message = cause.getMessage() == null ? "" : cause.getMessage().lines().findFirst().orElse("");
-        return cause.getClass().getSimpleName() + ": " + Texts.clip(message, 300);
+        return org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).getClass().getSimpleName() + ": "
+                + Texts.clip(firstLine(e), 300);
+    }
+
+    /**
+     * The first line of the innermost cause's message: PostgreSQL's next lines quote the row it refused, contacts'
+     * data included, which neither a log nor a journey's error should carry.
+     */
+    public static String firstLine(RuntimeException e) {
+        String message = java.util.Objects.requireNonNullElse(
+                org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).getMessage(), "no reason given");
+        return message.lines().findFirst().orElse("");
     }
 
     public static boolean isPassing(RuntimeException e) {

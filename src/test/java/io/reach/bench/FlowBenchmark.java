@@ -127,7 +127,8 @@ public final class FlowBenchmark {
             System.out.printf("%s: %d contacts imported; warming up with rounds of %d more%n", label, phones.size(), warmUp);
             int warmedUp = warmUp(api, jdbc, warmUpPhones);
             long messagesBefore = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single();
-            Map<String, Long> callbacksBefore = callbacksByChannel(jdbc);
+            // The callbacks providers made (Meta's webhooks, SMPP's deliver_sm, Twilio's callbacks), and the messages.
+            Map<String, Long> callbacksBefore = countsBy(jdbc, "webhook_inbox", "channel");
             Map<String, Long> messagesByChannelBefore = countsBy(jdbc, "messages", "channel");
             long eventsBefore = providerEvents(jdbc);
             System.out.printf("%s: warmed up, starting the run%n", label);
@@ -160,7 +161,7 @@ public final class FlowBenchmark {
             }
             double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
             long messages = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single() - messagesBefore;
-            Map<String, Long> callbacks = callbacksByChannel(jdbc);
+            Map<String, Long> callbacks = countsBy(jdbc, "webhook_inbox", "channel");
             callbacks.replaceAll((channel, count) -> count - callbacksBefore.getOrDefault(channel, 0L));
             long webhooks = callbacks.values().stream().mapToLong(Long::longValue).sum();
             long events = providerEvents(jdbc) - eventsBefore;
@@ -431,11 +432,6 @@ public final class FlowBenchmark {
                 });
             }
         }
-    }
-
-    /** The callbacks providers made so far (Meta's webhooks, SMPP's deliver_sm, Twilio's callbacks), by channel. */
-    private static Map<String, Long> callbacksByChannel(JdbcClient jdbc) {
-        return countsBy(jdbc, "webhook_inbox", "channel");
     }
 
     /** The rows of a table so far, by the value of one column. */

@@ -16,6 +16,7 @@ package io.reach.sandbox;
  * @param smsFailStat    the receipt state of an undelivered SMS: UNDELIV (default), EXPIRED or REJECTD
  * @param smsError       the receipt's err code of an undelivered SMS (default 001)
  * @param smsThrottleFirst the first N submits of each SMS part are answered ESME_RTHROTTLED (0x58), then it goes through
+ * @param smsSubmitRespAfterMs the SMSC answers each submit_sm (its submit_sm_resp) this long after it came: a slow SMSC
  * @param call           what a call does: answered (default), busy, no-answer or failed
  * @param callAfterMs    when the call is answered or its outcome is known (default 400)
  * @param callDurationSec how long an answered call lasts (default 5)
@@ -38,6 +39,7 @@ public record Handset(
         String smsFailStat,
         String smsError,
         Integer smsThrottleFirst,
+        Long smsSubmitRespAfterMs,
         String call,
         Long callAfterMs,
         Integer callDurationSec) {

@@ -26,7 +26,8 @@ import tools.jackson.databind.node.ObjectNode;
  * receipts, callbacks) have gone out. Meta, an SMSC and Twilio keep a message going whatever happens to Reach; the
  * sandbox runs in Reach's process, so without this a restart of that process forgot the statuses and replies still to
  * come, and their journeys waited for their timeouts. After a restart each simulator sends what is left, at once for
- * what fell due meanwhile, and knows the ids it gave (a retried send gets the message it got before).
+ * what fell due meanwhile, and knows the ids it gave (a retried send gets the message it got before); the SMSC, which
+ * counts its ids, goes on from those it reserved before.
  * <p>
  * One JSON line per acceptance and per event gone out, written through to the file at once (a {@code kill -9} loses
  * nothing that was answered; a crash of the machine may). Messages whose events have all gone out, or accepted more
@@ -64,6 +65,7 @@ final class SandboxJournal {
     private final JsonMapper json;
     private final Path file;
     private final Map<String, Owed> owed = new LinkedHashMap<>();
+    private final Map<String, Long> idsReserved = new java.util.TreeMap<>();
     private BufferedWriter writer;
     private long lines;
 
@@ -93,6 +95,20 @@ final class SandboxJournal {
     /** The messages of {@code channel} whose events are still owed, oldest first. */
     synchronized List<Owed> owed(String channel) {
         return owed.values().stream().filter(message -> message.channel().equals(channel)).toList();
+    }
+
+    /**
+     * How far a simulator that counts its ids ({@code channel}) reserved them (0: never). It goes on above after a
+     * restart, also once nothing is owed: an id given again would take a receipt of before to a new message.
+     */
+    synchronized long idsReserved(String channel) {
+        return idsReserved.getOrDefault(channel, 0L);
+    }
+
+    /** Notes that a simulator may give the ids of {@code channel} up to {@code upTo}, before it gives any of them. */
+    synchronized void reserveIds(String channel, long upTo) {
+        idsReserved.merge(channel, upTo, Math::max);
+        append(reservation(channel, idsReserved.get(channel)));
     }
 
     /** Notes a message a simulator accepted, before its answer goes out. */
@@ -159,6 +175,10 @@ final class SandboxJournal {
         return line;
     }
 
+    private ObjectNode reservation(String channel, long upTo) {
+        return json.createObjectNode().put("channel", channel).put("idsUpTo", upTo);
+    }
+
     private ObjectNode progress(String channel, String id, int taken) {
         return json.createObjectNode().put("channel", channel).put("id", id).put("taken", taken);
     }
@@ -194,6 +214,10 @@ final class SandboxJournal {
                 continue;
             }
             String channel = line.path("channel").asString(null);
+            if (channel != null && line.has("idsUpTo")) {
+                idsReserved.merge(channel, line.path("idsUpTo").asLong(), Math::max);
+                continue;
+            }
             String id = line.path("id").asString(null);
             if (channel == null || id == null) {
                 continue;
@@ -211,12 +235,17 @@ final class SandboxJournal {
         }
     }
 
-    /** Writes the file anew with what is still owed, and appends from there. */
+    /** Writes the file anew with the ids reserved and what is still owed, and appends from there. */
     private void rewrite() throws IOException {
         close();
         Path fresh = file.resolveSibling(file.getFileName() + ".new");
         lines = 0;
         try (BufferedWriter out = Files.newBufferedWriter(fresh, StandardCharsets.UTF_8)) {
+            for (Map.Entry<String, Long> reserved : idsReserved.entrySet()) {
+                out.write(json.writeValueAsString(reservation(reserved.getKey(), reserved.getValue())));
+                out.newLine();
+                lines++;
+            }
             for (Owed message : owed.values()) {
                 out.write(json.writeValueAsString(acceptance(message)));
                 out.newLine();

@@ -84,6 +84,8 @@ public final class SandboxSmsc {
     private final SandboxJournal journal;
     /** This simulator's name in the {@link SandboxJournal}. */
     static final String CHANNEL = "smpp";
+    private static final long IDS_RESERVED_AT_ONCE = 10_000;
+    private volatile long idsReservedUpTo;
     private final AtomicLong resubmissions = new AtomicLong();
     private volatile SMPPServerSessionListener listener;
     private volatile boolean running;
@@ -93,8 +95,11 @@ public final class SandboxSmsc {
     public SandboxSmsc(HandsetRules rules, String systemId, String password, int historySize, SandboxJournal journal) {
         this.journal = journal;
         if (journal != null) {
-            // Ids go on from those of receipts still owed: an id given again would send their receipts to new messages.
+            // Ids go on from those given before, as an SMSC's do: an id given again would take a receipt of before
+            // (still owed, or kept by a Reach that was down) to a new message.
+            ids.accumulateAndGet(journal.idsReserved(CHANNEL), Math::max);
             journal.owed(CHANNEL).forEach(owed -> ids.accumulateAndGet(Long.parseLong(owed.id(), 16), Math::max));
+            idsReservedUpTo = ids.get();
         }
         this.rules = rules;
         this.systemId = systemId;
@@ -217,7 +222,8 @@ public final class SandboxSmsc {
         public SubmitSmResult onAcceptSubmitSm(SubmitSm submitSm, SMPPServerSession source) throws ProcessRequestException {
             OptionalParameter tlv = submitSm.getOptionalParameter(REACH_REFERENCE_TAG);
             String reference = tlv instanceof OptionalParameter.OctetString octets ? octets.getValueAsString() : null;
-            Integer throttleFirst = rules.forRecipient("+" + submitSm.getDestAddress()).smsThrottleFirst();
+            Handset handset = rules.forRecipient("+" + submitSm.getDestAddress());
+            Integer throttleFirst = handset.smsThrottleFirst();
             if (throttleFirst != null && reference != null
                     && throttledByReference.merge(reference, 1, Integer::sum) <= throttleFirst) {
                 throw new ProcessRequestException("throttled", SMPPConstant.STAT_ESME_RTHROTTLED);
@@ -235,10 +241,23 @@ public final class SandboxSmsc {
                         + " message id {}; an SMSC, which has no such rule, would have sent it again",
                         submitSm.getDestAddress(), reference, messageId);
             }
+            if (handset.smsSubmitRespAfterMs() != null) {
+                answerLate(handset.smsSubmitRespAfterMs());
+            }
             try {
                 return new SubmitSmResult(new MessageId(messageId), new OptionalParameter[0]);
             } catch (org.jsmpp.PDUStringException e) {
                 throw new ProcessRequestException("bad message id", SMPPConstant.STAT_ESME_RSYSERR);
+            }
+        }
+
+        /** A slow SMSC: the submit is taken (its receipts are under way), its submit_sm_resp leaves only later. */
+        private static void answerLate(long afterMs) throws ProcessRequestException {
+            try {
+                Thread.sleep(afterMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ProcessRequestException("stopping", SMPPConstant.STAT_ESME_RSYSERR);
             }
         }
 
@@ -285,7 +304,17 @@ public final class SandboxSmsc {
     }
 
     private String nextId() {
-        return Long.toHexString(ids.incrementAndGet());
+        long id = ids.incrementAndGet();
+        if (journal != null && id > idsReservedUpTo) {
+            synchronized (ids) {
+                if (id > idsReservedUpTo) {
+                    // A block at a time: one line in the journal per ten thousand SMS, not one per SMS.
+                    journal.reserveIds(CHANNEL, id + IDS_RESERVED_AT_ONCE);
+                    idsReservedUpTo = id + IDS_RESERVED_AT_ONCE;
+                }
+            }
+        }
+        return Long.toHexString(id);
     }
 
     private void scheduleReceipts(SubmitSm submitSm, String messageId, SMPPServerSession submitter) {

@@ -29,12 +29,17 @@ final class MultiNodeFlows {
 
     /** A node that only runs the sandbox network, sending Meta's webhooks to {@code reachPort}. */
     static ReachNode sandbox(int reachPort) {
+        return sandbox(reachPort, "classpath:sandbox/flow-handsets.yml");
+    }
+
+    /** A node that only runs the sandbox network, its handsets from {@code rulesFile}. */
+    static ReachNode sandbox(int reachPort, String rulesFile) {
         return ReachNode.start("sandbox", TestDatabase.fresh(), Map.of(
                 "server.port", "0",
                 "reach.sandbox.graph-api-port", "0",
                 "reach.sandbox.smpp.port", "0",
                 "reach.sandbox.twilio.port", "0",
-                "reach.sandbox.rules-file", "classpath:sandbox/flow-handsets.yml",
+                "reach.sandbox.rules-file", rulesFile,
                 "reach.sandbox.webhook-url", "http://127.0.0.1:" + reachPort + "/webhooks/whatsapp",
                 "reach.sandbox.register-senders", "false",
                 "reach.journeys.engine-enabled", "false"));

@@ -323,6 +323,52 @@ class RestartIT {
         }
     }
 
+    @Test
+    void anSmsOnTheWireWhenItsNodeStopsHasItsAnswerRecordedAndIsNotSentAgain() throws Exception {
+        String phone = "+31619900001";
+        // A slow SMSC: the submit_sm is taken at once, its submit_sm_resp leaves three seconds later.
+        java.nio.file.Path rules = java.nio.file.Files.createTempFile(java.nio.file.Path.of("target"), "slow-smsc", ".yml");
+        java.nio.file.Files.writeString(rules, """
+                handsets:
+                  - match: "%s"
+                    name: slow-smsc
+                    smsSubmitRespAfterMs: 3000
+                    smsAfterMs: 300
+                """.formatted(phone));
+        int port = ReachNode.freePort();
+        Map<String, String> database = TestDatabase.fresh();
+        try (ReachNode sandboxNode = MultiNodeFlows.sandbox(port, rules.toAbsolutePath().toString())) {
+            io.reach.sandbox.SandboxSmsc smsc = sandboxNode.bean(SandboxNetwork.class).smsc();
+            String message;
+            try (ReachNode first = MultiNodeFlows.reach("first", database, port)) {
+                FlowFixtures.registerSandboxSenders(first.api(), sandboxNode.bean(SandboxNetwork.class));
+                Fixtures.consentingContact(first.api(), phone);
+                await().atMost(MultiNodeFlows.PATIENCE).until(() -> first.api().get("/api/v1/smpp-links").body()
+                        .contains("\"bound\":true"));
+                Api.Response sent = first.api().post("/api/v1/messages/sms", Map.of("sender", "sandbox-sms", "to", phone,
+                        "text", "Your table is ready", "category", "utility"));
+                assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+                message = sent.json().path("messageId").asString();
+                // On the wire: the SMSC has it, Reach waits for its answer. Then the node stops.
+                await().atMost(Duration.ofSeconds(20)).until(() -> !smsc.submitsTo(phone).isEmpty());
+            }
+            try (ReachNode second = MultiNodeFlows.reach("second", database, port)) {
+                JsonNode recorded = second.api().get("/api/v1/messages/" + message).json();
+                assertThat(recorded.path("providerMessageId").asString()).as(recorded.toString())
+                        .isEqualTo(smsc.submitsTo(phone).get(0).messageId());
+                // Past any lease of the stopped node: a send it left unrecorded would be claimed and sent again now.
+                ReachNode.CLOCK.advance(Duration.ofSeconds(61));
+                await().atMost(MultiNodeFlows.PATIENCE).until(() ->
+                        "delivered".equals(second.api().get("/api/v1/messages/" + message).json().path("status").asString()));
+                assertThat(second.api().get("/api/v1/messages/" + message).json().path("attempts").asInt()).isEqualTo(1);
+                assertThat(smsc.submitsTo(phone)).hasSize(1);
+                assertThat(smsc.resubmissions()).isZero();
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(rules);
+        }
+    }
+
     /** When the lease of the database's one journey ends (the distant past when it has none). */
     private static java.time.Instant leaseEnd(Map<String, String> database) throws java.sql.SQLException {
         try (java.sql.Connection connection = connect(database);

@@ -77,6 +77,22 @@ class SandboxJournalTest {
     }
 
     @Test
+    void keepsTheIdsReservedThroughRewritesAndReopeningsAlsoOnceNothingIsOwed() {
+        SandboxJournal journal = SandboxJournal.open(JSON, directory, NOW);
+        journal.reserveIds("smpp", 20_000);
+        journal.reserveIds("smpp", 10_000); // never back
+        journal.accepted(accepted("wamid.a", NOW, 1));
+        journal.taken("whatsapp", "wamid.a", 1);
+
+        SandboxJournal reopened = SandboxJournal.open(JSON, directory, NOW); // rewritten: owes nothing
+        assertThat(reopened.owed("whatsapp")).isEmpty();
+        assertThat(reopened.idsReserved("smpp")).isEqualTo(20_000);
+        assertThat(reopened.idsReserved("twilio")).isZero();
+        reopened.close();
+        assertThat(SandboxJournal.open(JSON, directory, NOW).idsReserved("smpp")).isEqualTo(20_000);
+    }
+
+    @Test
     void keepsNothingWhenItsDirectoryCannotBeWritten() throws IOException {
         Path notADirectory = Files.writeString(directory.resolve("file"), "x");
 

@@ -150,44 +150,85 @@ class BackgroundWorkerTest {
         }
     }
 
+    /**
+     * Sends what is due, each send waiting for an answer that comes only when {@link #answer} counts down: the
+     * recording of the provider's answer, waiting for a database that does not come back.
+     */
+    private static final class StuckSender extends BackgroundWorker {
+        final Queue<String> due = new ConcurrentLinkedQueue<>();
+        final List<String> started = new CopyOnWriteArrayList<>();
+        private final java.util.concurrent.CountDownLatch answer;
+        private final Duration patience;
+        private final InFlight sends = inFlight(4);
+
+        StuckSender(String name, java.util.concurrent.CountDownLatch answer, Duration patience, String... due) {
+            super(name, Duration.ofMinutes(10), true);
+            this.answer = answer;
+            this.patience = patience;
+            this.due.addAll(List.of(due));
+        }
+
+        @Override
+        protected int doWork() {
+            return sends.claimAsFree(1, wanted -> {
+                String item = due.poll();
+                return item == null ? List.of() : List.of(item);
+            }, item -> item, item -> {
+                started.add(item);
+                try {
+                    answer.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+
+        @Override
+        protected Duration stopPatience() {
+            return patience;
+        }
+    }
+
     @Test
     void stoppingWithSendsStillInHandNamesThemAtError(CapturedOutput output) {
         java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
-        Queue<String> due = new ConcurrentLinkedQueue<>(List.of("message-1"));
-        List<String> started = new CopyOnWriteArrayList<>();
-        BackgroundWorker sending = new BackgroundWorker("test-sender", Duration.ofMinutes(10), true) {
-            private final InFlight sends = inFlight(4);
-
-            @Override
-            protected int doWork() {
-                return sends.claimAsFree(1, wanted -> {
-                    String item = due.poll();
-                    return item == null ? List.of() : List.of(item);
-                }, item -> item, item -> {
-                    started.add(item);
-                    try {
-                        // The recording of the provider's answer, waiting for a database that does not come back.
-                        answer.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-            }
-
-            @Override
-            protected Duration stopPatience() {
-                return Duration.ofMillis(200);
-            }
-        };
+        StuckSender sending = new StuckSender("test-sender", answer, Duration.ofMillis(200), "message-1");
         try {
             sending.start();
-            await().atMost(Duration.ofSeconds(10)).until(() -> started.contains("message-1"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> sending.started.contains("message-1"));
             sending.stop();
             assertThat(output.getOut()).contains("ERROR").contains("test-sender stops with 1 items still under way")
                     .contains("[message-1]");
         } finally {
             answer.countDown();
         }
+    }
+
+    @Test
+    void theWorkersOfANodeStopSideBySideNotEachAfterTheOnesBeforeHaveWaitedOutTheirSends() throws Exception {
+        java.util.concurrent.CountDownLatch answers = new java.util.concurrent.CountDownLatch(1);
+        // A patience far longer than the test's bound: stopped in turn, the second would not stop until the first gave up.
+        StuckSender whatsApp = new StuckSender("test-whatsapp", answers, Duration.ofMinutes(5), "message-1");
+        StuckSender sms = new StuckSender("test-sms", answers, Duration.ofMinutes(5), "message-2");
+        org.springframework.context.support.GenericApplicationContext node =
+                new org.springframework.context.support.GenericApplicationContext();
+        node.registerBean("whatsAppDispatcher", StuckSender.class, () -> whatsApp);
+        node.registerBean("smsDispatcher", StuckSender.class, () -> sms);
+        node.refresh();
+        Thread closing = Thread.ofPlatform().name("test-closing").start(node::close);
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> whatsApp.started.size() + sms.started.size() == 2);
+            // Both stopping at once, while each still waits for its send's answer.
+            await().atMost(Duration.ofSeconds(10)).until(() -> !whatsApp.isRunning() && !sms.isRunning());
+            assertThat(whatsApp.itemsInHand()).isEqualTo(1);
+            assertThat(sms.itemsInHand()).isEqualTo(1);
+        } finally {
+            answers.countDown();
+        }
+        // Once the answers come, the node closes with both sends let go.
+        closing.join(Duration.ofSeconds(30));
+        assertThat(closing.isAlive()).isFalse();
+        assertThat(whatsApp.itemsInHand() + sms.itemsInHand()).isZero();
     }
 
     @Test

@@ -72,6 +72,9 @@ final class SmppLink {
         SMPPSession current = session;
         session = null;
         if (current != null) {
+            // An SMSC answers an unbind at once; one that does not (or whose answer waits behind deliver_sms this
+            // node cannot store while its database is down) holds up the node's stop no longer than this.
+            current.setTransactionTimer(2_000);
             current.unbindAndClose();
         }
     }

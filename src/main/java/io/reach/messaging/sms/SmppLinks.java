@@ -168,7 +168,10 @@ class SmppLinks implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
-        links.values().forEach(SmppLink::stop);
+        // Side by side: each unbind may wait for its SMSC's answer.
+        try (java.util.concurrent.ExecutorService unbinding = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            links.values().forEach(link -> unbinding.execute(link::stop));
+        }
         links.clear();
         scheduler.shutdownNow();
     }
@@ -176,5 +179,15 @@ class SmppLinks implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return running;
+    }
+
+    /**
+     * After the dispatchers when stopping (they stop side by side, each on its own thread): an SMS on the wire gets
+     * its submit_sm_resp over a session still bound, instead of failing and being sent again when its lease ends.
+     * Before the sandbox, whose SMSC the sessions bind to.
+     */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 256;
     }
 }

@@ -1,0 +1,87 @@
+package io.reach.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jsmpp.bean.AlertNotification;
+import org.jsmpp.bean.Alphabet;
+import org.jsmpp.bean.BindType;
+import org.jsmpp.bean.DataSm;
+import org.jsmpp.bean.DeliverSm;
+import org.jsmpp.bean.ESMClass;
+import org.jsmpp.bean.GeneralDataCoding;
+import org.jsmpp.bean.NumberingPlanIndicator;
+import org.jsmpp.bean.RegisteredDelivery;
+import org.jsmpp.bean.TypeOfNumber;
+import org.jsmpp.extra.ProcessRequestException;
+import org.jsmpp.session.BindParameter;
+import org.jsmpp.session.DataSmResult;
+import org.jsmpp.session.MessageReceiverListener;
+import org.jsmpp.session.SMPPSession;
+import org.jsmpp.session.Session;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The sandbox's SMSC over a real SMPP session on loopback, without Reach. */
+class SandboxSmscTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void givesNoMessageIdAgainAfterARestartEvenOnceEveryReceiptWentOut() throws Exception {
+        String first = submitOnceAndTakeItsReceipts("31612340051");
+        String second = submitOnceAndTakeItsReceipts("31612340052");
+
+        // An id given again would take a receipt of before (one a Reach that was down still gets) to the new message.
+        assertThat(Long.parseLong(second, 16)).isGreaterThan(Long.parseLong(first, 16));
+    }
+
+    /** Starts an SMSC on the journal in {@link #directory}, submits one SMS, takes its receipts, stops; returns its id. */
+    private String submitOnceAndTakeItsReceipts(String destination) throws Exception {
+        SandboxJournal journal = SandboxJournal.open(JSON, directory, Instant.now());
+        SandboxSmsc smsc = new SandboxSmsc(HandsetRules.load(null), "reach", "secret", 100, journal);
+        int port = smsc.start(0);
+        SMPPSession session = new SMPPSession();
+        List<DeliverSm> receipts = new CopyOnWriteArrayList<>();
+        session.setMessageReceiverListener(new MessageReceiverListener() {
+            @Override
+            public void onAcceptDeliverSm(DeliverSm deliverSm) {
+                receipts.add(deliverSm);
+            }
+
+            @Override
+            public void onAcceptAlertNotification(AlertNotification alertNotification) {
+            }
+
+            @Override
+            public DataSmResult onAcceptDataSm(DataSm dataSm, Session source) throws ProcessRequestException {
+                throw new ProcessRequestException("not here", 0x03);
+            }
+        });
+        try {
+            session.connectAndBind("127.0.0.1", port, new BindParameter(BindType.BIND_TRX, "reach", "secret", "",
+                    TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null), 10_000);
+            String id = session.submitShortMessage("", TypeOfNumber.ALPHANUMERIC, NumberingPlanIndicator.UNKNOWN, "Reach",
+                    TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, destination, new ESMClass(), (byte) 0,
+                    (byte) 1, null, null, new RegisteredDelivery((byte) 0x01), (byte) 0,
+                    new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0, "Your order is ready".getBytes()).getMessageId();
+            // Every receipt out: the journal owes nothing more of this SMSC.
+            await().atMost(Duration.ofSeconds(10)).until(() -> !receipts.isEmpty()
+                    && journal.owed(SandboxSmsc.CHANNEL).isEmpty());
+            return id;
+        } finally {
+            session.unbindAndClose();
+            smsc.shutdown();
+            journal.close();
+        }
+    }
+}

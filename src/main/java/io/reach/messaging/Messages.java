@@ -43,11 +43,15 @@ public class Messages {
     private final ApplicationEventPublisher events;
     private final InboundMessages inbound;
     private final SendersAtWork sendersAtWork;
+    private final UnrecordedAnswers unrecorded;
 
     Messages(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate batches, Dialect dialect, Clock clock,
              TransactionTemplate transactions, ApplicationEventPublisher events, InboundMessages inbound,
-             SendersAtWork sendersAtWork) {
+             SendersAtWork sendersAtWork, UnrecordedAnswers unrecorded) {
         this.sendersAtWork = sendersAtWork;
+        this.unrecorded = unrecorded;
+        unrecorded.recordWith(false, answer -> transactions.executeWithoutResult(tx ->
+                recordSubmittedIn(answer.messageId(), answer.providerId(), answer.checkStatusAt(), answer.at())));
         this.jdbc = jdbc;
         this.batches = batches;
         this.dialect = dialect;
@@ -319,6 +323,10 @@ public class Messages {
     public List<Outbound> claimDue(Channel channel, java.util.Collection<UUID> senderIds, int limit, Duration lease,
                                    int maxAttempts) {
         List<Claimed> claimed = claimDue(channel, senderIds, limit, lease);
+        if (unrecorded.size() > 0) {
+            // Sent before, its provider's answer kept while the database failed: recorded instead of sent again.
+            claimed = claimed.stream().filter(claim -> !unrecorded.replay(claim.outbound().id())).toList();
+        }
         if (claimed.stream().allMatch(c -> c.outbound().attempt() <= maxAttempts && c.withdrawalPending() == null)) {
             return claimed.stream().map(Claimed::outbound).toList();
         }
@@ -524,29 +532,28 @@ public class Messages {
      * message that was delivered.
      */
     public void recordSubmitted(UUID messageId, String providerMessageId, Instant checkStatusAt) {
+        Instant now = clock.instant();
+        UnrecordedAnswers.Answer answer = new UnrecordedAnswers.Answer(messageId, 0, providerMessageId, checkStatusAt, now);
         try {
-            recordSubmittedOrFail(messageId, providerMessageId, checkStatusAt);
+            unrecorded.record(answer, () -> transactions.executeWithoutResult(tx ->
+                    recordSubmittedIn(messageId, providerMessageId, checkStatusAt, now)));
         } catch (RuntimeException e) {
             // The one case where Reach itself may send a message twice: say which, for whoever answers the customer.
-            log.error("Message {} was taken by its provider (its id {}), but recording that failed: unless its status comes"
-                    + " first, it is sent again when its lease ends. The failure: {}", messageId, providerMessageId,
-                    io.reach.shared.PassingFailures.cause(e));
+            log.error("Message {} was taken by its provider (its id {}), but recording that failed: {} The failure: {}",
+                    messageId, providerMessageId, unrecorded.whatComesOf(answer), io.reach.shared.PassingFailures.cause(e));
             throw e;
         }
     }
 
-    private void recordSubmittedOrFail(UUID messageId, String providerMessageId, Instant checkStatusAt) {
-        Instant now = clock.instant();
-        io.reach.shared.PassingFailures.retry(() -> transactions.executeWithoutResult(tx -> {
-            // The status update also keeps the provider's id and ends the lease (or a status that came first did).
-            applyLocked(messageId, new StatusReport(MessageStatus.SUBMITTED, now, providerMessageId, null, null, null, null), true);
-            reconcile(messageId, providerMessageId);
-            if (checkStatusAt != null) {
-                // Unless a status that came first was final already.
-                jdbc.sql("UPDATE messages SET status_check_at = ? WHERE id = ? AND status IN ('SUBMITTED', 'SENT')")
-                        .params(Times.utc(checkStatusAt), messageId).update();
-            }
-        }), RECORDING_PATIENCE);
+    private void recordSubmittedIn(UUID messageId, String providerMessageId, Instant checkStatusAt, Instant at) {
+        // The status update also keeps the provider's id and ends the lease (or a status that came first did).
+        applyLocked(messageId, new StatusReport(MessageStatus.SUBMITTED, at, providerMessageId, null, null, null, null), true);
+        reconcile(messageId, providerMessageId);
+        if (checkStatusAt != null) {
+            // Unless a status that came first was final already.
+            jdbc.sql("UPDATE messages SET status_check_at = ? WHERE id = ? AND status IN ('SUBMITTED', 'SENT')")
+                    .params(Times.utc(checkStatusAt), messageId).update();
+        }
     }
 
     /**

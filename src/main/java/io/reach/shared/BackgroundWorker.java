@@ -154,8 +154,10 @@ public abstract class BackgroundWorker implements SmartLifecycle {
                 } else if (!inHand.isEmpty()) {
                     java.util.List<Object> left = inHand.stream().limit(100).toList();
                     log.error("{} stops with {} items still under way after {} ms, what came of them not recorded (the"
-                            + " database failing?): they are run again when their leases end, a send sent again unless"
-                            + " its status comes first: {}{}", name, inHand.size(), patience.toMillis(), left,
+                            + " database failing?): they are taken up again when their leases end; a send its provider"
+                            + " took is then recorded from the answer this node kept (unrecorded-answers.jsonl in its data"
+                            + " directory), and sent again only by another node that claims it first, unless its status"
+                            + " comes first: {}{}", name, inHand.size(), patience.toMillis(), left,
                             inHand.size() > left.size() ? " and more" : "");
                 }
             } catch (InterruptedException e) {

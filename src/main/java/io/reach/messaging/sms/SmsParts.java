@@ -20,10 +20,13 @@ class SmsParts {
 
     private final JdbcClient jdbc;
     private final Clock clock;
+    private final io.reach.messaging.UnrecordedAnswers unrecorded;
 
-    SmsParts(JdbcClient jdbc, Clock clock) {
+    SmsParts(JdbcClient jdbc, Clock clock, io.reach.messaging.UnrecordedAnswers unrecorded) {
         this.jdbc = jdbc;
         this.clock = clock;
+        this.unrecorded = unrecorded;
+        unrecorded.recordWith(true, answer -> record(answer.messageId(), answer.part(), answer.providerId(), answer.at()));
     }
 
     /**
@@ -56,17 +59,22 @@ class SmsParts {
 
     /** The SMSC took a part and gave it this id: recorded, or the part would be submitted again (see Messages). */
     void accepted(UUID messageId, int number, String providerPartId) {
+        io.reach.messaging.UnrecordedAnswers.Answer answer =
+                new io.reach.messaging.UnrecordedAnswers.Answer(messageId, number, providerPartId, null, clock.instant());
         try {
-            io.reach.shared.PassingFailures.retry(() -> jdbc.sql("UPDATE sms_parts SET provider_part_id = ?, status = ?,"
-                            + " submitted_at = ?, updated_at = ? WHERE message_id = ? AND part_number = ?")
-                    .params(providerPartId, MessageStatus.SUBMITTED.name(), Times.now(clock), Times.now(clock), messageId, number)
-                    .update(), io.reach.messaging.Messages.RECORDING_PATIENCE);
+            unrecorded.record(answer, () -> record(messageId, number, providerPartId, answer.at()));
         } catch (RuntimeException e) {
-            log.error("Part {} of message {} was taken by the SMSC (its id {}), but recording that failed: unless its receipt"
-                    + " comes first, the message is submitted again when its lease ends. The failure: {}", number, messageId,
-                    providerPartId, io.reach.shared.PassingFailures.cause(e));
+            log.error("Part {} of message {} was taken by the SMSC (its id {}), but recording that failed: {} The failure: {}",
+                    number, messageId, providerPartId, unrecorded.whatComesOf(answer), io.reach.shared.PassingFailures.cause(e));
             throw e;
         }
+    }
+
+    private void record(UUID messageId, int number, String providerPartId, java.time.Instant at) {
+        jdbc.sql("UPDATE sms_parts SET provider_part_id = ?, status = ?, submitted_at = ?, updated_at = ? WHERE message_id = ?"
+                        + " AND part_number = ? AND provider_part_id IS NULL")
+                .params(providerPartId, MessageStatus.SUBMITTED.name(), Times.utc(at), Times.now(clock), messageId, number)
+                .update();
     }
 
     /** Locks the parts of a message, so that receipts of its parts processed at once (by several nodes) serialise. */

@@ -7,7 +7,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -246,21 +244,9 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
 
     /** Reads what an earlier run kept and writes the file anew with only that. */
     private void read() {
-        if (!Files.exists(file)) {
-            return;
-        }
         try {
             Map<String, Answer> left = new LinkedHashMap<>();
-            for (String text : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                JsonNode line;
-                try {
-                    line = json.readTree(text);
-                } catch (JacksonException cutShort) {
-                    continue; // the last line of a process killed while writing it
-                }
-                if (line == null || !line.isObject()) {
-                    continue;
-                }
+            for (JsonNode line : io.reach.shared.JsonLines.read(json, file)) {
                 if (line.has("recorded")) {
                     left.remove(line.path("recorded").asString());
                 } else if (line.has("message")) {
@@ -271,22 +257,15 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
                     left.put(answer.key(), answer);
                 }
             }
+            if (left.isEmpty() && !Files.exists(file)) {
+                return;
+            }
             kept.putAll(left);
             if (!left.isEmpty()) {
                 log.warn("{} providers' answers were kept in {} by an earlier run, which could not record them: recorded"
                         + " now, or as soon as the database can be reached; their messages are not sent again", left.size(), file);
             }
-            Path fresh = file.resolveSibling(file.getFileName() + ".new");
-            StringBuilder text = new StringBuilder();
-            for (Answer answer : left.values()) {
-                text.append(json.writeValueAsString(line(answer))).append('\n');
-            }
-            try (FileChannel rewritten = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                rewritten.write(ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
-                rewritten.force(true);
-            }
-            Files.move(fresh, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            io.reach.shared.JsonLines.rewrite(json, file, left.values().stream().map(this::line).toList());
         } catch (IOException | RuntimeException e) {
             log.warn("Cannot read or rewrite {} ({}); the answers it keeps that were read are recorded by this run: {}",
                     file, e.toString(), kept.size());

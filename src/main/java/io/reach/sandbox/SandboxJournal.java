@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -199,20 +197,8 @@ final class SandboxJournal {
     }
 
     private void read(Instant now) throws IOException {
-        if (!Files.exists(file)) {
-            return;
-        }
         Instant oldest = now.minus(HORIZON);
-        for (String text : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            JsonNode line;
-            try {
-                line = json.readTree(text);
-            } catch (JacksonException cutShort) {
-                continue; // the last line of a process killed while writing it
-            }
-            if (line == null || !line.isObject()) {
-                continue;
-            }
+        for (JsonNode line : io.reach.shared.JsonLines.read(json, file)) {
             String channel = line.path("channel").asString(null);
             if (channel != null && line.has("idsUpTo")) {
                 idsReserved.merge(channel, line.path("idsUpTo").asLong(), Math::max);
@@ -238,26 +224,16 @@ final class SandboxJournal {
     /** Writes the file anew with the ids reserved and what is still owed, and appends from there. */
     private void rewrite() throws IOException {
         close();
-        Path fresh = file.resolveSibling(file.getFileName() + ".new");
-        lines = 0;
-        try (BufferedWriter out = Files.newBufferedWriter(fresh, StandardCharsets.UTF_8)) {
-            for (Map.Entry<String, Long> reserved : idsReserved.entrySet()) {
-                out.write(json.writeValueAsString(reservation(reserved.getKey(), reserved.getValue())));
-                out.newLine();
-                lines++;
-            }
-            for (Owed message : owed.values()) {
-                out.write(json.writeValueAsString(acceptance(message)));
-                out.newLine();
-                lines++;
-                if (message.taken() > 0) {
-                    out.write(json.writeValueAsString(progress(message.channel(), message.id(), message.taken())));
-                    out.newLine();
-                    lines++;
-                }
+        List<ObjectNode> fresh = new ArrayList<>();
+        idsReserved.forEach((channel, upTo) -> fresh.add(reservation(channel, upTo)));
+        for (Owed message : owed.values()) {
+            fresh.add(acceptance(message));
+            if (message.taken() > 0) {
+                fresh.add(progress(message.channel(), message.id(), message.taken()));
             }
         }
-        Files.move(fresh, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        io.reach.shared.JsonLines.rewrite(json, file, fresh);
+        lines = fresh.size();
         writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
 }

@@ -53,10 +53,7 @@ class UnrecordedAnswersIT {
             ReachNode first = ReachNode.start("first", database, settings);
             try {
                 Api api = first.api();
-                Api.Response sender = api.post("/api/v1/senders", Map.of("name", "meta-kept", "phoneNumberId", "106540352242977",
-                        "wabaId", "102290129340398", "displayNumber", "+15550783881", "accessToken", "token", "appSecret", "secret",
-                        "verifyToken", "verify", "graphApiBaseUrl", meta.baseUrl(), "graphApiVersion", "v21.0"));
-                assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+                Fixtures.metaSender(api, "meta-kept", meta.baseUrl());
                 Fixtures.orderTemplate(api, "kept_order");
                 Fixtures.consentingContact(api, "+31612380001");
                 Api.Response sent = Fixtures.sendOrder(api, "meta-kept", "kept_order", "+31612380001");

@@ -63,10 +63,7 @@ class PassingDatabaseFailuresIT extends ReachIntegrationTest {
 
     @Test
     void recordsAnAcceptedSendThroughAPassingDatabaseFailureAndSendsItOnce() throws Exception {
-        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "meta-held", "phoneNumberId", "106540352242977",
-                "wabaId", "102290129340398", "displayNumber", "+15550783881", "accessToken", "token", "appSecret", "secret",
-                "verifyToken", "verify", "graphApiBaseUrl", META.baseUrl(), "graphApiVersion", "v21.0"));
-        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        Fixtures.metaSender(api, "meta-held", META.baseUrl());
         Fixtures.orderTemplate(api, "held_order");
         Fixtures.consentingContact(api, "+31612370001");
         Api.Response sent = Fixtures.sendOrder(api, "meta-held", "held_order", "+31612370001");

@@ -18,6 +18,14 @@ public final class Fixtures {
         return response.json();
     }
 
+    /** Registers a WhatsApp sender whose Graph API is at {@code graphApiBaseUrl} (a test's stand-in for Meta). */
+    public static void metaSender(Api api, String name, String graphApiBaseUrl) {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", name, "phoneNumberId", "106540352242977",
+                "wabaId", "102290129340398", "displayNumber", "+15550783881", "accessToken", "token", "appSecret", "secret",
+                "verifyToken", "verify", "graphApiBaseUrl", graphApiBaseUrl, "graphApiVersion", "v21.0"));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+    }
+
     public static JsonNode consentingContact(Api api, String phone) {
         return contact(api, phone, Map.of("marketing", true, "utility", true), false);
     }

@@ -65,6 +65,35 @@ public class DurableCommits extends JdbcTransactionManager {
         }
     }
 
+    /**
+     * A rollback on a connection the database dropped (a restart, a failover) fails too. Spring would then throw the
+     * rollback's failure in place of the statement's or the commit's, logging the latter at ERROR with its stack trace,
+     * for every transaction an outage cuts short. The database ends such a transaction itself as it loses the
+     * connection, so the rollback's failure is only logged at DEBUG, and the first failure, which Reach handles as a
+     * passing one, goes on. A rollback that fails on a connection still there fails as before.
+     */
+    @Override
+    protected void doRollback(DefaultTransactionStatus status) {
+        try {
+            super.doRollback(status);
+        } catch (RuntimeException e) {
+            if (!PassingFailures.isPassing(e) || !connectionLost(status)) {
+                throw e;
+            }
+            log.debug("The rollback found its connection gone; the database ended the transaction with it", e);
+        }
+    }
+
+    /** Whether the transaction's connection is closed or fails its check (the pool then drops it). */
+    private static boolean connectionLost(DefaultTransactionStatus status) {
+        Connection connection = ((JdbcTransactionObjectSupport) status.getTransaction()).getConnectionHolder().getConnection();
+        try {
+            return connection.isClosed() || !connection.isValid(1);
+        } catch (SQLException e) {
+            return true;
+        }
+    }
+
     @Override
     protected void doCleanupAfterCompletion(Object transaction) {
         WITHOUT_WAITING.remove();

@@ -1,6 +1,7 @@
 package io.reach.shared;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
+@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
 class DurableCommitsTest {
 
     @TempDir
@@ -120,5 +122,73 @@ class DurableCommitsTest {
         // The mark goes with that transaction only.
         transactions.executeWithoutResult(tx -> jdbc.update("INSERT INTO rows_written VALUES (2)"));
         assertThat(commits.writes.get()).isEqualTo(before + 1);
+    }
+
+    /**
+     * A connection PostgreSQL dropped mid-transaction (a restart, a failover): its rollback fails as the driver's does
+     * then; its commit too when {@code commitFails}. {@code lost} false: the connection is still there.
+     */
+    private static javax.sql.DataSource dropped(boolean commitFails, boolean lost) {
+        Connection connection = (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getAutoCommit" -> true;
+                    case "isClosed" -> false;
+                    case "isValid" -> !lost;
+                    case "rollback" -> throw new java.sql.SQLException("This connection has been closed.", "08003");
+                    case "commit" -> {
+                        if (commitFails) {
+                            throw new java.sql.SQLException("An I/O error occurred while sending to the backend.", "08006");
+                        }
+                        yield null;
+                    }
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> method.getReturnType() == boolean.class ? false
+                            : method.getReturnType() == int.class ? 0 : null;
+                });
+        return new org.springframework.jdbc.datasource.AbstractDataSource() {
+            @Override
+            public Connection getConnection() {
+                return connection;
+            }
+
+            @Override
+            public Connection getConnection(String username, String password) {
+                return connection;
+            }
+        };
+    }
+
+    @Test
+    void aStatementThatLostItsConnectionFailsWithItsOwnFailureAndNoErrorFromTheRollbackAfterIt(
+            org.springframework.boot.test.system.CapturedOutput output) {
+        TransactionTemplate transactions = new TransactionTemplate(new DurableCommits(dropped(false, true), Dialect.POSTGRESQL));
+        RuntimeException lost = new org.springframework.dao.DataAccessResourceFailureException(
+                "An I/O error occurred while sending to the backend.");
+
+        assertThatThrownBy(() -> transactions.executeWithoutResult(tx -> {
+            throw lost;
+        })).isSameAs(lost);
+        assertThat(output.getOut()).doesNotContain("overridden by rollback exception");
+    }
+
+    @Test
+    void aCommitThatLostItsConnectionFailsWithItsOwnFailureAndNoErrorFromTheRollbackAfterIt(
+            org.springframework.boot.test.system.CapturedOutput output) {
+        TransactionTemplate transactions = new TransactionTemplate(new DurableCommits(dropped(true, true), Dialect.POSTGRESQL));
+
+        assertThatThrownBy(() -> transactions.executeWithoutResult(tx -> { }))
+                .isInstanceOf(org.springframework.dao.DataAccessResourceFailureException.class)
+                .hasMessageContaining("JDBC commit");
+        assertThat(output.getOut()).doesNotContain("overridden by rollback exception");
+    }
+
+    @Test
+    void aRollbackThatFailsOnAConnectionStillThereFailsAsBefore() {
+        TransactionTemplate transactions = new TransactionTemplate(new DurableCommits(dropped(false, false), Dialect.POSTGRESQL));
+
+        assertThatThrownBy(() -> transactions.executeWithoutResult(tx -> {
+            throw new IllegalStateException("a refused step");
+        })).hasMessageContaining("JDBC rollback");
     }
 }

@@ -158,21 +158,32 @@ class JourneyEngine extends BackgroundWorker {
         }
     }
 
-    /** Stops as the worker does, then gives back the leases of the running journeys claimed ahead. */
+    /**
+     * Stops as the worker does, then gives back the leases of the running journeys claimed ahead: waiting for that at
+     * most {@link #GIVING_BACK}, since a database that is down would hold the node's stop for a connection's timeout
+     * (10 s), and the leases run out anyway.
+     */
     @Override
     public synchronized void stop() {
         super.stop();
         if (!claimedAhead.isEmpty()) {
+            List<java.util.UUID> ids = claimedAhead.stream().map(ahead -> ahead.journey().id()).toList();
+            java.util.concurrent.CompletableFuture<Void> givingBack = java.util.concurrent.CompletableFuture.runAsync(
+                    () -> store.release(ids), command -> Thread.ofVirtual().name("engine-giving-back").start(command));
             try {
-                store.release(claimedAhead.stream().map(ahead -> ahead.journey().id()).toList());
-            } catch (RuntimeException e) {
+                givingBack.get(GIVING_BACK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 log.info("Could not give back the leases of {} journeys claimed ahead; they are taken up when the leases end",
-                        claimedAhead.size(), e);
+                        ids.size(), e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             claimedAhead.forEach(ahead -> letGo(ahead.journey()));
             claimedAhead.clear();
         }
     }
+
+    private static final java.time.Duration GIVING_BACK = java.time.Duration.ofSeconds(2);
 
     @Override
     public int itemsInHand() {

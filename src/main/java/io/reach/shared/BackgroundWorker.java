@@ -257,12 +257,12 @@ public abstract class BackgroundWorker implements SmartLifecycle {
     }
 
     /**
-     * How long {@link #stop()} waits for its loop and its items in flight together. With what may follow it while the
-     * database is down (the journey engine giving back its claims waits up to 10 s for a connection), a node's stop
-     * stays within Spring's 30 s a shutdown phase and a container's usual grace period.
+     * How long {@link #stop()} waits for its loop and its items in flight together: longer than a provider's request
+     * may take (15 s), so that a send on the wire gets its answer; short enough that, with what may follow it while
+     * the database is down, the workers' shutdown phase ends within Spring's 30 s.
      */
     protected Duration stopPatience() {
-        return Duration.ofSeconds(15);
+        return Duration.ofSeconds(20);
     }
 
     @Override

@@ -22,6 +22,7 @@ public abstract class BackgroundWorker implements SmartLifecycle {
     private final Semaphore signal = new Semaphore(0);
     private final java.util.List<InFlight> inFlights = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean running;
+    private volatile Duration stopPatience = StopPatience.DEFAULT;
     private Thread thread;
 
     protected BackgroundWorker(String name, Duration pollInterval, boolean enabled) {
@@ -257,12 +258,18 @@ public abstract class BackgroundWorker implements SmartLifecycle {
     }
 
     /**
-     * How long {@link #stop()} waits for its loop and its items in flight together: longer than a provider's request
-     * may take (15 s), so that a send on the wire gets its answer; short enough that, with what may follow it while
-     * the database is down, the workers' shutdown phase ends within Spring's 30 s.
+     * How long {@link #stop()} waits for its loop and its items in flight together ({@code reach.stop-patience}, set by
+     * {@link StopPatience}): by default longer than a provider's request may take (15 s), so that a send on the wire
+     * gets its answer; short enough that, with what may follow it while the database is down, the workers' shutdown
+     * phase ends within Spring's 30 s.
      */
     protected Duration stopPatience() {
-        return Duration.ofSeconds(20);
+        return stopPatience;
+    }
+
+    /** Sets {@link #stopPatience()}. */
+    public void setStopPatience(Duration patience) {
+        this.stopPatience = patience;
     }
 
     @Override

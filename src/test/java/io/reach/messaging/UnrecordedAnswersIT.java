@@ -37,6 +37,8 @@ class UnrecordedAnswersIT {
         Map<String, String> database = TestDatabase.fresh();
         Path dataDir = Path.of("target", "test-data", UUID.randomUUID().toString());
         Map<String, String> settings = Map.of("reach.data-dir", dataDir.toString(), "reach.sandbox.enabled", "false",
+                // The node stops with the send in hand, its recording still failing: a second, not twenty.
+                "reach.stop-patience", "1s",
                 // A statement that waits a second for a lock fails, as one does when the database is gone.
                 "spring.datasource.hikari.connection-init-sql",
                 TestDatabase.postgres() ? "SET lock_timeout = 1000" : "SET LOCK_TIMEOUT 1000");

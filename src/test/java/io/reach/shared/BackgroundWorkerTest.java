@@ -232,6 +232,16 @@ class BackgroundWorkerTest {
     }
 
     @Test
+    void everyWorkerTakesTheNodesStopPatienceAndANegativeOneIsRefused() {
+        BackgroundWorker configured = (BackgroundWorker) new StopPatience(Duration.ofSeconds(3))
+                .postProcessBeforeInitialization(worker, "worker");
+        assertThat(configured.stopPatience()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(new QueueWorker().stopPatience()).isEqualTo(Duration.ofSeconds(20));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new StopPatience(Duration.ofSeconds(-1)))
+                .hasMessageContaining("reach.stop-patience");
+    }
+
+    @Test
     void stoppingWithNothingInHandSaysNothing(CapturedOutput output) {
         BackgroundWorker idle = new BackgroundWorker("test-idle", Duration.ofMinutes(10), true) {
             private final InFlight sends = inFlight(4);

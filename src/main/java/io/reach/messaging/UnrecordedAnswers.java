@@ -150,9 +150,9 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
     }
 
     /**
-     * Records what is kept of one message's answers, its parts' first; true when it must not be sent now: an answer
-     * to it as a whole was kept (it was sent: recorded now, or later), or a part's could not be recorded yet (it would
-     * be submitted again).
+     * Records what is kept of one message's answers, its parts' first; true when there was any: the message is then
+     * not sent now (it was, in whole or in part), but recorded submitted once every part is, or claimed again when
+     * its lease ends to send the parts no provider took.
      */
     public boolean replay(UUID messageId) {
         if (kept.isEmpty()) {
@@ -160,12 +160,19 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
         }
         List<Answer> answers = kept.values().stream().filter(answer -> answer.messageId().equals(messageId))
                 .sorted(PARTS_FIRST).toList();
-        boolean holdBack = false;
-        for (Answer answer : answers) {
-            boolean recorded = replay(answer);
-            holdBack |= answer.part() == 0 || !recorded;
+        answers.forEach(this::replay);
+        return !answers.isEmpty();
+    }
+
+    /**
+     * Records a message's answer now, once, as a kept one is (an SMS whose last part's kept answer was just recorded:
+     * the message was submitted, which its dispatcher would have recorded next); throws when the database fails.
+     */
+    public void recordNow(Answer answer) {
+        Consumer<Answer> recorder = recorders.get(answer.part() > 0);
+        if (recorder != null) {
+            recorder.accept(answer);
         }
-        return holdBack;
     }
 
     /**

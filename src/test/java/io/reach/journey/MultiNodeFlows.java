@@ -47,7 +47,15 @@ final class MultiNodeFlows {
 
     /** A Reach node on the test database, with no sandbox of its own. */
     static ReachNode reach(String name, Map<String, String> database, int port) {
-        return ReachNode.start(name, database, Map.of("server.port", String.valueOf(port), "reach.sandbox.enabled", "false"));
+        return reach(name, database, port, Map.of());
+    }
+
+    /** A Reach node on the test database, with no sandbox of its own, and these settings too. */
+    static ReachNode reach(String name, Map<String, String> database, int port, Map<String, String> settings) {
+        Map<String, String> all = new java.util.HashMap<>(settings);
+        all.put("server.port", String.valueOf(port));
+        all.put("reach.sandbox.enabled", "false");
+        return ReachNode.start(name, database, all);
     }
 
     /** Registers the sandbox node's numbers as senders and the example flow; returns the flow id. */

@@ -326,29 +326,14 @@ class RestartIT {
     @Test
     void anSmsOnTheWireWhenItsNodeStopsHasItsAnswerRecordedAndIsNotSentAgain() throws Exception {
         String phone = "+31619900001";
-        // A slow SMSC: the submit_sm is taken at once, its submit_sm_resp leaves three seconds later.
-        java.nio.file.Path rules = java.nio.file.Files.createTempFile(java.nio.file.Path.of("target"), "slow-smsc", ".yml");
-        java.nio.file.Files.writeString(rules, """
-                handsets:
-                  - match: "%s"
-                    name: slow-smsc
-                    smsSubmitRespAfterMs: 3000
-                    smsAfterMs: 300
-                """.formatted(phone));
+        java.nio.file.Path rules = slowSmsc(phone);
         int port = ReachNode.freePort();
         Map<String, String> database = TestDatabase.fresh();
         try (ReachNode sandboxNode = MultiNodeFlows.sandbox(port, rules.toAbsolutePath().toString())) {
             io.reach.sandbox.SandboxSmsc smsc = sandboxNode.bean(SandboxNetwork.class).smsc();
             String message;
             try (ReachNode first = MultiNodeFlows.reach("first", database, port)) {
-                FlowFixtures.registerSandboxSenders(first.api(), sandboxNode.bean(SandboxNetwork.class));
-                Fixtures.consentingContact(first.api(), phone);
-                await().atMost(MultiNodeFlows.PATIENCE).until(() -> first.api().get("/api/v1/smpp-links").body()
-                        .contains("\"bound\":true"));
-                Api.Response sent = first.api().post("/api/v1/messages/sms", Map.of("sender", "sandbox-sms", "to", phone,
-                        "text", "Your table is ready", "category", "utility"));
-                assertThat(sent.status()).as(sent.body()).isEqualTo(202);
-                message = sent.json().path("messageId").asString();
+                message = sendSms(first, sandboxNode, phone);
                 // On the wire: the SMSC has it, Reach waits for its answer. Then the node stops.
                 await().atMost(Duration.ofSeconds(20)).until(() -> !smsc.submitsTo(phone).isEmpty());
             }
@@ -356,17 +341,93 @@ class RestartIT {
                 JsonNode recorded = second.api().get("/api/v1/messages/" + message).json();
                 assertThat(recorded.path("providerMessageId").asString()).as(recorded.toString())
                         .isEqualTo(smsc.submitsTo(phone).get(0).messageId());
-                // Past any lease of the stopped node: a send it left unrecorded would be claimed and sent again now.
-                ReachNode.CLOCK.advance(Duration.ofSeconds(61));
-                await().atMost(MultiNodeFlows.PATIENCE).until(() ->
-                        "delivered".equals(second.api().get("/api/v1/messages/" + message).json().path("status").asString()));
-                assertThat(second.api().get("/api/v1/messages/" + message).json().path("attempts").asInt()).isEqualTo(1);
-                assertThat(smsc.submitsTo(phone)).hasSize(1);
-                assertThat(smsc.resubmissions()).isZero();
+                assertSentOnceAndDelivered(second, smsc, message, phone);
             }
         } finally {
             java.nio.file.Files.deleteIfExists(rules);
         }
+    }
+
+    @Test
+    void anSmsPartTheSmscTookWhileTheDatabaseFailedIsNotSubmittedAgainWhenItsNodeStartsAgain() throws Exception {
+        String phone = "+31619900002";
+        java.nio.file.Path rules = slowSmsc(phone);
+        int port = ReachNode.freePort();
+        Map<String, String> database = TestDatabase.fresh();
+        java.nio.file.Path dataDir = java.nio.file.Path.of("target", "test-data", java.util.UUID.randomUUID().toString());
+        Map<String, String> settings = Map.of("reach.data-dir", dataDir.toString(), "reach.stop-patience", "1s",
+                // A statement that waits a second for a lock fails, as one does when the database is gone.
+                "spring.datasource.hikari.connection-init-sql",
+                TestDatabase.postgres() ? "SET lock_timeout = 1000" : "SET LOCK_TIMEOUT 1000");
+        try (ReachNode sandboxNode = MultiNodeFlows.sandbox(port, rules.toAbsolutePath().toString())) {
+            io.reach.sandbox.SandboxSmsc smsc = sandboxNode.bean(SandboxNetwork.class).smsc();
+            String message;
+            ReachNode first = MultiNodeFlows.reach("first", database, port, settings);
+            try {
+                message = sendSms(first, sandboxNode, phone);
+                await().atMost(Duration.ofSeconds(20)).until(() -> !smsc.submitsTo(phone).isEmpty());
+                try (java.sql.Connection holder = connect(database)) {
+                    holder.setAutoCommit(false);
+                    try (java.sql.PreparedStatement lock = holder.prepareStatement(
+                            "SELECT part_number FROM sms_parts WHERE message_id = ? FOR UPDATE")) {
+                        lock.setObject(1, java.util.UUID.fromString(message));
+                        lock.executeQuery().close();
+                    }
+                    // The SMSC answers; recording its id fails on the lock, so it is kept on the disk; the node stops.
+                    java.nio.file.Path kept = dataDir.resolve("unrecorded-answers.jsonl");
+                    String smscId = smsc.submitsTo(phone).get(0).messageId();
+                    await().atMost(Duration.ofSeconds(20)).until(() -> java.nio.file.Files.exists(kept)
+                            && java.nio.file.Files.readString(kept).contains(smscId));
+                    first.close();
+                    TestDatabase.awaitNoneWaitingForALock(holder, "UPDATE sms_parts");
+                    holder.rollback();
+                }
+            } finally {
+                first.close();
+            }
+            try (ReachNode second = MultiNodeFlows.reach("second", database, port, settings)) {
+                assertSentOnceAndDelivered(second, smsc, message, phone);
+                assertThat(second.api().get("/api/v1/messages/" + message).json().path("providerMessageId").asString())
+                        .isEqualTo(smsc.submitsTo(phone).get(0).messageId());
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(rules);
+        }
+    }
+
+    /** Rules for one handset behind a slow SMSC: its submit_sm is taken at once, its submit_sm_resp leaves 3 s later. */
+    private static java.nio.file.Path slowSmsc(String phone) throws java.io.IOException {
+        java.nio.file.Path rules = java.nio.file.Files.createTempFile(java.nio.file.Path.of("target"), "slow-smsc", ".yml");
+        return java.nio.file.Files.writeString(rules, """
+                handsets:
+                  - match: "%s"
+                    name: slow-smsc
+                    smsSubmitRespAfterMs: 3000
+                    smsAfterMs: 300
+                """.formatted(phone));
+    }
+
+    /** Registers the sandbox's senders on {@code node}, and sends one SMS to {@code phone} once the SMPP link is up. */
+    private static String sendSms(ReachNode node, ReachNode sandboxNode, String phone) {
+        FlowFixtures.registerSandboxSenders(node.api(), sandboxNode.bean(SandboxNetwork.class));
+        Fixtures.consentingContact(node.api(), phone);
+        await().atMost(MultiNodeFlows.PATIENCE).until(() -> node.api().get("/api/v1/smpp-links").body()
+                .contains("\"bound\":true"));
+        Api.Response sent = node.api().post("/api/v1/messages/sms", Map.of("sender", "sandbox-sms", "to", phone,
+                "text", "Your table is ready", "category", "utility"));
+        assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+        return sent.json().path("messageId").asString();
+    }
+
+    /** Past any lease of the stopped node (a send it left unrecorded would be sent again now), the SMS is delivered, sent once. */
+    private static void assertSentOnceAndDelivered(ReachNode node, io.reach.sandbox.SandboxSmsc smsc, String message,
+                                                   String phone) {
+        ReachNode.CLOCK.advance(Duration.ofSeconds(61));
+        await().atMost(MultiNodeFlows.PATIENCE).until(() ->
+                "delivered".equals(node.api().get("/api/v1/messages/" + message).json().path("status").asString()));
+        assertThat(node.api().get("/api/v1/messages/" + message).json().path("attempts").asInt()).isEqualTo(1);
+        assertThat(smsc.submitsTo(phone)).hasSize(1);
+        assertThat(smsc.resubmissions()).isZero();
     }
 
     /** When the lease of the database's one journey ends (the distant past when it has none). */

@@ -74,6 +74,7 @@ class UnrecordedAnswersIT {
                     Path kept = dataDir.resolve("unrecorded-answers.jsonl");
                     await().atMost(PATIENCE).until(() -> Files.exists(kept) && Files.readString(kept).contains("wamid.kept-1"));
                     first.close();
+                    TestDatabase.awaitNoneWaitingForALock(holder, "FROM messages%FOR UPDATE");
                     holder.rollback();
                 }
             } finally {

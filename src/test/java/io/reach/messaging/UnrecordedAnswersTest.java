@@ -118,7 +118,7 @@ class UnrecordedAnswersTest {
         assertThat(recorded).containsExactly("5a000002");
         next.replayAll();
         assertThat(recorded).containsExactly("5a000002", "5a000001");
-        assertThat(next.replay(MESSAGE)).as("both parts recorded: the rest of the message may go").isFalse();
+        assertThat(next.replay(MESSAGE)).as("nothing kept any more: the message goes its usual way").isFalse();
     }
 
     @Test

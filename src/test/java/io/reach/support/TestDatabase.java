@@ -73,6 +73,19 @@ public final class TestDatabase {
         return jdbc.sql(waiting).param("%" + statementText + "%").query(Long.class).single();
     }
 
+    /**
+     * Waits, asking on {@code connection}, until no session waits for a lock running a statement that contains
+     * {@code statementText}: a node stopped while one of its statements waited has then given it up, and its pool,
+     * closed, gives it no connection to try again. Only then may a test let go of the lock without that node's
+     * statement going through late (in one JVM, a stopped node's threads outlive it).
+     */
+    public static void awaitNoneWaitingForALock(Connection connection, String statementText) {
+        org.springframework.jdbc.core.simple.JdbcClient jdbc = org.springframework.jdbc.core.simple.JdbcClient.create(
+                new org.springframework.jdbc.datasource.SingleConnectionDataSource(connection, true));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> sessionsWaitingForALock(jdbc, statementText) == 0);
+    }
+
     /** The settings of a fresh database (H2 in memory, or a new PostgreSQL schema), for contexts started by hand. */
     public static java.util.Map<String, String> fresh() {
         java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();

@@ -26,7 +26,15 @@ class SmsParts {
         this.jdbc = jdbc;
         this.clock = clock;
         this.unrecorded = unrecorded;
-        unrecorded.recordWith(true, answer -> record(answer.messageId(), answer.part(), answer.providerId(), answer.at()));
+        unrecorded.recordWith(true, answer -> {
+            record(answer.messageId(), answer.part(), answer.providerId(), answer.at());
+            List<Part> parts = of(answer.messageId());
+            if (parts.stream().allMatch(part -> part.providerPartId() != null)) {
+                // Every part taken: the message was submitted, with its first part's id, as its dispatcher records it.
+                unrecorded.recordNow(new io.reach.messaging.UnrecordedAnswers.Answer(answer.messageId(), 0,
+                        parts.getFirst().providerPartId(), null, answer.at()));
+            }
+        });
     }
 
     /**

@@ -62,6 +62,7 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
     private final Map<Boolean, Consumer<Answer>> recorders = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.time.Duration patience;
     private FileChannel out;
+    private volatile boolean running;
 
     @org.springframework.beans.factory.annotation.Autowired
     UnrecordedAnswers(JsonMapper json, @Value("${reach.data-dir:./data}") String dataDir) {
@@ -75,8 +76,6 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
         this.patience = patience;
         read();
     }
-
-    private volatile boolean running;
 
     /**
      * Records what an earlier run kept, before the dispatchers start: their claims would count one more attempt of each

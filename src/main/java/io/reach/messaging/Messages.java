@@ -512,11 +512,12 @@ public class Messages {
     }
 
     /**
-     * How long the recording of a provider's answer is tried again while the database fails (a restart, a failover):
-     * an accepted send that is not recorded is sent again when its lease ends. Longer than the lease, since nothing
-     * can send it again meanwhile: another node's claim needs the database too (and the row, which the recording
-     * locks once it can), and this node does not send twice what it has in hand ({@code BackgroundWorker.InFlight}).
-     * Bounded so that a failure that only looks passing does not hold a sender's slot for ever.
+     * How long the recording of a provider's answer is tried again while the database fails (a restart, a failover),
+     * the answer kept on the node's disk meanwhile and after ({@link UnrecordedAnswers}): an accepted send that is not
+     * recorded would be sent again when its lease ends. Longer than the lease, since nothing can send it again
+     * meanwhile: another node's claim needs the database too (and the row, which the recording locks once it can),
+     * and this node does not send twice what it has in hand ({@code BackgroundWorker.InFlight}). Bounded so that a
+     * failure that only looks passing does not hold a sender's slot for ever.
      */
     public static final java.time.Duration RECORDING_PATIENCE = java.time.Duration.ofMinutes(10);
 

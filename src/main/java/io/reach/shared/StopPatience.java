@@ -16,9 +16,21 @@ class StopPatience implements BeanPostProcessor {
 
     private final Duration patience;
 
-    StopPatience(@Value("${reach.stop-patience:20s}") Duration patience) {
+    /**
+     * Room a worker's stop needs beside its patience: an interrupted loop's 5 s, and the journey engine's 2 s to give
+     * back its claims.
+     */
+    static final Duration AROUND = Duration.ofSeconds(10);
+
+    StopPatience(@Value("${reach.stop-patience:20s}") Duration patience,
+                 @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration phase) {
         if (patience.isNegative()) {
             throw new IllegalArgumentException("reach.stop-patience must not be negative: " + patience);
+        }
+        if (patience.plus(AROUND).compareTo(phase) > 0) {
+            // Spring would close the database's pool and the providers' clients under workers still waiting.
+            throw new IllegalArgumentException("reach.stop-patience (" + patience + ") must be at least " + AROUND
+                    + " under spring.lifecycle.timeout-per-shutdown-phase (" + phase + "): raise that too");
         }
         this.patience = patience;
     }

@@ -232,13 +232,18 @@ class BackgroundWorkerTest {
     }
 
     @Test
-    void everyWorkerTakesTheNodesStopPatienceAndANegativeOneIsRefused() {
-        BackgroundWorker configured = (BackgroundWorker) new StopPatience(Duration.ofSeconds(3))
+    void everyWorkerTakesTheNodesStopPatienceAndOneThatIsNegativeOrOutlastsSpringsShutdownPhaseIsRefused() {
+        Duration phase = Duration.ofSeconds(30);
+        BackgroundWorker configured = (BackgroundWorker) new StopPatience(Duration.ofSeconds(3), phase)
                 .postProcessBeforeInitialization(worker, "worker");
         assertThat(configured.stopPatience()).isEqualTo(Duration.ofSeconds(3));
         assertThat(new QueueWorker().stopPatience()).isEqualTo(Duration.ofSeconds(20));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new StopPatience(Duration.ofSeconds(-1)))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new StopPatience(Duration.ofSeconds(-1), phase))
                 .hasMessageContaining("reach.stop-patience");
+        // Longer than Spring waits for a shutdown phase: the pool would close under the workers still waiting.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new StopPatience(Duration.ofSeconds(25), phase))
+                .hasMessageContaining("spring.lifecycle.timeout-per-shutdown-phase");
+        assertThat(new StopPatience(Duration.ofSeconds(50), Duration.ofMinutes(1))).isNotNull();
     }
 
     @Test

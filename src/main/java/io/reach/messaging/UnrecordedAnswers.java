@@ -178,7 +178,8 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
      * Records every answer kept, each message's parts first; stops at the first that the database fails for the
      * moment, to try again at the next turn.
      */
-    @org.springframework.scheduling.annotation.Scheduled(fixedDelayString = "${reach.messaging.kept-answers-interval:2s}")
+    @org.springframework.scheduling.annotation.Scheduled(fixedDelayString = "${reach.messaging.kept-answers-interval:2s}",
+            initialDelayString = "${reach.messaging.kept-answers-interval:2s}") // start() took the first turn
     void replayAll() {
         if (kept.isEmpty()) {
             return;

@@ -25,74 +25,127 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A node stopped while its database fails to record an answer Meta gave (a lock held too long here; an outage alike):
- * the answer kept in the node's data directory is recorded when it starts again, and the message is not sent twice,
- * though its lease ran out meanwhile.
+ * the answer kept in the node's data directory is recorded when it starts again, or when it claims the message, and
+ * the message is not sent twice, though its lease ran out meanwhile.
  */
 class UnrecordedAnswersIT {
 
     private static final Duration PATIENCE = Duration.ofSeconds(60);
 
+    /** Meta, answering each send with {@code wamid.kept-<n>} once the test has locked the message's row. */
+    private record HeldMeta(FakeProvider provider, CountDownLatch locked) implements AutoCloseable {
+
+        static HeldMeta start() {
+            CountDownLatch locked = new CountDownLatch(1);
+            return new HeldMeta(new FakeProvider((n, request) -> {
+                try {
+                    locked.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return new FakeProvider.Answer(200,
+                        "{\"messaging_product\":\"whatsapp\",\"messages\":[{\"id\":\"wamid.kept-" + n + "\"}]}");
+            }), locked);
+        }
+
+        @Override
+        public void close() {
+            provider.close();
+        }
+    }
+
     @Test
     void aNodeStoppedWhileItsDatabaseFailedRecordsTheAnswerItKeptWhenItStartsAgainAndDoesNotSendTwice() throws Exception {
         Map<String, String> database = TestDatabase.fresh();
-        Path dataDir = Path.of("target", "test-data", UUID.randomUUID().toString());
-        Map<String, String> settings = Map.of("reach.data-dir", dataDir.toString(), "reach.sandbox.enabled", "false",
+        Map<String, String> settings = settings(Map.of());
+        try (HeldMeta meta = HeldMeta.start(); Connection holder = connect(database)) {
+            String message = keptByAStoppedNode(database, settings, meta, holder);
+            holder.rollback();
+            pastTheLease(database, message);
+            try (ReachNode second = ReachNode.start("second", database, settings)) {
+                // Recorded as the node starts, before its dispatchers claim anything: not one attempt more.
+                assertRecordedNotSentAgain(second, meta, message, 1);
+            }
+        }
+    }
+
+    @Test
+    void aKeptAnswerIsRecordedWhenItsMessageIsClaimedInsteadOfBeingSentAgain() throws Exception {
+        Map<String, String> database = TestDatabase.fresh();
+        // No turn of the replay but the one at start, which the lock still held makes fail: only the claim is left.
+        Map<String, String> settings = settings(Map.of("reach.messaging.kept-answers-interval", "1h"));
+        try (HeldMeta meta = HeldMeta.start(); Connection holder = connect(database)) {
+            String message = keptByAStoppedNode(database, settings, meta, holder);
+            pastTheLease(database, message);
+            try (ReachNode second = ReachNode.start("second", database, settings)) {
+                assertThat(second.bean(UnrecordedAnswers.class).size()).as("answers kept after the start").isEqualTo(1);
+                holder.rollback();
+                // The claim counts an attempt, and records the answer kept instead of sending.
+                assertRecordedNotSentAgain(second, meta, message, 2);
+            }
+        }
+    }
+
+    private static Map<String, String> settings(Map<String, String> more) {
+        Map<String, String> settings = new java.util.HashMap<>(Map.of(
+                "reach.data-dir", Path.of("target", "test-data", UUID.randomUUID().toString()).toString(),
+                "reach.sandbox.enabled", "false",
                 // The node stops with the send in hand, its recording still failing: a second, not twenty.
                 "reach.stop-patience", "1s",
                 // A statement that waits a second for a lock fails, as one does when the database is gone.
                 "spring.datasource.hikari.connection-init-sql",
-                TestDatabase.postgres() ? "SET lock_timeout = 1000" : "SET LOCK_TIMEOUT 1000");
-        CountDownLatch answer = new CountDownLatch(1);
-        try (FakeProvider meta = new FakeProvider((n, request) -> {
-                 try {
-                     answer.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
-                 } catch (InterruptedException e) {
-                     Thread.currentThread().interrupt();
-                 }
-                 return new FakeProvider.Answer(200, "{\"messaging_product\":\"whatsapp\",\"messages\":[{\"id\":\"wamid.kept-" + n + "\"}]}");
-             })) {
-            String message;
-            ReachNode first = ReachNode.start("first", database, settings);
-            try {
-                Api api = first.api();
-                Fixtures.metaSender(api, "meta-kept", meta.baseUrl());
-                Fixtures.orderTemplate(api, "kept_order");
-                Fixtures.consentingContact(api, "+31612380001");
-                Api.Response sent = Fixtures.sendOrder(api, "meta-kept", "kept_order", "+31612380001");
-                assertThat(sent.status()).as(sent.body()).isEqualTo(202);
-                message = sent.json().path("messageId").asString();
-                await().atMost(PATIENCE).until(() -> meta.requests().size() == 1);
+                TestDatabase.postgres() ? "SET lock_timeout = 1000" : "SET LOCK_TIMEOUT 1000"));
+        settings.putAll(more);
+        return settings;
+    }
 
-                try (Connection holder = connect(database)) {
-                    holder.setAutoCommit(false);
-                    try (PreparedStatement lock = holder.prepareStatement("SELECT id FROM messages WHERE id = ? FOR UPDATE")) {
-                        lock.setObject(1, UUID.fromString(message));
-                        lock.executeQuery().close();
-                    }
-                    answer.countDown();
-                    // Meta's answer is on the disk once its recording failed, and the node stops while it still fails.
-                    Path kept = dataDir.resolve("unrecorded-answers.jsonl");
-                    await().atMost(PATIENCE).until(() -> Files.exists(kept) && Files.readString(kept).contains("wamid.kept-1"));
-                    first.close();
-                    TestDatabase.awaitNoneWaitingForALock(holder, "FROM messages%FOR UPDATE");
-                    holder.rollback();
-                }
-            } finally {
-                first.close();
-            }
+    /**
+     * A node sends a message Meta takes while {@code holder} locks its row, so that recording the answer fails and
+     * it is kept on the disk; the node stops meanwhile. The lock is still held when this returns.
+     */
+    private static String keptByAStoppedNode(Map<String, String> database, Map<String, String> settings, HeldMeta meta,
+                                             Connection holder) throws Exception {
+        ReachNode first = ReachNode.start("first", database, settings);
+        try {
+            Api api = first.api();
+            Fixtures.metaSender(api, "meta-kept", meta.provider().baseUrl());
+            Fixtures.orderTemplate(api, "kept_order");
+            Fixtures.consentingContact(api, "+31612380001");
+            Api.Response sent = Fixtures.sendOrder(api, "meta-kept", "kept_order", "+31612380001");
+            assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+            String message = sent.json().path("messageId").asString();
+            await().atMost(PATIENCE).until(() -> meta.provider().requests().size() == 1);
 
-            // Past the lease of the send: without the answer kept, the next claim sends the message again.
-            ReachNode.CLOCK.advance(Duration.between(ReachNode.CLOCK.instant(), leaseEnd(database, message)).plusSeconds(1));
-            try (ReachNode second = ReachNode.start("second", database, settings)) {
-                await().atMost(PATIENCE).until(() -> "submitted".equals(second.api().get("/api/v1/messages/" + message)
-                        .json().path("status").asString()));
-                JsonNode recorded = second.api().get("/api/v1/messages/" + message).json();
-                assertThat(recorded.path("providerMessageId").asString()).isEqualTo("wamid.kept-1");
-                assertThat(recorded.path("attempts").asInt()).isEqualTo(1);
-                assertThat(meta.requests()).as("sends Meta got").hasSize(1);
-                assertThat(second.bean(UnrecordedAnswers.class).size()).isZero();
+            holder.setAutoCommit(false);
+            try (PreparedStatement lock = holder.prepareStatement("SELECT id FROM messages WHERE id = ? FOR UPDATE")) {
+                lock.setObject(1, UUID.fromString(message));
+                lock.executeQuery().close();
             }
+            meta.locked().countDown();
+            Path kept = Path.of(settings.get("reach.data-dir")).resolve("unrecorded-answers.jsonl");
+            await().atMost(PATIENCE).until(() -> Files.exists(kept) && Files.readString(kept).contains("wamid.kept-1"));
+            first.close();
+            // In one JVM the stopped node's threads outlive it: its statement gives up before the lock is let go.
+            TestDatabase.awaitNoneWaitingForALock(holder, "FROM messages%FOR UPDATE");
+            return message;
+        } finally {
+            first.close();
         }
+    }
+
+    /** Moves the clock past the lease of the send: without the answer kept, the next claim would send it again. */
+    private static void pastTheLease(Map<String, String> database, String message) throws Exception {
+        ReachNode.CLOCK.advance(Duration.between(ReachNode.CLOCK.instant(), leaseEnd(database, message)).plusSeconds(1));
+    }
+
+    private static void assertRecordedNotSentAgain(ReachNode node, HeldMeta meta, String message, int attempts) {
+        await().atMost(PATIENCE).until(() -> "submitted".equals(node.api().get("/api/v1/messages/" + message)
+                .json().path("status").asString()));
+        JsonNode recorded = node.api().get("/api/v1/messages/" + message).json();
+        assertThat(recorded.path("providerMessageId").asString()).isEqualTo("wamid.kept-1");
+        assertThat(recorded.path("attempts").asInt()).isEqualTo(attempts);
+        assertThat(meta.provider().requests()).as("sends Meta got").hasSize(1);
+        assertThat(node.bean(UnrecordedAnswers.class).size()).isZero();
     }
 
     private static Instant leaseEnd(Map<String, String> database, String message) throws Exception {

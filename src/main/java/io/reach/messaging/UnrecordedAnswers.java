@@ -59,7 +59,8 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
     private final JsonMapper json;
     private final Path file;
     private final Map<String, Answer> kept = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<Boolean, Consumer<Answer>> recorders = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Consumer<Answer> messageRecorder;
+    private volatile Consumer<Answer> partRecorder;
     private final java.time.Duration patience;
     private FileChannel out;
     private volatile boolean running;
@@ -113,7 +114,11 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
      * false, by {@link Messages}) and an SMS part's ({@code parts} true, by the SMS channel).
      */
     public void recordWith(boolean parts, Consumer<Answer> recorder) {
-        recorders.put(parts, recorder);
+        if (parts) {
+            partRecorder = recorder;
+        } else {
+            messageRecorder = recorder;
+        }
     }
 
     /**
@@ -168,7 +173,7 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
      * the message was submitted, which its dispatcher would have recorded next); throws when the database fails.
      */
     public void recordNow(Answer answer) {
-        Consumer<Answer> recorder = recorders.get(answer.part() > 0);
+        Consumer<Answer> recorder = recorderOf(answer);
         if (recorder != null) {
             recorder.accept(answer);
         }
@@ -195,7 +200,7 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
 
     /** Records one kept answer; false when the database failed for the moment (it stays kept). */
     private boolean replay(Answer answer) {
-        Consumer<Answer> recorder = recorders.get(answer.part() > 0);
+        Consumer<Answer> recorder = recorderOf(answer);
         if (recorder == null || !kept.containsKey(answer.key())) {
             return recorder != null;
         }
@@ -212,6 +217,10 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
         }
         forget(answer);
         return true;
+    }
+
+    private Consumer<Answer> recorderOf(Answer answer) {
+        return answer.part() > 0 ? partRecorder : messageRecorder;
     }
 
     private synchronized void keep(Answer answer) {

@@ -186,7 +186,7 @@ class RestartIT {
         // What a node that died after its first page leaves: that page's progress, committed with its journeys (left
         // out here, to show that the launch goes on from its last page, not from the start).
         String cursor;
-        try (java.sql.Connection connection = connect(database)) {
+        try (java.sql.Connection connection = TestDatabase.connect(database)) {
             java.sql.ResultSet fifthHundredth = connection.createStatement()
                     .executeQuery("SELECT id FROM contacts ORDER BY id LIMIT 1 OFFSET 499");
             fifthHundredth.next();
@@ -253,7 +253,7 @@ class RestartIT {
             long queued = count(database, "SELECT COUNT(*) FROM messages WHERE status = 'QUEUED'");
             assertThat(queued).as("messages the stop left in the queue").isPositive();
             // One of them as a crash in the middle of a claim leaves it: its attempt counted, and never made.
-            try (java.sql.Connection connection = connect(database)) {
+            try (java.sql.Connection connection = TestDatabase.connect(database)) {
                 assertThat(connection.createStatement().executeUpdate("UPDATE messages SET attempts = 1 WHERE id ="
                         + " (SELECT id FROM messages WHERE status = 'QUEUED' ORDER BY id LIMIT 1)")).isEqualTo(1);
             }
@@ -355,10 +355,10 @@ class RestartIT {
         int port = ReachNode.freePort();
         Map<String, String> database = TestDatabase.fresh();
         java.nio.file.Path dataDir = java.nio.file.Path.of("target", "test-data", java.util.UUID.randomUUID().toString());
-        Map<String, String> settings = Map.of("reach.data-dir", dataDir.toString(), "reach.stop-patience", "1s",
-                // A statement that waits a second for a lock fails, as one does when the database is gone.
-                "spring.datasource.hikari.connection-init-sql",
-                TestDatabase.postgres() ? "SET lock_timeout = 1000" : "SET LOCK_TIMEOUT 1000");
+        Map<String, String> settings = new java.util.HashMap<>(Map.of("reach.data-dir", dataDir.toString(),
+                "reach.stop-patience", "1s"));
+        // A statement that waits a second for a lock fails, as one does when the database is gone.
+        settings.putAll(TestDatabase.lockTimeout(Duration.ofSeconds(1)));
         try (ReachNode sandboxNode = MultiNodeFlows.sandbox(port, rules.toAbsolutePath().toString())) {
             io.reach.sandbox.SandboxSmsc smsc = sandboxNode.bean(SandboxNetwork.class).smsc();
             String message;
@@ -366,13 +366,9 @@ class RestartIT {
             try {
                 message = sendSms(first, sandboxNode, phone);
                 await().atMost(Duration.ofSeconds(20)).until(() -> !smsc.submitsTo(phone).isEmpty());
-                try (java.sql.Connection holder = connect(database)) {
-                    holder.setAutoCommit(false);
-                    try (java.sql.PreparedStatement lock = holder.prepareStatement(
-                            "SELECT part_number FROM sms_parts WHERE message_id = ? FOR UPDATE")) {
-                        lock.setObject(1, java.util.UUID.fromString(message));
-                        lock.executeQuery().close();
-                    }
+                try (java.sql.Connection holder = TestDatabase.connect(database)) {
+                    TestDatabase.lockRow(holder, "SELECT part_number FROM sms_parts WHERE message_id = ? FOR UPDATE",
+                            java.util.UUID.fromString(message));
                     // The SMSC answers; recording its id fails on the lock, so it is kept on the disk; the node stops.
                     java.nio.file.Path kept = dataDir.resolve("unrecorded-answers.jsonl");
                     String smscId = smsc.submitsTo(phone).get(0).messageId();
@@ -432,7 +428,7 @@ class RestartIT {
 
     /** When the lease of the database's one journey ends (the distant past when it has none). */
     private static java.time.Instant leaseEnd(Map<String, String> database) throws java.sql.SQLException {
-        try (java.sql.Connection connection = connect(database);
+        try (java.sql.Connection connection = TestDatabase.connect(database);
              java.sql.ResultSet rows = connection.createStatement().executeQuery("SELECT lease_until FROM journeys")) {
             rows.next();
             java.time.OffsetDateTime until = rows.getObject(1, java.time.OffsetDateTime.class);
@@ -469,13 +465,8 @@ class RestartIT {
         return count(database, "SELECT COUNT(*) FROM journeys WHERE lease_until IS NOT NULL");
     }
 
-    private static java.sql.Connection connect(Map<String, String> database) throws java.sql.SQLException {
-        return java.sql.DriverManager.getConnection(database.get("spring.datasource.url"),
-                database.get("spring.datasource.username"), database.get("spring.datasource.password"));
-    }
-
     private static long count(Map<String, String> database, String sql) throws java.sql.SQLException {
-        try (java.sql.Connection connection = connect(database);
+        try (java.sql.Connection connection = TestDatabase.connect(database);
              java.sql.ResultSet rs = connection.createStatement().executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);

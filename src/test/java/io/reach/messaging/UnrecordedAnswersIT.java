@@ -11,7 +11,6 @@ import io.reach.support.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -58,7 +57,7 @@ class UnrecordedAnswersIT {
     void aNodeStoppedWhileItsDatabaseFailedRecordsTheAnswerItKeptWhenItStartsAgainAndDoesNotSendTwice() throws Exception {
         Map<String, String> database = TestDatabase.fresh();
         Map<String, String> settings = settings(Map.of());
-        try (HeldMeta meta = HeldMeta.start(); Connection holder = connect(database)) {
+        try (HeldMeta meta = HeldMeta.start(); Connection holder = TestDatabase.connect(database)) {
             String message = keptByAStoppedNode(database, settings, meta, holder);
             holder.rollback();
             pastTheLease(database, message);
@@ -74,7 +73,7 @@ class UnrecordedAnswersIT {
         Map<String, String> database = TestDatabase.fresh();
         // No turn of the replay but the one at start, which the lock still held makes fail: only the claim is left.
         Map<String, String> settings = settings(Map.of("reach.messaging.kept-answers-interval", "1h"));
-        try (HeldMeta meta = HeldMeta.start(); Connection holder = connect(database)) {
+        try (HeldMeta meta = HeldMeta.start(); Connection holder = TestDatabase.connect(database)) {
             String message = keptByAStoppedNode(database, settings, meta, holder);
             pastTheLease(database, message);
             try (ReachNode second = ReachNode.start("second", database, settings)) {
@@ -91,10 +90,9 @@ class UnrecordedAnswersIT {
                 "reach.data-dir", Path.of("target", "test-data", UUID.randomUUID().toString()).toString(),
                 "reach.sandbox.enabled", "false",
                 // The node stops with the send in hand, its recording still failing: a second, not twenty.
-                "reach.stop-patience", "1s",
-                // A statement that waits a second for a lock fails, as one does when the database is gone.
-                "spring.datasource.hikari.connection-init-sql",
-                TestDatabase.postgres() ? "SET lock_timeout = 1000" : "SET LOCK_TIMEOUT 1000"));
+                "reach.stop-patience", "1s"));
+        // A statement that waits a second for a lock fails, as one does when the database is gone.
+        settings.putAll(TestDatabase.lockTimeout(Duration.ofSeconds(1)));
         settings.putAll(more);
         return settings;
     }
@@ -116,11 +114,7 @@ class UnrecordedAnswersIT {
             String message = sent.json().path("messageId").asString();
             await().atMost(PATIENCE).until(() -> meta.provider().requests().size() == 1);
 
-            holder.setAutoCommit(false);
-            try (PreparedStatement lock = holder.prepareStatement("SELECT id FROM messages WHERE id = ? FOR UPDATE")) {
-                lock.setObject(1, UUID.fromString(message));
-                lock.executeQuery().close();
-            }
+            TestDatabase.lockRow(holder, "SELECT id FROM messages WHERE id = ? FOR UPDATE", UUID.fromString(message));
             meta.locked().countDown();
             Path kept = Path.of(settings.get("reach.data-dir")).resolve("unrecorded-answers.jsonl");
             await().atMost(PATIENCE).until(() -> Files.exists(kept) && Files.readString(kept).contains("wamid.kept-1"));
@@ -149,7 +143,7 @@ class UnrecordedAnswersIT {
     }
 
     private static Instant leaseEnd(Map<String, String> database, String message) throws Exception {
-        try (Connection connection = connect(database);
+        try (Connection connection = TestDatabase.connect(database);
              PreparedStatement select = connection.prepareStatement("SELECT lease_until FROM messages WHERE id = ?")) {
             select.setObject(1, UUID.fromString(message));
             try (ResultSet rows = select.executeQuery()) {
@@ -157,10 +151,5 @@ class UnrecordedAnswersIT {
                 return rows.getObject(1, java.time.OffsetDateTime.class).toInstant();
             }
         }
-    }
-
-    private static Connection connect(Map<String, String> database) throws Exception {
-        return DriverManager.getConnection(database.get("spring.datasource.url"), database.get("spring.datasource.username"),
-                database.get("spring.datasource.password"));
     }
 }

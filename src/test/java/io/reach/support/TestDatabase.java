@@ -40,11 +40,7 @@ public final class TestDatabase {
             throws SQLException {
         Connection holder = dataSource.getConnection();
         try {
-            holder.setAutoCommit(false);
-            try (java.sql.PreparedStatement lock = holder.prepareStatement(selectForUpdate)) {
-                lock.setObject(1, key);
-                lock.executeQuery().close();
-            }
+            lockRow(holder, selectForUpdate, key);
             return holder;
         } catch (SQLException | RuntimeException e) {
             holder.close();
@@ -57,9 +53,32 @@ public final class TestDatabase {
      * statement fails, as a passing failure), on H2 or PostgreSQL alike.
      */
     public static void registerLockTimeout(DynamicPropertyRegistry registry, java.time.Duration timeout) {
+        lockTimeout(timeout).forEach((key, value) -> registry.add(key, () -> value));
+    }
+
+    /** The settings that make a statement waiting longer than {@code timeout} for a lock fail, for a node started by hand. */
+    public static java.util.Map<String, String> lockTimeout(java.time.Duration timeout) {
         long millis = timeout.toMillis();
-        registry.add("spring.datasource.hikari.connection-init-sql",
-                () -> postgres() ? "SET lock_timeout = " + millis : "SET LOCK_TIMEOUT " + millis);
+        return java.util.Map.of("spring.datasource.hikari.connection-init-sql",
+                postgres() ? "SET lock_timeout = " + millis : "SET LOCK_TIMEOUT " + millis);
+    }
+
+    /**
+     * Opens a transaction on {@code holder} that locks the row {@code selectForUpdate} finds for {@code key}; the lock
+     * holds until the caller commits, rolls back or closes it.
+     */
+    public static void lockRow(Connection holder, String selectForUpdate, Object key) throws SQLException {
+        holder.setAutoCommit(false);
+        try (java.sql.PreparedStatement lock = holder.prepareStatement(selectForUpdate)) {
+            lock.setObject(1, key);
+            lock.executeQuery().close();
+        }
+    }
+
+    /** A connection of its own to the database of {@code settings} (from {@link #fresh()}). */
+    public static Connection connect(java.util.Map<String, String> settings) throws SQLException {
+        return DriverManager.getConnection(settings.get("spring.datasource.url"), settings.get("spring.datasource.username"),
+                settings.get("spring.datasource.password"));
     }
 
     /**

@@ -30,6 +30,7 @@ public abstract class InboxProcessor extends BackgroundWorker {
     private final TransactionTemplate transactions;
     private final Duration lease;
     private final Clock clock;
+    private final io.reach.shared.DatabaseOutage outage;
     private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     // How many runs of transactions, side by side, a claimed batch is spread over (one more at most, see packed):
     // most groups are one callback (one status), and every transaction costs a commit, a "processed" mark and a
@@ -42,8 +43,9 @@ public abstract class InboxProcessor extends BackgroundWorker {
     private volatile long drainedAt = -1;
 
     protected InboxProcessor(String name, String source, WebhookInbox inbox, TransactionTemplate transactions,
-                             Duration pollInterval, Duration lease, Clock clock) {
+                             Duration pollInterval, Duration lease, Clock clock, io.reach.shared.DatabaseOutage outage) {
         super(name, pollInterval, true);
+        this.outage = outage;
         this.source = source;
         this.inbox = inbox;
         this.transactions = transactions;
@@ -57,15 +59,24 @@ public abstract class InboxProcessor extends BackgroundWorker {
      * and it costs neither a claim nor a transaction of its own. When it cannot be applied now (it fails, or earlier
      * callbacks wait, whose order it must not pass), it is stored for the background processing, which applies it
      * soon after (and retries it, with backoff, if it keeps failing). Throws only when it cannot even be stored: the
-     * provider must then send it again.
+     * provider must then send it again. So it does, without waiting, while the database is known out of reach
+     * ({@link io.reach.shared.DatabaseOutage}); and a callback the pool gave no connection to apply is not stored with
+     * a second wait.
      */
     public void receive(java.util.UUID senderId, String body) {
+        outage.unlessOutOfReach(() -> store(senderId, body));
+    }
+
+    private void store(java.util.UUID senderId, String body) {
         if (appliesOnArrival()) {
             try {
                 transactions.executeWithoutResult(tx -> process(new WebhookInbox.Entry(
                         inbox.storeProcessed(source, senderId, body), senderId, body, 1)));
                 return;
             } catch (RuntimeException e) {
+                if (io.reach.shared.DatabaseOutage.noConnectionGiven(e)) {
+                    throw e;
+                }
                 log.debug("A {} callback could not be applied as it came; it is stored for the background", source, e);
             }
         }

@@ -69,6 +69,9 @@ public final class SandboxSmsc {
     public record Submit(String destination, byte dataCoding, byte esmClass, byte[] payload, String reference, String messageId,
                          java.time.Instant receivedAt) {}
 
+    /** How long a receipt the ESME refused waits before it is delivered again. */
+    static final long REFUSED_AGAIN_AFTER_MS = 1_000;
+
     private final HandsetRules rules;
     private final String systemId;
     private final String password;
@@ -80,6 +83,8 @@ public final class SandboxSmsc {
     private final Map<String, Integer> throttledByReference;
     private final List<SMPPServerSession> sessions = new CopyOnWriteArrayList<>();
     private final Queue<Runnable> undeliveredReceipts = new ConcurrentLinkedQueue<>();
+    // Whether a turn of the kept receipts is scheduled: one at a time, however many receipts are kept meanwhile.
+    private final java.util.concurrent.atomic.AtomicBoolean keptReceiptsDue = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicLong ids = new AtomicLong(0x5A000000L);
     private final SandboxJournal journal;
     /** This simulator's name in the {@link SandboxJournal}. */
@@ -375,7 +380,7 @@ public final class SandboxSmsc {
                 ? submitter : sessions.stream().filter(s -> s.getSessionState().isBound()).findFirst().orElse(null);
         Runnable retry = () -> receipt(null, recipient, sender, messageId, submitted, state, error, intermediate, progress);
         if (session == null) {
-            keep(retry);
+            keep(retry, 250);
             return;
         }
         DeliveryReceipt receipt = new DeliveryReceipt(messageId, 1, state == DeliveryReceiptState.DELIVRD ? 1 : 0, submitted,
@@ -387,8 +392,9 @@ public final class SandboxSmsc {
                     TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, sender, esm, (byte) 0, (byte) 0,
                     new RegisteredDelivery(0), DataCodings.ZERO, receipt.toString().getBytes(StandardCharsets.US_ASCII));
         } catch (Exception e) {
-            // The ESME did not acknowledge: keep the receipt for its next bind.
-            keep(retry);
+            // The ESME did not acknowledge: keep the receipt for its next bind. One it refused (it could not store it
+            // for the moment) is delivered again a little later, as an SMSC's retry schedule would.
+            keep(retry, e instanceof org.jsmpp.extra.NegativeResponseException ? REFUSED_AGAIN_AFTER_MS : 250);
             return;
         }
         if (journal != null) {
@@ -400,12 +406,13 @@ public final class SandboxSmsc {
      * Keeps a receipt that found no session for the next bind. A session may have bound (and taken the receipts
      * kept so far) while this one was failing on a session that was going away: then it is tried again shortly.
      */
-    private void keep(Runnable receipt) {
+    private void keep(Runnable receipt, long retryAfterMs) {
         undeliveredReceipts.add(receipt);
-        if (running && hasBoundSession()) {
+        if (running && hasBoundSession() && keptReceiptsDue.compareAndSet(false, true)) {
             try {
-                timer.schedule(this::deliverKeptReceipts, 250, TimeUnit.MILLISECONDS);
+                timer.schedule(this::deliverKeptReceipts, retryAfterMs, TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+                keptReceiptsDue.set(false);
                 log.debug("the sandbox SMSC is shut down; a kept receipt stays undelivered");
             }
         }
@@ -413,6 +420,8 @@ public final class SandboxSmsc {
 
     /** Kept receipts go out one after the other, in the order they were due (those kept meanwhile wait their turn). */
     private void deliverKeptReceipts() {
+        // Receipts kept from now on (those of this turn refused again included) schedule the next turn.
+        keptReceiptsDue.set(false);
         for (int kept = undeliveredReceipts.size(); kept > 0 && hasBoundSession(); kept--) {
             Runnable receipt = undeliveredReceipts.poll();
             if (receipt == null) {

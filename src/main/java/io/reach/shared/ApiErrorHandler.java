@@ -88,6 +88,16 @@ class ApiErrorHandler {
                 List.of());
     }
 
+    /** A provider's callback refused without waiting while the database is out of reach (said once, see DatabaseOutage). */
+    @ExceptionHandler(DatabaseOutOfReach.class)
+    ResponseEntity<ApiError> outOfReach(DatabaseOutOfReach e) {
+        log.debug("Answered 503 at once: {}", e.getMessage());
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header(org.springframework.http.HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS))
+                .body(new ApiError("database_unavailable", "Reach's database has been out of reach since " + e.since()
+                        + "; this callback was not stored: deliver it again", List.of()));
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<ApiError> unexpected(Exception e) {
         if (clientWentAway(e)) {

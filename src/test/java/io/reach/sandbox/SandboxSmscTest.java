@@ -45,16 +45,40 @@ class SandboxSmscTest {
         assertThat(Long.parseLong(second, 16)).isGreaterThan(Long.parseLong(first, 16));
     }
 
-    /** Starts an SMSC on the journal in {@link #directory}, submits one SMS, takes its receipts, stops; returns its id. */
+    @Test
+    void aReceiptTheEsmeRefusesForTheMomentIsDeliveredAgainUntilTakenAndThenOnlyOnce() throws Exception {
+        submitOnceAndTakeItsReceipts("31612340053", 3);
+
+        assertThat(refused).hasValue(3);
+        assertThat(receipts).extracting(r -> new String(r.getShortMessage())).doesNotHaveDuplicates()
+                .anyMatch(text -> text.contains("stat:DELIVRD"));
+    }
+
+    private final List<DeliverSm> receipts = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+
     private String submitOnceAndTakeItsReceipts(String destination) throws Exception {
+        return submitOnceAndTakeItsReceipts(destination, 0);
+    }
+
+    /**
+     * Starts an SMSC on the journal in {@link #directory}, submits one SMS, takes its receipts (refusing the first
+     * {@code refuseFirst} with a temporary error, as Reach does while its database is out of reach), stops; returns
+     * its id.
+     */
+    private String submitOnceAndTakeItsReceipts(String destination, int refuseFirst) throws Exception {
         SandboxJournal journal = SandboxJournal.open(JSON, directory, Instant.now());
         SandboxSmsc smsc = new SandboxSmsc(HandsetRules.load(null), "reach", "secret", 100, journal);
         int port = smsc.start(0);
         SMPPSession session = new SMPPSession();
-        List<DeliverSm> receipts = new CopyOnWriteArrayList<>();
+        receipts.clear();
         session.setMessageReceiverListener(new MessageReceiverListener() {
             @Override
-            public void onAcceptDeliverSm(DeliverSm deliverSm) {
+            public void onAcceptDeliverSm(DeliverSm deliverSm) throws ProcessRequestException {
+                if (refused.getAndIncrement() < refuseFirst) {
+                    throw new ProcessRequestException("not now", org.jsmpp.SMPPConstant.STAT_ESME_RX_T_APPN);
+                }
+                refused.decrementAndGet();
                 receipts.add(deliverSm);
             }
 

@@ -18,6 +18,7 @@ import org.jsmpp.bean.DataSm;
 import org.jsmpp.bean.DeliverSm;
 import org.jsmpp.bean.DeliveryReceipt;
 import org.jsmpp.bean.MessageType;
+import org.jsmpp.SMPPConstant;
 import org.jsmpp.extra.ProcessRequestException;
 import org.jsmpp.session.DataSmResult;
 import org.jsmpp.session.MessageReceiverListener;
@@ -39,6 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
 class SmppLinks implements SmartLifecycle {
 
     static final String SOURCE = "SMPP";
+    /** What a deliver_sm Reach could not store is refused with: jSMPP's ERROR line about it is dropped (Reach logs its own). */
+    static final String REFUSED_FOR_NOW = "Reach cannot store the deliver_sm now; deliver it again later";
     private static final Logger log = LoggerFactory.getLogger(SmppLinks.class);
 
     private final Senders senders;
@@ -55,6 +58,7 @@ class SmppLinks implements SmartLifecycle {
         this.json = json;
         this.workers = workers;
         this.rates = rates;
+        RefusedDeliverSmLogs.install();
     }
 
     /** The ids of the SMPP senders whose session is bound now. */
@@ -147,10 +151,21 @@ class SmppLinks implements SmartLifecycle {
                     workers.receive(senderId, json.writeValueAsString(entry));
                 } catch (InvalidDeliveryReceiptException e) {
                     log.warn("Ignoring a delivery receipt Reach cannot read: {}", e.getMessage());
+                } catch (io.reach.shared.DatabaseOutOfReach e) {
+                    // Said once for the whole outage (DatabaseOutage).
+                    log.debug("Refused a deliver_sm at once: {}", e.getMessage());
+                    throw new ProcessRequestException(REFUSED_FOR_NOW, SMPPConstant.STAT_ESME_RX_T_APPN);
                 } catch (RuntimeException e) {
-                    // Not acknowledged: the SMSC delivers it again.
-                    log.warn("Could not store a deliver_sm; the SMSC will redeliver it", e);
-                    throw new ProcessRequestException("cannot store the deliver_sm now", 0x08);
+                    // Not acknowledged: the SMSC delivers it again. A temporary error tells it the failure passes.
+                    boolean passing = io.reach.shared.PassingFailures.isPassing(e);
+                    if (passing) {
+                        log.warn("Could not store a deliver_sm for the moment ({}); the SMSC will redeliver it",
+                                io.reach.shared.PassingFailures.cause(e));
+                    } else {
+                        log.warn("Could not store a deliver_sm; the SMSC will redeliver it", e);
+                    }
+                    throw new ProcessRequestException(REFUSED_FOR_NOW,
+                            passing ? SMPPConstant.STAT_ESME_RX_T_APPN : SMPPConstant.STAT_ESME_RSYSERR);
                 }
             }
 

@@ -39,8 +39,10 @@ class SmppReceiptProcessor extends InboxProcessor {
     private final Clock clock;
 
     SmppReceiptProcessor(WebhookInbox inbox, SmsParts parts, Messages messages, InboundMessages inbound, Contacts contacts,
-                         JsonMapper json, TransactionTemplate transactions, MessagingSettings settings, Clock clock) {
-        super("smpp-receipts", SmppLinks.SOURCE, inbox, transactions, settings.pollInterval(), settings.lease(), clock);
+                         JsonMapper json, TransactionTemplate transactions, MessagingSettings settings, Clock clock,
+                         io.reach.shared.DatabaseOutage outage) {
+        super("smpp-receipts", SmppLinks.SOURCE, inbox, transactions, settings.pollInterval(), settings.lease(), clock,
+                outage);
         this.parts = parts;
         this.messages = messages;
         this.inbound = inbound;

@@ -37,9 +37,10 @@ class TwilioCallbackProcessor extends InboxProcessor {
     private final Clock clock;
 
     TwilioCallbackProcessor(WebhookInbox inbox, Messages messages, InboundMessages inbound, Contacts contacts,
-                            JsonMapper json, TransactionTemplate transactions, MessagingSettings settings, Clock clock) {
+                            JsonMapper json, TransactionTemplate transactions, MessagingSettings settings, Clock clock,
+                            io.reach.shared.DatabaseOutage outage) {
         super("twilio-callbacks", TwilioWebhookController.SOURCE, inbox, transactions, settings.pollInterval(),
-                settings.lease(), clock);
+                settings.lease(), clock, outage);
         this.messages = messages;
         this.inbound = inbound;
         this.contacts = contacts;

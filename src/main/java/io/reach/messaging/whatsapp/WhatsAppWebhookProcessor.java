@@ -47,9 +47,10 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
 
     WhatsAppWebhookProcessor(WebhookInbox inbox, Messages messages, InboundMessages inbound, Contacts contacts,
                              Senders senders, JsonMapper json, TransactionTemplate transactions,
-                             WhatsAppSettings settings, Clock clock, AccountUpdates accountUpdates) {
+                             WhatsAppSettings settings, Clock clock, AccountUpdates accountUpdates,
+                             io.reach.shared.DatabaseOutage outage) {
         super("whatsapp-webhooks", WhatsAppWebhookController.SOURCE, inbox, transactions, settings.pollInterval(),
-                settings.lease(), clock);
+                settings.lease(), clock, outage);
         this.messages = messages;
         this.inbound = inbound;
         this.contacts = contacts;

@@ -1,0 +1,94 @@
+package io.reach.shared;
+
+import java.sql.SQLTransientConnectionException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Whether the database is known to be out of reach: its pool gave no connection within its timeout
+ * ({@code spring.datasource.hikari.connection-timeout}), and none since. Providers' callbacks (webhooks, deliver_sm)
+ * are then refused at once, for their senders to deliver them again, instead of each holding a thread (and an SMSC
+ * waiting for its answer) for the pool's timeout. The background workers, which keep asking the pool for connections,
+ * end the outage with the first one they get. A database that pauses for less than the pool's timeout (a failover)
+ * refuses nothing.
+ */
+@Component
+public class DatabaseOutage {
+
+    private static final Logger log = LoggerFactory.getLogger(DatabaseOutage.class);
+
+    private final Clock clock;
+    // Null while the database answers.
+    private final AtomicReference<Instant> outOfReachSince = new AtomicReference<>();
+    private final LongAdder refused = new LongAdder();
+
+    public DatabaseOutage(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** Since when the database is known out of reach; empty while it answers. */
+    public java.util.Optional<Instant> outOfReachSince() {
+        return java.util.Optional.ofNullable(outOfReachSince.get());
+    }
+
+    /** Handles a provider's callback unless the database is known out of reach: then throws {@link DatabaseOutOfReach}. */
+    public <T> T unlessOutOfReach(Supplier<T> callback) {
+        Instant since = outOfReachSince.get();
+        if (since != null) {
+            refused.increment();
+            throw new DatabaseOutOfReach(since);
+        }
+        return callback.get();
+    }
+
+    /** {@link #unlessOutOfReach(Supplier)} for a callback that gives nothing back. */
+    public void unlessOutOfReach(Runnable callback) {
+        unlessOutOfReach(() -> {
+            callback.run();
+            return null;
+        });
+    }
+
+    /** Whether a failure is the pool's giving no connection in time (wherever it is wrapped). */
+    public static boolean noConnectionGiven(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLTransientConnectionException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The pool gave a connection: the database answers. */
+    void connectionGiven() {
+        Instant since = outOfReachSince.get();
+        if (since != null && outOfReachSince.compareAndSet(since, null)) {
+            log.info("The database answers again, after {} out of reach; {} providers' callbacks were refused meanwhile,"
+                    + " for their senders to deliver them again", Duration.between(since, clock.instant()), refused.sumThenReset());
+        }
+    }
+
+    /** The pool gave no connection: a timeout means the database is out of reach; any other failure tells nothing. */
+    void connectionRefused(java.sql.SQLException failure) {
+        if (noConnectionGiven(failure) && outOfReachSince.compareAndSet(null, clock.instant())) {
+            log.warn("The database gave no connection in time ({}): until it does, providers' callbacks are refused at"
+                    + " once (503 to a webhook, a temporary error to a deliver_sm) for their senders to deliver them"
+                    + " again", reason(failure));
+        }
+    }
+
+    /** The pool's words, and the driver's first line of why its last connection failed (no contact's data in either). */
+    private static String reason(java.sql.SQLException failure) {
+        String pool = java.util.Objects.requireNonNullElse(failure.getMessage(), "no reason given");
+        Throwable cause = failure.getCause();
+        return cause == null || cause.getMessage() == null ? pool
+                : pool + "; " + cause.getClass().getSimpleName() + ": " + cause.getMessage().lines().findFirst().orElse("");
+    }
+}

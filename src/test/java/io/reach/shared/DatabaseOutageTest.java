@@ -1,0 +1,159 @@
+package io.reach.shared;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.reach.support.MutableClock;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** When providers' callbacks are refused without waiting for the database, and when they wait for it again. */
+class DatabaseOutageTest {
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-05T03:00:00Z"));
+    private final DatabaseOutage outage = new DatabaseOutage(clock);
+    private final Pool pool = new Pool();
+    private final DataSource dataSource = new OutageTracking.Tracked(pool, new StaticProvider(outage));
+
+    @Test
+    void callbacksAreHandledWhileThePoolGivesConnections() throws Exception {
+        dataSource.getConnection();
+        assertThat(outage.unlessOutOfReach(() -> "handled")).isEqualTo("handled");
+        assertThat(outage.outOfReachSince()).isEmpty();
+    }
+
+    @Test
+    void aConnectionThePoolCouldNotGiveInTimeRefusesTheNextCallbacksWithoutRunningThem() {
+        pool.down.set(true);
+        assertThatThrownBy(dataSource::getConnection).isInstanceOf(SQLTransientConnectionException.class);
+        assertThat(outage.outOfReachSince()).contains(clock.instant());
+
+        AtomicInteger ran = new AtomicInteger();
+        clock.advance(Duration.ofMinutes(5));
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> outage.unlessOutOfReach(ran::incrementAndGet))
+                    .isInstanceOf(DatabaseOutOfReach.class).hasMessageContaining("2026-12-05T03:00:00Z")
+                    .satisfies(e -> assertThat(PassingFailures.isPassing((RuntimeException) e)).isTrue());
+        }
+        assertThat(ran).hasValue(0);
+    }
+
+    @Test
+    void theFirstConnectionThePoolGivesEndsTheOutage() throws Exception {
+        pool.down.set(true);
+        assertThatThrownBy(dataSource::getConnection).isInstanceOf(SQLTransientConnectionException.class);
+        pool.down.set(false);
+        // A worker's connection, not a callback's.
+        dataSource.getConnection();
+        assertThat(outage.outOfReachSince()).isEmpty();
+        for (int i = 0; i < 3; i++) {
+            assertThat(outage.unlessOutOfReach(() -> "handled")).isEqualTo("handled");
+        }
+    }
+
+    @Test
+    void otherFailuresOfTheDatabaseRefuseNothing() {
+        pool.failure.set(new SQLException("FATAL: password authentication failed", "28P01"));
+        assertThatThrownBy(dataSource::getConnection).isInstanceOf(SQLException.class);
+        assertThat(outage.outOfReachSince()).isEmpty();
+        assertThat(outage.unlessOutOfReach(() -> "handled")).isEqualTo("handled");
+    }
+
+    @Test
+    void aFailureIsThePoolsGivingNoConnectionWhereverItIsWrapped() {
+        RuntimeException wrapped = new org.springframework.transaction.CannotCreateTransactionException("no connection",
+                new SQLTransientConnectionException("HikariPool-1 - Connection is not available, request timed out"));
+        assertThat(DatabaseOutage.noConnectionGiven(wrapped)).isTrue();
+        assertThat(DatabaseOutage.noConnectionGiven(new org.springframework.dao.QueryTimeoutException("statement"))).isFalse();
+    }
+
+    /** A pool that gives a connection, or fails as Hikari does when none comes in time, or with a failure given. */
+    private static final class Pool implements DataSource {
+        final AtomicBoolean down = new AtomicBoolean();
+        final java.util.concurrent.atomic.AtomicReference<SQLException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            if (failure.get() != null) {
+                throw failure.get();
+            }
+            if (down.get()) {
+                throw new SQLTransientConnectionException(
+                        "HikariPool-1 - Connection is not available, request timed out after 10000ms", "08001",
+                        new java.net.ConnectException("Connection refused"));
+            }
+            return (Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {Connection.class}, (proxy, method, args) -> null);
+        }
+
+        @Override
+        public Connection getConnection(String username, String password) throws SQLException {
+            return getConnection();
+        }
+
+        @Override
+        public PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(PrintWriter out) {
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public Logger getParentLogger() {
+            return Logger.getGlobal();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) {
+            return null;
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) {
+            return false;
+        }
+    }
+
+    /** The outage, as Spring hands it to the tracking data source. */
+    private record StaticProvider(DatabaseOutage outage) implements org.springframework.beans.factory.ObjectProvider<DatabaseOutage> {
+        @Override
+        public DatabaseOutage getObject() {
+            return outage;
+        }
+
+        @Override
+        public DatabaseOutage getObject(Object... args) {
+            return outage;
+        }
+
+        @Override
+        public DatabaseOutage getIfAvailable() {
+            return outage;
+        }
+
+        @Override
+        public DatabaseOutage getIfUnique() {
+            return outage;
+        }
+    }
+}

@@ -2,10 +2,97 @@ package io.reach.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.transaction.support.AbstractPlatformTransactionManager;
+import org.springframework.transaction.support.DefaultTransactionStatus;
+import org.springframework.transaction.support.TransactionTemplate;
 
 class InboxProcessorTest {
+
+    @Test
+    void anEntryThatFailedOnADroppedConnectionIsGivenItsRetryThoughTheNextConnectionWasDroppedToo() {
+        // The database dropped every connection (a restart, a failover): the entry fails, and so does the first try
+        // to record that on the next connection the pool hands out.
+        Clock clock = Clock.fixed(Instant.parse("2026-12-05T03:00:00Z"), java.time.ZoneOffset.UTC);
+        DroppingInbox inbox = new DroppingInbox(clock, 1);
+        InboxProcessor processor = new InboxProcessor("test-callbacks", "TEST", inbox, new TransactionTemplate(new NoTransactions()),
+                Duration.ofSeconds(1), Duration.ofSeconds(60), clock, new io.reach.shared.DatabaseOutage(clock)) {
+            @Override
+            protected Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
+                return Duration.ofSeconds(2);
+            }
+
+            @Override
+            protected void process(WebhookInbox.Entry entry) {
+                throw dropped();
+            }
+        };
+
+        assertThat(processor.doWork()).isEqualTo(1);
+
+        // Tried again in 2 s, not once its lease of a minute is over.
+        assertThat(inbox.retries).containsExactly(java.util.Map.entry(7L, clock.instant().plusSeconds(2)));
+    }
+
+    private static DataAccessResourceFailureException dropped() {
+        return new DataAccessResourceFailureException("connection dropped",
+                new java.sql.SQLException("FATAL: terminating connection due to administrator command", "57P01"));
+    }
+
+    /** One claimed entry; the first {@code drops} tries to record its failure fail as a dropped connection does. */
+    private static final class DroppingInbox extends WebhookInbox {
+        private int drops;
+        final List<java.util.Map.Entry<Long, Instant>> retries = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private boolean claimed;
+
+        DroppingInbox(Clock clock, int drops) {
+            super(null, clock, null);
+            this.drops = drops;
+        }
+
+        @Override
+        public List<Entry> claim(String source, int limit, Duration lease) {
+            if (claimed) {
+                return List.of();
+            }
+            claimed = true;
+            return List.of(new Entry(7L, UUID.randomUUID(), "{}", 1));
+        }
+
+        @Override
+        public synchronized void markFailed(long id, String error, Instant retryAt) {
+            if (drops-- > 0) {
+                throw dropped();
+            }
+            retries.add(java.util.Map.entry(id, retryAt));
+        }
+    }
+
+    /** Transactions that hold nothing: the inbox above keeps no data. */
+    private static final class NoTransactions extends AbstractPlatformTransactionManager {
+        @Override
+        protected Object doGetTransaction() {
+            return new Object();
+        }
+
+        @Override
+        protected void doBegin(Object transaction, org.springframework.transaction.TransactionDefinition definition) {
+        }
+
+        @Override
+        protected void doCommit(DefaultTransactionStatus status) {
+        }
+
+        @Override
+        protected void doRollback(DefaultTransactionStatus status) {
+        }
+    }
 
     @Test
     void packsWholeGroupsInTheirOrderIntoRunsOfAboutTheGivenSize() {

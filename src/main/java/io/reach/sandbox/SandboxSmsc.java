@@ -70,7 +70,9 @@ public final class SandboxSmsc {
                          java.time.Instant receivedAt) {}
 
     /** How long a receipt the ESME refused waits before it is delivered again. */
-    static final long REFUSED_AGAIN_AFTER_MS = 1_000;
+    private static final long REFUSED_AGAIN_AFTER_MS = 1_000;
+    /** How long a receipt kept as its session went away waits, should another session have bound meanwhile. */
+    private static final long KEPT_AGAIN_AFTER_MS = 250;
 
     private final HandsetRules rules;
     private final String systemId;
@@ -380,7 +382,7 @@ public final class SandboxSmsc {
                 ? submitter : sessions.stream().filter(s -> s.getSessionState().isBound()).findFirst().orElse(null);
         Runnable retry = () -> receipt(null, recipient, sender, messageId, submitted, state, error, intermediate, progress);
         if (session == null) {
-            keep(retry, 250);
+            keep(retry, KEPT_AGAIN_AFTER_MS);
             return;
         }
         DeliveryReceipt receipt = new DeliveryReceipt(messageId, 1, state == DeliveryReceiptState.DELIVRD ? 1 : 0, submitted,
@@ -394,7 +396,8 @@ public final class SandboxSmsc {
         } catch (Exception e) {
             // The ESME did not acknowledge: keep the receipt for its next bind. One it refused (it could not store it
             // for the moment) is delivered again a little later, as an SMSC's retry schedule would.
-            keep(retry, e instanceof org.jsmpp.extra.NegativeResponseException ? REFUSED_AGAIN_AFTER_MS : 250);
+            keep(retry, e instanceof org.jsmpp.extra.NegativeResponseException ? REFUSED_AGAIN_AFTER_MS
+                    : KEPT_AGAIN_AFTER_MS);
             return;
         }
         if (journal != null) {
@@ -403,8 +406,8 @@ public final class SandboxSmsc {
     }
 
     /**
-     * Keeps a receipt that found no session for the next bind. A session may have bound (and taken the receipts
-     * kept so far) while this one was failing on a session that was going away: then it is tried again shortly.
+     * Keeps a receipt that found no session, or that the ESME did not take, for the next bind. While a session is
+     * bound, the kept receipts are tried again after {@code retryAfterMs}, in one turn however many are kept.
      */
     private void keep(Runnable receipt, long retryAfterMs) {
         undeliveredReceipts.add(receipt);

@@ -48,8 +48,17 @@ class OutageTracking implements BeanPostProcessor {
 
         @Override
         public Connection getConnection() throws SQLException {
+            return told(super::getConnection);
+        }
+
+        @Override
+        public Connection getConnection(String username, String password) throws SQLException {
+            return told(() -> super.getConnection(username, password));
+        }
+
+        private Connection told(ConnectionRequest request) throws SQLException {
             try {
-                Connection connection = super.getConnection();
+                Connection connection = request.get();
                 outage().connectionGiven();
                 return connection;
             } catch (SQLException e) {
@@ -58,16 +67,8 @@ class OutageTracking implements BeanPostProcessor {
             }
         }
 
-        @Override
-        public Connection getConnection(String username, String password) throws SQLException {
-            try {
-                Connection connection = super.getConnection(username, password);
-                outage().connectionGiven();
-                return connection;
-            } catch (SQLException e) {
-                outage().connectionRefused(e);
-                throw e;
-            }
+        private interface ConnectionRequest {
+            Connection get() throws SQLException;
         }
     }
 }

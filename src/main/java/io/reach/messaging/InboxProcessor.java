@@ -24,7 +24,7 @@ public abstract class InboxProcessor extends BackgroundWorker {
     // Under load a webhook carries few events and the groups are long: applying them together saves a transaction,
     // and the statements of the set-based application, per entry.
     private static final int ENTRIES_PER_TRANSACTION = 50;
-    // How long recording that an entry failed is tried again through passing failures of the database.
+    // How long recording that an entry failed is tried again on connections the database had dropped.
     private static final Duration MARKING_PATIENCE = Duration.ofSeconds(5);
 
     private final String source;
@@ -191,12 +191,10 @@ public abstract class InboxProcessor extends BackgroundWorker {
                 log.warn("{} entry {} could not be processed (attempt {}); retrying in {}", source, entry.id(),
                         entry.attempt(), wait, e);
             }
-            // On a connection of its own: the pool may hand out another one the database dropped with the first (a
-            // restart, a failover), and an entry whose failure is not recorded waits for its lease to end (a minute).
-            io.reach.shared.PassingFailures.retry(() -> {
-                inbox.markFailed(entry.id(), e.getClass().getSimpleName() + ": " + e.getMessage(), clock.instant().plus(wait));
-                return null;
-            }, MARKING_PATIENCE);
+            // The pool may hand out another connection the database dropped with the first (a restart, a failover),
+            // and an entry whose failure is not recorded waits for its lease to end (a minute).
+            io.reach.shared.PassingFailures.retryUndone(() -> inbox.markFailed(entry.id(),
+                    e.getClass().getSimpleName() + ": " + e.getMessage(), clock.instant().plus(wait)), MARKING_PATIENCE);
         }
     }
 

@@ -521,6 +521,12 @@ public class Messages {
      */
     public static final java.time.Duration RECORDING_PATIENCE = java.time.Duration.ofMinutes(10);
 
+    /**
+     * How long a claimed message is tried to be put back untried (or due later) on connections the database had
+     * dropped (a restart, a failover): given up, it waits for its lease to end (a minute) before it is claimed again.
+     */
+    private static final java.time.Duration PUTTING_BACK_PATIENCE = java.time.Duration.ofSeconds(5);
+
     /** The provider accepted the message and gave it this id. */
     public void recordSubmitted(UUID messageId, String providerMessageId) {
         recordSubmitted(messageId, providerMessageId, null);
@@ -598,6 +604,10 @@ public class Messages {
 
     /** A passing failure: the message stays queued and is tried again at {@code next}. */
     private void retryLater(UUID messageId, Instant next, MessageError lastError, PassingFailure kind) {
+        io.reach.shared.PassingFailures.retryUndone(() -> retryLaterOnce(messageId, next, lastError, kind), PUTTING_BACK_PATIENCE);
+    }
+
+    private void retryLaterOnce(UUID messageId, Instant next, MessageError lastError, PassingFailure kind) {
         int retried = jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, error_code = ?, error_title = ?,"
                         + " error_details = ?, passing_failure = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'"
                         + " AND withdrawal_pending IS NULL")
@@ -614,6 +624,10 @@ public class Messages {
      * {@link SenderRates}): the claim's attempt is not counted, and whatever it recorded before stays.
      */
     public void putBack(UUID messageId, Duration delay) {
+        io.reach.shared.PassingFailures.retryUndone(() -> putBackOnce(messageId, delay), PUTTING_BACK_PATIENCE);
+    }
+
+    private void putBackOnce(UUID messageId, Duration delay) {
         int putBack = jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, attempts = attempts - 1,"
                         + " updated_at = ? WHERE id = ? AND status = 'QUEUED' AND withdrawal_pending IS NULL")
                 .params(Times.utc(clock.instant().plus(delay)), Times.now(clock), messageId)
@@ -630,6 +644,10 @@ public class Messages {
      * withdraws it.
      */
     public void holdBack(UUID messageId, Instant until, String why) {
+        io.reach.shared.PassingFailures.retryUndone(() -> holdBackOnce(messageId, until, why), PUTTING_BACK_PATIENCE);
+    }
+
+    private void holdBackOnce(UUID messageId, Instant until, String why) {
         int held = jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, attempts = attempts - 1,"
                         + " error_code = 0, error_title = ?, error_details = NULL, passing_failure = NULL, updated_at = ?"
                         + " WHERE id = ? AND status = 'QUEUED' AND withdrawal_pending IS NULL")

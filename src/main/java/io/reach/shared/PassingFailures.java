@@ -64,13 +64,54 @@ public final class PassingFailures {
      * not be given up lightly, such as recording that a provider accepted a message (given up, it is sent again).
      */
     public static <T> T retry(Supplier<T> work, Duration patience) {
+        return retryWhile(PassingFailures::isPassing, work, patience);
+    }
+
+    /**
+     * Whether a failure certainly left the work undone: no connection was given, or the one given was dead before
+     * its statement ran (the server had closed it: a restart, a failover, a crash of another of its processes, which
+     * also roll back a statement under way). Unlike a connection lost in the middle of a commit, whose outcome is
+     * unknown, such work can be run again whatever it does.
+     */
+    public static boolean certainlyUndone(RuntimeException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.sql.SQLTransientConnectionException
+                    || cause instanceof org.springframework.jdbc.CannotGetJdbcConnectionException) {
+                return true;
+            }
+            if (cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && UNDONE_STATES.contains(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // Admin shutdown, crash shutdown, cannot connect now; no such connection, none could be made, none was allowed.
+    private static final java.util.Set<String> UNDONE_STATES = java.util.Set.of("57P01", "57P02", "57P03", "08003", "08001",
+            "08004");
+
+    /**
+     * Runs {@code work}, and again (as {@link #retry}) after a failure that {@link #certainlyUndone certainly left it
+     * undone}, for at most {@code patience}: for work that must not run twice, such as putting a claimed message back,
+     * which another node may claim once it is done.
+     */
+    public static void retryUndone(Runnable work, Duration patience) {
+        retryWhile(PassingFailures::certainlyUndone, () -> {
+            work.run();
+            return null;
+        }, patience);
+    }
+
+    private static <T> T retryWhile(java.util.function.Predicate<RuntimeException> worthAnotherTry, Supplier<T> work,
+                                    Duration patience) {
         long giveUpAt = System.nanoTime() + patience.toNanos();
         for (int attempt = 1; ; attempt++) {
             try {
                 return work.get();
             } catch (RuntimeException e) {
                 Duration wait = Backoff.exponential(FIRST_WAIT, LONGEST_WAIT, attempt);
-                if (!isPassing(e) || System.nanoTime() + wait.toNanos() > giveUpAt) {
+                if (!worthAnotherTry.test(e) || System.nanoTime() + wait.toNanos() > giveUpAt) {
                     throw e;
                 }
                 try {

@@ -73,4 +73,40 @@ class PassingFailuresTest {
         assertThat(thrown).isInstanceOf(DataAccessResourceFailureException.class).hasMessage("down, try " + calls.get());
         assertThat(calls.get()).isBetween(2, 4);
     }
+
+    @Test
+    void runsWorkThatMustNotRunTwiceAgainOnlyWhenTheFailureCertainlyLeftItUndone() {
+        // The server had closed the connection the pool handed out (a restart): the statement never ran.
+        PassingFailures.retryUndone(() -> {
+            if (calls.incrementAndGet() == 1) {
+                throw dataAccess("FATAL: terminating connection due to administrator command", "57P01");
+            }
+        }, Duration.ofSeconds(10));
+        assertThat(calls).hasValue(2);
+
+        // Lost in the middle (an I/O error): it may have been done, so it is not run again.
+        calls.set(0);
+        assertThatThrownBy(() -> PassingFailures.retryUndone(() -> {
+            calls.incrementAndGet();
+            throw dataAccess("An I/O error occurred while sending to the backend", "08006");
+        }, Duration.ofSeconds(10))).isInstanceOf(DataAccessResourceFailureException.class);
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void takesAConnectionNeverGivenOrDeadBeforeItsStatementAsCertainlyUndone() {
+        assertThat(PassingFailures.certainlyUndone(new org.springframework.transaction.CannotCreateTransactionException(
+                "no connection", new java.sql.SQLTransientConnectionException("HikariPool-1 - Connection is not available"))))
+                .isTrue();
+        assertThat(PassingFailures.certainlyUndone(dataAccess("terminating connection because of crash of another server process",
+                "57P02"))).isTrue();
+        assertThat(PassingFailures.certainlyUndone(dataAccess("This connection has been closed.", "08003"))).isTrue();
+        assertThat(PassingFailures.certainlyUndone(dataAccess("An I/O error occurred while sending to the backend", "08006")))
+                .isFalse();
+        assertThat(PassingFailures.certainlyUndone(dataAccess("canceling statement due to lock timeout", "55P03"))).isFalse();
+    }
+
+    private static DataAccessResourceFailureException dataAccess(String message, String state) {
+        return new DataAccessResourceFailureException(message, new java.sql.SQLException(message, state));
+    }
 }

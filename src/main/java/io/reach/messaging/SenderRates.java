@@ -91,6 +91,10 @@ public class SenderRates {
         Booked booked;
     }
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SenderRates.class);
+    /** When a message whose turn could not be booked (the database failed) is due again. */
+    static final Duration AFTER_A_FAILED_BOOKING = Duration.ofSeconds(1);
+
     private final Map<UUID, Line> lines = new ConcurrentHashMap<>();
     // Messages#putBack, as a function: the rates are tested without a database.
     private final BiConsumer<UUID, Duration> putBack;
@@ -116,7 +120,20 @@ public class SenderRates {
      * has room.
      */
     public boolean sendsNow(Messages.Outbound message, Sender sender) {
-        Optional<Duration> busy = takeTurn(sender);
+        Optional<Duration> busy;
+        try {
+            busy = takeTurn(sender);
+        } catch (RuntimeException e) {
+            if (!io.reach.shared.PassingFailures.isPassing(e)) {
+                throw e;
+            }
+            // Booking the turn failed on the database (a restart, a failover): nothing went out, so the message is
+            // put back untried, not left to its lease (a minute). Should that fail too, the lease it is.
+            log.warn("Could not book a turn of sender {} for message {} ({}); put back untried",
+                    sender.name(), message.id(), io.reach.shared.PassingFailures.cause(e));
+            putBack.accept(message.id(), AFTER_A_FAILED_BOOKING);
+            return false;
+        }
         busy.ifPresent(wait -> putBack.accept(message.id(), wait));
         return busy.isEmpty();
     }

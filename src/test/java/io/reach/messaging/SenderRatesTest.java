@@ -145,6 +145,33 @@ class SenderRatesTest {
         assertThat(putBack).containsExactly(third.id() + " PT1S");
     }
 
+    @Test
+    void putsBackUntriedAMessageWhoseTurnTheDatabaseFailedToBook() {
+        List<String> putBack = new ArrayList<>();
+        SenderRates.TurnBook dropped = (senderId, turns, interval, now, horizon) -> {
+            throw new org.springframework.dao.DataAccessResourceFailureException("An I/O error occurred while sending to the backend");
+        };
+        SenderRates rates = new SenderRates((messageId, delay) -> putBack.add(messageId + " " + delay), dropped, clock,
+                waitingLeavesTime());
+        Messages.Outbound message = outbound();
+
+        assertThat(rates.sendsNow(message, sender(SENDER, 1))).isFalse();
+
+        // Due again in a second, not once its lease of a minute is over.
+        assertThat(putBack).containsExactly(message.id() + " PT1S");
+    }
+
+    @Test
+    void letsAFailureOfTheBookingThatDoesNotPassThrough() {
+        SenderRates.TurnBook refused = (senderId, turns, interval, now, horizon) -> {
+            throw new org.springframework.dao.DataIntegrityViolationException("no such sender");
+        };
+        SenderRates rates = new SenderRates((messageId, delay) -> { }, refused, clock, waitingLeavesTime());
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> rates.sendsNow(outbound(), sender(SENDER, 1)))
+                .isInstanceOf(org.springframework.dao.DataIntegrityViolationException.class);
+    }
+
     private SenderRates rates(SenderRates.Waiting waiting) {
         return new SenderRates((messageId, delay) -> { }, book, clock, waiting);
     }

@@ -98,7 +98,19 @@ class SmsDispatcher extends BackgroundWorker {
             return;
         }
         // A claim counts the attempt: the first one finds no parts, since only an attempt creates them.
-        List<SmsParts.Part> known = parts.ensure(message.id(), encoded.parts().size(), message.attempt() == 1);
+        List<SmsParts.Part> known;
+        try {
+            known = parts.ensure(message.id(), encoded.parts().size(), message.attempt() == 1);
+        } catch (RuntimeException e) {
+            if (!io.reach.shared.PassingFailures.isPassing(e)) {
+                throw e;
+            }
+            // Nothing was submitted: tried again after its backoff, not left to its lease (a minute). The attempt
+            // counts, so that the next one reads the parts this one may have created.
+            retryOrGiveUp(message, new MessageError(0, "The SMS's parts could not be read or created (the database failed"
+                    + " for a moment); nothing was submitted; retrying", e.getMessage()), PassingFailure.REFUSED);
+            return;
+        }
         String firstId = null;
         for (SmsEncoding.Part part : encoded.parts()) {
             SmsParts.Part row = known.get(part.number() - 1);

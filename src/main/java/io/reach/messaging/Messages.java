@@ -604,7 +604,8 @@ public class Messages {
 
     /** A passing failure: the message stays queued and is tried again at {@code next}. */
     private void retryLater(UUID messageId, Instant next, MessageError lastError, PassingFailure kind) {
-        io.reach.shared.PassingFailures.retryUndone(() -> retryLaterOnce(messageId, next, lastError, kind), PUTTING_BACK_PATIENCE);
+        io.reach.shared.PassingFailures.retryUndone(() -> retryLaterOnce(messageId, next, lastError, kind),
+                PUTTING_BACK_PATIENCE);
     }
 
     private void retryLaterOnce(UUID messageId, Instant next, MessageError lastError, PassingFailure kind) {

@@ -93,7 +93,7 @@ public class SenderRates {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SenderRates.class);
     /** When a message whose turn could not be booked (the database failed) is due again. */
-    static final Duration AFTER_A_FAILED_BOOKING = Duration.ofSeconds(1);
+    private static final Duration AFTER_A_FAILED_BOOKING = Duration.ofSeconds(1);
 
     private final Map<UUID, Line> lines = new ConcurrentHashMap<>();
     // Messages#putBack, as a function: the rates are tested without a database.
@@ -117,7 +117,7 @@ public class SenderRates {
     /**
      * Whether a claimed message may be sent now, within its sender's throughput (having waited up to
      * {@link #LONGEST_WAIT} for its turn); when not, it has been {@link Messages#putBack put back} until the sender
-     * has room.
+     * has room, or for a second when the database failed to book the turn.
      */
     public boolean sendsNow(Messages.Outbound message, Sender sender) {
         Optional<Duration> busy;

@@ -58,12 +58,7 @@ public class DatabaseOutage {
 
     /** Whether a failure is the pool's giving no connection in time (wherever it is wrapped). */
     public static boolean noConnectionGiven(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLTransientConnectionException) {
-                return true;
-            }
-        }
-        return false;
+        return PassingFailures.hasCause(failure, SQLTransientConnectionException.class::isInstance);
     }
 
     /** The pool gave a connection: the database answers. */

@@ -49,9 +49,14 @@ public final class PassingFailures {
      * connection's failure (class 08) wherever it is wrapped.
      */
     private static boolean passingState(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().equals("55P03") || sql.getSQLState().equals("57014") || sql.getSQLState().startsWith("08"))) {
+        return hasCause(e, cause -> cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                && (sql.getSQLState().equals("55P03") || sql.getSQLState().equals("57014") || sql.getSQLState().startsWith("08")));
+    }
+
+    /** Whether the failure, or any failure it wraps, is one {@code test} takes. */
+    public static boolean hasCause(Throwable failure, java.util.function.Predicate<Throwable> test) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (test.test(cause)) {
                 return true;
             }
         }
@@ -74,17 +79,10 @@ public final class PassingFailures {
      * unknown, such work can be run again whatever it does.
      */
     public static boolean certainlyUndone(RuntimeException e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof java.sql.SQLTransientConnectionException
-                    || cause instanceof org.springframework.jdbc.CannotGetJdbcConnectionException) {
-                return true;
-            }
-            if (cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && UNDONE_STATES.contains(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
+        return hasCause(e, cause -> cause instanceof java.sql.SQLTransientConnectionException
+                || cause instanceof org.springframework.jdbc.CannotGetJdbcConnectionException
+                || cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                && UNDONE_STATES.contains(sql.getSQLState()));
     }
 
     // Admin shutdown, crash shutdown, cannot connect now; no such connection, none could be made, none was allowed.

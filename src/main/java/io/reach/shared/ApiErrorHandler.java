@@ -88,14 +88,18 @@ class ApiErrorHandler {
                 List.of());
     }
 
-    /** A provider's callback refused without waiting while the database is out of reach (said once, see DatabaseOutage). */
+    /**
+     * A provider's callback or an API request refused without waiting while the database is out of reach (said once,
+     * see DatabaseOutage).
+     */
     @ExceptionHandler(DatabaseOutOfReach.class)
     ResponseEntity<ApiError> outOfReach(DatabaseOutOfReach e) {
         log.debug("Answered 503 at once: {}", e.getMessage());
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .header(org.springframework.http.HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS))
                 .body(new ApiError("database_unavailable", "Reach's database has been out of reach since " + e.since()
-                        + "; this callback was not stored: deliver it again", List.of()));
+                        + (e.callback() ? "; this callback was not stored: deliver it again"
+                                : "; nothing was done: try again in a few seconds"), List.of()));
     }
 
     @ExceptionHandler(Exception.class)
@@ -122,13 +126,9 @@ class ApiErrorHandler {
 
     /** Whether writing the answer failed because the client closed the connection (a broken pipe, a reset). */
     static boolean clientWentAway(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof org.springframework.web.context.request.async.AsyncRequestNotUsableException
-                    || cause instanceof org.apache.catalina.connector.ClientAbortException) {
-                return true;
-            }
-        }
-        return false;
+        return PassingFailures.hasCause(failure, cause ->
+                cause instanceof org.springframework.web.context.request.async.AsyncRequestNotUsableException
+                        || cause instanceof org.apache.catalina.connector.ClientAbortException);
     }
 
     private static ResponseEntity<ApiError> respond(HttpStatus status, String code, String message, List<?> details) {

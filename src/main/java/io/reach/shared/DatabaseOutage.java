@@ -14,10 +14,10 @@ import org.springframework.stereotype.Component;
 /**
  * Whether the database is known to be out of reach: its pool gave no connection within its timeout
  * ({@code spring.datasource.hikari.connection-timeout}), and none since. Providers' callbacks (webhooks, deliver_sm)
- * are then refused at once, for their senders to deliver them again, instead of each holding a thread (and an SMSC
- * waiting for its answer) for the pool's timeout. The background workers, which keep asking the pool for connections,
- * end the outage with the first one they get. A database that pauses for less than the pool's timeout (a failover)
- * refuses nothing.
+ * and API requests are then refused at once, for their senders to send them again, instead of each holding a thread
+ * (and an SMSC waiting for its answer) for the pool's timeout. The background workers, which keep asking the pool for
+ * connections, end the outage with the first one they get. A database that pauses for less than the pool's timeout (a
+ * failover) refuses nothing.
  */
 @Component
 public class DatabaseOutage {
@@ -27,7 +27,8 @@ public class DatabaseOutage {
     private final Clock clock;
     // Null while the database answers.
     private final AtomicReference<Instant> outOfReachSince = new AtomicReference<>();
-    private final LongAdder refused = new LongAdder();
+    private final LongAdder refusedCallbacks = new LongAdder();
+    private final LongAdder refusedRequests = new LongAdder();
 
     public DatabaseOutage(Clock clock) {
         this.clock = clock;
@@ -42,10 +43,19 @@ public class DatabaseOutage {
     public <T> T unlessOutOfReach(Supplier<T> callback) {
         Instant since = outOfReachSince.get();
         if (since != null) {
-            refused.increment();
-            throw new DatabaseOutOfReach(since);
+            refusedCallbacks.increment();
+            throw new DatabaseOutOfReach(since, true);
         }
         return callback.get();
+    }
+
+    /** Refuses an API request while the database is known out of reach: throws {@link DatabaseOutOfReach}. */
+    void refuseRequestWhileOutOfReach() {
+        Instant since = outOfReachSince.get();
+        if (since != null) {
+            refusedRequests.increment();
+            throw new DatabaseOutOfReach(since, false);
+        }
     }
 
     /** {@link #unlessOutOfReach(Supplier)} for a callback that gives nothing back. */
@@ -65,17 +75,18 @@ public class DatabaseOutage {
     void connectionGiven() {
         Instant since = outOfReachSince.get();
         if (since != null && outOfReachSince.compareAndSet(since, null)) {
-            log.info("The database answers again, after {} out of reach; {} providers' callbacks were refused meanwhile,"
-                    + " for their senders to deliver them again", Duration.between(since, clock.instant()), refused.sumThenReset());
+            log.info("The database answers again, after {} out of reach; {} providers' callbacks and {} API requests were"
+                    + " refused meanwhile, for their senders to send them again", Duration.between(since, clock.instant()),
+                    refusedCallbacks.sumThenReset(), refusedRequests.sumThenReset());
         }
     }
 
     /** The pool gave no connection: a timeout means the database is out of reach; any other failure tells nothing. */
     void connectionRefused(java.sql.SQLException failure) {
         if (noConnectionGiven(failure) && outOfReachSince.compareAndSet(null, clock.instant())) {
-            log.warn("The database gave no connection in time ({}): until it does, providers' callbacks are refused at"
-                    + " once (503 to a webhook, a temporary error to a deliver_sm) for their senders to deliver them"
-                    + " again", reason(failure));
+            log.warn("The database gave no connection in time ({}): until it does, providers' callbacks and API requests"
+                    + " are refused at once (503 to a webhook or a request, a temporary error to a deliver_sm) for their"
+                    + " senders to send them again", reason(failure));
         }
     }
 

@@ -24,9 +24,9 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
- * Providers' callbacks while the database gives no connection (its pool held whole by the test here; a database
- * down alike): Meta's webhooks are answered 503 and the SMSC's deliver_sm a temporary error, at once, nothing is
- * stored, and what the providers deliver again afterwards is.
+ * Providers' callbacks and API requests while the database gives no connection (its pool held whole by the test here;
+ * a database down alike): Meta's webhooks and the API are answered 503 and the SMSC's deliver_sm a temporary error, at
+ * once, nothing is stored, and what the providers deliver again afterwards is.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class CallbacksDuringOutageIT {
@@ -36,7 +36,7 @@ class CallbacksDuringOutageIT {
     private static final String PHONE = "+31612390001";
 
     @Test
-    void callbacksAreRefusedAtOnceWhileTheDatabaseGivesNoConnectionAndTakenWhenDeliveredAgain(CapturedOutput output)
+    void callbacksAndRequestsAreRefusedAtOnceWhileTheDatabaseGivesNoConnectionAndTakenWhenSentAgain(CapturedOutput output)
             throws Exception {
         Map<String, String> settings = new java.util.HashMap<>(TestDatabase.fresh());
         settings.put("spring.datasource.hikari.maximum-pool-size", String.valueOf(POOL));
@@ -68,6 +68,16 @@ class CallbacksDuringOutageIT {
             assertThat(((org.jsmpp.extra.NegativeResponseException) refused.getCause()).getCommandStatus())
                     .isEqualTo(org.jsmpp.SMPPConstant.STAT_ESME_RX_T_APPN);
 
+            // The API alike: a read and a write, refused without waiting and without doing anything; the token first.
+            Api.Response read = api.get("/api/v1/contacts/" + contact);
+            Api.Response write = api.post("/api/v1/contacts", Map.of("phone", "+31612390002"));
+            assertThat(List.of(read, write)).allSatisfy(answer -> {
+                assertThat(answer.status()).as(answer.body()).isEqualTo(503);
+                assertThat(answer.body()).contains("has been out of reach since").contains("nothing was done");
+                assertThat(answer.headers()).containsKey("retry-after");
+            });
+            assertThat(api.getWithoutToken("/api/v1/contacts/" + contact).status()).isEqualTo(401);
+
             for (Connection connection : held) {
                 connection.close();
             }
@@ -80,9 +90,13 @@ class CallbacksDuringOutageIT {
             await().atMost(PATIENCE).until(() -> api.get("/api/v1/inbound-messages?contactId=" + contact).json().size() == 2);
             assertThat(api.get("/api/v1/inbound-messages?contactId=" + contact).json().valueStream()
                     .map(message -> message.path("text").asString()).toList()).containsExactlyInAnyOrder("Outage text", "Outage reply");
+            assertThat(api.get("/api/v1/contacts/" + contact).status()).isEqualTo(200);
+            Api.Response unwritten = api.get("/api/v1/contacts?phone=%2B31612390002");
+            assertThat(unwritten.status()).isEqualTo(200);
+            assertThat(unwritten.json()).isEmpty();
         }
         assertThat(output.getOut()).contains("The database gave no connection in time")
-                .contains("The database answers again")
+                .contains("The database answers again").contains(" and 2 API requests were refused meanwhile")
                 // jSMPP's ERROR about each refused deliver_sm is dropped: Reach said why, once.
                 .doesNotContain("Failed processing deliver_sm");
     }

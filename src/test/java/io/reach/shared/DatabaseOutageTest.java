@@ -48,6 +48,24 @@ class DatabaseOutageTest {
     }
 
     @Test
+    void apiRequestsAreRefusedOnlyWhileTheDatabaseIsKnownOutOfReach() throws Exception {
+        dataSource.getConnection();
+        outage.refuseRequestWhileOutOfReach();
+
+        pool.down.set(true);
+        assertThatThrownBy(dataSource::getConnection).isInstanceOf(SQLTransientConnectionException.class);
+        assertThatThrownBy(outage::refuseRequestWhileOutOfReach).isInstanceOf(DatabaseOutOfReach.class)
+                .hasMessageContaining("the API request was refused")
+                .satisfies(e -> assertThat(((DatabaseOutOfReach) e).callback()).isFalse());
+        assertThatThrownBy(() -> outage.unlessOutOfReach(() -> "handled"))
+                .satisfies(e -> assertThat(((DatabaseOutOfReach) e).callback()).isTrue());
+
+        pool.down.set(false);
+        dataSource.getConnection();
+        outage.refuseRequestWhileOutOfReach();
+    }
+
+    @Test
     void theFirstConnectionThePoolGivesEndsTheOutage() throws Exception {
         pool.down.set(true);
         assertThatThrownBy(dataSource::getConnection).isInstanceOf(SQLTransientConnectionException.class);

@@ -21,13 +21,13 @@ import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A message whose sender's turn cannot be booked for the moment (the database fails: here a lock held on the sender's
- * turns past the one-second lock timeout this test sets) is tried again, not left to its lease of a minute, and goes
- * out once when the database is back: an SMS over SMPP (which books its turns per part, on its link) says that nothing
- * was submitted, a call (booked before it is placed) is put back untried.
+ * A message the database fails for the moment before it is sent (here a lock held past the one-second lock timeout
+ * this test sets) is tried again, not left to its lease of a minute, and goes out once when the database is back: an
+ * SMS over SMPP whose sender's turn (booked per part, on its link) or whose parts could not be written says that nothing
+ * was submitted, a call whose turn (booked before it is placed) could not be booked is put back untried.
  */
 @TestPropertySource(properties = "reach.sandbox.rules-file=classpath:sandbox/channel-handsets.yml")
-class TurnBookingIT extends ReachIntegrationTest {
+class DatabaseFailedBeforeSendingIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
@@ -44,8 +44,7 @@ class TurnBookingIT extends ReachIntegrationTest {
 
     @Test
     void anSmsWhoseTurnCouldNotBeBookedSaysNothingWasSubmittedAndGoesOutOnceWhenTriedAgain() throws Exception {
-        await().atMost(PATIENCE).until(() -> api.get("/api/v1/smpp-links").json().valueStream().anyMatch(link ->
-                "sandbox-sms".equals(link.path("sender").asString()) && link.path("bound").asBoolean()));
+        await().atMost(PATIENCE).until(() -> smppLinkBound(true));
         // A first SMS books the sender's first turns: its row of turns exists from then on.
         String first = send("sms", "sandbox-sms", "+31612350801");
         await().atMost(PATIENCE).until(() -> "delivered".equals(message(first).path("status").asString()));
@@ -62,6 +61,44 @@ class TurnBookingIT extends ReachIntegrationTest {
 
         await().atMost(PATIENCE).until(() -> "delivered".equals(message(second).path("status").asString()));
         assertThat(sandbox.smsc().submitsTo("+31612350802")).hasSize(1);
+        assertThat(sandbox.smsc().resubmissions()).isZero();
+    }
+
+    @Test
+    void anSmsWhosePartsCouldNotBeCreatedSaysNothingWasSubmittedAndGoesOutOnceWhenTriedAgain() throws Exception {
+        await().atMost(PATIENCE).until(() -> smppLinkBound(true));
+        // With its SMSC down, the SMS waits unclaimed: the test knows its id before an attempt creates its parts.
+        sandbox.smsc().stop();
+        await().atMost(PATIENCE).until(() -> smppLinkBound(false));
+        String sms = send("sms", "sandbox-sms", "+31612350803");
+
+        // The attempt's insert of the parts waits past the lock timeout: on H2 for a part of the same number inserted and
+        // not committed; on PostgreSQL for a lock on the table (such a part would lock its message's row, for the foreign
+        // key, and keep the SMS from being claimed at all).
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            if (TestDatabase.postgres()) {
+                try (java.sql.Statement lock = holder.createStatement()) {
+                    lock.execute("LOCK TABLE sms_parts IN SHARE MODE");
+                }
+            } else {
+                try (java.sql.PreparedStatement part = holder.prepareStatement("INSERT INTO sms_parts (message_id,"
+                        + " part_number, total_parts, status, updated_at) VALUES (?, 1, 1, 'QUEUED', CURRENT_TIMESTAMP)")) {
+                    part.setObject(1, UUID.fromString(sms));
+                    part.executeUpdate();
+                }
+            }
+            sandbox.smsc().start(0);
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(message(sms).path("error").path("title").asString(""))
+                    .startsWith("The SMS's parts could not be read or created (the database failed for a moment); nothing was submitted"));
+            assertThat(message(sms).path("status").asString()).isEqualTo("queued");
+            assertThat(sandbox.smsc().submitsTo("+31612350803")).isEmpty();
+            holder.rollback();
+        }
+
+        // Without the retry, the SMS would wait for its lease (a minute, past the patience) after that attempt.
+        await().atMost(PATIENCE).until(() -> "delivered".equals(message(sms).path("status").asString()));
+        assertThat(sandbox.smsc().submitsTo("+31612350803")).hasSize(1);
         assertThat(sandbox.smsc().resubmissions()).isZero();
     }
 
@@ -94,6 +131,11 @@ class TurnBookingIT extends ReachIntegrationTest {
         UUID sender = UUID.fromString(api.get("/api/v1/senders").json().valueStream()
                 .filter(s -> senderName.equals(s.path("name").asString())).findFirst().orElseThrow().path("id").asString());
         return TestDatabase.holdRowLock(dataSource, "SELECT sender_id FROM sender_turns WHERE sender_id = ? FOR UPDATE", sender);
+    }
+
+    private boolean smppLinkBound(boolean bound) {
+        return api.get("/api/v1/smpp-links").json().valueStream().anyMatch(link ->
+                "sandbox-sms".equals(link.path("sender").asString()) && link.path("bound").asBoolean() == bound);
     }
 
     private long waitingForTheTurns() {

@@ -52,16 +52,12 @@ class DatabaseFailedBeforeSendingIT extends ReachIntegrationTest {
         String second;
         try (Connection holder = holdTurns("sandbox-sms")) {
             second = send("sms", "sandbox-sms", "+31612350802");
-            await().atMost(PATIENCE).untilAsserted(() -> assertThat(message(second).path("error").path("title").asString(""))
-                    .startsWith("The sender's turn could not be booked (the database failed for a moment); nothing was submitted"));
-            assertThat(message(second).path("status").asString()).isEqualTo("queued");
-            assertThat(sandbox.smsc().submitsTo("+31612350802")).isEmpty();
+            awaitNothingSubmitted(second, "+31612350802",
+                    "The sender's turn could not be booked (the database failed for a moment); nothing was submitted");
             holder.commit();
         }
 
-        await().atMost(PATIENCE).until(() -> "delivered".equals(message(second).path("status").asString()));
-        assertThat(sandbox.smsc().submitsTo("+31612350802")).hasSize(1);
-        assertThat(sandbox.smsc().resubmissions()).isZero();
+        awaitDeliveredAndSubmittedOnce(second, "+31612350802");
     }
 
     @Test
@@ -89,17 +85,13 @@ class DatabaseFailedBeforeSendingIT extends ReachIntegrationTest {
                 }
             }
             sandbox.smsc().start(0);
-            await().atMost(PATIENCE).untilAsserted(() -> assertThat(message(sms).path("error").path("title").asString(""))
-                    .startsWith("The SMS's parts could not be read or created (the database failed for a moment); nothing was submitted"));
-            assertThat(message(sms).path("status").asString()).isEqualTo("queued");
-            assertThat(sandbox.smsc().submitsTo("+31612350803")).isEmpty();
+            awaitNothingSubmitted(sms, "+31612350803",
+                    "The SMS's parts could not be read or created (the database failed for a moment); nothing was submitted");
             holder.rollback();
         }
 
         // Without the retry, the SMS would wait for its lease (a minute, past the patience) after that attempt.
-        await().atMost(PATIENCE).until(() -> "delivered".equals(message(sms).path("status").asString()));
-        assertThat(sandbox.smsc().submitsTo("+31612350803")).hasSize(1);
-        assertThat(sandbox.smsc().resubmissions()).isZero();
+        awaitDeliveredAndSubmittedOnce(sms, "+31612350803");
     }
 
     @Test
@@ -131,6 +123,21 @@ class DatabaseFailedBeforeSendingIT extends ReachIntegrationTest {
         UUID sender = UUID.fromString(api.get("/api/v1/senders").json().valueStream()
                 .filter(s -> senderName.equals(s.path("name").asString())).findFirst().orElseThrow().path("id").asString());
         return TestDatabase.holdRowLock(dataSource, "SELECT sender_id FROM sender_turns WHERE sender_id = ? FOR UPDATE", sender);
+    }
+
+    /** While the database fails: the SMS says why nothing was submitted, stays queued, and the SMSC has nothing of it. */
+    private void awaitNothingSubmitted(String sms, String phone, String why) {
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(message(sms).path("error").path("title").asString(""))
+                .startsWith(why));
+        assertThat(message(sms).path("status").asString()).isEqualTo("queued");
+        assertThat(sandbox.smsc().submitsTo(phone)).isEmpty();
+    }
+
+    /** Once the database is back: the SMS is delivered, submitted once. */
+    private void awaitDeliveredAndSubmittedOnce(String sms, String phone) {
+        await().atMost(PATIENCE).until(() -> "delivered".equals(message(sms).path("status").asString()));
+        assertThat(sandbox.smsc().submitsTo(phone)).hasSize(1);
+        assertThat(sandbox.smsc().resubmissions()).isZero();
     }
 
     private boolean smppLinkBound(boolean bound) {

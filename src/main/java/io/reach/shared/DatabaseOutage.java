@@ -15,9 +15,9 @@ import org.springframework.stereotype.Component;
  * Whether the database is known to be out of reach: its pool gave no connection within its timeout
  * ({@code spring.datasource.hikari.connection-timeout}), and none since. Providers' callbacks (webhooks, deliver_sm)
  * and API requests are then refused at once, for their senders to send them again, instead of each holding a thread
- * (and an SMSC waiting for its answer) for the pool's timeout. The background workers, which keep asking the pool for
- * connections, end the outage with the first one they get. A database that pauses for less than the pool's timeout (a
- * failover) refuses nothing.
+ * (and an SMSC waiting for its answer) for the pool's timeout. The first connection the pool gives ends the outage: the
+ * node keeps asking for one (see {@link OutageTracking}), as its background workers do. A database that pauses for
+ * less than the pool's timeout (a failover) refuses nothing.
  */
 @Component
 public class DatabaseOutage {
@@ -81,13 +81,18 @@ public class DatabaseOutage {
         }
     }
 
-    /** The pool gave no connection: a timeout means the database is out of reach; any other failure tells nothing. */
-    void connectionRefused(java.sql.SQLException failure) {
+    /**
+     * The pool gave no connection: a timeout means the database is out of reach; any other failure tells nothing.
+     * Whether this began an outage.
+     */
+    boolean connectionRefused(java.sql.SQLException failure) {
         if (noConnectionGiven(failure) && outOfReachSince.compareAndSet(null, clock.instant())) {
             log.warn("The database gave no connection in time ({}): until it does, providers' callbacks and API requests"
                     + " are refused at once (503 to a webhook or a request, a temporary error to a deliver_sm) for their"
                     + " senders to send them again", reason(failure));
+            return true;
         }
+        return false;
     }
 
     /** The pool's words, and the driver's first line of why its last connection failed (no contact's data in either). */

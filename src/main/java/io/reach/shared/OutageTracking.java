@@ -2,6 +2,9 @@ package io.reach.shared;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -26,15 +29,28 @@ class OutageTracking implements BeanPostProcessor {
         return bean instanceof DataSource dataSource && !(bean instanceof Tracked) ? new Tracked(dataSource, outage) : bean;
     }
 
-    /** A data source whose connections tell the outage. */
+    /**
+     * A data source whose connections tell the outage, and which, once the pool gave no connection in time, asks for one
+     * itself until one comes: the outage then ends as soon as the database answers, even on a node where no other work
+     * asks (callbacks and API requests are refused meanwhile without asking).
+     */
     static final class Tracked extends DelegatingDataSource {
 
+        private static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
+
         private final ObjectProvider<DatabaseOutage> provider;
+        private final Duration probeInterval;
+        private final AtomicBoolean probing = new AtomicBoolean();
         private volatile DatabaseOutage outage;
 
         Tracked(DataSource target, ObjectProvider<DatabaseOutage> provider) {
+            this(target, provider, PROBE_INTERVAL);
+        }
+
+        Tracked(DataSource target, ObjectProvider<DatabaseOutage> provider, Duration probeInterval) {
             super(target);
             this.provider = provider;
+            this.probeInterval = probeInterval;
         }
 
         private DatabaseOutage outage() {
@@ -62,9 +78,50 @@ class OutageTracking implements BeanPostProcessor {
                 outage().connectionGiven();
                 return connection;
             } catch (SQLException e) {
-                outage().connectionRefused(e);
+                if (outage().connectionRefused(e)) {
+                    probe();
+                }
                 throw e;
             }
+        }
+
+        private void probe() {
+            if (probing.compareAndSet(false, true)) {
+                Thread.ofVirtual().name("database-probe").start(() -> {
+                    boolean answered;
+                    try {
+                        answered = askUntilAnswered();
+                    } finally {
+                        probing.set(false);
+                    }
+                    // An outage that began as this probe ended gets one of its own.
+                    if (answered && outage().outOfReachSince().isPresent()) {
+                        probe();
+                    }
+                });
+            }
+        }
+
+        /**
+         * Asks the pool for a connection (each try waits the pool's timeout), at most once a probe interval, while the
+         * outage lasts: true once it is over, false when the pool failed otherwise (closed, as the node stops).
+         */
+        private boolean askUntilAnswered() {
+            while (outage().outOfReachSince().isPresent()) {
+                long started = System.nanoTime();
+                try (Connection given = getConnection()) {
+                    return true;
+                } catch (SQLException e) {
+                    if (!DatabaseOutage.noConnectionGiven(e)) {
+                        return false;
+                    }
+                }
+                long left = probeInterval.toNanos() - (System.nanoTime() - started);
+                if (left > 0) {
+                    LockSupport.parkNanos(left);
+                }
+            }
+            return true;
         }
 
         private interface ConnectionRequest {

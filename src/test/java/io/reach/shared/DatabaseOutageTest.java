@@ -22,7 +22,15 @@ class DatabaseOutageTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-05T03:00:00Z"));
     private final DatabaseOutage outage = new DatabaseOutage(clock);
     private final Pool pool = new Pool();
-    private final DataSource dataSource = new OutageTracking.Tracked(pool, new StaticProvider(outage));
+    private final DataSource dataSource = new OutageTracking.Tracked(pool, new StaticProvider(outage), Duration.ofMillis(20));
+
+    /** Whatever a test left down comes back, and the node's own probe ends the outage: no probe outlives its test. */
+    @org.junit.jupiter.api.AfterEach
+    void databaseBack() {
+        pool.failure.set(null);
+        pool.down.set(false);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> outage.outOfReachSince().isEmpty());
+    }
 
     @Test
     void callbacksAreHandledWhileThePoolGivesConnections() throws Exception {
@@ -79,6 +87,41 @@ class DatabaseOutageTest {
     }
 
     @Test
+    void theNodeAsksForAConnectionItselfUntilOneComesSoThatTheOutageEndsWithoutOtherWork() {
+        pool.down.set(true);
+        assertThatThrownBy(dataSource::getConnection).isInstanceOf(SQLTransientConnectionException.class);
+        int asked = pool.asked.get();
+        // Nothing else asks for a connection from here on.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> pool.asked.get() >= asked + 3);
+        assertThat(outage.outOfReachSince()).isPresent();
+
+        pool.down.set(false);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> outage.outOfReachSince().isEmpty());
+        assertThat(outage.unlessOutOfReach(() -> "handled")).isEqualTo("handled");
+        // The probe stopped with the outage.
+        int afterwards = pool.asked.get();
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1))
+                .until(() -> pool.asked.get() == afterwards);
+    }
+
+    @Test
+    void theNodeStopsAskingWhenThePoolFailsOtherwiseAsItDoesWhenClosed() throws Exception {
+        pool.down.set(true);
+        assertThatThrownBy(dataSource::getConnection).isInstanceOf(SQLTransientConnectionException.class);
+        pool.failure.set(new SQLException("HikariDataSource HikariDataSource (HikariPool-1) has been closed."));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> pool.failures.get() > 0);
+        int asked = pool.asked.get();
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1))
+                .until(() -> pool.asked.get() == asked);
+        assertThat(outage.outOfReachSince()).isPresent();
+        // What the pool gives next still ends the outage (here: the test's own connection).
+        pool.failure.set(null);
+        pool.down.set(false);
+        dataSource.getConnection();
+        assertThat(outage.outOfReachSince()).isEmpty();
+    }
+
+    @Test
     void otherFailuresOfTheDatabaseRefuseNothing() {
         pool.failure.set(new SQLException("FATAL: password authentication failed", "28P01"));
         assertThatThrownBy(dataSource::getConnection).isInstanceOf(SQLException.class);
@@ -98,10 +141,14 @@ class DatabaseOutageTest {
     private static final class Pool implements DataSource {
         final AtomicBoolean down = new AtomicBoolean();
         final java.util.concurrent.atomic.AtomicReference<SQLException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        final AtomicInteger asked = new AtomicInteger();
+        final AtomicInteger failures = new AtomicInteger();
 
         @Override
         public Connection getConnection() throws SQLException {
+            asked.incrementAndGet();
             if (failure.get() != null) {
+                failures.incrementAndGet();
                 throw failure.get();
             }
             if (down.get()) {

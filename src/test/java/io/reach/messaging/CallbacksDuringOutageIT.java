@@ -77,6 +77,11 @@ class CallbacksDuringOutageIT {
                 assertThat(answer.headers()).containsKey("retry-after");
             });
             assertThat(api.getWithoutToken("/api/v1/contacts/" + contact).status()).isEqualTo(401);
+            // What answers from memory alone still answers: is the SMPP session bound?
+            Api.Response links = api.get("/api/v1/smpp-links");
+            assertThat(links.status()).as(links.body()).isEqualTo(200);
+            assertThat(links.json().valueStream().anyMatch(link -> "sandbox-sms".equals(link.path("sender").asString())
+                    && link.path("bound").asBoolean())).as(links.body()).isTrue();
 
             for (Connection connection : held) {
                 connection.close();

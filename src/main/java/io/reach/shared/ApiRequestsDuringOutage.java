@@ -28,7 +28,9 @@ class ApiRequestsDuringOutage implements WebMvcConfigurer {
         registry.addInterceptor(new HandlerInterceptor() {
             @Override
             public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
-                if (!(handler instanceof HandlerMethod method && method.hasMethodAnnotation(AnswersWithoutDatabase.class))) {
+                // The handler's mark is looked at only during an outage, not on every request.
+                if (outage.outOfReachSince().isPresent()
+                        && !(handler instanceof HandlerMethod method && method.hasMethodAnnotation(AnswersWithoutDatabase.class))) {
                     outage.refuseRequestWhileOutOfReach();
                 }
                 return true;

@@ -41,20 +41,20 @@ public class DatabaseOutage {
 
     /** Handles a provider's callback unless the database is known out of reach: then throws {@link DatabaseOutOfReach}. */
     public <T> T unlessOutOfReach(Supplier<T> callback) {
-        Instant since = outOfReachSince.get();
-        if (since != null) {
-            refusedCallbacks.increment();
-            throw new DatabaseOutOfReach(since, true);
-        }
+        refuseWhileOutOfReach(refusedCallbacks, true);
         return callback.get();
     }
 
     /** Refuses an API request while the database is known out of reach: throws {@link DatabaseOutOfReach}. */
     void refuseRequestWhileOutOfReach() {
+        refuseWhileOutOfReach(refusedRequests, false);
+    }
+
+    private void refuseWhileOutOfReach(LongAdder refused, boolean callback) {
         Instant since = outOfReachSince.get();
         if (since != null) {
-            refusedRequests.increment();
-            throw new DatabaseOutOfReach(since, false);
+            refused.increment();
+            throw new DatabaseOutOfReach(since, callback);
         }
     }
 

@@ -112,15 +112,20 @@ class SenderRatesIT {
 
             audience.forEach(phone -> Fixtures.sendOrderWith(api, "four-a-second", "sale_rates", "en_US", phone, List.of(),
                     List.of("Ann")));
+            // The sale goes out while it is being queued, the faster the slower this machine queues it: what counts is
+            // where the update goes among the sends after it was queued.
+            int sentBefore = meta.requests().size();
+            assertThat(sentBefore).as("most of the sale is still queued when the update comes").isLessThan(audience.size() - 2);
             String update = Fixtures.sendOrder(api, "four-a-second", "order_ready_queue", customer).json().path("messageId").asString();
 
             await().atMost(PATIENCE).until(() -> meta.requests().size() == audience.size() + 1);
             List<String> order = meta.requests().stream().sorted(Comparator.comparingLong(FakeProvider.Request::receivedNanos))
                     .map(FakeProvider.Request::body).toList();
-            // Those the dispatcher held when it was queued go first, one at a time; it goes next, not after the sale.
+            // The one the dispatcher held when it was queued, and one on its way to Meta, may go first; it goes next,
+            // ahead of the rest of the sale.
             int place = IntStream.range(0, order.size()).filter(i -> order.get(i).contains("\"to\":\"" + customer + "\""))
                     .findFirst().orElseThrow();
-            assertThat(place).as(order.toString()).isLessThanOrEqualTo(2);
+            assertThat(place).as(order.toString()).isLessThanOrEqualTo(sentBefore + 2);
             assertThat(api.get("/api/v1/messages/" + update).json().path("status").asString()).isEqualTo("submitted");
         }
     }

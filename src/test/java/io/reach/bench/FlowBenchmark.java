@@ -45,16 +45,22 @@ public final class FlowBenchmark {
         int contacts = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         String databases = args.length > 1 ? args[1] : "both";
         boolean waiting = args.length > 2 && args[2].equals("waiting");
+        boolean apart = args.length > 2 && args[2].equals("apart");
+        if (apart && !databases.equals("postgres")) {
+            throw new IllegalArgumentException("'apart' runs on PostgreSQL only (an H2 file opens in one process): "
+                    + "bench/run N postgres apart");
+        }
         mix = mixFromEnvironment();
         rate = rateFromEnvironment();
         settings = settingsFromEnvironment();
         List<String> rows = new ArrayList<>();
         if (!databases.equals("postgres")) {
-            rows.add(waiting ? waiting("H2 (file)", h2(), contacts) : run("H2 (file)", h2(), contacts));
+            rows.add(waiting ? waiting("H2 (file)", h2(), contacts) : run("H2 (file)", h2(), contacts, false));
         }
         if (!databases.equals("h2")) {
             System.setProperty("reach.test.database", "postgres");
-            rows.add(waiting ? waiting("PostgreSQL", TestDatabase.fresh(), contacts) : run("PostgreSQL", TestDatabase.fresh(), contacts));
+            rows.add(waiting ? waiting("PostgreSQL", TestDatabase.fresh(), contacts)
+                    : run(apart ? "PostgreSQL, Reach apart" : "PostgreSQL", TestDatabase.fresh(), contacts, apart));
         }
         System.out.println();
         if (waiting) {
@@ -97,7 +103,11 @@ public final class FlowBenchmark {
         return settings;
     }
 
-    private static String run(String label, Map<String, String> database, int contacts) throws Exception {
+    /**
+     * The example flow over {@code contacts}; with {@code apart}, Reach runs in a JVM of its own (see
+     * {@link ReachProcess}) and its CPU is read apart from the sandbox's and the load's; its heap is not watched then.
+     */
+    private static String run(String label, Map<String, String> database, int contacts, boolean apart) throws Exception {
         int port = ReachNode.freePort();
         Map<String, String> reach = new LinkedHashMap<>(Map.of("server.port", String.valueOf(port), "reach.sandbox.enabled", "false",
                 "spring.datasource.hikari.maximum-pool-size", "20", "spring.datasource.hikari.minimum-idle", "20",
@@ -112,7 +122,7 @@ public final class FlowBenchmark {
                 "reach.journeys.engine-enabled", "false", "logging.level.root", "warn",
                 // The delays are read from what the sandbox remembers, warm-up rounds included.
                 "reach.sandbox.history-size", String.valueOf(Math.max(100_000, 2 * (contacts + WARM_UP_ROUNDS * WARM_UP)))));
-             ReachNode node = ReachNode.start("bench", database, reach)) {
+             BenchedReach node = apart ? BenchedReach.apart(port, database, reach) : BenchedReach.inThisJvm(database, reach)) {
             SandboxNetwork sandbox = sandboxNode.bean(SandboxNetwork.class);
             Api api = node.api();
             FlowFixtures.registerSandboxSenders(api, sandbox);
@@ -123,9 +133,9 @@ public final class FlowBenchmark {
             int warmUp = Math.min(contacts, WARM_UP);
             List<String> warmUpPhones = population(api, contacts, warmUp);
             List<String> phones = population(api, 0, contacts);
-            JdbcClient jdbc = node.bean(JdbcClient.class);
+            JdbcClient jdbc = node.jdbc();
             System.out.printf("%s: %d contacts imported; warming up with rounds of %d more%n", label, phones.size(), warmUp);
-            int warmedUp = warmUp(api, jdbc, warmUpPhones);
+            int warmedUp = warmUp(node, warmUpPhones);
             long messagesBefore = jdbc.sql("SELECT COUNT(*) FROM messages").query(Long.class).single();
             // The callbacks providers made (Meta's webhooks, SMPP's deliver_sm, Twilio's callbacks), and the messages.
             Map<String, Long> callbacksBefore = countsBy(jdbc, "webhook_inbox", "channel");
@@ -137,6 +147,7 @@ public final class FlowBenchmark {
             System.gc();
             AtomicLong peak = new AtomicLong(memory.getHeapMemoryUsage().getUsed());
             long jvmCpuBefore = jvmCpuNanos();
+            long reachCpuBefore = node.cpuTicks();
             long postgresCpuBefore = postgresCpuTicks();
             boolean postgres = database.getOrDefault("spring.datasource.url", "").startsWith("jdbc:postgresql:");
             long transactionsBefore = postgres ? writingTransactions(jdbc) : 0;
@@ -151,10 +162,20 @@ public final class FlowBenchmark {
             awaitJourneys(jdbc, "ENDED", warmedUp + phones.size(), start, "run");
             heapWatch.interrupt();
             long jvmCpu = jvmCpuNanos() - jvmCpuBefore;
+            long reachCpu = node.cpuTicks() - reachCpuBefore;
             long postgresCpu = postgresCpuTicks() - postgresCpuBefore;
             // Ticks are 1/100 s on Linux (USER_HZ).
-            System.out.printf("  CPU per journey: %.1f ms in this JVM (Reach, sandbox, load), %.1f ms in PostgreSQL's processes%n",
-                    jvmCpu / 1e6 / phones.size(), postgresCpu * 10.0 / phones.size());
+            if (apart) {
+                double reachMillis = reachCpu * 10.0 / phones.size();
+                System.out.printf("  CPU per journey: %.1f ms in Reach's JVM, %.1f ms in this JVM (sandbox, load), %.1f ms in"
+                                + " PostgreSQL's processes: %.0f journeys per second of Reach's CPU, %.0f per second of"
+                                + " Reach's and PostgreSQL's%n", reachMillis, jvmCpu / 1e6 / phones.size(),
+                        postgresCpu * 10.0 / phones.size(), 1000 / reachMillis,
+                        1000 / (reachMillis + postgresCpu * 10.0 / phones.size()));
+            } else {
+                System.out.printf("  CPU per journey: %.1f ms in this JVM (Reach, sandbox, load), %.1f ms in PostgreSQL's processes%n",
+                        jvmCpu / 1e6 / phones.size(), postgresCpu * 10.0 / phones.size());
+            }
             if (postgres) {
                 System.out.printf("  PostgreSQL transactions that wrote or locked rows: %.1f per journey%n",
                         (writingTransactions(jdbc) - transactionsBefore) / (double) phones.size());
@@ -172,9 +193,9 @@ public final class FlowBenchmark {
             System.out.printf("  messages per journey: %s%n", perJourney(sends, phones.size()));
             List<Long> fallbackMillis = fallbackDelays(sandbox, phones);
             System.out.println(fallbackStages(jdbc, sandbox, phones));
-            return String.format("| %s | %d | %.0f | %.0f | %.0f | %s | %s | %d MiB |", label, phones.size(),
+            return String.format("| %s | %d | %.0f | %.0f | %.0f | %s | %s | %s |", label, phones.size(),
                     phones.size() / seconds, messages / seconds, events / seconds, inMillis(percentile(fallbackMillis, 50)),
-                    inMillis(percentile(fallbackMillis, 99)), peak.get() / (1024 * 1024));
+                    inMillis(percentile(fallbackMillis, 99)), apart ? "n/a (Reach apart)" : peak.get() / (1024 * 1024) + " MiB");
         }
     }
 
@@ -221,17 +242,18 @@ public final class FlowBenchmark {
      * {@link #SETTLED_JIT_SHARE} of this JVM's CPU during a round (at most {@link #WARM_UP_ROUNDS} rounds); returns
      * the journeys that ended.
      */
-    private static int warmUp(Api api, JdbcClient jdbc, List<String> phones) throws InterruptedException {
+    private static int warmUp(BenchedReach reach, List<String> phones) throws InterruptedException {
         int ended = 0;
         for (int round = 1; round <= WARM_UP_ROUNDS; round++) {
-            long jitBefore = compilerCpuTicks();
-            long cpuBefore = jvmCpuNanos();
+            long jitBefore = compilerCpuTicks("self") + reach.compilerCpuTicks();
+            long cpuBefore = jvmCpuNanos() + reach.cpuTicks() * 10_000_000;
             Instant roundStart = Instant.now();
-            postEvents(api, phones, 0);
+            postEvents(reach.api(), phones, 0);
             ended += phones.size();
-            awaitJourneys(jdbc, "ENDED", ended, roundStart, "warm-up " + round);
-            double jitShare = (compilerCpuTicks() - jitBefore) * 1e7 / Math.max(1, jvmCpuNanos() - cpuBefore);
-            System.out.printf("  warm-up %d: %d journeys in %d s, the JIT compiler took %.0f %% of this JVM's CPU%n", round,
+            awaitJourneys(reach.jdbc(), "ENDED", ended, roundStart, "warm-up " + round);
+            double jitShare = (compilerCpuTicks("self") + reach.compilerCpuTicks() - jitBefore) * 1e7
+                    / Math.max(1, jvmCpuNanos() + reach.cpuTicks() * 10_000_000 - cpuBefore);
+            System.out.printf("  warm-up %d: %d journeys in %d s, the JIT compiler took %.0f %% of the JVMs' CPU%n", round,
                     phones.size(), Duration.between(roundStart, Instant.now()).toSeconds(), jitShare * 100);
             if (jitShare < SETTLED_JIT_SHARE) {
                 break;
@@ -240,10 +262,13 @@ public final class FlowBenchmark {
         return ended;
     }
 
-    /** CPU ticks (1/100 s) of this JVM's JIT compiler threads so far, from /proc; 0 where /proc cannot tell. */
-    private static long compilerCpuTicks() {
+    /**
+     * CPU ticks (1/100 s) of the JIT compiler threads of the JVM with process id {@code pid} ("self": this one) so
+     * far, from /proc; 0 where /proc cannot tell.
+     */
+    static long compilerCpuTicks(String pid) {
         long ticks = 0;
-        java.io.File[] threads = new java.io.File("/proc/self/task").listFiles();
+        java.io.File[] threads = new java.io.File("/proc/" + pid + "/task").listFiles();
         for (java.io.File thread : threads == null ? new java.io.File[0] : threads) {
             try {
                 String stat = java.nio.file.Files.readString(thread.toPath().resolve("stat"));
@@ -257,6 +282,52 @@ public final class FlowBenchmark {
             }
         }
         return ticks;
+    }
+
+    /** CPU ticks (1/100 s, user + system) of the process {@code pid} so far, from /proc; 0 once it has ended. */
+    static long processCpuTicks(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        } catch (java.io.IOException | RuntimeException gone) {
+            return 0;
+        }
+    }
+
+    /** The Reach a run measures: in this JVM (a {@link ReachNode}), or in a JVM of its own ({@link ReachProcess}). */
+    interface BenchedReach extends AutoCloseable {
+        Api api();
+
+        JdbcClient jdbc();
+
+        /** CPU ticks of Reach's own JVM so far; 0 when it runs in this one (whose CPU is counted as a whole). */
+        long cpuTicks();
+
+        /** CPU ticks of the JIT compiler threads of Reach's own JVM so far; 0 when it runs in this one. */
+        long compilerCpuTicks();
+
+        static BenchedReach inThisJvm(Map<String, String> database, Map<String, String> settings) {
+            ReachNode node = ReachNode.start("bench", database, settings);
+            return new BenchedReach() {
+                public Api api() { return node.api(); }
+                public JdbcClient jdbc() { return node.bean(JdbcClient.class); }
+                public long cpuTicks() { return 0; }
+                public long compilerCpuTicks() { return 0; }
+                public void close() { node.close(); }
+            };
+        }
+
+        static BenchedReach apart(int port, Map<String, String> database, Map<String, String> settings) throws Exception {
+            ReachProcess reach = ReachProcess.start(port, database, settings);
+            return new BenchedReach() {
+                public Api api() { return reach.api(); }
+                public JdbcClient jdbc() { return reach.jdbc(); }
+                public long cpuTicks() { return processCpuTicks(reach.pid()); }
+                public long compilerCpuTicks() { return FlowBenchmark.compilerCpuTicks(String.valueOf(reach.pid())); }
+                public void close() throws InterruptedException { reach.close(); }
+            };
+        }
     }
 
     /** CPU time this JVM used so far (all threads, JIT and GC included). */

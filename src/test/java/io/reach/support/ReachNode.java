@@ -45,7 +45,17 @@ public final class ReachNode implements AutoCloseable {
     }
 
     public static ReachNode start(String name, Map<String, String> database, Map<String, String> properties) {
-        Map<String, Object> all = new LinkedHashMap<>();
+        Map<String, String> all = settings(name, database, properties);
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(ReachApplication.class, SharedClock.class)
+                .initializers(c -> c.getBeanFactory().registerSingleton("testClassesExcluded", new TestClassesExcluded()))
+                // As arguments: they then win over application.yml, as a user's --server.port would.
+                .run(all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+        return new ReachNode(context);
+    }
+
+    /** The settings a node named {@code name} runs with: the tests' defaults, then the database's, then {@code properties}. */
+    public static Map<String, String> settings(String name, Map<String, String> database, Map<String, String> properties) {
+        Map<String, String> all = new LinkedHashMap<>();
         all.put("reach.api.token", ReachIntegrationTest.TOKEN);
         all.put("reach.data-dir", "target/test-data/" + UUID.randomUUID());
         all.put("reach.node-id", name);
@@ -64,11 +74,7 @@ public final class ReachNode implements AutoCloseable {
         all.put("spring.datasource.hikari.minimum-idle", "1");
         all.putAll(database);
         all.putAll(properties);
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(ReachApplication.class, SharedClock.class)
-                .initializers(c -> c.getBeanFactory().registerSingleton("testClassesExcluded", new TestClassesExcluded()))
-                // As arguments: they then win over application.yml, as a user's --server.port would.
-                .run(all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
-        return new ReachNode(context);
+        return all;
     }
 
     /** Keeps the tests' own configurations (their clocks) out of the component scan of a node started by hand. */

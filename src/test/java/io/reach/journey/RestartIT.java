@@ -143,7 +143,7 @@ class RestartIT {
             String flowId = slowFlow(node.api(), "{\"type\":\"audience\",\"audience\":{\"consent\":\"utility\"}}",
                     silent.getLocalPort(), "PT20S");
             assertThat(FlowFixtures.launch(node.api(), flowId).path("started").asInt()).isEqualTo(4);
-            await().atMost(Duration.ofSeconds(2)).until(() -> count(database,
+            await().atMost(Duration.ofSeconds(5)).until(() -> count(database,
                     "SELECT COUNT(*) FROM journeys WHERE state = 'RUNNING' AND lease_until IS NOT NULL") == 4);
 
             ReachNode.CLOCK.advance(Duration.ofSeconds(31));

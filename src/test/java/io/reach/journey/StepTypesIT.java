@@ -743,6 +743,7 @@ class StepTypesIT extends ReachIntegrationTest {
         awaitEnded(yes);
         assertThat(steps(yes)).containsExactly("send", "reply:YES", "yes", "end");
         await().atMost(PATIENCE).until(() -> "reply".equals(current(text)) && "WAITING".equals(state(text)));
+        awaitFirstMessageSent(text);
         postInboundText(texter, "I'll come at five");
         awaitEnded(text);
         assertThat(steps(text)).containsExactly("send", "reply:any_text", "text", "end");
@@ -774,8 +775,7 @@ class StepTypesIT extends ReachIntegrationTest {
         String unanswered = start(flow, early, Map.of());
         await().atMost(PATIENCE).until(() -> "pause".equals(current(answered)) && "pause".equals(current(unanswered)));
         Instant sent = Instant.parse(api.get("/api/v1/journeys/" + answered + "/path").json().path(0).path("enteredAt").asString());
-        String question = api.get("/api/v1/journeys/" + answered + "/path").json().path(0).path("messageId").asString();
-        await().atMost(PATIENCE).until(() -> !"queued".equals(api.get("/api/v1/messages/" + question).json().path("status").asString()));
+        awaitFirstMessageSent(answered);
 
         // Typed while the journey waits at another step (or held up by an outage): no quote, as most replies.
         postInboundText(texter, "I'll come at five");
@@ -808,6 +808,7 @@ class StepTypesIT extends ReachIntegrationTest {
         await().atMost(PATIENCE).until(() -> "reply".equals(current(journey)) && "WAITING".equals(state(journey)));
         sandbox.smsc().deliverInbound(phone, "Reach", "Hello?");
         await().atMost(PATIENCE).until(() -> api.get("/api/v1/inbound-messages?contactId=" + contactId).json().size() == 2);
+        awaitFirstMessageSent(journey);
         postInboundText(phone, "I'll come at five");
 
         awaitEnded(journey);
@@ -877,10 +878,15 @@ class StepTypesIT extends ReachIntegrationTest {
         String journey = start(publish(document), phone, Map.of());
         await().atMost(PATIENCE).until(() -> step == null ? "ENDED".equals(state(journey))
                 : step.equals(current(journey)) && "WAITING".equals(state(journey)));
-        String message = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
-        await().atMost(PATIENCE).until(() -> !"queued".equals(api.get("/api/v1/messages/" + message).json().path("status").asString()));
+        awaitFirstMessageSent(journey);
         clock.advance(Duration.ofMinutes(1));
         return journey;
+    }
+
+    /** Waits until the message of the journey's first step has gone out: a contact answers only what reached them. */
+    private void awaitFirstMessageSent(String journey) {
+        String message = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> !"queued".equals(api.get("/api/v1/messages/" + message).json().path("status").asString()));
     }
 
     @Test
@@ -954,6 +960,7 @@ class StepTypesIT extends ReachIntegrationTest {
         // As long as a WhatsApp text can be (4,096 characters).
         String reply = "I will come at ".repeat(272) + "five.";
         assertThat(reply).hasSize(4085);
+        awaitFirstMessageSent(journey);
 
         postInboundText(texter, reply);
 

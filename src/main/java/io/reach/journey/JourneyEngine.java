@@ -74,6 +74,12 @@ class JourneyEngine extends BackgroundWorker {
     /** A journey whose turn a passing failure cut short, at visit {@code visits}, leased until {@code leaseEnds}. */
     private record CutShort(UUID id, int visits, java.time.Instant leaseEnds) {}
 
+    /** Claims that failed once they had chosen their journeys, whose leases, should they have been written, are given back. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<UnansweredClaim> unansweredClaims =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private record UnansweredClaim(List<UUID> ids, java.time.Instant leaseUntil) {}
+
     JourneyEngine(JourneyStore store, Flows flows, Contacts contacts, StepExecutor executor, io.reach.messaging.Messages messages,
                   TransactionTemplate transactions, JourneySettings settings, JsonMapper json, Clock clock) {
         super("journey-engine", settings.pollInterval(), settings.engineEnabled());
@@ -101,6 +107,7 @@ class JourneyEngine extends BackgroundWorker {
         // Here, not in claim: with every thread taken by slow steps no claim is made, but doWork still runs each second.
         giveBackStaleClaims();
         giveBackCutShortTurns();
+        giveBackUnansweredClaims();
         return advancing.claimAsFree(settings.batchSize(), this::claim, this::advanceAndFree);
     }
 
@@ -116,7 +123,19 @@ class JourneyEngine extends BackgroundWorker {
         java.time.Instant now = clock.instant();
         java.time.Instant staleAt = now.plus(settings.lease().dividedBy(2));
         java.util.List<Journey> claimed = new java.util.ArrayList<>();
-        java.util.List<Journey> fresh = transactions.execute(tx -> store.claim(wanted, ahead, settings.lease()));
+        java.time.Instant leaseUntil = now.plus(settings.lease());
+        java.util.List<UUID> leasing = new java.util.ArrayList<>();
+        java.util.List<Journey> fresh;
+        try {
+            fresh = transactions.execute(tx -> store.claim(wanted, ahead, leaseUntil, leasing));
+        } catch (RuntimeException e) {
+            // A commit whose answer the connection lost may have gone through: its leases would hold journeys that no
+            // thread takes until they end. Given back before the next claim, as a cut-short turn's.
+            if (!leasing.isEmpty()) {
+                unansweredClaims.add(new UnansweredClaim(List.copyOf(leasing), leaseUntil));
+            }
+            throw e;
+        }
         for (Journey journey : fresh) {
             Held earlier = inHand.get(journey.id());
             if (earlier != null && !earlier.leaseEnds().isAfter(now)) {
@@ -291,6 +310,25 @@ class JourneyEngine extends BackgroundWorker {
                 }
             }
             cutShort.poll();
+        }
+    }
+
+    /**
+     * Gives back the leases that failed claims may have written (see {@link JourneyStore#releaseIfLeasedUntil}); while
+     * the database still fails, they wait for the next try, or for their leases to end.
+     */
+    private void giveBackUnansweredClaims() {
+        java.time.Instant now = clock.instant();
+        UnansweredClaim claim;
+        while ((claim = unansweredClaims.peek()) != null) {
+            if (claim.leaseUntil().isAfter(now)) {
+                try {
+                    store.releaseIfLeasedUntil(claim.ids(), claim.leaseUntil());
+                } catch (RuntimeException stillFailing) {
+                    return;
+                }
+            }
+            unansweredClaims.poll();
         }
     }
 

@@ -144,22 +144,42 @@ class JourneyStore {
      * then commits without waiting for the flush: a claim is the engine's, and acts on nothing outside the database.
      */
     List<Journey> claim(int waitingLimit, int runningLimit, Duration lease) {
+        return claim(waitingLimit, runningLimit, clock.instant().plus(lease), new java.util.ArrayList<>());
+    }
+
+    /**
+     * A claim whose leases end at {@code leaseUntil}; the ids it leases are added to {@code leasing} before it writes
+     * them, so that the caller can give them back should the commit's outcome be lost ({@link #releaseIfLeasedUntil}).
+     */
+    List<Journey> claim(int waitingLimit, int runningLimit, Instant leaseUntil, List<UUID> leasing) {
         OffsetDateTime now = Times.now(clock);
         List<Journey> claimed = new java.util.ArrayList<>(waitingLimit > 0 ? claimIn(Journey.WAITING, now, waitingLimit) : List.of());
         if (runningLimit > 0) {
             claimed.addAll(claimIn(Journey.RUNNING, now, runningLimit));
         }
-        return leased(claimed, lease);
+        claimed.forEach(journey -> leasing.add(journey.id()));
+        return leased(claimed, leaseUntil);
     }
 
     /** Leases what a claim locked, in a transaction that then commits without waiting for the flush (the engine's). */
-    private List<Journey> leased(List<Journey> claimed, Duration lease) {
+    private List<Journey> leased(List<Journey> claimed, Instant leaseUntil) {
         if (!claimed.isEmpty()) {
             dialect.runTogetherCommittingWithoutWaitingForTheFlush(batches, List.of(new Dialect.SqlStatement(
                     "UPDATE journeys SET lease_until = ? WHERE id IN (" + SqlLists.placeholders(claimed.size()) + ")",
-                    SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), claimed.stream().map(Journey::id).toList()))));
+                    SqlLists.valueThen(Times.utc(leaseUntil), claimed.stream().map(Journey::id).toList()))));
         }
         return claimed;
+    }
+
+    /**
+     * Gives back the leases a claim whose commit failed may have taken: those of {@code ids} that still end at
+     * {@code leaseUntil}, the claim's own (none if it did not commit; a lease another claim took since ends otherwise).
+     */
+    void releaseIfLeasedUntil(List<UUID> ids, Instant leaseUntil) {
+        if (!ids.isEmpty()) {
+            jdbc.sql("UPDATE journeys SET lease_until = NULL WHERE lease_until = ? AND id IN (" + SqlLists.placeholders(ids.size()) + ")")
+                    .params(SqlLists.valueThen(Times.utc(leaseUntil), ids)).update();
+        }
     }
 
     private List<Journey> claimIn(String state, OffsetDateTime now, int limit) {

@@ -295,40 +295,34 @@ class JourneyEngine extends BackgroundWorker {
 
     /**
      * Gives back the leases of journeys whose turns a passing failure cut short, unless they moved on meanwhile, so
-     * that the claim that follows takes them again; while the database still fails, they wait for the next try (or
-     * for their leases to end, when there is nothing left to give back).
+     * that the claim that follows takes them again.
      */
     private void giveBackCutShortTurns() {
-        java.time.Instant now = clock.instant();
-        CutShort journey;
-        while ((journey = cutShort.peek()) != null) {
-            if (journey.leaseEnds().isAfter(now)) {
-                try {
-                    store.releaseIfStillAt(journey.id(), journey.visits());
-                } catch (RuntimeException stillFailing) {
-                    return;
-                }
-            }
-            cutShort.poll();
-        }
+        giveBack(cutShort, CutShort::leaseEnds, journey -> store.releaseIfStillAt(journey.id(), journey.visits()));
+    }
+
+    /** Gives back the leases that failed claims may have written (see {@link JourneyStore#releaseIfLeasedUntil}). */
+    private void giveBackUnansweredClaims() {
+        giveBack(unansweredClaims, UnansweredClaim::leaseUntil, claim -> store.releaseIfLeasedUntil(claim.ids(), claim.leaseUntil()));
     }
 
     /**
-     * Gives back the leases that failed claims may have written (see {@link JourneyStore#releaseIfLeasedUntil}); while
-     * the database still fails, they wait for the next try, or for their leases to end.
+     * Gives back, oldest first, the leases {@code queue} holds, with {@code release}, unless they have ended; while the
+     * database still fails, the rest wait for the next try (or for their leases to end, leaving nothing to give back).
      */
-    private void giveBackUnansweredClaims() {
+    private <T> void giveBack(java.util.Queue<T> queue, java.util.function.Function<T, java.time.Instant> leaseEnds,
+                              java.util.function.Consumer<T> release) {
         java.time.Instant now = clock.instant();
-        UnansweredClaim claim;
-        while ((claim = unansweredClaims.peek()) != null) {
-            if (claim.leaseUntil().isAfter(now)) {
+        T next;
+        while ((next = queue.peek()) != null) {
+            if (leaseEnds.apply(next).isAfter(now)) {
                 try {
-                    store.releaseIfLeasedUntil(claim.ids(), claim.leaseUntil());
+                    release.accept(next);
                 } catch (RuntimeException stillFailing) {
                     return;
                 }
             }
-            unansweredClaims.poll();
+            queue.poll();
         }
     }
 

@@ -69,16 +69,13 @@ class JourneyEngine extends BackgroundWorker {
     private record Ahead(Journey journey, java.time.Instant staleAt) {}
 
     // Journeys whose turns a passing failure cut short: filled by the turns' threads, emptied by the worker's before it claims.
-    private final java.util.concurrent.ConcurrentLinkedQueue<CutShort> cutShort = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final io.reach.shared.LeasesToGiveBack<CutShort> cutShort;
 
     /** A journey whose turn a passing failure cut short, at visit {@code visits}, leased until {@code leaseEnds}. */
     private record CutShort(UUID id, int visits, java.time.Instant leaseEnds) {}
 
-    /** Claims that failed once they had chosen their journeys, whose leases, should they have been written, are given back. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<UnansweredClaim> unansweredClaims =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-    private record UnansweredClaim(List<UUID> ids, java.time.Instant leaseUntil) {}
+    // Claims that failed once they had chosen their journeys, whose leases, should they have been written, are given back.
+    private final io.reach.shared.UnansweredClaims<UUID> unansweredClaims;
 
     JourneyEngine(JourneyStore store, Flows flows, Contacts contacts, StepExecutor executor, io.reach.messaging.Messages messages,
                   TransactionTemplate transactions, JourneySettings settings, JsonMapper json, Clock clock) {
@@ -94,6 +91,9 @@ class JourneyEngine extends BackgroundWorker {
         this.clock = clock;
         this.advancing = inFlight(settings.concurrency());
         this.runningSlots = new java.util.concurrent.Semaphore(settings.runningShare());
+        this.cutShort = new io.reach.shared.LeasesToGiveBack<>(clock, CutShort::leaseEnds,
+                journey -> store.releaseIfStillAt(journey.id(), journey.visits()));
+        this.unansweredClaims = new io.reach.shared.UnansweredClaims<>(clock, store::releaseIfLeasedUntil);
     }
 
     /**
@@ -106,8 +106,8 @@ class JourneyEngine extends BackgroundWorker {
     protected int doWork() {
         // Here, not in claim: with every thread taken by slow steps no claim is made, but doWork still runs each second.
         giveBackStaleClaims();
-        giveBackCutShortTurns();
-        giveBackUnansweredClaims();
+        cutShort.giveBack();
+        unansweredClaims.giveBack();
         return advancing.claimAsFree(settings.batchSize(), this::claim, this::advanceAndFree);
     }
 
@@ -124,18 +124,9 @@ class JourneyEngine extends BackgroundWorker {
         java.time.Instant staleAt = now.plus(settings.lease().dividedBy(2));
         java.util.List<Journey> claimed = new java.util.ArrayList<>();
         java.time.Instant leaseUntil = now.plus(settings.lease());
-        java.util.List<UUID> leasing = new java.util.ArrayList<>();
-        java.util.List<Journey> fresh;
-        try {
-            fresh = transactions.execute(tx -> store.claim(wanted, ahead, leaseUntil, leasing));
-        } catch (RuntimeException e) {
-            // A commit whose answer the connection lost may have gone through: its leases would hold journeys that no
-            // thread takes until they end. Given back before the next claim, as a cut-short turn's.
-            if (!leasing.isEmpty()) {
-                unansweredClaims.add(new UnansweredClaim(List.copyOf(leasing), leaseUntil));
-            }
-            throw e;
-        }
+        // A commit whose answer the connection lost may have gone through: its leases are given back before the next claim.
+        java.util.List<Journey> fresh = unansweredClaims.claim(leaseUntil,
+                leasing -> transactions.execute(tx -> store.claim(wanted, ahead, leaseUntil, leasing)));
         for (Journey journey : fresh) {
             Held earlier = inHand.get(journey.id());
             if (earlier != null && !earlier.leaseEnds().isAfter(now)) {
@@ -290,39 +281,6 @@ class JourneyEngine extends BackgroundWorker {
             } else {
                 log.warn("Journey {} could not take its step; it is tried again when its lease ends", claimed.id(), e);
             }
-        }
-    }
-
-    /**
-     * Gives back the leases of journeys whose turns a passing failure cut short, unless they moved on meanwhile, so
-     * that the claim that follows takes them again.
-     */
-    private void giveBackCutShortTurns() {
-        giveBack(cutShort, CutShort::leaseEnds, journey -> store.releaseIfStillAt(journey.id(), journey.visits()));
-    }
-
-    /** Gives back the leases that failed claims may have written (see {@link JourneyStore#releaseIfLeasedUntil}). */
-    private void giveBackUnansweredClaims() {
-        giveBack(unansweredClaims, UnansweredClaim::leaseUntil, claim -> store.releaseIfLeasedUntil(claim.ids(), claim.leaseUntil()));
-    }
-
-    /**
-     * Gives back, oldest first, the leases {@code queue} holds, with {@code release}, unless they have ended; while the
-     * database still fails, the rest wait for the next try (or for their leases to end, leaving nothing to give back).
-     */
-    private <T> void giveBack(java.util.Queue<T> queue, java.util.function.Function<T, java.time.Instant> leaseEnds,
-                              java.util.function.Consumer<T> release) {
-        java.time.Instant now = clock.instant();
-        T next;
-        while ((next = queue.peek()) != null) {
-            if (leaseEnds.apply(next).isAfter(now)) {
-                try {
-                    release.accept(next);
-                } catch (RuntimeException stillFailing) {
-                    return;
-                }
-            }
-            queue.poll();
         }
     }
 

@@ -44,6 +44,7 @@ public class Messages {
     private final InboundMessages inbound;
     private final SendersAtWork sendersAtWork;
     private final UnrecordedAnswers unrecorded;
+    private final io.reach.shared.UnansweredClaims<UUID> unansweredClaims;
 
     Messages(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate batches, Dialect dialect, Clock clock,
              TransactionTemplate transactions, ApplicationEventPublisher events, InboundMessages inbound,
@@ -59,6 +60,7 @@ public class Messages {
         this.transactions = transactions;
         this.events = events;
         this.inbound = inbound;
+        this.unansweredClaims = new io.reach.shared.UnansweredClaims<>(clock, this::releaseIfLeasedUntil);
     }
 
     /** The outcome of recording a message: {@code replayed} when its idempotency key was seen before. */
@@ -322,6 +324,7 @@ public class Messages {
      */
     public List<Outbound> claimDue(Channel channel, java.util.Collection<UUID> senderIds, int limit, Duration lease,
                                    int maxAttempts) {
+        unansweredClaims.giveBack();
         List<Claimed> claimed = claimDue(channel, senderIds, limit, lease);
         if (unrecorded.size() > 0) {
             // Sent before, its provider's answer kept while the database failed: recorded instead of sent again.
@@ -355,7 +358,9 @@ public class Messages {
         if (senderIds != null && senderIds.isEmpty()) {
             return List.of();
         }
-        return transactions.execute(tx -> {
+        Instant leaseUntil = clock.instant().plus(lease);
+        // A commit whose answer the connection lost may have gone through: its leases are given back before the next claim.
+        return unansweredClaims.claim(leaseUntil, leasing -> transactions.execute(tx -> {
             OffsetDateTime now = Times.now(clock);
             String senders = senderIds == null ? ""
                     : " AND sender_id IN (" + SqlLists.placeholders(senderIds.size()) + ")";
@@ -365,18 +370,31 @@ public class Messages {
             }
             // "status, next_attempt_at": the order of the messages_due index, which H2 then reads in order. The claim
             // counts the attempt.
-            return dialect.claimAndSet(jdbc, "messages",
+            List<Claimed> claimed = dialect.claimAndSet(jdbc, "messages",
                     "id, sender_id, contact_id, recipient, request_body, attempts, channel, status, next_attempt_at,"
                             + " lease_until, withdrawal_pending",
                     "channel = ? AND status = 'QUEUED' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
                             + senders, params, "status, next_attempt_at", limit,
-                    "lease_until = ?, attempts = attempts + 1", List.of(Times.utc(clock.instant().plus(lease))), rs -> {
-                        OffsetDateTime leaseUntil = rs.getObject("lease_until", OffsetDateTime.class);
+                    "lease_until = ?, attempts = attempts + 1", List.of(Times.utc(leaseUntil)), rs -> {
+                        OffsetDateTime leased = rs.getObject("lease_until", OffsetDateTime.class);
                         return channel.name().equals(rs.getString("channel")) && "QUEUED".equals(rs.getString("status"))
                                 && !rs.getObject("next_attempt_at", OffsetDateTime.class).isAfter(now)
-                                && (leaseUntil == null || !leaseUntil.isAfter(now));
+                                && (leased == null || !leased.isAfter(now));
                     }, rs -> new Claimed(outbound(rs), rs.getString("withdrawal_pending")));
-        });
+            claimed.forEach(claim -> leasing.add(claim.outbound().id()));
+            return claimed;
+        }));
+    }
+
+    /**
+     * Gives back the leases a claim whose commit failed may have taken, its attempts not counted: those of {@code ids}
+     * still queued whose lease ends at {@code leaseUntil}, the claim's own (none if it did not commit; a lease another
+     * claim took since ends otherwise).
+     */
+    private void releaseIfLeasedUntil(List<UUID> ids, Instant leaseUntil) {
+        jdbc.sql("UPDATE messages SET lease_until = NULL, attempts = attempts - 1 WHERE lease_until = ? AND status = 'QUEUED'"
+                        + " AND id IN (" + SqlLists.placeholders(ids.size()) + ")")
+                .params(SqlLists.valueThen(Times.utc(leaseUntil), ids)).update();
     }
 
     /** A claimed message, as its claim left it (its attempt counted). */

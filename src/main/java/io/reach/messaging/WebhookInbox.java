@@ -24,11 +24,13 @@ public class WebhookInbox {
     private final JdbcClient jdbc;
     private final Clock clock;
     private final TransactionTemplate transactions;
+    private final io.reach.shared.UnansweredClaims<Long> unansweredClaims;
 
     WebhookInbox(JdbcClient jdbc, Clock clock, TransactionTemplate transactions) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.transactions = transactions;
+        this.unansweredClaims = new io.reach.shared.UnansweredClaims<>(clock, this::releaseIfLeasedUntil);
     }
 
     /** One stored callback, claimed for processing. */
@@ -53,8 +55,14 @@ public class WebhookInbox {
         return key.getKeyAs(Number.class).longValue();
     }
 
+    /**
+     * Claims up to {@code limit} stored callbacks of a source that are due, oldest first, for {@code lease}; those of a
+     * claim whose commit failed are given back before the next claim (see {@link io.reach.shared.UnansweredClaims}).
+     */
     public List<Entry> claim(String source, int limit, Duration lease) {
-        return transactions.execute(tx -> {
+        unansweredClaims.giveBack();
+        Instant leaseUntil = clock.instant().plus(lease);
+        return unansweredClaims.claim(leaseUntil, leasing -> transactions.execute(tx -> {
             OffsetDateTime now = Times.now(clock);
             List<Entry> entries = jdbc.sql("SELECT id, sender_id, body, attempts FROM webhook_inbox WHERE channel = ?"
                             + " AND processed_at IS NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
@@ -64,13 +72,24 @@ public class WebhookInbox {
                             rs.getString("body"), rs.getInt("attempts") + 1))
                     .list();
             if (!entries.isEmpty()) {
+                entries.forEach(entry -> leasing.add(entry.id()));
                 jdbc.sql("UPDATE webhook_inbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
                                 + SqlLists.placeholders(entries.size()) + ")")
-                        .params(SqlLists.valueThen(Times.utc(clock.instant().plus(lease)), entries.stream().map(Entry::id).toList()))
+                        .params(SqlLists.valueThen(Times.utc(leaseUntil), entries.stream().map(Entry::id).toList()))
                         .update();
             }
             return entries;
-        });
+        }));
+    }
+
+    /**
+     * Gives back, their attempts not counted, those of {@code ids} not processed whose lease still ends at
+     * {@code leaseUntil}, a failed claim's own (none if it did not commit; a lease another claim took since ends otherwise).
+     */
+    private void releaseIfLeasedUntil(List<Long> ids, Instant leaseUntil) {
+        jdbc.sql("UPDATE webhook_inbox SET lease_until = NULL, attempts = attempts - 1 WHERE lease_until = ?"
+                        + " AND processed_at IS NULL AND id IN (" + SqlLists.placeholders(ids.size()) + ")")
+                .params(SqlLists.valueThen(Times.utc(leaseUntil), ids)).update();
     }
 
     /** Marks an entry processed; call it inside the transaction that applied the entry. */

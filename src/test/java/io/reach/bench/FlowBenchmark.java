@@ -105,7 +105,7 @@ public final class FlowBenchmark {
 
     /**
      * The example flow over {@code contacts}; with {@code apart}, Reach runs in a JVM of its own (see
-     * {@link ReachProcess}) and its CPU is read apart from the sandbox's and the load's; its heap is not watched then.
+     * {@link ReachProcess}) and its CPU and heap are read apart from the sandbox's and the load's.
      */
     private static String run(String label, Map<String, String> database, int contacts, boolean apart) throws Exception {
         int port = ReachNode.freePort();
@@ -143,8 +143,8 @@ public final class FlowBenchmark {
             long eventsBefore = providerEvents(jdbc);
             System.out.printf("%s: warmed up, starting the run%n", label);
 
-            MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-            System.gc();
+            MemoryMXBean memory = node.memory();
+            memory.gc();
             AtomicLong peak = new AtomicLong(memory.getHeapMemoryUsage().getUsed());
             long jvmCpuBefore = jvmCpuNanos();
             long reachCpuBefore = node.cpuTicks();
@@ -195,7 +195,7 @@ public final class FlowBenchmark {
             System.out.println(fallbackStages(jdbc, sandbox, phones));
             return String.format("| %s | %d | %.0f | %.0f | %.0f | %s | %s | %s |", label, phones.size(),
                     phones.size() / seconds, messages / seconds, events / seconds, inMillis(percentile(fallbackMillis, 50)),
-                    inMillis(percentile(fallbackMillis, 99)), apart ? "n/a (Reach apart)" : peak.get() / (1024 * 1024) + " MiB");
+                    inMillis(percentile(fallbackMillis, 99)), peak.get() / (1024 * 1024) + (apart ? " MiB (Reach's JVM)" : " MiB"));
         }
     }
 
@@ -307,6 +307,9 @@ public final class FlowBenchmark {
         /** CPU ticks of the JIT compiler threads of Reach's own JVM so far; 0 when it runs in this one. */
         long compilerCpuTicks();
 
+        /** The heap of the JVM Reach runs in (this one's, the sandbox's and the load's with it, when it runs here). */
+        MemoryMXBean memory() throws java.io.IOException;
+
         static BenchedReach inThisJvm(Map<String, String> database, Map<String, String> settings) {
             ReachNode node = ReachNode.start("bench", database, settings);
             return new BenchedReach() {
@@ -314,6 +317,7 @@ public final class FlowBenchmark {
                 public JdbcClient jdbc() { return node.bean(JdbcClient.class); }
                 public long cpuTicks() { return 0; }
                 public long compilerCpuTicks() { return 0; }
+                public MemoryMXBean memory() { return ManagementFactory.getMemoryMXBean(); }
                 public void close() { node.close(); }
             };
         }
@@ -325,6 +329,7 @@ public final class FlowBenchmark {
                 public JdbcClient jdbc() { return reach.jdbc(); }
                 public long cpuTicks() { return processCpuTicks(reach.pid()); }
                 public long compilerCpuTicks() { return FlowBenchmark.compilerCpuTicks(String.valueOf(reach.pid())); }
+                public MemoryMXBean memory() throws java.io.IOException { return reach.memory(); }
                 public void close() throws InterruptedException { reach.close(); }
             };
         }

@@ -28,6 +28,9 @@ final class ReachProcess implements AutoCloseable {
     private final Api api;
     private final HikariDataSource database;
     private final JdbcClient jdbc;
+    // Reach's heap over JMX, once asked for (see memory()).
+    private javax.management.remote.JMXConnector jmx;
+    private java.lang.management.MemoryMXBean memory;
 
     private ReachProcess(Process process, Api api, HikariDataSource database) {
         this.process = process;
@@ -38,8 +41,8 @@ final class ReachProcess implements AutoCloseable {
 
     /**
      * Starts Reach with the settings a {@link ReachNode} would have (its database's among them) on {@code port}, with
-     * the heap and collector of the benchmark's own JVM, and waits until it answers; its log goes to
-     * {@code target/bench-reach.log}.
+     * the heap and collector of the benchmark's own JVM and the flags of {@code BENCH_JVM_OPTS}, as the benchmark's JVM
+     * has them, and waits until it answers; its log goes to {@code target/bench-reach.log}.
      */
     static ReachProcess start(int port, Map<String, String> database, Map<String, String> properties) throws Exception {
         Map<String, String> all = new LinkedHashMap<>(ReachNode.settings("bench", database, properties));
@@ -49,7 +52,12 @@ final class ReachProcess implements AutoCloseable {
                 .filter(entry -> !entry.endsWith("test-classes") && !entry.endsWith("test-classes/"))
                 .reduce((a, b) -> a + File.pathSeparator + b).orElseThrow();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms1g", "-Xmx1g", "-XX:+UseG1GC", "-cp", classPath, ReachApplication.class.getName()));
+                "-Xms1g", "-Xmx1g", "-XX:+UseG1GC"));
+        String jvmOptions = System.getenv().getOrDefault("BENCH_JVM_OPTS", "").strip();
+        if (!jvmOptions.isEmpty()) {
+            command.addAll(List.of(jvmOptions.split("\\s+")));
+        }
+        command.addAll(List.of("-cp", classPath, ReachApplication.class.getName()));
         all.forEach((key, value) -> command.add("--" + key + "=" + value));
         Path log = Path.of("target", "bench-reach.log");
         Files.createDirectories(log.getParent());
@@ -92,6 +100,30 @@ final class ReachProcess implements AutoCloseable {
         return jdbc;
     }
 
+    /**
+     * Reach's heap, read over JMX: the attach API starts the local management agent of Reach's JVM (loopback only, no
+     * port opened) the first time.
+     */
+    java.lang.management.MemoryMXBean memory() throws java.io.IOException {
+        if (memory == null) {
+            String address;
+            try {
+                com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(String.valueOf(process.pid()));
+                try {
+                    address = vm.startLocalManagementAgent();
+                } finally {
+                    vm.detach();
+                }
+            } catch (com.sun.tools.attach.AttachNotSupportedException e) {
+                throw new java.io.IOException("Cannot attach to Reach's JVM (pid " + process.pid() + ")", e);
+            }
+            jmx = javax.management.remote.JMXConnectorFactory.connect(new javax.management.remote.JMXServiceURL(address));
+            memory = java.lang.management.ManagementFactory.newPlatformMXBeanProxy(jmx.getMBeanServerConnection(),
+                    java.lang.management.ManagementFactory.MEMORY_MXBEAN_NAME, java.lang.management.MemoryMXBean.class);
+        }
+        return memory;
+    }
+
     /** The process id, for its CPU in /proc. */
     long pid() {
         return process.pid();
@@ -100,6 +132,13 @@ final class ReachProcess implements AutoCloseable {
     /** Stops Reach as a SIGTERM does, and waits for it to end (killing it after a minute). */
     @Override
     public void close() throws InterruptedException {
+        if (jmx != null) {
+            try {
+                jmx.close();
+            } catch (java.io.IOException alreadyGone) {
+                // Reach's JVM is stopped next anyway.
+            }
+        }
         database.close();
         process.destroy();
         if (!process.waitFor(1, java.util.concurrent.TimeUnit.MINUTES)) {

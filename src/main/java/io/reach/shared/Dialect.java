@@ -311,6 +311,14 @@ public enum Dialect {
     public abstract int[] insertAllUnlessDuplicate(org.springframework.jdbc.core.JdbcTemplate batches, String insertSql,
                                                    String conflictColumns, java.util.List<Object[]> rows);
 
+    /**
+     * Whether {@link #insertAllUnlessDuplicate} skips the rows whose key exists (PostgreSQL: the unique index decides,
+     * row by row) rather than failing the batch (H2), so that a caller need not look the keys up first.
+     */
+    public boolean insertAllSkipsDuplicates() {
+        return this == POSTGRESQL;
+    }
+
     public static Dialect of(DataSource dataSource) {
         try (Connection connection = dataSource.getConnection()) {
             String product = connection.getMetaData().getDatabaseProductName().toLowerCase();

@@ -191,6 +191,67 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         assertThat(seen.meanwhile()).containsExactlyInAnyOrder(second, third);
     }
 
+    @Test
+    void aLaunchsPageReadsNoJourneyByScanningTheTableEvenWithPlansMadeWhenTheTableWasEmpty() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        String flowId = publishedFlow("launch-plan");
+        UUID version = jdbc.sql("SELECT id FROM flow_versions WHERE flow_id = ?").param(UUID.fromString(flowId))
+                .query(UUID.class).single();
+        UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490002").path("id").asString());
+        List<UUID> firstPage = contactsInBulk("+3169001", LaunchWorker.PAGE);
+        List<UUID> secondPage = contactsInBulk("+3169002", LaunchWorker.PAGE);
+        java.util.function.Function<UUID, String> entryKey = id -> "launch-plan:" + id;
+
+        long[] outcome = transactions.execute(tx -> {
+            tx.setRollbackOnly();
+            withAFreshJourneysTableAndThePlansMadeFirst();
+            // The first page started, then found started again and again: the statements' plans are made meanwhile.
+            for (int i = 0; i < 8; i++) {
+                store.insertAll(version, "pause", Map.of(), firstPage, entryKey);
+            }
+            journeysOf(flowId, contact, 20_000, "WAITING", Duration.ofDays(1));
+            long before = journeysReadByScanning();
+            int started = store.insertAll(version, "pause", Map.of(), secondPage, entryKey);
+            int startedAgain = store.insertAll(version, "pause", Map.of(), secondPage, entryKey);
+            return new long[] {journeysReadByScanning() - before, started, startedAgain};
+        });
+
+        assertThat(outcome[1]).as("journeys the second page started").isEqualTo(LaunchWorker.PAGE);
+        assertThat(outcome[2]).as("journeys the same page started again").isZero();
+        assertThat(outcome[0]).as("journeys the launch's pages read by scanning the table").isLessThan(100);
+    }
+
+    /**
+     * For the rest of the (rolled back) transaction: an empty journeys table that was never analyzed, as a fresh
+     * install's, and each statement's plan made at its first run and kept, as PostgreSQL keeps a prepared statement's
+     * generic plan on each connection, with no statistics to plan again when autovacuum is off.
+     */
+    private void withAFreshJourneysTableAndThePlansMadeFirst() {
+        jdbc.sql("TRUNCATE journeys CASCADE").update();
+        jdbc.sql("SET LOCAL plan_cache_mode = force_generic_plan").update();
+    }
+
+    /** {@code count} journeys of the flow's version for the contact, in {@code state}, due {@code dueIn} from now. */
+    private void journeysOf(String flowId, UUID contact, int count, String state, Duration dueIn) {
+        jdbc.sql("INSERT INTO journeys (id, flow_version_id, contact_id, state, current_step, variables, wake_at, started_at,"
+                        + " updated_at) SELECT gen_random_uuid(), v.id, ?, ?, 'pause', '{}', ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+                        + " FROM flow_versions v, generate_series(1, ?) WHERE v.flow_id = ?")
+                .params(contact, state, Times.utc(clock.instant().plus(dueIn)), count, UUID.fromString(flowId)).update();
+    }
+
+    /** Contacts written straight into the table, phones {@code prefix} followed by a number. */
+    private List<UUID> contactsInBulk(String prefix, int count) {
+        return jdbc.sql("INSERT INTO contacts (id, phone, created_at, updated_at) SELECT gen_random_uuid(), ? || LPAD(n::text, 5, '0'),"
+                        + " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM generate_series(1, ?) n RETURNING id")
+                .params(prefix, count).query(UUID.class).list();
+    }
+
+    /** Rows of journeys read by sequential scans in this transaction so far. */
+    private long journeysReadByScanning() {
+        return jdbc.sql("SELECT seq_tup_read FROM pg_stat_xact_user_tables WHERE relname = 'journeys' AND schemaname = current_schema()")
+                .query(Long.class).single();
+    }
+
     private String publishedFlow(String name) {
         return io.reach.support.FlowFixtures.publish(api, """
                 {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[

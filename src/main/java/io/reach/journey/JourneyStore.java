@@ -158,6 +158,7 @@ class JourneyStore {
      */
     List<Journey> claim(int waitingLimit, int runningLimit, Instant leaseUntil, List<UUID> leasing) {
         OffsetDateTime now = Times.now(clock);
+        dialect.planClaimsInIndexOrder(jdbc);
         List<Journey> claimed = new java.util.ArrayList<>(waitingLimit > 0 ? claimIn(Journey.WAITING, now, waitingLimit) : List.of());
         if (runningLimit > 0) {
             claimed.addAll(claimIn(Journey.RUNNING, now, runningLimit));

@@ -75,7 +75,7 @@ public class WebhookInbox {
                 entries.forEach(entry -> leasing.add(entry.id()));
                 jdbc.sql("UPDATE webhook_inbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
                                 + SqlLists.placeholders(entries.size()) + ")")
-                        .params(SqlLists.valueThen(Times.utc(leaseUntil), entries.stream().map(Entry::id).toList()))
+                        .params(SqlLists.valueThen(Times.utc(leaseUntil), leasing))
                         .update();
             }
             return entries;

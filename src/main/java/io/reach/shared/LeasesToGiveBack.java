@@ -35,6 +35,9 @@ public final class LeasesToGiveBack<T> {
      * several threads at once.
      */
     public void giveBack() {
+        if (queue.isEmpty()) {
+            return; // the usual case, at every claim
+        }
         Instant now = clock.instant();
         T next;
         while ((next = queue.peek()) != null) {

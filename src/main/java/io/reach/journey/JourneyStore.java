@@ -158,7 +158,6 @@ class JourneyStore {
      */
     List<Journey> claim(int waitingLimit, int runningLimit, Instant leaseUntil, List<UUID> leasing) {
         OffsetDateTime now = Times.now(clock);
-        dialect.planClaimsInIndexOrder(jdbc);
         List<Journey> claimed = new java.util.ArrayList<>(waitingLimit > 0 ? claimIn(Journey.WAITING, now, waitingLimit) : List.of());
         if (runningLimit > 0) {
             claimed.addAll(claimIn(Journey.RUNNING, now, runningLimit));
@@ -191,7 +190,7 @@ class JourneyStore {
     private List<Journey> claimIn(String state, OffsetDateTime now, int limit) {
         // "state, wake_at": the order of the journeys_due index, which H2 then reads in order (PostgreSQL plans it as
         // "wake_at", the state being fixed).
-        return dialect.claim(jdbc, "journeys", COLUMNS + ", lease_until",
+        return dialect.claim(batches, "journeys", COLUMNS + ", lease_until",
                 "state = ? AND wake_at <= ? AND (lease_until IS NULL OR lease_until <= ?)", List.of(state, now, now),
                 "state, wake_at", limit, rs -> {
                     OffsetDateTime lease = rs.getObject("lease_until", OffsetDateTime.class);

@@ -21,11 +21,13 @@ class LaunchStore {
     record Progress(Launch launch, Instant audienceAt, UUID afterContactId) {}
 
     private final JdbcClient jdbc;
+    private final org.springframework.jdbc.core.JdbcTemplate claims;
     private final Dialect dialect;
     private final Clock clock;
 
-    LaunchStore(JdbcClient jdbc, Dialect dialect, Clock clock) {
+    LaunchStore(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate claims, Dialect dialect, Clock clock) {
         this.jdbc = jdbc;
+        this.claims = claims;
         this.dialect = dialect;
         this.clock = clock;
     }
@@ -55,7 +57,7 @@ class LaunchStore {
      * it and its progress then commit together, and no other node takes the same page meanwhile.
      */
     Optional<Progress> claimRunning() {
-        return dialect.claim(jdbc, "launches", COLUMNS, "state = ?", List.of(Launch.RUNNING), "state, created_at", 1,
+        return dialect.claim(claims, "launches", COLUMNS, "state = ?", List.of(Launch.RUNNING), "state, created_at", 1,
                 rs -> Launch.RUNNING.equals(rs.getString("state")) ? progress(rs) : null).stream().findFirst();
     }
 

@@ -370,7 +370,7 @@ public class Messages {
             }
             // "status, next_attempt_at": the order of the messages_due index, which H2 then reads in order. The claim
             // counts the attempt.
-            List<Claimed> claimed = dialect.claimAndSet(jdbc, "messages",
+            List<Claimed> claimed = dialect.claimAndSet(batches, "messages",
                     "id, sender_id, contact_id, recipient, request_body, attempts, channel, status, next_attempt_at,"
                             + " lease_until, withdrawal_pending",
                     "channel = ? AND status = 'QUEUED' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
@@ -591,7 +591,7 @@ public class Messages {
     /** Claims the status checks that are due; each one's time moves on by {@code lease}, so no other node makes it. */
     public List<StatusCheck> claimStatusChecks(int limit, Duration lease) {
         Instant now = clock.instant();
-        return dialect.claimAndSet(jdbc, "messages",
+        return dialect.claimAndSet(batches, "messages",
                 "id, channel, sender_id, provider_message_id, status, status_checks, status_check_at",
                 "status_check_at <= ?", List.of(Times.utc(now)), "status_check_at", limit,
                 "status_check_at = ?", List.of(Times.utc(now.plus(lease))),

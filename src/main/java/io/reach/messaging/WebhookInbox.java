@@ -22,12 +22,17 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class WebhookInbox {
 
     private final JdbcClient jdbc;
+    private final org.springframework.jdbc.core.JdbcTemplate claims;
+    private final io.reach.shared.Dialect dialect;
     private final Clock clock;
     private final TransactionTemplate transactions;
     private final io.reach.shared.UnansweredClaims<Long> unansweredClaims;
 
-    WebhookInbox(JdbcClient jdbc, Clock clock, TransactionTemplate transactions) {
+    WebhookInbox(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate claims, io.reach.shared.Dialect dialect,
+                 Clock clock, TransactionTemplate transactions) {
         this.jdbc = jdbc;
+        this.claims = claims;
+        this.dialect = dialect;
         this.clock = clock;
         this.transactions = transactions;
         this.unansweredClaims = new io.reach.shared.UnansweredClaims<>(clock, this::releaseIfLeasedUntil);
@@ -64,21 +69,22 @@ public class WebhookInbox {
         Instant leaseUntil = clock.instant().plus(lease);
         return unansweredClaims.claim(leaseUntil, leasing -> transactions.execute(tx -> {
             OffsetDateTime now = Times.now(clock);
-            List<Entry> entries = jdbc.sql("SELECT id, sender_id, body, attempts FROM webhook_inbox WHERE channel = ?"
-                            + " AND processed_at IS NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
-                            + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED")
-                    .params(source, now, now, limit)
-                    .query((rs, n) -> new Entry(rs.getLong("id"), rs.getObject("sender_id", UUID.class),
-                            rs.getString("body"), rs.getInt("attempts") + 1))
-                    .list();
-            if (!entries.isEmpty()) {
-                entries.forEach(entry -> leasing.add(entry.id()));
-                jdbc.sql("UPDATE webhook_inbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
-                                + SqlLists.placeholders(entries.size()) + ")")
-                        .params(SqlLists.valueThen(Times.utc(leaseUntil), leasing))
-                        .update();
-            }
-            return entries;
+            // "channel, processed_at, next_attempt_at, id": the order of the webhook_inbox_due index, read from the source's
+            // unprocessed entries; by id alone, a claim read every processed callback still kept, or sorted every waiting one.
+            List<Entry> entries = dialect.claimAndSet(claims, "webhook_inbox", "id, sender_id, body, attempts, processed_at,"
+                            + " next_attempt_at, lease_until", "channel = ? AND processed_at IS NULL AND next_attempt_at <= ?"
+                            + " AND (lease_until IS NULL OR lease_until <= ?)", List.of(source, now, now),
+                    "channel, processed_at, next_attempt_at, id", limit, "lease_until = ?, attempts = attempts + 1",
+                    List.of(Times.utc(leaseUntil)), rs -> {
+                        OffsetDateTime leased = rs.getObject("lease_until", OffsetDateTime.class);
+                        return rs.getObject("processed_at") == null
+                                && !rs.getObject("next_attempt_at", OffsetDateTime.class).isAfter(now)
+                                && (leased == null || !leased.isAfter(now));
+                    }, rs -> new Entry(rs.getLong("id"), rs.getObject("sender_id", UUID.class), rs.getString("body"),
+                            rs.getInt("attempts")));
+            entries.forEach(entry -> leasing.add(entry.id()));
+            // In the order they came: the processor applies the callbacks about one message in their batch's order.
+            return entries.stream().sorted(java.util.Comparator.comparingLong(Entry::id)).toList();
         }));
     }
 

@@ -52,7 +52,7 @@ class InboxProcessorTest {
         private boolean claimed;
 
         DroppingInbox(Clock clock, int drops) {
-            super(null, clock, null);
+            super(null, null, null, clock, null);
             this.drops = drops;
         }
 

@@ -39,10 +39,10 @@ class DialectIT extends ReachIntegrationTest {
             assertThat(jdbc.queryForList("SELECT c.relname || ' ' || i.indisvalid FROM pg_index i"
                     + " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
                     + " WHERE n.nspname = current_schema() AND c.relname IN ('messages_by_creation', 'messages_by_campaign',"
-                    + " 'inbound_messages_by_receipt', 'inbound_messages_by_contact_time', 'inbound_messages_by_contact')"
-                    + " ORDER BY c.relname", String.class))
+                    + " 'inbound_messages_by_receipt', 'inbound_messages_by_contact_time', 'inbound_messages_by_contact',"
+                    + " 'webhook_inbox_due') ORDER BY c.relname", String.class))
                     .containsExactly("inbound_messages_by_contact_time true", "inbound_messages_by_receipt true",
-                            "messages_by_campaign true", "messages_by_creation true");
+                            "messages_by_campaign true", "messages_by_creation true", "webhook_inbox_due true");
         }
     }
 
@@ -110,8 +110,7 @@ class DialectIT extends ReachIntegrationTest {
                 transactions,
                 // Another transaction holds the first row: the claim skips it.
                 () -> jdbc.queryForList("SELECT id FROM webhook_inbox WHERE id = ? FOR UPDATE", Long.class, first),
-                () -> transactions.execute(tx -> dialect.claimAndSet(
-                        org.springframework.jdbc.core.simple.JdbcClient.create(jdbc), "webhook_inbox", "id, body, attempts, processed_at",
+                () -> transactions.execute(tx -> dialect.claimAndSet(jdbc, "webhook_inbox", "id, body, attempts, processed_at",
                         "channel = ? AND processed_at IS NULL", List.of(channel), "id", 2,
                         "attempts = attempts + 1, last_error = ?", List.of("claimed"),
                         rs -> rs.getObject("processed_at") == null,
@@ -137,8 +136,7 @@ class DialectIT extends ReachIntegrationTest {
     void aClaimThatSetsReadsOnlyTheRowsItClaimsEvenWithAPlanMadeWhenTheTableWasSmall() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
         String channel = "PLAN_" + freshId();
-        org.springframework.jdbc.core.simple.JdbcClient client = org.springframework.jdbc.core.simple.JdbcClient.create(jdbc);
-        java.util.function.Supplier<List<Long>> claim = () -> dialect.claimAndSet(client, "webhook_inbox", "id",
+        java.util.function.Supplier<List<Long>> claim = () -> dialect.claimAndSet(jdbc, "webhook_inbox", "id",
                 "channel = ? AND processed_at IS NULL AND next_attempt_at <= CURRENT_TIMESTAMP", List.of(channel),
                 "processed_at, next_attempt_at", 5, "attempts = attempts + 1", List.of(), rs -> true, rs -> rs.getLong("id"));
 

@@ -98,7 +98,8 @@ class LostClaimCommitsIT extends ReachIntegrationTest {
                 String armed = ARMED.get();
                 if (method.getName().startsWith("prepare") && armed != null && args != null && args[0] instanceof String sql
                         && sql.contains(armed)) {
-                    return proxy(PreparedStatement.class, (PreparedStatement) result, (call, callArgs, answer) -> leasing(call, answer, leased));
+                    return proxy(PreparedStatement.class, (PreparedStatement) result,
+                            (call, callArgs, answer) -> leasing(sql, call, answer, leased));
                 }
                 if (method.getName().equals("commit") || method.getName().equals("rollback")) {
                     boolean lose = method.getName().equals("commit") && leased.get() && armed != null && ARMED.compareAndSet(armed, null);
@@ -113,16 +114,17 @@ class LostClaimCommitsIT extends ReachIntegrationTest {
         }
 
         /** What a call on the armed statement answers, noting whether it leased a row (wrote one, or returned one). */
-        private static Object leasing(Method call, Object answer, AtomicBoolean leased) {
+        private static Object leasing(String sql, Method call, Object answer, AtomicBoolean leased) {
             switch (call.getName()) {
                 case "executeUpdate", "executeLargeUpdate" -> {
                     if (((Number) answer).longValue() > 0) {
                         leased.set(true);
                     }
                 }
-                // PostgreSQL's claims of messages lease and return their rows in one statement.
-                case "executeQuery" -> {
-                    return proxy(ResultSet.class, (ResultSet) answer, (next, nextArgs, row) -> {
+                // PostgreSQL's claims of messages and stored callbacks lease and return their rows in one statement,
+                // sent between the settings of their plan (Dialect.claimAndSet).
+                case "executeQuery", "getResultSet" -> {
+                    return answer == null ? null : proxy(ResultSet.class, (ResultSet) answer, (next, nextArgs, row) -> {
                         if (next.getName().equals("next") && Boolean.TRUE.equals(row)) {
                             leased.set(true);
                         }
@@ -130,7 +132,11 @@ class LostClaimCommitsIT extends ReachIntegrationTest {
                     });
                 }
                 // Statements run together (the journeys' leases on PostgreSQL), written only when rows are leased.
-                case "execute" -> leased.set(true);
+                case "execute" -> {
+                    if (!sql.contains(" RETURNING ")) {
+                        leased.set(true);
+                    }
+                }
                 default -> { }
             }
             return answer;

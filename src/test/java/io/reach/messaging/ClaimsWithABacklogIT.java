@@ -1,0 +1,115 @@
+package io.reach.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reach.support.ReachIntegrationTest;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The claims of the dispatchers and of the callback processors read only the rows they take,
+ * however many wait behind them and whatever plan PostgreSQL made for want of statistics: the backlog is written and
+ * claimed in one transaction that is rolled back (no other claim sees it), and the claim planned then, with generic
+ * plans forced, as PostgreSQL settles on them after a few runs and keeps them on each connection; this machine's
+ * PostgreSQL, without autovacuum, never analyzes the test tables.
+ */
+class ClaimsWithABacklogIT extends ReachIntegrationTest {
+
+    private static final int BACKLOG = 30_000;
+    private static final int LIMIT = 20;
+    // A template request's or a webhook's size: how many rows a page holds sways the plan made without statistics.
+    private static final String BODY = "RPAD('{}', 400)";
+
+    @Autowired
+    Messages messages;
+
+    @Autowired
+    WebhookInbox inbox;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Autowired
+    TransactionTemplate transactions;
+
+    @BeforeEach
+    void onPostgreSqlOnly() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+    }
+
+    @Test
+    void aDispatchersClaimReadsOnlyTheMessagesItTakesFromABroadcastsBacklog() {
+        long rowsRead = transactions.execute(tx -> {
+            tx.setRollbackOnly();
+            UUID sender = sender();
+            // A broadcast's messages, all queued and due: at this size PostgreSQL plans the claim, for want of
+            // statistics, as a bitmap scan of them all and a sort rather than the messages_due index read in order.
+            jdbc.sql("INSERT INTO messages (id, channel, sender_id, recipient, request_body, status, next_attempt_at, created_at,"
+                            + " updated_at) SELECT gen_random_uuid(), 'WHATSAPP', ?, '+3161234' || LPAD(n::text, 5, '0'), " + BODY + ","
+                            + " 'QUEUED', CURRENT_TIMESTAMP - INTERVAL '1 minute', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+                            + " FROM generate_series(1, ?) n")
+                    .params(sender, BACKLOG).update();
+            forceGenericPlans();
+            long before = rowsRead("messages");
+            assertThat(messages.claimDue(Channel.WHATSAPP, LIMIT, Duration.ofMinutes(1), 8)).hasSize(LIMIT);
+            return rowsRead("messages") - before;
+        });
+
+        assertThat(rowsRead).as("messages the claim read, by a scan of the table or through an index").isLessThan(5 * LIMIT);
+    }
+
+    @Test
+    void aClaimOfStoredCallbacksReadsOnlyThoseItTakesWhateverIsKeptProcessedOrWaitsForAnotherSource() {
+        long rowsRead = transactions.execute(tx -> {
+            tx.setRollbackOnly();
+            // Callbacks applied and kept (30 days by default), another source's backlog, and this source's own.
+            storedCallbacks("BACKLOG_A", BACKLOG, true);
+            storedCallbacks("BACKLOG_B", BACKLOG / 3, false);
+            storedCallbacks("BACKLOG_A", BACKLOG / 3, false);
+            forceGenericPlans();
+            long before = rowsRead("webhook_inbox");
+            assertThat(inbox.claim("BACKLOG_A", LIMIT, Duration.ofMinutes(1))).hasSize(LIMIT)
+                    .isSortedAccordingTo(java.util.Comparator.comparingLong(WebhookInbox.Entry::id));
+            return rowsRead("webhook_inbox") - before;
+        });
+
+        assertThat(rowsRead).as("callbacks the claim read, by a scan of the table or through an index").isLessThan(5 * LIMIT);
+    }
+
+    /** A WhatsApp sender that only this (rolled back) transaction sees. */
+    private UUID sender() {
+        UUID id = UUID.randomUUID();
+        jdbc.sql("INSERT INTO senders (id, name, channel, throughput_per_second, created_at, updated_at)"
+                        + " VALUES (?, ?, 'WHATSAPP', 80, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+                .params(id, "backlog-" + id).update();
+        return id;
+    }
+
+    private void storedCallbacks(String source, int count, boolean processed) {
+        jdbc.sql("INSERT INTO webhook_inbox (channel, received_at, body, next_attempt_at, processed_at) SELECT ?,"
+                        + " CURRENT_TIMESTAMP, " + BODY + ", CURRENT_TIMESTAMP - INTERVAL '1 minute', "
+                        + (processed ? "CURRENT_TIMESTAMP" : "NULL") + " FROM generate_series(1, ?)")
+                .params(source, count).update();
+    }
+
+    /**
+     * For the rest of the transaction, each statement planned anew for the tables as they are now, and once for any
+     * parameters, as a kept plan is (the connection's plans from before, made for nearly empty tables, are dropped).
+     */
+    private void forceGenericPlans() {
+        jdbc.sql("DISCARD PLANS").update();
+        jdbc.sql("SET LOCAL plan_cache_mode = force_generic_plan").update();
+    }
+
+    /** Rows of a table read in this transaction so far, by sequential scans and through indexes. */
+    private long rowsRead(String table) {
+        return jdbc.sql("SELECT seq_tup_read + COALESCE(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables"
+                        + " WHERE relname = ? AND schemaname = current_schema()")
+                .param(table).query(Long.class).single();
+    }
+}

@@ -159,6 +159,30 @@ class DialectIT extends ReachIntegrationTest {
         assertThat(rowsRead[0]).as("rows of webhook_inbox the claim read by scanning the table").isLessThan(100);
     }
 
+    /**
+     * A claim on PostgreSQL is planned with bitmap scans and sorts off (so that it reads its index in order, see the
+     * claim tests of JourneyClaimsIT and ClaimsWithABacklogIT), and for that statement alone: the rest of its
+     * transaction (a launch's page of contacts, say) is planned as any other statement.
+     */
+    @Test
+    void aClaimsPlanSettingsEndWithTheClaim() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        String settings = "SELECT current_setting('enable_bitmapscan') || ' ' || current_setting('enable_sort')";
+
+        List<String> seen = transactions.execute(tx -> {
+            List<String> each = new java.util.ArrayList<>();
+            dialect.claim(jdbc, "webhook_inbox", "id", "channel = ? AND processed_at IS NULL", List.of(CHANNEL),
+                    "processed_at, next_attempt_at", 1, rs -> rs.getLong("id"));
+            each.add(jdbc.queryForObject(settings, String.class));
+            dialect.claimAndSet(jdbc, "webhook_inbox", "id", "channel = ? AND processed_at IS NULL", List.of(CHANNEL),
+                    "processed_at, next_attempt_at", 1, "attempts = attempts", List.of(), rs -> true, rs -> rs.getLong("id"));
+            each.add(jdbc.queryForObject(settings, String.class));
+            return each;
+        });
+
+        assertThat(seen).containsExactly("on on", "on on");
+    }
+
     /** Rows of webhook_inbox read by sequential scans in this transaction so far. */
     private long sequentiallyRead() {
         return jdbc.queryForObject("SELECT seq_tup_read FROM pg_stat_xact_user_tables WHERE relname = 'webhook_inbox'"

@@ -40,12 +40,21 @@ public final class FlowBenchmark {
     private static double rate;
     // Reach's settings from BENCH_REACH_SETTINGS, over its defaults in every run.
     private static Map<String, String> settings = Map.of();
+    // The measured run launches the example flow to an audience of its contacts (a broadcast) instead of posting
+    // an event for each.
+    private static boolean launch;
+    private static final String RUN_TAG = "bench-run";
 
     public static void main(String[] args) throws Exception {
         int contacts = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         String databases = args.length > 1 ? args[1] : "both";
         boolean waiting = args.length > 2 && args[2].equals("waiting");
         boolean apart = args.length > 2 && args[2].equals("apart");
+        launch = args.length > 2 && args[2].equals("launch");
+        if (args.length > 2 && !List.of("flow", "waiting", "apart", "launch").contains(args[2])) {
+            throw new IllegalArgumentException("'" + args[2] + "': the third argument is flow (the default), waiting, apart"
+                    + " or launch");
+        }
         if (apart && !databases.equals("postgres")) {
             throw new IllegalArgumentException("'apart' runs on PostgreSQL only (an H2 file opens in one process): "
                     + "bench/run N postgres apart");
@@ -55,12 +64,14 @@ public final class FlowBenchmark {
         settings = settingsFromEnvironment();
         List<String> rows = new ArrayList<>();
         if (!databases.equals("postgres")) {
-            rows.add(waiting ? waiting("H2 (file)", h2(), contacts) : run("H2 (file)", h2(), contacts, false));
+            rows.add(waiting ? waiting("H2 (file)", h2(), contacts)
+                    : run(launch ? "H2 (file), launched" : "H2 (file)", h2(), contacts, false));
         }
         if (!databases.equals("h2")) {
             System.setProperty("reach.test.database", "postgres");
             rows.add(waiting ? waiting("PostgreSQL", TestDatabase.fresh(), contacts)
-                    : run(apart ? "PostgreSQL, Reach apart" : "PostgreSQL", TestDatabase.fresh(), contacts, apart));
+                    : run(apart ? "PostgreSQL, Reach apart" : launch ? "PostgreSQL, launched" : "PostgreSQL",
+                    TestDatabase.fresh(), contacts, apart));
         }
         System.out.println();
         if (waiting) {
@@ -131,8 +142,9 @@ public final class FlowBenchmark {
             // Warm-up rounds first, until the JIT compiler has settled: on two cores it took over a third of the CPU
             // for the first two minutes, which a long-running Reach pays once; the run measures the steady state.
             int warmUp = Math.min(contacts, WARM_UP);
-            List<String> warmUpPhones = population(api, contacts, warmUp);
-            List<String> phones = population(api, 0, contacts);
+            List<String> warmUpPhones = population(api, contacts, warmUp, "bench-warm-up");
+            List<String> phones = population(api, 0, contacts, RUN_TAG);
+            String launchedFlow = launch ? FlowFixtures.publish(api, broadcastOfTheExampleFlow()) : null;
             JdbcClient jdbc = node.jdbc();
             System.out.printf("%s: %d contacts imported; warming up with rounds of %d more%n", label, phones.size(), warmUp);
             int warmedUp = warmUp(node, warmUpPhones);
@@ -158,7 +170,24 @@ public final class FlowBenchmark {
                     java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
                 }
             });
-            postEvents(api, phones, rate);
+            if (launch) {
+                Api.Response launched = api.post("/api/v1/flows/" + launchedFlow + "/launch", "");
+                if (launched.status() != 202) {
+                    throw new IllegalStateException("launch refused: " + launched.body());
+                }
+                // The journeys are counted by those not ended yet, so all of them must exist first.
+                String launchId = launched.json().path("id").asString();
+                tools.jackson.databind.JsonNode done = org.awaitility.Awaitility.await().atMost(LIMIT)
+                        .pollInterval(Duration.ofMillis(250)).until(() -> api.get("/api/v1/launches/" + launchId).json(),
+                                progress -> !progress.path("state").asString().equals("RUNNING"));
+                if (done.path("started").asLong() != phones.size()) {
+                    throw new IllegalStateException("the launch started other journeys than the run's contacts: " + done);
+                }
+                System.out.printf("  launch: %d journeys created in %.1f s%n", phones.size(),
+                        Duration.between(start, Instant.now()).toMillis() / 1000.0);
+            } else {
+                postEvents(api, phones, rate);
+            }
             awaitJourneys(jdbc, "ENDED", warmedUp + phones.size(), start, "run");
             heapWatch.interrupt();
             long jvmCpu = jvmCpuNanos() - jvmCpuBefore;
@@ -210,7 +239,7 @@ public final class FlowBenchmark {
         reach.putAll(settings);
         try (ReachNode node = ReachNode.start("bench-waiting", database, reach)) {
             Api api = node.api();
-            population(api, 0, contacts);
+            population(api, 0, contacts, RUN_TAG);
             Api.Response imported = api.post("/api/v1/flows", """
                     {"name":"bench-waiting","entry":{"type":"audience","audience":{"consent":"utility"}},"start":"pause",
                      "steps":[{"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""");
@@ -456,19 +485,20 @@ public final class FlowBenchmark {
     }
 
     /**
-     * Contacts number {@code from} to {@code from + contacts - 1}, in the mix of {@link #mixFromEnvironment} (by
-     * default 50 % read and answer, 30 % SMS fallback, 20 % call fallback), interleaved by their number's last digit.
+     * Contacts number {@code from} to {@code from + contacts - 1}, tagged {@code tag}, in the mix of
+     * {@link #mixFromEnvironment} (by default 50 % read and answer, 30 % SMS fallback, 20 % call fallback),
+     * interleaved by their number's last digit; each has its order's number as an attribute, for a launch.
      */
-    private static List<String> population(Api api, int from, int contacts) {
+    private static List<String> population(Api api, int from, int contacts, String tag) {
         List<String> phones = new ArrayList<>();
         // 10,000 contacts a request: a whole 100,000 in one would outlast the test client's 30 s timeout.
         for (int chunk = from; chunk < from + contacts; chunk += 10_000) {
-            StringBuilder csv = new StringBuilder("phone,first_name,consent\n");
+            StringBuilder csv = new StringBuilder("phone,first_name,order_id,tags,consent\n");
             for (int i = chunk; i < Math.min(from + contacts, chunk + 10_000); i++) {
                 int group = i % 10 < mix[0] ? 1 : i % 10 < mix[0] + mix[1] ? 2 : 3;
                 String phone = "+3161" + group + String.format("%06d", i);
                 phones.add(phone);
-                csv.append(phone).append(",customer,utility\n");
+                csv.append(phone).append(",customer,").append(orderOf(phone)).append(',').append(tag).append(",utility\n");
             }
             Api.Response imported = api.postRaw("/api/v1/contacts/import", "text/csv", csv.toString().getBytes(), Map.of());
             if (imported.status() != 200 || imported.json().path("failed").asInt() != 0) {
@@ -498,7 +528,7 @@ public final class FlowBenchmark {
                 threads.submit(() -> {
                     try {
                         Api.Response response = api.post("/api/v1/events", Map.of("name", "order_ready", "to", phone,
-                                "properties", Map.of("order_id", phone.substring(phone.length() - 6))));
+                                "properties", Map.of("order_id", orderOf(phone))));
                         if (response.status() != 202) {
                             System.err.println("event refused: " + response.body());
                         }
@@ -508,6 +538,26 @@ public final class FlowBenchmark {
                 });
             }
         }
+    }
+
+    private static String orderOf(String phone) {
+        return phone.substring(phone.length() - 6);
+    }
+
+    /**
+     * The example flow as a broadcast: the same steps, started by an audience launch for the measured run's contacts
+     * (tagged {@link #RUN_TAG}), with each contact's order number from its attributes instead of the event's.
+     */
+    private static String broadcastOfTheExampleFlow() throws java.io.IOException {
+        String example = java.nio.file.Files.readString(java.nio.file.Path.of("examples/flows/whatsapp-fallback.json"));
+        String broadcast = example.replace("\"name\": \"whatsapp-fallback\"", "\"name\": \"whatsapp-fallback-broadcast\"")
+                .replace("{ \"type\": \"event\", \"event\": \"order_ready\" }",
+                        "{ \"type\": \"audience\", \"audience\": { \"tags\": [\"" + RUN_TAG + "\"], \"consent\": \"utility\" } }")
+                .replace("{{event.order_id}}", "{{contact.order_id}}");
+        if (broadcast.contains("\"event\"") || broadcast.contains("{{event.")) {
+            throw new IllegalStateException("the example flow changed: its broadcast copy still refers to the event");
+        }
+        return broadcast;
     }
 
     /** The rows of a table so far, by the value of one column. */

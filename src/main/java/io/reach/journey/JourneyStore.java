@@ -201,28 +201,42 @@ class JourneyStore {
                 });
     }
 
+    /** A chunk of a stop's cancellations: the journeys cancelled, and the last one looked at (null: none was left). */
+    record CancelledChunk(List<UUID> cancelled, UUID lastSeen) {}
+
     /**
-     * Cancels up to {@code limit} of the running or waiting journeys of these versions, with {@code reason} as what
-     * their current step did; returns their ids (none: none is left). Each is locked first, so a step being taken
-     * finishes before, and the engine, which checks a journey's state under that lock, leaves a cancelled one alone.
+     * Cancels up to {@code limit} of the running or waiting journeys of these versions whose id comes after
+     * {@code after} (null: from the first), with {@code reason} as what their current step did. Each is locked first,
+     * so a step being taken finishes before, and the engine, which checks a journey's state under that lock, leaves a
+     * cancelled one alone. A stop goes through a flow's journeys once, by id, each chunk after the last one's
+     * {@code lastSeen}: read from the start each time, a chunk read again every journey the chunks before it had
+     * cancelled (a walk of the primary key), or sorted every journey left (80 ms a chunk halfway through 100,000).
      */
-    List<UUID> cancelSome(List<UUID> versionIds, String reason, int limit) {
+    CancelledChunk cancelSome(List<UUID> versionIds, String reason, int limit, UUID after) {
+        List<UUID> candidates = underWayAfter(versionIds, after, limit);
+        if (candidates.isEmpty()) {
+            return new CancelledChunk(List.of(), null);
+        }
+        return new CancelledChunk(cancel(candidates, reason), candidates.getLast());
+    }
+
+    /**
+     * Up to {@code limit} of the running or waiting journeys of these versions whose id comes after {@code after} (null:
+     * from the first), in id order: read through the primary key from {@code after} on, whatever the statistics say.
+     */
+    List<UUID> underWayAfter(List<UUID> versionIds, UUID after, int limit) {
         if (versionIds.isEmpty()) {
             return List.of();
         }
         List<Object> params = new java.util.ArrayList<>(versionIds);
+        if (after != null) {
+            params.add(after);
+        }
         params.add(limit);
-        List<Object> candidates = jdbc.sql("SELECT id FROM journeys WHERE flow_version_id IN (" + SqlLists.placeholders(versionIds.size())
-                        + ") AND state IN ('RUNNING', 'WAITING') ORDER BY id LIMIT ?")
-                .params(params).query((rs, n) -> rs.getObject(1)).list();
-        if (candidates.isEmpty()) {
-            return List.of();
-        }
-        List<UUID> ids = cancel(candidates, reason);
-        if (ids.isEmpty()) {
-            return candidates.size() < limit ? List.of() : cancelSome(versionIds, reason, limit);
-        }
-        return ids;
+        return dialect.queryInIndexOrder(batches, "SELECT id FROM journeys WHERE flow_version_id IN ("
+                        + SqlLists.placeholders(versionIds.size()) + ") AND state IN ('RUNNING', 'WAITING')"
+                        + (after == null ? "" : " AND id > ?") + " ORDER BY id LIMIT ?", params,
+                rs -> rs.getObject(1, UUID.class));
     }
 
     /** A contact's journeys running or waiting, in these versions only unless {@code versionIds} is null. */

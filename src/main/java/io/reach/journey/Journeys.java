@@ -209,16 +209,20 @@ public class Journeys {
         String reason = "cancelled: flow " + stopped.name() + " was stopped";
         int cancelled = 0;
         int withdrawn = 0;
+        record Chunk(JourneyStore.CancelledChunk taken, int withdrawn) {}
+        UUID after = null;
         while (true) {
-            int[] chunk = transactions.execute(tx -> {
-                List<UUID> journeysCancelled = store.cancelSome(versions, reason, CANCEL_CHUNK);
-                return new int[] {journeysCancelled.size(), messages.withdraw(store.messagesOf(journeysCancelled), reason).size()};
+            UUID from = after;
+            Chunk chunk = transactions.execute(tx -> {
+                JourneyStore.CancelledChunk taken = store.cancelSome(versions, reason, CANCEL_CHUNK, from);
+                return new Chunk(taken, messages.withdraw(store.messagesOf(taken.cancelled()), reason).size());
             });
-            if (chunk == null || chunk[0] == 0) {
+            if (chunk == null || chunk.taken().lastSeen() == null) {
                 break;
             }
-            cancelled += chunk[0];
-            withdrawn += chunk[1];
+            cancelled += chunk.taken().cancelled().size();
+            withdrawn += chunk.withdrawn();
+            after = chunk.taken().lastSeen();
         }
         log.info("Stopped flow {}: cancelled {} of its journeys, withdrew {} of their queued messages", stopped.name(),
                 cancelled, withdrawn);

@@ -223,8 +223,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     void aLaunchsPageReadsNoJourneyByScanningTheTableEvenWithPlansMadeWhenTheTableWasEmpty() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
         String flowId = publishedFlow("launch-plan");
-        UUID version = jdbc.sql("SELECT id FROM flow_versions WHERE flow_id = ?").param(UUID.fromString(flowId))
-                .query(UUID.class).single();
+        UUID version = versionOf(flowId);
         UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490002").path("id").asString());
         List<UUID> firstPage = contactsInBulk("+3169001", LaunchWorker.PAGE);
         List<UUID> secondPage = contactsInBulk("+3169002", LaunchWorker.PAGE);
@@ -252,8 +251,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     @Test
     void stoppingAFlowCancelsEveryJourneyUnderWayChunkAfterChunkAndLeavesTheEndedOnes() {
         String flowId = publishedFlow("stop-chunks");
-        UUID version = jdbc.sql("SELECT id FROM flow_versions WHERE flow_id = ?").param(UUID.fromString(flowId))
-                .query(UUID.class).single();
+        UUID version = versionOf(flowId);
         UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490004").path("id").asString());
         int underWay = 2 * Journeys.CANCEL_CHUNK + 200;
         List<Object[]> rows = new java.util.ArrayList<>();
@@ -279,8 +277,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     void aStopsChunkReadsOnlyTheJourneysAfterTheChunkBeforeItNotThoseItCancelled() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
         String flowId = publishedFlow("stop-walk");
-        UUID version = jdbc.sql("SELECT id FROM flow_versions WHERE flow_id = ?").param(UUID.fromString(flowId))
-                .query(UUID.class).single();
+        UUID version = versionOf(flowId);
         UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490003").path("id").asString());
 
         long[] outcome = transactions.execute(tx -> {
@@ -343,6 +340,11 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     private long journeysReadByScanning() {
         return jdbc.sql("SELECT seq_tup_read FROM pg_stat_xact_user_tables WHERE relname = 'journeys' AND schemaname = current_schema()")
                 .query(Long.class).single();
+    }
+
+    /** The one version of a flow published once. */
+    private UUID versionOf(String flowId) {
+        return jdbc.sql("SELECT id FROM flow_versions WHERE flow_id = ?").param(UUID.fromString(flowId)).query(UUID.class).single();
     }
 
     private String publishedFlow(String name) {

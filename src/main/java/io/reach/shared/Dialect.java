@@ -160,10 +160,7 @@ public enum Dialect {
     private static <T> java.util.List<T> inIndexOrder(JdbcTemplate jdbc, String query, java.util.List<Object> params,
                                                       ClaimedRow<T> mapper) {
         return jdbc.execute(IN_INDEX_ORDER + query + AS_BEFORE, (java.sql.PreparedStatement ps) -> {
-            for (int i = 0; i < params.size(); i++) {
-                org.springframework.jdbc.core.StatementCreatorUtils.setParameterValue(ps, i + 1,
-                        org.springframework.jdbc.core.SqlTypeValue.TYPE_UNKNOWN, params.get(i));
-            }
+            new org.springframework.jdbc.core.ArgumentPreparedStatementSetter(params.toArray()).setValues(ps);
             ps.execute();
             if (!ps.getMoreResults()) {
                 throw new IllegalStateException("A claim gave no rows to read: " + query);
@@ -308,10 +305,7 @@ public enum Dialect {
     /** Runs {@code sql}, which holds {@code count} statements, and gives their update counts (-1 for a query). */
     private static int[] execute(org.springframework.jdbc.core.JdbcTemplate jdbc, String sql, java.util.List<Object> params, int count) {
         return jdbc.execute(sql, (java.sql.PreparedStatement ps) -> {
-            for (int i = 0; i < params.size(); i++) {
-                org.springframework.jdbc.core.StatementCreatorUtils.setParameterValue(ps, i + 1,
-                        org.springframework.jdbc.core.SqlTypeValue.TYPE_UNKNOWN, params.get(i));
-            }
+            new org.springframework.jdbc.core.ArgumentPreparedStatementSetter(params.toArray()).setValues(ps);
             int[] counts = new int[count];
             boolean isQuery = ps.execute();
             for (int i = 0; i < count; i++) {

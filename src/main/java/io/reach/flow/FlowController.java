@@ -64,12 +64,6 @@ class FlowController {
         return flows.publish(Ids.parse("id", id));
     }
 
-    /** Lets journeys start on a stopped flow again (see POST /api/v1/flows/{id}/stop). */
-    @PostMapping("/api/v1/flows/{id}/resume")
-    FlowVersion resume(@PathVariable String id) {
-        return flows.resume(Ids.parse("id", id));
-    }
-
     /** The exact document of a version, as it was imported. */
     @GetMapping(path = "/api/v1/flows/{id}/versions/{version}/document", produces = MediaType.APPLICATION_JSON_VALUE)
     String export(@PathVariable String id, @PathVariable int version) {

@@ -228,7 +228,7 @@ public class Flows {
                 .query((rs, n) -> rs.getObject(1) != null).optional().orElse(false);
     }
 
-    /** Lets journeys start on a stopped flow again. */
+    /** Lets journeys start on a stopped flow again (in the caller's transaction, if there is one). */
     public FlowVersion resume(UUID flowId) {
         jdbc.sql("UPDATE flows SET stopped_at = NULL, updated_at = ? WHERE id = ?").params(Times.now(clock), flowId).update();
         return versions(flowId).getLast();

@@ -73,9 +73,38 @@ class JourneyController {
      * Stops a flow: no journey starts on it until {@code POST /api/v1/flows/{id}/resume}; with
      * {@code cancelJourneys=true} its journeys under way are cancelled too.
      */
+    @ApiResponse(responseCode = "200", description = "the flow stopped, and its journeys' cancellation done if asked for")
+    @ApiResponse(responseCode = "202", description = "the flow stopped, its journeys' cancellation running in the background")
     @PostMapping("/api/v1/flows/{id}/stop")
-    Journeys.Stopped stop(@PathVariable String id, @RequestParam(defaultValue = "false") boolean cancelJourneys) {
-        return journeys.stop(Ids.parse("id", id), cancelJourneys);
+    ResponseEntity<Journeys.Stopped> stop(@PathVariable String id, @RequestParam(defaultValue = "false") boolean cancelJourneys) {
+        Journeys.Stopped stopped = journeys.stop(Ids.parse("id", id), cancelJourneys);
+        if (stopped.cancellation() != null && stopped.cancellation().running()) {
+            return ResponseEntity.status(HttpStatus.ACCEPTED)
+                    .location(URI.create("/api/v1/cancellations/" + stopped.cancellation().id())).body(stopped);
+        }
+        return ResponseEntity.ok(stopped);
+    }
+
+    /** A cancellation of a stopped flow's journeys and how far it got. */
+    @GetMapping("/api/v1/cancellations/{id}")
+    Cancellation cancellationOf(@PathVariable String id) {
+        return journeys.cancellationOf(Ids.parse("id", id));
+    }
+
+    /** A flow's cancellations, newest first. */
+    @GetMapping("/api/v1/flows/{id}/cancellations")
+    List<Cancellation> cancellationsOf(@PathVariable String id, @RequestParam(defaultValue = "100") int limit) {
+        page(limit, 0);
+        return journeys.cancellationsOf(Ids.parse("id", id), limit);
+    }
+
+    /**
+     * Lets journeys start on a stopped flow again (see {@code POST /api/v1/flows/{id}/stop}); a 409 while its
+     * journeys are still being cancelled.
+     */
+    @PostMapping("/api/v1/flows/{id}/resume")
+    FlowVersion resume(@PathVariable String id) {
+        return journeys.resume(Ids.parse("id", id));
     }
 
     /** What a journey's cancellation may say: why, kept with the step the journey was at. */

@@ -26,6 +26,9 @@ public class Journeys {
     /** Journeys a stop cancels per transaction. */
     static final int CANCEL_CHUNK = 500;
 
+    /** Chunks a stop cancels before it answers (5,000 journeys, a second or two); a worker cancels the rest. */
+    static final int STOP_CHUNKS = 10;
+
     private final JourneyStore store;
     private final Flows flows;
     private final Contacts contacts;
@@ -36,11 +39,16 @@ public class Journeys {
     private final io.reach.messaging.Messages messages;
     private final LaunchStore launches;
     private final LaunchWorker launchWorker;
+    private final CancellationStore cancellations;
+    private final CancellationWorker cancellationWorker;
     private final KeptCounts keptCounts = new KeptCounts(System::nanoTime);
 
     Journeys(JourneyStore store, Flows flows, Contacts contacts, Recipients recipients, JourneyEngine engine,
              TransactionTemplate transactions, java.time.Clock clock, io.reach.messaging.Messages messages,
-             LaunchStore launches, LaunchWorker launchWorker) {
+             LaunchStore launches, LaunchWorker launchWorker, CancellationStore cancellations,
+             CancellationWorker cancellationWorker) {
+        this.cancellations = cancellations;
+        this.cancellationWorker = cancellationWorker;
         this.launches = launches;
         this.launchWorker = launchWorker;
         this.clock = clock;
@@ -192,41 +200,68 @@ public class Journeys {
         return "audience:" + versionId + ":" + contactId;
     }
 
-    /** A stopped flow, how many of its journeys under way were cancelled with it, and how many of their queued messages withdrawn. */
-    public record Stopped(FlowVersion flow, int cancelledJourneys, int withdrawnMessages) {}
+    /**
+     * A stopped flow and, when its journeys under way are cancelled with it, their cancellation: {@code DONE} when the
+     * stop could finish it before answering, {@code RUNNING} when a background worker goes on with it.
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record Stopped(FlowVersion flow, Cancellation cancellation) {}
 
     /**
      * Stops a flow (no journey starts on it until it is resumed) and, with {@code cancelJourneys}, cancels its
      * journeys under way, a chunk at a time: they take no further step, a status or reply that comes for them later
-     * moves nothing, and the messages they queued that no provider has been handed yet are withdrawn (blocked).
+     * moves nothing, and the messages they queued that no provider has been handed yet are withdrawn (blocked). The
+     * cancellation is recorded with the stop; this call works its first {@link #STOP_CHUNKS} chunks itself, and
+     * {@link CancellationWorker} the rest, after a restart too. A stop while the flow's journeys are still being
+     * cancelled answers with that cancellation.
      */
     public Stopped stop(UUID flowId, boolean cancelJourneys) {
-        FlowVersion stopped = flows.stop(flowId);
-        if (!cancelJourneys) {
-            return new Stopped(stopped, 0, 0);
-        }
-        List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
-        String reason = "cancelled: flow " + stopped.name() + " was stopped";
-        int cancelled = 0;
-        int withdrawn = 0;
-        record Chunk(JourneyStore.CancelledChunk taken, int withdrawn) {}
-        UUID after = null;
-        while (true) {
-            UUID from = after;
-            Chunk chunk = transactions.execute(tx -> {
-                JourneyStore.CancelledChunk taken = store.cancelSome(versions, reason, CANCEL_CHUNK, from);
-                return new Chunk(taken, messages.withdraw(store.messagesOf(taken.cancelled()), reason).size());
-            });
-            if (chunk == null || chunk.taken().lastSeen() == null) {
-                break;
+        Stopped stopped = transactions.execute(tx -> {
+            FlowVersion flow = flows.stop(flowId);
+            if (!cancelJourneys) {
+                return new Stopped(flow, null);
             }
-            cancelled += chunk.taken().cancelled().size();
-            withdrawn += chunk.withdrawn();
-            after = chunk.taken().lastSeen();
+            return new Stopped(flow, cancellations.runningOf(flowId).orElseGet(() -> cancellations.insert(
+                    io.reach.shared.Ids.newId(), flowId, "cancelled: flow " + flow.name() + " was stopped")));
+        });
+        if (stopped.cancellation() == null) {
+            return stopped;
         }
-        log.info("Stopped flow {}: cancelled {} of its journeys, withdrew {} of their queued messages", stopped.name(),
-                cancelled, withdrawn);
-        return new Stopped(stopped, cancelled, withdrawn);
+        Cancellation cancellation = cancellationWorker.work(stopped.cancellation().id(), STOP_CHUNKS);
+        if (cancellation.running()) {
+            log.info("Stopping flow {}: its journeys are cancelled in the background (cancellation {})", stopped.flow().name(),
+                    cancellation.id());
+            cancellationWorker.wake();
+        }
+        return new Stopped(stopped.flow(), cancellation);
+    }
+
+    /** A cancellation of a stopped flow's journeys and how far it got. */
+    public Cancellation cancellationOf(UUID cancellationId) {
+        return cancellations.find(cancellationId).orElseThrow(() -> ApiException.notFound("Cancellation", cancellationId));
+    }
+
+    /** A flow's cancellations, newest first. */
+    public List<Cancellation> cancellationsOf(UUID flowId, int limit) {
+        flows.versions(flowId); // a 404 for a flow that does not exist
+        return cancellations.ofFlow(flowId, limit);
+    }
+
+    /**
+     * Lets journeys start on a stopped flow again; a 409 while its journeys are still being cancelled, since journeys
+     * started meanwhile would be cancelled with them.
+     */
+    public FlowVersion resume(UUID flowId) {
+        return transactions.execute(tx -> {
+            // The flow's row is updated first: that waits for a stop under way, whose cancellation is then seen.
+            FlowVersion resumed = flows.resume(flowId);
+            cancellations.runningOf(flowId).ifPresent(running -> {
+                throw new ApiException(HttpStatus.CONFLICT, "flow_cancelling", "The journeys of flow " + resumed.name()
+                        + " are still being cancelled (" + running.cancelledJourneys() + " so far, GET /api/v1/cancellations/"
+                        + running.id() + "): resume it once that says DONE");
+            });
+            return resumed;
+        });
     }
 
     /** A journey cancelled through the API, and how many of its queued messages were withdrawn with it. */

@@ -46,6 +46,12 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     @Autowired
     org.springframework.jdbc.core.JdbcTemplate batches;
 
+    @Autowired
+    CancellationWorker cancellationWorker;
+
+    @Autowired
+    CancellationStore cancellations;
+
     @BeforeEach
     void endJourneysOfOtherTests() {
         // Each test counts what it claims; journeys another test left (their leases run out as its clock moves on)
@@ -253,24 +259,76 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         String flowId = publishedFlow("stop-chunks");
         UUID version = versionOf(flowId);
         UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490004").path("id").asString());
-        int underWay = 2 * Journeys.CANCEL_CHUNK + 200;
-        List<Object[]> rows = new java.util.ArrayList<>();
-        for (int i = 0; i < underWay + 50; i++) {
-            // Every 25th one ended already, among the others in id order.
-            String state = i % 25 == 0 ? "ENDED" : i % 2 == 0 ? "WAITING" : "RUNNING";
-            rows.add(new Object[] {io.reach.shared.Ids.newId(), version, contact, state,
-                    Times.utc(clock.instant().plus(Duration.ofDays(1)))});
-        }
-        batches.batchUpdate("INSERT INTO journeys (id, flow_version_id, contact_id, state, current_step, variables, wake_at,"
-                + " started_at, updated_at) VALUES (?, ?, ?, ?, 'pause', '{}', ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", rows);
+        List<Object[]> rows = journeyRows(version, contact, 2 * Journeys.CANCEL_CHUNK + 250);
         long ended = rows.stream().filter(row -> row[3].equals("ENDED")).count();
 
         Journeys.Stopped stopped = journeys.stop(UUID.fromString(flowId), true);
 
-        assertThat(stopped.cancelledJourneys()).isEqualTo(rows.size() - (int) ended);
+        assertThat(stopped.cancellation().state()).isEqualTo(Cancellation.DONE);
+        assertThat(stopped.cancellation().cancelledJourneys()).isEqualTo(rows.size() - ended);
         assertThat(jdbc.sql("SELECT state, COUNT(*) FROM journeys WHERE flow_version_id = ? GROUP BY state ORDER BY state")
                 .param(version).query((rs, n) -> rs.getString(1) + " " + rs.getLong(2)).list())
                 .containsExactly("CANCELLED " + (rows.size() - ended), "ENDED " + ended);
+    }
+
+    @Test
+    void aCancellationCutShortIsFinishedByTheWorkerOfWhicheverNodeTakesItUp() {
+        String flowId = publishedFlow("stop-cut-short");
+        UUID version = versionOf(flowId);
+        UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490005").path("id").asString());
+        List<Object[]> rows = journeyRows(version, contact, 3 * Journeys.CANCEL_CHUNK + 100);
+        long underWay = rows.stream().filter(row -> !row[3].equals("ENDED")).count();
+        // A node stopped the flow and cancelled its first chunk, then went down before the next one.
+        flows.stop(UUID.fromString(flowId));
+        Cancellation made = cancellations.insert(io.reach.shared.Ids.newId(), UUID.fromString(flowId), "cancelled: cut short");
+        Cancellation afterOneChunk = cancellationWorker.work(made.id(), 1);
+        assertThat(afterOneChunk.state()).isEqualTo(Cancellation.RUNNING);
+        assertThat(afterOneChunk.cancelledJourneys()).isBetween(1L, (long) Journeys.CANCEL_CHUNK);
+
+        // Any node's worker takes the cancellation up from the database (this context's worker is off: the test runs it).
+        int rounds = 0;
+        while (cancellationWorker.doWork() > 0) {
+            rounds++;
+        }
+
+        Cancellation done = cancellations.find(made.id()).orElseThrow();
+        assertThat(done.state()).isEqualTo(Cancellation.DONE);
+        assertThat(done.finishedAt()).isNotNull();
+        assertThat(done.cancelledJourneys()).isEqualTo(underWay);
+        assertThat(rounds).as("chunks after the first, and the round that found none left").isEqualTo(3 + 1);
+        assertThat(jdbc.sql("SELECT state, COUNT(*) FROM journeys WHERE flow_version_id = ? GROUP BY state ORDER BY state")
+                .param(version).query((rs, n) -> rs.getString(1) + " " + rs.getLong(2)).list())
+                .containsExactly("CANCELLED " + underWay, "ENDED " + (rows.size() - underWay));
+        assertThat(jdbc.sql("SELECT DISTINCT error FROM journeys WHERE flow_version_id = ? AND state = 'CANCELLED'")
+                .param(version).query(String.class).list()).containsExactly("cancelled: cut short");
+    }
+
+    @Test
+    void aFlowWhoseJourneysAreStillBeingCancelledIsNotResumedUntilTheCancellationIsDone() {
+        String flowId = publishedFlow("stop-resume");
+        UUID version = versionOf(flowId);
+        UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490006").path("id").asString());
+        journeyRows(version, contact, Journeys.CANCEL_CHUNK + 10);
+        flows.stop(UUID.fromString(flowId));
+        Cancellation running = cancellations.insert(io.reach.shared.Ids.newId(), UUID.fromString(flowId), "cancelled: resumed too soon");
+
+        Api.Response refused = api.post("/api/v1/flows/" + flowId + "/resume", "");
+        Api.Response stoppedAgain = api.post("/api/v1/flows/" + flowId + "/stop?cancelJourneys=true", "");
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+        assertThat(refused.json().path("error").asString()).isEqualTo("flow_cancelling");
+        assertThat(refused.json().path("message").asString()).contains(running.id().toString());
+        assertThat(flows.isStopped(UUID.fromString(flowId))).isTrue();
+        // Stopping it again answers with the cancellation under way (worked on by the stop, here to its end), not a second one.
+        assertThat(stoppedAgain.status()).as(stoppedAgain.body()).isEqualTo(200);
+        assertThat(stoppedAgain.json().path("cancellation").path("id").asString()).isEqualTo(running.id().toString());
+        assertThat(stoppedAgain.json().path("cancellation").path("state").asString()).isEqualTo(Cancellation.DONE);
+        assertThat(api.get("/api/v1/flows/" + flowId + "/cancellations").json()).hasSize(1);
+
+        Api.Response resumed = api.post("/api/v1/flows/" + flowId + "/resume", "");
+
+        assertThat(resumed.status()).as(resumed.body()).isEqualTo(200);
+        assertThat(flows.isStopped(UUID.fromString(flowId))).isFalse();
     }
 
     @Test
@@ -343,6 +401,22 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     }
 
     /** The one version of a flow published once. */
+    /**
+     * Journeys of this version written straight into the table, waiting a day, running, or (every 25th, among the
+     * others in id order) ended already; each row as written: id, version, contact, state, wake-up.
+     */
+    private List<Object[]> journeyRows(UUID version, UUID contact, int count) {
+        List<Object[]> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String state = i % 25 == 0 ? "ENDED" : i % 2 == 0 ? "WAITING" : "RUNNING";
+            rows.add(new Object[] {io.reach.shared.Ids.newId(), version, contact, state,
+                    Times.utc(clock.instant().plus(Duration.ofDays(1)))});
+        }
+        batches.batchUpdate("INSERT INTO journeys (id, flow_version_id, contact_id, state, current_step, variables, wake_at,"
+                + " started_at, updated_at) VALUES (?, ?, ?, ?, 'pause', '{}', ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", rows);
+        return rows;
+    }
+
     private UUID versionOf(String flowId) {
         return jdbc.sql("SELECT id FROM flow_versions WHERE flow_id = ?").param(UUID.fromString(flowId)).query(UUID.class).single();
     }

@@ -77,6 +77,9 @@ class StepTypesIT extends ReachIntegrationTest {
     @Autowired
     org.springframework.jdbc.core.simple.JdbcClient jdbc;
 
+    @Autowired
+    org.springframework.jdbc.core.JdbcTemplate batches;
+
     @BeforeAll
     static void backends() throws IOException {
         backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
@@ -1349,7 +1352,7 @@ class StepTypesIT extends ReachIntegrationTest {
 
         assertThat(stopped.status()).as(stopped.body()).isEqualTo(200);
         assertThat(stopped.json().path("flow").path("stoppedAt").asString()).isNotEmpty();
-        assertThat(stopped.json().path("cancelledJourneys").asInt()).isZero();
+        assertThat(stopped.json().has("cancellation")).as("a stop without cancelJourneys cancels nothing").isFalse();
         assertThat(api.get("/api/v1/flows/" + flow).json().path("stoppedAt").asString()).isNotEmpty();
         assertThat(refused.status()).isEqualTo(409);
         assertThat(refused.json().path("error").asString()).isEqualTo("flow_stopped");
@@ -1373,7 +1376,8 @@ class StepTypesIT extends ReachIntegrationTest {
         Api.Response cancelled = api.post("/api/v1/flows/" + flow + "/stop?cancelJourneys=true", "");
 
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
-        assertThat(cancelled.json().path("cancelledJourneys").asInt()).isEqualTo(4);
+        assertThat(cancelled.json().path("cancellation").path("state").asString()).isEqualTo("DONE");
+        assertThat(cancelled.json().path("cancellation").path("cancelledJourneys").asInt()).isEqualTo(4);
         for (String journey : started) {
             JsonNode cancelledJourney = api.get("/api/v1/journeys/" + journey).json();
             assertThat(cancelledJourney.path("state").asString()).isEqualTo("CANCELLED");
@@ -1422,7 +1426,7 @@ class StepTypesIT extends ReachIntegrationTest {
                         return stop;
                     });
             Api.Response stopped = seen.meanwhile().get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-            assertThat(stopped.json().path("cancelledJourneys").asInt()).as(stopped.body()).isEqualTo(1);
+            assertThat(stopped.json().path("cancellation").path("cancelledJourneys").asInt()).as(stopped.body()).isEqualTo(1);
             assertThat(state(seen.inside().orElseThrow().toString())).isEqualTo("CANCELLED");
         }
 
@@ -1444,6 +1448,46 @@ class StepTypesIT extends ReachIntegrationTest {
         }
         assertThat(api.get("/api/v1/flows/" + flow + "/journeys?state=running").json()).isEmpty();
         assertThat(api.get("/api/v1/flows/" + flow + "/journeys?state=waiting").json()).isEmpty();
+    }
+
+    @Test
+    void aStopOfMoreJourneysThanItCancelsBeforeAnsweringAnswers202AndItsCancellationIsFinishedInTheBackground() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""");
+        java.util.UUID version = java.util.UUID.fromString(api.get("/api/v1/flows/" + flow + "/versions").json().path(0)
+                .path("id").asString());
+        java.util.UUID contactId = java.util.UUID.fromString(contactByPhone(contact()).path("id").asString());
+        int underWay = Journeys.STOP_CHUNKS * Journeys.CANCEL_CHUNK + 700;
+        List<Object[]> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < underWay; i++) {
+            rows.add(new Object[] {io.reach.shared.Ids.newId(), version, contactId,
+                    io.reach.shared.Times.utc(clock.instant().plus(Duration.ofDays(1)))});
+        }
+        batches.batchUpdate("INSERT INTO journeys (id, flow_version_id,"
+                + " contact_id, state, current_step, variables, wake_at, started_at, updated_at) VALUES (?, ?, ?, 'WAITING',"
+                + " 'pause', '{}', ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", rows);
+
+        Api.Response stop = api.post("/api/v1/flows/" + flow + "/stop?cancelJourneys=true", "");
+
+        assertThat(stop.status()).as(stop.body()).isEqualTo(202);
+        JsonNode cancellation = stop.json().path("cancellation");
+        String location = "/api/v1/cancellations/" + cancellation.path("id").asString();
+        assertThat(stop.headers().get("location")).containsExactly(location);
+        assertThat(stop.json().path("flow").path("stoppedAt").asString()).isNotEmpty();
+        assertThat(cancellation.path("flowId").asString()).isEqualTo(flow);
+        assertThat(cancellation.path("cancelledJourneys").asLong())
+                .as("the journeys the stop cancelled before it answered (the worker may have gone on since)")
+                .isGreaterThanOrEqualTo(Journeys.STOP_CHUNKS * Journeys.CANCEL_CHUNK).isLessThan(underWay);
+        await().atMost(PATIENCE).until(() -> "DONE".equals(api.get(location).json().path("state").asString()));
+        JsonNode done = api.get(location).json();
+        assertThat(done.path("cancelledJourneys").asLong()).isEqualTo(underWay);
+        assertThat(done.path("finishedAt").asString()).isNotEmpty();
+        assertThat(api.get("/api/v1/flows/" + flow + "/versions/1/counts").json().path("cancelled").asInt()).isEqualTo(underWay);
+        assertThat(api.get("/api/v1/flows/" + flow + "/cancellations").json().path(0).path("id").asString())
+                .isEqualTo(cancellation.path("id").asString());
+        assertThat(api.get("/api/v1/cancellations/" + java.util.UUID.randomUUID()).status()).isEqualTo(404);
+        assertThat(api.post("/api/v1/flows/" + flow + "/resume", "").status()).isEqualTo(200);
     }
 
     /** Whether a session of this database waits on a lock while running a statement that contains {@code text}. */
@@ -1495,8 +1539,8 @@ class StepTypesIT extends ReachIntegrationTest {
 
         Api.Response stop = api.post("/api/v1/flows/" + stopped + "/stop?cancelJourneys=true", "");
 
-        assertThat(stop.json().path("cancelledJourneys").asInt()).as(stop.body()).isEqualTo(1);
-        assertThat(stop.json().path("withdrawnMessages").asInt()).isEqualTo(1);
+        assertThat(stop.json().path("cancellation").path("cancelledJourneys").asInt()).as(stop.body()).isEqualTo(1);
+        assertThat(stop.json().path("cancellation").path("withdrawnMessages").asInt()).isEqualTo(1);
         JsonNode message = api.get("/api/v1/messages/" + withdrawnMessage).json();
         assertThat(message.path("status").asString()).isEqualTo("blocked");
         assertThat(message.path("blockedReason").asString()).startsWith("cancelled: flow step-test-");

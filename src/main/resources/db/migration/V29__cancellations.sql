@@ -14,5 +14,6 @@ CREATE TABLE cancellations (
     updated_at       TIMESTAMP WITH TIME ZONE NOT NULL,
     finished_at      TIMESTAMP WITH TIME ZONE
 );
-CREATE INDEX cancellations_by_state ON cancellations (state, created_at);
+-- Running cancellations take turns, a chunk each: the one that waited longest (updated_at) goes next.
+CREATE INDEX cancellations_in_turns ON cancellations (state, updated_at);
 CREATE INDEX cancellations_by_flow ON cancellations (flow_id, created_at);

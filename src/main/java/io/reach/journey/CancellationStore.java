@@ -59,11 +59,12 @@ class CancellationStore {
     }
 
     /**
-     * The oldest running cancellation that no one else is working on, locked until the caller's transaction ends: a
-     * chunk of it and its progress then commit together, and no other node takes the same chunk meanwhile.
+     * The running cancellation that has waited longest for a chunk (running cancellations take turns) and that no one
+     * else is working on, locked until the caller's transaction ends: a chunk of it and its progress then commit
+     * together, and no other node takes the same chunk meanwhile.
      */
     Optional<Progress> claimRunning() {
-        return dialect.claim(claims, "cancellations", COLUMNS, "state = ?", List.of(Cancellation.RUNNING), "state, created_at", 1,
+        return dialect.claim(claims, "cancellations", COLUMNS, "state = ?", List.of(Cancellation.RUNNING), "state, updated_at", 1,
                 rs -> Cancellation.RUNNING.equals(rs.getString("state")) ? progress(rs) : null).stream().findFirst();
     }
 

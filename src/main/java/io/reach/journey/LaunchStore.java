@@ -53,11 +53,12 @@ class LaunchStore {
     }
 
     /**
-     * The oldest running launch that no one else is working on, locked until the caller's transaction ends: a page of
-     * it and its progress then commit together, and no other node takes the same page meanwhile.
+     * The running launch that has waited longest for a page (running launches take turns, so that a small one is not
+     * held behind a large one) and that no one else is working on, locked until the caller's transaction ends: a page
+     * of it and its progress then commit together, and no other node takes the same page meanwhile.
      */
     Optional<Progress> claimRunning() {
-        return dialect.claim(claims, "launches", COLUMNS, "state = ?", List.of(Launch.RUNNING), "state, created_at", 1,
+        return dialect.claim(claims, "launches", COLUMNS, "state = ?", List.of(Launch.RUNNING), "state, updated_at", 1,
                 rs -> Launch.RUNNING.equals(rs.getString("state")) ? progress(rs) : null).stream().findFirst();
     }
 

@@ -52,6 +52,9 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     @Autowired
     CancellationStore cancellations;
 
+    @Autowired
+    LaunchWorker launchWorker;
+
     @BeforeEach
     void endJourneysOfOtherTests() {
         // Each test counts what it claims; journeys another test left (their leases run out as its clock moves on)
@@ -255,6 +258,58 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void runningLaunchesTakeTurnsPageByPageSoThatASmallOneIsNotHeldBehindALargeOne() {
+        String large = audienceFlow("launch-turns-large", "+3161520", 2 * LaunchWorker.PAGE + 100);
+        String small = audienceFlow("launch-turns-small", "+3161521", LaunchWorker.PAGE + 100);
+        String first = launched(large);
+        clock.advance(Duration.ofSeconds(1));
+        String second = launched(small);
+
+        // This context's launch worker is off: the test runs its rounds, each a page of one launch.
+        clock.advance(Duration.ofSeconds(1));
+        launchWorker.doWork();
+        clock.advance(Duration.ofSeconds(1));
+        launchWorker.doWork();
+
+        assertThat(journeys.launchOf(UUID.fromString(first)).taken()).isEqualTo(LaunchWorker.PAGE);
+        assertThat(journeys.launchOf(UUID.fromString(second)).taken()).as("the small launch's first page, taken in turn")
+                .isEqualTo(LaunchWorker.PAGE);
+        clock.advance(Duration.ofSeconds(1));
+        launchWorker.doWork();
+        clock.advance(Duration.ofSeconds(1));
+        launchWorker.doWork();
+        assertThat(journeys.launchOf(UUID.fromString(second)).state()).as("the small launch, done before the large one")
+                .isEqualTo(Launch.DONE);
+        assertThat(journeys.launchOf(UUID.fromString(first)).state()).isEqualTo(Launch.RUNNING);
+        while (launchWorker.doWork() > 0) {
+            clock.advance(Duration.ofSeconds(1));
+        }
+        assertThat(journeys.launchOf(UUID.fromString(first)).started()).isEqualTo(2L * LaunchWorker.PAGE + 100);
+        assertThat(journeys.launchOf(UUID.fromString(second)).started()).isEqualTo(LaunchWorker.PAGE + 100);
+    }
+
+    /** An audience flow published for {@code count} new contacts of its own tag, their phones {@code prefix} and a number. */
+    private String audienceFlow(String name, String prefix, int count) {
+        StringBuilder csv = new StringBuilder("phone,tags,consent\n");
+        for (int i = 0; i < count; i++) {
+            csv.append(prefix).append(String.format("%04d", i)).append(',').append(name).append(",utility\n");
+        }
+        Api.Response imported = api.postRaw("/api/v1/contacts/import", "text/csv",
+                csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+        assertThat(imported.json().path("failed").asInt()).as(imported.body()).isZero();
+        return io.reach.support.FlowFixtures.publish(api, """
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"],"consent":"utility"}},"start":"pause",
+                 "steps":[{"id":"pause","type":"wait","duration":"PT1H","next":"end"},{"id":"end","type":"end"}]}"""
+                .formatted(name, name));
+    }
+
+    private String launched(String flowId) {
+        Api.Response launched = api.post("/api/v1/flows/" + flowId + "/launch", "");
+        assertThat(launched.status()).as(launched.body()).isEqualTo(202);
+        return launched.json().path("id").asString();
+    }
+
+    @Test
     void stoppingAFlowCancelsEveryJourneyUnderWayChunkAfterChunkAndLeavesTheEndedOnes() {
         String flowId = publishedFlow("stop-chunks");
         UUID version = versionOf(flowId);
@@ -301,6 +356,32 @@ class JourneyClaimsIT extends ReachIntegrationTest {
                 .containsExactly("CANCELLED " + underWay, "ENDED " + (rows.size() - underWay));
         assertThat(jdbc.sql("SELECT DISTINCT error FROM journeys WHERE flow_version_id = ? AND state = 'CANCELLED'")
                 .param(version).query(String.class).list()).containsExactly("cancelled: cut short");
+    }
+
+    @Test
+    void runningCancellationsTakeTurnsChunkByChunk() {
+        List<UUID> made = new java.util.ArrayList<>();
+        for (String name : List.of("stop-turns-large", "stop-turns-small")) {
+            String flowId = publishedFlow(name);
+            UUID contact = UUID.fromString(Fixtures.consentingContact(api, name.endsWith("large") ? "+31612490007" : "+31612490008")
+                    .path("id").asString());
+            journeyRows(versionOf(flowId), contact, (name.endsWith("large") ? 4 : 2) * Journeys.CANCEL_CHUNK);
+            flows.stop(UUID.fromString(flowId));
+            made.add(cancellations.insert(io.reach.shared.Ids.newId(), UUID.fromString(flowId), "cancelled: " + name).id());
+            clock.advance(Duration.ofSeconds(1));
+        }
+
+        // This context's worker is off: the test runs its rounds, each a chunk of one cancellation.
+        cancellationWorker.doWork();
+        clock.advance(Duration.ofSeconds(1));
+        cancellationWorker.doWork();
+
+        assertThat(made).allSatisfy(id -> assertThat(cancellations.find(id).orElseThrow().cancelledJourneys())
+                .as("a chunk of each, in turn").isBetween(1L, (long) Journeys.CANCEL_CHUNK));
+        while (cancellationWorker.doWork() > 0) {
+            clock.advance(Duration.ofSeconds(1));
+        }
+        assertThat(made).allSatisfy(id -> assertThat(cancellations.find(id).orElseThrow().state()).isEqualTo(Cancellation.DONE));
     }
 
     @Test

@@ -75,8 +75,9 @@ public final class FlowBenchmark {
         }
         System.out.println();
         if (waiting) {
-            System.out.println("| database | waiting journeys | heap after GC, none waiting | heap after GC, all waiting | per waiting journey | started/s |");
-            System.out.println("| --- | --- | --- | --- | --- | --- |");
+            System.out.println("| database | waiting journeys | heap after GC, none waiting | heap after GC, all waiting | per waiting journey"
+                    + " | started/s | a stop with its journeys answered in | all cancelled in |");
+            System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
         } else {
             System.out.println("| database | journeys | journeys/s | messages/s | webhook events/s | failed→SMS p50 | failed→SMS p99 | peak heap |");
             System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -262,9 +263,36 @@ public final class FlowBenchmark {
             awaitJourneys(jdbc, "WAITING", started, start, "launch");
             double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
             long after = heapAfterGc();
-            return String.format("| %s | %d | %d MiB | %d MiB | %d bytes | %.0f |", label, started, before / (1024 * 1024),
-                    after / (1024 * 1024), (after - before) / Math.max(1, started), started / seconds);
+            String stop = stopWithItsJourneys(api, journeys, jdbc, flowId, label.startsWith("PostgreSQL"));
+            return String.format("| %s | %d | %d MiB | %d MiB | %d bytes | %.0f | %s |", label, started, before / (1024 * 1024),
+                    after / (1024 * 1024), (after - before) / Math.max(1, started), started / seconds, stop);
         }
+    }
+
+    /**
+     * Stops the flow with its waiting journeys through the API, and times the stop's answer (after the journeys it
+     * cancels itself) and the cancellation of all of them (the rest in the background); their table analyzed first on
+     * PostgreSQL, as autovacuum would have done by then (this machine's PostgreSQL runs without it).
+     */
+    private static String stopWithItsJourneys(Api api, io.reach.journey.Journeys journeys, JdbcClient jdbc, String flowId,
+                                              boolean postgres) {
+        if (postgres) {
+            jdbc.sql("ANALYZE journeys").update();
+        }
+        Instant start = Instant.now();
+        Api.Response stop = api.post("/api/v1/flows/" + flowId + "/stop?cancelJourneys=true", "");
+        double answered = Duration.between(start, Instant.now()).toMillis() / 1000.0;
+        if (stop.status() != 200 && stop.status() != 202) {
+            throw new IllegalStateException("stop failed: " + stop.body());
+        }
+        java.util.UUID id = java.util.UUID.fromString(stop.json().path("cancellation").path("id").asString());
+        io.reach.journey.Cancellation done = org.awaitility.Awaitility.await().atMost(LIMIT).pollInterval(Duration.ofMillis(50))
+                .until(() -> journeys.cancellationOf(id), c -> io.reach.journey.Cancellation.DONE.equals(c.state()));
+        double all = Duration.between(start, Instant.now()).toMillis() / 1000.0;
+        System.out.printf("  stop: answered %d after %.2f s (%d cancelled by then), all %d cancelled in %.1f s%n",
+                stop.status(), answered, stop.json().path("cancellation").path("cancelledJourneys").asLong(),
+                done.cancelledJourneys(), all);
+        return String.format("%.2f s | %.1f s (%.0f/s)", answered, all, done.cancelledJourneys() / all);
     }
 
     /**

@@ -211,6 +211,57 @@ class RestartIT {
     }
 
     @Test
+    void theCancellationOfAStoppedFlowsJourneysThatANodeLeftHalfWayIsFinishedByAnotherNode() throws Exception {
+        Map<String, String> database = TestDatabase.fresh();
+        int underWay = Journeys.STOP_CHUNKS * Journeys.CANCEL_CHUNK + 700;
+        String flowId;
+        String cancellationId;
+        // The first node's worker is off (its engine is): its stop cancels the first chunks itself, answers, and is gone.
+        try (ReachNode first = ReachNode.start("stopper", database, Map.of("reach.sandbox.enabled", "false",
+                "reach.journeys.engine-enabled", "false"))) {
+            flowId = FlowFixtures.publish(first.api(), """
+                    {"name":"stopped-half-way","entry":{"type":"api"},"start":"pause",
+                     "steps":[{"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""");
+            String contactId = Fixtures.consentingContact(first.api(), "+31612470001").path("id").asString();
+            String versionId = first.api().get("/api/v1/flows/" + flowId + "/versions").json().path(0).path("id").asString();
+            try (java.sql.Connection connection = TestDatabase.connect(database);
+                 java.sql.PreparedStatement insert = connection.prepareStatement("INSERT INTO journeys (id, flow_version_id,"
+                         + " contact_id, state, current_step, variables, wake_at, started_at, updated_at) VALUES (?, ?, ?,"
+                         + " 'WAITING', 'pause', '{}', ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")) {
+                for (int i = 0; i < underWay; i++) {
+                    insert.setObject(1, io.reach.shared.Ids.newId());
+                    insert.setObject(2, java.util.UUID.fromString(versionId));
+                    insert.setObject(3, java.util.UUID.fromString(contactId));
+                    insert.setObject(4, java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusDays(1));
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+
+            Api.Response stopped = first.api().post("/api/v1/flows/" + flowId + "/stop?cancelJourneys=true", "");
+
+            assertThat(stopped.status()).as(stopped.body()).isEqualTo(202);
+            assertThat(stopped.json().path("cancellation").path("state").asString()).isEqualTo("RUNNING");
+            assertThat(stopped.json().path("cancellation").path("cancelledJourneys").asInt())
+                    .isEqualTo(Journeys.STOP_CHUNKS * Journeys.CANCEL_CHUNK);
+            cancellationId = stopped.json().path("cancellation").path("id").asString();
+            Api.Response refused = first.api().post("/api/v1/flows/" + flowId + "/resume", "");
+            assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+            assertThat(refused.json().path("error").asString()).isEqualTo("flow_cancelling");
+        }
+
+        try (ReachNode second = ReachNode.start("second", database, Map.of("reach.sandbox.enabled", "false"))) {
+            await().atMost(MultiNodeFlows.PATIENCE).until(() -> "DONE".equals(
+                    second.api().get("/api/v1/cancellations/" + cancellationId).json().path("state").asString()));
+            assertThat(second.api().get("/api/v1/cancellations/" + cancellationId).json().path("cancelledJourneys").asInt())
+                    .isEqualTo(underWay);
+            assertThat(second.api().post("/api/v1/flows/" + flowId + "/resume", "").status()).isEqualTo(200);
+        }
+        assertThat(count(database, "SELECT COUNT(*) FROM journeys WHERE state = 'CANCELLED'")).isEqualTo(underWay);
+        assertThat(count(database, "SELECT COUNT(*) FROM journeys WHERE state <> 'CANCELLED'")).isZero();
+    }
+
+    @Test
     void timeoutsThatCameDueWhileReachWasStoppedWaitForTheQueueToMoveAgainInsteadOfWithdrawingItsMessages() throws Exception {
         Map<String, String> database = TestDatabase.fresh();
         List<String> phones = java.util.stream.IntStream.range(0, 8).mapToObj(i -> "+3161520000" + i).toList();

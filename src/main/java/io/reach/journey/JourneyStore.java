@@ -233,10 +233,14 @@ class JourneyStore {
             params.add(after);
         }
         params.add(limit);
-        return dialect.queryInIndexOrder(batches, "SELECT id FROM journeys WHERE flow_version_id IN ("
-                        + SqlLists.placeholders(versionIds.size()) + ") AND state IN ('RUNNING', 'WAITING')"
-                        + (after == null ? "" : " AND id > ?") + " ORDER BY id LIMIT ?", params,
+        return dialect.queryInPrimaryKeyOrder(batches, "journeys", underWayAfterQuery(versionIds.size(), after != null), params,
                 rs -> rs.getObject(1, UUID.class));
+    }
+
+    /** {@link #underWayAfter}'s query, for so many versions, from the first journey on or after one. */
+    static String underWayAfterQuery(int versions, boolean after) {
+        return "SELECT id FROM journeys WHERE flow_version_id IN (" + SqlLists.placeholders(versions) + ")"
+                + " AND state IN ('RUNNING', 'WAITING')" + (after ? " AND id > ?" : "") + " ORDER BY id LIMIT ?";
     }
 
     /** A contact's journeys running or waiting, in these versions only unless {@code versionIds} is null. */

@@ -55,6 +55,9 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     @Autowired
     LaunchWorker launchWorker;
 
+    @Autowired
+    io.reach.shared.Dialect dialect;
+
     @BeforeEach
     void endJourneysOfOtherTests() {
         // Each test counts what it claims; journeys another test left (their leases run out as its clock moves on)
@@ -440,6 +443,35 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         // and sort every journey left): 80 ms halfway through 100,000 in psql, a stop's time growing with its square.
         assertThat(outcome[0]).as("journeys the chunk's look-up read, by a scan of the table or through an index")
                 .isLessThan(2L * Journeys.CANCEL_CHUNK);
+    }
+
+    @Test
+    void aStopsChunkOnH2ReadsThePrimaryKeyFromTheChunkBeforeItNotEveryJourneyOfTheFlow() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(io.reach.support.TestDatabase.postgres(), "H2 only (PostgreSQL: above)");
+        String flowId = publishedFlow("stop-walk-h2");
+        UUID version = versionOf(flowId);
+        UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490010").path("id").asString());
+
+        Object[] outcome = transactions.execute(tx -> {
+            tx.setRollbackOnly();
+            List<Object[]> rows = journeyRows(version, contact, 20_000);
+            UUID halfWay = (UUID) rows.stream().map(row -> (UUID) row[0]).sorted().skip(9_999).findFirst().orElseThrow();
+            // H2 counts the rows each part of a plan read (scanCount) when it explains a statement it ran.
+            String plan = dialect.queryInPrimaryKeyOrder(batches, "journeys", "EXPLAIN ANALYZE "
+                            + JourneyStore.underWayAfterQuery(1, true), List.of(version, halfWay, Journeys.CANCEL_CHUNK),
+                    rs -> rs.getString(1)).getFirst();
+            long read = java.util.regex.Pattern.compile("scanCount: (\\d+)").matcher(plan).results()
+                    .mapToLong(match -> Long.parseLong(match.group(1))).sum();
+            List<UUID> next = store.underWayAfter(List.of(version), halfWay, Journeys.CANCEL_CHUNK);
+            return new Object[] {read, next, halfWay, plan};
+        });
+
+        @SuppressWarnings("unchecked")
+        List<UUID> next = (List<UUID>) outcome[1];
+        assertThat(next).hasSize(Journeys.CANCEL_CHUNK).isSorted().allSatisfy(id -> assertThat(id).isGreaterThan((UUID) outcome[2]));
+        // Through the index of the version's journeys, the chunk read all 20,000 and sorted them (a stop's time growing
+        // with the square of its journeys).
+        assertThat((long) outcome[0]).as("journeys the chunk's look-up read: %s", outcome[3]).isLessThan(2L * Journeys.CANCEL_CHUNK);
     }
 
     /**

@@ -1404,12 +1404,10 @@ class StepTypesIT extends ReachIntegrationTest {
     void aStopWaitsForAStartUnderWayAndCancelsItsJourneyAndAStartBehindAStopStartsNothing() throws Exception {
         // The ordering rests on row locks: on PostgreSQL a foreign key's hold on the version row, on H2 (whose
         // foreign keys hold nothing) the start's lock on the flow's row as it looks whether the flow is stopped.
-        String flow = publish("""
-                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
-                 {"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""");
-        java.util.UUID version = java.util.UUID.fromString(api.get("/api/v1/flows/" + flow + "/versions").json().path(0)
-                .path("id").asString());
-        java.util.UUID contactId = java.util.UUID.fromString(contactByPhone(contact()).path("id").asString());
+        WaitingFlow waiting = waitingADay();
+        String flow = waiting.flow();
+        java.util.UUID version = waiting.version();
+        java.util.UUID contactId = waiting.contactId();
 
         // A start under way: its journey inserted, its transaction not yet committed. The stop waits for it.
         try (java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor()) {
@@ -1452,12 +1450,10 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Test
     void aStopOfMoreJourneysThanItCancelsBeforeAnsweringAnswers202AndItsCancellationIsFinishedInTheBackground() {
-        String flow = publish("""
-                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
-                 {"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""");
-        java.util.UUID version = java.util.UUID.fromString(api.get("/api/v1/flows/" + flow + "/versions").json().path(0)
-                .path("id").asString());
-        java.util.UUID contactId = java.util.UUID.fromString(contactByPhone(contact()).path("id").asString());
+        WaitingFlow waiting = waitingADay();
+        String flow = waiting.flow();
+        java.util.UUID version = waiting.version();
+        java.util.UUID contactId = waiting.contactId();
         int underWay = Journeys.STOP_CHUNKS * Journeys.CANCEL_CHUNK + 700;
         List<Object[]> rows = new java.util.ArrayList<>();
         for (int i = 0; i < underWay; i++) {
@@ -1488,6 +1484,18 @@ class StepTypesIT extends ReachIntegrationTest {
                 .isEqualTo(cancellation.path("id").asString());
         assertThat(api.get("/api/v1/cancellations/" + java.util.UUID.randomUUID()).status()).isEqualTo(404);
         assertThat(api.post("/api/v1/flows/" + flow + "/resume", "").status()).isEqualTo(200);
+    }
+
+    /** A published flow whose journeys wait a day at its first step, its one version, and a contact to start it for. */
+    private record WaitingFlow(String flow, java.util.UUID version, java.util.UUID contactId) {}
+
+    private WaitingFlow waitingADay() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""");
+        java.util.UUID version = java.util.UUID.fromString(api.get("/api/v1/flows/" + flow + "/versions").json().path(0)
+                .path("id").asString());
+        return new WaitingFlow(flow, version, java.util.UUID.fromString(contactByPhone(contact()).path("id").asString()));
     }
 
     /** Whether a session of this database waits on a lock while running a statement that contains {@code text}. */

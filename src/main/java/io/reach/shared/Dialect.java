@@ -160,7 +160,8 @@ public enum Dialect {
         if (!query.contains(from)) {
             throw new IllegalArgumentException("The query does not read " + from + "…: " + query);
         }
-        // The index's name is H2's own (PRIMARY_KEY_…), looked up each time: a few microseconds in this process.
+        // The index's name is H2's own (PRIMARY_KEY_…): read from its catalog at each call, a read in this process
+        // beside the chunk's writes.
         String primaryKey = jdbc.queryForObject("SELECT INDEX_NAME FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_SCHEMA ="
                 + " CURRENT_SCHEMA AND TABLE_NAME = ? AND INDEX_TYPE_NAME = 'PRIMARY KEY'", String.class, table.toUpperCase());
         String hinted = query.replace(from, "FROM " + table + " USE INDEX (\"" + primaryKey + "\") WHERE ");

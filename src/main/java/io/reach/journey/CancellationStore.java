@@ -68,9 +68,12 @@ class CancellationStore {
                 rs -> Cancellation.RUNNING.equals(rs.getString("state")) ? progress(rs) : null).stream().findFirst();
     }
 
-    /** This cancellation, locked until the caller's transaction ends (waiting for a chunk another node is working on). */
-    Optional<Progress> lock(UUID id) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM cancellations WHERE id = ? FOR UPDATE").param(id)
+    /**
+     * This cancellation, locked until the caller's transaction ends, unless someone else holds it (a worker is on a
+     * chunk of it): then empty.
+     */
+    Optional<Progress> lockIfFree(UUID id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM cancellations WHERE id = ? FOR UPDATE SKIP LOCKED").param(id)
                 .query((rs, n) -> progress(rs)).optional();
     }
 

@@ -51,16 +51,18 @@ class CancellationWorker extends BackgroundWorker {
     }
 
     /**
-     * Works up to {@code chunks} chunks of this cancellation, each in a transaction of its own (waiting for a chunk
-     * another node is working on), and answers how far it got.
+     * Works up to {@code chunks} chunks of this cancellation, each in a transaction of its own, and answers how far it
+     * got; it stops early, without waiting, when a worker is on a chunk of it (that worker goes on with the rest).
      */
     Cancellation work(UUID id, int chunks) {
         for (int i = 0; i < chunks; i++) {
-            Cancellation after = transactions.execute(tx -> {
-                CancellationStore.Progress locked = cancellations.lock(id).orElseThrow();
-                return locked.cancellation().running() ? chunk(locked) : locked.cancellation();
-            });
-            if (after == null || !after.running()) {
+            Cancellation after = transactions.execute(tx -> cancellations.lockIfFree(id)
+                    .map(locked -> locked.cancellation().running() ? chunk(locked) : locked.cancellation())
+                    .orElse(null));
+            if (after == null) {
+                break;
+            }
+            if (!after.running()) {
                 return after;
             }
         }

@@ -26,7 +26,7 @@ public class Journeys {
     /** Journeys a stop cancels per transaction. */
     static final int CANCEL_CHUNK = 500;
 
-    /** Chunks a stop cancels before it answers (5,000 journeys: 0.6 s on PostgreSQL, 1 s on H2 here); a worker the rest. */
+    /** Chunks a stop cancels at most before it answers (5,000 journeys: 0.6 s on PostgreSQL, 1 s on H2 here). */
     static final int STOP_CHUNKS = 10;
 
     private final JourneyStore store;
@@ -211,8 +211,8 @@ public class Journeys {
      * Stops a flow (no journey starts on it until it is resumed) and, with {@code cancelJourneys}, cancels its
      * journeys under way, a chunk at a time: they take no further step, a status or reply that comes for them later
      * moves nothing, and the messages they queued that no provider has been handed yet are withdrawn (blocked). The
-     * cancellation is recorded with the stop; this call works its first {@link #STOP_CHUNKS} chunks itself, and
-     * {@link CancellationWorker} the rest, after a restart too. A stop while the flow's journeys are still being
+     * cancellation is recorded with the stop; this call works up to {@link #STOP_CHUNKS} chunks of it itself (fewer
+     * when a worker has started on it meanwhile), and {@link CancellationWorker} the rest, after a restart too. A stop while the flow's journeys are still being
      * cancelled answers with that cancellation.
      */
     public Stopped stop(UUID flowId, boolean cancelJourneys) {

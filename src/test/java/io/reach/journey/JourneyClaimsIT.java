@@ -388,6 +388,25 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aStopAnswersAtOnceWithoutWaitingWhenAWorkerIsOnAChunkOfItsCancellation() throws Exception {
+        String flowId = publishedFlow("stop-worker-on-it");
+        UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490011").path("id").asString());
+        journeyRows(versionOf(flowId), contact, Journeys.CANCEL_CHUNK + 10);
+        flows.stop(UUID.fromString(flowId));
+        Cancellation running = cancellations.insert(io.reach.shared.Ids.newId(), UUID.fromString(flowId), "cancelled: busy");
+
+        // A worker's chunk under way: the cancellation's row locked by a transaction still open.
+        var seen = io.reach.support.OpenTransactions.whileOpen(transactions,
+                () -> cancellations.lockIfFree(running.id()).isPresent(),
+                () -> journeys.stop(UUID.fromString(flowId), true));
+
+        assertThat(seen.inside()).isTrue();
+        assertThat(seen.meanwhile().cancellation().id()).isEqualTo(running.id());
+        assertThat(seen.meanwhile().cancellation().state()).as("left to the worker on it").isEqualTo(Cancellation.RUNNING);
+        assertThat(seen.meanwhile().cancellation().cancelledJourneys()).isZero();
+    }
+
+    @Test
     void aFlowWhoseJourneysAreStillBeingCancelledIsNotResumedUntilTheCancellationIsDone() {
         String flowId = publishedFlow("stop-resume");
         UUID version = versionOf(flowId);

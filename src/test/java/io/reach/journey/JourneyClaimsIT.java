@@ -331,14 +331,12 @@ class JourneyClaimsIT extends ReachIntegrationTest {
 
     @Test
     void aCancellationCutShortIsFinishedByTheWorkerOfWhicheverNodeTakesItUp() {
-        String flowId = publishedFlow("stop-cut-short");
-        UUID version = versionOf(flowId);
-        UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490005").path("id").asString());
-        List<Object[]> rows = journeyRows(version, contact, 3 * Journeys.CANCEL_CHUNK + 100);
-        long underWay = rows.stream().filter(row -> !row[3].equals("ENDED")).count();
         // A node stopped the flow and cancelled its first chunk, then went down before the next one.
-        flows.stop(UUID.fromString(flowId));
-        Cancellation made = cancellations.insert(io.reach.shared.Ids.newId(), UUID.fromString(flowId), "cancelled: cut short");
+        StoppedFlow stopped = stoppedWithItsCancellationRunning("stop-cut-short", "+31612490005", 3 * Journeys.CANCEL_CHUNK + 100);
+        UUID version = stopped.version();
+        List<Object[]> rows = stopped.journeys();
+        long underWay = rows.stream().filter(row -> !row[3].equals("ENDED")).count();
+        Cancellation made = stopped.cancellation();
         Cancellation afterOneChunk = cancellationWorker.work(made.id(), 1);
         assertThat(afterOneChunk.state()).isEqualTo(Cancellation.RUNNING);
         assertThat(afterOneChunk.cancelledJourneys()).isBetween(1L, (long) Journeys.CANCEL_CHUNK);
@@ -358,19 +356,16 @@ class JourneyClaimsIT extends ReachIntegrationTest {
                 .param(version).query((rs, n) -> rs.getString(1) + " " + rs.getLong(2)).list())
                 .containsExactly("CANCELLED " + underWay, "ENDED " + (rows.size() - underWay));
         assertThat(jdbc.sql("SELECT DISTINCT error FROM journeys WHERE flow_version_id = ? AND state = 'CANCELLED'")
-                .param(version).query(String.class).list()).containsExactly("cancelled: cut short");
+                .param(version).query(String.class).list()).containsExactly("cancelled: stop-cut-short");
     }
 
     @Test
     void runningCancellationsTakeTurnsChunkByChunk() {
         List<UUID> made = new java.util.ArrayList<>();
         for (String name : List.of("stop-turns-large", "stop-turns-small")) {
-            String flowId = publishedFlow(name);
-            UUID contact = UUID.fromString(Fixtures.consentingContact(api, name.endsWith("large") ? "+31612490007" : "+31612490008")
-                    .path("id").asString());
-            journeyRows(versionOf(flowId), contact, (name.endsWith("large") ? 4 : 2) * Journeys.CANCEL_CHUNK);
-            flows.stop(UUID.fromString(flowId));
-            made.add(cancellations.insert(io.reach.shared.Ids.newId(), UUID.fromString(flowId), "cancelled: " + name).id());
+            boolean large = name.endsWith("large");
+            made.add(stoppedWithItsCancellationRunning(name, large ? "+31612490007" : "+31612490008",
+                    (large ? 4 : 2) * Journeys.CANCEL_CHUNK).cancellation().id());
             clock.advance(Duration.ofSeconds(1));
         }
 
@@ -389,11 +384,9 @@ class JourneyClaimsIT extends ReachIntegrationTest {
 
     @Test
     void aStopAnswersAtOnceWithoutWaitingWhenAWorkerIsOnAChunkOfItsCancellation() throws Exception {
-        String flowId = publishedFlow("stop-worker-on-it");
-        UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490011").path("id").asString());
-        journeyRows(versionOf(flowId), contact, Journeys.CANCEL_CHUNK + 10);
-        flows.stop(UUID.fromString(flowId));
-        Cancellation running = cancellations.insert(io.reach.shared.Ids.newId(), UUID.fromString(flowId), "cancelled: busy");
+        StoppedFlow stopped = stoppedWithItsCancellationRunning("stop-worker-on-it", "+31612490011", Journeys.CANCEL_CHUNK + 10);
+        String flowId = stopped.flowId();
+        Cancellation running = stopped.cancellation();
 
         // A worker's chunk under way: the cancellation's row locked by a transaction still open.
         var seen = io.reach.support.OpenTransactions.whileOpen(transactions,
@@ -408,12 +401,9 @@ class JourneyClaimsIT extends ReachIntegrationTest {
 
     @Test
     void aFlowWhoseJourneysAreStillBeingCancelledIsNotResumedUntilTheCancellationIsDone() {
-        String flowId = publishedFlow("stop-resume");
-        UUID version = versionOf(flowId);
-        UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490006").path("id").asString());
-        journeyRows(version, contact, Journeys.CANCEL_CHUNK + 10);
-        flows.stop(UUID.fromString(flowId));
-        Cancellation running = cancellations.insert(io.reach.shared.Ids.newId(), UUID.fromString(flowId), "cancelled: resumed too soon");
+        StoppedFlow stopped = stoppedWithItsCancellationRunning("stop-resume", "+31612490006", Journeys.CANCEL_CHUNK + 10);
+        String flowId = stopped.flowId();
+        Cancellation running = stopped.cancellation();
 
         Api.Response refused = api.post("/api/v1/flows/" + flowId + "/resume", "");
         Api.Response stoppedAgain = api.post("/api/v1/flows/" + flowId + "/stop?cancelJourneys=true", "");
@@ -533,6 +523,23 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     }
 
     /** The one version of a flow published once. */
+    /** A flow stopped with journeys of its own, and the running cancellation of them that a stop records. */
+    private record StoppedFlow(String flowId, UUID version, List<Object[]> journeys, Cancellation cancellation) {}
+
+    /**
+     * Publishes a flow, writes {@code count} journeys of it (see {@link #journeyRows}), stops it, and records a
+     * cancellation of its journeys as a stop does, none of them cancelled yet; its reason is "cancelled: " and the name.
+     */
+    private StoppedFlow stoppedWithItsCancellationRunning(String name, String phone, int count) {
+        String flowId = publishedFlow(name);
+        UUID version = versionOf(flowId);
+        UUID contact = UUID.fromString(Fixtures.consentingContact(api, phone).path("id").asString());
+        List<Object[]> rows = journeyRows(version, contact, count);
+        flows.stop(UUID.fromString(flowId));
+        Cancellation cancellation = cancellations.insert(io.reach.shared.Ids.newId(), UUID.fromString(flowId), "cancelled: " + name);
+        return new StoppedFlow(flowId, version, rows, cancellation);
+    }
+
     /**
      * Journeys of this version written straight into the table, waiting a day, running, or (every 25th, among the
      * others in id order) ended already; each row as written: id, version, contact, state, wake-up.

@@ -368,13 +368,14 @@ public class Messages {
             if (senderIds != null) {
                 params.addAll(senderIds);
             }
-            // "status, next_attempt_at": the order of the messages_due index, which H2 then reads in order. The claim
+            // "status, channel, next_attempt_at": the order of the messages_due_by_channel index, which H2 then reads in
+            // order, the channel's due messages alone (a broadcast's backlog on another channel is not read). The claim
             // counts the attempt.
             List<Claimed> claimed = dialect.claimAndSet(batches, "messages",
                     "id, sender_id, contact_id, recipient, request_body, attempts, channel, status, next_attempt_at,"
                             + " lease_until, withdrawal_pending",
                     "channel = ? AND status = 'QUEUED' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
-                            + senders, params, "status, next_attempt_at", limit,
+                            + senders, params, "status, channel, next_attempt_at", limit,
                     "lease_until = ?, attempts = attempts + 1", List.of(Times.utc(leaseUntil)), rs -> {
                         OffsetDateTime leased = rs.getObject("lease_until", OffsetDateTime.class);
                         return channel.name().equals(rs.getString("channel")) && "QUEUED".equals(rs.getString("status"))

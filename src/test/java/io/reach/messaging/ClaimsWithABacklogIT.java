@@ -46,14 +46,10 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
     void aDispatchersClaimReadsOnlyTheMessagesItTakesFromABroadcastsBacklog() {
         long rowsRead = transactions.execute(tx -> {
             tx.setRollbackOnly();
-            UUID sender = sender();
             // A broadcast's messages, all queued and due: at this size PostgreSQL plans the claim, for want of
-            // statistics, as a bitmap scan of them all and a sort rather than the messages_due index read in order.
-            jdbc.sql("INSERT INTO messages (id, channel, sender_id, recipient, request_body, status, next_attempt_at, created_at,"
-                            + " updated_at) SELECT gen_random_uuid(), 'WHATSAPP', ?, '+3161234' || LPAD(n::text, 5, '0'), " + BODY + ","
-                            + " 'QUEUED', CURRENT_TIMESTAMP - INTERVAL '1 minute', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
-                            + " FROM generate_series(1, ?) n")
-                    .params(sender, BACKLOG).update();
+            // statistics, as a bitmap scan of them all and a sort rather than the messages_due_by_channel index read in
+            // order.
+            queued(sender("WHATSAPP"), "WHATSAPP", BACKLOG, "1 minute");
             forceGenericPlans();
             long before = rowsRead("messages");
             assertThat(messages.claimDue(Channel.WHATSAPP, LIMIT, Duration.ofMinutes(1), 8)).hasSize(LIMIT);
@@ -61,6 +57,22 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
         });
 
         assertThat(rowsRead).as("messages the claim read, by a scan of the table or through an index").isLessThan(5 * LIMIT);
+    }
+
+    @Test
+    void anSmsClaimReadsOnlyTheMessagesItTakesBehindAWhatsAppBroadcastsBacklog() {
+        long rowsRead = transactions.execute(tx -> {
+            tx.setRollbackOnly();
+            // A broadcast's messages wait their sender's turns, due since before the fallback SMS were queued.
+            queued(sender("WHATSAPP"), "WHATSAPP", BACKLOG, "2 minutes");
+            queued(sender("SMS"), "SMS", LIMIT, "1 minute");
+            forceGenericPlans();
+            long before = rowsRead("messages");
+            assertThat(messages.claimDue(Channel.SMS, LIMIT, Duration.ofMinutes(1), 8)).hasSize(LIMIT);
+            return rowsRead("messages") - before;
+        });
+
+        assertThat(rowsRead).as("messages the SMS claim read, by a scan of the table or through an index").isLessThan(5 * LIMIT);
     }
 
     @Test
@@ -81,13 +93,22 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
         assertThat(rowsRead).as("callbacks the claim read, by a scan of the table or through an index").isLessThan(5 * LIMIT);
     }
 
-    /** A WhatsApp sender that only this (rolled back) transaction sees. */
-    private UUID sender() {
+    /** A sender of a channel that only this (rolled back) transaction sees. */
+    private UUID sender(String channel) {
         UUID id = UUID.randomUUID();
         jdbc.sql("INSERT INTO senders (id, name, channel, throughput_per_second, created_at, updated_at)"
-                        + " VALUES (?, ?, 'WHATSAPP', 80, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
-                .params(id, "backlog-" + id).update();
+                        + " VALUES (?, ?, ?, 80, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+                .params(id, "backlog-" + id, channel).update();
         return id;
+    }
+
+    /** {@code count} queued messages of a sender, due since {@code dueFor} (an SQL interval) ago. */
+    private void queued(UUID sender, String channel, int count, String dueFor) {
+        jdbc.sql("INSERT INTO messages (id, channel, sender_id, recipient, request_body, status, next_attempt_at, created_at,"
+                        + " updated_at) SELECT gen_random_uuid(), ?, ?, '+3161234' || LPAD(n::text, 5, '0'), " + BODY + ","
+                        + " 'QUEUED', CURRENT_TIMESTAMP - INTERVAL '" + dueFor + "', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+                        + " FROM generate_series(1, ?) n")
+                .params(channel, sender, count).update();
     }
 
     private void storedCallbacks(String source, int count, boolean processed) {

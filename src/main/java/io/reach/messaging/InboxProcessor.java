@@ -55,6 +55,11 @@ public abstract class InboxProcessor extends BackgroundWorker {
         this.clock = clock;
     }
 
+    /** The source whose callbacks this processor applies (WHATSAPP, SMPP, TWILIO), as the inbox names it. */
+    String source() {
+        return source;
+    }
+
     /**
      * Stores a callback that just came in and, unless callbacks of this source stored earlier still wait on this
      * node, applies it in the same transaction: its statuses and replies count before the provider gets its answer,

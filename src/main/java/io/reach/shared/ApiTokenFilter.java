@@ -11,9 +11,13 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Requires {@code Authorization: Bearer <token>} on everything under /api/. */
+/** Requires {@code Authorization: Bearer <token>} on everything under /api/, and on the metrics (/actuator/prometheus). */
 @Component
 class ApiTokenFilter extends OncePerRequestFilter {
+
+    // Behind the token as the API is (they tell how busy Reach is, and the JVM's and the pool's state); health stays open
+    // for load balancers.
+    static final String METRICS = "/actuator/prometheus";
 
     private final byte[] expected;
     private final JsonMapper json;
@@ -31,7 +35,7 @@ class ApiTokenFilter extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String path = org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request);
-        return !(path.equals("/api") || path.startsWith("/api/"));
+        return !(path.equals("/api") || path.startsWith("/api/") || path.startsWith(METRICS));
     }
 
     @Override

@@ -29,6 +29,9 @@ public class DatabaseOutage {
     private final AtomicReference<Instant> outOfReachSince = new AtomicReference<>();
     private final LongAdder refusedCallbacks = new LongAdder();
     private final LongAdder refusedRequests = new LongAdder();
+    // Since the node started, for its metrics (the two above count one outage's, for its log line).
+    private final LongAdder refusedCallbacksInAll = new LongAdder();
+    private final LongAdder refusedRequestsInAll = new LongAdder();
 
     public DatabaseOutage(Clock clock) {
         this.clock = clock;
@@ -41,19 +44,30 @@ public class DatabaseOutage {
 
     /** Handles a provider's callback unless the database is known out of reach: then throws {@link DatabaseOutOfReach}. */
     public <T> T unlessOutOfReach(Supplier<T> callback) {
-        refuseWhileOutOfReach(refusedCallbacks, true);
+        refuseWhileOutOfReach(refusedCallbacks, refusedCallbacksInAll, true);
         return callback.get();
     }
 
     /** Refuses an API request while the database is known out of reach: throws {@link DatabaseOutOfReach}. */
     void refuseRequestWhileOutOfReach() {
-        refuseWhileOutOfReach(refusedRequests, false);
+        refuseWhileOutOfReach(refusedRequests, refusedRequestsInAll, false);
     }
 
-    private void refuseWhileOutOfReach(LongAdder refused, boolean callback) {
+    /** Providers' callbacks (webhooks, deliver_sm) refused because the database was out of reach, since the node started. */
+    public long refusedCallbacks() {
+        return refusedCallbacksInAll.sum();
+    }
+
+    /** API requests refused because the database was out of reach, since the node started. */
+    public long refusedRequests() {
+        return refusedRequestsInAll.sum();
+    }
+
+    private void refuseWhileOutOfReach(LongAdder refused, LongAdder inAll, boolean callback) {
         Instant since = outOfReachSince.get();
         if (since != null) {
             refused.increment();
+            inAll.increment();
             throw new DatabaseOutOfReach(since, callback);
         }
     }

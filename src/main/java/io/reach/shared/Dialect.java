@@ -168,6 +168,21 @@ public enum Dialect {
         return jdbc.query(hinted, (rs, n) -> mapper.map(rs), params.toArray());
     }
 
+    /**
+     * The first row of {@code table} that meets {@code due}, in {@code order}, without a lock: the oldest of a
+     * backlog, say. {@code order} should be the order of an index whose leading columns {@code due} fixes or bounds,
+     * as for {@link #claim}: the query then reads one entry of that index however long the backlog, on PostgreSQL
+     * whatever the table's statistics say (planned as a claim is), on H2 because it reads an index of its order in
+     * that order.
+     */
+    public <T> java.util.Optional<T> first(JdbcTemplate jdbc, String table, String columns, String due,
+                                           java.util.List<Object> dueParams, String order, ClaimedRow<T> mapper) {
+        String query = "SELECT " + columns + " FROM " + table + " WHERE " + due + " ORDER BY " + order + " LIMIT 1";
+        java.util.List<T> rows = this == H2 ? jdbc.query(query, (rs, n) -> mapper.map(rs), dueParams.toArray())
+                : inIndexOrder(jdbc, query, dueParams, mapper);
+        return rows.stream().findFirst();
+    }
+
     /** Runs a claim's query on PostgreSQL between {@link #IN_INDEX_ORDER} and {@link #AS_BEFORE}, in one round trip. */
     private static <T> java.util.List<T> inIndexOrder(JdbcTemplate jdbc, String query, java.util.List<Object> params,
                                                       ClaimedRow<T> mapper) {

@@ -35,7 +35,8 @@ class StartupReport {
                   REST API     {}/api/v1  (Authorization: Bearer <token>; the token is in {})
                   API docs     {}/swagger-ui.html  (OpenAPI document: {}/v3/api-docs)
                   Health       {}/actuator/health
+                  Metrics      {}/actuator/prometheus  (Prometheus; the same token)
                   Webhooks     {}/webhooks/whatsapp""",
-                base, base, token.whereToFind(), base, base, base, base);
+                base, base, token.whereToFind(), base, base, base, base, base);
     }
 }

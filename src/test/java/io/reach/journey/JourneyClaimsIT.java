@@ -291,6 +291,40 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         assertThat(journeys.launchOf(UUID.fromString(second)).started()).isEqualTo(LaunchWorker.PAGE + 100);
     }
 
+    @Test
+    void theMetricsTellHowLateTheEngineIsWithTheJourneysDueAndHowManyLaunchesRun() {
+        String flowId = publishedFlow("metrics");
+        UUID running = start(flowId, "+31612200091");
+        UUID waiting = start(flowId, "+31612200092");
+        UUID notDue = start(flowId, "+31612200093");
+        jdbc.sql("UPDATE journeys SET wake_at = ? WHERE id = ?")
+                .params(Times.utc(clock.instant().minus(Duration.ofMinutes(2))), running).update();
+        waitUntil(waiting, clock.instant().minus(Duration.ofMinutes(5)));
+        waitUntil(notDue, clock.instant().plus(Duration.ofHours(1)));
+
+        Map<String, Double> late = api.metrics();
+        // The clock runs on between the writes and the scrape (the engine of this context is off: nothing moves them).
+        assertThat(late.get(JOURNEYS_LAG + "{state=\"running\"}")).isCloseTo(120.0, org.assertj.core.data.Offset.offset(10.0));
+        assertThat(late.get(JOURNEYS_LAG + "{state=\"waiting\"}")).isCloseTo(300.0, org.assertj.core.data.Offset.offset(10.0));
+
+        jdbc.sql("UPDATE journeys SET state = 'ENDED' WHERE id IN (?, ?)").params(running, waiting).update();
+        Map<String, Double> caughtUp = api.metrics();
+        assertThat(caughtUp).as("one waiting journey is left, due in an hour").containsEntry(JOURNEYS_LAG + "{state=\"running\"}", 0.0)
+                .containsEntry(JOURNEYS_LAG + "{state=\"waiting\"}", 0.0);
+
+        // This context's launch worker is off: a launch runs until the test works it.
+        double launchesBefore = caughtUp.get("reach_launches_running");
+        UUID launch = UUID.fromString(launched(audienceFlow("metrics-launch", "+3161522", 3)));
+        assertThat(api.metrics()).containsEntry("reach_launches_running", launchesBefore + 1);
+        while (journeys.launchOf(launch).state().equals(Launch.RUNNING)) {
+            clock.advance(Duration.ofSeconds(1));
+            launchWorker.doWork();
+        }
+        assertThat(api.metrics()).containsEntry("reach_launches_running", launchesBefore);
+    }
+
+    private static final String JOURNEYS_LAG = "reach_journeys_lag_seconds";
+
     /** An audience flow published for {@code count} new contacts of its own tag, their phones {@code prefix} and a number. */
     private String audienceFlow(String name, String prefix, int count) {
         StringBuilder csv = new StringBuilder("phone,tags,consent\n");

@@ -37,6 +37,9 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
     @Autowired
     TransactionTemplate transactions;
 
+    @Autowired
+    io.micrometer.core.instrument.MeterRegistry registry;
+
     @BeforeEach
     void onPostgreSqlOnly() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
@@ -91,6 +94,36 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
         });
 
         assertThat(rowsRead).as("callbacks the claim read, by a scan of the table or through an index").isLessThan(5 * LIMIT);
+    }
+
+    @Test
+    void theBacklogsMetricsReadOneEntryOfEachBacklogWhateverElseWaits() {
+        double[] lags = transactions.execute(tx -> {
+            tx.setRollbackOnly();
+            // A broadcast's messages due since yesterday, callbacks applied and kept, and callbacks stored for later.
+            queued(sender("WHATSAPP"), "WHATSAPP", BACKLOG, "1 day");
+            storedCallbacks("TWILIO", BACKLOG, true);
+            storedCallbacks("WHATSAPP", BACKLOG / 3, false);
+            forceGenericPlans();
+            long messagesBefore = rowsRead("messages");
+            long callbacksBefore = rowsRead("webhook_inbox");
+            // Read as a scrape reads them, in this transaction (which alone sees its rows).
+            double[] read = {lag("reach.messages.lag", "channel", "whatsapp"), lag("reach.messages.lag", "channel", "sms"),
+                    lag("reach.messages.lag", "channel", "voice"), lag("reach.callbacks.lag", "source", "whatsapp"),
+                    lag("reach.callbacks.lag", "source", "twilio"), lag("reach.callbacks.lag", "source", "smpp")};
+            assertThat(rowsRead("messages") - messagesBefore).as("messages the three channels' lags read").isLessThan(10);
+            assertThat(rowsRead("webhook_inbox") - callbacksBefore).as("callbacks the three sources' lags read")
+                    .isLessThan(10);
+            return read;
+        });
+
+        assertThat(lags[0]).as("the broadcast's lag, a day").isCloseTo(86_400.0, org.assertj.core.data.Offset.offset(600.0));
+        assertThat(lags[3]).as("the stored callbacks' lag, a minute").isBetween(59.0, 600.0);
+        assertThat(java.util.Arrays.stream(lags).boxed().toList()).as("each lag read").allMatch(lag -> lag >= 0);
+    }
+
+    private double lag(String name, String tag, String value) {
+        return registry.get(name).tag(tag, value).gauge().value();
     }
 
     /** A sender of a channel that only this (rolled back) transaction sees. */

@@ -116,6 +116,23 @@ public final class Api {
         return sent.stream().map(java.util.concurrent.Future::resultNow).toList();
     }
 
+    /**
+     * Reach's metrics as Prometheus scrapes them ({@code GET /actuator/prometheus}, with the token): each sample's
+     * series (its name and labels, as written) and value.
+     */
+    public Map<String, Double> metrics() {
+        Response scraped = get("/actuator/prometheus");
+        if (scraped.status() != 200) {
+            throw new AssertionError("GET /actuator/prometheus answered " + scraped.status() + ": " + scraped.body());
+        }
+        Map<String, Double> samples = new java.util.HashMap<>();
+        scraped.body().lines().filter(line -> !line.isBlank() && !line.startsWith("#")).forEach(line -> {
+            int space = line.lastIndexOf(' ');
+            samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+        });
+        return samples;
+    }
+
     public Response getWithoutToken(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET().build());
     }

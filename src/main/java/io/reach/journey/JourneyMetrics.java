@@ -1,0 +1,57 @@
+package io.reach.journey;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.reach.shared.BacklogGauges;
+import io.reach.shared.Dialect;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * The journey engine's backlog as metrics, read from the database at each scrape, so that every node tells the same
+ * of all of them: how late the engine is with the journeys due (those whose wake time passed), per state, and the
+ * audience launches and stop's cancellations under way.
+ */
+@Component
+class JourneyMetrics implements MeterBinder {
+
+    private final JdbcTemplate jdbc;
+    private final Dialect dialect;
+    private final BacklogGauges gauges;
+
+    JourneyMetrics(JdbcTemplate jdbc, Dialect dialect, BacklogGauges gauges) {
+        this.jdbc = jdbc;
+        this.dialect = dialect;
+        this.gauges = gauges;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        for (String state : List.of(Journey.RUNNING, Journey.WAITING)) {
+            Gauge.builder("reach.journeys.lag", () -> gauges.lag(now -> oldestDue(state, now)))
+                    .description("How long the journey due longest (its wake time passed) has waited for the engine; 0 when"
+                            + " none is due. Running journeys take their next step; waiting ones, their timer")
+                    .tag("state", state.toLowerCase(java.util.Locale.ROOT)).baseUnit("seconds").register(registry);
+        }
+        Gauge.builder("reach.launches.running", () -> gauges.read(() -> running("launches")))
+                .description("Audience launches still creating their journeys").register(registry);
+        Gauge.builder("reach.cancellations.running", () -> gauges.read(() -> running("cancellations")))
+                .description("Stopped flows whose journeys are still being cancelled").register(registry);
+    }
+
+    private Optional<Instant> oldestDue(String state, OffsetDateTime now) {
+        // The order of the journeys_due index, as the engine's claims read it.
+        return dialect.first(jdbc, "journeys", "wake_at", "state = ? AND wake_at <= ?", List.of(state, now),
+                "state, wake_at", rs -> rs.getObject(1, OffsetDateTime.class).toInstant());
+    }
+
+    private long running(String table) {
+        // Launch.RUNNING and Cancellation.RUNNING are one word; these tables hold a row per launch or stop, not per journey.
+        return jdbc.queryForObject("SELECT COUNT(*) FROM " + table + " WHERE state = ?", Long.class, Launch.RUNNING);
+    }
+}

@@ -1,0 +1,63 @@
+package io.reach.shared;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reach.support.Api;
+import io.reach.support.ReachIntegrationTest;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+
+/** Reach's metrics in Prometheus's text format: its backlogs, its view of the database, and Spring Boot's own. */
+@TestPropertySource(properties = "reach.sandbox.enabled=false")
+class MetricsIT extends ReachIntegrationTest {
+
+    @Test
+    void metricsAreServedOnlyWithTheApiToken() {
+        Api.Response refused = api.getWithoutToken("/actuator/prometheus");
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.headers().get("www-authenticate")).containsExactly("Bearer");
+        assertThat(new Api("http://127.0.0.1:" + port, "not-the-token").get("/actuator/prometheus").status()).isEqualTo(401);
+
+        for (String path : java.util.List.of("/actuator/prometheus/", "/actuator;x=1/prometheus", "/actuator//prometheus",
+                "/%61ctuator/prometheus", "/actuator/prometheus;x=1")) {
+            assertThat(api.getWithoutToken(path).status()).as(path).isNotEqualTo(200);
+        }
+
+        Api.Response served = api.get("/actuator/prometheus");
+        assertThat(served.status()).isEqualTo(200);
+        assertThat(served.headers().get("content-type")).singleElement().asString().startsWith("text/plain");
+        assertThat(served.body()).doesNotContain(TOKEN);
+    }
+
+    @Test
+    void healthStaysOpenForLoadBalancers() {
+        assertThat(api.getWithoutToken("/actuator/health").status()).isEqualTo(200);
+    }
+
+    @Test
+    void reachesBacklogsAndItsViewOfTheDatabaseAreNumbers() {
+        Map<String, Double> samples = api.metrics();
+
+        assertThat(samples).containsEntry("reach_database_unreachable", 0.0)
+                .containsEntry("reach_callbacks_refused_total", 0.0)
+                .containsEntry("reach_api_requests_refused_total", 0.0);
+        for (String series : java.util.List.of("reach_journeys_lag_seconds{state=\"running\"}",
+                "reach_journeys_lag_seconds{state=\"waiting\"}", "reach_messages_lag_seconds{channel=\"whatsapp\"}",
+                "reach_messages_lag_seconds{channel=\"sms\"}", "reach_messages_lag_seconds{channel=\"voice\"}",
+                "reach_callbacks_lag_seconds{source=\"whatsapp\"}", "reach_callbacks_lag_seconds{source=\"smpp\"}",
+                "reach_callbacks_lag_seconds{source=\"twilio\"}", "reach_launches_running", "reach_cancellations_running")) {
+            // Read from this test's fresh database, in which nothing waits: a read that failed would be NaN.
+            assertThat(samples).as(series).containsEntry(series, 0.0);
+        }
+    }
+
+    @Test
+    void springBootsOwnMetricsComeToo() {
+        Map<String, Double> samples = api.metrics();
+
+        assertThat(samples.keySet()).anyMatch(series -> series.startsWith("hikaricp_connections_active{"))
+                .anyMatch(series -> series.startsWith("jvm_memory_used_bytes{"))
+                .anyMatch(series -> series.startsWith("http_server_requests_seconds_count{"));
+    }
+}

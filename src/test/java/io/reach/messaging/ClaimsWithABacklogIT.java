@@ -47,51 +47,34 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
 
     @Test
     void aDispatchersClaimReadsOnlyTheMessagesItTakesFromABroadcastsBacklog() {
-        long rowsRead = transactions.execute(tx -> {
-            tx.setRollbackOnly();
-            // A broadcast's messages, all queued and due: at this size PostgreSQL plans the claim, for want of
-            // statistics, as a bitmap scan of them all and a sort rather than the messages_due_by_channel index read in
-            // order.
-            queued(sender("WHATSAPP"), "WHATSAPP", BACKLOG, "1 minute");
-            forceGenericPlans();
-            long before = rowsRead("messages");
-            assertThat(messages.claimDue(Channel.WHATSAPP, LIMIT, Duration.ofMinutes(1), 8)).hasSize(LIMIT);
-            return rowsRead("messages") - before;
-        });
+        // A broadcast's messages, all queued and due: at this size PostgreSQL plans the claim, for want of statistics,
+        // as a bitmap scan of them all and a sort rather than the messages_due_by_channel index read in order.
+        long rowsRead = rowsReadBehind("messages", () -> queued(sender("WHATSAPP"), "WHATSAPP", BACKLOG, "1 minute"),
+                () -> assertThat(messages.claimDue(Channel.WHATSAPP, LIMIT, Duration.ofMinutes(1), 8)).hasSize(LIMIT));
 
         assertThat(rowsRead).as("messages the claim read, by a scan of the table or through an index").isLessThan(5 * LIMIT);
     }
 
     @Test
     void anSmsClaimReadsOnlyTheMessagesItTakesBehindAWhatsAppBroadcastsBacklog() {
-        long rowsRead = transactions.execute(tx -> {
-            tx.setRollbackOnly();
+        long rowsRead = rowsReadBehind("messages", () -> {
             // A broadcast's messages wait their sender's turns, due since before the fallback SMS were queued.
             queued(sender("WHATSAPP"), "WHATSAPP", BACKLOG, "2 minutes");
             queued(sender("SMS"), "SMS", LIMIT, "1 minute");
-            forceGenericPlans();
-            long before = rowsRead("messages");
-            assertThat(messages.claimDue(Channel.SMS, LIMIT, Duration.ofMinutes(1), 8)).hasSize(LIMIT);
-            return rowsRead("messages") - before;
-        });
+        }, () -> assertThat(messages.claimDue(Channel.SMS, LIMIT, Duration.ofMinutes(1), 8)).hasSize(LIMIT));
 
         assertThat(rowsRead).as("messages the SMS claim read, by a scan of the table or through an index").isLessThan(5 * LIMIT);
     }
 
     @Test
     void aClaimOfStoredCallbacksReadsOnlyThoseItTakesWhateverIsKeptProcessedOrWaitsForAnotherSource() {
-        long rowsRead = transactions.execute(tx -> {
-            tx.setRollbackOnly();
+        long rowsRead = rowsReadBehind("webhook_inbox", () -> {
             // Callbacks applied and kept (30 days by default), another source's backlog, and this source's own.
             storedCallbacks("BACKLOG_A", BACKLOG, true);
             storedCallbacks("BACKLOG_B", BACKLOG / 3, false);
             storedCallbacks("BACKLOG_A", BACKLOG / 3, false);
-            forceGenericPlans();
-            long before = rowsRead("webhook_inbox");
-            assertThat(inbox.claim("BACKLOG_A", LIMIT, Duration.ofMinutes(1))).hasSize(LIMIT)
-                    .isSortedAccordingTo(java.util.Comparator.comparingLong(WebhookInbox.Entry::id));
-            return rowsRead("webhook_inbox") - before;
-        });
+        }, () -> assertThat(inbox.claim("BACKLOG_A", LIMIT, Duration.ofMinutes(1))).hasSize(LIMIT)
+                .isSortedAccordingTo(java.util.Comparator.comparingLong(WebhookInbox.Entry::id)));
 
         assertThat(rowsRead).as("callbacks the claim read, by a scan of the table or through an index").isLessThan(5 * LIMIT);
     }
@@ -120,6 +103,21 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
         assertThat(lags[0]).as("the broadcast's lag, a day").isCloseTo(86_400.0, org.assertj.core.data.Offset.offset(600.0));
         assertThat(lags[3]).as("the stored callbacks' lag, a minute").isBetween(59.0, 600.0);
         assertThat(java.util.Arrays.stream(lags).boxed().toList()).as("each lag read").allMatch(lag -> lag >= 0);
+    }
+
+    /**
+     * Rows of {@code table} that {@code claim} read behind the {@code backlog} it writes first, in one transaction
+     * that is rolled back, with generic plans forced (see the class).
+     */
+    private long rowsReadBehind(String table, Runnable backlog, Runnable claim) {
+        return transactions.execute(tx -> {
+            tx.setRollbackOnly();
+            backlog.run();
+            forceGenericPlans();
+            long before = rowsRead(table);
+            claim.run();
+            return rowsRead(table) - before;
+        });
     }
 
     private double lag(String name, String tag, String value) {

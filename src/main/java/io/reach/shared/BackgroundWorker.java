@@ -21,6 +21,8 @@ public abstract class BackgroundWorker implements SmartLifecycle {
     private final boolean enabled;
     private final Semaphore signal = new Semaphore(0);
     private final java.util.List<InFlight> inFlights = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // Units of work and items that failed (each logged at WARN), for the node's metrics.
+    private final java.util.concurrent.atomic.LongAdder failures = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean running;
     private volatile Duration stopPatience = StopPatience.DEFAULT;
     private Thread thread;
@@ -48,6 +50,7 @@ public abstract class BackgroundWorker implements SmartLifecycle {
                 Thread.currentThread().interrupt();
                 return;
             } catch (java.util.concurrent.ExecutionException e) {
+                failures.increment();
                 log.warn("{} failed on one item; it is retried when its lease ends", name, e.getCause());
             }
         }
@@ -66,6 +69,8 @@ public abstract class BackgroundWorker implements SmartLifecycle {
                 java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
         /** The identities of the items under way (see {@link #claimAsFree(int, java.util.function.IntFunction, java.util.function.Function, java.util.function.Consumer)}). */
         private final java.util.Set<Object> inHand = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        // Items whose action is running (a claim's permits are taken before its items are, and given back after).
+        private final java.util.concurrent.atomic.AtomicInteger underWay = new java.util.concurrent.atomic.AtomicInteger();
 
         private InFlight(int permits) {
             this.permits = permits;
@@ -125,12 +130,15 @@ public abstract class BackgroundWorker implements SmartLifecycle {
                     slots.release();
                     continue;
                 }
+                underWay.incrementAndGet();
                 threads.submit(() -> {
                     try {
                         action.accept(item);
                     } catch (RuntimeException e) {
+                        failures.increment();
                         log.warn("{} failed on one item; it is retried when its lease ends", name, e);
                     } finally {
+                        underWay.decrementAndGet();
                         if (id != null) {
                             inHand.remove(id);
                         }
@@ -180,6 +188,26 @@ public abstract class BackgroundWorker implements SmartLifecycle {
      */
     public int itemsInHand() {
         return inFlights.stream().mapToInt(inFlight -> inFlight.inHand.size()).sum();
+    }
+
+    /** The worker's name, as its thread and its log lines give it. */
+    public String name() {
+        return name;
+    }
+
+    /** Units of work and items this worker failed (each logged at WARN and tried again) since the node started. */
+    public long failures() {
+        return failures.sum();
+    }
+
+    /** Items this worker is running now (sends on the wire, journeys being advanced). */
+    public int itemsUnderWay() {
+        return inFlights.stream().mapToInt(inFlight -> inFlight.underWay.get()).sum();
+    }
+
+    /** How many items this worker may run at once (0: it runs its work itself, one unit at a time). */
+    public int itemsAtOnce() {
+        return inFlights.stream().mapToInt(inFlight -> inFlight.permits).sum();
     }
 
     /** Does one batch of work and returns how many items it handled (0: nothing more to do now, so the worker waits). */
@@ -278,11 +306,11 @@ public abstract class BackgroundWorker implements SmartLifecycle {
     }
 
     private void loop() {
-        long failures = 0;
+        long failuresInARow = 0;
         while (running) {
             try {
                 int handled = doWork();
-                failures = 0;
+                failuresInARow = 0;
                 if (handled == 0) {
                     signal.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
                     signal.drainPermits();
@@ -293,10 +321,11 @@ public abstract class BackgroundWorker implements SmartLifecycle {
                 if (!running) {
                     return;
                 }
-                failures++;
-                log.warn("{} failed a unit of work (attempt {}); it will try again", name, failures, e);
+                failuresInARow++;
+                failures.increment();
+                log.warn("{} failed a unit of work (attempt {}); it will try again", name, failuresInARow, e);
                 try {
-                    Thread.sleep(Math.min(5_000, 100 * failures * failures));
+                    Thread.sleep(Math.min(5_000, 100 * failuresInARow * failuresInARow));
                 } catch (InterruptedException interrupted) {
                     return;
                 }

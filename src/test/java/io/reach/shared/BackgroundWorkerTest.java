@@ -100,6 +100,53 @@ class BackgroundWorkerTest {
     }
 
     @Test
+    void countsTheItemsItRunsAgainstItsLimitAndTheWorkItFailed() {
+        Queue<String> due = new ConcurrentLinkedQueue<>(List.of("a", "b", "c", "fails"));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger claims = new AtomicInteger();
+        BackgroundWorker sending = new BackgroundWorker("test-sender", Duration.ofMinutes(10), true) {
+            private final InFlight sends = inFlight(2);
+
+            @Override
+            protected int doWork() {
+                if (claims.incrementAndGet() == 1) {
+                    throw new IllegalStateException("the first claim fails");
+                }
+                return sends.claimAsFree(2, wanted -> {
+                    List<String> claimed = new ArrayList<>();
+                    for (String item; claimed.size() < wanted && (item = due.poll()) != null; ) {
+                        claimed.add(item);
+                    }
+                    return claimed;
+                }, item -> {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    if (item.equals("fails")) {
+                        throw new IllegalStateException("this item fails");
+                    }
+                });
+            }
+        };
+        assertThat(sending.itemsAtOnce()).isEqualTo(2);
+        try {
+            sending.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> sending.itemsUnderWay() == 2);
+            assertThat(sending.failures()).as("the failed claim").isEqualTo(1);
+
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> due.isEmpty() && sending.itemsUnderWay() == 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sending.failures() == 2);
+        } finally {
+            release.countDown();
+            sending.stop();
+        }
+        assertThat(sending.name()).isEqualTo("test-sender");
+    }
+
+    @Test
     void anItemClaimedAgainWhileItIsStillInHandIsNotRunTwice() throws Exception {
         // "a" comes twice: its lease ran out while its first run still had it (a clock that jumped, a long pause).
         Queue<String> due = new ConcurrentLinkedQueue<>(List.of("a", "a"));

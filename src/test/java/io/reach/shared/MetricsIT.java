@@ -53,6 +53,22 @@ class MetricsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void eachBackgroundWorkerSaysWhatItRunsAgainstItsLimitAndWhatItFailed() {
+        Map<String, Double> samples = api.metrics();
+
+        // reach.journeys.concurrency's default; the workers that work one unit at a time have no limit of items.
+        assertThat(samples).containsEntry("reach_worker_items_limit{worker=\"journey-engine\"}", 16.0)
+                .containsEntry("reach_worker_items_limit{worker=\"audience-launches\"}", 0.0);
+        for (String worker : java.util.List.of("journey-engine", "audience-launches", "flow-cancellations",
+                "whatsapp-dispatcher", "sms-dispatcher", "voice-dispatcher", "whatsapp-webhooks", "smpp-receipts",
+                "twilio-callbacks")) {
+            assertThat(samples.get("reach_worker_items{worker=\"" + worker + "\"}")).as(worker).isNotNull().isBetween(0.0, 16.0);
+            assertThat(samples.get("reach_worker_failures_total{worker=\"" + worker + "\"}")).as(worker).isNotNull()
+                    .isGreaterThanOrEqualTo(0.0);
+        }
+    }
+
+    @Test
     void springBootsOwnMetricsComeToo() {
         Map<String, Double> samples = api.metrics();
 

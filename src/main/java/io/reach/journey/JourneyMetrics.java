@@ -15,7 +15,7 @@ import org.springframework.stereotype.Component;
 /**
  * The journey engine's backlog as metrics, read from the database at each scrape, so that every node tells the same
  * of all of them: how late the engine is with the journeys due (those whose wake time passed), per state, and the
- * audience launches and stop's cancellations under way.
+ * audience launches and the stops' cancellations under way.
  */
 @Component
 class JourneyMetrics implements MeterBinder {
@@ -38,9 +38,9 @@ class JourneyMetrics implements MeterBinder {
                             + " none is due. Running journeys take their next step; waiting ones, their timer")
                     .tag("state", state.toLowerCase(java.util.Locale.ROOT)).baseUnit("seconds").register(registry);
         }
-        Gauge.builder("reach.launches.running", () -> gauges.read(() -> running("launches")))
+        Gauge.builder("reach.launches.running", () -> gauges.read(() -> count("launches", Launch.RUNNING)))
                 .description("Audience launches still creating their journeys").register(registry);
-        Gauge.builder("reach.cancellations.running", () -> gauges.read(() -> running("cancellations")))
+        Gauge.builder("reach.cancellations.running", () -> gauges.read(() -> count("cancellations", Cancellation.RUNNING)))
                 .description("Stopped flows whose journeys are still being cancelled").register(registry);
     }
 
@@ -50,8 +50,8 @@ class JourneyMetrics implements MeterBinder {
                 "state, wake_at", rs -> rs.getObject(1, OffsetDateTime.class).toInstant());
     }
 
-    private long running(String table) {
-        // Launch.RUNNING and Cancellation.RUNNING are one word; these tables hold a row per launch or stop, not per journey.
-        return jdbc.queryForObject("SELECT COUNT(*) FROM " + table + " WHERE state = ?", Long.class, Launch.RUNNING);
+    private long count(String table, String state) {
+        // A row per launch or per stop, not per journey: counted through the index on state.
+        return jdbc.queryForObject("SELECT COUNT(*) FROM " + table + " WHERE state = ?", Long.class, state);
     }
 }

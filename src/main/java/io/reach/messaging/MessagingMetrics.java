@@ -51,8 +51,9 @@ class MessagingMetrics implements MeterBinder {
 
     private Optional<Instant> oldestDueMessage(Channel channel, OffsetDateTime now) {
         // The order of the messages_due_by_channel index, as the dispatchers' claims read it.
-        return dialect.first(jdbc, "messages", "next_attempt_at", "status = 'QUEUED' AND channel = ? AND next_attempt_at <= ?",
-                List.of(channel.name(), now), "status, channel, next_attempt_at",
+        return dialect.first(jdbc, "messages", "next_attempt_at",
+                "status = 'QUEUED' AND channel = ? AND next_attempt_at <= ?", List.of(channel.name(), now),
+                "status, channel, next_attempt_at",
                 rs -> rs.getObject(1, OffsetDateTime.class).toInstant());
     }
 

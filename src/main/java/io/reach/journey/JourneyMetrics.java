@@ -33,14 +33,14 @@ class JourneyMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         for (String state : List.of(Journey.RUNNING, Journey.WAITING)) {
-            Gauge.builder("reach.journeys.lag", () -> gauges.lag(now -> oldestDue(state, now)))
+            Gauge.builder("reach.journeys.lag", gauges.lag(now -> oldestDue(state, now)))
                     .description("How long the journey due longest (its wake time passed) has waited for the engine; 0 when"
                             + " none is due. Running journeys take their next step; waiting ones, their timer")
                     .tag("state", state.toLowerCase(java.util.Locale.ROOT)).baseUnit("seconds").register(registry);
         }
-        Gauge.builder("reach.launches.running", () -> gauges.read(() -> count("launches", Launch.RUNNING)))
+        Gauge.builder("reach.launches.running", gauges.count(() -> count("launches", Launch.RUNNING)))
                 .description("Audience launches still creating their journeys").register(registry);
-        Gauge.builder("reach.cancellations.running", () -> gauges.read(() -> count("cancellations", Cancellation.RUNNING)))
+        Gauge.builder("reach.cancellations.running", gauges.count(() -> count("cancellations", Cancellation.RUNNING)))
                 .description("Stopped flows whose journeys are still being cancelled").register(registry);
     }
 

@@ -36,20 +36,20 @@ class MessagingMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         for (Channel channel : Channel.values()) {
-            Gauge.builder("reach.messages.lag", () -> gauges.lag(now -> oldestDueMessage(channel, now)))
+            Gauge.builder("reach.messages.lag", gauges.lag(now -> oldestDueMessage(channel, now)))
                     .description("How long the queued message due longest has waited to be sent; 0 when none is due."
                             + " Messages held for their sender's messaging limit, quiet hours or a retry are due later")
                     .tag("channel", channel.name().toLowerCase(Locale.ROOT)).baseUnit("seconds").register(registry);
         }
         for (String source : sources) {
-            Gauge.builder("reach.callbacks.lag", () -> gauges.lag(now -> oldestDueCallback(source, now)))
+            Gauge.builder("reach.callbacks.lag", gauges.lag(now -> oldestDueCallback(source, now)))
                     .description("How long the provider's callback stored for later and due longest has waited to be"
                             + " applied; 0 when none waits. Most callbacks are applied as they come and never wait")
                     .tag("source", source.toLowerCase(Locale.ROOT)).baseUnit("seconds").register(registry);
         }
     }
 
-    private Optional<Instant> oldestDueMessage(Channel channel, OffsetDateTime now) {
+    Optional<Instant> oldestDueMessage(Channel channel, OffsetDateTime now) {
         // The order of the messages_due_by_channel index, as the dispatchers' claims read it.
         return dialect.first(jdbc, "messages", "next_attempt_at",
                 "status = 'QUEUED' AND channel = ? AND next_attempt_at <= ?", List.of(channel.name(), now),
@@ -57,7 +57,7 @@ class MessagingMetrics implements MeterBinder {
                 rs -> rs.getObject(1, OffsetDateTime.class).toInstant());
     }
 
-    private Optional<Instant> oldestDueCallback(String source, OffsetDateTime now) {
+    Optional<Instant> oldestDueCallback(String source, OffsetDateTime now) {
         // The order of the webhook_inbox_due index, as the processors' claims read it.
         return dialect.first(jdbc, "webhook_inbox", "next_attempt_at",
                 "channel = ? AND processed_at IS NULL AND next_attempt_at <= ?", List.of(source, now),

@@ -302,25 +302,29 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         waitUntil(waiting, clock.instant().minus(Duration.ofMinutes(5)));
         waitUntil(notDue, clock.instant().plus(Duration.ofHours(1)));
 
-        Map<String, Double> late = api.metrics();
+        Map<String, Double> late = api.metricsOnce(m -> m.get(JOURNEYS_LAG + "{state=\"running\"}") > 60
+                && m.get(JOURNEYS_LAG + "{state=\"waiting\"}") > 60);
         // The clock runs on between the writes and the scrape (the engine of this context is off: nothing moves them).
         assertThat(late.get(JOURNEYS_LAG + "{state=\"running\"}")).isCloseTo(120.0, org.assertj.core.data.Offset.offset(10.0));
         assertThat(late.get(JOURNEYS_LAG + "{state=\"waiting\"}")).isCloseTo(300.0, org.assertj.core.data.Offset.offset(10.0));
 
         jdbc.sql("UPDATE journeys SET state = 'ENDED' WHERE id IN (?, ?)").params(running, waiting).update();
-        Map<String, Double> caughtUp = api.metrics();
+        Map<String, Double> caughtUp = api.metricsOnce(m -> m.get(JOURNEYS_LAG + "{state=\"running\"}") == 0
+                && m.get(JOURNEYS_LAG + "{state=\"waiting\"}") == 0 && !m.get("reach_launches_running").isNaN());
         assertThat(caughtUp).as("one waiting journey is left, due in an hour").containsEntry(JOURNEYS_LAG + "{state=\"running\"}", 0.0)
                 .containsEntry(JOURNEYS_LAG + "{state=\"waiting\"}", 0.0);
 
         // This context's launch worker is off: a launch runs until the test works it.
         double launchesBefore = caughtUp.get("reach_launches_running");
         UUID launch = UUID.fromString(launched(audienceFlow("metrics-launch", "+3161522", 3)));
-        assertThat(api.metrics()).containsEntry("reach_launches_running", launchesBefore + 1);
+        assertThat(api.metricsOnce(m -> m.get("reach_launches_running") == launchesBefore + 1))
+                .containsEntry("reach_launches_running", launchesBefore + 1);
         while (journeys.launchOf(launch).state().equals(Launch.RUNNING)) {
             clock.advance(Duration.ofSeconds(1));
             launchWorker.doWork();
         }
-        assertThat(api.metrics()).containsEntry("reach_launches_running", launchesBefore);
+        assertThat(api.metricsOnce(m -> m.get("reach_launches_running") == launchesBefore))
+                .containsEntry("reach_launches_running", launchesBefore);
     }
 
     private static final String JOURNEYS_LAG = "reach_journeys_lag_seconds";

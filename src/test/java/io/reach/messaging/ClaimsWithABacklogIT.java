@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +40,7 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
     TransactionTemplate transactions;
 
     @Autowired
-    io.micrometer.core.instrument.MeterRegistry registry;
+    MessagingMetrics metrics;
 
     @BeforeEach
     void onPostgreSqlOnly() {
@@ -81,7 +83,8 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
 
     @Test
     void theBacklogsMetricsReadOneEntryOfEachBacklogWhateverElseWaits() {
-        double[] lags = transactions.execute(tx -> {
+        java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
+        List<Optional<java.time.Instant>> oldest = transactions.execute(tx -> {
             tx.setRollbackOnly();
             // A broadcast's messages due since yesterday, callbacks applied and kept, and callbacks stored for later.
             queued(sender("WHATSAPP"), "WHATSAPP", BACKLOG, "1 day");
@@ -90,19 +93,23 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
             forceGenericPlans();
             long messagesBefore = rowsRead("messages");
             long callbacksBefore = rowsRead("webhook_inbox");
-            // Read as a scrape reads them, in this transaction (which alone sees its rows).
-            double[] read = {lag("reach.messages.lag", "channel", "whatsapp"), lag("reach.messages.lag", "channel", "sms"),
-                    lag("reach.messages.lag", "channel", "voice"), lag("reach.callbacks.lag", "source", "whatsapp"),
-                    lag("reach.callbacks.lag", "source", "twilio"), lag("reach.callbacks.lag", "source", "smpp")};
+            // The metrics' reads, in this transaction, which alone sees its rows (a scrape makes them apart).
+            List<Optional<java.time.Instant>> read = List.of(metrics.oldestDueMessage(Channel.WHATSAPP, now),
+                    metrics.oldestDueMessage(Channel.SMS, now), metrics.oldestDueMessage(Channel.VOICE, now),
+                    metrics.oldestDueCallback("WHATSAPP", now), metrics.oldestDueCallback("TWILIO", now),
+                    metrics.oldestDueCallback("SMPP", now));
             assertThat(rowsRead("messages") - messagesBefore).as("messages the three channels' lags read").isLessThan(10);
             assertThat(rowsRead("webhook_inbox") - callbacksBefore).as("callbacks the three sources' lags read")
                     .isLessThan(10);
             return read;
         });
 
-        assertThat(lags[0]).as("the broadcast's lag, a day").isCloseTo(86_400.0, org.assertj.core.data.Offset.offset(600.0));
-        assertThat(lags[3]).as("the stored callbacks' lag, a minute").isBetween(59.0, 600.0);
-        assertThat(java.util.Arrays.stream(lags).boxed().toList()).as("each lag read").allMatch(lag -> lag >= 0);
+        assertThat(oldest.get(0)).as("the broadcast's oldest message, a day before").hasValueSatisfying(due ->
+                assertThat(java.time.Duration.between(due, now.toInstant())).isBetween(java.time.Duration.ofHours(23),
+                        java.time.Duration.ofHours(25)));
+        assertThat(oldest.get(3)).as("the oldest callback stored for later, a minute before").hasValueSatisfying(due ->
+                assertThat(java.time.Duration.between(due, now.toInstant())).isBetween(java.time.Duration.ofSeconds(30),
+                        java.time.Duration.ofMinutes(10)));
     }
 
     /**
@@ -118,10 +125,6 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
             claim.run();
             return rowsRead(table) - before;
         });
-    }
-
-    private double lag(String name, String tag, String value) {
-        return registry.get(name).tag(tag, value).gauge().value();
     }
 
     /** A sender of a channel that only this (rolled back) transaction sees. */

@@ -37,7 +37,8 @@ class MetricsIT extends ReachIntegrationTest {
 
     @Test
     void reachesBacklogsAndItsViewOfTheDatabaseAreNumbers() {
-        Map<String, Double> samples = api.metrics();
+        Map<String, Double> samples = api.metricsOnce(m -> m.entrySet().stream()
+                .noneMatch(sample -> sample.getKey().startsWith("reach_") && sample.getValue().isNaN()));
 
         assertThat(samples).containsEntry("reach_database_unreachable", 0.0)
                 .containsEntry("reach_callbacks_refused_total", 0.0)

@@ -133,6 +133,22 @@ public final class Api {
         return samples;
     }
 
+    /**
+     * Scrapes the metrics until a scrape is as {@code expected} (10 s at most) and gives the last scrape, for the
+     * caller's assertions: a metric read from the database gives its former value, or none, to a scrape that its read
+     * takes too long for (a slow machine), and the value it read to the next.
+     */
+    public Map<String, Double> metricsOnce(java.util.function.Predicate<Map<String, Double>> expected) {
+        java.util.concurrent.atomic.AtomicReference<Map<String, Double>> last = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> expected.test(last.updateAndGet(before -> metrics())));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // The caller's assertions on the last scrape say what differs.
+        }
+        return last.get();
+    }
+
     public Response getWithoutToken(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET().build());
     }

@@ -14,7 +14,8 @@ import org.springframework.stereotype.Component;
  * Tells the operator, in the log at ERROR, when a provider refuses a sender's sends for a reason of the sender's own
  * (an expired access token, refused credentials, a missing permission, a locked account): each of its messages fails,
  * and its journeys fall back, until someone fixes it, and a failed message alone reads like its recipient's problem.
- * Once per sender and code every ten minutes, so that a broadcast does not fill the log.
+ * Once per sender and code every ten minutes, so that a broadcast does not fill the log; and each refusal counted in
+ * the metrics ({@code reach_sender_refusals_total}, by sender, provider and code), for an alert.
  */
 @Component
 public class SenderRefusalAlerts {
@@ -25,9 +26,11 @@ public class SenderRefusalAlerts {
 
     private final Clock clock;
     private final Map<String, Instant> lastTold = new ConcurrentHashMap<>();
+    private final io.micrometer.core.instrument.MeterRegistry metrics;
 
-    public SenderRefusalAlerts(Clock clock) {
+    public SenderRefusalAlerts(Clock clock, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /**
@@ -35,6 +38,11 @@ public class SenderRefusalAlerts {
      * told within {@link #QUIET_FOR}. Whether it was logged.
      */
     public boolean refused(Sender sender, String provider, MessageError error) {
+        // Senders and the codes that concern them are few: a series each stays small.
+        io.micrometer.core.instrument.Counter.builder("reach.sender.refusals")
+                .description("Sends a provider refused for a reason of the sender's own (an expired token, a locked account)")
+                .tag("sender", sender.name()).tag("provider", provider).tag("code", String.valueOf(error.code()))
+                .register(metrics).increment();
         Instant now = clock.instant();
         boolean[] tell = {false};
         lastTold.compute(sender.id() + ":" + error.code(), (key, last) -> {

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 class SenderRefusalAlertsTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-04T10:00:00Z"));
-    private final SenderRefusalAlerts alerts = new SenderRefusalAlerts(clock);
+    private final io.micrometer.core.instrument.simple.SimpleMeterRegistry metrics =
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    private final SenderRefusalAlerts alerts = new SenderRefusalAlerts(clock, metrics);
     private final Sender shop = sender("shop");
     private final MessageError expired = new MessageError(190, "The access token has expired or is invalid", null);
 
@@ -28,6 +30,18 @@ class SenderRefusalAlertsTest {
         assertThat(alerts.refused(shop, "Meta", expired)).isFalse();
         clock.advance(Duration.ofSeconds(1));
         assertThat(alerts.refused(shop, "Meta", expired)).as("ten minutes later, still refused").isTrue();
+    }
+
+    @Test
+    void countsEveryRefusalBySenderProviderAndCodeToldOrNot() {
+        alerts.refused(shop, "Meta", expired);
+        alerts.refused(shop, "Meta", expired);
+        alerts.refused(shop, "Meta", expired);
+        alerts.refused(sender("other"), "Meta", expired);
+
+        assertThat(metrics.get("reach.sender.refusals").tags("sender", "shop", "provider", "Meta", "code", "190").counter()
+                .count()).isEqualTo(3.0);
+        assertThat(metrics.get("reach.sender.refusals").tags("sender", "other").counter().count()).isEqualTo(1.0);
     }
 
     private static Sender sender(String name) {

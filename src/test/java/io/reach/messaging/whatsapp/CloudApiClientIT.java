@@ -416,6 +416,9 @@ class CloudApiClientIT extends ReachIntegrationTest {
         String told = "whatsapp sender meta-stand-in (+15550783881) cannot send: Meta refused with 190";
         assertThat(output.getOut().split(java.util.regex.Pattern.quote(told), -1)).as(output.getOut()).hasSize(2);
         assertThat(output.getOut()).contains("ERROR").doesNotContain("EAAJB-secret-token");
+        // Each refusal counted, for an alert (the log says it once).
+        assertThat(api.metrics()).containsEntry(
+                "reach_sender_refusals_total{code=\"190\",provider=\"Meta\",sender=\"meta-stand-in\"}", 2.0);
     }
 
     @Test

@@ -11,13 +11,19 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Requires {@code Authorization: Bearer <token>} on everything under /api/, and on the metrics (/actuator/prometheus). */
+/**
+ * Requires {@code Authorization: Bearer <token>} on everything under /api/, and under /actuator/ but its health and info
+ * (the metrics, and any endpoint an operator exposes besides).
+ */
 @Component
 class ApiTokenFilter extends OncePerRequestFilter {
 
-    // Behind the token as the API is (they tell how busy Reach is, and the JVM's and the pool's state); health stays open
-    // for load balancers.
-    static final String METRICS = "/actuator/prometheus";
+    // Open: a load balancer's health checks (Kubernetes' probes under /actuator/health/) and the empty info. Every other
+    // endpoint is behind the token as the API is: the metrics tell how busy Reach is, and one an operator exposes
+    // (env, heapdump, …) may tell its secrets.
+    private static final java.util.regex.Pattern OPEN_ACTUATOR = java.util.regex.Pattern.compile(
+            "/actuator/(health|health/.*|info)");
+    private static final java.util.regex.Pattern DOT_SEGMENT = java.util.regex.Pattern.compile("/\\.\\.?(/|$)");
 
     private final byte[] expected;
     private final JsonMapper json;
@@ -35,7 +41,11 @@ class ApiTokenFilter extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String path = org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request);
-        return !(path.equals("/api") || path.startsWith("/api/") || path.startsWith(METRICS));
+        boolean api = path.equals("/api") || path.startsWith("/api/");
+        // A "." or ".." segment is judged guarded: /actuator/health/../env would reach env.
+        boolean open = OPEN_ACTUATOR.matcher(path).matches() && !DOT_SEGMENT.matcher(path).find();
+        boolean actuator = (path.equals("/actuator") || path.startsWith("/actuator/")) && !open;
+        return !(api || actuator);
     }
 
     @Override

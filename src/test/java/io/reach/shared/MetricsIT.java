@@ -31,8 +31,17 @@ class MetricsIT extends ReachIntegrationTest {
     }
 
     @Test
-    void healthStaysOpenForLoadBalancers() {
+    void healthStaysOpenForLoadBalancersAndEveryOtherEndpointIsBehindTheToken() {
         assertThat(api.getWithoutToken("/actuator/health").status()).isEqualTo(200);
+        assertThat(api.getWithoutToken("/actuator/info").status()).isEqualTo(200);
+        // The endpoints' list, and endpoints an operator may expose besides (not exposed here: 404 with the token).
+        for (String path : java.util.List.of("/actuator", "/actuator/", "/actuator/env", "/actuator/heapdump",
+                "/actuator/health/../env", "/actuator/info/../env", "/actuator;x=1/env", "/actuator/health/%2e%2e/env",
+                "/actuator/health/..;x=1/env", "/actuator/health/./../env")) {
+            assertThat(api.getWithoutToken(path).status()).as(path).isIn(400, 401);
+        }
+        assertThat(api.get("/actuator/env").status()).isEqualTo(404);
+        assertThat(api.get("/actuator").status()).isEqualTo(200);
     }
 
     @Test

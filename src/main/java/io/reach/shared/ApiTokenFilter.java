@@ -13,7 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Requires {@code Authorization: Bearer <token>} on everything under /api/, and under /actuator/ but its health and info
- * (the metrics, and any endpoint an operator exposes besides).
+ * (the metrics, and any endpoint an operator exposes as well).
  */
 @Component
 class ApiTokenFilter extends OncePerRequestFilter {
@@ -42,7 +42,8 @@ class ApiTokenFilter extends OncePerRequestFilter {
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String path = org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request);
         boolean api = path.equals("/api") || path.startsWith("/api/");
-        // A "." or ".." segment is judged guarded: /actuator/health/../env would reach env.
+        // A "." or ".." segment is judged guarded, should a container or a proxy in front resolve it after this filter
+        // (/actuator/health/../env reaches no handler here today).
         boolean open = OPEN_ACTUATOR.matcher(path).matches() && !DOT_SEGMENT.matcher(path).find();
         boolean actuator = (path.equals("/actuator") || path.startsWith("/actuator/")) && !open;
         return !(api || actuator);

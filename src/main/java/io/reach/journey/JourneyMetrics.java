@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.reach.shared.BacklogGauges;
 import io.reach.shared.Dialect;
+import io.reach.shared.Times;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -47,7 +48,7 @@ class JourneyMetrics implements MeterBinder {
     private Optional<Instant> oldestDue(String state, OffsetDateTime now) {
         // The order of the journeys_due index, as the engine's claims read it.
         return dialect.first(jdbc, "journeys", "wake_at", "state = ? AND wake_at <= ?", List.of(state, now),
-                "state, wake_at", rs -> rs.getObject(1, OffsetDateTime.class).toInstant());
+                "state, wake_at", rs -> Times.instant(rs, "wake_at"));
     }
 
     private long count(String table, String state) {

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.reach.shared.BacklogGauges;
 import io.reach.shared.Dialect;
+import io.reach.shared.Times;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -54,13 +55,13 @@ class MessagingMetrics implements MeterBinder {
         return dialect.first(jdbc, "messages", "next_attempt_at",
                 "status = 'QUEUED' AND channel = ? AND next_attempt_at <= ?", List.of(channel.name(), now),
                 "status, channel, next_attempt_at",
-                rs -> rs.getObject(1, OffsetDateTime.class).toInstant());
+                rs -> Times.instant(rs, "next_attempt_at"));
     }
 
     Optional<Instant> oldestDueCallback(String source, OffsetDateTime now) {
         // The order of the webhook_inbox_due index, as the processors' claims read it.
         return dialect.first(jdbc, "webhook_inbox", "next_attempt_at",
                 "channel = ? AND processed_at IS NULL AND next_attempt_at <= ?", List.of(source, now),
-                "channel, processed_at, next_attempt_at, id", rs -> rs.getObject(1, OffsetDateTime.class).toInstant());
+                "channel, processed_at, next_attempt_at, id", rs -> Times.instant(rs, "next_attempt_at"));
     }
 }

@@ -27,11 +27,11 @@ public class DatabaseOutage {
     private final Clock clock;
     // Null while the database answers.
     private final AtomicReference<Instant> outOfReachSince = new AtomicReference<>();
+    // Since the node started, for its metrics; an outage's own, for its log line, are what they grew by during it.
     private final LongAdder refusedCallbacks = new LongAdder();
     private final LongAdder refusedRequests = new LongAdder();
-    // Since the node started, for its metrics (the two above count one outage's, for its log line).
-    private final LongAdder refusedCallbacksInAll = new LongAdder();
-    private final LongAdder refusedRequestsInAll = new LongAdder();
+    private volatile long callbacksRefusedBefore;
+    private volatile long requestsRefusedBefore;
 
     public DatabaseOutage(Clock clock) {
         this.clock = clock;
@@ -44,30 +44,29 @@ public class DatabaseOutage {
 
     /** Handles a provider's callback unless the database is known out of reach: then throws {@link DatabaseOutOfReach}. */
     public <T> T unlessOutOfReach(Supplier<T> callback) {
-        refuseWhileOutOfReach(refusedCallbacks, refusedCallbacksInAll, true);
+        refuseWhileOutOfReach(refusedCallbacks, true);
         return callback.get();
     }
 
     /** Refuses an API request while the database is known out of reach: throws {@link DatabaseOutOfReach}. */
     void refuseRequestWhileOutOfReach() {
-        refuseWhileOutOfReach(refusedRequests, refusedRequestsInAll, false);
+        refuseWhileOutOfReach(refusedRequests, false);
     }
 
     /** Providers' callbacks (webhooks, deliver_sm) refused because the database was out of reach, since the node started. */
     public long refusedCallbacks() {
-        return refusedCallbacksInAll.sum();
+        return refusedCallbacks.sum();
     }
 
     /** API requests refused because the database was out of reach, since the node started. */
     public long refusedRequests() {
-        return refusedRequestsInAll.sum();
+        return refusedRequests.sum();
     }
 
-    private void refuseWhileOutOfReach(LongAdder refused, LongAdder inAll, boolean callback) {
+    private void refuseWhileOutOfReach(LongAdder refused, boolean callback) {
         Instant since = outOfReachSince.get();
         if (since != null) {
             refused.increment();
-            inAll.increment();
             throw new DatabaseOutOfReach(since, callback);
         }
     }
@@ -91,7 +90,7 @@ public class DatabaseOutage {
         if (since != null && outOfReachSince.compareAndSet(since, null)) {
             log.info("The database answers again, after {} out of reach; {} providers' callbacks and {} API requests were"
                     + " refused meanwhile, for their senders to send them again", Duration.between(since, clock.instant()),
-                    refusedCallbacks.sumThenReset(), refusedRequests.sumThenReset());
+                    refusedCallbacks() - callbacksRefusedBefore, refusedRequests() - requestsRefusedBefore);
         }
     }
 
@@ -100,7 +99,15 @@ public class DatabaseOutage {
      * Whether this began an outage.
      */
     boolean connectionRefused(java.sql.SQLException failure) {
-        if (noConnectionGiven(failure) && outOfReachSince.compareAndSet(null, clock.instant())) {
+        if (!noConnectionGiven(failure)) {
+            return false;
+        }
+        // Read before the outage begins: nothing is refused until it has.
+        long callbacksBefore = refusedCallbacks();
+        long requestsBefore = refusedRequests();
+        if (outOfReachSince.compareAndSet(null, clock.instant())) {
+            callbacksRefusedBefore = callbacksBefore;
+            requestsRefusedBefore = requestsBefore;
             log.warn("The database gave no connection in time ({}): until it does, providers' callbacks and API requests"
                     + " are refused at once (503 to a webhook or a request, a temporary error to a deliver_sm) for their"
                     + " senders to send them again", reason(failure));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.reach.support.Api;
+import io.reach.support.ReachCommand;
 import io.reach.support.ReachIntegrationTest;
 import io.reach.support.ReachNode;
 import io.reach.support.TestDatabase;
@@ -85,11 +86,9 @@ class EmbeddedDatabaseCrashIT {
 
     /** Reach as README's first command starts it (application.yml's database), in a process of its own. */
     private static Process start(Path dataDir, int port, Path log) throws java.io.IOException {
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ReachApplication.class.getName(),
-                "--server.port=" + port, "--reach.data-dir=" + dataDir, "--reach.api.token=" + ReachIntegrationTest.TOKEN,
-                "--reach.sandbox.graph-api-port=0", "--reach.sandbox.smpp.port=0", "--reach.sandbox.twilio.port=0")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return ReachCommand.start(java.util.List.of(), Map.of("server.port", String.valueOf(port),
+                "reach.data-dir", dataDir.toString(), "reach.api.token", ReachIntegrationTest.TOKEN,
+                "reach.sandbox.graph-api-port", "0", "reach.sandbox.smpp.port", "0", "reach.sandbox.twilio.port", "0"), log);
     }
 
     private static int contactsIn(Path dataDir) throws SQLException {

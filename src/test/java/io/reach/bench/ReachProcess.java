@@ -1,16 +1,13 @@
 package io.reach.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.reach.ReachApplication;
 import io.reach.support.Api;
+import io.reach.support.ReachCommand;
 import io.reach.support.ReachIntegrationTest;
 import io.reach.support.ReachNode;
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,21 +44,13 @@ final class ReachProcess implements AutoCloseable {
     static ReachProcess start(int port, Map<String, String> database, Map<String, String> properties) throws Exception {
         Map<String, String> all = new LinkedHashMap<>(ReachNode.settings("bench", database, properties));
         all.put("server.port", String.valueOf(port));
-        // Reach's classes and libraries, without the tests' (their configurations would join the component scan).
-        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !entry.endsWith("test-classes") && !entry.endsWith("test-classes/"))
-                .reduce((a, b) -> a + File.pathSeparator + b).orElseThrow();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms1g", "-Xmx1g", "-XX:+UseG1GC"));
-        String jvmOptions = System.getenv().getOrDefault("BENCH_JVM_OPTS", "").strip();
-        if (!jvmOptions.isEmpty()) {
-            command.addAll(List.of(jvmOptions.split("\\s+")));
+        List<String> jvmOptions = new ArrayList<>(List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC"));
+        String extraOptions = System.getenv().getOrDefault("BENCH_JVM_OPTS", "").strip();
+        if (!extraOptions.isEmpty()) {
+            jvmOptions.addAll(List.of(extraOptions.split("\\s+")));
         }
-        command.addAll(List.of("-cp", classPath, ReachApplication.class.getName()));
-        all.forEach((key, value) -> command.add("--" + key + "=" + value));
         Path log = Path.of("target", "bench-reach.log");
-        Files.createDirectories(log.getParent());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = ReachCommand.start(jvmOptions, all, log);
         HikariDataSource pool = new HikariDataSource();
         pool.setJdbcUrl(all.get("spring.datasource.url"));
         pool.setUsername(all.get("spring.datasource.username"));

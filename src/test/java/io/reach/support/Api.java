@@ -57,6 +57,11 @@ public final class Api {
         return pages;
     }
 
+    /** The items of every page from {@code first} on (see {@link #followPages}), in their order. */
+    public java.util.List<JsonNode> allItems(String first) {
+        return followPages(first).stream().flatMap(JsonNode::valueStream).toList();
+    }
+
     /** The {@code id} of each item of a JSON array, as text. */
     public static java.util.List<String> ids(JsonNode items) {
         return items.valueStream().map(item -> item.path("id").asString()).toList();

@@ -74,6 +74,8 @@ class ContactCsvImport {
             List<String> header = checkHeader(parser.getHeaderNames());
             List<ValidLine> chunk = new ArrayList<>(CHUNK);
             Iterator<CSVRecord> records = parser.iterator();
+            // The line the last record (or the header) ended on: a malformed record starts on the next.
+            long lastLine = parser.getCurrentLineNumber();
             while (true) {
                 CSVRecord record;
                 try {
@@ -82,12 +84,13 @@ class ContactCsvImport {
                     }
                     record = records.next();
                 } catch (UncheckedIOException | IllegalStateException malformed) {
-                    refuse(parser.getCurrentLineNumber() + 1, null,
-                            "malformed CSV, the rest of the file was not read: " + rootMessage(malformed));
+                    lines++;
+                    refuse(lastLine + 1, null, "malformed CSV, the rest of the file was not read: " + rootMessage(malformed));
                     break;
                 }
                 lines++;
                 long lineNumber = parser.getCurrentLineNumber();
+                lastLine = lineNumber;
                 validate(record, lineNumber, header).ifPresent(chunk::add);
                 if (chunk.size() == CHUNK) {
                     write(chunk);
@@ -103,6 +106,9 @@ class ContactCsvImport {
                 log.info("Imported contacts: {} lines, {} created, {} updated, {} unchanged, {} refused", lines, created,
                         updated, unchanged, failed);
             }
+        } catch (org.apache.commons.csv.CSVException malformedHeader) {
+            throw ApiException.badRequest("invalid_csv", "The CSV header is not usable, nothing was imported: malformed CSV: "
+                    + malformedHeader.getMessage(), List.of());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (IllegalArgumentException badHeader) {

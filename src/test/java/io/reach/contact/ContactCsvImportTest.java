@@ -44,6 +44,36 @@ class ContactCsvImportTest {
     }
 
     @Test
+    void refusesAMalformedHeaderAsABadRequestNotAFailure() {
+        assertThatThrownBy(() -> run("\"phone\"x,name\n+31612345678,x\n"))
+                .isInstanceOfSatisfying(ApiException.class, refused -> {
+                    assertThat(refused.status().value()).isEqualTo(400);
+                    assertThat(refused.code()).isEqualTo("invalid_csv");
+                    assertThat(refused.getMessage()).startsWith("The CSV header is not usable, nothing was imported: malformed CSV: "
+                            + "Invalid character between encapsulated token and delimiter");
+                });
+        assertThatThrownBy(() -> run("\"phone,name\n+31612345678,x\n"))
+                .isInstanceOfSatisfying(ApiException.class, refused -> assertThat(refused.status().value()).isEqualTo(400));
+    }
+
+    @Test
+    void namesTheLineAMalformedRecordStartsOnAndCountsIt() {
+        // Line 2 is refused (one value for two columns), lines 3 and 4 are one quoted record (three values: refused on the
+        // line it ends on), line 5 is malformed.
+        ContactImportReport report = run("phone,name\n+3161234\n+3161235,\"two\nlines\",x\n\"+3161236\"x,y\n+3161237,z\n");
+
+        assertThat(report.lines()).isEqualTo(3);
+        assertThat(report.failed()).isEqualTo(3);
+        assertThat(report.errors()).extracting(ContactImportReport.LineError::line).containsExactly(2L, 4L, 5L);
+        assertThat(report.errors().getLast().message()).startsWith("malformed CSV, the rest of the file was not read: "
+                + "Invalid character between encapsulated token and delimiter at line: 5");
+        // A quoted value the file never closes: the record starts on line 3.
+        ContactImportReport unclosed = run("phone,name\n+3161234\n\"+3161235,x\n+3161236,y\n");
+        assertThat(unclosed.errors()).extracting(ContactImportReport.LineError::line).containsExactly(2L, 3L);
+        assertThat(unclosed.errors().getLast().message()).contains("EOF reached before encapsulated token finished");
+    }
+
+    @Test
     void readsATabSeparatedHeader() {
         ContactImportReport report = run("phone\tcity\n+3161234\n");
 

@@ -2,6 +2,7 @@ package io.reach.messaging;
 
 import io.reach.shared.Dialect;
 import io.reach.shared.Ids;
+import io.reach.shared.Texts;
 import io.reach.shared.Times;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,6 +20,11 @@ public class InboundMessages {
 
     private static final String COLUMNS = "id, channel, sender_id, contact_id, from_phone, provider_message_id, type, text,"
             + " reply_payload, context_provider_message_id, replied_to_message_id, occurred_at, received_at";
+    // The columns' sizes (V1): a contact's phone, a provider's id, a message's type, a quick reply's payload.
+    private static final int LONGEST_NUMBER = 20;
+    private static final int LONGEST_PROVIDER_ID = 200;
+    private static final int LONGEST_TYPE = 32;
+    private static final int LONGEST_PAYLOAD = 1000;
 
     private final JdbcClient jdbc;
     private final Dialect dialect;
@@ -36,16 +42,35 @@ public class InboundMessages {
     }
 
     /**
+     * Why an inbound message from {@code from} with the provider's id {@code providerMessageId} cannot be kept — a
+     * number longer than a phone number, an id longer than a provider's — or empty when it can. A callback that
+     * carries one is applied without it (the caller logs it and goes on): retried, it would fail again and hold back
+     * the statuses of the same callback, forever.
+     */
+    public static Optional<String> unkeepable(String from, String providerMessageId) {
+        if (from.length() > LONGEST_NUMBER) {
+            return Optional.of("its number has more than " + LONGEST_NUMBER + " characters");
+        }
+        if (providerMessageId.length() > LONGEST_PROVIDER_ID) {
+            return Optional.of("its id has more than " + LONGEST_PROVIDER_ID + " characters");
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Stores an inbound message unless its provider id was stored before (providers redeliver). The message it
-     * answers is found from the provider's context id. Returns the stored message, or empty for a duplicate.
+     * answers is found from the provider's context id. Returns the stored message, or empty for a duplicate. Its
+     * number and id must be keepable ({@link #unkeepable}); a type or a quick reply's payload longer than Reach keeps
+     * is cut short, and a context id longer than a provider's names none of Reach's messages.
      */
     public Optional<InboundMessage> record(InboundMessage candidate, String raw) {
-        UUID repliedTo = candidate.contextProviderMessageId() == null ? null
-                : Messages.idByProviderId(jdbc, candidate.contextProviderMessageId(), candidate.senderId()).orElse(null);
+        String context = candidate.contextProviderMessageId() == null
+                || candidate.contextProviderMessageId().length() > LONGEST_PROVIDER_ID ? null : candidate.contextProviderMessageId();
+        UUID repliedTo = context == null ? null : Messages.idByProviderId(jdbc, context, candidate.senderId()).orElse(null);
         InboundMessage message = new InboundMessage(Ids.newId(), candidate.channel(), candidate.senderId(),
-                candidate.contactId(), candidate.from(), candidate.providerMessageId(), candidate.type(), candidate.text(),
-                candidate.replyPayload(), candidate.contextProviderMessageId(), repliedTo, candidate.occurredAt(),
-                clock.instant());
+                candidate.contactId(), candidate.from(), candidate.providerMessageId(), Texts.clip(candidate.type(), LONGEST_TYPE),
+                candidate.text(), Texts.clip(candidate.replyPayload(), LONGEST_PAYLOAD), context, repliedTo,
+                candidate.occurredAt(), clock.instant());
         boolean stored = dialect.insertUnlessDuplicate(jdbc, "INSERT INTO inbound_messages (" + COLUMNS + ", raw)"
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "provider_message_id",
                 message.id(), message.channel().name(), message.senderId(), message.contactId(), message.from(),

@@ -15,7 +15,10 @@ import io.reach.messaging.InboxProcessor;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.type.TypeReference;
@@ -28,6 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class SmppReceiptProcessor extends InboxProcessor {
 
+    private static final Logger log = LoggerFactory.getLogger(SmppReceiptProcessor.class);
     private static final TypeReference<Map<String, String>> ENTRY = new TypeReference<>() {};
 
     private final SmsParts parts;
@@ -87,6 +91,11 @@ class SmppReceiptProcessor extends InboxProcessor {
         if ("inbound".equals(fields.get("_kind"))) {
             PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(fields.get("from"));
             String e164 = phone.isValid() ? phone.e164() : fields.get("from");
+            Optional<String> unkeepable = InboundMessages.unkeepable(e164, "smpp-" + entry.id());
+            if (unkeepable.isPresent()) {
+                log.warn("Ignoring an inbound SMS: {}", unkeepable.get());
+                return;
+            }
             UUID contactId = contacts.idForInbound(e164);
             inbound.record(new InboundMessage(null, Channel.SMS, entry.senderId(), contactId, e164,
                     "smpp-" + entry.id(), "text", fields.get("text"), null, null, null, clock.instant(), null), entry.body());

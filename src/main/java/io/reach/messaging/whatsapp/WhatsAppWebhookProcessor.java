@@ -177,6 +177,11 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         }
         PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(from.startsWith("+") ? from : "+" + from);
         String e164 = phone.isValid() ? phone.e164() : "+" + from.replaceAll("[^0-9]", "");
+        Optional<String> unkeepable = InboundMessages.unkeepable(e164, providerId);
+        if (unkeepable.isPresent()) {
+            log.warn("Ignoring an inbound WhatsApp message: {}", unkeepable.get());
+            return;
+        }
         UUID contactId = contacts.idForInbound(e164);
         String type = message.path("type").asString("unknown");
         String text = null;

@@ -291,6 +291,34 @@ class TwilioIT extends ReachIntegrationTest {
         return response.json().path("messageId").asString();
     }
 
+    @Test
+    void storesAnIncomingSmsAgainstItsContactAndLeavesOutOneFromANumberReachCannotKeep() {
+        String phone = nextPhone();
+        // Twilio's WhatsApp numbers look so: longer than a phone number, and not one of Reach's SMS contacts.
+        incoming(Map.of("From", "whatsapp:+3161235049999", "To", "+14155552600", "MessageSid", "SM" + "0".repeat(32),
+                "Body", "from a number Reach cannot keep"));
+        incoming(Map.of("From", phone, "To", "+14155552600", "MessageSid", "SM" + "1".repeat(31) + NUMBERS.get() % 10,
+                "Body", "Hello from Twilio"));
+
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B"))
+                .json()).hasSize(1));
+        String contact = api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json().path(0).path("id").asString();
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/inbound-messages?contactId=" + contact).json()
+                .valueStream().map(message -> message.path("text").asString())).containsExactly("Hello from Twilio"));
+        assertThat(api.get("/api/v1/inbound-messages?limit=1000").body()).doesNotContain("from a number Reach cannot keep");
+        await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL")
+                .query(Long.class).single() == 0);
+    }
+
+    private void incoming(Map<String, String> fields) {
+        Map<String, String> params = new TreeMap<>(fields);
+        params.put("AccountSid", ACCOUNT);
+        params.put("ApiVersion", "2010-04-01");
+        String path = "/webhooks/twilio/inbound";
+        Api.Response response = post(path, params, SandboxTwilio.signature(TOKEN, "http://127.0.0.1:" + port + path, params));
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+    }
+
     private void callback(String messageId, Map<String, String> fields) {
         Map<String, String> params = new TreeMap<>(fields);
         params.put("AccountSid", ACCOUNT);

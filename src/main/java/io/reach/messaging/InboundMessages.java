@@ -20,9 +20,8 @@ public class InboundMessages {
 
     private static final String COLUMNS = "id, channel, sender_id, contact_id, from_phone, provider_message_id, type, text,"
             + " reply_payload, context_provider_message_id, replied_to_message_id, occurred_at, received_at";
-    // The columns' sizes (V1): a contact's phone, a provider's id, a message's type, a quick reply's payload.
+    // The columns' sizes (V1): a contact's phone, a message's type, a quick reply's payload.
     private static final int LONGEST_NUMBER = 20;
-    private static final int LONGEST_PROVIDER_ID = 200;
     private static final int LONGEST_TYPE = 32;
     private static final int LONGEST_PAYLOAD = 1000;
 
@@ -51,8 +50,8 @@ public class InboundMessages {
         if (from.length() > LONGEST_NUMBER) {
             return Optional.of("its number has more than " + LONGEST_NUMBER + " characters");
         }
-        if (providerMessageId.length() > LONGEST_PROVIDER_ID) {
-            return Optional.of("its id has more than " + LONGEST_PROVIDER_ID + " characters");
+        if (providerMessageId.length() > Messages.LONGEST_PROVIDER_ID) {
+            return Optional.of("its id has more than " + Messages.LONGEST_PROVIDER_ID + " characters");
         }
         return Optional.empty();
     }
@@ -65,7 +64,7 @@ public class InboundMessages {
      */
     public Optional<InboundMessage> record(InboundMessage candidate, String raw) {
         String context = candidate.contextProviderMessageId() == null
-                || candidate.contextProviderMessageId().length() > LONGEST_PROVIDER_ID ? null : candidate.contextProviderMessageId();
+                || candidate.contextProviderMessageId().length() > Messages.LONGEST_PROVIDER_ID ? null : candidate.contextProviderMessageId();
         UUID repliedTo = context == null ? null : Messages.idByProviderId(jdbc, context, candidate.senderId()).orElse(null);
         InboundMessage message = new InboundMessage(Ids.newId(), candidate.channel(), candidate.senderId(),
                 candidate.contactId(), candidate.from(), candidate.providerMessageId(), Texts.clip(candidate.type(), LONGEST_TYPE),

@@ -94,6 +94,9 @@ public class Messages {
      */
     static final Duration AHEAD_OF_MARKETING = Duration.ofDays(1);
 
+    /** The longest id of a provider's that Reach keeps (its messages', its unmatched statuses' and inbound messages' column). */
+    public static final int LONGEST_PROVIDER_ID = 200;
+
     /**
      * When a new message is first due: now for a marketing one (or one without a category), a day earlier for the
      * others, since the dispatchers take due messages oldest first. Only the first attempt's place: a retry waits its

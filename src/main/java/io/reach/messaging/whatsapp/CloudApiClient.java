@@ -81,7 +81,7 @@ class CloudApiClient {
             return new SendOutcome.Accepted(id);
         }
         JsonNode error = body == null ? null : body.path("error");
-        int code = error == null || !error.path("code").isNumber() ? 0 : error.path("code").asInt();
+        int code = error == null || !error.path("code").canConvertToInt() ? 0 : error.path("code").asInt();
         String metaMessage = error == null ? null : error.path("message").asString(null);
         String details = error == null ? null : error.path("error_data").path("details").asString(null);
         if (details == null) {

@@ -145,8 +145,13 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
             log.debug("Ignoring a WhatsApp status Reach does not track: {}", status.path("status").asString("?"));
             return Optional.empty();
         }
+        if (providerId.length() > Messages.LONGEST_PROVIDER_ID) {
+            // It names none of Reach's messages, and kept among the unmatched it would fail its whole webhook.
+            log.warn("Ignoring a WhatsApp status whose message id has more than {} characters", Messages.LONGEST_PROVIDER_ID);
+            return Optional.empty();
+        }
         JsonNode error = status.path("errors").path(0);
-        Integer code = error.path("code").isNumber() ? error.path("code").asInt() : null;
+        Integer code = error.path("code").canConvertToInt() ? error.path("code").asInt() : null;
         String title = code == null ? null : MetaErrors.describe(code, error.path("title").asString(null));
         String details = error.isMissingNode() ? null : error.path("error_data").path("details")
                 .asString(error.path("message").asString(null));

@@ -396,6 +396,21 @@ class CloudApiClientIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aRefusalWhoseCodeIsNoThirtyTwoBitNumberFailsTheMessageOnce() {
+        String phone = "+4915112345601";
+        Fixtures.consentingContact(api, phone);
+        META.answerNext(400, "{\"error\":{\"message\":\"(#100) Invalid parameter\",\"type\":\"OAuthException\",\"code\":1e308}}");
+        Api.Response sent = Fixtures.sendOrderWith(api, "meta-stand-in", "with_image", "en", phone,
+                List.of("https://cdn.example/a.png"), List.of());
+        String id = sent.json().path("messageId").asString();
+
+        await().atMost(PATIENCE).until(() -> "failed".equals(api.get("/api/v1/messages/" + id).json().path("status").asString()));
+        assertThat(api.get("/api/v1/messages/" + id).json().path("error").path("details").asString()).contains("Invalid parameter");
+        clock.advance(Duration.ofHours(1));
+        assertThat(META.requestsTo(phone)).hasSize(1);
+    }
+
+    @Test
     @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
     void anExpiredAccessTokenFailsEachMessageAndTellsTheOperatorOnceAtError(
             org.springframework.boot.test.system.CapturedOutput output) {

@@ -276,16 +276,19 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
-    void inboundMessagesReachCannotKeepAreLeftOutAndHoldBackNoStatusOfTheirWebhook() {
+    void statusesAndInboundMessagesReachCannotKeepAreLeftOutAndHoldBackNoOtherStatusOfTheirWebhook() {
         String id = submittedMessage("wamid.beside-odd-ones");
+        String oddCode = submittedMessage("wamid.odd-code");
         String from = api.get("/api/v1/messages/" + id).json().path("recipient").asString().substring(1);
         String contactId = api.get("/api/v1/messages/" + id).json().path("contactId").asString();
         String longId = "wamid." + "x".repeat(300);
 
-        // One payload: the message's status, then messages with a number longer than a phone number, an id longer than
-        // a provider's, and a type, a payload and a context id longer than Reach keeps.
+        // One payload: the message's status, a status of a message id longer than a provider's, a failure whose code is
+        // no 32-bit number; then messages with a number longer than a phone number, an id longer than a provider's, and
+        // a type, a payload and a context id longer than Reach keeps.
         postSigned("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"400000000000001\",\"changes\":["
-                + change("\"statuses\":[" + status("wamid.beside-odd-ones", "delivered", null) + "]")
+                + change("\"statuses\":[" + status("wamid.beside-odd-ones", "delivered", null) + "," + status(longId, "sent", null)
+                        + "," + status("wamid.odd-code", "failed", null).replace("}", ",\"errors\":[{\"code\":1e308}]}") + "]")
                 + "," + change("\"messages\":["
                         + "{\"from\":\"" + "9".repeat(25) + "\",\"id\":\"wamid.odd-number\",\"timestamp\":\"1763700001\",\"type\":\"text\","
                         + "\"text\":{\"body\":\"a number too long\"}},"
@@ -300,18 +303,20 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
 
         await().atMost(PATIENCE).untilAsserted(() -> {
             assertThat(timeline(api, id)).containsExactly("queued", "submitted", "delivered");
+            assertThat(timeline(api, oddCode)).containsExactly("queued", "submitted", "failed");
             assertThat(api.get("/api/v1/inbound-messages?contactId=" + contactId).json()).hasSize(2);
         });
+        assertThat(api.get("/api/v1/unmatched-statuses").body()).doesNotContain(longId);
         JsonNode kept = api.get("/api/v1/inbound-messages?contactId=" + contactId).json();
         assertThat(kept.path(1).path("providerMessageId").asString()).isEqualTo("wamid.odd-fields");
         assertThat(kept.path(1).path("replyPayload").asString()).hasSize(1000).startsWith("PPP").endsWith("…");
         assertThat(kept.path(1).path("repliedToMessageId").isMissingNode() || kept.path(1).path("repliedToMessageId").isNull()).isTrue();
         assertThat(kept.path(0).path("providerMessageId").asString()).isEqualTo("wamid.odd-type");
         assertThat(kept.path(0).path("type").asString()).hasSize(32).endsWith("…");
-        // No contact for the number that is none, and nothing left in the inbox to retry.
+        // No contact for the number that is none, and nothing of the webhook left in the inbox to retry.
         assertThat(jdbc.sql("SELECT COUNT(*) FROM contacts WHERE phone LIKE '+99999%'").query(Long.class).single()).isZero();
-        await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL")
-                .query(Long.class).single() == 0);
+        await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"
+                + " AND body LIKE '%wamid.beside-odd-ones%'").query(Long.class).single() == 0);
     }
 
     @Test

@@ -41,12 +41,15 @@ public class InboundMessages {
     }
 
     /**
-     * Why an inbound message from {@code from} with the provider's id {@code providerMessageId} cannot be kept — a
-     * number longer than a phone number, an id longer than a provider's — or empty when it can. A callback that
+     * Why an inbound message from {@code from} with the provider's id {@code providerMessageId} cannot be kept — no
+     * number, a number longer than a phone number, an id longer than a provider's — or empty when it can. A callback that
      * carries one is applied without it (the caller logs it and goes on): retried, it would fail again and hold back
      * the statuses of the same callback, forever.
      */
     public static Optional<String> unkeepable(String from, String providerMessageId) {
+        if (from == null || from.isBlank()) {
+            return Optional.of("it names no number");
+        }
         if (from.length() > LONGEST_NUMBER) {
             return Optional.of("its number has more than " + LONGEST_NUMBER + " characters");
         }

@@ -84,9 +84,9 @@ class EmbeddedDatabaseCrashIT {
         assertThat(Files.readString(log)).doesNotContain("Database is already closed");
     }
 
-    /** Reach as README's first command starts it (application.yml's database), in a process of its own. */
+    /** Reach as README's first command starts it (application.yml's database, C1 only), in a process of its own. */
     private static Process start(Path dataDir, int port, Path log) throws java.io.IOException {
-        return ReachCommand.start(java.util.List.of(), Map.of("server.port", String.valueOf(port),
+        return ReachCommand.start(java.util.List.of("-XX:TieredStopAtLevel=1"), Map.of("server.port", String.valueOf(port),
                 "reach.data-dir", dataDir.toString(), "reach.api.token", ReachIntegrationTest.TOKEN,
                 "reach.sandbox.graph-api-port", "0", "reach.sandbox.smpp.port", "0", "reach.sandbox.twilio.port", "0"), log);
     }

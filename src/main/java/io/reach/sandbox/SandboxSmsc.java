@@ -436,11 +436,19 @@ public final class SandboxSmsc {
 
     /** Sends an SMS from a handset to the bound ESME (an inbound message, e.g. a reply or STOP). */
     public void deliverInbound(String fromE164, String to, String text) {
+        deliverInbound(fromE164.replace("+", ""), TypeOfNumber.INTERNATIONAL, to, text);
+    }
+
+    /**
+     * Sends an SMS to the bound ESME from {@code sourceAddress} of the type {@code ton}, as SMSCs write it: international
+     * without its "+", national as dialled in the SMSC's country, alphanumeric.
+     */
+    public void deliverInbound(String sourceAddress, TypeOfNumber ton, String to, String text) {
         SMPPServerSession session = sessions.stream().filter(s -> s.getSessionState().isBound()).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no ESME is bound to the sandbox SMSC"));
         io.reach.messaging.sms.SmsEncoding.Encoded encoded = io.reach.messaging.sms.SmsEncoding.encode(text, 0);
         try {
-            session.deliverShortMessage("", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, fromE164.replace("+", ""),
+            session.deliverShortMessage("", ton, NumberingPlanIndicator.ISDN, sourceAddress,
                     TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, to, new ESMClass(0), (byte) 0, (byte) 0,
                     new RegisteredDelivery(0), new org.jsmpp.bean.GeneralDataCoding(encoded.alphabet()
                             == io.reach.messaging.sms.SmsEncoding.Alphabet.GSM7 ? org.jsmpp.bean.Alphabet.ALPHA_DEFAULT

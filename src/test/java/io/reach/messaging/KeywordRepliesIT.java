@@ -24,7 +24,7 @@ import tools.jackson.databind.JsonNode;
  */
 @TestPropertySource(properties = {"reach.sandbox.rules-file=classpath:sandbox/channel-handsets.yml",
         "reach.contacts.opt-out-reply=You will get no more messages from us. Reply START to subscribe again.",
-        "reach.contacts.opt-in-reply=Welcome back!"})
+        "reach.contacts.opt-in-reply=Welcome back!", "reach.contacts.default-region=NL"})
 class KeywordRepliesIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -59,6 +59,25 @@ class KeywordRepliesIT extends ReachIntegrationTest {
         await().atMost(PATIENCE).until(() -> smsc.submitsTo(phone).size() == 2);
         assertThat(text(smsc.submitsTo(phone).get(1))).isEqualTo("Welcome back!");
         assertThat(messagesOf(contact).size()).isEqualTo(2);
+    }
+
+    @Test
+    void aStopFromANumberTheSmscWritesNationallyOptsOutTheContactWhoWroteItAndIsAnsweredThere() {
+        SandboxSmsc smsc = sandbox.smsc();
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/smpp-links").json().valueStream()
+                .anyMatch(link -> link.path("bound").asBoolean()));
+        String phone = "+31612350853";
+        String contact = Fixtures.consentingContact(api, phone).path("id").asString();
+
+        // As many SMSCs write a handset of their own country: 06…, type of number national (the test's region: NL).
+        smsc.deliverInbound("0612350853", org.jsmpp.bean.TypeOfNumber.NATIONAL, "Reach", "STOP");
+
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/contacts/" + contact).json().path("optedOut").asBoolean());
+        await().atMost(PATIENCE).until(() -> smsc.submitsTo(phone).size() == 1);
+        assertThat(text(smsc.submitsTo(phone).getFirst())).isEqualTo(OPT_OUT_REPLY);
+        // Stored against that contact, not a new one named +0612350853.
+        assertThat(api.get("/api/v1/inbound-messages?contactId=" + contact).json().path(0).path("from").asString())
+                .isEqualTo(phone);
     }
 
     @Test

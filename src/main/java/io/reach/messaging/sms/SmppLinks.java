@@ -143,7 +143,9 @@ class SmppLinks implements SmartLifecycle {
                         entry.put("recipient", "+" + deliverSm.getSourceAddr());
                     } else {
                         entry.put("_kind", "inbound");
-                        entry.put("from", "+" + deliverSm.getSourceAddr());
+                        // As the SMSC wrote it, with its type of number: read into E.164 when the message is recorded.
+                        entry.put("from", deliverSm.getSourceAddr());
+                        entry.put("fromTon", String.valueOf(deliverSm.getSourceAddrTon()));
                         entry.put("to", deliverSm.getDestAddress());
                         entry.put("text", SmsEncoding.decode(deliverSm.getShortMessage(), deliverSm.getDataCoding(),
                                 deliverSm.isUdhi()));

@@ -85,12 +85,53 @@ class SmppReceiptProcessor extends InboxProcessor {
         }
     }
 
+    // SMPP's type of number (TON) of a source address.
+    private static final byte TON_UNKNOWN = 0;
+    private static final byte TON_INTERNATIONAL = 1;
+    private static final byte TON_ALPHANUMERIC = 5;
+
+    /**
+     * The number an inbound SMS came from, in E.164 when it is a phone number, so that it finds its contact (a STOP
+     * opts out the contact who wrote it). SMSCs write the source address international (TON 1, its country code
+     * without a "+"), national (TON 2, as dialled in the SMSC's country: read in {@code reach.contacts.default-region}),
+     * alphanumeric (TON 5), or say nothing of it (TON 0: international, else national). An address none of those reads
+     * is kept as the SMSC wrote it (with a "+" unless alphanumeric). {@code ton} is null for what was stored before
+     * the type was kept: {@code address} has its "+" already.
+     */
+    static String inboundNumber(String address, String ton, PhoneNumbers numbers) {
+        if (address == null) {
+            return null;
+        }
+        if (ton == null) {
+            PhoneNumbers.Result phone = numbers.normalise(address);
+            return phone.isValid() ? phone.e164() : address;
+        }
+        byte type;
+        try {
+            type = Byte.parseByte(ton);
+        } catch (NumberFormatException e) {
+            type = TON_UNKNOWN;
+        }
+        if (type == TON_ALPHANUMERIC) {
+            return address;
+        }
+        String international = address.startsWith("+") ? address : "+" + address;
+        List<String> readings = type == TON_INTERNATIONAL ? List.of(international)
+                : type == TON_UNKNOWN ? List.of(international, address) : List.of(address, international);
+        for (String reading : readings) {
+            PhoneNumbers.Result phone = numbers.normalise(reading);
+            if (phone.isValid()) {
+                return phone.e164();
+            }
+        }
+        return international;
+    }
+
     @Override
     protected void process(WebhookInbox.Entry entry) {
         Map<String, String> fields = json.readValue(entry.body(), ENTRY);
         if ("inbound".equals(fields.get("_kind"))) {
-            PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(fields.get("from"));
-            String e164 = phone.isValid() ? phone.e164() : fields.get("from");
+            String e164 = inboundNumber(fields.get("from"), fields.get("fromTon"), contacts.phoneNumbers());
             Optional<String> unkeepable = InboundMessages.unkeepable(e164, "smpp-" + entry.id());
             if (unkeepable.isPresent()) {
                 log.warn("Ignoring an inbound SMS: {}", unkeepable.get());

@@ -33,6 +33,10 @@ class SmppReceiptProcessor extends InboxProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(SmppReceiptProcessor.class);
     private static final TypeReference<Map<String, String>> ENTRY = new TypeReference<>() {};
+    // SMPP's type of number (TON) of a source address.
+    private static final byte TON_UNKNOWN = 0;
+    private static final byte TON_INTERNATIONAL = 1;
+    private static final byte TON_ALPHANUMERIC = 5;
 
     private final SmsParts parts;
     private final Messages messages;
@@ -84,11 +88,6 @@ class SmppReceiptProcessor extends InboxProcessor {
             super("no SMS part with SMSC id " + id + " yet");
         }
     }
-
-    // SMPP's type of number (TON) of a source address.
-    private static final byte TON_UNKNOWN = 0;
-    private static final byte TON_INTERNATIONAL = 1;
-    private static final byte TON_ALPHANUMERIC = 5;
 
     /**
      * The number an inbound SMS came from, in E.164 when it is a phone number, so that it finds its contact (a STOP

@@ -160,6 +160,8 @@ class ContactCsvImport {
                 problems.add(new FieldProblem(column, "appears twice in the header"));
             } else if (name.indexOf(NOT_UTF_8) >= 0) {
                 problems.add(new FieldProblem(name, NOT_UTF_8_PROBLEM));
+            } else if (name.indexOf(NUL) >= 0) {
+                problems.add(new FieldProblem(name, NUL_PROBLEM));
             } else if (!RESERVED.contains(column) && !Contacts.ATTRIBUTE_NAME.matcher(column).matches()) {
                 problems.add(new FieldProblem(name, "is not a usable attribute name (letters, digits and _, not starting with a digit)"));
             }
@@ -179,6 +181,9 @@ class ContactCsvImport {
     /** What a byte that is not UTF-8 is read as (the reader replaces it). */
     private static final char NOT_UTF_8 = '\uFFFD';
     private static final String NOT_UTF_8_PROBLEM = "is not UTF-8 text: save the file as CSV UTF-8";
+    // PostgreSQL's text cannot hold it; a file saved as UTF-16 is full of it.
+    private static final char NUL = '\u0000';
+    private static final String NUL_PROBLEM = "holds the NUL character (U+0000), as UTF-16 text does: save the file as CSV UTF-8";
 
     private Optional<ValidLine> validate(CSVRecord record, long lineNumber, List<String> header) {
         if (!record.isConsistent()) {
@@ -187,6 +192,9 @@ class ContactCsvImport {
         for (int i = 0; i < header.size(); i++) {
             if (record.get(i).indexOf(NOT_UTF_8) >= 0) {
                 return refuse(lineNumber, header.get(i), NOT_UTF_8_PROBLEM);
+            }
+            if (record.get(i).indexOf(NUL) >= 0) {
+                return refuse(lineNumber, header.get(i), NUL_PROBLEM);
             }
         }
         PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(record.get(header.indexOf("phone")));

@@ -39,6 +39,8 @@ public class Flows {
     private final Clock clock;
     private final TransactionTemplate transactions;
     private final JsonMapper strict;
+    // A client's document: its text may not hold the NUL character, which PostgreSQL cannot store.
+    private final JsonMapper incoming;
     private final FlowValidator validator;
     private final Senders senders;
     // Published versions never change, so their parsed documents can be kept, and the ids of the senders they name.
@@ -54,6 +56,7 @@ public class Flows {
         this.clock = clock;
         this.transactions = transactions;
         this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+        this.incoming = strict.rebuild().addModule(io.reach.shared.TextWithoutNul.module()).build();
         this.senders = senders;
         this.validator = new FlowValidator((name, language, parameters) -> templates.find(name, language)
                         .map(template -> templates.checkShape(template, parameters).stream()
@@ -66,9 +69,13 @@ public class Flows {
      * the document, and the id of the step it is in (an unknown field, text where a list goes).
      */
     public FlowDocument parse(String document) {
+        return read(document, incoming);
+    }
+
+    private FlowDocument read(String document, JsonMapper mapper) {
         tools.jackson.databind.JsonNode tree;
         try {
-            tree = strict.readTree(document);
+            tree = mapper.readTree(document);
         } catch (JacksonException e) {
             throw refused(null, JsonProblem.of(e));
         }
@@ -76,7 +83,7 @@ public class Flows {
             throw new ApiException(HttpStatus.BAD_REQUEST, "invalid_flow", "The flow document is empty");
         }
         try {
-            return strict.treeToValue(tree, FlowDocument.class);
+            return mapper.treeToValue(tree, FlowDocument.class);
         } catch (JacksonException e) {
             int index = JsonProblem.indexUnder(e, "steps");
             String step = index < 0 ? null : tree.path("steps").path(index).path("id").asString(null);
@@ -293,7 +300,7 @@ public class Flows {
             return cached;
         }
         FlowVersion version = version(versionId);
-        FlowDocument document = parse(version.document());
+        FlowDocument document = read(version.document(), strict);
         if (version.isPublished()) {
             published.put(versionId, document);
         }

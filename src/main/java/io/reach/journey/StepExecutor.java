@@ -383,7 +383,7 @@ class StepExecutor {
             return new StepOutcome.Fail("interrupted while fetching variables");
         }
         if (response.statusCode() / 100 != 2) {
-            return new StepOutcome.Next(failure, "failure", unsuccessful(response, headerValues), null);
+            return new StepOutcome.Next(failure, "failure", io.reach.shared.Texts.withoutNul(unsuccessful(response, headerValues)), null);
         }
         JsonNode body;
         try {
@@ -397,8 +397,9 @@ class StepExecutor {
             for (Map.Entry<String, String> extract : step.extract().entrySet()) {
                 JsonNode value = body.at(extract.getValue());
                 if (!value.isMissingNode() && !value.isNull()) {
-                    variables.put(extract.getKey(), value.isBigDecimal() ? value.decimalValue().toPlainString()
-                            : value.isValueNode() ? value.asString() : value.toString());
+                    // Without the NUL character: a message or a report row it went into could not be stored on PostgreSQL.
+                    variables.put(extract.getKey(), io.reach.shared.Texts.withoutNul(value.isBigDecimal()
+                            ? value.decimalValue().toPlainString() : value.isValueNode() ? value.asString() : value.toString()));
                     found.add(extract.getKey());
                 } else {
                     absent.add(extract.getKey() + " (" + extract.getValue() + ")");

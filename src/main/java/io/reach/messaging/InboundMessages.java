@@ -63,15 +63,17 @@ public class InboundMessages {
      * Stores an inbound message unless its provider id was stored before (providers redeliver). The message it
      * answers is found from the provider's context id. Returns the stored message, or empty for a duplicate. Its
      * number and id must be keepable ({@link #unkeepable}); a type or a quick reply's payload longer than Reach keeps
-     * is cut short, and a context id longer than a provider's names none of Reach's messages.
+     * is cut short, a context id longer than a provider's names none of Reach's messages, and the NUL character is
+     * left out of its texts.
      */
     public Optional<InboundMessage> record(InboundMessage candidate, String raw) {
         String context = candidate.contextProviderMessageId() == null
                 || candidate.contextProviderMessageId().length() > Messages.LONGEST_PROVIDER_ID ? null : candidate.contextProviderMessageId();
         UUID repliedTo = context == null ? null : Messages.idByProviderId(jdbc, context, candidate.senderId()).orElse(null);
         InboundMessage message = new InboundMessage(Ids.newId(), candidate.channel(), candidate.senderId(),
-                candidate.contactId(), candidate.from(), candidate.providerMessageId(), Texts.clip(candidate.type(), LONGEST_TYPE),
-                candidate.text(), Texts.clip(candidate.replyPayload(), LONGEST_PAYLOAD), context, repliedTo,
+                candidate.contactId(), candidate.from(), candidate.providerMessageId(),
+                Texts.clip(Texts.withoutNul(candidate.type()), LONGEST_TYPE), Texts.withoutNul(candidate.text()),
+                Texts.clip(Texts.withoutNul(candidate.replyPayload()), LONGEST_PAYLOAD), context, repliedTo,
                 candidate.occurredAt(), clock.instant());
         boolean stored = dialect.insertUnlessDuplicate(jdbc, "INSERT INTO inbound_messages (" + COLUMNS + ", raw)"
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "provider_message_id",

@@ -4,7 +4,8 @@ import java.time.Instant;
 
 /**
  * A provider's word on a message's status, as one webhook or receipt carries it; its error and pricing texts clipped
- * to what the timeline keeps, so that a provider's long text cannot make the webhook that carries it fail for good.
+ * to what the timeline keeps and without the NUL character, so that a provider's text cannot make the webhook that
+ * carries it fail for good.
  */
 public record StatusReport(
         MessageStatus status,
@@ -16,8 +17,8 @@ public record StatusReport(
         String pricing) {
 
     public StatusReport {
-        errorTitle = io.reach.shared.Texts.clip(errorTitle, 500);
-        errorDetails = io.reach.shared.Texts.clip(errorDetails, 2000);
+        errorTitle = io.reach.shared.Texts.clip(io.reach.shared.Texts.withoutNul(errorTitle), 500);
+        errorDetails = io.reach.shared.Texts.clip(io.reach.shared.Texts.withoutNul(errorDetails), 2000);
         pricing = io.reach.shared.Texts.clip(pricing, 1000);
     }
 }

@@ -46,14 +46,14 @@ class InfrastructureConfiguration {
     /**
      * A request body may name only the fields its endpoint has: a misspelt one ({@code "opted_out"} for
      * {@code "optedOut"}) is a 400 that names it and lists the fields, where it used to be ignored and the request done
-     * without it. Applied after Spring Boot's own JSON converter, which it replaces for the API's requests only: what
+     * without it; text with the NUL character is refused too ({@link TextWithoutNul}). Applied after Spring Boot's own JSON converter, which it replaces for the API's requests only: what
      * Reach reads from providers (webhooks, answers) it parses itself, and keeps reading whatever fields they add.
      */
     @Bean
     @org.springframework.core.annotation.Order(org.springframework.core.Ordered.LOWEST_PRECEDENCE)
     org.springframework.boot.http.converter.autoconfigure.ServerHttpMessageConvertersCustomizer strictRequestBodies(
             tools.jackson.databind.json.JsonMapper json) {
-        tools.jackson.databind.json.JsonMapper strict = json.rebuild()
+        tools.jackson.databind.json.JsonMapper strict = json.rebuild().addModule(TextWithoutNul.module())
                 .enable(tools.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
         return converters -> converters.withJsonConverter(
                 new org.springframework.http.converter.json.JacksonJsonHttpMessageConverter(strict));

@@ -56,6 +56,7 @@ public record JsonProblem(String path, String message) {
         return switch (failure) {
             case StreamReadException syntax -> "is not valid JSON: " + Texts.clip(syntax.getOriginalMessage(), 300) + at(syntax.getLocation());
             case PropertyBindingException unknown -> "is not a field here" + known(unknown.getKnownPropertyIds());
+            case InvalidFormatException nul when TextWithoutNul.PROBLEM.equals(nul.getOriginalMessage()) -> TextWithoutNul.PROBLEM;
             case InvalidFormatException format -> "'" + Texts.clip(String.valueOf(format.getValue()), 100) + "' is not "
                     + kind(format.getTargetType());
             case MismatchedInputException mismatch when mismatch.getCurrentToken() == JsonToken.VALUE_NULL ->

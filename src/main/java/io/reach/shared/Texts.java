@@ -17,4 +17,12 @@ public final class Texts {
         int end = maxLength - 1;
         return text.substring(0, Character.isHighSurrogate(text.charAt(end - 1)) ? end - 1 : end) + "…";
     }
+
+    /**
+     * {@code text} without the NUL character (U+0000), which PostgreSQL's text cannot store: for what a provider sends,
+     * which Reach keeps rather than refuses (a callback refused would come again, and fail again).
+     */
+    public static String withoutNul(String text) {
+        return text == null || text.indexOf('\u0000') < 0 ? text : text.replace("\u0000", "");
+    }
 }

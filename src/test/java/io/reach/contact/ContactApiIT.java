@@ -108,6 +108,24 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesTextWithTheNulCharacterNamingTheFieldInsteadOfFailingOnPostgreSql() {
+        Api.Response contact = api.post("/api/v1/contacts",
+                "{\"phone\":\"+31612349904\",\"attributes\":{\"first_name\":\"An\\u0000na\"},\"tags\":[\"v\\u0000ip\"]}");
+        Api.Response flow = api.post("/api/v1/flows", "{\"name\":\"no\\u0000name\",\"entry\":{\"type\":\"api\"},"
+                + "\"start\":\"e\",\"steps\":[{\"id\":\"e\",\"type\":\"end\"}]}");
+
+        assertThat(contact.status()).as(contact.body()).isEqualTo(400);
+        assertThat(contact.json().path("error").asString()).isEqualTo("malformed_request");
+        assertThat(contact.json().path("details").path(0).path("field").asString()).isEqualTo("attributes.first_name");
+        assertThat(contact.json().path("details").path(0).path("message").asString())
+                .isEqualTo("must not contain the NUL character (U+0000)");
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612349904").json()).isEmpty();
+        assertThat(flow.status()).as(flow.body()).isEqualTo(400);
+        assertThat(flow.json().path("error").asString()).isEqualTo("invalid_flow");
+        assertThat(flow.json().path("message").asString()).contains("name: must not contain the NUL character (U+0000)");
+    }
+
+    @Test
     void refusesAFieldTheRequestDoesNotHaveInsteadOfDoingItWithout() {
         Api.Response misspelt = api.post("/api/v1/contacts", "{\"phone\":\"+31612349903\",\"opted_out\":true}");
         Api.Response event = api.post("/api/v1/events", "{\"name\":\"order_ready\",\"to\":\"+31612349903\",\"props\":{}}");

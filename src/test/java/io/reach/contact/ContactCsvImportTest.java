@@ -74,6 +74,20 @@ class ContactCsvImportTest {
     }
 
     @Test
+    void refusesTheNulCharacterWhichPostgreSqlCannotStoreNamingTheColumnOrTheLine() {
+        assertThatThrownBy(() -> run("phone,ci\u0000ty\n+31612345678,x\n"))
+                .isInstanceOfSatisfying(ApiException.class, refused -> assertThat(List.<Object>copyOf(refused.details()))
+                        .contains(new FieldProblem("ci\u0000ty", "holds the NUL character (U+0000), as UTF-16 text does: save the file as CSV UTF-8")));
+
+        ContactImportReport report = run("phone,city\n+31612345678,Del\u0000ft\n");
+
+        assertThat(report.failed()).isEqualTo(1);
+        assertThat(report.errors().getFirst().line()).isEqualTo(2);
+        assertThat(report.errors().getFirst().column()).isEqualTo("city");
+        assertThat(report.errors().getFirst().message()).startsWith("holds the NUL character");
+    }
+
+    @Test
     void readsATabSeparatedHeader() {
         ContactImportReport report = run("phone\tcity\n+3161234\n");
 

@@ -102,6 +102,9 @@ class StepTypesIT extends ReachIntegrationTest {
                 body = ("{\"error\":\"down\",\"key\":\"" + auth + "\"}").getBytes(StandardCharsets.UTF_8);
             } else if (path.endsWith("/garbled")) {
                 body = "<html>not json".getBytes(StandardCharsets.UTF_8);
+            } else if (path.endsWith("/nul")) {
+                // The NUL character, escaped as JSON may write it: PostgreSQL's text cannot hold it.
+                body = "{\"customer\":{\"name\":\"Ad\\u0000a\",\"tier\":\"gold\"}}".getBytes(StandardCharsets.UTF_8);
             } else if (path.endsWith("/trickle")) {
                 // Headers at once, then a byte every 200 ms for 10 s: the step's timeout must cover the body too.
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -300,6 +303,7 @@ class StepTypesIT extends ReachIntegrationTest {
         Map<String, String> journeys = new java.util.LinkedHashMap<>();
         journeys.put("success", start(flow, contact(), Map.of("backend", base, "customer", "c 42")));
         journeys.put("no content", start(flow, contact(), Map.of("backend", base, "customer", "noted")));
+        journeys.put("nul", start(flow, contact(), Map.of("backend", base, "customer", "nul")));
         journeys.put("error status", start(flow, contact(), Map.of("backend", base, "customer", "broken")));
         journeys.put("redirect", start(flow, contact(), Map.of("backend", base, "customer", "moved")));
         journeys.put("bad json", start(flow, contact(), Map.of("backend", base, "customer", "garbled")));
@@ -319,6 +323,10 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(fetched.path("total").asString()).isEqualTo("19.90");
         assertThat(fetched.path("visits").asString()).isEqualTo("12");
         assertThat(fetched.path("points").asString()).isEqualTo("1500");
+        // A value with the NUL character is kept without it, and goes on into the report row.
+        assertThat(steps(journeys.get("nul"))).containsExactly("fetch:success", "ok", "end");
+        assertThat(api.get("/api/v1/journeys/" + journeys.get("nul")).json().path("variables").path("name").asString())
+                .isEqualTo("Ada");
         // An answer without a body is a success that sets nothing; the outcome names what it lacked.
         assertThat(steps(journeys.get("no content"))).containsExactly("fetch:success", "ok", "end");
         assertThat(outcome(journeys.get("no content"), 0)).isEqualTo("HTTP 204, set []; not in the answer: [name (/customer/name),"

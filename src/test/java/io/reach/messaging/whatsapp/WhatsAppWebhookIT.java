@@ -320,6 +320,28 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aProvidersTextWithTheNulCharacterIsKeptWithoutItWhichPostgreSqlCannotStore() {
+        String id = submittedMessage("wamid.nul-failure");
+        String from = api.get("/api/v1/messages/" + id).json().path("recipient").asString().substring(1);
+        String contactId = api.get("/api/v1/messages/" + id).json().path("contactId").asString();
+        String failed = "{\"id\":\"wamid.nul-failure\",\"status\":\"failed\",\"timestamp\":\"1763700000\","
+                + "\"recipient_id\":\"" + from + "\",\"errors\":[{\"code\":131026,\"title\":\"Message\\u0000undeliverable\","
+                + "\"message\":\"x\",\"error_data\":{\"details\":\"Un\\u0000known\"}}]}";
+
+        postSigned(statuses(failed));
+        postSigned(inbound("{\"from\":\"" + from + "\",\"id\":\"wamid.nul-text\",\"timestamp\":\"1763700001\",\"type\":\"text\","
+                + "\"text\":{\"body\":\"Hel\\u0000lo\"}}", from));
+
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            assertThat(timeline(api, id)).containsExactly("queued", "submitted", "failed");
+            assertThat(api.get("/api/v1/inbound-messages?contactId=" + contactId).json()).hasSize(1);
+        });
+        assertThat(api.get("/api/v1/messages/" + id).json().path("error").path("details").asString()).isEqualTo("Unknown");
+        assertThat(api.get("/api/v1/inbound-messages?contactId=" + contactId).json().path(0).path("text").asString())
+                .isEqualTo("Hello");
+    }
+
+    @Test
     void appliesWaitingPayloadsOfOneGroupInOrderAndOneUnreadablePayloadHoldsUpNoOther() {
         String a = submittedMessage("wamid.group-a");
         String b = submittedMessage("wamid.group-b");

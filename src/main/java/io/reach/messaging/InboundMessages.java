@@ -42,7 +42,8 @@ public class InboundMessages {
 
     /**
      * Why an inbound message from {@code from} with the provider's id {@code providerMessageId} cannot be kept — no
-     * number, a number longer than a phone number, an id longer than a provider's — or empty when it can. A callback that
+     * number, a number longer than a phone number, an id longer than a provider's, the NUL character in either — or
+     * empty when it can. A callback that
      * carries one is applied without it (the caller logs it and goes on): retried, it would fail again and hold back
      * the statuses of the same callback, forever.
      */
@@ -56,6 +57,9 @@ public class InboundMessages {
         if (providerMessageId.length() > Messages.LONGEST_PROVIDER_ID) {
             return Optional.of("its id has more than " + Messages.LONGEST_PROVIDER_ID + " characters");
         }
+        if (providerMessageId.indexOf('\u0000') >= 0 || from.indexOf('\u0000') >= 0) {
+            return Optional.of("its id or number holds the NUL character");
+        }
         return Optional.empty();
     }
 
@@ -68,7 +72,8 @@ public class InboundMessages {
      */
     public Optional<InboundMessage> record(InboundMessage candidate, String raw) {
         String context = candidate.contextProviderMessageId() == null
-                || candidate.contextProviderMessageId().length() > Messages.LONGEST_PROVIDER_ID ? null : candidate.contextProviderMessageId();
+                || candidate.contextProviderMessageId().length() > Messages.LONGEST_PROVIDER_ID
+                || candidate.contextProviderMessageId().indexOf('\u0000') >= 0 ? null : candidate.contextProviderMessageId();
         UUID repliedTo = context == null ? null : Messages.idByProviderId(jdbc, context, candidate.senderId()).orElse(null);
         InboundMessage message = new InboundMessage(Ids.newId(), candidate.channel(), candidate.senderId(),
                 candidate.contactId(), candidate.from(), candidate.providerMessageId(),

@@ -330,7 +330,9 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
 
         postSigned(statuses(failed));
         postSigned(inbound("{\"from\":\"" + from + "\",\"id\":\"wamid.nul-text\",\"timestamp\":\"1763700001\",\"type\":\"text\","
-                + "\"text\":{\"body\":\"Hel\\u0000lo\"}}", from));
+                + "\"text\":{\"body\":\"Hel\\u0000lo\"},\"context\":{\"id\":\"wamid.nul\\u0000failure\"}}", from));
+        postSigned(inbound("{\"from\":\"" + from + "\",\"id\":\"wamid.nul\\u0000id\",\"timestamp\":\"1763700002\",\"type\":\"text\","
+                + "\"text\":{\"body\":\"an id Reach cannot keep\"}}", from));
 
         await().atMost(PATIENCE).untilAsserted(() -> {
             assertThat(timeline(api, id)).containsExactly("queued", "submitted", "failed");
@@ -339,6 +341,9 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/messages/" + id).json().path("error").path("details").asString()).isEqualTo("Unknown");
         assertThat(api.get("/api/v1/inbound-messages?contactId=" + contactId).json().path(0).path("text").asString())
                 .isEqualTo("Hello");
+        await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"
+                + " AND body LIKE '%an id Reach cannot keep%'").query(Long.class).single() == 0);
+        assertThat(api.get("/api/v1/inbound-messages?contactId=" + contactId).json()).hasSize(1);
     }
 
     @Test

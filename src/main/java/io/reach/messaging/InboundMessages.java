@@ -18,6 +18,8 @@ import org.springframework.stereotype.Service;
 @Service
 public class InboundMessages {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InboundMessages.class);
+
     private static final String COLUMNS = "id, channel, sender_id, contact_id, from_phone, provider_message_id, type, text,"
             + " reply_payload, context_provider_message_id, replied_to_message_id, occurred_at, received_at";
     // The columns' sizes (V1): a contact's phone, a message's type, a quick reply's payload.
@@ -47,7 +49,7 @@ public class InboundMessages {
      * carries one is applied without it (the caller logs it and goes on): retried, it would fail again and hold back
      * the statuses of the same callback, forever.
      */
-    public static Optional<String> unkeepable(String from, String providerMessageId) {
+    private static Optional<String> unkeepable(String from, String providerMessageId) {
         if (from == null || from.isBlank()) {
             return Optional.of("it names no number");
         }
@@ -64,19 +66,26 @@ public class InboundMessages {
     }
 
     /**
-     * Stores an inbound message unless its provider id was stored before (providers redeliver). The message it
-     * answers is found from the provider's context id. Returns the stored message, or empty for a duplicate. Its
-     * number and id must be keepable ({@link #unkeepable}); a type or a quick reply's payload longer than Reach keeps
-     * is cut short, a context id longer than a provider's names none of Reach's messages, and the NUL character is
-     * left out of its texts.
+     * Stores an inbound message unless its provider id was stored before (providers redeliver), against the contact
+     * with its number (created without consent when there is none; the candidate's contact is not read). The message
+     * it answers is found from the provider's context id. Returns the stored message, or empty for a duplicate and
+     * for one Reach cannot keep ({@link #unkeepable}: left out with a WARN line, so that the rest of its callback
+     * applies); a type or a quick reply's payload longer than Reach keeps is cut short, a context id longer than a
+     * provider's names none of Reach's messages, and the NUL character is left out of its texts.
      */
     public Optional<InboundMessage> record(InboundMessage candidate, String raw) {
+        Optional<String> unkeepable = unkeepable(candidate.from(), candidate.providerMessageId());
+        if (unkeepable.isPresent()) {
+            log.warn("Ignoring an inbound {} message: {}", candidate.channel(), unkeepable.get());
+            return Optional.empty();
+        }
+        UUID contactId = contacts.idForInbound(candidate.from());
         String context = candidate.contextProviderMessageId() == null
                 || candidate.contextProviderMessageId().length() > Messages.LONGEST_PROVIDER_ID
                 || candidate.contextProviderMessageId().indexOf('\u0000') >= 0 ? null : candidate.contextProviderMessageId();
         UUID repliedTo = context == null ? null : Messages.idByProviderId(jdbc, context, candidate.senderId()).orElse(null);
         InboundMessage message = new InboundMessage(Ids.newId(), candidate.channel(), candidate.senderId(),
-                candidate.contactId(), candidate.from(), candidate.providerMessageId(),
+                contactId, candidate.from(), candidate.providerMessageId(),
                 Texts.clip(Texts.withoutNul(candidate.type()), LONGEST_TYPE), Texts.withoutNul(candidate.text()),
                 Texts.clip(Texts.withoutNul(candidate.replyPayload()), LONGEST_PAYLOAD), context, repliedTo,
                 candidate.occurredAt(), clock.instant());

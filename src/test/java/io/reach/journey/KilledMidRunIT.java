@@ -232,10 +232,11 @@ class KilledMidRunIT {
 
     /** How many rows of each kind {@code countBy} gives, read from the database itself while no Reach runs. */
     private static Map<String, Long> countBy(Map<String, String> settings, String countBy) throws java.sql.SQLException {
-        String url = settings.getOrDefault("spring.datasource.url", "jdbc:h2:file:" + settings.get("reach.data-dir") + "/reach");
+        Map<String, String> database = settings.containsKey("spring.datasource.url") ? settings
+                : Map.of("spring.datasource.url", "jdbc:h2:file:" + settings.get("reach.data-dir") + "/reach",
+                        "spring.datasource.username", "sa", "spring.datasource.password", "");
         Map<String, Long> counts = new TreeMap<>();
-        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(url,
-                settings.getOrDefault("spring.datasource.username", "sa"), settings.getOrDefault("spring.datasource.password", ""));
+        try (java.sql.Connection connection = TestDatabase.connect(database);
              java.sql.ResultSet rows = connection.createStatement().executeQuery(countBy)) {
             while (rows.next()) {
                 counts.put(rows.getString(1), rows.getLong(2));

@@ -15,10 +15,6 @@ import io.reach.messaging.InboxProcessor;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.type.TypeReference;
@@ -31,7 +27,6 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class SmppReceiptProcessor extends InboxProcessor {
 
-    private static final Logger log = LoggerFactory.getLogger(SmppReceiptProcessor.class);
     private static final TypeReference<Map<String, String>> ENTRY = new TypeReference<>() {};
     // SMPP's type of number (TON) of a source address.
     private static final byte TON_UNKNOWN = 0;
@@ -131,13 +126,7 @@ class SmppReceiptProcessor extends InboxProcessor {
         Map<String, String> fields = json.readValue(entry.body(), ENTRY);
         if ("inbound".equals(fields.get("_kind"))) {
             String e164 = inboundNumber(fields.get("from"), fields.get("fromTon"), contacts.phoneNumbers());
-            Optional<String> unkeepable = InboundMessages.unkeepable(e164, "smpp-" + entry.id());
-            if (unkeepable.isPresent()) {
-                log.warn("Ignoring an inbound SMS: {}", unkeepable.get());
-                return;
-            }
-            UUID contactId = contacts.idForInbound(e164);
-            inbound.record(new InboundMessage(null, Channel.SMS, entry.senderId(), contactId, e164,
+            inbound.record(new InboundMessage(null, Channel.SMS, entry.senderId(), null, e164,
                     "smpp-" + entry.id(), "text", fields.get("text"), null, null, null, clock.instant(), null), entry.body());
             return;
         }

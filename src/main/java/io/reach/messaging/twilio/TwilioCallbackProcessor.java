@@ -101,13 +101,7 @@ class TwilioCallbackProcessor extends InboxProcessor {
         }
         PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(from);
         String e164 = phone.isValid() ? phone.e164() : from;
-        Optional<String> unkeepable = InboundMessages.unkeepable(e164, sid);
-        if (unkeepable.isPresent()) {
-            log.warn("Ignoring an incoming Twilio message: {}", unkeepable.get());
-            return;
-        }
-        UUID contactId = contacts.idForInbound(e164);
-        inbound.record(new InboundMessage(null, Channel.SMS, entry.senderId(), contactId, e164, sid, "text",
+        inbound.record(new InboundMessage(null, Channel.SMS, entry.senderId(), null, e164, sid, "text",
                 form.get("Body"), null, null, null, clock.instant(), null), entry.body());
     }
 

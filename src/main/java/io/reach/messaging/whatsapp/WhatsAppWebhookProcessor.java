@@ -182,12 +182,6 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         }
         PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(from.startsWith("+") ? from : "+" + from);
         String e164 = phone.isValid() ? phone.e164() : "+" + from.replaceAll("[^0-9]", "");
-        Optional<String> unkeepable = InboundMessages.unkeepable(e164, providerId);
-        if (unkeepable.isPresent()) {
-            log.warn("Ignoring an inbound WhatsApp message: {}", unkeepable.get());
-            return;
-        }
-        UUID contactId = contacts.idForInbound(e164);
         String type = message.path("type").asString("unknown");
         String text = null;
         String payload = null;
@@ -214,7 +208,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         }
         String context = type.equals("reaction") ? message.path("reaction").path("message_id").asString(null)
                 : message.path("context").path("id").asString(null);
-        inbound.record(new InboundMessage(null, Channel.WHATSAPP, senderId, contactId, e164, providerId, type, text,
+        inbound.record(new InboundMessage(null, Channel.WHATSAPP, senderId, null, e164, providerId, type, text,
                 payload, context, null, timestamp(message), null), json.writeValueAsString(message));
     }
 

@@ -1333,6 +1333,48 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aKeyedStartOrEventSentSeveralTimesAtOnceStartsOneJourneyAndAnswersEachWithIt() {
+        String waitThenReport = """
+                {"name":"%s","entry":%s,"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"P1D","next":"end"},
+                 {"id":"end","type":"end"}]}""";
+        String flow = publish(waitThenReport, "{\"type\":\"api\"}");
+        String event = "key-test-" + FLOWS.incrementAndGet();
+        publish(waitThenReport, "{\"type\":\"event\",\"event\":\"" + event + "\"}");
+        for (int round = 0; round < 4; round++) {
+            String phone = contact();
+            String key = "retried-" + round;
+            // A backend's retries that overlap (a timeout on its side while Reach was still answering).
+            List<Api.Response> starts = Api.atOnce(6, () -> api.post("/api/v1/flows/" + flow + "/journeys",
+                    Map.of("to", phone, "key", key)));
+            List<Api.Response> events = Api.atOnce(6, () -> api.post("/api/v1/events",
+                    Map.of("name", event, "to", phone, "key", key)));
+
+            assertThat(starts).extracting(Api.Response::status).as(starts.toString()).containsOnly(200, 201);
+            assertThat(starts).filteredOn(started -> started.status() == 201).hasSize(1);
+            assertThat(starts).extracting(started -> started.json().path("journeyId").asString()).doesNotContain("")
+                    .containsOnly(starts.getFirst().json().path("journeyId").asString());
+            assertThat(events).extracting(Api.Response::status).as(events.toString()).containsOnly(202);
+            assertThat(events).extracting(posted -> posted.json().path("journeys").size()).containsOnly(1);
+            assertThat(events).filteredOn(posted -> !posted.json().path("journeys").path(0).path("replayed").asBoolean())
+                    .hasSize(1);
+            assertThat(events).extracting(posted -> posted.json().path("journeys").path(0).path("journeyId").asString())
+                    .doesNotContain("").containsOnly(events.getFirst().json().path("journeys").path(0).path("journeyId").asString());
+            String contactId = contactByPhone(phone).path("id").asString();
+            assertThat(api.get("/api/v1/journeys?contactId=" + contactId).json()).as("one journey per flow").hasSize(2);
+        }
+        // One key sent for several contacts at once: the first takes it, the others are told it is taken.
+        List<String> phones = List.of(contact(), contact(), contact(), contact());
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        List<Api.Response> contending = Api.atOnce(phones.size(), () -> api.post("/api/v1/flows/" + flow + "/journeys",
+                Map.of("to", phones.get(next.getAndIncrement()), "key", "contended")));
+        assertThat(contending).extracting(Api.Response::status).as(contending.toString()).containsOnly(201, 409);
+        assertThat(contending).filteredOn(answer -> answer.status() == 201).hasSize(1);
+        assertThat(contending).filteredOn(answer -> answer.status() == 409)
+                .extracting(answer -> answer.json().path("error").asString()).containsOnly("key_reused");
+    }
+
+    @Test
     void aStoppedFlowStartsNoJourneyUntilResumedAndStoppingItWithItsJourneysCancelsThem() {
         String waitThenReport = """
                 {"name":"%s","entry":%s,"start":"pause","steps":[

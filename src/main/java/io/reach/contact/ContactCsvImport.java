@@ -280,14 +280,26 @@ class ContactCsvImport {
         }
         int[] before = {created, updated, unchanged};
         try {
-            transactions.executeWithoutResult(tx -> chunk.forEach(this::upsert));
+            transactions.executeWithoutResult(tx -> upsertInLockOrder(chunk));
         } catch (DuplicateKeyException concurrentInsert) {
             // Another import created one of these phones meanwhile: the chunk rolled back, so count it again.
             created = before[0];
             updated = before[1];
             unchanged = before[2];
-            transactions.executeWithoutResult(tx -> chunk.forEach(this::upsert));
+            transactions.executeWithoutResult(tx -> upsertInLockOrder(chunk));
         }
+    }
+
+    /**
+     * Files that name the same contacts may be imported at once, each in an order of its own: the contacts that exist
+     * are locked first, all together (see {@link ContactStore#lockByPhones}), and the new ones are created in phone
+     * order, so that two imports never wait on each other in a circle (a deadlock, which failed the import). The lines
+     * of one phone keep their order.
+     */
+    private void upsertInLockOrder(List<ValidLine> chunk) {
+        List<ValidLine> byPhone = chunk.stream().sorted(java.util.Comparator.comparing(ValidLine::phone)).toList();
+        store.lockByPhones(byPhone.stream().map(ValidLine::phone).distinct().toList());
+        byPhone.forEach(this::upsert);
     }
 
     private void upsert(ValidLine line) {

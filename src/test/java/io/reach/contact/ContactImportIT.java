@@ -55,6 +55,49 @@ class ContactImportIT extends ReachIntegrationTest {
     }
 
     @Test
+    void importsOfFilesThatShareContactsRunAtOnceAndEachAddsAllItsLines() {
+        // Files a CRM exports several times a day overlap, and a scheduler may post them side by side: each file
+        // names the same contacts, in an order of its own, some already known and some new.
+        java.util.List<String> known = new java.util.ArrayList<>();
+        java.util.List<String> fresh = new java.util.ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            known.add("+3161555" + String.format("%04d", i));
+            fresh.add("+3161556" + String.format("%04d", i));
+        }
+        StringBuilder first = new StringBuilder("phone,consent\n");
+        known.forEach(phone -> first.append(phone).append(",utility\n"));
+        assertThat(importCsv(first.toString().getBytes()).path("created").asInt()).isEqualTo(known.size());
+        int files = 4;
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+
+        java.util.List<Api.Response> reports = Api.atOnce(files, () -> {
+            int file = next.getAndIncrement();
+            java.util.List<String> phones = new java.util.ArrayList<>(known);
+            phones.addAll(fresh);
+            java.util.Collections.shuffle(phones, new java.util.Random(file));
+            StringBuilder csv = new StringBuilder("phone,tags,file_" + file + "\n");
+            phones.forEach(phone -> csv.append(phone).append(",batch-").append(file).append(",yes\n"));
+            return api.postRaw("/api/v1/contacts/import", "text/csv", csv.toString().getBytes(), Map.of());
+        });
+
+        assertThat(reports).extracting(Api.Response::status).as(reports.toString()).containsOnly(200);
+        assertThat(reports).extracting(report -> report.json().path("failed").asInt()).containsOnly(0);
+        assertThat(reports.stream().mapToInt(report -> report.json().path("created").asInt()).sum())
+                .as("each new phone created once, by one of the files").isEqualTo(fresh.size());
+        java.util.List<String> everyone = new java.util.ArrayList<>(known);
+        everyone.addAll(fresh);
+        for (String phone : everyone) {
+            JsonNode contact = api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json();
+            assertThat(contact).as(phone).hasSize(1);
+            assertThat(contact.path(0).path("tags").toString()).as(phone)
+                    .isEqualTo("[\"batch-0\",\"batch-1\",\"batch-2\",\"batch-3\"]");
+            for (int file = 0; file < files; file++) {
+                assertThat(contact.path(0).path("attributes").path("file_" + file).asString()).as(phone).isEqualTo("yes");
+            }
+        }
+    }
+
+    @Test
     void addsToExistingContactsWithoutTakingAnythingAway() {
         importCsv("phone,first_name,tags,consent\n+32 470 12 34 56,Jan,vip,utility\n".getBytes());
 

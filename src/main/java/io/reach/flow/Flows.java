@@ -217,6 +217,9 @@ public class Flows {
             // at the flow after it (isStopped), with a lock on H2, whose foreign keys hold nothing: locking the rows
             // waits for the starts under way and holds back new ones until the stop commits, so that each start either
             // comes before the stop, or sees it and starts nothing.
+            // The flow's row first, as an edit, a publish or a resume takes it: taken after its versions' rows, it
+            // deadlocked with a publish at the same moment (which holds it and updates a version).
+            jdbc.sql("SELECT id FROM flows WHERE id = ? FOR UPDATE").param(flowId).query(UUID.class).list();
             jdbc.sql("SELECT id FROM flow_versions WHERE flow_id = ? FOR UPDATE").param(flowId).query(UUID.class).list();
             jdbc.sql("UPDATE flows SET stopped_at = ?, updated_at = ? WHERE id = ? AND stopped_at IS NULL")
                     .params(Times.utc(now), Times.utc(now), flowId).update();

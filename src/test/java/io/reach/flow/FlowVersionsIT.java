@@ -195,6 +195,48 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void publishesStopsResumesEditsAndStartsOfOneFlowAtOnceTakeTurnsInsteadOfFailing() {
+        // Two operators (or a deployment script and an operator) working on one flow at the same moment.
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String flow = importDraft(waitThenReport(name, "P1D", "v1"));
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        start(flow);
+        for (int round = 0; round < 5; round++) {
+            String draft = waitThenReport(name, "P" + (round + 2) + "D", "v" + (round + 2));
+            assertThat(api.put("/api/v1/flows/" + flow + "/draft", draft).status()).isEqualTo(200);
+            String phone = "+316130" + "9" + String.format("%04d", NUMBERS.incrementAndGet());
+            Fixtures.contact(api, phone, Map.of("utility", true), false);
+            List<java.util.function.Supplier<Api.Response>> operations = List.of(
+                    () -> api.post("/api/v1/flows/" + flow + "/publish", ""),
+                    () -> api.post("/api/v1/flows/" + flow + "/stop", ""),
+                    () -> api.post("/api/v1/flows/" + flow + "/stop?cancelJourneys=true", ""),
+                    () -> api.post("/api/v1/flows/" + flow + "/resume", ""),
+                    () -> api.put("/api/v1/flows/" + flow + "/draft", draft),
+                    () -> api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone)));
+            AtomicInteger next = new AtomicInteger();
+
+            List<Api.Response> answers = Api.atOnce(operations.size(), () -> operations.get(next.getAndIncrement()).get());
+
+            assertThat(answers).as("round %d: %s", round, answers).allSatisfy(answer ->
+                    assertThat(answer.status()).isIn(200, 201, 202, 409));
+            assertThat(answers).filteredOn(answer -> answer.status() == 409)
+                    .extracting(answer -> answer.json().path("error").asString()).as(answers.toString())
+                    .isSubsetOf("conflict", "flow_stopped", "flow_cancelling");
+        }
+        // The flow is whole afterwards: once its journeys are cancelled it resumes, and a start runs on its newest version.
+        await().atMost(PATIENCE).until(() -> api.post("/api/v1/flows/" + flow + "/resume", "").status() == 200);
+        String journey = start(flow);
+        JsonNode versions = api.get("/api/v1/flows/" + flow + "/versions").json();
+        String newestPublished = null;
+        for (JsonNode version : versions) {
+            if ("published".equals(version.path("status").asString())) {
+                newestPublished = version.path("id").asString();
+            }
+        }
+        assertThat(journey(journey).path("flowVersionId").asString()).isEqualTo(newestPublished);
+    }
+
+    @Test
     void runningJourneysStayOnTheVersionTheyStartedOnAndTheFlowListsThemAll() {
         String name = "versions-test-" + FLOWS.incrementAndGet();
         String flow = importDraft(waitThenReport(name, "P1D", "version one"));

@@ -1470,7 +1470,7 @@ class StepTypesIT extends ReachIntegrationTest {
                     () -> {
                         var stop = other.submit(() -> api.post("/api/v1/flows/" + flow + "/stop?cancelJourneys=true", ""));
                         await().atMost(PATIENCE).until(() -> waitingOnALock("SELECT id FROM flow_versions WHERE flow_id")
-                                || waitingOnALock("UPDATE flows SET stopped_at"));
+                                || waitingOnALock("SELECT id FROM flows WHERE id"));
                         return stop;
                     });
             Api.Response stopped = seen.meanwhile().get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);

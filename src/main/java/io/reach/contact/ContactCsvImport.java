@@ -36,6 +36,8 @@ class ContactCsvImport {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ContactCsvImport.class);
 
     static final int CHUNK = 500;
+    // How long a chunk is tried again after failures that pass before the import fails (the lines before it stay).
+    private static final java.time.Duration CHUNK_PATIENCE = java.time.Duration.ofSeconds(10);
 
     /** A long import logs how far it got every so many lines (a million take a minute or more). */
     private static final int LOG_EVERY = 100_000;
@@ -279,15 +281,24 @@ class ContactCsvImport {
             return;
         }
         int[] before = {created, updated, unchanged};
-        try {
-            transactions.executeWithoutResult(tx -> upsertInLockOrder(chunk));
-        } catch (DuplicateKeyException concurrentInsert) {
-            // Another import created one of these phones meanwhile: the chunk rolled back, so count it again.
-            created = before[0];
-            updated = before[1];
-            unchanged = before[2];
-            transactions.executeWithoutResult(tx -> upsertInLockOrder(chunk));
-        }
+        // A chunk is written whole or not at all, so it can be written again, and counted again: after another import
+        // created one of its phones meanwhile, and after a failure that passes (a deadlock with other work on its
+        // contacts, such as their replies coming in, a connection lost), rather than failing the import half-way.
+        io.reach.shared.PassingFailures.retry(() -> {
+            try {
+                countFrom(before);
+                transactions.executeWithoutResult(tx -> upsertInLockOrder(chunk));
+            } catch (DuplicateKeyException concurrentInsert) {
+                countFrom(before);
+                transactions.executeWithoutResult(tx -> upsertInLockOrder(chunk));
+            }
+        }, CHUNK_PATIENCE);
+    }
+
+    private void countFrom(int[] counts) {
+        created = counts[0];
+        updated = counts[1];
+        unchanged = counts[2];
     }
 
     /**

@@ -15,6 +15,9 @@ import tools.jackson.databind.JsonNode;
 @TestPropertySource(properties = "reach.sandbox.enabled=false")
 class ContactImportIT extends ReachIntegrationTest {
 
+    @org.springframework.beans.factory.annotation.Autowired
+    private javax.sql.DataSource dataSource;
+
     @Test
     void importsTheValidLinesReportsEachBadOneAndChangesNothingOnReimport() throws IOException {
         byte[] csv = resource("/contacts/with-bad-lines.csv");
@@ -95,6 +98,45 @@ class ContactImportIT extends ReachIntegrationTest {
                 assertThat(contact.path(0).path("attributes").path("file_" + file).asString()).as(phone).isEqualTo("yes");
             }
         }
+    }
+
+    @Test
+    void anImportChosenAsADeadlocksVictimWritesItsChunkAgainAndImportsEveryLine() throws Exception {
+        // Other work on the same contacts (a reply coming in, a journey's step) that locks them in another order than
+        // the import does: a deadlock, whose victim the database chooses.
+        importCsv("phone,consent\n+31615570001,utility\n+31615570002,utility\n".getBytes());
+        String lowest = "SELECT id FROM contacts WHERE phone = ? FOR UPDATE";
+        java.util.List<String> byId = new java.util.ArrayList<>(java.util.List.of("+31615570001", "+31615570002"));
+        byId.sort(java.util.Comparator.comparing(phone -> contactId(phone)));
+        try (java.sql.Connection other = dataSource.getConnection();
+             java.util.concurrent.ExecutorService importer = java.util.concurrent.Executors.newSingleThreadExecutor()) {
+            io.reach.support.TestDatabase.lockRow(other, lowest, byId.getLast());
+            java.util.concurrent.Future<Api.Response> imported = importer.submit(() -> api.postRaw("/api/v1/contacts/import",
+                    "text/csv", "phone,tags\n+31615570001,deadlocked\n+31615570002,deadlocked\n".getBytes(), Map.of()));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> io.reach.support.TestDatabase
+                    .sessionsWaitingForALock(org.springframework.jdbc.core.simple.JdbcClient.create(dataSource),
+                            "FROM contacts WHERE phone IN") > 0);
+            try {
+                // The import holds the first contact and waits for the second; this takes the first: a circle.
+                io.reach.support.TestDatabase.lockRow(other, lowest, byId.getFirst());
+            } catch (java.sql.SQLException chosenAsTheVictim) {
+                // The database may choose this side instead: the import then goes on as it is.
+            }
+            other.rollback();
+
+            Api.Response report = imported.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+            assertThat(report.status()).as(report.body()).isEqualTo(200);
+            assertThat(report.json().path("updated").asInt()).as(report.body()).isEqualTo(2);
+        }
+        for (String phone : byId) {
+            assertThat(api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json().path(0).path("tags").toString())
+                    .isEqualTo("[\"deadlocked\"]");
+        }
+    }
+
+    private String contactId(String phone) {
+        return api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json().path(0).path("id").asString();
     }
 
     @Test

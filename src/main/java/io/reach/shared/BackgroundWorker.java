@@ -323,7 +323,14 @@ public abstract class BackgroundWorker implements SmartLifecycle {
                 }
                 failuresInARow++;
                 failures.increment();
-                log.warn("{} failed a unit of work (attempt {}); it will try again", name, failuresInARow, e);
+                if (failuresInARow == 1 && PassingFailures.isPassing(e)) {
+                    // A deadlock's victim or a lock that timed out, with other work on the same rows (a launch's page
+                    // and replies of its contacts coming in): the next attempt most likely goes through.
+                    log.info("{} failed a unit of work on a passing database failure ({}); it will try again", name,
+                            PassingFailures.cause(e));
+                } else {
+                    log.warn("{} failed a unit of work (attempt {}); it will try again", name, failuresInARow, e);
+                }
                 try {
                     Thread.sleep(Math.min(5_000, 100 * failuresInARow * failuresInARow));
                 } catch (InterruptedException interrupted) {

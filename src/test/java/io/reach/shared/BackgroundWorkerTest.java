@@ -147,6 +147,37 @@ class BackgroundWorkerTest {
     }
 
     @Test
+    void aDeadlockThatPassesIsOneLineAtInfoAndFailuresInARowOrOfItsOwnAreWarnings(CapturedOutput output) {
+        AtomicInteger units = new AtomicInteger();
+        BackgroundWorker launching = new BackgroundWorker("test-launches", Duration.ofMinutes(10), true) {
+            @Override
+            protected int doWork() {
+                return switch (units.incrementAndGet()) {
+                    case 1 -> throw new org.springframework.dao.PessimisticLockingFailureException("deadlock detected");
+                    case 2 -> 1; // the next attempt went through
+                    case 3, 4 -> throw new org.springframework.dao.CannotAcquireLockException("lock timeout");
+                    case 5 -> throw new IllegalStateException("a bug");
+                    default -> 0;
+                };
+            }
+        };
+        try {
+            launching.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> launching.failures() == 4);
+        } finally {
+            launching.stop();
+        }
+        List<String> lines = output.getOut().lines().filter(line -> line.contains("test-launches failed")).toList();
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(0)).contains(" INFO ").contains("passing database failure")
+                .contains("PessimisticLockingFailureException: deadlock detected");
+        assertThat(lines.get(1)).as("the first of two in a row").contains(" INFO ").contains("CannotAcquireLockException");
+        assertThat(lines.get(2)).as("the second in a row").contains(" WARN ").contains("(attempt 2)");
+        assertThat(lines.get(3)).as("not the database's").contains(" WARN ").contains("(attempt 3)");
+        assertThat(output.getOut()).as("a passing failure's stack is left out").doesNotContain("PessimisticLockingFailureException: deadlock detected\n\tat ");
+    }
+
+    @Test
     void anItemClaimedAgainWhileItIsStillInHandIsNotRunTwice() throws Exception {
         // "a" comes twice: its lease ran out while its first run still had it (a clock that jumped, a long pause).
         Queue<String> due = new ConcurrentLinkedQueue<>(List.of("a", "a"));

@@ -19,6 +19,13 @@ public record FlowDocument(
         Map<String, String> variables,
         List<FlowStep> steps) {
 
+    /**
+     * The most steps a flow holds: far more than a journey a person designs, and few enough that checking a document
+     * stays quick (it walks the steps once for each message that other steps follow) and that the published versions
+     * Reach keeps in memory stay small.
+     */
+    public static final int MAX_STEPS = 1000;
+
     /** The most events a flow may exit on. */
     public static final int MAX_EXIT_EVENTS = 20;
 

@@ -108,6 +108,37 @@ class FlowValidatorTest {
     }
 
     @Test
+    void refusesAFlowOfMoreThanAThousandStepsWithoutCheckingItFurtherAndTheSchemaAgrees() throws Exception {
+        // Pairs of an SMS and a report row about it, the shape whose check walks the steps once per SMS.
+        java.util.function.IntFunction<String> chain = pairs -> {
+            StringBuilder steps = new StringBuilder();
+            for (int i = 0; i < pairs; i++) {
+                steps.append("{\"id\":\"s").append(i).append("\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",")
+                        .append("\"text\":\"hi\",\"category\":\"utility\",\"next\":\"r").append(i).append("\"},")
+                        .append("{\"id\":\"r").append(i).append("\",\"type\":\"add_report_row\",\"status\":\"sent\",")
+                        .append("\"message\":\"s").append(i).append("\",\"next\":\"").append(i + 1 < pairs ? "s" + (i + 1) : "end")
+                        .append("\"},");
+            }
+            return steps.append("{\"id\":\"end\",\"type\":\"end\"}").toString();
+        };
+        String largest = chain.apply((FlowDocument.MAX_STEPS - 1) / 2); // 999 steps
+        String oneMore = chain.apply((FlowDocument.MAX_STEPS - 1) / 2).replace("{\"id\":\"end\",\"type\":\"end\"}",
+                "{\"id\":\"end\",\"type\":\"wait\",\"duration\":\"PT1M\",\"next\":\"last\"},{\"id\":\"last\",\"type\":\"end\"}");
+        String tooMany = chain.apply(50_000); // 100,001 steps: hours of a core before the limit
+
+        assertThat(check("{\"type\":\"api\"}", "s0", largest)).isEmpty();
+        assertThat(check("{\"type\":\"api\"}", "s0", oneMore)).isEmpty();
+        assertOnlyProblem(check("{\"type\":\"api\"}", "s0", oneMore.replace("{\"id\":\"last\",\"type\":\"end\"}",
+                "{\"id\":\"last\",\"type\":\"end\"},{\"id\":\"orphan\",\"type\":\"end\"}")), null,
+                "steps: a flow holds at most 1000 steps (this one has 1001)");
+        assertOnlyProblem(check("{\"type\":\"api\"}", "s0", tooMany), null, "(this one has 100001)");
+        String document = "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"s0\",\"steps\":[%s]}";
+        assertThat(schemaProblems(document.formatted(oneMore))).isEmpty();
+        assertThat(schemaProblems(document.formatted(chain.apply(501)))).extracting(Object::toString)
+                .anySatisfy(problem -> assertThat(problem).contains("steps").contains("at most 1,000 items"));
+    }
+
+    @Test
     void namesAnExitEventThatIsNoEventsNameListedTwiceOrTheOneTheFlowStartsOn() {
         java.util.function.Function<String, List<FlowProblem>> exits = exitOn -> validator.check(JSON.readValue(
                 "{\"name\":\"t\",\"entry\":{\"type\":\"event\",\"event\":\"order_ready\"},\"exitOn\":" + exitOn
@@ -222,10 +253,10 @@ class FlowValidatorTest {
     }
 
     @Test
-    void walksAChainOfTenThousandStepsWithoutAWaitAndNamesTheCycleAtItsEnd() {
-        // Walked on the thread's own stack, a chain this long overflowed it: a 500 instead of an answer.
+    void walksAChainOfTheMostStepsAFlowHoldsWithoutAWaitAndNamesTheCycleAtItsEnd() {
+        // Walked on the thread's own stack, a chain of 10,000 steps overflowed it (before flows had a most steps).
         StringBuilder steps = new StringBuilder();
-        int length = 10_000;
+        int length = FlowDocument.MAX_STEPS - 1;
         for (int i = 0; i < length; i++) {
             steps.append(i == 0 ? "" : ",").append("{\"id\":\"").append(i == 0 ? "a" : "s" + i)
                     .append("\",\"type\":\"add_tag\",\"tag\":\"x\",\"next\":\"").append(i + 1 < length ? "s" + (i + 1) : "e")
@@ -234,11 +265,11 @@ class FlowValidatorTest {
         String chain = steps + ",{\"id\":\"e\",\"type\":\"end\"}";
         assertThat(check(chain)).isEmpty();
 
-        String looping = chain.replace("\"next\":\"e\"", "\"next\":\"s5000\"");
+        String looping = chain.replace("\"next\":\"e\"", "\"next\":\"s500\"");
         List<FlowProblem> problems = check(looping.replace(",{\"id\":\"e\",\"type\":\"end\"}", ""));
         assertThat(problems).singleElement().satisfies(p -> {
-            assertThat(p.step()).isEqualTo("s5000");
-            assertThat(p.message()).startsWith("cycle with no wait in it: s5000 → s5001 → ").endsWith("s9999 → s5000");
+            assertThat(p.step()).isEqualTo("s500");
+            assertThat(p.message()).startsWith("cycle with no wait in it: s500 → s501 → ").endsWith("s998 → s500");
         });
     }
 

@@ -1297,15 +1297,25 @@ class StepTypesIT extends ReachIntegrationTest {
         return phones;
     }
 
-    @Test
-    void aKeyThatStartedAnotherContactsJourneyIsRefusedAndStartsNothingForThisContact() {
-        String waitThenReport = """
+    /** Two flows that wait a day: one started through the API, one on an event of its own; for tests of keys. */
+    private record WaitingADayOnKeys(String flow, String event) {}
+
+    private WaitingADayOnKeys waitingADayOnKeys() {
+        String waitThenEnd = """
                 {"name":"%s","entry":%s,"start":"pause","steps":[
                  {"id":"pause","type":"wait","duration":"P1D","next":"end"},
                  {"id":"end","type":"end"}]}""";
-        String flow = publish(waitThenReport, "{\"type\":\"api\"}");
+        String flow = publish(waitThenEnd, "{\"type\":\"api\"}");
         String event = "key-test-" + FLOWS.incrementAndGet();
-        publish(waitThenReport, "{\"type\":\"event\",\"event\":\"" + event + "\"}");
+        publish(waitThenEnd, "{\"type\":\"event\",\"event\":\"" + event + "\"}");
+        return new WaitingADayOnKeys(flow, event);
+    }
+
+    @Test
+    void aKeyThatStartedAnotherContactsJourneyIsRefusedAndStartsNothingForThisContact() {
+        WaitingADayOnKeys keyed = waitingADayOnKeys();
+        String flow = keyed.flow();
+        String event = keyed.event();
         String first = contact();
         String other = contact();
         Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", first, "key", "order-7"));
@@ -1334,13 +1344,9 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Test
     void aKeyedStartOrEventSentSeveralTimesAtOnceStartsOneJourneyAndAnswersEachWithIt() {
-        String waitThenReport = """
-                {"name":"%s","entry":%s,"start":"pause","steps":[
-                 {"id":"pause","type":"wait","duration":"P1D","next":"end"},
-                 {"id":"end","type":"end"}]}""";
-        String flow = publish(waitThenReport, "{\"type\":\"api\"}");
-        String event = "key-test-" + FLOWS.incrementAndGet();
-        publish(waitThenReport, "{\"type\":\"event\",\"event\":\"" + event + "\"}");
+        WaitingADayOnKeys keyed = waitingADayOnKeys();
+        String flow = keyed.flow();
+        String event = keyed.event();
         for (int round = 0; round < 4; round++) {
             String phone = contact();
             String key = "retried-" + round;

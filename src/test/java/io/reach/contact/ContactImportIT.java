@@ -105,12 +105,12 @@ class ContactImportIT extends ReachIntegrationTest {
         // Other work on the same contacts (a reply coming in, a journey's step) that locks them in another order than
         // the import does: a deadlock, whose victim the database chooses.
         importCsv("phone,consent\n+31615570001,utility\n+31615570002,utility\n".getBytes());
-        String lowest = "SELECT id FROM contacts WHERE phone = ? FOR UPDATE";
+        String lockByPhone = "SELECT id FROM contacts WHERE phone = ? FOR UPDATE";
         java.util.List<String> byId = new java.util.ArrayList<>(java.util.List.of("+31615570001", "+31615570002"));
         byId.sort(java.util.Comparator.comparing(phone -> contactId(phone)));
         try (java.sql.Connection other = dataSource.getConnection();
              java.util.concurrent.ExecutorService importer = java.util.concurrent.Executors.newSingleThreadExecutor()) {
-            io.reach.support.TestDatabase.lockRow(other, lowest, byId.getLast());
+            io.reach.support.TestDatabase.lockRow(other, lockByPhone, byId.getLast());
             java.util.concurrent.Future<Api.Response> imported = importer.submit(() -> api.postRaw("/api/v1/contacts/import",
                     "text/csv", "phone,tags\n+31615570001,deadlocked\n+31615570002,deadlocked\n".getBytes(), Map.of()));
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> io.reach.support.TestDatabase
@@ -118,7 +118,7 @@ class ContactImportIT extends ReachIntegrationTest {
                             "FROM contacts WHERE phone IN") > 0);
             try {
                 // The import holds the first contact and waits for the second; this takes the first: a circle.
-                io.reach.support.TestDatabase.lockRow(other, lowest, byId.getFirst());
+                io.reach.support.TestDatabase.lockRow(other, lockByPhone, byId.getFirst());
             } catch (java.sql.SQLException chosenAsTheVictim) {
                 // The database may choose this side instead: the import then goes on as it is.
             }

@@ -43,6 +43,10 @@ public abstract class InboxProcessor extends BackgroundWorker {
     // Unknown at start (callbacks from before a restart may wait), hence -1.
     private final java.util.concurrent.atomic.AtomicLong storedForLater = new java.util.concurrent.atomic.AtomicLong();
     private volatile long drainedAt = -1;
+    // The ordering keys of callbacks that failed here and wait for their retry, each until when it holds later ones
+    // back (WebhookInbox.ORDER_HOLD): a callback about the same message that comes meanwhile is stored behind it, not
+    // applied as it comes. Another node's failures are not known here: there the claims keep the order.
+    private final java.util.Map<String, java.time.Instant> heldBack = new java.util.concurrent.ConcurrentHashMap<>();
 
     protected InboxProcessor(String name, String source, WebhookInbox inbox, TransactionTemplate transactions,
                              Duration pollInterval, Duration lease, Clock clock, io.reach.shared.DatabaseOutage outage) {
@@ -75,7 +79,8 @@ public abstract class InboxProcessor extends BackgroundWorker {
     }
 
     private void store(java.util.UUID senderId, String body) {
-        if (appliesOnArrival()) {
+        WebhookInbox.Entry arrived = new WebhookInbox.Entry(0, senderId, body, 0);
+        if (appliesOnArrival() && !heldBack(arrived)) {
             try {
                 transactions.executeWithoutResult(tx -> process(new WebhookInbox.Entry(
                         inbox.storeProcessed(source, senderId, body), senderId, body, 1)));
@@ -87,14 +92,28 @@ public abstract class InboxProcessor extends BackgroundWorker {
                 log.debug("A {} callback could not be applied as it came; it is stored for the background", source, e);
             }
         }
-        inbox.store(source, senderId, body);
+        inbox.store(source, senderId, body, orderingKey(arrived));
         storedForLater.incrementAndGet();
         wake();
     }
 
-    /** Whether a callback that comes in now is applied at once: no callback stored earlier waits on this node. */
+    /**
+     * Whether a callback that comes in now is applied at once: no callback stored earlier waits on this node (but
+     * those that failed and wait for their retry, which only the callbacks about the same message must not pass).
+     */
     public boolean appliesOnArrival() {
         return storedForLater.get() == drainedAt;
+    }
+
+    /** Whether a callback is about a message whose earlier callback failed here and waits for its retry. */
+    private boolean heldBack(WebhookInbox.Entry entry) {
+        if (heldBack.isEmpty()) {
+            return false;
+        }
+        java.time.Instant now = clock.instant();
+        heldBack.values().removeIf(until -> !until.isAfter(now));
+        String key = orderingKey(entry);
+        return key != null && heldBack.containsKey(key);
     }
 
     /** Applies one stored callback; runs inside the entry's transaction. */
@@ -133,14 +152,20 @@ public abstract class InboxProcessor extends BackgroundWorker {
             drainedAt = stored;
         }
         java.util.Map<String, List<WebhookInbox.Entry>> groups = new java.util.LinkedHashMap<>();
+        java.util.Map<Long, String> keys = new java.util.HashMap<>();
         for (WebhookInbox.Entry entry : entries) {
             String key = orderingKey(entry);
+            if (key != null) {
+                keys.put(entry.id(), key);
+            }
             groups.computeIfAbsent(key == null ? "" : key, k -> new java.util.ArrayList<>()).add(entry);
         }
         List<List<WebhookInbox.Entry>> runs = packed(groups.values(), Math.ceilDiv(entries.size(), SPREAD));
         forEachInParallel(threads, runs, run -> {
+            // A group lies in one run: once one of its entries failed, the rest of it waits behind that one.
+            java.util.Set<String> failed = new java.util.HashSet<>();
             for (int from = 0; from < run.size(); from += ENTRIES_PER_TRANSACTION) {
-                applyTogether(run.subList(from, Math.min(run.size(), from + ENTRIES_PER_TRANSACTION)));
+                applyTogether(run.subList(from, Math.min(run.size(), from + ENTRIES_PER_TRANSACTION)), keys, failed);
             }
         });
         return entries.size();
@@ -167,9 +192,17 @@ public abstract class InboxProcessor extends BackgroundWorker {
         return runs;
     }
 
-    private void applyTogether(List<WebhookInbox.Entry> entries) {
+    /**
+     * Applies entries of whole groups in one transaction, or one by one when that fails; those whose group had an entry
+     * fail ({@code failed}: their keys) are given back untried, to wait behind it.
+     */
+    private void applyTogether(List<WebhookInbox.Entry> chunk, java.util.Map<Long, String> keys, java.util.Set<String> failed) {
+        List<WebhookInbox.Entry> entries = failed.isEmpty() ? chunk : waitBehindFailed(chunk, keys, failed);
+        if (entries.isEmpty()) {
+            return;
+        }
         if (entries.size() == 1) {
-            apply(entries.getFirst());
+            apply(entries.getFirst(), keys.get(entries.getFirst().id()), failed);
             return;
         }
         try {
@@ -180,11 +213,27 @@ public abstract class InboxProcessor extends BackgroundWorker {
         } catch (RuntimeException e) {
             log.debug("{} entries {} could not be applied together; applying them one by one", source,
                     entries.stream().map(WebhookInbox.Entry::id).toList(), e);
-            entries.forEach(this::apply);
+            for (WebhookInbox.Entry entry : entries) {
+                if (waitBehindFailed(List.of(entry), keys, failed).size() == 1) {
+                    apply(entry, keys.get(entry.id()), failed);
+                }
+            }
         }
     }
 
-    private void apply(WebhookInbox.Entry entry) {
+    /** Gives back those of {@code entries} whose group had an entry fail; returns the others. */
+    private List<WebhookInbox.Entry> waitBehindFailed(List<WebhookInbox.Entry> entries, java.util.Map<Long, String> keys,
+                                                      java.util.Set<String> failed) {
+        List<Long> behind = entries.stream().filter(entry -> failed.contains(keys.get(entry.id())))
+                .map(WebhookInbox.Entry::id).toList();
+        if (behind.isEmpty()) {
+            return entries;
+        }
+        io.reach.shared.PassingFailures.retryUndone(() -> inbox.giveBack(behind), MARKING_PATIENCE);
+        return entries.stream().filter(entry -> !behind.contains(entry.id())).toList();
+    }
+
+    private void apply(WebhookInbox.Entry entry, String key, java.util.Set<String> failed) {
         try {
             transactions.executeWithoutResult(tx -> {
                 process(entry);
@@ -195,6 +244,10 @@ public abstract class InboxProcessor extends BackgroundWorker {
             if (worthWarning(e) && (log.isDebugEnabled() || entry.attempt() > 3)) {
                 log.warn("{} entry {} could not be processed (attempt {}); retrying in {}", source, entry.id(),
                         entry.attempt(), wait, e);
+            }
+            if (key != null) {
+                failed.add(key);
+                heldBack.put(key, clock.instant().plus(WebhookInbox.ORDER_HOLD));
             }
             // The pool may hand out another connection the database dropped with the first (a restart, a failover),
             // and an entry whose failure is not recorded waits for its lease to end (a minute).

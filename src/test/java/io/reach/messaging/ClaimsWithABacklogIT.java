@@ -146,10 +146,11 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
     }
 
     private void storedCallbacks(String source, int count, boolean processed) {
-        jdbc.sql("INSERT INTO webhook_inbox (channel, received_at, body, next_attempt_at, processed_at) SELECT ?,"
+        // Those waiting are each about a message of their own (their ordering key), as callbacks stored for later are.
+        jdbc.sql("INSERT INTO webhook_inbox (channel, received_at, body, next_attempt_at, processed_at, ordering_key) SELECT ?,"
                         + " CURRENT_TIMESTAMP, " + BODY + ", CURRENT_TIMESTAMP - INTERVAL '1 minute', "
-                        + (processed ? "CURRENT_TIMESTAMP" : "NULL") + " FROM generate_series(1, ?)")
-                .params(source, count).update();
+                        + (processed ? "CURRENT_TIMESTAMP, NULL" : "NULL, 'wamid.' || ? || g") + " FROM generate_series(1, ?) g")
+                .params(processed ? List.of(source, count) : List.of(source, source, count)).update();
     }
 
     /**

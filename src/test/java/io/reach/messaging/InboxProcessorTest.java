@@ -40,6 +40,57 @@ class InboxProcessorTest {
         assertThat(inbox.retries).containsExactly(java.util.Map.entry(7L, clock.instant().plusSeconds(2)));
     }
 
+    @Test
+    void anEntryAboutTheSameMessageAsOneThatFailedInItsClaimIsGivenBackToWaitBehindItAndTheOthersAreApplied() {
+        Clock clock = Clock.fixed(Instant.parse("2026-12-05T23:00:00Z"), java.time.ZoneOffset.UTC);
+        RecordingInbox inbox = new RecordingInbox(clock, List.of(new WebhookInbox.Entry(1L, null, "a:fails", 1),
+                new WebhookInbox.Entry(2L, null, "b:applies", 1), new WebhookInbox.Entry(3L, null, "a:applies", 1),
+                new WebhookInbox.Entry(4L, null, "b:applies too", 1)));
+        List<String> applied = new java.util.concurrent.CopyOnWriteArrayList<>();
+        InboxProcessor processor = new InboxProcessor("test-callbacks", "TEST", inbox, new TransactionTemplate(new NoTransactions()),
+                Duration.ofSeconds(1), Duration.ofSeconds(60), clock, new io.reach.shared.DatabaseOutage(clock)) {
+            @Override
+            protected Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
+                return Duration.ofSeconds(2);
+            }
+
+            @Override
+            protected String orderingKey(WebhookInbox.Entry entry) {
+                return entry.body().substring(0, 1);
+            }
+
+            // One by one: a failure leaves nothing of the entries applied before it in its transaction (none here).
+            @Override
+            protected void processAll(List<WebhookInbox.Entry> entries) {
+                if (entries.stream().anyMatch(entry -> entry.body().endsWith("fails"))) {
+                    throw new IllegalStateException("one of them fails");
+                }
+                entries.forEach(this::process);
+            }
+
+            @Override
+            protected void process(WebhookInbox.Entry entry) {
+                if (entry.body().endsWith("fails")) {
+                    throw new IllegalStateException("not yet");
+                }
+                applied.add(entry.body());
+            }
+        };
+
+        assertThat(processor.doWork()).isEqualTo(4);
+
+        assertThat(applied).containsExactly("b:applies", "b:applies too");
+        assertThat(inbox.retries).containsExactly(java.util.Map.entry(1L, clock.instant().plusSeconds(2)));
+        assertThat(inbox.givenBack).containsExactly(3L);
+        // Nor does one about that message which comes meanwhile pass it, once the inbox has nothing due: it is stored
+        // behind it, where the others are applied as they come.
+        assertThat(processor.doWork()).isZero();
+        processor.receive(null, "c:comes later");
+        processor.receive(null, "a:comes later");
+        assertThat(applied).containsExactly("b:applies", "b:applies too", "c:comes later");
+        assertThat(inbox.stored).containsExactly("a:comes later");
+    }
+
     private static DataAccessResourceFailureException dropped() {
         return new DataAccessResourceFailureException("connection dropped",
                 new java.sql.SQLException("FATAL: terminating connection due to administrator command", "57P01"));
@@ -71,6 +122,51 @@ class InboxProcessorTest {
                 throw dropped();
             }
             retries.add(java.util.Map.entry(id, retryAt));
+        }
+    }
+
+    /** Entries claimed once, and what became of them. */
+    private static final class RecordingInbox extends WebhookInbox {
+        private List<Entry> claimable;
+        final List<java.util.Map.Entry<Long, Instant>> retries = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Long> givenBack = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> stored = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong(100);
+
+        RecordingInbox(Clock clock, List<Entry> claimable) {
+            super(null, null, null, clock, null);
+            this.claimable = claimable;
+        }
+
+        @Override
+        public synchronized List<Entry> claim(String source, int limit, Duration lease) {
+            List<Entry> claimed = claimable;
+            claimable = List.of();
+            return claimed;
+        }
+
+        @Override
+        public void markFailed(long id, String error, Instant retryAt) {
+            retries.add(java.util.Map.entry(id, retryAt));
+        }
+
+        @Override
+        public void giveBack(List<Long> ids) {
+            givenBack.addAll(ids);
+        }
+
+        @Override
+        public void markProcessed(List<Long> ids) {
+        }
+
+        @Override
+        public long storeProcessed(String source, UUID senderId, String body) {
+            return ids.incrementAndGet();
+        }
+
+        @Override
+        public void store(String source, UUID senderId, String body, String orderingKey) {
+            stored.add(body);
         }
     }
 

@@ -33,6 +33,9 @@ class SmppIT extends ReachIntegrationTest {
     SmppLinks links;
 
     @Autowired
+    SmppReceiptProcessor receipts;
+
+    @Autowired
     org.springframework.jdbc.core.simple.JdbcClient jdbc;
 
     SandboxSmsc smsc;
@@ -146,6 +149,38 @@ class SmppIT extends ReachIntegrationTest {
             // The SMSC's next ids are the other tests' to have.
             held.forEach(old -> jdbc.sql("DELETE FROM messages WHERE id = ?").param(java.util.UUID.fromString(old)).update());
         }
+    }
+
+    @Test
+    void aReceiptThatComesWhileAnEarlierOneOfItsSmsWaitsForItsRetryIsAppliedAfterIt() {
+        String phone = "+31612350903";
+        Fixtures.consentingContact(api, phone);
+        String model = sms("sandbox-sms", phone, "Your order is ready");
+        await().atMost(PATIENCE).until(() -> "delivered".equals(status(model)));
+        java.util.UUID sender = java.util.UUID.fromString(jdbc.sql("SELECT sender_id FROM messages WHERE id = ?")
+                .param(java.util.UUID.fromString(model)).query(String.class).single());
+        String smscId = "outran-" + java.util.UUID.randomUUID();
+
+        // ENROUTE outruns the record of its submit_sm_resp: it fails until the part is known, and waits for its retry.
+        receipts.receive(sender, receipt(smscId, "ENROUTE"));
+        await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE body LIKE ?"
+                + " AND processed_at IS NULL AND last_error IS NOT NULL").param("%" + smscId + "%").query(Long.class).single() == 1);
+        String id = java.util.UUID.randomUUID().toString();
+        jdbc.sql("INSERT INTO messages (id, channel, sender_id, contact_id, recipient, rendered_text, status, attempts,"
+                        + " created_at, updated_at) SELECT ?, channel, sender_id, contact_id, recipient, rendered_text,"
+                        + " 'SUBMITTED', 1, created_at, updated_at FROM messages WHERE id = ?")
+                .params(java.util.UUID.fromString(id), java.util.UUID.fromString(model)).update();
+        jdbc.sql("INSERT INTO sms_parts (message_id, part_number, total_parts, provider_part_id, status, submitted_at,"
+                        + " updated_at) SELECT ?, 1, 1, ?, 'SUBMITTED', submitted_at, updated_at FROM sms_parts WHERE message_id = ?")
+                .params(java.util.UUID.fromString(id), smscId, java.util.UUID.fromString(model)).update();
+        // The final receipt comes before that retry: it is applied after it, as the SMSC sent them.
+        receipts.receive(sender, receipt(smscId, "UNDELIV"));
+
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(Fixtures.statuses(api, id))
+                .containsExactly("submitted", "sent", "failed"));
+        assertThat(status(id)).isEqualTo("failed");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE body LIKE ? AND processed_at IS NULL")
+                .param("%" + smscId + "%").query(Long.class).single()).isZero();
     }
 
     @Test
@@ -317,6 +352,11 @@ class SmppIT extends ReachIntegrationTest {
         String decoded = submits.stream().sorted(java.util.Comparator.comparing(SandboxSmsc.Submit::reference))
                 .map(s -> SmsEncoding.decode(s.payload(), s.dataCoding(), parts > 1)).collect(Collectors.joining());
         assertThat(decoded).isEqualTo(texts.get(phone));
+    }
+
+    private static String receipt(String smscId, String stat) {
+        return "{\"_kind\":\"receipt\",\"err\":\"" + ("UNDELIV".equals(stat) ? "001" : "000") + "\",\"id\":\"" + smscId
+                + "\",\"recipient\":\"+31612350903\",\"stat\":\"" + stat + "\"}";
     }
 
     private String sms(String sender, String phone, String text) {

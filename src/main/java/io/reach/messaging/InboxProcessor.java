@@ -15,7 +15,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * ordering group in transactions of up to {@value #ENTRIES_PER_TRANSACTION}, together with their "processed" marks,
  * so that a crash half-way re-applies them whole; small groups share a transaction. When such a transaction fails,
  * its entries are applied again one by one, so that one bad entry holds up no other; an entry that fails alone is
- * tried again later, with backoff.
+ * tried again later, with backoff, and the entries about the same message (its ordering key) wait behind it, for
+ * {@link WebhookInbox#ORDER_HOLD} at most.
  */
 public abstract class InboxProcessor extends BackgroundWorker {
 

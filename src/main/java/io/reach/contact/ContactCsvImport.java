@@ -91,8 +91,8 @@ class ContactCsvImport {
                     break;
                 }
                 lines++;
-                long lineNumber = parser.getCurrentLineNumber();
-                lastLine = lineNumber;
+                long lineNumber = firstLine(record, lastLine, parser.getCurrentLineNumber());
+                lastLine = parser.getCurrentLineNumber();
                 validate(record, lineNumber, header).ifPresent(chunk::add);
                 if (chunk.size() == CHUNK) {
                     write(chunk);
@@ -117,6 +117,19 @@ class ContactCsvImport {
             throw ApiException.badRequest("invalid_csv", "The CSV header is not usable: " + badHeader.getMessage(), List.of());
         }
         return new ContactImportReport(lines, created, updated, unchanged, failed, List.copyOf(errors));
+    }
+
+    /**
+     * The line a record starts on, which the parser does not tell: the line it ends on ({@code endLine}), less the line
+     * breaks quoted in its values (an address over two lines), and no earlier than the line after the record before
+     * ({@code lastLine}; empty lines between them are skipped, and a line break trimmed off a value's edge is not counted).
+     */
+    static long firstLine(CSVRecord record, long lastLine, long endLine) {
+        long breaks = 0;
+        for (String value : record) {
+            breaks += value.chars().filter(c -> c == '\n').count();
+        }
+        return Math.max(lastLine + 1, endLine - breaks);
     }
 
     /** The longest header line read ahead to find the delimiter (a header of thousands of columns fits). */

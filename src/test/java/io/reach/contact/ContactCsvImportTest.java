@@ -59,18 +59,28 @@ class ContactCsvImportTest {
     @Test
     void namesTheLineAMalformedRecordStartsOnAndCountsIt() {
         // Line 2 is refused (one value for two columns), lines 3 and 4 are one quoted record (three values: refused on the
-        // line it ends on), line 5 is malformed.
+        // line it starts on), line 5 is malformed.
         ContactImportReport report = run("phone,name\n+3161234\n+3161235,\"two\nlines\",x\n\"+3161236\"x,y\n+3161237,z\n");
 
         assertThat(report.lines()).isEqualTo(3);
         assertThat(report.failed()).isEqualTo(3);
-        assertThat(report.errors()).extracting(ContactImportReport.LineError::line).containsExactly(2L, 4L, 5L);
+        assertThat(report.errors()).extracting(ContactImportReport.LineError::line).containsExactly(2L, 3L, 5L);
         assertThat(report.errors().getLast().message()).startsWith("malformed CSV, the rest of the file was not read: "
                 + "Invalid character between encapsulated token and delimiter at line: 5");
         // A quoted value the file never closes: the record starts on line 3.
         ContactImportReport unclosed = run("phone,name\n+3161234\n\"+3161235,x\n+3161236,y\n");
         assertThat(unclosed.errors()).extracting(ContactImportReport.LineError::line).containsExactly(2L, 3L);
         assertThat(unclosed.errors().getLast().message()).contains("EOF reached before encapsulated token finished");
+    }
+
+    @Test
+    void aRecordOverSeveralLinesIsNamedByTheLineItStartsOnAfterEmptyLinesAndLineBreaksInItsValues() {
+        // Line 2 is empty; lines 3 to 5 are one record (a value over three lines), refused (three values for two
+        // columns); lines 6 and 7 are empty; line 8 is refused too.
+        ContactImportReport report = run("phone,address\n\n+3161234,\"1 Main St\nDelft\nNetherlands\",x\n\n\n+3161235,y,z\n");
+
+        assertThat(report.failed()).isEqualTo(2);
+        assertThat(report.errors()).extracting(ContactImportReport.LineError::line).containsExactly(3L, 8L);
     }
 
     @Test

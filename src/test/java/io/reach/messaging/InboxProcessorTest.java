@@ -21,13 +21,7 @@ class InboxProcessorTest {
         // to record that on the next connection the pool hands out.
         Clock clock = Clock.fixed(Instant.parse("2026-12-05T03:00:00Z"), java.time.ZoneOffset.UTC);
         DroppingInbox inbox = new DroppingInbox(clock, 1);
-        InboxProcessor processor = new InboxProcessor("test-callbacks", "TEST", inbox, new TransactionTemplate(new NoTransactions()),
-                Duration.ofSeconds(1), Duration.ofSeconds(60), clock, new io.reach.shared.DatabaseOutage(clock)) {
-            @Override
-            protected Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
-                return Duration.ofSeconds(2);
-            }
-
+        InboxProcessor processor = new RetryingInTwoSeconds(inbox, clock) {
             @Override
             protected void process(WebhookInbox.Entry entry) {
                 throw dropped();
@@ -47,13 +41,7 @@ class InboxProcessorTest {
                 new WebhookInbox.Entry(2L, null, "b:applies", 1), new WebhookInbox.Entry(3L, null, "a:applies", 1),
                 new WebhookInbox.Entry(4L, null, "b:applies too", 1)));
         List<String> applied = new java.util.concurrent.CopyOnWriteArrayList<>();
-        InboxProcessor processor = new InboxProcessor("test-callbacks", "TEST", inbox, new TransactionTemplate(new NoTransactions()),
-                Duration.ofSeconds(1), Duration.ofSeconds(60), clock, new io.reach.shared.DatabaseOutage(clock)) {
-            @Override
-            protected Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
-                return Duration.ofSeconds(2);
-            }
-
+        InboxProcessor processor = new RetryingInTwoSeconds(inbox, clock) {
             @Override
             protected String orderingKey(WebhookInbox.Entry entry) {
                 return entry.body().substring(0, 1);
@@ -89,6 +77,19 @@ class InboxProcessorTest {
         processor.receive(null, "a:comes later");
         assertThat(applied).containsExactly("b:applies", "b:applies too", "c:comes later");
         assertThat(inbox.stored).containsExactly("a:comes later");
+    }
+
+    /** A processor whose failed entries are tried again in 2 s, without transactions or a database. */
+    private abstract static class RetryingInTwoSeconds extends InboxProcessor {
+        RetryingInTwoSeconds(WebhookInbox inbox, Clock clock) {
+            super("test-callbacks", "TEST", inbox, new TransactionTemplate(new NoTransactions()), Duration.ofSeconds(1),
+                    Duration.ofSeconds(60), clock, new io.reach.shared.DatabaseOutage(clock));
+        }
+
+        @Override
+        protected Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
+            return Duration.ofSeconds(2);
+        }
     }
 
     private static DataAccessResourceFailureException dropped() {

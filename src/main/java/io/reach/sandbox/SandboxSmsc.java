@@ -69,7 +69,7 @@ public final class SandboxSmsc {
     public record Submit(String destination, byte dataCoding, byte esmClass, byte[] payload, String reference, String messageId,
                          java.time.Instant receivedAt) {}
 
-    /** How long a receipt the ESME refused waits before it is delivered again. */
+    /** How long a receipt (or an inbound SMS) the ESME refused waits before it is delivered again. */
     private static final long REFUSED_AGAIN_AFTER_MS = 1_000;
     /** How long a receipt kept as its session went away waits, should another session have bound meanwhile. */
     private static final long KEPT_AGAIN_AFTER_MS = 250;
@@ -441,11 +441,28 @@ public final class SandboxSmsc {
 
     /**
      * Sends an SMS to the bound ESME from {@code sourceAddress} of the type {@code ton}, as SMSCs write it: international
-     * without its "+", national as dialled in the SMSC's country, alphanumeric.
+     * without its "+", national as dialled in the SMSC's country, alphanumeric. Throws {@link IllegalStateException}
+     * when no ESME is bound; one that does not take it (it refuses it for the moment, or answers too late) gets it again.
      */
     public void deliverInbound(String sourceAddress, TypeOfNumber ton, String to, String text) {
-        SMPPServerSession session = sessions.stream().filter(s -> s.getSessionState().isBound()).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no ESME is bound to the sandbox SMSC"));
+        if (!hasBoundSession()) {
+            throw new IllegalStateException("no ESME is bound to the sandbox SMSC");
+        }
+        inbound(sourceAddress, ton, to, text);
+    }
+
+    /**
+     * Delivers an inbound SMS to a bound session; one the ESME refused for the moment, or did not answer in time, is
+     * kept and delivered again, as receipts are (and as an SMSC does: an ESME that answered late may get it twice).
+     * Kept ones are not in the journal: a restart of the sandbox forgets them.
+     */
+    private void inbound(String sourceAddress, TypeOfNumber ton, String to, String text) {
+        Runnable retry = () -> inbound(sourceAddress, ton, to, text);
+        SMPPServerSession session = sessions.stream().filter(s -> s.getSessionState().isBound()).findFirst().orElse(null);
+        if (session == null) {
+            keep(retry, KEPT_AGAIN_AFTER_MS);
+            return;
+        }
         io.reach.messaging.sms.SmsEncoding.Encoded encoded = io.reach.messaging.sms.SmsEncoding.encode(text, 0);
         try {
             session.deliverShortMessage("", ton, NumberingPlanIndicator.ISDN, sourceAddress,
@@ -454,7 +471,10 @@ public final class SandboxSmsc {
                             == io.reach.messaging.sms.SmsEncoding.Alphabet.GSM7 ? org.jsmpp.bean.Alphabet.ALPHA_DEFAULT
                             : org.jsmpp.bean.Alphabet.ALPHA_UCS2), encoded.parts().getFirst().payload());
         } catch (Exception e) {
-            throw new IllegalStateException("the sandbox SMSC could not deliver the inbound SMS", e);
+            log.info("Sandbox SMSC: the inbound SMS from {} was not taken ({}); it is delivered again shortly",
+                    sourceAddress, e.getClass().getSimpleName());
+            keep(retry, e instanceof org.jsmpp.extra.NegativeResponseException ? REFUSED_AGAIN_AFTER_MS
+                    : KEPT_AGAIN_AFTER_MS);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.reach.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
@@ -54,6 +55,29 @@ class SandboxSmscTest {
                 .anyMatch(text -> text.contains("stat:DELIVRD"));
     }
 
+    @Test
+    void anInboundSmsTheEsmeRefusesForTheMomentIsDeliveredAgainUntilTakenAndThenOnlyOnce() throws Exception {
+        SandboxSmsc smsc = new SandboxSmsc(HandsetRules.load(null), "reach", "secret", 100, null);
+        int port = smsc.start(0);
+        assertThatThrownBy(() -> smsc.deliverInbound("+31612340054", "Reach", "STOP"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("no ESME is bound");
+        SMPPSession session = boundEsme(port, 2);
+        try {
+            // Reach refuses a deliver_sm while its database is out of reach: the handset's SMS is not lost for that.
+            smsc.deliverInbound("+31612340054", "Reach", "STOP");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> !receipts.isEmpty());
+            assertThat(refused).hasValue(2);
+            assertThat(receipts).singleElement().satisfies(sms -> {
+                assertThat(new String(sms.getShortMessage())).isEqualTo("STOP");
+                assertThat(sms.getSourceAddr()).isEqualTo("31612340054");
+            });
+        } finally {
+            session.unbindAndClose();
+            smsc.shutdown();
+        }
+    }
+
     private final List<DeliverSm> receipts = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -62,14 +86,10 @@ class SandboxSmscTest {
     }
 
     /**
-     * Starts an SMSC on the journal in {@link #directory}, submits one SMS, takes its receipts (refusing the first
-     * {@code refuseFirst} with a temporary error, as Reach does while its database is out of reach), stops; returns
-     * its id.
+     * An ESME bound to the SMSC on {@code port} that refuses the first {@code refuseFirst} deliver_sm with a temporary
+     * error, as Reach does while its database is out of reach, and keeps the others in {@link #receipts}.
      */
-    private String submitOnceAndTakeItsReceipts(String destination, int refuseFirst) throws Exception {
-        SandboxJournal journal = SandboxJournal.open(JSON, directory, Instant.now());
-        SandboxSmsc smsc = new SandboxSmsc(HandsetRules.load(null), "reach", "secret", 100, journal);
-        int port = smsc.start(0);
+    private SMPPSession boundEsme(int port, int refuseFirst) throws Exception {
         SMPPSession session = new SMPPSession();
         receipts.clear();
         session.setMessageReceiverListener(new MessageReceiverListener() {
@@ -91,9 +111,22 @@ class SandboxSmscTest {
                 throw new ProcessRequestException("not here", 0x03);
             }
         });
+        session.connectAndBind("127.0.0.1", port, new BindParameter(BindType.BIND_TRX, "reach", "secret", "",
+                TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null), 10_000);
+        return session;
+    }
+
+    /**
+     * Starts an SMSC on the journal in {@link #directory}, submits one SMS, takes its receipts (refusing the first
+     * {@code refuseFirst} with a temporary error, as Reach does while its database is out of reach), stops; returns
+     * its id.
+     */
+    private String submitOnceAndTakeItsReceipts(String destination, int refuseFirst) throws Exception {
+        SandboxJournal journal = SandboxJournal.open(JSON, directory, Instant.now());
+        SandboxSmsc smsc = new SandboxSmsc(HandsetRules.load(null), "reach", "secret", 100, journal);
+        int port = smsc.start(0);
+        SMPPSession session = boundEsme(port, refuseFirst);
         try {
-            session.connectAndBind("127.0.0.1", port, new BindParameter(BindType.BIND_TRX, "reach", "secret", "",
-                    TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null), 10_000);
             String id = session.submitShortMessage("", TypeOfNumber.ALPHANUMERIC, NumberingPlanIndicator.UNKNOWN, "Reach",
                     TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, destination, new ESMClass(), (byte) 0,
                     (byte) 1, null, null, new RegisteredDelivery((byte) 0x01), (byte) 0,

@@ -25,6 +25,8 @@ public abstract class InboxProcessor extends BackgroundWorker {
     // Under load a webhook carries few events and the groups are long: applying them together saves a transaction,
     // and the statements of the set-based application, per entry.
     private static final int ENTRIES_PER_TRANSACTION = 50;
+    // The attempt whose failure is the first one worth a warning, with its stack (earlier ones may pass).
+    private static final int FIRST_WARNING = 4;
     // How long recording that an entry failed is tried again on connections the database had dropped.
     private static final Duration MARKING_PATIENCE = Duration.ofSeconds(5);
 
@@ -242,9 +244,15 @@ public abstract class InboxProcessor extends BackgroundWorker {
             });
         } catch (RuntimeException e) {
             Duration wait = retryDelay(entry, e);
-            if (worthWarning(e) && (log.isDebugEnabled() || entry.attempt() > 3)) {
-                log.warn("{} entry {} could not be processed (attempt {}); retrying in {}", source, entry.id(),
-                        entry.attempt(), wait, e);
+            if (worthWarning(e) && (log.isDebugEnabled() || entry.attempt() >= FIRST_WARNING)) {
+                if (log.isDebugEnabled() || entry.attempt() == FIRST_WARNING) {
+                    log.warn("{} entry {} could not be processed (attempt {}); retrying in {}", source, entry.id(),
+                            entry.attempt(), wait, e);
+                } else {
+                    // One that keeps failing is tried again for ever (every 5 minutes by default): its stack once is enough.
+                    log.warn("{} entry {} could not be processed (attempt {}; its stack is logged at attempt {}); retrying in {}: {}",
+                            source, entry.id(), entry.attempt(), FIRST_WARNING, wait, io.reach.shared.PassingFailures.cause(e));
+                }
             }
             if (key != null) {
                 failed.add(key);

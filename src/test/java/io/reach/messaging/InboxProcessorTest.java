@@ -13,7 +13,40 @@ import org.springframework.transaction.support.AbstractPlatformTransactionManage
 import org.springframework.transaction.support.DefaultTransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
+@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
 class InboxProcessorTest {
+
+    @Test
+    void anEntryThatKeepsFailingIsWarnedAboutWithItsStackOnceAndInOneLineAfterwards(
+            org.springframework.boot.test.system.CapturedOutput output) {
+        Clock clock = Clock.fixed(Instant.parse("2026-12-06T00:10:00Z"), java.time.ZoneOffset.UTC);
+        // Its fourth attempt (the first warned about) and a later one, each about a message of its own.
+        RecordingInbox inbox = new RecordingInbox(clock, List.of(new WebhookInbox.Entry(1L, null, "a:fails", 4),
+                new WebhookInbox.Entry(2L, null, "b:fails", 9)));
+        InboxProcessor processor = new RetryingInTwoSeconds(inbox, clock) {
+            @Override
+            protected String orderingKey(WebhookInbox.Entry entry) {
+                return entry.body().substring(0, 1);
+            }
+
+            @Override
+            protected void process(WebhookInbox.Entry entry) {
+                throw new IllegalStateException(entry.body().charAt(0) + " cannot be read");
+            }
+        };
+
+        assertThat(processor.doWork()).isEqualTo(2);
+
+        assertThat(inbox.retries).hasSize(2);
+        List<String> lines = output.getOut().lines().toList();
+        int fourth = lines.indexOf(lines.stream().filter(line -> line.contains("entry 1 could not be processed")).findFirst().orElseThrow());
+        assertThat(lines.get(fourth)).contains(" WARN ").contains("(attempt 4)");
+        assertThat(lines.get(fourth + 1)).as("its stack").contains("IllegalStateException: a cannot be read");
+        assertThat(lines.get(fourth + 2)).startsWith("\tat ");
+        assertThat(lines).filteredOn(line -> line.contains("entry 2 could not be processed")).singleElement().asString()
+                .contains(" WARN ", "(attempt 9; its stack is logged at attempt 4)", "IllegalStateException: b cannot be read");
+        assertThat(output.getOut()).doesNotContain("IllegalStateException: b cannot be read\n\tat ");
+    }
 
     @Test
     void anEntryThatFailedOnADroppedConnectionIsGivenItsRetryThoughTheNextConnectionWasDroppedToo() {

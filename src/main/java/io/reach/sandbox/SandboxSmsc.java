@@ -472,7 +472,8 @@ public final class SandboxSmsc {
                             : org.jsmpp.bean.Alphabet.ALPHA_UCS2), encoded.parts().getFirst().payload());
         } catch (Exception e) {
             log.info("Sandbox SMSC: the inbound SMS from {} was not taken ({}); it is delivered again shortly",
-                    sourceAddress, e.getClass().getSimpleName());
+                    sourceAddress, e instanceof org.jsmpp.extra.NegativeResponseException refused
+                            ? String.format("command_status 0x%08X", refused.getCommandStatus()) : e.getClass().getSimpleName());
             keep(retry, e instanceof org.jsmpp.extra.NegativeResponseException ? REFUSED_AGAIN_AFTER_MS
                     : KEPT_AGAIN_AFTER_MS);
         }

@@ -141,8 +141,10 @@ class KilledMidRunIT {
             first.destroyForcibly();
         }
         // In the middle of the run: journeys had ended, others waited for a status, and messages were still on their way.
+        // Fewer may have ended than the counts read before the kill said: the engine's commits do not wait for H2's
+        // file (DurableCommits), and the last of them are taken up again from their leases (a CI run: 17 of the 18).
         assertThat(journeysAtTheKill.getOrDefault("ENDED", 0L)).as("journeys at the kill: %s", journeysAtTheKill)
-                .isBetween((long) JOURNEYS / 5, (long) JOURNEYS - 1);
+                .isBetween(1L, (long) JOURNEYS - 1);
         assertThat(journeysAtTheKill.getOrDefault("WAITING", 0L)).as("journeys at the kill: %s", journeysAtTheKill).isPositive();
         assertThat(messagesAtTheKill.entrySet()).as("messages at the kill: %s", messagesAtTheKill)
                 .anySatisfy(count -> assertThat(count.getKey()).matches(".* (QUEUED|SUBMITTED|SENT)"));

@@ -216,11 +216,15 @@ public abstract class InboxProcessor extends BackgroundWorker {
         } catch (RuntimeException e) {
             log.debug("{} entries {} could not be applied together; applying them one by one", source,
                     entries.stream().map(WebhookInbox.Entry::id).toList(), e);
+            List<Long> behind = new java.util.ArrayList<>();
             for (WebhookInbox.Entry entry : entries) {
-                if (waitBehindFailed(List.of(entry), keys, failed).size() == 1) {
+                if (failed.contains(keys.get(entry.id()))) {
+                    behind.add(entry.id());
+                } else {
                     apply(entry, keys.get(entry.id()), failed);
                 }
             }
+            giveBack(behind);
         }
     }
 
@@ -229,11 +233,15 @@ public abstract class InboxProcessor extends BackgroundWorker {
                                                       java.util.Set<String> failed) {
         List<Long> behind = entries.stream().filter(entry -> failed.contains(keys.get(entry.id())))
                 .map(WebhookInbox.Entry::id).toList();
-        if (behind.isEmpty()) {
-            return entries;
+        giveBack(behind);
+        return behind.isEmpty() ? entries : entries.stream().filter(entry -> !behind.contains(entry.id())).toList();
+    }
+
+    /** Gives entries back untried, in one statement, to wait behind the failed one of their group. */
+    private void giveBack(List<Long> ids) {
+        if (!ids.isEmpty()) {
+            io.reach.shared.PassingFailures.retryUndone(() -> inbox.giveBack(ids), MARKING_PATIENCE);
         }
-        io.reach.shared.PassingFailures.retryUndone(() -> inbox.giveBack(behind), MARKING_PATIENCE);
-        return entries.stream().filter(entry -> !behind.contains(entry.id())).toList();
     }
 
     private void apply(WebhookInbox.Entry entry, String key, java.util.Set<String> failed) {

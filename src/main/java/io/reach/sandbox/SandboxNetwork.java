@@ -44,7 +44,7 @@ public class SandboxNetwork implements SmartLifecycle {
     private int twilioPort;
     private URI webhookTarget;
 
-    SandboxNetwork(SandboxSettings settings, Senders senders, JsonMapper json,
+    SandboxNetwork(SandboxSettings settings, Senders senders, JsonMapper json, java.time.Clock clock,
                    @org.springframework.beans.factory.annotation.Value("${reach.data-dir:./data}") String dataDir) {
         this.settings = settings;
         this.senders = senders;
@@ -52,7 +52,7 @@ public class SandboxNetwork implements SmartLifecycle {
             throw new IllegalArgumentException("reach.sandbox.history-size must be at least 1, not " + settings.historySize());
         }
         HandsetRules rules = HandsetRules.load(settings.rulesFile());
-        this.webhooks = new SandboxWebhooks(json, settings.phoneNumberId(), settings.wabaId(), settings.displayNumber(),
+        this.webhooks = new SandboxWebhooks(json, clock, settings.phoneNumberId(), settings.wabaId(), settings.displayNumber(),
                 settings.appSecret(), settings.webhookBatchSize(), settings.webhookConcurrency());
         this.journal = SandboxJournal.open(json, java.nio.file.Path.of(dataDir, "sandbox"), java.time.Instant.now());
         this.graphApi = new SandboxGraphApi(json, rules, webhooks, settings.phoneNumberId(), settings.accessToken(),

@@ -54,6 +54,10 @@ final class SandboxWebhooks {
     }
 
     private final JsonMapper json;
+    // Reach's clock, for the times the webhooks report (when a status happened, when a handset wrote): they are
+    // compared with the times Reach records, so a test that moves Reach's clock moves the handsets' too. The webhooks'
+    // delays stay in real time.
+    private final java.time.Clock clock;
     private final HttpClient http = BoundedBody.http1Client(Duration.ofSeconds(5));
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2,
             Thread.ofPlatform().name("sandbox-handsets-", 0).daemon(true).factory());
@@ -70,12 +74,13 @@ final class SandboxWebhooks {
     /** An event whose time has come, with what to do once Reach took it (given when its webhook was first posted). */
     private record Due(Event event, java.util.function.Consumer<Instant> then) {}
 
-    SandboxWebhooks(JsonMapper json, String phoneNumberId, String wabaId, String displayNumber, String appSecret,
-                    int batchSize, int concurrency) {
+    SandboxWebhooks(JsonMapper json, java.time.Clock clock, String phoneNumberId, String wabaId, String displayNumber,
+                    String appSecret, int batchSize, int concurrency) {
         if (batchSize < 1 || concurrency < 1) {
             throw new IllegalArgumentException("reach.sandbox.webhook-batch-size and webhook-concurrency must be at least 1");
         }
         this.json = json;
+        this.clock = clock;
         this.phoneNumberId = phoneNumberId;
         this.wabaId = wabaId;
         this.displayNumber = displayNumber;
@@ -203,7 +208,7 @@ final class SandboxWebhooks {
         ObjectNode item = json.createObjectNode();
         item.put("id", wamid);
         item.put("status", status);
-        item.put("timestamp", String.valueOf(Instant.now().getEpochSecond()));
+        item.put("timestamp", String.valueOf(clock.instant().getEpochSecond()));
         item.put("recipient_id", recipientDigits);
         if (callbackData != null) {
             item.put("biz_opaque_callback_data", callbackData);
@@ -236,7 +241,7 @@ final class SandboxWebhooks {
         ObjectNode message = json.createObjectNode();
         message.put("from", fromDigits);
         message.put("id", SandboxGraphApi.newWamid());
-        message.put("timestamp", String.valueOf(Instant.now().getEpochSecond()));
+        message.put("timestamp", String.valueOf(clock.instant().getEpochSecond()));
         if (reply.button() != null || Boolean.TRUE.equals(reply.quoted())) {
             ObjectNode context = message.putObject("context");
             context.put("from", displayNumber.replaceAll("[^0-9]", ""));

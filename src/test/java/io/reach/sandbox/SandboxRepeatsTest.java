@@ -27,7 +27,7 @@ class SandboxRepeatsTest {
     void aSendRetriedWithItsIdempotencyKeyMakesOneMessageYetCountsAsTwoAnsweredSendsAsMetaWouldMakeTwo(CapturedOutput output)
             throws Exception {
         JsonMapper json = JsonMapper.builder().build();
-        SandboxWebhooks webhooks = new SandboxWebhooks(json, PHONE_NUMBER_ID, "102290129340398", "+15550783881", "secret", 100, 1);
+        SandboxWebhooks webhooks = new SandboxWebhooks(json, java.time.Clock.systemUTC(), PHONE_NUMBER_ID, "102290129340398", "+15550783881", "secret", 100, 1);
         webhooks.shutdown(); // no webhooks: only the answers count here
         SandboxGraphApi graphApi = new SandboxGraphApi(json, HandsetRules.load(null), webhooks, PHONE_NUMBER_ID, "token", 100, null);
         int port = graphApi.start(0);

@@ -152,8 +152,31 @@ class SandboxWebhooksTest {
         assertThat(quoted.path("context").path("id").asString()).isEqualTo("wamid.a");
     }
 
+    @Test
+    void reportsTheTimesOfStatusesAndRepliesOnReachsClockNotTheMachines() {
+        firstAnswer.countDown();
+        // Reach's clock, moved on a month as a test moves it: the times a handset reports are compared with Reach's own.
+        Instant reachNow = Instant.now().plus(Duration.ofDays(30)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        webhooks = webhooks(100, 1, java.time.Clock.fixed(reachNow, java.time.ZoneOffset.UTC));
+        webhooks.sendInOrder(Instant.now(), List.of(
+                new SandboxWebhooks.Scheduled(0, webhooks.status("wamid.a", "31612000001", "sent", "m", null)),
+                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", null, new Handset.Reply(0L, null, null, "Hi", null)))));
+
+        java.util.function.Function<String, List<String>> times = field -> received.stream()
+                .flatMap(payload -> java.util.stream.StreamSupport.stream(payload.path("entry").path(0).path("changes").path(0)
+                        .path("value").path(field).spliterator(), false))
+                .map(item -> item.path("timestamp").asString()).toList();
+        await().atMost(PATIENCE).until(() -> times.apply("statuses").size() == 1 && times.apply("messages").size() == 1);
+        assertThat(times.apply("statuses")).containsExactly(String.valueOf(reachNow.getEpochSecond()));
+        assertThat(times.apply("messages")).containsExactly(String.valueOf(reachNow.getEpochSecond()));
+    }
+
     private SandboxWebhooks webhooks(int batchSize, int concurrency) {
-        SandboxWebhooks created = new SandboxWebhooks(json, "100000000000009", "200000000000009", "+15550100009", SECRET,
+        return webhooks(batchSize, concurrency, java.time.Clock.systemUTC());
+    }
+
+    private SandboxWebhooks webhooks(int batchSize, int concurrency, java.time.Clock clock) {
+        SandboxWebhooks created = new SandboxWebhooks(json, clock, "100000000000009", "200000000000009", "+15550100009", SECRET,
                 batchSize, concurrency);
         created.target(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/webhooks/whatsapp"));
         return created;

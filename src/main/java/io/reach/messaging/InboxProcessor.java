@@ -254,8 +254,9 @@ public abstract class InboxProcessor extends BackgroundWorker {
             Duration wait = retryDelay(entry, e);
             if (worthWarning(e) && (log.isDebugEnabled() || entry.attempt() >= FIRST_WARNING)) {
                 if (log.isDebugEnabled() || entry.attempt() == FIRST_WARNING) {
-                    log.warn("{} entry {} could not be processed (attempt {}); retrying in {}", source, entry.id(),
-                            entry.attempt(), wait, e);
+                    log.warn("{} entry {} could not be processed (attempt {}); retrying in {} (GET /api/v1/failing-callbacks"
+                            + " lists the callbacks that fail, POST …/{}/discard gives one up)", source, entry.id(),
+                            entry.attempt(), wait, entry.id(), e);
                 } else {
                     // One that keeps failing is tried again for ever (every 5 minutes by default): its stack once is enough.
                     log.warn("{} entry {} could not be processed (attempt {}; its stack is logged at attempt {}); retrying in {}: {}",

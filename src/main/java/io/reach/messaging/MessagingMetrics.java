@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
 /**
  * The send queue's and the stored callbacks' backlogs as metrics, read from the database at each scrape (the same on
  * every node): how late the dispatchers are with the queued messages due, per channel, and the processors with the
- * providers' callbacks stored for later, per source.
+ * providers' callbacks stored for later, per source, and how many of those callbacks keep failing.
  */
 @Component
 class MessagingMetrics implements MeterBinder {
@@ -26,8 +26,11 @@ class MessagingMetrics implements MeterBinder {
     private final Dialect dialect;
     private final BacklogGauges gauges;
     private final List<String> sources;
+    private final WebhookInbox inbox;
 
-    MessagingMetrics(JdbcTemplate jdbc, Dialect dialect, BacklogGauges gauges, List<InboxProcessor> processors) {
+    MessagingMetrics(JdbcTemplate jdbc, Dialect dialect, BacklogGauges gauges, List<InboxProcessor> processors,
+                     WebhookInbox inbox) {
+        this.inbox = inbox;
         this.jdbc = jdbc;
         this.dialect = dialect;
         this.gauges = gauges;
@@ -47,6 +50,10 @@ class MessagingMetrics implements MeterBinder {
                     .description("How long the provider's callback stored for later and due longest has waited to be"
                             + " applied; 0 when none waits. Most callbacks are applied as they come and never wait")
                     .tag("source", source.toLowerCase(Locale.ROOT)).baseUnit("seconds").register(registry);
+            Gauge.builder("reach.callbacks.failing", gauges.count(() -> inbox.failingCount(source)))
+                    .description("How many of the provider's stored callbacks failed at their last attempt and wait for"
+                            + " their retry (GET /api/v1/failing-callbacks lists them)")
+                    .tag("source", source.toLowerCase(Locale.ROOT)).register(registry);
         }
     }
 

@@ -21,6 +21,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class WebhookInbox {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WebhookInbox.class);
+
     private final JdbcClient jdbc;
     private final org.springframework.jdbc.core.JdbcTemplate claims;
     private final io.reach.shared.Dialect dialect;
@@ -152,6 +154,58 @@ public class WebhookInbox {
         jdbc.sql("UPDATE webhook_inbox SET lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?")
                 .params(Times.utc(retryAt), io.reach.shared.Texts.clip(error, 2000), id)
                 .update();
+    }
+
+    /**
+     * Stored callbacks not applied whose last attempt failed, by id, after {@code after} (null: from the first), of one
+     * source or of all ({@code source} null).
+     */
+    public List<FailingCallback> failing(String source, Long after, int limit) {
+        return jdbc.sql("SELECT id, channel, sender_id, received_at, attempts, next_attempt_at, last_error, body"
+                        + " FROM webhook_inbox WHERE processed_at IS NULL AND last_error IS NOT NULL AND id > ?"
+                        + (source == null ? "" : " AND channel = ?") + " ORDER BY id LIMIT ?")
+                .params(source == null ? List.of(after == null ? 0L : after, limit)
+                        : List.of(after == null ? 0L : after, source, limit))
+                .query((rs, n) -> new FailingCallback(rs.getLong("id"), rs.getString("channel").toLowerCase(java.util.Locale.ROOT),
+                        rs.getObject("sender_id", UUID.class), Times.instant(rs, "received_at"), rs.getInt("attempts"),
+                        Times.instant(rs, "next_attempt_at"), rs.getString("last_error"), rs.getString("body")))
+                .list();
+    }
+
+    /** How many stored callbacks of a source are not applied and failed at their last attempt. */
+    public long failingCount(String source) {
+        return jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE channel = ? AND processed_at IS NULL AND last_error IS NOT NULL")
+                .param(source).query(Long.class).single();
+    }
+
+    /** What became of a callback that was to be discarded. */
+    public enum Discarded { DISCARDED, NOT_FAILING, BEING_APPLIED }
+
+    /**
+     * Gives up a stored callback that failed at its last attempt: it is no longer tried, and holds back no later
+     * callback about its message. It stays in the inbox as a processed one would, its error kept (an applied callback
+     * keeps none), and is deleted with them. Refused while a processor has it in hand.
+     */
+    public Discarded discard(long id) {
+        return transactions.execute(tx -> {
+            OffsetDateTime now = Times.now(clock);
+            // Locked, so that no claim takes it meanwhile (a claim skips a locked row).
+            record Failing(String source, int attempts, String lastError, OffsetDateTime leaseUntil) {}
+            java.util.Optional<Failing> failing = jdbc.sql("SELECT channel, attempts, last_error, lease_until FROM webhook_inbox"
+                            + " WHERE id = ? AND processed_at IS NULL AND last_error IS NOT NULL FOR UPDATE")
+                    .param(id).query((rs, n) -> new Failing(rs.getString("channel"), rs.getInt("attempts"),
+                            rs.getString("last_error"), rs.getObject("lease_until", OffsetDateTime.class))).optional();
+            if (failing.isEmpty()) {
+                return Discarded.NOT_FAILING;
+            }
+            if (failing.get().leaseUntil() != null && failing.get().leaseUntil().isAfter(now)) {
+                return Discarded.BEING_APPLIED;
+            }
+            jdbc.sql("UPDATE webhook_inbox SET processed_at = ?, ordering_key = NULL WHERE id = ?").params(now, id).update();
+            log.info("{} callback {} was discarded through the API after {} failed attempts (the last: {})",
+                    failing.get().source(), id, failing.get().attempts(), failing.get().lastError());
+            return Discarded.DISCARDED;
+        });
     }
 
     /**

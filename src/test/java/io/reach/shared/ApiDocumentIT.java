@@ -42,7 +42,7 @@ class ApiDocumentIT extends ReachIntegrationTest {
         JsonNode paths = api.get("/v3/api-docs").json().path("paths");
 
         for (String path : List.of("/api/v1/flows/{id}/journeys", "/api/v1/flows/{id}/reports", "/api/v1/contacts",
-                "/api/v1/messages", "/api/v1/inbound-messages", "/api/v1/journeys/{id}/path")) {
+                "/api/v1/messages", "/api/v1/inbound-messages", "/api/v1/journeys/{id}/path", "/api/v1/failing-callbacks")) {
             JsonNode get = paths.path(path).path("get");
             assertThat(get.path("responses").path("200").path("headers").path("Link").path("description").asString())
                     .as(path).contains("rel=\"next\"");

@@ -457,6 +457,66 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void listsTheCallbacksThatKeepFailingWithTheirErrorAndGivesUpOneOnRequest() {
+        UUID sender = UUID.fromString(api.get("/api/v1/senders").json().path(0).path("id").asString());
+        String first = "{\"object\":\"whatsapp_business_account\",\"unreadable\":\"first\",";
+        String second = "{\"object\":\"whatsapp_business_account\",\"unreadable\":\"second\",";
+        inbox.store(WhatsAppWebhookController.SOURCE, sender, first);
+        inbox.store(WhatsAppWebhookController.SOURCE, sender, second);
+        // Other tests' unreadable payloads fail in the same database: these two are told apart by their bodies.
+        java.util.function.Function<String, java.util.Optional<JsonNode>> listed = body -> api
+                .allItems("/api/v1/failing-callbacks?source=whatsapp&limit=2").stream()
+                .filter(item -> body.equals(item.path("body").asString())).findFirst();
+        await().atMost(PATIENCE).until(() -> listed.apply(first).isPresent() && listed.apply(second).isPresent());
+
+        JsonNode failing = listed.apply(first).orElseThrow();
+        assertThat(failing.path("source").asString()).isEqualTo("whatsapp");
+        assertThat(failing.path("senderId").asString()).isEqualTo(sender.toString());
+        assertThat(failing.path("attempts").asInt()).isPositive();
+        assertThat(failing.path("lastError").asString()).isNotBlank();
+        assertThat(failing.path("nextAttemptAt").isString()).isTrue();
+        // Oldest first, a page at a time.
+        long firstId = failing.path("id").asLong();
+        Api.Response page = api.get("/api/v1/failing-callbacks?limit=1&after=" + (firstId - 1));
+        assertThat(Api.ids(page.json())).containsExactly(String.valueOf(firstId));
+        assertThat(page.headers().get("link")).containsExactly("</api/v1/failing-callbacks?limit=1&after=" + firstId + ">; rel=\"next\"");
+        assertThat(api.get("/api/v1/failing-callbacks?source=smpp").json().valueStream()
+                .map(item -> item.path("body").asString())).doesNotContain(first, second);
+        java.util.function.Supplier<Long> failingInDatabase = () -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox"
+                + " WHERE channel = 'WHATSAPP' AND processed_at IS NULL AND last_error IS NOT NULL").query(Long.class).single();
+        String gauge = "reach_callbacks_failing{source=\"whatsapp\"}";
+        assertThat(api.metricsOnce(metrics -> metrics.getOrDefault(gauge, -1.0) == failingInDatabase.get().doubleValue()).get(gauge))
+                .isGreaterThanOrEqualTo(2.0);
+
+        Api.Response discarded = api.post("/api/v1/failing-callbacks/" + firstId + "/discard", "");
+        assertThat(discarded.status()).as(discarded.body()).isEqualTo(204);
+
+        assertThat(listed.apply(first)).isEmpty();
+        assertThat(listed.apply(second)).isPresent();
+        // Kept as a processed callback would be, with the error it last failed with; it is no longer tried.
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE id = ? AND processed_at IS NOT NULL AND last_error IS NOT NULL")
+                .param(firstId).query(Long.class).single()).isOne();
+        Api.Response again = api.post("/api/v1/failing-callbacks/" + firstId + "/discard", "");
+        assertThat(again.status()).isEqualTo(404);
+        assertThat(again.json().path("error").asString()).isEqualTo("not_found");
+
+        // One a processor (of this node or another) has in hand cannot be given up until that attempt is over.
+        long secondId = listed.apply(second).orElseThrow().path("id").asLong();
+        jdbc.sql("UPDATE webhook_inbox SET lease_until = ? WHERE id = ?")
+                .params(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusMinutes(10), secondId).update();
+        Api.Response inHand = api.post("/api/v1/failing-callbacks/" + secondId + "/discard", "");
+        assertThat(inHand.status()).isEqualTo(409);
+        jdbc.sql("UPDATE webhook_inbox SET lease_until = NULL WHERE id = ?").param(secondId).update();
+        assertThat(api.post("/api/v1/failing-callbacks/" + secondId + "/discard", "").status()).isEqualTo(204);
+        assertThat(api.metricsOnce(metrics -> metrics.getOrDefault(gauge, -1.0) == failingInDatabase.get().doubleValue()).get(gauge))
+                .isEqualTo(failingInDatabase.get().doubleValue());
+
+        assertThat(api.get("/api/v1/failing-callbacks?source=fax").status()).isEqualTo(400);
+        assertThat(api.get("/api/v1/failing-callbacks?limit=0").status()).isEqualTo(400);
+        assertThat(api.get("/api/v1/failing-callbacks?after=x").status()).isEqualTo(400);
+    }
+
+    @Test
     void keepsAStatusForAnUnknownMessageAndMatchesItWhenTheMessageAppears() {
         postSigned(statuses(status("wamid.not-yet-known", "delivered", null)));
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/unmatched-statuses").json().toString())

@@ -1,0 +1,62 @@
+package io.reach.messaging;
+
+import io.reach.shared.ApiException;
+import io.reach.shared.Pages;
+import java.util.List;
+import java.util.Locale;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * REST API over the providers' callbacks that Reach stored and could not apply: those whose last attempt failed, to
+ * see why, and to give up one that will never apply (it is otherwise tried again for as long as it fails).
+ */
+@RestController
+class FailingCallbackController {
+
+    private final WebhookInbox inbox;
+    private final List<String> sources;
+
+    FailingCallbackController(WebhookInbox inbox, List<InboxProcessor> processors) {
+        this.inbox = inbox;
+        this.sources = processors.stream().map(InboxProcessor::source).distinct().sorted().toList();
+    }
+
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200",
+            description = "a page of stored callbacks whose last attempt failed, oldest first",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+    @GetMapping("/api/v1/failing-callbacks")
+    ResponseEntity<List<FailingCallback>> list(@RequestParam(required = false) String source,
+                                               @RequestParam(required = false) Long after,
+                                               @RequestParam(defaultValue = "100") int limit) {
+        if (limit < 1 || limit > 1000) {
+            throw ApiException.invalidField("limit", "must be between 1 and 1000");
+        }
+        String stored = source == null ? null : source.toUpperCase(Locale.ROOT);
+        if (stored != null && !sources.contains(stored)) {
+            throw ApiException.invalidField("source", "must be one of " + sources.stream()
+                    .map(name -> name.toLowerCase(Locale.ROOT)).toList());
+        }
+        return Pages.withNextLink(inbox.failing(stored, after, limit), limit, "/api/v1/failing-callbacks?limit=" + limit
+                + (source == null ? "" : "&source=" + Pages.encoded(source)), FailingCallback::id);
+    }
+
+    /** Gives up a callback that failed: it is no longer tried, and stays in the inbox with its error. */
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "204",
+            description = "given up: no longer tried, kept in the inbox with its error")
+    @PostMapping("/api/v1/failing-callbacks/{id}/discard")
+    ResponseEntity<Void> discard(@PathVariable long id) {
+        return switch (inbox.discard(id)) {
+            case DISCARDED -> ResponseEntity.noContent().build();
+            case NOT_FAILING -> throw new ApiException(HttpStatus.NOT_FOUND, "not_found", "no stored callback " + id
+                    + " waits for a retry after a failure (it was applied, discarded, or never failed)");
+            case BEING_APPLIED -> throw ApiException.conflict("callback " + id
+                    + " is being tried again right now; ask again once that attempt is over");
+        };
+    }
+}

@@ -55,8 +55,8 @@ final class SandboxWebhooks {
 
     private final JsonMapper json;
     // Reach's clock, for the times the webhooks report (when a status happened, when a handset wrote): they are
-    // compared with the times Reach records, so a test that moves Reach's clock moves the handsets' too. The webhooks'
-    // delays stay in real time.
+    // compared with the times Reach records, so a test that moves Reach's clock moves the handsets' too. The events'
+    // delays and the webhooks' retries stay in real time.
     private final java.time.Clock clock;
     private final HttpClient http = BoundedBody.http1Client(Duration.ofSeconds(5));
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2,
@@ -114,7 +114,7 @@ final class SandboxWebhooks {
         }
         Scheduled event = events.get(index);
         long delay = Handset.delayUntil(start, event.afterMs());
-        timer.schedule(() -> enqueue(new Due(event.event(), posted -> {
+        timer.schedule(() -> enqueue(new Due(stamped(event.event()), posted -> {
             if (timer.isShutdown()) {
                 return; // stopping: an event Reach may not have taken stays owed
             }
@@ -122,6 +122,17 @@ final class SandboxWebhooks {
             progress.accept(index + 1);
             next(start, events, index + 1, progress);
         })), delay, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The event with the time it comes about, now that it is due (a status, a handset's text typed seconds after the
+     * message came): Meta reports when each happened, and Reach takes a typed text as the answer to the question sent
+     * before it. Retries of its webhook carry the same time.
+     */
+    private Event stamped(Event event) {
+        (event.status() != null ? event.status() : event.message()).put("timestamp",
+                String.valueOf(clock.instant().getEpochSecond()));
+        return event;
     }
 
     private void enqueue(Due event) {

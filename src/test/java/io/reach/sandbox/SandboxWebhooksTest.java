@@ -153,22 +153,43 @@ class SandboxWebhooksTest {
     }
 
     @Test
-    void reportsTheTimesOfStatusesAndRepliesOnReachsClockNotTheMachines() {
+    void reportsEachStatusAndReplyAtTheTimeItComesAboutOnReachsClock() {
         firstAnswer.countDown();
-        // Reach's clock, moved on a month as a test moves it: the times a handset reports are compared with Reach's own.
-        Instant reachNow = Instant.now().plus(Duration.ofDays(30)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        webhooks = webhooks(100, 1, java.time.Clock.fixed(reachNow, java.time.ZoneOffset.UTC));
-        webhooks.sendInOrder(Instant.now(), List.of(
+        // Reach's clock, moved on a month as a test moves it; the events are made at the send, a minute before they
+        // come about: a handset's text is typed after the message came, and Reach takes it as the answer to the
+        // question sent before it.
+        Instant sentAt = Instant.now().plus(Duration.ofDays(30)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant cameAbout = sentAt.plus(Duration.ofMinutes(1));
+        java.util.concurrent.atomic.AtomicReference<Instant> reachNow = new java.util.concurrent.atomic.AtomicReference<>(sentAt);
+        webhooks = webhooks(100, 1, new java.time.Clock() {
+            @Override
+            public Instant instant() {
+                return reachNow.get();
+            }
+
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                throw new UnsupportedOperationException();
+            }
+        });
+        List<SandboxWebhooks.Scheduled> events = List.of(
                 new SandboxWebhooks.Scheduled(0, webhooks.status("wamid.a", "31612000001", "sent", "m", null)),
-                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", null, new Handset.Reply(0L, null, null, "Hi", null)))));
+                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", null, new Handset.Reply(0L, null, null, "Hi", null))));
+        reachNow.set(cameAbout);
+        webhooks.sendInOrder(Instant.now(), events);
 
         java.util.function.Function<String, List<String>> times = field -> received.stream()
                 .flatMap(payload -> java.util.stream.StreamSupport.stream(payload.path("entry").path(0).path("changes").path(0)
                         .path("value").path(field).spliterator(), false))
                 .map(item -> item.path("timestamp").asString()).toList();
         await().atMost(PATIENCE).until(() -> times.apply("statuses").size() == 1 && times.apply("messages").size() == 1);
-        assertThat(times.apply("statuses")).containsExactly(String.valueOf(reachNow.getEpochSecond()));
-        assertThat(times.apply("messages")).containsExactly(String.valueOf(reachNow.getEpochSecond()));
+        assertThat(times.apply("statuses")).containsExactly(String.valueOf(cameAbout.getEpochSecond()));
+        assertThat(times.apply("messages")).containsExactly(String.valueOf(cameAbout.getEpochSecond()));
     }
 
     private SandboxWebhooks webhooks(int batchSize, int concurrency) {

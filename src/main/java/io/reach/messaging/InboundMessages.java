@@ -79,7 +79,8 @@ public class InboundMessages {
             log.warn("Ignoring an inbound {} message: {}", candidate.channel(), unkeepable.get());
             return Optional.empty();
         }
-        UUID contactId = contacts.idForInbound(candidate.from());
+        // An SMS from an alphanumeric sender (a bank's, an operator's notices) is no one to answer: kept without a contact.
+        UUID contactId = isPhoneNumber(candidate.from()) ? contacts.idForInbound(candidate.from()) : null;
         String context = candidate.contextProviderMessageId() == null
                 || candidate.contextProviderMessageId().length() > Messages.LONGEST_PROVIDER_ID
                 || candidate.contextProviderMessageId().indexOf('\u0000') >= 0 ? null : candidate.contextProviderMessageId();
@@ -104,6 +105,11 @@ public class InboundMessages {
         }
         events.publishEvent(new InboundMessageReceived(message));
         return Optional.of(message);
+    }
+
+    /** Whether an inbound message's sender is a phone number ("+" and digits), which a contact can have. */
+    static boolean isPhoneNumber(String from) {
+        return from != null && from.length() > 1 && from.charAt(0) == '+' && from.chars().skip(1).allMatch(c -> c >= '0' && c <= '9');
     }
 
     /** Whether the contact wrote to this sender within the last {@code window} (WhatsApp's customer-service window). */

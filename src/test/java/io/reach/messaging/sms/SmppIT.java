@@ -270,6 +270,20 @@ class SmppIT extends ReachIntegrationTest {
     }
 
     @Test
+    void anSmsFromAnAlphanumericSenderIsStoredWithoutMakingAContactOfIt() {
+        smsc.deliverInbound("Vodafone", org.jsmpp.bean.TypeOfNumber.ALPHANUMERIC, "Reach", "Your bundle renews on the 1st");
+
+        await().atMost(PATIENCE).until(() -> api.allItems("/api/v1/inbound-messages?limit=1000").stream()
+                .anyMatch(message -> "Your bundle renews on the 1st".equals(message.path("text").asString())));
+        JsonNode inbound = api.allItems("/api/v1/inbound-messages?limit=1000").stream()
+                .filter(message -> "Your bundle renews on the 1st".equals(message.path("text").asString())).findFirst().orElseThrow();
+        assertThat(inbound.path("from").asString()).isEqualTo("Vodafone");
+        assertThat(inbound.path("contactId").isNull() || inbound.path("contactId").isMissingNode()).as(inbound.toString()).isTrue();
+        assertThat(api.allItems("/api/v1/contacts?limit=1000").stream().map(contact -> contact.path("phone").asString()))
+                .doesNotContain("Vodafone", "+Vodafone");
+    }
+
+    @Test
     void anSmsSayingStopOptsItsContactOutAndStartOptsItBackIn() {
         String phone = "+31612350801";
         String contact = Fixtures.consentingContact(api, phone).path("id").asString();

@@ -134,7 +134,8 @@ public class Messages {
             boolean fresh = dialect.insertUnlessDuplicateThen(batches, new Dialect.SqlStatement(sql, params), "idempotency_key",
                     List.of(firstEvent));
             if (fresh) {
-                events.publishEvent(new MessageStatusesReported(List.of(new MessageStatusReported(id, status, false, now, null))));
+                events.publishEvent(new MessageStatusesReported(List.of(
+                        new MessageStatusReported(id, message.channel(), status, false, now, null))));
             }
             return fresh;
         });
@@ -422,10 +423,10 @@ public class Messages {
         Instant now = clock.instant();
         List<Object> params = new java.util.ArrayList<>(messageIds.stream().distinct().sorted().toList());
         String in = SqlLists.placeholders(params.size());
-        java.util.Map<UUID, String> recorded = new java.util.LinkedHashMap<>();
+        java.util.Map<UUID, Withdrawn> recorded = new java.util.LinkedHashMap<>();
         List<UUID> inHand = new java.util.ArrayList<>();
         // SKIP LOCKED: a dispatcher claiming one right now holds its row, and is about to send it.
-        jdbc.sql("SELECT id, recorded_statuses, lease_until FROM messages WHERE id IN (" + in + ") AND status = 'QUEUED'"
+        jdbc.sql("SELECT id, channel, recorded_statuses, lease_until FROM messages WHERE id IN (" + in + ") AND status = 'QUEUED'"
                         + " ORDER BY id FOR UPDATE SKIP LOCKED")
                 .params(params)
                 .query(rs -> {
@@ -433,7 +434,7 @@ public class Messages {
                     if (lease != null && lease.toInstant().isAfter(now)) {
                         inHand.add(rs.getObject("id", UUID.class));
                     } else {
-                        recorded.put(rs.getObject("id", UUID.class), rs.getString("recorded_statuses"));
+                        recorded.put(rs.getObject("id", UUID.class), withdrawn(rs));
                     }
                 });
         if (!inHand.isEmpty()) {
@@ -472,13 +473,13 @@ public class Messages {
     private void blockIfQueued(UUID messageId, String reason) {
         Instant now = clock.instant();
         io.reach.shared.PassingFailures.retry(() -> transactions.executeWithoutResult(tx -> {
-            java.util.Map<UUID, String> recorded = new java.util.LinkedHashMap<>();
+            java.util.Map<UUID, Withdrawn> recorded = new java.util.LinkedHashMap<>();
             String[] why = {reason};
-            jdbc.sql("SELECT id, recorded_statuses, withdrawal_pending FROM messages WHERE id = ? AND status = 'QUEUED'"
+            jdbc.sql("SELECT id, channel, recorded_statuses, withdrawal_pending FROM messages WHERE id = ? AND status = 'QUEUED'"
                             + (reason == null ? " AND withdrawal_pending IS NOT NULL" : "") + " FOR UPDATE")
                     .param(messageId)
                     .query(rs -> {
-                        recorded.put(rs.getObject("id", UUID.class), rs.getString("recorded_statuses"));
+                        recorded.put(rs.getObject("id", UUID.class), withdrawn(rs));
                         if (why[0] == null) {
                             why[0] = rs.getString("withdrawal_pending");
                         }
@@ -489,14 +490,22 @@ public class Messages {
         }), RECORDING_PATIENCE);
     }
 
-    /** Blocks queued messages the caller holds locked (their ids and recorded statuses), with {@code reason}. */
-    private void block(java.util.Map<UUID, String> recorded, String reason, Instant now) {
+    /** A queued message about to be withdrawn: its channel and its recorded statuses, as its row keeps them. */
+    private record Withdrawn(Channel channel, String recordedStatuses) {}
+
+    private static Withdrawn withdrawn(ResultSet rs) throws SQLException {
+        return new Withdrawn(Channel.valueOf(rs.getString("channel")), rs.getString("recorded_statuses"));
+    }
+
+    /** Blocks queued messages the caller holds locked (their ids, channels and recorded statuses), with {@code reason}. */
+    private void block(java.util.Map<UUID, Withdrawn> recorded, String reason, Instant now) {
         String why = io.reach.shared.Texts.clip(reason, 1000);
         // The messages' rows, then their timelines' new entries, written at once.
         List<Dialect.SqlStatement> writes = new java.util.ArrayList<>();
         List<Dialect.SqlStatement> timeline = new java.util.ArrayList<>();
         List<MessageStatusReported> reported = new java.util.ArrayList<>();
-        recorded.forEach((id, stored) -> {
+        recorded.forEach((id, message) -> {
+            String stored = message.recordedStatuses();
             Set<MessageStatus> statuses = stored == null ? null : recordedStatuses(stored);
             if (statuses != null) {
                 statuses.add(MessageStatus.BLOCKED);
@@ -507,7 +516,7 @@ public class Messages {
             timeline.add(new Dialect.SqlStatement("INSERT INTO message_events (message_id, status, occurred_at, recorded_at,"
                     + " inferred) VALUES (?, ?, ?, ?, ?)",
                     List.of(id, MessageStatus.BLOCKED.name(), Times.utc(now), Times.utc(now), false)));
-            reported.add(new MessageStatusReported(id, MessageStatus.BLOCKED, false, now, null));
+            reported.add(new MessageStatusReported(id, message.channel(), MessageStatus.BLOCKED, false, now, null));
         });
         writes.addAll(timeline);
         dialect.runTogether(batches, writes);
@@ -1007,7 +1016,8 @@ public class Messages {
                                   String errorTitle, String errorDetails, String pricing, boolean inferred,
                                   List<MessageStatusReported> reported) {
         message.recorded.add(status);
-        reported.add(new MessageStatusReported(message.before.id(), status, inferred, occurredAt, errorCode));
+        reported.add(new MessageStatusReported(message.before.id(), message.before.channel(), status, inferred, occurredAt,
+                errorCode));
         return new Object[] {message.before.id(), status.name(), Times.utc(occurredAt), Times.utc(now), errorCode, errorTitle,
                 errorDetails, pricing, inferred};
     }

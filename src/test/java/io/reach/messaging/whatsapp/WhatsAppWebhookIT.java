@@ -517,6 +517,32 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void countsTheMessagesThatReachEachStatusPerChannelOnceTheirTimelinesHaveThem() {
+        // This test's dispatcher sends nothing: every timeline entry below is one this test makes.
+        java.util.function.Function<String, Double> count = status -> api.metrics()
+                .getOrDefault("reach_messages_statuses_total{channel=\"whatsapp\",status=\"" + status + "\"}", -1.0);
+        Map<String, Double> before = new java.util.HashMap<>();
+        for (String status : List.of("queued", "submitted", "sent", "delivered", "read", "failed")) {
+            before.put(status, count.apply(status));
+            assertThat(before.get(status)).as(status).isGreaterThanOrEqualTo(0.0);
+        }
+        String read = submittedMessage("wamid.counted-read");
+        String failed = submittedMessage("wamid.counted-failed");
+        await().atMost(PATIENCE).until(processor::appliesOnArrival);
+
+        // Read without delivered (an inferred delivery counts), a failure, and a status already recorded (no entry).
+        postSigned(statuses(status("wamid.counted-read", "read", null), status("wamid.counted-failed", "failed", 131026)));
+        postSigned(statuses(status("wamid.counted-read", "read", null)));
+
+        assertThat(timeline(api, read)).containsExactly("queued", "submitted", "read", "delivered(inferred)");
+        assertThat(timeline(api, failed)).containsExactly("queued", "submitted", "failed");
+        Map<String, Double> added = Map.of("queued", 2.0, "submitted", 2.0, "sent", 0.0, "delivered", 1.0, "read", 1.0,
+                "failed", 1.0);
+        added.forEach((status, more) -> assertThat(count.apply(status) - before.get(status)).as(status).isEqualTo(more));
+        assertThat(api.metrics()).containsKey("reach_messages_statuses_total{channel=\"sms\",status=\"delivered\"}");
+    }
+
+    @Test
     void keepsAStatusForAnUnknownMessageAndMatchesItWhenTheMessageAppears() {
         postSigned(statuses(status("wamid.not-yet-known", "delivered", null)));
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/unmatched-statuses").json().toString())

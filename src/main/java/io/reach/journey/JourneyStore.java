@@ -36,6 +36,7 @@ class JourneyStore {
     record Row(Journey journey, String waitingFor, String decisionDetail, int failedTurns) {}
 
     private final JdbcClient jdbc;
+    private final JourneyCounts journeyCounts;
     private final org.springframework.jdbc.core.JdbcTemplate batches;
     private final Dialect dialect;
     private final JsonMapper json;
@@ -43,7 +44,8 @@ class JourneyStore {
     private final String node;
 
     JourneyStore(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate batches, Dialect dialect, JsonMapper json, Clock clock,
-                 @org.springframework.beans.factory.annotation.Value("${reach.node-id:}") String node) {
+                 @org.springframework.beans.factory.annotation.Value("${reach.node-id:}") String node, JourneyCounts counts) {
+        this.journeyCounts = counts;
         this.jdbc = jdbc;
         this.batches = batches;
         this.dialect = dialect;
@@ -76,6 +78,7 @@ class JourneyStore {
                 List.of(id, versionId, startStep, now, node, id));
         boolean created = dialect.insertUnlessDuplicateThen(batches, new Dialect.SqlStatement(INSERT_JOURNEY, params), "entry_key",
                 List.of(firstStep));
+        journeyCounts.started(created ? 1 : 0);
         return created ? Optional.of(id) : Optional.empty();
     }
 
@@ -129,6 +132,7 @@ class JourneyStore {
         if (!firstSteps.isEmpty()) {
             batches.batchUpdate(INSERT_FIRST_STEP, firstSteps);
         }
+        journeyCounts.started(firstSteps.size());
         return firstSteps.size();
     }
 
@@ -286,6 +290,7 @@ class JourneyStore {
                         + " waiting_kind = NULL, waiting_message_id = NULL, waiting_for = NULL, decision = NULL,"
                         + " decision_detail = NULL, lease_until = NULL WHERE id IN (" + in + ")")
                 .params(journeyParams).update();
+        journeyCounts.finished(Journey.CANCELLED, ids.size());
         return ids;
     }
 
@@ -467,6 +472,7 @@ class JourneyStore {
     /** Writes what a transaction of a journey's turn changed; call it last in that transaction. */
     void write(Writes writes) {
         dialect.runTogether(batches, statements(writes));
+        journeyCounts.finished(writes.state, 1);
     }
 
     /**
@@ -476,6 +482,7 @@ class JourneyStore {
      */
     void writeCommittingWithoutWaitingForTheFlush(Writes writes) {
         dialect.runTogetherCommittingWithoutWaitingForTheFlush(batches, statements(writes));
+        journeyCounts.finished(writes.state, 1);
     }
 
     /** The statements that write {@code writes}: at most the open step's, one per step entered, and the journey's. */

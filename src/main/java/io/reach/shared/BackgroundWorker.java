@@ -215,17 +215,7 @@ public abstract class BackgroundWorker implements SmartLifecycle {
 
     /** Wakes the worker once the current transaction commits (at once when there is none), so it sees the new work. */
     public void wakeAfterCommit() {
-        if (org.springframework.transaction.support.TransactionSynchronizationManager.isSynchronizationActive()) {
-            org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
-                    new org.springframework.transaction.support.TransactionSynchronization() {
-                        @Override
-                        public void afterCommit() {
-                            wake();
-                        }
-                    });
-        } else {
-            wake();
-        }
+        AfterCommit.run(this::wake);
     }
 
     public void wake() {

@@ -122,6 +122,18 @@ class ExampleFlowIT extends ReachIntegrationTest {
         done.path("steps").path("ask_pickup").path("branches").properties()
                 .forEach(e -> askPickup.put(e.getKey(), e.getValue().asLong()));
         assertThat(askPickup).isEqualTo(Map.of("YES", 40L, "NO", 0L, "any_text", 0L, "no_reply", 20L));
+        // This test's node alone counted them (its own context): every journey started and ended once, and one message
+        // queued per send step entered.
+        Map<String, Double> counted = Map.of("reach_journeys_started_total", 200.0,
+                "reach_journeys_finished_total{state=\"ended\"}", 200.0,
+                "reach_journeys_finished_total{state=\"failed\"}", 0.0,
+                "reach_journeys_finished_total{state=\"cancelled\"}", 0.0,
+                "reach_messages_statuses_total{channel=\"whatsapp\",status=\"queued\"}", 200.0,
+                "reach_messages_statuses_total{channel=\"sms\",status=\"queued\"}", 110.0,
+                "reach_messages_statuses_total{channel=\"voice\",status=\"queued\"}", 50.0,
+                "reach_messages_statuses_total{channel=\"whatsapp\",status=\"failed\"}", 90.0);
+        assertThat(api.metricsOnce(metrics -> metrics.entrySet().containsAll(counted.entrySet())))
+                .containsAllEntriesOf(counted);
 
         // Every failed WhatsApp got exactly one SMS, every failed SMS exactly one call, no delivered one an SMS.
         FlowFixtures.MIX.forEach((group, count) -> {

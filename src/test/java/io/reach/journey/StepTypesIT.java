@@ -1629,9 +1629,13 @@ class StepTypesIT extends ReachIntegrationTest {
         String cancelledPhone = cancelledOne.phone();
         String goesOnPhone = other.phone();
 
+        String cancelledCount = "reach_journeys_finished_total{state=\"cancelled\"}";
+        double cancelledBefore = api.metrics().get(cancelledCount);
+
         Api.Response cancel = api.post("/api/v1/journeys/" + cancelled + "/cancel", Map.of("reason", "order 42 was cancelled"));
 
         assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
+        assertThat(api.metrics().get(cancelledCount)).isEqualTo(cancelledBefore + 1);
         assertThat(cancel.json().path("journey").path("state").asString()).isEqualTo("CANCELLED");
         assertThat(cancel.json().path("journey").path("error").asString())
                 .isEqualTo("cancelled through the API: order 42 was cancelled");
@@ -1652,6 +1656,7 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(again.status()).as(again.body()).isEqualTo(200);
         assertThat(again.json().path("withdrawnMessages").asInt()).isZero();
         assertThat(again.json().path("journey").path("error").asString()).endsWith("order 42 was cancelled");
+        assertThat(api.metrics().get(cancelledCount)).as("cancelled once").isEqualTo(cancelledBefore + 1);
         Api.Response ended = api.post("/api/v1/journeys/" + goesOn + "/cancel", "");
         assertThat(ended.status()).as(ended.body()).isEqualTo(409);
         assertThat(ended.json().path("message").asString()).contains("is ended");
@@ -1882,6 +1887,7 @@ class StepTypesIT extends ReachIntegrationTest {
                  "start":"pause","steps":[{"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""",
                 tag);
 
+        double startedBefore = api.metrics().get("reach_journeys_started_total");
         List<String> launches = new java.util.ArrayList<>();
         for (Api.Response launch : Api.atOnce(2, () -> api.post("/api/v1/flows/" + flow + "/launch", ""))) {
             assertThat(launch.status()).as(launch.body()).isEqualTo(202);
@@ -1892,6 +1898,8 @@ class StepTypesIT extends ReachIntegrationTest {
             started += FlowFixtures.awaitLaunch(api, launch, "DONE").path("started").asLong();
         }
         assertThat(started).isEqualTo(crowd);
+        assertThat(api.metricsOnce(metrics -> metrics.get("reach_journeys_started_total") == startedBefore + crowd)
+                .get("reach_journeys_started_total")).as("counted once each").isEqualTo(startedBefore + crowd);
         String version = api.get("/api/v1/flows/" + flow + "/versions").json().path(0).path("id").asString();
         assertThat(jdbc.sql("SELECT COUNT(*) FROM journeys WHERE flow_version_id = ?").param(java.util.UUID.fromString(version))
                 .query(Long.class).single()).isEqualTo(crowd);

@@ -34,9 +34,7 @@ class FailingCallbackController {
     ResponseEntity<List<FailingCallback>> list(@RequestParam(required = false) String source,
                                                @RequestParam(required = false) Long after,
                                                @RequestParam(defaultValue = "100") int limit) {
-        if (limit < 1 || limit > 1000) {
-            throw ApiException.invalidField("limit", "must be between 1 and 1000");
-        }
+        MessageController.checkPage(limit, 0);
         String stored = source == null ? null : source.toUpperCase(Locale.ROOT);
         if (stored != null && !sources.contains(stored)) {
             throw ApiException.invalidField("source", "must be one of " + sources.stream()

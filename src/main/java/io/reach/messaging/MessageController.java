@@ -64,7 +64,8 @@ class MessageController {
         return messages.unmatched(limit);
     }
 
-    private static void checkPage(int limit, int offset) {
+    /** Refuses a page's limit outside 1–1000, or a negative offset, naming the parameter. */
+    static void checkPage(int limit, int offset) {
         if (limit < 1 || limit > 1000) {
             throw ApiException.invalidField("limit", "must be between 1 and 1000");
         }

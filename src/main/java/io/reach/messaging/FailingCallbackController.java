@@ -14,16 +14,19 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * REST API over the providers' callbacks that Reach stored and could not apply: those whose last attempt failed, to
- * see why, and to give up one that will never apply (it is otherwise tried again for as long as it fails).
+ * see why, to try one again now that its cause is put right, and to give up one that will never apply (it is
+ * otherwise tried again for as long as it fails).
  */
 @RestController
 class FailingCallbackController {
 
     private final WebhookInbox inbox;
+    private final List<InboxProcessor> processors;
     private final List<String> sources;
 
     FailingCallbackController(WebhookInbox inbox, List<InboxProcessor> processors) {
         this.inbox = inbox;
+        this.processors = processors;
         this.sources = processors.stream().map(InboxProcessor::source).distinct().sorted().toList();
     }
 
@@ -49,8 +52,22 @@ class FailingCallbackController {
             description = "given up: no longer tried, kept in the inbox with its error")
     @PostMapping("/api/v1/failing-callbacks/{id}/discard")
     ResponseEntity<Void> discard(@PathVariable long id) {
-        return switch (inbox.discard(id)) {
-            case DISCARDED -> ResponseEntity.noContent().build();
+        return answer(id, inbox.discard(id), ResponseEntity.noContent().build());
+    }
+
+    /** Tries a callback that failed again now, instead of at the end of its backoff (up to 5 minutes). */
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202",
+            description = "due now: this node's processor tries it again in a moment")
+    @PostMapping("/api/v1/failing-callbacks/{id}/retry")
+    ResponseEntity<Void> retry(@PathVariable long id) {
+        ResponseEntity<Void> accepted = answer(id, inbox.retryNow(id), ResponseEntity.accepted().build());
+        processors.forEach(InboxProcessor::wake);
+        return accepted;
+    }
+
+    private static ResponseEntity<Void> answer(long id, WebhookInbox.Handled handled, ResponseEntity<Void> done) {
+        return switch (handled) {
+            case DONE -> done;
             case NOT_FAILING -> throw new ApiException(HttpStatus.NOT_FOUND, "not_found", "no stored callback " + id
                     + " waits for a retry after a failure (it was applied, discarded, or never failed)");
             case BEING_APPLIED -> throw ApiException.conflict("callback " + id

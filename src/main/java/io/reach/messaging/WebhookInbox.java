@@ -178,33 +178,50 @@ public class WebhookInbox {
                 .param(source).query(Long.class).single();
     }
 
-    /** What became of a callback that was to be discarded. */
-    public enum Discarded { DISCARDED, NOT_FAILING, BEING_APPLIED }
+    /** What became of a request about a failing callback (to discard it, to try it again now). */
+    public enum Handled { DONE, NOT_FAILING, BEING_APPLIED }
 
     /**
      * Gives up a stored callback that failed at its last attempt: it is no longer tried, and holds back no later
      * callback about its message. It stays in the inbox as a processed one would, its error kept (an applied callback
      * keeps none), and is deleted with them. Refused while a processor has it in hand.
      */
-    public Discarded discard(long id) {
+    public Handled discard(long id) {
+        return onFailing(id, (failing, now) -> {
+            jdbc.sql("UPDATE webhook_inbox SET processed_at = ?, ordering_key = NULL WHERE id = ?").params(now, id).update();
+            log.info("{} callback {} was discarded through the API after {} failed attempts (the last: {})",
+                    failing.source(), id, failing.attempts(), failing.lastError());
+        });
+    }
+
+    /**
+     * Makes a stored callback that failed at its last attempt due now, instead of at the end of its backoff (up to 5
+     * minutes): for when what made it fail was put right. Refused while a processor has it in hand.
+     */
+    public Handled retryNow(long id) {
+        return onFailing(id, (failing, now) ->
+                jdbc.sql("UPDATE webhook_inbox SET next_attempt_at = ? WHERE id = ?").params(now, id).update());
+    }
+
+    private record Failing(String source, int attempts, String lastError, OffsetDateTime leaseUntil) {}
+
+    /** Does {@code action} to a stored callback that failed at its last attempt and that no processor has in hand. */
+    private Handled onFailing(long id, java.util.function.BiConsumer<Failing, OffsetDateTime> action) {
         return transactions.execute(tx -> {
             OffsetDateTime now = Times.now(clock);
             // Locked, so that no claim takes it meanwhile (a claim skips a locked row).
-            record Failing(String source, int attempts, String lastError, OffsetDateTime leaseUntil) {}
             java.util.Optional<Failing> failing = jdbc.sql("SELECT channel, attempts, last_error, lease_until FROM webhook_inbox"
                             + " WHERE id = ? AND processed_at IS NULL AND last_error IS NOT NULL FOR UPDATE")
                     .param(id).query((rs, n) -> new Failing(rs.getString("channel"), rs.getInt("attempts"),
                             rs.getString("last_error"), rs.getObject("lease_until", OffsetDateTime.class))).optional();
             if (failing.isEmpty()) {
-                return Discarded.NOT_FAILING;
+                return Handled.NOT_FAILING;
             }
             if (failing.get().leaseUntil() != null && failing.get().leaseUntil().isAfter(now)) {
-                return Discarded.BEING_APPLIED;
+                return Handled.BEING_APPLIED;
             }
-            jdbc.sql("UPDATE webhook_inbox SET processed_at = ?, ordering_key = NULL WHERE id = ?").params(now, id).update();
-            log.info("{} callback {} was discarded through the API after {} failed attempts (the last: {})",
-                    failing.get().source(), id, failing.get().attempts(), failing.get().lastError());
-            return Discarded.DISCARDED;
+            action.accept(failing.get(), now);
+            return Handled.DONE;
         });
     }
 

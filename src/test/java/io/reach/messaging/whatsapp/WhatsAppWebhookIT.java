@@ -457,7 +457,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
-    void listsTheCallbacksThatKeepFailingWithTheirErrorAndGivesUpOneOnRequest() {
+    void listsTheCallbacksThatKeepFailingWithTheirErrorTriesOneAgainAndGivesUpOneOnRequest() {
         UUID sender = UUID.fromString(api.get("/api/v1/senders").json().path(0).path("id").asString());
         String first = "{\"object\":\"whatsapp_business_account\",\"unreadable\":\"first\",";
         String second = "{\"object\":\"whatsapp_business_account\",\"unreadable\":\"second\",";
@@ -500,12 +500,22 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         assertThat(again.status()).isEqualTo(404);
         assertThat(again.json().path("error").asString()).isEqualTo("not_found");
 
-        // One a processor (of this node or another) has in hand cannot be given up until that attempt is over.
+        // Backed off for a day (as after many attempts), it is tried again at once when asked.
         long secondId = listed.apply(second).orElseThrow().path("id").asLong();
+        jdbc.sql("UPDATE webhook_inbox SET next_attempt_at = ? WHERE id = ?")
+                .params(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusDays(1), secondId).update();
+        int attemptsBefore = listed.apply(second).orElseThrow().path("attempts").asInt();
+        Api.Response retried = api.post("/api/v1/failing-callbacks/" + secondId + "/retry", "");
+        assertThat(retried.status()).as(retried.body()).isEqualTo(202);
+        await().atMost(PATIENCE).until(() -> listed.apply(second).orElseThrow().path("attempts").asInt() > attemptsBefore);
+        assertThat(api.post("/api/v1/failing-callbacks/" + firstId + "/retry", "").status()).as("discarded").isEqualTo(404);
+
+        // One a processor (of this node or another) has in hand cannot be given up until that attempt is over.
         jdbc.sql("UPDATE webhook_inbox SET lease_until = ? WHERE id = ?")
                 .params(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusMinutes(10), secondId).update();
         Api.Response inHand = api.post("/api/v1/failing-callbacks/" + secondId + "/discard", "");
         assertThat(inHand.status()).isEqualTo(409);
+        assertThat(api.post("/api/v1/failing-callbacks/" + secondId + "/retry", "").status()).isEqualTo(409);
         jdbc.sql("UPDATE webhook_inbox SET lease_until = NULL WHERE id = ?").param(secondId).update();
         assertThat(api.post("/api/v1/failing-callbacks/" + secondId + "/discard", "").status()).isEqualTo(204);
         assertThat(api.metricsOnce(metrics -> metrics.getOrDefault(gauge, -1.0) == failingInDatabase.get().doubleValue()).get(gauge))

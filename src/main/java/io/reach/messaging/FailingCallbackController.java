@@ -27,7 +27,7 @@ class FailingCallbackController {
     FailingCallbackController(WebhookInbox inbox, List<InboxProcessor> processors) {
         this.inbox = inbox;
         this.processors = processors;
-        this.sources = processors.stream().map(InboxProcessor::source).distinct().sorted().toList();
+        this.sources = InboxProcessor.sourcesOf(processors);
     }
 
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200",

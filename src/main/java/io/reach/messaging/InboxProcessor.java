@@ -67,6 +67,11 @@ public abstract class InboxProcessor extends BackgroundWorker {
         return source;
     }
 
+    /** The sources of these processors, each once, in name order. */
+    static List<String> sourcesOf(List<InboxProcessor> processors) {
+        return processors.stream().map(InboxProcessor::source).distinct().sorted().toList();
+    }
+
     /**
      * Stores a callback that just came in and, unless callbacks of this source stored earlier still wait on this
      * node, applies it in the same transaction: its statuses and replies count before the provider gets its answer,

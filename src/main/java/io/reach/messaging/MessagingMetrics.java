@@ -34,7 +34,7 @@ class MessagingMetrics implements MeterBinder {
         this.jdbc = jdbc;
         this.dialect = dialect;
         this.gauges = gauges;
-        this.sources = processors.stream().map(InboxProcessor::source).distinct().sorted().toList();
+        this.sources = InboxProcessor.sourcesOf(processors);
     }
 
     @Override

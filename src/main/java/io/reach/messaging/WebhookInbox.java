@@ -161,11 +161,11 @@ public class WebhookInbox {
      * source or of all ({@code source} null).
      */
     public List<FailingCallback> failing(String source, Long after, int limit) {
+        long from = after == null ? 0L : after;
         return jdbc.sql("SELECT id, channel, sender_id, received_at, attempts, next_attempt_at, last_error, body"
                         + " FROM webhook_inbox WHERE processed_at IS NULL AND last_error IS NOT NULL AND id > ?"
                         + (source == null ? "" : " AND channel = ?") + " ORDER BY id LIMIT ?")
-                .params(source == null ? List.of(after == null ? 0L : after, limit)
-                        : List.of(after == null ? 0L : after, source, limit))
+                .params(source == null ? List.of(from, limit) : List.of(from, source, limit))
                 .query((rs, n) -> new FailingCallback(rs.getLong("id"), rs.getString("channel").toLowerCase(java.util.Locale.ROOT),
                         rs.getObject("sender_id", UUID.class), Times.instant(rs, "received_at"), rs.getInt("attempts"),
                         Times.instant(rs, "next_attempt_at"), rs.getString("last_error"), rs.getString("body")))

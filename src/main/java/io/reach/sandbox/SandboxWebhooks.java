@@ -215,11 +215,11 @@ final class SandboxWebhooks {
         this.longestRetryWaitMs = longest.toMillis();
     }
 
+    /** A status of a message; its time is set when it comes about (see {@link #stamped}). */
     Event status(String wamid, String recipientDigits, String status, String callbackData, Integer errorCode) {
         ObjectNode item = json.createObjectNode();
         item.put("id", wamid);
         item.put("status", status);
-        item.put("timestamp", String.valueOf(clock.instant().getEpochSecond()));
         item.put("recipient_id", recipientDigits);
         if (callbackData != null) {
             item.put("biz_opaque_callback_data", callbackData);
@@ -245,6 +245,7 @@ final class SandboxWebhooks {
         return new Event(item, null, null);
     }
 
+    /** A handset's answer; its time is set when it is typed (see {@link #stamped}). */
     Event reply(String fromDigits, String contextWamid, Handset.Reply reply) {
         ObjectNode contact = json.createObjectNode();
         contact.putObject("profile").put("name", "Sandbox handset " + fromDigits.substring(Math.max(0, fromDigits.length() - 4)));
@@ -252,7 +253,6 @@ final class SandboxWebhooks {
         ObjectNode message = json.createObjectNode();
         message.put("from", fromDigits);
         message.put("id", SandboxGraphApi.newWamid());
-        message.put("timestamp", String.valueOf(clock.instant().getEpochSecond()));
         if (reply.button() != null || Boolean.TRUE.equals(reply.quoted())) {
             ObjectNode context = message.putObject("context");
             context.put("from", displayNumber.replaceAll("[^0-9]", ""));

@@ -34,6 +34,12 @@ class MetricsIT extends ReachIntegrationTest {
     void healthStaysOpenForLoadBalancersAndEveryOtherEndpointIsBehindTheToken() {
         assertThat(api.getWithoutToken("/actuator/health").status()).isEqualTo(200);
         assertThat(api.getWithoutToken("/actuator/info").status()).isEqualTo(200);
+        // The probes of a container platform, outside Kubernetes too.
+        for (String probe : java.util.List.of("/actuator/health/liveness", "/actuator/health/readiness")) {
+            Api.Response answer = api.getWithoutToken(probe);
+            assertThat(answer.status()).as(probe).isEqualTo(200);
+            assertThat(answer.body()).as(probe).contains("\"status\":\"UP\"");
+        }
         // The endpoints' list, and endpoints an operator may expose besides (not exposed here: 404 with the token).
         for (String path : java.util.List.of("/actuator", "/actuator/", "/actuator/env", "/actuator/heapdump",
                 "/actuator/health/../env", "/actuator/info/../env", "/actuator;x=1/env", "/actuator/health/%2e%2e/env",

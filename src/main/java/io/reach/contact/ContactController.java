@@ -1,6 +1,5 @@
 package io.reach.contact;
 
-import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
 import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -59,12 +58,7 @@ class ContactController {
                                        @RequestParam(required = false) String after,
                                        @RequestParam(defaultValue = "100") int limit,
                                        @RequestParam(defaultValue = "0") int offset) {
-        if (limit < 1 || limit > 1000) {
-            throw ApiException.invalidField("limit", "must be between 1 and 1000");
-        }
-        if (offset < 0) {
-            throw ApiException.invalidField("offset", "must not be negative");
-        }
+        Pages.checkLimit(limit, offset);
         if (phone != null) {
             String e164 = contacts.phoneNumbers().require("phone", phone);
             return ResponseEntity.ok(contacts.findByPhone(e164).map(List::of).orElse(List.of()));

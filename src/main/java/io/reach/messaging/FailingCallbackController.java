@@ -37,7 +37,7 @@ class FailingCallbackController {
     ResponseEntity<List<FailingCallback>> list(@RequestParam(required = false) String source,
                                                @RequestParam(required = false) Long after,
                                                @RequestParam(defaultValue = "100") int limit) {
-        MessageController.checkPage(limit, 0);
+        Pages.checkLimit(limit, 0);
         String stored = source == null ? null : source.toUpperCase(Locale.ROOT);
         if (stored != null && !sources.contains(stored)) {
             throw ApiException.invalidField("source", "must be one of " + sources.stream()

@@ -1,6 +1,5 @@
 package io.reach.messaging;
 
-import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
 import io.reach.shared.Pages;
 import java.util.List;
@@ -35,7 +34,7 @@ class MessageController {
                                        @RequestParam(required = false) String after,
                                        @RequestParam(defaultValue = "100") int limit,
                                        @RequestParam(defaultValue = "0") int offset) {
-        checkPage(limit, offset);
+        Pages.checkLimit(limit, offset);
         Pages.afterOrOffset(after, offset);
         List<Message> page = messages.list(contactId == null ? null : Ids.parse("contactId", contactId), campaignId,
                 after == null ? null : Ids.parse("after", after), limit, offset);
@@ -51,7 +50,7 @@ class MessageController {
     ResponseEntity<List<InboundMessage>> inbound(@RequestParam(required = false) String contactId,
                                                  @RequestParam(required = false) String after,
                                                  @RequestParam(defaultValue = "100") int limit) {
-        checkPage(limit, 0);
+        Pages.checkLimit(limit, 0);
         List<InboundMessage> page = inbound.list(contactId == null ? null : Ids.parse("contactId", contactId),
                 after == null ? null : Ids.parse("after", after), limit);
         return Pages.withNextLink(page, limit, "/api/v1/inbound-messages?limit=" + limit
@@ -60,17 +59,7 @@ class MessageController {
 
     @GetMapping("/api/v1/unmatched-statuses")
     List<UnmatchedStatus> unmatched(@RequestParam(defaultValue = "100") int limit) {
-        checkPage(limit, 0);
+        Pages.checkLimit(limit, 0);
         return messages.unmatched(limit);
-    }
-
-    /** Refuses a page's limit outside 1–1000, or a negative offset, naming the parameter. */
-    static void checkPage(int limit, int offset) {
-        if (limit < 1 || limit > 1000) {
-            throw ApiException.invalidField("limit", "must be between 1 and 1000");
-        }
-        if (offset < 0) {
-            throw ApiException.invalidField("offset", "must not be negative");
-        }
     }
 }

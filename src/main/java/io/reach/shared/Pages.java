@@ -25,6 +25,16 @@ public final class Pages {
         return ok.body(page);
     }
 
+    /** Refuses a page of fewer than 1 or more than 1,000 items, or a negative offset (0 where a list has none). */
+    public static void checkLimit(int limit, int offset) {
+        if (limit < 1 || limit > 1000) {
+            throw ApiException.invalidField("limit", "must be between 1 and 1000");
+        }
+        if (offset < 0) {
+            throw ApiException.invalidField("offset", "must not be negative");
+        }
+    }
+
     /** Refuses a request that gives both a cursor and an offset: they would say two different pages. */
     public static void afterOrOffset(String after, int offset) {
         if (after != null && offset > 0) {

@@ -4,9 +4,13 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.TokenStreamContext;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.core.exc.UnexpectedEndOfInputException;
+import tools.jackson.core.io.ContentReference;
 import tools.jackson.databind.exc.InvalidFormatException;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.PropertyBindingException;
@@ -54,7 +58,10 @@ public record JsonProblem(String path, String message) {
 
     private static String what(JacksonException failure) {
         return switch (failure) {
-            case StreamReadException syntax -> "is not valid JSON: " + Texts.clip(syntax.getOriginalMessage(), 300) + at(syntax.getLocation());
+            case UnexpectedEndOfInputException end when unclosed(end) != null ->
+                    "is not valid JSON: it ends before the " + unclosed(end) + " is closed" + at(end.getLocation());
+            case StreamReadException syntax -> "is not valid JSON: " + Texts.clip(withoutStartMarker(syntax.getOriginalMessage()), 300)
+                    + at(syntax.getLocation());
             case PropertyBindingException unknown -> "is not a field here" + known(unknown.getKnownPropertyIds());
             case InvalidFormatException nul when TextWithoutNul.PROBLEM.equals(nul.getOriginalMessage()) -> TextWithoutNul.PROBLEM;
             case InvalidFormatException format -> "'" + Texts.clip(String.valueOf(format.getValue()), 100) + "' is not "
@@ -67,6 +74,29 @@ public record JsonProblem(String path, String message) {
                     Texts.clip(refused.getCause().getMessage(), 300);
             default -> "could not be read";
         };
+    }
+
+    /**
+     * The array or object that a body ending too soon left open, with where it opened ("array opened at line 1,
+     * column 11"); null when the parser is gone or nothing was open, or for a text or a name cut short, which Jackson's
+     * own message says (a closing quote missing).
+     */
+    private static String unclosed(UnexpectedEndOfInputException end) {
+        if (!(end.processor() instanceof JsonParser parser) || end.getTokenBeingDecoded() == JsonToken.VALUE_STRING
+                || end.getTokenBeingDecoded() == JsonToken.PROPERTY_NAME || parser.streamReadContext() == null
+                || parser.streamReadContext().inRoot()) {
+            return null;
+        }
+        TokenStreamContext open = parser.streamReadContext();
+        TokenStreamLocation start = open.startLocation(ContentReference.unknown());
+        return (open.inArray() ? "array" : "object") + (start == null || start.getLineNr() < 1 ? ""
+                : " opened at line " + start.getLineNr() + ", column " + start.getColumnNr());
+    }
+
+    // Jackson names where an unclosed array or object started by its source, which Reach's mapper keeps out of messages
+    // ("[Source: REDACTED …; byte offset: #UNKNOWN]"): of no use to the one who sent the body.
+    private static String withoutStartMarker(String message) {
+        return message == null ? "" : message.replaceFirst("(?s) \\(start marker at .*\\)$", "");
     }
 
     private static String at(TokenStreamLocation location) {

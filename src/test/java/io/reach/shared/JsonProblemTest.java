@@ -60,6 +60,26 @@ class JsonProblemTest {
     }
 
     @Test
+    void saysWhereAnUnclosedObjectOrArrayOpenedWithoutTheParsersInternals() {
+        JsonProblem object = problemReading("{\"items\": [\n  {\"id\": \"a\"}");
+        JsonProblem array = problemReading("{\"items\": [");
+
+        assertThat(object.message()).isEqualTo("is not valid JSON: it ends before the array opened at line 1, column 11 is closed"
+                + " (line 2, column 14)");
+        assertThat(array.message()).isEqualTo("is not valid JSON: it ends before the array opened at line 1, column 11 is closed"
+                + " (line 1, column 12)");
+        assertThat(problemReading("{").message()).isEqualTo("is not valid JSON: it ends before the object opened at line 1,"
+                + " column 1 is closed (line 1, column 2)");
+        assertThat(problemReading("{\"items\": [{\"id\": \"a").message())
+                .startsWith("is not valid JSON: Unexpected end-of-input").doesNotContain("Source").endsWith("(line 1, column 21)");
+        // A parser no longer at hand (the failure rethrown without it): the internals are cut from Jackson's message.
+        assertThat(JsonProblem.of(new tools.jackson.core.exc.UnexpectedEndOfInputException(null, null,
+                "Unexpected end-of-input: expected close marker for Object (start marker at [Source: REDACTED"
+                        + " (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); byte offset: #UNKNOWN])")).message())
+                .isEqualTo("is not valid JSON: Unexpected end-of-input: expected close marker for Object");
+    }
+
+    @Test
     void findsTheArrayElementAPathGoesThrough() {
         JacksonException failure = catchThrowableOfType(JacksonException.class,
                 () -> json.readValue("{\"items\":[{},{},{\"count\":\"x\"}]}", Order.class));

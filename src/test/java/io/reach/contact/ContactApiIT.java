@@ -52,6 +52,29 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesAQueryParameterItsEndpointDoesNotTakeAndNamesThoseItTakes() {
+        String phone = "+3161299" + (System.nanoTime() % 9_000 + 1_000);
+
+        Api.Response misspelt = api.get("/api/v1/contacts?limit=5&tags=vip");
+        Api.Response onACreate = api.post("/api/v1/contacts?dryRun=true", Map.of("phone", phone));
+        Api.Response none = api.get("/api/v1/senders?x");
+        Api.Response encoded = api.get("/api/v1/contacts?ta%67=vip&limit=1");
+
+        assertThat(misspelt.status()).as(misspelt.body()).isEqualTo(400);
+        assertThat(misspelt.json().path("error").asString()).isEqualTo("invalid_request");
+        assertThat(misspelt.json().path("details").path(0).path("field").asString()).isEqualTo("tags");
+        assertThat(misspelt.json().path("message").asString())
+                .isEqualTo("tags: is not a parameter of this endpoint (it takes after, limit, offset, phone, tag)");
+        assertThat(onACreate.status()).as(onACreate.body()).isEqualTo(400);
+        assertThat(onACreate.json().path("details").path(0).path("field").asString()).isEqualTo("dryRun");
+        assertThat(api.get("/api/v1/contacts?phone=" + java.net.URLEncoder.encode(phone, java.nio.charset.StandardCharsets.UTF_8))
+                .json()).as("a refused request writes nothing").isEmpty();
+        assertThat(none.status()).as(none.body()).isEqualTo(400);
+        assertThat(none.json().path("message").asString()).isEqualTo("x: is not a parameter of this endpoint (it takes none)");
+        assertThat(encoded.status()).as("a parameter's name is read decoded").isEqualTo(200);
+    }
+
+    @Test
     void listsEveryProblemOfARequestAtOnce() {
         Api.Response response = api.post("/api/v1/contacts", Map.of("phone", "+81 90 1234 5678",
                 "consent", Map.of("promotions", true), "attributes", Map.of("1st", "x"), "timeZone", "Mars/Base"));

@@ -1429,6 +1429,13 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.post("/api/v1/events", Map.of("name", event, "to", phone)).json().path("journeys")).hasSize(1);
         await().atMost(PATIENCE).until(() -> started.stream().allMatch(journey -> "WAITING".equals(state(journey))));
 
+        // A misspelt parameter is refused, not ignored: the flow is not stopped with its journeys left running.
+        Api.Response misspelt = api.post("/api/v1/flows/" + flow + "/stop?cancelJourney=true", "");
+        assertThat(misspelt.status()).as(misspelt.body()).isEqualTo(400);
+        assertThat(misspelt.json().path("details").path(0).path("field").asString()).isEqualTo("cancelJourney");
+        assertThat(misspelt.json().path("message").asString()).contains("it takes cancelJourneys");
+        assertThat(api.get("/api/v1/flows/" + flow).json().has("stoppedAt")).isFalse();
+
         Api.Response cancelled = api.post("/api/v1/flows/" + flow + "/stop?cancelJourneys=true", "");
 
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);

@@ -90,7 +90,9 @@ final class FlowValidator {
                 problems.add(new FlowProblem(step.id(), "step id " + step.id() + " is used twice"));
             }
         }
-        if (flow.start() == null || !byId.containsKey(flow.start())) {
+        if (flow.start() == null) {
+            problems.add(new FlowProblem(null, "start: a flow needs a start, the id of its first step"));
+        } else if (!byId.containsKey(flow.start())) {
             problems.add(new FlowProblem(flow.start(), "start: '" + flow.start() + "' is not a step of this flow"));
         }
         for (FlowStep step : byId.values()) {

@@ -442,6 +442,14 @@ class FlowValidatorTest {
     @Test
     void namesAStartThatIsNoStepAndAnEventEntryWithoutEvent() {
         List<FlowProblem> problems = check("{\"type\":\"event\"}", "nowhere", "{\"id\":\"a\",\"type\":\"end\"}");
-        assertThat(problems.toString()).contains("entry.event", "start: 'nowhere'");
+        assertThat(problems.toString()).contains("entry.event", "start: 'nowhere' is not a step of this flow");
+    }
+
+    @Test
+    void saysAFlowWithoutStartNeedsOneRatherThanNamingNull() {
+        FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"},"
+                + "\"steps\":[{\"id\":\"a\",\"type\":\"end\"}]}", FlowDocument.class);
+
+        assertOnlyProblem(validator.check(flow), null, "start: a flow needs a start, the id of its first step");
     }
 }

@@ -15,7 +15,7 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * REST API over the providers' callbacks that Reach stored and could not apply: those whose last attempt failed, to
  * see why, to try one again now that its cause is put right, and to give up one that will never apply (it is
- * otherwise tried again for as long as it fails).
+ * otherwise tried again for as long as it fails); and those given up, to see them and to bring one back.
  */
 @RestController
 class FailingCallbackController {
@@ -31,10 +31,11 @@ class FailingCallbackController {
     }
 
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200",
-            description = "a page of stored callbacks whose last attempt failed, oldest first",
+            description = "a page of stored callbacks whose last attempt failed (or, with discarded=true, of those given up), oldest first",
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @GetMapping("/api/v1/failing-callbacks")
     ResponseEntity<List<FailingCallback>> list(@RequestParam(required = false) String source,
+                                               @RequestParam(defaultValue = "false") boolean discarded,
                                                @RequestParam(required = false) Long after,
                                                @RequestParam(defaultValue = "100") int limit) {
         Pages.checkLimit(limit, 0);
@@ -43,8 +44,9 @@ class FailingCallbackController {
             throw ApiException.invalidField("source", "must be one of " + sources.stream()
                     .map(name -> name.toLowerCase(Locale.ROOT)).toList());
         }
-        return Pages.withNextLink(inbox.failing(stored, after, limit), limit, "/api/v1/failing-callbacks?limit=" + limit
-                + (source == null ? "" : "&source=" + Pages.encoded(source)), FailingCallback::id);
+        return Pages.withNextLink(inbox.failing(stored, discarded, after, limit), limit, "/api/v1/failing-callbacks?limit=" + limit
+                + (source == null ? "" : "&source=" + Pages.encoded(source)) + (discarded ? "&discarded=true" : ""),
+                FailingCallback::id);
     }
 
     /** Gives up a callback that failed: it is no longer tried, and stays in the inbox with its error. */
@@ -52,24 +54,28 @@ class FailingCallbackController {
             description = "given up: no longer tried, kept in the inbox with its error")
     @PostMapping("/api/v1/failing-callbacks/{id}/discard")
     ResponseEntity<Void> discard(@PathVariable long id) {
-        return answer(id, inbox.discard(id), ResponseEntity.noContent().build());
+        return answer(id, inbox.discard(id), ResponseEntity.noContent().build(),
+                "waits for a retry after a failure (it was applied, discarded, or never failed)");
     }
 
-    /** Tries a callback that failed again now, instead of at the end of its backoff (up to 5 minutes). */
+    /**
+     * Tries a callback that failed again now, instead of at the end of its backoff (up to 5 minutes); one given up
+     * comes back and is tried again.
+     */
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202",
-            description = "due now: this node's processor tries it again in a moment")
+            description = "due now: this node's processor tries it again in a moment (a discarded one too: it is no longer given up)")
     @PostMapping("/api/v1/failing-callbacks/{id}/retry")
     ResponseEntity<Void> retry(@PathVariable long id) {
-        ResponseEntity<Void> accepted = answer(id, inbox.retryNow(id), ResponseEntity.accepted().build());
+        ResponseEntity<Void> accepted = answer(id, inbox.retryNow(id), ResponseEntity.accepted().build(),
+                "failed or was discarded (it was applied or never failed; one applied or discarded long ago was deleted)");
         processors.forEach(InboxProcessor::wake);
         return accepted;
     }
 
-    private static ResponseEntity<Void> answer(long id, WebhookInbox.Handled handled, ResponseEntity<Void> done) {
+    private static ResponseEntity<Void> answer(long id, WebhookInbox.Handled handled, ResponseEntity<Void> done, String notFound) {
         return switch (handled) {
             case DONE -> done;
-            case NOT_FAILING -> throw new ApiException(HttpStatus.NOT_FOUND, "not_found", "no stored callback " + id
-                    + " waits for a retry after a failure (it was applied, discarded, or never failed)");
+            case NOT_FAILING -> throw new ApiException(HttpStatus.NOT_FOUND, "not_found", "no stored callback " + id + " " + notFound);
             case BEING_APPLIED -> throw ApiException.conflict("callback " + id
                     + " is being tried again right now; ask again once that attempt is over");
         };

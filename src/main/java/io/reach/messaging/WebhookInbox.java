@@ -158,17 +158,19 @@ public class WebhookInbox {
 
     /**
      * Stored callbacks not applied whose last attempt failed, by id, after {@code after} (null: from the first), of one
-     * source or of all ({@code source} null).
+     * source or of all ({@code source} null); or, {@code discarded}, those given up instead.
      */
-    public List<FailingCallback> failing(String source, Long after, int limit) {
+    public List<FailingCallback> failing(String source, boolean discarded, Long after, int limit) {
         long from = after == null ? 0L : after;
-        return jdbc.sql("SELECT id, channel, sender_id, received_at, attempts, next_attempt_at, last_error, body"
-                        + " FROM webhook_inbox WHERE processed_at IS NULL AND last_error IS NOT NULL AND id > ?"
+        return jdbc.sql("SELECT id, channel, sender_id, received_at, attempts, next_attempt_at, last_error, body, discarded_at"
+                        + " FROM webhook_inbox WHERE " + (discarded ? "discarded_at IS NOT NULL"
+                        : "processed_at IS NULL AND last_error IS NOT NULL") + " AND id > ?"
                         + (source == null ? "" : " AND channel = ?") + " ORDER BY id LIMIT ?")
                 .params(source == null ? List.of(from, limit) : List.of(from, source, limit))
                 .query((rs, n) -> new FailingCallback(rs.getLong("id"), rs.getString("channel").toLowerCase(java.util.Locale.ROOT),
                         rs.getObject("sender_id", UUID.class), Times.instant(rs, "received_at"), rs.getInt("attempts"),
-                        Times.instant(rs, "next_attempt_at"), rs.getString("last_error"), rs.getString("body")))
+                        discarded ? null : Times.instant(rs, "next_attempt_at"), rs.getString("last_error"), rs.getString("body"),
+                        Times.instant(rs, "discarded_at")))
                 .list();
     }
 
@@ -184,11 +186,12 @@ public class WebhookInbox {
     /**
      * Gives up a stored callback that failed at its last attempt: it is no longer tried, and holds back no later
      * callback about its message. It stays in the inbox as a processed one would, its error kept (an applied callback
-     * keeps none), and is deleted with them. Refused while a processor has it in hand.
+     * keeps none) and the time it was given up, and is deleted with them. Refused while a processor has it in hand.
      */
     public Handled discard(long id) {
-        return onFailing(id, (failing, now) -> {
-            jdbc.sql("UPDATE webhook_inbox SET processed_at = ?, ordering_key = NULL WHERE id = ?").params(now, id).update();
+        return onFailing(id, false, (failing, now) -> {
+            jdbc.sql("UPDATE webhook_inbox SET processed_at = ?, discarded_at = ?, ordering_key = NULL WHERE id = ?")
+                    .params(now, now, id).update();
             log.info("{} callback {} was discarded through the API after {} failed attempts (the last: {})",
                     failing.source(), id, failing.attempts(), failing.lastError());
         });
@@ -196,24 +199,36 @@ public class WebhookInbox {
 
     /**
      * Makes a stored callback that failed at its last attempt due now, instead of at the end of its backoff (up to 5
-     * minutes): for when what made it fail was put right. Refused while a processor has it in hand.
+     * minutes): for when what made it fail was put right. One given up comes back, due now, and is tried as it was
+     * before (it holds back no later callback about its message: those were applied meanwhile). Refused while a
+     * processor has it in hand.
      */
     public Handled retryNow(long id) {
-        return onFailing(id, (failing, now) ->
-                jdbc.sql("UPDATE webhook_inbox SET next_attempt_at = ? WHERE id = ?").params(now, id).update());
+        return onFailing(id, true, (failing, now) -> {
+            jdbc.sql("UPDATE webhook_inbox SET next_attempt_at = ?, processed_at = NULL, discarded_at = NULL WHERE id = ?")
+                    .params(now, id).update();
+            if (failing.discarded()) {
+                log.info("{} callback {}, discarded, was brought back through the API to be tried again", failing.source(), id);
+            }
+        });
     }
 
-    private record Failing(String source, int attempts, String lastError, OffsetDateTime leaseUntil) {}
+    private record Failing(String source, int attempts, String lastError, OffsetDateTime leaseUntil, boolean discarded) {}
 
-    /** Does {@code action} to a stored callback that failed at its last attempt and that no processor has in hand. */
-    private Handled onFailing(long id, java.util.function.BiConsumer<Failing, OffsetDateTime> action) {
+    /**
+     * Does {@code action} to a stored callback that failed at its last attempt, or was given up when
+     * {@code orDiscarded}, and that no processor has in hand.
+     */
+    private Handled onFailing(long id, boolean orDiscarded, java.util.function.BiConsumer<Failing, OffsetDateTime> action) {
         return transactions.execute(tx -> {
             OffsetDateTime now = Times.now(clock);
             // Locked, so that no claim takes it meanwhile (a claim skips a locked row).
-            java.util.Optional<Failing> failing = jdbc.sql("SELECT channel, attempts, last_error, lease_until FROM webhook_inbox"
-                            + " WHERE id = ? AND processed_at IS NULL AND last_error IS NOT NULL FOR UPDATE")
+            java.util.Optional<Failing> failing = jdbc.sql("SELECT channel, attempts, last_error, lease_until, discarded_at"
+                            + " FROM webhook_inbox WHERE id = ? AND (processed_at IS NULL AND last_error IS NOT NULL"
+                            + (orDiscarded ? " OR discarded_at IS NOT NULL" : "") + ") FOR UPDATE")
                     .param(id).query((rs, n) -> new Failing(rs.getString("channel"), rs.getInt("attempts"),
-                            rs.getString("last_error"), rs.getObject("lease_until", OffsetDateTime.class))).optional();
+                            rs.getString("last_error"), rs.getObject("lease_until", OffsetDateTime.class),
+                            rs.getObject("discarded_at") != null)).optional();
             if (failing.isEmpty()) {
                 return Handled.NOT_FAILING;
             }

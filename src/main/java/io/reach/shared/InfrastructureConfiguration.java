@@ -30,14 +30,20 @@ class InfrastructureConfiguration {
      * large is built without blocking writes to it ({@code CREATE INDEX CONCURRENTLY}, in a migration that runs
      * outside a transaction: its {@code .sql.conf}); nodes of the version before go on meanwhile. H2 has no such thing.
      * And {@code ${where_ordering_key}}: the condition of a partial index of the stored callbacks that wait behind
-     * others (V33); H2 has no partial indexes and indexes every row.
+     * others (V33), and {@code ${where_discarded}} that of the callbacks given up (V34); H2 has no partial indexes and
+     * indexes every row.
      */
     @Bean
     org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer indexesBuiltWithoutBlockingWrites(
             DataSource dataSource) {
         boolean postgres = Dialect.of(dataSource) == Dialect.POSTGRESQL;
-        return configuration -> configuration.placeholders(java.util.Map.of("concurrently", postgres ? "CONCURRENTLY" : "",
-                "where_ordering_key", postgres ? "WHERE ordering_key IS NOT NULL" : ""));
+        return configuration -> configuration.placeholders(migrationPlaceholders(postgres));
+    }
+
+    static java.util.Map<String, String> migrationPlaceholders(boolean postgres) {
+        return java.util.Map.of("concurrently", postgres ? "CONCURRENTLY" : "",
+                "where_ordering_key", postgres ? "WHERE ordering_key IS NOT NULL" : "",
+                "where_discarded", postgres ? "WHERE discarded_at IS NOT NULL" : "");
     }
 
     /** Reach's transactions: on H2, a commit returns once the database's file has it (see {@link DurableCommits}). */

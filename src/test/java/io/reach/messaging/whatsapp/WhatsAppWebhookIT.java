@@ -499,6 +499,17 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         Api.Response again = api.post("/api/v1/failing-callbacks/" + firstId + "/discard", "");
         assertThat(again.status()).isEqualTo(404);
         assertThat(again.json().path("error").asString()).isEqualTo("not_found");
+        // Listed among those given up, with when, its error, and no next attempt.
+        java.util.function.Function<String, java.util.Optional<JsonNode>> given = body -> api
+                .allItems("/api/v1/failing-callbacks?source=whatsapp&discarded=true&limit=2").stream()
+                .filter(item -> body.equals(item.path("body").asString())).findFirst();
+        JsonNode givenUp = given.apply(first).orElseThrow();
+        assertThat(givenUp.path("id").asLong()).isEqualTo(firstId);
+        assertThat(givenUp.path("discardedAt").isString()).isTrue();
+        assertThat(givenUp.path("lastError").asString()).isEqualTo(failing.path("lastError").asString());
+        assertThat(givenUp.has("nextAttemptAt")).isFalse();
+        assertThat(given.apply(second)).isEmpty();
+        assertThat(failing.has("discardedAt")).isFalse();
 
         // Backed off for a day (as after many attempts), it is tried again at once when asked.
         long secondId = listed.apply(second).orElseThrow().path("id").asLong();
@@ -508,7 +519,18 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         Api.Response retried = api.post("/api/v1/failing-callbacks/" + secondId + "/retry", "");
         assertThat(retried.status()).as(retried.body()).isEqualTo(202);
         await().atMost(PATIENCE).until(() -> listed.apply(second).orElseThrow().path("attempts").asInt() > attemptsBefore);
-        assertThat(api.post("/api/v1/failing-callbacks/" + firstId + "/retry", "").status()).as("discarded").isEqualTo(404);
+        // A discarded one asked to be tried again comes back: it is tried (and fails again, as it cannot be read).
+        int firstAttempts = givenUp.path("attempts").asInt();
+        Api.Response broughtBack = api.post("/api/v1/failing-callbacks/" + firstId + "/retry", "");
+        assertThat(broughtBack.status()).as(broughtBack.body()).isEqualTo(202);
+        assertThat(given.apply(first)).isEmpty();
+        await().atMost(PATIENCE).until(() -> listed.apply(first).map(item -> item.path("attempts").asInt() > firstAttempts).orElse(false));
+        assertThat(listed.apply(first).orElseThrow().has("discardedAt")).isFalse();
+        assertThat(api.post("/api/v1/failing-callbacks/" + firstId + "/discard", "").status()).isEqualTo(204);
+        assertThat(given.apply(first)).isPresent();
+        Api.Response neverFailed = api.post("/api/v1/failing-callbacks/" + Long.MAX_VALUE + "/retry", "");
+        assertThat(neverFailed.status()).isEqualTo(404);
+        assertThat(neverFailed.json().path("message").asString()).contains("failed or was discarded");
 
         // One a processor (of this node or another) has in hand cannot be given up until that attempt is over.
         jdbc.sql("UPDATE webhook_inbox SET lease_until = ? WHERE id = ?")

@@ -43,8 +43,12 @@ class ApiErrorHandler {
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ApiError> mismatch(MethodArgumentTypeMismatchException e) {
-        return respond(HttpStatus.BAD_REQUEST, "invalid_request", e.getName() + ": has the wrong format",
-                List.of(new FieldProblem(e.getName(), "has the wrong format")));
+        Class<?> type = e.getRequiredType();
+        String what = (type == boolean.class || type == Boolean.class ? "must be true or false"
+                : type == int.class || type == Integer.class || type == long.class || type == Long.class ? "must be a whole number"
+                : "has the wrong format") + ", not '" + Texts.clip(String.valueOf(e.getValue()), 100) + "'";
+        return respond(HttpStatus.BAD_REQUEST, "invalid_request", e.getName() + ": " + what,
+                List.of(new FieldProblem(e.getName(), what)));
     }
 
     @ExceptionHandler(MissingServletRequestParameterException.class)

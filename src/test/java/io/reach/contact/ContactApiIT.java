@@ -75,6 +75,19 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void saysWhatAParameterOfTheWrongKindMustBe() {
+        Api.Response word = api.get("/api/v1/contacts?limit=ten");
+        Api.Response maybe = api.get("/api/v1/failing-callbacks?discarded=maybe");
+        Api.Response notAVersion = api.get("/api/v1/flows/" + io.reach.shared.Ids.newId() + "/versions/first/counts");
+
+        assertThat(word.status()).isEqualTo(400);
+        assertThat(word.json().path("message").asString()).isEqualTo("limit: must be a whole number, not 'ten'");
+        assertThat(word.json().path("details").path(0).path("field").asString()).isEqualTo("limit");
+        assertThat(maybe.json().path("message").asString()).isEqualTo("discarded: must be true or false, not 'maybe'");
+        assertThat(notAVersion.json().path("message").asString()).isEqualTo("version: must be a whole number, not 'first'");
+    }
+
+    @Test
     void listsEveryProblemOfARequestAtOnce() {
         Api.Response response = api.post("/api/v1/contacts", Map.of("phone", "+81 90 1234 5678",
                 "consent", Map.of("promotions", true), "attributes", Map.of("1st", "x"), "timeZone", "Mars/Base"));

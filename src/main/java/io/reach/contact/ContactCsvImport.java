@@ -182,6 +182,10 @@ class ContactCsvImport {
             }
             columns.add(column);
         }
+        if (names.isEmpty()) {
+            throw ApiException.badRequest("invalid_csv", "The CSV is empty: it needs a header line with a 'phone' column,"
+                    + " then a line per contact", List.of(new FieldProblem("phone", "the header needs a 'phone' column")));
+        }
         if (!columns.contains("phone")) {
             problems.addFirst(new FieldProblem("phone", "the header needs a 'phone' column"));
         }

@@ -57,6 +57,17 @@ class ContactCsvImportTest {
     }
 
     @Test
+    void saysAnEmptyFileIsEmpty() {
+        for (String empty : List.of("", "\n\n", "\uFEFF")) {
+            assertThatThrownBy(() -> run(empty)).isInstanceOfSatisfying(ApiException.class, refused -> {
+                assertThat(refused.status().value()).isEqualTo(400);
+                assertThat(refused.getMessage()).isEqualTo("The CSV is empty: it needs a header line with a 'phone' column,"
+                        + " then a line per contact");
+            });
+        }
+    }
+
+    @Test
     void namesTheLineAMalformedRecordStartsOnAndCountsIt() {
         // Line 2 is refused (one value for two columns), lines 3 and 4 are one quoted record (three values: refused on the
         // line it starts on), line 5 is malformed.

@@ -27,7 +27,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 class UnknownQueryParameters implements WebMvcConfigurer {
 
     // Per endpoint, the names of its query parameters; empty for an endpoint that takes any (a map of them).
-    private final Map<HandlerMethod, Optional<Set<String>>> taken = new ConcurrentHashMap<>();
+    private final Map<java.lang.reflect.Method, Optional<Set<String>>> taken = new ConcurrentHashMap<>();
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
@@ -36,7 +36,7 @@ class UnknownQueryParameters implements WebMvcConfigurer {
             public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
                 // Most API requests (a backend's events, a journey's start) have no query string: nothing to look at.
                 if (request.getQueryString() != null && handler instanceof HandlerMethod method) {
-                    taken.computeIfAbsent(method, UnknownQueryParameters::parameters)
+                    taken.computeIfAbsent(method.getMethod(), endpoint -> parameters(method))
                             .ifPresent(names -> refuseUnknown(request.getQueryString(), names));
                 }
                 return true;

@@ -14,10 +14,13 @@ class StartupReport {
     private static final Logger log = LoggerFactory.getLogger(StartupReport.class);
 
     private final ApiToken token;
+    // Absent when Reach runs from classes no Maven build made (an IDE's): the report then names no version.
+    private final org.springframework.beans.factory.ObjectProvider<org.springframework.boot.info.BuildProperties> build;
     private volatile int port;
 
-    StartupReport(ApiToken token) {
+    StartupReport(ApiToken token, org.springframework.beans.factory.ObjectProvider<org.springframework.boot.info.BuildProperties> build) {
         this.token = token;
+        this.build = build;
     }
 
     @EventListener
@@ -30,13 +33,15 @@ class StartupReport {
     @EventListener
     void onReady(ApplicationReadyEvent event) {
         String base = "http://localhost:" + port;
+        org.springframework.boot.info.BuildProperties properties = build.getIfAvailable();
+        String reach = properties == null || properties.getVersion() == null ? "Reach" : "Reach " + properties.getVersion();
         log.info("""
-                Reach is ready on {}
+                {} is ready on {}
                   REST API     {}/api/v1  (Authorization: Bearer <token>; the token is in {})
                   API docs     {}/swagger-ui.html  (OpenAPI document: {}/v3/api-docs)
                   Health       {}/actuator/health
                   Metrics      {}/actuator/prometheus  (Prometheus; the same token)
                   Webhooks     {}/webhooks/whatsapp""",
-                base, base, token.whereToFind(), base, base, base, base, base);
+                reach, base, base, token.whereToFind(), base, base, base, base, base);
     }
 }

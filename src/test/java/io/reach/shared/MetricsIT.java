@@ -33,7 +33,12 @@ class MetricsIT extends ReachIntegrationTest {
     @Test
     void healthStaysOpenForLoadBalancersAndEveryOtherEndpointIsBehindTheToken() {
         assertThat(api.getWithoutToken("/actuator/health").status()).isEqualTo(200);
-        assertThat(api.getWithoutToken("/actuator/info").status()).isEqualTo(200);
+        Api.Response info = api.getWithoutToken("/actuator/info");
+        assertThat(info.status()).isEqualTo(200);
+        // Which version a node runs (in a rolling upgrade, say), from the build.
+        assertThat(info.json().path("build").path("artifact").asString()).isEqualTo("reach");
+        assertThat(info.json().path("build").path("version").asString()).matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
+        assertThat(info.body()).doesNotContain(TOKEN);
         // The probes of a container platform, outside Kubernetes too.
         for (String probe : java.util.List.of("/actuator/health/liveness", "/actuator/health/readiness")) {
             Api.Response answer = api.getWithoutToken(probe);

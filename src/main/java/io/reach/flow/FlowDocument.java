@@ -11,6 +11,8 @@ import java.util.Optional;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FlowDocument(
+        // The JSON Schema an editor checks the document against as it is written (docs/flow.schema.json): kept, not read.
+        @com.fasterxml.jackson.annotation.JsonProperty("$schema") String schema,
         String name,
         String description,
         Entry entry,

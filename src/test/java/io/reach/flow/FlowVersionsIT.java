@@ -87,6 +87,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
                 {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
                  {"id":"pause","type":"wait","duration":"PT1H","branches":["a","b"]}]}""".formatted(name);
         String broken = "{\"name\":\"" + name + "\",\n \"steps\": [}";
+        String schemaNotText = waitThenReport(name, "PT1H", "x").replace("{\"name\"", "{\"$schema\": {\"a\": 1}, \"name\"");
 
         Api.Response unknownField = api.post("/api/v1/flows", misspelt);
         Api.Response wrongKind = api.post("/api/v1/flows/validate", branchesAsList);
@@ -102,6 +103,8 @@ class FlowVersionsIT extends ReachIntegrationTest {
                 .isEqualTo("step pause: The flow document is not of the flow shape: steps[0].branches: must be an object, not an array");
         assertThat(notJson.status()).isEqualTo(400);
         assertThat(notJson.json().path("message").asString()).contains("is not valid JSON").contains("line 2");
+        assertThat(api.post("/api/v1/flows/validate", schemaNotText).json().path("message").asString())
+                .isEqualTo("The flow document is not of the flow shape: $schema: must be text, not an object");
         for (Api.Response response : List.of(unknownField, wrongKind, notJson)) {
             assertThat(response.body()).doesNotContain("io.reach").doesNotContain("java.").doesNotContain("JsonToken");
         }
@@ -138,8 +141,10 @@ class FlowVersionsIT extends ReachIntegrationTest {
     @Test
     void draftsAreEditablePublishingFreezesAVersionAndExportGivesBackTheExactDocument() {
         String name = "versions-test-" + FLOWS.incrementAndGet();
-        // Odd spacing and key order: the export must give back these bytes, not a re-serialised document.
-        String first = waitThenReport(name, "PT1H", "first").replace(",\"entry\"", " ,  \"entry\"");
+        // Odd spacing and key order: the export must give back these bytes, not a re-serialised document. A "$schema"
+        // (for an editor's checks) is kept.
+        String first = waitThenReport(name, "PT1H", "first").replace(",\"entry\"", " ,  \"entry\"")
+                .replace("{\"name\"", "{\"$schema\": \"../docs/flow.schema.json\", \"name\"");
         String edited = waitThenReport(name, "PT2H", "edited");
         String next = waitThenReport(name, "PT3H", "next");
 

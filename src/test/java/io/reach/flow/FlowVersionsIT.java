@@ -112,6 +112,16 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void servesTheFlowDocumentsJsonSchemaOfItsVersionWithoutTheTokenForEditors() throws Exception {
+        Api.Response schema = api.getWithoutToken("/schemas/flow.schema.json");
+
+        assertThat(schema.status()).isEqualTo(200);
+        assertThat(schema.headers().get("content-type")).singleElement().asString().startsWith("application/json");
+        assertThat(schema.json()).isEqualTo(tools.jackson.databind.json.JsonMapper.builder().build().readTree(
+                        java.nio.file.Files.readString(java.nio.file.Path.of("docs/flow.schema.json"))));
+    }
+
+    @Test
     void findsAFlowByItsIdAndAnswers404ForOneThatDoesNotExistAnd400ForAnUnknownState() {
         String name = "versions-test-" + FLOWS.incrementAndGet();
         String flow = importDraft(waitThenReport(name, "PT1H", "first"));

@@ -2,7 +2,9 @@ package io.reach.contact;
 
 import io.reach.shared.Ids;
 import io.reach.shared.Pages;
+import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.InputStreamReader;
 import java.io.IOException;
 import java.net.URI;
@@ -20,6 +22,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /** REST API of contacts: create, read, change, list and CSV import. */
+@Tag(name = "Contacts", description = "Contacts: phone numbers in E.164, attributes, tags, consent per category, opt-out")
 @RestController
 @RequestMapping("/api/v1/contacts")
 class ContactController {
@@ -31,17 +34,20 @@ class ContactController {
     }
 
     @ApiResponse(responseCode = "201", description = "the contact created")
+    @Operation(summary = "Create a contact")
     @PostMapping(consumes = "application/json")
     ResponseEntity<Contact> create(@RequestBody ContactRequest request) {
         Contact contact = contacts.create(request);
         return ResponseEntity.created(URI.create("/api/v1/contacts/" + contact.id())).body(contact);
     }
 
+    @Operation(summary = "One contact")
     @GetMapping("/{id}")
     Contact get(@PathVariable String id) {
         return contacts.get(Ids.parse("id", id));
     }
 
+    @Operation(summary = "Change a contact's attributes, tags, consent or opt-out")
     @PatchMapping(path = "/{id}", consumes = "application/json")
     Contact update(@PathVariable String id, @RequestBody ContactRequest request) {
         return contacts.update(Ids.parse("id", id), request);
@@ -53,6 +59,7 @@ class ContactController {
      */
     @ApiResponse(responseCode = "200", description = "a page of contacts",
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+    @Operation(summary = "Contacts in the order they were created, the one with a phone number, or those with a tag")
     @GetMapping
     ResponseEntity<List<Contact>> list(@RequestParam(required = false) String phone, @RequestParam(required = false) String tag,
                                        @RequestParam(required = false) String after,
@@ -70,6 +77,7 @@ class ContactController {
     }
 
     /** Imports a CSV body ({@code Content-Type: text/csv}); see {@link ContactCsvImport} for the columns. */
+    @Operation(summary = "Import contacts from a CSV: each line creates or updates the contact of its phone number")
     @PostMapping(path = "/import", consumes = {"text/csv", "text/plain", "application/octet-stream"})
     ContactImportReport importCsv(HttpServletRequest request) throws IOException {
         try (InputStreamReader reader = new InputStreamReader(request.getInputStream(), StandardCharsets.UTF_8)) {

@@ -1,7 +1,9 @@
 package io.reach.flow;
 
 import io.reach.shared.Ids;
+import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +17,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /** REST API of flows: import, validate, edit drafts, publish, export. */
+@Tag(name = "Flows", description = "Flow documents: import, validate, drafts, versions, publish, export")
 @RestController
 class FlowController {
 
@@ -26,45 +29,53 @@ class FlowController {
 
     /** Imports a flow document as a draft (refused whole, with every problem, when it is not valid). */
     @ApiResponse(responseCode = "201", description = "the draft: a new flow's first, or the next one of the flow with this name")
+    @Operation(summary = "Import a flow document: a new flow's first draft, or the new draft of the flow of that name (refused whole when invalid)")
     @PostMapping(path = "/api/v1/flows", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<FlowVersion> importFlow(@RequestBody String document) {
         FlowVersion version = flows.importDocument(document);
         return ResponseEntity.created(URI.create("/api/v1/flows/" + version.flowId())).body(version);
     }
 
+    @Operation(summary = "Check a flow document, naming each problem's step; stores nothing")
     @PostMapping(path = "/api/v1/flows/validate", consumes = MediaType.APPLICATION_JSON_VALUE)
     Map<String, Object> validate(@RequestBody String document) {
         List<FlowProblem> problems = flows.validate(document);
         return Map.of("valid", problems.isEmpty(), "problems", problems);
     }
 
+    @Operation(summary = "Every flow, as its newest version")
     @GetMapping("/api/v1/flows")
     List<FlowVersion> list() {
         return flows.latestVersions();
     }
 
     /** A flow as its newest version (a draft, or the last one published). */
+    @Operation(summary = "One flow, as its newest version")
     @GetMapping("/api/v1/flows/{id}")
     FlowVersion get(@PathVariable String id) {
         return flows.versions(Ids.parse("id", id)).getLast();
     }
 
+    @Operation(summary = "A flow's versions, oldest first")
     @GetMapping("/api/v1/flows/{id}/versions")
     List<FlowVersion> versions(@PathVariable String id) {
         return flows.versions(Ids.parse("id", id));
     }
 
+    @Operation(summary = "Replace a flow's draft (after a published version, start the next one)")
     @PutMapping(path = "/api/v1/flows/{id}/draft", consumes = MediaType.APPLICATION_JSON_VALUE)
     FlowVersion updateDraft(@PathVariable String id, @RequestBody String document) {
         return flows.updateDraft(Ids.parse("id", id), document);
     }
 
+    @Operation(summary = "Publish the draft: a frozen version, on which journeys start")
     @PostMapping("/api/v1/flows/{id}/publish")
     FlowVersion publish(@PathVariable String id) {
         return flows.publish(Ids.parse("id", id));
     }
 
     /** The exact document of a version, as it was imported. */
+    @Operation(summary = "Export a version: the exact document that was imported")
     @GetMapping(path = "/api/v1/flows/{id}/versions/{version}/document", produces = MediaType.APPLICATION_JSON_VALUE)
     String export(@PathVariable String id, @PathVariable int version) {
         return flows.version(Ids.parse("id", id), version).document();

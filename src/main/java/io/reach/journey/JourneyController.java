@@ -5,7 +5,9 @@ import io.reach.flow.Flows;
 import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
 import io.reach.shared.Pages;
+import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +22,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /** REST API of journeys: start one, post an event, launch on an audience, follow journeys and counts. */
+@Tag(name = "Journeys", description = "Starting flows (API calls, events, launches), stopping them, and following their journeys")
 @RestController
 class JourneyController {
 
@@ -41,6 +44,7 @@ class JourneyController {
 
     @ApiResponse(responseCode = "201", description = "the journey started")
     @ApiResponse(responseCode = "200", description = "the journey an earlier start with this key started")
+    @Operation(summary = "Start an api flow for one contact, with variables")
     @PostMapping(path = "/api/v1/flows/{id}/journeys", consumes = "application/json")
     ResponseEntity<Journeys.Started> start(@PathVariable String id, @RequestBody StartRequest request) {
         Journeys.Started started = journeys.start(Ids.parse("id", id), request.to(), request.contactId(), request.variables(),
@@ -51,18 +55,21 @@ class JourneyController {
 
     /** Launches an audience flow: 202 with the launch, whose progress {@code GET /api/v1/launches/{id}} follows. */
     @ApiResponse(responseCode = "202", description = "the launch, running")
+    @Operation(summary = "Launch an audience flow: start it for every contact of its audience, in the background")
     @PostMapping("/api/v1/flows/{id}/launch")
     ResponseEntity<Launch> launch(@PathVariable String id) {
         Launch launch = journeys.launch(Ids.parse("id", id));
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/launches/" + launch.id())).body(launch);
     }
 
+    @Operation(summary = "A launch and its progress")
     @GetMapping("/api/v1/launches/{id}")
     Launch launchOf(@PathVariable String id) {
         return journeys.launchOf(Ids.parse("id", id));
     }
 
     /** A flow's launches, newest first. */
+    @Operation(summary = "A flow's launches, newest first")
     @GetMapping("/api/v1/flows/{id}/launches")
     List<Launch> launchesOf(@PathVariable String id, @RequestParam(defaultValue = "100") int limit) {
         page(limit, 0);
@@ -75,6 +82,7 @@ class JourneyController {
      */
     @ApiResponse(responseCode = "200", description = "the flow stopped, and its journeys' cancellation done if asked for")
     @ApiResponse(responseCode = "202", description = "the flow stopped, its journeys' cancellation running in the background")
+    @Operation(summary = "Stop a flow: no journey starts on it (and, with cancelJourneys=true, its journeys are cancelled)")
     @PostMapping("/api/v1/flows/{id}/stop")
     ResponseEntity<Journeys.Stopped> stop(@PathVariable String id, @RequestParam(defaultValue = "false") boolean cancelJourneys) {
         Journeys.Stopped stopped = journeys.stop(Ids.parse("id", id), cancelJourneys);
@@ -86,12 +94,14 @@ class JourneyController {
     }
 
     /** A cancellation of a stopped flow's journeys and how far it got. */
+    @Operation(summary = "A stop's cancellation of journeys, and its progress")
     @GetMapping("/api/v1/cancellations/{id}")
     Cancellation cancellationOf(@PathVariable String id) {
         return journeys.cancellationOf(Ids.parse("id", id));
     }
 
     /** A flow's cancellations, newest first. */
+    @Operation(summary = "A flow's cancellations, newest first")
     @GetMapping("/api/v1/flows/{id}/cancellations")
     List<Cancellation> cancellationsOf(@PathVariable String id, @RequestParam(defaultValue = "100") int limit) {
         page(limit, 0);
@@ -102,6 +112,7 @@ class JourneyController {
      * Lets journeys start on a stopped flow again (see {@code POST /api/v1/flows/{id}/stop}); a 409 while its
      * journeys are still being cancelled.
      */
+    @Operation(summary = "Let journeys start on a stopped flow again")
     @PostMapping("/api/v1/flows/{id}/resume")
     FlowVersion resume(@PathVariable String id) {
         return journeys.resume(Ids.parse("id", id));
@@ -114,6 +125,7 @@ class JourneyController {
      * Cancels one journey under way: it takes no further step, and the messages it queued that no provider has taken
      * yet are withdrawn. A journey cancelled before is answered as it is; one that ended or failed is a 409.
      */
+    @Operation(summary = "Cancel one running or waiting journey")
     @PostMapping("/api/v1/journeys/{id}/cancel")
     Journeys.Cancelled cancel(@PathVariable String id,
                               @org.springframework.web.bind.annotation.RequestBody(required = false) CancelRequest request) {
@@ -128,6 +140,7 @@ class JourneyController {
      * {@code POST /api/v1/journeys/{id}/cancel} does one (the customer asked for a person, or to hear nothing more
      * of an order): answers the journeys it cancelled, none when none was under way.
      */
+    @Operation(summary = "Cancel a contact's running and waiting journeys, in every flow or in one")
     @PostMapping(path = "/api/v1/journeys/cancel", consumes = "application/json")
     Journeys.ContactCancelled cancelOfContact(@RequestBody ContactCancelRequest request) {
         return journeys.cancelOfContact(request.to(), request.contactId(),
@@ -136,6 +149,7 @@ class JourneyController {
 
     @ApiResponse(responseCode = "202", description = "the journeys the event started (or an earlier post with this key),"
             + " and those it cancelled: their flows exit on it")
+    @Operation(summary = "Post an event: it ends the contact's journeys on flows that exit on it, then starts the flows that enter on it")
     @PostMapping(path = "/api/v1/events", consumes = "application/json")
     ResponseEntity<Journeys.EventPosted> event(@RequestBody EventRequest request) {
         return ResponseEntity.status(HttpStatus.ACCEPTED).body(journeys.postEvent(request.name(), request.to(),
@@ -149,6 +163,7 @@ class JourneyController {
      */
     @ApiResponse(responseCode = "200", description = "a page of journeys, oldest first",
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+    @Operation(summary = "A flow's journeys, oldest first")
     @GetMapping("/api/v1/flows/{id}/journeys")
     ResponseEntity<List<Journey>> ofFlow(@PathVariable String id, @RequestParam(required = false) String state,
                                          @RequestParam(required = false) String after,
@@ -173,6 +188,7 @@ class JourneyController {
      */
     @ApiResponse(responseCode = "200", description = "a page of the contact's journeys, newest first",
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+    @Operation(summary = "One contact's journeys in every flow, newest first")
     @GetMapping("/api/v1/journeys")
     ResponseEntity<List<Journey>> ofContact(@RequestParam(required = false) String contactId,
                                             @RequestParam(required = false) String state,
@@ -189,6 +205,7 @@ class JourneyController {
                 + stateParameter(state), Journey::id);
     }
 
+    @Operation(summary = "One journey: its state, current step, variables and wait")
     @GetMapping("/api/v1/journeys/{id}")
     Journey get(@PathVariable String id) {
         return journeys.get(Ids.parse("id", id));
@@ -201,6 +218,7 @@ class JourneyController {
      */
     @ApiResponse(responseCode = "200", description = "a page of the journey's steps, in the order it took them",
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+    @Operation(summary = "One journey's path, step by step")
     @GetMapping("/api/v1/journeys/{id}/path")
     ResponseEntity<List<JourneyStep>> path(@PathVariable String id, @RequestParam(defaultValue = "0") int after,
                                            @RequestParam(defaultValue = "1000") int limit) {
@@ -215,6 +233,7 @@ class JourneyController {
         return Pages.withNextLink(page, limit, "/api/v1/journeys/" + journeyId + "/path?limit=" + limit, JourneyStep::seq);
     }
 
+    @Operation(summary = "A version's live counts: per step, journeys that entered, wait there and took each branch; journeys by state")
     @GetMapping("/api/v1/flows/{id}/versions/{version}/counts")
     FlowCounts counts(@PathVariable String id, @PathVariable int version) {
         return journeys.counts(flows.version(Ids.parse("id", id), version).id());
@@ -223,6 +242,7 @@ class JourneyController {
     /** A page of a flow's report rows, oldest first; a full page links the next one, as the journeys' pages do. */
     @ApiResponse(responseCode = "200", description = "a page of report rows, oldest first",
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+    @Operation(summary = "The report rows a flow's journeys added, oldest first")
     @GetMapping("/api/v1/flows/{id}/reports")
     ResponseEntity<List<Reports.Row>> reports(@PathVariable String id, @RequestParam(required = false) String after,
                                               @RequestParam(defaultValue = "1000") int limit,

@@ -2,6 +2,8 @@ package io.reach.messaging;
 
 import io.reach.shared.ApiException;
 import io.reach.shared.Pages;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.Locale;
 import org.springframework.http.HttpStatus;
@@ -17,6 +19,7 @@ import org.springframework.web.bind.annotation.RestController;
  * see why, to try one again now that its cause is put right, and to give up one that will never apply (it is
  * otherwise tried again for as long as it fails); and those given up, to see them and to bring one back.
  */
+@Tag(name = "Callbacks", description = "Providers' webhooks and callbacks that Reach stored and could not apply")
 @RestController
 class FailingCallbackController {
 
@@ -33,6 +36,7 @@ class FailingCallbackController {
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200",
             description = "a page of stored callbacks whose last attempt failed (or, with discarded=true, of those given up), oldest first",
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+    @Operation(summary = "Stored callbacks whose last attempt failed (or, with discarded=true, those given up), oldest first")
     @GetMapping("/api/v1/failing-callbacks")
     ResponseEntity<List<FailingCallback>> list(@RequestParam(required = false) String source,
                                                @RequestParam(defaultValue = "false") boolean discarded,
@@ -52,6 +56,7 @@ class FailingCallbackController {
     /** Gives up a callback that failed: it is no longer tried, and stays in the inbox with its error. */
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "204",
             description = "given up: no longer tried, kept in the inbox with its error")
+    @Operation(summary = "Give up a failing callback: no longer tried, kept with its error")
     @PostMapping("/api/v1/failing-callbacks/{id}/discard")
     ResponseEntity<Void> discard(@PathVariable long id) {
         return answer(id, inbox.discard(id), ResponseEntity.noContent().build(),
@@ -64,6 +69,7 @@ class FailingCallbackController {
      */
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202",
             description = "due now: this node's processor tries it again in a moment (a discarded one too: it is no longer given up)")
+    @Operation(summary = "Try a failing callback again now (one given up comes back)")
     @PostMapping("/api/v1/failing-callbacks/{id}/retry")
     ResponseEntity<Void> retry(@PathVariable long id) {
         ResponseEntity<Void> accepted = answer(id, inbox.retryNow(id), ResponseEntity.accepted().build(),

@@ -2,6 +2,8 @@ package io.reach.messaging;
 
 import io.reach.shared.Ids;
 import io.reach.shared.Pages;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -10,6 +12,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /** REST API to read messages with their timelines, inbound messages and statuses that matched no message. */
+@Tag(name = "Messages", description = "Messages sent (WhatsApp, SMS, calls) with their status timelines, and messages received")
 @RestController
 class MessageController {
 
@@ -21,6 +24,7 @@ class MessageController {
         this.inbound = inbound;
     }
 
+    @Operation(summary = "One message: its status, its timeline and the replies to it")
     @GetMapping("/api/v1/messages/{id}")
     Message get(@PathVariable String id) {
         return messages.get(Ids.parse("id", id));
@@ -28,6 +32,7 @@ class MessageController {
 
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200", description = "a page of messages, newest first",
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+    @Operation(summary = "Messages, newest first: all of them, a contact's or a campaign's")
     @GetMapping("/api/v1/messages")
     ResponseEntity<List<Message>> list(@RequestParam(required = false) String contactId,
                                        @RequestParam(required = false) String campaignId,
@@ -46,6 +51,7 @@ class MessageController {
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200",
             description = "a page of inbound messages, newest first",
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+    @Operation(summary = "Messages received, newest first: all of them or a contact's")
     @GetMapping("/api/v1/inbound-messages")
     ResponseEntity<List<InboundMessage>> inbound(@RequestParam(required = false) String contactId,
                                                  @RequestParam(required = false) String after,
@@ -57,6 +63,7 @@ class MessageController {
                 + (contactId == null ? "" : "&contactId=" + Pages.encoded(contactId)), InboundMessage::id);
     }
 
+    @Operation(summary = "Statuses about messages Reach does not know (yet)")
     @GetMapping("/api/v1/unmatched-statuses")
     List<UnmatchedStatus> unmatched(@RequestParam(defaultValue = "100") int limit) {
         Pages.checkLimit(limit, 0);

@@ -2,6 +2,8 @@ package io.reach.sandbox;
 
 import io.reach.contact.Contacts;
 import io.reach.shared.ApiException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.Locale;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
@@ -16,6 +18,7 @@ import org.springframework.web.bind.annotation.RestController;
  * SMPP path as any inbound message. For trying out typed replies and STOP with the sandbox; it answers only on the
  * node that runs the sandbox.
  */
+@Tag(name = "Sandbox", description = "The sandbox network's handsets, for trying Reach out")
 @RestController
 class SandboxHandsetController {
 
@@ -33,6 +36,7 @@ class SandboxHandsetController {
         this.contacts = contacts;
     }
 
+    @Operation(summary = "Make a sandbox handset write to Reach (a WhatsApp text or an SMS), as a person types")
     @PostMapping("/api/v1/sandbox/inbound-messages")
     ResponseEntity<Map<String, String>> write(@RequestBody HandsetMessage message) {
         SandboxNetwork network = sandbox.getIfAvailable();

@@ -1,7 +1,9 @@
 package io.reach.sender;
 
 import io.reach.shared.Ids;
+import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
 import org.springframework.http.ResponseEntity;
@@ -14,6 +16,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /** REST API of senders. Secrets go in, never out. */
+@Tag(name = "Senders", description = "WhatsApp numbers, SMPP links and Twilio accounts that send: secrets go in, never out")
 @RestController
 @RequestMapping("/api/v1/senders")
 class SenderController {
@@ -25,22 +28,26 @@ class SenderController {
     }
 
     @ApiResponse(responseCode = "201", description = "the sender created")
+    @Operation(summary = "Register a sender; its secrets are never shown again")
     @PostMapping(consumes = "application/json")
     ResponseEntity<Sender> register(@RequestBody SenderRequest request) {
         Sender sender = senders.register(request);
         return ResponseEntity.created(URI.create("/api/v1/senders/" + sender.id())).body(sender);
     }
 
+    @Operation(summary = "Every sender, without its secrets")
     @GetMapping
     List<Sender> list() {
         return senders.list();
     }
 
+    @Operation(summary = "One sender, without its secrets")
     @GetMapping("/{id}")
     Sender get(@PathVariable String id) {
         return senders.get(Ids.parse("id", id));
     }
 
+    @Operation(summary = "Change a sender's settings or secrets")
     @PatchMapping(path = "/{id}", consumes = "application/json")
     Sender update(@PathVariable String id, @RequestBody SenderRequest request) {
         return senders.update(Ids.parse("id", id), request);

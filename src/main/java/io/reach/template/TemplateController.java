@@ -2,7 +2,9 @@ package io.reach.template;
 
 import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
+import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +18,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /** REST API of templates. */
+@Tag(name = "Templates", description = "WhatsApp templates, in Meta's component format")
 @RestController
 @RequestMapping("/api/v1/templates")
 class TemplateController {
@@ -27,23 +30,27 @@ class TemplateController {
     }
 
     @ApiResponse(responseCode = "201", description = "the template created")
+    @Operation(summary = "Register a template")
     @PostMapping(consumes = "application/json")
     ResponseEntity<Template> register(@RequestBody TemplateRequest request) {
         Template template = templates.register(request);
         return ResponseEntity.created(URI.create("/api/v1/templates/" + template.id())).body(template);
     }
 
+    @Operation(summary = "Every template")
     @GetMapping
     List<Template> list() {
         return templates.list();
     }
 
+    @Operation(summary = "One template")
     @GetMapping("/{id}")
     Template get(@PathVariable String id) {
         return templates.get(Ids.parse("id", id));
     }
 
     /** Changes only the status: {"status": "PAUSED"}. */
+    @Operation(summary = "Change a template's status (as Meta does: PAUSED, DISABLED …)")
     @PatchMapping(path = "/{id}", consumes = "application/json")
     Template changeStatus(@PathVariable String id, @RequestBody Map<String, String> body) {
         String status = body.get("status");

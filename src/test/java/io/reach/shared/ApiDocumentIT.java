@@ -38,6 +38,32 @@ class ApiDocumentIT extends ReachIntegrationTest {
     }
 
     @Test
+    void summarisesEveryEndpointUnderItsFeatureAndSaysWhichNeedNoToken() {
+        JsonNode document = api.get("/v3/api-docs").json();
+        java.util.Set<String> features = java.util.Set.of("Flows", "Journeys", "Contacts", "Templates", "Senders", "Messages",
+                "Callbacks", "Provider webhooks", "Sandbox");
+        int operations = 0;
+        for (var path : document.path("paths").properties()) {
+            for (var operation : path.getValue().properties()) {
+                String endpoint = operation.getKey().toUpperCase() + " " + path.getKey();
+                assertThat(operation.getValue().path("summary").asString()).as(endpoint).isNotBlank();
+                assertThat(operation.getValue().path("tags")).as(endpoint).singleElement()
+                        .satisfies(tag -> assertThat(features).contains(tag.asString()));
+                // The webhooks carry their provider's signature, not the API's token.
+                assertThat(operation.getValue().has("security")).as(endpoint).isEqualTo(path.getKey().startsWith("/webhooks/"));
+                operations++;
+            }
+        }
+        assertThat(operations).isGreaterThanOrEqualTo(56);
+        assertThat(document.path("tags")).extracting(tag -> tag.path("name").asString()).containsAll(features);
+        JsonNode stop = document.path("paths").path("/api/v1/flows/{id}/stop").path("post");
+        assertThat(stop.path("summary").asString()).contains("cancelJourneys=true");
+        JsonNode after = document.path("paths").path("/api/v1/flows/{id}/journeys").path("get").path("parameters").valueStream()
+                .filter(parameter -> "after".equals(parameter.path("name").asString())).findFirst().orElseThrow();
+        assertThat(after.path("description").asString()).contains("Link header");
+    }
+
+    @Test
     void documentsTheNextPageLinkOfTheListsThatHaveOne() {
         JsonNode paths = api.get("/v3/api-docs").json().path("paths");
 

@@ -1,10 +1,13 @@
 package io.reach.messaging.sms;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /** Shows whether each SMPP sender's session is bound: SMS to a sender whose link is down wait, queued. */
+@Tag(name = "Senders")
 @RestController
 class SmppLinkController {
 
@@ -17,6 +20,7 @@ class SmppLinkController {
         this.links = links;
     }
 
+    @Operation(summary = "Whether each SMPP sender's session is bound")
     @GetMapping("/api/v1/smpp-links")
     @io.reach.shared.AnswersWithoutDatabase
     List<LinkState> links() {

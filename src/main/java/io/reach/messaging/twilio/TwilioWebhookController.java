@@ -5,6 +5,8 @@ import io.reach.sender.ProviderAccount;
 import io.reach.sender.Senders;
 import io.reach.shared.ApiException;
 import io.reach.shared.PublicUrl;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code X-Twilio-Signature} with the auth token of the sender whose account it names (401 and nothing stored when
  * it does not match), stored, and applied in the same transaction when it can be (otherwise afterwards).
  */
+// No API token: each is checked against its provider's signature (or verify token).
+@io.swagger.v3.oas.annotations.security.SecurityRequirements
+@Tag(name = "Provider webhooks", description = "What providers post to Reach, each checked against its signature")
 @RestController
 class TwilioWebhookController {
 
@@ -41,6 +46,7 @@ class TwilioWebhookController {
         this.json = json;
     }
 
+    @Operation(summary = "Twilio's status callback about an SMS or a call")
     @PostMapping(path = {TwilioGateway.STATUS_CALLBACK_PATH, TwilioGateway.STATUS_CALLBACK_PATH + "/{messageId}"},
             consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
     ResponseEntity<Void> status(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form,
@@ -51,6 +57,7 @@ class TwilioWebhookController {
         return ResponseEntity.ok().build();
     }
 
+    @Operation(summary = "Twilio's webhook for an SMS received")
     @PostMapping(path = "/webhooks/twilio/inbound", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE,
             produces = MediaType.APPLICATION_XML_VALUE)
     ResponseEntity<String> inbound(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form,

@@ -1,13 +1,16 @@
 package io.reach.messaging.voice;
 
 import io.reach.messaging.SendResult;
+import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /** REST API to place a call that speaks a text to one contact. */
+@Tag(name = "Messages")
 @RestController
 class VoiceController {
 
@@ -20,6 +23,7 @@ class VoiceController {
     @ApiResponse(responseCode = "202", description = "queued for sending")
     @ApiResponse(responseCode = "200", description = "blocked (nothing will be sent, the answer says why), or the message"
             + " an earlier request with this idempotency key made")
+    @Operation(summary = "Place a call that speaks a text (Twilio)")
     @PostMapping(path = "/api/v1/messages/voice", consumes = "application/json")
     ResponseEntity<SendResult> call(@RequestBody PlaceCallRequest request) {
         return sending.call(request).asResponse();

@@ -2,6 +2,8 @@ package io.reach.messaging.whatsapp;
 
 import io.reach.sender.Senders;
 import io.reach.shared.ApiException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -9,6 +11,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 /** REST API to see how far a WhatsApp number is into its messaging limit, e.g. before launching to an audience. */
+@Tag(name = "Senders")
 @RestController
 class MessagingLimitController {
 
@@ -20,6 +23,7 @@ class MessagingLimitController {
         this.limits = limits;
     }
 
+    @Operation(summary = "A WhatsApp number's messaging limit: the contacts it reached in the last 24 hours, and the room left")
     @GetMapping("/api/v1/senders/{idOrName}/messaging-limit")
     MessagingLimits.Usage usage(@PathVariable String idOrName) {
         return limits.usage(senders.resolve(idOrName).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,

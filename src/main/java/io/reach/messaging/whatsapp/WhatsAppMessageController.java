@@ -1,13 +1,16 @@
 package io.reach.messaging.whatsapp;
 
 import io.reach.messaging.SendResult;
+import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /** REST API to send a WhatsApp template to one contact. */
+@Tag(name = "Messages")
 @RestController
 class WhatsAppMessageController {
 
@@ -21,6 +24,7 @@ class WhatsAppMessageController {
     @ApiResponse(responseCode = "202", description = "queued for sending")
     @ApiResponse(responseCode = "200", description = "blocked (nothing will be sent, the answer says why), or the message"
             + " an earlier request with this idempotency key made")
+    @Operation(summary = "Send a WhatsApp template message")
     @PostMapping(path = "/api/v1/messages/whatsapp", consumes = "application/json")
     ResponseEntity<SendResult> send(@RequestBody SendTemplateRequest request) {
         return sending.send(request).asResponse();

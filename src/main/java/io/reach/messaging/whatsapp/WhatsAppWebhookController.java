@@ -4,6 +4,8 @@ import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.ApiError;
 import io.reach.shared.ApiException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +27,9 @@ import tools.jackson.databind.json.JsonMapper;
  * of the sender named by {@code metadata.phone_number_id}, stores the raw payload, applies it in the same transaction
  * when it can, and answers 200; what cannot be applied at once is processed afterwards ({@link WhatsAppWebhookProcessor}).
  */
+// No API token: each is checked against its provider's signature (or verify token).
+@io.swagger.v3.oas.annotations.security.SecurityRequirements
+@Tag(name = "Provider webhooks")
 @RestController
 class WhatsAppWebhookController {
 
@@ -41,6 +46,7 @@ class WhatsAppWebhookController {
         this.json = json;
     }
 
+    @Operation(summary = "Meta's check of the webhook's address (answers hub.challenge to the right verify token)")
     @GetMapping("/webhooks/whatsapp")
     ResponseEntity<?> verify(@RequestParam(name = "hub.mode", required = false) String mode,
                              @RequestParam(name = "hub.verify_token", required = false) String token,
@@ -58,6 +64,7 @@ class WhatsAppWebhookController {
      */
     static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+    @Operation(summary = "Meta's webhook: statuses and messages received, signed with the app's secret")
     @PostMapping("/webhooks/whatsapp")
     ResponseEntity<Void> receive(jakarta.servlet.http.HttpServletRequest request,
                                  @RequestHeader(name = "X-Hub-Signature-256", required = false) String signature) {

@@ -5,7 +5,6 @@ import io.reach.sender.SenderRequest;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -78,20 +77,17 @@ public class SandboxNetwork implements SmartLifecycle {
         try {
             graphApiPort = graphApi.start(settings.graphApiPort());
         } catch (IOException e) {
-            throw new UncheckedIOException("The sandbox Graph API cannot listen on port " + settings.graphApiPort()
-                    + " (set reach.sandbox.graph-api-port to a free port, or 0)", e);
+            throw new SandboxPortTaken("Graph API", settings.graphApiPort(), "reach.sandbox.graph-api-port", e);
         }
         try {
             smsc.start(settings.smpp().port());
         } catch (IOException e) {
-            throw new UncheckedIOException("The sandbox SMSC cannot listen on port " + settings.smpp().port()
-                    + " (set reach.sandbox.smpp.port to a free port, or 0)", e);
+            throw new SandboxPortTaken("SMSC", settings.smpp().port(), "reach.sandbox.smpp.port", e);
         }
         try {
             twilioPort = twilio.start(settings.twilio().port());
         } catch (IOException e) {
-            throw new UncheckedIOException("The sandbox Twilio cannot listen on port " + settings.twilio().port()
-                    + " (set reach.sandbox.twilio.port to a free port, or 0)", e);
+            throw new SandboxPortTaken("Twilio", settings.twilio().port(), "reach.sandbox.twilio.port", e);
         }
         if (settings.registerSenders()) {
             registerSender();

@@ -1,0 +1,43 @@
+package io.reach.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.reach.support.ReachNode;
+import io.reach.support.TestDatabase;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+/** A second Reach whose sandbox meets the first one's ports says so, and what to do, rather than a stack trace. */
+@ExtendWith(OutputCaptureExtension.class)
+class SandboxPortsIT {
+
+    @Test
+    void aSandboxPortHeldByAnotherProcessStopsTheStartWithWhatToDo(CapturedOutput output) throws Exception {
+        try (ServerSocket held = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Throwable failed = catchThrowable(() -> ReachNode.start("ports", TestDatabase.fresh(),
+                    Map.of("reach.sandbox.smpp.port", String.valueOf(held.getLocalPort()))).close());
+
+            assertThat(failed).hasRootCauseInstanceOf(java.net.BindException.class);
+            assertThat(output.getAll()).contains("APPLICATION FAILED TO START")
+                    .contains("The sandbox network's SMSC cannot listen on port " + held.getLocalPort()
+                            + ": another process holds it (another Reach, started earlier with its own sandbox?).")
+                    .contains("set reach.sandbox.smpp.port (environment: REACH_SANDBOX_SMPP_PORT) to a free port, or to 0");
+        }
+    }
+
+    @Test
+    void namesTheEnvironmentVariableOfEachSandboxPort() {
+        java.io.IOException inUse = new java.net.BindException("Address already in use");
+
+        assertThat(new SandboxPortTaken("Graph API", 8081, "reach.sandbox.graph-api-port", inUse).environmentVariable())
+                .isEqualTo("REACH_SANDBOX_GRAPHAPIPORT");
+        assertThat(new SandboxPortTaken("Twilio", 8082, "reach.sandbox.twilio.port", inUse).environmentVariable())
+                .isEqualTo("REACH_SANDBOX_TWILIO_PORT");
+    }
+}

@@ -401,7 +401,7 @@ public enum Dialect {
             }
             throw new IllegalStateException("Reach runs on H2 or PostgreSQL, not on " + product);
         } catch (SQLException e) {
-            throw new IllegalStateException("Cannot reach the database to detect its dialect", e);
+            throw new DatabaseUnreachableAtStart(e);
         }
     }
 }

@@ -2,7 +2,6 @@ package io.reach.sandbox;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,7 +49,7 @@ public record HandsetRules(List<Handset> handsets) {
                 String resource = file == null || file.isBlank() ? DEFAULT_RESOURCE : file.substring("classpath:".length());
                 try (InputStream in = HandsetRules.class.getClassLoader().getResourceAsStream(resource)) {
                     if (in == null) {
-                        throw new IllegalArgumentException("No handset rules at " + file);
+                        throw SandboxCannotStart.rulesNotUsable(file, "are not on the class path", null);
                     }
                     return YAML.readValue(in, HandsetRules.class);
                 }
@@ -59,10 +58,17 @@ public record HandsetRules(List<Handset> handsets) {
                 return YAML.readValue(in, HandsetRules.class);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read the sandbox handset rules " + file, e);
+            throw SandboxCannotStart.rulesNotUsable(file, e instanceof java.nio.file.NoSuchFileException ? "do not exist"
+                    : "cannot be read (" + e + ")", e);
         } catch (JacksonException e) {
-            throw new IllegalArgumentException("The sandbox handset rules " + (file == null || file.isBlank() ? DEFAULT_RESOURCE : file)
-                    + " are not valid: " + e.getOriginalMessage(), e);
+            // A key or a value in the wrong place is named by its path (handsets[2].readAfter), YAML that does not parse
+            // by where the parser stopped.
+            tools.jackson.core.TokenStreamLocation at = e.getLocation();
+            throw SandboxCannotStart.rulesNotUsable(file == null || file.isBlank() ? DEFAULT_RESOURCE : file,
+                    e instanceof tools.jackson.core.exc.StreamReadException
+                            ? "are not valid YAML: " + e.getOriginalMessage().lines().findFirst().orElse("")
+                            + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+                            : "are not valid: " + io.reach.shared.JsonProblem.of(e).describe(), e);
         }
     }
 }

@@ -77,17 +77,17 @@ public class SandboxNetwork implements SmartLifecycle {
         try {
             graphApiPort = graphApi.start(settings.graphApiPort());
         } catch (IOException e) {
-            throw new SandboxPortTaken("Graph API", settings.graphApiPort(), "reach.sandbox.graph-api-port", e);
+            throw SandboxCannotStart.portTaken("Graph API", settings.graphApiPort(), "reach.sandbox.graph-api-port", e);
         }
         try {
             smsc.start(settings.smpp().port());
         } catch (IOException e) {
-            throw new SandboxPortTaken("SMSC", settings.smpp().port(), "reach.sandbox.smpp.port", e);
+            throw SandboxCannotStart.portTaken("SMSC", settings.smpp().port(), "reach.sandbox.smpp.port", e);
         }
         try {
             twilioPort = twilio.start(settings.twilio().port());
         } catch (IOException e) {
-            throw new SandboxPortTaken("Twilio", settings.twilio().port(), "reach.sandbox.twilio.port", e);
+            throw SandboxCannotStart.portTaken("Twilio", settings.twilio().port(), "reach.sandbox.twilio.port", e);
         }
         if (settings.registerSenders()) {
             registerSender();

@@ -51,10 +51,18 @@ class HandsetRulesTest {
     void refusesUnknownKeysAndBadPatternsWithTheFileName(@TempDir Path dir) throws Exception {
         Path typo = dir.resolve("typo.yml");
         Files.writeString(typo, "handsets:\n  - match: \"+1*\"\n    readAfter: 10\n");
-        assertThatThrownBy(() -> HandsetRules.load(typo.toString())).hasMessageContaining("typo.yml")
-                .hasMessageContaining("readAfter");
+        assertThatThrownBy(() -> HandsetRules.load(typo.toString())).isInstanceOf(SandboxCannotStart.class)
+                .hasMessageStartingWith("The sandbox's handset rules " + typo + " are not valid: handsets[0].readAfter: is not"
+                        + " a field here (the fields are ").hasMessageContaining("readAfterMs")
+                .hasMessageNotContaining("io.reach");
         Path pattern = dir.resolve("pattern.yml");
         Files.writeString(pattern, "handsets:\n  - match: \"+1.*\"\n");
         assertThatThrownBy(() -> HandsetRules.load(pattern.toString())).hasMessageContaining("+, digits, * and ?");
+        assertThatThrownBy(() -> HandsetRules.load(dir.resolve("missing.yml").toString()))
+                .hasMessage("The sandbox's handset rules " + dir.resolve("missing.yml") + " do not exist.");
+        Path broken = Files.writeString(dir.resolve("broken.yml"), "handsets:\n  - match: \"+1\n");
+        assertThatThrownBy(() -> HandsetRules.load(broken.toString())).hasMessageContaining("are not valid YAML: ")
+                .hasMessageContaining("(line ")
+                .satisfies(e -> assertThat(((SandboxCannotStart) e).action()).contains("REACH_SANDBOX_RULESFILE"));
     }
 }

@@ -30,6 +30,15 @@ public record JourneySettings(
         @DefaultValue("500ms") Duration pollInterval,
         @DefaultValue("50") int stepsPerTurn) {
 
+    public JourneySettings {
+        io.reach.shared.SettingChecks.atLeast("reach.journeys.batch-size", batchSize, 1);
+        io.reach.shared.SettingChecks.atLeast("reach.journeys.concurrency", concurrency, 1);
+        io.reach.shared.SettingChecks.atLeast("reach.journeys.running-concurrency", runningConcurrency, 0);
+        io.reach.shared.SettingChecks.positive("reach.journeys.lease", lease);
+        io.reach.shared.SettingChecks.positive("reach.journeys.poll-interval", pollInterval);
+        io.reach.shared.SettingChecks.atLeast("reach.journeys.steps-per-turn", stepsPerTurn, 1);
+    }
+
     /**
      * How many running journeys may be advanced at once: {@code runningConcurrency}, or one fewer than the machine's
      * cores (at least one), and no more than {@code concurrency}. The core left over is for the journeys a status or a

@@ -36,7 +36,9 @@ final class SecretBox {
             bytes = new byte[0];
         }
         if (bytes.length != 32) {
-            throw new IllegalArgumentException("reach.secrets-key must be 32 bytes in base64, such as `openssl rand -base64 32`"
+            // Spring Boot's report of a bad setting, without the value: a key one character off is nearly a secret.
+            throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
+                    "reach.secrets-key", "(not shown)", "it must be 32 bytes in base64, such as `openssl rand -base64 32`"
                     + " writes; it is not");
         }
         this.key = new SecretKeySpec(bytes, "AES");

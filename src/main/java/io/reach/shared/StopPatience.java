@@ -24,12 +24,15 @@ class StopPatience implements BeanPostProcessor {
 
     StopPatience(@Value("${reach.stop-patience:20s}") Duration patience,
                  @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration phase) {
+        // As Spring Boot's own report of a bad setting (which says where it was set), not as a stack trace.
         if (patience.isNegative()) {
-            throw new IllegalArgumentException("reach.stop-patience must not be negative: " + patience);
+            throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
+                    "reach.stop-patience", patience, "it must not be negative");
         }
         if (patience.plus(AROUND).compareTo(phase) > 0) {
             // Spring would close the database's pool and the providers' clients under workers still waiting.
-            throw new IllegalArgumentException("reach.stop-patience (" + patience + ") must be at least " + AROUND
+            throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
+                    "reach.stop-patience", patience, "it must be at least " + AROUND
                     + " under spring.lifecycle.timeout-per-shutdown-phase (" + phase + "): raise that too");
         }
         this.patience = patience;

@@ -49,6 +49,16 @@ class MessagingSettingsTest {
         assertThat(settings.retryDelay(9, true)).as("the backoff, once longer").isEqualTo(Duration.ofMinutes(4).plusSeconds(16));
     }
 
+    @Test
+    void refusesSettingsOutOfRangeNamingThem() {
+        assertThatThrownBy(() -> new MessagingSettings(Duration.ofMillis(500), Duration.ofSeconds(60), 0, 8, Duration.ofSeconds(1),
+                Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofSeconds(15), List.of(), Duration.ofSeconds(60),
+                Duration.ofDays(30))).hasMessage("reach.messaging.batch-size must be 1 or more, not 0");
+        assertThatThrownBy(() -> new MessagingSettings(Duration.ofMillis(500), Duration.ofSeconds(60), 50, 8, Duration.ofSeconds(1),
+                Duration.ofMinutes(5), Duration.ofSeconds(5), Duration.ofSeconds(15), List.of(), Duration.ofSeconds(60),
+                Duration.ZERO)).hasMessageStartingWith("reach.messaging.keep-processed-callbacks must be a time above zero");
+    }
+
     private static MessagingSettings settings(Duration lease, Duration requestTimeout) {
         return new MessagingSettings(Duration.ofMillis(500), lease, 50, 8, Duration.ofSeconds(1), Duration.ofMinutes(5),
                 Duration.ofSeconds(5), requestTimeout, List.of(Duration.ofMinutes(2)), Duration.ofSeconds(60),

@@ -43,4 +43,16 @@ class WhatsAppSettingsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("reach.whatsapp.request-timeout (PT1M) must be under reach.whatsapp.lease (PT1M)");
     }
+
+    @Test
+    void refusesSettingsOutOfRangeNamingThem() {
+        assertThatThrownBy(() -> new WhatsAppSettings(Duration.ofSeconds(5), Duration.ofSeconds(15), true, 100, 0, 8,
+                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMillis(500),
+                WhatsAppSettings.OverMessagingLimit.BLOCK, Duration.ofSeconds(60)))
+                .hasMessage("reach.whatsapp.concurrency must be 1 or more, not 0");
+        assertThatThrownBy(() -> new WhatsAppSettings(Duration.ofSeconds(5), Duration.ofSeconds(15), true, 100, 32, 8,
+                Duration.ofSeconds(-1), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMillis(500),
+                WhatsAppSettings.OverMessagingLimit.BLOCK, Duration.ofSeconds(60)))
+                .hasMessage("reach.whatsapp.initial-backoff must be a time of zero or more, not PT-1S");
+    }
 }

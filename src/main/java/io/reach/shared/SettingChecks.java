@@ -1,0 +1,34 @@
+package io.reach.shared;
+
+import java.time.Duration;
+
+/**
+ * Range checks for Reach's settings records, made as they are bound: a value out of range stops the start with Spring
+ * Boot's report naming the setting and why ("Failed to bind properties under 'reach.journeys' … Reason: …"), rather
+ * than a node that starts and then advances nothing (a concurrency of 0) or fails later.
+ */
+public final class SettingChecks {
+
+    private SettingChecks() {}
+
+    /** {@code value} of the setting {@code name} is at least {@code least}. */
+    public static void atLeast(String name, int value, int least) {
+        if (value < least) {
+            throw new IllegalArgumentException(name + " must be " + least + " or more, not " + value);
+        }
+    }
+
+    /** {@code value} of the setting {@code name} is a time above zero. */
+    public static void positive(String name, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be a time above zero (such as 500ms, 10s, 5m), not " + value);
+        }
+    }
+
+    /** {@code value} of the setting {@code name} is a time of zero or more. */
+    public static void notNegative(String name, Duration value) {
+        if (value == null || value.isNegative()) {
+            throw new IllegalArgumentException(name + " must be a time of zero or more, not " + value);
+        }
+    }
+}

@@ -37,7 +37,8 @@ class SealedSecrets implements SmartInitializingSingleton {
         try {
             rows = store.all();
         } catch (SecretBox.CannotOpen e) {
-            throw new IllegalStateException("Reach cannot start: " + e.getMessage(), e);
+            throw new io.reach.shared.CannotStart("Reach cannot start: " + e.getMessage(), "Set reach.secrets-key"
+                    + " (environment: REACH_SECRETSKEY) to the key the senders' secrets were sealed with.", e);
         }
         if (!store.sealing()) {
             return 0;

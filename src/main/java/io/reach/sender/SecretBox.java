@@ -36,10 +36,11 @@ final class SecretBox {
             bytes = new byte[0];
         }
         if (bytes.length != 32) {
-            // Spring Boot's report of a bad setting, without the value: a key one character off is nearly a secret.
-            throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
-                    "reach.secrets-key", "(not shown)", "it must be 32 bytes in base64, such as `openssl rand -base64 32`"
-                    + " writes; it is not");
+            // Not Spring Boot's report of a bad setting, which shows the value: a key one character off is nearly a secret.
+            throw new io.reach.shared.CannotStart("reach.secrets-key is not usable: it must be 32 bytes in base64, such as"
+                    + " `openssl rand -base64 32` writes; it is not (its value is not shown).", "Set reach.secrets-key"
+                    + " (environment: REACH_SECRETSKEY) to such a key, or leave it unset to store the senders' secrets plain.",
+                    null);
         }
         this.key = new SecretKeySpec(bytes, "AES");
     }

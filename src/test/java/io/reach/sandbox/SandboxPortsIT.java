@@ -33,7 +33,7 @@ class SandboxPortsIT {
 
     @Test
     void namesTheEnvironmentVariableOfEachSandboxPort() {
-        assertThat(SandboxCannotStart.environmentVariable("reach.sandbox.graph-api-port")).isEqualTo("REACH_SANDBOX_GRAPHAPIPORT");
-        assertThat(SandboxCannotStart.environmentVariable("reach.sandbox.twilio.port")).isEqualTo("REACH_SANDBOX_TWILIO_PORT");
+        assertThat(io.reach.shared.CannotStart.environmentVariable("reach.sandbox.graph-api-port")).isEqualTo("REACH_SANDBOX_GRAPHAPIPORT");
+        assertThat(io.reach.shared.CannotStart.environmentVariable("reach.sandbox.twilio.port")).isEqualTo("REACH_SANDBOX_TWILIO_PORT");
     }
 }

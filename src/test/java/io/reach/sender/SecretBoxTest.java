@@ -49,8 +49,7 @@ class SecretBoxTest {
 
     @Test
     void refusesAKeyThatIsNot32BytesOfBase64() {
-        assertThatThrownBy(() -> new SecretBox("c2hvcnQ=")).isInstanceOf(
-                        org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException.class)
+        assertThatThrownBy(() -> new SecretBox("c2hvcnQ=")).isInstanceOf(io.reach.shared.CannotStart.class)
                 .hasMessageContaining("reach.secrets-key").hasMessageContaining("openssl rand -base64 32")
                 .hasMessageNotContaining("c2hvcnQ=");
         assertThatThrownBy(() -> new SecretBox("not base64 at all!")).hasMessageContaining("reach.secrets-key")

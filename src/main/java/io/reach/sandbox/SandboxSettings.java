@@ -29,6 +29,19 @@ public record SandboxSettings(
         @org.springframework.boot.context.properties.bind.DefaultValue("2") int webhookConcurrency,
         @org.springframework.boot.context.properties.bind.DefaultValue("100000") int historySize) {
 
+    public SandboxSettings {
+        io.reach.shared.SettingChecks.port("reach.sandbox.graph-api-port", graphApiPort);
+        if (smpp != null) {
+            io.reach.shared.SettingChecks.port("reach.sandbox.smpp.port", smpp.port());
+        }
+        if (twilio != null) {
+            io.reach.shared.SettingChecks.port("reach.sandbox.twilio.port", twilio.port());
+        }
+        io.reach.shared.SettingChecks.atLeast("reach.sandbox.webhook-batch-size", webhookBatchSize, 1);
+        io.reach.shared.SettingChecks.atLeast("reach.sandbox.webhook-concurrency", webhookConcurrency, 1);
+        io.reach.shared.SettingChecks.atLeast("reach.sandbox.history-size", historySize, 1);
+    }
+
     /** The sandbox SMSC and the SMS sender that binds to it. */
     public record Smpp(int port, String systemId, String password, String senderName, String fromAddress) {
         @Override

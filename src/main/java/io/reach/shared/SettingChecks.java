@@ -18,6 +18,13 @@ public final class SettingChecks {
         }
     }
 
+    /** {@code value} of the setting {@code name} is a TCP port, or 0 for any free one. */
+    public static void port(String name, int value) {
+        if (value < 0 || value > 65_535) {
+            throw new IllegalArgumentException(name + " must be a port (1 to 65535), or 0 for any free one, not " + value);
+        }
+    }
+
     /** {@code value} of the setting {@code name} is a time above zero. */
     public static void positive(String name, Duration value) {
         if (value == null || value.isNegative() || value.isZero()) {

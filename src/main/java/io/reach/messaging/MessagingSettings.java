@@ -47,15 +47,9 @@ public record MessagingSettings(
     static final int TWILIO_TRIES = 3;
 
     public MessagingSettings {
-        io.reach.shared.SettingChecks.positive("reach.messaging.poll-interval", pollInterval);
-        io.reach.shared.SettingChecks.positive("reach.messaging.lease", lease);
-        io.reach.shared.SettingChecks.atLeast("reach.messaging.batch-size", batchSize, 1);
-        io.reach.shared.SettingChecks.atLeast("reach.messaging.max-attempts", maxAttempts, 1);
-        io.reach.shared.SettingChecks.notNegative("reach.messaging.initial-backoff", initialBackoff);
-        io.reach.shared.SettingChecks.notNegative("reach.messaging.max-backoff", maxBackoff);
+        io.reach.shared.SettingChecks.dispatcher("reach.messaging", pollInterval, lease, batchSize, maxAttempts, initialBackoff,
+                maxBackoff, requestTimeout, retryAfterLostAnswer);
         io.reach.shared.SettingChecks.positive("reach.messaging.unmatched-sweep-interval", unmatchedSweepInterval);
-        io.reach.shared.SettingChecks.positive("reach.messaging.request-timeout", requestTimeout);
-        io.reach.shared.SettingChecks.notNegative("reach.messaging.retry-after-lost-answer", retryAfterLostAnswer);
         io.reach.shared.SettingChecks.positive("reach.messaging.keep-processed-callbacks", keepProcessedCallbacks);
         statusChecks = statusChecks == null ? java.util.List.of() : java.util.List.copyOf(statusChecks);
         for (int i = 0; i < statusChecks.size(); i++) {

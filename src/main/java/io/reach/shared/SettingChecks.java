@@ -18,6 +18,23 @@ public final class SettingChecks {
         }
     }
 
+    /**
+     * The settings a sending channel's dispatcher shares ({@code prefix} is e.g. {@code reach.whatsapp}): its poll
+     * interval, lease, claims, attempts and backoffs, its providers' request timeout, and its wait after a lost answer.
+     */
+    public static void dispatcher(String prefix, Duration pollInterval, Duration lease, int batchSize, int maxAttempts,
+                                  Duration initialBackoff, Duration maxBackoff, Duration requestTimeout,
+                                  Duration retryAfterLostAnswer) {
+        positive(prefix + ".poll-interval", pollInterval);
+        positive(prefix + ".lease", lease);
+        atLeast(prefix + ".batch-size", batchSize, 1);
+        atLeast(prefix + ".max-attempts", maxAttempts, 1);
+        notNegative(prefix + ".initial-backoff", initialBackoff);
+        notNegative(prefix + ".max-backoff", maxBackoff);
+        positive(prefix + ".request-timeout", requestTimeout);
+        notNegative(prefix + ".retry-after-lost-answer", retryAfterLostAnswer);
+    }
+
     /** {@code value} of the setting {@code name} is a TCP port, or 0 for any free one. */
     public static void port(String name, int value) {
         if (value < 0 || value > 65_535) {

@@ -43,16 +43,10 @@ public record WhatsAppSettings(
     public enum OverMessagingLimit { BLOCK, WAIT }
 
     public WhatsAppSettings {
+        io.reach.shared.SettingChecks.dispatcher("reach.whatsapp", pollInterval, lease, batchSize, maxAttempts, initialBackoff,
+                maxBackoff, requestTimeout, retryAfterLostAnswer);
         io.reach.shared.SettingChecks.positive("reach.whatsapp.connect-timeout", connectTimeout);
-        io.reach.shared.SettingChecks.positive("reach.whatsapp.request-timeout", requestTimeout);
-        io.reach.shared.SettingChecks.atLeast("reach.whatsapp.batch-size", batchSize, 1);
         io.reach.shared.SettingChecks.atLeast("reach.whatsapp.concurrency", concurrency, 1);
-        io.reach.shared.SettingChecks.atLeast("reach.whatsapp.max-attempts", maxAttempts, 1);
-        io.reach.shared.SettingChecks.notNegative("reach.whatsapp.initial-backoff", initialBackoff);
-        io.reach.shared.SettingChecks.notNegative("reach.whatsapp.max-backoff", maxBackoff);
-        io.reach.shared.SettingChecks.positive("reach.whatsapp.lease", lease);
-        io.reach.shared.SettingChecks.positive("reach.whatsapp.poll-interval", pollInterval);
-        io.reach.shared.SettingChecks.notNegative("reach.whatsapp.retry-after-lost-answer", retryAfterLostAnswer);
         if (requestTimeout.compareTo(lease) >= 0) {
             throw new IllegalArgumentException("reach.whatsapp.request-timeout (" + requestTimeout + ") must be under "
                     + "reach.whatsapp.lease (" + lease + "): a send still waiting for Meta's answer when its lease ends "

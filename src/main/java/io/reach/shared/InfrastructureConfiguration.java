@@ -35,9 +35,9 @@ class InfrastructureConfiguration {
      */
     @Bean
     org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer indexesBuiltWithoutBlockingWrites(
-            DataSource dataSource) {
-        boolean postgres = Dialect.of(dataSource) == Dialect.POSTGRESQL;
-        return configuration -> configuration.placeholders(migrationPlaceholders(postgres));
+            Dialect dialect) {
+        // The dialect bean's, detected once: not a second connection at start-up.
+        return configuration -> configuration.placeholders(migrationPlaceholders(dialect == Dialect.POSTGRESQL));
     }
 
     static java.util.Map<String, String> migrationPlaceholders(boolean postgres) {

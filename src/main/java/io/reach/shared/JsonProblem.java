@@ -58,10 +58,7 @@ public record JsonProblem(String path, String message) {
 
     private static String what(JacksonException failure) {
         return switch (failure) {
-            case UnexpectedEndOfInputException end when unclosed(end) != null ->
-                    "is not valid JSON: it ends before the " + unclosed(end) + " is closed" + at(end.getLocation());
-            case StreamReadException syntax -> "is not valid JSON: " + Texts.clip(withoutStartMarker(syntax.getOriginalMessage()), 300)
-                    + at(syntax.getLocation());
+            case StreamReadException syntax -> "is not valid JSON: " + syntax(syntax) + at(syntax.getLocation());
             case PropertyBindingException unknown -> "is not a field here" + known(unknown.getKnownPropertyIds());
             case InvalidFormatException nul when TextWithoutNul.PROBLEM.equals(nul.getOriginalMessage()) -> TextWithoutNul.PROBLEM;
             case InvalidFormatException format -> "'" + Texts.clip(String.valueOf(format.getValue()), 100) + "' is not "
@@ -74,6 +71,13 @@ public record JsonProblem(String path, String message) {
                     Texts.clip(refused.getCause().getMessage(), 300);
             default -> "could not be read";
         };
+    }
+
+    /** What is wrong with JSON that does not parse: the array or object it left open, or else the parser's words. */
+    private static String syntax(StreamReadException syntax) {
+        String unclosed = syntax instanceof UnexpectedEndOfInputException end ? unclosed(end) : null;
+        return unclosed != null ? "it ends before the " + unclosed + " is closed"
+                : Texts.clip(withoutStartMarker(syntax.getOriginalMessage()), 300);
     }
 
     /**

@@ -2,7 +2,6 @@ package io.reach.shared;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
@@ -45,12 +44,9 @@ class UnknownQueryParameters implements WebMvcConfigurer {
     }
 
     private static void refuseUnknown(String query, Set<String> names) {
-        for (String pair : query.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int equals = pair.indexOf('=');
-            String name = decoded(equals < 0 ? pair : pair.substring(0, equals));
+        for (String raw : org.springframework.web.util.UriComponentsBuilder.newInstance().query(query).build()
+                .getQueryParams().keySet()) {
+            String name = decoded(raw);
             if (!names.contains(name)) {
                 throw ApiException.invalidField(Texts.clip(name, 100), "is not a parameter of this endpoint ("
                         + (names.isEmpty() ? "it takes none" : "it takes " + String.join(", ", names)) + ")");
@@ -60,7 +56,7 @@ class UnknownQueryParameters implements WebMvcConfigurer {
 
     private static String decoded(String name) {
         try {
-            return URLDecoder.decode(name, StandardCharsets.UTF_8);
+            return org.springframework.web.util.UriUtils.decode(name, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException malformed) {
             return name;
         }

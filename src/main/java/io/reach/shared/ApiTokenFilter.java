@@ -16,6 +16,7 @@ import tools.jackson.databind.json.JsonMapper;
  * (the metrics, and any endpoint an operator exposes as well).
  */
 @Component
+@org.springframework.core.annotation.Order(org.springframework.core.Ordered.LOWEST_PRECEDENCE - 1)
 class ApiTokenFilter extends OncePerRequestFilter {
 
     // Open: a load balancer's health checks (Kubernetes' probes under /actuator/health/) and the empty info. Every other

@@ -144,6 +144,43 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesABodyLargerThanItsLimitWhetherItsLengthIsDeclaredOrNot() {
+        int limit = 8 * 1024 * 1024;
+        byte[] atLimit = paddedTo(limit, "{\"phone\":\"+31612349906\"}");
+        byte[] atLimitChunked = paddedTo(limit, "{\"phone\":\"+31612349907\"}");
+        byte[] over = paddedTo(limit + 1, "{\"phone\":\"+31612349908\"}");
+
+        // With its length declared, the client is answered before it sends the body (a client that sends it all
+        // the same finds the connection closed once Tomcat has swallowed 2 MB of it).
+        Api.Response declared = api.postExpectingContinue("/api/v1/contacts", "application/json", over);
+        Api.Response chunked = api.postChunked("/api/v1/contacts", "application/json", over);
+        Api.Response withoutToken = api.postWithoutToken("/api/v1/contacts", "application/json", over);
+        Api.Response fits = api.postRaw("/api/v1/contacts", "application/json", atLimit, Map.of());
+        Api.Response fitsChunked = api.postChunked("/api/v1/contacts", "application/json", atLimitChunked);
+
+        for (Api.Response refused : List.of(declared, chunked)) {
+            assertThat(refused.status()).as(refused.body()).isEqualTo(413);
+            assertThat(refused.json().path("error").asString()).isEqualTo("too_large");
+            assertThat(refused.json().path("message").asString())
+                    .isEqualTo("The request body is larger than 8MB, the most Reach reads (reach.api.max-body-size)");
+        }
+        assertThat(withoutToken.status()).as("the token is asked for first").isEqualTo(401);
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612349908").json()).isEmpty();
+        assertThat(fits.status()).as(fits.body()).isEqualTo(201);
+        assertThat(fitsChunked.status()).as(fitsChunked.body()).isEqualTo(201);
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612349907").json()).hasSize(1);
+    }
+
+    /** {@code json} followed by spaces up to {@code size} bytes: still the same JSON. */
+    private static byte[] paddedTo(int size, String json) {
+        byte[] body = new byte[size];
+        java.util.Arrays.fill(body, (byte) ' ');
+        byte[] text = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        System.arraycopy(text, 0, body, 0, text.length);
+        return body;
+    }
+
+    @Test
     void refusesTextWithTheNulCharacterNamingTheFieldInsteadOfFailingOnPostgreSql() {
         Api.Response contact = api.post("/api/v1/contacts",
                 "{\"phone\":\"+31612349904\",\"attributes\":{\"first_name\":\"An\\u0000na\"},\"tags\":[\"v\\u0000ip\"]}");

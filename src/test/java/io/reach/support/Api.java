@@ -98,6 +98,21 @@ public final class Api {
         return send(builder.build());
     }
 
+    /**
+     * Posts {@code body} with its length and {@code Expect: 100-continue}, as curl does with a body over 1 MB: the body
+     * is sent only once the server asks for it.
+     */
+    public Response postExpectingContinue(String path, String contentType, byte[] body) {
+        return send(request(path).header("Content-Type", contentType).expectContinue(true)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
+    /** Posts {@code body} in chunks, without a Content-Length, as a client streaming what it has not measured does. */
+    public Response postChunked(String path, String contentType, byte[] body) {
+        return send(request(path).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build());
+    }
+
     /** Posts a webhook to {@code /webhooks/whatsapp} as Meta does: the JSON, signed with the sender's app secret. */
     public Response postSignedWhatsAppWebhook(String payload, String appSecret) {
         byte[] body = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -152,6 +167,11 @@ public final class Api {
             // The caller's assertions on the last scrape say what differs.
         }
         return last.get();
+    }
+
+    public Response postWithoutToken(String path, String contentType, byte[] body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", contentType).expectContinue(true).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
     }
 
     public Response getWithoutToken(String path) {

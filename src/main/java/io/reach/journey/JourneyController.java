@@ -166,15 +166,23 @@ class JourneyController {
     @Operation(summary = "A flow's journeys, oldest first")
     @GetMapping("/api/v1/flows/{id}/journeys")
     ResponseEntity<List<Journey>> ofFlow(@PathVariable String id, @RequestParam(required = false) String state,
+                                         @io.swagger.v3.oas.annotations.Parameter(description = "only the journeys on this"
+                                                 + " version of the flow (its number)")
+                                         @RequestParam(required = false) Integer version,
+                                         @io.swagger.v3.oas.annotations.Parameter(description = "only the journeys whose"
+                                                 + " current step this is: where they wait, or where they ended or failed")
+                                         @RequestParam(required = false) String step,
                                          @RequestParam(required = false) String after,
                                          @RequestParam(defaultValue = "100") int limit,
                                          @RequestParam(defaultValue = "0") int offset) {
         page(limit, offset);
         Pages.afterOrOffset(after, offset);
         UUID flowId = Ids.parse("id", id);
-        List<Journey> page = journeys.ofFlow(flowId, state, after == null ? null : Ids.parse("after", after), limit, offset);
+        List<Journey> page = journeys.ofFlow(flowId, new Journeys.FlowJourneys(state, version, step),
+                after == null ? null : Ids.parse("after", after), limit, offset);
         return Pages.withNextLink(page, limit, "/api/v1/flows/" + flowId + "/journeys?limit=" + limit
-                + stateParameter(state), Journey::id);
+                + stateParameter(state) + (version == null ? "" : "&version=" + version)
+                + (step == null ? "" : "&step=" + Pages.encoded(step)), Journey::id);
     }
 
     /** The {@code state} filter as the next page's link repeats it: nothing when there is none. */

@@ -605,14 +605,22 @@ class JourneyStore {
      * A page of the journeys of these versions, oldest first, those after {@code after} (null: from the first), read
      * as {@link io.reach.shared.OldestFirst} says.
      */
-    List<Journey> ofVersions(List<UUID> versionIds, String state, Journey after, int limit, int offset) {
+    List<Journey> ofVersions(List<UUID> versionIds, String state, String currentStep, Journey after, int limit, int offset) {
         if (versionIds.isEmpty()) {
             return List.of();
         }
-        boolean filtered = state != null;
+        StringBuilder filter = new StringBuilder();
+        List<Object> filterParams = new java.util.ArrayList<>();
+        if (state != null) {
+            filter.append(" AND state = ?");
+            filterParams.add(state.toUpperCase(java.util.Locale.ROOT));
+        }
+        if (currentStep != null) {
+            filter.append(" AND current_step = ?");
+            filterParams.add(currentStep);
+        }
         io.reach.shared.OldestFirst page = io.reach.shared.OldestFirst.ofVersions("SELECT " + COLUMNS + " FROM journeys",
-                "started_at", versionIds, filtered ? " AND state = ?" : "",
-                filtered ? List.<Object>of(state.toUpperCase(java.util.Locale.ROOT)) : List.of(),
+                "started_at", versionIds, filter.toString(), filterParams,
                 after == null ? null : new io.reach.shared.OldestFirst.After(after.startedAt(), after.id()), limit, offset);
         return jdbc.sql(page.sql())
                 .params(page.params()).query(this::row).list().stream().map(Row::journey).toList();

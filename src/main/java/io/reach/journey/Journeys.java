@@ -426,18 +426,53 @@ public class Journeys {
             Journey.CANCELLED);
 
     /**
-     * A page of a flow's journeys, oldest first: all of them or those in one {@code state} (running, waiting, ended,
-     * failed, cancelled), after the journey {@code after} when it is given (the previous page's last).
+     * Which of a flow's journeys a page lists: those in one {@code state} (running, waiting, ended, failed, cancelled),
+     * on one {@code version} (its number), whose current {@code step} is one (a heatmap's step, drilled into); null
+     * for any.
      */
-    public List<Journey> ofFlow(UUID flowId, String state, UUID after, int limit, int offset) {
-        checkState(state);
-        List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
+    public record FlowJourneys(String state, Integer version, String step) {}
+
+    /**
+     * A page of a flow's journeys, oldest first: all of them or those {@code filter} names, after the journey
+     * {@code after} when it is given (the previous page's last). A version the flow does not have, or a step none of
+     * the versions looked at has, is refused naming those there are: a misspelt step would otherwise list no one.
+     */
+    public List<Journey> ofFlow(UUID flowId, FlowJourneys filter, UUID after, int limit, int offset) {
+        checkState(filter.state());
+        List<FlowVersion> all = flows.versions(flowId);
+        List<FlowVersion> chosen = all;
+        if (filter.version() != null) {
+            chosen = all.stream().filter(v -> v.version() == filter.version()).toList();
+            if (chosen.isEmpty()) {
+                throw ApiException.invalidField("version", "this flow has no version " + filter.version() + " (it has "
+                        + (all.size() == 1 ? "version 1" : "versions 1 to " + all.getLast().version()) + ")");
+            }
+        }
+        if (filter.step() != null) {
+            checkStep(filter.step(), chosen, filter.version() != null);
+        }
+        List<UUID> versions = chosen.stream().map(FlowVersion::id).toList();
         Journey cursor = null;
         if (after != null) {
             cursor = store.find(after).filter(journey -> versions.contains(journey.flowVersionId()))
-                    .orElseThrow(() -> ApiException.invalidField("after", "no journey " + after + " in this flow"));
+                    .orElseThrow(() -> ApiException.invalidField("after", "no journey " + after + " in this flow"
+                            + (filter.version() == null ? "" : "'s version " + filter.version())));
         }
-        return store.ofVersions(versions, state, cursor, limit, offset);
+        return store.ofVersions(versions, filter.state(), filter.step(), cursor, limit, offset);
+    }
+
+    private void checkStep(String step, List<FlowVersion> versions, boolean oneVersion) {
+        java.util.Set<String> steps = new java.util.LinkedHashSet<>();
+        for (FlowVersion version : versions) {
+            for (io.reach.flow.FlowStep declared : flows.document(version.id()).steps()) {
+                steps.add(declared.id());
+            }
+        }
+        if (!steps.contains(step)) {
+            throw ApiException.invalidField("step", "no step '" + io.reach.shared.Texts.clip(step, 100) + "' in "
+                    + (oneVersion ? "this version" : "any version of this flow") + " (its steps: "
+                    + io.reach.shared.Texts.clip(String.join(", ", steps), 1000) + ")");
+        }
     }
 
     /**

@@ -416,6 +416,59 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void listsTheJourneysOfOneVersionAtOneStepAsAHeatmapsStepIsDrilledInto() {
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String flow = importDraft(waitThenReport(name, "P1D", "first"));
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        List<String> pausing = List.of(start(flow), start(flow), start(flow));
+        String second = """
+                {"name":"%s","entry":{"type":"api"},"start":"route","steps":[
+                 {"id":"route","type":"condition","condition":{"left":"{{route}}","operator":"equals","right":"hold"},
+                  "branches":{"true":"hold","false":"done"}},
+                 {"id":"hold","type":"wait","duration":"P1D","next":"done"},
+                 {"id":"done","type":"end"}]}""".formatted(name);
+        assertThat(api.put("/api/v1/flows/" + flow + "/draft", second).status()).isEqualTo(200);
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        List<String> holding = List.of(start(flow, "hold"), start(flow, "hold"));
+        String ended = start(flow, "through");
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/flows/" + flow + "/journeys?state=waiting").json().size() == 5
+                && api.get("/api/v1/flows/" + flow + "/journeys?state=ended").json().size() == 1);
+
+        List<JsonNode> pausingPages = api.followPages("/api/v1/flows/" + flow + "/journeys?step=pause&limit=2");
+        List<String> atHold = Api.ids(api.get("/api/v1/flows/" + flow + "/journeys?version=2&step=hold&state=waiting").json());
+        List<String> atDone = Api.ids(api.get("/api/v1/flows/" + flow + "/journeys?version=2&step=done").json());
+
+        assertThat(pausingPages.stream().map(JsonNode::size).toList()).as("the next page's link keeps the step").containsExactly(2, 1);
+        assertThat(pausingPages.stream().flatMap(page -> Api.ids(page).stream()).toList()).isEqualTo(pausing);
+        assertThat(atHold).isEqualTo(holding);
+        assertThat(atDone).containsExactly(ended);
+        assertThat(Api.ids(api.get("/api/v1/flows/" + flow + "/journeys?version=1").json())).isEqualTo(pausing);
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys?version=2&step=hold&state=ended").json()).isEmpty();
+        assertThat(Api.ids(api.get("/api/v1/flows/" + flow + "/journeys?version=2&limit=1").json())).containsExactly(holding.getFirst());
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys?version=2&limit=1").headers().get("link").getFirst())
+                .contains("version=2");
+
+        Api.Response stepOfAnotherVersion = api.get("/api/v1/flows/" + flow + "/journeys?version=2&step=pause");
+        Api.Response noSuchStep = api.get("/api/v1/flows/" + flow + "/journeys?step=paus");
+        Api.Response noSuchVersion = api.get("/api/v1/flows/" + flow + "/journeys?version=3");
+        Api.Response afterOnAnotherVersion = api.get("/api/v1/flows/" + flow + "/journeys?version=2&after=" + pausing.getFirst());
+        assertThat(stepOfAnotherVersion.status()).isEqualTo(400);
+        assertThat(stepOfAnotherVersion.json().path("details").path(0).path("field").asString()).isEqualTo("step");
+        assertThat(stepOfAnotherVersion.json().path("message").asString())
+                .isEqualTo("step: no step 'pause' in this version (its steps: route, hold, done)");
+        assertThat(noSuchStep.status()).isEqualTo(400);
+        assertThat(noSuchStep.json().path("message").asString())
+                .isEqualTo("step: no step 'paus' in any version of this flow (its steps: pause, report, end, route, hold, done)");
+        assertThat(noSuchVersion.status()).isEqualTo(400);
+        assertThat(noSuchVersion.json().path("details").path(0).path("field").asString()).isEqualTo("version");
+        assertThat(noSuchVersion.json().path("message").asString())
+                .isEqualTo("version: this flow has no version 3 (it has versions 1 to 2)");
+        assertThat(afterOnAnotherVersion.status()).isEqualTo(400);
+        assertThat(afterOnAnotherVersion.json().path("message").asString())
+                .isEqualTo("after: no journey " + pausing.getFirst() + " in this flow's version 2");
+    }
+
+    @Test
     void pagesAFlowsReportRowsAcrossItsVersionsOldestFirstThroughTheNextLink() {
         String name = "versions-test-" + FLOWS.incrementAndGet();
         String first = "reports-a-" + FLOWS.get();
@@ -513,6 +566,15 @@ class FlowVersionsIT extends ReachIntegrationTest {
         String phone = "+316130" + "9" + String.format("%04d", NUMBERS.incrementAndGet());
         Fixtures.contact(api, phone, Map.of("utility", true), false);
         Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        return started.json().path("journeyId").asString();
+    }
+
+    /** Starts the flow for a new contact with the variable {@code route}. */
+    private String start(String flow, String route) {
+        String phone = "+316130" + "9" + String.format("%04d", NUMBERS.incrementAndGet());
+        Fixtures.contact(api, phone, Map.of("utility", true), false);
+        Api.Response started = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone, "variables", Map.of("route", route)));
         assertThat(started.status()).as(started.body()).isEqualTo(201);
         return started.json().path("journeyId").asString();
     }

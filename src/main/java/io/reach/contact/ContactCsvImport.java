@@ -72,8 +72,10 @@ class ContactCsvImport {
         char delimiter = delimiterAfterByteOrderMark(csv);
         CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setHeader().setSkipHeaderRecord(true)
                 .setTrim(true).setIgnoreEmptyLines(true).setIgnoreSurroundingSpaces(true).get();
-        try (CSVParser parser = CSVParser.builder().setReader(csv).setFormat(format).get()) {
+        RecordBound bound = new RecordBound(csv, MAX_RECORD_CHARS);
+        try (CSVParser parser = CSVParser.builder().setReader(bound).setFormat(format).get()) {
             List<String> header = checkHeader(parser.getHeaderNames());
+            bound.recordRead();
             List<ValidLine> chunk = new ArrayList<>(CHUNK);
             Iterator<CSVRecord> records = parser.iterator();
             // The line the last record (or the header) ended on: a malformed record starts on the next.
@@ -85,9 +87,10 @@ class ContactCsvImport {
                         break;
                     }
                     record = records.next();
+                    bound.recordRead();
                 } catch (UncheckedIOException | IllegalStateException malformed) {
                     lines++;
-                    refuse(lastLine + 1, null, "malformed CSV, the rest of the file was not read: " + rootMessage(malformed));
+                    refuse(lastLine + 1, null, "malformed CSV, the rest of the file was not read: " + malformedRecord(malformed));
                     break;
                 }
                 lines++;
@@ -360,6 +363,64 @@ class ContactCsvImport {
             }
             contacts.saveChanged(base, stamped);
             updated++;
+        }
+    }
+
+    /**
+     * The most characters one record may take: a contact's most (500 attributes of 4,000 characters, 500 tags) twice
+     * over. A quote left open makes the rest of the file one value, which the parser would hold whole in memory (a
+     * 70 MB file took 200 MB); past this bound the import stops there instead.
+     */
+    static final int MAX_RECORD_CHARS = 4 << 20;
+
+    /** What is wrong with a record the parser could not read, in the file's terms where the parser's are obscure. */
+    private static String malformedRecord(Throwable malformed) {
+        String message = rootMessage(malformed);
+        if (message != null && message.contains("EOF reached before encapsulated token finished")) {
+            return "a quote opened on this line is never closed";
+        }
+        return message;
+    }
+
+    /**
+     * The text the parser reads, counted from the end of the last record: one that grows past {@code maxChars}
+     * (a quote left open) fails the read.
+     */
+    static final class RecordBound extends java.io.FilterReader {
+
+        private final int maxChars;
+        private long sinceRecord;
+
+        RecordBound(Reader in, int maxChars) {
+            super(in);
+            this.maxChars = maxChars;
+        }
+
+        /** A record was read whole: the next one starts counting. */
+        void recordRead() {
+            sinceRecord = 0;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            count(c < 0 ? 0 : 1);
+            return c;
+        }
+
+        @Override
+        public int read(char[] buffer, int offset, int length) throws IOException {
+            int read = super.read(buffer, offset, length);
+            count(Math.max(read, 0));
+            return read;
+        }
+
+        private void count(int chars) throws IOException {
+            sinceRecord += chars;
+            if (sinceRecord > maxChars) {
+                throw new IOException("a record (from this line on) is longer than " + maxChars
+                        + " characters: is a quote left open?");
+            }
         }
     }
 

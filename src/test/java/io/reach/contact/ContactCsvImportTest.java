@@ -81,7 +81,53 @@ class ContactCsvImportTest {
         // A quoted value the file never closes: the record starts on line 3.
         ContactImportReport unclosed = run("phone,name\n+3161234\n\"+3161235,x\n+3161236,y\n");
         assertThat(unclosed.errors()).extracting(ContactImportReport.LineError::line).containsExactly(2L, 3L);
-        assertThat(unclosed.errors().getLast().message()).contains("EOF reached before encapsulated token finished");
+        assertThat(unclosed.errors().getLast().message())
+                .isEqualTo("malformed CSV, the rest of the file was not read: a quote opened on this line is never closed");
+    }
+
+    @Test
+    void stopsAtARecordLongerThanAnyContactInsteadOfHoldingTheRestOfTheFileInMemory() {
+        // A quote left open on line 3 makes the lines after it one value: the import stops once that value is longer
+        // than a contact can be, not at the end of the file.
+        StringBuilder csv = new StringBuilder("phone,name\n+3161234\n+3161235,\"Bo\n");
+        String line = "+31612345678,Somebody with a long name\n";
+        while (csv.length() < 2 * ContactCsvImport.MAX_RECORD_CHARS) {
+            csv.append(line);
+        }
+        java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
+        java.io.Reader counted = new java.io.FilterReader(new StringReader(csv.toString())) {
+            @Override
+            public int read(char[] buffer, int offset, int length) throws java.io.IOException {
+                int n = super.read(buffer, offset, length);
+                read.addAndGet(Math.max(n, 0));
+                return n;
+            }
+        };
+
+        ContactImportReport report = new ContactCsvImport(null, null, null).run(counted);
+
+        assertThat(report.errors()).extracting(ContactImportReport.LineError::line).containsExactly(2L, 3L);
+        assertThat(report.errors().getLast().message()).isEqualTo("malformed CSV, the rest of the file was not read: a record"
+                + " (from this line on) is longer than " + ContactCsvImport.MAX_RECORD_CHARS + " characters: is a quote left open?");
+        assertThat(read.get()).as("the rest of the file is not read").isLessThan(csv.length());
+    }
+
+    @Test
+    void readsARecordAsLongAsTheLongestContact() {
+        // 500 attributes of 4,000 characters, the most a contact holds, and one value more (refused for that alone,
+        // before any contact is looked up): read whole, not taken for a quote left open.
+        StringBuilder header = new StringBuilder("phone");
+        StringBuilder values = new StringBuilder("+3161234");
+        for (int i = 0; i < 500; i++) {
+            header.append(",a").append(i);
+            values.append(',').append("x".repeat(4000));
+        }
+
+        ContactImportReport report = run(header + "\n" + values + ",one more\n" + values + ",one more\n");
+
+        assertThat(report.errors()).extracting(ContactImportReport.LineError::line).containsExactly(2L, 3L);
+        assertThat(report.errors()).extracting(ContactImportReport.LineError::message)
+                .containsOnly("has 502 values but the header has 501 columns");
     }
 
     @Test

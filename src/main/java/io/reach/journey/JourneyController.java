@@ -84,7 +84,7 @@ class JourneyController {
     @ApiResponse(responseCode = "202", description = "the flow stopped, its journeys' cancellation running in the background")
     @Operation(summary = "Stop a flow: no journey starts on it (and, with cancelJourneys=true, its journeys are cancelled)")
     @PostMapping("/api/v1/flows/{id}/stop")
-    ResponseEntity<Journeys.Stopped> stop(@PathVariable String id, @RequestParam(defaultValue = "false") boolean cancelJourneys) {
+    ResponseEntity<Journeys.Stopped> stop(@PathVariable String id, @io.swagger.v3.oas.annotations.Parameter(description = "true: its running and waiting journeys are cancelled too, and their messages no provider has taken yet withdrawn") @RequestParam(defaultValue = "false") boolean cancelJourneys) {
         Journeys.Stopped stopped = journeys.stop(Ids.parse("id", id), cancelJourneys);
         if (stopped.cancellation() != null && stopped.cancellation().running()) {
             return ResponseEntity.status(HttpStatus.ACCEPTED)
@@ -165,7 +165,9 @@ class JourneyController {
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "A flow's journeys, oldest first")
     @GetMapping("/api/v1/flows/{id}/journeys")
-    ResponseEntity<List<Journey>> ofFlow(@PathVariable String id, @RequestParam(required = false) String state,
+    ResponseEntity<List<Journey>> ofFlow(@PathVariable String id,
+                                         @io.swagger.v3.oas.annotations.Parameter(description = STATE)
+                                         @RequestParam(required = false) String state,
                                          @io.swagger.v3.oas.annotations.Parameter(description = "only the journeys on this"
                                                  + " version of the flow (its number)")
                                          @RequestParam(required = false) Integer version,
@@ -185,6 +187,8 @@ class JourneyController {
                 + (step == null ? "" : "&step=" + Pages.encoded(step)), Journey::id);
     }
 
+    private static final String STATE = "only the journeys in this state: running, waiting, ended, failed or cancelled";
+
     /** The {@code state} filter as the next page's link repeats it: nothing when there is none. */
     private static String stateParameter(String state) {
         return state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT);
@@ -198,7 +202,8 @@ class JourneyController {
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "One contact's journeys in every flow, newest first")
     @GetMapping("/api/v1/journeys")
-    ResponseEntity<List<Journey>> ofContact(@RequestParam(required = false) String contactId,
+    ResponseEntity<List<Journey>> ofContact(@io.swagger.v3.oas.annotations.Parameter(description = "the contact whose journeys these are (required)") @RequestParam(required = false) String contactId,
+                                            @io.swagger.v3.oas.annotations.Parameter(description = STATE)
                                             @RequestParam(required = false) String state,
                                             @RequestParam(required = false) String after,
                                             @RequestParam(defaultValue = "100") int limit) {

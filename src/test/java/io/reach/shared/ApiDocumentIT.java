@@ -38,7 +38,7 @@ class ApiDocumentIT extends ReachIntegrationTest {
     }
 
     @Test
-    void summarisesEveryEndpointUnderItsFeatureAndSaysWhichNeedNoToken() {
+    void summarisesEveryEndpointAndDescribesItsQueryParametersUnderItsFeatureAndSaysWhichNeedNoToken() {
         JsonNode document = api.get("/v3/api-docs").json();
         java.util.Set<String> features = java.util.Set.of("Flows", "Journeys", "Contacts", "Templates", "Senders", "Messages",
                 "Callbacks", "Provider webhooks", "Sandbox");
@@ -51,6 +51,12 @@ class ApiDocumentIT extends ReachIntegrationTest {
                         .satisfies(tag -> assertThat(features).contains(tag.asString()));
                 // The webhooks carry their provider's signature, not the API's token.
                 assertThat(operation.getValue().has("security")).as(endpoint).isEqualTo(path.getKey().startsWith("/webhooks/"));
+                for (JsonNode parameter : operation.getValue().path("parameters")) {
+                    if ("query".equals(parameter.path("in").asString())) {
+                        assertThat(parameter.path("description").asString()).as(endpoint + " ?" + parameter.path("name").asString())
+                                .isNotBlank();
+                    }
+                }
                 operations++;
             }
         }

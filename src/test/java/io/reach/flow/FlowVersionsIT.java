@@ -452,20 +452,18 @@ class FlowVersionsIT extends ReachIntegrationTest {
         Api.Response noSuchStep = api.get("/api/v1/flows/" + flow + "/journeys?step=paus");
         Api.Response noSuchVersion = api.get("/api/v1/flows/" + flow + "/journeys?version=3");
         Api.Response afterOnAnotherVersion = api.get("/api/v1/flows/" + flow + "/journeys?version=2&after=" + pausing.getFirst());
-        assertThat(stepOfAnotherVersion.status()).isEqualTo(400);
-        assertThat(stepOfAnotherVersion.json().path("details").path(0).path("field").asString()).isEqualTo("step");
-        assertThat(stepOfAnotherVersion.json().path("message").asString())
-                .isEqualTo("step: no step 'pause' in this version (its steps: route, hold, done)");
-        assertThat(noSuchStep.status()).isEqualTo(400);
-        assertThat(noSuchStep.json().path("message").asString())
-                .isEqualTo("step: no step 'paus' in any version of this flow (its steps: pause, report, end, route, hold, done)");
-        assertThat(noSuchVersion.status()).isEqualTo(400);
-        assertThat(noSuchVersion.json().path("details").path(0).path("field").asString()).isEqualTo("version");
-        assertThat(noSuchVersion.json().path("message").asString())
-                .isEqualTo("version: this flow has no version 3 (it has versions 1 to 2)");
-        assertThat(afterOnAnotherVersion.status()).isEqualTo(400);
-        assertThat(afterOnAnotherVersion.json().path("message").asString())
-                .isEqualTo("after: no journey " + pausing.getFirst() + " in this flow's version 2");
+        refused(stepOfAnotherVersion, "step", "step: no step 'pause' in this version (its steps: route, hold, done)");
+        refused(noSuchStep, "step", "step: no step 'paus' in any version of this flow (its steps: pause, report, end, route,"
+                + " hold, done)");
+        refused(noSuchVersion, "version", "version: this flow has no version 3 (it has versions 1 to 2)");
+        refused(afterOnAnotherVersion, "after", "after: no journey " + pausing.getFirst() + " in this flow's version 2");
+    }
+
+    /** A 400 about one query parameter, with its message. */
+    private static void refused(Api.Response response, String field, String message) {
+        assertThat(response.status()).as(response.body()).isEqualTo(400);
+        assertThat(response.json().path("details").path(0).path("field").asString()).isEqualTo(field);
+        assertThat(response.json().path("message").asString()).isEqualTo(message);
     }
 
     @Test

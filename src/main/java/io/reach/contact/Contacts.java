@@ -137,7 +137,7 @@ public class Contacts {
                 problems.add(new FieldProblem("phone", result.problem()));
             }
         }
-        Contact changed = apply(withPhone(current, phone), request, problems);
+        Contact changed = apply(withNumber(current, phone), request, problems);
         failOn(problems);
         if (!changed.phone().equals(current.phone()) && store.findByPhone(changed.phone()).isPresent()) {
             throw ApiException.conflict("Another contact already has phone " + changed.phone());
@@ -304,9 +304,19 @@ public class Contacts {
                 && java.util.Objects.equals(a.timeZone(), b.timeZone());
     }
 
-    private static Contact withPhone(Contact contact, String phone) {
+    /**
+     * The contact with {@code phone} as its number. A time zone that came from the old number goes with it: the new
+     * number's is taken (none when it may be in several, whose windows are then kept), so that a contact who moved
+     * from Amsterdam to New York is not woken at 3 in the morning. One set apart from the number is kept.
+     */
+    static Contact withNumber(Contact contact, String phone) {
+        String timeZone = contact.timeZone();
+        if (!phone.equals(contact.phone())
+                && java.util.Objects.equals(timeZone, PhoneNumbers.timeZoneOf(contact.phone()).orElse(null))) {
+            timeZone = PhoneNumbers.timeZoneOf(phone).orElse(null);
+        }
         return new Contact(contact.id(), phone, contact.attributes(), contact.tags(), contact.consent(),
-                contact.optedOut(), contact.optedOutAt(), contact.timeZone(), contact.notOnWhatsApp(),
+                contact.optedOut(), contact.optedOutAt(), timeZone, contact.notOnWhatsApp(),
                 contact.createdAt(), contact.updatedAt(), contact.lastActiveAt());
     }
 
@@ -370,8 +380,6 @@ public class Contacts {
             } catch (DateTimeException e) {
                 problems.add(new FieldProblem("timeZone", "'" + request.timeZone() + "' is not an IANA time zone (e.g. Europe/Amsterdam)"));
             }
-        } else if (base.phone() != null && !base.phone().equals(request.phone()) && timeZone == null) {
-            timeZone = PhoneNumbers.timeZoneOf(base.phone()).orElse(null);
         }
         return new Contact(base.id(), base.phone(), attributes, tags, consent, optedOut, optedOutAt, timeZone,
                 base.notOnWhatsApp(), base.createdAt(), base.updatedAt(), base.lastActiveAt());

@@ -214,6 +214,25 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aNewNumberBringsItsTimeZoneUnlessOneWasSetApartFromTheNumber() {
+        Api.Response created = api.post("/api/v1/contacts", Map.of("phone", "+31 6 1299 0101"));
+        String id = created.json().path("id").asString();
+        assertThat(created.json().path("timeZone").asString()).isEqualTo("Europe/Amsterdam");
+
+        JsonNode moved = api.patch("/api/v1/contacts/" + id, Map.of("phone", "+1 212 555 0101")).json();
+        JsonNode set = api.patch("/api/v1/contacts/" + id, Map.of("timeZone", "Asia/Tokyo")).json();
+        JsonNode movedBack = api.patch("/api/v1/contacts/" + id, Map.of("phone", "+31 6 1299 0101")).json();
+        JsonNode both = api.patch("/api/v1/contacts/" + id, Map.of("phone", "+44 7911 129901", "timeZone", "Europe/Dublin")).json();
+
+        assertThat(moved.path("timeZone").asString()).isEqualTo("America/New_York");
+        assertThat(set.path("timeZone").asString()).isEqualTo("Asia/Tokyo");
+        assertThat(movedBack.path("phone").asString()).isEqualTo("+31612990101");
+        assertThat(movedBack.path("timeZone").asString()).as("set apart from the number").isEqualTo("Asia/Tokyo");
+        assertThat(both.path("timeZone").asString()).isEqualTo("Europe/Dublin");
+        assertThat(api.get("/api/v1/contacts/" + id).json().path("timeZone").asString()).isEqualTo("Europe/Dublin");
+    }
+
+    @Test
     void createsChangesAndFindsAContactByAnyWayOfWritingItsNumber() {
         Api.Response created = api.post("/api/v1/contacts", Map.of("phone", "+44 (0) 7911 123 400",
                 "attributes", Map.of("first_name", "Eve"), "tags", List.of("vip"), "consent", Map.of("utility", true)));

@@ -305,18 +305,22 @@ public class Contacts {
     }
 
     /**
-     * The contact with {@code phone} as its number. A time zone that came from the old number goes with it: the new
-     * number's is taken (none when it may be in several, whose windows are then kept), so that a contact who moved
-     * from Amsterdam to New York is not woken at 3 in the morning. One set apart from the number is kept.
+     * The contact with {@code phone} as its number. What Reach learnt of the old number goes with it: a time zone that
+     * came from it gives way to the new number's (none when it may be in several, whose windows are then kept), so that
+     * a contact who moved from Amsterdam to New York is not woken at 3 in the morning, and Meta's word that it is not
+     * on WhatsApp no longer holds (a flow that sends such contacts straight to SMS would never try the new number). A
+     * time zone set apart from the number is kept.
      */
     static Contact withNumber(Contact contact, String phone) {
+        if (phone.equals(contact.phone())) {
+            return contact;
+        }
         String timeZone = contact.timeZone();
-        if (!phone.equals(contact.phone())
-                && java.util.Objects.equals(timeZone, PhoneNumbers.timeZoneOf(contact.phone()).orElse(null))) {
+        if (java.util.Objects.equals(timeZone, PhoneNumbers.timeZoneOf(contact.phone()).orElse(null))) {
             timeZone = PhoneNumbers.timeZoneOf(phone).orElse(null);
         }
         return new Contact(contact.id(), phone, contact.attributes(), contact.tags(), contact.consent(),
-                contact.optedOut(), contact.optedOutAt(), timeZone, contact.notOnWhatsApp(),
+                contact.optedOut(), contact.optedOutAt(), timeZone, false,
                 contact.createdAt(), contact.updatedAt(), contact.lastActiveAt());
     }
 

@@ -392,7 +392,16 @@ class CloudApiClientIT extends ReachIntegrationTest {
         clock.advance(Duration.ofHours(1));
         assertThat(failed.path("attempts").asInt()).isEqualTo(1);
         assertThat(META.requestsTo(phone)).hasSize(1);
-        assertThat(api.get("/api/v1/contacts?phone=%2B4915112345600").json().path(0).path("notOnWhatsApp").asBoolean()).isTrue();
+        JsonNode contact = api.get("/api/v1/contacts?phone=%2B4915112345600").json().path(0);
+        assertThat(contact.path("notOnWhatsApp").asBoolean()).isTrue();
+
+        // Said of the number: a new one is tried again, and an edit that keeps the number keeps what was learnt.
+        String contactId = contact.path("id").asString();
+        assertThat(api.patch("/api/v1/contacts/" + contactId, Map.of("attributes", Map.of("city", "Bonn"))).json()
+                .path("notOnWhatsApp").asBoolean()).isTrue();
+        assertThat(api.patch("/api/v1/contacts/" + contactId, Map.of("phone", "+4915112345699")).json()
+                .path("notOnWhatsApp").asBoolean()).isFalse();
+        assertThat(api.get("/api/v1/contacts/" + contactId).json().path("notOnWhatsApp").asBoolean()).isFalse();
     }
 
     @Test

@@ -8,13 +8,25 @@ import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** A contact's time zone when its number changes, without Spring. */
-class ContactTimeZoneTest {
+/** What a contact's new number changes (its time zone, whether it is on WhatsApp), without Spring. */
+class ContactNumberChangeTest {
 
     private static Contact withZone(String phone, String timeZone) {
+        return contact(phone, timeZone, false);
+    }
+
+    private static Contact contact(String phone, String timeZone, boolean notOnWhatsApp) {
         Instant now = Instant.parse("2026-12-06T08:00:00Z");
-        return new Contact(UUID.randomUUID(), phone, Map.of(), Set.of(), Consent.NONE, false, null, timeZone, false, now, now,
-                null);
+        return new Contact(UUID.randomUUID(), phone, Map.of(), Set.of(), Consent.NONE, false, null, timeZone, notOnWhatsApp,
+                now, now, null);
+    }
+
+    @Test
+    void aNewNumberIsNotTakenForOffWhatsAppAsTheOldOneWas() {
+        Contact offWhatsApp = contact("+31612345670", "Europe/Amsterdam", true);
+
+        assertThat(Contacts.withNumber(offWhatsApp, "+31612345679").notOnWhatsApp()).isFalse();
+        assertThat(Contacts.withNumber(offWhatsApp, "+31612345670").notOnWhatsApp()).isTrue();
     }
 
     @Test

@@ -42,6 +42,7 @@ final class FlowValidator {
 
     private final TemplateCheck templates;
     private final Function<String, Optional<String>> senderChannel;
+    private final FetchHosts fetchHosts;
 
     private static final java.util.regex.Pattern HEADER_NAME = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Set<String> SET_BY_THE_CLIENT = Set.of("host", "content-length", "connection", "expect", "upgrade");
@@ -49,10 +50,12 @@ final class FlowValidator {
     /**
      * @param templates    what a template (name, language) says of a send's parameters, or that it is not registered
      * @param senderChannel the channel (whatsapp, sms, voice) of a sender (name or id), empty when none is registered
+     * @param fetchHosts    the hosts a fetch may call
      */
-    FlowValidator(TemplateCheck templates, Function<String, Optional<String>> senderChannel) {
+    FlowValidator(TemplateCheck templates, Function<String, Optional<String>> senderChannel, FetchHosts fetchHosts) {
         this.templates = templates;
         this.senderChannel = senderChannel;
+        this.fetchHosts = fetchHosts;
     }
 
     List<FlowProblem> check(FlowDocument flow) {
@@ -329,6 +332,10 @@ final class FlowValidator {
                 if (request == null || blank(request.url()) || !(request.url().startsWith("http://") || request.url().startsWith("https://")
                         || request.url().startsWith("{{"))) {
                     problems.add(new FlowProblem(id, "request.url: a fetch_variables step needs an http(s) URL"));
+                } else {
+                    // A host written with a placeholder is known when the journey gets there, and checked then.
+                    FetchHosts.literalHost(request.url()).flatMap(fetchHosts::refusal)
+                            .ifPresent(refused -> problems.add(new FlowProblem(id, "request.url: " + refused)));
                 }
                 if (request != null) {
                     refuseNullValues(request.headers(), id, "request.headers", problems);

@@ -50,7 +50,7 @@ public class Flows {
             new tools.jackson.core.type.TypeReference<>() {};
 
     Flows(JdbcClient jdbc, Dialect dialect, Clock clock, TransactionTemplate transactions, JsonMapper json,
-          Templates templates, Senders senders) {
+          Templates templates, Senders senders, FetchHosts fetchHosts) {
         this.jdbc = jdbc;
         this.dialect = dialect;
         this.clock = clock;
@@ -61,7 +61,7 @@ public class Flows {
         this.validator = new FlowValidator((name, language, parameters) -> templates.find(name, language)
                         .map(template -> templates.checkShape(template, parameters).stream()
                                 .map(problem -> problem.field() + ": " + problem.message()).toList()),
-                senders::channelOfSender);
+                senders::channelOfSender, fetchHosts);
     }
 
     /**

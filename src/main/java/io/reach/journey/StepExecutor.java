@@ -89,10 +89,13 @@ class StepExecutor {
     static final long MAX_FETCHED_BYTES = 1024 * 1024;
 
     private final io.reach.flow.Flows flows;
+    private final io.reach.flow.FetchHosts fetchHosts;
 
     StepExecutor(WhatsAppSending whatsApp, SmsSending sms, VoiceSending voice, Messages messages, InboundMessages inbound,
-                 Contacts contacts, Reports reports, JsonMapper json, Clock clock, io.reach.flow.Flows flows) {
+                 Contacts contacts, Reports reports, JsonMapper json, Clock clock, io.reach.flow.Flows flows,
+                 io.reach.flow.FetchHosts fetchHosts) {
         this.flows = flows;
+        this.fetchHosts = fetchHosts;
         this.whatsApp = whatsApp;
         this.sms = sms;
         this.voice = voice;
@@ -340,7 +343,12 @@ class StepExecutor {
         String success = step.branches().get("success");
         HttpRequest.Builder builder;
         try {
-            builder = HttpRequest.newBuilder(URI.create(url)).timeout(timeout);
+            URI target = URI.create(url);
+            java.util.Optional<String> refused = fetchHosts.refusal(target);
+            if (refused.isPresent()) {
+                return new StepOutcome.Next(failure, "failure", refused.get() + ": not called", null);
+            }
+            builder = HttpRequest.newBuilder(target).timeout(timeout);
         } catch (IllegalArgumentException e) {
             return new StepOutcome.Next(failure, "failure", "bad URL " + url, null);
         }

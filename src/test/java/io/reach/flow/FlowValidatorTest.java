@@ -21,7 +21,7 @@ class FlowValidatorTest {
                     parameters.body().size() == counts.get(1) ? null : "bodyParameters: takes " + counts.get(1))
                     .filter(java.util.Objects::nonNull).toList()),
             sender -> java.util.Optional.ofNullable(java.util.Map.of("sandbox", "whatsapp", "sandbox-sms", "sms",
-                    "sandbox-voice", "voice").get(sender)));
+                    "sandbox-voice", "voice").get(sender)), FetchHosts.only(List.of("127.0.0.1", "*.shop.example")));
 
     private List<FlowProblem> check(String steps) {
         return check("{\"type\":\"api\"}", "a", steps);
@@ -437,6 +437,23 @@ class FlowValidatorTest {
         assertOnlyProblem(check(fetch.formatted("POST", JSON.writeValueAsString("{\"a\": 1} {\"b\": 2}"))),
                 "a", "request.body: not JSON once its placeholders are filled (more follows its JSON value)");
         assertOnlyProblem(check(fetch.formatted("GET", JSON.writeValueAsString("{\"a\": 1}"))), "a", "request.body: only a POST sends a body");
+    }
+
+    @Test
+    void refusesAFetchOfAHostTheSettingDoesNotAllowWhenItsHostIsWrittenOutNamingTheStep() {
+        String fetch = "{\"id\":\"a\",\"type\":\"fetch_variables\",\"request\":{\"url\":\"%s\"},"
+                + "\"branches\":{\"success\":\"e\",\"failure\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}";
+
+        assertOnlyProblem(check(fetch.formatted("http://169.254.169.254/latest/meta-data")), "a",
+                "request.url: the host 169.254.169.254 is not one reach.flows.fetch-hosts allows (127.0.0.1, *.shop.example)");
+        assertOnlyProblem(check(fetch.formatted("https://127.0.0.1@internal.example/{{id}}")), "a",
+                "the host internal.example is not one");
+        assertOnlyProblem(check(fetch.formatted("https://shop.example/orders")), "a", "the host shop.example is not one");
+        assertThat(check(fetch.formatted("http://127.0.0.1:8080/orders/{{id}}"))).isEmpty();
+        assertThat(check(fetch.formatted("https://API.Shop.Example/orders?id={{id}}"))).isEmpty();
+        // Known only when a journey gets there: checked then.
+        assertThat(check(fetch.formatted("https://{{host}}/orders"))).isEmpty();
+        assertThat(check(fetch.formatted("{{backend}}/orders"))).isEmpty();
     }
 
     @Test

@@ -36,6 +36,8 @@ import tools.jackson.databind.JsonNode;
 /** Each step type's branches, through flows started over the API and the sandbox's handsets. */
 @TestPropertySource(properties = {"reach.sandbox.rules-file=classpath:sandbox/flow-handsets.yml",
         "reach.journeys.poll-interval=100ms",
+        // The backends below listen on 127.0.0.1; 127.0.0.2 (loopback too) is refused.
+        "reach.flows.fetch-hosts=127.0.0.1",
         // A send refused for throughput waits this long (on the moved clock) before its next attempt.
         "reach.whatsapp.initial-backoff=10m", "reach.whatsapp.max-backoff=10m"})
 class StepTypesIT extends ReachIntegrationTest {
@@ -421,6 +423,32 @@ class StepTypesIT extends ReachIntegrationTest {
         // crash would carry again.
         assertThat(variables.path("keys").asString()).isEqualTo("[\"" + quoted + ".1\"]");
         assertThat(second.path("keys").asString()).isEqualTo("[\"" + injected + ".1\"]");
+    }
+
+    @Test
+    void aFetchOfAHostTheSettingDoesNotAllowIsRefusedAtImportOrTakesTheFailureBranchUncalled() {
+        String document = """
+                {"name":"%s","entry":{"type":"api"},"start":"fetch","steps":[
+                 {"id":"fetch","type":"fetch_variables","request":{"method":"GET","url":"%s"},
+                  "extract":{"name":"/customer/name"},"branches":{"success":"end","failure":"end"}},
+                 {"id":"end","type":"end"}]}""";
+        String elsewhere = "http://127.0.0.2:" + backend.getAddress().getPort() + "/customers/";
+
+        Api.Response refused = api.post("/api/v1/flows", document.formatted("step-test-" + FLOWS.incrementAndGet(), elsewhere + "c1"));
+        String flow = publish(document, "{{backend}}c1");
+        String allowed = start(flow, contact(), Map.of("backend", "http://127.0.0.1:" + backend.getAddress().getPort() + "/customers/"));
+        String notAllowed = start(flow, contact(), Map.of("backend", elsewhere));
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.json().path("details").path(0).path("step").asString()).isEqualTo("fetch");
+        assertThat(refused.json().path("details").path(0).path("message").asString())
+                .isEqualTo("request.url: the host 127.0.0.2 is not one reach.flows.fetch-hosts allows (127.0.0.1)");
+        awaitEnded(allowed);
+        awaitEnded(notAllowed);
+        assertThat(steps(allowed)).containsExactly("fetch:success", "end");
+        assertThat(steps(notAllowed)).containsExactly("fetch:failure", "end");
+        assertThat(outcome(notAllowed, 0))
+                .isEqualTo("the host 127.0.0.2 is not one reach.flows.fetch-hosts allows (127.0.0.1): not called");
     }
 
     @Test

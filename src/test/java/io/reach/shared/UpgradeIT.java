@@ -18,7 +18,11 @@ class UpgradeIT {
     private final JdbcClient jdbc = JdbcClient.create(dataSource);
 
     private Flyway migrationsUpTo(String version) {
-        var configuration = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration")
+        return migrations(version, "classpath:db/migration");
+    }
+
+    private Flyway migrations(String version, String... locations) {
+        var configuration = Flyway.configure().dataSource(dataSource).locations(locations)
                 .placeholders(InfrastructureConfiguration.migrationPlaceholders(TestDatabase.postgres()))
                 .target(version)
                 // As Reach's application.yml: a session lock, which CREATE INDEX CONCURRENTLY does not wait for.
@@ -27,6 +31,23 @@ class UpgradeIT {
             configuration.schemas(database.get("spring.flyway.schemas")).defaultSchema(database.get("spring.flyway.default-schema"));
         }
         return configuration.load();
+    }
+
+    @Test
+    void aNodeOfThisVersionStartsAndWorksOnASchemaALaterVersionMigratedAsARollingUpgradeHasThem() {
+        migrations("latest", "classpath:db/migration", "classpath:db/next").migrate();
+        String history = "SELECT COUNT(*) FROM \"flyway_schema_history\"";
+        int migrated = jdbc.sql(history).query(Integer.class).single();
+
+        try (io.reach.support.ReachNode before = io.reach.support.ReachNode.start("before", database,
+                Map.of("reach.sandbox.enabled", "false"))) {
+            io.reach.support.Api.Response created = before.api().post("/api/v1/contacts", Map.of("phone", "+31612990201"));
+
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+        }
+        assertThat(jdbc.sql(history).query(Integer.class).single()).as("nothing migrated, undone or recorded as failed")
+                .isEqualTo(migrated);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM contacts WHERE phone = '+31612990201'").query(Integer.class).single()).isEqualTo(1);
     }
 
     @Test

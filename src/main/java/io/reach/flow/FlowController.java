@@ -68,6 +68,14 @@ class FlowController {
         return flows.updateDraft(Ids.parse("id", id), document);
     }
 
+    @ApiResponse(responseCode = "204", description = "deleted: the flow had drafts only")
+    @Operation(summary = "Delete a flow that was never published (one that was is stopped instead)")
+    @org.springframework.web.bind.annotation.DeleteMapping("/api/v1/flows/{id}")
+    ResponseEntity<Void> delete(@PathVariable String id) {
+        flows.delete(Ids.parse("id", id));
+        return ResponseEntity.noContent().build();
+    }
+
     @Operation(summary = "Publish the draft: a frozen version, on which journeys start")
     @PostMapping("/api/v1/flows/{id}/publish")
     FlowVersion publish(@PathVariable String id) {

@@ -31,6 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class Flows {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Flows.class);
+
     private static final String COLUMNS = "v.id, v.flow_id, f.name, v.version, v.status, v.entry_type, v.entry_event,"
             + " v.created_at, v.updated_at, v.published_at, f.stopped_at, v.document";
 
@@ -176,6 +178,33 @@ public class Flows {
                             draft.id()).update();
             return version(draft.id());
         });
+    }
+
+    /**
+     * Deletes a flow that was never published: its drafts alone (no journey, launch or report row can be on a draft),
+     * so that flows tried and given up do not stay in the list. One with a published version is a 409: it is stopped
+     * instead, and its journeys, counts and reports keep it. Its row is locked as an edit, an import or a publish
+     * locks it: a publish at the same moment either comes first (and the flow stays) or finds no flow.
+     */
+    public void delete(UUID flowId) {
+        String name = transactions.execute(tx -> {
+            String locked = jdbc.sql("SELECT name FROM flows WHERE id = ? FOR UPDATE").param(flowId).query(String.class)
+                    .optional().orElseThrow(() -> ApiException.notFound("Flow", flowId));
+            long published = jdbc.sql("SELECT COUNT(*) FROM flow_versions WHERE flow_id = ? AND status = ?")
+                    .params(flowId, FlowVersion.PUBLISHED).query(Long.class).single();
+            if (published > 0) {
+                throw new ApiException(org.springframework.http.HttpStatus.CONFLICT, "flow_published", "Flow " + locked
+                        + " has " + (published == 1 ? "a published version" : published + " published versions")
+                        + ", which journeys may have run: stop it instead (POST /api/v1/flows/" + flowId + "/stop);"
+                        + " its journeys, counts and reports stay");
+            }
+            jdbc.sql("DELETE FROM flow_exit_events WHERE flow_version_id IN (SELECT id FROM flow_versions WHERE flow_id = ?)")
+                    .param(flowId).update();
+            jdbc.sql("DELETE FROM flow_versions WHERE flow_id = ?").param(flowId).update();
+            jdbc.sql("DELETE FROM flows WHERE id = ?").param(flowId).update();
+            return locked;
+        });
+        log.info("Deleted flow {} ({}), which was never published", name, flowId);
     }
 
     /** A flow's versions, oldest first; a 404 for a flow that does not exist (every flow has a version). */

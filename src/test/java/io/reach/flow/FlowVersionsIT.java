@@ -416,6 +416,39 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void deletesAFlowThatWasNeverPublishedAndRefusesOneThatWas() {
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String onEvent = waitThenReport(name, "P1D", "first").replace("{\"type\":\"api\"}",
+                "{\"type\":\"event\",\"event\":\"deleted-" + FLOWS.get() + "\"},\"exitOn\":[\"gone-" + FLOWS.get() + "\"]");
+        String tried = importDraft(onEvent);
+        assertThat(api.put("/api/v1/flows/" + tried + "/draft", onEvent.replace("\"first\"", "\"second\"")).status()).isEqualTo(200);
+        String kept = importDraft(waitThenReport("versions-test-" + FLOWS.incrementAndGet(), "P1D", "kept"));
+        assertThat(api.post("/api/v1/flows/" + kept + "/publish", "").status()).isEqualTo(200);
+        String ran = start(kept);
+        await().atMost(PATIENCE).until(() -> "WAITING".equals(journey(ran).path("state").asString()));
+
+        Api.Response deleted = api.delete("/api/v1/flows/" + tried);
+        Api.Response published = api.delete("/api/v1/flows/" + kept);
+        Api.Response again = api.delete("/api/v1/flows/" + tried);
+
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
+        assertThat(api.get("/api/v1/flows/" + tried).status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/flows").json()).extracting(flow -> flow.path("flowId").asString())
+                .doesNotContain(tried).contains(kept);
+        assertThat(again.status()).isEqualTo(404);
+        assertThat(published.status()).isEqualTo(409);
+        assertThat(published.json().path("error").asString()).isEqualTo("flow_published");
+        assertThat(published.json().path("message").asString()).contains("has a published version",
+                "stop it instead (POST /api/v1/flows/" + kept + "/stop)");
+        assertThat(api.get("/api/v1/flows/" + kept + "/versions").json()).hasSize(1);
+        assertThat(journey(ran).path("state").asString()).isEqualTo("WAITING");
+        // The name is free again: an import of it is a new flow.
+        String reimported = importDraft(onEvent);
+        assertThat(reimported).isNotEqualTo(tried);
+        assertThat(api.get("/api/v1/flows/" + reimported + "/versions").json()).hasSize(1);
+    }
+
+    @Test
     void listsTheJourneysOfOneVersionAtOneStepAsAHeatmapsStepIsDrilledInto() {
         String name = "versions-test-" + FLOWS.incrementAndGet();
         String flow = importDraft(waitThenReport(name, "P1D", "first"));

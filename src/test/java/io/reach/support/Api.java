@@ -77,6 +77,10 @@ public final class Api {
         return withJson("POST", path, body);
     }
 
+    public Response delete(String path) {
+        return send(request(path).DELETE().build());
+    }
+
     public Response put(String path, Object body) {
         return withJson("PUT", path, body);
     }

@@ -41,12 +41,16 @@ public final class StepTypes {
 
     private StepTypes() {}
 
-    /** What a variable that a start, an event or a fetch sets may be named: Reach keeps its own under "_". */
+    /**
+     * What a variable that a start, an event or a fetch sets may be named: Reach keeps its own under "_", and
+     * {@code {{contact.…}}} reads the contact, never a variable (one named so would be set and never read).
+     */
     public static final String USERS_VARIABLES = "names starting with _ are Reach's own (e.g. _message.<step>, the message"
-            + " a step sent), and a name is not blank";
+            + " a step sent), those starting with contact. read the contact's attributes ({{contact.city}}; a set_attribute"
+            + " step sets one), and a name is not blank";
 
     /** Whether a start, an event or a fetch_variables step may set a variable of this name (see {@link #USERS_VARIABLES}). */
     public static boolean isUsersVariable(String name) {
-        return name != null && !name.isBlank() && !name.startsWith("_");
+        return name != null && !name.isBlank() && !name.startsWith("_") && !name.startsWith("contact.");
     }
 }

@@ -234,6 +234,17 @@ class FlowValidatorTest {
                 "f", "extract._message.send: names starting with _ are Reach's own");
         assertThat(StepTypes.isUsersVariable("order_id")).isTrue();
         assertThat(StepTypes.isUsersVariable(" ")).isFalse();
+        assertThat(StepTypes.isUsersVariable("contact_tier")).isTrue();
+    }
+
+    @Test
+    void namesAFetchThatWouldSetAVariableNoPlaceholderReadsAsAContactsAttributeDoes() {
+        assertOnlyProblem(check("{\"type\":\"api\"}", "f", "{\"id\":\"f\",\"type\":\"fetch_variables\","
+                + "\"request\":{\"url\":\"http://127.0.0.1:9/x\"},\"extract\":{\"contact.tier\":\"/tier\"},"
+                + "\"branches\":{\"success\":\"e\",\"failure\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}"),
+                "f", "extract.contact.tier: names starting with _ are Reach's own (e.g. _message.<step>, the message a step"
+                        + " sent), those starting with contact. read the contact's attributes ({{contact.city}}; a"
+                        + " set_attribute step sets one)");
     }
 
     @Test

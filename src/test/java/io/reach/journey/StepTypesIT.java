@@ -1995,8 +1995,14 @@ class StepTypesIT extends ReachIntegrationTest {
         Api.Response refused = api.post("/api/v1/flows/" + flow + "/journeys",
                 Map.of("to", contact(), "variables", Map.of("order", "42", "_message.send", "not a message id")));
 
+        Api.Response contactsOwn = api.post("/api/v1/flows/" + flow + "/journeys",
+                Map.of("to", contact(), "variables", Map.of("contact.first_name", "Ada")));
+
         assertThat(refused.status()).as(refused.body()).isEqualTo(400);
         assertThat(refused.json().path("details").path(0).path("field").asString()).isEqualTo("variables._message.send");
+        assertThat(contactsOwn.status()).as(contactsOwn.body()).isEqualTo(400);
+        assertThat(contactsOwn.json().path("details").path(0).path("field").asString()).isEqualTo("variables.contact.first_name");
+        assertThat(contactsOwn.json().path("message").asString()).contains("those starting with contact. read the contact's attributes");
         assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).isEmpty();
     }
 

@@ -45,6 +45,7 @@ public class Flows {
     private final JsonMapper incoming;
     private final FlowValidator validator;
     private final Senders senders;
+    private final org.springframework.context.ApplicationEventPublisher events;
     // Published versions never change, so their parsed documents can be kept, and the ids of the senders they name.
     private final Map<UUID, FlowDocument> published = new ConcurrentHashMap<>();
     private final Map<UUID, Map<String, String>> senderIds = new ConcurrentHashMap<>();
@@ -52,7 +53,9 @@ public class Flows {
             new tools.jackson.core.type.TypeReference<>() {};
 
     Flows(JdbcClient jdbc, Dialect dialect, Clock clock, TransactionTemplate transactions, JsonMapper json,
-          Templates templates, Senders senders, FetchHosts fetchHosts) {
+          Templates templates, Senders senders, FetchHosts fetchHosts,
+          org.springframework.context.ApplicationEventPublisher events) {
+        this.events = events;
         this.jdbc = jdbc;
         this.dialect = dialect;
         this.clock = clock;
@@ -201,6 +204,8 @@ public class Flows {
             jdbc.sql("DELETE FROM flow_exit_events WHERE flow_version_id IN (SELECT id FROM flow_versions WHERE flow_id = ?)")
                     .param(flowId).update();
             jdbc.sql("DELETE FROM flow_versions WHERE flow_id = ?").param(flowId).update();
+            // A stop that cancelled its (no) journeys was recorded by the journeys' feature.
+            events.publishEvent(new FlowDeleted(flowId));
             jdbc.sql("DELETE FROM flows WHERE id = ?").param(flowId).update();
             return locked;
         });

@@ -46,6 +46,11 @@ class CancellationStore {
                 .query((rs, n) -> progress(rs).cancellation()).optional();
     }
 
+    /** Forgets a deleted flow's cancellations (it had no journey: they cancelled none). */
+    void deleteOfFlow(UUID flowId) {
+        jdbc.sql("DELETE FROM cancellations WHERE flow_id = ?").param(flowId).update();
+    }
+
     /** A flow's cancellations, newest first. */
     List<Cancellation> ofFlow(UUID flowId, int limit) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM cancellations WHERE flow_id = ? ORDER BY created_at DESC, id DESC LIMIT ?")

@@ -28,15 +28,23 @@ class JourneyListeners {
     private final io.reach.flow.Flows flows;
     private final JsonMapper json;
     private final io.reach.messaging.InboundMessages inbound;
+    private final CancellationStore cancellations;
 
     JourneyListeners(JourneyStore store, JourneyEngine engine, io.reach.contact.Contacts contacts, io.reach.flow.Flows flows,
-                     JsonMapper json, io.reach.messaging.InboundMessages inbound) {
+                     JsonMapper json, io.reach.messaging.InboundMessages inbound, CancellationStore cancellations) {
         this.inbound = inbound;
+        this.cancellations = cancellations;
         this.store = store;
         this.flows = flows;
         this.engine = engine;
         this.contacts = contacts;
         this.json = json;
+    }
+
+    /** A flow never published had no journey to cancel; a stop of it that asked to cancel them was recorded all the same. */
+    @EventListener
+    void onFlowDeleted(io.reach.flow.FlowDeleted deleted) {
+        cancellations.deleteOfFlow(deleted.flowId());
     }
 
     @EventListener

@@ -422,6 +422,8 @@ class FlowVersionsIT extends ReachIntegrationTest {
                 "{\"type\":\"event\",\"event\":\"deleted-" + FLOWS.get() + "\"},\"exitOn\":[\"gone-" + FLOWS.get() + "\"]");
         String tried = importDraft(onEvent);
         assertThat(api.put("/api/v1/flows/" + tried + "/draft", onEvent.replace("\"first\"", "\"second\"")).status()).isEqualTo(200);
+        // A stop that cancels its journeys records the cancellation (of none) all the same.
+        assertThat(api.post("/api/v1/flows/" + tried + "/stop?cancelJourneys=true", "").status()).isEqualTo(200);
         String kept = importDraft(waitThenReport("versions-test-" + FLOWS.incrementAndGet(), "P1D", "kept"));
         assertThat(api.post("/api/v1/flows/" + kept + "/publish", "").status()).isEqualTo(200);
         String ran = start(kept);

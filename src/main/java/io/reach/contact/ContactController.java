@@ -76,12 +76,21 @@ class ContactController {
                 Contact::id);
     }
 
-    /** Imports a CSV body ({@code Content-Type: text/csv}); see {@link ContactCsvImport} for the columns. */
+    /**
+     * Imports a CSV body ({@code Content-Type: text/csv}), UTF-8 unless the content type names another character set
+     * ({@code text/csv; charset=windows-1252}, as spreadsheets save "CSV" in many locales); see {@link ContactCsvImport}
+     * for the columns.
+     */
     @Operation(summary = "Import contacts from a CSV: each line creates or updates the contact of its phone number")
     @PostMapping(path = "/import", consumes = {"text/csv", "text/plain", "application/octet-stream"})
     ContactImportReport importCsv(HttpServletRequest request) throws IOException {
-        try (InputStreamReader reader = new InputStreamReader(request.getInputStream(), StandardCharsets.UTF_8)) {
-            return contacts.importCsv(reader);
+        // From the header (the request's own encoding is forced to UTF-8 by Spring Boot's filter); one Java does not
+        // know was answered 415 before this, as the endpoint's media types were matched.
+        java.nio.charset.Charset declared = request.getContentType() == null ? null
+                : org.springframework.http.MediaType.parseMediaType(request.getContentType()).getCharset();
+        java.nio.charset.Charset charset = declared == null ? StandardCharsets.UTF_8 : declared;
+        try (InputStreamReader reader = new InputStreamReader(request.getInputStream(), charset)) {
+            return contacts.importCsv(reader, charset);
         }
     }
 }

@@ -57,10 +57,19 @@ class ContactCsvImport {
     /** The refused lines an answer lists; a file of a million bad lines is counted whole but listed only this far. */
     static final int LISTED_ERRORS = 1000;
 
+    /** What a value holding a byte its character set does not have is refused with. */
+    private final String undecodable;
+
     ContactCsvImport(Contacts contacts, ContactStore store, TransactionTemplate transactions) {
+        this(contacts, store, transactions, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    ContactCsvImport(Contacts contacts, ContactStore store, TransactionTemplate transactions, java.nio.charset.Charset charset) {
         this.contacts = contacts;
         this.store = store;
         this.transactions = transactions;
+        this.undecodable = charset.equals(java.nio.charset.StandardCharsets.UTF_8) ? NOT_UTF_8_PROBLEM
+                : "is not " + charset.name() + " text, as the Content-Type says the file is: save the file as CSV UTF-8";
     }
 
     /** A line that passed validation, ready to be merged into the contact with its phone. */
@@ -168,7 +177,7 @@ class ContactCsvImport {
     }
 
     /** The header's columns, the five known ones in lower case, or a 400 naming every column that is not usable. */
-    private static List<String> checkHeader(List<String> names) {
+    private List<String> checkHeader(List<String> names) {
         List<FieldProblem> problems = new ArrayList<>();
         List<String> columns = new ArrayList<>();
         for (String name : names) {
@@ -177,7 +186,7 @@ class ContactCsvImport {
             if (columns.contains(column)) {
                 problems.add(new FieldProblem(column, "appears twice in the header"));
             } else if (name.indexOf(NOT_UTF_8) >= 0) {
-                problems.add(new FieldProblem(name, NOT_UTF_8_PROBLEM));
+                problems.add(new FieldProblem(name, undecodable));
             } else if (name.indexOf(NUL) >= 0) {
                 problems.add(new FieldProblem(name, NUL_PROBLEM));
             } else if (!RESERVED.contains(column) && !Contacts.ATTRIBUTE_NAME.matcher(column).matches()) {
@@ -213,7 +222,7 @@ class ContactCsvImport {
         }
         for (int i = 0; i < header.size(); i++) {
             if (record.get(i).indexOf(NOT_UTF_8) >= 0) {
-                return refuse(lineNumber, header.get(i), NOT_UTF_8_PROBLEM);
+                return refuse(lineNumber, header.get(i), undecodable);
             }
             if (record.get(i).indexOf(NUL) >= 0) {
                 return refuse(lineNumber, header.get(i), NUL_PROBLEM);

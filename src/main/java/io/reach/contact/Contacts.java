@@ -261,9 +261,12 @@ public class Contacts {
         return Optional.of(update(id, new ContactRequest(null, null, null, null, optsOut.get(), null)));
     }
 
-    /** Imports a CSV document: valid lines are upserted by phone, every bad line is reported and skipped. */
-    public ContactImportReport importCsv(Reader csv) {
-        return new ContactCsvImport(this, store, transactions).run(csv);
+    /**
+     * Imports a CSV document read in {@code charset}: valid lines are upserted by phone, every bad line is reported and
+     * skipped.
+     */
+    public ContactImportReport importCsv(Reader csv, java.nio.charset.Charset charset) {
+        return new ContactCsvImport(this, store, transactions, charset).run(csv);
     }
 
     Contact blank(String e164) {

@@ -101,8 +101,8 @@ class RequestBodyLimit extends OncePerRequestFilter {
         try {
             MediaType type = MediaType.parseMediaType(contentType);
             return type.isCompatibleWith(MediaType.APPLICATION_JSON) || type.getSubtype().endsWith("+json");
-        } catch (org.springframework.util.InvalidMimeTypeException unreadable) {
-            // Refused as an unsupported media type further on.
+        } catch (IllegalArgumentException unreadable) {
+            // Refused as an unsupported media type further on (a character set Java does not know included).
             return false;
         }
     }

@@ -185,6 +185,31 @@ class ContactImportIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/contacts?phone=%2B31612340003").json()).hasSize(1);
     }
 
+    @Test
+    void readsAFileInTheCharacterSetItsContentTypeNames() {
+        byte[] latin1 = "phone;first_name\n+31612340011;Ren\u00e9e\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] windows1252 = "phone,first_name\n+31612340012,\u201cBo\u201d \u20ac\n".getBytes(java.nio.charset.Charset.forName("windows-1252"));
+
+        Api.Response declared = api.postRaw("/api/v1/contacts/import", "text/csv; charset=ISO-8859-1", latin1, Map.of());
+        Api.Response windows = api.postRaw("/api/v1/contacts/import", "text/csv;charset=windows-1252", windows1252, Map.of());
+        Api.Response undecodable = api.postRaw("/api/v1/contacts/import", "text/csv; charset=windows-1252",
+                "phone,first_name\n+31612340013,x\u0081\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), Map.of());
+        Api.Response unknown = api.postRaw("/api/v1/contacts/import", "text/csv; charset=klingon", latin1, Map.of());
+
+        assertThat(declared.json().path("created").asInt()).as(declared.body()).isEqualTo(1);
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612340011").json().path(0).path("attributes").path("first_name").asString())
+                .isEqualTo("Ren\u00e9e");
+        assertThat(windows.json().path("created").asInt()).as(windows.body()).isEqualTo(1);
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612340012").json().path(0).path("attributes").path("first_name").asString())
+                .isEqualTo("\u201cBo\u201d \u20ac");
+        assertThat(undecodable.json().path("errors").path(0).path("message").asString())
+                .isEqualTo("is not windows-1252 text, as the Content-Type says the file is: save the file as CSV UTF-8");
+        assertThat(unknown.status()).isEqualTo(415);
+        assertThat(unknown.json().path("message").asString()).contains("unsupported charset 'klingon'");
+        assertThat(api.postRaw("/api/v1/contacts", "application/json; charset=klingon", "{}".getBytes(), Map.of()).status())
+                .as("a JSON body's too").isEqualTo(415);
+    }
+
     private static byte[] concat(byte[]... parts) {
         java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
         for (byte[] part : parts) {

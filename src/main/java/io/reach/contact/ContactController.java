@@ -3,6 +3,7 @@ package io.reach.contact;
 import io.reach.shared.Ids;
 import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.io.InputStreamReader;
@@ -61,7 +62,11 @@ class ContactController {
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "Contacts in the order they were created, the one with a phone number, or those with a tag")
     @GetMapping
-    ResponseEntity<List<Contact>> list(@io.swagger.v3.oas.annotations.Parameter(description = "the contact with this number, written any way (one page of at most one contact)") @RequestParam(required = false) String phone, @io.swagger.v3.oas.annotations.Parameter(description = "only the contacts with this tag") @RequestParam(required = false) String tag,
+    ResponseEntity<List<Contact>> list(@Parameter(description = "the contact with this number, written any way (one"
+                                               + " page of at most one contact)")
+                                       @RequestParam(required = false) String phone,
+                                       @Parameter(description = "only the contacts with this tag")
+                                       @RequestParam(required = false) String tag,
                                        @RequestParam(required = false) String after,
                                        @RequestParam(defaultValue = "100") int limit,
                                        @RequestParam(defaultValue = "0") int offset) {

@@ -60,10 +60,6 @@ class ContactCsvImport {
     /** What a value holding a byte its character set does not have is refused with. */
     private final String undecodable;
 
-    ContactCsvImport(Contacts contacts, ContactStore store, TransactionTemplate transactions) {
-        this(contacts, store, transactions, java.nio.charset.StandardCharsets.UTF_8);
-    }
-
     ContactCsvImport(Contacts contacts, ContactStore store, TransactionTemplate transactions, java.nio.charset.Charset charset) {
         this.contacts = contacts;
         this.store = store;

@@ -6,6 +6,7 @@ import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
 import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
@@ -84,7 +85,11 @@ class JourneyController {
     @ApiResponse(responseCode = "202", description = "the flow stopped, its journeys' cancellation running in the background")
     @Operation(summary = "Stop a flow: no journey starts on it (and, with cancelJourneys=true, its journeys are cancelled)")
     @PostMapping("/api/v1/flows/{id}/stop")
-    ResponseEntity<Journeys.Stopped> stop(@PathVariable String id, @io.swagger.v3.oas.annotations.Parameter(description = "true: its running and waiting journeys are cancelled too, and their messages no provider has taken yet withdrawn") @RequestParam(defaultValue = "false") boolean cancelJourneys) {
+    ResponseEntity<Journeys.Stopped> stop(@PathVariable String id,
+                                          @Parameter(description = "true: its running and waiting journeys are"
+                                                  + " cancelled too, and their messages no provider has taken yet"
+                                                  + " withdrawn")
+                                          @RequestParam(defaultValue = "false") boolean cancelJourneys) {
         Journeys.Stopped stopped = journeys.stop(Ids.parse("id", id), cancelJourneys);
         if (stopped.cancellation() != null && stopped.cancellation().running()) {
             return ResponseEntity.status(HttpStatus.ACCEPTED)
@@ -166,12 +171,12 @@ class JourneyController {
     @Operation(summary = "A flow's journeys, oldest first")
     @GetMapping("/api/v1/flows/{id}/journeys")
     ResponseEntity<List<Journey>> ofFlow(@PathVariable String id,
-                                         @io.swagger.v3.oas.annotations.Parameter(description = STATE)
+                                         @Parameter(description = STATE)
                                          @RequestParam(required = false) String state,
-                                         @io.swagger.v3.oas.annotations.Parameter(description = "only the journeys on this"
+                                         @Parameter(description = "only the journeys on this"
                                                  + " version of the flow (its number)")
                                          @RequestParam(required = false) Integer version,
-                                         @io.swagger.v3.oas.annotations.Parameter(description = "only the journeys whose"
+                                         @Parameter(description = "only the journeys whose"
                                                  + " current step this is: where they wait, or where they ended or failed")
                                          @RequestParam(required = false) String step,
                                          @RequestParam(required = false) String after,
@@ -202,8 +207,9 @@ class JourneyController {
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "One contact's journeys in every flow, newest first")
     @GetMapping("/api/v1/journeys")
-    ResponseEntity<List<Journey>> ofContact(@io.swagger.v3.oas.annotations.Parameter(description = "the contact whose journeys these are (required)") @RequestParam(required = false) String contactId,
-                                            @io.swagger.v3.oas.annotations.Parameter(description = STATE)
+    ResponseEntity<List<Journey>> ofContact(@Parameter(description = "the contact whose journeys these are (required)")
+                                            @RequestParam(required = false) String contactId,
+                                            @Parameter(description = STATE)
                                             @RequestParam(required = false) String state,
                                             @RequestParam(required = false) String after,
                                             @RequestParam(defaultValue = "100") int limit) {

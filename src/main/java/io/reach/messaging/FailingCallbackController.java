@@ -3,6 +3,7 @@ package io.reach.messaging;
 import io.reach.shared.ApiException;
 import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.Locale;
@@ -38,8 +39,13 @@ class FailingCallbackController {
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "Stored callbacks whose last attempt failed (or, with discarded=true, those given up), oldest first")
     @GetMapping("/api/v1/failing-callbacks")
-    ResponseEntity<List<FailingCallback>> list(@io.swagger.v3.oas.annotations.Parameter(description = "only the callbacks of one provider: whatsapp, smpp or twilio") @RequestParam(required = false) String source,
-                                               @io.swagger.v3.oas.annotations.Parameter(description = "true: the callbacks given up instead (each with discardedAt), which POST /failing-callbacks/{id}/retry brings back") @RequestParam(defaultValue = "false") boolean discarded,
+    ResponseEntity<List<FailingCallback>> list(@Parameter(description = "only the callbacks of one provider: whatsapp,"
+                                                       + " smpp or twilio")
+                                               @RequestParam(required = false) String source,
+                                               @Parameter(description = "true: the callbacks given up instead (each"
+                                                       + " with discardedAt), which POST /failing-callbacks/{id}/retry"
+                                                       + " brings back")
+                                               @RequestParam(defaultValue = "false") boolean discarded,
                                                @RequestParam(required = false) Long after,
                                                @RequestParam(defaultValue = "100") int limit) {
         Pages.checkLimit(limit, 0);

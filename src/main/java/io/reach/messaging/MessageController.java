@@ -3,6 +3,7 @@ package io.reach.messaging;
 import io.reach.shared.Ids;
 import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import org.springframework.http.ResponseEntity;
@@ -34,8 +35,11 @@ class MessageController {
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "Messages, newest first: all of them, a contact's or a campaign's")
     @GetMapping("/api/v1/messages")
-    ResponseEntity<List<Message>> list(@io.swagger.v3.oas.annotations.Parameter(description = "only the messages to this contact") @RequestParam(required = false) String contactId,
-                                       @io.swagger.v3.oas.annotations.Parameter(description = "only the messages of this campaign (a flow's messages carry its name)") @RequestParam(required = false) String campaignId,
+    ResponseEntity<List<Message>> list(@Parameter(description = "only the messages to this contact")
+                                       @RequestParam(required = false) String contactId,
+                                       @Parameter(description = "only the messages of this campaign (a flow's messages"
+                                               + " carry its name)")
+                                       @RequestParam(required = false) String campaignId,
                                        @RequestParam(required = false) String after,
                                        @RequestParam(defaultValue = "100") int limit,
                                        @RequestParam(defaultValue = "0") int offset) {
@@ -53,7 +57,8 @@ class MessageController {
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "Messages received, newest first: all of them or a contact's")
     @GetMapping("/api/v1/inbound-messages")
-    ResponseEntity<List<InboundMessage>> inbound(@io.swagger.v3.oas.annotations.Parameter(description = "only the messages from this contact") @RequestParam(required = false) String contactId,
+    ResponseEntity<List<InboundMessage>> inbound(@Parameter(description = "only the messages from this contact")
+                                                 @RequestParam(required = false) String contactId,
                                                  @RequestParam(required = false) String after,
                                                  @RequestParam(defaultValue = "100") int limit) {
         Pages.checkLimit(limit, 0);

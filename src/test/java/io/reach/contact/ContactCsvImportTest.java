@@ -21,7 +21,7 @@ class ContactCsvImportTest {
             csv.append("+3161234").append(i).append('\n'); // one value where the header has two columns
         }
 
-        ContactImportReport report = new ContactCsvImport(null, null, null).run(new StringReader(csv.toString()));
+        ContactImportReport report = new ContactCsvImport(null, null, null, java.nio.charset.StandardCharsets.UTF_8).run(new StringReader(csv.toString()));
 
         assertThat(report.lines()).isEqualTo(bad);
         assertThat(report.failed()).isEqualTo(bad);
@@ -104,7 +104,7 @@ class ContactCsvImportTest {
             }
         };
 
-        ContactImportReport report = new ContactCsvImport(null, null, null).run(counted);
+        ContactImportReport report = new ContactCsvImport(null, null, null, java.nio.charset.StandardCharsets.UTF_8).run(counted);
 
         assertThat(report.errors()).extracting(ContactImportReport.LineError::line).containsExactly(2L, 3L);
         assertThat(report.errors().getLast().message()).isEqualTo("malformed CSV, the rest of the file was not read: a record"
@@ -183,6 +183,6 @@ class ContactCsvImportTest {
     }
 
     private static ContactImportReport run(String csv) {
-        return new ContactCsvImport(null, null, null).run(new StringReader(csv));
+        return new ContactCsvImport(null, null, null, java.nio.charset.StandardCharsets.UTF_8).run(new StringReader(csv));
     }
 }

@@ -5,6 +5,7 @@ import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.ApiError;
 import io.reach.shared.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -48,9 +49,13 @@ class WhatsAppWebhookController {
 
     @Operation(summary = "Meta's check of the webhook's address (answers hub.challenge to the right verify token)")
     @GetMapping("/webhooks/whatsapp")
-    ResponseEntity<?> verify(@io.swagger.v3.oas.annotations.Parameter(description = "subscribe, as Meta sends it") @RequestParam(name = "hub.mode", required = false) String mode,
-                             @io.swagger.v3.oas.annotations.Parameter(description = "the verify token set in Meta's app, which must be one of a sender's") @RequestParam(name = "hub.verify_token", required = false) String token,
-                             @io.swagger.v3.oas.annotations.Parameter(description = "answered back as it is when the token matches") @RequestParam(name = "hub.challenge", required = false) String challenge) {
+    ResponseEntity<?> verify(@Parameter(description = "subscribe, as Meta sends it")
+                             @RequestParam(name = "hub.mode", required = false) String mode,
+                             @Parameter(description = "the verify token set in Meta's app, which must be one of a"
+                                     + " sender's")
+                             @RequestParam(name = "hub.verify_token", required = false) String token,
+                             @Parameter(description = "answered back as it is when the token matches")
+                             @RequestParam(name = "hub.challenge", required = false) String challenge) {
         if ("subscribe".equals(mode) && challenge != null && senders.isVerifyToken(token)) {
             return ResponseEntity.ok().contentType(MediaType.TEXT_PLAIN).body(challenge);
         }

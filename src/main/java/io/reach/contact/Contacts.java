@@ -281,6 +281,9 @@ public class Contacts {
      */
     void saveChanged(Contact before, Contact after) {
         store.update(after);
+        if (!after.phone().equals(before.phone())) {
+            events.publishEvent(new ContactNumberChanged(after.id(), before.phone(), after.phone()));
+        }
         if (after.optedOut() && !before.optedOut()) {
             events.publishEvent(new ContactOptedOut(after.id(), after.optedOutAt()));
         }

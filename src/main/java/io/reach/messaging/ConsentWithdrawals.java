@@ -5,8 +5,9 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Withdraws a contact's queued messages when it opts out, or those of a category when it withdraws its consent to
- * it, in the transaction that records the change: a message waiting for its dispatcher or for a retry is blocked
+ * Withdraws a contact's queued messages when it opts out or its number is changed (the old number may be someone
+ * else's by now), or those of a category when it withdraws its consent to it, in the transaction that records the
+ * change: a message waiting for its dispatcher or for a retry is blocked
  * instead of sent, and a journey waiting on it takes its {@code blocked} branch (or {@code failed}), whose fallback
  * is blocked too. A message a dispatcher is handing over at that moment is beyond recall; so is one recorded before
  * messages kept their category.
@@ -23,6 +24,11 @@ class ConsentWithdrawals {
     @EventListener
     void onOptedOut(ContactOptedOut optedOut) {
         messages.withdraw(messages.queuedFor(optedOut.contactId()), Recipients.OPTED_OUT);
+    }
+
+    @EventListener
+    void onNumberChanged(io.reach.contact.ContactNumberChanged changed) {
+        messages.withdraw(messages.queuedFor(changed.contactId()), Recipients.NUMBER_CHANGED);
     }
 
     @EventListener

@@ -55,6 +55,13 @@ public class Recipients {
                 List.of(new FieldProblem("contactId", "unknown")));
     }
 
+    /**
+     * Why a message queued for a contact's number is withdrawn when that number is changed: the old number may be
+     * someone else's by now.
+     */
+    public static final String NUMBER_CHANGED = "number changed: the contact's number was changed after this message was"
+            + " queued for the one before";
+
     /** Why an opted-out contact's message is blocked (or withdrawn, when it opted out while the message was queued). */
     public static final String OPTED_OUT = "opted out: the contact opted out of all messages";
 

@@ -688,6 +688,22 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aContactsNewNumberWithdrawsTheMessagesQueuedForTheOldOne() {
+        String queued = queuedMessage();
+        String stays = queuedMessage();
+        String contact = api.get("/api/v1/messages/" + queued).json().path("contactId").asString();
+        String other = api.get("/api/v1/messages/" + stays).json().path("contactId").asString();
+
+        assertThat(api.patch("/api/v1/contacts/" + contact, Map.of("phone", "+31612399901")).status()).isEqualTo(200);
+        assertThat(api.patch("/api/v1/contacts/" + other, Map.of("attributes", Map.of("city", "Delft"))).status()).isEqualTo(200);
+
+        JsonNode withdrawn = api.get("/api/v1/messages/" + queued).json();
+        assertThat(withdrawn.path("status").asString()).isEqualTo("blocked");
+        assertThat(withdrawn.path("blockedReason").asString()).isEqualTo(io.reach.messaging.Recipients.NUMBER_CHANGED);
+        assertThat(api.get("/api/v1/messages/" + stays).json().path("status").asString()).isEqualTo("queued");
+    }
+
+    @Test
     void sandboxHandsetsCannotWriteWhereTheSandboxDoesNotRun() {
         Api.Response response = api.post("/api/v1/sandbox/inbound-messages", Map.of("from", "+31612349999", "text", "Hi"));
 

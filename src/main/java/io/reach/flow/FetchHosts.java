@@ -40,16 +40,6 @@ public class FetchHosts {
         this.allowed = List.copyOf(hosts);
     }
 
-    /** Any host. */
-    public static FetchHosts any() {
-        return new FetchHosts(List.of());
-    }
-
-    /** Only these hosts (as the setting lists them). */
-    public static FetchHosts only(List<String> hosts) {
-        return new FetchHosts(hosts);
-    }
-
     /** Whether a fetch may call {@code host} (as {@link URI#getHost()} gives it; null for none). */
     public boolean allows(String host) {
         if (allowed.isEmpty()) {

@@ -41,13 +41,23 @@ class ApiTokenFilter extends OncePerRequestFilter {
      */
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        String path = org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request);
-        boolean api = path.equals("/api") || path.startsWith("/api/");
+        String path = pathOf(request);
+        boolean api = isApi(path);
         // A "." or ".." segment is judged guarded, should a container or a proxy in front resolve it after this filter
         // (/actuator/health/../env reaches no handler here today).
         boolean open = OPEN_ACTUATOR.matcher(path).matches() && !DOT_SEGMENT.matcher(path).find();
         boolean actuator = (path.equals("/actuator") || path.startsWith("/actuator/")) && !open;
         return !(api || actuator);
+    }
+
+    /** The path as the handlers are matched on it (see {@link #shouldNotFilter}). */
+    static String pathOf(HttpServletRequest request) {
+        return org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request);
+    }
+
+    /** Whether {@code path} (as {@link #pathOf} gives it) is the API's. */
+    static boolean isApi(String path) {
+        return path.equals("/api") || path.startsWith("/api/");
     }
 
     @Override

@@ -61,8 +61,7 @@ class RequestBodyLimit extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        String path = org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request);
-        return !(path.startsWith("/api/") && isJson(request.getContentType()));
+        return !(isJson(request.getContentType()) && ApiTokenFilter.isApi(ApiTokenFilter.pathOf(request)));
     }
 
     @Override

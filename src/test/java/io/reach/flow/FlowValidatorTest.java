@@ -21,7 +21,7 @@ class FlowValidatorTest {
                     parameters.body().size() == counts.get(1) ? null : "bodyParameters: takes " + counts.get(1))
                     .filter(java.util.Objects::nonNull).toList()),
             sender -> java.util.Optional.ofNullable(java.util.Map.of("sandbox", "whatsapp", "sandbox-sms", "sms",
-                    "sandbox-voice", "voice").get(sender)), FetchHosts.only(List.of("127.0.0.1", "*.shop.example")));
+                    "sandbox-voice", "voice").get(sender)), new FetchHosts(List.of("127.0.0.1", "*.shop.example")));
 
     private List<FlowProblem> check(String steps) {
         return check("{\"type\":\"api\"}", "a", steps);

@@ -27,12 +27,17 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The sandbox's stand-in for Meta's Graph API send endpoint, {@code POST /{version}/{phone-number-id}/messages},
  * on its own port. It checks the bearer token and the request like Meta does, answers in Meta's format, and lets
- * the recipient's virtual handset decide what webhooks follow.
+ * the recipient's virtual handset decide what webhooks follow. It also lists the sandbox account's templates
+ * ({@code GET /{version}/{waba-id}/message_templates}, paged with cursors as Meta pages them), those of
+ * {@code sandbox/templates.json}, for Reach to take them from there as it takes a real account's.
  */
 public final class SandboxGraphApi {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SandboxGraphApi.class);
     private static final Pattern PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/messages/?");
+    private static final Pattern TEMPLATES_PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/message_templates/?");
+    /** Meta's page when the request names no {@code limit}. */
+    static final int DEFAULT_TEMPLATES_PAGE = 25;
     private static final SecureRandom RANDOM = new SecureRandom();
     /** This simulator's name in the {@link SandboxJournal}. */
     static final String CHANNEL = "whatsapp";
@@ -41,6 +46,8 @@ public final class SandboxGraphApi {
     private final HandsetRules rules;
     private final SandboxWebhooks webhooks;
     private final String phoneNumberId;
+    private final String wabaId;
+    private final List<JsonNode> templates;
     private final byte[] accessToken;
     private final Map<String, String> wamidByIdempotencyKey;
     private final Map<String, Integer> attemptsByIdempotencyKey;
@@ -52,9 +59,11 @@ public final class SandboxGraphApi {
     private HttpServer server;
 
     /** {@code journal}: where what the handsets still owe is kept across restarts; null to keep it in memory only. */
-    SandboxGraphApi(JsonMapper json, HandsetRules rules, SandboxWebhooks webhooks, String phoneNumberId, String accessToken,
-                    int historySize, SandboxJournal journal) {
+    SandboxGraphApi(JsonMapper json, HandsetRules rules, SandboxWebhooks webhooks, String phoneNumberId, String wabaId,
+                    String accessToken, int historySize, SandboxJournal journal) {
         this.journal = journal;
+        this.wabaId = wabaId;
+        this.templates = shippedTemplates(json);
         this.json = json;
         this.rules = rules;
         this.webhooks = webhooks;
@@ -109,8 +118,23 @@ public final class SandboxGraphApi {
         return accepted.get();
     }
 
+    private static List<JsonNode> shippedTemplates(JsonMapper json) {
+        try (InputStream in = SandboxGraphApi.class.getResourceAsStream("/sandbox/templates.json")) {
+            List<JsonNode> list = new ArrayList<>();
+            json.readTree(in).forEach(list::add);
+            return List.copyOf(list);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("Could not read the sandbox's templates", e);
+        }
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            Matcher templatesPath = TEMPLATES_PATH.matcher(exchange.getRequestURI().getPath());
+            if (templatesPath.matches()) {
+                listTemplates(exchange, templatesPath.group(1), templatesPath.group(2));
+                return;
+            }
             Matcher path = PATH.matcher(exchange.getRequestURI().getPath());
             if (!path.matches()) {
                 error(exchange, 400, 2500, "Unknown path components: " + exchange.getRequestURI().getPath(), "OAuthException");
@@ -120,11 +144,7 @@ public final class SandboxGraphApi {
                 error(exchange, 400, 100, "Unsupported method " + exchange.getRequestMethod(), "GraphMethodException");
                 return;
             }
-            String auth = exchange.getRequestHeaders().getFirst("Authorization");
-            byte[] presented = auth != null && auth.startsWith("Bearer ")
-                    ? auth.substring(7).getBytes(StandardCharsets.UTF_8) : new byte[0];
-            if (!MessageDigest.isEqual(presented, accessToken)) {
-                error(exchange, 401, 190, "Invalid OAuth access token - Cannot parse access token", "OAuthException");
+            if (!authorised(exchange)) {
                 return;
             }
             if (!phoneNumberId.equals(path.group(2))) {
@@ -146,6 +166,76 @@ public final class SandboxGraphApi {
             }
             send(exchange, body);
         }
+    }
+
+    /** Answers Meta's 401 (and returns false) unless the request carries the account's token. */
+    private boolean authorised(HttpExchange exchange) throws IOException {
+        String auth = exchange.getRequestHeaders().getFirst("Authorization");
+        byte[] presented = auth != null && auth.startsWith("Bearer ")
+                ? auth.substring(7).getBytes(StandardCharsets.UTF_8) : new byte[0];
+        if (!MessageDigest.isEqual(presented, accessToken)) {
+            error(exchange, 401, 190, "Invalid OAuth access token - Cannot parse access token", "OAuthException");
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The account's templates, a page at a time: {@code limit} of them (25 unless asked), after the one the
+     * {@code after} cursor names; {@code paging.next} while there are more, as Meta answers.
+     */
+    private void listTemplates(HttpExchange exchange, String version, String account) throws IOException {
+        if (!"GET".equals(exchange.getRequestMethod())) {
+            error(exchange, 400, 100, "Unsupported method " + exchange.getRequestMethod(), "GraphMethodException");
+            return;
+        }
+        if (!authorised(exchange)) {
+            return;
+        }
+        if (!wabaId.equals(account)) {
+            error(exchange, 400, 100, "Unsupported get request. Object with ID '" + account + "' does not exist",
+                    "GraphMethodException");
+            return;
+        }
+        Map<String, String> query = new java.util.HashMap<>();
+        String raw = exchange.getRequestURI().getRawQuery();
+        for (String pair : raw == null ? new String[0] : raw.split("&")) {
+            int equals = pair.indexOf('=');
+            if (equals > 0) {
+                query.put(pair.substring(0, equals), java.net.URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+            }
+        }
+        int limit;
+        int from;
+        try {
+            limit = query.containsKey("limit") ? Integer.parseInt(query.get("limit")) : DEFAULT_TEMPLATES_PAGE;
+            from = query.containsKey("after") ? Integer.parseInt(new String(Base64.getDecoder().decode(query.get("after")),
+                    StandardCharsets.UTF_8)) + 1 : 0;
+        } catch (IllegalArgumentException e) {
+            error(exchange, 400, 100, "(#100) Invalid parameter", "OAuthException");
+            return;
+        }
+        if (limit < 1 || from < 0) {
+            error(exchange, 400, 100, "(#100) Invalid parameter", "OAuthException");
+            return;
+        }
+        int to = Math.min(templates.size(), from + Math.min(limit, 1000));
+        ObjectNode answer = json.createObjectNode();
+        templates.subList(Math.min(from, to), to).forEach(answer.putArray("data")::add);
+        if (from < to) {
+            ObjectNode paging = answer.putObject("paging");
+            paging.putObject("cursors").put("before", cursor(from)).put("after", cursor(to - 1));
+            if (to < templates.size()) {
+                paging.put("next", "http://" + exchange.getLocalAddress().getAddress().getHostAddress() + ":"
+                        + exchange.getLocalAddress().getPort() + "/" + version + "/" + account + "/message_templates?limit="
+                        + limit + "&after=" + java.net.URLEncoder.encode(cursor(to - 1), StandardCharsets.UTF_8));
+            }
+        }
+        respond(exchange, 200, json.writeValueAsBytes(answer));
+    }
+
+    private static String cursor(int index) {
+        return Base64.getEncoder().encodeToString(Integer.toString(index).getBytes(StandardCharsets.UTF_8));
     }
 
     private static String problemWith(JsonNode body) {

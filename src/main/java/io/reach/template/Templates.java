@@ -68,6 +68,61 @@ public class Templates {
                 + " is already registered", List.of());
     }
 
+    /** The problems that keep a template from being registered (Meta's shape rules as Reach checks them); empty if none. */
+    public static List<FieldProblem> problemsOf(TemplateRequest request) {
+        return TemplateRules.check(request);
+    }
+
+    /** What {@link #follow} did: {@code before} is null for a template it registered, equal to {@code now} for one unchanged. */
+    public record Followed(Template before, Template now) {
+
+        public boolean created() {
+            return before == null;
+        }
+
+        public boolean changed() {
+            return before != null && !(before.category() == now.category() && before.status().equals(now.status())
+                    && before.components().equals(now.components()));
+        }
+    }
+
+    /**
+     * Registers a template as its account has it (Meta's), or brings the registered one of that name and language in
+     * line with it: category, status and components. The request must have no {@link #problemsOf problems}.
+     */
+    // Not one transaction: a template registered by another request meanwhile is then found and updated (on
+    // PostgreSQL a failed insert would abort the transaction it is in).
+    public Followed follow(TemplateRequest request) {
+        if (!TemplateRules.check(request).isEmpty()) {
+            throw new IllegalArgumentException("template " + request.name() + " (" + request.language() + ") is not one Reach can register");
+        }
+        Optional<Template> current = find(request.name(), request.language());
+        if (current.isEmpty()) {
+            try {
+                return new Followed(null, register(request));
+            } catch (ApiException registeredMeanwhile) {
+                current = find(request.name(), request.language());
+                if (current.isEmpty()) {
+                    throw registeredMeanwhile;
+                }
+            }
+        }
+        Template before = current.get();
+        Template now = new Template(before.id(), before.name(), before.language(),
+                MessageCategory.parse(request.category()).orElseThrow(),
+                request.status() == null ? before.status() : request.status().toUpperCase(Locale.ROOT),
+                normalised(request.components()), before.createdAt(), clock.instant());
+        Followed followed = new Followed(before, now);
+        if (!followed.changed()) {
+            return new Followed(before, before);
+        }
+        jdbc.sql("UPDATE templates SET category = ?, status = ?, components = ?, updated_at = ? WHERE id = ?")
+                .params(now.category().name(), now.status(), json.writeValueAsString(now.components()),
+                        Times.utc(now.updatedAt()), now.id())
+                .update();
+        return followed;
+    }
+
     /** Changes a template's review status (e.g. when Meta pauses or disables it). */
     @Transactional
     public Template changeStatus(UUID id, String status) {

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 public final class FakeProvider implements AutoCloseable {
 
     /** One request as the server saw it, and when ({@link System#nanoTime()}) it came. */
-    public record Request(String method, String path, Map<String, List<String>> headers, String body, long receivedNanos) {
+    public record Request(String method, String path, Map<String, List<String>> headers, String body, long receivedNanos,
+                          String query) {
         public String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
                     .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
@@ -72,7 +73,8 @@ public final class FakeProvider implements AutoCloseable {
             try (exchange) {
                 String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
                 Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                        Map.copyOf(exchange.getRequestHeaders()), body, System.nanoTime());
+                        Map.copyOf(exchange.getRequestHeaders()), body, System.nanoTime(),
+                        exchange.getRequestURI().getRawQuery());
                 requests.add(request);
                 Answer answer = script.poll();
                 if (answer == null) {

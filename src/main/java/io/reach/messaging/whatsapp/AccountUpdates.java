@@ -1,12 +1,10 @@
 package io.reach.messaging.whatsapp;
 
-import io.reach.messaging.Messages;
 import io.reach.sender.Sender;
 import io.reach.sender.Senders;
 import io.reach.template.Template;
 import io.reach.template.Templates;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,20 +22,14 @@ class AccountUpdates {
 
     private static final Logger log = LoggerFactory.getLogger(AccountUpdates.class);
 
-    /** Meta's template events, as the template statuses Reach keeps; the others (FLAGGED, LOCKED, …) change none. */
-    private static final Map<String, String> TEMPLATE_STATUSES = Map.of(
-            "APPROVED", Template.APPROVED, "UNARCHIVED", Template.APPROVED, "REINSTATED", Template.APPROVED,
-            "PENDING", "PENDING", "IN_APPEAL", "PENDING", "REJECTED", "REJECTED", "PAUSED", "PAUSED",
-            "DISABLED", "DISABLED", "ARCHIVED", "DISABLED", "PENDING_DELETION", "DISABLED");
-
     private final Senders senders;
     private final Templates templates;
-    private final Messages messages;
+    private final QueuedTemplateMessages queued;
 
-    AccountUpdates(Senders senders, Templates templates, Messages messages) {
+    AccountUpdates(Senders senders, Templates templates, QueuedTemplateMessages queued) {
         this.senders = senders;
         this.templates = templates;
-        this.messages = messages;
+        this.queued = queued;
     }
 
     void apply(JsonNode root) {
@@ -123,7 +115,7 @@ class AccountUpdates {
     }
 
     private void followTemplateReview(JsonNode value) {
-        String status = TEMPLATE_STATUSES.get(value.path("event").asString("").toUpperCase(Locale.ROOT));
+        String status = MetaTemplates.status(value.path("event").asString(null)).orElse(null);
         String name = value.path("message_template_name").asString(null);
         String language = value.path("message_template_language").asString(null);
         if (status == null || name == null || language == null) {
@@ -133,10 +125,8 @@ class AccountUpdates {
         if (template.isEmpty() || template.get().status().equals(status)) {
             return;
         }
-        templates.changeStatus(template.get().id(), status);
         // Its messages still queued would each be refused by Meta: they are withdrawn, as new ones are blocked.
-        int withdrawn = status.equals(Template.APPROVED) ? 0 : messages.withdraw(messages.queuedWithTemplate(name, language),
-                "template not approved: " + name + " (" + language + ") is " + status).size();
+        int withdrawn = queued.withdrawUnlessApproved(templates.changeStatus(template.get().id(), status));
         log.info("Meta's review of template {} ({}): {} ({}), so it is now {}{}", name, language,
                 value.path("event").asString(), value.path("reason").asString("no reason given"), status,
                 withdrawn == 0 ? "" : "; " + withdrawn + " of its queued messages withdrawn");

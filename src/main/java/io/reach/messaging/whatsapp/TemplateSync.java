@@ -1,0 +1,195 @@
+package io.reach.messaging.whatsapp;
+
+import io.reach.sender.Sender;
+import io.reach.sender.WhatsAppAccount;
+import io.reach.shared.ApiException;
+import io.reach.shared.BoundedBody;
+import io.reach.shared.MessageCategory;
+import io.reach.template.Template;
+import io.reach.template.Templates;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Takes a WhatsApp Business Account's templates from Meta ({@code GET /{waba-id}/message_templates}, every page) and
+ * registers them, or brings those registered in line with Meta's: category, status and components. Every page is read
+ * before anything is written, so a failed read changes nothing. A template that is no longer approved has its queued
+ * messages withdrawn, as Meta's review webhook withdraws them.
+ */
+@Component
+class TemplateSync {
+
+    private static final Logger log = LoggerFactory.getLogger(TemplateSync.class);
+
+    /** Templates asked for per page. */
+    static final int PAGE_SIZE = 100;
+    /** The most pages read: 10,000 templates, more than Meta lets an account have. */
+    static final int MAX_PAGES = 100;
+    /** The largest page read: 100 templates of a few KiB each. */
+    static final long MAX_PAGE_BYTES = 8L * 1024 * 1024;
+    private static final String FIELDS = "name,language,category,status,components,parameter_format";
+
+    private final HttpClient http;
+    private final Duration requestTimeout;
+    private final JsonMapper json;
+    private final Templates templates;
+    private final QueuedTemplateMessages queued;
+
+    TemplateSync(WhatsAppSettings settings, JsonMapper json, Templates templates, QueuedTemplateMessages queued) {
+        this.http = BoundedBody.http1Client(settings.connectTimeout());
+        this.requestTimeout = settings.requestTimeout();
+        this.json = json;
+        this.templates = templates;
+        this.queued = queued;
+    }
+
+    /** A template of the account that Reach registered or changed; {@code changes} says what changed. */
+    public record Synced(String name, String language, MessageCategory category, String status, List<String> changes) {}
+
+    /** A template of the account that Reach cannot send, and why. */
+    public record Skipped(String name, String language, String reason) {}
+
+    /** A template registered in Reach, by name and language. */
+    public record Registered(String name, String language) {}
+
+    /**
+     * What a sync did: the templates it registered ({@code created}), changed ({@code updated}: with their queued
+     * messages withdrawn, {@code withdrawnMessages}, when they are no longer approved), found as they were
+     * ({@code unchanged}) or {@code skipped}; and the templates registered in Reach that the account does not have
+     * ({@code notInAccount}: registered by hand, deleted at Meta, or another account's).
+     */
+    public record Result(String sender, String wabaId, List<Synced> created, List<Synced> updated, int unchanged,
+                         List<Skipped> skipped, List<Registered> notInAccount, int withdrawnMessages) {}
+
+    Result sync(WhatsAppAccount account) {
+        Sender sender = account.sender();
+        List<JsonNode> listed = list(account);
+        List<Synced> created = new ArrayList<>();
+        List<Synced> updated = new ArrayList<>();
+        List<Skipped> skipped = new ArrayList<>();
+        Set<Registered> inAccount = new HashSet<>();
+        int unchanged = 0;
+        int withdrawn = 0;
+        for (JsonNode template : listed) {
+            MetaTemplates.Read read = MetaTemplates.read(template);
+            inAccount.add(new Registered(read.name(), read.language()));
+            if (read instanceof MetaTemplates.Unusable unusable) {
+                skipped.add(new Skipped(unusable.name(), unusable.language(), unusable.reason()));
+                continue;
+            }
+            Templates.Followed followed = templates.follow(((MetaTemplates.Usable) read).request());
+            Template now = followed.now();
+            if (followed.created()) {
+                created.add(synced(now, List.of()));
+            } else if (followed.changed()) {
+                List<String> changes = changes(followed.before(), now);
+                int withdrawnNow = followed.before().isApproved() ? queued.withdrawUnlessApproved(now) : 0;
+                withdrawn += withdrawnNow;
+                updated.add(synced(now, changes));
+                log.info("Template {} ({}) follows Meta's: {}{}", now.name(), now.language(), String.join(", ", changes),
+                        withdrawnNow == 0 ? "" : "; " + withdrawnNow + " of its queued messages withdrawn");
+            } else {
+                unchanged++;
+            }
+        }
+        List<Registered> notInAccount = templates.list().stream().map(t -> new Registered(t.name(), t.language()))
+                .filter(t -> !inAccount.contains(t)).toList();
+        log.info("Took the templates of WhatsApp Business Account {} (sender {}): {} registered, {} changed, {} unchanged, "
+                        + "{} that Reach cannot send skipped", sender.wabaId(), sender.name(), created.size(), updated.size(),
+                unchanged, skipped.size());
+        return new Result(sender.name(), sender.wabaId(), created, updated, unchanged, skipped, notInAccount, withdrawn);
+    }
+
+    private static Synced synced(Template template, List<String> changes) {
+        return new Synced(template.name(), template.language(), template.category(), template.status(), changes);
+    }
+
+    private static List<String> changes(Template before, Template now) {
+        List<String> changes = new ArrayList<>();
+        if (before.category() != now.category()) {
+            changes.add("category " + before.category().wireName() + " → " + now.category().wireName());
+        }
+        if (!before.status().equals(now.status())) {
+            changes.add("status " + before.status() + " → " + now.status());
+        }
+        if (!before.components().equals(now.components())) {
+            changes.add("components");
+        }
+        return changes;
+    }
+
+    /** Every template of the account, page after page, as Meta lists them. */
+    private List<JsonNode> list(WhatsAppAccount account) {
+        Sender sender = account.sender();
+        String base = sender.graphApiBaseUrl().replaceAll("/+$", "");
+        String url = base + "/" + sender.graphApiVersion() + "/" + sender.wabaId() + "/message_templates?fields=" + FIELDS
+                + "&limit=" + PAGE_SIZE;
+        List<JsonNode> listed = new ArrayList<>();
+        String after = null;
+        for (int page = 0; page < MAX_PAGES; page++) {
+            // The next page from the cursor, on the sender's own base URL: the token goes nowhere else, whatever the
+            // answer's "next" names.
+            JsonNode answer = get(account, after == null ? url : url + "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
+            answer.path("data").forEach(listed::add);
+            after = answer.path("paging").path("cursors").path("after").asString(null);
+            if (!answer.path("paging").hasNonNull("next") || after == null || answer.path("data").isEmpty()) {
+                return listed;
+            }
+        }
+        throw new ApiException(HttpStatus.BAD_GATEWAY, "meta_error", "WhatsApp Business Account " + sender.wabaId()
+                + " lists more than " + MAX_PAGES * PAGE_SIZE + " templates; Reach read none of them", List.of());
+    }
+
+    private JsonNode get(WhatsAppAccount account, String url) {
+        String where = "Meta's Graph API (" + account.sender().graphApiBaseUrl() + ")";
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(requestTimeout)
+                .header("Authorization", "Bearer " + account.credentials().accessToken()).GET().build();
+        HttpResponse<String> response;
+        try {
+            response = BoundedBody.send(http, request, MAX_PAGE_BYTES, requestTimeout);
+        } catch (HttpTimeoutException e) {
+            throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "meta_unreachable", where + " did not answer within "
+                    + requestTimeout.toSeconds() + " s; nothing was changed", List.of());
+        } catch (IOException e) {
+            throw new ApiException(HttpStatus.BAD_GATEWAY, "meta_unreachable", "Could not read the templates from " + where
+                    + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")")
+                    + "; nothing was changed", List.of());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "interrupted", "Interrupted while reading the templates",
+                    List.of());
+        }
+        JsonNode body;
+        try {
+            body = json.readTree(response.body());
+        } catch (JacksonException e) {
+            body = null;
+        }
+        if (response.statusCode() / 100 != 2 || body == null || !body.path("data").isArray()) {
+            JsonNode error = body == null ? null : body.path("error");
+            String meta = error == null || error.isMissingNode() ? "HTTP " + response.statusCode()
+                    : "(#" + error.path("code").asString("?") + ") " + error.path("message").asString("");
+            throw new ApiException(HttpStatus.BAD_GATEWAY, "meta_error", "Meta did not list the templates of WhatsApp "
+                    + "Business Account " + account.sender().wabaId() + ": " + meta + "; nothing was changed", List.of());
+        }
+        return body;
+    }
+}

@@ -1,0 +1,228 @@
+package io.reach.messaging.whatsapp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reach.support.Api;
+import io.reach.support.FakeProvider;
+import io.reach.support.Fixtures;
+import io.reach.support.ReachIntegrationTest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Templates taken from a WhatsApp Business Account over real HTTP: from the sandbox's Graph API, and from a stand-in
+ * for Meta that pages its list with cursors, changes a registered template, or refuses.
+ */
+// Nothing is dispatched: a message stays queued, as one waiting its turn does.
+@TestPropertySource(properties = "reach.whatsapp.dispatcher-enabled=false")
+class TemplateSyncIT extends ReachIntegrationTest {
+
+    private static final String WABA = "102290129340777";
+    private static final String TOKEN = "EAAJB-template-sync-secret";
+    private static final FakeProvider META = new FakeProvider((n, request) -> page(request.query()));
+
+    @AfterAll
+    static void stopMeta() {
+        META.close();
+    }
+
+    @Test
+    void takesTheSandboxAccountsTemplatesAndSaysWhichItCannotSend() {
+        assertThat(api.post("/api/v1/templates", Map.of("name", "made_by_hand", "language", "en", "category", "utility",
+                "components", List.of(Map.of("type", "BODY", "text", "Hi.")))).status()).isEqualTo(201);
+        // Registered by hand as README's walk-through does, the same as the sandbox account's.
+        assertThat(api.post("/api/v1/templates", Map.of("name", "order_ready", "language", "en_US", "category", "utility",
+                "components", List.of(Map.of("type", "HEADER", "format", "TEXT", "text", "Order {{1}}"),
+                        Map.of("type", "BODY", "text", "Hi {{1}}, your order {{2}} is ready for pickup."),
+                        Map.of("type", "BUTTONS", "buttons", List.of(Map.of("type", "QUICK_REPLY", "text", "Yes"),
+                                Map.of("type", "QUICK_REPLY", "text", "No")))))).status()).isEqualTo(201);
+
+        Api.Response first = sync("sandbox");
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        assertThat(first.json().path("sender").asString()).isEqualTo("sandbox");
+        assertThat(first.json().path("wabaId").asString()).isEqualTo("200000000000001");
+        assertThat(names(first.json().path("created"))).containsExactlyInAnyOrder("hello_world", "track_order", "autumn_sale");
+        assertThat(first.json().path("updated").isEmpty()).isTrue();
+        assertThat(first.json().path("unchanged").asInt()).isOne();
+        assertThat(first.json().path("skipped").size()).isOne();
+        assertThat(first.json().path("skipped").path(0).path("name").asString()).isEqualTo("reservation_confirmation");
+        assertThat(first.json().path("skipped").path(0).path("reason").asString())
+                .isEqualTo("components[0].text: placeholder {{number_of_guests}} is not positional: use {{1}}, {{2}}, …");
+        assertThat(names(first.json().path("notInAccount"))).contains("made_by_hand")
+                .doesNotContain("hello_world", "order_ready", "reservation_confirmation");
+        assertThat(first.body()).doesNotContain("sandbox-access-token");
+
+        // Registered as Meta has them: category, status and every component.
+        JsonNode track = template("track_order", "en_US");
+        assertThat(track.path("category").asString()).isEqualTo("utility");
+        assertThat(track.path("status").asString()).isEqualTo("APPROVED");
+        assertThat(track.path("components")).isEqualTo(Api.JSON.readTree("""
+                [{"type":"BODY","text":"Your order {{1}} is on its way."},
+                 {"type":"BUTTONS","buttons":[{"type":"URL","text":"Track it","url":"https://shop.example/track/{{1}}",
+                  "example":"https://shop.example/track/A-17"}]}]"""));
+        assertThat(template("autumn_sale", "en_US").path("status").asString()).isEqualTo("PENDING");
+
+        // Again: nothing changed at Meta, nothing changes here.
+        Api.Response second = sync("sandbox");
+        assertThat(second.json().path("created").isEmpty()).isTrue();
+        assertThat(second.json().path("updated").isEmpty()).isTrue();
+        assertThat(second.json().path("unchanged").asInt()).isEqualTo(4);
+
+        // They are sent as registered by hand; one still in review is not.
+        String phone = "+31612349001";
+        Fixtures.consentingContact(api, phone);
+        Api.Response hello = api.post("/api/v1/messages/whatsapp", Map.of("sender", "sandbox", "to", phone,
+                "template", "hello_world", "language", "en_US"));
+        assertThat(hello.status()).as(hello.body()).isEqualTo(202);
+        assertThat(hello.json().path("renderedText").asString()).startsWith("Hello World\n\nWelcome and congratulations!!")
+                .endsWith("\n\nWhatsApp Business Platform sample message");
+        Api.Response inReview = api.post("/api/v1/messages/whatsapp", Map.of("sender", "sandbox", "to", phone,
+                "template", "autumn_sale", "language", "en_US", "bodyParameters", List.of("Anna")));
+        assertThat(inReview.json().path("status").asString()).as(inReview.body()).isEqualTo("blocked");
+        assertThat(inReview.json().path("blockedReason").asString()).contains("autumn_sale").contains("PENDING");
+    }
+
+    @Test
+    void readsEveryPageAndBringsTheTemplatesRegisteredInLineWithMetas() {
+        registerSender("paged", META.baseUrl());
+        // Registered before Meta changed them: one's text, another's review (its queued message is withdrawn).
+        assertThat(api.post("/api/v1/templates", Map.of("name", "bulk_007", "language", "en_US", "category", "utility",
+                "components", List.of(Map.of("type", "BODY", "text", "An older text, {{1}}.")))).status()).isEqualTo(201);
+        assertThat(api.post("/api/v1/templates", Map.of("name", "bulk_042", "language", "en_US", "category", "utility",
+                "components", List.of(Map.of("type", "BODY", "text", "Order {{1}}, number 42.")))).status()).isEqualTo(201);
+        String phone = "+31612349002";
+        Fixtures.consentingContact(api, phone);
+        Api.Response queued = api.post("/api/v1/messages/whatsapp", Map.of("sender", "paged", "to", phone,
+                "template", "bulk_042", "language", "en_US", "bodyParameters", List.of("A-42")));
+        assertThat(queued.status()).as(queued.body()).isEqualTo(202);
+        int requestsBefore = META.requests().size();
+
+        Api.Response synced = sync("paged");
+        assertThat(synced.status()).as(synced.body()).isEqualTo(200);
+        assertThat(synced.json().path("created").size()).isEqualTo(PAGED_TEMPLATES - 2);
+        assertThat(synced.json().path("updated").size()).isEqualTo(2);
+        JsonNode text = synced.json().path("updated").valueStream().filter(t -> t.path("name").asString().equals("bulk_007"))
+                .findFirst().orElseThrow();
+        assertThat(text.path("changes").valueStream().map(JsonNode::asString)).containsExactly("components");
+        JsonNode review = synced.json().path("updated").valueStream().filter(t -> t.path("name").asString().equals("bulk_042"))
+                .findFirst().orElseThrow();
+        assertThat(review.path("changes").valueStream().map(JsonNode::asString)).containsExactly("status APPROVED → PAUSED");
+        assertThat(synced.json().path("withdrawnMessages").asInt()).isOne();
+        JsonNode withdrawn = api.get("/api/v1/messages/" + queued.json().path("messageId").asString()).json();
+        assertThat(withdrawn.path("status").asString()).isEqualTo("blocked");
+        assertThat(withdrawn.path("blockedReason").asString()).isEqualTo("template not approved: bulk_042 (en_US) is PAUSED");
+        assertThat(template("bulk_007", "en_US").path("components").path(0).path("text").asString())
+                .isEqualTo("Hello {{1}}, this is template 7.");
+
+        // Three pages of 100, each asked for from the cursor of the one before, with the sender's token.
+        List<FakeProvider.Request> pages = META.requests().subList(requestsBefore, META.requests().size());
+        assertThat(pages).hasSize(3);
+        assertThat(pages).allSatisfy(page -> {
+            assertThat(page.method()).isEqualTo("GET");
+            assertThat(page.path()).isEqualTo("/v21.0/" + WABA + "/message_templates");
+            assertThat(page.header("Authorization")).isEqualTo("Bearer " + TOKEN);
+            assertThat(page.query()).contains("limit=100").contains("fields=name,language,category,status,components");
+        });
+        assertThat(pages.get(0).query()).doesNotContain("after=");
+        assertThat(pages.get(1).query()).endsWith("&after=" + java.net.URLEncoder.encode(cursor(99), StandardCharsets.UTF_8));
+        assertThat(pages.get(2).query()).endsWith("&after=" + java.net.URLEncoder.encode(cursor(199), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void changesNothingWhenMetaRefusesAPage() {
+        registerSender("refused", META.baseUrl());
+        int templatesBefore = api.get("/api/v1/templates").json().size();
+        META.answerNext(200, """
+                {"data":[{"name":"never_kept","language":"en","status":"APPROVED","category":"UTILITY",
+                  "components":[{"type":"BODY","text":"Hi."}]}],
+                 "paging":{"cursors":{"before":"MA==","after":"MA=="},"next":"%s/v21.0/%s/message_templates?after=MA=="}}"""
+                .formatted(META.baseUrl(), WABA));
+        META.answerNext(400, FakeProvider.metaError(190, "Error validating access token: Session has expired"));
+
+        Api.Response refused = sync("refused");
+        assertThat(refused.status()).isEqualTo(502);
+        assertThat(refused.json().path("error").asString()).isEqualTo("meta_error");
+        assertThat(refused.json().path("message").asString()).isEqualTo("Meta did not list the templates of WhatsApp Business"
+                + " Account " + WABA + ": (#190) Error validating access token: Session has expired; nothing was changed");
+        assertThat(refused.body()).doesNotContain(TOKEN);
+        assertThat(api.get("/api/v1/templates").json().size()).isEqualTo(templatesBefore);
+
+        registerSender("unreachable", FakeProvider.unreachableBaseUrl());
+        Api.Response unreachable = sync("unreachable");
+        assertThat(unreachable.status()).isEqualTo(502);
+        assertThat(unreachable.json().path("error").asString()).isEqualTo("meta_unreachable");
+        assertThat(unreachable.json().path("message").asString()).startsWith("Could not read the templates from Meta's Graph API")
+                .endsWith("; nothing was changed");
+    }
+
+    @Test
+    void refusesWhatIsNoWhatsAppSender() {
+        Api.Response missing = api.post("/api/v1/templates/sync", Map.of());
+        assertThat(missing.status()).isEqualTo(400);
+        assertThat(missing.json().path("details").path(0).path("field").asString()).isEqualTo("sender");
+        Api.Response unknown = sync("nobody");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().path("message").asString()).isEqualTo("no WhatsApp sender is named or has the id 'nobody'");
+        Api.Response sms = sync("sandbox-sms");
+        assertThat(sms.status()).isEqualTo(404);
+        assertThat(sms.json().path("message").asString()).isEqualTo("no WhatsApp sender is named or has the id 'sandbox-sms'"
+                + " (it is an sms sender: templates are WhatsApp's)");
+    }
+
+    private static final int PAGED_TEMPLATES = 250;
+
+    /** The stand-in's account: 250 templates, a page of {@code limit} after the {@code after} cursor, as Meta pages. */
+    private static FakeProvider.Answer page(String query) {
+        Map<String, String> params = query == null ? Map.of() : java.util.Arrays.stream(query.split("&"))
+                .map(p -> p.split("=", 2)).collect(Collectors.toMap(p -> p[0], p -> p.length > 1 ? p[1] : ""));
+        int limit = Integer.parseInt(params.getOrDefault("limit", "25"));
+        int from = params.containsKey("after") ? Integer.parseInt(new String(Base64.getDecoder().decode(
+                java.net.URLDecoder.decode(params.get("after"), StandardCharsets.UTF_8)), StandardCharsets.UTF_8)) + 1 : 0;
+        int to = Math.min(PAGED_TEMPLATES, from + limit);
+        List<String> data = new ArrayList<>();
+        IntStream.range(from, to).forEach(i -> data.add(("{\"name\":\"bulk_%03d\",\"language\":\"en_US\",\"status\":\"%s\","
+                + "\"category\":\"UTILITY\",\"id\":\"%d\",\"components\":[{\"type\":\"BODY\",\"text\":\"%s\","
+                + "\"example\":{\"body_text\":[[\"Anna\"]]}}]}").formatted(i, i == 42 ? "PAUSED" : "APPROVED", 900 + i,
+                i == 42 ? "Order {{1}}, number 42." : "Hello {{1}}, this is template " + i + ".")));
+        String next = to < PAGED_TEMPLATES ? ",\"next\":\"https://graph.facebook.com/v21.0/" + WABA
+                + "/message_templates?limit=" + limit + "&after=" + cursor(to - 1) + "\"" : "";
+        return new FakeProvider.Answer(200, "{\"data\":[" + String.join(",", data) + "],\"paging\":{\"cursors\":{\"before\":\""
+                + cursor(from) + "\",\"after\":\"" + cursor(to - 1) + "\"}" + next + "}}");
+    }
+
+    private static String cursor(int index) {
+        return Base64.getEncoder().encodeToString(Integer.toString(index).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void registerSender(String name, String baseUrl) {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", name, "phoneNumberId",
+                "1065403522" + String.format("%05d", Math.abs(name.hashCode()) % 100_000), "wabaId", WABA,
+                "displayNumber", "+1555078" + String.format("%04d", Math.abs(name.hashCode()) % 10_000),
+                "accessToken", TOKEN, "appSecret", "app-secret", "verifyToken", "verify", "graphApiBaseUrl", baseUrl,
+                "graphApiVersion", "v21.0"));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+    }
+
+    private Api.Response sync(String sender) {
+        return api.post("/api/v1/templates/sync", Map.of("sender", sender));
+    }
+
+    private JsonNode template(String name, String language) {
+        return api.get("/api/v1/templates").json().valueStream()
+                .filter(t -> name.equals(t.path("name").asString()) && language.equals(t.path("language").asString()))
+                .findFirst().orElseThrow();
+    }
+
+    private static List<String> names(JsonNode list) {
+        return list.valueStream().map(t -> t.path("name").asString()).toList();
+    }
+}

@@ -1,5 +1,6 @@
 package io.reach.messaging.whatsapp;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.reach.sender.Sender;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.ApiException;
@@ -61,8 +62,9 @@ class TemplateSync {
         this.queued = queued;
     }
 
-    /** A template of the account that Reach registered or changed; {@code changes} says what changed. */
-    public record Synced(String name, String language, MessageCategory category, String status, List<String> changes) {}
+    /** A template of the account that Reach registered or changed; {@code changes} says what changed (none when registered). */
+    public record Synced(String name, String language, MessageCategory category, String status,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> changes) {}
 
     /** A template of the account that Reach cannot send, and why. */
     public record Skipped(String name, String language, String reason) {}

@@ -36,6 +36,8 @@ public final class SandboxGraphApi {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SandboxGraphApi.class);
     private static final Pattern PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/messages/?");
     private static final Pattern TEMPLATES_PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/message_templates/?");
+    private static final Pattern NUMBER_PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/?");
+    private static final Pattern SUBSCRIBED_APPS_PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/subscribed_apps/?");
     /** Meta's page when the request names no {@code limit}. */
     static final int DEFAULT_TEMPLATES_PAGE = 25;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -47,6 +49,7 @@ public final class SandboxGraphApi {
     private final SandboxWebhooks webhooks;
     private final String phoneNumberId;
     private final String wabaId;
+    private final String displayNumber;
     private final List<JsonNode> templates;
     private final byte[] accessToken;
     private final Map<String, String> wamidByIdempotencyKey;
@@ -60,9 +63,10 @@ public final class SandboxGraphApi {
 
     /** {@code journal}: where what the handsets still owe is kept across restarts; null to keep it in memory only. */
     SandboxGraphApi(JsonMapper json, HandsetRules rules, SandboxWebhooks webhooks, String phoneNumberId, String wabaId,
-                    String accessToken, int historySize, SandboxJournal journal) {
+                    String displayNumber, String accessToken, int historySize, SandboxJournal journal) {
         this.journal = journal;
         this.wabaId = wabaId;
+        this.displayNumber = displayNumber;
         this.templates = shippedTemplates(json);
         this.json = json;
         this.rules = rules;
@@ -133,6 +137,17 @@ public final class SandboxGraphApi {
             Matcher templatesPath = TEMPLATES_PATH.matcher(exchange.getRequestURI().getPath());
             if (templatesPath.matches()) {
                 listTemplates(exchange, templatesPath.group(1), templatesPath.group(2));
+                return;
+            }
+            Matcher numberPath = NUMBER_PATH.matcher(exchange.getRequestURI().getPath());
+            Matcher appsPath = SUBSCRIBED_APPS_PATH.matcher(exchange.getRequestURI().getPath());
+            if (numberPath.matches() || appsPath.matches()) {
+                if (!"GET".equals(exchange.getRequestMethod())) {
+                    error(exchange, 400, 100, "Unsupported method " + exchange.getRequestMethod(), "GraphMethodException");
+                } else if (authorised(exchange)) {
+                    describe(exchange, numberPath.matches() ? numberPath.group(2) : null,
+                            appsPath.matches() ? appsPath.group(2) : null);
+                }
                 return;
             }
             Matcher path = PATH.matcher(exchange.getRequestURI().getPath());
@@ -230,6 +245,34 @@ public final class SandboxGraphApi {
                         + exchange.getLocalAddress().getPort() + "/" + version + "/" + account + "/message_templates?limit="
                         + limit + "&after=" + java.net.URLEncoder.encode(cursor(to - 1), StandardCharsets.UTF_8));
             }
+        }
+        respond(exchange, 200, json.writeValueAsBytes(answer));
+    }
+
+    /**
+     * The sandbox's number ({@code GET /{phone-number-id}}: on the Cloud API, good quality, standard throughput) or
+     * the apps subscribed to its account's webhooks ({@code GET /{waba-id}/subscribed_apps}: Reach's, the sandbox's
+     * webhooks going to it), as Meta answers them; an id that is neither is Meta's error.
+     */
+    private void describe(HttpExchange exchange, String number, String account) throws IOException {
+        ObjectNode answer = json.createObjectNode();
+        if (phoneNumberId.equals(number)) {
+            answer.put("verified_name", "Reach Sandbox");
+            answer.put("display_phone_number", displayNumber);
+            answer.put("id", phoneNumberId);
+            answer.put("quality_rating", "GREEN");
+            answer.put("messaging_limit_tier", "TIER_UNLIMITED");
+            answer.putObject("throughput").put("level", "STANDARD");
+            answer.put("name_status", "APPROVED");
+            answer.put("platform_type", "CLOUD_API");
+        } else if (wabaId.equals(account)) {
+            answer.putArray("data").addObject().putObject("whatsapp_business_api_data")
+                    .put("id", "300000000000001").put("name", "Reach Sandbox").put("link", "http://127.0.0.1/");
+        } else {
+            String id = number != null ? number : account;
+            error(exchange, 400, 100, "Unsupported get request. Object with ID '" + id + "' does not exist",
+                    "GraphMethodException");
+            return;
         }
         respond(exchange, 200, json.writeValueAsBytes(answer));
     }

@@ -55,7 +55,7 @@ public class SandboxNetwork implements SmartLifecycle {
                 settings.appSecret(), settings.webhookBatchSize(), settings.webhookConcurrency());
         this.journal = SandboxJournal.open(json, java.nio.file.Path.of(dataDir, "sandbox"), java.time.Instant.now());
         this.graphApi = new SandboxGraphApi(json, rules, webhooks, settings.phoneNumberId(), settings.wabaId(),
-                settings.accessToken(), settings.historySize(), journal);
+                settings.displayNumber(), settings.accessToken(), settings.historySize(), journal);
         this.smsc = new SandboxSmsc(rules, settings.smpp().systemId(), settings.smpp().password(), settings.historySize(),
                 journal);
         this.twilio = new SandboxTwilio(json, rules, settings.twilio().accountSid(), settings.twilio().authToken(),

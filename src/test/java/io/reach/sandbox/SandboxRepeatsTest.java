@@ -30,7 +30,7 @@ class SandboxRepeatsTest {
         SandboxWebhooks webhooks = new SandboxWebhooks(json, java.time.Clock.systemUTC(), PHONE_NUMBER_ID, "102290129340398", "+15550783881", "secret", 100, 1);
         webhooks.shutdown(); // no webhooks: only the answers count here
         SandboxGraphApi graphApi = new SandboxGraphApi(json, HandsetRules.load(null), webhooks, PHONE_NUMBER_ID, "200000000000001",
-                "token", 100, null);
+                "+15550100001", "token", 100, null);
         int port = graphApi.start(0);
         try {
             HttpClient http = HttpClient.newHttpClient();

@@ -1,11 +1,8 @@
 package io.reach.messaging.whatsapp;
 
 import io.reach.sender.Senders;
-import io.reach.shared.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.util.List;
-import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
@@ -26,7 +23,6 @@ class MessagingLimitController {
     @Operation(summary = "A WhatsApp number's messaging limit: the contacts it reached in the last 24 hours, and the room left")
     @GetMapping("/api/v1/senders/{idOrName}/messaging-limit")
     MessagingLimits.Usage usage(@PathVariable String idOrName) {
-        return limits.usage(senders.resolve(idOrName).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
-                "sender_not_found", "no WhatsApp sender is named or has the id '" + idOrName + "'", List.of())).sender());
+        return limits.usage(WhatsAppSenderLookup.resolve(senders, idOrName).sender());
     }
 }

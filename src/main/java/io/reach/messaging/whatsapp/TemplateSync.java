@@ -4,19 +4,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.reach.sender.Sender;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.ApiException;
-import io.reach.shared.BoundedBody;
 import io.reach.shared.MessageCategory;
 import io.reach.template.Template;
 import io.reach.template.Templates;
-import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,9 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Takes a WhatsApp Business Account's templates from Meta ({@code GET /{waba-id}/message_templates}, every page) and
@@ -44,20 +34,14 @@ class TemplateSync {
     static final int PAGE_SIZE = 100;
     /** The most pages read: 10,000 templates, more than Meta lets an account have. */
     static final int MAX_PAGES = 100;
-    /** The largest page read: 100 templates of a few KiB each. */
-    static final long MAX_PAGE_BYTES = 8L * 1024 * 1024;
     private static final String FIELDS = "name,language,category,status,components,parameter_format";
 
-    private final HttpClient http;
-    private final Duration requestTimeout;
-    private final JsonMapper json;
+    private final GraphApiReads reads;
     private final Templates templates;
     private final QueuedTemplateMessages queued;
 
-    TemplateSync(WhatsAppSettings settings, JsonMapper json, Templates templates, QueuedTemplateMessages queued) {
-        this.http = BoundedBody.http1Client(settings.connectTimeout());
-        this.requestTimeout = settings.requestTimeout();
-        this.json = json;
+    TemplateSync(GraphApiReads reads, Templates templates, QueuedTemplateMessages queued) {
+        this.reads = reads;
         this.templates = templates;
         this.queued = queued;
     }
@@ -140,10 +124,7 @@ class TemplateSync {
 
     /** Every template of the account, page after page, as Meta lists them. */
     private List<JsonNode> list(WhatsAppAccount account) {
-        Sender sender = account.sender();
-        String base = sender.graphApiBaseUrl().replaceAll("/+$", "");
-        String url = base + "/" + sender.graphApiVersion() + "/" + sender.wabaId() + "/message_templates?fields=" + FIELDS
-                + "&limit=" + PAGE_SIZE;
+        String url = account.sender().wabaId() + "/message_templates?fields=" + FIELDS + "&limit=" + PAGE_SIZE;
         List<JsonNode> listed = new ArrayList<>();
         String after = null;
         for (int page = 0; page < MAX_PAGES; page++) {
@@ -156,42 +137,23 @@ class TemplateSync {
                 return listed;
             }
         }
-        throw new ApiException(HttpStatus.BAD_GATEWAY, "meta_error", "WhatsApp Business Account " + sender.wabaId()
+        throw new ApiException(HttpStatus.BAD_GATEWAY, "meta_error", "WhatsApp Business Account " + account.sender().wabaId()
                 + " lists more than " + MAX_PAGES * PAGE_SIZE + " templates; Reach read none of them", List.of());
     }
 
-    private JsonNode get(WhatsAppAccount account, String url) {
-        String where = "Meta's Graph API (" + account.sender().graphApiBaseUrl() + ")";
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(requestTimeout)
-                .header("Authorization", "Bearer " + account.credentials().accessToken()).GET().build();
-        HttpResponse<String> response;
+    private JsonNode get(WhatsAppAccount account, String path) {
         try {
-            response = BoundedBody.send(http, request, MAX_PAGE_BYTES, requestTimeout);
-        } catch (HttpTimeoutException e) {
-            throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "meta_unreachable", where + " did not answer within "
-                    + requestTimeout.toSeconds() + " s; nothing was changed", List.of());
-        } catch (IOException e) {
-            throw new ApiException(HttpStatus.BAD_GATEWAY, "meta_unreachable", "Could not read the templates from " + where
-                    + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")")
-                    + "; nothing was changed", List.of());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "interrupted", "Interrupted while reading the templates",
+            JsonNode page = reads.get(account, path);
+            if (page.path("data").isArray()) {
+                return page;
+            }
+            throw new GraphApiReads.Refused("an answer without a list of templates");
+        } catch (GraphApiReads.Unreachable e) {
+            throw new ApiException(HttpStatus.BAD_GATEWAY, "meta_unreachable", e.getMessage() + "; nothing was changed",
                     List.of());
-        }
-        JsonNode body;
-        try {
-            body = json.readTree(response.body());
-        } catch (JacksonException e) {
-            body = null;
-        }
-        if (response.statusCode() / 100 != 2 || body == null || !body.path("data").isArray()) {
-            JsonNode error = body == null ? null : body.path("error");
-            String meta = error == null || error.isMissingNode() ? "HTTP " + response.statusCode()
-                    : "(#" + error.path("code").asString("?") + ") " + error.path("message").asString("");
+        } catch (GraphApiReads.Refused e) {
             throw new ApiException(HttpStatus.BAD_GATEWAY, "meta_error", "Meta did not list the templates of WhatsApp "
-                    + "Business Account " + account.sender().wabaId() + ": " + meta + "; nothing was changed", List.of());
+                    + "Business Account " + account.sender().wabaId() + ": " + e.meta + "; nothing was changed", List.of());
         }
-        return body;
     }
 }

@@ -4,8 +4,6 @@ import io.reach.sender.Senders;
 import io.reach.shared.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.util.List;
-import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
@@ -34,9 +32,6 @@ class TemplateSyncController {
             throw ApiException.invalidField("sender", "is required: the name or id of the WhatsApp sender whose account's"
                     + " templates to take");
         }
-        return sync.sync(senders.resolve(request.sender()).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
-                "sender_not_found", "no WhatsApp sender is named or has the id '" + request.sender() + "'"
-                + senders.channelOfSender(request.sender()).map(c -> " (it is " + ("sms".equals(c) ? "an " : "a ") + c
-                        + " sender: templates are WhatsApp's)").orElse(""), List.of())));
+        return sync.sync(WhatsAppSenderLookup.resolve(senders, request.sender()));
     }
 }

@@ -160,7 +160,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
         Api.Response unreachable = sync("unreachable");
         assertThat(unreachable.status()).isEqualTo(502);
         assertThat(unreachable.json().path("error").asString()).isEqualTo("meta_unreachable");
-        assertThat(unreachable.json().path("message").asString()).startsWith("Could not read the templates from Meta's Graph API")
+        assertThat(unreachable.json().path("message").asString()).startsWith("Could not reach Meta's Graph API")
                 .endsWith("; nothing was changed");
     }
 
@@ -175,7 +175,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
         Api.Response sms = sync("sandbox-sms");
         assertThat(sms.status()).isEqualTo(404);
         assertThat(sms.json().path("message").asString()).isEqualTo("no WhatsApp sender is named or has the id 'sandbox-sms'"
-                + " (it is an sms sender: templates are WhatsApp's)");
+                + " (it is an sms sender)");
     }
 
     private static final int PAGED_TEMPLATES = 250;

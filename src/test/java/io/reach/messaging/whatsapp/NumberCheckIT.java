@@ -1,0 +1,110 @@
+package io.reach.messaging.whatsapp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reach.support.Api;
+import io.reach.support.FakeProvider;
+import io.reach.support.ReachIntegrationTest;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/** A WhatsApp sender checked with Meta over real HTTP: the sandbox's, and stand-ins for Meta that find problems. */
+// The same context as TemplateSyncIT's.
+@TestPropertySource(properties = "reach.whatsapp.dispatcher-enabled=false")
+class NumberCheckIT extends ReachIntegrationTest {
+
+    private static final String TOKEN = "EAAJB-number-check-secret";
+    /** A number registered on the On-Premises API, raised to high throughput, in an account no app takes webhooks of. */
+    private static final FakeProvider MISCONFIGURED = new FakeProvider((n, request) -> request.path().endsWith("/subscribed_apps")
+            ? new FakeProvider.Answer(200, "{\"data\":[]}")
+            : new FakeProvider.Answer(200, """
+                    {"verified_name":"Lucky Shrub","display_phone_number":"+1 555-078-9999","id":"106540352299001",
+                     "quality_rating":"YELLOW","messaging_limit_tier":"TIER_10K","throughput":{"level":"HIGH"},
+                     "name_status":"APPROVED","platform_type":"ON_PREMISE"}"""));
+    private static final FakeProvider REFUSING = new FakeProvider((n, request) -> new FakeProvider.Answer(401,
+            FakeProvider.metaError(190, "Error validating access token: Session has expired")));
+
+    @AfterAll
+    static void stopMeta() {
+        MISCONFIGURED.close();
+        REFUSING.close();
+    }
+
+    @Test
+    void findsNothingInTheWayOfTheSandboxSender() {
+        Api.Response check = api.post("/api/v1/senders/sandbox/check", Map.of());
+        assertThat(check.status()).as(check.body()).isEqualTo(200);
+        assertThat(check.json().path("ok").asBoolean()).as(check.body()).isTrue();
+        assertThat(check.json().path("problems").isEmpty()).isTrue();
+        assertThat(check.json().path("webhooksSubscribed").asBoolean()).isTrue();
+        assertThat(check.json().path("number")).isEqualTo(Api.JSON.readTree("""
+                {"displayPhoneNumber":"+15550100001","verifiedName":"Reach Sandbox","qualityRating":"GREEN",
+                 "messagingLimitTier":"TIER_UNLIMITED","throughputLevel":"STANDARD","nameStatus":"APPROVED",
+                 "platformType":"CLOUD_API"}"""));
+    }
+
+    @Test
+    void saysWhatWouldKeepAMisconfiguredNumberFromWorking() {
+        register("misconfigured", "106540352299001", "+1 555 078 8888", MISCONFIGURED.baseUrl());
+        JsonNode check = api.post("/api/v1/senders/misconfigured/check", Map.of()).json();
+
+        assertThat(check.path("ok").asBoolean()).isFalse();
+        assertThat(check.path("webhooksSubscribed").asBoolean()).isFalse();
+        assertThat(check.path("number").path("qualityRating").asString()).isEqualTo("YELLOW");
+        assertThat(check.path("problems").valueStream().map(JsonNode::asString)).containsExactly(
+                "Meta's display number for this id is +1 555-078-9999, the sender's is +1 555 078 8888: Reach matches"
+                        + " Meta's throughput upgrades by it, so correct displayNumber",
+                "The number is not registered for the Cloud API (platform ON_PREMISE): Meta refuses its sends until it is"
+                        + " (POST /{phone-number-id}/register)",
+                "Meta lets this number send 1000 messages a second (throughput HIGH); the sender sends at most 80: raise"
+                        + " its throughputPerSecond",
+                "No app is subscribed to the webhooks of WhatsApp Business Account 102290129340555: Meta sends no status"
+                        + " and no reply of its numbers until one is (POST /{waba-id}/subscribed_apps with your app's token)");
+        List<FakeProvider.Request> asked = MISCONFIGURED.requests();
+        assertThat(asked).extracting(FakeProvider.Request::path)
+                .containsExactly("/v21.0/106540352299001", "/v21.0/102290129340555/subscribed_apps");
+        assertThat(asked).allSatisfy(r -> assertThat(r.header("Authorization")).isEqualTo("Bearer " + TOKEN));
+    }
+
+    @Test
+    void saysWhenMetaRefusesTheTokenWithoutShowingIt() {
+        String id = register("expired", "106540352299002", "+1 555 078 7777", REFUSING.baseUrl());
+        Api.Response check = api.post("/api/v1/senders/expired/check", Map.of());
+        assertThat(check.status()).isEqualTo(200);
+        assertThat(check.json().path("ok").asBoolean()).isFalse();
+        // Neither is known: the answer leaves them out.
+        assertThat(check.json().has("number")).isFalse();
+        assertThat(check.json().has("webhooksSubscribed")).isFalse();
+        assertThat(check.json().path("problems").valueStream().map(JsonNode::asString)).containsExactly(
+                "Meta did not show number 106540352299002 to this sender's access token: (#190) Error validating access"
+                        + " token: Session has expired. Check the phoneNumberId, and give the sender a valid token (PATCH"
+                        + " /api/v1/senders/" + id + " {\"accessToken\": …}) if it expired or lacks"
+                        + " whatsapp_business_messaging",
+                "Meta did not say which apps take the webhooks of WhatsApp Business Account 102290129340555: (#190) Error"
+                        + " validating access token: Session has expired (the token needs whatsapp_business_management to"
+                        + " see them)");
+        assertThat(check.body()).doesNotContain(TOKEN);
+
+        String unreachable = register("unreachable-meta", "106540352299003", "+1 555 078 6666",
+                FakeProvider.unreachableBaseUrl());
+        JsonNode down = api.post("/api/v1/senders/" + unreachable + "/check", Map.of()).json();
+        assertThat(down.path("ok").asBoolean()).isFalse();
+        assertThat(down.path("problems").size()).isOne();
+        assertThat(down.path("problems").path(0).asString()).startsWith("Could not reach Meta's Graph API (http://127.0.0.1:");
+
+        assertThat(api.post("/api/v1/senders/sandbox-voice/check", Map.of()).json().path("message").asString())
+                .isEqualTo("no WhatsApp sender is named or has the id 'sandbox-voice' (it is a voice sender)");
+    }
+
+    private String register(String name, String phoneNumberId, String displayNumber, String baseUrl) {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", name, "phoneNumberId", phoneNumberId,
+                "wabaId", "102290129340555", "displayNumber", displayNumber, "accessToken", TOKEN, "appSecret", "app-secret",
+                "verifyToken", "verify", "graphApiBaseUrl", baseUrl, "graphApiVersion", "v21.0"));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        return sender.json().path("id").asString();
+    }
+}

@@ -1,5 +1,6 @@
 package io.reach.messaging;
 
+import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
 import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
@@ -33,23 +34,39 @@ class MessageController {
 
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200", description = "a page of messages, newest first",
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
-    @Operation(summary = "Messages, newest first: all of them, a contact's or a campaign's")
+    @Operation(summary = "Messages, newest first: all of them, a contact's or a campaign's, those with one status")
     @GetMapping("/api/v1/messages")
     ResponseEntity<List<Message>> list(@Parameter(description = "only the messages to this contact")
                                        @RequestParam(required = false) String contactId,
                                        @Parameter(description = "only the messages of this campaign (a flow's messages"
                                                + " carry its name)")
                                        @RequestParam(required = false) String campaignId,
+                                       @Parameter(description = "only the messages with this status now (queued,"
+                                               + " blocked, submitted, sent, delivered, read or failed), of the campaign"
+                                               + " or the contact, which this filter needs")
+                                       @RequestParam(required = false) String status,
                                        @RequestParam(required = false) String after,
                                        @RequestParam(defaultValue = "100") int limit,
                                        @RequestParam(defaultValue = "0") int offset) {
         Pages.checkLimit(limit, offset);
         Pages.afterOrOffset(after, offset);
-        List<Message> page = messages.list(contactId == null ? null : Ids.parse("contactId", contactId), campaignId,
+        MessageStatus only = null;
+        if (status != null) {
+            only = MessageStatus.parse(status).orElseThrow(() -> ApiException.invalidField("status", "must be one of "
+                    + java.util.Arrays.stream(MessageStatus.values()).map(MessageStatus::wireName)
+                    .collect(java.util.stream.Collectors.joining(", "))));
+            if (contactId == null && campaignId == null) {
+                // Without them the read would go through every message until a page of that status is found.
+                throw ApiException.invalidField("status", "filters a campaign's or a contact's messages: give campaignId"
+                        + " or contactId with it");
+            }
+        }
+        List<Message> page = messages.list(contactId == null ? null : Ids.parse("contactId", contactId), campaignId, only,
                 after == null ? null : Ids.parse("after", after), limit, offset);
         return Pages.withNextLink(page, limit, "/api/v1/messages?limit=" + limit
                 + (contactId == null ? "" : "&contactId=" + Pages.encoded(contactId))
-                + (campaignId == null ? "" : "&campaignId=" + Pages.encoded(campaignId)), Message::id);
+                + (campaignId == null ? "" : "&campaignId=" + Pages.encoded(campaignId))
+                + (only == null ? "" : "&status=" + only.wireName()), Message::id);
     }
 
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200",

@@ -185,10 +185,10 @@ public class Messages {
     }
 
     /**
-     * Messages, newest first, optionally of one contact or campaign, after the message {@code after} when it is given
-     * (a page that goes on from the last one, whatever came meanwhile); without timelines.
+     * Messages, newest first, optionally of one contact or campaign and with one status now, after the message
+     * {@code after} when it is given (a page that goes on from the last one, whatever came meanwhile); without timelines.
      */
-    public List<Message> list(UUID contactId, String campaignId, UUID after, int limit, int offset) {
+    public List<Message> list(UUID contactId, String campaignId, MessageStatus status, UUID after, int limit, int offset) {
         io.reach.shared.OldestFirst.After cursor = null;
         if (after != null) {
             Message message = jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ?").param(after).query(this::row)
@@ -205,6 +205,9 @@ public class Messages {
         }
         if (contactId != null) {
             equal.put("contact_id", contactId);
+        }
+        if (status != null) {
+            equal.put("status", status.name());
         }
         io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM messages",
                 "created_at", equal, cursor, limit, offset);

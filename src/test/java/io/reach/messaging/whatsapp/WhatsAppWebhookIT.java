@@ -758,6 +758,58 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void listsACampaignsMessagesWithOneStatusNowPageByPage() {
+        String campaign = "status filter " + NUMBERS.incrementAndGet();
+        List<String> failed = new java.util.ArrayList<>();
+        List<String> queued = new java.util.ArrayList<>();
+        String optedOut = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        Fixtures.contact(api, optedOut, Map.of("utility", true), true);
+        String blocked = campaignMessage(optedOut, campaign);
+        for (int i = 0; i < 3; i++) {
+            queued.add(campaignMessage(null, campaign));
+            String wamid = "wamid.status-filter-" + NUMBERS.incrementAndGet();
+            String id = campaignMessage(null, campaign);
+            messages.recordSubmitted(UUID.fromString(id), wamid);
+            postSigned(statuses(status(wamid, "failed", 131026)));
+            failed.add(id);
+        }
+        await().atMost(PATIENCE).until(() -> failed.stream().allMatch(id ->
+                "failed".equals(api.get("/api/v1/messages/" + id).json().path("status").asString())));
+        String of = "/api/v1/messages?campaignId=" + io.reach.shared.Pages.encoded(campaign);
+
+        assertThat(api.followPages(of + "&status=failed&limit=2").stream().flatMap(page -> Api.ids(page).stream()))
+                .containsExactlyElementsOf(failed.reversed());
+        assertThat(api.get(of + "&status=failed&limit=2").headers().get("Link").getFirst()).contains("&status=failed");
+        assertThat(Api.ids(api.get(of + "&status=QUEUED").json())).containsExactlyElementsOf(queued.reversed());
+        assertThat(Api.ids(api.get(of + "&status=blocked").json())).containsExactly(blocked);
+        assertThat(api.get(of + "&status=read").json().isEmpty()).isTrue();
+        String contact = api.get("/api/v1/messages/" + blocked).json().path("contactId").asString();
+        assertThat(Api.ids(api.get("/api/v1/messages?contactId=" + contact + "&status=blocked").json())).containsExactly(blocked);
+
+        Api.Response unknown = api.get(of + "&status=lost");
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.json().path("message").asString())
+                .isEqualTo("status: must be one of queued, blocked, submitted, sent, failed, delivered, read");
+        Api.Response everyMessage = api.get("/api/v1/messages?status=failed");
+        assertThat(everyMessage.status()).isEqualTo(400);
+        assertThat(everyMessage.json().path("details").path(0).path("field").asString()).isEqualTo("status");
+    }
+
+    /** A message of the campaign to a new contact (or to {@code phone}), queued: this test's dispatcher sends nothing. */
+    private String campaignMessage(String phone, String campaign) {
+        String to = phone;
+        if (to == null) {
+            to = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+            Fixtures.consentingContact(api, to);
+        }
+        Api.Response sent = api.post("/api/v1/messages/whatsapp", Map.of("sender", "webhook-test", "to", to,
+                "template", "order_ready_hooks", "language", "en_US", "headerParameters", List.of("A-17"),
+                "bodyParameters", List.of("Anna", "A-17"), "campaignId", campaign));
+        assertThat(sent.status()).as(sent.body()).isIn(200, 202);
+        return sent.json().path("messageId").asString();
+    }
+
+    @Test
     void pagesInboundMessagesNewestFirstThroughTheLinkHeader() {
         String from = "3161235" + String.format("%04d", NUMBERS.incrementAndGet());
         for (int i = 1; i <= 5; i++) {

@@ -36,11 +36,13 @@ class FlowController {
         return ResponseEntity.created(URI.create("/api/v1/flows/" + version.flowId())).body(version);
     }
 
-    @Operation(summary = "Check a flow document, naming each problem's step; stores nothing")
+    @Operation(summary = "Check a flow document, naming each problem's step, and warning of templates Meta has not"
+            + " approved; stores nothing")
     @PostMapping(path = "/api/v1/flows/validate", consumes = MediaType.APPLICATION_JSON_VALUE)
     Map<String, Object> validate(@RequestBody String document) {
-        List<FlowProblem> problems = flows.validate(document);
-        return Map.of("valid", problems.isEmpty(), "problems", problems);
+        Flows.Validation validation = flows.validateWithWarnings(document);
+        return Map.of("valid", validation.problems().isEmpty(), "problems", validation.problems(),
+                "warnings", validation.warnings());
     }
 
     @Operation(summary = "Every flow, as its newest version")

@@ -38,6 +38,16 @@ final class FlowValidator {
      */
     interface TemplateCheck {
         Optional<List<String>> problems(String name, String language, TemplateParameters parameters);
+
+        /** The languages a template of this name is registered in; none when it is in none. */
+        default List<String> languagesOf(String name) {
+            return List.of();
+        }
+
+        /** A registered template's review status (APPROVED, PENDING, …); empty when it is not registered. */
+        default Optional<String> statusOf(String name, String language) {
+            return Optional.empty();
+        }
     }
 
     private final TemplateCheck templates;
@@ -56,6 +66,25 @@ final class FlowValidator {
         this.templates = templates;
         this.senderChannel = senderChannel;
         this.fetchHosts = fetchHosts;
+    }
+
+    /**
+     * What will not stop a flow from being published but will keep some of its sends from going out: a template
+     * still in Meta's review, or paused, rejected or disabled (its sends are blocked, so the journeys take their
+     * {@code blocked} or {@code failed} branch: a fallback to SMS for every contact a launch starts).
+     */
+    List<FlowProblem> warnings(FlowDocument flow) {
+        List<FlowProblem> warnings = new ArrayList<>();
+        for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
+            if (step != null && StepTypes.SEND_WHATSAPP.equals(step.type()) && !blank(step.template())
+                    && !blank(step.language())) {
+                templates.statusOf(step.template(), step.language()).filter(status -> !"APPROVED".equals(status))
+                        .ifPresent(status -> warnings.add(new FlowProblem(step.id(), "template " + step.template() + " ("
+                                + step.language() + ") is " + status + ": its sends are blocked (the journeys take their"
+                                + " blocked or failed branch) until Meta approves it")));
+            }
+        }
+        return warnings;
     }
 
     List<FlowProblem> check(FlowDocument flow) {
@@ -259,8 +288,9 @@ final class FlowValidator {
                 if (!named) {
                     problems.add(new FlowProblem(id, "a send_whatsapp step names its template and language"));
                 } else if (fit.isEmpty()) {
+                    List<String> languages = templates.languagesOf(step.template());
                     problems.add(new FlowProblem(id, "missing template: " + step.template() + " (" + step.language()
-                            + ") is not registered"));
+                            + ") is not registered" + (languages.isEmpty() ? "" : "; it is in " + String.join(", ", languages))));
                 } else if (problems.size() == before) {
                     // Checked once each value is there: a null is named above, and would be named again here.
                     fit.get().forEach(problem -> problems.add(new FlowProblem(id, problem + " (template "

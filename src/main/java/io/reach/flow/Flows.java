@@ -6,6 +6,7 @@ import io.reach.shared.Dialect;
 import io.reach.shared.Ids;
 import io.reach.shared.JsonProblem;
 import io.reach.shared.Times;
+import io.reach.template.TemplateParameters;
 import io.reach.template.Templates;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -63,10 +64,23 @@ public class Flows {
         this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
         this.incoming = strict.rebuild().addModule(io.reach.shared.TextWithoutNul.module()).build();
         this.senders = senders;
-        this.validator = new FlowValidator((name, language, parameters) -> templates.find(name, language)
-                        .map(template -> templates.checkShape(template, parameters).stream()
-                                .map(problem -> problem.field() + ": " + problem.message()).toList()),
-                senders::channelOfSender, fetchHosts);
+        this.validator = new FlowValidator(new FlowValidator.TemplateCheck() {
+            @Override
+            public Optional<List<String>> problems(String name, String language, TemplateParameters parameters) {
+                return templates.find(name, language).map(template -> templates.checkShape(template, parameters).stream()
+                        .map(problem -> problem.field() + ": " + problem.message()).toList());
+            }
+
+            @Override
+            public List<String> languagesOf(String name) {
+                return templates.languagesOf(name);
+            }
+
+            @Override
+            public Optional<String> statusOf(String name, String language) {
+                return templates.find(name, language).map(io.reach.template.Template::status);
+            }
+        }, senders::channelOfSender, fetchHosts);
     }
 
     /**
@@ -105,6 +119,19 @@ public class Flows {
     /** Every problem of a document; empty when it is valid. */
     public List<FlowProblem> validate(String document) {
         return validator.check(parse(document));
+    }
+
+    /**
+     * A document's problems and, when it has none, its warnings: what will not stop it from being published but will
+     * keep some of its sends from going out (a template not approved).
+     */
+    public record Validation(List<FlowProblem> problems, List<FlowProblem> warnings) {}
+
+    /** See {@link Validation}. */
+    public Validation validateWithWarnings(String document) {
+        FlowDocument flow = parse(document);
+        List<FlowProblem> problems = validator.check(flow);
+        return new Validation(problems, problems.isEmpty() ? validator.warnings(flow) : List.of());
     }
 
     /** Imports a document as a new flow's first draft, or as the draft of the flow with that name. */

@@ -147,6 +147,12 @@ public class Templates {
                 .query(this::row).optional();
     }
 
+    /** The languages a template of this name is registered in, in order; none when it is in none. */
+    public List<String> languagesOf(String name) {
+        return jdbc.sql("SELECT language FROM templates WHERE name = ? ORDER BY language").param(name)
+                .query(String.class).list();
+    }
+
     public List<Template> list() {
         return jdbc.sql("SELECT " + COLUMNS + " FROM templates ORDER BY name, language").query(this::row).list();
     }

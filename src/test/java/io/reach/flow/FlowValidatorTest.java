@@ -2,6 +2,7 @@ package io.reach.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reach.template.TemplateParameters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -322,6 +323,39 @@ class FlowValidatorTest {
     void namesAMissingTemplate() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"gone\","
                 + "\"language\":\"en_US\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"), "a", "missing template: gone (en_US)");
+    }
+
+    @Test
+    void namesTheLanguagesAMissingTemplateIsInAndWarnsOfTemplatesNotApproved() {
+        FlowValidator reviewed = new FlowValidator(new FlowValidator.TemplateCheck() {
+            @Override
+            public java.util.Optional<List<String>> problems(String name, String language, TemplateParameters parameters) {
+                return name.equals("hello_world") && language.equals("en_US") || name.equals("autumn_sale")
+                        ? java.util.Optional.of(List.of()) : java.util.Optional.empty();
+            }
+
+            @Override
+            public List<String> languagesOf(String name) {
+                return name.equals("hello_world") ? List.of("en_GB", "en_US") : List.of();
+            }
+
+            @Override
+            public java.util.Optional<String> statusOf(String name, String language) {
+                return java.util.Optional.of(name.equals("autumn_sale") ? "PENDING" : "APPROVED");
+            }
+        }, sender -> java.util.Optional.of("whatsapp"), new FetchHosts(List.of()));
+        String send = "{\"id\":\"%s\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"%s\","
+                + "\"language\":\"%s\",\"next\":\"%s\"}";
+        FlowDocument misspelt = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
+                + send.formatted("a", "hello_world", "en", "e") + ",{\"id\":\"e\",\"type\":\"end\"}]}", FlowDocument.class);
+        assertOnlyProblem(reviewed.check(misspelt), "a", "missing template: hello_world (en) is not registered; it is in en_GB, en_US");
+
+        FlowDocument inReview = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
+                + send.formatted("a", "hello_world", "en_US", "b") + "," + send.formatted("b", "autumn_sale", "en_US", "e")
+                + ",{\"id\":\"e\",\"type\":\"end\"}]}", FlowDocument.class);
+        assertThat(reviewed.check(inReview)).isEmpty();
+        assertThat(reviewed.warnings(inReview)).containsExactly(new FlowProblem("b", "template autumn_sale (en_US) is PENDING:"
+                + " its sends are blocked (the journeys take their blocked or failed branch) until Meta approves it"));
     }
 
     @Test

@@ -56,6 +56,28 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void warnsOfATemplateMetaHasNotApprovedAndNamesTheLanguagesOfOneMisspelt() {
+        String template = "in_review_" + FLOWS.incrementAndGet();
+        assertThat(api.post("/api/v1/templates", java.util.Map.of("name", template, "language", "en_US", "category", "utility",
+                "status", "PENDING", "components", java.util.List.of(java.util.Map.of("type", "BODY", "text", "Hi."))))
+                .status()).isEqualTo(201);
+        String flow = """
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"%s","next":"end"},
+                 {"id":"end","type":"end"}]}""";
+
+        Api.Response pending = api.post("/api/v1/flows/validate", flow.formatted("warned-" + template, template, "en_US"));
+        assertThat(pending.json().path("valid").asBoolean()).as(pending.body()).isTrue();
+        assertThat(pending.json().path("warnings").path(0).path("step").asString()).isEqualTo("send");
+        assertThat(pending.json().path("warnings").path(0).path("message").asString()).startsWith("template " + template
+                + " (en_US) is PENDING: its sends are blocked");
+        Api.Response misspelt = api.post("/api/v1/flows/validate", flow.formatted("misspelt-" + template, template, "en"));
+        assertThat(misspelt.json().path("problems").path(0).path("message").asString())
+                .isEqualTo("missing template: " + template + " (en) is not registered; it is in en_US");
+        assertThat(misspelt.json().path("warnings").isEmpty()).isTrue();
+    }
+
+    @Test
     void refusesASendWhoseParametersItsTemplateDoesNotTakeNamingTheStepAndTheField() {
         io.reach.support.FlowFixtures.orderReadyTemplate(api);
         String name = "versions-test-" + FLOWS.incrementAndGet();

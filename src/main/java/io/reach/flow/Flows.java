@@ -127,6 +127,11 @@ public class Flows {
      */
     public record Validation(List<FlowProblem> problems, List<FlowProblem> warnings) {}
 
+    /** The warnings of a version's document (see {@link Validation}): its templates Meta has not approved, as they are now. */
+    public List<FlowProblem> warnings(UUID versionId) {
+        return validator.warnings(document(versionId));
+    }
+
     /** See {@link Validation}. */
     public Validation validateWithWarnings(String document) {
         FlowDocument flow = parse(document);

@@ -58,8 +58,11 @@ class JourneyController {
     @ApiResponse(responseCode = "202", description = "the launch, running")
     @Operation(summary = "Launch an audience flow: start it for every contact of its audience, in the background")
     @PostMapping("/api/v1/flows/{id}/launch")
-    ResponseEntity<Launch> launch(@PathVariable String id) {
-        Launch launch = journeys.launch(Ids.parse("id", id));
+    ResponseEntity<Launch> launch(@PathVariable String id,
+                                  @Parameter(description = "launch even though a template the flow sends is not approved"
+                                          + " by Meta (its sends are blocked; without this a 409 template_not_approved)")
+                                  @RequestParam(defaultValue = "false") boolean despiteUnapprovedTemplates) {
+        Launch launch = journeys.launch(Ids.parse("id", id), despiteUnapprovedTemplates);
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/launches/" + launch.id())).body(launch);
     }
 

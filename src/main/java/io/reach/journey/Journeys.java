@@ -169,11 +169,21 @@ public class Journeys {
      * Launches the flow's latest published version on its audience: counts the audience and records the launch, which
      * {@link LaunchWorker} then works a page of contacts at a time (see {@link #launchOf} for its progress). Launching
      * again starts no contact twice on the same version: a contact that has a journey of it is taken, not started.
+     * A version that sends a template Meta has not approved is not launched (each of its sends would be blocked, and
+     * every contact sent to its fallback) unless {@code despiteUnapprovedTemplates}.
      */
-    public Launch launch(UUID flowId) {
+    public Launch launch(UUID flowId, boolean despiteUnapprovedTemplates) {
         FlowVersion version = flows.latestPublished(flowId);
         if (!"audience".equals(version.entryType())) {
             throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType() + ", not on an audience");
+        }
+        List<io.reach.flow.FlowProblem> unapproved = despiteUnapprovedTemplates ? List.of() : flows.warnings(version.id());
+        if (!unapproved.isEmpty()) {
+            throw new ApiException(HttpStatus.CONFLICT, "template_not_approved", "Flow " + version.name() + " version "
+                    + version.version() + " was not launched: step " + unapproved.getFirst().step() + ": "
+                    + unapproved.getFirst().message() + (unapproved.size() > 1 ? " (and " + (unapproved.size() - 1)
+                    + " more)" : "") + ". Launch it once Meta has approved it, or with ?despiteUnapprovedTemplates=true",
+                    unapproved);
         }
         java.time.Instant now = clock.instant();
         long audienceSize = contacts.countMatching(audienceFilter(flows.document(version.id()).entry().audience(), now));

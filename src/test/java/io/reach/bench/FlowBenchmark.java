@@ -254,7 +254,7 @@ public final class FlowBenchmark {
             long before = heapAfterGc();
             Instant start = Instant.now();
             io.reach.journey.Journeys journeys = node.bean(io.reach.journey.Journeys.class);
-            java.util.UUID launchId = journeys.launch(java.util.UUID.fromString(flowId)).id();
+            java.util.UUID launchId = journeys.launch(java.util.UUID.fromString(flowId), false).id();
             io.reach.journey.Launch launch = org.awaitility.Awaitility.await().atMost(LIMIT).pollInterval(Duration.ofMillis(50))
                     .until(() -> journeys.launchOf(launchId), done -> io.reach.journey.Launch.DONE.equals(done.state()));
             int started = Math.toIntExact(launch.started());

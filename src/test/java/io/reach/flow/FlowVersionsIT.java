@@ -78,6 +78,36 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void launchesNoAudienceOnATemplateMetaHasNotApprovedUnlessAskedTo() {
+        String template = "launch_review_" + FLOWS.incrementAndGet();
+        Api.Response registered = api.post("/api/v1/templates", java.util.Map.of("name", template, "language", "en_US",
+                "category", "utility", "status", "PENDING",
+                "components", java.util.List.of(java.util.Map.of("type", "BODY", "text", "Hi."))));
+        assertThat(registered.status()).isEqualTo(201);
+        String tag = "review-" + FLOWS.incrementAndGet();
+        io.reach.support.Fixtures.contact(api, "+3161299" + String.format("%04d", NUMBERS.incrementAndGet()),
+                java.util.Map.of("utility", true), false);
+        String flow = io.reach.support.FlowFixtures.publish(api, """
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"]}},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"en_US","next":"end"},
+                 {"id":"end","type":"end"}]}""".formatted("launch-" + template, tag, template));
+
+        Api.Response refused = api.post("/api/v1/flows/" + flow + "/launch", "");
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().path("error").asString()).isEqualTo("template_not_approved");
+        assertThat(refused.json().path("message").asString()).startsWith("Flow launch-" + template + " version 1 was not"
+                + " launched: step send: template " + template + " (en_US) is PENDING")
+                .endsWith("Launch it once Meta has approved it, or with ?despiteUnapprovedTemplates=true");
+        assertThat(refused.json().path("details").path(0).path("step").asString()).isEqualTo("send");
+        assertThat(api.get("/api/v1/flows/" + flow + "/launches").json().isEmpty()).isTrue();
+
+        assertThat(api.post("/api/v1/flows/" + flow + "/launch?despiteUnapprovedTemplates=true", "").status()).isEqualTo(202);
+        assertThat(api.patch("/api/v1/templates/" + registered.json().path("id").asString(),
+                java.util.Map.of("status", "APPROVED")).status()).isEqualTo(200);
+        assertThat(api.post("/api/v1/flows/" + flow + "/launch", "").status()).isEqualTo(202);
+    }
+
+    @Test
     void refusesASendWhoseParametersItsTemplateDoesNotTakeNamingTheStepAndTheField() {
         io.reach.support.FlowFixtures.orderReadyTemplate(api);
         String name = "versions-test-" + FLOWS.incrementAndGet();

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -47,6 +48,14 @@ class TemplateController {
     @GetMapping("/{id}")
     Template get(@PathVariable String id) {
         return templates.get(Ids.parse("id", id));
+    }
+
+    @ApiResponse(responseCode = "204", description = "deleted")
+    @Operation(summary = "Delete a template that no published flow sends (409 template_in_use names those that do)")
+    @DeleteMapping("/{id}")
+    ResponseEntity<Void> delete(@PathVariable String id) {
+        templates.delete(Ids.parse("id", id));
+        return ResponseEntity.noContent().build();
     }
 
     /** Changes only the status: {"status": "PAUSED"}. */

@@ -30,11 +30,29 @@ public class Templates {
     private final JdbcClient jdbc;
     private final JsonMapper json;
     private final Clock clock;
+    private final List<TemplateUsers> users;
 
-    Templates(JdbcClient jdbc, JsonMapper json, Clock clock) {
+    Templates(JdbcClient jdbc, JsonMapper json, Clock clock, List<TemplateUsers> users) {
         this.jdbc = jdbc;
         this.json = json;
         this.clock = clock;
+        this.users = users;
+    }
+
+    /**
+     * Deletes a template that nothing published sends (one registered by mistake, or no longer wanted): a 409
+     * {@code template_in_use} names the published flow versions that send it. Messages already made with it keep
+     * their text, and those queued still go out.
+     */
+    public void delete(UUID id) {
+        Template template = get(id);
+        List<String> sending = users.stream().flatMap(u -> u.sending(template.name(), template.language()).stream()).toList();
+        if (!sending.isEmpty()) {
+            throw new ApiException(HttpStatus.CONFLICT, "template_in_use", "Template " + template.name() + " ("
+                    + template.language() + ") is sent by " + String.join(", ", sending) + ": it stays registered while a"
+                    + " published version sends it", List.of());
+        }
+        jdbc.sql("DELETE FROM templates WHERE id = ?").param(id).update();
     }
 
     public Template register(TemplateRequest request) {

@@ -108,6 +108,35 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void deletesATemplateOnlyWhileNoPublishedFlowSendsIt() {
+        String template = "deletable_" + FLOWS.incrementAndGet();
+        java.util.Map<String, Object> request = java.util.Map.of("name", template, "language", "en_US", "category", "utility",
+                "components", java.util.List.of(java.util.Map.of("type", "BODY", "text", "Hi.")));
+        String id = api.post("/api/v1/templates", request).json().path("id").asString();
+        String flowName = "sends-" + template;
+        String document = """
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"en_US","next":"end"},
+                 {"id":"end","type":"end"}]}""".formatted(flowName, template);
+        String flow = importDraft(document);
+
+        // A draft does not hold it (its publish would name the template missing).
+        assertThat(api.delete("/api/v1/templates/" + id).status()).isEqualTo(204);
+        assertThat(api.get("/api/v1/templates/" + id).status()).isEqualTo(404);
+        assertThat(api.delete("/api/v1/templates/" + id).status()).isEqualTo(404);
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(400);
+
+        String again = api.post("/api/v1/templates", request).json().path("id").asString();
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        Api.Response inUse = api.delete("/api/v1/templates/" + again);
+        assertThat(inUse.status()).isEqualTo(409);
+        assertThat(inUse.json().path("error").asString()).isEqualTo("template_in_use");
+        assertThat(inUse.json().path("message").asString()).isEqualTo("Template " + template + " (en_US) is sent by flow "
+                + flowName + " version 1: it stays registered while a published version sends it");
+        assertThat(api.get("/api/v1/templates/" + again).status()).isEqualTo(200);
+    }
+
+    @Test
     void refusesASendWhoseParametersItsTemplateDoesNotTakeNamingTheStepAndTheField() {
         io.reach.support.FlowFixtures.orderReadyTemplate(api);
         String name = "versions-test-" + FLOWS.incrementAndGet();

@@ -40,7 +40,7 @@ class FlowController {
             + " approved; stores nothing")
     @PostMapping(path = "/api/v1/flows/validate", consumes = MediaType.APPLICATION_JSON_VALUE)
     Map<String, Object> validate(@RequestBody String document) {
-        Flows.Validation validation = flows.validateWithWarnings(document);
+        Flows.Validation validation = flows.validate(document);
         return Map.of("valid", validation.problems().isEmpty(), "problems", validation.problems(),
                 "warnings", validation.warnings());
     }

@@ -1,6 +1,7 @@
 package io.reach.flow;
 
 import io.reach.shared.MessageCategory;
+import io.reach.template.Template;
 import io.reach.template.TemplateParameters;
 import java.time.Duration;
 import java.time.LocalTime;
@@ -78,7 +79,7 @@ final class FlowValidator {
         for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
             if (step != null && StepTypes.SEND_WHATSAPP.equals(step.type()) && !blank(step.template())
                     && !blank(step.language())) {
-                templates.statusOf(step.template(), step.language()).filter(status -> !"APPROVED".equals(status))
+                templates.statusOf(step.template(), step.language()).filter(status -> !Template.APPROVED.equals(status))
                         .ifPresent(status -> warnings.add(new FlowProblem(step.id(), "template " + step.template() + " ("
                                 + step.language() + ") is " + status + ": its sends are blocked (the journeys take their"
                                 + " blocked or failed branch) until Meta approves it")));

@@ -116,11 +116,6 @@ public class Flows {
                 List.of(new FlowProblem(step, message)));
     }
 
-    /** Every problem of a document; empty when it is valid. */
-    public List<FlowProblem> validate(String document) {
-        return validator.check(parse(document));
-    }
-
     /**
      * A document's problems and, when it has none, its warnings: what will not stop it from being published but will
      * keep some of its sends from going out (a template not approved).
@@ -133,7 +128,7 @@ public class Flows {
     }
 
     /** See {@link Validation}. */
-    public Validation validateWithWarnings(String document) {
+    public Validation validate(String document) {
         FlowDocument flow = parse(document);
         List<FlowProblem> problems = validator.check(flow);
         return new Validation(problems, problems.isEmpty() ? validator.warnings(flow) : List.of());

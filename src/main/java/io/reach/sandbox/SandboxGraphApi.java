@@ -27,9 +27,10 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The sandbox's stand-in for Meta's Graph API send endpoint, {@code POST /{version}/{phone-number-id}/messages},
  * on its own port. It checks the bearer token and the request like Meta does, answers in Meta's format, and lets
- * the recipient's virtual handset decide what webhooks follow. It also lists the sandbox account's templates
- * ({@code GET /{version}/{waba-id}/message_templates}, paged with cursors as Meta pages them), those of
- * {@code sandbox/templates.json}, for Reach to take them from there as it takes a real account's.
+ * the recipient's virtual handset decide what webhooks follow. It also answers what Reach asks of an account: its
+ * templates ({@code GET /{version}/{waba-id}/message_templates}, those of {@code sandbox/templates.json}, paged with
+ * cursors as Meta pages them), its number ({@code GET /{version}/{phone-number-id}}) and the apps taking its webhooks
+ * ({@code GET /{version}/{waba-id}/subscribed_apps}).
  */
 public final class SandboxGraphApi {
 
@@ -134,25 +135,10 @@ public final class SandboxGraphApi {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            Matcher templatesPath = TEMPLATES_PATH.matcher(exchange.getRequestURI().getPath());
-            if (templatesPath.matches()) {
-                listTemplates(exchange, templatesPath.group(1), templatesPath.group(2));
-                return;
-            }
-            Matcher numberPath = NUMBER_PATH.matcher(exchange.getRequestURI().getPath());
-            Matcher appsPath = SUBSCRIBED_APPS_PATH.matcher(exchange.getRequestURI().getPath());
-            if (numberPath.matches() || appsPath.matches()) {
-                if (!"GET".equals(exchange.getRequestMethod())) {
-                    error(exchange, 400, 100, "Unsupported method " + exchange.getRequestMethod(), "GraphMethodException");
-                } else if (authorised(exchange)) {
-                    describe(exchange, numberPath.matches() ? numberPath.group(2) : null,
-                            appsPath.matches() ? appsPath.group(2) : null);
-                }
-                return;
-            }
             Matcher path = PATH.matcher(exchange.getRequestURI().getPath());
             if (!path.matches()) {
-                error(exchange, 400, 2500, "Unknown path components: " + exchange.getRequestURI().getPath(), "OAuthException");
+                // Not a send: what Reach asks of the account, or a path Meta does not know.
+                read(exchange);
                 return;
             }
             if (!"POST".equals(exchange.getRequestMethod())) {
@@ -180,6 +166,23 @@ public final class SandboxGraphApi {
                 return;
             }
             send(exchange, body);
+        }
+    }
+
+    private void read(HttpExchange exchange) throws IOException {
+        Matcher templatesPath = TEMPLATES_PATH.matcher(exchange.getRequestURI().getPath());
+        if (templatesPath.matches()) {
+            listTemplates(exchange, templatesPath.group(1), templatesPath.group(2));
+            return;
+        }
+        Matcher numberPath = NUMBER_PATH.matcher(exchange.getRequestURI().getPath());
+        Matcher appsPath = SUBSCRIBED_APPS_PATH.matcher(exchange.getRequestURI().getPath());
+        if (!numberPath.matches() && !appsPath.matches()) {
+            error(exchange, 400, 2500, "Unknown path components: " + exchange.getRequestURI().getPath(), "OAuthException");
+        } else if (!"GET".equals(exchange.getRequestMethod())) {
+            error(exchange, 400, 100, "Unsupported method " + exchange.getRequestMethod(), "GraphMethodException");
+        } else if (authorised(exchange)) {
+            describe(exchange, numberPath.matches() ? numberPath.group(2) : null, appsPath.matches() ? appsPath.group(2) : null);
         }
     }
 

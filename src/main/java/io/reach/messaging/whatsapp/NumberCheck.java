@@ -43,7 +43,16 @@ class NumberCheck {
         List<String> problems = new ArrayList<>();
         MetaNumber number = null;
         try {
-            JsonNode answer = reads.get(account, sender.phoneNumberId() + "?fields=" + FIELDS);
+            JsonNode answer;
+            try {
+                answer = reads.get(account, sender.phoneNumberId() + "?fields=" + FIELDS);
+            } catch (GraphApiReads.Refused e) {
+                // A Graph API version that lacks one of the fields refuses them all (#100): its default fields then.
+                if (!e.meta.startsWith("(#100)")) {
+                    throw e;
+                }
+                answer = reads.get(account, sender.phoneNumberId());
+            }
             number = new MetaNumber(text(answer, "display_phone_number"), text(answer, "verified_name"),
                     text(answer, "quality_rating"), text(answer, "messaging_limit_tier"),
                     answer.path("throughput").path("level").asString(null), text(answer, "name_status"),

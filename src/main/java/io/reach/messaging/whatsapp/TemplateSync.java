@@ -34,7 +34,7 @@ class TemplateSync {
     static final int PAGE_SIZE = 100;
     /** The most pages read: 10,000 templates, more than Meta lets an account have. */
     static final int MAX_PAGES = 100;
-    private static final String FIELDS = "name,language,category,status,components,parameter_format";
+    private static final String FIELDS = "name,language,category,status,components";
 
     private final GraphApiReads reads;
     private final Templates templates;

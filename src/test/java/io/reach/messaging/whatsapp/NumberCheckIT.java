@@ -25,12 +25,21 @@ class NumberCheckIT extends ReachIntegrationTest {
                     {"verified_name":"Lucky Shrub","display_phone_number":"+1 555-078-9999","id":"106540352299001",
                      "quality_rating":"YELLOW","messaging_limit_tier":"TIER_10K","throughput":{"level":"HIGH"},
                      "name_status":"APPROVED","platform_type":"ON_PREMISE"}"""));
+    /** A Graph API version that lacks some of the fields asked for, and refuses the request for them all. */
+    private static final FakeProvider OLDER_VERSION = new FakeProvider((n, request) -> request.path().endsWith("/subscribed_apps")
+            ? new FakeProvider.Answer(200, "{\"data\":[{\"whatsapp_business_api_data\":{\"id\":\"1\",\"name\":\"Shop\"}}]}")
+            : request.query() != null && request.query().contains("fields=")
+            ? new FakeProvider.Answer(400, FakeProvider.metaError(100, "Tried accessing nonexisting field (platform_type)"))
+            : new FakeProvider.Answer(200, """
+                    {"verified_name":"Lucky Shrub","display_phone_number":"+1 555-078-5555","id":"106540352299004",
+                     "quality_rating":"GREEN"}"""));
     private static final FakeProvider REFUSING = new FakeProvider((n, request) -> new FakeProvider.Answer(401,
             FakeProvider.metaError(190, "Error validating access token: Session has expired")));
 
     @AfterAll
     static void stopMeta() {
         MISCONFIGURED.close();
+        OLDER_VERSION.close();
         REFUSING.close();
     }
 
@@ -68,6 +77,19 @@ class NumberCheckIT extends ReachIntegrationTest {
         assertThat(asked).extracting(FakeProvider.Request::path)
                 .containsExactly("/v21.0/106540352299001", "/v21.0/102290129340555/subscribed_apps");
         assertThat(asked).allSatisfy(r -> assertThat(r.header("Authorization")).isEqualTo("Bearer " + TOKEN));
+    }
+
+    @Test
+    void readsTheNumbersDefaultFieldsFromAVersionThatLacksSomeAskedFor() {
+        register("older-version", "106540352299004", "+1 555 078 5555", OLDER_VERSION.baseUrl());
+        JsonNode check = api.post("/api/v1/senders/older-version/check", Map.of()).json();
+
+        assertThat(check.path("ok").asBoolean()).as(check.toString()).isTrue();
+        assertThat(check.path("number")).isEqualTo(Api.JSON.readTree("""
+                {"displayPhoneNumber":"+1 555-078-5555","verifiedName":"Lucky Shrub","qualityRating":"GREEN"}"""));
+        assertThat(OLDER_VERSION.requests()).extracting(FakeProvider.Request::query).containsExactly(
+                "fields=display_phone_number,verified_name,quality_rating,messaging_limit_tier,throughput,name_status,"
+                        + "platform_type", null, null);
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.reach.sender;
 
-import io.reach.shared.Ids;
+import io.reach.shared.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -41,15 +41,19 @@ class SenderController {
         return senders.list();
     }
 
-    @Operation(summary = "One sender, without its secrets")
-    @GetMapping("/{id}")
-    Sender get(@PathVariable String id) {
-        return senders.get(Ids.parse("id", id));
+    @Operation(summary = "One sender, by its id or name, without its secrets")
+    @GetMapping("/{idOrName}")
+    Sender get(@PathVariable String idOrName) {
+        return senders.get(idOf(idOrName));
     }
 
-    @Operation(summary = "Change a sender's settings or secrets")
-    @PatchMapping(path = "/{id}", consumes = "application/json")
-    Sender update(@PathVariable String id, @RequestBody SenderRequest request) {
-        return senders.update(Ids.parse("id", id), request);
+    @Operation(summary = "Change a sender's settings or secrets (the sender by its id or name)")
+    @PatchMapping(path = "/{idOrName}", consumes = "application/json")
+    Sender update(@PathVariable String idOrName, @RequestBody SenderRequest request) {
+        return senders.update(idOf(idOrName), request);
+    }
+
+    private java.util.UUID idOf(String idOrName) {
+        return senders.idOf(idOrName).orElseThrow(() -> ApiException.notFound("Sender", idOrName));
     }
 }

@@ -12,7 +12,8 @@ import tools.jackson.databind.JsonNode;
  * Asks Meta, with a sender's token, about its number ({@code GET /{phone-number-id}}) and whether an app takes its
  * account's webhooks ({@code GET /{waba-id}/subscribed_apps}), and says what would keep it from working: a token or an
  * id Meta refuses, a number not on the Cloud API, no app subscribed (no status would come), a display number Reach
- * has otherwise, a throughput Meta raised that the sender does not use.
+ * has otherwise, a throughput Meta raised that the sender does not use; and webhooks of the number this node refused
+ * for their signature (the sender's app secret not its app's).
  */
 @Component
 class NumberCheck {
@@ -21,9 +22,11 @@ class NumberCheck {
             + "throughput,name_status,platform_type";
 
     private final GraphApiReads reads;
+    private final WebhookSignatureAlerts signatureAlerts;
 
-    NumberCheck(GraphApiReads reads) {
+    NumberCheck(GraphApiReads reads, WebhookSignatureAlerts signatureAlerts) {
         this.reads = reads;
+        this.signatureAlerts = signatureAlerts;
     }
 
     /** The number as Meta has it. */
@@ -97,6 +100,10 @@ class NumberCheck {
                 problems.add(e.getMessage());
             }
         }
+        signatureAlerts.refusedSinceLastAccepted(sender.id()).ifPresent(at -> problems.add("A webhook for this number was"
+                + " refused at " + at + " (and none taken since, on this node): its signature does not match the sender's"
+                + " app secret. If it was Meta's, set the sender's appSecret to its app's (PATCH /api/v1/senders/"
+                + sender.id() + " {\"appSecret\": …}): until then no status or reply of its messages is taken"));
         return new Result(sender.name(), problems.isEmpty(), number, subscribed, problems);
     }
 

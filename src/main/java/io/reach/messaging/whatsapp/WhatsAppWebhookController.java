@@ -40,11 +40,14 @@ class WhatsAppWebhookController {
     private final Senders senders;
     private final WhatsAppWebhookProcessor processor;
     private final JsonMapper json;
+    private final WebhookSignatureAlerts signatureAlerts;
 
-    WhatsAppWebhookController(Senders senders, WhatsAppWebhookProcessor processor, JsonMapper json) {
+    WhatsAppWebhookController(Senders senders, WhatsAppWebhookProcessor processor, JsonMapper json,
+                              WebhookSignatureAlerts signatureAlerts) {
         this.senders = senders;
         this.processor = processor;
         this.json = json;
+        this.signatureAlerts = signatureAlerts;
     }
 
     @Operation(summary = "Meta's check of the webhook's address (answers hub.challenge to the right verify token)")
@@ -104,11 +107,16 @@ class WhatsAppWebhookController {
                     "No sender has the phone_number_id (or WABA id) of this webhook, so its signature cannot be checked");
         }
         // Every number named in one payload must share the app secret that signed it.
-        boolean signed = accounts.stream().allMatch(a -> WebhookSignature.matches(body, a.credentials().appSecret(), signature));
-        if (!signed) {
-            throw new ApiException(HttpStatus.UNAUTHORIZED, "invalid_signature",
-                    "X-Hub-Signature-256 does not match the body signed with the sender's app secret");
+        for (WhatsAppAccount account : accounts) {
+            if (!WebhookSignature.matches(body, account.credentials().appSecret(), signature)) {
+                if (signature != null) {
+                    signatureAlerts.refused(account.sender());
+                }
+                throw new ApiException(HttpStatus.UNAUTHORIZED, "invalid_signature",
+                        "X-Hub-Signature-256 does not match the body signed with the sender's app secret");
+            }
         }
+        accounts.forEach(account -> signatureAlerts.accepted(account.sender()));
         processor.receive(accounts.iterator().next().sender().id(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
         return ResponseEntity.ok().build();
     }

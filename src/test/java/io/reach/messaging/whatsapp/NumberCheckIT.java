@@ -57,6 +57,30 @@ class NumberCheckIT extends ReachIntegrationTest {
     }
 
     @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void saysWhenWebhooksOfTheNumberComeSignedWithAnotherSecretUntilOneIsTaken(
+            org.springframework.boot.test.system.CapturedOutput output) {
+        String payload = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"200000000000001\",\"changes\":"
+                + "[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100001\","
+                + "\"phone_number_id\":\"100000000000001\"},\"statuses\":[{\"id\":\"wamid.signed-otherwise\","
+                + "\"status\":\"delivered\",\"timestamp\":\"1765015200\",\"recipient_id\":\"31612349100\"}]},"
+                + "\"field\":\"messages\"}]}]}";
+        assertThat(api.postSignedWhatsAppWebhook(payload, "the-app-secret-of-another-app").status()).isEqualTo(401);
+        assertThat(api.postSignedWhatsAppWebhook(payload, "the-app-secret-of-another-app").status()).isEqualTo(401);
+
+        JsonNode check = api.post("/api/v1/senders/sandbox/check", Map.of()).json();
+        assertThat(check.path("ok").asBoolean()).isFalse();
+        assertThat(check.path("problems").size()).isOne();
+        assertThat(check.path("problems").path(0).asString()).startsWith("A webhook for this number was refused at ")
+                .contains("its signature does not match the sender's app secret");
+        assertThat(output.getOut().lines().filter(line -> line.contains("A webhook for WhatsApp sender sandbox")
+                && line.contains("ERROR"))).as("told once, not per webhook").hasSize(1);
+
+        assertThat(api.postSignedWhatsAppWebhook(payload, "sandbox-app-secret").status()).isEqualTo(200);
+        assertThat(api.post("/api/v1/senders/sandbox/check", Map.of()).json().path("ok").asBoolean()).isTrue();
+    }
+
+    @Test
     void saysWhatWouldKeepAMisconfiguredNumberFromWorking() {
         register("misconfigured", "106540352299001", "+1 555 078 8888", MISCONFIGURED.baseUrl());
         JsonNode check = api.post("/api/v1/senders/misconfigured/check", Map.of()).json();
@@ -110,6 +134,11 @@ class NumberCheckIT extends ReachIntegrationTest {
                         + " validating access token: Session has expired (the token needs whatsapp_business_management to"
                         + " see them)");
         assertThat(check.body()).doesNotContain(TOKEN);
+        // A sender is changed, and read, by its name as by its id.
+        assertThat(api.patch("/api/v1/senders/expired", Map.of("accessToken", "EAAJB-renewed")).status()).isEqualTo(200);
+        assertThat(api.get("/api/v1/senders/expired").json().path("id").asString()).isEqualTo(id);
+        assertThat(api.get("/api/v1/senders/" + id).json().path("name").asString()).isEqualTo("expired");
+        assertThat(api.get("/api/v1/senders/nobody-of-that-name").status()).isEqualTo(404);
 
         String unreachable = register("unreachable-meta", "106540352299003", "+1 555 078 6666",
                 FakeProvider.unreachableBaseUrl());

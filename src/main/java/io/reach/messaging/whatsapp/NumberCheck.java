@@ -22,11 +22,11 @@ class NumberCheck {
             + "throughput,name_status,platform_type";
 
     private final GraphApiReads reads;
-    private final WebhookSignatureAlerts signatureAlerts;
+    private final WebhookRefusals refusals;
 
-    NumberCheck(GraphApiReads reads, WebhookSignatureAlerts signatureAlerts) {
+    NumberCheck(GraphApiReads reads, WebhookRefusals refusals) {
         this.reads = reads;
-        this.signatureAlerts = signatureAlerts;
+        this.refusals = refusals;
     }
 
     /** The number as Meta has it. */
@@ -100,7 +100,7 @@ class NumberCheck {
                 problems.add(e.getMessage());
             }
         }
-        signatureAlerts.refusedSinceLastAccepted(sender.id()).ifPresent(at -> problems.add("A webhook for this number was"
+        refusals.refusedSinceLastAccepted(sender.id()).ifPresent(at -> problems.add("A webhook for this number was"
                 + " refused at " + at + " (and none taken since, on this node): its signature does not match the sender's"
                 + " app secret. If it was Meta's, set the sender's appSecret to its app's (PATCH /api/v1/senders/"
                 + sender.id() + " {\"appSecret\": …}): until then no status or reply of its messages is taken"));

@@ -40,14 +40,14 @@ class WhatsAppWebhookController {
     private final Senders senders;
     private final WhatsAppWebhookProcessor processor;
     private final JsonMapper json;
-    private final WebhookSignatureAlerts signatureAlerts;
+    private final WebhookRefusals refusals;
 
     WhatsAppWebhookController(Senders senders, WhatsAppWebhookProcessor processor, JsonMapper json,
-                              WebhookSignatureAlerts signatureAlerts) {
+                              WebhookRefusals refusals) {
         this.senders = senders;
         this.processor = processor;
         this.json = json;
-        this.signatureAlerts = signatureAlerts;
+        this.refusals = refusals;
     }
 
     @Operation(summary = "Meta's check of the webhook's address (answers hub.challenge to the right verify token)")
@@ -110,13 +110,13 @@ class WhatsAppWebhookController {
         for (WhatsAppAccount account : accounts) {
             if (!WebhookSignature.matches(body, account.credentials().appSecret(), signature)) {
                 if (signature != null) {
-                    signatureAlerts.refused(account.sender());
+                    refusals.refused(account.sender());
                 }
                 throw new ApiException(HttpStatus.UNAUTHORIZED, "invalid_signature",
                         "X-Hub-Signature-256 does not match the body signed with the sender's app secret");
             }
         }
-        accounts.forEach(account -> signatureAlerts.accepted(account.sender()));
+        accounts.forEach(account -> refusals.accepted(account.sender()));
         processor.receive(accounts.iterator().next().sender().id(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
         return ResponseEntity.ok().build();
     }
@@ -136,6 +136,8 @@ class WhatsAppWebhookController {
                     named = true;
                     Optional<WhatsAppAccount> account = senders.byPhoneNumberId(phoneNumberId);
                     if (account.isEmpty()) {
+                        refusals.unknownNumber(phoneNumberId,
+                                change.path("value").path("metadata").path("display_phone_number").asString(null));
                         return Set.of();
                     }
                     accounts.add(account.get());

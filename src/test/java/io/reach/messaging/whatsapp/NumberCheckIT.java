@@ -78,6 +78,13 @@ class NumberCheckIT extends ReachIntegrationTest {
 
         assertThat(api.postSignedWhatsAppWebhook(payload, "sandbox-app-secret").status()).isEqualTo(200);
         assertThat(api.post("/api/v1/senders/sandbox/check", Map.of()).json().path("ok").asBoolean()).isTrue();
+
+        // A number no sender has: refused, and said at WARN (no signature can be checked without its sender).
+        assertThat(api.postSignedWhatsAppWebhook(payload.replace("100000000000001", "100000000000999"), "sandbox-app-secret")
+                .status()).isEqualTo(401);
+        assertThat(output.getOut().lines().filter(line -> line.contains("WARN") && line.contains(
+                "A webhook for WhatsApp phone number id 100000000000999 (15550100001) was refused: no sender has that id")))
+                .hasSize(1);
     }
 
     @Test

@@ -12,11 +12,11 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** How the operator hears of webhooks refused for their signature, and what a sender's check is told of them. */
-class WebhookSignatureAlertsTest {
+class WebhookRefusalsTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T10:00:00Z"));
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-    private final WebhookSignatureAlerts alerts = new WebhookSignatureAlerts(clock, metrics);
+    private final WebhookRefusals alerts = new WebhookRefusals(clock, metrics);
     private final Sender shop = sender("shop");
 
     @Test
@@ -24,11 +24,21 @@ class WebhookSignatureAlertsTest {
         assertThat(alerts.refused(shop)).isTrue();
         assertThat(alerts.refused(shop)).as("Meta's next webhook, at once").isFalse();
         assertThat(alerts.refused(sender("other"))).as("another sender").isTrue();
-        clock.advance(WebhookSignatureAlerts.QUIET_FOR.minus(Duration.ofSeconds(1)));
+        clock.advance(WebhookRefusals.QUIET_FOR.minus(Duration.ofSeconds(1)));
         assertThat(alerts.refused(shop)).isFalse();
         clock.advance(Duration.ofSeconds(1));
         assertThat(alerts.refused(shop)).as("ten minutes later, still refused").isTrue();
         assertThat(metrics.get("reach.webhook.signature.refusals").tags("sender", "shop").counter().count()).isEqualTo(4.0);
+    }
+
+    @Test
+    void tellsOfNumbersNoSenderHasOnceEveryTenMinutesWhateverTheNumber() {
+        assertThat(alerts.unknownNumber("106540352242999", "+1 555-078-3881")).isTrue();
+        assertThat(alerts.unknownNumber("106540352242998", "+1 555-078-3882")).as("another number: anyone may post ids")
+                .isFalse();
+        clock.advance(WebhookRefusals.QUIET_FOR);
+        assertThat(alerts.unknownNumber("106540352242999\nforged line", null)).isTrue();
+        assertThat(metrics.get("reach.webhook.unknown.numbers").counter().count()).isEqualTo(3.0);
     }
 
     @Test

@@ -67,7 +67,7 @@ public class Flows {
         this.validator = new FlowValidator(new FlowValidator.TemplateCheck() {
             @Override
             public Optional<List<String>> problems(String name, String language, TemplateParameters parameters) {
-                return templates.find(name, language).map(template -> templates.checkShape(template, parameters).stream()
+                return templates.find(name, language).map(template -> Templates.checkShape(template, parameters).stream()
                         .map(problem -> problem.field() + ": " + problem.message()).toList());
             }
 

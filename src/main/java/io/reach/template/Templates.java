@@ -141,6 +141,14 @@ public class Templates {
         return followed;
     }
 
+    /**
+     * What sends the template with parameters that no longer fit it (its placeholders changed at Meta), each with why:
+     * their sends are blocked, and their journeys take their fallback, until a version that fits is published.
+     */
+    public List<String> usersNotFitting(Template template) {
+        return users.stream().flatMap(u -> u.notFitting(template).stream()).toList();
+    }
+
     /** Changes a template's review status (e.g. when Meta pauses or disables it). */
     @Transactional
     public Template changeStatus(UUID id, String status) {
@@ -179,7 +187,7 @@ public class Templates {
      * The problems of a send's parameters that show before any value is known: their number against the template's
      * placeholders, and which buttons take one (a flow's values are filled in per contact). Empty when it fits.
      */
-    public List<FieldProblem> checkShape(Template template, TemplateParameters parameters) {
+    public static List<FieldProblem> checkShape(Template template, TemplateParameters parameters) {
         return TemplateRenderer.checkShape(template, parameters);
     }
 

@@ -46,9 +46,14 @@ class TemplateSync {
         this.queued = queued;
     }
 
-    /** A template of the account that Reach registered or changed; {@code changes} says what changed (none when registered). */
+    /**
+     * A template of the account that Reach registered or changed; {@code changes} says what changed (none when
+     * registered), and {@code flowsNotFitting} names the published flows' sends whose parameters no longer fit its
+     * placeholders (their sends are blocked until a version that fits is published).
+     */
     public record Synced(String name, String language, MessageCategory category, String status,
-                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> changes) {}
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> changes,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> flowsNotFitting) {}
 
     /** A template of the account that Reach cannot send, and why. */
     public record Skipped(String name, String language, String reason) {}
@@ -84,14 +89,21 @@ class TemplateSync {
             Templates.Followed followed = templates.follow(((MetaTemplates.Usable) read).request());
             Template now = followed.now();
             if (followed.created()) {
-                created.add(synced(now, List.of()));
+                created.add(new Synced(now.name(), now.language(), now.category(), now.status(), List.of(), List.of()));
             } else if (followed.changed()) {
                 List<String> changes = changes(followed.before(), now);
                 int withdrawnNow = followed.before().isApproved() ? queued.withdrawUnlessApproved(now) : 0;
                 withdrawn += withdrawnNow;
-                updated.add(synced(now, changes));
+                List<String> notFitting = followed.before().components().equals(now.components()) ? List.of()
+                        : templates.usersNotFitting(now);
+                updated.add(new Synced(now.name(), now.language(), now.category(), now.status(), changes, notFitting));
                 log.info("Template {} ({}) follows Meta's: {}{}", now.name(), now.language(), String.join(", ", changes),
                         withdrawnNow == 0 ? "" : "; " + withdrawnNow + " of its queued messages withdrawn");
+                if (!notFitting.isEmpty()) {
+                    log.warn("Template {} ({}) changed at Meta, and sends of published flows no longer fit it: {}. Their"
+                            + " messages are blocked (the journeys take their fallback) until a version that fits is"
+                            + " published", now.name(), now.language(), String.join("; ", notFitting));
+                }
             } else {
                 unchanged++;
             }
@@ -102,10 +114,6 @@ class TemplateSync {
                         + "{} that Reach cannot send skipped", sender.wabaId(), sender.name(), created.size(), updated.size(),
                 unchanged, skipped.size());
         return new Result(sender.name(), sender.wabaId(), created, updated, unchanged, skipped, notInAccount, withdrawn);
-    }
-
-    private static Synced synced(Template template, List<String> changes) {
-        return new Synced(template.name(), template.language(), template.category(), template.status(), changes);
     }
 
     private static List<String> changes(Template before, Template now) {

@@ -99,6 +99,13 @@ class TemplateSyncIT extends ReachIntegrationTest {
                 "components", List.of(Map.of("type", "BODY", "text", "An older text, {{1}}.")))).status()).isEqualTo(201);
         assertThat(api.post("/api/v1/templates", Map.of("name", "bulk_042", "language", "en_US", "category", "utility",
                 "components", List.of(Map.of("type", "BODY", "text", "Order {{1}}, number 42.")))).status()).isEqualTo(201);
+        // And one a published flow sends with two values, which Meta's text, with one placeholder, no longer takes.
+        assertThat(api.post("/api/v1/templates", Map.of("name", "bulk_013", "language", "en_US", "category", "utility",
+                "components", List.of(Map.of("type", "BODY", "text", "Order {{1}} of {{2}}.")))).status()).isEqualTo(201);
+        io.reach.support.FlowFixtures.publish(api, """
+                {"name":"sends-bulk-13","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"paged","template":"bulk_013","language":"en_US",
+                  "bodyParameters":["{{order}}","{{shop}}"],"next":"end"},{"id":"end","type":"end"}]}""");
         String phone = "+31612349002";
         Fixtures.consentingContact(api, phone);
         Api.Response queued = api.post("/api/v1/messages/whatsapp", Map.of("sender", "paged", "to", phone,
@@ -108,11 +115,17 @@ class TemplateSyncIT extends ReachIntegrationTest {
 
         Api.Response synced = sync("paged");
         assertThat(synced.status()).as(synced.body()).isEqualTo(200);
-        assertThat(synced.json().path("created").size()).isEqualTo(PAGED_TEMPLATES - 2);
-        assertThat(synced.json().path("updated").size()).isEqualTo(2);
+        assertThat(synced.json().path("created").size()).isEqualTo(PAGED_TEMPLATES - 3);
+        assertThat(synced.json().path("updated").size()).isEqualTo(3);
+        JsonNode notFitting = synced.json().path("updated").valueStream()
+                .filter(t -> t.path("name").asString().equals("bulk_013")).findFirst().orElseThrow();
+        assertThat(notFitting.path("flowsNotFitting").size()).isOne();
+        assertThat(notFitting.path("flowsNotFitting").path(0).asString())
+                .startsWith("flow sends-bulk-13 version 1, step send: bodyParameters: ");
         JsonNode text = synced.json().path("updated").valueStream().filter(t -> t.path("name").asString().equals("bulk_007"))
                 .findFirst().orElseThrow();
         assertThat(text.path("changes").valueStream().map(JsonNode::asString)).containsExactly("components");
+        assertThat(text.has("flowsNotFitting")).as("no flow sends it").isFalse();
         JsonNode review = synced.json().path("updated").valueStream().filter(t -> t.path("name").asString().equals("bulk_042"))
                 .findFirst().orElseThrow();
         assertThat(review.path("changes").valueStream().map(JsonNode::asString)).containsExactly("status APPROVED → PAUSED");

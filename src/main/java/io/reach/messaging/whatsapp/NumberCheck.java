@@ -62,7 +62,7 @@ class NumberCheck {
                     text(answer, "platform_type"));
         } catch (GraphApiReads.Refused e) {
             problems.add("Meta did not show number " + sender.phoneNumberId() + " to this sender's access token: " + e.meta
-                    + ". Check the phoneNumberId, and give the sender a valid token (PATCH /api/v1/senders/" + sender.id()
+                    + ". Check the phoneNumberId, and give the sender a valid token (PATCH /api/v1/senders/" + sender.name()
                     + " {\"accessToken\": …}) if it expired or lacks whatsapp_business_messaging");
         } catch (GraphApiReads.Unreachable e) {
             problems.add(e.getMessage());
@@ -103,7 +103,7 @@ class NumberCheck {
         refusals.refusedSinceLastAccepted(sender.id()).ifPresent(at -> problems.add("A webhook for this number was"
                 + " refused at " + at + " (and none taken since, on this node): its signature does not match the sender's"
                 + " app secret. If it was Meta's, set the sender's appSecret to its app's (PATCH /api/v1/senders/"
-                + sender.id() + " {\"appSecret\": …}): until then no status or reply of its messages is taken"));
+                + sender.name() + " {\"appSecret\": …}): until then no status or reply of its messages is taken"));
         return new Result(sender.name(), problems.isEmpty(), number, subscribed, problems);
     }
 

@@ -135,7 +135,7 @@ class NumberCheckIT extends ReachIntegrationTest {
         assertThat(check.json().path("problems").valueStream().map(JsonNode::asString)).containsExactly(
                 "Meta did not show number 106540352299002 to this sender's access token: (#190) Error validating access"
                         + " token: Session has expired. Check the phoneNumberId, and give the sender a valid token (PATCH"
-                        + " /api/v1/senders/" + id + " {\"accessToken\": …}) if it expired or lacks"
+                        + " /api/v1/senders/expired {\"accessToken\": …}) if it expired or lacks"
                         + " whatsapp_business_messaging",
                 "Meta did not say which apps take the webhooks of WhatsApp Business Account 102290129340555: (#190) Error"
                         + " validating access token: Session has expired (the token needs whatsapp_business_management to"

@@ -112,6 +112,20 @@ public class InboundMessages {
         return from != null && from.length() > 1 && from.charAt(0) == '+' && from.chars().skip(1).allMatch(c -> c >= '0' && c <= '9');
     }
 
+    /** A contact's messages to one sender, newest first (as written), at most {@code limit}. */
+    public List<InboundMessage> latestFrom(UUID contactId, UUID senderId, int limit) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE contact_id = ? AND sender_id = ?"
+                        + " ORDER BY occurred_at DESC, id DESC LIMIT ?")
+                .params(contactId, senderId, limit).query(this::row).list();
+    }
+
+    /** When the contact last wrote to this sender; empty if it never did. */
+    public Optional<java.time.Instant> lastWrittenAt(UUID contactId, UUID senderId) {
+        return jdbc.sql("SELECT MAX(occurred_at) FROM inbound_messages WHERE contact_id = ? AND sender_id = ?")
+                .params(contactId, senderId).query(java.time.OffsetDateTime.class).optional()
+                .map(java.time.OffsetDateTime::toInstant);
+    }
+
     /** Whether the contact wrote to this sender within the last {@code window} (WhatsApp's customer-service window). */
     public boolean wroteWithin(UUID contactId, UUID senderId, java.time.Duration window) {
         return jdbc.sql("SELECT COUNT(*) FROM inbound_messages WHERE contact_id = ? AND sender_id = ? AND occurred_at >= ?")

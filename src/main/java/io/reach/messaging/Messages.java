@@ -214,6 +214,14 @@ public class Messages {
         return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
     }
 
+    /** A contact's messages from one sender, newest first, at most {@code limit}; without timelines. */
+    public List<Message> latestTo(UUID contactId, UUID senderId, int limit) {
+        // The contact's index leads; the sender is one filter on the contact's few messages.
+        return jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE contact_id = ? AND sender_id = ?"
+                        + " ORDER BY created_at DESC, id DESC LIMIT ?")
+                .params(contactId, senderId, limit).query(this::row).list();
+    }
+
     /**
      * How far a message has got towards its provider: when one took it ({@code handedOverAt}, null while none has),
      * and whether it waits its turn behind others of its sender ({@code waitingItsTurn}): queued, refused by no

@@ -110,7 +110,7 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
         if (blockedReason == null && contact.optedOut()) {
             blockedReason = io.reach.messaging.Recipients.OPTED_OUT;
         }
-        if (blockedReason == null && !inbound.wroteWithin(contact.id(), account.sender().id(), java.time.Duration.ofHours(24))) {
+        if (blockedReason == null && !inbound.wroteWithin(contact.id(), account.sender().id(), io.reach.messaging.Conversation.WINDOW)) {
             blockedReason = "outside the 24-hour window: free-form text only answers a message the contact sent in the"
                     + " last 24 hours; send a template instead";
         }

@@ -810,6 +810,53 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void showsAContactsConversationWithASenderAndWhetherItsWindowIsOpen() {
+        String digits = "3161236" + String.format("%04d", NUMBERS.incrementAndGet());
+        long writtenAt = java.time.Instant.now().getEpochSecond() - 60;
+        postSigned(inbound("{\"from\":\"" + digits + "\",\"id\":\"wamid.thread-" + digits + "\",\"timestamp\":\""
+                + writtenAt + "\",\"type\":\"text\",\"text\":{\"body\":\"Is my order ready?\"}}", digits));
+        await().atMost(PATIENCE).until(() -> !api.get("/api/v1/contacts?phone=%2B" + digits).json().isEmpty());
+        String contact = api.get("/api/v1/contacts?phone=%2B" + digits).json().path(0).path("id").asString();
+        assertThat(api.patch("/api/v1/contacts/" + contact, Map.of("consent", Map.of("utility", true))).status())
+                .isEqualTo(200);
+        Api.Response sent = Fixtures.sendOrder(api, "webhook-test", "order_ready_hooks", "+" + digits);
+        assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+
+        JsonNode thread = api.get("/api/v1/contacts/" + contact + "/conversation?sender=webhook-test").json();
+        assertThat(thread.path("sender").asString()).isEqualTo("webhook-test");
+        assertThat(thread.path("channel").asString()).isEqualTo("whatsapp");
+        assertThat(thread.path("windowOpen").asBoolean()).isTrue();
+        assertThat(thread.path("windowOpenUntil").asString())
+                .isEqualTo(java.time.Instant.ofEpochSecond(writtenAt).plus(java.time.Duration.ofHours(24)).toString());
+        assertThat(thread.path("messages").valueStream().map(m -> m.path("direction").asString() + " "
+                + m.path("text").asString())).containsExactly(
+                "outbound Order A-17\n\nHi Anna, your order A-17 is ready.",
+                "inbound Is my order ready?");
+        assertThat(thread.path("messages").path(0).path("status").asString()).isEqualTo("queued");
+        assertThat(thread.path("messages").path(0).path("template").asString()).isEqualTo("order_ready_hooks");
+        assertThat(api.get("/api/v1/contacts/" + contact + "/conversation?sender=webhook-test&limit=1").json()
+                .path("messages").size()).isOne();
+
+        // One who wrote long ago: the window is closed.
+        String old = "3161236" + String.format("%04d", NUMBERS.incrementAndGet());
+        postSigned(inbound("{\"from\":\"" + old + "\",\"id\":\"wamid.thread-" + old + "\",\"timestamp\":\"1763700001\","
+                + "\"type\":\"text\",\"text\":{\"body\":\"Hello\"}}", old));
+        await().atMost(PATIENCE).until(() -> !api.get("/api/v1/contacts?phone=%2B" + old).json().isEmpty());
+        String oldContact = api.get("/api/v1/contacts?phone=%2B" + old).json().path(0).path("id").asString();
+        JsonNode closed = api.get("/api/v1/contacts/" + oldContact + "/conversation?sender=webhook-test").json();
+        assertThat(closed.path("windowOpen").asBoolean()).isFalse();
+        assertThat(closed.has("windowOpenUntil")).isFalse();
+        assertThat(closed.path("messages").size()).isOne();
+
+        assertThat(api.get("/api/v1/contacts/" + contact + "/conversation").status()).isEqualTo(400);
+        assertThat(api.get("/api/v1/contacts/" + contact + "/conversation?sender=nobody").status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/contacts/" + contact + "/conversation?sender=webhook-test&limit=101").status())
+                .isEqualTo(400);
+        assertThat(api.get("/api/v1/contacts/" + UUID.randomUUID() + "/conversation?sender=webhook-test").status())
+                .isEqualTo(404);
+    }
+
+    @Test
     void pagesInboundMessagesNewestFirstThroughTheLinkHeader() {
         String from = "3161235" + String.format("%04d", NUMBERS.incrementAndGet());
         for (int i = 1; i <= 5; i++) {

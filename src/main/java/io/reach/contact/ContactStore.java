@@ -236,4 +236,17 @@ class ContactStore {
                 rs.getBoolean("not_on_whatsapp"), Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"),
                 Times.instant(rs, "last_active_at"));
     }
+
+    /** Of these contacts, those who have not agreed to messages of the category (a thousand read at a time). */
+    java.util.Set<UUID> withoutConsent(java.util.Collection<UUID> ids, io.reach.shared.MessageCategory category) {
+        java.util.Set<UUID> without = new java.util.HashSet<>();
+        List<UUID> all = List.copyOf(new java.util.LinkedHashSet<>(ids));
+        for (int from = 0; from < all.size(); from += 1000) {
+            List<UUID> chunk = all.subList(from, Math.min(all.size(), from + 1000));
+            without.addAll(jdbc.sql("SELECT id FROM contacts WHERE id IN (" + io.reach.shared.SqlLists.placeholders(chunk.size())
+                            + ") AND consent_" + category.wireName() + " = FALSE")
+                    .params(List.copyOf(chunk)).query(UUID.class).list());
+        }
+        return without;
+    }
 }

@@ -58,6 +58,11 @@ public class Contacts {
         return store.find(id);
     }
 
+    /** Of these contacts, those who have not agreed to messages of the category. */
+    public java.util.Set<UUID> withoutConsent(java.util.Collection<UUID> ids, io.reach.shared.MessageCategory category) {
+        return ids.isEmpty() ? java.util.Set.of() : store.withoutConsent(ids, category);
+    }
+
     public Contact get(UUID id) {
         return store.find(id).orElseThrow(() -> ApiException.notFound("Contact", id));
     }

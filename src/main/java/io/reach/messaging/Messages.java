@@ -534,6 +534,28 @@ public class Messages {
         events.publishEvent(new MessageStatusesReported(List.copyOf(reported)));
     }
 
+    /** A queued message and its contact. */
+    public record QueuedMessage(UUID id, UUID contactId) {}
+
+    /** The WhatsApp messages of a template (name and language) still queued, with their contacts. */
+    public List<QueuedMessage> queuedWithTemplateFor(String name, String language) {
+        return jdbc.sql("SELECT id, contact_id FROM messages WHERE status = 'QUEUED' AND channel = 'WHATSAPP'"
+                        + " AND template_name = ? AND template_language = ?")
+                .params(name, language)
+                .query((rs, n) -> new QueuedMessage(rs.getObject("id", UUID.class), rs.getObject("contact_id", UUID.class)))
+                .list();
+    }
+
+    /**
+     * Records the category of a template's queued messages as the template's now (Meta recategorized it), so that a
+     * contact who withdraws consent to that category has them withdrawn.
+     */
+    public void recategorizeQueued(String name, String language, io.reach.shared.MessageCategory category) {
+        jdbc.sql("UPDATE messages SET category = ? WHERE status = 'QUEUED' AND channel = 'WHATSAPP' AND template_name = ?"
+                        + " AND template_language = ?")
+                .params(category.name(), name, language).update();
+    }
+
     /** The WhatsApp messages of a template (name and language) still queued. */
     public List<UUID> queuedWithTemplate(String name, String language) {
         return jdbc.sql("SELECT id FROM messages WHERE status = 'QUEUED' AND channel = 'WHATSAPP' AND template_name = ?"

@@ -149,6 +149,13 @@ public class Templates {
         return users.stream().flatMap(u -> u.notFitting(template).stream()).toList();
     }
 
+    /** Changes a template's category (Meta recategorized it), as its account has it now. */
+    public Template changeCategory(UUID id, MessageCategory category) {
+        jdbc.sql("UPDATE templates SET category = ?, updated_at = ? WHERE id = ?")
+                .params(category.name(), Times.now(clock), id).update();
+        return get(id);
+    }
+
     /** Changes a template's review status (e.g. when Meta pauses or disables it). */
     @Transactional
     public Template changeStatus(UUID id, String status) {

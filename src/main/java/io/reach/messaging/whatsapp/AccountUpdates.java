@@ -2,6 +2,7 @@ package io.reach.messaging.whatsapp;
 
 import io.reach.sender.Sender;
 import io.reach.sender.Senders;
+import io.reach.shared.MessageCategory;
 import io.reach.template.Template;
 import io.reach.template.Templates;
 import java.util.Locale;
@@ -14,8 +15,10 @@ import tools.jackson.databind.JsonNode;
 /**
  * What Meta's webhooks say of a WhatsApp Business Account rather than of a message, applied with the payload's
  * messages: the business portfolio's messaging limit ({@code business_capability_update}, and
- * {@code phone_number_quality_update}), which its numbers follow, a number's throughput upgrade, and a template's review ({@code message_template_status_update}), which the registered template follows, so that
- * a paused or disabled template is refused (blocked) before Meta refuses it, its queued messages too.
+ * {@code phone_number_quality_update}), which its numbers follow, a number's throughput upgrade, a template's review
+ * ({@code message_template_status_update}), which the registered template follows, so that a paused or disabled
+ * template is refused (blocked) before Meta refuses it, its queued messages too, and a template's new category
+ * ({@code template_category_update}), so that it goes only to contacts who agreed to that category.
  */
 @Component
 class AccountUpdates {
@@ -40,6 +43,7 @@ class AccountUpdates {
                     case "business_capability_update" -> followMessagingLimit(wabaId, change.path("value"));
                     case "phone_number_quality_update" -> followQualityUpdate(wabaId, change.path("value"));
                     case "message_template_status_update" -> followTemplateReview(change.path("value"));
+                    case "template_category_update" -> followTemplateCategory(change.path("value"));
                     default -> { }
                 }
             }
@@ -112,6 +116,38 @@ class AccountUpdates {
                     wabaId, portfolioLimit < 0 ? "unlimited" : portfolioLimit, number.name(),
                     number.messagingLimit() == null ? "no limit" : number.messagingLimit());
         }
+    }
+
+    /**
+     * Meta's change of a template's category ({@code template_category_update}): once done ({@code previous_category}
+     * and {@code new_category}), the registered template takes the new one, so that a send is checked against
+     * consent to it, and its queued messages to contacts who have not agreed to it are withdrawn; announced
+     * ({@code correct_category}, with when it will be done), it is logged and changes nothing yet.
+     */
+    private void followTemplateCategory(JsonNode value) {
+        String name = value.path("message_template_name").asString(null);
+        String language = value.path("message_template_language").asString(null);
+        Optional<Template> template = name == null || language == null ? Optional.empty() : templates.find(name, language);
+        if (template.isEmpty()) {
+            return;
+        }
+        if (!value.has("previous_category")) {
+            MessageCategory.parse(value.path("correct_category").asString(null)).ifPresent(coming -> log.info(
+                    "Meta will change the category of template {} ({}) to {} (at {} s after the epoch): from then on it is"
+                            + " sent only to contacts who agreed to {} messages", name, language, coming.wireName(),
+                    value.path("category_update_timestamp").asString("a time not given"), coming.wireName()));
+            return;
+        }
+        Optional<MessageCategory> now = MessageCategory.parse(value.path("new_category").asString(null));
+        if (now.isEmpty() || now.get() == template.get().category()) {
+            return;
+        }
+        Template changed = templates.changeCategory(template.get().id(), now.get());
+        int withdrawn = queued.withdrawWithoutConsent(changed);
+        log.info("Meta changed the category of template {} ({}) from {} to {}: it is sent only to contacts who agreed to {}"
+                        + " messages{}", name, language, template.get().category().wireName(), now.get().wireName(),
+                now.get().wireName(), withdrawn == 0 ? "" : "; " + withdrawn + " of its queued messages to contacts who did"
+                        + " not were withdrawn");
     }
 
     private void followTemplateReview(JsonNode value) {

@@ -4,14 +4,36 @@ import io.reach.messaging.Messages;
 import io.reach.template.Template;
 import org.springframework.stereotype.Component;
 
-/** The queued messages of a template that is no longer approved, withdrawn: Meta would refuse each of them. */
+/**
+ * The queued messages of a template that Meta changed: withdrawn when it is no longer approved (Meta would refuse each
+ * of them), and when Meta recategorized it, those to contacts who have not agreed to its new category.
+ */
 @Component
 class QueuedTemplateMessages {
 
     private final Messages messages;
+    private final io.reach.contact.Contacts contacts;
 
-    QueuedTemplateMessages(Messages messages) {
+    QueuedTemplateMessages(Messages messages, io.reach.contact.Contacts contacts) {
         this.messages = messages;
+        this.contacts = contacts;
+    }
+
+    /**
+     * After a template took a new category: withdraws its queued messages to contacts who have not agreed to that
+     * category (their consent was for the one before, as a new send would now be blocked), and records the others'
+     * new category. Returns how many it withdrew.
+     */
+    int withdrawWithoutConsent(Template template) {
+        java.util.List<Messages.QueuedMessage> queued = messages.queuedWithTemplateFor(template.name(), template.language());
+        java.util.Set<java.util.UUID> without = contacts.withoutConsent(queued.stream().map(Messages.QueuedMessage::contactId)
+                .filter(java.util.Objects::nonNull).toList(), template.category());
+        int withdrawn = without.isEmpty() ? 0 : messages.withdraw(queued.stream().filter(m -> without.contains(m.contactId()))
+                .map(Messages.QueuedMessage::id).toList(), io.reach.messaging.Recipients.noConsent(template.category())
+                + " (template " + template.name() + " (" + template.language() + ") is now " + template.category().wireName()
+                + ")").size();
+        messages.recategorizeQueued(template.name(), template.language(), template.category());
+        return withdrawn;
     }
 
     /** Withdraws the queued messages of the template unless it is approved; returns how many. */

@@ -92,7 +92,8 @@ class TemplateSync {
                 created.add(new Synced(now.name(), now.language(), now.category(), now.status(), List.of(), List.of()));
             } else if (followed.changed()) {
                 List<String> changes = changes(followed.before(), now);
-                int withdrawnNow = followed.before().isApproved() ? queued.withdrawUnlessApproved(now) : 0;
+                int withdrawnNow = (followed.before().isApproved() ? queued.withdrawUnlessApproved(now) : 0)
+                        + (followed.before().category() != now.category() ? queued.withdrawWithoutConsent(now) : 0);
                 withdrawn += withdrawnNow;
                 List<String> notFitting = followed.before().components().equals(now.components()) ? List.of()
                         : templates.usersNotFitting(now);

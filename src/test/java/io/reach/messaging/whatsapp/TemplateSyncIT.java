@@ -111,12 +111,28 @@ class TemplateSyncIT extends ReachIntegrationTest {
         Api.Response queued = api.post("/api/v1/messages/whatsapp", Map.of("sender", "paged", "to", phone,
                 "template", "bulk_042", "language", "en_US", "bodyParameters", List.of("A-42")));
         assertThat(queued.status()).as(queued.body()).isEqualTo(202);
+        // And one Meta recategorized as marketing, queued to a contact who agreed to utility messages alone.
+        assertThat(api.post("/api/v1/templates", Map.of("name", "bulk_099", "language", "en_US", "category", "utility",
+                "components", List.of(Map.of("type", "BODY", "text", "Hello {{1}}, this is template 99.")))).status())
+                .isEqualTo(201);
+        String utilityOnly = "+31612349003";
+        Fixtures.contact(api, utilityOnly, Map.of("utility", true), false);
+        Api.Response recategorized = api.post("/api/v1/messages/whatsapp", Map.of("sender", "paged", "to", utilityOnly,
+                "template", "bulk_099", "language", "en_US", "bodyParameters", List.of("Bo")));
+        assertThat(recategorized.status()).as(recategorized.body()).isEqualTo(202);
         int requestsBefore = META.requests().size();
 
         Api.Response synced = sync("paged");
         assertThat(synced.status()).as(synced.body()).isEqualTo(200);
-        assertThat(synced.json().path("created").size()).isEqualTo(PAGED_TEMPLATES - 3);
-        assertThat(synced.json().path("updated").size()).isEqualTo(3);
+        assertThat(synced.json().path("created").size()).isEqualTo(PAGED_TEMPLATES - 4);
+        assertThat(synced.json().path("updated").size()).isEqualTo(4);
+        JsonNode category = synced.json().path("updated").valueStream()
+                .filter(t -> t.path("name").asString().equals("bulk_099")).findFirst().orElseThrow();
+        assertThat(category.path("changes").valueStream().map(JsonNode::asString))
+                .containsExactly("category utility → marketing");
+        assertThat(api.get("/api/v1/messages/" + recategorized.json().path("messageId").asString()).json()
+                .path("blockedReason").asString()).isEqualTo("no consent: the contact has not agreed to marketing messages"
+                + " (template bulk_099 (en_US) is now marketing)");
         JsonNode notFitting = synced.json().path("updated").valueStream()
                 .filter(t -> t.path("name").asString().equals("bulk_013")).findFirst().orElseThrow();
         assertThat(notFitting.path("flowsNotFitting").size()).isOne();
@@ -129,7 +145,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
         JsonNode review = synced.json().path("updated").valueStream().filter(t -> t.path("name").asString().equals("bulk_042"))
                 .findFirst().orElseThrow();
         assertThat(review.path("changes").valueStream().map(JsonNode::asString)).containsExactly("status APPROVED → PAUSED");
-        assertThat(synced.json().path("withdrawnMessages").asInt()).isOne();
+        assertThat(synced.json().path("withdrawnMessages").asInt()).isEqualTo(2);
         JsonNode withdrawn = api.get("/api/v1/messages/" + queued.json().path("messageId").asString()).json();
         assertThat(withdrawn.path("status").asString()).isEqualTo("blocked");
         assertThat(withdrawn.path("blockedReason").asString()).isEqualTo("template not approved: bulk_042 (en_US) is PAUSED");
@@ -203,8 +219,9 @@ class TemplateSyncIT extends ReachIntegrationTest {
         int to = Math.min(PAGED_TEMPLATES, from + limit);
         List<String> data = new ArrayList<>();
         IntStream.range(from, to).forEach(i -> data.add(("{\"name\":\"bulk_%03d\",\"language\":\"en_US\",\"status\":\"%s\","
-                + "\"category\":\"UTILITY\",\"id\":\"%d\",\"components\":[{\"type\":\"BODY\",\"text\":\"%s\","
-                + "\"example\":{\"body_text\":[[\"Anna\"]]}}]}").formatted(i, i == 42 ? "PAUSED" : "APPROVED", 900 + i,
+                + "\"category\":\"%s\",\"id\":\"%d\",\"components\":[{\"type\":\"BODY\",\"text\":\"%s\","
+                + "\"example\":{\"body_text\":[[\"Anna\"]]}}]}").formatted(i, i == 42 ? "PAUSED" : "APPROVED",
+                i == 99 ? "MARKETING" : "UTILITY", 900 + i,
                 i == 42 ? "Order {{1}}, number 42." : "Hello {{1}}, this is template " + i + ".")));
         String next = to < PAGED_TEMPLATES ? ",\"next\":\"https://graph.facebook.com/v21.0/" + WABA
                 + "/message_templates?limit=" + limit + "&after=" + cursor(to - 1) + "\"" : "";

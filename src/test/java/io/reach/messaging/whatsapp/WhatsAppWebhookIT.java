@@ -919,6 +919,49 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
                 .noneMatch(template -> "never_registered".equals(template.path("name").asString()))).isTrue();
     }
 
+    @Test
+    void aTemplateMetaRecategorizedGoesOnlyToContactsWhoAgreedToItsNewCategory() {
+        String template = "recategorized_" + NUMBERS.incrementAndGet();
+        Fixtures.orderTemplate(api, template);
+        String both = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        String utilityOnly = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        Fixtures.consentingContact(api, both);
+        Fixtures.contact(api, utilityOnly, Map.of("utility", true), false);
+        // Queued before Meta's change (this test's dispatcher sends nothing).
+        String toBoth = Fixtures.sendOrder(api, "webhook-test", template, both).json().path("messageId").asString();
+        String toUtilityOnly = Fixtures.sendOrder(api, "webhook-test", template, utilityOnly).json().path("messageId").asString();
+
+        // Announced first: nothing changes yet.
+        postSigned(categoryUpdate(template, "\"correct_category\":\"MARKETING\",\"new_category\":\"UTILITY\","
+                + "\"category_update_timestamp\":1765065600"));
+        postSigned(categoryUpdate(template, "\"previous_category\":\"UTILITY\",\"new_category\":\"MARKETING\""));
+        await().atMost(PATIENCE).until(() -> "marketing".equals(templateField(template, "category")));
+
+        JsonNode withdrawn = api.get("/api/v1/messages/" + toUtilityOnly).json();
+        assertThat(withdrawn.path("status").asString()).isEqualTo("blocked");
+        assertThat(withdrawn.path("blockedReason").asString()).isEqualTo("no consent: the contact has not agreed to"
+                + " marketing messages (template " + template + " (en_US) is now marketing)");
+        assertThat(api.get("/api/v1/messages/" + toBoth).json().path("status").asString()).isEqualTo("queued");
+        assertThat(Fixtures.sendOrder(api, "webhook-test", template, utilityOnly).json().path("status").asString())
+                .isEqualTo("blocked");
+        // The message still queued now counts as marketing: withdrawing that consent withdraws it.
+        String bothId = api.get("/api/v1/contacts?phone=" + both.replace("+", "%2B")).json().path(0).path("id").asString();
+        assertThat(api.patch("/api/v1/contacts/" + bothId, Map.of("consent", Map.of("marketing", false))).status())
+                .isEqualTo(200);
+        assertThat(api.get("/api/v1/messages/" + toBoth).json().path("status").asString()).isEqualTo("blocked");
+    }
+
+    private static String categoryUpdate(String name, String change) {
+        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"400000000000001\",\"time\":1764840000,"
+                + "\"changes\":[{\"value\":{\"message_template_id\":594425479261597,\"message_template_name\":\"" + name
+                + "\",\"message_template_language\":\"en_US\"," + change + "},\"field\":\"template_category_update\"}]}]}";
+    }
+
+    private String templateField(String name, String field) {
+        return api.get("/api/v1/templates").json().valueStream().filter(t -> name.equals(t.path("name").asString()))
+                .findFirst().orElseThrow().path(field).asString();
+    }
+
     private String templateStatus(String name) {
         return api.get("/api/v1/templates").json().valueStream().filter(t -> name.equals(t.path("name").asString()))
                 .findFirst().orElseThrow().path("status").asString();

@@ -28,11 +28,13 @@ class AccountUpdates {
     private final Senders senders;
     private final Templates templates;
     private final QueuedTemplateMessages queued;
+    private final TemplateSync sync;
 
-    AccountUpdates(Senders senders, Templates templates, QueuedTemplateMessages queued) {
+    AccountUpdates(Senders senders, Templates templates, QueuedTemplateMessages queued, TemplateSync sync) {
         this.senders = senders;
         this.templates = templates;
         this.queued = queued;
+        this.sync = sync;
     }
 
     void apply(JsonNode root) {
@@ -42,7 +44,7 @@ class AccountUpdates {
                 switch (change.path("field").asString("")) {
                     case "business_capability_update" -> followMessagingLimit(wabaId, change.path("value"));
                     case "phone_number_quality_update" -> followQualityUpdate(wabaId, change.path("value"));
-                    case "message_template_status_update" -> followTemplateReview(change.path("value"));
+                    case "message_template_status_update" -> followTemplateReview(wabaId, change.path("value"));
                     case "template_category_update" -> followTemplateCategory(change.path("value"));
                     default -> { }
                 }
@@ -150,7 +152,7 @@ class AccountUpdates {
                         + " not were withdrawn");
     }
 
-    private void followTemplateReview(JsonNode value) {
+    private void followTemplateReview(String wabaId, JsonNode value) {
         String status = MetaTemplates.status(value.path("event").asString(null)).orElse(null);
         String name = value.path("message_template_name").asString(null);
         String language = value.path("message_template_language").asString(null);
@@ -158,6 +160,11 @@ class AccountUpdates {
             return;
         }
         Optional<Template> template = templates.find(name, language);
+        if (template.isEmpty() && Template.APPROVED.equals(status)) {
+            // A template made in WhatsApp Manager and now approved: its components come only with the account's list.
+            sync.syncSoon(wabaId, "Meta approved template " + name + " (" + language + "), which Reach does not have");
+            return;
+        }
         if (template.isEmpty() || template.get().status().equals(status)) {
             return;
         }

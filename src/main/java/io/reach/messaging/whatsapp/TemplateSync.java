@@ -39,11 +39,52 @@ class TemplateSync {
     private final GraphApiReads reads;
     private final Templates templates;
     private final QueuedTemplateMessages queued;
+    private final io.reach.sender.Senders senders;
+    // Syncs asked for by Meta's webhooks, one at a time, off the thread that applies the webhook.
+    private final java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofVirtual().name("template-sync").factory());
+    private final Set<String> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    TemplateSync(GraphApiReads reads, Templates templates, QueuedTemplateMessages queued) {
+    TemplateSync(GraphApiReads reads, Templates templates, QueuedTemplateMessages queued, io.reach.sender.Senders senders) {
         this.reads = reads;
         this.templates = templates;
         this.queued = queued;
+        this.senders = senders;
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        background.shutdownNow();
+    }
+
+    /**
+     * Takes the account's templates in the background, through one of its senders (none registered: nothing), once
+     * for the requests that come while one waits: when Meta approves a template Reach does not have, so that it can
+     * be sent without a sync asked for by hand. A failure is logged at WARN.
+     */
+    void syncSoon(String wabaId, String why) {
+        if (wabaId == null || !pending.add(wabaId)) {
+            return;
+        }
+        try {
+            background.execute(() -> {
+                // Before the read: a request that comes during it asks for the next one.
+                pending.remove(wabaId);
+                try {
+                    senders.whatsAppNumbersOf(wabaId).stream().findFirst().map(number -> senders.account(number.id()))
+                            .ifPresent(account -> {
+                                log.info("Taking the templates of WhatsApp Business Account {} (sender {}): {}", wabaId,
+                                        account.sender().name(), why);
+                                sync(account);
+                            });
+                } catch (RuntimeException e) {
+                    log.warn("Could not take the templates of WhatsApp Business Account {} ({}): {}; POST"
+                            + " /api/v1/templates/sync takes them by hand", wabaId, why, e.getMessage());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            pending.remove(wabaId);
+        }
     }
 
     /**

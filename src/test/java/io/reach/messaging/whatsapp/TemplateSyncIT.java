@@ -33,6 +33,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
     @AfterAll
     static void stopMeta() {
         META.close();
+        APPROVALS.close();
     }
 
     @Test
@@ -165,6 +166,34 @@ class TemplateSyncIT extends ReachIntegrationTest {
         assertThat(pages.get(1).query()).endsWith("&after=" + java.net.URLEncoder.encode(cursor(99), StandardCharsets.UTF_8));
         assertThat(pages.get(2).query()).endsWith("&after=" + java.net.URLEncoder.encode(cursor(199), StandardCharsets.UTF_8));
     }
+
+    @Test
+    void takesTheAccountsTemplatesWhenMetaApprovesOneReachDoesNotHave() {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "approvals", "phoneNumberId", "106540352288001",
+                "wabaId", APPROVALS_WABA, "displayNumber", "+15550788001", "accessToken", TOKEN, "appSecret", "approvals-secret",
+                "verifyToken", "verify", "graphApiBaseUrl", APPROVALS.baseUrl(), "graphApiVersion", "v21.0"));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+
+        // Made in WhatsApp Manager, approved there: Meta's review webhook is all Reach hears of it.
+        String review = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"" + APPROVALS_WABA + "\","
+                + "\"time\":1765015200,\"changes\":[{\"value\":{\"event\":\"APPROVED\",\"message_template_id\":77,"
+                + "\"message_template_name\":\"fresh_offer\",\"message_template_language\":\"en_US\",\"reason\":\"NONE\"},"
+                + "\"field\":\"message_template_status_update\"}]}]}";
+        assertThat(api.postSignedWhatsAppWebhook(review, "approvals-secret").status()).isEqualTo(200);
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> api.get("/api/v1/templates")
+                .json().valueStream().anyMatch(t -> "fresh_offer".equals(t.path("name").asString())));
+        assertThat(template("fresh_offer", "en_US").path("components").path(0).path("text").asString())
+                .isEqualTo("Hi {{1}}, here is an offer made for you.");
+        assertThat(APPROVALS.requests()).extracting(FakeProvider.Request::path)
+                .containsExactly("/v21.0/" + APPROVALS_WABA + "/message_templates");
+    }
+
+    private static final String APPROVALS_WABA = "102290129340888";
+    private static final FakeProvider APPROVALS = new FakeProvider((n, request) -> new FakeProvider.Answer(200, """
+            {"data":[{"name":"fresh_offer","language":"en_US","status":"APPROVED","category":"MARKETING","id":"7",
+              "components":[{"type":"BODY","text":"Hi {{1}}, here is an offer made for you."}]}],
+             "paging":{"cursors":{"before":"MA==","after":"MA=="}}}"""));
 
     @Test
     void changesNothingWhenMetaRefusesAPage() {

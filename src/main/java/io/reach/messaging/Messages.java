@@ -538,7 +538,7 @@ public class Messages {
     public record QueuedMessage(UUID id, UUID contactId) {}
 
     /** The WhatsApp messages of a template (name and language) still queued, with their contacts. */
-    public List<QueuedMessage> queuedWithTemplateFor(String name, String language) {
+    public List<QueuedMessage> queuedWithTemplate(String name, String language) {
         return jdbc.sql("SELECT id, contact_id FROM messages WHERE status = 'QUEUED' AND channel = 'WHATSAPP'"
                         + " AND template_name = ? AND template_language = ?")
                 .params(name, language)
@@ -556,12 +556,6 @@ public class Messages {
                 .params(category.name(), name, language).update();
     }
 
-    /** The WhatsApp messages of a template (name and language) still queued. */
-    public List<UUID> queuedWithTemplate(String name, String language) {
-        return jdbc.sql("SELECT id FROM messages WHERE status = 'QUEUED' AND channel = 'WHATSAPP' AND template_name = ?"
-                        + " AND template_language = ?")
-                .params(name, language).query(UUID.class).list();
-    }
 
     /** The contact's messages still queued (not yet handed to a provider, or waiting to be tried again). */
     List<UUID> queuedFor(UUID contactId) {

@@ -61,9 +61,12 @@ public class WebhookInbox {
      */
     public void store(String source, UUID senderId, String body, String orderingKey) {
         OffsetDateTime now = Times.now(clock);
-        jdbc.sql("INSERT INTO webhook_inbox (channel, sender_id, received_at, body, next_attempt_at, ordering_key)"
-                        + " VALUES (?, ?, ?, ?, ?, ?)")
-                .params(source, senderId, now, body, now, io.reach.shared.Texts.clip(orderingKey, 200)).update();
+        // A transaction of its own, though one statement: its commit returns once H2's file has it (DurableCommits), as
+        // the provider is answered next and will not send it again; a statement committed on its own would not wait,
+        // and a Reach killed within H2's half second lost a callback it had acknowledged.
+        transactions.executeWithoutResult(tx -> jdbc.sql("INSERT INTO webhook_inbox (channel, sender_id, received_at, body,"
+                        + " next_attempt_at, ordering_key) VALUES (?, ?, ?, ?, ?, ?)")
+                .params(source, senderId, now, body, now, io.reach.shared.Texts.clip(orderingKey, 200)).update());
     }
 
     /**

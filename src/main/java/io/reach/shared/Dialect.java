@@ -213,6 +213,14 @@ public enum Dialect {
         return this == H2 ? " FOR UPDATE" : "";
     }
 
+    /** The values of the migrations' placeholders on this database (see {@code InfrastructureConfiguration}). */
+    public java.util.Map<String, String> migrationPlaceholders() {
+        boolean postgres = this == POSTGRESQL;
+        return java.util.Map.of("concurrently", postgres ? "CONCURRENTLY" : "",
+                "where_ordering_key", postgres ? "WHERE ordering_key IS NOT NULL" : "",
+                "where_discarded", postgres ? "WHERE discarded_at IS NOT NULL" : "");
+    }
+
     /** A statement with its parameters, one of several that {@link #runTogether} sends at once. */
     public record SqlStatement(String sql, java.util.List<Object> params) {
         public SqlStatement {

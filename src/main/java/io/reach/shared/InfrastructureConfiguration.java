@@ -37,13 +37,7 @@ class InfrastructureConfiguration {
     org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer indexesBuiltWithoutBlockingWrites(
             Dialect dialect) {
         // The dialect bean's, detected once: not a second connection at start-up.
-        return configuration -> configuration.placeholders(migrationPlaceholders(dialect == Dialect.POSTGRESQL));
-    }
-
-    static java.util.Map<String, String> migrationPlaceholders(boolean postgres) {
-        return java.util.Map.of("concurrently", postgres ? "CONCURRENTLY" : "",
-                "where_ordering_key", postgres ? "WHERE ordering_key IS NOT NULL" : "",
-                "where_discarded", postgres ? "WHERE discarded_at IS NOT NULL" : "");
+        return configuration -> configuration.placeholders(dialect.migrationPlaceholders());
     }
 
     /** Reach's transactions: on H2, a commit returns once the database's file has it (see {@link DurableCommits}). */

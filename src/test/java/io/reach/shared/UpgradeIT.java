@@ -23,7 +23,7 @@ class UpgradeIT {
 
     private Flyway migrations(String version, String... locations) {
         var configuration = Flyway.configure().dataSource(dataSource).locations(locations)
-                .placeholders(InfrastructureConfiguration.migrationPlaceholders(TestDatabase.postgres()))
+                .placeholders((TestDatabase.postgres() ? Dialect.POSTGRESQL : Dialect.H2).migrationPlaceholders())
                 .target(version)
                 // As Reach's application.yml: a session lock, which CREATE INDEX CONCURRENTLY does not wait for.
                 .configuration(Map.of("flyway.postgresql.transactional.lock", "false"));

@@ -1,7 +1,13 @@
 package io.reach.messaging.whatsapp;
 
+import io.reach.contact.Contacts;
 import io.reach.messaging.Messages;
+import io.reach.messaging.Recipients;
 import io.reach.template.Template;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
 import org.springframework.stereotype.Component;
 
 /**
@@ -12,9 +18,9 @@ import org.springframework.stereotype.Component;
 class QueuedTemplateMessages {
 
     private final Messages messages;
-    private final io.reach.contact.Contacts contacts;
+    private final Contacts contacts;
 
-    QueuedTemplateMessages(Messages messages, io.reach.contact.Contacts contacts) {
+    QueuedTemplateMessages(Messages messages, Contacts contacts) {
         this.messages = messages;
         this.contacts = contacts;
     }
@@ -25,11 +31,11 @@ class QueuedTemplateMessages {
      * new category. Returns how many it withdrew.
      */
     int withdrawWithoutConsent(Template template) {
-        java.util.List<Messages.QueuedMessage> queued = messages.queuedWithTemplateFor(template.name(), template.language());
-        java.util.Set<java.util.UUID> without = contacts.withoutConsent(queued.stream().map(Messages.QueuedMessage::contactId)
-                .filter(java.util.Objects::nonNull).toList(), template.category());
+        List<Messages.QueuedMessage> queued = messages.queuedWithTemplate(template.name(), template.language());
+        Set<UUID> without = contacts.withoutConsent(queued.stream().map(Messages.QueuedMessage::contactId)
+                .filter(Objects::nonNull).toList(), template.category());
         int withdrawn = without.isEmpty() ? 0 : messages.withdraw(queued.stream().filter(m -> without.contains(m.contactId()))
-                .map(Messages.QueuedMessage::id).toList(), io.reach.messaging.Recipients.noConsent(template.category())
+                .map(Messages.QueuedMessage::id).toList(), Recipients.noConsent(template.category())
                 + " (template " + template.name() + " (" + template.language() + ") is now " + template.category().wireName()
                 + ")").size();
         messages.recategorizeQueued(template.name(), template.language(), template.category());
@@ -41,7 +47,8 @@ class QueuedTemplateMessages {
         if (template.isApproved()) {
             return 0;
         }
-        return messages.withdraw(messages.queuedWithTemplate(template.name(), template.language()),
+        return messages.withdraw(messages.queuedWithTemplate(template.name(), template.language()).stream()
+                        .map(Messages.QueuedMessage::id).toList(),
                 "template not approved: " + template.name() + " (" + template.language() + ") is " + template.status()).size();
     }
 }

@@ -2,6 +2,7 @@ package io.reach.messaging.whatsapp;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.reach.sender.Sender;
+import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.ApiException;
 import io.reach.shared.MessageCategory;
@@ -13,6 +14,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -39,13 +44,12 @@ class TemplateSync {
     private final GraphApiReads reads;
     private final Templates templates;
     private final QueuedTemplateMessages queued;
-    private final io.reach.sender.Senders senders;
+    private final Senders senders;
     // Syncs asked for by Meta's webhooks, one at a time, off the thread that applies the webhook.
-    private final java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newSingleThreadExecutor(
-            Thread.ofVirtual().name("template-sync").factory());
-    private final Set<String> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final ExecutorService background = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("template-sync").factory());
+    private final Set<String> pending = ConcurrentHashMap.newKeySet();
 
-    TemplateSync(GraphApiReads reads, Templates templates, QueuedTemplateMessages queued, io.reach.sender.Senders senders) {
+    TemplateSync(GraphApiReads reads, Templates templates, QueuedTemplateMessages queued, Senders senders) {
         this.reads = reads;
         this.templates = templates;
         this.queued = queued;
@@ -82,7 +86,7 @@ class TemplateSync {
                             + " /api/v1/templates/sync takes them by hand", wabaId, why, e.getMessage());
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        } catch (RejectedExecutionException stopping) {
             pending.remove(wabaId);
         }
     }

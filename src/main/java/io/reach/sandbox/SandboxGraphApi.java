@@ -215,14 +215,8 @@ public final class SandboxGraphApi {
                     "GraphMethodException");
             return;
         }
-        Map<String, String> query = new java.util.HashMap<>();
         String raw = exchange.getRequestURI().getRawQuery();
-        for (String pair : raw == null ? new String[0] : raw.split("&")) {
-            int equals = pair.indexOf('=');
-            if (equals > 0) {
-                query.put(pair.substring(0, equals), java.net.URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
-            }
-        }
+        Map<String, String> query = raw == null ? Map.of() : SandboxTwilio.form(raw);
         int limit;
         int from;
         try {

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -22,7 +23,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** REST API of contacts: create, read, change, list and CSV import. */
+/** REST API of contacts: create, read, change, list, CSV import and erasure. */
 @Tag(name = "Contacts", description = "Contacts: phone numbers in E.164, attributes, tags, consent per category, opt-out")
 @RestController
 @RequestMapping("/api/v1/contacts")
@@ -52,6 +53,20 @@ class ContactController {
     @PatchMapping(path = "/{id}", consumes = "application/json")
     Contact update(@PathVariable String id, @RequestBody ContactRequest request) {
         return contacts.update(Ids.parse("id", id), request);
+    }
+
+    /**
+     * Erases a contact and what Reach keeps of it (see {@link Contacts#erase}): for a person's request to be forgotten.
+     * Its id stays, as what its journeys' and messages' counts and statuses point at; reading it is a 404 that says when
+     * it was erased.
+     */
+    @ApiResponse(responseCode = "200", description = "the contact erased, and how many of each kind of thing kept"
+            + " about it were erased or stopped with it")
+    @ApiResponse(responseCode = "404", description = "no such contact, or erased already")
+    @Operation(summary = "Erase a contact: its number, attributes and tags, its journeys' variables, its messages' texts and numbers")
+    @DeleteMapping("/{id}")
+    ContactErasure erase(@PathVariable String id) {
+        return contacts.erase(Ids.parse("id", id));
     }
 
     /**

@@ -39,7 +39,7 @@ class ContactStore {
         Map<String, String> attributes = new TreeMap<>();
         Set<String> tags = new TreeSet<>();
         jdbc.sql("SELECT " + COLUMNS + ", d.kind, d.name, d.detail_value FROM contacts LEFT JOIN ("
-                        + DETAILS + ") d ON TRUE WHERE id = ?")
+                        + DETAILS + ") d ON TRUE WHERE id = ? AND erased_at IS NULL")
                 .params(id, id, id)
                 .query(rs -> {
                     if (found.isEmpty()) {
@@ -56,7 +56,7 @@ class ContactStore {
     }
 
     boolean exists(UUID id) {
-        return jdbc.sql("SELECT id FROM contacts WHERE id = ?").param(id).query(UUID.class).optional().isPresent();
+        return jdbc.sql("SELECT id FROM contacts WHERE id = ? AND erased_at IS NULL").param(id).query(UUID.class).optional().isPresent();
     }
 
     Optional<UUID> idByPhone(String e164) {
@@ -74,7 +74,7 @@ class ContactStore {
      * hundred thousand contacts costs what the first does.
      */
     List<Contact> list(String tag, Contact after, int limit, int offset) {
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM contacts c WHERE created_at >= ?");
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM contacts c WHERE created_at >= ? AND erased_at IS NULL");
         List<Object> params = new java.util.ArrayList<>();
         params.add(Times.utc(after == null ? java.time.Instant.EPOCH : after.createdAt()));
         if (after != null) {
@@ -133,9 +133,12 @@ class ContactStore {
                 .query(Long.class).single();
     }
 
-    /** The condition an audience puts on a contact {@code c} (never an opted-out one), its values added to {@code params}. */
+    /**
+     * The condition an audience puts on a contact {@code c} (never an opted-out or erased one), its values added to
+     * {@code params}.
+     */
     private static String matching(Contacts.AudienceFilter filter, List<Object> params) {
-        StringBuilder sql = new StringBuilder("c.opted_out = FALSE");
+        StringBuilder sql = new StringBuilder("c.opted_out = FALSE AND c.erased_at IS NULL");
         for (String tag : filter.tags() == null ? List.<String>of() : filter.tags()) {
             sql.append(" AND EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = ?)");
             params.add(tag);
@@ -182,6 +185,33 @@ class ContactStore {
         jdbc.sql("DELETE FROM contact_attributes WHERE contact_id = ?").param(contact.id()).update();
         jdbc.sql("DELETE FROM contact_tags WHERE contact_id = ?").param(contact.id()).update();
         writeDetails(contact);
+    }
+
+    /** What an erasure removed of the contact's own rows. */
+    record Erased(int attributes, int tags) {}
+
+    /**
+     * Erases the contact: its attributes and tags go, and its row stays as what its journeys and messages point at,
+     * without its number, its time zone, its consent or when it last wrote. Empty when it was erased already (or
+     * never existed).
+     */
+    Optional<Erased> erase(UUID id, Instant at) {
+        int erased = jdbc.sql("UPDATE contacts SET phone = NULL, time_zone = NULL, consent_marketing = FALSE,"
+                        + " consent_utility = FALSE, consent_authentication = FALSE, opted_out = FALSE, opted_out_at = NULL,"
+                        + " not_on_whatsapp = FALSE, last_active_at = NULL, updated_at = ?, erased_at = ?"
+                        + " WHERE id = ? AND erased_at IS NULL")
+                .params(Times.utc(at), Times.utc(at), id).update();
+        if (erased == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new Erased(jdbc.sql("DELETE FROM contact_attributes WHERE contact_id = ?").param(id).update(),
+                jdbc.sql("DELETE FROM contact_tags WHERE contact_id = ?").param(id).update()));
+    }
+
+    /** When the contact was erased; empty when it was not, or never existed. */
+    Optional<Instant> erasedAt(UUID id) {
+        return jdbc.sql("SELECT erased_at FROM contacts WHERE id = ? AND erased_at IS NOT NULL").param(id)
+                .query((rs, n) -> Times.instant(rs, "erased_at")).optional();
     }
 
     void markActive(UUID id, Instant at) {

@@ -26,6 +26,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class Contacts {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Contacts.class);
+
     static final Pattern ATTRIBUTE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,99}");
     static final int MAX_VALUE_LENGTH = 4000;
     static final int MAX_TAG_LENGTH = 100;
@@ -39,15 +41,18 @@ public class Contacts {
     private final TransactionTemplate transactions;
     private final org.springframework.context.ApplicationEventPublisher events;
     private final OptOutKeywords keywords;
+    private final org.springframework.beans.factory.ObjectProvider<PersonalData> personalData;
 
     Contacts(ContactStore store, ContactSettings settings, Clock clock, TransactionTemplate transactions,
-             org.springframework.context.ApplicationEventPublisher events) {
+             org.springframework.context.ApplicationEventPublisher events,
+             org.springframework.beans.factory.ObjectProvider<PersonalData> personalData) {
         this.store = store;
         this.phoneNumbers = new PhoneNumbers(settings.defaultRegion());
         this.clock = clock;
         this.transactions = transactions;
         this.events = events;
         this.keywords = new OptOutKeywords(settings.optOutKeywords(), settings.optInKeywords());
+        this.personalData = personalData;
     }
 
     public PhoneNumbers phoneNumbers() {
@@ -64,8 +69,43 @@ public class Contacts {
     }
 
     public Contact get(UUID id) {
-        return store.find(id).orElseThrow(() -> ApiException.notFound("Contact", id));
+        return store.find(id).orElseThrow(() -> notFound(id));
     }
+
+    /** A 404 for a contact that is not there, saying when it was erased if it was. */
+    private ApiException notFound(UUID id) {
+        return store.erasedAt(id)
+                .map(at -> new ApiException(HttpStatus.NOT_FOUND, "not_found", "Contact " + id + " was erased at " + at))
+                .orElseGet(() -> ApiException.notFound("Contact", id));
+    }
+
+    /**
+     * Erases a contact, for good: its number, attributes, tags, consent and time zone, and what the other features
+     * keep of it ({@link PersonalData}: its journeys under way are cancelled and their variables emptied, its queued
+     * messages withdrawn, the texts and numbers of its messages and replies and its report rows' number and description
+     * removed). What stays is what counts and statuses need: its id, and its messages' and journeys' statuses, steps and
+     * times. The number is free afterwards: a contact created with it later is someone new. All in one transaction.
+     */
+    public ContactErasure erase(UUID id) {
+        ContactErasure erasure = io.reach.shared.PassingFailures.retry(() -> transactions.execute(tx -> {
+            if (!store.exists(id)) {
+                throw notFound(id);
+            }
+            // The other features first: a journey's turn locks its journey, then its contact, and so does this.
+            Map<String, Integer> erased = new java.util.LinkedHashMap<>();
+            personalData.orderedStream().forEach(holder -> holder.erase(id).forEach((kind, count) -> erased.merge(kind, count, Integer::sum)));
+            Instant now = clock.instant();
+            ContactStore.Erased own = store.erase(id, now).orElseThrow(() -> notFound(id)); // erased meanwhile: undone
+            erased.put("attributes", own.attributes());
+            erased.put("tags", own.tags());
+            return new ContactErasure(id, now, erased);
+        }), ERASURE_PATIENCE);
+        log.info("Erased contact {}: {}", id, erasure.erased());
+        return erasure;
+    }
+
+    /** How long an erasure is tried again after a deadlock with work on the same contact (which passes). */
+    private static final java.time.Duration ERASURE_PATIENCE = java.time.Duration.ofSeconds(10);
 
     public Optional<Contact> findByPhone(String e164) {
         return store.findByPhone(e164);

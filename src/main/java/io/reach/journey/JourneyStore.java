@@ -294,6 +294,28 @@ class JourneyStore {
         return ids;
     }
 
+    /** What a contact's erasure emptied of its journeys: the journeys and the report rows they wrote. */
+    record ErasedJourneys(int journeys, int reportRows) {}
+
+    /**
+     * Empties what the contact's journeys (none under way: the caller cancelled those) keep of it: their variables,
+     * entry keys and errors (an error stays said as {@code error}), their steps' outcomes (a set attribute's value, a
+     * reply's text, a fetch's URL), their report rows' number and description. Their states, paths, branches and times
+     * stay, as their counts do.
+     */
+    ErasedJourneys eraseOf(UUID contactId, String error) {
+        int reportRows = jdbc.sql("UPDATE report_rows SET message_to = NULL, description = NULL"
+                        + " WHERE journey_id IN (SELECT id FROM journeys WHERE contact_id = ?)")
+                .param(contactId).update();
+        jdbc.sql("UPDATE journey_steps SET outcome = NULL WHERE journey_id IN (SELECT id FROM journeys WHERE contact_id = ?)"
+                        + " AND outcome IS NOT NULL")
+                .param(contactId).update();
+        int journeys = jdbc.sql("UPDATE journeys SET variables = '{}', entry_key = NULL, waiting_for = NULL,"
+                        + " decision_detail = NULL, error = CASE WHEN error IS NULL THEN NULL ELSE ? END WHERE contact_id = ?")
+                .params(described(error), contactId).update();
+        return new ErasedJourneys(journeys, reportRows);
+    }
+
     /** The messages these journeys' steps sent (or queued). */
     List<UUID> messagesOf(List<UUID> journeyIds) {
         if (journeyIds.isEmpty()) {

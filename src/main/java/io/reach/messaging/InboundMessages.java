@@ -107,6 +107,15 @@ public class InboundMessages {
         return Optional.of(message);
     }
 
+    /**
+     * Empties the messages the contact wrote of its number, their texts and their payloads as they came; their types,
+     * quick replies' payloads (the business's own), times and the messages they answer stay. How many.
+     */
+    int eraseOf(UUID contactId) {
+        return jdbc.sql("UPDATE inbound_messages SET from_phone = NULL, text = NULL, raw = NULL WHERE contact_id = ?")
+                .param(contactId).update();
+    }
+
     /** Whether an inbound message's sender is a phone number ("+" and digits), which a contact can have. */
     static boolean isPhoneNumber(String from) {
         return from != null && from.length() > 1 && from.charAt(0) == '+' && from.chars().skip(1).allMatch(c -> c >= '0' && c <= '9');

@@ -563,6 +563,23 @@ public class Messages {
                 .query(UUID.class).list();
     }
 
+    /**
+     * Empties the contact's messages of its number and their texts (what was asked of the provider, the text as sent),
+     * and the statuses kept as they came for them of their payloads; their statuses, times, errors and category stay,
+     * as do their counts. Every one still queued has a withdrawal pending first ({@code reason}): one a dispatcher is
+     * taking at this moment is sent, and never tried again. How many messages were emptied.
+     */
+    int eraseOf(UUID contactId, String reason) {
+        jdbc.sql("UPDATE messages SET withdrawal_pending = ? WHERE contact_id = ? AND status = 'QUEUED'"
+                        + " AND withdrawal_pending IS NULL")
+                .params(io.reach.shared.Texts.clip(reason, 1000), contactId).update();
+        jdbc.sql("UPDATE unmatched_statuses SET payload = '' WHERE provider_message_id IN (SELECT provider_message_id"
+                        + " FROM messages WHERE contact_id = ? AND provider_message_id IS NOT NULL)")
+                .param(contactId).update();
+        return jdbc.sql("UPDATE messages SET recipient = NULL, request_body = NULL, rendered_text = NULL WHERE contact_id = ?")
+                .param(contactId).update();
+    }
+
     /** The contact's messages of this category still queued. */
     List<UUID> queuedFor(UUID contactId, io.reach.shared.MessageCategory category) {
         return jdbc.sql("SELECT id FROM messages WHERE contact_id = ? AND status = 'QUEUED' AND category = ?")

@@ -1,0 +1,209 @@
+package io.reach.contact;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.reach.support.Api;
+import io.reach.support.FlowFixtures;
+import io.reach.support.ReachIntegrationTest;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A contact erased through the API: its number and what it wrote or was told go from every table that kept them,
+ * what was under way for it stops, the counts and statuses stay, and its number is free for someone new. Over the
+ * sandbox's WhatsApp (its handsets +3161301… read and tap "Yes") and an SMS sender whose SMSC is down.
+ */
+@TestPropertySource(properties = {"reach.sandbox.rules-file=classpath:sandbox/flow-handsets.yml",
+        "reach.journeys.poll-interval=100ms"})
+class ContactErasureIT extends ReachIntegrationTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final AtomicInteger NUMBERS = new AtomicInteger(7000);
+    // The tables that keep what a contact is, wrote or was sent (webhook_inbox, a callback as it came, is kept for
+    // reach.messaging.keep-processed-callbacks and not searched: see README).
+    private static final List<String> TABLES = List.of("contacts", "contact_attributes", "contact_tags", "messages",
+            "message_events", "inbound_messages", "unmatched_statuses", "journeys", "journey_steps", "report_rows",
+            "sms_parts");
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Test
+    void erasesTheContactsNumberTextsAndVariablesFromEveryTableAndStopsWhatWasUnderWayForIt() throws Exception {
+        int n = NUMBERS.incrementAndGet();
+        String phone = "+3161301" + n;
+        String name = "Annemarie" + n;
+        String order = "ORD-SECRET-" + n;
+        String typed = "My address is Secret Street " + n;
+        String smsText = "Your code is SECRET-SMS-" + n;
+        FlowFixtures.orderReadyTemplate(api);
+        Api.Response created = api.post("/api/v1/contacts", Map.of("phone", phone, "consent", Map.of("utility", true),
+                "attributes", Map.of("first_name", name, "note", "SECRET-NOTE-" + n), "tags", List.of("vip-" + n)));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String contact = created.json().path("id").asString();
+        String flowId = FlowFixtures.publish(api, """
+                {"name":"erasure-%d","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["{{order}}"],"bodyParameters":["{{contact.first_name}}","{{order}}"],"next":"reply"},
+                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"P1D",
+                  "branches":{"YES":"report","any_text":"report","no_reply":"end"}},
+                 {"id":"report","type":"add_report_row","status":"answered","description":"{{order}} for {{contact.first_name}}",
+                  "next":"remember"},
+                 {"id":"remember","type":"set_attribute","attribute":"last_order","value":"{{order}}","next":"wait"},
+                 {"id":"wait","type":"wait","duration":"P1D","next":"end"},
+                 {"id":"end","type":"end"}]}""".formatted(n));
+        Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("contactId", contact,
+                "variables", Map.of("order", order), "key", "key-SECRET-" + n));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        String journey = started.json().path("journeyId").asString();
+        // The handset taps "Yes": the journey writes its report row, sets an attribute and waits a day.
+        await().atMost(PATIENCE).until(() -> "wait".equals(api.get("/api/v1/journeys/" + journey).json().path("currentStep").asString()));
+        Api.Response wrote = api.post("/api/v1/sandbox/inbound-messages", Map.of("from", phone, "text", typed));
+        assertThat(wrote.status()).as(wrote.body()).isEqualTo(202);
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/inbound-messages?contactId=" + contact).json().size() == 2);
+        // An SMS that stays queued: its sender's SMSC does not answer.
+        String sms = queuedSms(phone, smsText);
+        JsonNode countsBefore = counts(flowId);
+        String[] kept = {phone, name, order, typed, smsText, "SECRET-NOTE-" + n, "vip-" + n, "key-SECRET-" + n};
+        assertThat(tablesHolding(kept).stream().map(held -> held.substring(held.indexOf(": ") + 2)).distinct())
+                .as("each is kept somewhere before the erasure").containsExactlyInAnyOrder(kept);
+
+        Api.Response erased = api.delete("/api/v1/contacts/" + contact);
+
+        assertThat(erased.status()).as(erased.body()).isEqualTo(200);
+        assertThat(erased.json().path("id").asString()).isEqualTo(contact);
+        assertThat(erased.json().path("erasedAt").isString()).isTrue();
+        assertThat(erased.json().path("erased").toString()).isEqualTo(("{\"journeysCancelled\":1,\"journeys\":1,"
+                + "\"reportRows\":1,\"messagesWithdrawn\":1,\"messages\":2,\"inboundMessages\":2,\"attributes\":3,\"tags\":1}"));
+        assertThat(tablesHolding(kept)).as("tables still holding the contact's data").isEmpty();
+        // Read afterwards: gone, said as erased; what was under way stopped, with why.
+        Api.Response read = api.get("/api/v1/contacts/" + contact);
+        assertThat(read.status()).isEqualTo(404);
+        assertThat(read.json().path("message").asString()).startsWith("Contact " + contact + " was erased at ");
+        assertThat(api.delete("/api/v1/contacts/" + contact).status()).as("erased already").isEqualTo(404);
+        JsonNode cancelled = api.get("/api/v1/journeys/" + journey).json();
+        assertThat(cancelled.path("state").asString()).isEqualTo("CANCELLED");
+        assertThat(cancelled.path("variables").size()).isZero();
+        assertThat(cancelled.path("error").asString()).isEqualTo(PersonalData.ERASED);
+        JsonNode path = api.get("/api/v1/journeys/" + journey + "/path").json();
+        assertThat(path.valueStream().map(step -> step.path("stepId").asString()).toList())
+                .containsExactly("send", "reply", "report", "remember", "wait");
+        assertThat(path.valueStream().filter(step -> step.has("outcome")).toList()).isEmpty();
+        assertThat(path.path(1).path("branch").asString()).isEqualTo("YES");
+        JsonNode withdrawn = api.get("/api/v1/messages/" + sms).json();
+        assertThat(withdrawn.path("status").asString()).isEqualTo("blocked");
+        assertThat(withdrawn.path("blockedReason").asString()).isEqualTo(PersonalData.ERASED);
+        assertThat(withdrawn.has("recipient")).isFalse();
+        JsonNode whatsApp = api.get("/api/v1/messages?contactId=" + contact).json().valueStream()
+                .filter(message -> message.path("channel").asString().equals("whatsapp")).findFirst().orElseThrow();
+        assertThat(whatsApp.path("status").asString()).as("its status stays").isEqualTo("read");
+        assertThat(whatsApp.has("renderedText")).isFalse();
+        JsonNode report = api.get("/api/v1/flows/" + flowId + "/reports").json().path(0);
+        assertThat(report.path("status").asString()).isEqualTo("answered");
+        assertThat(report.has("messageTo") || report.has("description")).isFalse();
+        // The counts of what journeys did stay; the journey that waited is counted cancelled.
+        JsonNode countsAfter = counts(flowId);
+        for (String step : List.of("send", "reply", "report", "remember", "wait")) {
+            assertThat(countsAfter.path("steps").path(step).path("entered").asLong()).as(step)
+                    .isEqualTo(countsBefore.path("steps").path(step).path("entered").asLong()).isEqualTo(1);
+        }
+        assertThat(FlowFixtures.branches(countsAfter, "reply")).isEqualTo(Map.of("YES", 1L));
+        assertThat(countsBefore.path("waiting").asLong()).isEqualTo(1);
+        assertThat(countsAfter.path("waiting").asLong()).isZero();
+        // The erased contact can be named by nothing; its number is free for someone new.
+        assertThat(api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json()).isEmpty();
+        assertThat(api.get("/api/v1/contacts?tag=vip-" + n).json()).isEmpty();
+        Api.Response again = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("contactId", contact));
+        assertThat(again.status()).as(again.body()).isEqualTo(404);
+        assertThat(api.get("/api/v1/contacts/" + contact + "/conversation").status()).isEqualTo(404);
+        Api.Response someoneNew = api.post("/api/v1/contacts", Map.of("phone", phone));
+        assertThat(someoneNew.status()).as(someoneNew.body()).isEqualTo(201);
+        assertThat(someoneNew.json().path("id").asString()).isNotEqualTo(contact);
+        assertThat(someoneNew.json().path("attributes").size()).isZero();
+        assertThat(api.get("/api/v1/messages?contactId=" + someoneNew.json().path("id").asString()).json()).isEmpty();
+    }
+
+    @Test
+    void anAudienceTakesNoErasedContact() {
+        int n = NUMBERS.incrementAndGet();
+        String tag = "audience-" + n;
+        String kept = id(api.post("/api/v1/contacts", Map.of("phone", "+3161302" + n, "tags", List.of(tag))));
+        String erased = id(api.post("/api/v1/contacts", Map.of("phone", "+3161303" + n, "tags", List.of(tag))));
+        // Without a filter an audience is every contact: the erased one is not among them.
+        String everyone = FlowFixtures.publish(api, """
+                {"name":"everyone-%d","entry":{"type":"audience"},"start":"end","steps":[{"id":"end","type":"end"}]}"""
+                .formatted(n));
+        assertThat(api.delete("/api/v1/contacts/" + erased).status()).isEqualTo(200);
+
+        FlowFixtures.launch(api, everyone);
+
+        List<String> started = api.followPages("/api/v1/flows/" + everyone + "/journeys?limit=1000").stream()
+                .flatMap(JsonNode::valueStream).map(journey -> journey.path("contactId").asString()).toList();
+        assertThat(started).contains(kept).doesNotContain(erased);
+        assertThat(Api.ids(api.get("/api/v1/contacts?tag=" + tag).json())).containsExactly(kept);
+        assertThat(api.followPages("/api/v1/contacts?limit=1000").stream().flatMap(page -> Api.ids(page).stream()))
+                .contains(kept).doesNotContain(erased);
+    }
+
+    @Test
+    void anUnknownContactIsA404AndAMalformedIdA400() {
+        Api.Response unknown = api.delete("/api/v1/contacts/" + io.reach.shared.Ids.newId());
+        Api.Response malformed = api.delete("/api/v1/contacts/anna");
+
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().path("message").asString()).endsWith("does not exist");
+        assertThat(malformed.status()).isEqualTo(400);
+        assertThat(malformed.json().path("details").path(0).path("field").asString()).isEqualTo("id");
+    }
+
+    /** Sends an SMS through a new sender whose SMSC does not answer: it stays queued; its id. */
+    private String queuedSms(String phone, String text) throws java.io.IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        String sender = "down-smsc-" + NUMBERS.incrementAndGet();
+        Api.Response registered = api.post("/api/v1/senders", Map.of("name", sender, "channel", "sms", "provider", "smpp",
+                "fromAddress", "Reach", "secret", "x", "settings", Map.of("host", "127.0.0.1",
+                        "port", String.valueOf(closedPort), "systemId", "reach")));
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        Api.Response sent = api.post("/api/v1/messages/sms", Map.of("sender", sender, "to", phone, "text", text,
+                "category", "utility"));
+        assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+        String id = sent.json().path("messageId").asString();
+        assertThat(api.get("/api/v1/messages/" + id).json().path("status").asString()).isEqualTo("queued");
+        return id;
+    }
+
+    private JsonNode counts(String flowId) {
+        return api.get("/api/v1/flows/" + flowId + "/versions/1/counts").json();
+    }
+
+    /** Which of {@code values} the tables of {@link #TABLES} hold, each as "table: value". */
+    private List<String> tablesHolding(String... values) {
+        List<String> held = new java.util.ArrayList<>();
+        for (String table : TABLES) {
+            List<String> rows = jdbc.sql("SELECT * FROM " + table).query().listOfRows().stream().map(Object::toString).toList();
+            for (String value : values) {
+                if (rows.stream().anyMatch(row -> row.contains(value))) {
+                    held.add(table + ": " + value);
+                }
+            }
+        }
+        return held;
+    }
+
+    private static String id(Api.Response created) {
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        return created.json().path("id").asString();
+    }
+}

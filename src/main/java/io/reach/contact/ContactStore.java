@@ -59,6 +59,11 @@ class ContactStore {
         return jdbc.sql("SELECT id FROM contacts WHERE id = ? AND erased_at IS NULL").param(id).query(UUID.class).optional().isPresent();
     }
 
+    /** The number of the contact, unless it was erased (or never existed). */
+    Optional<String> phoneOf(UUID id) {
+        return jdbc.sql("SELECT phone FROM contacts WHERE id = ? AND erased_at IS NULL").param(id).query(String.class).optional();
+    }
+
     Optional<UUID> idByPhone(String e164) {
         return jdbc.sql("SELECT id FROM contacts WHERE phone = ?").param(e164).query(UUID.class).optional();
     }

@@ -88,12 +88,11 @@ public class Contacts {
      */
     public ContactErasure erase(UUID id) {
         ContactErasure erasure = io.reach.shared.PassingFailures.retry(() -> transactions.execute(tx -> {
-            if (!store.exists(id)) {
-                throw notFound(id);
-            }
+            String phone = store.phoneOf(id).orElseThrow(() -> notFound(id));
             // The other features first: a journey's turn locks its journey, then its contact, and so does this.
             Map<String, Integer> erased = new java.util.LinkedHashMap<>();
-            personalData.orderedStream().forEach(holder -> holder.erase(id).forEach((kind, count) -> erased.merge(kind, count, Integer::sum)));
+            personalData.orderedStream().forEach(holder -> holder.erase(id, phone)
+                    .forEach((kind, count) -> erased.merge(kind, count, Integer::sum)));
             Instant now = clock.instant();
             ContactStore.Erased own = store.erase(id, now).orElseThrow(() -> notFound(id)); // erased meanwhile: undone
             erased.put("attributes", own.attributes());

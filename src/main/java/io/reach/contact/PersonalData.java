@@ -14,8 +14,9 @@ public interface PersonalData {
     String ERASED = "erased: the contact was erased";
 
     /**
-     * Erases what this feature keeps about the contact, in the caller's transaction, and stops what it would still do
-     * for it; how many of each kind of thing it erased or stopped ({@code "messagesWithdrawn": 2}).
+     * Erases what this feature keeps about the contact whose number was {@code phone} (E.164), in the caller's
+     * transaction, and stops what it would still do for it; how many of each kind of thing it erased or stopped
+     * ({@code "messagesWithdrawn": 2}).
      */
-    Map<String, Integer> erase(UUID contactId);
+    Map<String, Integer> erase(UUID contactId, String phone);
 }

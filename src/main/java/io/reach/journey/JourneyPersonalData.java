@@ -26,7 +26,7 @@ class JourneyPersonalData implements PersonalData {
     }
 
     @Override
-    public Map<String, Integer> erase(UUID contactId) {
+    public Map<String, Integer> erase(UUID contactId, String phone) {
         List<UUID> cancelled = store.cancel(store.underWay(contactId, null), ERASED);
         int withdrawn = cancelled.isEmpty() ? 0 : messages.withdraw(store.messagesOf(cancelled), ERASED).size();
         JourneyStore.ErasedJourneys erased = store.eraseOf(contactId, ERASED);

@@ -25,10 +25,10 @@ class MessagePersonalData implements PersonalData {
     }
 
     @Override
-    public Map<String, Integer> erase(UUID contactId) {
+    public Map<String, Integer> erase(UUID contactId, String phone) {
         Map<String, Integer> erased = new LinkedHashMap<>();
         erased.put("messagesWithdrawn", messages.withdraw(messages.queuedFor(contactId), ERASED).size());
-        erased.put("messages", messages.eraseOf(contactId, ERASED));
+        erased.put("messages", messages.eraseOf(contactId, phone, ERASED));
         erased.put("inboundMessages", inboundMessages.eraseOf(contactId));
         return erased;
     }

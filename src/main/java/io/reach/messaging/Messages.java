@@ -564,21 +564,35 @@ public class Messages {
     }
 
     /**
-     * Empties the contact's messages of its number and their texts (what was asked of the provider, the text as sent),
-     * and the statuses kept as they came for them of their payloads; their statuses, times, errors and category stay,
-     * as do their counts. Every one still queued has a withdrawal pending first ({@code reason}): one a dispatcher is
-     * taking at this moment is sent, and never tried again. How many messages were emptied.
+     * Empties the contact's messages of its number {@code phone} and their texts (what was asked of the provider, the
+     * text as sent, the idempotency key its sender chose), and of the number wherever a provider's error names it (as
+     * Twilio's do: "The 'To' number +1555… is not …"), in their timelines too; and the statuses kept as they came for
+     * them of their payloads. Their statuses, times, errors otherwise and category stay, as do their counts. Every one
+     * still queued has a withdrawal pending first ({@code reason}): one a dispatcher is taking at this moment is sent,
+     * and never tried again. How many messages were emptied.
      */
-    int eraseOf(UUID contactId, String reason) {
+    int eraseOf(UUID contactId, String phone, String reason) {
         jdbc.sql("UPDATE messages SET withdrawal_pending = ? WHERE contact_id = ? AND status = 'QUEUED'"
                         + " AND withdrawal_pending IS NULL")
                 .params(io.reach.shared.Texts.clip(reason, 1000), contactId).update();
         jdbc.sql("UPDATE unmatched_statuses SET payload = '' WHERE provider_message_id IN (SELECT provider_message_id"
                         + " FROM messages WHERE contact_id = ? AND provider_message_id IS NOT NULL)")
                 .param(contactId).update();
-        return jdbc.sql("UPDATE messages SET recipient = NULL, request_body = NULL, rendered_text = NULL WHERE contact_id = ?")
-                .param(contactId).update();
+        // The number as E.164, then its digits alone (as an SMSC or a provider may write it).
+        String digits = phone.substring(1);
+        String withoutNumber = "REPLACE(REPLACE(%1$s, ?, '" + ERASED_NUMBER + "'), ?, '" + ERASED_NUMBER + "')";
+        String errors = "error_title = " + withoutNumber.formatted("error_title") + ", error_details = "
+                + withoutNumber.formatted("error_details");
+        jdbc.sql("UPDATE message_events SET " + errors + " WHERE message_id IN (SELECT id FROM messages WHERE contact_id = ?)"
+                        + " AND (error_title IS NOT NULL OR error_details IS NOT NULL)")
+                .params(phone, digits, phone, digits, contactId).update();
+        return jdbc.sql("UPDATE messages SET recipient = NULL, request_body = NULL, rendered_text = NULL, idempotency_key = NULL, "
+                        + errors + " WHERE contact_id = ?")
+                .params(phone, digits, phone, digits, contactId).update();
     }
+
+    /** What an erased contact's number is replaced with in the errors its providers gave. */
+    static final String ERASED_NUMBER = "(erased number)";
 
     /** The contact's messages of this category still queued. */
     List<UUID> queuedFor(UUID contactId, io.reach.shared.MessageCategory category) {

@@ -72,6 +72,15 @@ class ContactErasureIT extends ReachIntegrationTest {
         await().atMost(PATIENCE).until(() -> api.get("/api/v1/inbound-messages?contactId=" + contact).json().size() == 2);
         // An SMS that stays queued: its sender's SMSC does not answer.
         String sms = queuedSms(phone, smsText);
+        String whatsAppMessage = api.get("/api/v1/messages?contactId=" + contact).json().valueStream()
+                .filter(message -> message.path("channel").asString().equals("whatsapp")).findFirst().orElseThrow()
+                .path("id").asString();
+        // Errors that name the number, as Twilio's do (the sandbox's do not): on the message, and in a timeline.
+        jdbc.sql("UPDATE messages SET error_code = 21211, error_title = ?, error_details = ? WHERE id = ?")
+                .params("Invalid 'To' Phone Number", "The 'To' number " + phone + " is not reachable",
+                        java.util.UUID.fromString(sms)).update();
+        jdbc.sql("UPDATE message_events SET error_details = ? WHERE message_id = ?")
+                .params("Undeliverable to " + phone.substring(1), java.util.UUID.fromString(whatsAppMessage)).update();
         JsonNode countsBefore = counts(flowId);
         String[] kept = {phone, name, order, typed, smsText, "SECRET-NOTE-" + n, "vip-" + n, "key-SECRET-" + n};
         assertThat(tablesHolding(kept).stream().map(held -> held.substring(held.indexOf(": ") + 2)).distinct())
@@ -103,8 +112,10 @@ class ContactErasureIT extends ReachIntegrationTest {
         assertThat(withdrawn.path("status").asString()).isEqualTo("blocked");
         assertThat(withdrawn.path("blockedReason").asString()).isEqualTo(PersonalData.ERASED);
         assertThat(withdrawn.has("recipient")).isFalse();
-        JsonNode whatsApp = api.get("/api/v1/messages?contactId=" + contact).json().valueStream()
-                .filter(message -> message.path("channel").asString().equals("whatsapp")).findFirst().orElseThrow();
+        assertThat(withdrawn.path("error").path("details").asString()).isEqualTo("The 'To' number (erased number) is not reachable");
+        JsonNode whatsApp = api.get("/api/v1/messages/" + whatsAppMessage).json();
+        assertThat(whatsApp.path("timeline").path(0).path("errorDetails").asString())
+                .isEqualTo("Undeliverable to (erased number)");
         assertThat(whatsApp.path("status").asString()).as("its status stays").isEqualTo("read");
         assertThat(whatsApp.has("renderedText")).isFalse();
         JsonNode report = api.get("/api/v1/flows/" + flowId + "/reports").json().path(0);

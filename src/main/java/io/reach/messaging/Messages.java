@@ -896,8 +896,11 @@ public class Messages {
                             rs.getString("error_details"), rs.getString("pricing")))
                     .single();
             applyLocked(messageId, report, true);
-            jdbc.sql("UPDATE unmatched_statuses SET matched_message_id = ? WHERE id = ?")
-                    .params(messageId, unmatchedId).update();
+            // A message without its number is an erased contact's: its status, come after the erasure, is kept
+            // without the payload that names the number, as the erasure left those that came before.
+            jdbc.sql("UPDATE unmatched_statuses SET matched_message_id = ?, payload = CASE WHEN EXISTS (SELECT 1 FROM"
+                            + " messages WHERE id = ? AND recipient IS NULL) THEN '' ELSE payload END WHERE id = ?")
+                    .params(messageId, messageId, unmatchedId).update();
         }
         return ids.size();
     }

@@ -144,6 +144,63 @@ class ContactErasureIT extends ReachIntegrationTest {
     }
 
     @Test
+    void erasuresAmidJourneysAtWorkAreAllAnsweredAndLeaveNothingUnderWayNorTheirNumbersBehind() throws Exception {
+        int first = NUMBERS.getAndAdd(20) + 1;
+        FlowFixtures.orderReadyTemplate(api);
+        // The handsets +3161302… read and never answer: no message of theirs comes after the erasure.
+        String flowId = FlowFixtures.publish(api, """
+                {"name":"erasure-busy-%d","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["{{order}}"],"bodyParameters":["{{contact.first_name}}","{{order}}"],"next":"reply"},
+                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"P1D",
+                  "branches":{"YES":"end","any_text":"end","no_reply":"end"}},
+                 {"id":"end","type":"end"}]}""".formatted(first));
+        List<String> phones = new java.util.ArrayList<>();
+        List<String> contacts = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            phones.add("+3161302" + (first + i));
+            contacts.add(id(api.post("/api/v1/contacts", Map.of("phone", phones.getLast(), "consent", Map.of("utility", true),
+                    "attributes", Map.of("first_name", "Busy")))));
+        }
+
+        // Each contact's journey started, and the contact erased at once: while its journey is taken up, sends, its
+        // message is handed over, its statuses come in. Four contacts at a time.
+        List<String> journeys = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.ExecutorService erasing = java.util.concurrent.Executors.newFixedThreadPool(4);
+        List<Api.Response> erased;
+        try {
+            erased = erasing.invokeAll(contacts.stream().<java.util.concurrent.Callable<Api.Response>>map(contact -> () -> {
+                Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("contactId", contact,
+                        "variables", Map.of("order", "B-" + contact.substring(0, 4))));
+                assertThat(started.status()).as(started.body()).isEqualTo(201);
+                journeys.add(started.json().path("journeyId").asString());
+                return api.delete("/api/v1/contacts/" + contact);
+            }).toList()).stream().map(future -> {
+                try {
+                    return future.get();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).toList();
+        } finally {
+            erasing.shutdownNow();
+        }
+
+        assertThat(erased).allSatisfy(response -> assertThat(response.status()).as(response.body()).isEqualTo(200));
+        assertThat(journeys).hasSize(20).allSatisfy(journey -> assertThat(api.get("/api/v1/journeys/" + journey).json().path("state")
+                .asString()).isEqualTo("CANCELLED"));
+        // A message its dispatcher was handing over went out; the others were withdrawn. Once the handsets have read
+        // what went out, no message is queued, none names its number, and no table holds one.
+        List<String> outcomes = List.of("blocked", "read");
+        await().atMost(PATIENCE).until(() -> contacts.stream().flatMap(contact -> api.get("/api/v1/messages?contactId="
+                + contact).json().valueStream()).allMatch(message -> outcomes.contains(message.path("status").asString())));
+        List<JsonNode> messages = contacts.stream().flatMap(contact -> api.get("/api/v1/messages?contactId=" + contact)
+                .json().valueStream()).toList();
+        assertThat(messages).hasSizeLessThanOrEqualTo(20).noneMatch(message -> message.has("recipient"));
+        assertThat(tablesHolding(phones.toArray(String[]::new))).isEmpty();
+    }
+
+    @Test
     void anAudienceTakesNoErasedContact() {
         int n = NUMBERS.incrementAndGet();
         String tag = "audience-" + n;

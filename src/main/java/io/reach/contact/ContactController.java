@@ -30,9 +30,11 @@ import org.springframework.web.bind.annotation.RestController;
 class ContactController {
 
     private final Contacts contacts;
+    private final tools.jackson.databind.json.JsonMapper json;
 
-    ContactController(Contacts contacts) {
+    ContactController(Contacts contacts, tools.jackson.databind.json.JsonMapper json) {
         this.contacts = contacts;
+        this.json = json;
     }
 
     @ApiResponse(responseCode = "201", description = "the contact created")
@@ -67,6 +69,32 @@ class ContactController {
     @DeleteMapping("/{id}")
     ContactErasure erase(@PathVariable String id) {
         return contacts.erase(Ids.parse("id", id));
+    }
+
+    /**
+     * Everything Reach keeps about a contact, as one JSON document to download, written as it is read (see
+     * {@link Contacts#export}): for a person's request to see what is kept of them, before an erasure, or to take it
+     * elsewhere. An export cut short by a failure is not valid JSON.
+     */
+    @ApiResponse(responseCode = "200", description = "{exportedAt, contact, journeys: [{journey, path, reportRows}],"
+            + " messages: [with their timelines], inboundMessages}")
+    @Operation(summary = "Everything Reach keeps about a contact: its journeys with their paths and report rows, its"
+            + " messages with their timelines, the messages it wrote")
+    @GetMapping(path = "/{id}/export", produces = "application/json")
+    void export(@PathVariable String id, jakarta.servlet.http.HttpServletResponse response) throws IOException {
+        java.util.UUID contactId = Ids.parse("id", id);
+        JsonExport[] written = new JsonExport[1];
+        contacts.export(contactId, (contact, at) -> {
+            response.setContentType("application/json");
+            response.setHeader("Content-Disposition", "attachment; filename=\"contact-" + contactId + ".json\"");
+            try {
+                written[0] = new JsonExport(json.createGenerator(response.getOutputStream()), contact, at);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return written[0];
+        });
+        written[0].finish();
     }
 
     /**

@@ -103,6 +103,17 @@ public class Contacts {
         return erasure;
     }
 
+    /**
+     * Writes everything Reach keeps about a contact to {@code export}, after {@code start} is given the contact (a
+     * contact that is not there, or was erased, is a 404 before anything is written): each feature's sections
+     * ({@link PersonalData#export}), read a page at a time, for a person's request to see what is kept of them.
+     */
+    public void export(UUID id, java.util.function.BiFunction<Contact, Instant, PersonalData.Export> start) {
+        Contact contact = get(id);
+        PersonalData.Export export = start.apply(contact, clock.instant());
+        personalData.orderedStream().forEach(holder -> holder.export(id, export));
+    }
+
     /** How long an erasure is tried again after a deadlock with work on the same contact (which passes). */
     private static final java.time.Duration ERASURE_PATIENCE = java.time.Duration.ofSeconds(10);
 

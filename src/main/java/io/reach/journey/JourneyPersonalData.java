@@ -17,12 +17,45 @@ import org.springframework.stereotype.Component;
 @Component
 class JourneyPersonalData implements PersonalData {
 
+    /** Journeys, or steps of a path, read at a time for an export. */
+    static final int PAGE = 100;
+
     private final JourneyStore store;
     private final Messages messages;
+    private final Reports reports;
 
-    JourneyPersonalData(JourneyStore store, Messages messages) {
+    JourneyPersonalData(JourneyStore store, Messages messages, Reports reports) {
         this.store = store;
         this.messages = messages;
+        this.reports = reports;
+    }
+
+    /** A journey as an export shows it: as the API does, with its whole path and the report rows it added. */
+    record ExportedJourney(Journey journey, List<JourneyStep> path, List<Reports.Row> reportRows) {}
+
+    /** The contact's journeys in every flow, newest first, each with its path and report rows. */
+    @Override
+    public void export(UUID contactId, Export export) {
+        export.section("journeys");
+        List<Journey> page;
+        Journey after = null;
+        do {
+            page = store.ofContact(contactId, null, after, PAGE);
+            for (Journey journey : page) {
+                export.item(new ExportedJourney(journey, wholePath(journey.id()), reports.ofJourney(journey.id())));
+            }
+            after = page.isEmpty() ? null : page.getLast();
+        } while (page.size() == PAGE);
+    }
+
+    private List<JourneyStep> wholePath(UUID journeyId) {
+        List<JourneyStep> path = new java.util.ArrayList<>();
+        List<JourneyStep> page;
+        do {
+            page = store.path(journeyId, path.isEmpty() ? 0 : path.getLast().seq(), PAGE);
+            path.addAll(page);
+        } while (page.size() == PAGE);
+        return path;
     }
 
     @Override

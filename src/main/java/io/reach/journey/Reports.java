@@ -65,18 +65,26 @@ public class Reports {
                     .query((rs, n) -> Times.instant(rs, "occurred_at")).optional()
                     .orElseThrow(() -> io.reach.shared.ApiException.invalidField("after", "no report row " + after + " in this flow"));
         }
-        io.reach.shared.OldestFirst page = io.reach.shared.OldestFirst.ofVersions("SELECT id, occurred_at, message_from,"
-                        + " message_to, status, description, journey_id, step_id, message_id FROM report_rows", "occurred_at",
+        io.reach.shared.OldestFirst page = io.reach.shared.OldestFirst.ofVersions("SELECT " + COLUMNS + " FROM report_rows", "occurred_at",
                 versionIds, "", List.of(), after == null ? null : new io.reach.shared.OldestFirst.After(afterTime, after),
                 limit, offset);
-        List<Row> rows = jdbc.sql(page.sql())
-                .params(page.params())
-                .query((rs, n) -> new Row(rs.getLong("id"), Times.instant(rs, "occurred_at"), rs.getString("message_from"),
-                        rs.getString("message_to"), rs.getString("status"), rs.getString("description"),
-                        rs.getObject("journey_id", UUID.class), rs.getString("step_id"), rs.getObject("message_id", UUID.class),
-                        null))
-                .list();
-        return withMessageStatuses(rows);
+        return withMessageStatuses(jdbc.sql(page.sql()).params(page.params()).query(Reports::row).list());
+    }
+
+    /** The rows a journey added, in the order it added them (by its index: journey and visit). */
+    List<Row> ofJourney(UUID journeyId) {
+        return withMessageStatuses(jdbc.sql("SELECT " + COLUMNS + " FROM report_rows WHERE journey_id = ? ORDER BY seq")
+                .param(journeyId).query(Reports::row).list());
+    }
+
+    private static final String COLUMNS = "id, occurred_at, message_from, message_to, status, description, journey_id,"
+            + " step_id, message_id";
+
+    /** A row as read, without its message's status. */
+    private static Row row(java.sql.ResultSet rs, int rowNum) throws java.sql.SQLException {
+        return new Row(rs.getLong("id"), Times.instant(rs, "occurred_at"), rs.getString("message_from"),
+                rs.getString("message_to"), rs.getString("status"), rs.getString("description"),
+                rs.getObject("journey_id", UUID.class), rs.getString("step_id"), rs.getObject("message_id", UUID.class), null);
     }
 
     /** The rows with their messages' statuses as they are now, read in one look-up for the page. */

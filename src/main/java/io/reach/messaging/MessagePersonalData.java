@@ -8,13 +8,16 @@ import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
- * A contact's messages and the messages it wrote, erased with it: those still queued are withdrawn, then every one is
- * emptied of its number and its texts (see {@link Messages#eraseOf}, {@link InboundMessages#eraseOf}). After the
- * journeys' part, whose cancellations withdraw their own messages first.
+ * A contact's messages and the messages it wrote, exported and erased with it. Erased: those still queued are
+ * withdrawn, then every one is emptied of its number and its texts (see {@link Messages#eraseOf},
+ * {@link InboundMessages#eraseOf}); after the journeys' part, whose cancellations withdraw their own messages first.
  */
 @Order(2)
 @Component
 class MessagePersonalData implements PersonalData {
+
+    /** Messages read at a time for an export. */
+    static final int PAGE = 100;
 
     private final Messages messages;
     private final InboundMessages inboundMessages;
@@ -22,6 +25,27 @@ class MessagePersonalData implements PersonalData {
     MessagePersonalData(Messages messages, InboundMessages inboundMessages) {
         this.messages = messages;
         this.inboundMessages = inboundMessages;
+    }
+
+    /** The contact's messages, then those it wrote, newest first, each with its timeline and the replies quoting it. */
+    @Override
+    public void export(UUID contactId, Export export) {
+        export.section("messages");
+        java.util.List<Message> page;
+        UUID after = null;
+        do {
+            page = messages.list(contactId, null, null, after, PAGE, 0);
+            page.forEach(message -> export.item(messages.find(message.id()).orElse(message)));
+            after = page.isEmpty() ? null : page.getLast().id();
+        } while (page.size() == PAGE);
+        export.section("inboundMessages");
+        java.util.List<InboundMessage> written;
+        after = null;
+        do {
+            written = inboundMessages.list(contactId, after, PAGE);
+            written.forEach(export::item);
+            after = written.isEmpty() ? null : written.getLast().id();
+        } while (written.size() == PAGE);
     }
 
     @Override

@@ -18,13 +18,14 @@ import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A contact erased through the API: its number and what it wrote or was told go from every table that kept them,
- * what was under way for it stops, the counts and statuses stay, and its number is free for someone new. Over the
- * sandbox's WhatsApp (its handsets +3161301… read and tap "Yes") and an SMS sender whose SMSC is down.
+ * What Reach keeps about a contact, through the API: exported whole as one document; and erased, when its number and
+ * what it wrote or was told go from every table that kept them, what was under way for it stops, the counts and
+ * statuses stay, and its number is free for someone new. Over the sandbox's WhatsApp (its handsets +3161301… read and
+ * tap "Yes") and an SMS sender whose SMSC is down.
  */
 @TestPropertySource(properties = {"reach.sandbox.rules-file=classpath:sandbox/flow-handsets.yml",
         "reach.journeys.poll-interval=100ms"})
-class ContactErasureIT extends ReachIntegrationTest {
+class PersonalDataIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final AtomicInteger NUMBERS = new AtomicInteger(7000);
@@ -38,43 +39,79 @@ class ContactErasureIT extends ReachIntegrationTest {
     JdbcClient jdbc;
 
     @Test
-    void erasesTheContactsNumberTextsAndVariablesFromEveryTableAndStopsWhatWasUnderWayForIt() throws Exception {
+    void exportsEverythingKeptAboutAContactAsOneDocument() throws Exception {
+        History history = contactWithAHistory();
+
+        Api.Response exported = api.get("/api/v1/contacts/" + history.contact() + "/export");
+
+        assertThat(exported.status()).as(exported.body()).isEqualTo(200);
+        assertThat(exported.headers().get("content-type")).singleElement().asString().startsWith("application/json");
+        assertThat(exported.headers().get("content-disposition")).singleElement()
+                .isEqualTo("attachment; filename=\"contact-" + history.contact() + ".json\"");
+        JsonNode document = exported.json();
+        assertThat(document.propertyNames()).containsExactly("exportedAt", "contact", "journeys", "messages", "inboundMessages");
+        assertThat(document.path("contact").path("phone").asString()).isEqualTo(history.phone());
+        assertThat(document.path("contact").path("attributes").path("last_order").asString()).isEqualTo(history.order());
+        assertThat(document.path("contact").path("tags").path(0).asString()).isEqualTo("vip-" + history.n());
+        JsonNode journey = document.path("journeys").path(0);
+        assertThat(document.path("journeys").size()).isEqualTo(1);
+        assertThat(journey.path("journey").path("id").asString()).isEqualTo(history.journey());
+        assertThat(journey.path("journey").path("variables").path("order").asString()).isEqualTo(history.order());
+        assertThat(journey.path("path").valueStream().map(step -> step.path("stepId").asString()).toList())
+                .containsExactly("send", "reply", "report", "remember", "wait");
+        assertThat(journey.path("path").path(3).path("outcome").asString()).isEqualTo("last_order = " + history.order());
+        assertThat(journey.path("reportRows").path(0).path("description").asString())
+                .isEqualTo(history.order() + " for " + history.name());
+        assertThat(journey.path("reportRows").path(0).path("messageTo").asString()).isEqualTo(history.phone());
+        // Newest first: the SMS, then the template with its timeline and the quick reply that answered it.
+        JsonNode messages = document.path("messages");
+        assertThat(Api.ids(messages)).containsExactly(history.sms(), history.whatsAppMessage());
+        assertThat(messages.path(0).path("renderedText").asString()).isEqualTo(history.smsText());
+        assertThat(messages.path(1).path("renderedText").asString()).contains(history.name(), history.order());
+        assertThat(messages.path(1).path("timeline").valueStream().map(event -> event.path("status").asString()))
+                .contains("sent", "delivered", "read");
+        assertThat(messages.path(1).path("replies").path(0).path("replyPayload").asString()).isEqualTo("YES");
+        assertThat(document.path("inboundMessages").valueStream().map(message -> message.path("text").asString()))
+                .containsExactly(history.typed(), "Yes");
+        // Once erased, there is nothing to export.
+        assertThat(api.delete("/api/v1/contacts/" + history.contact()).status()).isEqualTo(200);
+        Api.Response afterwards = api.get("/api/v1/contacts/" + history.contact() + "/export");
+        assertThat(afterwards.status()).isEqualTo(404);
+        assertThat(afterwards.json().path("message").asString()).contains("was erased at");
+    }
+
+    @Test
+    void exportsAContactsMessagesPageAfterPage() throws Exception {
         int n = NUMBERS.incrementAndGet();
-        String phone = "+3161301" + n;
-        String name = "Annemarie" + n;
-        String order = "ORD-SECRET-" + n;
-        String typed = "My address is Secret Street " + n;
-        String smsText = "Your code is SECRET-SMS-" + n;
-        FlowFixtures.orderReadyTemplate(api);
-        Api.Response created = api.post("/api/v1/contacts", Map.of("phone", phone, "consent", Map.of("utility", true),
-                "attributes", Map.of("first_name", name, "note", "SECRET-NOTE-" + n), "tags", List.of("vip-" + n)));
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
-        String contact = created.json().path("id").asString();
-        String flowId = FlowFixtures.publish(api, """
-                {"name":"erasure-%d","entry":{"type":"api"},"start":"send","steps":[
-                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
-                  "headerParameters":["{{order}}"],"bodyParameters":["{{contact.first_name}}","{{order}}"],"next":"reply"},
-                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"P1D",
-                  "branches":{"YES":"report","any_text":"report","no_reply":"end"}},
-                 {"id":"report","type":"add_report_row","status":"answered","description":"{{order}} for {{contact.first_name}}",
-                  "next":"remember"},
-                 {"id":"remember","type":"set_attribute","attribute":"last_order","value":"{{order}}","next":"wait"},
-                 {"id":"wait","type":"wait","duration":"P1D","next":"end"},
-                 {"id":"end","type":"end"}]}""".formatted(n));
-        Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("contactId", contact,
-                "variables", Map.of("order", order), "key", "key-SECRET-" + n));
-        assertThat(started.status()).as(started.body()).isEqualTo(201);
-        String journey = started.json().path("journeyId").asString();
-        // The handset taps "Yes": the journey writes its report row, sets an attribute and waits a day.
-        await().atMost(PATIENCE).until(() -> "wait".equals(api.get("/api/v1/journeys/" + journey).json().path("currentStep").asString()));
-        Api.Response wrote = api.post("/api/v1/sandbox/inbound-messages", Map.of("from", phone, "text", typed));
-        assertThat(wrote.status()).as(wrote.body()).isEqualTo(202);
-        await().atMost(PATIENCE).until(() -> api.get("/api/v1/inbound-messages?contactId=" + contact).json().size() == 2);
-        // An SMS that stays queued: its sender's SMSC does not answer.
-        String sms = queuedSms(phone, smsText);
-        String whatsAppMessage = api.get("/api/v1/messages?contactId=" + contact).json().valueStream()
-                .filter(message -> message.path("channel").asString().equals("whatsapp")).findFirst().orElseThrow()
-                .path("id").asString();
+        String phone = "+3161303" + n;
+        String contact = id(api.post("/api/v1/contacts", Map.of("phone", phone, "consent", Map.of("utility", true))));
+        String sender = downSmsSender();
+        List<String> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < 101; i++) { // more than a page of an export (100)
+            sent.add(queuedSms(sender, phone, "Message " + i));
+        }
+
+        JsonNode document = api.get("/api/v1/contacts/" + contact + "/export").json();
+
+        assertThat(Api.ids(document.path("messages"))).containsExactlyElementsOf(sent.reversed());
+        assertThat(document.path("journeys").isEmpty()).isTrue();
+        assertThat(document.path("inboundMessages").isEmpty()).isTrue();
+    }
+
+    @Test
+    void erasesTheContactsNumberTextsAndVariablesFromEveryTableAndStopsWhatWasUnderWayForIt() throws Exception {
+        History history = contactWithAHistory();
+        int n = history.n();
+        String phone = history.phone();
+        String name = history.name();
+        String order = history.order();
+        String typed = history.typed();
+        String smsText = history.smsText();
+        String contact = history.contact();
+        String flowId = history.flowId();
+        String journey = history.journey();
+        String sms = history.sms();
+        String whatsAppMessage = history.whatsAppMessage();
         // Errors that name the number, as Twilio's do (the sandbox's do not): on the message, and in a timeline.
         jdbc.sql("UPDATE messages SET error_code = 21211, error_title = ?, error_details = ? WHERE id = ?")
                 .params("Invalid 'To' Phone Number", "The 'To' number " + phone + " is not reachable",
@@ -233,8 +270,56 @@ class ContactErasureIT extends ReachIntegrationTest {
         assertThat(malformed.json().path("details").path(0).path("field").asString()).isEqualTo("id");
     }
 
-    /** Sends an SMS through a new sender whose SMSC does not answer: it stays queued; its id. */
-    private String queuedSms(String phone, String text) throws java.io.IOException {
+    /** What a contact went through, as {@link #contactWithAHistory} made it, and what identifies it. */
+    private record History(int n, String phone, String name, String order, String typed, String smsText, String contact,
+                           String flowId, String journey, String sms, String whatsAppMessage) {}
+
+    /**
+     * A contact with attributes and a tag, a journey that sent it a template it answered (a report row, an attribute
+     * set) and waits a day, a text it wrote, and an SMS queued for it that its SMSC does not take.
+     */
+    private History contactWithAHistory() throws java.io.IOException {
+        int n = NUMBERS.incrementAndGet();
+        String phone = "+3161301" + n;
+        String name = "Annemarie" + n;
+        String order = "ORD-SECRET-" + n;
+        String typed = "My address is Secret Street " + n;
+        String smsText = "Your code is SECRET-SMS-" + n;
+        FlowFixtures.orderReadyTemplate(api);
+        Api.Response created = api.post("/api/v1/contacts", Map.of("phone", phone, "consent", Map.of("utility", true),
+                "attributes", Map.of("first_name", name, "note", "SECRET-NOTE-" + n), "tags", List.of("vip-" + n)));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        String contact = created.json().path("id").asString();
+        String flowId = FlowFixtures.publish(api, """
+                {"name":"erasure-%d","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["{{order}}"],"bodyParameters":["{{contact.first_name}}","{{order}}"],"next":"reply"},
+                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"P1D",
+                  "branches":{"YES":"report","any_text":"report","no_reply":"end"}},
+                 {"id":"report","type":"add_report_row","status":"answered","description":"{{order}} for {{contact.first_name}}",
+                  "next":"remember"},
+                 {"id":"remember","type":"set_attribute","attribute":"last_order","value":"{{order}}","next":"wait"},
+                 {"id":"wait","type":"wait","duration":"P1D","next":"end"},
+                 {"id":"end","type":"end"}]}""".formatted(n));
+        Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("contactId", contact,
+                "variables", Map.of("order", order), "key", "key-SECRET-" + n));
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        String journey = started.json().path("journeyId").asString();
+        // The handset taps "Yes": the journey writes its report row, sets an attribute and waits a day.
+        await().atMost(PATIENCE).until(() -> "wait".equals(api.get("/api/v1/journeys/" + journey).json().path("currentStep").asString()));
+        Api.Response wrote = api.post("/api/v1/sandbox/inbound-messages", Map.of("from", phone, "text", typed));
+        assertThat(wrote.status()).as(wrote.body()).isEqualTo(202);
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/inbound-messages?contactId=" + contact).json().size() == 2);
+        // An SMS that stays queued: its sender's SMSC does not answer.
+        String sms = queuedSms(downSmsSender(), phone, smsText);
+        String whatsAppMessage = api.get("/api/v1/messages?contactId=" + contact).json().valueStream()
+                .filter(message -> message.path("channel").asString().equals("whatsapp")).findFirst().orElseThrow()
+                .path("id").asString();
+        return new History(n, phone, name, order, typed, smsText, contact, flowId, journey, sms, whatsAppMessage);
+    }
+
+    /** Registers an SMS sender whose SMSC does not answer (its SMS stay queued); its name. */
+    private String downSmsSender() throws java.io.IOException {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
@@ -244,6 +329,11 @@ class ContactErasureIT extends ReachIntegrationTest {
                 "fromAddress", "Reach", "secret", "x", "settings", Map.of("host", "127.0.0.1",
                         "port", String.valueOf(closedPort), "systemId", "reach")));
         assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        return sender;
+    }
+
+    /** Sends an SMS through {@link #downSmsSender a sender whose SMSC does not answer}: it stays queued; its id. */
+    private String queuedSms(String sender, String phone, String text) {
         Api.Response sent = api.post("/api/v1/messages/sms", Map.of("sender", sender, "to", phone, "text", text,
                 "category", "utility"));
         assertThat(sent.status()).as(sent.body()).isEqualTo(202);

@@ -59,6 +59,10 @@ class ContactStore {
         return jdbc.sql("SELECT id FROM contacts WHERE id = ? AND erased_at IS NULL").param(id).query(UUID.class).optional().isPresent();
     }
 
+    boolean known(UUID id) {
+        return jdbc.sql("SELECT id FROM contacts WHERE id = ?").param(id).query(UUID.class).optional().isPresent();
+    }
+
     /** The number of the contact, unless it was erased (or never existed). */
     Optional<String> phoneOf(UUID id) {
         return jdbc.sql("SELECT phone FROM contacts WHERE id = ? AND erased_at IS NULL").param(id).query(String.class).optional();

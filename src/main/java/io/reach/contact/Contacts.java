@@ -129,6 +129,14 @@ public class Contacts {
         return store.exists(id);
     }
 
+    /**
+     * Whether the contact exists, or existed and was erased: its journeys and messages are still listed by its id,
+     * without what the erasure took from them.
+     */
+    public boolean known(UUID id) {
+        return store.known(id);
+    }
+
     /** A page of contacts in the order they were created, after the contact {@code after} when it is given. */
     public List<Contact> list(String tag, UUID after, int limit, int offset) {
         Contact cursor = after == null ? null

@@ -492,7 +492,7 @@ public class Journeys {
      */
     public List<Journey> ofContact(UUID contactId, String state, UUID after, int limit) {
         checkState(state);
-        if (!contacts.exists(contactId)) {
+        if (!contacts.known(contactId)) {
             throw ApiException.notFound("Contact", contactId);
         }
         Journey cursor = null;

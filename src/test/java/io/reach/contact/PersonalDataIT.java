@@ -140,6 +140,8 @@ class PersonalDataIT extends ReachIntegrationTest {
         assertThat(cancelled.path("state").asString()).isEqualTo("CANCELLED");
         assertThat(cancelled.path("variables").size()).isZero();
         assertThat(cancelled.path("error").asString()).isEqualTo(PersonalData.ERASED);
+        assertThat(Api.ids(api.get("/api/v1/journeys?contactId=" + contact).json()))
+                .as("its journeys and messages are still listed by its id").containsExactly(journey);
         JsonNode path = api.get("/api/v1/journeys/" + journey + "/path").json();
         assertThat(path.valueStream().map(step -> step.path("stepId").asString()).toList())
                 .containsExactly("send", "reply", "report", "remember", "wait");

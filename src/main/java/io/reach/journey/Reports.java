@@ -65,8 +65,8 @@ public class Reports {
                     .query((rs, n) -> Times.instant(rs, "occurred_at")).optional()
                     .orElseThrow(() -> io.reach.shared.ApiException.invalidField("after", "no report row " + after + " in this flow"));
         }
-        io.reach.shared.OldestFirst page = io.reach.shared.OldestFirst.ofVersions("SELECT " + COLUMNS + " FROM report_rows", "occurred_at",
-                versionIds, "", List.of(), after == null ? null : new io.reach.shared.OldestFirst.After(afterTime, after),
+        io.reach.shared.OldestFirst page = io.reach.shared.OldestFirst.ofVersions("SELECT " + COLUMNS + " FROM report_rows",
+                "occurred_at", versionIds, "", List.of(), after == null ? null : new io.reach.shared.OldestFirst.After(afterTime, after),
                 limit, offset);
         return withMessageStatuses(jdbc.sql(page.sql()).params(page.params()).query(Reports::row).list());
     }

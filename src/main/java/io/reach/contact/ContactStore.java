@@ -63,11 +63,6 @@ class ContactStore {
         return jdbc.sql("SELECT id FROM contacts WHERE id = ?").param(id).query(UUID.class).optional().isPresent();
     }
 
-    /** The number of the contact, unless it was erased (or never existed). */
-    Optional<String> phoneOf(UUID id) {
-        return jdbc.sql("SELECT phone FROM contacts WHERE id = ? AND erased_at IS NULL").param(id).query(String.class).optional();
-    }
-
     Optional<UUID> idByPhone(String e164) {
         return jdbc.sql("SELECT id FROM contacts WHERE phone = ?").param(e164).query(UUID.class).optional();
     }
@@ -174,6 +169,10 @@ class ContactStore {
     }
 
     void insert(Contact contact) {
+        if (contact.optedOut() && contact.phone() != null) {
+            // A number created opted out may be one an erasure kept: the contact carries its opt-out from now on.
+            forgetKeptOptOut(contact.phone());
+        }
         jdbc.sql("INSERT INTO contacts (" + WRITTEN + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(contact.id(), contact.phone(), contact.timeZone(), contact.consent().marketing(),
                         contact.consent().utility(), contact.consent().authentication(), contact.optedOut(),
@@ -215,6 +214,41 @@ class ContactStore {
         }
         return Optional.of(new Erased(jdbc.sql("DELETE FROM contact_attributes WHERE contact_id = ?").param(id).update(),
                 jdbc.sql("DELETE FROM contact_tags WHERE contact_id = ?").param(id).update()));
+    }
+
+    /** When the number opted out, if an erasure kept its opt-out (see {@link #keepOptOut}). */
+    Optional<Instant> keptOptOut(String e164) {
+        return jdbc.sql("SELECT opted_out_at FROM opted_out_numbers WHERE number_hash = ?").param(numberHash(e164))
+                .query((rs, n) -> Times.instant(rs, "opted_out_at")).optional();
+    }
+
+    /**
+     * Keeps that an erased contact's number opted out, at {@code at}, as its number's hash alone: a number that comes
+     * back comes back opted out.
+     */
+    void keepOptOut(String e164, Instant at) {
+        String hash = numberHash(e164);
+        jdbc.sql("INSERT INTO opted_out_numbers (number_hash, opted_out_at) SELECT ?, ? WHERE NOT EXISTS"
+                        + " (SELECT 1 FROM opted_out_numbers WHERE number_hash = ?)")
+                .params(hash, Times.utc(at), hash).update();
+    }
+
+    /** Forgets an opt-out an erasure kept: the number is a contact's again (see {@link #keepOptOut}). */
+    void forgetKeptOptOut(String e164) {
+        jdbc.sql("DELETE FROM opted_out_numbers WHERE number_hash = ?").param(numberHash(e164)).update();
+    }
+
+    /**
+     * The SHA-256 of a number in E.164, in hex: what a kept opt-out is found by. It names no one to a reader of the
+     * table, though anyone who has a number can test it against it.
+     */
+    static String numberHash(String e164) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(e164.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
+        }
     }
 
     /** When the contact was erased; empty when it was not, or never existed. */

@@ -84,19 +84,25 @@ public class Contacts {
      * keep of it ({@link PersonalData}: its journeys under way are cancelled and their variables emptied, its queued
      * messages withdrawn, the texts and numbers of its messages and replies and its report rows' number and description
      * removed). What stays is what counts and statuses need: its id, and its messages' and journeys' statuses, steps and
-     * times. The number is free afterwards: a contact created with it later is someone new. All in one transaction.
+     * times. The number is free afterwards: a contact created with it later is someone new, but opted out if this one
+     * had (its number's hash is kept for that, as a suppression list keeps it). All in one transaction.
      */
     public ContactErasure erase(UUID id) {
         ContactErasure erasure = io.reach.shared.PassingFailures.retry(() -> transactions.execute(tx -> {
-            String phone = store.phoneOf(id).orElseThrow(() -> notFound(id));
+            Contact contact = get(id);
             // The other features first: a journey's turn locks its journey, then its contact, and so does this.
             Map<String, Integer> erased = new java.util.LinkedHashMap<>();
-            personalData.orderedStream().forEach(holder -> holder.erase(id, phone)
+            personalData.orderedStream().forEach(holder -> holder.erase(id, contact.phone())
                     .forEach((kind, count) -> erased.merge(kind, count, Integer::sum)));
             Instant now = clock.instant();
             ContactStore.Erased own = store.erase(id, now).orElseThrow(() -> notFound(id)); // erased meanwhile: undone
             erased.put("attributes", own.attributes());
             erased.put("tags", own.tags());
+            if (contact.optedOut()) {
+                // As a suppression list keeps it: the number, should it come back, is not messaged again.
+                store.keepOptOut(contact.phone(), contact.optedOutAt() == null ? now : contact.optedOutAt());
+            }
+            erased.put("optOutKept", contact.optedOut() ? 1 : 0);
             return new ContactErasure(id, now, erased);
         }), ERASURE_PATIENCE);
         log.info("Erased contact {}: {}", id, erasure.erased());
@@ -150,12 +156,16 @@ public class Contacts {
         if (!phone.isValid()) {
             problems.add(new FieldProblem("phone", phone.problem()));
         }
-        Contact draft = apply(blank(phone.e164()), request, problems);
+        Contact base = blank(phone.e164());
+        Contact draft = apply(base, request, problems);
         failOn(problems);
         try {
             return transactions.execute(tx -> {
                 if (store.findByPhone(draft.phone()).isPresent()) {
                     throw phoneTaken(draft.phone());
+                }
+                if (base.optedOut() && !draft.optedOut()) {
+                    store.forgetKeptOptOut(draft.phone()); // opted in, in so many words, as a PATCH would
                 }
                 store.insert(draft);
                 return draft;
@@ -332,9 +342,14 @@ public class Contacts {
         return new ContactCsvImport(this, store, transactions, charset).run(csv);
     }
 
+    /**
+     * A new contact with this number and nothing else: no consent, not opted out, unless the number opted out before
+     * its contact was erased (the erasure kept that, see {@link #erase}): then opted out since then.
+     */
     Contact blank(String e164) {
         Instant now = clock.instant();
-        return new Contact(Ids.newId(), e164, Map.of(), Set.of(), Consent.NONE, false, null,
+        Optional<Instant> optedOutAt = e164 == null ? Optional.empty() : store.keptOptOut(e164);
+        return new Contact(Ids.newId(), e164, Map.of(), Set.of(), Consent.NONE, optedOutAt.isPresent(), optedOutAt.orElse(null),
                 e164 == null ? null : PhoneNumbers.timeZoneOf(e164).orElse(null), false, now, now, null);
     }
 

@@ -33,7 +33,7 @@ class PersonalDataIT extends ReachIntegrationTest {
     // reach.messaging.keep-processed-callbacks and not searched: see README).
     private static final List<String> TABLES = List.of("contacts", "contact_attributes", "contact_tags", "messages",
             "message_events", "inbound_messages", "unmatched_statuses", "journeys", "journey_steps", "report_rows",
-            "sms_parts");
+            "sms_parts", "opted_out_numbers");
 
     @Autowired
     JdbcClient jdbc;
@@ -129,7 +129,7 @@ class PersonalDataIT extends ReachIntegrationTest {
         assertThat(erased.json().path("id").asString()).isEqualTo(contact);
         assertThat(erased.json().path("erasedAt").isString()).isTrue();
         assertThat(erased.json().path("erased").toString()).isEqualTo(("{\"journeysCancelled\":1,\"journeys\":1,"
-                + "\"reportRows\":1,\"messagesWithdrawn\":1,\"messages\":2,\"inboundMessages\":2,\"attributes\":3,\"tags\":1}"));
+                + "\"reportRows\":1,\"messagesWithdrawn\":1,\"messages\":2,\"inboundMessages\":2,\"attributes\":3,\"tags\":1,\"optOutKept\":0}"));
         assertThat(tablesHolding(kept)).as("tables still holding the contact's data").isEmpty();
         // Read afterwards: gone, said as erased; what was under way stopped, with why.
         Api.Response read = api.get("/api/v1/contacts/" + contact);
@@ -179,6 +179,7 @@ class PersonalDataIT extends ReachIntegrationTest {
         assertThat(someoneNew.status()).as(someoneNew.body()).isEqualTo(201);
         assertThat(someoneNew.json().path("id").asString()).isNotEqualTo(contact);
         assertThat(someoneNew.json().path("attributes").size()).isZero();
+        assertThat(someoneNew.json().path("optedOut").asBoolean()).as("the one before had not opted out").isFalse();
         assertThat(api.get("/api/v1/messages?contactId=" + someoneNew.json().path("id").asString()).json()).isEmpty();
     }
 
@@ -237,6 +238,74 @@ class PersonalDataIT extends ReachIntegrationTest {
                 .json().valueStream()).toList();
         assertThat(messages).hasSizeLessThanOrEqualTo(20).noneMatch(message -> message.has("recipient"));
         assertThat(tablesHolding(phones.toArray(String[]::new))).isEmpty();
+    }
+
+    @Test
+    void aNumberThatOptedOutComesBackOptedOutHoweverItComesBackUntilItOptsIn() {
+        int n = NUMBERS.incrementAndGet();
+        String phone = "+3161303" + n;
+        String first = id(api.post("/api/v1/contacts", Map.of("phone", phone, "consent", Map.of("marketing", true),
+                "optedOut", true)));
+        String optedOutAt = api.get("/api/v1/contacts/" + first).json().path("optedOutAt").asString();
+
+        Api.Response erased = api.delete("/api/v1/contacts/" + first);
+
+        assertThat(erased.json().path("erased").path("optOutKept").asInt()).isEqualTo(1);
+        assertThat(keptOptOuts(phone)).isEqualTo(1);
+        assertThat(tablesHolding(phone)).as("kept as its hash alone").isEmpty();
+        // Through the API: opted out since it opted out, and the contact carries that from now on.
+        JsonNode throughTheApi = api.post("/api/v1/contacts", Map.of("phone", phone, "consent", Map.of("marketing", true))).json();
+        assertThat(throughTheApi.path("optedOut").asBoolean()).isTrue();
+        assertThat(throughTheApi.path("optedOutAt").asString()).isEqualTo(optedOutAt);
+        assertThat(keptOptOuts(phone)).isZero();
+        FlowFixtures.orderReadyTemplate(api);
+        Api.Response sent = api.post("/api/v1/messages/whatsapp", Map.of("sender", "sandbox", "to", phone,
+                "template", "order_ready", "language", "en_US", "headerParameters", List.of("A-1"),
+                "bodyParameters", List.of("Sam", "A-1")));
+        assertThat(sent.json().path("status").asString()).as(sent.body()).isEqualTo("blocked");
+        // Through an import, which never opts anyone back in.
+        assertThat(api.delete("/api/v1/contacts/" + throughTheApi.path("id").asString()).json().path("erased")
+                .path("optOutKept").asInt()).isEqualTo(1);
+        Api.Response imported = api.postRaw("/api/v1/contacts/import", "text/csv",
+                ("phone,consent\n" + phone + ",marketing\n").getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+        assertThat(imported.json().path("created").asInt()).as(imported.body()).isEqualTo(1);
+        JsonNode throughAnImport = byPhone(phone);
+        assertThat(throughAnImport.path("optedOut").asBoolean()).isTrue();
+        // Through a message it writes; its START opts it in, as ever.
+        assertThat(api.delete("/api/v1/contacts/" + throughAnImport.path("id").asString()).status()).isEqualTo(200);
+        assertThat(api.post("/api/v1/sandbox/inbound-messages", Map.of("from", phone, "text", "Hello")).status()).isEqualTo(202);
+        await().atMost(PATIENCE).until(() -> byPhone(phone).has("id"));
+        assertThat(byPhone(phone).path("optedOut").asBoolean()).isTrue();
+        assertThat(api.post("/api/v1/sandbox/inbound-messages", Map.of("from", phone, "text", "START")).status()).isEqualTo(202);
+        await().atMost(PATIENCE).until(() -> !byPhone(phone).path("optedOut").asBoolean());
+        // Erased once it opted in, it comes back as anyone new.
+        assertThat(api.delete("/api/v1/contacts/" + byPhone(phone).path("id").asString()).json().path("erased")
+                .path("optOutKept").asInt()).isZero();
+        assertThat(keptOptOuts(phone)).isZero();
+    }
+
+    @Test
+    void aContactCreatedOptedInInSoManyWordsForgetsTheOptOutAnErasureKept() {
+        String phone = "+3161303" + NUMBERS.incrementAndGet();
+        String first = id(api.post("/api/v1/contacts", Map.of("phone", phone, "optedOut", true)));
+        assertThat(api.delete("/api/v1/contacts/" + first).status()).isEqualTo(200);
+
+        JsonNode optedIn = api.post("/api/v1/contacts", Map.of("phone", phone, "optedOut", false)).json();
+
+        assertThat(optedIn.path("optedOut").asBoolean()).isFalse();
+        assertThat(keptOptOuts(phone)).isZero();
+        assertThat(api.delete("/api/v1/contacts/" + optedIn.path("id").asString()).status()).isEqualTo(200);
+        JsonNode again = api.post("/api/v1/contacts", Map.of("phone", phone)).json();
+        assertThat(again.path("optedOut").asBoolean()).isFalse();
+    }
+
+    private int keptOptOuts(String phone) {
+        return jdbc.sql("SELECT COUNT(*) FROM opted_out_numbers WHERE number_hash = ?").param(ContactStore.numberHash(phone))
+                .query(Integer.class).single();
+    }
+
+    private JsonNode byPhone(String phone) {
+        return api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json().path(0);
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.reach.journey;
 
 import io.reach.contact.PersonalData;
-import io.reach.messaging.Messages;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -21,12 +20,12 @@ class JourneyPersonalData implements PersonalData {
     static final int PAGE = 100;
 
     private final JourneyStore store;
-    private final Messages messages;
+    private final Journeys journeys;
     private final Reports reports;
 
-    JourneyPersonalData(JourneyStore store, Messages messages, Reports reports) {
+    JourneyPersonalData(JourneyStore store, Journeys journeys, Reports reports) {
         this.store = store;
-        this.messages = messages;
+        this.journeys = journeys;
         this.reports = reports;
     }
 
@@ -60,14 +59,13 @@ class JourneyPersonalData implements PersonalData {
 
     @Override
     public Map<String, Integer> erase(UUID contactId, String phone) {
-        List<UUID> cancelled = store.cancel(store.underWay(contactId, null), ERASED);
-        int withdrawn = cancelled.isEmpty() ? 0 : messages.withdraw(store.messagesOf(cancelled), ERASED).size();
+        Journeys.ContactCancelled cancelled = journeys.cancelUnderWay(contactId, null, ERASED);
         JourneyStore.ErasedJourneys erased = store.eraseOf(contactId, ERASED);
         Map<String, Integer> counts = new java.util.LinkedHashMap<>();
-        counts.put("journeysCancelled", cancelled.size());
+        counts.put("journeysCancelled", cancelled.cancelledJourneys().size());
         counts.put("journeys", erased.journeys());
         counts.put("reportRows", erased.reportRows());
-        counts.put("messagesWithdrawn", withdrawn);
+        counts.put("messagesWithdrawn", cancelled.withdrawnMessages());
         return counts;
     }
 }

@@ -323,8 +323,11 @@ public class Journeys {
         return cancelled;
     }
 
-    /** Cancels the contact's journeys under way (in these versions only, unless null) and withdraws their messages. */
-    private ContactCancelled cancelUnderWay(UUID contact, List<UUID> versions, String why) {
+    /**
+     * Cancels the contact's journeys under way (in these versions only, unless null) and withdraws their messages, in
+     * the caller's transaction when there is one.
+     */
+    ContactCancelled cancelUnderWay(UUID contact, List<UUID> versions, String why) {
         return transactions.execute(tx -> {
             List<UUID> ids = store.cancel(store.underWay(contact, versions), why);
             return new ContactCancelled(contact, ids, ids.isEmpty() ? 0 : messages.withdraw(store.messagesOf(ids), why).size());

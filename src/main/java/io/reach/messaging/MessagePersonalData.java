@@ -35,7 +35,7 @@ class MessagePersonalData implements PersonalData {
         UUID after = null;
         do {
             page = messages.list(contactId, null, null, after, PAGE, 0);
-            page.forEach(message -> export.item(messages.find(message.id()).orElse(message)));
+            page.forEach(message -> export.item(messages.withTimeline(message)));
             after = page.isEmpty() ? null : page.getLast().id();
         } while (page.size() == PAGE);
         export.section("inboundMessages");

@@ -178,10 +178,14 @@ public class Messages {
 
     public Optional<Message> find(UUID id) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ?").param(id).query(this::row).optional()
-                .map(m -> new Message(m.id(), m.channel(), m.senderId(), m.contactId(), m.recipient(), m.templateName(),
-                        m.templateLanguage(), m.campaignId(), m.renderedText(), m.status(), m.blockedReason(), m.error(),
-                        m.providerMessageId(), m.attempts(), m.createdAt(), m.updatedAt(), timeline(id),
-                        inbound.quoting(id)));
+                .map(this::withTimeline);
+    }
+
+    /** A message as a list reads it, with its timeline and the replies that quote it, as {@link #find} gives it. */
+    Message withTimeline(Message m) {
+        return new Message(m.id(), m.channel(), m.senderId(), m.contactId(), m.recipient(), m.templateName(),
+                m.templateLanguage(), m.campaignId(), m.renderedText(), m.status(), m.blockedReason(), m.error(),
+                m.providerMessageId(), m.attempts(), m.createdAt(), m.updatedAt(), timeline(m.id()), inbound.quoting(m.id()));
     }
 
     /**

@@ -619,6 +619,8 @@ public class Messages {
      * dropped (a restart, a failover): given up, it waits for its lease to end (a minute) before it is claimed again.
      */
     private static final java.time.Duration PUTTING_BACK_PATIENCE = java.time.Duration.ofSeconds(5);
+    /** When a message put back because a read before its send failed is due again. */
+    private static final java.time.Duration AFTER_A_FAILED_READ = java.time.Duration.ofSeconds(1);
 
     /** The provider accepted the message and gave it this id. */
     public void recordSubmitted(UUID messageId, String providerMessageId) {
@@ -710,6 +712,26 @@ public class Messages {
                 .update();
         if (retried == 0) {
             withdrawPending(messageId);
+        }
+    }
+
+    /**
+     * What a dispatcher reads before it hands a claimed message over (its sender, its messaging limit), or null when
+     * that read failed on the database for a moment (a restart, a failover): nothing went out, so the message has been
+     * put back untried, due again a second later rather than once its lease ends (a minute). Any other failure is
+     * thrown, and the lease it is.
+     */
+    public <T> T beforeSending(Outbound message, java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (RuntimeException e) {
+            if (!io.reach.shared.PassingFailures.isPassing(e)) {
+                throw e;
+            }
+            log.warn("Could not prepare message {} for sending ({}); put back untried", message.id(),
+                    io.reach.shared.PassingFailures.cause(e));
+            putBack(message.id(), AFTER_A_FAILED_READ);
+            return null;
         }
     }
 

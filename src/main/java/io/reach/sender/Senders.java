@@ -43,19 +43,30 @@ public class Senders {
     // Sends and webhooks look a sender up on every message. The senders are a handful of rows, so a snapshot of all
     // of them, taken again after 10 s and at once after a change made through this process, keeps that off the
     // database; a change made through another node shows here within those 10 s.
-    private static final long SNAPSHOT_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final Duration SNAPSHOT_LIFE = Duration.ofSeconds(10);
+    private static final Duration SNAPSHOT_RETRY = Duration.ofSeconds(1);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Senders.class);
 
     private final SenderStore store;
     private final Clock clock;
     private final TransactionTemplate transactions;
+    private final java.util.function.LongSupplier ticker;
     private volatile Snapshot snapshot;
 
-    private record Snapshot(List<SenderStore.Row> rows, long takenAt) {}
+    /** The senders as read, and when ({@link #ticker}) they are read again. */
+    private record Snapshot(List<SenderStore.Row> rows, long dueAt) {}
 
+    @org.springframework.beans.factory.annotation.Autowired
     Senders(SenderStore store, Clock clock, TransactionTemplate transactions) {
+        this(store, clock, transactions, System::nanoTime);
+    }
+
+    /** {@code ticker}: the snapshot's age, in nanoseconds as {@link System#nanoTime()} counts them (a test moves it). */
+    Senders(SenderStore store, Clock clock, TransactionTemplate transactions, java.util.function.LongSupplier ticker) {
         this.store = store;
         this.clock = clock;
         this.transactions = transactions;
+        this.ticker = ticker;
     }
 
     public List<Sender> list() {
@@ -440,8 +451,20 @@ public class Senders {
 
     private List<SenderStore.Row> snapshot() {
         Snapshot current = snapshot;
-        if (current == null || System.nanoTime() - current.takenAt() > SNAPSHOT_NANOS) {
-            current = new Snapshot(store.all(), System.nanoTime());
+        long now = ticker.getAsLong();
+        if (current == null || now - current.dueAt() >= 0) {
+            try {
+                current = new Snapshot(store.all(), now + SNAPSHOT_LIFE.toNanos());
+            } catch (RuntimeException e) {
+                if (current == null || !io.reach.shared.PassingFailures.isPassing(e)) {
+                    throw e;
+                }
+                // A database that fails for a moment (a restart, a failover) must not fail the sends and webhooks that
+                // come in meanwhile: the snapshot they have serves a little longer, and is taken again a second later.
+                log.warn("Could not read the senders again ({}); the snapshot taken before serves until the next try",
+                        io.reach.shared.PassingFailures.cause(e));
+                current = new Snapshot(current.rows(), now + SNAPSHOT_RETRY.toNanos());
+            }
             snapshot = current;
         }
         return current.rows();

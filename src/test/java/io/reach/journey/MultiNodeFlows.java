@@ -80,6 +80,12 @@ final class MultiNodeFlows {
                 assertThat(branches(now, "sms_delivered")).containsEntry("delivered", 20L).containsEntry("failed", 25L);
                 assertThat(branches(now, "call_answered")).containsEntry("delivered", 15L).containsEntry("failed", 10L);
             });
+            // What the journeys sent has gone out: a message put back for a second after a dropped connection, or left
+            // to the lease of an attempt one cut short, would fall due with its journey's timeout after the move, and be
+            // withdrawn by it (as a message still held a timeout after its step began is), not sent.
+            String queued = "/api/v1/messages?campaignId=" + api.get("/api/v1/flows/" + flowId).json().path("name").asString()
+                    + "&status=queued";
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get(queued).json()).as("messages still queued").isEmpty());
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             throw new AssertionError(e.getMessage() + "\nJourneys that have not ended, with their messages:\n" + unfinished(api, flowId), e);
         }
@@ -116,6 +122,17 @@ final class MultiNodeFlows {
         return out.toString();
     }
 
+    /** Reach's messages to a phone, each with its timeline, a line each. */
+    private static String messagesTo(Api api, String phone) {
+        StringBuilder out = new StringBuilder();
+        for (JsonNode contact : api.get("/api/v1/contacts?phone=" + java.net.URLEncoder.encode(phone, java.nio.charset.StandardCharsets.UTF_8)).json()) {
+            for (JsonNode message : api.get("/api/v1/messages?contactId=" + contact.path("id").asString()).json()) {
+                out.append("  ").append(api.get("/api/v1/messages/" + message.path("id").asString()).json()).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
     /** The counts match the mix, every contact got each message at most once, and no journey took a step twice. */
     static void assertNothingLostOrDoubled(Api api, String flowId, SandboxNetwork sandbox) {
         JsonNode counts = api.get("/api/v1/flows/" + flowId + "/versions/1/counts").json();
@@ -130,7 +147,8 @@ final class MultiNodeFlows {
                 String phone = FlowFixtures.phone(group, i);
                 boolean whatsAppFailed = List.of("4", "5", "6", "7").contains(group);
                 boolean smsFailed = List.of("5", "6").contains(group);
-                assertThat(sandbox.graphApi().acceptedFor(phone)).as("WhatsApp to " + phone).isEqualTo(1);
+                assertThat(sandbox.graphApi().acceptedFor(phone)).as(() -> "WhatsApp to " + phone + "; Reach's messages to it:\n"
+                        + messagesTo(api, phone)).isEqualTo(1);
                 // Each answered send would have been a message of its own at Meta, which de-duplicates nothing.
                 assertThat(sandbox.graphApi().sendsAnsweredFor(phone)).as("WhatsApp sends answered for " + phone).isEqualTo(1);
                 assertThat(sandbox.smsc().submitsTo(phone)).as("SMS to " + phone).hasSize(whatsAppFailed ? 1 : 0);

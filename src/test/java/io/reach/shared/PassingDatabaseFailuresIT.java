@@ -45,6 +45,9 @@ class PassingDatabaseFailuresIT extends ReachIntegrationTest {
         return new FakeProvider.Answer(200, "{\"messaging_product\":\"whatsapp\",\"messages\":[{\"id\":\"wamid.held-" + n + "\"}]}");
     });
 
+    // Meta, answering each send at once.
+    private static final FakeProvider META_AT_ONCE = FakeProvider.metaGraphApi();
+
     @DynamicPropertySource
     static void lockTimeout(DynamicPropertyRegistry registry) {
         TestDatabase.registerLockTimeout(registry, Duration.ofSeconds(1));
@@ -59,6 +62,7 @@ class PassingDatabaseFailuresIT extends ReachIntegrationTest {
     @AfterAll
     static void stopMeta() {
         META.close();
+        META_AT_ONCE.close();
     }
 
     @Test
@@ -91,6 +95,52 @@ class PassingDatabaseFailuresIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aMessageWhoseChecksBeforeItsSendFailOnTheDatabaseIsPutBackUntriedAndGoesOnceTheDatabaseAnswers() throws Exception {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "meta-limited", "phoneNumberId", "106540352242978",
+                "wabaId", "102290129340398", "displayNumber", "+15550783882", "accessToken", "token", "appSecret", "secret",
+                "verifyToken", "verify-limited", "graphApiBaseUrl", META_AT_ONCE.baseUrl(), "graphApiVersion", "v21.0",
+                "messagingLimit", 1000));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        UUID senderId = UUID.fromString(sender.json().path("id").asString());
+        Fixtures.orderTemplate(api, "limited_order");
+        Fixtures.consentingContact(api, "+31612370003");
+        Fixtures.consentingContact(api, "+31612370004");
+        // The first send counts its number against the messaging limit, in the sender's count row the test then holds.
+        UUID first = messageId(Fixtures.sendOrder(api, "meta-limited", "limited_order", "+31612370003"));
+        await().atMost(PATIENCE).until(() -> "submitted".equals(status(first)));
+
+        UUID second;
+        try (Connection holder = TestDatabase.holdRowLock(dataSource,
+                "SELECT sender_id FROM messaging_limit_counts WHERE sender_id = ? FOR UPDATE", senderId)) {
+            second = messageId(Fixtures.sendOrder(api, "meta-limited", "limited_order", "+31612370004"));
+            // The limit's check waits for the row and times out, and the message is put back untried; a second later
+            // it is claimed and checked again, and times out again: never sent while its check fails.
+            await().atMost(PATIENCE).until(() -> lockWaitStarted("%messaging_limit_counts%FOR UPDATE%") != null);
+            Timestamp firstCheck = lockWaitStarted("%messaging_limit_counts%FOR UPDATE%");
+            await().atMost(PATIENCE).until(() -> {
+                Timestamp waiting = lockWaitStarted("%messaging_limit_counts%FOR UPDATE%");
+                return waiting != null && waiting.after(firstCheck);
+            });
+            assertThat(META_AT_ONCE.requestsTo("+31612370004")).isEmpty();
+            holder.commit();
+        }
+
+        // Not left to its claim's lease (a minute, and an attempt counted): sent once the check goes through.
+        await().atMost(PATIENCE).until(() -> "submitted".equals(status(second)));
+        assertThat(api.get("/api/v1/messages/" + second).json().path("attempts").asInt()).isEqualTo(1);
+        assertThat(META_AT_ONCE.requestsTo("+31612370004")).hasSize(1);
+    }
+
+    private static UUID messageId(Api.Response sent) {
+        assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+        return UUID.fromString(sent.json().path("messageId").asString());
+    }
+
+    private String status(UUID message) {
+        return api.get("/api/v1/messages/" + message).json().path("status").asString();
+    }
+
+    @Test
     void answersARequestThatTheDatabaseFailedForTheMoment503WithRetryAfterAndTakesItWhenTriedAgain() throws Exception {
         String contact = Fixtures.consentingContact(api, "+31612370002").path("id").asString();
 
@@ -111,10 +161,15 @@ class PassingDatabaseFailuresIT extends ReachIntegrationTest {
 
     /** When the statement of a session waiting for a lock on the messages table started; null while none waits. */
     private Timestamp lockWaitStarted() {
+        return lockWaitStarted("%FROM messages%FOR UPDATE%");
+    }
+
+    /** When the statement like {@code pattern} of a session waiting for a lock started; null while none waits. */
+    private Timestamp lockWaitStarted(String pattern) {
         String waiting = TestDatabase.postgres()
                 ? "SELECT MAX(query_start) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?"
                 : "SELECT MAX(EXECUTING_STATEMENT_START) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL"
                 + " AND EXECUTING_STATEMENT LIKE ?";
-        return jdbc.sql(waiting).param("%FROM messages%FOR UPDATE%").query((rs, n) -> rs.getTimestamp(1)).list().getFirst();
+        return jdbc.sql(waiting).param(pattern).query((rs, n) -> rs.getTimestamp(1)).list().getFirst();
     }
 }

@@ -75,7 +75,10 @@ class SmsDispatcher extends BackgroundWorker {
     }
 
     private void send(Messages.Outbound message) {
-        ProviderAccount account = senders.providerAccount(message.senderId());
+        ProviderAccount account = messages.beforeSending(message, () -> senders.providerAccount(message.senderId()));
+        if (account == null) {
+            return;
+        }
         JsonNode body = json.readTree(message.requestBody());
         String to = body.path("to").asString();
         String text = body.path("text").asString();

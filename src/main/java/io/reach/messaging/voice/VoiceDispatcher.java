@@ -46,7 +46,10 @@ class VoiceDispatcher extends BackgroundWorker {
     }
 
     private void call(Messages.Outbound message) {
-        ProviderAccount account = senders.providerAccount(message.senderId());
+        ProviderAccount account = messages.beforeSending(message, () -> senders.providerAccount(message.senderId()));
+        if (account == null) {
+            return;
+        }
         if (!rates.sendsNow(message, account.sender())) {
             return;
         }

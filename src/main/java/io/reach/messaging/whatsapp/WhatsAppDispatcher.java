@@ -59,8 +59,12 @@ class WhatsAppDispatcher extends BackgroundWorker {
     }
 
     private void sendOne(Messages.Outbound message) {
-        WhatsAppAccount account = senders.account(message.senderId());
-        java.util.Optional<MessagingLimits.Refusal> refusal = limits.refusal(message, account.sender());
+        WhatsAppAccount account = messages.beforeSending(message, () -> senders.account(message.senderId()));
+        java.util.Optional<MessagingLimits.Refusal> refusal = account == null ? null
+                : messages.beforeSending(message, () -> limits.refusal(message, account.sender()));
+        if (refusal == null) {
+            return;
+        }
         if (refusal.isPresent()) {
             Instant roomAt = refusal.get().roomAt();
             if (settings.overMessagingLimit() == WhatsAppSettings.OverMessagingLimit.WAIT && roomAt != null) {

@@ -32,12 +32,12 @@ class FlowController {
     @Operation(summary = "Import a flow document: a new flow's first draft, or the new draft of the flow of that name (refused whole when invalid)")
     @PostMapping(path = "/api/v1/flows", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<FlowVersion> importFlow(@RequestBody String document) {
-        FlowVersion version = flows.importDocument(document);
+        FlowVersion version = flows.withWarnings(flows.importDocument(document));
         return ResponseEntity.created(URI.create("/api/v1/flows/" + version.flowId())).body(version);
     }
 
     @Operation(summary = "Check a flow document, naming each problem's step, and warning of templates Meta has not"
-            + " approved; stores nothing")
+            + " approved and of free-form texts sent before the contact wrote; stores nothing")
     @PostMapping(path = "/api/v1/flows/validate", consumes = MediaType.APPLICATION_JSON_VALUE)
     Map<String, Object> validate(@RequestBody String document) {
         Flows.Validation validation = flows.validate(document);
@@ -67,7 +67,7 @@ class FlowController {
     @Operation(summary = "Replace a flow's draft (after a published version, start the next one)")
     @PutMapping(path = "/api/v1/flows/{id}/draft", consumes = MediaType.APPLICATION_JSON_VALUE)
     FlowVersion updateDraft(@PathVariable String id, @RequestBody String document) {
-        return flows.updateDraft(Ids.parse("id", id), document);
+        return flows.withWarnings(flows.updateDraft(Ids.parse("id", id), document));
     }
 
     @ApiResponse(responseCode = "204", description = "deleted: the flow had drafts only")
@@ -81,7 +81,7 @@ class FlowController {
     @Operation(summary = "Publish the draft: a frozen version, on which journeys start")
     @PostMapping("/api/v1/flows/{id}/publish")
     FlowVersion publish(@PathVariable String id) {
-        return flows.publish(Ids.parse("id", id));
+        return flows.withWarnings(flows.publish(Ids.parse("id", id)));
     }
 
     /** The exact document of a version, as it was imported. */

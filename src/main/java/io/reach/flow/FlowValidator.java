@@ -51,6 +51,9 @@ final class FlowValidator {
         }
     }
 
+    /** The steps whose message is a WhatsApp one: a reply to it opens the contact's 24-hour window. */
+    private static final Set<String> WHATSAPP_SENDS = Set.of(StepTypes.SEND_WHATSAPP, StepTypes.SEND_TEXT);
+
     private final TemplateCheck templates;
     private final Function<String, Optional<String>> senderChannel;
     private final FetchHosts fetchHosts;
@@ -70,11 +73,64 @@ final class FlowValidator {
     }
 
     /**
+     * What will not stop a valid flow from being published but will keep some of its sends from going out: its
+     * {@link #unapprovedTemplates}, and its {@link #textsBeforeAReply}.
+     */
+    List<FlowProblem> warnings(FlowDocument flow) {
+        List<FlowProblem> warnings = new ArrayList<>(unapprovedTemplates(flow));
+        warnings.addAll(textsBeforeAReply(flow));
+        return warnings;
+    }
+
+    /**
+     * A free-form text ({@code send_text}) that a path from the start reaches before the contact has written: Meta takes
+     * one only within 24 hours of the contact's last message, so a journey that comes that way has it blocked, unless
+     * the contact wrote just before the journey started (a journey an event starts when the contact writes to the
+     * backend). The contact has written once the journey took a reply branch (a quick reply's payload or
+     * {@code any_text}) of a {@code wait_for_reply} on a WhatsApp message, or on any message (one without
+     * {@code message}); a reply to an SMS or a call opens no WhatsApp window. One walk from the start that does not take
+     * those branches.
+     */
+    List<FlowProblem> textsBeforeAReply(FlowDocument flow) {
+        Map<String, FlowStep> byId = new LinkedHashMap<>();
+        (flow.steps() == null ? List.<FlowStep>of() : flow.steps()).stream().filter(step -> step != null && step.id() != null)
+                .forEach(step -> byId.putIfAbsent(step.id(), step));
+        if (flow.start() == null || !byId.containsKey(flow.start())) {
+            return List.of();
+        }
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(flow.start()));
+        while (!todo.isEmpty()) {
+            FlowStep step = byId.get(todo.pop());
+            if (step == null || !seen.add(step.id())) {
+                continue;
+            }
+            List<String> targets = new ArrayList<>(step.next() == null ? List.of() : List.of(step.next()));
+            if (step.branches() != null) {
+                boolean repliesOpenTheWindow = StepTypes.WAIT_FOR_REPLY.equals(step.type()) && (step.message() == null
+                        || byId.containsKey(step.message()) && WHATSAPP_SENDS.contains(byId.get(step.message()).type()));
+                step.branches().forEach((branch, target) -> {
+                    if (!repliesOpenTheWindow || StepTypes.NO_REPLY.equals(branch)) {
+                        targets.add(target);
+                    }
+                });
+            }
+            targets.forEach(todo::push);
+        }
+        return byId.values().stream().filter(step -> StepTypes.SEND_TEXT.equals(step.type()) && seen.contains(step.id()))
+                .map(step -> new FlowProblem(step.id(), "a path from the start reaches this free-form text before the"
+                        + " contact has written (a quick reply or a text, taken by a wait_for_reply): WhatsApp takes one only"
+                        + " within 24 hours of the contact's last message, so there it is blocked unless the contact wrote"
+                        + " just before the journey started; send a template (send_whatsapp) on that path"))
+                .toList();
+    }
+
+    /**
      * What will not stop a flow from being published but will keep some of its sends from going out: a template
      * still in Meta's review, or paused, rejected or disabled (its sends are blocked, so the journeys take their
      * {@code blocked} or {@code failed} branch: a fallback to SMS for every contact a launch starts).
      */
-    List<FlowProblem> warnings(FlowDocument flow) {
+    List<FlowProblem> unapprovedTemplates(FlowDocument flow) {
         List<FlowProblem> warnings = new ArrayList<>();
         for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
             if (step != null && StepTypes.SEND_WHATSAPP.equals(step.type()) && !blank(step.template())

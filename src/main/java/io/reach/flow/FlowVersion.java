@@ -6,7 +6,8 @@ import java.util.UUID;
 
 /**
  * One version of a flow: a draft (editable) or published (frozen, the only kind journeys run); and when its flow was
- * stopped ({@code stoppedAt}, null while it runs: no journey starts on a stopped flow).
+ * stopped ({@code stoppedAt}, null while it runs: no journey starts on a stopped flow). {@code warnings}, in the
+ * answers to an import, a draft's replacement and a publish only: what the validation warns of in its document.
  */
 public record FlowVersion(
         UUID id,
@@ -20,10 +21,18 @@ public record FlowVersion(
         Instant updatedAt,
         Instant publishedAt,
         Instant stoppedAt,
-        @JsonIgnore String document) {
+        @JsonIgnore String document,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        java.util.List<FlowProblem> warnings) {
 
     public static final String DRAFT = "draft";
     public static final String PUBLISHED = "published";
+
+    /** This version, with what the validation warns of in its document. */
+    FlowVersion withWarnings(java.util.List<FlowProblem> warnings) {
+        return new FlowVersion(id, flowId, name, version, status, entryType, entryEvent, createdAt, updatedAt, publishedAt,
+                stoppedAt, document, java.util.List.copyOf(warnings));
+    }
 
     @JsonIgnore
     public boolean isPublished() {

@@ -118,13 +118,18 @@ public class Flows {
 
     /**
      * A document's problems and, when it has none, its warnings: what will not stop it from being published but will
-     * keep some of its sends from going out (a template not approved).
+     * keep some of its sends from going out (a template not approved, a free-form text before the contact wrote).
      */
     public record Validation(List<FlowProblem> problems, List<FlowProblem> warnings) {}
 
-    /** The warnings of a version's document (see {@link Validation}): its templates Meta has not approved, as they are now. */
-    public List<FlowProblem> warnings(UUID versionId) {
-        return validator.warnings(document(versionId));
+    /** The templates a version's document sends that Meta has not approved, as they are now (a warning of {@link Validation}). */
+    public List<FlowProblem> unapprovedTemplates(UUID versionId) {
+        return validator.unapprovedTemplates(document(versionId));
+    }
+
+    /** The version, with the warnings of its document (see {@link Validation}) as they are now. */
+    FlowVersion withWarnings(FlowVersion version) {
+        return version.withWarnings(validator.warnings(parse(version.document())));
     }
 
     /** See {@link Validation}. */
@@ -391,6 +396,6 @@ public class Flows {
         return new FlowVersion(rs.getObject("id", UUID.class), rs.getObject("flow_id", UUID.class), rs.getString("name"),
                 rs.getInt("version"), rs.getString("status"), rs.getString("entry_type"), rs.getString("entry_event"),
                 Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"), Times.instant(rs, "published_at"),
-                Times.instant(rs, "stopped_at"), rs.getString("document"));
+                Times.instant(rs, "stopped_at"), rs.getString("document"), null);
     }
 }

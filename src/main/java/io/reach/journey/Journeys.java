@@ -177,7 +177,7 @@ public class Journeys {
         if (!"audience".equals(version.entryType())) {
             throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType() + ", not on an audience");
         }
-        List<io.reach.flow.FlowProblem> unapproved = despiteUnapprovedTemplates ? List.of() : flows.warnings(version.id());
+        List<io.reach.flow.FlowProblem> unapproved = despiteUnapprovedTemplates ? List.of() : flows.unapprovedTemplates(version.id());
         if (!unapproved.isEmpty()) {
             throw new ApiException(HttpStatus.CONFLICT, "template_not_approved", "Flow " + version.name() + " version "
                     + version.version() + " was not launched: step " + unapproved.getFirst().step() + ": "

@@ -358,6 +358,50 @@ class FlowValidatorTest {
                 + " its sends are blocked (the journeys take their blocked or failed branch) until Meta approves it"));
     }
 
+    private List<FlowProblem> textsBeforeAReply(String steps) {
+        String document = "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":[" + steps + "]}";
+        FlowDocument flow = JSON.readValue(document, FlowDocument.class);
+        assertThat(validator.check(flow)).as("a valid flow").isEmpty();
+        return validator.warnings(flow);
+    }
+
+    @Test
+    void warnsOfAFreeFormTextAPathReachesBeforeTheContactHasWrittenAndOfNoOther() {
+        String ask = "{\"id\":\"ask\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"spring_sale\","
+                + "\"language\":\"en_US\",\"bodyParameters\":[\"Ann\"],\"next\":\"wait\"}";
+        String text = "{\"id\":\"%s\",\"type\":\"send_text\",\"sender\":\"sandbox\",\"text\":\"Thanks!\",\"next\":\"e\"}";
+        String end = "{\"id\":\"e\",\"type\":\"end\"}";
+
+        // The journey's first message: a free-form text to a contact who may never have written.
+        assertThat(textsBeforeAReply(text.formatted("a") + "," + end)).singleElement().satisfies(warning -> {
+            assertThat(warning.step()).isEqualTo("a");
+            assertThat(warning.message()).startsWith("a path from the start reaches this free-form text before the contact"
+                    + " has written").contains("within 24 hours of the contact's last message").endsWith("send a template"
+                    + " (send_whatsapp) on that path");
+        });
+        // After a quick reply or a text the contact sent: the window is open.
+        String waitOnTheTemplate = "{\"id\":\"wait\",\"type\":\"wait_for_reply\",\"message\":\"ask\",\"timeout\":\"P1D\","
+                + "\"branches\":{\"YES\":\"yes\",\"any_text\":\"typed\",\"no_reply\":\"%s\"}}";
+        assertThat(textsBeforeAReply("{\"id\":\"a\",\"type\":\"wait\",\"duration\":\"PT1H\",\"next\":\"ask\"}," + ask
+                + "," + waitOnTheTemplate.formatted("e") + "," + text.formatted("yes") + "," + text.formatted("typed") + ","
+                + end)).isEmpty();
+        // Its no-reply branch: the contact has not written.
+        String reminder = "{\"id\":\"reminder\",\"type\":\"send_text\",\"sender\":\"sandbox\",\"text\":\"Still there?\","
+                + "\"next\":\"e\"}";
+        assertThat(textsBeforeAReply("{\"id\":\"a\",\"type\":\"wait\",\"duration\":\"PT1H\",\"next\":\"ask\"}," + ask
+                + "," + waitOnTheTemplate.formatted("reminder") + "," + text.formatted("yes") + "," + text.formatted("typed")
+                + "," + reminder + "," + end)).extracting(FlowProblem::step).containsExactly("reminder");
+        // A reply to an SMS opens no WhatsApp window.
+        assertThat(textsBeforeAReply("{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"text\":\"Reply YES\","
+                + "\"category\":\"utility\",\"next\":\"wait\"},{\"id\":\"wait\",\"type\":\"wait_for_reply\",\"message\":\"a\","
+                + "\"timeout\":\"P1D\",\"branches\":{\"any_text\":\"typed\",\"no_reply\":\"e\"}}," + text.formatted("typed") + "," + end))
+                .extracting(FlowProblem::step).containsExactly("typed");
+        // Reached both after a reply and without one: warned of.
+        assertThat(textsBeforeAReply(ask.replace("\"id\":\"ask\"", "\"id\":\"a\"") + "," + waitOnTheTemplate.replace(
+                "\"message\":\"ask\"", "\"message\":\"a\"").formatted("typed").replace("\"YES\":\"yes\",", "")
+                + "," + text.formatted("typed") + "," + end)).extracting(FlowProblem::step).containsExactly("typed");
+    }
+
     @Test
     void namesParametersTheTemplateDoesNotTake() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"order_ready\","

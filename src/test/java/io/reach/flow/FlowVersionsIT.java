@@ -78,6 +78,41 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void warnsOfAFreeFormTextSentBeforeTheContactWroteWhenTheFlowIsCheckedImportedAndPublishedAndLaunchesItAnyway() {
+        String name = "text-first-" + FLOWS.incrementAndGet();
+        String flow = """
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"]}},"start":"hello","steps":[
+                 {"id":"hello","type":"send_text","sender":"sandbox","text":"Hello!","next":"end"},
+                 {"id":"end","type":"end"}]}""".formatted(name, name);
+        String warning = "a path from the start reaches this free-form text before the contact has written";
+
+        Api.Response checked = api.post("/api/v1/flows/validate", flow);
+        assertThat(checked.json().path("valid").asBoolean()).as(checked.body()).isTrue();
+        assertThat(checked.json().path("warnings").path(0).path("step").asString()).isEqualTo("hello");
+        assertThat(checked.json().path("warnings").path(0).path("message").asString()).startsWith(warning);
+        Api.Response imported = api.post("/api/v1/flows", flow);
+        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+        assertThat(imported.json().path("warnings").path(0).path("message").asString()).startsWith(warning);
+        String id = imported.json().path("flowId").asString();
+        Api.Response replaced = api.put("/api/v1/flows/" + id + "/draft", flow);
+        assertThat(replaced.json().path("warnings").path(0).path("step").asString()).as(replaced.body()).isEqualTo("hello");
+        Api.Response published = api.post("/api/v1/flows/" + id + "/publish", "");
+        assertThat(published.status()).as(published.body()).isEqualTo(200);
+        assertThat(published.json().path("warnings").path(0).path("step").asString()).isEqualTo("hello");
+        // Only the answers to those three carry the warnings.
+        assertThat(api.get("/api/v1/flows/" + id).json().has("warnings")).isFalse();
+        // No template waits for Meta's approval: the launch goes ahead.
+        assertThat(api.post("/api/v1/flows/" + id + "/launch", "").status()).isEqualTo(202);
+
+        Api.Response clean = api.post("/api/v1/flows", flow.replace("text-first-", "template-first-").replace(
+                "{\"id\":\"hello\",\"type\":\"send_text\",\"sender\":\"sandbox\",\"text\":\"Hello!\",\"next\":\"end\"}",
+                "{\"id\":\"hello\",\"type\":\"wait\",\"duration\":\"PT1M\",\"next\":\"end\"}"));
+        assertThat(clean.status()).as(clean.body()).isEqualTo(201);
+        assertThat(clean.json().path("warnings").isArray()).isTrue();
+        assertThat(clean.json().path("warnings").isEmpty()).isTrue();
+    }
+
+    @Test
     void launchesNoAudienceOnATemplateMetaHasNotApprovedUnlessAskedTo() {
         String template = "launch_review_" + FLOWS.incrementAndGet();
         Api.Response registered = api.post("/api/v1/templates", java.util.Map.of("name", template, "language", "en_US",

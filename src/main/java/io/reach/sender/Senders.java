@@ -445,8 +445,10 @@ public class Senders {
         if (found.isPresent() || !lookAgain) {
             return found;
         }
-        snapshot = null;
-        return snapshot().stream().filter(matches).findFirst();
+        // Read again at once; should that fail, the snapshot before stays for the others.
+        Snapshot fresh = new Snapshot(store.all(), ticker.getAsLong() + SNAPSHOT_LIFE.toNanos());
+        snapshot = fresh;
+        return fresh.rows().stream().filter(matches).findFirst();
     }
 
     private List<SenderStore.Row> snapshot() {

@@ -87,6 +87,21 @@ class SenderSnapshotTest {
     }
 
     @Test
+    void aSenderTheSnapshotLacksIsLookedForInTheDatabaseAndItsFailureLeavesTheSnapshotToTheOthers() {
+        senders.account(ID);
+        store.failure.set(new DataAccessResourceFailureException("terminating connection due to administrator command"));
+        UUID unknown = UUID.fromString("01a24b9a-0000-7000-8000-000000000002");
+
+        assertThatThrownBy(() -> senders.account(unknown)).isInstanceOf(DataAccessResourceFailureException.class);
+        assertThat(senders.account(ID).credentials().accessToken()).isEqualTo("access-token");
+        assertThat(store.reads).as("the first snapshot, and the look for the unknown one").hasValue(2);
+
+        store.failure.set(null);
+        assertThatThrownBy(() -> senders.account(unknown)).isInstanceOf(io.reach.shared.ApiException.class)
+                .hasMessageContaining(unknown.toString());
+    }
+
+    @Test
     void aFailureThatIsNoPassingOneOrComesBeforeAnySnapshotIsNotHidden() {
         store.failure.set(new DataAccessResourceFailureException("connection refused"));
         assertThatThrownBy(() -> senders.account(ID)).isInstanceOf(DataAccessResourceFailureException.class);

@@ -125,7 +125,8 @@ final class MultiNodeFlows {
     /** Reach's messages to a phone, each with its timeline, a line each. */
     private static String messagesTo(Api api, String phone) {
         StringBuilder out = new StringBuilder();
-        for (JsonNode contact : api.get("/api/v1/contacts?phone=" + java.net.URLEncoder.encode(phone, java.nio.charset.StandardCharsets.UTF_8)).json()) {
+        String number = java.net.URLEncoder.encode(phone, java.nio.charset.StandardCharsets.UTF_8);
+        for (JsonNode contact : api.get("/api/v1/contacts?phone=" + number).json()) {
             for (JsonNode message : api.get("/api/v1/messages?contactId=" + contact.path("id").asString()).json()) {
                 out.append("  ").append(api.get("/api/v1/messages/" + message.path("id").asString()).json()).append('\n');
             }

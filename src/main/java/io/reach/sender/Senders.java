@@ -52,6 +52,8 @@ public class Senders {
     private final TransactionTemplate transactions;
     private final java.util.function.LongSupplier ticker;
     private volatile Snapshot snapshot;
+    /** Whether a thread is reading the senders again for a snapshot that is due (see {@link #snapshot()}). */
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** The senders as read, and when ({@link #ticker}) they are read again. */
     private record Snapshot(List<SenderStore.Row> rows, long dueAt) {}
@@ -452,24 +454,37 @@ public class Senders {
     }
 
     private List<SenderStore.Row> snapshot() {
-        Snapshot current = snapshot;
+        Snapshot before = snapshot;
         long now = ticker.getAsLong();
-        if (current == null || now - current.dueAt() >= 0) {
+        if (before != null && now - before.dueAt() < 0) {
+            return before.rows();
+        }
+        // One thread reads the senders again while the others go on with the snapshot they have: in an outage that
+        // read waits for a connection (up to the pool's timeout), and would hold every send and webhook with it.
+        if (before != null && !refreshing.compareAndSet(false, true)) {
+            return before.rows();
+        }
+        try {
+            Snapshot current;
             try {
                 current = new Snapshot(store.all(), now + SNAPSHOT_LIFE.toNanos());
             } catch (RuntimeException e) {
-                if (current == null || !io.reach.shared.PassingFailures.isPassing(e)) {
+                if (before == null || !io.reach.shared.PassingFailures.isPassing(e)) {
                     throw e;
                 }
                 // A database that fails for a moment (a restart, a failover) must not fail the sends and webhooks that
                 // come in meanwhile: the snapshot they have serves a little longer, and is taken again a second later.
                 log.warn("Could not read the senders again ({}); the snapshot taken before serves until the next try",
                         io.reach.shared.PassingFailures.cause(e));
-                current = new Snapshot(current.rows(), now + SNAPSHOT_RETRY.toNanos());
+                current = new Snapshot(before.rows(), now + SNAPSHOT_RETRY.toNanos());
             }
             snapshot = current;
+            return current.rows();
+        } finally {
+            if (before != null) {
+                refreshing.set(false);
+            }
         }
-        return current.rows();
     }
 
     private SenderStore.Row row(UUID id) {

@@ -25,6 +25,8 @@ class SenderSnapshotTest {
         final AtomicReference<RuntimeException> failure = new AtomicReference<>();
         final AtomicInteger reads = new AtomicInteger();
         volatile int throughput = 80;
+        /** While set, a read waits for it (as one waits for a connection in an outage). */
+        volatile java.util.concurrent.CountDownLatch held;
 
         AnsweredStore() {
             super(null, null, "");
@@ -33,6 +35,14 @@ class SenderSnapshotTest {
         @Override
         List<Row> all() {
             reads.incrementAndGet();
+            java.util.concurrent.CountDownLatch hold = held;
+            try {
+                if (hold != null && !hold.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the test never let the read go on");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             if (failure.get() != null) {
                 throw failure.get();
             }
@@ -84,6 +94,26 @@ class SenderSnapshotTest {
         store.throughput = 300;
         pass(Duration.ofSeconds(1));
         assertThat(senders.account(ID).sender().throughputPerSecond()).as("read again once it answers").isEqualTo(300);
+    }
+
+    @Test
+    void oneThreadReadsTheSendersAgainWhileTheOthersGoOnWithTheSnapshotTheyHave() throws Exception {
+        senders.account(ID);
+        store.throughput = 200;
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        store.held = release;
+        pass(Duration.ofSeconds(10));
+
+        java.util.concurrent.CompletableFuture<Integer> reading = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> senders.account(ID).sender().throughputPerSecond());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.reads.get() == 2);
+        assertThat(senders.account(ID).sender().throughputPerSecond()).as("not held by the read under way").isEqualTo(80);
+        assertThat(store.reads).as("no second read meanwhile").hasValue(2);
+
+        release.countDown();
+        assertThat(reading.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(senders.account(ID).sender().throughputPerSecond()).isEqualTo(200);
+        assertThat(store.reads).hasValue(2);
     }
 
     @Test

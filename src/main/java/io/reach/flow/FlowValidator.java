@@ -98,25 +98,18 @@ final class FlowValidator {
         if (flow.start() == null || !byId.containsKey(flow.start())) {
             return List.of();
         }
-        Set<String> seen = new HashSet<>();
-        Deque<String> todo = new ArrayDeque<>(List.of(flow.start()));
-        while (!todo.isEmpty()) {
-            FlowStep step = byId.get(todo.pop());
-            if (step == null || !seen.add(step.id())) {
-                continue;
+        Set<String> seen = walkFrom(flow.start(), byId, step -> {
+            boolean repliesOpenTheWindow = StepTypes.WAIT_FOR_REPLY.equals(step.type()) && (step.message() == null
+                    || byId.containsKey(step.message()) && WHATSAPP_SENDS.contains(byId.get(step.message()).type()));
+            if (!repliesOpenTheWindow || step.branches() == null) {
+                return targets(step);
             }
             List<String> targets = new ArrayList<>(step.next() == null ? List.of() : List.of(step.next()));
-            if (step.branches() != null) {
-                boolean repliesOpenTheWindow = StepTypes.WAIT_FOR_REPLY.equals(step.type()) && (step.message() == null
-                        || byId.containsKey(step.message()) && WHATSAPP_SENDS.contains(byId.get(step.message()).type()));
-                step.branches().forEach((branch, target) -> {
-                    if (!repliesOpenTheWindow || StepTypes.NO_REPLY.equals(branch)) {
-                        targets.add(target);
-                    }
-                });
+            if (step.branches().get(StepTypes.NO_REPLY) != null) {
+                targets.add(step.branches().get(StepTypes.NO_REPLY));
             }
-            targets.forEach(todo::push);
-        }
+            return targets;
+        });
         return byId.values().stream().filter(step -> StepTypes.SEND_TEXT.equals(step.type()) && seen.contains(step.id()))
                 .map(step -> new FlowProblem(step.id(), "a path from the start reaches this free-form text before the"
                         + " contact has written (a quick reply or a text, taken by a wait_for_reply): WhatsApp takes one only"
@@ -587,16 +580,18 @@ final class FlowValidator {
 
     /** The steps a walk from {@code start} reaches without entering {@code avoided} (null: any step may be entered). */
     private static Set<String> reachedFrom(String start, Map<String, FlowStep> byId, String avoided) {
+        return start.equals(avoided) ? Set.of() : walkFrom(start, byId,
+                step -> targets(step).stream().filter(target -> !java.util.Objects.equals(target, avoided)).toList());
+    }
+
+    /** The steps a walk from {@code start} reaches, going from each step on to those {@code targetsOf} gives. */
+    private static Set<String> walkFrom(String start, Map<String, FlowStep> byId, Function<FlowStep, List<String>> targetsOf) {
         Set<String> seen = new HashSet<>();
-        Deque<String> todo = new ArrayDeque<>();
-        if (!start.equals(avoided)) {
-            todo.push(start);
-        }
+        Deque<String> todo = new ArrayDeque<>(List.of(start));
         while (!todo.isEmpty()) {
             String id = todo.pop();
             if (seen.add(id) && byId.containsKey(id)) {
-                targets(byId.get(id)).stream().filter(target -> byId.containsKey(target) && !target.equals(avoided))
-                        .forEach(todo::push);
+                targetsOf.apply(byId.get(id)).stream().filter(byId::containsKey).forEach(todo::push);
             }
         }
         return seen;

@@ -327,10 +327,6 @@ public class Flows {
         return version;
     }
 
-    /**
-     * The newest published versions of the flows an event of this name starts; a stopped flow's among them (its
-     * {@code stoppedAt} set), which starts nothing but still answers a repeated event with the journey it started.
-     */
     /** The versions whose document lists {@code event} in its {@code exitOn}: their journeys leave on it. */
     public List<UUID> exitedBy(String event) {
         return jdbc.sql("SELECT flow_version_id FROM flow_exit_events WHERE event = ?").param(event).query(UUID.class).list();
@@ -343,11 +339,55 @@ public class Flows {
         }
     }
 
+    /**
+     * The newest published versions of the flows an event of this name starts; a stopped flow's among them (its
+     * {@code stoppedAt} set), which starts nothing but still answers a repeated event with the journey it started.
+     */
     public List<FlowVersion> startedBy(String event) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                         + " WHERE v.entry_type = 'event' AND v.entry_event = ? AND v.status = ?"
                         + " AND v.version = (SELECT MAX(version) FROM flow_versions w WHERE w.flow_id = v.flow_id AND w.status = ?)")
                 .params(event, FlowVersion.PUBLISHED, FlowVersion.PUBLISHED).query(this::row).list();
+    }
+
+    /**
+     * Why an event of this name started no journey, for the backend that posted it (a misspelt name or an unpublished
+     * flow otherwise goes unnoticed): the flows that start on it are stopped, or one starts on it only in a draft, or
+     * none does, with the events the published flows do start on. {@code starting} is {@link #startedBy}'s answer.
+     */
+    public String whyNoJourneyStarts(String event, List<FlowVersion> starting) {
+        if (!starting.isEmpty()) {
+            return starting.stream().map(version -> "flow " + version.name() + " starts on event " + event
+                    + " but is stopped (POST /api/v1/flows/" + version.flowId() + "/resume starts journeys again)")
+                    .collect(java.util.stream.Collectors.joining("; "));
+        }
+        List<FlowVersion> drafts = jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
+                        + " WHERE v.entry_type = 'event' AND v.entry_event = ? AND v.status = ? ORDER BY f.name")
+                .params(event, FlowVersion.DRAFT).query(this::row).list();
+        if (!drafts.isEmpty()) {
+            return drafts.stream().map(draft -> "flow " + draft.name() + " starts on event " + event + " only in its draft"
+                    + " (version " + draft.version() + "): POST /api/v1/flows/" + draft.flowId() + "/publish to start it")
+                    .collect(java.util.stream.Collectors.joining("; "));
+        }
+        List<String> events = jdbc.sql("SELECT DISTINCT v.entry_event FROM flow_versions v"
+                        + " WHERE v.entry_type = 'event' AND v.status = ?"
+                        + " AND v.version = (SELECT MAX(version) FROM flow_versions w WHERE w.flow_id = v.flow_id AND w.status = ?)")
+                .params(FlowVersion.PUBLISHED, FlowVersion.PUBLISHED).query(String.class).list();
+        if (events.isEmpty()) {
+            return "no published flow starts on event " + event + ", nor on any other event";
+        }
+        // No flow's event is longer than 100 characters: a longer name is measured against none (it costs its length).
+        Map<String, Integer> distances = new java.util.HashMap<>();
+        var levenshtein = org.apache.commons.text.similarity.LevenshteinDistance.getDefaultInstance();
+        events.forEach(e -> distances.put(e, event.length() > 100 ? Integer.MAX_VALUE : levenshtein.apply(e, event)));
+        List<String> closest = events.stream().sorted(java.util.Comparator.<String>comparingInt(distances::get)
+                .thenComparing(java.util.Comparator.naturalOrder())).limit(10).toList();
+        String nearest = closest.getFirst();
+        // A name this close is a typo more likely than another event.
+        boolean typo = distances.get(nearest) <= Math.max(2, event.length() / 4);
+        return "no published flow starts on event " + event + (typo ? ": did you mean " + nearest + "?" : "")
+                + " (" + (events.size() > closest.size() ? "the closest of the " + events.size() + " events published"
+                + " flows start on: " : "published flows start on ") + String.join(", ", closest) + ")";
     }
 
     /**

@@ -93,8 +93,11 @@ public class Journeys {
                 "Flow " + version.name() + " was stopped while this journey was being started: resume it first"));
     }
 
-    /** What a posted event did: the journeys it started, and those it cancelled (their flows exit on it). */
-    public record EventPosted(List<Started> journeys, List<UUID> exited) {}
+    /**
+     * What a posted event did: the journeys it started, and those it cancelled (their flows exit on it); when it
+     * started none, why ({@code whyNoJourney}: the flow is stopped, only a draft starts on the event, or none does).
+     */
+    public record EventPosted(List<Started> journeys, List<UUID> exited, String whyNoJourney) {}
 
     /**
      * Posts a named event for a contact: its journeys under way on a flow version that exits on it ({@code exitOn})
@@ -128,7 +131,7 @@ public class Journeys {
                 begin(version, contact, eventEntryKey(version, name, key), vars).ifPresent(started::add); // empty: stopped meanwhile
             }
         }
-        return new EventPosted(started, exited);
+        return new EventPosted(started, exited, started.isEmpty() ? flows.whyNoJourneyStarts(name, starting) : null);
     }
 
     /** Cancels the contact's journeys under way on the versions that exit on the event; their ids. */

@@ -1409,6 +1409,37 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void anEventThatStartsNoJourneySaysWhyNamingTheDraftThatWouldOrTheEventsPublishedFlowsStartOn() {
+        String waitThenEnd = """
+                {"name":"%s","entry":%s,"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""";
+        String event = "why-test-" + FLOWS.incrementAndGet();
+        publish(waitThenEnd, "{\"type\":\"event\",\"event\":\"" + event + "\"}");
+        String drafted = event + "-drafted";
+        Api.Response draft = api.post("/api/v1/flows", waitThenEnd.formatted("step-test-" + FLOWS.incrementAndGet(),
+                "{\"type\":\"event\",\"event\":\"" + drafted + "\"}"));
+        assertThat(draft.status()).as(draft.body()).isEqualTo(201);
+        String phone = contact();
+
+        String typo = event.replace("why-test", "why-tset");
+        Api.Response misspelt = api.post("/api/v1/events", Map.of("name", typo, "to", phone));
+        Api.Response unpublished = api.post("/api/v1/events", Map.of("name", drafted, "to", phone));
+        Api.Response started = api.post("/api/v1/events", Map.of("name", event, "to", phone));
+
+        assertThat(misspelt.status()).isEqualTo(202);
+        assertThat(misspelt.json().path("journeys")).isEmpty();
+        assertThat(misspelt.json().path("whyNoJourney").asString()).as(misspelt.body())
+                .startsWith("no published flow starts on event " + typo + ": did you mean " + event + "? (")
+                .containsPattern("(start on |: )" + java.util.regex.Pattern.quote(event) + "[,)]").doesNotContain(drafted);
+        assertThat(unpublished.json().path("journeys")).isEmpty();
+        assertThat(unpublished.json().path("whyNoJourney").asString()).as(unpublished.body())
+                .contains("starts on event " + drafted + " only in its draft (version 1)",
+                        "/api/v1/flows/" + draft.json().path("flowId").asString() + "/publish");
+        assertThat(started.json().path("journeys")).hasSize(1);
+        assertThat(started.json().has("whyNoJourney")).as(started.body()).isFalse();
+    }
+
+    @Test
     void aStoppedFlowStartsNoJourneyUntilResumedAndStoppingItWithItsJourneysCancelsThem() {
         String waitThenReport = """
                 {"name":"%s","entry":%s,"start":"pause","steps":[
@@ -1441,6 +1472,9 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(refused.status()).isEqualTo(409);
         assertThat(refused.json().path("error").asString()).isEqualTo("flow_stopped");
         assertThat(skipped.json().path("journeys")).isEmpty();
+        assertThat(skipped.json().path("whyNoJourney").asString()).as("says why it started nothing").contains(
+                "starts on event " + event + " but is stopped", "/api/v1/flows/" + onEvent + "/resume");
+        assertThat(keyedEvent.json().has("whyNoJourney")).as(keyedEvent.body()).isFalse();
         assertThat(repeatedStart.status()).as(repeatedStart.body()).isEqualTo(200);
         assertThat(repeatedStart.json().path("journeyId").asString()).isEqualTo(keyedStart.json().path("journeyId").asString());
         assertThat(repeatedStart.json().path("replayed").asBoolean()).isTrue();

@@ -46,6 +46,7 @@ public class Flows {
     private final JsonMapper incoming;
     private final FlowValidator validator;
     private final Senders senders;
+    private final Templates templates;
     private final org.springframework.context.ApplicationEventPublisher events;
     // Published versions never change, so their parsed documents can be kept, and the ids of the senders they name.
     private final Map<UUID, FlowDocument> published = new ConcurrentHashMap<>();
@@ -64,6 +65,7 @@ public class Flows {
         this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
         this.incoming = strict.rebuild().addModule(io.reach.shared.TextWithoutNul.module()).build();
         this.senders = senders;
+        this.templates = templates;
         this.validator = new FlowValidator(new FlowValidator.TemplateCheck() {
             @Override
             public Optional<List<String>> problems(String name, String language, TemplateParameters parameters) {
@@ -200,7 +202,13 @@ public class Flows {
                     .orElseThrow(() -> ApiException.notFound("Flow", flowId));
             FlowVersion draft = latest(flowId).filter(v -> !v.isPublished())
                     .orElseThrow(() -> ApiException.conflict("Flow " + flowId + " has no draft to publish"));
-            FlowDocument document = checked(draft.document());
+            FlowDocument document = parse(draft.document());
+            // Before the check finds them: a template deleted meanwhile is either missed by the check or kept.
+            (document.steps() == null ? List.<FlowStep>of() : document.steps()).stream().filter(step -> step != null && step.template() != null && step.language() != null)
+                    .map(step -> Map.entry(step.template(), step.language())).distinct()
+                    .sorted(Map.Entry.<String, String>comparingByKey().thenComparing(Map.Entry.comparingByValue()))
+                    .forEach(template -> templates.holdForPublish(template.getKey(), template.getValue()));
+            checked(document);
             // The senders as they are named now: a rename afterwards must not leave this version's journeys without one.
             Map<String, String> senderIds = new java.util.TreeMap<>();
             for (FlowStep step : document.steps()) {
@@ -422,7 +430,10 @@ public class Flows {
     }
 
     private FlowDocument checked(String document) {
-        FlowDocument flow = parse(document);
+        return checked(parse(document));
+    }
+
+    private FlowDocument checked(FlowDocument flow) {
         List<FlowProblem> problems = validator.check(flow);
         if (!problems.isEmpty()) {
             FlowProblem first = problems.getFirst();

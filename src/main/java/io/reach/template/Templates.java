@@ -44,7 +44,10 @@ public class Templates {
      * {@code template_in_use} names the published flow versions that send it. Messages already made with it keep
      * their text, and those queued still go out.
      */
+    @Transactional
     public void delete(UUID id) {
+        // Locked as a publish that sends it locks it (holdForPublish): the publish that comes second sees the other's work.
+        jdbc.sql("SELECT id FROM templates WHERE id = ? FOR UPDATE").param(id).query(UUID.class).optional();
         Template template = get(id);
         List<String> sending = users.stream().flatMap(u -> u.sending(template.name(), template.language()).stream()).toList();
         if (!sending.isEmpty()) {
@@ -53,6 +56,17 @@ public class Templates {
                     + " published version sends it", List.of());
         }
         jdbc.sql("DELETE FROM templates WHERE id = ?").param(id).update();
+    }
+
+    /**
+     * Holds a template (by name and language) until the caller's transaction ends, as a deletion holds the one it
+     * deletes: a flow version being published that sends it is either published before the deletion looks for what
+     * sends it (and the template stays) or checked after the template went (and refused). None held when none is
+     * registered. Callers hold several in one order (by name, then language), so that two publishes do not deadlock.
+     */
+    public void holdForPublish(String name, String language) {
+        jdbc.sql("SELECT id FROM templates WHERE name = ? AND language = ? FOR UPDATE").params(name, language)
+                .query(UUID.class).optional();
     }
 
     public Template register(TemplateRequest request) {

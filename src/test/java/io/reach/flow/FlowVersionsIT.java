@@ -172,6 +172,35 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aTemplateDeletedWhileAFlowThatSendsItIsPublishedIsEitherKeptOrTheFlowIsRefused() {
+        for (int round = 0; round < 8; round++) {
+            String template = "contended_" + FLOWS.incrementAndGet();
+            String id = api.post("/api/v1/templates", java.util.Map.of("name", template, "language", "en_US",
+                    "category", "utility", "components", List.of(Map.of("type", "BODY", "text", "Hi.")))).json()
+                    .path("id").asString();
+            String flow = importDraft("""
+                    {"name":"sends-%s","entry":{"type":"api"},"start":"send","steps":[
+                     {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"en_US","next":"end"},
+                     {"id":"end","type":"end"}]}""".formatted(template, template));
+            java.util.Map<String, Api.Response> answers = new java.util.concurrent.ConcurrentHashMap<>();
+            List<Runnable> operations = List.of(
+                    () -> answers.put("publish", api.post("/api/v1/flows/" + flow + "/publish", "")),
+                    () -> answers.put("delete", api.delete("/api/v1/templates/" + id)));
+            AtomicInteger next = new AtomicInteger();
+
+            Api.atOnce(2, () -> {
+                operations.get(next.getAndIncrement()).run();
+                return null;
+            });
+
+            // Both may not go through: the flow would be published sending a template that is gone.
+            assertThat(List.of(answers.get("publish").status(), answers.get("delete").status(),
+                    api.get("/api/v1/templates/" + id).status())).as("round %d: %s", round, answers)
+                    .isIn(List.of(200, 409, 200), List.of(400, 204, 404));
+        }
+    }
+
+    @Test
     void refusesASendWhoseParametersItsTemplateDoesNotTakeNamingTheStepAndTheField() {
         io.reach.support.FlowFixtures.orderReadyTemplate(api);
         String name = "versions-test-" + FLOWS.incrementAndGet();

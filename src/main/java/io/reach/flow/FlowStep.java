@@ -2,6 +2,7 @@ package io.reach.flow;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.reach.template.ButtonParameter;
+import io.reach.template.TemplateValues;
 import java.util.List;
 import java.util.Map;
 
@@ -18,8 +19,8 @@ public record FlowStep(
         String sender,
         String template,
         String language,
-        List<String> headerParameters,
-        List<String> bodyParameters,
+        TemplateValues headerParameters,
+        TemplateValues bodyParameters,
         List<ButtonParameter> buttonParameters,
         String text,
         String category,

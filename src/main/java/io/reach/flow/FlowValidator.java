@@ -261,6 +261,19 @@ final class FlowValidator {
         }
     }
 
+    /** Names each null value of a template's values, by index or by name. */
+    private static void refuseNulls(io.reach.template.TemplateValues values, String step, String field,
+                                    List<FlowProblem> problems) {
+        if (values != null) {
+            List<String> fields = values.fields(field);
+            for (int i = 0; i < fields.size(); i++) {
+                if (values.values().get(i) == null) {
+                    problems.add(new FlowProblem(step, fields.get(i) + ": is null; give a value"));
+                }
+            }
+        }
+    }
+
     /** Names each null value of a map (a header, an attribute): a value is expected there. */
     private static void refuseNullValues(Map<String, String> values, String step, String field, List<FlowProblem> problems) {
         if (values != null) {

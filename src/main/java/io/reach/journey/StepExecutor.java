@@ -19,6 +19,7 @@ import io.reach.messaging.whatsapp.WhatsAppSending;
 import io.reach.shared.ApiException;
 import io.reach.shared.BoundedBody;
 import io.reach.template.ButtonParameter;
+import io.reach.template.TemplateValues;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -152,8 +153,8 @@ class StepExecutor {
 
     private StepOutcome sendWhatsApp(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables) {
         Set<String> missing = new LinkedHashSet<>();
-        List<String> header = oneLineEach(fillAll(step.headerParameters(), contact, variables, missing));
-        List<String> body = oneLineEach(fillAll(step.bodyParameters(), contact, variables, missing));
+        TemplateValues header = templateValues(step.headerParameters(), contact, variables, missing);
+        TemplateValues body = templateValues(step.bodyParameters(), contact, variables, missing);
         List<ButtonParameter> buttons = step.buttonParameters() == null ? null : step.buttonParameters().stream()
                 .map(b -> new ButtonParameter(b.index(), fillTracking(b.value(), contact, variables, missing))).toList();
         SendResult sent = sendOrBlock(refusal(missing), refusal -> whatsApp.send(new SendTemplateRequest(senderOf(step, journey),
@@ -503,12 +504,13 @@ class StepExecutor {
      * spaces in a row. A journey's come from contacts' data and events (a two-line address), which the flow's author
      * does not control: each such run becomes one space, and the message goes out on one line rather than not at all.
      */
-    static List<String> oneLineEach(List<String> values) {
-        return values == null ? null : values.stream().map(value -> value == null ? null
-                : value.replaceAll(" *[\\r\\n\\t][\\s]*", " ").replaceAll(" {5,}", " ")).toList();
+    static String oneLine(String value) {
+        return value == null ? null : value.replaceAll(" *[\\r\\n\\t][\\s]*", " ").replaceAll(" {5,}", " ");
     }
 
-    private static List<String> fillAll(List<String> texts, Contact contact, Map<String, String> variables, Set<String> missing) {
-        return texts == null ? null : texts.stream().map(t -> fillTracking(t, contact, variables, missing)).toList();
+    /** A send's template values with the journey's placeholders filled in, each on one line (as WhatsApp takes them). */
+    private static TemplateValues templateValues(TemplateValues values, Contact contact, Map<String, String> variables,
+                                                 Set<String> missing) {
+        return values == null ? null : values.map(value -> oneLine(fillTracking(value, contact, variables, missing)));
     }
 }

@@ -37,6 +37,7 @@ public final class SandboxGraphApi {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SandboxGraphApi.class);
     private static final Pattern PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/messages/?");
     private static final Pattern TEMPLATES_PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/message_templates/?");
+    private static final Pattern NAMED_PLACEHOLDER = Pattern.compile("\\{\\{([a-z_][a-z0-9_]*)}}");
     private static final Pattern NUMBER_PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/?");
     private static final Pattern SUBSCRIBED_APPS_PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/subscribed_apps/?");
     /** Meta's page when the request names no {@code limit}. */
@@ -165,6 +166,11 @@ public final class SandboxGraphApi {
                 error(exchange, 400, 100, "(#100) " + problem, "OAuthException");
                 return;
             }
+            String parameters = namedParametersProblem(body);
+            if (parameters != null) {
+                error(exchange, 400, 132000, "(#132000) " + parameters, "OAuthException");
+                return;
+            }
             send(exchange, body);
         }
     }
@@ -276,6 +282,42 @@ public final class SandboxGraphApi {
 
     private static String cursor(int index) {
         return Base64.getEncoder().encodeToString(Integer.toString(index).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * As Meta checks a send of one of the account's templates with named parameters: every text parameter of its
+     * header and body names its placeholder ({@code parameter_name}), and each placeholder has one. Null when it does
+     * (or the template is not one of the sandbox's named ones).
+     */
+    private String namedParametersProblem(JsonNode body) {
+        JsonNode sent = body.path("template");
+        JsonNode template = templates.stream().filter(t -> t.path("name").asString("").equals(sent.path("name").asString(null))
+                        && t.path("language").asString("").equals(sent.path("language").path("code").asString(null)))
+                .findFirst().orElse(null);
+        if (template == null || !"NAMED".equals(template.path("parameter_format").asString(null))) {
+            return null;
+        }
+        java.util.Set<String> expected = new java.util.TreeSet<>();
+        for (JsonNode component : template.path("components")) {
+            Matcher names = NAMED_PLACEHOLDER.matcher(component.path("text").asString(""));
+            while (names.find()) {
+                expected.add(names.group(1));
+            }
+        }
+        java.util.Set<String> given = new java.util.TreeSet<>();
+        for (JsonNode component : sent.path("components")) {
+            if (!"button".equals(component.path("type").asString(""))) {
+                for (JsonNode parameter : component.path("parameters")) {
+                    if (parameter.path("parameter_name").asString("").isEmpty()) {
+                        return "Parameter name is missing: template " + template.path("name").asString()
+                                + " takes named parameters";
+                    }
+                    given.add(parameter.path("parameter_name").asString());
+                }
+            }
+        }
+        return given.equals(expected) ? null : "Number of parameters does not match the expected number of params: "
+                + template.path("name").asString() + " takes " + expected + ", got " + given;
     }
 
     private static String problemWith(JsonNode body) {

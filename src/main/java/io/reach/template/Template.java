@@ -25,6 +25,24 @@ public record Template(
         return APPROVED.equals(status);
     }
 
+    /**
+     * Whether the template's placeholders are named ({@code {{first_name}}}; Meta's {@code NAMED} parameter format) or
+     * numbered ({@code {{1}}}, {@code POSITIONAL}).
+     */
+    @com.fasterxml.jackson.annotation.JsonProperty("parameterFormat")
+    public String parameterFormat() {
+        return TemplateRules.named(placeholders("HEADER")) || TemplateRules.named(placeholders("BODY")) ? "NAMED" : "POSITIONAL";
+    }
+
+    /**
+     * The placeholders of its text header ({@code HEADER}) or its body ({@code BODY}) in the order their values go:
+     * {@code 1} … {@code n}, or names in the order they first appear.
+     */
+    public List<String> placeholders(String type) {
+        return component(type).filter(c -> !"HEADER".equals(type) || "TEXT".equals(c.format()))
+                .map(c -> TemplateRules.placeholders(c.text(), type, new java.util.ArrayList<>())).orElse(List.of());
+    }
+
     public Optional<TemplateComponent> component(String type) {
         return components.stream().filter(c -> type.equals(c.type())).findFirst();
     }

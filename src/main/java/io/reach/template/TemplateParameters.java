@@ -2,17 +2,18 @@ package io.reach.template;
 
 import java.util.List;
 
-/** The values a send supplies for a template's placeholders. */
-public record TemplateParameters(List<String> header, List<String> body, List<ButtonParameter> buttons) {
+/** The values a send supplies for a template's placeholders: its header's, its body's, and its buttons'. */
+public record TemplateParameters(TemplateValues header, TemplateValues body, List<ButtonParameter> buttons) {
 
     public TemplateParameters {
-        header = copied(header);
-        body = copied(body);
-        buttons = copied(buttons);
+        header = header == null ? TemplateValues.NONE : header;
+        body = body == null ? TemplateValues.NONE : body;
+        // Nulls are kept (List.copyOf would throw on them): rendering names each one as a field problem.
+        buttons = buttons == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(buttons));
     }
 
-    // Nulls are kept (List.copyOf would throw on them): rendering names each one as a field problem.
-    private static <T> List<T> copied(List<T> values) {
-        return values == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(values));
+    /** Header and body values as lists, in their placeholders' order. */
+    public TemplateParameters(List<String> header, List<String> body, List<ButtonParameter> buttons) {
+        this(TemplateValues.of(header), TemplateValues.of(body), buttons);
     }
 }

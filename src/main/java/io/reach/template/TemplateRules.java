@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 final class TemplateRules {
 
     static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^}]*?)\\s*}}");
+    private static final Pattern PLACEHOLDER_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,99}");
     private static final Pattern NAME = Pattern.compile("[a-z0-9_]{1,512}");
     private static final Pattern LANGUAGE = Pattern.compile("[a-z]{2,3}(_[A-Z]{2})?");
     private static final Set<String> STATUSES = Set.of("APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED");
@@ -24,28 +25,56 @@ final class TemplateRules {
 
     private TemplateRules() {}
 
-    /** The template's placeholders must be {{1}} … {{n}}, each used; returns n, or records a problem. */
+    /** The template's placeholders must be {{1}} … {{n}}, each used, or all names; returns how many, or records a problem. */
     static int placeholderCount(String text, String field, List<FieldProblem> problems) {
+        return placeholders(text, field, problems).size();
+    }
+
+    /**
+     * A text's placeholders in the order their values are given: {@code 1} … {@code n} when they are numbered (each
+     * used, without gaps), or their names in the order they first appear ({@code {{first_name}}}: lowercase letters,
+     * digits and _, as Meta's named parameters); a name or number used twice takes one value. A text may not mix the
+     * two. None, with a problem recorded, when they break these rules.
+     */
+    static List<String> placeholders(String text, String field, List<FieldProblem> problems) {
         if (text == null) {
-            return 0;
+            return List.of();
         }
-        Set<Integer> seen = new TreeSet<>();
+        Set<Integer> numbers = new TreeSet<>();
+        Set<String> names = new java.util.LinkedHashSet<>();
         Matcher matcher = PLACEHOLDER.matcher(text);
         while (matcher.find()) {
             String inner = matcher.group(1);
-            if (!inner.matches("[0-9]{1,3}") || Integer.parseInt(inner) == 0) {
-                problems.add(new FieldProblem(field, "placeholder {{" + inner + "}} is not positional: use {{1}}, {{2}}, …"));
-                return 0;
+            if (inner.matches("[0-9]{1,3}") && Integer.parseInt(inner) > 0) {
+                numbers.add(Integer.parseInt(inner));
+            } else if (PLACEHOLDER_NAME.matcher(inner).matches()) {
+                names.add(inner);
+            } else {
+                problems.add(new FieldProblem(field, "placeholder {{" + inner + "}} is neither numbered ({{1}}, {{2}}, …) nor"
+                        + " a name of lowercase letters, digits and _ ({{first_name}})"));
+                return List.of();
             }
-            seen.add(Integer.parseInt(inner));
         }
-        for (int i = 1; i <= seen.size(); i++) {
-            if (!seen.contains(i)) {
+        if (!numbers.isEmpty() && !names.isEmpty()) {
+            problems.add(new FieldProblem(field, "placeholders are all numbered ({{1}}) or all named ({{"
+                    + names.iterator().next() + "}}), not both"));
+            return List.of();
+        }
+        if (!names.isEmpty()) {
+            return List.copyOf(names);
+        }
+        for (int i = 1; i <= numbers.size(); i++) {
+            if (!numbers.contains(i)) {
                 problems.add(new FieldProblem(field, "placeholders must be numbered from {{1}} without gaps; {{" + i + "}} is missing"));
-                return 0;
+                return List.of();
             }
         }
-        return seen.size();
+        return numbers.stream().map(String::valueOf).toList();
+    }
+
+    /** Whether placeholders are names, not numbers ({@link #placeholders} of a text that keeps the rules). */
+    static boolean named(List<String> placeholders) {
+        return !placeholders.isEmpty() && !Character.isDigit(placeholders.getFirst().charAt(0));
     }
 
     static List<FieldProblem> check(TemplateRequest request) {
@@ -92,6 +121,16 @@ final class TemplateRules {
                 default -> throw new IllegalStateException(type);
             }
         }
+        // Meta keeps one parameter format per template: a named header and a numbered body cannot be sent together.
+        List<String> headerPlaceholders = components.stream().filter(c -> c != null && "HEADER".equalsIgnoreCase(c.type())
+                && "TEXT".equalsIgnoreCase(c.format())).findFirst().map(c -> placeholders(c.text(), "", new ArrayList<>()))
+                .orElse(List.of());
+        List<String> bodyPlaceholders = components.stream().filter(c -> c != null && "BODY".equalsIgnoreCase(c.type()))
+                .findFirst().map(c -> placeholders(c.text(), "", new ArrayList<>())).orElse(List.of());
+        if (!headerPlaceholders.isEmpty() && !bodyPlaceholders.isEmpty() && named(headerPlaceholders) != named(bodyPlaceholders)) {
+            problems.add(new FieldProblem("components", "the header's and the body's placeholders are both numbered or both"
+                    + " named (Meta's parameter format is the template's)"));
+        }
         if (!types.contains("BODY")) {
             problems.add(new FieldProblem("components", "a template needs a BODY component"));
         }
@@ -107,7 +146,7 @@ final class TemplateRules {
         if (format.equals("TEXT")) {
             checkText(header.text(), field + ".text", 60, true, problems);
             if (placeholderCount(header.text(), field + ".text", problems) > 1) {
-                problems.add(new FieldProblem(field + ".text", "a text header has at most one placeholder, {{1}}"));
+                problems.add(new FieldProblem(field + ".text", "a text header has at most one placeholder"));
             }
         } else if (header.text() != null) {
             problems.add(new FieldProblem(field + ".text", "a " + format + " header has no text; its media link is given per message"));

@@ -220,7 +220,8 @@ public class Templates {
                     + problems.getFirst().message() + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""),
                     problems);
         }
-        return new RenderedTemplate(template, parameters, TemplateRenderer.text(template, parameters));
+        TemplateParameters ordered = TemplateRenderer.ordered(template, parameters);
+        return new RenderedTemplate(template, ordered, TemplateRenderer.text(template, ordered));
     }
 
     private static List<TemplateComponent> normalised(List<TemplateComponent> components) {

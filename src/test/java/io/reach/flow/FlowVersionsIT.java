@@ -216,6 +216,17 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(short1.json().path("message").asString()).isEqualTo("step send: bodyParameters: the template's body has 2"
                 + " placeholder(s) but 1 value(s) were given (template order_ready, en_US)");
         assertThat(api.get("/api/v1/flows").body()).doesNotContain(name);
+        // Values by name are for a template whose placeholders are named; a single text is neither a list nor those.
+        Api.Response byName = api.post("/api/v1/flows", send.replace("[%s]", "{\"first\":%s}")
+                .formatted(name, "\"{{contact.first_name}}\""));
+        assertThat(byName.status()).isEqualTo(400);
+        assertThat(byName.json().path("message").asString()).isEqualTo("step send: bodyParameters: the template's body has"
+                + " numbered placeholders ({{1}}, {{2}}): give its values as a list, in that order (template order_ready, en_US)");
+        Api.Response text = api.post("/api/v1/flows", send.replace("[%s]", "%s").formatted(name, "\"{{order}}\""));
+        assertThat(text.status()).isEqualTo(400);
+        assertThat(text.json().path("message").asString()).as(text.body()).contains("bodyParameters")
+                .contains("a list of texts, or an object of texts by placeholder name");
+        assertThat(api.get("/api/v1/flows").body()).doesNotContain(name);
         // Values are filled in per contact: placeholders stand for them, whatever they will be.
         Api.Response fits = api.post("/api/v1/flows", send.formatted(name, "\"{{contact.first_name}}\", \"{{order}}\""));
         assertThat(fits.status()).as(fits.body()).isEqualTo(201);

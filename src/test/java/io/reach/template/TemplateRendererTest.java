@@ -77,8 +77,52 @@ class TemplateRendererTest {
                 .containsExactly("headerParameters[0]", "bodyParameters[1]", "buttonParameters[1].index");
     }
 
+    private static final Template NAMED = new Template(UUID.randomUUID(), "booked", "en", MessageCategory.UTILITY,
+            "APPROVED", List.of(new TemplateComponent("HEADER", "TEXT", "Table for {{guests}}", null),
+                    new TemplateComponent("BODY", null, "See you {{day}}, {{name}}! ({{day}})", null)),
+            Instant.EPOCH, Instant.EPOCH);
+
+    @Test
+    void fillsNamedPlaceholdersFromValuesByNameOrInTheOrderTheyFirstAppear() {
+        TemplateParameters byName = new TemplateParameters(TemplateValues.named(java.util.Map.of("guests", "4")),
+                TemplateValues.named(new java.util.TreeMap<>(java.util.Map.of("name", "Ann", "day", "Saturday"))), List.of());
+        TemplateParameters inOrder = new TemplateParameters(List.of("4"), List.of("Saturday", "Ann"), List.of());
+
+        assertThat(TemplateRenderer.check(NAMED, byName)).isEmpty();
+        assertThat(TemplateRenderer.check(NAMED, inOrder)).isEmpty();
+        TemplateParameters ordered = TemplateRenderer.ordered(NAMED, byName);
+        assertThat(ordered.body().list()).as("in the template's order, not the object's").containsExactly("Saturday", "Ann");
+        assertThat(TemplateRenderer.text(NAMED, ordered)).isEqualTo("Table for 4\n\nSee you Saturday, Ann! (Saturday)");
+        assertThat(TemplateRenderer.text(NAMED, TemplateRenderer.ordered(NAMED, inOrder))).isEqualTo(TemplateRenderer.text(NAMED, ordered));
+        assertThat(NAMED.parameterFormat()).isEqualTo("NAMED");
+        assertThat(TEMPLATE.parameterFormat()).isEqualTo("POSITIONAL");
+    }
+
+    @Test
+    void namesEachMissingOrUnknownValueByNameAndRefusesNamesForNumberedPlaceholders() {
+        List<FieldProblem> problems = TemplateRenderer.check(NAMED, new TemplateParameters(
+                TemplateValues.named(java.util.Map.of("guests", "4")),
+                TemplateValues.named(new java.util.LinkedHashMap<>(java.util.Map.of("dag", "Saturday"))), List.of()));
+        assertThat(problems).extracting(FieldProblem::field).containsExactly("bodyParameters.dag", "bodyParameters.day",
+                "bodyParameters.name");
+        assertThat(problems.getFirst().message()).isEqualTo("the template's body has no {{dag}} (it has {{day}}, {{name}})");
+        assertThat(problems.get(1).message()).isEqualTo("is missing: the template's body has {{day}}");
+
+        assertThat(TemplateRenderer.check(NAMED, new TemplateParameters(List.of("4"), List.of("Saturday"), List.of())))
+                .extracting(FieldProblem::message).containsExactly("the template's body has 2 placeholder(s) ({{day}}, {{name}},"
+                        + " in that order) but 1 value(s) were given");
+        assertThat(TemplateRenderer.check(TEMPLATE, new TemplateParameters(TemplateValues.of(List.of("A-1")),
+                TemplateValues.named(java.util.Map.of("first", "Ann")), List.of(new ButtonParameter(1, "A-1"),
+                        new ButtonParameter(3, "SAVE10"))))).extracting(FieldProblem::message)
+                .containsExactly("the template's body has numbered placeholders ({{1}}, {{2}}): give its values as a list,"
+                        + " in that order");
+        assertThat(TemplateRenderer.check(NAMED, new TemplateParameters(TemplateValues.named(java.util.Map.of("guests", " ")),
+                TemplateValues.named(java.util.Map.of("day", "Saturday", "name", "Ann\nB")), List.of())))
+                .extracting(FieldProblem::field).containsExactly("headerParameters.guests", "bodyParameters.name");
+    }
+
     @Test
     void keepsDollarSignsAndBackslashesInValues() {
-        assertThat(TemplateRenderer.fill("Pay {{1}}", List.of("$5 \\ 3"))).isEqualTo("Pay $5 \\ 3");
+        assertThat(TemplateRenderer.fill("Pay {{1}}", List.of("1"), List.of("$5 \\ 3"))).isEqualTo("Pay $5 \\ 3");
     }
 }

@@ -36,12 +36,22 @@ class TemplateRulesTest {
     }
 
     @Test
-    void placeholdersArePositionalWithoutGaps() {
+    void placeholdersAreNumberedWithoutGapsOrAllNamed() {
         assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("Hi {{1}} and {{3}}")))))
                 .containsExactly("components[0].text");
-        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("Hi {{name}}")))))
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("Hi {{first_name}}, {{day_2}}")))))
+                .isEmpty();
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("Hi {{1}}, {{day}}")))))
                 .containsExactly("components[0].text");
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("Hi {{First Name}}")))))
+                .containsExactly("components[0].text");
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(
+                new TemplateComponent("HEADER", "TEXT", "Order {{order}}", null), body("Hi {{1}}")))))
+                .as("one parameter format per template").containsExactly("components");
         assertThat(TemplateRules.placeholderCount("{{2}} {{1}} {{1}}", "f", new java.util.ArrayList<>())).isEqualTo(2);
+        assertThat(TemplateRules.placeholders("{{2}} {{1}} {{1}}", "f", new java.util.ArrayList<>())).containsExactly("1", "2");
+        assertThat(TemplateRules.placeholders("{{day}} for {{ guests }}, {{day}}", "f", new java.util.ArrayList<>()))
+                .as("in the order they first appear").containsExactly("day", "guests");
     }
 
     @Test

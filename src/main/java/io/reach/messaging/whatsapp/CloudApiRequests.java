@@ -41,7 +41,7 @@ final class CloudApiRequests {
         language.put("policy", "deterministic");
         language.put("code", template.language());
         ArrayNode components = json.createArrayNode();
-        List<String> header = rendered.parameters().header();
+        List<String> header = rendered.parameters().header().list();
         Optional<TemplateComponent> headerComponent = template.component("HEADER");
         if (!header.isEmpty() && headerComponent.isPresent()) {
             ObjectNode component = components.addObject();
@@ -49,7 +49,7 @@ final class CloudApiRequests {
             ArrayNode parameters = component.putArray("parameters");
             String format = headerComponent.get().format();
             if ("TEXT".equals(format)) {
-                header.forEach(value -> parameters.addObject().put("type", "text").put("text", value));
+                texts(parameters, template, "HEADER", header);
             } else {
                 String kind = format.toLowerCase(Locale.ROOT);
                 ObjectNode parameter = parameters.addObject();
@@ -64,8 +64,7 @@ final class CloudApiRequests {
         if (!rendered.parameters().body().isEmpty()) {
             ObjectNode component = components.addObject();
             component.put("type", "body");
-            ArrayNode parameters = component.putArray("parameters");
-            rendered.parameters().body().forEach(value -> parameters.addObject().put("type", "text").put("text", value));
+            texts(component.putArray("parameters"), template, "BODY", rendered.parameters().body().list());
         }
         List<TemplateButton> buttons = template.buttons();
         rendered.parameters().buttons().stream()
@@ -91,6 +90,22 @@ final class CloudApiRequests {
             body.set("components", components);
         }
         return json.writeValueAsString(root);
+    }
+
+    /**
+     * Text parameters in their placeholders' order; a template with named placeholders names each one
+     * ({@code parameter_name}), as Meta requires of its {@code NAMED} parameter format.
+     */
+    private static void texts(ArrayNode parameters, Template template, String part, List<String> values) {
+        boolean named = "NAMED".equals(template.parameterFormat());
+        List<String> placeholders = template.placeholders(part);
+        for (int i = 0; i < values.size(); i++) {
+            ObjectNode parameter = parameters.addObject().put("type", "text");
+            if (named) {
+                parameter.put("parameter_name", placeholders.get(i));
+            }
+            parameter.put("text", values.get(i));
+        }
     }
 
     /** A free-form text message (only deliverable inside the 24-hour customer-service window). */

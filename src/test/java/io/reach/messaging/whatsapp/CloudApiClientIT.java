@@ -118,6 +118,37 @@ class CloudApiClientIT extends ReachIntegrationTest {
     }
 
     @Test
+    void sendsATemplatesNamedPlaceholdersByNameAsMetasNamedParameterFormatTakesThem() {
+        Api.Response registered = api.post("/api/v1/templates", Map.of("name", "table_booked", "language", "en",
+                "category", "utility", "components", List.of(Map.of("type", "HEADER", "format", "TEXT", "text", "Table for {{guests}}"),
+                        Map.of("type", "BODY", "text", "See you {{day}}, {{name}}!"))));
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        assertThat(registered.json().path("parameterFormat").asString()).isEqualTo("NAMED");
+        String phone = "+5511912345679";
+        Fixtures.contact(api, phone, Map.of("utility", true), false);
+
+        Api.Response misnamed = api.post("/api/v1/messages/whatsapp", Map.of("sender", "meta-stand-in", "to", phone,
+                "template", "table_booked", "language", "en", "headerParameters", Map.of("guests", "4"),
+                "bodyParameters", Map.of("dag", "Saturday", "name", "Ann")));
+        Api.Response sent = api.post("/api/v1/messages/whatsapp", Map.of("sender", "meta-stand-in", "to", phone,
+                "template", "table_booked", "language", "en", "headerParameters", Map.of("guests", "4"),
+                "bodyParameters", new java.util.TreeMap<>(Map.of("name", "Ann", "day", "Saturday"))));
+
+        assertThat(misnamed.status()).as(misnamed.body()).isEqualTo(400);
+        assertThat(misnamed.json().path("details")).extracting(detail -> detail.path("field").asString())
+                .containsExactlyInAnyOrder("bodyParameters.dag", "bodyParameters.day");
+        assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+        assertThat(sent.json().path("renderedText").asString()).isEqualTo("Table for 4\n\nSee you Saturday, Ann!");
+        await().atMost(PATIENCE).until(() -> !META.requestsTo(phone).isEmpty());
+        assertThat(META.requestsTo(phone)).as("the misnamed send went nowhere").hasSize(1);
+        assertThat(Api.JSON.readTree(META.requestsTo(phone).getFirst().body()).path("template").path("components"))
+                .isEqualTo(Api.JSON.readTree("""
+                        [{"type":"header","parameters":[{"type":"text","parameter_name":"guests","text":"4"}]},
+                         {"type":"body","parameters":[{"type":"text","parameter_name":"day","text":"Saturday"},
+                                                      {"type":"text","parameter_name":"name","text":"Ann"}]}]"""));
+    }
+
+    @Test
     void sendsMediaHeadersAsLinks() {
         String phone = "+447911123456";
         Fixtures.consentingContact(api, phone);

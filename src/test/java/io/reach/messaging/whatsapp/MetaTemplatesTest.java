@@ -52,13 +52,24 @@ class MetaTemplatesTest {
     }
 
     @Test
+    void readsATemplateWithNamedParameters() {
+        MetaTemplates.Read read = MetaTemplates.read(JSON.readTree("""
+                {"name":"table_booked","parameter_format":"NAMED","language":"en_US","status":"APPROVED","category":"UTILITY",
+                 "components":[{"type":"BODY","text":"A table for {{guests}}.",
+                  "example":{"body_text_named_params":[{"param_name":"guests","example":"4"}]}}]}"""));
+
+        assertThat(read).isInstanceOf(MetaTemplates.Usable.class);
+        assertThat(((MetaTemplates.Usable) read).request().components()).extracting(TemplateComponent::text)
+                .containsExactly("A table for {{guests}}.");
+    }
+
+    @Test
     void saysWhyReachCannotSendATemplate() {
         assertThat(MetaTemplates.read(JSON.readTree("""
                 {"name":"table_booked","parameter_format":"NAMED","language":"en_US","status":"APPROVED","category":"UTILITY",
-                 "components":[{"type":"BODY","text":"A table for {{guests}}.",
-                  "example":{"body_text_named_params":[{"param_name":"guests","example":"4"}]}}]}""")))
-                .isEqualTo(new MetaTemplates.Unusable("table_booked", "en_US",
-                        "components[0].text: placeholder {{guests}} is not positional: use {{1}}, {{2}}, …"));
+                 "components":[{"type":"BODY","text":"A table for {{Guests}}."}]}""")))
+                .isEqualTo(new MetaTemplates.Unusable("table_booked", "en_US", "components[0].text: placeholder {{Guests}}"
+                        + " is neither numbered ({{1}}, {{2}}, …) nor a name of lowercase letters, digits and _ ({{first_name}})"));
         assertThat(MetaTemplates.read(JSON.readTree("""
                 {"name":"new_menu","language":"en","status":"APPROVED","category":"MARKETING",
                  "components":[{"type":"BODY","text":"Our new menu."},{"type":"BUTTONS","buttons":[

@@ -51,15 +51,16 @@ class TemplateSyncIT extends ReachIntegrationTest {
         assertThat(first.status()).as(first.body()).isEqualTo(200);
         assertThat(first.json().path("sender").asString()).isEqualTo("sandbox");
         assertThat(first.json().path("wabaId").asString()).isEqualTo("200000000000001");
-        assertThat(names(first.json().path("created"))).containsExactlyInAnyOrder("hello_world", "track_order", "autumn_sale");
+        assertThat(names(first.json().path("created"))).containsExactlyInAnyOrder("hello_world", "track_order", "autumn_sale",
+                "reservation_confirmation");
         assertThat(first.json().path("updated").isEmpty()).isTrue();
         assertThat(first.json().path("unchanged").asInt()).isOne();
         assertThat(first.json().path("skipped").size()).isOne();
-        assertThat(first.json().path("skipped").path(0).path("name").asString()).isEqualTo("reservation_confirmation");
+        assertThat(first.json().path("skipped").path(0).path("name").asString()).isEqualTo("new_menu");
         assertThat(first.json().path("skipped").path(0).path("reason").asString())
-                .isEqualTo("components[0].text: placeholder {{number_of_guests}} is not positional: use {{1}}, {{2}}, …");
+                .isEqualTo("components[1].buttons[0].type: must be one of QUICK_REPLY, URL, PHONE_NUMBER, COPY_CODE");
         assertThat(names(first.json().path("notInAccount"))).contains("made_by_hand")
-                .doesNotContain("hello_world", "order_ready", "reservation_confirmation");
+                .doesNotContain("hello_world", "order_ready", "reservation_confirmation", "new_menu");
         assertThat(first.body()).doesNotContain("sandbox-access-token");
 
         // Registered as Meta has them: category, status and every component.
@@ -76,7 +77,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
         Api.Response second = sync("sandbox");
         assertThat(second.json().path("created").isEmpty()).isTrue();
         assertThat(second.json().path("updated").isEmpty()).isTrue();
-        assertThat(second.json().path("unchanged").asInt()).isEqualTo(4);
+        assertThat(second.json().path("unchanged").asInt()).isEqualTo(5);
 
         // They are sent as registered by hand; one still in review is not.
         String phone = "+31612349001";
@@ -90,6 +91,15 @@ class TemplateSyncIT extends ReachIntegrationTest {
                 "template", "autumn_sale", "language", "en_US", "bodyParameters", List.of("Anna")));
         assertThat(inReview.json().path("status").asString()).as(inReview.body()).isEqualTo("blocked");
         assertThat(inReview.json().path("blockedReason").asString()).contains("autumn_sale").contains("PENDING");
+
+        // One with named placeholders, its values by name (WhatsAppEndToEndIT sends one through the sandbox).
+        assertThat(template("reservation_confirmation", "en_US").path("parameterFormat").asString()).isEqualTo("NAMED");
+        Api.Response reserved = api.post("/api/v1/messages/whatsapp", Map.of("sender", "sandbox", "to", phone,
+                "template", "reservation_confirmation", "language", "en_US",
+                "bodyParameters", Map.of("day", "Saturday", "number_of_guests", "4")));
+        assertThat(reserved.status()).as(reserved.body()).isEqualTo(202);
+        assertThat(reserved.json().path("renderedText").asString())
+                .isEqualTo("Your table for 4 on Saturday is confirmed. See you then!");
     }
 
     @Test

@@ -110,6 +110,25 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
     }
 
     @Test
+    void sendsATemplateWithNamedPlaceholdersThatTheSandboxsMetaTakesByName() {
+        // As the sandbox account has it: Meta's stand-in refuses (132000) a send that does not name these placeholders.
+        Api.Response registered = api.post("/api/v1/templates", Map.of("name", "reservation_confirmation", "language", "en_US",
+                "category", "utility", "components", List.of(Map.of("type", "BODY",
+                        "text", "Your table for {{number_of_guests}} on {{day}} is confirmed. See you then!"))));
+        assertThat(registered.status()).as(registered.body()).isIn(201, 409);
+        Fixtures.consentingContact(api, "+31612340101"); // one that reads (the rules' default)
+
+        Api.Response sent = api.post("/api/v1/messages/whatsapp", Map.of("sender", "sandbox", "to", "+31612340101",
+                "template", "reservation_confirmation", "language", "en_US",
+                "bodyParameters", Map.of("number_of_guests", "4", "day", "Saturday")));
+
+        assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+        String id = sent.json().path("messageId").asString();
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(Fixtures.statuses(api, id)).containsExactly("queued", "submitted", "sent", "delivered", "read"));
+    }
+
+    @Test
     void keepsTheDeliveryThatFollowsAFailureOnAMultiDeviceHandset() {
         Fixtures.orderTemplate(api, "order_ready_multi");
         Fixtures.consentingContact(api, "+31612340006");

@@ -15,10 +15,12 @@ import tools.jackson.databind.JsonNode;
  * ({@code {{1}}, {{2}}, …}; named ones in the order they first appear), or an object by name
  * ({@code {"first_name": "Anna"}}) for a template whose placeholders are named. Exactly one of the two is set.
  */
-@io.swagger.v3.oas.annotations.media.Schema(description = "a list of texts in the placeholders' order, or an object of"
-        + " texts by placeholder name (a template with named placeholders: {\"first_name\": \"Anna\"})",
-        oneOf = {String[].class, Map.class})
 public record TemplateValues(List<String> list, Map<String, String> byName) {
+
+    /** How the API's documentation describes a field of these values. */
+    public static final String DESCRIPTION = "the values of the placeholders: a list of texts in their order ({{1}},"
+            + " {{2}}, …), or, for a template with named placeholders, an object of texts by name"
+            + " ({\"first_name\": \"Anna\"})";
 
     public static final TemplateValues NONE = new TemplateValues(List.of(), null);
 

@@ -84,4 +84,14 @@ class ApiDocumentIT extends ReachIntegrationTest {
             assertThat(get.path("responses").path("200").path("content").isEmpty()).as(path).isFalse();
         }
     }
+
+    @Test
+    void describesATemplatesValuesAsAListOrValuesByName() {
+        JsonNode send = api.get("/v3/api-docs").json().path("components").path("schemas").path("SendTemplateRequest");
+
+        for (String field : List.of("headerParameters", "bodyParameters")) {
+            assertThat(send.path("properties").path(field).path("description").asString()).as(field)
+                    .contains("a list of texts in their order", "an object of texts by name");
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.reach.messaging.whatsapp;
 
 import io.reach.template.ButtonParameter;
 import io.reach.template.TemplateValues;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 
 /**
@@ -16,8 +17,8 @@ public record SendTemplateRequest(
         String contactId,
         String template,
         String language,
-        TemplateValues headerParameters,
-        TemplateValues bodyParameters,
+        @Schema(description = TemplateValues.DESCRIPTION, example = "[\"A-17\"]") TemplateValues headerParameters,
+        @Schema(description = TemplateValues.DESCRIPTION, example = "[\"Anna\", \"A-17\"]") TemplateValues bodyParameters,
         List<ButtonParameter> buttonParameters,
         String campaignId,
         String idempotencyKey) {}

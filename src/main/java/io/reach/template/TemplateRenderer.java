@@ -124,7 +124,10 @@ final class TemplateRenderer {
         Matcher matcher = TemplateRules.PLACEHOLDER.matcher(text);
         StringBuilder out = new StringBuilder();
         while (matcher.find()) {
-            int position = placeholders.indexOf(matcher.group(1));
+            String placeholder = matcher.group(1);
+            // {{01}} is {{1}}.
+            int position = placeholders.indexOf(placeholder.matches("[0-9]+") ? String.valueOf(Integer.parseInt(placeholder))
+                    : placeholder);
             matcher.appendReplacement(out, Matcher.quoteReplacement(values.get(position)));
         }
         matcher.appendTail(out);

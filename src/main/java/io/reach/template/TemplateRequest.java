@@ -2,5 +2,15 @@ package io.reach.template;
 
 import java.util.List;
 
-/** What a caller sends to register a template (Meta's component shape; status defaults to APPROVED). */
-public record TemplateRequest(String name, String language, String category, String status, List<TemplateComponent> components) {}
+/**
+ * What a caller sends to register a template (Meta's component shape; status defaults to APPROVED).
+ * {@code parameterFormat} ({@code POSITIONAL} or {@code NAMED}, as Meta's {@code parameter_format}) may be left out:
+ * the placeholders say which it is, and when it is given they must agree with it.
+ */
+public record TemplateRequest(String name, String language, String category, String status, List<TemplateComponent> components,
+                              String parameterFormat) {
+
+    public TemplateRequest(String name, String language, String category, String status, List<TemplateComponent> components) {
+        this(name, language, category, status, components, null);
+    }
+}

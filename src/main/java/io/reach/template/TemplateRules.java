@@ -131,6 +131,14 @@ final class TemplateRules {
             problems.add(new FieldProblem("components", "the header's and the body's placeholders are both numbered or both"
                     + " named (Meta's parameter format is the template's)"));
         }
+        String format = request.parameterFormat() == null ? null : request.parameterFormat().toUpperCase(Locale.ROOT);
+        if (format != null && !format.equals("POSITIONAL") && !format.equals("NAMED")) {
+            problems.add(new FieldProblem("parameterFormat", "must be POSITIONAL or NAMED (or left out: the placeholders say)"));
+        } else if (format != null && (!headerPlaceholders.isEmpty() || !bodyPlaceholders.isEmpty())
+                && format.equals("NAMED") != (named(headerPlaceholders) || named(bodyPlaceholders))) {
+            problems.add(new FieldProblem("parameterFormat", "is " + format + " but the placeholders are "
+                    + (format.equals("NAMED") ? "numbered ({{1}})" : "named ({{first_name}})")));
+        }
         if (!types.contains("BODY")) {
             problems.add(new FieldProblem("components", "a template needs a BODY component"));
         }

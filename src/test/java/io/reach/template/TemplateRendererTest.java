@@ -124,5 +124,6 @@ class TemplateRendererTest {
     @Test
     void keepsDollarSignsAndBackslashesInValues() {
         assertThat(TemplateRenderer.fill("Pay {{1}}", List.of("1"), List.of("$5 \\ 3"))).isEqualTo("Pay $5 \\ 3");
+        assertThat(TemplateRenderer.fill("Pay {{ 01 }}", List.of("1"), List.of("5"))).isEqualTo("Pay 5");
     }
 }

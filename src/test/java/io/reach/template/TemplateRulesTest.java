@@ -48,6 +48,12 @@ class TemplateRulesTest {
         assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(
                 new TemplateComponent("HEADER", "TEXT", "Order {{order}}", null), body("Hi {{1}}")))))
                 .as("one parameter format per template").containsExactly("components");
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("Hi {{first_name}}")), "named")))
+                .as("Meta's parameter_format, when given, agrees with the placeholders").isEmpty();
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("Hi {{1}}")), "NAMED")))
+                .containsExactly("parameterFormat");
+        assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("Hi.")), "NUMBERED")))
+                .containsExactly("parameterFormat");
         assertThat(TemplateRules.placeholderCount("{{2}} {{1}} {{1}}", "f", new java.util.ArrayList<>())).isEqualTo(2);
         assertThat(TemplateRules.placeholders("{{2}} {{1}} {{1}}", "f", new java.util.ArrayList<>())).containsExactly("1", "2");
         assertThat(TemplateRules.placeholders("{{day}} for {{ guests }}, {{day}}", "f", new java.util.ArrayList<>()))

@@ -78,7 +78,7 @@ final class MetaTemplates {
                     component.path("text").asString(null), buttons));
         }
         TemplateRequest request = new TemplateRequest(name, language, template.path("category").asString(null), status.get(),
-                components);
+                components, template.path("parameter_format").asString(null));
         List<FieldProblem> problems = Templates.problemsOf(request);
         if (!problems.isEmpty()) {
             return new Unusable(name, language, String.join("; ", problems.stream().map(p -> p.field() + ": " + p.message()).toList()));

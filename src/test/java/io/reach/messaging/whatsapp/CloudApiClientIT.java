@@ -120,7 +120,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
     @Test
     void sendsATemplatesNamedPlaceholdersByNameAsMetasNamedParameterFormatTakesThem() {
         Api.Response registered = api.post("/api/v1/templates", Map.of("name", "table_booked", "language", "en",
-                "category", "utility", "components", List.of(Map.of("type", "HEADER", "format", "TEXT", "text", "Table for {{guests}}"),
+                "category", "utility", "parameterFormat", "NAMED", "components", List.of(Map.of("type", "HEADER", "format", "TEXT", "text", "Table for {{guests}}"),
                         Map.of("type", "BODY", "text", "See you {{day}}, {{name}}!"))));
         assertThat(registered.status()).as(registered.body()).isEqualTo(201);
         assertThat(registered.json().path("parameterFormat").asString()).isEqualTo("NAMED");

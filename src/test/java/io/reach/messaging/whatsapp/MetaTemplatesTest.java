@@ -36,7 +36,7 @@ class MetaTemplatesTest {
                                         "https://shop.example/t/42"),
                                 new TemplateButton("PHONE_NUMBER", "Ligar", null, "+5511987654321", null),
                                 new TemplateButton("COPY_CODE", null, null, null, "SAVE10"),
-                                new TemplateButton("QUICK_REPLY", "Parar", null, null, null)))))));
+                                new TemplateButton("QUICK_REPLY", "Parar", null, null, null)))), "POSITIONAL")));
     }
 
     @Test
@@ -65,6 +65,11 @@ class MetaTemplatesTest {
 
     @Test
     void saysWhyReachCannotSendATemplate() {
+        assertThat(MetaTemplates.read(JSON.readTree("""
+                {"name":"table_booked","parameter_format":"NAMED","language":"en_US","status":"APPROVED","category":"UTILITY",
+                 "components":[{"type":"BODY","text":"A table for {{1}}."}]}""")))
+                .isEqualTo(new MetaTemplates.Unusable("table_booked", "en_US",
+                        "parameterFormat: is NAMED but the placeholders are numbered ({{1}})"));
         assertThat(MetaTemplates.read(JSON.readTree("""
                 {"name":"table_booked","parameter_format":"NAMED","language":"en_US","status":"APPROVED","category":"UTILITY",
                  "components":[{"type":"BODY","text":"A table for {{Guests}}."}]}""")))

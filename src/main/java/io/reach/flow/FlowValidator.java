@@ -38,15 +38,16 @@ final class FlowValidator {
      * message}), none when they fit, or empty when no such template is registered.
      */
     interface TemplateCheck {
-        Optional<List<String>> problems(String name, String language, TemplateParameters parameters);
+        /** The problems of a send's parameters against the template its sender (a name or id) sends; empty when none is. */
+        Optional<List<String>> problems(String sender, String name, String language, TemplateParameters parameters);
 
         /** The languages a template of this name is registered in; none when it is in none. */
         default List<String> languagesOf(String name) {
             return List.of();
         }
 
-        /** A registered template's review status (APPROVED, PENDING, …); empty when it is not registered. */
-        default Optional<String> statusOf(String name, String language) {
+        /** The review status (APPROVED, PENDING, …) of the template its sender sends; empty when none is registered. */
+        default Optional<String> statusOf(String sender, String name, String language) {
             return Optional.empty();
         }
     }
@@ -128,7 +129,7 @@ final class FlowValidator {
         for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
             if (step != null && StepTypes.SEND_WHATSAPP.equals(step.type()) && !blank(step.template())
                     && !blank(step.language())) {
-                templates.statusOf(step.template(), step.language()).filter(status -> !Template.APPROVED.equals(status))
+                templates.statusOf(step.sender(), step.template(), step.language()).filter(status -> !Template.APPROVED.equals(status))
                         .ifPresent(status -> warnings.add(new FlowProblem(step.id(), "template " + step.template() + " ("
                                 + step.language() + ") is " + status + ": its sends are blocked (the journeys take their"
                                 + " blocked or failed branch) until Meta approves it")));
@@ -345,7 +346,7 @@ final class FlowValidator {
                 refuseNulls(step.bodyParameters(), id, "bodyParameters", problems);
                 refuseNulls(step.buttonParameters(), id, "buttonParameters", problems);
                 boolean named = !blank(step.template()) && !blank(step.language());
-                Optional<List<String>> fit = !named ? Optional.empty() : templates.problems(step.template(),
+                Optional<List<String>> fit = !named ? Optional.empty() : templates.problems(step.sender(), step.template(),
                         step.language(), new TemplateParameters(step.headerParameters(),
                                 step.bodyParameters(), step.buttonParameters()));
                 if (!named) {

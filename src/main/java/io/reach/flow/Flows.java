@@ -68,8 +68,8 @@ public class Flows {
         this.templates = templates;
         this.validator = new FlowValidator(new FlowValidator.TemplateCheck() {
             @Override
-            public Optional<List<String>> problems(String name, String language, TemplateParameters parameters) {
-                return templates.find(name, language).map(template -> Templates.checkShape(template, parameters).stream()
+            public Optional<List<String>> problems(String sender, String name, String language, TemplateParameters parameters) {
+                return templates.find(wabaOf(sender), name, language).map(template -> Templates.checkShape(template, parameters).stream()
                         .map(problem -> problem.field() + ": " + problem.message()).toList());
             }
 
@@ -79,8 +79,13 @@ public class Flows {
             }
 
             @Override
-            public Optional<String> statusOf(String name, String language) {
-                return templates.find(name, language).map(io.reach.template.Template::status);
+            public Optional<String> statusOf(String sender, String name, String language) {
+                return templates.find(wabaOf(sender), name, language).map(io.reach.template.Template::status);
+            }
+
+            /** The account whose templates a sender (a name or id) sends: none known, any account's. */
+            private String wabaOf(String sender) {
+                return sender == null ? null : senders.resolve(sender).map(account -> account.sender().wabaId()).orElse(null);
             }
         }, senders::channelOfSender, fetchHosts);
     }

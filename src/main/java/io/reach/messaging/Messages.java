@@ -538,26 +538,29 @@ public class Messages {
         events.publishEvent(new MessageStatusesReported(List.copyOf(reported)));
     }
 
-    /** A queued message and its contact. */
-    public record QueuedMessage(UUID id, UUID contactId) {}
+    /** A queued message, its contact and its sender. */
+    public record QueuedMessage(UUID id, UUID contactId, UUID senderId) {}
 
     /** The WhatsApp messages of a template (name and language) still queued, with their contacts. */
     public List<QueuedMessage> queuedWithTemplate(String name, String language) {
-        return jdbc.sql("SELECT id, contact_id FROM messages WHERE status = 'QUEUED' AND channel = 'WHATSAPP'"
+        return jdbc.sql("SELECT id, contact_id, sender_id FROM messages WHERE status = 'QUEUED' AND channel = 'WHATSAPP'"
                         + " AND template_name = ? AND template_language = ?")
                 .params(name, language)
-                .query((rs, n) -> new QueuedMessage(rs.getObject("id", UUID.class), rs.getObject("contact_id", UUID.class)))
+                .query((rs, n) -> new QueuedMessage(rs.getObject("id", UUID.class), rs.getObject("contact_id", UUID.class),
+                        rs.getObject("sender_id", UUID.class)))
                 .list();
     }
 
     /**
-     * Records the category of a template's queued messages as the template's now (Meta recategorized it), so that a
-     * contact who withdraws consent to that category has them withdrawn.
+     * Records the category of a template's queued messages (by id) as the template's now (Meta recategorized it), so
+     * that a contact who withdraws consent to that category has them withdrawn.
      */
-    public void recategorizeQueued(String name, String language, io.reach.shared.MessageCategory category) {
-        jdbc.sql("UPDATE messages SET category = ? WHERE status = 'QUEUED' AND channel = 'WHATSAPP' AND template_name = ?"
-                        + " AND template_language = ?")
-                .params(category.name(), name, language).update();
+    public void recategorizeQueued(List<UUID> messageIds, io.reach.shared.MessageCategory category) {
+        for (int from = 0; from < messageIds.size(); from += 1000) {
+            List<UUID> batch = messageIds.subList(from, Math.min(messageIds.size(), from + 1000));
+            jdbc.sql("UPDATE messages SET category = ? WHERE status = 'QUEUED' AND id IN (" + SqlLists.placeholders(batch.size()) + ")")
+                    .params(SqlLists.valueThen(category.name(), batch)).update();
+        }
     }
 
 

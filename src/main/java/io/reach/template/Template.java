@@ -7,7 +7,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** An approved WhatsApp message template as registered in Reach. */
+/**
+ * An approved WhatsApp message template as registered in Reach: {@code wabaId} is the WhatsApp Business Account it
+ * belongs to, as at Meta (null: registered without one, it serves the senders of any account that has none of that
+ * name and language).
+ */
 public record Template(
         UUID id,
         String name,
@@ -16,7 +20,8 @@ public record Template(
         String status,
         List<TemplateComponent> components,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        String wabaId) {
 
     public static final String APPROVED = "APPROVED";
 

@@ -85,6 +85,9 @@ final class TemplateRules {
         if (request.language() == null || !LANGUAGE.matcher(request.language()).matches()) {
             problems.add(new FieldProblem("language", "must be a language code such as en, en_US or pt_BR"));
         }
+        if (request.wabaId() != null && !request.wabaId().matches("[0-9]{1,64}")) {
+            problems.add(new FieldProblem("wabaId", "must be a WhatsApp Business Account's id (digits), or left out"));
+        }
         if (MessageCategory.parse(request.category()).isEmpty()) {
             problems.add(new FieldProblem("category", "must be one of " + MessageCategory.allowedValues()));
         }

@@ -25,7 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
 public class Templates {
 
     private static final TypeReference<List<TemplateComponent>> COMPONENTS = new TypeReference<>() {};
-    private static final String COLUMNS = "id, name, language, category, status, components, created_at, updated_at";
+    private static final String COLUMNS = "id, name, language, category, status, components, created_at, updated_at, waba_id";
+    /** A template without an account ({@code waba_id}): registered by hand, or kept from before templates had one. */
+    private static final String ANY_ACCOUNT = "";
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
@@ -76,18 +78,19 @@ public class Templates {
                     + problems.getFirst().message() + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : ""),
                     problems);
         }
-        if (find(request.name(), request.language()).isPresent()) {
+        if (own(request.wabaId(), request.name(), request.language()).isPresent()) {
             throw alreadyRegistered(request);
         }
         Instant now = clock.instant();
         Template template = new Template(Ids.newId(), request.name(), request.language(),
                 MessageCategory.parse(request.category()).orElseThrow(),
                 request.status() == null ? Template.APPROVED : request.status().toUpperCase(Locale.ROOT),
-                normalised(request.components()), now, now);
+                normalised(request.components()), now, now, request.wabaId());
         try {
-            jdbc.sql("INSERT INTO templates (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            jdbc.sql("INSERT INTO templates (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
                     .params(template.id(), template.name(), template.language(), template.category().name(), template.status(),
-                            json.writeValueAsString(template.components()), Times.utc(now), Times.utc(now))
+                            json.writeValueAsString(template.components()), Times.utc(now), Times.utc(now),
+                            account(request.wabaId()))
                     .update();
         } catch (org.springframework.dao.DuplicateKeyException registeredMeanwhile) {
             throw alreadyRegistered(request); // by another request, between the check and the insert
@@ -97,7 +100,8 @@ public class Templates {
 
     private static ApiException alreadyRegistered(TemplateRequest request) {
         return new ApiException(HttpStatus.CONFLICT, "conflict", "Template " + request.name() + " in " + request.language()
-                + " is already registered", List.of());
+                + " is already registered" + (request.wabaId() == null ? " without an account"
+                : " for WhatsApp Business Account " + request.wabaId()), List.of());
     }
 
     /** The problems that keep a template from being registered (Meta's shape rules as Reach checks them); empty if none. */
@@ -119,21 +123,28 @@ public class Templates {
     }
 
     /**
-     * Registers a template as its account has it (Meta's), or brings the registered one of that name and language in
-     * line with it: category, status and components. The request must have no {@link #problemsOf problems}.
+     * Registers a template as its account ({@code request.wabaId()}) has it at Meta, or brings the account's registered
+     * one of that name and language in line with it: category, status and components. One registered without an
+     * account is taken as this account's (the first account to sync it takes it; another then registers its own).
+     * The request must have no {@link #problemsOf problems}.
      */
     // Not one transaction: a template registered by another request meanwhile is then found and updated (on
     // PostgreSQL a failed insert would abort the transaction it is in).
     public Followed follow(TemplateRequest request) {
-        if (!TemplateRules.check(request).isEmpty()) {
+        if (!TemplateRules.check(request).isEmpty() || request.wabaId() == null) {
             throw new IllegalArgumentException("template " + request.name() + " (" + request.language() + ") is not one Reach can register");
         }
-        Optional<Template> current = find(request.name(), request.language());
+        Optional<Template> current = own(request.wabaId(), request.name(), request.language());
+        if (current.isEmpty()) {
+            current = own(null, request.name(), request.language()).filter(anyAccount -> jdbc.sql("UPDATE templates"
+                            + " SET waba_id = ? WHERE id = ? AND waba_id = ?").params(request.wabaId(), anyAccount.id(), ANY_ACCOUNT)
+                    .update() == 1).map(taken -> get(taken.id()));
+        }
         if (current.isEmpty()) {
             try {
                 return new Followed(null, register(request));
             } catch (ApiException registeredMeanwhile) {
-                current = find(request.name(), request.language());
+                current = own(request.wabaId(), request.name(), request.language());
                 if (current.isEmpty()) {
                     throw registeredMeanwhile;
                 }
@@ -143,7 +154,7 @@ public class Templates {
         Template now = new Template(before.id(), before.name(), before.language(),
                 MessageCategory.parse(request.category()).orElseThrow(),
                 request.status() == null ? before.status() : request.status().toUpperCase(Locale.ROOT),
-                normalised(request.components()), before.createdAt(), clock.instant());
+                normalised(request.components()), before.createdAt(), clock.instant(), before.wabaId());
         Followed followed = new Followed(before, now);
         if (!followed.changed()) {
             return new Followed(before, before);
@@ -189,9 +200,33 @@ public class Templates {
                 .orElseThrow(() -> ApiException.notFound("Template", id));
     }
 
-    public Optional<Template> find(String name, String language) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM templates WHERE name = ? AND language = ?").params(name, language)
-                .query(this::row).optional();
+    /**
+     * The template a sender of this WhatsApp Business Account sends by this name and language: the account's own;
+     * else one registered without an account; else another account's (as Reach sent before templates had accounts,
+     * so that what was sent goes on being sent until the account's own are taken). {@code wabaId} null: any.
+     */
+    public Optional<Template> find(String wabaId, String name, String language) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM templates WHERE name = ? AND language = ?"
+                        + " ORDER BY CASE WHEN waba_id = ? THEN 0 WHEN waba_id = ? THEN 1 ELSE 2 END, waba_id FETCH FIRST 1 ROWS ONLY")
+                .params(name, language, account(wabaId), ANY_ACCOUNT).query(this::row).optional();
+    }
+
+    /**
+     * The template of this WhatsApp Business Account by this name and language, as Meta's news of the account's
+     * templates concerns it: its own, else one registered without an account; never another account's.
+     */
+    public Optional<Template> ofAccount(String wabaId, String name, String language) {
+        return own(wabaId, name, language).or(() -> wabaId == null ? Optional.empty() : own(null, name, language));
+    }
+
+    /** The template registered for exactly this account ({@code null}: without one) by this name and language. */
+    private Optional<Template> own(String wabaId, String name, String language) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM templates WHERE name = ? AND language = ? AND waba_id = ?")
+                .params(name, language, account(wabaId)).query(this::row).optional();
+    }
+
+    private static String account(String wabaId) {
+        return wabaId == null ? ANY_ACCOUNT : wabaId;
     }
 
     /** The languages a template of this name is registered in, in order; none when it is in none. */
@@ -201,7 +236,7 @@ public class Templates {
     }
 
     public List<Template> list() {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM templates ORDER BY name, language").query(this::row).list();
+        return jdbc.sql("SELECT " + COLUMNS + " FROM templates ORDER BY name, language, waba_id").query(this::row).list();
     }
 
     /**
@@ -236,6 +271,6 @@ public class Templates {
         return new Template(rs.getObject("id", UUID.class), rs.getString("name"), rs.getString("language"),
                 MessageCategory.valueOf(rs.getString("category")), rs.getString("status"),
                 json.readValue(rs.getString("components"), COMPONENTS), Times.instant(rs, "created_at"),
-                Times.instant(rs, "updated_at"));
+                Times.instant(rs, "updated_at"), rs.getString("waba_id").isEmpty() ? null : rs.getString("waba_id"));
     }
 }

@@ -16,7 +16,7 @@ class FlowValidatorTest {
     // The README's templates, by their number of header and body placeholders (Templates#checkShape says more).
     private static final java.util.Map<String, List<Integer>> TEMPLATES = java.util.Map.of("order_ready", List.of(1, 2),
             "spring_sale", List.of(0, 1));
-    private final FlowValidator validator = new FlowValidator((name, language, parameters) ->
+    private final FlowValidator validator = new FlowValidator((sender, name, language, parameters) ->
             java.util.Optional.ofNullable(TEMPLATES.get(name)).map(counts -> java.util.stream.Stream.of(
                     parameters.header().size() == counts.get(0) ? null : "headerParameters: takes " + counts.get(0),
                     parameters.body().size() == counts.get(1) ? null : "bodyParameters: takes " + counts.get(1))
@@ -329,7 +329,8 @@ class FlowValidatorTest {
     void namesTheLanguagesAMissingTemplateIsInAndWarnsOfTemplatesNotApproved() {
         FlowValidator reviewed = new FlowValidator(new FlowValidator.TemplateCheck() {
             @Override
-            public java.util.Optional<List<String>> problems(String name, String language, TemplateParameters parameters) {
+            public java.util.Optional<List<String>> problems(String sender, String name, String language,
+                                                             TemplateParameters parameters) {
                 return name.equals("hello_world") && language.equals("en_US") || name.equals("autumn_sale")
                         ? java.util.Optional.of(List.of()) : java.util.Optional.empty();
             }
@@ -340,7 +341,7 @@ class FlowValidatorTest {
             }
 
             @Override
-            public java.util.Optional<String> statusOf(String name, String language) {
+            public java.util.Optional<String> statusOf(String sender, String name, String language) {
                 return java.util.Optional.of(name.equals("autumn_sale") ? "PENDING" : "APPROVED");
             }
         }, sender -> java.util.Optional.of("whatsapp"), new FetchHosts(List.of()));

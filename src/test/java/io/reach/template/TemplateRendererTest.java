@@ -21,7 +21,7 @@ class TemplateRendererTest {
                             new TemplateButton("URL", "Track", "https://x.example/{{1}}", null, null),
                             new TemplateButton("URL", "Home", "https://x.example", null, null),
                             new TemplateButton("COPY_CODE", null, null, null, null)))),
-            Instant.EPOCH, Instant.EPOCH);
+            Instant.EPOCH, Instant.EPOCH, null);
 
     private static List<String> fields(TemplateParameters parameters) {
         return TemplateRenderer.check(TEMPLATE, parameters).stream().map(FieldProblem::field).toList();
@@ -80,7 +80,7 @@ class TemplateRendererTest {
     private static final Template NAMED = new Template(UUID.randomUUID(), "booked", "en", MessageCategory.UTILITY,
             "APPROVED", List.of(new TemplateComponent("HEADER", "TEXT", "Table for {{guests}}", null),
                     new TemplateComponent("BODY", null, "See you {{day}}, {{name}}! ({{day}})", null)),
-            Instant.EPOCH, Instant.EPOCH);
+            Instant.EPOCH, Instant.EPOCH, null);
 
     @Test
     void fillsNamedPlaceholdersFromValuesByNameOrInTheOrderTheyFirstAppear() {

@@ -45,7 +45,7 @@ class AccountUpdates {
                     case "business_capability_update" -> followMessagingLimit(wabaId, change.path("value"));
                     case "phone_number_quality_update" -> followQualityUpdate(wabaId, change.path("value"));
                     case "message_template_status_update" -> followTemplateReview(wabaId, change.path("value"));
-                    case "template_category_update" -> followTemplateCategory(change.path("value"));
+                    case "template_category_update" -> followTemplateCategory(wabaId, change.path("value"));
                     default -> { }
                 }
             }
@@ -126,10 +126,11 @@ class AccountUpdates {
      * consent to it, and its queued messages to contacts who have not agreed to it are withdrawn; announced
      * ({@code correct_category}, with when it will be done), it is logged and changes nothing yet.
      */
-    private void followTemplateCategory(JsonNode value) {
+    private void followTemplateCategory(String wabaId, JsonNode value) {
         String name = value.path("message_template_name").asString(null);
         String language = value.path("message_template_language").asString(null);
-        Optional<Template> template = name == null || language == null ? Optional.empty() : templates.find(name, language);
+        Optional<Template> template = name == null || language == null ? Optional.empty()
+                : templates.ofAccount(wabaId, name, language);
         if (template.isEmpty()) {
             return;
         }
@@ -159,7 +160,7 @@ class AccountUpdates {
         if (status == null || name == null || language == null) {
             return;
         }
-        Optional<Template> template = templates.find(name, language);
+        Optional<Template> template = templates.ofAccount(wabaId, name, language);
         if (template.isEmpty() && Template.APPROVED.equals(status)) {
             // A template made in WhatsApp Manager and now approved: its components come only with the account's list.
             sync.syncSoon(wabaId, "Meta approved template " + name + " (" + language + "), which Reach does not have");

@@ -3,7 +3,9 @@ package io.reach.messaging.whatsapp;
 import io.reach.contact.Contacts;
 import io.reach.messaging.Messages;
 import io.reach.messaging.Recipients;
+import io.reach.sender.Senders;
 import io.reach.template.Template;
+import io.reach.template.Templates;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -19,10 +21,14 @@ class QueuedTemplateMessages {
 
     private final Messages messages;
     private final Contacts contacts;
+    private final Templates templates;
+    private final Senders senders;
 
-    QueuedTemplateMessages(Messages messages, Contacts contacts) {
+    QueuedTemplateMessages(Messages messages, Contacts contacts, Templates templates, Senders senders) {
         this.messages = messages;
         this.contacts = contacts;
+        this.templates = templates;
+        this.senders = senders;
     }
 
     /**
@@ -31,14 +37,17 @@ class QueuedTemplateMessages {
      * new category. Returns how many it withdrew.
      */
     int withdrawWithoutConsent(Template template) {
-        List<Messages.QueuedMessage> queued = messages.queuedWithTemplate(template.name(), template.language());
+        List<Messages.QueuedMessage> queued = queuedWith(template);
         Set<UUID> without = contacts.withoutConsent(queued.stream().map(Messages.QueuedMessage::contactId)
                 .filter(Objects::nonNull).toList(), template.category());
         int withdrawn = without.isEmpty() ? 0 : messages.withdraw(queued.stream().filter(m -> without.contains(m.contactId()))
                 .map(Messages.QueuedMessage::id).toList(), Recipients.noConsent(template.category())
                 + " (template " + template.name() + " (" + template.language() + ") is now " + template.category().wireName()
                 + ")").size();
-        messages.recategorizeQueued(template.name(), template.language(), template.category());
+        List<UUID> kept = queued.stream().filter(m -> !without.contains(m.contactId())).map(Messages.QueuedMessage::id).toList();
+        if (!kept.isEmpty()) {
+            messages.recategorizeQueued(kept, template.category());
+        }
         return withdrawn;
     }
 
@@ -47,8 +56,20 @@ class QueuedTemplateMessages {
         if (template.isApproved()) {
             return 0;
         }
-        return messages.withdraw(messages.queuedWithTemplate(template.name(), template.language()).stream()
-                        .map(Messages.QueuedMessage::id).toList(),
+        return messages.withdraw(queuedWith(template).stream().map(Messages.QueuedMessage::id).toList(),
                 "template not approved: " + template.name() + " (" + template.language() + ") is " + template.status()).size();
+    }
+
+    /**
+     * The queued messages made with this very template: of its name and language, from the senders that send it (its
+     * account's, or, for one registered without an account, those of accounts without one of their own).
+     */
+    private List<Messages.QueuedMessage> queuedWith(Template template) {
+        java.util.Map<UUID, Boolean> sendsIt = new java.util.HashMap<>();
+        return messages.queuedWithTemplate(template.name(), template.language()).stream()
+                .filter(message -> sendsIt.computeIfAbsent(message.senderId(), sender -> templates.find(
+                                senders.account(sender).sender().wabaId(), template.name(), template.language())
+                        .map(Template::id).filter(template.id()::equals).isPresent()))
+                .toList();
     }
 }

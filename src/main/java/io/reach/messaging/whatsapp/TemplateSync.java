@@ -26,7 +26,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Takes a WhatsApp Business Account's templates from Meta ({@code GET /{waba-id}/message_templates}, every page) and
- * registers them, or brings those registered in line with Meta's: category, status and components. Every page is read
+ * registers them as the account's, or brings the account's registered ones in line with Meta's: category, status and
+ * components (one registered without an account is taken as this account's). Every page is read
  * before anything is written, so a failed read changes nothing. A template that is no longer approved has its queued
  * messages withdrawn, as Meta's review webhook withdraws them.
  */
@@ -110,7 +111,7 @@ class TemplateSync {
      * What a sync did: the templates it registered ({@code created}), changed ({@code updated}: with their queued
      * messages withdrawn, {@code withdrawnMessages}, when they are no longer approved), found as they were
      * ({@code unchanged}) or {@code skipped}; and the templates registered in Reach that the account does not have
-     * ({@code notInAccount}: registered by hand, deleted at Meta, or another account's).
+     * ({@code notInAccount}: the account's or registered without one, that Meta no longer lists or never did).
      */
     public record Result(String sender, String wabaId, List<Synced> created, List<Synced> updated, int unchanged,
                          List<Skipped> skipped, List<Registered> notInAccount, int withdrawnMessages) {}
@@ -131,7 +132,10 @@ class TemplateSync {
                 skipped.add(new Skipped(unusable.name(), unusable.language(), unusable.reason()));
                 continue;
             }
-            Templates.Followed followed = templates.follow(((MetaTemplates.Usable) read).request());
+            io.reach.template.TemplateRequest request = ((MetaTemplates.Usable) read).request();
+            Templates.Followed followed = templates.follow(new io.reach.template.TemplateRequest(request.name(),
+                    request.language(), request.category(), request.status(), request.components(), request.parameterFormat(),
+                    sender.wabaId()));
             Template now = followed.now();
             if (followed.created()) {
                 created.add(new Synced(now.name(), now.language(), now.category(), now.status(), List.of(), List.of()));
@@ -154,8 +158,9 @@ class TemplateSync {
                 unchanged++;
             }
         }
-        List<Registered> notInAccount = templates.list().stream().map(t -> new Registered(t.name(), t.language()))
-                .filter(t -> !inAccount.contains(t)).toList();
+        List<Registered> notInAccount = templates.list().stream()
+                .filter(t -> t.wabaId() == null || t.wabaId().equals(sender.wabaId()))
+                .map(t -> new Registered(t.name(), t.language())).filter(t -> !inAccount.contains(t)).distinct().toList();
         log.info("Took the templates of WhatsApp Business Account {} (sender {}): {} registered, {} changed, {} unchanged, "
                         + "{} that Reach cannot send skipped", sender.wabaId(), sender.name(), created.size(), updated.size(),
                 unchanged, skipped.size());

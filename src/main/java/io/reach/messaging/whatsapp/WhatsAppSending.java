@@ -77,7 +77,7 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
                         "sender: no sender is named or has the id '" + request.sender() + "'",
                         List.of(new FieldProblem("sender", "unknown"))));
         Contact contact = known != null ? known : recipients.resolve(request.to(), request.contactId());
-        Template template = templates.find(request.template(), request.language())
+        Template template = templates.find(account.sender().wabaId(), request.template(), request.language())
                 .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "template_not_found",
                         "template: " + request.template() + " is not registered in language " + request.language(),
                         List.of(new FieldProblem("template", "not registered in " + request.language()))));

@@ -34,6 +34,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
     static void stopMeta() {
         META.close();
         APPROVALS.close();
+        SECOND.close();
     }
 
     @Test
@@ -62,6 +63,9 @@ class TemplateSyncIT extends ReachIntegrationTest {
         assertThat(names(first.json().path("notInAccount"))).contains("made_by_hand")
                 .doesNotContain("hello_world", "order_ready", "reservation_confirmation", "new_menu");
         assertThat(first.body()).doesNotContain("sandbox-access-token");
+        assertThat(api.get("/api/v1/templates").json().valueStream().filter(t -> "order_ready".equals(t.path("name").asString()))
+                .map(t -> t.path("wabaId").asString("none"))).as("the one registered without an account is the account's now")
+                .containsExactly("200000000000001");
 
         // Registered as Meta has them: category, status and every component.
         JsonNode track = template("track_order", "en_US");
@@ -203,6 +207,64 @@ class TemplateSyncIT extends ReachIntegrationTest {
     private static final FakeProvider APPROVALS = new FakeProvider((n, request) -> new FakeProvider.Answer(200, """
             {"data":[{"name":"fresh_offer","language":"en_US","status":"APPROVED","category":"MARKETING","id":"7",
               "components":[{"type":"BODY","text":"Hi {{1}}, here is an offer made for you."}]}],
+             "paging":{"cursors":{"before":"MA==","after":"MA=="}}}"""));
+
+    @Test
+    void eachAccountSendsItsOwnTemplateOfOneNameAndMetasNewsOfOneAccountsTemplateChangesOnlyThatOne() {
+        String sandboxWaba = "200000000000001";
+        Api.Response ours = api.post("/api/v1/templates", Map.of("name", "pickup_ready", "language", "en_US",
+                "category", "utility", "wabaId", sandboxWaba, "components", List.of(Map.of("type", "BODY",
+                        "text", "Hi {{1}}, order {{2}} is ready at the shop."))));
+        assertThat(ours.status()).as(ours.body()).isEqualTo(201);
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "second-brand", "phoneNumberId", "106540352299001",
+                "wabaId", SECOND_WABA, "displayNumber", "+15550789001", "accessToken", TOKEN, "appSecret", "second-secret",
+                "verifyToken", "verify", "graphApiBaseUrl", SECOND.baseUrl(), "graphApiVersion", "v21.0"));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+
+        Api.Response synced = sync("second-brand");
+        String phone = "+31612349011";
+        Fixtures.consentingContact(api, phone);
+        Api.Response fromSandbox = api.post("/api/v1/messages/whatsapp", Map.of("sender", "sandbox", "to", phone,
+                "template", "pickup_ready", "language", "en_US", "bodyParameters", List.of("Anna", "A-17")));
+        Api.Response fromSecond = api.post("/api/v1/messages/whatsapp", Map.of("sender", "second-brand", "to", phone,
+                "template", "pickup_ready", "language", "en_US", "bodyParameters", List.of("Anna", "A-17")));
+
+        assertThat(synced.status()).as(synced.body()).isEqualTo(200);
+        assertThat(names(synced.json().path("created"))).containsExactly("pickup_ready");
+        assertThat(names(synced.json().path("notInAccount"))).as("another account's are not this one's")
+                .doesNotContain("pickup_ready");
+        assertThat(api.get("/api/v1/templates").json().valueStream().filter(t -> "pickup_ready".equals(t.path("name").asString()))
+                .map(t -> t.path("wabaId").asString())).containsExactlyInAnyOrder(sandboxWaba, SECOND_WABA);
+        assertThat(fromSandbox.json().path("renderedText").asString()).isEqualTo("Hi Anna, order A-17 is ready at the shop.");
+        assertThat(fromSecond.json().path("renderedText").asString()).isEqualTo("Dear Anna, parcel A-17 waits for you.");
+        Api.Response again = api.post("/api/v1/templates", Map.of("name", "pickup_ready", "language", "en_US",
+                "category", "utility", "wabaId", SECOND_WABA, "components", List.of(Map.of("type", "BODY", "text", "Hi."))));
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.json().path("message").asString())
+                .isEqualTo("Template pickup_ready in en_US is already registered for WhatsApp Business Account " + SECOND_WABA);
+
+        // Meta pauses the second account's: its queued message is withdrawn, the sandbox account's goes on.
+        String paused = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"" + SECOND_WABA + "\","
+                + "\"time\":1765015200,\"changes\":[{\"value\":{\"event\":\"PAUSED\",\"message_template_id\":78,"
+                + "\"message_template_name\":\"pickup_ready\",\"message_template_language\":\"en_US\",\"reason\":\"NONE\"},"
+                + "\"field\":\"message_template_status_update\"}]}]}";
+        assertThat(api.postSignedWhatsAppWebhook(paused, "second-secret").status()).isEqualTo(200);
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> "blocked".equals(
+                api.get("/api/v1/messages/" + fromSecond.json().path("messageId").asString()).json().path("status").asString()));
+        assertThat(api.get("/api/v1/messages/" + fromSecond.json().path("messageId").asString()).json().path("blockedReason")
+                .asString()).isEqualTo("template not approved: pickup_ready (en_US) is PAUSED");
+        assertThat(api.get("/api/v1/templates").json().valueStream().filter(t -> "pickup_ready".equals(t.path("name").asString()))
+                .map(t -> t.path("wabaId").asString() + " " + t.path("status").asString()))
+                .containsExactlyInAnyOrder(sandboxWaba + " APPROVED", SECOND_WABA + " PAUSED");
+        assertThat(api.get("/api/v1/messages/" + fromSandbox.json().path("messageId").asString()).json().path("status")
+                .asString()).isEqualTo("queued");
+    }
+
+    private static final String SECOND_WABA = "102290129340999";
+    private static final FakeProvider SECOND = new FakeProvider((n, request) -> new FakeProvider.Answer(200, """
+            {"data":[{"name":"pickup_ready","language":"en_US","status":"APPROVED","category":"UTILITY","id":"8",
+              "components":[{"type":"BODY","text":"Dear {{1}}, parcel {{2}} waits for you."}]}],
              "paging":{"cursors":{"before":"MA==","after":"MA=="}}}"""));
 
     @Test

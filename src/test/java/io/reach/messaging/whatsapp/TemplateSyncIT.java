@@ -216,8 +216,8 @@ class TemplateSyncIT extends ReachIntegrationTest {
                 "category", "utility", "wabaId", sandboxWaba, "components", List.of(Map.of("type", "BODY",
                         "text", "Hi {{1}}, order {{2}} is ready at the shop."))));
         assertThat(ours.status()).as(ours.body()).isEqualTo(201);
-        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "second-brand", "phoneNumberId", "106540352299001",
-                "wabaId", SECOND_WABA, "displayNumber", "+15550789001", "accessToken", TOKEN, "appSecret", "second-secret",
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "second-brand", "phoneNumberId", "106540352266001",
+                "wabaId", SECOND_WABA, "displayNumber", "+15550786601", "accessToken", TOKEN, "appSecret", "second-secret",
                 "verifyToken", "verify", "graphApiBaseUrl", SECOND.baseUrl(), "graphApiVersion", "v21.0"));
         assertThat(sender.status()).as(sender.body()).isEqualTo(201);
 

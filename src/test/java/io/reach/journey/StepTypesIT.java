@@ -631,10 +631,7 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Test
     void sendsATemplateWithNamedPlaceholdersFromValuesByNameAndRefusesAFlowThatMisnamesOne() {
-        Api.Response registered = api.post("/api/v1/templates", Map.of("name", "reservation_confirmation", "language", "en_US",
-                "category", "utility", "components", List.of(Map.of("type", "BODY",
-                        "text", "Your table for {{number_of_guests}} on {{day}} is confirmed. See you then!"))));
-        assertThat(registered.status()).as(registered.body()).isIn(201, 409);
+        Fixtures.reservationTemplate(api);
         String document = """
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
                  {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"reservation_confirmation","language":"en_US",

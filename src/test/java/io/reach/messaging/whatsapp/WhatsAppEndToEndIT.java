@@ -111,11 +111,7 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
 
     @Test
     void sendsATemplateWithNamedPlaceholdersThatTheSandboxsMetaTakesByName() {
-        // As the sandbox account has it: Meta's stand-in refuses (132000) a send that does not name these placeholders.
-        Api.Response registered = api.post("/api/v1/templates", Map.of("name", "reservation_confirmation", "language", "en_US",
-                "category", "utility", "components", List.of(Map.of("type", "BODY",
-                        "text", "Your table for {{number_of_guests}} on {{day}} is confirmed. See you then!"))));
-        assertThat(registered.status()).as(registered.body()).isIn(201, 409);
+        Fixtures.reservationTemplate(api); // Meta's stand-in refuses (132000) a send that does not name its placeholders
         Fixtures.consentingContact(api, "+31612340101"); // one that reads (the rules' default)
 
         Api.Response sent = api.post("/api/v1/messages/whatsapp", Map.of("sender", "sandbox", "to", "+31612340101",

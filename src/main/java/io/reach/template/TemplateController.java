@@ -3,6 +3,7 @@ package io.reach.template;
 import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
@@ -16,6 +17,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /** REST API of templates. */
@@ -38,10 +40,15 @@ class TemplateController {
         return ResponseEntity.created(URI.create("/api/v1/templates/" + template.id())).body(template);
     }
 
-    @Operation(summary = "Every template")
+    @Operation(summary = "Every template, or those of one name or one WhatsApp Business Account")
     @GetMapping
-    List<Template> list() {
-        return templates.list();
+    List<Template> list(@Parameter(description = "only the templates of this name, in every language and account")
+                        @RequestParam(required = false) String name,
+                        @Parameter(description = "only this WhatsApp Business Account's own templates (those"
+                                + " registered without an account have no wabaId)")
+                        @RequestParam(required = false) String wabaId) {
+        return templates.list().stream().filter(t -> name == null || name.equals(t.name()))
+                .filter(t -> wabaId == null || wabaId.equals(t.wabaId())).toList();
     }
 
     @Operation(summary = "One template")

@@ -129,7 +129,8 @@ final class FlowValidator {
         for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
             if (step != null && StepTypes.SEND_WHATSAPP.equals(step.type()) && !blank(step.template())
                     && !blank(step.language())) {
-                templates.statusOf(step.sender(), step.template(), step.language()).filter(status -> !Template.APPROVED.equals(status))
+                templates.statusOf(step.sender(), step.template(), step.language())
+                        .filter(status -> !Template.APPROVED.equals(status))
                         .ifPresent(status -> warnings.add(new FlowProblem(step.id(), "template " + step.template() + " ("
                                 + step.language() + ") is " + status + ": its sends are blocked (the journeys take their"
                                 + " blocked or failed branch) until Meta approves it")));

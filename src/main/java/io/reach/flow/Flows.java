@@ -209,7 +209,8 @@ public class Flows {
                     .orElseThrow(() -> ApiException.conflict("Flow " + flowId + " has no draft to publish"));
             FlowDocument document = parse(draft.document());
             // Before the check finds them: a template deleted meanwhile is either missed by the check or kept.
-            (document.steps() == null ? List.<FlowStep>of() : document.steps()).stream().filter(step -> step != null && step.template() != null && step.language() != null)
+            (document.steps() == null ? List.<FlowStep>of() : document.steps()).stream()
+                    .filter(step -> step != null && step.template() != null && step.language() != null)
                     .map(step -> Map.entry(step.template(), step.language())).distinct()
                     .sorted(Map.Entry.<String, String>comparingByKey().thenComparing(Map.Entry.comparingByValue()))
                     .forEach(template -> templates.holdForPublish(template.getKey(), template.getValue()));

@@ -66,6 +66,10 @@ public record TemplateValues(List<String> list, Map<String, String> byName) {
         if (!value.isValueNode()) {
             throw new IllegalArgumentException("each value is a text, not " + (value.isArray() ? "a list" : "an object"));
         }
+        // As io.reach.shared.TextWithoutNul refuses it in every other text a client sends: PostgreSQL cannot store it.
+        if (value.asString().indexOf('\u0000') >= 0) {
+            throw new IllegalArgumentException("must not contain the NUL character (U+0000)");
+        }
         return value.asString();
     }
 

@@ -186,6 +186,12 @@ class ContactApiIT extends ReachIntegrationTest {
                 "{\"phone\":\"+31612349904\",\"attributes\":{\"first_name\":\"An\\u0000na\"},\"tags\":[\"v\\u0000ip\"]}");
         Api.Response flow = api.post("/api/v1/flows", "{\"name\":\"no\\u0000name\",\"entry\":{\"type\":\"api\"},"
                 + "\"start\":\"e\",\"steps\":[{\"id\":\"e\",\"type\":\"end\"}]}");
+        Api.Response send = api.post("/api/v1/messages/whatsapp", "{\"sender\":\"sandbox\",\"to\":\"+31612349904\","
+                + "\"template\":\"order_ready\",\"language\":\"en_US\",\"bodyParameters\":{\"name\":\"An\\u0000na\"}}");
+        Api.Response step = api.post("/api/v1/flows", "{\"name\":\"nul-values\",\"entry\":{\"type\":\"api\"},"
+                + "\"start\":\"s\",\"steps\":[{\"id\":\"s\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\","
+                + "\"template\":\"order_ready\",\"language\":\"en_US\",\"bodyParameters\":[\"An\\u0000na\"],\"next\":\"e\"},"
+                + "{\"id\":\"e\",\"type\":\"end\"}]}");
 
         assertThat(contact.status()).as(contact.body()).isEqualTo(400);
         assertThat(contact.json().path("error").asString()).isEqualTo("malformed_request");
@@ -196,6 +202,13 @@ class ContactApiIT extends ReachIntegrationTest {
         assertThat(flow.status()).as(flow.body()).isEqualTo(400);
         assertThat(flow.json().path("error").asString()).isEqualTo("invalid_flow");
         assertThat(flow.json().path("message").asString()).contains("name: must not contain the NUL character (U+0000)");
+        // A template's values too, in a list or by name (read apart from the other texts).
+        assertThat(send.status()).as(send.body()).isEqualTo(400);
+        assertThat(send.json().path("details").path(0).path("field").asString()).isEqualTo("bodyParameters");
+        assertThat(send.json().path("message").asString()).contains("must not contain the NUL character (U+0000)");
+        assertThat(step.status()).as(step.body()).isEqualTo(400);
+        assertThat(step.json().path("message").asString()).contains("bodyParameters")
+                .contains("must not contain the NUL character (U+0000)");
     }
 
     @Test

@@ -50,6 +50,14 @@ final class FlowValidator {
         default Optional<String> statusOf(String sender, String name, String language) {
             return Optional.empty();
         }
+
+        /**
+         * The WhatsApp Business Account whose template the sender would send when its own account has none of that
+         * name and language (nor one registered without an account); empty when it sends its account's.
+         */
+        default Optional<String> otherAccountOf(String sender, String name, String language) {
+            return Optional.empty();
+        }
     }
 
     /** The steps whose message is a WhatsApp one: a reply to it opens the contact's 24-hour window. */
@@ -75,11 +83,32 @@ final class FlowValidator {
 
     /**
      * What will not stop a valid flow from being published but will keep some of its sends from going out: its
-     * {@link #unapprovedTemplates}, and its {@link #textsBeforeAReply}.
+     * {@link #unapprovedTemplates}, its {@link #otherAccountsTemplates}, and its {@link #textsBeforeAReply}.
      */
     List<FlowProblem> warnings(FlowDocument flow) {
         List<FlowProblem> warnings = new ArrayList<>(unapprovedTemplates(flow));
+        warnings.addAll(otherAccountsTemplates(flow));
         warnings.addAll(textsBeforeAReply(flow));
+        return warnings;
+    }
+
+    /**
+     * A template a step's sender would send from another WhatsApp Business Account than its own (its own has none of
+     * that name and language in Reach): Meta refuses it unless the sender's account has one too, and the text Reach
+     * renders (and a fallback SMS repeats) is the other account's.
+     */
+    private List<FlowProblem> otherAccountsTemplates(FlowDocument flow) {
+        List<FlowProblem> warnings = new ArrayList<>();
+        for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
+            if (step != null && StepTypes.SEND_WHATSAPP.equals(step.type()) && !blank(step.sender())
+                    && !blank(step.template()) && !blank(step.language())) {
+                templates.otherAccountOf(step.sender(), step.template(), step.language()).ifPresent(account -> warnings.add(
+                        new FlowProblem(step.id(), "template " + step.template() + " (" + step.language() + ") is WhatsApp"
+                                + " Business Account " + account + "'s, not sender " + step.sender() + "'s account's: Meta"
+                                + " refuses it unless that account has it too (POST /api/v1/templates/sync with this"
+                                + " sender takes its account's templates)")));
+            }
+        }
         return warnings;
     }
 

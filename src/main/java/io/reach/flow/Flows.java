@@ -83,6 +83,13 @@ public class Flows {
                 return templates.find(wabaOf(sender), name, language).map(io.reach.template.Template::status);
             }
 
+            @Override
+            public Optional<String> otherAccountOf(String sender, String name, String language) {
+                String account = wabaOf(sender);
+                return account == null ? Optional.empty() : templates.find(account, name, language)
+                        .map(io.reach.template.Template::wabaId).filter(owner -> !owner.equals(account));
+            }
+
             /** The account whose templates a sender (a name or id) sends: none known, any account's. */
             private String wabaOf(String sender) {
                 return sender == null ? null : senders.resolve(sender).map(account -> account.sender().wabaId()).orElse(null);

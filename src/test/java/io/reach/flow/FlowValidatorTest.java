@@ -359,6 +359,32 @@ class FlowValidatorTest {
                 + " its sends are blocked (the journeys take their blocked or failed branch) until Meta approves it"));
     }
 
+    @Test
+    void warnsOfATemplateItsSenderWouldSendFromAnotherAccount() {
+        FlowValidator accounts = new FlowValidator(new FlowValidator.TemplateCheck() {
+            @Override
+            public java.util.Optional<List<String>> problems(String sender, String name, String language,
+                                                             TemplateParameters parameters) {
+                return java.util.Optional.of(List.of());
+            }
+
+            @Override
+            public java.util.Optional<String> otherAccountOf(String sender, String name, String language) {
+                return sender.equals("second-brand") ? java.util.Optional.of("200000000000001") : java.util.Optional.empty();
+            }
+        }, sender -> java.util.Optional.of("whatsapp"), new FetchHosts(List.of()));
+        String send = "{\"id\":\"%s\",\"type\":\"send_whatsapp\",\"sender\":\"%s\",\"template\":\"hello_world\","
+                + "\"language\":\"en_US\",\"next\":\"%s\"}";
+        FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
+                + send.formatted("a", "sandbox", "b") + "," + send.formatted("b", "second-brand", "e")
+                + ",{\"id\":\"e\",\"type\":\"end\"}]}", FlowDocument.class);
+
+        assertThat(accounts.check(flow)).isEmpty();
+        assertThat(accounts.warnings(flow)).containsExactly(new FlowProblem("b", "template hello_world (en_US) is WhatsApp"
+                + " Business Account 200000000000001's, not sender second-brand's account's: Meta refuses it unless that"
+                + " account has it too (POST /api/v1/templates/sync with this sender takes its account's templates)"));
+    }
+
     private List<FlowProblem> textsBeforeAReply(String steps) {
         String document = "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":[" + steps + "]}";
         FlowDocument flow = JSON.readValue(document, FlowDocument.class);

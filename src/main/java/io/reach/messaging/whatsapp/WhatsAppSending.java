@@ -28,8 +28,12 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WhatsAppSending.class);
+
     private final Senders senders;
     private final Templates templates;
+    /** The senders and other accounts' templates they were found sending, each logged once. */
+    private final java.util.Set<String> otherAccountsTemplatesLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Messages messages;
     private final WhatsAppDispatcher dispatcher;
     private final CloudApiRequests requests;
@@ -81,6 +85,14 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
                 .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "template_not_found",
                         "template: " + request.template() + " is not registered in language " + request.language(),
                         List.of(new FieldProblem("template", "not registered in " + request.language()))));
+        String ownAccount = account.sender().wabaId();
+        if (template.wabaId() != null && !template.wabaId().equals(ownAccount)
+                && otherAccountsTemplatesLogged.add(account.sender().id() + " " + template.id())) {
+            log.warn("Sender {} sends template {} ({}) of WhatsApp Business Account {}, as its own account ({}) has none of"
+                            + " that name and language in Reach: Meta refuses it unless that account has it too (POST"
+                            + " /api/v1/templates/sync with this sender takes its account's templates)",
+                    account.sender().name(), template.name(), template.language(), template.wabaId(), ownAccount);
+        }
         RenderedTemplate rendered = refusal != null ? null : templates.render(template, new TemplateParameters(
                 request.headerParameters(), request.bodyParameters(), request.buttonParameters()));
         String blockedReason = refusal != null ? refusal : blockedReason(contact, template);

@@ -245,6 +245,22 @@ class TemplateSyncIT extends ReachIntegrationTest {
         assertThat(again.json().path("message").asString())
                 .isEqualTo("Template pickup_ready in en_US is already registered for WhatsApp Business Account " + SECOND_WABA);
 
+        // A flow whose second-account step sends a template only the sandbox account has is warned of.
+        assertThat(api.post("/api/v1/templates", Map.of("name", "shop_notice", "language", "en_US", "category", "utility",
+                "wabaId", sandboxWaba, "components", List.of(Map.of("type", "BODY", "text", "The shop is open.")))).status())
+                .isEqualTo(201);
+        Api.Response checked = api.post("/api/v1/flows/validate", """
+                {"name":"two-brands","entry":{"type":"api"},"start":"ours","steps":[
+                 {"id":"ours","type":"send_whatsapp","sender":"sandbox","template":"shop_notice","language":"en_US","next":"theirs"},
+                 {"id":"theirs","type":"send_whatsapp","sender":"second-brand","template":"shop_notice","language":"en_US",
+                  "next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        assertThat(checked.json().path("problems")).as(checked.body()).isEmpty();
+        assertThat(checked.json().path("warnings")).extracting(w -> w.path("step").asString() + ": " + w.path("message")
+                .asString()).containsExactly("theirs: template shop_notice (en_US) is WhatsApp Business Account " + sandboxWaba
+                + "'s, not sender second-brand's account's: Meta refuses it unless that account has it too (POST"
+                + " /api/v1/templates/sync with this sender takes its account's templates)");
+
         // Meta pauses the second account's: its queued message is withdrawn, the sandbox account's goes on.
         String paused = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"" + SECOND_WABA + "\","
                 + "\"time\":1765015200,\"changes\":[{\"value\":{\"event\":\"PAUSED\",\"message_template_id\":78,"

@@ -46,6 +46,7 @@ class AccountUpdates {
                     case "phone_number_quality_update" -> followQualityUpdate(wabaId, change.path("value"));
                     case "message_template_status_update" -> followTemplateReview(wabaId, change.path("value"));
                     case "template_category_update" -> followTemplateCategory(wabaId, change.path("value"));
+                    case "message_template_components_update" -> followTemplateEdit(wabaId, change.path("value"));
                     default -> { }
                 }
             }
@@ -151,6 +152,19 @@ class AccountUpdates {
                         + " messages{}", name, language, template.get().category().wireName(), now.get().wireName(),
                 now.get().wireName(), withdrawn == 0 ? "" : "; " + withdrawn + " of its queued messages to contacts who did"
                         + " not were withdrawn");
+    }
+
+    /**
+     * Meta's news that a template was edited ({@code message_template_components_update}): the account's templates
+     * are taken again in the background, so that a registered one sends (and renders, and is checked against) its new
+     * components without a sync asked for by hand. Its payload is a summary of the texts, not Meta's components.
+     */
+    private void followTemplateEdit(String wabaId, JsonNode value) {
+        String name = value.path("message_template_name").asString(null);
+        String language = value.path("message_template_language").asString(null);
+        if (name != null && language != null && templates.ofAccount(wabaId, name, language).isPresent()) {
+            sync.syncSoon(wabaId, "Meta says template " + name + " (" + language + ") was edited");
+        }
     }
 
     private void followTemplateReview(String wabaId, JsonNode value) {

@@ -35,6 +35,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
         META.close();
         APPROVALS.close();
         SECOND.close();
+        EDITS.close();
     }
 
     @Test
@@ -202,6 +203,37 @@ class TemplateSyncIT extends ReachIntegrationTest {
         assertThat(APPROVALS.requests()).extracting(FakeProvider.Request::path)
                 .containsExactly("/v21.0/" + APPROVALS_WABA + "/message_templates");
     }
+
+    @Test
+    void takesTheAccountsTemplatesAgainWhenMetaSaysOneOfThemWasEdited() {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "edits", "phoneNumberId", "106540352266002",
+                "wabaId", EDITS_WABA, "displayNumber", "+15550786602", "accessToken", TOKEN, "appSecret", "edits-secret",
+                "verifyToken", "verify", "graphApiBaseUrl", EDITS.baseUrl(), "graphApiVersion", "v21.0"));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        assertThat(api.post("/api/v1/templates", Map.of("name", "opening_hours", "language", "en_US", "category", "utility",
+                "wabaId", EDITS_WABA, "components", List.of(Map.of("type", "BODY", "text", "We open at {{1}}.")))).status())
+                .isEqualTo(201);
+
+        // Edited in WhatsApp Manager: Meta's webhook says so, with a summary of the texts.
+        String edited = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"" + EDITS_WABA + "\","
+                + "\"time\":1765015200,\"changes\":[{\"value\":{\"message_template_id\":79,"
+                + "\"message_template_name\":\"opening_hours\",\"message_template_language\":\"en_US\","
+                + "\"message_template_element\":\"We open at {{1}} today, and close at {{2}}.\"},"
+                + "\"field\":\"message_template_components_update\"}]}]}";
+        assertThat(api.postSignedWhatsAppWebhook(edited, "edits-secret").status()).isEqualTo(200);
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> api.get(
+                "/api/v1/templates?wabaId=" + EDITS_WABA).json().path(0).path("components").path(0).path("text").asString()
+                .equals("We open at {{1}} today, and close at {{2}}."));
+        assertThat(EDITS.requests()).extracting(FakeProvider.Request::path)
+                .containsExactly("/v21.0/" + EDITS_WABA + "/message_templates");
+    }
+
+    private static final String EDITS_WABA = "102290129340666";
+    private static final FakeProvider EDITS = new FakeProvider((n, request) -> new FakeProvider.Answer(200, """
+            {"data":[{"name":"opening_hours","language":"en_US","status":"APPROVED","category":"UTILITY","id":"79",
+              "components":[{"type":"BODY","text":"We open at {{1}} today, and close at {{2}}."}]}],
+             "paging":{"cursors":{"before":"MA==","after":"MA=="}}}"""));
 
     private static final String APPROVALS_WABA = "102290129340888";
     private static final FakeProvider APPROVALS = new FakeProvider((n, request) -> new FakeProvider.Answer(200, """

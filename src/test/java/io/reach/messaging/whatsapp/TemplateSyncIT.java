@@ -184,10 +184,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
 
     @Test
     void takesTheAccountsTemplatesWhenMetaApprovesOneReachDoesNotHave() {
-        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "approvals", "phoneNumberId", "106540352288001",
-                "wabaId", APPROVALS_WABA, "displayNumber", "+15550788001", "accessToken", TOKEN, "appSecret", "approvals-secret",
-                "verifyToken", "verify", "graphApiBaseUrl", APPROVALS.baseUrl(), "graphApiVersion", "v21.0"));
-        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        registerAccountSender("approvals", "106540352288001", "+15550788001", APPROVALS_WABA, APPROVALS);
 
         // Made in WhatsApp Manager, approved there: Meta's review webhook is all Reach hears of it.
         String review = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"" + APPROVALS_WABA + "\","
@@ -206,10 +203,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
 
     @Test
     void takesTheAccountsTemplatesAgainWhenMetaSaysOneOfThemWasEdited() {
-        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "edits", "phoneNumberId", "106540352266002",
-                "wabaId", EDITS_WABA, "displayNumber", "+15550786602", "accessToken", TOKEN, "appSecret", "edits-secret",
-                "verifyToken", "verify", "graphApiBaseUrl", EDITS.baseUrl(), "graphApiVersion", "v21.0"));
-        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        registerAccountSender("edits", "106540352266002", "+15550786602", EDITS_WABA, EDITS);
         assertThat(api.post("/api/v1/templates", Map.of("name", "opening_hours", "language", "en_US", "category", "utility",
                 "wabaId", EDITS_WABA, "components", List.of(Map.of("type", "BODY", "text", "We open at {{1}}.")))).status())
                 .isEqualTo(201);
@@ -248,10 +242,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
                 "category", "utility", "wabaId", sandboxWaba, "components", List.of(Map.of("type", "BODY",
                         "text", "Hi {{1}}, order {{2}} is ready at the shop."))));
         assertThat(ours.status()).as(ours.body()).isEqualTo(201);
-        Api.Response sender = api.post("/api/v1/senders", Map.of("name", "second-brand", "phoneNumberId", "106540352266001",
-                "wabaId", SECOND_WABA, "displayNumber", "+15550786601", "accessToken", TOKEN, "appSecret", "second-secret",
-                "verifyToken", "verify", "graphApiBaseUrl", SECOND.baseUrl(), "graphApiVersion", "v21.0"));
-        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+        registerAccountSender("second-brand", "106540352266001", "+15550786601", SECOND_WABA, SECOND);
 
         Api.Response synced = sync("second-brand");
         String phone = "+31612349011";
@@ -298,7 +289,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
                 + "\"time\":1765015200,\"changes\":[{\"value\":{\"event\":\"PAUSED\",\"message_template_id\":78,"
                 + "\"message_template_name\":\"pickup_ready\",\"message_template_language\":\"en_US\",\"reason\":\"NONE\"},"
                 + "\"field\":\"message_template_status_update\"}]}]}";
-        assertThat(api.postSignedWhatsAppWebhook(paused, "second-secret").status()).isEqualTo(200);
+        assertThat(api.postSignedWhatsAppWebhook(paused, "second-brand-secret").status()).isEqualTo(200);
 
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> "blocked".equals(
                 api.get("/api/v1/messages/" + fromSecond.json().path("messageId").asString()).json().path("status").asString()));
@@ -390,6 +381,15 @@ class TemplateSyncIT extends ReachIntegrationTest {
                 "displayNumber", "+1555078" + String.format("%04d", Math.abs(name.hashCode()) % 10_000),
                 "accessToken", TOKEN, "appSecret", "app-secret", "verifyToken", "verify", "graphApiBaseUrl", baseUrl,
                 "graphApiVersion", "v21.0"));
+        assertThat(sender.status()).as(sender.body()).isEqualTo(201);
+    }
+
+    /** A WhatsApp sender of its own account, on a stand-in for Meta; its app secret is {@code <name>-secret}. */
+    private void registerAccountSender(String name, String phoneNumberId, String displayNumber, String wabaId,
+                                       FakeProvider meta) {
+        Api.Response sender = api.post("/api/v1/senders", Map.of("name", name, "phoneNumberId", phoneNumberId,
+                "wabaId", wabaId, "displayNumber", displayNumber, "accessToken", TOKEN, "appSecret", name + "-secret",
+                "verifyToken", "verify", "graphApiBaseUrl", meta.baseUrl(), "graphApiVersion", "v21.0"));
         assertThat(sender.status()).as(sender.body()).isEqualTo(201);
     }
 

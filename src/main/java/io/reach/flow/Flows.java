@@ -34,6 +34,9 @@ public class Flows {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Flows.class);
 
+    /** A condition on a version {@code v}: it is its flow's newest published one (its parameter: FlowVersion.PUBLISHED). */
+    private static final String NEWEST_PUBLISHED = " AND v.version = (SELECT MAX(version) FROM flow_versions w"
+            + " WHERE w.flow_id = v.flow_id AND w.status = ?)";
     private static final String COLUMNS = "v.id, v.flow_id, f.name, v.version, v.status, v.entry_type, v.entry_event,"
             + " v.created_at, v.updated_at, v.published_at, f.stopped_at, v.document";
 
@@ -367,7 +370,7 @@ public class Flows {
     public List<FlowVersion> startedBy(String event) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                         + " WHERE v.entry_type = 'event' AND v.entry_event = ? AND v.status = ?"
-                        + " AND v.version = (SELECT MAX(version) FROM flow_versions w WHERE w.flow_id = v.flow_id AND w.status = ?)")
+                        + NEWEST_PUBLISHED)
                 .params(event, FlowVersion.PUBLISHED, FlowVersion.PUBLISHED).query(this::row).list();
     }
 
@@ -392,7 +395,7 @@ public class Flows {
         }
         List<String> events = jdbc.sql("SELECT DISTINCT v.entry_event FROM flow_versions v"
                         + " WHERE v.entry_type = 'event' AND v.status = ?"
-                        + " AND v.version = (SELECT MAX(version) FROM flow_versions w WHERE w.flow_id = v.flow_id AND w.status = ?)")
+                        + NEWEST_PUBLISHED)
                 .params(FlowVersion.PUBLISHED, FlowVersion.PUBLISHED).query(String.class).list();
         if (events.isEmpty()) {
             return "no published flow starts on event " + event + ", nor on any other event";

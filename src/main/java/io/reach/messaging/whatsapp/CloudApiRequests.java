@@ -41,6 +41,7 @@ final class CloudApiRequests {
         language.put("policy", "deterministic");
         language.put("code", template.language());
         ArrayNode components = json.createArrayNode();
+        boolean named = "NAMED".equals(template.parameterFormat());
         List<String> header = rendered.parameters().header().list();
         Optional<TemplateComponent> headerComponent = template.component("HEADER");
         if (!header.isEmpty() && headerComponent.isPresent()) {
@@ -49,7 +50,7 @@ final class CloudApiRequests {
             ArrayNode parameters = component.putArray("parameters");
             String format = headerComponent.get().format();
             if ("TEXT".equals(format)) {
-                texts(parameters, template, "HEADER", header);
+                texts(parameters, named ? template.placeholders("HEADER") : null, header);
             } else {
                 String kind = format.toLowerCase(Locale.ROOT);
                 ObjectNode parameter = parameters.addObject();
@@ -64,7 +65,8 @@ final class CloudApiRequests {
         if (!rendered.parameters().body().isEmpty()) {
             ObjectNode component = components.addObject();
             component.put("type", "body");
-            texts(component.putArray("parameters"), template, "BODY", rendered.parameters().body().list());
+            texts(component.putArray("parameters"), named ? template.placeholders("BODY") : null,
+                    rendered.parameters().body().list());
         }
         List<TemplateButton> buttons = template.buttons();
         rendered.parameters().buttons().stream()
@@ -93,16 +95,14 @@ final class CloudApiRequests {
     }
 
     /**
-     * Text parameters in their placeholders' order; a template with named placeholders names each one
-     * ({@code parameter_name}), as Meta requires of its {@code NAMED} parameter format.
+     * Text parameters in their placeholders' order; given the placeholders' {@code names} (a template with named
+     * placeholders), each is named ({@code parameter_name}), as Meta requires of its {@code NAMED} parameter format.
      */
-    private static void texts(ArrayNode parameters, Template template, String part, List<String> values) {
-        boolean named = "NAMED".equals(template.parameterFormat());
-        List<String> placeholders = template.placeholders(part);
+    private static void texts(ArrayNode parameters, List<String> names, List<String> values) {
         for (int i = 0; i < values.size(); i++) {
             ObjectNode parameter = parameters.addObject().put("type", "text");
-            if (named) {
-                parameter.put("parameter_name", placeholders.get(i));
+            if (names != null) {
+                parameter.put("parameter_name", names.get(i));
             }
             parameter.put("text", values.get(i));
         }

@@ -121,11 +121,24 @@ public class InboundMessages {
         return from != null && from.length() > 1 && from.charAt(0) == '+' && from.chars().skip(1).allMatch(c -> c >= '0' && c <= '9');
     }
 
-    /** A contact's messages to one sender, newest first (as written), at most {@code limit}. */
-    public List<InboundMessage> latestFrom(UUID contactId, UUID senderId, int limit) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE contact_id = ? AND sender_id = ?"
-                        + " ORDER BY occurred_at DESC, id DESC LIMIT ?")
-                .params(contactId, senderId, limit).query(this::row).list();
+    /**
+     * What a contact wrote to one sender, newest first (by when it was written, then id), after {@code after} (null:
+     * from the newest), at most {@code limit}.
+     */
+    public List<InboundMessage> latestFrom(UUID contactId, UUID senderId, io.reach.shared.OldestFirst.After after,
+                                           int limit) {
+        java.util.Map<String, Object> equal = new java.util.LinkedHashMap<>();
+        equal.put("contact_id", contactId);
+        equal.put("sender_id", senderId);
+        io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM inbound_messages",
+                "occurred_at", equal, after, limit, 0);
+        return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
+    }
+
+    /** The message {@code id} if the contact wrote it to that sender. */
+    public Optional<InboundMessage> findFrom(UUID id, UUID contactId, UUID senderId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE id = ? AND contact_id = ? AND sender_id = ?")
+                .params(id, contactId, senderId).query(this::row).optional();
     }
 
     /** When the contact last wrote to this sender; empty if it never did. */

@@ -218,12 +218,24 @@ public class Messages {
         return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
     }
 
-    /** A contact's messages from one sender, newest first, at most {@code limit}; without timelines. */
-    public List<Message> latestTo(UUID contactId, UUID senderId, int limit) {
+    /**
+     * A contact's messages from one sender, newest first (by creation, then id), those after {@code after} (null: from
+     * the newest), at most {@code limit}; without timelines.
+     */
+    public List<Message> latestTo(UUID contactId, UUID senderId, io.reach.shared.OldestFirst.After after, int limit) {
         // The contact's index leads; the sender is one filter on the contact's few messages.
-        return jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE contact_id = ? AND sender_id = ?"
-                        + " ORDER BY created_at DESC, id DESC LIMIT ?")
-                .params(contactId, senderId, limit).query(this::row).list();
+        java.util.Map<String, Object> equal = new java.util.LinkedHashMap<>();
+        equal.put("contact_id", contactId);
+        equal.put("sender_id", senderId);
+        io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM messages",
+                "created_at", equal, after, limit, 0);
+        return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
+    }
+
+    /** The message {@code id} if it is the contact's from that sender, without its timeline. */
+    public Optional<Message> findTo(UUID id, UUID contactId, UUID senderId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ? AND contact_id = ? AND sender_id = ?")
+                .params(id, contactId, senderId).query(this::row).optional();
     }
 
     /**

@@ -857,6 +857,54 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void pagesAConversationThroughTheLinkHeaderWithNoMessageMissedOrRepeatedWhereTimesAreEqual() {
+        String digits = "3161237" + String.format("%04d", NUMBERS.incrementAndGet());
+        Fixtures.consentingContact(api, "+" + digits);
+        String contact = api.get("/api/v1/contacts?phone=%2B" + digits).json().path(0).path("id").asString();
+        long t0 = 1763800000;
+        // Sent and written at the same instants (Meta's times are whole seconds), the ids of those written falling
+        // between those of the messages sent before and after them.
+        sentAt(digits, t0);
+        sentAt(digits, t0 + 2);
+        sentAt(digits, t0 + 2);
+        long[] writtenAt = {t0 + 1, t0 + 2, t0 + 2, t0 + 2};
+        for (int i = 0; i < writtenAt.length; i++) {
+            postSigned(inbound("{\"from\":\"" + digits + "\",\"id\":\"wamid.talk-" + digits + "-" + i + "\",\"timestamp\":\""
+                    + writtenAt[i] + "\",\"type\":\"text\",\"text\":{\"body\":\"in " + i + "\"}}", digits));
+        }
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/inbound-messages?contactId=" + contact).json().size()
+                == writtenAt.length);
+        sentAt(digits, t0 + 2);
+        sentAt(digits, t0 + 2);
+        sentAt(digits, t0 + 3);
+        String path = "/api/v1/contacts/" + contact + "/conversation?sender=webhook-test";
+
+        List<JsonNode> whole = api.get(path + "&limit=100").json().path("messages").valueStream().toList();
+        assertThat(whole).hasSize(writtenAt.length + 6);
+        assertThat(whole.stream().map(m -> java.time.Instant.parse(m.path("at").asString())).toList())
+                .isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        List<String> ids = whole.stream().map(m -> m.path("id").asString()).toList();
+        assertThat(ids).doesNotHaveDuplicates();
+        for (int limit : new int[] {1, 2, 3, 4}) {
+            List<String> paged = api.followPages(path + "&limit=" + limit).stream()
+                    .flatMap(page -> page.path("messages").valueStream()).map(m -> m.path("id").asString()).toList();
+            assertThat(paged).as("pages of " + limit).isEqualTo(ids);
+        }
+
+        Api.Response notOfIt = api.get(path + "&after=" + campaignMessage(null, "talk"));
+        assertThat(notOfIt.status()).as(notOfIt.body()).isEqualTo(400);
+        assertThat(notOfIt.json().path("details").path(0).path("field").asString()).isEqualTo("after");
+        assertThat(api.get(path + "&after=" + UUID.randomUUID()).status()).isEqualTo(400);
+    }
+
+    /** A message of the conversation with {@code digits}, made at {@code epochSecond}. */
+    private void sentAt(String digits, long epochSecond) {
+        String id = campaignMessage("+" + digits, "talk");
+        jdbc.sql("UPDATE messages SET created_at = ? WHERE id = ?").params(java.time.OffsetDateTime.ofInstant(
+                java.time.Instant.ofEpochSecond(epochSecond), java.time.ZoneOffset.UTC), UUID.fromString(id)).update();
+    }
+
+    @Test
     void pagesInboundMessagesNewestFirstThroughTheLinkHeader() {
         String from = "3161235" + String.format("%04d", NUMBERS.incrementAndGet());
         for (int i = 1; i <= 5; i++) {

@@ -310,6 +310,19 @@ class ContactStore {
                 Times.instant(rs, "last_active_at"));
     }
 
+    /** These contacts that exist and were not erased, without attributes and tags (a thousand read at a time). */
+    Map<UUID, Contact> withoutDetails(java.util.Collection<UUID> ids) {
+        Map<UUID, Contact> found = new java.util.HashMap<>();
+        List<UUID> all = List.copyOf(new java.util.LinkedHashSet<>(ids));
+        for (int from = 0; from < all.size(); from += 1000) {
+            List<UUID> chunk = all.subList(from, Math.min(all.size(), from + 1000));
+            jdbc.sql("SELECT " + COLUMNS + " FROM contacts WHERE id IN (" + io.reach.shared.SqlLists.placeholders(chunk.size())
+                            + ") AND erased_at IS NULL")
+                    .params(List.copyOf(chunk)).query(this::row).list().forEach(contact -> found.put(contact.id(), contact));
+        }
+        return found;
+    }
+
     /** Of these contacts, those who have not agreed to messages of the category (a thousand read at a time). */
     java.util.Set<UUID> withoutConsent(java.util.Collection<UUID> ids, io.reach.shared.MessageCategory category) {
         java.util.Set<UUID> without = new java.util.HashSet<>();

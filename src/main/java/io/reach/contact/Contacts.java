@@ -63,6 +63,14 @@ public class Contacts {
         return store.find(id);
     }
 
+    /**
+     * These contacts as they are now, without their attributes and tags, by id: one unknown or erased is not in the
+     * map.
+     */
+    public Map<UUID, Contact> withoutDetails(java.util.Collection<UUID> ids) {
+        return ids.isEmpty() ? Map.of() : store.withoutDetails(ids);
+    }
+
     /** Of these contacts, those who have not agreed to messages of the category. */
     public java.util.Set<UUID> withoutConsent(java.util.Collection<UUID> ids, io.reach.shared.MessageCategory category) {
         return ids.isEmpty() ? java.util.Set.of() : store.withoutConsent(ids, category);

@@ -44,12 +44,14 @@ public class Messages {
     private final InboundMessages inbound;
     private final SendersAtWork sendersAtWork;
     private final UnrecordedAnswers unrecorded;
+    private final Recipients recipients;
     private final io.reach.shared.UnansweredClaims<UUID> unansweredClaims;
 
     Messages(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate batches, Dialect dialect, Clock clock,
              TransactionTemplate transactions, ApplicationEventPublisher events, InboundMessages inbound,
-             SendersAtWork sendersAtWork, UnrecordedAnswers unrecorded) {
+             SendersAtWork sendersAtWork, UnrecordedAnswers unrecorded, Recipients recipients) {
         this.sendersAtWork = sendersAtWork;
+        this.recipients = recipients;
         this.unrecorded = unrecorded;
         unrecorded.recordWith(false, answer -> transactions.executeWithoutResult(tx ->
                 recordSubmittedIn(answer.messageId(), answer.providerId(), answer.checkStatusAt(), answer.at())));
@@ -120,13 +122,14 @@ public class Messages {
         Boolean inserted = transactions.execute(tx -> {
             String sql = "INSERT INTO messages (id, channel, sender_id, contact_id, recipient, template_name,"
                     + " template_language, campaign_id, idempotency_key, request_body, rendered_text, status, blocked_reason,"
-                    + " attempts, next_attempt_at, created_at, updated_at, recorded_statuses, category, asks_for_reply)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)";
+                    + " attempts, next_attempt_at, created_at, updated_at, recorded_statuses, category, asks_for_reply,"
+                    + " answers_keyword) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)";
             List<Object> params = java.util.Arrays.asList(id, message.channel().name(), message.senderId(), message.contactId(),
                     message.recipient(), message.templateName(), message.templateLanguage(), message.campaignId(),
                     message.idempotencyKey(), body, message.renderedText(), status.name(), blockedReason,
                     Times.utc(firstDue(message.category(), now)), Times.utc(now), Times.utc(now), recordedStatuses(EnumSet.of(status)),
-                    message.category() == null ? null : message.category().name(), message.asksForReply());
+                    message.category() == null ? null : message.category().name(), message.asksForReply(),
+                    message.answersKeyword());
             // The timeline's first entry goes with the message's row, in one round trip on PostgreSQL.
             Dialect.SqlStatement firstEvent = new Dialect.SqlStatement("INSERT INTO message_events (message_id, status, occurred_at,"
                     + " recorded_at, inferred) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?)",
@@ -361,7 +364,9 @@ public class Messages {
             // Sent before, its provider's answer kept while the database failed: recorded instead of sent again.
             claimed = claimed.stream().filter(claim -> !unrecorded.replay(claim.outbound().id())).toList();
         }
-        if (claimed.stream().allMatch(c -> c.outbound().attempt() <= maxAttempts && c.withdrawalPending() == null)) {
+        java.util.Map<UUID, String> refused = refusedNow(claimed);
+        if (refused.isEmpty()
+                && claimed.stream().allMatch(c -> c.outbound().attempt() <= maxAttempts && c.withdrawalPending() == null)) {
             return claimed.stream().map(Claimed::outbound).toList();
         }
         List<Outbound> handedOut = new java.util.ArrayList<>();
@@ -370,6 +375,8 @@ public class Messages {
             if (claim.withdrawalPending() != null) {
                 // Withdrawn while an attempt a crash (or a lease run out) cut short held it: it goes no further.
                 refuseClaimed(message.id(), claim.withdrawalPending());
+            } else if (refused.containsKey(message.id())) {
+                withdrawTaken(claim, refused.get(message.id()));
             } else if (message.attempt() <= maxAttempts) {
                 handedOut.add(message);
             } else {
@@ -383,7 +390,36 @@ public class Messages {
     }
 
     /** A claimed message, and the reason of a withdrawal that found it in an earlier attempt's hands, if any. */
-    private record Claimed(Outbound outbound, String withdrawalPending) {}
+    private record Claimed(Outbound outbound, String withdrawalPending, io.reach.shared.MessageCategory category,
+                           boolean answersKeyword) {}
+
+    /**
+     * Of the messages just claimed, those whose contact may no longer get them, with why (see
+     * {@link Recipients#refusedNow}): every one but an answer to the contact's own keyword, and one already being
+     * withdrawn.
+     */
+    private java.util.Map<UUID, String> refusedNow(List<Claimed> claimed) {
+        List<Recipients.Taken> taken = claimed.stream()
+                .filter(c -> c.withdrawalPending() == null && !c.answersKeyword() && c.outbound().contactId() != null)
+                .map(c -> new Recipients.Taken(c.outbound().id(), c.outbound().contactId(), c.outbound().recipient(),
+                        c.category()))
+                .toList();
+        return taken.isEmpty() ? java.util.Map.of() : recipients.refusedNow(taken);
+    }
+
+    /**
+     * Blocks a message claimed for a contact that may no longer get it; for an erased contact also empties it of the
+     * number and texts, as the erasure did to the contact's other messages.
+     */
+    private void withdrawTaken(Claimed claim, String reason) {
+        Outbound message = claim.outbound();
+        log.info("Message {} withdrawn as its dispatcher took it: {}", message.id(), reason);
+        refuseClaimed(message.id(), reason);
+        if (io.reach.contact.PersonalData.ERASED.equals(reason) && message.recipient() != null) {
+            io.reach.shared.PassingFailures.retry(() -> transactions.execute(tx ->
+                    eraseOf(message.contactId(), message.recipient(), reason)), RECORDING_PATIENCE);
+        }
+    }
 
     private List<Claimed> claimDue(Channel channel, java.util.Collection<UUID> senderIds, int limit, Duration lease) {
         if (senderIds != null && senderIds.isEmpty()) {
@@ -404,7 +440,7 @@ public class Messages {
             // counts the attempt.
             List<Claimed> claimed = dialect.claimAndSet(batches, "messages",
                     "id, sender_id, contact_id, recipient, request_body, attempts, channel, status, next_attempt_at,"
-                            + " lease_until, withdrawal_pending",
+                            + " lease_until, withdrawal_pending, category, answers_keyword",
                     "channel = ? AND status = 'QUEUED' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)"
                             + senders, params, "status, channel, next_attempt_at", limit,
                     "lease_until = ?, attempts = attempts + 1", List.of(Times.utc(leaseUntil)), rs -> {
@@ -412,7 +448,10 @@ public class Messages {
                         return channel.name().equals(rs.getString("channel")) && "QUEUED".equals(rs.getString("status"))
                                 && !rs.getObject("next_attempt_at", OffsetDateTime.class).isAfter(now)
                                 && (leased == null || !leased.isAfter(now));
-                    }, rs -> new Claimed(outbound(rs), rs.getString("withdrawal_pending")));
+                    }, rs -> new Claimed(outbound(rs), rs.getString("withdrawal_pending"),
+                            rs.getString("category") == null ? null
+                                    : io.reach.shared.MessageCategory.valueOf(rs.getString("category")),
+                            rs.getBoolean("answers_keyword")));
             claimed.forEach(claim -> leasing.add(claim.outbound().id()));
             return claimed;
         }));

@@ -5,7 +5,9 @@ import java.util.UUID;
 /**
  * A message about to be recorded: queued for its channel's dispatcher, or blocked with the reason; {@code category}
  * is the one its consent was checked for (null for a free-form text, which answers the contact); {@code asksForReply}
- * when a flow waits for a reply to it, so that a text the contact types after it answers it, not an earlier question.
+ * when a flow waits for a reply to it, so that a text the contact types after it answers it, not an earlier question;
+ * {@code answersKeyword} when it answers the contact's own STOP or START, and so goes out whatever its opt-out and
+ * consent (every other message is checked against them again when a dispatcher takes it).
  */
 public record NewMessage(
         Channel channel,
@@ -19,7 +21,16 @@ public record NewMessage(
         String renderedText,
         String blockedReason,
         io.reach.shared.MessageCategory category,
-        boolean asksForReply) {
+        boolean asksForReply,
+        boolean answersKeyword) {
+
+    /** A message that heeds the contact's opt-out and consent (every one but an answer to a keyword). */
+    public NewMessage(Channel channel, UUID senderId, UUID contactId, String recipient, String templateName,
+                      String templateLanguage, String campaignId, String idempotencyKey, String renderedText,
+                      String blockedReason, io.reach.shared.MessageCategory category, boolean asksForReply) {
+        this(channel, senderId, contactId, recipient, templateName, templateLanguage, campaignId, idempotencyKey,
+                renderedText, blockedReason, category, asksForReply, false);
+    }
 
     /** The longest campaign id: a flow's name (at most 200) is the campaign of the messages it sends. */
     public static final int MAX_CAMPAIGN_ID = 200;

@@ -62,6 +62,31 @@ public class Recipients {
     public static final String NUMBER_CHANGED = "number changed: the contact's number was changed after this message was"
             + " queued for the one before";
 
+    /** A message a dispatcher took, as it was made: its contact, the number it goes to, the category consented to. */
+    public record Taken(UUID messageId, UUID contactId, String recipient, MessageCategory category) {}
+
+    /**
+     * Why each of these messages may no longer go out, by message (one that may is not in the map): its contact was
+     * erased, had its number changed, opted out, or withdrew its consent to the message's category since the message
+     * was made. Each change withdraws the queued messages it sees; this catches one that a send made from the contact
+     * as it read it before the change committed, which the withdrawal could not see. One read for them all.
+     */
+    public java.util.Map<UUID, String> refusedNow(java.util.Collection<Taken> taken) {
+        java.util.Map<UUID, Contact> now = contacts.withoutDetails(taken.stream().map(Taken::contactId).toList());
+        java.util.Map<UUID, String> refused = new java.util.HashMap<>();
+        for (Taken message : taken) {
+            Contact contact = now.get(message.contactId());
+            String why = contact == null ? io.reach.contact.PersonalData.ERASED
+                    : !contact.phone().equals(message.recipient()) ? NUMBER_CHANGED
+                    : message.category() == null ? (contact.optedOut() ? OPTED_OUT : null)
+                    : blockedReason(contact, message.category());
+            if (why != null) {
+                refused.put(message.messageId(), why);
+            }
+        }
+        return refused;
+    }
+
     /** Why an opted-out contact's message is blocked (or withdrawn, when it opted out while the message was queued). */
     public static final String OPTED_OUT = "opted out: the contact opted out of all messages";
 

@@ -96,7 +96,7 @@ public class SmsSending implements io.reach.messaging.KeywordReplies {
         int parts = SmsEncoding.encode(text, 0).parts().size();
         String tooLong = parts > MAX_PARTS ? "text: needs " + parts + " SMS parts; at most " + MAX_PARTS + " are sent" : null;
         Messages.Created created = messages.create(new NewMessage(Channel.SMS, senderId, contact.id(), contact.phone(),
-                null, null, null, idempotencyKey, text, tooLong, MessageCategory.UTILITY, false),
+                null, null, null, idempotencyKey, text, tooLong, MessageCategory.UTILITY, false, true),
                 id -> json.writeValueAsString(Map.of("to", contact.phone(), "text", text, "reference", reference)));
         if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();

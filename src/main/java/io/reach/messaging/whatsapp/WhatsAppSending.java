@@ -148,7 +148,7 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
     @Override
     public SendResult confirmKeyword(UUID senderId, Contact contact, String text, String idempotencyKey) {
         Messages.Created created = messages.create(new NewMessage(Channel.WHATSAPP, senderId, contact.id(), contact.phone(),
-                null, null, null, idempotencyKey, text, null, null, false), id -> requests.text(id, contact.phone(), text));
+                null, null, null, idempotencyKey, text, null, null, false, true), id -> requests.text(id, contact.phone(), text));
         if (created.awaitsDispatch()) {
             dispatcher.wakeAfterCommit();
         }

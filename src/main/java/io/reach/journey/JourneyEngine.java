@@ -253,6 +253,8 @@ class JourneyEngine extends BackgroundWorker {
                 turn.executing = null;
                 turn.fetched = fetchBeforeTheTransaction(turn);
             } while (Boolean.TRUE.equals(transactions.execute(tx -> stepsInOneTransaction(turn))));
+        } catch (ContactErased erased) {
+            eraseLate(claimed.contactId());
         } catch (RuntimeException e) {
             // The database refuses what the step writes (a constraint, a value too long): trying again would fail
             // the same way every lease, for ever. A duplicate key is left out: it can come from a race.
@@ -487,9 +489,42 @@ class JourneyEngine extends BackgroundWorker {
             return null;
         }
         if (turn.contact == null) {
-            turn.contact = contacts.get(journey.contactId());
+            Optional<Contact> found = contacts.find(journey.contactId());
+            if (found.isEmpty() && contacts.known(journey.contactId())) {
+                throw new ContactErased();
+            }
+            turn.contact = found.orElseGet(() -> contacts.get(journey.contactId()));
         }
         return turn.contact;
+    }
+
+    /**
+     * A step needs the journey's contact, and it was erased: the journey was started for it as the erasure ran, which
+     * did not see it yet. Its turn is undone, and {@link #eraseLate} does to it what the erasure did to the others.
+     */
+    private static final class ContactErased extends RuntimeException {
+        ContactErased() {
+            super("the journey's contact was erased", null, false, false);
+        }
+    }
+
+    /**
+     * Cancels the journeys of an erased contact still under way (started as the erasure ran) and empties them of what
+     * they kept of it, as the erasure did to the journeys it found, rather than failing them turn after turn.
+     */
+    private void eraseLate(UUID contactId) {
+        try {
+            List<UUID> cancelled = transactions.execute(tx -> {
+                List<UUID> ids = store.cancel(store.underWay(contactId, null), io.reach.contact.PersonalData.ERASED);
+                messages.withdraw(store.messagesOf(ids), io.reach.contact.PersonalData.ERASED);
+                store.eraseOf(contactId, io.reach.contact.PersonalData.ERASED);
+                return ids;
+            });
+            log.info("Cancelled and erased {} journeys of contact {}, started as it was erased", cancelled.size(), contactId);
+        } catch (RuntimeException e) {
+            log.warn("The journeys of contact {}, started as it was erased, could not be cancelled; tried again when their"
+                    + " leases end", contactId, e);
+        }
     }
 
     /** The journey as {@link JourneyStore#move} left it: running at {@code target}, one visit more. */

@@ -107,6 +107,29 @@ class FailingStepsIT extends ReachIntegrationTest {
         assertThat(store.find(fine).orElseThrow().state()).isEqualTo(Journey.ENDED);
     }
 
+    @Test
+    void aJourneyStartedAsItsContactWasErasedIsCancelledAndEmptiedAtItsFirstTurnNotFailedTurnAfterTurn() {
+        String flow = publish("""
+                {"name":"failing-steps-%d","entry":{"type":"api"},"start":"tag","steps":[
+                 {"id":"tag","type":"add_tag","tag":"late","next":"end"},{"id":"end","type":"end"}]}""");
+        Journey first = store.find(start(flow, Map.of("order", "A-17"))).orElseThrow();
+        Api.Response erased = api.delete("/api/v1/contacts/" + first.contactId());
+        assertThat(erased.status()).as(erased.body()).isEqualTo(200);
+        // A second start read the contact before the erasure committed, and writes its journey after: the erasure
+        // did not see it.
+        UUID late = store.insert(first.flowVersionId(), first.contactId(), null, "tag", Map.of("order", "A-17"), true)
+                .orElseThrow();
+
+        engine.advance(store.find(late).orElseThrow());
+
+        Journey cancelled = store.find(late).orElseThrow();
+        assertThat(cancelled.state()).isEqualTo(Journey.CANCELLED);
+        assertThat(cancelled.error()).isEqualTo(io.reach.contact.PersonalData.ERASED);
+        assertThat(cancelled.variables()).isEmpty();
+        assertThat(failedTurns(late)).isZero();
+        assertThat(api.get("/api/v1/journeys/" + late).body()).doesNotContain("A-17");
+    }
+
     private int failedTurns(UUID journey) {
         return jdbc.sql("SELECT failed_turns FROM journeys WHERE id = ?").param(journey).query(Integer.class).single();
     }

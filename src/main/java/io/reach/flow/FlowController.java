@@ -1,6 +1,5 @@
 package io.reach.flow;
 
-import io.reach.shared.Ids;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -55,39 +54,39 @@ class FlowController {
     @Operation(summary = "One flow, as its newest version")
     @GetMapping("/api/v1/flows/{id}")
     FlowVersion get(@PathVariable String id) {
-        return flows.versions(Ids.parse("id", id)).getLast();
+        return flows.versions(flows.idOf(id)).getLast();
     }
 
     @Operation(summary = "A flow's versions, oldest first")
     @GetMapping("/api/v1/flows/{id}/versions")
     List<FlowVersion> versions(@PathVariable String id) {
-        return flows.versions(Ids.parse("id", id));
+        return flows.versions(flows.idOf(id));
     }
 
     @Operation(summary = "Replace a flow's draft (after a published version, start the next one)")
     @PutMapping(path = "/api/v1/flows/{id}/draft", consumes = MediaType.APPLICATION_JSON_VALUE)
     FlowVersion updateDraft(@PathVariable String id, @RequestBody String document) {
-        return flows.withWarnings(flows.updateDraft(Ids.parse("id", id), document));
+        return flows.withWarnings(flows.updateDraft(flows.idOf(id), document));
     }
 
     @ApiResponse(responseCode = "204", description = "deleted: the flow had drafts only")
     @Operation(summary = "Delete a flow that was never published (one that was is stopped instead)")
     @org.springframework.web.bind.annotation.DeleteMapping("/api/v1/flows/{id}")
     ResponseEntity<Void> delete(@PathVariable String id) {
-        flows.delete(Ids.parse("id", id));
+        flows.delete(flows.idOf(id));
         return ResponseEntity.noContent().build();
     }
 
     @Operation(summary = "Publish the draft: a frozen version, on which journeys start")
     @PostMapping("/api/v1/flows/{id}/publish")
     FlowVersion publish(@PathVariable String id) {
-        return flows.withWarnings(flows.publish(Ids.parse("id", id)));
+        return flows.withWarnings(flows.publish(flows.idOf(id)));
     }
 
     /** The exact document of a version, as it was imported. */
     @Operation(summary = "Export a version: the exact document that was imported")
     @GetMapping(path = "/api/v1/flows/{id}/versions/{version}/document", produces = MediaType.APPLICATION_JSON_VALUE)
     String export(@PathVariable String id, @PathVariable int version) {
-        return flows.version(Ids.parse("id", id), version).document();
+        return flows.version(flows.idOf(id), version).document();
     }
 }

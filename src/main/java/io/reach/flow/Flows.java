@@ -268,6 +268,21 @@ public class Flows {
         log.info("Deleted flow {} ({}), which was never published", name, flowId);
     }
 
+    /**
+     * The flow {@code idOrName} names: its id, or its name (as a backend's settings are likely to hold it, and as an
+     * import finds the flow it replaces the draft of); a 404 for a name no flow has. A name in the form of an id is
+     * taken as an id, whose flow the caller reads as before.
+     */
+    public UUID idOf(String idOrName) {
+        Optional<UUID> id = Ids.ifId(idOrName);
+        if (id.isPresent()) {
+            return id.get();
+        }
+        return jdbc.sql("SELECT id FROM flows WHERE name = ?").param(idOrName).query(UUID.class).optional()
+                .orElseThrow(() -> new ApiException(org.springframework.http.HttpStatus.NOT_FOUND, "not_found",
+                        "No flow has the id or name '" + io.reach.shared.Texts.clip(idOrName, 200) + "'"));
+    }
+
     /** A flow's versions, oldest first; a 404 for a flow that does not exist (every flow has a version). */
     public List<FlowVersion> versions(UUID flowId) {
         List<FlowVersion> versions = jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"

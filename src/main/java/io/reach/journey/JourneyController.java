@@ -48,7 +48,7 @@ class JourneyController {
     @Operation(summary = "Start an api flow for one contact, with variables")
     @PostMapping(path = "/api/v1/flows/{id}/journeys", consumes = "application/json")
     ResponseEntity<Journeys.Started> start(@PathVariable String id, @RequestBody StartRequest request) {
-        Journeys.Started started = journeys.start(Ids.parse("id", id), request.to(), request.contactId(), request.variables(),
+        Journeys.Started started = journeys.start(flows.idOf(id), request.to(), request.contactId(), request.variables(),
                 request.key());
         return ResponseEntity.status(started.replayed() ? HttpStatus.OK : HttpStatus.CREATED)
                 .location(URI.create("/api/v1/journeys/" + started.journeyId())).body(started);
@@ -62,7 +62,7 @@ class JourneyController {
                                   @Parameter(description = "launch even though a template the flow sends is not approved"
                                           + " by Meta (its sends are blocked; without this a 409 template_not_approved)")
                                   @RequestParam(defaultValue = "false") boolean despiteUnapprovedTemplates) {
-        Launch launch = journeys.launch(Ids.parse("id", id), despiteUnapprovedTemplates);
+        Launch launch = journeys.launch(flows.idOf(id), despiteUnapprovedTemplates);
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/launches/" + launch.id())).body(launch);
     }
 
@@ -77,7 +77,7 @@ class JourneyController {
     @GetMapping("/api/v1/flows/{id}/launches")
     List<Launch> launchesOf(@PathVariable String id, @RequestParam(defaultValue = "100") int limit) {
         page(limit, 0);
-        return journeys.launchesOf(Ids.parse("id", id), limit);
+        return journeys.launchesOf(flows.idOf(id), limit);
     }
 
     /**
@@ -93,7 +93,7 @@ class JourneyController {
                                                   + " cancelled too, and their messages no provider has taken yet"
                                                   + " withdrawn")
                                           @RequestParam(defaultValue = "false") boolean cancelJourneys) {
-        Journeys.Stopped stopped = journeys.stop(Ids.parse("id", id), cancelJourneys);
+        Journeys.Stopped stopped = journeys.stop(flows.idOf(id), cancelJourneys);
         if (stopped.cancellation() != null && stopped.cancellation().running()) {
             return ResponseEntity.status(HttpStatus.ACCEPTED)
                     .location(URI.create("/api/v1/cancellations/" + stopped.cancellation().id())).body(stopped);
@@ -113,7 +113,7 @@ class JourneyController {
     @GetMapping("/api/v1/flows/{id}/cancellations")
     List<Cancellation> cancellationsOf(@PathVariable String id, @RequestParam(defaultValue = "100") int limit) {
         page(limit, 0);
-        return journeys.cancellationsOf(Ids.parse("id", id), limit);
+        return journeys.cancellationsOf(flows.idOf(id), limit);
     }
 
     /**
@@ -123,7 +123,7 @@ class JourneyController {
     @Operation(summary = "Let journeys start on a stopped flow again")
     @PostMapping("/api/v1/flows/{id}/resume")
     FlowVersion resume(@PathVariable String id) {
-        return journeys.resume(Ids.parse("id", id));
+        return journeys.resume(flows.idOf(id));
     }
 
     /** What a journey's cancellation may say: why, kept with the step the journey was at. */
@@ -187,7 +187,7 @@ class JourneyController {
                                          @RequestParam(defaultValue = "0") int offset) {
         page(limit, offset);
         Pages.afterOrOffset(after, offset);
-        UUID flowId = Ids.parse("id", id);
+        UUID flowId = flows.idOf(id);
         List<Journey> page = journeys.ofFlow(flowId, new Journeys.FlowJourneys(state, version, step),
                 after == null ? null : Ids.parse("after", after), limit, offset);
         return Pages.withNextLink(page, limit, "/api/v1/flows/" + flowId + "/journeys?limit=" + limit
@@ -258,7 +258,7 @@ class JourneyController {
     @Operation(summary = "A version's live counts: per step, journeys that entered, wait there and took each branch; journeys by state")
     @GetMapping("/api/v1/flows/{id}/versions/{version}/counts")
     FlowCounts counts(@PathVariable String id, @PathVariable int version) {
-        return journeys.counts(flows.version(Ids.parse("id", id), version).id());
+        return journeys.counts(flows.version(flows.idOf(id), version).id());
     }
 
     /** A page of a flow's report rows, oldest first; a full page links the next one, as the journeys' pages do. */
@@ -273,7 +273,7 @@ class JourneyController {
             throw ApiException.invalidField("limit", "must be between 1 and 10000 (offset not negative)");
         }
         Pages.afterOrOffset(after, offset);
-        UUID flowId = Ids.parse("id", id);
+        UUID flowId = flows.idOf(id);
         List<UUID> versions = flows.versions(flowId).stream().map(FlowVersion::id).toList();
         List<Reports.Row> page = reports.ofVersions(versions, after == null ? null : rowId(after), limit, offset);
         return Pages.withNextLink(page, limit, "/api/v1/flows/" + flowId + "/reports?limit=" + limit, Reports.Row::id);

@@ -31,6 +31,35 @@ class FlowVersionsIT extends ReachIntegrationTest {
     OffsetClock clock;
 
     @Test
+    void namesAFlowByItsNameWhereverItsIdGoes() {
+        String name = "Order ready – by name ✓ " + FLOWS.incrementAndGet();
+        Api.Response imported = api.post("/api/v1/flows", """
+                {"name":"%s","entry":{"type":"api"},"start":"tag","steps":[
+                 {"id":"tag","type":"add_tag","tag":"by-name","next":"end"},{"id":"end","type":"end"}]}""".formatted(name));
+        assertThat(imported.status()).as(imported.body()).isEqualTo(201);
+        String id = imported.json().path("flowId").asString();
+        String byName = "/api/v1/flows/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
+                .replace("+", "%20");
+
+        Api.Response published = api.post(byName + "/publish", "");
+        String phone = "+316151" + String.format("%05d", NUMBERS.incrementAndGet());
+        Fixtures.contact(api, phone, Map.of(), false);
+        Api.Response started = api.post(byName + "/journeys", Map.of("to", phone));
+
+        assertThat(published.status()).as(published.body()).isEqualTo(200);
+        assertThat(published.json().path("flowId").asString()).isEqualTo(id);
+        assertThat(api.get(byName).json().path("flowId").asString()).isEqualTo(id);
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        await().atMost(PATIENCE).until(() -> api.get(byName + "/versions/1/counts").json().path("ended").asLong() == 1);
+        assertThat(api.get(byName + "/journeys").json().path(0).path("id").asString())
+                .isEqualTo(started.json().path("journeyId").asString());
+        Api.Response unknown = api.get("/api/v1/flows/no%20such%20flow/versions");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().path("message").asString()).isEqualTo("No flow has the id or name 'no such flow'");
+        assertThat(api.get("/api/v1/flows/" + java.util.UUID.randomUUID()).status()).isEqualTo(404);
+    }
+
+    @Test
     void refusesAnInvalidDocumentNamingTheStepAndWritesNothing() {
         String name = "versions-test-" + FLOWS.incrementAndGet();
         String dangling = """

@@ -67,6 +67,12 @@ class ApiDocumentIT extends ReachIntegrationTest {
         JsonNode after = document.path("paths").path("/api/v1/flows/{id}/journeys").path("get").path("parameters").valueStream()
                 .filter(parameter -> "after".equals(parameter.path("name").asString())).findFirst().orElseThrow();
         assertThat(after.path("description").asString()).contains("Link header");
+        // Every path under a flow names it by its id or its name.
+        document.path("paths").properties().stream().filter(path -> path.getKey().startsWith("/api/v1/flows/{id}"))
+                .flatMap(path -> path.getValue().properties().stream())
+                .flatMap(operation -> operation.getValue().path("parameters").valueStream())
+                .filter(parameter -> "id".equals(parameter.path("name").asString()))
+                .forEach(parameter -> assertThat(parameter.path("description").asString()).contains("or its name"));
     }
 
     @Test
@@ -74,7 +80,8 @@ class ApiDocumentIT extends ReachIntegrationTest {
         JsonNode paths = api.get("/v3/api-docs").json().path("paths");
 
         for (String path : List.of("/api/v1/flows/{id}/journeys", "/api/v1/flows/{id}/reports", "/api/v1/contacts",
-                "/api/v1/messages", "/api/v1/inbound-messages", "/api/v1/journeys/{id}/path", "/api/v1/failing-callbacks")) {
+                "/api/v1/messages", "/api/v1/inbound-messages", "/api/v1/journeys/{id}/path", "/api/v1/failing-callbacks",
+                "/api/v1/contacts/{id}/conversation")) {
             JsonNode get = paths.path(path).path("get");
             assertThat(get.path("responses").path("200").path("headers").path("Link").path("description").asString())
                     .as(path).contains("rel=\"next\"");

@@ -127,11 +127,9 @@ public class InboundMessages {
      */
     public List<InboundMessage> latestFrom(UUID contactId, UUID senderId, io.reach.shared.OldestFirst.After after,
                                            int limit) {
-        java.util.Map<String, Object> equal = new java.util.LinkedHashMap<>();
-        equal.put("contact_id", contactId);
-        equal.put("sender_id", senderId);
         io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM inbound_messages",
-                "occurred_at", equal, after, limit, 0);
+                "occurred_at", io.reach.shared.NewestFirst.equal("contact_id", contactId, "sender_id", senderId), after,
+                limit, 0);
         return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
     }
 

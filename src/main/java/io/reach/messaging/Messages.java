@@ -227,11 +227,9 @@ public class Messages {
      */
     public List<Message> latestTo(UUID contactId, UUID senderId, io.reach.shared.OldestFirst.After after, int limit) {
         // The contact's index leads; the sender is one filter on the contact's few messages.
-        java.util.Map<String, Object> equal = new java.util.LinkedHashMap<>();
-        equal.put("contact_id", contactId);
-        equal.put("sender_id", senderId);
         io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM messages",
-                "created_at", equal, after, limit, 0);
+                "created_at", io.reach.shared.NewestFirst.equal("contact_id", contactId, "sender_id", senderId), after,
+                limit, 0);
         return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
     }
 

@@ -11,6 +11,14 @@ import java.util.Map;
  */
 public record NewestFirst(String sql, List<Object> params) {
 
+    /** Two columns and their values, in this order (the first leads the index read): {@code equal} for {@link #of}. */
+    public static Map<String, Object> equal(String first, Object firstValue, String second, Object secondValue) {
+        Map<String, Object> equal = new java.util.LinkedHashMap<>();
+        equal.put(first, firstValue);
+        equal.put(second, secondValue);
+        return equal;
+    }
+
     /**
      * @param select the columns and table ({@code "SELECT a, b FROM t"}), which has {@code id} and {@code timeColumn}
      * @param equal  columns and the value each must have, in order (the first leads the index read); none for all rows

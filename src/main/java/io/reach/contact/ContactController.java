@@ -48,13 +48,13 @@ class ContactController {
     @Operation(summary = "One contact")
     @GetMapping("/{id}")
     Contact get(@PathVariable String id) {
-        return contacts.get(Ids.parse("id", id));
+        return contacts.get(contacts.idOf("id", id));
     }
 
     @Operation(summary = "Change a contact's attributes, tags, consent or opt-out")
     @PatchMapping(path = "/{id}", consumes = "application/json")
     Contact update(@PathVariable String id, @RequestBody ContactRequest request) {
-        return contacts.update(Ids.parse("id", id), request);
+        return contacts.update(contacts.idOf("id", id), request);
     }
 
     /**
@@ -68,7 +68,7 @@ class ContactController {
     @Operation(summary = "Erase a contact: its number, attributes and tags, its journeys' variables, its messages' texts and numbers")
     @DeleteMapping("/{id}")
     ContactErasure erase(@PathVariable String id) {
-        return contacts.erase(Ids.parse("id", id));
+        return contacts.erase(contacts.idOf("id", id));
     }
 
     /**
@@ -82,7 +82,7 @@ class ContactController {
             + " messages with their timelines, the messages it wrote")
     @GetMapping(path = "/{id}/export", produces = "application/json")
     void export(@PathVariable String id, jakarta.servlet.http.HttpServletResponse response) throws IOException {
-        java.util.UUID contactId = Ids.parse("id", id);
+        java.util.UUID contactId = contacts.idOf("id", id);
         JsonExport[] written = new JsonExport[1];
         contacts.export(contactId, (contact, at) -> {
             response.setContentType("application/json");

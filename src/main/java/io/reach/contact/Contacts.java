@@ -131,6 +131,24 @@ public class Contacts {
     /** How long an erasure is tried again after a deadlock with work on the same contact (which passes). */
     private static final java.time.Duration ERASURE_PATIENCE = java.time.Duration.ofSeconds(10);
 
+    /**
+     * The contact {@code idOrPhone} names in a path: its id, or its phone number (as {@code ?phone=} takes it: E.164,
+     * or national in the default region), which a support team has at hand when a person asks to be forgotten. A 404
+     * for a number no contact has (an erased one's included); a 400 naming {@code field} for text that is neither.
+     */
+    public UUID idOf(String field, String idOrPhone) {
+        Optional<UUID> id = Ids.ifId(idOrPhone);
+        if (id.isPresent()) {
+            return id.get();
+        }
+        PhoneNumbers.Result phone = phoneNumbers.normalise(idOrPhone);
+        if (phone.e164() == null) {
+            throw ApiException.invalidField(field, "is neither a contact's id nor a phone number: " + phone.problem());
+        }
+        return store.idByPhone(phone.e164()).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "not_found",
+                "No contact has the phone number " + phone.e164()));
+    }
+
     public Optional<Contact> findByPhone(String e164) {
         return store.findByPhone(e164);
     }

@@ -58,7 +58,7 @@ class ConversationController {
             @RequestParam(required = false) String after,
             @Parameter(description = "messages on a page, sent and received together: 1 to 100 (50 by default)")
             @RequestParam(defaultValue = "50") int limit) {
-        UUID contactId = contacts.get(Ids.parse("id", id)).id();
+        UUID contactId = contacts.get(contacts.idOf("id", id)).id();
         if (sender == null || sender.isBlank()) {
             throw ApiException.invalidField("sender", "is required: the name or id of the sender the conversation is with");
         }

@@ -28,6 +28,28 @@ class OpenApiConfiguration {
                 .addSecurityItem(new SecurityRequirement().addList("bearer"));
     }
 
+    /**
+     * What the {@code id} of the paths under a flow or a contact may be, said once here rather than on each path: a
+     * flow is named by its id or its name, a contact by its id or its phone number.
+     */
+    static final java.util.Map<String, String> ID_OR_NATURAL_KEY = java.util.Map.of(
+            "/api/v1/flows/{id}", "The flow's id, or its name (percent-encoded)",
+            "/api/v1/contacts/{id}", "The contact's id, or its phone number (E.164, or national in"
+                    + " reach.contacts.default-region)");
+
+    @Bean
+    org.springdoc.core.customizers.OpenApiCustomizer idOrNaturalKey() {
+        return openApi -> openApi.getPaths().forEach((path, item) -> ID_OR_NATURAL_KEY.forEach((under, meaning) -> {
+            if (path.equals(under) || path.startsWith(under + "/")) {
+                item.readOperations().stream()
+                        .filter(operation -> operation.getParameters() != null)
+                        .flatMap(operation -> operation.getParameters().stream())
+                        .filter(parameter -> "path".equals(parameter.getIn()) && "id".equals(parameter.getName()))
+                        .forEach(parameter -> parameter.setDescription(meaning));
+            }
+        }));
+    }
+
     /** The lists' paging parameters, said once here rather than on each list. */
     @Bean
     org.springdoc.core.customizers.OperationCustomizer pagingParameters() {

@@ -26,6 +26,32 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void namesAContactByItsPhoneNumberWhereverItsIdGoes() {
+        String id = api.post("/api/v1/contacts", Map.of("phone", "+31 6 1288 0001")).json().path("id").asString();
+
+        assertThat(api.get("/api/v1/contacts/+31612880001").json().path("id").asString()).isEqualTo(id);
+        assertThat(api.get("/api/v1/contacts/0031%206%201288%200001").json().path("id").asString()).isEqualTo(id);
+        Api.Response changed = api.patch("/api/v1/contacts/+31612880001", Map.of("tags", List.of("by-number")));
+        assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+        assertThat(changed.json().path("tags").path(0).asString()).isEqualTo("by-number");
+        Api.Response export = api.get("/api/v1/contacts/+31612880001/export");
+        assertThat(export.status()).isEqualTo(200);
+        assertThat(export.json().path("contact").path("id").asString()).isEqualTo(id);
+        Api.Response erased = api.delete("/api/v1/contacts/+31612880001");
+        assertThat(erased.status()).as(erased.body()).isEqualTo(200);
+        assertThat(erased.json().path("id").asString()).isEqualTo(id);
+
+        Api.Response gone = api.get("/api/v1/contacts/+31612880001");
+        assertThat(gone.status()).isEqualTo(404);
+        assertThat(gone.json().path("message").asString()).isEqualTo("No contact has the phone number +31612880001");
+        assertThat(api.get("/api/v1/contacts/" + id).status()).isEqualTo(404);
+        Api.Response neither = api.get("/api/v1/contacts/not-a-contact");
+        assertThat(neither.status()).isEqualTo(400);
+        assertThat(neither.json().path("details").path(0).path("field").asString()).isEqualTo("id");
+        assertThat(neither.json().path("message").asString()).contains("neither a contact's id nor a phone number");
+    }
+
+    @Test
     void pagesContactsOfATagInTheOrderTheyWereCreatedThroughTheNextLink() {
         String tag = "page test & co " + System.nanoTime();
         List<String> created = new java.util.ArrayList<>();

@@ -67,12 +67,15 @@ class ApiDocumentIT extends ReachIntegrationTest {
         JsonNode after = document.path("paths").path("/api/v1/flows/{id}/journeys").path("get").path("parameters").valueStream()
                 .filter(parameter -> "after".equals(parameter.path("name").asString())).findFirst().orElseThrow();
         assertThat(after.path("description").asString()).contains("Link header");
-        // Every path under a flow names it by its id or its name.
-        document.path("paths").properties().stream().filter(path -> path.getKey().startsWith("/api/v1/flows/{id}"))
+        // Every path under a flow names it by its id or its name, under a contact by its id or its number.
+        Map<String, String> keys = Map.of("/api/v1/flows/{id}", "or its name", "/api/v1/contacts/{id}", "or its phone number");
+        keys.forEach((under, said) -> assertThat(document.path("paths").properties().stream()
+                .filter(path -> path.getKey().startsWith(under))
                 .flatMap(path -> path.getValue().properties().stream())
                 .flatMap(operation -> operation.getValue().path("parameters").valueStream())
                 .filter(parameter -> "id".equals(parameter.path("name").asString()))
-                .forEach(parameter -> assertThat(parameter.path("description").asString()).contains("or its name"));
+                .map(parameter -> parameter.path("description").asString()).toList())
+                .as(under).hasSizeGreaterThan(3).allMatch(description -> description.contains(said)));
     }
 
     @Test

@@ -75,16 +75,27 @@ public class Recipients {
         java.util.Map<UUID, Contact> now = contacts.withoutDetails(taken.stream().map(Taken::contactId).toList());
         java.util.Map<UUID, String> refused = new java.util.HashMap<>();
         for (Taken message : taken) {
-            Contact contact = now.get(message.contactId());
-            String why = contact == null ? io.reach.contact.PersonalData.ERASED
-                    : !contact.phone().equals(message.recipient()) ? NUMBER_CHANGED
-                    : message.category() == null ? (contact.optedOut() ? OPTED_OUT : null)
-                    : blockedReason(contact, message.category());
+            String why = refusal(now.get(message.contactId()), message);
             if (why != null) {
                 refused.put(message.messageId(), why);
             }
         }
         return refused;
+    }
+
+    /** Why the message may no longer go to its contact as it is now ({@code null}: erased), or null when it may. */
+    private static String refusal(Contact contact, Taken message) {
+        if (contact == null) {
+            return io.reach.contact.PersonalData.ERASED;
+        }
+        if (!contact.phone().equals(message.recipient())) {
+            return NUMBER_CHANGED;
+        }
+        if (message.category() == null) {
+            // A free-form text answers the contact, inside its window: only an opt-out stops it.
+            return contact.optedOut() ? OPTED_OUT : null;
+        }
+        return blockedReason(contact, message.category());
     }
 
     /** Why an opted-out contact's message is blocked (or withdrawn, when it opted out while the message was queued). */

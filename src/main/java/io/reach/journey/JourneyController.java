@@ -144,7 +144,7 @@ class JourneyController {
     record ContactCancelRequest(String to, String contactId, String flowId, String reason) {}
 
     /**
-     * Cancels every journey of one contact under way, in every flow or in one ({@code flowId}), as
+     * Cancels every journey of one contact under way, in every flow or in one ({@code flowId}: its id or name), as
      * {@code POST /api/v1/journeys/{id}/cancel} does one (the customer asked for a person, or to hear nothing more
      * of an order): answers the journeys it cancelled, none when none was under way.
      */
@@ -152,7 +152,7 @@ class JourneyController {
     @PostMapping(path = "/api/v1/journeys/cancel", consumes = "application/json")
     Journeys.ContactCancelled cancelOfContact(@RequestBody ContactCancelRequest request) {
         return journeys.cancelOfContact(request.to(), request.contactId(),
-                request.flowId() == null ? null : Ids.parse("flowId", request.flowId()), request.reason());
+                request.flowId() == null ? null : flows.idOf(request.flowId()), request.reason());
     }
 
     @ApiResponse(responseCode = "202", description = "the journeys the event started (or an earlier post with this key),"

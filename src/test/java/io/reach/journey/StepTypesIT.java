@@ -1776,7 +1776,9 @@ class StepTypesIT extends ReachIntegrationTest {
         }
         Throttled otherContact = throttled(orders);
 
-        Api.Response inOneFlow = api.post("/api/v1/journeys/cancel", Map.of("to", phone, "flowId", orders,
+        // The flow by its name, as a backend's settings hold it.
+        String ordersName = api.get("/api/v1/flows/" + orders).json().path("name").asString();
+        Api.Response inOneFlow = api.post("/api/v1/journeys/cancel", Map.of("to", phone, "flowId", ordersName,
                 "reason", "order 42 was cancelled"));
 
         assertThat(inOneFlow.status()).as(inOneFlow.body()).isEqualTo(200);
@@ -1803,6 +1805,9 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.post("/api/v1/journeys/cancel", Map.of("to", nextPhone("1"))).status()).isEqualTo(404);
         assertThat(api.post("/api/v1/journeys/cancel", Map.of("to", phone, "flowId", java.util.UUID.randomUUID().toString()))
                 .status()).isEqualTo(404);
+        Api.Response unknownName = api.post("/api/v1/journeys/cancel", Map.of("to", phone, "flowId", "no such flow"));
+        assertThat(unknownName.status()).isEqualTo(404);
+        assertThat(unknownName.json().path("message").asString()).isEqualTo("No flow has the id or name 'no such flow'");
         clock.advance(Duration.ofMinutes(11));
         await().atMost(PATIENCE).until(() -> sandbox.graphApi().acceptedFor(otherContact.phone()) == 1);
         awaitEnded(otherContact.journey());

@@ -196,7 +196,10 @@ public final class SandboxSmsc {
         while (running && listener == current) {
             try {
                 SMPPServerSession session = current.accept();
-                Thread.ofVirtual().start(() -> bind(session));
+                // A platform thread, not a virtual one: virtual threads whose work never blocks (an embedded
+                // database's statements) can hold every carrier for seconds, and a bind left unanswered that long is
+                // given up by the ESME, which then backs off.
+                Thread.ofPlatform().name("sandbox-smsc-bind").daemon(true).start(() -> bind(session));
             } catch (IOException e) {
                 if (running && listener == current) {
                     log.debug("sandbox SMSC accept failed", e);

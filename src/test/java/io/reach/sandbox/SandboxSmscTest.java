@@ -56,6 +56,40 @@ class SandboxSmscTest {
     }
 
     @Test
+    void bindsAnEsmeWhileWorkOnVirtualThreadsHoldsEveryCarrier() throws Exception {
+        SandboxSmsc smsc = new SandboxSmsc(HandsetRules.load(null), "reach", "secret", 100, null);
+        int port = smsc.start(0);
+        // Virtual threads whose work never blocks (an embedded database's statements, in a busy test JVM) hold every
+        // carrier thread until they end: a bind that waited for one was closed unanswered, and Reach backed off.
+        int carriers = Integer.getInteger("jdk.virtualThreadScheduler.parallelism", Runtime.getRuntime().availableProcessors());
+        java.util.concurrent.atomic.AtomicBoolean bound = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch spinning = new java.util.concurrent.CountDownLatch(carriers);
+        List<Thread> busy = new java.util.ArrayList<>();
+        for (int i = 0; i < carriers; i++) {
+            busy.add(Thread.ofVirtual().start(() -> {
+                spinning.countDown();
+                long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (!bound.get() && System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            }));
+        }
+        try {
+            assertThat(spinning.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("every carrier taken").isTrue();
+            SMPPSession session = boundEsme(port, 0);
+            assertThat(session.getSessionState().isBound()).isTrue();
+            bound.set(true);
+            session.unbindAndClose();
+        } finally {
+            bound.set(true);
+            for (Thread thread : busy) {
+                thread.join();
+            }
+            smsc.shutdown();
+        }
+    }
+
+    @Test
     void anInboundSmsTheEsmeRefusesForTheMomentIsDeliveredAgainUntilTakenAndThenOnlyOnce() throws Exception {
         SandboxSmsc smsc = new SandboxSmsc(HandsetRules.load(null), "reach", "secret", 100, null);
         int port = smsc.start(0);

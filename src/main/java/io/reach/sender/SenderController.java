@@ -7,6 +7,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -51,6 +52,15 @@ class SenderController {
     @PatchMapping(path = "/{idOrName}", consumes = "application/json")
     Sender update(@PathVariable String idOrName, @RequestBody SenderRequest request) {
         return senders.update(idOf(idOrName), request);
+    }
+
+    @ApiResponse(responseCode = "204", description = "deleted")
+    @Operation(summary = "Delete a sender nothing uses (409 sender_in_use says what does: a flow version that names it,"
+            + " messages sent or received through it, the sandbox)")
+    @DeleteMapping("/{idOrName}")
+    ResponseEntity<Void> delete(@PathVariable String idOrName) {
+        senders.delete(idOf(idOrName));
+        return ResponseEntity.noContent().build();
     }
 
     private java.util.UUID idOf(String idOrName) {

@@ -81,6 +81,22 @@ class SenderStore {
         return jdbc.sql("SELECT " + COLUMNS + " FROM senders WHERE id = ?").param(id).query(this::row).optional();
     }
 
+    /** The sender, locked until the caller's transaction ends (as a publish that names it locks it). */
+    Optional<Row> lock(UUID id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM senders WHERE id = ? FOR UPDATE").param(id).query(this::row).optional();
+    }
+
+    /** The id of the sender of this id or name, locked until the caller's transaction ends; none when there is none. */
+    Optional<UUID> lockIdOf(String idOrName) {
+        Optional<UUID> id = io.reach.shared.Ids.ifId(idOrName);
+        return jdbc.sql("SELECT id FROM senders WHERE " + (id.isPresent() ? "id" : "name") + " = ? FOR UPDATE")
+                .param(id.isPresent() ? id.get() : idOrName).query(UUID.class).optional();
+    }
+
+    void delete(UUID id) {
+        jdbc.sql("DELETE FROM senders WHERE id = ?").param(id).update();
+    }
+
     Optional<Row> findByName(String name) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM senders WHERE name = ?").param(name).query(this::row).optional();
     }

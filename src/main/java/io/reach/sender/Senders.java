@@ -23,7 +23,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** The sender feature's API: register WhatsApp, SMS and voice senders and look them (and their secrets) up. */
+/** The sender feature's API: register, change and delete WhatsApp, SMS and voice senders and look them (and their secrets) up. */
 @Service
 public class Senders {
 
@@ -50,6 +50,7 @@ public class Senders {
     private final SenderStore store;
     private final Clock clock;
     private final TransactionTemplate transactions;
+    private final List<SenderUsers> users;
     private final java.util.function.LongSupplier ticker;
     private volatile Snapshot snapshot;
     /** Whether a thread is reading the senders again for a snapshot that is due (see {@link #snapshot()}). */
@@ -59,15 +60,17 @@ public class Senders {
     private record Snapshot(List<SenderStore.Row> rows, long dueAt) {}
 
     @org.springframework.beans.factory.annotation.Autowired
-    Senders(SenderStore store, Clock clock, TransactionTemplate transactions) {
-        this(store, clock, transactions, System::nanoTime);
+    Senders(SenderStore store, Clock clock, TransactionTemplate transactions, List<SenderUsers> users) {
+        this(store, clock, transactions, users, System::nanoTime);
     }
 
     /** {@code ticker}: the snapshot's age, in nanoseconds as {@link System#nanoTime()} counts them (a test moves it). */
-    Senders(SenderStore store, Clock clock, TransactionTemplate transactions, java.util.function.LongSupplier ticker) {
+    Senders(SenderStore store, Clock clock, TransactionTemplate transactions, List<SenderUsers> users,
+            java.util.function.LongSupplier ticker) {
         this.store = store;
         this.clock = clock;
         this.transactions = transactions;
+        this.users = users;
         this.ticker = ticker;
     }
 
@@ -229,6 +232,54 @@ public class Senders {
             }
         }
         return upgrades;
+    }
+
+    /**
+     * Deletes a sender nothing uses (one registered by mistake, or tried and given up): a 409 {@code sender_in_use}
+     * says what keeps it: the flow versions that name it (a draft is edited, a published version's journeys may still
+     * send through it), or the messages sent or received through it, whose history it stays. The sandbox's senders
+     * are registered again at each start, so they are refused too. Its row is locked as a publish that names it locks
+     * it: a publish at the same moment either comes first (and the sender stays) or finds no such sender.
+     */
+    public Sender delete(UUID id) {
+        Sender deleted;
+        try {
+            deleted = transactions.execute(tx -> {
+                Sender sender = store.lock(id).orElseThrow(() -> ApiException.notFound("Sender", id)).sender();
+                if (sender.sandbox()) {
+                    throw inUse(sender, "it is the sandbox's, registered again at each start while the sandbox is enabled"
+                            + " (reach.sandbox.enabled)");
+                }
+                List<String> naming = users.stream().flatMap(u -> u.naming(sender).stream()).toList();
+                if (!naming.isEmpty()) {
+                    throw inUse(sender, "it is named by " + String.join(", ", naming) + "; it stays registered while a flow"
+                            + " version names it");
+                }
+                store.delete(id);
+                return sender;
+            });
+        } catch (org.springframework.dao.DataIntegrityViolationException referenced) {
+            // Messages and received messages keep their sender (a foreign key): their history needs it.
+            Sender sender = get(id);
+            throw inUse(sender, "messages were sent or received through it, and it stays registered as their sender");
+        }
+        snapshot = null;
+        log.info("Deleted sender {} ({}), which nothing used", deleted.name(), id);
+        return deleted;
+    }
+
+    private static ApiException inUse(Sender sender, String why) {
+        return new ApiException(HttpStatus.CONFLICT, "sender_in_use", "Sender " + sender.name() + " was not deleted: "
+                + why, List.of());
+    }
+
+    /**
+     * Holds the sender of this id or name until the caller's transaction ends, as a deletion holds the one it
+     * deletes, and gives its id: read from the database, not the snapshot, so that a sender deleted through another
+     * node within the snapshot's 10 s is not found. None held, and none given, when there is no such sender.
+     */
+    public Optional<UUID> holdForPublish(String idOrName) {
+        return idOrName == null || idOrName.isBlank() ? Optional.empty() : store.lockIdOf(idOrName.trim());
     }
 
     public Sender update(UUID id, SenderRequest request) {

@@ -55,7 +55,7 @@ class SenderSnapshotTest {
 
     private final AnsweredStore store = new AnsweredStore();
     private final AtomicLong nanos = new AtomicLong();
-    private final Senders senders = new Senders(store, Clock.systemUTC(), null, nanos::get);
+    private final Senders senders = new Senders(store, Clock.systemUTC(), null, List.of(), nanos::get);
 
     private void pass(Duration time) {
         nanos.addAndGet(time.toNanos());

@@ -89,7 +89,7 @@ class SmppLinks implements SmartLifecycle {
         return Executors.newScheduledThreadPool(1, Thread.ofPlatform().name("smpp-links").daemon(true).factory());
     }
 
-    /** Opens sessions for new SMPP senders and reopens those whose settings or password changed. */
+    /** Opens sessions for new SMPP senders, reopens those whose settings or password changed, and closes those deleted. */
     @Scheduled(fixedDelayString = "${reach.messaging.smpp-refresh-interval:5s}")
     void refresh() {
         if (!running) {
@@ -102,6 +102,13 @@ class SmppLinks implements SmartLifecycle {
             // A database that restarts or fails over: the sessions open stay open, and the next refresh looks again.
             log.warn("Could not read the SMPP senders; the next refresh tries again", e);
             return;
+        }
+        Set<UUID> registered = accounts.stream().filter(account -> Sender.SMPP.equals(account.sender().provider()))
+                .map(account -> account.sender().id()).collect(Collectors.toSet());
+        for (UUID gone : links.keySet().stream().filter(id -> !registered.contains(id)).toList()) {
+            SmppLink link = links.remove(gone);
+            log.info("SMPP sender {} was deleted; its session is closed", link.account().sender().name());
+            link.stop();
         }
         for (ProviderAccount account : accounts) {
             if (!Sender.SMPP.equals(account.sender().provider())) {

@@ -227,17 +227,17 @@ public class Flows {
             // The senders as they are named now: a rename afterwards must not leave this version's journeys without
             // one. Held as a sender's deletion holds it, and read from the database, not a node's snapshot: a sender
             // deleted meanwhile is either kept (named here first) or found missing here.
+            List<FlowStep> sending = (document.steps() == null ? List.<FlowStep>of() : document.steps()).stream()
+                    .filter(step -> step != null && step.sender() != null && !step.sender().isBlank()).toList();
             Map<String, String> senderIds = new java.util.TreeMap<>();
-            (document.steps() == null ? List.<FlowStep>of() : document.steps()).stream()
-                    .filter(step -> step != null && step.sender() != null).map(FlowStep::sender).distinct().sorted()
+            sending.stream().map(FlowStep::sender).distinct().sorted()
                     .forEach(sender -> senders.holdForPublish(sender).ifPresent(id -> senderIds.put(sender, id.toString())));
             checked(document);
-            document.steps().stream().filter(step -> step != null && step.sender() != null && !step.sender().isBlank()
-                    && !senderIds.containsKey(step.sender())).findFirst().ifPresent(step -> {
-                        throw ApiException.badRequest("invalid_flow", "step " + step.id() + ": missing sender: "
-                                + step.sender() + " is not registered (it was deleted just now)",
-                                List.of(new FlowProblem(step.id(), "missing sender: " + step.sender() + " is not registered")));
-                    });
+            sending.stream().filter(step -> !senderIds.containsKey(step.sender())).findFirst().ifPresent(step -> {
+                throw ApiException.badRequest("invalid_flow", "step " + step.id() + ": missing sender: " + step.sender()
+                        + " is not registered (it was deleted just now)",
+                        List.of(new FlowProblem(step.id(), "missing sender: " + step.sender() + " is not registered")));
+            });
             jdbc.sql("UPDATE flow_versions SET status = ?, published_at = ?, updated_at = ?, sender_ids = ? WHERE id = ?")
                     .params(FlowVersion.PUBLISHED, Times.now(clock), Times.now(clock), strict.writeValueAsString(senderIds),
                             draft.id()).update();

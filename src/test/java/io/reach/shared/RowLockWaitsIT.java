@@ -29,6 +29,15 @@ class RowLockWaitsIT extends ReachIntegrationTest {
     JdbcClient jdbc;
 
     @Test
+    void onH2AStatementWaitsForALockAsLongAsARequestWaitsForAConnection() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(TestDatabase.postgres(), "H2's own setting");
+
+        assertThat(jdbc.sql("SELECT LOCK_TIMEOUT()").query(Long.class).single())
+                .isEqualTo(dataSource.unwrap(com.zaxxer.hikari.HikariDataSource.class).getConnectionTimeout())
+                .isEqualTo(10_000);
+    }
+
+    @Test
     void aRequestWaitsForARowAnotherTransactionHoldsLongerThanH2WouldByItself() throws Exception {
         String contact = api.post("/api/v1/contacts", Map.of("phone", "+31612390001")).json().path("id").asString();
         CompletableFuture<Api.Response> change;

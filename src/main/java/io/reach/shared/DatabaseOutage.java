@@ -27,6 +27,9 @@ public class DatabaseOutage {
     private final Clock clock;
     // Null while the database answers.
     private final AtomicReference<Instant> outOfReachSince = new AtomicReference<>();
+    // How many connections the pool has given: a request that fails after one was given is older news than that one
+    // (a probe's try that timed out as the database came back would otherwise begin an outage anew).
+    private final java.util.concurrent.atomic.AtomicLong given = new java.util.concurrent.atomic.AtomicLong();
     // Since the node started, for its metrics; an outage's own, for its log line, are what they grew by during it.
     private final LongAdder refusedCallbacks = new LongAdder();
     private final LongAdder refusedRequests = new LongAdder();
@@ -84,8 +87,14 @@ public class DatabaseOutage {
         return PassingFailures.hasCause(failure, SQLTransientConnectionException.class::isInstance);
     }
 
+    /** A request for a connection begins: what {@link #connectionRefused} is told, should it fail. */
+    long connectionAsked() {
+        return given.get();
+    }
+
     /** The pool gave a connection: the database answers. */
     void connectionGiven() {
+        given.incrementAndGet();
         Instant since = outOfReachSince.get();
         if (since != null && outOfReachSince.compareAndSet(since, null)) {
             log.info("The database answers again, after {} out of reach; {} providers' callbacks and {} API requests were"
@@ -95,11 +104,12 @@ public class DatabaseOutage {
     }
 
     /**
-     * The pool gave no connection: a timeout means the database is out of reach; any other failure tells nothing.
-     * Whether this began an outage.
+     * The pool gave no connection to the request that began when {@link #connectionAsked} said {@code asked}: a
+     * timeout means the database is out of reach, unless the pool gave a connection since that request began; any
+     * other failure tells nothing. Whether this began an outage.
      */
-    boolean connectionRefused(java.sql.SQLException failure) {
-        if (!noConnectionGiven(failure)) {
+    boolean connectionRefused(java.sql.SQLException failure, long asked) {
+        if (!noConnectionGiven(failure) || given.get() != asked) {
             return false;
         }
         // Read before the outage begins: nothing is refused until it has.

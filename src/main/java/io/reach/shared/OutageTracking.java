@@ -73,12 +73,13 @@ class OutageTracking implements BeanPostProcessor {
         }
 
         private Connection told(ConnectionRequest request) throws SQLException {
+            long asked = outage().connectionAsked();
             try {
                 Connection connection = request.get();
                 outage().connectionGiven();
                 return connection;
             } catch (SQLException e) {
-                if (outage().connectionRefused(e)) {
+                if (outage().connectionRefused(e, asked)) {
                     probe();
                 }
                 throw e;

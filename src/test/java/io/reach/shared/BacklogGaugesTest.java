@@ -70,7 +70,8 @@ class BacklogGaugesTest {
     void nothingIsReadWhileTheDatabaseIsKnownOutOfReach() {
         AtomicInteger reads = new AtomicInteger();
         Supplier<Number> count = gauges.count(() -> 7 + reads.getAndIncrement());
-        outage.connectionRefused(new SQLTransientConnectionException("Connection is not available, request timed out"));
+        outage.connectionRefused(new SQLTransientConnectionException("Connection is not available, request timed out"),
+                outage.connectionAsked());
 
         assertThat(count.get()).isEqualTo(Double.NaN);
         assertThat(reads).hasValue(0);

@@ -122,6 +122,21 @@ class DatabaseOutageTest {
     }
 
     @Test
+    void aRequestThatFailsAfterThePoolGaveAnotherOneAConnectionBeginsNoOutage() {
+        SQLTransientConnectionException timedOut = new SQLTransientConnectionException(
+                "HikariPool-1 - Connection is not available, request timed out after 10000ms");
+        long asked = outage.connectionAsked();
+        // Given to another request while this one waited (the database came back, or the pool had one free again).
+        outage.connectionGiven();
+
+        assertThat(outage.connectionRefused(timedOut, asked)).isFalse();
+        assertThat(outage.outOfReachSince()).isEmpty();
+        assertThat(outage.connectionRefused(timedOut, outage.connectionAsked())).isTrue();
+        assertThat(outage.outOfReachSince()).contains(clock.instant());
+        outage.connectionGiven();
+    }
+
+    @Test
     void otherFailuresOfTheDatabaseRefuseNothing() {
         pool.failure.set(new SQLException("FATAL: password authentication failed", "28P01"));
         assertThatThrownBy(dataSource::getConnection).isInstanceOf(SQLException.class);

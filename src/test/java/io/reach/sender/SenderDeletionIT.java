@@ -114,20 +114,20 @@ class SenderDeletionIT extends ReachIntegrationTest {
     }
 
     private boolean listed(String sender) {
-        for (JsonNode link : api.get("/api/v1/smpp-links").json()) {
-            if (sender.equals(link.path("sender").asString())) {
-                return true;
-            }
-        }
-        return false;
+        return link(sender).isPresent();
     }
 
     private boolean bound(String sender) {
+        return link(sender).map(link -> link.path("bound").asBoolean()).orElse(false);
+    }
+
+    /** The SMPP link of the sender, as the links' API lists it; none when it has none. */
+    private java.util.Optional<JsonNode> link(String sender) {
         for (JsonNode link : api.get("/api/v1/smpp-links").json()) {
             if (sender.equals(link.path("sender").asString())) {
-                return link.path("bound").asBoolean();
+                return java.util.Optional.of(link);
             }
         }
-        return false;
+        return java.util.Optional.empty();
     }
 }

@@ -1,6 +1,9 @@
 package io.reach.flow;
 
+import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
@@ -13,6 +16,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /** REST API of flows: import, validate, edit drafts, publish, export. */
@@ -44,17 +48,28 @@ class FlowController {
                 "warnings", validation.warnings());
     }
 
-    @Operation(summary = "Every flow, as its newest version")
+    /**
+     * A page of the flows, in the order of their names, each as its newest version. A full page links the next one
+     * ({@code Link: <…&after=…>; rel="next"}): {@code after} is the last flow's name.
+     */
+    @ApiResponse(responseCode = "200", description = "a page of flows, by name",
+            headers = @Header(name = "Link", description = "on a full page, the next one: <path?…&after=last flow's name>;"
+                    + " rel=\"next\""))
+    @Operation(summary = "The flows in the order of their names, each as its newest version")
     @GetMapping("/api/v1/flows")
-    List<FlowVersion> list() {
-        return flows.latestVersions();
+    ResponseEntity<List<FlowVersion>> list(@Parameter(description = "the last flow's name on the page before")
+                                           @RequestParam(required = false) String after,
+                                           @RequestParam(defaultValue = "100") int limit) {
+        Pages.checkLimit(limit, 0);
+        List<FlowVersion> page = flows.latestVersions(after, limit);
+        return Pages.withNextLink(page, limit, "/api/v1/flows?limit=" + limit, version -> Pages.encoded(version.name()));
     }
 
     /** A flow as its newest version (a draft, or the last one published). */
     @Operation(summary = "One flow, as its newest version")
     @GetMapping("/api/v1/flows/{id}")
     FlowVersion get(@PathVariable String id) {
-        return flows.versions(flows.idOf(id)).getLast();
+        return flows.latestVersion(flows.idOf(id));
     }
 
     @Operation(summary = "A flow's versions, oldest first")

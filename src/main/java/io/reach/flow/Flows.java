@@ -39,6 +39,8 @@ public class Flows {
             + " WHERE w.flow_id = v.flow_id AND w.status = ?)";
     private static final String COLUMNS = "v.id, v.flow_id, f.name, v.version, v.status, v.entry_type, v.entry_event,"
             + " v.created_at, v.updated_at, v.published_at, f.stopped_at, v.document";
+    /** A version's columns without its document, for reads that answer or look up versions (an event's, a list's). */
+    private static final String SUMMARY = COLUMNS.replace("v.document", "NULL AS document");
 
     private final JdbcClient jdbc;
     private final Dialect dialect;
@@ -291,7 +293,7 @@ public class Flows {
 
     /** A flow's versions, oldest first; a 404 for a flow that does not exist (every flow has a version). */
     public List<FlowVersion> versions(UUID flowId) {
-        List<FlowVersion> versions = jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
+        List<FlowVersion> versions = jdbc.sql("SELECT " + SUMMARY + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                 + " WHERE v.flow_id = ? ORDER BY v.version").param(flowId).query(this::row).list();
         if (versions.isEmpty()) {
             throw ApiException.notFound("Flow", flowId);
@@ -299,10 +301,23 @@ public class Flows {
         return versions;
     }
 
-    public List<FlowVersion> latestVersions() {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
-                        + " WHERE v.version = (SELECT MAX(version) FROM flow_versions w WHERE w.flow_id = v.flow_id) ORDER BY f.name")
+    /**
+     * A page of the flows in the order of their names, each as its newest version (without its document): the first
+     * {@code limit}, or those after the flow named {@code after} (the previous page's last).
+     */
+    public List<FlowVersion> latestVersions(String after, int limit) {
+        return jdbc.sql("SELECT " + SUMMARY + " FROM flows f JOIN flow_versions v ON v.flow_id = f.id"
+                        + " WHERE v.version = (SELECT MAX(version) FROM flow_versions w WHERE w.flow_id = f.id)"
+                        + (after == null ? "" : " AND f.name > ?") + " ORDER BY f.name LIMIT ?")
+                .params(after == null ? List.of(limit) : List.of(after, limit))
                 .query(this::row).list();
+    }
+
+    /** A flow's newest version (a draft, or the last one published), without its document; a 404 for no such flow. */
+    public FlowVersion latestVersion(UUID flowId) {
+        return jdbc.sql("SELECT " + SUMMARY + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id WHERE v.flow_id = ?"
+                        + " ORDER BY v.version DESC LIMIT 1").param(flowId).query(this::row).optional()
+                .orElseThrow(() -> ApiException.notFound("Flow", flowId));
     }
 
     public FlowVersion version(UUID versionId) {
@@ -357,7 +372,7 @@ public class Flows {
 
     /** The newest published version of a flow, which new journeys start on; a 409 when the flow is stopped. */
     public FlowVersion latestPublished(UUID flowId) {
-        FlowVersion version = jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
+        FlowVersion version = jdbc.sql("SELECT " + SUMMARY + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                         + " WHERE v.flow_id = ? AND v.status = ? ORDER BY v.version DESC LIMIT 1")
                 .params(flowId, FlowVersion.PUBLISHED).query(this::row).optional()
                 .orElseThrow(() -> {
@@ -389,7 +404,7 @@ public class Flows {
      * {@code stoppedAt} set), which starts nothing but still answers a repeated event with the journey it started.
      */
     public List<FlowVersion> startedBy(String event) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
+        return jdbc.sql("SELECT " + SUMMARY + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                         + " WHERE v.entry_type = 'event' AND v.entry_event = ? AND v.status = ?"
                         + NEWEST_PUBLISHED)
                 .params(event, FlowVersion.PUBLISHED, FlowVersion.PUBLISHED).query(this::row).list();
@@ -406,7 +421,7 @@ public class Flows {
                     + " but is stopped (POST /api/v1/flows/" + version.flowId() + "/resume starts journeys again)")
                     .collect(java.util.stream.Collectors.joining("; "));
         }
-        List<FlowVersion> drafts = jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
+        List<FlowVersion> drafts = jdbc.sql("SELECT " + SUMMARY + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                         + " WHERE v.entry_type = 'event' AND v.entry_event = ? AND v.status = ? ORDER BY f.name")
                 .params(event, FlowVersion.DRAFT).query(this::row).list();
         if (!drafts.isEmpty()) {

@@ -76,7 +76,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(imported.status()).isEqualTo(400);
         assertThat(imported.json().path("error").asString()).isEqualTo("invalid_flow");
         assertThat(imported.json().path("message").asString()).startsWith("step pause: ").contains("nowhere");
-        assertThat(api.get("/api/v1/flows").body()).doesNotContain(name);
+        assertThat(flowNames()).doesNotContain(name);
 
         String flow = importDraft(waitThenReport(name, "PT1H", "first"));
         Api.Response edited = api.put("/api/v1/flows/" + flow + "/draft", dangling);
@@ -245,7 +245,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(short1.status()).isEqualTo(400);
         assertThat(short1.json().path("message").asString()).isEqualTo("step send: bodyParameters: the template's body has 2"
                 + " placeholder(s) but 1 value(s) were given (template order_ready, en_US)");
-        assertThat(api.get("/api/v1/flows").body()).doesNotContain(name);
+        assertThat(flowNames()).doesNotContain(name);
         // Values by name are for a template whose placeholders are named; a single text is neither a list nor those.
         Api.Response byName = api.post("/api/v1/flows", send.replace("[%s]", "{\"first\":%s}")
                 .formatted(name, "\"{{contact.first_name}}\""));
@@ -256,7 +256,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(text.status()).isEqualTo(400);
         assertThat(text.json().path("message").asString()).as(text.body()).contains("bodyParameters")
                 .contains("a list of texts, or an object of texts by placeholder name");
-        assertThat(api.get("/api/v1/flows").body()).doesNotContain(name);
+        assertThat(flowNames()).doesNotContain(name);
         // Values are filled in per contact: placeholders stand for them, whatever they will be.
         Api.Response fits = api.post("/api/v1/flows", send.formatted(name, "\"{{contact.first_name}}\", \"{{order}}\""));
         assertThat(fits.status()).as(fits.body()).isEqualTo(201);
@@ -294,7 +294,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
         for (Api.Response response : List.of(unknownField, wrongKind, notJson)) {
             assertThat(response.body()).doesNotContain("io.reach").doesNotContain("java.").doesNotContain("JsonToken");
         }
-        assertThat(api.get("/api/v1/flows").body()).doesNotContain(name);
+        assertThat(flowNames()).doesNotContain(name);
     }
 
     @Test
@@ -332,6 +332,46 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(badState.status()).isEqualTo(400);
         assertThat(badState.json().path("details").path(0).path("field").asString()).isEqualTo("state");
         assertThat(api.get("/api/v1/flows/" + flow + "/journeys?state=Waiting").status()).isEqualTo(200);
+    }
+
+    @Test
+    void listsEveryFlowByNameAsItsNewestVersionPageByPageWithoutGapsOrRepeats() {
+        // Names with a space, a slash, a percent sign and a letter beyond ASCII: the next page's link carries the last.
+        String prefix = "listed " + java.util.UUID.randomUUID().toString().substring(0, 8);
+        List<String> names = List.of(prefix + " / a", prefix + " b 50%", prefix + " c ✓");
+        names.forEach(name -> importDraft(waitThenReport(name, "PT1H", "listed")));
+        String republished = importDraft(waitThenReport(names.get(1), "PT1H", "listed"));
+        assertThat(api.post("/api/v1/flows/" + republished + "/publish", "").status()).isEqualTo(200);
+        assertThat(api.put("/api/v1/flows/" + republished + "/draft", waitThenReport(names.get(1), "PT2H", "listed"))
+                .status()).isEqualTo(200);
+
+        Api.Response whole = api.get("/api/v1/flows?limit=1000");
+        List<JsonNode> paged = api.allItems("/api/v1/flows?limit=2");
+        Api.Response afterFirst = api.get("/api/v1/flows?limit=1&after="
+                + java.net.URLEncoder.encode(names.getFirst(), java.nio.charset.StandardCharsets.UTF_8));
+
+        assertThat(whole.status()).isEqualTo(200);
+        assertThat(whole.headers()).doesNotContainKey("link");
+        List<String> all = whole.json().valueStream().map(flow -> flow.path("name").asString()).toList();
+        assertThat(all).containsSubsequence(names).doesNotHaveDuplicates();
+        assertThat(paged.stream().map(flow -> flow.path("name").asString()).toList()).isEqualTo(all);
+        JsonNode second = paged.stream().filter(flow -> flow.path("name").asString().equals(names.get(1))).findFirst()
+                .orElseThrow();
+        assertThat(second.path("version").asInt()).isEqualTo(2);
+        assertThat(second.path("status").asString()).isEqualTo("draft");
+        assertThat(second.has("document")).isFalse();
+        assertThat(afterFirst.json().path(0).path("name").asString()).isEqualTo(names.get(1));
+        assertThat(afterFirst.headers().get("link")).singleElement().asString().contains("after=");
+        for (String limit : List.of("0", "1001")) {
+            Api.Response refused = api.get("/api/v1/flows?limit=" + limit);
+            assertThat(refused.status()).as(limit).isEqualTo(400);
+            assertThat(refused.json().path("details").path(0).path("field").asString()).isEqualTo("limit");
+        }
+    }
+
+    /** Every flow's name, from every page of the list. */
+    private List<String> flowNames() {
+        return api.allItems("/api/v1/flows?limit=1000").stream().map(flow -> flow.path("name").asString()).toList();
     }
 
     @Test
@@ -621,7 +661,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
 
         assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
         assertThat(api.get("/api/v1/flows/" + tried).status()).isEqualTo(404);
-        assertThat(api.get("/api/v1/flows").json()).extracting(flow -> flow.path("flowId").asString())
+        assertThat(api.allItems("/api/v1/flows?limit=1000")).extracting(flow -> flow.path("flowId").asString())
                 .doesNotContain(tried).contains(kept);
         assertThat(again.status()).isEqualTo(404);
         assertThat(published.status()).isEqualTo(409);

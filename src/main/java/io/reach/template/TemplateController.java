@@ -2,6 +2,7 @@ package io.reach.template;
 
 import io.reach.shared.ApiException;
 import io.reach.shared.Ids;
+import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -40,15 +41,27 @@ class TemplateController {
         return ResponseEntity.created(URI.create("/api/v1/templates/" + template.id())).body(template);
     }
 
-    @Operation(summary = "Every template, or those of one name or one WhatsApp Business Account")
+    /**
+     * A page of the templates, by name, language and account. A full page links the next one ({@code Link:
+     * <…&after=…>; rel="next"}, the last template's id).
+     */
+    @ApiResponse(responseCode = "200", description = "a page of templates, by name, language and account",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+    @Operation(summary = "The templates, or those of one name or one WhatsApp Business Account, by name, language and account")
     @GetMapping
-    List<Template> list(@Parameter(description = "only the templates of this name, in every language and account")
-                        @RequestParam(required = false) String name,
-                        @Parameter(description = "only this WhatsApp Business Account's own templates (those"
-                                + " registered without an account have no wabaId)")
-                        @RequestParam(required = false) String wabaId) {
-        return templates.list().stream().filter(t -> name == null || name.equals(t.name()))
-                .filter(t -> wabaId == null || wabaId.equals(t.wabaId())).toList();
+    ResponseEntity<List<Template>> list(@Parameter(description = "only the templates of this name, in every language and"
+                                                + " account")
+                                        @RequestParam(required = false) String name,
+                                        @Parameter(description = "only this WhatsApp Business Account's own templates"
+                                                + " (those registered without an account have no wabaId)")
+                                        @RequestParam(required = false) String wabaId,
+                                        @RequestParam(required = false) String after,
+                                        @RequestParam(defaultValue = "100") int limit) {
+        Pages.checkLimit(limit, 0);
+        List<Template> page = templates.page(name, wabaId, after == null ? null : Ids.parse("after", after), limit);
+        return Pages.withNextLink(page, limit, "/api/v1/templates?limit=" + limit
+                + (name == null ? "" : "&name=" + Pages.encoded(name))
+                + (wabaId == null ? "" : "&wabaId=" + Pages.encoded(wabaId)), Template::id);
     }
 
     @Operation(summary = "One template")

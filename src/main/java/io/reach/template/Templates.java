@@ -235,8 +235,38 @@ public class Templates {
                 .query(String.class).list();
     }
 
-    public List<Template> list() {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM templates ORDER BY name, language, waba_id").query(this::row).list();
+    /** The templates of this account and those registered without one, by name, language and account. */
+    public List<Template> ofAccountOrNone(String wabaId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM templates WHERE waba_id IN (?, ?) ORDER BY name, language, waba_id")
+                .params(ANY_ACCOUNT, account(wabaId)).query(this::row).list();
+    }
+
+    /**
+     * A page of the templates in the order of their names, languages and accounts: all, or those of one name or one
+     * account (null: any), after the template {@code after} (the previous page's last; null: from the first). A
+     * template deleted since it was read is no place to go on from: a 400 that says so.
+     */
+    public List<Template> page(String name, String wabaId, UUID after, int limit) {
+        List<Object> params = new java.util.ArrayList<>();
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM templates WHERE 1 = 1");
+        if (name != null) {
+            sql.append(" AND name = ?");
+            params.add(name);
+        }
+        if (wabaId != null) {
+            sql.append(" AND waba_id = ?");
+            params.add(wabaId);
+        }
+        if (after != null) {
+            Template last = jdbc.sql("SELECT " + COLUMNS + " FROM templates WHERE id = ?").param(after).query(this::row)
+                    .optional().orElseThrow(() -> ApiException.invalidField("after", "no template has this id (deleted"
+                            + " since the page before was read?): list from the first page again"));
+            sql.append(" AND (name, language, waba_id) > (?, ?, ?)");
+            params.addAll(List.of(last.name(), last.language(), account(last.wabaId())));
+        }
+        sql.append(" ORDER BY name, language, waba_id LIMIT ?");
+        params.add(limit);
+        return jdbc.sql(sql.toString()).params(params).query(this::row).list();
     }
 
     /**

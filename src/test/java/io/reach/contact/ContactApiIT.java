@@ -395,6 +395,6 @@ class ContactApiIT extends ReachIntegrationTest {
         assertThat(bad.json().path("details")).extracting(d -> d.path("field").asString()).contains("name", "language",
                 "category", "components[0].text", "components[1].text", "components[2].buttons[0].url",
                 "components[2].buttons[1].phone_number");
-        assertThat(api.get("/api/v1/templates").body()).doesNotContain("Bad Name");
+        assertThat(api.get("/api/v1/templates?limit=1000").body()).doesNotContain("Bad Name");
     }
 }

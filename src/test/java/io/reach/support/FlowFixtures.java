@@ -71,7 +71,7 @@ public final class FlowFixtures {
     }
 
     public static void orderReadyTemplate(Api api) {
-        if (api.get("/api/v1/templates").body().contains("\"order_ready\"")) {
+        if (api.get("/api/v1/templates?name=order_ready").body().contains("\"order_ready\"")) {
             return;
         }
         Api.Response template = api.post("/api/v1/templates", Map.of("name", "order_ready", "language", "en_US",

@@ -158,8 +158,7 @@ class TemplateSync {
                 unchanged++;
             }
         }
-        List<Registered> notInAccount = templates.list().stream()
-                .filter(t -> t.wabaId() == null || t.wabaId().equals(sender.wabaId()))
+        List<Registered> notInAccount = templates.ofAccountOrNone(sender.wabaId()).stream()
                 .map(t -> new Registered(t.name(), t.language())).filter(t -> !inAccount.contains(t)).distinct().toList();
         log.info("Took the templates of WhatsApp Business Account {} (sender {}): {} registered, {} changed, {} unchanged, "
                         + "{} that Reach cannot send skipped", sender.wabaId(), sender.name(), created.size(), updated.size(),

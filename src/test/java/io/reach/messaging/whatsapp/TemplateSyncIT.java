@@ -64,7 +64,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
         assertThat(names(first.json().path("notInAccount"))).contains("made_by_hand")
                 .doesNotContain("hello_world", "order_ready", "reservation_confirmation", "new_menu");
         assertThat(first.body()).doesNotContain("sandbox-access-token");
-        assertThat(api.get("/api/v1/templates").json().valueStream().filter(t -> "order_ready".equals(t.path("name").asString()))
+        assertThat(api.get("/api/v1/templates?limit=1000").json().valueStream().filter(t -> "order_ready".equals(t.path("name").asString()))
                 .map(t -> t.path("wabaId").asString("none"))).as("the one registered without an account is the account's now")
                 .containsExactly("200000000000001");
 
@@ -193,7 +193,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
                 + "\"field\":\"message_template_status_update\"}]}]}";
         assertThat(api.postSignedWhatsAppWebhook(review, "approvals-secret").status()).isEqualTo(200);
 
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> api.get("/api/v1/templates")
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> api.get("/api/v1/templates?limit=1000")
                 .json().valueStream().anyMatch(t -> "fresh_offer".equals(t.path("name").asString())));
         assertThat(template("fresh_offer", "en_US").path("components").path(0).path("text").asString())
                 .isEqualTo("Hi {{1}}, here is an offer made for you.");
@@ -311,7 +311,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
     @Test
     void changesNothingWhenMetaRefusesAPage() {
         registerSender("refused", META.baseUrl());
-        int templatesBefore = api.get("/api/v1/templates").json().size();
+        int templatesBefore = api.get("/api/v1/templates?limit=1000").json().size();
         META.answerNext(200, """
                 {"data":[{"name":"never_kept","language":"en","status":"APPROVED","category":"UTILITY",
                   "components":[{"type":"BODY","text":"Hi."}]}],
@@ -325,7 +325,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
         assertThat(refused.json().path("message").asString()).isEqualTo("Meta did not list the templates of WhatsApp Business"
                 + " Account " + WABA + ": (#190) Error validating access token: Session has expired; nothing was changed");
         assertThat(refused.body()).doesNotContain(TOKEN);
-        assertThat(api.get("/api/v1/templates").json().size()).isEqualTo(templatesBefore);
+        assertThat(api.get("/api/v1/templates?limit=1000").json().size()).isEqualTo(templatesBefore);
 
         registerSender("unreachable", FakeProvider.unreachableBaseUrl());
         Api.Response unreachable = sync("unreachable");
@@ -398,7 +398,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
     }
 
     private JsonNode template(String name, String language) {
-        return api.get("/api/v1/templates").json().valueStream()
+        return api.get("/api/v1/templates?limit=1000").json().valueStream()
                 .filter(t -> name.equals(t.path("name").asString()) && language.equals(t.path("language").asString()))
                 .findFirst().orElseThrow();
     }

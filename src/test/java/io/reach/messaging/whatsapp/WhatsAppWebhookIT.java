@@ -963,7 +963,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         await().atMost(PATIENCE).until(() -> "APPROVED".equals(templateStatus("reviewed_hooks")));
         assertThat(Fixtures.sendOrder(api, "webhook-test", "reviewed_hooks", phone).json().path("status").asString())
                 .isEqualTo("queued");
-        assertThat(api.get("/api/v1/templates").json().valueStream()
+        assertThat(api.get("/api/v1/templates?limit=1000").json().valueStream()
                 .noneMatch(template -> "never_registered".equals(template.path("name").asString()))).isTrue();
     }
 
@@ -1006,12 +1006,12 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     private String templateField(String name, String field) {
-        return api.get("/api/v1/templates").json().valueStream().filter(t -> name.equals(t.path("name").asString()))
+        return api.get("/api/v1/templates?limit=1000").json().valueStream().filter(t -> name.equals(t.path("name").asString()))
                 .findFirst().orElseThrow().path(field).asString();
     }
 
     private String templateStatus(String name) {
-        return api.get("/api/v1/templates").json().valueStream().filter(t -> name.equals(t.path("name").asString()))
+        return api.get("/api/v1/templates?limit=1000").json().valueStream().filter(t -> name.equals(t.path("name").asString()))
                 .findFirst().orElseThrow().path("status").asString();
     }
 

@@ -631,6 +631,18 @@ class JourneyStore {
         if (versionIds.isEmpty()) {
             return List.of();
         }
+        io.reach.shared.OldestFirst page = ofVersionsQuery(versionIds, state, currentStep,
+                after == null ? null : new io.reach.shared.OldestFirst.After(after.startedAt(), after.id()), limit, offset);
+        return jdbc.sql(page.sql())
+                .params(page.params()).query(this::row).list().stream().map(Row::journey).toList();
+    }
+
+    /**
+     * The query of {@link #ofVersions}: with both a state and a step, through journeys_by_version_state_step in its
+     * order (V39); otherwise through journeys_by_version_start, filtered.
+     */
+    static io.reach.shared.OldestFirst ofVersionsQuery(List<UUID> versionIds, String state, String currentStep,
+                                                       io.reach.shared.OldestFirst.After after, int limit, int offset) {
         StringBuilder filter = new StringBuilder();
         List<Object> filterParams = new java.util.ArrayList<>();
         if (state != null) {
@@ -641,11 +653,9 @@ class JourneyStore {
             filter.append(" AND current_step = ?");
             filterParams.add(currentStep);
         }
-        io.reach.shared.OldestFirst page = io.reach.shared.OldestFirst.ofVersions("SELECT " + COLUMNS + " FROM journeys",
-                "started_at", versionIds, filter.toString(), filterParams,
-                after == null ? null : new io.reach.shared.OldestFirst.After(after.startedAt(), after.id()), limit, offset);
-        return jdbc.sql(page.sql())
-                .params(page.params()).query(this::row).list().stream().map(Row::journey).toList();
+        List<String> fixed = state != null && currentStep != null ? List.of("state", "current_step") : List.of();
+        return io.reach.shared.OldestFirst.ofVersions("SELECT " + COLUMNS + " FROM journeys", "started_at", versionIds,
+                filter.toString(), filterParams, fixed, after, limit, offset);
     }
 
     /**

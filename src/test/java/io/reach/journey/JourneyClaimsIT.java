@@ -521,6 +521,46 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         assertThat((long) outcome[0]).as("journeys the chunk's look-up read: %s", outcome[3]).isLessThan(2L * Journeys.CANCEL_CHUNK);
     }
 
+    @Test
+    void aPageOfTheJourneysOfOneStateAtOneStepReadsAboutAPageNotAllOfThemSorted() {
+        String flowId = publishedFlow("step-drill-down");
+        UUID version = versionOf(flowId);
+        UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490020").path("id").asString());
+        int limit = 100;
+
+        Object[] outcome = transactions.execute(tx -> {
+            tx.setRollbackOnly();
+            journeyRows(version, contact, 20_000); // 9,600 of them waiting at step pause
+            io.reach.shared.OldestFirst page = JourneyStore.ofVersionsQuery(List.of(version), "waiting", "pause", null, limit, 0);
+            long read;
+            String plan = "";
+            if (io.reach.support.TestDatabase.postgres()) {
+                jdbc.sql("ANALYZE journeys").update(); // statistics as autovacuum would have them
+                long before = journeysRead();
+                jdbc.sql(page.sql()).params(page.params()).query((rs, n) -> n).list();
+                read = journeysRead() - before;
+            } else {
+                // H2 counts the rows each part of a plan read (scanCount) when it explains a statement it ran.
+                plan = String.join("\n", jdbc.sql("EXPLAIN ANALYZE " + page.sql()).params(page.params())
+                        .query(String.class).list());
+                read = java.util.regex.Pattern.compile("scanCount: (\\d+)").matcher(plan).results()
+                        .mapToLong(match -> Long.parseLong(match.group(1))).sum();
+            }
+            List<Journey> journeys = store.ofVersions(List.of(version), "waiting", "pause", null, limit, 0);
+            return new Object[] {read, journeys, plan};
+        });
+
+        @SuppressWarnings("unchecked")
+        List<Journey> page = (List<Journey>) outcome[1];
+        assertThat(page).hasSize(limit).allSatisfy(journey -> {
+            assertThat(journey.state()).isEqualTo("WAITING");
+            assertThat(journey.currentStep()).isEqualTo("pause");
+        });
+        assertThat(page).extracting(Journey::id).isSorted();
+        // Through journeys_by_version (flow_version_id, state, current_step), H2 read all 9,600 and sorted them.
+        assertThat((long) outcome[0]).as("journeys the page read: %s", outcome[2]).isLessThan(3L * limit);
+    }
+
     /**
      * For the rest of the (rolled back) transaction: an empty journeys table that was never analyzed, as a fresh
      * install's, and each statement's plan made at its first run and kept, as PostgreSQL keeps a prepared statement's

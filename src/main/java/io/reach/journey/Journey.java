@@ -43,4 +43,6 @@ public record Journey(
     public static final String FAILED = "FAILED";
     /** Stopped from outside before it ended: cancelled through the API, or its flow stopped with its journeys. */
     public static final String CANCELLED = "CANCELLED";
+    /** Every state a journey can be in. */
+    public static final java.util.List<String> STATES = java.util.List.of(RUNNING, WAITING, ENDED, FAILED, CANCELLED);
 }

@@ -638,24 +638,22 @@ class JourneyStore {
     }
 
     /**
-     * The query of {@link #ofVersions}: with both a state and a step, through journeys_by_version_state_step in its
-     * order (V39); otherwise through journeys_by_version_start, filtered.
+     * The query of {@link #ofVersions}: a step's journeys through journeys_by_version_state_step in its order (V39), one
+     * part per state when none is given; otherwise through journeys_by_version_start, filtered by the state if given.
      */
-    static io.reach.shared.OldestFirst ofVersionsQuery(List<UUID> versionIds, String state, String currentStep,
-                                                       io.reach.shared.OldestFirst.After after, int limit, int offset) {
-        StringBuilder filter = new StringBuilder();
-        List<Object> filterParams = new java.util.ArrayList<>();
-        if (state != null) {
-            filter.append(" AND state = ?");
-            filterParams.add(state.toUpperCase(java.util.Locale.ROOT));
-        }
+    io.reach.shared.OldestFirst ofVersionsQuery(List<UUID> versionIds, String state, String currentStep,
+                                                io.reach.shared.OldestFirst.After after, int limit, int offset) {
+        String upperState = state == null ? null : state.toUpperCase(java.util.Locale.ROOT);
         if (currentStep != null) {
-            filter.append(" AND current_step = ?");
-            filterParams.add(currentStep);
+            List<String> states = upperState != null ? List.of(upperState) : Journey.STATES;
+            String select = "SELECT " + COLUMNS + " FROM " + dialect.readThrough("journeys", "journeys_by_version_state_step");
+            return io.reach.shared.OldestFirst.ofVersions(select, "started_at", versionIds, List.of("state", "current_step"),
+                    states.stream().map(each -> List.<Object>of(each, currentStep)).toList(), "", List.of(), after, limit,
+                    offset);
         }
-        List<String> fixed = state != null && currentStep != null ? List.of("state", "current_step") : List.of();
         return io.reach.shared.OldestFirst.ofVersions("SELECT " + COLUMNS + " FROM journeys", "started_at", versionIds,
-                filter.toString(), filterParams, fixed, after, limit, offset);
+                upperState == null ? "" : " AND state = ?", upperState == null ? List.of() : List.of(upperState), after,
+                limit, offset);
     }
 
     /**

@@ -438,8 +438,6 @@ public class Journeys {
         return store.path(id, afterSeq, limit);
     }
 
-    private static final List<String> STATES = List.of(Journey.RUNNING, Journey.WAITING, Journey.ENDED, Journey.FAILED,
-            Journey.CANCELLED);
 
     /**
      * Which of a flow's journeys a page lists: those in one {@code state} (running, waiting, ended, failed, cancelled),
@@ -510,7 +508,7 @@ public class Journeys {
     }
 
     private static void checkState(String state) {
-        if (state != null && !STATES.contains(state.toUpperCase(java.util.Locale.ROOT))) {
+        if (state != null && !Journey.STATES.contains(state.toUpperCase(java.util.Locale.ROOT))) {
             throw ApiException.invalidField("state", "must be one of running, waiting, ended, failed, cancelled");
         }
     }

@@ -169,6 +169,16 @@ public enum Dialect {
     }
 
     /**
+     * {@code table} as a query's {@code FROM} names it to be read through {@code index}: on H2 with the index named to
+     * it ({@code USE INDEX}), since H2 may take another index of the query's equality conditions (a foreign key's) and
+     * then read and sort every row it matches, by a choice that changes with the table's statistics; as it is on
+     * PostgreSQL, which reads such an index in order whatever the query's conditions.
+     */
+    public String readThrough(String table, String index) {
+        return this == H2 ? table + " USE INDEX (" + index + ")" : table;
+    }
+
+    /**
      * The first row of {@code table} that meets {@code due}, in {@code order}, without a lock: the oldest of a
      * backlog, say. {@code order} should be the order of an index whose leading columns {@code due} fixes or bounds,
      * as for {@link #claim}: the query then reads one entry of that index however long the backlog, on PostgreSQL

@@ -23,41 +23,49 @@ public record OldestFirst(String sql, List<Object> params) {
      */
     public static OldestFirst ofVersions(String select, String timeColumn, List<UUID> versionIds, String filter,
                                          List<Object> filterParams, After after, int limit, int offset) {
-        return ofVersions(select, timeColumn, versionIds, filter, filterParams, List.of(), after, limit, offset);
+        return ofVersions(select, timeColumn, versionIds, List.of(), List.of(List.of()), filter, filterParams, after,
+                limit, offset);
     }
 
     /**
-     * As above, read through an index on (flow_version_id, {@code fixedColumns}…, time, id) whose {@code fixedColumns}
-     * the filter fixes by equality: each version's rows are ordered by that index's columns, which gives them in time
-     * order as well, and H2 reads that index in order instead of reading every row the filter takes and sorting them.
+     * As above, read through an index on (flow_version_id, {@code fixedColumns}…, time, id): one part per version and
+     * per tuple of {@code fixedValues} (the fixed columns' values, in their order), each part's rows in that index's
+     * order, which is their time order as well. H2 reads such an index in order, where with the same columns in the
+     * filter it read every row they take and sorted them; a column left free (a step's journeys in any state) is
+     * fixed to each of its values in turn.
      */
-    public static OldestFirst ofVersions(String select, String timeColumn, List<UUID> versionIds, String filter,
-                                         List<Object> filterParams, List<String> fixedColumns, After after, int limit,
-                                         int offset) {
-        String fixed = fixedColumns.stream().map(column -> column + ", ").collect(java.util.stream.Collectors.joining());
+    public static OldestFirst ofVersions(String select, String timeColumn, List<UUID> versionIds, List<String> fixedColumns,
+                                         List<List<Object>> fixedValues, String filter, List<Object> filterParams,
+                                         After after, int limit, int offset) {
+        String fixedOrder = fixedColumns.stream().map(column -> column + ", ").collect(java.util.stream.Collectors.joining());
+        String fixedEqual = fixedColumns.stream().map(column -> " AND " + column + " = ?")
+                .collect(java.util.stream.Collectors.joining());
         List<Object> params = new ArrayList<>();
-        List<String> perVersion = new ArrayList<>();
+        List<String> parts = new ArrayList<>();
         for (UUID versionId : versionIds) {
-            // A range on the time, even from 1970 on the first page, and the index's own order (its first column fixed
-            // here) make H2 read the index in order: without them it took another index and sorted, seconds over a
-            // million rows; PostgreSQL reads the index either way.
-            StringBuilder part = new StringBuilder("(" + select + " WHERE flow_version_id = ?" + filter
-                    + " AND " + timeColumn + " >= ?");
-            params.add(versionId);
-            params.addAll(filterParams);
-            params.add(Times.utc(after == null ? Instant.EPOCH : after.time()));
-            if (after != null) {
-                part.append(" AND (" + timeColumn + " > ? OR id > ?)");
-                params.add(Times.utc(after.time()));
-                params.add(after.id());
+            for (List<Object> values : fixedValues) {
+                // A range on the time, even from 1970 on the first page, and the index's own order (its leading
+                // columns fixed here) make H2 read the index in order: without them it took another index and sorted,
+                // seconds over a million rows; PostgreSQL reads the index either way.
+                StringBuilder part = new StringBuilder("(" + select + " WHERE flow_version_id = ?" + fixedEqual + filter
+                        + " AND " + timeColumn + " >= ?");
+                params.add(versionId);
+                params.addAll(values);
+                params.addAll(filterParams);
+                params.add(Times.utc(after == null ? Instant.EPOCH : after.time()));
+                if (after != null) {
+                    part.append(" AND (" + timeColumn + " > ? OR id > ?)");
+                    params.add(Times.utc(after.time()));
+                    params.add(after.id());
+                }
+                part.append(" ORDER BY flow_version_id, " + fixedOrder + timeColumn + ", id LIMIT ?)");
+                params.add(limit + offset);
+                parts.add(part.toString());
             }
-            part.append(" ORDER BY flow_version_id, " + fixed + timeColumn + ", id LIMIT ?)");
-            params.add(limit + offset);
-            perVersion.add(part.toString());
         }
         params.add(limit);
         params.add(offset);
-        return new OldestFirst("SELECT * FROM (" + String.join(" UNION ALL ", perVersion) + ") page ORDER BY " + timeColumn
+        return new OldestFirst("SELECT * FROM (" + String.join(" UNION ALL ", parts) + ") page ORDER BY " + timeColumn
                 + ", id LIMIT ? OFFSET ?", params);
     }
 }

@@ -30,9 +30,9 @@ public record OldestFirst(String sql, List<Object> params) {
     /**
      * As above, read through an index on (flow_version_id, {@code fixedColumns}…, time, id): one part per version and
      * per tuple of {@code fixedValues} (the fixed columns' values, in their order), each part's rows in that index's
-     * order, which is their time order as well. H2 reads such an index in order, where with the same columns in the
-     * filter it read every row they take and sorted them; a column left free (a step's journeys in any state) is
-     * fixed to each of its values in turn.
+     * order, which is their time order as well, so that each part reads at most a page; a column left free (a step's
+     * journeys in any state) is fixed to each of its values in turn. {@code select} names that index to H2
+     * ({@link Dialect#readThrough}): with the same conditions H2 may take another index and sort every row they match.
      */
     public static OldestFirst ofVersions(String select, String timeColumn, List<UUID> versionIds, List<String> fixedColumns,
                                          List<List<Object>> fixedValues, String filter, List<Object> filterParams,

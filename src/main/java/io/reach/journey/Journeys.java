@@ -438,7 +438,6 @@ public class Journeys {
         return store.path(id, afterSeq, limit);
     }
 
-
     /**
      * Which of a flow's journeys a page lists: those in one {@code state} (running, waiting, ended, failed, cancelled),
      * on one {@code version} (its number), whose current {@code step} is one (a heatmap's step, drilled into); null

@@ -315,9 +315,7 @@ public class Flows {
 
     /** A flow's newest version (a draft, or the last one published), without its document; a 404 for no such flow. */
     public FlowVersion latestVersion(UUID flowId) {
-        return jdbc.sql("SELECT " + SUMMARY + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id WHERE v.flow_id = ?"
-                        + " ORDER BY v.version DESC LIMIT 1").param(flowId).query(this::row).optional()
-                .orElseThrow(() -> ApiException.notFound("Flow", flowId));
+        return latest(flowId, SUMMARY).orElseThrow(() -> ApiException.notFound("Flow", flowId));
     }
 
     public FlowVersion version(UUID versionId) {
@@ -477,7 +475,12 @@ public class Flows {
     }
 
     private Optional<FlowVersion> latest(UUID flowId) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id WHERE v.flow_id = ?"
+        return latest(flowId, COLUMNS);
+    }
+
+    /** A flow's newest version, read with {@code columns} ({@link #COLUMNS}, or {@link #SUMMARY} without its document). */
+    private Optional<FlowVersion> latest(UUID flowId, String columns) {
+        return jdbc.sql("SELECT " + columns + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id WHERE v.flow_id = ?"
                 + " ORDER BY v.version DESC LIMIT 1").param(flowId).query(this::row).optional();
     }
 

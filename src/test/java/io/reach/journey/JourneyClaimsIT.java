@@ -507,8 +507,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
             String plan = dialect.queryInPrimaryKeyOrder(batches, "journeys", "EXPLAIN ANALYZE "
                             + JourneyStore.underWayAfterQuery(1, true), List.of(version, halfWay, Journeys.CANCEL_CHUNK),
                     rs -> rs.getString(1)).getFirst();
-            long read = java.util.regex.Pattern.compile("scanCount: (\\d+)").matcher(plan).results()
-                    .mapToLong(match -> Long.parseLong(match.group(1))).sum();
+            long read = scanned(plan);
             List<UUID> next = store.underWayAfter(List.of(version), halfWay, Journeys.CANCEL_CHUNK);
             return new Object[] {read, next, halfWay, plan};
         });
@@ -576,9 +575,13 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         }
         String plan = String.join("\n", jdbc.sql("EXPLAIN ANALYZE " + query.sql()).params(query.params())
                 .query(String.class).list());
-        long read = java.util.regex.Pattern.compile("scanCount: (\\d+)").matcher(plan).results()
+        return new Object[] {scanned(plan), plan};
+    }
+
+    /** The rows an H2 plan explained after its run says its parts read: the sum of their {@code scanCount}s. */
+    private static long scanned(String plan) {
+        return java.util.regex.Pattern.compile("scanCount: (\\d+)").matcher(plan).results()
                 .mapToLong(match -> Long.parseLong(match.group(1))).sum();
-        return new Object[] {read, plan};
     }
 
     /**

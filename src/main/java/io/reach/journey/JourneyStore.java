@@ -673,20 +673,23 @@ class JourneyStore {
         return jdbc.sql(page.sql()).params(page.params()).query(this::row).list().stream().map(Row::journey).toList();
     }
 
+    /** A version's step rows by step and branch; on H2 read from an index alone (V40). */
+    static final String COUNT_STEPS = "SELECT step_id, branch, COUNT(*) AS n FROM journey_steps WHERE flow_version_id = ?"
+            + " GROUP BY step_id, branch";
+
     FlowCounts counts(UUID versionId) {
         Map<String, FlowCounts.StepCounts> steps = new java.util.TreeMap<>();
         Map<String, Long> entered = new java.util.HashMap<>();
         Map<String, Map<String, Long>> branches = new java.util.HashMap<>();
         // One pass over the step rows gives both: a step's entries are the sum of its branches' (a branch of null is
         // a step not left yet, or one left without a branch). Two passes took twice as long: 0.7 s for 6 million rows.
-        jdbc.sql("SELECT step_id, branch, COUNT(*) AS n FROM journey_steps WHERE flow_version_id = ? GROUP BY step_id, branch")
-                .param(versionId).query(rs -> {
-                    String step = rs.getString("step_id");
-                    entered.merge(step, rs.getLong("n"), Long::sum);
-                    if (rs.getString("branch") != null) {
-                        branches.computeIfAbsent(step, k -> new java.util.TreeMap<>()).put(rs.getString("branch"), rs.getLong("n"));
-                    }
-                });
+        jdbc.sql(COUNT_STEPS).param(versionId).query(rs -> {
+            String step = rs.getString("step_id");
+            entered.merge(step, rs.getLong("n"), Long::sum);
+            if (rs.getString("branch") != null) {
+                branches.computeIfAbsent(step, k -> new java.util.TreeMap<>()).put(rs.getString("branch"), rs.getLong("n"));
+            }
+        });
         Map<String, Long> waiting = new java.util.HashMap<>();
         Map<String, Long> states = new java.util.HashMap<>();
         jdbc.sql("SELECT state, current_step, COUNT(*) AS n FROM journeys WHERE flow_version_id = ? GROUP BY state, current_step")

@@ -981,6 +981,36 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aQuickReplyPayloadOfAThousandCharactersTakesItsBranchAndIsCounted() {
+        // 3,000 bytes in UTF-8 that do not compress (CJK ideographs, none repeated): more than an entry of
+        // PostgreSQL's B-tree may hold (2,704), were branches indexed there.
+        String payload = java.util.stream.IntStream.range(0, 1_000).map(i -> 0x4E00 + i * 7 % 20_000)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"reply"},
+                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
+                  "branches":{"PAYLOAD":"yes","no_reply":"end"}},
+                 {"id":"yes","type":"add_report_row","status":"yes","next":"end"},
+                 {"id":"end","type":"end"}]}""".replace("PAYLOAD", payload));
+        String phone = contact("2");
+        String journey = start(flow, phone, Map.of());
+        await().atMost(PATIENCE).until(() -> "reply".equals(current(journey)) && "WAITING".equals(state(journey)));
+        String sent = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/messages/" + sent).json().path("providerMessageId").isString());
+        String wamid = api.get("/api/v1/messages/" + sent).json().path("providerMessageId").asString();
+
+        postInbound(phone, "\"type\":\"button\",\"button\":{\"payload\":\"" + payload + "\",\"text\":\"Yes\"},"
+                + "\"context\":{\"from\":\"15550100001\",\"id\":\"" + wamid + "\"}", clock.instant());
+
+        awaitEnded(journey);
+        assertThat(steps(journey)).containsExactly("send", "reply:" + payload, "yes", "end");
+        JsonNode counts = api.get("/api/v1/flows/" + flow + "/versions/1/counts").json().path("steps");
+        assertThat(counts.path("reply").path("branches").path(payload).asInt()).as(counts.toString()).isEqualTo(1);
+    }
+
+    @Test
     void aReactionToTheMessageIsKeptWithItsRepliesButIsNoReply() {
         String flow = publish(SEND_PAUSE_THEN_AWAIT_A_TEXT);
         String phone = contact("2");

@@ -119,7 +119,42 @@ public class Messages {
         String body = message.blocked() ? null : requestBody.apply(id);
         // Reach's own words, but they may name many variables: kept to the column's size rather than refused.
         String blockedReason = io.reach.shared.Texts.clip(message.blockedReason(), 1000);
-        Boolean inserted = transactions.execute(tx -> {
+        Boolean inserted;
+        try {
+            inserted = insert(message, id, now, status, body, blockedReason);
+        } catch (org.springframework.dao.DataIntegrityViolationException refused) {
+            if (dialect.isMissingReference(refused)) {
+                // The sender came from this node's snapshot of the senders (up to 10 s old); another node deleted it
+                // since. A contact is never deleted (an erasure keeps its row), so the sender is what is missing.
+                throw new ApiException(org.springframework.http.HttpStatus.NOT_FOUND, "sender_not_found", "sender: the sender "
+                        + message.senderId() + " was deleted just now", List.of(new io.reach.shared.FieldProblem("sender", "deleted")));
+            }
+            throw refused;
+        }
+        if (Boolean.TRUE.equals(inserted)) {
+            // Built from what was just written: reading it back would cost three queries on every send.
+            return new Created(new Message(id, message.channel(), message.senderId(), message.contactId(), message.recipient(),
+                    message.templateName(), message.templateLanguage(), message.campaignId(), message.renderedText(), status,
+                    blockedReason, null, null, 0, now, now,
+                    List.of(new MessageEvent(status, now, now, null, null, null, null, false)), List.of()), false);
+        }
+        UUID existing = jdbc.sql("SELECT id FROM messages WHERE idempotency_key = ?").param(message.idempotencyKey())
+                .query(UUID.class).single();
+        Message earlier = get(existing);
+        if (earlier.channel() != message.channel() || !java.util.Objects.equals(earlier.contactId(), message.contactId())
+                || !java.util.Objects.equals(earlier.senderId(), message.senderId())) {
+            // Answering with that message would drop this one without a word: a key reused by mistake, not a repeat.
+            throw new ApiException(org.springframework.http.HttpStatus.CONFLICT, "key_reused", "idempotencyKey: message "
+                    + existing + " was sent with this key, to another contact or on another channel or sender; a key names"
+                    + " one message (a repeat of its request), so give this one a key of its own",
+                    List.of(new io.reach.shared.FieldProblem("idempotencyKey", "names another message")));
+        }
+        return new Created(earlier, true);
+    }
+
+    /** Writes the message's row and its timeline's first entry; false when its idempotency key had one already. */
+    private Boolean insert(NewMessage message, UUID id, Instant now, MessageStatus status, String body, String blockedReason) {
+        return transactions.execute(tx -> {
             String sql = "INSERT INTO messages (id, channel, sender_id, contact_id, recipient, template_name,"
                     + " template_language, campaign_id, idempotency_key, request_body, rendered_text, status, blocked_reason,"
                     + " attempts, next_attempt_at, created_at, updated_at, recorded_statuses, category, asks_for_reply,"
@@ -142,25 +177,6 @@ public class Messages {
             }
             return fresh;
         });
-        if (Boolean.TRUE.equals(inserted)) {
-            // Built from what was just written: reading it back would cost three queries on every send.
-            return new Created(new Message(id, message.channel(), message.senderId(), message.contactId(), message.recipient(),
-                    message.templateName(), message.templateLanguage(), message.campaignId(), message.renderedText(), status,
-                    blockedReason, null, null, 0, now, now,
-                    List.of(new MessageEvent(status, now, now, null, null, null, null, false)), List.of()), false);
-        }
-        UUID existing = jdbc.sql("SELECT id FROM messages WHERE idempotency_key = ?").param(message.idempotencyKey())
-                .query(UUID.class).single();
-        Message earlier = get(existing);
-        if (earlier.channel() != message.channel() || !java.util.Objects.equals(earlier.contactId(), message.contactId())
-                || !java.util.Objects.equals(earlier.senderId(), message.senderId())) {
-            // Answering with that message would drop this one without a word: a key reused by mistake, not a repeat.
-            throw new ApiException(org.springframework.http.HttpStatus.CONFLICT, "key_reused", "idempotencyKey: message "
-                    + existing + " was sent with this key, to another contact or on another channel or sender; a key names"
-                    + " one message (a repeat of its request), so give this one a key of its own",
-                    List.of(new io.reach.shared.FieldProblem("idempotencyKey", "names another message")));
-        }
-        return new Created(earlier, true);
     }
 
     public Message get(UUID id) {

@@ -408,6 +408,15 @@ public enum Dialect {
         return this == POSTGRESQL;
     }
 
+    /**
+     * Whether {@code failure} is a row's foreign key refused because the row it names is not there (PostgreSQL's
+     * SQLState 23503, H2's 23506; H2's 23503 is a row still named by others).
+     */
+    public boolean isMissingReference(RuntimeException failure) {
+        String state = this == POSTGRESQL ? "23503" : "23506";
+        return PassingFailures.hasCause(failure, cause -> cause instanceof java.sql.SQLException sql && state.equals(sql.getSQLState()));
+    }
+
     public static Dialect of(DataSource dataSource) {
         try (Connection connection = dataSource.getConnection()) {
             String product = connection.getMetaData().getDatabaseProductName().toLowerCase();

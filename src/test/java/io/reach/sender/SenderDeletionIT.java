@@ -103,6 +103,29 @@ class SenderDeletionIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/flows/" + flowName).json().path("status").asString()).isEqualTo("draft");
     }
 
+    @Test
+    void aMessageIsNotSentThroughASenderAnotherNodeDeletedWhileThisNodesSnapshotStillHasIt() {
+        String name = "gone-before-send-" + SENDERS.incrementAndGet();
+        String id = smppSender(name);
+        String phone = "+3161238" + String.format("%04d", SENDERS.get());
+        Fixtures.consentingContact(api, phone);
+        // Looked up by this node, so that its snapshot of the senders has it (for 10 s), then deleted as another node
+        // deletes it.
+        assertThat(api.get("/api/v1/senders/" + name).status()).isEqualTo(200);
+        assertThat(jdbc.sql("DELETE FROM senders WHERE id = ?").param(java.util.UUID.fromString(id)).update()).isEqualTo(1);
+
+        Api.Response sms = api.post("/api/v1/messages/sms", Map.of("sender", name, "to", phone, "text", "Hello",
+                "category", "utility"));
+
+        // It was a 500 internal_error: the message's foreign key refused the sender.
+        assertThat(sms.status()).as(sms.body()).isEqualTo(404);
+        assertThat(sms.json().path("error").asString()).isEqualTo("sender_not_found");
+        assertThat(sms.json().path("message").asString()).isEqualTo("sender: the sender " + id + " was deleted just now");
+        assertThat(sms.json().path("details").path(0).path("field").asString()).isEqualTo("sender");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM messages WHERE recipient = ?").param(phone).query(Integer.class).single())
+                .isZero();
+    }
+
     /** Registers an SMPP sender bound to the sandbox's SMSC; its id. */
     private String smppSender(String name) {
         JsonNode sandbox = api.get("/api/v1/senders/sandbox-sms").json();

@@ -165,6 +165,12 @@ public class Flows {
             // The flow's row, locked, as an edit or a publish takes it: imports of one name at once take turns, and
             // the first of them creates the flow (the others wait for it, then find it) instead of failing.
             Optional<UUID> existing = lockByName(flow.name());
+            if (existing.isEmpty() && Ids.ifId(flow.name()).isPresent()) {
+                // The API takes a flow's id or name in its paths: such a flow would be reached by its id only.
+                String problem = "name: a new flow's name must not be in the form of an id: the API, which takes a flow's"
+                        + " id or name, would take it for an id";
+                throw ApiException.badRequest("invalid_flow", problem, List.of(new FlowProblem(null, problem)));
+            }
             if (existing.isEmpty()) {
                 dialect.insertUnlessDuplicate(jdbc, "INSERT INTO flows (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
                         "name", Ids.newId(), flow.name(), Times.now(clock), Times.now(clock));

@@ -300,7 +300,7 @@ public class Senders {
 
     private SenderStore.Row newWhatsApp(SenderRequest request, boolean sandbox) {
         List<FieldProblem> problems = new ArrayList<>();
-        requireText(problems, "name", request.name(), NAME, "letters, digits, '.', '_' and '-', at most 100");
+        checkName(problems, request.name(), true);
         requireText(problems, "phoneNumberId", request.phoneNumberId(), DIGITS, "the digits of Meta's phone-number id");
         requireText(problems, "wabaId", request.wabaId(), DIGITS, "the digits of the WhatsApp Business Account id");
         requireText(problems, "displayNumber", request.displayNumber(), null, null);
@@ -326,7 +326,7 @@ public class Senders {
     private SenderStore.Row changedWhatsApp(SenderStore.Row current, SenderRequest request) {
         Sender s = current.sender();
         List<FieldProblem> problems = new ArrayList<>();
-        optionalText(problems, "name", request.name(), NAME, "letters, digits, '.', '_' and '-', at most 100");
+        checkName(problems, request.name(), false);
         optionalText(problems, "phoneNumberId", request.phoneNumberId(), DIGITS, "the digits of Meta's phone-number id");
         optionalText(problems, "wabaId", request.wabaId(), DIGITS, "the digits of the WhatsApp Business Account id");
         optionalText(problems, "displayNumber", request.displayNumber(), null, null);
@@ -352,7 +352,7 @@ public class Senders {
 
     private SenderStore.Row newProvider(SenderRequest request, String channel, boolean sandbox) {
         List<FieldProblem> problems = new ArrayList<>();
-        requireText(problems, "name", request.name(), NAME, "letters, digits, '.', '_' and '-', at most 100");
+        checkName(problems, request.name(), true);
         requireText(problems, "secret", request.secret(), null, null);
         checkSecretLengths(problems, request);
         String provider = providerOf(channel, request.provider(), problems);
@@ -371,7 +371,7 @@ public class Senders {
     private SenderStore.Row changedProvider(SenderStore.Row current, SenderRequest request) {
         Sender s = current.sender();
         List<FieldProblem> problems = new ArrayList<>();
-        optionalText(problems, "name", request.name(), NAME, "letters, digits, '.', '_' and '-', at most 100");
+        checkName(problems, request.name(), false);
         optionalText(problems, "secret", request.secret(), null, null);
         checkSecretLengths(problems, request);
         if (request.provider() != null && !request.provider().toLowerCase(Locale.ROOT).equals(s.provider())) {
@@ -613,6 +613,23 @@ public class Senders {
     private static void checkLength(List<FieldProblem> problems, String field, String value, int maxLength) {
         if (value != null && value.trim().length() > maxLength) {
             problems.add(new FieldProblem(field, "is longer than " + maxLength + " characters"));
+        }
+    }
+
+    /**
+     * A sender's name: the API takes a sender's id or name wherever it names one, so a name in the form of an id would
+     * be taken for an id, and the sender reached by its id only.
+     */
+    private static void checkName(List<FieldProblem> problems, String name, boolean required) {
+        int before = problems.size();
+        if (required) {
+            requireText(problems, "name", name, NAME, "letters, digits, '.', '_' and '-', at most 100");
+        } else {
+            optionalText(problems, "name", name, NAME, "letters, digits, '.', '_' and '-', at most 100");
+        }
+        if (problems.size() == before && name != null && Ids.ifId(name.trim()).isPresent()) {
+            problems.add(new FieldProblem("name", "must not be in the form of an id: the API, which takes a sender's id"
+                    + " or name, would take it for an id"));
         }
     }
 

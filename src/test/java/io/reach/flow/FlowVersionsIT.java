@@ -86,6 +86,26 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aNewFlowNamedInTheFormOfAnIdIsRefusedSinceItWouldBeReachedByItsIdOnly() {
+        String name = java.util.UUID.randomUUID().toString();
+
+        Api.Response imported = api.post("/api/v1/flows", waitThenReport(name, "PT1H", "first"));
+
+        assertThat(imported.status()).as(imported.body()).isEqualTo(400);
+        assertThat(imported.json().path("error").asString()).isEqualTo("invalid_flow");
+        assertThat(imported.json().path("message").asString())
+                .isEqualTo("name: a new flow's name must not be in the form of an id: the API, which takes a flow's id or"
+                        + " name, would take it for an id");
+        assertThat(flowNames()).doesNotContain(name);
+        // A name that holds an id among other words names its flow as any other.
+        String holding = "campaign " + name;
+        String flow = importDraft(waitThenReport(holding, "PT1H", "first"));
+        String byName = "/api/v1/flows/" + java.net.URLEncoder.encode(holding, java.nio.charset.StandardCharsets.UTF_8)
+                .replace("+", "%20");
+        assertThat(api.get(byName).json().path("flowId").asString()).isEqualTo(flow);
+    }
+
+    @Test
     void warnsOfATemplateMetaHasNotApprovedAndNamesTheLanguagesOfOneMisspelt() {
         String template = "in_review_" + FLOWS.incrementAndGet();
         assertThat(api.post("/api/v1/templates", java.util.Map.of("name", template, "language", "en_US", "category", "utility",

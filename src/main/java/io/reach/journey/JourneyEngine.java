@@ -256,11 +256,13 @@ class JourneyEngine extends BackgroundWorker {
         } catch (ContactErased erased) {
             eraseLate(claimed.contactId());
         } catch (RuntimeException e) {
-            // The database refuses what the step writes (a constraint, a value too long): trying again would fail
-            // the same way every lease, for ever. A duplicate key is left out: it can come from a race.
-            if (e instanceof org.springframework.dao.DataIntegrityViolationException refusal
-                    && !(e instanceof org.springframework.dao.DuplicateKeyException)) {
-                failForGood(turn, refusal);
+            // The database refuses what the step writes (a constraint, a value too long, an index entry past its
+            // limit): trying again would fail the same way every lease, for ever. A duplicate key is left out: it can
+            // come from a race.
+            if (e instanceof org.springframework.dao.DataIntegrityViolationException
+                    && !(e instanceof org.springframework.dao.DuplicateKeyException)
+                    || io.reach.shared.PassingFailures.exceedsALimit(e)) {
+                failForGood(turn, e);
                 return;
             }
             // A transaction something inside it marked rollback-only (a failure caught and not let through) is the
@@ -321,7 +323,7 @@ class JourneyEngine extends BackgroundWorker {
      * Fails a journey whose step the database refused, at the step its last transaction began with (the refused
      * transaction wrote nothing), with the refusal as its error; unless it moved on or was failed meanwhile.
      */
-    private void failForGood(Turn turn, org.springframework.dao.DataIntegrityViolationException refusal) {
+    private void failForGood(Turn turn, RuntimeException refusal) {
         Journey journey = turn.atTransactionStart;
         String step = turn.failingStep();
         // The first line names the constraint.

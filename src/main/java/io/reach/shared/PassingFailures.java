@@ -37,6 +37,9 @@ public final class PassingFailures {
             // the same way at once, again and again.
             return false;
         }
+        if (exceedsALimit(e)) {
+            return false;
+        }
         return e instanceof org.springframework.dao.DataAccessResourceFailureException
                 || e instanceof org.springframework.dao.TransientDataAccessException
                 || e instanceof org.springframework.dao.RecoverableDataAccessException
@@ -51,6 +54,16 @@ public final class PassingFailures {
     private static boolean passingState(Throwable e) {
         return hasCause(e, cause -> cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
                 && (sql.getSQLState().equals("55P03") || sql.getSQLState().equals("57014") || sql.getSQLState().startsWith("08")));
+    }
+
+    /**
+     * A statement past one of PostgreSQL's program limits (SQLState class 54: an index entry, a statement or a
+     * function's arguments too large), which Spring takes for a resource failure: the same statement fails the same
+     * way every time, so it is a refusal, not a failure that passes.
+     */
+    public static boolean exceedsALimit(Throwable e) {
+        return hasCause(e, cause -> cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                && sql.getSQLState().startsWith("54"));
     }
 
     /** Whether the failure, or any failure it wraps, is one {@code test} takes. */

@@ -1069,6 +1069,36 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aStepWhoseWriteGoesPastALimitOfPostgreSqlFailsItsJourneyInsteadOfBeingTriedAgainAtOnceForEver() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(),
+                "PostgreSQL's program limits (H2 has no limit on an index entry's size)");
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"tag","steps":[
+                 {"id":"tag","type":"add_tag","tag":"limit-test","next":"report"},
+                 {"id":"report","type":"add_report_row","status":"{{verdict}}","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        // An index's entry holds at most 2,704 bytes: 3,000 that do not compress (CJK ideographs, none repeated) do not fit.
+        jdbc.sql("CREATE INDEX reach_test_limit ON report_rows (status)").update();
+        try {
+            String tooLong = java.util.stream.IntStream.range(0, 1_000).map(i -> 0x4E00 + i * 7 % 20_000)
+                    .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+            String refused = start(flow, contact(), Map.of("verdict", tooLong));
+            String accepted = start(flow, contact(), Map.of("verdict", "accepted"));
+
+            // Spring takes the limit (SQLState 54000) for a resource failure, which passes: the journey was tried
+            // again at once, for ever.
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(state(refused)).isEqualTo("FAILED"));
+            awaitEnded(accepted);
+            JsonNode failed = api.get("/api/v1/journeys/" + refused).json();
+            assertThat(failed.path("error").asString()).startsWith("step report: the database refused what it wrote")
+                    .contains("index row size");
+            assertThat(failed.path("currentStep").asString()).isEqualTo("tag");
+        } finally {
+            jdbc.sql("DROP INDEX reach_test_limit").update();
+        }
+    }
+
+    @Test
     void aStepWhoseWritesTheDatabaseRefusesFailsItsJourneyWithTheRefusalInsteadOfTryingForEver() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"tag","steps":[

@@ -43,6 +43,21 @@ class PassingFailuresTest {
     }
 
     @Test
+    void takesAStatementPastAProgramLimitOfPostgreSqlAsARefusalThoughSpringCallsItAResourceFailure() {
+        var translator = new org.springframework.jdbc.support.SQLErrorCodeSQLExceptionTranslator("PostgreSQL");
+        RuntimeException tooBig = translator.translate("insert", "INSERT INTO report_rows …", new java.sql.SQLException(
+                "index row size 3040 exceeds btree version 4 maximum 2704 for index \"by_status\"", "54000"));
+        RuntimeException outOfMemory = translator.translate("insert", "INSERT INTO report_rows …",
+                new java.sql.SQLException("out of memory", "53200"));
+
+        assertThat(tooBig).isInstanceOf(org.springframework.dao.DataAccessResourceFailureException.class);
+        assertThat(PassingFailures.exceedsALimit(tooBig)).isTrue();
+        assertThat(PassingFailures.isPassing(tooBig)).as("the same statement fails the same way every time").isFalse();
+        assertThat(PassingFailures.exceedsALimit(outOfMemory)).isFalse();
+        assertThat(PassingFailures.isPassing(outOfMemory)).isTrue();
+    }
+
+    @Test
     void takesATransactionThatSomethingInsideMarkedRollbackOnlyAsNotPassing() {
         // It would fail the same way at once: tried again at once, it loops.
         assertThat(PassingFailures.isPassing(new org.springframework.transaction.UnexpectedRollbackException(

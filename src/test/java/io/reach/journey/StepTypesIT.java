@@ -982,10 +982,8 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Test
     void aQuickReplyPayloadOfAThousandCharactersTakesItsBranchAndIsCounted() {
-        // 3,000 bytes in UTF-8 that do not compress (CJK ideographs, none repeated): more than an entry of
-        // PostgreSQL's B-tree may hold (2,704), were branches indexed there.
-        String payload = java.util.stream.IntStream.range(0, 1_000).map(i -> 0x4E00 + i * 7 % 20_000)
-                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        // More than an entry of PostgreSQL's B-tree may hold (2,704 bytes), were branches indexed there.
+        String payload = incompressible(1_000);
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
                  {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
@@ -1072,56 +1070,54 @@ class StepTypesIT extends ReachIntegrationTest {
     void aStepWhoseWriteGoesPastALimitOfPostgreSqlFailsItsJourneyInsteadOfBeingTriedAgainAtOnceForEver() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(),
                 "PostgreSQL's program limits (H2 has no limit on an index entry's size)");
-        String flow = publish("""
-                {"name":"%s","entry":{"type":"api"},"start":"tag","steps":[
-                 {"id":"tag","type":"add_tag","tag":"limit-test","next":"report"},
-                 {"id":"report","type":"add_report_row","status":"{{verdict}}","next":"end"},
-                 {"id":"end","type":"end"}]}""");
-        // An index's entry holds at most 2,704 bytes: 3,000 that do not compress (CJK ideographs, none repeated) do not fit.
-        jdbc.sql("CREATE INDEX reach_test_limit ON report_rows (status)").update();
-        try {
-            String tooLong = java.util.stream.IntStream.range(0, 1_000).map(i -> 0x4E00 + i * 7 % 20_000)
-                    .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
-            String refused = start(flow, contact(), Map.of("verdict", tooLong));
-            String accepted = start(flow, contact(), Map.of("verdict", "accepted"));
-
-            // Spring takes the limit (SQLState 54000) for a resource failure, which passes: the journey was tried
-            // again at once, for ever.
-            await().atMost(PATIENCE).untilAsserted(() -> assertThat(state(refused)).isEqualTo("FAILED"));
-            awaitEnded(accepted);
-            JsonNode failed = api.get("/api/v1/journeys/" + refused).json();
-            assertThat(failed.path("error").asString()).startsWith("step report: the database refused what it wrote")
-                    .contains("index row size");
-            assertThat(failed.path("currentStep").asString()).isEqualTo("tag");
-        } finally {
-            jdbc.sql("DROP INDEX reach_test_limit").update();
-        }
+        // An index's entry holds at most 2,704 bytes: 3,000 that do not compress do not fit. Spring takes the limit
+        // (SQLState 54000) for a resource failure, which passes: the journey was tried again at once, for ever.
+        aJourneyWhoseReportTheDatabaseRefusesFailsAtItsFirstStep("CREATE INDEX reach_test_limit ON report_rows (status)",
+                "DROP INDEX reach_test_limit", incompressible(1_000), "index row size");
     }
 
     @Test
     void aStepWhoseWritesTheDatabaseRefusesFailsItsJourneyWithTheRefusalInsteadOfTryingForEver() {
+        // Without the rule, the refused journey would stay running and be tried again every lease (a minute).
+        aJourneyWhoseReportTheDatabaseRefusesFailsAtItsFirstStep("ALTER TABLE report_rows ADD CONSTRAINT reach_test_refusal"
+                        + " CHECK (status <> 'refused by the database')", "ALTER TABLE report_rows DROP CONSTRAINT reach_test_refusal",
+                "refused by the database", "reach_test_refusal");
+    }
+
+    /**
+     * A flow that tags its contact and adds a report row of the journey's {@code verdict}, with the database made to
+     * refuse {@code refusedVerdict} by {@code refusal} (undone by {@code undo}): that journey fails, its error naming
+     * the step and {@code named}, while one of another verdict ends.
+     */
+    private void aJourneyWhoseReportTheDatabaseRefusesFailsAtItsFirstStep(String refusal, String undo, String refusedVerdict,
+                                                                          String named) {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"tag","steps":[
                  {"id":"tag","type":"add_tag","tag":"refusal-test","next":"report"},
                  {"id":"report","type":"add_report_row","status":"{{verdict}}","next":"end"},
                  {"id":"end","type":"end"}]}""");
-        jdbc.sql("ALTER TABLE report_rows ADD CONSTRAINT reach_test_refusal CHECK (status <> 'refused by the database')").update();
+        jdbc.sql(refusal).update();
         try {
-            String refused = start(flow, contact(), Map.of("verdict", "refused by the database"));
+            String refused = start(flow, contact(), Map.of("verdict", refusedVerdict));
             String accepted = start(flow, contact(), Map.of("verdict", "accepted"));
 
-            // Without the rule, the refused journey would stay running and be tried again every lease (a minute).
             await().atMost(PATIENCE).untilAsserted(() -> assertThat(state(refused)).isEqualTo("FAILED"));
             awaitEnded(accepted);
             JsonNode failed = api.get("/api/v1/journeys/" + refused).json();
             assertThat(failed.path("error").asString()).startsWith("step report: the database refused what it wrote")
-                    .containsIgnoringCase("reach_test_refusal");
+                    .containsIgnoringCase(named);
             // The refused transaction took the tag and the report together: the journey failed where it began.
             assertThat(failed.path("currentStep").asString()).isEqualTo("tag");
             assertThat(api.get("/api/v1/flows/" + flow + "/reports").json()).hasSize(1);
         } finally {
-            jdbc.sql("ALTER TABLE report_rows DROP CONSTRAINT reach_test_refusal").update();
+            jdbc.sql(undo).update();
         }
+    }
+
+    /** {@code length} CJK ideographs, none repeated: three bytes each in UTF-8 that PostgreSQL cannot compress. */
+    private static String incompressible(int length) {
+        return java.util.stream.IntStream.range(0, length).map(i -> 0x4E00 + i * 7 % 20_000)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 
     @Test

@@ -954,6 +954,13 @@ class StepTypesIT extends ReachIntegrationTest {
         await().atMost(PATIENCE).until(() -> !"queued".equals(api.get("/api/v1/messages/" + message).json().path("status").asString()));
     }
 
+    /** The provider's id (a wamid) of the journey's first message, once its provider took it. */
+    private String awaitProviderIdOfFirstMessage(String journey) {
+        String sent = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/messages/" + sent).json().path("providerMessageId").isString());
+        return api.get("/api/v1/messages/" + sent).json().path("providerMessageId").asString();
+    }
+
     @Test
     void aQuickReplyWhosePayloadHoldsACommaTakesItsBranch() {
         String flow = publish("""
@@ -969,9 +976,7 @@ class StepTypesIT extends ReachIntegrationTest {
         String phone = contact("2");
         String journey = start(flow, phone, Map.of());
         await().atMost(PATIENCE).until(() -> "reply".equals(current(journey)) && "WAITING".equals(state(journey)));
-        String sent = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
-        await().atMost(PATIENCE).until(() -> api.get("/api/v1/messages/" + sent).json().path("providerMessageId").isString());
-        String wamid = api.get("/api/v1/messages/" + sent).json().path("providerMessageId").asString();
+        String wamid = awaitProviderIdOfFirstMessage(journey);
 
         postInbound(phone, "\"type\":\"button\",\"button\":{\"payload\":\"YES, TODAY\",\"text\":\"Yes, today\"},"
                 + "\"context\":{\"from\":\"15550100001\",\"id\":\"" + wamid + "\"}", clock.instant());
@@ -995,9 +1000,7 @@ class StepTypesIT extends ReachIntegrationTest {
         String phone = contact("2");
         String journey = start(flow, phone, Map.of());
         await().atMost(PATIENCE).until(() -> "reply".equals(current(journey)) && "WAITING".equals(state(journey)));
-        String sent = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
-        await().atMost(PATIENCE).until(() -> api.get("/api/v1/messages/" + sent).json().path("providerMessageId").isString());
-        String wamid = api.get("/api/v1/messages/" + sent).json().path("providerMessageId").asString();
+        String wamid = awaitProviderIdOfFirstMessage(journey);
 
         postInbound(phone, "\"type\":\"button\",\"button\":{\"payload\":\"" + payload + "\",\"text\":\"Yes\"},"
                 + "\"context\":{\"from\":\"15550100001\",\"id\":\"" + wamid + "\"}", clock.instant());
@@ -1014,9 +1017,8 @@ class StepTypesIT extends ReachIntegrationTest {
         String phone = contact("2");
         String journey = start(flow, phone, Map.of());
         await().atMost(PATIENCE).until(() -> "pause".equals(current(journey)));
+        String wamid = awaitProviderIdOfFirstMessage(journey);
         String sent = api.get("/api/v1/journeys/" + journey + "/path").json().path(0).path("messageId").asString();
-        await().atMost(PATIENCE).until(() -> api.get("/api/v1/messages/" + sent).json().path("providerMessageId").isString());
-        String wamid = api.get("/api/v1/messages/" + sent).json().path("providerMessageId").asString();
 
         // One before the journey waits for the reply, one while it waits.
         postInbound(phone, "\"type\":\"reaction\",\"reaction\":{\"message_id\":\"" + wamid + "\",\"emoji\":\"\uD83D\uDC4D\"}",

@@ -194,6 +194,9 @@ class TemplateSync {
             if (!answer.path("paging").hasNonNull("next") || after == null || answer.path("data").isEmpty()) {
                 return listed;
             }
+            // An account of thousands of templates takes a page of Meta's at a time, a minute or more in all: how far.
+            log.info("Reading the templates of WhatsApp Business Account {} (sender {}): {} so far, on to page {}",
+                    account.sender().wabaId(), account.sender().name(), listed.size(), page + 2);
         }
         throw new ApiException(HttpStatus.BAD_GATEWAY, "meta_error", "WhatsApp Business Account " + account.sender().wabaId()
                 + " lists more than " + MAX_PAGES * PAGE_SIZE + " templates; Reach read none of them", List.of());

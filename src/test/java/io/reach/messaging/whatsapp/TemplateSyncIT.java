@@ -108,7 +108,8 @@ class TemplateSyncIT extends ReachIntegrationTest {
     }
 
     @Test
-    void readsEveryPageAndBringsTheTemplatesRegisteredInLineWithMetas() {
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void readsEveryPageAndBringsTheTemplatesRegisteredInLineWithMetas(org.springframework.boot.test.system.CapturedOutput output) {
         registerSender("paged", META.baseUrl());
         // Registered before Meta changed them: one's text, another's review (its queued message is withdrawn).
         assertThat(api.post("/api/v1/templates", Map.of("name", "bulk_007", "language", "en_US", "category", "utility",
@@ -180,6 +181,10 @@ class TemplateSyncIT extends ReachIntegrationTest {
         assertThat(pages.get(0).query()).doesNotContain("after=");
         assertThat(pages.get(1).query()).endsWith("&after=" + java.net.URLEncoder.encode(cursor(99), StandardCharsets.UTF_8));
         assertThat(pages.get(2).query()).endsWith("&after=" + java.net.URLEncoder.encode(cursor(199), StandardCharsets.UTF_8));
+        // How far a long read got, page by page.
+        assertThat(output.getOut().lines().filter(line -> line.contains("Reading the templates of WhatsApp Business Account "
+                + WABA + " (sender paged)")).map(line -> line.substring(line.indexOf(": ", line.indexOf("(sender paged)")) + 2)))
+                .containsExactly("100 so far, on to page 2", "200 so far, on to page 3");
     }
 
     @Test

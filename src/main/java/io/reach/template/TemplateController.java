@@ -52,8 +52,8 @@ class TemplateController {
     ResponseEntity<List<Template>> list(@Parameter(description = "only the templates of this name, in every language and"
                                                 + " account")
                                         @RequestParam(required = false) String name,
-                                        @Parameter(description = "only this WhatsApp Business Account's own templates"
-                                                + " (those registered without an account have no wabaId)")
+                                        @Parameter(description = "only this WhatsApp Business Account's own templates;"
+                                                + " empty: those registered without an account")
                                         @RequestParam(required = false) String wabaId,
                                         @RequestParam(required = false) String after,
                                         @RequestParam(defaultValue = "100") int limit) {

@@ -26,12 +26,15 @@ class TemplateListIT extends ReachIntegrationTest {
 
         List<JsonNode> ofName = api.allItems("/api/v1/templates?name=" + name + "&limit=1");
         List<JsonNode> ofAccount = api.allItems("/api/v1/templates?wabaId=" + secondAccount + "&limit=1");
+        List<JsonNode> withoutAccount = api.allItems("/api/v1/templates?wabaId=&name=" + name + "&limit=1");
         Api.Response whole = api.get("/api/v1/templates?limit=1000");
         List<JsonNode> paged = api.allItems("/api/v1/templates?limit=2");
 
         assertThat(ofName).extracting(t -> t.path("language").asString() + " " + t.path("wabaId").asString(""))
                 .containsExactly("de ", "en_US ", "en_US " + firstAccount, "en_US " + secondAccount);
         assertThat(ofAccount).extracting(t -> t.path("name").asString()).containsExactly(name);
+        assertThat(withoutAccount).extracting(t -> t.path("language").asString() + " " + t.path("wabaId").asString(""))
+                .containsExactly("de ", "en_US ");
         assertThat(whole.status()).isEqualTo(200);
         assertThat(whole.headers()).doesNotContainKey("link");
         List<String> all = whole.json().valueStream().map(t -> t.path("id").asString()).toList();

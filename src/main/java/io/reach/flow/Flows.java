@@ -238,8 +238,8 @@ public class Flows {
             List<FlowStep> sending = (document.steps() == null ? List.<FlowStep>of() : document.steps()).stream()
                     .filter(step -> step != null && step.sender() != null && !step.sender().isBlank()).toList();
             Map<String, String> senderIds = new java.util.TreeMap<>();
-            sending.stream().map(FlowStep::sender).distinct().sorted()
-                    .forEach(sender -> senders.holdForPublish(sender).ifPresent(id -> senderIds.put(sender, id.toString())));
+            senders.holdForPublish(sending.stream().map(FlowStep::sender).distinct().toList())
+                    .forEach((sender, id) -> senderIds.put(sender, id.toString()));
             checked(document);
             sending.stream().filter(step -> !senderIds.containsKey(step.sender())).findFirst().ifPresent(step -> {
                 throw ApiException.badRequest("invalid_flow", "step " + step.id() + ": missing sender: " + step.sender()

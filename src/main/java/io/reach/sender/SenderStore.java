@@ -86,11 +86,28 @@ class SenderStore {
         return jdbc.sql("SELECT " + COLUMNS + " FROM senders WHERE id = ? FOR UPDATE").param(id).query(this::row).optional();
     }
 
-    /** The id of the sender of this id or name, locked until the caller's transaction ends; none when there is none. */
-    Optional<UUID> lockIdOf(String idOrName) {
-        Optional<UUID> id = io.reach.shared.Ids.ifId(idOrName);
-        return jdbc.sql("SELECT id FROM senders WHERE " + (id.isPresent() ? "id" : "name") + " = ? FOR UPDATE")
-                .param(id.isPresent() ? id.get() : idOrName).query(UUID.class).optional();
+    /**
+     * The senders of these ids and names, locked until the caller's transaction ends, in the order of their ids: two
+     * transactions that name the same senders in other orders, or one by its id and the other by its name, take them
+     * in one order, and neither holds one while it waits for another the other holds. Those of none are left out.
+     */
+    List<Row> lockInIdOrder(java.util.Collection<UUID> ids, java.util.Collection<String> names) {
+        List<String> conditions = new java.util.ArrayList<>();
+        List<Object> params = new java.util.ArrayList<>();
+        if (!ids.isEmpty()) {
+            conditions.add("id IN (" + io.reach.shared.SqlLists.placeholders(ids.size()) + ")");
+            params.addAll(ids);
+        }
+        if (!names.isEmpty()) {
+            conditions.add("name IN (" + io.reach.shared.SqlLists.placeholders(names.size()) + ")");
+            params.addAll(names);
+        }
+        if (conditions.isEmpty()) {
+            return List.of();
+        }
+        // Sorted before they are locked, on both databases: the locks are taken in the rows' order.
+        return jdbc.sql("SELECT " + COLUMNS + " FROM senders WHERE " + String.join(" OR ", conditions) + " ORDER BY id FOR UPDATE")
+                .params(params).query(this::row).list();
     }
 
     void delete(UUID id) {

@@ -274,12 +274,32 @@ public class Senders {
     }
 
     /**
-     * Holds the sender of this id or name until the caller's transaction ends, as a deletion holds the one it
-     * deletes, and gives its id: read from the database, not the snapshot, so that a sender deleted through another
-     * node within the snapshot's 10 s is not found. None held, and none given, when there is no such sender.
+     * Holds the senders these ids or names name until the caller's transaction ends, as a deletion holds the one it
+     * deletes, and gives each one's id by what named it: read from the database, not the snapshot, so that a sender
+     * deleted through another node within the snapshot's 10 s is not found. Held in the order of their ids, so that
+     * two publishes naming them in other orders do not deadlock. One that names no sender is left out.
      */
-    public Optional<UUID> holdForPublish(String idOrName) {
-        return idOrName == null || idOrName.isBlank() ? Optional.empty() : store.lockIdOf(idOrName.trim());
+    public Map<String, UUID> holdForPublish(java.util.Collection<String> idsOrNames) {
+        java.util.Set<UUID> ids = new java.util.HashSet<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String idOrName : idsOrNames) {
+            if (idOrName != null && !idOrName.isBlank()) {
+                Ids.ifId(idOrName.trim()).ifPresentOrElse(ids::add, () -> names.add(idOrName.trim()));
+            }
+        }
+        List<SenderStore.Row> held = store.lockInIdOrder(ids, names);
+        Map<String, UUID> named = new java.util.HashMap<>();
+        for (String idOrName : idsOrNames) {
+            if (idOrName == null || idOrName.isBlank()) {
+                continue;
+            }
+            String wanted = idOrName.trim();
+            Optional<UUID> id = Ids.ifId(wanted);
+            held.stream().map(SenderStore.Row::sender)
+                    .filter(sender -> id.isPresent() ? sender.id().equals(id.get()) : sender.name().equals(wanted))
+                    .findFirst().ifPresent(sender -> named.put(idOrName, sender.id()));
+        }
+        return named;
     }
 
     public Sender update(UUID id, SenderRequest request) {

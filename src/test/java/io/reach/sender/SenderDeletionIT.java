@@ -21,6 +21,9 @@ class SenderDeletionIT extends ReachIntegrationTest {
     @org.springframework.beans.factory.annotation.Autowired
     org.springframework.jdbc.core.simple.JdbcClient jdbc;
 
+    @org.springframework.beans.factory.annotation.Autowired
+    javax.sql.DataSource dataSource;
+
     @Test
     void deletesASenderNothingUsesClosesItsSmppSessionAndFreesItsName() {
         String name = "operator-" + SENDERS.incrementAndGet();
@@ -124,6 +127,55 @@ class SenderDeletionIT extends ReachIntegrationTest {
         assertThat(sms.json().path("details").path(0).path("field").asString()).isEqualTo("sender");
         assertThat(jdbc.sql("SELECT COUNT(*) FROM messages WHERE recipient = ?").param(phone).query(Integer.class).single())
                 .isZero();
+    }
+
+    @Test
+    void aPublishHoldsTheSendersItNamesInTheOrderOfTheirIdsSoThatTwoPublishesDoNotDeadlock() throws Exception {
+        String first = "held-a-" + SENDERS.incrementAndGet();
+        String second = "held-b-" + SENDERS.get();
+        String firstId = smppSender(first);
+        String secondId = smppSender(second);
+        // The lower id in the databases' order (of their bytes, as their text compares), and the other.
+        boolean firstIsLower = firstId.compareTo(secondId) < 0;
+        String lowerName = firstIsLower ? first : second;
+        java.util.UUID lower = java.util.UUID.fromString(firstIsLower ? firstId : secondId);
+        java.util.UUID higher = java.util.UUID.fromString(firstIsLower ? secondId : firstId);
+        // The higher by its id, whose text sorts before any name, and the lower by its name: held in the order of
+        // what the steps write, a publish holds the higher while it waits for the lower, and one that names them the
+        // other way round holds the lower while it waits for the higher.
+        String flowName = "held-senders-" + SENDERS.get();
+        assertThat(api.post("/api/v1/flows", """
+                {"name":"%s","entry":{"type":"api"},"start":"one","steps":[
+                 {"id":"one","type":"send_sms","sender":"%s","text":"One","category":"utility","next":"two"},
+                 {"id":"two","type":"send_sms","sender":"%s","text":"Two","category":"utility","next":"end"},
+                 {"id":"end","type":"end"}]}""".formatted(flowName, higher, lowerName)).status()).isIn(200, 201);
+        java.util.concurrent.CompletableFuture<Api.Response> publish;
+
+        try (java.sql.Connection holder = io.reach.support.TestDatabase.holdRowLock(dataSource,
+                "SELECT id FROM senders WHERE id = ? FOR UPDATE", lower)) {
+            publish = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> api.post("/api/v1/flows/" + flowName + "/publish", ""));
+            await().atMost(PATIENCE).until(() -> io.reach.support.TestDatabase.sessionsWaitingForALock(jdbc, "senders") > 0);
+
+            // While it waits for the lower, the higher is free: it holds none after the one it waits for.
+            try (java.sql.Connection other = dataSource.getConnection()) {
+                other.setAutoCommit(false);
+                try (java.sql.PreparedStatement higherNow = other.prepareStatement(
+                        "SELECT id FROM senders WHERE id = ? FOR UPDATE NOWAIT")) {
+                    higherNow.setObject(1, higher);
+                    try (java.sql.ResultSet held = higherNow.executeQuery()) {
+                        assertThat(held.next()).isTrue();
+                    }
+                } finally {
+                    other.rollback();
+                }
+            }
+            holder.commit();
+        }
+
+        Api.Response published = publish.get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(published.status()).as(published.body()).isEqualTo(200);
+        assertThat(published.json().path("status").asString()).isEqualTo("published");
     }
 
     /** Registers an SMPP sender bound to the sandbox's SMSC; its id. */

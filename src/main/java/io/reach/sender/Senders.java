@@ -280,23 +280,16 @@ public class Senders {
      * two publishes naming them in other orders do not deadlock. One that names no sender is left out.
      */
     public Map<String, UUID> holdForPublish(java.util.Collection<String> idsOrNames) {
-        java.util.Set<UUID> ids = new java.util.HashSet<>();
-        java.util.Set<String> names = new java.util.HashSet<>();
-        for (String idOrName : idsOrNames) {
-            if (idOrName != null && !idOrName.isBlank()) {
-                Ids.ifId(idOrName.trim()).ifPresentOrElse(ids::add, () -> names.add(idOrName.trim()));
-            }
-        }
-        List<SenderStore.Row> held = store.lockInIdOrder(ids, names);
+        List<String> given = idsOrNames.stream().filter(idOrName -> idOrName != null && !idOrName.isBlank()).distinct().toList();
+        List<SenderStore.Row> held = store.lockInIdOrder(
+                given.stream().flatMap(idOrName -> Ids.ifId(idOrName.trim()).stream()).toList(),
+                given.stream().map(String::trim).filter(idOrName -> Ids.ifId(idOrName).isEmpty()).toList());
         Map<String, UUID> named = new java.util.HashMap<>();
-        for (String idOrName : idsOrNames) {
-            if (idOrName == null || idOrName.isBlank()) {
-                continue;
-            }
+        for (String idOrName : given) {
             String wanted = idOrName.trim();
-            Optional<UUID> id = Ids.ifId(wanted);
+            Optional<UUID> id = Ids.ifId(wanted); // a name in the form of an id is read as an id, as everywhere
             held.stream().map(SenderStore.Row::sender)
-                    .filter(sender -> id.isPresent() ? sender.id().equals(id.get()) : sender.name().equals(wanted))
+                    .filter(sender -> id.map(sender.id()::equals).orElseGet(() -> sender.name().equals(wanted)))
                     .findFirst().ifPresent(sender -> named.put(idOrName, sender.id()));
         }
         return named;

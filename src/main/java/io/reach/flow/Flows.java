@@ -154,9 +154,17 @@ public class Flows {
     /** See {@link Validation}. */
     public Validation validate(String document) {
         FlowDocument flow = parse(document);
-        List<FlowProblem> problems = validator.check(flow);
+        List<FlowProblem> problems = new java.util.ArrayList<>(validator.check(flow));
+        // As the import would refuse it: a new flow's name in the form of an id (one that has it keeps it).
+        if (flow.name() != null && Ids.ifId(flow.name()).isPresent()
+                && jdbc.sql("SELECT id FROM flows WHERE name = ?").param(flow.name()).query(UUID.class).optional().isEmpty()) {
+            problems.addFirst(new FlowProblem(null, NAME_LIKE_AN_ID));
+        }
         return new Validation(problems, problems.isEmpty() ? validator.warnings(flow) : List.of());
     }
+
+    private static final String NAME_LIKE_AN_ID = "name: a new flow's name must not be in the form of an id: the API, which"
+            + " takes a flow's id or name, would take it for an id";
 
     /** Imports a document as a new flow's first draft, or as the draft of the flow with that name. */
     public FlowVersion importDocument(String document) {
@@ -167,9 +175,7 @@ public class Flows {
             Optional<UUID> existing = lockByName(flow.name());
             if (existing.isEmpty() && Ids.ifId(flow.name()).isPresent()) {
                 // The API takes a flow's id or name in its paths: such a flow would be reached by its id only.
-                String problem = "name: a new flow's name must not be in the form of an id: the API, which takes a flow's"
-                        + " id or name, would take it for an id";
-                throw ApiException.badRequest("invalid_flow", problem, List.of(new FlowProblem(null, problem)));
+                throw ApiException.badRequest("invalid_flow", NAME_LIKE_AN_ID, List.of(new FlowProblem(null, NAME_LIKE_AN_ID)));
             }
             if (existing.isEmpty()) {
                 dialect.insertUnlessDuplicate(jdbc, "INSERT INTO flows (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",

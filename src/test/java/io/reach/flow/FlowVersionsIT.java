@@ -89,7 +89,12 @@ class FlowVersionsIT extends ReachIntegrationTest {
     void aNewFlowNamedInTheFormOfAnIdIsRefusedSinceItWouldBeReachedByItsIdOnly() {
         String name = java.util.UUID.randomUUID().toString();
 
+        Api.Response validated = api.post("/api/v1/flows/validate", waitThenReport(name, "PT1H", "first"));
         Api.Response imported = api.post("/api/v1/flows", waitThenReport(name, "PT1H", "first"));
+
+        assertThat(validated.json().path("valid").asBoolean()).as(validated.body()).isFalse();
+        assertThat(validated.json().path("problems").path(0).path("message").asString())
+                .startsWith("name: a new flow's name must not be in the form of an id");
 
         assertThat(imported.status()).as(imported.body()).isEqualTo(400);
         assertThat(imported.json().path("error").asString()).isEqualTo("invalid_flow");

@@ -241,7 +241,9 @@ class TemplateSyncIT extends ReachIntegrationTest {
              "paging":{"cursors":{"before":"MA==","after":"MA=="}}}"""));
 
     @Test
-    void eachAccountSendsItsOwnTemplateOfOneNameAndMetasNewsOfOneAccountsTemplateChangesOnlyThatOne() {
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void eachAccountSendsItsOwnTemplateOfOneNameAndMetasNewsOfOneAccountsTemplateChangesOnlyThatOne(
+            org.springframework.boot.test.system.CapturedOutput output) {
         String sandboxWaba = "200000000000001";
         Api.Response ours = api.post("/api/v1/templates", Map.of("name", "pickup_ready", "language", "en_US",
                 "category", "utility", "wabaId", sandboxWaba, "components", List.of(Map.of("type", "BODY",
@@ -288,6 +290,15 @@ class TemplateSyncIT extends ReachIntegrationTest {
                 .asString()).containsExactly("theirs: template shop_notice (en_US) is WhatsApp Business Account " + sandboxWaba
                 + "'s, not sender second-brand's account's: Meta refuses it unless that account has it too (POST"
                 + " /api/v1/templates/sync with this sender takes its account's templates)");
+        // Sent anyway, it is logged at WARN, once per sender and template.
+        for (int i = 0; i < 2; i++) {
+            assertThat(api.post("/api/v1/messages/whatsapp", Map.of("sender", "second-brand", "to", phone,
+                    "template", "shop_notice", "language", "en_US")).status()).isEqualTo(202);
+        }
+        assertThat(output.getOut().lines().filter(line -> line.contains(" WARN ")
+                && line.contains("Sender second-brand sends template shop_notice (en_US) of WhatsApp Business Account "
+                        + sandboxWaba + ", as its own account (" + SECOND_WABA + ") has none of that name and language in"
+                        + " Reach"))).hasSize(1);
 
         // Meta pauses the second account's: its queued message is withdrawn, the sandbox account's goes on.
         String paused = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"" + SECOND_WABA + "\","

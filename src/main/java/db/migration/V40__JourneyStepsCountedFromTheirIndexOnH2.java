@@ -1,7 +1,6 @@
 package db.migration;
 
 import java.sql.Statement;
-import java.util.Locale;
 import org.flywaydb.core.api.migration.BaseJavaMigration;
 import org.flywaydb.core.api.migration.Context;
 
@@ -22,8 +21,7 @@ public class V40__JourneyStepsCountedFromTheirIndexOnH2 extends BaseJavaMigratio
 
     @Override
     public void migrate(Context context) throws Exception {
-        String product = context.getConnection().getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
-        if (!product.contains("h2")) {
+        if (io.reach.shared.Dialect.of(context.getConnection()) != io.reach.shared.Dialect.H2) {
             return;
         }
         try (Statement statement = context.getConnection().createStatement()) {

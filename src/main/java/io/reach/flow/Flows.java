@@ -156,8 +156,7 @@ public class Flows {
         FlowDocument flow = parse(document);
         List<FlowProblem> problems = new java.util.ArrayList<>(validator.check(flow));
         // As the import would refuse it: a new flow's name in the form of an id (one that has it keeps it).
-        if (flow.name() != null && Ids.ifId(flow.name()).isPresent()
-                && jdbc.sql("SELECT id FROM flows WHERE name = ?").param(flow.name()).query(UUID.class).optional().isEmpty()) {
+        if (flow.name() != null && Ids.ifId(flow.name()).isPresent() && byName(flow.name()).isEmpty()) {
             problems.addFirst(new FlowProblem(null, NAME_LIKE_AN_ID));
         }
         return new Validation(problems, problems.isEmpty() ? validator.warnings(flow) : List.of());
@@ -173,17 +172,21 @@ public class Flows {
             // The flow's row, locked, as an edit or a publish takes it: imports of one name at once take turns, and
             // the first of them creates the flow (the others wait for it, then find it) instead of failing.
             Optional<UUID> existing = lockByName(flow.name());
-            if (existing.isEmpty() && Ids.ifId(flow.name()).isPresent()) {
-                // The API takes a flow's id or name in its paths: such a flow would be reached by its id only.
-                throw ApiException.badRequest("invalid_flow", NAME_LIKE_AN_ID, List.of(new FlowProblem(null, NAME_LIKE_AN_ID)));
-            }
             if (existing.isEmpty()) {
+                if (Ids.ifId(flow.name()).isPresent()) {
+                    // The API takes a flow's id or name in its paths: such a flow would be reached by its id only.
+                    throw ApiException.badRequest("invalid_flow", NAME_LIKE_AN_ID, List.of(new FlowProblem(null, NAME_LIKE_AN_ID)));
+                }
                 dialect.insertUnlessDuplicate(jdbc, "INSERT INTO flows (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
                         "name", Ids.newId(), flow.name(), Times.now(clock), Times.now(clock));
                 existing = lockByName(flow.name());
             }
             return saveDraft(existing.orElseThrow(), flow, document);
         });
+    }
+
+    private Optional<UUID> byName(String name) {
+        return jdbc.sql("SELECT id FROM flows WHERE name = ?").param(name).query(UUID.class).optional();
     }
 
     private Optional<UUID> lockByName(String name) {
@@ -298,7 +301,7 @@ public class Flows {
         if (id.isPresent()) {
             return id.get();
         }
-        return jdbc.sql("SELECT id FROM flows WHERE name = ?").param(idOrName).query(UUID.class).optional()
+        return byName(idOrName)
                 .orElseThrow(() -> new ApiException(org.springframework.http.HttpStatus.NOT_FOUND, "not_found",
                         "No flow has the id or name '" + io.reach.shared.Texts.clip(idOrName, 200) + "'"));
     }

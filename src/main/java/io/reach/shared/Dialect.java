@@ -419,16 +419,21 @@ public enum Dialect {
 
     public static Dialect of(DataSource dataSource) {
         try (Connection connection = dataSource.getConnection()) {
-            String product = connection.getMetaData().getDatabaseProductName().toLowerCase();
-            if (product.contains("postgres")) {
-                return POSTGRESQL;
-            }
-            if (product.contains("h2")) {
-                return H2;
-            }
-            throw new IllegalStateException("Reach runs on H2 or PostgreSQL, not on " + product);
+            return of(connection);
         } catch (SQLException e) {
             throw new DatabaseUnreachableAtStart(e);
         }
+    }
+
+    /** The dialect of the database {@code connection} is to (a Java migration's, which has no data source). */
+    public static Dialect of(Connection connection) throws SQLException {
+        String product = connection.getMetaData().getDatabaseProductName().toLowerCase();
+        if (product.contains("postgres")) {
+            return POSTGRESQL;
+        }
+        if (product.contains("h2")) {
+            return H2;
+        }
+        throw new IllegalStateException("Reach runs on H2 or PostgreSQL, not on " + product);
     }
 }

@@ -125,7 +125,14 @@ class TemplateSync {
         Set<Registered> inAccount = new HashSet<>();
         int unchanged = 0;
         int withdrawn = 0;
+        int done = 0;
         for (JsonNode template : listed) {
+            // Each template is written in a transaction of its own: thousands take a while, so say how far.
+            if (done > 0 && done % PAGE_SIZE == 0) {
+                log.info("Writing the templates of WhatsApp Business Account {} (sender {}): {} of {} done",
+                        sender.wabaId(), sender.name(), done, listed.size());
+            }
+            done++;
             MetaTemplates.Read read = MetaTemplates.read(template);
             inAccount.add(new Registered(read.name(), read.language()));
             if (read instanceof MetaTemplates.Unusable unusable) {

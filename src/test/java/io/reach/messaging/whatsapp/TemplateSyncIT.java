@@ -182,9 +182,17 @@ class TemplateSyncIT extends ReachIntegrationTest {
         assertThat(pages.get(1).query()).endsWith("&after=" + java.net.URLEncoder.encode(cursor(99), StandardCharsets.UTF_8));
         assertThat(pages.get(2).query()).endsWith("&after=" + java.net.URLEncoder.encode(cursor(199), StandardCharsets.UTF_8));
         // How far a long read got, page by page.
-        assertThat(output.getOut().lines().filter(line -> line.contains("Reading the templates of WhatsApp Business Account "
-                + WABA + " (sender paged)")).map(line -> line.substring(line.indexOf(": ", line.indexOf("(sender paged)")) + 2)))
-                .containsExactly("100 so far, on to page 2", "200 so far, on to page 3");
+        assertThat(progress(output, "Reading")).containsExactly("100 so far, on to page 2", "200 so far, on to page 3");
+        // And how far their writing got, a hundred at a time.
+        assertThat(progress(output, "Writing"))
+                .containsExactly("100 of " + PAGED_TEMPLATES + " done", "200 of " + PAGED_TEMPLATES + " done");
+    }
+
+    /** What the lines "{@code doing} the templates of …" of the paged sender's sync said of how far it got. */
+    private static List<String> progress(org.springframework.boot.test.system.CapturedOutput output, String doing) {
+        String about = doing + " the templates of WhatsApp Business Account " + WABA + " (sender paged): ";
+        return output.getOut().lines().filter(line -> line.contains(about))
+                .map(line -> line.substring(line.indexOf(about) + about.length())).toList();
     }
 
     @Test

@@ -216,6 +216,7 @@ final class FlowValidator {
             }
             checkTargets(step, byId, problems);
             checkFields(step, byId, problems);
+            checkPlaceholders(step, problems);
         }
         if (flow.start() != null && byId.containsKey(flow.start())) {
             checkReachable(flow.start(), byId, problems);
@@ -532,6 +533,43 @@ final class FlowValidator {
                 }
             }
             default -> { }
+        }
+    }
+
+    /** The placeholders of every text of the step that may hold them, as {@link PlaceholderSyntax} reads them. */
+    private static void checkPlaceholders(FlowStep step, List<FlowProblem> problems) {
+        Map<String, String> texts = new LinkedHashMap<>();
+        texts.put("text", step.text());
+        putEach(texts, "headerParameters", step.headerParameters());
+        putEach(texts, "bodyParameters", step.bodyParameters());
+        for (int i = 0; step.buttonParameters() != null && i < step.buttonParameters().size(); i++) {
+            var button = step.buttonParameters().get(i);
+            texts.put("buttonParameters[" + i + "].value", button == null ? null : button.value());
+        }
+        if (step.request() != null) {
+            texts.put("request.url", step.request().url());
+            if (step.request().headers() != null) {
+                step.request().headers().forEach((name, value) -> texts.put("request.headers." + name, value));
+            }
+            texts.put("request.body", step.request().body());
+        }
+        texts.put("tag", step.tag());
+        texts.put("value", step.value());
+        texts.put("status", step.status());
+        texts.put("description", step.description());
+        if (step.condition() != null) {
+            texts.put("condition.left", step.condition().left());
+            texts.put("condition.right", step.condition().right());
+        }
+        texts.forEach((field, text) -> PlaceholderSyntax.problems(text).forEach(problem ->
+                problems.add(new FlowProblem(step.id(), field + ": " + problem))));
+    }
+
+    /** Each of a template's values, under the field it is at. */
+    private static void putEach(Map<String, String> texts, String field, io.reach.template.TemplateValues values) {
+        List<String> fields = values == null ? List.of() : values.fields(field);
+        for (int i = 0; i < fields.size(); i++) {
+            texts.put(fields.get(i), values.values().get(i));
         }
     }
 

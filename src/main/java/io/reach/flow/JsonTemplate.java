@@ -2,7 +2,6 @@ package io.reach.flow;
 
 import java.util.function.Function;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.io.JsonStringEncoder;
@@ -13,9 +12,6 @@ import tools.jackson.core.json.JsonFactory;
  * values hold: a contact named {@code Anne "Annie" O'Neil}, an address with a line break.
  */
 public final class JsonTemplate {
-
-    /** A placeholder of a flow's texts: {@code {{name | modifiers}}}; group 1 is what is between the braces. */
-    public static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^}]+?)\\s*}}");
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -28,7 +24,7 @@ public final class JsonTemplate {
      * {@code {"amount": {{amount}}}} sends a number; any other text goes in as a JSON string, and cannot add fields.
      */
     public static String fill(String template, Function<String, String> value) {
-        Matcher matcher = PLACEHOLDER.matcher(template);
+        Matcher matcher = PlaceholderSyntax.PLACEHOLDER.matcher(template);
         StringBuilder out = new StringBuilder(template.length() + 32);
         Strings strings = new Strings();
         int from = 0;

@@ -2,6 +2,7 @@ package io.reach.journey;
 
 import io.reach.contact.Contact;
 import io.reach.flow.JsonTemplate;
+import io.reach.flow.PlaceholderSyntax;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,7 +18,7 @@ import java.util.regex.Pattern;
  */
 final class Placeholders {
 
-    private static final Pattern PLACEHOLDER = JsonTemplate.PLACEHOLDER;
+    private static final Pattern PLACEHOLDER = PlaceholderSyntax.PLACEHOLDER;
 
     /** The text with its placeholders filled, and the placeholders that had no value. */
     record Filled(String text, List<String> missing) {
@@ -114,8 +115,8 @@ final class Placeholders {
         String textCase = "regular";
         for (int i = 1; i < parts.length; i++) {
             String modifier = parts[i].trim();
-            if (modifier.toLowerCase(Locale.ROOT).startsWith("default:")) {
-                fallback = modifier.substring("default:".length()).trim();
+            if (PlaceholderSyntax.isDefault(modifier)) {
+                fallback = modifier.substring(PlaceholderSyntax.DEFAULT.length()).trim();
             } else {
                 textCase = modifier;
             }

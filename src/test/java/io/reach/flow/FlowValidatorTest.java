@@ -559,6 +559,59 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesAPlaceholderThatIsNotClosedWhichWouldGoOutAsItIsWritten() {
+        String sms = "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\","
+                + "\"text\":%s,\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}";
+        assertOnlyProblem(check(sms.formatted("\"Hi {{contact.first_name}, your order is ready\"")), "a",
+                "text: '{{contact.first_name}, your order is ready' opens a placeholder with {{ that is not closed with }}");
+        assertOnlyProblem(check(sms.formatted("\"Hi {{contact.first_name, order {{order_id}} is ready\"")), "a",
+                "text: '{{contact.first_name, order ' opens a placeholder");
+        assertOnlyProblem(check(sms.formatted("\"Hi {{}}, and {{contact.first_name}}\"")), "a",
+                "text: '{{}}': a placeholder names its value first");
+        assertOnlyProblem(check(sms.formatted("\"Hi {{{contact.first_name}}}\"")), "a",
+                "text: '{{{contact.first_name}}': a placeholder holds no { or }");
+        // Closing braces alone are text (and a JSON body's objects end so).
+        assertThat(check(sms.formatted("\"Hi {{contact.first_name}} }} :-}}\""))).isEmpty();
+        // Every field that holds placeholders is read, each problem with its field.
+        List<FlowProblem> problems = check("""
+                {"id":"a","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                 "headerParameters":["{{order_id"],"bodyParameters":["{{contact.first_name}}","{{order_id}"],
+                 "buttonParameters":[{"index":0,"value":"{{code"}],"next":"f"},
+                {"id":"f","type":"fetch_variables","request":{"method":"POST","url":"http://127.0.0.1:9/{{id",
+                 "headers":{"X-Key":"{{key"},"body":"{\\"a\\":{\\"b\\":{{amount}}}}"},
+                 "branches":{"success":"c","failure":"c"}},
+                {"id":"c","type":"condition","condition":{"left":"{{x","operator":"equals","right":"{{y"},
+                 "branches":{"true":"r","false":"r"}},
+                {"id":"r","type":"add_report_row","status":"{{s","description":"{{d","next":"t"},
+                {"id":"t","type":"add_tag","tag":"{{t","next":"v"},
+                {"id":"v","type":"set_attribute","attribute":"city","value":"{{v","next":"e"},
+                {"id":"e","type":"end"}""");
+        assertThat(problems).extracting(p -> p.step() + " " + p.message().substring(0, p.message().indexOf(':')))
+                .containsExactly("a headerParameters[0]", "a bodyParameters[1]", "a buttonParameters[0].value",
+                        "f request.url", "f request.headers.X-Key", "c condition.left", "c condition.right", "r status",
+                        "r description", "t tag", "v value");
+    }
+
+    @Test
+    void namesAModifierThatIsNoneWithTheOneItIsClosestTo() {
+        String sms = "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\","
+                + "\"text\":%s,\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}";
+        assertOnlyProblem(check(sms.formatted("\"Hi {{contact.first_name | Capitalise}}\"")), "a",
+                "text: '{{contact.first_name | Capitalise}}': 'Capitalise' is not a modifier (did you mean CapitalizeFirst?);"
+                        + " the modifiers are CapitalizeFirst, CapitalizeAllFirst, UPPERCASE, lowercase, regular and default: text");
+        assertOnlyProblem(check(sms.formatted("\"Hi {{contact.first_name | uppercase}}\"")), "a",
+                "'uppercase' is not a modifier (did you mean UPPERCASE?)");
+        assertOnlyProblem(check(sms.formatted("\"Hi {{contact.first_name | default there}}\"")), "a",
+                "'default there' is not a modifier: a default is written default: text");
+        assertOnlyProblem(check(sms.formatted("\"Hi {{contact.first_name | shout}}\"")), "a",
+                "'shout' is not a modifier; the modifiers are");
+        assertOnlyProblem(check(sms.formatted("\"Hi {{contact.first_name |}}\"")), "a", "an empty modifier after |");
+        // Every modifier there is, the default's name in any case.
+        assertThat(check(sms.formatted("\"{{a | CapitalizeFirst}} {{b | CapitalizeAllFirst | Default: x}} {{c|UPPERCASE}}"
+                + " {{d | lowercase | default: }} {{ e | regular }}\""))).isEmpty();
+    }
+
+    @Test
     void refusesAFetchOfAHostTheSettingDoesNotAllowWhenItsHostIsWrittenOutNamingTheStep() {
         String fetch = "{\"id\":\"a\",\"type\":\"fetch_variables\",\"request\":{\"url\":\"%s\"},"
                 + "\"branches\":{\"success\":\"e\",\"failure\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}";

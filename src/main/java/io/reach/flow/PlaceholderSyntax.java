@@ -1,0 +1,114 @@
+package io.reach.flow;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * How a flow's texts write their placeholders, {@code {{name | modifier | default: text}}}, and what a document gets
+ * wrong in one: a placeholder that is not closed would go to every contact as it is written, braces and all, and a
+ * modifier misspelt would be passed over without a word.
+ */
+public final class PlaceholderSyntax {
+
+    /** A placeholder: {@code {{name | modifiers}}}; group 1 is what is between the braces. */
+    public static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^}]+?)\\s*}}");
+
+    /** The modifiers that set a value's case; {@code regular} leaves it as it is. */
+    public static final List<String> TEXT_CASES = List.of("CapitalizeFirst", "CapitalizeAllFirst", "UPPERCASE", "lowercase",
+            "regular");
+
+    /** The modifier that gives a value for an empty one: {@code default: text}, its name in any case. */
+    public static final String DEFAULT = "default:";
+
+    /** How much of a text a problem quotes. */
+    private static final int QUOTED = 60;
+
+    private PlaceholderSyntax() {}
+
+    /** Whether {@code modifier} (trimmed) is a {@code default: text}. */
+    public static boolean isDefault(String modifier) {
+        return modifier.toLowerCase(Locale.ROOT).startsWith(DEFAULT);
+    }
+
+    /**
+     * What is wrong with the placeholders of {@code text}, each said with the placeholder it is about: one opened with
+     * two braces and not closed with two before the next one opens or the text ends, one that names no value or holds
+     * a brace, a modifier that is none. Two closing braces alone are no placeholder's (a JSON body's objects end so).
+     */
+    static List<String> problems(String text) {
+        List<String> problems = new ArrayList<>();
+        if (text == null) {
+            return problems;
+        }
+        int open = text.indexOf("{{");
+        while (open >= 0) {
+            int close = text.indexOf("}}", open + 2);
+            int next = text.indexOf("{{", open + 2);
+            if (close < 0 || (next >= 0 && next < close)) {
+                problems.add(quote(text.substring(open, next < 0 ? text.length() : next)) + " opens a placeholder with {{"
+                        + " that is not closed with }}");
+                open = next;
+                continue;
+            }
+            String inner = text.substring(open + 2, close);
+            String placeholder = quote("{{" + inner + "}}");
+            String[] parts = inner.split("\\|", -1);
+            if (inner.contains("{") || inner.contains("}")) {
+                problems.add(placeholder + ": a placeholder holds no { or }");
+            } else if (parts[0].isBlank()) {
+                problems.add(placeholder + ": a placeholder names its value first, such as {{contact.first_name}}");
+            } else {
+                for (int i = 1; i < parts.length; i++) {
+                    String modifier = parts[i].strip();
+                    if (!isDefault(modifier) && !TEXT_CASES.contains(modifier)) {
+                        problems.add(placeholder + ": " + notAModifier(modifier));
+                    }
+                }
+            }
+            open = text.indexOf("{{", close + 2);
+        }
+        return problems;
+    }
+
+    private static String notAModifier(String modifier) {
+        if (modifier.isEmpty()) {
+            return "an empty modifier after |";
+        }
+        String lower = modifier.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("default")) {
+            return "'" + modifier + "' is not a modifier: a default is written default: text";
+        }
+        String known = "the modifiers are " + String.join(", ", TEXT_CASES) + " and " + DEFAULT + " text";
+        return closest(modifier).map(near -> "'" + modifier + "' is not a modifier (did you mean " + near + "?); " + known)
+                .orElse("'" + modifier + "' is not a modifier; " + known);
+    }
+
+    /**
+     * The text case {@code modifier} was most likely meant to be: the same in another case, else the one it is at
+     * most three edits from, whole or as the start of it ("Capitalise" → CapitalizeFirst).
+     */
+    private static java.util.Optional<String> closest(String modifier) {
+        String written = modifier.toLowerCase(Locale.ROOT);
+        var levenshtein = org.apache.commons.text.similarity.LevenshteinDistance.getDefaultInstance();
+        String best = null;
+        int bestDistance = 4;
+        for (String name : TEXT_CASES) {
+            String known = name.toLowerCase(Locale.ROOT);
+            int distance = written.equals(known) ? 0 : written.length() > 100 ? Integer.MAX_VALUE : levenshtein.apply(known, written);
+            if (written.length() >= 3 && written.length() < known.length()) {
+                distance = Math.min(distance, levenshtein.apply(known.substring(0, written.length()), written) + 1);
+            }
+            if (distance < bestDistance) {
+                best = name;
+                bestDistance = distance;
+            }
+        }
+        return java.util.Optional.ofNullable(best);
+    }
+
+    private static String quote(String text) {
+        return "'" + (text.length() > QUOTED ? text.substring(0, QUOTED) + "…" : text) + "'";
+    }
+}

@@ -89,6 +89,46 @@ final class FlowValidator {
         List<FlowProblem> warnings = new ArrayList<>(unapprovedTemplates(flow));
         warnings.addAll(otherAccountsTemplates(flow));
         warnings.addAll(textsBeforeAReply(flow));
+        warnings.addAll(placeholdersWithoutAValue(flow));
+        return warnings;
+    }
+
+    /**
+     * Placeholders that no journey of the flow fills, by what their names say, unless its start's variables are named
+     * so: a property of an event in a flow that starts otherwise ({@code {{event.order_id}}} in an API flow), or a
+     * contact's attribute, an event's property or a reply written with another word ({@code {{contacts.city}}}). A
+     * message with one and no default is blocked for every contact.
+     */
+    private static List<FlowProblem> placeholdersWithoutAValue(FlowDocument flow) {
+        List<FlowProblem> warnings = new ArrayList<>();
+        String entry = flow.entry() == null ? null : flow.entry().type();
+        Set<String> set = new HashSet<>(flow.variables() == null ? Set.of() : flow.variables().keySet());
+        for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
+            if (step != null && step.extract() != null) {
+                set.addAll(step.extract().keySet());
+            }
+        }
+        for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
+            if (step == null) {
+                continue;
+            }
+            textsWithPlaceholders(step).forEach((field, text) -> PlaceholderSyntax.names(text).forEach(name -> {
+                if (set.contains(name)) {
+                    return;
+                }
+                String word = name.contains(".") ? name.substring(0, name.indexOf('.')) : "";
+                if (name.startsWith("event.") && !"event".equals(entry) && entry != null) {
+                    warnings.add(new FlowProblem(step.id(), field + ": {{" + name + "}} is a property of the event that"
+                            + " started the journey, and this flow starts " + ("api".equals(entry) ? "through the API"
+                            : "on its audience") + ": it has no value unless the start's variables name " + name
+                            + " (a message without it, and without a default, is blocked)"));
+                } else {
+                    PlaceholderSyntax.meant(word).ifPresent(meant -> warnings.add(new FlowProblem(step.id(), field + ": {{"
+                            + name + "}} reads a variable of that name, which nothing in the flow sets (a start's variables could): did you mean {{"
+                            + meant + name.substring(word.length()) + "}}?")));
+                }
+            }));
+        }
         return warnings;
     }
 
@@ -538,6 +578,12 @@ final class FlowValidator {
 
     /** The placeholders of every text of the step that may hold them, as {@link PlaceholderSyntax} reads them. */
     private static void checkPlaceholders(FlowStep step, List<FlowProblem> problems) {
+        textsWithPlaceholders(step).forEach((field, text) -> PlaceholderSyntax.problems(text).forEach(problem ->
+                problems.add(new FlowProblem(step.id(), field + ": " + problem))));
+    }
+
+    /** Every text of the step that may hold placeholders, by its field ({@code bodyParameters[1]}); some null. */
+    private static Map<String, String> textsWithPlaceholders(FlowStep step) {
         Map<String, String> texts = new LinkedHashMap<>();
         texts.put("text", step.text());
         putEach(texts, "headerParameters", step.headerParameters());
@@ -561,8 +607,7 @@ final class FlowValidator {
             texts.put("condition.left", step.condition().left());
             texts.put("condition.right", step.condition().right());
         }
-        texts.forEach((field, text) -> PlaceholderSyntax.problems(text).forEach(problem ->
-                problems.add(new FlowProblem(step.id(), field + ": " + problem))));
+        return texts;
     }
 
     /** Each of a template's values, under the field it is at. */

@@ -72,6 +72,41 @@ public final class PlaceholderSyntax {
         return problems;
     }
 
+    /**
+     * The names of the values {@code text}'s placeholders read that have no default (one with a default is never
+     * empty), in their order.
+     */
+    static List<String> names(String text) {
+        List<String> names = new ArrayList<>();
+        if (text == null) {
+            return names;
+        }
+        java.util.regex.Matcher matcher = PLACEHOLDER.matcher(text);
+        while (matcher.find()) {
+            String[] parts = matcher.group(1).split("\\|");
+            if (java.util.Arrays.stream(parts).skip(1).map(String::strip).noneMatch(PlaceholderSyntax::isDefault)) {
+                names.add(parts[0].strip());
+            }
+        }
+        return names;
+    }
+
+    /** The words before a dot that name where a value comes from: a contact's attribute, an event's property, a reply. */
+    private static final List<String> SOURCES = List.of("contact", "event", "reply");
+
+    /**
+     * The source {@code word} (the part of a name before its first dot) was likely meant to be when it is none
+     * ("contacts", "Contact", "evnet" → contact, event), empty when it is one or is like none.
+     */
+    static java.util.Optional<String> meant(String word) {
+        if (word.isEmpty() || SOURCES.contains(word)) {
+            return java.util.Optional.empty();
+        }
+        String lower = word.toLowerCase(Locale.ROOT);
+        var levenshtein = org.apache.commons.text.similarity.LevenshteinDistance.getDefaultInstance();
+        return SOURCES.stream().filter(source -> lower.length() <= 20 && levenshtein.apply(source, lower) <= 2).findFirst();
+    }
+
     private static String notAModifier(String modifier) {
         if (modifier.isEmpty()) {
             return "an empty modifier after |";

@@ -433,6 +433,48 @@ class FlowValidatorTest {
     }
 
     @Test
+    void warnsOfAPlaceholderNoJourneyFillsByWhatItsNameSays() {
+        String sms = "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\","
+                + "\"text\":\"%s\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}";
+        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (entry, text) -> {
+            FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":" + entry + ",\"start\":\"a\",\"steps\":["
+                    + sms.formatted(text) + "]}", FlowDocument.class);
+            assertThat(validator.check(flow)).as("a valid flow").isEmpty();
+            return validator.warnings(flow);
+        };
+        String api = "{\"type\":\"api\"}";
+        String audience = "{\"type\":\"audience\",\"audience\":{}}";
+        String event = "{\"type\":\"event\",\"event\":\"order_ready\"}";
+
+        // An event's property in a flow that starts otherwise.
+        assertThat(warnings.apply(api, "Order {{event.order_id}} is ready")).singleElement().satisfies(warning -> {
+            assertThat(warning.step()).isEqualTo("a");
+            assertThat(warning.message()).isEqualTo("text: {{event.order_id}} is a property of the event that started the"
+                    + " journey, and this flow starts through the API: it has no value unless the start's variables name"
+                    + " event.order_id (a message without it, and without a default, is blocked)");
+        });
+        assertThat(warnings.apply(audience, "Order {{event.order_id}} is ready")).singleElement()
+                .satisfies(warning -> assertThat(warning.message()).contains("this flow starts on its audience"));
+        assertThat(warnings.apply(event, "Order {{event.order_id}} is ready")).isEmpty();
+        assertThat(warnings.apply(api, "Order {{event.order_id | default: soon}} is ready")).isEmpty();
+        // A source written with another word.
+        assertThat(warnings.apply(event, "Hi {{contacts.first_name}}, {{Event.order_id}} {{evnt.shop}} {{reply.text}}"))
+                .extracting(FlowProblem::message).containsExactly(
+                        "text: {{contacts.first_name}} reads a variable of that name, which nothing in the flow sets (a"
+                                + " start's variables could): did you mean {{contact.first_name}}?",
+                        "text: {{Event.order_id}} reads a variable of that name, which nothing in the flow sets (a start's"
+                                + " variables could): did you mean {{event.order_id}}?",
+                        "text: {{evnt.shop}} reads a variable of that name, which nothing in the flow sets (a start's"
+                                + " variables could): did you mean {{event.shop}}?");
+        // Variables of other names, and those the flow sets, are the author's.
+        assertThat(warnings.apply(api, "{{order_id}} {{cart.total}} {{contact.city}}")).isEmpty();
+        FlowDocument setting = JSON.readValue("{\"name\":\"t\",\"entry\":" + api + ",\"variables\":{\"event.order_id\":"
+                + "\"-\"},\"start\":\"a\",\"steps\":[" + sms.formatted("{{event.order_id}} {{contacts.x}}") + "]}", FlowDocument.class);
+        assertThat(validator.warnings(setting)).extracting(FlowProblem::message).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("text: {{contacts.x}}");
+    }
+
+    @Test
     void namesParametersTheTemplateDoesNotTake() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"order_ready\","
                 + "\"language\":\"en_US\",\"headerParameters\":[\"{{event.order_id}}\"],\"bodyParameters\":[\"{{event.order_id}}\"],"

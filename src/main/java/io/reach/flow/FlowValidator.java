@@ -108,12 +108,22 @@ final class FlowValidator {
                 set.addAll(step.extract().keySet());
             }
         }
+        Map<String, FlowStep> byId = stepsById(flow);
+        Set<String> beforeAReply = flow.start() == null || !byId.containsKey(flow.start()) ? Set.of()
+                : reachedBeforeAReply(flow.start(), byId, false);
         for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
             if (step == null) {
                 continue;
             }
             textsWithPlaceholders(step).forEach((field, text) -> PlaceholderSyntax.names(text).forEach(name -> {
                 if (set.contains(name)) {
+                    return;
+                }
+                if (name.startsWith("reply.") && beforeAReply.contains(step.id())) {
+                    warnings.add(new FlowProblem(step.id(), field + ": {{" + name + "}} is what the contact replied, and a"
+                            + " path from the start reaches this step before a wait_for_reply took a reply (through its"
+                            + " no_reply branch, or past none): there it has no value (a message without it, and without a"
+                            + " default, is blocked)"));
                     return;
                 }
                 String word = name.contains(".") ? name.substring(0, name.indexOf('.')) : "";
@@ -162,16 +172,36 @@ final class FlowValidator {
      * those branches.
      */
     List<FlowProblem> textsBeforeAReply(FlowDocument flow) {
-        Map<String, FlowStep> byId = new LinkedHashMap<>();
-        (flow.steps() == null ? List.<FlowStep>of() : flow.steps()).stream().filter(step -> step != null && step.id() != null)
-                .forEach(step -> byId.putIfAbsent(step.id(), step));
+        Map<String, FlowStep> byId = stepsById(flow);
         if (flow.start() == null || !byId.containsKey(flow.start())) {
             return List.of();
         }
-        Set<String> seen = walkFrom(flow.start(), byId, step -> {
-            boolean repliesOpenTheWindow = StepTypes.WAIT_FOR_REPLY.equals(step.type()) && (step.message() == null
+        Set<String> seen = reachedBeforeAReply(flow.start(), byId, true);
+        return byId.values().stream().filter(step -> StepTypes.SEND_TEXT.equals(step.type()) && seen.contains(step.id()))
+                .map(step -> new FlowProblem(step.id(), "a path from the start reaches this free-form text before the"
+                        + " contact has written (a quick reply or a text, taken by a wait_for_reply): WhatsApp takes one only"
+                        + " within 24 hours of the contact's last message, so there it is blocked unless the contact wrote"
+                        + " just before the journey started; send a template (send_whatsapp) on that path"))
+                .toList();
+    }
+
+    /** The steps by id, the first of each id (a step id used twice is a problem of its own). */
+    private static Map<String, FlowStep> stepsById(FlowDocument flow) {
+        Map<String, FlowStep> byId = new LinkedHashMap<>();
+        (flow.steps() == null ? List.<FlowStep>of() : flow.steps()).stream().filter(step -> step != null && step.id() != null)
+                .forEach(step -> byId.putIfAbsent(step.id(), step));
+        return byId;
+    }
+
+    /**
+     * The steps a path from {@code start} reaches before a {@code wait_for_reply} took a reply (passing one through its
+     * {@code no_reply} branch); {@code toWhatsApp}: only a reply to a WhatsApp message, or to any message, counts.
+     */
+    private static Set<String> reachedBeforeAReply(String start, Map<String, FlowStep> byId, boolean toWhatsApp) {
+        return walkFrom(start, byId, step -> {
+            boolean takesAReply = StepTypes.WAIT_FOR_REPLY.equals(step.type()) && (!toWhatsApp || step.message() == null
                     || byId.containsKey(step.message()) && WHATSAPP_SENDS.contains(byId.get(step.message()).type()));
-            if (!repliesOpenTheWindow || step.branches() == null) {
+            if (!takesAReply || step.branches() == null) {
                 return targets(step);
             }
             List<String> targets = new ArrayList<>(step.next() == null ? List.of() : List.of(step.next()));
@@ -180,12 +210,6 @@ final class FlowValidator {
             }
             return targets;
         });
-        return byId.values().stream().filter(step -> StepTypes.SEND_TEXT.equals(step.type()) && seen.contains(step.id()))
-                .map(step -> new FlowProblem(step.id(), "a path from the start reaches this free-form text before the"
-                        + " contact has written (a quick reply or a text, taken by a wait_for_reply): WhatsApp takes one only"
-                        + " within 24 hours of the contact's last message, so there it is blocked unless the contact wrote"
-                        + " just before the journey started; send a template (send_whatsapp) on that path"))
-                .toList();
     }
 
     /**

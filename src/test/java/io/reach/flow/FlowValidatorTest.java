@@ -458,7 +458,7 @@ class FlowValidatorTest {
         assertThat(warnings.apply(event, "Order {{event.order_id}} is ready")).isEmpty();
         assertThat(warnings.apply(api, "Order {{event.order_id | default: soon}} is ready")).isEmpty();
         // A source written with another word.
-        assertThat(warnings.apply(event, "Hi {{contacts.first_name}}, {{Event.order_id}} {{evnt.shop}} {{reply.text}}"))
+        assertThat(warnings.apply(event, "Hi {{contacts.first_name}}, {{Event.order_id}} {{evnt.shop}}"))
                 .extracting(FlowProblem::message).containsExactly(
                         "text: {{contacts.first_name}} reads a variable of that name, which nothing in the flow sets (a"
                                 + " start's variables could): did you mean {{contact.first_name}}?",
@@ -472,6 +472,36 @@ class FlowValidatorTest {
                 + "\"-\"},\"start\":\"a\",\"steps\":[" + sms.formatted("{{event.order_id}} {{contacts.x}}") + "]}", FlowDocument.class);
         assertThat(validator.warnings(setting)).extracting(FlowProblem::message).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .startsWith("text: {{contacts.x}}");
+    }
+
+    @Test
+    void warnsOfAReplyReadOnAPathThatTookNoReplyBeforeIt() {
+        String ask = "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\","
+                + "\"text\":\"Reply with your size\",\"next\":\"wait\"},"
+                + "{\"id\":\"wait\",\"type\":\"wait_for_reply\",\"message\":\"a\",\"timeout\":\"P1D\","
+                + "\"branches\":{\"any_text\":\"thanks\",\"no_reply\":\"%s\"}},"
+                + "{\"id\":\"thanks\",\"type\":\"add_report_row\",\"status\":\"size {{reply.text}}\",\"next\":\"e\"},"
+                + "{\"id\":\"e\",\"type\":\"end\"}";
+        String reminder = ",{\"id\":\"reminder\",\"type\":\"add_report_row\",\"status\":\"%s\",\"next\":\"e\"}";
+        java.util.function.Function<String, List<FlowProblem>> warnings = steps -> {
+            FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
+                    + steps + "]}", FlowDocument.class);
+            assertThat(validator.check(flow)).as("a valid flow").isEmpty();
+            return validator.warnings(flow);
+        };
+
+        // After the reply: it has one. On the no-reply branch: none.
+        assertThat(warnings.apply(ask.formatted("reminder") + reminder.formatted("-"))).isEmpty();
+        assertThat(warnings.apply(ask.formatted("reminder") + reminder.formatted("no size, {{reply.text}}"))).singleElement().satisfies(warning -> {
+            assertThat(warning.step()).isEqualTo("reminder");
+            assertThat(warning.message()).isEqualTo("status: {{reply.text}} is what the contact replied, and a path from the"
+                    + " start reaches this step before a wait_for_reply took a reply (through its no_reply branch, or past"
+                    + " none): there it has no value (a message without it, and without a default, is blocked)");
+        });
+        assertThat(warnings.apply(ask.formatted("reminder") + reminder.formatted("no size, {{reply.text | default: none}}")))
+                .isEmpty();
+        // A step reached both after a reply and without one.
+        assertThat(warnings.apply(ask.formatted("thanks"))).extracting(FlowProblem::step).containsExactly("thanks");
     }
 
     @Test

@@ -109,14 +109,29 @@ final class FlowValidator {
             }
         }
         Map<String, FlowStep> byId = stepsById(flow);
-        Set<String> beforeAReply = flow.start() == null || !byId.containsKey(flow.start()) ? Set.of()
-                : reachedBeforeAReply(flow.start(), byId, false);
+        boolean started = flow.start() != null && byId.containsKey(flow.start());
+        Set<String> beforeAReply = started ? reachedBeforeAReply(flow.start(), byId, false) : Set.of();
+        // Per variable that only fetches set: the steps a path reaches before any of them succeeded.
+        Map<String, Set<String>> beforeAFetch = new HashMap<>();
+        java.util.function.Function<String, Set<String>> fetchedBefore = name -> beforeAFetch.computeIfAbsent(name, n ->
+                !started || flow.variables() != null && flow.variables().containsKey(n) ? Set.of()
+                        : walkFrom(flow.start(), byId, step -> fetches(step, n) && step.branches() != null
+                                ? step.branches().entrySet().stream().filter(b -> !"success".equals(b.getKey()))
+                                        .map(Map.Entry::getValue).toList()
+                                : targets(step)));
         for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
             if (step == null) {
                 continue;
             }
             textsWithPlaceholders(step).forEach((field, text) -> PlaceholderSyntax.names(text).forEach(name -> {
                 if (set.contains(name)) {
+                    if (fetchedBefore.apply(name).contains(step.id())) {
+                        warnings.add(new FlowProblem(step.id(), field + ": {{" + name + "}} is set by "
+                                + byId.values().stream().filter(f -> fetches(f, name)).map(FlowStep::id).collect(
+                                        java.util.stream.Collectors.joining(", ")) + " when it succeeds, and a path from"
+                                + " the start reaches this step before any did: there it has no value unless the start's"
+                                + " variables give it (a message without it, and without a default, is blocked)"));
+                    }
                     return;
                 }
                 if (name.startsWith("reply.") && beforeAReply.contains(step.id())) {
@@ -183,6 +198,11 @@ final class FlowValidator {
                         + " within 24 hours of the contact's last message, so there it is blocked unless the contact wrote"
                         + " just before the journey started; send a template (send_whatsapp) on that path"))
                 .toList();
+    }
+
+    /** Whether {@code step} is a fetch_variables step that sets {@code variable} when it succeeds. */
+    private static boolean fetches(FlowStep step, String variable) {
+        return StepTypes.FETCH_VARIABLES.equals(step.type()) && step.extract() != null && step.extract().containsKey(variable);
     }
 
     /** The steps by id, the first of each id (a step id used twice is a problem of its own). */

@@ -505,6 +505,35 @@ class FlowValidatorTest {
     }
 
     @Test
+    void warnsOfAFetchedVariableReadOnAPathWhereItsFetchHasNotSucceeded() {
+        String steps = "{\"id\":\"a\",\"type\":\"fetch_variables\",\"request\":{\"url\":\"http://127.0.0.1:9/orders/{{order}}\"},"
+                + "\"extract\":{\"total\":\"/total\"},\"branches\":{\"success\":\"paid\",\"failure\":\"%s\"}},"
+                + "{\"id\":\"paid\",\"type\":\"add_report_row\",\"status\":\"paid {{total}}\",\"next\":\"e\"},"
+                + "{\"id\":\"unknown\",\"type\":\"add_report_row\",\"status\":\"%s\",\"next\":\"e\"},"
+                + "{\"id\":\"e\",\"type\":\"end\"}";
+        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (variables, filled) -> {
+            FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"}," + variables
+                    + "\"start\":\"a\",\"steps\":[" + filled + "]}", FlowDocument.class);
+            assertThat(validator.check(flow)).as("a valid flow").isEmpty();
+            return validator.warnings(flow);
+        };
+
+        assertThat(warnings.apply("", steps.formatted("unknown", "no total"))).isEmpty();
+        assertThat(warnings.apply("", steps.formatted("unknown", "total {{total}}"))).singleElement().satisfies(warning -> {
+            assertThat(warning.step()).isEqualTo("unknown");
+            assertThat(warning.message()).isEqualTo("status: {{total}} is set by a when it succeeds, and a path from the start"
+                    + " reaches this step before any did: there it has no value unless the start's variables give it (a"
+                    + " message without it, and without a default, is blocked)");
+        });
+        assertThat(warnings.apply("", steps.formatted("unknown", "total {{total | default: unknown}}"))).isEmpty();
+        // A value the document gives every journey first.
+        assertThat(warnings.apply("\"variables\":{\"total\":\"0\"},", steps.formatted("unknown", "total {{total}}"))).isEmpty();
+        // Reached after the success and after the failure.
+        assertThat(warnings.apply("", steps.formatted("paid", "-").replace("{\"id\":\"unknown\",\"type\":\"add_report_row\","
+                + "\"status\":\"-\",\"next\":\"e\"},", ""))).extracting(FlowProblem::step).containsExactly("paid");
+    }
+
+    @Test
     void namesParametersTheTemplateDoesNotTake() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"order_ready\","
                 + "\"language\":\"en_US\",\"headerParameters\":[\"{{event.order_id}}\"],\"bodyParameters\":[\"{{event.order_id}}\"],"

@@ -83,7 +83,8 @@ final class FlowValidator {
 
     /**
      * What will not stop a valid flow from being published but will keep some of its sends from going out: its
-     * {@link #unapprovedTemplates}, its {@link #otherAccountsTemplates}, and its {@link #textsBeforeAReply}.
+     * {@link #unapprovedTemplates}, its {@link #otherAccountsTemplates}, its {@link #textsBeforeAReply}, and its
+     * {@link #placeholdersWithoutAValue}.
      */
     List<FlowProblem> warnings(FlowDocument flow) {
         List<FlowProblem> warnings = new ArrayList<>(unapprovedTemplates(flow));
@@ -94,10 +95,11 @@ final class FlowValidator {
     }
 
     /**
-     * Placeholders that no journey of the flow fills, by what their names say, unless its start's variables are named
-     * so: a property of an event in a flow that starts otherwise ({@code {{event.order_id}}} in an API flow), or a
-     * contact's attribute, an event's property or a reply written with another word ({@code {{contacts.city}}}). A
-     * message with one and no default is blocked for every contact.
+     * Placeholders without a default that journeys reach with no value, unless their start's variables are named so:
+     * a variable only fetches set, in a step a path reaches before any of them succeeded; a reply, in a step a path
+     * reaches before a reply was taken; a property of an event in a flow that starts otherwise
+     * ({@code {{event.order_id}}} in an API flow); a contact's attribute, an event's property or a reply written with
+     * another word ({@code {{contacts.city}}}). A message with one is blocked there.
      */
     private static List<FlowProblem> placeholdersWithoutAValue(FlowDocument flow) {
         List<FlowProblem> warnings = new ArrayList<>();
@@ -149,8 +151,8 @@ final class FlowValidator {
                             + " (a message without it, and without a default, is blocked)"));
                 } else {
                     PlaceholderSyntax.meant(word).ifPresent(meant -> warnings.add(new FlowProblem(step.id(), field + ": {{"
-                            + name + "}} reads a variable of that name, which nothing in the flow sets (a start's variables could): did you mean {{"
-                            + meant + name.substring(word.length()) + "}}?")));
+                            + name + "}} reads a variable of that name, which nothing in the flow sets (a start's variables"
+                            + " could): did you mean {{" + meant + name.substring(word.length()) + "}}?")));
                 }
             }));
         }

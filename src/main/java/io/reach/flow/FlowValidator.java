@@ -58,6 +58,11 @@ final class FlowValidator {
         default Optional<String> otherAccountOf(String sender, String name, String language) {
             return Optional.empty();
         }
+
+        /** The buttons of the template its sender sends, in their order; empty when none is registered. */
+        default Optional<List<io.reach.template.TemplateButton>> buttonsOf(String sender, String name, String language) {
+            return Optional.empty();
+        }
     }
 
     /** The steps whose message is a WhatsApp one: a reply to it opens the contact's 24-hour window. */
@@ -91,7 +96,67 @@ final class FlowValidator {
         warnings.addAll(otherAccountsTemplates(flow));
         warnings.addAll(textsBeforeAReply(flow));
         warnings.addAll(placeholdersWithoutAValue(flow));
+        warnings.addAll(payloadsNoReplyCarries(flow));
         return warnings;
+    }
+
+    /**
+     * The branches of a {@code wait_for_reply} on a message that no reply to it can take: a payload that none of its
+     * template's quick replies carries (the payload a send gives a button, else the button's text), or any payload
+     * on a message without buttons (an SMS, a free-form text). Its journeys would wait for their timeout instead.
+     */
+    private List<FlowProblem> payloadsNoReplyCarries(FlowDocument flow) {
+        List<FlowProblem> warnings = new ArrayList<>();
+        Map<String, FlowStep> byId = stepsById(flow);
+        for (FlowStep wait : byId.values()) {
+            if (!StepTypes.WAIT_FOR_REPLY.equals(wait.type()) || wait.branches() == null || !byId.containsKey(wait.message())) {
+                continue;
+            }
+            List<String> payloads = wait.branches().keySet().stream().filter(key -> !Set.of(StepTypes.ANY_TEXT,
+                    StepTypes.NO_REPLY, "timeout").contains(key)).toList();
+            FlowStep sent = byId.get(wait.message());
+            if (payloads.isEmpty()) {
+                continue;
+            }
+            if (StepTypes.SEND_SMS.equals(sent.type()) || StepTypes.SEND_TEXT.equals(sent.type())) {
+                String what = StepTypes.SEND_SMS.equals(sent.type()) ? "an SMS" : "a free-form text";
+                payloads.forEach(payload -> warnings.add(new FlowProblem(wait.id(), "branch '" + payload + "': " + sent.id()
+                        + " sends " + what + ", which has no quick replies: no reply to it carries a payload, so the branch"
+                        + " is never taken (a typed answer takes any_text)")));
+            } else if (StepTypes.SEND_WHATSAPP.equals(sent.type()) && !blank(sent.template()) && !blank(sent.language())) {
+                templates.buttonsOf(sent.sender(), sent.template(), sent.language())
+                        .flatMap(buttons -> quickReplyPayloads(sent, buttons))
+                        .ifPresent(carried -> payloads.stream().filter(payload -> !carried.contains(payload)).forEach(payload ->
+                                warnings.add(new FlowProblem(wait.id(), "branch '" + payload + "' is no payload of the quick"
+                                        + " replies of " + sent.id() + " (" + (carried.isEmpty() ? "template " + sent.template()
+                                        + " has none" : String.join(", ", carried)) + ")" + carried.stream()
+                                        .filter(payload::equalsIgnoreCase).findFirst().map(near -> ": did you mean " + near + "?")
+                                        .orElse("") + "; no reply takes it"))));
+            }
+        }
+        return warnings;
+    }
+
+    /**
+     * The payloads the quick replies of a send's template carry: the one the send gives each (buttonParameters), else
+     * its text; empty when one is a placeholder's, known only per contact.
+     */
+    private static Optional<List<String>> quickReplyPayloads(FlowStep send, List<io.reach.template.TemplateButton> buttons) {
+        List<String> payloads = new ArrayList<>();
+        for (int i = 0; i < buttons.size(); i++) {
+            if (!buttons.get(i).isQuickReplyButton()) {
+                continue;
+            }
+            int index = i;
+            String given = send.buttonParameters() == null ? null : send.buttonParameters().stream()
+                    .filter(parameter -> parameter != null && parameter.index() != null && parameter.index() == index)
+                    .map(io.reach.template.ButtonParameter::value).findFirst().orElse(null);
+            if (given != null && given.contains("{{")) {
+                return Optional.empty();
+            }
+            payloads.add(given != null ? given : buttons.get(i).text());
+        }
+        return Optional.of(payloads);
     }
 
     /**

@@ -95,6 +95,11 @@ public class Flows {
                         .map(io.reach.template.Template::wabaId).filter(owner -> !owner.equals(account));
             }
 
+            @Override
+            public Optional<List<io.reach.template.TemplateButton>> buttonsOf(String sender, String name, String language) {
+                return templates.find(wabaOf(sender), name, language).map(io.reach.template.Template::buttons);
+            }
+
             /** The account whose templates a sender (a name or id) sends: none known, any account's. */
             private String wabaOf(String sender) {
                 return sender == null ? null : senders.resolve(sender).map(account -> account.sender().wabaId()).orElse(null);

@@ -534,6 +534,56 @@ class FlowValidatorTest {
     }
 
     @Test
+    void warnsOfAReplyBranchNoReplyToItsMessageCanTake() {
+        // order_ready's buttons: a quick reply "Yes", a URL, a quick reply "No".
+        FlowValidator withButtons = new FlowValidator(new FlowValidator.TemplateCheck() {
+            @Override
+            public java.util.Optional<List<String>> problems(String sender, String name, String language, TemplateParameters parameters) {
+                return java.util.Optional.of(List.of());
+            }
+
+            @Override
+            public java.util.Optional<List<io.reach.template.TemplateButton>> buttonsOf(String sender, String name, String language) {
+                return java.util.Optional.of(List.of(new io.reach.template.TemplateButton("QUICK_REPLY", "Yes", null, null, null),
+                        new io.reach.template.TemplateButton("URL", "Track", "https://shop.example/{{1}}", null, null),
+                        new io.reach.template.TemplateButton("QUICK_REPLY", "No", null, null, null)));
+            }
+        }, sender -> java.util.Optional.of(sender.equals("sandbox-sms") ? "sms" : "whatsapp"), new FetchHosts(List.of("127.0.0.1")));
+        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (send, branches) -> {
+            FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
+                    + send + ",{\"id\":\"wait\",\"type\":\"wait_for_reply\",\"message\":\"a\",\"timeout\":\"P1D\","
+                    + "\"branches\":{" + branches + ",\"no_reply\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}]}", FlowDocument.class);
+            assertThat(withButtons.check(flow)).as("a valid flow").isEmpty();
+            return withButtons.warnings(flow);
+        };
+        String template = "{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"order_ready\","
+                + "\"language\":\"en_US\"%s,\"next\":\"wait\"}";
+        String payloads = ",\"buttonParameters\":[{\"index\":0,\"value\":\"YES\"},{\"index\":1,\"value\":\"A-1\"},"
+                + "{\"index\":2,\"value\":\"%s\"}]";
+
+        // Without payloads given, a quick reply carries its text.
+        assertThat(warnings.apply(template.formatted(""), "\"Yes\":\"e\",\"No\":\"e\",\"any_text\":\"e\"")).isEmpty();
+        assertThat(warnings.apply(template.formatted(""), "\"YES\":\"e\",\"Maybe\":\"e\"")).extracting(FlowProblem::message)
+                .containsExactly("branch 'YES' is no payload of the quick replies of a (Yes, No): did you mean Yes?; no reply takes it",
+                        "branch 'Maybe' is no payload of the quick replies of a (Yes, No); no reply takes it");
+        // With payloads given, those; the URL button's value is none.
+        assertThat(warnings.apply(template.formatted(payloads.formatted("NO")), "\"YES\":\"e\",\"NO\":\"e\"")).isEmpty();
+        assertThat(warnings.apply(template.formatted(payloads.formatted("NO")), "\"A-1\":\"e\"")).singleElement()
+                .satisfies(warning -> {
+                    assertThat(warning.step()).isEqualTo("wait");
+                    assertThat(warning.message()).isEqualTo("branch 'A-1' is no payload of the quick replies of a (YES, NO);"
+                            + " no reply takes it");
+                });
+        // A payload a placeholder gives is known per contact.
+        assertThat(warnings.apply(template.formatted(payloads.formatted("{{answer}}")), "\"Maybe\":\"e\"")).isEmpty();
+        // An SMS has no quick replies.
+        assertThat(warnings.apply("{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\","
+                + "\"text\":\"Reply YES\",\"next\":\"wait\"}", "\"YES\":\"e\",\"any_text\":\"e\"")).singleElement()
+                .satisfies(warning -> assertThat(warning.message()).isEqualTo("branch 'YES': a sends an SMS, which has no quick"
+                        + " replies: no reply to it carries a payload, so the branch is never taken (a typed answer takes any_text)"));
+    }
+
+    @Test
     void namesParametersTheTemplateDoesNotTake() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"order_ready\","
                 + "\"language\":\"en_US\",\"headerParameters\":[\"{{event.order_id}}\"],\"bodyParameters\":[\"{{event.order_id}}\"],"

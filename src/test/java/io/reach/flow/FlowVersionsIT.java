@@ -111,6 +111,31 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void warnsOfAQuickReplyBranchThatNoButtonOfTheRegisteredTemplateCarries() {
+        String template = "pickup_question_" + FLOWS.incrementAndGet();
+        assertThat(api.post("/api/v1/templates", java.util.Map.of("name", template, "language", "en_US", "category", "utility",
+                "status", "APPROVED", "components", java.util.List.of(java.util.Map.of("type", "BODY", "text", "Pick it up today?"),
+                        java.util.Map.of("type", "BUTTONS", "buttons", java.util.List.of(
+                                java.util.Map.of("type", "QUICK_REPLY", "text", "Yes"),
+                                java.util.Map.of("type", "QUICK_REPLY", "text", "No"))))))
+                .status()).isEqualTo(201);
+        String flow = """
+                {"name":"asks-%s","entry":{"type":"api"},"start":"ask","steps":[
+                 {"id":"ask","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"en_US","next":"wait"},
+                 {"id":"wait","type":"wait_for_reply","message":"ask","timeout":"P1D",
+                  "branches":{"%s":"end","No":"end","no_reply":"end"}},
+                 {"id":"end","type":"end"}]}""";
+
+        Api.Response checked = api.post("/api/v1/flows/validate", flow.formatted(template, template, "YES"));
+        assertThat(checked.json().path("valid").asBoolean()).as(checked.body()).isTrue();
+        assertThat(checked.json().path("warnings")).extracting(w -> w.path("step").asString() + ": " + w.path("message").asString())
+                .containsExactly("wait: branch 'YES' is no payload of the quick replies of ask (Yes, No): did you mean Yes?;"
+                        + " no reply takes it");
+        Api.Response fitting = api.post("/api/v1/flows/validate", flow.formatted(template, template, "Yes"));
+        assertThat(fitting.json().path("warnings").isEmpty()).as(fitting.body()).isTrue();
+    }
+
+    @Test
     void warnsOfATemplateMetaHasNotApprovedAndNamesTheLanguagesOfOneMisspelt() {
         String template = "in_review_" + FLOWS.incrementAndGet();
         assertThat(api.post("/api/v1/templates", java.util.Map.of("name", template, "language", "en_US", "category", "utility",

@@ -97,6 +97,33 @@ final class FlowValidator {
         warnings.addAll(textsBeforeAReply(flow));
         warnings.addAll(placeholdersWithoutAValue(flow));
         warnings.addAll(payloadsNoReplyCarries(flow));
+        warnings.addAll(statusesThatDecideNothing(flow));
+        return warnings;
+    }
+
+    /**
+     * A {@code branch_on_status} without a timeout that has no branch for a message that gets through (sent or
+     * delivered; read alone leaves those not read) or none for one that does not (failed, blocked): no status of such a
+     * message decides it, and its journey waits at the step for ever (the common "on failed, send an SMS" leaves every
+     * delivered one there).
+     */
+    private static List<FlowProblem> statusesThatDecideNothing(FlowDocument flow) {
+        List<FlowProblem> warnings = new ArrayList<>();
+        for (FlowStep step : stepsById(flow).values()) {
+            if (!StepTypes.BRANCH_ON_STATUS.equals(step.type()) || step.timeout() != null || step.branches() == null) {
+                continue;
+            }
+            Set<String> branches = step.branches().keySet();
+            if (branches.stream().noneMatch(Set.of("sent", "delivered")::contains)) {
+                warnings.add(new FlowProblem(step.id(), "no sent or delivered branch and no timeout: a journey whose message"
+                        + " gets through" + (branches.contains("read") ? " and is not read" : "") + " waits here for ever;"
+                        + " add a sent or delivered branch, or a timeout"));
+            }
+            if (branches.stream().noneMatch(Set.of("failed", "blocked")::contains)) {
+                warnings.add(new FlowProblem(step.id(), "no failed branch and no timeout: a journey whose message fails, or"
+                        + " that Reach blocks, waits here for ever; add a failed branch, or a timeout"));
+            }
+        }
         return warnings;
     }
 

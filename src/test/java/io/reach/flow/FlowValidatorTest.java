@@ -584,6 +584,34 @@ class FlowValidatorTest {
     }
 
     @Test
+    void warnsOfAStatusBranchWithoutTimeoutThatNoOutcomeOfOneKindDecides() {
+        java.util.function.Function<String, List<FlowProblem>> warnings = branches -> {
+            FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
+                    + "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\",\"text\":\"hi\","
+                    + "\"next\":\"b\"},{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\"" + branches + "},"
+                    + "{\"id\":\"e\",\"type\":\"end\"}]}", FlowDocument.class);
+            assertThat(validator.check(flow)).as("a valid flow").isEmpty();
+            return validator.warnings(flow);
+        };
+
+        // "On failed, an SMS": every message that gets through would leave its journey waiting.
+        assertThat(warnings.apply(",\"branches\":{\"failed\":\"e\"}")).singleElement().satisfies(warning -> {
+            assertThat(warning.step()).isEqualTo("b");
+            assertThat(warning.message()).isEqualTo("no sent or delivered branch and no timeout: a journey whose message"
+                    + " gets through waits here for ever; add a sent or delivered branch, or a timeout");
+        });
+        // "When read, ask": one delivered and never read waits too.
+        assertThat(warnings.apply(",\"branches\":{\"read\":\"e\",\"failed\":\"e\"}")).extracting(FlowProblem::message)
+                .containsExactly("no sent or delivered branch and no timeout: a journey whose message gets through and is"
+                        + " not read waits here for ever; add a sent or delivered branch, or a timeout");
+        assertThat(warnings.apply(",\"branches\":{\"delivered\":\"e\"}")).extracting(FlowProblem::message)
+                .containsExactly("no failed branch and no timeout: a journey whose message fails, or that Reach blocks,"
+                        + " waits here for ever; add a failed branch, or a timeout");
+        assertThat(warnings.apply(",\"branches\":{\"delivered\":\"e\",\"blocked\":\"e\"}")).isEmpty();
+        assertThat(warnings.apply(",\"timeout\":\"PT1H\",\"branches\":{\"failed\":\"e\",\"timeout\":\"e\"}")).isEmpty();
+    }
+
+    @Test
     void namesParametersTheTemplateDoesNotTake() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"order_ready\","
                 + "\"language\":\"en_US\",\"headerParameters\":[\"{{event.order_id}}\"],\"bodyParameters\":[\"{{event.order_id}}\"],"

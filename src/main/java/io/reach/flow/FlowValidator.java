@@ -58,6 +58,11 @@ final class FlowValidator {
             return Optional.empty();
         }
 
+        /** The category (marketing, utility, authentication) of the template its sender sends; empty when none is registered. */
+        default Optional<String> categoryOf(String sender, String name, String language) {
+            return Optional.empty();
+        }
+
         /** The buttons of the template its sender sends, in their order; empty when none is registered. */
         default Optional<List<io.reach.template.TemplateButton>> buttonsOf(String sender, String name, String language) {
             return Optional.empty();

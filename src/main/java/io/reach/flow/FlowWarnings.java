@@ -5,6 +5,7 @@ import static io.reach.flow.FlowValidator.targets;
 import static io.reach.flow.FlowValidator.textsWithPlaceholders;
 import static io.reach.flow.FlowValidator.walkFrom;
 
+import io.reach.shared.MessageCategory;
 import io.reach.template.Template;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,8 +34,8 @@ final class FlowWarnings {
 
     /**
      * Every warning of the flow: its {@link #unapprovedTemplates}, its {@link #otherAccountsTemplates}, its
-     * {@link #textsBeforeAReply}, its {@link #placeholdersWithoutAValue}, its {@link #payloadsNoReplyCarries}, and its
-     * {@link #statusesThatDecideNothing}.
+     * {@link #textsBeforeAReply}, its {@link #placeholdersWithoutAValue}, its {@link #payloadsNoReplyCarries}, its
+     * {@link #statusesThatDecideNothing}, and its {@link #marketingToAnAudienceWithoutItsConsent}.
      */
     List<FlowProblem> of(FlowDocument flow) {
         List<FlowProblem> warnings = new ArrayList<>(unapprovedTemplates(flow));
@@ -43,7 +44,38 @@ final class FlowWarnings {
         warnings.addAll(placeholdersWithoutAValue(flow));
         warnings.addAll(payloadsNoReplyCarries(flow));
         warnings.addAll(statusesThatDecideNothing(flow));
+        warnings.addAll(marketingToAnAudienceWithoutItsConsent(flow));
         return warnings;
+    }
+
+    /**
+     * A marketing message (a template of that category, an SMS or a call of it) in an audience flow whose audience
+     * does not require marketing consent: a launch reaches every contact of the audience, and those who did not agree
+     * to marketing have the message blocked (a broadcast to everyone is mostly blocked).
+     */
+    private List<FlowProblem> marketingToAnAudienceWithoutItsConsent(FlowDocument flow) {
+        FlowDocument.Entry entry = flow.entry();
+        if (entry == null || !"audience".equals(entry.type()) || entry.audience() != null
+                && isMarketing(entry.audience().consent())) {
+            return List.of();
+        }
+        List<FlowProblem> warnings = new ArrayList<>();
+        for (FlowStep step : stepsById(flow).values()) {
+            String category = StepTypes.SEND_WHATSAPP.equals(step.type()) && !blank(step.template()) && !blank(step.language())
+                    ? templates.categoryOf(step.sender(), step.template(), step.language()).orElse(null)
+                    : StepTypes.SEND_SMS.equals(step.type()) || StepTypes.VOICE_CALL.equals(step.type()) ? step.category() : null;
+            if (isMarketing(category)) {
+                warnings.add(new FlowProblem(step.id(), "a marketing message" + (step.template() == null ? "" : " (template "
+                        + step.template() + ")") + " to an audience that does not require marketing consent: its contacts"
+                        + " who did not agree to marketing have it blocked; add \"consent\": \"marketing\" to the audience"
+                        + " to launch it to those who did"));
+            }
+        }
+        return warnings;
+    }
+
+    private static boolean isMarketing(String category) {
+        return MessageCategory.parse(category).filter(MessageCategory.MARKETING::equals).isPresent();
     }
 
     /**

@@ -96,6 +96,11 @@ public class Flows {
             }
 
             @Override
+            public Optional<String> categoryOf(String sender, String name, String language) {
+                return templates.find(wabaOf(sender), name, language).map(template -> template.category().wireName());
+            }
+
+            @Override
             public Optional<List<io.reach.template.TemplateButton>> buttonsOf(String sender, String name, String language) {
                 return templates.find(wabaOf(sender), name, language).map(io.reach.template.Template::buttons);
             }

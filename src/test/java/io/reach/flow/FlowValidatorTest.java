@@ -612,6 +612,44 @@ class FlowValidatorTest {
     }
 
     @Test
+    void warnsOfAMarketingMessageToAnAudienceThatDoesNotRequireMarketingConsent() {
+        FlowValidator withCategories = new FlowValidator(new FlowValidator.TemplateCheck() {
+            @Override
+            public java.util.Optional<List<String>> problems(String sender, String name, String language, TemplateParameters parameters) {
+                return java.util.Optional.of(List.of());
+            }
+
+            @Override
+            public java.util.Optional<String> categoryOf(String sender, String name, String language) {
+                return java.util.Optional.of(name.equals("spring_sale") ? "marketing" : "utility");
+            }
+        }, sender -> java.util.Optional.of(sender.equals("sandbox-sms") ? "sms" : "whatsapp"), new FetchHosts(List.of("127.0.0.1")));
+        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (audience, send) -> {
+            FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"audience\",\"audience\":" + audience
+                    + "},\"start\":\"a\",\"steps\":[" + send + ",{\"id\":\"e\",\"type\":\"end\"}]}", FlowDocument.class);
+            assertThat(withCategories.check(flow)).as("a valid flow").isEmpty();
+            return withCategories.warnings(flow);
+        };
+        String template = "{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"%s\","
+                + "\"language\":\"en_US\",\"next\":\"e\"}";
+        String sms = "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"%s\","
+                + "\"text\":\"Sale!\",\"next\":\"e\"}";
+
+        assertThat(warnings.apply("{\"tags\":[\"vip\"]}", template.formatted("spring_sale"))).singleElement()
+                .satisfies(warning -> {
+                    assertThat(warning.step()).isEqualTo("a");
+                    assertThat(warning.message()).isEqualTo("a marketing message (template spring_sale) to an audience that"
+                            + " does not require marketing consent: its contacts who did not agree to marketing have it"
+                            + " blocked; add \"consent\": \"marketing\" to the audience to launch it to those who did");
+                });
+        assertThat(warnings.apply("{\"consent\":\"utility\"}", sms.formatted("Marketing"))).extracting(FlowProblem::message)
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).startsWith("a marketing message to an audience");
+        assertThat(warnings.apply("{\"tags\":[\"vip\"],\"consent\":\"marketing\"}", template.formatted("spring_sale"))).isEmpty();
+        assertThat(warnings.apply("{}", template.formatted("order_ready"))).isEmpty();
+        assertThat(warnings.apply("{}", sms.formatted("utility"))).isEmpty();
+    }
+
+    @Test
     void namesParametersTheTemplateDoesNotTake() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"order_ready\","
                 + "\"language\":\"en_US\",\"headerParameters\":[\"{{event.order_id}}\"],\"bodyParameters\":[\"{{event.order_id}}\"],"

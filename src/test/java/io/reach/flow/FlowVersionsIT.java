@@ -136,6 +136,26 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void warnsOfAMarketingTemplateLaunchedToAnAudienceThatNeedNotHaveAgreedToMarketing() {
+        String template = "autumn_offer_" + FLOWS.incrementAndGet();
+        assertThat(api.post("/api/v1/templates", java.util.Map.of("name", template, "language", "en_US", "category", "marketing",
+                "status", "APPROVED", "components", java.util.List.of(java.util.Map.of("type", "BODY", "text", "20% off."))))
+                .status()).isEqualTo(201);
+        String flow = """
+                {"name":"offers-%s","entry":{"type":"audience","audience":{"tags":["vip"]%s}},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"en_US","next":"end"},
+                 {"id":"end","type":"end"}]}""";
+
+        Api.Response checked = api.post("/api/v1/flows/validate", flow.formatted(template, "", template));
+        assertThat(checked.json().path("warnings")).as(checked.body()).extracting(w -> w.path("step").asString() + ": "
+                + w.path("message").asString()).containsExactly("send: a marketing message (template " + template + ") to an"
+                + " audience that does not require marketing consent: its contacts who did not agree to marketing have it"
+                + " blocked; add \"consent\": \"marketing\" to the audience to launch it to those who did");
+        Api.Response consenting = api.post("/api/v1/flows/validate", flow.formatted(template, ",\"consent\":\"marketing\"", template));
+        assertThat(consenting.json().path("warnings").isEmpty()).as(consenting.body()).isTrue();
+    }
+
+    @Test
     void warnsOfATemplateMetaHasNotApprovedAndNamesTheLanguagesOfOneMisspelt() {
         String template = "in_review_" + FLOWS.incrementAndGet();
         assertThat(api.post("/api/v1/templates", java.util.Map.of("name", template, "language", "en_US", "category", "utility",

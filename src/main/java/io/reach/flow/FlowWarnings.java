@@ -118,10 +118,10 @@ final class FlowWarnings {
             }
             List<String> payloads = wait.branches().keySet().stream().filter(key -> !Set.of(StepTypes.ANY_TEXT,
                     StepTypes.NO_REPLY, "timeout").contains(key)).toList();
-            FlowStep sent = byId.get(wait.message());
             if (payloads.isEmpty()) {
                 continue;
             }
+            FlowStep sent = byId.get(wait.message());
             if (StepTypes.SEND_SMS.equals(sent.type()) || StepTypes.SEND_TEXT.equals(sent.type())) {
                 String what = StepTypes.SEND_SMS.equals(sent.type()) ? "an SMS" : "a free-form text";
                 payloads.forEach(payload -> warnings.add(new FlowProblem(wait.id(), "branch '" + payload + "': " + sent.id()
@@ -173,10 +173,10 @@ final class FlowWarnings {
     private static List<FlowProblem> placeholdersWithoutAValue(FlowDocument flow) {
         List<FlowProblem> warnings = new ArrayList<>();
         String entry = flow.entry() == null ? null : flow.entry().type();
-        Set<String> set = new HashSet<>(flow.variables() == null ? Set.of() : flow.variables().keySet());
+        Set<String> setInTheFlow = new HashSet<>(flow.variables() == null ? Set.of() : flow.variables().keySet());
         for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
             if (step != null && step.extract() != null) {
-                set.addAll(step.extract().keySet());
+                setInTheFlow.addAll(step.extract().keySet());
             }
         }
         Map<String, FlowStep> byId = stepsById(flow);
@@ -195,7 +195,7 @@ final class FlowWarnings {
                 continue;
             }
             textsWithPlaceholders(step).forEach((field, text) -> PlaceholderSyntax.names(text).forEach(name -> {
-                if (set.contains(name)) {
+                if (setInTheFlow.contains(name)) {
                     if (fetchedBefore.apply(name).contains(step.id())) {
                         warnings.add(new FlowProblem(step.id(), field + ": {{" + name + "}} is set by "
                                 + byId.values().stream().filter(f -> fetches(f, name)).map(FlowStep::id).collect(
@@ -257,7 +257,7 @@ final class FlowWarnings {
      * {@code message}); a reply to an SMS or a call opens no WhatsApp window. One walk from the start that does not take
      * those branches.
      */
-    List<FlowProblem> textsBeforeAReply(FlowDocument flow) {
+    private static List<FlowProblem> textsBeforeAReply(FlowDocument flow) {
         Map<String, FlowStep> byId = stepsById(flow);
         if (flow.start() == null || !byId.containsKey(flow.start())) {
             return List.of();

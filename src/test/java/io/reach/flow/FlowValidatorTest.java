@@ -389,11 +389,40 @@ class FlowValidatorTest {
     }
 
     private List<FlowProblem> textsBeforeAReply(String steps) {
-        String document = "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":[" + steps + "]}";
+        return warningsOfValid(validator, "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
+                + steps + "]}");
+    }
+
+    /** The warnings of a document that {@code validator} finds valid. */
+    private static List<FlowProblem> warningsOfValid(FlowValidator validator, String document) {
         FlowDocument flow = JSON.readValue(document, FlowDocument.class);
         assertThat(validator.check(flow)).as("a valid flow").isEmpty();
         return validator.warnings(flow);
     }
+
+    /**
+     * A validator that knows, of the templates it is asked about, their buttons (order_ready's: a quick reply "Yes", a
+     * URL, a quick reply "No") and their categories (spring_sale is marketing, the others utility), and finds every
+     * send's parameters fitting.
+     */
+    private static final FlowValidator REGISTERED = new FlowValidator(new FlowValidator.TemplateCheck() {
+        @Override
+        public java.util.Optional<List<String>> problems(String sender, String name, String language, TemplateParameters parameters) {
+            return java.util.Optional.of(List.of());
+        }
+
+        @Override
+        public java.util.Optional<String> categoryOf(String sender, String name, String language) {
+            return java.util.Optional.of(name.equals("spring_sale") ? "marketing" : "utility");
+        }
+
+        @Override
+        public java.util.Optional<List<io.reach.template.TemplateButton>> buttonsOf(String sender, String name, String language) {
+            return java.util.Optional.of(List.of(new io.reach.template.TemplateButton("QUICK_REPLY", "Yes", null, null, null),
+                    new io.reach.template.TemplateButton("URL", "Track", "https://shop.example/{{1}}", null, null),
+                    new io.reach.template.TemplateButton("QUICK_REPLY", "No", null, null, null)));
+        }
+    }, sender -> java.util.Optional.of(sender.equals("sandbox-sms") ? "sms" : "whatsapp"), new FetchHosts(List.of("127.0.0.1")));
 
     @Test
     void warnsOfAFreeFormTextAPathReachesBeforeTheContactHasWrittenAndOfNoOther() {
@@ -436,12 +465,9 @@ class FlowValidatorTest {
     void warnsOfAPlaceholderNoJourneyFillsByWhatItsNameSays() {
         String sms = "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\","
                 + "\"text\":\"%s\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}";
-        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (entry, text) -> {
-            FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":" + entry + ",\"start\":\"a\",\"steps\":["
-                    + sms.formatted(text) + "]}", FlowDocument.class);
-            assertThat(validator.check(flow)).as("a valid flow").isEmpty();
-            return validator.warnings(flow);
-        };
+        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (entry, text) -> warningsOfValid(validator,
+                "{\"name\":\"t\",\"entry\":" + entry + ",\"start\":\"a\",\"steps\":["
+                    + sms.formatted(text) + "]}");
         String api = "{\"type\":\"api\"}";
         String audience = "{\"type\":\"audience\",\"audience\":{}}";
         String event = "{\"type\":\"event\",\"event\":\"order_ready\"}";
@@ -483,12 +509,9 @@ class FlowValidatorTest {
                 + "{\"id\":\"thanks\",\"type\":\"add_report_row\",\"status\":\"size {{reply.text}}\",\"next\":\"e\"},"
                 + "{\"id\":\"e\",\"type\":\"end\"}";
         String reminder = ",{\"id\":\"reminder\",\"type\":\"add_report_row\",\"status\":\"%s\",\"next\":\"e\"}";
-        java.util.function.Function<String, List<FlowProblem>> warnings = steps -> {
-            FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
-                    + steps + "]}", FlowDocument.class);
-            assertThat(validator.check(flow)).as("a valid flow").isEmpty();
-            return validator.warnings(flow);
-        };
+        java.util.function.Function<String, List<FlowProblem>> warnings = steps -> warningsOfValid(validator,
+                "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
+                    + steps + "]}");
 
         // After the reply: it has one. On the no-reply branch: none.
         assertThat(warnings.apply(ask.formatted("reminder") + reminder.formatted("-"))).isEmpty();
@@ -511,12 +534,9 @@ class FlowValidatorTest {
                 + "{\"id\":\"paid\",\"type\":\"add_report_row\",\"status\":\"paid {{total}}\",\"next\":\"e\"},"
                 + "{\"id\":\"unknown\",\"type\":\"add_report_row\",\"status\":\"%s\",\"next\":\"e\"},"
                 + "{\"id\":\"e\",\"type\":\"end\"}";
-        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (variables, filled) -> {
-            FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"}," + variables
-                    + "\"start\":\"a\",\"steps\":[" + filled + "]}", FlowDocument.class);
-            assertThat(validator.check(flow)).as("a valid flow").isEmpty();
-            return validator.warnings(flow);
-        };
+        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (variables, filled) -> warningsOfValid(validator,
+                "{\"name\":\"t\",\"entry\":{\"type\":\"api\"}," + variables
+                    + "\"start\":\"a\",\"steps\":[" + filled + "]}");
 
         assertThat(warnings.apply("", steps.formatted("unknown", "no total"))).isEmpty();
         assertThat(warnings.apply("", steps.formatted("unknown", "total {{total}}"))).singleElement().satisfies(warning -> {
@@ -535,27 +555,10 @@ class FlowValidatorTest {
 
     @Test
     void warnsOfAReplyBranchNoReplyToItsMessageCanTake() {
-        // order_ready's buttons: a quick reply "Yes", a URL, a quick reply "No".
-        FlowValidator withButtons = new FlowValidator(new FlowValidator.TemplateCheck() {
-            @Override
-            public java.util.Optional<List<String>> problems(String sender, String name, String language, TemplateParameters parameters) {
-                return java.util.Optional.of(List.of());
-            }
-
-            @Override
-            public java.util.Optional<List<io.reach.template.TemplateButton>> buttonsOf(String sender, String name, String language) {
-                return java.util.Optional.of(List.of(new io.reach.template.TemplateButton("QUICK_REPLY", "Yes", null, null, null),
-                        new io.reach.template.TemplateButton("URL", "Track", "https://shop.example/{{1}}", null, null),
-                        new io.reach.template.TemplateButton("QUICK_REPLY", "No", null, null, null)));
-            }
-        }, sender -> java.util.Optional.of(sender.equals("sandbox-sms") ? "sms" : "whatsapp"), new FetchHosts(List.of("127.0.0.1")));
-        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (send, branches) -> {
-            FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
+        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (send, branches) -> warningsOfValid(REGISTERED,
+                "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
                     + send + ",{\"id\":\"wait\",\"type\":\"wait_for_reply\",\"message\":\"a\",\"timeout\":\"P1D\","
-                    + "\"branches\":{" + branches + ",\"no_reply\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}]}", FlowDocument.class);
-            assertThat(withButtons.check(flow)).as("a valid flow").isEmpty();
-            return withButtons.warnings(flow);
-        };
+                    + "\"branches\":{" + branches + ",\"no_reply\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}]}");
         String template = "{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"order_ready\","
                 + "\"language\":\"en_US\"%s,\"next\":\"wait\"}";
         String payloads = ",\"buttonParameters\":[{\"index\":0,\"value\":\"YES\"},{\"index\":1,\"value\":\"A-1\"},"
@@ -585,14 +588,11 @@ class FlowValidatorTest {
 
     @Test
     void warnsOfAStatusBranchWithoutTimeoutThatNoOutcomeOfOneKindDecides() {
-        java.util.function.Function<String, List<FlowProblem>> warnings = branches -> {
-            FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
+        java.util.function.Function<String, List<FlowProblem>> warnings = branches -> warningsOfValid(validator,
+                "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
                     + "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\",\"text\":\"hi\","
                     + "\"next\":\"b\"},{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\"" + branches + "},"
-                    + "{\"id\":\"e\",\"type\":\"end\"}]}", FlowDocument.class);
-            assertThat(validator.check(flow)).as("a valid flow").isEmpty();
-            return validator.warnings(flow);
-        };
+                    + "{\"id\":\"e\",\"type\":\"end\"}]}");
 
         // "On failed, an SMS": every message that gets through would leave its journey waiting.
         assertThat(warnings.apply(",\"branches\":{\"failed\":\"e\"}")).singleElement().satisfies(warning -> {
@@ -613,23 +613,9 @@ class FlowValidatorTest {
 
     @Test
     void warnsOfAMarketingMessageToAnAudienceThatDoesNotRequireMarketingConsent() {
-        FlowValidator withCategories = new FlowValidator(new FlowValidator.TemplateCheck() {
-            @Override
-            public java.util.Optional<List<String>> problems(String sender, String name, String language, TemplateParameters parameters) {
-                return java.util.Optional.of(List.of());
-            }
-
-            @Override
-            public java.util.Optional<String> categoryOf(String sender, String name, String language) {
-                return java.util.Optional.of(name.equals("spring_sale") ? "marketing" : "utility");
-            }
-        }, sender -> java.util.Optional.of(sender.equals("sandbox-sms") ? "sms" : "whatsapp"), new FetchHosts(List.of("127.0.0.1")));
-        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (audience, send) -> {
-            FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"audience\",\"audience\":" + audience
-                    + "},\"start\":\"a\",\"steps\":[" + send + ",{\"id\":\"e\",\"type\":\"end\"}]}", FlowDocument.class);
-            assertThat(withCategories.check(flow)).as("a valid flow").isEmpty();
-            return withCategories.warnings(flow);
-        };
+        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (audience, send) -> warningsOfValid(REGISTERED,
+                "{\"name\":\"t\",\"entry\":{\"type\":\"audience\",\"audience\":" + audience
+                    + "},\"start\":\"a\",\"steps\":[" + send + ",{\"id\":\"e\",\"type\":\"end\"}]}");
         String template = "{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"%s\","
                 + "\"language\":\"en_US\",\"next\":\"e\"}";
         String sms = "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"%s\","

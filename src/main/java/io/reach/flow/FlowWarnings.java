@@ -215,8 +215,9 @@ final class FlowWarnings {
                 String word = name.contains(".") ? name.substring(0, name.indexOf('.')) : "";
                 if (name.startsWith("event.") && !"event".equals(entry) && entry != null) {
                     warnings.add(new FlowProblem(step.id(), field + ": {{" + name + "}} is a property of the event that"
-                            + " started the journey, and this flow starts " + ("api".equals(entry) ? "through the API"
-                            : "on its audience") + ": it has no value unless the start's variables name " + name
+                            + " started the journey, and this flow starts " + ("api".equals(entry)
+                            ? "through the API: it has no value unless the start's variables name " + name
+                            : "on its audience, and a launch has no event: it has no value")
                             + " (a message without it, and without a default, is blocked)"));
                 } else {
                     PlaceholderSyntax.meant(word).ifPresent(meant -> warnings.add(new FlowProblem(step.id(), field + ": {{"

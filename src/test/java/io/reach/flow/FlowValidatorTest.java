@@ -480,7 +480,9 @@ class FlowValidatorTest {
                     + " event.order_id (a message without it, and without a default, is blocked)");
         });
         assertThat(warnings.apply(audience, "Order {{event.order_id}} is ready")).singleElement()
-                .satisfies(warning -> assertThat(warning.message()).contains("this flow starts on its audience"));
+                .satisfies(warning -> assertThat(warning.message()).isEqualTo("text: {{event.order_id}} is a property of"
+                        + " the event that started the journey, and this flow starts on its audience, and a launch has no"
+                        + " event: it has no value (a message without it, and without a default, is blocked)"));
         assertThat(warnings.apply(event, "Order {{event.order_id}} is ready")).isEmpty();
         assertThat(warnings.apply(api, "Order {{event.order_id | default: soon}} is ready")).isEmpty();
         // A source written with another word.

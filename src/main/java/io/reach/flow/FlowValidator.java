@@ -303,6 +303,11 @@ final class FlowValidator {
 
     private void checkFields(FlowStep step, Map<String, FlowStep> byId, List<FlowProblem> problems) {
         String id = step.id();
+        List<String> fields = StepTypes.FIELDS.get(step.type());
+        fieldsGiven(step).stream().filter(field -> !fields.contains(field)).forEach(field -> problems.add(new FlowProblem(id,
+                field + ": not a field of " + (step.type().matches("[aeiou].*") ? "an " : "a ") + step.type()
+                        + " step, which would leave it unused (its fields: "
+                        + (fields.isEmpty() ? "none" : String.join(", ", fields)) + ")")));
         switch (step.type()) {
             case StepTypes.SEND_WHATSAPP -> {
                 requireSender(step, problems);
@@ -468,6 +473,32 @@ final class FlowValidator {
             }
             default -> { }
         }
+    }
+
+    /** The fields the step gives, besides its id, type, description and how it goes on. */
+    private static List<String> fieldsGiven(FlowStep step) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("sender", step.sender());
+        fields.put("template", step.template());
+        fields.put("language", step.language());
+        fields.put("headerParameters", step.headerParameters());
+        fields.put("bodyParameters", step.bodyParameters());
+        fields.put("buttonParameters", step.buttonParameters());
+        fields.put("text", step.text());
+        fields.put("category", step.category());
+        fields.put("voice", step.voice());
+        fields.put("message", step.message());
+        fields.put("timeout", step.timeout());
+        fields.put("duration", step.duration());
+        fields.put("window", step.window());
+        fields.put("request", step.request());
+        fields.put("extract", step.extract());
+        fields.put("tag", step.tag());
+        fields.put("attribute", step.attribute());
+        fields.put("value", step.value());
+        fields.put("condition", step.condition());
+        fields.put("status", step.status());
+        return fields.entrySet().stream().filter(field -> field.getValue() != null).map(Map.Entry::getKey).toList();
     }
 
     /** The placeholders of every text of the step that may hold them, as {@link PlaceholderSyntax} reads them. */

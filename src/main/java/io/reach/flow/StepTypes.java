@@ -35,6 +35,28 @@ public final class StepTypes {
     /** The branch keys of a status branch; any other key is an error. */
     public static final Set<String> STATUS_BRANCHES = Set.of("sent", "delivered", "read", "failed", "blocked", "timeout");
 
+    /**
+     * The fields each type uses besides {@code id}, {@code type}, {@code description} (a note on any step, a report
+     * row's description on {@code add_report_row}) and how it goes on ({@code next} or {@code branches}), in the order
+     * docs/flows.md lists them: another type's field on a step would be left unused.
+     */
+    public static final java.util.Map<String, java.util.List<String>> FIELDS = java.util.Map.ofEntries(
+            java.util.Map.entry(SEND_WHATSAPP, java.util.List.of("sender", "template", "language", "headerParameters",
+                    "bodyParameters", "buttonParameters")),
+            java.util.Map.entry(SEND_TEXT, java.util.List.of("sender", "text")),
+            java.util.Map.entry(SEND_SMS, java.util.List.of("sender", "text", "category")),
+            java.util.Map.entry(VOICE_CALL, java.util.List.of("sender", "text", "language", "voice", "category")),
+            java.util.Map.entry(BRANCH_ON_STATUS, java.util.List.of("message", "timeout")),
+            java.util.Map.entry(WAIT, java.util.List.of("duration", "window")),
+            java.util.Map.entry(WAIT_FOR_REPLY, java.util.List.of("message", "timeout")),
+            java.util.Map.entry(FETCH_VARIABLES, java.util.List.of("request", "extract")),
+            java.util.Map.entry(ADD_REPORT_ROW, java.util.List.of("status", "message")),
+            java.util.Map.entry(ADD_TAG, java.util.List.of("tag")),
+            java.util.Map.entry(REMOVE_TAG, java.util.List.of("tag")),
+            java.util.Map.entry(SET_ATTRIBUTE, java.util.List.of("attribute", "value")),
+            java.util.Map.entry(CONDITION, java.util.List.of("condition")),
+            java.util.Map.entry(END, java.util.List.of()));
+
     /** The special branch keys of a reply wait, besides quick-reply payloads. */
     public static final String ANY_TEXT = "any_text";
     public static final String NO_REPLY = "no_reply";

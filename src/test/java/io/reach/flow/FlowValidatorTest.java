@@ -764,6 +764,22 @@ class FlowValidatorTest {
     }
 
     @Test
+    void namesAFieldOfAnotherTypeThatTheStepWouldLeaveUnused() {
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"wait\",\"duration\":\"PT1H\",\"timeout\":\"PT2H\",\"next\":\"e\"},"
+                + "{\"id\":\"e\",\"type\":\"end\"}"), "a",
+                "timeout: not a field of a wait step, which would leave it unused (its fields: duration, window)");
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"spring_sale\","
+                + "\"language\":\"en_US\",\"bodyParameters\":[\"Ann\"],\"text\":\"Hi Ann\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}"),
+                "a", "text: not a field of a send_whatsapp step, which would leave it unused (its fields: sender, template,"
+                        + " language, headerParameters, bodyParameters, buttonParameters)");
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"end\",\"status\":\"done\"}"), "a",
+                "status: not a field of an end step, which would leave it unused (its fields: none)");
+        // A description is a note on any step.
+        assertThat(check("{\"id\":\"a\",\"type\":\"wait\",\"duration\":\"PT1H\",\"description\":\"let it sink in\","
+                + "\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\",\"description\":\"done\"}")).isEmpty();
+    }
+
+    @Test
     void namesAPlaceholderThatIsNotClosedWhichWouldGoOutAsItIsWritten() {
         String sms = "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\","
                 + "\"text\":%s,\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}";

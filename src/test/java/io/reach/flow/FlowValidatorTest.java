@@ -66,6 +66,33 @@ class FlowValidatorTest {
         assertThat(statuses).isEqualTo(new java.util.TreeSet<>(StepTypes.STATUS_BRANCHES));
     }
 
+    @Test
+    void theJsonSchemaGivesEachStepTypeTheFieldsReachTakesAndRefusesAnotherTypesField() throws Exception {
+        tools.jackson.databind.JsonNode schema = JSON.readTree(Files.readString(Path.of("docs/flow.schema.json")));
+        java.util.Map<String, java.util.Set<String>> byType = new java.util.TreeMap<>();
+        schema.at("/$defs/step/allOf").forEach(rule -> {
+            String type = rule.at("/if/properties/type/const").asString(null);
+            if (type != null && rule.at("/then/propertyNames/enum").isArray()) {
+                java.util.Set<String> names = new java.util.TreeSet<>();
+                rule.at("/then/propertyNames/enum").forEach(name -> names.add(name.asString()));
+                byType.put(type, names);
+            }
+        });
+        java.util.Map<String, java.util.Set<String>> expected = new java.util.TreeMap<>();
+        StepTypes.FIELDS.forEach((type, fields) -> {
+            java.util.Set<String> names = new java.util.TreeSet<>(fields);
+            names.addAll(List.of("id", "type", "description", "next", "branches"));
+            expected.put(type, names);
+        });
+        assertThat(byType).isEqualTo(expected);
+        assertThat(expected.keySet()).isEqualTo(new java.util.TreeSet<>(StepTypes.ALL));
+
+        String stray = "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":[{\"id\":\"a\",\"type\":\"wait\","
+                + "\"duration\":\"PT1H\"%s,\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}]}";
+        assertThat(schemaProblems(stray.formatted(""))).isEmpty();
+        assertThat(schemaProblems(stray.formatted(",\"timeout\":\"PT2H\""))).isNotEmpty();
+    }
+
     /** The documented JSON Schema, read by a JSON Schema validator (draft 2020-12). */
     private static com.networknt.schema.JsonSchema schema() throws Exception {
         return com.networknt.schema.JsonSchemaFactory.getInstance(com.networknt.schema.SpecVersion.VersionFlag.V202012)

@@ -24,6 +24,8 @@ public final class PlaceholderSyntax {
 
     /** How much of a text a problem quotes. */
     private static final int QUOTED = 60;
+    /** The most problems said of one text. */
+    private static final int MOST = 10;
 
     private PlaceholderSyntax() {}
 
@@ -43,8 +45,17 @@ public final class PlaceholderSyntax {
             return problems;
         }
         int open = text.indexOf("{{");
+        // The closing braces found last serve until the text passes them, and none found is none for good: each part
+        // of the text is read once, however many braces it holds.
+        int close = -2;
         while (open >= 0) {
-            int close = text.indexOf("}}", open + 2);
+            if (problems.size() == MOST) {
+                problems.add("and more: the first " + MOST + " are said");
+                break;
+            }
+            if (close != -1 && close < open + 2) {
+                close = text.indexOf("}}", open + 2);
+            }
             int next = text.indexOf("{{", open + 2);
             if (close < 0 || (next >= 0 && next < close)) {
                 problems.add(quote(text.substring(open, next < 0 ? text.length() : next)) + " opens a placeholder with {{"

@@ -820,6 +820,9 @@ class FlowValidatorTest {
                 "text: '{{{contact.first_name}}': a placeholder holds no { or }");
         // Closing braces alone are text (and a JSON body's objects end so).
         assertThat(check(sms.formatted("\"Hi {{contact.first_name}} }} :-}}\""))).isEmpty();
+        // A text of many is said in its first ten.
+        assertThat(check(sms.formatted("\"" + "{{x ".repeat(30_000) + "\""))).extracting(FlowProblem::message)
+                .hasSize(11).endsWith("text: and more: the first 10 are said");
         // Every field that holds placeholders is read, each problem with its field.
         List<FlowProblem> problems = check("""
                 {"id":"a","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",

@@ -82,19 +82,25 @@ final class FlowWarnings {
      * A {@code branch_on_status} without a timeout that has no branch for a message that gets through (sent or
      * delivered; read alone leaves those not read) or none for one that does not (failed, blocked): no status of such a
      * message decides it, and its journey waits at the step for ever (the common "on failed, send an SMS" leaves every
-     * delivered one there).
+     * delivered one there); nor an SMS's, which stays sent when no delivery receipt comes.
      */
     private static List<FlowProblem> statusesThatDecideNothing(FlowDocument flow) {
         List<FlowProblem> warnings = new ArrayList<>();
-        for (FlowStep step : stepsById(flow).values()) {
+        Map<String, FlowStep> byId = stepsById(flow);
+        for (FlowStep step : byId.values()) {
             if (!StepTypes.BRANCH_ON_STATUS.equals(step.type()) || step.timeout() != null || step.branches() == null) {
                 continue;
             }
             Set<String> branches = step.branches().keySet();
+            FlowStep sent = step.message() == null ? null : byId.get(step.message());
             if (branches.stream().noneMatch(Set.of("sent", "delivered")::contains)) {
                 warnings.add(new FlowProblem(step.id(), "no sent or delivered branch and no timeout: a journey whose message"
                         + " gets through" + (branches.contains("read") ? " and is not read" : "") + " waits here for ever;"
                         + " add a sent or delivered branch, or a timeout"));
+            } else if (!branches.contains("sent") && sent != null && StepTypes.SEND_SMS.equals(sent.type())) {
+                // A sent branch would be taken at once (sent comes first): only a timeout waits for the receipt.
+                warnings.add(new FlowProblem(step.id(), "no timeout: an SMS whose delivery receipt never comes (an SMSC or"
+                        + " a carrier may send none) stays sent, and its journey waits here for ever; add a timeout"));
             }
             if (branches.stream().noneMatch(Set.of("failed", "blocked")::contains)) {
                 warnings.add(new FlowProblem(step.id(), "no failed branch and no timeout: a journey whose message fails, or"

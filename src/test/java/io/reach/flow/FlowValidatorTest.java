@@ -617,27 +617,36 @@ class FlowValidatorTest {
 
     @Test
     void warnsOfAStatusBranchWithoutTimeoutThatNoOutcomeOfOneKindDecides() {
-        java.util.function.Function<String, List<FlowProblem>> warnings = branches -> warningsOfValid(validator,
-                "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
-                    + "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\",\"text\":\"hi\","
-                    + "\"next\":\"b\"},{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\"" + branches + "},"
-                    + "{\"id\":\"e\",\"type\":\"end\"}]}");
+        String whatsApp = "{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"spring_sale\","
+                + "\"language\":\"en_US\",\"bodyParameters\":[\"Ann\"],\"next\":\"b\"}";
+        String sms = "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\","
+                + "\"text\":\"hi\",\"next\":\"b\"}";
+        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (send, branches) -> warningsOfValid(validator,
+                "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":[" + send + ","
+                        + "{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\"" + branches + "},"
+                        + "{\"id\":\"e\",\"type\":\"end\"}]}");
 
         // "On failed, an SMS": every message that gets through would leave its journey waiting.
-        assertThat(warnings.apply(",\"branches\":{\"failed\":\"e\"}")).singleElement().satisfies(warning -> {
+        assertThat(warnings.apply(whatsApp, ",\"branches\":{\"failed\":\"e\"}")).singleElement().satisfies(warning -> {
             assertThat(warning.step()).isEqualTo("b");
             assertThat(warning.message()).isEqualTo("no sent or delivered branch and no timeout: a journey whose message"
                     + " gets through waits here for ever; add a sent or delivered branch, or a timeout");
         });
         // "When read, ask": one delivered and never read waits too.
-        assertThat(warnings.apply(",\"branches\":{\"read\":\"e\",\"failed\":\"e\"}")).extracting(FlowProblem::message)
+        assertThat(warnings.apply(whatsApp, ",\"branches\":{\"read\":\"e\",\"failed\":\"e\"}")).extracting(FlowProblem::message)
                 .containsExactly("no sent or delivered branch and no timeout: a journey whose message gets through and is"
                         + " not read waits here for ever; add a sent or delivered branch, or a timeout");
-        assertThat(warnings.apply(",\"branches\":{\"delivered\":\"e\"}")).extracting(FlowProblem::message)
+        assertThat(warnings.apply(whatsApp, ",\"branches\":{\"delivered\":\"e\"}")).extracting(FlowProblem::message)
                 .containsExactly("no failed branch and no timeout: a journey whose message fails, or that Reach blocks,"
                         + " waits here for ever; add a failed branch, or a timeout");
-        assertThat(warnings.apply(",\"branches\":{\"delivered\":\"e\",\"blocked\":\"e\"}")).isEmpty();
-        assertThat(warnings.apply(",\"timeout\":\"PT1H\",\"branches\":{\"failed\":\"e\",\"timeout\":\"e\"}")).isEmpty();
+        assertThat(warnings.apply(whatsApp, ",\"branches\":{\"delivered\":\"e\",\"blocked\":\"e\"}")).isEmpty();
+        // An SMS without its receipt stays sent.
+        assertThat(warnings.apply(sms, ",\"branches\":{\"delivered\":\"e\",\"failed\":\"e\"}")).extracting(FlowProblem::message)
+                .containsExactly("no timeout: an SMS whose delivery receipt never comes (an SMSC or a carrier may send none)"
+                        + " stays sent, and its journey waits here for ever; add a timeout");
+        assertThat(warnings.apply(sms, ",\"branches\":{\"sent\":\"e\",\"failed\":\"e\"}")).isEmpty();
+        assertThat(warnings.apply(sms, ",\"timeout\":\"PT1H\",\"branches\":{\"delivered\":\"e\",\"timeout\":\"e\"}"))
+                .isEmpty();
     }
 
     @Test

@@ -45,8 +45,11 @@ final class FlowValidator {
             return List.of();
         }
 
-        /** The review status (APPROVED, PENDING, …) of the template its sender sends; empty when none is registered. */
-        default Optional<String> statusOf(String sender, String name, String language) {
+        /**
+         * The template its sender (a name or id) sends, as registered (its status, category and buttons); empty when
+         * none is.
+         */
+        default Optional<io.reach.template.Template> template(String sender, String name, String language) {
             return Optional.empty();
         }
 
@@ -55,16 +58,6 @@ final class FlowValidator {
          * name and language (nor one registered without an account); empty when it sends its account's.
          */
         default Optional<String> otherAccountOf(String sender, String name, String language) {
-            return Optional.empty();
-        }
-
-        /** The category (marketing, utility, authentication) of the template its sender sends; empty when none is registered. */
-        default Optional<String> categoryOf(String sender, String name, String language) {
-            return Optional.empty();
-        }
-
-        /** The buttons of the template its sender sends, in their order; empty when none is registered. */
-        default Optional<List<io.reach.template.TemplateButton>> buttonsOf(String sender, String name, String language) {
             return Optional.empty();
         }
     }

@@ -38,14 +38,27 @@ final class FlowWarnings {
      * {@link #statusesThatDecideNothing}, and its {@link #marketingToAnAudienceWithoutItsConsent}.
      */
     List<FlowProblem> of(FlowDocument flow) {
-        List<FlowProblem> warnings = new ArrayList<>(unapprovedTemplates(flow));
+        Map<String, Template> sent = templatesSent(flow);
+        List<FlowProblem> warnings = new ArrayList<>(unapprovedTemplates(flow, sent));
         warnings.addAll(otherAccountsTemplates(flow));
         warnings.addAll(textsBeforeAReply(flow));
         warnings.addAll(placeholdersWithoutAValue(flow));
-        warnings.addAll(payloadsNoReplyCarries(flow));
+        warnings.addAll(payloadsNoReplyCarries(flow, sent));
         warnings.addAll(statusesThatDecideNothing(flow));
-        warnings.addAll(marketingToAnAudienceWithoutItsConsent(flow));
+        warnings.addAll(marketingToAnAudienceWithoutItsConsent(flow, sent));
         return warnings;
+    }
+
+    /** The registered template each {@code send_whatsapp} step sends, by step id, each read once; none for one not registered. */
+    private Map<String, Template> templatesSent(FlowDocument flow) {
+        Map<String, Template> sent = new HashMap<>();
+        for (FlowStep step : stepsById(flow).values()) {
+            if (StepTypes.SEND_WHATSAPP.equals(step.type()) && !blank(step.template()) && !blank(step.language())) {
+                templates.template(step.sender(), step.template(), step.language())
+                        .ifPresent(template -> sent.put(step.id(), template));
+            }
+        }
+        return sent;
     }
 
     /**
@@ -53,7 +66,7 @@ final class FlowWarnings {
      * does not require marketing consent: a launch reaches every contact of the audience, and those who did not agree
      * to marketing have the message blocked (a broadcast to everyone is mostly blocked).
      */
-    private List<FlowProblem> marketingToAnAudienceWithoutItsConsent(FlowDocument flow) {
+    private static List<FlowProblem> marketingToAnAudienceWithoutItsConsent(FlowDocument flow, Map<String, Template> sent) {
         FlowDocument.Entry entry = flow.entry();
         if (entry == null || !"audience".equals(entry.type()) || entry.audience() != null
                 && isMarketing(entry.audience().consent())) {
@@ -61,8 +74,7 @@ final class FlowWarnings {
         }
         List<FlowProblem> warnings = new ArrayList<>();
         for (FlowStep step : stepsById(flow).values()) {
-            String category = StepTypes.SEND_WHATSAPP.equals(step.type()) && !blank(step.template()) && !blank(step.language())
-                    ? templates.categoryOf(step.sender(), step.template(), step.language()).orElse(null)
+            String category = sent.containsKey(step.id()) ? sent.get(step.id()).category().wireName()
                     : StepTypes.SEND_SMS.equals(step.type()) || StepTypes.VOICE_CALL.equals(step.type()) ? step.category() : null;
             if (isMarketing(category)) {
                 warnings.add(new FlowProblem(step.id(), "a marketing message" + (step.template() == null ? "" : " (template "
@@ -115,7 +127,7 @@ final class FlowWarnings {
      * template's quick replies carries (the payload a send gives a button, else the button's text), or any payload
      * on a message without buttons (an SMS, a free-form text). Its journeys would wait for their timeout instead.
      */
-    private List<FlowProblem> payloadsNoReplyCarries(FlowDocument flow) {
+    private static List<FlowProblem> payloadsNoReplyCarries(FlowDocument flow, Map<String, Template> templatesSent) {
         List<FlowProblem> warnings = new ArrayList<>();
         Map<String, FlowStep> byId = stepsById(flow);
         for (FlowStep wait : byId.values()) {
@@ -133,9 +145,8 @@ final class FlowWarnings {
                 payloads.forEach(payload -> warnings.add(new FlowProblem(wait.id(), "branch '" + payload + "': " + sent.id()
                         + " sends " + what + ", which has no quick replies: no reply to it carries a payload, so the branch"
                         + " is never taken (a typed answer takes any_text)")));
-            } else if (StepTypes.SEND_WHATSAPP.equals(sent.type()) && !blank(sent.template()) && !blank(sent.language())) {
-                templates.buttonsOf(sent.sender(), sent.template(), sent.language())
-                        .flatMap(buttons -> quickReplyPayloads(sent, buttons))
+            } else if (templatesSent.containsKey(sent.id())) {
+                quickReplyPayloads(sent, templatesSent.get(sent.id()).buttons())
                         .ifPresent(carried -> payloads.stream().filter(payload -> !carried.contains(payload)).forEach(payload ->
                                 warnings.add(new FlowProblem(wait.id(), "branch '" + payload + "' is no payload of the quick"
                                         + " replies of " + sent.id() + " (" + (carried.isEmpty() ? "template " + sent.template()
@@ -316,15 +327,17 @@ final class FlowWarnings {
      * {@code blocked} or {@code failed} branch: a fallback to SMS for every contact a launch starts).
      */
     List<FlowProblem> unapprovedTemplates(FlowDocument flow) {
+        return unapprovedTemplates(flow, templatesSent(flow));
+    }
+
+    private static List<FlowProblem> unapprovedTemplates(FlowDocument flow, Map<String, Template> sent) {
         List<FlowProblem> warnings = new ArrayList<>();
-        for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
-            if (step != null && StepTypes.SEND_WHATSAPP.equals(step.type()) && !blank(step.template())
-                    && !blank(step.language())) {
-                templates.statusOf(step.sender(), step.template(), step.language())
-                        .filter(status -> !Template.APPROVED.equals(status))
-                        .ifPresent(status -> warnings.add(new FlowProblem(step.id(), "template " + step.template() + " ("
-                                + step.language() + ") is " + status + ": its sends are blocked (the journeys take their"
-                                + " blocked or failed branch) until Meta approves it")));
+        for (FlowStep step : stepsById(flow).values()) {
+            Template template = sent.get(step.id());
+            if (template != null && !Template.APPROVED.equals(template.status())) {
+                warnings.add(new FlowProblem(step.id(), "template " + step.template() + " (" + step.language() + ") is "
+                        + template.status() + ": its sends are blocked (the journeys take their blocked or failed"
+                        + " branch) until Meta approves it"));
             }
         }
         return warnings;

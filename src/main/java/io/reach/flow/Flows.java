@@ -84,8 +84,8 @@ public class Flows {
             }
 
             @Override
-            public Optional<String> statusOf(String sender, String name, String language) {
-                return templates.find(wabaOf(sender), name, language).map(io.reach.template.Template::status);
+            public Optional<io.reach.template.Template> template(String sender, String name, String language) {
+                return templates.find(wabaOf(sender), name, language);
             }
 
             @Override
@@ -93,16 +93,6 @@ public class Flows {
                 String account = wabaOf(sender);
                 return account == null ? Optional.empty() : templates.find(account, name, language)
                         .map(io.reach.template.Template::wabaId).filter(owner -> !owner.equals(account));
-            }
-
-            @Override
-            public Optional<String> categoryOf(String sender, String name, String language) {
-                return templates.find(wabaOf(sender), name, language).map(template -> template.category().wireName());
-            }
-
-            @Override
-            public Optional<List<io.reach.template.TemplateButton>> buttonsOf(String sender, String name, String language) {
-                return templates.find(wabaOf(sender), name, language).map(io.reach.template.Template::buttons);
             }
 
             /** The account whose templates a sender (a name or id) sends: none known, any account's. */

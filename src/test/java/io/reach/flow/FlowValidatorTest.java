@@ -368,8 +368,9 @@ class FlowValidatorTest {
             }
 
             @Override
-            public java.util.Optional<String> statusOf(String sender, String name, String language) {
-                return java.util.Optional.of(name.equals("autumn_sale") ? "PENDING" : "APPROVED");
+            public java.util.Optional<io.reach.template.Template> template(String sender, String name, String language) {
+                return java.util.Optional.of(registered(name, io.reach.shared.MessageCategory.UTILITY,
+                        name.equals("autumn_sale") ? "PENDING" : "APPROVED", List.of()));
             }
         }, sender -> java.util.Optional.of("whatsapp"), new FetchHosts(List.of()));
         String send = "{\"id\":\"%s\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"%s\","
@@ -428,28 +429,32 @@ class FlowValidatorTest {
     }
 
     /**
-     * A validator that knows, of the templates it is asked about, their buttons (order_ready's: a quick reply "Yes", a
-     * URL, a quick reply "No") and their categories (spring_sale is marketing, the others utility), and finds every
-     * send's parameters fitting.
+     * A validator to which every template it is asked about is registered and approved, with a quick reply "Yes", a
+     * URL and a quick reply "No" as its buttons and utility as its category (spring_sale: marketing), and fits every
+     * send's parameters.
      */
-    private static final FlowValidator REGISTERED = new FlowValidator(new FlowValidator.TemplateCheck() {
+    private static final FlowValidator REGISTERED = new FlowValidator(new AllFit() {
         @Override
-        public java.util.Optional<List<String>> problems(String sender, String name, String language, TemplateParameters parameters) {
-            return java.util.Optional.of(List.of());
-        }
-
-        @Override
-        public java.util.Optional<String> categoryOf(String sender, String name, String language) {
-            return java.util.Optional.of(name.equals("spring_sale") ? "marketing" : "utility");
-        }
-
-        @Override
-        public java.util.Optional<List<io.reach.template.TemplateButton>> buttonsOf(String sender, String name, String language) {
-            return java.util.Optional.of(List.of(new io.reach.template.TemplateButton("QUICK_REPLY", "Yes", null, null, null),
+        public java.util.Optional<io.reach.template.Template> template(String sender, String name, String language) {
+            return java.util.Optional.of(registered(name, name.equals("spring_sale") ? io.reach.shared.MessageCategory.MARKETING
+                    : io.reach.shared.MessageCategory.UTILITY, "APPROVED", List.of(
+                    new io.reach.template.TemplateButton("QUICK_REPLY", "Yes", null, null, null),
                     new io.reach.template.TemplateButton("URL", "Track", "https://shop.example/{{1}}", null, null),
-                    new io.reach.template.TemplateButton("QUICK_REPLY", "No", null, null, null)));
+                    new io.reach.template.TemplateButton("QUICK_REPLY", "No", null, null, null))));
         }
     }, sender -> java.util.Optional.of(sender.equals("sandbox-sms") ? "sms" : "whatsapp"), new FetchHosts(List.of("127.0.0.1")));
+
+    /** A template registered in en_US of no account: a body, and the buttons given. */
+    private static io.reach.template.Template registered(String name, io.reach.shared.MessageCategory category, String status,
+                                                         List<io.reach.template.TemplateButton> buttons) {
+        List<io.reach.template.TemplateComponent> components = new java.util.ArrayList<>(List.of(
+                new io.reach.template.TemplateComponent("BODY", null, "Hi.", null)));
+        if (!buttons.isEmpty()) {
+            components.add(new io.reach.template.TemplateComponent("BUTTONS", null, null, buttons));
+        }
+        return new io.reach.template.Template(java.util.UUID.randomUUID(), name, "en_US", category, status, components,
+                java.time.Instant.EPOCH, java.time.Instant.EPOCH, null);
+    }
 
     @Test
     void warnsOfAFreeFormTextAPathReachesBeforeTheContactHasWrittenAndOfNoOther() {

@@ -470,28 +470,27 @@ final class FlowValidator {
 
     /** The fields the step gives, besides its id, type, description and how it goes on. */
     private static List<String> fieldsGiven(FlowStep step) {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("sender", step.sender());
-        fields.put("template", step.template());
-        fields.put("language", step.language());
-        fields.put("headerParameters", step.headerParameters());
-        fields.put("bodyParameters", step.bodyParameters());
-        fields.put("buttonParameters", step.buttonParameters());
-        fields.put("text", step.text());
-        fields.put("category", step.category());
-        fields.put("voice", step.voice());
-        fields.put("message", step.message());
-        fields.put("timeout", step.timeout());
-        fields.put("duration", step.duration());
-        fields.put("window", step.window());
-        fields.put("request", step.request());
-        fields.put("extract", step.extract());
-        fields.put("tag", step.tag());
-        fields.put("attribute", step.attribute());
-        fields.put("value", step.value());
-        fields.put("condition", step.condition());
-        fields.put("status", step.status());
-        return fields.entrySet().stream().filter(field -> field.getValue() != null).map(Map.Entry::getKey).toList();
+        List<String> given = new ArrayList<>();
+        for (java.lang.reflect.RecordComponent field : STEP_FIELDS) {
+            if (!EVERY_STEPS_FIELDS.contains(field.getName()) && valueOf(field, step) != null) {
+                given.add(field.getName());
+            }
+        }
+        return given;
+    }
+
+    /** Every field a step has: one added to {@link FlowStep} is another type's until {@link StepTypes#FIELDS} gives it. */
+    private static final java.lang.reflect.RecordComponent[] STEP_FIELDS = FlowStep.class.getRecordComponents();
+
+    /** The fields any step may give, whatever its type (see {@link StepTypes#FIELDS}). */
+    private static final Set<String> EVERY_STEPS_FIELDS = Set.of("id", "type", "next", "branches", "description");
+
+    private static Object valueOf(java.lang.reflect.RecordComponent field, FlowStep step) {
+        try {
+            return field.getAccessor().invoke(step);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("FlowStep." + field.getName() + " could not be read", e);
+        }
     }
 
     /** The placeholders of every text of the step that may hold them, as {@link PlaceholderSyntax} reads them. */

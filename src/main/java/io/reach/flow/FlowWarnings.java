@@ -185,7 +185,8 @@ final class FlowWarnings {
      * a variable only fetches set, in a step a path reaches before any of them succeeded; a reply, in a step a path
      * reaches before a reply was taken; a property of an event in a flow that starts otherwise
      * ({@code {{event.order_id}}} in an API flow); a contact's attribute, an event's property or a reply written with
-     * another word ({@code {{contacts.city}}}). A message with one is blocked there.
+     * another word ({@code {{contacts.city}}}). A message with one is blocked there; another step reads it as empty. A
+     * condition may ask whether a reply or a fetched value is there.
      */
     private static List<FlowProblem> placeholdersWithoutAValue(FlowDocument flow) {
         List<FlowProblem> warnings = new ArrayList<>();
@@ -211,22 +212,26 @@ final class FlowWarnings {
             if (step == null) {
                 continue;
             }
+            String empty = emptyValue(step);
+            // A condition is where a flow asks whether a reply or a fetched value is there: read before, it is not.
+            boolean asks = StepTypes.CONDITION.equals(step.type());
             textsWithPlaceholders(step).forEach((field, text) -> PlaceholderSyntax.names(text).forEach(name -> {
                 if (setInTheFlow.contains(name)) {
-                    if (fetchedBefore.apply(name).contains(step.id())) {
+                    if (!asks && fetchedBefore.apply(name).contains(step.id())) {
                         warnings.add(new FlowProblem(step.id(), field + ": {{" + name + "}} is set by "
                                 + byId.values().stream().filter(f -> fetches(f, name)).map(FlowStep::id).collect(
                                         java.util.stream.Collectors.joining(", ")) + " when it succeeds, and a path from"
                                 + " the start reaches this step before any did: there it has no value unless the start's"
-                                + " variables give it (a message without it, and without a default, is blocked)"));
+                                + " variables give it (" + empty + ")"));
                     }
                     return;
                 }
                 if (name.startsWith("reply.") && beforeAReply.contains(step.id())) {
-                    warnings.add(new FlowProblem(step.id(), field + ": {{" + name + "}} is what the contact replied, and a"
-                            + " path from the start reaches this step before a wait_for_reply took a reply (through its"
-                            + " no_reply branch, or past none): there it has no value (a message without it, and without a"
-                            + " default, is blocked)"));
+                    if (!asks) {
+                        warnings.add(new FlowProblem(step.id(), field + ": {{" + name + "}} is what the contact replied, and a"
+                                + " path from the start reaches this step before a wait_for_reply took a reply (through its"
+                                + " no_reply branch, or past none): there it has no value (" + empty + ")"));
+                    }
                     return;
                 }
                 String word = name.contains(".") ? name.substring(0, name.indexOf('.')) : "";
@@ -235,7 +240,7 @@ final class FlowWarnings {
                             + " started the journey, and this flow starts " + ("api".equals(entry)
                             ? "through the API: it has no value unless the start's variables name " + name
                             : "on its audience, and a launch has no event: it has no value")
-                            + " (a message without it, and without a default, is blocked)"));
+                            + " (" + empty + ")"));
                 } else {
                     PlaceholderSyntax.meant(word).ifPresent(meant -> warnings.add(new FlowProblem(step.id(), field + ": {{"
                             + name + "}} reads a variable of that name, which nothing in the flow sets (a start's variables"
@@ -244,6 +249,12 @@ final class FlowWarnings {
             }));
         }
         return warnings;
+    }
+
+    /** What a placeholder without a value and without a default does at {@code step}. */
+    private static String emptyValue(FlowStep step) {
+        return StepTypes.SENDING.contains(step.type()) ? "a message without it, and without a default, is blocked"
+                : "without a default, it is filled in as an empty text";
     }
 
     /**

@@ -460,7 +460,7 @@ class StepExecutor {
         boolean result = switch (condition.operator()) {
             case "equals" -> left.equals(right);
             case "not_equals" -> !left.equals(right);
-            case "contains" -> right != null && left.contains(right);
+            case "contains" -> left.contains(right);
             case "exists" -> !left.isEmpty();
             case "not_exists" -> left.isEmpty();
             case "greater_than" -> compare(left, right) > 0;
@@ -469,7 +469,7 @@ class StepExecutor {
         };
         String branch = String.valueOf(result);
         return new StepOutcome.Next(step.branches().get(branch), branch, "'" + left + "' " + condition.operator()
-                + (right == null ? "" : " '" + right + "'") + " is " + result, null);
+                + (condition.right() == null ? "" : " '" + right + "'") + " is " + result, null);
     }
 
     private static int compare(String left, String right) {

@@ -241,7 +241,7 @@ class FlowValidatorTest {
 
     @Test
     void namesADanglingBranchTarget() {
-        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"condition\",\"condition\":{\"left\":\"x\",\"operator\":\"exists\"},"
+        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"condition\",\"condition\":{\"left\":\"{{x}}\",\"operator\":\"exists\"},"
                 + "\"branches\":{\"true\":\"e\",\"false\":\"nowhere\"}},{\"id\":\"e\",\"type\":\"end\"}"), "a", "dangling target: 'nowhere'");
     }
 
@@ -283,7 +283,7 @@ class FlowValidatorTest {
     @Test
     void namesACycleWithNoWaitInIt() {
         List<FlowProblem> problems = check("{\"id\":\"a\",\"type\":\"add_tag\",\"tag\":\"x\",\"next\":\"b\"},"
-                + "{\"id\":\"b\",\"type\":\"condition\",\"condition\":{\"left\":\"x\",\"operator\":\"exists\"},"
+                + "{\"id\":\"b\",\"type\":\"condition\",\"condition\":{\"left\":\"{{x}}\",\"operator\":\"exists\"},"
                 + "\"branches\":{\"true\":\"a\",\"false\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}");
         assertThat(problems).singleElement().satisfies(p -> {
             assertThat(p.step()).isIn("a", "b");
@@ -315,7 +315,7 @@ class FlowValidatorTest {
     @Test
     void acceptsACycleThroughAWait() {
         assertThat(check("{\"id\":\"a\",\"type\":\"wait\",\"duration\":\"P1D\",\"next\":\"b\"},"
-                + "{\"id\":\"b\",\"type\":\"condition\",\"condition\":{\"left\":\"x\",\"operator\":\"exists\"},"
+                + "{\"id\":\"b\",\"type\":\"condition\",\"condition\":{\"left\":\"{{x}}\",\"operator\":\"exists\"},"
                 + "\"branches\":{\"true\":\"a\",\"false\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}")).isEmpty();
     }
 
@@ -553,12 +553,20 @@ class FlowValidatorTest {
             assertThat(warning.step()).isEqualTo("reminder");
             assertThat(warning.message()).isEqualTo("status: {{reply.text}} is what the contact replied, and a path from the"
                     + " start reaches this step before a wait_for_reply took a reply (through its no_reply branch, or past"
-                    + " none): there it has no value (a message without it, and without a default, is blocked)");
+                    + " none): there it has no value (without a default, it is filled in as an empty text)");
         });
         assertThat(warnings.apply(ask.formatted("reminder") + reminder.formatted("no size, {{reply.text | default: none}}")))
                 .isEmpty();
         // A step reached both after a reply and without one.
         assertThat(warnings.apply(ask.formatted("thanks"))).extracting(FlowProblem::step).containsExactly("thanks");
+        // A message is blocked without it; a condition asks whether there is one.
+        assertThat(warnings.apply(ask.formatted("reminder") + ",{\"id\":\"reminder\",\"type\":\"send_sms\",\"sender\":"
+                + "\"sandbox-sms\",\"category\":\"utility\",\"text\":\"Size {{reply.text}}?\",\"next\":\"e\"}"))
+                .singleElement().satisfies(warning -> assertThat(warning.message())
+                        .endsWith("there it has no value (a message without it, and without a default, is blocked)"));
+        assertThat(warnings.apply(ask.formatted("replied") + ",{\"id\":\"replied\",\"type\":\"condition\",\"condition\":"
+                + "{\"left\":\"{{reply.text}}\",\"operator\":\"exists\"},\"branches\":{\"true\":\"e\",\"false\":\"e\"}}"))
+                .isEmpty();
     }
 
     @Test
@@ -576,12 +584,16 @@ class FlowValidatorTest {
         assertThat(warnings.apply("", steps.formatted("unknown", "total {{total}}"))).singleElement().satisfies(warning -> {
             assertThat(warning.step()).isEqualTo("unknown");
             assertThat(warning.message()).isEqualTo("status: {{total}} is set by a when it succeeds, and a path from the start"
-                    + " reaches this step before any did: there it has no value unless the start's variables give it (a"
-                    + " message without it, and without a default, is blocked)");
+                    + " reaches this step before any did: there it has no value unless the start's variables give it"
+                    + " (without a default, it is filled in as an empty text)");
         });
         assertThat(warnings.apply("", steps.formatted("unknown", "total {{total | default: unknown}}"))).isEmpty();
         // A value the document gives every journey first.
         assertThat(warnings.apply("\"variables\":{\"total\":\"0\"},", steps.formatted("unknown", "total {{total}}"))).isEmpty();
+        // A condition that asks whether the fetch gave it.
+        assertThat(warnings.apply("", steps.formatted("known", "-") + ",{\"id\":\"known\",\"type\":\"condition\","
+                + "\"condition\":{\"left\":\"{{total}}\",\"operator\":\"exists\"},\"branches\":{\"true\":\"e\","
+                + "\"false\":\"unknown\"}}")).isEmpty();
         // Reached after the success and after the failure.
         assertThat(warnings.apply("", steps.formatted("paid", "-").replace("{\"id\":\"unknown\",\"type\":\"add_report_row\","
                 + "\"status\":\"-\",\"next\":\"e\"},", ""))).extracting(FlowProblem::step).containsExactly("paid");
@@ -786,8 +798,55 @@ class FlowValidatorTest {
     void namesAFetchWithoutUrlAndAConditionWithoutOperator() {
         assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"fetch_variables\",\"request\":{\"url\":\"ftp://x\"},"
                 + "\"branches\":{\"success\":\"e\",\"failure\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}"), "a", "request.url");
-        assertOnlyProblem(check("{\"id\":\"a\",\"type\":\"condition\",\"condition\":{\"left\":\"x\",\"operator\":\"like\"},"
-                + "\"branches\":{\"true\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}"), "a", "condition");
+        assertOnlyProblem(condition("{\"left\":\"{{x}}\",\"operator\":\"like\",\"right\":\"y\"}"), "a",
+                "condition.operator: 'like' is no operator; the operators are equals, not_equals, contains, exists, not_exists,"
+                        + " greater_than, less_than");
+        assertOnlyProblem(condition("{\"left\":\"{{x}}\",\"right\":\"y\"}"), "a", "condition.operator: needed;");
+        assertOnlyProblem(condition(null), "a", "condition: needed:");
+    }
+
+    @Test
+    void namesAConditionThatWouldSendEveryJourneyOneWayOrLeaveASideUnused() throws Exception {
+        // Sides without a placeholder compare two texts that are the same for every journey.
+        assertOnlyProblem(condition("{\"left\":\"contact.city\",\"operator\":\"equals\",\"right\":\"Amsterdam\"}"), "a",
+                "condition: neither left ('contact.city') nor right holds a placeholder, so every journey would take the same"
+                        + " branch; a value is read in braces (did you mean {{contact.city}}?)");
+        assertOnlyProblem(condition("{\"left\":\"tier\",\"operator\":\"exists\"}"), "a", "(did you mean {{tier}}?)");
+        assertOnlyProblem(condition("{\"left\":\"a b\",\"operator\":\"equals\",\"right\":\"c\"}"), "a",
+                "a value is read in braces, such as {{contact.city}}");
+        // A comparison without its right side compared with an empty text; exists reads no right side.
+        assertOnlyProblem(condition("{\"left\":\"{{contact.city}}\",\"operator\":\"contains\"}"), "a",
+                "condition.right: needed: contains compares left with it (\"\" for an empty value;");
+        assertOnlyProblem(condition("{\"left\":\"{{contact.city}}\",\"operator\":\"not_exists\",\"right\":\"Amsterdam\"}"),
+                "a", "condition.right: not_exists reads left alone, which would leave right unused");
+        assertOnlyProblem(condition("{\"left\":\"\",\"operator\":\"exists\"}"), "a", "condition.left: needed:");
+        // An operator written as a symbol or near one is named.
+        java.util.Map.of("==", "equals", "!=", "not_equals", ">", "greater_than", "lt", "less_than", "Equals", "equals",
+                "not_equal", "not_equals", "greater", "greater_than", "notexists", "not_exists", "has", "contains")
+                .forEach((written, meant) -> assertOnlyProblem(condition("{\"left\":\"{{x}}\",\"operator\":"
+                        + JSON.writeValueAsString(written) + ",\"right\":\"1\"}"), "a", "(did you mean " + meant + "?)"));
+        // What is right: a placeholder on either side, an empty right to compare with, exists alone.
+        for (String condition : List.of("{\"left\":\"gold\",\"operator\":\"equals\",\"right\":\"{{tier}}\"}",
+                "{\"left\":\"{{contact.city}}\",\"operator\":\"equals\",\"right\":\"\"}",
+                "{\"left\":\"{{reply.text}}\",\"operator\":\"exists\"}",
+                "{\"left\":\"{{amount | default: 0}}\",\"operator\":\"greater_than\",\"right\":\"100\"}")) {
+            assertThat(condition(condition)).as(condition).isEmpty();
+        }
+        // The JSON Schema agrees on the sides each operator takes.
+        String document = Files.readString(Path.of("src/test/resources/flows/every-step-type.json"));
+        String compared = "\"operator\": \"equals\", \"right\": \"gold\"";
+        assertThat(document).contains(compared);
+        for (String sides : List.of("\"operator\": \"equals\"", "\"operator\": \"exists\", \"right\": \"gold\"")) {
+            String invalid = document.replace(compared, sides);
+            assertThat(validator.check(JSON.readValue(invalid, FlowDocument.class))).as(sides).singleElement()
+                    .satisfies(problem -> assertThat(problem.message()).startsWith("condition.right: "));
+            assertThat(schemaProblems(invalid)).as(sides).isNotEmpty();
+        }
+    }
+
+    private List<FlowProblem> condition(String condition) {
+        return check("{\"id\":\"a\",\"type\":\"condition\"" + (condition == null ? "" : ",\"condition\":" + condition)
+                + ",\"branches\":{\"true\":\"e\",\"false\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}");
     }
 
     @Test

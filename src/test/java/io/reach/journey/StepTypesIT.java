@@ -279,13 +279,30 @@ class StepTypesIT extends ReachIntegrationTest {
                  {"id":"end","type":"end"}]}""");
         String notOnWhatsApp = contact("4");
         String onWhatsApp = contact("1");
-        assertThat(steps(awaitEnded(start(choose, notOnWhatsApp, Map.of())))).containsExactly("known:false", "end");
+        String unknown = awaitEnded(start(choose, notOnWhatsApp, Map.of()));
+        assertThat(steps(unknown)).containsExactly("known:false", "end");
+        assertThat(api.get("/api/v1/journeys/" + unknown + "/path").json().path(0).path("outcome").asString())
+                .isEqualTo("'false' equals 'true' is false");
 
         String tried = start(tryWhatsApp, notOnWhatsApp, Map.of());
         awaitEnded(tried);
         assertThat(steps(tried)).containsExactly("send", "status:failed", "end");
         assertThat(steps(awaitEnded(start(choose, notOnWhatsApp, Map.of())))).containsExactly("known:true", "end");
         assertThat(steps(awaitEnded(start(choose, onWhatsApp, Map.of())))).containsExactly("known:false", "end");
+        // Whether there is a value at all: exists reads no right side, and its outcome quotes none.
+        String there = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"known","steps":[
+                 {"id":"known","type":"condition","condition":{"left":"{{vip}}","operator":"exists"},
+                  "branches":{"true":"end","false":"end"}},
+                 {"id":"end","type":"end"}]}""");
+        String vip = awaitEnded(start(there, onWhatsApp, Map.of("vip", "gold")));
+        String none = awaitEnded(start(there, notOnWhatsApp, Map.of()));
+        assertThat(steps(vip)).containsExactly("known:true", "end");
+        assertThat(steps(none)).containsExactly("known:false", "end");
+        assertThat(api.get("/api/v1/journeys/" + vip + "/path").json().path(0).path("outcome").asString())
+                .isEqualTo("'gold' exists is true");
+        assertThat(api.get("/api/v1/journeys/" + none + "/path").json().path(0).path("outcome").asString())
+                .isEqualTo("'' exists is false");
     }
 
     @Test

@@ -207,7 +207,7 @@ final class FlowWarnings {
                         : walkFrom(flow.start(), byId, step -> fetches(step, n) && step.branches() != null
                                 ? step.branches().entrySet().stream().filter(b -> !"success".equals(b.getKey()))
                                         .map(Map.Entry::getValue).toList()
-                                : targets(step)));
+                                : targetsUnlessThere(step, n::equals)));
         for (FlowStep step : flow.steps() == null ? List.<FlowStep>of() : flow.steps()) {
             if (step == null) {
                 continue;
@@ -249,6 +249,38 @@ final class FlowWarnings {
             }));
         }
         return warnings;
+    }
+
+    /**
+     * The step's targets but the branch of a condition that only a journey with a value of a name {@code named} takes
+     * ({@code {{reply.text}} exists}: its {@code true} branch), so that a walk for journeys without it stops there.
+     */
+    private static List<String> targetsUnlessThere(FlowStep step, java.util.function.Predicate<String> named) {
+        String branch = branchWithAValue(step);
+        if (branch == null || !named.test(PlaceholderSyntax.names(step.condition().left()).getFirst())) {
+            return targets(step);
+        }
+        return step.branches().entrySet().stream().filter(b -> !branch.equals(b.getKey())).map(Map.Entry::getValue).toList();
+    }
+
+    /**
+     * The branch of a condition that reads one value alone ({@code {{total}}}, without a default) that only a journey
+     * with a value takes: {@code true} of exists, or of equals a text that is not empty; {@code false} of not_exists.
+     */
+    private static String branchWithAValue(FlowStep step) {
+        FlowStep.Condition condition = step.condition();
+        if (!StepTypes.CONDITION.equals(step.type()) || condition == null || condition.left() == null
+                || step.branches() == null || !PlaceholderSyntax.PLACEHOLDER.matcher(condition.left().strip()).matches()
+                || PlaceholderSyntax.names(condition.left()).size() != 1) {
+            return null;
+        }
+        return switch (String.valueOf(condition.operator())) {
+            case "exists" -> "true";
+            case "not_exists" -> "false";
+            case "equals" -> condition.right() != null && !condition.right().isEmpty() && !condition.right().contains("{{")
+                    ? "true" : null;
+            default -> null;
+        };
     }
 
     /** What a placeholder without a value and without a default does at {@code step}. */
@@ -322,7 +354,8 @@ final class FlowWarnings {
             boolean takesAReply = StepTypes.WAIT_FOR_REPLY.equals(step.type()) && (!toWhatsApp || step.message() == null
                     || byId.containsKey(step.message()) && WHATSAPP_SENDS.contains(byId.get(step.message()).type()));
             if (!takesAReply || step.branches() == null) {
-                return targets(step);
+                // A reply the condition finds may be older than WhatsApp's 24 hours.
+                return toWhatsApp ? targets(step) : targetsUnlessThere(step, name -> name.startsWith("reply."));
             }
             List<String> targets = new ArrayList<>(step.next() == null ? List.of() : List.of(step.next()));
             if (step.branches().get(StepTypes.NO_REPLY) != null) {

@@ -565,8 +565,12 @@ class FlowValidatorTest {
                 .singleElement().satisfies(warning -> assertThat(warning.message())
                         .endsWith("there it has no value (a message without it, and without a default, is blocked)"));
         assertThat(warnings.apply(ask.formatted("replied") + ",{\"id\":\"replied\",\"type\":\"condition\",\"condition\":"
-                + "{\"left\":\"{{reply.text}}\",\"operator\":\"exists\"},\"branches\":{\"true\":\"e\",\"false\":\"e\"}}"))
+                + "{\"left\":\"{{reply.text}}\",\"operator\":\"exists\"},\"branches\":{\"true\":\"thanks\",\"false\":\"e\"}}"))
                 .isEmpty();
+        // Only a journey with a reply takes exists' true branch and not_exists' false one: the other has none.
+        assertThat(warnings.apply(ask.formatted("replied") + ",{\"id\":\"replied\",\"type\":\"condition\",\"condition\":"
+                + "{\"left\":\"{{reply.text}}\",\"operator\":\"not_exists\"},\"branches\":{\"true\":\"thanks\",\"false\":\"e\"}}"))
+                .extracting(FlowProblem::step).containsExactly("thanks");
     }
 
     @Test
@@ -592,8 +596,11 @@ class FlowValidatorTest {
         assertThat(warnings.apply("\"variables\":{\"total\":\"0\"},", steps.formatted("unknown", "total {{total}}"))).isEmpty();
         // A condition that asks whether the fetch gave it.
         assertThat(warnings.apply("", steps.formatted("known", "-") + ",{\"id\":\"known\",\"type\":\"condition\","
-                + "\"condition\":{\"left\":\"{{total}}\",\"operator\":\"exists\"},\"branches\":{\"true\":\"e\","
+                + "\"condition\":{\"left\":\"{{total}}\",\"operator\":\"exists\"},\"branches\":{\"true\":\"paid\","
                 + "\"false\":\"unknown\"}}")).isEmpty();
+        assertThat(warnings.apply("", steps.formatted("known", "-") + ",{\"id\":\"known\",\"type\":\"condition\","
+                + "\"condition\":{\"left\":\"{{total}}\",\"operator\":\"equals\",\"right\":\"\"},\"branches\":{\"true\":\"paid\","
+                + "\"false\":\"unknown\"}}")).extracting(FlowProblem::step).containsExactly("paid");
         // Reached after the success and after the failure.
         assertThat(warnings.apply("", steps.formatted("paid", "-").replace("{\"id\":\"unknown\",\"type\":\"add_report_row\","
                 + "\"status\":\"-\",\"next\":\"e\"},", ""))).extracting(FlowProblem::step).containsExactly("paid");

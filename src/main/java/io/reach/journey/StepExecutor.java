@@ -468,15 +468,24 @@ class StepExecutor {
             default -> false;
         };
         String branch = String.valueOf(result);
+        // "19.90 EUR" greater_than "100" compares characters: say so where the journey's path is read.
+        boolean ordered = condition.operator().equals("greater_than") || condition.operator().equals("less_than");
         return new StepOutcome.Next(step.branches().get(branch), branch, "'" + left + "' " + condition.operator()
-                + (condition.right() == null ? "" : " '" + right + "'") + " is " + result, null);
+                + (condition.right() == null ? "" : " '" + right + "'") + " is " + result
+                + (ordered && (number(left) == null || number(right) == null) ? " (compared as texts)" : ""), null);
     }
 
     private static int compare(String left, String right) {
+        BigDecimal leftNumber = number(left);
+        BigDecimal rightNumber = number(right);
+        return leftNumber != null && rightNumber != null ? leftNumber.compareTo(rightNumber) : left.compareTo(right);
+    }
+
+    private static BigDecimal number(String text) {
         try {
-            return new BigDecimal(left.trim()).compareTo(new BigDecimal(right == null ? "" : right.trim()));
+            return new BigDecimal(text.trim());
         } catch (NumberFormatException e) {
-            return left.compareTo(right == null ? "" : right);
+            return null;
         }
     }
 

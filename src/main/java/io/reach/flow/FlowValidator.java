@@ -32,8 +32,8 @@ final class FlowValidator {
     private static final int MAX_REPLY_BRANCH_LENGTH = 1000;
     private static final Pattern STEP_ID = Pattern.compile("[A-Za-z0-9_-]{1,100}");
     // In the order docs/flows.md lists them, as a problem names them.
-    private static final List<String> OPERATORS = List.of("equals", "not_equals", "contains", "exists", "not_exists",
-            "greater_than", "less_than");
+    static final List<String> OPERATORS = List.of("equals", "not_equals", "contains", "exists", "not_exists",
+            "greater_than", "less_than", "at_least", "at_most");
 
     /**
      * What a template (name, language) says of a send's parameters: the problems of their shape ({@code field:
@@ -584,6 +584,8 @@ final class FlowValidator {
             case "!=", "<>", "!==", "ne", "neq" -> "not_equals";
             case ">", "gt" -> "greater_than";
             case "<", "lt" -> "less_than";
+            case ">=", "=>", "gte", "ge", "greater_or_equal", "greater_than_or_equal" -> "at_least";
+            case "<=", "=<", "lte", "le", "less_or_equal", "less_than_or_equal" -> "at_most";
             case "has", "includes" -> "contains";
             default -> null;
         };

@@ -465,11 +465,13 @@ class StepExecutor {
             case "not_exists" -> left.isEmpty();
             case "greater_than" -> compare(left, right) > 0;
             case "less_than" -> compare(left, right) < 0;
+            case "at_least" -> compare(left, right) >= 0;
+            case "at_most" -> compare(left, right) <= 0;
             default -> false;
         };
         String branch = String.valueOf(result);
         // "19.90 EUR" greater_than "100" compares characters: say so where the journey's path is read.
-        boolean ordered = condition.operator().equals("greater_than") || condition.operator().equals("less_than");
+        boolean ordered = Set.of("greater_than", "less_than", "at_least", "at_most").contains(condition.operator());
         return new StepOutcome.Next(step.branches().get(branch), branch, "'" + left + "' " + condition.operator()
                 + (condition.right() == null ? "" : " '" + right + "'") + " is " + result
                 + (ordered && (number(left) == null || number(right) == null) ? " (compared as texts)" : ""), null);

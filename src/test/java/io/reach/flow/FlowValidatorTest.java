@@ -64,6 +64,9 @@ class FlowValidatorTest {
         java.util.Set<String> statuses = new java.util.TreeSet<>();
         schema.at("/$defs/step/allOf/3/then/properties/branches/propertyNames/enum").forEach(t -> statuses.add(t.asString()));
         assertThat(statuses).isEqualTo(new java.util.TreeSet<>(StepTypes.STATUS_BRANCHES));
+        List<String> operators = new java.util.ArrayList<>();
+        schema.at("/$defs/step/properties/condition/properties/operator/enum").forEach(o -> operators.add(o.asString()));
+        assertThat(operators).isEqualTo(FlowValidator.OPERATORS);
     }
 
     @Test
@@ -807,7 +810,7 @@ class FlowValidatorTest {
                 + "\"branches\":{\"success\":\"e\",\"failure\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}"), "a", "request.url");
         assertOnlyProblem(condition("{\"left\":\"{{x}}\",\"operator\":\"like\",\"right\":\"y\"}"), "a",
                 "condition.operator: 'like' is no operator; the operators are equals, not_equals, contains, exists, not_exists,"
-                        + " greater_than, less_than");
+                        + " greater_than, less_than, at_least, at_most");
         assertOnlyProblem(condition("{\"left\":\"{{x}}\",\"right\":\"y\"}"), "a", "condition.operator: needed;");
         assertOnlyProblem(condition(null), "a", "condition: needed:");
     }
@@ -828,10 +831,13 @@ class FlowValidatorTest {
                 "a", "condition.right: not_exists reads left alone, which would leave right unused");
         assertOnlyProblem(condition("{\"left\":\"\",\"operator\":\"exists\"}"), "a", "condition.left: needed:");
         // An operator written as a symbol or near one is named.
-        java.util.Map.of("==", "equals", "!=", "not_equals", ">", "greater_than", "lt", "less_than", "Equals", "equals",
-                "not_equal", "not_equals", "greater", "greater_than", "notexists", "not_exists", "has", "contains")
-                .forEach((written, meant) -> assertOnlyProblem(condition("{\"left\":\"{{x}}\",\"operator\":"
-                        + JSON.writeValueAsString(written) + ",\"right\":\"1\"}"), "a", "(did you mean " + meant + "?)"));
+        String[][] writtenAndMeant = {{"==", "equals"}, {"!=", "not_equals"}, {">", "greater_than"}, {"lt", "less_than"},
+                {"Equals", "equals"}, {"not_equal", "not_equals"}, {"greater", "greater_than"}, {"notexists", "not_exists"},
+                {"has", "contains"}, {">=", "at_least"}, {"lte", "at_most"}};
+        for (String[] pair : writtenAndMeant) {
+            assertOnlyProblem(condition("{\"left\":\"{{x}}\",\"operator\":" + JSON.writeValueAsString(pair[0])
+                    + ",\"right\":\"1\"}"), "a", "(did you mean " + pair[1] + "?)");
+        }
         // What is right: a placeholder on either side, an empty right to compare with, exists alone.
         for (String condition : List.of("{\"left\":\"gold\",\"operator\":\"equals\",\"right\":\"{{tier}}\"}",
                 "{\"left\":\"{{contact.city}}\",\"operator\":\"equals\",\"right\":\"\"}",

@@ -269,16 +269,20 @@ class StepTypesIT extends ReachIntegrationTest {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"big","steps":[
                  {"id":"big","type":"condition","condition":{"left":"{{amount}}","operator":"greater_than","right":"10"},
+                  "branches":{"true":"least","false":"least"}},
+                 {"id":"least","type":"condition","condition":{"left":"{{amount}}","operator":"at_least","right":"10.0"},
                   "branches":{"true":"end","false":"end"}},
                  {"id":"end","type":"end"}]}""");
         String nine = awaitEnded(start(flow, contact(), Map.of("amount", "9")));
+        String ten = awaitEnded(start(flow, contact(), Map.of("amount", "10")));
         String priced = awaitEnded(start(flow, contact(), Map.of("amount", "9.90 EUR")));
 
         // As texts, "9" would come after "10".
-        assertThat(steps(nine)).containsExactly("big:false", "end");
+        assertThat(steps(nine)).containsExactly("big:false", "least:false", "end");
         assertThat(api.get("/api/v1/journeys/" + nine + "/path").json().path(0).path("outcome").asString())
                 .isEqualTo("'9' greater_than '10' is false");
-        assertThat(steps(priced)).containsExactly("big:true", "end");
+        assertThat(steps(ten)).containsExactly("big:false", "least:true", "end");
+        assertThat(steps(priced)).containsExactly("big:true", "least:true", "end");
         assertThat(api.get("/api/v1/journeys/" + priced + "/path").json().path(0).path("outcome").asString())
                 .isEqualTo("'9.90 EUR' greater_than '10' is true (compared as texts)");
     }

@@ -241,6 +241,12 @@ final class FlowWarnings {
                             ? "through the API: it has no value unless the start's variables name " + name
                             : "on its audience, and a launch has no event: it has no value")
                             + " (" + empty + ")"));
+                } else if (name.startsWith("contact.") && name.indexOf('.', "contact.".length()) > 0
+                        && !name.startsWith("contact.has_tag.")) {
+                    warnings.add(new FlowProblem(step.id(), field + ": {{" + name + "}} names no attribute of the contact"
+                            + " (an attribute's name holds no dot), so it never has a value (" + empty + ")"
+                            + (name.startsWith("contact.tag") ? ": did you mean {{contact.has_tag."
+                                    + name.substring(name.indexOf('.', "contact.".length()) + 1) + "}}?" : "")));
                 } else {
                     PlaceholderSyntax.meant(word).ifPresent(meant -> warnings.add(new FlowProblem(step.id(), field + ": {{"
                             + name + "}} reads a variable of that name, which nothing in the flow sets (a start's variables"

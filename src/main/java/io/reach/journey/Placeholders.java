@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 
 /**
  * Fills {@code {{…}}} placeholders of a flow's texts. A placeholder names a value — {@code contact.<attribute>},
- * {@code contact.phone}, {@code event.<property>} or a journey variable — then optional modifiers after "|": a text
+ * {@code contact.phone}, {@code contact.has_tag.<tag>}, {@code event.<property>} or a journey variable — then optional modifiers after "|": a text
  * case (CapitalizeFirst, CapitalizeAllFirst, UPPERCASE, lowercase, regular) and {@code default: text} used when
  * the value is empty or spaces only. A placeholder with no value and no default is reported as missing, by name.
  */
@@ -139,12 +139,21 @@ final class Placeholders {
      */
     static final String NOT_ON_WHATSAPP = "contact.not_on_whatsapp";
 
+    /**
+     * Whether the contact has the tag named after it ({@code contact.has_tag.vip}): true or false, so that a condition
+     * can branch on a tag a flow or an import gave. No attribute's name holds a dot.
+     */
+    static final String HAS_TAG = "contact.has_tag.";
+
     static String lookup(String name, Contact contact, Map<String, String> variables) {
         if (name.equals("contact.phone")) {
             return contact.phone();
         }
         if (name.equals(NOT_ON_WHATSAPP)) {
             return String.valueOf(contact.notOnWhatsApp());
+        }
+        if (name.startsWith(HAS_TAG)) {
+            return String.valueOf(contact.tags().contains(name.substring(HAS_TAG.length()).strip()));
         }
         if (name.startsWith("contact.")) {
             return contact.attributes().get(name.substring("contact.".length()));

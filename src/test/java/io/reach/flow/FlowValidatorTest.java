@@ -520,6 +520,14 @@ class FlowValidatorTest {
                         + " event: it has no value (a message without it, and without a default, is blocked)"));
         assertThat(warnings.apply(event, "Order {{event.order_id}} is ready")).isEmpty();
         assertThat(warnings.apply(api, "Order {{event.order_id | default: soon}} is ready")).isEmpty();
+        // A contact's value with a dot in its attribute's name, which none has; a tag is read as has_tag.
+        assertThat(warnings.apply(api, "{{contact.tags.vip}} {{contact.address.city}} {{contact.has_tag.vip}}"))
+                .extracting(FlowProblem::message).containsExactly(
+                        "text: {{contact.tags.vip}} names no attribute of the contact (an attribute's name holds no dot), so"
+                                + " it never has a value (a message without it, and without a default, is blocked): did"
+                                + " you mean {{contact.has_tag.vip}}?",
+                        "text: {{contact.address.city}} names no attribute of the contact (an attribute's name holds no"
+                                + " dot), so it never has a value (a message without it, and without a default, is blocked)");
         // A source written with another word.
         assertThat(warnings.apply(event, "Hi {{contacts.first_name}}, {{Event.order_id}} {{evnt.shop}}"))
                 .extracting(FlowProblem::message).containsExactly(

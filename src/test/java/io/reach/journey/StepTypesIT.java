@@ -265,6 +265,26 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aConditionBranchesOnWhetherTheContactHasATagIncludingOneTheJourneyGaveIt() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"vip","steps":[
+                 {"id":"vip","type":"condition","condition":{"left":"{{contact.has_tag.vip}}","operator":"equals","right":"true"},
+                  "branches":{"true":"end","false":"tag"}},
+                 {"id":"tag","type":"add_tag","tag":"vip","next":"now"},
+                 {"id":"now","type":"condition","condition":{"left":"{{contact.has_tag.vip}}","operator":"equals","right":"true"},
+                  "branches":{"true":"end","false":"end"}},
+                 {"id":"end","type":"end"}]}""");
+        String tagged = contact();
+        assertThat(api.patch("/api/v1/contacts/" + tagged, Map.of("tags", List.of("vip"))).status()).isEqualTo(200);
+
+        assertThat(steps(awaitEnded(start(flow, tagged, Map.of())))).containsExactly("vip:true", "end");
+        String untagged = awaitEnded(start(flow, contact(), Map.of()));
+        assertThat(steps(untagged)).containsExactly("vip:false", "tag", "now:true", "end");
+        assertThat(api.get("/api/v1/journeys/" + untagged + "/path").json().path(0).path("outcome").asString())
+                .isEqualTo("'false' equals 'true' is false");
+    }
+
+    @Test
     void aConditionComparesNumbersAsNumbersAndSaysWhenItComparedTexts() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"big","steps":[

@@ -560,6 +560,12 @@ final class FlowValidator {
             return;
         }
         boolean unary = operator.equals("exists") || operator.equals("not_exists");
+        String alwaysThere = unary ? alwaysThere(condition.left()) : null;
+        if (alwaysThere != null) {
+            problems.add(new FlowProblem(id, "condition: {{" + alwaysThere + "}} always has a value, so " + operator + " would"
+                    + " take the same branch for every journey" + (alwaysThere.equals("contact.phone") ? ""
+                    : ": it is true or false, compared with equals \"true\"")));
+        }
         if (unary && condition.right() != null) {
             problems.add(new FlowProblem(id, "condition.right: " + operator + " reads left alone, which would leave right"
                     + " unused (to compare left with a value, use equals)"));
@@ -601,6 +607,17 @@ final class FlowValidator {
                 .filter(known -> known.equals(lower) || levenshtein.apply(known, lower) <= 3
                         || (lower.length() >= 4 && known.startsWith(lower)))
                 .min(Comparator.comparingInt(known -> levenshtein.apply(known, lower)));
+    }
+
+    /** The value {@code left} reads alone when it is one every contact has: its number, a tag's true or false. */
+    private static String alwaysThere(String left) {
+        List<String> names = PlaceholderSyntax.names(left);
+        if (left == null || names.size() != 1 || !PlaceholderSyntax.PLACEHOLDER.matcher(left.strip()).matches()) {
+            return null;
+        }
+        String name = names.getFirst();
+        return name.equals("contact.phone") || name.equals("contact.not_on_whatsapp") || name.startsWith("contact.has_tag.")
+                ? name : null;
     }
 
     // Braces not closed are a placeholder problem of their own, said once.

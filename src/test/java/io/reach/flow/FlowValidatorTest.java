@@ -838,6 +838,12 @@ class FlowValidatorTest {
         assertOnlyProblem(condition("{\"left\":\"{{contact.city}}\",\"operator\":\"not_exists\",\"right\":\"Amsterdam\"}"),
                 "a", "condition.right: not_exists reads left alone, which would leave right unused");
         assertOnlyProblem(condition("{\"left\":\"\",\"operator\":\"exists\"}"), "a", "condition.left: needed:");
+        // A value every contact has.
+        assertOnlyProblem(condition("{\"left\":\"{{contact.has_tag.vip}}\",\"operator\":\"exists\"}"), "a",
+                "condition: {{contact.has_tag.vip}} always has a value, so exists would take the same branch for every"
+                        + " journey: it is true or false, compared with equals \"true\"");
+        assertOnlyProblem(condition("{\"left\":\"{{contact.phone}}\",\"operator\":\"not_exists\"}"), "a",
+                "condition: {{contact.phone}} always has a value, so not_exists would take the same branch for every journey");
         // An operator written as a symbol or near one is named.
         String[][] writtenAndMeant = {{"==", "equals"}, {"!=", "not_equals"}, {">", "greater_than"}, {"lt", "less_than"},
                 {"Equals", "equals"}, {"not_equal", "not_equals"}, {"greater", "greater_than"}, {"notexists", "not_exists"},

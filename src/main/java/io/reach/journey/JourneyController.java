@@ -210,18 +210,21 @@ class JourneyController {
             headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "One contact's journeys in every flow, newest first")
     @GetMapping("/api/v1/journeys")
-    ResponseEntity<List<Journey>> ofContact(@Parameter(description = "the contact whose journeys these are (required)")
+    ResponseEntity<List<Journey>> ofContact(@Parameter(description = "the contact whose journeys these are (or to)")
                                             @RequestParam(required = false) String contactId,
+                                            @Parameter(description = "the contact's phone number (or contactId)")
+                                            @RequestParam(required = false) String to,
                                             @Parameter(description = STATE)
                                             @RequestParam(required = false) String state,
                                             @RequestParam(required = false) String after,
                                             @RequestParam(defaultValue = "100") int limit) {
         page(limit, 0);
-        if (contactId == null) {
-            throw ApiException.invalidField("contactId", "is required: the journeys of one contact, newest first (a flow's"
-                    + " journeys are at /api/v1/flows/{id}/journeys)");
+        if (contactId == null && to == null) {
+            throw ApiException.invalidField("contactId", "is required, or to (the contact's number): the journeys of one"
+                    + " contact, newest first (a flow's journeys are at /api/v1/flows/{id}/journeys)");
         }
-        UUID contact = Ids.parse("contactId", contactId);
+        // Whoever answers a customer has its number; the next pages name the contact by its id.
+        UUID contact = to == null ? Ids.parse("contactId", contactId) : journeys.contactOf(to, contactId);
         List<Journey> page = journeys.ofContact(contact, state, after == null ? null : Ids.parse("after", after), limit);
         return Pages.withNextLink(page, limit, "/api/v1/journeys?contactId=" + contact + "&limit=" + limit
                 + stateParameter(state), Journey::id);

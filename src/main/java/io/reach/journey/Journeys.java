@@ -488,6 +488,11 @@ public class Journeys {
         }
     }
 
+    /** The contact of the phone number {@code to} (either it or {@code contactId}); a 404 when no contact has it. */
+    public UUID contactOf(String to, String contactId) {
+        return recipients.resolveId(to, contactId);
+    }
+
     /**
      * A page of a contact's journeys in every flow, newest first: all of them or those in one {@code state}, after the
      * journey {@code after} when it is given (the previous page's last); what a contact is going through, for whoever

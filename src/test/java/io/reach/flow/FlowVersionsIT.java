@@ -617,6 +617,18 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/journeys").status()).isEqualTo(400);
         assertThat(api.get("/api/v1/journeys?contactId=" + contact + "&state=asleep").status()).isEqualTo(400);
         assertThat(api.get("/api/v1/journeys?contactId=" + java.util.UUID.randomUUID()).status()).isEqualTo(404);
+        // By the number the customer gives, written as people write it; the next pages name the contact by its id.
+        String written = phone.substring(0, 3) + " " + phone.substring(3);
+        assertThat(Api.ids(api.get("/api/v1/journeys?to=" + java.net.URLEncoder.encode(written,
+                java.nio.charset.StandardCharsets.UTF_8)).json())).isEqualTo(all);
+        assertThat(api.get("/api/v1/journeys?to=%2B" + phone.substring(1) + "&limit=1").headers().get("link"))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).contains("contactId=" + contact);
+        Api.Response unknown = api.get("/api/v1/journeys?to=%2B4915199999999");
+        assertThat(unknown.status()).as(unknown.body()).isEqualTo(404);
+        assertThat(unknown.json().path("error").asString()).isEqualTo("contact_not_found");
+        assertThat(api.get("/api/v1/journeys?to=%2B" + phone.substring(1) + "&contactId=" + contact).status())
+                .as("both").isEqualTo(400);
+        assertThat(api.get("/api/v1/journeys?to=not-a-number").status()).isEqualTo(400);
     }
 
     @Test

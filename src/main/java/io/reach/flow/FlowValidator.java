@@ -1,14 +1,12 @@
 package io.reach.flow;
 
 import io.reach.shared.MessageCategory;
-import io.reach.shared.Texts;
 import io.reach.template.TemplateParameters;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,9 +29,6 @@ final class FlowValidator {
     // A reply branch is a button's payload (or a text), kept as the journey's decision: as long as a payload may be.
     private static final int MAX_REPLY_BRANCH_LENGTH = 1000;
     private static final Pattern STEP_ID = Pattern.compile("[A-Za-z0-9_-]{1,100}");
-    // In the order docs/flows.md lists them, as a problem names them.
-    static final List<String> OPERATORS = List.of("equals", "not_equals", "contains", "exists", "not_exists",
-            "greater_than", "less_than", "at_least", "at_most");
 
     /**
      * What a template (name, language) says of a send's parameters: the problems of their shape ({@code field:
@@ -438,7 +433,7 @@ final class FlowValidator {
                 checkBranchKeys(step, Set.of("success", "failure"), problems);
             }
             case StepTypes.CONDITION -> {
-                checkCondition(step.condition(), id, problems);
+                ConditionCheck.check(step.condition(), id, problems);
                 checkBranchKeys(step, Set.of("true", "false"), problems);
             }
             case StepTypes.ADD_TAG, StepTypes.REMOVE_TAG -> {
@@ -532,97 +527,6 @@ final class FlowValidator {
         for (int i = 0; i < fields.size(); i++) {
             texts.put(fields.get(i), values.values().get(i));
         }
-    }
-
-    /**
-     * A condition's sides and operator: a comparison without its right side compared with an empty text (equals took
-     * every contact without the value, contains took everybody), an {@code exists} left its right side unused, and
-     * sides without a placeholder ({@code contact.city} for {@code {{contact.city}}}) sent every journey one way.
-     */
-    private static void checkCondition(FlowStep.Condition condition, String id, List<FlowProblem> problems) {
-        if (condition == null) {
-            problems.add(new FlowProblem(id, "condition: needed: {\"left\", \"operator\", \"right\"}, such as {\"left\": "
-                    + "\"{{contact.city}}\", \"operator\": \"equals\", \"right\": \"Amsterdam\"}"));
-            return;
-        }
-        if (blank(condition.left())) {
-            problems.add(new FlowProblem(id, "condition.left: needed: the value the condition reads, such as {{contact.city}}"));
-        }
-        String operator = condition.operator();
-        String operators = "the operators are " + String.join(", ", OPERATORS);
-        if (operator == null || operator.isBlank()) {
-            problems.add(new FlowProblem(id, "condition.operator: needed; " + operators));
-            return;
-        }
-        if (!OPERATORS.contains(operator)) {
-            problems.add(new FlowProblem(id, "condition.operator: '" + Texts.clip(operator, 40) + "' is no operator"
-                    + meantOperator(operator).map(meant -> " (did you mean " + meant + "?)").orElse("") + "; " + operators));
-            return;
-        }
-        boolean unary = operator.equals("exists") || operator.equals("not_exists");
-        String alwaysThere = unary ? alwaysThere(condition.left()) : null;
-        if (alwaysThere != null) {
-            problems.add(new FlowProblem(id, "condition: {{" + alwaysThere + "}} always has a value, so " + operator + " would"
-                    + " take the same branch for every journey" + (alwaysThere.equals("contact.phone") ? ""
-                    : ": it is true or false, compared with equals \"true\"")));
-        }
-        if (unary && condition.right() != null) {
-            problems.add(new FlowProblem(id, "condition.right: " + operator + " reads left alone, which would leave right"
-                    + " unused (to compare left with a value, use equals)"));
-        } else if (!unary && condition.right() == null) {
-            problems.add(new FlowProblem(id, "condition.right: needed: " + operator + " compares left with it (\"\" for an"
-                    + " empty value; whether there is a value at all is exists or not_exists)"));
-        }
-        if (!blank(condition.left()) && !holdsPlaceholder(condition.left()) && !holdsPlaceholder(condition.right())) {
-            String left = condition.left().strip();
-            problems.add(new FlowProblem(id, "condition: neither left ('" + Texts.clip(left, 40) + "') nor right holds a"
-                    + " placeholder, so every journey would take the same branch; a value is read in braces"
-                    + (VALUE_NAME.matcher(left).matches() ? " (did you mean {{" + left + "}}?)" : ", such as {{contact.city}}")));
-        }
-    }
-
-    private static final Pattern VALUE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z0-9_]+)*");
-
-    /** The operator written as a symbol or a near spelling of one ("==", "greater", "not_equal"). */
-    private static Optional<String> meantOperator(String written) {
-        String symbol = switch (written.strip()) {
-            case "=", "==", "===", "eq" -> "equals";
-            case "!=", "<>", "!==", "ne", "neq" -> "not_equals";
-            case ">", "gt" -> "greater_than";
-            case "<", "lt" -> "less_than";
-            case ">=", "=>", "gte", "ge", "greater_or_equal", "greater_than_or_equal" -> "at_least";
-            case "<=", "=<", "lte", "le", "less_or_equal", "less_than_or_equal" -> "at_most";
-            case "has", "includes" -> "contains";
-            default -> null;
-        };
-        if (symbol != null) {
-            return Optional.of(symbol);
-        }
-        String lower = written.strip().toLowerCase(java.util.Locale.ROOT).replace(' ', '_').replace('-', '_');
-        if (lower.length() > 40) {
-            return Optional.empty();
-        }
-        var levenshtein = org.apache.commons.text.similarity.LevenshteinDistance.getDefaultInstance();
-        return OPERATORS.stream()
-                .filter(known -> known.equals(lower) || levenshtein.apply(known, lower) <= 3
-                        || (lower.length() >= 4 && known.startsWith(lower)))
-                .min(Comparator.comparingInt(known -> levenshtein.apply(known, lower)));
-    }
-
-    /** The value {@code left} reads alone when it is one every contact has: its number, a tag's true or false. */
-    private static String alwaysThere(String left) {
-        List<String> names = PlaceholderSyntax.names(left);
-        if (left == null || names.size() != 1 || !PlaceholderSyntax.PLACEHOLDER.matcher(left.strip()).matches()) {
-            return null;
-        }
-        String name = names.getFirst();
-        return name.equals("contact.phone") || name.equals("contact.not_on_whatsapp") || name.startsWith("contact.has_tag.")
-                ? name : null;
-    }
-
-    // Braces not closed are a placeholder problem of their own, said once.
-    private static boolean holdsPlaceholder(String text) {
-        return text != null && text.contains("{{");
     }
 
     private static void checkBranchKeys(FlowStep step, Set<String> allowed, List<FlowProblem> problems) {

@@ -262,31 +262,11 @@ final class FlowWarnings {
      * ({@code {{reply.text}} exists}: its {@code true} branch), so that a walk for journeys without it stops there.
      */
     private static List<String> targetsUnlessThere(FlowStep step, java.util.function.Predicate<String> named) {
-        String branch = branchWithAValue(step);
-        if (branch == null || !named.test(PlaceholderSyntax.names(step.condition().left()).getFirst())) {
+        String branch = ConditionCheck.branchWithAValue(step);
+        if (branch == null || !named.test(ConditionCheck.soleName(step.condition().left()))) {
             return targets(step);
         }
         return step.branches().entrySet().stream().filter(b -> !branch.equals(b.getKey())).map(Map.Entry::getValue).toList();
-    }
-
-    /**
-     * The branch of a condition that reads one value alone ({@code {{total}}}, without a default) that only a journey
-     * with a value takes: {@code true} of exists, or of equals a text that is not empty; {@code false} of not_exists.
-     */
-    private static String branchWithAValue(FlowStep step) {
-        FlowStep.Condition condition = step.condition();
-        if (!StepTypes.CONDITION.equals(step.type()) || condition == null || condition.left() == null
-                || step.branches() == null || !PlaceholderSyntax.PLACEHOLDER.matcher(condition.left().strip()).matches()
-                || PlaceholderSyntax.names(condition.left()).size() != 1) {
-            return null;
-        }
-        return switch (String.valueOf(condition.operator())) {
-            case "exists" -> "true";
-            case "not_exists" -> "false";
-            case "equals" -> condition.right() != null && !condition.right().isEmpty() && !condition.right().contains("{{")
-                    ? "true" : null;
-            default -> null;
-        };
     }
 
     /** What a placeholder without a value and without a default does at {@code step}. */

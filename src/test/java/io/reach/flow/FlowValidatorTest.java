@@ -66,7 +66,7 @@ class FlowValidatorTest {
         assertThat(statuses).isEqualTo(new java.util.TreeSet<>(StepTypes.STATUS_BRANCHES));
         List<String> operators = new java.util.ArrayList<>();
         schema.at("/$defs/step/properties/condition/properties/operator/enum").forEach(o -> operators.add(o.asString()));
-        assertThat(operators).isEqualTo(FlowValidator.OPERATORS);
+        assertThat(operators).isEqualTo(ConditionCheck.OPERATORS);
     }
 
     @Test

@@ -147,6 +147,12 @@ class ContactStore {
             sql.append(" AND EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag = ?)");
             params.add(tag);
         }
+        List<String> excluded = filter.excludeTags() == null ? List.of() : filter.excludeTags();
+        if (!excluded.isEmpty()) {
+            sql.append(" AND NOT EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag IN (")
+                    .append(io.reach.shared.SqlLists.placeholders(excluded.size())).append("))");
+            params.addAll(excluded);
+        }
         for (Map.Entry<String, String> attribute : (filter.attributes() == null ? Map.<String, String>of()
                 : filter.attributes()).entrySet()) {
             sql.append(" AND EXISTS (SELECT 1 FROM contact_attributes a WHERE a.contact_id = c.id AND a.name = ?"

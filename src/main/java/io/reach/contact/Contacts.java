@@ -250,12 +250,12 @@ public class Contacts {
     }
 
     /**
-     * Which contacts an audience takes: every given tag, every given attribute value, consent for the category, active
-     * (wrote to a sender) since {@code activeSince}, and not active since {@code inactiveSince} (or never); a null
-     * filter takes everyone.
+     * Which contacts an audience takes: every given tag and none of {@code excludeTags}, every given attribute value,
+     * consent for the category, active (wrote to a sender) since {@code activeSince}, and not active since
+     * {@code inactiveSince} (or never); a null filter takes everyone.
      */
     public record AudienceFilter(List<String> tags, Map<String, String> attributes, MessageCategory consent,
-                                 Instant activeSince, Instant inactiveSince) {}
+                                 Instant activeSince, Instant inactiveSince, List<String> excludeTags) {}
 
     /**
      * A page of the ids of the contacts an audience takes (see {@link AudienceFilter}), never an opted-out contact: the

@@ -39,12 +39,13 @@ public record FlowDocument(
     public record Entry(String type, String event, Audience audience) {}
 
     /**
-     * Which contacts an audience entry takes: all tags given, all attributes equal, consent for a category, active
-     * (wrote to a sender) within a duration before the launch, inactive for a duration before it (or never active).
+     * Which contacts an audience entry takes: all tags given and none of those excluded, all attributes equal, consent
+     * for a category, active (wrote to a sender) within a duration before the launch, inactive for a duration before it
+     * (or never active).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Audience(List<String> tags, Map<String, String> attributes, String consent, String activeWithin,
-                           String inactiveFor) {}
+                           String inactiveFor, List<String> excludeTags) {}
 
     /** Whether a {@code wait_for_reply} step waits for a reply to the message that the step {@code sendingStep} sends. */
     public boolean awaitsReplyTo(String sendingStep) {

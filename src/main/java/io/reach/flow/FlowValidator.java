@@ -192,13 +192,13 @@ final class FlowValidator {
                     problems.add(new FlowProblem(null, "entry.audience.consent: must be one of " + MessageCategory.allowedValues()));
                 }
                 if (entry.audience() != null) {
-                    refuseNulls(entry.audience().tags(), null, "entry.audience.tags", problems);
+                    checkAudienceTags(entry.audience().tags(), "entry.audience.tags", problems);
+                    checkAudienceTags(entry.audience().excludeTags(), "entry.audience.excludeTags", problems);
                     List<String> tags = entry.audience().tags() == null ? List.of() : entry.audience().tags();
-                    for (int i = 0; i < tags.size(); i++) {
-                        String problem = tags.get(i) == null ? null : io.reach.contact.Contacts.tagProblem(tags.get(i));
-                        if (problem != null) {
-                            problems.add(new FlowProblem(null, "entry.audience.tags[" + i + "]: " + problem + " (no contact has it)"));
-                        }
+                    if (entry.audience().excludeTags() != null) {
+                        entry.audience().excludeTags().stream().filter(tag -> tag != null && tags.contains(tag)).distinct().forEach(tag ->
+                                problems.add(new FlowProblem(null, "entry.audience.excludeTags: '" + tag + "' is among the"
+                                        + " tags too, so the audience would take nobody")));
                     }
                     refuseNullValues(entry.audience().attributes(), null, "entry.audience.attributes", problems);
                     checkActivity(entry.audience().activeWithin(), "entry.audience.activeWithin", problems);
@@ -239,6 +239,17 @@ final class FlowValidator {
                     problems.add(new FlowProblem(step, field + "." + name + ": is null; give a value"));
                 }
             });
+        }
+    }
+
+    /** An audience's tags: none null, none that no contact could have. */
+    private static void checkAudienceTags(List<String> tags, String field, List<FlowProblem> problems) {
+        refuseNulls(tags, null, field, problems);
+        for (int i = 0; tags != null && i < tags.size(); i++) {
+            String problem = tags.get(i) == null ? null : io.reach.contact.Contacts.tagProblem(tags.get(i));
+            if (problem != null) {
+                problems.add(new FlowProblem(null, field + "[" + i + "]: " + problem + " (no contact has it)"));
+            }
         }
     }
 

@@ -347,12 +347,13 @@ public class Journeys {
     /** The contacts an audience takes: its activity bounds count back from {@code now}, the launch's instant. */
     static Contacts.AudienceFilter audienceFilter(FlowDocument.Audience audience, java.time.Instant now) {
         if (audience == null) {
-            return new Contacts.AudienceFilter(null, null, null, null, null);
+            return new Contacts.AudienceFilter(null, null, null, null, null, null);
         }
         return new Contacts.AudienceFilter(audience.tags(), audience.attributes(),
                 audience.consent() == null ? null : MessageCategory.parse(audience.consent()).orElse(null),
                 audience.activeWithin() == null ? null : now.minus(io.reach.flow.FlowDurations.parse(audience.activeWithin())),
-                audience.inactiveFor() == null ? null : now.minus(io.reach.flow.FlowDurations.parse(audience.inactiveFor())));
+                audience.inactiveFor() == null ? null : now.minus(io.reach.flow.FlowDurations.parse(audience.inactiveFor())),
+                audience.excludeTags());
     }
 
     /** A start's or an event's idempotency key: it is kept with the flow's id and the event's name (300 in all). */

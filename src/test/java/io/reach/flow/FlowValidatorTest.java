@@ -200,6 +200,19 @@ class FlowValidatorTest {
                 + "{\"id\":\"e\",\"type\":\"end\"}"), "a", "tag: a tag is at most 100 characters");
         assertOnlyProblem(check("{\"type\":\"audience\",\"audience\":{\"tags\":[\"vip\",\"" + long_ + "\"]}}", "e",
                 "{\"id\":\"e\",\"type\":\"end\"}"), null, "entry.audience.tags[1]: a tag is at most 100 characters");
+        assertOnlyProblem(check("{\"type\":\"audience\",\"audience\":{\"excludeTags\":[\"" + long_ + "\"]}}", "e",
+                "{\"id\":\"e\",\"type\":\"end\"}"), null, "entry.audience.excludeTags[0]: a tag is at most 100 characters");
+        assertOnlyProblem(check("{\"type\":\"audience\",\"audience\":{\"excludeTags\":[\"ok\",null]}}", "e",
+                "{\"id\":\"e\",\"type\":\"end\"}"), null, "entry.audience.excludeTags[1]");
+    }
+
+    @Test
+    void namesAnAudienceThatExcludesATagItRequires() {
+        assertOnlyProblem(check("{\"type\":\"audience\",\"audience\":{\"tags\":[\"vip\",\"nl\"],\"excludeTags\":[\"nl\",\"x\"]}}",
+                "e", "{\"id\":\"e\",\"type\":\"end\"}"), null,
+                "entry.audience.excludeTags: 'nl' is among the tags too, so the audience would take nobody");
+        assertThat(check("{\"type\":\"audience\",\"audience\":{\"tags\":[\"vip\"],\"excludeTags\":[\"bought\"]}}", "e",
+                "{\"id\":\"e\",\"type\":\"end\"}")).isEmpty();
     }
 
     @Test

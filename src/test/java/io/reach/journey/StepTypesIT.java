@@ -1435,6 +1435,29 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void launchesItsAudienceWithoutTheContactsOfAnExcludedTag() {
+        String tag = "audience-" + FLOWS.incrementAndGet();
+        String bought = "bought-" + FLOWS.get();
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"],"excludeTags":["%s","unsubscribed"]}},
+                 "start":"report","steps":[
+                 {"id":"report","type":"add_report_row","status":"launched","description":"{{contact.phone}}","next":"end"},
+                 {"id":"end","type":"end"}]}""", tag, bought);
+        String member = audienceContact(tag, "Utrecht", true, false);
+        for (List<String> tags : List.of(List.of(tag, bought), List.of(tag, "unsubscribed"), List.of(bought))) {
+            Api.Response created = api.post("/api/v1/contacts", Map.of("phone", nextPhone("3"), "tags", tags));
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+        }
+
+        JsonNode launch = FlowFixtures.launch(api, flow);
+
+        assertThat(launch.path("audienceSize").asInt()).as(launch.toString()).isEqualTo(1);
+        assertThat(launch.path("started").asInt()).isEqualTo(1);
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/flows/" + flow + "/reports").json())
+                .singleElement().satisfies(row -> assertThat(row.path("description").asString()).isEqualTo(member)));
+    }
+
+    @Test
     void launchesItsAudienceByLastActivityCountedBackFromTheLaunch() {
         String tag = "activity-" + FLOWS.incrementAndGet();
         String dormant = audienceContact(tag, "Utrecht", true, false);

@@ -66,6 +66,18 @@ class JourneyController {
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/launches/" + launch.id())).body(launch);
     }
 
+    /**
+     * How many contacts the audience of the flow's newest version (or of {@code version}) takes now: what a launch
+     * would count, before the flow is published or launched.
+     */
+    @ApiResponse(responseCode = "409", description = "the flow starts on an event or through the API, not on an audience")
+    @Operation(summary = "The number of contacts a flow's audience takes now, as a launch would count them")
+    @GetMapping("/api/v1/flows/{id}/audience")
+    Journeys.AudienceSize audienceSize(@PathVariable String id, @Parameter(description = "a version of the flow (its"
+            + " number); its newest, draft or published, when not given") @RequestParam(required = false) Integer version) {
+        return journeys.audienceSize(flows.idOf(id), version);
+    }
+
     @Operation(summary = "A launch and its progress")
     @GetMapping("/api/v1/launches/{id}")
     Launch launchOf(@PathVariable String id) {

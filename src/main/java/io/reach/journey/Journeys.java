@@ -197,6 +197,25 @@ public class Journeys {
         return launch;
     }
 
+    /**
+     * The number of contacts the audience of a flow's version takes now ({@code audienceSize}), as a launch would
+     * count it: what a broadcast is about to reach, known before it is published or launched.
+     */
+    public record AudienceSize(UUID flowId, String name, int version, String status, long audienceSize,
+                               java.time.Instant countedAt) {}
+
+    /** How many contacts the audience of the flow's version {@code number} (null: its newest, draft or not) takes now. */
+    public AudienceSize audienceSize(UUID flowId, Integer number) {
+        FlowVersion version = number == null ? flows.latestVersion(flowId) : flows.version(flowId, number);
+        if (!"audience".equals(version.entryType())) {
+            throw ApiException.conflict("Flow " + version.name() + " version " + version.version() + " starts on "
+                    + version.entryType() + ", not on an audience");
+        }
+        java.time.Instant now = clock.instant();
+        long size = contacts.countMatching(audienceFilter(flows.document(version.id()).entry().audience(), now));
+        return new AudienceSize(version.flowId(), version.name(), version.version(), version.status(), size, now);
+    }
+
     /** A launch and how far it got. */
     public Launch launchOf(UUID launchId) {
         return launches.find(launchId).orElseThrow(() -> ApiException.notFound("Launch", launchId));

@@ -1449,12 +1449,30 @@ class StepTypesIT extends ReachIntegrationTest {
             assertThat(created.status()).as(created.body()).isEqualTo(201);
         }
 
+        JsonNode size = api.get("/api/v1/flows/" + flow + "/audience").json();
         JsonNode launch = FlowFixtures.launch(api, flow);
 
+        assertThat(size.path("audienceSize").asLong()).as(size.toString()).isEqualTo(1);
+        assertThat(size.path("version").asInt()).isEqualTo(1);
+        assertThat(size.path("status").asString()).isEqualTo("published");
         assertThat(launch.path("audienceSize").asInt()).as(launch.toString()).isEqualTo(1);
         assertThat(launch.path("started").asInt()).isEqualTo(1);
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/flows/" + flow + "/reports").json())
                 .singleElement().satisfies(row -> assertThat(row.path("description").asString()).isEqualTo(member)));
+        // A draft's audience is counted before it is published; an earlier version's by its number.
+        String document = api.get("/api/v1/flows/" + flow + "/versions/1/document").body();
+        Api.Response draft = api.put("/api/v1/flows/" + flow + "/draft", document.replace(",\"unsubscribed\"", ""));
+        assertThat(draft.status()).as(draft.body()).isEqualTo(200);
+        JsonNode draftSize = api.get("/api/v1/flows/" + flow + "/audience").json();
+        assertThat(draftSize.path("version").asInt()).as(draftSize.toString()).isEqualTo(2);
+        assertThat(draftSize.path("status").asString()).isEqualTo("draft");
+        assertThat(draftSize.path("audienceSize").asLong()).isEqualTo(2);
+        assertThat(api.get("/api/v1/flows/" + flow + "/audience?version=1").json().path("audienceSize").asLong()).isEqualTo(1);
+        assertThat(api.get("/api/v1/flows/" + flow + "/audience?version=3").status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/flows/" + flow + "/audience?version=two").status()).isEqualTo(400);
+        String apiFlow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");
+        assertThat(api.get("/api/v1/flows/" + apiFlow + "/audience").status()).isEqualTo(409);
     }
 
     @Test

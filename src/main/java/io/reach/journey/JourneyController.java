@@ -54,16 +54,34 @@ class JourneyController {
                 .location(URI.create("/api/v1/journeys/" + started.journeyId())).body(started);
     }
 
-    /** Launches an audience flow: 202 with the launch, whose progress {@code GET /api/v1/launches/{id}} follows. */
-    @ApiResponse(responseCode = "202", description = "the launch, running")
-    @Operation(summary = "Launch an audience flow: start it for every contact of its audience, in the background")
+    /** When a launch begins: an ISO-8601 instant with its offset; none (or no body) launches now. */
+    record LaunchRequest(String at) {}
+
+    /**
+     * Launches an audience flow, now or at {@code at}: 202 with the launch, whose progress
+     * {@code GET /api/v1/launches/{id}} follows.
+     */
+    @ApiResponse(responseCode = "202", description = "the launch, running, or scheduled when at is given")
+    @Operation(summary = "Launch an audience flow: start it for every contact of its audience, in the background, now or at a given time")
     @PostMapping("/api/v1/flows/{id}/launch")
     ResponseEntity<Launch> launch(@PathVariable String id,
                                   @Parameter(description = "launch even though a template the flow sends is not approved"
                                           + " by Meta (its sends are blocked; without this a 409 template_not_approved)")
-                                  @RequestParam(defaultValue = "false") boolean despiteUnapprovedTemplates) {
-        Launch launch = journeys.launch(flows.idOf(id), despiteUnapprovedTemplates);
+                                  @RequestParam(defaultValue = "false") boolean despiteUnapprovedTemplates,
+                                  @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "{\"at\": an"
+                                          + " instant with its offset}: when the launch begins (up to a year ahead); no"
+                                          + " body launches now")
+                                  @RequestBody(required = false) LaunchRequest request) {
+        Launch launch = journeys.launch(flows.idOf(id), despiteUnapprovedTemplates, request == null ? null : request.at());
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/launches/" + launch.id())).body(launch);
+    }
+
+    /** Cancels a scheduled or running launch. */
+    @ApiResponse(responseCode = "409", description = "the launch is over (done, stopped or cancelled)")
+    @Operation(summary = "Cancel a launch: a scheduled one takes nobody, a running one no more contacts (its journeys go on)")
+    @PostMapping("/api/v1/launches/{id}/cancel")
+    Launch cancelLaunch(@PathVariable String id) {
+        return journeys.cancelLaunch(Ids.parse("id", id));
     }
 
     /**

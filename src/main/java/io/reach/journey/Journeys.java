@@ -176,6 +176,20 @@ public class Journeys {
      * every contact sent to its fallback) unless {@code despiteUnapprovedTemplates}.
      */
     public Launch launch(UUID flowId, boolean despiteUnapprovedTemplates) {
+        return launch(flowId, despiteUnapprovedTemplates, null);
+    }
+
+    /** The longest a launch is scheduled ahead: a year, as a campaign plan goes. */
+    static final java.time.Duration MAX_SCHEDULED_AHEAD = java.time.Duration.ofDays(366);
+
+    /**
+     * Launches the flow as {@link #launch(UUID, boolean)} does, at {@code at} (an ISO-8601 instant with its offset,
+     * null for now): until then the launch is {@code SCHEDULED}, takes no contact and can be cancelled; its
+     * audience's activity bounds count back from {@code at}, and its size is counted again then.
+     */
+    public Launch launch(UUID flowId, boolean despiteUnapprovedTemplates, String at) {
+        java.time.Instant now = clock.instant();
+        java.time.Instant startsAt = at == null ? now : scheduledAt(at, now);
         FlowVersion version = flows.latestPublished(flowId);
         if (!"audience".equals(version.entryType())) {
             throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType() + ", not on an audience");
@@ -188,13 +202,52 @@ public class Journeys {
                     + " more)" : "") + ". Launch it once Meta has approved it, or with ?despiteUnapprovedTemplates=true",
                     unapproved);
         }
-        java.time.Instant now = clock.instant();
-        long audienceSize = contacts.countMatching(audienceFilter(flows.document(version.id()).entry().audience(), now));
-        Launch launch = launches.insert(io.reach.shared.Ids.newId(), flowId, version.id(), now, audienceSize);
+        long audienceSize = contacts.countMatching(audienceFilter(flows.document(version.id()).entry().audience(), startsAt));
+        Launch launch = launches.insert(io.reach.shared.Ids.newId(), flowId, version.id(), startsAt, audienceSize);
+        if (Launch.SCHEDULED.equals(launch.state())) {
+            log.info("Scheduled the launch of flow {} version {} for {}: {} contacts in its audience now (launch {})",
+                    version.name(), version.version(), startsAt, audienceSize, launch.id());
+            return launch;
+        }
         log.info("Launching flow {} version {}: {} contacts in its audience (launch {})", version.name(), version.version(),
                 audienceSize, launch.id());
         launchWorker.wake();
         return launch;
+    }
+
+    private static java.time.Instant scheduledAt(String at, java.time.Instant now) {
+        java.time.Instant instant;
+        try {
+            instant = java.time.OffsetDateTime.parse(at.strip()).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw ApiException.invalidField("at", "'" + io.reach.shared.Texts.clip(at, 60) + "' is not an instant with its"
+                    + " offset, such as 2026-12-24T09:00:00+01:00 or 2026-12-24T08:00:00Z");
+        }
+        if (!instant.isAfter(now)) {
+            throw ApiException.invalidField("at", at.strip() + " is not in the future (it is " + now + " now); leave at"
+                    + " out to launch now");
+        }
+        if (instant.isAfter(now.plus(MAX_SCHEDULED_AHEAD))) {
+            throw ApiException.invalidField("at", at.strip() + " is more than " + MAX_SCHEDULED_AHEAD.toDays()
+                    + " days ahead");
+        }
+        return instant;
+    }
+
+    /**
+     * Cancels a launch that is scheduled (it will take nobody) or running (it takes no more contacts; the journeys it
+     * started go on: stopping the flow with {@code cancelJourneys} cancels those); a 409 for one that is over.
+     */
+    public Launch cancelLaunch(UUID launchId) {
+        Launch launch = launchOf(launchId);
+        if (!launches.cancel(launchId)) {
+            Launch now = launchOf(launchId);
+            throw new ApiException(HttpStatus.CONFLICT, "launch_over", "Launch " + launchId + " is " + now.state()
+                    + ": only a scheduled or running launch is cancelled", List.of());
+        }
+        log.info("Cancelled launch {} of flow {} ({} before, {} journeys started)", launchId, launch.flowId(),
+                launch.state(), launch.started());
+        return launchOf(launchId);
     }
 
     /**

@@ -32,13 +32,42 @@ class LaunchStore {
         this.clock = clock;
     }
 
+    /** A launch that begins at {@code audienceAt}: running at once when that is now, else scheduled. */
     Launch insert(UUID id, UUID flowId, UUID versionId, Instant audienceAt, long audienceSize) {
         Instant now = clock.instant();
         jdbc.sql("INSERT INTO launches (id, flow_id, flow_version_id, state, audience_at, audience_size, created_at,"
                         + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                .params(id, flowId, versionId, Launch.RUNNING, Times.utc(audienceAt), audienceSize, Times.utc(now), Times.utc(now))
+                .params(id, flowId, versionId, audienceAt.isAfter(now) ? Launch.SCHEDULED : Launch.RUNNING,
+                        Times.utc(audienceAt), audienceSize, Times.utc(now), Times.utc(now))
                 .update();
         return find(id).orElseThrow();
+    }
+
+    /** The scheduled launches whose time has come, the earliest first. */
+    List<UUID> due(Instant now) {
+        return jdbc.sql("SELECT id FROM launches WHERE state = ? AND audience_at <= ? ORDER BY audience_at, id LIMIT 100")
+                .params(Launch.SCHEDULED, Times.utc(now)).query(UUID.class).list();
+    }
+
+    /**
+     * Lets a scheduled launch run on {@code versionId}, with its audience counted now; false when it is not scheduled
+     * anymore (another node began it, or it was cancelled).
+     */
+    boolean begin(UUID id, UUID versionId, long audienceSize) {
+        return jdbc.sql("UPDATE launches SET state = ?, flow_version_id = ?, audience_size = ?, updated_at = ?"
+                        + " WHERE id = ? AND state = ?")
+                .params(Launch.RUNNING, versionId, audienceSize, Times.utc(clock.instant()), id, Launch.SCHEDULED)
+                .update() == 1;
+    }
+
+    /**
+     * Cancels a launch that is scheduled or running; false when it is not (done, stopped, cancelled). A page being
+     * written holds the launch's row: the cancellation waits for it, and takes effect from the next page.
+     */
+    boolean cancel(UUID id) {
+        Instant now = clock.instant();
+        return jdbc.sql("UPDATE launches SET state = ?, updated_at = ?, finished_at = ? WHERE id = ? AND state IN (?, ?)")
+                .params(Launch.CANCELLED, Times.utc(now), Times.utc(now), id, Launch.SCHEDULED, Launch.RUNNING).update() == 1;
     }
 
     Optional<Launch> find(UUID id) {
@@ -74,7 +103,8 @@ class LaunchStore {
 
     private static Progress progress(java.sql.ResultSet rs) throws java.sql.SQLException {
         Launch launch = new Launch(rs.getObject("id", UUID.class), rs.getObject("flow_id", UUID.class),
-                rs.getObject("flow_version_id", UUID.class), rs.getString("state"), rs.getLong("audience_size"),
+                rs.getObject("flow_version_id", UUID.class), rs.getString("state"), Times.instant(rs, "audience_at"),
+                rs.getLong("audience_size"),
                 rs.getLong("taken"), rs.getLong("started"), Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"),
                 Times.instant(rs, "finished_at"));
         return new Progress(launch, Times.instant(rs, "audience_at"), rs.getObject("after_contact_id", UUID.class));

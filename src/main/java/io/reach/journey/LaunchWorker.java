@@ -51,12 +51,40 @@ class LaunchWorker extends BackgroundWorker {
 
     @Override
     protected int doWork() {
+        int begun = beginDue();
         try {
-            return page(false);
+            return begun + page(false);
         } catch (DuplicateKeyException launchedAtOnce) {
             // Another launch of this version started some of these contacts meanwhile: one by one, each once.
-            return page(true);
+            return begun + page(true);
         }
+    }
+
+    /**
+     * Lets the scheduled launches whose time has come run, each with its audience counted again (contacts come and go
+     * between the scheduling and the launch) on the flow's version published last (a text corrected after the
+     * scheduling goes out corrected). One node begins each.
+     */
+    private int beginDue() {
+        int begun = 0;
+        for (UUID id : launches.due(clock.instant())) {
+            Launch launch = launches.find(id).orElse(null);
+            if (launch == null) {
+                continue;
+            }
+            // A stopped flow's launch begins too, and ends STOPPED at its first page, as a running one does.
+            FlowVersion version = flows.versions(launch.flowId()).stream()
+                    .filter(v -> FlowVersion.PUBLISHED.equals(v.status())).reduce((older, newer) -> newer)
+                    .orElseGet(() -> flows.version(launch.flowVersionId()));
+            long audienceSize = contacts.countMatching(Journeys.audienceFilter(
+                    flows.document(version.id()).entry().audience(), launch.startsAt()));
+            if (launches.begin(id, version.id(), audienceSize)) {
+                begun++;
+                log.info("Launching flow {} version {} as scheduled for {}: {} contacts in its audience (launch {})",
+                        version.name(), version.version(), launch.startsAt(), audienceSize, id);
+            }
+        }
+        return begun;
     }
 
     /** Takes one page of the oldest running launch no one else holds; 0 when there is none. */

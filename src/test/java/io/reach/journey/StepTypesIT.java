@@ -1476,6 +1476,72 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aScheduledLaunchBeginsAtItsTimeWithItsAudienceCountedThenAndACancelledOneTakesNobody() {
+        String tag = "scheduled-" + FLOWS.incrementAndGet();
+        String audienceFlow = """
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"]}},"start":"report","steps":[
+                 {"id":"report","type":"add_report_row","status":"launched","description":"{{contact.phone}}","next":"end"},
+                 {"id":"end","type":"end"}]}""";
+        String flow = publish(audienceFlow, tag);
+        String cancelled = publish(audienceFlow, tag);
+        String other = publish(audienceFlow, "other-" + tag);
+        String stopped = publish(audienceFlow, tag);
+        String early = audienceContact(tag, "Utrecht", true, false);
+        java.time.Instant at = clock.instant().plus(Duration.ofHours(2)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+
+        Api.Response scheduled = api.post("/api/v1/flows/" + flow + "/launch", Map.of("at",
+                at.atOffset(java.time.ZoneOffset.ofHours(1)).toString()));
+        Api.Response toCancel = api.post("/api/v1/flows/" + cancelled + "/launch", Map.of("at", at.toString()));
+        Api.Response ofStopped = api.post("/api/v1/flows/" + stopped + "/launch", Map.of("at", at.toString()));
+        String late = audienceContact(tag, "Utrecht", true, false);
+        // A text corrected after the scheduling goes out corrected: the launch takes the version published last.
+        String corrected = api.get("/api/v1/flows/" + flow + "/versions/1/document").body().replace("\"launched\"", "\"corrected\"");
+        assertThat(api.put("/api/v1/flows/" + flow + "/draft", corrected).status()).isEqualTo(200);
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        assertThat(api.post("/api/v1/flows/" + stopped + "/stop", "").status()).isEqualTo(200);
+
+        assertThat(scheduled.status()).as(scheduled.body()).isEqualTo(202);
+        assertThat(scheduled.json().path("state").asString()).isEqualTo("SCHEDULED");
+        assertThat(java.time.Instant.parse(scheduled.json().path("startsAt").asString())).isEqualTo(at);
+        assertThat(scheduled.json().path("audienceSize").asInt()).isEqualTo(1);
+        String launch = scheduled.json().path("id").asString();
+        Api.Response cancel = api.post("/api/v1/launches/" + toCancel.json().path("id").asString() + "/cancel", "");
+        assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
+        assertThat(cancel.json().path("state").asString()).isEqualTo("CANCELLED");
+        // A launch of another flow done: the worker has had its turns, and the scheduled launch's time has not come.
+        FlowFixtures.launch(api, other);
+        assertThat(api.get("/api/v1/launches/" + launch).json().path("state").asString()).isEqualTo("SCHEDULED");
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).isEmpty();
+
+        clock.advance(Duration.ofHours(2));
+
+        JsonNode done = FlowFixtures.awaitLaunch(api, launch, "DONE");
+        assertThat(done.path("audienceSize").asInt()).as("counted again when it began").isEqualTo(2);
+        assertThat(done.path("started").asInt()).isEqualTo(2);
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/flows/" + flow + "/reports").json()
+                .findValuesAsString("description")).containsExactlyInAnyOrder(early, late));
+        assertThat(api.get("/api/v1/flows/" + flow + "/reports").json().findValuesAsString("status"))
+                .containsOnly("corrected");
+        assertThat(FlowFixtures.awaitLaunch(api, ofStopped.json().path("id").asString(), "STOPPED").path("started").asInt())
+                .isZero();
+        FlowFixtures.launch(api, other);
+        assertThat(api.get("/api/v1/launches/" + toCancel.json().path("id").asString()).json().path("state").asString())
+                .isEqualTo("CANCELLED");
+        assertThat(api.get("/api/v1/flows/" + cancelled + "/journeys").json()).isEmpty();
+        Api.Response over = api.post("/api/v1/launches/" + launch + "/cancel", "");
+        assertThat(over.status()).as(over.body()).isEqualTo(409);
+        assertThat(over.json().path("error").asString()).isEqualTo("launch_over");
+        // A time that is past, not an instant, or more than a year ahead launches nothing.
+        for (String refused : List.of(clock.instant().minusSeconds(1).toString(), "tomorrow at nine", "2026-12-24T09:00:00",
+                clock.instant().plus(Duration.ofDays(400)).toString())) {
+            Api.Response answer = api.post("/api/v1/flows/" + flow + "/launch", Map.of("at", refused));
+            assertThat(answer.status()).as(refused + ": " + answer.body()).isEqualTo(400);
+            assertThat(answer.body()).contains("at");
+        }
+        assertThat(api.get("/api/v1/flows/" + flow + "/launches").json()).hasSize(1);
+    }
+
+    @Test
     void launchesItsAudienceByLastActivityCountedBackFromTheLaunch() {
         String tag = "activity-" + FLOWS.incrementAndGet();
         String dormant = audienceContact(tag, "Utrecht", true, false);

@@ -160,6 +160,7 @@ class RestartIT {
         int audience = 1200;
         String launchId;
         String stoppedLaunchId;
+        String cancelledLaunchId;
         // The first node records the launch and works none of it (its engine is off), as if it died at once.
         try (ReachNode first = ReachNode.start("launcher", database, Map.of("reach.sandbox.enabled", "false",
                 "reach.journeys.engine-enabled", "false"))) {
@@ -183,6 +184,15 @@ class RestartIT {
                      "start":"end","steps":[{"id":"end","type":"end"}]}""");
             stoppedLaunchId = first.api().post("/api/v1/flows/" + stoppedFlowId + "/launch", "").json().path("id").asString();
             assertThat(first.api().post("/api/v1/flows/" + stoppedFlowId + "/stop", "").status()).isEqualTo(200);
+            // A running launch cancelled takes no more contacts.
+            String cancelledFlowId = FlowFixtures.publish(first.api(), """
+                    {"name":"launched-then-cancelled","entry":{"type":"audience","audience":{"consent":"utility"}},
+                     "start":"end","steps":[{"id":"end","type":"end"}]}""");
+            cancelledLaunchId = first.api().post("/api/v1/flows/" + cancelledFlowId + "/launch", "").json().path("id").asString();
+            Api.Response cancelled = first.api().post("/api/v1/launches/" + cancelledLaunchId + "/cancel", "");
+            assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+            assertThat(cancelled.json().path("state").asString()).isEqualTo("CANCELLED");
+            assertThat(cancelled.json().has("finishedAt")).isTrue();
         }
         // What a node that died after its first page leaves: that page's progress, committed with its journeys (left
         // out here, to show that the launch goes on from its last page, not from the start).
@@ -205,6 +215,8 @@ class RestartIT {
             assertThat(done.path("started").asInt()).isEqualTo(audience - 500);
             assertThat(done.has("finishedAt")).isTrue();
             FlowFixtures.awaitLaunch(second.api(), stoppedLaunchId, "STOPPED");
+            assertThat(second.api().get("/api/v1/launches/" + cancelledLaunchId).json().path("state").asString())
+                    .isEqualTo("CANCELLED");
         }
         assertThat(count(database, "SELECT COUNT(*) FROM journeys")).isEqualTo(audience - 500);
         assertThat(count(database, "SELECT COUNT(DISTINCT contact_id) FROM journeys")).isEqualTo(audience - 500);

@@ -39,13 +39,22 @@ final class ConditionCheck {
         String operators = "the operators are " + String.join(", ", OPERATORS);
         if (operator == null || operator.isBlank()) {
             problems.add(new FlowProblem(id, "condition.operator: needed; " + operators));
-            return;
-        }
-        if (!OPERATORS.contains(operator)) {
+        } else if (!OPERATORS.contains(operator)) {
             problems.add(new FlowProblem(id, "condition.operator: '" + Texts.clip(operator, 40) + "' is no operator"
                     + meantOperator(operator).map(meant -> " (did you mean " + meant + "?)").orElse("") + "; " + operators));
-            return;
+        } else {
+            checkSides(condition, operator, id, problems);
         }
+        if (!blank(condition.left()) && !holdsPlaceholder(condition.left()) && !holdsPlaceholder(condition.right())) {
+            String left = condition.left().strip();
+            problems.add(new FlowProblem(id, "condition: neither left ('" + Texts.clip(left, 40) + "') nor right holds a"
+                    + " placeholder, so every journey would take the same branch; a value is read in braces"
+                    + (VALUE_NAME.matcher(left).matches() ? " (did you mean {{" + left + "}}?)" : ", such as {{contact.city}}")));
+        }
+    }
+
+    /** The sides {@code operator} (one of {@link #OPERATORS}) reads. */
+    private static void checkSides(FlowStep.Condition condition, String operator, String id, List<FlowProblem> problems) {
         boolean unary = operator.equals("exists") || operator.equals("not_exists");
         String alwaysThere = unary ? alwaysThere(condition.left()) : null;
         if (alwaysThere != null) {
@@ -59,12 +68,6 @@ final class ConditionCheck {
         } else if (!unary && condition.right() == null) {
             problems.add(new FlowProblem(id, "condition.right: needed: " + operator + " compares left with it (\"\" for an"
                     + " empty value; whether there is a value at all is exists or not_exists)"));
-        }
-        if (!blank(condition.left()) && !holdsPlaceholder(condition.left()) && !holdsPlaceholder(condition.right())) {
-            String left = condition.left().strip();
-            problems.add(new FlowProblem(id, "condition: neither left ('" + Texts.clip(left, 40) + "') nor right holds a"
-                    + " placeholder, so every journey would take the same branch; a value is read in braces"
-                    + (VALUE_NAME.matcher(left).matches() ? " (did you mean {{" + left + "}}?)" : ", such as {{contact.city}}")));
         }
     }
 

@@ -865,6 +865,13 @@ class FlowValidatorTest {
             assertOnlyProblem(condition("{\"left\":\"{{x}}\",\"operator\":" + JSON.writeValueAsString(pair[0])
                     + ",\"right\":\"1\"}"), "a", "(did you mean " + pair[1] + "?)");
         }
+        // Each problem of one condition is said at once.
+        assertThat(condition("{\"left\":\"contact.city\",\"operator\":\"==\",\"right\":\"Amsterdam\"}"))
+                .extracting(FlowProblem::message).containsExactly(
+                        "condition.operator: '==' is no operator (did you mean equals?); the operators are equals,"
+                                + " not_equals, contains, exists, not_exists, greater_than, less_than, at_least, at_most",
+                        "condition: neither left ('contact.city') nor right holds a placeholder, so every journey would"
+                                + " take the same branch; a value is read in braces (did you mean {{contact.city}}?)");
         // What is right: a placeholder on either side, an empty right to compare with, exists alone.
         for (String condition : List.of("{\"left\":\"gold\",\"operator\":\"equals\",\"right\":\"{{tier}}\"}",
                 "{\"left\":\"{{contact.city}}\",\"operator\":\"equals\",\"right\":\"\"}",

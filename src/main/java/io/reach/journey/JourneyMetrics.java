@@ -41,6 +41,8 @@ class JourneyMetrics implements MeterBinder {
         }
         Gauge.builder("reach.launches.running", gauges.count(() -> count("launches", Launch.RUNNING)))
                 .description("Audience launches still creating their journeys").register(registry);
+        Gauge.builder("reach.launches.scheduled", gauges.count(() -> count("launches", Launch.SCHEDULED)))
+                .description("Audience launches waiting for the time they were scheduled for").register(registry);
         Gauge.builder("reach.cancellations.running", gauges.count(() -> count("cancellations", Cancellation.RUNNING)))
                 .description("Stopped flows whose journeys are still being cancelled").register(registry);
     }

@@ -292,7 +292,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     }
 
     @Test
-    void theMetricsTellHowLateTheEngineIsWithTheJourneysDueAndHowManyLaunchesRun() {
+    void theMetricsTellHowLateTheEngineIsWithTheJourneysDueAndHowManyLaunchesRunOrWait() {
         String flowId = publishedFlow("metrics");
         UUID running = start(flowId, "+31612200091");
         UUID waiting = start(flowId, "+31612200092");
@@ -325,6 +325,17 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         }
         assertThat(api.metricsOnce(m -> m.get("reach_launches_running") == launchesBefore))
                 .containsEntry("reach_launches_running", launchesBefore);
+
+        // A launch scheduled for tomorrow waits for it; cancelled, it waits no more.
+        double scheduledBefore = api.metricsOnce(m -> !m.get("reach_launches_scheduled").isNaN()).get("reach_launches_scheduled");
+        Api.Response scheduled = api.post("/api/v1/flows/" + audienceFlow("metrics-scheduled", "+3161523", 1) + "/launch",
+                Map.of("at", clock.instant().plus(Duration.ofDays(1)).toString()));
+        assertThat(scheduled.status()).as(scheduled.body()).isEqualTo(202);
+        assertThat(api.metricsOnce(m -> m.get("reach_launches_scheduled") == scheduledBefore + 1))
+                .containsEntry("reach_launches_scheduled", scheduledBefore + 1);
+        assertThat(api.post("/api/v1/launches/" + scheduled.json().path("id").asString() + "/cancel", "").status()).isEqualTo(200);
+        assertThat(api.metricsOnce(m -> m.get("reach_launches_scheduled") == scheduledBefore))
+                .containsEntry("reach_launches_scheduled", scheduledBefore);
     }
 
     private static final String JOURNEYS_LAG = "reach_journeys_lag_seconds";

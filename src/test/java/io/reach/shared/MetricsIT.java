@@ -69,7 +69,7 @@ class MetricsIT extends ReachIntegrationTest {
                 "reach_journeys_lag_seconds{state=\"waiting\"}", "reach_messages_lag_seconds{channel=\"whatsapp\"}",
                 "reach_messages_lag_seconds{channel=\"sms\"}", "reach_messages_lag_seconds{channel=\"voice\"}",
                 "reach_callbacks_lag_seconds{source=\"whatsapp\"}", "reach_callbacks_lag_seconds{source=\"smpp\"}",
-                "reach_callbacks_lag_seconds{source=\"twilio\"}", "reach_launches_running", "reach_cancellations_running")) {
+                "reach_callbacks_lag_seconds{source=\"twilio\"}", "reach_launches_running", "reach_launches_scheduled", "reach_cancellations_running")) {
             // Read from this test's fresh database, in which nothing waits: a read that failed would be NaN.
             assertThat(samples).as(series).containsEntry(series, 0.0);
         }

@@ -102,6 +102,19 @@ class JourneyController {
         return journeys.launchOf(Ids.parse("id", id));
     }
 
+    /**
+     * The launches of every flow, newest first, or those in one {@code state}: the broadcasts scheduled, the ones
+     * running now.
+     */
+    @Operation(summary = "The launches of every flow, newest first, all or those in one state (scheduled, running, …)")
+    @GetMapping("/api/v1/launches")
+    List<Launch> launches(@Parameter(description = "only the launches in this state: scheduled, running, done, stopped or"
+                                  + " cancelled") @RequestParam(required = false) String state,
+                          @RequestParam(defaultValue = "100") int limit) {
+        page(limit, 0);
+        return journeys.launches(state, limit);
+    }
+
     /** A flow's launches, newest first. */
     @Operation(summary = "A flow's launches, newest first")
     @GetMapping("/api/v1/flows/{id}/launches")

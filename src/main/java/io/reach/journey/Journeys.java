@@ -274,6 +274,16 @@ public class Journeys {
         return launches.find(launchId).orElseThrow(() -> ApiException.notFound("Launch", launchId));
     }
 
+    /** The launches of every flow, newest first: all, or those in {@code state} (any case). */
+    public List<Launch> launches(String state, int limit) {
+        String wanted = state == null ? null : state.strip().toUpperCase(java.util.Locale.ROOT);
+        if (wanted != null && !Launch.STATES.contains(wanted)) {
+            throw ApiException.invalidField("state", "must be one of " + String.join(", ", Launch.STATES).toLowerCase(
+                    java.util.Locale.ROOT));
+        }
+        return launches.all(wanted, limit);
+    }
+
     /** A flow's launches, newest first. */
     public List<Launch> launchesOf(UUID flowId, int limit) {
         flows.versions(flowId); // a 404 for a flow that does not exist

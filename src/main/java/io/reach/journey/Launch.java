@@ -31,4 +31,7 @@ public record Launch(
     public static final String STOPPED = "STOPPED";
     /** Cancelled through the API before it began, or before it took every contact (those started keep their journeys). */
     public static final String CANCELLED = "CANCELLED";
+
+    /** Every state, in the order a launch goes through them. */
+    public static final java.util.List<String> STATES = java.util.List.of(SCHEDULED, RUNNING, DONE, STOPPED, CANCELLED);
 }

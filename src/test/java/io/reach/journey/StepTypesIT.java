@@ -1508,6 +1508,13 @@ class StepTypesIT extends ReachIntegrationTest {
         Api.Response cancel = api.post("/api/v1/launches/" + toCancel.json().path("id").asString() + "/cancel", "");
         assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
         assertThat(cancel.json().path("state").asString()).isEqualTo("CANCELLED");
+        // Every flow's launches, by state: what is scheduled, what was cancelled.
+        assertThat(Api.ids(api.get("/api/v1/launches?state=scheduled").json()))
+                .contains(launch, ofStopped.json().path("id").asString()).doesNotContain(toCancel.json().path("id").asString());
+        assertThat(Api.ids(api.get("/api/v1/launches?state=CANCELLED").json())).contains(toCancel.json().path("id").asString())
+                .doesNotContain(launch);
+        assertThat(Api.ids(api.get("/api/v1/launches").json())).contains(launch, toCancel.json().path("id").asString());
+        assertThat(api.get("/api/v1/launches?state=asleep").status()).isEqualTo(400);
         // A launch of another flow done: the worker has had its turns, and the scheduled launch's time has not come.
         FlowFixtures.launch(api, other);
         assertThat(api.get("/api/v1/launches/" + launch).json().path("state").asString()).isEqualTo("SCHEDULED");

@@ -280,7 +280,7 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(awaitEnded(start(flow, tagged, Map.of())))).containsExactly("vip:true", "end");
         String untagged = awaitEnded(start(flow, contact(), Map.of()));
         assertThat(steps(untagged)).containsExactly("vip:false", "tag", "now:true", "end");
-        assertThat(api.get("/api/v1/journeys/" + untagged + "/path").json().path(0).path("outcome").asString())
+        assertThat(outcome(untagged, 0))
                 .isEqualTo("'false' equals 'true' is false");
     }
 
@@ -299,11 +299,11 @@ class StepTypesIT extends ReachIntegrationTest {
 
         // As texts, "9" would come after "10".
         assertThat(steps(nine)).containsExactly("big:false", "least:false", "end");
-        assertThat(api.get("/api/v1/journeys/" + nine + "/path").json().path(0).path("outcome").asString())
+        assertThat(outcome(nine, 0))
                 .isEqualTo("'9' greater_than '10' is false");
         assertThat(steps(ten)).containsExactly("big:false", "least:true", "end");
         assertThat(steps(priced)).containsExactly("big:true", "least:true", "end");
-        assertThat(api.get("/api/v1/journeys/" + priced + "/path").json().path(0).path("outcome").asString())
+        assertThat(outcome(priced, 0))
                 .isEqualTo("'9.90 EUR' greater_than '10' is true (compared as texts)");
     }
 
@@ -324,7 +324,7 @@ class StepTypesIT extends ReachIntegrationTest {
         String onWhatsApp = contact("1");
         String unknown = awaitEnded(start(choose, notOnWhatsApp, Map.of()));
         assertThat(steps(unknown)).containsExactly("known:false", "end");
-        assertThat(api.get("/api/v1/journeys/" + unknown + "/path").json().path(0).path("outcome").asString())
+        assertThat(outcome(unknown, 0))
                 .isEqualTo("'false' equals 'true' is false");
 
         String tried = start(tryWhatsApp, notOnWhatsApp, Map.of());
@@ -342,9 +342,9 @@ class StepTypesIT extends ReachIntegrationTest {
         String none = awaitEnded(start(there, notOnWhatsApp, Map.of()));
         assertThat(steps(vip)).containsExactly("known:true", "end");
         assertThat(steps(none)).containsExactly("known:false", "end");
-        assertThat(api.get("/api/v1/journeys/" + vip + "/path").json().path(0).path("outcome").asString())
+        assertThat(outcome(vip, 0))
                 .isEqualTo("'gold' exists is true");
-        assertThat(api.get("/api/v1/journeys/" + none + "/path").json().path(0).path("outcome").asString())
+        assertThat(outcome(none, 0))
                 .isEqualTo("'' exists is false");
     }
 

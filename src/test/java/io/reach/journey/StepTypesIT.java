@@ -280,8 +280,7 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(awaitEnded(start(flow, tagged, Map.of())))).containsExactly("vip:true", "end");
         String untagged = awaitEnded(start(flow, contact(), Map.of()));
         assertThat(steps(untagged)).containsExactly("vip:false", "tag", "now:true", "end");
-        assertThat(outcome(untagged, 0))
-                .isEqualTo("'false' equals 'true' is false");
+        assertThat(outcome(untagged, 0)).isEqualTo("'false' equals 'true' is false");
     }
 
     @Test
@@ -299,12 +298,10 @@ class StepTypesIT extends ReachIntegrationTest {
 
         // As texts, "9" would come after "10".
         assertThat(steps(nine)).containsExactly("big:false", "least:false", "end");
-        assertThat(outcome(nine, 0))
-                .isEqualTo("'9' greater_than '10' is false");
+        assertThat(outcome(nine, 0)).isEqualTo("'9' greater_than '10' is false");
         assertThat(steps(ten)).containsExactly("big:false", "least:true", "end");
         assertThat(steps(priced)).containsExactly("big:true", "least:true", "end");
-        assertThat(outcome(priced, 0))
-                .isEqualTo("'9.90 EUR' greater_than '10' is true (compared as texts)");
+        assertThat(outcome(priced, 0)).isEqualTo("'9.90 EUR' greater_than '10' is true (compared as texts)");
     }
 
     @Test
@@ -324,8 +321,7 @@ class StepTypesIT extends ReachIntegrationTest {
         String onWhatsApp = contact("1");
         String unknown = awaitEnded(start(choose, notOnWhatsApp, Map.of()));
         assertThat(steps(unknown)).containsExactly("known:false", "end");
-        assertThat(outcome(unknown, 0))
-                .isEqualTo("'false' equals 'true' is false");
+        assertThat(outcome(unknown, 0)).isEqualTo("'false' equals 'true' is false");
 
         String tried = start(tryWhatsApp, notOnWhatsApp, Map.of());
         awaitEnded(tried);
@@ -342,10 +338,8 @@ class StepTypesIT extends ReachIntegrationTest {
         String none = awaitEnded(start(there, notOnWhatsApp, Map.of()));
         assertThat(steps(vip)).containsExactly("known:true", "end");
         assertThat(steps(none)).containsExactly("known:false", "end");
-        assertThat(outcome(vip, 0))
-                .isEqualTo("'gold' exists is true");
-        assertThat(outcome(none, 0))
-                .isEqualTo("'' exists is false");
+        assertThat(outcome(vip, 0)).isEqualTo("'gold' exists is true");
+        assertThat(outcome(none, 0)).isEqualTo("'' exists is false");
     }
 
     @Test

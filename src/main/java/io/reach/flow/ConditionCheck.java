@@ -3,9 +3,7 @@ package io.reach.flow;
 import static io.reach.flow.FlowValidator.blank;
 
 import io.reach.shared.Texts;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -88,15 +86,7 @@ final class ConditionCheck {
         if (symbol != null) {
             return Optional.of(symbol);
         }
-        String lower = written.strip().toLowerCase(Locale.ROOT).replace(' ', '_').replace('-', '_');
-        if (lower.length() > 40) {
-            return Optional.empty();
-        }
-        var levenshtein = org.apache.commons.text.similarity.LevenshteinDistance.getDefaultInstance();
-        return OPERATORS.stream()
-                .filter(known -> known.equals(lower) || levenshtein.apply(known, lower) <= 3
-                        || (lower.length() >= 4 && known.startsWith(lower)))
-                .min(Comparator.comparingInt(known -> levenshtein.apply(known, lower)));
+        return PlaceholderSyntax.closest(written.strip().replace(' ', '_').replace('-', '_'), OPERATORS);
     }
 
     /** The value {@code left} reads alone when it is one every contact has: its number, a tag's true or false. */

@@ -127,20 +127,21 @@ public final class PlaceholderSyntax {
             return "'" + modifier + "' is not a modifier: a default is written default: text";
         }
         String known = "the modifiers are " + String.join(", ", TEXT_CASES) + " and " + DEFAULT + " text";
-        return closest(modifier).map(near -> "'" + modifier + "' is not a modifier (did you mean " + near + "?); " + known)
+        return closest(modifier, TEXT_CASES).map(near -> "'" + modifier + "' is not a modifier (did you mean " + near + "?); " + known)
                 .orElse("'" + modifier + "' is not a modifier; " + known);
     }
 
     /**
-     * The text case {@code modifier} was most likely meant to be: the same in another case, else the one it is at
-     * most three edits from, whole or as the start of it ("Capitalise" → CapitalizeFirst).
+     * The one of {@code names} that {@code written} was most likely meant to be: the same in another case, else the
+     * one it is at most three edits from, whole or as the start of it ("Capitalise" → CapitalizeFirst, "greater" →
+     * greater_than); empty when none is that close.
      */
-    private static java.util.Optional<String> closest(String modifier) {
-        String written = modifier.toLowerCase(Locale.ROOT);
+    static java.util.Optional<String> closest(String written, List<String> names) {
+        written = written.toLowerCase(Locale.ROOT);
         var levenshtein = org.apache.commons.text.similarity.LevenshteinDistance.getDefaultInstance();
         String best = null;
         int bestDistance = 4;
-        for (String name : TEXT_CASES) {
+        for (String name : names) {
             String known = name.toLowerCase(Locale.ROOT);
             int distance = written.equals(known) ? 0 : written.length() > 100 ? Integer.MAX_VALUE : levenshtein.apply(known, written);
             if (written.length() >= 3 && written.length() < known.length()) {

@@ -77,11 +77,9 @@ class LaunchStore {
 
     /** The launches of every flow, newest first; only those in {@code state} unless it is null. */
     List<Launch> all(String state, int limit) {
-        return state == null
-                ? jdbc.sql("SELECT " + COLUMNS + " FROM launches ORDER BY created_at DESC, id DESC LIMIT ?").param(limit)
-                        .query((rs, n) -> progress(rs).launch()).list()
-                : jdbc.sql("SELECT " + COLUMNS + " FROM launches WHERE state = ? ORDER BY created_at DESC, id DESC LIMIT ?")
-                        .params(state, limit).query((rs, n) -> progress(rs).launch()).list();
+        return jdbc.sql("SELECT " + COLUMNS + " FROM launches" + (state == null ? "" : " WHERE state = ?")
+                        + " ORDER BY created_at DESC, id DESC LIMIT ?")
+                .params(state == null ? List.of(limit) : List.of(state, limit)).query((rs, n) -> progress(rs).launch()).list();
     }
 
     /** A flow's launches, newest first. */

@@ -66,7 +66,8 @@ class JourneyController {
     @PostMapping("/api/v1/flows/{id}/launch")
     ResponseEntity<Launch> launch(@PathVariable String id,
                                   @Parameter(description = "launch even though a template the flow sends is not approved"
-                                          + " by Meta (its sends are blocked; without this a 409 template_not_approved)")
+                                          + " by Meta (its sends are blocked; without this a 409 template_not_approved, or"
+                                          + " for a scheduled launch, REFUSED if it is still not approved at its time)")
                                   @RequestParam(defaultValue = "false") boolean despiteUnapprovedTemplates,
                                   @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "{\"at\": an"
                                           + " instant with its offset}: when the launch begins (up to a year ahead); no"

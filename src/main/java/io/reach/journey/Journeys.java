@@ -185,7 +185,8 @@ public class Journeys {
     /**
      * Launches the flow as {@link #launch(UUID, boolean)} does, at {@code at} (an ISO-8601 instant with its offset,
      * null for now): until then the launch is {@code SCHEDULED}, takes no contact and can be cancelled; its
-     * audience's activity bounds count back from {@code at}, and its size is counted again then.
+     * audience's activity bounds count back from {@code at}, and its size is counted again then. Its templates are
+     * checked then too, not when it is scheduled: the answer warns of those not approved yet.
      */
     public Launch launch(UUID flowId, boolean despiteUnapprovedTemplates, String at) {
         java.time.Instant now = clock.instant();
@@ -194,25 +195,34 @@ public class Journeys {
         if (!"audience".equals(version.entryType())) {
             throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType() + ", not on an audience");
         }
-        List<io.reach.flow.FlowProblem> unapproved = despiteUnapprovedTemplates ? List.of() : flows.unapprovedTemplates(version.id());
-        if (!unapproved.isEmpty()) {
-            throw new ApiException(HttpStatus.CONFLICT, "template_not_approved", "Flow " + version.name() + " version "
-                    + version.version() + " was not launched: step " + unapproved.getFirst().step() + ": "
-                    + unapproved.getFirst().message() + (unapproved.size() > 1 ? " (and " + (unapproved.size() - 1)
-                    + " more)" : "") + ". Launch it once Meta has approved it, or with ?despiteUnapprovedTemplates=true",
-                    unapproved);
+        List<io.reach.flow.FlowProblem> unapproved = flows.unapprovedTemplates(version.id());
+        // A scheduled launch is checked when it begins (on the version published last then): Meta may approve a
+        // template meanwhile, which is how a campaign is planned.
+        if (!unapproved.isEmpty() && !despiteUnapprovedTemplates && at == null) {
+            throw new ApiException(HttpStatus.CONFLICT, "template_not_approved", notLaunched(version, "", unapproved)
+                    + ". Launch it once Meta has approved it, or with ?despiteUnapprovedTemplates=true", unapproved);
         }
         long audienceSize = contacts.countMatching(audienceFilter(flows.document(version.id()).entry().audience(), startsAt));
-        Launch launch = launches.insert(io.reach.shared.Ids.newId(), flowId, version.id(), startsAt, audienceSize);
+        Launch launch = launches.insert(io.reach.shared.Ids.newId(), flowId, version.id(), startsAt, audienceSize,
+                despiteUnapprovedTemplates);
         if (Launch.SCHEDULED.equals(launch.state())) {
-            log.info("Scheduled the launch of flow {} version {} for {}: {} contacts in its audience now (launch {})",
-                    version.name(), version.version(), startsAt, audienceSize, launch.id());
-            return launch;
+            log.info("Scheduled the launch of flow {} version {} for {}: {} contacts in its audience now (launch {}){}",
+                    version.name(), version.version(), startsAt, audienceSize, launch.id(), unapproved.isEmpty() ? ""
+                            : "; " + unapproved.size() + " of its templates not approved yet, " + (despiteUnapprovedTemplates
+                            ? "launched despite them" : "checked again at its time"));
+            return launch.withWarnings(unapproved);
         }
         log.info("Launching flow {} version {}: {} contacts in its audience (launch {})", version.name(), version.version(),
                 audienceSize, launch.id());
         launchWorker.wake();
-        return launch;
+        return launch.withWarnings(unapproved);
+    }
+
+    /** Why a version with templates Meta has not approved was not launched {@code when}: the first one, and how many more. */
+    static String notLaunched(FlowVersion version, String when, List<io.reach.flow.FlowProblem> unapproved) {
+        return "Flow " + version.name() + " version " + version.version() + " was not launched" + when + ": step "
+                + unapproved.getFirst().step() + ": " + unapproved.getFirst().message()
+                + (unapproved.size() > 1 ? " (and " + (unapproved.size() - 1) + " more)" : "");
     }
 
     private static java.time.Instant scheduledAt(String at, java.time.Instant now) {

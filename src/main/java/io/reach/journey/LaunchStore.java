@@ -14,8 +14,9 @@ import org.springframework.stereotype.Repository;
 @Repository
 class LaunchStore {
 
-    private static final String COLUMNS = "id, flow_id, flow_version_id, state, audience_at, audience_size, after_contact_id,"
-            + " taken, started, created_at, updated_at, finished_at";
+    private static final String COLUMNS = "id, flow_id, flow_version_id, state, reason, audience_at,"
+            + " despite_unapproved_templates, audience_size, after_contact_id, taken, started, created_at, updated_at,"
+            + " finished_at";
 
     /** A launch as its worker sees it: the API's view, and where its next page begins. */
     record Progress(Launch launch, Instant audienceAt, UUID afterContactId) {}
@@ -32,13 +33,17 @@ class LaunchStore {
         this.clock = clock;
     }
 
-    /** A launch that begins at {@code audienceAt}: running at once when that is now, else scheduled. */
-    Launch insert(UUID id, UUID flowId, UUID versionId, Instant audienceAt, long audienceSize) {
+    /**
+     * A launch that begins at {@code audienceAt}: running at once when that is now, else scheduled (and then checked
+     * for unapproved templates when it begins, unless {@code despiteUnapprovedTemplates}).
+     */
+    Launch insert(UUID id, UUID flowId, UUID versionId, Instant audienceAt, long audienceSize,
+                  boolean despiteUnapprovedTemplates) {
         Instant now = clock.instant();
-        jdbc.sql("INSERT INTO launches (id, flow_id, flow_version_id, state, audience_at, audience_size, created_at,"
-                        + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        jdbc.sql("INSERT INTO launches (id, flow_id, flow_version_id, state, audience_at, despite_unapproved_templates,"
+                        + " audience_size, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(id, flowId, versionId, audienceAt.isAfter(now) ? Launch.SCHEDULED : Launch.RUNNING,
-                        Times.utc(audienceAt), audienceSize, Times.utc(now), Times.utc(now))
+                        Times.utc(audienceAt), despiteUnapprovedTemplates, audienceSize, Times.utc(now), Times.utc(now))
                 .update();
         return find(id).orElseThrow();
     }
@@ -57,6 +62,18 @@ class LaunchStore {
         return jdbc.sql("UPDATE launches SET state = ?, flow_version_id = ?, audience_size = ?, updated_at = ?"
                         + " WHERE id = ? AND state = ?")
                 .params(Launch.RUNNING, versionId, audienceSize, Times.utc(clock.instant()), id, Launch.SCHEDULED)
+                .update() == 1;
+    }
+
+    /**
+     * Ends a scheduled launch whose time came without it beginning, taking nobody, with why; false when it is not
+     * scheduled anymore (another node began or refused it, or it was cancelled).
+     */
+    boolean refuse(UUID id, UUID versionId, String reason) {
+        Instant now = clock.instant();
+        return jdbc.sql("UPDATE launches SET state = ?, flow_version_id = ?, reason = ?, updated_at = ?, finished_at = ?"
+                        + " WHERE id = ? AND state = ?")
+                .params(Launch.REFUSED, versionId, reason, Times.utc(now), Times.utc(now), id, Launch.SCHEDULED)
                 .update() == 1;
     }
 
@@ -110,10 +127,10 @@ class LaunchStore {
 
     private static Progress progress(java.sql.ResultSet rs) throws java.sql.SQLException {
         Launch launch = new Launch(rs.getObject("id", UUID.class), rs.getObject("flow_id", UUID.class),
-                rs.getObject("flow_version_id", UUID.class), rs.getString("state"), Times.instant(rs, "audience_at"),
-                rs.getLong("audience_size"),
+                rs.getObject("flow_version_id", UUID.class), rs.getString("state"), rs.getString("reason"),
+                Times.instant(rs, "audience_at"), rs.getBoolean("despite_unapproved_templates"), rs.getLong("audience_size"),
                 rs.getLong("taken"), rs.getLong("started"), Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"),
-                Times.instant(rs, "finished_at"));
+                Times.instant(rs, "finished_at"), null);
         return new Progress(launch, Times.instant(rs, "audience_at"), rs.getObject("after_contact_id", UUID.class));
     }
 }

@@ -63,7 +63,8 @@ class LaunchWorker extends BackgroundWorker {
     /**
      * Lets the scheduled launches whose time has come run, each with its audience counted again (contacts come and go
      * between the scheduling and the launch) on the flow's version published last (a text corrected after the
-     * scheduling goes out corrected). One node begins each.
+     * scheduling goes out corrected). One node begins each. A launch scheduled while a template was in Meta's review is
+     * refused now if it still is (its every contact's message would be blocked), unless it was scheduled despite it.
      */
     private int beginDue() {
         int begun = 0;
@@ -76,6 +77,17 @@ class LaunchWorker extends BackgroundWorker {
             FlowVersion version = flows.versions(launch.flowId()).stream()
                     .filter(v -> FlowVersion.PUBLISHED.equals(v.status())).reduce((older, newer) -> newer)
                     .orElseGet(() -> flows.version(launch.flowVersionId()));
+            List<io.reach.flow.FlowProblem> unapproved = launch.despiteUnapprovedTemplates() ? List.of()
+                    : flows.unapprovedTemplates(version.id());
+            if (!unapproved.isEmpty()) {
+                String reason = Journeys.notLaunched(version, " at its time", unapproved) + ". Launch it again once Meta has"
+                        + " approved it, or schedule it with ?despiteUnapprovedTemplates=true";
+                if (launches.refuse(id, version.id(), reason)) {
+                    begun++;
+                    log.warn("Scheduled launch {} for {} refused: {}", id, launch.startsAt(), reason);
+                }
+                continue;
+            }
             long audienceSize = contacts.countMatching(Journeys.audienceFilter(
                     flows.document(version.id()).entry().audience(), launch.startsAt()));
             if (launches.begin(id, version.id(), audienceSize)) {

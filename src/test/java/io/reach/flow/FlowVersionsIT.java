@@ -248,6 +248,67 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aScheduledLaunchChecksItsTemplatesWhenItsTimeComesAndIsRefusedIfMetaHasNotApprovedThemByThen() {
+        String stillPending = "scheduled_review_" + FLOWS.incrementAndGet();
+        String approvedMeanwhile = "scheduled_review_" + FLOWS.incrementAndGet();
+        String approvedId = null;
+        for (String template : List.of(stillPending, approvedMeanwhile)) {
+            Api.Response registered = api.post("/api/v1/templates", Map.of("name", template, "language", "en_US",
+                    "category", "utility", "status", "PENDING", "components", List.of(Map.of("type", "BODY", "text", "Hi."))));
+            assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+            approvedId = registered.json().path("id").asString();
+        }
+        String tag = "scheduled-review-" + FLOWS.incrementAndGet();
+        Api.Response contact = api.post("/api/v1/contacts", Map.of("phone", "+3161298" + String.format("%04d",
+                NUMBERS.incrementAndGet()), "tags", List.of(tag), "consent", Map.of("utility", true)));
+        assertThat(contact.status()).as(contact.body()).isEqualTo(201);
+        String sends = """
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"]}},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"en_US","next":"end"},
+                 {"id":"end","type":"end"}]}""";
+        String refusedFlow = io.reach.support.FlowFixtures.publish(api, sends.formatted("refused-" + stillPending, tag, stillPending));
+        String despiteFlow = io.reach.support.FlowFixtures.publish(api, sends.formatted("despite-" + stillPending, tag, stillPending));
+        String approvedFlow = io.reach.support.FlowFixtures.publish(api,
+                sends.formatted("approved-" + approvedMeanwhile, tag, approvedMeanwhile));
+        Map<String, String> at = Map.of("at", clock.instant().plus(Duration.ofHours(1)).toString());
+
+        // Scheduled while the template is in Meta's review, as a campaign is planned: warned of, checked at its time.
+        Api.Response scheduled = api.post("/api/v1/flows/" + refusedFlow + "/launch", at);
+        Api.Response despite = api.post("/api/v1/flows/" + despiteFlow + "/launch?despiteUnapprovedTemplates=true", at);
+        Api.Response approved = api.post("/api/v1/flows/" + approvedFlow + "/launch", at);
+        assertThat(scheduled.status()).as(scheduled.body()).isEqualTo(202);
+        assertThat(scheduled.json().path("state").asString()).isEqualTo("SCHEDULED");
+        assertThat(scheduled.json().path("despiteUnapprovedTemplates").asBoolean()).isFalse();
+        assertThat(scheduled.json().path("warnings").path(0).path("step").asString()).isEqualTo("send");
+        assertThat(scheduled.json().path("warnings").path(0).path("message").asString())
+                .startsWith("template " + stillPending + " (en_US) is PENDING");
+        assertThat(despite.status()).as(despite.body()).isEqualTo(202);
+        assertThat(despite.json().path("despiteUnapprovedTemplates").asBoolean()).isTrue();
+        assertThat(approved.status()).as(approved.body()).isEqualTo(202);
+        // Only the answer to the launch carries the warnings; a launch now is still refused at once.
+        assertThat(api.get("/api/v1/launches/" + scheduled.json().path("id").asString()).json().has("warnings")).isFalse();
+        assertThat(api.post("/api/v1/flows/" + refusedFlow + "/launch", "").status()).isEqualTo(409);
+        assertThat(api.patch("/api/v1/templates/" + approvedId, Map.of("status", "APPROVED")).status()).isEqualTo(200);
+
+        clock.advance(Duration.ofHours(1));
+
+        JsonNode refused = io.reach.support.FlowFixtures.awaitLaunch(api, scheduled.json().path("id").asString(), "REFUSED");
+        assertThat(refused.path("reason").asString()).as(refused.toString()).isEqualTo("Flow refused-" + stillPending
+                + " version 1 was not launched at its time: step send: template " + stillPending + " (en_US) is PENDING: its"
+                + " sends are blocked (the journeys take their blocked or failed branch) until Meta approves it. Launch"
+                + " it again once Meta has approved it, or schedule it with ?despiteUnapprovedTemplates=true");
+        assertThat(refused.path("taken").asLong()).isZero();
+        assertThat(refused.has("finishedAt")).isTrue();
+        assertThat(api.get("/api/v1/flows/" + refusedFlow + "/journeys").json()).isEmpty();
+        assertThat(io.reach.support.Api.ids(api.get("/api/v1/launches?state=refused").json()))
+                .contains(scheduled.json().path("id").asString());
+        assertThat(io.reach.support.FlowFixtures.awaitLaunch(api, despite.json().path("id").asString(), "DONE")
+                .path("started").asLong()).isEqualTo(1);
+        assertThat(io.reach.support.FlowFixtures.awaitLaunch(api, approved.json().path("id").asString(), "DONE")
+                .path("started").asLong()).isEqualTo(1);
+    }
+
+    @Test
     void deletesATemplateOnlyWhileNoPublishedFlowSendsIt() {
         String template = "deletable_" + FLOWS.incrementAndGet();
         java.util.Map<String, Object> request = java.util.Map.of("name", template, "language", "en_US", "category", "utility",

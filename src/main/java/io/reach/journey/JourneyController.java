@@ -78,7 +78,7 @@ class JourneyController {
     }
 
     /** Cancels a scheduled or running launch. */
-    @ApiResponse(responseCode = "409", description = "the launch is over (done, stopped or cancelled)")
+    @ApiResponse(responseCode = "409", description = "the launch is over (done, stopped, cancelled or refused)")
     @Operation(summary = "Cancel a launch: a scheduled one takes nobody, a running one no more contacts (its journeys go on)")
     @PostMapping("/api/v1/launches/{id}/cancel")
     Launch cancelLaunch(@PathVariable String id) {

@@ -10,8 +10,8 @@ import java.util.UUID;
  * An audience launch and how far it got: {@code audienceSize} contacts matched when it began (a scheduled one's is
  * counted again when its time comes), {@code taken} of them gone through so far, of which {@code started} got a
  * journey (the others had one on this version already); {@code startsAt}, when it begins, or began; {@code reason},
- * why a launch was {@link #REFUSED}; {@code warnings}, in the answer to the launch only, the templates it sends that Meta has not
- * approved yet (a scheduled launch checks them again when its time comes).
+ * why a launch was {@link #REFUSED}; {@code warnings}, in the answer to the launch only, the templates it sends that
+ * Meta has not approved yet (a scheduled launch checks them again when its time comes).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Launch(

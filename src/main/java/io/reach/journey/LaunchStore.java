@@ -73,13 +73,13 @@ class LaunchStore {
         Instant now = clock.instant();
         return jdbc.sql("UPDATE launches SET state = ?, flow_version_id = ?, reason = ?, updated_at = ?, finished_at = ?"
                         + " WHERE id = ? AND state = ?")
-                .params(Launch.REFUSED, versionId, reason, Times.utc(now), Times.utc(now), id, Launch.SCHEDULED)
+                .params(Launch.REFUSED, versionId, io.reach.shared.Texts.clip(reason, 2000), Times.utc(now), Times.utc(now), id, Launch.SCHEDULED)
                 .update() == 1;
     }
 
     /**
-     * Cancels a launch that is scheduled or running; false when it is not (done, stopped, cancelled). A page being
-     * written holds the launch's row: the cancellation waits for it, and takes effect from the next page.
+     * Cancels a launch that is scheduled or running; false when it is not (done, stopped, cancelled, refused). A page
+     * being written holds the launch's row: the cancellation waits for it, and takes effect from the next page.
      */
     boolean cancel(UUID id) {
         Instant now = clock.instant();

@@ -81,7 +81,8 @@ class LaunchWorker extends BackgroundWorker {
                     : flows.unapprovedTemplates(version.id());
             if (!unapproved.isEmpty()) {
                 String reason = Journeys.notLaunched(version, " at its time", unapproved) + ". Launch it again once Meta has"
-                        + " approved it, or schedule it with ?despiteUnapprovedTemplates=true";
+                        + " approved it (Reach learns of it from Meta's review webhook, or from POST /api/v1/templates/sync),"
+                        + " or schedule it with ?despiteUnapprovedTemplates=true";
                 if (launches.refuse(id, version.id(), reason)) {
                     begun++;
                     log.warn("Scheduled launch {} for {} refused: {}", id, launch.startsAt(), reason);

@@ -296,9 +296,12 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(refused.path("reason").asString()).as(refused.toString()).isEqualTo("Flow refused-" + stillPending
                 + " version 1 was not launched at its time: step send: template " + stillPending + " (en_US) is PENDING: its"
                 + " sends are blocked (the journeys take their blocked or failed branch) until Meta approves it. Launch"
-                + " it again once Meta has approved it, or schedule it with ?despiteUnapprovedTemplates=true");
+                + " it again once Meta has approved it (Reach learns of it from Meta's review webhook, or from"
+                + " POST /api/v1/templates/sync), or schedule it with ?despiteUnapprovedTemplates=true");
         assertThat(refused.path("taken").asLong()).isZero();
         assertThat(refused.has("finishedAt")).isTrue();
+        assertThat(api.post("/api/v1/launches/" + refused.path("id").asString() + "/cancel", "").json().path("error")
+                .asString()).isEqualTo("launch_over");
         assertThat(api.get("/api/v1/flows/" + refusedFlow + "/journeys").json()).isEmpty();
         assertThat(io.reach.support.Api.ids(api.get("/api/v1/launches?state=refused").json()))
                 .contains(scheduled.json().path("id").asString());

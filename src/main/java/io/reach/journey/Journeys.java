@@ -210,7 +210,10 @@ public class Journeys {
                     version.name(), version.version(), startsAt, audienceSize, launch.id(), unapproved.isEmpty() ? ""
                             : "; " + unapproved.size() + " of its templates not approved yet, " + (despiteUnapprovedTemplates
                             ? "launched despite them" : "checked again at its time"));
-            return launch.withWarnings(unapproved);
+            String then = despiteUnapprovedTemplates ? "; the launch begins despite it"
+                    : "; checked again when the launch begins: not approved by then, the launch is refused and takes nobody";
+            return launch.withWarnings(unapproved.stream()
+                    .map(problem -> new io.reach.flow.FlowProblem(problem.step(), problem.message() + then)).toList());
         }
         log.info("Launching flow {} version {}: {} contacts in its audience (launch {})", version.name(), version.version(),
                 audienceSize, launch.id());

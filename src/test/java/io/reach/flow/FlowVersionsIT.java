@@ -281,9 +281,12 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(scheduled.json().path("despiteUnapprovedTemplates").asBoolean()).isFalse();
         assertThat(scheduled.json().path("warnings").path(0).path("step").asString()).isEqualTo("send");
         assertThat(scheduled.json().path("warnings").path(0).path("message").asString())
-                .startsWith("template " + stillPending + " (en_US) is PENDING");
+                .startsWith("template " + stillPending + " (en_US) is PENDING").endsWith("; checked again when the launch"
+                        + " begins: not approved by then, the launch is refused and takes nobody");
         assertThat(despite.status()).as(despite.body()).isEqualTo(202);
         assertThat(despite.json().path("despiteUnapprovedTemplates").asBoolean()).isTrue();
+        assertThat(despite.json().path("warnings").path(0).path("message").asString())
+                .endsWith("; the launch begins despite it");
         assertThat(approved.status()).as(approved.body()).isEqualTo(202);
         // Only the answer to the launch carries the warnings; a launch now is still refused at once.
         assertThat(api.get("/api/v1/launches/" + scheduled.json().path("id").asString()).json().has("warnings")).isFalse();

@@ -39,8 +39,9 @@ public record Launch(
     /** Cancelled through the API before it began, or before it took every contact (those started keep their journeys). */
     public static final String CANCELLED = "CANCELLED";
     /**
-     * Scheduled, and its time came while a template of the version it was to begin on was not approved (it was not
-     * scheduled despite them): it took nobody, and its {@code reason} says which.
+     * Scheduled, and when its time came the flow's version published last could not be launched: it sends a template
+     * Meta had not approved (and the launch was not scheduled despite them), or it no longer starts on an audience. It
+     * took nobody; its {@code reason} says why.
      */
     public static final String REFUSED = "REFUSED";
 

@@ -77,15 +77,11 @@ class LaunchWorker extends BackgroundWorker {
             FlowVersion version = flows.versions(launch.flowId()).stream()
                     .filter(v -> FlowVersion.PUBLISHED.equals(v.status())).reduce((older, newer) -> newer)
                     .orElseGet(() -> flows.version(launch.flowVersionId()));
-            List<io.reach.flow.FlowProblem> unapproved = launch.despiteUnapprovedTemplates() ? List.of()
-                    : flows.unapprovedTemplates(version.id());
-            if (!unapproved.isEmpty()) {
-                String reason = Journeys.notLaunched(version, " at its time", unapproved) + ". Launch it again once Meta has"
-                        + " approved it (Reach learns of it from Meta's review webhook, or from POST /api/v1/templates/sync),"
-                        + " or schedule it with ?despiteUnapprovedTemplates=true";
-                if (launches.refuse(id, version.id(), reason)) {
+            String refused = refusal(launch, version);
+            if (refused != null) {
+                if (launches.refuse(id, version.id(), refused)) {
                     begun++;
-                    log.warn("Scheduled launch {} for {} refused: {}", id, launch.startsAt(), reason);
+                    log.warn("Scheduled launch {} for {} refused: {}", id, launch.startsAt(), refused);
                 }
                 continue;
             }
@@ -98,6 +94,26 @@ class LaunchWorker extends BackgroundWorker {
             }
         }
         return begun;
+    }
+
+    /**
+     * Why a scheduled launch does not begin on {@code version}, the flow's published last: null when it does. A version
+     * published since the scheduling may start on an event or the API: its document has no audience, which a launch
+     * would take for every contact.
+     */
+    private String refusal(Launch launch, FlowVersion version) {
+        if (!"audience".equals(version.entryType())) {
+            return "Flow " + version.name() + " version " + version.version() + ", published last, starts on "
+                    + version.entryType() + ", not on an audience: the launch took nobody";
+        }
+        List<io.reach.flow.FlowProblem> unapproved = launch.despiteUnapprovedTemplates() ? List.of()
+                : flows.unapprovedTemplates(version.id());
+        if (unapproved.isEmpty()) {
+            return null;
+        }
+        return Journeys.notLaunched(version, " at its time", unapproved) + ". Launch it again once Meta has approved it"
+                + " (Reach learns of it from Meta's review webhook, or from POST /api/v1/templates/sync), or schedule it"
+                + " with ?despiteUnapprovedTemplates=true";
     }
 
     /** Takes one page of the oldest running launch no one else holds; 0 when there is none. */

@@ -1543,6 +1543,36 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aScheduledLaunchWhoseFlowWasPublishedSinceToStartOnAnotherEntryIsRefusedAndTakesNobody() {
+        String tag = "entry-changed-" + FLOWS.incrementAndGet();
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"]}},"start":"report","steps":[
+                 {"id":"report","type":"add_report_row","status":"launched","description":"{{contact.phone}}","next":"end"},
+                 {"id":"end","type":"end"}]}""", tag);
+        audienceContact(tag, "Utrecht", true, false);
+        audienceContact("not-" + tag, "Utrecht", true, false);
+        Api.Response scheduled = api.post("/api/v1/flows/" + flow + "/launch",
+                Map.of("at", clock.instant().plus(Duration.ofHours(1)).toString()));
+        assertThat(scheduled.status()).as(scheduled.body()).isEqualTo(202);
+        // The flow's next version starts through the API: its document has no audience to take.
+        String apiEntry = api.get("/api/v1/flows/" + flow + "/versions/1/document").body()
+                .replace("{\"type\":\"audience\",\"audience\":{\"tags\":[\"" + tag + "\"]}}", "{\"type\":\"api\"}");
+        Api.Response draft = api.put("/api/v1/flows/" + flow + "/draft", apiEntry);
+        assertThat(draft.status()).as(draft.body()).isEqualTo(200);
+        assertThat(draft.json().path("entryType").asString()).isEqualTo("api");
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+
+        clock.advance(Duration.ofHours(1));
+
+        JsonNode refused = FlowFixtures.awaitLaunch(api, scheduled.json().path("id").asString(), "REFUSED");
+        assertThat(refused.path("reason").asString()).as(refused.toString()).isEqualTo("Flow " + api.get("/api/v1/flows/"
+                + flow).json().path("name").asString() + " version 2, published last, starts on api, not on an audience:"
+                + " the launch took nobody");
+        assertThat(refused.path("taken").asLong()).isZero();
+        assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).isEmpty();
+    }
+
+    @Test
     void launchesItsAudienceByLastActivityCountedBackFromTheLaunch() {
         String tag = "activity-" + FLOWS.incrementAndGet();
         String dormant = audienceContact(tag, "Utrecht", true, false);

@@ -54,7 +54,7 @@ class JourneyController {
                 .location(URI.create("/api/v1/journeys/" + started.journeyId())).body(started);
     }
 
-    /** When a launch begins: an ISO-8601 instant with its offset; none (or no body) launches now. */
+    /** When a launch begins: an ISO-8601 instant with its offset or its time zone's id; none (or no body) launches now. */
     record LaunchRequest(String at) {}
 
     /**
@@ -70,8 +70,9 @@ class JourneyController {
                                           + " for a scheduled launch, REFUSED if it is still not approved at its time)")
                                   @RequestParam(defaultValue = "false") boolean despiteUnapprovedTemplates,
                                   @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "{\"at\": an"
-                                          + " instant with its offset}: when the launch begins (up to a year ahead); no"
-                                          + " body launches now")
+                                          + " instant with its offset, or a local time with its zone such as"
+                                          + " 2026-12-24T09:00:00[Europe/Amsterdam]}: when the launch begins (up to a year"
+                                          + " ahead); no body launches now")
                                   @RequestBody(required = false) LaunchRequest request) {
         Launch launch = journeys.launch(flows.idOf(id), despiteUnapprovedTemplates, request == null ? null : request.at());
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/launches/" + launch.id())).body(launch);

@@ -183,8 +183,8 @@ public class Journeys {
     static final java.time.Duration MAX_SCHEDULED_AHEAD = java.time.Duration.ofDays(366);
 
     /**
-     * Launches the flow as {@link #launch(UUID, boolean)} does, at {@code at} (an ISO-8601 instant with its offset,
-     * null for now): until then the launch is {@code SCHEDULED}, takes no contact and can be cancelled; its
+     * Launches the flow as {@link #launch(UUID, boolean)} does, at {@code at} (an ISO-8601 instant with its offset
+     * or its time zone's id, null for now): until then the launch is {@code SCHEDULED}, takes no contact and can be cancelled; its
      * audience's activity bounds count back from {@code at}, and its size is counted again then. Its templates are
      * checked then too, not when it is scheduled: the answer warns of those not approved yet.
      */
@@ -228,13 +228,22 @@ public class Journeys {
                 + (unapproved.size() > 1 ? " (and " + (unapproved.size() - 1) + " more)" : "");
     }
 
+    /** A local date and time, then its offset, its time zone's id in brackets, or both (ISO's needs the offset). */
+    private static final java.time.format.DateTimeFormatter SCHEDULED_AT = new java.time.format.DateTimeFormatterBuilder()
+            .append(java.time.format.DateTimeFormatter.ISO_LOCAL_DATE_TIME)
+            .optionalStart().appendOffsetId().optionalEnd()
+            .optionalStart().appendLiteral('[').parseCaseSensitive().appendZoneRegionId().appendLiteral(']').optionalEnd()
+            .toFormatter().withResolverStyle(java.time.format.ResolverStyle.STRICT);
+
     private static java.time.Instant scheduledAt(String at, java.time.Instant now) {
         java.time.Instant instant;
         try {
-            instant = java.time.OffsetDateTime.parse(at.strip()).toInstant();
-        } catch (java.time.format.DateTimeParseException e) {
+            // An offset, or a time zone's id (its offset on that day, summer time or not, is the zone's business).
+            instant = SCHEDULED_AT.parse(at.strip(), java.time.ZonedDateTime::from).toInstant();
+        } catch (java.time.DateTimeException e) {
             throw ApiException.invalidField("at", "'" + io.reach.shared.Texts.clip(at, 60) + "' is not an instant with its"
-                    + " offset, such as 2026-12-24T09:00:00+01:00 or 2026-12-24T08:00:00Z");
+                    + " offset or its time zone, such as 2026-12-24T09:00:00+01:00, 2026-12-24T08:00:00Z or"
+                    + " 2026-12-24T09:00:00[Europe/Amsterdam]");
         }
         if (!instant.isAfter(now)) {
             throw ApiException.invalidField("at", at.strip() + " is not in the future (it is " + now + " now); leave at"

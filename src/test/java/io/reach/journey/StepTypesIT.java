@@ -1532,9 +1532,17 @@ class StepTypesIT extends ReachIntegrationTest {
         Api.Response over = api.post("/api/v1/launches/" + launch + "/cancel", "");
         assertThat(over.status()).as(over.body()).isEqualTo(409);
         assertThat(over.json().path("error").asString()).isEqualTo("launch_over");
-        // A time that is past, not an instant, or more than a year ahead launches nothing.
+        // A local time in a time zone: the zone's offset on that day.
+        java.time.ZonedDateTime inAmsterdam = clock.instant().plus(Duration.ofDays(200)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                .atZone(java.time.ZoneId.of("Europe/Amsterdam"));
+        Api.Response zoned = api.post("/api/v1/flows/" + cancelled + "/launch", Map.of("at",
+                inAmsterdam.toLocalDateTime() + "[Europe/Amsterdam]"));
+        assertThat(zoned.status()).as(zoned.body()).isEqualTo(202);
+        assertThat(java.time.Instant.parse(zoned.json().path("startsAt").asString())).isEqualTo(inAmsterdam.toInstant());
+        assertThat(api.post("/api/v1/launches/" + zoned.json().path("id").asString() + "/cancel", "").status()).isEqualTo(200);
+        // A time that is past, not an instant, in no zone, or more than a year ahead launches nothing.
         for (String refused : List.of(clock.instant().minusSeconds(1).toString(), "tomorrow at nine", "2026-12-24T09:00:00",
-                clock.instant().plus(Duration.ofDays(400)).toString())) {
+                "2026-12-24T09:00:00[Mars/Olympus_Mons]", "2027-02-30T09:00:00Z", clock.instant().plus(Duration.ofDays(400)).toString())) {
             Api.Response answer = api.post("/api/v1/flows/" + flow + "/launch", Map.of("at", refused));
             assertThat(answer.status()).as(refused + ": " + answer.body()).isEqualTo(400);
             assertThat(answer.body()).contains("at");

@@ -49,8 +49,13 @@ public final class Fixtures {
     }
 
     public static JsonNode orderTemplate(Api api, String name) {
+        return orderTemplate(api, name, "utility");
+    }
+
+    /** The order template's components in a category of the test's. */
+    public static JsonNode orderTemplate(Api api, String name, String category) {
         Api.Response response = api.post("/api/v1/templates", Map.of(
-                "name", name, "language", "en_US", "category", "utility",
+                "name", name, "language", "en_US", "category", category,
                 "components", List.of(
                         Map.of("type", "HEADER", "format", "TEXT", "text", "Order {{1}}"),
                         Map.of("type", "BODY", "text", "Hi {{1}}, your order {{2}} is ready."),

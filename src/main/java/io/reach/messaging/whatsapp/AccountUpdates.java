@@ -18,7 +18,9 @@ import tools.jackson.databind.JsonNode;
  * {@code phone_number_quality_update}), which its numbers follow, a number's throughput upgrade, a template's review
  * ({@code message_template_status_update}), which the registered template follows, so that a paused or disabled
  * template is refused (blocked) before Meta refuses it, its queued messages too, and a template's new category
- * ({@code template_category_update}), so that it goes only to contacts who agreed to that category.
+ * ({@code template_category_update}), so that it goes only to contacts who agreed to that category; and what a
+ * WhatsApp user says of the account's marketing messages ({@code user_preferences}), which its contact's marketing
+ * consent follows.
  */
 @Component
 class AccountUpdates {
@@ -29,8 +31,11 @@ class AccountUpdates {
     private final Templates templates;
     private final QueuedTemplateMessages queued;
     private final TemplateSync sync;
+    private final io.reach.contact.Contacts contacts;
 
-    AccountUpdates(Senders senders, Templates templates, QueuedTemplateMessages queued, TemplateSync sync) {
+    AccountUpdates(Senders senders, Templates templates, QueuedTemplateMessages queued, TemplateSync sync,
+                   io.reach.contact.Contacts contacts) {
+        this.contacts = contacts;
         this.senders = senders;
         this.templates = templates;
         this.queued = queued;
@@ -47,10 +52,57 @@ class AccountUpdates {
                     case "message_template_status_update" -> followTemplateReview(wabaId, change.path("value"));
                     case "template_category_update" -> followTemplateCategory(wabaId, change.path("value"));
                     case "message_template_components_update" -> followTemplateEdit(wabaId, change.path("value"));
+                    case "user_preferences" -> followMarketingPreferences(change.path("value"));
                     default -> { }
                 }
             }
         }
+    }
+
+    /**
+     * A {@code user_preferences} change: a WhatsApp user stopped the business's marketing messages ("Stop promotions",
+     * or WhatsApp's setting), or resumed them. A stop withdraws the contact's marketing consent, which withdraws its
+     * queued marketing messages and blocks the next ones on every channel (consent is per category in Reach: a
+     * promotion's SMS fallback is what the contact asked not to get); a resume gives that consent back. A number
+     * Reach has no contact for is left alone: there is nothing to send it.
+     */
+    private void followMarketingPreferences(JsonNode value) {
+        for (JsonNode preference : value.path("user_preferences")) {
+            String waId = preference.path("wa_id").asString(null);
+            String choice = preference.path("value").asString("").toLowerCase(Locale.ROOT);
+            if (waId == null || !"marketing_messages".equals(preference.path("category").asString(""))
+                    || !"stop".equals(choice) && !"resume".equals(choice)) {
+                log.info("Meta's user_preferences webhook: {} {} is not a marketing stop or resume; left alone",
+                        preference.path("category").asString("(no category)"), preference.path("value").asString("(no value)"));
+                continue;
+            }
+            io.reach.contact.PhoneNumbers.Result number = contacts.phoneNumbers().normalise("+" + waId);
+            java.util.Optional<java.util.UUID> contactId = number.isValid() ? contacts.idByPhone(number.e164())
+                    : java.util.Optional.empty();
+            if (contactId.isPresent()) {
+                followMarketingPreference(contactId.get(), "resume".equals(choice));
+            }
+        }
+    }
+
+    private void followMarketingPreference(java.util.UUID contactId, boolean marketing) {
+        io.reach.contact.Consent consent;
+        try {
+            // Its row held from the read to the write (this is the webhook's transaction): a consent given to another
+            // category meanwhile is not written over.
+            contacts.lock(contactId);
+            consent = contacts.get(contactId).consent();
+            if (consent.marketing() == marketing) {
+                return;
+            }
+            contacts.update(contactId, new io.reach.contact.ContactRequest(null, null, null, java.util.Map.of(
+                    MessageCategory.MARKETING.wireName(), marketing, MessageCategory.UTILITY.wireName(), consent.utility(),
+                    MessageCategory.AUTHENTICATION.wireName(), consent.authentication()), null, null));
+        } catch (io.reach.shared.ApiException gone) {
+            return; // erased since its number was looked up: nothing to send it
+        }
+        log.info("Contact {} {} marketing messages in WhatsApp: its marketing consent is {}", contactId,
+                marketing ? "resumed" : "stopped", marketing ? "given back" : "withdrawn, with its queued marketing messages");
     }
 
     private void followMessagingLimit(String wabaId, JsonNode value) {

@@ -999,6 +999,51 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/messages/" + toBoth).json().path("status").asString()).isEqualTo("blocked");
     }
 
+    @Test
+    void aContactWhoStopsPromotionsInWhatsAppLosesItsMarketingConsentAndItsQueuedPromotionsUntilItResumesThem() {
+        String template = "promotion_" + NUMBERS.incrementAndGet();
+        Fixtures.orderTemplate(api, template, "marketing");
+        String phone = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        String unknown = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        String contact = Fixtures.consentingContact(api, phone).path("id").asString();
+        // Queued before the stop (this test's dispatcher sends nothing).
+        String promotion = Fixtures.sendOrder(api, "webhook-test", template, phone).json().path("messageId").asString();
+        assertThat(api.get("/api/v1/messages/" + promotion).json().path("status").asString()).isEqualTo("queued");
+
+        postSigned(userPreferences(preference(phone, "stop") + "," + preference(unknown, "stop")));
+
+        await().atMost(PATIENCE).until(() -> !api.get("/api/v1/contacts/" + contact).json().path("consent")
+                .path("marketing").asBoolean());
+        JsonNode withdrawn = api.get("/api/v1/messages/" + promotion).json();
+        assertThat(withdrawn.path("status").asString()).as(withdrawn.toString()).isEqualTo("blocked");
+        assertThat(withdrawn.path("blockedReason").asString()).startsWith("no consent");
+        assertThat(api.get("/api/v1/contacts/" + contact).json().path("consent").path("utility").asBoolean()).isTrue();
+        assertThat(Fixtures.sendOrder(api, "webhook-test", template, phone).json().path("status").asString())
+                .isEqualTo("blocked");
+        // A number Reach has no contact for gets none.
+        assertThat(api.get("/api/v1/contacts?phone=" + unknown.replace("+", "%2B")).json()).isEmpty();
+
+        postSigned(userPreferences(preference(phone, "resume")));
+
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/contacts/" + contact).json().path("consent")
+                .path("marketing").asBoolean());
+        assertThat(Fixtures.sendOrder(api, "webhook-test", template, phone).json().path("status").asString())
+                .isEqualTo("queued");
+    }
+
+    private static String preference(String phone, String value) {
+        return "{\"wa_id\":\"" + phone.substring(1) + "\",\"detail\":\"User requested to " + value
+                + " marketing messages\",\"category\":\"marketing_messages\",\"value\":\"" + value
+                + "\",\"timestamp\":1765065600}";
+    }
+
+    private static String userPreferences(String preferences) {
+        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"400000000000001\",\"changes\":[{"
+                + "\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550001111\","
+                + "\"phone_number_id\":\"" + PHONE_NUMBER_ID + "\"},\"user_preferences\":[" + preferences + "]},"
+                + "\"field\":\"user_preferences\"}]}]}";
+    }
+
     private static String categoryUpdate(String name, String change) {
         return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"400000000000001\",\"time\":1764840000,"
                 + "\"changes\":[{\"value\":{\"message_template_id\":594425479261597,\"message_template_name\":\"" + name

@@ -1317,6 +1317,40 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aPromotionMetaDidNotDeliverBecauseTheContactStoppedPromotionsWithdrawsItsMarketingConsentAndBlocksItsSmsFallback() {
+        String template = "spring_sale_" + FLOWS.incrementAndGet();
+        Api.Response registered = api.post("/api/v1/templates", Map.of("name", template, "language", "en_US",
+                "category", "marketing", "components", List.of(Map.of("type", "BODY", "text", "Spring sale: 20% off."))));
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"en_US","next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","branches":{"failed":"sms","delivered":"end"}},
+                 {"id":"sms","type":"send_sms","sender":"sandbox-sms","text":"Spring sale: 20%% off.","category":"marketing",
+                  "next":"end"},
+                 {"id":"end","type":"end"}]}""", template);
+        // Meta fails the promotion with 131050 in its status webhook, or refuses it at once.
+        String failedLater = contact("0");
+        String refusedAtOnce = "+3161310" + String.format("%04d", NUMBERS.incrementAndGet());
+        Fixtures.contact(api, refusedAtOnce, Map.of("utility", true, "marketing", true), false);
+
+        for (String phone : List.of(failedLater, refusedAtOnce)) {
+            String journey = awaitEnded(start(flow, phone, Map.of()));
+
+            JsonNode path = api.get("/api/v1/journeys/" + journey + "/path").json();
+            JsonNode promotion = api.get("/api/v1/messages/" + path.path(0).path("messageId").asString()).json();
+            assertThat(promotion.path("status").asString()).as(promotion.toString()).isEqualTo("failed");
+            assertThat(promotion.path("error").path("code").asInt()).isEqualTo(131050);
+            JsonNode sms = api.get("/api/v1/messages/" + path.path(2).path("messageId").asString()).json();
+            assertThat(sms.path("status").asString()).as(phone + ": " + sms).isEqualTo("blocked");
+            assertThat(sms.path("blockedReason").asString()).startsWith("no consent");
+            JsonNode consent = contactByPhone(phone).path("consent");
+            assertThat(consent.path("marketing").asBoolean()).as(consent.toString()).isFalse();
+            assertThat(consent.path("utility").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
     void refusesToStartAJourneyOrTakeAnEventForAnUnknownContactAndStartsNothing() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");

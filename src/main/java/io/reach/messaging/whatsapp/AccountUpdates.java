@@ -32,10 +32,12 @@ class AccountUpdates {
     private final QueuedTemplateMessages queued;
     private final TemplateSync sync;
     private final io.reach.contact.Contacts contacts;
+    private final MarketingPreferences marketingPreferences;
 
     AccountUpdates(Senders senders, Templates templates, QueuedTemplateMessages queued, TemplateSync sync,
-                   io.reach.contact.Contacts contacts) {
+                   io.reach.contact.Contacts contacts, MarketingPreferences marketingPreferences) {
         this.contacts = contacts;
+        this.marketingPreferences = marketingPreferences;
         this.senders = senders;
         this.templates = templates;
         this.queued = queued;
@@ -60,11 +62,8 @@ class AccountUpdates {
     }
 
     /**
-     * A {@code user_preferences} change: a WhatsApp user stopped the business's marketing messages ("Stop promotions",
-     * or WhatsApp's setting), or resumed them. A stop withdraws the contact's marketing consent, which withdraws its
-     * queued marketing messages and blocks the next ones on every channel (consent is per category in Reach: a
-     * promotion's SMS fallback is what the contact asked not to get); a resume gives that consent back. A number
-     * Reach has no contact for is left alone: there is nothing to send it.
+     * A {@code user_preferences} change: a WhatsApp user stopped the business's marketing messages, or resumed them
+     * (see {@link MarketingPreferences}). A number Reach has no contact for is left alone: there is nothing to send it.
      */
     private void followMarketingPreferences(JsonNode value) {
         for (JsonNode preference : value.path("user_preferences")) {
@@ -80,29 +79,9 @@ class AccountUpdates {
             java.util.Optional<java.util.UUID> contactId = number.isValid() ? contacts.idByPhone(number.e164())
                     : java.util.Optional.empty();
             if (contactId.isPresent()) {
-                followMarketingPreference(contactId.get(), "resume".equals(choice));
+                marketingPreferences.follow(contactId.get(), "resume".equals(choice), "Meta's user_preferences webhook");
             }
         }
-    }
-
-    private void followMarketingPreference(java.util.UUID contactId, boolean marketing) {
-        io.reach.contact.Consent consent;
-        try {
-            // Its row held from the read to the write (this is the webhook's transaction): a consent given to another
-            // category meanwhile is not written over.
-            contacts.lock(contactId);
-            consent = contacts.get(contactId).consent();
-            if (consent.marketing() == marketing) {
-                return;
-            }
-            contacts.update(contactId, new io.reach.contact.ContactRequest(null, null, null, java.util.Map.of(
-                    MessageCategory.MARKETING.wireName(), marketing, MessageCategory.UTILITY.wireName(), consent.utility(),
-                    MessageCategory.AUTHENTICATION.wireName(), consent.authentication()), null, null));
-        } catch (io.reach.shared.ApiException gone) {
-            return; // erased since its number was looked up: nothing to send it
-        }
-        log.info("Contact {} {} marketing messages in WhatsApp: its marketing consent is {}", contactId,
-                marketing ? "resumed" : "stopped", marketing ? "given back" : "withdrawn, with its queued marketing messages");
     }
 
     private void followMessagingLimit(String wabaId, JsonNode value) {

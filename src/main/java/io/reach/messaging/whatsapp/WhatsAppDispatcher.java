@@ -30,10 +30,12 @@ class WhatsAppDispatcher extends BackgroundWorker {
     private final MessagingLimits limits;
     private final io.reach.messaging.SendersAtWork sendersAtWork;
     private final io.reach.messaging.SenderRefusalAlerts refusalAlerts;
+    private final MarketingPreferences marketingPreferences;
 
     WhatsAppDispatcher(Messages messages, Senders senders, Contacts contacts, CloudApiClient client,
                        WhatsAppSettings settings, SenderRates rates, MessagingLimits limits,
-                       io.reach.messaging.SendersAtWork sendersAtWork, io.reach.messaging.SenderRefusalAlerts refusalAlerts) {
+                       io.reach.messaging.SendersAtWork sendersAtWork, io.reach.messaging.SenderRefusalAlerts refusalAlerts,
+                       MarketingPreferences marketingPreferences) {
         super("whatsapp-dispatcher", settings.pollInterval(), settings.dispatcherEnabled());
         this.messages = messages;
         this.senders = senders;
@@ -43,6 +45,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
         this.rates = rates;
         this.sendersAtWork = sendersAtWork;
         this.refusalAlerts = refusalAlerts;
+        this.marketingPreferences = marketingPreferences;
         this.limits = limits;
         this.sends = inFlight(settings.concurrency());
     }
@@ -84,6 +87,11 @@ class WhatsAppDispatcher extends BackgroundWorker {
                 sendersAtWork.handedOver(message.senderId());
             }
             case SendOutcome.Rejected rejected -> {
+                if (rejected.error().code() == MarketingPreferences.STOPPED) {
+                    // Before the failure is recorded: the journey's fallback, which it wakes, finds the consent gone.
+                    messages.contactOf(message.id()).ifPresent(contact -> marketingPreferences.follow(contact, false,
+                            "Meta's error " + MarketingPreferences.STOPPED));
+                }
                 messages.recordRejected(message.id(), rejected.error());
                 if (MetaErrors.concernsTheSender(rejected.error().code())) {
                     refusalAlerts.refused(account.sender(), "Meta", rejected.error());

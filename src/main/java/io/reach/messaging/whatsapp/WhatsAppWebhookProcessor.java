@@ -44,11 +44,12 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
     private final WhatsAppSettings settings;
     private final Clock clock;
     private final AccountUpdates accountUpdates;
+    private final MarketingPreferences marketingPreferences;
 
     WhatsAppWebhookProcessor(WebhookInbox inbox, Messages messages, InboundMessages inbound, Contacts contacts,
                              Senders senders, JsonMapper json, TransactionTemplate transactions,
                              WhatsAppSettings settings, Clock clock, AccountUpdates accountUpdates,
-                             io.reach.shared.DatabaseOutage outage) {
+                             MarketingPreferences marketingPreferences, io.reach.shared.DatabaseOutage outage) {
         super("whatsapp-webhooks", WhatsAppWebhookController.SOURCE, inbox, transactions, settings.pollInterval(),
                 settings.lease(), clock, outage);
         this.messages = messages;
@@ -57,6 +58,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         this.senders = senders;
         this.json = json;
         this.accountUpdates = accountUpdates;
+        this.marketingPreferences = marketingPreferences;
         this.settings = settings;
         this.clock = clock;
     }
@@ -165,9 +167,14 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         List<UUID> notOnWhatsApp = new java.util.ArrayList<>();
         for (int i = 0; i < statuses.size(); i++) {
             Integer code = statuses.get(i).report().errorCode();
-            if (applied.get(i).outcome() == Messages.Applied.APPLIED && code != null && code == MetaErrors.NOT_ON_WHATSAPP
-                    && applied.get(i).contactId() != null) {
+            if (applied.get(i).outcome() != Messages.Applied.APPLIED || code == null || applied.get(i).contactId() == null) {
+                continue;
+            }
+            if (code == MetaErrors.NOT_ON_WHATSAPP) {
                 notOnWhatsApp.add(applied.get(i).contactId());
+            } else if (code == MarketingPreferences.STOPPED) {
+                // In the transaction that fails the message: the journey's fallback, taken after it, finds the consent gone.
+                marketingPreferences.follow(applied.get(i).contactId(), false, "Meta's error " + code);
             }
         }
         contacts.markNotOnWhatsApp(notOnWhatsApp);

@@ -1,0 +1,57 @@
+package io.reach.messaging.whatsapp;
+
+import io.reach.contact.Consent;
+import io.reach.contact.ContactRequest;
+import io.reach.contact.Contacts;
+import io.reach.shared.ApiException;
+import io.reach.shared.MessageCategory;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * A contact's choice in WhatsApp about the business's marketing messages ("Stop promotions", or WhatsApp's setting),
+ * which its marketing consent follows: a stop withdraws it, with the contact's queued marketing messages, on every
+ * channel (consent is per category in Reach: a promotion's SMS fallback is what the contact asked not to get), and a
+ * resume gives it back. Meta says so in its {@code user_preferences} webhook, and in error 131050 on a marketing
+ * message it did not deliver.
+ */
+@Component
+class MarketingPreferences {
+
+    /** Meta's error on a marketing message to a WhatsApp user who stopped the business's marketing messages. */
+    static final int STOPPED = 131050;
+
+    private static final Logger log = LoggerFactory.getLogger(MarketingPreferences.class);
+
+    private final Contacts contacts;
+
+    MarketingPreferences(Contacts contacts) {
+        this.contacts = contacts;
+    }
+
+    /**
+     * Gives the contact's marketing consent back ({@code marketing}) or withdraws it, in the caller's transaction if it
+     * has one, which holds the contact's row from the read to the write: a consent to another category given
+     * meanwhile is not written over. {@code why} ends the log line.
+     */
+    void follow(UUID contactId, boolean marketing, String why) {
+        try {
+            contacts.lock(contactId);
+            Consent consent = contacts.get(contactId).consent();
+            if (consent.marketing() == marketing) {
+                return;
+            }
+            contacts.update(contactId, new ContactRequest(null, null, null, Map.of(
+                    MessageCategory.MARKETING.wireName(), marketing, MessageCategory.UTILITY.wireName(), consent.utility(),
+                    MessageCategory.AUTHENTICATION.wireName(), consent.authentication()), null, null));
+        } catch (ApiException gone) {
+            return; // erased since its number or message was looked up: nothing to send it
+        }
+        log.info("Contact {} {} marketing messages in WhatsApp ({}): its marketing consent is {}", contactId,
+                marketing ? "resumed" : "stopped", why, marketing ? "given back"
+                        : "withdrawn, with its queued marketing messages");
+    }
+}

@@ -64,7 +64,8 @@ class LaunchWorker extends BackgroundWorker {
      * Lets the scheduled launches whose time has come run, each with its audience counted again (contacts come and go
      * between the scheduling and the launch) on the flow's version published last (a text corrected after the
      * scheduling goes out corrected). One node begins each. A launch scheduled while a template was in Meta's review is
-     * refused now if it still is (its every contact's message would be blocked), unless it was scheduled despite it.
+     * refused now if it still is (its every contact's message would be blocked), unless it was scheduled despite it,
+     * and so is one whose flow now starts on an event or the API (see {@link #refusal}).
      */
     private int beginDue() {
         int begun = 0;

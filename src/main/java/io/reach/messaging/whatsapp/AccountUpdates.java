@@ -31,12 +31,10 @@ class AccountUpdates {
     private final Templates templates;
     private final QueuedTemplateMessages queued;
     private final TemplateSync sync;
-    private final io.reach.contact.Contacts contacts;
     private final MarketingPreferences marketingPreferences;
 
     AccountUpdates(Senders senders, Templates templates, QueuedTemplateMessages queued, TemplateSync sync,
-                   io.reach.contact.Contacts contacts, MarketingPreferences marketingPreferences) {
-        this.contacts = contacts;
+                   MarketingPreferences marketingPreferences) {
         this.marketingPreferences = marketingPreferences;
         this.senders = senders;
         this.templates = templates;
@@ -63,7 +61,7 @@ class AccountUpdates {
 
     /**
      * A {@code user_preferences} change: a WhatsApp user stopped the business's marketing messages, or resumed them
-     * (see {@link MarketingPreferences}). A number Reach has no contact for is left alone: there is nothing to send it.
+     * (see {@link MarketingPreferences}).
      */
     private void followMarketingPreferences(JsonNode value) {
         for (JsonNode preference : value.path("user_preferences")) {
@@ -75,12 +73,7 @@ class AccountUpdates {
                         preference.path("category").asString("(no category)"), preference.path("value").asString("(no value)"));
                 continue;
             }
-            io.reach.contact.PhoneNumbers.Result number = contacts.phoneNumbers().normalise("+" + waId);
-            java.util.Optional<java.util.UUID> contactId = number.isValid() ? contacts.idByPhone(number.e164())
-                    : java.util.Optional.empty();
-            if (contactId.isPresent()) {
-                marketingPreferences.follow(contactId.get(), "resume".equals(choice), "Meta's user_preferences webhook");
-            }
+            marketingPreferences.followNumber(waId, "resume".equals(choice), "Meta's user_preferences webhook");
         }
     }
 

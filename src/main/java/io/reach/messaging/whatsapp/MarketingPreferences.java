@@ -3,6 +3,7 @@ package io.reach.messaging.whatsapp;
 import io.reach.contact.Consent;
 import io.reach.contact.ContactRequest;
 import io.reach.contact.Contacts;
+import io.reach.contact.PhoneNumbers;
 import io.reach.shared.ApiException;
 import io.reach.shared.MessageCategory;
 import java.util.Map;
@@ -30,6 +31,17 @@ class MarketingPreferences {
 
     MarketingPreferences(Contacts contacts) {
         this.contacts = contacts;
+    }
+
+    /**
+     * As {@link #follow} for the contact with the WhatsApp user's id ({@code wa_id}: its number's digits); a number
+     * Reach has no contact for is left alone, since there is nothing to send it.
+     */
+    void followNumber(String waId, boolean marketing, String why) {
+        PhoneNumbers.Result number = contacts.phoneNumbers().normalise("+" + waId);
+        if (number.isValid()) {
+            contacts.idByPhone(number.e164()).ifPresent(contactId -> follow(contactId, marketing, why));
+        }
     }
 
     /**

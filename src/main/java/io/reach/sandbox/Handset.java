@@ -11,6 +11,8 @@ package io.reach.sandbox;
  * @param rejectWith     the send call itself is refused with this Meta error code (HTTP 400)
  * @param throttleFirst  the first N attempts of each message get 130429 (throughput reached)
  * @param deliveredAfterFailMs a multi-device user: delivered arrives this long after the failure
+ * @param stopsPromotionsAfterMs the user stops the business's marketing messages ("Stop promotions") this long after
+ *                       the send: Meta's {@code user_preferences} webhook says so
  * @param smsDelivered   false: SMS to this number are not delivered (receipt {@code smsFailStat}, Twilio 30003)
  * @param smsAfterMs     when the SMS's final receipt or callback arrives (default 300)
  * @param smsFailStat    the receipt state of an undelivered SMS: UNDELIV (default), EXPIRED or REJECTD
@@ -34,6 +36,7 @@ public record Handset(
         Integer rejectWith,
         Integer throttleFirst,
         Reply reply,
+        Long stopsPromotionsAfterMs,
         Boolean smsDelivered,
         Long smsAfterMs,
         String smsFailStat,

@@ -447,6 +447,9 @@ public final class SandboxGraphApi {
             long at = handset.reply().afterMs() == null ? 1500 : handset.reply().afterMs();
             events.add(new SandboxWebhooks.Scheduled(at, webhooks.reply(digits, wamid, handset.reply())));
         }
+        if (handset.stopsPromotionsAfterMs() != null) {
+            events.add(new SandboxWebhooks.Scheduled(handset.stopsPromotionsAfterMs(), webhooks.stoppedPromotions(digits)));
+        }
         return events;
     }
 

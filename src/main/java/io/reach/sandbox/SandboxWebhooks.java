@@ -40,8 +40,11 @@ final class SandboxWebhooks {
     /** The longest wait between two tries (tests shorten it). */
     private volatile long longestRetryWaitMs = LONGEST_RETRY_WAIT_MS;
 
-    /** One event a handset produces: a status of a sent message, or an inbound message with its sender's profile. */
-    record Event(ObjectNode status, ObjectNode message, ObjectNode contact) {}
+    /**
+     * One event a handset produces: a status of a sent message, an inbound message with its sender's profile, or a
+     * change of the user's marketing preference ({@code user_preferences}) with its profile.
+     */
+    record Event(ObjectNode status, ObjectNode message, ObjectNode contact, ObjectNode preference) {}
 
     /**
      * One event to send at a moment after the send; {@code onDelivered} runs once Reach answered 200, with the moment
@@ -130,6 +133,10 @@ final class SandboxWebhooks {
      * before it. Retries of its webhook carry the same time.
      */
     private Event stamped(Event event) {
+        if (event.preference() != null) {
+            event.preference().put("timestamp", clock.instant().getEpochSecond()); // a number there, as Meta sends it
+            return event;
+        }
         (event.status() != null ? event.status() : event.message()).put("timestamp",
                 String.valueOf(clock.instant().getEpochSecond()));
         return event;
@@ -242,7 +249,7 @@ final class SandboxWebhooks {
             error.putObject("error_data").put("details", SandboxGraphApi.title(errorCode) + " (sandbox handset rule)");
             error.put("href", "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/");
         }
-        return new Event(item, null, null);
+        return new Event(item, null, null, null);
     }
 
     /** A handset's answer; its time is set when it is typed (see {@link #stamped}). */
@@ -267,7 +274,20 @@ final class SandboxWebhooks {
             message.put("type", "text");
             message.putObject("text").put("body", reply.text() == null ? "" : reply.text());
         }
-        return new Event(null, message, contact);
+        return new Event(null, message, contact, null);
+    }
+
+    /** The user stopped the business's marketing messages ("Stop promotions"); its time is set when it does. */
+    Event stoppedPromotions(String fromDigits) {
+        ObjectNode contact = json.createObjectNode();
+        contact.putObject("profile").put("name", "Sandbox handset " + fromDigits.substring(Math.max(0, fromDigits.length() - 4)));
+        contact.put("wa_id", fromDigits);
+        ObjectNode preference = json.createObjectNode();
+        preference.put("wa_id", fromDigits);
+        preference.put("detail", "User requested to stop marketing messages");
+        preference.put("category", "marketing_messages");
+        preference.put("value", "stop");
+        return new Event(null, null, contact, preference);
     }
 
     private ObjectNode value() {
@@ -289,16 +309,26 @@ final class SandboxWebhooks {
         ArrayNode statuses = null;
         ArrayNode contacts = null;
         ArrayNode messages = null;
+        ArrayNode preferenceContacts = null;
+        ArrayNode preferences = null;
         for (Due due : batch) {
             Event event = due.event();
             if (event.status() != null) {
                 if (statuses == null) {
-                    statuses = change(changes).putArray("statuses");
+                    statuses = change(changes, "messages").putArray("statuses");
                 }
                 statuses.add(event.status());
+            } else if (event.preference() != null) {
+                if (preferences == null) {
+                    ObjectNode value = change(changes, "user_preferences");
+                    preferenceContacts = value.putArray("contacts");
+                    preferences = value.putArray("user_preferences");
+                }
+                preferenceContacts.add(event.contact());
+                preferences.add(event.preference());
             } else {
                 if (messages == null) {
-                    ObjectNode value = change(changes);
+                    ObjectNode value = change(changes, "messages");
                     contacts = value.putArray("contacts");
                     messages = value.putArray("messages");
                 }
@@ -309,10 +339,10 @@ final class SandboxWebhooks {
         return json.writeValueAsString(root);
     }
 
-    private ObjectNode change(ArrayNode changes) {
+    private ObjectNode change(ArrayNode changes, String field) {
         ObjectNode change = changes.addObject();
         change.set("value", value());
-        change.put("field", "messages");
+        change.put("field", field);
         return (ObjectNode) change.get("value");
     }
 

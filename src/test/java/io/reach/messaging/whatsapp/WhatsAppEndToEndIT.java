@@ -125,6 +125,21 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aHandsetThatStopsPromotionsLosesItsMarketingConsentThroughMetasUserPreferencesWebhook() {
+        Fixtures.orderTemplate(api, "order_ready_promotion", "marketing");
+        String contact = Fixtures.consentingContact(api, "+31612340009").path("id").asString();
+        String id = Fixtures.sendOrder(api, "sandbox", "order_ready_promotion", "+31612340009").json().path("messageId")
+                .asString();
+
+        await().atMost(PATIENCE).until(() -> !api.get("/api/v1/contacts/" + contact).json().path("consent").path("marketing")
+                .asBoolean());
+        assertThat(Fixtures.statuses(api, id)).containsExactly("queued", "submitted", "sent", "delivered");
+        assertThat(api.get("/api/v1/contacts/" + contact).json().path("consent").path("utility").asBoolean()).isTrue();
+        Api.Response next = Fixtures.sendOrder(api, "sandbox", "order_ready_promotion", "+31612340009");
+        assertThat(next.json().path("status").asString()).as(next.body()).isEqualTo("blocked");
+    }
+
+    @Test
     void keepsTheDeliveryThatFollowsAFailureOnAMultiDeviceHandset() {
         Fixtures.orderTemplate(api, "order_ready_multi");
         Fixtures.consentingContact(api, "+31612340006");

@@ -235,6 +235,23 @@ public class Journeys {
             .optionalStart().appendLiteral('[').parseCaseSensitive().appendZoneRegionId().appendLiteral(']').optionalEnd()
             .toFormatter().withResolverStyle(java.time.format.ResolverStyle.STRICT);
 
+    /** What was wrong in a time of the right form: a day or an hour that is none, a zone that does not exist. */
+    private static String whyNotAnInstant(String at, java.time.DateTimeException e) {
+        if (e.getCause() != null && e.getCause().getMessage() != null && e.getCause().getMessage().startsWith("Invalid")) {
+            return " (" + e.getCause().getMessage() + ")";
+        }
+        int zone = at.indexOf('[');
+        if (zone > 0 && at.endsWith("]")) {
+            try {
+                java.time.ZoneId.of(at.substring(zone + 1, at.length() - 1));
+            } catch (java.time.DateTimeException unknown) {
+                return " (no time zone is called " + io.reach.shared.Texts.clip(at.substring(zone + 1, at.length() - 1), 40)
+                        + ": the IANA names are Region/City)";
+            }
+        }
+        return "";
+    }
+
     private static java.time.Instant scheduledAt(String at, java.time.Instant now) {
         java.time.Instant instant;
         try {
@@ -243,7 +260,7 @@ public class Journeys {
         } catch (java.time.DateTimeException e) {
             throw ApiException.invalidField("at", "'" + io.reach.shared.Texts.clip(at, 60) + "' is not an instant with its"
                     + " offset or its time zone, such as 2026-12-24T09:00:00+01:00, 2026-12-24T08:00:00Z or"
-                    + " 2026-12-24T09:00:00[Europe/Amsterdam]");
+                    + " 2026-12-24T09:00:00[Europe/Amsterdam]" + whyNotAnInstant(at.strip(), e));
         }
         if (!instant.isAfter(now)) {
             throw ApiException.invalidField("at", at.strip() + " is not in the future (it is " + now + " now); leave at"

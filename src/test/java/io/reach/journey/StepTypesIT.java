@@ -1581,6 +1581,10 @@ class StepTypesIT extends ReachIntegrationTest {
             assertThat(answer.status()).as(refused + ": " + answer.body()).isEqualTo(400);
             assertThat(answer.body()).contains("at");
         }
+        assertThat(api.post("/api/v1/flows/" + flow + "/launch", Map.of("at", "2027-02-30T09:00:00Z")).json()
+                .path("message").asString()).endsWith("(Invalid date 'FEBRUARY 30')");
+        assertThat(api.post("/api/v1/flows/" + flow + "/launch", Map.of("at", "2027-01-10T09:00:00[Europe/Utrecht]")).json()
+                .path("message").asString()).endsWith("(no time zone is called Europe/Utrecht: the IANA names are Region/City)");
         assertThat(api.get("/api/v1/flows/" + flow + "/launches").json()).hasSize(1);
     }
 

@@ -14,6 +14,7 @@ package io.reach.sandbox;
  * @param stopsPromotionsAfterMs the user stops the business's marketing messages ("Stop promotions") this long after
  *                       the send: Meta's {@code user_preferences} webhook says so
  * @param smsDelivered   false: SMS to this number are not delivered (receipt {@code smsFailStat}, Twilio 30003)
+ * @param smsUnsubscribed true: the number replied STOP to the Twilio number, whose API refuses each SMS to it (21610)
  * @param smsAfterMs     when the SMS's final receipt or callback arrives (default 300)
  * @param smsFailStat    the receipt state of an undelivered SMS: UNDELIV (default), EXPIRED or REJECTD
  * @param smsError       the receipt's err code of an undelivered SMS (default 001)
@@ -38,6 +39,7 @@ public record Handset(
         Reply reply,
         Long stopsPromotionsAfterMs,
         Boolean smsDelivered,
+        Boolean smsUnsubscribed,
         Long smsAfterMs,
         String smsFailStat,
         String smsError,

@@ -39,7 +39,7 @@ public record HandsetRules(List<Handset> handsets) {
     public Handset forRecipient(String e164) {
         return handsets.stream().filter(h -> h.matches(e164)).findFirst()
                 .orElse(new Handset("*", "default", true, 100L, 300L, 1000L, null, null, null, null, null, null, null,
-                        true, 300L, null, null, null, null, "answered", 400L, 5));
+                        true, null, 300L, null, null, null, null, "answered", 400L, 5));
     }
 
     /** Reads the rules from a file (or a {@code classpath:} resource), or Reach's shipped rules when {@code file} is blank. */

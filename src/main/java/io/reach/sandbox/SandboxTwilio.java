@@ -177,6 +177,10 @@ public final class SandboxTwilio {
                     error(exchange, 400, 21602, "Message body is required.");
                     return;
                 }
+                if (Boolean.TRUE.equals(rules.forRecipient(form.get("To")).smsUnsubscribed())) {
+                    error(exchange, 400, 21610, "Attempt to send to unsubscribed recipient");
+                    return;
+                }
                 message(exchange, form);
             } else {
                 if (form.get("Twiml") == null && form.get("Url") == null) {

@@ -1351,6 +1351,42 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aContactWhoRepliedStopToTheTwilioNumberIsOptedOutWhenTwilioRefusesItsSmsSoItsCallFallbackIsBlocked() {
+        if (api.get("/api/v1/senders/sandbox-twilio-sms").status() == 404) {
+            Api.Response created = api.post("/api/v1/senders", Map.of("name", "sandbox-twilio-sms", "channel", "sms",
+                    "provider", "twilio", "fromAddress", "+14155552600", "secret", "sandbox-twilio-auth-token", "settings",
+                    Map.of("accountSid", "AC00000000000000000000000000000000", "baseUrl",
+                            "http://127.0.0.1:" + sandbox.twilioPort())));
+            assertThat(created.status()).as(created.body()).isIn(201, 409);
+        }
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["A","X"],"next":"status"},
+                 {"id":"status","type":"branch_on_status","message":"send","branches":{"failed":"sms","delivered":"end"}},
+                 {"id":"sms","type":"send_sms","sender":"sandbox-twilio-sms","text":"Order X is ready","category":"utility",
+                  "next":"sms_status"},
+                 {"id":"sms_status","type":"branch_on_status","message":"sms","branches":{"failed":"call","delivered":"end"}},
+                 {"id":"call","type":"voice_call","sender":"sandbox-voice","category":"utility","language":"en-US",
+                  "text":"Order X is ready","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        // Not on WhatsApp, and replied STOP to the Twilio number (a STOP Reach never saw): Twilio refuses its SMS.
+        String phone = "+3161320" + String.format("%04d", NUMBERS.incrementAndGet());
+        Fixtures.contact(api, phone, Map.of("utility", true, "marketing", true), false);
+
+        JsonNode path = api.get("/api/v1/journeys/" + awaitEnded(start(flow, phone, Map.of())) + "/path").json();
+
+        JsonNode sms = api.get("/api/v1/messages/" + path.path(2).path("messageId").asString()).json();
+        assertThat(sms.path("status").asString()).as(sms.toString()).isEqualTo("failed");
+        assertThat(sms.path("error").path("code").asInt()).isEqualTo(21610);
+        JsonNode call = api.get("/api/v1/messages/" + path.path(4).path("messageId").asString()).json();
+        assertThat(call.path("channel").asString()).as(call.toString()).isEqualTo("voice");
+        assertThat(call.path("status").asString()).isEqualTo("blocked");
+        assertThat(call.path("blockedReason").asString()).isEqualTo(io.reach.messaging.Recipients.OPTED_OUT);
+        assertThat(contactByPhone(phone).path("optedOut").asBoolean()).isTrue();
+    }
+
+    @Test
     void refusesToStartAJourneyOrTakeAnEventForAnUnknownContactAndStartsNothing() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");

@@ -5,6 +5,9 @@ import java.util.Map;
 /** What Twilio's error codes mean for a person. */
 final class TwilioErrors {
 
+    /** The recipient replied STOP to this Twilio number: Twilio sends it nothing more from there. */
+    static final int UNSUBSCRIBED = 21610;
+
     private static final Map<Integer, String> DESCRIPTIONS = Map.ofEntries(
             Map.entry(20003, "Twilio refused the credentials (account SID or auth token)"),
             Map.entry(20005, "The Twilio account is not active"),

@@ -10,7 +10,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Records what Twilio answered a message's send or a call, the same for SMS and voice: submitted (with its status
- * checks to come), failed (told to the operator when the refusal is the account's own), or tried again later.
+ * checks to come), failed (told to the operator when the refusal is the account's own; a recipient who replied STOP to
+ * the Twilio number, 21610, is opted out), or tried again later.
  */
 @Component
 public class TwilioOutcomes {
@@ -19,15 +20,32 @@ public class TwilioOutcomes {
     private final TwilioStatusChecks statusChecks;
     private final SendersAtWork sendersAtWork;
     private final SenderRefusalAlerts refusalAlerts;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TwilioOutcomes.class);
+
     private final MessagingSettings settings;
+    private final io.reach.contact.Contacts contacts;
 
     TwilioOutcomes(Messages messages, TwilioStatusChecks statusChecks, SendersAtWork sendersAtWork,
-                   SenderRefusalAlerts refusalAlerts, MessagingSettings settings) {
+                   SenderRefusalAlerts refusalAlerts, MessagingSettings settings, io.reach.contact.Contacts contacts) {
+        this.contacts = contacts;
         this.messages = messages;
         this.statusChecks = statusChecks;
         this.sendersAtWork = sendersAtWork;
         this.refusalAlerts = refusalAlerts;
         this.settings = settings;
+    }
+
+    private void optOut(java.util.UUID contactId, Sender sender) {
+        try {
+            if (contacts.get(contactId).optedOut()) {
+                return;
+            }
+            contacts.update(contactId, new io.reach.contact.ContactRequest(null, null, null, null, true, null));
+        } catch (io.reach.shared.ApiException gone) {
+            return; // erased meanwhile: nothing to send it
+        }
+        log.info("Contact {} replied STOP to Twilio number {} (sender {}): Twilio refuses its messages ({}); it is opted"
+                + " out, as its STOP would have made it", contactId, sender.fromAddress(), sender.name(), TwilioErrors.UNSUBSCRIBED);
     }
 
     public void record(Messages.Outbound message, Sender sender, TwilioGateway.Outcome outcome) {
@@ -37,6 +55,11 @@ public class TwilioOutcomes {
                 sendersAtWork.handedOver(message.senderId());
             }
             case TwilioGateway.Outcome.Rejected rejected -> {
+                if (rejected.error().code() == TwilioErrors.UNSUBSCRIBED) {
+                    // Before the failure is recorded: the journey's next step (a call, a WhatsApp message) finds the
+                    // contact opted out, as its STOP would have made it had it reached Reach.
+                    messages.contactOf(message.id()).ifPresent(contactId -> optOut(contactId, sender));
+                }
                 messages.recordRejected(message.id(), rejected.error());
                 if (rejected.concernsTheAccount()) {
                     refusalAlerts.refused(sender, "Twilio", rejected.error());

@@ -299,44 +299,35 @@ final class SandboxWebhooks {
         return value;
     }
 
-    /** One payload for a batch: statuses in one change, inbound messages (with their senders' profiles) in another. */
+    /**
+     * One payload for a batch: statuses in one change, inbound messages (with their senders' profiles) in another, and
+     * marketing preferences (with the users' profiles) in a third.
+     */
     private String envelope(List<Due> batch) {
         ObjectNode root = json.createObjectNode();
         root.put("object", "whatsapp_business_account");
         ObjectNode entry = root.putArray("entry").addObject();
         entry.put("id", wabaId);
         ArrayNode changes = entry.putArray("changes");
-        ArrayNode statuses = null;
-        ArrayNode contacts = null;
-        ArrayNode messages = null;
-        ArrayNode preferenceContacts = null;
-        ArrayNode preferences = null;
+        // The value of each kind's change, made when its first event comes: statuses, messages, preferences.
+        java.util.Map<String, ObjectNode> values = new java.util.HashMap<>();
         for (Due due : batch) {
             Event event = due.event();
             if (event.status() != null) {
-                if (statuses == null) {
-                    statuses = change(changes, "messages").putArray("statuses");
-                }
-                statuses.add(event.status());
-            } else if (event.preference() != null) {
-                if (preferences == null) {
-                    ObjectNode value = change(changes, "user_preferences");
-                    preferenceContacts = value.putArray("contacts");
-                    preferences = value.putArray("user_preferences");
-                }
-                preferenceContacts.add(event.contact());
-                preferences.add(event.preference());
-            } else {
-                if (messages == null) {
-                    ObjectNode value = change(changes, "messages");
-                    contacts = value.putArray("contacts");
-                    messages = value.putArray("messages");
-                }
-                contacts.add(event.contact());
-                messages.add(event.message());
+                list(values.computeIfAbsent("statuses", kind -> change(changes, "messages")), "statuses").add(event.status());
+                continue;
             }
+            boolean preference = event.preference() != null;
+            String kind = preference ? "user_preferences" : "messages";
+            ObjectNode value = values.computeIfAbsent(kind, k -> change(changes, kind));
+            list(value, "contacts").add(event.contact());
+            list(value, kind).add(preference ? event.preference() : event.message());
         }
         return json.writeValueAsString(root);
+    }
+
+    private static ArrayNode list(ObjectNode value, String name) {
+        return value.has(name) ? (ArrayNode) value.get(name) : value.putArray(name);
     }
 
     private ObjectNode change(ArrayNode changes, String field) {

@@ -16,12 +16,12 @@ import org.springframework.stereotype.Component;
 @Component
 public class TwilioOutcomes {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TwilioOutcomes.class);
+
     private final Messages messages;
     private final TwilioStatusChecks statusChecks;
     private final SendersAtWork sendersAtWork;
     private final SenderRefusalAlerts refusalAlerts;
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TwilioOutcomes.class);
-
     private final MessagingSettings settings;
     private final io.reach.contact.Contacts contacts;
 
@@ -33,19 +33,6 @@ public class TwilioOutcomes {
         this.sendersAtWork = sendersAtWork;
         this.refusalAlerts = refusalAlerts;
         this.settings = settings;
-    }
-
-    private void optOut(java.util.UUID contactId, Sender sender) {
-        try {
-            if (contacts.get(contactId).optedOut()) {
-                return;
-            }
-            contacts.update(contactId, new io.reach.contact.ContactRequest(null, null, null, null, true, null));
-        } catch (io.reach.shared.ApiException gone) {
-            return; // erased meanwhile: nothing to send it
-        }
-        log.info("Contact {} replied STOP to Twilio number {} (sender {}): Twilio refuses its messages ({}); it is opted"
-                + " out, as its STOP would have made it", contactId, sender.fromAddress(), sender.name(), TwilioErrors.UNSUBSCRIBED);
     }
 
     public void record(Messages.Outbound message, Sender sender, TwilioGateway.Outcome outcome) {
@@ -71,5 +58,20 @@ public class TwilioOutcomes {
                     retry.answerLost() ? PassingFailure.ANSWER_LOST : PassingFailure.REFUSED,
                     settings.retryDelay(message.attempt(), retry.answerLost()), settings.maxAttempts());
         }
+    }
+
+    /** Opts the contact out as its STOP would have, had it reached Reach; nothing when it is already, or erased. */
+    private void optOut(java.util.UUID contactId, Sender sender) {
+        try {
+            if (contacts.get(contactId).optedOut()) {
+                return;
+            }
+            contacts.update(contactId, new io.reach.contact.ContactRequest(null, null, null, null, true, null));
+        } catch (io.reach.shared.ApiException gone) {
+            return; // erased meanwhile: nothing to send it
+        }
+        log.info("Contact {} replied STOP to Twilio number {} (sender {}): Twilio refuses its messages ({}); it is opted"
+                + " out, as its STOP would have made it", contactId, sender.fromAddress(), sender.name(),
+                TwilioErrors.UNSUBSCRIBED);
     }
 }

@@ -54,8 +54,11 @@ class JourneyController {
                 .location(URI.create("/api/v1/journeys/" + started.journeyId())).body(started);
     }
 
-    /** When a launch begins: an ISO-8601 instant with its offset or its time zone's id; none (or no body) launches now. */
-    record LaunchRequest(String at) {}
+    /**
+     * When a launch begins: an ISO-8601 instant with its offset or its time zone's id; none (or no body) launches now.
+     * {@code notAfter}, the latest a scheduled one may begin when its nodes were down at its time.
+     */
+    record LaunchRequest(String at, String notAfter) {}
 
     /**
      * Launches an audience flow, now or at {@code at}: 202 with the launch, whose progress
@@ -71,10 +74,11 @@ class JourneyController {
                                   @RequestParam(defaultValue = "false") boolean despiteUnapprovedTemplates,
                                   @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "{\"at\": an"
                                           + " instant with its offset, or a local time with its zone such as"
-                                          + " 2026-12-24T09:00:00[Europe/Amsterdam]}: when the launch begins (up to a year"
-                                          + " ahead); no body launches now")
+                                          + " 2026-12-24T09:00:00[Europe/Amsterdam], and notAfter, the latest it may"
+                                          + " begin}: when the launch begins (up to a year ahead); no body launches now")
                                   @RequestBody(required = false) LaunchRequest request) {
-        Launch launch = journeys.launch(flows.idOf(id), despiteUnapprovedTemplates, request == null ? null : request.at());
+        Launch launch = journeys.launch(flows.idOf(id), despiteUnapprovedTemplates, request == null ? null : request.at(),
+                request == null ? null : request.notAfter());
         return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/launches/" + launch.id())).body(launch);
     }
 

@@ -179,18 +179,22 @@ public class Journeys {
         return launch(flowId, despiteUnapprovedTemplates, null);
     }
 
-    /** The longest a launch is scheduled ahead: a year, as a campaign plan goes. */
-    static final java.time.Duration MAX_SCHEDULED_AHEAD = java.time.Duration.ofDays(366);
+    /** Launches the flow as {@link #launch(UUID, boolean, String, String)} does, with no latest start. */
+    public Launch launch(UUID flowId, boolean despiteUnapprovedTemplates, String at) {
+        return launch(flowId, despiteUnapprovedTemplates, at, null);
+    }
 
     /**
-     * Launches the flow as {@link #launch(UUID, boolean)} does, at {@code at} (an ISO-8601 instant with its offset
-     * or its time zone's id, null for now): until then the launch is {@code SCHEDULED}, takes no contact and can be cancelled; its
-     * audience's activity bounds count back from {@code at}, and its size is counted again then. Its templates are
-     * checked then too, not when it is scheduled: the answer warns of those not approved yet.
+     * Launches the flow as {@link #launch(UUID, boolean)} does, at {@code at} (see {@link LaunchTimes}; null for now):
+     * until then the launch is {@code SCHEDULED}, takes no contact and can be cancelled; its audience's activity bounds
+     * count back from {@code at}, and its size is counted again then. Its templates are checked then too, not when it
+     * is scheduled: the answer warns of those not approved yet. A launch no node could begin by {@code notAfter} (its
+     * nodes down at its time) is refused then, rather than go out late.
      */
-    public Launch launch(UUID flowId, boolean despiteUnapprovedTemplates, String at) {
+    public Launch launch(UUID flowId, boolean despiteUnapprovedTemplates, String at, String notAfter) {
         java.time.Instant now = clock.instant();
-        java.time.Instant startsAt = at == null ? now : scheduledAt(at, now);
+        java.time.Instant startsAt = at == null ? now : LaunchTimes.at(at, now);
+        java.time.Instant latest = LaunchTimes.notAfter(notAfter, at == null ? null : startsAt);
         FlowVersion version = flows.latestPublished(flowId);
         if (!"audience".equals(version.entryType())) {
             throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType() + ", not on an audience");
@@ -203,7 +207,7 @@ public class Journeys {
                     + ". Launch it once Meta has approved it, or with ?despiteUnapprovedTemplates=true", unapproved);
         }
         long audienceSize = contacts.countMatching(audienceFilter(flows.document(version.id()).entry().audience(), startsAt));
-        Launch launch = launches.insert(io.reach.shared.Ids.newId(), flowId, version.id(), startsAt, audienceSize,
+        Launch launch = launches.insert(io.reach.shared.Ids.newId(), flowId, version.id(), startsAt, latest, audienceSize,
                 despiteUnapprovedTemplates);
         if (Launch.SCHEDULED.equals(launch.state())) {
             log.info("Scheduled the launch of flow {} version {} for {}: {} contacts in its audience now (launch {}){}",
@@ -228,50 +232,6 @@ public class Journeys {
                 + (unapproved.size() > 1 ? " (and " + (unapproved.size() - 1) + " more)" : "");
     }
 
-    /** A local date and time, then its offset, its time zone's id in brackets, or both (ISO's needs the offset). */
-    private static final java.time.format.DateTimeFormatter SCHEDULED_AT = new java.time.format.DateTimeFormatterBuilder()
-            .append(java.time.format.DateTimeFormatter.ISO_LOCAL_DATE_TIME)
-            .optionalStart().appendOffsetId().optionalEnd()
-            .optionalStart().appendLiteral('[').parseCaseSensitive().appendZoneRegionId().appendLiteral(']').optionalEnd()
-            .toFormatter().withResolverStyle(java.time.format.ResolverStyle.STRICT);
-
-    /** What was wrong in a time of the right form: a day or an hour that is none, a zone that does not exist. */
-    private static String whyNotAnInstant(String at, java.time.DateTimeException e) {
-        if (e.getCause() != null && e.getCause().getMessage() != null && e.getCause().getMessage().startsWith("Invalid")) {
-            return " (" + e.getCause().getMessage() + ")";
-        }
-        int zone = at.indexOf('[');
-        if (zone > 0 && at.endsWith("]")) {
-            try {
-                java.time.ZoneId.of(at.substring(zone + 1, at.length() - 1));
-            } catch (java.time.DateTimeException unknown) {
-                return " (no time zone is called " + io.reach.shared.Texts.clip(at.substring(zone + 1, at.length() - 1), 40)
-                        + ": the IANA names are Region/City)";
-            }
-        }
-        return "";
-    }
-
-    private static java.time.Instant scheduledAt(String at, java.time.Instant now) {
-        java.time.Instant instant;
-        try {
-            // An offset, or a time zone's id (its offset on that day, summer time or not, is the zone's business).
-            instant = SCHEDULED_AT.parse(at.strip(), java.time.ZonedDateTime::from).toInstant();
-        } catch (java.time.DateTimeException e) {
-            throw ApiException.invalidField("at", "'" + io.reach.shared.Texts.clip(at, 60) + "' is not an instant with its"
-                    + " offset or its time zone, such as 2026-12-24T09:00:00+01:00, 2026-12-24T08:00:00Z or"
-                    + " 2026-12-24T09:00:00[Europe/Amsterdam]" + whyNotAnInstant(at.strip(), e));
-        }
-        if (!instant.isAfter(now)) {
-            throw ApiException.invalidField("at", at.strip() + " is not in the future (it is " + now + " now); leave at"
-                    + " out to launch now");
-        }
-        if (instant.isAfter(now.plus(MAX_SCHEDULED_AHEAD))) {
-            throw ApiException.invalidField("at", at.strip() + " is more than " + MAX_SCHEDULED_AHEAD.toDays()
-                    + " days ahead");
-        }
-        return instant;
-    }
 
     /**
      * Cancels a launch that is scheduled (it will take nobody) or running (it takes no more contacts; the journeys it

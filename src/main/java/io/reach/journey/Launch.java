@@ -9,7 +9,8 @@ import java.util.UUID;
 /**
  * An audience launch and how far it got: {@code audienceSize} contacts matched when it began (a scheduled one's is
  * counted again when its time comes), {@code taken} of them gone through so far, of which {@code started} got a
- * journey (the others had one on this version already); {@code startsAt}, when it begins, or began; {@code reason},
+ * journey (the others had one on this version already); {@code startsAt}, when it begins, or began, and
+ * {@code notAfter}, the latest a scheduled one may begin (its nodes down at its time); {@code reason},
  * why a launch was {@link #REFUSED}; {@code warnings}, in the answer to the launch only, the templates it sends that
  * Meta has not approved yet (a scheduled launch checks them again when its time comes).
  */
@@ -21,6 +22,7 @@ public record Launch(
         String state,
         String reason,
         Instant startsAt,
+        Instant notAfter,
         boolean despiteUnapprovedTemplates,
         long audienceSize,
         long taken,
@@ -40,8 +42,8 @@ public record Launch(
     public static final String CANCELLED = "CANCELLED";
     /**
      * Scheduled, and when its time came the flow's version published last could not be launched: it sends a template
-     * Meta had not approved (and the launch was not scheduled despite them), or it no longer starts on an audience. It
-     * took nobody; its {@code reason} says why.
+     * Meta had not approved (and the launch was not scheduled despite them), or it no longer starts on an audience; or
+     * no node could begin it before its {@code notAfter}. It took nobody; its {@code reason} says why.
      */
     public static final String REFUSED = "REFUSED";
 
@@ -50,7 +52,7 @@ public record Launch(
 
     /** This launch, answered with what its time will check. */
     Launch withWarnings(List<FlowProblem> found) {
-        return new Launch(id, flowId, flowVersionId, state, reason, startsAt, despiteUnapprovedTemplates, audienceSize, taken,
-                started, createdAt, updatedAt, finishedAt, found.isEmpty() ? null : List.copyOf(found));
+        return new Launch(id, flowId, flowVersionId, state, reason, startsAt, notAfter, despiteUnapprovedTemplates,
+                audienceSize, taken, started, createdAt, updatedAt, finishedAt, found.isEmpty() ? null : List.copyOf(found));
     }
 }

@@ -14,7 +14,7 @@ import org.springframework.stereotype.Repository;
 @Repository
 class LaunchStore {
 
-    private static final String COLUMNS = "id, flow_id, flow_version_id, state, reason, audience_at,"
+    private static final String COLUMNS = "id, flow_id, flow_version_id, state, reason, audience_at, not_after,"
             + " despite_unapproved_templates, audience_size, after_contact_id, taken, started, created_at, updated_at,"
             + " finished_at";
 
@@ -37,13 +37,15 @@ class LaunchStore {
      * A launch that begins at {@code audienceAt}: running at once when that is now, else scheduled (and then checked
      * for unapproved templates when it begins, unless {@code despiteUnapprovedTemplates}).
      */
-    Launch insert(UUID id, UUID flowId, UUID versionId, Instant audienceAt, long audienceSize,
+    Launch insert(UUID id, UUID flowId, UUID versionId, Instant audienceAt, Instant notAfter, long audienceSize,
                   boolean despiteUnapprovedTemplates) {
         Instant now = clock.instant();
-        jdbc.sql("INSERT INTO launches (id, flow_id, flow_version_id, state, audience_at, despite_unapproved_templates,"
-                        + " audience_size, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        jdbc.sql("INSERT INTO launches (id, flow_id, flow_version_id, state, audience_at, not_after,"
+                        + " despite_unapproved_templates, audience_size, created_at, updated_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(id, flowId, versionId, audienceAt.isAfter(now) ? Launch.SCHEDULED : Launch.RUNNING,
-                        Times.utc(audienceAt), despiteUnapprovedTemplates, audienceSize, Times.utc(now), Times.utc(now))
+                        Times.utc(audienceAt), notAfter == null ? null : Times.utc(notAfter), despiteUnapprovedTemplates,
+                        audienceSize, Times.utc(now), Times.utc(now))
                 .update();
         return find(id).orElseThrow();
     }
@@ -128,7 +130,8 @@ class LaunchStore {
     private static Progress progress(java.sql.ResultSet rs) throws java.sql.SQLException {
         Launch launch = new Launch(rs.getObject("id", UUID.class), rs.getObject("flow_id", UUID.class),
                 rs.getObject("flow_version_id", UUID.class), rs.getString("state"), rs.getString("reason"),
-                Times.instant(rs, "audience_at"), rs.getBoolean("despite_unapproved_templates"), rs.getLong("audience_size"),
+                Times.instant(rs, "audience_at"), Times.instant(rs, "not_after"), rs.getBoolean("despite_unapproved_templates"),
+                rs.getLong("audience_size"),
                 rs.getLong("taken"), rs.getLong("started"), Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"),
                 Times.instant(rs, "finished_at"), null);
         return new Progress(launch, Times.instant(rs, "audience_at"), rs.getObject("after_contact_id", UUID.class));

@@ -65,7 +65,8 @@ class LaunchWorker extends BackgroundWorker {
      * between the scheduling and the launch) on the flow's version published last (a text corrected after the
      * scheduling goes out corrected). One node begins each. A launch scheduled while a template was in Meta's review is
      * refused now if it still is (its every contact's message would be blocked), unless it was scheduled despite it,
-     * and so is one whose flow now starts on an event or the API (see {@link #refusal}).
+     * and so is one whose flow now starts on an event or the API, or whose nodes were down until after its
+     * {@code notAfter} (see {@link #refusal}).
      */
     private int beginDue() {
         int begun = 0;
@@ -98,11 +99,15 @@ class LaunchWorker extends BackgroundWorker {
     }
 
     /**
-     * Why a scheduled launch does not begin on {@code version}, the flow's published last: null when it does. A version
-     * published since the scheduling may start on an event or the API: its document has no audience, which a launch
-     * would take for every contact.
+     * Why a scheduled launch does not begin on {@code version}, the flow's published last: null when it does. It may be
+     * later than its {@code notAfter}; a version published since the scheduling may start on an event or the API (its
+     * document has no audience, which a launch would take for every contact).
      */
     private String refusal(Launch launch, FlowVersion version) {
+        if (launch.notAfter() != null && clock.instant().isAfter(launch.notAfter())) {
+            return "Its time, " + launch.startsAt() + ", passed while no node could begin it, and it was to begin by "
+                    + launch.notAfter() + " at the latest: the launch took nobody";
+        }
         if (!"audience".equals(version.entryType())) {
             return "Flow " + version.name() + " version " + version.version() + ", published last, starts on "
                     + version.entryType() + ", not on an audience: the launch took nobody";

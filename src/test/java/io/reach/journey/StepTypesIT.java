@@ -1625,6 +1625,45 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aScheduledLaunchNoNodeCouldBeginByItsNotAfterIsRefusedRatherThanGoOutLate() {
+        String tag = "not-after-" + FLOWS.incrementAndGet();
+        String audienceFlow = """
+                {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"]}},"start":"report","steps":[
+                 {"id":"report","type":"add_report_row","status":"launched","description":"{{contact.phone}}","next":"end"},
+                 {"id":"end","type":"end"}]}""";
+        String tooLate = publish(audienceFlow, tag);
+        String inTime = publish(audienceFlow, tag);
+        audienceContact(tag, "Utrecht", true, false);
+        java.time.Instant at = clock.instant().plus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Api.Response bounded = api.post("/api/v1/flows/" + tooLate + "/launch", Map.of("at", at.toString(),
+                "notAfter", at.plus(Duration.ofMinutes(30)).toString()));
+        Api.Response roomy = api.post("/api/v1/flows/" + inTime + "/launch", Map.of("at", at.toString(),
+                "notAfter", at.plus(Duration.ofHours(5)).toString()));
+        assertThat(bounded.status()).as(bounded.body()).isEqualTo(202);
+        assertThat(java.time.Instant.parse(bounded.json().path("notAfter").asString())).isEqualTo(at.plus(Duration.ofMinutes(30)));
+        assertThat(roomy.status()).as(roomy.body()).isEqualTo(202);
+        // A bound for a launch now, or one not after its at, launches nothing.
+        for (Map<String, String> refused : List.of(Map.of("notAfter", at.toString()),
+                Map.of("at", at.toString(), "notAfter", at.toString()), Map.of("at", at.toString(), "notAfter", "soon"))) {
+            Api.Response answer = api.post("/api/v1/flows/" + tooLate + "/launch", refused);
+            assertThat(answer.status()).as(refused + ": " + answer.body()).isEqualTo(400);
+            assertThat(answer.json().path("details").path(0).path("field").asString()).isEqualTo("notAfter");
+        }
+
+        // The nodes were down from before its time until two hours after it.
+        clock.advance(Duration.ofHours(3));
+
+        JsonNode refused = FlowFixtures.awaitLaunch(api, bounded.json().path("id").asString(), "REFUSED");
+        assertThat(refused.path("reason").asString()).as(refused.toString()).isEqualTo("Its time, " + at + ", passed while no"
+                + " node could begin it, and it was to begin by " + at.plus(Duration.ofMinutes(30)) + " at the latest: the"
+                + " launch took nobody");
+        assertThat(api.get("/api/v1/flows/" + tooLate + "/journeys").json()).isEmpty();
+        assertThat(FlowFixtures.awaitLaunch(api, roomy.json().path("id").asString(), "DONE").path("started").asInt())
+                .isEqualTo(1);
+        assertThat(api.get("/api/v1/flows/" + tooLate + "/launches").json()).hasSize(1);
+    }
+
+    @Test
     void aScheduledLaunchWhoseFlowWasPublishedSinceToStartOnAnotherEntryIsRefusedAndTakesNobody() {
         String tag = "entry-changed-" + FLOWS.incrementAndGet();
         String flow = publish("""

@@ -1,0 +1,92 @@
+package io.reach.journey;
+
+import io.reach.shared.ApiException;
+import io.reach.shared.Texts;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
+
+/**
+ * The times a launch is scheduled with, as a request writes them: an ISO-8601 local date and time with its offset
+ * ({@code 2026-12-24T09:00:00+01:00}, {@code …Z}) or its time zone's id ({@code 2026-12-24T09:00:00[Europe/Amsterdam]},
+ * whose offset on that day, summer time or not, is the zone's business); a date that is none is refused, not moved.
+ */
+final class LaunchTimes {
+
+    /** The longest a launch is scheduled ahead: a year, as a campaign plan goes. */
+    static final Duration MAX_SCHEDULED_AHEAD = Duration.ofDays(366);
+
+    /** A local date and time, then its offset, its time zone's id in brackets, or both (ISO's needs the offset). */
+    private static final DateTimeFormatter FORMAT = new DateTimeFormatterBuilder()
+            .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME)
+            .optionalStart().appendOffsetId().optionalEnd()
+            .optionalStart().appendLiteral('[').parseCaseSensitive().appendZoneRegionId().appendLiteral(']').optionalEnd()
+            .toFormatter().withResolverStyle(ResolverStyle.STRICT);
+
+    private LaunchTimes() {
+    }
+
+    /** When a scheduled launch begins: in the future, up to {@link #MAX_SCHEDULED_AHEAD}. */
+    static Instant at(String at, Instant now) {
+        Instant instant = instant("at", at);
+        if (!instant.isAfter(now)) {
+            throw ApiException.invalidField("at", at.strip() + " is not in the future (it is " + now + " now); leave at"
+                    + " out to launch now");
+        }
+        if (instant.isAfter(now.plus(MAX_SCHEDULED_AHEAD))) {
+            throw ApiException.invalidField("at", at.strip() + " is more than " + MAX_SCHEDULED_AHEAD.toDays()
+                    + " days ahead");
+        }
+        return instant;
+    }
+
+    /**
+     * The latest a launch scheduled for {@code startsAt} may begin (null when {@code notAfter} is): after it. A launch
+     * now ({@code startsAt} null) has none.
+     */
+    static Instant notAfter(String notAfter, Instant startsAt) {
+        if (notAfter == null) {
+            return null;
+        }
+        if (startsAt == null) {
+            throw ApiException.invalidField("notAfter", "bounds a scheduled launch: give its at too");
+        }
+        Instant instant = instant("notAfter", notAfter);
+        if (!instant.isAfter(startsAt)) {
+            throw ApiException.invalidField("notAfter", notAfter.strip() + " is not after the launch's at (" + startsAt + ")");
+        }
+        return instant;
+    }
+
+    private static Instant instant(String field, String text) {
+        try {
+            return FORMAT.parse(text.strip(), ZonedDateTime::from).toInstant();
+        } catch (DateTimeException e) {
+            throw ApiException.invalidField(field, "'" + Texts.clip(text, 60) + "' is not an instant with its offset or"
+                    + " its time zone, such as 2026-12-24T09:00:00+01:00, 2026-12-24T08:00:00Z or"
+                    + " 2026-12-24T09:00:00[Europe/Amsterdam]" + whyNot(text.strip(), e));
+        }
+    }
+
+    /** What was wrong in a time of the right form: a day or an hour that is none, a zone that does not exist. */
+    private static String whyNot(String text, DateTimeException e) {
+        if (e.getCause() != null && e.getCause().getMessage() != null && e.getCause().getMessage().startsWith("Invalid")) {
+            return " (" + e.getCause().getMessage() + ")";
+        }
+        int zone = text.indexOf('[');
+        if (zone > 0 && text.endsWith("]")) {
+            String name = text.substring(zone + 1, text.length() - 1);
+            try {
+                ZoneId.of(name);
+            } catch (DateTimeException unknown) {
+                return " (no time zone is called " + Texts.clip(name, 40) + ": the IANA names are Region/City)";
+            }
+        }
+        return "";
+    }
+}

@@ -1,0 +1,41 @@
+package io.reach.journey;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.reach.shared.ApiException;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class LaunchTimesTest {
+
+    private static final Instant NOW = Instant.parse("2026-12-07T06:00:00Z");
+
+    @Test
+    void readsAnOffsetOrATimeZoneWhoseOffsetFollowsSummerTime() {
+        assertThat(LaunchTimes.at("2026-12-24T09:00:00+01:00", NOW)).isEqualTo(Instant.parse("2026-12-24T08:00:00Z"));
+        assertThat(LaunchTimes.at(" 2026-12-24T08:00:00Z ", NOW)).isEqualTo(Instant.parse("2026-12-24T08:00:00Z"));
+        assertThat(LaunchTimes.at("2026-12-24T09:00[Europe/Amsterdam]", NOW)).isEqualTo(Instant.parse("2026-12-24T08:00:00Z"));
+        assertThat(LaunchTimes.at("2027-06-24T09:00:00[Europe/Amsterdam]", NOW)).isEqualTo(Instant.parse("2027-06-24T07:00:00Z"));
+    }
+
+    @Test
+    void refusesADateThatIsNoneAZoneNoOneIsCalledALocalTimeAloneThePastAndMoreThanAYearAhead() {
+        assertThatThrownBy(() -> LaunchTimes.at("2027-02-30T09:00:00Z", NOW)).isInstanceOf(ApiException.class)
+                .hasMessageEndingWith("(Invalid date 'FEBRUARY 30')");
+        assertThatThrownBy(() -> LaunchTimes.at("2027-01-10T09:00:00[Europe/Utrecht]", NOW))
+                .hasMessageEndingWith("(no time zone is called Europe/Utrecht: the IANA names are Region/City)");
+        assertThatThrownBy(() -> LaunchTimes.at("2026-12-24T09:00:00", NOW)).hasMessageContaining("is not an instant");
+        assertThatThrownBy(() -> LaunchTimes.at("2026-12-07T05:59:59Z", NOW)).hasMessageContaining("is not in the future");
+        assertThatThrownBy(() -> LaunchTimes.at("2028-01-01T00:00:00Z", NOW)).hasMessageContaining("more than 366 days");
+    }
+
+    @Test
+    void boundsOnlyAScheduledLaunchAndOnlyAfterItsTime() {
+        Instant at = Instant.parse("2026-12-24T08:00:00Z");
+        assertThat(LaunchTimes.notAfter(null, at)).isNull();
+        assertThat(LaunchTimes.notAfter("2026-12-24T12:00:00[Europe/Amsterdam]", at)).isEqualTo(Instant.parse("2026-12-24T11:00:00Z"));
+        assertThatThrownBy(() -> LaunchTimes.notAfter("2026-12-24T12:00:00Z", null)).hasMessageContaining("give its at too");
+        assertThatThrownBy(() -> LaunchTimes.notAfter("2026-12-24T08:00:00Z", at)).hasMessageContaining("is not after");
+    }
+}

@@ -56,9 +56,11 @@ class MarketingPreferences {
             if (consent.marketing() == marketing) {
                 return;
             }
-            contacts.update(contactId, new ContactRequest(null, null, null, Map.of(
-                    MessageCategory.MARKETING.wireName(), marketing, MessageCategory.UTILITY.wireName(), consent.utility(),
-                    MessageCategory.AUTHENTICATION.wireName(), consent.authentication()), null, null));
+            // A request's consent is the whole of it: every other category as it is.
+            Map<String, Boolean> changed = java.util.Arrays.stream(MessageCategory.values()).collect(
+                    java.util.stream.Collectors.toMap(MessageCategory::wireName,
+                            category -> category == MessageCategory.MARKETING ? marketing : consent.allows(category)));
+            contacts.update(contactId, new ContactRequest(null, null, null, changed, null, null));
         } catch (ApiException gone) {
             return; // erased since its number or message was looked up: nothing to send it
         }

@@ -349,15 +349,19 @@ public class Contacts {
      * An opt-out is published as {@link ContactOptedOut}, in the caller's transaction. Returns the changed contact.
      */
     public Optional<Contact> applyKeyword(UUID id, String text) {
-        Optional<Boolean> optsOut = keywords.optsOut(text);
-        if (optsOut.isEmpty()) {
+        return keywords.optsOut(text).flatMap(optsOut -> optOut(id, optsOut));
+    }
+
+    /**
+     * Opts a contact out ({@code optedOut}) or back in, as its own word did (a keyword a provider read, a provider's
+     * refusal that says it had said stop there): published as {@link ContactOptedOut} like any opt-out, in the caller's
+     * transaction. Returns the changed contact; empty when it already was so.
+     */
+    public Optional<Contact> optOut(UUID id, boolean optedOut) {
+        if (get(id).optedOut() == optedOut) {
             return Optional.empty();
         }
-        Contact current = get(id);
-        if (current.optedOut() == optsOut.get()) {
-            return Optional.empty();
-        }
-        return Optional.of(update(id, new ContactRequest(null, null, null, null, optsOut.get(), null)));
+        return Optional.of(update(id, new ContactRequest(null, null, null, null, optedOut, null)));
     }
 
     /**

@@ -74,6 +74,11 @@ public class InboundMessages {
      * provider's names none of Reach's messages, and the NUL character is left out of its texts.
      */
     public Optional<InboundMessage> record(InboundMessage candidate, String raw) {
+        return record(candidate, raw, null);
+    }
+
+    /** {@link #record(InboundMessage, String)}, of a message its provider read as an opt-out or opt-in keyword (or null). */
+    public Optional<InboundMessage> record(InboundMessage candidate, String raw, InboundMessageReceived.Keyword providerKeyword) {
         Optional<String> unkeepable = unkeepable(candidate.from(), candidate.providerMessageId());
         if (unkeepable.isPresent()) {
             log.warn("Ignoring an inbound {} message: {}", candidate.channel(), unkeepable.get());
@@ -103,7 +108,7 @@ public class InboundMessages {
             // Before the event: its listeners lock the contact's row too, and this takes it first, as they would.
             contacts.wrote(message.contactId(), message.occurredAt());
         }
-        events.publishEvent(new InboundMessageReceived(message));
+        events.publishEvent(new InboundMessageReceived(message, providerKeyword));
         return Optional.of(message);
     }
 

@@ -11,7 +11,9 @@ import org.springframework.stereotype.Component;
  * Opts a contact out when it types STOP (or another opt-out keyword) on any channel, and back in on START, in the
  * transaction that stores its message: messages queued for it are withdrawn in that transaction too
  * ({@link ConsentWithdrawals}), so nothing more goes out to a contact who said stop, but for the answer that
- * {@code reach.contacts.opt-out-reply} (or {@code opt-in-reply}) may give it in the conversation it wrote in.
+ * {@code reach.contacts.opt-out-reply} (or {@code opt-in-reply}) may give it in the conversation it wrote in. A
+ * message its provider read as an opt-out or opt-in (Twilio's Advanced Opt-Out, whose keywords a business sets for its
+ * number) is taken as the provider read it, whatever Reach's own keywords, and not answered: the provider did.
  */
 @Component
 class KeywordOptOuts {
@@ -33,6 +35,16 @@ class KeywordOptOuts {
         InboundMessage message = received.message();
         // Only what the contact typed: a button's payload is the business's word, not the contact's.
         if (message.contactId() == null || !"text".equals(message.type())) {
+            return;
+        }
+        InboundMessageReceived.Keyword read = received.providerKeyword();
+        if (read != null) {
+            // The provider's word goes first (a keyword of the number's own, in another language), and its
+            // Advanced Opt-Out has answered the contact already: Reach's reply would be a second one.
+            contacts.optOut(message.contactId(), read == InboundMessageReceived.Keyword.OPT_OUT).ifPresent(contact ->
+                    log.info("Contact {} opted {} by its message on {}, read as {} by the provider", contact.id(),
+                            contact.optedOut() ? "out" : "back in", message.channel().wireName(),
+                            contact.optedOut() ? "an opt-out" : "an opt-in"));
             return;
         }
         contacts.applyKeyword(message.contactId(), message.text()).ifPresent(contact -> {

@@ -4,6 +4,7 @@ import io.reach.contact.Contacts;
 import io.reach.contact.PhoneNumbers;
 import io.reach.messaging.Channel;
 import io.reach.messaging.InboundMessage;
+import io.reach.messaging.InboundMessageReceived;
 import io.reach.messaging.InboundMessages;
 import io.reach.messaging.Messages;
 import io.reach.messaging.StatusReport;
@@ -102,7 +103,22 @@ class TwilioCallbackProcessor extends InboxProcessor {
         PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(from);
         String e164 = phone.isValid() ? phone.e164() : from;
         inbound.record(new InboundMessage(null, Channel.SMS, entry.senderId(), null, e164, sid, "text",
-                form.get("Body"), null, null, null, clock.instant(), null), entry.body());
+                form.get("Body"), null, null, null, clock.instant(), null), entry.body(), keyword(form.get("OptOutType")));
+    }
+
+    /**
+     * What Twilio's Advanced Opt-Out read the message as ({@code OptOutType}, sent on numbers of a Messaging Service
+     * with it on): its STOP and START keywords are the business's own (in its customers' language); HELP changes nothing.
+     */
+    private static InboundMessageReceived.Keyword keyword(String optOutType) {
+        if (optOutType == null) {
+            return null;
+        }
+        return switch (optOutType.trim().toUpperCase(java.util.Locale.ROOT)) {
+            case "STOP" -> InboundMessageReceived.Keyword.OPT_OUT;
+            case "START" -> InboundMessageReceived.Keyword.OPT_IN;
+            default -> null;
+        };
     }
 
     private static UUID uuid(String text) {

@@ -63,10 +63,9 @@ public class TwilioOutcomes {
     /** Opts the contact out as its STOP would have, had it reached Reach; nothing when it is already, or erased. */
     private void optOut(java.util.UUID contactId, Sender sender) {
         try {
-            if (contacts.get(contactId).optedOut()) {
+            if (contacts.optOut(contactId, true).isEmpty()) {
                 return;
             }
-            contacts.update(contactId, new io.reach.contact.ContactRequest(null, null, null, null, true, null));
         } catch (io.reach.shared.ApiException gone) {
             return; // erased meanwhile: nothing to send it
         }

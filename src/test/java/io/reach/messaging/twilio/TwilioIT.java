@@ -33,7 +33,8 @@ import tools.jackson.databind.JsonNode;
  */
 @TestPropertySource(properties = {"reach.sandbox.enabled=false",
         // A stalled answer counts as lost after this long (15 s by default).
-        "reach.messaging.request-timeout=2s"})
+        "reach.messaging.request-timeout=2s",
+        "reach.contacts.opt-out-reply=You will get no more messages from us.", "reach.contacts.opt-in-reply=Welcome back!"})
 class TwilioIT extends ReachIntegrationTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(20);
@@ -308,6 +309,43 @@ class TwilioIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/inbound-messages?limit=1000").body()).doesNotContain("from a number Reach cannot keep");
         await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"
                 + " AND body LIKE '%Reach cannot keep%'").query(Long.class).single() == 0);
+    }
+
+    @Test
+    void anSmsTwilioReadAsItsOwnOptOutOrOptInKeywordIsTakenAsTwilioReadItAndNotAnsweredAgain() {
+        String phone = nextPhone();
+        String contact = Fixtures.contact(api, phone, Map.of("utility", true), false).path("id").asString();
+
+        // Advanced Opt-Out's keywords are the number's own: Reach's do not hold ARRET, REPRENDRE or AIDE.
+        incomingKeyword(phone, "ARRET", "STOP");
+        await().atMost(PATIENCE).until(() -> inboundTexts(contact).contains("ARRET"));
+        assertThat(api.get("/api/v1/contacts/" + contact).json().path("optedOut").asBoolean()).isTrue();
+        incomingKeyword(phone, "REPRENDRE", "START");
+        await().atMost(PATIENCE).until(() -> inboundTexts(contact).contains("REPRENDRE"));
+        assertThat(api.get("/api/v1/contacts/" + contact).json().path("optedOut").asBoolean()).isFalse();
+        incomingKeyword(phone, "AIDE", "HELP");
+        await().atMost(PATIENCE).until(() -> inboundTexts(contact).contains("AIDE"));
+        assertThat(api.get("/api/v1/contacts/" + contact).json().path("optedOut").asBoolean()).isFalse();
+        // Twilio answered those itself: Reach queued no answer of its own (it would have been written with the message).
+        assertThat(api.get("/api/v1/messages?contactId=" + contact).json()).isEmpty();
+
+        // One of Reach's own words (REVOKE, a default since carriers take it as STOP), which Twilio did not mark, is
+        // Reach's to answer.
+        incoming(Map.of("From", phone, "To", "+14155552600", "MessageSid", "SM" + Long.toHexString(System.nanoTime()),
+                "Body", "Revoke"));
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/contacts/" + contact).json().path("optedOut").asBoolean());
+        await().atMost(PATIENCE).until(() -> requestsTo(phone).size() == 1);
+        assertThat(form(requestsTo(phone).getFirst().body()).get("Body")).isEqualTo("You will get no more messages from us.");
+    }
+
+    private void incomingKeyword(String phone, String body, String optOutType) {
+        incoming(Map.of("From", phone, "To", "+14155552600", "MessageSid", "SM" + Long.toHexString(System.nanoTime()),
+                "Body", body, "OptOutType", optOutType));
+    }
+
+    private List<String> inboundTexts(String contact) {
+        return api.get("/api/v1/inbound-messages?contactId=" + contact).json().valueStream()
+                .map(message -> message.path("text").asString()).toList();
     }
 
     private void incoming(Map<String, String> fields) {

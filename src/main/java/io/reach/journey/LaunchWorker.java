@@ -36,9 +36,19 @@ class LaunchWorker extends BackgroundWorker {
     private final JourneyEngine engine;
     private final TransactionTemplate transactions;
     private final java.time.Clock clock;
+    // Registered at 0 from the start: a count that first appears at 1 is no increase to Prometheus, and its alert would miss it.
+    private final Map<String, io.micrometer.core.instrument.Counter> refusals = new java.util.HashMap<>();
+
+    private static final String TOO_LATE = "too_late";
+    private static final String NOT_AN_AUDIENCE = "not_an_audience";
+    private static final String TEMPLATE_NOT_APPROVED = "template_not_approved";
+
+    /** Why a scheduled launch was refused at its time: {@code cause} tags its count, {@code reason} is what it keeps. */
+    private record Refusal(String cause, String reason) {}
 
     LaunchWorker(LaunchStore launches, JourneyStore journeys, Flows flows, Contacts contacts, JourneyEngine engine,
-                 TransactionTemplate transactions, JourneySettings settings, java.time.Clock clock) {
+                 TransactionTemplate transactions, JourneySettings settings, java.time.Clock clock,
+                 io.micrometer.core.instrument.MeterRegistry meters) {
         super("audience-launches", java.time.Duration.ofSeconds(1), settings.engineEnabled());
         this.launches = launches;
         this.journeys = journeys;
@@ -47,6 +57,11 @@ class LaunchWorker extends BackgroundWorker {
         this.engine = engine;
         this.transactions = transactions;
         this.clock = clock;
+        for (String cause : List.of(TOO_LATE, NOT_AN_AUDIENCE, TEMPLATE_NOT_APPROVED)) {
+            refusals.put(cause, io.micrometer.core.instrument.Counter.builder("reach.launches.refused")
+                    .description("Scheduled launches this node refused at their time, taking nobody, by cause")
+                    .tag("cause", cause).register(meters));
+        }
     }
 
     @Override
@@ -79,11 +94,13 @@ class LaunchWorker extends BackgroundWorker {
             FlowVersion version = flows.versions(launch.flowId()).stream()
                     .filter(v -> FlowVersion.PUBLISHED.equals(v.status())).reduce((older, newer) -> newer)
                     .orElseGet(() -> flows.version(launch.flowVersionId()));
-            String refused = refusal(launch, version);
+            Refusal refused = refusal(launch, version);
             if (refused != null) {
-                if (launches.refuse(id, version.id(), refused)) {
+                if (launches.refuse(id, version.id(), refused.reason())) {
                     begun++;
-                    log.warn("Scheduled launch {} for {} refused: {}", id, launch.startsAt(), refused);
+                    log.warn("Scheduled launch {} for {} refused: {}", id, launch.startsAt(), refused.reason());
+                    // A campaign that did not go out at its time: worth an alert, not only a log line.
+                    refusals.get(refused.cause()).increment();
                 }
                 continue;
             }
@@ -103,23 +120,23 @@ class LaunchWorker extends BackgroundWorker {
      * later than its {@code notAfter}; a version published since the scheduling may start on an event or the API (its
      * document has no audience, which a launch would take for every contact).
      */
-    private String refusal(Launch launch, FlowVersion version) {
+    private Refusal refusal(Launch launch, FlowVersion version) {
         if (launch.notAfter() != null && clock.instant().isAfter(launch.notAfter())) {
-            return "Its time, " + launch.startsAt() + ", passed while no node could begin it, and it was to begin by "
-                    + launch.notAfter() + " at the latest: the launch took nobody";
+            return new Refusal(TOO_LATE, "Its time, " + launch.startsAt() + ", passed while no node could begin it, and"
+                    + " it was to begin by " + launch.notAfter() + " at the latest: the launch took nobody");
         }
         if (!"audience".equals(version.entryType())) {
-            return "Flow " + version.name() + " version " + version.version() + ", published last, starts on "
-                    + version.entryType() + ", not on an audience: the launch took nobody";
+            return new Refusal(NOT_AN_AUDIENCE, "Flow " + version.name() + " version " + version.version()
+                    + ", published last, starts on " + version.entryType() + ", not on an audience: the launch took nobody");
         }
         List<io.reach.flow.FlowProblem> unapproved = launch.despiteUnapprovedTemplates() ? List.of()
                 : flows.unapprovedTemplates(version.id());
         if (unapproved.isEmpty()) {
             return null;
         }
-        return Journeys.notLaunched(version, " at its time", unapproved) + ". Launch it again once Meta has approved it"
-                + " (Reach learns of it from Meta's review webhook, or from POST /api/v1/templates/sync), or schedule it"
-                + " with ?despiteUnapprovedTemplates=true";
+        return new Refusal(TEMPLATE_NOT_APPROVED, Journeys.notLaunched(version, " at its time", unapproved)
+                + ". Launch it again once Meta has approved it (Reach learns of it from Meta's review webhook, or from"
+                + " POST /api/v1/templates/sync), or schedule it with ?despiteUnapprovedTemplates=true");
     }
 
     /** Takes one page of the oldest running launch no one else holds; 0 when there is none. */

@@ -292,6 +292,8 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/launches/" + scheduled.json().path("id").asString()).json().has("warnings")).isFalse();
         assertThat(api.post("/api/v1/flows/" + refusedFlow + "/launch", "").status()).isEqualTo(409);
         assertThat(api.patch("/api/v1/templates/" + approvedId, Map.of("status", "APPROVED")).status()).isEqualTo(200);
+        String refusals = "reach_launches_refused_total{cause=\"template_not_approved\"}";
+        double refusedBefore = api.metrics().get(refusals);
 
         clock.advance(Duration.ofHours(1));
 
@@ -303,6 +305,9 @@ class FlowVersionsIT extends ReachIntegrationTest {
                 + " POST /api/v1/templates/sync), or schedule it with ?despiteUnapprovedTemplates=true");
         assertThat(refused.path("taken").asLong()).isZero();
         assertThat(refused.has("finishedAt")).isTrue();
+        // Counted for an alert: a campaign that did not go out at its time.
+        assertThat(api.metricsOnce(metrics -> metrics.get(refusals) == refusedBefore + 1).get(refusals))
+                .isEqualTo(refusedBefore + 1);
         assertThat(api.post("/api/v1/launches/" + refused.path("id").asString() + "/cancel", "").json().path("error")
                 .asString()).isEqualTo("launch_over");
         assertThat(api.get("/api/v1/flows/" + refusedFlow + "/journeys").json()).isEmpty();

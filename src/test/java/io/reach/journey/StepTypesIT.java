@@ -1645,6 +1645,8 @@ class StepTypesIT extends ReachIntegrationTest {
             assertThat(answer.json().path("details").path(0).path("field").asString()).isEqualTo("notAfter");
         }
 
+        double refusedBefore = refusedLaunches("too_late");
+
         // The nodes were down from before its time until two hours after it.
         clock.advance(Duration.ofHours(3));
 
@@ -1652,6 +1654,7 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(refused.path("reason").asString()).as(refused.toString()).isEqualTo("Its time, " + at + ", passed while no"
                 + " node could begin it, and it was to begin by " + at.plus(Duration.ofMinutes(30)) + " at the latest: the"
                 + " launch took nobody");
+        assertThat(refusedLaunches("too_late", refusedBefore + 1)).isEqualTo(refusedBefore + 1);
         assertThat(api.get("/api/v1/flows/" + tooLate + "/journeys").json()).isEmpty();
         assertThat(FlowFixtures.awaitLaunch(api, roomy.json().path("id").asString(), "DONE").path("started").asInt())
                 .isEqualTo(1);
@@ -1674,15 +1677,28 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(draft.status()).as(draft.body()).isEqualTo(200);
         assertThat(draft.json().path("entryType").asString()).isEqualTo("api");
         assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        double refusedBefore = refusedLaunches("not_an_audience");
 
         clock.advance(Duration.ofHours(1));
 
         JsonNode refused = FlowFixtures.awaitLaunch(api, scheduled.json().path("id").asString(), "REFUSED");
+        assertThat(refusedLaunches("not_an_audience", refusedBefore + 1)).isEqualTo(refusedBefore + 1);
         assertThat(refused.path("reason").asString()).as(refused.toString()).isEqualTo("Flow " + api.get("/api/v1/flows/"
                 + flow).json().path("name").asString() + " version 2, published last, starts on api, not on an audience:"
                 + " the launch took nobody");
         assertThat(refused.path("taken").asLong()).isZero();
         assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).isEmpty();
+    }
+
+    /** This node's count of the scheduled launches it refused for {@code cause}. */
+    private double refusedLaunches(String cause) {
+        return api.metrics().get("reach_launches_refused_total{cause=\"" + cause + "\"}");
+    }
+
+    /** The count of {@link #refusedLaunches(String)} once it is {@code expected} (counted just after the refusal commits). */
+    private double refusedLaunches(String cause, double expected) {
+        String series = "reach_launches_refused_total{cause=\"" + cause + "\"}";
+        return api.metricsOnce(metrics -> metrics.get(series) == expected).get(series);
     }
 
     @Test

@@ -69,7 +69,10 @@ class MetricsIT extends ReachIntegrationTest {
                 "reach_journeys_lag_seconds{state=\"waiting\"}", "reach_messages_lag_seconds{channel=\"whatsapp\"}",
                 "reach_messages_lag_seconds{channel=\"sms\"}", "reach_messages_lag_seconds{channel=\"voice\"}",
                 "reach_callbacks_lag_seconds{source=\"whatsapp\"}", "reach_callbacks_lag_seconds{source=\"smpp\"}",
-                "reach_callbacks_lag_seconds{source=\"twilio\"}", "reach_launches_running", "reach_launches_scheduled", "reach_cancellations_running")) {
+                "reach_callbacks_lag_seconds{source=\"twilio\"}", "reach_launches_running", "reach_launches_scheduled", "reach_cancellations_running",
+                // Counted from the start, so that the first refusal is an increase to Prometheus.
+                "reach_launches_refused_total{cause=\"template_not_approved\"}",
+                "reach_launches_refused_total{cause=\"not_an_audience\"}", "reach_launches_refused_total{cause=\"too_late\"}")) {
             // Read from this test's fresh database, in which nothing waits: a read that failed would be NaN.
             assertThat(samples).as(series).containsEntry(series, 0.0);
         }

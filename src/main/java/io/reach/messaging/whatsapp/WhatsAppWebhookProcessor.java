@@ -182,14 +182,30 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
 
     private void recordInbound(UUID senderId, JsonNode message, JsonNode contactsNode) {
         String providerId = message.path("id").asString(null);
+        String type = message.path("type").asString("unknown");
+        String context = type.equals("reaction") ? message.path("reaction").path("message_id").asString(null)
+                : message.path("context").path("id").asString(null);
         String from = message.path("from").asString(null);
-        if (providerId == null || from == null || senderId == null) {
-            log.warn("Ignoring an inbound WhatsApp message without id, sender or number");
+        if (providerId == null || senderId == null) {
+            log.warn("Ignoring an inbound WhatsApp message without id or sender");
             return;
         }
-        PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(from.startsWith("+") ? from : "+" + from);
-        String e164 = phone.isValid() ? phone.e164() : "+" + from.replaceAll("[^0-9]", "");
-        String type = message.path("type").asString("unknown");
+        String e164;
+        if (from != null) {
+            PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(from.startsWith("+") ? from : "+" + from);
+            e164 = phone.isValid() ? phone.e164() : "+" + from.replaceAll("[^0-9]", "");
+        } else {
+            // Meta withholds the number of a user who took a username: a reply that quotes one of Reach's messages
+            // (a quick-reply button's always does) is that message's contact's, and reaches its journey.
+            boolean readable = context != null && context.length() <= Messages.LONGEST_PROVIDER_ID && context.indexOf('\u0000') < 0;
+            e164 = !readable ? null : messages.idByProviderId(context, senderId).flatMap(messages::contactOf)
+                    .flatMap(contacts::find).map(io.reach.contact.Contact::phone).orElse(null);
+            if (e164 == null) {
+                log.warn("Ignoring inbound WhatsApp message {}: it carries no number (Meta withholds that of a user who"
+                        + " took a username) and quotes none of the messages Reach sent to a contact", providerId);
+                return;
+            }
+        }
         String text = null;
         String payload = null;
         switch (type) {
@@ -213,8 +229,6 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
             }
             default -> text = message.path(type).path("caption").asString(null);
         }
-        String context = type.equals("reaction") ? message.path("reaction").path("message_id").asString(null)
-                : message.path("context").path("id").asString(null);
         inbound.record(new InboundMessage(null, Channel.WHATSAPP, senderId, null, e164, providerId, type, text,
                 payload, context, null, timestamp(message), null), json.writeValueAsString(message));
     }

@@ -659,6 +659,28 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aReplyWithoutTheSendersNumberIsTheContactsOfTheMessageItQuotesAndOneThatQuotesNoneIsLeftOut() {
+        String id = submittedMessage("wamid.asked-username");
+        String contactId = api.get("/api/v1/messages/" + id).json().path("contactId").asString();
+
+        // Meta withholds the number of a WhatsApp user who took a username: no "from", no wa_id.
+        postSigned(envelope("\"contacts\":[{\"profile\":{\"name\":\"Kerry\"}}],\"messages\":["
+                + "{\"id\":\"wamid.username-1\",\"timestamp\":\"1763700001\",\"type\":\"button\","
+                + "\"button\":{\"payload\":\"YES\",\"text\":\"Yes\"},\"context\":{\"id\":\"wamid.asked-username\"}},"
+                + "{\"id\":\"wamid.username-2\",\"timestamp\":\"1763700002\",\"type\":\"text\","
+                + "\"text\":{\"body\":\"whose is this\"}}]"));
+
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/messages/" + id).json().path("replies")
+                .valueStream().map(reply -> reply.path("replyPayload").asString())).containsExactly("YES"));
+        assertThat(api.get("/api/v1/inbound-messages?contactId=" + contactId).json().valueStream()
+                .map(reply -> reply.path("providerMessageId").asString())).containsExactly("wamid.username-1");
+        // Applied, the webhook holds nothing back: the message no one can be told of is left out, not retried.
+        await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"
+                + " AND body LIKE '%wamid.username-2%'").query(Long.class).single() == 0);
+        assertThat(api.get("/api/v1/inbound-messages?limit=1000").body()).doesNotContain("whose is this");
+    }
+
+    @Test
     void aTypedStopOptsTheContactOutAndWithdrawsItsQueuedMessageAndAStartOptsItBackIn() {
         String queued = queuedMessage();
         JsonNode message = api.get("/api/v1/messages/" + queued).json();

@@ -11,6 +11,8 @@ package io.reach.sandbox;
  * @param rejectWith     the send call itself is refused with this Meta error code (HTTP 400)
  * @param throttleFirst  the first N attempts of each message get 130429 (throughput reached)
  * @param deliveredAfterFailMs a multi-device user: delivered arrives this long after the failure
+ * @param username       true: a user who took a username, whose number Meta withholds: its replies' webhooks carry no
+ *                       {@code from} and no {@code wa_id} (its quick replies still quote the message)
  * @param stopsPromotionsAfterMs the user stops the business's marketing messages ("Stop promotions") this long after
  *                       the send: Meta's {@code user_preferences} webhook says so
  * @param smsDelivered   false: SMS to this number are not delivered (receipt {@code smsFailStat}, Twilio 30003)
@@ -37,6 +39,7 @@ public record Handset(
         Integer rejectWith,
         Integer throttleFirst,
         Reply reply,
+        Boolean username,
         Long stopsPromotionsAfterMs,
         Boolean smsDelivered,
         Boolean smsUnsubscribed,

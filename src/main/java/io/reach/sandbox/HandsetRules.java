@@ -38,7 +38,7 @@ public record HandsetRules(List<Handset> handsets) {
     /** The rule for a recipient; a number no rule matches behaves like a handset that is delivered and read. */
     public Handset forRecipient(String e164) {
         return handsets.stream().filter(h -> h.matches(e164)).findFirst()
-                .orElse(new Handset("*", "default", true, 100L, 300L, 1000L, null, null, null, null, null, null, null,
+                .orElse(new Handset("*", "default", true, 100L, 300L, 1000L, null, null, null, null, null, null, null, null,
                         true, null, 300L, null, null, null, null, "answered", 400L, 5));
     }
 

@@ -445,7 +445,8 @@ public final class SandboxGraphApi {
         }
         if (handset.reply() != null) {
             long at = handset.reply().afterMs() == null ? 1500 : handset.reply().afterMs();
-            events.add(new SandboxWebhooks.Scheduled(at, webhooks.reply(digits, wamid, handset.reply())));
+            events.add(new SandboxWebhooks.Scheduled(at, webhooks.reply(digits, wamid, handset.reply(),
+                    Boolean.TRUE.equals(handset.username()))));
         }
         if (handset.stopsPromotionsAfterMs() != null) {
             events.add(new SandboxWebhooks.Scheduled(handset.stopsPromotionsAfterMs(), webhooks.stoppedPromotions(digits)));

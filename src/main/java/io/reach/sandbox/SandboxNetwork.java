@@ -183,7 +183,7 @@ public class SandboxNetwork implements SmartLifecycle {
             return;
         }
         webhooks.sendInOrder(java.time.Instant.now(), List.of(new SandboxWebhooks.Scheduled(0,
-                webhooks.reply(fromE164.substring(1), null, new Handset.Reply(0L, null, null, text, false)))));
+                webhooks.reply(fromE164.substring(1), null, new Handset.Reply(0L, null, null, text, false), false))));
     }
 
     public SandboxGraphApi graphApi() {

@@ -252,13 +252,18 @@ final class SandboxWebhooks {
         return new Event(item, null, null, null);
     }
 
-    /** A handset's answer; its time is set when it is typed (see {@link #stamped}). */
-    Event reply(String fromDigits, String contextWamid, Handset.Reply reply) {
+    /**
+     * A handset's answer; its time is set when it is typed (see {@link #stamped}). A user who took a username
+     * ({@code numberWithheld}) writes without its number: Meta leaves out {@code from} and {@code wa_id}.
+     */
+    Event reply(String fromDigits, String contextWamid, Handset.Reply reply, boolean numberWithheld) {
         ObjectNode contact = json.createObjectNode();
         contact.putObject("profile").put("name", "Sandbox handset " + fromDigits.substring(Math.max(0, fromDigits.length() - 4)));
-        contact.put("wa_id", fromDigits);
         ObjectNode message = json.createObjectNode();
-        message.put("from", fromDigits);
+        if (!numberWithheld) {
+            contact.put("wa_id", fromDigits);
+            message.put("from", fromDigits);
+        }
         message.put("id", SandboxGraphApi.newWamid());
         if (reply.button() != null || Boolean.TRUE.equals(reply.quoted())) {
             ObjectNode context = message.putObject("context");

@@ -880,6 +880,42 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(silent)).containsExactly("send", "reply:no_reply", "silent", "end");
     }
 
+    @Test
+    void aQuickReplyFromAUserWhoseNumberMetaWithholdsReachesItsJourneyThroughTheMessageItQuotes() {
+        String flow = publish("""
+                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+                  "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"reply"},
+                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
+                  "branches":{"YES":"yes","any_text":"text","no_reply":"silent"}},
+                 {"id":"yes","type":"add_report_row","status":"yes","next":"end"},
+                 {"id":"text","type":"add_report_row","status":"text: {{reply.text}}","next":"end"},
+                 {"id":"silent","type":"add_report_row","status":"no reply","next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        // The sandbox's handsets of users who took a username: their webhooks carry neither from nor wa_id.
+        String tapper = "+3161330" + String.format("%04d", NUMBERS.incrementAndGet());
+        String typist = "+3161331" + String.format("%04d", NUMBERS.incrementAndGet());
+        Fixtures.contact(api, tapper, Map.of("utility", true), false);
+        Fixtures.contact(api, typist, Map.of("utility", true), false);
+        String tapped = start(flow, tapper, Map.of());
+        String typed = start(flow, typist, Map.of());
+
+        awaitEnded(tapped);
+        assertThat(steps(tapped)).containsExactly("send", "reply:YES", "yes", "end");
+        // A typed text that quotes nothing cannot be told whose it is: it is left out, and the journey takes its
+        // no_reply branch in time.
+        await().atMost(PATIENCE).until(() -> "reply".equals(current(typed)) && "WAITING".equals(state(typed)));
+        await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NOT NULL"
+                + " AND body LIKE '%Yes please%' AND body LIKE ?").param("%Sandbox handset " + typist.substring(typist.length() - 4)
+                + "%").query(Long.class).single() == 1);
+        String typistId = api.get("/api/v1/contacts?phone=" + typist.replace("+", "%2B")).json().path(0).path("id").asString();
+        assertThat(api.get("/api/v1/inbound-messages?contactId=" + typistId).json()).isEmpty();
+        assertThat(current(typed)).isEqualTo("reply");
+        clock.advance(Duration.ofHours(2).plusSeconds(1));
+        awaitEnded(typed);
+        assertThat(steps(typed)).containsExactly("send", "reply:no_reply", "silent", "end");
+    }
+
     /** Sends the template, waits an hour, then waits two hours for a reply to it: a text, or none. */
     private static final String SEND_PAUSE_THEN_AWAIT_A_TEXT = """
             {"name":"%s","entry":{"type":"api"},"start":"send","steps":[

@@ -120,7 +120,7 @@ class SandboxWebhooksTest {
         webhooks = webhooks(100, 2);
         webhooks.sendInOrder(Instant.now(), List.of(
                 new SandboxWebhooks.Scheduled(0, webhooks.status("wamid.a", "31612000001", "sent", "m", null)),
-                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", "wamid.a", new Handset.Reply(0L, "YES", "Yes", null, null)))));
+                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", "wamid.a", new Handset.Reply(0L, "YES", "Yes", null, null), false))));
 
         await().atMost(PATIENCE).until(() -> received.size() == 2);
         JsonNode reply = received.get(1).path("entry").path(0).path("changes").path(0).path("value");
@@ -136,8 +136,8 @@ class SandboxWebhooksTest {
         firstAnswer.countDown();
         webhooks = webhooks(100, 2);
         webhooks.sendInOrder(Instant.now(), List.of(
-                new SandboxWebhooks.Scheduled(0, webhooks.reply("31612000001", "wamid.a", new Handset.Reply(0L, null, null, "Thanks", null))),
-                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", "wamid.a", new Handset.Reply(0L, null, null, "At five", true)))));
+                new SandboxWebhooks.Scheduled(0, webhooks.reply("31612000001", "wamid.a", new Handset.Reply(0L, null, null, "Thanks", null), false)),
+                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", "wamid.a", new Handset.Reply(0L, null, null, "At five", true), false))));
 
         // One callback each, or both in one: what counts is each message's context.
         java.util.function.Supplier<List<JsonNode>> messages = () -> received.stream()
@@ -179,7 +179,7 @@ class SandboxWebhooksTest {
         });
         List<SandboxWebhooks.Scheduled> events = List.of(
                 new SandboxWebhooks.Scheduled(0, webhooks.status("wamid.a", "31612000001", "sent", "m", null)),
-                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", null, new Handset.Reply(0L, null, null, "Hi", null))));
+                new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", null, new Handset.Reply(0L, null, null, "Hi", null), false)));
         reachNow.set(cameAbout);
         webhooks.sendInOrder(Instant.now(), events);
 

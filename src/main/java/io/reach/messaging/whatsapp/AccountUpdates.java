@@ -67,10 +67,16 @@ class AccountUpdates {
         for (JsonNode preference : value.path("user_preferences")) {
             String waId = preference.path("wa_id").asString(null);
             String choice = preference.path("value").asString("").toLowerCase(Locale.ROOT);
-            if (waId == null || !"marketing_messages".equals(preference.path("category").asString(""))
+            if (!"marketing_messages".equals(preference.path("category").asString(""))
                     || !"stop".equals(choice) && !"resume".equals(choice)) {
                 log.info("Meta's user_preferences webhook: {} {} is not a marketing stop or resume; left alone",
                         preference.path("category").asString("(no category)"), preference.path("value").asString("(no value)"));
+                continue;
+            }
+            if (waId == null) {
+                log.info("Meta's user_preferences webhook: a marketing {} of a user whose number Meta withholds (one who"
+                        + " took a username): Reach cannot tell whose it is; a stop is followed when Meta fails the"
+                        + " user's next promotion with 131050", choice);
                 continue;
             }
             marketingPreferences.followNumber(waId, "resume".equals(choice), "Meta's user_preferences webhook");

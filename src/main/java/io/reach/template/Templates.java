@@ -64,11 +64,12 @@ public class Templates {
      * Holds a template (by name and language) until the caller's transaction ends, as a deletion holds the one it
      * deletes: a flow version being published that sends it is either published before the deletion looks for what
      * sends it (and the template stays) or checked after the template went (and refused). None held when none is
-     * registered. Callers hold several in one order (by name, then language), so that two publishes do not deadlock.
+     * registered. Callers hold several in one order (by name, then language), so that two publishes do not deadlock;
+     * the accounts that each have one of that name and language (several may) are held in the order of their ids.
      */
     public void holdForPublish(String name, String language) {
-        jdbc.sql("SELECT id FROM templates WHERE name = ? AND language = ? FOR UPDATE").params(name, language)
-                .query(UUID.class).optional();
+        jdbc.sql("SELECT id FROM templates WHERE name = ? AND language = ? ORDER BY id FOR UPDATE").params(name, language)
+                .query(UUID.class).list();
     }
 
     public Template register(TemplateRequest request) {

@@ -283,6 +283,20 @@ class TemplateSyncIT extends ReachIntegrationTest {
         assertThat(again.json().path("message").asString())
                 .isEqualTo("Template pickup_ready in en_US is already registered for WhatsApp Business Account " + SECOND_WABA);
 
+        // A flow that sends the name both accounts have publishes: its publish holds both (it was a 500, two rows
+        // where one was expected).
+        Api.Response pickups = api.post("/api/v1/flows", """
+                {"name":"two-brands-pickup","entry":{"type":"api"},"start":"ours","steps":[
+                 {"id":"ours","type":"send_whatsapp","sender":"sandbox","template":"pickup_ready","language":"en_US",
+                  "bodyParameters":["Anna","A-17"],"next":"theirs"},
+                 {"id":"theirs","type":"send_whatsapp","sender":"second-brand","template":"pickup_ready","language":"en_US",
+                  "bodyParameters":["Anna","A-17"],"next":"end"},
+                 {"id":"end","type":"end"}]}""");
+        assertThat(pickups.status()).as(pickups.body()).isEqualTo(201);
+        Api.Response published = api.post("/api/v1/flows/two-brands-pickup/publish", "");
+        assertThat(published.status()).as(published.body()).isEqualTo(200);
+        assertThat(published.json().path("status").asString()).isEqualTo("published");
+
         // A flow whose second-account step sends a template only the sandbox account has is warned of.
         assertThat(api.post("/api/v1/templates", Map.of("name", "shop_notice", "language", "en_US", "category", "utility",
                 "wabaId", sandboxWaba, "components", List.of(Map.of("type", "BODY", "text", "The shop is open.")))).status())

@@ -255,7 +255,18 @@ public class Contacts {
      * {@code inactiveSince} (or never); a null filter takes everyone.
      */
     public record AudienceFilter(List<String> tags, Map<String, String> attributes, MessageCategory consent,
-                                 Instant activeSince, Instant inactiveSince, List<String> excludeTags) {}
+                                 Instant activeSince, Instant inactiveSince, List<String> excludeTags) {
+
+        public AudienceFilter {
+            // A contact's tags are kept trimmed: " vip" written in a flow's audience means the tag vip.
+            tags = trimmed(tags);
+            excludeTags = trimmed(excludeTags);
+        }
+
+        private static List<String> trimmed(List<String> tags) {
+            return tags == null ? null : tags.stream().map(tag -> tag == null ? null : tag.trim()).toList();
+        }
+    }
 
     /**
      * A page of the ids of the contacts an audience takes (see {@link AudienceFilter}), never an opted-out contact: the

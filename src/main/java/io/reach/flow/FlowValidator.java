@@ -194,9 +194,12 @@ final class FlowValidator {
                 if (entry.audience() != null) {
                     checkAudienceTags(entry.audience().tags(), "entry.audience.tags", problems);
                     checkAudienceTags(entry.audience().excludeTags(), "entry.audience.excludeTags", problems);
-                    List<String> tags = entry.audience().tags() == null ? List.of() : entry.audience().tags();
+                    // Compared as contacts' tags are kept: trimmed.
+                    List<String> tags = entry.audience().tags() == null ? List.of() : entry.audience().tags().stream()
+                            .filter(java.util.Objects::nonNull).map(String::trim).toList();
                     if (entry.audience().excludeTags() != null) {
-                        entry.audience().excludeTags().stream().filter(tag -> tag != null && tags.contains(tag)).distinct().forEach(tag ->
+                        entry.audience().excludeTags().stream().filter(java.util.Objects::nonNull).map(String::trim)
+                                .filter(tags::contains).distinct().forEach(tag ->
                                 problems.add(new FlowProblem(null, "entry.audience.excludeTags: '" + tag + "' is among the"
                                         + " tags too, so the audience would take nobody")));
                     }

@@ -211,6 +211,10 @@ class FlowValidatorTest {
         assertOnlyProblem(check("{\"type\":\"audience\",\"audience\":{\"tags\":[\"vip\",\"nl\"],\"excludeTags\":[\"nl\",\"x\"]}}",
                 "e", "{\"id\":\"e\",\"type\":\"end\"}"), null,
                 "entry.audience.excludeTags: 'nl' is among the tags too, so the audience would take nobody");
+        // Spaces around a tag do not make it another: contacts' tags are kept trimmed.
+        assertOnlyProblem(check("{\"type\":\"audience\",\"audience\":{\"tags\":[\" nl\"],\"excludeTags\":[\"nl \"]}}",
+                "e", "{\"id\":\"e\",\"type\":\"end\"}"), null,
+                "entry.audience.excludeTags: 'nl' is among the tags too, so the audience would take nobody");
         assertThat(check("{\"type\":\"audience\",\"audience\":{\"tags\":[\"vip\"],\"excludeTags\":[\"bought\"]}}", "e",
                 "{\"id\":\"e\",\"type\":\"end\"}")).isEmpty();
     }

@@ -849,18 +849,21 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(outcome(journey, 0)).isEqualTo("blocked: text: needs 14 SMS parts; at most 10 are sent");
     }
 
+    /** Sends the template and waits two hours for a reply: the quick reply YES, a text, or none; each reported. */
+    private static final String ASK_AND_BRANCH_ON_THE_REPLY = """
+            {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
+             {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
+              "headerParameters":["X"],"bodyParameters":["{{contact.first_name | default: friend}}","X"],"next":"reply"},
+             {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
+              "branches":{"YES":"yes","any_text":"text","no_reply":"silent"}},
+             {"id":"yes","type":"add_report_row","status":"yes","next":"end"},
+             {"id":"text","type":"add_report_row","status":"text: {{reply.text}}","next":"end"},
+             {"id":"silent","type":"add_report_row","status":"no reply","next":"end"},
+             {"id":"end","type":"end"}]}""";
+
     @Test
     void waitsForAReplyAndBranchesPerPayloadOnAnyTextAndOnNoReply() {
-        String flow = publish("""
-                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
-                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
-                  "headerParameters":["X"],"bodyParameters":["{{contact.first_name | default: friend}}","X"],"next":"reply"},
-                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
-                  "branches":{"YES":"yes","any_text":"text","no_reply":"silent"}},
-                 {"id":"yes","type":"add_report_row","status":"yes","next":"end"},
-                 {"id":"text","type":"add_report_row","status":"text: {{reply.text}}","next":"end"},
-                 {"id":"silent","type":"add_report_row","status":"no reply","next":"end"},
-                 {"id":"end","type":"end"}]}""");
+        String flow = publish(ASK_AND_BRANCH_ON_THE_REPLY);
         String yes = start(flow, contact("1"), Map.of());
         String silent = start(flow, contact("2"), Map.of());
         String texter = contact("2");
@@ -882,16 +885,7 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Test
     void aQuickReplyFromAUserWhoseNumberMetaWithholdsReachesItsJourneyThroughTheMessageItQuotes() {
-        String flow = publish("""
-                {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
-                 {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"order_ready","language":"en_US",
-                  "headerParameters":["X"],"bodyParameters":["friend","X"],"next":"reply"},
-                 {"id":"reply","type":"wait_for_reply","message":"send","timeout":"PT2H",
-                  "branches":{"YES":"yes","any_text":"text","no_reply":"silent"}},
-                 {"id":"yes","type":"add_report_row","status":"yes","next":"end"},
-                 {"id":"text","type":"add_report_row","status":"text: {{reply.text}}","next":"end"},
-                 {"id":"silent","type":"add_report_row","status":"no reply","next":"end"},
-                 {"id":"end","type":"end"}]}""");
+        String flow = publish(ASK_AND_BRANCH_ON_THE_REPLY);
         // The sandbox's handsets of users who took a username: their webhooks carry neither from nor wa_id.
         String tapper = "+3161330" + String.format("%04d", NUMBERS.incrementAndGet());
         String typist = "+3161331" + String.format("%04d", NUMBERS.incrementAndGet());

@@ -78,6 +78,19 @@ class ApiErrorHandler {
         return respond(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", e.getMessage(), List.of());
     }
 
+    /**
+     * A client whose {@code Accept} takes no JSON (a CSV asked for): a 406 in JSON all the same, its Content-Type set so
+     * that the answer is written whatever the client asked for; it was a failure logged at ERROR, and an empty 406.
+     */
+    @ExceptionHandler(org.springframework.web.HttpMediaTypeNotAcceptableException.class)
+    ResponseEntity<ApiError> notAcceptable(org.springframework.web.HttpMediaTypeNotAcceptableException e,
+                                           jakarta.servlet.http.HttpServletRequest request) {
+        String accept = request.getHeader(org.springframework.http.HttpHeaders.ACCEPT);
+        return ResponseEntity.status(HttpStatus.NOT_ACCEPTABLE).contentType(org.springframework.http.MediaType.APPLICATION_JSON)
+                .body(new ApiError("not_acceptable", "Reach cannot answer in any type the request's Accept header"
+                        + " takes (" + Texts.clip(String.valueOf(accept), 200) + "): ask for application/json", List.of()));
+    }
+
     @ExceptionHandler(NoResourceFoundException.class)
     ResponseEntity<ApiError> noResource(NoResourceFoundException e) {
         return respond(HttpStatus.NOT_FOUND, "not_found", "No such endpoint: /" + e.getResourcePath(), List.of());

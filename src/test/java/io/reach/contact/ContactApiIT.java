@@ -334,6 +334,23 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    void answersAClientThatTakesNoJsonWithA406InJsonAndNoFailureInTheLog(
+            org.springframework.boot.test.system.CapturedOutput output) {
+        // A client asking for a CSV report (reports are JSON for now), or for a PDF.
+        for (String accept : List.of("text/csv", "application/pdf")) {
+            Api.Response answer = api.get("/api/v1/contacts?limit=1", Map.of("Accept", accept));
+
+            assertThat(answer.status()).as(accept).isEqualTo(406);
+            assertThat(answer.headers().get("content-type")).singleElement().asString().startsWith("application/json");
+            assertThat(answer.json().path("error").asString()).isEqualTo("not_acceptable");
+            assertThat(answer.json().path("message").asString()).isEqualTo("Reach cannot answer in any type the"
+                    + " request's Accept header takes (" + accept + "): ask for application/json");
+        }
+        assertThat(output.getOut()).doesNotContain("Unexpected failure").doesNotContain("Failure in @ExceptionHandler");
+    }
+
+    @Test
     void requiresTheApiToken() {
         Api.Response response = api.getWithoutToken("/api/v1/contacts");
         assertThat(response.status()).isEqualTo(401);

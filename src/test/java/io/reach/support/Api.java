@@ -31,6 +31,13 @@ public final class Api {
         return send(request(path).GET().build());
     }
 
+    /** GETs with these headers besides the token ({@code Accept}, say). */
+    public Response get(String path, Map<String, String> headers) {
+        HttpRequest.Builder builder = request(path).GET();
+        headers.forEach(builder::header);
+        return send(builder.build());
+    }
+
     /**
      * Every page of a list from the first on, each answered 200, following the {@code Link: <path>; rel="next"}
      * headers (one at most per page) until a page has none.

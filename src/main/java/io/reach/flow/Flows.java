@@ -49,6 +49,9 @@ public class Flows {
     private final JsonMapper strict;
     // A client's document: its text may not hold the NUL character, which PostgreSQL cannot store.
     private final JsonMapper incoming;
+    // A document as it is imported or checked: a key written twice in one object (a step's second "next", pasted in)
+    // is refused rather than taken as its last. Documents stored before keep being read by incoming.
+    private final JsonMapper written;
     private final FlowValidator validator;
     private final Senders senders;
     private final Templates templates;
@@ -69,6 +72,7 @@ public class Flows {
         this.transactions = transactions;
         this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
         this.incoming = strict.rebuild().addModule(io.reach.shared.TextWithoutNul.module()).build();
+        this.written = incoming.rebuild().enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
         this.senders = senders;
         this.templates = templates;
         this.validator = new FlowValidator(new FlowValidator.TemplateCheck() {
@@ -153,7 +157,7 @@ public class Flows {
 
     /** See {@link Validation}. */
     public Validation validate(String document) {
-        FlowDocument flow = parse(document);
+        FlowDocument flow = read(document, written);
         List<FlowProblem> problems = new java.util.ArrayList<>(validator.check(flow));
         // As the import would refuse it: a new flow's name in the form of an id (one that has it keeps it).
         if (flow.name() != null && Ids.ifId(flow.name()).isPresent() && byName(flow.name()).isEmpty()) {
@@ -500,7 +504,7 @@ public class Flows {
     }
 
     private FlowDocument checked(String document) {
-        return checked(parse(document));
+        return checked(read(document, written));
     }
 
     private FlowDocument checked(FlowDocument flow) {

@@ -86,6 +86,31 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesADocumentThatWritesAKeyTwiceRatherThanTakeTheLastOne() {
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        // A second "next" pasted into a step: which one was meant, Reach cannot tell.
+        String twice = """
+                {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
+                 {"id":"pause","type":"wait","duration":"PT1H","next":"report","next":"end"},
+                 {"id":"report","type":"add_report_row","status":"waited","next":"end"},
+                 {"id":"end","type":"end"}]}""".formatted(name);
+
+        Api.Response validated = api.post("/api/v1/flows/validate", twice);
+        Api.Response imported = api.post("/api/v1/flows", twice);
+
+        for (Api.Response refused : List.of(validated, imported)) {
+            assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+            assertThat(refused.json().path("error").asString()).isEqualTo("invalid_flow");
+            assertThat(refused.json().path("message").asString()).isEqualTo("The flow document is not of the flow shape:"
+                    + " is not valid JSON: Duplicate Object property \"next\" (line 2, column 70)");
+        }
+        assertThat(flowNames()).doesNotContain(name);
+        String flow = importDraft(waitThenReport(name, "PT1H", "first"));
+        assertThat(api.put("/api/v1/flows/" + flow + "/draft", twice).status()).isEqualTo(400);
+        assertThat(document(flow, 1)).isEqualTo(waitThenReport(name, "PT1H", "first"));
+    }
+
+    @Test
     void aNewFlowNamedInTheFormOfAnIdIsRefusedSinceItWouldBeReachedByItsIdOnly() {
         String name = java.util.UUID.randomUUID().toString();
 

@@ -49,7 +49,8 @@ class InfrastructureConfiguration {
     /**
      * A request body may name only the fields its endpoint has: a misspelt one ({@code "opted_out"} for
      * {@code "optedOut"}) is a 400 that names it and lists the fields, where it used to be ignored and the request done
-     * without it; text with the NUL character is refused too ({@link TextWithoutNul}). Applied after Spring Boot's own JSON converter, which it replaces for the API's requests only: what
+     * without it; text with the NUL character is refused too ({@link TextWithoutNul}), and so is a field written twice
+     * ({@code "phone"} given two numbers), which was taken as its last. Applied after Spring Boot's own JSON converter, which it replaces for the API's requests only: what
      * Reach reads from providers (webhooks, answers) it parses itself, and keeps reading whatever fields they add.
      */
     @Bean
@@ -57,7 +58,8 @@ class InfrastructureConfiguration {
     org.springframework.boot.http.converter.autoconfigure.ServerHttpMessageConvertersCustomizer strictRequestBodies(
             tools.jackson.databind.json.JsonMapper json) {
         tools.jackson.databind.json.JsonMapper strict = json.rebuild().addModule(TextWithoutNul.module())
-                .enable(tools.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+                .enable(tools.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
         return converters -> converters.withJsonConverter(
                 new org.springframework.http.converter.json.JacksonJsonHttpMessageConverter(strict));
     }

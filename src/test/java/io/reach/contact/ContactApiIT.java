@@ -238,6 +238,17 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesAFieldWrittenTwiceInsteadOfTakingTheLast() {
+        Api.Response twice = api.post("/api/v1/contacts", "{\"phone\":\"+31612390001\",\"phone\":\"+31612390002\"}");
+
+        assertThat(twice.status()).as(twice.body()).isEqualTo(400);
+        assertThat(twice.json().path("error").asString()).isEqualTo("malformed_request");
+        assertThat(twice.json().path("message").asString()).contains("Duplicate Object property \"phone\"");
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612390001").json()).isEmpty();
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612390002").json()).isEmpty();
+    }
+
+    @Test
     void refusesAFieldTheRequestDoesNotHaveInsteadOfDoingItWithout() {
         Api.Response misspelt = api.post("/api/v1/contacts", "{\"phone\":\"+31612349903\",\"opted_out\":true}");
         Api.Response event = api.post("/api/v1/events", "{\"name\":\"order_ready\",\"to\":\"+31612349903\",\"props\":{}}");

@@ -84,6 +84,12 @@ class FlowController {
         return flows.withWarnings(flows.updateDraft(flows.idOf(id), document));
     }
 
+    @Operation(summary = "Discard the draft: the version published last is the flow's newest again")
+    @org.springframework.web.bind.annotation.DeleteMapping("/api/v1/flows/{id}/draft")
+    FlowVersion discardDraft(@PathVariable String id) {
+        return flows.discardDraft(flows.idOf(id));
+    }
+
     @ApiResponse(responseCode = "204", description = "deleted: the flow had drafts only")
     @Operation(summary = "Delete a flow that was never published (one that was is stopped instead)")
     @org.springframework.web.bind.annotation.DeleteMapping("/api/v1/flows/{id}")

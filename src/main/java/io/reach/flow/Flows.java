@@ -231,6 +231,30 @@ public class Flows {
         return version(id);
     }
 
+    /**
+     * Discards the flow's draft (nothing ran on a draft), leaving its version published last as the flow's newest; the
+     * next draft takes the discarded one's number. A flow without a draft, or whose draft is all it has (deleted with
+     * {@link #delete} instead), is a 409. Answers the flow as it is now.
+     */
+    public FlowVersion discardDraft(UUID flowId) {
+        FlowVersion kept = transactions.execute(tx -> {
+            String name = jdbc.sql("SELECT name FROM flows WHERE id = ? FOR UPDATE").param(flowId).query(String.class)
+                    .optional().orElseThrow(() -> ApiException.notFound("Flow", flowId));
+            FlowVersion draft = latest(flowId, SUMMARY).filter(v -> !v.isPublished()).orElseThrow(() -> new ApiException(
+                    org.springframework.http.HttpStatus.CONFLICT, "no_draft", "Flow " + name + " has no draft to discard"));
+            if (draft.version() == 1) {
+                throw new ApiException(org.springframework.http.HttpStatus.CONFLICT, "draft_only", "Flow " + name + " has"
+                        + " its draft only: delete the flow instead (DELETE /api/v1/flows/" + flowId + ")");
+            }
+            jdbc.sql("DELETE FROM flow_exit_events WHERE flow_version_id = ?").param(draft.id()).update();
+            jdbc.sql("DELETE FROM flow_versions WHERE id = ?").param(draft.id()).update();
+            jdbc.sql("UPDATE flows SET updated_at = ? WHERE id = ?").params(Times.now(clock), flowId).update();
+            return latestVersion(flowId);
+        });
+        log.info("Discarded the draft of flow {}: version {} is its newest", kept.name(), kept.version());
+        return kept;
+    }
+
     /** Freezes the flow's draft: journeys can start on it from now on. It is checked again (templates may have gone). */
     public FlowVersion publish(UUID flowId) {
         return transactions.execute(tx -> {

@@ -111,6 +111,35 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void discardsADraftAndTheNextDraftTakesItsNumber() {
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String flow = importDraft(waitThenReport(name, "PT1H", "first"));
+        Api.Response draftOnly = api.delete("/api/v1/flows/" + flow + "/draft");
+        assertThat(draftOnly.status()).as(draftOnly.body()).isEqualTo(409);
+        assertThat(draftOnly.json().path("error").asString()).isEqualTo("draft_only");
+        assertThat(draftOnly.json().path("message").asString()).isEqualTo("Flow " + name + " has its draft only: delete"
+                + " the flow instead (DELETE /api/v1/flows/" + flow + ")");
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
+        Api.Response noDraft = api.delete("/api/v1/flows/" + name + "/draft");
+        assertThat(noDraft.status()).isEqualTo(409);
+        assertThat(noDraft.json().path("error").asString()).isEqualTo("no_draft");
+        assertThat(api.put("/api/v1/flows/" + flow + "/draft", waitThenReport(name, "PT2H", "tried")).status()).isEqualTo(200);
+
+        Api.Response discarded = api.delete("/api/v1/flows/" + name + "/draft");
+
+        assertThat(discarded.status()).as(discarded.body()).isEqualTo(200);
+        assertThat(discarded.json().path("version").asInt()).isEqualTo(1);
+        assertThat(discarded.json().path("status").asString()).isEqualTo("published");
+        assertThat(api.get("/api/v1/flows/" + flow + "/versions").json()).hasSize(1);
+        assertThat(api.get("/api/v1/flows/" + flow + "/versions/2/document").status()).isEqualTo(404);
+        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(409);
+        assertThat(api.put("/api/v1/flows/" + flow + "/draft", waitThenReport(name, "PT3H", "second")).json().path("version")
+                .asInt()).isEqualTo(2);
+        assertThat(document(flow, 2)).isEqualTo(waitThenReport(name, "PT3H", "second"));
+        assertThat(document(flow, 1)).isEqualTo(waitThenReport(name, "PT1H", "first"));
+    }
+
+    @Test
     void aNewFlowNamedInTheFormOfAnIdIsRefusedSinceItWouldBeReachedByItsIdOnly() {
         String name = java.util.UUID.randomUUID().toString();
 

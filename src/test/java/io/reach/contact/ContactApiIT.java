@@ -409,6 +409,27 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void changesATemplatesStatusOnlyAndRefusesAnotherFieldRatherThanDropIt() {
+        Api.Response registered = api.post("/api/v1/templates", Map.of("name", "status_only", "language", "en_US",
+                "category", "utility", "components", List.of(Map.of("type", "BODY", "text", "Hi."))));
+        assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+        String id = registered.json().path("id").asString();
+
+        Api.Response both = api.patch("/api/v1/templates/" + id, Map.of("status", "PAUSED", "category", "marketing"));
+
+        assertThat(both.status()).as(both.body()).isEqualTo(400);
+        assertThat(both.json().path("error").asString()).isEqualTo("malformed_request");
+        assertThat(both.json().path("details").path(0).path("field").asString()).isEqualTo("category");
+        assertThat(api.get("/api/v1/templates/" + id).json().path("status").asString()).isEqualTo("APPROVED");
+        assertThat(api.patch("/api/v1/templates/" + id, Map.of()).json().path("message").asString())
+                .isEqualTo("status: is required");
+        Api.Response paused = api.patch("/api/v1/templates/" + id, Map.of("status", "PAUSED"));
+        assertThat(paused.status()).as(paused.body()).isEqualTo(200);
+        assertThat(paused.json().path("status").asString()).isEqualTo("PAUSED");
+        assertThat(paused.json().path("category").asString()).isEqualTo("utility");
+    }
+
+    @Test
     void validatesTemplatesOnCreation() {
         Api.Response bad = api.post("/api/v1/templates", Map.of("name", "Bad Name", "language", "english",
                 "category", "promo", "components", List.of(

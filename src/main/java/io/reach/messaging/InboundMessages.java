@@ -77,6 +77,20 @@ public class InboundMessages {
         return record(candidate, raw, null);
     }
 
+    /**
+     * The message of Reach's that a reply's context id (the provider's id of the message it quotes) names, preferring
+     * the sender's; empty for none, and for an id no message of Reach's could have (too long, or with NUL).
+     */
+    public Optional<UUID> quoted(String contextProviderMessageId, UUID senderId) {
+        return keepable(contextProviderMessageId)
+                ? Messages.idByProviderId(jdbc, contextProviderMessageId, senderId) : Optional.empty();
+    }
+
+    private static boolean keepable(String providerMessageId) {
+        return providerMessageId != null && providerMessageId.length() <= Messages.LONGEST_PROVIDER_ID
+                && providerMessageId.indexOf('\u0000') < 0;
+    }
+
     /** {@link #record(InboundMessage, String)}, of a message its provider read as an opt-out or opt-in keyword (or null). */
     public Optional<InboundMessage> record(InboundMessage candidate, String raw, InboundMessageReceived.Keyword providerKeyword) {
         Optional<String> unkeepable = unkeepable(candidate.from(), candidate.providerMessageId());
@@ -86,10 +100,8 @@ public class InboundMessages {
         }
         // An SMS from an alphanumeric sender (a bank's, an operator's notices) is no one to answer: kept without a contact.
         UUID contactId = isPhoneNumber(candidate.from()) ? contacts.idForInbound(candidate.from()) : null;
-        String context = candidate.contextProviderMessageId() == null
-                || candidate.contextProviderMessageId().length() > Messages.LONGEST_PROVIDER_ID
-                || candidate.contextProviderMessageId().indexOf('\u0000') >= 0 ? null : candidate.contextProviderMessageId();
-        UUID repliedTo = context == null ? null : Messages.idByProviderId(jdbc, context, candidate.senderId()).orElse(null);
+        String context = keepable(candidate.contextProviderMessageId()) ? candidate.contextProviderMessageId() : null;
+        UUID repliedTo = quoted(context, candidate.senderId()).orElse(null);
         InboundMessage message = new InboundMessage(Ids.newId(), candidate.channel(), candidate.senderId(),
                 contactId, candidate.from(), candidate.providerMessageId(),
                 Texts.clip(Texts.withoutNul(candidate.type()), LONGEST_TYPE), Texts.withoutNul(candidate.text()),

@@ -197,8 +197,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         } else {
             // Meta withholds the number of a user who took a username: a reply that quotes one of Reach's messages
             // (a quick-reply button's always does) is that message's contact's, and reaches its journey.
-            boolean readable = context != null && context.length() <= Messages.LONGEST_PROVIDER_ID && context.indexOf('\u0000') < 0;
-            e164 = !readable ? null : messages.idByProviderId(context, senderId).flatMap(messages::contactOf)
+            e164 = inbound.quoted(context, senderId).flatMap(messages::contactOf)
                     .flatMap(contacts::find).map(io.reach.contact.Contact::phone).orElse(null);
             if (e164 == null) {
                 log.warn("Ignoring inbound WhatsApp message {}: it carries no number (Meta withholds that of a user who"

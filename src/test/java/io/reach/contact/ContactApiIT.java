@@ -362,6 +362,31 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesARequestWhoseAcceptTakesNoJsonBeforeDoingWhatItAsks() {
+        // Spring finds the type out when it writes the answer: the contact was created, then the client told 406
+        // (and a retry created it again, or queued a message twice).
+        for (String accept : List.of("text/csv", "application/xml", "application/yaml", "application/json;q=0", "no type")) {
+            Api.Response create = api.postRaw("/api/v1/contacts", "application/json",
+                    "{\"phone\":\"+31612390011\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of("Accept", accept));
+
+            assertThat(create.status()).as(accept).isEqualTo(406);
+            assertThat(create.json().path("error").asString()).as(accept).isEqualTo("not_acceptable");
+            assertThat(api.get("/api/v1/contacts?phone=%2B31612390011").json()).as(accept).isEmpty();
+        }
+        // XML and YAML, which Reach answered when asked though its API is JSON.
+        assertThat(api.get("/api/v1/contacts?limit=1", Map.of("Accept", "application/xml")).status()).isEqualTo(406);
+        // Whatever takes JSON among other types is answered in JSON.
+        for (String accept : List.of("text/csv, application/json;q=0.5", "application/*", "*/*;q=0.1", "application/*+json")) {
+            Api.Response create = api.postRaw("/api/v1/contacts", "application/json",
+                    ("{\"phone\":\"+3161239" + (1000 + accept.length()) + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    Map.of("Accept", accept));
+            assertThat(create.status()).as(accept + ": " + create.body()).isEqualTo(201);
+            assertThat(create.headers().get("content-type")).as(accept).singleElement().asString()
+                    .startsWith("application/json");
+        }
+    }
+
+    @Test
     void requiresTheApiToken() {
         Api.Response response = api.getWithoutToken("/api/v1/contacts");
         assertThat(response.status()).isEqualTo(401);

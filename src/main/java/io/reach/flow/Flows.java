@@ -202,7 +202,7 @@ public class Flows {
         FlowDocument flow = checked(document);
         return transactions.execute(tx -> {
             String name = jdbc.sql("SELECT name FROM flows WHERE id = ? FOR UPDATE").param(flowId).query(String.class).optional()
-                    .orElseThrow(() -> ApiException.notFound("Flow", flowId));
+                    .orElseThrow(() -> noSuchFlow("Flow", flowId));
             if (!name.equals(flow.name())) {
                 throw ApiException.invalidField("name", "the document is named '" + flow.name() + "' but the flow is '" + name + "'");
             }
@@ -239,7 +239,7 @@ public class Flows {
     public FlowVersion discardDraft(UUID flowId) {
         FlowVersion kept = transactions.execute(tx -> {
             String name = jdbc.sql("SELECT name FROM flows WHERE id = ? FOR UPDATE").param(flowId).query(String.class)
-                    .optional().orElseThrow(() -> ApiException.notFound("Flow", flowId));
+                    .optional().orElseThrow(() -> noSuchFlow("Flow", flowId));
             FlowVersion draft = latest(flowId, SUMMARY).filter(v -> !v.isPublished()).orElseThrow(() -> new ApiException(
                     org.springframework.http.HttpStatus.CONFLICT, "no_draft", "Flow " + name + " has no draft to discard"));
             if (draft.version() == 1) {
@@ -259,7 +259,7 @@ public class Flows {
     public FlowVersion publish(UUID flowId) {
         return transactions.execute(tx -> {
             jdbc.sql("SELECT id FROM flows WHERE id = ? FOR UPDATE").param(flowId).query(UUID.class).optional()
-                    .orElseThrow(() -> ApiException.notFound("Flow", flowId));
+                    .orElseThrow(() -> noSuchFlow("Flow", flowId));
             FlowVersion draft = latest(flowId).filter(v -> !v.isPublished())
                     .orElseThrow(() -> ApiException.conflict("Flow " + flowId + " has no draft to publish"));
             FlowDocument document = parse(draft.document());
@@ -299,7 +299,7 @@ public class Flows {
     public void delete(UUID flowId) {
         String name = transactions.execute(tx -> {
             String locked = jdbc.sql("SELECT name FROM flows WHERE id = ? FOR UPDATE").param(flowId).query(String.class)
-                    .optional().orElseThrow(() -> ApiException.notFound("Flow", flowId));
+                    .optional().orElseThrow(() -> noSuchFlow("Flow", flowId));
             long published = jdbc.sql("SELECT COUNT(*) FROM flow_versions WHERE flow_id = ? AND status = ?")
                     .params(flowId, FlowVersion.PUBLISHED).query(Long.class).single();
             if (published > 0) {
@@ -339,7 +339,7 @@ public class Flows {
         List<FlowVersion> versions = jdbc.sql("SELECT " + SUMMARY + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                 + " WHERE v.flow_id = ? ORDER BY v.version").param(flowId).query(this::row).list();
         if (versions.isEmpty()) {
-            throw ApiException.notFound("Flow", flowId);
+            throw noSuchFlow("Flow", flowId);
         }
         return versions;
     }
@@ -358,7 +358,7 @@ public class Flows {
 
     /** A flow's newest version (a draft, or the last one published), without its document; a 404 for no such flow. */
     public FlowVersion latestVersion(UUID flowId) {
-        return latest(flowId, SUMMARY).orElseThrow(() -> ApiException.notFound("Flow", flowId));
+        return latest(flowId, SUMMARY).orElseThrow(() -> noSuchFlow("Flow", flowId));
     }
 
     public FlowVersion version(UUID versionId) {
@@ -366,11 +366,24 @@ public class Flows {
                 .param(versionId).query(this::row).optional().orElseThrow(() -> ApiException.notFound("Flow version", versionId));
     }
 
+    /**
+     * A 404 for a flow id that names no flow. An import's answer gives the version's {@code id} before the flow's
+     * {@code flowId}, and a first request with it said only that no such flow exists: the answer says what it is.
+     */
+    private ApiException noSuchFlow(String what, UUID flowId) {
+        return jdbc.sql("SELECT v.version, f.id, f.name FROM flow_versions v JOIN flows f ON f.id = v.flow_id WHERE v.id = ?")
+                .param(flowId)
+                .query((rs, row) -> new ApiException(HttpStatus.NOT_FOUND, "not_found", flowId + " is the id of version "
+                        + rs.getInt(1) + " of flow '" + rs.getString(3) + "', not of a flow: use the flow's id ("
+                        + rs.getObject(2, UUID.class) + ", its flowId) or its name"))
+                .optional().orElseGet(() -> ApiException.notFound(what, flowId));
+    }
+
     public FlowVersion version(UUID flowId, int number) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                         + " WHERE v.flow_id = ? AND v.version = ?")
                 .params(flowId, number).query(this::row).optional()
-                .orElseThrow(() -> ApiException.notFound("Version " + number + " of flow", flowId));
+                .orElseThrow(() -> noSuchFlow("Version " + number + " of flow", flowId));
     }
 
     /**

@@ -536,6 +536,40 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     @Test
+    void saysThatAVersionsIdIsNotAFlowsIdWhereAFlowsIdGoes() {
+        // The import's answer gives the version's id first: a user's first request with it was told no such flow exists.
+        String name = "versions-test-" + FLOWS.incrementAndGet();
+        String document = waitThenReport(name, "PT1H", "first");
+        Api.Response imported = api.post("/api/v1/flows", document);
+        String versionId = imported.json().path("id").asString();
+        String flowId = imported.json().path("flowId").asString();
+        String flow = "/api/v1/flows/" + versionId;
+        String said = versionId + " is the id of version 1 of flow '" + name + "', not of a flow: use the flow's id ("
+                + flowId + ", its flowId) or its name";
+
+        List<Api.Response> answers = new java.util.ArrayList<>();
+        for (String path : List.of("", "/versions", "/journeys", "/reports", "/launches", "/versions/1/counts",
+                "/versions/1/document", "/cancellations")) {
+            answers.add(api.get(flow + path));
+        }
+        for (String path : List.of("/publish", "/stop", "/resume")) {
+            answers.add(api.post(flow + path, ""));
+        }
+        answers.add(api.put(flow + "/draft", document));
+        answers.add(api.delete(flow + "/draft"));
+        answers.add(api.delete(flow));
+        api.post("/api/v1/flows/" + flowId + "/publish", "");
+        api.post("/api/v1/contacts", "{\"phone\":\"+31612349907\"}");
+        answers.add(api.post(flow + "/journeys", "{\"to\":\"+31612349907\"}"));
+
+        assertThat(answers).allSatisfy(answer -> {
+            assertThat(answer.status()).as(answer.body()).isEqualTo(404);
+            assertThat(answer.json().path("message").asString()).isEqualTo(said);
+        });
+        assertThat(api.get("/api/v1/flows/" + flowId).json().path("status").asString()).isEqualTo("published");
+    }
+
+    @Test
     void listsEveryFlowByNameAsItsNewestVersionPageByPageWithoutGapsOrRepeats() {
         // Names with a space, a slash, a percent sign and a letter beyond ASCII: the next page's link carries the last.
         String prefix = "listed " + java.util.UUID.randomUUID().toString().substring(0, 8);

@@ -59,4 +59,12 @@ final class Decisions {
         }
         return null;
     }
+
+    /**
+     * The outcome of a wait_for_reply whose question was not sent (blocked, or withdrawn while queued), so that no
+     * reply can come: it takes no_reply at once rather than after its timeout.
+     */
+    static String questionNotSent(String reason) {
+        return "no reply can come: its question was not sent (blocked" + (reason == null ? "" : ": " + reason) + ")";
+    }
 }

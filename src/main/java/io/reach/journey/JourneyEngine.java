@@ -646,7 +646,11 @@ class JourneyEngine extends BackgroundWorker {
         String outcome;
         if (journey.decision() != null) {
             branch = journey.decision();
-            outcome = "decided: " + branch;
+            // No reply decides no_reply: its question was withdrawn before it was sent (see JourneyListeners.onStatuses).
+            outcome = StepTypes.NO_REPLY.equals(branch) && journey.waitingMessageId() != null
+                    ? Decisions.questionNotSent(messages.find(journey.waitingMessageId())
+                            .map(io.reach.messaging.Message::blockedReason).orElse(null))
+                    : "decided: " + branch;
             if (row.decisionDetail() != null) {
                 variables.putAll(json.readValue(row.decisionDetail(), DETAIL));
             }

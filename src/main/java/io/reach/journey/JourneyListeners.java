@@ -71,7 +71,16 @@ class JourneyListeners {
                 }
             }
         }
-        if (store.decideStatuses(List.copyOf(decisions.values())) > 0) {
+        boolean decided = store.decideStatuses(List.copyOf(decisions.values())) > 0;
+        // A question withdrawn while queued will not be sent: the journeys waiting for its answer take no_reply now.
+        List<UUID> notSent = deciding.stream().filter(s -> s.status() == io.reach.messaging.MessageStatus.BLOCKED)
+                .map(MessageStatusReported::messageId).distinct().toList();
+        if (!notSent.isEmpty()) {
+            for (JourneyStore.Row row : store.waitingOnMessages(notSent, StepOutcome.REPLY)) {
+                decided |= store.decideReply(row.journey().id(), io.reach.flow.StepTypes.NO_REPLY, null);
+            }
+        }
+        if (decided) {
             engine.wakeAfterCommit();
         }
     }

@@ -125,7 +125,7 @@ class StepExecutor {
                 case StepTypes.SEND_SMS -> sendSms(flow, step, journey, contact, variables);
                 case StepTypes.VOICE_CALL -> call(flow, step, journey, contact, variables);
                 case StepTypes.BRANCH_ON_STATUS -> branchOnStatus(step, variables, sentHere);
-                case StepTypes.WAIT_FOR_REPLY -> waitForReply(step, journey, variables);
+                case StepTypes.WAIT_FOR_REPLY -> waitForReply(step, journey, variables, sentHere);
                 case StepTypes.WAIT -> waitStep(step, contact);
                 case StepTypes.FETCH_VARIABLES -> fetch(step, journey, contact, variables);
                 case StepTypes.ADD_REPORT_ROW -> report(flow, step, journey, contact, variables);
@@ -249,7 +249,8 @@ class StepExecutor {
         return new StepOutcome.Wait(StepOutcome.STATUS, wakeAt, messageId, String.join(",", keys), null, null);
     }
 
-    private StepOutcome waitForReply(FlowStep step, Journey journey, Map<String, String> variables) {
+    private StepOutcome waitForReply(FlowStep step, Journey journey, Map<String, String> variables,
+                                     Map<UUID, io.reach.messaging.MessageStatus> sentHere) {
         UUID messageId = step.message() == null ? null : messageOf(step, variables);
         Set<String> keys = Decisions.replyBranches(step);
         // The engine holds the contact's lock here: a reply being stored now is either seen or sees this journey waiting.
@@ -263,6 +264,14 @@ class StepExecutor {
                     remember(reply, variables);
                     return new StepOutcome.Next(step.branches().get(decision), decision, "reply " + describe(reply), null);
                 }
+            }
+            // A question that was never sent has no answer to wait for: its no-reply branch (often a fallback) goes now.
+            io.reach.messaging.MessageStatus status = sentHere.containsKey(messageId) ? sentHere.get(messageId)
+                    : messages.statusesOf(List.of(messageId)).get(messageId);
+            if (status == io.reach.messaging.MessageStatus.BLOCKED) {
+                String why = messages.find(messageId).map(io.reach.messaging.Message::blockedReason).orElse(null);
+                return new StepOutcome.Next(step.branches().get(StepTypes.NO_REPLY), StepTypes.NO_REPLY,
+                        Decisions.questionNotSent(why), null);
             }
         }
         Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(io.reach.flow.FlowDurations.parse(step.timeout()));

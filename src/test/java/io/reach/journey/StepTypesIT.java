@@ -884,6 +884,40 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aQuestionThatWasNotSentTakesTheNoReplyBranchAtOnceRatherThanAfterItsTimeout() {
+        String flow = publish(ASK_AND_BRANCH_ON_THE_REPLY);
+        // Each handset refuses a first attempt for throughput: the questions wait ten (moved) minutes, queued.
+        String optedOutBefore = contact("8");
+        String optsOutWhileQueued = contact("8");
+        String stays = contact("8");
+        assertThat(api.patch("/api/v1/contacts/" + contactByPhone(optedOutBefore).path("id").asString(),
+                Map.of("optedOut", true)).status()).isEqualTo(200);
+
+        String blockedAtOnce = start(flow, optedOutBefore, Map.of());
+        String withdrawn = start(flow, optsOutWhileQueued, Map.of());
+        String waiting = start(flow, stays, Map.of());
+        String question = messageOf(withdrawn);
+        await().atMost(PATIENCE).until(() -> triedOnceAndWaiting(question) && triedOnceAndWaiting(messageOf(waiting))
+                && "reply".equals(current(withdrawn)) && "WAITING".equals(state(withdrawn)));
+        assertThat(api.patch("/api/v1/contacts/" + contactByPhone(optsOutWhileQueued).path("id").asString(),
+                Map.of("optedOut", true)).status()).isEqualTo(200);
+
+        // The clock has not moved: their two hours did not run out.
+        for (String journey : List.of(blockedAtOnce, withdrawn)) {
+            awaitEnded(journey);
+            assertThat(steps(journey)).containsExactly("send", "reply:no_reply", "silent", "end");
+            assertThat(outcome(journey, 1)).isEqualTo("no reply can come: its question was not sent (blocked: opted out:"
+                    + " the contact opted out of all messages)");
+        }
+        assertThat(api.get("/api/v1/messages/" + question).json().path("status").asString()).isEqualTo("blocked");
+        assertThat(current(waiting)).isEqualTo("reply");
+        assertThat(state(waiting)).isEqualTo("WAITING");
+        clock.advance(Duration.ofMinutes(11));
+        await().atMost(PATIENCE).until(() -> sandbox.graphApi().acceptedFor(stays) == 1);
+        assertThat(sandbox.graphApi().acceptedFor(optedOutBefore) + sandbox.graphApi().acceptedFor(optsOutWhileQueued)).isZero();
+    }
+
+    @Test
     void aQuickReplyFromAUserWhoseNumberMetaWithholdsReachesItsJourneyThroughTheMessageItQuotes() {
         String flow = publish(ASK_AND_BRANCH_ON_THE_REPLY);
         // The sandbox's handsets of users who took a username: their webhooks carry neither from nor wa_id.

@@ -64,12 +64,35 @@ final class LaunchTimes {
     }
 
     private static Instant instant(String field, String text) {
+        java.time.temporal.TemporalAccessor parsed;
         try {
-            return FORMAT.parse(text.strip(), ZonedDateTime::from).toInstant();
+            parsed = FORMAT.parse(text.strip());
+            Instant instant = ZonedDateTime.from(parsed).toInstant();
+            refuseAnOffsetItsZoneDoesNotHave(field, text, parsed);
+            return instant;
         } catch (DateTimeException e) {
             throw ApiException.invalidField(field, "'" + Texts.clip(text, 60) + "' is not an instant with its offset or"
                     + " its time zone, such as 2026-12-24T09:00:00+01:00, 2026-12-24T08:00:00Z or"
                     + " 2026-12-24T09:00:00[Europe/Amsterdam]" + whyNot(text.strip(), e));
+        }
+    }
+
+    /**
+     * Both an offset and a time zone, which disagree ({@code 2026-12-24T09:00:00+05:00[Europe/Amsterdam]}): Java takes
+     * the offset, and the launch would begin at 05:00 in Amsterdam for a request that wrote 09:00. An offset that is one
+     * of the zone's at that time (the hour written twice as summer time ends) is what tells the two hours apart.
+     */
+    private static void refuseAnOffsetItsZoneDoesNotHave(String field, String text, java.time.temporal.TemporalAccessor parsed) {
+        ZoneId zone = parsed.query(java.time.temporal.TemporalQueries.zoneId());
+        java.time.ZoneOffset offset = parsed.query(java.time.temporal.TemporalQueries.offset());
+        if (offset == null || zone == null || zone instanceof java.time.ZoneOffset) {
+            return;
+        }
+        java.time.LocalDateTime local = java.time.LocalDateTime.from(parsed);
+        if (!zone.getRules().isValidOffset(local, offset)) {
+            throw ApiException.invalidField(field, "'" + Texts.clip(text.strip(), 60) + "': " + offset.getId() + " is not "
+                    + zone.getId() + "'s offset at " + local + " (" + String.join(" or ", zone.getRules().getValidOffsets(local)
+                    .stream().map(java.time.ZoneOffset::getId).toList()) + "): write the offset or the time zone alone");
         }
     }
 

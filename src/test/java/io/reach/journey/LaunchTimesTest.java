@@ -31,6 +31,20 @@ class LaunchTimesTest {
     }
 
     @Test
+    void refusesAnOffsetAndATimeZoneThatDisagreeRatherThanTakeTheOffset() {
+        // Java alone reads this as 05:00 in Amsterdam: a broadcast four hours early.
+        assertThatThrownBy(() -> LaunchTimes.at("2026-12-24T09:00:00+05:00[Europe/Amsterdam]", NOW))
+                .isInstanceOf(ApiException.class).hasMessage("at: '2026-12-24T09:00:00+05:00[Europe/Amsterdam]': +05:00 is"
+                        + " not Europe/Amsterdam's offset at 2026-12-24T09:00 (+01:00): write the offset or the time zone alone");
+        assertThatThrownBy(() -> LaunchTimes.notAfter("2027-06-24T12:00:00+01:00[Europe/Amsterdam]",
+                Instant.parse("2027-06-24T08:00:00Z"))).hasMessageStartingWith("notAfter: ").hasMessageContaining("(+02:00)");
+        assertThat(LaunchTimes.at("2026-12-24T09:00:00+01:00[Europe/Amsterdam]", NOW)).isEqualTo(Instant.parse("2026-12-24T08:00:00Z"));
+        // The hour written twice as summer time ends: the offset says which.
+        assertThat(LaunchTimes.at("2027-10-31T02:30:00+02:00[Europe/Amsterdam]", NOW)).isEqualTo(Instant.parse("2027-10-31T00:30:00Z"));
+        assertThat(LaunchTimes.at("2027-10-31T02:30:00+01:00[Europe/Amsterdam]", NOW)).isEqualTo(Instant.parse("2027-10-31T01:30:00Z"));
+    }
+
+    @Test
     void boundsOnlyAScheduledLaunchAndOnlyAfterItsTime() {
         Instant at = Instant.parse("2026-12-24T08:00:00Z");
         assertThat(LaunchTimes.notAfter(null, at)).isNull();

@@ -212,7 +212,8 @@ class ContactStore {
     Optional<Erased> erase(UUID id, Instant at) {
         int erased = jdbc.sql("UPDATE contacts SET phone = NULL, time_zone = NULL, consent_marketing = FALSE,"
                         + " consent_utility = FALSE, consent_authentication = FALSE, opted_out = FALSE, opted_out_at = NULL,"
-                        + " not_on_whatsapp = FALSE, last_active_at = NULL, updated_at = ?, erased_at = ?"
+                        + " not_on_whatsapp = FALSE, last_active_at = NULL, marketing_stopped_in_whatsapp_at = NULL,"
+                        + " updated_at = ?, erased_at = ?"
                         + " WHERE id = ? AND erased_at IS NULL")
                 .params(Times.utc(at), Times.utc(at), id).update();
         if (erased == 0) {
@@ -220,6 +221,18 @@ class ContactStore {
         }
         return Optional.of(new Erased(jdbc.sql("DELETE FROM contact_attributes WHERE contact_id = ?").param(id).update(),
                 jdbc.sql("DELETE FROM contact_tags WHERE contact_id = ?").param(id).update()));
+    }
+
+    /** When the contact's marketing consent was withdrawn by its stop in WhatsApp; empty when it was not so withdrawn. */
+    Optional<Instant> marketingStoppedInWhatsAppAt(UUID id) {
+        return jdbc.sql("SELECT marketing_stopped_in_whatsapp_at FROM contacts WHERE id = ?").param(id)
+                .query((rs, n) -> Optional.ofNullable(Times.instant(rs, "marketing_stopped_in_whatsapp_at"))).optional()
+                .flatMap(at -> at);
+    }
+
+    /** Notes (at) or forgets (null) that the contact's marketing consent was withdrawn by its stop in WhatsApp. */
+    void markMarketingStoppedInWhatsApp(UUID id, Instant at) {
+        jdbc.sql("UPDATE contacts SET marketing_stopped_in_whatsapp_at = ? WHERE id = ?").params(Times.utc(at), id).update();
     }
 
     /** When the number opted out, if an erasure kept its opt-out (see {@link #keepOptOut}). */

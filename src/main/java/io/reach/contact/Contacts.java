@@ -125,8 +125,13 @@ public class Contacts {
     public void export(UUID id, java.util.function.BiFunction<Contact, Instant, PersonalData.Export> start) {
         Contact contact = get(id);
         PersonalData.Export export = start.apply(contact, clock.instant());
+        export.section("consentWithdrawnInWhatsApp");
+        store.marketingStoppedInWhatsAppAt(id).ifPresent(at -> export.item(new WithdrawnInWhatsApp(MessageCategory.MARKETING, at)));
         personalData.orderedStream().forEach(holder -> holder.export(id, export));
     }
+
+    /** A consent the contact's own stop in WhatsApp withdrew, and when; a resume there gives back only such a one. */
+    record WithdrawnInWhatsApp(MessageCategory category, Instant at) {}
 
     /** How long an erasure is tried again after a deadlock with work on the same contact (which passes). */
     private static final java.time.Duration ERASURE_PATIENCE = java.time.Duration.ofSeconds(10);
@@ -415,6 +420,57 @@ public class Contacts {
         if (!withdrawn.isEmpty()) {
             events.publishEvent(new ContactConsentWithdrawn(after.id(), Set.copyOf(withdrawn)));
         }
+        if (before.consent().marketing() != after.consent().marketing()) {
+            // The business's word on marketing now, whatever the contact did in WhatsApp before (see followWhatsApp).
+            store.markMarketingStoppedInWhatsApp(after.id(), null);
+        }
+    }
+
+    /** What a contact's choice in WhatsApp about the business's marketing messages did to its marketing consent. */
+    public enum WhatsAppMarketingChoice {
+        /** A stop withdrew the consent (and the contact's queued marketing messages). */
+        WITHDRAWN,
+        /** A resume gave back the consent its stop had withdrawn. */
+        GIVEN_BACK,
+        /** Nothing: the consent was already as the choice would make it. */
+        ALREADY_SO,
+        /** A resume left the consent withdrawn: the business withdrew it (or never had it), not a stop in WhatsApp. */
+        NOT_GIVEN_BY_WHATSAPP
+    }
+
+    /**
+     * Follows a contact's stop ({@code resumed} false) or resume of the business's marketing messages in WhatsApp, in
+     * the caller's transaction if it has one, holding the contact's row from the read to the write. A stop withdraws
+     * the marketing consent and notes that it did; a resume gives back only a consent a stop withdrew, since the
+     * contact asked for WhatsApp's promotions again, not for the consent the business withdrew or never had (which a
+     * change by the business, through the API or an import, says since). Empty for a contact erased meanwhile.
+     */
+    public Optional<WhatsAppMarketingChoice> followWhatsApp(UUID id, boolean resumed) {
+        return transactions.execute(tx -> {
+            lock(id);
+            // Read without a refusal: thrown in here, it would mark the caller's transaction (a webhook's) rollback-only.
+            Optional<Contact> contact = find(id);
+            if (contact.isEmpty()) {
+                return Optional.empty();
+            }
+            Consent consent = contact.get().consent();
+            if (consent.marketing() == resumed) {
+                return Optional.of(WhatsAppMarketingChoice.ALREADY_SO);
+            }
+            if (resumed && store.marketingStoppedInWhatsAppAt(id).isEmpty()) {
+                return Optional.of(WhatsAppMarketingChoice.NOT_GIVEN_BY_WHATSAPP);
+            }
+            // A request's consent is the whole of it: every other category as it is.
+            Map<String, Boolean> changed = java.util.Arrays.stream(MessageCategory.values()).collect(
+                    java.util.stream.Collectors.toMap(MessageCategory::wireName,
+                            category -> category == MessageCategory.MARKETING ? resumed : consent.allows(category)));
+            update(id, new ContactRequest(null, null, null, changed, null, null));
+            if (!resumed) {
+                store.markMarketingStoppedInWhatsApp(id, clock.instant());
+                return Optional.of(WhatsAppMarketingChoice.WITHDRAWN);
+            }
+            return Optional.of(WhatsAppMarketingChoice.GIVEN_BACK);
+        });
     }
 
     Contact touched(Contact contact) {

@@ -49,7 +49,9 @@ class PersonalDataIT extends ReachIntegrationTest {
         assertThat(exported.headers().get("content-disposition")).singleElement()
                 .isEqualTo("attachment; filename=\"contact-" + history.contact() + ".json\"");
         JsonNode document = exported.json();
-        assertThat(document.propertyNames()).containsExactly("exportedAt", "contact", "journeys", "messages", "inboundMessages");
+        assertThat(document.propertyNames()).containsExactly("exportedAt", "contact", "consentWithdrawnInWhatsApp", "journeys",
+                "messages", "inboundMessages");
+        assertThat(document.path("consentWithdrawnInWhatsApp").isEmpty()).isTrue();
         assertThat(document.path("contact").path("phone").asString()).isEqualTo(history.phone());
         assertThat(document.path("contact").path("attributes").path("last_order").asString()).isEqualTo(history.order());
         assertThat(document.path("contact").path("tags").path(0).asString()).isEqualTo("vip-" + history.n());

@@ -1,12 +1,7 @@
 package io.reach.messaging.whatsapp;
 
-import io.reach.contact.Consent;
-import io.reach.contact.ContactRequest;
 import io.reach.contact.Contacts;
 import io.reach.contact.PhoneNumbers;
-import io.reach.shared.ApiException;
-import io.reach.shared.MessageCategory;
-import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +11,7 @@ import org.springframework.stereotype.Component;
  * A contact's choice in WhatsApp about the business's marketing messages ("Stop promotions", or WhatsApp's setting),
  * which its marketing consent follows: a stop withdraws it, with the contact's queued marketing messages, on every
  * channel (consent is per category in Reach: a promotion's SMS fallback is what the contact asked not to get), and a
- * resume gives it back. Meta says so in its {@code user_preferences} webhook, and in error 131050 on a marketing
+ * resume gives back what a stop withdrew (not a consent the business withdrew itself, or never had). Meta says so in its {@code user_preferences} webhook, and in error 131050 on a marketing
  * message it did not deliver.
  */
 @Component
@@ -45,27 +40,25 @@ class MarketingPreferences {
     }
 
     /**
-     * Gives the contact's marketing consent back ({@code marketing}) or withdraws it, in the caller's transaction if it
-     * has one, which holds the contact's row from the read to the write: a consent to another category given
-     * meanwhile is not written over. {@code why} ends the log line.
+     * Withdraws the contact's marketing consent ({@code marketing} false), or gives back one a stop in WhatsApp
+     * withdrew, in the caller's transaction if it has one (see {@link Contacts#followWhatsApp}). {@code why} ends the
+     * log line.
      */
     void follow(UUID contactId, boolean marketing, String why) {
-        try {
-            contacts.lock(contactId);
-            Consent consent = contacts.get(contactId).consent();
-            if (consent.marketing() == marketing) {
-                return;
-            }
-            // A request's consent is the whole of it: every other category as it is.
-            Map<String, Boolean> changed = java.util.Arrays.stream(MessageCategory.values()).collect(
-                    java.util.stream.Collectors.toMap(MessageCategory::wireName,
-                            category -> category == MessageCategory.MARKETING ? marketing : consent.allows(category)));
-            contacts.update(contactId, new ContactRequest(null, null, null, changed, null, null));
-        } catch (ApiException gone) {
-            return; // erased since its number or message was looked up: nothing to send it
+        // Empty when erased since its number or message was looked up: nothing to send it.
+        contacts.followWhatsApp(contactId, marketing).ifPresent(followed -> log(followed, contactId, why));
+    }
+
+    private static void log(Contacts.WhatsAppMarketingChoice followed, UUID contactId, String why) {
+        switch (followed) {
+            case WITHDRAWN -> log.info("Contact {} stopped marketing messages in WhatsApp ({}): its marketing consent is"
+                    + " withdrawn, with its queued marketing messages", contactId, why);
+            case GIVEN_BACK -> log.info("Contact {} resumed marketing messages in WhatsApp ({}): its marketing consent,"
+                    + " which its stop there had withdrawn, is given back", contactId, why);
+            case NOT_GIVEN_BY_WHATSAPP -> log.info("Contact {} resumed marketing messages in WhatsApp ({}): its marketing"
+                    + " consent stays withdrawn, since the business withdrew it (or never had it), not a stop in WhatsApp;"
+                    + " give it through the API if the contact agreed", contactId, why);
+            case ALREADY_SO -> { }
         }
-        log.info("Contact {} {} marketing messages in WhatsApp ({}): its marketing consent is {}", contactId,
-                marketing ? "resumed" : "stopped", why, marketing ? "given back"
-                        : "withdrawn, with its queued marketing messages");
     }
 }

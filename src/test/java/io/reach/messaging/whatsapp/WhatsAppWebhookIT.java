@@ -1053,6 +1053,51 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
                 .isEqualTo("queued");
     }
 
+    @Test
+    void aResumeInWhatsAppGivesBackOnlyTheMarketingConsentAStopThereWithdrewNotOneTheBusinessWithdrewOrNeverHad() {
+        String stopped = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        String withdrawnByTheBusiness = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        String neverGiven = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        String changedByTheBusinessSince = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        Map<String, String> ids = new java.util.LinkedHashMap<>();
+        for (String phone : List.of(stopped, withdrawnByTheBusiness, changedByTheBusinessSince)) {
+            ids.put(phone, Fixtures.consentingContact(api, phone).path("id").asString());
+        }
+        Api.Response utilityOnly = api.post("/api/v1/contacts", Map.of("phone", neverGiven, "consent", Map.of("utility", true)));
+        ids.put(neverGiven, utilityOnly.json().path("id").asString());
+        setMarketing(ids.get(withdrawnByTheBusiness), false);
+        postSigned(userPreferences(preference(stopped, "stop") + "," + preference(changedByTheBusinessSince, "stop")));
+        await().atMost(PATIENCE).until(() -> !marketing(ids.get(stopped)) && !marketing(ids.get(changedByTheBusinessSince)));
+        // What the contact did is kept, and shown to the person who asks what Reach keeps of it.
+        JsonNode kept = api.get("/api/v1/contacts/" + ids.get(stopped) + "/export").json().path("consentWithdrawnInWhatsApp");
+        assertThat(kept.size()).as(kept.toString()).isEqualTo(1);
+        assertThat(kept.path(0).path("category").asString()).isEqualTo("marketing");
+        // The business gave it, then withdrew it again: its own word, which a resume in WhatsApp does not undo.
+        setMarketing(ids.get(changedByTheBusinessSince), true);
+        setMarketing(ids.get(changedByTheBusinessSince), false);
+
+        postSigned(userPreferences(String.join(",", ids.keySet().stream().map(phone -> preference(phone, "resume")).toList())));
+
+        await().atMost(PATIENCE).until(() -> marketing(ids.get(stopped)));
+        // The same webhook, applied in one go.
+        for (String phone : List.of(withdrawnByTheBusiness, neverGiven, changedByTheBusinessSince)) {
+            assertThat(marketing(ids.get(phone))).as(phone).isFalse();
+        }
+        assertThat(api.get("/api/v1/contacts/" + ids.get(neverGiven)).json().path("consent").path("utility").asBoolean()).isTrue();
+        assertThat(api.get("/api/v1/contacts/" + ids.get(stopped) + "/export").json().path("consentWithdrawnInWhatsApp")
+                .isEmpty()).isTrue();
+    }
+
+    private boolean marketing(String contactId) {
+        return api.get("/api/v1/contacts/" + contactId).json().path("consent").path("marketing").asBoolean();
+    }
+
+    private void setMarketing(String contactId, boolean marketing) {
+        Api.Response changed = api.patch("/api/v1/contacts/" + contactId, Map.of("consent", Map.of("marketing", marketing,
+                "utility", true)));
+        assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+    }
+
     private static String preference(String phone, String value) {
         return "{\"wa_id\":\"" + phone.substring(1) + "\",\"detail\":\"User requested to " + value
                 + " marketing messages\",\"category\":\"marketing_messages\",\"value\":\"" + value

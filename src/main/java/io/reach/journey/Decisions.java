@@ -61,10 +61,25 @@ final class Decisions {
     }
 
     /**
-     * The outcome of a wait_for_reply whose question was not sent (blocked, or withdrawn while queued), so that no
-     * reply can come: it takes no_reply at once rather than after its timeout.
+     * Whether a message with this status can no longer be answered: it was not sent (blocked, or withdrawn while
+     * queued), or it failed, which is decisive as it is for a branch_on_status (a multi-device phone's later
+     * {@code delivered} does not take the journey back).
      */
-    static String questionNotSent(String reason) {
+    static boolean unanswerable(MessageStatus status) {
+        return status == MessageStatus.BLOCKED || status == MessageStatus.FAILED;
+    }
+
+    /**
+     * The outcome of a wait_for_reply whose question can no longer be answered (see {@link #unanswerable}): it takes
+     * no_reply at once rather than after its timeout.
+     */
+    static String questionUnanswerable(java.util.Optional<io.reach.messaging.Message> question) {
+        if (question.isPresent() && question.get().status() != MessageStatus.BLOCKED) {
+            io.reach.messaging.MessageError error = question.get().error();
+            return "no reply can come: its question failed" + (error == null ? ""
+                    : " (" + error.code() + (error.title() == null ? "" : " " + error.title()) + ")");
+        }
+        String reason = question.map(io.reach.messaging.Message::blockedReason).orElse(null);
         return "no reply can come: its question was not sent (blocked" + (reason == null ? "" : ": " + reason) + ")";
     }
 }

@@ -646,10 +646,9 @@ class JourneyEngine extends BackgroundWorker {
         String outcome;
         if (journey.decision() != null) {
             branch = journey.decision();
-            // No reply decides no_reply: its question was withdrawn before it was sent (see JourneyListeners.onStatuses).
+            // No reply decides no_reply: its question was withdrawn before it was sent, or failed (JourneyListeners.onStatuses).
             outcome = StepTypes.NO_REPLY.equals(branch) && journey.waitingMessageId() != null
-                    ? Decisions.questionNotSent(messages.find(journey.waitingMessageId())
-                            .map(io.reach.messaging.Message::blockedReason).orElse(null))
+                    ? Decisions.questionUnanswerable(messages.find(journey.waitingMessageId()))
                     : "decided: " + branch;
             if (row.decisionDetail() != null) {
                 variables.putAll(json.readValue(row.decisionDetail(), DETAIL));

@@ -72,11 +72,11 @@ class JourneyListeners {
             }
         }
         boolean decided = store.decideStatuses(List.copyOf(decisions.values())) > 0;
-        // A question withdrawn while queued will not be sent: the journeys waiting for its answer take no_reply now.
-        List<UUID> notSent = deciding.stream().filter(s -> s.status() == io.reach.messaging.MessageStatus.BLOCKED)
+        // A question withdrawn while queued, or failed, gets no answer: the journeys waiting for one take no_reply now.
+        List<UUID> unanswerable = deciding.stream().filter(s -> Decisions.unanswerable(s.status()))
                 .map(MessageStatusReported::messageId).distinct().toList();
-        if (!notSent.isEmpty()) {
-            for (JourneyStore.Row row : store.waitingOnMessages(notSent, StepOutcome.REPLY)) {
+        if (!unanswerable.isEmpty()) {
+            for (JourneyStore.Row row : store.waitingOnMessages(unanswerable, StepOutcome.REPLY)) {
                 decided |= store.decideReply(row.journey().id(), io.reach.flow.StepTypes.NO_REPLY, null);
             }
         }

@@ -265,13 +265,13 @@ class StepExecutor {
                     return new StepOutcome.Next(step.branches().get(decision), decision, "reply " + describe(reply), null);
                 }
             }
-            // A question that was never sent has no answer to wait for: its no-reply branch (often a fallback) goes now.
+            // A question that was never sent, or failed, has no answer to wait for: its no-reply branch (often a
+            // fallback) goes now.
             io.reach.messaging.MessageStatus status = sentHere.containsKey(messageId) ? sentHere.get(messageId)
                     : messages.statusesOf(List.of(messageId)).get(messageId);
-            if (status == io.reach.messaging.MessageStatus.BLOCKED) {
-                String why = messages.find(messageId).map(io.reach.messaging.Message::blockedReason).orElse(null);
+            if (Decisions.unanswerable(status)) {
                 return new StepOutcome.Next(step.branches().get(StepTypes.NO_REPLY), StepTypes.NO_REPLY,
-                        Decisions.questionNotSent(why), null);
+                        Decisions.questionUnanswerable(messages.find(messageId)), null);
             }
         }
         Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(io.reach.flow.FlowDurations.parse(step.timeout()));

@@ -884,7 +884,7 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
-    void aQuestionThatWasNotSentTakesTheNoReplyBranchAtOnceRatherThanAfterItsTimeout() {
+    void aQuestionThatWasNotSentOrFailedTakesTheNoReplyBranchAtOnceRatherThanAfterItsTimeout() {
         String flow = publish(ASK_AND_BRANCH_ON_THE_REPLY);
         // Each handset refuses a first attempt for throughput: the questions wait ten (moved) minutes, queued.
         String optedOutBefore = contact("8");
@@ -893,9 +893,11 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.patch("/api/v1/contacts/" + contactByPhone(optedOutBefore).path("id").asString(),
                 Map.of("optedOut", true)).status()).isEqualTo(200);
 
+        String notOnWhatsApp = contact("4");
         String blockedAtOnce = start(flow, optedOutBefore, Map.of());
         String withdrawn = start(flow, optsOutWhileQueued, Map.of());
         String waiting = start(flow, stays, Map.of());
+        String failed = start(flow, notOnWhatsApp, Map.of());
         String question = messageOf(withdrawn);
         await().atMost(PATIENCE).until(() -> triedOnceAndWaiting(question) && triedOnceAndWaiting(messageOf(waiting))
                 && "reply".equals(current(withdrawn)) && "WAITING".equals(state(withdrawn)));
@@ -910,6 +912,9 @@ class StepTypesIT extends ReachIntegrationTest {
                     + " the contact opted out of all messages)");
         }
         assertThat(api.get("/api/v1/messages/" + question).json().path("status").asString()).isEqualTo("blocked");
+        awaitEnded(failed);
+        assertThat(steps(failed)).containsExactly("send", "reply:no_reply", "silent", "end");
+        assertThat(outcome(failed, 1)).startsWith("no reply can come: its question failed (131026 ");
         assertThat(current(waiting)).isEqualTo("reply");
         assertThat(state(waiting)).isEqualTo("WAITING");
         clock.advance(Duration.ofMinutes(11));

@@ -86,7 +86,7 @@ class ApiErrorHandler {
     ResponseEntity<ApiError> notAcceptable(org.springframework.web.HttpMediaTypeNotAcceptableException e,
                                            jakarta.servlet.http.HttpServletRequest request) {
         String accept = request.getHeader(org.springframework.http.HttpHeaders.ACCEPT);
-        return ResponseEntity.status(HttpStatus.NOT_ACCEPTABLE).contentType(org.springframework.http.MediaType.APPLICATION_JSON)
+        return json(ResponseEntity.status(HttpStatus.NOT_ACCEPTABLE))
                 .body(new ApiError("not_acceptable", "Reach cannot answer in any type the request's Accept header"
                         + " takes (" + Texts.clip(String.valueOf(accept), 200) + "): ask for application/json", List.of()));
     }
@@ -112,7 +112,7 @@ class ApiErrorHandler {
     @ExceptionHandler(DatabaseOutOfReach.class)
     ResponseEntity<ApiError> outOfReach(DatabaseOutOfReach e) {
         log.debug("Answered 503 at once: {}", e.getMessage());
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+        return json(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE))
                 .header(org.springframework.http.HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS))
                 .body(new ApiError("database_unavailable", "Reach's database has been out of reach since " + e.since()
                         + (e.callback() ? "; this callback was not stored: deliver it again"
@@ -130,7 +130,7 @@ class ApiErrorHandler {
             // A database restart, a failover, a lock held too long: the caller's retry is the cure, not a bug report.
             log.warn("Answered 503 to a request that failed on the database for the moment: {}",
                     org.springframework.core.NestedExceptionUtils.getMostSpecificCause(failure).toString());
-            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+            return json(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE))
                     .header(org.springframework.http.HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS))
                     .body(new ApiError("database_unavailable", "Reach's database could not be reached or was busy for the"
                             + " moment (a lost connection, a lock or a statement that timed out); try again in a few seconds."
@@ -148,7 +148,15 @@ class ApiErrorHandler {
                         || cause instanceof org.apache.catalina.connector.ClientAbortException);
     }
 
+    /**
+     * An error in JSON, its Content-Type set so that it is written whatever the request's {@code Accept} takes: left to
+     * Spring's negotiation, a refusal to a client asking for {@code text/csv} became an empty 500.
+     */
     private static ResponseEntity<ApiError> respond(HttpStatus status, String code, String message, List<?> details) {
-        return ResponseEntity.status(status).body(new ApiError(code, message, details));
+        return json(ResponseEntity.status(status)).body(new ApiError(code, message, details));
+    }
+
+    private static ResponseEntity.BodyBuilder json(ResponseEntity.BodyBuilder answer) {
+        return answer.contentType(org.springframework.http.MediaType.APPLICATION_JSON);
     }
 }

@@ -362,7 +362,7 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
-    void refusesARequestWhoseAcceptTakesNoJsonBeforeDoingWhatItAsks() {
+    void refusesARequestWhoseAcceptTakesNoJsonBeforeDoingWhatItAsksAndAnswersRefusalsInJsonWhateverItTakes() {
         // Spring finds the type out when it writes the answer: the contact was created, then the client told 406
         // (and a retry created it again, or queued a message twice).
         for (String accept : List.of("text/csv", "application/xml", "application/yaml", "application/json;q=0", "no type")) {
@@ -372,6 +372,13 @@ class ContactApiIT extends ReachIntegrationTest {
             assertThat(create.status()).as(accept).isEqualTo(406);
             assertThat(create.json().path("error").asString()).as(accept).isEqualTo("not_acceptable");
             assertThat(api.get("/api/v1/contacts?phone=%2B31612390011").json()).as(accept).isEmpty();
+        }
+        // A refusal is answered in JSON whatever the Accept (it was an empty 500): an endpoint without a body, none at all.
+        for (Api.Response refused : List.of(api.delete("/api/v1/templates/" + java.util.UUID.randomUUID(), Map.of("Accept", "text/csv")),
+                api.get("/api/v1/no-such-thing", Map.of("Accept", "text/csv")))) {
+            assertThat(refused.status()).as(refused.body()).isEqualTo(404);
+            assertThat(refused.headers().get("content-type")).singleElement().asString().startsWith("application/json");
+            assertThat(refused.json().path("error").asString()).isEqualTo("not_found");
         }
         // XML and YAML, which Reach answered when asked though its API is JSON.
         assertThat(api.get("/api/v1/contacts?limit=1", Map.of("Accept", "application/xml")).status()).isEqualTo(406);

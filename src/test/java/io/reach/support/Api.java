@@ -85,7 +85,13 @@ public final class Api {
     }
 
     public Response delete(String path) {
-        return send(request(path).DELETE().build());
+        return delete(path, Map.of());
+    }
+
+    public Response delete(String path, Map<String, String> headers) {
+        HttpRequest.Builder builder = request(path).DELETE();
+        headers.forEach(builder::header);
+        return send(builder.build());
     }
 
     public Response put(String path, Object body) {

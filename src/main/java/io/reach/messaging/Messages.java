@@ -497,11 +497,22 @@ public class Messages {
      * ids withdrawn now.
      */
     public List<UUID> withdraw(java.util.Collection<UUID> messageIds, String reason) {
-        if (messageIds.isEmpty()) {
-            return List.of();
+        // In chunks, in id order (the order their rows are locked in): a template Meta paused during a broadcast has
+        // every message it still queues withdrawn, and PostgreSQL takes at most 65,535 parameters in a statement.
+        List<UUID> ids = messageIds.stream().distinct().sorted().toList();
+        List<UUID> withdrawn = new java.util.ArrayList<>();
+        for (int from = 0; from < ids.size(); from += WITHDRAWN_AT_ONCE) {
+            withdrawn.addAll(withdrawChunk(ids.subList(from, Math.min(ids.size(), from + WITHDRAWN_AT_ONCE)), reason));
         }
+        return withdrawn;
+    }
+
+    /** Messages withdrawn in one statement (and published as one event). */
+    private static final int WITHDRAWN_AT_ONCE = 1000;
+
+    private List<UUID> withdrawChunk(List<UUID> messageIds, String reason) {
         Instant now = clock.instant();
-        List<Object> params = new java.util.ArrayList<>(messageIds.stream().distinct().sorted().toList());
+        List<Object> params = new java.util.ArrayList<>(messageIds);
         String in = SqlLists.placeholders(params.size());
         java.util.Map<UUID, Withdrawn> recorded = new java.util.LinkedHashMap<>();
         List<UUID> inHand = new java.util.ArrayList<>();

@@ -43,6 +43,9 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     org.springframework.jdbc.core.simple.JdbcClient jdbc;
 
     @Autowired
+    javax.sql.DataSource dataSource;
+
+    @Autowired
     WhatsAppWebhookProcessor processor;
 
     @BeforeEach
@@ -987,6 +990,39 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
                 .isEqualTo("queued");
         assertThat(api.get("/api/v1/templates?limit=1000").json().valueStream()
                 .noneMatch(template -> "never_registered".equals(template.path("name").asString()))).isTrue();
+    }
+
+    @Test
+    void withdrawsMoreMessagesAtOnceThanAStatementTakesParameters() {
+        // A broadcast of 100,000 at Meta's 80 messages a second queues for 20 minutes, and a template Meta pauses in
+        // that time has every one withdrawn: in one statement, which PostgreSQL refuses over 65,535 parameters, and
+        // the webhook failed for good. Here 1,500 queued among 66,000 ids (the others withdrawn already, or sent).
+        String template = "paused_broadcast_" + NUMBERS.incrementAndGet();
+        Fixtures.orderTemplate(api, template);
+        UUID sender = UUID.fromString(api.get("/api/v1/senders/webhook-test").json().path("id").asString());
+        java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
+        List<UUID> queued = new java.util.ArrayList<>();
+        List<Object[]> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 1_500; i++) {
+            queued.add(UUID.randomUUID());
+            rows.add(new Object[] {queued.getLast(), sender, String.format("+3161250%05d", i), template, now, now});
+        }
+        new org.springframework.jdbc.core.JdbcTemplate(dataSource).batchUpdate("INSERT INTO messages (id, channel, sender_id,"
+                + " recipient, template_name, template_language, status, attempts, created_at, updated_at, category)"
+                + " VALUES (?, 'WHATSAPP', ?, ?, ?, 'en_US', 'QUEUED', 0, ?, ?, 'utility')", rows);
+        List<UUID> ids = new java.util.ArrayList<>(queued);
+        while (ids.size() < 66_000) {
+            ids.add(UUID.randomUUID());
+        }
+        java.util.Collections.shuffle(ids);
+
+        List<UUID> withdrawn = transactions.execute(tx -> messages.withdraw(ids, "template not approved: " + template));
+
+        assertThat(withdrawn).containsExactlyInAnyOrderElementsOf(queued);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM messages WHERE template_name = ? AND status = 'BLOCKED'").param(template)
+                .query(Long.class).single()).isEqualTo(queued.size());
+        // Not left for the tests after this one, which share the database.
+        jdbc.sql("DELETE FROM messages WHERE template_name = ?").param(template).update();
     }
 
     @Test

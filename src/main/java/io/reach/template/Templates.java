@@ -33,12 +33,15 @@ public class Templates {
     private final JsonMapper json;
     private final Clock clock;
     private final List<TemplateUsers> users;
+    private final org.springframework.context.ApplicationEventPublisher events;
 
-    Templates(JdbcClient jdbc, JsonMapper json, Clock clock, List<TemplateUsers> users) {
+    Templates(JdbcClient jdbc, JsonMapper json, Clock clock, List<TemplateUsers> users,
+              org.springframework.context.ApplicationEventPublisher events) {
         this.jdbc = jdbc;
         this.json = json;
         this.clock = clock;
         this.users = users;
+        this.events = events;
     }
 
     /**
@@ -182,7 +185,10 @@ public class Templates {
         return get(id);
     }
 
-    /** Changes a template's review status (e.g. when Meta pauses or disables it). */
+    /**
+     * Changes a template's review status (e.g. when Meta pauses or disables it), published as {@link TemplateStatusChanged}
+     * when it is another than before.
+     */
     @Transactional
     public Template changeStatus(UUID id, String status) {
         Template current = get(id);
@@ -193,7 +199,11 @@ public class Templates {
         }
         jdbc.sql("UPDATE templates SET status = ?, updated_at = ? WHERE id = ?")
                 .params(status.toUpperCase(Locale.ROOT), Times.now(clock), id).update();
-        return get(id);
+        Template changed = get(id);
+        if (!changed.status().equals(current.status())) {
+            events.publishEvent(new TemplateStatusChanged(current, changed));
+        }
+        return changed;
     }
 
     public Template get(UUID id) {

@@ -213,10 +213,10 @@ class AccountUpdates {
         if (template.isEmpty() || template.get().status().equals(status)) {
             return;
         }
-        // Its messages still queued would each be refused by Meta: they are withdrawn, as new ones are blocked.
-        int withdrawn = queued.withdrawUnlessApproved(templates.changeStatus(template.get().id(), status));
-        log.info("Meta's review of template {} ({}): {} ({}), so it is now {}{}", name, language,
-                value.path("event").asString(), value.path("reason").asString("no reason given"), status,
-                withdrawn == 0 ? "" : "; " + withdrawn + " of its queued messages withdrawn");
+        // Its messages still queued would each be refused by Meta: they are withdrawn (QueuedTemplateMessages), as new
+        // ones are blocked.
+        templates.changeStatus(template.get().id(), status);
+        log.info("Meta's review of template {} ({}): {} ({}), so it is now {}", name, language,
+                value.path("event").asString(), value.path("reason").asString("no reason given"), status);
     }
 }

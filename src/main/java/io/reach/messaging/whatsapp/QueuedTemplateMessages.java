@@ -13,11 +13,14 @@ import java.util.UUID;
 import org.springframework.stereotype.Component;
 
 /**
- * The queued messages of a template that Meta changed: withdrawn when it is no longer approved (Meta would refuse each
- * of them), and when Meta recategorized it, those to contacts who have not agreed to its new category.
+ * The queued messages of a template that Meta (or a person, through the API) changed: withdrawn when it is no longer
+ * approved (Meta would refuse each of them), and when Meta recategorized it, those to contacts who have not agreed to
+ * its new category.
  */
 @Component
 class QueuedTemplateMessages {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(QueuedTemplateMessages.class);
 
     private final Messages messages;
     private final Contacts contacts;
@@ -49,6 +52,19 @@ class QueuedTemplateMessages {
             messages.recategorizeQueued(kept, template.category());
         }
         return withdrawn;
+    }
+
+    /**
+     * A template whose status changed, by Meta's review or by hand: its queued messages are withdrawn unless it is
+     * approved now, in the transaction that changed it.
+     */
+    @org.springframework.context.event.EventListener
+    void onStatusChanged(io.reach.template.TemplateStatusChanged changed) {
+        int withdrawn = withdrawUnlessApproved(changed.now());
+        if (withdrawn > 0) {
+            log.info("Template {} ({}) is {} now: {} of its queued messages withdrawn", changed.now().name(),
+                    changed.now().language(), changed.now().status(), withdrawn);
+        }
     }
 
     /** Withdraws the queued messages of the template unless it is approved; returns how many. */

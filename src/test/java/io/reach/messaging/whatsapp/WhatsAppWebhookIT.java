@@ -993,6 +993,29 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aTemplatePausedByHandHasItsQueuedMessagesWithdrawnAsMetasPauseDoes() {
+        // Paused by hand as Meta would pause it: what is queued would each be refused by Meta, and is withdrawn.
+        String template = "paused_by_hand_" + NUMBERS.incrementAndGet();
+        Fixtures.orderTemplate(api, template);
+        String phone = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        Fixtures.consentingContact(api, phone);
+        // Queued (this test's dispatcher sends nothing).
+        String queued = Fixtures.sendOrder(api, "webhook-test", template, phone).json().path("messageId").asString();
+        String id = api.get("/api/v1/templates?name=" + template).json().path(0).path("id").asString();
+
+        Api.Response paused = api.patch("/api/v1/templates/" + id, Map.of("status", "PAUSED"));
+
+        assertThat(paused.status()).as(paused.body()).isEqualTo(200);
+        JsonNode withdrawn = api.get("/api/v1/messages/" + queued).json();
+        assertThat(withdrawn.path("status").asString()).isEqualTo("blocked");
+        assertThat(withdrawn.path("blockedReason").asString()).isEqualTo("template not approved: " + template + " (en_US) is PAUSED");
+        // Approved again: what is sent from then on goes out; what was withdrawn stays so.
+        assertThat(api.patch("/api/v1/templates/" + id, Map.of("status", "APPROVED")).status()).isEqualTo(200);
+        assertThat(Fixtures.sendOrder(api, "webhook-test", template, phone).json().path("status").asString()).isEqualTo("queued");
+        assertThat(api.get("/api/v1/messages/" + queued).json().path("status").asString()).isEqualTo("blocked");
+    }
+
+    @Test
     void withdrawsMoreMessagesAtOnceThanAStatementTakesParameters() {
         // A broadcast of 100,000 at Meta's 80 messages a second queues for 20 minutes, and a template Meta pauses in
         // that time has every one withdrawn: in one statement, which PostgreSQL refuses over 65,535 parameters, and

@@ -78,18 +78,26 @@ final class LaunchTimes {
     }
 
     /**
-     * Both an offset and a time zone, which disagree ({@code 2026-12-24T09:00:00+05:00[Europe/Amsterdam]}): Java takes
-     * the offset, and the launch would begin at 05:00 in Amsterdam for a request that wrote 09:00. An offset that is one
-     * of the zone's at that time (the hour written twice as summer time ends) is what tells the two hours apart.
+     * A local time its zone skips (02:30 on the day summer time begins), or both an offset and a time zone, which
+     * disagree ({@code 2026-12-24T09:00:00+05:00[Europe/Amsterdam]}): Java moves the first and takes the offset of the
+     * second, and the launch would begin at 05:00 in Amsterdam for a request that wrote 09:00. An offset that is one of
+     * the zone's at that time (the hour written twice as summer time ends) is what tells the two hours apart.
      */
     private static void refuseAnOffsetItsZoneDoesNotHave(String field, String text, java.time.temporal.TemporalAccessor parsed) {
         ZoneId zone = parsed.query(java.time.temporal.TemporalQueries.zoneId());
         java.time.ZoneOffset offset = parsed.query(java.time.temporal.TemporalQueries.offset());
-        if (offset == null || zone == null || zone instanceof java.time.ZoneOffset) {
+        if (zone == null || zone instanceof java.time.ZoneOffset) {
             return;
         }
         java.time.LocalDateTime local = java.time.LocalDateTime.from(parsed);
-        if (!zone.getRules().isValidOffset(local, offset)) {
+        if (zone.getRules().getValidOffsets(local).isEmpty()) {
+            // The hour the clocks skip as summer time begins: Java would move it on by the gap, to a time not written.
+            java.time.zone.ZoneOffsetTransition gap = zone.getRules().getTransition(local);
+            throw ApiException.invalidField(field, "'" + Texts.clip(text.strip(), 60) + "': " + local + " does not exist in "
+                    + zone.getId() + " (its clocks go from " + gap.getDateTimeBefore().toLocalTime() + " to "
+                    + gap.getDateTimeAfter().toLocalTime() + " that day): write a time before or after the change");
+        }
+        if (offset != null && !zone.getRules().isValidOffset(local, offset)) {
             throw ApiException.invalidField(field, "'" + Texts.clip(text.strip(), 60) + "': " + offset.getId() + " is not "
                     + zone.getId() + "'s offset at " + local + " (" + String.join(" or ", zone.getRules().getValidOffsets(local)
                     .stream().map(java.time.ZoneOffset::getId).toList()) + "): write the offset or the time zone alone");

@@ -31,7 +31,7 @@ class LaunchTimesTest {
     }
 
     @Test
-    void refusesAnOffsetAndATimeZoneThatDisagreeRatherThanTakeTheOffset() {
+    void refusesAnOffsetAndATimeZoneThatDisagreeAndAnHourTheZoneSkipsRatherThanMoveIt() {
         // Java alone reads this as 05:00 in Amsterdam: a broadcast four hours early.
         assertThatThrownBy(() -> LaunchTimes.at("2026-12-24T09:00:00+05:00[Europe/Amsterdam]", NOW))
                 .isInstanceOf(ApiException.class).hasMessage("at: '2026-12-24T09:00:00+05:00[Europe/Amsterdam]': +05:00 is"
@@ -39,6 +39,10 @@ class LaunchTimesTest {
         assertThatThrownBy(() -> LaunchTimes.notAfter("2027-06-24T12:00:00+01:00[Europe/Amsterdam]",
                 Instant.parse("2027-06-24T08:00:00Z"))).hasMessageStartingWith("notAfter: ").hasMessageContaining("(+02:00)");
         assertThat(LaunchTimes.at("2026-12-24T09:00:00+01:00[Europe/Amsterdam]", NOW)).isEqualTo(Instant.parse("2026-12-24T08:00:00Z"));
+        // The hour the clocks skip as summer time begins: refused, not moved to 03:30.
+        assertThatThrownBy(() -> LaunchTimes.at("2027-03-28T02:30:00[Europe/Amsterdam]", NOW)).hasMessage("at:"
+                + " '2027-03-28T02:30:00[Europe/Amsterdam]': 2027-03-28T02:30 does not exist in Europe/Amsterdam (its clocks"
+                + " go from 02:00 to 03:00 that day): write a time before or after the change");
         // The hour written twice as summer time ends: the offset says which.
         assertThat(LaunchTimes.at("2027-10-31T02:30:00+02:00[Europe/Amsterdam]", NOW)).isEqualTo(Instant.parse("2027-10-31T00:30:00Z"));
         assertThat(LaunchTimes.at("2027-10-31T02:30:00+01:00[Europe/Amsterdam]", NOW)).isEqualTo(Instant.parse("2027-10-31T01:30:00Z"));

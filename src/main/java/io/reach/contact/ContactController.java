@@ -76,8 +76,8 @@ class ContactController {
      * {@link Contacts#export}): for a person's request to see what is kept of them, before an erasure, or to take it
      * elsewhere. An export cut short by a failure is not valid JSON.
      */
-    @ApiResponse(responseCode = "200", description = "{exportedAt, contact, consentWithdrawnInWhatsApp, journeys: [{journey, path, reportRows}],"
-            + " messages: [with their timelines], inboundMessages}")
+    @ApiResponse(responseCode = "200", description = "{exportedAt, contact, consentWithdrawnInWhatsApp,"
+            + " journeys: [{journey, path, reportRows}], messages: [with their timelines], inboundMessages}")
     @Operation(summary = "Everything Reach keeps about a contact: its journeys with their paths and report rows, its"
             + " messages with their timelines, the messages it wrote")
     @GetMapping(path = "/{id}/export", produces = "application/json")

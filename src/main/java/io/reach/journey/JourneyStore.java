@@ -544,7 +544,10 @@ class JourneyStore {
         return statements;
     }
 
-    /** Journeys waiting on these messages' statuses, with the keys they wait for. */
+    /**
+     * Journeys waiting on these messages, for their statuses or for replies to them ({@code kind}), with the keys they
+     * wait for.
+     */
     List<Row> waitingOnMessages(List<UUID> messageIds, String kind) {
         List<Row> waiting = new java.util.ArrayList<>();
         // In chunks: PostgreSQL takes at most 65,535 parameters in a statement.

@@ -64,11 +64,10 @@ final class LaunchTimes {
     }
 
     private static Instant instant(String field, String text) {
-        java.time.temporal.TemporalAccessor parsed;
         try {
-            parsed = FORMAT.parse(text.strip());
+            java.time.temporal.TemporalAccessor parsed = FORMAT.parse(text.strip());
             Instant instant = ZonedDateTime.from(parsed).toInstant();
-            refuseAnOffsetItsZoneDoesNotHave(field, text, parsed);
+            refuseATimeItsZoneDoesNotHave(field, text, parsed);
             return instant;
         } catch (DateTimeException e) {
             throw ApiException.invalidField(field, "'" + Texts.clip(text, 60) + "' is not an instant with its offset or"
@@ -83,7 +82,7 @@ final class LaunchTimes {
      * second, and the launch would begin at 05:00 in Amsterdam for a request that wrote 09:00. An offset that is one of
      * the zone's at that time (the hour written twice as summer time ends) is what tells the two hours apart.
      */
-    private static void refuseAnOffsetItsZoneDoesNotHave(String field, String text, java.time.temporal.TemporalAccessor parsed) {
+    private static void refuseATimeItsZoneDoesNotHave(String field, String text, java.time.temporal.TemporalAccessor parsed) {
         ZoneId zone = parsed.query(java.time.temporal.TemporalQueries.zoneId());
         java.time.ZoneOffset offset = parsed.query(java.time.temporal.TemporalQueries.offset());
         if (zone == null || zone instanceof java.time.ZoneOffset) {

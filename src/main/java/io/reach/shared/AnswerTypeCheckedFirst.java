@@ -42,7 +42,7 @@ class AnswerTypeCheckedFirst implements WebMvcConfigurer {
         }).addPathPatterns("/api/**");
     }
 
-    static boolean takesJson(String accept) {
+    private static boolean takesJson(String accept) {
         List<MediaType> types;
         try {
             types = MediaType.parseMediaTypes(accept);

@@ -11,8 +11,8 @@ import org.springframework.stereotype.Component;
  * A contact's choice in WhatsApp about the business's marketing messages ("Stop promotions", or WhatsApp's setting),
  * which its marketing consent follows: a stop withdraws it, with the contact's queued marketing messages, on every
  * channel (consent is per category in Reach: a promotion's SMS fallback is what the contact asked not to get), and a
- * resume gives back what a stop withdrew (not a consent the business withdrew itself, or never had). Meta says so in its {@code user_preferences} webhook, and in error 131050 on a marketing
- * message it did not deliver.
+ * resume gives back what a stop withdrew (not a consent the business withdrew itself, or never had). Meta says so in
+ * its {@code user_preferences} webhook, and in error 131050 on a marketing message it did not deliver.
  */
 @Component
 class MarketingPreferences {

@@ -118,10 +118,15 @@ final class FlowValidator {
             return problems;
         }
         Map<String, FlowStep> byId = new LinkedHashMap<>();
+        // The ids refused for their form: a start or a branch naming one is told so, not that no such step exists.
+        java.util.Set<String> refusedIds = new java.util.HashSet<>();
         for (int i = 0; i < steps.size(); i++) {
             FlowStep step = steps.get(i);
             if (step == null || step.id() == null || !STEP_ID.matcher(step.id()).matches()) {
                 problems.add(new FlowProblem(step == null ? null : step.id(), "steps[" + i + "]: a step id is 1 to 100 letters, digits, _ or -"));
+                if (step != null && step.id() != null) {
+                    refusedIds.add(step.id());
+                }
                 continue;
             }
             if (byId.putIfAbsent(step.id(), step) != null) {
@@ -131,7 +136,7 @@ final class FlowValidator {
         if (flow.start() == null) {
             problems.add(new FlowProblem(null, "start: a flow needs a start, the id of its first step"));
         } else if (!byId.containsKey(flow.start())) {
-            problems.add(new FlowProblem(flow.start(), "start: '" + flow.start() + "' is not a step of this flow"));
+            problems.add(new FlowProblem(flow.start(), "start: '" + flow.start() + "' " + notAStep(flow.start(), refusedIds)));
         }
         for (FlowStep step : byId.values()) {
             if (step.type() == null || !StepTypes.ALL.contains(step.type())) {
@@ -139,7 +144,7 @@ final class FlowValidator {
                         + String.join(", ", new java.util.TreeSet<>(StepTypes.ALL)) + ")"));
                 continue;
             }
-            checkTargets(step, byId, problems);
+            checkTargets(step, byId, refusedIds, problems);
             checkFields(step, byId, problems);
             checkPlaceholders(step, problems);
         }
@@ -279,7 +284,8 @@ final class FlowValidator {
         return targets;
     }
 
-    private static void checkTargets(FlowStep step, Map<String, FlowStep> byId, List<FlowProblem> problems) {
+    private static void checkTargets(FlowStep step, Map<String, FlowStep> byId, java.util.Set<String> refusedIds,
+                                     List<FlowProblem> problems) {
         boolean branching = StepTypes.BRANCHING.contains(step.type());
         if (step.type().equals(StepTypes.END)) {
             if (step.next() != null || step.branches() != null) {
@@ -301,9 +307,15 @@ final class FlowValidator {
         }
         for (String target : targets(step)) {
             if (target == null || !byId.containsKey(target)) {
-                problems.add(new FlowProblem(step.id(), "dangling target: '" + target + "' is not a step of this flow"));
+                problems.add(new FlowProblem(step.id(), "dangling target: '" + target + "' " + notAStep(target, refusedIds)));
             }
         }
+    }
+
+    /** Why an id names no step: none has it, or the step that has it was refused for its id's form. */
+    private static String notAStep(String id, java.util.Set<String> refusedIds) {
+        return refusedIds.contains(id) ? "names a step whose id is refused (see that step's problem): rename it here too"
+                : "is not a step of this flow";
     }
 
     private void checkFields(FlowStep step, Map<String, FlowStep> byId, List<FlowProblem> problems) {

@@ -266,6 +266,21 @@ class FlowValidatorTest {
     }
 
     @Test
+    void saysThatAStartOrATargetNamesAStepRefusedForItsIdRatherThanNoStep() {
+        List<FlowProblem> problems = check("{\"type\":\"api\"}", "ask me", "{\"id\":\"ask me\",\"type\":\"wait\","
+                + "\"duration\":\"PT1M\",\"next\":\"done!\"},{\"id\":\"a\",\"type\":\"wait\",\"duration\":\"PT1M\","
+                + "\"next\":\"done!\"},{\"id\":\"done!\",\"type\":\"end\"}");
+
+        assertThat(problems).extracting(FlowProblem::message).as(problems.toString()).containsExactlyInAnyOrder(
+                "steps[0]: a step id is 1 to 100 letters, digits, _ or -",
+                "steps[2]: a step id is 1 to 100 letters, digits, _ or -",
+                "start: 'ask me' names a step whose id is refused (see that step's problem): rename it here too",
+                "dangling target: 'done!' names a step whose id is refused (see that step's problem): rename it here too");
+        assertThat(check("{\"id\":\"a\",\"type\":\"wait\",\"duration\":\"PT1M\",\"next\":\"nowhere\"},"
+                + "{\"id\":\"e\",\"type\":\"end\"}").toString()).contains("'nowhere' is not a step of this flow");
+    }
+
+    @Test
     void namesAReplyBranchLongerThanAPayloadCanBe() {
         String key = "Y".repeat(1001);
         assertOnlyProblem(check("{\"type\":\"api\"}", "r", "{\"id\":\"r\",\"type\":\"wait_for_reply\",\"branches\":{\"" + key + "\":\"e\",\"YES\":\"e\"}},"

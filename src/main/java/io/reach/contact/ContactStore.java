@@ -333,8 +333,7 @@ class ContactStore {
     Map<UUID, Contact> withoutDetails(java.util.Collection<UUID> ids) {
         Map<UUID, Contact> found = new java.util.HashMap<>();
         List<UUID> all = List.copyOf(new java.util.LinkedHashSet<>(ids));
-        for (int from = 0; from < all.size(); from += 1000) {
-            List<UUID> chunk = all.subList(from, Math.min(all.size(), from + 1000));
+        for (List<UUID> chunk : io.reach.shared.SqlLists.inChunks(all)) {
             jdbc.sql("SELECT " + COLUMNS + " FROM contacts WHERE id IN (" + io.reach.shared.SqlLists.placeholders(chunk.size())
                             + ") AND erased_at IS NULL")
                     .params(List.copyOf(chunk)).query(this::row).list().forEach(contact -> found.put(contact.id(), contact));
@@ -346,8 +345,7 @@ class ContactStore {
     java.util.Set<UUID> withoutConsent(java.util.Collection<UUID> ids, io.reach.shared.MessageCategory category) {
         java.util.Set<UUID> without = new java.util.HashSet<>();
         List<UUID> all = List.copyOf(new java.util.LinkedHashSet<>(ids));
-        for (int from = 0; from < all.size(); from += 1000) {
-            List<UUID> chunk = all.subList(from, Math.min(all.size(), from + 1000));
+        for (List<UUID> chunk : io.reach.shared.SqlLists.inChunks(all)) {
             without.addAll(jdbc.sql("SELECT id FROM contacts WHERE id IN (" + io.reach.shared.SqlLists.placeholders(chunk.size())
                             + ") AND consent_" + category.wireName() + " = FALSE")
                     .params(List.copyOf(chunk)).query(UUID.class).list());

@@ -550,13 +550,11 @@ class JourneyStore {
      */
     List<Row> waitingOnMessages(List<UUID> messageIds, String kind) {
         List<Row> waiting = new java.util.ArrayList<>();
-        // In chunks: PostgreSQL takes at most 65,535 parameters in a statement.
-        for (int from = 0; from < messageIds.size(); from += 1000) {
-            List<Object> params = new java.util.ArrayList<>(messageIds.subList(from, Math.min(messageIds.size(), from + 1000)));
-            int count = params.size();
+        for (List<UUID> chunk : SqlLists.inChunks(messageIds)) {
+            List<Object> params = new java.util.ArrayList<>(chunk);
             params.add(kind);
             waiting.addAll(jdbc.sql("SELECT " + COLUMNS + " FROM journeys WHERE waiting_message_id IN ("
-                            + SqlLists.placeholders(count) + ") AND state = 'WAITING' AND waiting_kind = ? AND decision IS NULL")
+                            + SqlLists.placeholders(chunk.size()) + ") AND state = 'WAITING' AND waiting_kind = ? AND decision IS NULL")
                     .params(params).query(this::row).list());
         }
         return waiting;

@@ -499,17 +499,14 @@ public class Messages {
     public List<UUID> withdraw(java.util.Collection<UUID> messageIds, String reason) {
         // In chunks, in id order (the order their rows are locked in): a template Meta paused during a broadcast has
         // every message it still queues withdrawn, and PostgreSQL takes at most 65,535 parameters in a statement.
-        List<UUID> ids = messageIds.stream().distinct().sorted().toList();
         List<UUID> withdrawn = new java.util.ArrayList<>();
-        for (int from = 0; from < ids.size(); from += WITHDRAWN_AT_ONCE) {
-            withdrawn.addAll(withdrawChunk(ids.subList(from, Math.min(ids.size(), from + WITHDRAWN_AT_ONCE)), reason));
+        for (List<UUID> chunk : SqlLists.inChunks(messageIds.stream().distinct().sorted().toList())) {
+            withdrawn.addAll(withdrawChunk(chunk, reason));
         }
         return withdrawn;
     }
 
-    /** Messages withdrawn in one statement (and published as one event). */
-    private static final int WITHDRAWN_AT_ONCE = 1000;
-
+    /** Withdraws messages in one statement, published as one event. */
     private List<UUID> withdrawChunk(List<UUID> messageIds, String reason) {
         Instant now = clock.instant();
         List<Object> params = new java.util.ArrayList<>(messageIds);
@@ -632,8 +629,7 @@ public class Messages {
      * that a contact who withdraws consent to that category has them withdrawn.
      */
     public void recategorizeQueued(List<UUID> messageIds, io.reach.shared.MessageCategory category) {
-        for (int from = 0; from < messageIds.size(); from += 1000) {
-            List<UUID> batch = messageIds.subList(from, Math.min(messageIds.size(), from + 1000));
+        for (List<UUID> batch : SqlLists.inChunks(messageIds)) {
             jdbc.sql("UPDATE messages SET category = ? WHERE status = 'QUEUED' AND id IN (" + SqlLists.placeholders(batch.size()) + ")")
                     .params(SqlLists.valueThen(category.name(), batch)).update();
         }

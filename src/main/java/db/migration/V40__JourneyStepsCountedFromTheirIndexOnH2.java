@@ -1,5 +1,6 @@
 package db.migration;
 
+import io.reach.shared.Dialect;
 import java.sql.Statement;
 import org.flywaydb.core.api.migration.BaseJavaMigration;
 import org.flywaydb.core.api.migration.Context;
@@ -21,7 +22,7 @@ public class V40__JourneyStepsCountedFromTheirIndexOnH2 extends BaseJavaMigratio
 
     @Override
     public void migrate(Context context) throws Exception {
-        if (io.reach.shared.Dialect.of(context.getConnection()) != io.reach.shared.Dialect.H2) {
+        if (Dialect.of(context.getConnection()) != Dialect.H2) {
             return;
         }
         try (Statement statement = context.getConnection().createStatement()) {

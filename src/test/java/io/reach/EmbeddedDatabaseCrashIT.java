@@ -8,6 +8,7 @@ import io.reach.support.ReachCommand;
 import io.reach.support.ReachIntegrationTest;
 import io.reach.support.ReachNode;
 import io.reach.support.TestDatabase;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,8 +16,13 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -66,8 +72,8 @@ class EmbeddedDatabaseCrashIT {
                 .isEqualTo(201);
         // Calls keep coming, and their callbacks with them, while Reach is asked to stop (SIGTERM, as Ctrl-C or a
         // service manager does).
-        java.util.concurrent.ExecutorService load = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
-        java.util.concurrent.atomic.AtomicInteger placed = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutorService load = Executors.newVirtualThreadPerTaskExecutor();
+        AtomicInteger placed = new AtomicInteger();
         for (int i = 0; i < 200; i++) {
             load.submit(() -> {
                 api.post("/api/v1/messages/voice", Map.of("sender", "sandbox-voice", "to", "+31617700001",
@@ -77,7 +83,7 @@ class EmbeddedDatabaseCrashIT {
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> placed.get() >= 50);
         reach.destroy();
-        assertThat(reach.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("Reach stopped").isTrue();
+        assertThat(reach.waitFor(60, TimeUnit.SECONDS)).as("Reach stopped").isTrue();
         load.shutdownNow();
 
         // H2's own shutdown hook closed the database while Reach was still finishing requests and work under way.
@@ -85,8 +91,8 @@ class EmbeddedDatabaseCrashIT {
     }
 
     /** Reach as README's first command starts it (application.yml's database, C1 only), in a process of its own. */
-    private static Process start(Path dataDir, int port, Path log) throws java.io.IOException {
-        return ReachCommand.start(java.util.List.of("-XX:TieredStopAtLevel=1"), Map.of("server.port", String.valueOf(port),
+    private static Process start(Path dataDir, int port, Path log) throws IOException {
+        return ReachCommand.start(List.of("-XX:TieredStopAtLevel=1"), Map.of("server.port", String.valueOf(port),
                 "reach.data-dir", dataDir.toString(), "reach.api.token", ReachIntegrationTest.TOKEN,
                 "reach.sandbox.graph-api-port", "0", "reach.sandbox.smpp.port", "0", "reach.sandbox.twilio.port", "0"), log);
     }

@@ -4,14 +4,20 @@ import io.reach.shared.Ids;
 import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.io.InputStreamReader;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import jakarta.servlet.http.HttpServletRequest;
+import java.util.UUID;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -22,6 +28,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.json.JsonMapper;
 
 /** REST API of contacts: create, read, change, list, CSV import and erasure. */
 @Tag(name = "Contacts", description = "Contacts: phone numbers in E.164, attributes, tags, consent per category, opt-out")
@@ -30,9 +37,9 @@ import org.springframework.web.bind.annotation.RestController;
 class ContactController {
 
     private final Contacts contacts;
-    private final tools.jackson.databind.json.JsonMapper json;
+    private final JsonMapper json;
 
-    ContactController(Contacts contacts, tools.jackson.databind.json.JsonMapper json) {
+    ContactController(Contacts contacts, JsonMapper json) {
         this.contacts = contacts;
         this.json = json;
     }
@@ -81,8 +88,8 @@ class ContactController {
     @Operation(summary = "Everything Reach keeps about a contact: its journeys with their paths and report rows, its"
             + " messages with their timelines, the messages it wrote")
     @GetMapping(path = "/{id}/export", produces = "application/json")
-    void export(@PathVariable String id, jakarta.servlet.http.HttpServletResponse response) throws IOException {
-        java.util.UUID contactId = contacts.idOf("id", id);
+    void export(@PathVariable String id, HttpServletResponse response) throws IOException {
+        UUID contactId = contacts.idOf("id", id);
         JsonExport[] written = new JsonExport[1];
         contacts.export(contactId, (contact, at) -> {
             response.setContentType("application/json");
@@ -90,7 +97,7 @@ class ContactController {
             try {
                 written[0] = new JsonExport(json.createGenerator(response.getOutputStream()), contact, at);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
             return written[0];
         });
@@ -102,7 +109,7 @@ class ContactController {
      * with a tag ({@code ?tag=}); a full page links the next one ({@code after=} the last contact's id).
      */
     @ApiResponse(responseCode = "200", description = "a page of contacts",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+            headers = @Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "Contacts in the order they were created, the one with a phone number, or those with a tag")
     @GetMapping
     ResponseEntity<List<Contact>> list(@Parameter(description = "the contact with this number, written any way (one"
@@ -134,9 +141,9 @@ class ContactController {
     ContactImportReport importCsv(HttpServletRequest request) throws IOException {
         // From the header (the request's own encoding is forced to UTF-8 by Spring Boot's filter); one Java does not
         // know was answered 415 before this, as the endpoint's media types were matched.
-        java.nio.charset.Charset declared = request.getContentType() == null ? null
-                : org.springframework.http.MediaType.parseMediaType(request.getContentType()).getCharset();
-        java.nio.charset.Charset charset = declared == null ? StandardCharsets.UTF_8 : declared;
+        Charset declared = request.getContentType() == null ? null
+                : MediaType.parseMediaType(request.getContentType()).getCharset();
+        Charset charset = declared == null ? StandardCharsets.UTF_8 : declared;
         try (InputStreamReader reader = new InputStreamReader(request.getInputStream(), charset)) {
             return contacts.importCsv(reader, charset);
         }

@@ -3,13 +3,19 @@ package io.reach.contact;
 import io.reach.shared.ApiException;
 import io.reach.shared.FieldProblem;
 import io.reach.shared.MessageCategory;
+import io.reach.shared.PassingFailures;
 import java.io.BufferedReader;
+import java.io.FilterReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -18,9 +24,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apache.commons.csv.CSVException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -33,11 +42,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 class ContactCsvImport {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ContactCsvImport.class);
+    private static final Logger log = LoggerFactory.getLogger(ContactCsvImport.class);
 
     static final int CHUNK = 500;
     // How long a chunk is tried again after failures that pass before the import fails (the lines before it stay).
-    private static final java.time.Duration CHUNK_PATIENCE = java.time.Duration.ofSeconds(10);
+    private static final Duration CHUNK_PATIENCE = Duration.ofSeconds(10);
 
     /** A long import logs how far it got every so many lines (a million take a minute or more). */
     private static final int LOG_EVERY = 100_000;
@@ -60,11 +69,11 @@ class ContactCsvImport {
     /** What a value holding a byte its character set does not have is refused with. */
     private final String undecodable;
 
-    ContactCsvImport(Contacts contacts, ContactStore store, TransactionTemplate transactions, java.nio.charset.Charset charset) {
+    ContactCsvImport(Contacts contacts, ContactStore store, TransactionTemplate transactions, Charset charset) {
         this.contacts = contacts;
         this.store = store;
         this.transactions = transactions;
-        this.undecodable = charset.equals(java.nio.charset.StandardCharsets.UTF_8) ? NOT_UTF_8_PROBLEM
+        this.undecodable = charset.equals(StandardCharsets.UTF_8) ? NOT_UTF_8_PROBLEM
                 : "is not " + charset.name() + " text, as the Content-Type says the file is: save the file as CSV UTF-8";
     }
 
@@ -116,7 +125,7 @@ class ContactCsvImport {
                 log.info("Imported contacts: {} lines, {} created, {} updated, {} unchanged, {} refused", lines, created,
                         updated, unchanged, failed);
             }
-        } catch (org.apache.commons.csv.CSVException malformedHeader) {
+        } catch (CSVException malformedHeader) {
             throw ApiException.badRequest("invalid_csv", "The CSV header is not usable, nothing was imported: malformed CSV: "
                     + malformedHeader.getMessage(), List.of());
         } catch (IOException e) {
@@ -309,7 +318,7 @@ class ContactCsvImport {
         // A chunk is written whole or not at all, so it can be written again, and counted again: after another import
         // created one of its phones meanwhile, and after a failure that passes (a deadlock with other work on its
         // contacts, such as their replies coming in, a connection lost), rather than failing the import half-way.
-        io.reach.shared.PassingFailures.retry(() -> {
+        PassingFailures.retry(() -> {
             try {
                 countFrom(before);
                 transactions.executeWithoutResult(tx -> upsertInLockOrder(chunk));
@@ -333,7 +342,7 @@ class ContactCsvImport {
      * of one phone keep their order.
      */
     private void upsertInLockOrder(List<ValidLine> chunk) {
-        List<ValidLine> byPhone = chunk.stream().sorted(java.util.Comparator.comparing(ValidLine::phone)).toList();
+        List<ValidLine> byPhone = chunk.stream().sorted(Comparator.comparing(ValidLine::phone)).toList();
         store.lockByPhones(byPhone.stream().map(ValidLine::phone).distinct().toList());
         byPhone.forEach(this::upsert);
     }
@@ -391,7 +400,7 @@ class ContactCsvImport {
      * The text the parser reads, counted from the end of the last record: one that grows past {@code maxChars}
      * (a quote left open) fails the read.
      */
-    static final class RecordBound extends java.io.FilterReader {
+    static final class RecordBound extends FilterReader {
 
         private final int maxChars;
         private long sinceRecord;

@@ -1,6 +1,7 @@
 package io.reach.contact;
 
 import java.util.List;
+import java.util.Optional;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -26,7 +27,7 @@ public record ContactSettings(String defaultRegion, List<String> optOutKeywords,
     }
 
     /** What Reach answers a keyword that opted a contact out ({@code optedOut}) or back in; empty: nothing. */
-    public java.util.Optional<String> replyTo(boolean optedOut) {
-        return java.util.Optional.ofNullable(optedOut ? optOutReply : optInReply);
+    public Optional<String> replyTo(boolean optedOut) {
+        return Optional.ofNullable(optedOut ? optOutReply : optInReply);
     }
 }

@@ -1,10 +1,20 @@
 package io.reach.contact;
 
+import io.reach.shared.MessageCategory;
+import io.reach.shared.SqlLists;
 import io.reach.shared.Times;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,7 +45,7 @@ class ContactStore {
 
     /** The contact with its attributes and tags, in one round trip: the engine loads a contact for most steps. */
     Optional<Contact> find(UUID id) {
-        List<Contact> found = new java.util.ArrayList<>(1);
+        List<Contact> found = new ArrayList<>(1);
         Map<String, String> attributes = new TreeMap<>();
         Set<String> tags = new TreeSet<>();
         jdbc.sql("SELECT " + COLUMNS + ", d.kind, d.name, d.detail_value FROM contacts LEFT JOIN ("
@@ -79,8 +89,8 @@ class ContactStore {
      */
     List<Contact> list(String tag, Contact after, int limit, int offset) {
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM contacts c WHERE created_at >= ? AND erased_at IS NULL");
-        List<Object> params = new java.util.ArrayList<>();
-        params.add(Times.utc(after == null ? java.time.Instant.EPOCH : after.createdAt()));
+        List<Object> params = new ArrayList<>();
+        params.add(Times.utc(after == null ? Instant.EPOCH : after.createdAt()));
         if (after != null) {
             sql.append(" AND (created_at > ? OR id > ?)");
             params.add(Times.utc(after.createdAt()));
@@ -101,9 +111,9 @@ class ContactStore {
      * launch's journeys reference contacts in (their foreign keys lock them too), so that the two cannot wait on each
      * other in a circle, nor two imports naming the same contacts in different orders.
      */
-    void lockByPhones(java.util.Collection<String> phones) {
+    void lockByPhones(Collection<String> phones) {
         if (!phones.isEmpty()) {
-            jdbc.sql("SELECT id FROM contacts WHERE phone IN (" + io.reach.shared.SqlLists.placeholders(phones.size())
+            jdbc.sql("SELECT id FROM contacts WHERE phone IN (" + SqlLists.placeholders(phones.size())
                     + ") ORDER BY id FOR UPDATE").params(new ArrayList<Object>(phones)).query(UUID.class).list();
         }
     }
@@ -150,7 +160,7 @@ class ContactStore {
         List<String> excluded = filter.excludeTags() == null ? List.of() : filter.excludeTags();
         if (!excluded.isEmpty()) {
             sql.append(" AND NOT EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND t.tag IN (")
-                    .append(io.reach.shared.SqlLists.placeholders(excluded.size())).append("))");
+                    .append(SqlLists.placeholders(excluded.size())).append("))");
             params.addAll(excluded);
         }
         for (Map.Entry<String, String> attribute : (filter.attributes() == null ? Map.<String, String>of()
@@ -263,9 +273,9 @@ class ContactStore {
      */
     static String numberHash(String e164) {
         try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(e164.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(e164.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java has SHA-256", e);
         }
     }
@@ -283,8 +293,8 @@ class ContactStore {
 
     void markNotOnWhatsApp(List<UUID> ids, Instant at) {
         jdbc.sql("UPDATE contacts SET not_on_whatsapp = TRUE, updated_at = ? WHERE id IN ("
-                        + io.reach.shared.SqlLists.placeholders(ids.size()) + ") AND not_on_whatsapp = FALSE")
-                .params(io.reach.shared.SqlLists.valueThen(Times.utc(at), ids)).update();
+                        + SqlLists.placeholders(ids.size()) + ") AND not_on_whatsapp = FALSE")
+                .params(SqlLists.valueThen(Times.utc(at), ids)).update();
     }
 
     private void writeDetails(Contact contact) {
@@ -330,11 +340,11 @@ class ContactStore {
     }
 
     /** These contacts that exist and were not erased, without attributes and tags (a thousand read at a time). */
-    Map<UUID, Contact> withoutDetails(java.util.Collection<UUID> ids) {
-        Map<UUID, Contact> found = new java.util.HashMap<>();
-        List<UUID> all = List.copyOf(new java.util.LinkedHashSet<>(ids));
-        for (List<UUID> chunk : io.reach.shared.SqlLists.inChunks(all)) {
-            jdbc.sql("SELECT " + COLUMNS + " FROM contacts WHERE id IN (" + io.reach.shared.SqlLists.placeholders(chunk.size())
+    Map<UUID, Contact> withoutDetails(Collection<UUID> ids) {
+        Map<UUID, Contact> found = new HashMap<>();
+        List<UUID> all = List.copyOf(new LinkedHashSet<>(ids));
+        for (List<UUID> chunk : SqlLists.inChunks(all)) {
+            jdbc.sql("SELECT " + COLUMNS + " FROM contacts WHERE id IN (" + SqlLists.placeholders(chunk.size())
                             + ") AND erased_at IS NULL")
                     .params(List.copyOf(chunk)).query(this::row).list().forEach(contact -> found.put(contact.id(), contact));
         }
@@ -342,11 +352,11 @@ class ContactStore {
     }
 
     /** Of these contacts, those who have not agreed to messages of the category (a thousand read at a time). */
-    java.util.Set<UUID> withoutConsent(java.util.Collection<UUID> ids, io.reach.shared.MessageCategory category) {
-        java.util.Set<UUID> without = new java.util.HashSet<>();
-        List<UUID> all = List.copyOf(new java.util.LinkedHashSet<>(ids));
-        for (List<UUID> chunk : io.reach.shared.SqlLists.inChunks(all)) {
-            without.addAll(jdbc.sql("SELECT id FROM contacts WHERE id IN (" + io.reach.shared.SqlLists.placeholders(chunk.size())
+    Set<UUID> withoutConsent(Collection<UUID> ids, MessageCategory category) {
+        Set<UUID> without = new HashSet<>();
+        List<UUID> all = List.copyOf(new LinkedHashSet<>(ids));
+        for (List<UUID> chunk : SqlLists.inChunks(all)) {
+            without.addAll(jdbc.sql("SELECT id FROM contacts WHERE id IN (" + SqlLists.placeholders(chunk.size())
                             + ") AND consent_" + category.wireName() + " = FALSE")
                     .params(List.copyOf(chunk)).query(UUID.class).list());
         }

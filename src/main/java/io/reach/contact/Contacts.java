@@ -4,20 +4,35 @@ import io.reach.shared.ApiException;
 import io.reach.shared.FieldProblem;
 import io.reach.shared.Ids;
 import io.reach.shared.MessageCategory;
+import io.reach.shared.PassingFailures;
 import java.io.Reader;
+import java.nio.charset.Charset;
 import java.time.Clock;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -26,7 +41,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class Contacts {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Contacts.class);
+    private static final Logger log = LoggerFactory.getLogger(Contacts.class);
 
     static final Pattern ATTRIBUTE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,99}");
     static final int MAX_VALUE_LENGTH = 4000;
@@ -39,13 +54,13 @@ public class Contacts {
     private final PhoneNumbers phoneNumbers;
     private final Clock clock;
     private final TransactionTemplate transactions;
-    private final org.springframework.context.ApplicationEventPublisher events;
+    private final ApplicationEventPublisher events;
     private final OptOutKeywords keywords;
-    private final org.springframework.beans.factory.ObjectProvider<PersonalData> personalData;
+    private final ObjectProvider<PersonalData> personalData;
 
     Contacts(ContactStore store, ContactSettings settings, Clock clock, TransactionTemplate transactions,
-             org.springframework.context.ApplicationEventPublisher events,
-             org.springframework.beans.factory.ObjectProvider<PersonalData> personalData) {
+             ApplicationEventPublisher events,
+             ObjectProvider<PersonalData> personalData) {
         this.store = store;
         this.phoneNumbers = new PhoneNumbers(settings.defaultRegion());
         this.clock = clock;
@@ -67,13 +82,13 @@ public class Contacts {
      * These contacts as they are now, without their attributes and tags, by id: one unknown or erased is not in the
      * map.
      */
-    public Map<UUID, Contact> withoutDetails(java.util.Collection<UUID> ids) {
+    public Map<UUID, Contact> withoutDetails(Collection<UUID> ids) {
         return ids.isEmpty() ? Map.of() : store.withoutDetails(ids);
     }
 
     /** Of these contacts, those who have not agreed to messages of the category. */
-    public java.util.Set<UUID> withoutConsent(java.util.Collection<UUID> ids, io.reach.shared.MessageCategory category) {
-        return ids.isEmpty() ? java.util.Set.of() : store.withoutConsent(ids, category);
+    public Set<UUID> withoutConsent(Collection<UUID> ids, MessageCategory category) {
+        return ids.isEmpty() ? Set.of() : store.withoutConsent(ids, category);
     }
 
     public Contact get(UUID id) {
@@ -96,10 +111,10 @@ public class Contacts {
      * had (its number's hash is kept for that, as a suppression list keeps it). All in one transaction.
      */
     public ContactErasure erase(UUID id) {
-        ContactErasure erasure = io.reach.shared.PassingFailures.retry(() -> transactions.execute(tx -> {
+        ContactErasure erasure = PassingFailures.retry(() -> transactions.execute(tx -> {
             Contact contact = get(id);
             // The other features first: a journey's turn locks its journey, then its contact, and so does this.
-            Map<String, Integer> erased = new java.util.LinkedHashMap<>();
+            Map<String, Integer> erased = new LinkedHashMap<>();
             personalData.orderedStream().forEach(holder -> holder.erase(id, contact.phone())
                     .forEach((kind, count) -> erased.merge(kind, count, Integer::sum)));
             Instant now = clock.instant();
@@ -122,7 +137,7 @@ public class Contacts {
      * contact that is not there, or was erased, is a 404 before anything is written): each feature's sections
      * ({@link PersonalData#export}), read a page at a time, for a person's request to see what is kept of them.
      */
-    public void export(UUID id, java.util.function.BiFunction<Contact, Instant, PersonalData.Export> start) {
+    public void export(UUID id, BiFunction<Contact, Instant, PersonalData.Export> start) {
         Contact contact = get(id);
         PersonalData.Export export = start.apply(contact, clock.instant());
         export.section("consentWithdrawnInWhatsApp");
@@ -134,7 +149,7 @@ public class Contacts {
     record WithdrawnInWhatsApp(MessageCategory category, Instant at) {}
 
     /** How long an erasure is tried again after a deadlock with work on the same contact (which passes). */
-    private static final java.time.Duration ERASURE_PATIENCE = java.time.Duration.ofSeconds(10);
+    private static final Duration ERASURE_PATIENCE = Duration.ofSeconds(10);
 
     /**
      * The contact {@code idOrPhone} names in a path: its id, or its phone number (as {@code ?phone=} takes it: E.164,
@@ -201,7 +216,7 @@ public class Contacts {
                 store.insert(draft);
                 return draft;
             });
-        } catch (org.springframework.dao.DuplicateKeyException createdMeanwhile) {
+        } catch (DuplicateKeyException createdMeanwhile) {
             // Another request created a contact with this phone between the check and the insert.
             throw phoneTaken(draft.phone());
         }
@@ -341,7 +356,7 @@ public class Contacts {
     }
 
     /** {@link #markNotOnWhatsApp(UUID)} for several contacts in one statement. */
-    public void markNotOnWhatsApp(java.util.Collection<UUID> ids) {
+    public void markNotOnWhatsApp(Collection<UUID> ids) {
         if (!ids.isEmpty()) {
             store.markNotOnWhatsApp(ids.stream().distinct().toList(), clock.instant());
         }
@@ -384,7 +399,7 @@ public class Contacts {
      * Imports a CSV document read in {@code charset}: valid lines are upserted by phone, every bad line is reported and
      * skipped.
      */
-    public ContactImportReport importCsv(Reader csv, java.nio.charset.Charset charset) {
+    public ContactImportReport importCsv(Reader csv, Charset charset) {
         return new ContactCsvImport(this, store, transactions, charset).run(csv);
     }
 
@@ -411,7 +426,7 @@ public class Contacts {
         if (after.optedOut() && !before.optedOut()) {
             events.publishEvent(new ContactOptedOut(after.id(), after.optedOutAt()));
         }
-        Set<MessageCategory> withdrawn = java.util.EnumSet.noneOf(MessageCategory.class);
+        Set<MessageCategory> withdrawn = EnumSet.noneOf(MessageCategory.class);
         for (MessageCategory category : MessageCategory.values()) {
             if (before.consent().allows(category) && !after.consent().allows(category)) {
                 withdrawn.add(category);
@@ -461,8 +476,8 @@ public class Contacts {
                 return Optional.of(WhatsAppMarketingChoice.NOT_GIVEN_BY_WHATSAPP);
             }
             // A request's consent is the whole of it: every other category as it is.
-            Map<String, Boolean> changed = java.util.Arrays.stream(MessageCategory.values()).collect(
-                    java.util.stream.Collectors.toMap(MessageCategory::wireName,
+            Map<String, Boolean> changed = Arrays.stream(MessageCategory.values()).collect(
+                    Collectors.toMap(MessageCategory::wireName,
                             category -> category == MessageCategory.MARKETING ? resumed : consent.allows(category)));
             update(id, new ContactRequest(null, null, null, changed, null, null));
             if (!resumed) {
@@ -482,7 +497,7 @@ public class Contacts {
     static boolean sameContent(Contact a, Contact b) {
         return a.phone().equals(b.phone()) && a.attributes().equals(b.attributes()) && a.tags().equals(b.tags())
                 && a.consent().equals(b.consent()) && a.optedOut() == b.optedOut()
-                && java.util.Objects.equals(a.timeZone(), b.timeZone());
+                && Objects.equals(a.timeZone(), b.timeZone());
     }
 
     /**
@@ -497,7 +512,7 @@ public class Contacts {
             return contact;
         }
         String timeZone = contact.timeZone();
-        if (java.util.Objects.equals(timeZone, PhoneNumbers.timeZoneOf(contact.phone()).orElse(null))) {
+        if (Objects.equals(timeZone, PhoneNumbers.timeZoneOf(contact.phone()).orElse(null))) {
             timeZone = PhoneNumbers.timeZoneOf(phone).orElse(null);
         }
         return new Contact(contact.id(), phone, contact.attributes(), contact.tags(), contact.consent(),

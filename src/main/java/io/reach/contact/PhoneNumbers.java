@@ -5,6 +5,8 @@ import com.google.i18n.phonenumbers.PhoneNumberToTimeZonesMapper;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import io.reach.shared.ApiException;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -68,10 +70,10 @@ public final class PhoneNumbers {
         if (zones.isEmpty()) {
             return Optional.empty();
         }
-        java.time.Instant winter = java.time.Instant.parse("2025-01-15T12:00:00Z");
-        java.time.Instant summer = java.time.Instant.parse("2025-07-15T12:00:00Z");
-        java.time.ZoneId first = java.time.ZoneId.of(zones.getFirst());
-        boolean sameTime = zones.stream().map(java.time.ZoneId::of).allMatch(z ->
+        Instant winter = Instant.parse("2025-01-15T12:00:00Z");
+        Instant summer = Instant.parse("2025-07-15T12:00:00Z");
+        ZoneId first = ZoneId.of(zones.getFirst());
+        boolean sameTime = zones.stream().map(ZoneId::of).allMatch(z ->
                 z.getRules().getOffset(winter).equals(first.getRules().getOffset(winter))
                         && z.getRules().getOffset(summer).equals(first.getRules().getOffset(summer)));
         // Among equivalent zones the last in alphabetical order is taken, so that the choice is stable.
@@ -87,7 +89,7 @@ public final class PhoneNumbers {
         try {
             return TIME_ZONES.getTimeZonesForNumber(UTIL.parse(e164, "ZZ")).stream()
                     .filter(z -> !z.equals(PhoneNumberToTimeZonesMapper.getUnknownTimeZone()))
-                    .filter(z -> java.time.ZoneId.getAvailableZoneIds().contains(z))
+                    .filter(z -> ZoneId.getAvailableZoneIds().contains(z))
                     .sorted().toList();
         } catch (NumberParseException e) {
             return List.of();

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -85,14 +86,14 @@ class FlowController {
     }
 
     @Operation(summary = "Discard the draft: the version published last is the flow's newest again")
-    @org.springframework.web.bind.annotation.DeleteMapping("/api/v1/flows/{id}/draft")
+    @DeleteMapping("/api/v1/flows/{id}/draft")
     FlowVersion discardDraft(@PathVariable String id) {
         return flows.discardDraft(flows.idOf(id));
     }
 
     @ApiResponse(responseCode = "204", description = "deleted: the flow had drafts only")
     @Operation(summary = "Delete a flow that was never published (one that was is stopped instead)")
-    @org.springframework.web.bind.annotation.DeleteMapping("/api/v1/flows/{id}")
+    @DeleteMapping("/api/v1/flows/{id}")
     ResponseEntity<Void> delete(@PathVariable String id) {
         flows.delete(flows.idOf(id));
         return ResponseEntity.noContent().build();

@@ -1,6 +1,7 @@
 package io.reach.flow;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,7 +13,7 @@ import java.util.Optional;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FlowDocument(
         // The JSON Schema an editor checks the document against as it is written (docs/flow.schema.json): kept, not read.
-        @com.fasterxml.jackson.annotation.JsonProperty("$schema") String schema,
+        @JsonProperty("$schema") String schema,
         String name,
         String description,
         Entry entry,

@@ -7,6 +7,7 @@ import io.reach.template.TemplateUsers;
 import io.reach.template.Templates;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -49,7 +50,7 @@ class FlowTemplateUsers implements TemplateUsers {
     }
 
     /** Each send_whatsapp step of a published version that sends the template, with the version's name for a person. */
-    private void forEachSend(String name, String language, java.util.function.BiConsumer<String, FlowStep> send) {
+    private void forEachSend(String name, String language, BiConsumer<String, FlowStep> send) {
         // The name in the text picks the few documents worth reading; the steps say whether one sends it.
         jdbc.sql("SELECT f.name, v.version, v.document FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                         + " WHERE v.status = ? AND v.document LIKE ? ORDER BY f.name, v.version")

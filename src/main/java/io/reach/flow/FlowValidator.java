@@ -1,20 +1,29 @@
 package io.reach.flow;
 
+import io.reach.contact.Contacts;
 import io.reach.shared.MessageCategory;
+import io.reach.template.Template;
 import io.reach.template.TemplateParameters;
+import io.reach.template.TemplateValues;
+import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -47,7 +56,7 @@ final class FlowValidator {
          * The template its sender (a name or id) sends, as registered (its status, category and buttons); empty when
          * none is.
          */
-        default Optional<io.reach.template.Template> template(String sender, String name, String language) {
+        default Optional<Template> template(String sender, String name, String language) {
             return Optional.empty();
         }
 
@@ -65,7 +74,7 @@ final class FlowValidator {
     private final FetchHosts fetchHosts;
     private final FlowWarnings warnings;
 
-    private static final java.util.regex.Pattern HEADER_NAME = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Set<String> SET_BY_THE_CLIENT = Set.of("host", "content-length", "connection", "expect", "upgrade");
 
     /**
@@ -119,7 +128,7 @@ final class FlowValidator {
         }
         Map<String, FlowStep> byId = new LinkedHashMap<>();
         // The ids refused for their form: a start or a branch naming one is told so, not that no such step exists.
-        java.util.Set<String> refusedIds = new java.util.HashSet<>();
+        Set<String> refusedIds = new HashSet<>();
         for (int i = 0; i < steps.size(); i++) {
             FlowStep step = steps.get(i);
             if (step == null || step.id() == null || !STEP_ID.matcher(step.id()).matches()) {
@@ -141,7 +150,7 @@ final class FlowValidator {
         for (FlowStep step : byId.values()) {
             if (step.type() == null || !StepTypes.ALL.contains(step.type())) {
                 problems.add(new FlowProblem(step.id(), "unknown step type '" + step.type() + "' (known: "
-                        + String.join(", ", new java.util.TreeSet<>(StepTypes.ALL)) + ")"));
+                        + String.join(", ", new TreeSet<>(StepTypes.ALL)) + ")"));
                 continue;
             }
             checkTargets(step, byId, refusedIds, problems);
@@ -166,7 +175,7 @@ final class FlowValidator {
                     + " events (leave it out for none)"));
             return;
         }
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (int i = 0; i < flow.exitOn().size(); i++) {
             String event = flow.exitOn().get(i);
             if (event == null || !event.matches(FlowDocument.EVENT_NAME)) {
@@ -201,9 +210,9 @@ final class FlowValidator {
                     checkAudienceTags(entry.audience().excludeTags(), "entry.audience.excludeTags", problems);
                     // Compared as contacts' tags are kept: trimmed.
                     List<String> tags = entry.audience().tags() == null ? List.of() : entry.audience().tags().stream()
-                            .filter(java.util.Objects::nonNull).map(String::trim).toList();
+                            .filter(Objects::nonNull).map(String::trim).toList();
                     if (entry.audience().excludeTags() != null) {
-                        entry.audience().excludeTags().stream().filter(java.util.Objects::nonNull).map(String::trim)
+                        entry.audience().excludeTags().stream().filter(Objects::nonNull).map(String::trim)
                                 .filter(tags::contains).distinct().forEach(tag ->
                                 problems.add(new FlowProblem(null, "entry.audience.excludeTags: '" + tag + "' is among the"
                                         + " tags too, so the audience would take nobody")));
@@ -227,7 +236,7 @@ final class FlowValidator {
     }
 
     /** Names each null value of a template's values, by index or by name. */
-    private static void refuseNulls(io.reach.template.TemplateValues values, String step, String field,
+    private static void refuseNulls(TemplateValues values, String step, String field,
                                     List<FlowProblem> problems) {
         if (values != null) {
             List<String> fields = values.fields(field);
@@ -254,7 +263,7 @@ final class FlowValidator {
     private static void checkAudienceTags(List<String> tags, String field, List<FlowProblem> problems) {
         refuseNulls(tags, null, field, problems);
         for (int i = 0; tags != null && i < tags.size(); i++) {
-            String problem = tags.get(i) == null ? null : io.reach.contact.Contacts.tagProblem(tags.get(i));
+            String problem = tags.get(i) == null ? null : Contacts.tagProblem(tags.get(i));
             if (problem != null) {
                 problems.add(new FlowProblem(null, field + "[" + i + "]: " + problem + " (no contact has it)"));
             }
@@ -284,7 +293,7 @@ final class FlowValidator {
         return targets;
     }
 
-    private static void checkTargets(FlowStep step, Map<String, FlowStep> byId, java.util.Set<String> refusedIds,
+    private static void checkTargets(FlowStep step, Map<String, FlowStep> byId, Set<String> refusedIds,
                                      List<FlowProblem> problems) {
         boolean branching = StepTypes.BRANCHING.contains(step.type());
         if (step.type().equals(StepTypes.END)) {
@@ -313,7 +322,7 @@ final class FlowValidator {
     }
 
     /** Why an id names no step: none has it, or the step that has it was refused for its id's form. */
-    private static String notAStep(String id, java.util.Set<String> refusedIds) {
+    private static String notAStep(String id, Set<String> refusedIds) {
         return refusedIds.contains(id) ? "names a step whose id is refused (see that step's problem): rename it here too"
                 : "is not a step of this flow";
     }
@@ -422,7 +431,7 @@ final class FlowValidator {
                     refuseNullValues(request.headers(), id, "request.headers", problems);
                     if (request.headers() != null) {
                         request.headers().keySet().stream().filter(name -> !HEADER_NAME.matcher(name).matches()
-                                        || SET_BY_THE_CLIENT.contains(name.toLowerCase(java.util.Locale.ROOT)))
+                                        || SET_BY_THE_CLIENT.contains(name.toLowerCase(Locale.ROOT)))
                                 .forEach(name -> problems.add(new FlowProblem(id, "request.headers." + name
                                         + ": not a header a fetch can set (Reach sets Host, Content-Length, Connection, Expect and Upgrade itself)")));
                     }
@@ -465,7 +474,7 @@ final class FlowValidator {
             case StepTypes.ADD_TAG, StepTypes.REMOVE_TAG -> {
                 require(step.tag(), id, "tag", problems);
                 // A tag without placeholders is known now: one the contacts would refuse would fail every journey there.
-                String problem = blank(step.tag()) || step.tag().contains("{{") ? null : io.reach.contact.Contacts.tagProblem(step.tag());
+                String problem = blank(step.tag()) || step.tag().contains("{{") ? null : Contacts.tagProblem(step.tag());
                 if (problem != null) {
                     problems.add(new FlowProblem(id, "tag: " + problem));
                 }
@@ -491,7 +500,7 @@ final class FlowValidator {
     /** The fields the step gives, besides its id, type, description and how it goes on. */
     private static List<String> fieldsGiven(FlowStep step) {
         List<String> given = new ArrayList<>();
-        for (java.lang.reflect.RecordComponent field : STEP_FIELDS) {
+        for (RecordComponent field : STEP_FIELDS) {
             if (!EVERY_STEPS_FIELDS.contains(field.getName()) && valueOf(field, step) != null) {
                 given.add(field.getName());
             }
@@ -500,12 +509,12 @@ final class FlowValidator {
     }
 
     /** Every field a step has: one added to {@link FlowStep} is another type's until {@link StepTypes#FIELDS} gives it. */
-    private static final java.lang.reflect.RecordComponent[] STEP_FIELDS = FlowStep.class.getRecordComponents();
+    private static final RecordComponent[] STEP_FIELDS = FlowStep.class.getRecordComponents();
 
     /** The fields any step may give, whatever its type (see {@link StepTypes#FIELDS}). */
     private static final Set<String> EVERY_STEPS_FIELDS = Set.of("id", "type", "next", "branches", "description");
 
-    private static Object valueOf(java.lang.reflect.RecordComponent field, FlowStep step) {
+    private static Object valueOf(RecordComponent field, FlowStep step) {
         try {
             return field.getAccessor().invoke(step);
         } catch (ReflectiveOperationException e) {
@@ -548,7 +557,7 @@ final class FlowValidator {
     }
 
     /** Each of a template's values, under the field it is at. */
-    private static void putEach(Map<String, String> texts, String field, io.reach.template.TemplateValues values) {
+    private static void putEach(Map<String, String> texts, String field, TemplateValues values) {
         List<String> fields = values == null ? List.of() : values.fields(field);
         for (int i = 0; i < fields.size(); i++) {
             texts.put(fields.get(i), values.values().get(i));
@@ -558,7 +567,7 @@ final class FlowValidator {
     private static void checkBranchKeys(FlowStep step, Set<String> allowed, List<FlowProblem> problems) {
         if (step.branches() != null) {
             step.branches().keySet().stream().filter(k -> !allowed.contains(k)).forEach(k -> problems.add(new FlowProblem(step.id(),
-                    "branch '" + k + "' is not one of " + String.join(", ", new java.util.TreeSet<>(allowed)))));
+                    "branch '" + k + "' is not one of " + String.join(", ", new TreeSet<>(allowed)))));
         }
     }
 
@@ -623,8 +632,8 @@ final class FlowValidator {
 
     /** Whether a duration's date part counts months or years (P1M, P1Y2M): ISO-8601, but of no fixed length. */
     private static boolean inMonthsOrYears(String text) {
-        return text != null && java.util.regex.Pattern.matches("(?i)[-+]?P(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T.*)?", text)
-                && text.toUpperCase(java.util.Locale.ROOT).split("T")[0].matches(".*\\d[YM].*");
+        return text != null && Pattern.matches("(?i)[-+]?P(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T.*)?", text)
+                && text.toUpperCase(Locale.ROOT).split("T")[0].matches(".*\\d[YM].*");
     }
 
     private static LocalTime time(String text, String step, String field, List<FlowProblem> problems) {
@@ -645,7 +654,7 @@ final class FlowValidator {
     /** The steps a walk from {@code start} reaches without entering {@code avoided} (null: any step may be entered). */
     private static Set<String> reachedFrom(String start, Map<String, FlowStep> byId, String avoided) {
         return start.equals(avoided) ? Set.of() : walkFrom(start, byId,
-                step -> targets(step).stream().filter(target -> !java.util.Objects.equals(target, avoided)).toList());
+                step -> targets(step).stream().filter(target -> !Objects.equals(target, avoided)).toList());
     }
 
     /** The steps a walk from {@code start} reaches, going from each step on to those {@code targetsOf} gives. */
@@ -705,7 +714,7 @@ final class FlowValidator {
                 continue;
             }
             Deque<String> path = new ArrayDeque<>();
-            Deque<java.util.Iterator<String>> next = new ArrayDeque<>();
+            Deque<Iterator<String>> next = new ArrayDeque<>();
             state.put(root, 1);
             path.push(root);
             next.push(targets(byId.get(root)).iterator());
@@ -723,9 +732,9 @@ final class FlowValidator {
                 }
                 if (seen != null) {
                     List<String> cycle = new ArrayList<>(path);
-                    java.util.Collections.reverse(cycle);
+                    Collections.reverse(cycle);
                     cycle = cycle.subList(cycle.indexOf(target), cycle.size());
-                    if (reported.add(new java.util.TreeSet<>(cycle).toString())) {
+                    if (reported.add(new TreeSet<>(cycle).toString())) {
                         problems.add(new FlowProblem(target, "cycle with no wait in it: " + String.join(" → ", cycle) + " → " + target));
                     }
                     continue;

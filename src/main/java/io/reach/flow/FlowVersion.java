@@ -1,7 +1,9 @@
 package io.reach.flow;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -22,16 +24,16 @@ public record FlowVersion(
         Instant publishedAt,
         Instant stoppedAt,
         @JsonIgnore String document,
-        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-        java.util.List<FlowProblem> warnings) {
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        List<FlowProblem> warnings) {
 
     public static final String DRAFT = "draft";
     public static final String PUBLISHED = "published";
 
     /** This version, with what the validation warns of in its document. */
-    FlowVersion withWarnings(java.util.List<FlowProblem> warnings) {
+    FlowVersion withWarnings(List<FlowProblem> warnings) {
         return new FlowVersion(id, flowId, name, version, status, entryType, entryEvent, createdAt, updatedAt, publishedAt,
-                stoppedAt, document, java.util.List.copyOf(warnings));
+                stoppedAt, document, List.copyOf(warnings));
     }
 
     @JsonIgnore

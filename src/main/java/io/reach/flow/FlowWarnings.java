@@ -6,7 +6,9 @@ import static io.reach.flow.FlowValidator.textsWithPlaceholders;
 import static io.reach.flow.FlowValidator.walkFrom;
 
 import io.reach.shared.MessageCategory;
+import io.reach.template.ButtonParameter;
 import io.reach.template.Template;
+import io.reach.template.TemplateButton;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * What will not stop a valid flow from being published but will keep some of its journeys from going as its author
@@ -162,7 +167,7 @@ final class FlowWarnings {
      * The payloads the quick replies of a send's template carry: the one the send gives each (buttonParameters), else
      * its text; empty when one is a placeholder's, known only per contact.
      */
-    private static Optional<List<String>> quickReplyPayloads(FlowStep send, List<io.reach.template.TemplateButton> buttons) {
+    private static Optional<List<String>> quickReplyPayloads(FlowStep send, List<TemplateButton> buttons) {
         List<String> payloads = new ArrayList<>();
         for (int i = 0; i < buttons.size(); i++) {
             if (!buttons.get(i).isQuickReplyButton()) {
@@ -171,7 +176,7 @@ final class FlowWarnings {
             int index = i;
             String given = send.buttonParameters() == null ? null : send.buttonParameters().stream()
                     .filter(parameter -> parameter != null && parameter.index() != null && parameter.index() == index)
-                    .map(io.reach.template.ButtonParameter::value).findFirst().orElse(null);
+                    .map(ButtonParameter::value).findFirst().orElse(null);
             if (given != null && given.contains("{{")) {
                 return Optional.empty();
             }
@@ -202,7 +207,7 @@ final class FlowWarnings {
         Set<String> beforeAReply = started ? reachedBeforeAReply(flow.start(), byId, false) : Set.of();
         // Per variable that only fetches set: the steps a path reaches before any of them succeeded.
         Map<String, Set<String>> beforeAFetch = new HashMap<>();
-        java.util.function.Function<String, Set<String>> fetchedBefore = name -> beforeAFetch.computeIfAbsent(name, n ->
+        Function<String, Set<String>> fetchedBefore = name -> beforeAFetch.computeIfAbsent(name, n ->
                 !started || flow.variables() != null && flow.variables().containsKey(n) ? Set.of()
                         : walkFrom(flow.start(), byId, step -> fetches(step, n) && step.branches() != null
                                 ? step.branches().entrySet().stream().filter(b -> !"success".equals(b.getKey()))
@@ -220,7 +225,7 @@ final class FlowWarnings {
                     if (!asks && fetchedBefore.apply(name).contains(step.id())) {
                         warnings.add(new FlowProblem(step.id(), field + ": {{" + name + "}} is set by "
                                 + byId.values().stream().filter(f -> fetches(f, name)).map(FlowStep::id).collect(
-                                        java.util.stream.Collectors.joining(", ")) + " when it succeeds, and a path from"
+                                        Collectors.joining(", ")) + " when it succeeds, and a path from"
                                 + " the start reaches this step before any did: there it has no value unless the start's"
                                 + " variables give it (" + empty + ")"));
                     }
@@ -261,7 +266,7 @@ final class FlowWarnings {
      * The step's targets but the branch of a condition that only a journey with a value of a name {@code named} takes
      * ({@code {{reply.text}} exists}: its {@code true} branch), so that a walk for journeys without it stops there.
      */
-    private static List<String> targetsUnlessThere(FlowStep step, java.util.function.Predicate<String> named) {
+    private static List<String> targetsUnlessThere(FlowStep step, Predicate<String> named) {
         String branch = ConditionCheck.branchWithAValue(step);
         if (branch == null || !named.test(ConditionCheck.soleName(step.condition().left()))) {
             return targets(step);

@@ -5,24 +5,39 @@ import io.reach.shared.ApiException;
 import io.reach.shared.Dialect;
 import io.reach.shared.Ids;
 import io.reach.shared.JsonProblem;
+import io.reach.shared.TextWithoutNul;
+import io.reach.shared.Texts;
 import io.reach.shared.Times;
+import io.reach.template.Template;
 import io.reach.template.TemplateParameters;
 import io.reach.template.Templates;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.apache.commons.text.similarity.LevenshteinDistance;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -32,7 +47,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class Flows {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Flows.class);
+    private static final Logger log = LoggerFactory.getLogger(Flows.class);
 
     /** A condition on a version {@code v}: it is its flow's newest published one (its parameter: FlowVersion.PUBLISHED). */
     private static final String NEWEST_PUBLISHED = " AND v.version = (SELECT MAX(version) FROM flow_versions w"
@@ -55,24 +70,24 @@ public class Flows {
     private final FlowValidator validator;
     private final Senders senders;
     private final Templates templates;
-    private final org.springframework.context.ApplicationEventPublisher events;
+    private final ApplicationEventPublisher events;
     // Published versions never change, so their parsed documents can be kept, and the ids of the senders they name.
     private final Map<UUID, FlowDocument> published = new ConcurrentHashMap<>();
     private final Map<UUID, Map<String, String>> senderIds = new ConcurrentHashMap<>();
-    private static final tools.jackson.core.type.TypeReference<Map<String, String>> SENDER_IDS =
-            new tools.jackson.core.type.TypeReference<>() {};
+    private static final TypeReference<Map<String, String>> SENDER_IDS =
+            new TypeReference<>() {};
 
     Flows(JdbcClient jdbc, Dialect dialect, Clock clock, TransactionTemplate transactions, JsonMapper json,
           Templates templates, Senders senders, FetchHosts fetchHosts,
-          org.springframework.context.ApplicationEventPublisher events) {
+          ApplicationEventPublisher events) {
         this.events = events;
         this.jdbc = jdbc;
         this.dialect = dialect;
         this.clock = clock;
         this.transactions = transactions;
         this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
-        this.incoming = strict.rebuild().addModule(io.reach.shared.TextWithoutNul.module()).build();
-        this.written = incoming.rebuild().enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+        this.incoming = strict.rebuild().addModule(TextWithoutNul.module()).build();
+        this.written = incoming.rebuild().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
         this.senders = senders;
         this.templates = templates;
         this.validator = new FlowValidator(new FlowValidator.TemplateCheck() {
@@ -88,7 +103,7 @@ public class Flows {
             }
 
             @Override
-            public Optional<io.reach.template.Template> template(String sender, String name, String language) {
+            public Optional<Template> template(String sender, String name, String language) {
                 return templates.find(wabaOf(sender), name, language);
             }
 
@@ -96,7 +111,7 @@ public class Flows {
             public Optional<String> otherAccountOf(String sender, String name, String language) {
                 String account = wabaOf(sender);
                 return account == null ? Optional.empty() : templates.find(account, name, language)
-                        .map(io.reach.template.Template::wabaId).filter(owner -> !owner.equals(account));
+                        .map(Template::wabaId).filter(owner -> !owner.equals(account));
             }
 
             /** The account whose templates a sender (a name or id) sends: none known, any account's. */
@@ -115,7 +130,7 @@ public class Flows {
     }
 
     private FlowDocument read(String document, JsonMapper mapper) {
-        tools.jackson.databind.JsonNode tree;
+        JsonNode tree;
         try {
             tree = mapper.readTree(document);
         } catch (JacksonException e) {
@@ -158,7 +173,7 @@ public class Flows {
     /** See {@link Validation}. */
     public Validation validate(String document) {
         FlowDocument flow = read(document, written);
-        List<FlowProblem> problems = new java.util.ArrayList<>(validator.check(flow));
+        List<FlowProblem> problems = new ArrayList<>(validator.check(flow));
         // As the import would refuse it: a new flow's name in the form of an id (one that has it keeps it).
         if (flow.name() != null && Ids.ifId(flow.name()).isPresent() && byName(flow.name()).isEmpty()) {
             problems.addFirst(new FlowProblem(null, NAME_LIKE_AN_ID));
@@ -241,9 +256,9 @@ public class Flows {
             String name = jdbc.sql("SELECT name FROM flows WHERE id = ? FOR UPDATE").param(flowId).query(String.class)
                     .optional().orElseThrow(() -> noSuchFlow("Flow", flowId));
             FlowVersion draft = latest(flowId, SUMMARY).filter(v -> !v.isPublished()).orElseThrow(() -> new ApiException(
-                    org.springframework.http.HttpStatus.CONFLICT, "no_draft", "Flow " + name + " has no draft to discard"));
+                    HttpStatus.CONFLICT, "no_draft", "Flow " + name + " has no draft to discard"));
             if (draft.version() == 1) {
-                throw new ApiException(org.springframework.http.HttpStatus.CONFLICT, "draft_only", "Flow " + name + " has"
+                throw new ApiException(HttpStatus.CONFLICT, "draft_only", "Flow " + name + " has"
                         + " its draft only: delete the flow instead (DELETE /api/v1/flows/" + flowId + ")");
             }
             jdbc.sql("DELETE FROM flow_exit_events WHERE flow_version_id = ?").param(draft.id()).update();
@@ -274,7 +289,7 @@ public class Flows {
             // deleted meanwhile is either kept (named here first) or found missing here.
             List<FlowStep> sending = (document.steps() == null ? List.<FlowStep>of() : document.steps()).stream()
                     .filter(step -> step != null && step.sender() != null && !step.sender().isBlank()).toList();
-            Map<String, String> senderIds = new java.util.TreeMap<>();
+            Map<String, String> senderIds = new TreeMap<>();
             senders.holdForPublish(sending.stream().map(FlowStep::sender).distinct().toList())
                     .forEach((sender, id) -> senderIds.put(sender, id.toString()));
             checked(document);
@@ -303,7 +318,7 @@ public class Flows {
             long published = jdbc.sql("SELECT COUNT(*) FROM flow_versions WHERE flow_id = ? AND status = ?")
                     .params(flowId, FlowVersion.PUBLISHED).query(Long.class).single();
             if (published > 0) {
-                throw new ApiException(org.springframework.http.HttpStatus.CONFLICT, "flow_published", "Flow " + locked
+                throw new ApiException(HttpStatus.CONFLICT, "flow_published", "Flow " + locked
                         + " has " + (published == 1 ? "a published version" : published + " published versions")
                         + ", which journeys may have run: stop it instead (POST /api/v1/flows/" + flowId + "/stop);"
                         + " its journeys, counts and reports stay");
@@ -330,8 +345,8 @@ public class Flows {
             return id.get();
         }
         return byName(idOrName)
-                .orElseThrow(() -> new ApiException(org.springframework.http.HttpStatus.NOT_FOUND, "not_found",
-                        "No flow has the id or name '" + io.reach.shared.Texts.clip(idOrName, 200) + "'"));
+                .orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "not_found",
+                        "No flow has the id or name '" + Texts.clip(idOrName, 200) + "'"));
     }
 
     /** A flow's versions, oldest first; a 404 for a flow that does not exist (every flow has a version). */
@@ -473,7 +488,7 @@ public class Flows {
         if (!starting.isEmpty()) {
             return starting.stream().map(version -> "flow " + version.name() + " starts on event " + event
                     + " but is stopped (POST /api/v1/flows/" + version.flowId() + "/resume starts journeys again)")
-                    .collect(java.util.stream.Collectors.joining("; "));
+                    .collect(Collectors.joining("; "));
         }
         List<FlowVersion> drafts = jdbc.sql("SELECT " + SUMMARY + " FROM flow_versions v JOIN flows f ON f.id = v.flow_id"
                         + " WHERE v.entry_type = 'event' AND v.entry_event = ? AND v.status = ? ORDER BY f.name")
@@ -481,7 +496,7 @@ public class Flows {
         if (!drafts.isEmpty()) {
             return drafts.stream().map(draft -> "flow " + draft.name() + " starts on event " + event + " only in its draft"
                     + " (version " + draft.version() + "): POST /api/v1/flows/" + draft.flowId() + "/publish to start it")
-                    .collect(java.util.stream.Collectors.joining("; "));
+                    .collect(Collectors.joining("; "));
         }
         List<String> events = jdbc.sql("SELECT DISTINCT v.entry_event FROM flow_versions v"
                         + " WHERE v.entry_type = 'event' AND v.status = ?"
@@ -491,11 +506,11 @@ public class Flows {
             return "no published flow starts on event " + event + ", nor on any other event";
         }
         // No flow's event is longer than 100 characters: a longer name is measured against none (it costs its length).
-        Map<String, Integer> distances = new java.util.HashMap<>();
-        var levenshtein = org.apache.commons.text.similarity.LevenshteinDistance.getDefaultInstance();
+        Map<String, Integer> distances = new HashMap<>();
+        var levenshtein = LevenshteinDistance.getDefaultInstance();
         events.forEach(e -> distances.put(e, event.length() > 100 ? Integer.MAX_VALUE : levenshtein.apply(e, event)));
-        List<String> closest = events.stream().sorted(java.util.Comparator.<String>comparingInt(distances::get)
-                .thenComparing(java.util.Comparator.naturalOrder())).limit(10).toList();
+        List<String> closest = events.stream().sorted(Comparator.<String>comparingInt(distances::get)
+                .thenComparing(Comparator.naturalOrder())).limit(10).toList();
         String nearest = closest.getFirst();
         // A name this close is a typo more likely than another event.
         boolean typo = distances.get(nearest) <= Math.max(2, event.length() / 4);
@@ -511,7 +526,7 @@ public class Flows {
      */
     public String senderOf(UUID versionId, String sender) {
         return senderIds.computeIfAbsent(versionId, id -> jdbc.sql("SELECT sender_ids FROM flow_versions WHERE id = ?")
-                        .param(id).query((rs, n) -> java.util.Optional.ofNullable(rs.getString(1))).optional()
+                        .param(id).query((rs, n) -> Optional.ofNullable(rs.getString(1))).optional()
                         .flatMap(ids -> ids.map(json -> strict.readValue(json, SENDER_IDS))).orElse(Map.of()))
                 .getOrDefault(sender, sender);
     }

@@ -1,9 +1,13 @@
 package io.reach.flow;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.commons.text.similarity.LevenshteinDistance;
 
 /**
  * How a flow's texts write their placeholders, {@code {{name | modifier | default: text}}}, and what a document gets
@@ -92,10 +96,10 @@ public final class PlaceholderSyntax {
         if (text == null) {
             return names;
         }
-        java.util.regex.Matcher matcher = PLACEHOLDER.matcher(text);
+        Matcher matcher = PLACEHOLDER.matcher(text);
         while (matcher.find()) {
             String[] parts = matcher.group(1).split("\\|");
-            if (java.util.Arrays.stream(parts).skip(1).map(String::strip).noneMatch(PlaceholderSyntax::isDefault)) {
+            if (Arrays.stream(parts).skip(1).map(String::strip).noneMatch(PlaceholderSyntax::isDefault)) {
                 names.add(parts[0].strip());
             }
         }
@@ -109,12 +113,12 @@ public final class PlaceholderSyntax {
      * The source {@code word} (the part of a name before its first dot) was likely meant to be when it is none
      * ("contacts", "Contact", "evnet" → contact, event), empty when it is one or is like none.
      */
-    static java.util.Optional<String> meant(String word) {
+    static Optional<String> meant(String word) {
         if (word.isEmpty() || SOURCES.contains(word)) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         String lower = word.toLowerCase(Locale.ROOT);
-        var levenshtein = org.apache.commons.text.similarity.LevenshteinDistance.getDefaultInstance();
+        var levenshtein = LevenshteinDistance.getDefaultInstance();
         return SOURCES.stream().filter(source -> lower.length() <= 20 && levenshtein.apply(source, lower) <= 2).findFirst();
     }
 
@@ -136,9 +140,9 @@ public final class PlaceholderSyntax {
      * one it is at most three edits from, whole or as the start of it ("Capitalise" → CapitalizeFirst, "greater" →
      * greater_than); empty when none is that close.
      */
-    static java.util.Optional<String> closest(String written, List<String> names) {
+    static Optional<String> closest(String written, List<String> names) {
         written = written.toLowerCase(Locale.ROOT);
-        var levenshtein = org.apache.commons.text.similarity.LevenshteinDistance.getDefaultInstance();
+        var levenshtein = LevenshteinDistance.getDefaultInstance();
         String best = null;
         int bestDistance = 4;
         for (String name : names) {
@@ -152,7 +156,7 @@ public final class PlaceholderSyntax {
                 bestDistance = distance;
             }
         }
-        return java.util.Optional.ofNullable(best);
+        return Optional.ofNullable(best);
     }
 
     private static String quote(String text) {

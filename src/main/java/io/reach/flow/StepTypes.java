@@ -1,5 +1,7 @@
 package io.reach.flow;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** The step vocabulary of DESIGN.md, and what each type needs to be valid. */
@@ -40,22 +42,22 @@ public final class StepTypes {
      * row's description on {@code add_report_row}) and how it goes on ({@code next} or {@code branches}), in the order
      * docs/flows.md lists them: another type's field on a step would be left unused.
      */
-    public static final java.util.Map<String, java.util.List<String>> FIELDS = java.util.Map.ofEntries(
-            java.util.Map.entry(SEND_WHATSAPP, java.util.List.of("sender", "template", "language", "headerParameters",
+    public static final Map<String, List<String>> FIELDS = Map.ofEntries(
+            Map.entry(SEND_WHATSAPP, List.of("sender", "template", "language", "headerParameters",
                     "bodyParameters", "buttonParameters")),
-            java.util.Map.entry(SEND_TEXT, java.util.List.of("sender", "text")),
-            java.util.Map.entry(SEND_SMS, java.util.List.of("sender", "text", "category")),
-            java.util.Map.entry(VOICE_CALL, java.util.List.of("sender", "text", "language", "voice", "category")),
-            java.util.Map.entry(BRANCH_ON_STATUS, java.util.List.of("message", "timeout")),
-            java.util.Map.entry(WAIT, java.util.List.of("duration", "window")),
-            java.util.Map.entry(WAIT_FOR_REPLY, java.util.List.of("message", "timeout")),
-            java.util.Map.entry(FETCH_VARIABLES, java.util.List.of("request", "extract")),
-            java.util.Map.entry(ADD_REPORT_ROW, java.util.List.of("status", "message")),
-            java.util.Map.entry(ADD_TAG, java.util.List.of("tag")),
-            java.util.Map.entry(REMOVE_TAG, java.util.List.of("tag")),
-            java.util.Map.entry(SET_ATTRIBUTE, java.util.List.of("attribute", "value")),
-            java.util.Map.entry(CONDITION, java.util.List.of("condition")),
-            java.util.Map.entry(END, java.util.List.of()));
+            Map.entry(SEND_TEXT, List.of("sender", "text")),
+            Map.entry(SEND_SMS, List.of("sender", "text", "category")),
+            Map.entry(VOICE_CALL, List.of("sender", "text", "language", "voice", "category")),
+            Map.entry(BRANCH_ON_STATUS, List.of("message", "timeout")),
+            Map.entry(WAIT, List.of("duration", "window")),
+            Map.entry(WAIT_FOR_REPLY, List.of("message", "timeout")),
+            Map.entry(FETCH_VARIABLES, List.of("request", "extract")),
+            Map.entry(ADD_REPORT_ROW, List.of("status", "message")),
+            Map.entry(ADD_TAG, List.of("tag")),
+            Map.entry(REMOVE_TAG, List.of("tag")),
+            Map.entry(SET_ATTRIBUTE, List.of("attribute", "value")),
+            Map.entry(CONDITION, List.of("condition")),
+            Map.entry(END, List.of()));
 
     /** The special branch keys of a reply wait, besides quick-reply payloads. */
     public static final String ANY_TEXT = "any_text";

@@ -2,6 +2,8 @@ package io.reach.journey;
 
 import io.reach.shared.Dialect;
 import io.reach.shared.Times;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -92,7 +94,7 @@ class CancellationStore {
                 .update();
     }
 
-    private static Progress progress(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static Progress progress(ResultSet rs) throws SQLException {
         Cancellation cancellation = new Cancellation(rs.getObject("id", UUID.class), rs.getObject("flow_id", UUID.class),
                 rs.getString("state"), rs.getLong("cancelled"), rs.getLong("withdrawn"), Times.instant(rs, "created_at"),
                 Times.instant(rs, "updated_at"), Times.instant(rs, "finished_at"));

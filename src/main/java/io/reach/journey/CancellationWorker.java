@@ -4,8 +4,12 @@ import io.reach.flow.FlowVersion;
 import io.reach.flow.Flows;
 import io.reach.messaging.Messages;
 import io.reach.shared.BackgroundWorker;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -18,7 +22,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 class CancellationWorker extends BackgroundWorker {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CancellationWorker.class);
+    private static final Logger log = LoggerFactory.getLogger(CancellationWorker.class);
 
     /** A cancellation logs its progress each time it has cancelled so many more journeys. */
     private static final long LOG_EVERY = 20L * Journeys.CANCEL_CHUNK;
@@ -28,11 +32,11 @@ class CancellationWorker extends BackgroundWorker {
     private final Flows flows;
     private final Messages messages;
     private final TransactionTemplate transactions;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
     CancellationWorker(CancellationStore cancellations, JourneyStore journeys, Flows flows, Messages messages,
-                       TransactionTemplate transactions, JourneySettings settings, java.time.Clock clock) {
-        super("flow-cancellations", java.time.Duration.ofSeconds(1), settings.engineEnabled());
+                       TransactionTemplate transactions, JourneySettings settings, Clock clock) {
+        super("flow-cancellations", Duration.ofSeconds(1), settings.engineEnabled());
         this.cancellations = cancellations;
         this.journeys = journeys;
         this.flows = flows;
@@ -79,7 +83,7 @@ class CancellationWorker extends BackgroundWorker {
             cancellations.advance(cancellation.id(), progress.afterJourneyId(), 0, 0, Cancellation.DONE);
             log.info("Stopped flow {}: cancelled {} of its journeys, withdrew {} of their queued messages, in {} ms",
                     versions.getLast().name(), cancellation.cancelledJourneys(), cancellation.withdrawnMessages(),
-                    java.time.Duration.between(cancellation.createdAt(), clock.instant()).toMillis());
+                    Duration.between(cancellation.createdAt(), clock.instant()).toMillis());
         } else {
             int withdrawn = messages.withdraw(journeys.messagesOf(taken.cancelled()), progress.reason()).size();
             cancellations.advance(cancellation.id(), taken.lastSeen(), taken.cancelled().size(), withdrawn, Cancellation.RUNNING);

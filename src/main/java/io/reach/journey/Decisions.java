@@ -1,7 +1,13 @@
 package io.reach.journey;
 
+import io.reach.flow.FlowStep;
+import io.reach.flow.StepTypes;
+import io.reach.messaging.Message;
+import io.reach.messaging.MessageError;
 import io.reach.messaging.MessageStatus;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -18,9 +24,9 @@ final class Decisions {
     private Decisions() {}
 
     /** The reply branches of a wait_for_reply step: its branch keys but no_reply, which no reply takes. */
-    static Set<String> replyBranches(io.reach.flow.FlowStep step) {
-        Set<String> keys = new java.util.LinkedHashSet<>(step.branches().keySet());
-        keys.remove(io.reach.flow.StepTypes.NO_REPLY);
+    static Set<String> replyBranches(FlowStep step) {
+        Set<String> keys = new LinkedHashSet<>(step.branches().keySet());
+        keys.remove(StepTypes.NO_REPLY);
         return keys;
     }
 
@@ -45,8 +51,8 @@ final class Decisions {
         if (payload != null && branches.contains(payload)) {
             return payload;
         }
-        if (branches.contains(io.reach.flow.StepTypes.ANY_TEXT) && (text != null || payload != null)) {
-            return io.reach.flow.StepTypes.ANY_TEXT;
+        if (branches.contains(StepTypes.ANY_TEXT) && (text != null || payload != null)) {
+            return StepTypes.ANY_TEXT;
         }
         return null;
     }
@@ -73,13 +79,13 @@ final class Decisions {
      * The outcome of a wait_for_reply whose question can no longer be answered (see {@link #unanswerable}): it takes
      * no_reply at once rather than after its timeout.
      */
-    static String questionUnanswerable(java.util.Optional<io.reach.messaging.Message> question) {
+    static String questionUnanswerable(Optional<Message> question) {
         if (question.isPresent() && question.get().status() != MessageStatus.BLOCKED) {
-            io.reach.messaging.MessageError error = question.get().error();
+            MessageError error = question.get().error();
             return "no reply can come: its question failed" + (error == null ? ""
                     : " (" + error.code() + (error.title() == null ? "" : " " + error.title()) + ")");
         }
-        String reason = question.map(io.reach.messaging.Message::blockedReason).orElse(null);
+        String reason = question.map(Message::blockedReason).orElse(null);
         return "no reply can come: its question was not sent (blocked" + (reason == null ? "" : ": " + reason) + ")";
     }
 }

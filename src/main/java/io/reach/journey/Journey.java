@@ -3,7 +3,9 @@ package io.reach.journey;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.reach.shared.Times;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -33,7 +35,7 @@ public record Journey(
      */
     @JsonProperty("wakeAt")
     public Instant waitEndsAt() {
-        return WAITING.equals(state) && decision == null && wakeAt != null && wakeAt.isBefore(io.reach.shared.Times.END_OF_TIME)
+        return WAITING.equals(state) && decision == null && wakeAt != null && wakeAt.isBefore(Times.END_OF_TIME)
                 ? wakeAt : null;
     }
 
@@ -44,5 +46,5 @@ public record Journey(
     /** Stopped from outside before it ended: cancelled through the API, or its flow stopped with its journeys. */
     public static final String CANCELLED = "CANCELLED";
     /** Every state a journey can be in. */
-    public static final java.util.List<String> STATES = java.util.List.of(RUNNING, WAITING, ENDED, FAILED, CANCELLED);
+    public static final List<String> STATES = List.of(RUNNING, WAITING, ENDED, FAILED, CANCELLED);
 }

@@ -7,10 +7,12 @@ import io.reach.shared.Ids;
 import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
@@ -219,7 +221,7 @@ class JourneyController {
      * journeys it skips.
      */
     @ApiResponse(responseCode = "200", description = "a page of journeys, oldest first",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+            headers = @Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "A flow's journeys, oldest first")
     @GetMapping("/api/v1/flows/{id}/journeys")
     ResponseEntity<List<Journey>> ofFlow(@PathVariable String id,
@@ -248,7 +250,7 @@ class JourneyController {
 
     /** The {@code state} filter as the next page's link repeats it: nothing when there is none. */
     private static String stateParameter(String state) {
-        return state == null ? "" : "&state=" + state.toLowerCase(java.util.Locale.ROOT);
+        return state == null ? "" : "&state=" + state.toLowerCase(Locale.ROOT);
     }
 
     /**
@@ -256,7 +258,7 @@ class JourneyController {
      * the next one ({@code Link: <…&after=…>; rel="next"}, the last journey's id).
      */
     @ApiResponse(responseCode = "200", description = "a page of the contact's journeys, newest first",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+            headers = @Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "One contact's journeys in every flow, newest first")
     @GetMapping("/api/v1/journeys")
     ResponseEntity<List<Journey>> ofContact(@Parameter(description = "the contact whose journeys these are (or to)")
@@ -291,7 +293,7 @@ class JourneyController {
      * months has a long path. A full page links the next one.
      */
     @ApiResponse(responseCode = "200", description = "a page of the journey's steps, in the order it took them",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+            headers = @Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "One journey's path, step by step")
     @GetMapping("/api/v1/journeys/{id}/path")
     ResponseEntity<List<JourneyStep>> path(@PathVariable String id, @RequestParam(defaultValue = "0") int after,
@@ -315,7 +317,7 @@ class JourneyController {
 
     /** A page of a flow's report rows, oldest first; a full page links the next one, as the journeys' pages do. */
     @ApiResponse(responseCode = "200", description = "a page of report rows, oldest first",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+            headers = @Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "The report rows a flow's journeys added, oldest first")
     @GetMapping("/api/v1/flows/{id}/reports")
     ResponseEntity<List<Reports.Row>> reports(@PathVariable String id, @RequestParam(required = false) String after,

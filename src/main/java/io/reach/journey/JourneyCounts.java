@@ -5,12 +5,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.reach.shared.AfterCommit;
 import java.util.Locale;
 import java.util.Map;
+import org.springframework.stereotype.Component;
 
 /**
  * How many journeys this node started, and how many it saw end, fail or be cancelled, as counters, counted once the
  * transaction that wrote them committed: their rates are the node's journeys per second.
  */
-@org.springframework.stereotype.Component
+@Component
 class JourneyCounts {
 
     private final Counter started;

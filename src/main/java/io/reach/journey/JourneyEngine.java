@@ -2,13 +2,23 @@ package io.reach.journey;
 
 import io.reach.contact.Contact;
 import io.reach.contact.Contacts;
+import io.reach.contact.PersonalData;
 import io.reach.flow.FlowDocument;
+import io.reach.flow.FlowDurations;
 import io.reach.flow.FlowStep;
 import io.reach.flow.Flows;
 import io.reach.flow.StepTypes;
 import io.reach.messaging.MessageStatus;
+import io.reach.messaging.Messages;
 import io.reach.shared.BackgroundWorker;
+import io.reach.shared.LeasesToGiveBack;
+import io.reach.shared.PassingFailures;
+import io.reach.shared.UnansweredClaims;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,9 +26,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionException;
+import org.springframework.transaction.TransactionUsageException;
+import org.springframework.transaction.UnexpectedRollbackException;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
@@ -46,7 +69,7 @@ class JourneyEngine extends BackgroundWorker {
     private final Flows flows;
     private final Contacts contacts;
     private final StepExecutor executor;
-    private final io.reach.messaging.Messages messages;
+    private final Messages messages;
     private final TransactionTemplate transactions;
     private final JourneySettings settings;
     private final JsonMapper json;
@@ -54,30 +77,30 @@ class JourneyEngine extends BackgroundWorker {
     private final InFlight advancing;
     // Taken by the running journeys among those advancing (see JourneySettings.runningShare); only the
     // worker's thread takes permits, so what it sees free before a claim is still free after it.
-    private final java.util.concurrent.Semaphore runningSlots;
+    private final Semaphore runningSlots;
     // Running journeys claimed (leased) ahead of the running share, oldest first; only the worker's thread touches it.
-    private final java.util.ArrayDeque<Ahead> claimedAhead = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Ahead> claimedAhead = new ArrayDeque<>();
     // The journeys this node holds, claimed ahead or being advanced. A claim that takes one of them again (its lease
     // ran out under way: a clock that jumped, a pause past the lease) leaves it to the turn that has it: its writes
     // are fenced by the journey's visits, but a fetch_variables step would call the backend a second time.
-    private final java.util.Map<UUID, Held> inHand = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<UUID, Held> inHand = new ConcurrentHashMap<>();
 
     /** A journey this node holds (the instance its claim gave), and when that claim's lease ends. */
-    private record Held(Journey journey, java.time.Instant leaseEnds) {}
+    private record Held(Journey journey, Instant leaseEnds) {}
 
     /** A running journey claimed ahead, and when half its lease is gone (it is then given back, not taken up). */
-    private record Ahead(Journey journey, java.time.Instant staleAt) {}
+    private record Ahead(Journey journey, Instant staleAt) {}
 
     // Journeys whose turns a passing failure cut short: filled by the turns' threads, emptied by the worker's before it claims.
-    private final io.reach.shared.LeasesToGiveBack<CutShort> cutShort;
+    private final LeasesToGiveBack<CutShort> cutShort;
 
     /** A journey whose turn a passing failure cut short, at visit {@code visits}, leased until {@code leaseEnds}. */
-    private record CutShort(UUID id, int visits, java.time.Instant leaseEnds) {}
+    private record CutShort(UUID id, int visits, Instant leaseEnds) {}
 
     // Claims that failed once they had chosen their journeys, whose leases, should they have been written, are given back.
-    private final io.reach.shared.UnansweredClaims<UUID> unansweredClaims;
+    private final UnansweredClaims<UUID> unansweredClaims;
 
-    JourneyEngine(JourneyStore store, Flows flows, Contacts contacts, StepExecutor executor, io.reach.messaging.Messages messages,
+    JourneyEngine(JourneyStore store, Flows flows, Contacts contacts, StepExecutor executor, Messages messages,
                   TransactionTemplate transactions, JourneySettings settings, JsonMapper json, Clock clock) {
         super("journey-engine", settings.pollInterval(), settings.engineEnabled());
         this.store = store;
@@ -90,10 +113,10 @@ class JourneyEngine extends BackgroundWorker {
         this.json = json;
         this.clock = clock;
         this.advancing = inFlight(settings.concurrency());
-        this.runningSlots = new java.util.concurrent.Semaphore(settings.runningShare());
-        this.cutShort = new io.reach.shared.LeasesToGiveBack<>(clock, CutShort::leaseEnds,
+        this.runningSlots = new Semaphore(settings.runningShare());
+        this.cutShort = new LeasesToGiveBack<>(clock, CutShort::leaseEnds,
                 journey -> store.releaseIfStillAt(journey.id(), journey.visits()));
-        this.unansweredClaims = new io.reach.shared.UnansweredClaims<>(clock, store::releaseIfLeasedUntil);
+        this.unansweredClaims = new UnansweredClaims<>(clock, store::releaseIfLeasedUntil);
     }
 
     /**
@@ -117,15 +140,15 @@ class JourneyEngine extends BackgroundWorker {
      * failure finds a thread (and the CPU) for its fallback. Running journeys are claimed a batch ahead and handed
      * out as that share frees up: a claim of running journeys reads past those leased, so one claim serves many.
      */
-    private java.util.List<Journey> claim(int wanted) {
+    private List<Journey> claim(int wanted) {
         int runningFree = Math.min(wanted, runningSlots.availablePermits());
         int ahead = claimedAhead.size() < runningFree ? settings.batchSize() : 0;
-        java.time.Instant now = clock.instant();
-        java.time.Instant staleAt = now.plus(settings.lease().dividedBy(2));
-        java.util.List<Journey> claimed = new java.util.ArrayList<>();
-        java.time.Instant leaseUntil = now.plus(settings.lease());
+        Instant now = clock.instant();
+        Instant staleAt = now.plus(settings.lease().dividedBy(2));
+        List<Journey> claimed = new ArrayList<>();
+        Instant leaseUntil = now.plus(settings.lease());
         // A commit whose answer the connection lost may have gone through: its leases are given back before the next claim.
-        java.util.List<Journey> fresh = unansweredClaims.claim(leaseUntil,
+        List<Journey> fresh = unansweredClaims.claim(leaseUntil,
                 leasing -> transactions.execute(tx -> store.claim(wanted, ahead, leaseUntil, leasing)));
         for (Journey journey : fresh) {
             Held earlier = inHand.get(journey.id());
@@ -155,8 +178,8 @@ class JourneyEngine extends BackgroundWorker {
      * long timeout): taken up later, their lease could run out mid-step and another node claim them meanwhile.
      */
     private void giveBackStaleClaims() {
-        java.time.Instant now = clock.instant();
-        java.util.List<Journey> stale = new java.util.ArrayList<>();
+        Instant now = clock.instant();
+        List<Journey> stale = new ArrayList<>();
         while (!claimedAhead.isEmpty() && !claimedAhead.peek().staleAt().isAfter(now)) {
             stale.add(claimedAhead.poll().journey());
         }
@@ -177,14 +200,14 @@ class JourneyEngine extends BackgroundWorker {
     public synchronized void stop() {
         super.stop();
         if (!claimedAhead.isEmpty()) {
-            List<java.util.UUID> ids = claimedAhead.stream().map(ahead -> ahead.journey().id()).toList();
-            java.util.concurrent.CompletableFuture<Void> givingBack = java.util.concurrent.CompletableFuture.runAsync(
+            List<UUID> ids = claimedAhead.stream().map(ahead -> ahead.journey().id()).toList();
+            CompletableFuture<Void> givingBack = CompletableFuture.runAsync(
                     () -> store.release(ids), command -> Thread.ofVirtual().name("engine-giving-back").start(command));
             try {
-                givingBack.get(GIVING_BACK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                givingBack.get(GIVING_BACK.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
                 log.info("Could not give back the leases of {} journeys claimed ahead; they are taken up when the leases end",
-                        ids.size(), e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e);
+                        ids.size(), e instanceof ExecutionException ? e.getCause() : e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -193,7 +216,7 @@ class JourneyEngine extends BackgroundWorker {
         }
     }
 
-    private static final java.time.Duration GIVING_BACK = java.time.Duration.ofSeconds(2);
+    private static final Duration GIVING_BACK = Duration.ofSeconds(2);
 
     @Override
     public int itemsInHand() {
@@ -259,22 +282,22 @@ class JourneyEngine extends BackgroundWorker {
             // The database refuses what the step writes (a constraint, a value too long, an index entry past its
             // limit): trying again would fail the same way every lease, for ever. A duplicate key is left out: it can
             // come from a race.
-            if (e instanceof org.springframework.dao.DataIntegrityViolationException
-                    && !(e instanceof org.springframework.dao.DuplicateKeyException)
-                    || io.reach.shared.PassingFailures.exceedsALimit(e)) {
+            if (e instanceof DataIntegrityViolationException
+                    && !(e instanceof DuplicateKeyException)
+                    || PassingFailures.exceedsALimit(e)) {
                 failForGood(turn, e);
                 return;
             }
             // A transaction something inside it marked rollback-only (a failure caught and not let through) is the
             // step's own failure, not the database's: counted like a step that throws, so that it cannot loop.
-            if ((!(e instanceof org.springframework.dao.DataAccessException) && !(e instanceof org.springframework.transaction.TransactionException)
-                    || e instanceof org.springframework.transaction.UnexpectedRollbackException
-                    || e instanceof org.springframework.transaction.TransactionUsageException)
+            if ((!(e instanceof DataAccessException) && !(e instanceof TransactionException)
+                    || e instanceof UnexpectedRollbackException
+                    || e instanceof TransactionUsageException)
                     && !Thread.currentThread().isInterrupted()) {
                 countFailedTurn(turn, e);
                 return;
             }
-            if (io.reach.shared.PassingFailures.isPassing(e)) {
+            if (PassingFailures.isPassing(e)) {
                 // The step is worth trying again at once, not a lease later.
                 // Given back by the engine's thread before its next claim: right after a lost connection the pool may
                 // hand this thread another dead one, and the give-back would fail with the step.
@@ -328,7 +351,7 @@ class JourneyEngine extends BackgroundWorker {
         String step = turn.failingStep();
         // The first line names the constraint.
         String error = "step " + step + ": the database refused what it wrote ("
-                + io.reach.shared.PassingFailures.firstLine(refusal) + ")";
+                + PassingFailures.firstLine(refusal) + ")";
         log.warn("Journey {} failed: {}", journey.id(), error);
         try {
             whileStillAt(journey, row -> fail(row, error));
@@ -338,7 +361,7 @@ class JourneyEngine extends BackgroundWorker {
     }
 
     /** Runs {@code action} in a transaction holding the journey's row, if it is still at that visit and not over. */
-    private void whileStillAt(Journey journey, java.util.function.Consumer<JourneyStore.Row> action) {
+    private void whileStillAt(Journey journey, Consumer<JourneyStore.Row> action) {
         transactions.executeWithoutResult(tx -> store.lock(journey.id())
                 .filter(row -> row.journey().visits() == journey.visits())
                 .filter(row -> Journey.RUNNING.equals(row.journey().state()) || Journey.WAITING.equals(row.journey().state()))
@@ -372,7 +395,7 @@ class JourneyEngine extends BackgroundWorker {
         if (step.isEmpty() || !StepTypes.FETCH_VARIABLES.equals(step.get().type())) {
             return null;
         }
-        java.time.Instant leaseUntil = clock.instant().plus(executor.longestFetch(step.get())).plus(settings.lease());
+        Instant leaseUntil = clock.instant().plus(executor.longestFetch(step.get())).plus(settings.lease());
         // A statement of its own, committed the usual way before the backend is called (see the class's comment).
         if (!store.extendLease(journey.id(), journey.visits(), leaseUntil)) {
             return null; // advanced by someone else meanwhile, or gone: the transaction finds out and leaves it
@@ -517,9 +540,9 @@ class JourneyEngine extends BackgroundWorker {
     private void eraseLate(UUID contactId) {
         try {
             List<UUID> cancelled = transactions.execute(tx -> {
-                List<UUID> ids = store.cancel(store.underWay(contactId, null), io.reach.contact.PersonalData.ERASED);
-                messages.withdraw(store.messagesOf(ids), io.reach.contact.PersonalData.ERASED);
-                store.eraseOf(contactId, io.reach.contact.PersonalData.ERASED);
+                List<UUID> ids = store.cancel(store.underWay(contactId, null), PersonalData.ERASED);
+                messages.withdraw(store.messagesOf(ids), PersonalData.ERASED);
+                store.eraseOf(contactId, PersonalData.ERASED);
                 return ids;
             });
             log.info("Cancelled and erased {} journeys of contact {}, started as it was erased", cancelled.size(), contactId);
@@ -531,7 +554,7 @@ class JourneyEngine extends BackgroundWorker {
 
     /** The journey as {@link JourneyStore#move} left it: running at {@code target}, one visit more. */
     private Journey moved(Journey journey, String target, Map<String, String> variables) {
-        java.time.Instant now = clock.instant();
+        Instant now = clock.instant();
         return new Journey(journey.id(), journey.flowVersionId(), journey.contactId(), Journey.RUNNING, target,
                 journey.visits() + 1, new LinkedHashMap<>(variables), now, null, null, null, null, journey.startedAt(), now, null);
     }
@@ -593,7 +616,7 @@ class JourneyEngine extends BackgroundWorker {
     }
 
     /** How recently a sender must have handed a message over for its queue to count as moving. */
-    static final java.time.Duration SENDER_MOVING = java.time.Duration.ofMinutes(1);
+    static final Duration SENDER_MOVING = Duration.ofMinutes(1);
 
     /**
      * The wait that goes on when a step's timeout came before its message had its chance: the timeout counts from the
@@ -608,13 +631,13 @@ class JourneyEngine extends BackgroundWorker {
         if (message == null || step.timeout() == null) {
             return null;
         }
-        java.time.Duration timeout = io.reach.flow.FlowDurations.parse(step.timeout());
-        java.time.Instant now = clock.instant();
-        Optional<io.reach.messaging.Messages.Progress> progress = messages.progress(message, SENDER_MOVING);
+        Duration timeout = FlowDurations.parse(step.timeout());
+        Instant now = clock.instant();
+        Optional<Messages.Progress> progress = messages.progress(message, SENDER_MOVING);
         if (progress.isEmpty()) {
             return null;
         }
-        java.time.Instant wakeAt = timeoutEnd(progress.get(), timeout, now);
+        Instant wakeAt = timeoutEnd(progress.get(), timeout, now);
         if (wakeAt == null) {
             return null;
         }
@@ -629,9 +652,9 @@ class JourneyEngine extends BackgroundWorker {
      * When a timeout that came at {@code now} ends, given its message's progress: a timeout after the message went
      * out, or, while it waits its turn, a timeout from now (to look again then); null when it has ended now.
      */
-    static java.time.Instant timeoutEnd(io.reach.messaging.Messages.Progress progress, java.time.Duration timeout,
-                                        java.time.Instant now) {
-        java.time.Instant end = progress.handedOverAt() != null ? progress.handedOverAt().plus(timeout)
+    static Instant timeoutEnd(Messages.Progress progress, Duration timeout,
+                                        Instant now) {
+        Instant end = progress.handedOverAt() != null ? progress.handedOverAt().plus(timeout)
                 : progress.waitingItsTurn() ? now.plus(timeout) : null;
         return end != null && end.isAfter(now) ? end : null;
     }

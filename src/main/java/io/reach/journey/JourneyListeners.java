@@ -1,7 +1,12 @@
 package io.reach.journey;
 
+import io.reach.contact.Contacts;
+import io.reach.flow.FlowDeleted;
+import io.reach.flow.Flows;
+import io.reach.flow.StepTypes;
 import io.reach.messaging.InboundMessage;
 import io.reach.messaging.InboundMessageReceived;
+import io.reach.messaging.InboundMessages;
 import io.reach.messaging.MessageStatusReported;
 import io.reach.messaging.MessageStatusesReported;
 import java.util.ArrayList;
@@ -24,14 +29,14 @@ class JourneyListeners {
 
     private final JourneyStore store;
     private final JourneyEngine engine;
-    private final io.reach.contact.Contacts contacts;
-    private final io.reach.flow.Flows flows;
+    private final Contacts contacts;
+    private final Flows flows;
     private final JsonMapper json;
-    private final io.reach.messaging.InboundMessages inbound;
+    private final InboundMessages inbound;
     private final CancellationStore cancellations;
 
-    JourneyListeners(JourneyStore store, JourneyEngine engine, io.reach.contact.Contacts contacts, io.reach.flow.Flows flows,
-                     JsonMapper json, io.reach.messaging.InboundMessages inbound, CancellationStore cancellations) {
+    JourneyListeners(JourneyStore store, JourneyEngine engine, Contacts contacts, Flows flows,
+                     JsonMapper json, InboundMessages inbound, CancellationStore cancellations) {
         this.inbound = inbound;
         this.cancellations = cancellations;
         this.store = store;
@@ -43,7 +48,7 @@ class JourneyListeners {
 
     /** A flow never published had no journey to cancel; a stop of it that asked to cancel them was recorded all the same. */
     @EventListener
-    void onFlowDeleted(io.reach.flow.FlowDeleted deleted) {
+    void onFlowDeleted(FlowDeleted deleted) {
         cancellations.deleteOfFlow(deleted.flowId());
     }
 
@@ -77,7 +82,7 @@ class JourneyListeners {
                 .map(MessageStatusReported::messageId).distinct().toList();
         if (!unanswerable.isEmpty()) {
             for (JourneyStore.Row row : store.waitingOnMessages(unanswerable, StepOutcome.REPLY)) {
-                decided |= store.decideReply(row.journey().id(), io.reach.flow.StepTypes.NO_REPLY, null);
+                decided |= store.decideReply(row.journey().id(), StepTypes.NO_REPLY, null);
             }
         }
         if (decided) {
@@ -95,7 +100,7 @@ class JourneyListeners {
         contacts.lock(reply.contactId());
         boolean decided = false;
         for (JourneyStore.Row row : store.waitingForReply(reply.contactId())) {
-            java.util.UUID expected = row.journey().waitingMessageId();
+            UUID expected = row.journey().waitingMessageId();
             if (expected != null && !inbound.answers(reply, expected)) {
                 continue;
             }

@@ -9,6 +9,7 @@ import io.reach.shared.Times;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -37,7 +38,7 @@ class JourneyMetrics implements MeterBinder {
             Gauge.builder("reach.journeys.lag", gauges.lag(now -> oldestDue(state, now)))
                     .description("How long the journey due longest (its wake time passed) has waited for the engine; 0 when"
                             + " none is due. Running journeys take their next step; waiting ones, their timer")
-                    .tag("state", state.toLowerCase(java.util.Locale.ROOT)).baseUnit("seconds").register(registry);
+                    .tag("state", state.toLowerCase(Locale.ROOT)).baseUnit("seconds").register(registry);
         }
         Gauge.builder("reach.launches.running", gauges.count(() -> count("launches", Launch.RUNNING)))
                 .description("Audience launches still creating their journeys").register(registry);

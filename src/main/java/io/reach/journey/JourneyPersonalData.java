@@ -1,6 +1,8 @@
 package io.reach.journey;
 
 import io.reach.contact.PersonalData;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -48,7 +50,7 @@ class JourneyPersonalData implements PersonalData {
     }
 
     private List<JourneyStep> wholePath(UUID journeyId) {
-        List<JourneyStep> path = new java.util.ArrayList<>();
+        List<JourneyStep> path = new ArrayList<>();
         List<JourneyStep> page;
         do {
             page = store.path(journeyId, path.isEmpty() ? 0 : path.getLast().seq(), PAGE);
@@ -61,7 +63,7 @@ class JourneyPersonalData implements PersonalData {
     public Map<String, Integer> erase(UUID contactId, String phone) {
         Journeys.ContactCancelled cancelled = journeys.cancelUnderWay(contactId, null, ERASED);
         JourneyStore.ErasedJourneys erased = store.eraseOf(contactId, ERASED);
-        Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        Map<String, Integer> counts = new LinkedHashMap<>();
         counts.put("journeysCancelled", cancelled.cancelledJourneys().size());
         counts.put("journeys", erased.journeys());
         counts.put("reportRows", erased.reportRows());

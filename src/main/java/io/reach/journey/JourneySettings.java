@@ -1,5 +1,6 @@
 package io.reach.journey;
 
+import io.reach.shared.SettingChecks;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -31,12 +32,12 @@ public record JourneySettings(
         @DefaultValue("50") int stepsPerTurn) {
 
     public JourneySettings {
-        io.reach.shared.SettingChecks.atLeast("reach.journeys.batch-size", batchSize, 1);
-        io.reach.shared.SettingChecks.atLeast("reach.journeys.concurrency", concurrency, 1);
-        io.reach.shared.SettingChecks.atLeast("reach.journeys.running-concurrency", runningConcurrency, 0);
-        io.reach.shared.SettingChecks.positive("reach.journeys.lease", lease);
-        io.reach.shared.SettingChecks.positive("reach.journeys.poll-interval", pollInterval);
-        io.reach.shared.SettingChecks.atLeast("reach.journeys.steps-per-turn", stepsPerTurn, 1);
+        SettingChecks.atLeast("reach.journeys.batch-size", batchSize, 1);
+        SettingChecks.atLeast("reach.journeys.concurrency", concurrency, 1);
+        SettingChecks.atLeast("reach.journeys.running-concurrency", runningConcurrency, 0);
+        SettingChecks.positive("reach.journeys.lease", lease);
+        SettingChecks.positive("reach.journeys.poll-interval", pollInterval);
+        SettingChecks.atLeast("reach.journeys.steps-per-turn", stepsPerTurn, 1);
     }
 
     /**

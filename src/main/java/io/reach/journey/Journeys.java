@@ -1,18 +1,36 @@
 package io.reach.journey;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.reach.contact.Contacts;
 import io.reach.flow.FlowDocument;
+import io.reach.flow.FlowDurations;
+import io.reach.flow.FlowProblem;
+import io.reach.flow.FlowStep;
 import io.reach.flow.FlowVersion;
 import io.reach.flow.Flows;
+import io.reach.flow.StepTypes;
+import io.reach.messaging.Messages;
 import io.reach.messaging.Recipients;
 import io.reach.shared.ApiException;
+import io.reach.shared.FieldProblem;
+import io.reach.shared.Ids;
 import io.reach.shared.MessageCategory;
+import io.reach.shared.Texts;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -21,7 +39,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class Journeys {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Journeys.class);
+    private static final Logger log = LoggerFactory.getLogger(Journeys.class);
 
     /** Journeys a stop cancels per transaction. */
     static final int CANCEL_CHUNK = 500;
@@ -35,8 +53,8 @@ public class Journeys {
     private final Recipients recipients;
     private final JourneyEngine engine;
     private final TransactionTemplate transactions;
-    private final java.time.Clock clock;
-    private final io.reach.messaging.Messages messages;
+    private final Clock clock;
+    private final Messages messages;
     private final LaunchStore launches;
     private final LaunchWorker launchWorker;
     private final CancellationStore cancellations;
@@ -44,7 +62,7 @@ public class Journeys {
     private final KeptCounts keptCounts = new KeptCounts(System::nanoTime);
 
     Journeys(JourneyStore store, Flows flows, Contacts contacts, Recipients recipients, JourneyEngine engine,
-             TransactionTemplate transactions, java.time.Clock clock, io.reach.messaging.Messages messages,
+             TransactionTemplate transactions, Clock clock, Messages messages,
              LaunchStore launches, LaunchWorker launchWorker, CancellationStore cancellations,
              CancellationWorker cancellationWorker) {
         this.cancellations = cancellations;
@@ -83,9 +101,9 @@ public class Journeys {
                     + ", not through the API");
         }
         if (variables != null) {
-            variables.keySet().stream().filter(name -> !io.reach.flow.StepTypes.isUsersVariable(name)).findFirst()
+            variables.keySet().stream().filter(name -> !StepTypes.isUsersVariable(name)).findFirst()
                     .ifPresent(name -> {
-                        throw ApiException.invalidField("variables." + name, io.reach.flow.StepTypes.USERS_VARIABLES);
+                        throw ApiException.invalidField("variables." + name, StepTypes.USERS_VARIABLES);
                     });
         }
         Map<String, String> vars = new LinkedHashMap<>(variables == null ? Map.of() : variables);
@@ -113,7 +131,7 @@ public class Journeys {
         UUID contact = recipients.resolveId(to, contactId);
         List<FlowVersion> starting = flows.startedBy(name);
         // A key another contact's event used is refused before this event changes anything.
-        Map<UUID, Started> repeats = new java.util.HashMap<>();
+        Map<UUID, Started> repeats = new HashMap<>();
         for (FlowVersion version : starting) {
             replayed(eventEntryKey(version, name, key), contact).ifPresent(earlier -> repeats.put(version.flowId(), earlier));
         }
@@ -162,7 +180,7 @@ public class Journeys {
                 throw new ApiException(HttpStatus.CONFLICT, "key_reused", "key: journey " + journey.id() + " was started"
                         + " with this key for another contact; a key names one start of one contact (a repeat of its"
                         + " request), so give this one a key of its own",
-                        List.of(new io.reach.shared.FieldProblem("key", "names another contact's journey")));
+                        List.of(new FieldProblem("key", "names another contact's journey")));
             }
             return new Started(journey.id(), journey.flowVersionId(), true);
         });
@@ -192,14 +210,14 @@ public class Journeys {
      * nodes down at its time) is refused then, rather than go out late.
      */
     public Launch launch(UUID flowId, boolean despiteUnapprovedTemplates, String at, String notAfter) {
-        java.time.Instant now = clock.instant();
-        java.time.Instant startsAt = at == null ? now : LaunchTimes.at(at, now);
-        java.time.Instant latest = LaunchTimes.notAfter(notAfter, at == null ? null : startsAt);
+        Instant now = clock.instant();
+        Instant startsAt = at == null ? now : LaunchTimes.at(at, now);
+        Instant latest = LaunchTimes.notAfter(notAfter, at == null ? null : startsAt);
         FlowVersion version = flows.latestPublished(flowId);
         if (!"audience".equals(version.entryType())) {
             throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType() + ", not on an audience");
         }
-        List<io.reach.flow.FlowProblem> unapproved = flows.unapprovedTemplates(version.id());
+        List<FlowProblem> unapproved = flows.unapprovedTemplates(version.id());
         // A scheduled launch is checked when it begins (on the version published last then): Meta may approve a
         // template meanwhile, which is how a campaign is planned.
         if (!unapproved.isEmpty() && !despiteUnapprovedTemplates && at == null) {
@@ -207,7 +225,7 @@ public class Journeys {
                     + ". Launch it once Meta has approved it, or with ?despiteUnapprovedTemplates=true", unapproved);
         }
         long audienceSize = contacts.countMatching(audienceFilter(flows.document(version.id()).entry().audience(), startsAt));
-        Launch launch = launches.insert(io.reach.shared.Ids.newId(), flowId, version.id(), startsAt, latest, audienceSize,
+        Launch launch = launches.insert(Ids.newId(), flowId, version.id(), startsAt, latest, audienceSize,
                 despiteUnapprovedTemplates);
         if (Launch.SCHEDULED.equals(launch.state())) {
             log.info("Scheduled the launch of flow {} version {} for {}: {} contacts in its audience now (launch {}){}",
@@ -217,7 +235,7 @@ public class Journeys {
             String then = despiteUnapprovedTemplates ? "; the launch begins despite it"
                     : "; checked again when the launch begins: not approved by then, the launch is refused and takes nobody";
             return launch.withWarnings(unapproved.stream()
-                    .map(problem -> new io.reach.flow.FlowProblem(problem.step(), problem.message() + then)).toList());
+                    .map(problem -> new FlowProblem(problem.step(), problem.message() + then)).toList());
         }
         log.info("Launching flow {} version {}: {} contacts in its audience (launch {})", version.name(), version.version(),
                 audienceSize, launch.id());
@@ -226,7 +244,7 @@ public class Journeys {
     }
 
     /** Why a version with templates Meta has not approved was not launched {@code when}: the first one, and how many more. */
-    static String notLaunched(FlowVersion version, String when, List<io.reach.flow.FlowProblem> unapproved) {
+    static String notLaunched(FlowVersion version, String when, List<FlowProblem> unapproved) {
         return "Flow " + version.name() + " version " + version.version() + " was not launched" + when + ": step "
                 + unapproved.getFirst().step() + ": " + unapproved.getFirst().message()
                 + (unapproved.size() > 1 ? " (and " + (unapproved.size() - 1) + " more)" : "");
@@ -254,7 +272,7 @@ public class Journeys {
      * count it: what a broadcast is about to reach, known before it is published or launched.
      */
     public record AudienceSize(UUID flowId, String name, int version, String status, long audienceSize,
-                               java.time.Instant countedAt) {}
+                               Instant countedAt) {}
 
     /** How many contacts the audience of the flow's version {@code number} (null: its newest, draft or not) takes now. */
     public AudienceSize audienceSize(UUID flowId, Integer number) {
@@ -263,7 +281,7 @@ public class Journeys {
             throw ApiException.conflict("Flow " + version.name() + " version " + version.version() + " starts on "
                     + version.entryType() + ", not on an audience");
         }
-        java.time.Instant now = clock.instant();
+        Instant now = clock.instant();
         long size = contacts.countMatching(audienceFilter(flows.document(version.id()).entry().audience(), now));
         return new AudienceSize(version.flowId(), version.name(), version.version(), version.status(), size, now);
     }
@@ -275,10 +293,10 @@ public class Journeys {
 
     /** The launches of every flow, newest first: all, or those in {@code state} (any case). */
     public List<Launch> launches(String state, int limit) {
-        String wanted = state == null ? null : state.strip().toUpperCase(java.util.Locale.ROOT);
+        String wanted = state == null ? null : state.strip().toUpperCase(Locale.ROOT);
         if (wanted != null && !Launch.STATES.contains(wanted)) {
             throw ApiException.invalidField("state", "must be one of " + String.join(", ", Launch.STATES).toLowerCase(
-                    java.util.Locale.ROOT));
+                    Locale.ROOT));
         }
         return launches.all(wanted, limit);
     }
@@ -298,7 +316,7 @@ public class Journeys {
      * A stopped flow and, when its journeys under way are cancelled with it, their cancellation: {@code DONE} when the
      * stop could finish it before answering, {@code RUNNING} when a background worker goes on with it.
      */
-    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Stopped(FlowVersion flow, Cancellation cancellation) {}
 
     /**
@@ -316,7 +334,7 @@ public class Journeys {
                 return new Stopped(flow, null);
             }
             return new Stopped(flow, cancellations.runningOf(flowId).orElseGet(() -> cancellations.insert(
-                    io.reach.shared.Ids.newId(), flowId, "cancelled: flow " + flow.name() + " was stopped")));
+                    Ids.newId(), flowId, "cancelled: flow " + flow.name() + " was stopped")));
         });
         if (stopped.cancellation() == null) {
             return stopped;
@@ -378,7 +396,7 @@ public class Journeys {
             if (ids.isEmpty()) {
                 Journey now = get(id);
                 if (!Journey.CANCELLED.equals(now.state())) {
-                    throw ApiException.conflict("Journey " + id + " is " + now.state().toLowerCase(java.util.Locale.ROOT)
+                    throw ApiException.conflict("Journey " + id + " is " + now.state().toLowerCase(Locale.ROOT)
                             + ": only a running or waiting journey can be cancelled");
                 }
                 return new Cancelled(now, 0);
@@ -426,14 +444,14 @@ public class Journeys {
     }
 
     /** The contacts an audience takes: its activity bounds count back from {@code now}, the launch's instant. */
-    static Contacts.AudienceFilter audienceFilter(FlowDocument.Audience audience, java.time.Instant now) {
+    static Contacts.AudienceFilter audienceFilter(FlowDocument.Audience audience, Instant now) {
         if (audience == null) {
             return new Contacts.AudienceFilter(null, null, null, null, null, null);
         }
         return new Contacts.AudienceFilter(audience.tags(), audience.attributes(),
                 audience.consent() == null ? null : MessageCategory.parse(audience.consent()).orElse(null),
-                audience.activeWithin() == null ? null : now.minus(io.reach.flow.FlowDurations.parse(audience.activeWithin())),
-                audience.inactiveFor() == null ? null : now.minus(io.reach.flow.FlowDurations.parse(audience.inactiveFor())),
+                audience.activeWithin() == null ? null : now.minus(FlowDurations.parse(audience.activeWithin())),
+                audience.inactiveFor() == null ? null : now.minus(FlowDurations.parse(audience.inactiveFor())),
                 audience.excludeTags());
     }
 
@@ -462,7 +480,7 @@ public class Journeys {
         }
         given.forEach((name, value) -> {
             if (name.length() > MAX_GIVEN_NAME) {
-                throw ApiException.invalidField(field + "." + io.reach.shared.Texts.clip(name, 40),
+                throw ApiException.invalidField(field + "." + Texts.clip(name, 40),
                         "a name is at most " + MAX_GIVEN_NAME + " characters");
             }
             if (value != null && value.length() > MAX_GIVEN_VALUE) {
@@ -488,7 +506,7 @@ public class Journeys {
     private Optional<Started> begin(FlowVersion version, UUID contactId, String entryKey, Map<String, String> given) {
         String start = flows.document(version.id()).start();
         Map<String, String> variables = startVariables(version, given);
-        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean stopped = new AtomicBoolean();
         Optional<UUID> created = transactions.execute(tx -> {
             Optional<UUID> inserted = store.insert(version.id(), contactId, entryKey, start, variables, true);
             if (inserted.isPresent() && flows.isStopped(version.flowId())) {
@@ -557,16 +575,16 @@ public class Journeys {
     }
 
     private void checkStep(String step, List<FlowVersion> versions, boolean oneVersion) {
-        java.util.Set<String> steps = new java.util.LinkedHashSet<>();
+        Set<String> steps = new LinkedHashSet<>();
         for (FlowVersion version : versions) {
-            for (io.reach.flow.FlowStep declared : flows.document(version.id()).steps()) {
+            for (FlowStep declared : flows.document(version.id()).steps()) {
                 steps.add(declared.id());
             }
         }
         if (!steps.contains(step)) {
-            throw ApiException.invalidField("step", "no step '" + io.reach.shared.Texts.clip(step, 100) + "' in "
+            throw ApiException.invalidField("step", "no step '" + Texts.clip(step, 100) + "' in "
                     + (oneVersion ? "this version" : "any version of this flow") + " (its steps: "
-                    + io.reach.shared.Texts.clip(String.join(", ", steps), 1000) + ")");
+                    + Texts.clip(String.join(", ", steps), 1000) + ")");
         }
     }
 
@@ -594,7 +612,7 @@ public class Journeys {
     }
 
     private static void checkState(String state) {
-        if (state != null && !Journey.STATES.contains(state.toUpperCase(java.util.Locale.ROOT))) {
+        if (state != null && !Journey.STATES.contains(state.toUpperCase(Locale.ROOT))) {
             throw ApiException.invalidField("state", "must be one of running, waiting, ended, failed, cancelled");
         }
     }
@@ -608,7 +626,7 @@ public class Journeys {
         flows.version(versionId);
         FlowCounts counted = keptCounts.get(versionId, () -> store.counts(versionId));
         Map<String, FlowCounts.StepCounts> steps = new LinkedHashMap<>();
-        for (io.reach.flow.FlowStep step : flows.document(versionId).steps()) {
+        for (FlowStep step : flows.document(versionId).steps()) {
             FlowCounts.StepCounts found = counted.steps().getOrDefault(step.id(), new FlowCounts.StepCounts(0, 0, Map.of()));
             Map<String, Long> branches = new LinkedHashMap<>();
             if (step.branches() != null) {

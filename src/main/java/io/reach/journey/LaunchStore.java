@@ -1,12 +1,16 @@
 package io.reach.journey;
 
 import io.reach.shared.Dialect;
+import io.reach.shared.Texts;
 import io.reach.shared.Times;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -22,11 +26,11 @@ class LaunchStore {
     record Progress(Launch launch, Instant audienceAt, UUID afterContactId) {}
 
     private final JdbcClient jdbc;
-    private final org.springframework.jdbc.core.JdbcTemplate claims;
+    private final JdbcTemplate claims;
     private final Dialect dialect;
     private final Clock clock;
 
-    LaunchStore(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate claims, Dialect dialect, Clock clock) {
+    LaunchStore(JdbcClient jdbc, JdbcTemplate claims, Dialect dialect, Clock clock) {
         this.jdbc = jdbc;
         this.claims = claims;
         this.dialect = dialect;
@@ -75,7 +79,7 @@ class LaunchStore {
         Instant now = clock.instant();
         return jdbc.sql("UPDATE launches SET state = ?, flow_version_id = ?, reason = ?, updated_at = ?, finished_at = ?"
                         + " WHERE id = ? AND state = ?")
-                .params(Launch.REFUSED, versionId, io.reach.shared.Texts.clip(reason, 2000), Times.utc(now), Times.utc(now), id, Launch.SCHEDULED)
+                .params(Launch.REFUSED, versionId, Texts.clip(reason, 2000), Times.utc(now), Times.utc(now), id, Launch.SCHEDULED)
                 .update() == 1;
     }
 
@@ -127,7 +131,7 @@ class LaunchStore {
                 .update();
     }
 
-    private static Progress progress(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static Progress progress(ResultSet rs) throws SQLException {
         Launch launch = new Launch(rs.getObject("id", UUID.class), rs.getObject("flow_id", UUID.class),
                 rs.getObject("flow_version_id", UUID.class), rs.getString("state"), rs.getString("reason"),
                 Times.instant(rs, "audience_at"), Times.instant(rs, "not_after"), rs.getBoolean("despite_unapproved_templates"),

@@ -5,11 +5,16 @@ import io.reach.shared.Texts;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.ResolverStyle;
+import java.time.temporal.TemporalAccessor;
+import java.time.temporal.TemporalQueries;
+import java.time.zone.ZoneOffsetTransition;
 
 /**
  * The times a launch is scheduled with, as a request writes them: an ISO-8601 local date and time with its offset
@@ -65,7 +70,7 @@ final class LaunchTimes {
 
     private static Instant instant(String field, String text) {
         try {
-            java.time.temporal.TemporalAccessor parsed = FORMAT.parse(text.strip());
+            TemporalAccessor parsed = FORMAT.parse(text.strip());
             Instant instant = ZonedDateTime.from(parsed).toInstant();
             refuseATimeItsZoneDoesNotHave(field, text, parsed);
             return instant;
@@ -82,16 +87,16 @@ final class LaunchTimes {
      * second, and the launch would begin at 05:00 in Amsterdam for a request that wrote 09:00. An offset that is one of
      * the zone's at that time (the hour written twice as summer time ends) is what tells the two hours apart.
      */
-    private static void refuseATimeItsZoneDoesNotHave(String field, String text, java.time.temporal.TemporalAccessor parsed) {
-        ZoneId zone = parsed.query(java.time.temporal.TemporalQueries.zoneId());
-        java.time.ZoneOffset offset = parsed.query(java.time.temporal.TemporalQueries.offset());
-        if (zone == null || zone instanceof java.time.ZoneOffset) {
+    private static void refuseATimeItsZoneDoesNotHave(String field, String text, TemporalAccessor parsed) {
+        ZoneId zone = parsed.query(TemporalQueries.zoneId());
+        ZoneOffset offset = parsed.query(TemporalQueries.offset());
+        if (zone == null || zone instanceof ZoneOffset) {
             return;
         }
-        java.time.LocalDateTime local = java.time.LocalDateTime.from(parsed);
+        LocalDateTime local = LocalDateTime.from(parsed);
         if (zone.getRules().getValidOffsets(local).isEmpty()) {
             // The hour the clocks skip as summer time begins: Java would move it on by the gap, to a time not written.
-            java.time.zone.ZoneOffsetTransition gap = zone.getRules().getTransition(local);
+            ZoneOffsetTransition gap = zone.getRules().getTransition(local);
             throw ApiException.invalidField(field, "'" + Texts.clip(text.strip(), 60) + "': " + local + " does not exist in "
                     + zone.getId() + " (its clocks go from " + gap.getDateTimeBefore().toLocalTime() + " to "
                     + gap.getDateTimeAfter().toLocalTime() + " that day): write a time before or after the change");
@@ -99,7 +104,7 @@ final class LaunchTimes {
         if (offset != null && !zone.getRules().isValidOffset(local, offset)) {
             throw ApiException.invalidField(field, "'" + Texts.clip(text.strip(), 60) + "': " + offset.getId() + " is not "
                     + zone.getId() + "'s offset at " + local + " (" + String.join(" or ", zone.getRules().getValidOffsets(local)
-                    .stream().map(java.time.ZoneOffset::getId).toList()) + "): write the offset or the time zone alone");
+                    .stream().map(ZoneOffset::getId).toList()) + "): write the offset or the time zone alone");
         }
     }
 

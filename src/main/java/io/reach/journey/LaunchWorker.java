@@ -1,13 +1,22 @@
 package io.reach.journey;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.reach.contact.Contacts;
 import io.reach.flow.FlowDocument;
+import io.reach.flow.FlowProblem;
 import io.reach.flow.FlowVersion;
 import io.reach.flow.Flows;
 import io.reach.shared.BackgroundWorker;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -21,7 +30,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 class LaunchWorker extends BackgroundWorker {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LaunchWorker.class);
+    private static final Logger log = LoggerFactory.getLogger(LaunchWorker.class);
 
     /** Contacts per page: a page's journeys are written in a few statements, and memory stays that of one page. */
     static final int PAGE = 500;
@@ -35,9 +44,9 @@ class LaunchWorker extends BackgroundWorker {
     private final Contacts contacts;
     private final JourneyEngine engine;
     private final TransactionTemplate transactions;
-    private final java.time.Clock clock;
+    private final Clock clock;
     // Registered at 0 from the start: a count that first appears at 1 is no increase to Prometheus, and its alert would miss it.
-    private final Map<String, io.micrometer.core.instrument.Counter> refusals = new java.util.HashMap<>();
+    private final Map<String, Counter> refusals = new HashMap<>();
 
     private static final String TOO_LATE = "too_late";
     private static final String NOT_AN_AUDIENCE = "not_an_audience";
@@ -47,9 +56,9 @@ class LaunchWorker extends BackgroundWorker {
     private record Refusal(String cause, String reason) {}
 
     LaunchWorker(LaunchStore launches, JourneyStore journeys, Flows flows, Contacts contacts, JourneyEngine engine,
-                 TransactionTemplate transactions, JourneySettings settings, java.time.Clock clock,
-                 io.micrometer.core.instrument.MeterRegistry meters) {
-        super("audience-launches", java.time.Duration.ofSeconds(1), settings.engineEnabled());
+                 TransactionTemplate transactions, JourneySettings settings, Clock clock,
+                 MeterRegistry meters) {
+        super("audience-launches", Duration.ofSeconds(1), settings.engineEnabled());
         this.launches = launches;
         this.journeys = journeys;
         this.flows = flows;
@@ -58,7 +67,7 @@ class LaunchWorker extends BackgroundWorker {
         this.transactions = transactions;
         this.clock = clock;
         for (String cause : List.of(TOO_LATE, NOT_AN_AUDIENCE, TEMPLATE_NOT_APPROVED)) {
-            refusals.put(cause, io.micrometer.core.instrument.Counter.builder("reach.launches.refused")
+            refusals.put(cause, Counter.builder("reach.launches.refused")
                     .description("Scheduled launches this node refused at their time, taking nobody, by cause")
                     .tag("cause", cause).register(meters));
         }
@@ -129,7 +138,7 @@ class LaunchWorker extends BackgroundWorker {
             return new Refusal(NOT_AN_AUDIENCE, "Flow " + version.name() + " version " + version.version()
                     + ", published last, starts on " + version.entryType() + ", not on an audience: the launch took nobody");
         }
-        List<io.reach.flow.FlowProblem> unapproved = launch.despiteUnapprovedTemplates() ? List.of()
+        List<FlowProblem> unapproved = launch.despiteUnapprovedTemplates() ? List.of()
                 : flows.unapprovedTemplates(version.id());
         if (unapproved.isEmpty()) {
             return null;
@@ -162,7 +171,7 @@ class LaunchWorker extends BackgroundWorker {
                 return 1;
             }
             Map<String, String> variables = Journeys.startVariables(document, Map.of());
-            java.util.function.Function<UUID, String> entryKey = contactId -> Journeys.audienceEntryKey(version.id(), contactId);
+            Function<UUID, String> entryKey = contactId -> Journeys.audienceEntryKey(version.id(), contactId);
             int started = oneByOne
                     ? (int) page.stream().filter(contactId -> journeys.insert(version.id(), contactId, entryKey.apply(contactId),
                             document.start(), variables, false).isPresent()).count()
@@ -193,6 +202,6 @@ class LaunchWorker extends BackgroundWorker {
         long allStarted = launch.started() + started;
         log.info("Launched flow {} version {}: {} journeys started for {} contacts ({} had one already) in {} ms",
                 version.name(), version.version(), allStarted, allTaken, allTaken - allStarted,
-                java.time.Duration.between(launch.createdAt(), clock.instant()).toMillis());
+                Duration.between(launch.createdAt(), clock.instant()).toMillis());
     }
 }

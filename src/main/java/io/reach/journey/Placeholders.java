@@ -3,10 +3,12 @@ package io.reach.journey;
 import io.reach.contact.Contact;
 import io.reach.flow.JsonTemplate;
 import io.reach.flow.PlaceholderSyntax;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,7 +37,7 @@ final class Placeholders {
 
     /** {@code text} with each placeholder's value, as {@code encode} puts it after what is {@code written} so far. */
     private static Filled fill(String text, Contact contact, Map<String, String> variables,
-                               java.util.function.BiFunction<CharSequence, String, String> encode) {
+                               BiFunction<CharSequence, String, String> encode) {
         if (text == null) {
             return new Filled(null, List.of());
         }
@@ -84,7 +86,7 @@ final class Placeholders {
     /** {@code value} as UTF-8, percent-encoded but for ASCII letters, digits, {@code -._~} and {@code kept}. */
     static String percentEncode(String value, String kept) {
         StringBuilder out = new StringBuilder(value.length());
-        for (byte b : value.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xFF);
             if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~".indexOf(c) >= 0 || kept.indexOf(c) >= 0)) {
                 out.append(c);

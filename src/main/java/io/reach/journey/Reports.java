@@ -2,11 +2,19 @@ package io.reach.journey;
 
 import io.reach.messaging.MessageStatus;
 import io.reach.messaging.Messages;
+import io.reach.shared.ApiException;
 import io.reach.shared.Dialect;
+import io.reach.shared.OldestFirst;
+import io.reach.shared.SqlLists;
 import io.reach.shared.Times;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -51,7 +59,7 @@ public class Reports {
 
     /**
      * A page of the rows of these versions, oldest first, those after the row {@code after} (null: from the first),
-     * read as {@link io.reach.shared.OldestFirst} says.
+     * read as {@link OldestFirst} says.
      */
     public List<Row> ofVersions(List<UUID> versionIds, Long after, int limit, int offset) {
         if (versionIds.isEmpty()) {
@@ -60,13 +68,13 @@ public class Reports {
         Instant afterTime = null;
         if (after != null) {
             afterTime = jdbc.sql("SELECT occurred_at FROM report_rows WHERE id = ? AND flow_version_id IN ("
-                            + io.reach.shared.SqlLists.placeholders(versionIds.size()) + ")")
-                    .params(io.reach.shared.SqlLists.valueThen(after, versionIds))
+                            + SqlLists.placeholders(versionIds.size()) + ")")
+                    .params(SqlLists.valueThen(after, versionIds))
                     .query((rs, n) -> Times.instant(rs, "occurred_at")).optional()
-                    .orElseThrow(() -> io.reach.shared.ApiException.invalidField("after", "no report row " + after + " in this flow"));
+                    .orElseThrow(() -> ApiException.invalidField("after", "no report row " + after + " in this flow"));
         }
-        io.reach.shared.OldestFirst page = io.reach.shared.OldestFirst.ofVersions("SELECT " + COLUMNS + " FROM report_rows",
-                "occurred_at", versionIds, "", List.of(), after == null ? null : new io.reach.shared.OldestFirst.After(afterTime, after),
+        OldestFirst page = OldestFirst.ofVersions("SELECT " + COLUMNS + " FROM report_rows",
+                "occurred_at", versionIds, "", List.of(), after == null ? null : new OldestFirst.After(afterTime, after),
                 limit, offset);
         return withMessageStatuses(jdbc.sql(page.sql()).params(page.params()).query(Reports::row).list());
     }
@@ -81,7 +89,7 @@ public class Reports {
             + " step_id, message_id";
 
     /** A row as read, without its message's status. */
-    private static Row row(java.sql.ResultSet rs, int rowNum) throws java.sql.SQLException {
+    private static Row row(ResultSet rs, int rowNum) throws SQLException {
         return new Row(rs.getLong("id"), Times.instant(rs, "occurred_at"), rs.getString("message_from"),
                 rs.getString("message_to"), rs.getString("status"), rs.getString("description"),
                 rs.getObject("journey_id", UUID.class), rs.getString("step_id"), rs.getObject("message_id", UUID.class), null);
@@ -89,7 +97,7 @@ public class Reports {
 
     /** The rows with their messages' statuses as they are now, read in one look-up for the page. */
     private List<Row> withMessageStatuses(List<Row> rows) {
-        java.util.Set<UUID> ids = new java.util.HashSet<>();
+        Set<UUID> ids = new HashSet<>();
         rows.forEach(row -> {
             if (row.messageId() != null) {
                 ids.add(row.messageId());
@@ -98,7 +106,7 @@ public class Reports {
         if (ids.isEmpty()) {
             return rows;
         }
-        java.util.Map<UUID, MessageStatus> statuses = messages.statusesOf(ids);
+        Map<UUID, MessageStatus> statuses = messages.statusesOf(ids);
         return rows.stream().map(row -> row.messageId() == null ? row : new Row(row.id(), row.time(), row.messageFrom(),
                 row.messageTo(), row.status(), row.description(), row.journeyId(), row.step(), row.messageId(),
                 statuses.get(row.messageId()))).toList();

@@ -2,12 +2,17 @@ package io.reach.journey;
 
 import io.reach.contact.Contact;
 import io.reach.contact.Contacts;
+import io.reach.contact.PhoneNumbers;
+import io.reach.flow.FetchHosts;
 import io.reach.flow.FlowDocument;
+import io.reach.flow.FlowDurations;
 import io.reach.flow.FlowStep;
+import io.reach.flow.Flows;
 import io.reach.flow.StepTypes;
 import io.reach.messaging.InboundMessage;
 import io.reach.messaging.InboundMessages;
 import io.reach.messaging.MessageEvent;
+import io.reach.messaging.MessageStatus;
 import io.reach.messaging.Messages;
 import io.reach.messaging.SendResult;
 import io.reach.messaging.sms.SendSmsRequest;
@@ -18,27 +23,39 @@ import io.reach.messaging.whatsapp.SendTemplateRequest;
 import io.reach.messaging.whatsapp.WhatsAppSending;
 import io.reach.shared.ApiException;
 import io.reach.shared.BoundedBody;
+import io.reach.shared.Texts;
 import io.reach.template.ButtonParameter;
 import io.reach.template.TemplateValues;
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -63,38 +80,38 @@ class StepExecutor {
     private final Reports reports;
     private final JsonMapper json;
     // A fetched answer's decimals as they were written: a price of 19.90 stays "19.90", not the double 19.9.
-    private final tools.jackson.databind.ObjectReader answers;
+    private final ObjectReader answers;
     private final Clock clock;
     // HTTP/1.1 only: an attempt to upgrade a plain-HTTP request to HTTP/2 (h2c), which the JDK's client makes by default,
     // is refused or mishandled by some servers and proxies, above all with a POST's body.
     private final HttpClient http = BoundedBody.http1Client(CONNECT_TIMEOUT);
 
     /** What went wrong with a fetch's exchange, as its step's outcome says it. */
-    private static String fetchFailure(java.io.IOException cause, String url, Duration timeout) {
-        if (cause instanceof java.net.http.HttpTimeoutException) {
+    private static String fetchFailure(IOException cause, String url, Duration timeout) {
+        if (cause instanceof HttpTimeoutException) {
             return "timed out after " + timeout;
         }
         if (cause instanceof BoundedBody.TooLarge || cause.getCause() instanceof BoundedBody.TooLarge) {
             return "the answer is larger than " + MAX_FETCHED_BYTES / 1024 / 1024 + " MiB";
         }
-        if (cause instanceof java.net.ConnectException) {
+        if (cause instanceof ConnectException) {
             URI target = URI.create(url);
             return "request failed: could not connect to " + target.getHost() + ":"
                     + (target.getPort() >= 0 ? target.getPort() : "https".equalsIgnoreCase(target.getScheme()) ? 443 : 80);
         }
         // Some have no message (a connection closed early): the kind of failure is then what can be said.
-        return "request failed: " + java.util.Objects.requireNonNullElse(cause.getMessage(), cause.getClass().getSimpleName());
+        return "request failed: " + Objects.requireNonNullElse(cause.getMessage(), cause.getClass().getSimpleName());
     }
 
     /** The largest answer a fetch_variables step reads: a larger one takes its failure branch. */
     static final long MAX_FETCHED_BYTES = 1024 * 1024;
 
-    private final io.reach.flow.Flows flows;
-    private final io.reach.flow.FetchHosts fetchHosts;
+    private final Flows flows;
+    private final FetchHosts fetchHosts;
 
     StepExecutor(WhatsAppSending whatsApp, SmsSending sms, VoiceSending voice, Messages messages, InboundMessages inbound,
-                 Contacts contacts, Reports reports, JsonMapper json, Clock clock, io.reach.flow.Flows flows,
-                 io.reach.flow.FetchHosts fetchHosts) {
+                 Contacts contacts, Reports reports, JsonMapper json, Clock clock, Flows flows,
+                 FetchHosts fetchHosts) {
         this.flows = flows;
         this.fetchHosts = fetchHosts;
         this.whatsApp = whatsApp;
@@ -105,8 +122,8 @@ class StepExecutor {
         this.contacts = contacts;
         this.reports = reports;
         this.json = json;
-        this.answers = json.reader().with(tools.jackson.databind.cfg.JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                .without(tools.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+        this.answers = json.reader().with(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
         this.clock = clock;
     }
 
@@ -117,7 +134,7 @@ class StepExecutor {
      * (see {@code JourneyEngine.contactFor}).
      */
     StepOutcome execute(FlowDocument flow, FlowStep step, Journey journey, Contact contact, Map<String, String> variables,
-                        Map<UUID, io.reach.messaging.MessageStatus> sentHere) {
+                        Map<UUID, MessageStatus> sentHere) {
         try {
             return switch (step.type()) {
                 case StepTypes.SEND_WHATSAPP -> sendWhatsApp(flow, step, journey, contact, variables);
@@ -195,14 +212,14 @@ class StepExecutor {
      * the reason, and the journey goes on by the message's status (a {@code branch_on_status} takes {@code blocked},
      * else {@code failed}, to its fallback), as for a placeholder without a value, instead of failing for good.
      */
-    private static SendResult sendOrBlock(String refusal, java.util.function.Function<String, SendResult> send) {
+    private static SendResult sendOrBlock(String refusal, Function<String, SendResult> send) {
         try {
             return send.apply(refusal);
         } catch (ApiException refused) {
-            if (refusal != null || refused.status() != org.springframework.http.HttpStatus.BAD_REQUEST) {
+            if (refusal != null || refused.status() != HttpStatus.BAD_REQUEST) {
                 throw refused;
             }
-            return send.apply(io.reach.shared.Texts.clip(refused.getMessage(), 1000));
+            return send.apply(Texts.clip(refused.getMessage(), 1000));
         }
     }
 
@@ -229,7 +246,7 @@ class StepExecutor {
     }
 
     private StepOutcome branchOnStatus(FlowStep step, Map<String, String> variables,
-                                       Map<UUID, io.reach.messaging.MessageStatus> sentHere) {
+                                       Map<UUID, MessageStatus> sentHere) {
         UUID messageId = messageOf(step, variables);
         if (messageId == null) {
             return new StepOutcome.Fail("step " + step.id() + ": step " + step.message() + " sent no message in this journey");
@@ -237,20 +254,20 @@ class StepExecutor {
         Set<String> keys = new LinkedHashSet<>(step.branches().keySet());
         keys.remove("timeout");
         // The first decisive event that is already in the timeline decides at once (the caller holds the message's lock).
-        List<io.reach.messaging.MessageStatus> timeline = sentHere.containsKey(messageId) ? List.of(sentHere.get(messageId))
+        List<MessageStatus> timeline = sentHere.containsKey(messageId) ? List.of(sentHere.get(messageId))
                 : messages.timeline(messageId).stream().map(MessageEvent::status).toList();
-        for (io.reach.messaging.MessageStatus status : timeline) {
+        for (MessageStatus status : timeline) {
             String decision = Decisions.forStatus(status, keys);
             if (decision != null) {
                 return new StepOutcome.Next(step.branches().get(decision), decision, "status " + status.wireName(), null);
             }
         }
-        Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(io.reach.flow.FlowDurations.parse(step.timeout()));
+        Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(FlowDurations.parse(step.timeout()));
         return new StepOutcome.Wait(StepOutcome.STATUS, wakeAt, messageId, String.join(",", keys), null, null);
     }
 
     private StepOutcome waitForReply(FlowStep step, Journey journey, Map<String, String> variables,
-                                     Map<UUID, io.reach.messaging.MessageStatus> sentHere) {
+                                     Map<UUID, MessageStatus> sentHere) {
         UUID messageId = step.message() == null ? null : messageOf(step, variables);
         Set<String> keys = Decisions.replyBranches(step);
         // The engine holds the contact's lock here: a reply being stored now is either seen or sees this journey waiting.
@@ -267,14 +284,14 @@ class StepExecutor {
             }
             // A question that was never sent, or failed, has no answer to wait for: its no-reply branch (often a
             // fallback) goes now.
-            io.reach.messaging.MessageStatus status = sentHere.containsKey(messageId) ? sentHere.get(messageId)
+            MessageStatus status = sentHere.containsKey(messageId) ? sentHere.get(messageId)
                     : messages.statusesOf(List.of(messageId)).get(messageId);
             if (Decisions.unanswerable(status)) {
                 return new StepOutcome.Next(step.branches().get(StepTypes.NO_REPLY), StepTypes.NO_REPLY,
                         Decisions.questionUnanswerable(messages.find(messageId)), null);
             }
         }
-        Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(io.reach.flow.FlowDurations.parse(step.timeout()));
+        Instant wakeAt = step.timeout() == null ? null : clock.instant().plus(FlowDurations.parse(step.timeout()));
         return new StepOutcome.Wait(StepOutcome.REPLY, wakeAt, messageId, String.join(",", keys), null, null);
     }
 
@@ -293,7 +310,7 @@ class StepExecutor {
 
     private StepOutcome waitStep(FlowStep step, Contact contact) {
         if (step.duration() != null) {
-            Duration duration = io.reach.flow.FlowDurations.parse(step.duration());
+            Duration duration = FlowDurations.parse(step.duration());
             return new StepOutcome.Wait(StepOutcome.TIMER, clock.instant().plus(duration), null, null, "waiting " + duration, null);
         }
         LocalTime from = LocalTime.parse(step.window().from());
@@ -302,17 +319,17 @@ class StepExecutor {
         // A contact without a time zone whose number may be in several (a Spanish or an Australian mobile) waits until
         // the window is open in all of them; UTC only when the number tells nothing, or when its zones lie too far apart.
         List<ZoneId> zones = contact.timeZone() != null ? List.of(ZoneId.of(contact.timeZone()))
-                : io.reach.contact.PhoneNumbers.timeZonesOf(contact.phone()).stream().map(ZoneId::of).toList();
-        java.util.Optional<Instant> opening = zones.isEmpty() ? java.util.Optional.empty()
+                : PhoneNumbers.timeZonesOf(contact.phone()).stream().map(ZoneId::of).toList();
+        Optional<Instant> opening = zones.isEmpty() ? Optional.empty()
                 : LocalWindow.opening(now, from, to, zones);
         String where;
         if (opening.isPresent()) {
             where = zones.size() == 1 ? zones.getFirst().getId() : "in each of the number's time zones: "
-                    + io.reach.shared.Texts.clip(zones.stream().map(ZoneId::getId).collect(java.util.stream.Collectors.joining(", ")), 300);
+                    + Texts.clip(zones.stream().map(ZoneId::getId).collect(Collectors.joining(", ")), 300);
         } else {
             where = "UTC: " + (zones.isEmpty() ? "the contact has no time zone" : "no moment is inside it in all of the "
                     + zones.size() + " time zones of the contact's number") + "; set the contact's timeZone";
-            zones = List.of(java.time.ZoneOffset.UTC);
+            zones = List.of(ZoneOffset.UTC);
             opening = LocalWindow.opening(now, from, to, zones);
         }
         Instant at = opening.orElseThrow();
@@ -329,7 +346,7 @@ class StepExecutor {
     }
 
     private static Duration fetchTimeout(FlowStep.Request request) {
-        return request.timeout() == null ? DEFAULT_FETCH_TIMEOUT : io.reach.flow.FlowDurations.parse(request.timeout());
+        return request.timeout() == null ? DEFAULT_FETCH_TIMEOUT : FlowDurations.parse(request.timeout());
     }
 
     /**
@@ -354,7 +371,7 @@ class StepExecutor {
         HttpRequest.Builder builder;
         try {
             URI target = URI.create(url);
-            java.util.Optional<String> refused = fetchHosts.refusal(target);
+            Optional<String> refused = fetchHosts.refusal(target);
             if (refused.isPresent()) {
                 return new StepOutcome.Next(failure, "failure", refused.get() + ": not called", null);
             }
@@ -394,14 +411,14 @@ class StepExecutor {
         // the step (and its lease) for as long as it likes.
         try {
             response = BoundedBody.send(http, builder.build(), MAX_FETCHED_BYTES, timeout);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return new StepOutcome.Next(failure, "failure", fetchFailure(e, url, timeout), null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new StepOutcome.Fail("interrupted while fetching variables");
         }
         if (response.statusCode() / 100 != 2) {
-            return new StepOutcome.Next(failure, "failure", io.reach.shared.Texts.withoutNul(unsuccessful(response, headerValues)), null);
+            return new StepOutcome.Next(failure, "failure", Texts.withoutNul(unsuccessful(response, headerValues)), null);
         }
         JsonNode body;
         try {
@@ -416,7 +433,7 @@ class StepExecutor {
                 JsonNode value = body.at(extract.getValue());
                 if (!value.isMissingNode() && !value.isNull()) {
                     // Without the NUL character: a message or a report row it went into could not be stored on PostgreSQL.
-                    variables.put(extract.getKey(), io.reach.shared.Texts.withoutNul(value.isBigDecimal()
+                    variables.put(extract.getKey(), Texts.withoutNul(value.isBigDecimal()
                             ? value.decimalValue().toPlainString() : value.isValueNode() ? value.asString() : value.toString()));
                     found.add(extract.getKey());
                 } else {
@@ -448,7 +465,7 @@ class StepExecutor {
                 }
             }
         }
-        return body.isEmpty() ? "HTTP " + status : "HTTP " + status + ": " + io.reach.shared.Texts.clip(body, 200);
+        return body.isEmpty() ? "HTTP " + status : "HTTP " + status + ": " + Texts.clip(body, 200);
     }
 
     /** A report row about the message its step names, or else about the journey's last message. */

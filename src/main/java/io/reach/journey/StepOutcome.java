@@ -1,5 +1,6 @@
 package io.reach.journey;
 
+import io.reach.messaging.MessageStatus;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -11,7 +12,7 @@ sealed interface StepOutcome {
      * {@code messageId} when the step created it just now, in the step's transaction, so that no one else can hold
      * its row yet (null: no message created now).
      */
-    record Next(String target, String branch, String outcome, UUID messageId, io.reach.messaging.MessageStatus sentNow)
+    record Next(String target, String branch, String outcome, UUID messageId, MessageStatus sentNow)
             implements StepOutcome {
         Next(String target, String branch, String outcome, UUID messageId) {
             this(target, branch, outcome, messageId, null);

@@ -1,6 +1,9 @@
 package io.reach.messaging;
 
+import io.reach.contact.ContactConsentWithdrawn;
+import io.reach.contact.ContactNumberChanged;
 import io.reach.contact.ContactOptedOut;
+import io.reach.shared.MessageCategory;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
@@ -27,13 +30,13 @@ class ConsentWithdrawals {
     }
 
     @EventListener
-    void onNumberChanged(io.reach.contact.ContactNumberChanged changed) {
+    void onNumberChanged(ContactNumberChanged changed) {
         messages.withdraw(messages.queuedFor(changed.contactId()), Recipients.NUMBER_CHANGED);
     }
 
     @EventListener
-    void onConsentWithdrawn(io.reach.contact.ContactConsentWithdrawn withdrawn) {
-        for (io.reach.shared.MessageCategory category : withdrawn.categories()) {
+    void onConsentWithdrawn(ContactConsentWithdrawn withdrawn) {
+        for (MessageCategory category : withdrawn.categories()) {
             messages.withdraw(messages.queuedFor(withdrawn.contactId(), category), Recipients.noConsent(category));
         }
     }

@@ -9,12 +9,15 @@ import io.reach.shared.OldestFirst;
 import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
@@ -44,9 +47,9 @@ class ConversationController {
         this.clock = clock;
     }
 
-    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200",
+    @ApiResponse(responseCode = "200",
             description = "the conversation's newest messages, or those after the page before",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+            headers = @Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "A contact's conversation with one sender, newest first, and whether its WhatsApp window is open")
     @GetMapping("/api/v1/contacts/{id}/conversation")
     ResponseEntity<Conversation> conversation(
@@ -72,7 +75,7 @@ class ConversationController {
         inbound.latestFrom(contactId, with.id(), cursor, limit).forEach(m -> entries.add(Conversation.Entry.of(m)));
         entries.sort(NEWEST_FIRST);
         List<Conversation.Entry> page = List.copyOf(entries.subList(0, Math.min(limit, entries.size())));
-        Channel channel = Channel.valueOf(with.channel().toUpperCase(java.util.Locale.ROOT));
+        Channel channel = Channel.valueOf(with.channel().toUpperCase(Locale.ROOT));
         Boolean open = null;
         Instant until = null;
         if (channel == Channel.WHATSAPP) {

@@ -4,6 +4,8 @@ import io.reach.shared.ApiException;
 import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.Locale;
@@ -34,9 +36,9 @@ class FailingCallbackController {
         this.sources = InboxProcessor.sourcesOf(processors);
     }
 
-    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200",
+    @ApiResponse(responseCode = "200",
             description = "a page of stored callbacks whose last attempt failed (or, with discarded=true, of those given up), oldest first",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+            headers = @Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "Stored callbacks whose last attempt failed (or, with discarded=true, those given up), oldest first")
     @GetMapping("/api/v1/failing-callbacks")
     ResponseEntity<List<FailingCallback>> list(@Parameter(description = "only the callbacks of one provider: whatsapp,"
@@ -60,7 +62,7 @@ class FailingCallbackController {
     }
 
     /** Gives up a callback that failed: it is no longer tried, and stays in the inbox with its error. */
-    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "204",
+    @ApiResponse(responseCode = "204",
             description = "given up: no longer tried, kept in the inbox with its error")
     @Operation(summary = "Give up a failing callback: no longer tried, kept with its error")
     @PostMapping("/api/v1/failing-callbacks/{id}/discard")
@@ -73,7 +75,7 @@ class FailingCallbackController {
      * Tries a callback that failed again now, instead of at the end of its backoff (up to 5 minutes); one given up
      * comes back and is tried again.
      */
-    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "202",
+    @ApiResponse(responseCode = "202",
             description = "due now: this node's processor tries it again in a moment (a discarded one too: it is no longer given up)")
     @Operation(summary = "Try a failing callback again now (one given up comes back)")
     @PostMapping("/api/v1/failing-callbacks/{id}/retry")

@@ -1,15 +1,25 @@
 package io.reach.messaging;
 
+import io.reach.contact.Contacts;
+import io.reach.shared.ApiException;
 import io.reach.shared.Dialect;
 import io.reach.shared.Ids;
+import io.reach.shared.NewestFirst;
+import io.reach.shared.OldestFirst;
 import io.reach.shared.Texts;
 import io.reach.shared.Times;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -18,7 +28,7 @@ import org.springframework.stereotype.Service;
 @Service
 public class InboundMessages {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InboundMessages.class);
+    private static final Logger log = LoggerFactory.getLogger(InboundMessages.class);
 
     private static final String COLUMNS = "id, channel, sender_id, contact_id, from_phone, provider_message_id, type, text,"
             + " reply_payload, context_provider_message_id, replied_to_message_id, occurred_at, received_at";
@@ -31,10 +41,10 @@ public class InboundMessages {
     private final Dialect dialect;
     private final Clock clock;
     private final ApplicationEventPublisher events;
-    private final io.reach.contact.Contacts contacts;
+    private final Contacts contacts;
 
     InboundMessages(JdbcClient jdbc, Dialect dialect, Clock clock, ApplicationEventPublisher events,
-                    io.reach.contact.Contacts contacts) {
+                    Contacts contacts) {
         this.jdbc = jdbc;
         this.contacts = contacts;
         this.dialect = dialect;
@@ -142,10 +152,10 @@ public class InboundMessages {
      * What a contact wrote to one sender, newest first (by when it was written, then id), after {@code after} (null:
      * from the newest), at most {@code limit}.
      */
-    public List<InboundMessage> latestFrom(UUID contactId, UUID senderId, io.reach.shared.OldestFirst.After after,
+    public List<InboundMessage> latestFrom(UUID contactId, UUID senderId, OldestFirst.After after,
                                            int limit) {
-        io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM inbound_messages",
-                "occurred_at", io.reach.shared.NewestFirst.equal("contact_id", contactId, "sender_id", senderId), after,
+        NewestFirst page = NewestFirst.of("SELECT " + COLUMNS + " FROM inbound_messages",
+                "occurred_at", NewestFirst.equal("contact_id", contactId, "sender_id", senderId), after,
                 limit, 0);
         return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
     }
@@ -157,14 +167,14 @@ public class InboundMessages {
     }
 
     /** When the contact last wrote to this sender; empty if it never did. */
-    public Optional<java.time.Instant> lastWrittenAt(UUID contactId, UUID senderId) {
+    public Optional<Instant> lastWrittenAt(UUID contactId, UUID senderId) {
         return jdbc.sql("SELECT MAX(occurred_at) FROM inbound_messages WHERE contact_id = ? AND sender_id = ?")
-                .params(contactId, senderId).query(java.time.OffsetDateTime.class).optional()
-                .map(java.time.OffsetDateTime::toInstant);
+                .params(contactId, senderId).query(OffsetDateTime.class).optional()
+                .map(OffsetDateTime::toInstant);
     }
 
     /** Whether the contact wrote to this sender within the last {@code window} (WhatsApp's customer-service window). */
-    public boolean wroteWithin(UUID contactId, UUID senderId, java.time.Duration window) {
+    public boolean wroteWithin(UUID contactId, UUID senderId, Duration window) {
         return jdbc.sql("SELECT COUNT(*) FROM inbound_messages WHERE contact_id = ? AND sender_id = ? AND occurred_at >= ?")
                 .params(contactId, senderId, Times.utc(clock.instant().minus(window))).query(Long.class).single() > 0;
     }
@@ -233,18 +243,18 @@ public class InboundMessages {
      * received them; after the message {@code after} when it is given (the next page).
      */
     public List<InboundMessage> list(UUID contactId, UUID after, int limit) {
-        io.reach.shared.OldestFirst.After cursor = null;
+        OldestFirst.After cursor = null;
         if (after != null) {
             InboundMessage message = jdbc.sql("SELECT " + COLUMNS + " FROM inbound_messages WHERE id = ?").param(after)
                     .query(this::row).optional().filter(m -> contactId == null || contactId.equals(m.contactId()))
-                    .orElseThrow(() -> io.reach.shared.ApiException.invalidField("after", "no inbound message " + after
+                    .orElseThrow(() -> ApiException.invalidField("after", "no inbound message " + after
                             + (contactId == null ? "" : " of this contact")));
-            cursor = new io.reach.shared.OldestFirst.After(contactId == null ? message.receivedAt() : message.occurredAt(),
+            cursor = new OldestFirst.After(contactId == null ? message.receivedAt() : message.occurredAt(),
                     message.id());
         }
-        io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM inbound_messages",
+        NewestFirst page = NewestFirst.of("SELECT " + COLUMNS + " FROM inbound_messages",
                 contactId == null ? "received_at" : "occurred_at",
-                contactId == null ? java.util.Map.of() : java.util.Map.of("contact_id", contactId), cursor, limit, 0);
+                contactId == null ? Map.of() : Map.of("contact_id", contactId), cursor, limit, 0);
         return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
     }
 

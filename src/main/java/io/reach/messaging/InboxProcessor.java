@@ -1,9 +1,24 @@
 package io.reach.messaging;
 
 import io.reach.shared.BackgroundWorker;
+import io.reach.shared.DatabaseOutage;
+import io.reach.shared.PassingFailures;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -35,8 +50,8 @@ public abstract class InboxProcessor extends BackgroundWorker {
     private final TransactionTemplate transactions;
     private final Duration lease;
     private final Clock clock;
-    private final io.reach.shared.DatabaseOutage outage;
-    private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    private final DatabaseOutage outage;
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     // How many runs of transactions, side by side, a claimed batch is spread over (one more at most, see packed):
     // most groups are one callback (one status), and every transaction costs a commit, a "processed" mark and a
     // source's set-based statements again.
@@ -44,15 +59,15 @@ public abstract class InboxProcessor extends BackgroundWorker {
     // Callbacks this node stored for the background, and how many of them it had stored when a claim last found
     // nothing to do: while the two differ, earlier callbacks may wait, and a new one must not pass them.
     // Unknown at start (callbacks from before a restart may wait), hence -1.
-    private final java.util.concurrent.atomic.AtomicLong storedForLater = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong storedForLater = new AtomicLong();
     private volatile long drainedAt = -1;
     // The ordering keys of callbacks that failed here and wait for their retry, each until when it holds later ones
     // back (WebhookInbox.ORDER_HOLD): a callback about the same message that comes meanwhile is stored behind it, not
     // applied as it comes. Another node's failures are not known here: there the claims keep the order.
-    private final java.util.Map<String, java.time.Instant> heldBack = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Instant> heldBack = new ConcurrentHashMap<>();
 
     protected InboxProcessor(String name, String source, WebhookInbox inbox, TransactionTemplate transactions,
-                             Duration pollInterval, Duration lease, Clock clock, io.reach.shared.DatabaseOutage outage) {
+                             Duration pollInterval, Duration lease, Clock clock, DatabaseOutage outage) {
         super(name, pollInterval, true);
         this.outage = outage;
         this.source = source;
@@ -79,14 +94,14 @@ public abstract class InboxProcessor extends BackgroundWorker {
      * callbacks wait, whose order it must not pass), it is stored for the background processing, which applies it
      * soon after (and retries it, with backoff, if it keeps failing). Throws only when it cannot even be stored: the
      * provider must then send it again. So it does, without waiting, while the database is known out of reach
-     * ({@link io.reach.shared.DatabaseOutage}); and a callback the pool gave no connection to apply is not stored with
+     * ({@link DatabaseOutage}); and a callback the pool gave no connection to apply is not stored with
      * a second wait.
      */
-    public void receive(java.util.UUID senderId, String body) {
+    public void receive(UUID senderId, String body) {
         outage.unlessOutOfReach(() -> store(senderId, body));
     }
 
-    private void store(java.util.UUID senderId, String body) {
+    private void store(UUID senderId, String body) {
         WebhookInbox.Entry arrived = new WebhookInbox.Entry(0, senderId, body, 0);
         if (appliesOnArrival() && !heldBack(arrived)) {
             try {
@@ -94,7 +109,7 @@ public abstract class InboxProcessor extends BackgroundWorker {
                         inbox.storeProcessed(source, senderId, body), senderId, body, 1)));
                 return;
             } catch (RuntimeException e) {
-                if (io.reach.shared.DatabaseOutage.noConnectionGiven(e)) {
+                if (DatabaseOutage.noConnectionGiven(e)) {
                     throw e;
                 }
                 log.debug("A {} callback could not be applied as it came; it is stored for the background", source, e);
@@ -118,7 +133,7 @@ public abstract class InboxProcessor extends BackgroundWorker {
         if (heldBack.isEmpty()) {
             return false;
         }
-        java.time.Instant now = clock.instant();
+        Instant now = clock.instant();
         heldBack.values().removeIf(until -> !until.isAfter(now));
         String key = orderingKey(entry);
         return key != null && heldBack.containsKey(key);
@@ -159,19 +174,19 @@ public abstract class InboxProcessor extends BackgroundWorker {
             // Callbacks that failed and wait for their retry do not count: later ones may pass them, as in a batch.
             drainedAt = stored;
         }
-        java.util.Map<String, List<WebhookInbox.Entry>> groups = new java.util.LinkedHashMap<>();
-        java.util.Map<Long, String> keys = new java.util.HashMap<>();
+        Map<String, List<WebhookInbox.Entry>> groups = new LinkedHashMap<>();
+        Map<Long, String> keys = new HashMap<>();
         for (WebhookInbox.Entry entry : entries) {
             String key = orderingKey(entry);
             if (key != null) {
                 keys.put(entry.id(), key);
             }
-            groups.computeIfAbsent(key == null ? "" : key, k -> new java.util.ArrayList<>()).add(entry);
+            groups.computeIfAbsent(key == null ? "" : key, k -> new ArrayList<>()).add(entry);
         }
         List<List<WebhookInbox.Entry>> runs = packed(groups.values(), Math.ceilDiv(entries.size(), SPREAD));
         forEachInParallel(threads, runs, run -> {
             // A group lies in one run: once one of its entries failed, the rest of it waits behind that one.
-            java.util.Set<String> failed = new java.util.HashSet<>();
+            Set<String> failed = new HashSet<>();
             for (int from = 0; from < run.size(); from += ENTRIES_PER_TRANSACTION) {
                 applyTogether(run.subList(from, Math.min(run.size(), from + ENTRIES_PER_TRANSACTION)), keys, failed);
             }
@@ -184,14 +199,14 @@ public abstract class InboxProcessor extends BackgroundWorker {
      * {@code total / size + 1} runs). A run is applied in order, so each group keeps its order wherever the run is
      * cut into transactions; different runs hold different groups, so they may go side by side.
      */
-    static <E> List<List<E>> packed(java.util.Collection<List<E>> groups, int size) {
-        List<List<E>> runs = new java.util.ArrayList<>();
-        List<E> run = new java.util.ArrayList<>();
+    static <E> List<List<E>> packed(Collection<List<E>> groups, int size) {
+        List<List<E>> runs = new ArrayList<>();
+        List<E> run = new ArrayList<>();
         for (List<E> group : groups) {
             run.addAll(group);
             if (run.size() >= size) {
                 runs.add(run);
-                run = new java.util.ArrayList<>();
+                run = new ArrayList<>();
             }
         }
         if (!run.isEmpty()) {
@@ -204,7 +219,7 @@ public abstract class InboxProcessor extends BackgroundWorker {
      * Applies entries of whole groups in one transaction, or one by one when that fails; those whose group had an entry
      * fail ({@code failed}: their keys) are given back untried, to wait behind it.
      */
-    private void applyTogether(List<WebhookInbox.Entry> chunk, java.util.Map<Long, String> keys, java.util.Set<String> failed) {
+    private void applyTogether(List<WebhookInbox.Entry> chunk, Map<Long, String> keys, Set<String> failed) {
         List<WebhookInbox.Entry> entries = failed.isEmpty() ? chunk : waitBehindFailed(chunk, keys, failed);
         if (entries.isEmpty()) {
             return;
@@ -221,7 +236,7 @@ public abstract class InboxProcessor extends BackgroundWorker {
         } catch (RuntimeException e) {
             log.debug("{} entries {} could not be applied together; applying them one by one", source,
                     entries.stream().map(WebhookInbox.Entry::id).toList(), e);
-            List<Long> behind = new java.util.ArrayList<>();
+            List<Long> behind = new ArrayList<>();
             for (WebhookInbox.Entry entry : entries) {
                 if (failed.contains(keys.get(entry.id()))) {
                     behind.add(entry.id());
@@ -234,8 +249,8 @@ public abstract class InboxProcessor extends BackgroundWorker {
     }
 
     /** Gives back those of {@code entries} whose group had an entry fail; returns the others. */
-    private List<WebhookInbox.Entry> waitBehindFailed(List<WebhookInbox.Entry> entries, java.util.Map<Long, String> keys,
-                                                      java.util.Set<String> failed) {
+    private List<WebhookInbox.Entry> waitBehindFailed(List<WebhookInbox.Entry> entries, Map<Long, String> keys,
+                                                      Set<String> failed) {
         List<Long> behind = entries.stream().filter(entry -> failed.contains(keys.get(entry.id())))
                 .map(WebhookInbox.Entry::id).toList();
         giveBack(behind);
@@ -245,11 +260,11 @@ public abstract class InboxProcessor extends BackgroundWorker {
     /** Gives entries back untried, in one statement, to wait behind the failed one of their group. */
     private void giveBack(List<Long> ids) {
         if (!ids.isEmpty()) {
-            io.reach.shared.PassingFailures.retryUndone(() -> inbox.giveBack(ids), MARKING_PATIENCE);
+            PassingFailures.retryUndone(() -> inbox.giveBack(ids), MARKING_PATIENCE);
         }
     }
 
-    private void apply(WebhookInbox.Entry entry, String key, java.util.Set<String> failed) {
+    private void apply(WebhookInbox.Entry entry, String key, Set<String> failed) {
         try {
             transactions.executeWithoutResult(tx -> {
                 process(entry);
@@ -265,7 +280,7 @@ public abstract class InboxProcessor extends BackgroundWorker {
                 } else {
                     // One that keeps failing is tried again for ever (every 5 minutes by default): its stack once is enough.
                     log.warn("{} entry {} could not be processed (attempt {}; its stack is logged at attempt {}); retrying in {}: {}",
-                            source, entry.id(), entry.attempt(), FIRST_WARNING, wait, io.reach.shared.PassingFailures.cause(e));
+                            source, entry.id(), entry.attempt(), FIRST_WARNING, wait, PassingFailures.cause(e));
                 }
             }
             if (key != null) {
@@ -274,7 +289,7 @@ public abstract class InboxProcessor extends BackgroundWorker {
             }
             // The pool may hand out another connection the database dropped with the first (a restart, a failover),
             // and an entry whose failure is not recorded waits for its lease to end (a minute).
-            io.reach.shared.PassingFailures.retryUndone(() -> inbox.markFailed(entry.id(),
+            PassingFailures.retryUndone(() -> inbox.markFailed(entry.id(),
                     e.getClass().getSimpleName() + ": " + e.getMessage(), clock.instant().plus(wait)), MARKING_PATIENCE);
         }
     }

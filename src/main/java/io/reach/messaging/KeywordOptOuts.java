@@ -2,6 +2,9 @@ package io.reach.messaging;
 
 import io.reach.contact.ContactSettings;
 import io.reach.contact.Contacts;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
@@ -22,9 +25,9 @@ class KeywordOptOuts {
 
     private final Contacts contacts;
     private final ContactSettings settings;
-    private final java.util.Map<Channel, KeywordReplies> replies = new java.util.EnumMap<>(Channel.class);
+    private final Map<Channel, KeywordReplies> replies = new EnumMap<>(Channel.class);
 
-    KeywordOptOuts(Contacts contacts, ContactSettings settings, java.util.List<KeywordReplies> replies) {
+    KeywordOptOuts(Contacts contacts, ContactSettings settings, List<KeywordReplies> replies) {
         this.contacts = contacts;
         this.settings = settings;
         replies.forEach(channel -> this.replies.put(channel.channel(), channel));

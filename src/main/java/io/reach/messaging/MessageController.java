@@ -5,8 +5,12 @@ import io.reach.shared.Ids;
 import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -32,8 +36,8 @@ class MessageController {
         return messages.get(Ids.parse("id", id));
     }
 
-    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200", description = "a page of messages, newest first",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+    @ApiResponse(responseCode = "200", description = "a page of messages, newest first",
+            headers = @Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "Messages, newest first: all of them, a contact's or a campaign's, those with one status")
     @GetMapping("/api/v1/messages")
     ResponseEntity<List<Message>> list(@Parameter(description = "only the messages to this contact")
@@ -53,8 +57,8 @@ class MessageController {
         MessageStatus only = null;
         if (status != null) {
             only = MessageStatus.parse(status).orElseThrow(() -> ApiException.invalidField("status", "must be one of "
-                    + java.util.Arrays.stream(MessageStatus.values()).map(MessageStatus::wireName)
-                    .collect(java.util.stream.Collectors.joining(", "))));
+                    + Arrays.stream(MessageStatus.values()).map(MessageStatus::wireName)
+                    .collect(Collectors.joining(", "))));
             if (contactId == null && campaignId == null) {
                 // Without them the read would go through every message until a page of that status is found.
                 throw ApiException.invalidField("status", "filters a campaign's or a contact's messages: give campaignId"
@@ -69,9 +73,9 @@ class MessageController {
                 + (only == null ? "" : "&status=" + only.wireName()), Message::id);
     }
 
-    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "200",
+    @ApiResponse(responseCode = "200",
             description = "a page of inbound messages, newest first",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+            headers = @Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "Messages received, newest first: all of them or a contact's")
     @GetMapping("/api/v1/inbound-messages")
     ResponseEntity<List<InboundMessage>> inbound(@Parameter(description = "only the messages from this contact")

@@ -2,6 +2,7 @@ package io.reach.messaging;
 
 import io.reach.contact.PersonalData;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.core.annotation.Order;
@@ -31,7 +32,7 @@ class MessagePersonalData implements PersonalData {
     @Override
     public void export(UUID contactId, Export export) {
         export.section("messages");
-        java.util.List<Message> page;
+        List<Message> page;
         UUID after = null;
         do {
             page = messages.list(contactId, null, null, after, PAGE, 0);
@@ -39,7 +40,7 @@ class MessagePersonalData implements PersonalData {
             after = page.isEmpty() ? null : page.getLast().id();
         } while (page.size() == PAGE);
         export.section("inboundMessages");
-        java.util.List<InboundMessage> written;
+        List<InboundMessage> written;
         after = null;
         do {
             written = inboundMessages.list(contactId, after, PAGE);

@@ -1,23 +1,45 @@
 package io.reach.messaging;
 
+import io.reach.contact.PersonalData;
 import io.reach.shared.ApiException;
 import io.reach.shared.Dialect;
+import io.reach.shared.FieldProblem;
 import io.reach.shared.Ids;
+import io.reach.shared.MessageCategory;
+import io.reach.shared.NewestFirst;
+import io.reach.shared.OldestFirst;
+import io.reach.shared.PassingFailures;
 import io.reach.shared.SqlLists;
+import io.reach.shared.Texts;
 import io.reach.shared.Times;
+import io.reach.shared.UnansweredClaims;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -29,14 +51,14 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class Messages {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Messages.class);
+    private static final Logger log = LoggerFactory.getLogger(Messages.class);
 
     private static final String COLUMNS = "id, channel, sender_id, contact_id, recipient, template_name, template_language,"
             + " campaign_id, rendered_text, status, blocked_reason, error_code, error_title, error_details,"
             + " provider_message_id, attempts, created_at, updated_at";
 
     private final JdbcClient jdbc;
-    private final org.springframework.jdbc.core.JdbcTemplate batches;
+    private final JdbcTemplate batches;
     private final Dialect dialect;
     private final Clock clock;
     private final TransactionTemplate transactions;
@@ -45,9 +67,9 @@ public class Messages {
     private final SendersAtWork sendersAtWork;
     private final UnrecordedAnswers unrecorded;
     private final Recipients recipients;
-    private final io.reach.shared.UnansweredClaims<UUID> unansweredClaims;
+    private final UnansweredClaims<UUID> unansweredClaims;
 
-    Messages(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate batches, Dialect dialect, Clock clock,
+    Messages(JdbcClient jdbc, JdbcTemplate batches, Dialect dialect, Clock clock,
              TransactionTemplate transactions, ApplicationEventPublisher events, InboundMessages inbound,
              SendersAtWork sendersAtWork, UnrecordedAnswers unrecorded, Recipients recipients) {
         this.sendersAtWork = sendersAtWork;
@@ -62,7 +84,7 @@ public class Messages {
         this.transactions = transactions;
         this.events = events;
         this.inbound = inbound;
-        this.unansweredClaims = new io.reach.shared.UnansweredClaims<>(clock, this::releaseIfLeasedUntil);
+        this.unansweredClaims = new UnansweredClaims<>(clock, this::releaseIfLeasedUntil);
     }
 
     /** The outcome of recording a message: {@code replayed} when its idempotency key was seen before. */
@@ -104,8 +126,8 @@ public class Messages {
      * others, since the dispatchers take due messages oldest first. Only the first attempt's place: a retry waits its
      * backoff from the moment it is set.
      */
-    static Instant firstDue(io.reach.shared.MessageCategory category, Instant now) {
-        return category == null || category == io.reach.shared.MessageCategory.MARKETING ? now : now.minus(AHEAD_OF_MARKETING);
+    static Instant firstDue(MessageCategory category, Instant now) {
+        return category == null || category == MessageCategory.MARKETING ? now : now.minus(AHEAD_OF_MARKETING);
     }
 
     /**
@@ -118,16 +140,16 @@ public class Messages {
         MessageStatus status = message.blocked() ? MessageStatus.BLOCKED : MessageStatus.QUEUED;
         String body = message.blocked() ? null : requestBody.apply(id);
         // Reach's own words, but they may name many variables: kept to the column's size rather than refused.
-        String blockedReason = io.reach.shared.Texts.clip(message.blockedReason(), 1000);
+        String blockedReason = Texts.clip(message.blockedReason(), 1000);
         Boolean inserted;
         try {
             inserted = insert(message, id, now, status, body, blockedReason);
-        } catch (org.springframework.dao.DataIntegrityViolationException refused) {
+        } catch (DataIntegrityViolationException refused) {
             if (dialect.isMissingReference(refused)) {
                 // The sender came from this node's snapshot of the senders (up to 10 s old); another node deleted it
                 // since. A contact is never deleted (an erasure keeps its row), so the sender is what is missing.
-                throw new ApiException(org.springframework.http.HttpStatus.NOT_FOUND, "sender_not_found", "sender: the sender "
-                        + message.senderId() + " was deleted just now", List.of(new io.reach.shared.FieldProblem("sender", "deleted")));
+                throw new ApiException(HttpStatus.NOT_FOUND, "sender_not_found", "sender: the sender "
+                        + message.senderId() + " was deleted just now", List.of(new FieldProblem("sender", "deleted")));
             }
             throw refused;
         }
@@ -141,13 +163,13 @@ public class Messages {
         UUID existing = jdbc.sql("SELECT id FROM messages WHERE idempotency_key = ?").param(message.idempotencyKey())
                 .query(UUID.class).single();
         Message earlier = get(existing);
-        if (earlier.channel() != message.channel() || !java.util.Objects.equals(earlier.contactId(), message.contactId())
-                || !java.util.Objects.equals(earlier.senderId(), message.senderId())) {
+        if (earlier.channel() != message.channel() || !Objects.equals(earlier.contactId(), message.contactId())
+                || !Objects.equals(earlier.senderId(), message.senderId())) {
             // Answering with that message would drop this one without a word: a key reused by mistake, not a repeat.
-            throw new ApiException(org.springframework.http.HttpStatus.CONFLICT, "key_reused", "idempotencyKey: message "
+            throw new ApiException(HttpStatus.CONFLICT, "key_reused", "idempotencyKey: message "
                     + existing + " was sent with this key, to another contact or on another channel or sender; a key names"
                     + " one message (a repeat of its request), so give this one a key of its own",
-                    List.of(new io.reach.shared.FieldProblem("idempotencyKey", "names another message")));
+                    List.of(new FieldProblem("idempotencyKey", "names another message")));
         }
         return new Created(earlier, true);
     }
@@ -159,7 +181,7 @@ public class Messages {
                     + " template_language, campaign_id, idempotency_key, request_body, rendered_text, status, blocked_reason,"
                     + " attempts, next_attempt_at, created_at, updated_at, recorded_statuses, category, asks_for_reply,"
                     + " answers_keyword) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)";
-            List<Object> params = java.util.Arrays.asList(id, message.channel().name(), message.senderId(), message.contactId(),
+            List<Object> params = Arrays.asList(id, message.channel().name(), message.senderId(), message.contactId(),
                     message.recipient(), message.templateName(), message.templateLanguage(), message.campaignId(),
                     message.idempotencyKey(), body, message.renderedText(), status.name(), blockedReason,
                     Times.utc(firstDue(message.category(), now)), Times.utc(now), Times.utc(now), recordedStatuses(EnumSet.of(status)),
@@ -184,15 +206,15 @@ public class Messages {
     }
 
     /** The current status of each of these messages that exists, read in one statement (up to a page's worth). */
-    public java.util.Map<UUID, MessageStatus> statusesOf(java.util.Collection<UUID> ids) {
+    public Map<UUID, MessageStatus> statusesOf(Collection<UUID> ids) {
         if (ids.isEmpty()) {
-            return java.util.Map.of();
+            return Map.of();
         }
         return jdbc.sql("SELECT id, status FROM messages WHERE id IN (" + SqlLists.placeholders(ids.size()) + ")")
                 .params(List.copyOf(ids))
-                .query((rs, n) -> java.util.Map.entry(rs.getObject("id", UUID.class), status(rs.getString("status"))))
+                .query((rs, n) -> Map.entry(rs.getObject("id", UUID.class), status(rs.getString("status"))))
                 .list().stream()
-                .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue));
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     }
 
     public Optional<Message> find(UUID id) {
@@ -212,17 +234,17 @@ public class Messages {
      * {@code after} when it is given (a page that goes on from the last one, whatever came meanwhile); without timelines.
      */
     public List<Message> list(UUID contactId, String campaignId, MessageStatus status, UUID after, int limit, int offset) {
-        io.reach.shared.OldestFirst.After cursor = null;
+        OldestFirst.After cursor = null;
         if (after != null) {
             Message message = jdbc.sql("SELECT " + COLUMNS + " FROM messages WHERE id = ?").param(after).query(this::row)
                     .optional().filter(m -> (contactId == null || contactId.equals(m.contactId()))
                             && (campaignId == null || campaignId.equals(m.campaignId())))
                     .orElseThrow(() -> ApiException.invalidField("after", "no message " + after
                             + (contactId == null && campaignId == null ? "" : " in this list")));
-            cursor = new io.reach.shared.OldestFirst.After(message.createdAt(), message.id());
+            cursor = new OldestFirst.After(message.createdAt(), message.id());
         }
         // The campaign first when both are given: its index leads the read.
-        java.util.Map<String, Object> equal = new java.util.LinkedHashMap<>();
+        Map<String, Object> equal = new LinkedHashMap<>();
         if (campaignId != null) {
             equal.put("campaign_id", campaignId);
         }
@@ -232,7 +254,7 @@ public class Messages {
         if (status != null) {
             equal.put("status", status.name());
         }
-        io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM messages",
+        NewestFirst page = NewestFirst.of("SELECT " + COLUMNS + " FROM messages",
                 "created_at", equal, cursor, limit, offset);
         return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
     }
@@ -241,10 +263,10 @@ public class Messages {
      * A contact's messages from one sender, newest first (by creation, then id), those after {@code after} (null: from
      * the newest), at most {@code limit}; without timelines.
      */
-    public List<Message> latestTo(UUID contactId, UUID senderId, io.reach.shared.OldestFirst.After after, int limit) {
+    public List<Message> latestTo(UUID contactId, UUID senderId, OldestFirst.After after, int limit) {
         // The contact's index leads; the sender is one filter on the contact's few messages.
-        io.reach.shared.NewestFirst page = io.reach.shared.NewestFirst.of("SELECT " + COLUMNS + " FROM messages",
-                "created_at", io.reach.shared.NewestFirst.equal("contact_id", contactId, "sender_id", senderId), after,
+        NewestFirst page = NewestFirst.of("SELECT " + COLUMNS + " FROM messages",
+                "created_at", NewestFirst.equal("contact_id", contactId, "sender_id", senderId), after,
                 limit, 0);
         return jdbc.sql(page.sql()).params(page.params()).query(this::row).list();
     }
@@ -335,7 +357,7 @@ public class Messages {
 
     /** See {@link #idByProviderId(String, UUID)}; static for InboundMessages, which this class depends on. */
     static Optional<UUID> idByProviderId(JdbcClient jdbc, String providerMessageId, UUID senderId) {
-        List<Object> params = new java.util.ArrayList<>(List.of(providerMessageId));
+        List<Object> params = new ArrayList<>(List.of(providerMessageId));
         return jdbc.sql("SELECT id FROM messages WHERE provider_message_id = ? ORDER BY " + preferred(senderId, params, " DESC")
                         + " LIMIT 1")
                 .params(params).query(UUID.class).optional();
@@ -370,7 +392,7 @@ public class Messages {
      * Like {@link #claimDue(Channel, int, Duration, int)}, only for messages of these senders (e.g. those whose SMPP
      * link is up): the others stay queued, untouched, until their sender can take them.
      */
-    public List<Outbound> claimDue(Channel channel, java.util.Collection<UUID> senderIds, int limit, Duration lease,
+    public List<Outbound> claimDue(Channel channel, Collection<UUID> senderIds, int limit, Duration lease,
                                    int maxAttempts) {
         unansweredClaims.giveBack();
         List<Claimed> claimed = claimDue(channel, senderIds, limit, lease);
@@ -378,12 +400,12 @@ public class Messages {
             // Sent before, its provider's answer kept while the database failed: recorded instead of sent again.
             claimed = claimed.stream().filter(claim -> !unrecorded.replay(claim.outbound().id())).toList();
         }
-        java.util.Map<UUID, String> refused = refusedNow(claimed);
+        Map<UUID, String> refused = refusedNow(claimed);
         if (refused.isEmpty()
                 && claimed.stream().allMatch(c -> c.outbound().attempt() <= maxAttempts && c.withdrawalPending() == null)) {
             return claimed.stream().map(Claimed::outbound).toList();
         }
-        List<Outbound> handedOut = new java.util.ArrayList<>();
+        List<Outbound> handedOut = new ArrayList<>();
         for (Claimed claim : claimed) {
             Outbound message = claim.outbound();
             if (claim.withdrawalPending() != null) {
@@ -404,7 +426,7 @@ public class Messages {
     }
 
     /** A claimed message, and the reason of a withdrawal that found it in an earlier attempt's hands, if any. */
-    private record Claimed(Outbound outbound, String withdrawalPending, io.reach.shared.MessageCategory category,
+    private record Claimed(Outbound outbound, String withdrawalPending, MessageCategory category,
                            boolean answersKeyword) {}
 
     /**
@@ -412,13 +434,13 @@ public class Messages {
      * {@link Recipients#refusedNow}): every one but an answer to the contact's own keyword, and one already being
      * withdrawn.
      */
-    private java.util.Map<UUID, String> refusedNow(List<Claimed> claimed) {
+    private Map<UUID, String> refusedNow(List<Claimed> claimed) {
         List<Recipients.Taken> taken = claimed.stream()
                 .filter(c -> c.withdrawalPending() == null && !c.answersKeyword() && c.outbound().contactId() != null)
                 .map(c -> new Recipients.Taken(c.outbound().id(), c.outbound().contactId(), c.outbound().recipient(),
                         c.category()))
                 .toList();
-        return taken.isEmpty() ? java.util.Map.of() : recipients.refusedNow(taken);
+        return taken.isEmpty() ? Map.of() : recipients.refusedNow(taken);
     }
 
     /**
@@ -429,13 +451,13 @@ public class Messages {
         Outbound message = claim.outbound();
         log.info("Message {} withdrawn as its dispatcher took it: {}", message.id(), reason);
         refuseClaimed(message.id(), reason);
-        if (io.reach.contact.PersonalData.ERASED.equals(reason) && message.recipient() != null) {
-            io.reach.shared.PassingFailures.retry(() -> transactions.execute(tx ->
+        if (PersonalData.ERASED.equals(reason) && message.recipient() != null) {
+            PassingFailures.retry(() -> transactions.execute(tx ->
                     eraseOf(message.contactId(), message.recipient(), reason)), RECORDING_PATIENCE);
         }
     }
 
-    private List<Claimed> claimDue(Channel channel, java.util.Collection<UUID> senderIds, int limit, Duration lease) {
+    private List<Claimed> claimDue(Channel channel, Collection<UUID> senderIds, int limit, Duration lease) {
         if (senderIds != null && senderIds.isEmpty()) {
             return List.of();
         }
@@ -445,7 +467,7 @@ public class Messages {
             OffsetDateTime now = Times.now(clock);
             String senders = senderIds == null ? ""
                     : " AND sender_id IN (" + SqlLists.placeholders(senderIds.size()) + ")";
-            java.util.List<Object> params = new java.util.ArrayList<>(List.of(channel.name(), now, now));
+            List<Object> params = new ArrayList<>(List.of(channel.name(), now, now));
             if (senderIds != null) {
                 params.addAll(senderIds);
             }
@@ -464,7 +486,7 @@ public class Messages {
                                 && (leased == null || !leased.isAfter(now));
                     }, rs -> new Claimed(outbound(rs), rs.getString("withdrawal_pending"),
                             rs.getString("category") == null ? null
-                                    : io.reach.shared.MessageCategory.valueOf(rs.getString("category")),
+                                    : MessageCategory.valueOf(rs.getString("category")),
                             rs.getBoolean("answers_keyword")));
             claimed.forEach(claim -> leasing.add(claim.outbound().id()));
             return claimed;
@@ -496,10 +518,10 @@ public class Messages {
      * and withdrawn (with {@code reason}) if the attempt does not hand it over: it is never tried again. Returns the
      * ids withdrawn now.
      */
-    public List<UUID> withdraw(java.util.Collection<UUID> messageIds, String reason) {
+    public List<UUID> withdraw(Collection<UUID> messageIds, String reason) {
         // In chunks, in id order (the order their rows are locked in): a template Meta paused during a broadcast has
         // every message it still queues withdrawn, and PostgreSQL takes at most 65,535 parameters in a statement.
-        List<UUID> withdrawn = new java.util.ArrayList<>();
+        List<UUID> withdrawn = new ArrayList<>();
         for (List<UUID> chunk : SqlLists.inChunks(messageIds.stream().distinct().sorted().toList())) {
             withdrawn.addAll(withdrawChunk(chunk, reason));
         }
@@ -509,10 +531,10 @@ public class Messages {
     /** Withdraws messages in one statement, published as one event. */
     private List<UUID> withdrawChunk(List<UUID> messageIds, String reason) {
         Instant now = clock.instant();
-        List<Object> params = new java.util.ArrayList<>(messageIds);
+        List<Object> params = new ArrayList<>(messageIds);
         String in = SqlLists.placeholders(params.size());
-        java.util.Map<UUID, Withdrawn> recorded = new java.util.LinkedHashMap<>();
-        List<UUID> inHand = new java.util.ArrayList<>();
+        Map<UUID, Withdrawn> recorded = new LinkedHashMap<>();
+        List<UUID> inHand = new ArrayList<>();
         // SKIP LOCKED: a dispatcher claiming one right now holds its row, and is about to send it.
         jdbc.sql("SELECT id, channel, recorded_statuses, lease_until FROM messages WHERE id IN (" + in + ") AND status = 'QUEUED'"
                         + " ORDER BY id FOR UPDATE SKIP LOCKED")
@@ -526,7 +548,7 @@ public class Messages {
                     }
                 });
         if (!inHand.isEmpty()) {
-            List<Object> pending = new java.util.ArrayList<>(List.of(io.reach.shared.Texts.clip(reason, 1000)));
+            List<Object> pending = new ArrayList<>(List.of(Texts.clip(reason, 1000)));
             pending.addAll(inHand);
             jdbc.sql("UPDATE messages SET withdrawal_pending = ? WHERE id IN (" + SqlLists.placeholders(inHand.size()) + ")")
                     .params(pending).update();
@@ -560,8 +582,8 @@ public class Messages {
      */
     private void blockIfQueued(UUID messageId, String reason) {
         Instant now = clock.instant();
-        io.reach.shared.PassingFailures.retry(() -> transactions.executeWithoutResult(tx -> {
-            java.util.Map<UUID, Withdrawn> recorded = new java.util.LinkedHashMap<>();
+        PassingFailures.retry(() -> transactions.executeWithoutResult(tx -> {
+            Map<UUID, Withdrawn> recorded = new LinkedHashMap<>();
             String[] why = {reason};
             jdbc.sql("SELECT id, channel, recorded_statuses, withdrawal_pending FROM messages WHERE id = ? AND status = 'QUEUED'"
                             + (reason == null ? " AND withdrawal_pending IS NOT NULL" : "") + " FOR UPDATE")
@@ -586,12 +608,12 @@ public class Messages {
     }
 
     /** Blocks queued messages the caller holds locked (their ids, channels and recorded statuses), with {@code reason}. */
-    private void block(java.util.Map<UUID, Withdrawn> recorded, String reason, Instant now) {
-        String why = io.reach.shared.Texts.clip(reason, 1000);
+    private void block(Map<UUID, Withdrawn> recorded, String reason, Instant now) {
+        String why = Texts.clip(reason, 1000);
         // The messages' rows, then their timelines' new entries, written at once.
-        List<Dialect.SqlStatement> writes = new java.util.ArrayList<>();
-        List<Dialect.SqlStatement> timeline = new java.util.ArrayList<>();
-        List<MessageStatusReported> reported = new java.util.ArrayList<>();
+        List<Dialect.SqlStatement> writes = new ArrayList<>();
+        List<Dialect.SqlStatement> timeline = new ArrayList<>();
+        List<MessageStatusReported> reported = new ArrayList<>();
         recorded.forEach((id, message) -> {
             String stored = message.recordedStatuses();
             Set<MessageStatus> statuses = stored == null ? null : recordedStatuses(stored);
@@ -600,7 +622,7 @@ public class Messages {
             }
             writes.add(new Dialect.SqlStatement("UPDATE messages SET status = 'BLOCKED', blocked_reason = ?, lease_until = NULL,"
                     + " updated_at = ?, recorded_statuses = ? WHERE id = ?",
-                    java.util.Arrays.asList(why, Times.utc(now), statuses == null ? null : recordedStatuses(statuses), id)));
+                    Arrays.asList(why, Times.utc(now), statuses == null ? null : recordedStatuses(statuses), id)));
             timeline.add(new Dialect.SqlStatement("INSERT INTO message_events (message_id, status, occurred_at, recorded_at,"
                     + " inferred) VALUES (?, ?, ?, ?, ?)",
                     List.of(id, MessageStatus.BLOCKED.name(), Times.utc(now), Times.utc(now), false)));
@@ -628,7 +650,7 @@ public class Messages {
      * Records the category of a template's queued messages (by id) as the template's now (Meta recategorized it), so
      * that a contact who withdraws consent to that category has them withdrawn.
      */
-    public void recategorizeQueued(List<UUID> messageIds, io.reach.shared.MessageCategory category) {
+    public void recategorizeQueued(List<UUID> messageIds, MessageCategory category) {
         for (List<UUID> batch : SqlLists.inChunks(messageIds)) {
             jdbc.sql("UPDATE messages SET category = ? WHERE status = 'QUEUED' AND id IN (" + SqlLists.placeholders(batch.size()) + ")")
                     .params(SqlLists.valueThen(category.name(), batch)).update();
@@ -653,7 +675,7 @@ public class Messages {
     int eraseOf(UUID contactId, String phone, String reason) {
         jdbc.sql("UPDATE messages SET withdrawal_pending = ? WHERE contact_id = ? AND status = 'QUEUED'"
                         + " AND withdrawal_pending IS NULL")
-                .params(io.reach.shared.Texts.clip(reason, 1000), contactId).update();
+                .params(Texts.clip(reason, 1000), contactId).update();
         jdbc.sql("UPDATE unmatched_statuses SET payload = '' WHERE provider_message_id IN (SELECT provider_message_id"
                         + " FROM messages WHERE contact_id = ? AND provider_message_id IS NOT NULL)")
                 .param(contactId).update();
@@ -674,7 +696,7 @@ public class Messages {
     static final String ERASED_NUMBER = "(erased number)";
 
     /** The contact's messages of this category still queued. */
-    List<UUID> queuedFor(UUID contactId, io.reach.shared.MessageCategory category) {
+    List<UUID> queuedFor(UUID contactId, MessageCategory category) {
         return jdbc.sql("SELECT id FROM messages WHERE contact_id = ? AND status = 'QUEUED' AND category = ?")
                 .params(contactId, category.name()).query(UUID.class).list();
     }
@@ -687,15 +709,15 @@ public class Messages {
      * and this node does not send twice what it has in hand ({@code BackgroundWorker.InFlight}). Bounded so that a
      * failure that only looks passing does not hold a sender's slot for ever.
      */
-    public static final java.time.Duration RECORDING_PATIENCE = java.time.Duration.ofMinutes(10);
+    public static final Duration RECORDING_PATIENCE = Duration.ofMinutes(10);
 
     /**
      * How long a claimed message is tried to be put back untried (or due later) on connections the database had
      * dropped (a restart, a failover): given up, it waits for its lease to end (a minute) before it is claimed again.
      */
-    private static final java.time.Duration PUTTING_BACK_PATIENCE = java.time.Duration.ofSeconds(5);
+    private static final Duration PUTTING_BACK_PATIENCE = Duration.ofSeconds(5);
     /** When a message put back because a read before its send failed is due again. */
-    private static final java.time.Duration AFTER_A_FAILED_READ = java.time.Duration.ofSeconds(1);
+    private static final Duration AFTER_A_FAILED_READ = Duration.ofSeconds(1);
 
     /** The provider accepted the message and gave it this id. */
     public void recordSubmitted(UUID messageId, String providerMessageId) {
@@ -717,7 +739,7 @@ public class Messages {
         } catch (RuntimeException e) {
             // The one case where Reach itself may send a message twice: say which, for whoever answers the customer.
             log.error("Message {} was taken by its provider (its id {}), but recording that failed: {} The failure: {}",
-                    messageId, providerMessageId, unrecorded.whatComesOf(answer), io.reach.shared.PassingFailures.cause(e));
+                    messageId, providerMessageId, unrecorded.whatComesOf(answer), PassingFailures.cause(e));
             throw e;
         }
     }
@@ -765,7 +787,7 @@ public class Messages {
     /** The provider refused the message for good (e.g. Meta 131026 or a template error). */
     public void recordRejected(UUID messageId, MessageError error) {
         Instant now = clock.instant();
-        io.reach.shared.PassingFailures.retry(() -> transactions.executeWithoutResult(tx -> {
+        PassingFailures.retry(() -> transactions.executeWithoutResult(tx -> {
             jdbc.sql("UPDATE messages SET lease_until = NULL WHERE id = ?").param(messageId).update();
             applyLocked(messageId, new StatusReport(MessageStatus.FAILED, now, null, error.code(), error.title(),
                     error.details(), null), false);
@@ -774,7 +796,7 @@ public class Messages {
 
     /** A passing failure: the message stays queued and is tried again at {@code next}. */
     private void retryLater(UUID messageId, Instant next, MessageError lastError, PassingFailure kind) {
-        io.reach.shared.PassingFailures.retryUndone(() -> retryLaterOnce(messageId, next, lastError, kind),
+        PassingFailures.retryUndone(() -> retryLaterOnce(messageId, next, lastError, kind),
                 PUTTING_BACK_PATIENCE);
     }
 
@@ -782,8 +804,8 @@ public class Messages {
         int retried = jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, error_code = ?, error_title = ?,"
                         + " error_details = ?, passing_failure = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'"
                         + " AND withdrawal_pending IS NULL")
-                .params(Times.utc(next), lastError.code(), io.reach.shared.Texts.clip(lastError.title(), 500),
-                        io.reach.shared.Texts.clip(lastError.details(), 2000), kind.name(), Times.now(clock), messageId)
+                .params(Times.utc(next), lastError.code(), Texts.clip(lastError.title(), 500),
+                        Texts.clip(lastError.details(), 2000), kind.name(), Times.now(clock), messageId)
                 .update();
         if (retried == 0) {
             withdrawPending(messageId);
@@ -796,15 +818,15 @@ public class Messages {
      * put back untried, due again a second later rather than once its lease ends (a minute). Any other failure is
      * thrown, and the lease it is.
      */
-    public <T> T beforeSending(Outbound message, java.util.function.Supplier<T> read) {
+    public <T> T beforeSending(Outbound message, Supplier<T> read) {
         try {
             return read.get();
         } catch (RuntimeException e) {
-            if (!io.reach.shared.PassingFailures.isPassing(e)) {
+            if (!PassingFailures.isPassing(e)) {
                 throw e;
             }
             log.warn("Could not prepare message {} for sending ({}); put back untried", message.id(),
-                    io.reach.shared.PassingFailures.cause(e));
+                    PassingFailures.cause(e));
             putBack(message.id(), AFTER_A_FAILED_READ);
             return null;
         }
@@ -815,7 +837,7 @@ public class Messages {
      * {@link SenderRates}): the claim's attempt is not counted, and whatever it recorded before stays.
      */
     public void putBack(UUID messageId, Duration delay) {
-        io.reach.shared.PassingFailures.retryUndone(() -> putBackOnce(messageId, delay), PUTTING_BACK_PATIENCE);
+        PassingFailures.retryUndone(() -> putBackOnce(messageId, delay), PUTTING_BACK_PATIENCE);
     }
 
     private void putBackOnce(UUID messageId, Duration delay) {
@@ -835,14 +857,14 @@ public class Messages {
      * withdraws it.
      */
     public void holdBack(UUID messageId, Instant until, String why) {
-        io.reach.shared.PassingFailures.retryUndone(() -> holdBackOnce(messageId, until, why), PUTTING_BACK_PATIENCE);
+        PassingFailures.retryUndone(() -> holdBackOnce(messageId, until, why), PUTTING_BACK_PATIENCE);
     }
 
     private void holdBackOnce(UUID messageId, Instant until, String why) {
         int held = jdbc.sql("UPDATE messages SET next_attempt_at = ?, lease_until = NULL, attempts = attempts - 1,"
                         + " error_code = 0, error_title = ?, error_details = NULL, passing_failure = NULL, updated_at = ?"
                         + " WHERE id = ? AND status = 'QUEUED' AND withdrawal_pending IS NULL")
-                .params(Times.utc(until), io.reach.shared.Texts.clip(why, 500), Times.now(clock), messageId)
+                .params(Times.utc(until), Texts.clip(why, 500), Times.now(clock), messageId)
                 .update();
         if (held == 0) {
             withdrawPending(messageId);
@@ -888,21 +910,21 @@ public class Messages {
      */
     public List<StatusApplied> applyStatuses(Channel channel, UUID senderId, List<IncomingStatus> statuses) {
         // Reach's own id, when the provider echoes it, finds the message by its key; the provider's id is the fallback.
-        java.util.Map<UUID, String> providerIdOfHinted = new java.util.HashMap<>();
-        List<UUID> hints = statuses.stream().map(IncomingStatus::hintedMessageId).filter(java.util.Objects::nonNull).distinct().toList();
+        Map<UUID, String> providerIdOfHinted = new HashMap<>();
+        List<UUID> hints = statuses.stream().map(IncomingStatus::hintedMessageId).filter(Objects::nonNull).distinct().toList();
         if (!hints.isEmpty()) {
-            List<Object> params = new java.util.ArrayList<>(hints);
+            List<Object> params = new ArrayList<>(hints);
             params.add(channel.name());
             jdbc.sql("SELECT id, provider_message_id FROM messages WHERE id IN (" + SqlLists.placeholders(hints.size())
                             + ") AND channel = ?")
                     .params(params)
                     .query(rs -> {
-                        providerIdOfHinted.put(rs.getObject("id", UUID.class), java.util.Objects.requireNonNullElse(
+                        providerIdOfHinted.put(rs.getObject("id", UUID.class), Objects.requireNonNullElse(
                                 rs.getString("provider_message_id"), ""));
                     });
         }
         UUID[] found = new UUID[statuses.size()];
-        List<String> byProviderId = new java.util.ArrayList<>();
+        List<String> byProviderId = new ArrayList<>();
         for (int i = 0; i < statuses.size(); i++) {
             IncomingStatus status = statuses.get(i);
             String known = status.hintedMessageId() == null ? null : providerIdOfHinted.get(status.hintedMessageId());
@@ -912,10 +934,10 @@ public class Messages {
                 byProviderId.add(status.report().providerMessageId());
             }
         }
-        java.util.Map<String, UUID> idOfProviderId = new java.util.HashMap<>();
+        Map<String, UUID> idOfProviderId = new HashMap<>();
         if (!byProviderId.isEmpty()) {
             List<String> distinct = byProviderId.stream().distinct().toList();
-            List<Object> params = new java.util.ArrayList<>(distinct);
+            List<Object> params = new ArrayList<>(distinct);
             // The preferred message of a repeated id comes last, and stays in the map.
             jdbc.sql("SELECT id, provider_message_id FROM messages WHERE provider_message_id IN ("
                             + SqlLists.placeholders(distinct.size()) + ") ORDER BY " + preferred(senderId, params, ""))
@@ -924,8 +946,8 @@ public class Messages {
                         idOfProviderId.put(rs.getString("provider_message_id"), rs.getObject("id", UUID.class));
                     });
         }
-        List<UUID> targets = new java.util.ArrayList<>();
-        List<StatusReport> reports = new java.util.ArrayList<>();
+        List<UUID> targets = new ArrayList<>();
+        List<StatusReport> reports = new ArrayList<>();
         for (int i = 0; i < statuses.size(); i++) {
             if (found[i] == null) {
                 found[i] = idOfProviderId.get(statuses.get(i).report().providerMessageId());
@@ -935,8 +957,8 @@ public class Messages {
                 reports.add(statuses.get(i).report());
             }
         }
-        Batch applied = targets.isEmpty() ? new Batch(List.of(), java.util.Map.of()) : applyLocked(targets, reports, true);
-        List<StatusApplied> results = new java.util.ArrayList<>(statuses.size());
+        Batch applied = targets.isEmpty() ? new Batch(List.of(), Map.of()) : applyLocked(targets, reports, true);
+        List<StatusApplied> results = new ArrayList<>(statuses.size());
         int next = 0;
         for (int i = 0; i < statuses.size(); i++) {
             if (found[i] == null) {
@@ -1012,7 +1034,7 @@ public class Messages {
      * status stored while that recording ran); those of messages Reach never sent (another app on the same number)
      * never match, and would otherwise be read again at every sweep, for ever.
      */
-    public static final java.time.Duration UNMATCHED_SWEPT_FOR = java.time.Duration.ofHours(1);
+    public static final Duration UNMATCHED_SWEPT_FOR = Duration.ofHours(1);
 
     /** Matches unmatched statuses of the last hour whose messages have appeared since; returns how many were applied. */
     public int reconcilePending(int limit) {
@@ -1031,7 +1053,7 @@ public class Messages {
     }
 
     /** What a batch of reports did, in their order, and the contact of each message it touched. */
-    private record Batch(List<Applied> outcomes, java.util.Map<UUID, UUID> contactOf) {}
+    private record Batch(List<Applied> outcomes, Map<UUID, UUID> contactOf) {}
 
     /** A locked message as the batch's reports leave it. */
     private static final class Locked {
@@ -1062,11 +1084,11 @@ public class Messages {
      */
     private Batch applyLocked(List<UUID> messageIds, List<StatusReport> reports, boolean acceptedByProvider) {
         List<UUID> distinct = messageIds.stream().distinct().sorted().toList();
-        java.util.Map<UUID, Locked> locked = new java.util.HashMap<>();
+        Map<UUID, Locked> locked = new HashMap<>();
         String in = SqlLists.placeholders(distinct.size());
-        List<UUID> recordedUnknown = new java.util.ArrayList<>();
+        List<UUID> recordedUnknown = new ArrayList<>();
         jdbc.sql("SELECT " + COLUMNS + ", recorded_statuses FROM messages WHERE id IN (" + in + ") ORDER BY id FOR UPDATE")
-                .params(new java.util.ArrayList<Object>(distinct))
+                .params(new ArrayList<Object>(distinct))
                 .query(rs -> {
                     Locked message = new Locked(row(rs, 0));
                     String recorded = rs.getString("recorded_statuses");
@@ -1084,16 +1106,16 @@ public class Messages {
             // Rows written before their statuses were kept with them: the timeline tells, read after the lock.
             jdbc.sql("SELECT message_id, status FROM message_events WHERE message_id IN ("
                             + SqlLists.placeholders(recordedUnknown.size()) + ")")
-                    .params(new java.util.ArrayList<Object>(recordedUnknown))
+                    .params(new ArrayList<Object>(recordedUnknown))
                     .query(rs -> {
                         locked.get(rs.getObject("message_id", UUID.class)).recorded.add(status(rs.getString("status")));
                     });
         }
         Instant now = clock.instant();
-        List<Object[]> newEvents = new java.util.ArrayList<>();
-        List<MessageStatusReported> reported = new java.util.ArrayList<>();
-        List<MessageStatusChanged> changed = new java.util.ArrayList<>();
-        List<Applied> outcomes = new java.util.ArrayList<>(reports.size());
+        List<Object[]> newEvents = new ArrayList<>();
+        List<MessageStatusReported> reported = new ArrayList<>();
+        List<MessageStatusChanged> changed = new ArrayList<>();
+        List<Applied> outcomes = new ArrayList<>(reports.size());
         for (int i = 0; i < reports.size(); i++) {
             Locked message = locked.get(messageIds.get(i));
             StatusReport report = reports.get(i);
@@ -1137,11 +1159,11 @@ public class Messages {
             outcomes.add(Applied.APPLIED);
         }
         // The timeline's new entries and the messages' rows, written at once: their counts are not needed.
-        List<Dialect.SqlStatement> writes = new java.util.ArrayList<>();
+        List<Dialect.SqlStatement> writes = new ArrayList<>();
         for (Object[] event : newEvents) {
             writes.add(new Dialect.SqlStatement("INSERT INTO message_events (message_id, status, occurred_at, recorded_at,"
                     + " error_code, error_title, error_details, pricing, inferred) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    java.util.Arrays.asList(event)));
+                    Arrays.asList(event)));
         }
         for (UUID id : distinct) {
             Locked message = locked.get(id);
@@ -1151,7 +1173,7 @@ public class Messages {
                         + " updated_at = ?, lease_until = CASE WHEN ? = 'QUEUED' THEN lease_until ELSE NULL END,"
                         + " status_check_at = CASE WHEN ? IN ('SUBMITTED', 'SENT') THEN status_check_at ELSE NULL END,"
                         + " provider_message_id = COALESCE(provider_message_id, ?), recorded_statuses = ? WHERE id = ?",
-                        java.util.Arrays.asList(message.status.name(), message.errorCode, message.errorTitle, message.errorDetails,
+                        Arrays.asList(message.status.name(), message.errorCode, message.errorTitle, message.errorDetails,
                                 Times.utc(now), message.status.name(), message.status.name(), message.newProviderId,
                                 recordedStatuses(message.recorded), id)));
             } else if (message.newProviderId != null) {
@@ -1164,7 +1186,7 @@ public class Messages {
         if (!reported.isEmpty()) {
             events.publishEvent(new MessageStatusesReported(List.copyOf(reported)));
         }
-        java.util.Map<UUID, UUID> contactOf = new java.util.HashMap<>();
+        Map<UUID, UUID> contactOf = new HashMap<>();
         locked.forEach((id, message) -> {
             if (message.before.contactId() != null) {
                 contactOf.put(id, message.before.contactId());

@@ -1,6 +1,11 @@
 package io.reach.messaging;
 
+import io.reach.shared.Backoff;
+import io.reach.shared.SettingChecks;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -39,7 +44,7 @@ public record MessagingSettings(
         @DefaultValue("5m") Duration maxBackoff,
         @DefaultValue("5s") Duration unmatchedSweepInterval,
         @DefaultValue("15s") Duration requestTimeout,
-        @DefaultValue({"2m", "10m", "1h", "6h"}) java.util.List<Duration> statusChecks,
+        @DefaultValue({"2m", "10m", "1h", "6h"}) List<Duration> statusChecks,
         @DefaultValue("60s") Duration retryAfterLostAnswer,
         @DefaultValue("30d") Duration keepProcessedCallbacks) {
 
@@ -47,11 +52,11 @@ public record MessagingSettings(
     static final int TWILIO_TRIES = 3;
 
     public MessagingSettings {
-        io.reach.shared.SettingChecks.dispatcher("reach.messaging", pollInterval, lease, batchSize, maxAttempts, initialBackoff,
+        SettingChecks.dispatcher("reach.messaging", pollInterval, lease, batchSize, maxAttempts, initialBackoff,
                 maxBackoff, requestTimeout, retryAfterLostAnswer);
-        io.reach.shared.SettingChecks.positive("reach.messaging.unmatched-sweep-interval", unmatchedSweepInterval);
-        io.reach.shared.SettingChecks.positive("reach.messaging.keep-processed-callbacks", keepProcessedCallbacks);
-        statusChecks = statusChecks == null ? java.util.List.of() : java.util.List.copyOf(statusChecks);
+        SettingChecks.positive("reach.messaging.unmatched-sweep-interval", unmatchedSweepInterval);
+        SettingChecks.positive("reach.messaging.keep-processed-callbacks", keepProcessedCallbacks);
+        statusChecks = statusChecks == null ? List.of() : List.copyOf(statusChecks);
         for (int i = 0; i < statusChecks.size(); i++) {
             if (statusChecks.get(i).isNegative() || statusChecks.get(i).isZero()
                     || i > 0 && statusChecks.get(i).compareTo(statusChecks.get(i - 1)) <= 0) {
@@ -70,16 +75,16 @@ public record MessagingSettings(
      * When the status check after {@code checksMade} checks is due, counted from {@code now}, the time of the last
      * one; empty when no more are to be made.
      */
-    public java.util.Optional<java.time.Instant> nextStatusCheck(int checksMade, java.time.Instant now) {
+    public Optional<Instant> nextStatusCheck(int checksMade, Instant now) {
         if (checksMade + 1 >= statusChecks.size()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(now.plus(statusChecks.get(checksMade + 1).minus(statusChecks.get(checksMade))));
+        return Optional.of(now.plus(statusChecks.get(checksMade + 1).minus(statusChecks.get(checksMade))));
     }
 
     /** How long to wait before attempt {@code attempt + 1}. */
     public Duration backoff(int attempt) {
-        return io.reach.shared.Backoff.exponential(initialBackoff, maxBackoff, attempt);
+        return Backoff.exponential(initialBackoff, maxBackoff, attempt);
     }
 
     /**

@@ -1,5 +1,10 @@
 package io.reach.messaging;
 
+import io.reach.shared.ApiException;
+import io.reach.shared.FieldProblem;
+import io.reach.shared.MessageCategory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -20,14 +25,14 @@ public record NewMessage(
         String idempotencyKey,
         String renderedText,
         String blockedReason,
-        io.reach.shared.MessageCategory category,
+        MessageCategory category,
         boolean asksForReply,
         boolean answersKeyword) {
 
     /** A message that heeds the contact's opt-out and consent (every one but an answer to a keyword). */
     public NewMessage(Channel channel, UUID senderId, UUID contactId, String recipient, String templateName,
                       String templateLanguage, String campaignId, String idempotencyKey, String renderedText,
-                      String blockedReason, io.reach.shared.MessageCategory category, boolean asksForReply) {
+                      String blockedReason, MessageCategory category, boolean asksForReply) {
         this(channel, senderId, contactId, recipient, templateName, templateLanguage, campaignId, idempotencyKey,
                 renderedText, blockedReason, category, asksForReply, false);
     }
@@ -41,22 +46,22 @@ public record NewMessage(
     }
 
     /** What is wrong with a send request's campaign id and idempotency key (both optional), for every channel alike. */
-    public static java.util.List<io.reach.shared.FieldProblem> problemsOf(String campaignId, String idempotencyKey) {
-        java.util.List<io.reach.shared.FieldProblem> problems = new java.util.ArrayList<>();
+    public static List<FieldProblem> problemsOf(String campaignId, String idempotencyKey) {
+        List<FieldProblem> problems = new ArrayList<>();
         if (campaignId != null && (campaignId.isBlank() || campaignId.length() > MAX_CAMPAIGN_ID)) {
-            problems.add(new io.reach.shared.FieldProblem("campaignId", "must be 1 to " + MAX_CAMPAIGN_ID + " characters"));
+            problems.add(new FieldProblem("campaignId", "must be 1 to " + MAX_CAMPAIGN_ID + " characters"));
         }
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
-            problems.add(new io.reach.shared.FieldProblem("idempotencyKey", "must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters"));
+            problems.add(new FieldProblem("idempotencyKey", "must be 1 to " + MAX_IDEMPOTENCY_KEY + " characters"));
         }
         return problems;
     }
 
     /** Refuses a send request whose campaign id or idempotency key is blank or too long (400, naming the field). */
     public static void checkCampaignAndKey(String campaignId, String idempotencyKey) {
-        java.util.List<io.reach.shared.FieldProblem> problems = problemsOf(campaignId, idempotencyKey);
+        List<FieldProblem> problems = problemsOf(campaignId, idempotencyKey);
         if (!problems.isEmpty()) {
-            throw io.reach.shared.ApiException.badRequest("invalid_request",
+            throw ApiException.badRequest("invalid_request",
                     problems.getFirst().field() + ": " + problems.getFirst().message(), problems);
         }
     }

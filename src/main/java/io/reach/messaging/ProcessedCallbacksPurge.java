@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -36,7 +37,7 @@ class ProcessedCallbacksPurge {
     void scheduled() {
         try {
             purge();
-        } catch (org.springframework.dao.DataAccessException e) {
+        } catch (DataAccessException e) {
             // A database that restarts or fails over: the next run goes on where this one stopped.
             log.warn("Deleting applied provider callbacks failed; the next run tries again", e);
         }

@@ -2,13 +2,18 @@ package io.reach.messaging;
 
 import io.reach.contact.Contact;
 import io.reach.contact.Contacts;
+import io.reach.contact.PersonalData;
 import io.reach.shared.ApiException;
 import io.reach.shared.FieldProblem;
 import io.reach.shared.Ids;
 import io.reach.shared.MessageCategory;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
@@ -36,8 +41,8 @@ public class Recipients {
     }
 
     /** One lookup either way: the contact, or only its id, by id or by phone. */
-    private <T> T resolve(String to, String contactId, java.util.function.Function<UUID, Optional<T>> byId,
-                          java.util.function.Function<String, Optional<T>> byPhone) {
+    private <T> T resolve(String to, String contactId, Function<UUID, Optional<T>> byId,
+                          Function<String, Optional<T>> byPhone) {
         if (blank(to) == blank(contactId)) {
             throw ApiException.invalidField("to", "give either 'to' (a phone number) or 'contactId'");
         }
@@ -71,9 +76,9 @@ public class Recipients {
      * was made. Each change withdraws the queued messages it sees; this catches one that a send made from the contact
      * as it read it before the change committed, which the withdrawal could not see. One read for them all.
      */
-    public java.util.Map<UUID, String> refusedNow(java.util.Collection<Taken> taken) {
-        java.util.Map<UUID, Contact> now = contacts.withoutDetails(taken.stream().map(Taken::contactId).toList());
-        java.util.Map<UUID, String> refused = new java.util.HashMap<>();
+    public Map<UUID, String> refusedNow(Collection<Taken> taken) {
+        Map<UUID, Contact> now = contacts.withoutDetails(taken.stream().map(Taken::contactId).toList());
+        Map<UUID, String> refused = new HashMap<>();
         for (Taken message : taken) {
             String why = refusal(now.get(message.contactId()), message);
             if (why != null) {
@@ -86,7 +91,7 @@ public class Recipients {
     /** Why the message may no longer go to its contact as it is now ({@code null}: erased), or null when it may. */
     private static String refusal(Contact contact, Taken message) {
         if (contact == null) {
-            return io.reach.contact.PersonalData.ERASED;
+            return PersonalData.ERASED;
         }
         if (!contact.phone().equals(message.recipient())) {
             return NUMBER_CHANGED;

@@ -1,7 +1,10 @@
 package io.reach.messaging;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.net.URI;
 import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 
 /** The answer to a send: the message id, its status (queued or blocked, with why) and the text the recipient reads. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -14,10 +17,10 @@ public record SendResult(UUID messageId, MessageStatus status, String blockedRea
     }
 
     /** 202 when queued; 200 when blocked (nothing will be sent) or when the idempotency key was seen before. */
-    public org.springframework.http.ResponseEntity<SendResult> asResponse() {
-        org.springframework.http.HttpStatus status = replayed || this.status == MessageStatus.BLOCKED
-                ? org.springframework.http.HttpStatus.OK : org.springframework.http.HttpStatus.ACCEPTED;
-        return org.springframework.http.ResponseEntity.status(status)
-                .location(java.net.URI.create("/api/v1/messages/" + messageId)).body(this);
+    public ResponseEntity<SendResult> asResponse() {
+        HttpStatus status = replayed || this.status == MessageStatus.BLOCKED
+                ? HttpStatus.OK : HttpStatus.ACCEPTED;
+        return ResponseEntity.status(status)
+                .location(URI.create("/api/v1/messages/" + messageId)).body(this);
     }
 }

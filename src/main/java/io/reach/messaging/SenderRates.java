@@ -1,6 +1,7 @@
 package io.reach.messaging;
 
 import io.reach.sender.Sender;
+import io.reach.shared.PassingFailures;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,7 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -87,11 +91,11 @@ public class SenderRates {
 
     /** A sender's turns on this node: a lock, not a monitor, since booking reads the database. */
     private static final class Line {
-        final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        final ReentrantLock lock = new ReentrantLock();
         Booked booked;
     }
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SenderRates.class);
+    private static final Logger log = LoggerFactory.getLogger(SenderRates.class);
     /** When a message whose turn could not be booked (the database failed) is due again. */
     private static final Duration AFTER_A_FAILED_BOOKING = Duration.ofSeconds(1);
 
@@ -124,13 +128,13 @@ public class SenderRates {
         try {
             busy = takeTurn(sender);
         } catch (RuntimeException e) {
-            if (!io.reach.shared.PassingFailures.isPassing(e)) {
+            if (!PassingFailures.isPassing(e)) {
                 throw e;
             }
             // Booking the turn failed on the database (a restart, a failover): nothing went out, so the message is
             // put back untried, not left to its lease (a minute). Should that fail too, the lease it is.
             log.warn("Could not book a turn of sender {} for message {} ({}); put back untried",
-                    sender.name(), message.id(), io.reach.shared.PassingFailures.cause(e));
+                    sender.name(), message.id(), PassingFailures.cause(e));
             putBack.accept(message.id(), AFTER_A_FAILED_BOOKING);
             return false;
         }

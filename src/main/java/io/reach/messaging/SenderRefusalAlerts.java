@@ -1,5 +1,7 @@
 package io.reach.messaging;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.reach.sender.Sender;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,9 +28,9 @@ public class SenderRefusalAlerts {
 
     private final Clock clock;
     private final Map<String, Instant> lastTold = new ConcurrentHashMap<>();
-    private final io.micrometer.core.instrument.MeterRegistry metrics;
+    private final MeterRegistry metrics;
 
-    public SenderRefusalAlerts(Clock clock, io.micrometer.core.instrument.MeterRegistry metrics) {
+    public SenderRefusalAlerts(Clock clock, MeterRegistry metrics) {
         this.clock = clock;
         this.metrics = metrics;
     }
@@ -39,7 +41,7 @@ public class SenderRefusalAlerts {
      */
     public boolean refused(Sender sender, String provider, MessageError error) {
         // Senders and the codes that concern them are few: a series each stays small.
-        io.micrometer.core.instrument.Counter.builder("reach.sender.refusals")
+        Counter.builder("reach.sender.refusals")
                 .description("Sends a provider refused for a reason of the sender's own (an expired token, a locked account)")
                 .tag("sender", sender.name()).tag("provider", provider).tag("code", String.valueOf(error.code()))
                 .register(metrics).increment();

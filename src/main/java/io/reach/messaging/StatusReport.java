@@ -1,5 +1,6 @@
 package io.reach.messaging;
 
+import io.reach.shared.Texts;
 import java.time.Instant;
 
 /**
@@ -17,8 +18,8 @@ public record StatusReport(
         String pricing) {
 
     public StatusReport {
-        errorTitle = io.reach.shared.Texts.clip(io.reach.shared.Texts.withoutNul(errorTitle), 500);
-        errorDetails = io.reach.shared.Texts.clip(io.reach.shared.Texts.withoutNul(errorDetails), 2000);
-        pricing = io.reach.shared.Texts.clip(pricing, 1000);
+        errorTitle = Texts.clip(Texts.withoutNul(errorTitle), 500);
+        errorDetails = Texts.clip(Texts.withoutNul(errorDetails), 2000);
+        pricing = Texts.clip(pricing, 1000);
     }
 }

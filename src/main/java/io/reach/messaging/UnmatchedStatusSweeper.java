@@ -1,5 +1,8 @@
 package io.reach.messaging;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -7,7 +10,7 @@ import org.springframework.stereotype.Component;
 @Component
 class UnmatchedStatusSweeper {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(UnmatchedStatusSweeper.class);
+    private static final Logger log = LoggerFactory.getLogger(UnmatchedStatusSweeper.class);
 
     private final Messages messages;
 
@@ -19,7 +22,7 @@ class UnmatchedStatusSweeper {
     void sweep() {
         try {
             messages.reconcilePending(500);
-        } catch (org.springframework.dao.DataAccessException e) {
+        } catch (DataAccessException e) {
             // A database that restarts or fails over: as the background workers do, a warning, and the next sweep.
             log.warn("Matching statuses that came before their messages failed; the next sweep tries again", e);
         }

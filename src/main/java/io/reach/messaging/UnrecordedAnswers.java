@@ -1,5 +1,6 @@
 package io.reach.messaging;
 
+import io.reach.shared.JsonLines;
 import io.reach.shared.PassingFailures;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,16 +9,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -36,7 +43,7 @@ import tools.jackson.databind.node.ObjectNode;
  * rewritten with what is left when the node starts. Nothing touches it while the database records at the first try.
  */
 @Component
-public class UnrecordedAnswers implements org.springframework.context.SmartLifecycle {
+public class UnrecordedAnswers implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(UnrecordedAnswers.class);
 
@@ -53,25 +60,25 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
     }
 
     /** A message's parts (in their order) before the message: recorded submitted only once every part is. */
-    private static final java.util.Comparator<Answer> PARTS_FIRST =
-            java.util.Comparator.comparingInt(answer -> answer.part() == 0 ? Integer.MAX_VALUE : answer.part());
+    private static final Comparator<Answer> PARTS_FIRST =
+            Comparator.comparingInt(answer -> answer.part() == 0 ? Integer.MAX_VALUE : answer.part());
 
     private final JsonMapper json;
     private final Path file;
-    private final Map<String, Answer> kept = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Answer> kept = new ConcurrentHashMap<>();
     private volatile Consumer<Answer> messageRecorder;
     private volatile Consumer<Answer> partRecorder;
-    private final java.time.Duration patience;
+    private final Duration patience;
     private FileChannel out;
     private volatile boolean running;
 
-    @org.springframework.beans.factory.annotation.Autowired
+    @Autowired
     UnrecordedAnswers(JsonMapper json, @Value("${reach.data-dir:./data}") String dataDir) {
         this(json, Path.of(dataDir), Messages.RECORDING_PATIENCE);
     }
 
     /** Keeps its file in {@code directory}; a recording is tried again for {@code patience}. */
-    UnrecordedAnswers(JsonMapper json, Path directory, java.time.Duration patience) {
+    UnrecordedAnswers(JsonMapper json, Path directory, Duration patience) {
         this.json = json;
         this.file = directory.resolve("unrecorded-answers.jsonl").toAbsolutePath().normalize();
         this.patience = patience;
@@ -183,14 +190,14 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
      * Records every answer kept, each message's parts first; stops at the first that the database fails for the
      * moment, to try again at the next turn.
      */
-    @org.springframework.scheduling.annotation.Scheduled(fixedDelayString = "${reach.messaging.kept-answers-interval:2s}",
+    @Scheduled(fixedDelayString = "${reach.messaging.kept-answers-interval:2s}",
             initialDelayString = "${reach.messaging.kept-answers-interval:2s}") // start() took the first turn
     void replayAll() {
         if (kept.isEmpty()) {
             return;
         }
         List<Answer> answers = new ArrayList<>(kept.values());
-        answers.sort(java.util.Comparator.comparing(Answer::messageId).thenComparing(PARTS_FIRST));
+        answers.sort(Comparator.comparing(Answer::messageId).thenComparing(PARTS_FIRST));
         for (Answer answer : answers) {
             if (!replay(answer)) {
                 return;
@@ -262,7 +269,7 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
     private void read() {
         try {
             Map<String, Answer> left = new LinkedHashMap<>();
-            for (JsonNode line : io.reach.shared.JsonLines.read(json, file)) {
+            for (JsonNode line : JsonLines.read(json, file)) {
                 if (line.has("recorded")) {
                     left.remove(line.path("recorded").asString());
                 } else if (line.has("message")) {
@@ -281,7 +288,7 @@ public class UnrecordedAnswers implements org.springframework.context.SmartLifec
                 log.warn("{} providers' answers were kept in {} by an earlier run, which could not record them: recorded"
                         + " now, or as soon as the database can be reached; their messages are not sent again", left.size(), file);
             }
-            io.reach.shared.JsonLines.rewrite(json, file, left.values().stream().map(this::line).toList());
+            JsonLines.rewrite(json, file, left.values().stream().map(this::line).toList());
         } catch (IOException | RuntimeException e) {
             log.warn("Cannot read or rewrite {} ({}); the answers it keeps that were read are recorded by this run: {}",
                     file, e.toString(), kept.size());

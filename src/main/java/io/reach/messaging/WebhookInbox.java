@@ -1,14 +1,26 @@
 package io.reach.messaging;
 
+import io.reach.shared.Dialect;
 import io.reach.shared.SqlLists;
+import io.reach.shared.Texts;
 import io.reach.shared.Times;
+import io.reach.shared.UnansweredClaims;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.jdbc.support.KeyHolder;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -21,23 +33,23 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class WebhookInbox {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WebhookInbox.class);
+    private static final Logger log = LoggerFactory.getLogger(WebhookInbox.class);
 
     private final JdbcClient jdbc;
-    private final org.springframework.jdbc.core.JdbcTemplate claims;
-    private final io.reach.shared.Dialect dialect;
+    private final JdbcTemplate claims;
+    private final Dialect dialect;
     private final Clock clock;
     private final TransactionTemplate transactions;
-    private final io.reach.shared.UnansweredClaims<Long> unansweredClaims;
+    private final UnansweredClaims<Long> unansweredClaims;
 
-    WebhookInbox(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate claims, io.reach.shared.Dialect dialect,
+    WebhookInbox(JdbcClient jdbc, JdbcTemplate claims, Dialect dialect,
                  Clock clock, TransactionTemplate transactions) {
         this.jdbc = jdbc;
         this.claims = claims;
         this.dialect = dialect;
         this.clock = clock;
         this.transactions = transactions;
-        this.unansweredClaims = new io.reach.shared.UnansweredClaims<>(clock, this::releaseIfLeasedUntil);
+        this.unansweredClaims = new UnansweredClaims<>(clock, this::releaseIfLeasedUntil);
     }
 
     /** One stored callback, claimed for processing. */
@@ -66,7 +78,7 @@ public class WebhookInbox {
         // and a Reach killed within H2's half second lost a callback it had acknowledged.
         transactions.executeWithoutResult(tx -> jdbc.sql("INSERT INTO webhook_inbox (channel, sender_id, received_at, body,"
                         + " next_attempt_at, ordering_key) VALUES (?, ?, ?, ?, ?, ?)")
-                .params(source, senderId, now, body, now, io.reach.shared.Texts.clip(orderingKey, 200)).update());
+                .params(source, senderId, now, body, now, Texts.clip(orderingKey, 200)).update());
     }
 
     /**
@@ -75,7 +87,7 @@ public class WebhookInbox {
      */
     public long storeProcessed(String source, UUID senderId, String body) {
         OffsetDateTime now = Times.now(clock);
-        org.springframework.jdbc.support.KeyHolder key = new org.springframework.jdbc.support.GeneratedKeyHolder();
+        KeyHolder key = new GeneratedKeyHolder();
         jdbc.sql("INSERT INTO webhook_inbox (channel, sender_id, received_at, body, processed_at, attempts, next_attempt_at)"
                         + " VALUES (?, ?, ?, ?, ?, 1, ?)")
                 .params(source, senderId, now, body, now, now).update(key, "id");
@@ -84,7 +96,7 @@ public class WebhookInbox {
 
     /**
      * Claims up to {@code limit} stored callbacks of a source that are due, oldest first, for {@code lease}; those of a
-     * claim whose commit failed are given back before the next claim (see {@link io.reach.shared.UnansweredClaims}).
+     * claim whose commit failed are given back before the next claim (see {@link UnansweredClaims}).
      * A callback about a message (its ordering key) is not taken while an earlier one about the same message waits for
      * its retry or is in another claim's hands, unless that one came more than {@link #ORDER_HOLD} ago: a message's
      * callbacks are applied in the order they came, even when the first of them fails for a while.
@@ -118,7 +130,7 @@ public class WebhookInbox {
                             rs.getInt("attempts")));
             entries.forEach(entry -> leasing.add(entry.id()));
             // In the order they came: the processor applies the callbacks about one message in their batch's order.
-            return entries.stream().sorted(java.util.Comparator.comparingLong(Entry::id)).toList();
+            return entries.stream().sorted(Comparator.comparingLong(Entry::id)).toList();
         }));
     }
 
@@ -155,7 +167,7 @@ public class WebhookInbox {
 
     public void markFailed(long id, String error, Instant retryAt) {
         jdbc.sql("UPDATE webhook_inbox SET lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?")
-                .params(Times.utc(retryAt), io.reach.shared.Texts.clip(error, 2000), id)
+                .params(Times.utc(retryAt), Texts.clip(error, 2000), id)
                 .update();
     }
 
@@ -170,7 +182,7 @@ public class WebhookInbox {
                         : "processed_at IS NULL AND last_error IS NOT NULL") + " AND id > ?"
                         + (source == null ? "" : " AND channel = ?") + " ORDER BY id LIMIT ?")
                 .params(source == null ? List.of(from, limit) : List.of(from, source, limit))
-                .query((rs, n) -> new FailingCallback(rs.getLong("id"), rs.getString("channel").toLowerCase(java.util.Locale.ROOT),
+                .query((rs, n) -> new FailingCallback(rs.getLong("id"), rs.getString("channel").toLowerCase(Locale.ROOT),
                         rs.getObject("sender_id", UUID.class), Times.instant(rs, "received_at"), rs.getInt("attempts"),
                         discarded ? null : Times.instant(rs, "next_attempt_at"), rs.getString("last_error"), rs.getString("body"),
                         Times.instant(rs, "discarded_at")))
@@ -222,11 +234,11 @@ public class WebhookInbox {
      * Does {@code action} to a stored callback that failed at its last attempt, or was given up when
      * {@code orDiscarded}, and that no processor has in hand.
      */
-    private Handled onFailing(long id, boolean orDiscarded, java.util.function.BiConsumer<Failing, OffsetDateTime> action) {
+    private Handled onFailing(long id, boolean orDiscarded, BiConsumer<Failing, OffsetDateTime> action) {
         return transactions.execute(tx -> {
             OffsetDateTime now = Times.now(clock);
             // Locked, so that no claim takes it meanwhile (a claim skips a locked row).
-            java.util.Optional<Failing> failing = jdbc.sql("SELECT channel, attempts, last_error, lease_until, discarded_at"
+            Optional<Failing> failing = jdbc.sql("SELECT channel, attempts, last_error, lease_until, discarded_at"
                             + " FROM webhook_inbox WHERE id = ? AND (processed_at IS NULL AND last_error IS NOT NULL"
                             + (orDiscarded ? " OR discarded_at IS NOT NULL" : "") + ") FOR UPDATE")
                     .param(id).query((rs, n) -> new Failing(rs.getString("channel"), rs.getInt("attempts"),

@@ -1,5 +1,8 @@
 package io.reach.sandbox;
 
+import java.time.Duration;
+import java.time.Instant;
+
 /**
  * One rule of virtual handsets: the recipients whose E.164 number matches {@code match} (a pattern where * is any
  * run of digits and ? one digit) behave like this. Times are milliseconds after the send; an absent time means
@@ -105,7 +108,7 @@ public record Handset(
      * Milliseconds from now until {@code afterMs} after {@code start}, when a handset's event falls due; 0 when that is
      * past (an event owed from before a restart goes out at once).
      */
-    static long delayUntil(java.time.Instant start, long afterMs) {
-        return Math.max(0, java.time.Duration.between(java.time.Instant.now(), start.plusMillis(afterMs)).toMillis());
+    static long delayUntil(Instant start, long afterMs) {
+        return Math.max(0, Duration.between(Instant.now(), start.plusMillis(afterMs)).toMillis());
     }
 }

@@ -1,11 +1,16 @@
 package io.reach.sandbox;
 
+import io.reach.shared.JsonProblem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
@@ -25,10 +30,10 @@ public record HandsetRules(List<Handset> handsets) {
                 throw new IllegalArgumentException("handsets[" + i + "] needs a 'match' pattern");
             }
             Handset.toRegex(handset.match());
-            if (handset.call() != null && !java.util.Set.of("answered", "busy", "no-answer", "failed").contains(handset.call())) {
+            if (handset.call() != null && !Set.of("answered", "busy", "no-answer", "failed").contains(handset.call())) {
                 throw new IllegalArgumentException("handsets[" + i + "].call must be answered, busy, no-answer or failed");
             }
-            if (handset.smsFailStat() != null && !java.util.Set.of("UNDELIV", "EXPIRED", "REJECTD", "DELETED", "UNKNOWN")
+            if (handset.smsFailStat() != null && !Set.of("UNDELIV", "EXPIRED", "REJECTD", "DELETED", "UNKNOWN")
                     .contains(handset.smsFailStat())) {
                 throw new IllegalArgumentException("handsets[" + i + "].smsFailStat must be UNDELIV, EXPIRED, REJECTD, DELETED or UNKNOWN");
             }
@@ -58,17 +63,17 @@ public record HandsetRules(List<Handset> handsets) {
                 return YAML.readValue(in, HandsetRules.class);
             }
         } catch (IOException e) {
-            throw SandboxCannotStart.rulesNotUsable(file, e instanceof java.nio.file.NoSuchFileException ? "do not exist"
+            throw SandboxCannotStart.rulesNotUsable(file, e instanceof NoSuchFileException ? "do not exist"
                     : "cannot be read (" + e + ")", e);
         } catch (JacksonException e) {
             // A key or a value in the wrong place is named by its path (handsets[2].readAfter), YAML that does not parse
             // by where the parser stopped.
-            tools.jackson.core.TokenStreamLocation at = e.getLocation();
+            TokenStreamLocation at = e.getLocation();
             throw SandboxCannotStart.rulesNotUsable(file == null || file.isBlank() ? DEFAULT_RESOURCE : file,
-                    e instanceof tools.jackson.core.exc.StreamReadException
+                    e instanceof StreamReadException
                             ? "are not valid YAML: " + e.getOriginalMessage().lines().findFirst().orElse("")
                             + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
-                            : "are not valid: " + io.reach.shared.JsonProblem.of(e).describe(), e);
+                            : "are not valid: " + JsonProblem.of(e).describe(), e);
         }
     }
 }

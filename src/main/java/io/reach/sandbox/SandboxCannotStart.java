@@ -1,6 +1,8 @@
 package io.reach.sandbox;
 
 import io.reach.shared.CannotStart;
+import java.io.IOException;
+import java.net.BindException;
 
 /**
  * Why the sandbox network cannot start, for reasons its user can put right: a port another process holds (most often
@@ -11,8 +13,8 @@ final class SandboxCannotStart {
     private SandboxCannotStart() {}
 
     /** The {@code server} (Graph API, SMSC, Twilio) cannot listen on {@code port}, which {@code property} sets. */
-    static CannotStart portTaken(String server, int port, String property, java.io.IOException cause) {
-        String why = cause instanceof java.net.BindException && cause.getMessage() != null && cause.getMessage().contains("in use")
+    static CannotStart portTaken(String server, int port, String property, IOException cause) {
+        String why = cause instanceof BindException && cause.getMessage() != null && cause.getMessage().contains("in use")
                 ? "another process holds it (another Reach, started earlier with its own sandbox?)"
                 : String.valueOf(cause.getMessage() == null ? cause : cause.getMessage());
         return new CannotStart("The sandbox network's " + server + " cannot listen on port " + port + ": " + why + ".",

@@ -5,20 +5,29 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,7 +43,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class SandboxGraphApi {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SandboxGraphApi.class);
+    private static final Logger log = LoggerFactory.getLogger(SandboxGraphApi.class);
     private static final Pattern PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/messages/?");
     private static final Pattern TEMPLATES_PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/message_templates/?");
     private static final Pattern NAMED_PLACEHOLDER = Pattern.compile("\\{\\{([a-z_][a-z0-9_]*)}}");
@@ -116,8 +125,8 @@ public final class SandboxGraphApi {
      * When the sandbox posted the (first) failed-status webhook for a recipient that Reach then acknowledged: the
      * benchmark's start of a fallback (Reach may apply the status before it answers, so not the answer's moment).
      */
-    public java.util.Optional<Instant> failureDeliveredAt(String e164) {
-        return java.util.Optional.ofNullable(failureDelivered.get(e164));
+    public Optional<Instant> failureDeliveredAt(String e164) {
+        return Optional.ofNullable(failureDelivered.get(e164));
     }
 
     public long acceptedTotal() {
@@ -130,7 +139,7 @@ public final class SandboxGraphApi {
             json.readTree(in).forEach(list::add);
             return List.copyOf(list);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("Could not read the sandbox's templates", e);
+            throw new UncheckedIOException("Could not read the sandbox's templates", e);
         }
     }
 
@@ -246,7 +255,7 @@ public final class SandboxGraphApi {
             if (to < templates.size()) {
                 paging.put("next", "http://" + exchange.getLocalAddress().getAddress().getHostAddress() + ":"
                         + exchange.getLocalAddress().getPort() + "/" + version + "/" + account + "/message_templates?limit="
-                        + limit + "&after=" + java.net.URLEncoder.encode(cursor(to - 1), StandardCharsets.UTF_8));
+                        + limit + "&after=" + URLEncoder.encode(cursor(to - 1), StandardCharsets.UTF_8));
             }
         }
         respond(exchange, 200, json.writeValueAsBytes(answer));
@@ -297,14 +306,14 @@ public final class SandboxGraphApi {
         if (template == null || !"NAMED".equals(template.path("parameter_format").asString(null))) {
             return null;
         }
-        java.util.Set<String> expected = new java.util.TreeSet<>();
+        Set<String> expected = new TreeSet<>();
         for (JsonNode component : template.path("components")) {
             Matcher names = NAMED_PLACEHOLDER.matcher(component.path("text").asString(""));
             while (names.find()) {
                 expected.add(names.group(1));
             }
         }
-        java.util.Set<String> given = new java.util.TreeSet<>();
+        Set<String> given = new TreeSet<>();
         for (JsonNode component : sent.path("components")) {
             if (!"button".equals(component.path("type").asString(""))) {
                 for (JsonNode parameter : component.path("parameters")) {
@@ -373,7 +382,7 @@ public final class SandboxGraphApi {
             List<SandboxWebhooks.Scheduled> events = behaviour(handset, wamid, digits, callbackData);
             if (journal != null) {
                 // Before the answer: once Reach has the message's id, its statuses must come, restart or not.
-                Map<String, String> fields = new java.util.HashMap<>();
+                Map<String, String> fields = new HashMap<>();
                 fields.put("to", e164);
                 fields.put("callbackData", callbackData);
                 fields.put("key", key);
@@ -395,7 +404,7 @@ public final class SandboxGraphApi {
         respond(exchange, 200, json.writeValueAsBytes(answer));
     }
 
-    private java.util.function.IntConsumer progress(String wamid) {
+    private IntConsumer progress(String wamid) {
         return journal == null ? taken -> { } : taken -> journal.taken(CHANNEL, wamid, taken);
     }
 

@@ -1,6 +1,7 @@
 package io.reach.sandbox;
 
 import io.reach.contact.Contacts;
+import io.reach.messaging.sms.SmsEncoding;
 import io.reach.shared.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -55,7 +56,7 @@ class SandboxHandsetController {
         if (message.text().length() > LONGEST_TEXT) {
             throw ApiException.invalidField("text", "is longer than " + LONGEST_TEXT + " characters");
         }
-        if (channel.equals("sms") && io.reach.messaging.sms.SmsEncoding.encode(message.text(), 0).parts().size() > 1) {
+        if (channel.equals("sms") && SmsEncoding.encode(message.text(), 0).parts().size() > 1) {
             throw ApiException.invalidField("text", "is more than one SMS part: a handset's SMS here is at most 160 GSM"
                     + " characters, or 70 with others");
         }

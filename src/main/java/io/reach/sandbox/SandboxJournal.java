@@ -1,5 +1,6 @@
 package io.reach.sandbox;
 
+import io.reach.shared.JsonLines;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,9 +10,11 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -44,7 +47,7 @@ final class SandboxJournal {
      */
     record Owed(String channel, String id, Instant at, Map<String, String> fields, int events, int taken) {
         Owed {
-            fields = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(fields));
+            fields = Collections.unmodifiableMap(new TreeMap<>(fields));
         }
 
         Owed(String channel, String id, Instant at, Map<String, String> fields, int events) {
@@ -63,7 +66,7 @@ final class SandboxJournal {
     private final JsonMapper json;
     private final Path file;
     private final Map<String, Owed> owed = new LinkedHashMap<>();
-    private final Map<String, Long> idsReserved = new java.util.TreeMap<>();
+    private final Map<String, Long> idsReserved = new TreeMap<>();
     private BufferedWriter writer;
     private long lines;
 
@@ -198,7 +201,7 @@ final class SandboxJournal {
 
     private void read(Instant now) throws IOException {
         Instant oldest = now.minus(HORIZON);
-        for (JsonNode line : io.reach.shared.JsonLines.read(json, file)) {
+        for (JsonNode line : JsonLines.read(json, file)) {
             String channel = line.path("channel").asString(null);
             if (channel != null && line.has("idsUpTo")) {
                 idsReserved.merge(channel, line.path("idsUpTo").asLong(), Math::max);
@@ -213,7 +216,7 @@ final class SandboxJournal {
             } else {
                 Instant at = Instant.ofEpochMilli(line.path("at").asLong());
                 if (!at.isBefore(oldest)) {
-                    Map<String, String> fields = new java.util.TreeMap<>();
+                    Map<String, String> fields = new TreeMap<>();
                     line.path("fields").properties().forEach(field -> fields.put(field.getKey(), field.getValue().asString(null)));
                     owed.put(key(channel, id), new Owed(channel, id, at, fields, line.path("events").asInt()));
                 }
@@ -232,7 +235,7 @@ final class SandboxJournal {
                 fresh.add(progress(message.channel(), message.id(), message.taken()));
             }
         }
-        io.reach.shared.JsonLines.rewrite(json, file, fresh);
+        JsonLines.rewrite(json, file, fresh);
         lines = fresh.size();
         writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }

@@ -6,11 +6,16 @@ import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.SmartLifecycle;
@@ -37,14 +42,14 @@ public class SandboxNetwork implements SmartLifecycle {
     private final SandboxSmsc smsc;
     private final SandboxTwilio twilio;
     private final SandboxJournal journal;
-    private final java.util.concurrent.atomic.AtomicBoolean resumed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean resumed = new AtomicBoolean();
     private volatile boolean running;
     private int graphApiPort;
     private int twilioPort;
     private URI webhookTarget;
 
-    SandboxNetwork(SandboxSettings settings, Senders senders, JsonMapper json, java.time.Clock clock,
-                   @org.springframework.beans.factory.annotation.Value("${reach.data-dir:./data}") String dataDir) {
+    SandboxNetwork(SandboxSettings settings, Senders senders, JsonMapper json, Clock clock,
+                   @Value("${reach.data-dir:./data}") String dataDir) {
         this.settings = settings;
         this.senders = senders;
         if (settings.historySize() < 1) {
@@ -53,7 +58,7 @@ public class SandboxNetwork implements SmartLifecycle {
         HandsetRules rules = HandsetRules.load(settings.rulesFile());
         this.webhooks = new SandboxWebhooks(json, clock, settings.phoneNumberId(), settings.wabaId(), settings.displayNumber(),
                 settings.appSecret(), settings.webhookBatchSize(), settings.webhookConcurrency());
-        this.journal = SandboxJournal.open(json, java.nio.file.Path.of(dataDir, "sandbox"), java.time.Instant.now());
+        this.journal = SandboxJournal.open(json, Path.of(dataDir, "sandbox"), Instant.now());
         this.graphApi = new SandboxGraphApi(json, rules, webhooks, settings.phoneNumberId(), settings.wabaId(),
                 settings.displayNumber(), settings.accessToken(), settings.historySize(), journal);
         this.smsc = new SandboxSmsc(rules, settings.smpp().systemId(), settings.smpp().password(), settings.historySize(),
@@ -182,7 +187,7 @@ public class SandboxNetwork implements SmartLifecycle {
             smsc.deliverInbound(fromE164, settings.smpp().fromAddress(), text);
             return;
         }
-        webhooks.sendInOrder(java.time.Instant.now(), List.of(new SandboxWebhooks.Scheduled(0,
+        webhooks.sendInOrder(Instant.now(), List.of(new SandboxWebhooks.Scheduled(0,
                 webhooks.reply(fromE164.substring(1), null, new Handset.Reply(0L, null, null, text, false), false))));
     }
 

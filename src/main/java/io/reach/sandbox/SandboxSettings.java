@@ -1,6 +1,8 @@
 package io.reach.sandbox;
 
+import io.reach.shared.SettingChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * The sandbox network ({@code reach.sandbox.*}): its ports, its handset rules and the senders (with their
@@ -24,22 +26,22 @@ public record SandboxSettings(
         String verifyToken,
         Smpp smpp,
         Twilio twilio,
-        @org.springframework.boot.context.properties.bind.DefaultValue("true") boolean registerSenders,
-        @org.springframework.boot.context.properties.bind.DefaultValue("100") int webhookBatchSize,
-        @org.springframework.boot.context.properties.bind.DefaultValue("2") int webhookConcurrency,
-        @org.springframework.boot.context.properties.bind.DefaultValue("100000") int historySize) {
+        @DefaultValue("true") boolean registerSenders,
+        @DefaultValue("100") int webhookBatchSize,
+        @DefaultValue("2") int webhookConcurrency,
+        @DefaultValue("100000") int historySize) {
 
     public SandboxSettings {
-        io.reach.shared.SettingChecks.port("reach.sandbox.graph-api-port", graphApiPort);
+        SettingChecks.port("reach.sandbox.graph-api-port", graphApiPort);
         if (smpp != null) {
-            io.reach.shared.SettingChecks.port("reach.sandbox.smpp.port", smpp.port());
+            SettingChecks.port("reach.sandbox.smpp.port", smpp.port());
         }
         if (twilio != null) {
-            io.reach.shared.SettingChecks.port("reach.sandbox.twilio.port", twilio.port());
+            SettingChecks.port("reach.sandbox.twilio.port", twilio.port());
         }
-        io.reach.shared.SettingChecks.atLeast("reach.sandbox.webhook-batch-size", webhookBatchSize, 1);
-        io.reach.shared.SettingChecks.atLeast("reach.sandbox.webhook-concurrency", webhookConcurrency, 1);
-        io.reach.shared.SettingChecks.atLeast("reach.sandbox.history-size", historySize, 1);
+        SettingChecks.atLeast("reach.sandbox.webhook-batch-size", webhookBatchSize, 1);
+        SettingChecks.atLeast("reach.sandbox.webhook-concurrency", webhookConcurrency, 1);
+        SettingChecks.atLeast("reach.sandbox.history-size", historySize, 1);
     }
 
     /** The sandbox SMSC and the SMS sender that binds to it. */

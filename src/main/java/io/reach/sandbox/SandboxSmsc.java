@@ -1,20 +1,28 @@
 package io.reach.sandbox;
 
+import io.reach.messaging.sms.SmsEncoding;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jsmpp.PDUStringException;
 import org.jsmpp.SMPPConstant;
+import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.BroadcastSm;
 import org.jsmpp.bean.CancelBroadcastSm;
 import org.jsmpp.bean.CancelSm;
@@ -23,6 +31,7 @@ import org.jsmpp.bean.DataSm;
 import org.jsmpp.bean.DeliveryReceipt;
 import org.jsmpp.bean.ESMClass;
 import org.jsmpp.bean.GSMSpecificFeature;
+import org.jsmpp.bean.GeneralDataCoding;
 import org.jsmpp.bean.MessageMode;
 import org.jsmpp.bean.MessageType;
 import org.jsmpp.bean.NumberingPlanIndicator;
@@ -34,6 +43,7 @@ import org.jsmpp.bean.ReplaceSm;
 import org.jsmpp.bean.SubmitMulti;
 import org.jsmpp.bean.SubmitSm;
 import org.jsmpp.bean.TypeOfNumber;
+import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.extra.ProcessRequestException;
 import org.jsmpp.session.BindRequest;
 import org.jsmpp.session.BroadcastSmResult;
@@ -67,7 +77,7 @@ public final class SandboxSmsc {
 
     /** One accepted submit_sm, as the SMSC saw it. */
     public record Submit(String destination, byte dataCoding, byte esmClass, byte[] payload, String reference, String messageId,
-                         java.time.Instant receivedAt) {}
+                         Instant receivedAt) {}
 
     /** How long a receipt (or an inbound SMS) the ESME refused waits before it is delivered again. */
     private static final long REFUSED_AGAIN_AFTER_MS = 1_000;
@@ -86,7 +96,7 @@ public final class SandboxSmsc {
     private final List<SMPPServerSession> sessions = new CopyOnWriteArrayList<>();
     private final Queue<Runnable> undeliveredReceipts = new ConcurrentLinkedQueue<>();
     // Whether a turn of the kept receipts is scheduled: one at a time, however many receipts are kept meanwhile.
-    private final java.util.concurrent.atomic.AtomicBoolean keptReceiptsDue = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean keptReceiptsDue = new AtomicBoolean();
     private final AtomicLong ids = new AtomicLong(0x5A000000L);
     private final SandboxJournal journal;
     /** This simulator's name in the {@link SandboxJournal}. */
@@ -135,7 +145,7 @@ public final class SandboxSmsc {
             public ServerConnection listen(int p, int timeout, int backlog) throws IOException {
                 ServerSocket socket = new ServerSocket();
                 socket.setReuseAddress(true);
-                socket.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), p), backlog);
+                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), p), backlog);
                 socket.setSoTimeout(timeout);
                 bound[0] = socket.getLocalPort();
                 return new ServerSocketConnection(socket);
@@ -243,7 +253,7 @@ public final class SandboxSmsc {
                     : idByReference.computeIfAbsent(reference, r -> created[0] = nextId());
             if (messageId.equals(created[0])) {
                 submits.add(new Submit(submitSm.getDestAddress(), submitSm.getDataCoding(), submitSm.getEsmClass(),
-                        submitSm.getShortMessage(), reference, messageId, java.time.Instant.now()));
+                        submitSm.getShortMessage(), reference, messageId, Instant.now()));
                 scheduleReceipts(submitSm, messageId, source);
             } else {
                 resubmissions.incrementAndGet();
@@ -256,7 +266,7 @@ public final class SandboxSmsc {
             }
             try {
                 return new SubmitSmResult(new MessageId(messageId), new OptionalParameter[0]);
-            } catch (org.jsmpp.PDUStringException e) {
+            } catch (PDUStringException e) {
                 throw new ProcessRequestException("bad message id", SMPPConstant.STAT_ESME_RSYSERR);
             }
         }
@@ -331,10 +341,10 @@ public final class SandboxSmsc {
         String recipient = submitSm.getDestAddress();
         String sender = submitSm.getSourceAddr();
         boolean intermediate = (submitSm.getRegisteredDelivery() & 0x10) != 0;
-        java.time.Instant submitted = java.time.Instant.now();
+        Instant submitted = Instant.now();
         if (journal != null) {
             // Before the submit_sm_resp: once Reach has the id, its receipts must come, restart or not.
-            Map<String, String> fields = new java.util.HashMap<>();
+            Map<String, String> fields = new HashMap<>();
             fields.put("to", recipient);
             fields.put("from", sender);
             fields.put("intermediate", String.valueOf(intermediate));
@@ -345,7 +355,7 @@ public final class SandboxSmsc {
 
     /** Schedules a message's receipts from the {@code taken}th on, each at its time after {@code submitted}. */
     private void scheduleReceipts(SMPPServerSession submitter, String recipient, String sender, String messageId,
-                                  java.time.Instant submitted, boolean intermediate, int taken) {
+                                  Instant submitted, boolean intermediate, int taken) {
         Handset handset = rules.forRecipient("+" + recipient);
         Date submittedAt = Date.from(submitted);
         if (intermediate && taken < 1) {
@@ -399,7 +409,7 @@ public final class SandboxSmsc {
         } catch (Exception e) {
             // The ESME did not acknowledge: keep the receipt for its next bind. One it refused (it could not store it
             // for the moment) is delivered again a little later, as an SMSC's retry schedule would.
-            keep(retry, e instanceof org.jsmpp.extra.NegativeResponseException ? REFUSED_AGAIN_AFTER_MS
+            keep(retry, e instanceof NegativeResponseException ? REFUSED_AGAIN_AFTER_MS
                     : KEPT_AGAIN_AFTER_MS);
             return;
         }
@@ -417,7 +427,7 @@ public final class SandboxSmsc {
         if (running && hasBoundSession() && keptReceiptsDue.compareAndSet(false, true)) {
             try {
                 timer.schedule(this::deliverKeptReceipts, retryAfterMs, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+            } catch (RejectedExecutionException shutDown) {
                 keptReceiptsDue.set(false);
                 log.debug("the sandbox SMSC is shut down; a kept receipt stays undelivered");
             }
@@ -466,18 +476,18 @@ public final class SandboxSmsc {
             keep(retry, KEPT_AGAIN_AFTER_MS);
             return;
         }
-        io.reach.messaging.sms.SmsEncoding.Encoded encoded = io.reach.messaging.sms.SmsEncoding.encode(text, 0);
+        SmsEncoding.Encoded encoded = SmsEncoding.encode(text, 0);
         try {
             session.deliverShortMessage("", ton, NumberingPlanIndicator.ISDN, sourceAddress,
                     TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, to, new ESMClass(0), (byte) 0, (byte) 0,
-                    new RegisteredDelivery(0), new org.jsmpp.bean.GeneralDataCoding(encoded.alphabet()
-                            == io.reach.messaging.sms.SmsEncoding.Alphabet.GSM7 ? org.jsmpp.bean.Alphabet.ALPHA_DEFAULT
-                            : org.jsmpp.bean.Alphabet.ALPHA_UCS2), encoded.parts().getFirst().payload());
+                    new RegisteredDelivery(0), new GeneralDataCoding(encoded.alphabet()
+                            == SmsEncoding.Alphabet.GSM7 ? Alphabet.ALPHA_DEFAULT
+                            : Alphabet.ALPHA_UCS2), encoded.parts().getFirst().payload());
         } catch (Exception e) {
             log.info("Sandbox SMSC: the inbound SMS from {} was not taken ({}); it is delivered again shortly",
-                    sourceAddress, e instanceof org.jsmpp.extra.NegativeResponseException refused
+                    sourceAddress, e instanceof NegativeResponseException refused
                             ? String.format("command_status 0x%08X", refused.getCommandStatus()) : e.getClass().getSimpleName());
-            keep(retry, e instanceof org.jsmpp.extra.NegativeResponseException ? REFUSED_AGAIN_AFTER_MS
+            keep(retry, e instanceof NegativeResponseException ? REFUSED_AGAIN_AFTER_MS
                     : KEPT_AGAIN_AFTER_MS);
         }
     }

@@ -2,6 +2,7 @@ package io.reach.sandbox;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.reach.shared.BoundedBody;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -18,15 +19,21 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +57,7 @@ public final class SandboxTwilio {
     // Twilio's dates, in its API answers and its callbacks: RFC 2822 with a numeric offset ("Tue, 31 Aug 2010
     // 20:36:28 +0000"), the form its SDK parses; RFC 1123's "GMT" made the SDK throw (and swallow) an exception on
     // every answer.
-    private static final DateTimeFormatter TWILIO_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", java.util.Locale.US);
+    private static final DateTimeFormatter TWILIO_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", Locale.US);
 
     private static final Logger log = LoggerFactory.getLogger(SandboxTwilio.class);
     private static final Pattern PATH = Pattern.compile("/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/(Messages|Calls)\\.json");
@@ -67,10 +74,10 @@ public final class SandboxTwilio {
     private final String authToken;
     private final Recent<Created> created;
     /** Creates answered as repeats of an earlier one (see {@link #replayed}), oldest first. */
-    private final List<Created> replays = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Created> replays = new CopyOnWriteArrayList<>();
     /** Each message's and call's latest status event, as it fell due (delivered to Reach or not), for a GET of it. */
     private final Map<String, Map<String, String>> statuses;
-    private final HttpClient http = io.reach.shared.BoundedBody.http1Client(Duration.ofSeconds(5));
+    private final HttpClient http = BoundedBody.http1Client(Duration.ofSeconds(5));
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1,
             Thread.ofPlatform().name("sandbox-twilio").daemon(true).factory());
     private final SandboxJournal journal;
@@ -93,7 +100,7 @@ public final class SandboxTwilio {
         // Found by recipient (tests), and by status-callback URL (a retried create, see replayed).
         this.created = new Recent<>(historySize, c -> ofKind(c.kind(), c.form().get("To")),
                 c -> c.form().containsKey("StatusCallback") ? ofKind(c.kind(), c.form().get("StatusCallback")) : null);
-        this.statuses = java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+        this.statuses = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Map<String, String>> eldest) {
                 return size() > historySize;
@@ -127,10 +134,10 @@ public final class SandboxTwilio {
     }
 
     /** A message's or a call's status now (Twilio's word for it), as a GET of it gives it; empty for an unknown SID. */
-    public java.util.Optional<String> statusOf(String sid) {
+    public Optional<String> statusOf(String sid) {
         Map<String, String> latest = statuses.get(sid);
-        return latest == null ? java.util.Optional.empty()
-                : java.util.Optional.ofNullable(latest.containsKey("CallSid") ? latest.get("CallStatus") : latest.get("MessageStatus"));
+        return latest == null ? Optional.empty()
+                : Optional.ofNullable(latest.containsKey("CallSid") ? latest.get("CallStatus") : latest.get("MessageStatus"));
     }
 
     /**
@@ -269,7 +276,7 @@ public final class SandboxTwilio {
     /** Notes, before the create's answer goes out, the events still to come of a message or a call. */
     private void owe(String kind, String sid, Map<String, String> form, Instant now, Plan plan) {
         if (journal != null) {
-            Map<String, String> fields = new java.util.HashMap<>();
+            Map<String, String> fields = new HashMap<>();
             fields.put("kind", kind);
             fields.put("To", form.get("To"));
             fields.put("From", form.get("From"));
@@ -290,7 +297,7 @@ public final class SandboxTwilio {
         List<SandboxJournal.Owed> owed = journal.owed(CHANNEL);
         for (SandboxJournal.Owed resource : owed) {
             String kind = resource.field("kind");
-            Map<String, String> form = new java.util.HashMap<>();
+            Map<String, String> form = new HashMap<>();
             form.put("To", resource.field("To"));
             form.put("From", resource.field("From"));
             form.put("StatusCallback", resource.field("StatusCallback"));
@@ -384,7 +391,7 @@ public final class SandboxTwilio {
         event.put("Direction", "outbound-api");
         event.put("CallbackSource", "call-progress-events");
         event.put("SequenceNumber", String.valueOf(sequence));
-        event.put("Timestamp", ZonedDateTime.now(java.time.ZoneOffset.UTC).format(TWILIO_DATE));
+        event.put("Timestamp", ZonedDateTime.now(ZoneOffset.UTC).format(TWILIO_DATE));
         if (duration != null) {
             event.put("CallDuration", duration);
             event.put("Duration", duration);
@@ -464,7 +471,7 @@ public final class SandboxTwilio {
         body.put("status", "queued");
         body.put("direction", "outbound-api");
         body.put("api_version", "2010-04-01");
-        body.put("date_created", ZonedDateTime.now(java.time.ZoneOffset.UTC).format(TWILIO_DATE));
+        body.put("date_created", ZonedDateTime.now(ZoneOffset.UTC).format(TWILIO_DATE));
         return body;
     }
 

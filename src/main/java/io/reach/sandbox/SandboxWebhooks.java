@@ -7,12 +7,21 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -50,7 +59,7 @@ final class SandboxWebhooks {
      * One event to send at a moment after the send; {@code onDelivered} runs once Reach answered 200, with the moment
      * the webhook that carried it was first posted.
      */
-    record Scheduled(long afterMs, Event event, java.util.function.Consumer<Instant> onDelivered) {
+    record Scheduled(long afterMs, Event event, Consumer<Instant> onDelivered) {
         Scheduled(long afterMs, Event event) {
             this(afterMs, event, posted -> { });
         }
@@ -60,7 +69,7 @@ final class SandboxWebhooks {
     // Reach's clock, for the times the webhooks report (when a status happened, when a handset wrote): they are
     // compared with the times Reach records, so a test that moves Reach's clock moves the handsets' too. The events'
     // delays and the webhooks' retries stay in real time.
-    private final java.time.Clock clock;
+    private final Clock clock;
     private final HttpClient http = BoundedBody.http1Client(Duration.ofSeconds(5));
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2,
             Thread.ofPlatform().name("sandbox-handsets-", 0).daemon(true).factory());
@@ -70,14 +79,14 @@ final class SandboxWebhooks {
     private final String appSecret;
     private final int batchSize;
     private final int concurrency;
-    private final java.util.ArrayDeque<Due> due = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Due> due = new ArrayDeque<>();
     private int inFlight;
     private volatile URI target;
 
     /** An event whose time has come, with what to do once Reach took it (given when its webhook was first posted). */
-    private record Due(Event event, java.util.function.Consumer<Instant> then) {}
+    private record Due(Event event, Consumer<Instant> then) {}
 
-    SandboxWebhooks(JsonMapper json, java.time.Clock clock, String phoneNumberId, String wabaId, String displayNumber,
+    SandboxWebhooks(JsonMapper json, Clock clock, String phoneNumberId, String wabaId, String displayNumber,
                     String appSecret, int batchSize, int concurrency) {
         if (batchSize < 1 || concurrency < 1) {
             throw new IllegalArgumentException("reach.sandbox.webhook-batch-size and webhook-concurrency must be at least 1");
@@ -106,12 +115,12 @@ final class SandboxWebhooks {
      * counted from {@code start} (at once when it is past), from the {@code from}th on; {@code progress} hears how
      * many of them Reach has taken, after each.
      */
-    void sendInOrder(Instant start, List<Scheduled> events, int from, java.util.function.IntConsumer progress) {
-        List<Scheduled> ordered = events.stream().sorted(java.util.Comparator.comparingLong(Scheduled::afterMs)).toList();
+    void sendInOrder(Instant start, List<Scheduled> events, int from, IntConsumer progress) {
+        List<Scheduled> ordered = events.stream().sorted(Comparator.comparingLong(Scheduled::afterMs)).toList();
         next(start, ordered, from, progress);
     }
 
-    private void next(Instant start, List<Scheduled> events, int index, java.util.function.IntConsumer progress) {
+    private void next(Instant start, List<Scheduled> events, int index, IntConsumer progress) {
         if (index >= events.size() || timer.isShutdown()) {
             return;
         }
@@ -159,7 +168,7 @@ final class SandboxWebhooks {
     /** Starts webhooks while fewer than {@code concurrency} are in flight, each with what is due, up to a batch. */
     private void pump() {
         while (true) {
-            List<Due> batch = new java.util.ArrayList<>();
+            List<Due> batch = new ArrayList<>();
             synchronized (due) {
                 if (inFlight >= concurrency || due.isEmpty()) {
                     return;
@@ -179,7 +188,7 @@ final class SandboxWebhooks {
         }
     }
 
-    private void deliver(String body, int attempt, Instant posted, java.util.function.Consumer<Instant> then) {
+    private void deliver(String body, int attempt, Instant posted, Consumer<Instant> then) {
         if (target == null || timer.isShutdown()) {
             then.accept(posted);
             return;
@@ -206,7 +215,7 @@ final class SandboxWebhooks {
             try {
                 timer.schedule(() -> deliver(body, attempt + 1, posted, then), retryWait(attempt, longestRetryWaitMs),
                         TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+            } catch (RejectedExecutionException shutDown) {
                 then.accept(posted);
             }
         });
@@ -315,7 +324,7 @@ final class SandboxWebhooks {
         entry.put("id", wabaId);
         ArrayNode changes = entry.putArray("changes");
         // The value of each kind's change, made when its first event comes: statuses, messages, preferences.
-        java.util.Map<String, ObjectNode> values = new java.util.HashMap<>();
+        Map<String, ObjectNode> values = new HashMap<>();
         for (Due due : batch) {
             Event event = due.event();
             if (event.status() != null) {

@@ -1,5 +1,6 @@
 package io.reach.sender;
 
+import io.reach.shared.CannotStart;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -37,7 +38,7 @@ class SealedSecrets implements SmartInitializingSingleton {
         try {
             rows = store.all();
         } catch (SecretBox.CannotOpen e) {
-            throw new io.reach.shared.CannotStart("Reach cannot start: " + e.getMessage(), "Set reach.secrets-key"
+            throw new CannotStart("Reach cannot start: " + e.getMessage(), "Set reach.secrets-key"
                     + " (environment: REACH_SECRETSKEY) to the key the senders' secrets were sealed with.", e);
         }
         if (!store.sealing()) {

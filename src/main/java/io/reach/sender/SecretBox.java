@@ -1,5 +1,6 @@
 package io.reach.sender;
 
+import io.reach.shared.CannotStart;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -37,7 +38,7 @@ final class SecretBox {
         }
         if (bytes.length != 32) {
             // Not Spring Boot's report of a bad setting, which shows the value: a key one character off is nearly a secret.
-            throw new io.reach.shared.CannotStart("reach.secrets-key is not usable: it must be 32 bytes in base64, such as"
+            throw new CannotStart("reach.secrets-key is not usable: it must be 32 bytes in base64, such as"
                     + " `openssl rand -base64 32` writes; it is not (its value is not shown).", "Set reach.secrets-key"
                     + " (environment: REACH_SECRETSKEY) to such a key, or leave it unset to store the senders' secrets plain.",
                     null);

@@ -6,6 +6,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
+import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -63,7 +64,7 @@ class SenderController {
         return ResponseEntity.noContent().build();
     }
 
-    private java.util.UUID idOf(String idOrName) {
+    private UUID idOf(String idOrName) {
         return senders.idOf(idOrName).orElseThrow(() -> ApiException.notFound("Sender", idOrName));
     }
 }

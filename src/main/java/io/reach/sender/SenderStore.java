@@ -1,13 +1,17 @@
 package io.reach.sender;
 
+import io.reach.shared.SqlLists;
 import io.reach.shared.Times;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import tools.jackson.core.type.TypeReference;
@@ -41,7 +45,7 @@ class SenderStore {
     private final SecretBox box;
 
     SenderStore(JdbcClient jdbc, JsonMapper json,
-                @org.springframework.beans.factory.annotation.Value("${reach.secrets-key:}") String secretsKey) {
+                @Value("${reach.secrets-key:}") String secretsKey) {
         this.jdbc = jdbc;
         this.json = json;
         this.box = new SecretBox(secretsKey);
@@ -91,15 +95,15 @@ class SenderStore {
      * transactions that name the same senders in other orders, or one by its id and the other by its name, take them
      * in one order, and neither holds one while it waits for another the other holds. Those of none are left out.
      */
-    List<Row> lockInIdOrder(java.util.Collection<UUID> ids, java.util.Collection<String> names) {
-        List<String> conditions = new java.util.ArrayList<>();
-        List<Object> params = new java.util.ArrayList<>();
+    List<Row> lockInIdOrder(Collection<UUID> ids, Collection<String> names) {
+        List<String> conditions = new ArrayList<>();
+        List<Object> params = new ArrayList<>();
         if (!ids.isEmpty()) {
-            conditions.add("id IN (" + io.reach.shared.SqlLists.placeholders(ids.size()) + ")");
+            conditions.add("id IN (" + SqlLists.placeholders(ids.size()) + ")");
             params.addAll(ids);
         }
         if (!names.isEmpty()) {
-            conditions.add("name IN (" + io.reach.shared.SqlLists.placeholders(names.size()) + ")");
+            conditions.add("name IN (" + SqlLists.placeholders(names.size()) + ")");
             params.addAll(names);
         }
         if (conditions.isEmpty()) {

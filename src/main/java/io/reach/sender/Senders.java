@@ -4,21 +4,35 @@ import io.reach.contact.PhoneNumbers;
 import io.reach.shared.ApiException;
 import io.reach.shared.FieldProblem;
 import io.reach.shared.Ids;
+import io.reach.shared.PassingFailures;
 import java.net.URI;
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -45,28 +59,28 @@ public class Senders {
     // database; a change made through another node shows here within those 10 s.
     private static final Duration SNAPSHOT_LIFE = Duration.ofSeconds(10);
     private static final Duration SNAPSHOT_RETRY = Duration.ofSeconds(1);
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Senders.class);
+    private static final Logger log = LoggerFactory.getLogger(Senders.class);
 
     private final SenderStore store;
     private final Clock clock;
     private final TransactionTemplate transactions;
     private final List<SenderUsers> users;
-    private final java.util.function.LongSupplier ticker;
+    private final LongSupplier ticker;
     private volatile Snapshot snapshot;
     /** Whether a thread is reading the senders again for a snapshot that is due (see {@link #snapshot()}). */
-    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean refreshing = new AtomicBoolean();
 
     /** The senders as read, and when ({@link #ticker}) they are read again. */
     private record Snapshot(List<SenderStore.Row> rows, long dueAt) {}
 
-    @org.springframework.beans.factory.annotation.Autowired
+    @Autowired
     Senders(SenderStore store, Clock clock, TransactionTemplate transactions, List<SenderUsers> users) {
         this(store, clock, transactions, users, System::nanoTime);
     }
 
     /** {@code ticker}: the snapshot's age, in nanoseconds as {@link System#nanoTime()} counts them (a test moves it). */
     Senders(SenderStore store, Clock clock, TransactionTemplate transactions, List<SenderUsers> users,
-            java.util.function.LongSupplier ticker) {
+            LongSupplier ticker) {
         this.store = store;
         this.clock = clock;
         this.transactions = transactions;
@@ -104,7 +118,7 @@ public class Senders {
     public Set<UUID> idsOf(String channel, String provider) {
         return snapshot().stream().map(SenderStore.Row::sender)
                 .filter(s -> s.channel().equals(channel) && provider.equals(s.provider()))
-                .map(Sender::id).collect(java.util.stream.Collectors.toUnmodifiableSet());
+                .map(Sender::id).collect(Collectors.toUnmodifiableSet());
     }
 
     /**
@@ -177,7 +191,7 @@ public class Senders {
                 checkUnique(row.sender().name(), row.sender().phoneNumberId(), null);
                 store.insert(row);
             });
-        } catch (org.springframework.dao.DuplicateKeyException createdMeanwhile) {
+        } catch (DuplicateKeyException createdMeanwhile) {
             // Another request took the name or the phone-number id between the check and the insert: say which.
             transactions.executeWithoutResult(tx -> checkUnique(row.sender().name(), row.sender().phoneNumberId(), null));
             throw createdMeanwhile;
@@ -196,7 +210,7 @@ public class Senders {
         Integer share = portfolioLimit < 0 || numbers.isEmpty() ? null : Math.max(1, portfolioLimit / numbers.size());
         List<Sender> changed = new ArrayList<>();
         for (Sender number : numbers) {
-            if (!java.util.Objects.equals(number.messagingLimit(), share)) {
+            if (!Objects.equals(number.messagingLimit(), share)) {
                 changed.add(update(number.id(), new SenderRequest(null, null, null, null, null, null, null, null, null,
                         null, null, null, null, null, null, share == null ? 0 : share)));
             }
@@ -258,7 +272,7 @@ public class Senders {
                 store.delete(id);
                 return sender;
             });
-        } catch (org.springframework.dao.DataIntegrityViolationException referenced) {
+        } catch (DataIntegrityViolationException referenced) {
             // Messages and received messages keep their sender (a foreign key): their history needs it.
             Sender sender = get(id);
             throw inUse(sender, "messages were sent or received through it, and it stays registered as their sender");
@@ -279,12 +293,12 @@ public class Senders {
      * deleted through another node within the snapshot's 10 s is not found. Held in the order of their ids, so that
      * two publishes naming them in other orders do not deadlock. One that names no sender is left out.
      */
-    public Map<String, UUID> holdForPublish(java.util.Collection<String> idsOrNames) {
+    public Map<String, UUID> holdForPublish(Collection<String> idsOrNames) {
         List<String> given = idsOrNames.stream().filter(idOrName -> idOrName != null && !idOrName.isBlank()).distinct().toList();
         List<SenderStore.Row> held = store.lockInIdOrder(
                 given.stream().flatMap(idOrName -> Ids.ifId(idOrName.trim()).stream()).toList(),
                 given.stream().map(String::trim).filter(idOrName -> Ids.ifId(idOrName).isEmpty()).toList());
-        Map<String, UUID> named = new java.util.HashMap<>();
+        Map<String, UUID> named = new HashMap<>();
         for (String idOrName : given) {
             String wanted = idOrName.trim();
             Optional<UUID> id = Ids.ifId(wanted); // a name in the form of an id is read as an id, as everywhere
@@ -410,7 +424,7 @@ public class Senders {
         Set<String> allowed = Sender.SMS.equals(channel) ? Set.of(Sender.SMPP, Sender.TWILIO) : Set.of(Sender.TWILIO);
         if (provider == null || !allowed.contains(provider)) {
             problems.add(new FieldProblem("provider", "a " + channel + " sender's provider is one of "
-                    + String.join(", ", new java.util.TreeSet<>(allowed))));
+                    + String.join(", ", new TreeSet<>(allowed))));
             return Sender.TWILIO;
         }
         return provider;
@@ -427,7 +441,7 @@ public class Senders {
         }
         Set<String> known = Sender.SMPP.equals(provider) ? SMPP_SETTINGS : TWILIO_SETTINGS;
         settings.keySet().stream().filter(k -> !known.contains(k)).forEach(k -> problems.add(new FieldProblem(
-                "settings." + k, "is not a " + provider + " setting (" + String.join(", ", new java.util.TreeSet<>(known)) + ")")));
+                "settings." + k, "is not a " + provider + " setting (" + String.join(", ", new TreeSet<>(known)) + ")")));
         if (Sender.SMPP.equals(provider)) {
             if (!settings.containsKey("host")) {
                 problems.add(new FieldProblem("settings.host", "is required (the SMSC's host)"));
@@ -493,7 +507,7 @@ public class Senders {
             return Optional.empty();
         }
         String wanted = idOrName.trim();
-        Optional<UUID> id = io.reach.shared.Ids.ifId(wanted);
+        Optional<UUID> id = Ids.ifId(wanted);
         return id.isPresent() ? cached(r -> r.sender().id().equals(id.get()), true)
                 : cached(r -> r.sender().name().equals(wanted), true);
     }
@@ -506,7 +520,7 @@ public class Senders {
      * The sender the snapshot has that matches; when it has none and {@code lookAgain}, a new snapshot is taken, so
      * that a sender registered through another node is found at once.
      */
-    private Optional<SenderStore.Row> cached(java.util.function.Predicate<SenderStore.Row> matches, boolean lookAgain) {
+    private Optional<SenderStore.Row> cached(Predicate<SenderStore.Row> matches, boolean lookAgain) {
         Optional<SenderStore.Row> found = snapshot().stream().filter(matches).findFirst();
         if (found.isPresent() || !lookAgain) {
             return found;
@@ -533,13 +547,13 @@ public class Senders {
             try {
                 current = new Snapshot(store.all(), now + SNAPSHOT_LIFE.toNanos());
             } catch (RuntimeException e) {
-                if (before == null || !io.reach.shared.PassingFailures.isPassing(e)) {
+                if (before == null || !PassingFailures.isPassing(e)) {
                     throw e;
                 }
                 // A database that fails for a moment (a restart, a failover) must not fail the sends and webhooks that
                 // come in meanwhile: the snapshot they have serves a little longer, and is taken again a second later.
                 log.warn("Could not read the senders again ({}); the snapshot taken before serves until the next try",
-                        io.reach.shared.PassingFailures.cause(e));
+                        PassingFailures.cause(e));
                 current = new Snapshot(before.rows(), now + SNAPSHOT_RETRY.toNanos());
             }
             snapshot = current;

@@ -1,20 +1,29 @@
 package io.reach.shared;
 
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
+import org.apache.catalina.connector.ClientAbortException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.async.AsyncRequestNotUsableException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.support.MissingServletRequestPartException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.core.JacksonException;
 
 /** Turns every failure of a request into {@link ApiError} with the right status, and never leaks internals. */
 @RestControllerAdvice
@@ -32,7 +41,7 @@ class ApiErrorHandler {
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<ApiError> unreadable(HttpMessageNotReadableException e) {
         for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-            if (cause instanceof tools.jackson.core.JacksonException failure) {
+            if (cause instanceof JacksonException failure) {
                 JsonProblem problem = JsonProblem.of(failure);
                 return respond(HttpStatus.BAD_REQUEST, "malformed_request", "The request body is not of the expected shape: "
                         + problem.describe(), problem.path() == null ? List.of() : List.of(new FieldProblem(problem.path(), problem.message())));
@@ -82,10 +91,10 @@ class ApiErrorHandler {
      * A client whose {@code Accept} takes no JSON (a CSV asked for): a 406 in JSON all the same, its Content-Type set so
      * that the answer is written whatever the client asked for; it was a failure logged at ERROR, and an empty 406.
      */
-    @ExceptionHandler(org.springframework.web.HttpMediaTypeNotAcceptableException.class)
-    ResponseEntity<ApiError> notAcceptable(org.springframework.web.HttpMediaTypeNotAcceptableException e,
-                                           jakarta.servlet.http.HttpServletRequest request) {
-        String accept = request.getHeader(org.springframework.http.HttpHeaders.ACCEPT);
+    @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
+    ResponseEntity<ApiError> notAcceptable(HttpMediaTypeNotAcceptableException e,
+                                           HttpServletRequest request) {
+        String accept = request.getHeader(HttpHeaders.ACCEPT);
         return json(ResponseEntity.status(HttpStatus.NOT_ACCEPTABLE))
                 .body(new ApiError("not_acceptable", "Reach cannot answer in any type the request's Accept header"
                         + " takes (" + Texts.clip(String.valueOf(accept), 200) + "): ask for application/json", List.of()));
@@ -97,8 +106,8 @@ class ApiErrorHandler {
     }
 
     /** A unique value taken by another request at the same moment, where the feature had no words of its own for it. */
-    @ExceptionHandler(org.springframework.dao.DuplicateKeyException.class)
-    ResponseEntity<ApiError> duplicate(org.springframework.dao.DuplicateKeyException e) {
+    @ExceptionHandler(DuplicateKeyException.class)
+    ResponseEntity<ApiError> duplicate(DuplicateKeyException e) {
         log.info("Refused a request that collided with another on a unique value: {}", e.getMostSpecificCause().getMessage());
         return respond(HttpStatus.CONFLICT, "conflict",
                 "Another request took the same unique value (a name, a phone, a key) at the same moment; read it, or try again",
@@ -113,7 +122,7 @@ class ApiErrorHandler {
     ResponseEntity<ApiError> outOfReach(DatabaseOutOfReach e) {
         log.debug("Answered 503 at once: {}", e.getMessage());
         return json(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE))
-                .header(org.springframework.http.HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS))
+                .header(HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS))
                 .body(new ApiError("database_unavailable", "Reach's database has been out of reach since " + e.since()
                         + (e.callback() ? "; this callback was not stored: deliver it again"
                                 : "; nothing was done: try again in a few seconds"), List.of()));
@@ -129,9 +138,9 @@ class ApiErrorHandler {
         if (e instanceof RuntimeException failure && PassingFailures.isPassing(failure)) {
             // A database restart, a failover, a lock held too long: the caller's retry is the cure, not a bug report.
             log.warn("Answered 503 to a request that failed on the database for the moment: {}",
-                    org.springframework.core.NestedExceptionUtils.getMostSpecificCause(failure).toString());
+                    NestedExceptionUtils.getMostSpecificCause(failure).toString());
             return json(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE))
-                    .header(org.springframework.http.HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS))
+                    .header(HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS))
                     .body(new ApiError("database_unavailable", "Reach's database could not be reached or was busy for the"
                             + " moment (a lost connection, a lock or a statement that timed out); try again in a few seconds."
                             + " A start, an event or a send repeated with the same key is not done twice", List.of()));
@@ -144,8 +153,8 @@ class ApiErrorHandler {
     /** Whether writing the answer failed because the client closed the connection (a broken pipe, a reset). */
     static boolean clientWentAway(Throwable failure) {
         return PassingFailures.hasCause(failure, cause ->
-                cause instanceof org.springframework.web.context.request.async.AsyncRequestNotUsableException
-                        || cause instanceof org.apache.catalina.connector.ClientAbortException);
+                cause instanceof AsyncRequestNotUsableException
+                        || cause instanceof ClientAbortException);
     }
 
     /**
@@ -157,6 +166,6 @@ class ApiErrorHandler {
     }
 
     private static ResponseEntity.BodyBuilder json(ResponseEntity.BodyBuilder answer) {
-        return answer.contentType(org.springframework.http.MediaType.APPLICATION_JSON);
+        return answer.contentType(MediaType.APPLICATION_JSON);
     }
 }

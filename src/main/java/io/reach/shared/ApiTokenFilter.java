@@ -7,8 +7,13 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.UrlPathHelper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -16,15 +21,15 @@ import tools.jackson.databind.json.JsonMapper;
  * (the metrics, and any endpoint an operator exposes as well).
  */
 @Component
-@org.springframework.core.annotation.Order(org.springframework.core.Ordered.LOWEST_PRECEDENCE - 1)
+@Order(Ordered.LOWEST_PRECEDENCE - 1)
 class ApiTokenFilter extends OncePerRequestFilter {
 
     // Open: a load balancer's health checks (Kubernetes' probes under /actuator/health/) and the empty info. Every other
     // endpoint is behind the token as the API is: the metrics tell how busy Reach is, and one an operator exposes
     // (env, heapdump, …) may tell its secrets.
-    private static final java.util.regex.Pattern OPEN_ACTUATOR = java.util.regex.Pattern.compile(
+    private static final Pattern OPEN_ACTUATOR = Pattern.compile(
             "/actuator/(health|health/.*|info)");
-    private static final java.util.regex.Pattern DOT_SEGMENT = java.util.regex.Pattern.compile("/\\.\\.?(/|$)");
+    private static final Pattern DOT_SEGMENT = Pattern.compile("/\\.\\.?(/|$)");
 
     private final byte[] expected;
     private final JsonMapper json;
@@ -52,7 +57,7 @@ class ApiTokenFilter extends OncePerRequestFilter {
 
     /** The path as the handlers are matched on it (see {@link #shouldNotFilter}). */
     static String pathOf(HttpServletRequest request) {
-        return org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request);
+        return UrlPathHelper.defaultInstance.getPathWithinApplication(request);
     }
 
     /** Whether {@code path} (as {@link #pathOf} gives it) is the API's. */
@@ -76,6 +81,6 @@ class ApiTokenFilter extends OncePerRequestFilter {
         response.setContentType("application/json");
         json.writeValue(response.getOutputStream(), new ApiError("unauthorized",
                 "Send the API token as 'Authorization: Bearer <token>' (see README: it is in data/api-token by default)",
-                java.util.List.of()));
+                List.of()));
     }
 }

@@ -1,8 +1,22 @@
 package io.reach.shared;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -20,9 +34,9 @@ public abstract class BackgroundWorker implements SmartLifecycle {
     private final Duration pollInterval;
     private final boolean enabled;
     private final Semaphore signal = new Semaphore(0);
-    private final java.util.List<InFlight> inFlights = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<InFlight> inFlights = new CopyOnWriteArrayList<>();
     // Units of work and items that failed (each logged at WARN), for the node's metrics.
-    private final java.util.concurrent.atomic.LongAdder failures = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder failures = new LongAdder();
     private volatile boolean running;
     private volatile Duration stopPatience = StopPatience.DEFAULT;
     private Thread thread;
@@ -37,19 +51,19 @@ public abstract class BackgroundWorker implements SmartLifecycle {
      * Runs {@code action} on every item on the given executor and waits until all are done. An item whose action
      * throws is only logged: its work stays in the database and is taken up again when its lease runs out.
      */
-    protected <T> void forEachInParallel(java.util.concurrent.ExecutorService executor, java.util.List<T> items,
-                                         java.util.function.Consumer<T> action) {
-        java.util.List<java.util.concurrent.Future<?>> running = new java.util.ArrayList<>(items.size());
+    protected <T> void forEachInParallel(ExecutorService executor, List<T> items,
+                                         Consumer<T> action) {
+        List<Future<?>> running = new ArrayList<>(items.size());
         for (T item : items) {
             running.add(executor.submit(() -> action.accept(item)));
         }
-        for (java.util.concurrent.Future<?> task : running) {
+        for (Future<?> task : running) {
             try {
                 task.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 failures.increment();
                 log.warn("{} failed on one item; it is retried when its lease ends", name, e.getCause());
             }
@@ -65,12 +79,12 @@ public abstract class BackgroundWorker implements SmartLifecycle {
 
         private final int permits;
         private final Semaphore slots;
-        private final java.util.concurrent.ExecutorService threads =
-                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
-        /** The identities of the items under way (see {@link #claimAsFree(int, java.util.function.IntFunction, java.util.function.Function, java.util.function.Consumer)}). */
-        private final java.util.Set<Object> inHand = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final ExecutorService threads =
+                Executors.newVirtualThreadPerTaskExecutor();
+        /** The identities of the items under way (see {@link #claimAsFree(int, IntFunction, Function, Consumer)}). */
+        private final Set<Object> inHand = ConcurrentHashMap.newKeySet();
         // Items whose action is running (a claim's permits are taken before its items are, and given back after).
-        private final java.util.concurrent.atomic.AtomicInteger underWay = new java.util.concurrent.atomic.AtomicInteger();
+        private final AtomicInteger underWay = new AtomicInteger();
 
         private InFlight(int permits) {
             this.permits = permits;
@@ -87,20 +101,20 @@ public abstract class BackgroundWorker implements SmartLifecycle {
          * for a second (busy, not idle). An item whose action throws is only logged: its work stays in the database
          * and is taken up again when its lease runs out.
          */
-        public <T> int claimAsFree(int maximumClaim, java.util.function.IntFunction<java.util.List<T>> claim,
-                                   java.util.function.Consumer<T> action) {
+        public <T> int claimAsFree(int maximumClaim, IntFunction<List<T>> claim,
+                                   Consumer<T> action) {
             return claimAsFree(maximumClaim, claim, null, action);
         }
 
         /**
-         * Like {@link #claimAsFree(int, java.util.function.IntFunction, java.util.function.Consumer)}, but an item whose
+         * Like {@link #claimAsFree(int, IntFunction, Consumer)}, but an item whose
          * {@code identity} this node still has in hand is not run again: its lease ran out under way (the recording
          * of its answer waiting out a database outage, a clock that jumped, a pause longer than the lease), and a
          * send would go out twice. The attempt under way records what comes of it, and that ends the new claim's
          * lease too.
          */
-        public <T> int claimAsFree(int maximumClaim, java.util.function.IntFunction<java.util.List<T>> claim,
-                                   java.util.function.Function<T, ?> identity, java.util.function.Consumer<T> action) {
+        public <T> int claimAsFree(int maximumClaim, IntFunction<List<T>> claim,
+                                   Function<T, ?> identity, Consumer<T> action) {
             int minimumClaim = Math.max(1, permits / 4);
             try {
                 if (!slots.tryAcquire(minimumClaim, 1, TimeUnit.SECONDS)) {
@@ -113,7 +127,7 @@ public abstract class BackgroundWorker implements SmartLifecycle {
             int free = minimumClaim + slots.drainPermits();
             int wanted = Math.min(free, maximumClaim);
             slots.release(free - wanted);
-            java.util.List<T> claimed;
+            List<T> claimed;
             try {
                 claimed = claim.apply(wanted);
             } catch (RuntimeException e) {
@@ -161,7 +175,7 @@ public abstract class BackgroundWorker implements SmartLifecycle {
                 if (slots.tryAcquire(permits, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     slots.release(permits);
                 } else if (!inHand.isEmpty()) {
-                    java.util.List<Object> left = inHand.stream().limit(100).toList();
+                    List<Object> left = inHand.stream().limit(100).toList();
                     log.error("{} stops with {} items still under way after {} ms, what came of them not recorded (the"
                             + " database failing?): they are taken up again when their leases end; a send its provider"
                             + " took is then recorded from the answer this node kept (unrecorded-answers.jsonl in its data"

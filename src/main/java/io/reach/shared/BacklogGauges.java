@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,7 +40,7 @@ public class BacklogGauges {
 
     private final Clock clock;
     private final DatabaseOutage outage;
-    private final ExecutorService reads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService reads = Executors.newVirtualThreadPerTaskExecutor();
 
     public BacklogGauges(Clock clock, DatabaseOutage outage) {
         this.clock = clock;

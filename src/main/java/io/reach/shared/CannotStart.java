@@ -1,5 +1,7 @@
 package io.reach.shared;
 
+import java.util.Locale;
+
 /**
  * Reach cannot start, for a reason its user can put right (a port another process holds, a rules file that is not
  * valid, a secrets key that is not usable): what is wrong, and what to do. {@link CannotStartAnalyzer} turns it into
@@ -21,6 +23,6 @@ public class CannotStart extends IllegalStateException {
 
     /** A setting as an environment variable (Spring Boot's relaxed binding: dots to _, no dashes, upper case). */
     public static String environmentVariable(String property) {
-        return property.replace("-", "").replace('.', '_').toUpperCase(java.util.Locale.ROOT);
+        return property.replace("-", "").replace('.', '_').toUpperCase(Locale.ROOT);
     }
 }

@@ -1,12 +1,13 @@
 package io.reach.shared;
 
 import java.time.Instant;
+import org.springframework.dao.TransientDataAccessResourceException;
 
 /**
  * A provider's callback or an API request refused without waiting: the database is known out of reach (see
  * {@link DatabaseOutage}).
  */
-public class DatabaseOutOfReach extends org.springframework.dao.TransientDataAccessResourceException {
+public class DatabaseOutOfReach extends TransientDataAccessResourceException {
 
     private final Instant since;
     private final boolean callback;

@@ -1,9 +1,13 @@
 package io.reach.shared;
 
+import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -29,7 +33,7 @@ public class DatabaseOutage {
     private final AtomicReference<Instant> outOfReachSince = new AtomicReference<>();
     // How many connections the pool has given: a request that fails after one was given is older news than that one
     // (a probe's try that timed out as the database came back would otherwise begin an outage anew).
-    private final java.util.concurrent.atomic.AtomicLong given = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong given = new AtomicLong();
     // Since the node started, for its metrics; an outage's own, for its log line, are what they grew by during it.
     private final LongAdder refusedCallbacks = new LongAdder();
     private final LongAdder refusedRequests = new LongAdder();
@@ -41,8 +45,8 @@ public class DatabaseOutage {
     }
 
     /** Since when the database is known out of reach; empty while it answers. */
-    public java.util.Optional<Instant> outOfReachSince() {
-        return java.util.Optional.ofNullable(outOfReachSince.get());
+    public Optional<Instant> outOfReachSince() {
+        return Optional.ofNullable(outOfReachSince.get());
     }
 
     /** Handles a provider's callback unless the database is known out of reach: then throws {@link DatabaseOutOfReach}. */
@@ -108,7 +112,7 @@ public class DatabaseOutage {
      * timeout means the database is out of reach, unless the pool gave a connection since that request began; any
      * other failure tells nothing. Whether this began an outage.
      */
-    boolean connectionRefused(java.sql.SQLException failure, long asked) {
+    boolean connectionRefused(SQLException failure, long asked) {
         if (!noConnectionGiven(failure) || given.get() != asked) {
             return false;
         }
@@ -127,8 +131,8 @@ public class DatabaseOutage {
     }
 
     /** The pool's words, and the driver's first line of why its last connection failed (no contact's data in either). */
-    private static String reason(java.sql.SQLException failure) {
-        String pool = java.util.Objects.requireNonNullElse(failure.getMessage(), "no reason given");
+    private static String reason(SQLException failure) {
+        String pool = Objects.requireNonNullElse(failure.getMessage(), "no reason given");
         Throwable cause = failure.getCause();
         return cause == null || cause.getMessage() == null ? pool
                 : pool + "; " + cause.getClass().getSimpleName() + ": " + cause.getMessage().lines().findFirst().orElse("");

@@ -1,5 +1,7 @@
 package io.reach.shared;
 
+import java.sql.SQLException;
+
 /**
  * Reach could not open a connection to its database as it started (PostgreSQL down or elsewhere, a wrong user or
  * password, a missing database; H2's file held by another process). {@link DatabaseUnreachableAtStartAnalyzer} says
@@ -7,11 +9,11 @@ package io.reach.shared;
  */
 class DatabaseUnreachableAtStart extends IllegalStateException {
 
-    DatabaseUnreachableAtStart(java.sql.SQLException cause) {
+    DatabaseUnreachableAtStart(SQLException cause) {
         super("Cannot reach the database to detect its dialect", cause);
     }
 
-    java.sql.SQLException sqlException() {
-        return (java.sql.SQLException) getCause();
+    SQLException sqlException() {
+        return (SQLException) getCause();
     }
 }

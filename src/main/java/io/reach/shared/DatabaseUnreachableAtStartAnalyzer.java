@@ -1,5 +1,6 @@
 package io.reach.shared;
 
+import java.sql.SQLException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.env.Environment;
@@ -23,7 +24,7 @@ class DatabaseUnreachableAtStartAnalyzer extends AbstractFailureAnalyzer<Databas
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, DatabaseUnreachableAtStart failure) {
         String url = withoutPassword(environment.getProperty("spring.datasource.url", "(no spring.datasource.url)"));
-        java.sql.SQLException reason = failure.sqlException();
+        SQLException reason = failure.sqlException();
         if (url.startsWith("jdbc:h2:") && reason.getErrorCode() == H2_FILE_IN_USE) {
             return new FailureAnalysis("Reach cannot open its H2 database (" + url + "): another process has its file open,"
                     + " most often another Reach started in the same directory earlier. H2 lets one process use it.",

@@ -1,10 +1,24 @@
 package io.reach.shared;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.ArgumentPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -23,8 +37,8 @@ public enum Dialect {
         }
 
         @Override
-        public int[] insertAllUnlessDuplicate(org.springframework.jdbc.core.JdbcTemplate batches, String insertSql,
-                                              String conflictColumns, java.util.List<Object[]> rows) {
+        public int[] insertAllUnlessDuplicate(JdbcTemplate batches, String insertSql,
+                                              String conflictColumns, List<Object[]> rows) {
             // A duplicate fails the batch (DuplicateKeyException), and the rows before it stay in the transaction.
             return batches.batchUpdate(insertSql, rows);
         }
@@ -37,8 +51,8 @@ public enum Dialect {
         }
 
         @Override
-        public int[] insertAllUnlessDuplicate(org.springframework.jdbc.core.JdbcTemplate batches, String insertSql,
-                                              String conflictColumns, java.util.List<Object[]> rows) {
+        public int[] insertAllUnlessDuplicate(JdbcTemplate batches, String insertSql,
+                                              String conflictColumns, List<Object[]> rows) {
             return batches.batchUpdate(unlessConflicting(insertSql, conflictColumns), rows);
         }
     };
@@ -46,7 +60,7 @@ public enum Dialect {
     /** Maps a row a claim locked, or gives null when the row, read again under the lock, is no longer due. */
     @FunctionalInterface
     public interface ClaimedRow<T> {
-        T map(java.sql.ResultSet rs) throws java.sql.SQLException;
+        T map(ResultSet rs) throws SQLException;
     }
 
     /**
@@ -65,28 +79,28 @@ public enum Dialect {
      * locked by their ids, and {@code mapper} drops those that changed in between (another claim's lease, a row that
      * moved on).
      */
-    public <T> java.util.List<T> claim(JdbcTemplate jdbc, String table, String columns, String due, java.util.List<Object> dueParams,
+    public <T> List<T> claim(JdbcTemplate jdbc, String table, String columns, String due, List<Object> dueParams,
                                        String order, int limit, ClaimedRow<T> mapper) {
-        java.util.List<Object> params = new java.util.ArrayList<>(dueParams);
+        List<Object> params = new ArrayList<>(dueParams);
         params.add(limit);
         String select = " FROM " + table + " WHERE " + due + " ORDER BY " + order + " LIMIT ?";
         if (this != H2) {
             return inIndexOrder(jdbc, "SELECT " + columns + select + " FOR UPDATE SKIP LOCKED", params, mapper).stream()
-                    .filter(java.util.Objects::nonNull).toList();
+                    .filter(Objects::nonNull).toList();
         }
-        java.util.List<Object> candidates = jdbc.query("SELECT id" + select, (rs, n) -> rs.getObject(1), params.toArray());
+        List<Object> candidates = jdbc.query("SELECT id" + select, (rs, n) -> rs.getObject(1), params.toArray());
         if (candidates.isEmpty()) {
-            return java.util.List.of();
+            return List.of();
         }
-        java.util.Map<Object, T> locked = new java.util.HashMap<>();
+        Map<Object, T> locked = new HashMap<>();
         jdbc.query("SELECT " + columns + " FROM " + table + " WHERE id IN (" + SqlLists.placeholders(candidates.size())
-                        + ") FOR UPDATE SKIP LOCKED", (org.springframework.jdbc.core.RowCallbackHandler) rs -> {
+                        + ") FOR UPDATE SKIP LOCKED", (RowCallbackHandler) rs -> {
                     T row = mapper.map(rs);
                     if (row != null) {
                         locked.put(rs.getObject("id"), row);
                     }
                 }, candidates.toArray());
-        return candidates.stream().map(locked::get).filter(java.util.Objects::nonNull).toList();
+        return candidates.stream().map(locked::get).filter(Objects::nonNull).toList();
     }
 
     /**
@@ -97,12 +111,12 @@ public enum Dialect {
      * {@link #claim} is. Its rows come in no particular order. On H2 the claim (with {@code stillDue} checking each
      * locked row, see {@link #claim}), the update, then a read of the rows, in the claim's order.
      */
-    public <T> java.util.List<T> claimAndSet(JdbcTemplate jdbc, String table, String columns, String due,
-                                             java.util.List<Object> dueParams, String order, int limit, String set,
-                                             java.util.List<Object> setParams, ClaimedRow<Boolean> stillDue,
+    public <T> List<T> claimAndSet(JdbcTemplate jdbc, String table, String columns, String due,
+                                             List<Object> dueParams, String order, int limit, String set,
+                                             List<Object> setParams, ClaimedRow<Boolean> stillDue,
                                              ClaimedRow<T> mapper) {
         if (this != H2) {
-            java.util.List<Object> params = new java.util.ArrayList<>(dueParams);
+            List<Object> params = new ArrayList<>(dueParams);
             params.add(limit);
             params.addAll(setParams);
             // The claimed ids drive the update, one index lookup each, whatever the planner believes of the table's
@@ -113,18 +127,18 @@ public enum Dialect {
                     + " ORDER BY " + order + " LIMIT ? FOR UPDATE SKIP LOCKED) UPDATE " + table + " SET " + set
                     + " FROM due WHERE " + table + ".id = due.due_id RETURNING " + columns, params, mapper);
         }
-        java.util.List<Object> ids = claim(jdbc, table, columns, due, dueParams, order, limit,
+        List<Object> ids = claim(jdbc, table, columns, due, dueParams, order, limit,
                 rs -> Boolean.TRUE.equals(stillDue.map(rs)) ? rs.getObject("id") : null);
         if (ids.isEmpty()) {
-            return java.util.List.of();
+            return List.of();
         }
         String in = SqlLists.placeholders(ids.size());
-        java.util.List<Object> params = new java.util.ArrayList<>(setParams);
+        List<Object> params = new ArrayList<>(setParams);
         params.addAll(ids);
         jdbc.update("UPDATE " + table + " SET " + set + " WHERE id IN (" + in + ")", params.toArray());
-        java.util.Map<Object, T> changed = new java.util.HashMap<>();
+        Map<Object, T> changed = new HashMap<>();
         jdbc.query("SELECT " + columns + " FROM " + table + " WHERE id IN (" + in + ")",
-                (org.springframework.jdbc.core.RowCallbackHandler) rs -> {
+                (RowCallbackHandler) rs -> {
                     changed.put(rs.getObject("id"), mapper.map(rs));
                 }, ids.toArray());
         return ids.stream().map(changed::get).toList();
@@ -151,8 +165,8 @@ public enum Dialect {
      * prefers an index of an equality condition (a flow version's journeys) and then reads and sorts every row it
      * matches, at every chunk. {@code query} reads {@code FROM table WHERE …}.
      */
-    public <T> java.util.List<T> queryInPrimaryKeyOrder(JdbcTemplate jdbc, String table, String query,
-                                                        java.util.List<Object> params, ClaimedRow<T> mapper) {
+    public <T> List<T> queryInPrimaryKeyOrder(JdbcTemplate jdbc, String table, String query,
+                                                        List<Object> params, ClaimedRow<T> mapper) {
         if (this != H2) {
             return inIndexOrder(jdbc, query, params, mapper);
         }
@@ -185,25 +199,25 @@ public enum Dialect {
      * whatever the table's statistics say (planned as a claim is), on H2 because it reads an index of its order in
      * that order.
      */
-    public <T> java.util.Optional<T> first(JdbcTemplate jdbc, String table, String columns, String due,
-                                           java.util.List<Object> dueParams, String order, ClaimedRow<T> mapper) {
+    public <T> Optional<T> first(JdbcTemplate jdbc, String table, String columns, String due,
+                                           List<Object> dueParams, String order, ClaimedRow<T> mapper) {
         String query = "SELECT " + columns + " FROM " + table + " WHERE " + due + " ORDER BY " + order + " LIMIT 1";
-        java.util.List<T> rows = this == H2 ? jdbc.query(query, (rs, n) -> mapper.map(rs), dueParams.toArray())
+        List<T> rows = this == H2 ? jdbc.query(query, (rs, n) -> mapper.map(rs), dueParams.toArray())
                 : inIndexOrder(jdbc, query, dueParams, mapper);
         return rows.stream().findFirst();
     }
 
     /** Runs a claim's query on PostgreSQL between {@link #IN_INDEX_ORDER} and {@link #AS_BEFORE}, in one round trip. */
-    private static <T> java.util.List<T> inIndexOrder(JdbcTemplate jdbc, String query, java.util.List<Object> params,
+    private static <T> List<T> inIndexOrder(JdbcTemplate jdbc, String query, List<Object> params,
                                                       ClaimedRow<T> mapper) {
-        return jdbc.execute(IN_INDEX_ORDER + query + AS_BEFORE, (java.sql.PreparedStatement ps) -> {
-            new org.springframework.jdbc.core.ArgumentPreparedStatementSetter(params.toArray()).setValues(ps);
+        return jdbc.execute(IN_INDEX_ORDER + query + AS_BEFORE, (PreparedStatement ps) -> {
+            new ArgumentPreparedStatementSetter(params.toArray()).setValues(ps);
             ps.execute();
             if (!ps.getMoreResults()) {
                 throw new IllegalStateException("A claim gave no rows to read: " + query);
             }
-            java.util.List<T> rows = new java.util.ArrayList<>();
-            try (java.sql.ResultSet rs = ps.getResultSet()) {
+            List<T> rows = new ArrayList<>();
+            try (ResultSet rs = ps.getResultSet()) {
                 while (rs.next()) {
                     rows.add(mapper.map(rs));
                 }
@@ -224,17 +238,17 @@ public enum Dialect {
     }
 
     /** The values of the migrations' placeholders on this database (see {@code InfrastructureConfiguration}). */
-    public java.util.Map<String, String> migrationPlaceholders() {
+    public Map<String, String> migrationPlaceholders() {
         boolean postgres = this == POSTGRESQL;
-        return java.util.Map.of("concurrently", postgres ? "CONCURRENTLY" : "",
+        return Map.of("concurrently", postgres ? "CONCURRENTLY" : "",
                 "where_ordering_key", postgres ? "WHERE ordering_key IS NOT NULL" : "",
                 "where_discarded", postgres ? "WHERE discarded_at IS NOT NULL" : "");
     }
 
     /** A statement with its parameters, one of several that {@link #runTogether} sends at once. */
-    public record SqlStatement(String sql, java.util.List<Object> params) {
+    public record SqlStatement(String sql, List<Object> params) {
         public SqlStatement {
-            params = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(params)); // nulls allowed
+            params = Collections.unmodifiableList(new ArrayList<>(params)); // nulls allowed
         }
     }
 
@@ -245,17 +259,17 @@ public enum Dialect {
      * that nothing outside the database acts on before a later transaction commits the usual way: that commit's flush
      * takes this one's with it, and a crash of the database forgets at most work that is done again.
      */
-    public int[] runTogetherCommittingWithoutWaitingForTheFlush(org.springframework.jdbc.core.JdbcTemplate jdbc,
-                                                                java.util.List<SqlStatement> statements) {
+    public int[] runTogetherCommittingWithoutWaitingForTheFlush(JdbcTemplate jdbc,
+                                                                List<SqlStatement> statements) {
         if (this != POSTGRESQL) {
             DurableCommits.commitWithoutWaiting();
             return runTogether(jdbc, statements);
         }
-        java.util.List<SqlStatement> all = new java.util.ArrayList<>();
-        all.add(new SqlStatement("SELECT set_config('synchronous_commit', 'off', true)", java.util.List.of()));
+        List<SqlStatement> all = new ArrayList<>();
+        all.add(new SqlStatement("SELECT set_config('synchronous_commit', 'off', true)", List.of()));
         all.addAll(statements);
         int[] counts = runTogether(jdbc, all);
-        return java.util.Arrays.copyOfRange(counts, 1, counts.length);
+        return Arrays.copyOfRange(counts, 1, counts.length);
     }
 
     /**
@@ -266,11 +280,11 @@ public enum Dialect {
      * process, one by one. Consecutive single-row inserts into the same columns go as one multi-row insert
      * ({@link Coalesced}). A failing statement fails the call, and those after it do not run.
      */
-    public int[] runTogether(org.springframework.jdbc.core.JdbcTemplate jdbc, java.util.List<SqlStatement> statements) {
+    public int[] runTogether(JdbcTemplate jdbc, List<SqlStatement> statements) {
         if (statements.isEmpty()) {
             return new int[0];
         }
-        java.util.List<Coalesced> coalesced = Coalesced.of(statements);
+        List<Coalesced> coalesced = Coalesced.of(statements);
         int[] counts;
         if (this == POSTGRESQL) {
             counts = execute(jdbc, String.join(";\n", coalesced.stream().map(c -> c.statement().sql()).toList()),
@@ -289,19 +303,19 @@ public enum Dialect {
      * each of the rows it stands for counts one.
      */
     record Coalesced(SqlStatement statement, int rows) {
-        private static final java.util.regex.Pattern SINGLE_ROW_INSERT =
-                java.util.regex.Pattern.compile("INSERT INTO \\w+ \\([\\w, ]+\\) VALUES (\\((?:\\?, )*\\?\\))");
+        private static final Pattern SINGLE_ROW_INSERT =
+                Pattern.compile("INSERT INTO \\w+ \\([\\w, ]+\\) VALUES (\\((?:\\?, )*\\?\\))");
         // Well under PostgreSQL's 65,535 parameters a statement.
         private static final int MAX_PARAMS = 30_000;
 
-        static java.util.List<Coalesced> of(java.util.List<SqlStatement> statements) {
-            java.util.List<Coalesced> out = new java.util.ArrayList<>(statements.size());
+        static List<Coalesced> of(List<SqlStatement> statements) {
+            List<Coalesced> out = new ArrayList<>(statements.size());
             int i = 0;
             while (i < statements.size()) {
                 SqlStatement first = statements.get(i);
                 int end = i + 1;
                 // The SQL is compared first: most statements have no twin after them, and need no pattern.
-                java.util.regex.Matcher insert = end < statements.size() && statements.get(end).sql().equals(first.sql())
+                Matcher insert = end < statements.size() && statements.get(end).sql().equals(first.sql())
                         ? SINGLE_ROW_INSERT.matcher(first.sql()) : null;
                 if (insert != null && insert.matches()) {
                     int params = first.params().size();
@@ -315,7 +329,7 @@ public enum Dialect {
                     out.add(new Coalesced(first, 1));
                 } else {
                     StringBuilder sql = new StringBuilder(first.sql());
-                    java.util.List<Object> params = new java.util.ArrayList<>(first.params());
+                    List<Object> params = new ArrayList<>(first.params());
                     for (int j = i + 1; j < end; j++) {
                         sql.append(", ").append(insert.group(1));
                         params.addAll(statements.get(j).params());
@@ -328,7 +342,7 @@ public enum Dialect {
         }
 
         /** The update count of each of the caller's statements, from those of the statements run. */
-        static int[] expand(java.util.List<Coalesced> coalesced, int[] counts) {
+        static int[] expand(List<Coalesced> coalesced, int[] counts) {
             int rows = coalesced.stream().mapToInt(Coalesced::rows).sum();
             if (rows == counts.length) {
                 return counts; // nothing was merged, the usual case
@@ -339,7 +353,7 @@ public enum Dialect {
                 if (coalesced.get(i).rows() == 1) {
                     expanded[next++] = counts[i];
                 } else {
-                    java.util.Arrays.fill(expanded, next, next + coalesced.get(i).rows(), 1);
+                    Arrays.fill(expanded, next, next + coalesced.get(i).rows(), 1);
                     next += coalesced.get(i).rows();
                 }
             }
@@ -348,9 +362,9 @@ public enum Dialect {
     }
 
     /** Runs {@code sql}, which holds {@code count} statements, and gives their update counts (-1 for a query). */
-    private static int[] execute(org.springframework.jdbc.core.JdbcTemplate jdbc, String sql, java.util.List<Object> params, int count) {
-        return jdbc.execute(sql, (java.sql.PreparedStatement ps) -> {
-            new org.springframework.jdbc.core.ArgumentPreparedStatementSetter(params.toArray()).setValues(ps);
+    private static int[] execute(JdbcTemplate jdbc, String sql, List<Object> params, int count) {
+        return jdbc.execute(sql, (PreparedStatement ps) -> {
+            new ArgumentPreparedStatementSetter(params.toArray()).setValues(ps);
             int[] counts = new int[count];
             boolean isQuery = ps.execute();
             for (int i = 0; i < count; i++) {
@@ -369,10 +383,10 @@ public enum Dialect {
      * whatever the insert did: each must do nothing unless the inserted row exists (an {@code INSERT … SELECT … WHERE
      * EXISTS} on the new row's fresh id). On H2 they run only after an insert.
      */
-    public boolean insertUnlessDuplicateThen(org.springframework.jdbc.core.JdbcTemplate jdbc, SqlStatement insert,
-                                             String conflictColumns, java.util.List<SqlStatement> thenIfInserted) {
+    public boolean insertUnlessDuplicateThen(JdbcTemplate jdbc, SqlStatement insert,
+                                             String conflictColumns, List<SqlStatement> thenIfInserted) {
         if (this == POSTGRESQL) {
-            java.util.List<SqlStatement> statements = new java.util.ArrayList<>();
+            List<SqlStatement> statements = new ArrayList<>();
             statements.add(new SqlStatement(unlessConflicting(insert.sql(), conflictColumns), insert.params()));
             statements.addAll(thenIfInserted);
             return runTogether(jdbc, statements)[0] > 0;
@@ -397,8 +411,8 @@ public enum Dialect {
      * (PostgreSQL) — or the whole batch fails with a {@link DuplicateKeyException} (H2), and the caller's transaction
      * must then be rolled back and the rows inserted one by one with {@link #insertUnlessDuplicate}.
      */
-    public abstract int[] insertAllUnlessDuplicate(org.springframework.jdbc.core.JdbcTemplate batches, String insertSql,
-                                                   String conflictColumns, java.util.List<Object[]> rows);
+    public abstract int[] insertAllUnlessDuplicate(JdbcTemplate batches, String insertSql,
+                                                   String conflictColumns, List<Object[]> rows);
 
     /**
      * Whether {@link #insertAllUnlessDuplicate} skips the rows whose key exists (PostgreSQL: the unique index decides,
@@ -414,7 +428,7 @@ public enum Dialect {
      */
     public boolean isMissingReference(RuntimeException failure) {
         String state = this == POSTGRESQL ? "23503" : "23506";
-        return PassingFailures.hasCause(failure, cause -> cause instanceof java.sql.SQLException sql && state.equals(sql.getSQLState()));
+        return PassingFailures.hasCause(failure, cause -> cause instanceof SQLException sql && state.equals(sql.getSQLState()));
     }
 
     public static Dialect of(DataSource dataSource) {

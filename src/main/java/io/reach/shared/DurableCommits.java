@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.datasource.JdbcTransactionObjectSupport;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.support.DefaultTransactionStatus;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Reach's transactions. On H2 a commit returns before its changes are in the database's file: H2 writes them in the
@@ -52,7 +53,7 @@ public class DurableCommits extends JdbcTransactionManager {
     /** Lets the transaction under way on this thread commit without waiting for the database's file. */
     static void commitWithoutWaiting() {
         // Outside a transaction each statement commits on its own, and nothing would clear the mark for the next one.
-        if (org.springframework.transaction.support.TransactionSynchronizationManager.isActualTransactionActive()) {
+        if (TransactionSynchronizationManager.isActualTransactionActive()) {
             WITHOUT_WAITING.set(Boolean.TRUE);
         }
     }

@@ -1,14 +1,16 @@
 package io.reach.shared;
 
 import java.security.SecureRandom;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /** Time-ordered (version 7) UUIDs, so that primary keys of busy tables stay index-friendly. */
 public final class Ids {
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final java.util.regex.Pattern CANONICAL =
-            java.util.regex.Pattern.compile("\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12}");
+    private static final Pattern CANONICAL =
+            Pattern.compile("\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12}");
 
     private Ids() {}
 
@@ -24,9 +26,9 @@ public final class Ids {
      * The id this text spells in the canonical form, or empty for anything else (a name): without an exception,
      * which a hot path that takes names or ids (a flow's sender) would otherwise throw and catch on every call.
      */
-    public static java.util.Optional<UUID> ifId(String text) {
-        return text != null && CANONICAL.matcher(text).matches() ? java.util.Optional.of(UUID.fromString(text))
-                : java.util.Optional.empty();
+    public static Optional<UUID> ifId(String text) {
+        return text != null && CANONICAL.matcher(text).matches() ? Optional.of(UUID.fromString(text))
+                : Optional.empty();
     }
 
     /** Parses an id from a path or a body, refusing a malformed one with a 400 that names the field. */

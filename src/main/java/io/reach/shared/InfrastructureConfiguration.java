@@ -1,10 +1,19 @@
 package io.reach.shared;
 
 import java.time.Clock;
+import java.time.Duration;
 import javax.sql.DataSource;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
+import org.springframework.boot.http.converter.autoconfigure.ServerHttpMessageConvertersCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The clock and the database dialect every feature shares (tests replace the clock to move time), and how the REST
@@ -17,7 +26,7 @@ class InfrastructureConfiguration {
     @ConditionalOnMissingBean
     Clock clock() {
         // Microseconds, as both databases keep them: a time an answer gives is the time a later read gives back.
-        return Clock.tick(Clock.systemUTC(), java.time.Duration.ofNanos(1_000));
+        return Clock.tick(Clock.systemUTC(), Duration.ofNanos(1_000));
     }
 
     @Bean
@@ -34,7 +43,7 @@ class InfrastructureConfiguration {
      * indexes every row.
      */
     @Bean
-    org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer indexesBuiltWithoutBlockingWrites(
+    FlywayConfigurationCustomizer indexesBuiltWithoutBlockingWrites(
             Dialect dialect) {
         // The dialect bean's, detected once: not a second connection at start-up.
         return configuration -> configuration.placeholders(dialect.migrationPlaceholders());
@@ -54,13 +63,13 @@ class InfrastructureConfiguration {
      * Reach reads from providers (webhooks, answers) it parses itself, and keeps reading whatever fields they add.
      */
     @Bean
-    @org.springframework.core.annotation.Order(org.springframework.core.Ordered.LOWEST_PRECEDENCE)
-    org.springframework.boot.http.converter.autoconfigure.ServerHttpMessageConvertersCustomizer strictRequestBodies(
-            tools.jackson.databind.json.JsonMapper json) {
-        tools.jackson.databind.json.JsonMapper strict = json.rebuild().addModule(TextWithoutNul.module())
-                .enable(tools.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    @Order(Ordered.LOWEST_PRECEDENCE)
+    ServerHttpMessageConvertersCustomizer strictRequestBodies(
+            JsonMapper json) {
+        JsonMapper strict = json.rebuild().addModule(TextWithoutNul.module())
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
         return converters -> converters.withJsonConverter(
-                new org.springframework.http.converter.json.JacksonJsonHttpMessageConverter(strict));
+                new JacksonJsonHttpMessageConverter(strict));
     }
 }

@@ -1,8 +1,11 @@
 package io.reach.shared;
 
+import java.time.temporal.Temporal;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -121,7 +124,7 @@ public record JsonProblem(String path, String message) {
             return "a value of another kind";
         }
         if (type.isEnum()) {
-            return "one of " + String.join(", ", java.util.Arrays.stream(type.getEnumConstants())
+            return "one of " + String.join(", ", Arrays.stream(type.getEnumConstants())
                     .map(constant -> ((Enum<?>) constant).name().toLowerCase()).toList());
         }
         if (CharSequence.class.isAssignableFrom(type) || type == char.class || type == Character.class) {
@@ -133,10 +136,10 @@ public record JsonProblem(String path, String message) {
         if (type.isPrimitive() || Number.class.isAssignableFrom(type)) {
             return "a number";
         }
-        if (type == java.util.UUID.class) {
+        if (type == UUID.class) {
             return "an id (a UUID)";
         }
-        if (java.time.temporal.Temporal.class.isAssignableFrom(type)) {
+        if (Temporal.class.isAssignableFrom(type)) {
             return "a date and time such as 2026-11-22T09:30:00Z";
         }
         if (type.isArray() || Collection.class.isAssignableFrom(type)) {

@@ -1,6 +1,7 @@
 package io.reach.shared;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -13,7 +14,7 @@ public record NewestFirst(String sql, List<Object> params) {
 
     /** Two columns and their values, in this order (the first leads the index read): {@code equal} for {@link #of}. */
     public static Map<String, Object> equal(String first, Object firstValue, String second, Object secondValue) {
-        Map<String, Object> equal = new java.util.LinkedHashMap<>();
+        Map<String, Object> equal = new LinkedHashMap<>();
         equal.put(first, firstValue);
         equal.put(second, secondValue);
         return equal;

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * The SQL of a page of rows, oldest first (by a time column, then id), of several flow versions, after a row: each
@@ -37,9 +38,9 @@ public record OldestFirst(String sql, List<Object> params) {
     public static OldestFirst ofVersions(String select, String timeColumn, List<UUID> versionIds, List<String> fixedColumns,
                                          List<List<Object>> fixedValues, String filter, List<Object> filterParams,
                                          After after, int limit, int offset) {
-        String fixedOrder = fixedColumns.stream().map(column -> column + ", ").collect(java.util.stream.Collectors.joining());
+        String fixedOrder = fixedColumns.stream().map(column -> column + ", ").collect(Collectors.joining());
         String fixedEqual = fixedColumns.stream().map(column -> " AND " + column + " = ?")
-                .collect(java.util.stream.Collectors.joining());
+                .collect(Collectors.joining());
         List<Object> params = new ArrayList<>();
         List<String> parts = new ArrayList<>();
         for (UUID versionId : versionIds) {

@@ -6,6 +6,9 @@ import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.info.License;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
+import java.util.Map;
+import org.springdoc.core.customizers.OpenApiCustomizer;
+import org.springdoc.core.customizers.OperationCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -32,13 +35,13 @@ class OpenApiConfiguration {
      * What the {@code id} of the paths under a flow or a contact may be, said once here rather than on each path: a
      * flow is named by its id or its name, a contact by its id or its phone number.
      */
-    static final java.util.Map<String, String> ID_OR_NATURAL_KEY = java.util.Map.of(
+    static final Map<String, String> ID_OR_NATURAL_KEY = Map.of(
             "/api/v1/flows/{id}", "The flow's id, or its name (percent-encoded)",
             "/api/v1/contacts/{id}", "The contact's id, or its phone number (E.164, or national in"
                     + " reach.contacts.default-region)");
 
     @Bean
-    org.springdoc.core.customizers.OpenApiCustomizer idOrNaturalKey() {
+    OpenApiCustomizer idOrNaturalKey() {
         return openApi -> openApi.getPaths().forEach((path, item) -> ID_OR_NATURAL_KEY.forEach((under, meaning) -> {
             if (path.equals(under) || path.startsWith(under + "/")) {
                 item.readOperations().stream()
@@ -52,8 +55,8 @@ class OpenApiConfiguration {
 
     /** The lists' paging parameters, said once here rather than on each list. */
     @Bean
-    org.springdoc.core.customizers.OperationCustomizer pagingParameters() {
-        java.util.Map<String, String> meanings = java.util.Map.of(
+    OperationCustomizer pagingParameters() {
+        Map<String, String> meanings = Map.of(
                 "limit", "How many items a page holds at most (each list says its default and its most)",
                 "after", "Start after this item (the last of the page before): a full page's Link header gives the next"
                         + " page's address with it; any page is read as fast as the first",

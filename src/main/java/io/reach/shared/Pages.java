@@ -1,5 +1,7 @@
 package io.reach.shared;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Function;
 import org.springframework.http.HttpHeaders;
@@ -44,6 +46,6 @@ public final class Pages {
 
     /** A query parameter's value as a URL carries it. */
     public static String encoded(String value) {
-        return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 }

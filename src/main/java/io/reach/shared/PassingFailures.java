@@ -1,7 +1,20 @@
 package io.reach.shared;
 
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.transaction.TransactionException;
+import org.springframework.transaction.TransactionUsageException;
+import org.springframework.transaction.UnexpectedRollbackException;
 
 /**
  * Database failures that pass: the connection was lost (the database restarted or failed over), a lock or a
@@ -16,7 +29,7 @@ public final class PassingFailures {
 
     /** What the database said, on one line: the innermost cause's type and the first line of its message, clipped. */
     public static String cause(RuntimeException e) {
-        return org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).getClass().getSimpleName() + ": "
+        return NestedExceptionUtils.getMostSpecificCause(e).getClass().getSimpleName() + ": "
                 + Texts.clip(firstLine(e), 300);
     }
 
@@ -25,14 +38,14 @@ public final class PassingFailures {
      * data included, which neither a log nor a journey's error should carry.
      */
     public static String firstLine(RuntimeException e) {
-        String message = java.util.Objects.requireNonNullElse(
-                org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).getMessage(), "no reason given");
+        String message = Objects.requireNonNullElse(
+                NestedExceptionUtils.getMostSpecificCause(e).getMessage(), "no reason given");
         return message.lines().findFirst().orElse("");
     }
 
     public static boolean isPassing(RuntimeException e) {
-        if (e instanceof org.springframework.transaction.UnexpectedRollbackException
-                || e instanceof org.springframework.transaction.TransactionUsageException) {
+        if (e instanceof UnexpectedRollbackException
+                || e instanceof TransactionUsageException) {
             // Something inside the transaction failed and was caught, or the code misuses transactions: it would fail
             // the same way at once, again and again.
             return false;
@@ -40,10 +53,10 @@ public final class PassingFailures {
         if (exceedsALimit(e)) {
             return false;
         }
-        return e instanceof org.springframework.dao.DataAccessResourceFailureException
-                || e instanceof org.springframework.dao.TransientDataAccessException
-                || e instanceof org.springframework.dao.RecoverableDataAccessException
-                || e instanceof org.springframework.transaction.TransactionException
+        return e instanceof DataAccessResourceFailureException
+                || e instanceof TransientDataAccessException
+                || e instanceof RecoverableDataAccessException
+                || e instanceof TransactionException
                 || passingState(e);
     }
 
@@ -52,7 +65,7 @@ public final class PassingFailures {
      * connection's failure (class 08) wherever it is wrapped.
      */
     private static boolean passingState(Throwable e) {
-        return hasCause(e, cause -> cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
+        return hasCause(e, cause -> cause instanceof SQLException sql && sql.getSQLState() != null
                 && (sql.getSQLState().equals("55P03") || sql.getSQLState().equals("57014") || sql.getSQLState().startsWith("08")));
     }
 
@@ -62,12 +75,12 @@ public final class PassingFailures {
      * way every time, so it is a refusal, not a failure that passes.
      */
     public static boolean exceedsALimit(Throwable e) {
-        return hasCause(e, cause -> cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
+        return hasCause(e, cause -> cause instanceof SQLException sql && sql.getSQLState() != null
                 && sql.getSQLState().startsWith("54"));
     }
 
     /** Whether the failure, or any failure it wraps, is one {@code test} takes. */
-    public static boolean hasCause(Throwable failure, java.util.function.Predicate<Throwable> test) {
+    public static boolean hasCause(Throwable failure, Predicate<Throwable> test) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (test.test(cause)) {
                 return true;
@@ -92,14 +105,14 @@ public final class PassingFailures {
      * unknown, such work can be run again whatever it does.
      */
     public static boolean certainlyUndone(RuntimeException e) {
-        return hasCause(e, cause -> cause instanceof java.sql.SQLTransientConnectionException
-                || cause instanceof org.springframework.jdbc.CannotGetJdbcConnectionException
-                || cause instanceof java.sql.SQLException sql && sql.getSQLState() != null
+        return hasCause(e, cause -> cause instanceof SQLTransientConnectionException
+                || cause instanceof CannotGetJdbcConnectionException
+                || cause instanceof SQLException sql && sql.getSQLState() != null
                 && UNDONE_STATES.contains(sql.getSQLState()));
     }
 
     // Admin shutdown, crash shutdown, cannot connect now; no such connection, none could be made, none was allowed.
-    private static final java.util.Set<String> UNDONE_STATES = java.util.Set.of("57P01", "57P02", "57P03", "08003", "08001",
+    private static final Set<String> UNDONE_STATES = Set.of("57P01", "57P02", "57P03", "08003", "08001",
             "08004");
 
     /**
@@ -114,7 +127,7 @@ public final class PassingFailures {
         }, patience);
     }
 
-    private static <T> T retryWhile(java.util.function.Predicate<RuntimeException> worthAnotherTry, Supplier<T> work,
+    private static <T> T retryWhile(Predicate<RuntimeException> worthAnotherTry, Supplier<T> work,
                                     Duration patience) {
         long giveUpAt = System.nanoTime() + patience.toNanos();
         for (int attempt = 1; ; attempt++) {

@@ -13,9 +13,13 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
@@ -30,7 +34,7 @@ import tools.jackson.databind.json.JsonMapper;
  * nothing of the limit.
  */
 @Component
-@org.springframework.core.annotation.Order(org.springframework.core.Ordered.LOWEST_PRECEDENCE)
+@Order(Ordered.LOWEST_PRECEDENCE)
 class RequestBodyLimit extends OncePerRequestFilter {
 
     static final String SETTING = "reach.api.max-body-size";
@@ -55,7 +59,7 @@ class RequestBodyLimit extends OncePerRequestFilter {
      * on without reading can see as a reset rather than the answer.
      */
     @Bean
-    static org.springframework.boot.tomcat.TomcatConnectorCustomizer continueWhenTheBodyIsRead() {
+    static TomcatConnectorCustomizer continueWhenTheBodyIsRead() {
         return connector -> connector.setProperty("continueResponseTiming", "onRead");
     }
 
@@ -90,7 +94,7 @@ class RequestBodyLimit extends OncePerRequestFilter {
         response.setStatus(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         json.writeValue(response.getOutputStream(), new ApiError("too_large",
-                "The request body is larger than " + max + ", the most Reach reads (" + SETTING + ")", java.util.List.of()));
+                "The request body is larger than " + max + ", the most Reach reads (" + SETTING + ")", List.of()));
     }
 
     private static boolean isJson(String contentType) {

@@ -1,6 +1,7 @@
 package io.reach.shared;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -51,7 +52,7 @@ public final class SqlAssignments {
     /** The SET list's parameters, then {@code more} (those of the WHERE clause). */
     public List<Object> paramsThen(Object... more) {
         List<Object> all = new ArrayList<>(params);
-        java.util.Collections.addAll(all, more);
+        Collections.addAll(all, more);
         return all;
     }
 }

@@ -2,7 +2,9 @@ package io.reach.shared;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -15,10 +17,10 @@ class StartupReport {
 
     private final ApiToken token;
     // Absent when Reach runs from classes no Maven build made (an IDE's): the report then names no version.
-    private final org.springframework.beans.factory.ObjectProvider<org.springframework.boot.info.BuildProperties> build;
+    private final ObjectProvider<BuildProperties> build;
     private volatile int port;
 
-    StartupReport(ApiToken token, org.springframework.beans.factory.ObjectProvider<org.springframework.boot.info.BuildProperties> build) {
+    StartupReport(ApiToken token, ObjectProvider<BuildProperties> build) {
         this.token = token;
         this.build = build;
     }
@@ -33,7 +35,7 @@ class StartupReport {
     @EventListener
     void onReady(ApplicationReadyEvent event) {
         String base = "http://localhost:" + port;
-        org.springframework.boot.info.BuildProperties properties = build.getIfAvailable();
+        BuildProperties properties = build.getIfAvailable();
         String reach = properties == null || properties.getVersion() == null ? "Reach" : "Reach " + properties.getVersion();
         log.info("""
                 {} is ready on {}

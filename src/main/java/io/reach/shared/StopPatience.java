@@ -3,6 +3,7 @@ package io.reach.shared;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,12 +27,12 @@ class StopPatience implements BeanPostProcessor {
                  @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration phase) {
         // As Spring Boot's own report of a bad setting (which says where it was set), not as a stack trace.
         if (patience.isNegative()) {
-            throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
+            throw new InvalidConfigurationPropertyValueException(
                     "reach.stop-patience", patience, "it must not be negative");
         }
         if (patience.plus(AROUND).compareTo(phase) > 0) {
             // Spring would close the database's pool and the providers' clients under workers still waiting.
-            throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
+            throw new InvalidConfigurationPropertyValueException(
                     "reach.stop-patience", patience, "it must be at least " + AROUND
                     + " under spring.lifecycle.timeout-per-shutdown-phase (" + phase + "): raise that too");
         }

@@ -2,6 +2,7 @@ package io.reach.shared;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +16,8 @@ import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.springframework.web.util.UriComponentsBuilder;
+import org.springframework.web.util.UriUtils;
 
 /**
  * Refuses an API request whose query string holds a parameter its endpoint does not take, naming it and the ones the
@@ -26,7 +29,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 class UnknownQueryParameters implements WebMvcConfigurer {
 
     // Per endpoint, the names of its query parameters; empty for an endpoint that takes any (a map of them).
-    private final Map<java.lang.reflect.Method, Optional<Set<String>>> taken = new ConcurrentHashMap<>();
+    private final Map<Method, Optional<Set<String>>> taken = new ConcurrentHashMap<>();
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
@@ -44,7 +47,7 @@ class UnknownQueryParameters implements WebMvcConfigurer {
     }
 
     private static void refuseUnknown(String query, Set<String> names) {
-        for (String raw : org.springframework.web.util.UriComponentsBuilder.newInstance().query(query).build()
+        for (String raw : UriComponentsBuilder.newInstance().query(query).build()
                 .getQueryParams().keySet()) {
             String name = decoded(raw);
             if (!names.contains(name)) {
@@ -56,7 +59,7 @@ class UnknownQueryParameters implements WebMvcConfigurer {
 
     private static String decoded(String name) {
         try {
-            return org.springframework.web.util.UriUtils.decode(name, StandardCharsets.UTF_8);
+            return UriUtils.decode(name, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException malformed) {
             return name;
         }

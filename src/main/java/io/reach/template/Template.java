@@ -1,8 +1,10 @@
 package io.reach.template;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.reach.shared.MessageCategory;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -34,7 +36,7 @@ public record Template(
      * Whether the template's placeholders are named ({@code {{first_name}}}; Meta's {@code NAMED} parameter format) or
      * numbered ({@code {{1}}}, {@code POSITIONAL}).
      */
-    @com.fasterxml.jackson.annotation.JsonProperty("parameterFormat")
+    @JsonProperty("parameterFormat")
     public String parameterFormat() {
         return TemplateRules.named(placeholders("HEADER")) || TemplateRules.named(placeholders("BODY")) ? "NAMED" : "POSITIONAL";
     }
@@ -45,7 +47,7 @@ public record Template(
      */
     public List<String> placeholders(String type) {
         return component(type).filter(c -> !"HEADER".equals(type) || "TEXT".equals(c.format()))
-                .map(c -> TemplateRules.placeholders(c.text(), type, new java.util.ArrayList<>())).orElse(List.of());
+                .map(c -> TemplateRules.placeholders(c.text(), type, new ArrayList<>())).orElse(List.of());
     }
 
     public Optional<TemplateComponent> component(String type) {

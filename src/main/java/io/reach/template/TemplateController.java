@@ -5,6 +5,7 @@ import io.reach.shared.Ids;
 import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
@@ -45,7 +46,7 @@ class TemplateController {
      * <…&after=…>; rel="next"}, the last template's id).
      */
     @ApiResponse(responseCode = "200", description = "a page of templates, by name, language and account",
-            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "Link", description = Pages.NEXT_LINK))
+            headers = @Header(name = "Link", description = Pages.NEXT_LINK))
     @Operation(summary = "The templates, or those of one name or one WhatsApp Business Account, by name, language and account")
     @GetMapping
     ResponseEntity<List<Template>> list(@Parameter(description = "only the templates of this name, in every language and"

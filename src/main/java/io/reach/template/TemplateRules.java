@@ -4,6 +4,7 @@ import io.reach.shared.FieldProblem;
 import io.reach.shared.MessageCategory;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -41,7 +42,7 @@ final class TemplateRules {
             return List.of();
         }
         Set<Integer> numbers = new TreeSet<>();
-        Set<String> names = new java.util.LinkedHashSet<>();
+        Set<String> names = new LinkedHashSet<>();
         Matcher matcher = PLACEHOLDER.matcher(text);
         while (matcher.find()) {
             String inner = matcher.group(1);

@@ -9,10 +9,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -33,10 +36,10 @@ public class Templates {
     private final JsonMapper json;
     private final Clock clock;
     private final List<TemplateUsers> users;
-    private final org.springframework.context.ApplicationEventPublisher events;
+    private final ApplicationEventPublisher events;
 
     Templates(JdbcClient jdbc, JsonMapper json, Clock clock, List<TemplateUsers> users,
-              org.springframework.context.ApplicationEventPublisher events) {
+              ApplicationEventPublisher events) {
         this.jdbc = jdbc;
         this.json = json;
         this.clock = clock;
@@ -96,7 +99,7 @@ public class Templates {
                             json.writeValueAsString(template.components()), Times.utc(now), Times.utc(now),
                             account(request.wabaId()))
                     .update();
-        } catch (org.springframework.dao.DuplicateKeyException registeredMeanwhile) {
+        } catch (DuplicateKeyException registeredMeanwhile) {
             throw alreadyRegistered(request); // by another request, between the check and the insert
         }
         return template;
@@ -258,7 +261,7 @@ public class Templates {
      * template deleted since it was read is no place to go on from: a 400 that says so.
      */
     public List<Template> page(String name, String wabaId, UUID after, int limit) {
-        List<Object> params = new java.util.ArrayList<>();
+        List<Object> params = new ArrayList<>();
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM templates WHERE 1 = 1");
         if (name != null) {
             sql.append(" AND name = ?");

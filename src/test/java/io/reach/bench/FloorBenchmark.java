@@ -5,6 +5,7 @@ import io.reach.support.ReachNode;
 import io.reach.support.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,7 +33,7 @@ public final class FloorBenchmark {
     public static void main(String[] args) throws Exception {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         System.setProperty("reach.test.database", "postgres");
-        Map<String, String> reach = new java.util.LinkedHashMap<>(Map.of("server.port", String.valueOf(ReachNode.freePort()),
+        Map<String, String> reach = new LinkedHashMap<>(Map.of("server.port", String.valueOf(ReachNode.freePort()),
                 "reach.sandbox.enabled", "false", "spring.datasource.hikari.maximum-pool-size", "20",
                 "spring.datasource.hikari.minimum-idle", "20", "logging.level.root", "warn"));
         reach.putAll(FlowBenchmark.settingsFromEnvironment());

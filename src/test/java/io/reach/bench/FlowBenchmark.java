@@ -1,25 +1,43 @@
 package io.reach.bench;
 
+import com.sun.management.OperatingSystemMXBean;
+import io.reach.journey.Cancellation;
+import io.reach.journey.Journeys;
+import io.reach.journey.Launch;
 import io.reach.sandbox.SandboxNetwork;
 import io.reach.sandbox.SandboxSmsc;
 import io.reach.support.Api;
 import io.reach.support.FlowFixtures;
 import io.reach.support.ReachNode;
 import io.reach.support.TestDatabase;
+import java.io.File;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Runs the example flow over N sandbox contacts and prints journeys/s, messages/s, webhook events/s, the p50/p99
@@ -169,7 +187,7 @@ public final class FlowBenchmark {
             Thread heapWatch = Thread.ofPlatform().daemon(true).start(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
                     peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-                    java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+                    LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
                 }
             });
             if (launch) {
@@ -179,7 +197,7 @@ public final class FlowBenchmark {
                 }
                 // The journeys are counted by those not ended yet, so all of them must exist first.
                 String launchId = launched.json().path("id").asString();
-                tools.jackson.databind.JsonNode done = org.awaitility.Awaitility.await().atMost(LIMIT)
+                JsonNode done = Awaitility.await().atMost(LIMIT)
                         .pollInterval(Duration.ofMillis(250)).until(() -> api.get("/api/v1/launches/" + launchId).json(),
                                 progress -> !progress.path("state").asString().equals("RUNNING"));
                 if (done.path("started").asLong() != phones.size()) {
@@ -253,10 +271,10 @@ public final class FlowBenchmark {
             JdbcClient jdbc = node.bean(JdbcClient.class);
             long before = heapAfterGc();
             Instant start = Instant.now();
-            io.reach.journey.Journeys journeys = node.bean(io.reach.journey.Journeys.class);
-            java.util.UUID launchId = journeys.launch(java.util.UUID.fromString(flowId), false).id();
-            io.reach.journey.Launch launch = org.awaitility.Awaitility.await().atMost(LIMIT).pollInterval(Duration.ofMillis(50))
-                    .until(() -> journeys.launchOf(launchId), done -> io.reach.journey.Launch.DONE.equals(done.state()));
+            Journeys journeys = node.bean(Journeys.class);
+            UUID launchId = journeys.launch(UUID.fromString(flowId), false).id();
+            Launch launch = Awaitility.await().atMost(LIMIT).pollInterval(Duration.ofMillis(50))
+                    .until(() -> journeys.launchOf(launchId), done -> Launch.DONE.equals(done.state()));
             int started = Math.toIntExact(launch.started());
             System.out.printf("  launch: %d journeys created in %.1f s%n", started,
                     Duration.between(start, Instant.now()).toMillis() / 1000.0);
@@ -274,7 +292,7 @@ public final class FlowBenchmark {
      * cancels itself) and the cancellation of all of them (the rest in the background); their table analyzed first on
      * PostgreSQL, as autovacuum would have done by then (this machine's PostgreSQL runs without it).
      */
-    private static String stopWithItsJourneys(Api api, io.reach.journey.Journeys journeys, JdbcClient jdbc, String flowId,
+    private static String stopWithItsJourneys(Api api, Journeys journeys, JdbcClient jdbc, String flowId,
                                               boolean postgres) {
         if (postgres) {
             jdbc.sql("ANALYZE journeys").update();
@@ -285,9 +303,9 @@ public final class FlowBenchmark {
         if (stop.status() != 200 && stop.status() != 202) {
             throw new IllegalStateException("stop failed: " + stop.body());
         }
-        java.util.UUID id = java.util.UUID.fromString(stop.json().path("cancellation").path("id").asString());
-        io.reach.journey.Cancellation done = org.awaitility.Awaitility.await().atMost(LIMIT).pollInterval(Duration.ofMillis(50))
-                .until(() -> journeys.cancellationOf(id), c -> io.reach.journey.Cancellation.DONE.equals(c.state()));
+        UUID id = UUID.fromString(stop.json().path("cancellation").path("id").asString());
+        Cancellation done = Awaitility.await().atMost(LIMIT).pollInterval(Duration.ofMillis(50))
+                .until(() -> journeys.cancellationOf(id), c -> Cancellation.DONE.equals(c.state()));
         double all = Duration.between(start, Instant.now()).toMillis() / 1000.0;
         System.out.printf("  stop: answered %d after %.2f s (%d cancelled by then), all %d cancelled in %.1f s%n",
                 stop.status(), answered, stop.json().path("cancellation").path("cancelledJourneys").asLong(),
@@ -326,16 +344,16 @@ public final class FlowBenchmark {
      */
     static long compilerCpuTicks(String pid) {
         long ticks = 0;
-        java.io.File[] threads = new java.io.File("/proc/" + pid + "/task").listFiles();
-        for (java.io.File thread : threads == null ? new java.io.File[0] : threads) {
+        File[] threads = new File("/proc/" + pid + "/task").listFiles();
+        for (File thread : threads == null ? new File[0] : threads) {
             try {
-                String stat = java.nio.file.Files.readString(thread.toPath().resolve("stat"));
+                String stat = Files.readString(thread.toPath().resolve("stat"));
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                 if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                     ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
                 }
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 // a thread that ended meanwhile
             }
         }
@@ -345,10 +363,10 @@ public final class FlowBenchmark {
     /** CPU ticks (1/100 s, user + system) of the process {@code pid} so far, from /proc; 0 once it has ended. */
     static long processCpuTicks(long pid) {
         try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", String.valueOf(pid), "stat"));
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-        } catch (java.io.IOException | RuntimeException gone) {
+        } catch (IOException | RuntimeException gone) {
             return 0;
         }
     }
@@ -366,7 +384,7 @@ public final class FlowBenchmark {
         long compilerCpuTicks();
 
         /** The heap of the JVM Reach runs in (this one's, the sandbox's and the load's with it, when it runs here). */
-        MemoryMXBean memory() throws java.io.IOException;
+        MemoryMXBean memory() throws IOException;
 
         static BenchedReach inThisJvm(Map<String, String> database, Map<String, String> settings) {
             ReachNode node = ReachNode.start("bench", database, settings);
@@ -387,7 +405,7 @@ public final class FlowBenchmark {
                 public JdbcClient jdbc() { return reach.jdbc(); }
                 public long cpuTicks() { return processCpuTicks(reach.pid()); }
                 public long compilerCpuTicks() { return FlowBenchmark.compilerCpuTicks(String.valueOf(reach.pid())); }
-                public MemoryMXBean memory() throws java.io.IOException { return reach.memory(); }
+                public MemoryMXBean memory() throws IOException { return reach.memory(); }
                 public void close() throws InterruptedException { reach.close(); }
             };
         }
@@ -395,21 +413,21 @@ public final class FlowBenchmark {
 
     /** CPU time this JVM used so far (all threads, JIT and GC included). */
     static long jvmCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** CPU ticks (user + system) of this machine's PostgreSQL processes so far; 0 where /proc cannot tell. */
     static long postgresCpuTicks() {
         long ticks = 0;
-        java.io.File[] processes = new java.io.File("/proc").listFiles((dir, name) -> name.chars().allMatch(Character::isDigit));
-        for (java.io.File process : processes == null ? new java.io.File[0] : processes) {
+        File[] processes = new File("/proc").listFiles((dir, name) -> name.chars().allMatch(Character::isDigit));
+        for (File process : processes == null ? new File[0] : processes) {
             try {
-                String stat = java.nio.file.Files.readString(process.toPath().resolve("stat"));
+                String stat = Files.readString(process.toPath().resolve("stat"));
                 if (stat.contains("(postgres)")) {
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                     ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
                 }
-            } catch (java.io.IOException | RuntimeException gone) {
+            } catch (IOException | RuntimeException gone) {
                 // the process ended meanwhile
             }
         }
@@ -454,7 +472,7 @@ public final class FlowBenchmark {
                         ? expected - jdbc.sql("SELECT COUNT(*) FROM journeys WHERE state IN ('RUNNING', 'WAITING', 'FAILED')")
                                 .query(Long.class).single()
                         : jdbc.sql("SELECT COUNT(*) FROM journeys WHERE state = ?").param(state).query(Long.class).single();
-            } catch (org.springframework.dao.DataAccessResourceFailureException unreachable) {
+            } catch (DataAccessResourceFailureException unreachable) {
                 // The database restarting under the run (a crash test): watch on once it is back.
                 System.out.printf("  %s: the database did not answer (%s); watching on%n", phase, unreachable.getClass().getSimpleName());
             }
@@ -463,7 +481,7 @@ public final class FlowBenchmark {
                         Duration.between(start, Instant.now()).toSeconds());
                 lastReport = System.currentTimeMillis();
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+            LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
         }
     }
 
@@ -479,9 +497,9 @@ public final class FlowBenchmark {
         }
         String[] parts = given.split("/");
         try {
-            int[] tenths = java.util.Arrays.stream(parts).mapToInt(part -> Integer.parseInt(part.trim())).toArray();
-            if (tenths.length == 3 && java.util.Arrays.stream(tenths).allMatch(tenth -> tenth >= 0)
-                    && java.util.Arrays.stream(tenths).sum() == 10) {
+            int[] tenths = Arrays.stream(parts).mapToInt(part -> Integer.parseInt(part.trim())).toArray();
+            if (tenths.length == 3 && Arrays.stream(tenths).allMatch(tenth -> tenth >= 0)
+                    && Arrays.stream(tenths).sum() == 10) {
                 System.out.printf("Contacts' mix from BENCH_MIX: %d %% read and answer, %d %% SMS fallback, %d %% call fallback%n",
                         tenths[0] * 10, tenths[1] * 10, tenths[2] * 10);
                 return tenths;
@@ -550,7 +568,7 @@ public final class FlowBenchmark {
                 if (perSecond > 0) {
                     long due = start + (long) (i * 1e9 / perSecond);
                     for (long now = System.nanoTime(); now < due; now = System.nanoTime()) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(due - now);
+                        LockSupport.parkNanos(due - now);
                     }
                 }
                 inFlight.acquire();
@@ -596,8 +614,8 @@ public final class FlowBenchmark {
      * The example flow as a broadcast: the same steps, started by an audience launch for the measured run's contacts
      * (tagged {@link #RUN_TAG}), with each contact's order number from its attributes instead of the event's.
      */
-    private static String broadcastOfTheExampleFlow() throws java.io.IOException {
-        String example = java.nio.file.Files.readString(java.nio.file.Path.of("examples/flows/whatsapp-fallback.json"));
+    private static String broadcastOfTheExampleFlow() throws IOException {
+        String example = Files.readString(Path.of("examples/flows/whatsapp-fallback.json"));
         String broadcast = example.replace("\"name\": \"whatsapp-fallback\"", "\"name\": \"whatsapp-fallback-broadcast\"")
                 .replace("{ \"type\": \"event\", \"event\": \"order_ready\" }",
                         "{ \"type\": \"audience\", \"audience\": { \"tags\": [\"" + RUN_TAG + "\"], \"consent\": \"utility\" } }")
@@ -610,7 +628,7 @@ public final class FlowBenchmark {
 
     /** The rows of a table so far, by the value of one column. */
     private static Map<String, Long> countsBy(JdbcClient jdbc, String table, String column) {
-        Map<String, Long> counts = new java.util.TreeMap<>();
+        Map<String, Long> counts = new TreeMap<>();
         jdbc.sql("SELECT " + column + " AS k, COUNT(*) AS n FROM " + table + " GROUP BY " + column)
                 .query(rs -> { counts.put(rs.getString("k"), rs.getLong("n")); });
         return counts;
@@ -618,7 +636,7 @@ public final class FlowBenchmark {
 
     private static String perJourney(Map<String, Long> counts, int journeys) {
         return counts.entrySet().stream().map(count -> String.format("%s %.2f", count.getKey(), count.getValue() / (double) journeys))
-                .collect(java.util.stream.Collectors.joining(", "));
+                .collect(Collectors.joining(", "));
     }
 
     /**
@@ -654,16 +672,16 @@ public final class FlowBenchmark {
         List<Long> inbox = new ArrayList<>();
         List<Long> engine = new ArrayList<>();
         List<Long> dispatcher = new ArrayList<>();
-        Map<String, Instant> applied = new java.util.HashMap<>();
+        Map<String, Instant> applied = new HashMap<>();
         jdbc.sql("SELECT m.recipient, e.recorded_at FROM message_events e JOIN messages m ON m.id = e.message_id"
                         + " WHERE m.channel = 'WHATSAPP' AND e.status = 'FAILED'")
                 .query(rs -> {
-                    applied.put(rs.getString(1), rs.getObject(2, java.time.OffsetDateTime.class).toInstant());
+                    applied.put(rs.getString(1), rs.getObject(2, OffsetDateTime.class).toInstant());
                 });
-        Map<String, Instant> recorded = new java.util.HashMap<>();
+        Map<String, Instant> recorded = new HashMap<>();
         jdbc.sql("SELECT recipient, created_at FROM messages WHERE channel = 'SMS'")
                 .query(rs -> {
-                    recorded.put(rs.getString(1), rs.getObject(2, java.time.OffsetDateTime.class).toInstant());
+                    recorded.put(rs.getString(1), rs.getObject(2, OffsetDateTime.class).toInstant());
                 });
         for (String phone : phones) {
             var failed = sandbox.graphApi().failureDeliveredAt(phone);

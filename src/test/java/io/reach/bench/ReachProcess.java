@@ -1,16 +1,26 @@
 package io.reach.bench;
 
+import com.sun.tools.attach.AttachNotSupportedException;
+import com.sun.tools.attach.VirtualMachine;
 import com.zaxxer.hikari.HikariDataSource;
 import io.reach.support.Api;
 import io.reach.support.ReachCommand;
 import io.reach.support.ReachIntegrationTest;
 import io.reach.support.ReachNode;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import org.awaitility.Awaitility;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -26,8 +36,8 @@ final class ReachProcess implements AutoCloseable {
     private final HikariDataSource database;
     private final JdbcClient jdbc;
     // Reach's heap over JMX, once asked for (see memory()).
-    private javax.management.remote.JMXConnector jmx;
-    private java.lang.management.MemoryMXBean memory;
+    private JMXConnector jmx;
+    private MemoryMXBean memory;
 
     private ReachProcess(Process process, Api api, HikariDataSource database) {
         this.process = process;
@@ -58,7 +68,7 @@ final class ReachProcess implements AutoCloseable {
         pool.setMaximumPoolSize(2);
         ReachProcess reach = new ReachProcess(process, new Api("http://127.0.0.1:" + port, ReachIntegrationTest.TOKEN), pool);
         try {
-            org.awaitility.Awaitility.await().atMost(STARTUP).pollInterval(Duration.ofMillis(200))
+            Awaitility.await().atMost(STARTUP).pollInterval(Duration.ofMillis(200))
                     .until(() -> !process.isAlive() || reach.answers());
         } catch (RuntimeException e) {
             reach.close();
@@ -93,22 +103,22 @@ final class ReachProcess implements AutoCloseable {
      * Reach's heap, read over JMX: the attach API starts the local management agent of Reach's JVM (loopback only, no
      * port opened) the first time.
      */
-    java.lang.management.MemoryMXBean memory() throws java.io.IOException {
+    MemoryMXBean memory() throws IOException {
         if (memory == null) {
             String address;
             try {
-                com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(String.valueOf(process.pid()));
+                VirtualMachine vm = VirtualMachine.attach(String.valueOf(process.pid()));
                 try {
                     address = vm.startLocalManagementAgent();
                 } finally {
                     vm.detach();
                 }
-            } catch (com.sun.tools.attach.AttachNotSupportedException e) {
-                throw new java.io.IOException("Cannot attach to Reach's JVM (pid " + process.pid() + ")", e);
+            } catch (AttachNotSupportedException e) {
+                throw new IOException("Cannot attach to Reach's JVM (pid " + process.pid() + ")", e);
             }
-            jmx = javax.management.remote.JMXConnectorFactory.connect(new javax.management.remote.JMXServiceURL(address));
-            memory = java.lang.management.ManagementFactory.newPlatformMXBeanProxy(jmx.getMBeanServerConnection(),
-                    java.lang.management.ManagementFactory.MEMORY_MXBEAN_NAME, java.lang.management.MemoryMXBean.class);
+            jmx = JMXConnectorFactory.connect(new JMXServiceURL(address));
+            memory = ManagementFactory.newPlatformMXBeanProxy(jmx.getMBeanServerConnection(),
+                    ManagementFactory.MEMORY_MXBEAN_NAME, MemoryMXBean.class);
         }
         return memory;
     }
@@ -124,13 +134,13 @@ final class ReachProcess implements AutoCloseable {
         if (jmx != null) {
             try {
                 jmx.close();
-            } catch (java.io.IOException alreadyGone) {
+            } catch (IOException alreadyGone) {
                 // Reach's JVM is stopped next anyway.
             }
         }
         database.close();
         process.destroy();
-        if (!process.waitFor(1, java.util.concurrent.TimeUnit.MINUTES)) {
+        if (!process.waitFor(1, TimeUnit.MINUTES)) {
             process.destroyForcibly().waitFor();
         }
     }

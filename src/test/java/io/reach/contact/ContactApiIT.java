@@ -2,11 +2,22 @@ package io.reach.contact;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reach.shared.Ids;
 import io.reach.support.Api;
 import io.reach.support.ReachIntegrationTest;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -54,14 +65,14 @@ class ContactApiIT extends ReachIntegrationTest {
     @Test
     void pagesContactsOfATagInTheOrderTheyWereCreatedThroughTheNextLink() {
         String tag = "page test & co " + System.nanoTime();
-        List<String> created = new java.util.ArrayList<>();
+        List<String> created = new ArrayList<>();
         long numbers = System.nanoTime() % 9_000 + 1_000;
         for (int i = 0; i < 7; i++) {
             Api.Response contact = api.post("/api/v1/contacts", Map.of("phone", "+31612" + numbers + "5" + i, "tags", List.of(tag)));
             assertThat(contact.status()).as(contact.body()).isEqualTo(201);
             created.add(contact.json().path("id").asString());
         }
-        String byTag = "/api/v1/contacts?tag=" + java.net.URLEncoder.encode(tag, java.nio.charset.StandardCharsets.UTF_8);
+        String byTag = "/api/v1/contacts?tag=" + URLEncoder.encode(tag, StandardCharsets.UTF_8);
 
         List<JsonNode> pages = api.followPages(byTag + "&limit=3");
 
@@ -69,7 +80,7 @@ class ContactApiIT extends ReachIntegrationTest {
         assertThat(pages.stream().map(JsonNode::size).toList()).containsExactly(3, 3, 1);
         assertThat(Api.ids(api.get(byTag + "&limit=2&after=" + created.get(4)).json())).isEqualTo(created.subList(5, 7));
         assertThat(Api.ids(api.get(byTag + "&limit=2&offset=4").json())).isEqualTo(created.subList(4, 6));
-        Api.Response unknown = api.get("/api/v1/contacts?after=" + io.reach.shared.Ids.newId());
+        Api.Response unknown = api.get("/api/v1/contacts?after=" + Ids.newId());
         Api.Response both = api.get(byTag + "&after=" + created.getFirst() + "&offset=1");
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(unknown.json().path("details").path(0).path("field").asString()).isEqualTo("after");
@@ -93,7 +104,7 @@ class ContactApiIT extends ReachIntegrationTest {
                 .isEqualTo("tags: is not a parameter of this endpoint (it takes after, limit, offset, phone, tag)");
         assertThat(onACreate.status()).as(onACreate.body()).isEqualTo(400);
         assertThat(onACreate.json().path("details").path(0).path("field").asString()).isEqualTo("dryRun");
-        assertThat(api.get("/api/v1/contacts?phone=" + java.net.URLEncoder.encode(phone, java.nio.charset.StandardCharsets.UTF_8))
+        assertThat(api.get("/api/v1/contacts?phone=" + URLEncoder.encode(phone, StandardCharsets.UTF_8))
                 .json()).as("a refused request writes nothing").isEmpty();
         assertThat(none.status()).as(none.body()).isEqualTo(400);
         assertThat(none.json().path("message").asString()).isEqualTo("x: is not a parameter of this endpoint (it takes none)");
@@ -104,7 +115,7 @@ class ContactApiIT extends ReachIntegrationTest {
     void saysWhatAParameterOfTheWrongKindMustBe() {
         Api.Response word = api.get("/api/v1/contacts?limit=ten");
         Api.Response maybe = api.get("/api/v1/failing-callbacks?discarded=maybe");
-        Api.Response notAVersion = api.get("/api/v1/flows/" + io.reach.shared.Ids.newId() + "/versions/first/counts");
+        Api.Response notAVersion = api.get("/api/v1/flows/" + Ids.newId() + "/versions/first/counts");
 
         assertThat(word.status()).isEqualTo(400);
         assertThat(word.json().path("message").asString()).isEqualTo("limit: must be a whole number, not 'ten'");
@@ -126,8 +137,8 @@ class ContactApiIT extends ReachIntegrationTest {
 
     @Test
     void refusesMoreAttributesOrTagsThanAContactKeepsCountingThoseItHasAlready() {
-        Map<String, String> attributes = new java.util.HashMap<>();
-        java.util.List<String> tags = new java.util.ArrayList<>();
+        Map<String, String> attributes = new HashMap<>();
+        List<String> tags = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             attributes.put("a" + i, "x");
             tags.add("t" + i);
@@ -200,8 +211,8 @@ class ContactApiIT extends ReachIntegrationTest {
     /** {@code json} followed by spaces up to {@code size} bytes: still the same JSON. */
     private static byte[] paddedTo(int size, String json) {
         byte[] body = new byte[size];
-        java.util.Arrays.fill(body, (byte) ' ');
-        byte[] text = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Arrays.fill(body, (byte) ' ');
+        byte[] text = json.getBytes(StandardCharsets.UTF_8);
         System.arraycopy(text, 0, body, 0, text.length);
         return body;
     }
@@ -331,7 +342,7 @@ class ContactApiIT extends ReachIntegrationTest {
 
         String first = api.post("/api/v1/contacts", Map.of("phone", "+44 7911 123 403")).json().path("id").asString();
         String second = api.post("/api/v1/contacts", Map.of("phone", "+44 7911 123 404")).json().path("id").asString();
-        java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger turn = new AtomicInteger();
         List<Api.Response> renumbered = Api.atOnce(2, () -> api.patch("/api/v1/contacts/"
                 + (turn.getAndIncrement() == 0 ? first : second), Map.of("phone", "+44 7911 123 405")));
 
@@ -345,9 +356,9 @@ class ContactApiIT extends ReachIntegrationTest {
     }
 
     @Test
-    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    @ExtendWith(OutputCaptureExtension.class)
     void answersAClientThatTakesNoJsonWithA406InJsonAndNoFailureInTheLog(
-            org.springframework.boot.test.system.CapturedOutput output) {
+            CapturedOutput output) {
         // A client asking for a CSV report (reports are JSON for now), or for a PDF.
         for (String accept : List.of("text/csv", "application/pdf")) {
             Api.Response answer = api.get("/api/v1/contacts?limit=1", Map.of("Accept", accept));
@@ -367,14 +378,14 @@ class ContactApiIT extends ReachIntegrationTest {
         // (and a retry created it again, or queued a message twice).
         for (String accept : List.of("text/csv", "application/xml", "application/yaml", "application/json;q=0", "no type")) {
             Api.Response create = api.postRaw("/api/v1/contacts", "application/json",
-                    "{\"phone\":\"+31612390011\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of("Accept", accept));
+                    "{\"phone\":\"+31612390011\"}".getBytes(StandardCharsets.UTF_8), Map.of("Accept", accept));
 
             assertThat(create.status()).as(accept).isEqualTo(406);
             assertThat(create.json().path("error").asString()).as(accept).isEqualTo("not_acceptable");
             assertThat(api.get("/api/v1/contacts?phone=%2B31612390011").json()).as(accept).isEmpty();
         }
         // A refusal is answered in JSON whatever the Accept (it was an empty 500): an endpoint without a body, none at all.
-        for (Api.Response refused : List.of(api.delete("/api/v1/templates/" + java.util.UUID.randomUUID(), Map.of("Accept", "text/csv")),
+        for (Api.Response refused : List.of(api.delete("/api/v1/templates/" + UUID.randomUUID(), Map.of("Accept", "text/csv")),
                 api.get("/api/v1/no-such-thing", Map.of("Accept", "text/csv")))) {
             assertThat(refused.status()).as(refused.body()).isEqualTo(404);
             assertThat(refused.headers().get("content-type")).singleElement().asString().startsWith("application/json");
@@ -385,7 +396,7 @@ class ContactApiIT extends ReachIntegrationTest {
         // Whatever takes JSON among other types is answered in JSON.
         for (String accept : List.of("text/csv, application/json;q=0.5", "application/*", "*/*;q=0.1", "application/*+json")) {
             Api.Response create = api.postRaw("/api/v1/contacts", "application/json",
-                    ("{\"phone\":\"+3161239" + (1000 + accept.length()) + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    ("{\"phone\":\"+3161239" + (1000 + accept.length()) + "\"}").getBytes(StandardCharsets.UTF_8),
                     Map.of("Accept", accept));
             assertThat(create.status()).as(accept + ": " + create.body()).isEqualTo(201);
             assertThat(create.headers().get("content-type")).as(accept).singleElement().asString()

@@ -5,10 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reach.shared.ApiException;
 import io.reach.shared.FieldProblem;
-
+import java.io.FilterReader;
+import java.io.IOException;
+import java.io.Reader;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /** The import's report, without Spring: lines refused before any contact is looked up or written. */
 class ContactCsvImportTest {
@@ -21,7 +28,7 @@ class ContactCsvImportTest {
             csv.append("+3161234").append(i).append('\n'); // one value where the header has two columns
         }
 
-        ContactImportReport report = new ContactCsvImport(null, null, null, java.nio.charset.StandardCharsets.UTF_8).run(new StringReader(csv.toString()));
+        ContactImportReport report = new ContactCsvImport(null, null, null, StandardCharsets.UTF_8).run(new StringReader(csv.toString()));
 
         assertThat(report.lines()).isEqualTo(bad);
         assertThat(report.failed()).isEqualTo(bad);
@@ -94,17 +101,17 @@ class ContactCsvImportTest {
         while (csv.length() < 2 * ContactCsvImport.MAX_RECORD_CHARS) {
             csv.append(line);
         }
-        java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
-        java.io.Reader counted = new java.io.FilterReader(new StringReader(csv.toString())) {
+        AtomicLong read = new AtomicLong();
+        Reader counted = new FilterReader(new StringReader(csv.toString())) {
             @Override
-            public int read(char[] buffer, int offset, int length) throws java.io.IOException {
+            public int read(char[] buffer, int offset, int length) throws IOException {
                 int n = super.read(buffer, offset, length);
                 read.addAndGet(Math.max(n, 0));
                 return n;
             }
         };
 
-        ContactImportReport report = new ContactCsvImport(null, null, null, java.nio.charset.StandardCharsets.UTF_8).run(counted);
+        ContactImportReport report = new ContactCsvImport(null, null, null, StandardCharsets.UTF_8).run(counted);
 
         assertThat(report.errors()).extracting(ContactImportReport.LineError::line).containsExactly(2L, 3L);
         assertThat(report.errors().getLast().message()).isEqualTo("malformed CSV, the rest of the file was not read: a record"
@@ -169,8 +176,8 @@ class ContactCsvImportTest {
     }
 
     @Test
-    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
-    void logsHowFarALongImportGot(org.springframework.boot.test.system.CapturedOutput output) {
+    @ExtendWith(OutputCaptureExtension.class)
+    void logsHowFarALongImportGot(CapturedOutput output) {
         StringBuilder csv = new StringBuilder("phone,city\n");
         for (int i = 0; i < 100_001; i++) {
             csv.append("+3161234\n");
@@ -183,6 +190,6 @@ class ContactCsvImportTest {
     }
 
     private static ContactImportReport run(String csv) {
-        return new ContactCsvImport(null, null, null, java.nio.charset.StandardCharsets.UTF_8).run(new StringReader(csv));
+        return new ContactCsvImport(null, null, null, StandardCharsets.UTF_8).run(new StringReader(csv));
     }
 }

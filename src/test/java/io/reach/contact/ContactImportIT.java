@@ -4,10 +4,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reach.support.Api;
 import io.reach.support.ReachIntegrationTest;
+import io.reach.support.TestDatabase;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -15,8 +37,8 @@ import tools.jackson.databind.JsonNode;
 @TestPropertySource(properties = "reach.sandbox.enabled=false")
 class ContactImportIT extends ReachIntegrationTest {
 
-    @org.springframework.beans.factory.annotation.Autowired
-    private javax.sql.DataSource dataSource;
+    @Autowired
+    private DataSource dataSource;
 
     @Test
     void importsTheValidLinesReportsEachBadOneAndChangesNothingOnReimport() throws IOException {
@@ -61,8 +83,8 @@ class ContactImportIT extends ReachIntegrationTest {
     void importsOfFilesThatShareContactsRunAtOnceAndEachAddsAllItsLines() {
         // Files a CRM exports several times a day overlap, and a scheduler may post them side by side: each file
         // names the same contacts, in an order of its own, some already known and some new.
-        java.util.List<String> known = new java.util.ArrayList<>();
-        java.util.List<String> fresh = new java.util.ArrayList<>();
+        List<String> known = new ArrayList<>();
+        List<String> fresh = new ArrayList<>();
         for (int i = 0; i < 150; i++) {
             known.add("+3161555" + String.format("%04d", i));
             fresh.add("+3161556" + String.format("%04d", i));
@@ -71,13 +93,13 @@ class ContactImportIT extends ReachIntegrationTest {
         known.forEach(phone -> first.append(phone).append(",utility\n"));
         assertThat(importCsv(first.toString().getBytes()).path("created").asInt()).isEqualTo(known.size());
         int files = 4;
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger next = new AtomicInteger();
 
-        java.util.List<Api.Response> reports = Api.atOnce(files, () -> {
+        List<Api.Response> reports = Api.atOnce(files, () -> {
             int file = next.getAndIncrement();
-            java.util.List<String> phones = new java.util.ArrayList<>(known);
+            List<String> phones = new ArrayList<>(known);
             phones.addAll(fresh);
-            java.util.Collections.shuffle(phones, new java.util.Random(file));
+            Collections.shuffle(phones, new Random(file));
             StringBuilder csv = new StringBuilder("phone,tags,file_" + file + "\n");
             phones.forEach(phone -> csv.append(phone).append(",batch-").append(file).append(",yes\n"));
             return api.postRaw("/api/v1/contacts/import", "text/csv", csv.toString().getBytes(), Map.of());
@@ -87,7 +109,7 @@ class ContactImportIT extends ReachIntegrationTest {
         assertThat(reports).extracting(report -> report.json().path("failed").asInt()).containsOnly(0);
         assertThat(reports.stream().mapToInt(report -> report.json().path("created").asInt()).sum())
                 .as("each new phone created once, by one of the files").isEqualTo(fresh.size());
-        java.util.List<String> everyone = new java.util.ArrayList<>(known);
+        List<String> everyone = new ArrayList<>(known);
         everyone.addAll(fresh);
         for (String phone : everyone) {
             JsonNode contact = api.get("/api/v1/contacts?phone=" + phone.replace("+", "%2B")).json();
@@ -106,25 +128,25 @@ class ContactImportIT extends ReachIntegrationTest {
         // the import does: a deadlock, whose victim the database chooses.
         importCsv("phone,consent\n+31615570001,utility\n+31615570002,utility\n".getBytes());
         String lockByPhone = "SELECT id FROM contacts WHERE phone = ? FOR UPDATE";
-        java.util.List<String> byId = new java.util.ArrayList<>(java.util.List.of("+31615570001", "+31615570002"));
-        byId.sort(java.util.Comparator.comparing(phone -> contactId(phone)));
-        try (java.sql.Connection other = dataSource.getConnection();
-             java.util.concurrent.ExecutorService importer = java.util.concurrent.Executors.newSingleThreadExecutor()) {
-            io.reach.support.TestDatabase.lockRow(other, lockByPhone, byId.getLast());
-            java.util.concurrent.Future<Api.Response> imported = importer.submit(() -> api.postRaw("/api/v1/contacts/import",
+        List<String> byId = new ArrayList<>(List.of("+31615570001", "+31615570002"));
+        byId.sort(Comparator.comparing(phone -> contactId(phone)));
+        try (Connection other = dataSource.getConnection();
+             ExecutorService importer = Executors.newSingleThreadExecutor()) {
+            TestDatabase.lockRow(other, lockByPhone, byId.getLast());
+            Future<Api.Response> imported = importer.submit(() -> api.postRaw("/api/v1/contacts/import",
                     "text/csv", "phone,tags\n+31615570001,deadlocked\n+31615570002,deadlocked\n".getBytes(), Map.of()));
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> io.reach.support.TestDatabase
-                    .sessionsWaitingForALock(org.springframework.jdbc.core.simple.JdbcClient.create(dataSource),
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> TestDatabase
+                    .sessionsWaitingForALock(JdbcClient.create(dataSource),
                             "FROM contacts WHERE phone IN") > 0);
             try {
                 // The import holds the first contact and waits for the second; this takes the first: a circle.
-                io.reach.support.TestDatabase.lockRow(other, lockByPhone, byId.getFirst());
-            } catch (java.sql.SQLException chosenAsTheVictim) {
+                TestDatabase.lockRow(other, lockByPhone, byId.getFirst());
+            } catch (SQLException chosenAsTheVictim) {
                 // The database may choose this side instead: the import then goes on as it is.
             }
             other.rollback();
 
-            Api.Response report = imported.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            Api.Response report = imported.get(30, TimeUnit.SECONDS);
 
             assertThat(report.status()).as(report.body()).isEqualTo(200);
             assertThat(report.json().path("updated").asInt()).as(report.body()).isEqualTo(2);
@@ -158,7 +180,7 @@ class ContactImportIT extends ReachIntegrationTest {
     void readsWhatSpreadsheetsSaveWithAByteOrderMarkSemicolonsAndCapitalisedColumns() {
         byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
         String text = "Phone;first_name;Tags;Consent\r\n+33 6 12 34 56 78;Zoé;\"vip;newsletter\";utility\r\n";
-        byte[] csv = concat(bom, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] csv = concat(bom, text.getBytes(StandardCharsets.UTF_8));
 
         JsonNode report = importCsv(csv);
 
@@ -171,9 +193,9 @@ class ContactImportIT extends ReachIntegrationTest {
 
     @Test
     void refusesTheLinesThatAreNotUtf8AndImportsTheOthers() {
-        byte[] csv = concat("phone,first_name\n+31612340001,Ann\n+31612340002,".getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                "Ren\u00e9e\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
-                "+31612340003,Bo\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] csv = concat("phone,first_name\n+31612340001,Ann\n+31612340002,".getBytes(StandardCharsets.UTF_8),
+                "Ren\u00e9e\n".getBytes(StandardCharsets.ISO_8859_1),
+                "+31612340003,Bo\n".getBytes(StandardCharsets.UTF_8));
 
         JsonNode report = importCsv(csv);
 
@@ -187,13 +209,13 @@ class ContactImportIT extends ReachIntegrationTest {
 
     @Test
     void readsAFileInTheCharacterSetItsContentTypeNames() {
-        byte[] latin1 = "phone;first_name\n+31612340011;Ren\u00e9e\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        byte[] windows1252 = "phone,first_name\n+31612340012,\u201cBo\u201d \u20ac\n".getBytes(java.nio.charset.Charset.forName("windows-1252"));
+        byte[] latin1 = "phone;first_name\n+31612340011;Ren\u00e9e\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] windows1252 = "phone,first_name\n+31612340012,\u201cBo\u201d \u20ac\n".getBytes(Charset.forName("windows-1252"));
 
         Api.Response declared = api.postRaw("/api/v1/contacts/import", "text/csv; charset=ISO-8859-1", latin1, Map.of());
         Api.Response windows = api.postRaw("/api/v1/contacts/import", "text/csv;charset=windows-1252", windows1252, Map.of());
         Api.Response undecodable = api.postRaw("/api/v1/contacts/import", "text/csv; charset=windows-1252",
-                "phone,first_name\n+31612340013,x\u0081\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), Map.of());
+                "phone,first_name\n+31612340013,x\u0081\n".getBytes(StandardCharsets.ISO_8859_1), Map.of());
         Api.Response unknown = api.postRaw("/api/v1/contacts/import", "text/csv; charset=klingon", latin1, Map.of());
 
         assertThat(declared.json().path("created").asInt()).as(declared.body()).isEqualTo(1);
@@ -211,7 +233,7 @@ class ContactImportIT extends ReachIntegrationTest {
     }
 
     private static byte[] concat(byte[]... parts) {
-        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
         for (byte[] part : parts) {
             all.writeBytes(part);
         }
@@ -238,7 +260,7 @@ class ContactImportIT extends ReachIntegrationTest {
     }
 
     private static Map<Long, String> errorsByLine(JsonNode report) {
-        Map<Long, String> errors = new java.util.HashMap<>();
+        Map<Long, String> errors = new HashMap<>();
         report.path("errors").forEach(e -> errors.put(e.path("line").asLong(),
                 e.path("column").isMissingNode() || e.path("column").isNull() ? "-" : e.path("column").asString()));
         return errors;

@@ -3,13 +3,22 @@ package io.reach.contact;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.reach.shared.Ids;
 import io.reach.support.Api;
 import io.reach.support.FlowFixtures;
 import io.reach.support.ReachIntegrationTest;
+import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -88,7 +97,7 @@ class PersonalDataIT extends ReachIntegrationTest {
         String phone = "+3161303" + n;
         String contact = id(api.post("/api/v1/contacts", Map.of("phone", phone, "consent", Map.of("utility", true))));
         String sender = downSmsSender();
-        List<String> sent = new java.util.ArrayList<>();
+        List<String> sent = new ArrayList<>();
         for (int i = 0; i < 101; i++) { // more than a page of an export (100)
             sent.add(queuedSms(sender, phone, "Message " + i));
         }
@@ -117,9 +126,9 @@ class PersonalDataIT extends ReachIntegrationTest {
         // Errors that name the number, as Twilio's do (the sandbox's do not): on the message, and in a timeline.
         jdbc.sql("UPDATE messages SET error_code = 21211, error_title = ?, error_details = ? WHERE id = ?")
                 .params("Invalid 'To' Phone Number", "The 'To' number " + phone + " is not reachable",
-                        java.util.UUID.fromString(sms)).update();
+                        UUID.fromString(sms)).update();
         jdbc.sql("UPDATE message_events SET error_details = ? WHERE message_id = ?")
-                .params("Undeliverable to " + phone.substring(1), java.util.UUID.fromString(whatsAppMessage)).update();
+                .params("Undeliverable to " + phone.substring(1), UUID.fromString(whatsAppMessage)).update();
         JsonNode countsBefore = counts(flowId);
         String[] kept = {phone, name, order, typed, smsText, "SECRET-NOTE-" + n, "vip-" + n, "key-SECRET-" + n};
         assertThat(tablesHolding(kept).stream().map(held -> held.substring(held.indexOf(": ") + 2)).distinct())
@@ -197,8 +206,8 @@ class PersonalDataIT extends ReachIntegrationTest {
                  {"id":"reply","type":"wait_for_reply","message":"send","timeout":"P1D",
                   "branches":{"YES":"end","any_text":"end","no_reply":"end"}},
                  {"id":"end","type":"end"}]}""".formatted(first));
-        List<String> phones = new java.util.ArrayList<>();
-        List<String> contacts = new java.util.ArrayList<>();
+        List<String> phones = new ArrayList<>();
+        List<String> contacts = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             phones.add("+3161302" + (first + i));
             contacts.add(id(api.post("/api/v1/contacts", Map.of("phone", phones.getLast(), "consent", Map.of("utility", true),
@@ -207,11 +216,11 @@ class PersonalDataIT extends ReachIntegrationTest {
 
         // Each contact's journey started, and the contact erased at once: while its journey is taken up, sends, its
         // message is handed over, its statuses come in. Four contacts at a time.
-        List<String> journeys = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.concurrent.ExecutorService erasing = java.util.concurrent.Executors.newFixedThreadPool(4);
+        List<String> journeys = new CopyOnWriteArrayList<>();
+        ExecutorService erasing = Executors.newFixedThreadPool(4);
         List<Api.Response> erased;
         try {
-            erased = erasing.invokeAll(contacts.stream().<java.util.concurrent.Callable<Api.Response>>map(contact -> () -> {
+            erased = erasing.invokeAll(contacts.stream().<Callable<Api.Response>>map(contact -> () -> {
                 Api.Response started = api.post("/api/v1/flows/" + flowId + "/journeys", Map.of("contactId", contact,
                         "variables", Map.of("order", "B-" + contact.substring(0, 4))));
                 assertThat(started.status()).as(started.body()).isEqualTo(201);
@@ -269,7 +278,7 @@ class PersonalDataIT extends ReachIntegrationTest {
         assertThat(api.delete("/api/v1/contacts/" + throughTheApi.path("id").asString()).json().path("erased")
                 .path("optOutKept").asInt()).isEqualTo(1);
         Api.Response imported = api.postRaw("/api/v1/contacts/import", "text/csv",
-                ("phone,consent\n" + phone + ",marketing\n").getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+                ("phone,consent\n" + phone + ",marketing\n").getBytes(StandardCharsets.UTF_8), Map.of());
         assertThat(imported.json().path("created").asInt()).as(imported.body()).isEqualTo(1);
         JsonNode throughAnImport = byPhone(phone);
         assertThat(throughAnImport.path("optedOut").asBoolean()).isTrue();
@@ -334,7 +343,7 @@ class PersonalDataIT extends ReachIntegrationTest {
 
     @Test
     void anUnknownContactIsA404AndAMalformedIdA400() {
-        Api.Response unknown = api.delete("/api/v1/contacts/" + io.reach.shared.Ids.newId());
+        Api.Response unknown = api.delete("/api/v1/contacts/" + Ids.newId());
         Api.Response malformed = api.delete("/api/v1/contacts/anna");
 
         assertThat(unknown.status()).isEqualTo(404);
@@ -351,7 +360,7 @@ class PersonalDataIT extends ReachIntegrationTest {
      * A contact with attributes and a tag, a journey that sent it a template it answered (a report row, an attribute
      * set) and waits a day, a text it wrote, and an SMS queued for it that its SMSC does not take.
      */
-    private History contactWithAHistory() throws java.io.IOException {
+    private History contactWithAHistory() throws IOException {
         int n = NUMBERS.incrementAndGet();
         String phone = "+3161301" + n;
         String name = "Annemarie" + n;
@@ -392,7 +401,7 @@ class PersonalDataIT extends ReachIntegrationTest {
     }
 
     /** Registers an SMS sender whose SMSC does not answer (its SMS stay queued); its name. */
-    private String downSmsSender() throws java.io.IOException {
+    private String downSmsSender() throws IOException {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
@@ -421,7 +430,7 @@ class PersonalDataIT extends ReachIntegrationTest {
 
     /** Which of {@code values} the tables of {@link #TABLES} hold, each as "table: value". */
     private List<String> tablesHolding(String... values) {
-        List<String> held = new java.util.ArrayList<>();
+        List<String> held = new ArrayList<>();
         for (String table : TABLES) {
             List<String> rows = jdbc.sql("SELECT * FROM " + table).query().listOfRows().stream().map(Object::toString).toList();
             for (String value : values) {

@@ -2,11 +2,35 @@ package io.reach.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import io.reach.shared.MessageCategory;
+import io.reach.template.Template;
+import io.reach.template.TemplateButton;
+import io.reach.template.TemplateComponent;
 import io.reach.template.TemplateParameters;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.stream.Stream;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** One test per kind of problem, each asserting the step the problem names. */
@@ -14,14 +38,14 @@ class FlowValidatorTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     // The README's templates, by their number of header and body placeholders (Templates#checkShape says more).
-    private static final java.util.Map<String, List<Integer>> TEMPLATES = java.util.Map.of("order_ready", List.of(1, 2),
+    private static final Map<String, List<Integer>> TEMPLATES = Map.of("order_ready", List.of(1, 2),
             "spring_sale", List.of(0, 1));
     private final FlowValidator validator = new FlowValidator((sender, name, language, parameters) ->
-            java.util.Optional.ofNullable(TEMPLATES.get(name)).map(counts -> java.util.stream.Stream.of(
+            Optional.ofNullable(TEMPLATES.get(name)).map(counts -> Stream.of(
                     parameters.header().size() == counts.get(0) ? null : "headerParameters: takes " + counts.get(0),
                     parameters.body().size() == counts.get(1) ? null : "bodyParameters: takes " + counts.get(1))
-                    .filter(java.util.Objects::nonNull).toList()),
-            sender -> java.util.Optional.ofNullable(java.util.Map.of("sandbox", "whatsapp", "sandbox-sms", "sms",
+                    .filter(Objects::nonNull).toList()),
+            sender -> Optional.ofNullable(Map.of("sandbox", "whatsapp", "sandbox-sms", "sms",
                     "sandbox-voice", "voice").get(sender)), new FetchHosts(List.of("127.0.0.1", "*.shop.example")));
 
     private List<FlowProblem> check(String steps) {
@@ -43,7 +67,7 @@ class FlowValidatorTest {
     @Test
     void theExampleFlowsAreValidAndTheSchemaAcceptsThem() throws Exception {
         List<Path> examples;
-        try (java.util.stream.Stream<Path> files = Files.list(Path.of("examples/flows"))) {
+        try (Stream<Path> files = Files.list(Path.of("examples/flows"))) {
             examples = files.filter(path -> path.toString().endsWith(".json")).sorted().toList();
         }
         assertThat(examples).extracting(path -> path.getFileName().toString())
@@ -57,38 +81,38 @@ class FlowValidatorTest {
 
     @Test
     void theJsonSchemaKnowsTheSameStepTypesAndStatusBranches() throws Exception {
-        tools.jackson.databind.JsonNode schema = JSON.readTree(Files.readString(Path.of("docs/flow.schema.json")));
-        java.util.Set<String> types = new java.util.TreeSet<>();
+        JsonNode schema = JSON.readTree(Files.readString(Path.of("docs/flow.schema.json")));
+        Set<String> types = new TreeSet<>();
         schema.at("/$defs/step/properties/type/enum").forEach(t -> types.add(t.asString()));
-        assertThat(types).isEqualTo(new java.util.TreeSet<>(StepTypes.ALL));
-        java.util.Set<String> statuses = new java.util.TreeSet<>();
+        assertThat(types).isEqualTo(new TreeSet<>(StepTypes.ALL));
+        Set<String> statuses = new TreeSet<>();
         schema.at("/$defs/step/allOf/3/then/properties/branches/propertyNames/enum").forEach(t -> statuses.add(t.asString()));
-        assertThat(statuses).isEqualTo(new java.util.TreeSet<>(StepTypes.STATUS_BRANCHES));
-        List<String> operators = new java.util.ArrayList<>();
+        assertThat(statuses).isEqualTo(new TreeSet<>(StepTypes.STATUS_BRANCHES));
+        List<String> operators = new ArrayList<>();
         schema.at("/$defs/step/properties/condition/properties/operator/enum").forEach(o -> operators.add(o.asString()));
         assertThat(operators).isEqualTo(ConditionCheck.OPERATORS);
     }
 
     @Test
     void theJsonSchemaGivesEachStepTypeTheFieldsReachTakesAndRefusesAnotherTypesField() throws Exception {
-        tools.jackson.databind.JsonNode schema = JSON.readTree(Files.readString(Path.of("docs/flow.schema.json")));
-        java.util.Map<String, java.util.Set<String>> byType = new java.util.TreeMap<>();
+        JsonNode schema = JSON.readTree(Files.readString(Path.of("docs/flow.schema.json")));
+        Map<String, Set<String>> byType = new TreeMap<>();
         schema.at("/$defs/step/allOf").forEach(rule -> {
             String type = rule.at("/if/properties/type/const").asString(null);
             if (type != null && rule.at("/then/propertyNames/enum").isArray()) {
-                java.util.Set<String> names = new java.util.TreeSet<>();
+                Set<String> names = new TreeSet<>();
                 rule.at("/then/propertyNames/enum").forEach(name -> names.add(name.asString()));
                 byType.put(type, names);
             }
         });
-        java.util.Map<String, java.util.Set<String>> expected = new java.util.TreeMap<>();
+        Map<String, Set<String>> expected = new TreeMap<>();
         StepTypes.FIELDS.forEach((type, fields) -> {
-            java.util.Set<String> names = new java.util.TreeSet<>(fields);
+            Set<String> names = new TreeSet<>(fields);
             names.addAll(List.of("id", "type", "description", "next", "branches"));
             expected.put(type, names);
         });
         assertThat(byType).isEqualTo(expected);
-        assertThat(expected.keySet()).isEqualTo(new java.util.TreeSet<>(StepTypes.ALL));
+        assertThat(expected.keySet()).isEqualTo(new TreeSet<>(StepTypes.ALL));
 
         String stray = "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":[{\"id\":\"a\",\"type\":\"wait\","
                 + "\"duration\":\"PT1H\"%s,\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}]}";
@@ -97,13 +121,13 @@ class FlowValidatorTest {
     }
 
     /** The documented JSON Schema, read by a JSON Schema validator (draft 2020-12). */
-    private static com.networknt.schema.JsonSchema schema() throws Exception {
-        return com.networknt.schema.JsonSchemaFactory.getInstance(com.networknt.schema.SpecVersion.VersionFlag.V202012)
+    private static JsonSchema schema() throws Exception {
+        return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
                 .getSchema(Files.readString(Path.of("docs/flow.schema.json")));
     }
 
-    private static java.util.Set<com.networknt.schema.ValidationMessage> schemaProblems(String document) throws Exception {
-        return schema().validate(new com.fasterxml.jackson.databind.ObjectMapper().readTree(document));
+    private static Set<ValidationMessage> schemaProblems(String document) throws Exception {
+        return schema().validate(new ObjectMapper().readTree(document));
     }
 
     @Test
@@ -112,7 +136,7 @@ class FlowValidatorTest {
                 Path.of("src/test/resources/flows/every-step-type.json"),
                 Path.of("src/test/resources/flows/audience-by-activity.json"),
                 Path.of("src/test/resources/flows/on-event.json"));
-        java.util.Set<String> typesUsed = new java.util.TreeSet<>();
+        Set<String> typesUsed = new TreeSet<>();
         for (Path path : documents) {
             String document = Files.readString(path);
             FlowDocument flow = JSON.readValue(document, FlowDocument.class);
@@ -120,7 +144,7 @@ class FlowValidatorTest {
             assertThat(validator.check(flow)).as(path.toString()).isEmpty();
             assertThat(schemaProblems(document)).as(path.toString()).isEmpty();
         }
-        assertThat(typesUsed).isEqualTo(new java.util.TreeSet<>(StepTypes.ALL));
+        assertThat(typesUsed).isEqualTo(new TreeSet<>(StepTypes.ALL));
     }
 
     @Test
@@ -141,7 +165,7 @@ class FlowValidatorTest {
     @Test
     void refusesAFlowOfMoreThanAThousandStepsWithoutCheckingItFurtherAndTheSchemaAgrees() throws Exception {
         // Pairs of an SMS and a report row about it, the shape whose check walks the steps once per SMS.
-        java.util.function.IntFunction<String> chain = pairs -> {
+        IntFunction<String> chain = pairs -> {
             StringBuilder steps = new StringBuilder();
             for (int i = 0; i < pairs; i++) {
                 steps.append("{\"id\":\"s").append(i).append("\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",")
@@ -171,7 +195,7 @@ class FlowValidatorTest {
 
     @Test
     void namesAnExitEventThatIsNoEventsNameListedTwiceOrTheOneTheFlowStartsOn() {
-        java.util.function.Function<String, List<FlowProblem>> exits = exitOn -> validator.check(JSON.readValue(
+        Function<String, List<FlowProblem>> exits = exitOn -> validator.check(JSON.readValue(
                 "{\"name\":\"t\",\"entry\":{\"type\":\"event\",\"event\":\"order_ready\"},\"exitOn\":" + exitOn
                         + ",\"start\":\"e\",\"steps\":[{\"id\":\"e\",\"type\":\"end\"}]}", FlowDocument.class));
         assertThat(exits.apply("[\"order_picked_up\",\"order.cancelled\"]")).isEmpty();
@@ -391,10 +415,10 @@ class FlowValidatorTest {
     void namesTheLanguagesAMissingTemplateIsInAndWarnsOfTemplatesNotApproved() {
         FlowValidator reviewed = new FlowValidator(new FlowValidator.TemplateCheck() {
             @Override
-            public java.util.Optional<List<String>> problems(String sender, String name, String language,
+            public Optional<List<String>> problems(String sender, String name, String language,
                                                              TemplateParameters parameters) {
                 return name.equals("hello_world") && language.equals("en_US") || name.equals("autumn_sale")
-                        ? java.util.Optional.of(List.of()) : java.util.Optional.empty();
+                        ? Optional.of(List.of()) : Optional.empty();
             }
 
             @Override
@@ -403,11 +427,11 @@ class FlowValidatorTest {
             }
 
             @Override
-            public java.util.Optional<io.reach.template.Template> template(String sender, String name, String language) {
-                return java.util.Optional.of(registered(name, io.reach.shared.MessageCategory.UTILITY,
+            public Optional<Template> template(String sender, String name, String language) {
+                return Optional.of(registered(name, MessageCategory.UTILITY,
                         name.equals("autumn_sale") ? "PENDING" : "APPROVED", List.of()));
             }
-        }, sender -> java.util.Optional.of("whatsapp"), new FetchHosts(List.of()));
+        }, sender -> Optional.of("whatsapp"), new FetchHosts(List.of()));
         String send = "{\"id\":\"%s\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"%s\","
                 + "\"language\":\"%s\",\"next\":\"%s\"}";
         FlowDocument misspelt = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
@@ -425,9 +449,9 @@ class FlowValidatorTest {
     /** Templates that all exist and fit: a test overrides what it looks at. */
     private interface AllFit extends FlowValidator.TemplateCheck {
         @Override
-        default java.util.Optional<List<String>> problems(String sender, String name, String language,
+        default Optional<List<String>> problems(String sender, String name, String language,
                                                           TemplateParameters parameters) {
-            return java.util.Optional.of(List.of());
+            return Optional.of(List.of());
         }
     }
 
@@ -435,10 +459,10 @@ class FlowValidatorTest {
     void warnsOfATemplateItsSenderWouldSendFromAnotherAccount() {
         FlowValidator accounts = new FlowValidator(new AllFit() {
             @Override
-            public java.util.Optional<String> otherAccountOf(String sender, String name, String language) {
-                return sender.equals("second-brand") ? java.util.Optional.of("200000000000001") : java.util.Optional.empty();
+            public Optional<String> otherAccountOf(String sender, String name, String language) {
+                return sender.equals("second-brand") ? Optional.of("200000000000001") : Optional.empty();
             }
-        }, sender -> java.util.Optional.of("whatsapp"), new FetchHosts(List.of()));
+        }, sender -> Optional.of("whatsapp"), new FetchHosts(List.of()));
         String send = "{\"id\":\"%s\",\"type\":\"send_whatsapp\",\"sender\":\"%s\",\"template\":\"hello_world\","
                 + "\"language\":\"en_US\",\"next\":\"%s\"}";
         FlowDocument flow = JSON.readValue("{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
@@ -470,25 +494,25 @@ class FlowValidatorTest {
      */
     private static final FlowValidator REGISTERED = new FlowValidator(new AllFit() {
         @Override
-        public java.util.Optional<io.reach.template.Template> template(String sender, String name, String language) {
-            return java.util.Optional.of(registered(name, name.equals("spring_sale") ? io.reach.shared.MessageCategory.MARKETING
-                    : io.reach.shared.MessageCategory.UTILITY, "APPROVED", List.of(
-                    new io.reach.template.TemplateButton("QUICK_REPLY", "Yes", null, null, null),
-                    new io.reach.template.TemplateButton("URL", "Track", "https://shop.example/{{1}}", null, null),
-                    new io.reach.template.TemplateButton("QUICK_REPLY", "No", null, null, null))));
+        public Optional<Template> template(String sender, String name, String language) {
+            return Optional.of(registered(name, name.equals("spring_sale") ? MessageCategory.MARKETING
+                    : MessageCategory.UTILITY, "APPROVED", List.of(
+                    new TemplateButton("QUICK_REPLY", "Yes", null, null, null),
+                    new TemplateButton("URL", "Track", "https://shop.example/{{1}}", null, null),
+                    new TemplateButton("QUICK_REPLY", "No", null, null, null))));
         }
-    }, sender -> java.util.Optional.of(sender.equals("sandbox-sms") ? "sms" : "whatsapp"), new FetchHosts(List.of("127.0.0.1")));
+    }, sender -> Optional.of(sender.equals("sandbox-sms") ? "sms" : "whatsapp"), new FetchHosts(List.of("127.0.0.1")));
 
     /** A template registered in en_US of no account: a body, and the buttons given. */
-    private static io.reach.template.Template registered(String name, io.reach.shared.MessageCategory category, String status,
-                                                         List<io.reach.template.TemplateButton> buttons) {
-        List<io.reach.template.TemplateComponent> components = new java.util.ArrayList<>(List.of(
-                new io.reach.template.TemplateComponent("BODY", null, "Hi.", null)));
+    private static Template registered(String name, MessageCategory category, String status,
+                                                         List<TemplateButton> buttons) {
+        List<TemplateComponent> components = new ArrayList<>(List.of(
+                new TemplateComponent("BODY", null, "Hi.", null)));
         if (!buttons.isEmpty()) {
-            components.add(new io.reach.template.TemplateComponent("BUTTONS", null, null, buttons));
+            components.add(new TemplateComponent("BUTTONS", null, null, buttons));
         }
-        return new io.reach.template.Template(java.util.UUID.randomUUID(), name, "en_US", category, status, components,
-                java.time.Instant.EPOCH, java.time.Instant.EPOCH, null);
+        return new Template(UUID.randomUUID(), name, "en_US", category, status, components,
+                Instant.EPOCH, Instant.EPOCH, null);
     }
 
     @Test
@@ -532,7 +556,7 @@ class FlowValidatorTest {
     void warnsOfAPlaceholderNoJourneyFillsByWhatItsNameSays() {
         String sms = "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\","
                 + "\"text\":\"%s\",\"next\":\"e\"},{\"id\":\"e\",\"type\":\"end\"}";
-        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (entry, text) -> warningsOfValid(validator,
+        BiFunction<String, String, List<FlowProblem>> warnings = (entry, text) -> warningsOfValid(validator,
                 "{\"name\":\"t\",\"entry\":" + entry + ",\"start\":\"a\",\"steps\":["
                     + sms.formatted(text) + "]}");
         String api = "{\"type\":\"api\"}";
@@ -573,7 +597,7 @@ class FlowValidatorTest {
         assertThat(warnings.apply(api, "{{order_id}} {{cart.total}} {{contact.city}}")).isEmpty();
         FlowDocument setting = JSON.readValue("{\"name\":\"t\",\"entry\":" + api + ",\"variables\":{\"event.order_id\":"
                 + "\"-\"},\"start\":\"a\",\"steps\":[" + sms.formatted("{{event.order_id}} {{contacts.x}}") + "]}", FlowDocument.class);
-        assertThat(validator.warnings(setting)).extracting(FlowProblem::message).singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        assertThat(validator.warnings(setting)).extracting(FlowProblem::message).singleElement(InstanceOfAssertFactories.STRING)
                 .startsWith("text: {{contacts.x}}");
     }
 
@@ -586,7 +610,7 @@ class FlowValidatorTest {
                 + "{\"id\":\"thanks\",\"type\":\"add_report_row\",\"status\":\"size {{reply.text}}\",\"next\":\"e\"},"
                 + "{\"id\":\"e\",\"type\":\"end\"}";
         String reminder = ",{\"id\":\"reminder\",\"type\":\"add_report_row\",\"status\":\"%s\",\"next\":\"e\"}";
-        java.util.function.Function<String, List<FlowProblem>> warnings = steps -> warningsOfValid(validator,
+        Function<String, List<FlowProblem>> warnings = steps -> warningsOfValid(validator,
                 "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
                     + steps + "]}");
 
@@ -623,7 +647,7 @@ class FlowValidatorTest {
                 + "{\"id\":\"paid\",\"type\":\"add_report_row\",\"status\":\"paid {{total}}\",\"next\":\"e\"},"
                 + "{\"id\":\"unknown\",\"type\":\"add_report_row\",\"status\":\"%s\",\"next\":\"e\"},"
                 + "{\"id\":\"e\",\"type\":\"end\"}";
-        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (variables, filled) -> warningsOfValid(validator,
+        BiFunction<String, String, List<FlowProblem>> warnings = (variables, filled) -> warningsOfValid(validator,
                 "{\"name\":\"t\",\"entry\":{\"type\":\"api\"}," + variables
                     + "\"start\":\"a\",\"steps\":[" + filled + "]}");
 
@@ -651,7 +675,7 @@ class FlowValidatorTest {
 
     @Test
     void warnsOfAReplyBranchNoReplyToItsMessageCanTake() {
-        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (send, branches) -> warningsOfValid(REGISTERED,
+        BiFunction<String, String, List<FlowProblem>> warnings = (send, branches) -> warningsOfValid(REGISTERED,
                 "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":["
                     + send + ",{\"id\":\"wait\",\"type\":\"wait_for_reply\",\"message\":\"a\",\"timeout\":\"P1D\","
                     + "\"branches\":{" + branches + ",\"no_reply\":\"e\"}},{\"id\":\"e\",\"type\":\"end\"}]}");
@@ -688,7 +712,7 @@ class FlowValidatorTest {
                 + "\"language\":\"en_US\",\"bodyParameters\":[\"Ann\"],\"next\":\"b\"}";
         String sms = "{\"id\":\"a\",\"type\":\"send_sms\",\"sender\":\"sandbox-sms\",\"category\":\"utility\","
                 + "\"text\":\"hi\",\"next\":\"b\"}";
-        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (send, branches) -> warningsOfValid(validator,
+        BiFunction<String, String, List<FlowProblem>> warnings = (send, branches) -> warningsOfValid(validator,
                 "{\"name\":\"t\",\"entry\":{\"type\":\"api\"},\"start\":\"a\",\"steps\":[" + send + ","
                         + "{\"id\":\"b\",\"type\":\"branch_on_status\",\"message\":\"a\"" + branches + "},"
                         + "{\"id\":\"e\",\"type\":\"end\"}]}");
@@ -718,7 +742,7 @@ class FlowValidatorTest {
 
     @Test
     void warnsOfAMarketingMessageToAnAudienceThatDoesNotRequireMarketingConsent() {
-        java.util.function.BiFunction<String, String, List<FlowProblem>> warnings = (audience, send) -> warningsOfValid(REGISTERED,
+        BiFunction<String, String, List<FlowProblem>> warnings = (audience, send) -> warningsOfValid(REGISTERED,
                 "{\"name\":\"t\",\"entry\":{\"type\":\"audience\",\"audience\":" + audience
                     + "},\"start\":\"a\",\"steps\":[" + send + ",{\"id\":\"e\",\"type\":\"end\"}]}");
         String template = "{\"id\":\"a\",\"type\":\"send_whatsapp\",\"sender\":\"sandbox\",\"template\":\"%s\","
@@ -734,7 +758,7 @@ class FlowValidatorTest {
                             + " blocked; add \"consent\": \"marketing\" to the audience to launch it to those who did");
                 });
         assertThat(warnings.apply("{\"consent\":\"utility\"}", sms.formatted("Marketing"))).extracting(FlowProblem::message)
-                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).startsWith("a marketing message to an audience");
+                .singleElement(InstanceOfAssertFactories.STRING).startsWith("a marketing message to an audience");
         assertThat(warnings.apply("{\"tags\":[\"vip\"],\"consent\":\"marketing\"}", template.formatted("spring_sale"))).isEmpty();
         assertThat(warnings.apply("{}", template.formatted("order_ready"))).isEmpty();
         assertThat(warnings.apply("{}", sms.formatted("utility"))).isEmpty();

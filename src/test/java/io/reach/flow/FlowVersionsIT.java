@@ -3,20 +3,33 @@ package io.reach.flow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.reach.shared.Ids;
 import io.reach.support.Api;
 import io.reach.support.Fixtures;
+import io.reach.support.FlowFixtures;
 import io.reach.support.OffsetClock;
 import io.reach.support.OffsetClockConfiguration;
 import io.reach.support.ReachIntegrationTest;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** A flow's versions over the API: import and validation, drafts, publishing, export, and journeys on their version. */
 @TestPropertySource(properties = "reach.journeys.poll-interval=100ms")
@@ -39,7 +52,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
                  {"id":"tag","type":"add_tag","tag":"by-name","next":"end"},{"id":"end","type":"end"}]}""".formatted(name));
         assertThat(imported.status()).as(imported.body()).isEqualTo(201);
         String id = imported.json().path("flowId").asString();
-        String byName = "/api/v1/flows/" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
+        String byName = "/api/v1/flows/" + URLEncoder.encode(name, StandardCharsets.UTF_8)
                 .replace("+", "%20");
 
         Api.Response published = api.post(byName + "/publish", "");
@@ -57,7 +70,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
         Api.Response unknown = api.get("/api/v1/flows/no%20such%20flow/versions");
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.json().path("message").asString()).isEqualTo("No flow has the id or name 'no such flow'");
-        assertThat(api.get("/api/v1/flows/" + java.util.UUID.randomUUID()).status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/flows/" + UUID.randomUUID()).status()).isEqualTo(404);
     }
 
     @Test
@@ -141,7 +154,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
 
     @Test
     void aNewFlowNamedInTheFormOfAnIdIsRefusedSinceItWouldBeReachedByItsIdOnly() {
-        String name = java.util.UUID.randomUUID().toString();
+        String name = UUID.randomUUID().toString();
 
         Api.Response validated = api.post("/api/v1/flows/validate", waitThenReport(name, "PT1H", "first"));
         Api.Response imported = api.post("/api/v1/flows", waitThenReport(name, "PT1H", "first"));
@@ -159,21 +172,21 @@ class FlowVersionsIT extends ReachIntegrationTest {
         // A name that holds an id among other words names its flow as any other.
         String holding = "campaign " + name;
         String flow = importDraft(waitThenReport(holding, "PT1H", "first"));
-        String byName = "/api/v1/flows/" + java.net.URLEncoder.encode(holding, java.nio.charset.StandardCharsets.UTF_8)
+        String byName = "/api/v1/flows/" + URLEncoder.encode(holding, StandardCharsets.UTF_8)
                 .replace("+", "%20");
         assertThat(api.get(byName).json().path("flowId").asString()).isEqualTo(flow);
     }
 
     /** Registers a template in en_US of the sandbox's account, as Meta has it. */
     @SafeVarargs
-    private void registerTemplate(String name, String category, String status, java.util.Map<String, ?>... components) {
-        Api.Response registered = api.post("/api/v1/templates", java.util.Map.of("name", name, "language", "en_US", "category",
-                category, "status", status, "components", java.util.List.of(components)));
+    private void registerTemplate(String name, String category, String status, Map<String, ?>... components) {
+        Api.Response registered = api.post("/api/v1/templates", Map.of("name", name, "language", "en_US", "category",
+                category, "status", status, "components", List.of(components)));
         assertThat(registered.status()).as(registered.body()).isEqualTo(201);
     }
 
     /** A validation's warnings, each as "step: message". */
-    private static java.util.List<String> warnings(Api.Response validated) {
+    private static List<String> warnings(Api.Response validated) {
         return validated.json().path("warnings").valueStream()
                 .map(w -> w.path("step").asString() + ": " + w.path("message").asString()).toList();
     }
@@ -181,9 +194,9 @@ class FlowVersionsIT extends ReachIntegrationTest {
     @Test
     void warnsOfAQuickReplyBranchThatNoButtonOfTheRegisteredTemplateCarries() {
         String template = "pickup_question_" + FLOWS.incrementAndGet();
-        registerTemplate(template, "utility", "APPROVED", java.util.Map.of("type", "BODY", "text", "Pick it up today?"),
-                java.util.Map.of("type", "BUTTONS", "buttons", java.util.List.of(java.util.Map.of("type", "QUICK_REPLY", "text", "Yes"),
-                        java.util.Map.of("type", "QUICK_REPLY", "text", "No"))));
+        registerTemplate(template, "utility", "APPROVED", Map.of("type", "BODY", "text", "Pick it up today?"),
+                Map.of("type", "BUTTONS", "buttons", List.of(Map.of("type", "QUICK_REPLY", "text", "Yes"),
+                        Map.of("type", "QUICK_REPLY", "text", "No"))));
         String flow = """
                 {"name":"asks-%s","entry":{"type":"api"},"start":"ask","steps":[
                  {"id":"ask","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"en_US","next":"wait"},
@@ -202,7 +215,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
     @Test
     void warnsOfAMarketingTemplateLaunchedToAnAudienceThatNeedNotHaveAgreedToMarketing() {
         String template = "autumn_offer_" + FLOWS.incrementAndGet();
-        registerTemplate(template, "marketing", "APPROVED", java.util.Map.of("type", "BODY", "text", "20% off."));
+        registerTemplate(template, "marketing", "APPROVED", Map.of("type", "BODY", "text", "20% off."));
         String flow = """
                 {"name":"offers-%s","entry":{"type":"audience","audience":{"tags":["vip"]%s}},"start":"send","steps":[
                  {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"en_US","next":"end"},
@@ -219,7 +232,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
     @Test
     void warnsOfATemplateMetaHasNotApprovedAndNamesTheLanguagesOfOneMisspelt() {
         String template = "in_review_" + FLOWS.incrementAndGet();
-        registerTemplate(template, "utility", "PENDING", java.util.Map.of("type", "BODY", "text", "Hi."));
+        registerTemplate(template, "utility", "PENDING", Map.of("type", "BODY", "text", "Hi."));
         String flow = """
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
                  {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"%s","next":"end"},
@@ -274,14 +287,14 @@ class FlowVersionsIT extends ReachIntegrationTest {
     @Test
     void launchesNoAudienceOnATemplateMetaHasNotApprovedUnlessAskedTo() {
         String template = "launch_review_" + FLOWS.incrementAndGet();
-        Api.Response registered = api.post("/api/v1/templates", java.util.Map.of("name", template, "language", "en_US",
+        Api.Response registered = api.post("/api/v1/templates", Map.of("name", template, "language", "en_US",
                 "category", "utility", "status", "PENDING",
-                "components", java.util.List.of(java.util.Map.of("type", "BODY", "text", "Hi."))));
+                "components", List.of(Map.of("type", "BODY", "text", "Hi."))));
         assertThat(registered.status()).isEqualTo(201);
         String tag = "review-" + FLOWS.incrementAndGet();
-        io.reach.support.Fixtures.contact(api, "+3161299" + String.format("%04d", NUMBERS.incrementAndGet()),
-                java.util.Map.of("utility", true), false);
-        String flow = io.reach.support.FlowFixtures.publish(api, """
+        Fixtures.contact(api, "+3161299" + String.format("%04d", NUMBERS.incrementAndGet()),
+                Map.of("utility", true), false);
+        String flow = FlowFixtures.publish(api, """
                 {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"]}},"start":"send","steps":[
                  {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"en_US","next":"end"},
                  {"id":"end","type":"end"}]}""".formatted("launch-" + template, tag, template));
@@ -297,7 +310,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
 
         assertThat(api.post("/api/v1/flows/" + flow + "/launch?despiteUnapprovedTemplates=true", "").status()).isEqualTo(202);
         assertThat(api.patch("/api/v1/templates/" + registered.json().path("id").asString(),
-                java.util.Map.of("status", "APPROVED")).status()).isEqualTo(200);
+                Map.of("status", "APPROVED")).status()).isEqualTo(200);
         assertThat(api.post("/api/v1/flows/" + flow + "/launch", "").status()).isEqualTo(202);
     }
 
@@ -320,9 +333,9 @@ class FlowVersionsIT extends ReachIntegrationTest {
                 {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"]}},"start":"send","steps":[
                  {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"en_US","next":"end"},
                  {"id":"end","type":"end"}]}""";
-        String refusedFlow = io.reach.support.FlowFixtures.publish(api, sends.formatted("refused-" + stillPending, tag, stillPending));
-        String despiteFlow = io.reach.support.FlowFixtures.publish(api, sends.formatted("despite-" + stillPending, tag, stillPending));
-        String approvedFlow = io.reach.support.FlowFixtures.publish(api,
+        String refusedFlow = FlowFixtures.publish(api, sends.formatted("refused-" + stillPending, tag, stillPending));
+        String despiteFlow = FlowFixtures.publish(api, sends.formatted("despite-" + stillPending, tag, stillPending));
+        String approvedFlow = FlowFixtures.publish(api,
                 sends.formatted("approved-" + approvedMeanwhile, tag, approvedMeanwhile));
         Map<String, String> at = Map.of("at", clock.instant().plus(Duration.ofHours(1)).toString());
 
@@ -351,7 +364,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
 
         clock.advance(Duration.ofHours(1));
 
-        JsonNode refused = io.reach.support.FlowFixtures.awaitLaunch(api, scheduled.json().path("id").asString(), "REFUSED");
+        JsonNode refused = FlowFixtures.awaitLaunch(api, scheduled.json().path("id").asString(), "REFUSED");
         assertThat(refused.path("reason").asString()).as(refused.toString()).isEqualTo("Flow refused-" + stillPending
                 + " version 1 was not launched at its time: step send: template " + stillPending + " (en_US) is PENDING: its"
                 + " sends are blocked (the journeys take their blocked or failed branch) until Meta approves it. Launch"
@@ -365,19 +378,19 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(api.post("/api/v1/launches/" + refused.path("id").asString() + "/cancel", "").json().path("error")
                 .asString()).isEqualTo("launch_over");
         assertThat(api.get("/api/v1/flows/" + refusedFlow + "/journeys").json()).isEmpty();
-        assertThat(io.reach.support.Api.ids(api.get("/api/v1/launches?state=refused").json()))
+        assertThat(Api.ids(api.get("/api/v1/launches?state=refused").json()))
                 .contains(scheduled.json().path("id").asString());
-        assertThat(io.reach.support.FlowFixtures.awaitLaunch(api, despite.json().path("id").asString(), "DONE")
+        assertThat(FlowFixtures.awaitLaunch(api, despite.json().path("id").asString(), "DONE")
                 .path("started").asLong()).isEqualTo(1);
-        assertThat(io.reach.support.FlowFixtures.awaitLaunch(api, approved.json().path("id").asString(), "DONE")
+        assertThat(FlowFixtures.awaitLaunch(api, approved.json().path("id").asString(), "DONE")
                 .path("started").asLong()).isEqualTo(1);
     }
 
     @Test
     void deletesATemplateOnlyWhileNoPublishedFlowSendsIt() {
         String template = "deletable_" + FLOWS.incrementAndGet();
-        java.util.Map<String, Object> request = java.util.Map.of("name", template, "language", "en_US", "category", "utility",
-                "components", java.util.List.of(java.util.Map.of("type", "BODY", "text", "Hi.")));
+        Map<String, Object> request = Map.of("name", template, "language", "en_US", "category", "utility",
+                "components", List.of(Map.of("type", "BODY", "text", "Hi.")));
         String id = api.post("/api/v1/templates", request).json().path("id").asString();
         String flowName = "sends-" + template;
         String document = """
@@ -406,14 +419,14 @@ class FlowVersionsIT extends ReachIntegrationTest {
     void aTemplateDeletedWhileAFlowThatSendsItIsPublishedIsEitherKeptOrTheFlowIsRefused() {
         for (int round = 0; round < 8; round++) {
             String template = "contended_" + FLOWS.incrementAndGet();
-            String id = api.post("/api/v1/templates", java.util.Map.of("name", template, "language", "en_US",
+            String id = api.post("/api/v1/templates", Map.of("name", template, "language", "en_US",
                     "category", "utility", "components", List.of(Map.of("type", "BODY", "text", "Hi.")))).json()
                     .path("id").asString();
             String flow = importDraft("""
                     {"name":"sends-%s","entry":{"type":"api"},"start":"send","steps":[
                      {"id":"send","type":"send_whatsapp","sender":"sandbox","template":"%s","language":"en_US","next":"end"},
                      {"id":"end","type":"end"}]}""".formatted(template, template));
-            java.util.Map<String, Api.Response> answers = new java.util.concurrent.ConcurrentHashMap<>();
+            Map<String, Api.Response> answers = new ConcurrentHashMap<>();
             List<Runnable> operations = List.of(
                     () -> answers.put("publish", api.post("/api/v1/flows/" + flow + "/publish", "")),
                     () -> answers.put("delete", api.delete("/api/v1/templates/" + id)));
@@ -433,7 +446,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
 
     @Test
     void refusesASendWhoseParametersItsTemplateDoesNotTakeNamingTheStepAndTheField() {
-        io.reach.support.FlowFixtures.orderReadyTemplate(api);
+        FlowFixtures.orderReadyTemplate(api);
         String name = "versions-test-" + FLOWS.incrementAndGet();
         String send = """
                 {"name":"%s","entry":{"type":"api"},"start":"send","steps":[
@@ -504,15 +517,15 @@ class FlowVersionsIT extends ReachIntegrationTest {
 
         assertThat(schema.status()).isEqualTo(200);
         assertThat(schema.headers().get("content-type")).singleElement().asString().startsWith("application/json");
-        assertThat(schema.json()).isEqualTo(tools.jackson.databind.json.JsonMapper.builder().build().readTree(
-                        java.nio.file.Files.readString(java.nio.file.Path.of("docs/flow.schema.json"))));
+        assertThat(schema.json()).isEqualTo(JsonMapper.builder().build().readTree(
+                        Files.readString(Path.of("docs/flow.schema.json"))));
     }
 
     @Test
     void findsAFlowByItsIdAndAnswers404ForOneThatDoesNotExistAnd400ForAnUnknownState() {
         String name = "versions-test-" + FLOWS.incrementAndGet();
         String flow = importDraft(waitThenReport(name, "PT1H", "first"));
-        String unknown = "/api/v1/flows/" + java.util.UUID.randomUUID();
+        String unknown = "/api/v1/flows/" + UUID.randomUUID();
 
         Api.Response found = api.get("/api/v1/flows/" + flow);
 
@@ -528,7 +541,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
             Api.Response missing = api.post(unknown + path, path.equals("/journeys") ? "{\"to\":\"+31612349902\"}" : "");
             assertThat(missing.status()).as(path + " " + missing.body()).isEqualTo(404);
         }
-        assertThat(api.get("/api/v1/launches/" + io.reach.shared.Ids.newId()).status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/launches/" + Ids.newId()).status()).isEqualTo(404);
         Api.Response badState = api.get("/api/v1/flows/" + flow + "/journeys?state=finished");
         assertThat(badState.status()).isEqualTo(400);
         assertThat(badState.json().path("details").path(0).path("field").asString()).isEqualTo("state");
@@ -547,7 +560,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
         String said = versionId + " is the id of version 1 of flow '" + name + "', not of a flow: use the flow's id ("
                 + flowId + ", its flowId) or its name";
 
-        List<Api.Response> answers = new java.util.ArrayList<>();
+        List<Api.Response> answers = new ArrayList<>();
         for (String path : List.of("", "/versions", "/journeys", "/reports", "/launches", "/versions/1/counts",
                 "/versions/1/document", "/cancellations")) {
             answers.add(api.get(flow + path));
@@ -572,7 +585,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
     @Test
     void listsEveryFlowByNameAsItsNewestVersionPageByPageWithoutGapsOrRepeats() {
         // Names with a space, a slash, a percent sign and a letter beyond ASCII: the next page's link carries the last.
-        String prefix = "listed " + java.util.UUID.randomUUID().toString().substring(0, 8);
+        String prefix = "listed " + UUID.randomUUID().toString().substring(0, 8);
         List<String> names = List.of(prefix + " / a", prefix + " b 50%", prefix + " c ✓");
         names.forEach(name -> importDraft(waitThenReport(name, "PT1H", "listed")));
         String republished = importDraft(waitThenReport(names.get(1), "PT1H", "listed"));
@@ -583,7 +596,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
         Api.Response whole = api.get("/api/v1/flows?limit=1000");
         List<JsonNode> paged = api.allItems("/api/v1/flows?limit=2");
         Api.Response afterFirst = api.get("/api/v1/flows?limit=1&after="
-                + java.net.URLEncoder.encode(names.getFirst(), java.nio.charset.StandardCharsets.UTF_8));
+                + URLEncoder.encode(names.getFirst(), StandardCharsets.UTF_8));
 
         assertThat(whole.status()).isEqualTo(200);
         assertThat(whole.headers()).doesNotContainKey("link");
@@ -682,7 +695,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
             assertThat(api.put("/api/v1/flows/" + flow + "/draft", draft).status()).isEqualTo(200);
             String phone = "+316130" + "9" + String.format("%04d", NUMBERS.incrementAndGet());
             Fixtures.contact(api, phone, Map.of("utility", true), false);
-            List<java.util.function.Supplier<Api.Response>> operations = List.of(
+            List<Supplier<Api.Response>> operations = List.of(
                     () -> api.post("/api/v1/flows/" + flow + "/publish", ""),
                     () -> api.post("/api/v1/flows/" + flow + "/stop", ""),
                     () -> api.post("/api/v1/flows/" + flow + "/stop?cancelJourneys=true", ""),
@@ -739,10 +752,10 @@ class FlowVersionsIT extends ReachIntegrationTest {
         JsonNode versions = api.get("/api/v1/flows/" + flow + "/versions").json();
         assertThat(journey(onFirst).path("flowVersionId").asString()).isEqualTo(versions.path(0).path("id").asString());
         assertThat(journey(onSecond).path("flowVersionId").asString()).isEqualTo(versions.path(1).path("id").asString());
-        List<String> listed = new java.util.ArrayList<>();
+        List<String> listed = new ArrayList<>();
         api.get("/api/v1/flows/" + flow + "/journeys").json().forEach(j -> listed.add(j.path("id").asString()));
         assertThat(listed).containsExactlyInAnyOrder(onFirst, onSecond);
-        List<String> reported = new java.util.ArrayList<>();
+        List<String> reported = new ArrayList<>();
         api.get("/api/v1/flows/" + flow + "/reports").json().forEach(r -> reported.add(r.path("status").asString()));
         assertThat(reported).containsExactlyInAnyOrder("version one", "version two");
     }
@@ -776,13 +789,13 @@ class FlowVersionsIT extends ReachIntegrationTest {
                 .as("a cursor that is another contact's journey").isEqualTo(400);
         assertThat(api.get("/api/v1/journeys").status()).isEqualTo(400);
         assertThat(api.get("/api/v1/journeys?contactId=" + contact + "&state=asleep").status()).isEqualTo(400);
-        assertThat(api.get("/api/v1/journeys?contactId=" + java.util.UUID.randomUUID()).status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/journeys?contactId=" + UUID.randomUUID()).status()).isEqualTo(404);
         // By the number the customer gives, written as people write it; the next pages name the contact by its id.
         String written = phone.substring(0, 3) + " " + phone.substring(3);
-        assertThat(Api.ids(api.get("/api/v1/journeys?to=" + java.net.URLEncoder.encode(written,
-                java.nio.charset.StandardCharsets.UTF_8)).json())).isEqualTo(all);
+        assertThat(Api.ids(api.get("/api/v1/journeys?to=" + URLEncoder.encode(written,
+                StandardCharsets.UTF_8)).json())).isEqualTo(all);
         assertThat(api.get("/api/v1/journeys?to=%2B" + phone.substring(1) + "&limit=1").headers().get("link"))
-                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING).contains("contactId=" + contact);
+                .singleElement(InstanceOfAssertFactories.STRING).contains("contactId=" + contact);
         Api.Response unknown = api.get("/api/v1/journeys?to=%2B4915199999999");
         assertThat(unknown.status()).as(unknown.body()).isEqualTo(404);
         assertThat(unknown.json().path("error").asString()).isEqualTo("contact_not_found");
@@ -797,8 +810,8 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(200);
         String journey = start(flow);
         await().atMost(PATIENCE).until(() -> "WAITING".equals(journey(journey).path("state").asString()));
-        java.time.Instant wakeAt = java.time.Instant.parse(journey(journey).path("wakeAt").asString());
-        java.time.Instant startedAt = java.time.Instant.parse(journey(journey).path("startedAt").asString());
+        Instant wakeAt = Instant.parse(journey(journey).path("wakeAt").asString());
+        Instant startedAt = Instant.parse(journey(journey).path("startedAt").asString());
 
         assertThat(Duration.between(startedAt, wakeAt)).isBetween(Duration.ofDays(7), Duration.ofDays(7).plusMinutes(1));
         clock.advance(Duration.ofDays(7).plusMinutes(2));
@@ -865,8 +878,8 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(sizes).containsExactly(5, 5, 2);
         JsonNode all = api.get("/api/v1/flows/" + flow + "/journeys").json();
         for (int i = 1; i < all.size(); i++) {
-            assertThat(java.time.Instant.parse(all.path(i - 1).path("startedAt").asString())).as("journey %d starts no earlier", i)
-                    .isBeforeOrEqualTo(java.time.Instant.parse(all.path(i).path("startedAt").asString()));
+            assertThat(Instant.parse(all.path(i - 1).path("startedAt").asString())).as("journey %d starts no earlier", i)
+                    .isBeforeOrEqualTo(Instant.parse(all.path(i).path("startedAt").asString()));
         }
         assertThat(all.path(0).path("startedAt").asString()).as("a launch's page starts at one instant")
                 .isEqualTo(all.path(6).path("startedAt").asString());
@@ -1003,12 +1016,12 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(wholeIds).doesNotHaveDuplicates();
         assertThat(paged).isEqualTo(wholeIds);
         assertThat(sizes).containsExactly(3, 3, 1);
-        List<String> statuses = new java.util.ArrayList<>();
+        List<String> statuses = new ArrayList<>();
         whole.forEach(row -> statuses.add(row.path("status").asString()));
         assertThat(statuses).containsExactly("one", "one", "one", "one", "two", "two", "two");
         for (int i = 1; i < whole.size(); i++) {
-            assertThat(java.time.Instant.parse(whole.path(i - 1).path("time").asString())).as("row %d is no older", i)
-                    .isBeforeOrEqualTo(java.time.Instant.parse(whole.path(i).path("time").asString()));
+            assertThat(Instant.parse(whole.path(i - 1).path("time").asString())).as("row %d is no older", i)
+                    .isBeforeOrEqualTo(Instant.parse(whole.path(i).path("time").asString()));
         }
         Api.Response notANumber = api.get("/api/v1/flows/" + flow + "/reports?after=last");
         String otherFlow = importDraft(waitThenReport("versions-test-" + FLOWS.incrementAndGet(), "PT1H", "x"));
@@ -1042,7 +1055,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
     private void launchAndAwait(String flow) {
         Api.Response launch = api.post("/api/v1/flows/" + flow + "/launch", "");
         assertThat(launch.status()).as(launch.body()).isEqualTo(202);
-        io.reach.support.FlowFixtures.awaitLaunch(api, launch.json().path("id").asString(), "DONE");
+        FlowFixtures.awaitLaunch(api, launch.json().path("id").asString(), "DONE");
     }
 
 
@@ -1090,7 +1103,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
     }
 
     private List<String> steps(String journey) {
-        List<String> steps = new java.util.ArrayList<>();
+        List<String> steps = new ArrayList<>();
         api.get("/api/v1/journeys/" + journey + "/path").json().forEach(step -> steps.add(step.path("stepId").asString()));
         return steps;
     }

@@ -13,11 +13,15 @@ import io.reach.support.OffsetClock;
 import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 import org.springframework.test.context.TestPropertySource;
@@ -48,7 +52,7 @@ class ExampleFlowIT extends ReachIntegrationTest {
     SandboxNetwork sandbox;
 
     @Autowired
-    org.springframework.context.ApplicationContext context;
+    ApplicationContext context;
 
     @Test
     void everyContactTakesThePathOfItsHandsetAndTheCountsMatchTheMix() {
@@ -106,19 +110,19 @@ class ExampleFlowIT extends ReachIntegrationTest {
         JsonNode done = api.get(counts).json();
         assertThat(done.path("failed").asLong()).isZero();
         assertThat(done.path("waiting").asLong()).isZero();
-        Map<String, Long> entered = new java.util.LinkedHashMap<>();
+        Map<String, Long> entered = new LinkedHashMap<>();
         done.path("steps").properties().forEach(e -> entered.put(e.getKey(), e.getValue().path("entered").asLong()));
         assertThat(entered).containsAllEntriesOf(Map.ofEntries(Map.entry("send_whatsapp", 200L), Map.entry("send_sms", 110L),
                 Map.entry("call", 50L), Map.entry("report_yes", 40L), Map.entry("report_no_reply", 20L),
                 Map.entry("report_delivered", 30L), Map.entry("report_sms", 60L), Map.entry("report_call", 30L),
                 Map.entry("report_unreachable", 20L), Map.entry("end", 200L)));
         // Every step of the document, in its order, those no journey took at zero: the heatmap draws the whole flow.
-        List<String> documentOrder = new java.util.ArrayList<>();
+        List<String> documentOrder = new ArrayList<>();
         Api.JSON.readTree(api.get("/api/v1/flows/" + flowId + "/versions/1/document").body()).path("steps")
                 .forEach(step -> documentOrder.add(step.path("id").asString()));
         assertThat(entered.keySet()).containsExactlyElementsOf(documentOrder);
         assertThat(entered).containsEntry("report_no", 0L).containsEntry("report_text", 0L);
-        Map<String, Long> askPickup = new java.util.TreeMap<>();
+        Map<String, Long> askPickup = new TreeMap<>();
         done.path("steps").path("ask_pickup").path("branches").properties()
                 .forEach(e -> askPickup.put(e.getKey(), e.getValue().asLong()));
         assertThat(askPickup).isEqualTo(Map.of("YES", 40L, "NO", 0L, "any_text", 0L, "no_reply", 20L));
@@ -151,7 +155,7 @@ class ExampleFlowIT extends ReachIntegrationTest {
         });
         JsonNode reports = api.get("/api/v1/flows/" + flowId + "/reports?limit=1000").json();
         assertThat(reports).hasSize(200);
-        Map<String, Long> statuses = new java.util.TreeMap<>();
+        Map<String, Long> statuses = new TreeMap<>();
         reports.forEach(r -> statuses.merge(r.path("status").asString(), 1L, Long::sum));
         assertThat(statuses).isEqualTo(Map.of("picking up today", 40L, "read", 20L, "delivered", 30L, "sms delivered", 60L,
                 "called", 30L, "unreachable", 20L));

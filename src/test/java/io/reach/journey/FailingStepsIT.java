@@ -2,10 +2,12 @@ package io.reach.journey;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reach.contact.PersonalData;
 import io.reach.support.Api;
 import io.reach.support.Fixtures;
 import io.reach.support.FlowFixtures;
 import io.reach.support.ReachIntegrationTest;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -90,7 +92,7 @@ class FailingStepsIT extends ReachIntegrationTest {
         UUID badTag = start(flow, Map.of("note", "fine", "tag", "t".repeat(150)));
         UUID fine = start(flow, Map.of("note", "fine", "tag", "fine"));
 
-        for (UUID journey : java.util.List.of(tooLong, badTag, fine)) {
+        for (UUID journey : List.of(tooLong, badTag, fine)) {
             engine.advance(store.find(journey).orElseThrow());
         }
 
@@ -124,7 +126,7 @@ class FailingStepsIT extends ReachIntegrationTest {
 
         Journey cancelled = store.find(late).orElseThrow();
         assertThat(cancelled.state()).isEqualTo(Journey.CANCELLED);
-        assertThat(cancelled.error()).isEqualTo(io.reach.contact.PersonalData.ERASED);
+        assertThat(cancelled.error()).isEqualTo(PersonalData.ERASED);
         assertThat(cancelled.variables()).isEmpty();
         assertThat(failedTurns(late)).isZero();
         assertThat(api.get("/api/v1/journeys/" + late).body()).doesNotContain("A-17");

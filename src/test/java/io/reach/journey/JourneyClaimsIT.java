@@ -2,20 +2,38 @@ package io.reach.journey;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reach.flow.FlowVersion;
+import io.reach.flow.Flows;
+import io.reach.shared.Dialect;
+import io.reach.shared.Ids;
+import io.reach.shared.OldestFirst;
 import io.reach.shared.Times;
 import io.reach.support.Api;
 import io.reach.support.Fixtures;
+import io.reach.support.FlowFixtures;
 import io.reach.support.OffsetClock;
 import io.reach.support.OffsetClockConfiguration;
+import io.reach.support.OpenTransactions;
 import io.reach.support.ReachIntegrationTest;
+import io.reach.support.TestDatabase;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -38,13 +56,13 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     TransactionTemplate transactions;
 
     @Autowired
-    io.reach.flow.Flows flows;
+    Flows flows;
 
     @Autowired
     Journeys journeys;
 
     @Autowired
-    org.springframework.jdbc.core.JdbcTemplate batches;
+    JdbcTemplate batches;
 
     @Autowired
     CancellationWorker cancellationWorker;
@@ -56,7 +74,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     LaunchWorker launchWorker;
 
     @Autowired
-    io.reach.shared.Dialect dialect;
+    Dialect dialect;
 
     @BeforeEach
     void endJourneysOfOtherTests() {
@@ -68,7 +86,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     @Test
     void theEnginesClaimsAndStepWritesAloneCommitWithoutWaitingForTheFlush() {
         // H2 has no such setting (the engine's transactions run these same writes there, without it, in every test).
-        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        Assumptions.assumeTrue(TestDatabase.postgres(), "PostgreSQL only");
         String flowId = publishedFlow("flush");
         UUID journey = start(flowId, "+31612200001");
 
@@ -130,7 +148,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         UUID deliveredEarlier = start(flowId, "+31612300002");
         UUID failed = start(flowId, "+31612300003");
         UUID blocked = start(flowId, "+31612300004");
-        Map<UUID, UUID> messages = new java.util.HashMap<>();
+        Map<UUID, UUID> messages = new HashMap<>();
         for (UUID journey : List.of(readEarlier, deliveredEarlier, failed, blocked)) {
             messages.put(journey, UUID.randomUUID());
             waitForStatus(journey, messages.get(journey));
@@ -152,11 +170,11 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     @Test
     void claimsDueWaitingJourneysAndRunningOnesEachUpToTheirOwnLimit() {
         String flowId = publishedFlow("running-share");
-        List<UUID> running = new java.util.ArrayList<>();
+        List<UUID> running = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             running.add(start(flowId, "+3161300000" + i));
         }
-        List<UUID> due = new java.util.ArrayList<>();
+        List<UUID> due = new ArrayList<>();
         for (int i = 4; i < 7; i++) {
             UUID journey = start(flowId, "+3161300000" + i);
             waitUntil(journey, clock.instant().minus(Duration.ofSeconds(30)));
@@ -175,8 +193,8 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     @Test
     void aJourneyStartedForOneContactIsClaimedBeforeThoseALaunchStartedEarlier() {
         String flowId = publishedFlow("ahead-of-launches");
-        io.reach.flow.FlowVersion version = flows.versions(UUID.fromString(flowId)).getFirst();
-        List<UUID> audience = new java.util.ArrayList<>();
+        FlowVersion version = flows.versions(UUID.fromString(flowId)).getFirst();
+        List<UUID> audience = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String phone = "+3161240000" + i;
             audience.add(UUID.fromString(Fixtures.consentingContact(api, phone).path("id").asString()));
@@ -199,7 +217,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         UUID first = start(flowId, "+31612100001");
         UUID second = start(flowId, "+31612100002");
         UUID third = start(flowId, "+31612100003");
-        io.reach.support.OpenTransactions.Seen<List<UUID>, List<UUID>> seen = io.reach.support.OpenTransactions.whileOpen(
+        OpenTransactions.Seen<List<UUID>, List<UUID>> seen = OpenTransactions.whileOpen(
                 transactions, () -> store.claim(0, 1, Duration.ofMinutes(1)).stream().map(Journey::id).toList(),
                 // Another transaction finds the journeys the claim did not take free to lock.
                 () -> transactions.execute(tx -> jdbc.sql("SELECT id FROM journeys WHERE id IN (?, ?, ?) FOR UPDATE SKIP LOCKED")
@@ -211,7 +229,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
 
     @Test
     void aClaimReadsOnlyTheJourneysItTakesWhateverPlanTheTablesSizeSuggested() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        Assumptions.assumeTrue(TestDatabase.postgres(), "PostgreSQL only");
         String flowId = publishedFlow("claim-plan");
         UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490001").path("id").asString());
 
@@ -233,13 +251,13 @@ class JourneyClaimsIT extends ReachIntegrationTest {
 
     @Test
     void aLaunchsPageReadsNoJourneyByScanningTheTableEvenWithPlansMadeWhenTheTableWasEmpty() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        Assumptions.assumeTrue(TestDatabase.postgres(), "PostgreSQL only");
         String flowId = publishedFlow("launch-plan");
         UUID version = versionOf(flowId);
         UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490002").path("id").asString());
         List<UUID> firstPage = contactsInBulk("+3169001", LaunchWorker.PAGE);
         List<UUID> secondPage = contactsInBulk("+3169002", LaunchWorker.PAGE);
-        java.util.function.Function<UUID, String> entryKey = id -> "launch-plan:" + id;
+        Function<UUID, String> entryKey = id -> "launch-plan:" + id;
 
         long[] outcome = transactions.execute(tx -> {
             tx.setRollbackOnly();
@@ -305,8 +323,8 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         Map<String, Double> late = api.metricsOnce(m -> m.get(JOURNEYS_LAG + "{state=\"running\"}") > 60
                 && m.get(JOURNEYS_LAG + "{state=\"waiting\"}") > 60);
         // The clock runs on between the writes and the scrape (the engine of this context is off: nothing moves them).
-        assertThat(late.get(JOURNEYS_LAG + "{state=\"running\"}")).isCloseTo(120.0, org.assertj.core.data.Offset.offset(10.0));
-        assertThat(late.get(JOURNEYS_LAG + "{state=\"waiting\"}")).isCloseTo(300.0, org.assertj.core.data.Offset.offset(10.0));
+        assertThat(late.get(JOURNEYS_LAG + "{state=\"running\"}")).isCloseTo(120.0, Offset.offset(10.0));
+        assertThat(late.get(JOURNEYS_LAG + "{state=\"waiting\"}")).isCloseTo(300.0, Offset.offset(10.0));
 
         jdbc.sql("UPDATE journeys SET state = 'ENDED' WHERE id IN (?, ?)").params(running, waiting).update();
         Map<String, Double> caughtUp = api.metricsOnce(m -> m.get(JOURNEYS_LAG + "{state=\"running\"}") == 0
@@ -347,9 +365,9 @@ class JourneyClaimsIT extends ReachIntegrationTest {
             csv.append(prefix).append(String.format("%04d", i)).append(',').append(name).append(",utility\n");
         }
         Api.Response imported = api.postRaw("/api/v1/contacts/import", "text/csv",
-                csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+                csv.toString().getBytes(StandardCharsets.UTF_8), Map.of());
         assertThat(imported.json().path("failed").asInt()).as(imported.body()).isZero();
-        return io.reach.support.FlowFixtures.publish(api, """
+        return FlowFixtures.publish(api, """
                 {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"],"consent":"utility"}},"start":"pause",
                  "steps":[{"id":"pause","type":"wait","duration":"PT1H","next":"end"},{"id":"end","type":"end"}]}"""
                 .formatted(name, name));
@@ -410,7 +428,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
 
     @Test
     void runningCancellationsTakeTurnsChunkByChunk() {
-        List<UUID> made = new java.util.ArrayList<>();
+        List<UUID> made = new ArrayList<>();
         for (String name : List.of("stop-turns-large", "stop-turns-small")) {
             boolean large = name.endsWith("large");
             made.add(stoppedWithItsCancellationRunning(name, large ? "+31612490007" : "+31612490008",
@@ -438,7 +456,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         Cancellation running = stopped.cancellation();
 
         // A worker's chunk under way: the cancellation's row locked by a transaction still open.
-        var seen = io.reach.support.OpenTransactions.whileOpen(transactions,
+        var seen = OpenTransactions.whileOpen(transactions,
                 () -> cancellations.lockIfFree(running.id()).isPresent(),
                 () -> journeys.stop(UUID.fromString(flowId), true));
 
@@ -475,7 +493,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
 
     @Test
     void aStopsChunkReadsOnlyTheJourneysAfterTheChunkBeforeItNotThoseItCancelled() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        Assumptions.assumeTrue(TestDatabase.postgres(), "PostgreSQL only");
         String flowId = publishedFlow("stop-walk");
         UUID version = versionOf(flowId);
         UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490003").path("id").asString());
@@ -505,7 +523,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
 
     @Test
     void aStopsChunkOnH2ReadsThePrimaryKeyFromTheChunkBeforeItNotEveryJourneyOfTheFlow() {
-        org.junit.jupiter.api.Assumptions.assumeFalse(io.reach.support.TestDatabase.postgres(), "H2 only (PostgreSQL: above)");
+        Assumptions.assumeFalse(TestDatabase.postgres(), "H2 only (PostgreSQL: above)");
         String flowId = publishedFlow("stop-walk-h2");
         UUID version = versionOf(flowId);
         UUID contact = UUID.fromString(Fixtures.consentingContact(api, "+31612490010").path("id").asString());
@@ -541,7 +559,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         Object[] outcome = transactions.execute(tx -> {
             tx.setRollbackOnly();
             journeyRows(version, contact, 20_000); // all at step pause: 9,600 waiting, 9,600 running, 800 ended
-            if (io.reach.support.TestDatabase.postgres()) {
+            if (TestDatabase.postgres()) {
                 jdbc.sql("ANALYZE journeys").update(); // statistics as autovacuum would have them
             }
             return new Object[] {
@@ -575,7 +593,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
 
     @Test
     void aVersionsStepsAreCountedFromAnIndexHoldingTheirBranchesOnH2AndNoIndexHoldsABranchOnPostgreSQL() {
-        if (io.reach.support.TestDatabase.postgres()) {
+        if (TestDatabase.postgres()) {
             // A branch (a quick-reply payload) can be longer than an entry of PostgreSQL's B-tree may be.
             List<String> indexes = jdbc.sql("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()"
                     + " AND tablename = 'journey_steps'").query(String.class).list();
@@ -584,7 +602,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         }
         String plan = String.join("\n", jdbc.sql("EXPLAIN " + JourneyStore.COUNT_STEPS).param(UUID.randomUUID())
                 .query(String.class).list());
-        java.util.regex.Matcher index = java.util.regex.Pattern.compile("/\\* \\w+\\.(\\w+): FLOW_VERSION_ID").matcher(plan);
+        Matcher index = Pattern.compile("/\\* \\w+\\.(\\w+): FLOW_VERSION_ID").matcher(plan);
         assertThat(index.find()).as("an index found the version's rows: %s", plan).isTrue();
 
         List<String> columns = jdbc.sql("SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.INDEX_COLUMNS WHERE TABLE_NAME = 'JOURNEY_STEPS'"
@@ -598,8 +616,8 @@ class JourneyClaimsIT extends ReachIntegrationTest {
      * transaction, on H2 from the counts of rows each part of its plan read (scanCount) when it explains a statement it
      * ran.
      */
-    private Object[] rowsRead(io.reach.shared.OldestFirst query) {
-        if (io.reach.support.TestDatabase.postgres()) {
+    private Object[] rowsRead(OldestFirst query) {
+        if (TestDatabase.postgres()) {
             long before = journeysRead();
             jdbc.sql(query.sql()).params(query.params()).query((rs, n) -> n).list();
             return new Object[] {journeysRead() - before, query.sql()};
@@ -611,7 +629,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
 
     /** The rows an H2 plan explained after its run says its parts read: the sum of their {@code scanCount}s. */
     private static long scanned(String plan) {
-        return java.util.regex.Pattern.compile("scanCount: (\\d+)").matcher(plan).results()
+        return Pattern.compile("scanCount: (\\d+)").matcher(plan).results()
                 .mapToLong(match -> Long.parseLong(match.group(1))).sum();
     }
 
@@ -668,7 +686,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         UUID contact = UUID.fromString(Fixtures.consentingContact(api, phone).path("id").asString());
         List<Object[]> rows = journeyRows(version, contact, count);
         flows.stop(UUID.fromString(flowId));
-        Cancellation cancellation = cancellations.insert(io.reach.shared.Ids.newId(), UUID.fromString(flowId), "cancelled: " + name);
+        Cancellation cancellation = cancellations.insert(Ids.newId(), UUID.fromString(flowId), "cancelled: " + name);
         return new StoppedFlow(flowId, version, rows, cancellation);
     }
 
@@ -677,10 +695,10 @@ class JourneyClaimsIT extends ReachIntegrationTest {
      * others in id order) ended already; each row as written: id, version, contact, state, wake-up.
      */
     private List<Object[]> journeyRows(UUID version, UUID contact, int count) {
-        List<Object[]> rows = new java.util.ArrayList<>();
+        List<Object[]> rows = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String state = i % 25 == 0 ? "ENDED" : i % 2 == 0 ? "WAITING" : "RUNNING";
-            rows.add(new Object[] {io.reach.shared.Ids.newId(), version, contact, state,
+            rows.add(new Object[] {Ids.newId(), version, contact, state,
                     Times.utc(clock.instant().plus(Duration.ofDays(1)))});
         }
         batches.batchUpdate("INSERT INTO journeys (id, flow_version_id, contact_id, state, current_step, variables, wake_at,"
@@ -693,7 +711,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
     }
 
     private String publishedFlow(String name) {
-        return io.reach.support.FlowFixtures.publish(api, """
+        return FlowFixtures.publish(api, """
                 {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
                  {"id":"pause","type":"wait","duration":"PT1H","next":"end"},
                  {"id":"end","type":"end"}]}""".formatted(name));
@@ -707,7 +725,7 @@ class JourneyClaimsIT extends ReachIntegrationTest {
         return UUID.fromString(started.json().path("journeyId").asString());
     }
 
-    private void waitUntil(UUID journey, java.time.Instant wakeAt) {
+    private void waitUntil(UUID journey, Instant wakeAt) {
         int updated = jdbc.sql("UPDATE journeys SET state = 'WAITING', waiting_kind = 'TIMER', wake_at = ? WHERE id = ?")
                 .params(Times.utc(wakeAt), journey).update();
         assertThat(updated).isEqualTo(1);

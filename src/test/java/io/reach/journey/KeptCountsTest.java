@@ -2,7 +2,9 @@ package io.reach.journey;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -11,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class KeptCountsTest {
@@ -77,7 +80,7 @@ class KeptCountsTest {
             }
             return countTaking(500).get();
         };
-        List<FlowCounts> answers = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<FlowCounts> answers = Collections.synchronizedList(new ArrayList<>());
         List<Thread> callers = new ArrayList<>();
         callers.add(Thread.ofPlatform().start(() -> answers.add(kept.get(version, slow))));
         assertThat(inCount.await(10, TimeUnit.SECONDS)).isTrue();
@@ -85,7 +88,7 @@ class KeptCountsTest {
             callers.add(Thread.ofPlatform().start(() -> answers.add(kept.get(version, slow))));
         }
         // All eight blocked (on the count's lock, or, were there none, in counts of their own) before the count ends.
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> callers.stream().allMatch(caller -> caller.getState() == Thread.State.WAITING
                         || caller.getState() == Thread.State.TIMED_WAITING));
         release.countDown();

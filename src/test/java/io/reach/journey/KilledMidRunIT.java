@@ -10,15 +10,21 @@ import io.reach.support.ReachCommand;
 import io.reach.support.ReachIntegrationTest;
 import io.reach.support.ReachNode;
 import io.reach.support.TestDatabase;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -111,7 +117,7 @@ class KilledMidRunIT {
 
             // The backend posts its events, eight at a time and the groups mixed, until Reach is gone.
             List<String> mixed = new ArrayList<>(phones);
-            java.util.Collections.shuffle(mixed, new java.util.Random(7));
+            Collections.shuffle(mixed, new Random(7));
             ExecutorService backend = Executors.newVirtualThreadPerTaskExecutor();
             Semaphore inFlight = new Semaphore(8);
             backend.submit(() -> {
@@ -211,7 +217,7 @@ class KilledMidRunIT {
         }
     }
 
-    private static Process start(Map<String, String> settings, Path log, Api api) throws java.io.IOException {
+    private static Process start(Map<String, String> settings, Path log, Api api) throws IOException {
         // C1 only, as ./mvnw spring-boot:run starts it: it starts sooner on two busy cores.
         Process process = ReachCommand.start(List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"), settings, log);
         try {
@@ -233,13 +239,13 @@ class KilledMidRunIT {
     }
 
     /** How many rows of each kind {@code countBy} gives, read from the database itself while no Reach runs. */
-    private static Map<String, Long> countBy(Map<String, String> settings, String countBy) throws java.sql.SQLException {
+    private static Map<String, Long> countBy(Map<String, String> settings, String countBy) throws SQLException {
         Map<String, String> database = settings.containsKey("spring.datasource.url") ? settings
                 : Map.of("spring.datasource.url", "jdbc:h2:file:" + settings.get("reach.data-dir") + "/reach",
                         "spring.datasource.username", "sa", "spring.datasource.password", "");
         Map<String, Long> counts = new TreeMap<>();
-        try (java.sql.Connection connection = TestDatabase.connect(database);
-             java.sql.ResultSet rows = connection.createStatement().executeQuery(countBy)) {
+        try (Connection connection = TestDatabase.connect(database);
+             ResultSet rows = connection.createStatement().executeQuery(countBy)) {
             while (rows.next()) {
                 counts.put(rows.getString(1), rows.getLong(2));
             }

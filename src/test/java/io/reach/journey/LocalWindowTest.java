@@ -6,6 +6,7 @@ import io.reach.contact.PhoneNumbers;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ class LocalWindowTest {
     private static final LocalTime SIX_PM = LocalTime.of(18, 0);
 
     private static List<ZoneId> zones(String... ids) {
-        return java.util.Arrays.stream(ids).map(ZoneId::of).toList();
+        return Arrays.stream(ids).map(ZoneId::of).toList();
     }
 
     private static List<ZoneId> zonesOf(String phone) {

@@ -5,15 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.reach.sandbox.SandboxNetwork;
+import io.reach.shared.BackgroundWorker;
 import io.reach.support.Api;
 import io.reach.support.FlowFixtures;
 import io.reach.support.ReachNode;
 import io.reach.support.TestDatabase;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -52,7 +58,7 @@ final class MultiNodeFlows {
 
     /** A Reach node on the test database, with no sandbox of its own, and these settings too. */
     static ReachNode reach(String name, Map<String, String> database, int port, Map<String, String> settings) {
-        Map<String, String> all = new java.util.HashMap<>(settings);
+        Map<String, String> all = new HashMap<>(settings);
         all.put("server.port", String.valueOf(port));
         all.put("reach.sandbox.enabled", "false");
         return ReachNode.start(name, database, all);
@@ -86,7 +92,7 @@ final class MultiNodeFlows {
             String queued = "/api/v1/messages?campaignId=" + api.get("/api/v1/flows/" + flowId).json().path("name").asString()
                     + "&status=queued";
             await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get(queued).json()).as("messages still queued").isEmpty());
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             throw new AssertionError(e.getMessage() + "\nJourneys that have not ended, with their messages:\n" + unfinished(api, flowId), e);
         }
         ReachNode.CLOCK.advance(Duration.ofMinutes(10).plusSeconds(1));
@@ -100,7 +106,7 @@ final class MultiNodeFlows {
     /** Once every journey ended, no worker of these nodes still holds a send or a journey in hand. */
     static void assertNothingLeftInHand(ReachNode... nodes) {
         for (ReachNode node : nodes) {
-            await().atMost(PATIENCE).untilAsserted(() -> assertThat(node.beans(io.reach.shared.BackgroundWorker.class))
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(node.beans(BackgroundWorker.class))
                     .isNotEmpty().allSatisfy((name, worker) -> assertThat(worker.itemsInHand()).as(name).isZero()));
         }
     }
@@ -125,7 +131,7 @@ final class MultiNodeFlows {
     /** Reach's messages to a phone, each with its timeline, a line each. */
     private static String messagesTo(Api api, String phone) {
         StringBuilder out = new StringBuilder();
-        String number = java.net.URLEncoder.encode(phone, java.nio.charset.StandardCharsets.UTF_8);
+        String number = URLEncoder.encode(phone, StandardCharsets.UTF_8);
         for (JsonNode contact : api.get("/api/v1/contacts?phone=" + number).json()) {
             for (JsonNode message : api.get("/api/v1/messages?contactId=" + contact.path("id").asString()).json()) {
                 out.append("  ").append(api.get("/api/v1/messages/" + message.path("id").asString()).json()).append('\n');
@@ -160,7 +166,7 @@ final class MultiNodeFlows {
         assertThat(sandbox.smsc().resubmissions()).as("SMS submitted again").isZero();
         assertThat(sandbox.twilio().replays()).as(() -> "calls placed again, with Reach's view of each:\n"
                 + sandbox.twilio().replayed().stream().map(repeat -> repeat.form().get("To") + " " + api.get("/api/v1/messages/"
-                        + repeat.form().get("StatusCallback").replaceAll(".*/", "")).json()).collect(java.util.stream.Collectors.joining("\n")))
+                        + repeat.form().get("StatusCallback").replaceAll(".*/", "")).json()).collect(Collectors.joining("\n")))
                 .isZero();
         for (JsonNode journey : api.get("/api/v1/flows/" + flowId + "/journeys?limit=1000").json()) {
             JsonNode path = api.get("/api/v1/journeys/" + journey.path("id").asString() + "/path").json();

@@ -4,14 +4,35 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.reach.sandbox.SandboxNetwork;
+import io.reach.shared.Ids;
 import io.reach.support.Api;
+import io.reach.support.FakeProvider;
 import io.reach.support.Fixtures;
 import io.reach.support.FlowFixtures;
 import io.reach.support.ReachNode;
 import io.reach.support.TestDatabase;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -57,7 +78,7 @@ class RestartIT {
 
     @Test
     void everyJourneyFinishesWhenPostgreSqlDropsEveryConnectionMidRunWithNoStepTakenTwiceAndNoMessageSentTwice() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(TestDatabase.postgres(), "PostgreSQL only: an embedded H2 drops no connection");
+        Assumptions.assumeTrue(TestDatabase.postgres(), "PostgreSQL only: an embedded H2 drops no connection");
         int port = ReachNode.freePort();
         Map<String, String> database = TestDatabase.fresh();
         // Leases far longer than the test's patience: a journey whose turn the drop cut short must be given back at
@@ -91,7 +112,7 @@ class RestartIT {
         Map<String, String> database = TestDatabase.fresh();
         // A backend that takes the connection and never answers: each journey's first step waits out its timeout,
         // so that the two journeys the running share allows are in flight and the others are claimed ahead.
-        try (java.net.ServerSocket silent = silentBackend(); ReachNode node = withRunningShare("stopping", database, 2)) {
+        try (ServerSocket silent = silentBackend(); ReachNode node = withRunningShare("stopping", database, 2)) {
             String flowId = slowFlow(node.api(), "{\"type\":\"api\"}", silent.getLocalPort(), "PT1S");
             for (int i = 0; i < 10; i++) {
                 start(node.api(), flowId, "+3161400000" + i);
@@ -111,7 +132,7 @@ class RestartIT {
     void runningJourneysClaimedAheadAreGivenBackOnceHalfTheirLeaseIsGone() throws Exception {
         Map<String, String> database = TestDatabase.fresh();
         // One running journey at a time, each waiting out a 3 s fetch: those claimed ahead wait in line.
-        try (java.net.ServerSocket silent = silentBackend(); ReachNode node = withRunningShare("slow", database, 1)) {
+        try (ServerSocket silent = silentBackend(); ReachNode node = withRunningShare("slow", database, 1)) {
             for (int i = 0; i < 4; i++) {
                 Fixtures.consentingContact(node.api(), "+3161500000" + i);
             }
@@ -137,7 +158,7 @@ class RestartIT {
         // must still be given back at half their lease, not when the thread frees up.
         try (ReachNode node = ReachNode.start("busy", database, Map.of("reach.sandbox.enabled", "false",
                 "reach.journeys.concurrency", "1", "reach.journeys.running-concurrency", "1"));
-             java.net.ServerSocket silent = silentBackend()) {
+             ServerSocket silent = silentBackend()) {
             for (int i = 0; i < 4; i++) {
                 Fixtures.consentingContact(node.api(), "+3161500001" + i);
             }
@@ -169,7 +190,7 @@ class RestartIT {
                 csv.append("+316151").append(String.format("%05d", i)).append(",utility\n");
             }
             Api.Response imported = first.api().postRaw("/api/v1/contacts/import", "text/csv",
-                    csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+                    csv.toString().getBytes(StandardCharsets.UTF_8), Map.of());
             assertThat(imported.json().path("created").asInt()).as(imported.body()).isEqualTo(audience);
             String flowId = FlowFixtures.publish(first.api(), """
                     {"name":"half-launched","entry":{"type":"audience","audience":{"consent":"utility"}},"start":"pause",
@@ -197,15 +218,15 @@ class RestartIT {
         // What a node that died after its first page leaves: that page's progress, committed with its journeys (left
         // out here, to show that the launch goes on from its last page, not from the start).
         String cursor;
-        try (java.sql.Connection connection = TestDatabase.connect(database)) {
-            java.sql.ResultSet fifthHundredth = connection.createStatement()
+        try (Connection connection = TestDatabase.connect(database)) {
+            ResultSet fifthHundredth = connection.createStatement()
                     .executeQuery("SELECT id FROM contacts ORDER BY id LIMIT 1 OFFSET 499");
             fifthHundredth.next();
             cursor = fifthHundredth.getString(1);
-            java.sql.PreparedStatement progress = connection.prepareStatement(
+            PreparedStatement progress = connection.prepareStatement(
                     "UPDATE launches SET after_contact_id = ?, taken = 500 WHERE id = ?");
-            progress.setObject(1, java.util.UUID.fromString(cursor));
-            progress.setObject(2, java.util.UUID.fromString(launchId));
+            progress.setObject(1, UUID.fromString(cursor));
+            progress.setObject(2, UUID.fromString(launchId));
             assertThat(progress.executeUpdate()).isEqualTo(1);
         }
 
@@ -237,16 +258,16 @@ class RestartIT {
                      "steps":[{"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""");
             String contactId = Fixtures.consentingContact(first.api(), "+31612470001").path("id").asString();
             String versionId = first.api().get("/api/v1/flows/" + flowId + "/versions").json().path(0).path("id").asString();
-            try (java.sql.Connection connection = TestDatabase.connect(database);
-                 java.sql.PreparedStatement insert = connection.prepareStatement("INSERT INTO journeys (id, flow_version_id,"
+            try (Connection connection = TestDatabase.connect(database);
+                 PreparedStatement insert = connection.prepareStatement("INSERT INTO journeys (id, flow_version_id,"
                          + " contact_id, state, current_step, variables, wake_at, started_at, updated_at) VALUES (?, ?, ?,"
                          + " 'WAITING', 'pause', '{}', ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")) {
                 for (int i = 0; i < underWay; i++) {
-                    insert.setObject(1, io.reach.shared.Ids.newId());
-                    insert.setObject(2, java.util.UUID.fromString(versionId));
-                    insert.setObject(3, java.util.UUID.fromString(contactId));
+                    insert.setObject(1, Ids.newId());
+                    insert.setObject(2, UUID.fromString(versionId));
+                    insert.setObject(3, UUID.fromString(contactId));
                     // A day after the nodes' clock, which other tests have moved on: the second node's engine leaves them be.
-                    insert.setObject(4, ReachNode.CLOCK.instant().plus(Duration.ofDays(1)).atOffset(java.time.ZoneOffset.UTC));
+                    insert.setObject(4, ReachNode.CLOCK.instant().plus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC));
                     insert.addBatch();
                 }
                 insert.executeBatch();
@@ -278,18 +299,18 @@ class RestartIT {
     @Test
     void timeoutsThatCameDueWhileReachWasStoppedWaitForTheQueueToMoveAgainInsteadOfWithdrawingItsMessages() throws Exception {
         Map<String, String> database = TestDatabase.fresh();
-        List<String> phones = java.util.stream.IntStream.range(0, 8).mapToObj(i -> "+3161520000" + i).toList();
-        List<String> journeys = new java.util.ArrayList<>();
+        List<String> phones = IntStream.range(0, 8).mapToObj(i -> "+3161520000" + i).toList();
+        List<String> journeys = new ArrayList<>();
         // Meta, which the test can keep from answering: a send then waits, and nothing goes out meanwhile.
-        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> answers =
-                new java.util.concurrent.atomic.AtomicReference<>(new java.util.concurrent.CountDownLatch(0));
-        try (io.reach.support.FakeProvider meta = new io.reach.support.FakeProvider((n, request) -> {
+        AtomicReference<CountDownLatch> answers =
+                new AtomicReference<>(new CountDownLatch(0));
+        try (FakeProvider meta = new FakeProvider((n, request) -> {
             try {
-                answers.get().await(20, java.util.concurrent.TimeUnit.SECONDS);
+                answers.get().await(20, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return io.reach.support.FakeProvider.metaAccepted(n);
+            return FakeProvider.metaAccepted(n);
         })) {
             // A broadcast from a number that sends one a second, stopped when its first message went out.
             try (ReachNode first = ReachNode.start("broadcasting", database, Map.of("reach.sandbox.enabled", "false"))) {
@@ -300,7 +321,7 @@ class RestartIT {
                         "graphApiBaseUrl", meta.baseUrl(), "graphApiVersion", "v21.0", "throughputPerSecond", 1));
                 assertThat(sender.status()).as(sender.body()).isEqualTo(201);
                 Fixtures.orderTemplate(api, "order_ready_restart");
-                String flowId = io.reach.support.FlowFixtures.publish(api, """
+                String flowId = FlowFixtures.publish(api, """
                         {"name":"broadcast-restarted","entry":{"type":"api"},"start":"send","steps":[
                          {"id":"send","type":"send_whatsapp","sender":"one-a-second","template":"order_ready_restart",
                           "language":"en_US","headerParameters":["A-1"],"bodyParameters":["you","A-1"],"next":"status"},
@@ -318,7 +339,7 @@ class RestartIT {
             long queued = count(database, "SELECT COUNT(*) FROM messages WHERE status = 'QUEUED'");
             assertThat(queued).as("messages the stop left in the queue").isPositive();
             // One of them as a crash in the middle of a claim leaves it: its attempt counted, and never made.
-            try (java.sql.Connection connection = TestDatabase.connect(database)) {
+            try (Connection connection = TestDatabase.connect(database)) {
                 assertThat(connection.createStatement().executeUpdate("UPDATE messages SET attempts = 1 WHERE id ="
                         + " (SELECT id FROM messages WHERE status = 'QUEUED' ORDER BY id LIMIT 1)")).isEqualTo(1);
             }
@@ -326,7 +347,7 @@ class RestartIT {
             // Down for two minutes: every journey's timeout came due meanwhile. Back up, its first send waits on Meta,
             // so that no message has gone out yet when the engine takes up the timeouts.
             ReachNode.CLOCK.advance(Duration.ofMinutes(2));
-            java.util.concurrent.CountDownLatch meantime = new java.util.concurrent.CountDownLatch(1);
+            CountDownLatch meantime = new CountDownLatch(1);
             answers.set(meantime);
             try (ReachNode second = ReachNode.start("restarted", database, Map.of("reach.sandbox.enabled", "false"))) {
                 Api api = second.api();
@@ -362,25 +383,25 @@ class RestartIT {
     @Test
     void aJourneyClaimedAgainWhileItsNodeStillFetchesForItCallsTheBackendOnce() throws Exception {
         Map<String, String> database = TestDatabase.fresh();
-        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
         // A backend that answers once the test says so; threads to spare, so that a second turn would start at once.
-        try (io.reach.support.FakeProvider backend = new io.reach.support.FakeProvider((n, request) -> {
+        try (FakeProvider backend = new FakeProvider((n, request) -> {
                  try {
-                     answer.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                     answer.await(30, TimeUnit.SECONDS);
                  } catch (InterruptedException e) {
                      Thread.currentThread().interrupt();
                  }
-                 return new io.reach.support.FakeProvider.Answer(200, "{\"tier\":\"gold\"}");
+                 return new FakeProvider.Answer(200, "{\"tier\":\"gold\"}");
              });
              ReachNode node = withRunningShare("fetching", database, 4)) {
             String flowId = slowFlow(node.api(), "{\"type\":\"api\"}",
-                    java.net.URI.create(backend.baseUrl()).getPort(), "PT20S");
+                    URI.create(backend.baseUrl()).getPort(), "PT20S");
             start(node.api(), flowId, "+31615300001");
             await().atMost(Duration.ofSeconds(20)).until(() -> backend.requests().size() == 1);
 
             // Past its lease (the fetch's longest time and a minute) while the backend holds its answer: the next
             // claim takes the journey again.
-            java.time.Instant leasedUntil = leaseEnd(database);
+            Instant leasedUntil = leaseEnd(database);
             ReachNode.CLOCK.advance(Duration.between(ReachNode.CLOCK.instant(), leasedUntil).plusSeconds(1));
             await().atMost(Duration.ofSeconds(20)).until(() -> leaseEnd(database).isAfter(leasedUntil.plusSeconds(1)));
             answer.countDown();
@@ -393,18 +414,18 @@ class RestartIT {
     }
 
     /** When the lease of the database's one journey ends (the distant past when it has none). */
-    private static java.time.Instant leaseEnd(Map<String, String> database) throws java.sql.SQLException {
-        try (java.sql.Connection connection = TestDatabase.connect(database);
-             java.sql.ResultSet rows = connection.createStatement().executeQuery("SELECT lease_until FROM journeys")) {
+    private static Instant leaseEnd(Map<String, String> database) throws SQLException {
+        try (Connection connection = TestDatabase.connect(database);
+             ResultSet rows = connection.createStatement().executeQuery("SELECT lease_until FROM journeys")) {
             rows.next();
-            java.time.OffsetDateTime until = rows.getObject(1, java.time.OffsetDateTime.class);
-            return until == null ? java.time.Instant.EPOCH : until.toInstant();
+            OffsetDateTime until = rows.getObject(1, OffsetDateTime.class);
+            return until == null ? Instant.EPOCH : until.toInstant();
         }
     }
 
     /** A backend that takes connections and never answers. */
-    private static java.net.ServerSocket silentBackend() throws java.io.IOException {
-        return new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    private static ServerSocket silentBackend() throws IOException {
+        return new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     }
 
     private static ReachNode withRunningShare(String name, Map<String, String> database, int share) {
@@ -413,7 +434,7 @@ class RestartIT {
     }
 
     private static String slowFlow(Api api, String entry, int silentPort, String timeout) {
-        return io.reach.support.FlowFixtures.publish(api, """
+        return FlowFixtures.publish(api, """
                 {"name":"slow-start","entry":%s,"start":"fetch","steps":[
                  {"id":"fetch","type":"fetch_variables","request":{"method":"GET",
                   "url":"http://127.0.0.1:%d/customer","timeout":"%s"},"extract":{"tier":"/tier"},
@@ -427,13 +448,13 @@ class RestartIT {
         assertThat(started.status()).as(started.body()).isEqualTo(201);
     }
 
-    private static long leasedJourneys(Map<String, String> database) throws java.sql.SQLException {
+    private static long leasedJourneys(Map<String, String> database) throws SQLException {
         return count(database, "SELECT COUNT(*) FROM journeys WHERE lease_until IS NOT NULL");
     }
 
-    private static long count(Map<String, String> database, String sql) throws java.sql.SQLException {
-        try (java.sql.Connection connection = TestDatabase.connect(database);
-             java.sql.ResultSet rs = connection.createStatement().executeQuery(sql)) {
+    private static long count(Map<String, String> database, String sql) throws SQLException {
+        try (Connection connection = TestDatabase.connect(database);
+             ResultSet rs = connection.createStatement().executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }

@@ -4,13 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.reach.sandbox.SandboxNetwork;
+import io.reach.sandbox.SandboxSmsc;
 import io.reach.support.Api;
 import io.reach.support.Fixtures;
 import io.reach.support.FlowFixtures;
 import io.reach.support.ReachNode;
 import io.reach.support.TestDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -24,11 +31,11 @@ class SmsRestartIT {
     @Test
     void anSmsOnTheWireWhenItsNodeStopsHasItsAnswerRecordedAndIsNotSentAgain() throws Exception {
         String phone = "+31619900001";
-        java.nio.file.Path rules = slowSmsc(phone);
+        Path rules = slowSmsc(phone);
         int port = ReachNode.freePort();
         Map<String, String> database = TestDatabase.fresh();
         try (ReachNode sandboxNode = MultiNodeFlows.sandbox(port, rules.toAbsolutePath().toString())) {
-            io.reach.sandbox.SandboxSmsc smsc = sandboxNode.bean(SandboxNetwork.class).smsc();
+            SandboxSmsc smsc = sandboxNode.bean(SandboxNetwork.class).smsc();
             String message;
             try (ReachNode first = MultiNodeFlows.reach("first", database, port)) {
                 message = sendSms(first, sandboxNode, phone);
@@ -42,36 +49,36 @@ class SmsRestartIT {
                 assertSentOnceAndDelivered(second, smsc, message, phone);
             }
         } finally {
-            java.nio.file.Files.deleteIfExists(rules);
+            Files.deleteIfExists(rules);
         }
     }
 
     @Test
     void anSmsPartTheSmscTookWhileTheDatabaseFailedIsNotSubmittedAgainWhenItsNodeStartsAgain() throws Exception {
         String phone = "+31619900002";
-        java.nio.file.Path rules = slowSmsc(phone);
+        Path rules = slowSmsc(phone);
         int port = ReachNode.freePort();
         Map<String, String> database = TestDatabase.fresh();
-        java.nio.file.Path dataDir = java.nio.file.Path.of("target", "test-data", java.util.UUID.randomUUID().toString());
-        Map<String, String> settings = new java.util.HashMap<>(Map.of("reach.data-dir", dataDir.toString(),
+        Path dataDir = Path.of("target", "test-data", UUID.randomUUID().toString());
+        Map<String, String> settings = new HashMap<>(Map.of("reach.data-dir", dataDir.toString(),
                 "reach.stop-patience", "1s"));
         // A statement that waits a second for a lock fails, as one does when the database is gone.
         settings.putAll(TestDatabase.lockTimeout(Duration.ofSeconds(1)));
         try (ReachNode sandboxNode = MultiNodeFlows.sandbox(port, rules.toAbsolutePath().toString())) {
-            io.reach.sandbox.SandboxSmsc smsc = sandboxNode.bean(SandboxNetwork.class).smsc();
+            SandboxSmsc smsc = sandboxNode.bean(SandboxNetwork.class).smsc();
             String message;
             ReachNode first = MultiNodeFlows.reach("first", database, port, settings);
             try {
                 message = sendSms(first, sandboxNode, phone);
                 await().atMost(Duration.ofSeconds(20)).until(() -> !smsc.submitsTo(phone).isEmpty());
-                try (java.sql.Connection holder = TestDatabase.connect(database)) {
+                try (Connection holder = TestDatabase.connect(database)) {
                     TestDatabase.lockRow(holder, "SELECT part_number FROM sms_parts WHERE message_id = ? FOR UPDATE",
-                            java.util.UUID.fromString(message));
+                            UUID.fromString(message));
                     // The SMSC answers; recording its id fails on the lock, so it is kept on the disk; the node stops.
-                    java.nio.file.Path kept = dataDir.resolve("unrecorded-answers.jsonl");
+                    Path kept = dataDir.resolve("unrecorded-answers.jsonl");
                     String smscId = smsc.submitsTo(phone).get(0).messageId();
-                    await().atMost(Duration.ofSeconds(20)).until(() -> java.nio.file.Files.exists(kept)
-                            && java.nio.file.Files.readString(kept).contains(smscId));
+                    await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(kept)
+                            && Files.readString(kept).contains(smscId));
                     first.close();
                     TestDatabase.awaitNoneWaitingForALock(holder, "UPDATE sms_parts");
                     holder.rollback();
@@ -85,14 +92,14 @@ class SmsRestartIT {
                         .isEqualTo(smsc.submitsTo(phone).get(0).messageId());
             }
         } finally {
-            java.nio.file.Files.deleteIfExists(rules);
+            Files.deleteIfExists(rules);
         }
     }
 
     /** Rules for one handset behind a slow SMSC: its submit_sm is taken at once, its submit_sm_resp leaves 3 s later. */
-    private static java.nio.file.Path slowSmsc(String phone) throws java.io.IOException {
-        java.nio.file.Path rules = java.nio.file.Files.createTempFile(java.nio.file.Path.of("target"), "slow-smsc", ".yml");
-        return java.nio.file.Files.writeString(rules, """
+    private static Path slowSmsc(String phone) throws IOException {
+        Path rules = Files.createTempFile(Path.of("target"), "slow-smsc", ".yml");
+        return Files.writeString(rules, """
                 handsets:
                   - match: "%s"
                     name: slow-smsc
@@ -114,7 +121,7 @@ class SmsRestartIT {
     }
 
     /** Past any lease of the stopped node (a send it left unrecorded would be sent again now), the SMS is delivered, sent once. */
-    private static void assertSentOnceAndDelivered(ReachNode node, io.reach.sandbox.SandboxSmsc smsc, String message,
+    private static void assertSentOnceAndDelivered(ReachNode node, SandboxSmsc smsc, String message,
                                                    String phone) {
         ReachNode.CLOCK.advance(Duration.ofSeconds(61));
         await().atMost(MultiNodeFlows.PATIENCE).until(() ->

@@ -3,35 +3,71 @@ package io.reach.journey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.reach.flow.Flows;
+import io.reach.messaging.Recipients;
+import io.reach.sandbox.SandboxNetwork;
+import io.reach.shared.Ids;
+import io.reach.shared.Times;
 import io.reach.support.Api;
 import io.reach.support.Fixtures;
 import io.reach.support.FlowFixtures;
 import io.reach.support.OffsetClock;
+import io.reach.support.OpenTransactions;
 import io.reach.support.ReachIntegrationTest;
+import io.reach.support.ReachNode;
+import io.reach.support.TestDatabase;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Each step type's branches, through flows started over the API and the sandbox's handsets. */
 @TestPropertySource(properties = {"reach.sandbox.rules-file=classpath:sandbox/flow-handsets.yml",
@@ -55,9 +91,9 @@ class StepTypesIT extends ReachIntegrationTest {
     private static HttpServer backend;
     private static ServerSocket silentBackend;
     // The backend's /held/ answers once the test lets it; heldRequests counts what it was asked.
-    private static final java.util.concurrent.CountDownLatch LET_HELD_ANSWER = new java.util.concurrent.CountDownLatch(1);
+    private static final CountDownLatch LET_HELD_ANSWER = new CountDownLatch(1);
     private static final AtomicInteger HELD_REQUESTS = new AtomicInteger();
-    private static final tools.jackson.databind.json.JsonMapper POSTED_JSON = tools.jackson.databind.json.JsonMapper.builder().build();
+    private static final JsonMapper POSTED_JSON = JsonMapper.builder().build();
 
     @TestConfiguration
     static class Time {
@@ -75,19 +111,19 @@ class StepTypesIT extends ReachIntegrationTest {
     JourneyStore store;
 
     @Autowired
-    io.reach.sandbox.SandboxNetwork sandbox;
+    SandboxNetwork sandbox;
 
     @Autowired
-    io.reach.flow.Flows flows;
+    Flows flows;
 
     @Autowired
-    org.springframework.transaction.support.TransactionTemplate transactions;
+    TransactionTemplate transactions;
 
     @Autowired
-    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+    JdbcClient jdbc;
 
     @Autowired
-    org.springframework.jdbc.core.JdbcTemplate batches;
+    JdbcTemplate batches;
 
     @BeforeAll
     static void backends() throws IOException {
@@ -118,11 +154,11 @@ class StepTypesIT extends ReachIntegrationTest {
                 // Headers at once, then a byte every 200 ms for 10 s: the step's timeout must cover the body too.
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
                 exchange.sendResponseHeaders(200, 0);
-                try (java.io.OutputStream out = exchange.getResponseBody()) {
+                try (OutputStream out = exchange.getResponseBody()) {
                     for (int i = 0; i < 50; i++) {
                         out.write(' ');
                         out.flush();
-                        java.util.concurrent.TimeUnit.MILLISECONDS.sleep(200); // the backend's pace, not a wait for Reach
+                        TimeUnit.MILLISECONDS.sleep(200); // the backend's pace, not a wait for Reach
                     }
                 } catch (IOException | InterruptedException closedByReach) {
                     // Reach gave up on the answer
@@ -133,7 +169,7 @@ class StepTypesIT extends ReachIntegrationTest {
                 // Two MiB of valid JSON, sent without a length (chunked): only reading tells its size.
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
                 exchange.sendResponseHeaders(200, 0);
-                try (java.io.OutputStream out = exchange.getResponseBody()) {
+                try (OutputStream out = exchange.getResponseBody()) {
                     out.write("{\"customer\":{\"name\":\"".getBytes(StandardCharsets.UTF_8));
                     byte[] filler = "x".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8);
                     for (int i = 0; i < 32; i++) {
@@ -162,10 +198,10 @@ class StepTypesIT extends ReachIntegrationTest {
             int status = 200;
             try {
                 JsonNode posted = POSTED_JSON.readTree(exchange.getRequestBody().readAllBytes());
-                body = POSTED_JSON.writeValueAsBytes(java.util.Map.of("received", posted, "method", exchange.getRequestMethod(),
+                body = POSTED_JSON.writeValueAsBytes(Map.of("received", posted, "method", exchange.getRequestMethod(),
                         "contentType", String.join(" | ", exchange.getRequestHeaders().getOrDefault("Content-Type", List.of())),
                         "idempotencyKeys", exchange.getRequestHeaders().getOrDefault("Idempotency-Key", List.of())));
-            } catch (tools.jackson.core.JacksonException notJson) {
+            } catch (JacksonException notJson) {
                 status = 400;
                 body = "{\"error\":\"not JSON\"}".getBytes(StandardCharsets.UTF_8);
             }
@@ -176,12 +212,12 @@ class StepTypesIT extends ReachIntegrationTest {
         });
         // Answers its query's parameters, decoded as a form (a + is a space), and its path as it came.
         serve("/lookup/", exchange -> {
-            Map<String, String> parameters = new java.util.LinkedHashMap<>();
+            Map<String, String> parameters = new LinkedHashMap<>();
             String query = exchange.getRequestURI().getRawQuery();
             for (String pair : query == null ? new String[0] : query.split("&")) {
                 int equals = pair.indexOf('=');
-                parameters.put(java.net.URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8),
-                        equals < 0 ? "" : java.net.URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+                parameters.put(URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8),
+                        equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
             }
             byte[] body = POSTED_JSON.writeValueAsBytes(Map.of("parameters", parameters, "rawPath", exchange.getRequestURI().getRawPath()));
             exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -192,7 +228,7 @@ class StepTypesIT extends ReachIntegrationTest {
         serve("/held/", exchange -> {
             HELD_REQUESTS.incrementAndGet();
             try {
-                LET_HELD_ANSWER.await(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+                LET_HELD_ANSWER.await(PATIENCE.toSeconds(), TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -203,17 +239,17 @@ class StepTypesIT extends ReachIntegrationTest {
             exchange.close();
         });
         // A held answer must not hold up the other requests.
-        backend.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        backend.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         backend.start();
         // Accepts connections (through its backlog) and never answers: a backend that times out.
         silentBackend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     }
 
     /** Serves {@code path} on the backend, which, like some servers and proxies, refuses a request to upgrade to HTTP/2 (h2c). */
-    private static void serve(String path, com.sun.net.httpserver.HttpHandler handler) {
-        backend.createContext(path, handler).getFilters().add(new com.sun.net.httpserver.Filter() {
+    private static void serve(String path, HttpHandler handler) {
+        backend.createContext(path, handler).getFilters().add(new Filter() {
             @Override
-            public void doFilter(com.sun.net.httpserver.HttpExchange exchange, Chain chain) throws IOException {
+            public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
                 if (exchange.getRequestHeaders().containsKey("Upgrade")) {
                     exchange.sendResponseHeaders(400, -1);
                     exchange.close();
@@ -363,7 +399,7 @@ class StepTypesIT extends ReachIntegrationTest {
                  {"id":"failed","type":"add_report_row","status":"not found","description":"{{customer}}","next":"end"},
                  {"id":"end","type":"end"}]}""");
         String silent = "http://127.0.0.1:" + silentBackend.getLocalPort() + "/customers/";
-        Map<String, String> journeys = new java.util.LinkedHashMap<>();
+        Map<String, String> journeys = new LinkedHashMap<>();
         journeys.put("success", start(flow, contact(), Map.of("backend", base, "customer", "c 42")));
         journeys.put("no content", start(flow, contact(), Map.of("backend", base, "customer", "noted")));
         journeys.put("nul", start(flow, contact(), Map.of("backend", base, "customer", "nul")));
@@ -374,7 +410,7 @@ class StepTypesIT extends ReachIntegrationTest {
         journeys.put("bad header", start(flow, contact(), Map.of("backend", base, "customer", "line\nbreak")));
         journeys.put("trickling", start(flow, contact(), Map.of("backend", base, "customer", "trickle")));
         journeys.put("too large", start(flow, contact(), Map.of("backend", base, "customer", "huge")));
-        journeys.put("unreachable", start(flow, contact(), Map.of("backend", "http://127.0.0.1:" + io.reach.support.ReachNode.freePort() + "/", "customer", "x")));
+        journeys.put("unreachable", start(flow, contact(), Map.of("backend", "http://127.0.0.1:" + ReachNode.freePort() + "/", "customer", "x")));
 
         journeys.values().forEach(this::awaitEnded);
         assertThat(steps(journeys.get("success"))).containsExactly("fetch:success", "ok", "end");
@@ -545,15 +581,15 @@ class StepTypesIT extends ReachIntegrationTest {
                  {"id":"failed","type":"add_report_row","status":"not found","description":"{{customer}}","next":"end"},
                  {"id":"end","type":"end"}]}""");
         String journey = start(flow, contact(), Map.of("backend", base, "customer", "c 7"));
-        java.util.UUID id = java.util.UUID.fromString(journey);
+        UUID id = UUID.fromString(journey);
 
         await().atMost(PATIENCE).until(() -> HELD_REQUESTS.get() == 1);
         // A transaction of the engine's would hold the row's lock, and SKIP LOCKED would then find nothing.
-        assertThat(jdbc.sql("SELECT id FROM journeys WHERE id = ? FOR UPDATE SKIP LOCKED").param(id).query(java.util.UUID.class)
+        assertThat(jdbc.sql("SELECT id FROM journeys WHERE id = ? FOR UPDATE SKIP LOCKED").param(id).query(UUID.class)
                 .optional()).contains(id);
         // The lease covers the exchange (30 s, and 5 s to connect) and a lease after it, so no other node claims the journey.
         Instant leaseUntil = jdbc.sql("SELECT lease_until FROM journeys WHERE id = ?").param(id)
-                .query((rs, n) -> rs.getObject(1, java.time.OffsetDateTime.class).toInstant()).single();
+                .query((rs, n) -> rs.getObject(1, OffsetDateTime.class).toInstant()).single();
         assertThat(leaseUntil).isAfter(clock.instant().plus(Duration.ofSeconds(90)));
         assertThat(state(journey)).isEqualTo("RUNNING");
         assertThat(current(journey)).isEqualTo("fetch");
@@ -619,7 +655,7 @@ class StepTypesIT extends ReachIntegrationTest {
 
         List<JsonNode> pages = api.followPages("/api/v1/journeys/" + journey + "/path?limit=4");
         assertThat(pages).extracting(JsonNode::size).containsExactly(4, 2);
-        List<Integer> seqs = new java.util.ArrayList<>();
+        List<Integer> seqs = new ArrayList<>();
         pages.forEach(page -> page.forEach(step -> seqs.add(step.path("seq").asInt())));
         assertThat(seqs).containsExactly(1, 2, 3, 4, 5, 6);
         assertThat(pages.get(1).path(1).has("leftAt")).as("the step it waits at").isFalse();
@@ -664,7 +700,7 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(outcome(aussie, 0)).contains("in each of the number's time zones: ", "Australia/Perth", "Australia/Sydney");
         // From UTC+2 to UTC+12: an eight-hour window is never open in all of them at once.
         Instant utcWake = Instant.parse(api.get("/api/v1/journeys/" + muscovite).json().path("wakeAt").asString());
-        assertThat(utcWake.atZone(java.time.ZoneOffset.UTC).toLocalTime()).isEqualTo(from);
+        assertThat(utcWake.atZone(ZoneOffset.UTC).toLocalTime()).isEqualTo(from);
         assertThat(outcome(muscovite, 0)).contains("UTC: no moment is inside it in all of the", "set the contact's timeZone");
     }
 
@@ -761,7 +797,7 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.patch("/api/v1/senders/" + sandboxSender, Map.of("throughputPerSecond", 1)).status()).isEqualTo(200);
         try {
             // Handsets that report no status at all: only the timeout ends a journey.
-            List<String> phones = java.util.stream.IntStream.range(0, 4).mapToObj(i -> contact("7")).toList();
+            List<String> phones = IntStream.range(0, 4).mapToObj(i -> contact("7")).toList();
             Instant began = clock.instant();
             List<String> journeys = phones.stream().map(phone -> start(flow, phone, Map.of())).toList();
             await().atMost(PATIENCE).until(() -> journeys.stream().allMatch(j -> "status".equals(current(j))
@@ -1200,7 +1236,7 @@ class StepTypesIT extends ReachIntegrationTest {
 
     @Test
     void aStepWhoseWriteGoesPastALimitOfPostgreSqlFailsItsJourneyInsteadOfBeingTriedAgainAtOnceForEver() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(),
+        Assumptions.assumeTrue(TestDatabase.postgres(),
                 "PostgreSQL's program limits (H2 has no limit on an index entry's size)");
         // An index's entry holds at most 2,704 bytes: 3,000 that do not compress do not fit. Spring takes the limit
         // (SQLState 54000) for a resource failure, which passes: the journey was tried again at once, for ever.
@@ -1248,7 +1284,7 @@ class StepTypesIT extends ReachIntegrationTest {
 
     /** {@code length} CJK ideographs, none repeated: three bytes each in UTF-8 that PostgreSQL cannot compress. */
     private static String incompressible(int length) {
-        return java.util.stream.IntStream.range(0, length).map(i -> 0x4E00 + i * 7 % 20_000)
+        return IntStream.range(0, length).map(i -> 0x4E00 + i * 7 % 20_000)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 
@@ -1321,9 +1357,9 @@ class StepTypesIT extends ReachIntegrationTest {
         clock.advance(Duration.ofMinutes(10).plusSeconds(1));
         await().atMost(PATIENCE).until(() -> "second_status".equals(current(journey)) && "WAITING".equals(state(journey)));
         JsonNode path = api.get("/api/v1/journeys/" + journey + "/path").json();
-        java.util.UUID first = java.util.UUID.fromString(path.path(0).path("messageId").asString());
-        java.util.UUID second = java.util.UUID.fromString(path.path(2).path("messageId").asString());
-        java.util.UUID id = java.util.UUID.fromString(journey);
+        UUID first = UUID.fromString(path.path(0).path("messageId").asString());
+        UUID second = UUID.fromString(path.path(2).path("messageId").asString());
+        UUID id = UUID.fromString(journey);
 
         // A "failed" of the first message, looked up while the journey still waited on it, lands after it moved on.
         assertThat(store.decideStatuses(List.of(new JourneyStore.StatusDecision(id, first, "failed")))).isZero();
@@ -1458,7 +1494,7 @@ class StepTypesIT extends ReachIntegrationTest {
         JsonNode call = api.get("/api/v1/messages/" + path.path(4).path("messageId").asString()).json();
         assertThat(call.path("channel").asString()).as(call.toString()).isEqualTo("voice");
         assertThat(call.path("status").asString()).isEqualTo("blocked");
-        assertThat(call.path("blockedReason").asString()).isEqualTo(io.reach.messaging.Recipients.OPTED_OUT);
+        assertThat(call.path("blockedReason").asString()).isEqualTo(Recipients.OPTED_OUT);
         assertThat(contactByPhone(phone).path("optedOut").asBoolean()).isTrue();
     }
 
@@ -1505,11 +1541,11 @@ class StepTypesIT extends ReachIntegrationTest {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");
         String phone = contact();
-        Map<String, String> tooMany = new java.util.HashMap<>();
+        Map<String, String> tooMany = new HashMap<>();
         for (int i = 0; i <= Journeys.MAX_GIVEN; i++) {
             tooMany.put("v" + i, "x");
         }
-        Map<String, String> mostAllowed = new java.util.HashMap<>(tooMany);
+        Map<String, String> mostAllowed = new HashMap<>(tooMany);
         mostAllowed.remove("v0");
         mostAllowed.put("v1", "x".repeat(Journeys.MAX_GIVEN_VALUE));
 
@@ -1536,9 +1572,9 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     @Test
-    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    @ExtendWith(OutputCaptureExtension.class)
     void launchesItsAudienceByTagsAttributesAndConsentNeverTheOptedOutAndNobodyTwice(
-            org.springframework.boot.test.system.CapturedOutput output) {
+            CapturedOutput output) {
         String tag = "audience-" + FLOWS.incrementAndGet();
         String flow = publish("""
                 {"name":"%s","entry":{"type":"audience","audience":{"tags":["%s"],"attributes":{"city":"Utrecht"},"consent":"utility"}},
@@ -1566,7 +1602,7 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/flows/" + flow + "/launches").json()).extracting(launch -> launch.path("id").asString())
                 .containsExactly(third.path("id").asString(), again.path("id").asString(), first.path("id").asString());
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/flows/" + flow + "/reports").json()).hasSize(2));
-        List<String> reached = new java.util.ArrayList<>();
+        List<String> reached = new ArrayList<>();
         api.get("/api/v1/flows/" + flow + "/reports").json().forEach(row -> reached.add(row.path("description").asString()));
         assertThat(reached).containsExactlyInAnyOrder(member, latecomer);
         assertThat(api.get("/api/v1/flows/" + flow + "/journeys").json()).hasSize(2);
@@ -1624,10 +1660,10 @@ class StepTypesIT extends ReachIntegrationTest {
         String other = publish(REPORTING_AUDIENCE_FLOW, "other-" + tag);
         String stopped = publish(REPORTING_AUDIENCE_FLOW, tag);
         String early = audienceContact(tag, "Utrecht", true, false);
-        java.time.Instant at = clock.instant().plus(Duration.ofHours(2)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant at = clock.instant().plus(Duration.ofHours(2)).truncatedTo(ChronoUnit.SECONDS);
 
         Api.Response scheduled = api.post("/api/v1/flows/" + flow + "/launch", Map.of("at",
-                at.atOffset(java.time.ZoneOffset.ofHours(1)).toString()));
+                at.atOffset(ZoneOffset.ofHours(1)).toString()));
         Api.Response toCancel = api.post("/api/v1/flows/" + cancelled + "/launch", Map.of("at", at.toString()));
         Api.Response ofStopped = api.post("/api/v1/flows/" + stopped + "/launch", Map.of("at", at.toString()));
         String late = audienceContact(tag, "Utrecht", true, false);
@@ -1639,7 +1675,7 @@ class StepTypesIT extends ReachIntegrationTest {
 
         assertThat(scheduled.status()).as(scheduled.body()).isEqualTo(202);
         assertThat(scheduled.json().path("state").asString()).isEqualTo("SCHEDULED");
-        assertThat(java.time.Instant.parse(scheduled.json().path("startsAt").asString())).isEqualTo(at);
+        assertThat(Instant.parse(scheduled.json().path("startsAt").asString())).isEqualTo(at);
         assertThat(scheduled.json().path("audienceSize").asInt()).isEqualTo(1);
         String launch = scheduled.json().path("id").asString();
         Api.Response cancel = api.post("/api/v1/launches/" + toCancel.json().path("id").asString() + "/cancel", "");
@@ -1676,12 +1712,12 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(over.status()).as(over.body()).isEqualTo(409);
         assertThat(over.json().path("error").asString()).isEqualTo("launch_over");
         // A local time in a time zone: the zone's offset on that day.
-        java.time.ZonedDateTime inAmsterdam = clock.instant().plus(Duration.ofDays(200)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                .atZone(java.time.ZoneId.of("Europe/Amsterdam"));
+        ZonedDateTime inAmsterdam = clock.instant().plus(Duration.ofDays(200)).truncatedTo(ChronoUnit.SECONDS)
+                .atZone(ZoneId.of("Europe/Amsterdam"));
         Api.Response zoned = api.post("/api/v1/flows/" + cancelled + "/launch", Map.of("at",
                 inAmsterdam.toLocalDateTime() + "[Europe/Amsterdam]"));
         assertThat(zoned.status()).as(zoned.body()).isEqualTo(202);
-        assertThat(java.time.Instant.parse(zoned.json().path("startsAt").asString())).isEqualTo(inAmsterdam.toInstant());
+        assertThat(Instant.parse(zoned.json().path("startsAt").asString())).isEqualTo(inAmsterdam.toInstant());
         assertThat(api.post("/api/v1/launches/" + zoned.json().path("id").asString() + "/cancel", "").status()).isEqualTo(200);
         // A time that is past, not an instant, in no zone, or more than a year ahead launches nothing.
         for (String refused : List.of(clock.instant().minusSeconds(1).toString(), "tomorrow at nine", "2026-12-24T09:00:00",
@@ -1699,13 +1735,13 @@ class StepTypesIT extends ReachIntegrationTest {
         String tooLate = publish(REPORTING_AUDIENCE_FLOW, tag);
         String inTime = publish(REPORTING_AUDIENCE_FLOW, tag);
         audienceContact(tag, "Utrecht", true, false);
-        java.time.Instant at = clock.instant().plus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant at = clock.instant().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
         Api.Response bounded = api.post("/api/v1/flows/" + tooLate + "/launch", Map.of("at", at.toString(),
                 "notAfter", at.plus(Duration.ofMinutes(30)).toString()));
         Api.Response roomy = api.post("/api/v1/flows/" + inTime + "/launch", Map.of("at", at.toString(),
                 "notAfter", at.plus(Duration.ofHours(5)).toString()));
         assertThat(bounded.status()).as(bounded.body()).isEqualTo(202);
-        assertThat(java.time.Instant.parse(bounded.json().path("notAfter").asString())).isEqualTo(at.plus(Duration.ofMinutes(30)));
+        assertThat(Instant.parse(bounded.json().path("notAfter").asString())).isEqualTo(at.plus(Duration.ofMinutes(30)));
         assertThat(roomy.status()).as(roomy.body()).isEqualTo(202);
         // A bound for a launch now, or one not after its at, launches nothing.
         for (Map<String, String> refused : List.of(Map.of("notAfter", at.toString()),
@@ -1780,7 +1816,7 @@ class StepTypesIT extends ReachIntegrationTest {
         postInboundText(dormant, "hello, long ago");
         await().atMost(PATIENCE).until(() -> contactByPhone(dormant).has("lastActiveAt"));
         clock.advance(Duration.ofDays(40));
-        java.time.Instant wrote = clock.instant();
+        Instant wrote = clock.instant();
         postInboundText(recent, "hello again");
         await().atMost(PATIENCE).until(() -> contactByPhone(recent).has("lastActiveAt"));
         String audience = """
@@ -1793,15 +1829,15 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(FlowFixtures.launch(api, active).path("started").asInt()).isEqualTo(1);
         assertThat(FlowFixtures.launch(api, inactive).path("started").asInt()).isEqualTo(2);
 
-        assertThat(java.time.Instant.parse(contactByPhone(recent).path("lastActiveAt").asString()))
-                .isEqualTo(wrote.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        assertThat(Instant.parse(contactByPhone(recent).path("lastActiveAt").asString()))
+                .isEqualTo(wrote.truncatedTo(ChronoUnit.SECONDS));
         assertThat(contactByPhone(never).has("lastActiveAt")).isFalse();
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(reportedPhones(active)).containsExactly(recent));
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(reportedPhones(inactive)).containsExactlyInAnyOrder(dormant, never));
     }
 
     private List<String> reportedPhones(String flow) {
-        List<String> phones = new java.util.ArrayList<>();
+        List<String> phones = new ArrayList<>();
         api.get("/api/v1/flows/" + flow + "/reports").json().forEach(row -> phones.add(row.path("description").asString()));
         return phones;
     }
@@ -1880,7 +1916,7 @@ class StepTypesIT extends ReachIntegrationTest {
         }
         // One key sent for several contacts at once: the first takes it, the others are told it is taken.
         List<String> phones = List.of(contact(), contact(), contact(), contact());
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger next = new AtomicInteger();
         List<Api.Response> contending = Api.atOnce(phones.size(), () -> api.post("/api/v1/flows/" + flow + "/journeys",
                 Map.of("to", phones.get(next.getAndIncrement()), "key", "contended")));
         assertThat(contending).extracting(Api.Response::status).as(contending.toString()).containsOnly(201, 409);
@@ -1911,7 +1947,7 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(misspelt.json().path("journeys")).isEmpty();
         assertThat(misspelt.json().path("whyNoJourney").asString()).as(misspelt.body())
                 .startsWith("no published flow starts on event " + typo + ": did you mean " + event + "? (")
-                .containsPattern("(start on |: )" + java.util.regex.Pattern.quote(event) + "[,)]").doesNotContain(drafted);
+                .containsPattern("(start on |: )" + Pattern.quote(event) + "[,)]").doesNotContain(drafted);
         assertThat(unpublished.json().path("journeys")).isEmpty();
         assertThat(unpublished.json().path("whyNoJourney").asString()).as(unpublished.body())
                 .contains("starts on event " + drafted + " only in its draft (version 1)",
@@ -1931,7 +1967,7 @@ class StepTypesIT extends ReachIntegrationTest {
         String control = publish(waitThenReport, "{\"type\":\"api\"}");
         String event = "stop-test-" + FLOWS.incrementAndGet();
         String onEvent = publish(waitThenReport, "{\"type\":\"event\",\"event\":\"" + event + "\"}");
-        List<String> started = new java.util.ArrayList<>(List.of(start(flow, contact(), Map.of()), start(flow, contact(), Map.of())));
+        List<String> started = new ArrayList<>(List.of(start(flow, contact(), Map.of()), start(flow, contact(), Map.of())));
         String keyed = contact();
         Api.Response keyedStart = api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", keyed, "key", "order-1"));
         Api.Response keyedEvent = api.post("/api/v1/events", Map.of("name", event, "to", keyed, "key", "order-1"));
@@ -2012,15 +2048,15 @@ class StepTypesIT extends ReachIntegrationTest {
         // foreign keys hold nothing) the start's lock on the flow's row as it looks whether the flow is stopped.
         WaitingFlow waiting = waitingADay();
         String flow = waiting.flow();
-        java.util.UUID version = waiting.version();
-        java.util.UUID contactId = waiting.contactId();
+        UUID version = waiting.version();
+        UUID contactId = waiting.contactId();
 
         // A start under way: its journey inserted, its transaction not yet committed. The stop waits for it.
-        try (java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor()) {
-            var seen = io.reach.support.OpenTransactions.whileOpen(transactions,
+        try (ExecutorService other = Executors.newSingleThreadExecutor()) {
+            var seen = OpenTransactions.whileOpen(transactions,
                     () -> {
-                        java.util.Optional<java.util.UUID> inserted = store.insert(version, contactId, null, "pause", Map.of(), true);
-                        assertThat(flows.isStopped(java.util.UUID.fromString(flow))).isFalse();
+                        Optional<UUID> inserted = store.insert(version, contactId, null, "pause", Map.of(), true);
+                        assertThat(flows.isStopped(UUID.fromString(flow))).isFalse();
                         return inserted;
                     },
                     () -> {
@@ -2029,7 +2065,7 @@ class StepTypesIT extends ReachIntegrationTest {
                                 || waitingOnALock("SELECT id FROM flows WHERE id"));
                         return stop;
                     });
-            Api.Response stopped = seen.meanwhile().get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            Api.Response stopped = seen.meanwhile().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
             assertThat(stopped.json().path("cancellation").path("cancelledJourneys").asInt()).as(stopped.body()).isEqualTo(1);
             assertThat(state(seen.inside().orElseThrow().toString())).isEqualTo("CANCELLED");
         }
@@ -2037,16 +2073,16 @@ class StepTypesIT extends ReachIntegrationTest {
         // A stop under way (its transaction not yet committed): a start behind it waits, then starts nothing.
         api.post("/api/v1/flows/" + flow + "/resume", "");
         String phone = contact();
-        try (java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor()) {
-            var seen = io.reach.support.OpenTransactions.whileOpen(transactions,
-                    () -> flows.stop(java.util.UUID.fromString(flow)),
+        try (ExecutorService other = Executors.newSingleThreadExecutor()) {
+            var seen = OpenTransactions.whileOpen(transactions,
+                    () -> flows.stop(UUID.fromString(flow)),
                     () -> {
                         var start = other.submit(() -> api.post("/api/v1/flows/" + flow + "/journeys", Map.of("to", phone)));
                         await().atMost(PATIENCE).until(() -> waitingOnALock("INSERT INTO journeys")
                                 || waitingOnALock("SELECT stopped_at FROM flows"));
                         return start;
                     });
-            Api.Response refused = seen.meanwhile().get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            Api.Response refused = seen.meanwhile().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
             assertThat(refused.status()).as(refused.body()).isEqualTo(409);
             assertThat(refused.json().path("error").asString()).isEqualTo("flow_stopped");
         }
@@ -2058,14 +2094,14 @@ class StepTypesIT extends ReachIntegrationTest {
     void aStopOfMoreJourneysThanItCancelsBeforeAnsweringAnswers202AndItsCancellationIsFinishedInTheBackground() {
         WaitingFlow waiting = waitingADay();
         String flow = waiting.flow();
-        java.util.UUID version = waiting.version();
-        java.util.UUID contactId = waiting.contactId();
+        UUID version = waiting.version();
+        UUID contactId = waiting.contactId();
         // More than the stop and this context's worker, taking turns, can cancel before the stop answers.
         int underWay = 2 * Journeys.STOP_CHUNKS * Journeys.CANCEL_CHUNK + 700;
-        List<Object[]> rows = new java.util.ArrayList<>();
+        List<Object[]> rows = new ArrayList<>();
         for (int i = 0; i < underWay; i++) {
-            rows.add(new Object[] {io.reach.shared.Ids.newId(), version, contactId,
-                    io.reach.shared.Times.utc(clock.instant().plus(Duration.ofDays(1)))});
+            rows.add(new Object[] {Ids.newId(), version, contactId,
+                    Times.utc(clock.instant().plus(Duration.ofDays(1)))});
         }
         batches.batchUpdate("INSERT INTO journeys (id, flow_version_id,"
                 + " contact_id, state, current_step, variables, wake_at, started_at, updated_at) VALUES (?, ?, ?, 'WAITING',"
@@ -2090,25 +2126,25 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/flows/" + flow + "/versions/1/counts").json().path("cancelled").asInt()).isEqualTo(underWay);
         assertThat(api.get("/api/v1/flows/" + flow + "/cancellations").json().path(0).path("id").asString())
                 .isEqualTo(cancellation.path("id").asString());
-        assertThat(api.get("/api/v1/cancellations/" + java.util.UUID.randomUUID()).status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/cancellations/" + UUID.randomUUID()).status()).isEqualTo(404);
         assertThat(api.post("/api/v1/flows/" + flow + "/resume", "").status()).isEqualTo(200);
     }
 
     /** A published flow whose journeys wait a day at its first step, its one version, and a contact to start it for. */
-    private record WaitingFlow(String flow, java.util.UUID version, java.util.UUID contactId) {}
+    private record WaitingFlow(String flow, UUID version, UUID contactId) {}
 
     private WaitingFlow waitingADay() {
         String flow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"pause","steps":[
                  {"id":"pause","type":"wait","duration":"P1D","next":"end"},{"id":"end","type":"end"}]}""");
-        java.util.UUID version = java.util.UUID.fromString(api.get("/api/v1/flows/" + flow + "/versions").json().path(0)
+        UUID version = UUID.fromString(api.get("/api/v1/flows/" + flow + "/versions").json().path(0)
                 .path("id").asString());
-        return new WaitingFlow(flow, version, java.util.UUID.fromString(contactByPhone(contact()).path("id").asString()));
+        return new WaitingFlow(flow, version, UUID.fromString(contactByPhone(contact()).path("id").asString()));
     }
 
     /** Whether a session of this database waits on a lock while running a statement that contains {@code text}. */
     private boolean waitingOnALock(String text) {
-        return io.reach.support.TestDatabase.sessionsWaitingForALock(jdbc, text) > 0;
+        return TestDatabase.sessionsWaitingForALock(jdbc, text) > 0;
     }
 
     /** Sends the template and waits 30 seconds for it to be delivered, then writes a report row that it was not. */
@@ -2214,7 +2250,7 @@ class StepTypesIT extends ReachIntegrationTest {
         Api.Response tooLong = api.post("/api/v1/journeys/" + goesOn + "/cancel", Map.of("reason", "x".repeat(501)));
         assertThat(tooLong.status()).isEqualTo(400);
         assertThat(tooLong.json().path("details").path(0).path("field").asString()).isEqualTo("reason");
-        assertThat(api.post("/api/v1/journeys/" + java.util.UUID.randomUUID() + "/cancel", "").status()).isEqualTo(404);
+        assertThat(api.post("/api/v1/journeys/" + UUID.randomUUID() + "/cancel", "").status()).isEqualTo(404);
     }
 
     @Test
@@ -2258,7 +2294,7 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.post("/api/v1/journeys/cancel", Map.of("to", phone, "reason", "x".repeat(501))).status()).isEqualTo(400);
         assertThat(api.post("/api/v1/journeys/cancel", Map.of()).status()).isEqualTo(400);
         assertThat(api.post("/api/v1/journeys/cancel", Map.of("to", nextPhone("1"))).status()).isEqualTo(404);
-        assertThat(api.post("/api/v1/journeys/cancel", Map.of("to", phone, "flowId", java.util.UUID.randomUUID().toString()))
+        assertThat(api.post("/api/v1/journeys/cancel", Map.of("to", phone, "flowId", UUID.randomUUID().toString()))
                 .status()).isEqualTo(404);
         Api.Response unknownName = api.post("/api/v1/journeys/cancel", Map.of("to", phone, "flowId", "no such flow"));
         assertThat(unknownName.status()).isEqualTo(404);
@@ -2314,11 +2350,11 @@ class StepTypesIT extends ReachIntegrationTest {
         String patched = contact("8");
         String imported = contact("8");
         String control = contact("8");
-        Map<String, String> journeys = new java.util.LinkedHashMap<>();
+        Map<String, String> journeys = new LinkedHashMap<>();
         for (String phone : List.of(patched, imported, control)) {
             journeys.put(phone, start(flow, phone, Map.of()));
         }
-        Map<String, String> messages = new java.util.LinkedHashMap<>();
+        Map<String, String> messages = new LinkedHashMap<>();
         journeys.forEach((phone, journey) -> messages.put(phone, messageOf(journey)));
         await().atMost(PATIENCE).until(() -> messages.values().stream().allMatch(this::triedOnceAndWaiting));
 
@@ -2413,7 +2449,7 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     /** When the message went out (its {@code submitted} status, on Reach's clock, the test's); empty until it has. */
-    private java.util.Optional<Instant> wentOutAt(String messageId) {
+    private Optional<Instant> wentOutAt(String messageId) {
         return api.get("/api/v1/messages/" + messageId).json().path("timeline").valueStream()
                 .filter(event -> "submitted".equals(event.path("status").asString()))
                 .map(event -> Instant.parse(event.path("occurredAt").asString())).findFirst();
@@ -2422,7 +2458,7 @@ class StepTypesIT extends ReachIntegrationTest {
     /** The message's first attempt was refused and it waits for its next one, in no dispatcher's hands. */
     private boolean triedOnceAndWaiting(String messageId) {
         return jdbc.sql("SELECT COUNT(*) FROM messages WHERE id = ? AND status = 'QUEUED' AND attempts = 1 AND lease_until IS NULL")
-                .param(java.util.UUID.fromString(messageId)).query(Long.class).single() == 1;
+                .param(UUID.fromString(messageId)).query(Long.class).single() == 1;
     }
 
     @Test
@@ -2443,7 +2479,7 @@ class StepTypesIT extends ReachIntegrationTest {
                 tag);
 
         double startedBefore = api.metrics().get("reach_journeys_started_total");
-        List<String> launches = new java.util.ArrayList<>();
+        List<String> launches = new ArrayList<>();
         for (Api.Response launch : Api.atOnce(2, () -> api.post("/api/v1/flows/" + flow + "/launch", ""))) {
             assertThat(launch.status()).as(launch.body()).isEqualTo(202);
             launches.add(launch.json().path("id").asString());
@@ -2456,12 +2492,12 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.metricsOnce(metrics -> metrics.get("reach_journeys_started_total") == startedBefore + crowd)
                 .get("reach_journeys_started_total")).as("counted once each").isEqualTo(startedBefore + crowd);
         String version = api.get("/api/v1/flows/" + flow + "/versions").json().path(0).path("id").asString();
-        assertThat(jdbc.sql("SELECT COUNT(*) FROM journeys WHERE flow_version_id = ?").param(java.util.UUID.fromString(version))
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM journeys WHERE flow_version_id = ?").param(UUID.fromString(version))
                 .query(Long.class).single()).isEqualTo(crowd);
         assertThat(jdbc.sql("SELECT COUNT(DISTINCT contact_id) FROM journeys WHERE flow_version_id = ?")
-                .param(java.util.UUID.fromString(version)).query(Long.class).single()).isEqualTo(crowd);
+                .param(UUID.fromString(version)).query(Long.class).single()).isEqualTo(crowd);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM journey_steps WHERE flow_version_id = ? AND seq = 1")
-                .param(java.util.UUID.fromString(version)).query(Long.class).single()).isEqualTo(crowd);
+                .param(UUID.fromString(version)).query(Long.class).single()).isEqualTo(crowd);
     }
 
     private String audienceContact(String tag, String city, boolean utility, boolean optedOut) {
@@ -2490,7 +2526,7 @@ class StepTypesIT extends ReachIntegrationTest {
         awaitEnded(start(flow, contact(), Map.of("greeting", "Hi")));
         assertThat(FlowFixtures.launch(api, launched).path("started").asInt()).isEqualTo(1);
 
-        List<String> descriptions = new java.util.ArrayList<>();
+        List<String> descriptions = new ArrayList<>();
         api.get("/api/v1/flows/" + flow + "/reports").json().forEach(row -> descriptions.add(row.path("description").asString()));
         assertThat(descriptions).containsExactlyInAnyOrder("Hello from Utrecht", "Hi from Utrecht");
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/flows/" + launched + "/reports").json())
@@ -2540,7 +2576,7 @@ class StepTypesIT extends ReachIntegrationTest {
         String payload = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"200000000000001\",\"changes\":[{\"value\":"
                 + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550100001\","
                 + "\"phone_number_id\":\"100000000000001\"},\"messages\":[{\"from\":\"" + phone.substring(1) + "\",\"id\":\"wamid.in-"
-                + java.util.UUID.randomUUID() + "\",\"timestamp\":\"" + writtenAt.getEpochSecond()
+                + UUID.randomUUID() + "\",\"timestamp\":\"" + writtenAt.getEpochSecond()
                 + "\"," + fields + "}]},\"field\":\"messages\"}]}]}";
         Api.Response response = api.postSignedWhatsAppWebhook(payload, "sandbox-app-secret");
         assertThat(response.status()).isEqualTo(200);
@@ -2553,7 +2589,7 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     private String publish(String document, Object... arguments) {
-        List<Object> values = new java.util.ArrayList<>(List.of("step-test-" + FLOWS.incrementAndGet()));
+        List<Object> values = new ArrayList<>(List.of("step-test-" + FLOWS.incrementAndGet()));
         values.addAll(List.of(arguments));
         return FlowFixtures.publish(api, document.formatted(values.toArray()));
     }
@@ -2594,7 +2630,7 @@ class StepTypesIT extends ReachIntegrationTest {
     }
 
     private List<String> steps(String journey) {
-        List<String> steps = new java.util.ArrayList<>();
+        List<String> steps = new ArrayList<>();
         api.get("/api/v1/journeys/" + journey + "/path").json().forEach(s -> steps.add(s.path("stepId").asString()
                 + (s.path("branch").isMissingNode() || s.path("branch").isNull() ? "" : ":" + s.path("branch").asString())));
         return steps;

@@ -14,9 +14,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.jsmpp.SMPPConstant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -37,7 +39,7 @@ class CallbacksDuringOutageIT {
     @Test
     void callbacksAndRequestsAreRefusedAtOnceWhileTheDatabaseGivesNoConnectionAndTakenWhenSentAgain(CapturedOutput output)
             throws Exception {
-        Map<String, String> settings = new java.util.HashMap<>(TestDatabase.fresh());
+        Map<String, String> settings = new HashMap<>(TestDatabase.fresh());
         settings.put("spring.datasource.hikari.maximum-pool-size", String.valueOf(POOL));
         // The node's workers find the pool empty within a second.
         settings.put("spring.datasource.hikari.connection-timeout", "1000");
@@ -63,7 +65,7 @@ class CallbacksDuringOutageIT {
             // The SMSC's deliver_sm: a temporary error, for it to deliver again (it does, every second, until taken).
             smsc.deliverInbound(PHONE, "Reach", "Outage reply");
             assertThat(output.getOut()).contains("the inbound SMS from " + PHONE.substring(1) + " was not taken ("
-                    + String.format("command_status 0x%08X", org.jsmpp.SMPPConstant.STAT_ESME_RX_T_APPN) + ")");
+                    + String.format("command_status 0x%08X", SMPPConstant.STAT_ESME_RX_T_APPN) + ")");
 
             // The API alike: a read and a write, refused without waiting and without doing anything; the token first.
             Api.Response read = api.get("/api/v1/contacts/" + contact);

@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.reach.contact.Contact;
 import io.reach.contact.Contacts;
+import io.reach.contact.PersonalData;
 import io.reach.messaging.sms.SendSmsRequest;
 import io.reach.messaging.sms.SmsSending;
+import io.reach.shared.MessageCategory;
 import io.reach.support.Api;
 import io.reach.support.Fixtures;
 import io.reach.support.ReachIntegrationTest;
@@ -47,7 +49,7 @@ class ChangesBeforeDispatchIT extends ReachIntegrationTest {
         JsonNode message = sentAfter("+31612350872", contact -> patch(contact, Map.of("consent", Map.of("utility", false))));
 
         assertThat(message.path("blockedReason").asString())
-                .isEqualTo(Recipients.noConsent(io.reach.shared.MessageCategory.UTILITY));
+                .isEqualTo(Recipients.noConsent(MessageCategory.UTILITY));
     }
 
     @Test
@@ -64,7 +66,7 @@ class ChangesBeforeDispatchIT extends ReachIntegrationTest {
             assertThat(erased.status()).as(erased.body()).isEqualTo(200);
         });
 
-        assertThat(message.path("blockedReason").asString()).isEqualTo(io.reach.contact.PersonalData.ERASED);
+        assertThat(message.path("blockedReason").asString()).isEqualTo(PersonalData.ERASED);
         assertThat(message.has("recipient")).as(message.toString()).isFalse();
         assertThat(message.has("renderedText")).as(message.toString()).isFalse();
         assertThat(message.toString()).doesNotContain("612350874");

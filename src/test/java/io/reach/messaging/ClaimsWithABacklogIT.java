@@ -3,10 +3,16 @@ package io.reach.messaging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reach.support.ReachIntegrationTest;
+import io.reach.support.TestDatabase;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -44,7 +50,7 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
 
     @BeforeEach
     void onPostgreSqlOnly() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        Assumptions.assumeTrue(TestDatabase.postgres(), "PostgreSQL only");
     }
 
     @Test
@@ -76,15 +82,15 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
             storedCallbacks("BACKLOG_B", BACKLOG / 3, false);
             storedCallbacks("BACKLOG_A", BACKLOG / 3, false);
         }, () -> assertThat(inbox.claim("BACKLOG_A", LIMIT, Duration.ofMinutes(1))).hasSize(LIMIT)
-                .isSortedAccordingTo(java.util.Comparator.comparingLong(WebhookInbox.Entry::id)));
+                .isSortedAccordingTo(Comparator.comparingLong(WebhookInbox.Entry::id)));
 
         assertThat(rowsRead).as("callbacks the claim read, by a scan of the table or through an index").isLessThan(5 * LIMIT);
     }
 
     @Test
     void theBacklogsMetricsReadOneEntryOfEachBacklogWhateverElseWaits() {
-        java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
-        List<Optional<java.time.Instant>> oldest = transactions.execute(tx -> {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        List<Optional<Instant>> oldest = transactions.execute(tx -> {
             tx.setRollbackOnly();
             // A broadcast's messages due since yesterday, callbacks applied and kept, and callbacks stored for later.
             queued(sender("WHATSAPP"), "WHATSAPP", BACKLOG, "1 day");
@@ -94,7 +100,7 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
             long messagesBefore = rowsRead("messages");
             long callbacksBefore = rowsRead("webhook_inbox");
             // The metrics' reads, in this transaction, which alone sees its rows (a scrape makes them apart).
-            List<Optional<java.time.Instant>> read = List.of(metrics.oldestDueMessage(Channel.WHATSAPP, now),
+            List<Optional<Instant>> read = List.of(metrics.oldestDueMessage(Channel.WHATSAPP, now),
                     metrics.oldestDueMessage(Channel.SMS, now), metrics.oldestDueMessage(Channel.VOICE, now),
                     metrics.oldestDueCallback("WHATSAPP", now), metrics.oldestDueCallback("TWILIO", now),
                     metrics.oldestDueCallback("SMPP", now));
@@ -105,11 +111,11 @@ class ClaimsWithABacklogIT extends ReachIntegrationTest {
         });
 
         assertThat(oldest.get(0)).as("the broadcast's oldest message, a day before").hasValueSatisfying(due ->
-                assertThat(java.time.Duration.between(due, now.toInstant())).isBetween(java.time.Duration.ofHours(23),
-                        java.time.Duration.ofHours(25)));
+                assertThat(Duration.between(due, now.toInstant())).isBetween(Duration.ofHours(23),
+                        Duration.ofHours(25)));
         assertThat(oldest.get(3)).as("the oldest callback stored for later, a minute before").hasValueSatisfying(due ->
-                assertThat(java.time.Duration.between(due, now.toInstant())).isBetween(java.time.Duration.ofSeconds(30),
-                        java.time.Duration.ofMinutes(10)));
+                assertThat(Duration.between(due, now.toInstant())).isBetween(Duration.ofSeconds(30),
+                        Duration.ofMinutes(10)));
     }
 
     /**

@@ -9,12 +9,15 @@ import io.reach.support.Fixtures;
 import io.reach.support.ReachIntegrationTest;
 import io.reach.support.TestDatabase;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
@@ -74,11 +77,11 @@ class DatabaseFailedBeforeSendingIT extends ReachIntegrationTest {
         try (Connection holder = dataSource.getConnection()) {
             holder.setAutoCommit(false);
             if (TestDatabase.postgres()) {
-                try (java.sql.Statement lock = holder.createStatement()) {
+                try (Statement lock = holder.createStatement()) {
                     lock.execute("LOCK TABLE sms_parts IN SHARE MODE");
                 }
             } else {
-                try (java.sql.PreparedStatement part = holder.prepareStatement("INSERT INTO sms_parts (message_id,"
+                try (PreparedStatement part = holder.prepareStatement("INSERT INTO sms_parts (message_id,"
                         + " part_number, total_parts, status, updated_at) VALUES (?, 1, 1, 'QUEUED', CURRENT_TIMESTAMP)")) {
                     part.setObject(1, UUID.fromString(sms));
                     part.executeUpdate();
@@ -146,7 +149,7 @@ class DatabaseFailedBeforeSendingIT extends ReachIntegrationTest {
     }
 
     private long waitingForTheTurns() {
-        return TestDatabase.sessionsWaitingForALock(org.springframework.jdbc.core.simple.JdbcClient.create(dataSource),
+        return TestDatabase.sessionsWaitingForALock(JdbcClient.create(dataSource),
                 "sender_turns");
     }
 

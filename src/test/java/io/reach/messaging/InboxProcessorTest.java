@@ -2,24 +2,34 @@ package io.reach.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reach.shared.DatabaseOutage;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.AbstractPlatformTransactionManager;
 import org.springframework.transaction.support.DefaultTransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
-@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+@ExtendWith(OutputCaptureExtension.class)
 class InboxProcessorTest {
 
     @Test
     void anEntryThatKeepsFailingIsWarnedAboutWithItsStackOnceAndInOneLineAfterwards(
-            org.springframework.boot.test.system.CapturedOutput output) {
-        Clock clock = Clock.fixed(Instant.parse("2026-12-06T00:10:00Z"), java.time.ZoneOffset.UTC);
+            CapturedOutput output) {
+        Clock clock = Clock.fixed(Instant.parse("2026-12-06T00:10:00Z"), ZoneOffset.UTC);
         // Its fourth attempt (the first warned about) and a later one, each about a message of its own.
         RecordingInbox inbox = new RecordingInbox(clock, List.of(new WebhookInbox.Entry(1L, null, "a:fails", 4),
                 new WebhookInbox.Entry(2L, null, "b:fails", 9)));
@@ -52,7 +62,7 @@ class InboxProcessorTest {
     void anEntryThatFailedOnADroppedConnectionIsGivenItsRetryThoughTheNextConnectionWasDroppedToo() {
         // The database dropped every connection (a restart, a failover): the entry fails, and so does the first try
         // to record that on the next connection the pool hands out.
-        Clock clock = Clock.fixed(Instant.parse("2026-12-05T03:00:00Z"), java.time.ZoneOffset.UTC);
+        Clock clock = Clock.fixed(Instant.parse("2026-12-05T03:00:00Z"), ZoneOffset.UTC);
         DroppingInbox inbox = new DroppingInbox(clock, 1);
         InboxProcessor processor = new RetryingInTwoSeconds(inbox, clock) {
             @Override
@@ -64,16 +74,16 @@ class InboxProcessorTest {
         assertThat(processor.doWork()).isEqualTo(1);
 
         // Tried again in 2 s, not once its lease of a minute is over.
-        assertThat(inbox.retries).containsExactly(java.util.Map.entry(7L, clock.instant().plusSeconds(2)));
+        assertThat(inbox.retries).containsExactly(Map.entry(7L, clock.instant().plusSeconds(2)));
     }
 
     @Test
     void anEntryAboutTheSameMessageAsOneThatFailedInItsClaimIsGivenBackToWaitBehindItAndTheOthersAreApplied() {
-        Clock clock = Clock.fixed(Instant.parse("2026-12-05T23:00:00Z"), java.time.ZoneOffset.UTC);
+        Clock clock = Clock.fixed(Instant.parse("2026-12-05T23:00:00Z"), ZoneOffset.UTC);
         RecordingInbox inbox = new RecordingInbox(clock, List.of(new WebhookInbox.Entry(1L, null, "a:fails", 1),
                 new WebhookInbox.Entry(2L, null, "b:applies", 1), new WebhookInbox.Entry(3L, null, "a:applies", 1),
                 new WebhookInbox.Entry(4L, null, "b:applies too", 1)));
-        List<String> applied = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> applied = new CopyOnWriteArrayList<>();
         InboxProcessor processor = new RetryingInTwoSeconds(inbox, clock) {
             @Override
             protected String orderingKey(WebhookInbox.Entry entry) {
@@ -101,7 +111,7 @@ class InboxProcessorTest {
         assertThat(processor.doWork()).isEqualTo(4);
 
         assertThat(applied).containsExactly("b:applies", "b:applies too");
-        assertThat(inbox.retries).containsExactly(java.util.Map.entry(1L, clock.instant().plusSeconds(2)));
+        assertThat(inbox.retries).containsExactly(Map.entry(1L, clock.instant().plusSeconds(2)));
         assertThat(inbox.givenBack).containsExactly(3L);
         // Nor does one about that message which comes meanwhile pass it, once the inbox has nothing due: it is stored
         // behind it, where the others are applied as they come.
@@ -116,7 +126,7 @@ class InboxProcessorTest {
     private abstract static class RetryingInTwoSeconds extends InboxProcessor {
         RetryingInTwoSeconds(WebhookInbox inbox, Clock clock) {
             super("test-callbacks", "TEST", inbox, new TransactionTemplate(new NoTransactions()), Duration.ofSeconds(1),
-                    Duration.ofSeconds(60), clock, new io.reach.shared.DatabaseOutage(clock));
+                    Duration.ofSeconds(60), clock, new DatabaseOutage(clock));
         }
 
         @Override
@@ -127,13 +137,13 @@ class InboxProcessorTest {
 
     private static DataAccessResourceFailureException dropped() {
         return new DataAccessResourceFailureException("connection dropped",
-                new java.sql.SQLException("FATAL: terminating connection due to administrator command", "57P01"));
+                new SQLException("FATAL: terminating connection due to administrator command", "57P01"));
     }
 
     /** One claimed entry; the first {@code drops} tries to record its failure fail as a dropped connection does. */
     private static final class DroppingInbox extends WebhookInbox {
         private int drops;
-        final List<java.util.Map.Entry<Long, Instant>> retries = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Map.Entry<Long, Instant>> retries = new CopyOnWriteArrayList<>();
         private boolean claimed;
 
         DroppingInbox(Clock clock, int drops) {
@@ -155,17 +165,17 @@ class InboxProcessorTest {
             if (drops-- > 0) {
                 throw dropped();
             }
-            retries.add(java.util.Map.entry(id, retryAt));
+            retries.add(Map.entry(id, retryAt));
         }
     }
 
     /** Entries claimed once, and what became of them. */
     private static final class RecordingInbox extends WebhookInbox {
         private List<Entry> claimable;
-        final List<java.util.Map.Entry<Long, Instant>> retries = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final List<Long> givenBack = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final List<String> stored = new java.util.concurrent.CopyOnWriteArrayList<>();
-        private final java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong(100);
+        final List<Map.Entry<Long, Instant>> retries = new CopyOnWriteArrayList<>();
+        final List<Long> givenBack = new CopyOnWriteArrayList<>();
+        final List<String> stored = new CopyOnWriteArrayList<>();
+        private final AtomicLong ids = new AtomicLong(100);
 
         RecordingInbox(Clock clock, List<Entry> claimable) {
             super(null, null, null, clock, null);
@@ -181,7 +191,7 @@ class InboxProcessorTest {
 
         @Override
         public void markFailed(long id, String error, Instant retryAt) {
-            retries.add(java.util.Map.entry(id, retryAt));
+            retries.add(Map.entry(id, retryAt));
         }
 
         @Override
@@ -212,7 +222,7 @@ class InboxProcessorTest {
         }
 
         @Override
-        protected void doBegin(Object transaction, org.springframework.transaction.TransactionDefinition definition) {
+        protected void doBegin(Object transaction, TransactionDefinition definition) {
         }
 
         @Override

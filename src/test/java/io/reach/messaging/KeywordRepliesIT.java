@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.jsmpp.bean.TypeOfNumber;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
@@ -70,7 +71,7 @@ class KeywordRepliesIT extends ReachIntegrationTest {
         String contact = Fixtures.consentingContact(api, phone).path("id").asString();
 
         // As many SMSCs write a handset of their own country: 06…, type of number national (the test's region: NL).
-        smsc.deliverInbound("0612350853", org.jsmpp.bean.TypeOfNumber.NATIONAL, "Reach", "STOP");
+        smsc.deliverInbound("0612350853", TypeOfNumber.NATIONAL, "Reach", "STOP");
 
         await().atMost(PATIENCE).until(() -> api.get("/api/v1/contacts/" + contact).json().path("optedOut").asBoolean());
         await().atMost(PATIENCE).until(() -> smsc.submitsTo(phone).size() == 1);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +26,7 @@ class MessagingSettingsTest {
     @Test
     void spacesTheStatusChecksAsTheirTimesAfterTheSendSayAndStopsAfterTheLast() {
         MessagingSettings settings = settings(List.of(Duration.ofMinutes(2), Duration.ofMinutes(10), Duration.ofHours(1)));
-        java.time.Instant now = java.time.Instant.parse("2026-12-04T00:00:00Z");
+        Instant now = Instant.parse("2026-12-04T00:00:00Z");
 
         assertThat(settings.nextStatusCheck(0, now)).contains(now.plus(Duration.ofMinutes(8)));
         assertThat(settings.nextStatusCheck(1, now)).contains(now.plus(Duration.ofMinutes(50)));

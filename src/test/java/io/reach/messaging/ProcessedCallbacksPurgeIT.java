@@ -7,6 +7,7 @@ import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -29,7 +30,7 @@ class ProcessedCallbacksPurgeIT extends ReachIntegrationTest {
     @Test
     void deletesCallbacksAppliedLongerAgoThanTheRetentionAndKeepsTheRestAndThoseNotAppliedYet() {
         // Two of Meta's webhooks, applied as they came (statuses of messages Reach does not know), over HTTP.
-        for (String wamid : java.util.List.of("wamid.purge-old", "wamid.purge-recent")) {
+        for (String wamid : List.of("wamid.purge-old", "wamid.purge-recent")) {
             Api.Response webhook = api.postSignedWhatsAppWebhook("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":"
                     + "\"200000000000001\",\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{"
                     + "\"display_phone_number\":\"15550100001\",\"phone_number_id\":\"100000000000001\"},\"statuses\":[{"

@@ -3,12 +3,15 @@ package io.reach.messaging;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.reach.sandbox.SandboxNetwork;
+import io.reach.sandbox.SandboxSmsc;
 import io.reach.support.Api;
 import io.reach.support.FakeProvider;
 import io.reach.support.Fixtures;
 import io.reach.support.ReachNode;
 import io.reach.support.TestDatabase;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +71,7 @@ class SenderRatesIT {
                      "reach.sandbox.register-senders", "false", "reach.journeys.engine-enabled", "false"));
              ReachNode one = ReachNode.start("node-one", database, oneAtATime);
              ReachNode two = ReachNode.start("node-two", database, oneAtATime)) {
-            io.reach.sandbox.SandboxSmsc smsc = sandboxNode.bean(io.reach.sandbox.SandboxNetwork.class).smsc();
+            SandboxSmsc smsc = sandboxNode.bean(SandboxNetwork.class).smsc();
             Api api = one.api();
             Api.Response sender = api.post("/api/v1/senders", Map.of("name", "two-parts-a-second", "channel", "sms",
                     "provider", "smpp", "fromAddress", "Shop", "secret", "sandbox", "settings", Map.of("host", "127.0.0.1",
@@ -86,7 +89,7 @@ class SenderRatesIT {
                     .json().path("messageId").asString()).toList();
 
             await().atMost(PATIENCE).until(() -> phones.stream().allMatch(phone -> smsc.submitsTo(phone).size() == 1));
-            List<java.time.Instant> submits = phones.stream().map(phone -> smsc.submitsTo(phone).getFirst().receivedAt())
+            List<Instant> submits = phones.stream().map(phone -> smsc.submitsTo(phone).getFirst().receivedAt())
                     .sorted().toList();
             // Eight turns at two a second span three and a half seconds; each session on its own would take under two.
             assertThat(Duration.between(submits.getFirst(), submits.getLast())).isGreaterThanOrEqualTo(Duration.ofSeconds(3));

@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.DataIntegrityViolationException;
 
 class SenderRatesTest {
 
@@ -149,7 +152,7 @@ class SenderRatesTest {
     void putsBackUntriedAMessageWhoseTurnTheDatabaseFailedToBook() {
         List<String> putBack = new ArrayList<>();
         SenderRates.TurnBook dropped = (senderId, turns, interval, now, horizon) -> {
-            throw new org.springframework.dao.DataAccessResourceFailureException("An I/O error occurred while sending to the backend");
+            throw new DataAccessResourceFailureException("An I/O error occurred while sending to the backend");
         };
         SenderRates rates = new SenderRates((messageId, delay) -> putBack.add(messageId + " " + delay), dropped, clock,
                 waitingLeavesTime());
@@ -164,12 +167,12 @@ class SenderRatesTest {
     @Test
     void letsAFailureOfTheBookingThatDoesNotPassThrough() {
         SenderRates.TurnBook refused = (senderId, turns, interval, now, horizon) -> {
-            throw new org.springframework.dao.DataIntegrityViolationException("no such sender");
+            throw new DataIntegrityViolationException("no such sender");
         };
         SenderRates rates = new SenderRates((messageId, delay) -> { }, refused, clock, waitingLeavesTime());
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> rates.sendsNow(outbound(), sender(SENDER, 1)))
-                .isInstanceOf(org.springframework.dao.DataIntegrityViolationException.class);
+        Assertions.assertThatThrownBy(() -> rates.sendsNow(outbound(), sender(SENDER, 1)))
+                .isInstanceOf(DataIntegrityViolationException.class);
     }
 
     private SenderRates rates(SenderRates.Waiting waiting) {

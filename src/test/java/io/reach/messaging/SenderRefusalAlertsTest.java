@@ -2,6 +2,7 @@ package io.reach.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.reach.sender.Sender;
 import io.reach.support.MutableClock;
 import java.time.Duration;
@@ -14,8 +15,8 @@ import org.junit.jupiter.api.Test;
 class SenderRefusalAlertsTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-04T10:00:00Z"));
-    private final io.micrometer.core.instrument.simple.SimpleMeterRegistry metrics =
-            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    private final SimpleMeterRegistry metrics =
+            new SimpleMeterRegistry();
     private final SenderRefusalAlerts alerts = new SenderRefusalAlerts(clock, metrics);
     private final Sender shop = sender("shop");
     private final MessageError expired = new MessageError(190, "The access token has expired or is invalid", null);

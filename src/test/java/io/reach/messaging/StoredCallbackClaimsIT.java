@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -51,7 +54,7 @@ class StoredCallbackClaimsIT extends ReachIntegrationTest {
         long behind = stored(source, "behind it", "wamid.held", Duration.ofMinutes(-1));
         long another = stored(source, "about another message", "wamid.other", Duration.ofMinutes(-1));
         assertThat(ids(inbox.claim(source, 1, Duration.ofMinutes(1)))).containsExactly(failed);
-        inbox.markFailed(failed, "IllegalStateException: not yet", java.time.Instant.now().plusSeconds(60));
+        inbox.markFailed(failed, "IllegalStateException: not yet", Instant.now().plusSeconds(60));
 
         assertThat(ids(inbox.claim(source, 10, Duration.ofMinutes(1)))).containsExactly(another);
 
@@ -70,7 +73,7 @@ class StoredCallbackClaimsIT extends ReachIntegrationTest {
         long id = jdbc.sql("SELECT id FROM webhook_inbox WHERE channel = ? AND body = ?").params(source, body)
                 .query(Long.class).single();
         jdbc.sql("UPDATE webhook_inbox SET next_attempt_at = ? WHERE id = ?")
-                .params(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plus(dueIn), id).update();
+                .params(OffsetDateTime.now(ZoneOffset.UTC).plus(dueIn), id).update();
         return id;
     }
 

@@ -15,6 +15,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -86,7 +88,7 @@ class UnrecordedAnswersIT {
     }
 
     private static Map<String, String> settings(Map<String, String> more) {
-        Map<String, String> settings = new java.util.HashMap<>(Map.of(
+        Map<String, String> settings = new HashMap<>(Map.of(
                 "reach.data-dir", Path.of("target", "test-data", UUID.randomUUID().toString()).toString(),
                 "reach.sandbox.enabled", "false",
                 // The node stops with the send in hand, its recording still failing: a second, not twenty.
@@ -148,7 +150,7 @@ class UnrecordedAnswersIT {
             select.setObject(1, UUID.fromString(message));
             try (ResultSet rows = select.executeQuery()) {
                 rows.next();
-                return rows.getObject(1, java.time.OffsetDateTime.class).toInstant();
+                return rows.getObject(1, OffsetDateTime.class).toInstant();
             }
         }
     }

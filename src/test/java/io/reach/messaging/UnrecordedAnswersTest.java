@@ -3,9 +3,12 @@ package io.reach.messaging;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,8 +41,8 @@ class UnrecordedAnswersTest {
     private static String read(Path file) {
         try {
             return Files.readString(file);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -139,7 +142,7 @@ class UnrecordedAnswersTest {
             throw databaseDown();
         })).isInstanceOf(QueryTimeoutException.class);
         Files.writeString(first.file(), "{\"message\":\"" + MESSAGE + "\",\"pa", StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.APPEND);
+                StandardOpenOption.APPEND);
 
         UnrecordedAnswers next = open(Duration.ofSeconds(5));
         assertThat(next.size()).isEqualTo(1);

@@ -3,6 +3,7 @@ package io.reach.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.reach.shared.CannotStart;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class HandsetRulesTest {
     void refusesUnknownKeysAndBadPatternsWithTheFileName(@TempDir Path dir) throws Exception {
         Path typo = dir.resolve("typo.yml");
         Files.writeString(typo, "handsets:\n  - match: \"+1*\"\n    readAfter: 10\n");
-        assertThatThrownBy(() -> HandsetRules.load(typo.toString())).isInstanceOf(io.reach.shared.CannotStart.class)
+        assertThatThrownBy(() -> HandsetRules.load(typo.toString())).isInstanceOf(CannotStart.class)
                 .hasMessageStartingWith("The sandbox's handset rules " + typo + " are not valid: handsets[0].readAfter: is not"
                         + " a field here (the fields are ").hasMessageContaining("readAfterMs")
                 .hasMessageNotContaining("io.reach");
@@ -63,6 +64,6 @@ class HandsetRulesTest {
         Path broken = Files.writeString(dir.resolve("broken.yml"), "handsets:\n  - match: \"+1\n");
         assertThatThrownBy(() -> HandsetRules.load(broken.toString())).hasMessageContaining("are not valid YAML: ")
                 .hasMessageContaining("(line ")
-                .satisfies(e -> assertThat(((io.reach.shared.CannotStart) e).action()).contains("REACH_SANDBOX_RULESFILE"));
+                .satisfies(e -> assertThat(((CannotStart) e).action()).contains("REACH_SANDBOX_RULESFILE"));
     }
 }

@@ -6,8 +6,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
@@ -21,7 +23,7 @@ class SandboxJournalTest {
     Path directory;
 
     private static SandboxJournal.Owed accepted(String wamid, Instant at, int events) {
-        return new SandboxJournal.Owed("whatsapp", wamid, at, java.util.Map.of("to", "+31612345671", "key", "key-" + wamid), events);
+        return new SandboxJournal.Owed("whatsapp", wamid, at, Map.of("to", "+31612345671", "key", "key-" + wamid), events);
     }
 
     @Test
@@ -40,8 +42,8 @@ class SandboxJournalTest {
         SandboxJournal reopened = SandboxJournal.open(JSON, directory, NOW.plusSeconds(30));
 
         assertThat(reopened.owed("whatsapp")).containsExactly(
-                new SandboxJournal.Owed("whatsapp", "wamid.a", NOW, java.util.Map.of("to", "+31612345671", "key", "key-wamid.a"), 4, 2),
-                new SandboxJournal.Owed("whatsapp", "wamid.c", NOW, java.util.Map.of("to", "+31612345671", "key", "key-wamid.c"), 3, 0));
+                new SandboxJournal.Owed("whatsapp", "wamid.a", NOW, Map.of("to", "+31612345671", "key", "key-wamid.a"), 4, 2),
+                new SandboxJournal.Owed("whatsapp", "wamid.c", NOW, Map.of("to", "+31612345671", "key", "key-wamid.c"), 3, 0));
         assertThat(reopened.owed("twilio")).isEmpty();
     }
 
@@ -52,7 +54,7 @@ class SandboxJournalTest {
         journal.accepted(accepted("wamid.new", NOW, 2));
         journal.close();
         Files.writeString(directory.resolve("owed.jsonl"), "{\"channel\":\"whatsapp\",\"id\":\"wamid.new\",\"tak",
-                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+                StandardCharsets.UTF_8, StandardOpenOption.APPEND);
 
         SandboxJournal reopened = SandboxJournal.open(JSON, directory, NOW);
 

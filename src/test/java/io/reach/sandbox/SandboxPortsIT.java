@@ -3,8 +3,10 @@ package io.reach.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.reach.shared.CannotStart;
 import io.reach.support.ReachNode;
 import io.reach.support.TestDatabase;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.Map;
@@ -23,7 +25,7 @@ class SandboxPortsIT {
             Throwable failed = catchThrowable(() -> ReachNode.start("ports", TestDatabase.fresh(),
                     Map.of("reach.sandbox.smpp.port", String.valueOf(held.getLocalPort()))).close());
 
-            assertThat(failed).hasRootCauseInstanceOf(java.net.BindException.class);
+            assertThat(failed).hasRootCauseInstanceOf(BindException.class);
             assertThat(output.getAll()).contains("APPLICATION FAILED TO START")
                     .contains("The sandbox network's SMSC cannot listen on port " + held.getLocalPort()
                             + ": another process holds it (another Reach, started earlier with its own sandbox?).")
@@ -47,7 +49,7 @@ class SandboxPortsIT {
 
     @Test
     void namesTheEnvironmentVariableOfEachSandboxPort() {
-        assertThat(io.reach.shared.CannotStart.environmentVariable("reach.sandbox.graph-api-port")).isEqualTo("REACH_SANDBOX_GRAPHAPIPORT");
-        assertThat(io.reach.shared.CannotStart.environmentVariable("reach.sandbox.twilio.port")).isEqualTo("REACH_SANDBOX_TWILIO_PORT");
+        assertThat(CannotStart.environmentVariable("reach.sandbox.graph-api-port")).isEqualTo("REACH_SANDBOX_GRAPHAPIPORT");
+        assertThat(CannotStart.environmentVariable("reach.sandbox.twilio.port")).isEqualTo("REACH_SANDBOX_TWILIO_PORT");
     }
 }

@@ -3,10 +3,14 @@ package io.reach.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -27,7 +31,7 @@ class SandboxRepeatsTest {
     void aSendRetriedWithItsIdempotencyKeyMakesOneMessageYetCountsAsTwoAnsweredSendsAsMetaWouldMakeTwo(CapturedOutput output)
             throws Exception {
         JsonMapper json = JsonMapper.builder().build();
-        SandboxWebhooks webhooks = new SandboxWebhooks(json, java.time.Clock.systemUTC(), PHONE_NUMBER_ID, "102290129340398", "+15550783881", "secret", 100, 1);
+        SandboxWebhooks webhooks = new SandboxWebhooks(json, Clock.systemUTC(), PHONE_NUMBER_ID, "102290129340398", "+15550783881", "secret", 100, 1);
         webhooks.shutdown(); // no webhooks: only the answers count here
         SandboxGraphApi graphApi = new SandboxGraphApi(json, HandsetRules.load(null), webhooks, PHONE_NUMBER_ID, "200000000000001",
                 "+15550100001", "token", 100, null);
@@ -69,13 +73,13 @@ class SandboxRepeatsTest {
         int port = twilio.start(0);
         try {
             HttpClient http = HttpClient.newHttpClient();
-            String auth = java.util.Base64.getEncoder().encodeToString((accountSid + ":secret").getBytes(
-                    java.nio.charset.StandardCharsets.UTF_8));
+            String auth = Base64.getEncoder().encodeToString((accountSid + ":secret").getBytes(
+                    StandardCharsets.UTF_8));
             List<Integer> statuses = new ArrayList<>();
             // The callbacks go to a closed port: only the creates' answers count here.
             for (String message : List.of("m-1", "m-1", "m-2")) {
                 String form = "To=%2B31612340032&From=%2B15005550006&Body=hi&StatusCallback="
-                        + java.net.URLEncoder.encode("http://127.0.0.1:9/twilio/status/" + message, java.nio.charset.StandardCharsets.UTF_8);
+                        + URLEncoder.encode("http://127.0.0.1:9/twilio/status/" + message, StandardCharsets.UTF_8);
                 HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
                                 URI.create("http://127.0.0.1:" + port + "/2010-04-01/Accounts/" + accountSid + "/Messages.json"))
                         .header("Authorization", "Basic " + auth).header("Content-Type", "application/x-www-form-urlencoded")

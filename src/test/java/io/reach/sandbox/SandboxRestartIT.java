@@ -12,8 +12,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -61,7 +63,7 @@ class SandboxRestartIT {
         // One port for both runs, as README's first command has: Twilio's callbacks go to the address a call was made with.
         Map<String, String> settings = Map.of("reach.data-dir", dataDir.toString(),
                 "reach.sandbox.rules-file", rules.toAbsolutePath().toString(), "server.port", String.valueOf(ReachNode.freePort()));
-        Map<String, String> journeys = new java.util.LinkedHashMap<>();
+        Map<String, String> journeys = new LinkedHashMap<>();
         try (ReachNode first = ReachNode.start("first", database, settings)) {
             Api api = first.api();
             FlowFixtures.orderReadyTemplate(api);
@@ -120,7 +122,7 @@ class SandboxRestartIT {
     private static String status(Api api, String journey, String step) {
         String message = api.get("/api/v1/journeys/" + journey + "/path").json().valueStream()
                 .filter(s -> s.path("stepId").asString().equals(step)).map(s -> s.path("messageId").asString(null))
-                .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+                .filter(Objects::nonNull).findFirst().orElse(null);
         return message == null ? null : api.get("/api/v1/messages/" + message).json().path("status").asString();
     }
 }

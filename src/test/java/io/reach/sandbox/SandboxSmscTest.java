@@ -7,8 +7,14 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jsmpp.SMPPConstant;
 import org.jsmpp.bean.AlertNotification;
 import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.BindType;
@@ -62,9 +68,9 @@ class SandboxSmscTest {
         // Virtual threads whose work never blocks (an embedded database's statements, in a busy test JVM) hold every
         // carrier thread until they end: a bind that waited for one was closed unanswered, and Reach backed off.
         int carriers = Integer.getInteger("jdk.virtualThreadScheduler.parallelism", Runtime.getRuntime().availableProcessors());
-        java.util.concurrent.atomic.AtomicBoolean bound = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.CountDownLatch spinning = new java.util.concurrent.CountDownLatch(carriers);
-        List<Thread> busy = new java.util.ArrayList<>();
+        AtomicBoolean bound = new AtomicBoolean();
+        CountDownLatch spinning = new CountDownLatch(carriers);
+        List<Thread> busy = new ArrayList<>();
         for (int i = 0; i < carriers; i++) {
             busy.add(Thread.ofVirtual().start(() -> {
                 spinning.countDown();
@@ -75,7 +81,7 @@ class SandboxSmscTest {
             }));
         }
         try {
-            assertThat(spinning.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("every carrier taken").isTrue();
+            assertThat(spinning.await(10, TimeUnit.SECONDS)).as("every carrier taken").isTrue();
             SMPPSession session = boundEsme(port, 0);
             assertThat(session.getSessionState().isBound()).isTrue();
             bound.set(true);
@@ -113,7 +119,7 @@ class SandboxSmscTest {
     }
 
     private final List<DeliverSm> receipts = new CopyOnWriteArrayList<>();
-    private final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
 
     private String submitOnceAndTakeItsReceipts(String destination) throws Exception {
         return submitOnceAndTakeItsReceipts(destination, 0);
@@ -130,7 +136,7 @@ class SandboxSmscTest {
             @Override
             public void onAcceptDeliverSm(DeliverSm deliverSm) throws ProcessRequestException {
                 if (refused.getAndIncrement() < refuseFirst) {
-                    throw new ProcessRequestException("not now", org.jsmpp.SMPPConstant.STAT_ESME_RX_T_APPN);
+                    throw new ProcessRequestException("not now", SMPPConstant.STAT_ESME_RX_T_APPN);
                 }
                 refused.decrementAndGet();
                 receipts.add(deliverSm);

@@ -8,14 +8,23 @@ import io.reach.messaging.whatsapp.WebhookSignature;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +44,7 @@ class SandboxWebhooksTest {
     private HttpServer receiver;
     private SandboxWebhooks webhooks;
     /** How many webhooks the receiver still answers with a 500, as Reach does when it is down or failing. */
-    private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger refusals = new AtomicInteger();
 
     @BeforeEach
     void startReceiver() throws Exception {
@@ -140,8 +149,8 @@ class SandboxWebhooksTest {
                 new SandboxWebhooks.Scheduled(1, webhooks.reply("31612000001", "wamid.a", new Handset.Reply(0L, null, null, "At five", true), false))));
 
         // One callback each, or both in one: what counts is each message's context.
-        java.util.function.Supplier<List<JsonNode>> messages = () -> received.stream()
-                .flatMap(payload -> java.util.stream.StreamSupport.stream(payload.path("entry").path(0).path("changes").path(0)
+        Supplier<List<JsonNode>> messages = () -> received.stream()
+                .flatMap(payload -> StreamSupport.stream(payload.path("entry").path(0).path("changes").path(0)
                         .path("value").path("messages").spliterator(), false)).toList();
         await().atMost(PATIENCE).until(() -> messages.get().size() == 2);
         JsonNode typed = messages.get().get(0);
@@ -158,22 +167,22 @@ class SandboxWebhooksTest {
         // Reach's clock, moved on a month as a test moves it; the events are made at the send, a minute before they
         // come about: a handset's text is typed after the message came, and Reach takes it as the answer to the
         // question sent before it.
-        Instant sentAt = Instant.now().plus(Duration.ofDays(30)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant sentAt = Instant.now().plus(Duration.ofDays(30)).truncatedTo(ChronoUnit.SECONDS);
         Instant cameAbout = sentAt.plus(Duration.ofMinutes(1));
-        java.util.concurrent.atomic.AtomicReference<Instant> reachNow = new java.util.concurrent.atomic.AtomicReference<>(sentAt);
-        webhooks = webhooks(100, 1, new java.time.Clock() {
+        AtomicReference<Instant> reachNow = new AtomicReference<>(sentAt);
+        webhooks = webhooks(100, 1, new Clock() {
             @Override
             public Instant instant() {
                 return reachNow.get();
             }
 
             @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
             }
 
             @Override
-            public java.time.Clock withZone(java.time.ZoneId zone) {
+            public Clock withZone(ZoneId zone) {
                 throw new UnsupportedOperationException();
             }
         });
@@ -183,8 +192,8 @@ class SandboxWebhooksTest {
         reachNow.set(cameAbout);
         webhooks.sendInOrder(Instant.now(), events);
 
-        java.util.function.Function<String, List<String>> times = field -> received.stream()
-                .flatMap(payload -> java.util.stream.StreamSupport.stream(payload.path("entry").path(0).path("changes").path(0)
+        Function<String, List<String>> times = field -> received.stream()
+                .flatMap(payload -> StreamSupport.stream(payload.path("entry").path(0).path("changes").path(0)
                         .path("value").path(field).spliterator(), false))
                 .map(item -> item.path("timestamp").asString()).toList();
         await().atMost(PATIENCE).until(() -> times.apply("statuses").size() == 1 && times.apply("messages").size() == 1);
@@ -193,10 +202,10 @@ class SandboxWebhooksTest {
     }
 
     private SandboxWebhooks webhooks(int batchSize, int concurrency) {
-        return webhooks(batchSize, concurrency, java.time.Clock.systemUTC());
+        return webhooks(batchSize, concurrency, Clock.systemUTC());
     }
 
-    private SandboxWebhooks webhooks(int batchSize, int concurrency, java.time.Clock clock) {
+    private SandboxWebhooks webhooks(int batchSize, int concurrency, Clock clock) {
         SandboxWebhooks created = new SandboxWebhooks(json, clock, "100000000000009", "200000000000009", "+15550100009", SECRET,
                 batchSize, concurrency);
         created.target(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/webhooks/whatsapp"));

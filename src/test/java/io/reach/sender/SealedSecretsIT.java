@@ -9,6 +9,7 @@ import io.reach.support.FakeProvider;
 import io.reach.support.Fixtures;
 import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -73,7 +74,7 @@ class SealedSecretsIT extends ReachIntegrationTest {
         String token = jdbc.sql("SELECT access_token FROM senders WHERE id = ?").param(UUID.fromString(id)).query(String.class).single();
         assertThat(token).startsWith(SecretBox.SEALED);
         assertThat(sealedSecrets.sealPlainSecrets()).isZero();
-        String otherKey = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+        String otherKey = Base64.getEncoder().encodeToString(new byte[32]);
         assertThatThrownBy(() -> new SealedSecrets(new SenderStore(jdbc, json, otherKey)).sealPlainSecrets())
                 .hasMessageStartingWith("Reach cannot start: ").hasMessageContaining("does not open with reach.secrets-key");
         assertThatThrownBy(() -> new SealedSecrets(new SenderStore(jdbc, json, "")).sealPlainSecrets())

@@ -3,6 +3,7 @@ package io.reach.sender;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.reach.shared.CannotStart;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +50,7 @@ class SecretBoxTest {
 
     @Test
     void refusesAKeyThatIsNot32BytesOfBase64() {
-        assertThatThrownBy(() -> new SecretBox("c2hvcnQ=")).isInstanceOf(io.reach.shared.CannotStart.class)
+        assertThatThrownBy(() -> new SecretBox("c2hvcnQ=")).isInstanceOf(CannotStart.class)
                 .hasMessageContaining("reach.secrets-key").hasMessageContaining("openssl rand -base64 32")
                 .hasMessageNotContaining("c2hvcnQ=");
         assertThatThrownBy(() -> new SecretBox("not base64 at all!")).hasMessageContaining("reach.secrets-key")

@@ -6,10 +6,21 @@ import static org.awaitility.Awaitility.await;
 import io.reach.support.Api;
 import io.reach.support.Fixtures;
 import io.reach.support.ReachIntegrationTest;
+import io.reach.support.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 
 /** A sender nothing uses is deleted through the API; one that a flow names, that sent or received messages, or the sandbox's stays. */
@@ -18,11 +29,11 @@ class SenderDeletionIT extends ReachIntegrationTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final AtomicInteger SENDERS = new AtomicInteger();
 
-    @org.springframework.beans.factory.annotation.Autowired
-    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+    @Autowired
+    JdbcClient jdbc;
 
-    @org.springframework.beans.factory.annotation.Autowired
-    javax.sql.DataSource dataSource;
+    @Autowired
+    DataSource dataSource;
 
     @Test
     void deletesASenderNothingUsesClosesItsSmppSessionAndFreesItsName() {
@@ -95,7 +106,7 @@ class SenderDeletionIT extends ReachIntegrationTest {
                  {"id":"end","type":"end"}]}""".formatted(flowName, name);
         assertThat(api.post("/api/v1/flows", document).status()).isIn(200, 201);
         // Deleted as another node deletes it: this node's snapshot of the senders still has it for up to 10 s.
-        assertThat(jdbc.sql("DELETE FROM senders WHERE id = ?").param(java.util.UUID.fromString(id)).update()).isEqualTo(1);
+        assertThat(jdbc.sql("DELETE FROM senders WHERE id = ?").param(UUID.fromString(id)).update()).isEqualTo(1);
 
         Api.Response published = api.post("/api/v1/flows/" + flowName + "/publish", "");
 
@@ -115,7 +126,7 @@ class SenderDeletionIT extends ReachIntegrationTest {
         // Looked up by this node, so that its snapshot of the senders has it (for 10 s), then deleted as another node
         // deletes it.
         assertThat(api.get("/api/v1/senders/" + name).status()).isEqualTo(200);
-        assertThat(jdbc.sql("DELETE FROM senders WHERE id = ?").param(java.util.UUID.fromString(id)).update()).isEqualTo(1);
+        assertThat(jdbc.sql("DELETE FROM senders WHERE id = ?").param(UUID.fromString(id)).update()).isEqualTo(1);
 
         Api.Response sms = api.post("/api/v1/messages/sms", Map.of("sender", name, "to", phone, "text", "Hello",
                 "category", "utility"));
@@ -138,8 +149,8 @@ class SenderDeletionIT extends ReachIntegrationTest {
         // The lower id in the databases' order (of their bytes, as their text compares), and the other.
         boolean firstIsLower = firstId.compareTo(secondId) < 0;
         String lowerName = firstIsLower ? first : second;
-        java.util.UUID lower = java.util.UUID.fromString(firstIsLower ? firstId : secondId);
-        java.util.UUID higher = java.util.UUID.fromString(firstIsLower ? secondId : firstId);
+        UUID lower = UUID.fromString(firstIsLower ? firstId : secondId);
+        UUID higher = UUID.fromString(firstIsLower ? secondId : firstId);
         // The higher by its id, whose text sorts before any name, and the lower by its name: held in the order of
         // what the steps write, a publish holds the higher while it waits for the lower, and one that names them the
         // other way round holds the lower while it waits for the higher.
@@ -149,21 +160,21 @@ class SenderDeletionIT extends ReachIntegrationTest {
                  {"id":"one","type":"send_sms","sender":"%s","text":"One","category":"utility","next":"two"},
                  {"id":"two","type":"send_sms","sender":"%s","text":"Two","category":"utility","next":"end"},
                  {"id":"end","type":"end"}]}""".formatted(flowName, higher, lowerName)).status()).isIn(200, 201);
-        java.util.concurrent.CompletableFuture<Api.Response> publish;
+        CompletableFuture<Api.Response> publish;
 
-        try (java.sql.Connection holder = io.reach.support.TestDatabase.holdRowLock(dataSource,
+        try (Connection holder = TestDatabase.holdRowLock(dataSource,
                 "SELECT id FROM senders WHERE id = ? FOR UPDATE", lower)) {
-            publish = java.util.concurrent.CompletableFuture.supplyAsync(
+            publish = CompletableFuture.supplyAsync(
                     () -> api.post("/api/v1/flows/" + flowName + "/publish", ""));
-            await().atMost(PATIENCE).until(() -> io.reach.support.TestDatabase.sessionsWaitingForALock(jdbc, "senders") > 0);
+            await().atMost(PATIENCE).until(() -> TestDatabase.sessionsWaitingForALock(jdbc, "senders") > 0);
 
             // While it waits for the lower, the higher is free: it holds none after the one it waits for.
-            try (java.sql.Connection other = dataSource.getConnection()) {
+            try (Connection other = dataSource.getConnection()) {
                 other.setAutoCommit(false);
-                try (java.sql.PreparedStatement higherNow = other.prepareStatement(
+                try (PreparedStatement higherNow = other.prepareStatement(
                         "SELECT id FROM senders WHERE id = ? FOR UPDATE NOWAIT")) {
                     higherNow.setObject(1, higher);
-                    try (java.sql.ResultSet held = higherNow.executeQuery()) {
+                    try (ResultSet held = higherNow.executeQuery()) {
                         assertThat(held.next()).isTrue();
                     }
                 } finally {
@@ -173,7 +184,7 @@ class SenderDeletionIT extends ReachIntegrationTest {
             holder.commit();
         }
 
-        Api.Response published = publish.get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        Api.Response published = publish.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         assertThat(published.status()).as(published.body()).isEqualTo(200);
         assertThat(published.json().path("status").asString()).isEqualTo("published");
     }
@@ -197,12 +208,12 @@ class SenderDeletionIT extends ReachIntegrationTest {
     }
 
     /** The SMPP link of the sender, as the links' API lists it; none when it has none. */
-    private java.util.Optional<JsonNode> link(String sender) {
+    private Optional<JsonNode> link(String sender) {
         for (JsonNode link : api.get("/api/v1/smpp-links").json()) {
             if (sender.equals(link.path("sender").asString())) {
-                return java.util.Optional.of(link);
+                return Optional.of(link);
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 }

@@ -3,15 +3,20 @@ package io.reach.sender;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.reach.shared.ApiException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataAccessResourceFailureException;
 
@@ -26,7 +31,7 @@ class SenderSnapshotTest {
         final AtomicInteger reads = new AtomicInteger();
         volatile int throughput = 80;
         /** While set, a read waits for it (as one waits for a connection in an outage). */
-        volatile java.util.concurrent.CountDownLatch held;
+        volatile CountDownLatch held;
 
         AnsweredStore() {
             super(null, null, "");
@@ -35,9 +40,9 @@ class SenderSnapshotTest {
         @Override
         List<Row> all() {
             reads.incrementAndGet();
-            java.util.concurrent.CountDownLatch hold = held;
+            CountDownLatch hold = held;
             try {
-                if (hold != null && !hold.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (hold != null && !hold.await(30, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("the test never let the read go on");
                 }
             } catch (InterruptedException e) {
@@ -100,18 +105,18 @@ class SenderSnapshotTest {
     void oneThreadReadsTheSendersAgainWhileTheOthersGoOnWithTheSnapshotTheyHave() throws Exception {
         senders.account(ID);
         store.throughput = 200;
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         store.held = release;
         pass(Duration.ofSeconds(10));
 
-        java.util.concurrent.CompletableFuture<Integer> reading = java.util.concurrent.CompletableFuture.supplyAsync(
+        CompletableFuture<Integer> reading = CompletableFuture.supplyAsync(
                 () -> senders.account(ID).sender().throughputPerSecond());
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.reads.get() == 2);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> store.reads.get() == 2);
         assertThat(senders.account(ID).sender().throughputPerSecond()).as("not held by the read under way").isEqualTo(80);
         assertThat(store.reads).as("no second read meanwhile").hasValue(2);
 
         release.countDown();
-        assertThat(reading.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(reading.get(10, TimeUnit.SECONDS)).isEqualTo(200);
         assertThat(senders.account(ID).sender().throughputPerSecond()).isEqualTo(200);
         assertThat(store.reads).hasValue(2);
     }
@@ -127,7 +132,7 @@ class SenderSnapshotTest {
         assertThat(store.reads).as("the first snapshot, and the look for the unknown one").hasValue(2);
 
         store.failure.set(null);
-        assertThatThrownBy(() -> senders.account(unknown)).isInstanceOf(io.reach.shared.ApiException.class)
+        assertThatThrownBy(() -> senders.account(unknown)).isInstanceOf(ApiException.class)
                 .hasMessageContaining(unknown.toString());
     }
 

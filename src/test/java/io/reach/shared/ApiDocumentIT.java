@@ -3,8 +3,10 @@ package io.reach.shared;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reach.support.ReachIntegrationTest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -40,7 +42,7 @@ class ApiDocumentIT extends ReachIntegrationTest {
     @Test
     void summarisesEveryEndpointAndDescribesItsQueryParametersUnderItsFeatureAndSaysWhichNeedNoToken() {
         JsonNode document = api.get("/v3/api-docs").json();
-        java.util.Set<String> features = java.util.Set.of("Flows", "Journeys", "Contacts", "Templates", "Senders", "Messages",
+        Set<String> features = Set.of("Flows", "Journeys", "Contacts", "Templates", "Senders", "Messages",
                 "Callbacks", "Provider webhooks", "Sandbox");
         int operations = 0;
         for (var path : document.path("paths").properties()) {
@@ -88,7 +90,7 @@ class ApiDocumentIT extends ReachIntegrationTest {
             JsonNode get = paths.path(path).path("get");
             assertThat(get.path("responses").path("200").path("headers").path("Link").path("description").asString())
                     .as(path).contains("rel=\"next\"");
-            List<String> parameters = new java.util.ArrayList<>();
+            List<String> parameters = new ArrayList<>();
             get.path("parameters").forEach(parameter -> parameters.add(parameter.path("name").asString()));
             assertThat(parameters).as(path).contains("after", "limit");
             assertThat(get.path("responses").path("200").path("content").isEmpty()).as(path).isFalse();

@@ -9,12 +9,19 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.dao.CannotAcquireLockException;
+import org.springframework.dao.PessimisticLockingFailureException;
 
-@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+@ExtendWith(OutputCaptureExtension.class)
 class BackgroundWorkerTest {
 
     /** Claims up to two items at a time from a queue and records each claim and each item it handled. */
@@ -102,7 +109,7 @@ class BackgroundWorkerTest {
     @Test
     void countsTheItemsItRunsAgainstItsLimitAndTheWorkItFailed() {
         Queue<String> due = new ConcurrentLinkedQueue<>(List.of("a", "b", "c", "fails"));
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         AtomicInteger claims = new AtomicInteger();
         BackgroundWorker sending = new BackgroundWorker("test-sender", Duration.ofMinutes(10), true) {
             private final InFlight sends = inFlight(2);
@@ -153,9 +160,9 @@ class BackgroundWorkerTest {
             @Override
             protected int doWork() {
                 return switch (units.incrementAndGet()) {
-                    case 1 -> throw new org.springframework.dao.PessimisticLockingFailureException("deadlock detected");
+                    case 1 -> throw new PessimisticLockingFailureException("deadlock detected");
                     case 2 -> 1; // the next attempt went through
-                    case 3, 4 -> throw new org.springframework.dao.CannotAcquireLockException("lock timeout");
+                    case 3, 4 -> throw new CannotAcquireLockException("lock timeout");
                     case 5 -> throw new IllegalStateException("a bug");
                     default -> 0;
                 };
@@ -184,7 +191,7 @@ class BackgroundWorkerTest {
         List<String> started = new CopyOnWriteArrayList<>();
         List<String> finished = new CopyOnWriteArrayList<>();
         AtomicInteger claims = new AtomicInteger();
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         BackgroundWorker sending = new BackgroundWorker("test-sender", Duration.ofMinutes(10), true) {
             private final InFlight sends = inFlight(4);
 
@@ -235,11 +242,11 @@ class BackgroundWorkerTest {
     private static final class StuckSender extends BackgroundWorker {
         final Queue<String> due = new ConcurrentLinkedQueue<>();
         final List<String> started = new CopyOnWriteArrayList<>();
-        private final java.util.concurrent.CountDownLatch answer;
+        private final CountDownLatch answer;
         private final Duration patience;
         private final InFlight sends = inFlight(4);
 
-        StuckSender(String name, java.util.concurrent.CountDownLatch answer, Duration patience, String... due) {
+        StuckSender(String name, CountDownLatch answer, Duration patience, String... due) {
             super(name, Duration.ofMinutes(10), true);
             this.answer = answer;
             this.patience = patience;
@@ -269,7 +276,7 @@ class BackgroundWorkerTest {
 
     @Test
     void stoppingWithSendsStillInHandNamesThemAtError(CapturedOutput output) {
-        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
         StuckSender sending = new StuckSender("test-sender", answer, Duration.ofMillis(200), "message-1");
         try {
             sending.start();
@@ -284,12 +291,12 @@ class BackgroundWorkerTest {
 
     @Test
     void theWorkersOfANodeStopSideBySideNotEachAfterTheOnesBeforeHaveWaitedOutTheirSends() throws Exception {
-        java.util.concurrent.CountDownLatch answers = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch answers = new CountDownLatch(1);
         // A patience far longer than the test's bound: stopped in turn, the second would not stop until the first gave up.
         StuckSender whatsApp = new StuckSender("test-whatsapp", answers, Duration.ofMinutes(5), "message-1");
         StuckSender sms = new StuckSender("test-sms", answers, Duration.ofMinutes(5), "message-2");
-        org.springframework.context.support.GenericApplicationContext node =
-                new org.springframework.context.support.GenericApplicationContext();
+        GenericApplicationContext node =
+                new GenericApplicationContext();
         node.registerBean("whatsAppDispatcher", StuckSender.class, () -> whatsApp);
         node.registerBean("smsDispatcher", StuckSender.class, () -> sms);
         node.refresh();
@@ -316,10 +323,10 @@ class BackgroundWorkerTest {
                 .postProcessBeforeInitialization(worker, "worker");
         assertThat(configured.stopPatience()).isEqualTo(Duration.ofSeconds(3));
         assertThat(new QueueWorker().stopPatience()).isEqualTo(Duration.ofSeconds(20));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new StopPatience(Duration.ofSeconds(-1), phase))
+        Assertions.assertThatThrownBy(() -> new StopPatience(Duration.ofSeconds(-1), phase))
                 .hasMessageContaining("reach.stop-patience");
         // Longer than Spring waits for a shutdown phase: the pool would close under the workers still waiting.
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new StopPatience(Duration.ofSeconds(25), phase))
+        Assertions.assertThatThrownBy(() -> new StopPatience(Duration.ofSeconds(25), phase))
                 .hasMessageContaining("spring.lifecycle.timeout-per-shutdown-phase");
         assertThat(new StopPatience(Duration.ofSeconds(50), Duration.ofMinutes(1))).isNotNull();
     }

@@ -7,12 +7,17 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.QueryTimeoutException;
 
 /**
  * What a backlog's metric says: how late its oldest due item is, no number at all when it cannot be read, and an
@@ -43,7 +48,7 @@ class BacklogGaugesTest {
 
     @Test
     void theLagIsReadAgainstTheInjectedClock() {
-        java.util.List<OffsetDateTime> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<OffsetDateTime> asked = new CopyOnWriteArrayList<>();
         Instant due = clock.instant();
         clock.advance(Duration.ofMinutes(3));
 
@@ -59,10 +64,10 @@ class BacklogGaugesTest {
     @Test
     void aReadThatFailsGivesNoNumber() {
         assertThat(gauges.lag(now -> {
-            throw new org.springframework.dao.QueryTimeoutException("canceled");
+            throw new QueryTimeoutException("canceled");
         }).get()).isEqualTo(Double.NaN);
         assertThat(gauges.count(() -> {
-            throw new org.springframework.dao.DataAccessResourceFailureException("gone");
+            throw new DataAccessResourceFailureException("gone");
         }).get()).isEqualTo(Double.NaN);
     }
 
@@ -95,7 +100,7 @@ class BacklogGaugesTest {
         assertThat(reads).as("one read under way at a time").hasValue(1);
 
         slow.countDown();
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Double.valueOf(42).equals(count.get()));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Double.valueOf(42).equals(count.get()));
     }
 
     @Test

@@ -16,6 +16,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,20 +31,20 @@ import org.junit.jupiter.api.Timeout;
 class BoundedBodyTest {
 
     private static HttpServer server;
-    private static final java.util.concurrent.CountDownLatch testsOver = new java.util.concurrent.CountDownLatch(1);
+    private static final CountDownLatch testsOver = new CountDownLatch(1);
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
     @BeforeAll
     static void server() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
-        server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/stalls", exchange -> {
             // Headers and a tenth of the body, then nothing until the test ends.
             exchange.sendResponseHeaders(200, 100);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write("{\"messages".getBytes(StandardCharsets.UTF_8));
                 out.flush();
-                testsOver.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                testsOver.await(30, TimeUnit.SECONDS);
             } catch (IOException | InterruptedException closedByTheClient) {
                 // the client gave up
             }

@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.reach.support.ReachNode;
+import java.net.ConnectException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.h2.Driver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -25,7 +31,7 @@ class DatabaseAtStartIT {
         Throwable failed = catchThrowable(() -> ReachNode.start("no-database", Map.of("spring.datasource.url", url,
                 "spring.datasource.username", "reach", "spring.datasource.password", "secret-password"), Map.of()).close());
 
-        assertThat(failed).hasRootCauseInstanceOf(java.net.ConnectException.class);
+        assertThat(failed).hasRootCauseInstanceOf(ConnectException.class);
         assertThat(output.getAll()).contains("APPLICATION FAILED TO START")
                 .contains("Reach cannot connect to its database at jdbc:postgresql://127.0.0.1:" + closed
                         + "/reach?password=*** as user 'reach': Connection to 127.0.0.1:" + closed + " refused")
@@ -35,12 +41,12 @@ class DatabaseAtStartIT {
 
     @Test
     void anH2FileThatAnotherProcessHoldsStopsTheStartNamingTheDataDirectory(CapturedOutput output) throws Exception {
-        Path dataDir = Files.createDirectories(Path.of("target", "test-data", java.util.UUID.randomUUID().toString()));
+        Path dataDir = Files.createDirectories(Path.of("target", "test-data", UUID.randomUUID().toString()));
         String url = "jdbc:h2:file:" + dataDir.toAbsolutePath() + "/reach;AUTO_SERVER=FALSE;DB_CLOSE_ON_EXIT=FALSE";
         // As another process would: an H2 of its own (its own class loader, so not this JVM's H2, which would share the
         // open database) holds the file's lock.
-        java.net.URL h2 = org.h2.Driver.class.getProtectionDomain().getCodeSource().getLocation();
-        try (java.net.URLClassLoader elsewhere = new java.net.URLClassLoader(new java.net.URL[] {h2}, ClassLoader.getPlatformClassLoader());
+        URL h2 = Driver.class.getProtectionDomain().getCodeSource().getLocation();
+        try (URLClassLoader elsewhere = new URLClassLoader(new URL[] {h2}, ClassLoader.getPlatformClassLoader());
              Connection other = ((java.sql.Driver) elsewhere.loadClass("org.h2.Driver").getDeclaredConstructor().newInstance())
                      .connect(url, credentials())) {
             assertThat(other.isValid(1)).isTrue();
@@ -56,8 +62,8 @@ class DatabaseAtStartIT {
         }
     }
 
-    private static java.util.Properties credentials() {
-        java.util.Properties credentials = new java.util.Properties();
+    private static Properties credentials() {
+        Properties credentials = new Properties();
         credentials.setProperty("user", "sa");
         credentials.setProperty("password", "");
         return credentials;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reach.support.MutableClock;
 import java.io.PrintWriter;
+import java.lang.reflect.Proxy;
+import java.net.ConnectException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -12,9 +14,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.transaction.CannotCreateTransactionException;
 
 /** When providers' callbacks are refused without waiting for the database, and when they wait for it again. */
 class DatabaseOutageTest {
@@ -25,11 +33,11 @@ class DatabaseOutageTest {
     private final DataSource dataSource = new OutageTracking.Tracked(pool, new StaticProvider(outage), Duration.ofMillis(20));
 
     /** Whatever a test left down comes back, and the node's own probe ends the outage: no probe outlives its test. */
-    @org.junit.jupiter.api.AfterEach
+    @AfterEach
     void databaseBack() {
         pool.failure.set(null);
         pool.down.set(false);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> outage.outOfReachSince().isEmpty());
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> outage.outOfReachSince().isEmpty());
     }
 
     @Test
@@ -92,15 +100,15 @@ class DatabaseOutageTest {
         assertThatThrownBy(dataSource::getConnection).isInstanceOf(SQLTransientConnectionException.class);
         int asked = pool.asked.get();
         // Nothing else asks for a connection from here on.
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> pool.asked.get() >= asked + 3);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> pool.asked.get() >= asked + 3);
         assertThat(outage.outOfReachSince()).isPresent();
 
         pool.down.set(false);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> outage.outOfReachSince().isEmpty());
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> outage.outOfReachSince().isEmpty());
         assertThat(outage.unlessOutOfReach(() -> "handled")).isEqualTo("handled");
         // The probe stopped with the outage.
         int afterwards = pool.asked.get();
-        org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1))
+        Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1))
                 .until(() -> pool.asked.get() == afterwards);
     }
 
@@ -109,9 +117,9 @@ class DatabaseOutageTest {
         pool.down.set(true);
         assertThatThrownBy(dataSource::getConnection).isInstanceOf(SQLTransientConnectionException.class);
         pool.failure.set(new SQLException("HikariDataSource HikariDataSource (HikariPool-1) has been closed."));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> pool.failures.get() > 0);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> pool.failures.get() > 0);
         int asked = pool.asked.get();
-        org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1))
+        Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1))
                 .until(() -> pool.asked.get() == asked);
         assertThat(outage.outOfReachSince()).isPresent();
         // What the pool gives next still ends the outage (here: the test's own connection).
@@ -146,16 +154,16 @@ class DatabaseOutageTest {
 
     @Test
     void aFailureIsThePoolsGivingNoConnectionWhereverItIsWrapped() {
-        RuntimeException wrapped = new org.springframework.transaction.CannotCreateTransactionException("no connection",
+        RuntimeException wrapped = new CannotCreateTransactionException("no connection",
                 new SQLTransientConnectionException("HikariPool-1 - Connection is not available, request timed out"));
         assertThat(DatabaseOutage.noConnectionGiven(wrapped)).isTrue();
-        assertThat(DatabaseOutage.noConnectionGiven(new org.springframework.dao.QueryTimeoutException("statement"))).isFalse();
+        assertThat(DatabaseOutage.noConnectionGiven(new QueryTimeoutException("statement"))).isFalse();
     }
 
     /** A pool that gives a connection, or fails as Hikari does when none comes in time, or with a failure given. */
     private static final class Pool implements DataSource {
         final AtomicBoolean down = new AtomicBoolean();
-        final java.util.concurrent.atomic.AtomicReference<SQLException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        final AtomicReference<SQLException> failure = new AtomicReference<>();
         final AtomicInteger asked = new AtomicInteger();
         final AtomicInteger failures = new AtomicInteger();
 
@@ -169,9 +177,9 @@ class DatabaseOutageTest {
             if (down.get()) {
                 throw new SQLTransientConnectionException(
                         "HikariPool-1 - Connection is not available, request timed out after 10000ms", "08001",
-                        new java.net.ConnectException("Connection refused"));
+                        new ConnectException("Connection refused"));
             }
-            return (Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+            return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {Connection.class}, (proxy, method, args) -> null);
         }
 
@@ -215,7 +223,7 @@ class DatabaseOutageTest {
     }
 
     /** The outage, as Spring hands it to the tracking data source. */
-    private record StaticProvider(DatabaseOutage outage) implements org.springframework.beans.factory.ObjectProvider<DatabaseOutage> {
+    private record StaticProvider(DatabaseOutage outage) implements ObjectProvider<DatabaseOutage> {
         @Override
         public DatabaseOutage getObject() {
             return outage;

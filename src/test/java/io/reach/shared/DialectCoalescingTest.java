@@ -2,6 +2,7 @@ package io.reach.shared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,7 @@ class DialectCoalescingTest {
 
     @Test
     void aMultiRowInsertStaysUnderTheParametersAStatementMayHave() {
-        List<Dialect.SqlStatement> rows = new java.util.ArrayList<>();
+        List<Dialect.SqlStatement> rows = new ArrayList<>();
         for (int i = 0; i < 25_000; i++) {
             rows.add(statement(INSERT_STEP, "j", i, "s"));
         }

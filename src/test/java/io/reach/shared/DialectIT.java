@@ -3,9 +3,16 @@ package io.reach.shared;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.reach.support.OpenTransactions;
 import io.reach.support.ReachIntegrationTest;
+import io.reach.support.TestDatabase;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DuplicateKeyException;
@@ -28,13 +35,13 @@ class DialectIT extends ReachIntegrationTest {
     TransactionTemplate transactions;
 
     @Autowired
-    org.flywaydb.core.Flyway flyway;
+    Flyway flyway;
 
     @Test
     void migrationsBuildIndexesOnPostgreSqlConcurrentlyAndTheyComeOutValid() {
         assertThat(flyway.getConfiguration().getPlaceholders().get("concurrently"))
-                .isEqualTo(io.reach.support.TestDatabase.postgres() ? "CONCURRENTLY" : "");
-        if (io.reach.support.TestDatabase.postgres()) {
+                .isEqualTo(TestDatabase.postgres() ? "CONCURRENTLY" : "");
+        if (TestDatabase.postgres()) {
             // An index CREATE INDEX CONCURRENTLY could not finish stays behind, marked invalid.
             assertThat(jdbc.queryForList("SELECT c.relname || ' ' || i.indisvalid FROM pg_index i"
                     + " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -84,7 +91,7 @@ class DialectIT extends ReachIntegrationTest {
     @Test
     void hundredsOfStatementsRunTogetherAllInOrder() {
         long first = freshId();
-        List<Dialect.SqlStatement> statements = new java.util.ArrayList<>();
+        List<Dialect.SqlStatement> statements = new ArrayList<>();
         for (int i = 0; i < 250; i++) {
             statements.add(insert(first + i, "row " + i));
         }
@@ -94,7 +101,7 @@ class DialectIT extends ReachIntegrationTest {
         int[] counts = transactions.execute(tx -> dialect.runTogether(jdbc, statements));
 
         assertThat(counts).hasSize(251);
-        assertThat(java.util.Arrays.stream(counts, 0, 250)).allMatch(count -> count == 1);
+        assertThat(Arrays.stream(counts, 0, 250)).allMatch(count -> count == 1);
         assertThat(counts[250]).as("the last statement saw every row the ones before it inserted").isEqualTo(250);
     }
 
@@ -110,7 +117,7 @@ class DialectIT extends ReachIntegrationTest {
         // Not due: already processed.
         jdbc.update("UPDATE webhook_inbox SET processed_at = CURRENT_TIMESTAMP WHERE id = ?", first + 4);
 
-        io.reach.support.OpenTransactions.Seen<List<Long>, List<String>> seen = io.reach.support.OpenTransactions.whileOpen(
+        OpenTransactions.Seen<List<Long>, List<String>> seen = OpenTransactions.whileOpen(
                 transactions,
                 // Another transaction holds the first row: the claim skips it.
                 () -> jdbc.queryForList("SELECT id FROM webhook_inbox WHERE id = ? FOR UPDATE", Long.class, first),
@@ -138,9 +145,9 @@ class DialectIT extends ReachIntegrationTest {
      */
     @Test
     void aClaimThatSetsReadsOnlyTheRowsItClaimsEvenWithAPlanMadeWhenTheTableWasSmall() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        Assumptions.assumeTrue(TestDatabase.postgres(), "PostgreSQL only");
         String channel = "PLAN_" + freshId();
-        java.util.function.Supplier<List<Long>> claim = () -> dialect.claimAndSet(jdbc, "webhook_inbox", "id",
+        Supplier<List<Long>> claim = () -> dialect.claimAndSet(jdbc, "webhook_inbox", "id",
                 "channel = ? AND processed_at IS NULL AND next_attempt_at <= CURRENT_TIMESTAMP", List.of(channel),
                 "processed_at, next_attempt_at", 5, "attempts = attempts + 1", List.of(), rs -> true, rs -> rs.getLong("id"));
 
@@ -170,11 +177,11 @@ class DialectIT extends ReachIntegrationTest {
      */
     @Test
     void aClaimsPlanSettingsEndWithTheClaim() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(io.reach.support.TestDatabase.postgres(), "PostgreSQL only");
+        Assumptions.assumeTrue(TestDatabase.postgres(), "PostgreSQL only");
         String settings = "SELECT current_setting('enable_bitmapscan') || ' ' || current_setting('enable_sort')";
 
         List<String> seen = transactions.execute(tx -> {
-            List<String> each = new java.util.ArrayList<>();
+            List<String> each = new ArrayList<>();
             // Past the driver's prepareThreshold (5): the statements are then prepared on the server, the RESETs too.
             for (int i = 0; i < 8; i++) {
                 dialect.claim(jdbc, "webhook_inbox", "id", "channel = ? AND processed_at IS NULL", List.of(CHANNEL),
@@ -231,6 +238,6 @@ class DialectIT extends ReachIntegrationTest {
 
     private long freshId() {
         // Far above what the identity hands out in a test run.
-        return 1_000_000_000L + java.util.concurrent.ThreadLocalRandom.current().nextLong(1_000_000_000L);
+        return 1_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000L);
     }
 }

@@ -3,24 +3,34 @@ package io.reach.shared;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.AbstractDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
-@org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+@ExtendWith(OutputCaptureExtension.class)
 class DurableCommitsTest {
 
     @TempDir
@@ -44,7 +54,7 @@ class DurableCommitsTest {
     /** A connection held open, as Reach's pool holds them: H2 writes its file whole when its last connection closes. */
     private Connection held;
 
-    private JdbcDataSource h2() throws java.sql.SQLException {
+    private JdbcDataSource h2() throws SQLException {
         JdbcDataSource dataSource = new JdbcDataSource();
         dataSource.setURL("jdbc:h2:file:" + directory.resolve("reach"));
         dataSource.setUser("sa");
@@ -56,8 +66,8 @@ class DurableCommitsTest {
     private JdbcTemplate jdbc;
     private TransactionTemplate transactions;
 
-    @org.junit.jupiter.api.BeforeEach
-    void database() throws java.sql.SQLException {
+    @BeforeEach
+    void database() throws SQLException {
         JdbcDataSource dataSource = h2();
         commits = new CountedCommits(dataSource);
         jdbc = new JdbcTemplate(dataSource);
@@ -65,8 +75,8 @@ class DurableCommitsTest {
         transactions.executeWithoutResult(tx -> jdbc.execute("CREATE TABLE rows_written (id INT PRIMARY KEY)"));
     }
 
-    @org.junit.jupiter.api.AfterEach
-    void release() throws java.sql.SQLException {
+    @AfterEach
+    void release() throws SQLException {
         held.close();
     }
 
@@ -128,16 +138,16 @@ class DurableCommitsTest {
      * A connection PostgreSQL dropped mid-transaction (a restart, a failover): its rollback fails as the driver's does
      * then; its commit too when {@code commitFails}. {@code lost} false: the connection is still there.
      */
-    private static javax.sql.DataSource dropped(boolean commitFails, boolean lost) {
-        Connection connection = (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+    private static DataSource dropped(boolean commitFails, boolean lost) {
+        Connection connection = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
                 new Class<?>[] {Connection.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "getAutoCommit" -> true;
                     case "isClosed" -> false;
                     case "isValid" -> !lost;
-                    case "rollback" -> throw new java.sql.SQLException("This connection has been closed.", "08003");
+                    case "rollback" -> throw new SQLException("This connection has been closed.", "08003");
                     case "commit" -> {
                         if (commitFails) {
-                            throw new java.sql.SQLException("An I/O error occurred while sending to the backend.", "08006");
+                            throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
                         }
                         yield null;
                     }
@@ -146,7 +156,7 @@ class DurableCommitsTest {
                     default -> method.getReturnType() == boolean.class ? false
                             : method.getReturnType() == int.class ? 0 : null;
                 });
-        return new org.springframework.jdbc.datasource.AbstractDataSource() {
+        return new AbstractDataSource() {
             @Override
             public Connection getConnection() {
                 return connection;
@@ -161,9 +171,9 @@ class DurableCommitsTest {
 
     @Test
     void aStatementThatLostItsConnectionFailsWithItsOwnFailureAndNoErrorFromTheRollbackAfterIt(
-            org.springframework.boot.test.system.CapturedOutput output) {
+            CapturedOutput output) {
         TransactionTemplate transactions = new TransactionTemplate(new DurableCommits(dropped(false, true), Dialect.POSTGRESQL));
-        RuntimeException lost = new org.springframework.dao.DataAccessResourceFailureException(
+        RuntimeException lost = new DataAccessResourceFailureException(
                 "An I/O error occurred while sending to the backend.");
 
         assertThatThrownBy(() -> transactions.executeWithoutResult(tx -> {
@@ -174,11 +184,11 @@ class DurableCommitsTest {
 
     @Test
     void aCommitThatLostItsConnectionFailsWithItsOwnFailureAndNoErrorFromTheRollbackAfterIt(
-            org.springframework.boot.test.system.CapturedOutput output) {
+            CapturedOutput output) {
         TransactionTemplate transactions = new TransactionTemplate(new DurableCommits(dropped(true, true), Dialect.POSTGRESQL));
 
         assertThatThrownBy(() -> transactions.executeWithoutResult(tx -> { }))
-                .isInstanceOf(org.springframework.dao.DataAccessResourceFailureException.class)
+                .isInstanceOf(DataAccessResourceFailureException.class)
                 .hasMessageContaining("JDBC commit");
         assertThat(output.getOut()).doesNotContain("overridden by rollback exception");
     }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.UnexpectedEndOfInputException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -73,7 +74,7 @@ class JsonProblemTest {
         assertThat(problemReading("{\"items\": [{\"id\": \"a").message())
                 .startsWith("is not valid JSON: Unexpected end-of-input").doesNotContain("Source").endsWith("(line 1, column 21)");
         // A parser no longer at hand (the failure rethrown without it): the internals are cut from Jackson's message.
-        assertThat(JsonProblem.of(new tools.jackson.core.exc.UnexpectedEndOfInputException(null, null,
+        assertThat(JsonProblem.of(new UnexpectedEndOfInputException(null, null,
                 "Unexpected end-of-input: expected close marker for Object (start marker at [Source: REDACTED"
                         + " (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); byte offset: #UNKNOWN])")).message())
                 .isEqualTo("is not valid JSON: Unexpected end-of-input: expected close marker for Object");

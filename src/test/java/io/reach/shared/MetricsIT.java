@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reach.support.Api;
 import io.reach.support.ReachIntegrationTest;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
@@ -19,7 +20,7 @@ class MetricsIT extends ReachIntegrationTest {
         assertThat(refused.headers().get("www-authenticate")).containsExactly("Bearer");
         assertThat(new Api("http://127.0.0.1:" + port, "not-the-token").get("/actuator/prometheus").status()).isEqualTo(401);
 
-        for (String path : java.util.List.of("/actuator/prometheus/", "/actuator;x=1/prometheus", "/actuator//prometheus",
+        for (String path : List.of("/actuator/prometheus/", "/actuator;x=1/prometheus", "/actuator//prometheus",
                 "/%61ctuator/prometheus", "/actuator/prometheus;x=1")) {
             assertThat(api.getWithoutToken(path).status()).as(path).isNotEqualTo(200);
         }
@@ -40,13 +41,13 @@ class MetricsIT extends ReachIntegrationTest {
         assertThat(info.json().path("build").path("version").asString()).matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
         assertThat(info.body()).doesNotContain(TOKEN);
         // The probes of a container platform, outside Kubernetes too.
-        for (String probe : java.util.List.of("/actuator/health/liveness", "/actuator/health/readiness")) {
+        for (String probe : List.of("/actuator/health/liveness", "/actuator/health/readiness")) {
             Api.Response answer = api.getWithoutToken(probe);
             assertThat(answer.status()).as(probe).isEqualTo(200);
             assertThat(answer.body()).as(probe).contains("\"status\":\"UP\"");
         }
         // The endpoints' list, and endpoints an operator may expose besides (not exposed here: 404 with the token).
-        for (String path : java.util.List.of("/actuator", "/actuator/", "/actuator/env", "/actuator/heapdump",
+        for (String path : List.of("/actuator", "/actuator/", "/actuator/env", "/actuator/heapdump",
                 "/actuator/health/../env", "/actuator/info/../env", "/actuator;x=1/env", "/actuator/health/%2e%2e/env",
                 "/actuator/health/..;x=1/env", "/actuator/health/./../env",
                 // Encoded slashes reach the handlers as they are (names with a slash go in paths): never a way around the token.
@@ -65,7 +66,7 @@ class MetricsIT extends ReachIntegrationTest {
         assertThat(samples).containsEntry("reach_database_unreachable", 0.0)
                 .containsEntry("reach_callbacks_refused_total", 0.0)
                 .containsEntry("reach_api_requests_refused_total", 0.0);
-        for (String series : java.util.List.of("reach_journeys_lag_seconds{state=\"running\"}",
+        for (String series : List.of("reach_journeys_lag_seconds{state=\"running\"}",
                 "reach_journeys_lag_seconds{state=\"waiting\"}", "reach_messages_lag_seconds{channel=\"whatsapp\"}",
                 "reach_messages_lag_seconds{channel=\"sms\"}", "reach_messages_lag_seconds{channel=\"voice\"}",
                 "reach_callbacks_lag_seconds{source=\"whatsapp\"}", "reach_callbacks_lag_seconds{source=\"smpp\"}",
@@ -85,7 +86,7 @@ class MetricsIT extends ReachIntegrationTest {
         // reach.journeys.concurrency's default; the workers that work one unit at a time have no limit of items.
         assertThat(samples).containsEntry("reach_worker_items_limit{worker=\"journey-engine\"}", 16.0)
                 .containsEntry("reach_worker_items_limit{worker=\"audience-launches\"}", 0.0);
-        for (String worker : java.util.List.of("journey-engine", "audience-launches", "flow-cancellations",
+        for (String worker : List.of("journey-engine", "audience-launches", "flow-cancellations",
                 "whatsapp-dispatcher", "sms-dispatcher", "voice-dispatcher", "whatsapp-webhooks", "smpp-receipts",
                 "twilio-callbacks")) {
             assertThat(samples.get("reach_worker_items{worker=\"" + worker + "\"}")).as(worker).isNotNull().isBetween(0.0, 16.0);

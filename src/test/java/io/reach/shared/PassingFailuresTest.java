@@ -3,12 +3,20 @@ package io.reach.shared;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.QueryTimeoutException;
+import org.springframework.jdbc.UncategorizedSQLException;
+import org.springframework.jdbc.support.SQLErrorCodeSQLExceptionTranslator;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.IllegalTransactionStateException;
+import org.springframework.transaction.UnexpectedRollbackException;
 
 /** Trying work again through a database's passing failures, without Spring. */
 class PassingFailuresTest {
@@ -34,23 +42,23 @@ class PassingFailuresTest {
 
     @Test
     void takesPostgreSqlsLockAndStatementTimeoutsThatSpringLeavesUncategorizedAsPassing() {
-        assertThat(PassingFailures.isPassing(new org.springframework.jdbc.UncategorizedSQLException("lock", "SELECT 1",
-                new java.sql.SQLException("canceling statement due to lock timeout", "55P03")))).isTrue();
-        assertThat(PassingFailures.isPassing(new org.springframework.jdbc.UncategorizedSQLException("timeout", "SELECT 1",
-                new java.sql.SQLException("canceling statement due to statement timeout", "57014")))).isTrue();
-        assertThat(PassingFailures.isPassing(new org.springframework.jdbc.UncategorizedSQLException("syntax", "SELEC 1",
-                new java.sql.SQLException("syntax error", "42601")))).isFalse();
+        assertThat(PassingFailures.isPassing(new UncategorizedSQLException("lock", "SELECT 1",
+                new SQLException("canceling statement due to lock timeout", "55P03")))).isTrue();
+        assertThat(PassingFailures.isPassing(new UncategorizedSQLException("timeout", "SELECT 1",
+                new SQLException("canceling statement due to statement timeout", "57014")))).isTrue();
+        assertThat(PassingFailures.isPassing(new UncategorizedSQLException("syntax", "SELEC 1",
+                new SQLException("syntax error", "42601")))).isFalse();
     }
 
     @Test
     void takesAStatementPastAProgramLimitOfPostgreSqlAsARefusalThoughSpringCallsItAResourceFailure() {
-        var translator = new org.springframework.jdbc.support.SQLErrorCodeSQLExceptionTranslator("PostgreSQL");
-        RuntimeException tooBig = translator.translate("insert", "INSERT INTO report_rows …", new java.sql.SQLException(
+        var translator = new SQLErrorCodeSQLExceptionTranslator("PostgreSQL");
+        RuntimeException tooBig = translator.translate("insert", "INSERT INTO report_rows …", new SQLException(
                 "index row size 3040 exceeds btree version 4 maximum 2704 for index \"by_status\"", "54000"));
         RuntimeException outOfMemory = translator.translate("insert", "INSERT INTO report_rows …",
-                new java.sql.SQLException("out of memory", "53200"));
+                new SQLException("out of memory", "53200"));
 
-        assertThat(tooBig).isInstanceOf(org.springframework.dao.DataAccessResourceFailureException.class);
+        assertThat(tooBig).isInstanceOf(DataAccessResourceFailureException.class);
         assertThat(PassingFailures.exceedsALimit(tooBig)).isTrue();
         assertThat(PassingFailures.isPassing(tooBig)).as("the same statement fails the same way every time").isFalse();
         assertThat(PassingFailures.exceedsALimit(outOfMemory)).isFalse();
@@ -60,11 +68,11 @@ class PassingFailuresTest {
     @Test
     void takesATransactionThatSomethingInsideMarkedRollbackOnlyAsNotPassing() {
         // It would fail the same way at once: tried again at once, it loops.
-        assertThat(PassingFailures.isPassing(new org.springframework.transaction.UnexpectedRollbackException(
+        assertThat(PassingFailures.isPassing(new UnexpectedRollbackException(
                 "Transaction rolled back because it has been marked as rollback-only"))).isFalse();
-        assertThat(PassingFailures.isPassing(new org.springframework.transaction.IllegalTransactionStateException("misused")))
+        assertThat(PassingFailures.isPassing(new IllegalTransactionStateException("misused")))
                 .isFalse();
-        assertThat(PassingFailures.isPassing(new org.springframework.transaction.CannotCreateTransactionException("no connection")))
+        assertThat(PassingFailures.isPassing(new CannotCreateTransactionException("no connection")))
                 .isTrue();
     }
 
@@ -80,7 +88,7 @@ class PassingFailuresTest {
 
     @Test
     void givesUpWithTheLastFailureOnceItsPatienceIsSpent() {
-        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> PassingFailures.retry(() -> {
+        Throwable thrown = Assertions.catchThrowable(() -> PassingFailures.retry(() -> {
             throw new DataAccessResourceFailureException("down, try " + calls.incrementAndGet());
         }, Duration.ofMillis(400)));
 
@@ -110,8 +118,8 @@ class PassingFailuresTest {
 
     @Test
     void takesAConnectionNeverGivenOrDeadBeforeItsStatementAsCertainlyUndone() {
-        assertThat(PassingFailures.certainlyUndone(new org.springframework.transaction.CannotCreateTransactionException(
-                "no connection", new java.sql.SQLTransientConnectionException("HikariPool-1 - Connection is not available"))))
+        assertThat(PassingFailures.certainlyUndone(new CannotCreateTransactionException(
+                "no connection", new SQLTransientConnectionException("HikariPool-1 - Connection is not available"))))
                 .isTrue();
         assertThat(PassingFailures.certainlyUndone(dataAccess("terminating connection because of crash of another server process",
                 "57P02"))).isTrue();
@@ -122,6 +130,6 @@ class PassingFailuresTest {
     }
 
     private static DataAccessResourceFailureException dataAccess(String message, String state) {
-        return new DataAccessResourceFailureException(message, new java.sql.SQLException(message, state));
+        return new DataAccessResourceFailureException(message, new SQLException(message, state));
     }
 }

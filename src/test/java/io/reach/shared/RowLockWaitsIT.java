@@ -3,6 +3,7 @@ package io.reach.shared;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.reach.support.Api;
 import io.reach.support.ReachIntegrationTest;
 import io.reach.support.TestDatabase;
@@ -13,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -30,10 +32,10 @@ class RowLockWaitsIT extends ReachIntegrationTest {
 
     @Test
     void onH2AStatementWaitsForALockAsLongAsARequestWaitsForAConnection() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeFalse(TestDatabase.postgres(), "H2's own setting");
+        Assumptions.assumeFalse(TestDatabase.postgres(), "H2's own setting");
 
         assertThat(jdbc.sql("SELECT LOCK_TIMEOUT()").query(Long.class).single())
-                .isEqualTo(dataSource.unwrap(com.zaxxer.hikari.HikariDataSource.class).getConnectionTimeout())
+                .isEqualTo(dataSource.unwrap(HikariDataSource.class).getConnectionTimeout())
                 .isEqualTo(10_000);
     }
 

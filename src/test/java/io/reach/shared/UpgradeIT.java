@@ -2,8 +2,12 @@ package io.reach.shared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reach.support.Api;
+import io.reach.support.ReachNode;
 import io.reach.support.TestDatabase;
+import java.time.OffsetDateTime;
 import java.util.Map;
+import java.util.TreeMap;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -39,9 +43,9 @@ class UpgradeIT {
         String history = "SELECT COUNT(*) FROM \"flyway_schema_history\"";
         int migrated = jdbc.sql(history).query(Integer.class).single();
 
-        try (io.reach.support.ReachNode before = io.reach.support.ReachNode.start("before", database,
+        try (ReachNode before = ReachNode.start("before", database,
                 Map.of("reach.sandbox.enabled", "false"))) {
-            io.reach.support.Api.Response created = before.api().post("/api/v1/contacts", Map.of("phone", "+31612990201"));
+            Api.Response created = before.api().post("/api/v1/contacts", Map.of("phone", "+31612990201"));
 
             assertThat(created.status()).as(created.body()).isEqualTo(201);
         }
@@ -56,7 +60,7 @@ class UpgradeIT {
         String insert = "INSERT INTO webhook_inbox (channel, received_at, body, processed_at, attempts, next_attempt_at, last_error)"
                 + " VALUES ('WHATSAPP', TIMESTAMP WITH TIME ZONE '2026-12-01 10:00:00+00', ?, ?, 3,"
                 + " TIMESTAMP WITH TIME ZONE '2026-12-01 10:05:00+00', ?)";
-        java.time.OffsetDateTime processed = java.time.OffsetDateTime.parse("2026-12-01T11:00:00Z");
+        OffsetDateTime processed = OffsetDateTime.parse("2026-12-01T11:00:00Z");
         jdbc.sql(insert).params("applied", processed, null).update();
         jdbc.sql(insert).params("given up", processed, "could not be read").update();
         jdbc.sql(insert).params("failing", null, "could not be read").update();
@@ -64,12 +68,12 @@ class UpgradeIT {
 
         migrationsUpTo("latest").migrate();
 
-        Map<String, Object> discarded = new java.util.TreeMap<>();
+        Map<String, Object> discarded = new TreeMap<>();
         jdbc.sql("SELECT body, discarded_at FROM webhook_inbox").query(rs -> {
-            discarded.put(rs.getString("body"), rs.getObject("discarded_at", java.time.OffsetDateTime.class));
+            discarded.put(rs.getString("body"), rs.getObject("discarded_at", OffsetDateTime.class));
         });
         assertThat(discarded).containsOnlyKeys("applied", "given up", "failing", "waiting");
-        assertThat(((java.time.OffsetDateTime) discarded.get("given up")).toInstant()).isEqualTo(processed.toInstant());
+        assertThat(((OffsetDateTime) discarded.get("given up")).toInstant()).isEqualTo(processed.toInstant());
         assertThat(discarded.get("applied")).isNull();
         assertThat(discarded.get("failing")).isNull();
         assertThat(discarded.get("waiting")).isNull();

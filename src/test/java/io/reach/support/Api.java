@@ -1,12 +1,30 @@
 package io.reach.support;
 
+import io.reach.messaging.whatsapp.WebhookSignature;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -25,7 +43,7 @@ public final class Api {
     }
 
     /** A response: its status, raw body and the body as JSON (null when it is not JSON). */
-    public record Response(int status, String body, JsonNode json, Map<String, java.util.List<String>> headers) {}
+    public record Response(int status, String body, JsonNode json, Map<String, List<String>> headers) {}
 
     public Response get(String path) {
         return send(request(path).GET().build());
@@ -42,20 +60,20 @@ public final class Api {
      * Every page of a list from the first on, each answered 200, following the {@code Link: <path>; rel="next"}
      * headers (one at most per page) until a page has none.
      */
-    public java.util.List<JsonNode> followPages(String first) {
-        java.util.List<JsonNode> pages = new java.util.ArrayList<>();
-        java.util.regex.Pattern next = java.util.regex.Pattern.compile("<([^>]+)>; rel=\"next\"");
+    public List<JsonNode> followPages(String first) {
+        List<JsonNode> pages = new ArrayList<>();
+        Pattern next = Pattern.compile("<([^>]+)>; rel=\"next\"");
         for (String path = first; path != null; ) {
             Response page = get(path);
             if (page.status() != 200) {
                 throw new AssertionError(path + " answered " + page.status() + ": " + page.body());
             }
             pages.add(page.json());
-            java.util.List<String> links = page.headers().getOrDefault("link", java.util.List.of());
+            List<String> links = page.headers().getOrDefault("link", List.of());
             if (links.size() > 1) {
                 throw new AssertionError(path + " gave " + links.size() + " Link headers: " + links);
             }
-            java.util.regex.Matcher link = links.isEmpty() ? null : next.matcher(links.getFirst());
+            Matcher link = links.isEmpty() ? null : next.matcher(links.getFirst());
             if (link != null && !link.matches()) {
                 throw new AssertionError(path + " gave a Link header of another shape: " + links.getFirst());
             }
@@ -65,17 +83,17 @@ public final class Api {
     }
 
     /** The items of every page from {@code first} on (see {@link #followPages}), in their order. */
-    public java.util.List<JsonNode> allItems(String first) {
+    public List<JsonNode> allItems(String first) {
         return followPages(first).stream().flatMap(JsonNode::valueStream).toList();
     }
 
     /** The {@code id} of each item of a JSON array, as text. */
-    public static java.util.List<String> ids(JsonNode items) {
+    public static List<String> ids(JsonNode items) {
         return items.valueStream().map(item -> item.path("id").asString()).toList();
     }
 
     /** Each item of a JSON array of strings. */
-    public static java.util.List<String> texts(JsonNode items) {
+    public static List<String> texts(JsonNode items) {
         return items.valueStream().map(JsonNode::asString).toList();
     }
 
@@ -127,21 +145,21 @@ public final class Api {
     /** Posts {@code body} in chunks, without a Content-Length, as a client streaming what it has not measured does. */
     public Response postChunked(String path, String contentType, byte[] body) {
         return send(request(path).header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build());
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build());
     }
 
     /** Posts a webhook to {@code /webhooks/whatsapp} as Meta does: the JSON, signed with the sender's app secret. */
     public Response postSignedWhatsAppWebhook(String payload, String appSecret) {
-        byte[] body = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] body = payload.getBytes(StandardCharsets.UTF_8);
         return postRaw("/webhooks/whatsapp", "application/json", body,
-                Map.of("X-Hub-Signature-256", io.reach.messaging.whatsapp.WebhookSignature.sign(body, appSecret)));
+                Map.of("X-Hub-Signature-256", WebhookSignature.sign(body, appSecret)));
     }
 
     /** Sends {@code count} requests from as many threads, released together, and gives their answers. */
-    public static java.util.List<Response> atOnce(int count, java.util.function.Supplier<Response> request) {
-        java.util.List<java.util.concurrent.Future<Response>> sent = new java.util.ArrayList<>();
-        try (java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(count)) {
-            java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(count);
+    public static List<Response> atOnce(int count, Supplier<Response> request) {
+        List<Future<Response>> sent = new ArrayList<>();
+        try (ExecutorService threads = Executors.newFixedThreadPool(count)) {
+            CountDownLatch ready = new CountDownLatch(count);
             for (int i = 0; i < count; i++) {
                 sent.add(threads.submit(() -> {
                     ready.countDown();
@@ -150,7 +168,7 @@ public final class Api {
                 }));
             }
         }
-        return sent.stream().map(java.util.concurrent.Future::resultNow).toList();
+        return sent.stream().map(Future::resultNow).toList();
     }
 
     /**
@@ -162,7 +180,7 @@ public final class Api {
         if (scraped.status() != 200) {
             throw new AssertionError("GET /actuator/prometheus answered " + scraped.status() + ": " + scraped.body());
         }
-        Map<String, Double> samples = new java.util.HashMap<>();
+        Map<String, Double> samples = new HashMap<>();
         scraped.body().lines().filter(line -> !line.isBlank() && !line.startsWith("#")).forEach(line -> {
             int space = line.lastIndexOf(' ');
             samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
@@ -175,12 +193,12 @@ public final class Api {
      * caller's assertions: a metric read from the database gives its former value, or none, to a scrape that its read
      * takes too long for (a slow machine), and the value it read to the next.
      */
-    public Map<String, Double> metricsOnce(java.util.function.Predicate<Map<String, Double>> expected) {
-        java.util.concurrent.atomic.AtomicReference<Map<String, Double>> last = new java.util.concurrent.atomic.AtomicReference<>();
+    public Map<String, Double> metricsOnce(Predicate<Map<String, Double>> expected) {
+        AtomicReference<Map<String, Double>> last = new AtomicReference<>();
         try {
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+            Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                     .until(() -> expected.test(last.updateAndGet(before -> metrics())));
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             // The caller's assertions on the last scrape say what differs.
         }
         return last.get();
@@ -211,7 +229,7 @@ public final class Api {
             }
             return new Response(response.statusCode(), response.body(), json, response.headers().map());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

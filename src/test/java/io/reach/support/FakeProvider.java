@@ -6,14 +6,17 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 /**
  * A local HTTP server standing in for a provider's API in tests (Meta's Graph API, Twilio's REST API): it records
@@ -60,9 +63,9 @@ public final class FakeProvider implements AutoCloseable {
                 + String.format("%032x", n) + "\",\"status\":\"queued\",\"account_sid\":\"AC" + "0".repeat(32) + "\"}"));
     }
 
-    private final java.util.function.BiFunction<Integer, Request, Answer> success;
+    private final BiFunction<Integer, Request, Answer> success;
 
-    public FakeProvider(java.util.function.BiFunction<Integer, Request, Answer> success) {
+    public FakeProvider(BiFunction<Integer, Request, Answer> success) {
         this.success = success;
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
@@ -95,13 +98,13 @@ public final class FakeProvider implements AutoCloseable {
             }
         });
         // A thread per exchange: a stalled answer holds its own, not the next request's.
-        server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
     }
 
     /** A loopback base URL nothing listens on: a provider no connection reaches (a port taken and given back). */
     public static String unreachableBaseUrl() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return "http://127.0.0.1:" + socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

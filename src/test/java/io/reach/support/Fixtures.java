@@ -2,6 +2,7 @@ package io.reach.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -87,7 +88,7 @@ public final class Fixtures {
     /** The statuses of a message's timeline, in the order they were recorded. */
     public static List<String> timeline(Api api, String messageId) {
         JsonNode message = api.get("/api/v1/messages/" + messageId).json();
-        List<String> statuses = new java.util.ArrayList<>();
+        List<String> statuses = new ArrayList<>();
         message.path("timeline").forEach(event -> statuses.add(event.path("status").asString()
                 + (event.path("inferred").asBoolean() ? "(inferred)" : "")));
         return statuses;

@@ -2,12 +2,18 @@ package io.reach.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reach.sandbox.SandboxNetwork;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.awaitility.Awaitility;
 import tools.jackson.databind.JsonNode;
 
 /** The example flow and its population, set up through the API as a user would. */
@@ -37,7 +43,7 @@ public final class FlowFixtures {
     /** The 200 contacts of the mix (or {@code perGroupDivisor} times fewer), imported in one CSV. */
     public static List<String> importPopulation(Api api, int perGroupDivisor) {
         StringBuilder csv = new StringBuilder("phone,first_name,consent\n");
-        List<String> phones = new java.util.ArrayList<>();
+        List<String> phones = new ArrayList<>();
         MIX.forEach((group, count) -> {
             for (int i = 0; i < count / perGroupDivisor; i++) {
                 String phone = phone(group, i);
@@ -52,7 +58,7 @@ public final class FlowFixtures {
     }
 
     /** Registers a sandbox network's numbers (running in another process) under the default sandbox senders' names. */
-    public static void registerSandboxSenders(Api api, io.reach.sandbox.SandboxNetwork sandbox) {
+    public static void registerSandboxSenders(Api api, SandboxNetwork sandbox) {
         created(api.post("/api/v1/senders", Map.of("name", "sandbox", "phoneNumberId", "100000000000001",
                 "wabaId", "200000000000001", "displayNumber", "+15550100001", "accessToken", "sandbox-access-token",
                 "appSecret", "sandbox-app-secret", "verifyToken", "sandbox-verify-token",
@@ -88,7 +94,7 @@ public final class FlowFixtures {
         try {
             return publish(api, Files.readString(Path.of("examples/flows/whatsapp-fallback.json")));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -125,7 +131,7 @@ public final class FlowFixtures {
 
     /** The branches of a step that journeys took, with their counts (those at zero left out). */
     public static Map<String, Long> branches(JsonNode counts, String step) {
-        Map<String, Long> branches = new java.util.TreeMap<>();
+        Map<String, Long> branches = new TreeMap<>();
         counts.path("steps").path(step).path("branches").properties().stream().filter(e -> e.getValue().asLong() > 0)
                 .forEach(e -> branches.put(e.getKey(), e.getValue().asLong()));
         return branches;
@@ -144,7 +150,7 @@ public final class FlowFixtures {
     /** Waits until the launch is in {@code state} (DONE, STOPPED), and gives it as it is then. */
     public static JsonNode awaitLaunch(Api api, String launchId, String state) {
         JsonNode[] last = new JsonNode[1];
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).untilAsserted(() -> {
+        Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             last[0] = api.get("/api/v1/launches/" + launchId).json();
             assertThat(last[0].path("state").asString()).as(last[0].toString()).isEqualTo(state);
         });

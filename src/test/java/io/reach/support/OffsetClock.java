@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -22,7 +23,7 @@ public final class OffsetClock extends Clock {
     @Override
     public Instant instant() {
         // In microseconds, as Reach's own clock and both databases (see InfrastructureConfiguration).
-        return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS).plus(offset.get());
+        return Instant.now().truncatedTo(ChronoUnit.MICROS).plus(offset.get());
     }
 
     @Override

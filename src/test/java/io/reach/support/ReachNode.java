@@ -9,11 +9,16 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.TypeExcludeFilter;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
+import org.springframework.core.type.classreading.MetadataReader;
+import org.springframework.core.type.classreading.MetadataReaderFactory;
 
 /**
  * A whole Reach process started by a test (one Spring application on its own port), so that a test can run
@@ -35,7 +40,7 @@ public final class ReachNode implements AutoCloseable {
     }
 
     /** Gives every node the shared clock (a test configuration, so that no @SpringBootTest picks it up). */
-    @org.springframework.boot.test.context.TestConfiguration(proxyBeanMethods = false)
+    @TestConfiguration(proxyBeanMethods = false)
     static class SharedClock {
         @Bean
         @Primary
@@ -78,10 +83,10 @@ public final class ReachNode implements AutoCloseable {
     }
 
     /** Keeps the tests' own configurations (their clocks) out of the component scan of a node started by hand. */
-    static final class TestClassesExcluded extends org.springframework.boot.context.TypeExcludeFilter {
+    static final class TestClassesExcluded extends TypeExcludeFilter {
         @Override
-        public boolean match(org.springframework.core.type.classreading.MetadataReader reader,
-                             org.springframework.core.type.classreading.MetadataReaderFactory factory) {
+        public boolean match(MetadataReader reader,
+                             MetadataReaderFactory factory) {
             String name = reader.getClassMetadata().getClassName();
             return name.startsWith("io.reach.support.") || name.matches(".*(IT|Test)(\\$.*)?");
         }
@@ -103,7 +108,7 @@ public final class ReachNode implements AutoCloseable {
      * connection pool filling up in a node started first — and the node would then fail to bind it.
      */
     public static int freePort() {
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int attempt = 0; attempt < 200; attempt++) {
             int port = random.nextInt(20_000, 32_000);
             try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
@@ -128,7 +133,7 @@ public final class ReachNode implements AutoCloseable {
     }
 
     /** Every bean of a type, by name. */
-    public <T> java.util.Map<String, T> beans(Class<T> type) {
+    public <T> Map<String, T> beans(Class<T> type) {
         return context.getBeansOfType(type);
     }
 

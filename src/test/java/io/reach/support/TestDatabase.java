@@ -2,11 +2,20 @@ package io.reach.support;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.sql.DataSource;
+import org.awaitility.Awaitility;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
@@ -36,7 +45,7 @@ public final class TestDatabase {
      * Opens a transaction on a connection of {@code dataSource} that locks the row {@code selectForUpdate} finds for
      * {@code key} (a {@code SELECT … WHERE … = ? FOR UPDATE}); the lock holds until the caller commits or closes it.
      */
-    public static Connection holdRowLock(javax.sql.DataSource dataSource, String selectForUpdate, Object key)
+    public static Connection holdRowLock(DataSource dataSource, String selectForUpdate, Object key)
             throws SQLException {
         Connection holder = dataSource.getConnection();
         try {
@@ -52,14 +61,14 @@ public final class TestDatabase {
      * Makes every connection of the context wait at most {@code timeout} for a row lock another holds (then the
      * statement fails, as a passing failure), on H2 or PostgreSQL alike.
      */
-    public static void registerLockTimeout(DynamicPropertyRegistry registry, java.time.Duration timeout) {
+    public static void registerLockTimeout(DynamicPropertyRegistry registry, Duration timeout) {
         lockTimeout(timeout).forEach((key, value) -> registry.add(key, () -> value));
     }
 
     /** The settings that make a statement waiting longer than {@code timeout} for a lock fail, for a node started by hand. */
-    public static java.util.Map<String, String> lockTimeout(java.time.Duration timeout) {
+    public static Map<String, String> lockTimeout(Duration timeout) {
         long millis = timeout.toMillis();
-        return java.util.Map.of("spring.datasource.hikari.connection-init-sql",
+        return Map.of("spring.datasource.hikari.connection-init-sql",
                 postgres() ? "SET lock_timeout = " + millis : "SET LOCK_TIMEOUT " + millis);
     }
 
@@ -69,14 +78,14 @@ public final class TestDatabase {
      */
     public static void lockRow(Connection holder, String selectForUpdate, Object key) throws SQLException {
         holder.setAutoCommit(false);
-        try (java.sql.PreparedStatement lock = holder.prepareStatement(selectForUpdate)) {
+        try (PreparedStatement lock = holder.prepareStatement(selectForUpdate)) {
             lock.setObject(1, key);
             lock.executeQuery().close();
         }
     }
 
     /** A connection of its own to the database of {@code settings} (from {@link #fresh()}). */
-    public static Connection connect(java.util.Map<String, String> settings) throws SQLException {
+    public static Connection connect(Map<String, String> settings) throws SQLException {
         return DriverManager.getConnection(settings.get("spring.datasource.url"), settings.get("spring.datasource.username"),
                 settings.get("spring.datasource.password"));
     }
@@ -85,7 +94,7 @@ public final class TestDatabase {
      * How many sessions of the test's database wait for a lock another holds, running a statement that contains
      * {@code statementText}: for a test that holds a lock until its rivals all wait for it.
      */
-    public static long sessionsWaitingForALock(org.springframework.jdbc.core.simple.JdbcClient jdbc, String statementText) {
+    public static long sessionsWaitingForALock(JdbcClient jdbc, String statementText) {
         String waiting = postgres()
                 ? "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?"
                 : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL AND EXECUTING_STATEMENT LIKE ?";
@@ -99,15 +108,15 @@ public final class TestDatabase {
      * statement going through late (in one JVM, a stopped node's threads outlive it).
      */
     public static void awaitNoneWaitingForALock(Connection connection, String statementText) {
-        org.springframework.jdbc.core.simple.JdbcClient jdbc = org.springframework.jdbc.core.simple.JdbcClient.create(
-                new org.springframework.jdbc.datasource.SingleConnectionDataSource(connection, true));
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        JdbcClient jdbc = JdbcClient.create(
+                new SingleConnectionDataSource(connection, true));
+        Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> sessionsWaitingForALock(jdbc, statementText) == 0);
     }
 
     /** The settings of a fresh database (H2 in memory, or a new PostgreSQL schema), for contexts started by hand. */
-    public static java.util.Map<String, String> fresh() {
-        java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+    public static Map<String, String> fresh() {
+        Map<String, String> settings = new LinkedHashMap<>();
         String unique = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         if (!postgres()) {
             settings.put("spring.datasource.url", "jdbc:h2:mem:reach_" + unique + ";DB_CLOSE_DELAY=-1");
@@ -141,11 +150,11 @@ public final class TestDatabase {
      * Drops every connection to the PostgreSQL schema of {@code database} (made by {@link #fresh}), as a restart or a
      * failover of the server would; returns how many were dropped.
      */
-    public static int dropConnections(java.util.Map<String, String> database) throws SQLException {
+    public static int dropConnections(Map<String, String> database) throws SQLException {
         try (Connection connection = DriverManager.getConnection(database.get("spring.datasource.url"));
-             java.sql.PreparedStatement terminate = connection.prepareStatement("SELECT COUNT(pg_terminate_backend(pid))"
+             PreparedStatement terminate = connection.prepareStatement("SELECT COUNT(pg_terminate_backend(pid))"
                      + " FROM pg_stat_activity WHERE application_name = current_setting('application_name') AND pid <> pg_backend_pid()");
-             java.sql.ResultSet dropped = terminate.executeQuery()) {
+             ResultSet dropped = terminate.executeQuery()) {
             dropped.next();
             return dropped.getInt(1);
         }

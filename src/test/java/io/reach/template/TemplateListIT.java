@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reach.support.Api;
 import io.reach.support.ReachIntegrationTest;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -14,7 +16,7 @@ class TemplateListIT extends ReachIntegrationTest {
 
     @Test
     void listsTheTemplatesByNameLanguageAndAccountPageByPageWithoutGapsOrRepeats() {
-        String name = "listed_" + java.util.UUID.randomUUID().toString().substring(0, 8).replace('-', '_');
+        String name = "listed_" + UUID.randomUUID().toString().substring(0, 8).replace('-', '_');
         String firstAccount = "300000000000001";
         String secondAccount = "300000000000002";
         // Registered out of their order: one name in two languages, in no account and in two accounts.
@@ -46,7 +48,7 @@ class TemplateListIT extends ReachIntegrationTest {
 
     @Test
     void refusesAPageAfterATemplateThatIsNoLongerThereOrOfAnUnusableSize() {
-        String name = "gone_" + java.util.UUID.randomUUID().toString().substring(0, 8).replace('-', '_');
+        String name = "gone_" + UUID.randomUUID().toString().substring(0, 8).replace('-', '_');
         String id = register(name, "en_US", null);
         assertThat(api.delete("/api/v1/templates/" + id).status()).isEqualTo(204);
 
@@ -61,7 +63,7 @@ class TemplateListIT extends ReachIntegrationTest {
     }
 
     private String register(String name, String language, String wabaId) {
-        Map<String, Object> template = new java.util.HashMap<>(Map.of("name", name, "language", language,
+        Map<String, Object> template = new HashMap<>(Map.of("name", name, "language", language,
                 "category", "utility", "components", List.of(Map.of("type", "BODY", "text", "Hi {{1}}."))));
         if (wabaId != null) {
             template.put("wabaId", wabaId);

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.reach.shared.FieldProblem;
 import io.reach.shared.MessageCategory;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -72,8 +76,8 @@ class TemplateRendererTest {
 
     @Test
     void namesANullValueOrButtonByItsPlaceInsteadOfFailing() {
-        assertThat(fields(new TemplateParameters(java.util.Arrays.asList((String) null), java.util.Arrays.asList("Ann", null),
-                java.util.Arrays.asList(new ButtonParameter(1, "x"), null, new ButtonParameter(3, "y")))))
+        assertThat(fields(new TemplateParameters(Arrays.asList((String) null), Arrays.asList("Ann", null),
+                Arrays.asList(new ButtonParameter(1, "x"), null, new ButtonParameter(3, "y")))))
                 .containsExactly("headerParameters[0]", "bodyParameters[1]", "buttonParameters[1].index");
     }
 
@@ -84,8 +88,8 @@ class TemplateRendererTest {
 
     @Test
     void fillsNamedPlaceholdersFromValuesByNameOrInTheOrderTheyFirstAppear() {
-        TemplateParameters byName = new TemplateParameters(TemplateValues.named(java.util.Map.of("guests", "4")),
-                TemplateValues.named(new java.util.TreeMap<>(java.util.Map.of("name", "Ann", "day", "Saturday"))), List.of());
+        TemplateParameters byName = new TemplateParameters(TemplateValues.named(Map.of("guests", "4")),
+                TemplateValues.named(new TreeMap<>(Map.of("name", "Ann", "day", "Saturday"))), List.of());
         TemplateParameters inOrder = new TemplateParameters(List.of("4"), List.of("Saturday", "Ann"), List.of());
 
         assertThat(TemplateRenderer.check(NAMED, byName)).isEmpty();
@@ -101,8 +105,8 @@ class TemplateRendererTest {
     @Test
     void namesEachMissingOrUnknownValueByNameAndRefusesNamesForNumberedPlaceholders() {
         List<FieldProblem> problems = TemplateRenderer.check(NAMED, new TemplateParameters(
-                TemplateValues.named(java.util.Map.of("guests", "4")),
-                TemplateValues.named(new java.util.LinkedHashMap<>(java.util.Map.of("dag", "Saturday"))), List.of()));
+                TemplateValues.named(Map.of("guests", "4")),
+                TemplateValues.named(new LinkedHashMap<>(Map.of("dag", "Saturday"))), List.of()));
         assertThat(problems).extracting(FieldProblem::field).containsExactly("bodyParameters.dag", "bodyParameters.day",
                 "bodyParameters.name");
         assertThat(problems.getFirst().message()).isEqualTo("the template's body has no {{dag}} (it has {{day}}, {{name}})");
@@ -112,12 +116,12 @@ class TemplateRendererTest {
                 .extracting(FieldProblem::message).containsExactly("the template's body has 2 placeholder(s) ({{day}}, {{name}},"
                         + " in that order) but 1 value(s) were given");
         assertThat(TemplateRenderer.check(TEMPLATE, new TemplateParameters(TemplateValues.of(List.of("A-1")),
-                TemplateValues.named(java.util.Map.of("first", "Ann")), List.of(new ButtonParameter(1, "A-1"),
+                TemplateValues.named(Map.of("first", "Ann")), List.of(new ButtonParameter(1, "A-1"),
                         new ButtonParameter(3, "SAVE10"))))).extracting(FieldProblem::message)
                 .containsExactly("the template's body has numbered placeholders ({{1}}, {{2}}): give its values as a list,"
                         + " in that order");
-        assertThat(TemplateRenderer.check(NAMED, new TemplateParameters(TemplateValues.named(java.util.Map.of("guests", " ")),
-                TemplateValues.named(java.util.Map.of("day", "Saturday", "name", "Ann\nB")), List.of())))
+        assertThat(TemplateRenderer.check(NAMED, new TemplateParameters(TemplateValues.named(Map.of("guests", " ")),
+                TemplateValues.named(Map.of("day", "Saturday", "name", "Ann\nB")), List.of())))
                 .extracting(FieldProblem::field).containsExactly("headerParameters.guests", "bodyParameters.name");
     }
 

@@ -3,7 +3,9 @@ package io.reach.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reach.shared.FieldProblem;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class TemplateRulesTest {
@@ -54,9 +56,9 @@ class TemplateRulesTest {
                 .containsExactly("parameterFormat");
         assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("Hi.")), "NUMBERED")))
                 .containsExactly("parameterFormat");
-        assertThat(TemplateRules.placeholderCount("{{2}} {{1}} {{1}}", "f", new java.util.ArrayList<>())).isEqualTo(2);
-        assertThat(TemplateRules.placeholders("{{2}} {{1}} {{1}}", "f", new java.util.ArrayList<>())).containsExactly("1", "2");
-        assertThat(TemplateRules.placeholders("{{day}} for {{ guests }}, {{day}}", "f", new java.util.ArrayList<>()))
+        assertThat(TemplateRules.placeholderCount("{{2}} {{1}} {{1}}", "f", new ArrayList<>())).isEqualTo(2);
+        assertThat(TemplateRules.placeholders("{{2}} {{1}} {{1}}", "f", new ArrayList<>())).containsExactly("1", "2");
+        assertThat(TemplateRules.placeholders("{{day}} for {{ guests }}, {{day}}", "f", new ArrayList<>()))
                 .as("in the order they first appear").containsExactly("day", "guests");
     }
 
@@ -80,7 +82,7 @@ class TemplateRulesTest {
 
     @Test
     void refusesDuplicateComponentsUnknownTypesAndTooManyButtons() {
-        List<TemplateButton> eleven = java.util.stream.IntStream.range(0, 11)
+        List<TemplateButton> eleven = IntStream.range(0, 11)
                 .mapToObj(i -> new TemplateButton("QUICK_REPLY", "b" + i, null, null, null)).toList();
         assertThat(fields(new TemplateRequest("x", "en", "marketing", null, List.of(body("a"), body("b"),
                 new TemplateComponent("CAROUSEL", null, null, null),

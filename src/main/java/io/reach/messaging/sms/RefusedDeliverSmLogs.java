@@ -6,7 +6,9 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
 import org.jsmpp.extra.ProcessRequestException;
+import org.slf4j.LoggerFactory;
 import org.slf4j.Marker;
+import org.springframework.util.ClassUtils;
 
 /**
  * Drops jSMPP's ERROR line, stack trace included, about a deliver_sm Reach refused on purpose ("Failed processing
@@ -18,8 +20,8 @@ final class RefusedDeliverSmLogs extends TurboFilter {
 
     /** Adds the filter to Logback's context once, whatever the number of Reach applications in the process. */
     static void install() {
-        if (!org.springframework.util.ClassUtils.isPresent("ch.qos.logback.classic.LoggerContext", null)
-                || !(org.slf4j.LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+        if (!ClassUtils.isPresent("ch.qos.logback.classic.LoggerContext", null)
+                || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return;
         }
         synchronized (RefusedDeliverSmLogs.class) {

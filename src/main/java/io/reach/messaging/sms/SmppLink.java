@@ -1,12 +1,15 @@
 package io.reach.messaging.sms;
 
+import io.reach.messaging.SenderRates;
 import io.reach.sender.ProviderAccount;
 import io.reach.sender.Sender;
 import java.io.IOException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.jsmpp.InvalidResponseException;
 import org.jsmpp.PDUException;
+import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.BindType;
 import org.jsmpp.bean.DataCoding;
 import org.jsmpp.bean.ESMClass;
@@ -15,11 +18,10 @@ import org.jsmpp.bean.NumberingPlanIndicator;
 import org.jsmpp.bean.OptionalParameter;
 import org.jsmpp.bean.RegisteredDelivery;
 import org.jsmpp.bean.TypeOfNumber;
-import org.jsmpp.bean.Alphabet;
 import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.extra.ResponseTimeoutException;
-import org.jsmpp.InvalidResponseException;
 import org.jsmpp.session.BindParameter;
+import org.jsmpp.session.MessageReceiverListener;
 import org.jsmpp.session.SMPPSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,17 +38,17 @@ final class SmppLink {
 
     private final ProviderAccount account;
     private final ScheduledExecutorService scheduler;
-    private final org.jsmpp.session.MessageReceiverListener listener;
+    private final MessageReceiverListener listener;
     private final Runnable onBound;
     private final Semaphore window;
-    private final io.reach.messaging.SenderRates rates;
+    private final SenderRates rates;
     private final int submitsPerSecond;
     private volatile SMPPSession session;
     private volatile boolean running;
     private int failures;
 
-    SmppLink(ProviderAccount account, ScheduledExecutorService scheduler, org.jsmpp.session.MessageReceiverListener listener,
-             Runnable onBound, io.reach.messaging.SenderRates rates) {
+    SmppLink(ProviderAccount account, ScheduledExecutorService scheduler, MessageReceiverListener listener,
+             Runnable onBound, SenderRates rates) {
         this.account = account;
         this.scheduler = scheduler;
         this.listener = listener;

@@ -1,5 +1,6 @@
 package io.reach.messaging.sms;
 
+import io.reach.shared.AnswersWithoutDatabase;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
@@ -22,7 +23,7 @@ class SmppLinkController {
 
     @Operation(summary = "Whether each SMPP sender's session is bound")
     @GetMapping("/api/v1/smpp-links")
-    @io.reach.shared.AnswersWithoutDatabase
+    @AnswersWithoutDatabase
     List<LinkState> links() {
         return links.states();
     }

@@ -1,24 +1,31 @@
 package io.reach.messaging.sms;
 
+import io.reach.messaging.SenderRates;
 import io.reach.sender.ProviderAccount;
 import io.reach.sender.Sender;
 import io.reach.sender.Senders;
+import io.reach.shared.DatabaseOutOfReach;
+import io.reach.shared.PassingFailures;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Collectors;
+import org.jsmpp.SMPPConstant;
 import org.jsmpp.bean.AlertNotification;
 import org.jsmpp.bean.DataSm;
 import org.jsmpp.bean.DeliverSm;
 import org.jsmpp.bean.DeliveryReceipt;
 import org.jsmpp.bean.MessageType;
-import org.jsmpp.SMPPConstant;
 import org.jsmpp.extra.ProcessRequestException;
 import org.jsmpp.session.DataSmResult;
 import org.jsmpp.session.MessageReceiverListener;
@@ -27,6 +34,7 @@ import org.jsmpp.util.InvalidDeliveryReceiptException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.DataAccessException;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -47,13 +55,13 @@ class SmppLinks implements SmartLifecycle {
     private final Senders senders;
     private final JsonMapper json;
     private final SmsWorkers workers;
-    private final io.reach.messaging.SenderRates rates;
+    private final SenderRates rates;
     // Replaced on a start after a stop: a stopped context may be started again.
     private volatile ScheduledExecutorService scheduler = newScheduler();
     private final Map<UUID, SmppLink> links = new ConcurrentHashMap<>();
     private volatile boolean running;
 
-    SmppLinks(Senders senders, JsonMapper json, SmsWorkers workers, io.reach.messaging.SenderRates rates) {
+    SmppLinks(Senders senders, JsonMapper json, SmsWorkers workers, SenderRates rates) {
         this.senders = senders;
         this.json = json;
         this.workers = workers;
@@ -68,7 +76,7 @@ class SmppLinks implements SmartLifecycle {
 
     List<SmppLinkController.LinkState> states() {
         return links.values().stream().map(l -> new SmppLinkController.LinkState(l.account().sender().id().toString(),
-                l.account().sender().name(), l.isBound())).sorted(java.util.Comparator.comparing(SmppLinkController.LinkState::sender))
+                l.account().sender().name(), l.isBound())).sorted(Comparator.comparing(SmppLinkController.LinkState::sender))
                 .toList();
     }
 
@@ -98,7 +106,7 @@ class SmppLinks implements SmartLifecycle {
         List<ProviderAccount> accounts;
         try {
             accounts = senders.providerAccounts(Sender.SMS);
-        } catch (org.springframework.dao.DataAccessException e) {
+        } catch (DataAccessException e) {
             // A database that restarts or fails over: the sessions open stay open, and the next refresh looks again.
             log.warn("Could not read the SMPP senders; the next refresh tries again", e);
             return;
@@ -128,7 +136,7 @@ class SmppLinks implements SmartLifecycle {
     }
 
     private static boolean sameConnection(ProviderAccount a, ProviderAccount b) {
-        return a.secret().equals(b.secret()) && java.util.Objects.equals(a.sender().settings(), b.sender().settings())
+        return a.secret().equals(b.secret()) && Objects.equals(a.sender().settings(), b.sender().settings())
                 && a.sender().fromAddress().equals(b.sender().fromAddress());
     }
 
@@ -142,7 +150,7 @@ class SmppLinks implements SmartLifecycle {
                             || deliverSm.isIntermediateDeliveryNotification()) {
                         // Parsed from the text, as jSMPP's own accessor refuses intermediate notifications (esm_class 0x20).
                         DeliveryReceipt receipt = new DeliveryReceipt(new String(deliverSm.getShortMessage(),
-                                java.nio.charset.StandardCharsets.ISO_8859_1));
+                                StandardCharsets.ISO_8859_1));
                         entry.put("_kind", "receipt");
                         entry.put("id", receipt.getId());
                         entry.put("stat", receipt.getFinalStatus().name());
@@ -160,16 +168,16 @@ class SmppLinks implements SmartLifecycle {
                     workers.receive(senderId, json.writeValueAsString(entry));
                 } catch (InvalidDeliveryReceiptException e) {
                     log.warn("Ignoring a delivery receipt Reach cannot read: {}", e.getMessage());
-                } catch (io.reach.shared.DatabaseOutOfReach e) {
+                } catch (DatabaseOutOfReach e) {
                     // Said once for the whole outage (DatabaseOutage).
                     log.debug("Refused a deliver_sm at once: {}", e.getMessage());
                     throw new ProcessRequestException(REFUSED_FOR_NOW, SMPPConstant.STAT_ESME_RX_T_APPN);
                 } catch (RuntimeException e) {
                     // Not acknowledged: the SMSC delivers it again. A temporary error tells it the failure passes.
-                    boolean passing = io.reach.shared.PassingFailures.isPassing(e);
+                    boolean passing = PassingFailures.isPassing(e);
                     if (passing) {
                         log.warn("Could not store a deliver_sm for the moment ({}); the SMSC will redeliver it",
-                                io.reach.shared.PassingFailures.cause(e));
+                                PassingFailures.cause(e));
                     } else {
                         log.warn("Could not store a deliver_sm; the SMSC will redeliver it", e);
                     }
@@ -193,7 +201,7 @@ class SmppLinks implements SmartLifecycle {
     public void stop() {
         running = false;
         // Side by side: each unbind may wait for its SMSC's answer.
-        try (java.util.concurrent.ExecutorService unbinding = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+        try (ExecutorService unbinding = Executors.newVirtualThreadPerTaskExecutor()) {
             links.values().forEach(link -> unbinding.execute(link::stop));
         }
         links.clear();

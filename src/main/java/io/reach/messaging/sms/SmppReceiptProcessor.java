@@ -5,14 +5,16 @@ import io.reach.contact.PhoneNumbers;
 import io.reach.messaging.Channel;
 import io.reach.messaging.InboundMessage;
 import io.reach.messaging.InboundMessages;
+import io.reach.messaging.InboxProcessor;
 import io.reach.messaging.MessageError;
 import io.reach.messaging.MessageStatus;
 import io.reach.messaging.Messages;
 import io.reach.messaging.MessagingSettings;
 import io.reach.messaging.StatusReport;
 import io.reach.messaging.WebhookInbox;
-import io.reach.messaging.InboxProcessor;
+import io.reach.shared.DatabaseOutage;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Component;
@@ -43,7 +45,7 @@ class SmppReceiptProcessor extends InboxProcessor {
 
     SmppReceiptProcessor(WebhookInbox inbox, SmsParts parts, Messages messages, InboundMessages inbound, Contacts contacts,
                          JsonMapper json, TransactionTemplate transactions, MessagingSettings settings, Clock clock,
-                         io.reach.shared.DatabaseOutage outage) {
+                         DatabaseOutage outage) {
         super("smpp-receipts", SmppLinks.SOURCE, inbox, transactions, settings.pollInterval(), settings.lease(), clock,
                 outage);
         this.parts = parts;
@@ -56,9 +58,9 @@ class SmppReceiptProcessor extends InboxProcessor {
     }
 
     @Override
-    protected java.time.Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
+    protected Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
         // A receipt that outran the bookkeeping of its submit_sm_resp is tried again shortly.
-        return failure instanceof PartNotYetKnown ? java.time.Duration.ofMillis(Math.min(5_000, 100L * entry.attempt()))
+        return failure instanceof PartNotYetKnown ? Duration.ofMillis(Math.min(5_000, 100L * entry.attempt()))
                 : settings.backoff(entry.attempt());
     }
 

@@ -2,22 +2,27 @@ package io.reach.messaging.sms;
 
 import io.reach.messaging.Channel;
 import io.reach.messaging.MessageError;
-import io.reach.messaging.Messages;
 import io.reach.messaging.Messages.PassingFailure;
+import io.reach.messaging.Messages;
 import io.reach.messaging.MessagingSettings;
 import io.reach.messaging.SenderRates;
+import io.reach.messaging.SendersAtWork;
 import io.reach.messaging.twilio.TwilioGateway;
 import io.reach.messaging.twilio.TwilioOutcomes;
 import io.reach.sender.ProviderAccount;
 import io.reach.sender.Sender;
 import io.reach.sender.Senders;
 import io.reach.shared.BackgroundWorker;
+import io.reach.shared.PassingFailures;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import org.jsmpp.InvalidResponseException;
+import org.jsmpp.PDUException;
 import org.jsmpp.extra.NegativeResponseException;
+import org.jsmpp.extra.ResponseTimeoutException;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -41,7 +46,7 @@ class SmsDispatcher extends BackgroundWorker {
     private final SmsParts parts;
     private final TwilioGateway twilio;
     private final SenderRates rates;
-    private final io.reach.messaging.SendersAtWork sendersAtWork;
+    private final SendersAtWork sendersAtWork;
     private final TwilioOutcomes outcomes;
     private final MessagingSettings settings;
     private final JsonMapper json;
@@ -50,7 +55,7 @@ class SmsDispatcher extends BackgroundWorker {
 
     SmsDispatcher(Messages messages, Senders senders, SmppLinks links, SmsParts parts, TwilioGateway twilio,
                   MessagingSettings settings, JsonMapper json, TwilioOutcomes outcomes, SenderRates rates,
-                  io.reach.messaging.SendersAtWork sendersAtWork) {
+                  SendersAtWork sendersAtWork) {
         super("sms-dispatcher", settings.pollInterval(), true);
         this.rates = rates;
         this.sendersAtWork = sendersAtWork;
@@ -105,7 +110,7 @@ class SmsDispatcher extends BackgroundWorker {
         try {
             known = parts.ensure(message.id(), encoded.parts().size(), message.attempt() == 1);
         } catch (RuntimeException e) {
-            if (!io.reach.shared.PassingFailures.isPassing(e)) {
+            if (!PassingFailures.isPassing(e)) {
                 throw e;
             }
             // Nothing was submitted: tried again after its backoff, not left to its lease (a minute). The attempt
@@ -135,14 +140,14 @@ class SmsDispatcher extends BackgroundWorker {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
-                } catch (org.jsmpp.extra.ResponseTimeoutException e) {
+                } catch (ResponseTimeoutException e) {
                     // The submit went out and its response never came: the SMSC may have taken the part.
                     retryOrGiveUp(message, new MessageError(0, "The SMPP submit failed (" + e.getClass().getSimpleName()
                             + "); retrying", e.getMessage()), PassingFailure.ANSWER_LOST);
                     return;
-                } catch (IOException | RuntimeException | org.jsmpp.PDUException | org.jsmpp.InvalidResponseException e) {
+                } catch (IOException | RuntimeException | PDUException | InvalidResponseException e) {
                     // A passing database failure comes from booking the sender's turn, before the submit went out.
-                    String title = e instanceof RuntimeException failure && io.reach.shared.PassingFailures.isPassing(failure)
+                    String title = e instanceof RuntimeException failure && PassingFailures.isPassing(failure)
                             ? "The sender's turn could not be booked (the database failed for a moment); nothing was"
                             + " submitted; retrying"
                             : "The SMPP submit failed (" + e.getClass().getSimpleName() + "); retrying";

@@ -1,11 +1,17 @@
 package io.reach.messaging.sms;
 
 import io.reach.messaging.MessageStatus;
+import io.reach.messaging.UnrecordedAnswers;
+import io.reach.shared.PassingFailures;
 import io.reach.shared.Times;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -13,16 +19,16 @@ import org.springframework.stereotype.Repository;
 @Repository
 class SmsParts {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SmsParts.class);
+    private static final Logger log = LoggerFactory.getLogger(SmsParts.class);
 
     /** One part's row. */
     record Part(UUID messageId, int number, int total, String providerPartId, MessageStatus status) {}
 
     private final JdbcClient jdbc;
     private final Clock clock;
-    private final io.reach.messaging.UnrecordedAnswers unrecorded;
+    private final UnrecordedAnswers unrecorded;
 
-    SmsParts(JdbcClient jdbc, Clock clock, io.reach.messaging.UnrecordedAnswers unrecorded) {
+    SmsParts(JdbcClient jdbc, Clock clock, UnrecordedAnswers unrecorded) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.unrecorded = unrecorded;
@@ -31,7 +37,7 @@ class SmsParts {
             List<Part> parts = of(answer.messageId());
             if (parts.stream().allMatch(part -> part.providerPartId() != null)) {
                 // Every part taken: the message was submitted, with its first part's id, as its dispatcher records it.
-                unrecorded.recordNow(new io.reach.messaging.UnrecordedAnswers.Answer(answer.messageId(), 0,
+                unrecorded.recordNow(new UnrecordedAnswers.Answer(answer.messageId(), 0,
                         parts.getFirst().providerPartId(), null, answer.at()));
             }
         });
@@ -48,7 +54,7 @@ class SmsParts {
                 return parts;
             }
         }
-        List<Part> parts = new java.util.ArrayList<>(total);
+        List<Part> parts = new ArrayList<>(total);
         for (int number = 1; number <= total; number++) {
             jdbc.sql("INSERT INTO sms_parts (message_id, part_number, total_parts, status, updated_at) VALUES (?, ?, ?, ?, ?)")
                     .params(messageId, number, total, MessageStatus.QUEUED.name(), Times.now(clock)).update();
@@ -67,18 +73,18 @@ class SmsParts {
 
     /** The SMSC took a part and gave it this id: recorded, or the part would be submitted again (see Messages). */
     void accepted(UUID messageId, int number, String providerPartId) {
-        io.reach.messaging.UnrecordedAnswers.Answer answer =
-                new io.reach.messaging.UnrecordedAnswers.Answer(messageId, number, providerPartId, null, clock.instant());
+        UnrecordedAnswers.Answer answer =
+                new UnrecordedAnswers.Answer(messageId, number, providerPartId, null, clock.instant());
         try {
             unrecorded.record(answer, () -> record(messageId, number, providerPartId, answer.at()));
         } catch (RuntimeException e) {
             log.error("Part {} of message {} was taken by the SMSC (its id {}), but recording that failed: {} The failure: {}",
-                    number, messageId, providerPartId, unrecorded.whatComesOf(answer), io.reach.shared.PassingFailures.cause(e));
+                    number, messageId, providerPartId, unrecorded.whatComesOf(answer), PassingFailures.cause(e));
             throw e;
         }
     }
 
-    private void record(UUID messageId, int number, String providerPartId, java.time.Instant at) {
+    private void record(UUID messageId, int number, String providerPartId, Instant at) {
         jdbc.sql("UPDATE sms_parts SET provider_part_id = ?, status = ?, submitted_at = ?, updated_at = ? WHERE message_id = ?"
                         + " AND part_number = ? AND provider_part_id IS NULL")
                 .params(providerPartId, MessageStatus.SUBMITTED.name(), Times.utc(at), Times.now(clock), messageId, number)

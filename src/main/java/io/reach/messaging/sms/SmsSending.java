@@ -2,6 +2,7 @@ package io.reach.messaging.sms;
 
 import io.reach.contact.Contact;
 import io.reach.messaging.Channel;
+import io.reach.messaging.KeywordReplies;
 import io.reach.messaging.Messages;
 import io.reach.messaging.NewMessage;
 import io.reach.messaging.Recipients;
@@ -22,7 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Sends SMS: checks the sender, the contact, consent and the text, records the message, and leaves the rest to the dispatcher. */
 @Service
-public class SmsSending implements io.reach.messaging.KeywordReplies {
+public class SmsSending implements KeywordReplies {
 
     static final int MAX_PARTS = 10;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -54,7 +55,7 @@ public class SmsSending implements io.reach.messaging.KeywordReplies {
         if (refusal == null && (request.text() == null || request.text().isBlank())) {
             throw ApiException.invalidField("text", "is required");
         }
-        io.reach.messaging.NewMessage.checkCampaignAndKey(request.campaignId(), request.idempotencyKey());
+        NewMessage.checkCampaignAndKey(request.campaignId(), request.idempotencyKey());
         int parts = refusal != null ? 1 : SmsEncoding.encode(request.text(), 0).parts().size();
         if (parts > MAX_PARTS) {
             throw ApiException.invalidField("text", "needs " + parts + " SMS parts; at most " + MAX_PARTS + " are sent");
@@ -81,7 +82,7 @@ public class SmsSending implements io.reach.messaging.KeywordReplies {
     }
 
     @Override
-    public io.reach.messaging.Channel channel() {
+    public Channel channel() {
         return Channel.SMS;
     }
 

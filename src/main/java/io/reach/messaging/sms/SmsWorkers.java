@@ -1,5 +1,6 @@
 package io.reach.messaging.sms;
 
+import java.util.UUID;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.stereotype.Component;
 
@@ -20,7 +21,7 @@ class SmsWorkers {
     }
 
     /** A deliver_sm (receipt or incoming SMS) as it came, applied at once when it can be (see InboxProcessor). */
-    void receive(java.util.UUID senderId, String entry) {
+    void receive(UUID senderId, String entry) {
         receipts.receive(senderId, entry);
     }
 }

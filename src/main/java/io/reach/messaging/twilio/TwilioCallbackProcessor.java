@@ -6,13 +6,16 @@ import io.reach.messaging.Channel;
 import io.reach.messaging.InboundMessage;
 import io.reach.messaging.InboundMessageReceived;
 import io.reach.messaging.InboundMessages;
+import io.reach.messaging.InboxProcessor;
 import io.reach.messaging.Messages;
+import io.reach.messaging.MessagingSettings;
 import io.reach.messaging.StatusReport;
 import io.reach.messaging.WebhookInbox;
-import io.reach.messaging.MessagingSettings;
-import io.reach.messaging.InboxProcessor;
+import io.reach.shared.DatabaseOutage;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -39,7 +42,7 @@ class TwilioCallbackProcessor extends InboxProcessor {
 
     TwilioCallbackProcessor(WebhookInbox inbox, Messages messages, InboundMessages inbound, Contacts contacts,
                             JsonMapper json, TransactionTemplate transactions, MessagingSettings settings, Clock clock,
-                            io.reach.shared.DatabaseOutage outage) {
+                            DatabaseOutage outage) {
         super("twilio-callbacks", TwilioWebhookController.SOURCE, inbox, transactions, settings.pollInterval(),
                 settings.lease(), clock, outage);
         this.messages = messages;
@@ -51,7 +54,7 @@ class TwilioCallbackProcessor extends InboxProcessor {
     }
 
     @Override
-    protected java.time.Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
+    protected Duration retryDelay(WebhookInbox.Entry entry, RuntimeException failure) {
         return settings.backoff(entry.attempt());
     }
 
@@ -114,7 +117,7 @@ class TwilioCallbackProcessor extends InboxProcessor {
         if (optOutType == null) {
             return null;
         }
-        return switch (optOutType.trim().toUpperCase(java.util.Locale.ROOT)) {
+        return switch (optOutType.trim().toUpperCase(Locale.ROOT)) {
             case "STOP" -> InboundMessageReceived.Keyword.OPT_OUT;
             case "START" -> InboundMessageReceived.Keyword.OPT_IN;
             default -> null;

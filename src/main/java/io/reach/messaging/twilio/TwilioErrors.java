@@ -1,6 +1,7 @@
 package io.reach.messaging.twilio;
 
 import java.util.Map;
+import java.util.Set;
 
 /** What Twilio's error codes mean for a person. */
 final class TwilioErrors {
@@ -27,7 +28,7 @@ final class TwilioErrors {
     // The account or its number cannot send, whatever the recipient: refused credentials (20003), an account that is
     // not active (20005), a 'From' number that is not the account's or cannot send SMS (21212, 21606), an HTTP 401 or
     // 403 without a code.
-    private static final java.util.Set<Integer> ACCOUNTS_OWN = java.util.Set.of(20003, 20005, 21212, 21606, 401, 403);
+    private static final Set<Integer> ACCOUNTS_OWN = Set.of(20003, 20005, 21212, 21606, 401, 403);
 
     private TwilioErrors() {}
 

@@ -17,12 +17,23 @@ import io.reach.sender.Sender;
 import io.reach.sender.Senders;
 import io.reach.shared.BoundedBody;
 import io.reach.shared.PublicUrl;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import javax.xml.stream.XMLOutputFactory;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamWriter;
 import org.springframework.stereotype.Component;
 
 /**
@@ -80,17 +91,17 @@ public class TwilioGateway {
      * The status-callback URL names Reach's message, so that a callback that outruns Twilio's answer to the create
      * call is matched all the same.
      */
-    private URI statusCallback(java.util.UUID messageId) {
+    private URI statusCallback(UUID messageId) {
         return URI.create(publicUrl.of(STATUS_CALLBACK_PATH + "/" + messageId));
     }
 
-    public Outcome sendSms(ProviderAccount account, java.util.UUID messageId, String to, String text) {
+    public Outcome sendSms(ProviderAccount account, UUID messageId, String to, String text) {
         return call(() -> Message.creator(new PhoneNumber(to), new PhoneNumber(account.sender().fromAddress()), text)
                 .setStatusCallback(statusCallback(messageId))
                 .create(client(account)).getSid());
     }
 
-    public Outcome placeCall(ProviderAccount account, java.util.UUID messageId, String to, String twiml) {
+    public Outcome placeCall(ProviderAccount account, UUID messageId, String to, String twiml) {
         return call(() -> Call.creator(new PhoneNumber(to), new PhoneNumber(account.sender().fromAddress()), new Twiml(twiml))
                 .setStatusCallback(statusCallback(messageId))
                 .setStatusCallbackMethod(HttpMethod.POST)
@@ -102,7 +113,7 @@ public class TwilioGateway {
     public record Fetched(String status, Integer errorCode) {}
 
     /** The call's status now, as Twilio's GET of it gives it; empty when Twilio could not be asked or did not know it. */
-    public java.util.Optional<Fetched> fetchCall(ProviderAccount account, String sid) {
+    public Optional<Fetched> fetchCall(ProviderAccount account, String sid) {
         return fetch(() -> {
             Call call = Call.fetcher(sid).fetch(client(account));
             return new Fetched(call.getStatus() == null ? null : call.getStatus().toString(), null);
@@ -110,18 +121,18 @@ public class TwilioGateway {
     }
 
     /** The SMS's status now, as Twilio's GET of it gives it; empty when Twilio could not be asked or did not know it. */
-    public java.util.Optional<Fetched> fetchSms(ProviderAccount account, String sid) {
+    public Optional<Fetched> fetchSms(ProviderAccount account, String sid) {
         return fetch(() -> {
             Message message = Message.fetcher(sid).fetch(client(account));
             return new Fetched(message.getStatus() == null ? null : message.getStatus().toString(), message.getErrorCode());
         });
     }
 
-    private static java.util.Optional<Fetched> fetch(java.util.function.Supplier<Fetched> request) {
+    private static Optional<Fetched> fetch(Supplier<Fetched> request) {
         try {
-            return java.util.Optional.of(request.get());
+            return Optional.of(request.get());
         } catch (TwilioException | IllegalArgumentException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
@@ -131,17 +142,17 @@ public class TwilioGateway {
      * looks up XML factories on the class path on every call (a few per cent of the engine's CPU per call step).
      */
     public static String say(String text, String language, String voice) {
-        java.io.StringWriter out = new java.io.StringWriter();
+        StringWriter out = new StringWriter();
         try {
-            javax.xml.stream.XMLStreamWriter xml = javax.xml.stream.XMLOutputFactory.newDefaultFactory().createXMLStreamWriter(out);
+            XMLStreamWriter xml = XMLOutputFactory.newDefaultFactory().createXMLStreamWriter(out);
             xml.writeStartDocument("UTF-8", "1.0");
             xml.writeStartElement("Response");
             xml.writeStartElement("Say");
-            java.util.Optional<Say.Language> sayLanguage = language(language);
+            Optional<Say.Language> sayLanguage = language(language);
             if (sayLanguage.isPresent()) {
                 xml.writeAttribute("language", sayLanguage.get().toString());
             }
-            java.util.Optional<Say.Voice> sayVoice = voice(voice);
+            Optional<Say.Voice> sayVoice = voice(voice);
             if (sayVoice.isPresent()) {
                 xml.writeAttribute("voice", sayVoice.get().toString());
             }
@@ -150,25 +161,25 @@ public class TwilioGateway {
             xml.writeEndElement();
             xml.writeEndDocument();
             xml.close();
-        } catch (javax.xml.stream.XMLStreamException e) {
+        } catch (XMLStreamException e) {
             throw new IllegalStateException("Cannot write TwiML", e);
         }
         return out.toString();
     }
 
     /** A {@code <Say>} language Twilio knows (e.g. en-US, nl-NL). */
-    public static java.util.Optional<Say.Language> language(String code) {
-        return code == null ? java.util.Optional.empty() : java.util.Arrays.stream(Say.Language.values())
+    public static Optional<Say.Language> language(String code) {
+        return code == null ? Optional.empty() : Arrays.stream(Say.Language.values())
                 .filter(l -> l.toString().equalsIgnoreCase(code.trim())).findFirst();
     }
 
     /** A {@code <Say>} voice Twilio knows (e.g. woman, man, Polly.Joanna). */
-    public static java.util.Optional<Say.Voice> voice(String name) {
-        return name == null ? java.util.Optional.empty() : java.util.Arrays.stream(Say.Voice.values())
+    public static Optional<Say.Voice> voice(String name) {
+        return name == null ? Optional.empty() : Arrays.stream(Say.Voice.values())
                 .filter(v -> v.toString().equalsIgnoreCase(name.trim())).findFirst();
     }
 
-    private Outcome call(java.util.function.Supplier<String> request) {
+    private Outcome call(Supplier<String> request) {
         try {
             return new Outcome.Accepted(request.get());
         } catch (ApiConnectionException e) {
@@ -194,8 +205,8 @@ public class TwilioGateway {
      */
     private static boolean answerLost(ApiConnectionException e) {
         Throwable cause = e.getCause();
-        return cause instanceof InterruptedException || cause instanceof java.io.IOException
-                && !(cause instanceof java.net.ConnectException) && !(cause instanceof java.net.http.HttpConnectTimeoutException);
+        return cause instanceof InterruptedException || cause instanceof IOException
+                && !(cause instanceof ConnectException) && !(cause instanceof HttpConnectTimeoutException);
     }
 
     private TwilioRestClient client(ProviderAccount account) {

@@ -1,11 +1,16 @@
 package io.reach.messaging.twilio;
 
-import io.reach.messaging.Messages;
+import io.reach.contact.Contacts;
 import io.reach.messaging.Messages.PassingFailure;
+import io.reach.messaging.Messages;
 import io.reach.messaging.MessagingSettings;
 import io.reach.messaging.SenderRefusalAlerts;
 import io.reach.messaging.SendersAtWork;
 import io.reach.sender.Sender;
+import io.reach.shared.ApiException;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -16,17 +21,17 @@ import org.springframework.stereotype.Component;
 @Component
 public class TwilioOutcomes {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TwilioOutcomes.class);
+    private static final Logger log = LoggerFactory.getLogger(TwilioOutcomes.class);
 
     private final Messages messages;
     private final TwilioStatusChecks statusChecks;
     private final SendersAtWork sendersAtWork;
     private final SenderRefusalAlerts refusalAlerts;
     private final MessagingSettings settings;
-    private final io.reach.contact.Contacts contacts;
+    private final Contacts contacts;
 
     TwilioOutcomes(Messages messages, TwilioStatusChecks statusChecks, SendersAtWork sendersAtWork,
-                   SenderRefusalAlerts refusalAlerts, MessagingSettings settings, io.reach.contact.Contacts contacts) {
+                   SenderRefusalAlerts refusalAlerts, MessagingSettings settings, Contacts contacts) {
         this.contacts = contacts;
         this.messages = messages;
         this.statusChecks = statusChecks;
@@ -61,12 +66,12 @@ public class TwilioOutcomes {
     }
 
     /** Opts the contact out as its STOP would have, had it reached Reach; nothing when it is already, or erased. */
-    private void optOut(java.util.UUID contactId, Sender sender) {
+    private void optOut(UUID contactId, Sender sender) {
         try {
             if (contacts.optOut(contactId, true).isEmpty()) {
                 return;
             }
-        } catch (io.reach.shared.ApiException gone) {
+        } catch (ApiException gone) {
             return; // erased meanwhile: nothing to send it
         }
         log.info("Contact {} replied STOP to Twilio number {} (sender {}): Twilio refuses its messages ({}); it is opted"

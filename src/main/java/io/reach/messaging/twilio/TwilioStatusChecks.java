@@ -9,10 +9,15 @@ import io.reach.sender.ProviderAccount;
 import io.reach.sender.Senders;
 import io.reach.shared.BackgroundWorker;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
@@ -28,7 +33,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class TwilioStatusChecks extends BackgroundWorker {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TwilioStatusChecks.class);
+    private static final Logger log = LoggerFactory.getLogger(TwilioStatusChecks.class);
 
     /** Checks claimed at once: each is one request to Twilio. */
     static final int BATCH = 20;
@@ -43,7 +48,7 @@ public class TwilioStatusChecks extends BackgroundWorker {
 
     TwilioStatusChecks(Messages messages, Senders senders, TwilioGateway twilio, MessagingSettings settings,
                        TransactionTemplate transactions, JsonMapper json, Clock clock) {
-        super("twilio-status-checks", java.time.Duration.ofSeconds(1), !settings.statusChecks().isEmpty());
+        super("twilio-status-checks", Duration.ofSeconds(1), !settings.statusChecks().isEmpty());
         this.messages = messages;
         this.senders = senders;
         this.twilio = twilio;
@@ -104,7 +109,7 @@ public class TwilioStatusChecks extends BackgroundWorker {
 
     /** What the check found, kept like a callback's body. */
     private String payload(Messages.StatusCheck check, TwilioGateway.Fetched fetched) {
-        java.util.Map<String, Object> found = new java.util.LinkedHashMap<>();
+        Map<String, Object> found = new LinkedHashMap<>();
         found.put("source", "status check");
         found.put("sid", check.providerMessageId());
         found.put("status", fetched.status());

@@ -6,6 +6,7 @@ import io.reach.sender.Senders;
 import io.reach.shared.ApiException;
 import io.reach.shared.PublicUrl;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.security.SecurityRequirements;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
@@ -15,6 +16,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.util.MultiValueMap;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -27,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
  * it does not match), stored, and applied in the same transaction when it can be (otherwise afterwards).
  */
 // No API token: each is checked against its provider's signature (or verify token).
-@io.swagger.v3.oas.annotations.security.SecurityRequirements
+@SecurityRequirements
 @Tag(name = "Provider webhooks", description = "What providers post to Reach, each checked against its signature")
 @RestController
 class TwilioWebhookController {
@@ -51,7 +53,7 @@ class TwilioWebhookController {
             consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
     ResponseEntity<Void> status(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form,
                                 @RequestHeader(name = "X-Twilio-Signature", required = false) String signature,
-                                @org.springframework.web.bind.annotation.PathVariable(required = false) String messageId) {
+                                @PathVariable(required = false) String messageId) {
         ProviderAccount account = verified(request, form, signature);
         store(account, "status", form, messageId);
         return ResponseEntity.ok().build();

@@ -3,9 +3,11 @@ package io.reach.messaging.voice;
 import io.reach.messaging.Channel;
 import io.reach.messaging.Messages;
 import io.reach.messaging.MessagingSettings;
+import io.reach.messaging.SenderRates;
 import io.reach.messaging.twilio.TwilioGateway;
 import io.reach.messaging.twilio.TwilioOutcomes;
 import io.reach.sender.ProviderAccount;
+import io.reach.sender.Senders;
 import io.reach.shared.BackgroundWorker;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
@@ -16,17 +18,17 @@ import tools.jackson.databind.json.JsonMapper;
 class VoiceDispatcher extends BackgroundWorker {
 
     private final Messages messages;
-    private final io.reach.sender.Senders senders;
+    private final Senders senders;
     private final TwilioGateway twilio;
     private final TwilioOutcomes outcomes;
     private final MessagingSettings settings;
     private final JsonMapper json;
     // Calls being placed at once: Twilio answers 429 to too many, which is retried with backoff.
     private final InFlight calls;
-    private final io.reach.messaging.SenderRates rates;
+    private final SenderRates rates;
 
-    VoiceDispatcher(Messages messages, io.reach.sender.Senders senders, TwilioGateway twilio, MessagingSettings settings,
-                    JsonMapper json, TwilioOutcomes outcomes, io.reach.messaging.SenderRates rates) {
+    VoiceDispatcher(Messages messages, Senders senders, TwilioGateway twilio, MessagingSettings settings,
+                    JsonMapper json, TwilioOutcomes outcomes, SenderRates rates) {
         super("voice-dispatcher", settings.pollInterval(), true);
         this.rates = rates;
         this.outcomes = outcomes;

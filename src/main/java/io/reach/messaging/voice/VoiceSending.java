@@ -54,7 +54,7 @@ public class VoiceSending {
         if (refusal == null && request.text() != null && request.text().length() > MAX_TEXT) {
             throw ApiException.invalidField("text", "is longer than " + MAX_TEXT + " characters");
         }
-        io.reach.messaging.NewMessage.checkCampaignAndKey(request.campaignId(), request.idempotencyKey());
+        NewMessage.checkCampaignAndKey(request.campaignId(), request.idempotencyKey());
         if (request.sender() == null || request.sender().isBlank()) {
             throw ApiException.invalidField("sender", "is required (a voice sender's name or id)");
         }

@@ -7,6 +7,8 @@ import io.reach.template.Template;
 import io.reach.template.Templates;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -133,12 +135,12 @@ class AccountUpdates {
         if (text.equals("TIER_UNLIMITED")) {
             return Optional.of(-1);
         }
-        java.util.regex.Matcher tier = TIER.matcher(text);
+        Matcher tier = TIER.matcher(text);
         return tier.matches() ? Optional.of(Integer.parseInt(tier.group(1)) * (tier.group(2).isEmpty() ? 1 : 1000))
                 : Optional.empty();
     }
 
-    private static final java.util.regex.Pattern TIER = java.util.regex.Pattern.compile("TIER_(\\d{1,6})(K?)");
+    private static final Pattern TIER = Pattern.compile("TIER_(\\d{1,6})(K?)");
 
     private void followMessagingLimit(String wabaId, int portfolioLimit) {
         if (wabaId == null) {

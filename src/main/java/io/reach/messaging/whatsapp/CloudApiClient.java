@@ -3,13 +3,17 @@ package io.reach.messaging.whatsapp;
 import io.reach.messaging.MessageError;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.BoundedBody;
+import io.reach.shared.Texts;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -53,7 +57,7 @@ class CloudApiClient {
             // The whole exchange within the timeout, the body included: the client's own timeout ends with the headers,
             // and a send held longer than its lease would be claimed and sent again.
             response = BoundedBody.send(http, request, MAX_ANSWER_BYTES, requestTimeout);
-        } catch (java.net.http.HttpConnectTimeoutException | java.net.ConnectException e) {
+        } catch (HttpConnectTimeoutException | ConnectException e) {
             // No connection, so no request: Meta cannot have taken it.
             return new SendOutcome.Retry(new MessageError(0, "Could not reach Meta's Cloud API; retrying",
                     e.getClass().getSimpleName() + ": " + e.getMessage()), null, false);
@@ -76,7 +80,7 @@ class CloudApiClient {
             String id = body == null ? null : body.path("messages").path(0).path("id").asString(null);
             if (id == null || id.isBlank()) {
                 // Meta answered success without an id: retrying could send twice, so this is recorded as a failure.
-                return new SendOutcome.Rejected(new MessageError(0, "Meta accepted the call but named no message", io.reach.shared.Texts.clip(response.body(), 500)));
+                return new SendOutcome.Rejected(new MessageError(0, "Meta accepted the call but named no message", Texts.clip(response.body(), 500)));
             }
             return new SendOutcome.Accepted(id);
         }
@@ -115,11 +119,11 @@ class CloudApiClient {
         }
     }
 
-    private static java.util.Optional<Duration> seconds(String header) {
+    private static Optional<Duration> seconds(String header) {
         try {
-            return java.util.Optional.of(Duration.ofSeconds(Long.parseLong(header.trim())));
+            return Optional.of(Duration.ofSeconds(Long.parseLong(header.trim())));
         } catch (NumberFormatException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 }

@@ -6,6 +6,7 @@ import io.reach.template.Template;
 import io.reach.template.TemplateButton;
 import io.reach.template.TemplateComponent;
 import java.net.URI;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -70,7 +71,7 @@ final class CloudApiRequests {
         }
         List<TemplateButton> buttons = template.buttons();
         rendered.parameters().buttons().stream()
-                .sorted(java.util.Comparator.comparing(ButtonParameter::index))
+                .sorted(Comparator.comparing(ButtonParameter::index))
                 .forEach(parameter -> {
                     TemplateButton button = buttons.get(parameter.index());
                     ObjectNode component = components.addObject();

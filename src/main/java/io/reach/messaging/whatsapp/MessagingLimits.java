@@ -6,6 +6,7 @@ import io.reach.messaging.MessageStatusReported;
 import io.reach.messaging.MessageStatusesReported;
 import io.reach.messaging.Messages;
 import io.reach.sender.Sender;
+import io.reach.sender.Senders;
 import io.reach.shared.Dialect;
 import io.reach.shared.SqlLists;
 import io.reach.shared.Times;
@@ -46,10 +47,10 @@ class MessagingLimits {
     private final Clock clock;
     private final TransactionTemplate transactions;
     private final InboundMessages inbound;
-    private final io.reach.sender.Senders senders;
+    private final Senders senders;
 
     MessagingLimits(JdbcClient jdbc, Dialect dialect, Clock clock, TransactionTemplate transactions,
-                    InboundMessages inbound, io.reach.sender.Senders senders) {
+                    InboundMessages inbound, Senders senders) {
         this.jdbc = jdbc;
         this.dialect = dialect;
         this.clock = clock;

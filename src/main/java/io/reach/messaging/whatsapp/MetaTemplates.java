@@ -1,6 +1,7 @@
 package io.reach.messaging.whatsapp;
 
 import io.reach.shared.FieldProblem;
+import io.reach.template.Template;
 import io.reach.template.TemplateButton;
 import io.reach.template.TemplateComponent;
 import io.reach.template.TemplateRequest;
@@ -20,7 +21,7 @@ final class MetaTemplates {
      * keeps; the others (FLAGGED, LOCKED, …) change none.
      */
     private static final Map<String, String> STATUSES = Map.ofEntries(
-            Map.entry("APPROVED", io.reach.template.Template.APPROVED), Map.entry("UNARCHIVED", "APPROVED"),
+            Map.entry("APPROVED", Template.APPROVED), Map.entry("UNARCHIVED", "APPROVED"),
             Map.entry("REINSTATED", "APPROVED"), Map.entry("PENDING", "PENDING"), Map.entry("IN_APPEAL", "PENDING"),
             Map.entry("REJECTED", "REJECTED"), Map.entry("PAUSED", "PAUSED"), Map.entry("DISABLED", "DISABLED"),
             Map.entry("ARCHIVED", "DISABLED"), Map.entry("PENDING_DELETION", "DISABLED"), Map.entry("DELETED", "DISABLED"),

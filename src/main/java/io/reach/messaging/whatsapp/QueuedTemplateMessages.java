@@ -5,11 +5,17 @@ import io.reach.messaging.Messages;
 import io.reach.messaging.Recipients;
 import io.reach.sender.Senders;
 import io.reach.template.Template;
+import io.reach.template.TemplateStatusChanged;
 import io.reach.template.Templates;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,7 +26,7 @@ import org.springframework.stereotype.Component;
 @Component
 class QueuedTemplateMessages {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(QueuedTemplateMessages.class);
+    private static final Logger log = LoggerFactory.getLogger(QueuedTemplateMessages.class);
 
     private final Messages messages;
     private final Contacts contacts;
@@ -58,8 +64,8 @@ class QueuedTemplateMessages {
      * A template whose status changed, by Meta's review or by hand: its queued messages are withdrawn unless it is
      * approved now, in the transaction that changed it.
      */
-    @org.springframework.context.event.EventListener
-    void onStatusChanged(io.reach.template.TemplateStatusChanged changed) {
+    @EventListener
+    void onStatusChanged(TemplateStatusChanged changed) {
         int withdrawn = withdrawUnlessApproved(changed.now());
         if (withdrawn > 0) {
             log.info("Template {} ({}) is {} now: {} of its queued messages withdrawn", changed.now().name(),
@@ -81,7 +87,7 @@ class QueuedTemplateMessages {
      * account's, or, for one registered without an account, those of accounts without one of their own).
      */
     private List<Messages.QueuedMessage> queuedWith(Template template) {
-        java.util.Map<UUID, Boolean> sendsIt = new java.util.HashMap<>();
+        Map<UUID, Boolean> sendsIt = new HashMap<>();
         return messages.queuedWithTemplate(template.name(), template.language()).stream()
                 .filter(message -> sendsIt.computeIfAbsent(message.senderId(), sender -> templates.find(
                                 senders.account(sender).sender().wabaId(), template.name(), template.language())

@@ -7,7 +7,9 @@ import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.ApiException;
 import io.reach.shared.MessageCategory;
 import io.reach.template.Template;
+import io.reach.template.TemplateRequest;
 import io.reach.template.Templates;
+import jakarta.annotation.PreDestroy;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -57,7 +59,7 @@ class TemplateSync {
         this.senders = senders;
     }
 
-    @jakarta.annotation.PreDestroy
+    @PreDestroy
     void stop() {
         background.shutdownNow();
     }
@@ -139,8 +141,8 @@ class TemplateSync {
                 skipped.add(new Skipped(unusable.name(), unusable.language(), unusable.reason()));
                 continue;
             }
-            io.reach.template.TemplateRequest request = ((MetaTemplates.Usable) read).request();
-            Templates.Followed followed = templates.follow(new io.reach.template.TemplateRequest(request.name(),
+            TemplateRequest request = ((MetaTemplates.Usable) read).request();
+            Templates.Followed followed = templates.follow(new TemplateRequest(request.name(),
                     request.language(), request.category(), request.status(), request.components(), request.parameterFormat(),
                     sender.wabaId()));
             Template now = followed.now();

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -37,7 +38,7 @@ class WebhookRefusals {
     private final Map<UUID, Instant> lastAccepted = new ConcurrentHashMap<>();
     private final Map<UUID, Instant> lastRefused = new ConcurrentHashMap<>();
     private final Map<UUID, Instant> lastTold = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicReference<Instant> unknownLastTold = new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<Instant> unknownLastTold = new AtomicReference<>();
 
     WebhookRefusals(Clock clock, MeterRegistry metrics) {
         this.clock = clock;

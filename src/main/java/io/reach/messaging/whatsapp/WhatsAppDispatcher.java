@@ -2,13 +2,16 @@ package io.reach.messaging.whatsapp;
 
 import io.reach.contact.Contacts;
 import io.reach.messaging.Channel;
-import io.reach.messaging.Messages;
 import io.reach.messaging.Messages.PassingFailure;
+import io.reach.messaging.Messages;
 import io.reach.messaging.SenderRates;
+import io.reach.messaging.SenderRefusalAlerts;
+import io.reach.messaging.SendersAtWork;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
 import io.reach.shared.BackgroundWorker;
 import java.time.Instant;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /**
@@ -28,13 +31,13 @@ class WhatsAppDispatcher extends BackgroundWorker {
     private final InFlight sends;
     private final SenderRates rates;
     private final MessagingLimits limits;
-    private final io.reach.messaging.SendersAtWork sendersAtWork;
-    private final io.reach.messaging.SenderRefusalAlerts refusalAlerts;
+    private final SendersAtWork sendersAtWork;
+    private final SenderRefusalAlerts refusalAlerts;
     private final MarketingPreferences marketingPreferences;
 
     WhatsAppDispatcher(Messages messages, Senders senders, Contacts contacts, CloudApiClient client,
                        WhatsAppSettings settings, SenderRates rates, MessagingLimits limits,
-                       io.reach.messaging.SendersAtWork sendersAtWork, io.reach.messaging.SenderRefusalAlerts refusalAlerts,
+                       SendersAtWork sendersAtWork, SenderRefusalAlerts refusalAlerts,
                        MarketingPreferences marketingPreferences) {
         super("whatsapp-dispatcher", settings.pollInterval(), settings.dispatcherEnabled());
         this.messages = messages;
@@ -63,7 +66,7 @@ class WhatsAppDispatcher extends BackgroundWorker {
 
     private void sendOne(Messages.Outbound message) {
         WhatsAppAccount account = messages.beforeSending(message, () -> senders.account(message.senderId()));
-        java.util.Optional<MessagingLimits.Refusal> refusal = account == null ? null
+        Optional<MessagingLimits.Refusal> refusal = account == null ? null
                 : messages.beforeSending(message, () -> limits.refusal(message, account.sender()));
         if (refusal == null) {
             return;

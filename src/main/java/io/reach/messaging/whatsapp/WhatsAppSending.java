@@ -2,6 +2,9 @@ package io.reach.messaging.whatsapp;
 
 import io.reach.contact.Contact;
 import io.reach.messaging.Channel;
+import io.reach.messaging.Conversation;
+import io.reach.messaging.InboundMessages;
+import io.reach.messaging.KeywordReplies;
 import io.reach.messaging.Messages;
 import io.reach.messaging.NewMessage;
 import io.reach.messaging.Recipients;
@@ -16,7 +19,11 @@ import io.reach.template.TemplateParameters;
 import io.reach.template.Templates;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
@@ -26,22 +33,22 @@ import tools.jackson.databind.json.JsonMapper;
  * template, parameters, consent, opt-out), records the message, and leaves the send to the dispatcher.
  */
 @Service
-public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
+public class WhatsAppSending implements KeywordReplies {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WhatsAppSending.class);
+    private static final Logger log = LoggerFactory.getLogger(WhatsAppSending.class);
 
     private final Senders senders;
     private final Templates templates;
     /** The senders and other accounts' templates they were found sending, each logged once. */
-    private final java.util.Set<String> otherAccountsTemplatesLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> otherAccountsTemplatesLogged = ConcurrentHashMap.newKeySet();
     private final Messages messages;
     private final WhatsAppDispatcher dispatcher;
     private final CloudApiRequests requests;
     private final Recipients recipients;
-    private final io.reach.messaging.InboundMessages inbound;
+    private final InboundMessages inbound;
 
     WhatsAppSending(Senders senders, Recipients recipients, Templates templates, Messages messages,
-                    WhatsAppDispatcher dispatcher, JsonMapper json, io.reach.messaging.InboundMessages inbound) {
+                    WhatsAppDispatcher dispatcher, JsonMapper json, InboundMessages inbound) {
         this.senders = senders;
         this.recipients = recipients;
         this.inbound = inbound;
@@ -72,7 +79,7 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
         if (blank(request.language())) {
             problems.add(new FieldProblem("language", "is required (e.g. en_US)"));
         }
-        problems.addAll(io.reach.messaging.NewMessage.problemsOf(request.campaignId(), request.idempotencyKey()));
+        problems.addAll(NewMessage.problemsOf(request.campaignId(), request.idempotencyKey()));
         if (!problems.isEmpty()) {
             throw ApiException.badRequest("invalid_request", problems.getFirst().field() + ": " + problems.getFirst().message(), problems);
         }
@@ -120,9 +127,9 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
                 List.of(new FieldProblem("sender", "unknown"))));
         String blockedReason = refusal;
         if (blockedReason == null && contact.optedOut()) {
-            blockedReason = io.reach.messaging.Recipients.OPTED_OUT;
+            blockedReason = Recipients.OPTED_OUT;
         }
-        if (blockedReason == null && !inbound.wroteWithin(contact.id(), account.sender().id(), io.reach.messaging.Conversation.WINDOW)) {
+        if (blockedReason == null && !inbound.wroteWithin(contact.id(), account.sender().id(), Conversation.WINDOW)) {
             blockedReason = "outside the 24-hour window: free-form text only answers a message the contact sent in the"
                     + " last 24 hours; send a template instead";
         }
@@ -136,7 +143,7 @@ public class WhatsAppSending implements io.reach.messaging.KeywordReplies {
     }
 
     @Override
-    public io.reach.messaging.Channel channel() {
+    public Channel channel() {
         return Channel.WHATSAPP;
     }
 

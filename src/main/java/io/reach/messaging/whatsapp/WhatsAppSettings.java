@@ -1,5 +1,7 @@
 package io.reach.messaging.whatsapp;
 
+import io.reach.shared.Backoff;
+import io.reach.shared.SettingChecks;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -43,10 +45,10 @@ public record WhatsAppSettings(
     public enum OverMessagingLimit { BLOCK, WAIT }
 
     public WhatsAppSettings {
-        io.reach.shared.SettingChecks.dispatcher("reach.whatsapp", pollInterval, lease, batchSize, maxAttempts, initialBackoff,
+        SettingChecks.dispatcher("reach.whatsapp", pollInterval, lease, batchSize, maxAttempts, initialBackoff,
                 maxBackoff, requestTimeout, retryAfterLostAnswer);
-        io.reach.shared.SettingChecks.positive("reach.whatsapp.connect-timeout", connectTimeout);
-        io.reach.shared.SettingChecks.atLeast("reach.whatsapp.concurrency", concurrency, 1);
+        SettingChecks.positive("reach.whatsapp.connect-timeout", connectTimeout);
+        SettingChecks.atLeast("reach.whatsapp.concurrency", concurrency, 1);
         if (requestTimeout.compareTo(lease) >= 0) {
             throw new IllegalArgumentException("reach.whatsapp.request-timeout (" + requestTimeout + ") must be under "
                     + "reach.whatsapp.lease (" + lease + "): a send still waiting for Meta's answer when its lease ends "
@@ -56,7 +58,7 @@ public record WhatsAppSettings(
 
     /** How long to wait before attempt {@code attempt + 1}, given Meta's Retry-After when it sent one. */
     Duration backoff(int attempt, Duration retryAfter) {
-        Duration wait = io.reach.shared.Backoff.exponential(initialBackoff, maxBackoff, attempt);
+        Duration wait = Backoff.exponential(initialBackoff, maxBackoff, attempt);
         return retryAfter != null && retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
     }
 

@@ -6,7 +6,11 @@ import io.reach.shared.ApiError;
 import io.reach.shared.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.security.SecurityRequirements;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -29,7 +33,7 @@ import tools.jackson.databind.json.JsonMapper;
  * when it can, and answers 200; what cannot be applied at once is processed afterwards ({@link WhatsAppWebhookProcessor}).
  */
 // No API token: each is checked against its provider's signature (or verify token).
-@io.swagger.v3.oas.annotations.security.SecurityRequirements
+@SecurityRequirements
 @Tag(name = "Provider webhooks")
 @RestController
 class WhatsAppWebhookController {
@@ -74,7 +78,7 @@ class WhatsAppWebhookController {
 
     @Operation(summary = "Meta's webhook: statuses and messages received, signed with the app's secret")
     @PostMapping("/webhooks/whatsapp")
-    ResponseEntity<Void> receive(jakarta.servlet.http.HttpServletRequest request,
+    ResponseEntity<Void> receive(HttpServletRequest request,
                                  @RequestHeader(name = "X-Hub-Signature-256", required = false) String signature) {
         if (request.getContentLengthLong() > MAX_BODY_BYTES) {
             throw tooLarge();
@@ -82,7 +86,7 @@ class WhatsAppWebhookController {
         byte[] body;
         try {
             body = request.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
-        } catch (java.io.IOException broken) {
+        } catch (IOException broken) {
             // The sender went away mid-body: as a body that cannot be read, not as a failure of Reach's.
             throw ApiException.badRequest("malformed_webhook", "The webhook body could not be read", List.of());
         }
@@ -117,7 +121,7 @@ class WhatsAppWebhookController {
             }
         }
         accounts.forEach(account -> refusals.accepted(account.sender()));
-        processor.receive(accounts.iterator().next().sender().id(), new String(body, java.nio.charset.StandardCharsets.UTF_8));
+        processor.receive(accounts.iterator().next().sender().id(), new String(body, StandardCharsets.UTF_8));
         return ResponseEntity.ok().build();
     }
 

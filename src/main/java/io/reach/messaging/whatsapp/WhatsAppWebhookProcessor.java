@@ -1,22 +1,29 @@
 package io.reach.messaging.whatsapp;
 
+import io.reach.contact.Contact;
 import io.reach.contact.Contacts;
 import io.reach.contact.PhoneNumbers;
 import io.reach.messaging.Channel;
 import io.reach.messaging.InboundMessage;
 import io.reach.messaging.InboundMessages;
+import io.reach.messaging.InboxProcessor;
 import io.reach.messaging.MessageStatus;
 import io.reach.messaging.Messages;
 import io.reach.messaging.StatusReport;
 import io.reach.messaging.WebhookInbox;
 import io.reach.sender.Senders;
 import io.reach.sender.WhatsAppAccount;
-import io.reach.messaging.InboxProcessor;
+import io.reach.shared.DatabaseOutage;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +56,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
     WhatsAppWebhookProcessor(WebhookInbox inbox, Messages messages, InboundMessages inbound, Contacts contacts,
                              Senders senders, JsonMapper json, TransactionTemplate transactions,
                              WhatsAppSettings settings, Clock clock, AccountUpdates accountUpdates,
-                             MarketingPreferences marketingPreferences, io.reach.shared.DatabaseOutage outage) {
+                             MarketingPreferences marketingPreferences, DatabaseOutage outage) {
         super("whatsapp-webhooks", WhatsAppWebhookController.SOURCE, inbox, transactions, settings.pollInterval(),
                 settings.lease(), clock, outage);
         this.messages = messages;
@@ -71,7 +78,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
     @Override
     protected String orderingKey(WebhookInbox.Entry entry) {
         try {
-            java.util.Set<String> keys = new java.util.HashSet<>();
+            Set<String> keys = new HashSet<>();
             for (JsonNode change : iterate(json.readTree(entry.body()).path("entry"), "changes")) {
                 JsonNode value = change.path("value");
                 for (JsonNode status : value.path("statuses")) {
@@ -106,9 +113,9 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
      */
     @Override
     protected void processAll(List<WebhookInbox.Entry> entries) {
-        java.util.Map<UUID, List<Messages.IncomingStatus>> statuses = new java.util.LinkedHashMap<>();
-        List<Runnable> inboundMessages = new java.util.ArrayList<>();
-        List<JsonNode> payloads = new java.util.ArrayList<>();
+        Map<UUID, List<Messages.IncomingStatus>> statuses = new LinkedHashMap<>();
+        List<Runnable> inboundMessages = new ArrayList<>();
+        List<JsonNode> payloads = new ArrayList<>();
         for (WebhookInbox.Entry entry : entries) {
             JsonNode root = json.readTree(entry.body());
             payloads.add(root);
@@ -119,7 +126,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         payloads.forEach(accountUpdates::apply);
     }
 
-    private void collect(WebhookInbox.Entry entry, JsonNode root, java.util.Map<UUID, List<Messages.IncomingStatus>> statuses,
+    private void collect(WebhookInbox.Entry entry, JsonNode root, Map<UUID, List<Messages.IncomingStatus>> statuses,
                          List<Runnable> inboundMessages) {
         for (JsonNode change : iterate(root.path("entry"), "changes")) {
             if (!"messages".equals(change.path("field").asString("messages"))) {
@@ -130,7 +137,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
             Optional<WhatsAppAccount> account = phoneNumberId == null ? Optional.empty() : senders.byPhoneNumberId(phoneNumberId);
             UUID senderId = account.map(a -> a.sender().id()).orElse(entry.senderId());
             for (JsonNode status : value.path("statuses")) {
-                incoming(status).ifPresent(s -> statuses.computeIfAbsent(senderId, k -> new java.util.ArrayList<>()).add(s));
+                incoming(status).ifPresent(s -> statuses.computeIfAbsent(senderId, k -> new ArrayList<>()).add(s));
             }
             for (JsonNode message : value.path("messages")) {
                 inboundMessages.add(() -> recordInbound(senderId, message, value.path("contacts")));
@@ -164,7 +171,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
 
     private void applyStatuses(UUID senderId, List<Messages.IncomingStatus> statuses) {
         List<Messages.StatusApplied> applied = messages.applyStatuses(Channel.WHATSAPP, senderId, statuses);
-        List<UUID> notOnWhatsApp = new java.util.ArrayList<>();
+        List<UUID> notOnWhatsApp = new ArrayList<>();
         for (int i = 0; i < statuses.size(); i++) {
             Integer code = statuses.get(i).report().errorCode();
             if (applied.get(i).outcome() != Messages.Applied.APPLIED || code == null || applied.get(i).contactId() == null) {
@@ -198,7 +205,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
             // Meta withholds the number of a user who took a username: a reply that quotes one of Reach's messages
             // (a quick-reply button's always does) is that message's contact's, and reaches its journey.
             e164 = inbound.quoted(context, senderId).flatMap(messages::contactOf)
-                    .flatMap(contacts::find).map(io.reach.contact.Contact::phone).orElse(null);
+                    .flatMap(contacts::find).map(Contact::phone).orElse(null);
             if (e164 == null) {
                 log.warn("Ignoring inbound WhatsApp message {}: it carries no number (Meta withholds that of a user who"
                         + " took a username) and quotes none of the messages Reach sent to a contact", providerId);
@@ -264,7 +271,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
     }
 
     private static List<JsonNode> iterate(JsonNode entries, String field) {
-        List<JsonNode> out = new java.util.ArrayList<>();
+        List<JsonNode> out = new ArrayList<>();
         for (JsonNode entry : entries) {
             for (JsonNode item : entry.path(field)) {
                 out.add(item);

@@ -10,13 +10,21 @@ import io.reach.support.Api;
 import io.reach.support.Fixtures;
 import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Collectors;
+import org.jsmpp.bean.TypeOfNumber;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -36,7 +44,7 @@ class SmppIT extends ReachIntegrationTest {
     SmppReceiptProcessor receipts;
 
     @Autowired
-    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+    JdbcClient jdbc;
 
     SandboxSmsc smsc;
 
@@ -54,7 +62,7 @@ class SmppIT extends ReachIntegrationTest {
                 "+31612350103", "д".repeat(70),
                 "+31612350104", "д".repeat(71),
                 "+31612350105", "Your table is ready 😀");
-        Map<String, String> ids = new java.util.HashMap<>();
+        Map<String, String> ids = new HashMap<>();
         texts.forEach((phone, text) -> {
             Fixtures.consentingContact(api, phone);
             ids.put(phone, sms("sandbox-sms", phone, text));
@@ -79,7 +87,7 @@ class SmppIT extends ReachIntegrationTest {
 
         // Kept as the sender's pace, so that a journey's timeout lets it wait its turn (Messages.progress).
         await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM messages WHERE id = ? AND status = 'QUEUED'"
-                + " AND error_code = 88 AND passing_failure = 'SLOW_DOWN'").param(java.util.UUID.fromString(id)).query(Long.class).single() == 1);
+                + " AND error_code = 88 AND passing_failure = 'SLOW_DOWN'").param(UUID.fromString(id)).query(Long.class).single() == 1);
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(status(id)).isEqualTo("delivered"));
         assertThat(smsc.submitsTo(phone)).hasSize(1);
         assertThat(api.get("/api/v1/messages/" + id).json().path("attempts").asInt()).isEqualTo(3);
@@ -87,7 +95,7 @@ class SmppIT extends ReachIntegrationTest {
 
     @Test
     void mapsEveryKindOfReceipt() {
-        Map<String, String> byPhone = new java.util.LinkedHashMap<>();
+        Map<String, String> byPhone = new LinkedHashMap<>();
         for (String phone : List.of("+31612350001", "+31612350002", "+31612350003", "+31612350004")) {
             Fixtures.consentingContactIfAbsent(api, phone);
             byPhone.put(phone, sms("sandbox-sms", phone, "Your order is ready"));
@@ -120,16 +128,16 @@ class SmppIT extends ReachIntegrationTest {
         long last = Long.parseLong(api.get("/api/v1/messages/" + first).json().path("providerMessageId").asString(), 16);
         List<String> held = new ArrayList<>();
         for (long id = last + 1; id <= last + 100; id++) {
-            String old = java.util.UUID.randomUUID().toString();
+            String old = UUID.randomUUID().toString();
             jdbc.sql("INSERT INTO messages (id, channel, sender_id, contact_id, recipient, rendered_text, status,"
                             + " provider_message_id, attempts, created_at, updated_at) SELECT ?, channel, sender_id, contact_id,"
                             + " recipient, rendered_text, status, ?, 1, ?, updated_at FROM messages WHERE id = ?")
-                    .params(java.util.UUID.fromString(old), Long.toHexString(id),
-                            java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusHours(1), java.util.UUID.fromString(first))
+                    .params(UUID.fromString(old), Long.toHexString(id),
+                            OffsetDateTime.now(ZoneOffset.UTC).plusHours(1), UUID.fromString(first))
                     .update();
             jdbc.sql("INSERT INTO sms_parts (message_id, part_number, total_parts, provider_part_id, status, submitted_at,"
                             + " updated_at) SELECT ?, 1, 1, ?, status, submitted_at, updated_at FROM sms_parts WHERE message_id = ?")
-                    .params(java.util.UUID.fromString(old), Long.toHexString(id), java.util.UUID.fromString(first)).update();
+                    .params(UUID.fromString(old), Long.toHexString(id), UUID.fromString(first)).update();
             held.add(old);
         }
 
@@ -147,7 +155,7 @@ class SmppIT extends ReachIntegrationTest {
             assertThat(held).allSatisfy(old -> assertThat(timeline(api, old)).isEmpty());
         } finally {
             // The SMSC's next ids are the other tests' to have.
-            held.forEach(old -> jdbc.sql("DELETE FROM messages WHERE id = ?").param(java.util.UUID.fromString(old)).update());
+            held.forEach(old -> jdbc.sql("DELETE FROM messages WHERE id = ?").param(UUID.fromString(old)).update());
         }
     }
 
@@ -157,22 +165,22 @@ class SmppIT extends ReachIntegrationTest {
         Fixtures.consentingContact(api, phone);
         String model = sms("sandbox-sms", phone, "Your order is ready");
         await().atMost(PATIENCE).until(() -> "delivered".equals(status(model)));
-        java.util.UUID sender = java.util.UUID.fromString(jdbc.sql("SELECT sender_id FROM messages WHERE id = ?")
-                .param(java.util.UUID.fromString(model)).query(String.class).single());
-        String smscId = "outran-" + java.util.UUID.randomUUID();
+        UUID sender = UUID.fromString(jdbc.sql("SELECT sender_id FROM messages WHERE id = ?")
+                .param(UUID.fromString(model)).query(String.class).single());
+        String smscId = "outran-" + UUID.randomUUID();
 
         // ENROUTE outruns the record of its submit_sm_resp: it fails until the part is known, and waits for its retry.
         receipts.receive(sender, receipt(smscId, "ENROUTE"));
         await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE body LIKE ?"
                 + " AND processed_at IS NULL AND last_error IS NOT NULL").param("%" + smscId + "%").query(Long.class).single() == 1);
-        String id = java.util.UUID.randomUUID().toString();
+        String id = UUID.randomUUID().toString();
         jdbc.sql("INSERT INTO messages (id, channel, sender_id, contact_id, recipient, rendered_text, status, attempts,"
                         + " created_at, updated_at) SELECT ?, channel, sender_id, contact_id, recipient, rendered_text,"
                         + " 'SUBMITTED', 1, created_at, updated_at FROM messages WHERE id = ?")
-                .params(java.util.UUID.fromString(id), java.util.UUID.fromString(model)).update();
+                .params(UUID.fromString(id), UUID.fromString(model)).update();
         jdbc.sql("INSERT INTO sms_parts (message_id, part_number, total_parts, provider_part_id, status, submitted_at,"
                         + " updated_at) SELECT ?, 1, 1, ?, 'SUBMITTED', submitted_at, updated_at FROM sms_parts WHERE message_id = ?")
-                .params(java.util.UUID.fromString(id), smscId, java.util.UUID.fromString(model)).update();
+                .params(UUID.fromString(id), smscId, UUID.fromString(model)).update();
         // The final receipt comes before that retry: it is applied after it, as the SMSC sent them.
         receipts.receive(sender, receipt(smscId, "UNDELIV"));
 
@@ -271,7 +279,7 @@ class SmppIT extends ReachIntegrationTest {
 
     @Test
     void anSmsFromAnAlphanumericSenderIsStoredWithoutMakingAContactOfIt() {
-        smsc.deliverInbound("Vodafone", org.jsmpp.bean.TypeOfNumber.ALPHANUMERIC, "Reach", "Your bundle renews on the 1st");
+        smsc.deliverInbound("Vodafone", TypeOfNumber.ALPHANUMERIC, "Reach", "Your bundle renews on the 1st");
 
         await().atMost(PATIENCE).until(() -> api.allItems("/api/v1/inbound-messages?limit=1000").stream()
                 .anyMatch(message -> "Your bundle renews on the 1st".equals(message.path("text").asString())));
@@ -363,7 +371,7 @@ class SmppIT extends ReachIntegrationTest {
             assertThat(s.dataCoding()).isEqualTo(dataCoding);
             assertThat((s.esmClass() & 0x40) != 0).isEqualTo(parts > 1);
         });
-        String decoded = submits.stream().sorted(java.util.Comparator.comparing(SandboxSmsc.Submit::reference))
+        String decoded = submits.stream().sorted(Comparator.comparing(SandboxSmsc.Submit::reference))
                 .map(s -> SmsEncoding.decode(s.payload(), s.dataCoding(), parts > 1)).collect(Collectors.joining());
         assertThat(decoded).isEqualTo(texts.get(phone));
     }

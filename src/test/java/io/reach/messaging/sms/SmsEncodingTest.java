@@ -2,6 +2,7 @@ package io.reach.messaging.sms;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class SmsEncodingTest {
         assertThat(encoded.parts()).hasSize(2);
         assertThat(encoded.parts().get(0).payload()).hasSize(6 + 153);
         assertThat(encoded.parts().get(1).payload()).hasSize(6 + 8);
-        byte[] udh = java.util.Arrays.copyOf(encoded.parts().get(1).payload(), 6);
+        byte[] udh = Arrays.copyOf(encoded.parts().get(1).payload(), 6);
         assertThat(udh).containsExactly(0x05, 0x00, 0x03, 42, 2, 2);
         assertThat(joined(encoded)).isEqualTo("b".repeat(161));
     }

@@ -13,6 +13,7 @@ import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -73,7 +74,7 @@ class BoundedTwilioHttpClientTest {
     }
 
     private static Map<String, String> form(String body) {
-        return java.util.Arrays.stream(body.split("&")).map(pair -> pair.split("=", 2))
+        return Arrays.stream(body.split("&")).map(pair -> pair.split("=", 2))
                 .collect(Collectors.toMap(pair -> URLDecoder.decode(pair[0], StandardCharsets.UTF_8),
                         pair -> URLDecoder.decode(pair[1], StandardCharsets.UTF_8)));
     }

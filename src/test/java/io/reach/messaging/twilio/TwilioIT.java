@@ -14,16 +14,24 @@ import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -47,7 +55,7 @@ class TwilioIT extends ReachIntegrationTest {
     WebhookInbox inbox;
 
     @Autowired
-    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+    JdbcClient jdbc;
 
     @AfterAll
     static void stopTwilio() {
@@ -108,7 +116,7 @@ class TwilioIT extends ReachIntegrationTest {
         await().atMost(PATIENCE).until(() -> ids.stream().allMatch(id -> "submitted".equals(status(id))));
 
         List<FakeProvider.Request> calls = phones.stream().flatMap(phone -> requestsTo(phone).stream())
-                .sorted(java.util.Comparator.comparingLong(FakeProvider.Request::receivedNanos)).toList();
+                .sorted(Comparator.comparingLong(FakeProvider.Request::receivedNanos)).toList();
         assertThat(calls).hasSize(3);
         // Three turns at one a second span two seconds; half a second is left for the exchanges' own delays.
         assertThat(Duration.ofNanos(calls.getLast().receivedNanos() - calls.getFirst().receivedNanos()))
@@ -206,9 +214,9 @@ class TwilioIT extends ReachIntegrationTest {
     }
 
     @Test
-    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    @ExtendWith(OutputCaptureExtension.class)
     void refusedCredentialsFailTheCallAndTellTheOperatorAtErrorWhereARefusedRecipientDoesNot(
-            org.springframework.boot.test.system.CapturedOutput output) {
+            CapturedOutput output) {
         String wrongNumber = nextPhone();
         TWILIO.answerNext(400, "{\"code\":21211,\"message\":\"The 'To' number is not a valid phone number.\",\"status\":400}");
         String refused = send("/api/v1/messages/sms", Map.of("sender", "twilio-sms", "to", wrongNumber, "text", "Hi",
@@ -238,7 +246,7 @@ class TwilioIT extends ReachIntegrationTest {
 
         // Kept as the sender's pace, so that a journey's timeout lets it wait its turn (Messages.progress).
         await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM messages WHERE id = ? AND status = 'QUEUED'"
-                + " AND error_code = 20429 AND passing_failure = 'SLOW_DOWN'").param(java.util.UUID.fromString(id)).query(Long.class).single() == 1);
+                + " AND error_code = 20429 AND passing_failure = 'SLOW_DOWN'").param(UUID.fromString(id)).query(Long.class).single() == 1);
         await().atMost(PATIENCE).until(() -> "submitted".equals(status(id)));
         assertThat(requestsTo(phone)).hasSize(3);
     }
@@ -255,9 +263,9 @@ class TwilioIT extends ReachIntegrationTest {
         assertThat(waiting.path("status").asString()).isEqualTo("queued");
         assertThat(waiting.path("error").path("title").asString()).isEqualTo("No answer from Twilio; retrying");
         // Twilio may have taken it: the next attempt waits a minute for its callback, not the first backoff's second.
-        java.time.Instant next = jdbc.sql("SELECT next_attempt_at FROM messages WHERE id = ?")
-                .param(java.util.UUID.fromString(id)).query(java.time.OffsetDateTime.class).single().toInstant();
-        assertThat(next).isAfter(java.time.Instant.now().plusSeconds(50));
+        Instant next = jdbc.sql("SELECT next_attempt_at FROM messages WHERE id = ?")
+                .param(UUID.fromString(id)).query(OffsetDateTime.class).single().toInstant();
+        assertThat(next).isAfter(Instant.now().plusSeconds(50));
 
         // It had: its callback names Reach's message in its URL.
         callback(id, Map.of("MessageSid", "SM" + "a".repeat(32), "MessageStatus", "sent", "To", phone));
@@ -280,9 +288,9 @@ class TwilioIT extends ReachIntegrationTest {
 
         assertThat(api.get("/api/v1/messages/" + id).json().path("error").path("title").asString())
                 .isEqualTo("Could not reach Twilio; retrying");
-        java.time.Instant next = jdbc.sql("SELECT next_attempt_at FROM messages WHERE id = ?")
-                .param(java.util.UUID.fromString(id)).query(java.time.OffsetDateTime.class).single().toInstant();
-        assertThat(next).as("the first backoff, not the minute of a lost answer").isBefore(java.time.Instant.now().plusSeconds(30));
+        Instant next = jdbc.sql("SELECT next_attempt_at FROM messages WHERE id = ?")
+                .param(UUID.fromString(id)).query(OffsetDateTime.class).single().toInstant();
+        assertThat(next).as("the first backoff, not the minute of a lost answer").isBefore(Instant.now().plusSeconds(30));
     }
 
     private String send(String path, Map<String, Object> request, Map<String, Boolean> consent, String phone) {

@@ -3,17 +3,26 @@ package io.reach.messaging.voice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.twilio.converter.DateConverter;
 import io.reach.sandbox.SandboxNetwork;
 import io.reach.support.Api;
 import io.reach.support.Fixtures;
 import io.reach.support.ReachIntegrationTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The sandbox's SMSC and Twilio end to end: SMS and calls to contacts with different handset rules, their statuses
@@ -62,18 +71,18 @@ class SmsAndVoiceSandboxIT extends ReachIntegrationTest {
                         "category", "utility"));
         for (Map.Entry<String, Map<String, Object>> request : requests.entrySet()) {
             for (String field : List.of("campaignId", "idempotencyKey")) {
-                Map<String, Object> body = new java.util.HashMap<>(request.getValue());
+                Map<String, Object> body = new HashMap<>(request.getValue());
                 body.put(field, tooLong);
                 Api.Response refused = api.post(request.getKey(), body);
                 assertThat(refused.status()).as(request.getKey() + " " + refused.body()).isEqualTo(400);
                 assertThat(refused.json().path("details").path(0).path("field").asString()).isEqualTo(field);
             }
-            Map<String, Object> withoutSender = new java.util.HashMap<>(request.getValue());
+            Map<String, Object> withoutSender = new HashMap<>(request.getValue());
             withoutSender.remove("sender");
             Api.Response noSender = api.post(request.getKey(), withoutSender);
             assertThat(noSender.status()).as(request.getKey() + " " + noSender.body()).isEqualTo(400);
             assertThat(noSender.json().path("message").asString()).startsWith("sender: is required");
-            Map<String, Object> body = new java.util.HashMap<>(request.getValue());
+            Map<String, Object> body = new HashMap<>(request.getValue());
             body.put("campaignId", "c".repeat(200));
             Api.Response taken = api.post(request.getKey(), body);
             assertThat(taken.status()).as(request.getKey() + " " + taken.body()).isEqualTo(202);
@@ -84,18 +93,18 @@ class SmsAndVoiceSandboxIT extends ReachIntegrationTest {
 
     @Test
     void twiliosSdkReadsTheDatesOfTheSandboxsAnswers() throws Exception {
-        String auth = java.util.Base64.getEncoder().encodeToString("AC00000000000000000000000000000000:sandbox-twilio-auth-token"
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
-                .newBuilder(java.net.URI.create("http://127.0.0.1:" + sandbox.twilioPort()
+        String auth = Base64.getEncoder().encodeToString("AC00000000000000000000000000000000:sandbox-twilio-auth-token"
+                .getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest
+                .newBuilder(URI.create("http://127.0.0.1:" + sandbox.twilioPort()
                         + "/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json"))
                 .header("Authorization", "Basic " + auth).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("To=%2B31612350699&From=%2B14155552600&Body=Hi"))
-                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString("To=%2B31612350699&From=%2B14155552600&Body=Hi"))
+                .build(), HttpResponse.BodyHandlers.ofString());
 
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
-        String created = tools.jackson.databind.json.JsonMapper.builder().build().readTree(answer.body()).path("date_created").asString();
-        assertThat(com.twilio.converter.DateConverter.rfc2822DateTimeFromString(created)).as(created).isNotNull();
+        String created = JsonMapper.builder().build().readTree(answer.body()).path("date_created").asString();
+        assertThat(DateConverter.rfc2822DateTimeFromString(created)).as(created).isNotNull();
     }
 
     @Test
@@ -103,7 +112,7 @@ class SmsAndVoiceSandboxIT extends ReachIntegrationTest {
         Map<String, String> expected = Map.of("+31612350611", "delivered", "+31612350012", "failed",
                 "+31612350013", "failed", "+31612350014", "failed");
         Map<String, Integer> codes = Map.of("+31612350012", 486, "+31612350013", 480, "+31612350014", 500);
-        Map<String, String> ids = new java.util.HashMap<>();
+        Map<String, String> ids = new HashMap<>();
         expected.keySet().forEach(phone -> {
             Fixtures.consentingContact(api, phone);
             Api.Response response = api.post("/api/v1/messages/voice", Map.of("sender", "sandbox-voice", "to", phone,

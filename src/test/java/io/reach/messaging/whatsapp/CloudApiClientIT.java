@@ -6,19 +6,31 @@ import static org.awaitility.Awaitility.await;
 import io.reach.support.Api;
 import io.reach.support.FakeProvider;
 import io.reach.support.Fixtures;
+import io.reach.support.FlowFixtures;
 import io.reach.support.MutableClock;
 import io.reach.support.MutableClockConfiguration;
 import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -27,7 +39,7 @@ import tools.jackson.databind.JsonNode;
  * The Cloud API client against a local HTTP server standing in for Meta: the exact JSON of each component kind,
  * retries with backoff on passing errors (moved by the clock, not by waiting), and no retry on a real refusal.
  */
-@org.springframework.context.annotation.Import(MutableClockConfiguration.class)
+@Import(MutableClockConfiguration.class)
 @TestPropertySource(properties = {"reach.sandbox.enabled=false", "reach.whatsapp.initial-backoff=1s",
         // A stalled answer counts as lost after this long (15 s by default).
         "reach.whatsapp.request-timeout=2s"})
@@ -132,7 +144,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
                 "bodyParameters", Map.of("dag", "Saturday", "name", "Ann")));
         Api.Response sent = api.post("/api/v1/messages/whatsapp", Map.of("sender", "meta-stand-in", "to", phone,
                 "template", "table_booked", "language", "en", "headerParameters", Map.of("guests", "4"),
-                "bodyParameters", new java.util.TreeMap<>(Map.of("name", "Ann", "day", "Saturday"))));
+                "bodyParameters", new TreeMap<>(Map.of("name", "Ann", "day", "Saturday"))));
 
         assertThat(misnamed.status()).as(misnamed.body()).isEqualTo(400);
         assertThat(misnamed.json().path("details")).extracting(detail -> detail.path("field").asString())
@@ -160,7 +172,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
             assertThat(sent.status()).as(sent.body()).isEqualTo(202);
         }
         await().atMost(PATIENCE).until(() -> META.requestsTo(phone).size() == 3);
-        Map<String, String> headers = new java.util.HashMap<>();
+        Map<String, String> headers = new HashMap<>();
         for (FakeProvider.Request request : META.requestsTo(phone)) {
             JsonNode body = Api.JSON.readTree(request.body());
             headers.put(body.path("template").path("name").asString(),
@@ -206,8 +218,8 @@ class CloudApiClientIT extends ReachIntegrationTest {
 
     @Test
     void sendsNoFasterThanItsSendersThroughputAndPutsBackWhatWouldWaitLongerUntried() {
-        List<String> phones = java.util.stream.IntStream.rangeClosed(1, 6).mapToObj(i -> "+1415555270" + i).toList();
-        List<UUID> ids = new java.util.ArrayList<>();
+        List<String> phones = IntStream.rangeClosed(1, 6).mapToObj(i -> "+1415555270" + i).toList();
+        List<UUID> ids = new ArrayList<>();
         for (String phone : phones) {
             Fixtures.consentingContact(api, phone);
             Api.Response sent = Fixtures.sendOrderWith(api, "one-a-second", "with_image", "en", phone,
@@ -228,7 +240,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
             return sentTo(phones) == phones.size();
         });
         List<FakeProvider.Request> sends = phones.stream().flatMap(phone -> META.requestsTo(phone).stream())
-                .sorted(java.util.Comparator.comparingLong(FakeProvider.Request::receivedNanos)).toList();
+                .sorted(Comparator.comparingLong(FakeProvider.Request::receivedNanos)).toList();
         assertThat(sends).hasSize(phones.size());
         // Six turns at one a second span five seconds; a second is left for the exchanges' own delays.
         assertThat(Duration.ofNanos(sends.getLast().receivedNanos() - sends.getFirst().receivedNanos()))
@@ -316,7 +328,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
     @Test
     void aJourneyWaitsForAMessageWhoseAnswerWasLostWhileItsNumberSendsAndTakesTheStatusMetaThenReports() {
         Fixtures.orderTemplate(api, "order_ready_lost");
-        String flow = io.reach.support.FlowFixtures.publishSendThenAwaitDelivery(api, "answer-lost", "meta-stand-in",
+        String flow = FlowFixtures.publishSendThenAwaitDelivery(api, "answer-lost", "meta-stand-in",
                 "order_ready_lost", "PT30S");
         String phone = "+14155552681";
         Fixtures.consentingContact(api, phone);
@@ -376,7 +388,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
         // As a crash leaves it: a withdrawal found it in an attempt's hands, and that node died before the attempt ended.
         jdbc.sql("UPDATE messages SET withdrawal_pending = ?, lease_until = ? WHERE id = ?")
                 .params("cancelled through the API: order 7 was cancelled", OffsetDateTime.ofInstant(clock.instant(),
-                        java.time.ZoneOffset.UTC), id).update();
+                        ZoneOffset.UTC), id).update();
 
         clock.advance(Duration.ofSeconds(61));
 
@@ -451,11 +463,11 @@ class CloudApiClientIT extends ReachIntegrationTest {
     }
 
     @Test
-    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    @ExtendWith(OutputCaptureExtension.class)
     void anExpiredAccessTokenFailsEachMessageAndTellsTheOperatorOnceAtError(
-            org.springframework.boot.test.system.CapturedOutput output) {
+            CapturedOutput output) {
         List<String> phones = List.of("+4915112345610", "+4915112345611");
-        List<String> ids = new java.util.ArrayList<>();
+        List<String> ids = new ArrayList<>();
         for (String phone : phones) {
             Fixtures.consentingContact(api, phone);
             META.answerNext(401, FakeProvider.metaError(190, "Error validating access token: Session has expired."));
@@ -469,7 +481,7 @@ class CloudApiClientIT extends ReachIntegrationTest {
             assertThat(api.get("/api/v1/messages/" + id).json().path("error").path("code").asInt()).isEqualTo(190);
         }
         String told = "whatsapp sender meta-stand-in (+15550783881) cannot send: Meta refused with 190";
-        assertThat(output.getOut().split(java.util.regex.Pattern.quote(told), -1)).as(output.getOut()).hasSize(2);
+        assertThat(output.getOut().split(Pattern.quote(told), -1)).as(output.getOut()).hasSize(2);
         assertThat(output.getOut()).contains("ERROR").doesNotContain("EAAJB-secret-token");
         // Each refusal counted, for an alert (the log says it once).
         assertThat(api.metrics()).containsEntry(

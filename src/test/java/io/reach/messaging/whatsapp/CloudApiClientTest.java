@@ -66,14 +66,14 @@ class CloudApiClientTest {
 
     @Test
     void metaAskingToSendMoreSlowlyIsNotARefusalOfTheMessage() {
-        meta.answerNext(400, io.reach.support.FakeProvider.metaError(130429, "(#130429) Rate limit hit"));
+        meta.answerNext(400, FakeProvider.metaError(130429, "(#130429) Rate limit hit"));
         assertThat(client.send(account("throughput"), "{}", UUID.randomUUID().toString()))
                 .isInstanceOfSatisfying(SendOutcome.SlowDown.class, slow -> assertThat(slow.error().code()).isEqualTo(130429));
         meta.answerNext(429, "");
         assertThat(client.send(account("too-many"), "{}", UUID.randomUUID().toString()))
                 .isInstanceOfSatisfying(SendOutcome.SlowDown.class, slow -> assertThat(slow.error().code()).isEqualTo(429));
         // Too many messages to one recipient: that message waits for its recipient, not for its sender's pace.
-        meta.answerNext(400, io.reach.support.FakeProvider.metaError(131056, "(#131056) Pair rate limit hit"));
+        meta.answerNext(400, FakeProvider.metaError(131056, "(#131056) Pair rate limit hit"));
         assertThat(client.send(account("pair"), "{}", UUID.randomUUID().toString())).isInstanceOf(SendOutcome.Retry.class);
     }
 

@@ -6,15 +6,20 @@ import static org.awaitility.Awaitility.await;
 import io.reach.support.Api;
 import io.reach.support.FakeProvider;
 import io.reach.support.Fixtures;
+import io.reach.support.FlowFixtures;
 import io.reach.support.MutableClock;
 import io.reach.support.MutableClockConfiguration;
 import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -22,7 +27,7 @@ import tools.jackson.databind.JsonNode;
  * {@code reach.whatsapp.over-messaging-limit=wait}: a message over its sender's messaging limit stays queued, untried,
  * until the sender has room, and then goes out; over real HTTP against a stand-in for Meta, with a moved clock.
  */
-@org.springframework.context.annotation.Import(MutableClockConfiguration.class)
+@Import(MutableClockConfiguration.class)
 @TestPropertySource(properties = {"reach.sandbox.enabled=false", "reach.whatsapp.over-messaging-limit=wait",
         "reach.whatsapp.poll-interval=100ms"})
 class MessagingLimitWaitIT extends ReachIntegrationTest {
@@ -35,7 +40,7 @@ class MessagingLimitWaitIT extends ReachIntegrationTest {
     MutableClock clock;
 
     @Autowired
-    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+    JdbcClient jdbc;
 
     @AfterAll
     static void stopMeta() {
@@ -158,7 +163,7 @@ class MessagingLimitWaitIT extends ReachIntegrationTest {
         Fixtures.orderTemplate(api, template);
         Fixtures.consentingContact(api, contacted);
         Fixtures.consentingContact(api, held);
-        String flow = io.reach.support.FlowFixtures.publish(api, """
+        String flow = FlowFixtures.publish(api, """
                 {"name":"held-%s","entry":{"type":"api"},"start":"ask","steps":[
                  {"id":"ask","type":"send_whatsapp","sender":"%s","template":"%s","language":"en_US",
                   "headerParameters":["A-18"],"bodyParameters":["Ben","A-18"],"next":"wait"},
@@ -186,15 +191,15 @@ class MessagingLimitWaitIT extends ReachIntegrationTest {
         String payload = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102290129349100\",\"changes\":[{\"value\":"
                 + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550789104\","
                 + "\"phone_number_id\":\"" + phoneNumberId + "\"},\"messages\":[{\"from\":\"" + phone.substring(1)
-                + "\",\"id\":\"wamid.in-" + java.util.UUID.randomUUID() + "\",\"timestamp\":\"" + clock.instant().getEpochSecond()
+                + "\",\"id\":\"wamid.in-" + UUID.randomUUID() + "\",\"timestamp\":\"" + clock.instant().getEpochSecond()
                 + "\",\"type\":\"text\",\"text\":{\"body\":\"" + text + "\"}}]},\"field\":\"messages\"}]}]}";
         Api.Response response = api.postSignedWhatsAppWebhook(payload, "wait-app-secret");
         assertThat(response.status()).as(response.body()).isEqualTo(200);
     }
 
     private Instant nextAttempt(String id) {
-        java.time.OffsetDateTime next = jdbc.sql("SELECT next_attempt_at FROM messages WHERE id = ?")
-                .param(java.util.UUID.fromString(id)).query(java.time.OffsetDateTime.class).single();
+        OffsetDateTime next = jdbc.sql("SELECT next_attempt_at FROM messages WHERE id = ?")
+                .param(UUID.fromString(id)).query(OffsetDateTime.class).single();
         return next == null ? null : next.toInstant();
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.reach.messaging.Messages;
+import io.reach.sender.Sender;
+import io.reach.sender.Senders;
 import io.reach.support.Api;
 import io.reach.support.FakeProvider;
 import io.reach.support.Fixtures;
@@ -11,16 +13,29 @@ import io.reach.support.MutableClock;
 import io.reach.support.MutableClockConfiguration;
 import io.reach.support.ReachIntegrationTest;
 import io.reach.support.TestDatabase;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -29,7 +44,7 @@ import tools.jackson.databind.JsonNode;
  * customer-service window in a moving 24 hours are counted, and a message past the limit is blocked before Meta
  * sees it; the clock moves the day on.
  */
-@org.springframework.context.annotation.Import(MutableClockConfiguration.class)
+@Import(MutableClockConfiguration.class)
 @TestPropertySource(properties = {"reach.sandbox.enabled=false"})
 class MessagingLimitsIT extends ReachIntegrationTest {
 
@@ -42,9 +57,9 @@ class MessagingLimitsIT extends ReachIntegrationTest {
 
 
     // The racing sends wait for the count row while the test holds it: longer than H2's default (2 s) on a slow day.
-    @org.springframework.test.context.DynamicPropertySource
-    static void lockTimeout(org.springframework.test.context.DynamicPropertyRegistry registry) {
-        TestDatabase.registerLockTimeout(registry, java.time.Duration.ofSeconds(20));
+    @DynamicPropertySource
+    static void lockTimeout(DynamicPropertyRegistry registry) {
+        TestDatabase.registerLockTimeout(registry, Duration.ofSeconds(20));
     }
 
     @Autowired
@@ -54,13 +69,13 @@ class MessagingLimitsIT extends ReachIntegrationTest {
     MessagingLimits limits;
 
     @Autowired
-    io.reach.sender.Senders senders;
+    Senders senders;
 
     @Autowired
-    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+    JdbcClient jdbc;
 
     @Autowired
-    javax.sql.DataSource dataSource;
+    DataSource dataSource;
 
     @AfterAll
     static void stopMeta() {
@@ -154,28 +169,28 @@ class MessagingLimitsIT extends ReachIntegrationTest {
 
     @Test
     void sendsRacingForTheLastRoomsNeverGoPastTheLimit() throws Exception {
-        io.reach.sender.Sender sender = senders.findByName("three-a-day").orElseThrow().sender();
+        Sender sender = senders.findByName("three-a-day").orElseThrow().sender();
         jdbc.sql("INSERT INTO messaging_limit_counts (sender_id, reached) VALUES (?, 0)").param(sender.id()).update();
         int racing = 8;
         List<Messages.Outbound> messages = IntStream.range(0, racing).mapToObj(i -> new Messages.Outbound(UUID.randomUUID(),
                 sender.id(), null, "+3161234920" + i, "{}", 1)).toList();
-        java.util.concurrent.ExecutorService sends = java.util.concurrent.Executors.newFixedThreadPool(racing);
-        List<java.util.concurrent.Future<java.util.Optional<MessagingLimits.Refusal>>> refusals;
+        ExecutorService sends = Executors.newFixedThreadPool(racing);
+        List<Future<Optional<MessagingLimits.Refusal>>> refusals;
         // As many sends as dispatchers on several nodes, all at the count together: the test holds the sender's count
         // until every one of them waits for it, then lets them go.
-        try (java.sql.Connection holder = TestDatabase.holdRowLock(dataSource,
+        try (Connection holder = TestDatabase.holdRowLock(dataSource,
                 "SELECT reached FROM messaging_limit_counts WHERE sender_id = ? FOR UPDATE", sender.id())) {
             refusals = messages.stream().map(message -> sends.submit(() -> limits.refusal(message, sender))).toList();
             await().atMost(PATIENCE).until(() -> TestDatabase.sessionsWaitingForALock(jdbc, "messaging_limit_counts") == racing);
             holder.commit();
         }
-        List<java.util.Optional<MessagingLimits.Refusal>> outcomes = new java.util.ArrayList<>();
+        List<Optional<MessagingLimits.Refusal>> outcomes = new ArrayList<>();
         for (var refusal : refusals) {
-            outcomes.add(refusal.get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+            outcomes.add(refusal.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
         }
         sends.shutdown();
-        assertThat(outcomes.stream().filter(java.util.Optional::isEmpty).count()).as("sent").isEqualTo(3);
-        assertThat(outcomes.stream().filter(java.util.Optional::isPresent).count()).as("refused").isEqualTo(racing - 3);
+        assertThat(outcomes.stream().filter(Optional::isEmpty).count()).as("sent").isEqualTo(3);
+        assertThat(outcomes.stream().filter(Optional::isPresent).count()).as("refused").isEqualTo(racing - 3);
         assertThat(jdbc.sql("SELECT reached FROM messaging_limit_counts WHERE sender_id = ?").param(sender.id())
                 .query(Integer.class).single()).isEqualTo(3);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM messaging_limit_reaches WHERE sender_id = ?").param(sender.id())
@@ -238,10 +253,10 @@ class MessagingLimitsIT extends ReachIntegrationTest {
         String waba = "102290129348888";
         Map<String, Object> common = Map.of("wabaId", waba, "accessToken", "EAAJB-limits-token", "appSecret", APP_SECRET,
                 "graphApiBaseUrl", META.baseUrl());
-        Map<String, Object> upgraded = new java.util.HashMap<>(common);
+        Map<String, Object> upgraded = new HashMap<>(common);
         upgraded.putAll(Map.of("name", "upgraded", "phoneNumberId", "106540352248881", "displayNumber", "+1 555 078 8881",
                 "verifyToken", "verify-upgraded"));
-        Map<String, Object> setByHand = new java.util.HashMap<>(common);
+        Map<String, Object> setByHand = new HashMap<>(common);
         setByHand.putAll(Map.of("name", "set-by-hand", "phoneNumberId", "106540352248882", "displayNumber", "+15550788882",
                 "verifyToken", "verify-set-by-hand", "throughputPerSecond", 20));
         for (Map<String, Object> sender : List.of(upgraded, setByHand)) {

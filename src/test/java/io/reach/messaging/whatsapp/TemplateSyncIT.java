@@ -5,16 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.reach.support.Api;
 import io.reach.support.FakeProvider;
 import io.reach.support.Fixtures;
+import io.reach.support.FlowFixtures;
 import io.reach.support.ReachIntegrationTest;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
@@ -108,8 +117,8 @@ class TemplateSyncIT extends ReachIntegrationTest {
     }
 
     @Test
-    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
-    void readsEveryPageAndBringsTheTemplatesRegisteredInLineWithMetas(org.springframework.boot.test.system.CapturedOutput output) {
+    @ExtendWith(OutputCaptureExtension.class)
+    void readsEveryPageAndBringsTheTemplatesRegisteredInLineWithMetas(CapturedOutput output) {
         registerSender("paged", META.baseUrl());
         // Registered before Meta changed them: one's text, another's review (its queued message is withdrawn).
         assertThat(api.post("/api/v1/templates", Map.of("name", "bulk_007", "language", "en_US", "category", "utility",
@@ -119,7 +128,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
         // And one a published flow sends with two values, which Meta's text, with one placeholder, no longer takes.
         assertThat(api.post("/api/v1/templates", Map.of("name", "bulk_013", "language", "en_US", "category", "utility",
                 "components", List.of(Map.of("type", "BODY", "text", "Order {{1}} of {{2}}.")))).status()).isEqualTo(201);
-        io.reach.support.FlowFixtures.publish(api, """
+        FlowFixtures.publish(api, """
                 {"name":"sends-bulk-13","entry":{"type":"api"},"start":"send","steps":[
                  {"id":"send","type":"send_whatsapp","sender":"paged","template":"bulk_013","language":"en_US",
                   "bodyParameters":["{{order}}","{{shop}}"],"next":"end"},{"id":"end","type":"end"}]}""");
@@ -179,8 +188,8 @@ class TemplateSyncIT extends ReachIntegrationTest {
             assertThat(page.query()).contains("limit=100").contains("fields=name,language,category,status,components");
         });
         assertThat(pages.get(0).query()).doesNotContain("after=");
-        assertThat(pages.get(1).query()).endsWith("&after=" + java.net.URLEncoder.encode(cursor(99), StandardCharsets.UTF_8));
-        assertThat(pages.get(2).query()).endsWith("&after=" + java.net.URLEncoder.encode(cursor(199), StandardCharsets.UTF_8));
+        assertThat(pages.get(1).query()).endsWith("&after=" + URLEncoder.encode(cursor(99), StandardCharsets.UTF_8));
+        assertThat(pages.get(2).query()).endsWith("&after=" + URLEncoder.encode(cursor(199), StandardCharsets.UTF_8));
         // How far a long read got, page by page.
         assertThat(progress(output, "Reading")).containsExactly("100 so far, on to page 2", "200 so far, on to page 3");
         // And how far their writing got, a hundred at a time.
@@ -189,7 +198,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
     }
 
     /** What the lines "{@code doing} the templates of …" of the paged sender's sync said of how far it got. */
-    private static List<String> progress(org.springframework.boot.test.system.CapturedOutput output, String doing) {
+    private static List<String> progress(CapturedOutput output, String doing) {
         String about = doing + " the templates of WhatsApp Business Account " + WABA + " (sender paged): ";
         return output.getOut().lines().filter(line -> line.contains(about))
                 .map(line -> line.substring(line.indexOf(about) + about.length())).toList();
@@ -206,7 +215,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
                 + "\"field\":\"message_template_status_update\"}]}]}";
         assertThat(api.postSignedWhatsAppWebhook(review, "approvals-secret").status()).isEqualTo(200);
 
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> api.get("/api/v1/templates?limit=1000")
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> api.get("/api/v1/templates?limit=1000")
                 .json().valueStream().anyMatch(t -> "fresh_offer".equals(t.path("name").asString())));
         assertThat(template("fresh_offer", "en_US").path("components").path(0).path("text").asString())
                 .isEqualTo("Hi {{1}}, here is an offer made for you.");
@@ -229,7 +238,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
                 + "\"field\":\"message_template_components_update\"}]}]}";
         assertThat(api.postSignedWhatsAppWebhook(edited, "edits-secret").status()).isEqualTo(200);
 
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> api.get(
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> api.get(
                 "/api/v1/templates?wabaId=" + EDITS_WABA).json().path(0).path("components").path(0).path("text").asString()
                 .equals("We open at {{1}} today, and close at {{2}}."));
         assertThat(EDITS.requests()).extracting(FakeProvider.Request::path)
@@ -249,9 +258,9 @@ class TemplateSyncIT extends ReachIntegrationTest {
              "paging":{"cursors":{"before":"MA==","after":"MA=="}}}"""));
 
     @Test
-    @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+    @ExtendWith(OutputCaptureExtension.class)
     void eachAccountSendsItsOwnTemplateOfOneNameAndMetasNewsOfOneAccountsTemplateChangesOnlyThatOne(
-            org.springframework.boot.test.system.CapturedOutput output) {
+            CapturedOutput output) {
         String sandboxWaba = "200000000000001";
         Api.Response ours = api.post("/api/v1/templates", Map.of("name", "pickup_ready", "language", "en_US",
                 "category", "utility", "wabaId", sandboxWaba, "components", List.of(Map.of("type", "BODY",
@@ -329,7 +338,7 @@ class TemplateSyncIT extends ReachIntegrationTest {
                 + "\"field\":\"message_template_status_update\"}]}]}";
         assertThat(api.postSignedWhatsAppWebhook(paused, "second-brand-secret").status()).isEqualTo(200);
 
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> "blocked".equals(
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> "blocked".equals(
                 api.get("/api/v1/messages/" + fromSecond.json().path("messageId").asString()).json().path("status").asString()));
         assertThat(api.get("/api/v1/messages/" + fromSecond.json().path("messageId").asString()).json().path("blockedReason")
                 .asString()).isEqualTo("template not approved: pickup_ready (en_US) is PAUSED");
@@ -391,11 +400,11 @@ class TemplateSyncIT extends ReachIntegrationTest {
 
     /** The stand-in's account: 250 templates, a page of {@code limit} after the {@code after} cursor, as Meta pages. */
     private static FakeProvider.Answer page(String query) {
-        Map<String, String> params = query == null ? Map.of() : java.util.Arrays.stream(query.split("&"))
+        Map<String, String> params = query == null ? Map.of() : Arrays.stream(query.split("&"))
                 .map(p -> p.split("=", 2)).collect(Collectors.toMap(p -> p[0], p -> p.length > 1 ? p[1] : ""));
         int limit = Integer.parseInt(params.getOrDefault("limit", "25"));
         int from = params.containsKey("after") ? Integer.parseInt(new String(Base64.getDecoder().decode(
-                java.net.URLDecoder.decode(params.get("after"), StandardCharsets.UTF_8)), StandardCharsets.UTF_8)) + 1 : 0;
+                URLDecoder.decode(params.get("after"), StandardCharsets.UTF_8)), StandardCharsets.UTF_8)) + 1 : 0;
         int to = Math.min(PAGED_TEMPLATES, from + limit);
         List<String> data = new ArrayList<>();
         IntStream.range(from, to).forEach(i -> data.add(("{\"name\":\"bulk_%03d\",\"language\":\"en_US\",\"status\":\"%s\","

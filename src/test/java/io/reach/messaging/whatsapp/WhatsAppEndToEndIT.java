@@ -9,12 +9,16 @@ import io.reach.support.Api;
 import io.reach.support.Fixtures;
 import io.reach.support.ReachIntegrationTest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reach and its sandbox network over real HTTP: sends go to the sandbox's Graph API, and every status comes back
@@ -29,10 +33,10 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
     SandboxNetwork sandbox;
 
     @Autowired
-    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+    JdbcClient jdbc;
 
     @Autowired
-    tools.jackson.databind.json.JsonMapper json;
+    JsonMapper json;
 
     @Test
     void followsEveryMessageThroughTheSandboxBySignedWebhooks() {
@@ -180,7 +184,7 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
         // tests' counts; its key is taken all the same.
         Fixtures.contact(api, "+31612340021", Map.of("marketing", true), false);
         Fixtures.consentingContact(api, "+31612340022");
-        Map<String, Object> request = new java.util.HashMap<>(Map.of("sender", "sandbox", "to", "+31612340021",
+        Map<String, Object> request = new HashMap<>(Map.of("sender", "sandbox", "to", "+31612340021",
                 "template", "order_ready_key_reused", "language", "en_US", "headerParameters", List.of("A-2"),
                 "bodyParameters", List.of("Bo", "A-2"), "idempotencyKey", "order-A-2-ready"));
         Api.Response first = api.post("/api/v1/messages/whatsapp", request);
@@ -225,7 +229,7 @@ class WhatsAppEndToEndIT extends ReachIntegrationTest {
 
     /** The statuses and inbound messages ("message") in the WhatsApp webhooks stored after the given entry. */
     private List<String> eventsStoredAfter(long entryId) {
-        List<String> events = new java.util.ArrayList<>();
+        List<String> events = new ArrayList<>();
         for (String body : jdbc.sql("SELECT body FROM webhook_inbox WHERE channel = ? AND id > ?")
                 .params(WhatsAppWebhookController.SOURCE, entryId).query(String.class).list()) {
             for (JsonNode change : json.readTree(body).path("entry").path(0).path("changes")) {

@@ -3,6 +3,7 @@ package io.reach.messaging.whatsapp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.reach.messaging.MessageError;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class WhatsAppSettingsTest {
 
     @Test
     void waitsAtLeastAMinuteBeforeSendingAgainWhatMetaMayHaveTakenWhenItsAnswerWasLost() {
-        io.reach.messaging.MessageError timeout = new io.reach.messaging.MessageError(0, "Timed out", null);
+        MessageError timeout = new MessageError(0, "Timed out", null);
         assertThat(settings.retryDelay(1, new SendOutcome.Retry(timeout, null, true))).isEqualTo(Duration.ofSeconds(60));
         assertThat(settings.retryDelay(1, new SendOutcome.Retry(timeout, null, false))).isEqualTo(Duration.ofSeconds(1));
         assertThat(settings.retryDelay(1, new SendOutcome.Retry(timeout, Duration.ofMinutes(2), true))).isEqualTo(Duration.ofMinutes(2));

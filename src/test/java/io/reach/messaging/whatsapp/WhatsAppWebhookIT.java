@@ -4,21 +4,49 @@ import static io.reach.support.Fixtures.timeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.reach.messaging.Channel;
 import io.reach.messaging.Messages;
+import io.reach.messaging.Recipients;
 import io.reach.messaging.WebhookInbox;
+import io.reach.shared.Pages;
 import io.reach.support.Api;
 import io.reach.support.Fixtures;
+import io.reach.support.OpenTransactions;
 import io.reach.support.ReachIntegrationTest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 
 /** Meta's webhook endpoint over real HTTP: signatures, the handshake, and the status model on odd orderings. */
@@ -37,13 +65,13 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     Messages messages;
 
     @Autowired
-    org.springframework.transaction.support.TransactionTemplate transactions;
+    TransactionTemplate transactions;
 
     @Autowired
-    org.springframework.jdbc.core.simple.JdbcClient jdbc;
+    JdbcClient jdbc;
 
     @Autowired
-    javax.sql.DataSource dataSource;
+    DataSource dataSource;
 
     @Autowired
     WhatsAppWebhookProcessor processor;
@@ -104,8 +132,8 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         String declared = rawPost("Content-Length: " + over + "\r\n", new byte[0]);
         // Sent in chunks with no length declared: refused once the bound is passed.
         byte[] chunk = new byte[64 * 1024];
-        java.util.Arrays.fill(chunk, (byte) ' ');
-        java.io.ByteArrayOutputStream chunked = new java.io.ByteArrayOutputStream();
+        Arrays.fill(chunk, (byte) ' ');
+        ByteArrayOutputStream chunked = new ByteArrayOutputStream();
         for (int sent = 0; sent < over + chunk.length; sent += chunk.length) {
             chunked.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
             chunked.write(chunk);
@@ -120,16 +148,16 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     /** A POST to the webhook over a socket of its own, with {@code headers} and {@code body} as they are; its answer. */
-    private String rawPost(String headers, byte[] body) throws java.io.IOException {
-        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+    private String rawPost(String headers, byte[] body) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(30_000);
-            java.io.OutputStream out = socket.getOutputStream();
+            OutputStream out = socket.getOutputStream();
             out.write(("POST /webhooks/whatsapp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + "X-Hub-Signature-256: sha256=00\r\nConnection: close\r\n" + headers + "\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
             // The answer's head, then as many bytes as it declares: the server need not close the connection first.
-            java.io.InputStream in = socket.getInputStream();
+            InputStream in = socket.getInputStream();
             StringBuilder head = new StringBuilder();
             while (!head.toString().endsWith("\r\n\r\n")) {
                 int next = in.read();
@@ -138,11 +166,11 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
                 }
                 head.append((char) next);
             }
-            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
             if (length.find()) {
                 return head + new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
             }
-            java.io.ByteArrayOutputStream chunks = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream chunks = new ByteArrayOutputStream();
             while (!chunks.toString(StandardCharsets.UTF_8).endsWith("\r\n0\r\n\r\n")) {
                 int next = in.read();
                 if (next < 0) {
@@ -205,8 +233,8 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     void aDispatchersClaimLocksOnlyTheMessagesItClaims() throws Exception {
         List<UUID> queued = List.of(UUID.fromString(queuedMessage()), UUID.fromString(queuedMessage()),
                 UUID.fromString(queuedMessage()));
-        io.reach.support.OpenTransactions.Seen<List<UUID>, List<UUID>> seen = io.reach.support.OpenTransactions.whileOpen(
-                transactions, () -> messages.claimDue(io.reach.messaging.Channel.WHATSAPP, 1, Duration.ofMinutes(1), 8).stream()
+        OpenTransactions.Seen<List<UUID>, List<UUID>> seen = OpenTransactions.whileOpen(
+                transactions, () -> messages.claimDue(Channel.WHATSAPP, 1, Duration.ofMinutes(1), 8).stream()
                         .map(Messages.Outbound::id).toList(),
                 // Another transaction finds the messages the claim did not take free to lock.
                 () -> transactions.execute(tx -> jdbc.sql("SELECT id FROM messages WHERE id IN (?, ?, ?) FOR UPDATE SKIP LOCKED")
@@ -388,7 +416,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
 
     @Test
     void appliesWaitingPayloadsOfManyMessagesTogetherEachInItsOrder() {
-        java.util.List<String> ids = new java.util.ArrayList<>();
+        List<String> ids = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             ids.add(submittedMessage("wamid.many-" + i));
         }
@@ -397,7 +425,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         // the processor spreads over a few transactions without cutting a group's order. Every fourth message fails
         // after it was sent.
         transactions.executeWithoutResult(tx -> {
-            for (String step : java.util.List.of("sent", "delivered", "read")) {
+            for (String step : List.of("sent", "delivered", "read")) {
                 for (int i = 0; i < 12; i++) {
                     boolean fails = i % 4 == 0 && !"sent".equals(step);
                     inbox.store(WhatsAppWebhookController.SOURCE, sender,
@@ -467,7 +495,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         inbox.store(WhatsAppWebhookController.SOURCE, sender, first);
         inbox.store(WhatsAppWebhookController.SOURCE, sender, second);
         // Other tests' unreadable payloads fail in the same database: these two are told apart by their bodies.
-        java.util.function.Function<String, java.util.Optional<JsonNode>> listed = body -> api
+        Function<String, Optional<JsonNode>> listed = body -> api
                 .allItems("/api/v1/failing-callbacks?source=whatsapp&limit=2").stream()
                 .filter(item -> body.equals(item.path("body").asString())).findFirst();
         await().atMost(PATIENCE).until(() -> listed.apply(first).isPresent() && listed.apply(second).isPresent());
@@ -485,7 +513,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         assertThat(page.headers().get("link")).containsExactly("</api/v1/failing-callbacks?limit=1&after=" + firstId + ">; rel=\"next\"");
         assertThat(api.get("/api/v1/failing-callbacks?source=smpp").json().valueStream()
                 .map(item -> item.path("body").asString())).doesNotContain(first, second);
-        java.util.function.Supplier<Long> failingInDatabase = () -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox"
+        Supplier<Long> failingInDatabase = () -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox"
                 + " WHERE channel = 'WHATSAPP' AND processed_at IS NULL AND last_error IS NOT NULL").query(Long.class).single();
         String gauge = "reach_callbacks_failing{source=\"whatsapp\"}";
         assertThat(api.metricsOnce(metrics -> metrics.getOrDefault(gauge, -1.0) == failingInDatabase.get().doubleValue()).get(gauge))
@@ -503,7 +531,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         assertThat(again.status()).isEqualTo(404);
         assertThat(again.json().path("error").asString()).isEqualTo("not_found");
         // Listed among those given up, with when, its error, and no next attempt.
-        java.util.function.Function<String, java.util.Optional<JsonNode>> given = body -> api
+        Function<String, Optional<JsonNode>> given = body -> api
                 .allItems("/api/v1/failing-callbacks?source=whatsapp&discarded=true&limit=2").stream()
                 .filter(item -> body.equals(item.path("body").asString())).findFirst();
         JsonNode givenUp = given.apply(first).orElseThrow();
@@ -517,7 +545,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         // Backed off for a day (as after many attempts), it is tried again at once when asked.
         long secondId = listed.apply(second).orElseThrow().path("id").asLong();
         jdbc.sql("UPDATE webhook_inbox SET next_attempt_at = ? WHERE id = ?")
-                .params(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusDays(1), secondId).update();
+                .params(OffsetDateTime.now(ZoneOffset.UTC).plusDays(1), secondId).update();
         int attemptsBefore = listed.apply(second).orElseThrow().path("attempts").asInt();
         Api.Response retried = api.post("/api/v1/failing-callbacks/" + secondId + "/retry", "");
         assertThat(retried.status()).as(retried.body()).isEqualTo(202);
@@ -537,7 +565,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
 
         // One a processor (of this node or another) has in hand cannot be given up until that attempt is over.
         jdbc.sql("UPDATE webhook_inbox SET lease_until = ? WHERE id = ?")
-                .params(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).plusMinutes(10), secondId).update();
+                .params(OffsetDateTime.now(ZoneOffset.UTC).plusMinutes(10), secondId).update();
         Api.Response inHand = api.post("/api/v1/failing-callbacks/" + secondId + "/discard", "");
         assertThat(inHand.status()).isEqualTo(409);
         assertThat(api.post("/api/v1/failing-callbacks/" + secondId + "/retry", "").status()).isEqualTo(409);
@@ -554,9 +582,9 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     @Test
     void countsTheMessagesThatReachEachStatusPerChannelOnceTheirTimelinesHaveThem() {
         // This test's dispatcher sends nothing: every timeline entry below is one this test makes.
-        java.util.function.Function<String, Double> count = status -> api.metrics()
+        Function<String, Double> count = status -> api.metrics()
                 .getOrDefault("reach_messages_statuses_total{channel=\"whatsapp\",status=\"" + status + "\"}", -1.0);
-        Map<String, Double> before = new java.util.HashMap<>();
+        Map<String, Double> before = new HashMap<>();
         for (String status : List.of("queued", "submitted", "sent", "delivered", "read", "failed")) {
             before.put(status, count.apply(status));
             assertThat(before.get(status)).as(status).isGreaterThanOrEqualTo(0.0);
@@ -596,7 +624,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
                 .contains("\"wamid.swept\"", "\"wamid.swept-too-late\""));
         // As a status of a message Reach never sent (another app's on the same number) is by then.
         jdbc.sql("UPDATE unmatched_statuses SET received_at = ? WHERE provider_message_id = 'wamid.swept-too-late'")
-                .param(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minus(Messages.UNMATCHED_SWEPT_FOR).minusMinutes(1))
+                .param(OffsetDateTime.now(ZoneOffset.UTC).minus(Messages.UNMATCHED_SWEPT_FOR).minusMinutes(1))
                 .update();
         // Both messages appear without the recording of Meta's answer (which matches what came before it itself), as
         // when a status is stored while that recording runs; the late one first, so that a sweep that sees the first
@@ -724,7 +752,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
 
         JsonNode withdrawn = api.get("/api/v1/messages/" + queued).json();
         assertThat(withdrawn.path("status").asString()).isEqualTo("blocked");
-        assertThat(withdrawn.path("blockedReason").asString()).isEqualTo(io.reach.messaging.Recipients.NUMBER_CHANGED);
+        assertThat(withdrawn.path("blockedReason").asString()).isEqualTo(Recipients.NUMBER_CHANGED);
         assertThat(api.get("/api/v1/messages/" + stays).json().path("status").asString()).isEqualTo("queued");
     }
 
@@ -751,8 +779,8 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     @Test
     void pagesACampaignsMessagesNewestFirstThroughTheLinkHeader() {
         String campaign = "pickup & more " + NUMBERS.incrementAndGet();
-        List<String> sent = new java.util.ArrayList<>();
-        List<String> others = new java.util.ArrayList<>();
+        List<String> sent = new ArrayList<>();
+        List<String> others = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
             String phone = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
             Fixtures.consentingContact(api, phone);
@@ -765,18 +793,18 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         }
 
         List<String> campaignPages = api.followPages("/api/v1/messages?limit=3&campaignId="
-                + io.reach.shared.Pages.encoded(campaign)).stream().flatMap(page -> Api.ids(page).stream()).toList();
+                + Pages.encoded(campaign)).stream().flatMap(page -> Api.ids(page).stream()).toList();
         List<String> allPages = api.followPages("/api/v1/messages?limit=4").stream()
                 .flatMap(page -> Api.ids(page).stream()).toList();
 
         assertThat(campaignPages).containsExactlyElementsOf(sent.reversed());
-        List<String> both = new java.util.ArrayList<>();
+        List<String> both = new ArrayList<>();
         for (int i = sent.size() - 1; i >= 0; i--) {
             both.add(others.get(i));
             both.add(sent.get(i));
         }
         assertThat(allPages).doesNotHaveDuplicates().containsSubsequence(both);
-        assertThat(api.get("/api/v1/messages?campaignId=" + io.reach.shared.Pages.encoded(campaign) + "&after=" + others.get(2))
+        assertThat(api.get("/api/v1/messages?campaignId=" + Pages.encoded(campaign) + "&after=" + others.get(2))
                 .status()).as("a message of another campaign").isEqualTo(400);
         assertThat(api.get("/api/v1/messages?after=" + sent.get(2) + "&offset=1").status()).isEqualTo(400);
         assertThat(api.get("/api/v1/messages?after=not-an-id").status()).isEqualTo(400);
@@ -785,8 +813,8 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     @Test
     void listsACampaignsMessagesWithOneStatusNowPageByPage() {
         String campaign = "status filter " + NUMBERS.incrementAndGet();
-        List<String> failed = new java.util.ArrayList<>();
-        List<String> queued = new java.util.ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        List<String> queued = new ArrayList<>();
         String optedOut = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
         Fixtures.contact(api, optedOut, Map.of("utility", true), true);
         String blocked = campaignMessage(optedOut, campaign);
@@ -800,7 +828,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         }
         await().atMost(PATIENCE).until(() -> failed.stream().allMatch(id ->
                 "failed".equals(api.get("/api/v1/messages/" + id).json().path("status").asString())));
-        String of = "/api/v1/messages?campaignId=" + io.reach.shared.Pages.encoded(campaign);
+        String of = "/api/v1/messages?campaignId=" + Pages.encoded(campaign);
 
         assertThat(api.followPages(of + "&status=failed&limit=2").stream().flatMap(page -> Api.ids(page).stream()))
                 .containsExactlyElementsOf(failed.reversed());
@@ -837,7 +865,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     @Test
     void showsAContactsConversationWithASenderAndWhetherItsWindowIsOpen() {
         String digits = "3161236" + String.format("%04d", NUMBERS.incrementAndGet());
-        long writtenAt = java.time.Instant.now().getEpochSecond() - 60;
+        long writtenAt = Instant.now().getEpochSecond() - 60;
         postSigned(inbound("{\"from\":\"" + digits + "\",\"id\":\"wamid.thread-" + digits + "\",\"timestamp\":\""
                 + writtenAt + "\",\"type\":\"text\",\"text\":{\"body\":\"Is my order ready?\"}}", digits));
         await().atMost(PATIENCE).until(() -> !api.get("/api/v1/contacts?phone=%2B" + digits).json().isEmpty());
@@ -852,7 +880,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         assertThat(thread.path("channel").asString()).isEqualTo("whatsapp");
         assertThat(thread.path("windowOpen").asBoolean()).isTrue();
         assertThat(thread.path("windowOpenUntil").asString())
-                .isEqualTo(java.time.Instant.ofEpochSecond(writtenAt).plus(java.time.Duration.ofHours(24)).toString());
+                .isEqualTo(Instant.ofEpochSecond(writtenAt).plus(Duration.ofHours(24)).toString());
         assertThat(thread.path("messages").valueStream().map(m -> m.path("direction").asString() + " "
                 + m.path("text").asString())).containsExactly(
                 "outbound Order A-17\n\nHi Anna, your order A-17 is ready.",
@@ -906,8 +934,8 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
 
         List<JsonNode> whole = api.get(path + "&limit=100").json().path("messages").valueStream().toList();
         assertThat(whole).hasSize(writtenAt.length + 6);
-        assertThat(whole.stream().map(m -> java.time.Instant.parse(m.path("at").asString())).toList())
-                .isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(whole.stream().map(m -> Instant.parse(m.path("at").asString())).toList())
+                .isSortedAccordingTo(Comparator.reverseOrder());
         List<String> ids = whole.stream().map(m -> m.path("id").asString()).toList();
         assertThat(ids).doesNotHaveDuplicates();
         for (int limit : new int[] {1, 2, 3, 4}) {
@@ -925,8 +953,8 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     /** A message of the conversation with {@code digits}, made at {@code epochSecond}. */
     private void sentAt(String digits, long epochSecond) {
         String id = campaignMessage("+" + digits, "talk");
-        jdbc.sql("UPDATE messages SET created_at = ? WHERE id = ?").params(java.time.OffsetDateTime.ofInstant(
-                java.time.Instant.ofEpochSecond(epochSecond), java.time.ZoneOffset.UTC), UUID.fromString(id)).update();
+        jdbc.sql("UPDATE messages SET created_at = ? WHERE id = ?").params(OffsetDateTime.ofInstant(
+                Instant.ofEpochSecond(epochSecond), ZoneOffset.UTC), UUID.fromString(id)).update();
     }
 
     @Test
@@ -1023,21 +1051,21 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         String template = "paused_broadcast_" + NUMBERS.incrementAndGet();
         Fixtures.orderTemplate(api, template);
         UUID sender = UUID.fromString(api.get("/api/v1/senders/webhook-test").json().path("id").asString());
-        java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
-        List<UUID> queued = new java.util.ArrayList<>();
-        List<Object[]> rows = new java.util.ArrayList<>();
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        List<UUID> queued = new ArrayList<>();
+        List<Object[]> rows = new ArrayList<>();
         for (int i = 0; i < 1_500; i++) {
             queued.add(UUID.randomUUID());
             rows.add(new Object[] {queued.getLast(), sender, String.format("+3161250%05d", i), template, now, now});
         }
-        new org.springframework.jdbc.core.JdbcTemplate(dataSource).batchUpdate("INSERT INTO messages (id, channel, sender_id,"
+        new JdbcTemplate(dataSource).batchUpdate("INSERT INTO messages (id, channel, sender_id,"
                 + " recipient, template_name, template_language, status, attempts, created_at, updated_at, category)"
                 + " VALUES (?, 'WHATSAPP', ?, ?, ?, 'en_US', 'QUEUED', 0, ?, ?, 'utility')", rows);
-        List<UUID> ids = new java.util.ArrayList<>(queued);
+        List<UUID> ids = new ArrayList<>(queued);
         while (ids.size() < 66_000) {
             ids.add(UUID.randomUUID());
         }
-        java.util.Collections.shuffle(ids);
+        Collections.shuffle(ids);
 
         List<UUID> withdrawn = transactions.execute(tx -> messages.withdraw(ids, "template not approved: " + template));
 
@@ -1118,7 +1146,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         String withdrawnByTheBusiness = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
         String neverGiven = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
         String changedByTheBusinessSince = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
-        Map<String, String> ids = new java.util.LinkedHashMap<>();
+        Map<String, String> ids = new LinkedHashMap<>();
         for (String phone : List.of(stopped, withdrawnByTheBusiness, changedByTheBusinessSince)) {
             ids.put(phone, Fixtures.consentingContact(api, phone).path("id").asString());
         }

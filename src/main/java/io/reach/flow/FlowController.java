@@ -4,6 +4,8 @@ import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
@@ -106,6 +108,9 @@ class FlowController {
     }
 
     /** The exact document of a version, as it was imported. */
+    @ApiResponse(responseCode = "200", description = "the version's document as it was imported, byte for byte (its JSON"
+            + " Schema: /schemas/flow.schema.json)", content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+            schema = @Schema(type = "object")))
     @Operation(summary = "Export a version: the exact document that was imported")
     @GetMapping(path = "/api/v1/flows/{id}/versions/{version}/document", produces = MediaType.APPLICATION_JSON_VALUE)
     String export(@PathVariable String id, @PathVariable int version) {

@@ -85,6 +85,7 @@ class JourneyController {
     }
 
     /** Cancels a scheduled or running launch. */
+    @ApiResponse(responseCode = "200", description = "the launch, cancelled")
     @ApiResponse(responseCode = "409", description = "the launch is over (done, stopped, cancelled or refused)")
     @Operation(summary = "Cancel a launch: a scheduled one takes nobody, a running one no more contacts (its journeys go on)")
     @PostMapping("/api/v1/launches/{id}/cancel")
@@ -96,6 +97,7 @@ class JourneyController {
      * How many contacts the audience of the flow's newest version (or of {@code version}) takes now: what a launch
      * would count, before the flow is published or launched.
      */
+    @ApiResponse(responseCode = "200", description = "how many contacts the audience takes now")
     @ApiResponse(responseCode = "409", description = "the flow starts on an event or through the API, not on an audience")
     @Operation(summary = "The number of contacts a flow's audience takes now, as a launch would count them")
     @GetMapping("/api/v1/flows/{id}/audience")

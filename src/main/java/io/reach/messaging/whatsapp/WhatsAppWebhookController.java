@@ -6,6 +6,9 @@ import io.reach.shared.ApiError;
 import io.reach.shared.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirements;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
@@ -54,6 +57,9 @@ class WhatsAppWebhookController {
         this.refusals = refusals;
     }
 
+    @ApiResponse(responseCode = "200", description = "hub.challenge, as it came",
+            content = @Content(mediaType = "text/plain", schema = @Schema(type = "string")))
+    @ApiResponse(responseCode = "403", description = "not subscribe, or not a sender's verify token")
     @Operation(summary = "Meta's check of the webhook's address (answers hub.challenge to the right verify token)")
     @GetMapping("/webhooks/whatsapp")
     ResponseEntity<?> verify(@Parameter(description = "subscribe, as Meta sends it")

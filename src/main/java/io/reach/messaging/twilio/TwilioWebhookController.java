@@ -6,6 +6,7 @@ import io.reach.sender.Senders;
 import io.reach.shared.ApiException;
 import io.reach.shared.PublicUrl;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirements;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
@@ -48,6 +49,10 @@ class TwilioWebhookController {
         this.json = json;
     }
 
+    @ApiResponse(responseCode = "200", description = "taken: applied, or kept to be applied shortly")
+    @ApiResponse(responseCode = "401", description = "no sender has its AccountSid, or its X-Twilio-Signature does not"
+            + " match the sender's auth token: nothing is kept")
+    @ApiResponse(responseCode = "503", description = "Reach's database is out of reach")
     @Operation(summary = "Twilio's status callback about an SMS or a call")
     @PostMapping(path = {TwilioGateway.STATUS_CALLBACK_PATH, TwilioGateway.STATUS_CALLBACK_PATH + "/{messageId}"},
             consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
@@ -59,6 +64,10 @@ class TwilioWebhookController {
         return ResponseEntity.ok().build();
     }
 
+    @ApiResponse(responseCode = "200", description = "taken; an empty TwiML answer (no reply is sent)")
+    @ApiResponse(responseCode = "401", description = "no sender has its AccountSid, or its X-Twilio-Signature does not"
+            + " match the sender's auth token: nothing is kept")
+    @ApiResponse(responseCode = "503", description = "Reach's database is out of reach")
     @Operation(summary = "Twilio's webhook for an SMS received")
     @PostMapping(path = "/webhooks/twilio/inbound", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE,
             produces = MediaType.APPLICATION_XML_VALUE)

@@ -82,6 +82,12 @@ class WhatsAppWebhookController {
      */
     static final int MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+    @ApiResponse(responseCode = "200", description = "taken: applied, or kept to be applied shortly")
+    @ApiResponse(responseCode = "400", description = "not a WhatsApp webhook: empty, not JSON, no entry array")
+    @ApiResponse(responseCode = "401", description = "no sender has its phone number id, or its X-Hub-Signature-256 does"
+            + " not match that sender's app secret: nothing is kept")
+    @ApiResponse(responseCode = "413", description = "a body over 8 MB, refused unread")
+    @ApiResponse(responseCode = "503", description = "Reach's database is out of reach: Meta sends it again")
     @Operation(summary = "Meta's webhook: statuses and messages received, signed with the app's secret")
     @PostMapping("/webhooks/whatsapp")
     ResponseEntity<Void> receive(HttpServletRequest request,

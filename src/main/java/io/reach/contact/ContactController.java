@@ -45,20 +45,20 @@ class ContactController {
     }
 
     @ApiResponse(responseCode = "201", description = "the contact created")
-    @Operation(summary = "Create a contact")
+    @Operation(operationId = "createContact", summary = "Create a contact")
     @PostMapping(consumes = "application/json")
     ResponseEntity<Contact> create(@RequestBody ContactRequest request) {
         Contact contact = contacts.create(request);
         return ResponseEntity.created(URI.create("/api/v1/contacts/" + contact.id())).body(contact);
     }
 
-    @Operation(summary = "One contact")
+    @Operation(operationId = "getContact", summary = "One contact")
     @GetMapping("/{id}")
     Contact get(@PathVariable String id) {
         return contacts.get(contacts.idOf("id", id));
     }
 
-    @Operation(summary = "Change a contact's attributes, tags, consent or opt-out")
+    @Operation(operationId = "updateContact", summary = "Change a contact's attributes, tags, consent or opt-out")
     @PatchMapping(path = "/{id}", consumes = "application/json")
     Contact update(@PathVariable String id, @RequestBody ContactRequest request) {
         return contacts.update(contacts.idOf("id", id), request);
@@ -72,7 +72,7 @@ class ContactController {
     @ApiResponse(responseCode = "200", description = "the contact erased, and how many of each kind of thing kept"
             + " about it were erased or stopped with it")
     @ApiResponse(responseCode = "404", description = "no such contact, or erased already")
-    @Operation(summary = "Erase a contact: its number, attributes and tags, its journeys' variables, its messages' texts and numbers")
+    @Operation(operationId = "eraseContact", summary = "Erase a contact: its number, attributes and tags, its journeys' variables, its messages' texts and numbers")
     @DeleteMapping("/{id}")
     ContactErasure erase(@PathVariable String id) {
         return contacts.erase(contacts.idOf("id", id));
@@ -85,7 +85,7 @@ class ContactController {
      */
     @ApiResponse(responseCode = "200", description = "{exportedAt, contact, consentWithdrawnInWhatsApp,"
             + " journeys: [{journey, path, reportRows}], messages: [with their timelines], inboundMessages}")
-    @Operation(summary = "Everything Reach keeps about a contact: its journeys with their paths and report rows, its"
+    @Operation(operationId = "exportContact", summary = "Everything Reach keeps about a contact: its journeys with their paths and report rows, its"
             + " messages with their timelines, the messages it wrote")
     @GetMapping(path = "/{id}/export", produces = "application/json")
     void export(@PathVariable String id, HttpServletResponse response) throws IOException {
@@ -110,7 +110,7 @@ class ContactController {
      */
     @ApiResponse(responseCode = "200", description = "a page of contacts",
             headers = @Header(name = "Link", description = Pages.NEXT_LINK))
-    @Operation(summary = "Contacts in the order they were created, the one with a phone number, or those with a tag")
+    @Operation(operationId = "listContacts", summary = "Contacts in the order they were created, the one with a phone number, or those with a tag")
     @GetMapping
     ResponseEntity<List<Contact>> list(@Parameter(description = "the contact with this number, written any way (one"
                                                + " page of at most one contact)")
@@ -136,7 +136,7 @@ class ContactController {
      * ({@code text/csv; charset=windows-1252}, as spreadsheets save "CSV" in many locales); see {@link ContactCsvImport}
      * for the columns.
      */
-    @Operation(summary = "Import contacts from a CSV: each line creates or updates the contact of its phone number")
+    @Operation(operationId = "importContacts", summary = "Import contacts from a CSV: each line creates or updates the contact of its phone number")
     @PostMapping(path = "/import", consumes = {"text/csv", "text/plain", "application/octet-stream"})
     ContactImportReport importCsv(HttpServletRequest request) throws IOException {
         // From the header (the request's own encoding is forced to UTF-8 by Spring Boot's filter); one Java does not

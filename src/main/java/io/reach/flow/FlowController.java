@@ -35,14 +35,14 @@ class FlowController {
 
     /** Imports a flow document as a draft (refused whole, with every problem, when it is not valid). */
     @ApiResponse(responseCode = "201", description = "the draft: a new flow's first, or the next one of the flow with this name")
-    @Operation(summary = "Import a flow document: a new flow's first draft, or the new draft of the flow of that name (refused whole when invalid)")
+    @Operation(operationId = "importFlow", summary = "Import a flow document: a new flow's first draft, or the new draft of the flow of that name (refused whole when invalid)")
     @PostMapping(path = "/api/v1/flows", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<FlowVersion> importFlow(@RequestBody String document) {
         FlowVersion version = flows.withWarnings(flows.importDocument(document));
         return ResponseEntity.created(URI.create("/api/v1/flows/" + version.flowId())).body(version);
     }
 
-    @Operation(summary = "Check a flow document, naming each problem's step, and warning of templates Meta has not"
+    @Operation(operationId = "validateFlow", summary = "Check a flow document, naming each problem's step, and warning of templates Meta has not"
             + " approved and of free-form texts sent before the contact wrote; stores nothing")
     @PostMapping(path = "/api/v1/flows/validate", consumes = MediaType.APPLICATION_JSON_VALUE)
     Map<String, Object> validate(@RequestBody String document) {
@@ -58,7 +58,7 @@ class FlowController {
     @ApiResponse(responseCode = "200", description = "a page of flows, by name",
             headers = @Header(name = "Link", description = "on a full page, the next one: <path?…&after=last flow's name>;"
                     + " rel=\"next\""))
-    @Operation(summary = "The flows in the order of their names, each as its newest version")
+    @Operation(operationId = "listFlows", summary = "The flows in the order of their names, each as its newest version")
     @GetMapping("/api/v1/flows")
     ResponseEntity<List<FlowVersion>> list(@Parameter(description = "the last flow's name on the page before")
                                            @RequestParam(required = false) String after,
@@ -69,39 +69,39 @@ class FlowController {
     }
 
     /** A flow as its newest version (a draft, or the last one published). */
-    @Operation(summary = "One flow, as its newest version")
+    @Operation(operationId = "getFlow", summary = "One flow, as its newest version")
     @GetMapping("/api/v1/flows/{id}")
     FlowVersion get(@PathVariable String id) {
         return flows.latestVersion(flows.idOf(id));
     }
 
-    @Operation(summary = "A flow's versions, oldest first")
+    @Operation(operationId = "listFlowVersions", summary = "A flow's versions, oldest first")
     @GetMapping("/api/v1/flows/{id}/versions")
     List<FlowVersion> versions(@PathVariable String id) {
         return flows.versions(flows.idOf(id));
     }
 
-    @Operation(summary = "Replace a flow's draft (after a published version, start the next one)")
+    @Operation(operationId = "replaceFlowDraft", summary = "Replace a flow's draft (after a published version, start the next one)")
     @PutMapping(path = "/api/v1/flows/{id}/draft", consumes = MediaType.APPLICATION_JSON_VALUE)
     FlowVersion updateDraft(@PathVariable String id, @RequestBody String document) {
         return flows.withWarnings(flows.updateDraft(flows.idOf(id), document));
     }
 
-    @Operation(summary = "Discard the draft: the version published last is the flow's newest again")
+    @Operation(operationId = "discardFlowDraft", summary = "Discard the draft: the version published last is the flow's newest again")
     @DeleteMapping("/api/v1/flows/{id}/draft")
     FlowVersion discardDraft(@PathVariable String id) {
         return flows.discardDraft(flows.idOf(id));
     }
 
     @ApiResponse(responseCode = "204", description = "deleted: the flow had drafts only")
-    @Operation(summary = "Delete a flow that was never published (one that was is stopped instead)")
+    @Operation(operationId = "deleteFlow", summary = "Delete a flow that was never published (one that was is stopped instead)")
     @DeleteMapping("/api/v1/flows/{id}")
     ResponseEntity<Void> delete(@PathVariable String id) {
         flows.delete(flows.idOf(id));
         return ResponseEntity.noContent().build();
     }
 
-    @Operation(summary = "Publish the draft: a frozen version, on which journeys start")
+    @Operation(operationId = "publishFlow", summary = "Publish the draft: a frozen version, on which journeys start")
     @PostMapping("/api/v1/flows/{id}/publish")
     FlowVersion publish(@PathVariable String id) {
         return flows.withWarnings(flows.publish(flows.idOf(id)));
@@ -111,7 +111,7 @@ class FlowController {
     @ApiResponse(responseCode = "200", description = "the version's document as it was imported, byte for byte (its JSON"
             + " Schema: /schemas/flow.schema.json)", content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
             schema = @Schema(type = "object")))
-    @Operation(summary = "Export a version: the exact document that was imported")
+    @Operation(operationId = "exportFlowVersion", summary = "Export a version: the exact document that was imported")
     @GetMapping(path = "/api/v1/flows/{id}/versions/{version}/document", produces = MediaType.APPLICATION_JSON_VALUE)
     String export(@PathVariable String id, @PathVariable int version) {
         return flows.version(flows.idOf(id), version).document();

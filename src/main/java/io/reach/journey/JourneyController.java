@@ -47,7 +47,7 @@ class JourneyController {
 
     @ApiResponse(responseCode = "201", description = "the journey started")
     @ApiResponse(responseCode = "200", description = "the journey an earlier start with this key started")
-    @Operation(summary = "Start an api flow for one contact, with variables")
+    @Operation(operationId = "startJourney", summary = "Start an api flow for one contact, with variables")
     @PostMapping(path = "/api/v1/flows/{id}/journeys", consumes = "application/json")
     ResponseEntity<Journeys.Started> start(@PathVariable String id, @RequestBody StartRequest request) {
         Journeys.Started started = journeys.start(flows.idOf(id), request.to(), request.contactId(), request.variables(),
@@ -67,7 +67,7 @@ class JourneyController {
      * {@code GET /api/v1/launches/{id}} follows.
      */
     @ApiResponse(responseCode = "202", description = "the launch, running, or scheduled when at is given")
-    @Operation(summary = "Launch an audience flow: start it for every contact of its audience, in the background, now or at a given time")
+    @Operation(operationId = "launchFlow", summary = "Launch an audience flow: start it for every contact of its audience, in the background, now or at a given time")
     @PostMapping("/api/v1/flows/{id}/launch")
     ResponseEntity<Launch> launch(@PathVariable String id,
                                   @Parameter(description = "launch even though a template the flow sends is not approved"
@@ -87,7 +87,7 @@ class JourneyController {
     /** Cancels a scheduled or running launch. */
     @ApiResponse(responseCode = "200", description = "the launch, cancelled")
     @ApiResponse(responseCode = "409", description = "the launch is over (done, stopped, cancelled or refused)")
-    @Operation(summary = "Cancel a launch: a scheduled one takes nobody, a running one no more contacts (its journeys go on)")
+    @Operation(operationId = "cancelLaunch", summary = "Cancel a launch: a scheduled one takes nobody, a running one no more contacts (its journeys go on)")
     @PostMapping("/api/v1/launches/{id}/cancel")
     Launch cancelLaunch(@PathVariable String id) {
         return journeys.cancelLaunch(Ids.parse("id", id));
@@ -99,14 +99,14 @@ class JourneyController {
      */
     @ApiResponse(responseCode = "200", description = "how many contacts the audience takes now")
     @ApiResponse(responseCode = "409", description = "the flow starts on an event or through the API, not on an audience")
-    @Operation(summary = "The number of contacts a flow's audience takes now, as a launch would count them")
+    @Operation(operationId = "countFlowAudience", summary = "The number of contacts a flow's audience takes now, as a launch would count them")
     @GetMapping("/api/v1/flows/{id}/audience")
     Journeys.AudienceSize audienceSize(@PathVariable String id, @Parameter(description = "a version of the flow (its"
             + " number); its newest, draft or published, when not given") @RequestParam(required = false) Integer version) {
         return journeys.audienceSize(flows.idOf(id), version);
     }
 
-    @Operation(summary = "A launch and its progress")
+    @Operation(operationId = "getLaunch", summary = "A launch and its progress")
     @GetMapping("/api/v1/launches/{id}")
     Launch launchOf(@PathVariable String id) {
         return journeys.launchOf(Ids.parse("id", id));
@@ -116,7 +116,7 @@ class JourneyController {
      * The launches of every flow, newest first, or those in one {@code state}: the broadcasts scheduled, the ones
      * running now.
      */
-    @Operation(summary = "The launches of every flow, newest first, all or those in one state (scheduled, running, …)")
+    @Operation(operationId = "listLaunches", summary = "The launches of every flow, newest first, all or those in one state (scheduled, running, …)")
     @GetMapping("/api/v1/launches")
     List<Launch> launches(@Parameter(description = "only the launches in this state: scheduled, running, done, stopped or"
                                   + " cancelled") @RequestParam(required = false) String state,
@@ -126,7 +126,7 @@ class JourneyController {
     }
 
     /** A flow's launches, newest first. */
-    @Operation(summary = "A flow's launches, newest first")
+    @Operation(operationId = "listFlowLaunches", summary = "A flow's launches, newest first")
     @GetMapping("/api/v1/flows/{id}/launches")
     List<Launch> launchesOf(@PathVariable String id, @RequestParam(defaultValue = "100") int limit) {
         page(limit, 0);
@@ -139,7 +139,7 @@ class JourneyController {
      */
     @ApiResponse(responseCode = "200", description = "the flow stopped, and its journeys' cancellation done if asked for")
     @ApiResponse(responseCode = "202", description = "the flow stopped, its journeys' cancellation running in the background")
-    @Operation(summary = "Stop a flow: no journey starts on it (and, with cancelJourneys=true, its journeys are cancelled)")
+    @Operation(operationId = "stopFlow", summary = "Stop a flow: no journey starts on it (and, with cancelJourneys=true, its journeys are cancelled)")
     @PostMapping("/api/v1/flows/{id}/stop")
     ResponseEntity<Journeys.Stopped> stop(@PathVariable String id,
                                           @Parameter(description = "true: its running and waiting journeys are"
@@ -155,14 +155,14 @@ class JourneyController {
     }
 
     /** A cancellation of a stopped flow's journeys and how far it got. */
-    @Operation(summary = "A stop's cancellation of journeys, and its progress")
+    @Operation(operationId = "getCancellation", summary = "A stop's cancellation of journeys, and its progress")
     @GetMapping("/api/v1/cancellations/{id}")
     Cancellation cancellationOf(@PathVariable String id) {
         return journeys.cancellationOf(Ids.parse("id", id));
     }
 
     /** A flow's cancellations, newest first. */
-    @Operation(summary = "A flow's cancellations, newest first")
+    @Operation(operationId = "listFlowCancellations", summary = "A flow's cancellations, newest first")
     @GetMapping("/api/v1/flows/{id}/cancellations")
     List<Cancellation> cancellationsOf(@PathVariable String id, @RequestParam(defaultValue = "100") int limit) {
         page(limit, 0);
@@ -173,7 +173,7 @@ class JourneyController {
      * Lets journeys start on a stopped flow again (see {@code POST /api/v1/flows/{id}/stop}); a 409 while its
      * journeys are still being cancelled.
      */
-    @Operation(summary = "Let journeys start on a stopped flow again")
+    @Operation(operationId = "resumeFlow", summary = "Let journeys start on a stopped flow again")
     @PostMapping("/api/v1/flows/{id}/resume")
     FlowVersion resume(@PathVariable String id) {
         return journeys.resume(flows.idOf(id));
@@ -186,7 +186,7 @@ class JourneyController {
      * Cancels one journey under way: it takes no further step, and the messages it queued that no provider has taken
      * yet are withdrawn. A journey cancelled before is answered as it is; one that ended or failed is a 409.
      */
-    @Operation(summary = "Cancel one running or waiting journey")
+    @Operation(operationId = "cancelJourney", summary = "Cancel one running or waiting journey")
     @PostMapping("/api/v1/journeys/{id}/cancel")
     Journeys.Cancelled cancel(@PathVariable String id,
                               @org.springframework.web.bind.annotation.RequestBody(required = false) CancelRequest request) {
@@ -201,7 +201,7 @@ class JourneyController {
      * {@code POST /api/v1/journeys/{id}/cancel} does one (the customer asked for a person, or to hear nothing more
      * of an order): answers the journeys it cancelled, none when none was under way.
      */
-    @Operation(summary = "Cancel a contact's running and waiting journeys, in every flow or in one")
+    @Operation(operationId = "cancelContactJourneys", summary = "Cancel a contact's running and waiting journeys, in every flow or in one")
     @PostMapping(path = "/api/v1/journeys/cancel", consumes = "application/json")
     Journeys.ContactCancelled cancelOfContact(@RequestBody ContactCancelRequest request) {
         return journeys.cancelOfContact(request.to(), request.contactId(),
@@ -210,7 +210,7 @@ class JourneyController {
 
     @ApiResponse(responseCode = "202", description = "the journeys the event started (or an earlier post with this key),"
             + " and those it cancelled: their flows exit on it")
-    @Operation(summary = "Post an event: it ends the contact's journeys on flows that exit on it, then starts the flows that enter on it")
+    @Operation(operationId = "postEvent", summary = "Post an event: it ends the contact's journeys on flows that exit on it, then starts the flows that enter on it")
     @PostMapping(path = "/api/v1/events", consumes = "application/json")
     ResponseEntity<Journeys.EventPosted> event(@RequestBody EventRequest request) {
         return ResponseEntity.status(HttpStatus.ACCEPTED).body(journeys.postEvent(request.name(), request.to(),
@@ -224,7 +224,7 @@ class JourneyController {
      */
     @ApiResponse(responseCode = "200", description = "a page of journeys, oldest first",
             headers = @Header(name = "Link", description = Pages.NEXT_LINK))
-    @Operation(summary = "A flow's journeys, oldest first")
+    @Operation(operationId = "listFlowJourneys", summary = "A flow's journeys, oldest first")
     @GetMapping("/api/v1/flows/{id}/journeys")
     ResponseEntity<List<Journey>> ofFlow(@PathVariable String id,
                                          @Parameter(description = STATE)
@@ -261,7 +261,7 @@ class JourneyController {
      */
     @ApiResponse(responseCode = "200", description = "a page of the contact's journeys, newest first",
             headers = @Header(name = "Link", description = Pages.NEXT_LINK))
-    @Operation(summary = "One contact's journeys in every flow, newest first")
+    @Operation(operationId = "listContactJourneys", summary = "One contact's journeys in every flow, newest first")
     @GetMapping("/api/v1/journeys")
     ResponseEntity<List<Journey>> ofContact(@Parameter(description = "the contact whose journeys these are (or to)")
                                             @RequestParam(required = false) String contactId,
@@ -283,7 +283,7 @@ class JourneyController {
                 + stateParameter(state), Journey::id);
     }
 
-    @Operation(summary = "One journey: its state, current step, variables and wait")
+    @Operation(operationId = "getJourney", summary = "One journey: its state, current step, variables and wait")
     @GetMapping("/api/v1/journeys/{id}")
     Journey get(@PathVariable String id) {
         return journeys.get(Ids.parse("id", id));
@@ -296,7 +296,7 @@ class JourneyController {
      */
     @ApiResponse(responseCode = "200", description = "a page of the journey's steps, in the order it took them",
             headers = @Header(name = "Link", description = Pages.NEXT_LINK))
-    @Operation(summary = "One journey's path, step by step")
+    @Operation(operationId = "getJourneyPath", summary = "One journey's path, step by step")
     @GetMapping("/api/v1/journeys/{id}/path")
     ResponseEntity<List<JourneyStep>> path(@PathVariable String id, @RequestParam(defaultValue = "0") int after,
                                            @RequestParam(defaultValue = "1000") int limit) {
@@ -311,7 +311,7 @@ class JourneyController {
         return Pages.withNextLink(page, limit, "/api/v1/journeys/" + journeyId + "/path?limit=" + limit, JourneyStep::seq);
     }
 
-    @Operation(summary = "A version's live counts: per step, journeys that entered, wait there and took each branch; journeys by state")
+    @Operation(operationId = "getFlowVersionCounts", summary = "A version's live counts: per step, journeys that entered, wait there and took each branch; journeys by state")
     @GetMapping("/api/v1/flows/{id}/versions/{version}/counts")
     FlowCounts counts(@PathVariable String id, @PathVariable int version) {
         return journeys.counts(flows.version(flows.idOf(id), version).id());
@@ -320,7 +320,7 @@ class JourneyController {
     /** A page of a flow's report rows, oldest first; a full page links the next one, as the journeys' pages do. */
     @ApiResponse(responseCode = "200", description = "a page of report rows, oldest first",
             headers = @Header(name = "Link", description = Pages.NEXT_LINK))
-    @Operation(summary = "The report rows a flow's journeys added, oldest first")
+    @Operation(operationId = "listFlowReports", summary = "The report rows a flow's journeys added, oldest first")
     @GetMapping("/api/v1/flows/{id}/reports")
     ResponseEntity<List<Reports.Row>> reports(@PathVariable String id, @RequestParam(required = false) String after,
                                               @RequestParam(defaultValue = "1000") int limit,

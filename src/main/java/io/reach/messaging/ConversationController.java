@@ -50,7 +50,7 @@ class ConversationController {
     @ApiResponse(responseCode = "200",
             description = "the conversation's newest messages, or those after the page before",
             headers = @Header(name = "Link", description = Pages.NEXT_LINK))
-    @Operation(summary = "A contact's conversation with one sender, newest first, and whether its WhatsApp window is open")
+    @Operation(operationId = "getConversation", summary = "A contact's conversation with one sender, newest first, and whether its WhatsApp window is open")
     @GetMapping("/api/v1/contacts/{id}/conversation")
     ResponseEntity<Conversation> conversation(
             @PathVariable String id,

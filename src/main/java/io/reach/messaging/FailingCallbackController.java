@@ -39,7 +39,7 @@ class FailingCallbackController {
     @ApiResponse(responseCode = "200",
             description = "a page of stored callbacks whose last attempt failed (or, with discarded=true, of those given up), oldest first",
             headers = @Header(name = "Link", description = Pages.NEXT_LINK))
-    @Operation(summary = "Stored callbacks whose last attempt failed (or, with discarded=true, those given up), oldest first")
+    @Operation(operationId = "listFailingCallbacks", summary = "Stored callbacks whose last attempt failed (or, with discarded=true, those given up), oldest first")
     @GetMapping("/api/v1/failing-callbacks")
     ResponseEntity<List<FailingCallback>> list(@Parameter(description = "only the callbacks of one provider: whatsapp,"
                                                        + " smpp or twilio")
@@ -64,7 +64,7 @@ class FailingCallbackController {
     /** Gives up a callback that failed: it is no longer tried, and stays in the inbox with its error. */
     @ApiResponse(responseCode = "204",
             description = "given up: no longer tried, kept in the inbox with its error")
-    @Operation(summary = "Give up a failing callback: no longer tried, kept with its error")
+    @Operation(operationId = "discardFailingCallback", summary = "Give up a failing callback: no longer tried, kept with its error")
     @PostMapping("/api/v1/failing-callbacks/{id}/discard")
     ResponseEntity<Void> discard(@PathVariable long id) {
         return answer(id, inbox.discard(id), ResponseEntity.noContent().build(),
@@ -77,7 +77,7 @@ class FailingCallbackController {
      */
     @ApiResponse(responseCode = "202",
             description = "due now: this node's processor tries it again in a moment (a discarded one too: it is no longer given up)")
-    @Operation(summary = "Try a failing callback again now (one given up comes back)")
+    @Operation(operationId = "retryFailingCallback", summary = "Try a failing callback again now (one given up comes back)")
     @PostMapping("/api/v1/failing-callbacks/{id}/retry")
     ResponseEntity<Void> retry(@PathVariable long id) {
         ResponseEntity<Void> accepted = answer(id, inbox.retryNow(id), ResponseEntity.accepted().build(),

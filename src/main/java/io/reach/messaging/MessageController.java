@@ -30,7 +30,7 @@ class MessageController {
         this.inbound = inbound;
     }
 
-    @Operation(summary = "One message: its status, its timeline and the replies to it")
+    @Operation(operationId = "getMessage", summary = "One message: its status, its timeline and the replies to it")
     @GetMapping("/api/v1/messages/{id}")
     Message get(@PathVariable String id) {
         return messages.get(Ids.parse("id", id));
@@ -38,7 +38,7 @@ class MessageController {
 
     @ApiResponse(responseCode = "200", description = "a page of messages, newest first",
             headers = @Header(name = "Link", description = Pages.NEXT_LINK))
-    @Operation(summary = "Messages, newest first: all of them, a contact's or a campaign's, those with one status")
+    @Operation(operationId = "listMessages", summary = "Messages, newest first: all of them, a contact's or a campaign's, those with one status")
     @GetMapping("/api/v1/messages")
     ResponseEntity<List<Message>> list(@Parameter(description = "only the messages to this contact")
                                        @RequestParam(required = false) String contactId,
@@ -76,7 +76,7 @@ class MessageController {
     @ApiResponse(responseCode = "200",
             description = "a page of inbound messages, newest first",
             headers = @Header(name = "Link", description = Pages.NEXT_LINK))
-    @Operation(summary = "Messages received, newest first: all of them or a contact's")
+    @Operation(operationId = "listInboundMessages", summary = "Messages received, newest first: all of them or a contact's")
     @GetMapping("/api/v1/inbound-messages")
     ResponseEntity<List<InboundMessage>> inbound(@Parameter(description = "only the messages from this contact")
                                                  @RequestParam(required = false) String contactId,
@@ -89,7 +89,7 @@ class MessageController {
                 + (contactId == null ? "" : "&contactId=" + Pages.encoded(contactId)), InboundMessage::id);
     }
 
-    @Operation(summary = "Statuses about messages Reach does not know (yet)")
+    @Operation(operationId = "listUnmatchedStatuses", summary = "Statuses about messages Reach does not know (yet)")
     @GetMapping("/api/v1/unmatched-statuses")
     List<UnmatchedStatus> unmatched(@RequestParam(defaultValue = "100") int limit) {
         Pages.checkLimit(limit, 0);

@@ -37,7 +37,7 @@ class SandboxHandsetController {
         this.contacts = contacts;
     }
 
-    @Operation(summary = "Make a sandbox handset write to Reach (a WhatsApp text or an SMS), as a person types")
+    @Operation(operationId = "writeSandboxInboundMessage", summary = "Make a sandbox handset write to Reach (a WhatsApp text or an SMS), as a person types")
     @PostMapping("/api/v1/sandbox/inbound-messages")
     ResponseEntity<Map<String, String>> write(@RequestBody HandsetMessage message) {
         SandboxNetwork network = sandbox.getIfAvailable();

@@ -30,33 +30,33 @@ class SenderController {
     }
 
     @ApiResponse(responseCode = "201", description = "the sender created")
-    @Operation(summary = "Register a sender; its secrets are never shown again")
+    @Operation(operationId = "registerSender", summary = "Register a sender; its secrets are never shown again")
     @PostMapping(consumes = "application/json")
     ResponseEntity<Sender> register(@RequestBody SenderRequest request) {
         Sender sender = senders.register(request);
         return ResponseEntity.created(URI.create("/api/v1/senders/" + sender.id())).body(sender);
     }
 
-    @Operation(summary = "Every sender, without its secrets")
+    @Operation(operationId = "listSenders", summary = "Every sender, without its secrets")
     @GetMapping
     List<Sender> list() {
         return senders.list();
     }
 
-    @Operation(summary = "One sender, by its id or name, without its secrets")
+    @Operation(operationId = "getSender", summary = "One sender, by its id or name, without its secrets")
     @GetMapping("/{idOrName}")
     Sender get(@PathVariable String idOrName) {
         return senders.get(idOf(idOrName));
     }
 
-    @Operation(summary = "Change a sender's settings or secrets (the sender by its id or name)")
+    @Operation(operationId = "updateSender", summary = "Change a sender's settings or secrets (the sender by its id or name)")
     @PatchMapping(path = "/{idOrName}", consumes = "application/json")
     Sender update(@PathVariable String idOrName, @RequestBody SenderRequest request) {
         return senders.update(idOf(idOrName), request);
     }
 
     @ApiResponse(responseCode = "204", description = "deleted")
-    @Operation(summary = "Delete a sender nothing uses (409 sender_in_use says what does: a flow version that names it,"
+    @Operation(operationId = "deleteSender", summary = "Delete a sender nothing uses (409 sender_in_use says what does: a flow version that names it,"
             + " messages sent or received through it, the sandbox)")
     @DeleteMapping("/{idOrName}")
     ResponseEntity<Void> delete(@PathVariable String idOrName) {

@@ -39,7 +39,7 @@ class OpenApiConfiguration {
                 .info(new Info().title("Reach API").version("v1")
                         .description("WhatsApp Business campaigns and journeys. Errors share one shape: "
                                 + "{\"error\": code, \"message\": text, \"details\": [...]}.")
-                        .license(new License().name("Apache-2.0")))
+                        .license(new License().name("Apache-2.0").identifier("Apache-2.0")))
                 .components(new Components().addSecuritySchemes("bearer",
                                 new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer"))
                         .addSchemas(ERROR, errorSchema()))

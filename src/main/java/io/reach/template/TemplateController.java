@@ -34,7 +34,7 @@ class TemplateController {
     }
 
     @ApiResponse(responseCode = "201", description = "the template created")
-    @Operation(summary = "Register a template")
+    @Operation(operationId = "registerTemplate", summary = "Register a template")
     @PostMapping(consumes = "application/json")
     ResponseEntity<Template> register(@RequestBody TemplateRequest request) {
         Template template = templates.register(request);
@@ -47,7 +47,7 @@ class TemplateController {
      */
     @ApiResponse(responseCode = "200", description = "a page of templates, by name, language and account",
             headers = @Header(name = "Link", description = Pages.NEXT_LINK))
-    @Operation(summary = "The templates, or those of one name or one WhatsApp Business Account, by name, language and account")
+    @Operation(operationId = "listTemplates", summary = "The templates, or those of one name or one WhatsApp Business Account, by name, language and account")
     @GetMapping
     ResponseEntity<List<Template>> list(@Parameter(description = "only the templates of this name, in every language and"
                                                 + " account")
@@ -64,14 +64,14 @@ class TemplateController {
                 + (wabaId == null ? "" : "&wabaId=" + Pages.encoded(wabaId)), Template::id);
     }
 
-    @Operation(summary = "One template")
+    @Operation(operationId = "getTemplate", summary = "One template")
     @GetMapping("/{id}")
     Template get(@PathVariable String id) {
         return templates.get(Ids.parse("id", id));
     }
 
     @ApiResponse(responseCode = "204", description = "deleted")
-    @Operation(summary = "Delete a template that no published flow sends (409 template_in_use names those that do)")
+    @Operation(operationId = "deleteTemplate", summary = "Delete a template that no published flow sends (409 template_in_use names those that do)")
     @DeleteMapping("/{id}")
     ResponseEntity<Void> delete(@PathVariable String id) {
         templates.delete(Ids.parse("id", id));
@@ -85,7 +85,7 @@ class TemplateController {
      * Changes only the status: {"status": "PAUSED"}. Another field ({@code "category"}) is refused, naming the one
      * there is, where it was dropped without a word and the request answered as done.
      */
-    @Operation(summary = "Change a template's status (as Meta does: PAUSED, DISABLED …)")
+    @Operation(operationId = "changeTemplateStatus", summary = "Change a template's status (as Meta does: PAUSED, DISABLED …)")
     @PatchMapping(path = "/{id}", consumes = "application/json")
     Template changeStatus(@PathVariable String id, @RequestBody StatusChange body) {
         if (body.status() == null) {

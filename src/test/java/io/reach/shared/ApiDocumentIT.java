@@ -112,6 +112,12 @@ class ApiDocumentIT extends ReachIntegrationTest {
                 }
             }
         }
+        // A client generated from the document names its methods by these: each one's own, the same in every version.
+        List<String> operationIds = document.path("paths").valueStream().flatMap(JsonNode::valueStream)
+                .map(operation -> operation.path("operationId").asString()).toList();
+        assertThat(operationIds).doesNotHaveDuplicates().allMatch(id -> id.matches("[a-z][A-Za-z]+"));
+        assertThat(document.path("paths").path("/api/v1/contacts/{id}").path("get").path("operationId").asString())
+                .isEqualTo("getContact");
         JsonNode challenge = document.path("paths").path("/webhooks/whatsapp").path("get").path("responses").path("200");
         assertThat(challenge.path("content").propertyNames()).containsExactly("text/plain");
     }

@@ -21,7 +21,7 @@ class SmppLinkController {
         this.links = links;
     }
 
-    @Operation(summary = "Whether each SMPP sender's session is bound")
+    @Operation(operationId = "listSmppLinks", summary = "Whether each SMPP sender's session is bound")
     @GetMapping("/api/v1/smpp-links")
     @AnswersWithoutDatabase
     List<LinkState> links() {

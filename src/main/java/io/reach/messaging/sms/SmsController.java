@@ -23,7 +23,7 @@ class SmsController {
     @ApiResponse(responseCode = "202", description = "queued for sending")
     @ApiResponse(responseCode = "200", description = "blocked (nothing will be sent, the answer says why), or the message"
             + " an earlier request with this idempotency key made")
-    @Operation(summary = "Send an SMS (SMPP or Twilio)")
+    @Operation(operationId = "sendSms", summary = "Send an SMS (SMPP or Twilio)")
     @PostMapping(path = "/api/v1/messages/sms", consumes = "application/json")
     ResponseEntity<SendResult> send(@RequestBody SendSmsRequest request) {
         return sending.send(request).asResponse();

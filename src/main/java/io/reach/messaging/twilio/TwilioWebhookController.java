@@ -53,14 +53,27 @@ class TwilioWebhookController {
     @ApiResponse(responseCode = "401", description = "no sender has its AccountSid, or its X-Twilio-Signature does not"
             + " match the sender's auth token: nothing is kept")
     @ApiResponse(responseCode = "503", description = "Reach's database is out of reach")
-    @Operation(summary = "Twilio's status callback about an SMS or a call")
-    @PostMapping(path = {TwilioGateway.STATUS_CALLBACK_PATH, TwilioGateway.STATUS_CALLBACK_PATH + "/{messageId}"},
-            consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+    @Operation(operationId = "receiveTwilioStatus", summary = "Twilio's status callback about an SMS or a call")
+    @PostMapping(path = TwilioGateway.STATUS_CALLBACK_PATH + "/{messageId}", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
     ResponseEntity<Void> status(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form,
                                 @RequestHeader(name = "X-Twilio-Signature", required = false) String signature,
-                                @PathVariable(required = false) String messageId) {
+                                @PathVariable String messageId) {
         ProviderAccount account = verified(request, form, signature);
         store(account, "status", form, messageId);
+        return ResponseEntity.ok().build();
+    }
+
+    @ApiResponse(responseCode = "200", description = "taken: applied, or kept to be applied shortly")
+    @ApiResponse(responseCode = "401", description = "no sender has its AccountSid, or its X-Twilio-Signature does not"
+            + " match the sender's auth token: nothing is kept")
+    @ApiResponse(responseCode = "503", description = "Reach's database is out of reach")
+    @Operation(operationId = "receiveTwilioStatusWithoutMessage", summary = "Twilio's status callback to an address"
+            + " that names no message (set at Twilio by hand): the message is found by its SID")
+    @PostMapping(path = TwilioGateway.STATUS_CALLBACK_PATH, consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
+    ResponseEntity<Void> statusWithoutMessage(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form,
+                                              @RequestHeader(name = "X-Twilio-Signature", required = false) String signature) {
+        ProviderAccount account = verified(request, form, signature);
+        store(account, "status", form, null);
         return ResponseEntity.ok().build();
     }
 
@@ -68,7 +81,7 @@ class TwilioWebhookController {
     @ApiResponse(responseCode = "401", description = "no sender has its AccountSid, or its X-Twilio-Signature does not"
             + " match the sender's auth token: nothing is kept")
     @ApiResponse(responseCode = "503", description = "Reach's database is out of reach")
-    @Operation(summary = "Twilio's webhook for an SMS received")
+    @Operation(operationId = "receiveTwilioInbound", summary = "Twilio's webhook for an SMS received")
     @PostMapping(path = "/webhooks/twilio/inbound", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE,
             produces = MediaType.APPLICATION_XML_VALUE)
     ResponseEntity<String> inbound(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form,

@@ -23,7 +23,7 @@ class VoiceController {
     @ApiResponse(responseCode = "202", description = "queued for sending")
     @ApiResponse(responseCode = "200", description = "blocked (nothing will be sent, the answer says why), or the message"
             + " an earlier request with this idempotency key made")
-    @Operation(summary = "Place a call that speaks a text (Twilio)")
+    @Operation(operationId = "placeCall", summary = "Place a call that speaks a text (Twilio)")
     @PostMapping(path = "/api/v1/messages/voice", consumes = "application/json")
     ResponseEntity<SendResult> call(@RequestBody PlaceCallRequest request) {
         return sending.call(request).asResponse();

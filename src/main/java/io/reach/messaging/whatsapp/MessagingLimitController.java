@@ -20,7 +20,7 @@ class MessagingLimitController {
         this.limits = limits;
     }
 
-    @Operation(summary = "A WhatsApp number's messaging limit: the contacts it reached in the last 24 hours, and the room left")
+    @Operation(operationId = "getMessagingLimit", summary = "A WhatsApp number's messaging limit: the contacts it reached in the last 24 hours, and the room left")
     @GetMapping("/api/v1/senders/{idOrName}/messaging-limit")
     MessagingLimits.Usage usage(@PathVariable String idOrName) {
         return limits.usage(WhatsAppSenderLookup.resolve(senders, idOrName).sender());

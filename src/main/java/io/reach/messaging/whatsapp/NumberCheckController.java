@@ -20,7 +20,7 @@ class NumberCheckController {
         this.check = check;
     }
 
-    @Operation(summary = "Check a WhatsApp sender with Meta: its token and number, the Cloud API, the account's webhook"
+    @Operation(operationId = "checkSender", summary = "Check a WhatsApp sender with Meta: its token and number, the Cloud API, the account's webhook"
             + " subscription; lists what would keep it from working")
     @PostMapping("/api/v1/senders/{idOrName}/check")
     NumberCheck.Result check(@PathVariable String idOrName) {

@@ -24,7 +24,7 @@ class TemplateSyncController {
     /** Which sender's account to take the templates of: its name or id. */
     record SyncRequest(String sender) {}
 
-    @Operation(summary = "Take the templates of a WhatsApp sender's Business Account from Meta: registers those Reach"
+    @Operation(operationId = "syncTemplates", summary = "Take the templates of a WhatsApp sender's Business Account from Meta: registers those Reach"
             + " does not have and brings the others in line (category, status, components); lists those it cannot send")
     @PostMapping(path = "/api/v1/templates/sync", consumes = "application/json")
     TemplateSync.Result sync(@RequestBody SyncRequest request) {

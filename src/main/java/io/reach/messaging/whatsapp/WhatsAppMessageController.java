@@ -24,7 +24,7 @@ class WhatsAppMessageController {
     @ApiResponse(responseCode = "202", description = "queued for sending")
     @ApiResponse(responseCode = "200", description = "blocked (nothing will be sent, the answer says why), or the message"
             + " an earlier request with this idempotency key made")
-    @Operation(summary = "Send a WhatsApp template message")
+    @Operation(operationId = "sendWhatsApp", summary = "Send a WhatsApp template message")
     @PostMapping(path = "/api/v1/messages/whatsapp", consumes = "application/json")
     ResponseEntity<SendResult> send(@RequestBody SendTemplateRequest request) {
         return sending.send(request).asResponse();

@@ -60,7 +60,7 @@ class WhatsAppWebhookController {
     @ApiResponse(responseCode = "200", description = "hub.challenge, as it came",
             content = @Content(mediaType = "text/plain", schema = @Schema(type = "string")))
     @ApiResponse(responseCode = "403", description = "not subscribe, or not a sender's verify token")
-    @Operation(summary = "Meta's check of the webhook's address (answers hub.challenge to the right verify token)")
+    @Operation(operationId = "verifyWhatsAppWebhook", summary = "Meta's check of the webhook's address (answers hub.challenge to the right verify token)")
     @GetMapping("/webhooks/whatsapp")
     ResponseEntity<?> verify(@Parameter(description = "subscribe, as Meta sends it")
                              @RequestParam(name = "hub.mode", required = false) String mode,
@@ -88,7 +88,7 @@ class WhatsAppWebhookController {
             + " not match that sender's app secret: nothing is kept")
     @ApiResponse(responseCode = "413", description = "a body over 8 MB, refused unread")
     @ApiResponse(responseCode = "503", description = "Reach's database is out of reach: Meta sends it again")
-    @Operation(summary = "Meta's webhook: statuses and messages received, signed with the app's secret")
+    @Operation(operationId = "receiveWhatsAppWebhook", summary = "Meta's webhook: statuses and messages received, signed with the app's secret")
     @PostMapping("/webhooks/whatsapp")
     ResponseEntity<Void> receive(HttpServletRequest request,
                                  @RequestHeader(name = "X-Hub-Signature-256", required = false) String signature) {

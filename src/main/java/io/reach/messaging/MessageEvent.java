@@ -2,6 +2,7 @@ package io.reach.messaging;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonRawValue;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 
 /**
@@ -16,5 +17,6 @@ public record MessageEvent(
         Integer errorCode,
         String errorTitle,
         String errorDetails,
+        @Schema(type = "object", description = "the provider's pricing and conversation data, as it sent them")
         @JsonRawValue String billing,
         boolean inferred) {}

@@ -5,6 +5,8 @@ import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
@@ -45,6 +47,7 @@ class ContactController {
     }
 
     @ApiResponse(responseCode = "201", description = "the contact created")
+    @ApiResponse(responseCode = "409", description = "a contact has that number already")
     @Operation(operationId = "createContact", summary = "Create a contact")
     @PostMapping(consumes = "application/json")
     ResponseEntity<Contact> create(@RequestBody ContactRequest request) {
@@ -58,6 +61,8 @@ class ContactController {
         return contacts.get(contacts.idOf("id", id));
     }
 
+    @ApiResponse(responseCode = "200", description = "the contact as changed")
+    @ApiResponse(responseCode = "409", description = "another contact has that number")
     @Operation(operationId = "updateContact", summary = "Change a contact's attributes, tags, consent or opt-out")
     @PatchMapping(path = "/{id}", consumes = "application/json")
     Contact update(@PathVariable String id, @RequestBody ContactRequest request) {
@@ -84,7 +89,9 @@ class ContactController {
      * elsewhere. An export cut short by a failure is not valid JSON.
      */
     @ApiResponse(responseCode = "200", description = "{exportedAt, contact, consentWithdrawnInWhatsApp,"
-            + " journeys: [{journey, path, reportRows}], messages: [with their timelines], inboundMessages}")
+            + " journeys: [{journey, path, reportRows}], messages: [with their timelines], inboundMessages}",
+            content = @Content(mediaType = "application/json",
+                    schema = @Schema(ref = "#/components/schemas/" + ContactExportDocument.NAME)))
     @Operation(operationId = "exportContact", summary = "Everything Reach keeps about a contact: its journeys with their paths and report rows, its"
             + " messages with their timelines, the messages it wrote")
     @GetMapping(path = "/{id}/export", produces = "application/json")

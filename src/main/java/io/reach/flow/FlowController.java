@@ -87,6 +87,9 @@ class FlowController {
         return flows.withWarnings(flows.updateDraft(flows.idOf(id), document));
     }
 
+    @ApiResponse(responseCode = "200", description = "the flow as it is now, its version published last its newest again")
+    @ApiResponse(responseCode = "409", description = "the flow has no draft (no_draft), or nothing but its draft"
+            + " (draft_only)")
     @Operation(operationId = "discardFlowDraft", summary = "Discard the draft: the version published last is the flow's newest again")
     @DeleteMapping("/api/v1/flows/{id}/draft")
     FlowVersion discardDraft(@PathVariable String id) {
@@ -94,6 +97,8 @@ class FlowController {
     }
 
     @ApiResponse(responseCode = "204", description = "deleted: the flow had drafts only")
+    @ApiResponse(responseCode = "409", description = "the flow has a published version (flow_published): stop it"
+            + " instead")
     @Operation(operationId = "deleteFlow", summary = "Delete a flow that was never published (one that was is stopped instead)")
     @DeleteMapping("/api/v1/flows/{id}")
     ResponseEntity<Void> delete(@PathVariable String id) {
@@ -101,6 +106,8 @@ class FlowController {
         return ResponseEntity.noContent().build();
     }
 
+    @ApiResponse(responseCode = "200", description = "the version published, with the validation's warnings")
+    @ApiResponse(responseCode = "409", description = "the flow has no draft to publish")
     @Operation(operationId = "publishFlow", summary = "Publish the draft: a frozen version, on which journeys start")
     @PostMapping("/api/v1/flows/{id}/publish")
     FlowVersion publish(@PathVariable String id) {

@@ -45,8 +45,10 @@ class JourneyController {
         this.reports = reports;
     }
 
-    @ApiResponse(responseCode = "201", description = "the journey started")
     @ApiResponse(responseCode = "200", description = "the journey an earlier start with this key started")
+    @ApiResponse(responseCode = "201", description = "the journey started")
+    @ApiResponse(responseCode = "409", description = "the flow does not start through the API, or is stopped"
+            + " (flow_stopped), or its key started a journey for another contact")
     @Operation(operationId = "startJourney", summary = "Start an api flow for one contact, with variables")
     @PostMapping(path = "/api/v1/flows/{id}/journeys", consumes = "application/json")
     ResponseEntity<Journeys.Started> start(@PathVariable String id, @RequestBody StartRequest request) {
@@ -67,6 +69,8 @@ class JourneyController {
      * {@code GET /api/v1/launches/{id}} follows.
      */
     @ApiResponse(responseCode = "202", description = "the launch, running, or scheduled when at is given")
+    @ApiResponse(responseCode = "409", description = "the flow does not start on an audience, is stopped"
+            + " (flow_stopped), or sends a template Meta has not approved (template_not_approved)")
     @Operation(operationId = "launchFlow", summary = "Launch an audience flow: start it for every contact of its audience, in the background, now or at a given time")
     @PostMapping("/api/v1/flows/{id}/launch")
     ResponseEntity<Launch> launch(@PathVariable String id,
@@ -173,6 +177,8 @@ class JourneyController {
      * Lets journeys start on a stopped flow again (see {@code POST /api/v1/flows/{id}/stop}); a 409 while its
      * journeys are still being cancelled.
      */
+    @ApiResponse(responseCode = "200", description = "the flow, resumed")
+    @ApiResponse(responseCode = "409", description = "its journeys are still being cancelled (flow_cancelling)")
     @Operation(operationId = "resumeFlow", summary = "Let journeys start on a stopped flow again")
     @PostMapping("/api/v1/flows/{id}/resume")
     FlowVersion resume(@PathVariable String id) {
@@ -186,6 +192,9 @@ class JourneyController {
      * Cancels one journey under way: it takes no further step, and the messages it queued that no provider has taken
      * yet are withdrawn. A journey cancelled before is answered as it is; one that ended or failed is a 409.
      */
+    @ApiResponse(responseCode = "200", description = "the journey, cancelled, and how many of its queued messages were"
+            + " withdrawn")
+    @ApiResponse(responseCode = "409", description = "the journey ended or failed")
     @Operation(operationId = "cancelJourney", summary = "Cancel one running or waiting journey")
     @PostMapping("/api/v1/journeys/{id}/cancel")
     Journeys.Cancelled cancel(@PathVariable String id,
@@ -201,6 +210,8 @@ class JourneyController {
      * {@code POST /api/v1/journeys/{id}/cancel} does one (the customer asked for a person, or to hear nothing more
      * of an order): answers the journeys it cancelled, none when none was under way.
      */
+    @ApiResponse(responseCode = "200", description = "the journeys cancelled (none when none was under way)")
+    @ApiResponse(responseCode = "404", description = "no contact has the number or id, or no flow the id or name")
     @Operation(operationId = "cancelContactJourneys", summary = "Cancel a contact's running and waiting journeys, in every flow or in one")
     @PostMapping(path = "/api/v1/journeys/cancel", consumes = "application/json")
     Journeys.ContactCancelled cancelOfContact(@RequestBody ContactCancelRequest request) {
@@ -210,6 +221,7 @@ class JourneyController {
 
     @ApiResponse(responseCode = "202", description = "the journeys the event started (or an earlier post with this key),"
             + " and those it cancelled: their flows exit on it")
+    @ApiResponse(responseCode = "404", description = "no contact has the number or id")
     @Operation(operationId = "postEvent", summary = "Post an event: it ends the contact's journeys on flows that exit on it, then starts the flows that enter on it")
     @PostMapping(path = "/api/v1/events", consumes = "application/json")
     ResponseEntity<Journeys.EventPosted> event(@RequestBody EventRequest request) {
@@ -261,6 +273,7 @@ class JourneyController {
      */
     @ApiResponse(responseCode = "200", description = "a page of the contact's journeys, newest first",
             headers = @Header(name = "Link", description = Pages.NEXT_LINK))
+    @ApiResponse(responseCode = "404", description = "no contact has the number (to=)")
     @Operation(operationId = "listContactJourneys", summary = "One contact's journeys in every flow, newest first")
     @GetMapping("/api/v1/journeys")
     ResponseEntity<List<Journey>> ofContact(@Parameter(description = "the contact whose journeys these are (or to)")

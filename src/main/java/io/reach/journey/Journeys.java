@@ -16,6 +16,7 @@ import io.reach.shared.FieldProblem;
 import io.reach.shared.Ids;
 import io.reach.shared.MessageCategory;
 import io.reach.shared.Texts;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,6 +81,7 @@ public class Journeys {
     }
 
     /** A journey started, or the one an earlier call with the same key started. */
+    @Schema(name = "JourneyStarted")
     public record Started(UUID journeyId, UUID flowVersionId, boolean replayed) {}
 
     /**
@@ -317,6 +319,7 @@ public class Journeys {
      * stop could finish it before answering, {@code RUNNING} when a background worker goes on with it.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(name = "FlowStopped")
     public record Stopped(FlowVersion flow, Cancellation cancellation) {}
 
     /**
@@ -377,6 +380,7 @@ public class Journeys {
     }
 
     /** A journey cancelled through the API, and how many of its queued messages were withdrawn with it. */
+    @Schema(name = "JourneyCancelled")
     public record Cancelled(Journey journey, int withdrawnMessages) {}
 
     /** The longest reason a cancellation may give: it is kept as the outcome of the step the journey was at. */

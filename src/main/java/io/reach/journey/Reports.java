@@ -7,6 +7,7 @@ import io.reach.shared.Dialect;
 import io.reach.shared.OldestFirst;
 import io.reach.shared.SqlLists;
 import io.reach.shared.Times;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -32,6 +33,7 @@ public class Reports {
      * {@code messageStatus} that message's status when the row is read: it follows later statuses, while
      * {@code status} keeps what the flow wrote.
      */
+    @Schema(name = "ReportRow")
     public record Row(long id, Instant time, String messageFrom, String messageTo, String status, String description,
                       UUID journeyId, String step, UUID messageId, MessageStatus messageStatus) {}
 

@@ -1,6 +1,7 @@
 package io.reach.messaging;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -23,6 +24,7 @@ public record Conversation(UUID contactId, String sender, Channel channel, Boole
      * (the contact's: its type, text, and a quick reply's payload); {@code at} is when it was made or written.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(name = "ConversationEntry")
     public record Entry(String direction, UUID id, Instant at, String template, String type, String text,
                         MessageStatus status, String replyPayload) {
 

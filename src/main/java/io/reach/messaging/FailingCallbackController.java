@@ -77,6 +77,7 @@ class FailingCallbackController {
      */
     @ApiResponse(responseCode = "202",
             description = "due now: this node's processor tries it again in a moment (a discarded one too: it is no longer given up)")
+    @ApiResponse(responseCode = "409", description = "the callback is being applied right now")
     @Operation(operationId = "retryFailingCallback", summary = "Try a failing callback again now (one given up comes back)")
     @PostMapping("/api/v1/failing-callbacks/{id}/retry")
     ResponseEntity<Void> retry(@PathVariable long id) {

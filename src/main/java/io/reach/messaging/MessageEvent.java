@@ -17,6 +17,6 @@ public record MessageEvent(
         Integer errorCode,
         String errorTitle,
         String errorDetails,
-        @Schema(type = "object", description = "the provider's pricing and conversation data, as it sent them")
+        @Schema(types = "object", description = "the provider's pricing and conversation data, as it sent them")
         @JsonRawValue String billing,
         boolean inferred) {}

@@ -4,6 +4,7 @@ import io.reach.contact.Contacts;
 import io.reach.messaging.sms.SmsEncoding;
 import io.reach.shared.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.Locale;
 import java.util.Map;
@@ -37,6 +38,9 @@ class SandboxHandsetController {
         this.contacts = contacts;
     }
 
+    @ApiResponse(responseCode = "202", description = "the handset wrote it: Reach gets it as from a provider")
+    @ApiResponse(responseCode = "409", description = "the sandbox is off on this node (sandbox_off), or no SMPP"
+            + " session is bound (not_bound)")
     @Operation(operationId = "writeSandboxInboundMessage", summary = "Make a sandbox handset write to Reach (a WhatsApp text or an SMS), as a person types")
     @PostMapping("/api/v1/sandbox/inbound-messages")
     ResponseEntity<Map<String, String>> write(@RequestBody HandsetMessage message) {

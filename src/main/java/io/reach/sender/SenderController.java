@@ -30,6 +30,7 @@ class SenderController {
     }
 
     @ApiResponse(responseCode = "201", description = "the sender created")
+    @ApiResponse(responseCode = "409", description = "a sender has that name, or that number, already")
     @Operation(operationId = "registerSender", summary = "Register a sender; its secrets are never shown again")
     @PostMapping(consumes = "application/json")
     ResponseEntity<Sender> register(@RequestBody SenderRequest request) {
@@ -49,6 +50,8 @@ class SenderController {
         return senders.get(idOf(idOrName));
     }
 
+    @ApiResponse(responseCode = "200", description = "the sender as changed (its secrets never shown)")
+    @ApiResponse(responseCode = "409", description = "another sender has that name, or that number")
     @Operation(operationId = "updateSender", summary = "Change a sender's settings or secrets (the sender by its id or name)")
     @PatchMapping(path = "/{idOrName}", consumes = "application/json")
     Sender update(@PathVariable String idOrName, @RequestBody SenderRequest request) {
@@ -56,6 +59,7 @@ class SenderController {
     }
 
     @ApiResponse(responseCode = "204", description = "deleted")
+    @ApiResponse(responseCode = "409", description = "something uses it (sender_in_use, saying what)")
     @Operation(operationId = "deleteSender", summary = "Delete a sender nothing uses (409 sender_in_use says what does: a flow version that names it,"
             + " messages sent or received through it, the sandbox)")
     @DeleteMapping("/{idOrName}")

@@ -6,6 +6,7 @@ import io.reach.shared.Pages;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
@@ -34,6 +35,8 @@ class TemplateController {
     }
 
     @ApiResponse(responseCode = "201", description = "the template created")
+    @ApiResponse(responseCode = "409", description = "a template of that name and language is registered for that"
+            + " account already")
     @Operation(operationId = "registerTemplate", summary = "Register a template")
     @PostMapping(consumes = "application/json")
     ResponseEntity<Template> register(@RequestBody TemplateRequest request) {
@@ -71,6 +74,8 @@ class TemplateController {
     }
 
     @ApiResponse(responseCode = "204", description = "deleted")
+    @ApiResponse(responseCode = "409", description = "a published flow sends it (template_in_use, naming the flows'"
+            + " versions)")
     @Operation(operationId = "deleteTemplate", summary = "Delete a template that no published flow sends (409 template_in_use names those that do)")
     @DeleteMapping("/{id}")
     ResponseEntity<Void> delete(@PathVariable String id) {
@@ -79,6 +84,7 @@ class TemplateController {
     }
 
     /** A template's change: its status, the one field a PATCH takes (its category and text follow Meta's, by sync). */
+    @Schema(name = "TemplateStatusChange")
     record StatusChange(String status) {}
 
     /**

@@ -95,7 +95,9 @@ class ApiDocumentIT extends ReachIntegrationTest {
                         .anyMatch(status -> status.startsWith("4"));
                 if (path.getKey().startsWith("/api/")) {
                     assertThat(statuses).as(endpoint).contains("400", "401");
-                    assertThat(statuses.contains("404")).as(endpoint).isEqualTo(path.getKey().contains("{"));
+                    if (path.getKey().contains("{")) {
+                        assertThat(statuses).as(endpoint).contains("404");
+                    }
                     assertThat(statuses.contains("503")).as(endpoint).isEqualTo(!path.getKey().equals("/api/v1/smpp-links"));
                 }
                 for (var answer : responses.properties()) {

@@ -2,6 +2,7 @@ package io.reach.messaging.sms;
 
 import io.reach.shared.AnswersWithoutDatabase;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -13,6 +14,7 @@ import org.springframework.web.bind.annotation.RestController;
 class SmppLinkController {
 
     /** One SMPP sender's link. */
+    @Schema(name = "SmppLink")
     record LinkState(String senderId, String sender, boolean bound) {}
 
     private final SmppLinks links;

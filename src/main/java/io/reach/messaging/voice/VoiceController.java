@@ -20,9 +20,12 @@ class VoiceController {
         this.sending = sending;
     }
 
-    @ApiResponse(responseCode = "202", description = "queued for sending")
     @ApiResponse(responseCode = "200", description = "blocked (nothing will be sent, the answer says why), or the message"
             + " an earlier request with this idempotency key made")
+    @ApiResponse(responseCode = "202", description = "queued for sending")
+    @ApiResponse(responseCode = "404", description = "no sender has that name or id, or no contact has the number"
+            + " (create it first, with its consent)")
+    @ApiResponse(responseCode = "409", description = "the idempotencyKey was used for another message (key_reused)")
     @Operation(operationId = "placeCall", summary = "Place a call that speaks a text (Twilio)")
     @PostMapping(path = "/api/v1/messages/voice", consumes = "application/json")
     ResponseEntity<SendResult> call(@RequestBody PlaceCallRequest request) {

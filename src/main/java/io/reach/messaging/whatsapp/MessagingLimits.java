@@ -10,6 +10,7 @@ import io.reach.sender.Senders;
 import io.reach.shared.Dialect;
 import io.reach.shared.SqlLists;
 import io.reach.shared.Times;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -149,6 +150,7 @@ class MessagingLimits {
      * A sender's messaging limit as it stands: {@code limit} (null: none), the numbers {@code reached} in the last 24
      * hours (counted only while a limit is set), the {@code room} left, and when the oldest of them stops counting.
      */
+    @Schema(name = "MessagingLimitUsage")
     record Usage(UUID senderId, String sender, Integer limit, int reached, Integer room, Instant nextRoomAt) {}
 
     private boolean counted(UUID senderId, String recipient, Instant windowStart) {

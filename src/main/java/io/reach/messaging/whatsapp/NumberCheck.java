@@ -3,6 +3,7 @@ package io.reach.messaging.whatsapp;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.reach.sender.Sender;
 import io.reach.sender.WhatsAppAccount;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Component;
@@ -39,6 +40,7 @@ class NumberCheck {
      * it (null when Meta did not show it); {@code webhooksSubscribed}, whether an app takes the account's webhooks (null
      * when Meta did not say).
      */
+    @Schema(name = "SenderCheck")
     public record Result(String sender, boolean ok, MetaNumber number, Boolean webhooksSubscribed, List<String> problems) {}
 
     Result check(WhatsAppAccount account) {

@@ -9,6 +9,7 @@ import io.reach.shared.MessageCategory;
 import io.reach.template.Template;
 import io.reach.template.TemplateRequest;
 import io.reach.template.Templates;
+import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.annotation.PreDestroy;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -99,14 +100,17 @@ class TemplateSync {
      * registered), and {@code flowsNotFitting} names the published flows' sends whose parameters no longer fit its
      * placeholders (their sends are blocked until a version that fits is published).
      */
+    @Schema(name = "TemplateSynced")
     public record Synced(String name, String language, MessageCategory category, String status,
                          @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> changes,
                          @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> flowsNotFitting) {}
 
     /** A template of the account that Reach cannot send, and why. */
+    @Schema(name = "TemplateSkipped")
     public record Skipped(String name, String language, String reason) {}
 
     /** A template registered in Reach, by name and language. */
+    @Schema(name = "TemplateNotInAccount")
     public record Registered(String name, String language) {}
 
     /**
@@ -115,6 +119,7 @@ class TemplateSync {
      * ({@code unchanged}) or {@code skipped}; and the templates registered in Reach that the account does not have
      * ({@code notInAccount}: the account's or registered without one, that Meta no longer lists or never did).
      */
+    @Schema(name = "TemplateSyncResult")
     public record Result(String sender, String wabaId, List<Synced> created, List<Synced> updated, int unchanged,
                          List<Skipped> skipped, List<Registered> notInAccount, int withdrawnMessages) {}
 

@@ -21,9 +21,12 @@ class WhatsAppMessageController {
     }
 
     /** 202 when queued for sending; 200 when blocked (nothing will be sent) or when the idempotency key was seen. */
-    @ApiResponse(responseCode = "202", description = "queued for sending")
     @ApiResponse(responseCode = "200", description = "blocked (nothing will be sent, the answer says why), or the message"
             + " an earlier request with this idempotency key made")
+    @ApiResponse(responseCode = "202", description = "queued for sending")
+    @ApiResponse(responseCode = "404", description = "no sender has that name or id, or no contact has the number"
+            + " (create it first, with its consent)")
+    @ApiResponse(responseCode = "409", description = "the idempotencyKey was used for another message (key_reused)")
     @Operation(operationId = "sendWhatsApp", summary = "Send a WhatsApp template message")
     @PostMapping(path = "/api/v1/messages/whatsapp", consumes = "application/json")
     ResponseEntity<SendResult> send(@RequestBody SendTemplateRequest request) {

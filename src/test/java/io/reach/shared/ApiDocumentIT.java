@@ -120,6 +120,8 @@ class ApiDocumentIT extends ReachIntegrationTest {
         assertThat(operationIds).doesNotHaveDuplicates().allMatch(id -> id.matches("[a-z][A-Za-z]+"));
         assertThat(document.path("paths").path("/api/v1/contacts/{id}").path("get").path("operationId").asString())
                 .isEqualTo("getContact");
+        // OpenAPI Generator refuses a 3.1 document whose license has neither an identifier nor a URL.
+        assertThat(document.path("info").path("license").path("identifier").asString()).isNotBlank();
         JsonNode challenge = document.path("paths").path("/webhooks/whatsapp").path("get").path("responses").path("200");
         assertThat(challenge.path("content").propertyNames()).containsExactly("text/plain");
     }

@@ -144,6 +144,9 @@ class ContactController {
      * for the columns.
      */
     @Operation(operationId = "importContacts", summary = "Import contacts from a CSV: each line creates or updates the contact of its phone number")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "the CSV file (UTF-8 unless its Content-Type"
+            + " names another character set)", required = true, content = @Content(mediaType = "text/csv",
+            schema = @Schema(type = "string")))
     @PostMapping(path = "/import", consumes = {"text/csv", "text/plain", "application/octet-stream"})
     ContactImportReport importCsv(HttpServletRequest request) throws IOException {
         // From the header (the request's own encoding is forced to UTF-8 by Spring Boot's filter); one Java does not

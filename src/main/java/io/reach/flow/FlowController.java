@@ -27,6 +27,9 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class FlowController {
 
+    /** What a flow document is, as the API document says of the bodies that carry one. */
+    static final String FLOW_DOCUMENT = "a flow document (docs/flows.md; its JSON Schema: /schemas/flow.schema.json)";
+
     private final Flows flows;
 
     FlowController(Flows flows) {
@@ -37,7 +40,7 @@ class FlowController {
     @ApiResponse(responseCode = "201", description = "the draft: a new flow's first, or the next one of the flow with this name")
     @Operation(operationId = "importFlow", summary = "Import a flow document: a new flow's first draft, or the new draft of the flow of that name (refused whole when invalid)")
     @PostMapping(path = "/api/v1/flows", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<FlowVersion> importFlow(@RequestBody String document) {
+    ResponseEntity<FlowVersion> importFlow(@Schema(types = "object", description = FLOW_DOCUMENT) @RequestBody String document) {
         FlowVersion version = flows.withWarnings(flows.importDocument(document));
         return ResponseEntity.created(URI.create("/api/v1/flows/" + version.flowId())).body(version);
     }
@@ -45,7 +48,7 @@ class FlowController {
     @Operation(operationId = "validateFlow", summary = "Check a flow document, naming each problem's step, and warning of templates Meta has not"
             + " approved and of free-form texts sent before the contact wrote; stores nothing")
     @PostMapping(path = "/api/v1/flows/validate", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> validate(@RequestBody String document) {
+    Map<String, Object> validate(@Schema(types = "object", description = FLOW_DOCUMENT) @RequestBody String document) {
         Flows.Validation validation = flows.validate(document);
         return Map.of("valid", validation.problems().isEmpty(), "problems", validation.problems(),
                 "warnings", validation.warnings());
@@ -83,7 +86,7 @@ class FlowController {
 
     @Operation(operationId = "replaceFlowDraft", summary = "Replace a flow's draft (after a published version, start the next one)")
     @PutMapping(path = "/api/v1/flows/{id}/draft", consumes = MediaType.APPLICATION_JSON_VALUE)
-    FlowVersion updateDraft(@PathVariable String id, @RequestBody String document) {
+    FlowVersion updateDraft(@PathVariable String id, @Schema(types = "object", description = FLOW_DOCUMENT) @RequestBody String document) {
         return flows.withWarnings(flows.updateDraft(flows.idOf(id), document));
     }
 

@@ -79,6 +79,30 @@ public final class DocumentedAnswers {
         return answer;
     }
 
+    /**
+     * Holds a request's JSON body (a String as it is, anything else as JSON) against the schema the document gives the
+     * request body of {@code method} on {@code path}: what a client generated from the document would send.
+     */
+    public void checkRequest(String method, String path, Object body) {
+        String operation = method + " " + path + " request";
+        JsonNode schema = paths.path(path).path(method.toLowerCase()).path("requestBody").path("content")
+                .path("application/json").path("schema");
+        if (schema.isMissingNode()) {
+            mismatches.add(operation + ": documents no JSON body");
+            return;
+        }
+        ObjectNode root = closed(schema.deepCopy());
+        root.set("components", components);
+        try {
+            JsonNode sent = body instanceof String text ? JSON.readTree(text) : JSON.valueToTree(body);
+            for (ValidationMessage problem : schemas.getSchema(root).validate(sent)) {
+                mismatches.add(operation + ": " + problem.getMessage());
+            }
+        } catch (Exception e) {
+            mismatches.add(operation + ": not JSON: " + body);
+        }
+    }
+
     /** What did not match, one line each. */
     public List<String> mismatches() {
         return List.copyOf(mismatches);

@@ -6,6 +6,9 @@ import io.reach.sender.Senders;
 import io.reach.shared.ApiException;
 import io.reach.shared.PublicUrl;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirements;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -35,6 +38,9 @@ import tools.jackson.databind.json.JsonMapper;
 @RestController
 class TwilioWebhookController {
 
+    /** What Twilio posts, as the API document says it. */
+    private static final String TWILIO_FORM = "Twilio's parameters (MessageSid or CallSid, AccountSid, the status, …)";
+
     static final String SOURCE = "TWILIO";
 
     private final Senders senders;
@@ -53,9 +59,12 @@ class TwilioWebhookController {
     @ApiResponse(responseCode = "401", description = "no sender has its AccountSid, or its X-Twilio-Signature does not"
             + " match the sender's auth token: nothing is kept")
     @ApiResponse(responseCode = "503", description = "Reach's database is out of reach")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(description = TWILIO_FORM, required = true, content = @Content(
+            mediaType = MediaType.APPLICATION_FORM_URLENCODED_VALUE, schema = @Schema(types = "object",
+            additionalProperties = Schema.AdditionalPropertiesValue.TRUE)))
     @Operation(operationId = "receiveTwilioStatus", summary = "Twilio's status callback about an SMS or a call")
     @PostMapping(path = TwilioGateway.STATUS_CALLBACK_PATH + "/{messageId}", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
-    ResponseEntity<Void> status(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form,
+    ResponseEntity<Void> status(HttpServletRequest request, @Parameter(hidden = true) @RequestParam MultiValueMap<String, String> form,
                                 @RequestHeader(name = "X-Twilio-Signature", required = false) String signature,
                                 @PathVariable String messageId) {
         ProviderAccount account = verified(request, form, signature);
@@ -67,10 +76,13 @@ class TwilioWebhookController {
     @ApiResponse(responseCode = "401", description = "no sender has its AccountSid, or its X-Twilio-Signature does not"
             + " match the sender's auth token: nothing is kept")
     @ApiResponse(responseCode = "503", description = "Reach's database is out of reach")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(description = TWILIO_FORM, required = true, content = @Content(
+            mediaType = MediaType.APPLICATION_FORM_URLENCODED_VALUE, schema = @Schema(types = "object",
+            additionalProperties = Schema.AdditionalPropertiesValue.TRUE)))
     @Operation(operationId = "receiveTwilioStatusWithoutMessage", summary = "Twilio's status callback to an address"
             + " that names no message (set at Twilio by hand): the message is found by its SID")
     @PostMapping(path = TwilioGateway.STATUS_CALLBACK_PATH, consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
-    ResponseEntity<Void> statusWithoutMessage(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form,
+    ResponseEntity<Void> statusWithoutMessage(HttpServletRequest request, @Parameter(hidden = true) @RequestParam MultiValueMap<String, String> form,
                                               @RequestHeader(name = "X-Twilio-Signature", required = false) String signature) {
         ProviderAccount account = verified(request, form, signature);
         store(account, "status", form, null);
@@ -81,10 +93,13 @@ class TwilioWebhookController {
     @ApiResponse(responseCode = "401", description = "no sender has its AccountSid, or its X-Twilio-Signature does not"
             + " match the sender's auth token: nothing is kept")
     @ApiResponse(responseCode = "503", description = "Reach's database is out of reach")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(description = TWILIO_FORM, required = true, content = @Content(
+            mediaType = MediaType.APPLICATION_FORM_URLENCODED_VALUE, schema = @Schema(types = "object",
+            additionalProperties = Schema.AdditionalPropertiesValue.TRUE)))
     @Operation(operationId = "receiveTwilioInbound", summary = "Twilio's webhook for an SMS received")
     @PostMapping(path = "/webhooks/twilio/inbound", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE,
             produces = MediaType.APPLICATION_XML_VALUE)
-    ResponseEntity<String> inbound(HttpServletRequest request, @RequestParam MultiValueMap<String, String> form,
+    ResponseEntity<String> inbound(HttpServletRequest request, @Parameter(hidden = true) @RequestParam MultiValueMap<String, String> form,
                                    @RequestHeader(name = "X-Twilio-Signature", required = false) String signature) {
         ProviderAccount account = verified(request, form, signature);
         store(account, "inbound", form, null);

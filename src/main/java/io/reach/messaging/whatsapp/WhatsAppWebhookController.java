@@ -89,6 +89,9 @@ class WhatsAppWebhookController {
     @ApiResponse(responseCode = "413", description = "a body over 8 MB, refused unread")
     @ApiResponse(responseCode = "503", description = "Reach's database is out of reach: Meta sends it again")
     @Operation(operationId = "receiveWhatsAppWebhook", summary = "Meta's webhook: statuses and messages received, signed with the app's secret")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "Meta's payload: {\"object\":"
+            + " \"whatsapp_business_account\", \"entry\": [...]}", required = true, content = @Content(
+            mediaType = "application/json", schema = @Schema(types = "object")))
     @PostMapping("/webhooks/whatsapp")
     ResponseEntity<Void> receive(HttpServletRequest request,
                                  @RequestHeader(name = "X-Hub-Signature-256", required = false) String signature) {

@@ -120,6 +120,13 @@ class ApiDocumentIT extends ReachIntegrationTest {
         assertThat(operationIds).doesNotHaveDuplicates().allMatch(id -> id.matches("[a-z][A-Za-z]+"));
         assertThat(document.path("paths").path("/api/v1/contacts/{id}").path("get").path("operationId").asString())
                 .isEqualTo("getContact");
+        // Each of Twilio's callbacks: its form, and the refusals of one unsigned.
+        for (String twilio : List.of("/webhooks/twilio/inbound", "/webhooks/twilio/status", "/webhooks/twilio/status/{messageId}")) {
+            JsonNode callback = document.path("paths").path(twilio).path("post");
+            assertThat(callback.path("responses").propertyNames()).as(twilio).contains("200", "401", "503");
+            assertThat(callback.path("requestBody").path("content").propertyNames()).as(twilio)
+                    .containsExactly("application/x-www-form-urlencoded");
+        }
         // The bodies that are not a Java type's: a CSV file, Twilio's form as it posts it.
         assertThat(document.path("paths").path("/api/v1/contacts/import").path("post").path("requestBody").path("content")
                 .propertyNames()).containsExactly("text/csv");

@@ -13,6 +13,10 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirements;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,8 +42,17 @@ import tools.jackson.databind.json.JsonMapper;
 @RestController
 class TwilioWebhookController {
 
-    /** What Twilio posts, as the API document says it. */
-    private static final String TWILIO_FORM = "Twilio's parameters (MessageSid or CallSid, AccountSid, the status, …)";
+    /** What the API document says of each of Twilio's callbacks: the form it posts, and the refusals. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.METHOD)
+    @ApiResponse(responseCode = "401", description = "no sender has its AccountSid, or its X-Twilio-Signature does not"
+            + " match the sender's auth token: nothing is kept")
+    @ApiResponse(responseCode = "503", description = "Reach's database is out of reach")
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(description = "Twilio's parameters (MessageSid or CallSid,"
+            + " AccountSid, the status, …)", required = true, content = @Content(
+            mediaType = MediaType.APPLICATION_FORM_URLENCODED_VALUE, schema = @Schema(types = "object",
+            additionalProperties = Schema.AdditionalPropertiesValue.TRUE)))
+    @interface TwilioCallback {}
 
     static final String SOURCE = "TWILIO";
 
@@ -56,12 +69,7 @@ class TwilioWebhookController {
     }
 
     @ApiResponse(responseCode = "200", description = "taken: applied, or kept to be applied shortly")
-    @ApiResponse(responseCode = "401", description = "no sender has its AccountSid, or its X-Twilio-Signature does not"
-            + " match the sender's auth token: nothing is kept")
-    @ApiResponse(responseCode = "503", description = "Reach's database is out of reach")
-    @io.swagger.v3.oas.annotations.parameters.RequestBody(description = TWILIO_FORM, required = true, content = @Content(
-            mediaType = MediaType.APPLICATION_FORM_URLENCODED_VALUE, schema = @Schema(types = "object",
-            additionalProperties = Schema.AdditionalPropertiesValue.TRUE)))
+    @TwilioCallback
     @Operation(operationId = "receiveTwilioStatus", summary = "Twilio's status callback about an SMS or a call")
     @PostMapping(path = TwilioGateway.STATUS_CALLBACK_PATH + "/{messageId}", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
     ResponseEntity<Void> status(HttpServletRequest request, @Parameter(hidden = true) @RequestParam MultiValueMap<String, String> form,
@@ -73,12 +81,7 @@ class TwilioWebhookController {
     }
 
     @ApiResponse(responseCode = "200", description = "taken: applied, or kept to be applied shortly")
-    @ApiResponse(responseCode = "401", description = "no sender has its AccountSid, or its X-Twilio-Signature does not"
-            + " match the sender's auth token: nothing is kept")
-    @ApiResponse(responseCode = "503", description = "Reach's database is out of reach")
-    @io.swagger.v3.oas.annotations.parameters.RequestBody(description = TWILIO_FORM, required = true, content = @Content(
-            mediaType = MediaType.APPLICATION_FORM_URLENCODED_VALUE, schema = @Schema(types = "object",
-            additionalProperties = Schema.AdditionalPropertiesValue.TRUE)))
+    @TwilioCallback
     @Operation(operationId = "receiveTwilioStatusWithoutMessage", summary = "Twilio's status callback to an address"
             + " that names no message (set at Twilio by hand): the message is found by its SID")
     @PostMapping(path = TwilioGateway.STATUS_CALLBACK_PATH, consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
@@ -90,12 +93,7 @@ class TwilioWebhookController {
     }
 
     @ApiResponse(responseCode = "200", description = "taken; an empty TwiML answer (no reply is sent)")
-    @ApiResponse(responseCode = "401", description = "no sender has its AccountSid, or its X-Twilio-Signature does not"
-            + " match the sender's auth token: nothing is kept")
-    @ApiResponse(responseCode = "503", description = "Reach's database is out of reach")
-    @io.swagger.v3.oas.annotations.parameters.RequestBody(description = TWILIO_FORM, required = true, content = @Content(
-            mediaType = MediaType.APPLICATION_FORM_URLENCODED_VALUE, schema = @Schema(types = "object",
-            additionalProperties = Schema.AdditionalPropertiesValue.TRUE)))
+    @TwilioCallback
     @Operation(operationId = "receiveTwilioInbound", summary = "Twilio's webhook for an SMS received")
     @PostMapping(path = "/webhooks/twilio/inbound", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE,
             produces = MediaType.APPLICATION_XML_VALUE)

@@ -2,6 +2,7 @@ package io.reach.shared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reach.support.Api;
 import io.reach.support.ReachIntegrationTest;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,6 +137,14 @@ class ApiDocumentIT extends ReachIntegrationTest {
         assertThat(document.path("info").path("license").path("identifier").asString()).isNotBlank();
         JsonNode challenge = document.path("paths").path("/webhooks/whatsapp").path("get").path("responses").path("200");
         assertThat(challenge.path("content").propertyNames()).containsExactly("text/plain");
+    }
+
+    @Test
+    void servesSwaggerUiOnReachsOwnDocumentWithNothingFromElsewhere() {
+        Api.Response page = api.getWithoutToken("/swagger-ui/index.html");
+        assertThat(page.status()).isEqualTo(200);
+        String initializer = api.getWithoutToken("/swagger-ui/swagger-initializer.js").body();
+        assertThat(initializer).contains("/v3/api-docs").doesNotContain("petstore", "https://");
     }
 
     @Test

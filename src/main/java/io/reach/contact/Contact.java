@@ -6,8 +6,10 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * A person Reach can message: an E.164 phone, free attributes, tags, consent per category and opt-out; and when they
- * last wrote to one of the business's senders ({@code lastActiveAt}, null when never).
+ * A person Reach can message: an E.164 phone, free attributes, tags, consent per category and opt-out; when they
+ * last wrote to one of the business's senders ({@code lastActiveAt}, null when never); and when their own stop of the
+ * business's promotions in WhatsApp withdrew their marketing consent ({@code marketingStoppedInWhatsAppAt}: a resume
+ * there gives it back; null when their marketing consent is the business's word).
  */
 public record Contact(
         UUID id,
@@ -21,4 +23,5 @@ public record Contact(
         boolean notOnWhatsApp,
         Instant createdAt,
         Instant updatedAt,
-        Instant lastActiveAt) {}
+        Instant lastActiveAt,
+        Instant marketingStoppedInWhatsAppAt) {}

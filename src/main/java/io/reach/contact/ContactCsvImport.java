@@ -362,7 +362,8 @@ class ContactCsvImport {
         Contact merged = new Contact(base.id(), base.phone(), attributes, tags, consent, optedOut,
                 optedOut && !base.optedOut() ? base.updatedAt() : base.optedOutAt(),
                 line.timeZone() == null ? base.timeZone() : line.timeZone(), base.notOnWhatsApp(),
-                base.createdAt(), base.updatedAt(), base.lastActiveAt());
+                base.createdAt(), base.updatedAt(), base.lastActiveAt(),
+                consent.marketing() == base.consent().marketing() ? base.marketingStoppedInWhatsAppAt() : null);
         if (existing.isEmpty()) {
             store.insert(merged);
             created++;
@@ -373,7 +374,8 @@ class ContactCsvImport {
             if (optedOut && !base.optedOut()) {
                 stamped = new Contact(stamped.id(), stamped.phone(), stamped.attributes(), stamped.tags(),
                         stamped.consent(), true, stamped.updatedAt(), stamped.timeZone(), stamped.notOnWhatsApp(),
-                        stamped.createdAt(), stamped.updatedAt(), stamped.lastActiveAt());
+                        stamped.createdAt(), stamped.updatedAt(), stamped.lastActiveAt(),
+                        stamped.marketingStoppedInWhatsAppAt());
             }
             contacts.saveChanged(base, stamped);
             updated++;

@@ -32,7 +32,7 @@ class ContactStore {
     // What a contact's creation writes; reads add last_active_at, which only an inbound message sets (markActive).
     private static final String WRITTEN = "id, phone, time_zone, consent_marketing, consent_utility, consent_authentication,"
             + " opted_out, opted_out_at, not_on_whatsapp, created_at, updated_at";
-    private static final String COLUMNS = WRITTEN + ", last_active_at";
+    private static final String COLUMNS = WRITTEN + ", last_active_at, marketing_stopped_in_whatsapp_at";
     // A contact's attributes and tags in one query (parameters: the contact's id, twice).
     private static final String DETAILS = "SELECT 'A' AS kind, name, attribute_value AS detail_value FROM contact_attributes"
             + " WHERE contact_id = ? UNION ALL SELECT 'T', tag, NULL FROM contact_tags WHERE contact_id = ?";
@@ -327,7 +327,8 @@ class ContactStore {
 
     private static Contact withDetails(Contact bare, Map<String, String> attributes, Set<String> tags) {
         return new Contact(bare.id(), bare.phone(), attributes, tags, bare.consent(), bare.optedOut(), bare.optedOutAt(),
-                bare.timeZone(), bare.notOnWhatsApp(), bare.createdAt(), bare.updatedAt(), bare.lastActiveAt());
+                bare.timeZone(), bare.notOnWhatsApp(), bare.createdAt(), bare.updatedAt(), bare.lastActiveAt(),
+                bare.marketingStoppedInWhatsAppAt());
     }
 
     private Contact row(ResultSet rs, int rowNum) throws SQLException {
@@ -336,7 +337,7 @@ class ContactStore {
                         rs.getBoolean("consent_authentication")),
                 rs.getBoolean("opted_out"), Times.instant(rs, "opted_out_at"), rs.getString("time_zone"),
                 rs.getBoolean("not_on_whatsapp"), Times.instant(rs, "created_at"), Times.instant(rs, "updated_at"),
-                Times.instant(rs, "last_active_at"));
+                Times.instant(rs, "last_active_at"), Times.instant(rs, "marketing_stopped_in_whatsapp_at"));
     }
 
     /** These contacts that exist and were not erased, without attributes and tags (a thousand read at a time). */

@@ -411,7 +411,7 @@ public class Contacts {
         Instant now = clock.instant();
         Optional<Instant> optedOutAt = e164 == null ? Optional.empty() : store.keptOptOut(e164);
         return new Contact(Ids.newId(), e164, Map.of(), Set.of(), Consent.NONE, optedOutAt.isPresent(), optedOutAt.orElse(null),
-                e164 == null ? null : PhoneNumbers.timeZoneOf(e164).orElse(null), false, now, now, null);
+                e164 == null ? null : PhoneNumbers.timeZoneOf(e164).orElse(null), false, now, now, null, null);
     }
 
     /**
@@ -491,7 +491,7 @@ public class Contacts {
     Contact touched(Contact contact) {
         return new Contact(contact.id(), contact.phone(), contact.attributes(), contact.tags(), contact.consent(),
                 contact.optedOut(), contact.optedOutAt(), contact.timeZone(), contact.notOnWhatsApp(),
-                contact.createdAt(), clock.instant(), contact.lastActiveAt());
+                contact.createdAt(), clock.instant(), contact.lastActiveAt(), contact.marketingStoppedInWhatsAppAt());
     }
 
     static boolean sameContent(Contact a, Contact b) {
@@ -517,7 +517,7 @@ public class Contacts {
         }
         return new Contact(contact.id(), phone, contact.attributes(), contact.tags(), contact.consent(),
                 contact.optedOut(), contact.optedOutAt(), timeZone, false,
-                contact.createdAt(), contact.updatedAt(), contact.lastActiveAt());
+                contact.createdAt(), contact.updatedAt(), contact.lastActiveAt(), contact.marketingStoppedInWhatsAppAt());
     }
 
     /** Applies a request's fields to a contact, collecting every problem instead of stopping at the first. */
@@ -581,8 +581,10 @@ public class Contacts {
                 problems.add(new FieldProblem("timeZone", "'" + request.timeZone() + "' is not an IANA time zone (e.g. Europe/Amsterdam)"));
             }
         }
+        // A change of the marketing consent is the business's word from then on (see saveChanged).
+        Instant stoppedInWhatsApp = consent.marketing() == base.consent().marketing() ? base.marketingStoppedInWhatsAppAt() : null;
         return new Contact(base.id(), base.phone(), attributes, tags, consent, optedOut, optedOutAt, timeZone,
-                base.notOnWhatsApp(), base.createdAt(), base.updatedAt(), base.lastActiveAt());
+                base.notOnWhatsApp(), base.createdAt(), base.updatedAt(), base.lastActiveAt(), stoppedInWhatsApp);
     }
 
     /** What is wrong with a tag a contact would be given (empty, too long), or null when nothing is. */

@@ -18,7 +18,7 @@ class ContactNumberChangeTest {
     private static Contact contact(String phone, String timeZone, boolean notOnWhatsApp) {
         Instant now = Instant.parse("2026-12-06T08:00:00Z");
         return new Contact(UUID.randomUUID(), phone, Map.of(), Set.of(), Consent.NONE, false, null, timeZone, notOnWhatsApp,
-                now, now, null);
+                now, now, null, null);
     }
 
     @Test

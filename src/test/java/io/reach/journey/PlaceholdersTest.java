@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class PlaceholdersTest {
 
     private static final Contact ANNA = new Contact(UUID.randomUUID(), "+31612345671", Map.of("first_name", "anna"), Set.of(),
-            null, false, null, null, false, null, null, null);
+            null, false, null, null, false, null, null, null, null);
 
     private static String url(String template, Map<String, String> variables) {
         return Placeholders.fillUrl(template, ANNA, variables).text();

@@ -1159,8 +1159,14 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         JsonNode kept = api.get("/api/v1/contacts/" + ids.get(stopped) + "/export").json().path("consentWithdrawnInWhatsApp");
         assertThat(kept.size()).as(kept.toString()).isEqualTo(1);
         assertThat(kept.path(0).path("category").asString()).isEqualTo("marketing");
+        // And shown with the contact, to whoever wonders why its marketing consent is gone.
+        assertThat(api.get("/api/v1/contacts/" + ids.get(stopped)).json().path("marketingStoppedInWhatsAppAt").asString())
+                .isEqualTo(kept.path(0).path("at").asString());
+        assertThat(api.get("/api/v1/contacts/" + ids.get(withdrawnByTheBusiness)).json()
+                .has("marketingStoppedInWhatsAppAt")).isFalse();
         // The business gave it, then withdrew it again: its own word, which a resume in WhatsApp does not undo.
-        setMarketing(ids.get(changedByTheBusinessSince), true);
+        assertThat(api.patch("/api/v1/contacts/" + ids.get(changedByTheBusinessSince), Map.of("consent",
+                Map.of("marketing", true, "utility", true))).json().has("marketingStoppedInWhatsAppAt")).isFalse();
         setMarketing(ids.get(changedByTheBusinessSince), false);
 
         postSigned(userPreferences(String.join(",", ids.keySet().stream().map(phone -> preference(phone, "resume")).toList())));
@@ -1173,6 +1179,7 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/contacts/" + ids.get(neverGiven)).json().path("consent").path("utility").asBoolean()).isTrue();
         assertThat(api.get("/api/v1/contacts/" + ids.get(stopped) + "/export").json().path("consentWithdrawnInWhatsApp")
                 .isEmpty()).isTrue();
+        assertThat(api.get("/api/v1/contacts/" + ids.get(stopped)).json().has("marketingStoppedInWhatsAppAt")).isFalse();
     }
 
     private boolean marketing(String contactId) {

@@ -275,8 +275,12 @@ public class Flows {
         return transactions.execute(tx -> {
             jdbc.sql("SELECT id FROM flows WHERE id = ? FOR UPDATE").param(flowId).query(UUID.class).optional()
                     .orElseThrow(() -> noSuchFlow("Flow", flowId));
-            FlowVersion draft = latest(flowId).filter(v -> !v.isPublished())
-                    .orElseThrow(() -> ApiException.conflict("Flow " + flowId + " has no draft to publish"));
+            FlowVersion newest = latest(flowId).orElseThrow(() -> noSuchFlow("Flow", flowId));
+            if (newest.isPublished()) {
+                throw new ApiException(HttpStatus.CONFLICT, "no_draft", "Flow " + newest.name() + " has no draft to"
+                        + " publish: its newest version, " + newest.version() + ", is published (import or PUT its draft first)");
+            }
+            FlowVersion draft = newest;
             FlowDocument document = parse(draft.document());
             // Before the check finds them: a template deleted meanwhile is either missed by the check or kept.
             (document.steps() == null ? List.<FlowStep>of() : document.steps()).stream()

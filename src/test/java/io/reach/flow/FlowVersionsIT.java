@@ -145,7 +145,10 @@ class FlowVersionsIT extends ReachIntegrationTest {
         assertThat(discarded.json().path("status").asString()).isEqualTo("published");
         assertThat(api.get("/api/v1/flows/" + flow + "/versions").json()).hasSize(1);
         assertThat(api.get("/api/v1/flows/" + flow + "/versions/2/document").status()).isEqualTo(404);
-        assertThat(api.post("/api/v1/flows/" + flow + "/publish", "").status()).isEqualTo(409);
+        Api.Response nothingToPublish = api.post("/api/v1/flows/" + flow + "/publish", "");
+        assertThat(nothingToPublish.status()).isEqualTo(409);
+        assertThat(nothingToPublish.json().path("error").asString()).isEqualTo("no_draft");
+        assertThat(nothingToPublish.json().path("message").asString()).contains("Flow " + name + " has no draft");
         assertThat(api.put("/api/v1/flows/" + flow + "/draft", waitThenReport(name, "PT3H", "second")).json().path("version")
                 .asInt()).isEqualTo(2);
         assertThat(document(flow, 2)).isEqualTo(waitThenReport(name, "PT3H", "second"));

@@ -11,9 +11,7 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.time.DateTimeException;
 import java.time.Duration;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -286,9 +284,9 @@ class ContactCsvImport {
                 }
                 case "time_zone" -> {
                     try {
-                        timeZone = ZoneId.of(value).getId();
-                    } catch (DateTimeException e) {
-                        return refuse(lineNumber, column, "'" + value + "' is not an IANA time zone");
+                        timeZone = Contacts.ianaTimeZone(value);
+                    } catch (IllegalArgumentException refused) {
+                        return refuse(lineNumber, column, refused.getMessage());
                     }
                 }
                 default -> {

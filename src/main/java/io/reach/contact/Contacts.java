@@ -574,17 +574,39 @@ public class Contacts {
         boolean optedOut = request.optedOut() == null ? base.optedOut() : request.optedOut();
         Instant optedOutAt = optedOut ? (base.optedOut() ? base.optedOutAt() : clock.instant()) : null;
         String timeZone = base.timeZone();
-        if (request.timeZone() != null) {
+        if (request.timeZone() != null && request.timeZone().isBlank()) {
+            // Given back to the number: its zone, and a new number's from then on (see withNumber).
+            timeZone = base.phone() == null ? null : PhoneNumbers.timeZoneOf(base.phone()).orElse(null);
+        } else if (request.timeZone() != null) {
             try {
-                timeZone = ZoneId.of(request.timeZone().trim()).getId();
-            } catch (DateTimeException e) {
-                problems.add(new FieldProblem("timeZone", "'" + request.timeZone() + "' is not an IANA time zone (e.g. Europe/Amsterdam)"));
+                timeZone = ianaTimeZone(request.timeZone());
+            } catch (IllegalArgumentException refused) {
+                problems.add(new FieldProblem("timeZone", refused.getMessage()));
             }
         }
         // A change of the marketing consent is the business's word from then on (see saveChanged).
         Instant stoppedInWhatsApp = consent.marketing() == base.consent().marketing() ? base.marketingStoppedInWhatsAppAt() : null;
         return new Contact(base.id(), base.phone(), attributes, tags, consent, optedOut, optedOutAt, timeZone,
                 base.notOnWhatsApp(), base.createdAt(), base.updatedAt(), base.lastActiveAt(), stoppedInWhatsApp);
+    }
+
+    /**
+     * The IANA id of the time zone {@code text} names; refused (with why) when it names none, or names a fixed offset
+     * ({@code +01:00}, {@code GMT+1}), which knows no summer time: a window set for Amsterdam's mornings would be an
+     * hour off half the year. {@code UTC} and IANA's own fixed zones ({@code Etc/GMT-3}) are names, and taken.
+     */
+    static String ianaTimeZone(String text) {
+        ZoneId zone;
+        try {
+            zone = ZoneId.of(text.trim());
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("'" + text + "' is not an IANA time zone (e.g. Europe/Amsterdam)");
+        }
+        if (!ZoneId.getAvailableZoneIds().contains(zone.getId())) {
+            throw new IllegalArgumentException("'" + text + "' is a fixed offset, which knows no summer time: give the"
+                    + " zone's IANA name (e.g. Europe/Amsterdam), or UTC");
+        }
+        return zone.getId();
     }
 
     /** What is wrong with a tag a contact would be given (empty, too long), or null when nothing is. */

@@ -291,6 +291,16 @@ class ContactApiIT extends ReachIntegrationTest {
         assertThat(movedBack.path("timeZone").asString()).as("set apart from the number").isEqualTo("Asia/Tokyo");
         assertThat(both.path("timeZone").asString()).isEqualTo("Europe/Dublin");
         assertThat(api.get("/api/v1/contacts/" + id).json().path("timeZone").asString()).isEqualTo("Europe/Dublin");
+
+        // Given back to the number, it follows the number again.
+        JsonNode cleared = api.patch("/api/v1/contacts/" + id, Map.of("timeZone", "")).json();
+        JsonNode movedAgain = api.patch("/api/v1/contacts/" + id, Map.of("phone", "+81 90 1299 0101")).json();
+        assertThat(cleared.path("timeZone").asString()).as("a UK mobile's").isEqualTo("Europe/London");
+        assertThat(movedAgain.path("timeZone").asString()).isEqualTo("Asia/Tokyo");
+        // A fixed offset knows no summer time: the window of a contact in Amsterdam would be an hour off half the year.
+        Api.Response offset = api.patch("/api/v1/contacts/" + id, Map.of("timeZone", "+01:00"));
+        assertThat(offset.status()).isEqualTo(400);
+        assertThat(offset.json().path("details").path(0).path("message").asString()).contains("fixed offset", "IANA name");
     }
 
     @Test

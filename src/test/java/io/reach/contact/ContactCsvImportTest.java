@@ -189,6 +189,15 @@ class ContactCsvImportTest {
                 .contains("Imported contacts: 100001 lines, 0 created, 0 updated, 0 unchanged, 100001 refused");
     }
 
+    @Test
+    void takesIanaNamesOfZonesAndOfFixedOnesAsTheyAreWritten() {
+        assertThat(Contacts.ianaTimeZone(" Europe/Amsterdam ")).isEqualTo("Europe/Amsterdam");
+        assertThat(Contacts.ianaTimeZone("UTC")).isEqualTo("UTC");
+        assertThat(Contacts.ianaTimeZone("Etc/GMT-3")).isEqualTo("Etc/GMT-3");
+        assertThatThrownBy(() -> Contacts.ianaTimeZone("Z")).hasMessageContaining("fixed offset");
+        assertThatThrownBy(() -> Contacts.ianaTimeZone("UTC+01:00")).hasMessageContaining("fixed offset");
+    }
+
     private static ContactImportReport run(String csv) {
         return new ContactCsvImport(null, null, null, StandardCharsets.UTF_8).run(new StringReader(csv));
     }

@@ -208,6 +208,20 @@ class ContactImportIT extends ReachIntegrationTest {
     }
 
     @Test
+    void refusesATimeZoneThatIsNoIanaNameOrAFixedOffsetWhichKnowsNoSummerTime() {
+        JsonNode report = importCsv(("phone,time_zone\n+31612997701,+01:00\n+31612997702,GMT+1\n+31612997703,Mars/Base\n"
+                + "+31612997704,Europe/Lisbon\n").getBytes(StandardCharsets.UTF_8));
+
+        assertThat(report.path("created").asInt()).as(report.toString()).isEqualTo(1);
+        assertThat(errorsByLine(report)).containsExactlyEntriesOf(Map.of(2L, "time_zone", 3L, "time_zone", 4L, "time_zone"));
+        assertThat(report.path("errors").path(0).path("message").asString()).isEqualTo("'+01:00' is a fixed offset, which"
+                + " knows no summer time: give the zone's IANA name (e.g. Europe/Amsterdam), or UTC");
+        assertThat(report.path("errors").path(2).path("message").asString()).contains("is not an IANA time zone");
+        assertThat(api.get("/api/v1/contacts?phone=%2B31612997704").json().path(0).path("timeZone").asString())
+                .isEqualTo("Europe/Lisbon");
+    }
+
+    @Test
     void readsAFileInTheCharacterSetItsContentTypeNames() {
         byte[] latin1 = "phone;first_name\n+31612340011;Ren\u00e9e\n".getBytes(StandardCharsets.ISO_8859_1);
         byte[] windows1252 = "phone,first_name\n+31612340012,\u201cBo\u201d \u20ac\n".getBytes(Charset.forName("windows-1252"));

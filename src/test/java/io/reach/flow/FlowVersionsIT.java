@@ -713,7 +713,7 @@ class FlowVersionsIT extends ReachIntegrationTest {
                     assertThat(answer.status()).isIn(200, 201, 202, 409));
             assertThat(answers).filteredOn(answer -> answer.status() == 409)
                     .extracting(answer -> answer.json().path("error").asString()).as(answers.toString())
-                    .isSubsetOf("conflict", "flow_stopped", "flow_cancelling");
+                    .isSubsetOf("conflict", "no_draft", "flow_stopped", "flow_cancelling");
         }
         // The flow is whole afterwards: once its journeys are cancelled it resumes, and a start runs on its newest version.
         await().atMost(PATIENCE).until(() -> api.post("/api/v1/flows/" + flow + "/resume", "").status() == 200);

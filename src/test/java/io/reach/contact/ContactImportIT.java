@@ -213,7 +213,7 @@ class ContactImportIT extends ReachIntegrationTest {
                 + "+31612997704,Europe/Lisbon\n").getBytes(StandardCharsets.UTF_8));
 
         assertThat(report.path("created").asInt()).as(report.toString()).isEqualTo(1);
-        assertThat(errorsByLine(report)).containsExactlyEntriesOf(Map.of(2L, "time_zone", 3L, "time_zone", 4L, "time_zone"));
+        assertThat(errorsByLine(report)).isEqualTo(Map.of(2L, "time_zone", 3L, "time_zone", 4L, "time_zone"));
         assertThat(report.path("errors").path(0).path("message").asString()).isEqualTo("'+01:00' is a fixed offset, which"
                 + " knows no summer time: give the zone's IANA name (e.g. Europe/Amsterdam), or UTC");
         assertThat(report.path("errors").path(2).path("message").asString()).contains("is not an IANA time zone");

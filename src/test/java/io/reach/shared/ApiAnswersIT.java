@@ -96,16 +96,22 @@ class ApiAnswersIT extends ReachIntegrationTest {
         expect(document.check("GET", "/api/v1/journeys", api.get("/api/v1/journeys?to=%2B31612345998")), 404);
         document.check("GET", "/api/v1/contacts/{id}/conversation", api.get(contacts + "/" + anna + "/conversation?sender=sandbox"));
 
-        // Messages on each channel, with their timelines (a WhatsApp status carries Meta's billing).
-        for (var message : document.check("GET", "/api/v1/messages", api.get("/api/v1/messages?contactId=" + anna)).json()) {
-            document.check("GET", "/api/v1/messages/{id}", api.get("/api/v1/messages/" + message.path("id").asString()));
-        }
-        expect(sent("POST", "/api/v1/messages/sms", "/api/v1/messages/sms", Map.of("sender", "sandbox-sms",
-                "to", "+31612345801", "text", "Your order is ready", "category", "utility")), 202);
-        expect(sent("POST", "/api/v1/messages/voice", "/api/v1/messages/voice", Map.of("sender",
-                "sandbox-voice", "to", "+31612345801", "text", "Your order is ready", "category", "utility")), 202);
+        // Messages on each channel, with their timelines (a WhatsApp status carries Meta's billing), once the SMS is
+        // delivered and the call answered.
+        String sms = sent("POST", "/api/v1/messages/sms", "/api/v1/messages/sms", Map.of("sender", "sandbox-sms",
+                "to", "+31612345801", "text", "Your order is ready", "category", "utility")).json().path("messageId").asString();
+        String call = sent("POST", "/api/v1/messages/voice", "/api/v1/messages/voice", Map.of("sender",
+                "sandbox-voice", "to", "+31612345801", "text", "Your order is ready", "category", "utility"))
+                .json().path("messageId").asString();
         expect(sent("POST", "/api/v1/messages/whatsapp", "/api/v1/messages/whatsapp", Map.of(
                 "sender", "nobody", "to", "+31612345801", "template", "order_ready", "language", "en_US")), 404);
+        await().atMost(PATIENCE).until(() -> List.of(sms, call).stream().allMatch(id ->
+                "delivered".equals(api.get("/api/v1/messages/" + id).json().path("status").asString())));
+        var messages = document.check("GET", "/api/v1/messages", api.get("/api/v1/messages?contactId=" + anna)).json();
+        assertThat(messages).extracting(message -> message.path("channel").asString()).contains("whatsapp", "sms", "voice");
+        for (var message : messages) {
+            document.check("GET", "/api/v1/messages/{id}", api.get("/api/v1/messages/" + message.path("id").asString()));
+        }
         document.check("GET", "/api/v1/inbound-messages", api.get("/api/v1/inbound-messages"));
         document.check("GET", "/api/v1/unmatched-statuses", api.get("/api/v1/unmatched-statuses"));
         document.check("GET", "/api/v1/failing-callbacks", api.get("/api/v1/failing-callbacks"));

@@ -590,6 +590,9 @@ public class Contacts {
                 base.notOnWhatsApp(), base.createdAt(), base.updatedAt(), base.lastActiveAt(), stoppedInWhatsApp);
     }
 
+    // Read once: Java copies the set at each call, and an import may ask for every line.
+    private static final Set<String> IANA_ZONES = Set.copyOf(ZoneId.getAvailableZoneIds());
+
     /**
      * The IANA id of the time zone {@code text} names; refused (with why) when it names none, or names a fixed offset
      * ({@code +01:00}, {@code GMT+1}), which knows no summer time: a window set for Amsterdam's mornings would be an
@@ -602,7 +605,7 @@ public class Contacts {
         } catch (DateTimeException e) {
             throw new IllegalArgumentException("'" + text + "' is not an IANA time zone (e.g. Europe/Amsterdam)");
         }
-        if (!ZoneId.getAvailableZoneIds().contains(zone.getId())) {
+        if (!IANA_ZONES.contains(zone.getId())) {
             throw new IllegalArgumentException("'" + text + "' is a fixed offset, which knows no summer time: give the"
                     + " zone's IANA name (e.g. Europe/Amsterdam), or UTC");
         }

@@ -47,8 +47,8 @@ class JourneyController {
 
     @ApiResponse(responseCode = "200", description = "the journey an earlier start with this key started")
     @ApiResponse(responseCode = "201", description = "the journey started")
-    @ApiResponse(responseCode = "409", description = "the flow does not start through the API, or is stopped"
-            + " (flow_stopped), or its key started a journey for another contact")
+    @ApiResponse(responseCode = "409", description = "the flow does not start through the API (wrong_entry), or"
+            + " is stopped (flow_stopped), or its key started a journey for another contact")
     @Operation(operationId = "startJourney", summary = "Start an api flow for one contact, with variables")
     @PostMapping(path = "/api/v1/flows/{id}/journeys", consumes = "application/json")
     ResponseEntity<Journeys.Started> start(@PathVariable String id, @RequestBody StartRequest request) {
@@ -69,8 +69,8 @@ class JourneyController {
      * {@code GET /api/v1/launches/{id}} follows.
      */
     @ApiResponse(responseCode = "202", description = "the launch, running, or scheduled when at is given")
-    @ApiResponse(responseCode = "409", description = "the flow does not start on an audience, is stopped"
-            + " (flow_stopped), or sends a template Meta has not approved (template_not_approved)")
+    @ApiResponse(responseCode = "409", description = "the flow does not start on an audience (wrong_entry), is"
+            + " stopped (flow_stopped), or sends a template Meta has not approved (template_not_approved)")
     @Operation(operationId = "launchFlow", summary = "Launch an audience flow: start it for every contact of its audience, in the background, now or at a given time")
     @PostMapping("/api/v1/flows/{id}/launch")
     ResponseEntity<Launch> launch(@PathVariable String id,
@@ -102,7 +102,8 @@ class JourneyController {
      * would count, before the flow is published or launched.
      */
     @ApiResponse(responseCode = "200", description = "how many contacts the audience takes now")
-    @ApiResponse(responseCode = "409", description = "the flow starts on an event or through the API, not on an audience")
+    @ApiResponse(responseCode = "409", description = "the flow starts on an event or through the API, not on an"
+            + " audience (wrong_entry)")
     @Operation(operationId = "countFlowAudience", summary = "The number of contacts a flow's audience takes now, as a launch would count them")
     @GetMapping("/api/v1/flows/{id}/audience")
     Journeys.AudienceSize audienceSize(@PathVariable String id, @Parameter(description = "a version of the flow (its"
@@ -194,7 +195,7 @@ class JourneyController {
      */
     @ApiResponse(responseCode = "200", description = "the journey, cancelled, and how many of its queued messages were"
             + " withdrawn")
-    @ApiResponse(responseCode = "409", description = "the journey ended or failed")
+    @ApiResponse(responseCode = "409", description = "the journey ended or failed (journey_over)")
     @Operation(operationId = "cancelJourney", summary = "Cancel one running or waiting journey")
     @PostMapping("/api/v1/journeys/{id}/cancel")
     Journeys.Cancelled cancel(@PathVariable String id,

@@ -99,8 +99,8 @@ public class Journeys {
         }
         FlowVersion version = flows.latestPublished(flowId);
         if (!"api".equals(version.entryType())) {
-            throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType()
-                    + ", not through the API");
+            throw new ApiException(HttpStatus.CONFLICT, "wrong_entry", "Flow " + version.name() + " starts on "
+                    + version.entryType() + ", not through the API");
         }
         if (variables != null) {
             variables.keySet().stream().filter(name -> !StepTypes.isUsersVariable(name)).findFirst()
@@ -217,7 +217,8 @@ public class Journeys {
         Instant latest = LaunchTimes.notAfter(notAfter, at == null ? null : startsAt);
         FlowVersion version = flows.latestPublished(flowId);
         if (!"audience".equals(version.entryType())) {
-            throw ApiException.conflict("Flow " + version.name() + " starts on " + version.entryType() + ", not on an audience");
+            throw new ApiException(HttpStatus.CONFLICT, "wrong_entry", "Flow " + version.name() + " starts on "
+                    + version.entryType() + ", not on an audience");
         }
         List<FlowProblem> unapproved = flows.unapprovedTemplates(version.id());
         // A scheduled launch is checked when it begins (on the version published last then): Meta may approve a
@@ -280,8 +281,8 @@ public class Journeys {
     public AudienceSize audienceSize(UUID flowId, Integer number) {
         FlowVersion version = number == null ? flows.latestVersion(flowId) : flows.version(flowId, number);
         if (!"audience".equals(version.entryType())) {
-            throw ApiException.conflict("Flow " + version.name() + " version " + version.version() + " starts on "
-                    + version.entryType() + ", not on an audience");
+            throw new ApiException(HttpStatus.CONFLICT, "wrong_entry", "Flow " + version.name() + " version "
+                    + version.version() + " starts on " + version.entryType() + ", not on an audience");
         }
         Instant now = clock.instant();
         long size = contacts.countMatching(audienceFilter(flows.document(version.id()).entry().audience(), now));
@@ -400,8 +401,8 @@ public class Journeys {
             if (ids.isEmpty()) {
                 Journey now = get(id);
                 if (!Journey.CANCELLED.equals(now.state())) {
-                    throw ApiException.conflict("Journey " + id + " is " + now.state().toLowerCase(Locale.ROOT)
-                            + ": only a running or waiting journey can be cancelled");
+                    throw new ApiException(HttpStatus.CONFLICT, "journey_over", "Journey " + id + " is "
+                            + now.state().toLowerCase(Locale.ROOT) + ": only a running or waiting journey can be cancelled");
                 }
                 return new Cancelled(now, 0);
             }

@@ -77,7 +77,7 @@ class FailingCallbackController {
      */
     @ApiResponse(responseCode = "202",
             description = "due now: this node's processor tries it again in a moment (a discarded one too: it is no longer given up)")
-    @ApiResponse(responseCode = "409", description = "the callback is being applied right now")
+    @ApiResponse(responseCode = "409", description = "the callback is being applied right now (being_applied)")
     @Operation(operationId = "retryFailingCallback", summary = "Try a failing callback again now (one given up comes back)")
     @PostMapping("/api/v1/failing-callbacks/{id}/retry")
     ResponseEntity<Void> retry(@PathVariable long id) {
@@ -91,7 +91,7 @@ class FailingCallbackController {
         return switch (handled) {
             case DONE -> done;
             case NOT_FAILING -> throw new ApiException(HttpStatus.NOT_FOUND, "not_found", "no stored callback " + id + " " + notFound);
-            case BEING_APPLIED -> throw ApiException.conflict("callback " + id
+            case BEING_APPLIED -> throw new ApiException(HttpStatus.CONFLICT, "being_applied", "callback " + id
                     + " is being tried again right now; ask again once that attempt is over");
         };
     }

@@ -1649,7 +1649,9 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(api.get("/api/v1/flows/" + flow + "/audience?version=two").status()).isEqualTo(400);
         String apiFlow = publish("""
                 {"name":"%s","entry":{"type":"api"},"start":"end","steps":[{"id":"end","type":"end"}]}""");
-        assertThat(api.get("/api/v1/flows/" + apiFlow + "/audience").status()).isEqualTo(409);
+        Api.Response notAnAudience = api.get("/api/v1/flows/" + apiFlow + "/audience");
+        assertThat(notAnAudience.status()).isEqualTo(409);
+        assertThat(notAnAudience.json().path("error").asString()).isEqualTo("wrong_entry");
     }
 
     @Test
@@ -2246,6 +2248,7 @@ class StepTypesIT extends ReachIntegrationTest {
         Api.Response ended = api.post("/api/v1/journeys/" + goesOn + "/cancel", "");
         assertThat(ended.status()).as(ended.body()).isEqualTo(409);
         assertThat(ended.json().path("message").asString()).contains("is ended");
+        assertThat(ended.json().path("error").asString()).isEqualTo("journey_over");
         assertThat(state(goesOn)).isEqualTo("ENDED");
         Api.Response tooLong = api.post("/api/v1/journeys/" + goesOn + "/cancel", Map.of("reason", "x".repeat(501)));
         assertThat(tooLong.status()).isEqualTo(400);

@@ -130,6 +130,7 @@ class ApiAnswersIT extends ReachIntegrationTest {
         String sale = "/api/v1/flows/spring-sale";
         document.check("GET", "/api/v1/flows/{id}/audience", api.get(sale + "/audience"));
         expect(document.check("GET", "/api/v1/flows/{id}/audience", api.get(flowPath + "/audience")), 409);
+        expect(sent("POST", "/api/v1/flows/{id}/journeys", flowPath + "/journeys", Map.of("to", "+31612345800")), 409);
         String launch = sent("POST", "/api/v1/flows/{id}/launch", sale + "/launch", "")
                 .json().path("id").asString();
         await().atMost(PATIENCE).until(() -> "DONE".equals(api.get("/api/v1/launches/" + launch).json().path("state").asString()));

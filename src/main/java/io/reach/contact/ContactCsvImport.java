@@ -361,7 +361,7 @@ class ContactCsvImport {
                 optedOut && !base.optedOut() ? base.updatedAt() : base.optedOutAt(),
                 line.timeZone() == null ? base.timeZone() : line.timeZone(), base.notOnWhatsApp(),
                 base.createdAt(), base.updatedAt(), base.lastActiveAt(),
-                consent.marketing() == base.consent().marketing() ? base.marketingStoppedInWhatsAppAt() : null);
+                Contacts.stoppedInWhatsAppAfter(base, consent));
         if (existing.isEmpty()) {
             store.insert(merged);
             created++;

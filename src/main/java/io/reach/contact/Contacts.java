@@ -584,10 +584,17 @@ public class Contacts {
                 problems.add(new FieldProblem("timeZone", refused.getMessage()));
             }
         }
-        // A change of the marketing consent is the business's word from then on (see saveChanged).
-        Instant stoppedInWhatsApp = consent.marketing() == base.consent().marketing() ? base.marketingStoppedInWhatsAppAt() : null;
         return new Contact(base.id(), base.phone(), attributes, tags, consent, optedOut, optedOutAt, timeZone,
-                base.notOnWhatsApp(), base.createdAt(), base.updatedAt(), base.lastActiveAt(), stoppedInWhatsApp);
+                base.notOnWhatsApp(), base.createdAt(), base.updatedAt(), base.lastActiveAt(),
+                stoppedInWhatsAppAfter(base, consent));
+    }
+
+    /**
+     * When {@code contact}'s stop in WhatsApp withdrew its marketing consent, once its consent becomes {@code consent}:
+     * none when the business changes the marketing consent, whose word it is from then on (see saveChanged).
+     */
+    static Instant stoppedInWhatsAppAfter(Contact contact, Consent consent) {
+        return consent.marketing() == contact.consent().marketing() ? contact.marketingStoppedInWhatsAppAt() : null;
     }
 
     // Read once: Java copies the set at each call, and an import may ask for every line.

@@ -67,12 +67,8 @@ public final class DocumentedAnswers {
             mismatches.add(operation + " " + answer.status() + " documents no JSON answer: " + names(content));
             return answer;
         }
-        ObjectNode root = closed(schema.deepCopy());
-        root.set("components", components);
         try {
-            for (ValidationMessage problem : schemas.getSchema(root).validate(JSON.readTree(answer.body()))) {
-                mismatches.add(operation + " " + answer.status() + ": " + problem.getMessage());
-            }
+            validate(operation + " " + answer.status(), schema, JSON.readTree(answer.body()));
         } catch (Exception e) {
             mismatches.add(operation + " " + answer.status() + " answered what is not JSON: " + answer.body());
         }
@@ -91,15 +87,19 @@ public final class DocumentedAnswers {
             mismatches.add(operation + ": documents no JSON body");
             return;
         }
-        ObjectNode root = closed(schema.deepCopy());
-        root.set("components", components);
         try {
-            JsonNode sent = body instanceof String text ? JSON.readTree(text) : JSON.valueToTree(body);
-            for (ValidationMessage problem : schemas.getSchema(root).validate(sent)) {
-                mismatches.add(operation + ": " + problem.getMessage());
-            }
+            validate(operation, schema, body instanceof String text ? JSON.readTree(text) : JSON.valueToTree(body));
         } catch (Exception e) {
             mismatches.add(operation + ": not JSON: " + body);
+        }
+    }
+
+    /** Notes each way {@code json} is not of {@code schema} (closed, its references read in the document's components). */
+    private void validate(String said, JsonNode schema, JsonNode json) {
+        ObjectNode root = closed(schema.deepCopy());
+        root.set("components", components);
+        for (ValidationMessage problem : schemas.getSchema(root).validate(json)) {
+            mismatches.add(said + ": " + problem.getMessage());
         }
     }
 

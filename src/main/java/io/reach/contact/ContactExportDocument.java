@@ -33,7 +33,12 @@ class ContactExportDocument {
                         .addProperty("path", new ArraySchema().items(component("JourneyStep")))
                         .addProperty("reportRows", new ArraySchema().items(component("ReportRow")))))
                 .addProperty("messages", new ArraySchema().items(component("Message")))
-                .addProperty("inboundMessages", new ArraySchema().items(component("InboundMessage"))));
+                .addProperty("inboundMessages", new ArraySchema().items(component("InboundMessage")))
+                .addProperty("whatsAppUserIds", new ArraySchema()
+                        .description("the ids Meta gives the contact's WhatsApp user (business-scoped user ids), by"
+                                + " which Reach knows its messages when Meta withholds its number")
+                        .items(new ObjectSchema().addProperty("userId", new StringSchema())
+                                .addProperty("learnedAt", new DateTimeSchema()))));
     }
 
     private static Schema<?> component(String name) {

@@ -458,7 +458,8 @@ public final class SandboxGraphApi {
                     Boolean.TRUE.equals(handset.username()))));
         }
         if (handset.stopsPromotionsAfterMs() != null) {
-            events.add(new SandboxWebhooks.Scheduled(handset.stopsPromotionsAfterMs(), webhooks.stoppedPromotions(digits)));
+            events.add(new SandboxWebhooks.Scheduled(handset.stopsPromotionsAfterMs(), webhooks.stoppedPromotions(digits,
+                    Boolean.TRUE.equals(handset.username()))));
         }
         return events;
     }

@@ -37,6 +37,7 @@ public class SandboxNetwork implements SmartLifecycle {
 
     private final SandboxSettings settings;
     private final Senders senders;
+    private final HandsetRules rules;
     private final SandboxWebhooks webhooks;
     private final SandboxGraphApi graphApi;
     private final SandboxSmsc smsc;
@@ -55,7 +56,7 @@ public class SandboxNetwork implements SmartLifecycle {
         if (settings.historySize() < 1) {
             throw new IllegalArgumentException("reach.sandbox.history-size must be at least 1, not " + settings.historySize());
         }
-        HandsetRules rules = HandsetRules.load(settings.rulesFile());
+        this.rules = HandsetRules.load(settings.rulesFile());
         this.webhooks = new SandboxWebhooks(json, clock, settings.phoneNumberId(), settings.wabaId(), settings.displayNumber(),
                 settings.appSecret(), settings.webhookBatchSize(), settings.webhookConcurrency());
         this.journal = SandboxJournal.open(json, Path.of(dataDir, "sandbox"), Instant.now());
@@ -188,7 +189,8 @@ public class SandboxNetwork implements SmartLifecycle {
             return;
         }
         webhooks.sendInOrder(Instant.now(), List.of(new SandboxWebhooks.Scheduled(0,
-                webhooks.reply(fromE164.substring(1), null, new Handset.Reply(0L, null, null, text, false), false))));
+                webhooks.reply(fromE164.substring(1), null, new Handset.Reply(0L, null, null, text, false),
+                        Boolean.TRUE.equals(rules.forRecipient(fromE164).username())))));
     }
 
     public SandboxGraphApi graphApi() {

@@ -2,11 +2,15 @@ package io.reach.sandbox;
 
 import io.reach.messaging.whatsapp.WebhookSignature;
 import io.reach.shared.BoundedBody;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +43,7 @@ import tools.jackson.databind.node.ObjectNode;
 final class SandboxWebhooks {
 
     private static final Logger log = LoggerFactory.getLogger(SandboxWebhooks.class);
+    private static final PhoneNumberUtil PHONE_NUMBERS = PhoneNumberUtil.getInstance();
     /**
      * Meta tries a webhook again, less and less often, for up to seven days; the sandbox tries for as long, every 5 s
      * at most, so that a restart of Reach (in a process of its own, as in the tests' restart) loses no status.
@@ -237,6 +242,10 @@ final class SandboxWebhooks {
         item.put("id", wamid);
         item.put("status", status);
         item.put("recipient_id", recipientDigits);
+        if (!status.equals("failed")) {
+            // Meta leaves the user's id out of a failed status of a message sent to a number (as the sandbox's are).
+            item.put("recipient_user_id", userId(recipientDigits));
+        }
         if (callbackData != null) {
             item.put("biz_opaque_callback_data", callbackData);
         }
@@ -266,13 +275,12 @@ final class SandboxWebhooks {
      * ({@code numberWithheld}) writes without its number: Meta leaves out {@code from} and {@code wa_id}.
      */
     Event reply(String fromDigits, String contextWamid, Handset.Reply reply, boolean numberWithheld) {
-        ObjectNode contact = json.createObjectNode();
-        contact.putObject("profile").put("name", "Sandbox handset " + fromDigits.substring(Math.max(0, fromDigits.length() - 4)));
+        ObjectNode contact = profile(fromDigits, numberWithheld);
         ObjectNode message = json.createObjectNode();
         if (!numberWithheld) {
-            contact.put("wa_id", fromDigits);
             message.put("from", fromDigits);
         }
+        message.put("from_user_id", userId(fromDigits));
         message.put("id", SandboxGraphApi.newWamid());
         if (reply.button() != null || Boolean.TRUE.equals(reply.quoted())) {
             ObjectNode context = message.putObject("context");
@@ -291,17 +299,63 @@ final class SandboxWebhooks {
         return new Event(null, message, contact, null);
     }
 
-    /** The user stopped the business's marketing messages ("Stop promotions"); its time is set when it does. */
-    Event stoppedPromotions(String fromDigits) {
-        ObjectNode contact = json.createObjectNode();
-        contact.putObject("profile").put("name", "Sandbox handset " + fromDigits.substring(Math.max(0, fromDigits.length() - 4)));
-        contact.put("wa_id", fromDigits);
+    /**
+     * The user stopped the business's marketing messages ("Stop promotions"); its time is set when it does. A user who
+     * took a username is named by its user id alone.
+     */
+    Event stoppedPromotions(String fromDigits, boolean numberWithheld) {
+        ObjectNode contact = profile(fromDigits, numberWithheld);
         ObjectNode preference = json.createObjectNode();
-        preference.put("wa_id", fromDigits);
+        if (!numberWithheld) {
+            preference.put("wa_id", fromDigits);
+        }
+        preference.put("user_id", userId(fromDigits));
         preference.put("detail", "User requested to stop marketing messages");
         preference.put("category", "marketing_messages");
         preference.put("value", "stop");
         return new Event(null, null, contact, preference);
+    }
+
+    /**
+     * A webhook's {@code contacts} entry for a handset: its profile, its number ({@code wa_id}) unless Meta withholds
+     * it, its business-scoped user id ({@code user_id}), which Meta gives whether or not the user took a username.
+     */
+    private ObjectNode profile(String digits, boolean numberWithheld) {
+        ObjectNode contact = json.createObjectNode();
+        ObjectNode profile = contact.putObject("profile");
+        String lastFour = digits.substring(Math.max(0, digits.length() - 4));
+        profile.put("name", "Sandbox handset " + lastFour);
+        if (numberWithheld) {
+            profile.put("username", "@sandbox." + lastFour);
+        } else {
+            contact.put("wa_id", digits);
+        }
+        contact.put("user_id", userId(digits));
+        return contact;
+    }
+
+    /**
+     * The business-scoped user id Meta would give the handset with this number: its country's two letters, a dot and
+     * digits, the same for the number every time (the sandbox's restarts included).
+     */
+    static String userId(String digits) {
+        String region = PHONE_NUMBERS.getRegionCodeForCountryCode(countryCode(digits));
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(("sandbox-user:" + digits).getBytes(StandardCharsets.UTF_8));
+            return (region.equals("ZZ") ? "XX" : region) + "." + Long.toUnsignedString(ByteBuffer.wrap(hash).getLong());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is in every JDK", e);
+        }
+    }
+
+    private static int countryCode(String digits) {
+        for (int length = 1; length <= Math.min(3, digits.length()); length++) {
+            int code = Integer.parseInt(digits.substring(0, length));
+            if (!PHONE_NUMBERS.getRegionCodeForCountryCode(code).equals("ZZ")) {
+                return code;
+            }
+        }
+        return 0;
     }
 
     private ObjectNode value() {

@@ -42,7 +42,7 @@ class PersonalDataIT extends ReachIntegrationTest {
     // reach.messaging.keep-processed-callbacks and not searched: see README).
     private static final List<String> TABLES = List.of("contacts", "contact_attributes", "contact_tags", "messages",
             "message_events", "inbound_messages", "unmatched_statuses", "journeys", "journey_steps", "report_rows",
-            "sms_parts", "opted_out_numbers");
+            "sms_parts", "opted_out_numbers", "whatsapp_user_ids");
 
     @Autowired
     JdbcClient jdbc;
@@ -59,7 +59,11 @@ class PersonalDataIT extends ReachIntegrationTest {
                 .isEqualTo("attachment; filename=\"contact-" + history.contact() + ".json\"");
         JsonNode document = exported.json();
         assertThat(document.propertyNames()).containsExactly("exportedAt", "contact", "consentWithdrawnInWhatsApp", "journeys",
-                "messages", "inboundMessages");
+                "messages", "inboundMessages", "whatsAppUserIds");
+        // The id Meta names the contact's WhatsApp user by, which the sandbox's statuses and replies carried.
+        assertThat(document.path("whatsAppUserIds").valueStream().map(learned -> learned.path("userId").asString()))
+                .singleElement().asString().matches("NL\\.[0-9]+");
+        assertThat(document.path("whatsAppUserIds").path(0).path("learnedAt").isString()).isTrue();
         assertThat(document.path("consentWithdrawnInWhatsApp").isEmpty()).isTrue();
         assertThat(document.path("contact").path("phone").asString()).isEqualTo(history.phone());
         assertThat(document.path("contact").path("attributes").path("last_order").asString()).isEqualTo(history.order());
@@ -130,7 +134,9 @@ class PersonalDataIT extends ReachIntegrationTest {
         jdbc.sql("UPDATE message_events SET error_details = ? WHERE message_id = ?")
                 .params("Undeliverable to " + phone.substring(1), UUID.fromString(whatsAppMessage)).update();
         JsonNode countsBefore = counts(flowId);
-        String[] kept = {phone, name, order, typed, smsText, "SECRET-NOTE-" + n, "vip-" + n, "key-SECRET-" + n};
+        String userId = jdbc.sql("SELECT user_id FROM whatsapp_user_ids WHERE contact_id = ?").param(UUID.fromString(contact))
+                .query(String.class).single();
+        String[] kept = {phone, name, order, typed, smsText, "SECRET-NOTE-" + n, "vip-" + n, "key-SECRET-" + n, userId};
         assertThat(tablesHolding(kept).stream().map(held -> held.substring(held.indexOf(": ") + 2)).distinct())
                 .as("each is kept somewhere before the erasure").containsExactlyInAnyOrder(kept);
 
@@ -140,7 +146,8 @@ class PersonalDataIT extends ReachIntegrationTest {
         assertThat(erased.json().path("id").asString()).isEqualTo(contact);
         assertThat(erased.json().path("erasedAt").isString()).isTrue();
         assertThat(erased.json().path("erased").toString()).isEqualTo(("{\"journeysCancelled\":1,\"journeys\":1,"
-                + "\"reportRows\":1,\"messagesWithdrawn\":1,\"messages\":2,\"inboundMessages\":2,\"attributes\":3,\"tags\":1,\"optOutKept\":0}"));
+                + "\"reportRows\":1,\"messagesWithdrawn\":1,\"messages\":2,\"inboundMessages\":2,\"whatsAppUserIds\":1,"
+                + "\"attributes\":3,\"tags\":1,\"optOutKept\":0}"));
         assertThat(tablesHolding(kept)).as("tables still holding the contact's data").isEmpty();
         // Read afterwards: gone, said as erased; what was under way stopped, with why.
         Api.Response read = api.get("/api/v1/contacts/" + contact);

@@ -68,6 +68,7 @@ class AccountUpdates {
     private void followMarketingPreferences(JsonNode value) {
         for (JsonNode preference : value.path("user_preferences")) {
             String waId = preference.path("wa_id").asString(null);
+            String userId = preference.path("user_id").asString(null);
             String choice = preference.path("value").asString("").toLowerCase(Locale.ROOT);
             if (!"marketing_messages".equals(preference.path("category").asString(""))
                     || !"stop".equals(choice) && !"resume".equals(choice)) {
@@ -75,13 +76,13 @@ class AccountUpdates {
                         preference.path("category").asString("(no category)"), preference.path("value").asString("(no value)"));
                 continue;
             }
-            if (waId == null) {
-                log.info("Meta's user_preferences webhook: a marketing {} of a user whose number Meta withholds (one who"
-                        + " took a username): Reach cannot tell whose it is; a stop is followed when Meta fails the"
-                        + " user's next promotion with 131050", choice);
+            if (waId == null && userId == null) {
+                log.info("Meta's user_preferences webhook: a marketing {} of a user it names neither by number nor by"
+                        + " user id: Reach cannot tell whose it is; a stop is followed when Meta fails the user's next"
+                        + " promotion with 131050", choice);
                 continue;
             }
-            marketingPreferences.followNumber(waId, "resume".equals(choice), "Meta's user_preferences webhook");
+            marketingPreferences.followUser(waId, userId, "resume".equals(choice), "Meta's user_preferences webhook");
         }
     }
 

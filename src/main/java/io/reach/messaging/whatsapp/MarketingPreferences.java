@@ -2,6 +2,8 @@ package io.reach.messaging.whatsapp;
 
 import io.reach.contact.Contacts;
 import io.reach.contact.PhoneNumbers;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,20 +25,36 @@ class MarketingPreferences {
     private static final Logger log = LoggerFactory.getLogger(MarketingPreferences.class);
 
     private final Contacts contacts;
+    private final WhatsAppUserIds userIds;
 
-    MarketingPreferences(Contacts contacts) {
+    MarketingPreferences(Contacts contacts, WhatsAppUserIds userIds) {
         this.contacts = contacts;
+        this.userIds = userIds;
     }
 
     /**
-     * As {@link #follow} for the contact with the WhatsApp user's id ({@code wa_id}: its number's digits); a number
-     * Reach has no contact for is left alone, since there is nothing to send it.
+     * As {@link #follow} for the contact with the WhatsApp user's number ({@code waId}: its digits), or, when Meta
+     * withholds it (a user who took a username), with its business-scoped {@code userId}, which Reach learned beside
+     * the contact's number before (and learns here when both are given); a user Reach has no contact for is left
+     * alone, since there is nothing to send it.
      */
-    void followNumber(String waId, boolean marketing, String why) {
-        PhoneNumbers.Result number = contacts.phoneNumbers().normalise("+" + waId);
-        if (number.isValid()) {
-            contacts.idByPhone(number.e164()).ifPresent(contactId -> follow(contactId, marketing, why));
+    void followUser(String waId, String userId, boolean marketing, String why) {
+        Optional<UUID> contactId;
+        if (waId != null) {
+            PhoneNumbers.Result number = contacts.phoneNumbers().normalise("+" + waId);
+            contactId = number.isValid() ? contacts.idByPhone(number.e164()) : Optional.empty();
+            if (userId != null) {
+                contactId.ifPresent(id -> userIds.learn(Map.of(userId, id)));
+            }
+        } else {
+            contactId = userIds.contactOf(userId);
+            if (contactId.isEmpty()) {
+                log.info("A marketing {} in WhatsApp of a user whose number Meta withholds (one who took a username) and"
+                        + " whose user id {} Reach has not seen with a contact's number: no contact of Reach's, left"
+                        + " alone ({})", marketing ? "resume" : "stop", userId, why);
+            }
         }
+        contactId.ifPresent(id -> follow(id, marketing, why));
     }
 
     /**

@@ -52,11 +52,12 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
     private final Clock clock;
     private final AccountUpdates accountUpdates;
     private final MarketingPreferences marketingPreferences;
+    private final WhatsAppUserIds userIds;
 
     WhatsAppWebhookProcessor(WebhookInbox inbox, Messages messages, InboundMessages inbound, Contacts contacts,
                              Senders senders, JsonMapper json, TransactionTemplate transactions,
                              WhatsAppSettings settings, Clock clock, AccountUpdates accountUpdates,
-                             MarketingPreferences marketingPreferences, DatabaseOutage outage) {
+                             MarketingPreferences marketingPreferences, WhatsAppUserIds userIds, DatabaseOutage outage) {
         super("whatsapp-webhooks", WhatsAppWebhookController.SOURCE, inbox, transactions, settings.pollInterval(),
                 settings.lease(), clock, outage);
         this.messages = messages;
@@ -66,6 +67,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         this.json = json;
         this.accountUpdates = accountUpdates;
         this.marketingPreferences = marketingPreferences;
+        this.userIds = userIds;
         this.settings = settings;
         this.clock = clock;
     }
@@ -87,7 +89,8 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
                 // A reply waits behind the statuses of the message it answers.
                 for (JsonNode message : value.path("messages")) {
                     String context = message.path("context").path("id").asString(null);
-                    keys.add(context != null ? context : message.path("from").asString(""));
+                    keys.add(context != null ? context
+                            : message.path("from").asString(message.path("from_user_id").asString("")));
                 }
             }
             return keys.size() == 1 ? keys.iterator().next() : null;
@@ -113,7 +116,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
      */
     @Override
     protected void processAll(List<WebhookInbox.Entry> entries) {
-        Map<UUID, List<Messages.IncomingStatus>> statuses = new LinkedHashMap<>();
+        Map<UUID, List<Status>> statuses = new LinkedHashMap<>();
         List<Runnable> inboundMessages = new ArrayList<>();
         List<JsonNode> payloads = new ArrayList<>();
         for (WebhookInbox.Entry entry : entries) {
@@ -126,7 +129,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         payloads.forEach(accountUpdates::apply);
     }
 
-    private void collect(WebhookInbox.Entry entry, JsonNode root, Map<UUID, List<Messages.IncomingStatus>> statuses,
+    private void collect(WebhookInbox.Entry entry, JsonNode root, Map<UUID, List<Status>> statuses,
                          List<Runnable> inboundMessages) {
         for (JsonNode change : iterate(root.path("entry"), "changes")) {
             if (!"messages".equals(change.path("field").asString("messages"))) {
@@ -137,7 +140,8 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
             Optional<WhatsAppAccount> account = phoneNumberId == null ? Optional.empty() : senders.byPhoneNumberId(phoneNumberId);
             UUID senderId = account.map(a -> a.sender().id()).orElse(entry.senderId());
             for (JsonNode status : value.path("statuses")) {
-                incoming(status).ifPresent(s -> statuses.computeIfAbsent(senderId, k -> new ArrayList<>()).add(s));
+                incoming(status).ifPresent(s -> statuses.computeIfAbsent(senderId, k -> new ArrayList<>())
+                        .add(new Status(s, status.path("recipient_user_id").asString(null))));
             }
             for (JsonNode message : value.path("messages")) {
                 inboundMessages.add(() -> recordInbound(senderId, message, value.path("contacts")));
@@ -169,11 +173,20 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         return Optional.of(new Messages.IncomingStatus(report, hint, json.writeValueAsString(status)));
     }
 
-    private void applyStatuses(UUID senderId, List<Messages.IncomingStatus> statuses) {
-        List<Messages.StatusApplied> applied = messages.applyStatuses(Channel.WHATSAPP, senderId, statuses);
+    /** A status as Meta reported it, and the business-scoped id of the user the message went to, if it names one. */
+    private record Status(Messages.IncomingStatus incoming, String recipientUserId) {}
+
+    private void applyStatuses(UUID senderId, List<Status> statuses) {
+        List<Messages.StatusApplied> applied = messages.applyStatuses(Channel.WHATSAPP, senderId,
+                statuses.stream().map(Status::incoming).toList());
         List<UUID> notOnWhatsApp = new ArrayList<>();
+        Map<String, UUID> learned = new LinkedHashMap<>();
         for (int i = 0; i < statuses.size(); i++) {
-            Integer code = statuses.get(i).report().errorCode();
+            if (statuses.get(i).recipientUserId() != null && applied.get(i).contactId() != null) {
+                // The message went to the contact's number: the id Meta names its user by is the contact's.
+                learned.put(statuses.get(i).recipientUserId(), applied.get(i).contactId());
+            }
+            Integer code = statuses.get(i).incoming().report().errorCode();
             if (applied.get(i).outcome() != Messages.Applied.APPLIED || code == null || applied.get(i).contactId() == null) {
                 continue;
             }
@@ -185,6 +198,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
             }
         }
         contacts.markNotOnWhatsApp(notOnWhatsApp);
+        userIds.learn(learned);
     }
 
     private void recordInbound(UUID senderId, JsonNode message, JsonNode contactsNode) {
@@ -193,6 +207,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         String context = type.equals("reaction") ? message.path("reaction").path("message_id").asString(null)
                 : message.path("context").path("id").asString(null);
         String from = message.path("from").asString(null);
+        String userId = userIdOf(message, contactsNode);
         if (providerId == null || senderId == null) {
             log.warn("Ignoring an inbound WhatsApp message without id or sender");
             return;
@@ -202,13 +217,16 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
             PhoneNumbers.Result phone = contacts.phoneNumbers().normalise(from.startsWith("+") ? from : "+" + from);
             e164 = phone.isValid() ? phone.e164() : "+" + from.replaceAll("[^0-9]", "");
         } else {
-            // Meta withholds the number of a user who took a username: a reply that quotes one of Reach's messages
-            // (a quick-reply button's always does) is that message's contact's, and reaches its journey.
-            e164 = inbound.quoted(context, senderId).flatMap(messages::contactOf)
+            // Meta withholds the number of a user who took a username: a message is the contact's whose user id it
+            // carries, if Reach learned that id beside the contact's number, or else the contact's of the message it
+            // quotes (a quick-reply button's always quotes one).
+            e164 = Optional.ofNullable(userId).flatMap(userIds::contactOf)
+                    .or(() -> inbound.quoted(context, senderId).flatMap(messages::contactOf))
                     .flatMap(contacts::find).map(Contact::phone).orElse(null);
             if (e164 == null) {
                 log.warn("Ignoring inbound WhatsApp message {}: it carries no number (Meta withholds that of a user who"
-                        + " took a username) and quotes none of the messages Reach sent to a contact", providerId);
+                        + " took a username), its user id ({}) is none Reach learned with a contact's number, and it quotes"
+                        + " none of the messages Reach sent to a contact", providerId, userId == null ? "none" : userId);
                 return;
             }
         }
@@ -235,8 +253,24 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
             }
             default -> text = message.path(type).path("caption").asString(null);
         }
-        inbound.record(new InboundMessage(null, Channel.WHATSAPP, senderId, null, e164, providerId, type, text,
-                payload, context, null, timestamp(message), null), json.writeValueAsString(message));
+        Optional<UUID> contactId = inbound.record(new InboundMessage(null, Channel.WHATSAPP, senderId, null, e164,
+                        providerId, type, text, payload, context, null, timestamp(message), null),
+                json.writeValueAsString(message)).map(InboundMessage::contactId);
+        if (userId != null && contactId.isPresent()) {
+            userIds.learn(Map.of(userId, contactId.get()));
+        }
+    }
+
+    /**
+     * The business-scoped id of the user who wrote {@code message} ({@code from_user_id}), or else that of the payload's
+     * one profile ({@code contacts[].user_id}); null when Meta gives none.
+     */
+    private static String userIdOf(JsonNode message, JsonNode contactsNode) {
+        String userId = message.path("from_user_id").asString(null);
+        if (userId == null && contactsNode.size() == 1) {
+            userId = contactsNode.path(0).path("user_id").asString(null);
+        }
+        return userId;
     }
 
     private Instant timestamp(JsonNode node) {

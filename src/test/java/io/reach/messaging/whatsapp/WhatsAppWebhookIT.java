@@ -712,6 +712,51 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
     }
 
     @Test
+    void aMessageOrAMarketingStopWithoutTheNumberIsTheContactsWhoseUserIdCameBesideItsNumberUntilTheNumberChanges() {
+        String id = submittedMessage("wamid.asked-user-id");
+        String contactId = api.get("/api/v1/messages/" + id).json().path("contactId").asString();
+        setMarketing(contactId, true);
+        String userId = "NL." + (3_000_000_000_000L + NUMBERS.incrementAndGet());
+        // Meta names the user by its business-scoped id in the statuses of a message sent to its number.
+        postSigned(statuses(status("wamid.asked-user-id", "delivered", null).replaceFirst("}$",
+                ",\"recipient_user_id\":\"" + userId + "\"}")));
+        await().atMost(PATIENCE).until(() -> "delivered".equals(api.get("/api/v1/messages/" + id).json().path("status").asString()));
+
+        // The user took a username: what it writes comes without its number, named by that id alone.
+        postSigned(typedByUser(userId, "wamid.user-id-1", "typed under a username"));
+        postSigned(typedByUser("NL.4000000000001", "wamid.user-id-2", "typed by a user Reach never wrote to"));
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(api.get("/api/v1/inbound-messages?contactId=" + contactId)
+                .json().valueStream().map(reply -> reply.path("text").asString())).containsExactly("typed under a username"));
+        await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"
+                + " AND body LIKE '%wamid.user-id-2%'").query(Long.class).single() == 0);
+        assertThat(api.get("/api/v1/inbound-messages?limit=1000").body()).doesNotContain("typed by a user Reach never wrote to");
+        // Its "Stop promotions", named by the id alone, withdraws the contact's marketing consent.
+        postSigned(userPreferences("{\"user_id\":\"" + userId + "\",\"detail\":\"User requested to stop marketing"
+                + " messages\",\"category\":\"marketing_messages\",\"value\":\"stop\",\"timestamp\":1765065600}"));
+        await().atMost(PATIENCE).until(() -> !marketing(contactId));
+        assertThat(api.get("/api/v1/contacts/" + contactId + "/export").json().path("whatsAppUserIds").path(0)
+                .path("userId").asString()).isEqualTo(userId);
+
+        // A number changed in Reach is another WhatsApp user's (Meta gives a number's user an id of its own): the old
+        // number's id is no longer the contact's.
+        String otherNumber = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
+        Api.Response changed = api.patch("/api/v1/contacts/" + contactId, Map.of("phone", otherNumber));
+        assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+        postSigned(typedByUser(userId, "wamid.user-id-3", "typed after the number changed"));
+        await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"
+                + " AND body LIKE '%wamid.user-id-3%'").query(Long.class).single() == 0);
+        assertThat(api.get("/api/v1/inbound-messages?limit=1000").body()).doesNotContain("typed after the number changed");
+        assertThat(api.get("/api/v1/contacts/" + contactId + "/export").json().path("whatsAppUserIds").isEmpty()).isTrue();
+    }
+
+    /** A text from a WhatsApp user who took a username: Meta names it by its business-scoped id, without its number. */
+    private static String typedByUser(String userId, String wamid, String text) {
+        return envelope("\"contacts\":[{\"profile\":{\"name\":\"Kerry\",\"username\":\"@kerry\"},\"user_id\":\"" + userId
+                + "\"}],\"messages\":[{\"from_user_id\":\"" + userId + "\",\"id\":\"" + wamid + "\",\"timestamp\":\"1763700001\","
+                + "\"type\":\"text\",\"text\":{\"body\":\"" + text + "\"}}]");
+    }
+
+    @Test
     void aTypedStopOptsTheContactOutAndWithdrawsItsQueuedMessageAndAStartOptsItBackIn() {
         String queued = queuedMessage();
         JsonNode message = api.get("/api/v1/messages/" + queued).json();

@@ -50,8 +50,8 @@ class MarketingPreferences {
             contactId = userIds.contactOf(userId);
             if (contactId.isEmpty()) {
                 log.info("A marketing {} in WhatsApp of a user whose number Meta withholds (one who took a username) and"
-                        + " whose user id {} Reach has not seen with a contact's number: no contact of Reach's, left"
-                        + " alone ({})", marketing ? "resume" : "stop", userId, why);
+                        + " whose user id Reach has not seen with a contact's number: no contact of Reach's, left alone"
+                        + " ({})", marketing ? "resume" : "stop", why);
             }
         }
         contactId.ifPresent(id -> follow(id, marketing, why));

@@ -94,12 +94,12 @@ class WhatsAppUserIds implements PersonalData {
             }
             if (before != null) {
                 // A number moved from one contact to another in Reach: the newest word wins.
-                log.info("WhatsApp user id {} was contact {}'s and is now contact {}'s", userId, before, contactId);
+                log.info("A WhatsApp user id that was contact {}'s is now contact {}'s", before, contactId);
                 jdbc.sql("UPDATE whatsapp_user_ids SET contact_id = ?, learned_at = ? WHERE user_id = ?")
                         .params(contactId, now, userId).update();
             } else if (!dialect.insertUnlessDuplicate(jdbc, "INSERT INTO whatsapp_user_ids (user_id, contact_id, learned_at)"
                     + " VALUES (?, ?, ?)", "user_id", userId, contactId, now)) {
-                log.debug("WhatsApp user id {} was learned meanwhile by another webhook", userId);
+                log.debug("A WhatsApp user id of contact {} was learned meanwhile by another webhook", contactId);
             }
         });
     }

@@ -224,9 +224,10 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
                     .or(() -> inbound.quoted(context, senderId).flatMap(messages::contactOf))
                     .flatMap(contacts::find).map(Contact::phone).orElse(null);
             if (e164 == null) {
+                // The user id is not logged: it is personal data that no erasure reaches in a log.
                 log.warn("Ignoring inbound WhatsApp message {}: it carries no number (Meta withholds that of a user who"
-                        + " took a username), its user id ({}) is none Reach learned with a contact's number, and it quotes"
-                        + " none of the messages Reach sent to a contact", providerId, userId == null ? "none" : userId);
+                        + " took a username), {}, and it quotes none of the messages Reach sent to a contact", providerId,
+                        userId == null ? "nor a user id" : "its user id is none Reach learned with a contact's number");
                 return;
             }
         }

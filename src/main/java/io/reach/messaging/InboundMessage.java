@@ -24,8 +24,25 @@ public record InboundMessage(
         Instant occurredAt,
         Instant receivedAt) {
 
-    /** Whether it is an answer a journey waiting for a reply takes: a reaction (an emoji on a message) is not. */
+    /**
+     * The type of Meta's notices about the user (its number changed, its user id changed): on the contact's record,
+     * written by no one.
+     */
+    public static final String SYSTEM = "system";
+
+    /**
+     * Whether it is an answer a journey waiting for a reply takes: a reaction (an emoji on a message) is not, nor a
+     * notice of Meta's ({@link #SYSTEM}).
+     */
     public boolean isReply() {
-        return !"reaction".equals(type);
+        return !"reaction".equals(type) && writtenByTheContact();
+    }
+
+    /**
+     * Whether the contact wrote it (which opens WhatsApp's 24-hour window and makes the contact active): all but
+     * Meta's notices ({@link #SYSTEM}).
+     */
+    public boolean writtenByTheContact() {
+        return !SYSTEM.equals(type);
     }
 }

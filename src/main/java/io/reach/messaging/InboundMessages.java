@@ -126,7 +126,7 @@ public class InboundMessages {
         if (!stored) {
             return Optional.empty();
         }
-        if (message.contactId() != null) {
+        if (message.contactId() != null && message.writtenByTheContact()) {
             // Before the event: its listeners lock the contact's row too, and this takes it first, as they would.
             contacts.wrote(message.contactId(), message.occurredAt());
         }
@@ -166,16 +166,19 @@ public class InboundMessages {
                 .params(id, contactId, senderId).query(this::row).optional();
     }
 
+    /** Of the inbound messages, those the contact wrote: Meta's notices about the user open no window. */
+    private static final String WRITTEN = " AND type <> '" + InboundMessage.SYSTEM + "'";
+
     /** When the contact last wrote to this sender; empty if it never did. */
     public Optional<Instant> lastWrittenAt(UUID contactId, UUID senderId) {
-        return jdbc.sql("SELECT MAX(occurred_at) FROM inbound_messages WHERE contact_id = ? AND sender_id = ?")
+        return jdbc.sql("SELECT MAX(occurred_at) FROM inbound_messages WHERE contact_id = ? AND sender_id = ?" + WRITTEN)
                 .params(contactId, senderId).query(OffsetDateTime.class).optional()
                 .map(OffsetDateTime::toInstant);
     }
 
     /** Whether the contact wrote to this sender within the last {@code window} (WhatsApp's customer-service window). */
     public boolean wroteWithin(UUID contactId, UUID senderId, Duration window) {
-        return jdbc.sql("SELECT COUNT(*) FROM inbound_messages WHERE contact_id = ? AND sender_id = ? AND occurred_at >= ?")
+        return jdbc.sql("SELECT COUNT(*) FROM inbound_messages WHERE contact_id = ? AND sender_id = ? AND occurred_at >= ?" + WRITTEN)
                 .params(contactId, senderId, Times.utc(clock.instant().minus(window))).query(Long.class).single() > 0;
     }
 

@@ -901,7 +901,8 @@ class StepTypesIT extends ReachIntegrationTest {
     void waitsForAReplyAndBranchesPerPayloadOnAnyTextAndOnNoReply() {
         String flow = publish(ASK_AND_BRANCH_ON_THE_REPLY);
         String yes = start(flow, contact("1"), Map.of());
-        String silent = start(flow, contact("2"), Map.of());
+        String quiet = contact("2");
+        String silent = start(flow, quiet, Map.of());
         String texter = contact("2");
         String text = start(flow, texter, Map.of());
 
@@ -914,6 +915,11 @@ class StepTypesIT extends ReachIntegrationTest {
         assertThat(steps(text)).containsExactly("send", "reply:any_text", "text", "end");
         assertThat(api.get("/api/v1/flows/" + flow + "/reports").body()).contains("text: I'll come at five");
         await().atMost(PATIENCE).until(() -> "reply".equals(current(silent)) && "WAITING".equals(state(silent)));
+        // Meta's notice that the user changed its number is no answer of the contact's.
+        postInbound(quiet, "\"type\":\"system\",\"system\":{\"body\":\"User changed from " + quiet.substring(1)
+                + " to 31613099999\",\"wa_id\":\"31613099999\",\"type\":\"user_changed_number\"}", clock.instant());
+        String quietId = contactByPhone(quiet).path("id").asString();
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/inbound-messages?contactId=" + quietId).json().size() == 1);
         clock.advance(Duration.ofHours(2).plusSeconds(1));
         awaitEnded(silent);
         assertThat(steps(silent)).containsExactly("send", "reply:no_reply", "silent", "end");

@@ -252,6 +252,8 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
                 String emoji = message.path("reaction").path("emoji").asString("");
                 text = emoji.isEmpty() ? null : emoji;
             }
+            // Meta's notice that the user changed its number or its user id, in Meta's words.
+            case InboundMessage.SYSTEM -> text = message.path("system").path("body").asString(null);
             default -> text = message.path(type).path("caption").asString(null);
         }
         Optional<UUID> contactId = inbound.record(new InboundMessage(null, Channel.WHATSAPP, senderId, null, e164,

@@ -945,6 +945,20 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
         assertThat(closed.path("windowOpen").asBoolean()).isFalse();
         assertThat(closed.has("windowOpenUntil")).isFalse();
         assertThat(closed.path("messages").size()).isOne();
+        // Meta's notice that the user changed its number is kept with the conversation, but the contact wrote nothing:
+        // the window stays closed and the contact is not made active.
+        String changedTo = "3161236" + String.format("%04d", NUMBERS.incrementAndGet());
+        postSigned(envelope("\"messages\":[{\"from\":\"" + old + "\",\"id\":\"wamid.notice-" + old + "\",\"timestamp\":\""
+                + Instant.now().getEpochSecond() + "\",\"type\":\"system\",\"system\":{\"body\":\"User changed from " + old
+                + " to " + changedTo + "\",\"wa_id\":\"" + changedTo + "\",\"type\":\"user_changed_number\"}}]"));
+        await().atMost(PATIENCE).until(() -> api.get("/api/v1/contacts/" + oldContact + "/conversation?sender=webhook-test")
+                .json().path("messages").size() == 2);
+        JsonNode noticed = api.get("/api/v1/contacts/" + oldContact + "/conversation?sender=webhook-test").json();
+        assertThat(noticed.path("messages").path(0).path("type").asString()).isEqualTo("system");
+        assertThat(noticed.path("messages").path(0).path("text").asString()).isEqualTo("User changed from " + old + " to " + changedTo);
+        assertThat(noticed.path("windowOpen").asBoolean()).isFalse();
+        assertThat(api.get("/api/v1/contacts/" + oldContact).json().path("lastActiveAt").asString())
+                .isEqualTo(Instant.ofEpochSecond(1763700001).toString());
 
         assertThat(api.get("/api/v1/contacts/" + contact + "/conversation").status()).isEqualTo(400);
         assertThat(api.get("/api/v1/contacts/" + contact + "/conversation?sender=nobody").status()).isEqualTo(404);

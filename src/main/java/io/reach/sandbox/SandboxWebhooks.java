@@ -1,13 +1,13 @@
 package io.reach.sandbox;
 
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import io.reach.messaging.whatsapp.WebhookSignature;
 import io.reach.shared.BoundedBody;
-import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -108,8 +108,11 @@ public class Messages {
      */
     public record IncomingStatus(StatusReport report, UUID hintedMessageId, String rawPayload) {}
 
-    /** How one report of a batch was taken, and the message (and its contact) it was applied to, if any. */
-    public record StatusApplied(Applied outcome, UUID messageId, UUID contactId) {}
+    /**
+     * How one report of a batch was taken, and the message (its contact, and the number it went to) it was applied to,
+     * if any.
+     */
+    public record StatusApplied(Applied outcome, UUID messageId, UUID contactId, String recipient) {}
 
     /**
      * How far ahead of marketing messages the others are in their sender's queue: a one-time code or an order's update
@@ -970,9 +973,11 @@ public class Messages {
                                 Times.utc(report.occurredAt()), Times.now(clock), report.errorCode(), report.errorTitle(),
                                 report.errorDetails(), report.pricing(), statuses.get(i).rawPayload())
                         .update();
-                results.add(new StatusApplied(Applied.UNMATCHED, null, null));
+                results.add(new StatusApplied(Applied.UNMATCHED, null, null, null));
             } else {
-                results.add(new StatusApplied(applied.outcomes().get(next++), found[i], applied.contactOf().get(found[i])));
+                Message message = applied.messages().get(found[i]);
+                results.add(new StatusApplied(applied.outcomes().get(next++), found[i],
+                        message == null ? null : message.contactId(), message == null ? null : message.recipient()));
             }
         }
         return results;
@@ -1053,7 +1058,7 @@ public class Messages {
     }
 
     /** What a batch of reports did, in their order, and the contact of each message it touched. */
-    private record Batch(List<Applied> outcomes, Map<UUID, UUID> contactOf) {}
+    private record Batch(List<Applied> outcomes, Map<UUID, Message> messages) {}
 
     /** A locked message as the batch's reports leave it. */
     private static final class Locked {
@@ -1186,13 +1191,9 @@ public class Messages {
         if (!reported.isEmpty()) {
             events.publishEvent(new MessageStatusesReported(List.copyOf(reported)));
         }
-        Map<UUID, UUID> contactOf = new HashMap<>();
-        locked.forEach((id, message) -> {
-            if (message.before.contactId() != null) {
-                contactOf.put(id, message.before.contactId());
-            }
-        });
-        return new Batch(outcomes, contactOf);
+        Map<UUID, Message> messages = new HashMap<>();
+        locked.forEach((id, message) -> messages.put(id, message.before));
+        return new Batch(outcomes, messages);
     }
 
     /** The row of a new timeline entry; the entry joins the message's recorded statuses and the batch's reports. */

@@ -44,7 +44,7 @@ class MarketingPreferences {
             PhoneNumbers.Result number = contacts.phoneNumbers().normalise("+" + waId);
             contactId = number.isValid() ? contacts.idByPhone(number.e164()) : Optional.empty();
             if (userId != null) {
-                contactId.ifPresent(id -> userIds.learn(Map.of(userId, id)));
+                contactId.ifPresent(id -> userIds.learn(Map.of(userId, new WhatsAppUserIds.Seen(id, number.e164()))));
             }
         } else {
             contactId = userIds.contactOf(userId);

@@ -1,5 +1,6 @@
 package io.reach.messaging.whatsapp;
 
+import io.reach.contact.Contact;
 import io.reach.contact.ContactNumberChanged;
 import io.reach.contact.Contacts;
 import io.reach.contact.PersonalData;
@@ -42,6 +43,9 @@ class WhatsAppUserIds implements PersonalData {
     /** A user id and when Reach learned it was the contact's, as a contact's export shows it. */
     record Learned(String userId, Instant learnedAt) {}
 
+    /** A webhook named a user id beside this contact's {@code number} (E.164): the number a message went to or came from. */
+    record Seen(UUID contactId, String number) {}
+
     private final JdbcClient jdbc;
     private final Dialect dialect;
     private final Contacts contacts;
@@ -61,14 +65,17 @@ class WhatsAppUserIds implements PersonalData {
     }
 
     /**
-     * Records that each user id is its contact's, in the caller's transaction: only those Reach did not know already
-     * as that contact's are written (one read for all of them), so that the statuses of a known user write nothing.
+     * Records that each user id is its contact's, in the caller's transaction, if the contact still has the number it
+     * was seen beside: only those Reach did not know already as that contact's are written (one read for all of them),
+     * so that the statuses of a known user write nothing.
      */
-    void learn(Map<String, UUID> contactByUserId) {
+    void learn(Map<String, Seen> seenByUserId) {
         Map<String, UUID> plausible = new LinkedHashMap<>();
-        contactByUserId.forEach((userId, contactId) -> {
-            if (contactId != null && plausible(userId)) {
-                plausible.put(userId, contactId);
+        Map<String, String> numbers = new HashMap<>();
+        seenByUserId.forEach((userId, seen) -> {
+            if (seen.contactId() != null && seen.number() != null && plausible(userId)) {
+                plausible.put(userId, seen.contactId());
+                numbers.put(userId, seen.number());
             }
         });
         if (plausible.isEmpty()) {
@@ -84,21 +91,23 @@ class WhatsAppUserIds implements PersonalData {
         if (plausible.isEmpty()) {
             return;
         }
-        // A late status of a message to a contact erased since: its user id is not kept.
-        Set<UUID> alive = contacts.withoutDetails(Set.copyOf(plausible.values())).keySet();
-        OffsetDateTime now = Times.utc(clock.instant());
+        // A late status of a message to a contact erased since, or to the number it had before a change: the id is
+        // not (or no longer) the contact's.
+        Map<UUID, Contact> now = contacts.withoutDetails(Set.copyOf(plausible.values()));
+        OffsetDateTime at = Times.utc(clock.instant());
         plausible.forEach((userId, contactId) -> {
             UUID before = known.get(userId);
-            if (!alive.contains(contactId)) {
+            Contact contact = now.get(contactId);
+            if (contact == null || !numbers.get(userId).equals(contact.phone())) {
                 return;
             }
             if (before != null) {
                 // A number moved from one contact to another in Reach: the newest word wins.
                 log.info("A WhatsApp user id that was contact {}'s is now contact {}'s", before, contactId);
                 jdbc.sql("UPDATE whatsapp_user_ids SET contact_id = ?, learned_at = ? WHERE user_id = ?")
-                        .params(contactId, now, userId).update();
+                        .params(contactId, at, userId).update();
             } else if (!dialect.insertUnlessDuplicate(jdbc, "INSERT INTO whatsapp_user_ids (user_id, contact_id, learned_at)"
-                    + " VALUES (?, ?, ?)", "user_id", userId, contactId, now)) {
+                    + " VALUES (?, ?, ?)", "user_id", userId, contactId, at)) {
                 log.debug("A WhatsApp user id of contact {} was learned meanwhile by another webhook", contactId);
             }
         });

@@ -180,11 +180,12 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
         List<Messages.StatusApplied> applied = messages.applyStatuses(Channel.WHATSAPP, senderId,
                 statuses.stream().map(Status::incoming).toList());
         List<UUID> notOnWhatsApp = new ArrayList<>();
-        Map<String, UUID> learned = new LinkedHashMap<>();
+        Map<String, WhatsAppUserIds.Seen> learned = new LinkedHashMap<>();
         for (int i = 0; i < statuses.size(); i++) {
             if (statuses.get(i).recipientUserId() != null && applied.get(i).contactId() != null) {
                 // The message went to the contact's number: the id Meta names its user by is the contact's.
-                learned.put(statuses.get(i).recipientUserId(), applied.get(i).contactId());
+                learned.put(statuses.get(i).recipientUserId(),
+                        new WhatsAppUserIds.Seen(applied.get(i).contactId(), applied.get(i).recipient()));
             }
             Integer code = statuses.get(i).incoming().report().errorCode();
             if (applied.get(i).outcome() != Messages.Applied.APPLIED || code == null || applied.get(i).contactId() == null) {
@@ -260,7 +261,7 @@ class WhatsAppWebhookProcessor extends InboxProcessor {
                         providerId, type, text, payload, context, null, timestamp(message), null),
                 json.writeValueAsString(message)).map(InboundMessage::contactId);
         if (userId != null && contactId.isPresent()) {
-            userIds.learn(Map.of(userId, contactId.get()));
+            userIds.learn(Map.of(userId, new WhatsAppUserIds.Seen(contactId.get(), e164)));
         }
     }
 

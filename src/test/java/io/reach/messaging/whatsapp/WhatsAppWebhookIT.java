@@ -738,10 +738,13 @@ class WhatsAppWebhookIT extends ReachIntegrationTest {
                 .path("userId").asString()).isEqualTo(userId);
 
         // A number changed in Reach is another WhatsApp user's (Meta gives a number's user an id of its own): the old
-        // number's id is no longer the contact's.
+        // number's id is no longer the contact's, not even once a late status of the message to it names it again.
         String otherNumber = "+3161234" + String.format("%04d", NUMBERS.incrementAndGet());
         Api.Response changed = api.patch("/api/v1/contacts/" + contactId, Map.of("phone", otherNumber));
         assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+        postSigned(statuses(status("wamid.asked-user-id", "read", null).replaceFirst("}$",
+                ",\"recipient_user_id\":\"" + userId + "\"}")));
+        await().atMost(PATIENCE).until(() -> "read".equals(api.get("/api/v1/messages/" + id).json().path("status").asString()));
         postSigned(typedByUser(userId, "wamid.user-id-3", "typed after the number changed"));
         await().atMost(PATIENCE).until(() -> jdbc.sql("SELECT COUNT(*) FROM webhook_inbox WHERE processed_at IS NULL"
                 + " AND body LIKE '%wamid.user-id-3%'").query(Long.class).single() == 0);

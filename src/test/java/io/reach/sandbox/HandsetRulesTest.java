@@ -28,6 +28,13 @@ class HandsetRulesTest {
             assertThat(handset.name()).isEqualTo("reads");
             assertThat(handset.readAfterMs()).isNotNull();
         }
+        // README's three numbers for what the digits do not show; their neighbours follow their last digit.
+        assertThat(rules.forRecipient("+31655500001").username()).isTrue();
+        assertThat(rules.forRecipient("+31655500001").reply().text()).isEqualTo("See you at five");
+        assertThat(rules.forRecipient("+31655500002").stopsPromotionsAfterMs()).isNotNull();
+        assertThat(rules.forRecipient("+31655500003").smsUnsubscribed()).isTrue();
+        assertThat(rules.forRecipient("+31655500011").name()).isEqualTo("quick-reply-yes");
+        assertThat(rules.forRecipient("+31655500004").name()).isEqualTo("meta-did-not-deliver");
     }
 
     @Test

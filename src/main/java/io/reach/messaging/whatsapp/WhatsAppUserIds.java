@@ -86,7 +86,8 @@ class WhatsAppUserIds implements PersonalData {
         jdbc.sql("SELECT user_id, contact_id FROM whatsapp_user_ids WHERE user_id IN ("
                         + SqlLists.placeholders(ids.size()) + ")")
                 .params(ids.toArray())
-                .query((rs, row) -> known.put(rs.getString(1), rs.getObject(2, UUID.class))).list();
+                .query((rs, row) -> Map.entry(rs.getString(1), rs.getObject(2, UUID.class))).list()
+                .forEach(row -> known.put(row.getKey(), row.getValue()));
         plausible.entrySet().removeIf(learned -> learned.getValue().equals(known.get(learned.getKey())));
         if (plausible.isEmpty()) {
             return;

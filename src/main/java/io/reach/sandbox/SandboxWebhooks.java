@@ -1,5 +1,6 @@
 package io.reach.sandbox;
 
+import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import io.reach.messaging.whatsapp.WebhookSignature;
 import io.reach.shared.BoundedBody;
@@ -339,23 +340,18 @@ final class SandboxWebhooks {
      * digits, the same for the number every time (the sandbox's restarts included).
      */
     static String userId(String digits) {
-        String region = PHONE_NUMBERS.getRegionCodeForCountryCode(countryCode(digits));
+        String region;
+        try {
+            region = PHONE_NUMBERS.getRegionCodeForCountryCode(PHONE_NUMBERS.parse("+" + digits, "ZZ").getCountryCode());
+        } catch (NumberParseException notANumber) {
+            region = "ZZ";
+        }
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(("sandbox-user:" + digits).getBytes(StandardCharsets.UTF_8));
             return (region.equals("ZZ") ? "XX" : region) + "." + Long.toUnsignedString(ByteBuffer.wrap(hash).getLong());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is in every JDK", e);
         }
-    }
-
-    private static int countryCode(String digits) {
-        for (int length = 1; length <= Math.min(3, digits.length()); length++) {
-            int code = Integer.parseInt(digits.substring(0, length));
-            if (!PHONE_NUMBERS.getRegionCodeForCountryCode(code).equals("ZZ")) {
-                return code;
-            }
-        }
-        return 0;
     }
 
     private ObjectNode value() {

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,12 +69,10 @@ class WhatsAppUserIds implements PersonalData {
      * so that the statuses of a known user write nothing.
      */
     void learn(Map<String, Seen> seenByUserId) {
-        Map<String, UUID> plausible = new LinkedHashMap<>();
-        Map<String, String> numbers = new HashMap<>();
+        Map<String, Seen> plausible = new LinkedHashMap<>();
         seenByUserId.forEach((userId, seen) -> {
             if (seen.contactId() != null && seen.number() != null && plausible(userId)) {
-                plausible.put(userId, seen.contactId());
-                numbers.put(userId, seen.number());
+                plausible.put(userId, seen);
             }
         });
         if (plausible.isEmpty()) {
@@ -88,18 +85,19 @@ class WhatsAppUserIds implements PersonalData {
                 .params(ids.toArray())
                 .query((rs, row) -> Map.entry(rs.getString(1), rs.getObject(2, UUID.class))).list()
                 .forEach(row -> known.put(row.getKey(), row.getValue()));
-        plausible.entrySet().removeIf(learned -> learned.getValue().equals(known.get(learned.getKey())));
+        plausible.entrySet().removeIf(learned -> learned.getValue().contactId().equals(known.get(learned.getKey())));
         if (plausible.isEmpty()) {
             return;
         }
         // A late status of a message to a contact erased since, or to the number it had before a change: the id is
         // not (or no longer) the contact's.
-        Map<UUID, Contact> now = contacts.withoutDetails(Set.copyOf(plausible.values()));
+        Map<UUID, Contact> now = contacts.withoutDetails(plausible.values().stream().map(Seen::contactId).distinct().toList());
         OffsetDateTime at = Times.utc(clock.instant());
-        plausible.forEach((userId, contactId) -> {
+        plausible.forEach((userId, seen) -> {
             UUID before = known.get(userId);
+            UUID contactId = seen.contactId();
             Contact contact = now.get(contactId);
-            if (contact == null || !numbers.get(userId).equals(contact.phone())) {
+            if (contact == null || !seen.number().equals(contact.phone())) {
                 return;
             }
             if (before != null) {

@@ -38,8 +38,8 @@ import tools.jackson.databind.node.ObjectNode;
  * on its own port. It checks the bearer token and the request like Meta does, answers in Meta's format, and lets
  * the recipient's virtual handset decide what webhooks follow. It also answers what Reach asks of an account: its
  * templates ({@code GET /{version}/{waba-id}/message_templates}, those of {@code sandbox/templates.json}, paged with
- * cursors as Meta pages them), its number ({@code GET /{version}/{phone-number-id}}) and the apps taking its webhooks
- * ({@code GET /{version}/{waba-id}/subscribed_apps}).
+ * cursors as Meta pages them), its number ({@code GET /{version}/{phone-number-id}}), the apps taking its webhooks
+ * ({@code GET /{version}/{waba-id}/subscribed_apps}) and its access token ({@code GET /{version}/debug_token}).
  */
 public final class SandboxGraphApi {
 
@@ -49,6 +49,7 @@ public final class SandboxGraphApi {
     private static final Pattern NAMED_PLACEHOLDER = Pattern.compile("\\{\\{([a-z_][a-z0-9_]*)}}");
     private static final Pattern NUMBER_PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/?");
     private static final Pattern SUBSCRIBED_APPS_PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/([0-9]+)/subscribed_apps/?");
+    private static final Pattern DEBUG_TOKEN_PATH = Pattern.compile("/(v[0-9]+\\.[0-9]+)/debug_token/?");
     /** Meta's page when the request names no {@code limit}. */
     static final int DEFAULT_TEMPLATES_PAGE = 25;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -190,6 +191,14 @@ public final class SandboxGraphApi {
             listTemplates(exchange, templatesPath.group(1), templatesPath.group(2));
             return;
         }
+        if (DEBUG_TOKEN_PATH.matcher(exchange.getRequestURI().getPath()).matches()) {
+            if (!"GET".equals(exchange.getRequestMethod())) {
+                error(exchange, 400, 100, "Unsupported method " + exchange.getRequestMethod(), "GraphMethodException");
+            } else if (authorised(exchange)) {
+                describeToken(exchange);
+            }
+            return;
+        }
         Matcher numberPath = NUMBER_PATH.matcher(exchange.getRequestURI().getPath());
         Matcher appsPath = SUBSCRIBED_APPS_PATH.matcher(exchange.getRequestURI().getPath());
         if (!numberPath.matches() && !appsPath.matches()) {
@@ -286,6 +295,27 @@ public final class SandboxGraphApi {
                     "GraphMethodException");
             return;
         }
+        respond(exchange, 200, json.writeValueAsBytes(answer));
+    }
+
+    /**
+     * What Meta says of an access token ({@code GET /debug_token?input_token=…}): the account's own is a System User's
+     * that never expires ({@code expires_at} 0), with both WhatsApp permissions; any other is not valid.
+     */
+    private void describeToken(HttpExchange exchange) throws IOException {
+        String raw = exchange.getRequestURI().getRawQuery();
+        String input = raw == null ? null : SandboxTwilio.form(raw).get("input_token");
+        ObjectNode data = json.createObjectNode();
+        if (input != null && MessageDigest.isEqual(input.getBytes(StandardCharsets.UTF_8), accessToken)) {
+            data.put("app_id", "300000000000001").put("type", "SYSTEM_USER").put("application", "Reach Sandbox")
+                    .put("data_access_expires_at", 0).put("expires_at", 0).put("is_valid", true);
+            data.putArray("scopes").add("whatsapp_business_management").add("whatsapp_business_messaging");
+        } else {
+            data.putObject("error").put("code", 190).put("message", "Invalid OAuth access token - Cannot parse access token");
+            data.put("is_valid", false).putArray("scopes");
+        }
+        ObjectNode answer = json.createObjectNode();
+        answer.set("data", data);
         respond(exchange, 200, json.writeValueAsBytes(answer));
     }
 

@@ -4,17 +4,21 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.reach.sender.Sender;
 import io.reach.sender.WhatsAppAccount;
 import io.swagger.v3.oas.annotations.media.Schema;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Asks Meta, with a sender's token, about its number ({@code GET /{phone-number-id}}) and whether an app takes its
- * account's webhooks ({@code GET /{waba-id}/subscribed_apps}), and says what would keep it from working: a token or an
- * id Meta refuses, a number not on the Cloud API, no app subscribed (no status would come), a display number Reach
- * has otherwise, a throughput Meta raised that the sender does not use; and webhooks of the number this node refused
- * for their signature (the sender's app secret not its app's).
+ * Asks Meta, with a sender's token, about its number ({@code GET /{phone-number-id}}), about the token itself
+ * ({@code GET /debug_token}) and whether an app takes its account's webhooks ({@code GET /{waba-id}/subscribed_apps}),
+ * and says what would keep it from working: a token or an id Meta refuses, a token that expires (the App Dashboard's
+ * lasts a day) or lacks a permission, a number not on the Cloud API, no app subscribed (no status would come), a
+ * display number Reach has otherwise, a throughput Meta raised that the sender does not use; and webhooks of the
+ * number this node refused for their signature (the sender's app secret not its app's).
  */
 @Component
 class NumberCheck {
@@ -36,12 +40,26 @@ class NumberCheck {
                              String throughputLevel, String nameStatus, String platformType) {}
 
     /**
+     * The sender's access token as Meta describes it (never the token itself): its {@code type} ({@code SYSTEM_USER},
+     * {@code USER}), when it expires ({@code expiresAt}: none when it does not) and the permissions it carries.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(name = "SenderAccessToken")
+    public record AccessToken(String type, Instant expiresAt, List<String> scopes) {}
+
+    /**
      * What the check found: {@code ok} when nothing is in the way ({@code problems} empty); {@code number} as Meta has
-     * it (null when Meta did not show it); {@code webhooksSubscribed}, whether an app takes the account's webhooks (null
-     * when Meta did not say).
+     * it (null when Meta did not show it); {@code token}, the access token as Meta describes it (null when Meta did
+     * not); {@code webhooksSubscribed}, whether an app takes the account's webhooks (null when Meta did not say).
      */
     @Schema(name = "SenderCheck")
-    public record Result(String sender, boolean ok, MetaNumber number, Boolean webhooksSubscribed, List<String> problems) {}
+    public record Result(String sender, boolean ok, MetaNumber number, AccessToken token, Boolean webhooksSubscribed,
+                         List<String> problems) {}
+
+    /** The permission without which Meta refuses every message of the sender. */
+    private static final String MESSAGING = "whatsapp_business_messaging";
+    /** The permission without which Meta shows neither the account's templates nor the apps taking its webhooks. */
+    private static final String MANAGEMENT = "whatsapp_business_management";
 
     Result check(WhatsAppAccount account) {
         Sender sender = account.sender();
@@ -85,6 +103,7 @@ class NumberCheck {
                         + ": raise its throughputPerSecond");
             }
         }
+        AccessToken token = number == null ? null : token(account, problems);
         Boolean subscribed = null;
         try {
             JsonNode apps = reads.get(account, sender.wabaId() + "/subscribed_apps");
@@ -106,7 +125,46 @@ class NumberCheck {
                 + " refused at " + at + " (and none taken since, on this node): its signature does not match the sender's"
                 + " app secret. If it was Meta's, set the sender's appSecret to its app's (PATCH /api/v1/senders/"
                 + sender.name() + " {\"appSecret\": …}): until then no status or reply of its messages is taken"));
-        return new Result(sender.name(), problems.isEmpty(), number, subscribed, problems);
+        return new Result(sender.name(), problems.isEmpty(), number, token, subscribed, problems);
+    }
+
+    /**
+     * The token as Meta describes it, and what in it will keep the sender from working: an expiry (a token made in the
+     * App Dashboard works for a day, after which every message fails and every journey takes its fallback) or a
+     * permission it lacks. Null, adding no problem, when Meta does not describe it: the number's read says the rest.
+     */
+    private AccessToken token(WhatsAppAccount account, List<String> problems) {
+        Sender sender = account.sender();
+        JsonNode data;
+        try {
+            data = reads.get(account, "debug_token?input_token=" + URLEncoder.encode(account.credentials().accessToken(),
+                    StandardCharsets.UTF_8)).path("data");
+        } catch (GraphApiReads.Refused | GraphApiReads.Unreachable e) {
+            return null;
+        }
+        if (!data.path("is_valid").asBoolean(false)) {
+            return null;
+        }
+        long expiresAt = data.path("expires_at").asLong(0);
+        List<String> scopes = data.path("scopes").isArray() ? data.path("scopes").valueStream().map(JsonNode::asString)
+                .toList() : null;
+        AccessToken token = new AccessToken(text(data, "type"), expiresAt > 0 ? Instant.ofEpochSecond(expiresAt) : null,
+                scopes);
+        String patch = "PATCH /api/v1/senders/" + sender.name() + " {\"accessToken\": …}";
+        if (token.expiresAt() != null) {
+            problems.add("The access token expires at " + token.expiresAt() + ": from then on Meta refuses every message"
+                    + " of this sender (190) and its journeys take their fallbacks. A token made in the App Dashboard"
+                    + " lasts a day; give the sender a System User's token that never expires (" + patch + ")");
+        }
+        if (scopes != null && !scopes.contains(MESSAGING)) {
+            problems.add("The access token lacks the " + MESSAGING + " permission: Meta refuses every message of this"
+                    + " sender. Give it a token with " + MESSAGING + " and " + MANAGEMENT + " (" + patch + ")");
+        } else if (scopes != null && !scopes.contains(MANAGEMENT)) {
+            problems.add("The access token lacks the " + MANAGEMENT + " permission: Meta does not show the account's"
+                    + " templates (POST /api/v1/templates/sync) nor the apps taking its webhooks. Give it a token with"
+                    + " both permissions (" + patch + ")");
+        }
+        return token;
     }
 
     private static String text(JsonNode node, String field) {

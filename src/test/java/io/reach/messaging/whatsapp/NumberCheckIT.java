@@ -36,6 +36,26 @@ class NumberCheckIT extends ReachIntegrationTest {
             : new FakeProvider.Answer(200, """
                     {"verified_name":"Lucky Shrub","display_phone_number":"+1 555-078-5555","id":"106540352299004",
                      "quality_rating":"GREEN"}"""));
+    /** A number whose token was made in the App Dashboard: it expires in a day, and cannot manage the account. */
+    private static final FakeProvider DAY_TOKEN = new FakeProvider((n, request) -> request.path().endsWith("/subscribed_apps")
+            ? new FakeProvider.Answer(403, FakeProvider.metaError(200, "Permissions error"))
+            : request.path().endsWith("/debug_token")
+            ? new FakeProvider.Answer(200, """
+                    {"data":{"app_id":"300000000000777","type":"USER","application":"Shop","data_access_expires_at":1788768000,
+                     "expires_at":1796742000,"is_valid":true,"scopes":["whatsapp_business_messaging"],"user_id":"77"}}""")
+            : new FakeProvider.Answer(200, """
+                    {"verified_name":"Lucky Shrub","display_phone_number":"+1 555-078-4444","id":"106540352299005",
+                     "quality_rating":"GREEN","platform_type":"CLOUD_API"}"""));
+    /** A System User's token that never expires, made without the permission to send. */
+    private static final FakeProvider NO_MESSAGING = new FakeProvider((n, request) -> request.path().endsWith("/subscribed_apps")
+            ? new FakeProvider.Answer(200, "{\"data\":[{\"whatsapp_business_api_data\":{\"id\":\"1\",\"name\":\"Shop\"}}]}")
+            : request.path().endsWith("/debug_token")
+            ? new FakeProvider.Answer(200, """
+                    {"data":{"app_id":"300000000000777","type":"SYSTEM_USER","application":"Shop","expires_at":0,
+                     "is_valid":true,"scopes":["whatsapp_business_management","business_management"]}}""")
+            : new FakeProvider.Answer(200, """
+                    {"verified_name":"Lucky Shrub","display_phone_number":"+1 555-078-3333","id":"106540352299006",
+                     "quality_rating":"GREEN","platform_type":"CLOUD_API"}"""));
     private static final FakeProvider REFUSING = new FakeProvider((n, request) -> new FakeProvider.Answer(401,
             FakeProvider.metaError(190, "Error validating access token: Session has expired")));
 
@@ -43,6 +63,8 @@ class NumberCheckIT extends ReachIntegrationTest {
     static void stopMeta() {
         MISCONFIGURED.close();
         OLDER_VERSION.close();
+        DAY_TOKEN.close();
+        NO_MESSAGING.close();
         REFUSING.close();
     }
 
@@ -57,6 +79,8 @@ class NumberCheckIT extends ReachIntegrationTest {
                 {"displayPhoneNumber":"+15550100001","verifiedName":"Reach Sandbox","qualityRating":"GREEN",
                  "messagingLimitTier":"TIER_UNLIMITED","throughputLevel":"STANDARD","nameStatus":"APPROVED",
                  "platformType":"CLOUD_API"}"""));
+        assertThat(check.json().path("token")).isEqualTo(Api.JSON.readTree("""
+                {"type":"SYSTEM_USER","scopes":["whatsapp_business_management","whatsapp_business_messaging"]}"""));
     }
 
     @Test
@@ -109,7 +133,8 @@ class NumberCheckIT extends ReachIntegrationTest {
                         + " and no reply of its numbers until one is (POST /{waba-id}/subscribed_apps with your app's token)");
         List<FakeProvider.Request> asked = MISCONFIGURED.requests();
         assertThat(asked).extracting(FakeProvider.Request::path)
-                .containsExactly("/v21.0/106540352299001", "/v21.0/102290129340555/subscribed_apps");
+                .containsExactly("/v21.0/106540352299001", "/v21.0/debug_token", "/v21.0/102290129340555/subscribed_apps");
+        assertThat(check.has("token")).as("a token Meta did not describe").isFalse();
         assertThat(asked).allSatisfy(r -> assertThat(r.header("Authorization")).isEqualTo("Bearer " + TOKEN));
     }
 
@@ -123,7 +148,42 @@ class NumberCheckIT extends ReachIntegrationTest {
                 {"displayPhoneNumber":"+1 555-078-5555","verifiedName":"Lucky Shrub","qualityRating":"GREEN"}"""));
         assertThat(OLDER_VERSION.requests()).extracting(FakeProvider.Request::query).containsExactly(
                 "fields=display_phone_number,verified_name,quality_rating,messaging_limit_tier,throughput,name_status,"
-                        + "platform_type", null, null);
+                        + "platform_type", null, "input_token=" + TOKEN, null);
+    }
+
+    @Test
+    void saysWhenTheTokenExpiresOrLacksAPermissionBeforeAnyMessageFailsOnIt() {
+        register("day-token", "106540352299005", "+1 555 078 4444", DAY_TOKEN.baseUrl());
+        Api.Response check = api.post("/api/v1/senders/day-token/check", Map.of());
+
+        assertThat(check.status()).isEqualTo(200);
+        assertThat(check.json().path("ok").asBoolean()).isFalse();
+        assertThat(check.json().path("token")).isEqualTo(Api.JSON.readTree("""
+                {"type":"USER","expiresAt":"2026-12-08T15:00:00Z","scopes":["whatsapp_business_messaging"]}"""));
+        assertThat(check.json().path("problems").valueStream().map(JsonNode::asString)).containsExactly(
+                "The access token expires at 2026-12-08T15:00:00Z: from then on Meta refuses every message of this sender"
+                        + " (190) and its journeys take their fallbacks. A token made in the App Dashboard lasts a day; give"
+                        + " the sender a System User's token that never expires (PATCH /api/v1/senders/day-token"
+                        + " {\"accessToken\": …})",
+                "The access token lacks the whatsapp_business_management permission: Meta does not show the account's"
+                        + " templates (POST /api/v1/templates/sync) nor the apps taking its webhooks. Give it a token with"
+                        + " both permissions (PATCH /api/v1/senders/day-token {\"accessToken\": …})",
+                "Meta did not say which apps take the webhooks of WhatsApp Business Account 102290129340555: (#200)"
+                        + " Permissions error (the token needs whatsapp_business_management to see them)");
+        // Meta is asked about the token the sender sends with, in its own name; the answer never holds the token.
+        FakeProvider.Request described = DAY_TOKEN.requests().stream().filter(r -> r.path().endsWith("/debug_token"))
+                .findFirst().orElseThrow();
+        assertThat(described.query()).isEqualTo("input_token=" + TOKEN);
+        assertThat(described.header("Authorization")).isEqualTo("Bearer " + TOKEN);
+        assertThat(check.body()).doesNotContain(TOKEN);
+
+        register("no-messaging", "106540352299006", "+1 555 078 3333", NO_MESSAGING.baseUrl());
+        JsonNode lacking = api.post("/api/v1/senders/no-messaging/check", Map.of()).json();
+        assertThat(lacking.path("token").has("expiresAt")).as("a token that never expires").isFalse();
+        assertThat(lacking.path("problems").valueStream().map(JsonNode::asString)).containsExactly(
+                "The access token lacks the whatsapp_business_messaging permission: Meta refuses every message of this"
+                        + " sender. Give it a token with whatsapp_business_messaging and whatsapp_business_management"
+                        + " (PATCH /api/v1/senders/no-messaging {\"accessToken\": …})");
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
@@ -103,7 +104,11 @@ class NumberCheck {
                         + ": raise its throughputPerSecond");
             }
         }
-        AccessToken token = number == null ? null : token(account, problems);
+        // Asked once the number was read: a token Meta refuses is said there.
+        AccessToken token = number == null ? null : token(account).orElse(null);
+        if (token != null) {
+            problems.addAll(problems(sender, token));
+        }
         Boolean subscribed = null;
         try {
             JsonNode apps = reads.get(account, sender.wabaId() + "/subscribed_apps");
@@ -128,43 +133,46 @@ class NumberCheck {
         return new Result(sender.name(), problems.isEmpty(), number, token, subscribed, problems);
     }
 
-    /**
-     * The token as Meta describes it, and what in it will keep the sender from working: an expiry (a token made in the
-     * App Dashboard works for a day, after which every message fails and every journey takes its fallback) or a
-     * permission it lacks. Null, adding no problem, when Meta does not describe it: the number's read says the rest.
-     */
-    private AccessToken token(WhatsAppAccount account, List<String> problems) {
-        Sender sender = account.sender();
+    /** The sender's access token as Meta describes it ({@code GET /debug_token}); empty when Meta does not. */
+    Optional<AccessToken> token(WhatsAppAccount account) {
         JsonNode data;
         try {
             data = reads.get(account, "debug_token?input_token=" + URLEncoder.encode(account.credentials().accessToken(),
                     StandardCharsets.UTF_8)).path("data");
         } catch (GraphApiReads.Refused | GraphApiReads.Unreachable e) {
-            return null;
+            return Optional.empty();
         }
         if (!data.path("is_valid").asBoolean(false)) {
-            return null;
+            return Optional.empty();
         }
         long expiresAt = data.path("expires_at").asLong(0);
         List<String> scopes = data.path("scopes").isArray() ? data.path("scopes").valueStream().map(JsonNode::asString)
                 .toList() : null;
-        AccessToken token = new AccessToken(text(data, "type"), expiresAt > 0 ? Instant.ofEpochSecond(expiresAt) : null,
-                scopes);
+        return Optional.of(new AccessToken(text(data, "type"), expiresAt > 0 ? Instant.ofEpochSecond(expiresAt) : null,
+                scopes));
+    }
+
+    /**
+     * What in the token will keep the sender from working: an expiry (a token made in the App Dashboard works for a day,
+     * after which every message fails and every journey takes its fallback) or a permission it lacks.
+     */
+    static List<String> problems(Sender sender, AccessToken token) {
+        List<String> problems = new ArrayList<>();
         String patch = "PATCH /api/v1/senders/" + sender.name() + " {\"accessToken\": …}";
         if (token.expiresAt() != null) {
             problems.add("The access token expires at " + token.expiresAt() + ": from then on Meta refuses every message"
                     + " of this sender (190) and its journeys take their fallbacks. A token made in the App Dashboard"
                     + " lasts a day; give the sender a System User's token that never expires (" + patch + ")");
         }
-        if (scopes != null && !scopes.contains(MESSAGING)) {
+        if (token.scopes() != null && !token.scopes().contains(MESSAGING)) {
             problems.add("The access token lacks the " + MESSAGING + " permission: Meta refuses every message of this"
                     + " sender. Give it a token with " + MESSAGING + " and " + MANAGEMENT + " (" + patch + ")");
-        } else if (scopes != null && !scopes.contains(MANAGEMENT)) {
+        } else if (token.scopes() != null && !token.scopes().contains(MANAGEMENT)) {
             problems.add("The access token lacks the " + MANAGEMENT + " permission: Meta does not show the account's"
                     + " templates (POST /api/v1/templates/sync) nor the apps taking its webhooks. Give it a token with"
                     + " both permissions (" + patch + ")");
         }
-        return token;
+        return problems;
     }
 
     private static String text(JsonNode node, String field) {

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.test.context.TestPropertySource;
@@ -21,6 +22,9 @@ import tools.jackson.databind.JsonNode;
 class NumberCheckIT extends ReachIntegrationTest {
 
     private static final String TOKEN = "EAAJB-number-check-secret";
+
+    @Autowired
+    private AccessTokenWatch tokenWatch;
     /** A number registered on the On-Premises API, raised to high throughput, in an account no app takes webhooks of. */
     private static final FakeProvider MISCONFIGURED = new FakeProvider((n, request) -> request.path().endsWith("/subscribed_apps")
             ? new FakeProvider.Answer(200, "{\"data\":[]}")
@@ -184,6 +188,30 @@ class NumberCheckIT extends ReachIntegrationTest {
                 "The access token lacks the whatsapp_business_messaging permission: Meta refuses every message of this"
                         + " sender. Give it a token with whatsapp_business_messaging and whatsapp_business_management"
                         + " (PATCH /api/v1/senders/no-messaging {\"accessToken\": …})");
+    }
+
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void aTokenThatExpiresWithinAWeekIsSaidAtWarnAndEveryTokensExpiryIsInTheMetrics(CapturedOutput output) {
+        register("expiring", "106540352299007", "+1 555 078 2222", DAY_TOKEN.baseUrl());
+
+        assertThat(tokenWatch.look()).contains("expiring").doesNotContain("sandbox", "misconfigured");
+
+        assertThat(output.getOut().lines().filter(line -> line.contains("WARN") && line.contains(
+                "The access token of WhatsApp sender expiring (+1 555 078 2222) expires at 2026-12-08T15:00:00Z: from then"
+                        + " on Meta refuses every message of it (190)"))).hasSize(1);
+        assertThat(output.getOut()).doesNotContain(TOKEN);
+        String metrics = api.get("/actuator/prometheus").body();
+        assertThat(expiry(metrics, "expiring")).isEqualTo(1796742000d);
+        assertThat(expiry(metrics, "sandbox")).as("a System User's token that never expires").isNaN();
+    }
+
+    /** The value of the sender's {@code reach_sender_access_token_expiry_seconds} line in a Prometheus scrape. */
+    private static double expiry(String metrics, String sender) {
+        String series = "reach_sender_access_token_expiry_seconds{sender=\"" + sender + "\"} ";
+        return metrics.lines().filter(line -> line.startsWith(series)).findFirst()
+                .map(line -> Double.parseDouble(line.substring(series.length()).strip()))
+                .orElseThrow(() -> new AssertionError("no " + series + "in " + metrics));
     }
 
     @Test

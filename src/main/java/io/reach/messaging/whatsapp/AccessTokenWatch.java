@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -22,8 +23,9 @@ import org.springframework.stereotype.Component;
  * Looks, every {@code reach.whatsapp.token-check-interval} (6 hours), at each WhatsApp sender's access token as Meta
  * describes it: the day it expires every message of the sender fails and its journeys take their fallbacks, and
  * nothing says so before. Its expiry is a gauge ({@code reach_sender_access_token_expiry_seconds}, by sender: the
- * moment in seconds since 1970, NaN for a token that never expires or that Meta did not describe), for an alert; a
- * token that expires within a week is said at WARN at each look.
+ * moment in seconds since 1970, NaN for a token that never expires or that Meta has not described; one Meta does not
+ * describe at a look keeps what it described before), for an alert; a token that expires within a week is said at
+ * WARN at each look.
  */
 @Component
 class AccessTokenWatch {
@@ -64,17 +66,22 @@ class AccessTokenWatch {
             if (!Sender.WHATSAPP.equals(sender.channel())) {
                 continue;
             }
-            Instant expiresAt = check.token(senders.account(sender.id())).map(NumberCheck.AccessToken::expiresAt)
-                    .orElse(null);
-            expiries.computeIfAbsent(sender.name(), name -> {
-                AtomicReference<Instant> expiry = new AtomicReference<>();
+            Optional<NumberCheck.AccessToken> token = check.token(senders.account(sender.id()));
+            AtomicReference<Instant> expiry = expiries.computeIfAbsent(sender.name(), name -> {
+                AtomicReference<Instant> unknown = new AtomicReference<>();
                 // Senders are few: a series each stays small.
-                Gauge.builder("reach.sender.access.token.expiry", expiry,
+                Gauge.builder("reach.sender.access.token.expiry", unknown,
                                 e -> e.get() == null ? Double.NaN : e.get().getEpochSecond())
                         .description("When the WhatsApp sender's access token expires (NaN: never, or not described by Meta)")
                         .baseUnit("seconds").tag("sender", name).register(metrics);
-                return expiry;
-            }).set(expiresAt);
+                return unknown;
+            });
+            if (token.isEmpty()) {
+                // Meta out of reach, or refusing the token (which its refusals say): the expiry known before stands.
+                continue;
+            }
+            Instant expiresAt = token.get().expiresAt();
+            expiry.set(expiresAt);
             if (expiresAt != null && expiresAt.isBefore(now.plus(WARN_WITHIN))) {
                 expiring.add(sender.name());
                 log.warn("The access token of WhatsApp sender {} ({}) expires at {}: from then on Meta refuses every"

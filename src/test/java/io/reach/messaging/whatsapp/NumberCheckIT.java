@@ -7,6 +7,7 @@ import io.reach.support.FakeProvider;
 import io.reach.support.ReachIntegrationTest;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,8 +41,12 @@ class NumberCheckIT extends ReachIntegrationTest {
             : new FakeProvider.Answer(200, """
                     {"verified_name":"Lucky Shrub","display_phone_number":"+1 555-078-5555","id":"106540352299004",
                      "quality_rating":"GREEN"}"""));
+    /** Whether {@link #DAY_TOKEN} answers as Meta does when it is down. */
+    private static final AtomicBoolean AWAY = new AtomicBoolean();
     /** A number whose token was made in the App Dashboard: it expires in a day, and cannot manage the account. */
-    private static final FakeProvider DAY_TOKEN = new FakeProvider((n, request) -> request.path().endsWith("/subscribed_apps")
+    private static final FakeProvider DAY_TOKEN = new FakeProvider((n, request) -> AWAY.get()
+            ? new FakeProvider.Answer(503, FakeProvider.metaError(2, "Service temporarily unavailable"))
+            : request.path().endsWith("/subscribed_apps")
             ? new FakeProvider.Answer(403, FakeProvider.metaError(200, "Permissions error"))
             : request.path().endsWith("/debug_token")
             ? new FakeProvider.Answer(200, """
@@ -204,6 +209,15 @@ class NumberCheckIT extends ReachIntegrationTest {
         String metrics = api.get("/actuator/prometheus").body();
         assertThat(expiry(metrics, "expiring")).isEqualTo(1796742000d);
         assertThat(expiry(metrics, "sandbox")).as("a System User's token that never expires").isNaN();
+
+        // Meta out of reach at the next look: what it said before stands, for the alert.
+        AWAY.set(true);
+        try {
+            assertThat(tokenWatch.look()).doesNotContain("expiring");
+            assertThat(expiry(api.get("/actuator/prometheus").body(), "expiring")).isEqualTo(1796742000d);
+        } finally {
+            AWAY.set(false);
+        }
     }
 
     /** The value of the sender's {@code reach_sender_access_token_expiry_seconds} line in a Prometheus scrape. */

@@ -20,7 +20,8 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Looks, every {@code reach.whatsapp.token-check-interval} (6 hours), at each WhatsApp sender's access token as Meta
+ * Looks, a minute after the start and then every {@code reach.whatsapp.token-check-interval} (6 hours), at each
+ * WhatsApp sender's access token as Meta
  * describes it: the day it expires every message of the sender fails and its journeys take their fallbacks, and
  * nothing says so before. Its expiry is a gauge ({@code reach_sender_access_token_expiry_seconds}, by sender: the
  * moment in seconds since 1970, NaN for a token that never expires or that Meta has not described; one Meta does not
@@ -48,7 +49,8 @@ class AccessTokenWatch {
         this.clock = clock;
     }
 
-    @Scheduled(initialDelayString = "${reach.whatsapp.token-check-interval:6h}",
+    // The first look soon after a start: a node restarted more often than the interval would otherwise never look.
+    @Scheduled(initialDelayString = "${reach.whatsapp.token-check-delay:1m}",
             fixedDelayString = "${reach.whatsapp.token-check-interval:6h}")
     void scheduled() {
         try {
@@ -66,7 +68,14 @@ class AccessTokenWatch {
             if (!Sender.WHATSAPP.equals(sender.channel())) {
                 continue;
             }
-            Optional<NumberCheck.AccessToken> token = check.token(senders.account(sender.id()));
+            Optional<NumberCheck.AccessToken> token;
+            try {
+                token = check.token(senders.account(sender.id()));
+            } catch (RuntimeException e) {
+                // One sender's trouble (its secrets not opening, say) keeps no other sender's token from being looked at.
+                log.warn("Could not look at the access token of WhatsApp sender {}: {}", sender.name(), e.getMessage());
+                continue;
+            }
             AtomicReference<Instant> expiry = expiries.computeIfAbsent(sender.name(), name -> {
                 AtomicReference<Instant> unknown = new AtomicReference<>();
                 // Senders are few: a series each stays small.

@@ -135,6 +135,9 @@ class NumberCheck {
 
     /** The sender's access token as Meta describes it ({@code GET /debug_token}); empty when Meta does not. */
     Optional<AccessToken> token(WhatsAppAccount account) {
+        if (account.credentials().accessToken() == null) {
+            return Optional.empty();
+        }
         JsonNode data;
         try {
             data = reads.get(account, "debug_token?input_token=" + URLEncoder.encode(account.credentials().accessToken(),

@@ -21,18 +21,17 @@ import org.springframework.stereotype.Component;
 
 /**
  * Looks, a minute after the start and then every {@code reach.whatsapp.token-check-interval} (6 hours), at each
- * WhatsApp sender's access token as Meta
- * describes it: the day it expires every message of the sender fails and its journeys take their fallbacks, and
- * nothing says so before. Its expiry is a gauge ({@code reach_sender_access_token_expiry_seconds}, by sender: the
- * moment in seconds since 1970, NaN for a token that never expires or that Meta has not described; one Meta does not
- * describe at a look keeps what it described before), for an alert; a token that expires within a week is said at
- * WARN at each look.
+ * WhatsApp sender's access token as Meta describes it: the day it expires every message of the sender fails and its
+ * journeys take their fallbacks, and only a check of the sender asked for by hand would have said so before. Its
+ * expiry is a gauge ({@code reach_sender_access_token_expiry_seconds}, by sender: the moment in seconds since 1970, NaN
+ * for a token that never expires or that Meta has not described; one Meta does not describe at a look keeps what it
+ * described before), for an alert; a token that expires within a week is said at WARN at each look.
  */
 @Component
 class AccessTokenWatch {
 
     /** How long before its expiry a token is said at WARN. */
-    static final Duration WARN_WITHIN = Duration.ofDays(7);
+    private static final Duration WARN_WITHIN = Duration.ofDays(7);
 
     private static final Logger log = LoggerFactory.getLogger(AccessTokenWatch.class);
 

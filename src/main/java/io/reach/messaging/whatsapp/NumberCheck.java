@@ -159,7 +159,7 @@ class NumberCheck {
      * What in the token will keep the sender from working: an expiry (a token made in the App Dashboard works for a day,
      * after which every message fails and every journey takes its fallback) or a permission it lacks.
      */
-    static List<String> problems(Sender sender, AccessToken token) {
+    private static List<String> problems(Sender sender, AccessToken token) {
         List<String> problems = new ArrayList<>();
         String patch = "PATCH /api/v1/senders/" + sender.name() + " {\"accessToken\": …}";
         if (token.expiresAt() != null) {
